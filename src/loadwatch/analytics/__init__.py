@@ -1,0 +1,1 @@
+"""Analytics: pure polars from activities to daily and weekly load series."""

@@ -1,0 +1,5 @@
+"""Commands: load_cmds."""
+
+from __future__ import annotations
+
+from loadwatch.cli.app import app  # noqa: F401

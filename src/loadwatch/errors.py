@@ -1,0 +1,63 @@
+"""One exception tree for the whole product.
+
+Every error a user can cause (a bad file, a bad request) is a ``LoadwatchError`` with a message
+that reads as one clear line; the CLI prints it and the API maps it to a status in one place
+(``loadwatch.api.errors``).  Library errors are wrapped with ``raise ... from e``.
+"""
+
+from __future__ import annotations
+
+
+class LoadwatchError(Exception):
+    """Base of everything loadwatch raises on purpose."""
+
+
+# --- ingest -------------------------------------------------------------------------------
+class IngestError(LoadwatchError):
+    """A file could not be turned into activities."""
+
+
+class UnsupportedFormat(IngestError):
+    """Neither the name nor the content says FIT, GPX, TCX, gzip or zip."""
+
+
+class CorruptFile(IngestError):
+    """The file claims a format but breaks it (bad CRC, truncated, malformed XML...)."""
+
+
+class NotAnActivity(IngestError):
+    """A well-formed file that holds no recorded activity: a course, route, workout, settings,
+    monitoring data, or an activity without timestamps."""
+
+
+class UnsafeInput(IngestError):
+    """Input refused for safety: zip bomb, path traversal, XML entity expansion."""
+
+
+class InputTooLarge(UnsafeInput):
+    """Over a configured size or count limit."""
+
+
+# --- store / service ----------------------------------------------------------------------
+class StoreError(LoadwatchError):
+    """The database or the blob store failed."""
+
+
+class NotFound(LoadwatchError):
+    """No such object, or not visible to the caller (we never tell the two apart)."""
+
+
+class Conflict(LoadwatchError):
+    """The request clashes with existing state (a name taken...)."""
+
+
+class InvalidRequest(LoadwatchError):
+    """A request or command argument that cannot be honoured."""
+
+
+class Unauthorized(LoadwatchError):
+    """Missing or unknown credentials."""
+
+
+class ConfigError(LoadwatchError):
+    """Settings that are unsafe or inconsistent."""

@@ -1,0 +1,50 @@
+"""``ActivitySummary``: the per-activity contract of DESIGN.md, as one typed record."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Distance is also kept as a histogram over speed so that "fast distance" can be recomputed for
+# any threshold (coach-set or derived later) without re-reading streams.  Bin i covers
+# [i*SPEED_BIN_MPS, (i+1)*SPEED_BIN_MPS); the last bin is open-ended.
+SPEED_BIN_MPS = 0.05
+SPEED_BINS = 200  # 0 .. 10 m/s (1:40 min/km) - faster than any runner
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySummary:
+    format: str
+    sport: str
+    start_time: datetime  # UTC, tz-aware
+    utc_offset_s: int
+    elapsed_time_s: float
+    moving_time_s: float
+    distance_m: float
+    elevation_gain_m: float | None
+    elevation_loss_m: float | None
+    avg_pace_s_per_km: float | None
+    gap_distance_m: float | None
+    uphill_distance_m: float | None
+    downhill_distance_m: float | None
+    fast_distance_m: float | None
+    max_speed_mps: float | None
+    best_1km_s: float | None
+    avg_hr: float | None
+    max_hr: float | None
+    n_samples: int
+    device: str | None
+    source_sha256: str
+    totals_source: dict[str, str]  # field -> "device" | "computed"
+    session_index: int = 0
+    name: str | None = None
+    speed_hist_m: list[float] | None = None  # see SPEED_BIN_MPS
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The DESIGN contract object: ISO 8601 UTC times, plain numbers."""
+        d = asdict(self)
+        d["start_time"] = self.start_time.isoformat().replace("+00:00", "Z")
+        d.pop("speed_hist_m")
+        return d

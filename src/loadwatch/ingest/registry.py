@@ -1,0 +1,54 @@
+"""Format registry: which decoder reads which bytes.
+
+Decoders are pure ``(data, name) -> list[Track]`` callables.  They raise ``CorruptFile`` for
+broken files, ``NotAnActivity`` for well-formed files with no recorded activity, and return
+Tracks whose ``warnings`` name any defect a lenient read recovered from.  Containers (.gz,
+.zip, folders) are unwrapped before this point by ``loadwatch.ingest.sources``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePath
+
+from loadwatch.errors import UnsupportedFormat
+from loadwatch.ingest import fit, gpx, tcx
+from loadwatch.ingest.track import Track
+
+Decoder = Callable[[bytes, str], list[Track]]
+
+DECODERS: dict[str, Decoder] = {
+    ".fit": fit.decode,
+    ".gpx": gpx.decode,
+    ".tcx": tcx.decode,
+}
+
+
+def sniff(data: bytes) -> str | None:
+    """The format suffix the content itself announces, or None."""
+    if len(data) >= 12 and data[8:12] == b".FIT":
+        return ".fit"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<?xml") or head.startswith(b"<"):
+        if b"<gpx" in head:
+            return ".gpx"
+        if b"<trainingcenterdatabase" in head:
+            return ".tcx"
+    return None
+
+
+def format_of(name: str, data: bytes) -> str:
+    """The registry key for a file: its suffix when registered, else what its content says."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix in DECODERS:
+        return suffix
+    sniffed = sniff(data)
+    if sniffed is None:
+        raise UnsupportedFormat(
+            f"not a FIT, GPX or TCX file (suffix {suffix or 'none'!r}, content not recognised)"
+        )
+    return sniffed
+
+
+def decode(data: bytes, name: str) -> list[Track]:
+    return DECODERS[format_of(name, data)](data, name)

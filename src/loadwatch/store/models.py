@@ -1,0 +1,211 @@
+"""ORM models.  Schema changes go through Alembic (``store/migrations``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[float]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Athlete(Base):
+    __tablename__ = "athletes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Coach-set fast threshold (m/s); null = derived from the athlete's own running.
+    fast_speed_mps: Mapped[float | None] = mapped_column(Float)
+    # Per-athlete rule overrides: {"session_spike": {"caution": 1.1, ...}, ...}
+    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    activities: Mapped[list[Activity]] = relationship(back_populates="athlete", cascade="all, delete-orphan")
+
+
+class SourceFile(Base):
+    """One file as received for an athlete: its bytes live at blobs/<sha256[:2]>/<sha256>."""
+
+    __tablename__ = "files"
+    __table_args__ = (UniqueConstraint("athlete_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(Text)  # display path, e.g. export.zip/activities/1.fit.gz
+    size: Mapped[int] = mapped_column(BigInteger)
+    format: Mapped[str | None] = mapped_column(String(8))
+    # imported | duplicate | not_activity | failed
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[str] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    __table_args__ = (UniqueConstraint("athlete_id", "source_sha256", "session_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(8), default="file")  # file | csv
+    format: Mapped[str] = mapped_column(String(8))
+    sport: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    start_time: Mapped[datetime] = mapped_column(index=True)
+    utc_offset_s: Mapped[int | None] = mapped_column(Integer)
+    elapsed_time_s: Mapped[float] = mapped_column(Float)
+    moving_time_s: Mapped[float] = mapped_column(Float)
+    distance_m: Mapped[float] = mapped_column(Float)
+    elevation_gain_m: Mapped[float | None] = mapped_column(Float)
+    elevation_loss_m: Mapped[float | None] = mapped_column(Float)
+    avg_pace_s_per_km: Mapped[float | None] = mapped_column(Float)
+    gap_distance_m: Mapped[float | None] = mapped_column(Float)
+    uphill_distance_m: Mapped[float | None] = mapped_column(Float)
+    downhill_distance_m: Mapped[float | None] = mapped_column(Float)
+    fast_distance_m: Mapped[float | None] = mapped_column(Float)
+    max_speed_mps: Mapped[float | None] = mapped_column(Float)
+    best_1km_s: Mapped[float | None] = mapped_column(Float)
+    avg_hr: Mapped[float | None] = mapped_column(Float)
+    max_hr: Mapped[float | None] = mapped_column(Float)
+    n_samples: Mapped[int] = mapped_column(Integer, default=0)
+    device: Mapped[str | None] = mapped_column(Text)
+    source_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    session_index: Mapped[int] = mapped_column(Integer, default=0)
+    totals_source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
+    stream_path: Mapped[str | None] = mapped_column(Text)  # relative to the stream dir
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    athlete: Mapped[Athlete] = relationship(back_populates="activities")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | coach | athlete
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    athlete_id: Mapped[int | None] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CoachAthlete(Base):
+    __tablename__ = "coach_athletes"
+
+    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Flag(Base):
+    __tablename__ = "flags"
+    __table_args__ = (UniqueConstraint("athlete_id", "rule", "dimension", "date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    date: Mapped[date] = mapped_column(Date, index=True)  # the athlete's local calendar day
+    rule: Mapped[str] = mapped_column(String(32))
+    dimension: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))  # caution | alert
+    value: Mapped[float] = mapped_column(Float)
+    baseline: Mapped[float] = mapped_column(Float)
+    ratio: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | acked | resolved
+    acked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    acked_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class PendingEvaluation(Base):
+    """Athletes whose flags must be re-evaluated from ``from_date`` (local) on: written by an
+    import in the same transaction as its activities, drained by the scheduler, so a crash
+    between the two loses nothing."""
+
+    __tablename__ = "pending_evaluations"
+
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    from_date: Mapped[date] = mapped_column(Date)
+    requested_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Delivery(Base):
+    """The webhook outbox: one row per (hook, flag), delivered at least once, keyed for the
+    receiver's idempotency."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("webhook_id", "flag_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+class InboxEntry(Base):
+    """A file seen in the inbox, by path and content: never imported twice."""
+
+    __tablename__ = "inbox_entries"
+    __table_args__ = (UniqueConstraint("athlete_id", "path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
