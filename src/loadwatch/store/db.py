@@ -66,3 +66,31 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     with factory() as session, session.begin():
         yield session
+
+
+class Store:
+    """Everything persistent, opened once per process: engine, sessions, raw blobs, streams."""
+
+    def __init__(self, url: str, data_dir: Path, *, run_migrations: bool = True) -> None:
+        from loadwatch.store.blobs import BlobStore, StreamStore
+
+        self.engine = make_engine(url)
+        if run_migrations:
+            migrate(self.engine)
+        self.sessions = session_factory(self.engine)
+        self.blobs = BlobStore(data_dir / "blobs")
+        self.streams = StreamStore(data_dir / "streams")
+
+    def transaction(self) -> Any:
+        return transaction(self.sessions)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(settings: Any = None) -> Store:
+    """The store the settings name (``LOADWATCH_DATABASE_URL`` / ``LOADWATCH_DATA_DIR``)."""
+    from loadwatch.config import get_settings
+
+    s = settings or get_settings()
+    return Store(s.db_url, s.data_dir)
