@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     max_compression_ratio: float = 200.0
     max_archive_depth: int = 3
 
+    # Scheduler and webhooks.  One scheduler process per deployment (see README).
+    evaluate_interval_s: float = 10.0
+    inbox_interval_s: float = 60.0
+    inbox_min_age_s: float = 5.0  # a file younger than this may still be being copied
+    deliver_interval_s: float = 15.0
+    nightly_hour_utc: int = 2
+    webhook_timeout_s: float = 10.0
+    webhook_base_delay_s: float = 30.0
+    webhook_max_delay_s: float = 3600.0
+    webhook_max_attempts: int = 12
+
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
         self.data_dir = self.data_dir.expanduser().resolve()

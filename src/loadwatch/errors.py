@@ -59,5 +59,14 @@ class Unauthorized(LoadwatchError):
     """Missing or unknown credentials."""
 
 
+class Forbidden(LoadwatchError):
+    """The caller may see the object but their role may not do this to it (an athlete acking a
+    flag).  Never used for objects the caller cannot see: those are ``NotFound``."""
+
+
 class ConfigError(LoadwatchError):
     """Settings that are unsafe or inconsistent."""
+
+
+class ServerUnavailable(LoadwatchError):
+    """A remote loadwatch server (sync) could not be reached, or kept failing, after retries."""

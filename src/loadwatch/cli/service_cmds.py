@@ -1,5 +1,149 @@
-"""Commands: service_cmds."""
+"""Commands: serve, scheduler, sync."""
 
 from __future__ import annotations
 
-from loadwatch.cli.app import app  # noqa: F401
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from loadwatch.cli.app import app
+from loadwatch.config import get_settings
+from loadwatch.errors import LoadwatchError
+from loadwatch.store.db import open_store
+
+err = Console(stderr=True)
+
+
+def _fail(e: LoadwatchError) -> None:
+    err.print(f"[red]error:[/red] {e}", highlight=False)
+    raise typer.Exit(1)
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Run the scheduler in this process (the embedded default). Use --no-scheduler "
+            "for API replicas and run exactly one `loadwatch scheduler` beside them.",
+        ),
+    ] = True,
+) -> None:
+    """Serve the HTTP API (and, by default, the scheduler) on the configured store."""
+    import uvicorn
+
+    from loadwatch.api.app import create_app
+    from loadwatch.scheduler.runner import LoadScheduler
+
+    _logging()
+    settings = get_settings()
+    try:
+        store = open_store(settings)
+    except LoadwatchError as e:
+        _fail(e)
+    runner = LoadScheduler(store, settings) if scheduler and settings.scheduler else None
+    on_import: Any = (lambda _report: runner.wake()) if runner else None
+    api = create_app(store, settings=settings, on_import=on_import)
+    if runner:
+        runner.start()
+    try:
+        uvicorn.run(api, host=host, port=port, log_level="info")
+    finally:
+        if runner:
+            runner.shutdown()
+        store.close()
+
+
+@app.command("scheduler")
+def scheduler_cmd() -> None:
+    """Run the single scheduler process (evaluation, nightly re-evaluation, inbox, webhooks)."""
+    from loadwatch.scheduler.runner import LoadScheduler
+
+    _logging()
+    settings = get_settings()
+    try:
+        store = open_store(settings)
+    except LoadwatchError as e:
+        _fail(e)
+    runner = LoadScheduler(store, settings, blocking=True)
+    signal.signal(signal.SIGTERM, lambda *_: runner.shutdown(wait=False))
+    try:
+        runner.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        runner.shutdown(wait=False)
+        store.close()
+
+
+@app.command()
+def sync(
+    folder: Annotated[Path, typer.Argument(help="A watch's activity folder or an export folder.")],
+    server: Annotated[str, typer.Option(help="The loadwatch server, e.g. http://127.0.0.1:8000")],
+    token: Annotated[str, typer.Option(help="Your bearer token.", envvar="LOADWATCH_TOKEN")],
+    athlete: Annotated[
+        int | None, typer.Option(help="Athlete id (default: the token's own athlete).")
+    ] = None,
+    state: Annotated[
+        Path | None, typer.Option(help="Where to remember what was sent (default: ~/.local/state).")
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Send again files the server refused before.")
+    ] = False,
+) -> None:
+    """Upload every file the server has not seen yet; resumable, retries transient failures."""
+    from loadwatch.sync import SyncClient, candidate_files, sync_folder
+
+    client = SyncClient(server, token)
+    try:
+        total = len(candidate_files(folder))
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("syncing", total=total)
+
+            def on_file(path: Path, answers: Any) -> None:
+                progress.advance(task)
+                for a in answers or []:
+                    reason = f" — {a.reason}" if a.reason else ""
+                    progress.console.print(f"{a.status:>12}  {a.file}{reason}", highlight=False)
+
+            result = sync_folder(
+                folder,
+                client,
+                athlete_id=athlete,
+                state_path=state,
+                on_file=on_file,
+                retry_failed=retry_failed,
+            )
+    except LoadwatchError as e:
+        _fail(e)
+    finally:
+        client.close()
+    counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(result.counts().items()))
+    typer.echo(f"{counts or 'nothing new'}; {result.already_sent} already sent")
+    if result.stopped:
+        err.print(
+            f"[red]stopped:[/red] {result.stopped} — run sync again to resume", highlight=False
+        )
+        raise typer.Exit(1)
+    if result.counts().get("failed"):
+        raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""The single scheduler process: evaluation after imports and nightly, the inbox, webhooks."""

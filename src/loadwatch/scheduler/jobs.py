@@ -1,0 +1,93 @@
+"""Job functions.  APScheduler stores jobs by reference (``module:function``) in its persistent
+job store, so these are module-level and take no arguments; the process's store and settings
+are bound once by ``bind``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import select
+
+from loadwatch.config import Settings
+from loadwatch.services import evaluation, inbox, webhooks
+from loadwatch.store.db import Store
+from loadwatch.store.models import Athlete
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Context:
+    store: Store
+    settings: Settings
+    client: httpx.Client
+
+
+_ctx: _Context | None = None
+
+
+def bind(store: Store, settings: Settings, client: httpx.Client | None = None) -> None:
+    global _ctx
+    _ctx = _Context(store, settings, client or httpx.Client(follow_redirects=False))
+
+
+def unbind() -> None:
+    global _ctx
+    if _ctx is not None:
+        _ctx.client.close()
+    _ctx = None
+
+
+def _context() -> _Context:
+    if _ctx is None:
+        raise RuntimeError("scheduler jobs run before bind()")
+    return _ctx
+
+
+def evaluate_pending() -> list[int]:
+    """Evaluate every athlete an import (API, CLI, inbox) touched; then notify."""
+    ctx = _context()
+    done = evaluation.drain_pending(ctx.store)
+    if done:
+        log.info("evaluated athletes %s", done)
+        deliver_webhooks()
+    return done
+
+
+def evaluate_all() -> int:
+    """Nightly: days pass even without uploads (a break grows, windows slide)."""
+    ctx = _context()
+    with ctx.store.sessions() as s:
+        ids = s.execute(select(Athlete.id).order_by(Athlete.id)).scalars().all()
+    for athlete_id in ids:
+        with ctx.store.sessions() as s:
+            a = s.get(Athlete, athlete_id)
+            if a is None:
+                continue
+        # The last five weeks cover every rule window that today's date can change.
+        evaluation.evaluate_athlete(
+            ctx.store, athlete_id, from_date=_local_today(a) - timedelta(days=35)
+        )
+    deliver_webhooks()
+    return len(ids)
+
+
+def _local_today(athlete: Athlete) -> date:
+    return datetime.now(ZoneInfo(athlete.timezone or "UTC")).date()
+
+
+def scan_inbox() -> int:
+    ctx = _context()
+    result = inbox.scan_inbox(ctx.store, ctx.settings)
+    if result.touched_athletes:
+        evaluate_pending()
+    return len(result.outcomes)
+
+
+def deliver_webhooks() -> webhooks.DeliveryStats:
+    ctx = _context()
+    return webhooks.deliver_due(ctx.store, ctx.settings, ctx.client)

@@ -1,0 +1,82 @@
+"""APScheduler 3.x wiring: fixed job ids, a persistent job store in the app's own database,
+coalescing and a misfire grace time, so a restart neither loses nor repeats work.  Exactly one
+process runs this (``loadwatch serve`` on the embedded store, ``loadwatch scheduler`` when
+API replicas run with ``--no-scheduler``)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from loadwatch.config import Settings
+from loadwatch.scheduler import jobs
+from loadwatch.store.db import Store
+
+log = logging.getLogger(__name__)
+
+EVALUATE = "evaluate-pending"
+NIGHTLY = "evaluate-nightly"
+INBOX = "scan-inbox"
+WEBHOOKS = "deliver-webhooks"
+
+
+class LoadScheduler:
+    def __init__(self, store: Store, settings: Settings, *, blocking: bool = False) -> None:
+        self.store, self.settings = store, settings
+        cls: type[BaseScheduler] = BlockingScheduler if blocking else BackgroundScheduler
+        self._scheduler = cls(
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=store.engine, tablename="apscheduler_jobs")
+            },
+            job_defaults={"coalesce": True, "misfire_grace_time": 300, "max_instances": 1},
+            timezone=UTC,
+        )
+        s = settings
+        add = self._scheduler.add_job
+        add(
+            jobs.evaluate_pending,
+            "interval",
+            seconds=s.evaluate_interval_s,
+            id=EVALUATE,
+            replace_existing=True,
+        )
+        add(
+            jobs.evaluate_all,
+            "cron",
+            hour=s.nightly_hour_utc,
+            minute=30,
+            id=NIGHTLY,
+            replace_existing=True,
+        )
+        add(
+            jobs.deliver_webhooks,
+            "interval",
+            seconds=s.deliver_interval_s,
+            id=WEBHOOKS,
+            replace_existing=True,
+        )
+        # Always registered: with no LOADWATCH_INBOX a scan is a no-op, and a fixed job set
+        # keeps the persistent store free of stale jobs.
+        add(
+            jobs.scan_inbox, "interval", seconds=s.inbox_interval_s, id=INBOX, replace_existing=True
+        )
+
+    def start(self) -> None:
+        jobs.bind(self.store, self.settings)
+        log.info("scheduler starting: %s", ", ".join(j.id for j in self._scheduler.get_jobs()))
+        self._scheduler.start()
+
+    def wake(self, job_id: str = EVALUATE) -> None:
+        """Run a job now instead of at its next tick (after an upload)."""
+        if self._scheduler.running and self._scheduler.get_job(job_id) is not None:
+            self._scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+
+    def shutdown(self, wait: bool = True) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=wait)
+        jobs.unbind()

@@ -1,0 +1,166 @@
+"""The webhook outbox: new flags → one delivery row per (hook, flag) → POSTed with retries.
+
+Deliveries are *derived* from the flags table rather than written by whoever created the flag:
+``enqueue_new`` adds a row for every flag a hook's owner can see that was created after the hook
+and has no row yet.  So a crash between evaluating and enqueuing loses nothing, and the unique
+(webhook_id, flag_id) constraint means nothing is enqueued twice.  Delivery is at-least-once;
+each request carries an ``Idempotency-Key`` so a receiver can drop the rare repeat after a crash
+between its 2xx and our commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from loadwatch.clock import as_utc, utcnow
+from loadwatch.config import Settings
+from loadwatch.store.db import Store
+from loadwatch.store.models import Athlete, CoachAthlete, Delivery, Flag, User, Webhook
+
+log = logging.getLogger(__name__)
+
+EVENT = "flag.created"
+
+
+def flag_payload(flag: Flag, athlete: Athlete, key: str) -> dict[str, Any]:
+    return {
+        "event": EVENT,
+        "idempotency_key": key,
+        "athlete": {"id": athlete.id, "name": athlete.name},
+        "flag": {
+            "id": flag.id,
+            "date": flag.date.isoformat(),
+            "dimension": flag.dimension,
+            "rule": flag.rule,
+            "severity": flag.severity,
+            "value": flag.value,
+            "baseline": flag.baseline,
+            "ratio": flag.ratio,
+            "threshold": flag.threshold,
+            "message": flag.message,
+        },
+    }
+
+
+def _visible_to_owner() -> Any:
+    """SQL condition: the flag's athlete is visible to the hook's owner (same rule as the API)."""
+    linked = exists().where(
+        and_(CoachAthlete.coach_id == User.id, CoachAthlete.athlete_id == Flag.athlete_id)
+    )
+    return or_(
+        User.role == "admin",
+        and_(User.role == "coach", linked),
+        and_(User.role == "athlete", User.athlete_id == Flag.athlete_id),
+    )
+
+
+def enqueue_new(session: Session) -> int:
+    """Create the missing delivery rows; returns how many."""
+    already = exists().where(and_(Delivery.webhook_id == Webhook.id, Delivery.flag_id == Flag.id))
+    rows = session.execute(
+        select(Webhook, Flag, Athlete)
+        .join(User, User.id == Webhook.owner_id)
+        .join(Flag, Flag.created_at >= Webhook.created_at)
+        .join(Athlete, Athlete.id == Flag.athlete_id)
+        .where(Webhook.active, _visible_to_owner(), ~already)
+        .order_by(Flag.id)
+    ).all()
+    for hook, flag, athlete in rows:
+        key = hashlib.sha256(f"loadwatch:{hook.id}:{flag.id}".encode()).hexdigest()[:32]
+        session.add(
+            Delivery(
+                webhook_id=hook.id,
+                flag_id=flag.id,
+                idempotency_key=key,
+                payload=flag_payload(flag, athlete, key),
+                next_attempt_at=utcnow(),
+            )
+        )
+    return len(rows)
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def backoff(attempts: int, settings: Settings) -> timedelta:
+    """Exponential back-off after the n-th failed attempt, capped."""
+    delay = settings.webhook_base_delay_s * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(delay, settings.webhook_max_delay_s))
+
+
+@dataclass(frozen=True)
+class DeliveryStats:
+    delivered: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+
+def deliver_due(store: Store, settings: Settings, client: httpx.Client) -> DeliveryStats:
+    """POST every pending delivery whose time has come.  Each outcome commits on its own, so a
+    crash mid-batch repeats at most the one request that was in flight."""
+    with store.transaction() as s:
+        enqueue_new(s)
+    now = utcnow()
+    with store.sessions() as s:
+        due = (
+            s.execute(
+                select(Delivery.id)
+                .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+                .order_by(Delivery.next_attempt_at, Delivery.id)
+            )
+            .scalars()
+            .all()
+        )
+    delivered = retrying = dead = 0
+    for delivery_id in due:
+        with store.transaction() as s:
+            d = s.get(Delivery, delivery_id)
+            hook = s.get(Webhook, d.webhook_id) if d else None
+            if d is None or hook is None or d.status != "pending":
+                continue
+            body = json.dumps(d.payload, separators=(",", ":"), sort_keys=True).encode()
+            error = _post(client, hook, d, body, settings)
+            d.attempts += 1
+            if error is None:
+                d.status, d.delivered_at, d.last_error = "delivered", utcnow(), None
+                delivered += 1
+            elif d.attempts >= settings.webhook_max_attempts:
+                d.status, d.last_error = "dead", error
+                dead += 1
+                log.warning("webhook %s: giving up on delivery %s: %s", hook.id, d.id, error)
+            else:
+                d.last_error = error
+                d.next_attempt_at = as_utc(utcnow()) + backoff(d.attempts, settings)
+                retrying += 1
+    return DeliveryStats(delivered, retrying, dead)
+
+
+def _post(
+    client: httpx.Client, hook: Webhook, d: Delivery, body: bytes, settings: Settings
+) -> str | None:
+    """One attempt; None on a 2xx, else a one-line reason."""
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "loadwatch-webhooks",
+        "Idempotency-Key": d.idempotency_key,
+        "X-Loadwatch-Event": EVENT,
+        "X-Loadwatch-Signature": signature(hook.secret, body),
+    }
+    try:
+        r = client.post(hook.url, content=body, headers=headers, timeout=settings.webhook_timeout_s)
+    except httpx.HTTPError as e:
+        return f"{type(e).__name__}: {e}"
+    if r.is_success:
+        return None
+    return f"HTTP {r.status_code}"

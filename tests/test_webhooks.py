@@ -1,0 +1,158 @@
+"""The webhook outbox: exactly one accepted delivery per new flag per hook, through failures and
+restarts, only for athletes the hook's owner can see."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from loadwatch.config import Settings
+from loadwatch.services import webhooks
+from loadwatch.store.db import Store
+from loadwatch.store.models import Athlete, CoachAthlete, Delivery, Flag, User, Webhook
+from receiver import webhook_receiver
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    url = f"sqlite:///{tmp_path / 'lw.db'}"
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+    s = Store(url, tmp_path)
+    yield s
+    s.close()
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, webhook_base_delay_s=0.0, webhook_max_attempts=5)
+
+
+def _world(store: Store, url: str) -> dict[str, int]:
+    with store.transaction() as s:
+        mine, other = Athlete(name="Mine", timezone="UTC"), Athlete(name="Other", timezone="UTC")
+        coach = User(name="coach", role="coach", token_hash="a" * 64)
+        s.add_all([mine, other, coach])
+        s.flush()
+        s.add(CoachAthlete(coach_id=coach.id, athlete_id=mine.id))
+        hook = Webhook(owner_id=coach.id, url=url, secret="s3cret")
+        s.add(hook)
+        s.flush()
+        return {"mine": mine.id, "other": other.id, "coach": coach.id, "hook": hook.id}
+
+
+def _flag(store: Store, athlete_id: int, day: date, dimension: str = "distance") -> int:
+    with store.transaction() as s:
+        f = Flag(
+            athlete_id=athlete_id,
+            date=day,
+            rule="session_spike",
+            dimension=dimension,
+            severity="alert",
+            value=22.0,
+            baseline=16.0,
+            ratio=1.375,
+            threshold=1.3,
+            message="Sunday's 22.0 km run is 38 % longer than your longest in 30 days.",
+        )
+        s.add(f)
+        s.flush()
+        return f.id
+
+
+def test_one_delivery_per_flag_after_two_failures(store: Store, tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    with webhook_receiver(fail_first=2) as rx, httpx.Client() as client:
+        ids = _world(store, rx.url)
+        flag_id = _flag(store, ids["mine"], date(2026, 11, 15))
+        _flag(store, ids["other"], date(2026, 11, 15))  # not the coach's athlete: never sent
+        stats = [webhooks.deliver_due(store, settings, client) for _ in range(5)]
+    assert [s.delivered for s in stats] == [0, 0, 1, 0, 0]
+    assert [r["answered"] for r in rx.requests] == [500, 500, 200]
+    # Every attempt is the same delivery: same key, same body.
+    keys = {r["headers"]["Idempotency-Key"] for r in rx.requests}
+    assert len(keys) == 1
+    body = rx.accepted[0]["body"]
+    assert body["flag"]["id"] == flag_id and body["athlete"]["name"] == "Mine"
+    assert body["flag"]["ratio"] == 1.375 and body["event"] == "flag.created"
+    with store.sessions() as s:
+        d = s.execute(select(Delivery)).scalar_one()
+        assert (d.status, d.attempts, d.last_error) == ("delivered", 3, None)
+
+
+def test_signature_verifies_with_the_hook_secret(store: Store, tmp_path: Path) -> None:
+    with webhook_receiver() as rx, httpx.Client() as client:
+        ids = _world(store, rx.url)
+        _flag(store, ids["mine"], date(2026, 11, 1))
+        webhooks.deliver_due(store, _settings(tmp_path), client)
+    req = rx.accepted[0]
+    raw = json.dumps(req["body"], separators=(",", ":"), sort_keys=True).encode()
+    want = "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
+    assert req["headers"]["X-Loadwatch-Signature"] == want
+
+
+def test_restart_repeats_nothing(store: Store, tmp_path: Path) -> None:
+    """A second process (a restart) over the same database sends nothing already sent."""
+    settings = _settings(tmp_path)
+    with webhook_receiver() as rx:
+        ids = _world(store, rx.url)
+        for day in (1, 2, 3):
+            _flag(store, ids["mine"], date(2026, 11, day))
+        with httpx.Client() as c:
+            webhooks.deliver_due(store, settings, c)
+        _flag(store, ids["mine"], date(2026, 11, 4))
+        restarted = Store(str(store.engine.url.render_as_string(hide_password=False)), tmp_path)
+        with httpx.Client() as c:
+            webhooks.deliver_due(restarted, settings, c)
+            webhooks.deliver_due(restarted, settings, c)
+        restarted.close()
+    days = sorted(r["body"]["flag"]["date"] for r in rx.accepted)
+    assert days == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"]
+    with store.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Delivery)) == 4
+
+
+def test_dead_after_max_attempts_and_backoff_grows(store: Store, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, webhook_base_delay_s=30, webhook_max_delay_s=3600)
+    assert [webhooks.backoff(n, settings).total_seconds() for n in (1, 2, 3, 8, 20)] == [
+        30,
+        60,
+        120,
+        3600,
+        3600,
+    ]
+    fast = Settings(data_dir=tmp_path, webhook_base_delay_s=0.0, webhook_max_attempts=3)
+    with webhook_receiver(fail_first=100) as rx, httpx.Client() as client:
+        ids = _world(store, rx.url)
+        _flag(store, ids["mine"], date(2026, 11, 1))
+        for _ in range(6):
+            webhooks.deliver_due(store, fast, client)
+    assert len(rx.requests) == 3
+    with store.sessions() as s:
+        d = s.execute(select(Delivery)).scalar_one()
+        assert (d.status, d.last_error) == ("dead", "HTTP 500")
+
+
+def test_flags_older_than_the_hook_are_not_sent(store: Store, tmp_path: Path) -> None:
+    with webhook_receiver() as rx, httpx.Client() as client:
+        with store.transaction() as s:
+            a = Athlete(name="A", timezone="UTC")
+            admin = User(name="root", role="admin", token_hash="b" * 64)
+            s.add_all([a, admin])
+        old = _flag(store, a.id, date(2026, 10, 1))
+        with store.transaction() as s:
+            s.execute(
+                Flag.__table__.update()
+                .where(Flag.id == old)
+                .values(created_at=datetime(2020, 1, 1, tzinfo=UTC))
+            )
+            s.add(Webhook(owner_id=admin.id, url=rx.url, secret="x"))
+        new = _flag(store, a.id, date(2026, 10, 2))
+        webhooks.deliver_due(store, _settings(tmp_path), client)
+    assert [r["body"]["flag"]["id"] for r in rx.accepted] == [new]
