@@ -138,7 +138,9 @@ def sync(
         _fail(e)
     finally:
         client.close()
-    counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(result.counts().items()))
+    n = result.counts()
+    order = ("imported", "duplicate", "not_activity", "failed")
+    counts = ", ".join(f"{n[k]} {k.replace('_', ' ')}" for k in order if n.get(k))
     typer.echo(f"{counts or 'nothing new'}; {result.already_sent} already sent")
     if result.stopped:
         err.print(

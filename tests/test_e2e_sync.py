@@ -1,0 +1,93 @@
+"""End to end on loopback: a real ``loadwatch serve`` (API + scheduler), a runner's watch folder
+synced with ``loadwatch sync``, and a coach's webhook receiving each new flag exactly once."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from live import cli_env, run_cli, serve
+from loadwatch import auth
+from loadwatch.store.db import Store
+from loadwatch.store.repo import get_or_create_athlete
+from receiver import webhook_receiver
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "spiky-sara"
+pytestmark = pytest.mark.e2e
+
+
+def test_sync_watch_folder_evaluates_and_notifies(tmp_path: Path) -> None:
+    if not SAMPLE.is_dir():
+        pytest.fail(f"{SAMPLE} is missing: regenerate with scripts/make_sample_data.py")
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'loadwatch.db'}", data)
+    with store.transaction() as s:
+        sara = get_or_create_athlete(s, "Spiky Sara", "Europe/Vienna")
+        coach, coach_token = auth.create_user(s, "coach", "coach")
+        auth.link_coach(s, coach, sara)
+        _, runner_token = auth.create_user(s, "sara", "athlete", athlete_id=sara.id)
+    store.close()
+
+    # The watch: every demo run, plus one file that is broken.
+    watch = tmp_path / "watch" / "Activity"
+    shutil.copytree(SAMPLE, watch, ignore=shutil.ignore_patterns("*.md"))
+    n_files = len(list(watch.iterdir()))
+    (watch / "broken.fit").write_bytes(b"\x0e\x10\x98\x08\x00\x10\x00\x00.FIT" + b"\x00" * 40)
+
+    env = cli_env(
+        data,
+        LOADWATCH_EVALUATE_INTERVAL_S="1",
+        LOADWATCH_DELIVER_INTERVAL_S="1",
+        LOADWATCH_WEBHOOK_BASE_DELAY_S="0.2",
+        XDG_STATE_HOME=str(tmp_path / "state"),
+    )
+    with webhook_receiver(fail_first=2) as rx, serve(env) as url:
+        coach_api = httpx.Client(
+            base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {coach_token}"}
+        )
+        assert coach_api.post("/webhooks", json={"url": rx.url}).status_code == 201
+
+        first = run_cli(
+            "sync",
+            str(watch.parent),
+            "--server",
+            url,
+            "--token",
+            runner_token,
+            env=env,
+            timeout=600,
+        )
+        assert first.returncode == 1, first.stderr  # one file failed
+        assert "Traceback" not in first.stdout + first.stderr
+        assert f"{n_files} imported, 1 failed" in first.stdout
+        assert "failed  Activity/broken.fit" in first.stderr
+
+        # The scheduler evaluates after the uploads and delivers every new flag once.
+        deadline = time.monotonic() + 120
+        while True:
+            flags = coach_api.get(f"/athletes/{sara.id}/flags", params={"status": "all"}).json()[
+                "data"
+            ]
+            got = [r["body"]["flag"]["id"] for r in rx.accepted]
+            if flags and sorted(got) == sorted(f["id"] for f in flags):
+                break
+            assert time.monotonic() < deadline, f"{len(got)} deliveries for {len(flags)} flags"
+            time.sleep(0.5)
+        time.sleep(3)  # a few more scheduler ticks: nothing is delivered twice
+        got = [r["body"]["flag"]["id"] for r in rx.accepted]
+        assert len(got) == len(set(got)) == len(flags)
+        assert [r["answered"] for r in rx.requests[:2]] == [500, 500]
+        assert {f["dimension"] for f in flags} >= {"distance", "hills", "speed"}
+
+        activities = coach_api.get(f"/athletes/{sara.id}/activities", params={"limit": 1}).json()
+        assert activities["count"] == n_files
+
+        again = run_cli(
+            "sync", str(watch.parent), "--server", url, "--token", runner_token, env=env
+        )
+        assert again.returncode == 0, again.stderr
+        assert f"nothing new; {n_files + 1} already sent" in again.stdout
