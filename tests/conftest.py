@@ -13,7 +13,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("LOADWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
 HAVE_CORPUS = (CORPUS / "MANIFEST.csv").is_file()
-CORPUS_SKIP = f"corpus not found at {CORPUS} (set LOADWATCH_CORPUS or put ../shared beside the repo)"
+CORPUS_SKIP = (
+    f"corpus not found at {CORPUS} (set LOADWATCH_CORPUS or put ../shared beside the repo)"
+)
 
 
 def corpus_manifest() -> list[dict[str, str]]:
@@ -39,7 +41,7 @@ def corpus() -> Path:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An isolated embedded store: LOADWATCH_DATA_DIR points at a fresh temp dir."""
     d = tmp_path / "data"
     monkeypatch.setenv("LOADWATCH_DATA_DIR", str(d))

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+# A process can be pinned to a calendar day ("as of") so that a demo or a replay of old data
+# reads as if it were that day; ``loadwatch demo`` pins the sample history's last day.
+_pinned_today: date | None = None
+
+
+def pin_today(day: date | None) -> None:
+    global _pinned_today
+    _pinned_today = day
+
+
+def local_today(tz: str) -> date:
+    """Today in the athlete's time zone (or the pinned day)."""
+    if _pinned_today is not None:
+        return _pinned_today
+    return datetime.now(ZoneInfo(tz or "UTC")).date()
 
 
 def utcnow() -> datetime:

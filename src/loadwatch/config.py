@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +23,8 @@ class Settings(BaseSettings):
     scheduler: bool = True
     demo: bool = False
     default_timezone: str = "UTC"
+    # Evaluate as if today were this day (demos, replaying an old season); None = the real date.
+    as_of: date | None = None
 
     # Limits on what a user can hand us.  They guard memory and disk, not correctness.
     max_file_bytes: int = 64 * 1024 * 1024

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 
 # One row per stored activity (or CSV-log row).  The store builds it; analytics reads it.
@@ -27,3 +29,89 @@ def validate(df: pl.DataFrame, schema: dict[str, pl.DataType], what: str) -> Non
     if got != schema:
         missing = {c: t for c, t in schema.items() if got.get(c) != t}
         raise ValueError(f"{what}: schema mismatch, expected {missing}, got {got}")
+
+
+def validate_panel(
+    df: pl.DataFrame, schema: dict[str, pl.DataType], what: str, key: str | None
+) -> None:
+    """Like ``validate``; a panel (many athletes in one frame) carries ``key`` as first column."""
+    if key is None:
+        validate(df, schema, what)
+    else:
+        validate(df, {key: df.schema.get(key, pl.Int64()), **schema}, what)
+
+
+def validate_calendar(daily: pl.DataFrame, what: str) -> None:
+    """Rolling windows over rows are windows over days only when every day is there, once."""
+    validate(daily, DAILY_SCHEMA, what)
+    if daily.height > 1 and not (daily["date"].diff().drop_nulls() == timedelta(days=1)).all():
+        raise ValueError(f"{what}: dates must be consecutive days, one row each, in order")
+
+
+# One row per local calendar day, rest days present as zeros.  Running sports only in the load
+# columns; other sports apart.  Paces are distance-weighted (sum of time / sum of km).
+DAILY_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "week_start": pl.Date(),  # the local Monday
+    "runs": pl.Int32(),
+    "distance_km": pl.Float64(),
+    "moving_time_s": pl.Float64(),
+    "pace_s_per_km": pl.Float64(),  # null on days without running distance
+    "gap_distance_km": pl.Float64(),  # grade-adjusted; a run without it counts as flat
+    "gap_pace_s_per_km": pl.Float64(),
+    "elevation_gain_m": pl.Float64(),
+    "uphill_km": pl.Float64(),
+    "downhill_km": pl.Float64(),
+    "fast_km": pl.Float64(),
+    "longest_run_km": pl.Float64(),  # largest single run of the day
+    "max_climb_m": pl.Float64(),  # biggest single-run climb of the day
+    "max_fast_km": pl.Float64(),  # biggest single-run fast distance of the day
+    "other_sessions": pl.Int32(),
+    "other_distance_km": pl.Float64(),
+    "other_time_s": pl.Float64(),
+}
+
+WEEKLY_SCHEMA: dict[str, pl.DataType] = {
+    "week_start": pl.Date(),
+    "days": pl.Int32(),  # days of the week inside the daily frame (first/last week may be partial)
+    "runs": pl.Int32(),
+    "distance_km": pl.Float64(),
+    "moving_time_s": pl.Float64(),
+    "pace_s_per_km": pl.Float64(),
+    "gap_distance_km": pl.Float64(),
+    "gap_pace_s_per_km": pl.Float64(),
+    "elevation_gain_m": pl.Float64(),
+    "uphill_km": pl.Float64(),
+    "downhill_km": pl.Float64(),
+    "fast_km": pl.Float64(),
+    "longest_run_km": pl.Float64(),
+    "max_climb_m": pl.Float64(),
+    "max_fast_km": pl.Float64(),
+    "other_sessions": pl.Int32(),
+    "other_distance_km": pl.Float64(),
+    "other_time_s": pl.Float64(),
+}
+
+# The three dimensions of "too much too soon": the daily load column and the single-run column.
+DIMENSIONS: dict[str, tuple[str, str]] = {
+    "distance": ("distance_km", "longest_run_km"),
+    "speed": ("fast_km", "max_fast_km"),
+    "hills": ("elevation_gain_m", "max_climb_m"),
+}
+UNITS: dict[str, str] = {"distance": "km", "speed": "km", "hills": "m"}
+
+LOAD_METRICS = (
+    "load",  # the day's load
+    "acute_ewma",  # EWMA over 7 days, lambda = 2/8, seeded with the mean of the first 7 days
+    "chronic_ewma",  # EWMA over 28 days, lambda = 2/29, seeded with the mean of the first 28
+    "ewma_ratio",
+    "acute_7d",  # sum of the 7 days ending that day
+    "chronic_week",  # mean week of the 28 days before those 7
+    "ratio",  # acute_7d / chronic_week (uncoupled)
+    "monotony",  # Foster: mean / sd (ddof=1) of the 7 daily loads; null when sd = 0
+    "strain",  # acute_7d * monotony
+)
+LOAD_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    **{f"{d}_{m}": pl.Float64() for d in DIMENSIONS for m in LOAD_METRICS},
+}

@@ -1,5 +1,351 @@
-"""Commands: ingest_cmds."""
+"""Commands: ``inspect``, ``import``, ``athletes``, ``activities``."""
 
 from __future__ import annotations
 
-from loadwatch.cli.app import app  # noqa: F401
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from loadwatch.cli.app import app
+from loadwatch.cli.output import (
+    console,
+    error_line,
+    fail,
+    fmt_duration,
+    fmt_num,
+    fmt_pace,
+    handle_errors,
+    print_json,
+    progress_bar,
+)
+from loadwatch.config import Settings, get_settings
+from loadwatch.errors import IngestError, NotAnActivity
+from loadwatch.store import repo
+from loadwatch.store.blobs import sha256_of
+from loadwatch.store.db import open_store
+from loadwatch.store.models import Activity, Athlete
+
+Paths = Annotated[list[Path], typer.Argument(help="Files, folders or archives (.zip, .gz).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
+
+STATUS_WORDS = {
+    "imported": "imported",
+    "duplicate": "duplicate",
+    "not_activity": "not an activity",
+    "failed": "failed",
+}
+STATUS_STYLE = {"imported": "green", "duplicate": "cyan", "not_activity": "yellow", "failed": "red"}
+
+
+# --- inspect ------------------------------------------------------------------------------
+def inspect_paths(paths: list[Path], settings: Settings) -> Iterator[dict[str, Any]]:
+    """One JSON-able object per activity (or per file that gave none), storing nothing."""
+    from loadwatch.services.importing import analyse, iter_paths
+
+    for path in paths:
+        found = False
+        for member in iter_paths([path], settings):
+            found = True
+            if member.error is not None or member.data is None:
+                yield {"file": member.name, "error": error_line(member.error or "no data")}
+                continue
+            try:
+                decoded = analyse(
+                    member.data,
+                    member.name,
+                    sha256=sha256_of(member.data),
+                    default_tz=settings.default_timezone,
+                )
+            except NotAnActivity as e:
+                yield {"file": member.name, "error": f"not an activity: {error_line(e)}"}
+                continue
+            except IngestError as e:
+                yield {"file": member.name, "error": error_line(e)}
+                continue
+            for act in decoded.activities:
+                obj: dict[str, Any] = {"file": member.name}
+                obj.update(act.summary.to_json())
+                yield obj
+        if not found:
+            yield {"file": str(path), "error": "no FIT, GPX or TCX files found"}
+
+
+def _summary_row(file: str, s: dict[str, Any]) -> list[str]:
+    return [
+        file,
+        s["format"],
+        s["sport"],
+        s["start_time"].replace("T", " ")[:16],
+        fmt_num(s["distance_m"], 2, 1000.0),
+        fmt_duration(s["moving_time_s"]),
+        fmt_pace(s["avg_pace_s_per_km"]),
+        fmt_num(s["elevation_gain_m"], 0),
+        fmt_num(s["gap_distance_m"], 2, 1000.0),
+        fmt_num(s["avg_hr"], 0),
+    ]
+
+
+@app.command()
+def inspect(paths: Paths, json: JsonOpt = False) -> None:
+    """Decode activity files and print their numbers, storing nothing.
+
+    Exit code 1 when any file could not be read as an activity.
+    """
+    with handle_errors():
+        settings = get_settings()
+        with progress_bar() as bar:
+            task = bar.add_task("reading", total=None)
+            results = []
+            for obj in inspect_paths(paths, settings):
+                results.append(obj)
+                bar.advance(task)
+        bad = [r for r in results if "error" in r]
+        if json:
+            print_json(results)
+        else:
+            _print_inspect_table(results)
+        if bad:
+            raise typer.Exit(1)
+
+
+def _print_inspect_table(results: list[dict[str, Any]]) -> None:
+    good = [r for r in results if "error" not in r]
+    if good:
+        table = Table(title="Activities")
+        for col in (
+            "file",
+            "fmt",
+            "sport",
+            "start (UTC)",
+            "km",
+            "moving",
+            "pace",
+            "climb m",
+            "GAP km",
+            "HR",
+        ):
+            table.add_column(col, justify="left" if col in {"file", "fmt", "sport"} else "right")
+        for r in good:
+            table.add_row(*_summary_row(r["file"], r))
+        console.print(table)
+    for r in results:
+        if "error" in r:
+            console.print(f"{r['file']}: [red]{r['error']}[/red]")
+
+
+# --- import -------------------------------------------------------------------------------
+def _outcome_line(o: Any) -> str:
+    word = STATUS_WORDS[o.status]
+    style = STATUS_STYLE[o.status]
+    extra = ""
+    if o.status == "imported":
+        n = len(o.activity_ids)
+        extra = f" ({n} activities)" if n != 1 else ""
+    elif o.reason:
+        extra = f": {o.reason}"
+    return f"[{style}]{word:<15}[/{style}] {o.file}{extra}"
+
+
+def totals_line(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{counts[k]} {STATUS_WORDS[k]}" for k in STATUS_WORDS)
+
+
+IMPORT_HELP = (
+    "Import activity files, folders (recursive) and archives (Garmin/Strava exports, .zip, .gz)"
+    " for an athlete.\n\n"
+    "Each file is reported as imported, duplicate (the same file, or the same activity in"
+    " another format, is already stored), not an activity (course, route, settings...) or"
+    " failed, with the reason; then a total line. One bad file never stops the others; a file"
+    " that failed is tried again when imported again.\n\n"
+    "Exit code: 0 when the batch ran and at least one file was imported or already known;"
+    " 1 when no file was found, every file failed, or (with --strict) any file failed."
+)
+
+
+@app.command("import", help=IMPORT_HELP)
+def import_(
+    paths: Paths,
+    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name (created if new).")],
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="IANA time zone for a new athlete (default UTC), e.g. Europe/Paris."),
+    ] = None,
+    json: JsonOpt = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any file failed, not only when all did.")
+    ] = False,
+) -> None:
+    """Import files, folders and archives for an athlete (see --help)."""
+    from loadwatch.services.importing import import_paths
+
+    with handle_errors():
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            # A typo is not a file to record as failed in the athlete's import log.
+            raise fail(f"no such file or folder: {', '.join(missing)}")
+        settings = get_settings()
+        store = open_store(settings)
+        try:
+            with store.transaction() as session:
+                a = repo.get_or_create_athlete(session, athlete, timezone)
+                athlete_id, athlete_name = a.id, a.name
+            with progress_bar() as bar:
+                task = bar.add_task(f"importing for {athlete_name}", total=None)
+
+                def on_outcome(o: Any) -> None:
+                    bar.advance(task)
+                    if not json:
+                        console.print(_outcome_line(o))
+
+                report = import_paths(store, settings, athlete_id, paths, progress=on_outcome)
+        finally:
+            store.close()
+        counts = report.counts()
+        if json:
+            print_json(
+                {
+                    "athlete": athlete_name,
+                    "files": [
+                        {
+                            "file": o.file,
+                            "status": o.status,
+                            "reason": o.reason,
+                            "activity_ids": o.activity_ids,
+                            "warnings": o.warnings,
+                            "sha256": o.sha256,
+                        }
+                        for o in report.outcomes
+                    ],
+                    "totals": counts,
+                    "evaluate_from": report.touched.get(athlete_id),
+                }
+            )
+        if not report.outcomes:
+            raise fail(f"no FIT, GPX or TCX files found in {', '.join(map(str, paths))}")
+        if not json:
+            console.print(totals_line(counts), markup=False)
+        if counts["failed"] == len(report.outcomes) or (strict and counts["failed"]):
+            raise typer.Exit(1)
+
+
+# --- athletes / activities ----------------------------------------------------------------
+def _athlete_json(a: Athlete, stats: repo.ActivityStats | None) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "name": a.name,
+        "timezone": a.timezone,
+        "fast_speed_mps": a.fast_speed_mps,
+        "activities": stats.count if stats else 0,
+        "first_activity": stats.first_start if stats else None,
+        "last_activity": stats.last_start if stats else None,
+    }
+
+
+@app.command()
+def athletes(json: JsonOpt = False) -> None:
+    """List athletes with their number of activities."""
+    with handle_errors():
+        store = open_store(get_settings())
+        try:
+            with store.sessions() as session:
+                stats = repo.activity_stats(session)
+                rows = [_athlete_json(a, stats.get(a.id)) for a in repo.list_athletes(session)]
+        finally:
+            store.close()
+        if json:
+            print_json(rows)
+            return
+        table = Table(title="Athletes")
+        for col in ("name", "time zone", "activities", "last activity (UTC)"):
+            table.add_column(col)
+        for r in rows:
+            last = r["last_activity"]
+            table.add_row(
+                r["name"],
+                r["timezone"],
+                str(r["activities"]),
+                last.strftime("%Y-%m-%d %H:%M") if last else "-",
+            )
+        console.print(table)
+
+
+ACTIVITY_FIELDS = (
+    "id", "name", "format", "sport", "start_time", "utc_offset_s", "elapsed_time_s",
+    "moving_time_s", "distance_m", "elevation_gain_m", "elevation_loss_m", "avg_pace_s_per_km",
+    "gap_distance_m", "uphill_distance_m", "downhill_distance_m", "fast_distance_m",
+    "max_speed_mps", "best_1km_s", "avg_hr", "max_hr", "n_samples", "device", "source_sha256",
+    "session_index", "totals_source",
+)  # fmt: skip
+
+
+def activity_json(a: Activity) -> dict[str, Any]:
+    d = {f: getattr(a, f) for f in ACTIVITY_FIELDS}
+    start = a.start_time
+    d["start_time"] = start.replace(tzinfo=UTC) if start.tzinfo is None else start
+    return d
+
+
+def _local_start(a: dict[str, Any]) -> str:
+    start: datetime = a["start_time"]
+    if a["utc_offset_s"] is None:
+        return start.strftime("%Y-%m-%d %H:%M UTC")
+    return (start + timedelta(seconds=a["utc_offset_s"])).strftime("%Y-%m-%d %H:%M")
+
+
+@app.command()
+def activities(
+    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name.")],
+    json: JsonOpt = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 50,
+    offset: Annotated[int, typer.Option(min=0, help="Skip the newest N.")] = 0,
+) -> None:
+    """List an athlete's activities, newest first (local start time)."""
+    with handle_errors():
+        store = open_store(get_settings())
+        try:
+            with store.sessions() as session:
+                a = repo.get_athlete_by_name(session, athlete)
+                rows, total = repo.list_activities(session, a.id, limit=limit, offset=offset)
+                items = [activity_json(r) for r in rows]
+        finally:
+            store.close()
+        if json:
+            print_json({"athlete": a.name, "total": total, "offset": offset, "activities": items})
+            return
+        table = Table(title=f"{a.name}: {len(items)} of {total} activities")
+        for col in (
+            "id",
+            "start (local)",
+            "sport",
+            "fmt",
+            "km",
+            "moving",
+            "pace",
+            "climb m",
+            "fast km",
+            "name",
+        ):
+            table.add_column(
+                col, justify="right" if col in {"id", "km", "climb m", "fast km"} else "left"
+            )
+        for r in items:
+            table.add_row(
+                str(r["id"]),
+                _local_start(r),
+                r["sport"],
+                r["format"],
+                fmt_num(r["distance_m"], 2, 1000.0),
+                fmt_duration(r["moving_time_s"]),
+                fmt_pace(r["avg_pace_s_per_km"]),
+                fmt_num(r["elevation_gain_m"], 0),
+                fmt_num(r["fast_distance_m"], 2, 1000.0),
+                r["name"] or "",
+            )
+        console.print(table)
+
+
+__all__ = ["activity_json", "inspect_paths", "totals_line"]

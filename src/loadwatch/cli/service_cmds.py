@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,8 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from loadwatch.cli.app import app
-from loadwatch.config import get_settings
-from loadwatch.errors import LoadwatchError
+from loadwatch.clock import pin_today
+from loadwatch.config import Settings, get_settings
+from loadwatch.errors import InvalidRequest, LoadwatchError
 from loadwatch.store.db import open_store
 
 err = Console(stderr=True)
@@ -30,6 +32,39 @@ def _logging() -> None:
     )
 
 
+def port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def run_server(settings: Settings, host: str, port: int, *, scheduler: bool) -> None:
+    """API (+ the scheduler, when asked and allowed) in this process until interrupted."""
+    import uvicorn
+
+    from loadwatch.api.app import create_app
+    from loadwatch.scheduler.runner import LoadScheduler
+
+    if not port_free(host, port):
+        raise InvalidRequest(f"{host}:{port} is already in use: pass --port")
+    pin_today(settings.as_of)
+    store = open_store(settings)
+    runner = LoadScheduler(store, settings) if scheduler and settings.scheduler else None
+    on_import: Any = (lambda _report: runner.wake()) if runner else None
+    api = create_app(store, settings=settings, on_import=on_import)
+    if runner:
+        runner.start()
+    try:
+        uvicorn.run(api, host=host, port=port, log_level="info")
+    finally:
+        if runner:
+            runner.shutdown()
+        store.close()
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
@@ -44,28 +79,11 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the HTTP API (and, by default, the scheduler) on the configured store."""
-    import uvicorn
-
-    from loadwatch.api.app import create_app
-    from loadwatch.scheduler.runner import LoadScheduler
-
     _logging()
-    settings = get_settings()
     try:
-        store = open_store(settings)
+        run_server(get_settings(), host, port, scheduler=scheduler)
     except LoadwatchError as e:
         _fail(e)
-    runner = LoadScheduler(store, settings) if scheduler and settings.scheduler else None
-    on_import: Any = (lambda _report: runner.wake()) if runner else None
-    api = create_app(store, settings=settings, on_import=on_import)
-    if runner:
-        runner.start()
-    try:
-        uvicorn.run(api, host=host, port=port, log_level="info")
-    finally:
-        if runner:
-            runner.shutdown()
-        store.close()
 
 
 @app.command("scheduler")

@@ -38,7 +38,8 @@ SAMPLE_SCHEMA: dict[str, pl.DataType] = {
     "speed": pl.Float64(),  # m/s as recorded by the device
     "heart_rate": pl.Float64(),  # bpm
     "cadence": pl.Float64(),  # steps or revolutions per minute as recorded
-    "segment": pl.Int32(),  # 0-based: GPX track/segment, TCX lap track; gaps between segments are not distance
+    # 0-based GPX track/segment or TCX track: the gap between two segments is not distance.
+    "segment": pl.Int32(),
 }
 
 
@@ -51,7 +52,9 @@ def conform_samples(df: pl.DataFrame) -> pl.DataFrame:
 
     Decoders call this on the way out so every Track has exactly ``SAMPLE_SCHEMA``.
     """
-    missing = [pl.lit(None, dtype=t).alias(c) for c, t in SAMPLE_SCHEMA.items() if c not in df.columns]
+    missing = [
+        pl.lit(None, dtype=t).alias(c) for c, t in SAMPLE_SCHEMA.items() if c not in df.columns
+    ]
     if missing:
         df = df.with_columns(missing)
     try:

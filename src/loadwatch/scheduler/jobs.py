@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import select
 
+from loadwatch.clock import local_today
 from loadwatch.config import Settings
 from loadwatch.services import evaluation, inbox, webhooks
 from loadwatch.store.db import Store
@@ -70,14 +70,10 @@ def evaluate_all() -> int:
                 continue
         # The last five weeks cover every rule window that today's date can change.
         evaluation.evaluate_athlete(
-            ctx.store, athlete_id, from_date=_local_today(a) - timedelta(days=35)
+            ctx.store, athlete_id, from_date=local_today(a.timezone) - timedelta(days=35)
         )
     deliver_webhooks()
     return len(ids)
-
-
-def _local_today(athlete: Athlete) -> date:
-    return datetime.now(ZoneInfo(athlete.timezone or "UTC")).date()
 
 
 def scan_inbox() -> int:

@@ -32,7 +32,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[float]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        dict[str, Any]: JSON,
+        list[float]: JSON,
+        datetime: DateTime(timezone=True),
+    }
 
 
 class Athlete(Base):
@@ -47,7 +51,9 @@ class Athlete(Base):
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
-    activities: Mapped[list[Activity]] = relationship(back_populates="athlete", cascade="all, delete-orphan")
+    activities: Mapped[list[Activity]] = relationship(
+        back_populates="athlete", cascade="all, delete-orphan"
+    )
 
 
 class SourceFile(Base):
@@ -57,7 +63,9 @@ class SourceFile(Base):
     __table_args__ = (UniqueConstraint("athlete_id", "sha256"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(Text)  # display path, e.g. export.zip/activities/1.fit.gz
     size: Mapped[int] = mapped_column(BigInteger)
@@ -75,7 +83,9 @@ class Activity(Base):
     __table_args__ = (UniqueConstraint("athlete_id", "source_sha256", "session_index"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
     file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(8), default="file")  # file | csv
     format: Mapped[str] = mapped_column(String(8))
@@ -123,7 +133,9 @@ class User(Base):
 class CoachAthlete(Base):
     __tablename__ = "coach_athletes"
 
-    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    coach_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     athlete_id: Mapped[int] = mapped_column(
         ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
     )
@@ -134,7 +146,9 @@ class Flag(Base):
     __table_args__ = (UniqueConstraint("athlete_id", "rule", "dimension", "date"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
     date: Mapped[date] = mapped_column(Date, index=True)  # the athlete's local calendar day
     rule: Mapped[str] = mapped_column(String(32))
     dimension: Mapped[str] = mapped_column(String(16))
@@ -184,7 +198,9 @@ class Delivery(Base):
     __table_args__ = (UniqueConstraint("webhook_id", "flag_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    webhook_id: Mapped[int] = mapped_column(
+        ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
+    )
     flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -16,7 +16,9 @@ def run() -> None:
     if connection is None:  # `alembic` CLI during development: a URL in -x url=...
         url = context.get_x_argument(as_dictionary=True).get("url", "sqlite:///dev.db")
         with create_engine(url).connect() as conn:
-            context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+            context.configure(
+                connection=conn, target_metadata=target_metadata, render_as_batch=True
+            )
             with context.begin_transaction():
                 context.run_migrations()
         return

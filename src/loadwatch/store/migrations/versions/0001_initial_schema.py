@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 05:25:33.113316
+Create Date: 2026-11-21 06:00:14.198662
 """
 
 from __future__ import annotations

@@ -1,0 +1,172 @@
+"""Activities → one row per local calendar day (``DAILY_SCHEMA``).
+
+A day is the athlete's *local* calendar day: ``start_time + utc_offset_s`` when the activity
+carries its own offset (the device knew where it was), else ``start_time`` in the athlete's
+time zone.  Every day from the first activity to ``end`` is present; rest days are zeros, so
+rolling windows over rows are windows over days.
+
+Only running sports (``RUNNING_SPORTS``) feed the load columns; walking, cycling... are kept
+apart in ``other_*`` so a bike ride never reads as a running spike.
+
+Fast distance per activity is recomputed from its speed histogram for the threshold given
+(the sum of the bins at or above it, plus the linear share of the bin containing it), so a new
+threshold never needs the streams again; activities without a histogram (CSV logs) keep their
+stored ``fast_distance_m``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+
+from loadwatch.analytics.schema import (
+    ACTIVITY_FRAME_SCHEMA,
+    DAILY_SCHEMA,
+    validate,
+    validate_panel,
+)
+from loadwatch.errors import InvalidRequest
+from loadwatch.ingest.activity import SPEED_BIN_MPS
+from loadwatch.ingest.track import RUNNING_SPORTS
+
+
+def check_timezone(tz: str) -> None:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise InvalidRequest(f"unknown time zone {tz!r}") from e
+
+
+def fast_distance_expr(fast_speed_mps: float | None) -> pl.Expr:
+    """Metres faster than the threshold, per activity (see the module docstring)."""
+    stored = pl.col("fast_distance_m").fill_null(0.0)
+    if fast_speed_mps is None:
+        return stored
+    if not fast_speed_mps > 0:
+        raise InvalidRequest(f"fast threshold must be a positive speed, got {fast_speed_mps}")
+    w = SPEED_BIN_MPS
+    # Share of bin i = [i*w, (i+1)*w) above the threshold: 1 above, 0 below, linear inside.
+    share = (((pl.int_range(pl.len()) + 1).cast(pl.Float64) * w - fast_speed_mps) / w).clip(
+        0.0, 1.0
+    )
+    from_hist = pl.col("speed_hist_m").list.eval(pl.element() * share).list.sum()
+    return pl.when(pl.col("speed_hist_m").is_not_null()).then(from_hist).otherwise(stored)
+
+
+def local_date_expr(tz: str) -> pl.Expr:
+    own_offset = (
+        pl.col("start_time").dt.replace_time_zone(None)
+        + pl.duration(seconds=pl.col("utc_offset_s"))
+    ).dt.date()
+    in_zone = pl.col("start_time").dt.convert_time_zone(tz).dt.date()
+    return pl.when(pl.col("utc_offset_s").is_not_null()).then(own_offset).otherwise(in_zone)
+
+
+def _sessions(activities: pl.DataFrame, tz: str, fast_speed_mps: float | None) -> pl.LazyFrame:
+    dist = pl.col("distance_m").fill_null(0.0)
+    return activities.lazy().select(
+        pl.exclude("speed_hist_m", "start_time", "utc_offset_s", "fast_distance_m", "sport"),
+        local_date_expr(tz).alias("date"),
+        pl.col("sport").is_in(list(RUNNING_SPORTS)).alias("is_run"),
+        fast_distance_expr(fast_speed_mps).alias("fast_m"),
+        # A run without grade-adjusted distance (treadmill, CSV) is taken as flat.
+        pl.col("gap_distance_m").fill_null(dist).alias("gap_m"),
+    )
+
+
+def _aggregate(sessions: pl.LazyFrame, by: list[str], end: date | None) -> pl.DataFrame:
+    keys = [*by, "date"]
+    if end is not None:
+        sessions = sessions.filter(pl.col("date") <= end)
+    km = 1000.0
+    runs = (
+        sessions.filter(pl.col("is_run"))
+        .group_by(keys)
+        .agg(
+            pl.len().cast(pl.Int32).alias("runs"),
+            (pl.col("distance_m").fill_null(0.0).sum() / km).alias("distance_km"),
+            pl.col("moving_time_s").fill_null(0.0).sum().alias("moving_time_s"),
+            (pl.col("gap_m").sum() / km).alias("gap_distance_km"),
+            pl.col("elevation_gain_m").fill_null(0.0).sum().alias("elevation_gain_m"),
+            (pl.col("uphill_distance_m").fill_null(0.0).sum() / km).alias("uphill_km"),
+            (pl.col("downhill_distance_m").fill_null(0.0).sum() / km).alias("downhill_km"),
+            (pl.col("fast_m").sum() / km).alias("fast_km"),
+            (pl.col("distance_m").fill_null(0.0).max() / km).alias("longest_run_km"),
+            pl.col("elevation_gain_m").fill_null(0.0).max().alias("max_climb_m"),
+            (pl.col("fast_m").max() / km).alias("max_fast_km"),
+        )
+    )
+    others = (
+        sessions.filter(~pl.col("is_run"))
+        .group_by(keys)
+        .agg(
+            pl.len().cast(pl.Int32).alias("other_sessions"),
+            (pl.col("distance_m").fill_null(0.0).sum() / km).alias("other_distance_km"),
+            pl.col("moving_time_s").fill_null(0.0).sum().alias("other_time_s"),
+        )
+    )
+    span = sessions.group_by(by or pl.lit(0).alias("_all")).agg(
+        pl.col("date").min().alias("first"),
+        (pl.lit(end) if end is not None else pl.col("date").max()).alias("last"),
+    )
+    calendar = span.select(*by, pl.date_ranges("first", "last", "1d").alias("date")).explode("date")
+    zero_cols = [
+        c
+        for c in DAILY_SCHEMA
+        if c not in ("date", "week_start", "pace_s_per_km", "gap_pace_s_per_km")
+    ]
+    dist_ok = pl.col("distance_km") > 0
+    gap_ok = pl.col("gap_distance_km") > 0
+    out = (
+        calendar.join(runs, on=keys, how="left")
+        .join(others, on=keys, how="left")
+        .with_columns(pl.col(zero_cols).fill_null(0))
+        .with_columns(
+            pl.col("date").dt.truncate("1w").alias("week_start"),
+            pl.when(dist_ok)
+            .then(pl.col("moving_time_s") / pl.col("distance_km"))
+            .alias("pace_s_per_km"),
+            pl.when(gap_ok)
+            .then(pl.col("moving_time_s") / pl.col("gap_distance_km"))
+            .alias("gap_pace_s_per_km"),
+        )
+        .select(*by, *[pl.col(c).cast(t) for c, t in DAILY_SCHEMA.items()])
+        .sort(keys)
+    )
+    return out.collect()
+
+
+def daily_frame(
+    activities: pl.DataFrame, *, tz: str, fast_speed_mps: float | None, end: date | None = None
+) -> pl.DataFrame:
+    """One athlete's activities (``ACTIVITY_FRAME_SCHEMA``) → ``DAILY_SCHEMA``.
+
+    ``end`` extends the calendar with rest days up to that day (and drops activities after
+    it); by default the frame ends on the last activity's day.  No activities → empty frame.
+    """
+    validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
+    check_timezone(tz)
+    if activities.is_empty():
+        return pl.DataFrame(schema=DAILY_SCHEMA)
+    out = _aggregate(_sessions(activities, tz, fast_speed_mps), [], end)
+    validate(out, DAILY_SCHEMA, "daily frame")
+    return out
+
+
+def daily_panel(
+    activities: pl.DataFrame,
+    *,
+    key: str,
+    tz: str,
+    fast_speed_mps: float | None,
+    end: date | None = None,
+) -> pl.DataFrame:
+    """Many athletes at once: ``key`` first, then ``ACTIVITY_FRAME_SCHEMA``; one calendar per
+    athlete.  Used for batch (nightly, benchmark) evaluation with a shared zone and threshold."""
+    validate_panel(activities, ACTIVITY_FRAME_SCHEMA, "activities", key)
+    check_timezone(tz)
+    if activities.is_empty():
+        return pl.DataFrame(schema={key: activities.schema[key], **DAILY_SCHEMA})
+    return _aggregate(_sessions(activities, tz, fast_speed_mps), [key], end)

@@ -1,0 +1,101 @@
+"""The coach API: ``create_app(settings | store)``.
+
+The app never starts a scheduler (API workers may run many times over); after an upload it
+calls ``on_import`` so that the scheduler, when there is one, can evaluate at once.  Without a
+hook it evaluates in-process, synchronously, so that the caller's next read is fresh.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import func, select
+
+from loadwatch import __version__
+from loadwatch.api import errors
+from loadwatch.api.routers import (
+    activities,
+    athletes,
+    dashboard,
+    flags,
+    health,
+    me,
+    pages,
+    series,
+    webhooks,
+)
+from loadwatch.api.state import AppState, ImportHook
+from loadwatch.config import Settings, get_settings
+from loadwatch.services.evaluation import drain_pending
+from loadwatch.services.importing import ImportReport
+from loadwatch.store.db import Store, open_store
+from loadwatch.store.models import User
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+
+
+def evaluate_now(store: Store) -> ImportHook:
+    """The default hook: drain the pending evaluations of the athletes the change touched."""
+
+    def hook(report: ImportReport) -> None:
+        for athlete_id in sorted(report.touched):
+            drain_pending(store, athlete_id=athlete_id)
+
+    return hook
+
+
+def _warn_without_users(store: Store) -> None:
+    # No account is ever created implicitly (an open default admin would be the first thing
+    # scanned for); say how to make one instead.
+    with store.sessions() as session:
+        if session.scalar(select(func.count(User.id))) == 0:
+            log.warning("no API users yet: create one with `loadwatch user add NAME --role admin`")
+
+
+def create_app(
+    source: Settings | Store | None = None,
+    *,
+    settings: Settings | None = None,
+    on_import: ImportHook | None = None,
+) -> FastAPI:
+    """An app over ``source``: a ``Store`` (owned by the caller, never closed here) or the
+    ``Settings`` to open one from (opened now, closed at shutdown)."""
+    if isinstance(source, Store):
+        store, owned = source, False
+        settings = settings or get_settings()
+    else:
+        settings = source or settings or get_settings()
+        store, owned = open_store(settings), True
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _warn_without_users(store)
+        try:
+            yield
+        finally:
+            if owned:
+                store.close()
+
+    app = FastAPI(
+        title="loadwatch",
+        version=__version__,
+        summary="Training-load monitor for runners: athletes, activities, load series, flags.",
+        docs_url="/docs",
+        openapi_url=f"{PREFIX}/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.loadwatch = AppState(
+        store=store, settings=settings, on_import=on_import or evaluate_now(store)
+    )
+    errors.install(app)
+    for module in (health, me, athletes, activities, series, flags, dashboard, webhooks):
+        app.include_router(module.router, prefix=PREFIX)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    return app

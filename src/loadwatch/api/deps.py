@@ -1,0 +1,135 @@
+"""Annotated dependencies: routes declare what they need and get it validated.
+
+``AthleteDep``/``ActivityDep``/``FlagDep``/``WebhookDep`` load the object by its path id *and*
+check that the caller may see it, raising ``NotFound`` otherwise, so no route repeats a 404
+check.  ``StaffUser``/``AdminUser`` add a role check on top (``Forbidden``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from loadwatch import auth
+from loadwatch.api.state import AppState
+from loadwatch.errors import NotFound
+from loadwatch.store.db import Store
+from loadwatch.store.models import Activity, Athlete, Flag, User, Webhook
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.loadwatch
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_store(state: StateDep) -> Store:
+    return state.store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_session(store: StoreDep) -> Iterator[Session]:
+    """One session per request, committed when the route returns normally.
+
+    Used with ``scope="function"`` so the commit happens *before* the response is sent: a
+    failed commit becomes an error response, never a 2xx for data that was not stored.
+    """
+    session = store.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="a token from `loadwatch user add`")
+
+
+def get_current_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    return auth.authenticate(session, credentials.credentials if credentials else None)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_staff_user(user: CurrentUser) -> User:
+    auth.require_role(user, "admin", "coach")
+    return user
+
+
+def get_admin_user(user: CurrentUser) -> User:
+    auth.require_role(user, "admin")
+    return user
+
+
+StaffUser = Annotated[User, Depends(get_staff_user)]
+AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+def get_athlete(
+    athlete_id: Annotated[int, Path(description="athlete id")],
+    user: CurrentUser,
+    session: SessionDep,
+) -> Athlete:
+    return auth.get_visible_athlete(session, user, athlete_id)
+
+
+AthleteDep = Annotated[Athlete, Depends(get_athlete)]
+
+
+def get_activity(
+    activity_id: Annotated[int, Path(description="activity id")],
+    user: CurrentUser,
+    session: SessionDep,
+) -> Activity:
+    activity = session.get(Activity, activity_id)
+    if activity is None or not auth.can_see(session, user, activity.athlete_id):
+        raise NotFound(f"no activity with id {activity_id}")
+    return activity
+
+
+ActivityDep = Annotated[Activity, Depends(get_activity)]
+
+
+def get_flag(
+    flag_id: Annotated[int, Path(description="flag id")],
+    user: CurrentUser,
+    session: SessionDep,
+) -> Flag:
+    flag = session.get(Flag, flag_id)
+    if flag is None or not auth.can_see(session, user, flag.athlete_id):
+        raise NotFound(f"no flag with id {flag_id}")
+    return flag
+
+
+FlagDep = Annotated[Flag, Depends(get_flag)]
+
+
+def get_webhook(
+    webhook_id: Annotated[int, Path(description="webhook id")],
+    user: CurrentUser,
+    session: SessionDep,
+) -> Webhook:
+    hook = session.get(Webhook, webhook_id)
+    if hook is None or hook.owner_id != user.id:
+        raise NotFound(f"no webhook with id {webhook_id}")
+    return hook
+
+
+WebhookDep = Annotated[Webhook, Depends(get_webhook)]

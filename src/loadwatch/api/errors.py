@@ -1,0 +1,70 @@
+"""The one place that turns ``LoadwatchError`` subclasses into HTTP responses.
+
+Routes raise domain errors and never build error responses themselves.  Bodies are
+``{"detail": "<one line>"}`` like FastAPI's own errors; no traceback ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from loadwatch.errors import (
+    Conflict,
+    Forbidden,
+    IngestError,
+    InputTooLarge,
+    InvalidRequest,
+    LoadwatchError,
+    NotFound,
+    StoreError,
+    Unauthorized,
+)
+
+log = logging.getLogger(__name__)
+
+# Most specific first: InputTooLarge is an IngestError, and must win over it.
+STATUS: tuple[tuple[type[LoadwatchError], int], ...] = (
+    (NotFound, 404),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (InputTooLarge, 413),
+    (InvalidRequest, 422),
+    (Conflict, 409),
+    (IngestError, 422),
+    (StoreError, 503),
+)
+
+
+def status_of(exc: LoadwatchError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+async def _loadwatch_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LoadwatchError)
+    status = status_of(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status >= 500:
+        # The server's fault, not the caller's: worth a log line, still no traceback in the body.
+        log.error("%s: %s", type(exc).__name__, exc)
+        detail = "storage unavailable" if status == 503 else "internal error"
+    else:
+        detail = str(exc) or type(exc).__name__
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
+    # Connection refused, server gone, lock timeout: the environment's fault, one log line.
+    log.error("database unavailable: %s", " ".join(str(exc).split())[:300])
+    return JSONResponse({"detail": "database unavailable"}, status_code=503)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(LoadwatchError, _loadwatch_error)
+    app.add_exception_handler(OperationalError, _database_down)

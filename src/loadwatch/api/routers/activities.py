@@ -1,0 +1,181 @@
+"""Activities: upload files, list, read, delete, download the original bytes."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Annotated
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from loadwatch.api.changes import notify, reevaluate
+from loadwatch.api.deps import ActivityDep, AthleteDep, SessionDep, StateDep
+from loadwatch.api.schemas import (
+    ActivityDeleted,
+    ActivityOut,
+    ActivityPage,
+    UploadedFile,
+    UploadResult,
+    UploadTotals,
+)
+from loadwatch.api.state import AppState
+from loadwatch.api.uploads import FIELD, read_files
+from loadwatch.clock import as_utc
+from loadwatch.ingest.sources import iter_upload
+from loadwatch.services.importing import ImportReport, import_members, local_date
+from loadwatch.store import repo
+from loadwatch.store.models import Activity, SourceFile
+
+router = APIRouter(tags=["activities"])
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": [FIELD],
+                    "properties": {
+                        FIELD: {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "FIT, GPX or TCX files; .gz and .zip are expanded",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+MEDIA_TYPES = {
+    "fit": "application/vnd.ant.fit",
+    "gpx": "application/gpx+xml",
+    "tcx": "application/vnd.garmin.tcx+xml",
+}
+
+
+def _import_one(state: AppState, athlete_id: int, data: bytes, name: str) -> ImportReport:
+    return import_members(state.store, athlete_id, iter_upload(data, name, state.settings))
+
+
+def _merge(into: ImportReport, part: ImportReport) -> None:
+    into.outcomes.extend(part.outcomes)
+    for aid, day in part.touched.items():
+        prev = into.touched.get(aid)
+        into.touched[aid] = day if prev is None else min(prev, day)
+
+
+@router.post(
+    "/athletes/{athlete_id}/activities",
+    response_model=UploadResult,
+    openapi_extra=_UPLOAD_BODY,
+    responses={413: {"description": "a file or the request is over its size limit"}},
+)
+async def upload(
+    request: Request, athlete: AthleteDep, session: SessionDep, state: StateDep
+) -> UploadResult:
+    """Import one or many files; one result per activity file found (archives are expanded).
+    A file that cannot be read is reported and never stops the others."""
+    athlete_id = athlete.id
+    # Release the connection: the body may take minutes to arrive.
+    await run_in_threadpool(session.commit)
+    report = ImportReport()
+    async for upload_file in read_files(request, state.settings):
+        data = await upload_file.read()
+        name = upload_file.filename or "upload"
+        _merge(report, await run_in_threadpool(_import_one, state, athlete_id, data, name))
+    await run_in_threadpool(notify, state, report)
+    counts = report.counts()
+    files = [
+        UploadedFile(
+            file=o.file,
+            status=o.status,
+            reason=o.reason,
+            activity_ids=o.activity_ids,
+            warnings=o.warnings,
+        )
+        for o in report.outcomes
+    ]
+    totals = UploadTotals(
+        files=len(files),
+        imported=counts["imported"],
+        duplicate=counts["duplicate"],
+        not_activity=counts["not_activity"],
+        failed=counts["failed"],
+        activities=sum(len(o.activity_ids) for o in report.outcomes),
+    )
+    return UploadResult(files=files, totals=totals)
+
+
+@router.get("/athletes/{athlete_id}/activities", response_model=ActivityPage)
+def list_activities(
+    athlete: AthleteDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ActivityPage:
+    rows, total = repo.list_activities(session, athlete.id, limit=limit, offset=offset)
+    return ActivityPage(
+        data=[ActivityOut.model_validate(r) for r in rows], count=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/activities/{activity_id}", response_model=ActivityOut)
+def get_activity(activity: ActivityDep) -> ActivityOut:
+    return ActivityOut.model_validate(activity)
+
+
+@router.delete("/activities/{activity_id}", response_model=ActivityDeleted)
+def delete_activity(activity: ActivityDep, session: SessionDep, state: StateDep) -> ActivityDeleted:
+    """Delete one activity; the athlete's flags are re-evaluated from its day on."""
+    athlete = activity.athlete
+    day = local_date(as_utc(activity.start_time), activity.utc_offset_s, ZoneInfo(athlete.timezone))
+    out = ActivityDeleted(id=activity.id, athlete_id=athlete.id, reevaluate_from=day)
+    file_id = activity.file_id
+    session.delete(activity)
+    session.flush()
+    if file_id is not None:
+        left = session.scalar(select(func.count(Activity.id)).where(Activity.file_id == file_id))
+        source = session.get(SourceFile, file_id)
+        if not left and source is not None:
+            # Forget the file too, so that uploading it again imports it again.
+            session.delete(source)
+    reevaluate(state, session, athlete.id, day)
+    return out
+
+
+def _download_name(activity: Activity, source: SourceFile | None) -> str:
+    if source is not None:
+        name = PurePosixPath(source.name).name
+        # The stored bytes are the leaf file: a .gz was unpacked on the way in.
+        if name.lower().endswith(".gz"):
+            name = name[:-3]
+        if name:
+            return name
+    return f"activity-{activity.id}.{activity.format}"
+
+
+def _content_disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@router.get(
+    "/activities/{activity_id}/file",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "bytes"}},
+)
+def get_file(activity: ActivityDep, session: SessionDep, state: StateDep) -> Response:
+    """The original bytes of the file the activity came from (unpacked from .gz/.zip)."""
+    source = session.get(SourceFile, activity.file_id) if activity.file_id is not None else None
+    data = state.store.blobs.get(activity.source_sha256)
+    return Response(
+        content=data,
+        media_type=MEDIA_TYPES.get(activity.format, "application/octet-stream"),
+        headers={"Content-Disposition": _content_disposition(_download_name(activity, source))},
+    )

@@ -1,0 +1,136 @@
+"""Athletes: create (coaches are linked to what they create), read, configure, link coaches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loadwatch import auth
+from loadwatch.api.changes import first_day, reevaluate
+from loadwatch.api.deps import (
+    AdminUser,
+    AthleteDep,
+    CurrentUser,
+    SessionDep,
+    StaffUser,
+    StateDep,
+)
+from loadwatch.api.schemas import (
+    AthleteCoaches,
+    AthleteCreate,
+    AthleteList,
+    AthleteOut,
+    AthletePatch,
+)
+from loadwatch.errors import Conflict, InvalidRequest, LoadwatchError, NotFound
+from loadwatch.rules.config import RuleConfig
+from loadwatch.store import repo
+from loadwatch.store.models import Athlete, User
+
+router = APIRouter(tags=["athletes"])
+
+
+def _check_thresholds(overrides: dict[str, Any]) -> dict[str, Any]:
+    try:
+        RuleConfig.from_overrides(overrides)
+    except LoadwatchError as e:
+        raise InvalidRequest(f"thresholds: {e}") from e
+    except (ValueError, TypeError, KeyError) as e:
+        raise InvalidRequest(f"thresholds: {' '.join(str(e).split())}") from e
+    return overrides
+
+
+def _flush_name(session: Session, athlete: Athlete) -> None:
+    try:
+        with session.begin_nested():
+            session.add(athlete)
+            session.flush()
+    except IntegrityError as e:
+        raise Conflict(f"an athlete named {athlete.name!r} already exists") from e
+
+
+@router.post("/athletes", response_model=AthleteOut, status_code=status.HTTP_201_CREATED)
+def create_athlete(body: AthleteCreate, user: StaffUser, session: SessionDep) -> AthleteOut:
+    athlete = Athlete(
+        name=body.name,
+        timezone=repo.check_timezone(body.timezone),
+        fast_speed_mps=body.fast_threshold,
+        thresholds=_check_thresholds(body.thresholds),
+    )
+    _flush_name(session, athlete)
+    if user.role == "coach":
+        auth.link_coach(session, user, athlete)
+    return AthleteOut.of(athlete)
+
+
+@router.get("/athletes", response_model=AthleteList)
+def list_athletes(user: CurrentUser, session: SessionDep) -> AthleteList:
+    rows = [AthleteOut.of(a) for a in auth.visible_athletes(session, user)]
+    return AthleteList(data=rows, count=len(rows))
+
+
+@router.get("/athletes/{athlete_id}", response_model=AthleteOut)
+def get_athlete(athlete: AthleteDep) -> AthleteOut:
+    return AthleteOut.of(athlete)
+
+
+@router.patch("/athletes/{athlete_id}", response_model=AthleteOut)
+def patch_athlete(
+    athlete: AthleteDep, body: AthletePatch, user: StaffUser, session: SessionDep, state: StateDep
+) -> AthleteOut:
+    fields = body.model_fields_set
+    if "name" in fields:
+        if body.name is None:
+            raise InvalidRequest("name cannot be null")
+        athlete.name = body.name
+        _flush_name(session, athlete)
+    moved = False
+    if "timezone" in fields:
+        if body.timezone is None:
+            raise InvalidRequest("timezone cannot be null")
+        moved |= athlete.timezone != repo.check_timezone(body.timezone)
+        athlete.timezone = body.timezone
+    if "fast_threshold" in fields:
+        moved |= athlete.fast_speed_mps != body.fast_threshold
+        athlete.fast_speed_mps = body.fast_threshold
+    if "thresholds" in fields:
+        new = _check_thresholds(body.thresholds or {})
+        moved |= new != athlete.thresholds
+        athlete.thresholds = new
+    # Any of these can change flags anywhere in the history: re-evaluate all of it.
+    reevaluate(state, session, athlete.id, first_day(session, athlete.id) if moved else None)
+    return AthleteOut.of(athlete)
+
+
+def _coach(session: Session, user_id: int) -> User:
+    coach = session.get(User, user_id)
+    if coach is None:
+        raise NotFound(f"no user with id {user_id}")
+    if coach.role != "coach":
+        raise InvalidRequest(f"user {user_id} is a {coach.role}, not a coach")
+    return coach
+
+
+def _coaches(session: Session, athlete: Athlete) -> AthleteCoaches:
+    return AthleteCoaches(
+        athlete_id=athlete.id, coach_ids=[c.id for c in auth.coaches_of(session, athlete.id)]
+    )
+
+
+@router.post("/athletes/{athlete_id}/coaches/{user_id}", response_model=AthleteCoaches)
+def link_coach(
+    athlete: AthleteDep, user_id: int, _admin: AdminUser, session: SessionDep
+) -> AthleteCoaches:
+    auth.link_coach(session, _coach(session, user_id), athlete)
+    return _coaches(session, athlete)
+
+
+@router.delete("/athletes/{athlete_id}/coaches/{user_id}", response_model=AthleteCoaches)
+def unlink_coach(
+    athlete: AthleteDep, user_id: int, _admin: AdminUser, session: SessionDep
+) -> AthleteCoaches:
+    auth.unlink_coach(session, _coach(session, user_id), athlete)
+    return _coaches(session, athlete)

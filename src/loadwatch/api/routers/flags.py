@@ -1,0 +1,40 @@
+"""Flags: read an athlete's, acknowledge one (coaches and admins; athletes read only)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from loadwatch import auth
+from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
+from loadwatch.api.schemas import FlagList, FlagOut
+from loadwatch.clock import utcnow
+from loadwatch.store.models import Flag
+
+router = APIRouter(tags=["flags"])
+
+
+@router.get("/athletes/{athlete_id}/flags", response_model=FlagList)
+def list_flags(
+    athlete: AthleteDep, session: SessionDep, status: Literal["open", "all"] = "open"
+) -> FlagList:
+    query = select(Flag).where(Flag.athlete_id == athlete.id)
+    if status == "open":
+        query = query.where(Flag.status == "open")
+    rows = session.scalars(query.order_by(Flag.date.desc(), Flag.dimension, Flag.rule))
+    data = [FlagOut.model_validate(f) for f in rows]
+    return FlagList(data=data, count=len(data))
+
+
+@router.post("/flags/{flag_id}/ack", response_model=FlagOut)
+def ack_flag(flag: FlagDep, user: CurrentUser) -> FlagOut:
+    """Acknowledge a flag (idempotent: a second ack keeps the first one's author and time)."""
+    # The athlete is told about the flag; acknowledging it is the coach's answer to it.
+    auth.require_role(user, "admin", "coach")
+    if flag.status == "open":
+        flag.status = "acked"
+        flag.acked_by = user.id
+        flag.acked_at = utcnow()
+    return FlagOut.model_validate(flag)

@@ -1,0 +1,23 @@
+"""Who the token belongs to, and what they can see."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from loadwatch import auth
+from loadwatch.api.deps import CurrentUser, SessionDep
+from loadwatch.api.schemas import Me
+
+router = APIRouter(tags=["me"])
+
+
+@router.get("/me", response_model=Me)
+def me(user: CurrentUser, session: SessionDep) -> Me:
+    ids = list(session.scalars(auth.visible_athlete_ids(user).order_by(None)))
+    return Me(
+        id=user.id,
+        name=user.name,
+        role=user.role,
+        athlete_id=user.athlete_id,
+        athlete_ids=sorted(ids),
+    )

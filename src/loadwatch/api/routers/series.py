@@ -1,0 +1,63 @@
+"""Load series (JSON or CSV) and the athlete's current status."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+import polars as pl
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from loadwatch.api.deps import AthleteDep, StoreDep
+from loadwatch.api.schemas import SeriesOut
+from loadwatch.services.evaluation import AthleteStatus, athlete_status
+from loadwatch.services.evaluation import series as load_series
+
+router = APIRouter(tags=["series"])
+
+
+def wants_csv(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return any(part.split(";")[0].strip() == "text/csv" for part in accept.split(","))
+
+
+def _json_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    # NaN (a ratio over an empty baseline) is not JSON: it becomes null.
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    return frame.with_columns(pl.col(floats).fill_nan(None)) if floats else frame
+
+
+@router.get(
+    "/athletes/{athlete_id}/series",
+    response_model=SeriesOut,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "JSON, or CSV for Accept: text/csv"}
+    },
+)
+def get_series(
+    request: Request,
+    athlete: AthleteDep,
+    store: StoreDep,
+    period: Literal["day", "week"] = "week",
+    start: Annotated[date | None, Query(alias="from", description="first local day")] = None,
+    end: Annotated[date | None, Query(alias="to", description="last local day")] = None,
+) -> SeriesOut | Response:
+    frame = load_series(store, athlete.id, period, start, end)
+    if wants_csv(request):
+        return PlainTextResponse(
+            frame.write_csv(),
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="athlete-{athlete.id}-{period}.csv"'
+            },
+        )
+    frame = _json_safe(frame)
+    return SeriesOut(
+        athlete_id=athlete.id, period=period, columns=frame.columns, data=frame.to_dicts()
+    )
+
+
+@router.get("/athletes/{athlete_id}/status", response_model=AthleteStatus)
+def get_status(athlete: AthleteDep, store: StoreDep) -> AthleteStatus:
+    return athlete_status(store, athlete.id)

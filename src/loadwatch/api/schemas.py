@@ -1,0 +1,304 @@
+"""Request and response models: every route declares one, so /docs is the contract."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from loadwatch.clock import as_utc
+
+# A fast threshold outside this range is a typo, not a runner: 1 m/s is 16:40 min/km,
+# 10 m/s is 1:40 min/km.
+MIN_FAST_MPS = 1.0
+MAX_FAST_MPS = 10.0
+_PACE = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*(?:(?:min)?\s*/\s*km)?\s*$")
+
+
+def parse_fast_threshold(value: object) -> float | None:
+    """A pace ``"4:30"`` (min/km, ``"4:30/km"`` too) or a speed in m/s → m/s."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("fast threshold must be a pace like '4:30' (min/km) or a speed in m/s")
+    if isinstance(value, str):
+        match = _PACE.match(value)
+        if match:
+            seconds = int(match[1]) * 60 + int(match[2])
+            if seconds == 0:
+                raise ValueError("a pace of 0:00 min/km is not a pace")
+            mps = 1000.0 / seconds
+        else:
+            try:
+                mps = float(value)
+            except ValueError:
+                raise ValueError(
+                    f"fast threshold {value!r} is neither a pace like '4:30' (min/km) "
+                    "nor a speed in m/s"
+                ) from None
+    elif isinstance(value, int | float):
+        mps = float(value)
+    else:
+        raise ValueError("fast threshold must be a pace like '4:30' (min/km) or a speed in m/s")
+    if not math.isfinite(mps) or not MIN_FAST_MPS <= mps <= MAX_FAST_MPS:
+        raise ValueError(
+            f"fast threshold {mps:.2f} m/s is outside {MIN_FAST_MPS:g}..{MAX_FAST_MPS:g} m/s "
+            "(16:40 to 1:40 min/km)"
+        )
+    return mps
+
+
+def format_pace(mps: float | None) -> str | None:
+    """m/s → ``"m:ss"`` min/km."""
+    if mps is None or mps <= 0:
+        return None
+    seconds = round(1000.0 / mps)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+FastThreshold = Annotated[
+    float | None,
+    BeforeValidator(parse_fast_threshold),
+    Field(
+        description="pace in min/km ('4:30') or speed in m/s (3.7); null = derive from the "
+        "athlete's own running",
+        json_schema_extra={"examples": ["4:30", 3.7]},
+    ),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+UtcDatetime = Annotated[
+    datetime, BeforeValidator(lambda v: as_utc(v) if isinstance(v, datetime) else v)
+]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- health / me --------------------------------------------------------------------------
+class Health(_Out):
+    status: Literal["ok"]
+    version: str
+    database: Literal["ok"]
+
+
+class Me(_Out):
+    id: int
+    name: str
+    role: Literal["admin", "coach", "athlete"]
+    athlete_id: int | None
+    athlete_ids: list[int] = Field(description="the athletes this user can see")
+
+
+# --- athletes -----------------------------------------------------------------------------
+class AthleteCreate(_In):
+    name: Name
+    timezone: str = Field("UTC", description="IANA zone, e.g. Europe/Paris")
+    fast_threshold: FastThreshold = None
+    thresholds: dict[str, Any] = Field(
+        default_factory=dict,
+        description='rule overrides, e.g. {"session_spike": {"caution": 1.2}}',
+    )
+
+
+class AthletePatch(_In):
+    name: Name | None = None
+    timezone: str | None = None
+    fast_threshold: FastThreshold = None
+    thresholds: dict[str, Any] | None = None
+
+
+class AthleteOut(_Out):
+    id: int
+    name: str
+    timezone: str
+    fast_speed_mps: float | None
+    fast_pace: str | None = Field(None, description="the fast threshold as min/km")
+    thresholds: dict[str, Any]
+    created_at: UtcDatetime
+
+    @classmethod
+    def of(cls, athlete: Any) -> AthleteOut:
+        out = cls.model_validate(athlete)
+        out.fast_pace = format_pace(out.fast_speed_mps)
+        return out
+
+
+class AthleteList(_Out):
+    data: list[AthleteOut]
+    count: int
+
+
+class AthleteCoaches(_Out):
+    athlete_id: int
+    coach_ids: list[int]
+
+
+# --- activities ---------------------------------------------------------------------------
+class ActivityOut(_Out):
+    id: int
+    athlete_id: int
+    file_id: int | None
+    name: str | None
+    format: str
+    sport: str
+    start_time: UtcDatetime
+    utc_offset_s: int | None
+    elapsed_time_s: float
+    moving_time_s: float
+    distance_m: float
+    elevation_gain_m: float | None
+    elevation_loss_m: float | None
+    avg_pace_s_per_km: float | None
+    gap_distance_m: float | None
+    uphill_distance_m: float | None
+    downhill_distance_m: float | None
+    fast_distance_m: float | None
+    max_speed_mps: float | None
+    best_1km_s: float | None
+    avg_hr: float | None
+    max_hr: float | None
+    n_samples: int
+    device: str | None
+    source_sha256: str
+    session_index: int
+    totals_source: dict[str, Any]
+
+
+class ActivityPage(_Out):
+    data: list[ActivityOut]
+    count: int = Field(description="all of the athlete's activities, not just this page")
+    limit: int
+    offset: int
+
+
+class ActivityDeleted(_Out):
+    id: int
+    athlete_id: int
+    reevaluate_from: date
+
+
+class UploadedFile(_Out):
+    file: str = Field(description="display path, e.g. export.zip/activities/1.fit.gz")
+    status: Literal["imported", "duplicate", "not_activity", "failed"]
+    reason: str | None
+    activity_ids: list[int]
+    warnings: list[str]
+
+
+class UploadTotals(_Out):
+    files: int
+    imported: int
+    duplicate: int
+    not_activity: int
+    failed: int
+    activities: int
+
+
+class UploadResult(_Out):
+    files: list[UploadedFile]
+    totals: UploadTotals
+
+
+# --- series / flags -----------------------------------------------------------------------
+SeriesValue = float | int | str | date | datetime | bool | None
+
+
+class SeriesOut(_Out):
+    athlete_id: int
+    period: Literal["day", "week"]
+    columns: list[str]
+    data: list[dict[str, SeriesValue]]
+
+
+class FlagOut(_Out):
+    id: int
+    athlete_id: int
+    date: date
+    rule: str
+    dimension: str
+    severity: Literal["caution", "alert"]
+    value: float
+    baseline: float
+    ratio: float
+    threshold: float
+    message: str
+    status: str
+    acked_by: int | None
+    acked_at: UtcDatetime | None
+    created_at: UtcDatetime
+
+
+class FlagList(_Out):
+    data: list[FlagOut]
+    count: int
+
+
+# --- dashboard ----------------------------------------------------------------------------
+class SeverityCounts(_Out):
+    caution: int = 0
+    alert: int = 0
+
+
+class WeekDistance(_Out):
+    week: date = Field(description="the local Monday the week starts on")
+    distance_km: float
+
+
+class DashboardRow(_Out):
+    athlete_id: int
+    name: str
+    alerts: int
+    cautions: int
+    open_flags: dict[str, SeverityCounts] = Field(description="per dimension")
+    ratios: dict[str, float | None] = Field(description="current load ratio per dimension")
+    max_ratio: float | None
+    last_activity_id: int | None
+    last_activity_at: UtcDatetime | None
+    weekly_distance: list[WeekDistance] = Field(description="the last 8 weeks, oldest first")
+
+
+class Dashboard(_Out):
+    data: list[DashboardRow]
+
+
+# --- webhooks -----------------------------------------------------------------------------
+class WebhookCreate(_In):
+    url: AnyHttpUrl = Field(description="http(s) URL that receives a POST per new flag")
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        if url.username or url.password:
+            raise ValueError("put no credentials in the URL; verify the signature instead")
+        return url
+
+
+class WebhookOut(_Out):
+    id: int
+    url: str
+    active: bool
+    created_at: UtcDatetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="HMAC-SHA256 signing secret, shown only this once")
+
+
+class WebhookList(_Out):
+    data: list[WebhookOut]

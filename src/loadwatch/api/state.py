@@ -1,0 +1,21 @@
+"""What the app's routes share: the store, the settings and the after-import hook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from loadwatch.config import Settings
+from loadwatch.services.importing import ImportReport
+from loadwatch.store.db import Store
+
+ImportHook = Callable[[ImportReport], None]
+
+
+@dataclass
+class AppState:
+    store: Store
+    settings: Settings
+    # Called after every change that needs re-evaluation (an upload, a deletion, new
+    # thresholds); the pending rows are already committed when it runs.
+    on_import: ImportHook

@@ -1,0 +1,153 @@
+"""Accounts, bearer tokens and who may see what.
+
+Tokens are random (``secrets``), shown once, and stored only as their SHA-256: a leaked database
+does not leak credentials, and a token is 256 bits of entropy so an unsalted fast hash is enough.
+
+Visibility is one rule used everywhere (API routes, dashboard, webhooks): an admin sees every
+athlete, a coach the athletes linked to them, an athlete only themself.  What a caller cannot
+see does not exist for them (``NotFound``), so ids never leak.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Literal, get_args
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loadwatch.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized
+from loadwatch.store.models import Athlete, CoachAthlete, User
+
+Role = Literal["admin", "coach", "athlete"]
+ROLES: tuple[str, ...] = get_args(Role)
+TOKEN_PREFIX = "lw_"
+MAX_USER_NAME = 200
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    session: Session, name: str, role: str, *, athlete_id: int | None = None
+) -> tuple[User, str]:
+    """A new user and their bearer token (the only time it exists in clear)."""
+    clean = name.strip()
+    if not clean or len(clean) > MAX_USER_NAME:
+        raise InvalidRequest(f"user name must be 1..{MAX_USER_NAME} characters")
+    if role not in ROLES:
+        raise InvalidRequest(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+    if (role == "athlete") != (athlete_id is not None):
+        raise InvalidRequest("an athlete user needs exactly one athlete; other roles none")
+    if athlete_id is not None and session.get(Athlete, athlete_id) is None:
+        raise NotFound(f"no athlete with id {athlete_id}")
+    token = new_token()
+    user = User(name=clean, role=role, token_hash=hash_token(token), athlete_id=athlete_id)
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as e:
+        raise Conflict(f"a user named {clean!r} already exists") from e
+    return user, token
+
+
+def authenticate(session: Session, token: str | None) -> User:
+    if not token:
+        raise Unauthorized("missing bearer token")
+    digest = hash_token(token)
+    user = session.scalars(select(User).where(User.token_hash == digest)).one_or_none()
+    # The lookup is by digest, so timing reveals nothing about a valid token; the compare is
+    # belt and braces against a collation that folds case.
+    if user is None or not hmac.compare_digest(user.token_hash, digest):
+        raise Unauthorized("invalid bearer token")
+    return user
+
+
+def get_user_by_name(session: Session, name: str) -> User:
+    user = session.scalars(select(User).where(User.name == name.strip())).one_or_none()
+    if user is None:
+        raise NotFound(f"no user named {name.strip()!r}")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.name)))
+
+
+# --- roles --------------------------------------------------------------------------------
+def require_role(user: User, *roles: str) -> None:
+    """``Forbidden`` unless the user has one of ``roles``.  Callers check visibility first, so
+    this never tells anyone that an invisible object exists."""
+    if user.role not in roles:
+        raise Forbidden(f"a {user.role} may not do this")
+
+
+def is_staff(user: User) -> bool:
+    return user.role in ("admin", "coach")
+
+
+# --- visibility ---------------------------------------------------------------------------
+def visible_athlete_ids(user: User) -> Select[int]:
+    """SELECT of the athlete ids ``user`` may see (use in ``IN (...)`` filters)."""
+    if user.role == "admin":
+        return select(Athlete.id)
+    if user.role == "coach":
+        return select(CoachAthlete.athlete_id).where(CoachAthlete.coach_id == user.id)
+    return select(Athlete.id).where(Athlete.id == user.athlete_id)
+
+
+def visible_athletes(session: Session, user: User) -> list[Athlete]:
+    query = select(Athlete).where(Athlete.id.in_(visible_athlete_ids(user))).order_by(Athlete.name)
+    return list(session.scalars(query))
+
+
+def can_see(session: Session, user: User, athlete_id: int) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role == "athlete":
+        return user.athlete_id == athlete_id
+    return session.get(CoachAthlete, (user.id, athlete_id)) is not None
+
+
+def get_visible_athlete(session: Session, user: User, athlete_id: int) -> Athlete:
+    athlete = session.get(Athlete, athlete_id)
+    if athlete is None or not can_see(session, user, athlete_id):
+        raise NotFound(f"no athlete with id {athlete_id}")
+    return athlete
+
+
+# --- coach links --------------------------------------------------------------------------
+def link_coach(session: Session, coach: User, athlete: Athlete) -> None:
+    """Idempotent: linking twice is not an error."""
+    if coach.role != "coach":
+        raise InvalidRequest(f"user {coach.name!r} is a {coach.role}, not a coach")
+    if session.get(CoachAthlete, (coach.id, athlete.id)) is None:
+        session.add(CoachAthlete(coach_id=coach.id, athlete_id=athlete.id))
+        session.flush()
+
+
+def unlink_coach(session: Session, coach: User, athlete: Athlete) -> None:
+    """Idempotent: removing a link that does not exist is not an error."""
+    session.execute(
+        delete(CoachAthlete).where(
+            CoachAthlete.coach_id == coach.id, CoachAthlete.athlete_id == athlete.id
+        )
+    )
+
+
+def coaches_of(session: Session, athlete_id: int) -> list[User]:
+    query = (
+        select(User)
+        .join(CoachAthlete, CoachAthlete.coach_id == User.id)
+        .where(CoachAthlete.athlete_id == athlete_id)
+        .order_by(User.name)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,131 @@
+"""Shared CLI output: JSON on stdout, rich tables on stdout, errors and progress on stderr.
+
+Every command wraps its body in ``handle_errors()`` so that a ``LoadwatchError`` becomes one
+``error: ...`` line and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from loadwatch.errors import LoadwatchError
+
+# Piped or captured output gets wide tables rather than 80 columns of wrapped cells.
+_PIPE_WIDTH = 160
+console = Console(
+    highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else _PIPE_WIDTH
+)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def error_line(e: BaseException | str) -> str:
+    """One line, whatever the message holds (XML parser messages carry newlines)."""
+    text = " ".join(str(e).split()) if not isinstance(e, str) else " ".join(e.split())
+    return text or type(e).__name__
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, datetime):
+        return o.isoformat().replace("+00:00", "Z")
+    if isinstance(o, date):
+        return o.isoformat()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _finite(o: Any) -> Any:
+    # JSON has no NaN/Infinity; a missing number is null.
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_finite(v) for v in o]
+    return o
+
+
+def to_json(obj: Any) -> str:
+    return json.dumps(_finite(obj), default=_default, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def print_json(obj: Any) -> None:
+    """Plain ``print`` (not rich): the bytes on stdout must be exactly the JSON document."""
+    print(to_json(obj))
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``error: message`` on stderr; return the ``Exit`` to raise."""
+    err_console.print(f"error: {error_line(message)}", markup=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    """The command boundary: a ``LoadwatchError`` is one line on stderr and exit code 1.
+
+    Database and filesystem failures (server down, permission denied) are the environment's,
+    not a bug: also one line.  Anything else is a bug and keeps its traceback.
+    """
+    try:
+        yield
+    except LoadwatchError as e:
+        raise fail(error_line(e)) from None
+    except SQLAlchemyError as e:
+        raise fail(f"database error: {error_line(getattr(e, 'orig', None) or e)}") from None
+    except OSError as e:
+        raise fail(error_line(e)) from None
+
+
+def progress_bar(*, total: int | None = None, what: str = "files") -> Progress:
+    """A transient progress bar on stderr, shown only when stderr is a terminal (logs and
+    pipes stay clean)."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn() if total is not None else TextColumn(f"{{task.completed}} {what}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+
+
+def fmt_num(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value / scale:.{digits}f}"
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def fmt_pace(s_per_km: float | None) -> str:
+    if s_per_km is None or not math.isfinite(s_per_km) or s_per_km <= 0:
+        return "-"
+    m, sec = divmod(round(s_per_km), 60)
+    return f"{m}:{sec:02d}/km"

@@ -1,0 +1,107 @@
+"""``loadwatch user add | link | list``: accounts for the HTTP API.
+
+There is no default account and no open admin token: the first admin is created here, by
+someone with access to the database, and their token is printed once and stored hashed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from loadwatch import auth
+from loadwatch.cli.app import app
+from loadwatch.cli.output import console, handle_errors, print_json
+from loadwatch.config import get_settings
+from loadwatch.errors import InvalidRequest
+from loadwatch.store import repo
+from loadwatch.store.db import open_store
+
+user_app = typer.Typer(help="API accounts: add users, link coaches to athletes, list.")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Unique user name.")],
+    role: Annotated[str, typer.Option("--role", help="admin | coach | athlete")],
+    athlete: Annotated[
+        str | None,
+        typer.Option("--athlete", help="For --role athlete: the athlete's name (created if new)."),
+    ] = None,
+) -> None:
+    """Create a user; prints their bearer token (the last word of the last line), only once."""
+    with handle_errors():
+        if role not in auth.ROLES:
+            raise InvalidRequest(f"unknown role {role!r} (one of {', '.join(auth.ROLES)})")
+        if (role == "athlete") != (athlete is not None):
+            raise InvalidRequest("--athlete NAME is required with --role athlete, and only then")
+        store = open_store(get_settings())
+        try:
+            with store.transaction() as session:
+                athlete_id = None
+                if athlete is not None:
+                    athlete_id = repo.get_or_create_athlete(session, athlete).id
+                user, token = auth.create_user(session, name, role, athlete_id=athlete_id)
+                user_id = user.id
+        finally:
+            store.close()
+    suffix = f" for athlete {athlete!r} (id {athlete_id})" if athlete is not None else ""
+    console.print(f"created {role} {name!r} (user id {user_id}){suffix}", markup=False)
+    console.print("store this token now, it is shown only once:", markup=False)
+    console.print(f"token: {token}", markup=False, soft_wrap=True)
+
+
+@user_app.command("link")
+def link(
+    coach: Annotated[str, typer.Argument(help="The coach's user name.")],
+    athlete: Annotated[str, typer.Argument(help="The athlete's name.")],
+) -> None:
+    """Let a coach see an athlete (idempotent)."""
+    with handle_errors():
+        store = open_store(get_settings())
+        try:
+            with store.transaction() as session:
+                coach_user = auth.get_user_by_name(session, coach)
+                target = repo.get_athlete_by_name(session, athlete)
+                auth.link_coach(session, coach_user, target)
+        finally:
+            store.close()
+    console.print(f"linked coach {coach!r} to athlete {athlete!r}", markup=False)
+
+
+@user_app.command("list")
+def list_(
+    json: Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")] = False,
+) -> None:
+    """Every user with their role and the athletes they see (never their tokens)."""
+    with handle_errors():
+        store = open_store(get_settings())
+        try:
+            with store.sessions() as session:
+                rows: list[dict[str, object]] = []
+                lines: list[str] = []
+                for u in auth.list_users(session):
+                    names = [a.name for a in auth.visible_athletes(session, u)]
+                    seen: str | list[str] = "all" if u.role == "admin" else names
+                    rows.append(
+                        {
+                            "id": u.id,
+                            "name": u.name,
+                            "role": u.role,
+                            "athlete_id": u.athlete_id,
+                            "athletes": seen,
+                        }
+                    )
+                    shown = seen if isinstance(seen, str) else ", ".join(seen) or "-"
+                    lines.append(f"{u.id}\t{u.name}\t{u.role}\t{shown}")
+        finally:
+            store.close()
+    if json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("no users yet: loadwatch user add NAME --role admin", markup=False)
+    for line in lines:
+        console.print(line, markup=False)

@@ -1,0 +1,671 @@
+"""Sources: turn what a user hands us (a file, a folder, an upload, an export archive) into leaf
+activity files.
+
+Containers are unwrapped here so decoders only ever see FIT/GPX/TCX bytes: ``.gz`` members are
+gunzipped, ``.zip`` archives (and zips inside zips, as in Garmin exports) are expanded, folders
+are walked.  Every limit in ``Settings`` is enforced while reading, never from the sizes an
+archive declares: a declared size is a claim by the attacker.  One bad member becomes a
+``Member`` with ``error`` set and never stops the rest.
+
+A Strava bulk export (``activities.csv`` beside ``activities/*``) also gives each file its
+title, Strava type and id through ``Member.meta``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Protocol
+
+from loadwatch.config import Settings
+from loadwatch.errors import CorruptFile, IngestError, InputTooLarge, UnsafeInput
+
+ACTIVITY_SUFFIXES = frozenset({".fit", ".gpx", ".tcx"})
+
+_CHUNK = 1 << 20
+_SNIFF_BYTES = 4096
+# Below this a high compression ratio cannot hurt anyone (a tiny all-zero file is not a bomb).
+_RATIO_FLOOR_BYTES = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One leaf activity file: its display path and bytes (already gunzipped), or an error."""
+
+    name: str
+    data: bytes | None
+    error: IngestError | None = None
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+
+Source = bytes | Path
+
+
+class _Budget:
+    """Decompressed bytes still allowed for one input, across every archive level inside it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def charge(self, n: int) -> None:
+        self.used += n
+        if self.used > self.limit:
+            raise _ArchiveBudgetError(
+                InputTooLarge(
+                    f"archive expands past {_mib(self.limit)} in total "
+                    "(limit max_archive_total_bytes)"
+                )
+            )
+
+
+class _ArchiveBudgetError(Exception):
+    """The whole-input budget ran out: stop this input, not just one member."""
+
+    def __init__(self, error: InputTooLarge) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+# --- public entry points -----------------------------------------------------------------------
+
+
+def iter_path(path: Path, settings: Settings) -> Iterator[Member]:
+    """Leaf activity files under ``path``: a file, a folder (recursive, sorted) or an archive."""
+    if path.is_dir():
+        yield from _iter_folder(path, settings)
+        return
+    budget = _Budget(settings.max_archive_total_bytes)
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        yield Member(path.name, None, CorruptFile(f"cannot read file: {e.strerror or e}"))
+        return
+    yield from _guarded(
+        _expand(path, path.name, settings, budget, depth=0, direct=True, size=size), path.name
+    )
+
+
+def iter_upload(data: bytes, name: str, settings: Settings) -> Iterator[Member]:
+    """Leaf activity files in one uploaded file (expands ``.gz`` and ``.zip``)."""
+    display = PurePosixPath(name.replace("\\", "/")).name or "upload"
+    if len(data) > settings.max_upload_bytes:
+        error = InputTooLarge(
+            f"upload is {_mib(len(data))}, over {_mib(settings.max_upload_bytes)} "
+            "(limit max_upload_bytes)"
+        )
+        yield Member(display, None, error)
+        return
+    budget = _Budget(settings.max_archive_total_bytes)
+    yield from _guarded(
+        _expand(data, display, settings, budget, depth=0, direct=True, size=len(data)), display
+    )
+
+
+# --- containers --------------------------------------------------------------------------------
+
+
+def _guarded(members: Iterator[Member], name: str) -> Iterator[Member]:
+    try:
+        yield from members
+    except _ArchiveBudgetError as e:
+        yield Member(name, None, e.error)
+
+
+def _expand(
+    src: Source,
+    name: str,
+    settings: Settings,
+    budget: _Budget,
+    *,
+    depth: int,
+    direct: bool,
+    size: int,
+    meta: Mapping[str, str] | None = None,
+) -> Iterator[Member]:
+    """Dispatch one blob by its magic bytes (then its name): gzip, zip, or a leaf file.
+
+    ``depth`` counts the archives already opened around ``src``; ``direct`` is true when the
+    user named this file, so it is yielded even if it does not look like an activity.
+    """
+    meta = meta or {}
+    head = _head(src, 4)
+    lower = name.lower()
+    is_gzip = head.startswith(_GZIP_MAGIC)
+    is_zip = head in _ZIP_MAGICS
+    if is_gzip or (not is_zip and lower.endswith(".gz")):
+        yield from _expand_gzip(src, name, settings, budget, depth=depth, direct=direct, meta=meta)
+    elif is_zip or lower.endswith(".zip"):
+        if depth >= settings.max_archive_depth:
+            yield Member(name, None, _too_deep(settings))
+            return
+        yield from _expand_zip(src, name, settings, budget, depth=depth)
+    else:
+        yield from _leaf(src, name, settings, direct=direct, size=size, meta=meta)
+
+
+def _expand_gzip(
+    src: Source,
+    name: str,
+    settings: Settings,
+    budget: _Budget,
+    *,
+    depth: int,
+    direct: bool,
+    meta: Mapping[str, str],
+) -> Iterator[Member]:
+    try:
+        with _open(src) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
+            data = _read_capped(gz, settings.max_file_bytes, budget)
+    except IngestError as e:
+        yield Member(name, None, e)
+        return
+    except (OSError, EOFError, zlib.error) as e:
+        yield Member(name, None, CorruptFile(f"not a readable gzip file: {_why(e)}"))
+        return
+    inner = name[:-3] if name.lower().endswith(".gz") else name
+    if data[:2] == _GZIP_MAGIC or data[:4] in _ZIP_MAGICS:
+        # A container inside the gzip is one more nesting level (this also ends gzip quines).
+        if depth >= settings.max_archive_depth:
+            yield Member(name, None, _too_deep(settings))
+            return
+        yield from _expand(
+            data,
+            name,
+            settings,
+            budget,
+            depth=depth + 1,
+            direct=direct,
+            size=len(data),
+            meta=meta,
+        )
+        return
+    if direct or _is_activity_name(inner) or _sniff(data):
+        yield Member(name, data, meta=meta)
+
+
+def _expand_zip(
+    src: Source, name: str, settings: Settings, budget: _Budget, *, depth: int
+) -> Iterator[Member]:
+    try:
+        zf = zipfile.ZipFile(src if isinstance(src, Path) else io.BytesIO(src))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        yield Member(name, None, CorruptFile(f"not a readable zip archive: {_why(e)}"))
+        return
+    with zf:
+        infos = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
+        if len(infos) > settings.max_archive_members:
+            yield Member(
+                name,
+                None,
+                InputTooLarge(
+                    f"archive has {len(infos)} members, over {settings.max_archive_members} "
+                    "(limit max_archive_members)"
+                ),
+            )
+            return
+        declared = sum(i.file_size for i in infos)
+        if declared > settings.max_archive_total_bytes:
+            yield Member(
+                name,
+                None,
+                InputTooLarge(
+                    f"archive declares {_mib(declared)} unpacked, over "
+                    f"{_mib(settings.max_archive_total_bytes)} (limit max_archive_total_bytes)"
+                ),
+            )
+            return
+        strava, strava_errors = _strava_meta_from_zip(zf, infos, settings, budget)
+        yield from (Member(f"{name}/{n}", None, e) for n, e in strava_errors)
+        for info in infos:
+            yield from _zip_member(zf, info, name, settings, budget, depth, strava)
+
+
+def _zip_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    archive: str,
+    settings: Settings,
+    budget: _Budget,
+    depth: int,
+    strava: Mapping[str, Mapping[str, str]],
+) -> Iterator[Member]:
+    inner = info.filename
+    display = f"{archive}/{inner}"
+    parts = re.split(r"[\\/]", inner)
+    if _is_unsafe(inner, parts):
+        yield Member(display, None, UnsafeInput(f"unsafe path in archive: {inner}"))
+        return
+    if _is_hidden(parts):
+        return
+    if info.flag_bits & 0x1:
+        yield Member(display, None, CorruptFile("encrypted archive member (password protected)"))
+        return
+    try:
+        if not _looks_relevant(zf, info):
+            return
+        ratio_error = _ratio_error(info, settings)
+        if ratio_error is not None:
+            yield Member(display, None, ratio_error)
+            return
+        with zf.open(info) as stream:
+            data = _read_capped(
+                stream,
+                settings.max_file_bytes,
+                budget,
+                compressed_size=info.compress_size,
+                ratio=settings.max_compression_ratio,
+            )
+    except InputTooLarge as e:
+        if budget.used > budget.limit:
+            raise _ArchiveBudgetError(e) from e
+        yield Member(display, None, e)
+        return
+    except IngestError as e:
+        yield Member(display, None, e)
+        return
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+    ) as e:
+        yield Member(display, None, CorruptFile(f"unreadable archive member: {_why(e)}"))
+        return
+    yield from _expand(
+        data,
+        display,
+        settings,
+        budget,
+        depth=depth + 1,
+        direct=False,
+        size=len(data),
+        meta=strava.get(inner, {}),
+    )
+
+
+def _looks_relevant(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Activity files and containers by name; anything else only if its first bytes say so."""
+    lower = info.filename.lower()
+    stripped = lower[:-3] if lower.endswith(".gz") else lower
+    if _is_activity_name(stripped) or stripped.endswith(".zip"):
+        return True
+    with zf.open(info) as stream:
+        head = stream.read(_SNIFF_BYTES)
+    if head[:4] in _ZIP_MAGICS:
+        return True
+    if head.startswith(_GZIP_MAGIC):
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, _SNIFF_BYTES)
+        except zlib.error:
+            return False
+        if head[:4] in _ZIP_MAGICS:
+            return True
+    return _sniff(head)
+
+
+def _ratio_error(info: zipfile.ZipInfo, settings: Settings) -> InputTooLarge | None:
+    if info.file_size <= _RATIO_FLOOR_BYTES or info.compress_type == zipfile.ZIP_STORED:
+        return None
+    ratio = info.file_size / max(info.compress_size, 1)
+    if ratio > settings.max_compression_ratio:
+        return InputTooLarge(
+            f"compression ratio {ratio:.0f}:1 is over {settings.max_compression_ratio:.0f}:1 "
+            "(limit max_compression_ratio; a zip bomb?)"
+        )
+    return None
+
+
+# --- folders -----------------------------------------------------------------------------------
+
+
+def _iter_folder(root: Path, settings: Settings) -> Iterator[Member]:
+    real_root = root.resolve()
+    strava, strava_error = _strava_meta_from_folder(root, settings)
+    if strava_error is not None:
+        # The files still import; only their Strava titles are lost, and the user is told.
+        yield Member(f"{root.name}/activities.csv", None, strava_error)
+    seen: set[Path] = set()
+
+    def walk(folder: Path) -> Iterator[Path]:
+        real = folder.resolve()
+        if real in seen:  # a symlink loop inside the folder
+            return
+        seen.add(real)
+        try:
+            entries = sorted(folder.iterdir(), key=lambda p: p.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__MACOSX":
+                continue
+            if entry.is_symlink() and not _inside(entry.resolve(), real_root):
+                continue
+            if entry.is_dir():
+                yield from walk(entry)
+            elif entry.is_file():
+                yield entry
+
+    for file in walk(root):
+        rel = file.relative_to(root).as_posix()
+        display = f"{root.name}/{rel}" if root.name else rel
+        meta = strava.get(rel, {})
+        try:
+            size = file.stat().st_size
+            if not _file_looks_relevant(file):
+                continue
+        except OSError as e:
+            yield Member(display, None, CorruptFile(f"cannot read file: {e.strerror or e}"))
+            continue
+        budget = _Budget(settings.max_archive_total_bytes)
+        yield from _guarded(
+            _expand(file, display, settings, budget, depth=0, direct=False, size=size, meta=meta),
+            display,
+        )
+
+
+def _file_looks_relevant(file: Path) -> bool:
+    lower = file.name.lower()
+    stripped = lower[:-3] if lower.endswith(".gz") else lower
+    if _is_activity_name(stripped) or stripped.endswith(".zip"):
+        return True
+    with file.open("rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    if head[:4] in _ZIP_MAGICS or head.startswith(_GZIP_MAGIC):
+        return True
+    return _sniff(head)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+# --- leaves ------------------------------------------------------------------------------------
+
+
+def _leaf(
+    src: Source,
+    name: str,
+    settings: Settings,
+    *,
+    direct: bool,
+    size: int,
+    meta: Mapping[str, str],
+) -> Iterator[Member]:
+    if size > settings.max_file_bytes:
+        yield Member(
+            name,
+            None,
+            InputTooLarge(
+                f"file is {_mib(size)}, over {_mib(settings.max_file_bytes)} (limit max_file_bytes)"
+            ),
+        )
+        return
+    if isinstance(src, Path):
+        try:
+            data = src.read_bytes()
+        except OSError as e:
+            yield Member(name, None, CorruptFile(f"cannot read file: {e.strerror or e}"))
+            return
+    else:
+        data = src
+    if direct or _is_activity_name(name) or _sniff(data):
+        yield Member(name, data, meta=meta)
+
+
+# --- Strava bulk export ------------------------------------------------------------------------
+
+# Header spellings seen in Strava exports (English, German, French, Spanish, Italian, Dutch,
+# Portuguese); matched case-insensitively after trimming.
+_STRAVA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "strava_id": (
+        "activity id",
+        "aktivitäts-id",
+        "id de l'activité",
+        "id de la actividad",
+        "id actividad",
+        "id attività",
+        "activiteits-id",
+        "id da atividade",
+    ),
+    "title": (
+        "activity name",
+        "aktivitätsname",
+        "nom de l'activité",
+        "nombre de la actividad",
+        "nome attività",
+        "naam activiteit",
+        "nome da atividade",
+    ),
+    "strava_type": (
+        "activity type",
+        "aktivitätsart",
+        "type d'activité",
+        "tipo de actividad",
+        "tipo di attività",
+        "tipo attività",
+        "activiteitstype",
+        "tipo de atividade",
+    ),
+    "filename": (
+        "filename",
+        "dateiname",
+        "nom du fichier",
+        "nombre de archivo",
+        "nombre del archivo",
+        "nome file",
+        "bestandsnaam",
+        "nome do arquivo",
+    ),
+}
+
+
+def parse_strava_csv(text: str) -> dict[str, dict[str, str]]:
+    """Map each ``Filename`` in a Strava ``activities.csv`` to its meta (title, type, id).
+
+    Rows without a file (manual entries) are skipped.  When no header names the file column,
+    the column whose values look like ``activities/...`` is used, so unknown languages work.
+    """
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return {}
+    header = [h.strip().lower() for h in rows[0]]
+    body = rows[1:]
+
+    def index_of(key: str) -> int | None:
+        for alias in _STRAVA_COLUMNS[key]:
+            if alias in header:
+                return header.index(alias)  # Strava repeats some headers; the first is right
+        return None
+
+    file_col = index_of("filename")
+    if file_col is None:
+        file_col = _guess_file_column(body)
+    if file_col is None:
+        raise CorruptFile("activities.csv has no Filename column")
+    cols = {key: index_of(key) for key in ("title", "strava_type", "strava_id")}
+    out: dict[str, dict[str, str]] = {}
+    for row in body:
+        if file_col >= len(row) or not row[file_col].strip():
+            continue
+        meta = {
+            key: row[i].strip()
+            for key, i in cols.items()
+            if i is not None and i < len(row) and row[i].strip()
+        }
+        out[row[file_col].strip().replace("\\", "/").lstrip("/")] = meta
+    return out
+
+
+def _guess_file_column(body: list[list[str]]) -> int | None:
+    width = max((len(r) for r in body), default=0)
+    best, best_hits = None, 0
+    for i in range(width):
+        hits = sum(1 for r in body if i < len(r) and r[i].strip().startswith("activities/"))
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
+
+
+def _strava_meta_from_zip(
+    zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], settings: Settings, budget: _Budget
+) -> tuple[dict[str, Mapping[str, str]], list[tuple[str, IngestError]]]:
+    meta: dict[str, Mapping[str, str]] = {}
+    errors: list[tuple[str, IngestError]] = []
+    for info in infos:
+        parts = re.split(r"[\\/]", info.filename)
+        if parts[-1].lower() != "activities.csv" or _is_unsafe(info.filename, parts):
+            continue
+        if _is_hidden(parts) or info.flag_bits & 0x1:
+            continue
+        prefix = "/".join(parts[:-1])
+        try:
+            ratio_error = _ratio_error(info, settings)
+            if ratio_error is not None:
+                raise ratio_error
+            with zf.open(info) as stream:
+                raw = _read_capped(
+                    stream,
+                    settings.max_file_bytes,
+                    budget,
+                    compressed_size=info.compress_size,
+                    ratio=settings.max_compression_ratio,
+                )
+            table = parse_strava_csv(raw.decode("utf-8-sig", errors="replace"))
+        except IngestError as e:
+            errors.append((info.filename, e))
+            continue
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            zlib.error,
+            NotImplementedError,
+            csv.Error,
+        ) as e:
+            errors.append((info.filename, CorruptFile(f"unreadable activities.csv: {_why(e)}")))
+            continue
+        for file, m in table.items():
+            meta[f"{prefix}/{file}" if prefix else file] = m
+    return meta, errors
+
+
+def _strava_meta_from_folder(
+    root: Path, settings: Settings
+) -> tuple[dict[str, Mapping[str, str]], IngestError | None]:
+    table = root / "activities.csv"
+    try:
+        if not table.is_file():
+            return {}, None
+        if table.stat().st_size > settings.max_file_bytes:
+            raise InputTooLarge(f"activities.csv is over {_mib(settings.max_file_bytes)}")
+        text = table.read_bytes().decode("utf-8-sig", errors="replace")
+        return dict(parse_strava_csv(text)), None
+    except IngestError as e:
+        return {}, e
+    except (OSError, csv.Error) as e:
+        return {}, CorruptFile(f"unreadable activities.csv: {_why(e)}")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _read_capped(
+    stream: _Readable,
+    cap: int,
+    budget: _Budget,
+    *,
+    compressed_size: int | None = None,
+    ratio: float | None = None,
+) -> bytes:
+    """Read a decompressing stream in chunks, stopping as soon as it passes ``cap`` bytes (or
+    the compression ratio, or the input's total budget), whatever the archive declared."""
+    out = bytearray()
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            return bytes(out)
+        out += chunk
+        budget.charge(len(chunk))
+        if len(out) > cap:
+            raise InputTooLarge(f"expands past {_mib(cap)} (limit max_file_bytes)")
+        if (
+            compressed_size is not None
+            and ratio is not None
+            and len(out) > _RATIO_FLOOR_BYTES
+            and len(out) > ratio * max(compressed_size, 1)
+        ):
+            raise InputTooLarge(
+                f"expands past {ratio:.0f}× its compressed size "
+                "(limit max_compression_ratio; a zip bomb?)"
+            )
+
+
+def _head(src: Source, n: int) -> bytes:
+    if isinstance(src, Path):
+        try:
+            with src.open("rb") as f:
+                return f.read(n)
+        except OSError:
+            return b""
+    return src[:n]
+
+
+def _open(src: Source) -> IO[bytes]:
+    return src.open("rb") if isinstance(src, Path) else io.BytesIO(src)
+
+
+def _sniff(data: bytes) -> bool:
+    # Imported here: the registry pulls in every decoder (fitparse, gpxpy), which listing an
+    # archive does not need until something actually has to be sniffed.
+    from loadwatch.ingest.registry import sniff
+
+    return sniff(data) is not None
+
+
+def _is_activity_name(name: str) -> bool:
+    return PurePosixPath(name.lower()).suffix in ACTIVITY_SUFFIXES
+
+
+def _is_unsafe(name: str, parts: list[str]) -> bool:
+    return (
+        name.startswith(("/", "\\")) or bool(_DRIVE.match(name)) or ".." in parts or "\x00" in name
+    )
+
+
+def _is_hidden(parts: list[str]) -> bool:
+    return any(p.startswith(".") or p == "__MACOSX" for p in parts if p)
+
+
+def _too_deep(settings: Settings) -> UnsafeInput:
+    return UnsafeInput(
+        f"archives nested more than {settings.max_archive_depth} deep (limit max_archive_depth)"
+    )
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB" if n >= (1 << 20) else f"{n} bytes"
+
+
+def _why(e: BaseException) -> str:
+    return str(e) or type(e).__name__
+
+
+__all__ = ["ACTIVITY_SUFFIXES", "Member", "iter_path", "iter_upload", "parse_strava_csv"]

@@ -1,0 +1,246 @@
+"""TCX (Garmin Training Center XML) → Tracks, one per ``<Activity>``.
+
+One hardened ElementTree pass (``xmlsafe``); trackpoint children are read by local name into
+column lists (namespaces and prefixes vary between exporters: default namespace, ``ns3:``,
+``ext:``, an inline ``xmlns`` on ``<TPX>``), then polars does the rest.
+
+* Every ``<Activity>`` — including those nested in a ``<MultiSportSession>`` — is a Track, in
+  document order (``session_index``).  A file with courses, workouts or folders but no
+  activity is ``NotAnActivity``.
+* ``segment`` numbers each ``<Track>`` element of the activity: a lap holds one, and a pause
+  inside a lap starts another, so no pause is counted as distance.
+* A position at (0, 0) or out of range is a receiver without a fix: dropped, time and
+  sensors kept.
+* Device totals come from the laps: distance and timer time summed, maximum speed and
+  maximum heart rate as maxima, average heart rate weighted by lap time.
+* ``start_time`` is the Activity ``<Id>`` (Garmin writes the start there), else the first
+  lap's ``StartTime``, else the first sample.
+* An activity whose trackpoints carry no time but whose laps carry totals (a manual or
+  pool-rest entry) is kept with empty samples and its totals; one with neither is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from xml.etree.ElementTree import Element
+
+import polars as pl
+
+from loadwatch.errors import CorruptFile, NotAnActivity
+from loadwatch.ingest.track import DeviceTotals, Track, conform_samples
+from loadwatch.ingest.xmlsafe import (
+    HR_SENTINEL,
+    local,
+    parse_xml,
+    times,
+    typed_frame,
+    utc_offset_s,
+)
+
+SPORT_ATTRIBUTE = {"running": "running", "biking": "cycling", "other": "other"}
+_COLUMNS = ("time", "lat", "lon", "altitude", "distance", "heart_rate", "cadence", "speed")
+
+
+def decode(data: bytes, name: str) -> list[Track]:
+    root = parse_xml(data, "TCX")
+    if local(root.tag) != "TrainingCenterDatabase":
+        raise CorruptFile(
+            f"not a TCX document: the root element is <{local(root.tag)}>, "
+            "not <TrainingCenterDatabase>"
+        )
+    activities = [e for e in root.iter() if local(e.tag) == "Activity"]
+    if not activities:
+        raise NotAnActivity(_why_no_activity(root))
+    tracks: list[Track] = []
+    skipped: list[str] = []
+    for position, activity in enumerate(activities):
+        track = _activity(activity, len(tracks))
+        if track is None:
+            skipped.append(
+                f"activity {position + 1} holds neither timed trackpoints nor lap totals"
+            )
+        else:
+            tracks.append(track)
+    if not tracks:
+        raise NotAnActivity("; ".join(skipped))
+    if skipped:
+        tracks = [replace(t, warnings=(*t.warnings, *skipped)) for t in tracks]
+    return tracks
+
+
+def _why_no_activity(root: Element) -> str:
+    names = {local(e.tag) for e in root.iter()}
+    if "Course" in names:
+        return "a TCX course (a planned route), not a recorded activity"
+    if "Workout" in names:
+        return "a TCX workout plan, not a recorded activity"
+    return "the TCX holds no <Activity>: nothing was recorded"
+
+
+# --- one <Activity> ----------------------------------------------------------------------
+def _activity(activity: Element, index: int) -> Track | None:
+    laps = [c for c in activity if local(c.tag) == "Lap"]
+    cols: dict[str, list[str | None]] = {c: [] for c in _COLUMNS}
+    segment: list[int] = []
+    seg_no = -1
+    for lap in laps:
+        for track in _children(lap, "Track"):
+            seg_no += 1
+            for point in _children(track, "Trackpoint"):
+                values = _trackpoint(point)
+                for c in _COLUMNS:
+                    cols[c].append(values.get(c))
+                segment.append(seg_no)
+
+    frame, hr_dropped = typed_frame(cols, segment=pl.Series(segment, dtype=pl.Int32))
+    warnings: list[str] = []
+    if hr_dropped:
+        warnings.append(f"{hr_dropped} heart-rate reading(s) of 0 or 255 (no sensor) dropped")
+    no_fix = (
+        (pl.col("lat").abs() > 90)
+        | (pl.col("lon").abs() > 180)
+        | ((pl.col("lat") == 0) & (pl.col("lon") == 0))
+    ).fill_null(False)
+    bad_positions = int(frame.select(no_fix.sum()).item())
+    if bad_positions:
+        warnings.append(f"{bad_positions} position(s) at (0, 0) or out of range dropped")
+        frame = frame.with_columns(
+            pl.when(no_fix).then(None).otherwise(pl.col(c)).alias(c) for c in ("lat", "lon")
+        )
+    untimed = frame["time"].null_count()
+    if untimed:
+        warnings.append(f"{untimed} of {frame.height} trackpoints have no time and were dropped")
+    samples = conform_samples(frame)
+    samples = samples.with_columns((pl.col("segment").rank("dense") - 1).cast(pl.Int32))
+    totals = _totals(laps)
+    if samples.height == 0:
+        if totals.distance_m is None and totals.timer_time_s is None:
+            return None
+        warnings.append("no timed trackpoints: only the lap totals")
+
+    first_raw = next((t for t in cols["time"] if t), None)
+    return Track(
+        format="tcx",
+        sport=SPORT_ATTRIBUTE.get((activity.get("Sport") or "").strip().lower(), "other"),
+        samples=samples,
+        start_time=_start_time(activity, laps, samples),
+        utc_offset_s=utc_offset_s(first_raw),
+        device=_creator(activity),
+        totals=totals,
+        session_index=index,
+        name=None,
+        warnings=tuple(warnings),
+    )
+
+
+def _children(e: Element, tag: str) -> Iterator[Element]:
+    return (c for c in e if local(c.tag) == tag)
+
+
+def _trackpoint(point: Element) -> dict[str, str | None]:
+    values: dict[str, str | None] = {}
+    for child in point:
+        tag = local(child.tag)
+        if tag == "Time":
+            values["time"] = child.text
+        elif tag == "Position":
+            for coordinate in child:
+                sub = local(coordinate.tag)
+                if sub == "LatitudeDegrees":
+                    values["lat"] = coordinate.text
+                elif sub == "LongitudeDegrees":
+                    values["lon"] = coordinate.text
+        elif tag == "AltitudeMeters":
+            values["altitude"] = child.text
+        elif tag == "DistanceMeters":
+            values["distance"] = child.text
+        elif tag == "HeartRateBpm":
+            values["heart_rate"] = _value(child)
+        elif tag == "Cadence":
+            values["cadence"] = child.text
+        elif tag == "Extensions":
+            for ext in child.iter():
+                sub = local(ext.tag)
+                if sub == "Speed":
+                    values["speed"] = ext.text
+                elif sub == "RunCadence" and values.get("cadence") is None:
+                    values["cadence"] = ext.text
+    return values
+
+
+def _value(e: Element) -> str | None:
+    """``<HeartRateBpm><Value>150</Value></HeartRateBpm>``; some writers omit ``<Value>``."""
+    for child in e:
+        if local(child.tag) == "Value":
+            return child.text
+    return e.text
+
+
+def _lap_number(lap: Element, tag: str) -> float | None:
+    for child in lap:
+        if local(child.tag) == tag:
+            text = _value(child) if tag.endswith("HeartRateBpm") else child.text
+            try:
+                return float(text) if text is not None else None
+            except ValueError:
+                return None
+    return None
+
+
+def _totals(laps: list[Element]) -> DeviceTotals:
+    rows = pl.DataFrame(
+        {
+            "distance": [_lap_number(lap, "DistanceMeters") for lap in laps],
+            "time": [_lap_number(lap, "TotalTimeSeconds") for lap in laps],
+            "max_speed": [_lap_number(lap, "MaximumSpeed") for lap in laps],
+            "avg_hr": [_lap_number(lap, "AverageHeartRateBpm") for lap in laps],
+            "max_hr": [_lap_number(lap, "MaximumHeartRateBpm") for lap in laps],
+        },
+        schema={c: pl.Float64 for c in ("distance", "time", "max_speed", "avg_hr", "max_hr")},
+    )
+    rows = rows.with_columns(
+        pl.when((pl.col(c) > 0) & (pl.col(c) < HR_SENTINEL)).then(pl.col(c)).alias(c)
+        for c in ("avg_hr", "max_hr")
+    )
+    hr_laps = rows.filter(pl.col("avg_hr").is_not_null() & (pl.col("time") > 0))
+    weighted = hr_laps.select(
+        (pl.col("avg_hr") * pl.col("time")).sum() / pl.col("time").sum()
+    ).item()
+    avg_hr = float(weighted) if hr_laps.height else None
+    return DeviceTotals(
+        distance_m=_sum(rows["distance"]),
+        timer_time_s=_sum(rows["time"]),
+        max_speed_mps=_max(rows["max_speed"]),
+        avg_hr=avg_hr,
+        max_hr=_max(rows["max_hr"]),
+    )
+
+
+def _sum(s: pl.Series) -> float | None:
+    # Rounded: lap times like 212.152 must not sum to 2223.8029999999994.
+    return round(float(s.sum()), 3) if s.drop_nulls().len() else None
+
+
+def _max(s: pl.Series) -> float | None:
+    value = s.max()
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _start_time(activity: Element, laps: list[Element], samples: pl.DataFrame) -> datetime | None:
+    candidates = [next((c.text for c in _children(activity, "Id")), None)]
+    candidates += [lap.get("StartTime") for lap in laps[:1]]
+    parsed = times([c for c in candidates if c]).drop_nulls()
+    if parsed.len():
+        value: datetime = parsed[0]
+        return value
+    return samples["time"][0] if samples.height else None
+
+
+def _creator(activity: Element) -> str | None:
+    for creator in _children(activity, "Creator"):
+        for child in _children(creator, "Name"):
+            if child.text and child.text.strip():
+                return child.text.strip()
+    return None

@@ -1,0 +1,154 @@
+"""Rule thresholds: DESIGN.md defaults, overridable per athlete (``Athlete.thresholds``).
+
+Floors.  Every rule compares a value with a baseline, and a tiny baseline makes any ratio huge
+(a 3 km jog after a month of 1 km jogs is "3×").  Each rule therefore has, per dimension, a
+*minimum baseline*: when the athlete's own baseline is below it, the floor is used instead, and
+the flag reports that floored baseline.  This keeps real jumps from a small base visible (a new
+runner going from 2 km to 6 km is still flagged: 6 / 3 = 2×) while a few hundred metres never
+alarm.  Defaults:
+
+=====================  ===============  ==============  ==============
+rule                   distance         speed (fast)    hills (climb)
+=====================  ===============  ==============  ==============
+session_spike          3 km single run  1 km single run 100 m single run
+weekly_ramp            10 km / week     3 km / week     300 m / week
+return_after_break     10 km / week     3 km / week     300 m / week
+monotony               10 km in 7 days  (distance only by default)
+=====================  ===============  ==============  ==============
+
+For ``monotony`` the floor is a minimum 7-day load below which the rule does not run (a week of
+three 2 km jogs is not "monotonous training").
+
+Overrides are a nested mapping, e.g. ``{"session_spike": {"caution": 1.2, "floors":
+{"distance": 5}}, "monotony": {"enabled": false}}``; unknown keys or impossible values raise
+``InvalidRequest``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from loadwatch.errors import InvalidRequest
+
+Dimension = Literal["distance", "speed", "hills"]
+ALL_DIMENSIONS: tuple[Dimension, ...] = ("distance", "speed", "hills")
+
+
+def _floors(values: dict[str, float]) -> dict[Dimension, float]:
+    return {k: v for k, v in values.items() if k in ALL_DIMENSIONS}
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    caution: float = Field(gt=0)
+    alert: float | None = Field(default=None, gt=0)
+    dimensions: tuple[Dimension, ...] = ALL_DIMENSIONS
+    floors: dict[Dimension, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.alert is not None and self.alert <= self.caution:
+            raise ValueError(f"alert ({self.alert}) must be above caution ({self.caution})")
+        if any(v < 0 for v in self.floors.values()):
+            raise ValueError("floors cannot be negative")
+        return self
+
+    def floor(self, dim: str) -> float:
+        return next((v for k, v in self.floors.items() if k == dim), 0.0)
+
+
+class SessionSpike(_Rule):
+    """One run vs the largest single run of the previous ``window_days`` (that day excluded).
+    Needs ``window_days`` of history (the daily frame starts ``window_days`` before the run)."""
+
+    caution: float = Field(default=1.10, gt=0)
+    alert: float | None = Field(default=1.30, gt=0)
+    window_days: int = Field(default=30, ge=7, le=365)
+    floors: dict[Dimension, float] = Field(
+        default_factory=lambda: _floors({"distance": 3.0, "speed": 1.0, "hills": 100.0})
+    )
+
+
+class WeeklyRamp(_Rule):
+    """The ``acute_days`` ending a running day vs the mean ``acute_days`` block of the
+    ``chronic_days`` before them.  Needs ``acute_days + chronic_days`` of history.  To give one
+    flag per episode, not one per run, a day is flagged only when its severity is higher than
+    on every day of the previous ``quiet_days`` (a new episode or an escalation to alert)."""
+
+    caution: float = Field(default=1.3, gt=0)
+    alert: float | None = Field(default=1.5, gt=0)
+    acute_days: int = Field(default=7, ge=1, le=28)
+    chronic_days: int = Field(default=28, ge=7, le=120)
+    quiet_days: int = Field(default=7, ge=0, le=60)
+    floors: dict[Dimension, float] = Field(
+        default_factory=lambda: _floors({"distance": 10.0, "speed": 3.0, "hills": 300.0})
+    )
+
+
+class ReturnAfterBreak(_Rule):
+    """After ``break_days`` or more without running: cumulative load of the first
+    ``return_days`` back vs the mean week of the ``pre_break_days`` before the break.  Flags
+    the first running day each severity is crossed.  Needs ``pre_break_days`` of history
+    before the break."""
+
+    caution: float = Field(default=0.5, gt=0)
+    alert: float | None = Field(default=0.8, gt=0)
+    break_days: int = Field(default=14, ge=7, le=365)
+    return_days: int = Field(default=7, ge=1, le=28)
+    pre_break_days: int = Field(default=28, ge=7, le=120)
+    floors: dict[Dimension, float] = Field(
+        default_factory=lambda: _floors({"distance": 10.0, "speed": 3.0, "hills": 300.0})
+    )
+
+
+class Monotony(_Rule):
+    """Foster monotony of the daily loads of the ``window_days`` ending a running day; the floor
+    is the minimum load over those days.  Distance only by default: fast km and climbing come
+    in a few sessions a week, so their day-to-day spread is large by nature and says nothing
+    about sameness.  Same once-per-episode rule as ``weekly_ramp``."""
+
+    caution: float = Field(default=2.0, gt=0)
+    alert: float | None = Field(default=None, gt=0)
+    window_days: int = Field(default=7, ge=3, le=28)
+    quiet_days: int = Field(default=7, ge=0, le=60)
+    dimensions: tuple[Dimension, ...] = ("distance",)
+    floors: dict[Dimension, float] = Field(default_factory=lambda: _floors({"distance": 10.0}))
+
+
+class RuleConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    session_spike: SessionSpike = Field(default_factory=SessionSpike)
+    weekly_ramp: WeeklyRamp = Field(default_factory=WeeklyRamp)
+    return_after_break: ReturnAfterBreak = Field(default_factory=ReturnAfterBreak)
+    monotony: Monotony = Field(default_factory=Monotony)
+
+    @classmethod
+    def from_overrides(cls, overrides: Mapping[str, Any] | None = None) -> RuleConfig:
+        """Defaults with an athlete's overrides laid over them (floors merge per dimension)."""
+        base = cls().model_dump()
+        for rule, values in (overrides or {}).items():
+            if rule not in base:
+                raise InvalidRequest(
+                    f"unknown rule {rule!r} in thresholds (known: {', '.join(base)})"
+                )
+            if not isinstance(values, Mapping):
+                raise InvalidRequest(f"thresholds for {rule!r} must be a mapping")
+            merged = dict(base[rule])
+            for k, v in values.items():
+                if k == "floors" and isinstance(v, Mapping):
+                    merged["floors"] = {**merged["floors"], **v}
+                else:
+                    merged[k] = v
+            base[rule] = merged
+        try:
+            return cls.model_validate(base)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise InvalidRequest(f"invalid threshold {where}: {err['msg']}") from e

@@ -1,0 +1,397 @@
+"""Daily frame + ``RuleConfig`` → flags.  Pure and vectorised (polars window expressions).
+
+Every rule is evaluated per dimension on every day of the daily frame, but fires only on days
+with running: a rest day cannot be "too much".  Ratios are ``value / baseline`` where the
+baseline is the athlete's own (raised to the rule's floor, see ``rules.config``).
+
+* ``session_spike``: each day's largest single run (km, fast km, metres climbed) vs the largest
+  single run of the ``window_days`` before that day.  Every spike is its own event.
+* ``weekly_ramp`` and ``monotony`` are states that last for days; they flag once per episode:
+  on the first running day whose severity is above every severity of the previous
+  ``quiet_days`` (so a new episode, or an escalation from caution to alert).
+* ``return_after_break``: on each running day of the first ``return_days`` after a break, the
+  cumulative load since the return vs the pre-break mean week; flags the first day each
+  severity is crossed.
+
+History a rule needs is counted from the first day of the daily frame (the athlete's first
+recorded activity).  ``since`` only limits which days are reported: the rules still read the
+history before it, so ``evaluate(d, c, since=x)`` returns exactly the flags of
+``evaluate(d, c)`` dated ``>= x``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import polars as pl
+
+from loadwatch.analytics.load import over
+from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, validate_calendar, validate_panel
+from loadwatch.rules.config import (
+    Monotony,
+    ReturnAfterBreak,
+    RuleConfig,
+    SessionSpike,
+    WeeklyRamp,
+    _Rule,
+)
+from loadwatch.rules.messages import render
+
+Severity = Literal["caution", "alert"]
+_DAY = "_day"
+# Sums run on integer metres (decimetres of climb) so that they are exact: the same day gives
+# bit-identical numbers whichever day the evaluation window starts on (``since``), which float
+# running sums do not.
+_SCALE = {"distance": 1000, "speed": 1000, "hills": 10}
+_RUNNING = pl.col("runs") > 0
+
+
+def _q(dim: str) -> str:
+    return f"_q_{dim}"
+
+
+FLAG_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "rule": pl.Utf8(),
+    "dimension": pl.Utf8(),
+    "level": pl.Int8(),  # 1 caution, 2 alert
+    "value": pl.Float64(),
+    "baseline": pl.Float64(),  # the baseline judged against (own baseline raised to the floor)
+    "own_baseline": pl.Float64(),  # the athlete's own baseline, before the floor
+    "ratio": pl.Float64(),
+    "threshold": pl.Float64(),
+    "window_days": pl.Int32(),
+    "days_off": pl.Int32(),  # return_after_break
+    "days_back": pl.Int32(),  # return_after_break
+    "week_load": pl.Float64(),  # monotony
+    "strain": pl.Float64(),  # monotony
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRecord:
+    date: date  # the athlete's local calendar day
+    dimension: str  # distance | speed | hills
+    rule: str
+    severity: Severity
+    value: float
+    baseline: float
+    ratio: float
+    threshold: float
+    message: str
+
+
+def _level(ratio: pl.Expr, rule: _Rule) -> pl.Expr:
+    lvl = pl.when(ratio > rule.caution).then(1).otherwise(0)
+    if rule.alert is not None:
+        lvl = pl.when(ratio > rule.alert).then(2).otherwise(lvl)
+    return lvl.cast(pl.Int8)
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One rule on one dimension.  ``steps`` are lists of named column expressions computed in
+    order, each step reading the columns of the steps before (shallow expressions keep the
+    query plan small: planning, not computing, dominates one athlete's evaluation); ``fields``
+    maps ``FLAG_SCHEMA`` names to expressions over those columns."""
+
+    rule: str
+    dim: str
+    config: _Rule
+    steps: list[list[pl.Expr]]
+    fields: dict[str, pl.Expr]  # value, own_baseline, baseline, ratio (+ extras)
+    quiet_days: int | None  # None: every day with a level is a flag
+
+    def col(self, name: str) -> str:
+        return f"{self.rule}|{self.dim}|{name}"
+
+
+def _ratio_steps(
+    ch_name: str, own: pl.Expr, value: pl.Expr, floor: float, ok: pl.Expr, r: _Rule
+) -> list[list[pl.Expr]]:
+    """own → baseline (raised to the floor) → ratio → level; ``ok`` may use ``own``."""
+    n = ch_name
+    return [
+        [own.alias(f"{n}|own"), value.alias(f"{n}|value")],
+        [pl.max_horizontal(pl.col(f"{n}|own"), pl.lit(floor)).alias(f"{n}|baseline")],
+        [(pl.col(f"{n}|value") / pl.col(f"{n}|baseline")).alias(f"{n}|ratio")],
+        [pl.when(ok).then(_level(pl.col(f"{n}|ratio"), r)).otherwise(0).alias(f"{n}|level")],
+    ]
+
+
+def _fields(n: str, window: int, **extra: pl.Expr) -> dict[str, pl.Expr]:
+    return {
+        "value": pl.col(f"{n}|value"),
+        "own_baseline": pl.col(f"{n}|own"),
+        "baseline": pl.col(f"{n}|baseline"),
+        "ratio": pl.col(f"{n}|ratio"),
+        "window_days": pl.lit(window),
+        **extra,
+    }
+
+
+def _session_spike(r: SessionSpike, key: str | None) -> list[_Check]:
+    out = []
+    for dim in r.dimensions:
+        n = f"session_spike|{dim}"
+        single = pl.col(DIMENSIONS[dim][1])
+        own = over(single.rolling_max(r.window_days).shift(1), key)
+        ok = _RUNNING & (pl.col(_DAY) >= r.window_days) & pl.col(f"{n}|own").is_not_null()
+        steps = _ratio_steps(n, own, single, r.floor(dim), ok, r)
+        out.append(_Check("session_spike", dim, r, steps, _fields(n, r.window_days), None))
+    return out
+
+
+def _weekly_ramp(r: WeeklyRamp, key: str | None) -> list[_Check]:
+    out = []
+    a, c = r.acute_days, r.chronic_days
+    for dim in r.dimensions:
+        n = f"weekly_ramp|{dim}"
+        x, s = pl.col(_q(dim)), _SCALE[dim]
+        acute = over(x.rolling_sum(a), key) / s
+        own = over(x.rolling_sum(c).shift(a), key) * (a / c / s)
+        ok = _RUNNING & (pl.col(_DAY) >= a + c - 1) & pl.col(f"{n}|own").is_not_null()
+        steps = _ratio_steps(n, own, acute, r.floor(dim), ok, r)
+        out.append(_Check("weekly_ramp", dim, r, steps, _fields(n, a), r.quiet_days))
+    return out
+
+
+def _monotony(r: Monotony, key: str | None) -> list[_Check]:
+    out = []
+    w = r.window_days
+    for dim in r.dimensions:
+        n = f"monotony|{dim}"
+        x, s = pl.col(_q(dim)), _SCALE[dim]
+        sum_x, spread, total = (pl.col(f"{n}|{c}") for c in ("sum", "spread", "total"))
+        mono = pl.col(f"{n}|ratio")
+        ok = _RUNNING & (spread > 0) & (total >= r.floor(dim))
+        steps = [
+            [
+                over(x.rolling_sum(w), key).alias(f"{n}|sum"),
+                over((x * x).rolling_sum(w), key).alias(f"{n}|sum2"),
+            ],
+            [
+                # Sample variance (ddof 1) from exact integer sums: n·Σx² − (Σx)² is 0 only
+                # when every day is the same.
+                (w * pl.col(f"{n}|sum2") - sum_x * sum_x).alias(f"{n}|spread"),
+                (sum_x / s).alias(f"{n}|total"),
+            ],
+            [
+                (total / w).alias(f"{n}|value"),
+                ((spread.cast(pl.Float64) / (w * (w - 1))).sqrt() / s).alias(f"{n}|own"),
+            ],
+            [(pl.col(f"{n}|value") / pl.col(f"{n}|own")).alias(f"{n}|ratio")],
+            [pl.when(ok).then(_level(mono, r)).otherwise(0).alias(f"{n}|level")],
+        ]
+        fields = {
+            "value": pl.col(f"{n}|value"),
+            "own_baseline": pl.col(f"{n}|own"),
+            "baseline": pl.col(f"{n}|own"),
+            "ratio": mono,
+            "window_days": pl.lit(w),
+            "week_load": total,
+            "strain": total * mono,
+        }
+        out.append(_Check("monotony", dim, r, steps, fields, r.quiet_days))
+    return out
+
+
+def _return_helpers(r: ReturnAfterBreak, key: str | None) -> list[list[pl.Expr]]:
+    """Per day: the previous running day, whether this run ends a break, and (forward-filled
+    from the latest return day) that return day and the days off before it."""
+    day, prev_run, is_return = pl.col(_DAY), pl.col("_prev_run"), pl.col("_is_return")
+    return [
+        [over(pl.when(_RUNNING).then(day).shift(1).forward_fill(), key).alias("_prev_run")],
+        [
+            (_RUNNING & prev_run.is_not_null() & (day - prev_run - 1 >= r.break_days)).alias(
+                "_is_return"
+            )
+        ],
+        [
+            over(pl.when(is_return).then(day).forward_fill(), key).alias("_ret_day"),
+            over(pl.when(is_return).then(day - prev_run - 1).forward_fill(), key).alias(
+                "_days_off"
+            ),
+        ],
+    ]
+
+
+def _return_after_break(r: ReturnAfterBreak, key: str | None) -> list[_Check]:
+    day, is_return = pl.col(_DAY), pl.col("_is_return")
+    out = []
+    for dim in r.dimensions:
+        n = f"return_after_break|{dim}"
+        x, s = pl.col(_q(dim)), _SCALE[dim]
+        cum, pre, at_return, before = (pl.col(f"{n}|{c}") for c in ("cum", "pre", "at", "before"))
+        in_window = (day - pl.col("_ret_day") < r.return_days) & (at_return >= 0)
+        ok = _RUNNING & in_window.fill_null(False)
+        steps = [
+            [over(x.cum_sum(), key).alias(f"{n}|cum")],
+            # Load of the pre_break_days ending on each running day (-1: not enough history),
+            # carried to the next running day, then from the return day over the days after.
+            [
+                over(
+                    pl.when(_RUNNING)
+                    .then((cum - cum.shift(r.pre_break_days)).fill_null(-s))
+                    .shift(1)
+                    .forward_fill(),
+                    key,
+                ).alias(f"{n}|pre")
+            ],
+            [
+                over(pl.when(is_return).then(pre).forward_fill(), key).alias(f"{n}|at"),
+                over(pl.when(is_return).then(cum - x).forward_fill(), key).alias(f"{n}|before"),
+            ],
+        ]
+        steps += _ratio_steps(
+            n, at_return * (7.0 / r.pre_break_days / s), (cum - before) / s, r.floor(dim), ok, r
+        )
+        fields = _fields(
+            n,
+            r.return_days,
+            days_off=pl.col("_days_off"),
+            days_back=day - pl.col("_ret_day") + 1,
+        )
+        out.append(_Check("return_after_break", dim, r, steps, fields, r.return_days))
+    return out
+
+
+def _emit(level: str, quiet_days: int | None, key: str | None) -> pl.Expr:
+    """A flag: any level (no quiet days), or a level above every level of the previous
+    ``quiet_days`` days (a new episode or an escalation)."""
+    lvl = pl.col(level)
+    if not quiet_days:
+        return lvl > 0
+    prev = over(lvl.rolling_max(quiet_days, min_samples=1).shift(1), key)
+    return lvl > prev.fill_null(0)
+
+
+def _flag_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> pl.DataFrame:
+    """``lf`` carries ``_DAY``: the day number counted from the athlete's first day.
+
+    All rules are computed in one pass over the days (one wide frame, in steps), then each
+    rule's flag rows are picked out of it."""
+    keys = [] if key is None else [key]
+    checks: list[_Check] = []
+    if config.session_spike.enabled:
+        checks += _session_spike(config.session_spike, key)
+    if config.weekly_ramp.enabled:
+        checks += _weekly_ramp(config.weekly_ramp, key)
+    if config.monotony.enabled:
+        checks += _monotony(config.monotony, key)
+    if config.return_after_break.enabled:
+        checks += _return_after_break(config.return_after_break, key)
+    if not checks:
+        return pl.DataFrame(schema={**{k: pl.Int64() for k in keys}, **FLAG_SCHEMA})
+    lf = lf.with_columns(
+        (pl.col(col) * _SCALE[dim]).round().cast(pl.Int64).alias(_q(dim))
+        for dim, (col, _) in DIMENSIONS.items()
+    )
+    for step in _return_helpers(config.return_after_break, key):
+        lf = lf.with_columns(step)
+    for k in range(max(len(ch.steps) for ch in checks)):
+        lf = lf.with_columns(e for ch in checks if k < len(ch.steps) for e in ch.steps[k])
+    lf = lf.with_columns(
+        _emit(ch.col("level"), ch.quiet_days, key).alias(ch.col("emit")) for ch in checks
+    )
+    hits = lf.filter(pl.any_horizontal(pl.col(ch.col("emit")) for ch in checks)).collect()
+    parts = []
+    for ch in checks:
+        alert = ch.config.alert if ch.config.alert is not None else ch.config.caution
+        level = pl.col(ch.col("level"))
+        fields = {
+            **ch.fields,
+            "date": pl.col("date"),
+            "rule": pl.lit(ch.rule),
+            "dimension": pl.lit(ch.dim),
+            "level": level,
+            "threshold": pl.when(level == 2).then(alert).otherwise(ch.config.caution),
+        }
+        parts.append(
+            hits.filter(pl.col(ch.col("emit"))).select(
+                *keys,
+                *[fields.get(c, pl.lit(None)).cast(t).alias(c) for c, t in FLAG_SCHEMA.items()],
+            )
+        )
+    return pl.concat(parts).sort([*keys, "date", "rule", "dimension"])
+
+
+def _lookback_start(daily: pl.DataFrame, config: RuleConfig, since: date) -> date:
+    """First day the rules must read to judge every day from ``since`` on exactly."""
+    ss, wr, rb, mo = (
+        config.session_spike,
+        config.weekly_ramp,
+        config.return_after_break,
+        config.monotony,
+    )
+    days = max(
+        ss.window_days + 1,
+        wr.acute_days + wr.chronic_days + wr.quiet_days,
+        mo.window_days + mo.quiet_days,
+        rb.return_days,
+    )
+    start = since - timedelta(days=days + 1)
+    # A return inside the window reads back to the last run before the break.
+    earlier = daily.filter(
+        (pl.col("runs") > 0) & (pl.col("date") < since - timedelta(days=rb.return_days))
+    )
+    if not earlier.is_empty():
+        last_run: date = earlier["date"].max()  # type: ignore[assignment]
+        start = min(start, last_run - timedelta(days=rb.pre_break_days + 1))
+    return start
+
+
+def flag_frame(
+    daily: pl.DataFrame, config: RuleConfig, *, since: date | None = None
+) -> pl.DataFrame:
+    """The flags of one athlete as a frame (``FLAG_SCHEMA``), without messages."""
+    validate_calendar(daily, "daily frame")
+    # Day numbers count from the athlete's first day, also when the frame is cut below.
+    lf = daily.lazy().with_row_index(_DAY).with_columns(pl.col(_DAY).cast(pl.Int64))
+    if since is not None and not daily.is_empty():
+        lf = lf.filter(pl.col("date") >= _lookback_start(daily, config, since))
+    flags = _flag_frames(lf, config, None)
+    if since is not None:
+        flags = flags.filter(pl.col("date") >= since)
+    return flags
+
+
+def flag_panel(
+    daily: pl.DataFrame, config: RuleConfig, *, key: str, since: date | None = None
+) -> pl.DataFrame:
+    """Many athletes' daily frames stacked (``key`` first, sorted by key and date), one config:
+    the batch path (nightly runs, benchmark).  Same flags as ``flag_frame`` per athlete."""
+    validate_panel(daily, DAILY_SCHEMA, "daily frame", key)
+    lf = daily.lazy().with_columns(pl.int_range(pl.len()).over(key).cast(pl.Int64).alias(_DAY))
+    flags = _flag_frames(lf, config, key)
+    if since is not None:
+        flags = flags.filter(pl.col("date") >= since)
+    return flags
+
+
+def records(flags: pl.DataFrame) -> list[FlagRecord]:
+    """Flag rows → ``FlagRecord``s with their sentence."""
+    return [
+        FlagRecord(
+            date=row["date"],
+            dimension=row["dimension"],
+            rule=row["rule"],
+            severity="alert" if row["level"] == 2 else "caution",
+            value=row["value"],
+            baseline=row["baseline"],
+            ratio=row["ratio"],
+            threshold=row["threshold"],
+            message=render(row),
+        )
+        for row in flags.iter_rows(named=True)
+    ]
+
+
+def evaluate(
+    daily: pl.DataFrame, config: RuleConfig, *, since: date | None = None
+) -> list[FlagRecord]:
+    """All flags of one athlete (``DAILY_SCHEMA``) on days ``>= since`` (all days when None),
+    ordered by date, rule, dimension.  At most one flag per rule, dimension and day."""
+    return records(flag_frame(daily, config, since=since))

@@ -1,0 +1,174 @@
+"""CSV training logs into the store: one ``Activity`` (source "csv") per logged row.
+
+The raw file is kept in the blob store like any other upload.  Each row is keyed by a digest of
+its normalised content (``LogRow.digest``), with identical rows in one file told apart by their
+occurrence number, so importing the same log again - or a longer version of it - adds only the
+new rows.  The activities and the ``PendingEvaluation`` they call for are written in one
+transaction.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
+from loadwatch.services.importing import SAME_ACTIVITY_WINDOW, same_time
+from loadwatch.store import repo
+from loadwatch.store.db import Store
+from loadwatch.store.models import Activity
+
+
+@dataclass
+class CsvImportReport:
+    file: str
+    imported: int = 0
+    duplicates: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    activity_ids: list[int] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    from_date: date | None = None  # earliest local day touched; None when nothing new
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "errors": [{"line": e.line, "message": e.message} for e in self.errors],
+            "activity_ids": self.activity_ids,
+            "columns": self.columns,
+            "from_date": self.from_date.isoformat() if self.from_date else None,
+        }
+
+
+def _activity(
+    athlete_id: int, row: LogRow, key: str, index: int, tz: ZoneInfo, file_id: int
+) -> Activity:
+    def zone(naive: datetime) -> timedelta | None:
+        return naive.replace(tzinfo=tz).utcoffset()
+
+    start, offset = resolve_start(row, zone)
+    moving = row.moving_time_s
+    totals = {"distance_m": "log"}
+    if moving is None:
+        # The schema wants a number; 0 with "missing" recorded is honest about it.
+        totals["moving_time_s"] = "missing"
+    else:
+        totals["moving_time_s"] = "log"
+    if row.elevation_gain_m is not None:
+        totals["elevation_gain_m"] = "log"
+    if row.fast_distance_m is not None:
+        totals["fast_distance_m"] = "log"
+    pace = moving / (row.distance_m / 1000) if moving and row.distance_m > 0 else None
+    return Activity(
+        athlete_id=athlete_id,
+        file_id=file_id,
+        source="csv",
+        format="csv",
+        sport=row.sport,
+        name=row.name,
+        start_time=start,
+        utc_offset_s=offset,
+        elapsed_time_s=row.elapsed_time_s if row.elapsed_time_s is not None else (moving or 0.0),
+        moving_time_s=moving or 0.0,
+        distance_m=row.distance_m,
+        elevation_gain_m=row.elevation_gain_m,
+        avg_pace_s_per_km=pace,
+        fast_distance_m=row.fast_distance_m,
+        n_samples=0,
+        source_sha256=key,
+        session_index=index,
+        totals_source=totals,
+    )
+
+
+def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImportReport:
+    """Parse ``data`` as a training log and store its new rows.  Raises ``CorruptFile`` when the
+    file is not a training log at all; bad rows are reported, not fatal."""
+    log: CsvLog = parse_log(data, name)
+    report = CsvImportReport(file=name, errors=list(log.errors), columns=log.columns)
+    sha = store.blobs.put(data)
+    with store.transaction() as s:
+        athlete = repo.get_athlete(s, athlete_id)
+        tz = ZoneInfo(athlete.timezone)
+        existing = repo.find_file(s, athlete_id, sha)
+        src = repo.record_file(
+            s,
+            athlete_id=athlete_id,
+            sha256=sha,
+            name=name,
+            size=len(data),
+            format="csv",
+            status="imported" if log.rows else "failed",
+            reason=None if log.rows else "no readable rows",
+            warnings=[str(e) for e in log.errors][:100],
+            existing=existing,
+        )
+        keys = [r.digest() for r in log.rows]
+        seen: set[tuple[str, int]] = {
+            (k, i)
+            for k, i in s.execute(
+                select(Activity.source_sha256, Activity.session_index).where(
+                    Activity.athlete_id == athlete_id,
+                    Activity.source == "csv",
+                    Activity.source_sha256.in_(set(keys)),
+                )
+            )
+        }
+        recorded = _recorded(s, athlete_id)
+        occurrence: Counter[str] = Counter()
+        new: list[Activity] = []
+        for row, key in zip(log.rows, keys, strict=True):
+            index = occurrence[key]
+            occurrence[key] += 1
+            if (key, index) in seen:
+                report.duplicates += 1
+                continue
+            act = _activity(athlete_id, row, key, index, tz, src.id)
+            if row.time_known and _already_recorded(recorded, act):
+                # Strava's activities.csv next to the FIT files it lists: the file wins.
+                report.duplicates += 1
+                continue
+            new.append(act)
+        s.add_all(new)
+        s.flush()
+        report.imported = len(new)
+        report.activity_ids = [a.id for a in new]
+        if new:
+            days = [_local_day(a, tz) for a in new]
+            report.from_date = min(days)
+            repo.request_evaluation(s, athlete_id, report.from_date)
+    return report
+
+
+def _recorded(session: Session, athlete_id: int) -> list[tuple[datetime, float]]:
+    """(start, elapsed) of the athlete's activities from files, sorted by start."""
+    rows = session.execute(
+        select(Activity.start_time, Activity.elapsed_time_s)
+        .where(Activity.athlete_id == athlete_id, Activity.source != "csv")
+        .order_by(Activity.start_time)
+    )
+    return [(_utc(t), e) for t, e in rows]
+
+
+def _already_recorded(recorded: list[tuple[datetime, float]], act: Activity) -> bool:
+    start = act.start_time
+    lo = bisect_left(recorded, (start - SAME_ACTIVITY_WINDOW, -1.0))
+    hi = bisect_right(recorded, (start + SAME_ACTIVITY_WINDOW, float("inf")))
+    return any(same_time(t, e, start, act.elapsed_time_s) for t, e in recorded[lo:hi])
+
+
+def _utc(t: datetime) -> datetime:
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def _local_day(a: Activity, tz: ZoneInfo) -> date:
+    if a.utc_offset_s is not None:
+        return (a.start_time + timedelta(seconds=a.utc_offset_s)).date()
+    return a.start_time.astimezone(tz).date()

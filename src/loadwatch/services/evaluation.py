@@ -1,0 +1,349 @@
+"""The store meets the pure analytics and rules: evaluate an athlete, keep their flags.
+
+Flags are upserted per (athlete, rule, dimension, local day).  Re-evaluating a range
+``[from_date, today]``:
+
+- a flag that fires and is not stored is inserted ``open``;
+- a stored flag that fires again gets the new numbers, message and severity but keeps its
+  status, so a coach's acknowledgement survives re-evaluation;
+- a stored flag that no longer fires (the data changed: an activity deleted, a threshold
+  raised) is deleted when still ``open`` - nobody acted on it and it is no longer true.  An
+  ``acked`` or ``resolved`` flag is kept as it is: it records a conversation between coach and
+  runner, and deleting it would rewrite that history.
+
+Rules read windows backwards (up to 30 days for the single-run spike, 35 for the weekly ramp),
+so a run on day D can change flags up to D + 35: callers pass the earliest local day they
+touched and the whole range up to today is re-evaluated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import polars as pl
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loadwatch.analytics.daily import daily_frame, local_date_expr
+from loadwatch.analytics.fast import FastThreshold, fast_threshold
+from loadwatch.analytics.load import load_frame
+from loadwatch.analytics.schema import DIMENSIONS, UNITS
+from loadwatch.analytics.weekly import weekly_frame
+from loadwatch.clock import local_today
+from loadwatch.errors import InvalidRequest
+from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.engine import evaluate as run_rules
+from loadwatch.rules.headroom import headroom
+from loadwatch.store import repo
+from loadwatch.store.db import Store
+from loadwatch.store.models import Athlete, Flag, PendingEvaluation
+
+Period = Literal["day", "week"]
+
+
+@dataclass
+class EvaluationResult:
+    athlete_id: int
+    new_flag_ids: list[int] = field(default_factory=list)
+    updated_flag_ids: list[int] = field(default_factory=list)
+    removed: int = 0
+    evaluated_from: date | None = None  # None: the whole history
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    athlete: Athlete
+    activities: pl.DataFrame
+    today: date
+    config: RuleConfig
+    fast: FastThreshold
+    daily: pl.DataFrame
+
+
+def _inputs(session: Session, athlete_id: int, today: date | None) -> _Inputs:
+    athlete = repo.get_athlete(session, athlete_id)
+    activities = repo.activity_frame(session, athlete_id)
+    day = today or local_today(athlete.timezone)
+    config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
+    fast = fast_threshold(activities, coach_speed_mps=athlete.fast_speed_mps, today=day)
+    daily = daily_frame(activities, tz=athlete.timezone, fast_speed_mps=fast.speed_mps, end=day)
+    return _Inputs(athlete, activities, day, config, fast, daily)
+
+
+def _evaluate_in(
+    session: Session, athlete_id: int, from_date: date | None, today: date | None
+) -> EvaluationResult:
+    inp = _inputs(session, athlete_id, today)
+    result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
+    fired = [
+        f
+        for f in run_rules(inp.daily, inp.config, since=from_date)
+        if (from_date is None or f.date >= from_date) and f.date <= inp.today
+    ]
+    where = [Flag.athlete_id == athlete_id, Flag.date <= inp.today]
+    if from_date is not None:
+        where.append(Flag.date >= from_date)
+    stored = {(f.rule, f.dimension, f.date): f for f in session.scalars(select(Flag).where(*where))}
+    new: list[Flag] = []
+    for rec in fired:
+        key = (rec.rule, rec.dimension, rec.date)
+        row = stored.pop(key, None)
+        numbers = {
+            "severity": rec.severity,
+            "value": float(rec.value),
+            "baseline": float(rec.baseline),
+            "ratio": float(rec.ratio),
+            "threshold": float(rec.threshold),
+            "message": rec.message,
+        }
+        if row is None:
+            row = Flag(athlete_id=athlete_id, rule=rec.rule, dimension=rec.dimension, date=rec.date)
+            for k, v in numbers.items():
+                setattr(row, k, v)
+            row.status = "open"
+            session.add(row)
+            new.append(row)
+        elif any(getattr(row, k) != v for k, v in numbers.items()):
+            for k, v in numbers.items():
+                setattr(row, k, v)
+            result.updated_flag_ids.append(row.id)
+    for row in stored.values():
+        if row.status == "open":
+            session.delete(row)
+            result.removed += 1
+    session.flush()
+    result.new_flag_ids = [f.id for f in new]
+    return result
+
+
+def evaluate_athlete(
+    store: Store, athlete_id: int, *, from_date: date | None = None, today: date | None = None
+) -> EvaluationResult:
+    """Re-evaluate ``[from_date, today]`` (``today`` defaults to the athlete's local date) and
+    store the flags.  One transaction; a concurrent evaluation of the same athlete that wins the
+    race to insert a flag makes this one retry once on the updated state."""
+    for attempt in (1, 2):
+        try:
+            with store.transaction() as s:
+                return _evaluate_in(s, athlete_id, from_date, today)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def drain_pending(
+    store: Store, *, athlete_id: int | None = None, today: date | None = None
+) -> list[int]:
+    """Evaluate every pending request (or only ``athlete_id``'s) and return the athletes done.
+
+    The request row is deleted by the transaction's first statement and the flags written by the
+    same transaction: a crash rolls both back, so nothing is lost, and an import that renews
+    the request meanwhile waits for the row lock and then inserts a fresh one.
+    """
+    with store.sessions() as s:
+        q = select(PendingEvaluation.athlete_id).order_by(PendingEvaluation.athlete_id)
+        if athlete_id is not None:
+            q = q.where(PendingEvaluation.athlete_id == athlete_id)
+        ids = list(s.scalars(q))
+    done: list[int] = []
+    for aid in ids:
+        with store.transaction() as s:
+            claimed = s.execute(
+                delete(PendingEvaluation)
+                .where(PendingEvaluation.athlete_id == aid)
+                .returning(PendingEvaluation.from_date)
+            ).first()
+            if claimed is None:
+                continue  # another worker drained it
+            _evaluate_in(s, aid, claimed[0], today)
+        done.append(aid)
+    return done
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+class FlagOut(BaseModel):
+    id: int
+    athlete: str
+    athlete_id: int
+    date: date
+    dimension: str
+    rule: str
+    severity: str
+    value: float
+    baseline: float
+    ratio: float
+    threshold: float
+    message: str
+    status: str
+
+
+def flag_out(flag: Flag, athlete_name: str) -> FlagOut:
+    return FlagOut(
+        id=flag.id,
+        athlete=athlete_name,
+        athlete_id=flag.athlete_id,
+        date=flag.date,
+        dimension=flag.dimension,
+        rule=flag.rule,
+        severity=flag.severity,
+        value=flag.value,
+        baseline=flag.baseline,
+        ratio=flag.ratio,
+        threshold=flag.threshold,
+        message=flag.message,
+        status=flag.status,
+    )
+
+
+def list_flags(store: Store, athlete_id: int, *, include_closed: bool = False) -> list[FlagOut]:
+    """The athlete's flags, newest day first; open ones only unless ``include_closed``."""
+    with store.sessions() as s:
+        athlete = repo.get_athlete(s, athlete_id)
+        q = select(Flag).where(Flag.athlete_id == athlete_id)
+        if not include_closed:
+            q = q.where(Flag.status == "open")
+        rows = s.scalars(q.order_by(Flag.date.desc(), Flag.dimension, Flag.rule))
+        return [flag_out(f, athlete.name) for f in rows]
+
+
+class DimensionStatus(BaseModel):
+    dimension: str
+    unit: str
+    last_7d: float  # sum of the 7 days ending today
+    chronic_week: float | None  # mean week of the 28 days before those 7
+    ratio_7_28: float | None
+    acute_ewma: float | None  # fatigue (per day)
+    chronic_ewma: float | None  # fitness (per day)
+    ewma_ratio: float | None
+    monotony: float | None
+    strain: float | None
+    headroom_week: float | None  # more in the 7 days ending today before the ramp caution
+    week_limit: float | None  # the 7-day load at the ramp caution threshold
+    headroom_run: float | None  # largest next single run before the spike caution threshold
+    headroom_note: str | None = None  # the sentence for the runner
+
+
+class FastThresholdOut(BaseModel):
+    speed_mps: float | None
+    pace_s_per_km: float | None
+    source: str
+    explanation: str
+
+
+class AthleteStatus(BaseModel):
+    athlete_id: int
+    athlete: str
+    timezone: str
+    today: date
+    last_activity_date: date | None
+    dimensions: list[DimensionStatus]
+    open_flags: list[FlagOut]
+    fast_threshold: FastThresholdOut
+
+
+def _num(v: object) -> float | None:
+    if v is None:
+        return None
+    f = float(v)  # type: ignore[arg-type]
+    return f if f == f else None  # NaN → None
+
+
+def athlete_status(store: Store, athlete_id: int, *, today: date | None = None) -> AthleteStatus:
+    with store.sessions() as s:
+        inp = _inputs(s, athlete_id, today)
+        flags = list_flags(store, athlete_id)
+        last = None
+        if not inp.activities.is_empty():
+            days = inp.activities.select(local_date_expr(inp.athlete.timezone).alias("d"))["d"]
+            past = days.filter(days <= inp.today)
+            last = past.max() if len(past) else None
+    load = load_frame(inp.daily) if not inp.daily.is_empty() else None
+    row: dict[str, object] = {}
+    if load is not None:
+        at = load.filter(pl.col("date") == inp.today)
+        row = at.row(0, named=True) if at.height else {}
+    rooms = (
+        {h.dimension: h for h in headroom(inp.daily, inp.config, today=inp.today)}
+        if load is not None
+        else {}
+    )
+    dims: list[DimensionStatus] = []
+    for dim in DIMENSIONS:
+        h = rooms.get(dim)
+        dims.append(
+            DimensionStatus(
+                dimension=dim,
+                unit=UNITS[dim],
+                last_7d=h.week_value if h else 0.0,
+                chronic_week=_num(row.get(f"{dim}_chronic_week")),
+                ratio_7_28=_num(row.get(f"{dim}_ratio")),
+                acute_ewma=_num(row.get(f"{dim}_acute_ewma")),
+                chronic_ewma=_num(row.get(f"{dim}_chronic_ewma")),
+                ewma_ratio=_num(row.get(f"{dim}_ewma_ratio")),
+                monotony=_num(row.get(f"{dim}_monotony")),
+                strain=_num(row.get(f"{dim}_strain")),
+                headroom_week=h.week_room if h else None,
+                week_limit=h.week_limit if h else None,
+                headroom_run=h.next_run_limit if h else None,
+                headroom_note=h.message if h else None,
+            )
+        )
+    fast = inp.fast
+    return AthleteStatus(
+        athlete_id=athlete_id,
+        athlete=inp.athlete.name,
+        timezone=inp.athlete.timezone,
+        today=inp.today,
+        last_activity_date=last if isinstance(last, date) else None,
+        dimensions=dims,
+        open_flags=flags,
+        fast_threshold=FastThresholdOut(
+            speed_mps=fast.speed_mps,
+            pace_s_per_km=1000.0 / fast.speed_mps if fast.speed_mps else None,
+            source=fast.source,
+            explanation=fast.explanation,
+        ),
+    )
+
+
+def series(
+    store: Store,
+    athlete_id: int,
+    period: Period,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    today: date | None = None,
+) -> pl.DataFrame:
+    """Daily frame joined with the load metrics, or the weekly frame, over ``[start, end]``
+    (``end`` defaults to the athlete's today)."""
+    if period not in ("day", "week"):
+        raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
+    if start is not None and end is not None and start > end:
+        raise InvalidRequest(f"--from {start} is after --to {end}")
+    with store.sessions() as s:
+        inp = _inputs(s, athlete_id, end or today)
+    daily = inp.daily
+    if period == "day":
+        frame = daily.join(load_frame(daily), on="date", how="left") if daily.height else daily
+        key = "date"
+    else:
+        frame = weekly_frame(daily)
+        key = "week_start"
+    if start is not None:
+        frame = frame.filter(pl.col(key) >= (start if period == "day" else _monday(start)))
+    if end is not None:
+        frame = frame.filter(pl.col(key) <= end)
+    return frame
+
+
+def _monday(d: date) -> date:
+    return date.fromordinal(d.toordinal() - d.weekday())

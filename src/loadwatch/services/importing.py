@@ -1,0 +1,414 @@
+"""Files → store: raw bytes first, then decode, summarise, de-duplicate and store activities.
+
+One file = one transaction, so a bad file never rolls back the others.  Decoding and
+summarising (``analyse``) is a pure function of the bytes, the name and the athlete's settings,
+so a process pool can take it over without touching the rest; it runs outside any database
+transaction so a slow decode never holds SQLite's write lock.
+
+What stops a batch: only the store itself failing (``StoreError``: disk, database), because
+then no later file could be recorded either; the files already done stay committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from loadwatch.config import Settings
+from loadwatch.errors import IngestError, LoadwatchError, NotAnActivity, StoreError
+from loadwatch.ingest import registry
+from loadwatch.ingest.activity import ActivitySummary
+from loadwatch.ingest.sources import Member, iter_path
+from loadwatch.ingest.summary import summarize
+from loadwatch.store import repo
+from loadwatch.store.db import Store
+from loadwatch.store.models import Activity, SourceFile
+
+log = logging.getLogger(__name__)
+
+Status = Literal["imported", "duplicate", "not_activity", "failed"]
+STATUSES: tuple[Status, ...] = ("imported", "duplicate", "not_activity", "failed")
+
+# The same run recorded by two devices or exported in two formats starts within seconds; two
+# genuinely different runs never start within two minutes of each other and overlap.
+SAME_ACTIVITY_WINDOW = timedelta(minutes=2)
+
+
+class DecoderCrash(IngestError):
+    """A decoder leaked a library exception instead of raising an ``IngestError``: a bug in
+    loadwatch, recorded against the file so the rest of the batch goes on."""
+
+
+@dataclass
+class FileOutcome:
+    file: str
+    status: Status
+    reason: str | None
+    activity_ids: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sha256: str | None = None
+
+
+@dataclass
+class ImportReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    touched: dict[int, date] = field(default_factory=dict)  # athlete id -> earliest local date
+
+    def counts(self) -> dict[str, int]:
+        """Files per status, every status present (zero included), in STATUSES order."""
+        n: dict[str, int] = dict.fromkeys(STATUSES, 0)
+        for o in self.outcomes:
+            n[o.status] += 1
+        return n
+
+
+# --- the pure part ------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DecodedActivity:
+    summary: ActivitySummary
+    samples: pl.DataFrame  # SAMPLE_SCHEMA
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedFile:
+    activities: list[DecodedActivity]
+    warnings: list[str]  # decoder + summary warnings, and tracks that were not activities
+
+
+def one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text or type(e).__name__
+
+
+def file_format(data: bytes, name: str) -> str | None:
+    """``fit`` / ``gpx`` / ``tcx`` as the registry would dispatch it, None when unknown."""
+    try:
+        return registry.format_of(name, data).lstrip(".")
+    except IngestError:
+        return None
+
+
+def analyse(
+    data: bytes,
+    name: str,
+    *,
+    sha256: str,
+    fast_speed_mps: float | None = None,
+    default_tz: str = "UTC",
+) -> DecodedFile:
+    """Decode and summarise one leaf file.  Raises ``NotAnActivity`` when no track is an
+    activity, another ``IngestError`` when the file is unreadable (``DecoderCrash`` when a
+    decoder leaked a raw library exception)."""
+    try:
+        tracks = registry.decode(data, name)
+    except LoadwatchError:
+        raise
+    except Exception as e:
+        # Deliberately broad: a decoder bug must cost one file, not the batch.  Logged with its
+        # traceback for us; the user sees one line.
+        log.exception("decoder crashed on %s", name)
+        raise DecoderCrash(f"internal decoder error: {type(e).__name__}: {one_line(e)}") from e
+    if not tracks:
+        raise NotAnActivity("no recorded activity in the file")
+    activities: list[DecodedActivity] = []
+    warnings: list[str] = []
+    not_activity: list[str] = []
+    for track in tracks:
+        warnings.extend(w for w in track.warnings if w not in warnings)
+        try:
+            summary = summarize(
+                track, source_sha256=sha256, fast_speed_mps=fast_speed_mps, default_tz=default_tz
+            )
+        except NotAnActivity as e:
+            not_activity.append(f"session {track.session_index}: {one_line(e)}")
+            continue
+        except LoadwatchError:
+            raise
+        except Exception as e:
+            log.exception("summary crashed on %s session %d", name, track.session_index)
+            raise DecoderCrash(f"internal summary error: {type(e).__name__}: {one_line(e)}") from e
+        warnings.extend(w for w in summary.warnings if w not in warnings)
+        activities.append(DecodedActivity(summary, track.samples))
+    if not activities:
+        raise NotAnActivity("; ".join(not_activity) if len(tracks) > 1 else not_activity[0])
+    if not_activity:
+        warnings.extend(f"skipped {m}" for m in not_activity)
+    return DecodedFile(activities, warnings)
+
+
+def local_date(start: datetime, utc_offset_s: int | None, tz: ZoneInfo) -> date:
+    """The athlete's calendar day of an activity: the device's offset, else the athlete's zone."""
+    if utc_offset_s is not None:
+        return (start + timedelta(seconds=utc_offset_s)).date()
+    return start.astimezone(tz).date()
+
+
+def _end(start: datetime, elapsed_s: float) -> datetime:
+    return start + timedelta(seconds=max(elapsed_s, 0.0))
+
+
+def _utc(t: datetime) -> datetime:
+    # SQLite returns naive datetimes; everything is stored in UTC.
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def same_time(start_a: datetime, elapsed_a: float, start_b: datetime, elapsed_b: float) -> bool:
+    """Starts within the window AND time ranges overlapping.  Ranges that merely touch (a
+    triathlon's transition ending as the ride begins) do not overlap."""
+    start_a, start_b = _utc(start_a), _utc(start_b)
+    if abs(start_a - start_b) > SAME_ACTIVITY_WINDOW:
+        return False
+    if start_a == start_b:
+        return True
+    return start_a < _end(start_b, elapsed_b) and start_b < _end(start_a, elapsed_a)
+
+
+def same_activity(candidates: Sequence[Activity], summary: ActivitySummary) -> Activity | None:
+    """A stored activity that is this one recorded in another file (any format, any sport
+    label: a GPX's sport is often a guess)."""
+    for a in candidates:
+        if same_time(a.start_time, a.elapsed_time_s, summary.start_time, summary.elapsed_time_s):
+            return a
+    return None
+
+
+def repeated_session(kept: Sequence[ActivitySummary], summary: ActivitySummary) -> int | None:
+    """The session index of an earlier session of the same file that this one repeats (a
+    chained FIT holding the same activity twice), None when it is a session of its own."""
+    for k in kept:
+        if k.sport == summary.sport and same_time(
+            k.start_time, k.elapsed_time_s, summary.start_time, summary.elapsed_time_s
+        ):
+            return k.session_index
+    return None
+
+
+# --- the orchestration --------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Athlete:
+    id: int
+    tz: ZoneInfo
+    tz_name: str
+    fast_speed_mps: float | None
+
+
+def _title(member: Member) -> str | None:
+    # Strava's export carries the athlete's own title in activities.csv.
+    for key in ("title", "name"):
+        value = member.meta.get(key)
+        if value:
+            return value
+    return None
+
+
+def _describe_file(row: SourceFile) -> str:
+    when = row.created_at.date().isoformat() if row.created_at is not None else "earlier"
+    verb = {"not_activity": "seen", "duplicate": "seen"}.get(row.status, "imported")
+    what = " (not an activity)" if row.status == "not_activity" else ""
+    return f"same file as {row.name} {verb} {when}{what}"
+
+
+def _describe_twins(twins: Sequence[Activity]) -> str:
+    first = twins[0]
+    start = _utc(first.start_time).strftime("%Y-%m-%d %H:%M UTC")
+    if len(twins) == 1:
+        return f"same activity as #{first.id} ({first.format}, {first.sport}, started {start})"
+    ids = ", ".join(f"#{a.id}" for a in twins)
+    return f"same activities as {ids} ({first.format}, first started {start})"
+
+
+def _db_error(e: SQLAlchemyError) -> StoreError:
+    return StoreError(f"database error while importing: {one_line(getattr(e, 'orig', None) or e)}")
+
+
+def _record_failure(
+    store: Store, athlete: _Athlete, member: Member, sha: str | None, reason: str
+) -> None:
+    """Keep a failed file's row (so it shows in the import log and is retried next time)."""
+    data = member.data or b""
+    # A member with no bytes (an unreadable archive, an oversize member) has no content hash;
+    # its row is keyed by a hash of its display name instead, and no blob exists for it.
+    key = sha or hashlib.sha256(b"no-bytes\0" + member.name.encode()).hexdigest()
+    with store.transaction() as session:
+        existing = repo.find_file(session, athlete.id, key)
+        if existing is not None and existing.status != "failed":
+            return  # the same bytes were already handled successfully
+        repo.record_file(
+            session,
+            athlete_id=athlete.id,
+            sha256=key,
+            name=member.name,
+            size=len(data),
+            format=file_format(data, member.name) if data else None,
+            status="failed",
+            reason=reason,
+            existing=existing,
+        )
+
+
+def _import_member(
+    store: Store, athlete: _Athlete, member: Member
+) -> tuple[FileOutcome, date | None]:
+    name = member.name
+    if member.error is not None or member.data is None:
+        sha = store.blobs.put(member.data) if member.data else None
+        reason = one_line(member.error) if member.error is not None else "no data"
+        _record_failure(store, athlete, member, sha, reason)
+        return FileOutcome(name, "failed", reason, sha256=sha), None
+
+    data = member.data
+    sha = store.blobs.put(data)  # before anything parses it: nothing received is ever lost
+    with store.sessions() as session:
+        seen = repo.find_file(session, athlete.id, sha)
+        if seen is not None and seen.status != "failed":
+            return FileOutcome(name, "duplicate", _describe_file(seen), sha256=sha), None
+
+    fmt = file_format(data, name)
+    try:
+        decoded = analyse(
+            data,
+            name,
+            sha256=sha,
+            fast_speed_mps=athlete.fast_speed_mps,
+            default_tz=athlete.tz_name,
+        )
+    except NotAnActivity as e:
+        reason = one_line(e)
+        with store.transaction() as session:
+            repo.record_file(
+                session,
+                athlete_id=athlete.id,
+                sha256=sha,
+                name=name,
+                size=len(data),
+                format=fmt,
+                status="not_activity",
+                reason=reason,
+                existing=repo.find_file(session, athlete.id, sha),
+            )
+        return FileOutcome(name, "not_activity", reason, sha256=sha), None
+    except IngestError as e:
+        reason = one_line(e)
+        _record_failure(store, athlete, member, sha, reason)
+        return FileOutcome(name, "failed", reason, sha256=sha), None
+
+    title = _title(member)
+    warnings = list(decoded.warnings)
+    with store.transaction() as session:
+        existing = repo.find_file(session, athlete.id, sha)
+        if existing is not None and existing.status != "failed":  # another process was quicker
+            return FileOutcome(name, "duplicate", _describe_file(existing), sha256=sha), None
+        keep: list[DecodedActivity] = []
+        twins: list[Activity] = []
+        for act in decoded.activities:
+            near = repo.activities_starting_near(
+                session, athlete.id, act.summary.start_time, SAME_ACTIVITY_WINDOW
+            )
+            twin = same_activity(near, act.summary)
+            again = repeated_session([k.summary for k in keep], act.summary)
+            if twin is not None:
+                twins.append(twin)
+            elif again is not None:
+                warnings.append(
+                    f"session {act.summary.session_index} repeats session {again}; skipped"
+                )
+            else:
+                keep.append(act)
+        status: Status = "imported" if keep else "duplicate"
+        why = None if keep or not twins else _describe_twins(twins)
+        if keep and twins:
+            warnings.append(f"sessions skipped: {_describe_twins(twins)}")
+        row = repo.record_file(
+            session,
+            athlete_id=athlete.id,
+            sha256=sha,
+            name=name,
+            size=len(data),
+            format=fmt,
+            status=status,
+            reason=why,
+            warnings=warnings,
+            existing=existing,
+        )
+        ids: list[int] = []
+        earliest: date | None = None
+        for act in keep:
+            s = act.summary
+            stream = store.streams.put(sha, s.session_index, act.samples)
+            stored = repo.add_activity(
+                session,
+                athlete_id=athlete.id,
+                summary=s,
+                file_id=row.id,
+                stream_path=stream,
+                name=title,
+            )
+            ids.append(stored.id)
+            day = local_date(_utc(s.start_time), s.utc_offset_s, athlete.tz)
+            earliest = day if earliest is None else min(earliest, day)
+        if earliest is not None:
+            repo.request_evaluation(session, athlete.id, earliest)
+    return FileOutcome(name, status, why, ids, warnings, sha), earliest
+
+
+def import_members(
+    store: Store,
+    athlete_id: int,
+    members: Iterable[Member],
+    *,
+    progress: Callable[[FileOutcome], None] | None = None,
+) -> ImportReport:
+    """Import every member for the athlete; one outcome per member, in order."""
+    try:
+        with store.sessions() as session:
+            a = repo.get_athlete(session, athlete_id)
+            athlete = _Athlete(a.id, ZoneInfo(a.timezone), a.timezone, a.fast_speed_mps)
+    except SQLAlchemyError as e:
+        raise _db_error(e) from e
+    report = ImportReport()
+    for member in members:
+        try:
+            outcome, day = _import_member(store, athlete, member)
+        except IntegrityError:
+            # Another process stored the same file (or activity) between our check and commit.
+            outcome = FileOutcome(
+                member.name, "duplicate", "imported concurrently by another import", sha256=None
+            )
+            day = None
+        except SQLAlchemyError as e:
+            raise _db_error(e) from e
+        if outcome.status == "failed":
+            log.info("import failed: %s: %s", outcome.file, outcome.reason)
+        report.outcomes.append(outcome)
+        if day is not None:
+            prev = report.touched.get(athlete_id)
+            report.touched[athlete_id] = day if prev is None else min(prev, day)
+        if progress is not None:
+            progress(outcome)
+    return report
+
+
+def iter_paths(paths: Sequence[Path], settings: Settings) -> Iterator[Member]:
+    return itertools.chain.from_iterable(iter_path(p, settings) for p in paths)
+
+
+def import_paths(
+    store: Store,
+    settings: Settings,
+    athlete_id: int,
+    paths: Sequence[Path],
+    *,
+    progress: Callable[[FileOutcome], None] | None = None,
+) -> ImportReport:
+    """Files, folders (recursive) and archives, in the order given."""
+    return import_members(store, athlete_id, iter_paths(paths, settings), progress=progress)

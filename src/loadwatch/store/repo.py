@@ -1,0 +1,319 @@
+"""Queries over the store: athletes, source files, activities, pending evaluations.
+
+Only reads and writes rows; every number it stores was computed upstream (ingest/analytics).
+Functions take a ``Session`` so callers decide the transaction (one file = one transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+from sqlalchemy import Table, case, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
+from loadwatch.errors import Conflict, InvalidRequest, NotFound
+from loadwatch.ingest.activity import ActivitySummary
+from loadwatch.store.models import Activity, Athlete, PendingEvaluation, SourceFile
+
+MAX_NAME = 200
+
+
+# --- athletes -----------------------------------------------------------------------------
+def check_timezone(tz: str) -> str:
+    """The IANA name, or ``InvalidRequest`` naming the bad value."""
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise InvalidRequest(
+            f"unknown time zone {tz!r} (use an IANA name like Europe/Paris)"
+        ) from e
+    return tz
+
+
+def _clean_name(name: str) -> str:
+    clean = name.strip()
+    if not clean:
+        raise InvalidRequest("athlete name must not be empty")
+    if len(clean) > MAX_NAME:
+        raise InvalidRequest(f"athlete name longer than {MAX_NAME} characters")
+    return clean
+
+
+def get_athlete(session: Session, athlete_id: int) -> Athlete:
+    athlete = session.get(Athlete, athlete_id)
+    if athlete is None:
+        raise NotFound(f"no athlete with id {athlete_id}")
+    return athlete
+
+
+def get_athlete_by_name(session: Session, name: str) -> Athlete:
+    athlete = session.scalars(select(Athlete).where(Athlete.name == name.strip())).one_or_none()
+    if athlete is None:
+        raise NotFound(f"no athlete named {name.strip()!r}")
+    return athlete
+
+
+def get_or_create_athlete(session: Session, name: str, timezone: str | None = None) -> Athlete:
+    """The athlete called ``name``; created (with ``timezone``, default UTC) when new.
+
+    A time zone that contradicts an existing athlete's is a ``Conflict`` rather than a silent
+    change: it would move every past activity to another local day.
+    """
+    clean = _clean_name(name)
+    if timezone is not None:
+        check_timezone(timezone)
+    try:
+        athlete = get_athlete_by_name(session, clean)
+    except NotFound:
+        athlete = Athlete(name=clean, timezone=timezone or "UTC", thresholds={})
+        try:
+            # A savepoint, so that losing a creation race to another process keeps the
+            # caller's transaction usable.
+            with session.begin_nested():
+                session.add(athlete)
+        except IntegrityError:
+            athlete = get_athlete_by_name(session, clean)
+        else:
+            return athlete
+    if timezone is not None and athlete.timezone != timezone:
+        raise Conflict(
+            f"athlete {clean!r} already exists with time zone {athlete.timezone}, not {timezone}"
+        )
+    return athlete
+
+
+def list_athletes(session: Session) -> list[Athlete]:
+    return list(session.scalars(select(Athlete).order_by(Athlete.name)))
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityStats:
+    count: int
+    first_start: datetime | None
+    last_start: datetime | None
+
+
+def activity_stats(session: Session) -> dict[int, ActivityStats]:
+    """Per athlete id: how many activities and the first/last start (UTC)."""
+    rows = session.execute(
+        select(
+            Activity.athlete_id,
+            func.count(Activity.id),
+            func.min(Activity.start_time),
+            func.max(Activity.start_time),
+        ).group_by(Activity.athlete_id)
+    )
+    return {aid: ActivityStats(n, first, last) for aid, n, first, last in rows}
+
+
+# --- source files -------------------------------------------------------------------------
+def find_file(session: Session, athlete_id: int, sha256: str) -> SourceFile | None:
+    return session.scalars(
+        select(SourceFile).where(SourceFile.athlete_id == athlete_id, SourceFile.sha256 == sha256)
+    ).one_or_none()
+
+
+def record_file(
+    session: Session,
+    *,
+    athlete_id: int,
+    sha256: str,
+    name: str,
+    size: int,
+    format: str | None,
+    status: str,
+    reason: str | None,
+    warnings: Sequence[str] = (),
+    existing: SourceFile | None = None,
+) -> SourceFile:
+    """Insert the file's row, or overwrite ``existing`` (a retried file) in place; flushed, so
+    the returned row has its id."""
+    row = existing or SourceFile(athlete_id=athlete_id, sha256=sha256)
+    row.name = name
+    row.size = size
+    row.format = format
+    row.status = status
+    row.reason = reason
+    row.warnings = list(warnings) or None
+    if existing is None:
+        session.add(row)
+    session.flush()
+    return row
+
+
+def list_files(
+    session: Session,
+    athlete_id: int,
+    *,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[SourceFile], int]:
+    """Newest first, with the total count for paging."""
+    where = [SourceFile.athlete_id == athlete_id]
+    if status is not None:
+        where.append(SourceFile.status == status)
+    total = session.scalar(select(func.count(SourceFile.id)).where(*where)) or 0
+    rows = session.scalars(
+        select(SourceFile)
+        .where(*where)
+        .order_by(SourceFile.updated_at.desc(), SourceFile.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), total
+
+
+# --- activities ---------------------------------------------------------------------------
+def add_activity(
+    session: Session,
+    *,
+    athlete_id: int,
+    summary: ActivitySummary,
+    file_id: int | None,
+    stream_path: str | None,
+    name: str | None = None,
+) -> Activity:
+    """Store one summarised activity (flushed, so it has its id)."""
+    row = Activity(
+        athlete_id=athlete_id,
+        file_id=file_id,
+        source="file",
+        format=summary.format,
+        sport=summary.sport,
+        name=name if name is not None else summary.name,
+        start_time=_utc(summary.start_time),
+        utc_offset_s=summary.utc_offset_s,
+        elapsed_time_s=summary.elapsed_time_s,
+        moving_time_s=summary.moving_time_s,
+        distance_m=summary.distance_m,
+        elevation_gain_m=summary.elevation_gain_m,
+        elevation_loss_m=summary.elevation_loss_m,
+        avg_pace_s_per_km=summary.avg_pace_s_per_km,
+        gap_distance_m=summary.gap_distance_m,
+        uphill_distance_m=summary.uphill_distance_m,
+        downhill_distance_m=summary.downhill_distance_m,
+        fast_distance_m=summary.fast_distance_m,
+        max_speed_mps=summary.max_speed_mps,
+        best_1km_s=summary.best_1km_s,
+        avg_hr=summary.avg_hr,
+        max_hr=summary.max_hr,
+        n_samples=summary.n_samples,
+        device=summary.device,
+        source_sha256=summary.source_sha256,
+        session_index=summary.session_index,
+        totals_source=dict(summary.totals_source),
+        speed_hist_m=list(summary.speed_hist_m) if summary.speed_hist_m is not None else None,
+        stream_path=stream_path,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def activities_starting_near(
+    session: Session, athlete_id: int, start: datetime, window: timedelta
+) -> list[Activity]:
+    """The athlete's activities whose start lies within ``window`` of ``start``."""
+    start = _utc(start)
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(
+                Activity.athlete_id == athlete_id,
+                Activity.start_time >= start - window,
+                Activity.start_time <= start + window,
+            )
+            .order_by(Activity.start_time)
+        )
+    )
+
+
+def list_activities(
+    session: Session, athlete_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[Activity], int]:
+    """Newest first, with the athlete's total count for paging."""
+    total = session.scalar(select(func.count(Activity.id)).where(Activity.athlete_id == athlete_id))
+    rows = session.scalars(
+        select(Activity)
+        .where(Activity.athlete_id == athlete_id)
+        .order_by(Activity.start_time.desc(), Activity.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), total or 0
+
+
+def get_activity(session: Session, athlete_id: int, activity_id: int) -> Activity:
+    row = session.get(Activity, activity_id)
+    if row is None or row.athlete_id != athlete_id:
+        raise NotFound(f"no activity {activity_id} for this athlete")
+    return row
+
+
+def _utc(t: datetime) -> datetime:
+    # SQLite hands back naive datetimes for DateTime(timezone=True); they were stored as UTC.
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def activity_frame(session: Session, athlete_id: int) -> pl.DataFrame:
+    """Every activity of the athlete (running or not) as ``ACTIVITY_FRAME_SCHEMA``, by start."""
+    cols = [c for c in ACTIVITY_FRAME_SCHEMA if c != "activity_id"]
+    rows = session.execute(
+        select(Activity.id, *(getattr(Activity, c) for c in cols))
+        .where(Activity.athlete_id == athlete_id)
+        .order_by(Activity.start_time, Activity.id)
+    ).all()
+    data: dict[str, list[Any]] = {"activity_id": [r[0] for r in rows]}
+    for i, c in enumerate(cols, start=1):
+        data[c] = [r[i] for r in rows]
+    data["start_time"] = [_utc(t) for t in data["start_time"]]
+    df = pl.DataFrame(data, schema=ACTIVITY_FRAME_SCHEMA)
+    validate(df, ACTIVITY_FRAME_SCHEMA, "activity frame")
+    return df
+
+
+# --- pending evaluations ------------------------------------------------------------------
+def request_evaluation(session: Session, athlete_id: int, from_date: date) -> None:
+    """Ask for the athlete's flags to be re-evaluated from ``from_date`` (local) on, keeping an
+    earlier pending date: one atomic upsert, so concurrent imports cannot lose a request."""
+    dialect = session.get_bind().dialect.name
+    table: Table = PendingEvaluation.__table__  # type: ignore[assignment]
+    if dialect == "postgresql":
+        stmt: Any = pg_insert(table)
+    elif dialect == "sqlite":
+        stmt = sqlite_insert(table)
+    else:  # pragma: no cover - only the two supported databases
+        pending = session.get(PendingEvaluation, athlete_id)
+        if pending is None:
+            session.add(PendingEvaluation(athlete_id=athlete_id, from_date=from_date))
+        elif from_date < pending.from_date:
+            pending.from_date = from_date
+        session.flush()
+        return
+    stmt = stmt.values(athlete_id=athlete_id, from_date=from_date)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.athlete_id],
+        set_={
+            "from_date": case(
+                (stmt.excluded.from_date < table.c.from_date, stmt.excluded.from_date),
+                else_=table.c.from_date,
+            ),
+            "requested_at": func.now(),
+        },
+    )
+    session.execute(stmt)
+
+
+def pending_from(session: Session, athlete_id: int) -> date | None:
+    pending = session.get(PendingEvaluation, athlete_id)
+    return pending.from_date if pending is not None else None

@@ -1,0 +1,244 @@
+"""The runner-facing CLI: import-log, flags, status, series, report, evaluate, demo."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from loadwatch.cli import app
+from loadwatch.cli.load_cmds import sample_data_dir
+from loadwatch.config import Settings
+from loadwatch.errors import NotFound
+from loadwatch.store.db import Store
+from loadwatch.store.models import Athlete, Flag
+
+runner = CliRunner()
+
+FLAG_KEYS = {
+    "id",
+    "athlete",
+    "date",
+    "dimension",
+    "rule",
+    "severity",
+    "value",
+    "baseline",
+    "ratio",
+    "threshold",
+    "message",
+    "status",
+}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    r = runner.invoke(app, list(args))
+    assert "Traceback" not in r.stdout + r.stderr
+    return r.exit_code, r.stdout, r.stderr
+
+
+def history(today: date) -> tuple[bytes, date]:
+    """Five weeks of 8, 8, 8 and a 16 km long run, then 10, 10, 10 and 22 km ending yesterday
+    (UTC athlete).  Returns the CSV and the long run's day."""
+    lines = ["date,distance_km,duration,climbing_m"]
+    end = today - timedelta(days=1)
+    for w in range(5, -1, -1):
+        last = end - timedelta(weeks=w)
+        kms = (10.0, 10.0, 10.0, 22.0) if w == 0 else (8.0, 8.0, 8.0, 16.0)
+        for back, km in zip((5, 3, 1, 0), kms, strict=True):
+            lines.append(f"{last - timedelta(days=back)},{km},{km * 330:.0f},40")
+    return ("\n".join(lines) + "\n").encode(), end
+
+
+@pytest.fixture
+def sara_log(data_dir: Path, tmp_path: Path) -> date:
+    data, spike_day = history(datetime.now(UTC).date())
+    log = tmp_path / "training.csv"
+    log.write_bytes(data + b"not a date,5,,\n")
+    code, out, err = run("import-log", str(log), "--athlete", "Ana", "--json")
+    assert code == 0, err
+    rep = json.loads(out)
+    assert (rep["imported"], rep["duplicates"]) == (24, 0)
+    assert rep["errors"] == [
+        {"line": 26, "message": "date 'not a date' not understood (use YYYY-MM-DD)"}
+    ]
+    return spike_day
+
+
+def test_flags_json_shape_and_values(sara_log: date) -> None:
+    code, out, _ = run("flags", "--athlete", "Ana", "--json")
+    assert code == 0
+    (flag,) = json.loads(out)
+    assert set(flag) == FLAG_KEYS
+    assert isinstance(flag["id"], int)
+    assert (flag["athlete"], flag["date"], flag["dimension"], flag["rule"]) == (
+        "Ana",
+        sara_log.isoformat(),
+        "distance",
+        "session_spike",
+    )
+    assert (flag["severity"], flag["status"], flag["threshold"]) == ("alert", "open", 1.3)
+    assert flag["value"] == pytest.approx(22.0)
+    assert flag["baseline"] == pytest.approx(16.0)
+    assert flag["ratio"] == pytest.approx(1.375)
+    assert "22.0 km" in flag["message"] and "16.0 km" in flag["message"]
+
+
+def test_re_import_is_idempotent_and_acked_flags_leave_the_open_list(
+    sara_log: date, data_dir: Path, tmp_path: Path
+) -> None:
+    code, out, _ = run("import-log", str(tmp_path / "training.csv"), "--athlete", "Ana")
+    assert code == 0 and "0 imported, 24 already stored, 1 bad row(s)" in out
+    store = Store(Settings(data_dir=data_dir).db_url, data_dir)
+    with store.transaction() as s:
+        flag = s.scalars(select(Flag)).one()
+        flag.status = "acked"
+    store.close()
+    assert json.loads(run("flags", "--athlete", "Ana", "--json")[1]) == []
+    (acked,) = json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])
+    assert acked["status"] == "acked" and acked["date"] == sara_log.isoformat()
+    code, out, _ = run("evaluate", "--athlete", "Ana", "--json")
+    assert code == 0
+    assert json.loads(out)["new_flag_ids"] == [] and json.loads(out)["removed"] == 0
+    assert (
+        json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])[0]["status"] == "acked"
+    )
+
+
+def test_status_json(sara_log: date) -> None:
+    code, out, _ = run("status", "--athlete", "Ana", "--json")
+    assert code == 0
+    st = json.loads(out)
+    assert st["athlete"] == "Ana" and st["timezone"] == "UTC"
+    assert st["last_activity_date"] == sara_log.isoformat()
+    dims = {d["dimension"]: d for d in st["dimensions"]}
+    assert set(dims) == {"distance", "speed", "hills"}
+    # Last 7 days: 10 + 10 + 10 + 22 km; the 28 days before: four 40 km weeks.
+    assert dims["distance"]["last_7d"] == pytest.approx(52.0)
+    assert dims["distance"]["chronic_week"] == pytest.approx(40.0)
+    assert dims["distance"]["ratio_7_28"] == pytest.approx(1.3)
+    assert dims["hills"]["last_7d"] == pytest.approx(160.0)
+    # Caution at 1.3 × 40 km; next run up to 1.1 × 22 km.
+    assert dims["distance"]["week_limit"] == pytest.approx(52.0)
+    assert dims["distance"]["headroom_week"] == pytest.approx(0.0)
+    assert dims["distance"]["headroom_run"] == pytest.approx(24.2)
+    assert [f["rule"] for f in st["open_flags"]] == ["session_spike"]
+    # CSV rows carry no speed samples: the default threshold, explained.
+    assert st["fast_threshold"]["source"] == "default"
+    assert "5:00/km" in st["fast_threshold"]["explanation"]
+
+
+def test_series_json_csv_and_table(sara_log: date) -> None:
+    code, out, _ = run("series", "--athlete", "Ana", "--period", "week", "--json")
+    assert code == 0
+    weeks = json.loads(out)
+    assert sum(w["distance_km"] for w in weeks) == pytest.approx(5 * 40 + 52)
+    assert sum(w["runs"] for w in weeks) == 24
+    frm = (sara_log - timedelta(days=6)).isoformat()
+    code, out, _ = run("series", "--athlete", "Ana", "--period", "day", "--from", frm, "--csv")
+    assert code == 0
+    header, *rows = out.strip().splitlines()
+    assert header.startswith("date,week_start,runs,distance_km")
+    assert "distance_ratio" in header and "distance_acute_ewma" in header
+    # From 6 days before the long run to today (a rest day), by default.
+    assert len(rows) == 8
+    assert rows[-2].startswith(f"{sara_log.isoformat()},")
+    assert rows[-1].split(",")[2] == "0"
+    code, out, _ = run("series", "--athlete", "Ana", "--period", "day", "--from", frm)
+    assert code == 0 and "Daily load" in out
+
+
+def test_report_marks_the_flag_on_its_week(sara_log: date) -> None:
+    code, out, _ = run("report", "--athlete", "Ana", "--weeks", "3")
+    assert code == 0
+    assert "Ana" in out and "Weekly load" in out
+    assert f"{sara_log:%a} distance spike" in out
+    assert "longer than your longest run" in out
+    assert "Headroom" in out and "Fast means" in out
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
+    code, _, err = run("flags", "--athlete", "Nobody")
+    assert (code, err.strip()) == (1, "error: no athlete named 'Nobody'")
+    bad = tmp_path / "notes.csv"
+    bad.write_text("name,colour\nbob,red\n")
+    code, _, err = run("import-log", str(bad), "--athlete", "Ana")
+    assert code == 1 and err.startswith("error: not a training log") and err.count("\n") == 1
+    code, _, err = run("import-log", str(tmp_path / "missing.csv"), "--athlete", "Ana")
+    assert code == 1 and err.startswith("error: ")
+    code, _, err = run("series", "--athlete", "Ana", "--period", "month")
+    assert (code, err.strip()) == (1, "error: --period must be day or week, not 'month'")
+    code, _, err = run("status", "--athlete", "Ana", "--today", "tomorrow")
+    assert code == 1 and "is not a date" in err
+
+
+# --- demo -------------------------------------------------------------------------------------
+def _have_sample_data() -> bool:
+    try:
+        sample_data_dir()
+    except NotFound:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    if not _have_sample_data():
+        pytest.skip("sample_data/ not generated")
+    base = tmp_path_factory.mktemp("demo")
+    r = runner.invoke(app, ["demo", "--data-dir", str(base), "--no-serve", "--weeks", "4"])
+    assert r.exit_code == 0, r.stderr
+    return base / "demo", r.stdout
+
+
+def _flags(store_dir: Path, name: str) -> list[tuple[str, str, str, str]]:
+    store = Store(Settings(data_dir=store_dir).db_url, store_dir)
+    try:
+        with store.sessions() as s:
+            aid = s.scalars(select(Athlete.id).where(Athlete.name == name)).one()
+            rows = s.scalars(select(Flag).where(Flag.athlete_id == aid))
+            return sorted((f.date.isoformat(), f.rule, f.dimension, f.severity) for f in rows)
+    finally:
+        store.close()
+
+
+def test_demo_prints_both_reports(demo: tuple[Path, str]) -> None:
+    out = demo[1]
+    assert "evaluated as of 2026-11-15" in out
+    assert "Spiky Sara" in out and "Steady Sam" in out
+    assert (
+        "Sunday's 30.8 km run is 40 % longer than your longest run of the last 30 days (22.0 km)."
+        in out
+    )
+
+
+def test_demo_spiky_sara_trips_every_dimension_in_her_final_week(demo: tuple[Path, str]) -> None:
+    assert _flags(demo[0], "Spiky Sara") == [
+        ("2026-11-09", "weekly_ramp", "distance", "caution"),
+        ("2026-11-10", "session_spike", "speed", "alert"),
+        ("2026-11-10", "weekly_ramp", "speed", "alert"),
+        ("2026-11-12", "session_spike", "hills", "alert"),
+        ("2026-11-12", "weekly_ramp", "hills", "alert"),
+        ("2026-11-15", "session_spike", "distance", "alert"),
+        ("2026-11-15", "weekly_ramp", "distance", "alert"),
+    ]
+
+
+def test_demo_steady_sam_has_no_flags(demo: tuple[Path, str]) -> None:
+    assert _flags(demo[0], "Steady Sam") == []
+
+
+def test_demo_is_repeatable_and_refuses_foreign_dirs(
+    demo: tuple[Path, str], tmp_path: Path
+) -> None:
+    foreign = tmp_path / "mine" / "demo"
+    foreign.mkdir(parents=True)
+    (foreign / "precious.txt").write_text("keep me")
+    code, _, err = run("demo", "--data-dir", str(tmp_path / "mine"), "--no-serve")
+    assert code == 1 and "is not a loadwatch demo store" in err
+    assert (foreign / "precious.txt").read_text() == "keep me"

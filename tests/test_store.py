@@ -1,0 +1,239 @@
+"""store.repo: athletes, files, activities, the activity frame and pending evaluations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA
+from loadwatch.errors import Conflict, InvalidRequest, NotFound
+from loadwatch.ingest.activity import ActivitySummary
+from loadwatch.store import repo
+from loadwatch.store.db import Store
+from loadwatch.store.models import PendingEvaluation, SourceFile
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Every repo test runs on both databases (PostgreSQL skips when not configured)."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'lw.db'}"
+    s = Store(url, tmp_path / "data")
+    yield s
+    s.close()
+
+
+def summary(start: datetime, distance_m: float, **kw: Any) -> ActivitySummary:
+    fields: dict[str, Any] = {
+        "format": "fit",
+        "sport": "running",
+        "start_time": start,
+        "utc_offset_s": 7200,
+        "elapsed_time_s": 3000.0,
+        "moving_time_s": 2900.0,
+        "distance_m": distance_m,
+        "elevation_gain_m": 120.0,
+        "elevation_loss_m": 118.0,
+        "avg_pace_s_per_km": 2900.0 / (distance_m / 1000.0),
+        "gap_distance_m": distance_m * 1.02,
+        "uphill_distance_m": 1500.0,
+        "downhill_distance_m": 1400.0,
+        "fast_distance_m": 800.0,
+        "max_speed_mps": 5.1,
+        "best_1km_s": 240.0,
+        "avg_hr": 150.0,
+        "max_hr": 181.0,
+        "n_samples": 3000,
+        "device": "garmin/fr945",
+        "source_sha256": "a" * 64,
+        "totals_source": {"distance_m": "device"},
+        "speed_hist_m": [0.0, 100.0, 250.5],
+    }
+    fields.update(kw)
+    return ActivitySummary(**fields)
+
+
+def test_get_or_create_athlete_is_idempotent_and_checks_time_zone(store: Store) -> None:
+    with store.transaction() as s:
+        a = repo.get_or_create_athlete(s, "  Ana ", "Europe/Paris")
+        a_id = a.id
+    with store.transaction() as s:
+        again = repo.get_or_create_athlete(s, "Ana")
+        assert again.id == a_id
+        assert again.timezone == "Europe/Paris"
+        assert repo.get_or_create_athlete(s, "Ana", "Europe/Paris").id == a_id
+        with pytest.raises(Conflict, match="Europe/Paris"):
+            repo.get_or_create_athlete(s, "Ana", "America/New_York")
+        with pytest.raises(InvalidRequest, match="Mars/Olympus"):
+            repo.get_or_create_athlete(s, "Bo", "Mars/Olympus")
+        with pytest.raises(InvalidRequest):
+            repo.get_or_create_athlete(s, "   ")
+        assert repo.get_or_create_athlete(s, "Bo").timezone == "UTC"
+    with store.sessions() as s:
+        assert [a.name for a in repo.list_athletes(s)] == ["Ana", "Bo"]
+        assert repo.get_athlete_by_name(s, "Ana").id == a_id
+        with pytest.raises(NotFound, match="Cy"):
+            repo.get_athlete_by_name(s, "Cy")
+        with pytest.raises(NotFound):
+            repo.get_athlete(s, 9999)
+
+
+def test_activities_paging_count_and_frame(store: Store) -> None:
+    t0 = datetime(2024, 3, 1, 6, 30, tzinfo=UTC)
+    with store.transaction() as s:
+        aid = repo.get_or_create_athlete(s, "Ana").id
+        other = repo.get_or_create_athlete(s, "Bo").id
+        ids = [
+            repo.add_activity(
+                s,
+                athlete_id=aid,
+                summary=summary(t0 + timedelta(days=i), 5000.0 + 1000 * i, session_index=i),
+                file_id=None,
+                stream_path=None,
+            ).id
+            for i in range(3)
+        ]
+        repo.add_activity(
+            s, athlete_id=other, summary=summary(t0, 1.0), file_id=None, stream_path=None
+        )
+    with store.sessions() as s:
+        page, total = repo.list_activities(s, aid, limit=2, offset=0)
+        assert total == 3
+        assert [a.id for a in page] == [ids[2], ids[1]]  # newest first
+        page2, _ = repo.list_activities(s, aid, limit=2, offset=2)
+        assert [a.id for a in page2] == [ids[0]]
+        frame = repo.activity_frame(s, aid)
+        stats = repo.activity_stats(s)
+    assert dict(frame.schema) == ACTIVITY_FRAME_SCHEMA
+    assert frame["activity_id"].to_list() == ids
+    assert frame["distance_m"].to_list() == [5000.0, 6000.0, 7000.0]
+    assert frame["start_time"][0] == t0
+    assert frame["utc_offset_s"].to_list() == [7200] * 3
+    assert frame["speed_hist_m"][0].to_list() == [0.0, 100.0, 250.5]
+    assert frame["gap_distance_m"][1] == pytest.approx(6120.0)
+    assert stats[aid].count == 3
+    assert stats[aid].last_start is not None
+    assert stats[other].count == 1
+
+
+def test_activity_frame_empty_has_schema(store: Store) -> None:
+    with store.transaction() as s:
+        aid = repo.get_or_create_athlete(s, "Ana").id
+    with store.sessions() as s:
+        frame = repo.activity_frame(s, aid)
+    assert frame.height == 0
+    assert dict(frame.schema) == ACTIVITY_FRAME_SCHEMA
+
+
+def test_activity_frame_keeps_nulls_and_non_running(store: Store) -> None:
+    t0 = datetime(2024, 3, 1, 6, 30, tzinfo=UTC)
+    with store.transaction() as s:
+        aid = repo.get_or_create_athlete(s, "Ana").id
+        repo.add_activity(
+            s,
+            athlete_id=aid,
+            summary=summary(t0, 20000.0, sport="cycling", elevation_gain_m=None, speed_hist_m=None),
+            file_id=None,
+            stream_path=None,
+        )
+    with store.sessions() as s:
+        frame = repo.activity_frame(s, aid)
+    assert frame["sport"].to_list() == ["cycling"]
+    assert frame["elevation_gain_m"].to_list() == [None]
+    assert frame["speed_hist_m"].to_list() == [None]
+
+
+def test_activities_starting_near(store: Store) -> None:
+    t0 = datetime(2024, 3, 1, 6, 30, tzinfo=UTC)
+    with store.transaction() as s:
+        aid = repo.get_or_create_athlete(s, "Ana").id
+        near = repo.add_activity(
+            s, athlete_id=aid, summary=summary(t0, 5000.0), file_id=None, stream_path=None
+        ).id
+        repo.add_activity(
+            s,
+            athlete_id=aid,
+            summary=summary(t0 + timedelta(minutes=4), 5000.0, session_index=1),
+            file_id=None,
+            stream_path=None,
+        )
+    with store.sessions() as s:
+        found = repo.activities_starting_near(
+            s, aid, t0 + timedelta(seconds=90), timedelta(minutes=2)
+        )
+    assert [a.id for a in found] == [near]
+
+
+def test_record_file_inserts_then_updates_in_place(store: Store) -> None:
+    with store.transaction() as s:
+        aid = repo.get_or_create_athlete(s, "Ana").id
+        row = repo.record_file(
+            s,
+            athlete_id=aid,
+            sha256="b" * 64,
+            name="x.fit",
+            size=10,
+            format="fit",
+            status="failed",
+            reason="file CRC mismatch",
+        )
+        fid = row.id
+    with store.transaction() as s:
+        existing = repo.find_file(s, aid, "b" * 64)
+        assert existing is not None and existing.status == "failed"
+        repo.record_file(
+            s,
+            athlete_id=aid,
+            sha256="b" * 64,
+            name="x.fit",
+            size=10,
+            format="fit",
+            status="imported",
+            reason=None,
+            warnings=["recovered 3 records"],
+            existing=existing,
+        )
+    with store.sessions() as s:
+        rows = s.query(SourceFile).all()
+        files, total = repo.list_files(s, aid)
+    assert [(r.id, r.status, r.reason, r.warnings) for r in rows] == [
+        (fid, "imported", None, ["recovered 3 records"])
+    ]
+    assert total == 1 and files[0].id == fid
+
+
+def test_request_evaluation_keeps_the_earliest_date(store: Store) -> None:
+    with store.transaction() as s:
+        aid = repo.get_or_create_athlete(s, "Ana").id
+        repo.request_evaluation(s, aid, date(2024, 3, 10))
+    with store.transaction() as s:
+        repo.request_evaluation(s, aid, date(2024, 3, 5))
+    with store.transaction() as s:
+        repo.request_evaluation(s, aid, date(2024, 3, 20))
+    with store.sessions() as s:
+        rows = s.query(PendingEvaluation).all()
+        assert [(r.athlete_id, r.from_date) for r in rows] == [(aid, date(2024, 3, 5))]
+        assert repo.pending_from(s, aid) == date(2024, 3, 5)
+
+
+def test_frame_types_survive_a_polars_roundtrip(store: Store) -> None:
+    """The frame is plain polars: analytics may filter/sort it without casting."""
+    t0 = datetime(2024, 3, 1, 23, 30, tzinfo=UTC)
+    with store.transaction() as s:
+        aid = repo.get_or_create_athlete(s, "Ana").id
+        repo.add_activity(
+            s, athlete_id=aid, summary=summary(t0, 5000.0), file_id=None, stream_path=None
+        )
+    with store.sessions() as s:
+        frame = repo.activity_frame(s, aid)
+    local = frame.select(
+        (pl.col("start_time") + pl.duration(seconds=pl.col("utc_offset_s"))).dt.date()
+    ).item()
+    assert local == date(2024, 3, 2)  # 23:30 UTC at +02:00 is the next local day
