@@ -1,0 +1,108 @@
+"""FIT profile tables fitparse 1.2.0 lacks or that are loadwatch's own: sports and device names.
+
+Pure data and pure functions; no fitparse import (only ``ingest.fit`` talks to fitparse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# FIT sport names (as fitparse 1.2.0 renders them) that map to one loadwatch sport whatever the
+# sub_sport says.  Anything absent here (generic, transition, rowing, numbers fitparse does not
+# know...) is "other".
+_SPORT_BY_NAME: Mapping[str, str] = {
+    "running": "running",
+    "walking": "walking",
+    "hiking": "hiking",
+    "cycling": "cycling",
+    "e_biking": "cycling",
+    "swimming": "swimming",
+}
+
+# (sport, sub_sport) pairs that refine the sport: trail and treadmill running count differently
+# for hill and speed load, and gym machines report their own sport.
+_SPORT_BY_PAIR: Mapping[tuple[str, str], str] = {
+    ("running", "trail"): "trail_running",
+    ("running", "treadmill"): "treadmill_running",
+    ("running", "indoor_running"): "treadmill_running",
+    ("running", "virtual_activity"): "treadmill_running",
+    ("fitness_equipment", "treadmill"): "treadmill_running",
+    ("fitness_equipment", "indoor_running"): "treadmill_running",
+    ("fitness_equipment", "indoor_cycling"): "cycling",
+    ("fitness_equipment", "indoor_walking"): "walking",
+    ("training", "indoor_walking"): "walking",
+}
+
+
+def map_sport(sport: object, sub_sport: object) -> str:
+    """The loadwatch sport for a FIT session's sport/sub_sport (enum names or raw numbers)."""
+    if not isinstance(sport, str):
+        return "other"
+    if isinstance(sub_sport, str):
+        refined = _SPORT_BY_PAIR.get((sport, sub_sport))
+        if refined is not None:
+            return refined
+    return _SPORT_BY_NAME.get(sport, "other")
+
+
+# Manufacturer ids newer than fitparse 1.2.0's profile (FIT SDK profile, "manufacturer" type).
+MANUFACTURERS: Mapping[int, str] = {
+    0: "Invalid",
+    294: "Coros",
+    307: "Onelap",
+}
+
+# Garmin product ids newer than fitparse 1.2.0's profile (FIT SDK profile, "garmin_product").
+GARMIN_PRODUCTS: Mapping[int, str] = {
+    1932: "forerunner 15",
+    2158: "fr735xt",
+    2512: "oregon7xxww",
+    3113: "fr945",
+    3121: "edge530",
+    3122: "edge830",
+    3290: "fenix6",
+    3570: "edge1030plus",
+    3869: "fr55",
+    3992: "fr255",
+    4024: "fr955",
+}
+
+
+def manufacturer_name(manufacturer: object) -> str | None:
+    if manufacturer is None:
+        return None
+    if isinstance(manufacturer, int):
+        known = MANUFACTURERS.get(manufacturer)
+        return f"{known}({manufacturer})" if known else str(manufacturer)
+    return str(manufacturer)
+
+
+def product_name(manufacturer: object, product: object) -> str | None:
+    """fitparse renders known Garmin products by name; newer ids get "name (id)" from our table."""
+    if product is None:
+        return None
+    if isinstance(product, int) and manufacturer in ("garmin", "dynastream", "dynastream_oem"):
+        known = GARMIN_PRODUCTS.get(product)
+        if known:
+            return f"{known} ({product})"
+    return str(product)
+
+
+def device_string(
+    manufacturer: object, product: object, file_product_name: object, creator_name: object
+) -> str | None:
+    """``manufacturer/product`` as the corpus MANIFEST writes it.
+
+    The file_id's own product_name replaces the product number (Hammerhead, Sigma, Bryton);
+    a creator device_info product_name is appended after " / " (Wahoo ELEMNT).
+    """
+    maker = manufacturer_name(manufacturer)
+    if maker is None:
+        return None
+    if isinstance(file_product_name, str) and file_product_name:
+        return f"{maker}/{file_product_name}"
+    prod = product_name(manufacturer, product)
+    out = maker if prod is None else f"{maker}/{prod}"
+    if isinstance(creator_name, str) and creator_name:
+        out = f"{out} / {creator_name}"
+    return out
