@@ -6,9 +6,14 @@ import csv
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from loadwatch.store.db import Store
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("LOADWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -53,9 +58,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL URL whose default schema is a fresh, dropped-afterwards schema."""
+@contextmanager
+def _pg_schema() -> Iterator[str]:
+    """A PostgreSQL URL whose default schema is a fresh schema, dropped afterwards."""
     base = os.environ.get("LOADWATCH_TEST_DATABASE_URL")
     if not base:
         pytest.skip("LOADWATCH_TEST_DATABASE_URL not set (PostgreSQL tests)")
@@ -68,7 +73,42 @@ def pg_url() -> Iterator[str]:
     with admin.begin() as c:
         c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as c:
-        c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as c:
+            c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL with a fresh schema per test."""
+    with _pg_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pg_url_module() -> Iterator[str]:
+    """``pg_url`` shared by a module's tests (for expensive module-scoped worlds)."""
+    with _pg_schema() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database on each backend (PostgreSQL skips when not configured)."""
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return f"sqlite:///{tmp_path / 'lw.db'}"
+
+
+@pytest.fixture
+def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
+    """A migrated store over ``db_url``; a module that only needs SQLite overrides it."""
+    from loadwatch.store.db import Store
+
+    s = Store(db_url, tmp_path / "data")
+    yield s
+    s.close()

@@ -73,12 +73,9 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Env]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'api.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
+@pytest.fixture
+def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+    url = db_url
     settings = Settings(
         data_dir=tmp_path / "data",
         database_url=url,

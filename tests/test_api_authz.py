@@ -9,10 +9,8 @@ a missing or unknown token is 401 with ``WWW-Authenticate: Bearer``.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,13 +18,12 @@ from typing import Any
 
 import gpxpy.gpx
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.config import Settings
-from loadwatch.store.db import Store, _normalise
+from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, Athlete, Flag, User, Webhook
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -140,35 +137,17 @@ def _webhook(world_store: Store, owner_id: int) -> int:
         return hook.id
 
 
-@contextmanager
-def _database(backend: str, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'authz.db'}"
-        return
-    base = os.environ.get("LOADWATCH_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("LOADWATCH_TEST_DATABASE_URL not set (PostgreSQL tests)")
-    # The conftest's pg_url is per test; the matrix shares one world per backend.
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(_normalise(base))
-    with admin.begin() as c:
-        c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as c:
-            c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("authz")
-    with _database(request.param, tmp) as url:
-        yield from _world(url, tmp)
+    # One world per backend: the matrix is hundreds of requests against the same data.
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url_module")
+    else:
+        url = f"sqlite:///{tmp / 'authz.db'}"
+    yield from _world(url, tmp)
 
 
 def _world(url: str, tmp: Path) -> Iterator[World]:

@@ -21,7 +21,6 @@ BAD_XML = "invalid/gpsbabel_trackfilter_discard_err.gpx"
 COURSE = "fit/fittrackee_example.fit"
 
 runner = CliRunner()
-CLI = "from loadwatch.cli import app; app()"
 
 
 def test_inspect_json_good_and_bad_file(corpus: Path, data_dir: Path) -> None:
@@ -136,7 +135,7 @@ def test_subprocess_never_prints_a_traceback(corpus: Path, tmp_path: Path) -> No
     garbage = tmp_path / "broken.fit"
     garbage.write_bytes(b"\x0e\x10\x00\x00\x10\x00\x00\x00.FIT" + b"\xff" * 100)
     proc = subprocess.run(
-        [sys.executable, "-c", CLI, "inspect", str(garbage), "--json"],
+        [sys.executable, "-m", "loadwatch", "inspect", str(garbage), "--json"],
         capture_output=True,
         text=True,
         env=env,

@@ -73,13 +73,18 @@ def test_sync_watch_folder_evaluates_and_notifies(tmp_path: Path) -> None:
                 "data"
             ]
             got = [r["body"]["flag"]["id"] for r in rx.accepted]
-            if flags and sorted(got) == sorted(f["id"] for f in flags):
+            if flags and {f["id"] for f in flags} <= set(got):
                 break
             assert time.monotonic() < deadline, f"{len(got)} deliveries for {len(flags)} flags"
             time.sleep(0.5)
         time.sleep(3)  # a few more scheduler ticks: nothing is delivered twice
         got = [r["body"]["flag"]["id"] for r in rx.accepted]
-        assert len(got) == len(set(got)) == len(flags)
+        # Each flag is delivered exactly once.  Evaluations that ran while the sync was still
+        # uploading saw part of the history and may have raised a flag the full history later
+        # withdrew (the derived fast threshold moves as runs arrive): that flag was news when
+        # it was sent, so the receiver may hold more flags than stand now, never a repeat.
+        assert len(got) == len(set(got))
+        assert {f["id"] for f in flags} <= set(got)
         assert [r["answered"] for r in rx.requests[:2]] == [500, 500]
         assert {f["dimension"] for f in flags} >= {"distance", "hills", "speed"}
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from conftest import fit_totals
 from loadwatch.config import Settings
+from loadwatch.errors import CorruptFile
 from loadwatch.ingest import registry
 from loadwatch.ingest.sources import Member
 from loadwatch.services.importing import (
@@ -371,3 +372,13 @@ def test_same_time_needs_close_starts_and_a_real_overlap() -> None:
     assert not same_time(t, 3600.0, t + timedelta(minutes=3), 3600.0)
     # Zero-length records at the very same instant are the same thing.
     assert same_time(t, 0.0, t, 0.0)
+
+
+def test_reasons_and_stored_reasons_are_one_line(store: Store) -> None:
+    # A library message with an embedded newline (fitparse, XML parsers) must not break a line.
+    aid = _athlete(store)
+    bad = Member("watch/a.fit", None, CorruptFile("not a FIT file (bad header\n  at byte 12)"))
+    (outcome,) = import_members(store, aid, [bad]).outcomes
+    assert (outcome.status, outcome.reason) == ("failed", "not a FIT file (bad header at byte 12)")
+    with store.sessions() as s:
+        assert s.scalars(select(SourceFile.reason)).one() == outcome.reason

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -16,18 +14,6 @@ from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.store import repo
 from loadwatch.store.db import Store
 from loadwatch.store.models import PendingEvaluation, SourceFile
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """Every repo test runs on both databases (PostgreSQL skips when not configured)."""
-    if request.param == "postgresql":
-        url = request.getfixturevalue("pg_url")
-    else:
-        url = f"sqlite:///{tmp_path / 'lw.db'}"
-    s = Store(url, tmp_path / "data")
-    yield s
-    s.close()
 
 
 def summary(start: datetime, distance_m: float, **kw: Any) -> ActivitySummary:

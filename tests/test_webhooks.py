@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from loadwatch.config import Settings
@@ -18,16 +17,6 @@ from loadwatch.services import webhooks
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete, CoachAthlete, Delivery, Flag, User, Webhook
 from receiver import webhook_receiver
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    url = f"sqlite:///{tmp_path / 'lw.db'}"
-    if request.param == "postgres":
-        url = request.getfixturevalue("pg_url")
-    s = Store(url, tmp_path)
-    yield s
-    s.close()
 
 
 def _settings(tmp_path: Path) -> Settings:

@@ -8,6 +8,12 @@ that reads as one clear line; the CLI prints it and the API maps it to a status 
 from __future__ import annotations
 
 
+def one_line(e: BaseException | str) -> str:
+    """A message on one line: library messages (XML parsers, fitparse) may embed newlines."""
+    text = " ".join(str(e).split())
+    return text if text or isinstance(e, str) else type(e).__name__
+
+
 class LoadwatchError(Exception):
     """Base of everything loadwatch raises on purpose."""
 

@@ -23,6 +23,7 @@ import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from loadwatch.errors import InvalidRequest, ServerUnavailable, Unauthorized
+from loadwatch.ingest.sources import visible_files
 
 UPLOAD_SUFFIXES = (".fit", ".gpx", ".tcx", ".gz", ".zip")
 ACCEPTED = frozenset({"imported", "duplicate", "not_activity"})
@@ -84,13 +85,7 @@ def _save_state(path: Path, files: dict[str, dict[str, Any]]) -> None:
 def candidate_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise InvalidRequest(f"not a folder: {folder}")
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and p.name.lower().endswith(UPLOAD_SUFFIXES)
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    return [p for p in visible_files(folder) if p.name.lower().endswith(UPLOAD_SUFFIXES)]
 
 
 def _answers(body: Any, fallback_name: str) -> list[FileAnswer]:

@@ -8,7 +8,7 @@ check.  ``StaffUser``/``AdminUser`` add a role check on top (``Forbidden``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -93,15 +93,26 @@ def get_athlete(
 AthleteDep = Annotated[Athlete, Depends(get_athlete)]
 
 
+_Owned = TypeVar("_Owned", Activity, Flag)
+
+
+def _visible_row(
+    session: Session, user: User, model: type[_Owned], row_id: int, noun: str
+) -> _Owned:
+    """The row if it exists and its athlete is visible to ``user``; else one 404 for both, so
+    a caller cannot tell another athlete's row from a missing one."""
+    row = session.get(model, row_id)
+    if row is None or not auth.can_see(session, user, row.athlete_id):
+        raise NotFound(f"no {noun} with id {row_id}")
+    return row
+
+
 def get_activity(
     activity_id: Annotated[int, Path(description="activity id")],
     user: CurrentUser,
     session: SessionDep,
 ) -> Activity:
-    activity = session.get(Activity, activity_id)
-    if activity is None or not auth.can_see(session, user, activity.athlete_id):
-        raise NotFound(f"no activity with id {activity_id}")
-    return activity
+    return _visible_row(session, user, Activity, activity_id, "activity")
 
 
 ActivityDep = Annotated[Activity, Depends(get_activity)]
@@ -112,10 +123,7 @@ def get_flag(
     user: CurrentUser,
     session: SessionDep,
 ) -> Flag:
-    flag = session.get(Flag, flag_id)
-    if flag is None or not auth.can_see(session, user, flag.athlete_id):
-        raise NotFound(f"no flag with id {flag_id}")
-    return flag
+    return _visible_row(session, user, Flag, flag_id, "flag")
 
 
 FlagDep = Annotated[Flag, Depends(get_flag)]

@@ -17,7 +17,8 @@ from pydantic import (
     field_validator,
 )
 
-from loadwatch.clock import as_utc
+from loadwatch.clock import UtcDatetime
+from loadwatch.services.evaluation import FlagOut
 
 # A fast threshold outside this range is a typo, not a runner: 1 m/s is 16:40 min/km,
 # 10 m/s is 1:40 min/km.
@@ -77,9 +78,6 @@ FastThreshold = Annotated[
     ),
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-UtcDatetime = Annotated[
-    datetime, BeforeValidator(lambda v: as_utc(v) if isinstance(v, datetime) else v)
-]
 
 
 class _Out(BaseModel):
@@ -224,24 +222,6 @@ class SeriesOut(_Out):
     period: Literal["day", "week"]
     columns: list[str]
     data: list[dict[str, SeriesValue]]
-
-
-class FlagOut(_Out):
-    id: int
-    athlete_id: int
-    date: date
-    rule: str
-    dimension: str
-    severity: Literal["caution", "alert"]
-    value: float
-    baseline: float
-    ratio: float
-    threshold: float
-    message: str
-    status: str
-    acked_by: int | None
-    acked_at: UtcDatetime | None
-    created_at: UtcDatetime
 
 
 class FlagList(_Out):

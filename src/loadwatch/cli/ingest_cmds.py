@@ -13,7 +13,6 @@ from rich.table import Table
 from loadwatch.cli.app import app
 from loadwatch.cli.output import (
     console,
-    error_line,
     fail,
     fmt_duration,
     fmt_num,
@@ -23,7 +22,7 @@ from loadwatch.cli.output import (
     progress_bar,
 )
 from loadwatch.config import Settings, get_settings
-from loadwatch.errors import IngestError, NotAnActivity
+from loadwatch.errors import IngestError, NotAnActivity, one_line
 from loadwatch.store import repo
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import open_store
@@ -51,7 +50,7 @@ def inspect_paths(paths: list[Path], settings: Settings) -> Iterator[dict[str, A
         for member in iter_paths([path], settings):
             found = True
             if member.error is not None or member.data is None:
-                yield {"file": member.name, "error": error_line(member.error or "no data")}
+                yield {"file": member.name, "error": one_line(member.error or "no data")}
                 continue
             try:
                 decoded = analyse(
@@ -61,10 +60,10 @@ def inspect_paths(paths: list[Path], settings: Settings) -> Iterator[dict[str, A
                     default_tz=settings.default_timezone,
                 )
             except NotAnActivity as e:
-                yield {"file": member.name, "error": f"not an activity: {error_line(e)}"}
+                yield {"file": member.name, "error": f"not an activity: {one_line(e)}"}
                 continue
             except IngestError as e:
-                yield {"file": member.name, "error": error_line(e)}
+                yield {"file": member.name, "error": one_line(e)}
                 continue
             for act in decoded.activities:
                 obj: dict[str, Any] = {"file": member.name}

@@ -10,10 +10,11 @@ import json as jsonlib
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import polars as pl
 import typer
@@ -26,6 +27,8 @@ from loadwatch.config import Settings, get_settings
 from loadwatch.errors import InputTooLarge, InvalidRequest, NotFound
 from loadwatch.store import repo
 from loadwatch.store.db import Store, open_store
+
+_T = TypeVar("_T")
 
 AthleteOpt = Annotated[str, typer.Option("--athlete", "-a", help="Athlete name.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
@@ -58,6 +61,17 @@ def _fresh(store: Store, athlete_id: int) -> None:
     drain_pending(store, athlete_id=athlete_id)
 
 
+def _read_athlete(name: str, read: Callable[[Store, int], _T]) -> _T:
+    """Open the store, find the athlete, evaluate what is pending for them, then ``read``."""
+    store = open_store(get_settings())
+    try:
+        athlete_id = _athlete_id(store, name)
+        _fresh(store, athlete_id)
+        return read(store, athlete_id)
+    finally:
+        store.close()
+
+
 # --- series -------------------------------------------------------------------------------
 _SERIES_COLS = {
     "day": ["date", "runs", "distance_km", "fast_km", "elevation_gain_m", "longest_run_km"],
@@ -85,13 +99,12 @@ def series(
         if json and csv:
             raise InvalidRequest("choose one of --json and --csv")
         start, end = parse_day(from_, "--from"), parse_day(to, "--to")
-        store = open_store(get_settings())
-        try:
-            aid = _athlete_id(store, athlete)
-            _fresh(store, aid)
-            frame = load_series(store, aid, "day" if period == "day" else "week", start, end)
-        finally:
-            store.close()
+        frame = _read_athlete(
+            athlete,
+            lambda store, aid: load_series(
+                store, aid, "day" if period == "day" else "week", start, end
+            ),
+        )
         if csv:
             sys.stdout.write(frame.write_csv())
         elif json:
@@ -111,6 +124,10 @@ def _print_series(frame: pl.DataFrame, period: str) -> None:
 
 
 # --- flags / status / report ---------------------------------------------------------------
+# The ``flags --json`` rows kept the shape they had before the API and CLI shared FlagOut.
+_FLAG_JSON_EXCLUDE = {"athlete_id", "acked_by", "acked_at", "created_at"}
+
+
 @app.command()
 def flags(
     athlete: AthleteOpt,
@@ -123,15 +140,11 @@ def flags(
     from loadwatch.services.evaluation import list_flags
 
     with handle_errors():
-        store = open_store(get_settings())
-        try:
-            aid = _athlete_id(store, athlete)
-            _fresh(store, aid)
-            rows = list_flags(store, aid, include_closed=all_)
-        finally:
-            store.close()
+        rows = _read_athlete(
+            athlete, lambda store, aid: list_flags(store, aid, include_closed=all_)
+        )
         if json:
-            print_json([r.model_dump(mode="json", exclude={"athlete_id"}) for r in rows])
+            print_json([r.model_dump(mode="json", exclude=_FLAG_JSON_EXCLUDE) for r in rows])
             return
         if not rows:
             console.print(f"No {'' if all_ else 'open '}flags for {athlete}.")
@@ -161,13 +174,7 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
 
     with handle_errors():
         day = parse_day(today, "--today")
-        store = open_store(get_settings())
-        try:
-            aid = _athlete_id(store, athlete)
-            _fresh(store, aid)
-            st = athlete_status(store, aid, today=day)
-        finally:
-            store.close()
+        st = _read_athlete(athlete, lambda store, aid: athlete_status(store, aid, today=day))
         if json:
             print_json(st.model_dump(mode="json"))
             return
@@ -189,13 +196,11 @@ def report(
     """A report a runner reads at a glance: weekly bars, flags, headroom, fast threshold."""
     with handle_errors():
         day = parse_day(today, "--today")
-        store = open_store(get_settings())
-        try:
-            aid = _athlete_id(store, athlete)
-            _fresh(store, aid)
-            console.print(athlete_report(store, aid, weeks=weeks, today=day))
-        finally:
-            store.close()
+        console.print(
+            _read_athlete(
+                athlete, lambda store, aid: athlete_report(store, aid, weeks=weeks, today=day)
+            )
+        )
 
 
 def athlete_report(store: Store, athlete_id: int, *, weeks: int, today: date | None) -> Any:

@@ -27,7 +27,7 @@ from rich.progress import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from loadwatch.errors import LoadwatchError
+from loadwatch.errors import LoadwatchError, one_line
 
 # Piped or captured output gets wide tables rather than 80 columns of wrapped cells.
 _PIPE_WIDTH = 160
@@ -35,12 +35,6 @@ console = Console(
     highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else _PIPE_WIDTH
 )
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def error_line(e: BaseException | str) -> str:
-    """One line, whatever the message holds (XML parser messages carry newlines)."""
-    text = " ".join(str(e).split()) if not isinstance(e, str) else " ".join(e.split())
-    return text or type(e).__name__
 
 
 def _default(o: Any) -> Any:
@@ -75,7 +69,7 @@ def print_json(obj: Any) -> None:
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr; return the ``Exit`` to raise."""
-    err_console.print(f"error: {error_line(message)}", markup=False)
+    err_console.print(f"error: {one_line(message)}", markup=False)
     return typer.Exit(code)
 
 
@@ -89,11 +83,11 @@ def handle_errors() -> Iterator[None]:
     try:
         yield
     except LoadwatchError as e:
-        raise fail(error_line(e)) from None
+        raise fail(one_line(e)) from None
     except SQLAlchemyError as e:
-        raise fail(f"database error: {error_line(getattr(e, 'orig', None) or e)}") from None
+        raise fail(f"database error: {one_line(getattr(e, 'orig', None) or e)}") from None
     except OSError as e:
-        raise fail(error_line(e)) from None
+        raise fail(one_line(e)) from None
 
 
 def progress_bar(*, total: int | None = None, what: str = "files") -> Progress:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from loadwatch.errors import CorruptFile
+from loadwatch.ingest.track import SPORTS
 
 # Faster than 10 m/s (1:40 min/km) over a logged run is a unit mistake, not a runner.
 MAX_PLAUSIBLE_SPEED_MPS = 10.0
@@ -342,15 +343,7 @@ def sport_of(text: str | None) -> str:
     if text is None or not text.strip():
         return "running"
     key = _norm(text)
-    if key in {
-        "running",
-        "trail_running",
-        "treadmill_running",
-        "walking",
-        "hiking",
-        "cycling",
-        "swimming",
-    }:
+    if key in SPORTS:
         return key
     for word, sport in _SPORT_WORDS:
         if word in key:

@@ -498,7 +498,7 @@ def _read(data: bytes, name: str, *, fast_records: bool) -> tuple[_Content, list
     try:
         ff = _LenientFitFile(data, fast_records=fast_records)
     except (FitHeaderError, FitEOFError, struct.error) as e:
-        raise CorruptFile(f"{name}: not a FIT file ({one_line(e)})") from e
+        raise CorruptFile(f"not a FIT file ({one_line(e)})") from e
     content = _Content()
     try:
         _collect(ff, content)
@@ -691,7 +691,7 @@ def decode_records(
     ftype = _file_type(meta[_FILE_ID])
     if ftype is not None and ftype != "activity":
         kind = ftype if isinstance(ftype, str) else f"type {ftype}"
-        raise NotAnActivity(f"{name}: a FIT {kind} file, not a recorded activity")
+        raise NotAnActivity(f"a FIT {kind} file, not a recorded activity")
 
     shift = _relative_shift(meta[_TS_CORRELATION])
     sessions = meta[_SESSION]
@@ -700,12 +700,12 @@ def decode_records(
     timed = int(df["ts"].is_not_null().sum())
     if not sessions and (timed < 2 or df["ts"].n_unique() < 2):
         if defects and not timed:
-            raise CorruptFile(f"{name}: {defects[-1]}")
+            raise CorruptFile(defects[-1])
         raise NotAnActivity(
-            f"{name}: FIT activity file without a session or timed records (nothing recorded)"
+            "a FIT activity file without a session or timed records (nothing recorded)"
         )
     if sessions and timed == 0 and all(s is None for s in starts):
-        raise NotAnActivity(f"{name}: FIT activity file without timestamps")
+        raise NotAnActivity("a FIT activity file without timestamps")
 
     warnings = list(defects)
     all_ts = [s for s in starts if s is not None] + ([int(df["ts"].min())] if timed else [])  # type: ignore[arg-type]

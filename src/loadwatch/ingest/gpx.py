@@ -66,7 +66,7 @@ import polars as pl
 from gpxpy.gpx import GPX, GPXException, GPXTrackPoint, GPXXMLSyntaxException
 from gpxpy.gpxfield import SimpleTZ
 
-from loadwatch.errors import CorruptFile, NotAnActivity
+from loadwatch.errors import CorruptFile, NotAnActivity, one_line
 from loadwatch.ingest.track import Track, conform_samples
 from loadwatch.ingest.xmlsafe import (
     EARLIEST_PLAUSIBLE,
@@ -74,7 +74,6 @@ from loadwatch.ingest.xmlsafe import (
     guard_xml,
     local,
     malformed,
-    one_line,
     xml_text,
 )
 

@@ -112,6 +112,40 @@ def iter_upload(data: bytes, name: str, settings: Settings) -> Iterator[Member]:
     )
 
 
+def visible_files(folder: Path, *, follow_inner_links: bool = False) -> list[Path]:
+    """The files under ``folder`` a user means to share (recursive, sorted by path).
+
+    Hidden files and folders (a leading dot, macOS's ``__MACOSX``) are skipped, and so are
+    symbolic links unless ``follow_inner_links``: then a link that stays inside ``folder`` is
+    followed (a loop is walked once) and one that escapes it is still skipped.
+    """
+    real_root = folder.resolve()
+    seen: set[Path] = set()
+
+    def walk(directory: Path) -> Iterator[Path]:
+        real = directory.resolve()
+        if real in seen:  # a symlink loop inside the folder
+            return
+        seen.add(real)
+        try:
+            entries = sorted(directory.iterdir(), key=lambda p: p.name)
+        except OSError:
+            return
+        for entry in entries:
+            if _is_hidden([entry.name]):
+                continue
+            if entry.is_symlink() and not (
+                follow_inner_links and _inside(entry.resolve(), real_root)
+            ):
+                continue
+            if entry.is_dir():
+                yield from walk(entry)
+            elif entry.is_file():
+                yield entry
+
+    return list(walk(folder))
+
+
 # --- containers --------------------------------------------------------------------------------
 
 
@@ -333,33 +367,11 @@ def _ratio_error(info: zipfile.ZipInfo, settings: Settings) -> InputTooLarge | N
 
 
 def _iter_folder(root: Path, settings: Settings) -> Iterator[Member]:
-    real_root = root.resolve()
     strava, strava_error = _strava_meta_from_folder(root, settings)
     if strava_error is not None:
         # The files still import; only their Strava titles are lost, and the user is told.
         yield Member(f"{root.name}/activities.csv", None, strava_error)
-    seen: set[Path] = set()
-
-    def walk(folder: Path) -> Iterator[Path]:
-        real = folder.resolve()
-        if real in seen:  # a symlink loop inside the folder
-            return
-        seen.add(real)
-        try:
-            entries = sorted(folder.iterdir(), key=lambda p: p.name)
-        except OSError:
-            return
-        for entry in entries:
-            if entry.name.startswith(".") or entry.name == "__MACOSX":
-                continue
-            if entry.is_symlink() and not _inside(entry.resolve(), real_root):
-                continue
-            if entry.is_dir():
-                yield from walk(entry)
-            elif entry.is_file():
-                yield entry
-
-    for file in walk(root):
+    for file in visible_files(root, follow_inner_links=True):
         rel = file.relative_to(root).as_posix()
         display = f"{root.name}/{rel}" if root.name else rel
         meta = strava.get(rel, {})

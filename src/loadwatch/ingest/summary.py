@@ -203,6 +203,16 @@ def _start_offset(track: Track, start: datetime, default_tz: str) -> int:
     return tz.offset_in_zone(default_tz, start)
 
 
+def _device_or(
+    device: float | None, computed: float | None, field: str, src: dict[str, str]
+) -> float | None:
+    """The device's own total when it wrote one (noted in ``src``), else the computed value."""
+    if device is None:
+        return computed
+    src[field] = "device"
+    return float(device)
+
+
 def summarize(
     track: Track,
     *,
@@ -266,25 +276,12 @@ def summarize(
             g = grade.step_grade(cum, elevation.profile(s.t, alt)[0])
             gap = grade.gap_distance(step_m, g)
             uphill, downhill = grade.hill_distances(step_m, g)
-    if dev.ascent_m is not None:
-        gain = float(dev.ascent_m)
-        src["elevation_gain_m"] = "device"
-    if dev.descent_m is not None:
-        loss = float(dev.descent_m)
-        src["elevation_loss_m"] = "device"
-
-    max_speed = s.max_speed
-    if dev.max_speed_mps is not None:
-        max_speed = float(dev.max_speed_mps)
-        src["max_speed_mps"] = "device"
-
+    gain = _device_or(dev.ascent_m, gain, "elevation_gain_m", src)
+    loss = _device_or(dev.descent_m, loss, "elevation_loss_m", src)
+    max_speed = _device_or(dev.max_speed_mps, s.max_speed, "max_speed_mps", src)
     avg_hr, max_hr = _hr(df)
-    if dev.avg_hr is not None:
-        avg_hr = float(dev.avg_hr)
-        src["avg_hr"] = "device"
-    if dev.max_hr is not None:
-        max_hr = float(dev.max_hr)
-        src["max_hr"] = "device"
+    avg_hr = _device_or(dev.avg_hr, avg_hr, "avg_hr", src)
+    max_hr = _device_or(dev.max_hr, max_hr, "max_hr", src)
 
     hist = speed.speed_histogram(step_m, s.step_speed) if has_steps else None
     fast = (

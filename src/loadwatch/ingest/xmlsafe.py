@@ -21,7 +21,8 @@ import defusedxml
 import polars as pl
 from defusedxml.expatreader import create_parser
 
-from loadwatch.errors import CorruptFile, UnsafeInput
+from loadwatch.clock import as_utc
+from loadwatch.errors import CorruptFile, UnsafeInput, one_line
 
 # GPS time starts here; an earlier stamp is a clock that was never set (1901-12-13 is the
 # int32 epoch minimum some converters write for "no time").
@@ -102,11 +103,6 @@ def malformed(data: bytes, what: str, cause: Exception) -> CorruptFile:
     except ParseError as e:
         return _malformed(e)
     return CorruptFile(f"malformed {what}: {one_line(cause)}")
-
-
-def one_line(e: BaseException) -> str:
-    """An exception's message on one line (library messages may embed newlines)."""
-    return " ".join(str(e).split()) or type(e).__name__
 
 
 def _malformed(e: ParseError) -> CorruptFile:
@@ -217,7 +213,7 @@ def _fromiso(text: str) -> datetime | None:
         t = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC)
+    return as_utc(t)
 
 
 def utc_offset_s(text: str | None) -> int | None:

@@ -41,6 +41,10 @@ def _floors(values: dict[str, float]) -> dict[Dimension, float]:
     return {k: v for k, v in values.items() if k in ALL_DIMENSIONS}
 
 
+# Both week-based rules compare a week of load, so they share one minimum week.
+_WEEK_FLOORS = {"distance": 10.0, "speed": 3.0, "hills": 300.0}
+
+
 class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -85,9 +89,7 @@ class WeeklyRamp(_Rule):
     acute_days: int = Field(default=7, ge=1, le=28)
     chronic_days: int = Field(default=28, ge=7, le=120)
     quiet_days: int = Field(default=7, ge=0, le=60)
-    floors: dict[Dimension, float] = Field(
-        default_factory=lambda: _floors({"distance": 10.0, "speed": 3.0, "hills": 300.0})
-    )
+    floors: dict[Dimension, float] = Field(default_factory=lambda: _floors(_WEEK_FLOORS))
 
 
 class ReturnAfterBreak(_Rule):
@@ -101,9 +103,7 @@ class ReturnAfterBreak(_Rule):
     break_days: int = Field(default=14, ge=7, le=365)
     return_days: int = Field(default=7, ge=1, le=28)
     pre_break_days: int = Field(default=28, ge=7, le=120)
-    floors: dict[Dimension, float] = Field(
-        default_factory=lambda: _floors({"distance": 10.0, "speed": 3.0, "hills": 300.0})
-    )
+    floors: dict[Dimension, float] = Field(default_factory=lambda: _floors(_WEEK_FLOORS))
 
 
 class Monotony(_Rule):

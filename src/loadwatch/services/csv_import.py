@@ -12,12 +12,13 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loadwatch.clock import as_utc
 from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
 from loadwatch.services.importing import SAME_ACTIVITY_WINDOW, same_time
 from loadwatch.store import repo
@@ -154,7 +155,7 @@ def _recorded(session: Session, athlete_id: int) -> list[tuple[datetime, float]]
         .where(Activity.athlete_id == athlete_id, Activity.source != "csv")
         .order_by(Activity.start_time)
     )
-    return [(_utc(t), e) for t, e in rows]
+    return [(as_utc(t), e) for t, e in rows]
 
 
 def _already_recorded(recorded: list[tuple[datetime, float]], act: Activity) -> bool:
@@ -162,10 +163,6 @@ def _already_recorded(recorded: list[tuple[datetime, float]], act: Activity) -> 
     lo = bisect_left(recorded, (start - SAME_ACTIVITY_WINDOW, -1.0))
     hi = bisect_right(recorded, (start + SAME_ACTIVITY_WINDOW, float("inf")))
     return any(same_time(t, e, start, act.elapsed_time_s) for t, e in recorded[lo:hi])
-
-
-def _utc(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def _local_day(a: Activity, tz: ZoneInfo) -> date:

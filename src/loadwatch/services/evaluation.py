@@ -33,7 +33,7 @@ from loadwatch.analytics.fast import FastThreshold, fast_threshold
 from loadwatch.analytics.load import load_frame
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
-from loadwatch.clock import local_today
+from loadwatch.clock import UtcDatetime, local_today
 from loadwatch.errors import InvalidRequest
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import evaluate as run_rules
@@ -170,48 +170,43 @@ def drain_pending(
 
 
 class FlagOut(BaseModel):
+    """A flag as the API, the CLI and the report show it."""
+
     id: int
     athlete: str
     athlete_id: int
     date: date
     dimension: str
     rule: str
-    severity: str
+    severity: Literal["caution", "alert"]
     value: float
     baseline: float
     ratio: float
     threshold: float
     message: str
     status: str
+    acked_by: int | None
+    acked_at: UtcDatetime | None
+    created_at: UtcDatetime
 
 
 def flag_out(flag: Flag, athlete_name: str) -> FlagOut:
-    return FlagOut(
-        id=flag.id,
-        athlete=athlete_name,
-        athlete_id=flag.athlete_id,
-        date=flag.date,
-        dimension=flag.dimension,
-        rule=flag.rule,
-        severity=flag.severity,
-        value=flag.value,
-        baseline=flag.baseline,
-        ratio=flag.ratio,
-        threshold=flag.threshold,
-        message=flag.message,
-        status=flag.status,
-    )
+    fields = {name: getattr(flag, name) for name in FlagOut.model_fields if name != "athlete"}
+    return FlagOut(athlete=athlete_name, **fields)
+
+
+def flags_of(session: Session, athlete: Athlete, *, include_closed: bool = False) -> list[FlagOut]:
+    """The athlete's flags, newest day first; open ones only unless ``include_closed``."""
+    q = select(Flag).where(Flag.athlete_id == athlete.id)
+    if not include_closed:
+        q = q.where(Flag.status == "open")
+    rows = session.scalars(q.order_by(Flag.date.desc(), Flag.dimension, Flag.rule))
+    return [flag_out(f, athlete.name) for f in rows]
 
 
 def list_flags(store: Store, athlete_id: int, *, include_closed: bool = False) -> list[FlagOut]:
-    """The athlete's flags, newest day first; open ones only unless ``include_closed``."""
     with store.sessions() as s:
-        athlete = repo.get_athlete(s, athlete_id)
-        q = select(Flag).where(Flag.athlete_id == athlete_id)
-        if not include_closed:
-            q = q.where(Flag.status == "open")
-        rows = s.scalars(q.order_by(Flag.date.desc(), Flag.dimension, Flag.rule))
-        return [flag_out(f, athlete.name) for f in rows]
+        return flags_of(s, repo.get_athlete(s, athlete_id), include_closed=include_closed)
 
 
 class DimensionStatus(BaseModel):

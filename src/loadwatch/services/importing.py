@@ -11,12 +11,13 @@ then no later file could be recorded either; the files already done stay committ
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -24,8 +25,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from loadwatch.clock import as_utc
 from loadwatch.config import Settings
-from loadwatch.errors import IngestError, LoadwatchError, NotAnActivity, StoreError
+from loadwatch.errors import IngestError, LoadwatchError, NotAnActivity, StoreError, one_line
 from loadwatch.ingest import registry
 from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.ingest.sources import Member, iter_path
@@ -58,6 +60,13 @@ class FileOutcome:
     warnings: list[str] = field(default_factory=list)
     sha256: str | None = None
 
+    def __post_init__(self) -> None:
+        # Every reason and warning is shown as one line, whichever layer wrote it (a fitparse
+        # message can carry a newline).
+        if self.reason is not None:
+            self.reason = one_line(self.reason)
+        self.warnings = [one_line(w) for w in self.warnings]
+
 
 @dataclass
 class ImportReport:
@@ -83,11 +92,6 @@ class DecodedActivity:
 class DecodedFile:
     activities: list[DecodedActivity]
     warnings: list[str]  # decoder + summary warnings, and tracks that were not activities
-
-
-def one_line(e: BaseException) -> str:
-    text = " ".join(str(e).split())
-    return text or type(e).__name__
 
 
 def file_format(data: bytes, name: str) -> str | None:
@@ -157,15 +161,10 @@ def _end(start: datetime, elapsed_s: float) -> datetime:
     return start + timedelta(seconds=max(elapsed_s, 0.0))
 
 
-def _utc(t: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything is stored in UTC.
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
-
-
 def same_time(start_a: datetime, elapsed_a: float, start_b: datetime, elapsed_b: float) -> bool:
     """Starts within the window AND time ranges overlapping.  Ranges that merely touch (a
     triathlon's transition ending as the ride begins) do not overlap."""
-    start_a, start_b = _utc(start_a), _utc(start_b)
+    start_a, start_b = as_utc(start_a), as_utc(start_b)
     if abs(start_a - start_b) > SAME_ACTIVITY_WINDOW:
         return False
     if start_a == start_b:
@@ -220,7 +219,7 @@ def _describe_file(row: SourceFile) -> str:
 
 def _describe_twins(twins: Sequence[Activity]) -> str:
     first = twins[0]
-    start = _utc(first.start_time).strftime("%Y-%m-%d %H:%M UTC")
+    start = as_utc(first.start_time).strftime("%Y-%m-%d %H:%M UTC")
     if len(twins) == 1:
         return f"same activity as #{first.id} ({first.format}, {first.sport}, started {start})"
     ids = ", ".join(f"#{a.id}" for a in twins)
@@ -273,7 +272,15 @@ def _import_member(
         if seen is not None and seen.status != "failed":
             return FileOutcome(name, "duplicate", _describe_file(seen), sha256=sha), None
 
-    fmt = file_format(data, name)
+    # The file's row is written once, whatever the outcome: only the status and reason differ.
+    record = functools.partial(
+        repo.record_file,
+        athlete_id=athlete.id,
+        sha256=sha,
+        name=name,
+        size=len(data),
+        format=file_format(data, name),
+    )
     try:
         decoded = analyse(
             data,
@@ -285,17 +292,8 @@ def _import_member(
     except NotAnActivity as e:
         reason = one_line(e)
         with store.transaction() as session:
-            repo.record_file(
-                session,
-                athlete_id=athlete.id,
-                sha256=sha,
-                name=name,
-                size=len(data),
-                format=fmt,
-                status="not_activity",
-                reason=reason,
-                existing=repo.find_file(session, athlete.id, sha),
-            )
+            existing = repo.find_file(session, athlete.id, sha)
+            record(session, status="not_activity", reason=reason, existing=existing)
         return FileOutcome(name, "not_activity", reason, sha256=sha), None
     except IngestError as e:
         reason = one_line(e)
@@ -303,7 +301,7 @@ def _import_member(
         return FileOutcome(name, "failed", reason, sha256=sha), None
 
     title = _title(member)
-    warnings = list(decoded.warnings)
+    warnings = [one_line(w) for w in decoded.warnings]
     with store.transaction() as session:
         existing = repo.find_file(session, athlete.id, sha)
         if existing is not None and existing.status != "failed":  # another process was quicker
@@ -328,18 +326,7 @@ def _import_member(
         why = None if keep or not twins else _describe_twins(twins)
         if keep and twins:
             warnings.append(f"sessions skipped: {_describe_twins(twins)}")
-        row = repo.record_file(
-            session,
-            athlete_id=athlete.id,
-            sha256=sha,
-            name=name,
-            size=len(data),
-            format=fmt,
-            status=status,
-            reason=why,
-            warnings=warnings,
-            existing=existing,
-        )
+        row = record(session, status=status, reason=why, warnings=warnings, existing=existing)
         ids: list[int] = []
         earliest: date | None = None
         for act in keep:
@@ -354,7 +341,7 @@ def _import_member(
                 name=title,
             )
             ids.append(stored.id)
-            day = local_date(_utc(s.start_time), s.utc_offset_s, athlete.tz)
+            day = local_date(as_utc(s.start_time), s.utc_offset_s, athlete.tz)
             earliest = day if earliest is None else min(earliest, day)
         if earliest is not None:
             repo.request_evaluation(session, athlete.id, earliest)

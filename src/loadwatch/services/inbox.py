@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import select
 
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
-from loadwatch.ingest.sources import iter_path
+from loadwatch.ingest.sources import iter_path, visible_files
 from loadwatch.services.importing import FileOutcome, import_members
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import Store
@@ -37,16 +36,6 @@ class InboxScan:
     skipped_young: int = 0
 
 
-def _visible_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not p.is_symlink()
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
-
-
 def scan_inbox(store: Store, settings: Settings) -> InboxScan:
     scan = InboxScan()
     root = settings.inbox
@@ -64,7 +53,7 @@ def scan_inbox(store: Store, settings: Settings) -> InboxScan:
                     select(InboxEntry).where(InboxEntry.athlete_id == athlete_id)
                 ).scalars()
             }
-        for path in _visible_files(athlete_dir):
+        for path in visible_files(athlete_dir):
             rel = path.relative_to(athlete_dir).as_posix()
             st = path.stat()
             entry = seen.get(rel)

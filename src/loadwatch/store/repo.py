@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
+from loadwatch.clock import as_utc
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.store.models import Activity, Athlete, PendingEvaluation, SourceFile
@@ -191,7 +192,7 @@ def add_activity(
         format=summary.format,
         sport=summary.sport,
         name=name if name is not None else summary.name,
-        start_time=_utc(summary.start_time),
+        start_time=as_utc(summary.start_time),
         utc_offset_s=summary.utc_offset_s,
         elapsed_time_s=summary.elapsed_time_s,
         moving_time_s=summary.moving_time_s,
@@ -224,7 +225,7 @@ def activities_starting_near(
     session: Session, athlete_id: int, start: datetime, window: timedelta
 ) -> list[Activity]:
     """The athlete's activities whose start lies within ``window`` of ``start``."""
-    start = _utc(start)
+    start = as_utc(start)
     return list(
         session.scalars(
             select(Activity)
@@ -260,11 +261,6 @@ def get_activity(session: Session, athlete_id: int, activity_id: int) -> Activit
     return row
 
 
-def _utc(t: datetime) -> datetime:
-    # SQLite hands back naive datetimes for DateTime(timezone=True); they were stored as UTC.
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
-
-
 def activity_frame(session: Session, athlete_id: int) -> pl.DataFrame:
     """Every activity of the athlete (running or not) as ``ACTIVITY_FRAME_SCHEMA``, by start."""
     cols = [c for c in ACTIVITY_FRAME_SCHEMA if c != "activity_id"]
@@ -276,7 +272,7 @@ def activity_frame(session: Session, athlete_id: int) -> pl.DataFrame:
     data: dict[str, list[Any]] = {"activity_id": [r[0] for r in rows]}
     for i, c in enumerate(cols, start=1):
         data[c] = [r[i] for r in rows]
-    data["start_time"] = [_utc(t) for t in data["start_time"]]
+    data["start_time"] = [as_utc(t) for t in data["start_time"]]
     df = pl.DataFrame(data, schema=ACTIVITY_FRAME_SCHEMA)
     validate(df, ACTIVITY_FRAME_SCHEMA, "activity frame")
     return df

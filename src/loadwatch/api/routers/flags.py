@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from loadwatch import auth
 from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
-from loadwatch.api.schemas import FlagList, FlagOut
+from loadwatch.api.schemas import FlagList
 from loadwatch.clock import utcnow
-from loadwatch.store.models import Flag
+from loadwatch.services.evaluation import FlagOut, flag_out, flags_of
+from loadwatch.store.models import Athlete
 
 router = APIRouter(tags=["flags"])
 
@@ -20,16 +20,12 @@ router = APIRouter(tags=["flags"])
 def list_flags(
     athlete: AthleteDep, session: SessionDep, status: Literal["open", "all"] = "open"
 ) -> FlagList:
-    query = select(Flag).where(Flag.athlete_id == athlete.id)
-    if status == "open":
-        query = query.where(Flag.status == "open")
-    rows = session.scalars(query.order_by(Flag.date.desc(), Flag.dimension, Flag.rule))
-    data = [FlagOut.model_validate(f) for f in rows]
+    data = flags_of(session, athlete, include_closed=status == "all")
     return FlagList(data=data, count=len(data))
 
 
 @router.post("/flags/{flag_id}/ack", response_model=FlagOut)
-def ack_flag(flag: FlagDep, user: CurrentUser) -> FlagOut:
+def ack_flag(flag: FlagDep, user: CurrentUser, session: SessionDep) -> FlagOut:
     """Acknowledge a flag (idempotent: a second ack keeps the first one's author and time)."""
     # The athlete is told about the flag; acknowledging it is the coach's answer to it.
     auth.require_role(user, "admin", "coach")
@@ -37,4 +33,4 @@ def ack_flag(flag: FlagDep, user: CurrentUser) -> FlagOut:
         flag.status = "acked"
         flag.acked_by = user.id
         flag.acked_at = utcnow()
-    return FlagOut.model_validate(flag)
+    return flag_out(flag, session.get_one(Athlete, flag.athlete_id).name)
