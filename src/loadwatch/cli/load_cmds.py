@@ -435,8 +435,10 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to serve the demo on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve the demo on.")] = 8000,
 ) -> None:
-    """Load the sample athletes into a fresh demo store, print their reports, then serve the
-    API and the dashboard with a demo coach token (Ctrl-C stops; --no-serve only prints)."""
+    """Import sample_data/ into a fresh demo store, report on both runners, then serve.
+
+    The API and the dashboard are served with a demo coach token until Ctrl-C; --no-serve only
+    prints the reports."""
     with handle_errors():
         base = (data_dir or get_settings().data_dir).expanduser().resolve()
         result = run_demo(base / "demo")
