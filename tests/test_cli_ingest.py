@@ -57,6 +57,16 @@ def test_inspect_table_ok(corpus: Path, data_dir: Path) -> None:
     assert "4.84" in result.stdout  # km, from the device's 4835.38 m
 
 
+def test_inspect_table_names_a_recovered_defect(corpus: Path, data_dir: Path) -> None:
+    rel = "invalid/pyfitparse_activity-settings-corruptheader.fit"
+    result = runner.invoke(app, ["inspect", str(corpus / rel)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "pyfitparse_activity-settings-corruptheader.fit: warning: chained FIT part 2 has an "
+        "invalid header; ignored from byte 783"
+    ) in " ".join(result.output.split())
+
+
 def test_import_twice_then_list(corpus: Path, data_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "watch"
     folder.mkdir()

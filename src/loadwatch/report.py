@@ -45,7 +45,7 @@ def _monday(d: date) -> date:
 
 
 def _fmt(v: float | None, digits: int = 1) -> str:
-    return "-" if v is None or not math.isfinite(v) else f"{v:.{digits}f}"
+    return "-" if v is None or not math.isfinite(v) else f"{v:,.{digits}f}"
 
 
 def _top(frame: pl.DataFrame, col: str) -> float:
@@ -84,7 +84,7 @@ def weekly_table(weekly: pl.DataFrame, flags: Sequence[FlagOut], *, weeks: int) 
             str(w["runs"]),
             Text(f"{w['distance_km']:6.1f} ") + Text(bar(w["distance_km"], top_d), style="cyan"),
             Text(f"{w['fast_km']:5.1f} ") + Text(bar(w["fast_km"], top_f), style="magenta"),
-            Text(f"{w['elevation_gain_m']:6.0f} ")
+            Text(f"{w['elevation_gain_m']:6,.0f} ")
             + Text(bar(w["elevation_gain_m"], top_c), style="green"),
             _fmt(w["longest_run_km"]),
             marks,

@@ -133,7 +133,10 @@ def _print_inspect_table(results: list[dict[str, Any]]) -> None:
         console.print(table)
     for r in results:
         if "error" in r:
-            console.print(f"{r['file']}: [red]{r['error']}[/red]")
+            console.print(f"{r['file']}: [red]{r['error']}[/red]", highlight=False)
+        # A lenient read recovered from a defect: the numbers stand, but say what was wrong.
+        for w in r.get("warnings") or []:
+            console.print(f"{r['file']}: [yellow]warning:[/yellow] {w}", highlight=False)
 
 
 # --- import -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Literal
 
 import polars as pl
+import polars.selectors as cs
 from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -190,8 +191,14 @@ class FlagOut(BaseModel):
     created_at: UtcDatetime
 
 
+# Numbers leave the service rounded: 64.99000000000001 km is noise to a runner and to a client.
+DECIMALS = 4
+
+
 def flag_out(flag: Flag, athlete_name: str) -> FlagOut:
     fields = {name: getattr(flag, name) for name in FlagOut.model_fields if name != "athlete"}
+    for name in ("value", "baseline", "ratio", "threshold"):
+        fields[name] = round(fields[name], DECIMALS)
     return FlagOut(athlete=athlete_name, **fields)
 
 
@@ -248,7 +255,7 @@ def _num(v: object) -> float | None:
     if v is None:
         return None
     f = float(v)  # type: ignore[arg-type]
-    return f if f == f else None  # NaN → None
+    return round(f, DECIMALS) if f == f else None  # NaN → None
 
 
 def athlete_status(store: Store, athlete_id: int, *, today: date | None = None) -> AthleteStatus:
@@ -337,7 +344,7 @@ def series(
         frame = frame.filter(pl.col(key) >= (start if period == "day" else _monday(start)))
     if end is not None:
         frame = frame.filter(pl.col(key) <= end)
-    return frame
+    return frame.with_columns(cs.float().round(DECIMALS))
 
 
 def _monday(d: date) -> date:
