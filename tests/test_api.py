@@ -561,3 +561,14 @@ def test_cli_user_commands_make_working_tokens(data_dir: Path) -> None:
         ann = client.get(f"{API}/me", headers=_bearer(athlete)).json()
         assert me["athlete_ids"] == [ann["athlete_id"]]
         assert client.get(f"{API}/me", headers=_bearer(admin + "x")).status_code == 401
+    # A leaked token is replaced: the old one stops working, the new one works.
+    rotated = runner.invoke(cli, ["user", "token", "carla"])
+    assert rotated.exit_code == 0, rotated.output
+    new_coach = rotated.output.strip().splitlines()[-1].split()[-1]
+    removed = runner.invoke(cli, ["user", "remove", "ann"])
+    assert removed.exit_code == 0, removed.output
+    assert runner.invoke(cli, ["user", "token", "nobody"]).exit_code == 1
+    with TestClient(create_app(settings)) as client:
+        assert client.get(f"{API}/me", headers=_bearer(coach)).status_code == 401
+        assert client.get(f"{API}/me", headers=_bearer(new_coach)).json()["name"] == "carla"
+        assert client.get(f"{API}/me", headers=_bearer(athlete)).status_code == 401

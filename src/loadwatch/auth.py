@@ -78,6 +78,20 @@ def get_user_by_name(session: Session, name: str) -> User:
     return user
 
 
+def rotate_token(session: Session, user: User) -> str:
+    """A new token for ``user``; the old one stops working at once."""
+    token = new_token()
+    user.token_hash = hash_token(token)
+    session.flush()
+    return token
+
+
+def remove_user(session: Session, user: User) -> None:
+    """Delete the account: its token, links and webhooks go with it; flags stay."""
+    session.delete(user)
+    session.flush()
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.name)))
 

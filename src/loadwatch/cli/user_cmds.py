@@ -1,4 +1,4 @@
-"""``loadwatch user add | link | list``: accounts for the HTTP API.
+"""``loadwatch user add | link | list | token | remove``: accounts for the HTTP API.
 
 There is no default account and no open admin token: the first admin is created here, by
 someone with access to the database, and their token is printed once and stored hashed.
@@ -18,7 +18,9 @@ from loadwatch.errors import InvalidRequest
 from loadwatch.store import repo
 from loadwatch.store.db import open_store
 
-user_app = typer.Typer(help="API accounts: add users, link coaches to athletes, list.")
+user_app = typer.Typer(
+    help="API accounts: add users, link coaches to athletes, list, rotate tokens, remove."
+)
 app.add_typer(user_app, name="user")
 
 
@@ -105,3 +107,30 @@ def list_(
         console.print("no users yet: loadwatch user add NAME --role admin", markup=False)
     for line in lines:
         console.print(line, markup=False)
+
+
+@user_app.command("token")
+def token(name: Annotated[str, typer.Argument(help="The user whose token to replace.")]) -> None:
+    """Replace a user's token (lost or leaked); prints the new one, the old stops working."""
+    with handle_errors():
+        store = open_store(get_settings())
+        try:
+            with store.transaction() as session:
+                new = auth.rotate_token(session, auth.get_user_by_name(session, name))
+        finally:
+            store.close()
+    console.print(f"new token for {name!r}; the old one no longer works:", markup=False)
+    console.print(f"token: {new}", markup=False, soft_wrap=True)
+
+
+@user_app.command("remove")
+def remove(name: Annotated[str, typer.Argument(help="The user to delete.")]) -> None:
+    """Delete a user: their token stops working and their webhooks are removed."""
+    with handle_errors():
+        store = open_store(get_settings())
+        try:
+            with store.transaction() as session:
+                auth.remove_user(session, auth.get_user_by_name(session, name))
+        finally:
+            store.close()
+    console.print(f"removed user {name!r}", markup=False)
