@@ -32,6 +32,7 @@ def env(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
         inbox=tmp_path / "inbox",
         inbox_min_age_s=0.0,
         webhook_base_delay_s=0.0,
+        webhook_quiet_s=0.0,
     )
     store = Store(settings.db_url, settings.data_dir)
     jobs.bind(store, settings)

@@ -10,12 +10,22 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.services import webhooks
 from loadwatch.store.db import Store
-from loadwatch.store.models import Athlete, CoachAthlete, Delivery, Flag, User, Webhook
+from loadwatch.store.models import (
+    Activity,
+    Athlete,
+    CoachAthlete,
+    Delivery,
+    Flag,
+    PendingEvaluation,
+    User,
+    Webhook,
+)
 from receiver import webhook_receiver
 
 
@@ -145,3 +155,34 @@ def test_flags_older_than_the_hook_are_not_sent(store: Store, tmp_path: Path) ->
         new = _flag(store, a.id, date(2026, 10, 2))
         webhooks.deliver_due(store, _settings(tmp_path), client)
     assert [r["body"]["flag"]["id"] for r in rx.accepted] == [new]
+
+
+def test_nothing_is_sent_until_the_athletes_uploads_settle(store: Store, tmp_path: Path) -> None:
+    """A flag raised mid-sync waits: while an upload is recent or an evaluation is pending, the
+    next evaluation may still withdraw it."""
+    patient = Settings(data_dir=tmp_path, webhook_base_delay_s=0.0, webhook_quiet_s=3600.0)
+    with webhook_receiver() as rx, httpx.Client() as client:
+        ids = _world(store, rx.url)
+        _flag(store, ids["mine"], date(2026, 11, 15))
+        with store.transaction() as s:
+            s.add(
+                Activity(
+                    athlete_id=ids["mine"],
+                    format="fit",
+                    sport="running",
+                    start_time=utcnow(),
+                    elapsed_time_s=3600.0,
+                    moving_time_s=3600.0,
+                    distance_m=10000.0,
+                    source_sha256="0" * 64,
+                )
+            )
+        assert webhooks.deliver_due(store, patient, client).delivered == 0  # uploaded just now
+        with store.transaction() as s:
+            s.add(PendingEvaluation(athlete_id=ids["mine"], from_date=date(2026, 11, 15)))
+        settled = Settings(data_dir=tmp_path, webhook_base_delay_s=0.0, webhook_quiet_s=0.0)
+        assert webhooks.deliver_due(store, settled, client).delivered == 0  # still pending
+        with store.transaction() as s:
+            s.execute(delete(PendingEvaluation))
+        assert webhooks.deliver_due(store, settled, client).delivered == 1
+    assert len(rx.accepted) == 1

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     webhook_base_delay_s: float = 30.0
     webhook_max_delay_s: float = 3600.0
     webhook_max_attempts: int = 12
+    # Notify about an athlete's flags once their uploads have been quiet this long: a first
+    # sync of a long history is evaluated many times on the way, and only the settled result
+    # should reach a coach.
+    webhook_quiet_s: float = 60.0
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:

@@ -2,7 +2,9 @@
 
 Deliveries are *derived* from the flags table rather than written by whoever created the flag:
 ``enqueue_new`` adds a row for every flag a hook's owner can see that was created after the hook
-and has no row yet.  So a crash between evaluating and enqueuing loses nothing, and the unique
+and has no row yet, once the athlete's uploads have settled (nothing pending, no upload for
+``webhook_quiet_s``), so a flag that a half-synced history raised and the full one withdrew
+never reaches a coach.  So a crash between evaluating and enqueuing loses nothing, and the unique
 (webhook_id, flag_id) constraint means nothing is enqueued twice.  Delivery is at-least-once;
 each request carries an ``Idempotency-Key`` so a receiver can drop the rare repeat after a crash
 between its 2xx and our commit.
@@ -15,7 +17,7 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,7 +27,16 @@ from sqlalchemy.orm import Session
 from loadwatch.clock import as_utc, utcnow
 from loadwatch.config import Settings
 from loadwatch.store.db import Store
-from loadwatch.store.models import Athlete, CoachAthlete, Delivery, Flag, User, Webhook
+from loadwatch.store.models import (
+    Activity,
+    Athlete,
+    CoachAthlete,
+    Delivery,
+    Flag,
+    PendingEvaluation,
+    User,
+    Webhook,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +75,26 @@ def _visible_to_owner() -> Any:
     )
 
 
-def enqueue_new(session: Session) -> int:
-    """Create the missing delivery rows; returns how many."""
+def _settled(quiet_since: datetime) -> Any:
+    """SQL condition: the flag's athlete has nothing pending and no upload since ``quiet_since``."""
+    recent_upload = exists().where(
+        and_(Activity.athlete_id == Flag.athlete_id, Activity.created_at > quiet_since)
+    )
+    pending = exists().where(PendingEvaluation.athlete_id == Flag.athlete_id)
+    return and_(~recent_upload, ~pending)
+
+
+def enqueue_new(session: Session, *, quiet_s: float = 0.0) -> int:
+    """Create the missing delivery rows for athletes whose uploads have settled; returns how
+    many."""
     already = exists().where(and_(Delivery.webhook_id == Webhook.id, Delivery.flag_id == Flag.id))
+    quiet_since = utcnow() - timedelta(seconds=quiet_s)
     rows = session.execute(
         select(Webhook, Flag, Athlete)
         .join(User, User.id == Webhook.owner_id)
         .join(Flag, Flag.created_at >= Webhook.created_at)
         .join(Athlete, Athlete.id == Flag.athlete_id)
-        .where(Webhook.active, _visible_to_owner(), ~already)
+        .where(Webhook.active, _visible_to_owner(), _settled(quiet_since), ~already)
         .order_by(Flag.id)
     ).all()
     for hook, flag, athlete in rows:
@@ -110,7 +132,7 @@ def deliver_due(store: Store, settings: Settings, client: httpx.Client) -> Deliv
     """POST every pending delivery whose time has come.  Each outcome commits on its own, so a
     crash mid-batch repeats at most the one request that was in flight."""
     with store.transaction() as s:
-        enqueue_new(s)
+        enqueue_new(s, quiet_s=settings.webhook_quiet_s)
     now = utcnow()
     with store.sessions() as s:
         due = (
