@@ -17,6 +17,8 @@ from loadwatch.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x10AD_3A7C  # any fixed 64-bit key; "loadwatch migrate"
+# Execution option marking a connection that will write: on SQLite it begins IMMEDIATE.
+WRITE_OPTION = "loadwatch_write"
 
 
 def _normalise(url: str) -> str:
@@ -35,16 +37,32 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # isolation_level=None: pysqlite's own implicit BEGIN (before DML only, never before
+        # DDL or reads) is switched off and we emit BEGIN ourselves, so every transaction,
+        # a migration's DDL included, is one real SQLite transaction.
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            # The busy timeout first: switching a new file to WAL needs a lock that another
+            # starting process may hold.
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # A writer takes SQLite's write lock when it begins (IMMEDIATE), so writers queue
+            # on the busy timeout instead of failing when a deferred read lock cannot be
+            # upgraded; readers stay deferred and never block anyone under WAL.
+            immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -54,10 +72,12 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (idempotent)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    # Processes starting together (API replicas, the scheduler) must not both see an empty
+    # database and both create it: one migrates under a lock, the rest wait, then find the
+    # schema at head and do nothing.  PostgreSQL: a transaction-scoped advisory lock.
+    # SQLite: BEGIN IMMEDIATE, the database's write lock, held until the migration commits.
+    with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
         if conn.dialect.name == "postgresql":
-            # API replicas and the scheduler start together: one migrates, the rest wait
-            # and then find nothing to do.
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
