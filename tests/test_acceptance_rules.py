@@ -44,6 +44,7 @@ from loadwatch.services.importing import import_paths
 from loadwatch.store import repo
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, Flag
+from reading import read
 
 TZ = "Australia/Brisbane"
 ZONE = ZoneInfo(TZ)
@@ -253,7 +254,7 @@ Key = tuple[date, str, str, str]  # date, rule, dimension, severity
 
 
 def flag_keys(store: Store, aid: int) -> list[Key]:
-    return sorted((f.date, f.rule, f.dimension, f.severity) for f in list_flags(store, aid))
+    return sorted((f.date, f.rule, f.dimension, f.severity) for f in read(store, list_flags, aid))
 
 
 def import_in_order(
@@ -325,7 +326,7 @@ def test_thirty_percent_week_with_long_run_spike(
     assert distance == [(sunday, "session_spike", "distance", "alert")]
     assert keys == distance
     aid = import_in_order(store, settings, runs, "csv", tmp_path / "csv-values", sunday)
-    (flag,) = list_flags(store, aid)
+    (flag,) = read(store, list_flags, aid)
     assert flag.value == pytest.approx(22.0) and flag.baseline == pytest.approx(16.0)
     assert flag.threshold == 1.3
     assert flag.ratio == pytest.approx(1.375)
@@ -470,7 +471,7 @@ def test_late_evening_run_lands_on_its_local_day(
         import_log(store, aid, csv_bytes([run]), "log.csv")
     else:
         import_paths(store, settings, aid, write_files([run], fmt, tmp_path / fmt))
-    day = series(store, aid, "day", None, None, today=date(2026, 7, 3))
+    day = read(store, series, aid, "day", None, None, today=date(2026, 7, 3))
     ran = day.filter(day["runs"] > 0)
     assert ran["date"].to_list() == [date(2026, 7, 1)]
     assert ran["distance_km"].item() == pytest.approx(10.0, rel=0.01)
@@ -483,5 +484,5 @@ def test_a_run_after_midnight_utc_plus_10_is_the_next_local_day(
     run = replace(Run(date(2026, 7, 2), 5.0), at=time(0, 30))  # 14:30 UTC on July 1st
     aid = new_athlete(store, "tz-fit-midnight")
     import_paths(store, settings, aid, write_files([run], "fit", tmp_path / "m"))
-    day = series(store, aid, "day", None, None, today=date(2026, 7, 3))
+    day = read(store, series, aid, "day", None, None, today=date(2026, 7, 3))
     assert day.filter(day["runs"] > 0)["date"].to_list() == [date(2026, 7, 2)]

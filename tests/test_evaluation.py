@@ -23,6 +23,7 @@ from loadwatch.services.evaluation import (
 from loadwatch.store import repo
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete, Flag, PendingEvaluation
+from reading import read
 
 MONDAY = date(2026, 9, 7)
 SPIKE = MONDAY + timedelta(weeks=5, days=6)  # the sixth Sunday
@@ -54,7 +55,7 @@ def athlete(store: Store, name: str = "Ana", tz: str = "Europe/Paris") -> int:
 def keys(store: Store, aid: int) -> list[tuple[date, str, str, str, str]]:
     return sorted(
         (f.date, f.rule, f.dimension, f.severity, f.status)
-        for f in list_flags(store, aid, include_closed=True)
+        for f in read(store, list_flags, aid, include_closed=True)
     )
 
 
@@ -142,7 +143,7 @@ def test_invalid_thresholds_are_a_clear_error(store: Store) -> None:
 def test_status_series_and_coach_fast_threshold(store: Store) -> None:
     aid = athlete(store)
     import_log(store, aid, log(), "log.csv")
-    st = athlete_status(store, aid, today=SPIKE)
+    st = read(store, athlete_status, aid, today=SPIKE)
     assert (st.today, st.last_activity_date, st.timezone) == (SPIKE, SPIKE, "Europe/Paris")
     d = {x.dimension: x for x in st.dimensions}
     assert d["distance"].last_7d == pytest.approx(52.0)
@@ -153,30 +154,30 @@ def test_status_series_and_coach_fast_threshold(store: Store) -> None:
     assert st.fast_threshold.source == "default"
     with store.transaction() as s:
         s.get(Athlete, aid).fast_speed_mps = 4.0
-    ft = athlete_status(store, aid, today=SPIKE).fast_threshold
+    ft = read(store, athlete_status, aid, today=SPIKE).fast_threshold
     assert (ft.source, ft.speed_mps, ft.pace_s_per_km) == ("coach", 4.0, 250.0)
     assert "4:10/km" in ft.explanation
 
-    weeks = series(store, aid, "week", None, SPIKE)
+    weeks = read(store, series, aid, "week", None, SPIKE)
     assert weeks["week_start"].to_list() == [MONDAY + timedelta(weeks=w) for w in range(6)]
     assert weeks["distance_km"].to_list() == pytest.approx([40.0] * 5 + [52.0])
     assert weeks["longest_run_km"].to_list() == pytest.approx([16.0] * 5 + [22.0])
-    days = series(store, aid, "day", SPIKE - timedelta(days=6), SPIKE)
+    days = read(store, series, aid, "day", SPIKE - timedelta(days=6), SPIKE)
     assert days.height == 7 and days["date"].to_list()[-1] == SPIKE
     assert days["distance_acute_7d"][-1] == pytest.approx(52.0)
     assert days["distance_ratio"][-1] == pytest.approx(1.3)
     # Mid-week start: the week containing it is included.
-    assert series(store, aid, "week", SPIKE - timedelta(days=2), SPIKE).height == 1
+    assert read(store, series, aid, "week", SPIKE - timedelta(days=2), SPIKE).height == 1
     with pytest.raises(InvalidRequest):
-        series(store, aid, "week", SPIKE, MONDAY)
+        read(store, series, aid, "week", SPIKE, MONDAY)
 
 
 def test_an_athlete_without_activities(store: Store) -> None:
     aid = athlete(store)
-    st = athlete_status(store, aid, today=SPIKE)
+    st = read(store, athlete_status, aid, today=SPIKE)
     assert st.last_activity_date is None and st.open_flags == []
     assert all(d.last_7d == 0.0 and d.headroom_week is None for d in st.dimensions)
-    assert series(store, aid, "week", None, None).height == 0
+    assert read(store, series, aid, "week", None, None).height == 0
     assert evaluate_athlete(store, aid, today=SPIKE).new_flag_ids == []
 
 

@@ -15,12 +15,10 @@ import hmac
 import secrets
 from typing import Literal, get_args
 
-from sqlalchemy import Select, delete, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from loadwatch.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized
-from loadwatch.store.models import Athlete, CoachAthlete, User
+from loadwatch.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
+from loadwatch.store import repo, users
+from loadwatch.store.db import Session
+from loadwatch.store.models import Athlete, User
 
 Role = Literal["admin", "coach", "athlete"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -47,23 +45,18 @@ def create_user(
         raise InvalidRequest(f"unknown role {role!r} (one of {', '.join(ROLES)})")
     if (role == "athlete") != (athlete_id is not None):
         raise InvalidRequest("an athlete user needs exactly one athlete; other roles none")
-    if athlete_id is not None and session.get(Athlete, athlete_id) is None:
-        raise NotFound(f"no athlete with id {athlete_id}")
+    if athlete_id is not None:
+        repo.get_athlete(session, athlete_id)  # NotFound
     token = new_token()
     user = User(name=clean, role=role, token_hash=hash_token(token), athlete_id=athlete_id)
-    try:
-        with session.begin_nested():
-            session.add(user)
-    except IntegrityError as e:
-        raise Conflict(f"a user named {clean!r} already exists") from e
-    return user, token
+    return users.add(session, user), token
 
 
 def authenticate(session: Session, token: str | None) -> User:
     if not token:
         raise Unauthorized("missing bearer token")
     digest = hash_token(token)
-    user = session.scalars(select(User).where(User.token_hash == digest)).one_or_none()
+    user = users.by_token_hash(session, digest)
     # The lookup is by digest, so timing reveals nothing about a valid token; the compare is
     # belt and braces against a collation that folds case.
     if user is None or not hmac.compare_digest(user.token_hash, digest):
@@ -72,10 +65,7 @@ def authenticate(session: Session, token: str | None) -> User:
 
 
 def get_user_by_name(session: Session, name: str) -> User:
-    user = session.scalars(select(User).where(User.name == name.strip())).one_or_none()
-    if user is None:
-        raise NotFound(f"no user named {name.strip()!r}")
-    return user
+    return users.by_name(session, name)
 
 
 def rotate_token(session: Session, user: User) -> str:
@@ -88,12 +78,11 @@ def rotate_token(session: Session, user: User) -> str:
 
 def remove_user(session: Session, user: User) -> None:
     """Delete the account: its token, links and webhooks go with it; flags stay."""
-    session.delete(user)
-    session.flush()
+    users.remove(session, user)
 
 
 def list_users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.name)))
+    return users.list_all(session)
 
 
 # --- roles --------------------------------------------------------------------------------
@@ -109,18 +98,12 @@ def is_staff(user: User) -> bool:
 
 
 # --- visibility ---------------------------------------------------------------------------
-def visible_athlete_ids(user: User) -> Select[int]:
-    """SELECT of the athlete ids ``user`` may see (use in ``IN (...)`` filters)."""
-    if user.role == "admin":
-        return select(Athlete.id)
-    if user.role == "coach":
-        return select(CoachAthlete.athlete_id).where(CoachAthlete.coach_id == user.id)
-    return select(Athlete.id).where(Athlete.id == user.athlete_id)
+def visible_athlete_ids(session: Session, user: User) -> list[int]:
+    return users.visible_athlete_ids(session, user)
 
 
 def visible_athletes(session: Session, user: User) -> list[Athlete]:
-    query = select(Athlete).where(Athlete.id.in_(visible_athlete_ids(user))).order_by(Athlete.name)
-    return list(session.scalars(query))
+    return users.visible_athletes(session, user)
 
 
 def can_see(session: Session, user: User, athlete_id: int) -> bool:
@@ -128,14 +111,13 @@ def can_see(session: Session, user: User, athlete_id: int) -> bool:
         return True
     if user.role == "athlete":
         return user.athlete_id == athlete_id
-    return session.get(CoachAthlete, (user.id, athlete_id)) is not None
+    return users.is_linked(session, user.id, athlete_id)
 
 
 def get_visible_athlete(session: Session, user: User, athlete_id: int) -> Athlete:
-    athlete = session.get(Athlete, athlete_id)
-    if athlete is None or not can_see(session, user, athlete_id):
+    if not can_see(session, user, athlete_id):
         raise NotFound(f"no athlete with id {athlete_id}")
-    return athlete
+    return repo.get_athlete(session, athlete_id)
 
 
 # --- coach links --------------------------------------------------------------------------
@@ -143,25 +125,13 @@ def link_coach(session: Session, coach: User, athlete: Athlete) -> None:
     """Idempotent: linking twice is not an error."""
     if coach.role != "coach":
         raise InvalidRequest(f"user {coach.name!r} is a {coach.role}, not a coach")
-    if session.get(CoachAthlete, (coach.id, athlete.id)) is None:
-        session.add(CoachAthlete(coach_id=coach.id, athlete_id=athlete.id))
-        session.flush()
+    users.link(session, coach.id, athlete.id)
 
 
 def unlink_coach(session: Session, coach: User, athlete: Athlete) -> None:
     """Idempotent: removing a link that does not exist is not an error."""
-    session.execute(
-        delete(CoachAthlete).where(
-            CoachAthlete.coach_id == coach.id, CoachAthlete.athlete_id == athlete.id
-        )
-    )
+    users.unlink(session, coach.id, athlete.id)
 
 
 def coaches_of(session: Session, athlete_id: int) -> list[User]:
-    query = (
-        select(User)
-        .join(CoachAthlete, CoachAthlete.coach_id == User.id)
-        .where(CoachAthlete.athlete_id == athlete_id)
-        .order_by(User.name)
-    )
-    return list(session.scalars(query))
+    return users.coaches_of(session, athlete_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +50,15 @@ class Settings(BaseSettings):
     # sync of a long history is evaluated many times on the way, and only the settled result
     # should reach a coach.
     webhook_quiet_s: float = 60.0
+    # Concurrency, per process: database connections, and the API's worker threads (kept to
+    # the same number so a thread never waits for a connection another thread holds), and
+    # uploads decoded at once (CPU-bound: about the cores); a request waits this long for a
+    # slot, then gets 503 with Retry-After.
+    db_pool_size: int = 20
+    api_threads: int = 20
+    import_slots: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    import_wait_s: float = 30.0
+    admission_wait_s: float = 10.0
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:

@@ -49,6 +49,18 @@ class StoreError(LoadwatchError):
     """The database or the blob store failed."""
 
 
+class Overloaded(LoadwatchError):
+    """More work at once than this process takes; nothing was lost, try again shortly.  The
+    API answers 503 with ``Retry-After``."""
+
+    retry_after_s = 2
+
+
+class StoreBusy(StoreError, Overloaded):
+    """Every connection or the database's write lock stayed taken for longer than we wait:
+    overload, not failure."""
+
+
 class NotFound(LoadwatchError):
     """No such object, or not visible to the caller (we never tell the two apart)."""
 

@@ -11,12 +11,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import func, select
 
 from loadwatch import __version__
 from loadwatch.api import errors
+from loadwatch.api.admission import Admission
 from loadwatch.api.routers import (
     activities,
     athletes,
@@ -32,8 +34,8 @@ from loadwatch.api.state import AppState, ImportHook
 from loadwatch.config import Settings, get_settings
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.importing import ImportReport
+from loadwatch.store import users
 from loadwatch.store.db import Store, open_store
-from loadwatch.store.models import User
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +52,15 @@ def evaluate_now(store: Store) -> ImportHook:
     return hook
 
 
+def _threads(settings: Settings, store: Store) -> int:
+    return max(1, min(settings.api_threads, store.pool.size))
+
+
 def _warn_without_users(store: Store) -> None:
     # No account is ever created implicitly (an open default admin would be the first thing
     # scanned for); say how to make one instead.
     with store.sessions() as session:
-        if session.scalar(select(func.count(User.id))) == 0:
+        if users.count(session) == 0:
             log.warning("no API users yet: create one with `loadwatch user add NAME --role admin`")
 
 
@@ -75,6 +81,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Worker threads and database connections are sized together: a sync route (or a
+        # dependency) holds at most one connection, so with no more threads than connections
+        # no thread ever waits for a connection that another waiting thread holds.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = _threads(settings, store)
         _warn_without_users(store)
         try:
             yield
@@ -91,8 +101,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.loadwatch = AppState(
-        store=store, settings=settings, on_import=on_import or evaluate_now(store)
+        store=store,
+        settings=settings,
+        on_import=on_import or evaluate_now(store),
+        import_slots=anyio.Semaphore(settings.import_slots),
     )
+    # Requests in flight ≤ worker threads ≤ connections: see ``api/admission.py``.
+    app.add_middleware(Admission, limit=_threads(settings, store), wait_s=settings.admission_wait_s)
     errors.install(app)
     for module in (health, me, athletes, activities, series, flags, dashboard, webhooks):
         app.include_router(module.router, prefix=PREFIX)

@@ -6,14 +6,10 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from loadwatch.api.state import AppState
-from loadwatch.clock import as_utc
 from loadwatch.services.importing import ImportReport
 from loadwatch.store import repo
-from loadwatch.store.models import Activity
+from loadwatch.store.db import Session
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +28,11 @@ def notify(state: AppState, report: ImportReport) -> None:
 
 def first_day(session: Session, athlete_id: int) -> date | None:
     """A day on or before the athlete's first activity, whatever its local offset."""
-    first = session.scalar(
-        select(func.min(Activity.start_time)).where(Activity.athlete_id == athlete_id)
-    )
+    first = repo.first_start(session, athlete_id)
     if first is None:
         return None
     # Offsets reach ±14 h: one day earlier than the UTC date is never after the local date.
-    return as_utc(first).date() - timedelta(days=1)
+    return first.date() - timedelta(days=1)
 
 
 def reevaluate(state: AppState, session: Session, athlete_id: int, from_date: date | None) -> None:

@@ -12,12 +12,13 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from loadwatch import auth
 from loadwatch.api.state import AppState
 from loadwatch.errors import NotFound
-from loadwatch.store.db import Store
+from loadwatch.store import flags, repo, webhooks
+from loadwatch.store.db import Session, Store
+from loadwatch.store.errors import translated
 from loadwatch.store.models import Activity, Athlete, Flag, User, Webhook
 
 
@@ -36,21 +37,27 @@ def get_store(state: StateDep) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def get_session(store: StoreDep) -> Iterator[Session]:
-    """One session per request, committed when the route returns normally.
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request, store: StoreDep) -> Iterator[Session]:
+    """One session per request, passed down to everything the route calls, committed when the
+    route returns normally.  A request that may write gets a write session (SQLite: begun
+    IMMEDIATE, so concurrent writers queue on the lock instead of failing to upgrade).
 
     Used with ``scope="function"`` so the commit happens *before* the response is sent: a
     failed commit becomes an error response, never a 2xx for data that was not stored.
     """
-    session = store.sessions()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    session = store.reader() if request.method in _READS else store.writer()
+    with translated():
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -97,11 +104,10 @@ _Owned = TypeVar("_Owned", Activity, Flag)
 
 
 def _visible_row(
-    session: Session, user: User, model: type[_Owned], row_id: int, noun: str
+    session: Session, user: User, row: _Owned | None, row_id: int, noun: str
 ) -> _Owned:
     """The row if it exists and its athlete is visible to ``user``; else one 404 for both, so
     a caller cannot tell another athlete's row from a missing one."""
-    row = session.get(model, row_id)
     if row is None or not auth.can_see(session, user, row.athlete_id):
         raise NotFound(f"no {noun} with id {row_id}")
     return row
@@ -112,7 +118,9 @@ def get_activity(
     user: CurrentUser,
     session: SessionDep,
 ) -> Activity:
-    return _visible_row(session, user, Activity, activity_id, "activity")
+    return _visible_row(
+        session, user, repo.activity_by_id(session, activity_id), activity_id, "activity"
+    )
 
 
 ActivityDep = Annotated[Activity, Depends(get_activity)]
@@ -123,7 +131,7 @@ def get_flag(
     user: CurrentUser,
     session: SessionDep,
 ) -> Flag:
-    return _visible_row(session, user, Flag, flag_id, "flag")
+    return _visible_row(session, user, flags.get(session, flag_id), flag_id, "flag")
 
 
 FlagDep = Annotated[Flag, Depends(get_flag)]
@@ -134,7 +142,7 @@ def get_webhook(
     user: CurrentUser,
     session: SessionDep,
 ) -> Webhook:
-    hook = session.get(Webhook, webhook_id)
+    hook = webhooks.get(session, webhook_id)
     if hook is None or hook.owner_id != user.id:
         raise NotFound(f"no webhook with id {webhook_id}")
     return hook

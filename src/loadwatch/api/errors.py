@@ -10,7 +10,6 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
 
 from loadwatch.errors import (
     Conflict,
@@ -20,6 +19,7 @@ from loadwatch.errors import (
     InvalidRequest,
     LoadwatchError,
     NotFound,
+    Overloaded,
     StoreError,
     Unauthorized,
 )
@@ -50,6 +50,14 @@ async def _loadwatch_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LoadwatchError)
     status = status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, Overloaded):
+        # Overload: say when to come back rather than fail; the client's retry will do.
+        log.warning("busy, answering 503: %s", exc)
+        return JSONResponse(
+            {"detail": "busy, retry shortly"},
+            status_code=503,
+            headers={"Retry-After": str(exc.retry_after_s)},
+        )
     if status >= 500:
         # The server's fault, not the caller's: worth a log line, still no traceback in the body.
         log.error("%s: %s", type(exc).__name__, exc)
@@ -59,12 +67,5 @@ async def _loadwatch_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
-async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
-    # Connection refused, server gone, lock timeout: the environment's fault, one log line.
-    log.error("database unavailable: %s", " ".join(str(exc).split())[:300])
-    return JSONResponse({"detail": "database unavailable"}, status_code=503)
-
-
 def install(app: FastAPI) -> None:
     app.add_exception_handler(LoadwatchError, _loadwatch_error)
-    app.add_exception_handler(OperationalError, _database_down)

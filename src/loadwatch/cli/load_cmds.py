@@ -25,8 +25,8 @@ from loadwatch.cli.app import app
 from loadwatch.cli.output import console, handle_errors, print_json
 from loadwatch.config import Settings, get_settings
 from loadwatch.errors import InputTooLarge, InvalidRequest, NotFound
-from loadwatch.store import repo
-from loadwatch.store.db import Store, open_store
+from loadwatch.store import pending, repo
+from loadwatch.store.db import Session, Store, open_store
 
 _T = TypeVar("_T")
 
@@ -61,13 +61,15 @@ def _fresh(store: Store, athlete_id: int) -> None:
     drain_pending(store, athlete_id=athlete_id)
 
 
-def _read_athlete(name: str, read: Callable[[Store, int], _T]) -> _T:
-    """Open the store, find the athlete, evaluate what is pending for them, then ``read``."""
+def _read_athlete(name: str, read: Callable[[Session, int], _T]) -> _T:
+    """Open the store, find the athlete, evaluate what is pending for them, then ``read`` in
+    one session."""
     store = open_store(get_settings())
     try:
         athlete_id = _athlete_id(store, name)
         _fresh(store, athlete_id)
-        return read(store, athlete_id)
+        with store.sessions() as s:
+            return read(s, athlete_id)
     finally:
         store.close()
 
@@ -101,9 +103,7 @@ def series(
         start, end = parse_day(from_, "--from"), parse_day(to, "--to")
         frame = _read_athlete(
             athlete,
-            lambda store, aid: load_series(
-                store, aid, "day" if period == "day" else "week", start, end
-            ),
+            lambda s, aid: load_series(s, aid, "day" if period == "day" else "week", start, end),
         )
         if csv:
             sys.stdout.write(frame.write_csv())
@@ -140,9 +140,7 @@ def flags(
     from loadwatch.services.evaluation import list_flags
 
     with handle_errors():
-        rows = _read_athlete(
-            athlete, lambda store, aid: list_flags(store, aid, include_closed=all_)
-        )
+        rows = _read_athlete(athlete, lambda s, aid: list_flags(s, aid, include_closed=all_))
         if json:
             print_json([r.model_dump(mode="json", exclude=_FLAG_JSON_EXCLUDE) for r in rows])
             return
@@ -174,7 +172,7 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
 
     with handle_errors():
         day = parse_day(today, "--today")
-        st = _read_athlete(athlete, lambda store, aid: athlete_status(store, aid, today=day))
+        st = _read_athlete(athlete, lambda s, aid: athlete_status(s, aid, today=day))
         if json:
             print_json(st.model_dump(mode="json"))
             return
@@ -197,19 +195,17 @@ def report(
     with handle_errors():
         day = parse_day(today, "--today")
         console.print(
-            _read_athlete(
-                athlete, lambda store, aid: athlete_report(store, aid, weeks=weeks, today=day)
-            )
+            _read_athlete(athlete, lambda s, aid: athlete_report(s, aid, weeks=weeks, today=day))
         )
 
 
-def athlete_report(store: Store, athlete_id: int, *, weeks: int, today: date | None) -> Any:
+def athlete_report(session: Session, athlete_id: int, *, weeks: int, today: date | None) -> Any:
     from loadwatch.report import render_report
     from loadwatch.services.evaluation import athlete_status
     from loadwatch.services.evaluation import series as load_series
 
-    st = athlete_status(store, athlete_id, today=today)
-    weekly = load_series(store, athlete_id, "week", None, st.today)
+    st = athlete_status(session, athlete_id, today=today)
+    weekly = load_series(session, athlete_id, "week", None, st.today)
     return render_report(st, weekly, weeks=weeks)
 
 
@@ -399,12 +395,11 @@ def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
         today = _history_end(store, [a.athlete_id for a in athletes])
         for a in athletes:
             evaluate_athlete(store, a.athlete_id, today=today)
-            a.flags = list_flags(store, a.athlete_id)
+            with store.sessions() as s:
+                a.flags = list_flags(s, a.athlete_id)
         # The requests the imports left are covered by the full evaluations above.
-        from loadwatch.store.models import PendingEvaluation
-
         with store.transaction() as s:
-            s.query(PendingEvaluation).delete()
+            pending.clear(s)
     finally:
         store.close()
     return DemoResult(settings=settings, today=today, athletes=athletes)
@@ -448,8 +443,9 @@ def demo(
         )
         store = open_store(result.settings)
         try:
-            for a in result.athletes:
-                console.print(athlete_report(store, a.athlete_id, weeks=weeks, today=result.today))
+            with store.sessions() as s:
+                for a in result.athletes:
+                    console.print(athlete_report(s, a.athlete_id, weeks=weeks, today=result.today))
         finally:
             store.close()
     if no_serve:

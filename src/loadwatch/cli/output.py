@@ -25,7 +25,6 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from loadwatch.errors import LoadwatchError, one_line
 
@@ -77,15 +76,14 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def handle_errors() -> Iterator[None]:
     """The command boundary: a ``LoadwatchError`` is one line on stderr and exit code 1.
 
-    Database and filesystem failures (server down, permission denied) are the environment's,
-    not a bug: also one line.  Anything else is a bug and keeps its traceback.
+    Database failures arrive here as ``StoreError`` (the store translates them); filesystem
+    failures (permission denied) are the environment's, not a bug: also one line.  Anything
+    else is a bug and keeps its traceback.
     """
     try:
         yield
     except LoadwatchError as e:
         raise fail(one_line(e)) from None
-    except SQLAlchemyError as e:
-        raise fail(f"database error: {one_line(getattr(e, 'orig', None) or e)}") from None
     except OSError as e:
         raise fail(one_line(e)) from None
 

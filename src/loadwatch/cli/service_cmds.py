@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import socket
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -98,7 +99,13 @@ def scheduler_cmd() -> None:
     except LoadwatchError as e:
         _fail(e)
     runner = LoadScheduler(store, settings, blocking=True)
-    signal.signal(signal.SIGTERM, lambda *_: runner.shutdown(wait=False))
+    # The handler runs on the main thread, which is the scheduler's loop: shutting down from
+    # there re-enters the scheduler's (re-entrant) lock mid-loop and the loop then submits to a
+    # closed executor.  Another thread waits for the loop to let go of the lock instead.
+    signal.signal(
+        signal.SIGTERM,
+        lambda *_: threading.Thread(target=runner.shutdown, kwargs={"wait": False}).start(),
+    )
     try:
         runner.start()
     except (KeyboardInterrupt, SystemExit):

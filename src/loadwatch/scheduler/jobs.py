@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import select
 
 from loadwatch.clock import local_today
 from loadwatch.config import Settings
+from loadwatch.errors import NotFound
 from loadwatch.services import evaluation, inbox, webhooks
+from loadwatch.store import repo
 from loadwatch.store.db import Store
-from loadwatch.store.models import Athlete
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +62,16 @@ def evaluate_all() -> int:
     """Nightly: days pass even without uploads (a break grows, windows slide)."""
     ctx = _context()
     with ctx.store.sessions() as s:
-        ids = s.execute(select(Athlete.id).order_by(Athlete.id)).scalars().all()
+        ids = repo.athlete_ids(s)
     for athlete_id in ids:
         with ctx.store.sessions() as s:
-            a = s.get(Athlete, athlete_id)
-            if a is None:
-                continue
+            try:
+                tz = repo.get_athlete(s, athlete_id).timezone
+            except NotFound:
+                continue  # deleted since the list was read
         # The last five weeks cover every rule window that today's date can change.
         evaluation.evaluate_athlete(
-            ctx.store, athlete_id, from_date=local_today(a.timezone) - timedelta(days=35)
+            ctx.store, athlete_id, from_date=local_today(tz) - timedelta(days=35)
         )
     deliver_webhooks()
     return len(ids)

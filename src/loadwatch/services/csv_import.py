@@ -15,10 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from loadwatch.clock import as_utc
 from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
 from loadwatch.services.importing import SAME_ACTIVITY_WINDOW, same_time
 from loadwatch.store import repo
@@ -112,17 +108,8 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
             existing=existing,
         )
         keys = [r.digest() for r in log.rows]
-        seen: set[tuple[str, int]] = {
-            (k, i)
-            for k, i in s.execute(
-                select(Activity.source_sha256, Activity.session_index).where(
-                    Activity.athlete_id == athlete_id,
-                    Activity.source == "csv",
-                    Activity.source_sha256.in_(set(keys)),
-                )
-            )
-        }
-        recorded = _recorded(s, athlete_id)
+        seen = repo.log_activity_keys(s, athlete_id, set(keys))
+        recorded = repo.recorded_spans(s, athlete_id)
         occurrence: Counter[str] = Counter()
         new: list[Activity] = []
         for row, key in zip(log.rows, keys, strict=True):
@@ -137,8 +124,7 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
                 report.duplicates += 1
                 continue
             new.append(act)
-        s.add_all(new)
-        s.flush()
+        repo.add_activities(s, new)
         report.imported = len(new)
         report.activity_ids = [a.id for a in new]
         if new:
@@ -146,16 +132,6 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
             report.from_date = min(days)
             repo.request_evaluation(s, athlete_id, report.from_date)
     return report
-
-
-def _recorded(session: Session, athlete_id: int) -> list[tuple[datetime, float]]:
-    """(start, elapsed) of the athlete's activities from files, sorted by start."""
-    rows = session.execute(
-        select(Activity.start_time, Activity.elapsed_time_s)
-        .where(Activity.athlete_id == athlete_id, Activity.source != "csv")
-        .order_by(Activity.start_time)
-    )
-    return [(as_utc(t), e) for t, e in rows]
 
 
 def _already_recorded(recorded: list[tuple[datetime, float]], act: Activity) -> bool:

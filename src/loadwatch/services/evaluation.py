@@ -25,9 +25,6 @@ from typing import Literal
 import polars as pl
 import polars.selectors as cs
 from pydantic import BaseModel
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from loadwatch.analytics.daily import daily_frame, local_date_expr
 from loadwatch.analytics.fast import FastThreshold, fast_threshold
@@ -35,13 +32,13 @@ from loadwatch.analytics.load import load_frame
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import UtcDatetime, local_today
-from loadwatch.errors import InvalidRequest
+from loadwatch.errors import Conflict, InvalidRequest
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.headroom import headroom
-from loadwatch.store import repo
-from loadwatch.store.db import Store
-from loadwatch.store.models import Athlete, Flag, PendingEvaluation
+from loadwatch.store import flags, pending, repo
+from loadwatch.store.db import Session, Store
+from loadwatch.store.models import Athlete, Flag
 
 Period = Literal["day", "week"]
 
@@ -86,10 +83,10 @@ def _evaluate_in(
         for f in run_rules(inp.daily, inp.config, since=from_date)
         if (from_date is None or f.date >= from_date) and f.date <= inp.today
     ]
-    where = [Flag.athlete_id == athlete_id, Flag.date <= inp.today]
-    if from_date is not None:
-        where.append(Flag.date >= from_date)
-    stored = {(f.rule, f.dimension, f.date): f for f in session.scalars(select(Flag).where(*where))}
+    stored = {
+        (f.rule, f.dimension, f.date): f
+        for f in flags.in_range(session, athlete_id, from_date, inp.today)
+    }
     new: list[Flag] = []
     for rec in fired:
         key = (rec.rule, rec.dimension, rec.date)
@@ -107,7 +104,7 @@ def _evaluate_in(
             for k, v in numbers.items():
                 setattr(row, k, v)
             row.status = "open"
-            session.add(row)
+            flags.add(session, row)
             new.append(row)
         elif any(getattr(row, k) != v for k, v in numbers.items()):
             for k, v in numbers.items():
@@ -115,9 +112,9 @@ def _evaluate_in(
             result.updated_flag_ids.append(row.id)
     for row in stored.values():
         if row.status == "open":
-            session.delete(row)
+            flags.remove(session, row)
             result.removed += 1
-    session.flush()
+    flags.flush(session)
     result.new_flag_ids = [f.id for f in new]
     return result
 
@@ -132,7 +129,7 @@ def evaluate_athlete(
         try:
             with store.transaction() as s:
                 return _evaluate_in(s, athlete_id, from_date, today)
-        except IntegrityError:
+        except Conflict:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
@@ -148,21 +145,14 @@ def drain_pending(
     the request meanwhile waits for the row lock and then inserts a fresh one.
     """
     with store.sessions() as s:
-        q = select(PendingEvaluation.athlete_id).order_by(PendingEvaluation.athlete_id)
-        if athlete_id is not None:
-            q = q.where(PendingEvaluation.athlete_id == athlete_id)
-        ids = list(s.scalars(q))
+        ids = pending.athlete_ids(s, athlete_id)
     done: list[int] = []
     for aid in ids:
         with store.transaction() as s:
-            claimed = s.execute(
-                delete(PendingEvaluation)
-                .where(PendingEvaluation.athlete_id == aid)
-                .returning(PendingEvaluation.from_date)
-            ).first()
-            if claimed is None:
+            from_date = pending.claim(s, aid)
+            if from_date is None:
                 continue  # another worker drained it
-            _evaluate_in(s, aid, claimed[0], today)
+            _evaluate_in(s, aid, from_date, today)
         done.append(aid)
     return done
 
@@ -204,16 +194,12 @@ def flag_out(flag: Flag, athlete_name: str) -> FlagOut:
 
 def flags_of(session: Session, athlete: Athlete, *, include_closed: bool = False) -> list[FlagOut]:
     """The athlete's flags, newest day first; open ones only unless ``include_closed``."""
-    q = select(Flag).where(Flag.athlete_id == athlete.id)
-    if not include_closed:
-        q = q.where(Flag.status == "open")
-    rows = session.scalars(q.order_by(Flag.date.desc(), Flag.dimension, Flag.rule))
+    rows = flags.of_athlete(session, athlete.id, include_closed=include_closed)
     return [flag_out(f, athlete.name) for f in rows]
 
 
-def list_flags(store: Store, athlete_id: int, *, include_closed: bool = False) -> list[FlagOut]:
-    with store.sessions() as s:
-        return flags_of(s, repo.get_athlete(s, athlete_id), include_closed=include_closed)
+def list_flags(session: Session, athlete_id: int, *, include_closed: bool = False) -> list[FlagOut]:
+    return flags_of(session, repo.get_athlete(session, athlete_id), include_closed=include_closed)
 
 
 class DimensionStatus(BaseModel):
@@ -258,15 +244,16 @@ def _num(v: object) -> float | None:
     return round(f, DECIMALS) if f == f else None  # NaN → None
 
 
-def athlete_status(store: Store, athlete_id: int, *, today: date | None = None) -> AthleteStatus:
-    with store.sessions() as s:
-        inp = _inputs(s, athlete_id, today)
-        flags = list_flags(store, athlete_id)
-        last = None
-        if not inp.activities.is_empty():
-            days = inp.activities.select(local_date_expr(inp.athlete.timezone).alias("d"))["d"]
-            past = days.filter(days <= inp.today)
-            last = past.max() if len(past) else None
+def athlete_status(
+    session: Session, athlete_id: int, *, today: date | None = None
+) -> AthleteStatus:
+    inp = _inputs(session, athlete_id, today)
+    open_flags = flags_of(session, inp.athlete)
+    last = None
+    if not inp.activities.is_empty():
+        days = inp.activities.select(local_date_expr(inp.athlete.timezone).alias("d"))["d"]
+        past = days.filter(days <= inp.today)
+        last = past.max() if len(past) else None
     load = load_frame(inp.daily) if not inp.daily.is_empty() else None
     row: dict[str, object] = {}
     if load is not None:
@@ -306,7 +293,7 @@ def athlete_status(store: Store, athlete_id: int, *, today: date | None = None) 
         today=inp.today,
         last_activity_date=last if isinstance(last, date) else None,
         dimensions=dims,
-        open_flags=flags,
+        open_flags=open_flags,
         fast_threshold=FastThresholdOut(
             speed_mps=fast.speed_mps,
             pace_s_per_km=1000.0 / fast.speed_mps if fast.speed_mps else None,
@@ -317,7 +304,7 @@ def athlete_status(store: Store, athlete_id: int, *, today: date | None = None) 
 
 
 def series(
-    store: Store,
+    session: Session,
     athlete_id: int,
     period: Period,
     start: date | None = None,
@@ -331,8 +318,7 @@ def series(
         raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
     if start is not None and end is not None and start > end:
         raise InvalidRequest(f"--from {start} is after --to {end}")
-    with store.sessions() as s:
-        inp = _inputs(s, athlete_id, end or today)
+    inp = _inputs(session, athlete_id, end or today)
     daily = inp.daily
     if period == "day":
         frame = daily.join(load_frame(daily), on="date", how="left") if daily.height else daily

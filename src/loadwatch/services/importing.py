@@ -23,11 +23,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from loadwatch.clock import as_utc
 from loadwatch.config import Settings
-from loadwatch.errors import IngestError, LoadwatchError, NotAnActivity, StoreError, one_line
+from loadwatch.errors import Conflict, IngestError, LoadwatchError, NotAnActivity, one_line
 from loadwatch.ingest import registry
 from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.ingest.sources import Member, iter_path
@@ -226,10 +225,6 @@ def _describe_twins(twins: Sequence[Activity]) -> str:
     return f"same activities as {ids} ({first.format}, first started {start})"
 
 
-def _db_error(e: SQLAlchemyError) -> StoreError:
-    return StoreError(f"database error while importing: {one_line(getattr(e, 'orig', None) or e)}")
-
-
 def _record_failure(
     store: Store, athlete: _Athlete, member: Member, sha: str | None, reason: str
 ) -> None:
@@ -356,24 +351,19 @@ def import_members(
     progress: Callable[[FileOutcome], None] | None = None,
 ) -> ImportReport:
     """Import every member for the athlete; one outcome per member, in order."""
-    try:
-        with store.sessions() as session:
-            a = repo.get_athlete(session, athlete_id)
-            athlete = _Athlete(a.id, ZoneInfo(a.timezone), a.timezone, a.fast_speed_mps)
-    except SQLAlchemyError as e:
-        raise _db_error(e) from e
+    with store.sessions() as session:
+        a = repo.get_athlete(session, athlete_id)
+        athlete = _Athlete(a.id, ZoneInfo(a.timezone), a.timezone, a.fast_speed_mps)
     report = ImportReport()
     for member in members:
         try:
             outcome, day = _import_member(store, athlete, member)
-        except IntegrityError:
+        except Conflict:
             # Another process stored the same file (or activity) between our check and commit.
             outcome = FileOutcome(
                 member.name, "duplicate", "imported concurrently by another import", sha256=None
             )
             day = None
-        except SQLAlchemyError as e:
-            raise _db_error(e) from e
         if outcome.status == "failed":
             log.info("import failed: %s: %s", outcome.file, outcome.reason)
         report.outcomes.append(outcome)

@@ -12,15 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.ingest.sources import iter_path, visible_files
 from loadwatch.services.importing import FileOutcome, import_members
+from loadwatch.store import inbox as entries
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import Store
-from loadwatch.store.models import InboxEntry
 from loadwatch.store.repo import get_or_create_athlete
 
 log = logging.getLogger(__name__)
@@ -47,12 +45,7 @@ def scan_inbox(store: Store, settings: Settings) -> InboxScan:
     ):
         with store.transaction() as s:
             athlete_id = get_or_create_athlete(s, athlete_dir.name).id
-            seen = {
-                e.path: e
-                for e in s.execute(
-                    select(InboxEntry).where(InboxEntry.athlete_id == athlete_id)
-                ).scalars()
-            }
+            seen = entries.entries(s, athlete_id)
         for path in visible_files(athlete_dir):
             rel = path.relative_to(athlete_dir).as_posix()
             st = path.stat()
@@ -80,14 +73,7 @@ def scan_inbox(store: Store, settings: Settings) -> InboxScan:
                         f" ({o.reason})" if o.reason else "",
                     )
             with store.transaction() as s:
-                row = s.execute(
-                    select(InboxEntry).where(
-                        InboxEntry.athlete_id == athlete_id, InboxEntry.path == rel
-                    )
-                ).scalar_one_or_none()
-                if row is None:
-                    row = InboxEntry(athlete_id=athlete_id, path=rel)
-                    s.add(row)
+                row = entries.entry(s, athlete_id, rel)
                 row.size, row.mtime_ns, row.sha256, row.status = (
                     st.st_size,
                     st.st_mtime_ns,

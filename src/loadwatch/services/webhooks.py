@@ -17,26 +17,16 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import Session
 
 from loadwatch.clock import as_utc, utcnow
 from loadwatch.config import Settings
-from loadwatch.store.db import Store
-from loadwatch.store.models import (
-    Activity,
-    Athlete,
-    CoachAthlete,
-    Delivery,
-    Flag,
-    PendingEvaluation,
-    User,
-    Webhook,
-)
+from loadwatch.store import webhooks as outbox
+from loadwatch.store.db import Session, Store
+from loadwatch.store.models import Athlete, Delivery, Flag, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -63,50 +53,21 @@ def flag_payload(flag: Flag, athlete: Athlete, key: str) -> dict[str, Any]:
     }
 
 
-def _visible_to_owner() -> Any:
-    """SQL condition: the flag's athlete is visible to the hook's owner (same rule as the API)."""
-    linked = exists().where(
-        and_(CoachAthlete.coach_id == User.id, CoachAthlete.athlete_id == Flag.athlete_id)
-    )
-    return or_(
-        User.role == "admin",
-        and_(User.role == "coach", linked),
-        and_(User.role == "athlete", User.athlete_id == Flag.athlete_id),
-    )
-
-
-def _settled(quiet_since: datetime) -> Any:
-    """SQL condition: the flag's athlete has nothing pending and no upload since ``quiet_since``."""
-    recent_upload = exists().where(
-        and_(Activity.athlete_id == Flag.athlete_id, Activity.created_at > quiet_since)
-    )
-    pending = exists().where(PendingEvaluation.athlete_id == Flag.athlete_id)
-    return and_(~recent_upload, ~pending)
-
-
 def enqueue_new(session: Session, *, quiet_s: float = 0.0) -> int:
     """Create the missing delivery rows for athletes whose uploads have settled; returns how
     many."""
-    already = exists().where(and_(Delivery.webhook_id == Webhook.id, Delivery.flag_id == Flag.id))
-    quiet_since = utcnow() - timedelta(seconds=quiet_s)
-    rows = session.execute(
-        select(Webhook, Flag, Athlete)
-        .join(User, User.id == Webhook.owner_id)
-        .join(Flag, Flag.created_at >= Webhook.created_at)
-        .join(Athlete, Athlete.id == Flag.athlete_id)
-        .where(Webhook.active, _visible_to_owner(), _settled(quiet_since), ~already)
-        .order_by(Flag.id)
-    ).all()
+    rows = outbox.undelivered(session, utcnow() - timedelta(seconds=quiet_s))
     for hook, flag, athlete in rows:
         key = hashlib.sha256(f"loadwatch:{hook.id}:{flag.id}".encode()).hexdigest()[:32]
-        session.add(
+        outbox.add_delivery(
+            session,
             Delivery(
                 webhook_id=hook.id,
                 flag_id=flag.id,
                 idempotency_key=key,
                 payload=flag_payload(flag, athlete, key),
                 next_attempt_at=utcnow(),
-            )
+            ),
         )
     return len(rows)
 
@@ -135,35 +96,33 @@ def deliver_due(store: Store, settings: Settings, client: httpx.Client) -> Deliv
         enqueue_new(s, quiet_s=settings.webhook_quiet_s)
     now = utcnow()
     with store.sessions() as s:
-        due = (
-            s.execute(
-                select(Delivery.id)
-                .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-                .order_by(Delivery.next_attempt_at, Delivery.id)
-            )
-            .scalars()
-            .all()
-        )
+        due = outbox.due_ids(s, now)
     delivered = retrying = dead = 0
     for delivery_id in due:
+        with store.sessions() as s:
+            d = outbox.get_delivery(s, delivery_id)
+            hook = outbox.get(s, d.webhook_id) if d else None
+        if d is None or hook is None or d.status != "pending":
+            continue
+        # The POST runs outside any transaction: a slow receiver must not hold the
+        # database (on SQLite, its one write lock) for its timeout.
+        body = json.dumps(d.payload, separators=(",", ":"), sort_keys=True).encode()
+        error = _post(client, hook, d, body, settings)
         with store.transaction() as s:
-            d = s.get(Delivery, delivery_id)
-            hook = s.get(Webhook, d.webhook_id) if d else None
-            if d is None or hook is None or d.status != "pending":
-                continue
-            body = json.dumps(d.payload, separators=(",", ":"), sort_keys=True).encode()
-            error = _post(client, hook, d, body, settings)
-            d.attempts += 1
+            row = outbox.get_delivery(s, delivery_id)
+            if row is None or row.status != "pending":
+                continue  # the hook was deleted meanwhile
+            row.attempts += 1
             if error is None:
-                d.status, d.delivered_at, d.last_error = "delivered", utcnow(), None
+                row.status, row.delivered_at, row.last_error = "delivered", utcnow(), None
                 delivered += 1
-            elif d.attempts >= settings.webhook_max_attempts:
-                d.status, d.last_error = "dead", error
+            elif row.attempts >= settings.webhook_max_attempts:
+                row.status, row.last_error = "dead", error
                 dead += 1
-                log.warning("webhook %s: giving up on delivery %s: %s", hook.id, d.id, error)
+                log.warning("webhook %s: giving up on delivery %s: %s", hook.id, row.id, error)
             else:
-                d.last_error = error
-                d.next_attempt_at = as_utc(utcnow()) + backoff(d.attempts, settings)
+                row.last_error = error
+                row.next_attempt_at = as_utc(utcnow()) + backoff(row.attempts, settings)
                 retrying += 1
     return DeliveryStats(delivered, retrying, dead)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session as Session  # re-exported: a unit of work's type
+from sqlalchemy.orm import sessionmaker
 
 from loadwatch.errors import ConfigError
+from loadwatch.store.errors import translated
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x10AD_3A7C  # any fixed 64-bit key; "loadwatch migrate"
@@ -28,7 +31,7 @@ def _normalise(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool: PoolLimits | None = None) -> Engine:
     url = _normalise(url)
     try:
         parsed = make_url(url)
@@ -43,6 +46,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
+            **_pool_args(pool),
         )
 
         @event.listens_for(engine, "connect")
@@ -65,7 +69,12 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_pool_args(pool))
+
+
+def _pool_args(pool: PoolLimits | None) -> dict[str, Any]:
+    p = pool or PoolLimits()
+    return {"pool_size": p.size, "max_overflow": p.overflow, "pool_timeout": p.timeout_s}
 
 
 def migrate(engine: Engine) -> None:
@@ -89,25 +98,76 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    with factory() as session, session.begin():
+    with translated(), factory() as session, session.begin():
         yield session
 
 
-class Store:
-    """Everything persistent, opened once per process: engine, sessions, raw blobs, streams."""
+@dataclass(frozen=True, slots=True)
+class PoolLimits:
+    """Connections per process.  Sized with the API's thread limit (``api/app.py``): every
+    thread that may hold a session can get a connection, so none waits on another's."""
 
-    def __init__(self, url: str, data_dir: Path, *, run_migrations: bool = True) -> None:
+    size: int = 20
+    overflow: int = 10  # slack for the scheduler's job store, which shares the engine
+    timeout_s: float = 10.0
+
+
+class Store:
+    """Everything persistent, opened once per process: engine, sessions, raw blobs, streams.
+
+    A unit of work (a request, a job, a command, one imported file) gets one session from
+    ``sessions()`` (reads) or ``transaction()`` (writes: committed at the end, and on SQLite
+    begun IMMEDIATE so writers queue instead of failing) and passes it down; nothing beneath
+    opens another.  Database errors leave both as ``loadwatch.errors`` (``store.errors``).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        data_dir: Path,
+        *,
+        run_migrations: bool = True,
+        pool: PoolLimits | None = None,
+    ) -> None:
         from loadwatch.store.blobs import BlobStore, StreamStore
 
-        self.engine = make_engine(url)
+        self.pool = pool or PoolLimits()
+        self.engine = make_engine(url, self.pool)
         if run_migrations:
-            migrate(self.engine)
-        self.sessions = session_factory(self.engine)
+            with translated():
+                migrate(self.engine)
+        self._reads = session_factory(self.engine)
+        self._writes = session_factory(self.engine.execution_options(**{WRITE_OPTION: True}))
         self.blobs = BlobStore(data_dir / "blobs")
         self.streams = StreamStore(data_dir / "streams")
 
-    def transaction(self) -> Any:
-        return transaction(self.sessions)
+    @contextmanager
+    def sessions(self) -> Iterator[Session]:
+        """A session for reading; whatever it began is rolled back at the end."""
+        with translated(), self._reads() as session:
+            yield session
+
+    def transaction(self) -> AbstractContextManager[Session]:
+        """A session whose work commits when the block ends normally, else rolls back."""
+        return transaction(self._writes)
+
+    def writer(self) -> Session:
+        """An open write session for a caller that manages its end itself (the API's request
+        session: committed before the response).  Errors from it need ``translated()``."""
+        return self._writes()
+
+    def reader(self) -> Session:
+        """An open read session, likewise."""
+        return self._reads()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def ping(self) -> None:
+        """``StoreError`` unless the database answers."""
+        with translated(), self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -118,4 +178,4 @@ def open_store(settings: Any = None) -> Store:
     from loadwatch.config import get_settings
 
     s = settings or get_settings()
-    return Store(s.db_url, s.data_dir)
+    return Store(s.db_url, s.data_dir, pool=PoolLimits(size=s.db_pool_size))

@@ -92,6 +92,22 @@ def get_or_create_athlete(session: Session, name: str, timezone: str | None = No
     return athlete
 
 
+def save_athlete(session: Session, athlete: Athlete) -> Athlete:
+    """Insert or update ``athlete`` now (flushed); a name another athlete has is a
+    ``Conflict``, and the caller's transaction stays usable (a savepoint)."""
+    try:
+        with session.begin_nested():
+            session.add(athlete)
+            session.flush()
+    except IntegrityError as e:
+        raise Conflict(f"an athlete named {athlete.name!r} already exists") from e
+    return athlete
+
+
+def athlete_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Athlete.id).order_by(Athlete.id)))
+
+
 def list_athletes(session: Session) -> list[Athlete]:
     return list(session.scalars(select(Athlete).order_by(Athlete.name)))
 
@@ -252,6 +268,73 @@ def list_activities(
         .offset(offset)
     )
     return list(rows), total or 0
+
+
+def activity_by_id(session: Session, activity_id: int) -> Activity | None:
+    return session.get(Activity, activity_id)
+
+
+def first_start(session: Session, athlete_id: int) -> datetime | None:
+    """The UTC start of the athlete's first activity."""
+    first = session.scalar(
+        select(func.min(Activity.start_time)).where(Activity.athlete_id == athlete_id)
+    )
+    return as_utc(first) if first is not None else None
+
+
+def last_activity(session: Session, athlete_id: int) -> Activity | None:
+    return session.scalars(
+        select(Activity)
+        .where(Activity.athlete_id == athlete_id)
+        .order_by(Activity.start_time.desc(), Activity.id.desc())
+        .limit(1)
+    ).first()
+
+
+def delete_activity(session: Session, activity: Activity) -> None:
+    session.delete(activity)
+    session.flush()
+
+
+def file_by_id(session: Session, file_id: int) -> SourceFile | None:
+    return session.get(SourceFile, file_id)
+
+
+def file_activity_count(session: Session, file_id: int) -> int:
+    return session.scalar(select(func.count(Activity.id)).where(Activity.file_id == file_id)) or 0
+
+
+def delete_file(session: Session, source: SourceFile) -> None:
+    session.delete(source)
+    session.flush()
+
+
+def log_activity_keys(session: Session, athlete_id: int, keys: set[str]) -> set[tuple[str, int]]:
+    """(row digest, occurrence) of the athlete's training-log activities among ``keys``."""
+    rows = session.execute(
+        select(Activity.source_sha256, Activity.session_index).where(
+            Activity.athlete_id == athlete_id,
+            Activity.source == "csv",
+            Activity.source_sha256.in_(keys),
+        )
+    )
+    return {(k, i) for k, i in rows if k is not None}
+
+
+def recorded_spans(session: Session, athlete_id: int) -> list[tuple[datetime, float]]:
+    """(UTC start, elapsed s) of the athlete's activities from files, sorted by start."""
+    rows = session.execute(
+        select(Activity.start_time, Activity.elapsed_time_s)
+        .where(Activity.athlete_id == athlete_id, Activity.source != "csv")
+        .order_by(Activity.start_time)
+    )
+    return [(as_utc(t), e) for t, e in rows]
+
+
+def add_activities(session: Session, rows: Sequence[Activity]) -> None:
+    """Insert (flushed, so each has its id)."""
+    session.add_all(rows)
+    session.flush()
 
 
 def get_activity(session: Session, athlete_id: int, activity_id: int) -> Activity:

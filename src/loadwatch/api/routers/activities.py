@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Annotated
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
+import anyio
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from loadwatch.api.changes import notify, reevaluate
@@ -23,9 +22,10 @@ from loadwatch.api.schemas import (
 )
 from loadwatch.api.state import AppState
 from loadwatch.api.uploads import FIELD, read_files
-from loadwatch.clock import as_utc
+from loadwatch.errors import Overloaded
 from loadwatch.ingest.sources import iter_upload
-from loadwatch.services.importing import ImportReport, import_members, local_date
+from loadwatch.services.activities import delete_activity as delete_activity_and_file
+from loadwatch.services.importing import ImportReport, import_members
 from loadwatch.store import repo
 from loadwatch.store.models import Activity, SourceFile
 
@@ -63,6 +63,20 @@ def _import_one(state: AppState, athlete_id: int, data: bytes, name: str) -> Imp
     return import_members(state.store, athlete_id, iter_upload(data, name, state.settings))
 
 
+async def _import_in_slot(state: AppState, athlete_id: int, data: bytes, name: str) -> ImportReport:
+    """Decode and store one uploaded file once an import slot is free; ``Overloaded`` (503
+    with Retry-After) if none frees up in ``import_wait_s``."""
+    try:
+        with anyio.fail_after(state.settings.import_wait_s):
+            await state.import_slots.acquire()
+    except TimeoutError:
+        raise Overloaded("too many uploads at once; retry shortly") from None
+    try:
+        return await run_in_threadpool(_import_one, state, athlete_id, data, name)
+    finally:
+        state.import_slots.release()
+
+
 def _merge(into: ImportReport, part: ImportReport) -> None:
     into.outcomes.extend(part.outcomes)
     for aid, day in part.touched.items():
@@ -88,7 +102,7 @@ async def upload(
     async for upload_file in read_files(request, state.settings):
         data = await upload_file.read()
         name = upload_file.filename or "upload"
-        _merge(report, await run_in_threadpool(_import_one, state, athlete_id, data, name))
+        _merge(report, await _import_in_slot(state, athlete_id, data, name))
     await run_in_threadpool(notify, state, report)
     counts = report.counts()
     files = [
@@ -133,20 +147,10 @@ def get_activity(activity: ActivityDep) -> ActivityOut:
 @router.delete("/activities/{activity_id}", response_model=ActivityDeleted)
 def delete_activity(activity: ActivityDep, session: SessionDep, state: StateDep) -> ActivityDeleted:
     """Delete one activity; the athlete's flags are re-evaluated from its day on."""
-    athlete = activity.athlete
-    day = local_date(as_utc(activity.start_time), activity.utc_offset_s, ZoneInfo(athlete.timezone))
-    out = ActivityDeleted(id=activity.id, athlete_id=athlete.id, reevaluate_from=day)
-    file_id = activity.file_id
-    session.delete(activity)
-    session.flush()
-    if file_id is not None:
-        left = session.scalar(select(func.count(Activity.id)).where(Activity.file_id == file_id))
-        source = session.get(SourceFile, file_id)
-        if not left and source is not None:
-            # Forget the file too, so that uploading it again imports it again.
-            session.delete(source)
-    reevaluate(state, session, athlete.id, day)
-    return out
+    activity_id, athlete_id = activity.id, activity.athlete_id
+    day = delete_activity_and_file(session, activity)
+    reevaluate(state, session, athlete_id, day)
+    return ActivityDeleted(id=activity_id, athlete_id=athlete_id, reevaluate_from=day)
 
 
 def _download_name(activity: Activity, source: SourceFile | None) -> str:
@@ -172,7 +176,7 @@ def _content_disposition(filename: str) -> str:
 )
 def get_file(activity: ActivityDep, session: SessionDep, state: StateDep) -> Response:
     """The original bytes of the file the activity came from (unpacked from .gz/.zip)."""
-    source = session.get(SourceFile, activity.file_id) if activity.file_id is not None else None
+    source = repo.file_by_id(session, activity.file_id) if activity.file_id is not None else None
     data = state.store.blobs.get(activity.source_sha256)
     return Response(
         content=data,

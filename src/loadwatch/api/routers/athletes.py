@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, status
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from loadwatch import auth
 from loadwatch.api.changes import first_day, reevaluate
@@ -25,9 +23,10 @@ from loadwatch.api.schemas import (
     AthleteOut,
     AthletePatch,
 )
-from loadwatch.errors import Conflict, InvalidRequest, LoadwatchError, NotFound
+from loadwatch.errors import InvalidRequest, LoadwatchError, NotFound
 from loadwatch.rules.config import RuleConfig
-from loadwatch.store import repo
+from loadwatch.store import repo, users
+from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, User
 
 router = APIRouter(tags=["athletes"])
@@ -43,15 +42,6 @@ def _check_thresholds(overrides: dict[str, Any]) -> dict[str, Any]:
     return overrides
 
 
-def _flush_name(session: Session, athlete: Athlete) -> None:
-    try:
-        with session.begin_nested():
-            session.add(athlete)
-            session.flush()
-    except IntegrityError as e:
-        raise Conflict(f"an athlete named {athlete.name!r} already exists") from e
-
-
 @router.post("/athletes", response_model=AthleteOut, status_code=status.HTTP_201_CREATED)
 def create_athlete(body: AthleteCreate, user: StaffUser, session: SessionDep) -> AthleteOut:
     athlete = Athlete(
@@ -60,7 +50,7 @@ def create_athlete(body: AthleteCreate, user: StaffUser, session: SessionDep) ->
         fast_speed_mps=body.fast_threshold,
         thresholds=_check_thresholds(body.thresholds),
     )
-    _flush_name(session, athlete)
+    repo.save_athlete(session, athlete)
     if user.role == "coach":
         auth.link_coach(session, user, athlete)
     return AthleteOut.of(athlete)
@@ -86,7 +76,7 @@ def patch_athlete(
         if body.name is None:
             raise InvalidRequest("name cannot be null")
         athlete.name = body.name
-        _flush_name(session, athlete)
+        repo.save_athlete(session, athlete)
     moved = False
     if "timezone" in fields:
         if body.timezone is None:
@@ -106,7 +96,7 @@ def patch_athlete(
 
 
 def _coach(session: Session, user_id: int) -> User:
-    coach = session.get(User, user_id)
+    coach = users.by_id(session, user_id)
     if coach is None:
         raise NotFound(f"no user with id {user_id}")
     if coach.role != "coach":

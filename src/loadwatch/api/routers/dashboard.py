@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 
 from loadwatch import auth
 from loadwatch.analytics.schema import DIMENSIONS
-from loadwatch.api.deps import CurrentUser, SessionDep, StoreDep
+from loadwatch.api.deps import CurrentUser, SessionDep
 from loadwatch.api.schemas import Dashboard, DashboardRow, SeverityCounts, WeekDistance
 from loadwatch.services.evaluation import athlete_status, series
-from loadwatch.store.models import Activity, Athlete, Flag
+from loadwatch.store import flags as flag_rows
+from loadwatch.store import repo
+from loadwatch.store.models import Athlete
 
 router = APIRouter(tags=["dashboard"])
 
@@ -28,17 +29,12 @@ def _risk(row: DashboardRow) -> tuple[int, int, float, str]:
 
 
 @router.get("/dashboard", response_model=Dashboard)
-def dashboard(user: CurrentUser, session: SessionDep, store: StoreDep) -> Dashboard:
+def dashboard(user: CurrentUser, session: SessionDep) -> Dashboard:
     """Open flags by dimension, the 7-day/28-day ratio per dimension, the last activity and
     the weekly distance of the last 8 weeks.  Sorted by alerts, then cautions, then the
     highest ratio."""
     athletes: list[Athlete] = auth.visible_athletes(session, user)
-    visible = auth.visible_athlete_ids(user)
-    counts = session.execute(
-        select(Flag.athlete_id, Flag.dimension, Flag.severity, func.count(Flag.id))
-        .where(Flag.status == "open", Flag.athlete_id.in_(visible))
-        .group_by(Flag.athlete_id, Flag.dimension, Flag.severity)
-    ).all()
+    counts = flag_rows.open_counts(session, user)
     open_flags: dict[int, dict[str, SeverityCounts]] = {}
     for athlete_id, dimension, severity, n in counts:
         per_dim = open_flags.setdefault(athlete_id, {})
@@ -49,17 +45,12 @@ def dashboard(user: CurrentUser, session: SessionDep, store: StoreDep) -> Dashbo
             c.caution += n
     rows: list[DashboardRow] = []
     for athlete in athletes:
-        last = session.execute(
-            select(Activity.id, Activity.start_time)
-            .where(Activity.athlete_id == athlete.id)
-            .order_by(Activity.start_time.desc(), Activity.id.desc())
-            .limit(1)
-        ).first()
-        status = athlete_status(store, athlete.id)
+        last = repo.last_activity(session, athlete.id)
+        status = athlete_status(session, athlete.id)
         ratios = {d.dimension: d.ratio_7_28 for d in status.dimensions}
         known = [r for r in ratios.values() if r is not None]
         first_week = _monday(status.today) - timedelta(weeks=WEEKS - 1)
-        weekly = series(store, athlete.id, "week", first_week, status.today)
+        weekly = series(session, athlete.id, "week", first_week, status.today)
         km = dict(zip(weekly["week_start"].to_list(), weekly["distance_km"].to_list(), strict=True))
         flags = {d: open_flags.get(athlete.id, {}).get(d, SeverityCounts()) for d in DIMENSIONS}
         rows.append(
@@ -71,8 +62,8 @@ def dashboard(user: CurrentUser, session: SessionDep, store: StoreDep) -> Dashbo
                 open_flags=flags,
                 ratios=ratios,
                 max_ratio=max(known) if known else None,
-                last_activity_id=last[0] if last else None,
-                last_activity_at=last[1] if last else None,
+                last_activity_id=last.id if last else None,
+                last_activity_at=last.start_time if last else None,
                 weekly_distance=[
                     WeekDistance(week=w, distance_km=float(km.get(w) or 0.0))
                     for w in (first_week + timedelta(weeks=i) for i in range(WEEKS))

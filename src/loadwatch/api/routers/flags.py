@@ -11,7 +11,7 @@ from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
 from loadwatch.api.schemas import FlagList
 from loadwatch.clock import utcnow
 from loadwatch.services.evaluation import FlagOut, flag_out, flags_of
-from loadwatch.store.models import Athlete
+from loadwatch.store import repo
 
 router = APIRouter(tags=["flags"])
 
@@ -33,4 +33,4 @@ def ack_flag(flag: FlagDep, user: CurrentUser, session: SessionDep) -> FlagOut:
         flag.status = "acked"
         flag.acked_by = user.id
         flag.acked_at = utcnow()
-    return flag_out(flag, session.get_one(Athlete, flag.athlete_id).name)
+    return flag_out(flag, repo.get_athlete(session, flag.athlete_id).name)

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from loadwatch import __version__
-from loadwatch.api.deps import SessionDep
+from loadwatch.api.deps import StoreDep
 from loadwatch.api.schemas import Health
-from loadwatch.errors import StoreError
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health)
-def health(session: SessionDep) -> Health:
-    try:
-        session.execute(text("SELECT 1"))
-    except SQLAlchemyError as e:
-        raise StoreError(f"database unreachable: {e.__class__.__name__}") from e
+def health(store: StoreDep) -> Health:
+    store.ping()  # StoreError → 503
     return Health(status="ok", version=__version__, database="ok")

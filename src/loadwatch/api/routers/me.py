@@ -13,7 +13,7 @@ router = APIRouter(tags=["me"])
 
 @router.get("/me", response_model=Me)
 def me(user: CurrentUser, session: SessionDep) -> Me:
-    ids = list(session.scalars(auth.visible_athlete_ids(user).order_by(None)))
+    ids = auth.visible_athlete_ids(session, user)
     return Me(
         id=user.id,
         name=user.name,

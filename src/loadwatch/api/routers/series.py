@@ -9,7 +9,7 @@ import polars as pl
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from loadwatch.api.deps import AthleteDep, StoreDep
+from loadwatch.api.deps import AthleteDep, SessionDep
 from loadwatch.api.schemas import SeriesOut
 from loadwatch.services.evaluation import AthleteStatus, athlete_status
 from loadwatch.services.evaluation import series as load_series
@@ -38,12 +38,12 @@ def _json_safe(frame: pl.DataFrame) -> pl.DataFrame:
 def get_series(
     request: Request,
     athlete: AthleteDep,
-    store: StoreDep,
+    session: SessionDep,
     period: Literal["day", "week"] = "week",
     start: Annotated[date | None, Query(alias="from", description="first local day")] = None,
     end: Annotated[date | None, Query(alias="to", description="last local day")] = None,
 ) -> SeriesOut | Response:
-    frame = load_series(store, athlete.id, period, start, end)
+    frame = load_series(session, athlete.id, period, start, end)
     if wants_csv(request):
         return PlainTextResponse(
             frame.write_csv(),
@@ -59,5 +59,5 @@ def get_series(
 
 
 @router.get("/athletes/{athlete_id}/status", response_model=AthleteStatus)
-def get_status(athlete: AthleteDep, store: StoreDep) -> AthleteStatus:
-    return athlete_status(store, athlete.id)
+def get_status(athlete: AthleteDep, session: SessionDep) -> AthleteStatus:
+    return athlete_status(session, athlete.id)

@@ -1,0 +1,56 @@
+"""Flags: one row per (athlete, rule, dimension, local day), kept by evaluation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loadwatch.store.models import Flag, User
+from loadwatch.store.users import visible_ids_query
+
+
+def get(session: Session, flag_id: int) -> Flag | None:
+    return session.get(Flag, flag_id)
+
+
+def in_range(
+    session: Session, athlete_id: int, from_date: date | None, to_date: date
+) -> list[Flag]:
+    """The athlete's stored flags dated ``[from_date, to_date]`` (all before when None)."""
+    where = [Flag.athlete_id == athlete_id, Flag.date <= to_date]
+    if from_date is not None:
+        where.append(Flag.date >= from_date)
+    return list(session.scalars(select(Flag).where(*where)))
+
+
+def of_athlete(session: Session, athlete_id: int, *, include_closed: bool = False) -> list[Flag]:
+    """Newest day first; open ones only unless ``include_closed``."""
+    q = select(Flag).where(Flag.athlete_id == athlete_id)
+    if not include_closed:
+        q = q.where(Flag.status == "open")
+    return list(session.scalars(q.order_by(Flag.date.desc(), Flag.dimension, Flag.rule)))
+
+
+def open_counts(session: Session, user: User) -> list[tuple[int, str, str, int]]:
+    """(athlete id, dimension, severity, count) of open flags over the athletes ``user`` sees."""
+    rows = session.execute(
+        select(Flag.athlete_id, Flag.dimension, Flag.severity, func.count(Flag.id))
+        .where(Flag.status == "open", Flag.athlete_id.in_(visible_ids_query(user)))
+        .group_by(Flag.athlete_id, Flag.dimension, Flag.severity)
+    ).all()
+    return [(a, d, s, n) for a, d, s, n in rows]
+
+
+def add(session: Session, flag: Flag) -> Flag:
+    session.add(flag)
+    return flag
+
+
+def remove(session: Session, flag: Flag) -> None:
+    session.delete(flag)
+
+
+def flush(session: Session) -> None:
+    session.flush()

@@ -1,0 +1,99 @@
+"""Webhooks and their outbox (one delivery row per hook and flag)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from loadwatch.store.models import (
+    Activity,
+    Athlete,
+    CoachAthlete,
+    Delivery,
+    Flag,
+    PendingEvaluation,
+    User,
+    Webhook,
+)
+
+
+# --- hooks --------------------------------------------------------------------------------
+def add(session: Session, hook: Webhook) -> Webhook:
+    """Insert (flushed and refreshed, so server defaults are loaded)."""
+    session.add(hook)
+    session.flush()
+    session.refresh(hook)
+    return hook
+
+
+def get(session: Session, hook_id: int) -> Webhook | None:
+    return session.get(Webhook, hook_id)
+
+
+def of_owner(session: Session, owner_id: int) -> list[Webhook]:
+    return list(
+        session.scalars(select(Webhook).where(Webhook.owner_id == owner_id).order_by(Webhook.id))
+    )
+
+
+def remove(session: Session, hook: Webhook) -> None:
+    session.delete(hook)
+
+
+# --- the outbox ---------------------------------------------------------------------------
+def _visible_to_owner() -> Any:
+    """The flag's athlete is visible to the hook's owner (the rule ``auth`` applies)."""
+    linked = exists().where(
+        and_(CoachAthlete.coach_id == User.id, CoachAthlete.athlete_id == Flag.athlete_id)
+    )
+    return or_(
+        User.role == "admin",
+        and_(User.role == "coach", linked),
+        and_(User.role == "athlete", User.athlete_id == Flag.athlete_id),
+    )
+
+
+def _settled(quiet_since: datetime) -> Any:
+    """The flag's athlete has nothing pending and no upload since ``quiet_since``."""
+    recent_upload = exists().where(
+        and_(Activity.athlete_id == Flag.athlete_id, Activity.created_at > quiet_since)
+    )
+    pending = exists().where(PendingEvaluation.athlete_id == Flag.athlete_id)
+    return and_(~recent_upload, ~pending)
+
+
+def undelivered(session: Session, quiet_since: datetime) -> list[tuple[Webhook, Flag, Athlete]]:
+    """Each active hook with each flag its owner can see, created after the hook, of an athlete
+    whose uploads have settled, that has no delivery row yet; by flag id."""
+    already = exists().where(and_(Delivery.webhook_id == Webhook.id, Delivery.flag_id == Flag.id))
+    rows = session.execute(
+        select(Webhook, Flag, Athlete)
+        .join(User, User.id == Webhook.owner_id)
+        .join(Flag, Flag.created_at >= Webhook.created_at)
+        .join(Athlete, Athlete.id == Flag.athlete_id)
+        .where(Webhook.active, _visible_to_owner(), _settled(quiet_since), ~already)
+        .order_by(Flag.id)
+    ).all()
+    return [(h, f, a) for h, f, a in rows]
+
+
+def add_delivery(session: Session, delivery: Delivery) -> None:
+    session.add(delivery)
+
+
+def due_ids(session: Session, now: datetime) -> list[int]:
+    """Pending deliveries whose time has come, oldest first."""
+    return list(
+        session.scalars(
+            select(Delivery.id)
+            .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+        )
+    )
+
+
+def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
+    return session.get(Delivery, delivery_id)
