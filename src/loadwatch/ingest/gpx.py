@@ -71,9 +71,12 @@ from loadwatch.ingest.track import Track, conform_samples
 from loadwatch.ingest.xmlsafe import (
     EARLIEST_PLAUSIBLE,
     HR_SENTINEL,
+    MAX_REPAIRS,
     guard_xml,
     local,
     malformed,
+    prepare,
+    repair,
     xml_text,
 )
 
@@ -134,6 +137,7 @@ def decode(data: bytes, name: str) -> list[Track]:
         raise NotAnActivity(_why_no_points(doc.main))
 
     frame, warnings = _clean(cols)
+    warnings = [*doc.warnings, *warnings]
     meta = _TrackMeta(
         names=[_text(t.name) for t in doc.main.tracks],
         types=[_text(t.type) for t in doc.v11.tracks] if doc.v11 else [None] * cols.n_tracks,
@@ -176,20 +180,34 @@ class _Document:
     main: GPX  # read under its declared version: points, positions, times, names
     v10: GPX | None  # the same document under GPX 1.0 rules, when it may hold point <speed>
     v11: GPX | None  # under GPX 1.1 rules, when it may hold <extensions> or <trk><type>
+    warnings: tuple[str, ...] = ()  # exporter defects the XML front end recovered from
 
 
 def _read(data: bytes) -> _Document:
-    root = guard_xml(data, "GPX")
+    doc = prepare(data, "GPX")
+    root = guard_xml(doc.data, "GPX")
     if root is not None and root != "gpx":
         raise CorruptFile(f"not a GPX document: the root element is <{root}>, not <gpx>")
-    text = xml_text(data, "GPX")
-    main = _parse(text, data, None)
+    current, warnings = doc.data, list(doc.warnings)
+    while True:
+        text = xml_text(current, "GPX")
+        try:
+            main = _parse(text, None)
+            break
+        except GPXXMLSyntaxException as e:
+            fixed = repair(current) if len(warnings) - len(doc.warnings) < MAX_REPAIRS else None
+            if fixed is None:
+                raise malformed(current, "GPX", e, doc) from e
+            current = fixed[0]
+            warnings.append(fixed[1])
+    recovered = tuple(warnings)
     # The second reading is triggered by text alone; a false positive only costs its time.
     if main.version == "1.1":
-        v10 = _parse(text, data, "1.0") if "<speed>" in text else None
-        return _Document(main, v10=v10, v11=main)
+        v10 = _parse(text, "1.0") if "<speed>" in text else None
+        return _Document(main, v10=v10, v11=main, warnings=recovered)
     beyond = "extensions>" in text or _track_type_in(text)
-    return _Document(main, v10=main, v11=_parse(text, data, "1.1") if beyond else None)
+    v11 = _parse(text, "1.1") if beyond else None
+    return _Document(main, v10=main, v11=v11, warnings=recovered)
 
 
 def _track_type_in(text: str) -> bool:
@@ -205,11 +223,12 @@ def _track_type_in(text: str) -> bool:
     return False
 
 
-def _parse(text: str, data: bytes, version: str | None) -> GPX:
+def _parse(text: str, version: str | None) -> GPX:
+    """gpxpy's reading; a syntax error is left to ``_read`` (which may repair it)."""
     try:
         return gpxpy.parse(text, version=version)
-    except GPXXMLSyntaxException as e:
-        raise malformed(data, "GPX", e) from e
+    except GPXXMLSyntaxException:
+        raise
     except GPXException as e:  # well-formed XML, but a value gpxpy's schema cannot type
         raise CorruptFile(f"invalid GPX: {one_line(e)}") from e
 

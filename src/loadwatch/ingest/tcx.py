@@ -44,7 +44,7 @@ _COLUMNS = ("time", "lat", "lon", "altitude", "distance", "heart_rate", "cadence
 
 
 def decode(data: bytes, name: str) -> list[Track]:
-    root = parse_xml(data, "TCX")
+    root, recovered = parse_xml(data, "TCX")
     if local(root.tag) != "TrainingCenterDatabase":
         raise CorruptFile(
             f"not a TCX document: the root element is <{local(root.tag)}>, "
@@ -65,8 +65,8 @@ def decode(data: bytes, name: str) -> list[Track]:
             tracks.append(track)
     if not tracks:
         raise NotAnActivity("; ".join(skipped))
-    if skipped:
-        tracks = [replace(t, warnings=(*t.warnings, *skipped)) for t in tracks]
+    if skipped or recovered:
+        tracks = [replace(t, warnings=(*recovered, *t.warnings, *skipped)) for t in tracks]
     return tracks
 
 
