@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from loadwatch.errors import CorruptFile, NotAnActivity
-from loadwatch.ingest.fit_profile import device_string, map_sport
+from loadwatch.ingest.fit_profile import device_string
 from loadwatch.ingest.fitparse_fork import (
     META_MESSAGES,
     MSG_ACTIVITY,
@@ -43,6 +43,7 @@ from loadwatch.ingest.fitparse_fork import (
     Garbled,
     LenientFitFile,
 )
+from loadwatch.ingest.sports import from_fit, guess
 from loadwatch.ingest.track import DeviceTotals, Track, conform_samples, empty_samples
 
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
@@ -320,6 +321,20 @@ def _file_type(file_ids: Sequence[dict[str, Any]]) -> object:
     return "activity" if "activity" in types else (types[0] if types else None)
 
 
+def _sport(
+    message: dict[str, Any], samples: pl.DataFrame, warnings: tuple[str, ...]
+) -> dict[str, Any]:
+    """Track fields for the sport: the session's own, else (``generic``) a labelled guess
+    from the samples (a Fenix's generic session with running cadence and pace is a run)."""
+    declared = from_fit(message.get("sport"), message.get("sub_sport"))
+    if declared is not None:
+        return {"sport": declared, "warnings": warnings}
+    raw = message.get("sport")
+    said = f"FIT sport {raw!r}" if raw is not None else "no FIT sport"
+    g = guess(samples, prefix=f"{said}; ")
+    return {"sport": g.sport, "sport_guess": g.note, "warnings": (*warnings, g.note)}
+
+
 def decode(data: bytes, name: str) -> list[Track]:
     """One Track per FIT session (multisport and chained files give several).
 
@@ -369,8 +384,8 @@ def decode_records(
         "format": "fit",
         "utc_offset_s": _utc_offset(meta),
         "device": _device(meta),
-        "warnings": tuple(warnings),
     }
+    file_warnings = tuple(warnings)
 
     if not sessions:
         firsts = meta[MSG_SPORT] or meta[MSG_LAP]
@@ -379,7 +394,7 @@ def decode_records(
         first = int(df["ts"].drop_nulls().min())  # type: ignore[arg-type]
         return [
             Track(
-                sport=map_sport(sport_msg.get("sport"), sport_msg.get("sub_sport")),
+                **_sport(sport_msg, samples, file_warnings),
                 samples=samples,
                 start_time=_to_datetime(first),
                 totals=_lap_totals(meta[MSG_LAP]),
@@ -402,7 +417,7 @@ def decode_records(
             title = sport_names[0] if len(sessions) == 1 and sport_names else None
         tracks.append(
             Track(
-                sport=map_sport(s.get("sport"), s.get("sub_sport")),
+                **_sport(s, samples, file_warnings),
                 samples=samples,
                 start_time=_to_datetime(start),
                 totals=_session_totals(s),

@@ -29,6 +29,7 @@ from xml.etree.ElementTree import Element
 import polars as pl
 
 from loadwatch.errors import CorruptFile, NotAnActivity
+from loadwatch.ingest.sports import from_tcx
 from loadwatch.ingest.track import DeviceTotals, Track, conform_samples
 from loadwatch.ingest.xmlsafe import (
     HR_SENTINEL,
@@ -39,7 +40,6 @@ from loadwatch.ingest.xmlsafe import (
     utc_offset_s,
 )
 
-SPORT_ATTRIBUTE = {"running": "running", "biking": "cycling", "other": "other"}
 _COLUMNS = ("time", "lat", "lon", "altitude", "distance", "heart_rate", "cadence", "speed")
 
 
@@ -123,7 +123,7 @@ def _activity(activity: Element, index: int) -> Track | None:
     first_raw = next((t for t in cols["time"] if t), None)
     return Track(
         format="tcx",
-        sport=SPORT_ATTRIBUTE.get((activity.get("Sport") or "").strip().lower(), "other"),
+        sport=from_tcx(activity.get("Sport")),
         samples=samples,
         start_time=_start_time(activity, laps, samples),
         utc_offset_s=utc_offset_s(first_raw),

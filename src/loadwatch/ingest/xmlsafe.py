@@ -41,6 +41,10 @@ from loadwatch.errors import CorruptFile, UnsafeInput, one_line
 # GPS time starts here; an earlier stamp is a clock that was never set (1901-12-13 is the
 # int32 epoch minimum some converters write for "no time").
 EARLIEST_PLAUSIBLE = datetime(1980, 1, 6, tzinfo=UTC)
+# Later than this is a corrupt stamp, not a recording (and year 9999 overflows any local-time
+# arithmetic).  A fixed bound keeps decoding a pure function of the bytes.
+LATEST_PLAUSIBLE = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_OFFSET_S = 14 * 3600  # real zones span UTC-12 .. UTC+14
 
 HR_SENTINEL = 255.0
 _ISO = "%Y-%m-%dT%H:%M:%S%.f%z"
@@ -316,12 +320,20 @@ def typed_frame(texts: dict[str, list[str | None]], **extra: pl.Series) -> tuple
         .str.replace(r"^(\d{4}-\d\d-\d\d)[ t]", "${1}T")
         .str.replace(r"[zZ]$", "+00:00")
     )
-    frame = frame.select(
+    offset_h = stamp.str.extract(r"[+-](\d\d):?\d\d$", 1).cast(pl.Int32, strict=False)
+    parsed = (
         pl.when(stamp.str.contains(r"[+-]\d\d:?\d\d$"))
         .then(stamp)
         .otherwise(stamp + "+00:00")
         .str.to_datetime(_ISO, time_unit="us", time_zone="UTC", strict=False)
-        .alias("time"),
+    )
+    # A stamp with an offset beyond any zone (+99:00) or a year outside the plausible range
+    # (0000, 9999) is no time at all: the sample is dropped like an untimed one.
+    possible = (offset_h.fill_null(0) * 3600 <= MAX_OFFSET_S) & parsed.is_between(
+        pl.lit(EARLIEST_PLAUSIBLE), pl.lit(LATEST_PLAUSIBLE)
+    )
+    frame = frame.select(
+        pl.when(possible).then(parsed).otherwise(None).alias("time"),
         *(number[c].alias(c) for c in texts if c not in ("time", "heart_rate")),
         pl.when(bad_hr).then(None).otherwise(number["heart_rate"]).alias("heart_rate"),
         *(pl.col(c) for c in extra),
@@ -349,10 +361,10 @@ def times(values: list[str | None]) -> pl.Series:
 
 def _fromiso(text: str) -> datetime | None:
     try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
+        t = as_utc(datetime.fromisoformat(text))
+    except (ValueError, OverflowError):
         return None
-    return as_utc(t)
+    return t if EARLIEST_PLAUSIBLE <= t <= LATEST_PLAUSIBLE else None
 
 
 def utc_offset_s(text: str | None) -> int | None:
@@ -368,4 +380,4 @@ def utc_offset_s(text: str | None) -> int | None:
         return None
     sign = -1 if m.group(1) == "-" else 1
     seconds = sign * (int(m.group(2)) * 3600 + int(m.group(3)) * 60)
-    return seconds or None
+    return seconds if seconds and abs(seconds) <= MAX_OFFSET_S else None
