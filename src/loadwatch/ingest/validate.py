@@ -28,8 +28,9 @@ MAX_DURATION_S = 14 * 86_400.0  # two weeks in one activity
 ALTITUDE_M = (-500.0, 9_000.0)  # Dead Sea shore to above Everest
 MAX_CADENCE = 300.0
 MAX_OFFSET_S = 14 * 3600  # UTC-12 .. UTC+14
-# moving time may exceed the samples' span by the device timer's rounding, no more
+# A device timer may exceed the samples' span by this without comment (late first record).
 MOVING_SLACK_S = 2.0
+SPAN_GAP_SHARE = 0.05
 
 # Sample column -> (low, high) of a possible value; None = no bound that side.
 _SAMPLE_RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -80,8 +81,18 @@ def _possible(column: str) -> pl.Expr:
 
 def clean_track(track: Track) -> Track:
     """The Track with impossible sample values nulled and impossible device totals dropped,
-    each kind counted in one warning; the Track itself when nothing was wrong."""
+    each kind counted in one warning; the Track itself when nothing was wrong.
+
+    A heart rate of exactly 0 is a sensor's "no reading", not corruption: nulled silently.
+    """
     df = track.samples
+    if df.height and bool((df["heart_rate"] == 0).any()):
+        df = df.with_columns(
+            pl.when(pl.col("heart_rate") == 0)
+            .then(None)
+            .otherwise("heart_rate")
+            .alias("heart_rate")
+        )
     bad = df.select(
         (pl.col(c).is_not_null() & ~_possible(c).fill_null(False)).sum().alias(c)
         for c in _SAMPLE_RANGES
@@ -98,7 +109,7 @@ def clean_track(track: Track) -> Track:
         warnings.append(f"non-finite or impossible sample values dropped ({counts})")
     totals, dropped = _clean_totals(track.totals)
     warnings += dropped
-    if samples is df and not dropped:
+    if samples is track.samples and not dropped and totals is track.totals:
         return track
     return replace(track, samples=samples, totals=totals, warnings=tuple(warnings))
 
@@ -108,7 +119,9 @@ def _clean_totals(totals: DeviceTotals) -> tuple[DeviceTotals, list[str]]:
     notes: list[str] = []
     for name, (low, high) in _TOTAL_RANGES.items():
         v = getattr(totals, name)
-        if v is not None and not (math.isfinite(v) and low <= v <= high):
+        if v == 0 and name in ("avg_hr", "max_hr"):
+            changes[name] = None  # no sensor
+        elif v is not None and not (math.isfinite(v) and low <= v <= high):
             changes[name] = None
             notes.append(f"device {_TOTAL_NAMES[name]} {v!r} is impossible: ignored")
     timer, elapsed = totals.timer_time_s, totals.elapsed_time_s
@@ -156,8 +169,12 @@ def check_summary(s: ActivitySummary) -> ActivitySummary:
         if name not in changes and v is not None and not low <= v <= high:
             changes[name] = None
             notes.append(f"{name.replace('_', ' ')} {v:.1f} is impossible: left out")
-    if s.moving_time_s > s.elapsed_time_s + MOVING_SLACK_S:
+    if s.moving_time_s > s.elapsed_time_s:
+        # The device timer runs from the start button, the samples from the first record, a
+        # few seconds later: elapsed can be no less than the timer.  Only a gap beyond that
+        # (the samples miss part of the activity) is worth a warning.
         changes["elapsed_time_s"] = s.moving_time_s
+    if s.moving_time_s > s.elapsed_time_s * (1 + SPAN_GAP_SHARE) + MOVING_SLACK_S:
         notes.append(
             f"moving time {s.moving_time_s:.0f} s exceeds the recorded span "
             f"{s.elapsed_time_s:.0f} s: elapsed time taken as the moving time"
