@@ -133,7 +133,6 @@ def analyse(
     warnings: list[str] = []
     not_activity: list[str] = []
     for track in tracks:
-        warnings.extend(w for w in track.warnings if w not in warnings)
         try:
             summary = summarize(
                 track,
@@ -144,6 +143,7 @@ def analyse(
                 relabel=relabel,
             )
         except NotAnActivity as e:
+            warnings.extend(w for w in track.warnings if w not in warnings)
             not_activity.append(f"session {track.session_index}: {one_line(e)}")
             continue
         except LoadwatchError:
@@ -151,6 +151,7 @@ def analyse(
         except Exception as e:
             log.exception("summary crashed on %s session %d", name, track.session_index)
             raise DecoderCrash(f"internal summary error: {type(e).__name__}: {one_line(e)}") from e
+        # The summary's warnings hold the track's, less a sport guess a declaration replaced.
         warnings.extend(w for w in summary.warnings if w not in warnings)
         activities.append(DecodedActivity(summary, track.samples))
     if not activities:
