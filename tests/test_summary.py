@@ -13,7 +13,7 @@ from loadwatch.errors import NotAnActivity
 from loadwatch.ingest.activity import SPEED_BIN_MPS, SPEED_BINS
 from loadwatch.ingest.elevation import play_operator
 from loadwatch.ingest.grade import minetti_cost
-from loadwatch.ingest.summary import summarize
+from loadwatch.ingest.summary import SUMMARY_FIELDS, summarize
 from loadwatch.ingest.track import SAMPLE_SCHEMA, DeviceTotals, Track
 
 T0 = datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
@@ -349,7 +349,11 @@ def test_device_totals_win() -> None:
     assert (a.distance_m, a.moving_time_s) == (10_050.0, 3010.0)
     assert (a.elevation_gain_m, a.elevation_loss_m, a.max_speed_mps) == (12.0, 11.0, 4.2)
     assert (a.avg_hr, a.max_hr) == (151.0, 177.0)
-    assert set(a.totals_source.values()) == {"device"}
+    # Every total from the device; the sport ("sport" key) is the file's own declaration.
+    assert {k: v for k, v in a.totals_source.items() if k != "sport"} == dict.fromkeys(
+        SUMMARY_FIELDS, "device"
+    )
+    assert a.totals_source["sport"] == "file"
     assert a.source_sha256 == "abc"
     # Per-sample figures are rescaled onto the device distance.
     assert a.speed_hist_m is not None and sum(a.speed_hist_m) == pytest.approx(10_050.0)

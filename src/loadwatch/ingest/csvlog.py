@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from loadwatch.errors import CorruptFile
-from loadwatch.ingest.track import SPORTS
+from loadwatch.ingest.sports import from_log
 
 # Faster than 10 m/s (1:40 min/km) over a logged run is a unit mistake, not a runner.
 MAX_PLAUSIBLE_SPEED_MPS = 10.0
@@ -98,21 +98,6 @@ _DATE = ["date", "day", "activity_date", "start_date_local", "start_date", "star
 _TIME = ["time", "start_time", "time_of_day", "start"]
 _SPORT = ["sport", "activity_type", "type"]
 _NAME = ["name", "activity_name", "title", "notes"]
-
-_SPORT_WORDS: list[tuple[str, str]] = [
-    ("trail", "trail_running"),
-    ("treadmill", "treadmill_running"),
-    ("virtual_run", "treadmill_running"),
-    ("virtualrun", "treadmill_running"),
-    ("run", "running"),
-    ("jog", "running"),
-    ("walk", "walking"),
-    ("hik", "hiking"),
-    ("ride", "cycling"),
-    ("cycl", "cycling"),
-    ("bike", "cycling"),
-    ("swim", "swimming"),
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,16 +324,9 @@ def _clock(text: str) -> time | None:
 
 
 def sport_of(text: str | None) -> str:
-    """Map a log's free-text sport to one of ``SPORTS``; empty means running."""
-    if text is None or not text.strip():
-        return "running"
-    key = _norm(text)
-    if key in SPORTS:
-        return key
-    for word, sport in _SPORT_WORDS:
-        if word in key:
-            return sport
-    return "other"
+    """A log's sport cell → one of ``SPORTS`` by whole tokens (``ingest.sports.from_log``):
+    empty means running, "Strides" and "Pride 5k" are runs, "Yoga" is other."""
+    return from_log(text)
 
 
 # --- rows ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""FIT profile tables fitparse 1.2.0 lacks or that are loadwatch's own: sports and device names.
+"""FIT profile tables fitparse 1.2.0 lacks or that are loadwatch's own: device names (sports are
+in ``ingest.sports``).
 
 Pure data and pure functions; no fitparse import (only ``ingest.fit`` talks to fitparse).
 """
@@ -7,42 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-# FIT sport names (as fitparse 1.2.0 renders them) that map to one loadwatch sport whatever the
-# sub_sport says.  Anything absent here (generic, transition, rowing, numbers fitparse does not
-# know...) is "other".
-_SPORT_BY_NAME: Mapping[str, str] = {
-    "running": "running",
-    "walking": "walking",
-    "hiking": "hiking",
-    "cycling": "cycling",
-    "e_biking": "cycling",
-    "swimming": "swimming",
-}
-
-# (sport, sub_sport) pairs that refine the sport: trail and treadmill running count differently
-# for hill and speed load, and gym machines report their own sport.
-_SPORT_BY_PAIR: Mapping[tuple[str, str], str] = {
-    ("running", "trail"): "trail_running",
-    ("running", "treadmill"): "treadmill_running",
-    ("running", "indoor_running"): "treadmill_running",
-    ("running", "virtual_activity"): "treadmill_running",
-    ("fitness_equipment", "treadmill"): "treadmill_running",
-    ("fitness_equipment", "indoor_running"): "treadmill_running",
-    ("fitness_equipment", "indoor_cycling"): "cycling",
-    ("fitness_equipment", "indoor_walking"): "walking",
-    ("training", "indoor_walking"): "walking",
-}
+from loadwatch.ingest.sports import from_fit
 
 
 def map_sport(sport: object, sub_sport: object) -> str:
-    """The loadwatch sport for a FIT session's sport/sub_sport (enum names or raw numbers)."""
-    if not isinstance(sport, str):
-        return "other"
-    if isinstance(sub_sport, str):
-        refined = _SPORT_BY_PAIR.get((sport, sub_sport))
-        if refined is not None:
-            return refined
-    return _SPORT_BY_NAME.get(sport, "other")
+    """The loadwatch sport for a FIT session's sport/sub_sport (enum names or raw numbers);
+    "other" where the file declares none (``ingest.sports.from_fit`` tells the two apart)."""
+    return from_fit(sport, sub_sport) or "other"
 
 
 # Manufacturer ids newer than fitparse 1.2.0's profile (FIT SDK profile, "manufacturer" type).

@@ -42,19 +42,17 @@ Decisions (each tested in ``tests/test_gpx.py``):
   such points are dropped with a warning, and a file with nothing else is a recording that
   cannot be placed in time, hence ``NotAnActivity`` with that reason.
 * Sport: ``<trk><type>`` (words such as "running", "trail_running", "mountain biking", or
-  Strava's numeric codes 9 = run, 1 = ride), else words in the track name ("Morning Run"),
-  else in the file name, else the moving speed: median < 1.9 m/s walking; median > 12 m/s
-  other (motorised); 95th percentile > 5.8 m/s (≈ 2:52 /km, beyond a run's steady pace but
-  every ride's cruising speed on the corpus) cycling; otherwise running.  With no speed at
-  all: running (this is a running product: an unknown GPX is most likely a run).  A guessed
-  sport is named in ``Track.warnings``.
+  Strava's numeric codes 9 = run, 1 = ride) is the file's declaration; else a guess, labelled
+  in ``Track.sport_guess`` and ``Track.warnings``: words in the track name ("Morning Run"),
+  else in the file name, else ``ingest.sports.guess`` from the moving speed and cadence.  With
+  no speed at all: running (this is a running product: an unknown GPX is most likely a run).
+  A type declared by the export (Strava's activities.csv) replaces any guess in ``summarize``.
 * Altitude that is exactly 0 at every point is "not recorded", and isolated exact zeros in
   a track that is otherwise well above sea level are dropouts; both become null.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
@@ -67,23 +65,24 @@ from gpxpy.gpx import GPX, GPXException, GPXTrackPoint, GPXXMLSyntaxException
 from gpxpy.gpxfield import SimpleTZ
 
 from loadwatch.errors import CorruptFile, NotAnActivity, one_line
+from loadwatch.ingest.sports import from_words, guess
 from loadwatch.ingest.track import Track, conform_samples
 from loadwatch.ingest.xmlsafe import (
     EARLIEST_PLAUSIBLE,
     HR_SENTINEL,
+    LATEST_PLAUSIBLE,
+    MAX_OFFSET_S,
+    MAX_REPAIRS,
     guard_xml,
     local,
     malformed,
+    prepare,
+    repair,
     xml_text,
 )
 
 SPLIT_GAP = timedelta(hours=2)
-WALK_MAX_MPS = 1.9
-RUN_P95_MAX_MPS = 5.8
-MOTOR_MIN_MPS = 12.0
 ZERO_ALTITUDE_GLITCH_M = 20.0
-_MOVING_MPS = 0.5
-_EARTH_RADIUS_M = 6_371_008.8
 
 # Extension children matched by lower-cased local name, whatever the namespace/prefix
 # (gpxtpx:hr, ns3:hr, gpxdata:hr, an unprefixed <hr>...).
@@ -100,33 +99,6 @@ _EXTENSION_COLUMNS = {
 _TEXT_COLUMNS = ("ext_speed", "heart_rate", "cadence", "distance")
 
 
-_SPORT_WORDS: tuple[tuple[str, frozenset[str]], ...] = tuple(
-    (sport, frozenset(words.split()))
-    for sport, words in (
-        ("treadmill_running", "treadmill virtualrun"),
-        ("trail_running", "trailrun trailrunning"),
-        ("running", "run running runs jog jogging marathon"),
-        ("hiking", "hike hiking hikes trek trekking mountaineering"),
-        ("walking", "walk walking walks nordicwalking"),
-        (
-            "cycling",
-            "bike biking biker bicycle cycling cycle ride riding rides mtb ebike velo "
-            "virtualride gravel",
-        ),
-        ("swimming", "swim swimming swims"),
-        (
-            "other",
-            "ski skiing snowboard snowboarding skate skating rowing row kayak kayaking canoe "
-            "canoeing paddle paddling sup sail sailing elliptical drive driving car motorcycle "
-            "boat flight yoga climbing",
-        ),
-    )
-)
-# Strava writes its internal activity-type number into <trk><type>.
-_STRAVA_CODES = {"1": "cycling", "9": "running"}
-_WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-
-
 def decode(data: bytes, name: str) -> list[Track]:
     doc = _read(data)
     cols = _columns(doc)
@@ -134,6 +106,7 @@ def decode(data: bytes, name: str) -> list[Track]:
         raise NotAnActivity(_why_no_points(doc.main))
 
     frame, warnings = _clean(cols)
+    warnings = [*doc.warnings, *warnings]
     meta = _TrackMeta(
         names=[_text(t.name) for t in doc.main.tracks],
         types=[_text(t.type) for t in doc.v11.tracks] if doc.v11 else [None] * cols.n_tracks,
@@ -176,20 +149,34 @@ class _Document:
     main: GPX  # read under its declared version: points, positions, times, names
     v10: GPX | None  # the same document under GPX 1.0 rules, when it may hold point <speed>
     v11: GPX | None  # under GPX 1.1 rules, when it may hold <extensions> or <trk><type>
+    warnings: tuple[str, ...] = ()  # exporter defects the XML front end recovered from
 
 
 def _read(data: bytes) -> _Document:
-    root = guard_xml(data, "GPX")
+    doc = prepare(data, "GPX")
+    root = guard_xml(doc.data, "GPX")
     if root is not None and root != "gpx":
         raise CorruptFile(f"not a GPX document: the root element is <{root}>, not <gpx>")
-    text = xml_text(data, "GPX")
-    main = _parse(text, data, None)
+    current, warnings = doc.data, list(doc.warnings)
+    while True:
+        text = xml_text(current, "GPX")
+        try:
+            main = _parse(text, None)
+            break
+        except GPXXMLSyntaxException as e:
+            fixed = repair(current) if len(warnings) - len(doc.warnings) < MAX_REPAIRS else None
+            if fixed is None:
+                raise malformed(current, "GPX", e, doc) from e
+            current = fixed[0]
+            warnings.append(fixed[1])
+    recovered = tuple(warnings)
     # The second reading is triggered by text alone; a false positive only costs its time.
     if main.version == "1.1":
-        v10 = _parse(text, data, "1.0") if "<speed>" in text else None
-        return _Document(main, v10=v10, v11=main)
+        v10 = _parse(text, "1.0") if "<speed>" in text else None
+        return _Document(main, v10=v10, v11=main, warnings=recovered)
     beyond = "extensions>" in text or _track_type_in(text)
-    return _Document(main, v10=main, v11=_parse(text, data, "1.1") if beyond else None)
+    v11 = _parse(text, "1.1") if beyond else None
+    return _Document(main, v10=main, v11=v11, warnings=recovered)
 
 
 def _track_type_in(text: str) -> bool:
@@ -205,11 +192,12 @@ def _track_type_in(text: str) -> bool:
     return False
 
 
-def _parse(text: str, data: bytes, version: str | None) -> GPX:
+def _parse(text: str, version: str | None) -> GPX:
+    """gpxpy's reading; a syntax error is left to ``_read`` (which may repair it)."""
     try:
         return gpxpy.parse(text, version=version)
-    except GPXXMLSyntaxException as e:
-        raise malformed(data, "GPX", e) from e
+    except GPXXMLSyntaxException:
+        raise
     except GPXException as e:  # well-formed XML, but a value gpxpy's schema cannot type
         raise CorruptFile(f"invalid GPX: {one_line(e)}") from e
 
@@ -243,7 +231,7 @@ def _columns(doc: _Document) -> _Columns:
             cols.lat += [p.latitude for p in points]
             cols.lon += [p.longitude for p in points]
             cols.altitude += [p.elevation for p in points]
-            cols.time += [p.time for p in points]
+            cols.time += [_possible_time(p.time) for p in points]
             if doc.v10 is None:
                 cols.speed += [None] * n
             else:
@@ -259,6 +247,19 @@ def _columns(doc: _Document) -> _Columns:
             cols.segment += [seg_no] * n
             cols.trk += [ti] * n
     return cols
+
+
+def _possible_time(t: datetime | None) -> datetime | None:
+    """gpxpy's stamp, or None when its offset is beyond any zone ("+99:00": Python refuses
+    such an offset the moment anything asks for it) or its year past ``LATEST_PLAUSIBLE``."""
+    if t is None:
+        return None
+    tz = t.tzinfo
+    if isinstance(tz, SimpleTZ) and abs(tz.offset) * 60 > MAX_OFFSET_S:
+        return None
+    if t.year >= LATEST_PLAUSIBLE.year:
+        return None
+    return t
 
 
 def _points(doc: GPX, ti: int, si: int) -> list[GPXTrackPoint]:
@@ -499,6 +500,7 @@ def _track(
         session_index=index,
         name=title,
         warnings=tuple(warnings),
+        sport_guess=how,
     )
 
 
@@ -526,88 +528,30 @@ def _iso(samples: pl.DataFrame) -> str:
 
 
 # --- sport -------------------------------------------------------------------------------
-def sport_from_words(text: str, *, strava_codes: bool = False) -> str | None:
-    """A SPORTS value named by free text (a GPX type, a track or file name), or None.
-
-    Words are matched whole, camelCase split ("UrbanBiker" → urban, biker), so "strides" is
-    not a ride.  Strava's numeric codes only mean something in ``<type>``.
-    """
-    stripped = text.strip()
-    if strava_codes and stripped in _STRAVA_CODES:
-        return _STRAVA_CODES[stripped]
-    words = {w.lower() for w in _WORD_RE.findall(stripped)}
-    if "trail" in words and words & {"run", "running", "runs"}:
-        return "trail_running"
-    if "indoor" in words and words & {"run", "running"}:
-        return "treadmill_running"
-    for sport, vocabulary in _SPORT_WORDS:
-        if words & vocabulary:
-            return sport
-    return None
+sport_from_words = from_words  # the vocabulary is ingest.sports'; kept for callers
 
 
 def _sport(
     meta: _TrackMeta, trk_ids: list[int], name: str, samples: pl.DataFrame
 ) -> tuple[str, str | None]:
-    """The sport and, when it was guessed, a warning saying how."""
+    """The sport and, when it was guessed, a note saying how (None: ``<type>`` declared it)."""
     unknown: list[str] = []
     for i in trk_ids:
         declared = meta.types[i]
         if declared:
-            sport = sport_from_words(declared, strava_codes=True)
+            sport = from_words(declared, strava_codes=True)
             if sport is not None:
                 return sport, None
             unknown.append(declared)
     prefix = f"track type {unknown[0]!r} not understood; " if unknown else ""
     for i in trk_ids:
         title = meta.names[i]
-        by_title = sport_from_words(title) if title else None
+        by_title = from_words(title) if title else None
         if by_title is not None:
             return by_title, f"{prefix}sport {by_title} guessed from the track name {title!r}"
     stem = PurePath(name).name.split(".")[0]
-    by_name = sport_from_words(stem)
+    by_name = from_words(stem)
     if by_name is not None:
         return by_name, f"{prefix}sport {by_name} guessed from the file name"
-    speeds = _moving_speeds(samples)
-    if speeds is None:
-        return "running", f"{prefix}sport unknown and no speed to judge by: assumed running"
-    median, p95 = speeds
-    if median < WALK_MAX_MPS:
-        sport = "walking"
-    elif median > MOTOR_MIN_MPS:
-        sport = "other"
-    elif p95 > RUN_P95_MAX_MPS:
-        sport = "cycling"
-    else:
-        sport = "running"
-    return sport, (
-        f"{prefix}sport {sport} guessed from the moving speed "
-        f"(median {median:.2f} m/s, 95th percentile {p95:.2f} m/s)"
-    )
-
-
-def _moving_speeds(samples: pl.DataFrame) -> tuple[float, float] | None:
-    """Median and 95th percentile of moving speed: the device's when recorded, else
-    point-to-point GPS speed within segments."""
-    if samples["speed"].drop_nulls().len() >= samples.height // 2 > 0:
-        speed = samples["speed"]
-    else:
-        rad = 3.141592653589793 / 180
-        lat, lon = pl.col("lat") * rad, pl.col("lon") * rad
-        dlat = (lat - lat.shift(1)).over("segment")
-        dlon = (lon - lon.shift(1)).over("segment")
-        a = (dlat / 2).sin() ** 2 + lat.cos() * lat.shift(1).over("segment").cos() * (
-            dlon / 2
-        ).sin() ** 2
-        metres = 2 * _EARTH_RADIUS_M * a.sqrt().arcsin()
-        seconds = (pl.col("time") - pl.col("time").shift(1)).over("segment").dt.total_microseconds()
-        speed = samples.select(
-            pl.when(seconds > 0).then(metres / (seconds / 1e6)).otherwise(None)
-        ).to_series()
-    moving = speed.filter(speed.is_between(_MOVING_MPS, 40.0))
-    if moving.len() == 0:
-        return None
-    median, p95 = moving.median(), moving.quantile(0.95)
-    if not isinstance(median, int | float) or not isinstance(p95, int | float):
-        return None
-    return float(median), float(p95)
+    g = guess(samples, prefix)
+    return g.sport, g.note

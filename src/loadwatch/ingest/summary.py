@@ -20,7 +20,7 @@ import numpy.typing as npt
 import polars as pl
 
 from loadwatch.errors import NotAnActivity
-from loadwatch.ingest import elevation, geo, grade, motion, speed, tz
+from loadwatch.ingest import elevation, geo, grade, motion, speed, sports, tz, validate
 from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.ingest.track import Track
 
@@ -219,11 +219,27 @@ def summarize(
     source_sha256: str,
     fast_speed_mps: float | None = None,
     default_tz: str = "UTC",
+    declared_sport: str | None = None,
+    relabel: str | None = None,
 ) -> ActivitySummary:
+    """The summary of one Track.
+
+    ``declared_sport`` is the export's own type for this file (Strava's ``Activity Type``:
+    "Run", or a loadwatch sport), ``relabel`` the user's choice; with the file's sport and a
+    guess they decide the sport by ``sports.decide``'s precedence, and the sport then sets the
+    limits (GPS glitch speed, standing still) the numbers are computed with.
+    """
+    track = validate.clean_track(track)
     df = track.samples
     dev = track.totals
     n = df.height
-    limits = SPORT_LIMITS.get(track.sport, SPORT_LIMITS["other"])
+    choice = sports.decide(
+        relabel=relabel,
+        export=declared_sport,
+        file=track.sport if track.sport_guess is None else None,
+        guessed=sports.Guess(track.sport, track.sport_guess) if track.sport_guess else None,
+    )
+    limits = SPORT_LIMITS.get(choice.sport, SPORT_LIMITS["other"])
 
     if track.start_time is not None:
         start = track.start_time
@@ -234,7 +250,8 @@ def summarize(
 
     s = _streams(df, limits)
     src: dict[str, str] = dict.fromkeys(SUMMARY_FIELDS, "computed")
-    warnings = [*track.warnings, *s.warnings]
+    warnings = [w for w in track.warnings if choice.source == "guess" or w != track.sport_guess]
+    warnings += s.warnings
 
     elapsed = float(s.t[-1]) if n >= 2 else float(dev.elapsed_time_s or dev.timer_time_s or 0.0)
 
@@ -291,9 +308,14 @@ def summarize(
     )
     best_1km = speed.best_split_s(s.t, cum) if has_steps else None
 
-    return ActivitySummary(
+    choice = sports.too_short_to_run(choice, distance, max(elapsed, moving_time))
+    if choice.note is not None and choice.note not in warnings:
+        warnings.append(choice.note)
+    src["sport"] = choice.source
+
+    summary = ActivitySummary(
         format=track.format,
-        sport=track.sport,
+        sport=choice.sport,
         start_time=start,
         utc_offset_s=_start_offset(track, start, default_tz),
         elapsed_time_s=elapsed,
@@ -321,3 +343,4 @@ def summarize(
         speed_hist_m=hist,
         warnings=warnings,
     )
+    return validate.check_summary(summary)

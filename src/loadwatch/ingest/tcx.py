@@ -29,6 +29,7 @@ from xml.etree.ElementTree import Element
 import polars as pl
 
 from loadwatch.errors import CorruptFile, NotAnActivity
+from loadwatch.ingest.sports import from_tcx
 from loadwatch.ingest.track import DeviceTotals, Track, conform_samples
 from loadwatch.ingest.xmlsafe import (
     HR_SENTINEL,
@@ -39,12 +40,11 @@ from loadwatch.ingest.xmlsafe import (
     utc_offset_s,
 )
 
-SPORT_ATTRIBUTE = {"running": "running", "biking": "cycling", "other": "other"}
 _COLUMNS = ("time", "lat", "lon", "altitude", "distance", "heart_rate", "cadence", "speed")
 
 
 def decode(data: bytes, name: str) -> list[Track]:
-    root = parse_xml(data, "TCX")
+    root, recovered = parse_xml(data, "TCX")
     if local(root.tag) != "TrainingCenterDatabase":
         raise CorruptFile(
             f"not a TCX document: the root element is <{local(root.tag)}>, "
@@ -65,8 +65,8 @@ def decode(data: bytes, name: str) -> list[Track]:
             tracks.append(track)
     if not tracks:
         raise NotAnActivity("; ".join(skipped))
-    if skipped:
-        tracks = [replace(t, warnings=(*t.warnings, *skipped)) for t in tracks]
+    if skipped or recovered:
+        tracks = [replace(t, warnings=(*recovered, *t.warnings, *skipped)) for t in tracks]
     return tracks
 
 
@@ -123,7 +123,7 @@ def _activity(activity: Element, index: int) -> Track | None:
     first_raw = next((t for t in cols["time"] if t), None)
     return Track(
         format="tcx",
-        sport=SPORT_ATTRIBUTE.get((activity.get("Sport") or "").strip().lower(), "other"),
+        sport=from_tcx(activity.get("Sport")),
         samples=samples,
         start_time=_start_time(activity, laps, samples),
         utc_offset_s=utc_offset_s(first_raw),

@@ -14,20 +14,22 @@ from typing import Literal
 import polars as pl
 
 from loadwatch.errors import CorruptFile
+from loadwatch.ingest.sports import RUNNING_SPORTS, SPORTS
+
+__all__ = [
+    "RUNNING_SPORTS",  # the sport vocabulary lives in ingest.sports
+    "SAMPLE_SCHEMA",
+    "SPORTS",
+    "DeviceTotals",
+    "Format",
+    "Track",
+    "conform_samples",
+    "empty_samples",
+    "validate_samples",
+]
 
 Format = Literal["fit", "gpx", "tcx", "csv"]
 
-SPORTS = (
-    "running",
-    "trail_running",
-    "treadmill_running",
-    "walking",
-    "hiking",
-    "cycling",
-    "swimming",
-    "other",
-)
-RUNNING_SPORTS = frozenset({"running", "trail_running", "treadmill_running"})
 
 SAMPLE_SCHEMA: dict[str, pl.DataType] = {
     "time": pl.Datetime("us", "UTC"),
@@ -96,6 +98,9 @@ class Track:
     session_index: int = 0  # position within a multi-session file
     name: str | None = None  # the activity's title when the file has one
     warnings: tuple[str, ...] = ()  # defects a lenient read recovered from
+    # None: the file declared ``sport``; else ``sport`` is a guess and this says how it was
+    # made (the same text is in ``warnings``), so a declaration from elsewhere can replace it.
+    sport_guess: str | None = None
 
     def __post_init__(self) -> None:
         validate_samples(self.samples)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from timezonefinder import TimezoneFinder
 
-from loadwatch.errors import ConfigError
+from loadwatch.errors import ConfigError, CorruptFile
 
 
 @lru_cache(maxsize=1)
@@ -31,7 +31,10 @@ def zone_at(lat: float, lon: float) -> str | None:
 
 
 def offset_in_zone(zone: str, when: datetime) -> int:
-    delta = when.astimezone(_zone(zone)).utcoffset()
+    try:
+        delta = when.astimezone(_zone(zone)).utcoffset()
+    except (OverflowError, ValueError) as e:  # year 1 or 9999 shifted past the calendar
+        raise CorruptFile(f"date {when.isoformat()} is out of range for a local time") from e
     return int(delta.total_seconds()) if delta is not None else 0
 
 

@@ -1,9 +1,22 @@
 """Hardened XML parsing and typed columns from XML text, shared by the GPX and TCX decoders.
 
 Uploaded XML is hostile until proven otherwise: entity declarations (billion laughs) and
-external entities are refused before anything expands, and a malformed document becomes one
-``CorruptFile`` line naming where it broke.  Element names are matched by local name because
-exporters disagree on namespaces and prefixes.
+external entities are refused by defusedxml before anything expands, and a malformed document
+becomes one ``CorruptFile`` line naming where it broke.  Element names are matched by local
+name because exporters disagree on namespaces and prefixes.
+
+Lenient where real exporters are known to break the letter of XML, and nowhere else (each
+quirk has a test built by code in ``tests/test_xmlsafe.py``):
+
+* a byte-order mark (UTF-8, UTF-16, UTF-32) and whitespace before the XML declaration (Strava's
+  TCX exports begin with spaces: expat says "XML or text declaration not at start of entity")
+  are dropped by ``prepare``, which hands on UTF-8 bytes starting at ``<``;
+* after a strict parse fails, ``repair`` tries two recoveries, each named in a warning: bytes
+  after the root element's end tag (trailing garbage, NUL padding of a copied file) are cut,
+  and namespace prefixes used without a declaration (``<gpxtpx:hr>`` with no
+  ``xmlns:gpxtpx``) are declared on the root element, which loses nothing because every
+  reader here matches local names;
+* anything else is still refused, with the line and column of the user's own file.
 """
 
 from __future__ import annotations
@@ -13,6 +26,7 @@ import re
 import xml.parsers.expat
 import xml.sax
 import xml.sax.handler
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
@@ -27,6 +41,10 @@ from loadwatch.errors import CorruptFile, UnsafeInput, one_line
 # GPS time starts here; an earlier stamp is a clock that was never set (1901-12-13 is the
 # int32 epoch minimum some converters write for "no time").
 EARLIEST_PLAUSIBLE = datetime(1980, 1, 6, tzinfo=UTC)
+# Later than this is a corrupt stamp, not a recording (and year 9999 overflows any local-time
+# arithmetic).  A fixed bound keeps decoding a pure function of the bytes.
+LATEST_PLAUSIBLE = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_OFFSET_S = 14 * 3600  # real zones span UTC-12 .. UTC+14
 
 HR_SENTINEL = 255.0
 _ISO = "%Y-%m-%dT%H:%M:%S%.f%z"
@@ -45,19 +63,139 @@ _BOMS = (
 )
 
 
-def parse_xml(data: bytes, what: str) -> Element:
-    """The document's root element; ``what`` names the format in error messages.
+_WHITESPACE = b" \t\r\n"
+_DECLARATION_ENCODING_RE = re.compile(r"""^(<\?xml[^>]*?\sencoding\s*=\s*)(["'])[^"']*\2""")
+MAX_REPAIRS = 2  # trailing garbage and undeclared prefixes: each at most once
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A document's bytes as the parsers here get them, and what ``prepare`` removed."""
+
+    data: bytes  # starts at "<" (or is not XML at all); UTF-8 when the original was UTF-16/32
+    warnings: tuple[str, ...] = ()
+    lines_removed: int = 0  # newlines dropped before the document: added back to error lines
+    columns_removed: int = 0  # characters dropped on the first line of the document
+
+
+def prepare(data: bytes, what: str) -> Prepared:
+    """Drop a byte-order mark and the whitespace before the document; UTF-16/32 → UTF-8.
+
+    Cheap (no parse), so it runs on every file.  Whitespace is XML-legal before a root element
+    without a declaration, so only whitespace before ``<?xml`` is named in a warning.
+    """
+    encoding = _encoding(data)
+    if encoding.startswith(("utf-16", "utf-32")):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as e:
+            raise malformed(data, what, e) from e
+        body = text.lstrip("\ufeff \t\r\n")
+        removed = text[: len(text) - len(body)].replace("\ufeff", "")
+        # The bytes are re-encoded: the declaration must now say what they are.
+        body = _DECLARATION_ENCODING_RE.sub(r"\1\2UTF-8\2", body, count=1)
+        out = body.encode("utf-8")
+    else:
+        raw = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+        out = raw.lstrip(_WHITESPACE)
+        removed = raw[: len(raw) - len(out)].decode("ascii")
+    warnings: tuple[str, ...] = ()
+    if removed and out.startswith(b"<?xml"):
+        warnings = (f"{len(removed)} whitespace character(s) before the XML declaration ignored",)
+    lines = removed.count("\n")
+    return Prepared(out, warnings, lines, len(removed) - 1 - removed.rfind("\n"))
+
+
+def parse_xml(data: bytes, what: str) -> tuple[Element, tuple[str, ...]]:
+    """The document's root element and the warnings of what was recovered; ``what`` names
+    the format in error messages.
 
     Two passes, both in C expat: defusedxml's guarded parser reads only the prolog (entity
     and DTD declarations can appear nowhere else) and stops at the root element; the tree is
     then built by the stdlib's C ElementTree parser.  defusedxml's own ElementTree parser is
-    the pure-Python TreeBuilder, ≈ 1.8x slower on the corpus for the same guarantees.
+    the pure-Python TreeBuilder, ≈ 1.8x slower on the corpus for the same guarantees.  Only a
+    failed parse pays for ``repair``.
     """
-    guard_xml(data, what)
+    doc = prepare(data, what)
+    guard_xml(doc.data, what)
+    current, warnings = doc.data, list(doc.warnings)
+    for _ in range(MAX_REPAIRS + 1):
+        try:
+            return ElementTree.fromstring(current), tuple(warnings)
+        except ParseError as e:
+            fixed = repair(current) if len(warnings) - len(doc.warnings) < MAX_REPAIRS else None
+            if fixed is None:
+                # A repair only cuts after the root or adds to the root's start tag, so the
+                # position of what is left still names the user's line.
+                raise _malformed(e, doc) from e
+            current = fixed[0]
+            warnings.append(fixed[1])
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+class _Scan:
+    """What a namespace-blind expat pass saw: the root element and every prefix."""
+
+    def __init__(self, parser: xml.parsers.expat.XMLParserType) -> None:
+        self.parser = parser
+        self.depth = 0
+        self.root_closed = False
+        self.root_end = -1  # byte just after the root's end tag
+        self.root_name = ""
+        self.root_at = -1
+        self.used: set[str] = set()
+        self.root_declared: set[str] = set()
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if self.depth == 0 and not self.root_closed:
+            self.root_name, self.root_at = name, self.parser.CurrentByteIndex
+            self.root_declared = {a[6:] for a in attrs if a.startswith("xmlns:")}
+        self.depth += 1
+        for qualified in (name, *attrs):
+            prefix, colon, _ = qualified.partition(":")
+            if colon and prefix not in ("xml", "xmlns"):
+                self.used.add(prefix)
+
+    def end(self, name: str) -> None:
+        self.depth -= 1
+        if self.depth == 0 and not self.root_closed:
+            self.root_closed = True
+            self.root_end = self.parser.CurrentByteIndex  # the "<" of the end tag, then its ">"
+
+    def ended_at(self, data: bytes) -> int:
+        close = data.find(b">", self.root_end)
+        return len(data) if close < 0 else close + 1
+
+
+def repair(data: bytes) -> tuple[bytes, str] | None:
+    """One known exporter defect fixed, and its warning; None when the defect is another.
+
+    Called only after ``guard_xml`` accepted the prolog, so this pass never meets an entity
+    declaration; it reads without namespaces, where an undeclared prefix is just a name.
+    """
+    parser = xml.parsers.expat.ParserCreate()
+    scan = _Scan(parser)
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
     try:
-        return ElementTree.fromstring(data)
-    except ParseError as e:
-        raise _malformed(e) from e
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError:
+        if not scan.root_closed:
+            return None
+        cut = scan.ended_at(data)
+        garbage = len(data[cut:].strip(_WHITESPACE))
+        return data[:cut] + b"\n", (
+            f"{garbage} byte(s) of trailing garbage after the root element ignored"
+        )
+    missing = sorted(scan.used - scan.root_declared)
+    if not missing or scan.root_at < 0:
+        return None
+    at = scan.root_at + 1 + len(scan.root_name.encode("utf-8"))
+    declarations = "".join(f' xmlns:{p}="urn:loadwatch:undeclared:{p}"' for p in missing)
+    fixed = data[:at] + declarations.encode("ascii") + data[at:]
+    return fixed, (
+        f"undeclared XML namespace prefix(es) {', '.join(missing)}: read by element name"
+    )
 
 
 def guard_xml(data: bytes, what: str) -> str | None:
@@ -91,22 +229,27 @@ def _encoding(data: bytes) -> str:
     return declared.group(1).decode("ascii") if declared else "utf-8"
 
 
-def malformed(data: bytes, what: str, cause: Exception) -> CorruptFile:
-    """The ``CorruptFile`` for a document another parser rejected.
+def malformed(data: bytes, what: str, cause: Exception, doc: Prepared | None = None) -> CorruptFile:
+    """The ``CorruptFile`` for a document another parser rejected; ``data`` is what that
+    parser was given and ``doc`` what ``prepare`` made of the user's file.
 
     Another parser's positions refer to whatever text it was handed (gpxpy strips the
-    default namespace first, shifting columns), so the original bytes are re-read by expat
-    to name the user's own line and column; only on this error path.
+    default namespace first, shifting columns), so the bytes are re-read by expat to name the
+    user's own line and column; only on this error path.
     """
     try:
         ElementTree.fromstring(data)
     except ParseError as e:
-        return _malformed(e)
+        return _malformed(e, doc)
     return CorruptFile(f"malformed {what}: {one_line(cause)}")
 
 
-def _malformed(e: ParseError) -> CorruptFile:
+def _malformed(e: ParseError, doc: Prepared | None = None) -> CorruptFile:
     line, column = e.position
+    if doc is not None:
+        if line == 1:
+            column += doc.columns_removed
+        line += doc.lines_removed
     reason = xml.parsers.expat.ErrorString(e.code)
     return CorruptFile(f"malformed XML at line {line}, column {column}: {reason}")
 
@@ -177,12 +320,20 @@ def typed_frame(texts: dict[str, list[str | None]], **extra: pl.Series) -> tuple
         .str.replace(r"^(\d{4}-\d\d-\d\d)[ t]", "${1}T")
         .str.replace(r"[zZ]$", "+00:00")
     )
-    frame = frame.select(
+    offset_h = stamp.str.extract(r"[+-](\d\d):?\d\d$", 1).cast(pl.Int32, strict=False)
+    parsed = (
         pl.when(stamp.str.contains(r"[+-]\d\d:?\d\d$"))
         .then(stamp)
         .otherwise(stamp + "+00:00")
         .str.to_datetime(_ISO, time_unit="us", time_zone="UTC", strict=False)
-        .alias("time"),
+    )
+    # A stamp with an offset beyond any zone (+99:00) or a year outside the plausible range
+    # (0000, 9999) is no time at all: the sample is dropped like an untimed one.
+    possible = (offset_h.fill_null(0) * 3600 <= MAX_OFFSET_S) & parsed.is_between(
+        pl.lit(EARLIEST_PLAUSIBLE), pl.lit(LATEST_PLAUSIBLE)
+    )
+    frame = frame.select(
+        pl.when(possible).then(parsed).otherwise(None).alias("time"),
         *(number[c].alias(c) for c in texts if c not in ("time", "heart_rate")),
         pl.when(bad_hr).then(None).otherwise(number["heart_rate"]).alias("heart_rate"),
         *(pl.col(c) for c in extra),
@@ -210,10 +361,10 @@ def times(values: list[str | None]) -> pl.Series:
 
 def _fromiso(text: str) -> datetime | None:
     try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
+        t = as_utc(datetime.fromisoformat(text))
+    except (ValueError, OverflowError):
         return None
-    return as_utc(t)
+    return t if EARLIEST_PLAUSIBLE <= t <= LATEST_PLAUSIBLE else None
 
 
 def utc_offset_s(text: str | None) -> int | None:
@@ -229,4 +380,4 @@ def utc_offset_s(text: str | None) -> int | None:
         return None
     sign = -1 if m.group(1) == "-" else 1
     seconds = sign * (int(m.group(2)) * 3600 + int(m.group(3)) * 60)
-    return seconds or None
+    return seconds if seconds and abs(seconds) <= MAX_OFFSET_S else None

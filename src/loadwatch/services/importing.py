@@ -108,10 +108,15 @@ def analyse(
     sha256: str,
     fast_speed_mps: float | None = None,
     default_tz: str = "UTC",
+    declared_sport: str | None = None,
+    relabel: str | None = None,
 ) -> DecodedFile:
     """Decode and summarise one leaf file.  Raises ``NotAnActivity`` when no track is an
     activity, another ``IngestError`` when the file is unreadable (``DecoderCrash`` when a
-    decoder leaked a raw library exception)."""
+    decoder leaked a raw library exception).
+
+    ``declared_sport`` is the export's type for the file (a Strava ``activities.csv`` row's
+    ``Activity Type``), ``relabel`` the user's; see ``ingest.sports`` for the precedence."""
     try:
         tracks = registry.decode(data, name)
     except LoadwatchError:
@@ -127,12 +132,17 @@ def analyse(
     warnings: list[str] = []
     not_activity: list[str] = []
     for track in tracks:
-        warnings.extend(w for w in track.warnings if w not in warnings)
         try:
             summary = summarize(
-                track, source_sha256=sha256, fast_speed_mps=fast_speed_mps, default_tz=default_tz
+                track,
+                source_sha256=sha256,
+                fast_speed_mps=fast_speed_mps,
+                default_tz=default_tz,
+                declared_sport=declared_sport,
+                relabel=relabel,
             )
         except NotAnActivity as e:
+            warnings.extend(w for w in track.warnings if w not in warnings)
             not_activity.append(f"session {track.session_index}: {one_line(e)}")
             continue
         except LoadwatchError:
@@ -140,6 +150,7 @@ def analyse(
         except Exception as e:
             log.exception("summary crashed on %s session %d", name, track.session_index)
             raise DecoderCrash(f"internal summary error: {type(e).__name__}: {one_line(e)}") from e
+        # The summary's warnings hold the track's, less a sport guess a declaration replaced.
         warnings.extend(w for w in summary.warnings if w not in warnings)
         activities.append(DecodedActivity(summary, track.samples))
     if not activities:

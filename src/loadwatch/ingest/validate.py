@@ -1,0 +1,199 @@
+"""Finite, possible numbers only: every Track is cleaned before it is summarised, and every
+summary is checked before anyone stores or prints it.
+
+One place for the rules, vectorised over the sample columns.  A value that no device, body
+or planet produces (NaN, ±inf, a heart rate of 900, a speed of 1e308 m/s, a negative
+duration) is dropped with a warning naming how many; a summary whose core numbers (distance,
+moving time, elapsed time) cannot be made finite is refused as ``CorruptFile``.  The limits are
+generous on purpose: they catch corruption, not unusual athletes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields, replace
+
+import polars as pl
+
+from loadwatch.errors import CorruptFile
+from loadwatch.ingest.activity import ActivitySummary
+from loadwatch.ingest.sports import RUNNING_SPORTS
+from loadwatch.ingest.track import DeviceTotals, Track
+
+HR_BPM = (25.0, 250.0)
+MAX_SPEED_MPS = 100.0  # 360 km/h: no activity loadwatch records moves faster
+MAX_RUN_AVG_MPS = 10.0  # 1:40 /km held over a whole run: faster than any runner
+MAX_DISTANCE_M = 1_000_000.0  # 1,000 km in one activity
+MAX_DURATION_S = 14 * 86_400.0  # two weeks in one activity
+ALTITUDE_M = (-500.0, 9_000.0)  # Dead Sea shore to above Everest
+MAX_CADENCE = 300.0
+MAX_OFFSET_S = 14 * 3600  # UTC-12 .. UTC+14
+# A device timer may exceed the samples' span by this without comment (late first record).
+MOVING_SLACK_S = 2.0
+SPAN_GAP_SHARE = 0.05
+
+# Sample column -> (low, high) of a possible value; None = no bound that side.
+_SAMPLE_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "lat": (-90.0, 90.0),
+    "lon": (-180.0, 180.0),
+    "distance": (0.0, MAX_DISTANCE_M),
+    "altitude": ALTITUDE_M,
+    "speed": (0.0, MAX_SPEED_MPS),
+    "heart_rate": HR_BPM,
+    "cadence": (0.0, MAX_CADENCE),
+}
+_SAMPLE_NAMES = {"lat": "latitude", "lon": "longitude", "heart_rate": "heart rate"}
+
+_TOTAL_RANGES: dict[str, tuple[float, float]] = {
+    "distance_m": (0.0, MAX_DISTANCE_M),
+    "timer_time_s": (0.0, MAX_DURATION_S),
+    "elapsed_time_s": (0.0, MAX_DURATION_S),
+    "ascent_m": (0.0, 100_000.0),
+    "descent_m": (0.0, 100_000.0),
+    "max_speed_mps": (0.0, MAX_SPEED_MPS),
+    "avg_hr": HR_BPM,
+    "max_hr": HR_BPM,
+}
+
+
+_TOTAL_NAMES = {
+    "distance_m": "distance",
+    "timer_time_s": "timer time",
+    "elapsed_time_s": "elapsed time",
+    "ascent_m": "ascent",
+    "descent_m": "descent",
+    "max_speed_mps": "maximum speed",
+    "avg_hr": "average heart rate",
+    "max_hr": "maximum heart rate",
+}
+
+
+def _possible(column: str) -> pl.Expr:
+    low, high = _SAMPLE_RANGES[column]
+    c = pl.col(column)
+    ok = c.is_finite()
+    if low is not None:
+        ok &= c >= low
+    if high is not None:
+        ok &= c <= high
+    return ok
+
+
+def clean_track(track: Track) -> Track:
+    """The Track with impossible sample values nulled and impossible device totals dropped,
+    each kind counted in one warning; the Track itself when nothing was wrong.
+
+    A heart rate of exactly 0 is a sensor's "no reading", not corruption: nulled silently.
+    """
+    df = track.samples
+    if df.height and bool((df["heart_rate"] == 0).any()):
+        df = df.with_columns(
+            pl.when(pl.col("heart_rate") == 0)
+            .then(None)
+            .otherwise("heart_rate")
+            .alias("heart_rate")
+        )
+    bad = df.select(
+        (pl.col(c).is_not_null() & ~_possible(c).fill_null(False)).sum().alias(c)
+        for c in _SAMPLE_RANGES
+    ).row(0, named=True)
+    warnings = list(track.warnings)
+    samples = df
+    if any(bad.values()):
+        samples = df.with_columns(
+            pl.when(_possible(c)).then(pl.col(c)).otherwise(None).alias(c)
+            for c, n in bad.items()
+            if n
+        )
+        counts = ", ".join(f"{_SAMPLE_NAMES.get(c, c)} {n}" for c, n in bad.items() if n)
+        warnings.append(f"non-finite or impossible sample values dropped ({counts})")
+    totals, dropped = _clean_totals(track.totals)
+    warnings += dropped
+    if samples is track.samples and not dropped and totals is track.totals:
+        return track
+    return replace(track, samples=samples, totals=totals, warnings=tuple(warnings))
+
+
+def _clean_totals(totals: DeviceTotals) -> tuple[DeviceTotals, list[str]]:
+    changes: dict[str, float | None] = {}
+    notes: list[str] = []
+    for name, (low, high) in _TOTAL_RANGES.items():
+        v = getattr(totals, name)
+        if v == 0 and name in ("avg_hr", "max_hr"):
+            changes[name] = None  # no sensor
+        elif v is not None and not (math.isfinite(v) and low <= v <= high):
+            changes[name] = None
+            notes.append(f"device {_TOTAL_NAMES[name]} {v!r} is impossible: ignored")
+    timer, elapsed = totals.timer_time_s, totals.elapsed_time_s
+    if (
+        "timer_time_s" not in changes
+        and "elapsed_time_s" not in changes
+        and timer is not None
+        and elapsed is not None
+        and timer > elapsed + MOVING_SLACK_S
+    ):
+        changes["timer_time_s"] = None
+        notes.append(
+            f"device timer {timer:.0f} s exceeds its elapsed time {elapsed:.0f} s: timer ignored"
+        )
+    return (replace(totals, **changes) if changes else totals), notes
+
+
+_REQUIRED = ("elapsed_time_s", "moving_time_s", "distance_m")
+
+
+def check_summary(s: ActivitySummary) -> ActivitySummary:
+    """The summary with every number finite and possible, or ``CorruptFile``."""
+    for name in _REQUIRED:
+        v = getattr(s, name)
+        if not (
+            math.isfinite(v)
+            and 0.0 <= v <= (MAX_DISTANCE_M if name == "distance_m" else MAX_DURATION_S)
+        ):
+            raise CorruptFile(f"the file's {name.replace('_', ' ')} is impossible ({v!r})")
+    changes: dict[str, object] = {}
+    notes: list[str] = []
+    for f in fields(ActivitySummary):
+        v = getattr(s, f.name)
+        if f.name in _REQUIRED or not isinstance(v, float):
+            continue
+        if not math.isfinite(v) or v < 0:
+            changes[f.name] = None
+            notes.append(f"{f.name.replace('_', ' ')} {v!r} is impossible: left out")
+    for name, (low, high) in (
+        ("avg_hr", HR_BPM),
+        ("max_hr", HR_BPM),
+        ("max_speed_mps", (0.0, MAX_SPEED_MPS)),
+    ):
+        v = getattr(s, name)
+        if name not in changes and v is not None and not low <= v <= high:
+            changes[name] = None
+            notes.append(f"{name.replace('_', ' ')} {v:.1f} is impossible: left out")
+    if s.moving_time_s > s.elapsed_time_s:
+        # The device timer runs from the start button, the samples from the first record, a
+        # few seconds later: elapsed can be no less than the timer.  Only a gap beyond that
+        # (the samples miss part of the activity) is worth a warning.
+        changes["elapsed_time_s"] = s.moving_time_s
+    if s.moving_time_s > s.elapsed_time_s * (1 + SPAN_GAP_SHARE) + MOVING_SLACK_S:
+        notes.append(
+            f"moving time {s.moving_time_s:.0f} s exceeds the recorded span "
+            f"{s.elapsed_time_s:.0f} s: elapsed time taken as the moving time"
+        )
+    if abs(s.utc_offset_s) > MAX_OFFSET_S:
+        raise CorruptFile(f"local time offset {s.utc_offset_s} s is outside UTC-12..UTC+14")
+    if (
+        s.sport in RUNNING_SPORTS
+        and s.totals_source.get("sport") != "relabel"
+        and s.moving_time_s > 0
+        and s.distance_m / s.moving_time_s > MAX_RUN_AVG_MPS
+    ):
+        avg = s.distance_m / s.moving_time_s
+        changes["sport"] = "other"
+        changes["totals_source"] = {**s.totals_source, "sport": "impossible_run"}
+        notes.append(f"an average of {avg:.1f} m/s is faster than any runner: kept as other")
+    if s.speed_hist_m is not None and not all(math.isfinite(x) and x >= 0 for x in s.speed_hist_m):
+        changes["speed_hist_m"] = None
+        notes.append("speed histogram not finite: left out")
+    if not changes:
+        return s
+    return replace(s, **changes, warnings=[*s.warnings, *notes])  # type: ignore[arg-type]
