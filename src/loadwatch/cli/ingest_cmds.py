@@ -81,7 +81,7 @@ def _summary_row(file: str, s: dict[str, Any]) -> list[str]:
         s["start_time"].replace("T", " ")[:16],
         fmt_num(s["distance_m"], 2, 1000.0),
         fmt_duration(s["moving_time_s"]),
-        fmt_pace(s["avg_pace_s_per_km"]),
+        fmt_pace(s["avg_pace_s_per_km"], s["sport"]),
         fmt_num(s["elevation_gain_m"], 0),
         fmt_num(s["gap_distance_m"], 2, 1000.0),
         fmt_num(s["avg_hr"], 0),
@@ -277,7 +277,7 @@ def athletes(json: JsonOpt = False) -> None:
 
 ACTIVITY_FIELDS = (
     "id", "name", "format", "sport", "start_time", "utc_offset_s", "elapsed_time_s",
-    "moving_time_s", "distance_m", "elevation_gain_m", "elevation_loss_m", "avg_pace_s_per_km",
+    "moving_time_s", "stopped_time_s", "distance_m", "elevation_gain_m", "elevation_loss_m", "avg_pace_s_per_km",
     "gap_distance_m", "uphill_distance_m", "downhill_distance_m", "fast_distance_m",
     "max_speed_mps", "best_1km_s", "avg_hr", "max_hr", "n_samples", "device", "source_sha256",
     "session_index", "totals_source",
@@ -342,7 +342,7 @@ def activities(
                 r["format"],
                 fmt_num(r["distance_m"], 2, 1000.0),
                 fmt_duration(r["moving_time_s"]),
-                fmt_pace(r["avg_pace_s_per_km"]),
+                fmt_pace(r["avg_pace_s_per_km"], r["sport"]),
                 fmt_num(r["elevation_gain_m"], 0),
                 fmt_num(r["fast_distance_m"], 2, 1000.0),
                 r["name"] or "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -118,8 +118,33 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
-def fmt_pace(s_per_km: float | None) -> str:
+def _clock_per(seconds: float, unit: str) -> str:
+    m, sec = divmod(round(seconds), 60)
+    return f"{m}:{sec:02d}{unit}"
+
+
+def _per_km(s_per_km: float) -> str:
+    return _clock_per(s_per_km, "/km")
+
+
+def _kmh(s_per_km: float) -> str:
+    return f"{3600.0 / s_per_km:.1f} km/h"
+
+
+def _per_100m(s_per_km: float) -> str:
+    return _clock_per(s_per_km / 10.0, "/100m")
+
+
+# How each sport speaks of its speed: runners and walkers in min/km, riders in km/h, swimmers
+# in min/100 m.  Sports not listed (and an unknown sport) use min/km.
+PACE_STYLE: dict[str, Callable[[float], str]] = {
+    "cycling": _kmh,
+    "swimming": _per_100m,
+}
+
+
+def fmt_pace(s_per_km: float | None, sport: str | None = None) -> str:
+    """The average pace (seconds per km, from moving time) as the sport's athletes say it."""
     if s_per_km is None or not math.isfinite(s_per_km) or s_per_km <= 0:
         return "-"
-    m, sec = divmod(round(s_per_km), 60)
-    return f"{m}:{sec:02d}/km"
+    return PACE_STYLE.get(sport or "", _per_km)(s_per_km)

@@ -196,6 +196,7 @@ def add_activity(
         utc_offset_s=summary.utc_offset_s,
         elapsed_time_s=summary.elapsed_time_s,
         moving_time_s=summary.moving_time_s,
+        stopped_time_s=summary.stopped_time_s,
         distance_m=summary.distance_m,
         elevation_gain_m=summary.elevation_gain_m,
         elevation_loss_m=summary.elevation_loss_m,
