@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
@@ -386,11 +387,11 @@ def activity_json(a: Activity) -> dict[str, Any]:
     return d
 
 
-def _local_start(a: dict[str, Any]) -> str:
+def _local_start(a: dict[str, Any], zone: ZoneInfo) -> str:
+    # The athlete's zone, not each device's offset: listed newest first by UTC, the local
+    # times then read in order too (a watch still on home time abroad no longer jumps).
     start: datetime = a["start_time"]
-    if a["utc_offset_s"] is None:
-        return start.strftime("%Y-%m-%d %H:%M UTC")
-    return (start + timedelta(seconds=a["utc_offset_s"])).strftime("%Y-%m-%d %H:%M")
+    return start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 @app.command()
@@ -400,7 +401,7 @@ def activities(
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Skip the newest N.")] = 0,
 ) -> None:
-    """List an athlete's activities, newest first (local start time)."""
+    """List an athlete's activities, newest first (start in the athlete's time zone)."""
     with handle_errors():
         store = open_store(get_settings())
         try:
@@ -408,6 +409,9 @@ def activities(
                 a = repo.get_athlete_by_name(session, athlete)
                 rows, total = repo.list_activities(session, a.id, limit=limit, offset=offset)
                 items = [activity_json(r) for r in rows]
+                zone = ZoneInfo(a.timezone)
+                for item in items:
+                    item["start_local"] = item["start_time"].astimezone(zone).isoformat()
         finally:
             store.close()
         if json:
@@ -416,7 +420,7 @@ def activities(
         table = Table(title=f"{a.name}: {len(items)} of {total} activities")
         for col in (
             "id",
-            "start (local)",
+            f"start ({a.timezone})",
             "sport",
             "fmt",
             "km",
@@ -432,7 +436,7 @@ def activities(
         for r in items:
             table.add_row(
                 str(r["id"]),
-                _local_start(r),
+                _local_start(r, zone),
                 r["sport"],
                 r["format"],
                 fmt_num(r["distance_m"], 2, 1000.0),

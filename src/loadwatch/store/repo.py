@@ -125,8 +125,9 @@ def update_athlete(
     fast_speed_mps: float | None = None,
 ) -> bool:
     """Rename, move to another time zone or set the fast threshold.  Returns True when the time
-    zone changed: every activity may then fall on another local day, so a re-evaluation from
-    the athlete's first day is requested in the same transaction."""
+    zone or the threshold changed: every activity may then fall on another local day (or count
+    other kilometres as fast), so a re-evaluation from the athlete's first day is requested in
+    the same transaction."""
     if name is not None:
         clean = _clean_name(name)
         other = find_athlete_by_name(session, clean)
@@ -142,6 +143,7 @@ def update_athlete(
     if fast_speed_mps is not None:
         if not (fast_speed_mps > 0 and fast_speed_mps < 15):
             raise InvalidRequest(f"fast threshold {fast_speed_mps} m/s is not a running speed")
+        moved |= fast_speed_mps != athlete.fast_speed_mps
         athlete.fast_speed_mps = fast_speed_mps
     session.flush()
     if moved:
