@@ -623,26 +623,41 @@ def parse_strava_csv(text: str) -> dict[str, dict[str, str]]:
 def manual_entries_csv(text: str) -> tuple[bytes, int] | None:
     """The header and the rows without a file (Strava's manual entries) of an
     ``activities.csv``, as CSV bytes for the log importer, with their count; None when every
-    row has its file."""
-    rows = list(csv.reader(io.StringIO(text)))
-    if len(rows) < 2:
+    row has its file.  Rows with a file become blank lines, so each manual entry keeps its line
+    number in the original table (the log importer reports lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[list[str], int]] = []  # (cells, physical lines spanned)
+    seen = 0
+    for cells in reader:
+        records.append((cells, reader.line_num - seen))
+        seen = reader.line_num
+    if len(records) < 2:
         return None
-    header = [h.strip().lower() for h in rows[0]]
+    header = [h.strip().lower() for h in records[0][0]]
+    body = [cells for cells, _ in records[1:]]
     file_col = next((header.index(a) for a in _STRAVA_COLUMNS["filename"] if a in header), None)
     if file_col is None:
-        file_col = _guess_file_column(rows[1:])
+        file_col = _guess_file_column(body)
     if file_col is None:
         return None
-    manual = [
-        r
-        for r in rows[1:]
-        if any(c.strip() for c in r) and (file_col >= len(r) or not r[file_col].strip())
-    ]
-    if not manual:
-        return None
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([rows[0], *manual])
-    return out.getvalue().encode(), len(manual)
+    writer = csv.writer(out, lineterminator="\n")
+    n = 0
+    for i, (cells, span) in enumerate(records):
+        manual = (
+            i > 0
+            and any(c.strip() for c in cells)
+            and (file_col >= len(cells) or not cells[file_col].strip())
+        )
+        if i == 0 or manual:
+            before = out.tell()
+            writer.writerow(cells)
+            written = out.getvalue()[before:].count("\n")
+            out.write("\n" * max(span - written, 0))
+            n += manual
+        else:
+            out.write("\n" * span)
+    return (out.getvalue().encode(), n) if n else None
 
 
 def _note_manual(notes: SourceNotes | None, name: str, text: str) -> None:
