@@ -228,9 +228,8 @@ def summary_table(report: ImportReport) -> Table:
     counts = report.counts()
     for key, word in STATUS_WORDS.items():
         table.add_row(f"files {word}", f"{counts[key]:,}")
-    recovered = len(report.recovered())
-    if recovered:
-        table.add_row("  of them recovered (warning)", f"{recovered:,}")
+        if key == "imported" and report.recovered():
+            table.add_row("  with a warning", f"{len(report.recovered()):,}")
     manual = report.manual_counts()
     if any(manual.values()):
         table.add_row("manual entries imported", f"{manual['imported']:,}")
