@@ -141,8 +141,10 @@ def test_names_are_trimmed_and_case_insensitive_with_did_you_mean() -> None:
             assert repo.get_or_create_athlete(s, "bea ").id == bea  # no second athlete
             assert repo.get_athlete_by_name(s, "  BEA").id == bea
             repo.get_or_create_athlete(s, "Bobby")
+            eva = repo.get_or_create_athlete(s, "Éva").id
+            assert repo.get_or_create_athlete(s, "éva").id == eva
         with store.sessions() as s:
-            assert [a.name for a in repo.list_athletes(s)] == ["Bea", "Bobby"]
+            assert [a.name for a in repo.list_athletes(s)] == ["Bea", "Bobby", "Éva"]
             with pytest.raises(NotFound) as e:
                 repo.get_athlete_by_name(s, "Bae")
             assert str(e.value) == "no athlete 'Bae' — did you mean 'Bea'?"

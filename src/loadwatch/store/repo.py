@@ -68,6 +68,14 @@ def find_athlete_by_name(session: Session, name: str) -> Athlete | None:
     )
     # Names stored before matching was case-insensitive may differ only in case: the exact
     # spelling wins, else the oldest.
+    if not rows and not clean.isascii():
+        # SQLite's lower() folds ASCII only: compare "Éva" and "éva" in Python.
+        key = clean.casefold()
+        rows = [
+            a
+            for a in session.scalars(select(Athlete).order_by(Athlete.id))
+            if a.name.casefold() == key
+        ]
     for a in rows:
         if a.name == clean:
             return a
