@@ -538,7 +538,7 @@ def test_cli_user_commands_make_working_tokens(data_dir: Path) -> None:
 
     admin = token_of("boss", "--role", "admin")
     coach = token_of("carla", "--role", "coach")
-    athlete = token_of("ann", "--role", "athlete", "--athlete", "Ann")
+    athlete = token_of("ann", "--role", "athlete", "--athlete", "Ann", "--create")
     assert len({admin, coach, athlete}) == 3
     dup = runner.invoke(cli, ["user", "add", "carla", "--role", "coach"])
     assert dup.exit_code == 1 and "already exists" in dup.output

@@ -122,7 +122,7 @@ def test_import_all_failed_exits_1_and_bad_arguments_are_one_line(
 
     missing = runner.invoke(app, ["activities", "--athlete", "Nobody"])
     assert missing.exit_code == 1
-    assert missing.stderr.strip() == "error: no athlete named 'Nobody'"
+    assert missing.stderr.strip() == "error: no athlete 'Nobody'"
 
 
 def test_import_empty_folder_or_missing_path_is_an_error(data_dir: Path, tmp_path: Path) -> None:

@@ -164,7 +164,7 @@ def test_report_marks_the_flag_on_its_week(sara_log: date) -> None:
 @pytest.mark.usefixtures("data_dir")
 def test_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
     code, _, err = run("flags", "--athlete", "Nobody")
-    assert (code, err.strip()) == (1, "error: no athlete named 'Nobody'")
+    assert (code, err.strip()) == (1, "error: no athlete 'Nobody'")
     bad = tmp_path / "notes.csv"
     bad.write_text("name,colour\nbob,red\n")
     code, _, err = run("import-log", str(bad), "--athlete", "Ana")

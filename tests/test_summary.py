@@ -93,13 +93,41 @@ def run_with_stop(jitter_m: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     return t, np.stack((lat, lon, s))
 
 
+def test_auto_pause_is_not_moving_time() -> None:
+    """The same run with the watch auto-paused during the stop: no samples for 5 minutes."""
+    t, (lat, lon, _) = run_with_stop(jitter_m=0.0)
+    keep = (t < 1502) | (t >= 1801)
+    a = summarize(make_track(t[keep], lat=lat[keep], lon=lon[keep]), source_sha256="x")
+    assert a.elapsed_time_s == pytest.approx(3301)
+    # 0..1500 s and 1801..3301 s: the 301 s gap from 1500 to 1801 is the pause.
+    assert a.moving_time_s == pytest.approx(3000)
+    assert a.stopped_time_s == 0
+    assert a.distance_m == pytest.approx(10_000, rel=0.005)
+    assert a.avg_pace_s_per_km == pytest.approx(300, rel=0.005)
+
+
+def test_gap_that_covers_ground_is_not_a_pause() -> None:
+    """A 60 s hole in the fixes (a tunnel) while running on: the timer ran through it."""
+    t, (lat, lon, _) = run_with_stop(jitter_m=0.0)
+    run = (t < 1502) | (t >= 1801)
+    t, lat, lon = t[run], lat[run], lon[run]
+    t = np.where(t >= 1801, t - 300, t)  # no stop at all: one continuous 10 km
+    hole = (t > 2000) & (t < 2060)
+    a = summarize(make_track(t[~hole], lat=lat[~hole], lon=lon[~hole]), source_sha256="x")
+    assert a.moving_time_s == pytest.approx(3001)
+    assert a.distance_m == pytest.approx(10_000, rel=0.005)
+
+
 def test_ten_km_with_a_stop() -> None:
     t, (lat, lon, _) = run_with_stop()
     a = summarize(make_track(t, lat=lat, lon=lon), source_sha256="x")
     assert a.distance_m == pytest.approx(10_000, rel=0.005)
     assert a.elapsed_time_s == pytest.approx(3301)
-    assert a.moving_time_s == pytest.approx(3000, rel=0.02)
-    assert a.avg_pace_s_per_km == pytest.approx(300, rel=0.025)
+    # The timer ran through the stop (samples kept coming): moving time is the timer's, the
+    # standing still is its own field, and pace is what the watch showed.
+    assert a.moving_time_s == pytest.approx(3301)
+    assert a.stopped_time_s == pytest.approx(300, abs=15)
+    assert a.avg_pace_s_per_km == pytest.approx(330.1, rel=0.005)
     assert a.totals_source["distance_m"] == "computed"
     assert a.totals_source["moving_time_s"] == "computed"
     assert a.max_speed_mps == pytest.approx(PACE_5, rel=0.05)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from loadwatch.cli.app import app
@@ -18,6 +20,8 @@ from loadwatch.cli.output import (
     fmt_num,
     fmt_pace,
     handle_errors,
+    import_progress,
+    plan_import,
     print_json,
     progress_bar,
 )
@@ -27,6 +31,9 @@ from loadwatch.store import repo
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import open_store
 from loadwatch.store.models import Activity, Athlete
+
+if TYPE_CHECKING:
+    from loadwatch.services.importing import ImportReport
 
 Paths = Annotated[list[Path], typer.Argument(help="Files, folders or archives (.zip, .gz).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
@@ -81,7 +88,7 @@ def _summary_row(file: str, s: dict[str, Any]) -> list[str]:
         s["start_time"].replace("T", " ")[:16],
         fmt_num(s["distance_m"], 2, 1000.0),
         fmt_duration(s["moving_time_s"]),
-        fmt_pace(s["avg_pace_s_per_km"]),
+        fmt_pace(s["avg_pace_s_per_km"], s["sport"]),
         fmt_num(s["elevation_gain_m"], 0),
         fmt_num(s["gap_distance_m"], 2, 1000.0),
         fmt_num(s["avg_hr"], 0),
@@ -149,11 +156,87 @@ def _outcome_line(o: Any) -> str:
         extra = f" ({n} activities)" if n != 1 else ""
     elif o.reason:
         extra = f": {o.reason}"
-    return f"[{style}]{word:<15}[/{style}] {o.file}{extra}"
+    line = f"[{style}]{word:<15}[/{style}] {escape(o.file)}{escape(extra)}"
+    # A lenient read recovered from a defect: the numbers stand, but say what was wrong.
+    for w in o.warnings:
+        line += f"\n{'':<15} [yellow]warning:[/yellow] {escape(w)}"
+    return line
 
 
 def totals_line(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{counts[k]} {STATUS_WORDS[k]}" for k in STATUS_WORDS)
+
+
+def _manual_lines(report: ImportReport) -> list[str]:
+    lines = []
+    for m in report.manual:
+        for r in m.report.rows:
+            what = f"{r.sport} {r.distance_m / 1000:.2f} km, {r.start:%Y-%m-%d}"
+            title = f" {r.name!r}" if r.name else ""
+            word = "manual entry" if r.status == "imported" else "manual, known"
+            style = "green" if r.status == "imported" else "cyan"
+            lines.append(
+                f"[{style}]{word:<15}[/{style}] {escape(m.file)} line {r.line}:"
+                f"{escape(title)} ({escape(what)}, from the CSV row)"
+            )
+        for e in m.report.errors:
+            lines.append(
+                f"[red]{'failed':<15}[/red] {escape(m.file)} manual entry line {e.line}: "
+                f"{escape(e.message)}"
+            )
+    return lines
+
+
+def import_json(athlete: str, athlete_id: int, report: ImportReport) -> dict[str, Any]:
+    """The ``import --json`` document: every file, skipped member and manual entry."""
+    zone = report.timezone
+    return {
+        "athlete": athlete,
+        "files": [
+            {
+                "file": o.file,
+                "status": o.status,
+                "reason": o.reason,
+                "activity_ids": o.activity_ids,
+                "warnings": o.warnings,
+                "sha256": o.sha256,
+            }
+            for o in report.outcomes
+        ],
+        "manual": [{"file": m.file, **r.to_json()} for m in report.manual for r in m.report.rows],
+        "manual_errors": [
+            {"file": m.file, "line": e.line, "message": e.message}
+            for m in report.manual
+            for e in m.report.errors
+        ],
+        "skipped": [{"file": f, "reason": why} for f, why in report.skipped],
+        "recovered": [{"file": o.file, "warnings": o.warnings} for o in report.recovered()],
+        "timezone": None
+        if zone is None
+        else {"zone": zone.zone, "why": zone.why, "file": zone.file},
+        "totals": report.counts(),
+        "manual_totals": report.manual_counts(),
+        "evaluate_from": report.touched.get(athlete_id),
+    }
+
+
+def summary_table(report: ImportReport) -> Table:
+    """The closing table of an import: files per outcome, manual entries, skipped members."""
+    table = Table(title="Import summary", title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    counts = report.counts()
+    for key, word in STATUS_WORDS.items():
+        table.add_row(f"files {word}", f"{counts[key]:,}")
+        if key == "imported" and report.recovered():
+            table.add_row("  with a warning", f"{len(report.recovered()):,}")
+    manual = report.manual_counts()
+    if any(manual.values()):
+        table.add_row("manual entries imported", f"{manual['imported']:,}")
+        table.add_row("manual entries already known", f"{manual['duplicate']:,}")
+        table.add_row("manual entries failed", f"{manual['failed']:,}")
+    table.add_row("members skipped", f"{len(report.skipped):,}")
+    return table
 
 
 IMPORT_HELP = (
@@ -161,8 +244,12 @@ IMPORT_HELP = (
     " for an athlete.\n\n"
     "Each file is reported as imported, duplicate (the same file, or the same activity in"
     " another format, is already stored), not an activity (course, route, settings...) or"
-    " failed, with the reason; then a total line. One bad file never stops the others; a file"
-    " that failed is tried again when imported again.\n\n"
+    " failed, with the reason, and any defect a lenient read recovered from as a warning;"
+    " Strava manual entries (activities.csv rows without a file) are imported from their rows;"
+    " every other archive member is listed as skipped with why. Then a total line and a"
+    " summary table. One bad file never stops the others; a file that failed is tried again"
+    " when imported again. A new athlete without --timezone gets the zone the files tell"
+    " (the zone at the first GPS point, else the device's UTC offset).\n\n"
     "Exit code: 0 when the batch ran and at least one file was imported or already known;"
     " 1 when no file was found, every file failed, or (with --strict) any file failed."
 )
@@ -174,7 +261,9 @@ def import_(
     athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name (created if new).")],
     timezone: Annotated[
         str | None,
-        typer.Option(help="IANA time zone for a new athlete (default UTC), e.g. Europe/Paris."),
+        typer.Option(
+            help="IANA time zone for a new athlete, e.g. Europe/Paris (default: from the files)."
+        ),
     ] = None,
     json: JsonOpt = False,
     strict: Annotated[
@@ -193,44 +282,49 @@ def import_(
         store = open_store(settings)
         try:
             with store.transaction() as session:
+                new = repo.find_athlete_by_name(session, athlete) is None
                 a = repo.get_or_create_athlete(session, athlete, timezone)
                 athlete_id, athlete_name = a.id, a.name
-            with progress_bar() as bar:
-                task = bar.add_task(f"importing for {athlete_name}", total=None)
+            with import_progress(plan_import(paths, settings)) as show:
 
                 def on_outcome(o: Any) -> None:
-                    bar.advance(task)
+                    show.advance(o)
                     if not json:
                         console.print(_outcome_line(o))
 
-                report = import_paths(store, settings, athlete_id, paths, progress=on_outcome)
+                report = import_paths(
+                    store,
+                    settings,
+                    athlete_id,
+                    paths,
+                    progress=on_outcome,
+                    choose_timezone=new and timezone is None,
+                )
         finally:
             store.close()
         counts = report.counts()
         if json:
-            print_json(
-                {
-                    "athlete": athlete_name,
-                    "files": [
-                        {
-                            "file": o.file,
-                            "status": o.status,
-                            "reason": o.reason,
-                            "activity_ids": o.activity_ids,
-                            "warnings": o.warnings,
-                            "sha256": o.sha256,
-                        }
-                        for o in report.outcomes
-                    ],
-                    "totals": counts,
-                    "evaluate_from": report.touched.get(athlete_id),
-                }
-            )
-        if not report.outcomes:
+            print_json(import_json(athlete_name, athlete_id, report))
+        if not report.outcomes and not report.manual:
             raise fail(f"no FIT, GPX or TCX files found in {', '.join(map(str, paths))}")
         if not json:
+            for line in _manual_lines(report):
+                console.print(line)
+            for f, why in report.skipped:
+                console.print(f"[dim]{'skipped':<15}[/dim] {escape(f)}: {escape(why)}")
+            if report.timezone is not None:
+                z = report.timezone
+                source = f" from {z.file}" if z.file else ""
+                console.print(
+                    f"time zone of {athlete_name}: {z.zone} ({z.why}{source}); change it with"
+                    f" loadwatch athlete set {athlete_name!r} --timezone ZONE",
+                    markup=False,
+                )
             console.print(totals_line(counts), markup=False)
-        if counts["failed"] == len(report.outcomes) or (strict and counts["failed"]):
+            console.print(summary_table(report))
+        if report.outcomes and (
+            counts["failed"] == len(report.outcomes) or (strict and counts["failed"])
+        ):
             raise typer.Exit(1)
 
 
@@ -277,7 +371,8 @@ def athletes(json: JsonOpt = False) -> None:
 
 ACTIVITY_FIELDS = (
     "id", "name", "format", "sport", "start_time", "utc_offset_s", "elapsed_time_s",
-    "moving_time_s", "distance_m", "elevation_gain_m", "elevation_loss_m", "avg_pace_s_per_km",
+    "moving_time_s", "stopped_time_s", "distance_m", "elevation_gain_m", "elevation_loss_m",
+    "avg_pace_s_per_km",
     "gap_distance_m", "uphill_distance_m", "downhill_distance_m", "fast_distance_m",
     "max_speed_mps", "best_1km_s", "avg_hr", "max_hr", "n_samples", "device", "source_sha256",
     "session_index", "totals_source",
@@ -291,11 +386,11 @@ def activity_json(a: Activity) -> dict[str, Any]:
     return d
 
 
-def _local_start(a: dict[str, Any]) -> str:
+def _local_start(a: dict[str, Any], zone: ZoneInfo) -> str:
+    # The athlete's zone, not each device's offset: listed newest first by UTC, the local
+    # times then read in order too (a watch still on home time abroad no longer jumps).
     start: datetime = a["start_time"]
-    if a["utc_offset_s"] is None:
-        return start.strftime("%Y-%m-%d %H:%M UTC")
-    return (start + timedelta(seconds=a["utc_offset_s"])).strftime("%Y-%m-%d %H:%M")
+    return start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 @app.command()
@@ -305,7 +400,7 @@ def activities(
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Skip the newest N.")] = 0,
 ) -> None:
-    """List an athlete's activities, newest first (local start time)."""
+    """List an athlete's activities, newest first (start in the athlete's time zone)."""
     with handle_errors():
         store = open_store(get_settings())
         try:
@@ -313,6 +408,9 @@ def activities(
                 a = repo.get_athlete_by_name(session, athlete)
                 rows, total = repo.list_activities(session, a.id, limit=limit, offset=offset)
                 items = [activity_json(r) for r in rows]
+                zone = ZoneInfo(a.timezone)
+                for item in items:
+                    item["start_local"] = item["start_time"].astimezone(zone).isoformat()
         finally:
             store.close()
         if json:
@@ -321,7 +419,7 @@ def activities(
         table = Table(title=f"{a.name}: {len(items)} of {total} activities")
         for col in (
             "id",
-            "start (local)",
+            f"start ({a.timezone})",
             "sport",
             "fmt",
             "km",
@@ -337,12 +435,12 @@ def activities(
         for r in items:
             table.add_row(
                 str(r["id"]),
-                _local_start(r),
+                _local_start(r, zone),
                 r["sport"],
                 r["format"],
                 fmt_num(r["distance_m"], 2, 1000.0),
                 fmt_duration(r["moving_time_s"]),
-                fmt_pace(r["avg_pace_s_per_km"]),
+                fmt_pace(r["avg_pace_s_per_km"], r["sport"]),
                 fmt_num(r["elevation_gain_m"], 0),
                 fmt_num(r["fast_distance_m"], 2, 1000.0),
                 r["name"] or "",

@@ -47,6 +47,61 @@ def parse_day(text: str | None, what: str) -> date | None:
         raise InvalidRequest(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from e
 
 
+athlete_app = typer.Typer(help="Change an athlete: name, time zone, fast threshold.")
+app.add_typer(athlete_app, name="athlete")
+
+
+@athlete_app.command("set")
+def athlete_set(
+    name: Annotated[str, typer.Argument(help="The athlete's current name.")],
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="IANA time zone, e.g. Europe/Madrid.")
+    ] = None,
+    new_name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    fast_pace: Annotated[
+        str | None,
+        typer.Option("--fast-pace", help="Running faster than this pace (M:SS per km) is fast."),
+    ] = None,
+) -> None:
+    """Change an athlete's time zone, name or fast threshold.  A new zone or threshold
+    re-evaluates the athlete's whole history (activities may move to another local day)."""
+    from loadwatch.api.schemas import parse_fast_threshold
+
+    with handle_errors():
+        if timezone is None and new_name is None and fast_pace is None:
+            raise InvalidRequest("nothing to change: give --timezone, --name or --fast-pace")
+        speed = None
+        if fast_pace is not None:
+            if not re.fullmatch(r"\s*\d{1,2}:\d{2}\s*(/km)?\s*", fast_pace):
+                raise InvalidRequest(f"fast pace {fast_pace!r} is not M:SS per km, e.g. 4:30")
+            try:
+                speed = parse_fast_threshold(fast_pace)
+            except ValueError as e:
+                raise InvalidRequest(f"fast pace {fast_pace!r}: {e}") from e
+        store = open_store(get_settings())
+        try:
+            with store.transaction() as s:
+                a = repo.get_athlete_by_name(s, name)
+                old = (a.name, a.timezone)
+                moved = repo.update_athlete(
+                    s, a, name=new_name, timezone=timezone, fast_speed_mps=speed
+                )
+                shown = {"name": a.name, "timezone": a.timezone, "fast_speed_mps": a.fast_speed_mps}
+                pending = repo.pending_from(s, a.id) if moved else None
+        finally:
+            store.close()
+    changes = []
+    if shown["name"] != old[0]:
+        changes.append(f"renamed {old[0]!r} to {shown['name']!r}")
+    if shown["timezone"] != old[1]:
+        changes.append(f"time zone {old[1]} → {shown['timezone']}")
+    if speed is not None and fast_pace is not None:
+        changes.append(f"fast means faster than {fast_pace.strip()} per km ({speed:.2f} m/s)")
+    console.print(f"{shown['name']}: " + ("; ".join(changes) or "no change"), markup=False)
+    if pending is not None:
+        console.print(f"flags will be re-evaluated from {pending.isoformat()}", markup=False)
+
+
 def _athlete_id(store: Store, name: str) -> int:
     with store.sessions() as s:
         return repo.get_athlete_by_name(s, name).id

@@ -30,8 +30,11 @@ def add(
     role: Annotated[str, typer.Option("--role", help="admin | coach | athlete")],
     athlete: Annotated[
         str | None,
-        typer.Option("--athlete", help="For --role athlete: the athlete's name (created if new)."),
+        typer.Option("--athlete", help="For --role athlete: the athlete's name (must exist)."),
     ] = None,
+    create: Annotated[
+        bool, typer.Option("--create", help="Create the athlete named by --athlete if new.")
+    ] = False,
 ) -> None:
     """Create a user; prints their bearer token (the last word of the last line), only once."""
     with handle_errors():
@@ -39,12 +42,20 @@ def add(
             raise InvalidRequest(f"unknown role {role!r} (one of {', '.join(auth.ROLES)})")
         if (role == "athlete") != (athlete is not None):
             raise InvalidRequest("--athlete NAME is required with --role athlete, and only then")
+        if create and athlete is None:
+            raise InvalidRequest("--create goes with --athlete NAME")
         store = open_store(get_settings())
         try:
             with store.transaction() as session:
                 athlete_id = None
                 if athlete is not None:
-                    athlete_id = repo.get_or_create_athlete(session, athlete).id
+                    # A typo must not silently create a second athlete: only with --create.
+                    found = (
+                        repo.get_or_create_athlete(session, athlete)
+                        if create
+                        else repo.get_athlete_by_name(session, athlete)
+                    )
+                    athlete_id, athlete = found.id, found.name
                 user, token = auth.create_user(session, name, role, athlete_id=athlete_id)
                 user_id = user.id
         finally:

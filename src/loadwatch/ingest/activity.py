@@ -39,6 +39,9 @@ class ActivitySummary:
     totals_source: dict[str, str]  # field -> "device" | "computed"
     session_index: int = 0
     name: str | None = None
+    # Time on the timer spent standing still (a crossing, a rest at the wall): part of
+    # moving_time_s, which is the timer's time.
+    stopped_time_s: float = 0.0
     speed_hist_m: list[float] | None = None  # see SPEED_BIN_MPS
     warnings: list[str] = field(default_factory=list)
 

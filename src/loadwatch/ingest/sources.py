@@ -51,6 +51,34 @@ class Member:
 Source = bytes | Path
 
 
+@dataclass(frozen=True, slots=True)
+class ManualLog:
+    """Strava's manual entries (``activities.csv`` rows without a file), as a CSV of their own:
+    the header and those rows only, for the CSV log importer."""
+
+    name: str  # display path of the activities.csv they came from
+    data: bytes
+    rows: int
+
+
+@dataclass
+class SourceNotes:
+    """What reading a source found besides activity files, so that nothing is dropped without a
+    word: members skipped (with why) and manual entries to import from their CSV rows.  Filled
+    as the members are iterated."""
+
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    manual: list[ManualLog] = field(default_factory=list)
+
+    def skip(self, name: str, reason: str) -> None:
+        self.skipped.append((name, reason))
+
+
+_HIDDEN = "hidden or system file (dot file, __MACOSX)"
+_IRRELEVANT = "not an activity file (neither its name nor its first bytes say FIT, GPX or TCX)"
+_STRAVA_TABLE = "Strava's activity table: read for titles, types and manual entries"
+
+
 class _Budget:
     """Decompressed bytes still allowed for one input, across every archive level inside it."""
 
@@ -80,10 +108,11 @@ class _ArchiveBudgetError(Exception):
 # --- public entry points -----------------------------------------------------------------------
 
 
-def iter_path(path: Path, settings: Settings) -> Iterator[Member]:
-    """Leaf activity files under ``path``: a file, a folder (recursive, sorted) or an archive."""
+def iter_path(path: Path, settings: Settings, notes: SourceNotes | None = None) -> Iterator[Member]:
+    """Leaf activity files under ``path``: a file, a folder (recursive, sorted) or an archive.
+    With ``notes``, skipped members and Strava manual entries are recorded there."""
     if path.is_dir():
-        yield from _iter_folder(path, settings)
+        yield from _iter_folder(path, settings, notes)
         return
     budget = _Budget(settings.max_archive_total_bytes)
     try:
@@ -92,11 +121,14 @@ def iter_path(path: Path, settings: Settings) -> Iterator[Member]:
         yield Member(path.name, None, CorruptFile(f"cannot read file: {e.strerror or e}"))
         return
     yield from _guarded(
-        _expand(path, path.name, settings, budget, depth=0, direct=True, size=size), path.name
+        _expand(path, path.name, settings, budget, depth=0, direct=True, size=size, notes=notes),
+        path.name,
     )
 
 
-def iter_upload(data: bytes, name: str, settings: Settings) -> Iterator[Member]:
+def iter_upload(
+    data: bytes, name: str, settings: Settings, notes: SourceNotes | None = None
+) -> Iterator[Member]:
     """Leaf activity files in one uploaded file (expands ``.gz`` and ``.zip``)."""
     display = PurePosixPath(name.replace("\\", "/")).name or "upload"
     if len(data) > settings.max_upload_bytes:
@@ -108,8 +140,36 @@ def iter_upload(data: bytes, name: str, settings: Settings) -> Iterator[Member]:
         return
     budget = _Budget(settings.max_archive_total_bytes)
     yield from _guarded(
-        _expand(data, display, settings, budget, depth=0, direct=True, size=len(data)), display
+        _expand(data, display, settings, budget, depth=0, direct=True, size=len(data), notes=notes),
+        display,
     )
+
+
+def estimate(path: Path) -> tuple[int, int]:
+    """(activity files, bytes) that ``iter_path`` will likely yield, from names and archive
+    directories only (nothing is decompressed): the total of a progress display."""
+    if path.is_dir():
+        files, size = 0, 0
+        for f in visible_files(path, follow_inner_links=True):
+            n, b = estimate(f)
+            files, size = files + n, size + b
+        return files, size
+    try:
+        lower = path.name.lower()
+        if lower.endswith(".zip") or _head(path, 4) in _ZIP_MAGICS:
+            with zipfile.ZipFile(path) as zf:
+                leaves = [
+                    i
+                    for i in zf.infolist()
+                    if not i.is_dir()
+                    and not _is_hidden(re.split(r"[\\/]", i.filename))
+                    and _is_activity_name(i.filename.lower().removesuffix(".gz"))
+                ]
+                return len(leaves), sum(i.file_size for i in leaves)
+        stripped = lower.removesuffix(".gz")
+        return (1, path.stat().st_size) if _is_activity_name(stripped) else (0, 0)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return 1, 0
 
 
 def visible_files(folder: Path, *, follow_inner_links: bool = False) -> list[Path]:
@@ -166,6 +226,7 @@ def _expand(
     direct: bool,
     size: int,
     meta: Mapping[str, str] | None = None,
+    notes: SourceNotes | None = None,
 ) -> Iterator[Member]:
     """Dispatch one blob by its magic bytes (then its name): gzip, zip, or a leaf file.
 
@@ -178,14 +239,16 @@ def _expand(
     is_gzip = head.startswith(_GZIP_MAGIC)
     is_zip = head in _ZIP_MAGICS
     if is_gzip or (not is_zip and lower.endswith(".gz")):
-        yield from _expand_gzip(src, name, settings, budget, depth=depth, direct=direct, meta=meta)
+        yield from _expand_gzip(
+            src, name, settings, budget, depth=depth, direct=direct, meta=meta, notes=notes
+        )
     elif is_zip or lower.endswith(".zip"):
         if depth >= settings.max_archive_depth:
             yield Member(name, None, _too_deep(settings))
             return
-        yield from _expand_zip(src, name, settings, budget, depth=depth)
+        yield from _expand_zip(src, name, settings, budget, depth=depth, notes=notes)
     else:
-        yield from _leaf(src, name, settings, direct=direct, size=size, meta=meta)
+        yield from _leaf(src, name, settings, direct=direct, size=size, meta=meta, notes=notes)
 
 
 def _expand_gzip(
@@ -197,6 +260,7 @@ def _expand_gzip(
     depth: int,
     direct: bool,
     meta: Mapping[str, str],
+    notes: SourceNotes | None = None,
 ) -> Iterator[Member]:
     try:
         with _open(src) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
@@ -222,14 +286,23 @@ def _expand_gzip(
             direct=direct,
             size=len(data),
             meta=meta,
+            notes=notes,
         )
         return
     if direct or _is_activity_name(inner) or _sniff(data):
         yield Member(name, data, meta=meta)
+    elif notes is not None:
+        notes.skip(name, _IRRELEVANT)
 
 
 def _expand_zip(
-    src: Source, name: str, settings: Settings, budget: _Budget, *, depth: int
+    src: Source,
+    name: str,
+    settings: Settings,
+    budget: _Budget,
+    *,
+    depth: int,
+    notes: SourceNotes | None = None,
 ) -> Iterator[Member]:
     try:
         zf = zipfile.ZipFile(src if isinstance(src, Path) else io.BytesIO(src))
@@ -259,10 +332,10 @@ def _expand_zip(
                 ),
             )
             return
-        strava, strava_errors = _strava_meta_from_zip(zf, infos, settings, budget)
+        strava, strava_errors = _strava_meta_from_zip(zf, infos, settings, budget, name, notes)
         yield from (Member(f"{name}/{n}", None, e) for n, e in strava_errors)
         for info in infos:
-            yield from _zip_member(zf, info, name, settings, budget, depth, strava)
+            yield from _zip_member(zf, info, name, settings, budget, depth, strava, notes)
 
 
 def _zip_member(
@@ -273,6 +346,7 @@ def _zip_member(
     budget: _Budget,
     depth: int,
     strava: Mapping[str, Mapping[str, str]],
+    notes: SourceNotes | None = None,
 ) -> Iterator[Member]:
     inner = info.filename
     display = f"{archive}/{inner}"
@@ -281,12 +355,17 @@ def _zip_member(
         yield Member(display, None, UnsafeInput(f"unsafe path in archive: {inner}"))
         return
     if _is_hidden(parts):
+        if notes is not None:
+            notes.skip(display, _HIDDEN)
         return
     if info.flag_bits & 0x1:
         yield Member(display, None, CorruptFile("encrypted archive member (password protected)"))
         return
     try:
         if not _looks_relevant(zf, info):
+            if notes is not None:
+                is_table = parts[-1].lower() == "activities.csv"
+                notes.skip(display, _STRAVA_TABLE if is_table else _IRRELEVANT)
             return
         ratio_error = _ratio_error(info, settings)
         if ratio_error is not None:
@@ -328,6 +407,7 @@ def _zip_member(
         direct=False,
         size=len(data),
         meta=strava.get(inner, {}),
+        notes=notes,
     )
 
 
@@ -366,8 +446,10 @@ def _ratio_error(info: zipfile.ZipInfo, settings: Settings) -> InputTooLarge | N
 # --- folders -----------------------------------------------------------------------------------
 
 
-def _iter_folder(root: Path, settings: Settings) -> Iterator[Member]:
-    strava, strava_error = _strava_meta_from_folder(root, settings)
+def _iter_folder(
+    root: Path, settings: Settings, notes: SourceNotes | None = None
+) -> Iterator[Member]:
+    strava, strava_error = _strava_meta_from_folder(root, settings, notes)
     if strava_error is not None:
         # The files still import; only their Strava titles are lost, and the user is told.
         yield Member(f"{root.name}/activities.csv", None, strava_error)
@@ -378,13 +460,26 @@ def _iter_folder(root: Path, settings: Settings) -> Iterator[Member]:
         try:
             size = file.stat().st_size
             if not _file_looks_relevant(file):
+                if notes is not None:
+                    is_table = rel == "activities.csv"
+                    notes.skip(display, _STRAVA_TABLE if is_table else _IRRELEVANT)
                 continue
         except OSError as e:
             yield Member(display, None, CorruptFile(f"cannot read file: {e.strerror or e}"))
             continue
         budget = _Budget(settings.max_archive_total_bytes)
         yield from _guarded(
-            _expand(file, display, settings, budget, depth=0, direct=False, size=size, meta=meta),
+            _expand(
+                file,
+                display,
+                settings,
+                budget,
+                depth=0,
+                direct=False,
+                size=size,
+                meta=meta,
+                notes=notes,
+            ),
             display,
         )
 
@@ -416,6 +511,7 @@ def _leaf(
     direct: bool,
     size: int,
     meta: Mapping[str, str],
+    notes: SourceNotes | None = None,
 ) -> Iterator[Member]:
     if size > settings.max_file_bytes:
         yield Member(
@@ -436,6 +532,8 @@ def _leaf(
         data = src
     if direct or _is_activity_name(name) or _sniff(data):
         yield Member(name, data, meta=meta)
+    elif notes is not None:
+        notes.skip(name, _IRRELEVANT)
 
 
 # --- Strava bulk export ------------------------------------------------------------------------
@@ -522,6 +620,54 @@ def parse_strava_csv(text: str) -> dict[str, dict[str, str]]:
     return out
 
 
+def manual_entries_csv(text: str) -> tuple[bytes, int] | None:
+    """The header and the rows without a file (Strava's manual entries) of an
+    ``activities.csv``, as CSV bytes for the log importer, with their count; None when every
+    row has its file.  Rows with a file become blank lines, so each manual entry keeps its line
+    number in the original table (the log importer reports lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[list[str], int]] = []  # (cells, physical lines spanned)
+    seen = 0
+    for cells in reader:
+        records.append((cells, reader.line_num - seen))
+        seen = reader.line_num
+    if len(records) < 2:
+        return None
+    header = [h.strip().lower() for h in records[0][0]]
+    body = [cells for cells, _ in records[1:]]
+    file_col = next((header.index(a) for a in _STRAVA_COLUMNS["filename"] if a in header), None)
+    if file_col is None:
+        file_col = _guess_file_column(body)
+    if file_col is None:
+        return None
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    n = 0
+    for i, (cells, span) in enumerate(records):
+        manual = (
+            i > 0
+            and any(c.strip() for c in cells)
+            and (file_col >= len(cells) or not cells[file_col].strip())
+        )
+        if i == 0 or manual:
+            before = out.tell()
+            writer.writerow(cells)
+            written = out.getvalue()[before:].count("\n")
+            out.write("\n" * max(span - written, 0))
+            n += manual
+        else:
+            out.write("\n" * span)
+    return (out.getvalue().encode(), n) if n else None
+
+
+def _note_manual(notes: SourceNotes | None, name: str, text: str) -> None:
+    if notes is None:
+        return
+    found = manual_entries_csv(text)
+    if found is not None:
+        notes.manual.append(ManualLog(name, *found))
+
+
 def _guess_file_column(body: list[list[str]]) -> int | None:
     width = max((len(r) for r in body), default=0)
     best, best_hits = None, 0
@@ -533,7 +679,12 @@ def _guess_file_column(body: list[list[str]]) -> int | None:
 
 
 def _strava_meta_from_zip(
-    zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], settings: Settings, budget: _Budget
+    zf: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    settings: Settings,
+    budget: _Budget,
+    archive: str = "",
+    notes: SourceNotes | None = None,
 ) -> tuple[dict[str, Mapping[str, str]], list[tuple[str, IngestError]]]:
     meta: dict[str, Mapping[str, str]] = {}
     errors: list[tuple[str, IngestError]] = []
@@ -556,7 +707,9 @@ def _strava_meta_from_zip(
                     compressed_size=info.compress_size,
                     ratio=settings.max_compression_ratio,
                 )
-            table = parse_strava_csv(raw.decode("utf-8-sig", errors="replace"))
+            text = raw.decode("utf-8-sig", errors="replace")
+            table = parse_strava_csv(text)
+            _note_manual(notes, f"{archive}/{info.filename}", text)
         except IngestError as e:
             errors.append((info.filename, e))
             continue
@@ -576,7 +729,7 @@ def _strava_meta_from_zip(
 
 
 def _strava_meta_from_folder(
-    root: Path, settings: Settings
+    root: Path, settings: Settings, notes: SourceNotes | None = None
 ) -> tuple[dict[str, Mapping[str, str]], IngestError | None]:
     table = root / "activities.csv"
     try:
@@ -585,7 +738,9 @@ def _strava_meta_from_folder(
         if table.stat().st_size > settings.max_file_bytes:
             raise InputTooLarge(f"activities.csv is over {_mib(settings.max_file_bytes)}")
         text = table.read_bytes().decode("utf-8-sig", errors="replace")
-        return dict(parse_strava_csv(text)), None
+        meta: dict[str, Mapping[str, str]] = dict(parse_strava_csv(text))
+        _note_manual(notes, f"{root.name}/activities.csv", text)
+        return meta, None
     except IngestError as e:
         return {}, e
     except (OSError, csv.Error) as e:
@@ -680,4 +835,14 @@ def _why(e: BaseException) -> str:
     return str(e) or type(e).__name__
 
 
-__all__ = ["ACTIVITY_SUFFIXES", "Member", "iter_path", "iter_upload", "parse_strava_csv"]
+__all__ = [
+    "ACTIVITY_SUFFIXES",
+    "ManualLog",
+    "Member",
+    "SourceNotes",
+    "estimate",
+    "iter_path",
+    "iter_upload",
+    "manual_entries_csv",
+    "parse_strava_csv",
+]

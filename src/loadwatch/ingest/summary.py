@@ -108,6 +108,7 @@ class _Streams:
     step_m: FloatArray  # per sample, metres from the previous sample
     step_speed: FloatArray  # per step, m/s: for stops, histogram and fast distance
     moving: npt.NDArray[np.bool_]
+    paused: npt.NDArray[np.bool_]  # per step: the recording was paused (see motion.pause_mask)
     max_speed: float | None
     has_distance: bool  # step_m came from a stream or from positions
     warnings: tuple[str, ...]
@@ -157,13 +158,17 @@ def _streams(df: pl.DataFrame, limits: SportLimits) -> _Streams:
         else:
             net_speed = motion.window_speed(t, [np.interp(t, t_coords, c) for c in coords])
         moving = motion.moving_mask(t, net_speed, seg, limits.stop_speed_mps)
+        paused = motion.pause_mask(t, seg, net_speed, limits.stop_speed_mps)
         if len(coords) == 2 and float(t[-1]) > 0:
             # Fixes jittering around a standing athlete add path length, not distance.
             step = np.where(moving, step, 0.0)
     elif _present(spd):
         moving = motion.moving_mask(t, np.nan_to_num(spd, nan=0.0), seg, limits.stop_speed_mps)
+        paused = motion.pause_mask(t, seg, None, limits.stop_speed_mps)
     else:
-        moving = motion.gap_mask(t, seg)
+        # Nothing tells whether the athlete moved: the timer's time is all we can know.
+        paused = motion.pause_mask(t, seg, None, limits.stop_speed_mps)
+        moving = ~paused
 
     if _present(spd):
         # The device's instantaneous speed (foot pod / Doppler) beats differentiated positions.
@@ -179,7 +184,9 @@ def _streams(df: pl.DataFrame, limits: SportLimits) -> _Streams:
     else:
         step_speed = np.zeros(n, dtype=np.float64)
         max_speed = None
-    return _Streams(t, seg, step, step_speed, moving, max_speed, has_distance, tuple(warnings))
+    return _Streams(
+        t, seg, step, step_speed, moving, paused, max_speed, has_distance, tuple(warnings)
+    )
 
 
 def _hr(df: pl.DataFrame) -> tuple[float | None, float | None]:
@@ -278,8 +285,11 @@ def summarize(
     if dev.timer_time_s is not None:
         moving_time = float(dev.timer_time_s)
         src["moving_time_s"] = "device"
+    elif n >= 2:
+        moving_time = motion.timer_time(s.t, s.paused)
     else:
-        moving_time = motion.moving_time(s.t, s.moving)
+        moving_time = float(dev.elapsed_time_s or 0.0)
+    stopped = min(motion.stopped_time(s.t, s.paused, s.moving), moving_time)
 
     cum = np.cumsum(step_m)
     has_steps = covered and s.has_distance and float(cum[-1] if n else 0.0) > 0
@@ -320,6 +330,7 @@ def summarize(
         utc_offset_s=_start_offset(track, start, default_tz),
         elapsed_time_s=elapsed,
         moving_time_s=moving_time,
+        stopped_time_s=stopped,
         distance_m=distance,
         elevation_gain_m=gain,
         elevation_loss_m=loss,

@@ -22,6 +22,32 @@ from loadwatch.store.db import Store
 from loadwatch.store.models import Activity
 
 
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    """What became of one readable row: ``imported`` (with its activity) or ``duplicate``."""
+
+    line: int
+    status: str
+    start: datetime
+    sport: str
+    distance_m: float
+    moving_time_s: float | None
+    name: str | None
+    activity_id: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "line": self.line,
+            "status": self.status,
+            "start_time": self.start,
+            "sport": self.sport,
+            "distance_m": self.distance_m,
+            "moving_time_s": self.moving_time_s,
+            "name": self.name,
+            "activity_id": self.activity_id,
+        }
+
+
 @dataclass
 class CsvImportReport:
     file: str
@@ -31,6 +57,7 @@ class CsvImportReport:
     activity_ids: list[int] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
     from_date: date | None = None  # earliest local day touched; None when nothing new
+    rows: list[RowOutcome] = field(default_factory=list)  # every readable row, in file order
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -112,19 +139,36 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
         recorded = repo.recorded_spans(s, athlete_id)
         occurrence: Counter[str] = Counter()
         new: list[Activity] = []
+        fates: list[tuple[LogRow, Activity | None]] = []
         for row, key in zip(log.rows, keys, strict=True):
             index = occurrence[key]
             occurrence[key] += 1
             if (key, index) in seen:
                 report.duplicates += 1
+                fates.append((row, None))
                 continue
             act = _activity(athlete_id, row, key, index, tz, src.id)
             if row.time_known and _already_recorded(recorded, act):
                 # Strava's activities.csv next to the FIT files it lists: the file wins.
                 report.duplicates += 1
+                fates.append((row, None))
                 continue
             new.append(act)
+            fates.append((row, act))
         repo.add_activities(s, new)
+        report.rows = [
+            RowOutcome(
+                line=row.line,
+                status="duplicate" if act is None else "imported",
+                start=row.start,
+                sport=row.sport,
+                distance_m=row.distance_m,
+                moving_time_s=row.moving_time_s,
+                name=row.name,
+                activity_id=None if act is None else act.id,
+            )
+            for row, act in fates
+        ]
         report.imported = len(new)
         report.activity_ids = [a.id for a in new]
         if new:

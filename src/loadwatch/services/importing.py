@@ -19,21 +19,32 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from loadwatch.clock import as_utc
 from loadwatch.config import Settings
-from loadwatch.errors import Conflict, IngestError, LoadwatchError, NotAnActivity, one_line
+from loadwatch.errors import (
+    Conflict,
+    IngestError,
+    LoadwatchError,
+    NotAnActivity,
+    StoreError,
+    one_line,
+)
 from loadwatch.ingest import registry
 from loadwatch.ingest.activity import ActivitySummary
-from loadwatch.ingest.sources import Member, iter_path
+from loadwatch.ingest.sources import ManualLog, Member, SourceNotes, iter_path
 from loadwatch.ingest.summary import summarize
+from loadwatch.ingest.zones import ZoneGuess, guess_zone
 from loadwatch.store import repo
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, SourceFile
+
+if TYPE_CHECKING:
+    from loadwatch.services.csv_import import CsvImportReport
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +69,7 @@ class FileOutcome:
     activity_ids: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sha256: str | None = None
+    size: int = 0  # bytes read (after decompression): for the progress display
 
     def __post_init__(self) -> None:
         # Every reason and warning is shown as one line, whichever layer wrote it (a fitparse
@@ -67,10 +79,43 @@ class FileOutcome:
         self.warnings = [one_line(w) for w in self.warnings]
 
 
+@dataclass(frozen=True, slots=True)
+class ManualOutcome:
+    """Strava manual entries (``activities.csv`` rows without a file), imported from their rows
+    by the CSV log importer: each row imported, a duplicate, or failed with its reason."""
+
+    file: str  # the activities.csv they came from
+    report: CsvImportReport
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneChoice:
+    """The time zone given to a new athlete from their files."""
+
+    zone: str
+    why: str
+    file: str | None  # the file that told it; None when no file did (the zone stays UTC)
+
+
 @dataclass
 class ImportReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     touched: dict[int, date] = field(default_factory=dict)  # athlete id -> earliest local date
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (member, why), not imported
+    manual: list[ManualOutcome] = field(default_factory=list)
+    timezone: ZoneChoice | None = None  # set when a new athlete's zone was read from the files
+
+    def recovered(self) -> list[FileOutcome]:
+        """Files stored with a warning: a lenient read recovered from a defect."""
+        return [o for o in self.outcomes if o.warnings and o.status == "imported"]
+
+    def manual_counts(self) -> dict[str, int]:
+        rows = [r for m in self.manual for r in m.report.rows]
+        return {
+            "imported": sum(r.status == "imported" for r in rows),
+            "duplicate": sum(r.status == "duplicate" for r in rows),
+            "failed": sum(len(m.report.errors) for m in self.manual),
+        }
 
     def counts(self) -> dict[str, int]:
         """Files per status, every status present (zero included), in STATUSES order."""
@@ -85,6 +130,7 @@ class ImportReport:
 class DecodedActivity:
     summary: ActivitySummary
     samples: pl.DataFrame  # SAMPLE_SCHEMA
+    device_offset_s: int | None = None  # the local offset the device wrote (FIT), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +198,7 @@ def analyse(
             raise DecoderCrash(f"internal summary error: {type(e).__name__}: {one_line(e)}") from e
         # The summary's warnings hold the track's, less a sport guess a declaration replaced.
         warnings.extend(w for w in summary.warnings if w not in warnings)
-        activities.append(DecodedActivity(summary, track.samples))
+        activities.append(DecodedActivity(summary, track.samples, track.utc_offset_s))
     if not activities:
         raise NotAnActivity("; ".join(not_activity) if len(tracks) > 1 else not_activity[0])
     if not_activity:
@@ -262,7 +308,10 @@ def _record_failure(
 
 
 def _import_member(
-    store: Store, athlete: _Athlete, member: Member
+    store: Store,
+    athlete: _Athlete,
+    member: Member,
+    on_decoded: Callable[[str, DecodedFile], _Athlete] | None = None,
 ) -> tuple[FileOutcome, date | None]:
     name = member.name
     if member.error is not None or member.data is None:
@@ -306,6 +355,8 @@ def _import_member(
         _record_failure(store, athlete, member, sha, reason)
         return FileOutcome(name, "failed", reason, sha256=sha), None
 
+    if on_decoded is not None:
+        athlete = on_decoded(name, decoded)
     title = _title(member)
     warnings = [one_line(w) for w in decoded.warnings]
     with store.transaction() as session:
@@ -354,27 +405,68 @@ def _import_member(
     return FileOutcome(name, status, why, ids, warnings, sha), earliest
 
 
+def _zone_of(decoded: DecodedFile) -> ZoneGuess | None:
+    for act in decoded.activities:
+        guess = guess_zone(act.samples, act.device_offset_s)
+        if guess is not None:
+            return guess
+    return None
+
+
+def _set_zone(store: Store, athlete: _Athlete, zone: str) -> _Athlete:
+    with store.transaction() as session:
+        repo.update_athlete(session, repo.get_athlete(session, athlete.id), timezone=zone)
+    return _Athlete(athlete.id, ZoneInfo(zone), zone, athlete.fast_speed_mps)
+
+
+def _import_manual(store: Store, athlete_id: int, log: ManualLog) -> ManualOutcome:
+    # Imported here: csv_import builds on this module's duplicate rules.
+    from loadwatch.services.csv_import import import_log
+
+    return ManualOutcome(log.name, import_log(store, athlete_id, log.data, log.name))
+
+
 def import_members(
     store: Store,
     athlete_id: int,
     members: Iterable[Member],
     *,
     progress: Callable[[FileOutcome], None] | None = None,
+    notes: SourceNotes | None = None,
+    choose_timezone: bool = False,
 ) -> ImportReport:
-    """Import every member for the athlete; one outcome per member, in order."""
+    """Import every member for the athlete; one outcome per member, in order.
+
+    ``notes`` (filled while ``members`` is read) brings the skipped members and Strava's manual
+    entries, imported last from their CSV rows.  ``choose_timezone``: the athlete is new and no
+    zone was given, so the first file that tells one sets it (``report.timezone``).
+    """
     with store.sessions() as session:
         a = repo.get_athlete(session, athlete_id)
         athlete = _Athlete(a.id, ZoneInfo(a.timezone), a.timezone, a.fast_speed_mps)
     report = ImportReport()
+    pending_zone = choose_timezone
+
+    def on_decoded(name: str, decoded: DecodedFile) -> _Athlete:
+        nonlocal athlete, pending_zone
+        guess = _zone_of(decoded) if pending_zone else None
+        if guess is not None:
+            pending_zone = False
+            if guess.zone != athlete.tz_name:
+                athlete = _set_zone(store, athlete, guess.zone)
+            report.timezone = ZoneChoice(guess.zone, guess.why, name)
+        return athlete
+
     for member in members:
         try:
-            outcome, day = _import_member(store, athlete, member)
+            outcome, day = _import_member(store, athlete, member, on_decoded)
         except Conflict:
             # Another process stored the same file (or activity) between our check and commit.
             outcome = FileOutcome(
                 member.name, "duplicate", "imported concurrently by another import", sha256=None
             )
             day = None
+        outcome.size = len(member.data or b"")
         if outcome.status == "failed":
             log.info("import failed: %s: %s", outcome.file, outcome.reason)
         report.outcomes.append(outcome)
@@ -383,11 +475,31 @@ def import_members(
             report.touched[athlete_id] = day if prev is None else min(prev, day)
         if progress is not None:
             progress(outcome)
+    if notes is not None:
+        report.skipped = list(notes.skipped)
+        for manual in notes.manual:
+            try:
+                done = _import_manual(store, athlete_id, manual)
+            except StoreError:
+                raise  # the store failing stops the batch, as for files
+            except LoadwatchError as e:
+                # The rows cannot be read at all: said once, the files stay imported.
+                report.outcomes.append(FileOutcome(manual.name, "failed", one_line(e)))
+                continue
+            report.manual.append(done)
+            if done.report.from_date is not None:
+                prev = report.touched.get(athlete_id)
+                day = done.report.from_date
+                report.touched[athlete_id] = day if prev is None else min(prev, day)
+    if choose_timezone and report.timezone is None:
+        report.timezone = ZoneChoice(athlete.tz_name, "no file told its time zone", None)
     return report
 
 
-def iter_paths(paths: Sequence[Path], settings: Settings) -> Iterator[Member]:
-    return itertools.chain.from_iterable(iter_path(p, settings) for p in paths)
+def iter_paths(
+    paths: Sequence[Path], settings: Settings, notes: SourceNotes | None = None
+) -> Iterator[Member]:
+    return itertools.chain.from_iterable(iter_path(p, settings, notes) for p in paths)
 
 
 def import_paths(
@@ -397,6 +509,16 @@ def import_paths(
     paths: Sequence[Path],
     *,
     progress: Callable[[FileOutcome], None] | None = None,
+    choose_timezone: bool = False,
 ) -> ImportReport:
-    """Files, folders (recursive) and archives, in the order given."""
-    return import_members(store, athlete_id, iter_paths(paths, settings), progress=progress)
+    """Files, folders (recursive) and archives, in the order given; skipped members and Strava
+    manual entries reported too."""
+    notes = SourceNotes()
+    return import_members(
+        store,
+        athlete_id,
+        iter_paths(paths, settings, notes),
+        progress=progress,
+        notes=notes,
+        choose_timezone=choose_timezone,
+    )

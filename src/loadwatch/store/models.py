@@ -94,7 +94,9 @@ class Activity(Base):
     start_time: Mapped[datetime] = mapped_column(index=True)
     utc_offset_s: Mapped[int | None] = mapped_column(Integer)
     elapsed_time_s: Mapped[float] = mapped_column(Float)
-    moving_time_s: Mapped[float] = mapped_column(Float)
+    moving_time_s: Mapped[float] = mapped_column(Float)  # the timer: elapsed minus pauses
+    # Standing still while the timer ran (part of moving_time_s); 0 for logged activities.
+    stopped_time_s: Mapped[float] = mapped_column(Float, default=0.0)
     distance_m: Mapped[float] = mapped_column(Float)
     elevation_gain_m: Mapped[float | None] = mapped_column(Float)
     elevation_loss_m: Mapped[float | None] = mapped_column(Float)

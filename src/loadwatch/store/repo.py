@@ -6,6 +6,7 @@ Functions take a ``Session`` so callers decide the transaction (one file = one t
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -56,10 +57,40 @@ def get_athlete(session: Session, athlete_id: int) -> Athlete:
     return athlete
 
 
+def find_athlete_by_name(session: Session, name: str) -> Athlete | None:
+    """The athlete called ``name``, trimmed and compared case-insensitively (one athlete per
+    person: "bea " and "Bea" are the same runner); None when there is none."""
+    clean = name.strip()
+    rows = list(
+        session.scalars(
+            select(Athlete).where(func.lower(Athlete.name) == clean.lower()).order_by(Athlete.id)
+        )
+    )
+    # Names stored before matching was case-insensitive may differ only in case: the exact
+    # spelling wins, else the oldest.
+    if not rows and not clean.isascii():
+        # SQLite's lower() folds ASCII only: compare "Éva" and "éva" in Python.
+        key = clean.casefold()
+        rows = [
+            a
+            for a in session.scalars(select(Athlete).order_by(Athlete.id))
+            if a.name.casefold() == key
+        ]
+    for a in rows:
+        if a.name == clean:
+            return a
+    return rows[0] if rows else None
+
+
 def get_athlete_by_name(session: Session, name: str) -> Athlete:
-    athlete = session.scalars(select(Athlete).where(Athlete.name == name.strip())).one_or_none()
+    athlete = find_athlete_by_name(session, name)
     if athlete is None:
-        raise NotFound(f"no athlete named {name.strip()!r}")
+        clean = name.strip()
+        names = list(session.scalars(select(Athlete.name)))
+        by_lower = {n.lower(): n for n in names}
+        close = difflib.get_close_matches(clean.lower(), list(by_lower), n=1, cutoff=0.6)
+        hint = f" — did you mean {by_lower[close[0]]!r}?" if close else ""
+        raise NotFound(f"no athlete {clean!r}{hint}")
     return athlete
 
 
@@ -72,9 +103,8 @@ def get_or_create_athlete(session: Session, name: str, timezone: str | None = No
     clean = _clean_name(name)
     if timezone is not None:
         check_timezone(timezone)
-    try:
-        athlete = get_athlete_by_name(session, clean)
-    except NotFound:
+    athlete = find_athlete_by_name(session, clean)
+    if athlete is None:
         athlete = Athlete(name=clean, timezone=timezone or "UTC", thresholds={})
         try:
             # A savepoint, so that losing a creation race to another process keeps the
@@ -87,7 +117,9 @@ def get_or_create_athlete(session: Session, name: str, timezone: str | None = No
             return athlete
     if timezone is not None and athlete.timezone != timezone:
         raise Conflict(
-            f"athlete {clean!r} already exists with time zone {athlete.timezone}, not {timezone}"
+            f"athlete {athlete.name!r} already exists with time zone {athlete.timezone}, "
+            f"not {timezone} (change it with: loadwatch athlete set {athlete.name!r} "
+            f"--timezone {timezone})"
         )
     return athlete
 
@@ -106,6 +138,48 @@ def save_athlete(session: Session, athlete: Athlete) -> Athlete:
 
 def athlete_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Athlete.id).order_by(Athlete.id)))
+
+
+def update_athlete(
+    session: Session,
+    athlete: Athlete,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    fast_speed_mps: float | None = None,
+) -> bool:
+    """Rename, move to another time zone or set the fast threshold.  Returns True when the time
+    zone or the threshold changed: every activity may then fall on another local day (or count
+    other kilometres as fast), so a re-evaluation from the athlete's first day is requested in
+    the same transaction."""
+    if name is not None:
+        clean = _clean_name(name)
+        other = find_athlete_by_name(session, clean)
+        if other is not None and other.id != athlete.id:
+            raise Conflict(f"another athlete is already called {other.name!r}")
+        athlete.name = clean
+    moved = False
+    old_zone = athlete.timezone
+    if timezone is not None:
+        check_timezone(timezone)
+        moved = timezone != athlete.timezone
+        athlete.timezone = timezone
+    if fast_speed_mps is not None:
+        if not (fast_speed_mps > 0 and fast_speed_mps < 15):
+            raise InvalidRequest(f"fast threshold {fast_speed_mps} m/s is not a running speed")
+        moved |= fast_speed_mps != athlete.fast_speed_mps
+        athlete.fast_speed_mps = fast_speed_mps
+    session.flush()
+    if moved:
+        first = session.scalar(
+            select(func.min(Activity.start_time)).where(Activity.athlete_id == athlete.id)
+        )
+        if first is not None:
+            # Flags on the days the old zone gave are re-judged too: the earlier of the two.
+            start = as_utc(first)
+            day = min(start.astimezone(ZoneInfo(z)).date() for z in (old_zone, athlete.timezone))
+            request_evaluation(session, athlete.id, day)
+    return moved
 
 
 def list_athletes(session: Session) -> list[Athlete]:
@@ -212,6 +286,7 @@ def add_activity(
         utc_offset_s=summary.utc_offset_s,
         elapsed_time_s=summary.elapsed_time_s,
         moving_time_s=summary.moving_time_s,
+        stopped_time_s=summary.stopped_time_s,
         distance_m=summary.distance_m,
         elevation_gain_m=summary.elevation_gain_m,
         elevation_loss_m=summary.elevation_loss_m,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 06:00:14.198662
+Create Date: 2026-12-01 23:47:58.958865
 """
 
 from __future__ import annotations
@@ -149,6 +149,7 @@ def upgrade() -> None:
         sa.Column("utc_offset_s", sa.Integer(), nullable=True),
         sa.Column("elapsed_time_s", sa.Float(), nullable=False),
         sa.Column("moving_time_s", sa.Float(), nullable=False),
+        sa.Column("stopped_time_s", sa.Float(), nullable=False),
         sa.Column("distance_m", sa.Float(), nullable=False),
         sa.Column("elevation_gain_m", sa.Float(), nullable=True),
         sa.Column("elevation_loss_m", sa.Float(), nullable=True),

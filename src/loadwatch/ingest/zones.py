@@ -1,0 +1,51 @@
+"""A new athlete's home time zone, read from what their files say.
+
+The IANA zone at the first GPS fix wins (it knows the daylight-saving rules, so every later
+activity lands on the right local day); without positions, the device's own UTC offset (FIT
+``activity.local_timestamp``) as a fixed-offset ``Etc/GMT±h`` zone.  Pure: samples in, a zone
+name and the reason out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from loadwatch.ingest import geo, tz
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneGuess:
+    zone: str  # an IANA name
+    why: str  # one line for the import output
+
+
+def _first_fix(samples: pl.DataFrame) -> tuple[float, float] | None:
+    lat = samples.get_column("lat").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    lon = samples.get_column("lon").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    ok = np.flatnonzero(geo.valid_positions(lat, lon))
+    return (float(lat[ok[0]]), float(lon[ok[0]])) if ok.size else None
+
+
+def offset_zone(utc_offset_s: int) -> str | None:
+    """The fixed-offset IANA zone for a whole-hour offset (POSIX sign: Etc/GMT-2 is UTC+2)."""
+    hours, rest = divmod(utc_offset_s, 3600)
+    if rest or not -12 <= hours <= 14:
+        return None
+    return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
+
+
+def guess_zone(samples: pl.DataFrame, device_offset_s: int | None) -> ZoneGuess | None:
+    fix = _first_fix(samples)
+    if fix is not None:
+        zone = tz.zone_at(*fix)
+        if zone is not None:
+            return ZoneGuess(zone, f"the zone at the first GPS point ({fix[0]:.3f}, {fix[1]:.3f})")
+    if device_offset_s is not None:
+        zone = offset_zone(device_offset_s)
+        if zone is not None:
+            hours = device_offset_s / 3600
+            return ZoneGuess(zone, f"the device's UTC offset ({hours:+g} h)")
+    return None

@@ -1,0 +1,429 @@
+"""Issue #12 (imports): one athlete per person, nothing silent, progress, the archive acceptance.
+
+Every fixture is made here in code: GPX and TCX written as text, the FIT taken from the
+generated ``sample_data`` (scripts/make_sample_data.py) and cut short, the Strava archive zipped
+in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zipfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from conftest import REPO
+from loadwatch.cli import app
+from loadwatch.cli.output import fmt_pace
+from loadwatch.config import get_settings
+from loadwatch.errors import Conflict, NotFound
+from loadwatch.ingest.sources import SourceNotes, iter_upload, manual_entries_csv
+from loadwatch.ingest.zones import guess_zone, offset_zone
+from loadwatch.store import repo
+from loadwatch.store.db import Store, open_store
+from loadwatch.store.models import Activity, Athlete, PendingEvaluation
+
+runner = CliRunner()
+MADRID = (40.4168, -3.7038)
+SAMPLE_FIT = REPO / "sample_data" / "spiky-sara" / "2026-07-21-intervals.fit"
+M_PER_DEG_LAT = 111_000.0
+
+
+# --- fixtures made by code ----------------------------------------------------------------
+def _track(start: datetime, seconds: int, speed_mps: float) -> list[tuple[datetime, float, float]]:
+    """1 Hz fixes going east from Madrid at a steady speed."""
+    lat0, lon0 = MADRID
+    m_per_deg_lon = M_PER_DEG_LAT * np.cos(np.radians(lat0))
+    return [
+        (start + timedelta(seconds=i), lat0, lon0 + i * speed_mps / m_per_deg_lon)
+        for i in range(seconds + 1)
+    ]
+
+
+def gpx_run(start: datetime, seconds: int = 1200, speed_mps: float = 1000 / 410) -> bytes:
+    """A GPX with no <type>: a run at 6:50/km."""
+    pts = "".join(
+        f'<trkpt lat="{la:.7f}" lon="{lo:.7f}"><ele>650</ele>'
+        f"<time>{t:%Y-%m-%dT%H:%M:%SZ}</time></trkpt>"
+        for t, la, lo in _track(start, seconds, speed_mps)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">'
+        f"<trk><name>Afternoon Run</name><trkseg>{pts}</trkseg></trk></gpx>"
+    ).encode()
+
+
+def tcx_run(start: datetime, seconds: int = 1500, speed_mps: float = 3.0) -> bytes:
+    pts = "".join(
+        f"<Trackpoint><Time>{t:%Y-%m-%dT%H:%M:%SZ}</Time><Position>"
+        f"<LatitudeDegrees>{la:.7f}</LatitudeDegrees><LongitudeDegrees>{lo:.7f}"
+        f"</LongitudeDegrees></Position><DistanceMeters>{i * speed_mps:.1f}</DistanceMeters>"
+        "</Trackpoint>"
+        for i, (t, la, lo) in enumerate(_track(start, seconds, speed_mps))
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">'
+        f'<Activities><Activity Sport="Running"><Id>{start:%Y-%m-%dT%H:%M:%SZ}</Id>'
+        f'<Lap StartTime="{start:%Y-%m-%dT%H:%M:%SZ}"><TotalTimeSeconds>{seconds}'
+        f"</TotalTimeSeconds><DistanceMeters>{seconds * speed_mps:.1f}</DistanceMeters>"
+        f"<Track>{pts}</Track></Lap></Activity></Activities></TrainingCenterDatabase>"
+    ).encode()
+
+
+STRAVA_HEADER = [
+    "Activity ID", "Activity Date", "Activity Name", "Activity Type", "Activity Description",
+    "Elapsed Time", "Distance", "Max Heart Rate", "Relative Effort", "Commute",
+    "Activity Private Note", "Activity Gear", "Filename", "Athlete Weight", "Bike Weight",
+    "Elapsed Time", "Moving Time", "Distance", "Max Speed", "Average Speed", "Elevation Gain",
+]  # fmt: skip
+
+
+def strava_row(
+    id_: int, when: str, name: str, kind: str, file: str, secs: int, metres: float, climb: float
+) -> list[str]:
+    return [
+        str(id_), when, name, kind, "", str(secs), f"{metres / 1000:.2f}", "", "", "false",
+        "", "", file, "", "", str(secs), str(secs), f"{metres:.1f}", "", "", f"{climb:.1f}",
+    ]  # fmt: skip
+
+
+def strava_archive() -> bytes:
+    """activities.csv + a whitespace-prefixed TCX, a type-less GPX declared "Run", a manual
+    entry (no file), a truncated FIT; plus a profile file and a photo that are not activities."""
+    fit = SAMPLE_FIT.read_bytes()
+    rows = [
+        strava_row(101, "Nov 10, 2026, 7:00:00 AM", "Tempo", "Run", "activities/101.tcx",
+                   1500, 4500.0, 0.0),
+        strava_row(102, "Nov 12, 2026, 7:00:00 AM", "Afternoon Run", "Run", "activities/102.gpx",
+                   1200, 2927.0, 0.0),
+        strava_row(103, "Nov 15, 2026, 6:30:00 AM", "Treadmill, gym", "Run", "",
+                   2400, 8000.0, 35.0),
+        strava_row(104, "Jul 21, 2026, 4:30:00 AM", "Intervals", "Run", "activities/104.fit.gz",
+                   2224, 7300.0, 0.0),
+    ]  # fmt: skip
+    table = io.StringIO()
+    csv.writer(table, lineterminator="\n").writerows([STRAVA_HEADER, *rows])
+    # Strava's TCX exports start with whitespace before the XML declaration.
+    tcx = b"          " + tcx_run(datetime(2026, 11, 10, 7, 0, tzinfo=UTC))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("activities.csv", table.getvalue())
+        zf.writestr("activities/101.tcx", tcx)
+        zf.writestr("activities/102.gpx", gpx_run(datetime(2026, 11, 12, 7, 0, tzinfo=UTC)))
+        zf.writestr("activities/104.fit.gz", gzip.compress(fit[: len(fit) // 2], mtime=0))
+        zf.writestr("profile.csv", "Athlete ID,Email\n1,a@example.org\n")
+        zf.writestr("media/1.jpg", b"\xff\xd8\xff\xe0" + bytes(64))
+    return buf.getvalue()
+
+
+def _store() -> Store:
+    return open_store(get_settings())
+
+
+# --- one athlete per person ---------------------------------------------------------------
+@pytest.mark.usefixtures("data_dir")
+def test_names_are_trimmed_and_case_insensitive_with_did_you_mean() -> None:
+    store = _store()
+    try:
+        with store.transaction() as s:
+            bea = repo.get_or_create_athlete(s, "Bea", "Europe/Madrid").id
+            assert repo.get_or_create_athlete(s, "bea ").id == bea  # no second athlete
+            assert repo.get_athlete_by_name(s, "  BEA").id == bea
+            repo.get_or_create_athlete(s, "Bobby")
+            eva = repo.get_or_create_athlete(s, "Éva").id
+            assert repo.get_or_create_athlete(s, "éva").id == eva
+        with store.sessions() as s:
+            assert [a.name for a in repo.list_athletes(s)] == ["Bea", "Bobby", "Éva"]
+            with pytest.raises(NotFound) as e:
+                repo.get_athlete_by_name(s, "Bae")
+            assert str(e.value) == "no athlete 'Bae' — did you mean 'Bea'?"
+            with pytest.raises(NotFound) as e:
+                repo.get_athlete_by_name(s, "Zoltan")
+            assert str(e.value) == "no athlete 'Zoltan'"
+            with pytest.raises(Conflict):
+                repo.get_or_create_athlete(s, "BEA", "Asia/Tokyo")
+    finally:
+        store.close()
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_user_add_refuses_an_unknown_athlete_unless_create() -> None:
+    runner.invoke(app, ["import", str(SAMPLE_FIT), "--athlete", "Bea"])
+    typo = runner.invoke(app, ["user", "add", "bob", "--role", "athlete", "--athlete", "Bobby"])
+    assert typo.exit_code == 1
+    assert typo.stderr.strip() == "error: no athlete 'Bobby'"
+    near = runner.invoke(app, ["user", "add", "bea", "--role", "athlete", "--athlete", "Bae"])
+    assert near.stderr.strip() == "error: no athlete 'Bae' — did you mean 'Bea'?"
+    ok = runner.invoke(app, ["user", "add", "bea", "--role", "athlete", "--athlete", "bea "])
+    assert ok.exit_code == 0, ok.output
+    assert "for athlete 'Bea'" in ok.stdout
+    made = runner.invoke(
+        app, ["user", "add", "bob", "--role", "athlete", "--athlete", "Bobby", "--create"]
+    )
+    assert made.exit_code == 0, made.output
+    listed = json.loads(runner.invoke(app, ["athletes", "--json"]).stdout)
+    assert [a["name"] for a in listed] == ["Bea", "Bobby"]
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_athlete_set_changes_zone_name_and_fast_pace_and_reevaluates() -> None:
+    first = runner.invoke(app, ["import", str(SAMPLE_FIT), "--athlete", "Sara"])
+    assert first.exit_code == 0, first.output
+    store = _store()
+    try:
+        with store.transaction() as s:
+            aid = repo.get_athlete_by_name(s, "Sara").id
+            s.query(PendingEvaluation).delete()  # as if the scheduler had drained it
+    finally:
+        store.close()
+    moved = runner.invoke(app, ["athlete", "set", "sara", "--timezone", "America/Los_Angeles"])
+    assert moved.exit_code == 0, moved.output
+    assert "time zone Europe/Vienna → America/Los_Angeles" in moved.stdout
+    # The run started 2026-07-21 04:30 UTC: 21:30 on 20 July in Los Angeles (UTC-7).
+    assert "flags will be re-evaluated from 2026-07-20" in moved.stdout
+    store = _store()
+    try:
+        with store.sessions() as s:
+            assert repo.pending_from(s, aid) == date(2026, 7, 20)
+    finally:
+        store.close()
+
+    renamed = runner.invoke(app, ["athlete", "set", "Sara", "--name", "Spiky Sara"])
+    assert renamed.exit_code == 0 and "renamed 'Sara' to 'Spiky Sara'" in renamed.stdout
+    fast = runner.invoke(app, ["athlete", "set", "spiky sara", "--fast-pace", "4:00"])
+    assert fast.exit_code == 0, fast.output
+    assert "fast means faster than 4:00 per km (4.17 m/s)" in fast.stdout
+    shown = json.loads(runner.invoke(app, ["athletes", "--json"]).stdout)
+    assert [(a["name"], a["timezone"], a["fast_speed_mps"]) for a in shown] == [
+        ("Spiky Sara", "America/Los_Angeles", pytest.approx(1000 / 240))
+    ]
+    bad = runner.invoke(app, ["athlete", "set", "Spiky Sara", "--timezone", "Mars/Base"])
+    assert bad.exit_code == 1
+    assert bad.stderr.strip() == (
+        "error: unknown time zone 'Mars/Base' (use an IANA name like Europe/Paris)"
+    )
+    pace = runner.invoke(app, ["athlete", "set", "Spiky Sara", "--fast-pace", "fast"])
+    assert pace.exit_code == 1 and "is not M:SS per km" in pace.stderr
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_new_athlete_zone_comes_from_the_files_and_activities_show_in_it(tmp_path: Path) -> None:
+    folder = tmp_path / "watch"
+    folder.mkdir()
+    (folder / "a.gpx").write_bytes(gpx_run(datetime(2026, 11, 12, 7, 0, tzinfo=UTC)))
+    # The same athlete's watch, still on UTC, a day later: shown in her zone all the same.
+    (folder / "b.gpx").write_bytes(gpx_run(datetime(2026, 11, 13, 23, 30, tzinfo=UTC)))
+    out = runner.invoke(app, ["import", str(folder), "--athlete", "Ana"])
+    assert out.exit_code == 0, out.output
+    assert "time zone of Ana: Europe/Madrid (the zone at the first GPS point (40.417, -3.704)" in (
+        out.stdout
+    )
+    [ana] = json.loads(runner.invoke(app, ["athletes", "--json"]).stdout)
+    assert ana["timezone"] == "Europe/Madrid"
+    listed = runner.invoke(app, ["activities", "--athlete", "ana"])
+    assert "start (Europe/Madrid)" in listed.stdout
+    # 23:30 UTC on 13 November is 00:30 on the 14th in Madrid (UTC+1 in winter).
+    lines = [ln for ln in listed.stdout.splitlines() if "2026-11-1" in ln]
+    assert "2026-11-14 00:30" in lines[0] and "2026-11-12 08:00" in lines[1]
+    doc = json.loads(runner.invoke(app, ["activities", "--athlete", "Ana", "--json"]).stdout)
+    assert [a["start_local"] for a in doc["activities"]] == [
+        "2026-11-14T00:30:00+01:00",
+        "2026-11-12T08:00:00+01:00",
+    ]
+    # An explicit zone is never overridden by the files.
+    given = runner.invoke(
+        app, ["import", str(SAMPLE_FIT), "--athlete", "Bo", "--timezone", "Asia/Tokyo"]
+    )
+    assert given.exit_code == 0 and "time zone of Bo" not in given.stdout
+
+
+def test_zone_guess_from_gps_then_device_offset() -> None:
+    from loadwatch.ingest.registry import decode
+
+    [track] = decode(gpx_run(datetime(2026, 11, 12, 7, 0, tzinfo=UTC)), "a.gpx")
+    guess = guess_zone(track.samples, None)
+    assert guess is not None and guess.zone == "Europe/Madrid"
+    nothing = pl.lit(None, dtype=pl.Float64)
+    no_gps = track.samples.with_columns(nothing.alias("lat"), nothing.alias("lon"))
+    offset = guess_zone(no_gps, 7200)
+    assert offset is not None and offset.zone == "Etc/GMT-2"
+    assert offset.why == "the device's UTC offset (+2 h)"
+    assert guess_zone(no_gps, None) is None
+    assert offset_zone(-5 * 3600) == "Etc/GMT+5" and offset_zone(0) == "UTC"
+    assert offset_zone(19800) is None  # +5:30 has no fixed-offset IANA zone
+
+
+# --- nothing silent -----------------------------------------------------------------------
+def test_manual_entries_and_skipped_members_are_noted(tmp_path: Path) -> None:
+    from loadwatch.config import Settings
+
+    notes = SourceNotes()
+    members = list(iter_upload(strava_archive(), "export.zip", Settings(data_dir=tmp_path), notes))
+    assert [m.name for m in members] == [
+        "export.zip/activities/101.tcx",
+        "export.zip/activities/102.gpx",
+        "export.zip/activities/104.fit.gz",
+    ]
+    assert dict(notes.skipped) == {
+        "export.zip/activities.csv": (
+            "Strava's activity table: read for titles, types and manual entries"
+        ),
+        "export.zip/media/1.jpg": (
+            "not an activity file (neither its name nor its first bytes say FIT, GPX or TCX)"
+        ),
+        "export.zip/profile.csv": (
+            "not an activity file (neither its name nor its first bytes say FIT, GPX or TCX)"
+        ),
+    }
+    [manual] = notes.manual
+    assert (manual.name, manual.rows) == ("export.zip/activities.csv", 1)
+    # Lines kept: the manual entry is line 4 of activities.csv, the rows with files blank.
+    assert manual.data.decode().splitlines()[1:4] == ["", "", manual.data.decode().splitlines()[3]]
+    assert manual.data.decode().splitlines()[3].startswith('103,"Nov 15, 2026, 6:30:00 AM"')
+    assert manual_entries_csv("Activity ID,Filename\n1,activities/1.fit\n") is None
+
+
+def _import_archive(tmp_path: Path) -> dict[str, object]:
+    archive = tmp_path / "export_12345.zip"
+    archive.write_bytes(strava_archive())
+    out = runner.invoke(app, ["import", str(archive), "--athlete", "Ana", "--json"])
+    assert out.exit_code == 0, out.output
+    doc: dict[str, object] = json.loads(out.stdout)  # pure JSON on stdout
+    return doc
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_strava_archive_every_row_accounted_for(tmp_path: Path) -> None:
+    """Acceptance (#12): each activities.csv row is imported, a manual entry, or failed with
+    its reason; every other member is skipped with why; recovered files carry their warning."""
+    doc = _import_archive(tmp_path)
+    files = {Path(str(f["file"])).name: f for f in doc["files"]}  # type: ignore[attr-defined]
+    assert set(files) == {"101.tcx", "102.gpx", "104.fit.gz"}
+    for f in files.values():
+        assert f["status"] in {"imported", "failed"}
+        assert f["status"] == "imported" or f["reason"], f
+    # The type-less GPX (declared "Run") and the truncated FIT are stored...
+    assert files["102.gpx"]["status"] == "imported"
+    fit = files["104.fit.gz"]
+    assert fit["status"] == "imported"
+    # ...and the truncation is said, in the file's line and in the recovered list.
+    assert fit["warnings"] == ["truncated: file ends before its declared size; kept 233 records"]
+    assert {r["file"] for r in doc["recovered"]} >= {fit["file"]}  # type: ignore[attr-defined]
+    # The manual entry became an activity from its row.
+    [manual] = doc["manual"]  # type: ignore[misc]
+    assert manual["status"] == "imported"
+    assert (manual["line"], manual["sport"], manual["distance_m"]) == (4, "running", 8000.0)
+    assert manual["moving_time_s"] == 2400.0 and manual["name"] == "Treadmill, gym"
+    assert doc["manual_totals"] == {"imported": 1, "duplicate": 0, "failed": 0}
+    assert {s["file"].rsplit("/", 1)[-1] for s in doc["skipped"]} == {  # type: ignore[attr-defined]
+        "activities.csv",
+        "1.jpg",
+        "profile.csv",
+    }
+    assert doc["timezone"]["zone"] == "Europe/Madrid"  # type: ignore[index]
+    store = _store()
+    try:
+        with store.sessions() as s:
+            act = s.scalars(select(Activity).where(Activity.source == "csv")).one()
+            assert act.start_time.replace(tzinfo=UTC) == datetime(2026, 11, 15, 6, 30, tzinfo=UTC)
+            assert (act.distance_m, act.moving_time_s, act.elevation_gain_m) == (8000, 2400, 35)
+            assert act.elapsed_time_s == 2400 and act.sport == "running"
+            assert act.totals_source == {
+                "distance_m": "log",
+                "moving_time_s": "log",
+                "elevation_gain_m": "log",
+            }
+            assert s.scalars(select(Athlete.timezone)).one() == "Europe/Madrid"
+    finally:
+        store.close()
+    # Again: nothing new, and the manual entry is known rather than doubled.
+    again = _import_archive(tmp_path)
+    assert again["manual_totals"] == {"imported": 0, "duplicate": 1, "failed": 0}
+    assert {f["status"] for f in again["files"] if f["status"] != "failed"} == {  # type: ignore[attr-defined]
+        "duplicate"
+    }
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_strava_archive_text_output_lists_everything(tmp_path: Path) -> None:
+    archive = tmp_path / "export_12345.zip"
+    archive.write_bytes(strava_archive())
+    out = runner.invoke(app, ["import", str(archive), "--athlete", "Ana"])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.stdout.split())
+    assert "warning: truncated: file ends before its declared size; kept 233 records" in text
+    assert (
+        "manual entry export_12345.zip/activities.csv line 4: 'Treadmill, gym' "
+        "(running 8.00 km, 2026-11-15, from the CSV row)"
+    ) in text
+    assert "skipped export_12345.zip/profile.csv: not an activity file" in text
+    assert "Import summary" in text and "manual entries imported │ 1" in text
+    assert "members skipped │ 3" in text
+
+
+# These need the `ingest` branch (issue #12 items 1-2: the lenient XML front end and the
+# declared sport); they fail on this branch alone.  Remove the mark when both are merged.
+@pytest.mark.xfail(
+    strict=True, reason="needs the ingest branch: whitespace-prefixed TCX, declared sport"
+)
+@pytest.mark.usefixtures("data_dir")
+def test_strava_archive_with_the_ingest_branch(tmp_path: Path) -> None:
+    doc = _import_archive(tmp_path)
+    files = {Path(str(f["file"])).name: f for f in doc["files"]}  # type: ignore[attr-defined]
+    assert files["101.tcx"]["status"] == "imported"  # whitespace before <?xml tolerated
+    store = _store()
+    try:
+        with store.sessions() as s:
+            sports = dict(s.execute(select(Activity.name, Activity.sport)).tuples())
+    finally:
+        store.close()
+    # Declared "Run" in activities.csv beats any guess; the truncated FIT's row says Run too.
+    assert sports == {
+        "Tempo": "running",
+        "Afternoon Run": "running",
+        "Treadmill, gym": "running",
+        "Intervals": "running",
+    }
+
+
+# --- progress -----------------------------------------------------------------------------
+@pytest.mark.usefixtures("data_dir")
+def test_progress_lines_without_a_terminal_and_json_stays_pure(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(12):
+        start = datetime(2026, 10, 1, 7, 0, tzinfo=UTC) + timedelta(days=i)
+        (folder / f"{i:02d}.gpx").write_bytes(gpx_run(start, seconds=120))
+    out = runner.invoke(app, ["import", str(folder), "--athlete", "Ana"])
+    assert out.exit_code == 0, out.output
+    lines = [ln for ln in out.stderr.splitlines() if ln.startswith("progress:")]
+    # A line every tenth of the batch (12 // 10 = every file) and one at the end.
+    assert len(lines) == 12
+    assert lines[-1].startswith("progress: 12/12 files, ")
+    assert " MB, " in lines[-1] and "files/s, ETA 0:00" in lines[-1]
+    again = runner.invoke(app, ["import", str(folder), "--athlete", "Ana", "--json"])
+    doc = json.loads(again.stdout)  # stdout is the JSON document only
+    assert doc["totals"]["duplicate"] == 12
+    few = runner.invoke(app, ["import", str(folder / "00.gpx"), "--athlete", "Ana"])
+    assert "progress:" not in few.stderr  # a handful of files: no progress chatter
+
+
+# --- pace ---------------------------------------------------------------------------------
+def test_pace_speaks_each_sport() -> None:
+    assert fmt_pace(410.0, "running") == "6:50/km"
+    assert fmt_pace(600.0, "walking") == "10:00/km"
+    assert fmt_pace(120.0, "cycling") == "30.0 km/h"
+    assert fmt_pace(1200.0, "swimming") == "2:00/100m"
+    assert fmt_pace(300.0, None) == "5:00/km"
+    assert fmt_pace(None, "cycling") == "-"
