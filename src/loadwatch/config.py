@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
@@ -41,7 +42,14 @@ class Settings(BaseSettings):
     inbox_min_age_s: float = 5.0  # a file younger than this may still be being copied
     deliver_interval_s: float = 15.0
     nightly_hour_utc: int = 2
-    webhook_timeout_s: float = 10.0
+    # A receiver answers a webhook quickly or not at all: a short timeout, and at most this much
+    # of its answer is read, so a slow or chatty receiver cannot tie up the scheduler.
+    webhook_timeout_s: float = 5.0
+    webhook_max_response_bytes: int = 64 * 1024
+    # Webhook targets (see docs/webhooks.md): https to public addresses only, unless the admin
+    # allows plain http and/or names in-house receivers (host names or CIDRs, comma-separated).
+    webhook_allow_http: bool = False
+    webhook_allow_hosts: Annotated[tuple[str, ...], NoDecode] = ()
     webhook_base_delay_s: float = 30.0
     webhook_max_delay_s: float = 3600.0
     webhook_max_attempts: int = 12
@@ -49,6 +57,22 @@ class Settings(BaseSettings):
     # sync of a long history is evaluated many times on the way, and only the settled result
     # should reach a coach.
     webhook_quiet_s: float = 60.0
+
+    @field_validator("webhook_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(p for p in (x.strip() for x in value.replace(" ", ",").split(",")) if p)
+        return value
+
+    @field_validator("webhook_allow_hosts")
+    @classmethod
+    def _valid_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from loadwatch.netguard import parse_allow_entry
+
+        for entry in value:
+            parse_allow_entry(entry)  # ValueError names the bad entry
+        return value
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from loadwatch.clock import as_utc, utcnow
 from loadwatch.config import Settings
+from loadwatch.netguard import Resolver, TargetPolicy, system_resolver
+from loadwatch.services import webhook_http
 from loadwatch.store.db import Store
 from loadwatch.store.models import (
     Activity,
@@ -128,9 +130,16 @@ class DeliveryStats:
     dead: int = 0
 
 
-def deliver_due(store: Store, settings: Settings, client: httpx.Client) -> DeliveryStats:
+def deliver_due(
+    store: Store,
+    settings: Settings,
+    client: httpx.Client,
+    *,
+    resolve: Resolver = system_resolver,
+) -> DeliveryStats:
     """POST every pending delivery whose time has come.  Each outcome commits on its own, so a
-    crash mid-batch repeats at most the one request that was in flight."""
+    crash mid-batch repeats at most the one request that was in flight.  A target the SSRF
+    guard refuses now (its DNS changed, or the admin's settings did) is given up at once."""
     with store.transaction() as s:
         enqueue_new(s, quiet_s=settings.webhook_quiet_s)
     now = utcnow()
@@ -152,12 +161,13 @@ def deliver_due(store: Store, settings: Settings, client: httpx.Client) -> Deliv
             if d is None or hook is None or d.status != "pending":
                 continue
             body = json.dumps(d.payload, separators=(",", ":"), sort_keys=True).encode()
-            error = _post(client, hook, d, body, settings)
+            attempt = _post(client, hook, d, body, settings, resolve)
+            error = attempt.error
             d.attempts += 1
             if error is None:
                 d.status, d.delivered_at, d.last_error = "delivered", utcnow(), None
                 delivered += 1
-            elif d.attempts >= settings.webhook_max_attempts:
+            elif attempt.final or d.attempts >= settings.webhook_max_attempts:
                 d.status, d.last_error = "dead", error
                 dead += 1
                 log.warning("webhook %s: giving up on delivery %s: %s", hook.id, d.id, error)
@@ -169,9 +179,14 @@ def deliver_due(store: Store, settings: Settings, client: httpx.Client) -> Deliv
 
 
 def _post(
-    client: httpx.Client, hook: Webhook, d: Delivery, body: bytes, settings: Settings
-) -> str | None:
-    """One attempt; None on a 2xx, else a one-line reason."""
+    client: httpx.Client,
+    hook: Webhook,
+    d: Delivery,
+    body: bytes,
+    settings: Settings,
+    resolve: Resolver,
+) -> webhook_http.Attempt:
+    """One attempt, through the SSRF guard (see ``webhook_http``)."""
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "loadwatch-webhooks",
@@ -179,10 +194,13 @@ def _post(
         "X-Loadwatch-Event": EVENT,
         "X-Loadwatch-Signature": signature(hook.secret, body),
     }
-    try:
-        r = client.post(hook.url, content=body, headers=headers, timeout=settings.webhook_timeout_s)
-    except httpx.HTTPError as e:
-        return f"{type(e).__name__}: {e}"
-    if r.is_success:
-        return None
-    return f"HTTP {r.status_code}"
+    return webhook_http.post(
+        client,
+        hook.url,
+        body,
+        headers,
+        policy=TargetPolicy.from_settings(settings),
+        timeout_s=settings.webhook_timeout_s,
+        max_response_bytes=settings.webhook_max_response_bytes,
+        resolve=resolve,
+    )
