@@ -5,20 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from fake_dns import PUBLIC_V4, FakeResolver, resolver
 from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.api.routers.webhooks import get_resolver
 from loadwatch.config import Settings
+from loadwatch.services import webhooks
 from loadwatch.store.db import Store
-from loadwatch.store.models import Webhook
+from loadwatch.store.models import Athlete, Delivery, Flag, Webhook
 from loadwatch.store.repo import get_or_create_athlete
+from receiver import webhook_receiver
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -151,3 +155,50 @@ def test_the_admin_allow_list_admits_in_house_receivers(tmp_path: Path) -> None:
         assert status == 422 and "private" in detail
         status, detail = inhouse.register("https://169.254.169.254/")
         assert status == 422 and "metadata" in detail
+
+
+def test_dns_that_changes_after_registration_is_refused_at_delivery(tmp_path: Path) -> None:
+    """Registered while the name answered a public address; by delivery it answers loopback
+    (DNS rebinding): refused, recorded as failed with the reason, not retried, nothing sent.
+    The same delivery with loopback allow-listed reaches the receiver through that name, so the
+    refusal above is the guard's doing and the request goes to the address that was checked."""
+    for api in _api(tmp_path, webhook_allow_http=True, webhook_base_delay_s=0.0):
+        with webhook_receiver() as rx, httpx.Client() as client:
+            url = f"http://hooks.example:{rx.port}/hook"
+            assert api.register(url, api.admin) == (201, "")
+            with api.store.transaction() as s:
+                athlete_id = s.execute(select(Athlete.id)).scalar_one()
+                s.add(
+                    Flag(
+                        athlete_id=athlete_id,
+                        date=date(2026, 11, 15),
+                        rule="session_spike",
+                        dimension="distance",
+                        severity="alert",
+                        value=22.0,
+                        baseline=16.0,
+                        ratio=1.375,
+                        threshold=1.3,
+                        message="test flag",
+                    )
+                )
+            api.dns.answer("hooks.example", ["127.0.0.1"])
+            config = Settings(
+                data_dir=tmp_path / "data", webhook_allow_http=True, webhook_base_delay_s=0.0
+            )
+            for _ in range(3):
+                webhooks.deliver_due(api.store, config, client, resolve=api.dns)
+            assert rx.requests == []
+            with api.store.sessions() as s:
+                d = s.execute(select(Delivery)).scalar_one()
+                assert (d.status, d.attempts) == ("dead", 1)
+                assert d.last_error == (
+                    "refused: webhook host hooks.example resolves to 127.0.0.1, a loopback "
+                    "address (an in-house receiver needs LOADWATCH_WEBHOOK_ALLOW_HOSTS)"
+                )
+            # Control: loopback allowed by the admin, the same delivery goes through.
+            with api.store.transaction() as s:
+                s.execute(delete(Delivery))
+            allowed = Settings(**{**config.model_dump(), "webhook_allow_hosts": ("127.0.0.1",)})
+            assert webhooks.deliver_due(api.store, allowed, client, resolve=api.dns).delivered == 1
+            assert [r["headers"]["Host"] for r in rx.accepted] == [f"hooks.example:{rx.port}"]
