@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     max_archive_total_bytes: int = 4 * 1024 * 1024 * 1024
     max_compression_ratio: float = 200.0
     max_archive_depth: int = 3
+    # Per API upload (see services/upload_budget.py): CPU seconds spent reading and decoding,
+    # and raw bytes kept of files that gave no activity (failed, not an activity): beyond it
+    # such files are still reported and recorded, only their bytes are not kept.
+    max_upload_cpu_s: float = 60.0
+    max_failed_kept_bytes: int = 32 * 1024 * 1024
+    # Raw bytes stored per athlete through the API (uploads past it: 413, or the file refused).
+    athlete_quota_bytes: int = 2 * 1024 * 1024 * 1024
 
     # Scheduler and webhooks.  One scheduler process per deployment (see README).
     evaluate_interval_s: float = 10.0

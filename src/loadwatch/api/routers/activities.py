@@ -22,10 +22,11 @@ from loadwatch.api.schemas import (
     UploadTotals,
 )
 from loadwatch.api.state import AppState
-from loadwatch.api.uploads import FIELD, read_files
+from loadwatch.api.uploads import FIELD, read_files, start_budget
 from loadwatch.clock import as_utc
 from loadwatch.ingest.sources import iter_upload
-from loadwatch.services.importing import ImportReport, import_members, local_date
+from loadwatch.services.importing import FileOutcome, ImportReport, import_members, local_date
+from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store import repo
 from loadwatch.store.models import Activity, SourceFile
 
@@ -59,8 +60,13 @@ MEDIA_TYPES = {
 }
 
 
-def _import_one(state: AppState, athlete_id: int, data: bytes, name: str) -> ImportReport:
-    return import_members(state.store, athlete_id, iter_upload(data, name, state.settings))
+def _import_one(
+    state: AppState, athlete_id: int, data: bytes, name: str, budget: UploadBudget
+) -> ImportReport:
+    if budget.cpu_spent:  # not even opened: the request's CPU budget is gone
+        return ImportReport([FileOutcome(name, "failed", budget.cpu_reason())])
+    members = iter_upload(data, name, state.settings)
+    return import_members(state.store, athlete_id, members, budget=budget)
 
 
 def _merge(into: ImportReport, part: ImportReport) -> None:
@@ -74,7 +80,12 @@ def _merge(into: ImportReport, part: ImportReport) -> None:
     "/athletes/{athlete_id}/activities",
     response_model=UploadResult,
     openapi_extra=_UPLOAD_BODY,
-    responses={413: {"description": "a file or the request is over its size limit"}},
+    responses={
+        413: {
+            "description": "a file or the request is over its size limit, or the athlete's "
+            "storage quota is full"
+        }
+    },
 )
 async def upload(
     request: Request, athlete: AthleteDep, session: SessionDep, state: StateDep
@@ -84,11 +95,13 @@ async def upload(
     athlete_id = athlete.id
     # Release the connection: the body may take minutes to arrive.
     await run_in_threadpool(session.commit)
+    budget = await run_in_threadpool(start_budget, state.store, state.settings, athlete_id)
     report = ImportReport()
     async for upload_file in read_files(request, state.settings):
         data = await upload_file.read()
         name = upload_file.filename or "upload"
-        _merge(report, await run_in_threadpool(_import_one, state, athlete_id, data, name))
+        part = await run_in_threadpool(_import_one, state, athlete_id, data, name, budget)
+        _merge(report, part)
     await run_in_threadpool(notify, state, report)
     counts = report.counts()
     files = [
