@@ -150,7 +150,9 @@ def test_the_athletes_quota_refuses_files_then_whole_uploads(tmp_path: Path) -> 
         statuses = [(f["status"], f["reason"]) for f in r.json()["files"]]
         assert [s for s, _ in statuses] == ["imported", "imported", "failed"]
         reason = statuses[2][1]
-        assert reason.startswith("athlete storage quota reached") and "athlete_quota_bytes" in reason
+        assert (
+            reason.startswith("athlete storage quota reached") and "athlete_quota_bytes" in reason
+        )
         with env.store.sessions() as s:
             assert s.scalar(select(func.count()).select_from(Activity)) == 2
             used = s.scalar(select(func.sum(SourceFile.size)))

@@ -33,9 +33,18 @@ def _logging() -> None:
 
 
 def port_free(host: str, port: int) -> bool:
-    with socket.socket() as sock:
+    """Whether ``serve`` could listen on ``host:port``.  Bound with ``SO_REUSEADDR``, as uvicorn
+    binds: a port left in TIME_WAIT by a killed server is free (a restart after ``kill -9``
+    is not refused for a minute), one a live server listens on is not."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return False
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, port))
+            sock.bind(address)
         except OSError:
             return False
     return True
