@@ -17,13 +17,12 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from test_archive_budget import bomb_zip, hidden_bomb_zip, tree_bytes  # noqa: E402
-
-from loadwatch import auth  # noqa: E402
-from loadwatch.api.app import create_app  # noqa: E402
-from loadwatch.config import Settings  # noqa: E402
-from loadwatch.store.db import Store  # noqa: E402
-from loadwatch.store.repo import get_or_create_athlete  # noqa: E402
+from loadwatch import auth
+from loadwatch.api.app import create_app
+from loadwatch.config import Settings
+from loadwatch.store.db import Store
+from loadwatch.store.repo import get_or_create_athlete
+from test_archive_budget import bomb_zip, hidden_bomb_zip, tree_bytes
 
 
 def measure(name: str, data: bytes) -> None:
