@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from loadwatch.api.changes import notify, reevaluate
-from loadwatch.api.deps import ActivityDep, AthleteDep, SessionDep, StateDep
+from loadwatch.api.deps import MAX_ID, ActivityDep, AthleteDep, SessionDep, StateDep
 from loadwatch.api.schemas import (
     ActivityDeleted,
     ActivityOut,
@@ -130,7 +130,7 @@ def list_activities(
     athlete: AthleteDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ActivityPage:
     rows, total = repo.list_activities(session, athlete.id, limit=limit, offset=offset)
     return ActivityPage(
