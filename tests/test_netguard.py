@@ -199,3 +199,22 @@ def test_pinned_request_connects_to_the_checked_address_with_the_original_host()
     policy = TargetPolicy.build(allow_http=True, allow=["127.0.0.1"])
     t = check_url("http://2130706433:81/x", policy, dns)
     assert pinned(t, t.addresses[0]) == (httpx.URL("http://127.0.0.1:81/x"), {}, {})
+
+
+def test_a_bad_allow_list_in_the_environment_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from loadwatch.config import get_settings
+    from loadwatch.errors import ConfigError
+
+    monkeypatch.setenv("LOADWATCH_WEBHOOK_ALLOW_HOSTS", "hooks.corp, https://x.example/")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigError) as e:
+            get_settings()
+    finally:
+        get_settings.cache_clear()
+    assert str(e.value) == (
+        "invalid settings: LOADWATCH_WEBHOOK_ALLOW_HOSTS: webhook allow-list entry "
+        "'https://x.example/' is neither a host name nor a CIDR"
+    )

@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from loadwatch.errors import ConfigError
 
 
 def _default_data_dir() -> Path:
@@ -103,4 +105,13 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The process's settings; a bad ``LOADWATCH_*`` value is a one-line ``ConfigError``."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        problems = "; ".join(
+            f"LOADWATCH_{'_'.join(str(p) for p in err['loc']).upper()}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
+            for err in e.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from e
