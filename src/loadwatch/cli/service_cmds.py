@@ -101,8 +101,8 @@ def scheduler_cmd() -> None:
     from loadwatch.scheduler.runner import LoadScheduler
 
     _logging()
-    settings = get_settings()
     try:
+        settings = get_settings()
         store = open_store(settings)
     except LoadwatchError as e:
         _fail(e)
