@@ -22,8 +22,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import fit_totals
+from fake_dns import resolver
 from loadwatch import auth
 from loadwatch.api.app import create_app
+from loadwatch.api.routers.webhooks import get_resolver
 from loadwatch.api.schemas import format_pace, parse_fast_threshold
 from loadwatch.config import Settings
 from loadwatch.store.db import Store
@@ -87,7 +89,11 @@ def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
     with store.transaction() as s:
         _, admin = auth.create_user(s, "admin", "admin")
         _, coach = auth.create_user(s, "coach", "coach")
-    client = TestClient(create_app(store, settings=settings))
+    app = create_app(store, settings=settings)
+    app.dependency_overrides[get_resolver] = lambda: (
+        resolver()
+    )  # webhook hosts: no real DNS in tests
+    client = TestClient(app)
     with client:
         r = client.post(
             f"{API}/athletes",

@@ -33,6 +33,9 @@ def env(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
         inbox_min_age_s=0.0,
         webhook_base_delay_s=0.0,
         webhook_quiet_s=0.0,
+        # The test receiver is plain http on loopback: allowed explicitly, as an admin would.
+        webhook_allow_http=True,
+        webhook_allow_hosts=("127.0.0.1",),
     )
     store = Store(settings.db_url, settings.data_dir)
     jobs.bind(store, settings)

@@ -8,6 +8,7 @@ import hmac
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import delete, func, select
@@ -28,9 +29,19 @@ from loadwatch.store.models import (
 )
 from receiver import webhook_receiver
 
+# The test receivers listen on plain http on loopback: an admin's explicit allowance, which
+# no deployment has by default (see test_webhook_targets.py and docs/webhooks.md).
+LOOPBACK_RECEIVER = {"webhook_allow_http": True, "webhook_allow_hosts": ("127.0.0.1",)}
 
-def _settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, webhook_base_delay_s=0.0, webhook_max_attempts=5)
+
+def _settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "webhook_base_delay_s": 0.0,
+        "webhook_max_attempts": 5,
+        **LOOPBACK_RECEIVER,
+        **overrides,
+    }
+    return Settings(data_dir=tmp_path, **values)
 
 
 def _world(store: Store, url: str) -> dict[str, int]:
@@ -118,7 +129,7 @@ def test_restart_repeats_nothing(store: Store, tmp_path: Path) -> None:
 
 
 def test_dead_after_max_attempts_and_backoff_grows(store: Store, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, webhook_base_delay_s=30, webhook_max_delay_s=3600)
+    settings = _settings(tmp_path, webhook_base_delay_s=30, webhook_max_delay_s=3600)
     assert [webhooks.backoff(n, settings).total_seconds() for n in (1, 2, 3, 8, 20)] == [
         30,
         60,
@@ -126,7 +137,7 @@ def test_dead_after_max_attempts_and_backoff_grows(store: Store, tmp_path: Path)
         3600,
         3600,
     ]
-    fast = Settings(data_dir=tmp_path, webhook_base_delay_s=0.0, webhook_max_attempts=3)
+    fast = _settings(tmp_path, webhook_max_attempts=3)
     with webhook_receiver(fail_first=100) as rx, httpx.Client() as client:
         ids = _world(store, rx.url)
         _flag(store, ids["mine"], date(2026, 11, 1))
@@ -160,7 +171,7 @@ def test_flags_older_than_the_hook_are_not_sent(store: Store, tmp_path: Path) ->
 def test_nothing_is_sent_until_the_athletes_uploads_settle(store: Store, tmp_path: Path) -> None:
     """A flag raised mid-sync waits: while an upload is recent or an evaluation is pending, the
     next evaluation may still withdraw it."""
-    patient = Settings(data_dir=tmp_path, webhook_base_delay_s=0.0, webhook_quiet_s=3600.0)
+    patient = _settings(tmp_path, webhook_quiet_s=3600.0)
     with webhook_receiver() as rx, httpx.Client() as client:
         ids = _world(store, rx.url)
         _flag(store, ids["mine"], date(2026, 11, 15))
@@ -180,9 +191,72 @@ def test_nothing_is_sent_until_the_athletes_uploads_settle(store: Store, tmp_pat
         assert webhooks.deliver_due(store, patient, client).delivered == 0  # uploaded just now
         with store.transaction() as s:
             s.add(PendingEvaluation(athlete_id=ids["mine"], from_date=date(2026, 11, 15)))
-        settled = Settings(data_dir=tmp_path, webhook_base_delay_s=0.0, webhook_quiet_s=0.0)
+        settled = _settings(tmp_path, webhook_quiet_s=0.0)
         assert webhooks.deliver_due(store, settled, client).delivered == 0  # still pending
         with store.transaction() as s:
             s.execute(delete(PendingEvaluation))
         assert webhooks.deliver_due(store, settled, client).delivered == 1
     assert len(rx.accepted) == 1
+
+
+# --- the SSRF guard at delivery -------------------------------------------------------------
+def test_a_hook_on_loopback_without_the_admins_allowance_is_refused_once(
+    store: Store, tmp_path: Path
+) -> None:
+    """A hook stored before the guard existed (or after the admin withdrew an allowance) is
+    refused at delivery: recorded as failed with its reason, never retried, never sent."""
+    strict = Settings(data_dir=tmp_path, webhook_base_delay_s=0.0, webhook_max_attempts=5)
+    with webhook_receiver() as rx, httpx.Client() as client:
+        ids = _world(store, rx.url)
+        _flag(store, ids["mine"], date(2026, 11, 15))
+        stats = [webhooks.deliver_due(store, strict, client) for _ in range(3)]
+    assert rx.requests == []
+    assert [s.dead for s in stats] == [1, 0, 0]
+    with store.sessions() as s:
+        d = s.execute(select(Delivery)).scalar_one()
+    assert (d.status, d.attempts) == ("dead", 1)
+    assert d.last_error == (
+        "refused: webhook URLs must use https (plain http only with LOADWATCH_WEBHOOK_ALLOW_HTTP=1)"
+    )
+    http_only = _settings(tmp_path, webhook_allow_hosts=())
+    with store.transaction() as s:
+        s.execute(delete(Delivery))
+    with httpx.Client() as client:
+        webhooks.deliver_due(store, http_only, client)
+    with store.sessions() as s:
+        d = s.execute(select(Delivery)).scalar_one()
+    assert d.status == "dead"
+    assert d.last_error is not None and "127.0.0.1 is a loopback address" in d.last_error
+
+
+def test_redirects_are_not_followed(store: Store, tmp_path: Path) -> None:
+    with (
+        webhook_receiver() as target,
+        webhook_receiver(redirect_to="") as rx,
+        httpx.Client(follow_redirects=True) as client,  # even a client that would follow
+    ):
+        rx.redirect_to = target.url
+        ids = _world(store, rx.url)
+        _flag(store, ids["mine"], date(2026, 11, 15))
+        stats = webhooks.deliver_due(store, _settings(tmp_path), client)
+    assert (stats.delivered, stats.retrying) == (0, 1)
+    assert [r["answered"] for r in rx.requests] == [302]
+    assert target.requests == []
+    with store.sessions() as s:
+        d = s.execute(select(Delivery)).scalar_one()
+    assert (d.status, d.last_error) == ("pending", "HTTP 302 (redirects are not followed)")
+
+
+def test_only_a_capped_part_of_the_answer_is_read(store: Store, tmp_path: Path) -> None:
+    """A receiver answering 200 with 256 MiB: delivered, and the client hangs up after the cap
+    instead of reading it all."""
+    total = 4096 * 65536
+    with webhook_receiver(body_chunks=4096) as rx, httpx.Client() as client:
+        ids = _world(store, rx.url)
+        _flag(store, ids["mine"], date(2026, 11, 15))
+        settings = _settings(tmp_path, webhook_max_response_bytes=65536)
+        assert webhooks.deliver_due(store, settings, client).delivered == 1
+        assert rx.answered.wait(60), "the receiver never finished answering"
+    assert len(rx.accepted) == 1
+    # What the kernel buffered before the hang-up, far from the whole answer.
+    assert rx.sent_bytes < total // 4, rx.sent_bytes

@@ -6,9 +6,12 @@ import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from loadwatch.errors import ConfigError
 
 
 def _default_data_dir() -> Path:
@@ -35,6 +38,13 @@ class Settings(BaseSettings):
     max_archive_total_bytes: int = 4 * 1024 * 1024 * 1024
     max_compression_ratio: float = 200.0
     max_archive_depth: int = 3
+    # Per API upload (see services/upload_budget.py): CPU seconds spent reading and decoding,
+    # and raw bytes kept of files that gave no activity (failed, not an activity): beyond it
+    # such files are still reported and recorded, only their bytes are not kept.
+    max_upload_cpu_s: float = 60.0
+    max_failed_kept_bytes: int = 32 * 1024 * 1024
+    # Raw bytes stored per athlete through the API (uploads past it: 413, or the file refused).
+    athlete_quota_bytes: int = 2 * 1024 * 1024 * 1024
 
     # Scheduler and webhooks.  One scheduler process per deployment (see README).
     evaluate_interval_s: float = 10.0
@@ -42,7 +52,14 @@ class Settings(BaseSettings):
     inbox_min_age_s: float = 5.0  # a file younger than this may still be being copied
     deliver_interval_s: float = 15.0
     nightly_hour_utc: int = 2
-    webhook_timeout_s: float = 10.0
+    # A receiver answers a webhook quickly or not at all: a short timeout, and at most this much
+    # of its answer is read, so a slow or chatty receiver cannot tie up the scheduler.
+    webhook_timeout_s: float = 5.0
+    webhook_max_response_bytes: int = 64 * 1024
+    # Webhook targets (see docs/webhooks.md): https to public addresses only, unless the admin
+    # allows plain http and/or names in-house receivers (host names or CIDRs, comma-separated).
+    webhook_allow_http: bool = False
+    webhook_allow_hosts: Annotated[tuple[str, ...], NoDecode] = ()
     webhook_base_delay_s: float = 30.0
     webhook_max_delay_s: float = 3600.0
     webhook_max_attempts: int = 12
@@ -59,6 +76,22 @@ class Settings(BaseSettings):
     import_slots: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
     import_wait_s: float = 30.0
     admission_wait_s: float = 10.0
+
+    @field_validator("webhook_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(p for p in (x.strip() for x in value.replace(" ", ",").split(",")) if p)
+        return value
+
+    @field_validator("webhook_allow_hosts")
+    @classmethod
+    def _valid_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from loadwatch.netguard import parse_allow_entry
+
+        for entry in value:
+            parse_allow_entry(entry)  # ValueError names the bad entry
+        return value
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
@@ -82,4 +115,13 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The process's settings; a bad ``LOADWATCH_*`` value is a one-line ``ConfigError``."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        problems = "; ".join(
+            f"LOADWATCH_{'_'.join(str(p) for p in err['loc']).upper()}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
+            for err in e.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from e

@@ -73,6 +73,15 @@ class InvalidRequest(LoadwatchError):
     """A request or command argument that cannot be honoured."""
 
 
+class UnsafeTarget(InvalidRequest):
+    """A URL loadwatch will not send requests to: not https, or a host that is (or resolves
+    to) a loopback, private, link-local, metadata... address (server-side request forgery)."""
+
+
+class UnresolvableTarget(InvalidRequest):
+    """A URL whose host does not resolve (now): may be transient, unlike ``UnsafeTarget``."""
+
+
 class Unauthorized(LoadwatchError):
     """Missing or unknown credentials."""
 

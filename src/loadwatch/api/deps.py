@@ -21,6 +21,10 @@ from loadwatch.store.db import Session, Store
 from loadwatch.store.errors import translated
 from loadwatch.store.models import Activity, Athlete, Flag, User, Webhook
 
+# Row ids are 32-bit integers on PostgreSQL (64-bit on SQLite): a larger path id can name no
+# row, and would overflow the driver (a 500) if it reached the database.
+MAX_ID = 2**31 - 1
+
 
 def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.loadwatch
@@ -90,7 +94,7 @@ AdminUser = Annotated[User, Depends(get_admin_user)]
 
 
 def get_athlete(
-    athlete_id: Annotated[int, Path(description="athlete id")],
+    athlete_id: Annotated[int, Path(description="athlete id", ge=1, le=MAX_ID)],
     user: CurrentUser,
     session: SessionDep,
 ) -> Athlete:
@@ -114,7 +118,7 @@ def _visible_row(
 
 
 def get_activity(
-    activity_id: Annotated[int, Path(description="activity id")],
+    activity_id: Annotated[int, Path(description="activity id", ge=1, le=MAX_ID)],
     user: CurrentUser,
     session: SessionDep,
 ) -> Activity:
@@ -127,7 +131,7 @@ ActivityDep = Annotated[Activity, Depends(get_activity)]
 
 
 def get_flag(
-    flag_id: Annotated[int, Path(description="flag id")],
+    flag_id: Annotated[int, Path(description="flag id", ge=1, le=MAX_ID)],
     user: CurrentUser,
     session: SessionDep,
 ) -> Flag:
@@ -138,7 +142,7 @@ FlagDep = Annotated[Flag, Depends(get_flag)]
 
 
 def get_webhook(
-    webhook_id: Annotated[int, Path(description="webhook id")],
+    webhook_id: Annotated[int, Path(description="webhook id", ge=1, le=MAX_ID)],
     user: CurrentUser,
     session: SessionDep,
 ) -> Webhook:

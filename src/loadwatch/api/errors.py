@@ -7,6 +7,8 @@ Routes raise domain errors and never build error responses themselves.  Bodies a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -67,5 +69,42 @@ async def _loadwatch_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {"detail": {"type": "string", "description": "one line saying why"}},
+}
+
+
+def _document_error_bodies(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The spec as FastAPI builds it, plus the bodies of our own errors: a 422 is either
+    FastAPI's list of validation errors or our one-line ``detail``, and every status in
+    ``STATUS`` may answer ``{"detail": "..."}``."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = build()
+        spec.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ours = {"$ref": "#/components/schemas/Error"}
+        for ops in spec.get("paths", {}).values():
+            for op in ops.values():
+                responses = op.setdefault("responses", {})
+                for code in sorted({str(status) for _cls, status in STATUS}):
+                    if code not in responses:
+                        continue  # only statuses the route documents
+                    content = responses[code].setdefault("content", {})
+                    media = content.setdefault("application/json", {})
+                    theirs = media.get("schema")
+                    media["schema"] = {"anyOf": [theirs, ours]} if theirs else ours
+        app.openapi_schema = spec
+        return spec
+
+    return openapi
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(LoadwatchError, _loadwatch_error)
+    app.openapi = _document_error_bodies(app)  # type: ignore[method-assign]

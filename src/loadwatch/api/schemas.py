@@ -259,7 +259,10 @@ class Dashboard(_Out):
 
 # --- webhooks -----------------------------------------------------------------------------
 class WebhookCreate(_In):
-    url: AnyHttpUrl = Field(description="http(s) URL that receives a POST per new flag")
+    url: AnyHttpUrl = Field(
+        description="https URL on a public address that receives a POST per new flag "
+        "(plain http and in-house addresses only as the admin allows; see docs/webhooks.md)"
+    )
 
     @field_validator("url")
     @classmethod

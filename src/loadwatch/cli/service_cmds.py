@@ -34,9 +34,18 @@ def _logging() -> None:
 
 
 def port_free(host: str, port: int) -> bool:
-    with socket.socket() as sock:
+    """Whether ``serve`` could listen on ``host:port``.  Bound with ``SO_REUSEADDR``, as uvicorn
+    binds: a port left in TIME_WAIT by a killed server is free (a restart after ``kill -9``
+    is not refused for a minute), one a live server listens on is not."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return False
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, port))
+            sock.bind(address)
         except OSError:
             return False
     return True
@@ -93,8 +102,8 @@ def scheduler_cmd() -> None:
     from loadwatch.scheduler.runner import LoadScheduler
 
     _logging()
-    settings = get_settings()
     try:
+        settings = get_settings()
         store = open_store(settings)
     except LoadwatchError as e:
         _fail(e)

@@ -33,6 +33,8 @@ _CHUNK = 1 << 20
 _SNIFF_BYTES = 4096
 # Below this a high compression ratio cannot hurt anyone (a tiny all-zero file is not a bomb).
 _RATIO_FLOOR_BYTES = 1 << 20
+# The same for a whole input: however small the upload, it may always expand to this much.
+_INPUT_RATIO_FLOOR_BYTES = 16 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -80,20 +82,35 @@ _STRAVA_TABLE = "Strava's activity table: read for titles, types and manual entr
 
 
 class _Budget:
-    """Decompressed bytes still allowed for one input, across every archive level inside it."""
+    """Decompressed bytes still allowed for one input, across every archive level inside it:
+    at most ``max_archive_total_bytes``, and at most ``max_compression_ratio`` times the input's
+    own size (beyond a small floor), so many small members cannot add up to a bomb that no
+    single member's ratio gives away."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, ratio: float | None = None) -> None:
         self.limit = limit
+        self.ratio = ratio  # set when the ratio, not the absolute total, set the limit
         self.used = 0
+
+    @classmethod
+    def for_input(cls, settings: Settings, input_bytes: int) -> _Budget:
+        ratio = settings.max_compression_ratio
+        by_ratio = max(ratio * input_bytes, _INPUT_RATIO_FLOOR_BYTES)
+        if by_ratio < settings.max_archive_total_bytes:
+            return cls(int(by_ratio), ratio=ratio)
+        return cls(settings.max_archive_total_bytes)
+
+    @property
+    def rule(self) -> str:
+        if self.ratio is None:
+            return "(limit max_archive_total_bytes)"
+        return f"({self.ratio:.0f}× the input's size, limit max_compression_ratio; a zip bomb?)"
 
     def charge(self, n: int) -> None:
         self.used += n
         if self.used > self.limit:
             raise _ArchiveBudgetError(
-                InputTooLarge(
-                    f"archive expands past {_mib(self.limit)} in total "
-                    "(limit max_archive_total_bytes)"
-                )
+                InputTooLarge(f"archive expands past {_mib(self.limit)} in total {self.rule}")
             )
 
 
@@ -114,12 +131,12 @@ def iter_path(path: Path, settings: Settings, notes: SourceNotes | None = None) 
     if path.is_dir():
         yield from _iter_folder(path, settings, notes)
         return
-    budget = _Budget(settings.max_archive_total_bytes)
     try:
         size = path.stat().st_size
     except OSError as e:
         yield Member(path.name, None, CorruptFile(f"cannot read file: {e.strerror or e}"))
         return
+    budget = _Budget.for_input(settings, size)
     yield from _guarded(
         _expand(path, path.name, settings, budget, depth=0, direct=True, size=size, notes=notes),
         path.name,
@@ -138,7 +155,7 @@ def iter_upload(
         )
         yield Member(display, None, error)
         return
-    budget = _Budget(settings.max_archive_total_bytes)
+    budget = _Budget.for_input(settings, len(data))
     yield from _guarded(
         _expand(data, display, settings, budget, depth=0, direct=True, size=len(data), notes=notes),
         display,
@@ -322,13 +339,15 @@ def _expand_zip(
             )
             return
         declared = sum(i.file_size for i in infos)
-        if declared > settings.max_archive_total_bytes:
+        if declared > budget.limit - budget.used:
+            # A declared size is a claim: an honest one over the budget is refused before any
+            # byte is inflated; a lie is caught by the budget while reading.
             yield Member(
                 name,
                 None,
                 InputTooLarge(
                     f"archive declares {_mib(declared)} unpacked, over "
-                    f"{_mib(settings.max_archive_total_bytes)} (limit max_archive_total_bytes)"
+                    f"{_mib(budget.limit - budget.used)} {budget.rule}"
                 ),
             )
             return
@@ -467,7 +486,7 @@ def _iter_folder(
         except OSError as e:
             yield Member(display, None, CorruptFile(f"cannot read file: {e.strerror or e}"))
             continue
-        budget = _Budget(settings.max_archive_total_bytes)
+        budget = _Budget.for_input(settings, size)
         yield from _guarded(
             _expand(
                 file,

@@ -11,6 +11,7 @@ then no later file could be recorded either; the files already done stay committ
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import itertools
@@ -39,7 +40,9 @@ from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.ingest.sources import ManualLog, Member, SourceNotes, iter_path
 from loadwatch.ingest.summary import summarize
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
+from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store import repo
+from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, SourceFile
 
@@ -283,9 +286,10 @@ def _describe_twins(twins: Sequence[Activity]) -> str:
 
 
 def _record_failure(
-    store: Store, athlete: _Athlete, member: Member, sha: str | None, reason: str
+    store: Store, athlete: _Athlete, member: Member, sha: str | None, reason: str, *, kept: bool
 ) -> None:
-    """Keep a failed file's row (so it shows in the import log and is retried next time)."""
+    """Keep a failed file's row (so it shows in the import log and is retried next time).
+    ``size`` is the bytes kept in the blob store for it: 0 when they were not kept."""
     data = member.data or b""
     # A member with no bytes (an unreadable archive, an oversize member) has no content hash;
     # its row is keyed by a hash of its display name instead, and no blob exists for it.
@@ -299,7 +303,7 @@ def _record_failure(
             athlete_id=athlete.id,
             sha256=key,
             name=member.name,
-            size=len(data),
+            size=len(data) if kept else 0,
             format=file_format(data, member.name) if data else None,
             status="failed",
             reason=reason,
@@ -307,25 +311,53 @@ def _record_failure(
         )
 
 
+def _with_note(reason: str, budget: UploadBudget | None, kept: bool) -> str:
+    return reason if kept or budget is None else f"{reason}; {budget.not_kept_note()}"
+
+
 def _import_member(
     store: Store,
     athlete: _Athlete,
     member: Member,
     on_decoded: Callable[[str, DecodedFile], _Athlete] | None = None,
+    budget: UploadBudget | None = None,
 ) -> tuple[FileOutcome, date | None]:
     name = member.name
     if member.error is not None or member.data is None:
-        sha = store.blobs.put(member.data) if member.data else None
+        size = len(member.data or b"")
+        kept = size > 0 and (budget is None or budget.may_keep_failed(size))
+        if budget is not None and kept and not budget.quota_allows(size):
+            kept = False
+        sha = store.blobs.put(member.data) if kept and member.data else None
         reason = one_line(member.error) if member.error is not None else "no data"
-        _record_failure(store, athlete, member, sha, reason)
+        if kept and budget is not None:
+            budget.kept_failed(size)
+            budget.stored(size)
+        reason = _with_note(reason, budget, kept or size == 0)
+        _record_failure(store, athlete, member, sha, reason, kept=kept)
         return FileOutcome(name, "failed", reason, sha256=sha), None
 
     data = member.data
-    sha = store.blobs.put(data)  # before anything parses it: nothing received is ever lost
+    size = len(data)
+    if budget is not None and not budget.quota_allows(size):
+        reason = budget.quota_reason()
+        _record_failure(store, athlete, member, None, reason, kept=False)
+        return FileOutcome(name, "failed", reason), None
+    sha = sha256_of(data)
+    # Before anything parses it, so nothing received is ever lost; an upload that has already
+    # kept its share of files without an activity writes the next one only once it imports.
+    keep_first = budget is None or budget.may_keep_failed(size)
+    if keep_first:
+        store.blobs.put(data)
     with store.sessions() as session:
         seen = repo.find_file(session, athlete.id, sha)
         if seen is not None and seen.status != "failed":
             return FileOutcome(name, "duplicate", _describe_file(seen), sha256=sha), None
+
+    def charge_unimported() -> None:
+        if budget is not None and keep_first:
+            budget.kept_failed(size)
+            budget.stored(size)
 
     # The file's row is written once, whatever the outcome: only the status and reason differ.
     record = functools.partial(
@@ -333,7 +365,6 @@ def _import_member(
         athlete_id=athlete.id,
         sha256=sha,
         name=name,
-        size=len(data),
         format=file_format(data, name),
     )
     try:
@@ -345,18 +376,30 @@ def _import_member(
             default_tz=athlete.tz_name,
         )
     except NotAnActivity as e:
-        reason = one_line(e)
+        reason = _with_note(one_line(e), budget, keep_first)
+        charge_unimported()
         with store.transaction() as session:
             existing = repo.find_file(session, athlete.id, sha)
-            record(session, status="not_activity", reason=reason, existing=existing)
-        return FileOutcome(name, "not_activity", reason, sha256=sha), None
+            record(
+                session,
+                size=size if keep_first else 0,
+                status="not_activity",
+                reason=reason,
+                existing=existing,
+            )
+        return FileOutcome(name, "not_activity", reason, sha256=sha if keep_first else None), None
     except IngestError as e:
-        reason = one_line(e)
-        _record_failure(store, athlete, member, sha, reason)
-        return FileOutcome(name, "failed", reason, sha256=sha), None
+        reason = _with_note(one_line(e), budget, keep_first)
+        charge_unimported()
+        _record_failure(store, athlete, member, sha, reason, kept=keep_first)
+        return FileOutcome(name, "failed", reason, sha256=sha if keep_first else None), None
 
     if on_decoded is not None:
         athlete = on_decoded(name, decoded)
+    if not keep_first:
+        store.blobs.put(data)
+    if budget is not None:
+        budget.stored(size)
     title = _title(member)
     warnings = [one_line(w) for w in decoded.warnings]
     with store.transaction() as session:
@@ -383,7 +426,9 @@ def _import_member(
         why = None if keep or not twins else _describe_twins(twins)
         if keep and twins:
             warnings.append(f"sessions skipped: {_describe_twins(twins)}")
-        row = record(session, status=status, reason=why, warnings=warnings, existing=existing)
+        row = record(
+            session, size=size, status=status, reason=why, warnings=warnings, existing=existing
+        )
         ids: list[int] = []
         earliest: date | None = None
         for act in keep:
@@ -434,12 +479,14 @@ def import_members(
     progress: Callable[[FileOutcome], None] | None = None,
     notes: SourceNotes | None = None,
     choose_timezone: bool = False,
+    budget: UploadBudget | None = None,
 ) -> ImportReport:
     """Import every member for the athlete; one outcome per member, in order.
 
     ``notes`` (filled while ``members`` is read) brings the skipped members and Strava's manual
     entries, imported last from their CSV rows.  ``choose_timezone``: the athlete is new and no
-    zone was given, so the first file that tells one sets it (``report.timezone``).
+    zone was given, so the first file that tells one sets it (``report.timezone``).  With a
+    ``budget``, reading stops once its CPU time is spent: one last outcome says so.
     """
     with store.sessions() as session:
         a = repo.get_athlete(session, athlete_id)
@@ -457,9 +504,20 @@ def import_members(
             report.timezone = ZoneChoice(guess.zone, guess.why, name)
         return athlete
 
-    for member in members:
+    measure = budget.measure if budget is not None else contextlib.nullcontext
+    members = iter(members)
+    while True:
+        # Expanding an archive is lazy: reading the next member is work the budget pays for.
+        with measure():
+            member = next(members, None)
+        if member is None:
+            break
         try:
-            outcome, day = _import_member(store, athlete, member, on_decoded)
+            if budget is not None and budget.cpu_spent:
+                outcome, day = FileOutcome(member.name, "failed", budget.cpu_reason()), None
+            else:
+                with measure():
+                    outcome, day = _import_member(store, athlete, member, on_decoded, budget)
         except Conflict:
             # Another process stored the same file (or activity) between our check and commit.
             outcome = FileOutcome(
@@ -475,6 +533,8 @@ def import_members(
             report.touched[athlete_id] = day if prev is None else min(prev, day)
         if progress is not None:
             progress(outcome)
+        if budget is not None and budget.cpu_spent and outcome.reason == budget.cpu_reason():
+            break  # the rest of this input is not even read
     if notes is not None:
         report.skipped = list(notes.skipped)
         for manual in notes.manual:

@@ -24,6 +24,8 @@ import httpx
 
 from loadwatch.clock import as_utc, utcnow
 from loadwatch.config import Settings
+from loadwatch.netguard import Resolver, TargetPolicy, system_resolver
+from loadwatch.services import webhook_http
 from loadwatch.store import webhooks as outbox
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Athlete, Delivery, Flag, Webhook
@@ -89,9 +91,16 @@ class DeliveryStats:
     dead: int = 0
 
 
-def deliver_due(store: Store, settings: Settings, client: httpx.Client) -> DeliveryStats:
+def deliver_due(
+    store: Store,
+    settings: Settings,
+    client: httpx.Client,
+    *,
+    resolve: Resolver = system_resolver,
+) -> DeliveryStats:
     """POST every pending delivery whose time has come.  Each outcome commits on its own, so a
-    crash mid-batch repeats at most the one request that was in flight."""
+    crash mid-batch repeats at most the one request that was in flight.  A target the SSRF
+    guard refuses now (its DNS changed, or the admin's settings did) is given up at once."""
     with store.transaction() as s:
         enqueue_new(s, quiet_s=settings.webhook_quiet_s)
     now = utcnow()
@@ -107,7 +116,8 @@ def deliver_due(store: Store, settings: Settings, client: httpx.Client) -> Deliv
         # The POST runs outside any transaction: a slow receiver must not hold the
         # database (on SQLite, its one write lock) for its timeout.
         body = json.dumps(d.payload, separators=(",", ":"), sort_keys=True).encode()
-        error = _post(client, hook, d, body, settings)
+        attempt = _post(client, hook, d, body, settings, resolve)
+        error = attempt.error
         with store.transaction() as s:
             row = outbox.get_delivery(s, delivery_id)
             if row is None or row.status != "pending":
@@ -116,7 +126,7 @@ def deliver_due(store: Store, settings: Settings, client: httpx.Client) -> Deliv
             if error is None:
                 row.status, row.delivered_at, row.last_error = "delivered", utcnow(), None
                 delivered += 1
-            elif row.attempts >= settings.webhook_max_attempts:
+            elif attempt.final or row.attempts >= settings.webhook_max_attempts:
                 row.status, row.last_error = "dead", error
                 dead += 1
                 log.warning("webhook %s: giving up on delivery %s: %s", hook.id, row.id, error)
@@ -128,9 +138,14 @@ def deliver_due(store: Store, settings: Settings, client: httpx.Client) -> Deliv
 
 
 def _post(
-    client: httpx.Client, hook: Webhook, d: Delivery, body: bytes, settings: Settings
-) -> str | None:
-    """One attempt; None on a 2xx, else a one-line reason."""
+    client: httpx.Client,
+    hook: Webhook,
+    d: Delivery,
+    body: bytes,
+    settings: Settings,
+    resolve: Resolver,
+) -> webhook_http.Attempt:
+    """One attempt, through the SSRF guard (see ``webhook_http``)."""
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "loadwatch-webhooks",
@@ -138,10 +153,13 @@ def _post(
         "X-Loadwatch-Event": EVENT,
         "X-Loadwatch-Signature": signature(hook.secret, body),
     }
-    try:
-        r = client.post(hook.url, content=body, headers=headers, timeout=settings.webhook_timeout_s)
-    except httpx.HTTPError as e:
-        return f"{type(e).__name__}: {e}"
-    if r.is_success:
-        return None
-    return f"HTTP {r.status_code}"
+    return webhook_http.post(
+        client,
+        hook.url,
+        body,
+        headers,
+        policy=TargetPolicy.from_settings(settings),
+        timeout_s=settings.webhook_timeout_s,
+        max_response_bytes=settings.webhook_max_response_bytes,
+        resolve=resolve,
+    )

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from loadwatch.api.changes import notify, reevaluate
-from loadwatch.api.deps import ActivityDep, AthleteDep, SessionDep, StateDep
+from loadwatch.api.deps import MAX_ID, ActivityDep, AthleteDep, SessionDep, StateDep
 from loadwatch.api.schemas import (
     ActivityDeleted,
     ActivityOut,
@@ -21,11 +21,12 @@ from loadwatch.api.schemas import (
     UploadTotals,
 )
 from loadwatch.api.state import AppState
-from loadwatch.api.uploads import FIELD, read_files
+from loadwatch.api.uploads import FIELD, read_files, start_budget
 from loadwatch.errors import Overloaded
 from loadwatch.ingest.sources import iter_upload
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
-from loadwatch.services.importing import ImportReport, import_members
+from loadwatch.services.importing import FileOutcome, ImportReport, import_members
+from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store import repo
 from loadwatch.store.models import Activity, SourceFile
 
@@ -59,11 +60,18 @@ MEDIA_TYPES = {
 }
 
 
-def _import_one(state: AppState, athlete_id: int, data: bytes, name: str) -> ImportReport:
-    return import_members(state.store, athlete_id, iter_upload(data, name, state.settings))
+def _import_one(
+    state: AppState, athlete_id: int, data: bytes, name: str, budget: UploadBudget
+) -> ImportReport:
+    if budget.cpu_spent:  # not even opened: the request's CPU budget is gone
+        return ImportReport([FileOutcome(name, "failed", budget.cpu_reason())])
+    members = iter_upload(data, name, state.settings)
+    return import_members(state.store, athlete_id, members, budget=budget)
 
 
-async def _import_in_slot(state: AppState, athlete_id: int, data: bytes, name: str) -> ImportReport:
+async def _import_in_slot(
+    state: AppState, athlete_id: int, data: bytes, name: str, budget: UploadBudget
+) -> ImportReport:
     """Decode and store one uploaded file once an import slot is free; ``Overloaded`` (503
     with Retry-After) if none frees up in ``import_wait_s``."""
     try:
@@ -72,7 +80,7 @@ async def _import_in_slot(state: AppState, athlete_id: int, data: bytes, name: s
     except TimeoutError:
         raise Overloaded("too many uploads at once; retry shortly") from None
     try:
-        return await run_in_threadpool(_import_one, state, athlete_id, data, name)
+        return await run_in_threadpool(_import_one, state, athlete_id, data, name, budget)
     finally:
         state.import_slots.release()
 
@@ -88,7 +96,12 @@ def _merge(into: ImportReport, part: ImportReport) -> None:
     "/athletes/{athlete_id}/activities",
     response_model=UploadResult,
     openapi_extra=_UPLOAD_BODY,
-    responses={413: {"description": "a file or the request is over its size limit"}},
+    responses={
+        413: {
+            "description": "a file or the request is over its size limit, or the athlete's "
+            "storage quota is full"
+        }
+    },
 )
 async def upload(
     request: Request, athlete: AthleteDep, session: SessionDep, state: StateDep
@@ -98,11 +111,12 @@ async def upload(
     athlete_id = athlete.id
     # Release the connection: the body may take minutes to arrive.
     await run_in_threadpool(session.commit)
+    budget = await run_in_threadpool(start_budget, state.store, state.settings, athlete_id)
     report = ImportReport()
     async for upload_file in read_files(request, state.settings):
         data = await upload_file.read()
         name = upload_file.filename or "upload"
-        _merge(report, await _import_in_slot(state, athlete_id, data, name))
+        _merge(report, await _import_in_slot(state, athlete_id, data, name, budget))
     await run_in_threadpool(notify, state, report)
     counts = report.counts()
     files = [
@@ -131,7 +145,7 @@ def list_activities(
     athlete: AthleteDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ActivityPage:
     rows, total = repo.list_activities(session, athlete.id, limit=limit, offset=offset)
     return ActivityPage(

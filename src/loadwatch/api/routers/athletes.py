@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Path, status
 
 from loadwatch import auth
 from loadwatch.api.changes import first_day, reevaluate
 from loadwatch.api.deps import (
+    MAX_ID,
     AdminUser,
     AthleteDep,
     CurrentUser,
@@ -110,9 +111,12 @@ def _coaches(session: Session, athlete: Athlete) -> AthleteCoaches:
     )
 
 
+UserId = Annotated[int, Path(description="the coach's user id", ge=1, le=MAX_ID)]
+
+
 @router.post("/athletes/{athlete_id}/coaches/{user_id}", response_model=AthleteCoaches)
 def link_coach(
-    athlete: AthleteDep, user_id: int, _admin: AdminUser, session: SessionDep
+    athlete: AthleteDep, user_id: UserId, _admin: AdminUser, session: SessionDep
 ) -> AthleteCoaches:
     auth.link_coach(session, _coach(session, user_id), athlete)
     return _coaches(session, athlete)
@@ -120,7 +124,7 @@ def link_coach(
 
 @router.delete("/athletes/{athlete_id}/coaches/{user_id}", response_model=AthleteCoaches)
 def unlink_coach(
-    athlete: AthleteDep, user_id: int, _admin: AdminUser, session: SessionDep
+    athlete: AthleteDep, user_id: UserId, _admin: AdminUser, session: SessionDep
 ) -> AthleteCoaches:
     auth.unlink_coach(session, _coach(session, user_id), athlete)
     return _coaches(session, athlete)
