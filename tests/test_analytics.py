@@ -264,11 +264,15 @@ def test_fast_threshold_derived_from_typical_running() -> None:
     # fast = 1.15 x = 3.4284 m/s (4:52/km).
     hist = speed_hist({2.95: 4000.0, 3.5: 1000.0})
     acts = frame(_runs_with_hist(5, today, hist) + _runs_with_hist(3, today, hist, "cycling"))
-    ft = fast_threshold(acts, coach_speed_mps=None, today=today)
+    # The threshold in force on a day reads the 90 days *before* it: today's run counts from
+    # tomorrow on.
+    assert fast_threshold(acts, coach_speed_mps=None, today=today).source == "default"
+    ft = fast_threshold(acts, coach_speed_mps=None, today=today + timedelta(days=1))
     assert ft.source == "derived"
     assert ft.speed_mps == pytest.approx(2.98125 * 1.15)
     assert ft.explanation == (
-        "fast = quicker than 4:52/km: 15 % quicker than your typical 5:35/km over the last 90 days"
+        "fast = quicker than 4:52/km: 15 % quicker than your typical 5:35/km (grade-adjusted) "
+        "over the last 90 days"
     )
 
 
@@ -276,7 +280,7 @@ def test_fast_threshold_default_coach_and_window() -> None:
     today = date(2026, 3, 1)
     hist = speed_hist({2.95: 4000.0, 3.5: 1000.0})
     four = frame(_runs_with_hist(4, today, hist))
-    ft = fast_threshold(four, coach_speed_mps=None, today=today)
+    ft = fast_threshold(four, coach_speed_mps=None, today=today + timedelta(days=1))
     assert (ft.source, ft.speed_mps) == ("default", DEFAULT_SPEED_MPS)
     assert "5:00/km" in ft.explanation and "now 4 runs, 20.0 km" in ft.explanation
     # Runs older than 90 days do not count.

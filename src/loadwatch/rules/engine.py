@@ -15,9 +15,10 @@ baseline is the athlete's own (raised to the rule's floor, see ``rules.config``)
 
 Breaks (``break_days`` or more without running, see ``docs/rules.md``):
 
-* A break is not a usual week: the ramp's mean week leaves the break's days out, and while its
-  window still reaches into the break it is at least the pre-break mean week times the share
-  kept after the days off (``rules.detraining``).
+* A break is not a usual week: the ramp's mean week leaves the break's days out, and during
+  the rebuild (until its window holds only training from after the first ``chronic_days``
+  back) it is at least the pre-break mean week times the share kept after the days off
+  (``rules.detraining``).
 * session_spike compares a run with the larger of the longest run since the return and the
   longest run of the ``window_days`` before the break times that share, for as long as its
   window reaches into the break.
@@ -275,7 +276,7 @@ def _session_spike(r: SessionSpike, rb: ReturnAfterBreak, key: str | None) -> li
                 ).alias(f"{n}|pre"),
             ],
             [over(pl.when(pl.col("_is_return")).then(pre_long).forward_fill(), key).alias(f"{n}|at")],
-            [pl.when(post).then(pl.col("_kept")).alias(f"{n}|kept")],
+            [pl.when(post & (capacity >= since_max)).then(pl.col("_kept")).alias(f"{n}|kept")],
             *_ratio_steps(n, own, single, r.floor(dim), ok, r),
         ]
         fields = _fields(
@@ -324,13 +325,17 @@ def _weekly_ramp(r: WeeklyRamp, rb: ReturnAfterBreak, key: str | None) -> list[_
         days = pl.max_horizontal(pl.lit(c) - in_break, pl.lit(a))
         usual = chronic * (pl.lit(float(a)) / days / s)
         capacity = pl.col(f"_pre|{dim}|at").cast(pl.Float64) * (7.0 / rb.pre_break_days / s)
-        post = (in_break > 0) & pl.col("_kept").is_not_null() & (pl.col(f"_pre|{dim}|at") >= 0)
-        own = (
-            pl.when(in_break == 0)
-            .then(chronic * (a / c / s))
-            .when(post.fill_null(False))
-            .then(pl.max_horizontal(usual, capacity * pl.col("_kept")))
-            .otherwise(usual)
+        # The rebuild: until the chronic window holds only training from after the first
+        # chronic_days back, the usual week is at least the pre-break week times the share
+        # kept (a graded return's low weeks are not the athlete's capacity).
+        post = (
+            (pl.col("_since_ret") < a + 2 * c - 1)
+            & pl.col("_kept").is_not_null()
+            & (pl.col(f"_pre|{dim}|at") >= 0)
+        ).fill_null(False)
+        own_usual = pl.when(in_break == 0).then(chronic * (a / c / s)).otherwise(usual)
+        own = pl.when(post).then(pl.max_horizontal(own_usual, capacity * pl.col("_kept"))).otherwise(
+            own_usual
         )
         ok = (
             _RUNNING
@@ -346,7 +351,7 @@ def _weekly_ramp(r: WeeklyRamp, rb: ReturnAfterBreak, key: str | None) -> list[_
                 ),
             ],
             [
-                pl.when((in_break > 0) & post.fill_null(False))
+                pl.when(post & (capacity * pl.col("_kept") >= own_usual))
                 .then(pl.col("_kept"))
                 .alias(f"{n}|kept")
             ],
@@ -356,7 +361,7 @@ def _weekly_ramp(r: WeeklyRamp, rb: ReturnAfterBreak, key: str | None) -> list[_
             n,
             a,
             kept=pl.col(f"{n}|kept"),
-            days_off=pl.when(in_break > 0).then(pl.col("_days_off")),
+            days_off=pl.when(pl.col(f"{n}|kept").is_not_null()).then(pl.col("_days_off")),
         )
         out.append(_Check("weekly_ramp", dim, r, steps, fields, r.quiet_days))
     return out
@@ -519,7 +524,8 @@ def _lookback_start(daily: pl.DataFrame, config: RuleConfig, since: date) -> dat
     )
     days = max(
         ss.window_days + 1,
-        wr.acute_days + wr.chronic_days + wr.quiet_days,
+        # the ramp's rebuild reads back to a return up to a + 2c days before
+        wr.acute_days + 2 * wr.chronic_days + wr.quiet_days,
         mo.window_days + mo.quiet_days,
         rb.return_days,
     )
