@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # sync of a long history is evaluated many times on the way, and only the settled result
     # should reach a coach.
     webhook_quiet_s: float = 60.0
+    # A flag first raised more than this many days after its date is history, not news
+    # (rules.episodes.classify; default rules.episodes.HISTORIC_DAYS).
+    historic_days: int = Field(default=14, ge=0)
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:

@@ -40,6 +40,8 @@ class ActivitySummary:
     session_index: int = 0
     name: str | None = None
     speed_hist_m: list[float] | None = None  # see SPEED_BIN_MPS
+    # The same on grade-adjusted (Minetti flat-equivalent) speed; None without altitude.
+    gap_speed_hist_m: list[float] | None = None
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -47,4 +49,5 @@ class ActivitySummary:
         d = asdict(self)
         d["start_time"] = self.start_time.isoformat().replace("+00:00", "Z")
         d.pop("speed_hist_m")
+        d.pop("gap_speed_hist_m")
         return d

@@ -36,8 +36,15 @@ import polars as pl
 
 from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS, validate_calendar
 from loadwatch.rules.config import RuleConfig
-from loadwatch.rules.engine import _DAY, _SCALE, AMOUNT_RULES, _judgement_frames, _lookback_start
-from loadwatch.rules.messages import amount, day_name
+from loadwatch.rules.engine import (
+    _DAY,
+    _SCALE,
+    AMOUNT_RULES,
+    _judgement_frames,
+    _lookback_start,
+    judgements,
+)
+from loadwatch.rules.messages import amount, baseline_phrase, day_name
 
 CLEAR_HORIZON_DAYS = 14
 _KEY = "_candidate"
@@ -58,6 +65,10 @@ class Headroom:
     usual_run: float | None  # mean running day of the last 28 days
     clears_on: date | None  # when over: first day a usual run fits again (resting until then)
     message: str
+    # weekly_ramp's own numbers for the 7 days ending today: what a flag would say
+    ramp_own: float | None = None  # the usual week (break days left out), before the floor
+    ramp_baseline: float | None = None  # judged against (floor, pre-break capacity)
+    ramp_ratio: float | None = None
 
 
 def _rows(dates: list[date], runs: int, loads: dict[str, list[float]] | None = None) -> pl.DataFrame:
@@ -172,6 +183,11 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
         (pl.col(_KEY) == 0) & (pl.col("rule") == "session_spike") & (pl.col("date") == tomorrow)
     )
     recent = history.filter(pl.col("date") > today - timedelta(days=28))
+    now = judgements(history, config, since=today).filter(
+        (pl.col("rule") == "weekly_ramp") & (pl.col("date") == today)
+    )
+    first: date = history["date"].min()  # type: ignore[assignment]
+    ramp_ready = (today - first).days >= config.weekly_ramp.acute_days + config.weekly_ramp.chronic_days - 1
     out = []
     for dim, (col, _) in DIMENSIONS.items():
         unit = UNITS[dim]
@@ -193,6 +209,11 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
         week_room = _floor_unit(float(w.min()), dim) if w.len() else None  # type: ignore[arg-type]
         ran = recent.filter(pl.col("runs") > 0)[col]
         usual = float(ran.mean()) if ran.len() and float(ran.mean()) > 0 else None  # type: ignore[arg-type]
+        r_own = r_base = r_ratio = None
+        at = now.filter(pl.col("dimension") == dim)
+        if ramp_ready and at.height and at["baseline"][0] is not None:
+            r_own, r_base = at["own_baseline"][0], float(at["baseline"][0])
+            r_ratio = float(at["ratio"][0])
         run_limit = next_run.get(dim)
         binding = run_rooms.get((0, dim), (None, None))[1]
         clears = None
@@ -215,7 +236,12 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
                 binding_rule=binding,
                 usual_run=usual,
                 clears_on=clears,
-                message=_message(dim, week_value, limit, week_room, run_limit, usual, clears),
+                message=_message(
+                    dim, week_value, limit, week_room, run_limit, usual, clears, r_own, r_base
+                ),
+                ramp_own=r_own,
+                ramp_baseline=r_base,
+                ramp_ratio=r_ratio,
             )
         )
     return out
@@ -267,9 +293,14 @@ def _message(
     run_limit: float | None,
     usual: float | None,
     clears: date | None,
+    ramp_own: float | None = None,
+    ramp_base: float | None = None,
 ) -> str:
     unit = UNITS[dim]
-    parts = [f"{_WHAT[dim]}: {amount(value, unit)} in the last 7 days"]
+    head = f"{_WHAT[dim]}: {amount(value, unit)} in the last 7 days"
+    if ramp_base is not None:
+        head += f" (usual week {baseline_phrase(ramp_own, ramp_base, unit)})"
+    parts = [head]
     if run_limit is None and week_room is None:
         parts.append("not enough history yet for a limit")
         return "; ".join(parts) + "."
