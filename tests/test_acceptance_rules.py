@@ -355,7 +355,9 @@ def test_four_times_the_climbing_flags_hills_only(
     store, settings = env
     runs = base_weeks(5) + week(W6, BASE_KM, BASE_FAST, tuple(4 * c for c in BASE_CLIMB))
     tuesday, sunday = W6 + timedelta(days=1), W6 + timedelta(days=6)
-    keys = all_formats_agree(store, settings, runs, tmp_path, today=sunday, dims=("distance", "hills"))
+    keys = all_formats_agree(
+        store, settings, runs, tmp_path, today=sunday, dims=("distance", "hills")
+    )
     # Tuesday: 280 m in one run vs 140 m, the biggest climb of the last 30 days (2.0: alert);
     # the 7 days to Tuesday climb 70 + 70 + 140 + 280 = 560 m vs 350 m a week (1.6: alert);
     # Sunday's 560 m vs Tuesday's 280 m (2.0).  Distance is unchanged: no flag.  The steeper

@@ -85,7 +85,7 @@ def test_full_volume_after_three_weeks_off_is_return_after_break_only() -> None:
 def test_an_easy_run_after_five_weeks_off_is_no_spike() -> None:
     # The case: 5.4 km after five weeks off was "1.8x" the 3 km floor.  Now it is
     # judged against the pre-break long run (13.2 km) kept at kept(35) = 0.894 and is nothing.
-    rows = weeks(MON, [44.0] * 8) + [activity(_week(13), 5.4)]
+    rows = [*weeks(MON, [44.0] * 8), activity(_week(13), 5.4)]
     flags = evaluate(_daily(rows), DEFAULT)
     assert flags == []
 
@@ -94,7 +94,8 @@ def test_a_spike_after_a_break_is_judged_against_decayed_capacity() -> None:
     # 44 km weeks (long run 13.2 km, last run Sunday of week 8), 35 days off, back with 5 km
     # on a Monday, then a 20 km run on the ninth day back: past the return window, vs
     # max(5, 13.2 x kept(35)) = 11.80 km.
-    rows = weeks(MON, [44.0] * 8) + [
+    rows = [
+        *weeks(MON, [44.0] * 8),
         activity(_week(13), 5.0),
         activity(_week(13) + timedelta(days=9), 20.0),
     ]
@@ -115,7 +116,7 @@ def test_a_spike_in_the_return_window_above_the_return_verdict_still_speaks() ->
     # Three weeks off, back with one 30 km run: return_after_break says 30 / 44 = 0.68
     # (caution); the run is 30 / (13.2 x 0.93) = 2.4x the pre-break long run: an alert is
     # more than return_after_break said, so the spike is reported too.
-    rows = weeks(MON, [44.0] * 8) + [activity(_week(11) + timedelta(days=1), 30.0)]
+    rows = [*weeks(MON, [44.0] * 8), activity(_week(11) + timedelta(days=1), 30.0)]
     flags = evaluate(_daily(rows), DEFAULT)
     dist = [(f.rule, f.severity) for f in flags if f.dimension == "distance"]
     assert dist == [("return_after_break", "caution"), ("session_spike", "alert")]

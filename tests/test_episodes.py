@@ -15,11 +15,23 @@ D = date(2026, 3, 2)  # a Monday
 
 
 def flag(
-    day: int, rule: str = "session_spike", dim: str = "distance", sev: str = "caution", ratio: float = 1.2
+    day: int,
+    rule: str = "session_spike",
+    dim: str = "distance",
+    sev: str = "caution",
+    ratio: float = 1.2,
 ) -> FlagRecord:
     threshold = {"caution": 1.1, "alert": 1.3}[sev]
     return FlagRecord(
-        D + timedelta(days=day), dim, rule, sev, ratio * 10, 10.0, ratio, threshold, f"{rule} {dim} {day}"  # type: ignore[arg-type]
+        D + timedelta(days=day),
+        dim,
+        rule,
+        sev,
+        ratio * 10,
+        10.0,
+        ratio,
+        threshold,
+        f"{rule} {dim} {day}",  # type: ignore[arg-type]
     )
 
 

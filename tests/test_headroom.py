@@ -115,7 +115,7 @@ def test_headroom_during_a_return_follows_return_after_break() -> None:
     # in the return window, where return_after_break owns the verdict: 0.5 x 44 - 8.8 =
     # 13.2 km, below the spike's 1.1 x 13.2 x kept(22).  The ramp, whose usual week holds
     # the zero weeks, does not judge.
-    rows = weeks(MON, [44.0] * 8) + [activity(MON + timedelta(weeks=11, days=1), 8.8)]
+    rows = [*weeks(MON, [44.0] * 8), activity(MON + timedelta(weeks=11, days=1), 8.8)]
     d = daily_frame(frame(rows), tz="UTC", fast_speed_mps=None)
     h = _by_dim(headroom(d, RuleConfig(), today=MON + timedelta(weeks=11, days=1)))["distance"]
     assert h.binding_rule == "return_after_break"
@@ -130,18 +130,25 @@ def _with_run(daily: pl.DataFrame, today: date, dim: str, size: float) -> pl.Dat
     rest = [last + timedelta(days=i) for i in range(1, (today - last).days + 1)]
     tomorrow = today + timedelta(days=1)
     col, single = DIMENSIONS[dim]
-    extra = pl.DataFrame(
-        {"date": [*rest, tomorrow]}, schema={"date": pl.Date()}
-    ).with_columns(
+    extra = pl.DataFrame({"date": [*rest, tomorrow]}, schema={"date": pl.Date()}).with_columns(
         (pl.col("date") == tomorrow).cast(pl.Int32).alias("runs"),
         pl.when(pl.col("date") == tomorrow).then(size).otherwise(0.0).alias(col),
     )
     out = pl.concat([daily.filter(pl.col("date") <= today), extra], how="diagonal").with_columns(
         pl.col("date").dt.truncate("1w").alias("week_start")
     )
-    zero = {c: 0 for c in daily.columns if c not in ("date", "week_start", "runs", col) and "pace" not in c and c != "fast_threshold_mps"}
+    zero = {
+        c: 0
+        for c in daily.columns
+        if c not in ("date", "week_start", "runs", col)
+        and "pace" not in c
+        and c != "fast_threshold_mps"
+    }
     out = out.with_columns(pl.col(list(zero)).fill_null(0)).with_columns(
-        pl.when(pl.col("date") == tomorrow).then(pl.lit(size)).otherwise(pl.col(single)).alias(single)
+        pl.when(pl.col("date") == tomorrow)
+        .then(pl.lit(size))
+        .otherwise(pl.col(single))
+        .alias(single)
     )
     return out.select(daily.columns).cast(dict(daily.schema))  # type: ignore[arg-type]
 
@@ -165,8 +172,9 @@ def test_a_run_of_headroom_holds_and_more_does_not(
     """0.95 x headroom_run tomorrow raises no flag of that dimension that day; 1.2 x raises a
     caution (a level above 0 from an amount rule) whenever headroom_run > 0: the limit is the
     edge of what the rules accept.  headroom_run = 0 means rest: the window already holds too
-    much, and even the shortest run adds to it.  (At 1.2 x the engine may not *emit* a new flag when the
-    same rule flagged that severity inside its quiet days: the episode is already open.)"""
+    much, and even the shortest run adds to it.  (At 1.2 x the engine may not *emit* a new
+    flag when the same rule flagged that severity inside its quiet days: the episode is
+    already open.)"""
     kms, shares, gap = h
     kms = kms[:-7] + [0.0] * gap + kms[-7:]
     shares = shares[:-7] + [0.0] * gap + shares[-7:]

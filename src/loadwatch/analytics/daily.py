@@ -163,7 +163,8 @@ def _aggregate(
     zero_cols = [
         c
         for c in DAILY_SCHEMA
-        if c not in ("date", "week_start", "pace_s_per_km", "gap_pace_s_per_km", "fast_threshold_mps")
+        if c
+        not in ("date", "week_start", "pace_s_per_km", "gap_pace_s_per_km", "fast_threshold_mps")
     ]
     if isinstance(fast, pl.DataFrame):
         calendar = calendar.join(

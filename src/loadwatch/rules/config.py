@@ -74,7 +74,9 @@ class SessionSpike(_Rule):
     alert: float | None = Field(default=1.30, gt=0)
     window_days: int = Field(default=30, ge=7, le=365)
     floors: dict[Dimension, float] = Field(
-        default_factory=lambda: _floors({"distance": 3.0, "speed": 1.0, "hills": 100.0, "uphill": 1.0})
+        default_factory=lambda: _floors(
+            {"distance": 3.0, "speed": 1.0, "hills": 100.0, "uphill": 1.0}
+        )
     )
 
 

@@ -22,6 +22,8 @@ capacity is not used at all: the athlete restarts from their own new history and
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import polars as pl
 
@@ -41,10 +43,10 @@ def kept(days_off: float) -> float | None:
 def kept_expr(days_off: pl.Expr) -> pl.Expr:
     """``kept`` as a polars expression (null beyond ``MAX_CAPACITY_DAYS``)."""
     d = days_off.cast(pl.Float64)
-    (x0, y0), *rest = DECAY_POINTS
-    expr = pl.lit(rest[-1][1])  # flat after the last point
+    (x0, y0), *_ = DECAY_POINTS
+    expr = pl.lit(DECAY_POINTS[-1][1])  # flat after the last point
     # Build from the last segment backwards so the first matching segment wins.
-    for (xa, ya), (xb, yb) in reversed(list(zip(DECAY_POINTS, DECAY_POINTS[1:], strict=False))):
+    for (xa, ya), (xb, yb) in reversed(list(itertools.pairwise(DECAY_POINTS))):
         expr = pl.when(d <= xb).then(ya + (d - xa) * ((yb - ya) / (xb - xa))).otherwise(expr)
     expr = pl.when(d <= x0).then(pl.lit(y0)).otherwise(expr)
     return pl.when(d <= MAX_CAPACITY_DAYS).then(expr)

@@ -275,7 +275,11 @@ def _session_spike(r: SessionSpike, rb: ReturnAfterBreak, key: str | None) -> li
                     pl.when(_RUNNING).then(single.rolling_max(w)).shift(1).forward_fill(), key
                 ).alias(f"{n}|pre"),
             ],
-            [over(pl.when(pl.col("_is_return")).then(pre_long).forward_fill(), key).alias(f"{n}|at")],
+            [
+                over(pl.when(pl.col("_is_return")).then(pre_long).forward_fill(), key).alias(
+                    f"{n}|at"
+                )
+            ],
             [pl.when(post & (capacity >= since_max)).then(pl.col("_kept")).alias(f"{n}|kept")],
             *_ratio_steps(n, own, single, r.floor(dim), ok, r),
         ]
@@ -334,8 +338,10 @@ def _weekly_ramp(r: WeeklyRamp, rb: ReturnAfterBreak, key: str | None) -> list[_
             & (pl.col(f"_pre|{dim}|at") >= 0)
         ).fill_null(False)
         own_usual = pl.when(in_break == 0).then(chronic * (a / c / s)).otherwise(usual)
-        own = pl.when(post).then(pl.max_horizontal(own_usual, capacity * pl.col("_kept"))).otherwise(
-            own_usual
+        own = (
+            pl.when(post)
+            .then(pl.max_horizontal(own_usual, capacity * pl.col("_kept")))
+            .otherwise(own_usual)
         )
         ok = (
             _RUNNING
@@ -460,7 +466,9 @@ def _checks(config: RuleConfig, key: str | None) -> list[_Check]:
     return checks
 
 
-def _wide(lf: pl.LazyFrame, checks: list[_Check], config: RuleConfig, key: str | None) -> pl.LazyFrame:
+def _wide(
+    lf: pl.LazyFrame, checks: list[_Check], config: RuleConfig, key: str | None
+) -> pl.LazyFrame:
     """Every check's columns in one wide frame; ``<check>|final`` is the level it reports."""
     lf = lf.with_columns(
         (pl.col(col) * _SCALE[dim]).round().cast(pl.Int64).alias(_q(dim))
@@ -567,8 +575,8 @@ def _judgement_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> 
     wide = _wide(lf, checks, config, key).collect()
     parts = []
     for ch in checks:
-        gated_off = pl.col(ch.col("ok")) & (pl.col(ch.col("final")) == 0) & (
-            pl.col(ch.col("level")) > 0
+        gated_off = (
+            pl.col(ch.col("ok")) & (pl.col(ch.col("final")) == 0) & (pl.col(ch.col("level")) > 0)
         )
         fields = {
             **ch.fields,

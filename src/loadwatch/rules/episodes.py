@@ -109,9 +109,7 @@ def _others(flags: Sequence[FlagLike], top: FlagLike) -> list[str]:
     return seen
 
 
-def episodes(
-    flags: Iterable[F], *, reach_days: int = EPISODE_REACH_DAYS
-) -> list[Episode[F]]:
+def episodes(flags: Iterable[F], *, reach_days: int = EPISODE_REACH_DAYS) -> list[Episode[F]]:
     """One athlete's flags grouped into episodes, oldest first (see the module docstring)."""
     ordered = sorted(flags, key=lambda f: (f.date, _rank(f.rule), f.dimension))
     groups: list[list[F]] = []

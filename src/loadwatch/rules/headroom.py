@@ -71,7 +71,9 @@ class Headroom:
     ramp_ratio: float | None = None
 
 
-def _rows(dates: list[date], runs: int, loads: dict[str, list[float]] | None = None) -> pl.DataFrame:
+def _rows(
+    dates: list[date], runs: int, loads: dict[str, list[float]] | None = None
+) -> pl.DataFrame:
     """Daily-frame rows for days the frame does not hold: rest days, or candidate runs."""
     n = len(dates)
     data: dict[str, object] = {}
@@ -162,19 +164,13 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
     tomorrow = today + timedelta(days=1)
     run_rooms = {
         (r[_KEY], r["dimension"]): (r["room"], r["binding"])
-        for r in lim.filter(pl.col("date") == pl.col("date").min().over(_KEY)).iter_rows(
-            named=True
-        )
+        for r in lim.filter(pl.col("date") == pl.col("date").min().over(_KEY)).iter_rows(named=True)
         if r[_KEY] < CLEAR_HORIZON_DAYS
     }
     week_part = _limits(
         j.filter((pl.col(_KEY) == CLEAR_HORIZON_DAYS) & (pl.col("rule") != "session_spike"))
     )
-    next_run = {
-        dim: _floor_unit(room, dim)
-        for (k, dim), (room, _) in run_rooms.items()
-        if k == 0
-    }
+    next_run = {dim: _floor_unit(room, dim) for (k, dim), (room, _) in run_rooms.items() if k == 0}
     next_run = _verify(history, config, today, next_run)
     ramp_tomorrow = j.filter(
         (pl.col(_KEY) == 0) & (pl.col("rule") == "weekly_ramp") & (pl.col("date") == tomorrow)
@@ -187,13 +183,13 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
         (pl.col("rule") == "weekly_ramp") & (pl.col("date") == today)
     )
     first: date = history["date"].min()  # type: ignore[assignment]
-    ramp_ready = (today - first).days >= config.weekly_ramp.acute_days + config.weekly_ramp.chronic_days - 1
+    ramp_ready = (
+        today - first
+    ).days >= config.weekly_ramp.acute_days + config.weekly_ramp.chronic_days - 1
     out = []
     for dim, (col, _) in DIMENSIONS.items():
         unit = UNITS[dim]
-        week_value = float(
-            history.filter(pl.col("date") > today - timedelta(days=7))[col].sum()
-        )
+        week_value = float(history.filter(pl.col("date") > today - timedelta(days=7))[col].sum())
         ramp = ramp_tomorrow.filter(pl.col("dimension") == dim)
         base = limit = None
         if ramp.height and ramp["judged"][0]:

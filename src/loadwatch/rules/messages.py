@@ -104,8 +104,7 @@ def _weekly_ramp(row: Row) -> str:
         note = f"; the break left out{_after_break(row)}"
     if dim == "hills":
         return (
-            f"Climbing {span}: {value} vs your usual {base} per {period}{note} "
-            f"({above(r, t, 1)}×)."
+            f"Climbing {span}: {value} vs your usual {base} per {period}{note} ({above(r, t, 1)}×)."
         )
     what = {"distance": "Distance", "speed": "Fast running", "uphill": "Uphill running"}[dim]
     return f"{what} {span}: {value}, {more(r, threshold=t)} your usual {period} ({base}{note})."

@@ -78,7 +78,11 @@ def _inputs(session: Session, athlete_id: int, today: date | None) -> _Inputs:
     # weekly table, status, series and flags.
     per_day = (
         threshold_frame(
-            activities, tz=tz, first=_first_day(activities, tz, day), last=day, coach_speed_mps=coach
+            activities,
+            tz=tz,
+            first=_first_day(activities, tz, day),
+            last=day,
+            coach_speed_mps=coach,
         )
         if not activities.is_empty()
         else None
