@@ -17,7 +17,7 @@ A promise, so it is computed *by the rules* (``engine.judgements``), never besid
   caution on any of those days: the smallest ``caution × baseline − load already in the
   window`` over the windows ending on each of the next 7 days.  Single runs inside it are
   still bounded by the next-run figure.
-* **already over**: when tomorrow's headroom is below the athlete's usual run (their mean
+* **already over**: when tomorrow's headroom is below half the athlete's usual run (their mean
   running day of the last 28 days), the message says what is safe tomorrow ("rest or up to
   4.0 km easy") and, resting until then, the first day of the next 14 on which a usual run
   fits again.
@@ -47,6 +47,8 @@ from loadwatch.rules.engine import (
 from loadwatch.rules.messages import amount, baseline_phrase, day_name
 
 CLEAR_HORIZON_DAYS = 14
+# "Over": not even half a usual run fits tomorrow.
+OVER_SHARE = 0.5
 _KEY = "_candidate"
 _LOAD_COLS = [c for pair in DIMENSIONS.values() for c in pair]
 
@@ -213,7 +215,7 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
         run_limit = next_run.get(dim)
         binding = run_rooms.get((0, dim), (None, None))[1]
         clears = None
-        if run_limit is not None and usual is not None and run_limit < usual:
+        if run_limit is not None and usual is not None and run_limit < OVER_SHARE * usual:
             for k in range(1, CLEAR_HORIZON_DAYS):
                 room = run_rooms.get((k, dim))
                 if room is None or room[0] >= usual:
@@ -300,7 +302,7 @@ def _message(
     if run_limit is None and week_room is None:
         parts.append("not enough history yet for a limit")
         return "; ".join(parts) + "."
-    if run_limit is not None and usual is not None and run_limit < usual:
+    if run_limit is not None and usual is not None and run_limit < OVER_SHARE * usual:
         safe = "rest" if run_limit <= 0 else f"rest or up to {amount(run_limit, unit)} easy"
         tail = f"{safe} tomorrow"
         if clears is not None:
