@@ -348,9 +348,7 @@ def test_threshold_in_force_per_day_and_fast_km_with_it() -> None:
 def test_fast_km_read_grade_adjusted_speed_where_it_exists() -> None:
     # An uphill rep: 2 km at 3.0 m/s raw that is 4.2 m/s grade-adjusted; a fast downhill:
     # 2 km at 4.2 m/s raw, 2.5 m/s grade-adjusted.  Threshold 4.0 m/s.
-    up = activity(
-        MON, 2.0, hist=speed_hist({3.0: 2000.0}), gap_hist=speed_hist({4.2: 2000.0})
-    )
+    up = activity(MON, 2.0, hist=speed_hist({3.0: 2000.0}), gap_hist=speed_hist({4.2: 2000.0}))
     down = activity(
         MON + timedelta(days=1),
         2.0,

@@ -58,8 +58,8 @@ class Headroom:
     dimension: str  # distance | speed | hills | uphill
     unit: str  # km | m
     week_value: float  # the 7 days ending today
-    week_baseline: float | None  # the ramp's baseline for the 7 days ending tomorrow
-    week_limit: float | None  # caution × that baseline
+    week_baseline: float | None  # the ramp's baseline for the 7 days ending today
+    week_limit: float | None  # caution × that baseline: the limit of week_value
     week_room: float | None  # headroom_week: more over the next 7 days, in any order
     longest_recent: float | None  # own largest single run of the spike window, before the floor
     next_run_limit: float | None  # headroom_run: the largest run tomorrow that raises nothing
@@ -174,9 +174,6 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
     )
     next_run = {dim: _floor_unit(room, dim) for (k, dim), (room, _) in run_rooms.items() if k == 0}
     next_run = _verify(history, config, today, next_run)
-    ramp_tomorrow = j.filter(
-        (pl.col(_KEY) == 0) & (pl.col("rule") == "weekly_ramp") & (pl.col("date") == tomorrow)
-    )
     spike_tomorrow = j.filter(
         (pl.col(_KEY) == 0) & (pl.col("rule") == "session_spike") & (pl.col("date") == tomorrow)
     )
@@ -192,11 +189,7 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
     for dim, (col, _) in DIMENSIONS.items():
         unit = UNITS[dim]
         week_value = float(history.filter(pl.col("date") > today - timedelta(days=7))[col].sum())
-        ramp = ramp_tomorrow.filter(pl.col("dimension") == dim)
         base = limit = None
-        if ramp.height and ramp["judged"][0]:
-            base = float(ramp["baseline"][0])
-            limit = float(ramp["caution"][0]) * base
         spike = spike_tomorrow.filter(pl.col("dimension") == dim)
         longest = (
             float(spike["own_baseline"][0])
@@ -212,6 +205,7 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
         if ramp_ready and at.height and at["baseline"][0] is not None:
             r_own, r_base = at["own_baseline"][0], float(at["baseline"][0])
             r_ratio = float(at["ratio"][0])
+            base, limit = r_base, float(at["caution"][0]) * r_base
         run_limit = next_run.get(dim)
         binding = run_rooms.get((0, dim), (None, None))[1]
         clears = None
