@@ -26,6 +26,8 @@ def activity(
     offset_s: int | None = 0,
     pace_s_per_km: float = 330.0,
     hist: list[float] | None = None,
+    gap_hist: list[float] | None = None,
+    uphill_km: float | None = None,
 ) -> dict[str, Any]:
     """One activity starting at ``local_time`` on local ``day`` (offset ``offset_s``; None =
     no offset, then ``day``/``local_time`` are taken as UTC)."""
@@ -41,10 +43,11 @@ def activity(
         "elevation_gain_m": climb_m,
         "elevation_loss_m": climb_m,
         "gap_distance_m": km * 1000.0 + 8.0 * climb_m,
-        "uphill_distance_m": climb_m * 10.0,
+        "uphill_distance_m": climb_m * 10.0 if uphill_km is None else uphill_km * 1000.0,
         "downhill_distance_m": climb_m * 10.0,
         "fast_distance_m": fast_km * 1000.0,
         "speed_hist_m": hist,
+        "gap_speed_hist_m": gap_hist,
     }
 
 

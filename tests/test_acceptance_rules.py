@@ -289,14 +289,31 @@ def import_shuffled(
     return aid
 
 
+# What every format carries alike: a CSV log has no uphill km and no speed samples (its fast
+# km are as written, on raw speed), and GPX and FIT altitude is smoothed differently, so
+# grade-based numbers (uphill km, fast km on grade-adjusted speed) agree across formats only
+# on flat runs.
+SHARED_DIMS = ("distance", "hills", "speed")
+
+
 def all_formats_agree(
-    store: Store, settings: Settings, runs: list[Run], tmp: Path, today: date
+    store: Store,
+    settings: Settings,
+    runs: list[Run],
+    tmp: Path,
+    today: date,
+    dims: tuple[str, ...] = SHARED_DIMS,
 ) -> list[Key]:
-    """Flags of FIT (in order), FIT shuffled, GPX shuffled and CSV shuffled: all identical."""
+    """Flags of FIT (in order), FIT shuffled, GPX shuffled and CSV shuffled: identical on
+    ``dims`` across formats, and on every dimension for FIT in whatever order.  Returns the
+    FIT flags (all dimensions)."""
     ref = flag_keys(store, import_in_order(store, settings, runs, "fit", tmp, today))
     for fmt, seed in (("fit", 1), ("gpx", 2), ("csv", 3)):
         got = flag_keys(store, import_shuffled(store, settings, runs, fmt, tmp, today, seed))
-        assert got == ref, f"{fmt} shuffled differs from FIT in order"
+        if fmt == "fit":
+            assert got == ref, "FIT shuffled differs from FIT in order"
+        shared = [k for k in got if k[2] in dims]
+        assert shared == [k for k in ref if k[2] in dims], f"{fmt} shuffled differs from FIT"
     return ref
 
 
@@ -339,11 +356,16 @@ def test_four_times_the_climbing_flags_hills_only(
     store, settings = env
     runs = base_weeks(5) + week(W6, BASE_KM, BASE_FAST, tuple(4 * c for c in BASE_CLIMB))
     tuesday, sunday = W6 + timedelta(days=1), W6 + timedelta(days=6)
-    keys = all_formats_agree(store, settings, runs, tmp_path, today=sunday)
+    keys = all_formats_agree(
+        store, settings, runs, tmp_path, today=sunday, dims=("distance", "hills")
+    )
     # Tuesday: 280 m in one run vs 140 m, the biggest climb of the last 30 days (2.0: alert);
     # the 7 days to Tuesday climb 70 + 70 + 140 + 280 = 560 m vs 350 m a week (1.6: alert);
-    # Sunday's 560 m vs Tuesday's 280 m (2.0).  Distance and fast km are unchanged: no flag.
-    assert keys == [
+    # Sunday's 560 m vs Tuesday's 280 m (2.0).  Distance is unchanged: no flag.  The steeper
+    # hills also put more of each run on a >= 3 % grade (uphill km), and easy running up them
+    # is quick running on grade-adjusted speed: those dimensions rise too, in the files.
+    assert {k[2] for k in keys} == {"hills", "uphill", "speed"}
+    assert [k for k in keys if k[2] == "hills"] == [
         (tuesday, "session_spike", "hills", "alert"),
         (tuesday, "weekly_ramp", "hills", "alert"),
         (sunday, "session_spike", "hills", "alert"),
@@ -388,17 +410,18 @@ def test_full_volume_after_three_weeks_off(env: tuple[Store, Settings], tmp_path
     # Last run Sunday of week 5, back on the Tuesday of week 9: 22 days off.  Distance back:
     # 8, 16, 24 km (0.6 of the 40 km pre-break week: caution), 40 km (1.0: alert).  Fast km:
     # Thursday's 2 km vs the 3 km floor (0.67: caution).  Climbing: 210 m by Saturday vs the
-    # 350 m week (0.6: caution), 350 m by Sunday (1.0: alert).  The 7 days to Saturday (24 km)
-    # also ramp against the mean week of the 28 days before them, which hold only week 4's
-    # long run and week 5: (16 + 40) / 4 = 14 km (1.71: alert).
-    assert keys == [
+    # 350 m week (0.6: caution), 350 m by Sunday (1.0: alert).  return_after_break owns the
+    # return: the weekly ramp, whose usual week would hold the break's zero weeks ((16 + 40)
+    # / 4 = 14 km: "1.71") and which alerted here before, stays quiet about the same load.
+    shared = [k for k in keys if k[2] in SHARED_DIMS]
+    assert shared == [
         (thursday, "return_after_break", "speed", "caution"),
         (saturday, "return_after_break", "distance", "caution"),
         (saturday, "return_after_break", "hills", "caution"),
-        (saturday, "weekly_ramp", "distance", "alert"),
         (sunday, "return_after_break", "distance", "alert"),
         (sunday, "return_after_break", "hills", "alert"),
     ]
+    assert {k[1] for k in keys} == {"return_after_break"}
 
 
 # --- late uploads, idempotency, acknowledgements ---------------------------------------------

@@ -264,11 +264,15 @@ def test_fast_threshold_derived_from_typical_running() -> None:
     # fast = 1.15 x = 3.4284 m/s (4:52/km).
     hist = speed_hist({2.95: 4000.0, 3.5: 1000.0})
     acts = frame(_runs_with_hist(5, today, hist) + _runs_with_hist(3, today, hist, "cycling"))
-    ft = fast_threshold(acts, coach_speed_mps=None, today=today)
+    # The threshold in force on a day reads the 90 days *before* it: today's run counts from
+    # tomorrow on.
+    assert fast_threshold(acts, coach_speed_mps=None, today=today).source == "default"
+    ft = fast_threshold(acts, coach_speed_mps=None, today=today + timedelta(days=1))
     assert ft.source == "derived"
     assert ft.speed_mps == pytest.approx(2.98125 * 1.15)
     assert ft.explanation == (
-        "fast = quicker than 4:52/km: 15 % quicker than your typical 5:35/km over the last 90 days"
+        "fast = quicker than 4:52/km: 15 % quicker than your typical 5:35/km (grade-adjusted) "
+        "over the last 90 days"
     )
 
 
@@ -276,7 +280,7 @@ def test_fast_threshold_default_coach_and_window() -> None:
     today = date(2026, 3, 1)
     hist = speed_hist({2.95: 4000.0, 3.5: 1000.0})
     four = frame(_runs_with_hist(4, today, hist))
-    ft = fast_threshold(four, coach_speed_mps=None, today=today)
+    ft = fast_threshold(four, coach_speed_mps=None, today=today + timedelta(days=1))
     assert (ft.source, ft.speed_mps) == ("default", DEFAULT_SPEED_MPS)
     assert "5:00/km" in ft.explanation and "now 4 runs, 20.0 km" in ft.explanation
     # Runs older than 90 days do not count.
@@ -296,3 +300,62 @@ def test_median_speed_and_pace_by_hand() -> None:
     assert median_speed(h) == pytest.approx(3.05)  # half reached at the top of bin 60
     assert pace(1000 / 300) == "5:00/km"
     assert pace(2.98125) == "5:35/km"  # 335.4 s
+
+
+# --- one set of numbers: the fast threshold in force per day --------------------------------
+
+
+def test_threshold_in_force_per_day_and_fast_km_with_it() -> None:
+    from loadwatch.analytics.fast import threshold_frame
+    from loadwatch.ingest.grade import gap_speed
+
+    # Runs every other day from MON, each 4 km in [2.95, 3.00) and 1 km in [3.50, 3.55) m/s:
+    # the 5th run is on MON + 8, so the threshold from MON + 9 on is derived (1.15 x the
+    # 2.98125 m/s median = 3.4284 m/s); up to MON + 8 it is the 5:00/km default.
+    hist = speed_hist({2.95: 4000.0, 3.5: 1000.0})
+    rows = [activity(MON + timedelta(days=2 * i), 5.0, hist=hist) for i in range(8)]
+    acts = frame(rows)
+    last = MON + timedelta(days=14)
+    th = threshold_frame(acts, tz="UTC", first=MON, last=last, coach_speed_mps=None)
+    assert th["date"].to_list() == [MON + timedelta(days=i) for i in range(15)]
+    assert th["source"].to_list() == ["default"] * 9 + ["derived"] * 6
+    assert th["runs"].to_list()[8:11] == [4, 5, 5]  # the day's own run is not in its window
+    derived = 2.98125 * 1.15
+    assert th["fast_speed_mps"][9] == pytest.approx(derived)
+    d = daily_frame(acts, tz="UTC", fast_speed_mps=th, end=last)
+    # Default 3.333 m/s: the 1 km bin [3.50, 3.55) is all above -> 1.0 km.  Derived 3.4284:
+    # still under 3.50 -> 1.0 km; the threshold column says which was used.
+    assert d["fast_threshold_mps"].to_list()[8:10] == pytest.approx([DEFAULT_SPEED_MPS, derived])
+    assert d.filter(pl.col("runs") > 0)["fast_km"].to_list() == pytest.approx([1.0] * 8)
+    # The coach's 3.52 m/s from MON + 10 on: the bin is 3/5 above it -> 0.6 km on those days.
+    coach = threshold_frame(
+        acts, tz="UTC", first=MON, last=last, coach_speed_mps=3.52, coach_since=MON + timedelta(10)
+    )
+    assert coach["source"].to_list()[9:11] == ["derived", "coach"]
+    dc = daily_frame(acts, tz="UTC", fast_speed_mps=coach, end=last)
+    assert dc.filter(pl.col("runs") > 0)["fast_km"].to_list() == pytest.approx(
+        [1.0] * 5 + [0.6] * 3
+    )
+    # Status reads the same row.
+    ft = fast_threshold(acts, coach_speed_mps=None, today=MON + timedelta(days=9))
+    assert ft.source == "derived" and ft.speed_mps == pytest.approx(derived)
+
+    # Grade-adjusted speed (Minetti): C(0) = 3.6, C(+0.1) = 5.9682, C(-0.1) = 2.1517 J/kg/m.
+    v = gap_speed(np.array([3.0, 3.0, 3.0]), np.array([0.0, 0.1, -0.1]))
+    assert v == pytest.approx([3.0, 3.0 * 5.9682 / 3.6, 3.0 * 2.1517 / 3.6], rel=1e-4)
+
+
+def test_fast_km_read_grade_adjusted_speed_where_it_exists() -> None:
+    # An uphill rep: 2 km at 3.0 m/s raw that is 4.2 m/s grade-adjusted; a fast downhill:
+    # 2 km at 4.2 m/s raw, 2.5 m/s grade-adjusted.  Threshold 4.0 m/s.
+    up = activity(MON, 2.0, hist=speed_hist({3.0: 2000.0}), gap_hist=speed_hist({4.2: 2000.0}))
+    down = activity(
+        MON + timedelta(days=1),
+        2.0,
+        hist=speed_hist({4.2: 2000.0}),
+        gap_hist=speed_hist({2.5: 2000.0}),
+    )
+    flat = activity(MON + timedelta(days=2), 2.0, hist=speed_hist({4.2: 2000.0}))  # no altitude
+    d = daily_frame(frame([up, down, flat]), tz="UTC", fast_speed_mps=4.0)
+    assert d["fast_km"].to_list() == pytest.approx([2.0, 0.0, 2.0])
+    assert d["fast_threshold_mps"].to_list() == [4.0, 4.0, 4.0]

@@ -116,16 +116,19 @@ def test_status_json(sara_log: date) -> None:
     assert st["athlete"] == "Ana" and st["timezone"] == "UTC"
     assert st["last_activity_date"] == sara_log.isoformat()
     dims = {d["dimension"]: d for d in st["dimensions"]}
-    assert set(dims) == {"distance", "speed", "hills"}
+    assert set(dims) == {"distance", "speed", "hills", "uphill"}
     # Last 7 days: 10 + 10 + 10 + 22 km; the 28 days before: four 40 km weeks.
     assert dims["distance"]["last_7d"] == pytest.approx(52.0)
     assert dims["distance"]["chronic_week"] == pytest.approx(40.0)
     assert dims["distance"]["ratio_7_28"] == pytest.approx(1.3)
     assert dims["hills"]["last_7d"] == pytest.approx(160.0)
-    # Caution at 1.3 × 40 km; next run up to 1.1 × 22 km.
+    # Caution at 1.3 × 40 km, reached today.  The long run was yesterday and today is rest:
+    # tomorrow's 7-day window drops the first 10 km run and holds 42 km against 1.3 × 40.5 =
+    # 52.65 km, so a run tomorrow may be 10.65 km (the spike would allow 1.1 × 22 km), and
+    # 10.65 km is also all that fits over the next 7 days in every order.
     assert dims["distance"]["week_limit"] == pytest.approx(52.0)
-    assert dims["distance"]["headroom_week"] == pytest.approx(0.0)
-    assert dims["distance"]["headroom_run"] == pytest.approx(24.2)
+    assert dims["distance"]["headroom_week"] == pytest.approx(10.65)
+    assert dims["distance"]["headroom_run"] == pytest.approx(10.65)
     assert [f["rule"] for f in st["open_flags"]] == ["session_spike"]
     # CSV rows carry no speed samples: the default threshold, explained.
     assert st["fast_threshold"]["source"] == "default"
@@ -223,8 +226,11 @@ def test_demo_spiky_sara_trips_every_dimension_in_her_final_week(demo: tuple[Pat
         ("2026-11-10", "session_spike", "speed", "alert"),
         ("2026-11-10", "weekly_ramp", "speed", "alert"),
         ("2026-11-12", "session_spike", "hills", "alert"),
+        ("2026-11-12", "session_spike", "uphill", "alert"),
         ("2026-11-12", "weekly_ramp", "hills", "alert"),
+        ("2026-11-12", "weekly_ramp", "uphill", "alert"),
         ("2026-11-15", "session_spike", "distance", "alert"),
+        ("2026-11-15", "session_spike", "uphill", "caution"),
         ("2026-11-15", "weekly_ramp", "distance", "alert"),
     ]
 

@@ -70,8 +70,11 @@ def test_four_times_the_climbing_flags_hills_not_distance() -> None:
     rows = days(MON, WEEK, climb_m=120.0, repeat=6)  # 600 m a week
     rows += days(_week(6), WEEK, climb_m=480.0)  # 2,400 m, same km
     d = _daily(rows)
-    flags = evaluate(d, DEFAULT)
-    assert {f.dimension for f in flags} == {"hills"}
+    everything = evaluate(d, DEFAULT)
+    # The builder's uphill km follow the climb (10 m of uphill per metre climbed), so the
+    # uphill dimension rises with it; distance does not.
+    assert {f.dimension for f in everything} == {"hills", "uphill"}
+    flags = [f for f in everything if f.dimension == "hills"]
     tuesday = _week(6) + timedelta(days=1)
     spikes = [f for f in flags if f.rule == "session_spike"]
     assert [(f.date, f.severity, f.ratio) for f in spikes] == [(tuesday, "alert", 4.0)]
@@ -87,7 +90,7 @@ def test_four_times_the_climbing_flags_hills_not_distance() -> None:
         ramp[0].message
         == "Climbing in the 7 days to Tuesday: 960 m vs your usual 600 m per week (1.6×)."
     )
-    _assert_since_consistent(d, flags)
+    _assert_since_consistent(d, everything)
 
 
 def test_tripled_fast_running_flags_speed_only() -> None:
@@ -168,7 +171,7 @@ def test_tiny_baselines_do_not_alarm_but_real_jumps_from_them_do() -> None:
     assert (spike[0].baseline, spike[0].ratio) == (3.0, 2.0)  # floored from 1.5 km
     assert spike[0].message == (
         "Monday's 6.0 km run is 2.0× your longest run of the last 30 days "
-        "(1.5 km; we compare with at least 3.0 km)."
+        "(1.5 km, judged against at least 3.0 km)."
     )
 
 
@@ -236,7 +239,12 @@ def test_config_overrides_change_the_outcome() -> None:
     caution_only = RuleConfig.from_overrides({"session_spike": {"alert": 1.4}})
     assert [f.severity for f in evaluate(d, caution_only)] == ["caution"]
     floors = RuleConfig.from_overrides({"session_spike": {"floors": {"distance": 20.0}}})
-    assert floors.session_spike.floors == {"distance": 20.0, "speed": 1.0, "hills": 100.0}
+    assert floors.session_spike.floors == {
+        "distance": 20.0,
+        "speed": 1.0,
+        "hills": 100.0,
+        "uphill": 1.0,
+    }
     assert [f.baseline for f in evaluate(d, floors)] == []  # 22 / 20 = 1.1, not above
 
 

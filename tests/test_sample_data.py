@@ -239,7 +239,7 @@ def test_sara_final_week_numbers() -> None:
 
 def test_the_story_holds_through_loadwatchs_own_pipeline(data_dir: Path) -> None:
     """Import both folders and evaluate: Sam gets no flag at all; Sara gets flags only in her
-    final week, from session_spike and weekly_ramp, in distance, speed and hills."""
+    final week, from session_spike and weekly_ramp, in distance, speed and both hill dimensions."""
     pytest.importorskip("loadwatch.services.importing", reason="importer not written yet")
     pytest.importorskip("loadwatch.services.evaluation", reason="evaluation not written yet")
     import sqlalchemy as sa
@@ -273,5 +273,5 @@ def test_the_story_holds_through_loadwatchs_own_pipeline(data_dir: Path) -> None
     assert {(rule, dim) for _, rule, dim in sara} == {
         (rule, dim)
         for rule in ("session_spike", "weekly_ramp")
-        for dim in ("distance", "speed", "hills")
+        for dim in ("distance", "speed", "hills", "uphill")
     }

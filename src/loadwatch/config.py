@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     import_wait_s: float = 30.0
     admission_wait_s: float = 10.0
 
+    # A flag first raised more than this many days after its date is history, not news
+    # (rules.episodes.classify; default rules.episodes.HISTORIC_DAYS).
+    historic_days: int = Field(default=14, ge=0)
+
     @field_validator("webhook_allow_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:

@@ -11,7 +11,10 @@ apart in ``other_*`` so a bike ride never reads as a running spike.
 Fast distance per activity is recomputed from its speed histogram for the threshold given
 (the sum of the bins at or above it, plus the linear share of the bin containing it), so a new
 threshold never needs the streams again; activities without a histogram (CSV logs) keep their
-stored ``fast_distance_m``.
+stored ``fast_distance_m``.  The histogram is the grade-adjusted one (``gap_speed_hist_m``)
+where the activity has it.  The threshold is one speed for every day, or a frame with the
+threshold in force on each day (``analytics.fast.threshold_frame``): each run is judged by the
+threshold of its own day, and the day's threshold is a column of the daily frame.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import polars as pl
 
 from loadwatch.analytics.schema import (
@@ -28,7 +32,7 @@ from loadwatch.analytics.schema import (
     validate_panel,
 )
 from loadwatch.errors import InvalidRequest
-from loadwatch.ingest.activity import SPEED_BIN_MPS
+from loadwatch.ingest.activity import SPEED_BIN_MPS, SPEED_BINS
 from loadwatch.ingest.track import RUNNING_SPORTS
 
 
@@ -39,20 +43,48 @@ def check_timezone(tz: str) -> None:
         raise InvalidRequest(f"unknown time zone {tz!r}") from e
 
 
-def fast_distance_expr(fast_speed_mps: float | None) -> pl.Expr:
-    """Metres faster than the threshold, per activity (see the module docstring)."""
-    stored = pl.col("fast_distance_m").fill_null(0.0)
-    if fast_speed_mps is None:
-        return stored
-    if not fast_speed_mps > 0:
-        raise InvalidRequest(f"fast threshold must be a positive speed, got {fast_speed_mps}")
+FastSpeed = float | pl.DataFrame | None
+
+
+def _hist_matrix(activities: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(metres per speed bin, one row per activity; whether the activity has a histogram).
+    Grade-adjusted speed where the activity has it, else raw speed (a run without altitude
+    is taken as flat)."""
+    h = pl.coalesce("gap_speed_hist_m", "speed_hist_m")
+    got = activities.select(h.is_not_null().alias("ok"), h.alias("h"))
+    ok = got["ok"].to_numpy()
+    filled = got.select(
+        pl.when(pl.col("ok")).then(pl.col("h")).otherwise(pl.lit([0.0] * SPEED_BINS))
+    ).to_series()
+    mat = filled.list.to_array(SPEED_BINS).to_numpy().astype(np.float64)
+    return mat.reshape(activities.height, SPEED_BINS), ok
+
+
+def fast_metres(activities: pl.DataFrame, thresholds: np.ndarray) -> np.ndarray:
+    """Metres faster than each activity's threshold (see the module docstring); NaN where
+    there is no histogram or no threshold (the stored figure is used)."""
+    hist, ok = _hist_matrix(activities)
     w = SPEED_BIN_MPS
+    top = (np.arange(SPEED_BINS) + 1.0) * w
     # Share of bin i = [i*w, (i+1)*w) above the threshold: 1 above, 0 below, linear inside.
-    share = (((pl.int_range(pl.len()) + 1).cast(pl.Float64) * w - fast_speed_mps) / w).clip(
-        0.0, 1.0
-    )
-    from_hist = pl.col("speed_hist_m").list.eval(pl.element() * share).list.sum()
-    return pl.when(pl.col("speed_hist_m").is_not_null()).then(from_hist).otherwise(stored)
+    share = np.clip((top[None, :] - thresholds[:, None]) / w, 0.0, 1.0)
+    out = (hist * np.nan_to_num(share)).sum(axis=1)
+    return np.where(ok & np.isfinite(thresholds), out, np.nan)
+
+
+def _thresholds(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.DataFrame:
+    """Per activity: its local day and the fast threshold in force that day (null: none)."""
+    days = activities.select(local_date_expr(tz).alias("date"))
+    if fast is None:
+        return days.with_columns(pl.lit(None, pl.Float64).alias("thr"))
+    if isinstance(fast, pl.DataFrame):
+        by_day = fast.select("date", pl.col("fast_speed_mps").alias("thr"))
+        if by_day.filter(~(pl.col("thr") > 0)).height:
+            raise InvalidRequest("fast thresholds must be positive speeds")
+        return days.join(by_day, on="date", how="left", maintain_order="left")
+    if not fast > 0:
+        raise InvalidRequest(f"fast threshold must be a positive speed, got {fast}")
+    return days.with_columns(pl.lit(float(fast)).alias("thr"))
 
 
 def local_date_expr(tz: str) -> pl.Expr:
@@ -64,19 +96,34 @@ def local_date_expr(tz: str) -> pl.Expr:
     return pl.when(pl.col("utc_offset_s").is_not_null()).then(own_offset).otherwise(in_zone)
 
 
-def _sessions(activities: pl.DataFrame, tz: str, fast_speed_mps: float | None) -> pl.LazyFrame:
+def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFrame:
     dist = pl.col("distance_m").fill_null(0.0)
+    thr = _thresholds(activities, tz, fast)
+    metres = fast_metres(activities, thr["thr"].fill_null(float("nan")).to_numpy())
     return activities.lazy().select(
-        pl.exclude("speed_hist_m", "start_time", "utc_offset_s", "fast_distance_m", "sport"),
-        local_date_expr(tz).alias("date"),
+        pl.exclude(
+            "speed_hist_m",
+            "gap_speed_hist_m",
+            "start_time",
+            "utc_offset_s",
+            "fast_distance_m",
+            "sport",
+        ),
+        pl.lit(thr["date"]).alias("date"),
         pl.col("sport").is_in(list(RUNNING_SPORTS)).alias("is_run"),
-        fast_distance_expr(fast_speed_mps).alias("fast_m"),
+        pl.lit(pl.Series("fast_m", metres))
+        .fill_nan(None)
+        .fill_null(pl.col("fast_distance_m"))
+        .fill_null(0.0)
+        .alias("fast_m"),
         # A run without grade-adjusted distance (treadmill, CSV) is taken as flat.
         pl.col("gap_distance_m").fill_null(dist).alias("gap_m"),
     )
 
 
-def _aggregate(sessions: pl.LazyFrame, by: list[str], end: date | None) -> pl.DataFrame:
+def _aggregate(
+    sessions: pl.LazyFrame, by: list[str], end: date | None, fast: FastSpeed
+) -> pl.DataFrame:
     keys = [*by, "date"]
     if end is not None:
         sessions = sessions.filter(pl.col("date") <= end)
@@ -96,6 +143,7 @@ def _aggregate(sessions: pl.LazyFrame, by: list[str], end: date | None) -> pl.Da
             (pl.col("distance_m").fill_null(0.0).max() / km).alias("longest_run_km"),
             pl.col("elevation_gain_m").fill_null(0.0).max().alias("max_climb_m"),
             (pl.col("fast_m").max() / km).alias("max_fast_km"),
+            (pl.col("uphill_distance_m").fill_null(0.0).max() / km).alias("max_uphill_km"),
         )
     )
     others = (
@@ -115,8 +163,17 @@ def _aggregate(sessions: pl.LazyFrame, by: list[str], end: date | None) -> pl.Da
     zero_cols = [
         c
         for c in DAILY_SCHEMA
-        if c not in ("date", "week_start", "pace_s_per_km", "gap_pace_s_per_km")
+        if c
+        not in ("date", "week_start", "pace_s_per_km", "gap_pace_s_per_km", "fast_threshold_mps")
     ]
+    if isinstance(fast, pl.DataFrame):
+        calendar = calendar.join(
+            fast.lazy().select("date", pl.col("fast_speed_mps").alias("fast_threshold_mps")),
+            on="date",
+            how="left",
+        )
+    else:
+        calendar = calendar.with_columns(pl.lit(fast, pl.Float64).alias("fast_threshold_mps"))
     dist_ok = pl.col("distance_km") > 0
     gap_ok = pl.col("gap_distance_km") > 0
     out = (
@@ -139,7 +196,7 @@ def _aggregate(sessions: pl.LazyFrame, by: list[str], end: date | None) -> pl.Da
 
 
 def daily_frame(
-    activities: pl.DataFrame, *, tz: str, fast_speed_mps: float | None, end: date | None = None
+    activities: pl.DataFrame, *, tz: str, fast_speed_mps: FastSpeed, end: date | None = None
 ) -> pl.DataFrame:
     """One athlete's activities (``ACTIVITY_FRAME_SCHEMA``) → ``DAILY_SCHEMA``.
 
@@ -150,7 +207,7 @@ def daily_frame(
     check_timezone(tz)
     if activities.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA)
-    out = _aggregate(_sessions(activities, tz, fast_speed_mps), [], end)
+    out = _aggregate(_sessions(activities, tz, fast_speed_mps), [], end, fast_speed_mps)
     validate(out, DAILY_SCHEMA, "daily frame")
     return out
 
@@ -169,4 +226,4 @@ def daily_panel(
     check_timezone(tz)
     if activities.is_empty():
         return pl.DataFrame(schema={key: activities.schema[key], **DAILY_SCHEMA})
-    return _aggregate(_sessions(activities, tz, fast_speed_mps), [key], end)
+    return _aggregate(_sessions(activities, tz, fast_speed_mps), [key], end, fast_speed_mps)

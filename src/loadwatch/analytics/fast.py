@@ -1,30 +1,34 @@
 """The fast threshold: what "fast" means for *this* runner.
 
-Rule (source ``"derived"``): pool the speed histograms of the athlete's runs that started in
-the 90 days up to ``today`` (UTC day bounds; running sports only); the distance-weighted
-median running speed is the speed below which half of those kilometres were run (linear
-inside the 0.05 m/s bin).
+Rule (source ``"derived"``): the threshold in force on a day pools the speed histograms of the
+athlete's runs of the 90 local days *before* that day (running sports only; grade-adjusted
+speed where the run has altitude, so an uphill rep counts and a fast downhill does not); the
+distance-weighted median running speed is the speed below which half of those kilometres were
+run (linear inside the 0.05 m/s bin).  Every day has its own threshold (``threshold_frame``),
+and the daily frame computes each run's fast km with the threshold of its day, so the weekly
+table, status, series and flags read the same per-day fast km.
 Fast = ``FAST_FACTOR`` (1.15) × that median, i.e. 15 % quicker than their typical running:
 for a runner whose typical pace is 5:36/km that is quicker than 4:52/km.  Intervals, tempo
 runs and the end of races count; easy running, warm-ups and strides mostly do not.
 
 It needs at least ``MIN_RUNS`` (5) runs with a histogram and ``MIN_KM`` (20 km) of them in
 the window; otherwise the ``DEFAULT_SPEED_MPS`` (1000/300 m/s = 5:00/km) is used, source
-``"default"``.  A speed the coach set always wins (source ``"coach"``).
+``"default"``.  A speed the coach set wins from the day it was set (source ``"coach"``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
 import polars as pl
 
+from loadwatch.analytics.daily import local_date_expr
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.errors import InvalidRequest
-from loadwatch.ingest.activity import SPEED_BIN_MPS
+from loadwatch.ingest.activity import SPEED_BIN_MPS, SPEED_BINS
 from loadwatch.ingest.track import RUNNING_SPORTS
 
 WINDOW_DAYS = 90
@@ -57,49 +61,140 @@ def median_speed(hist: np.ndarray) -> float:
     return float((i + frac) * SPEED_BIN_MPS)
 
 
-def fast_threshold(
-    activities: pl.DataFrame, *, coach_speed_mps: float | None, today: date
-) -> FastThreshold:
-    if coach_speed_mps is not None:
-        if not coach_speed_mps > 0:
-            raise InvalidRequest(f"fast threshold must be a positive speed, got {coach_speed_mps}")
-        return FastThreshold(
-            coach_speed_mps,
-            "coach",
-            f"fast = quicker than {pace(coach_speed_mps)}: set by your coach",
-        )
-    validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
-    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    start = end - timedelta(days=WINDOW_DAYS)
+THRESHOLD_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "fast_speed_mps": pl.Float64(),
+    "source": pl.Utf8(),  # coach | derived | default
+    "typical_mps": pl.Float64(),  # the distance-weighted median of the window (null: too few)
+    "runs": pl.Int32(),  # runs with a histogram in the window
+    "km": pl.Float64(),  # their distance
+}
+
+
+def run_histograms(activities: pl.DataFrame, tz: str) -> tuple[pl.Series, np.ndarray]:
+    """Running activities with a histogram: their local day and one row of metres per speed
+    bin, on grade-adjusted speed where the activity has it (else raw speed: a run without
+    altitude is taken as flat)."""
     runs = activities.filter(
         pl.col("sport").is_in(list(RUNNING_SPORTS))
-        & pl.col("speed_hist_m").is_not_null()
-        & pl.col("start_time").is_between(start, end, closed="left")
+        & pl.coalesce("gap_speed_hist_m", "speed_hist_m").is_not_null()
     ).select(
-        pl.col("speed_hist_m").list.eval(pl.int_range(pl.len())).alias("bin"),
-        pl.col("speed_hist_m").alias("m"),
+        local_date_expr(tz).alias("date"),
+        pl.coalesce("gap_speed_hist_m", "speed_hist_m").list.to_array(SPEED_BINS).alias("h"),
     )
-    n = runs.height
-    bins = runs.explode(["bin", "m"]).drop_nulls()
-    hist = np.bincount(
-        bins["bin"].to_numpy().astype(np.int64),
-        weights=bins["m"].to_numpy().astype(np.float64),
-        minlength=1,
-    )
-    km = float(hist.sum()) / 1000.0
-    if n < MIN_RUNS or km < MIN_KM:
+    hist = runs["h"].to_numpy().astype(np.float64).reshape(runs.height, SPEED_BINS)
+    return runs["date"], hist
+
+
+def _medians(hist: np.ndarray) -> np.ndarray:
+    """``median_speed`` of every row at once (NaN for an empty row)."""
+    cum = np.cumsum(hist, axis=1)
+    half = cum[:, -1] / 2.0
+    i = np.argmax(cum >= half[:, None], axis=1)
+    rows = np.arange(hist.shape[0])
+    below = np.where(i > 0, cum[rows, np.maximum(i - 1, 0)], 0.0)
+    at = hist[rows, i]
+    frac = np.where(at > 0, (half - below) / np.where(at > 0, at, 1.0), 0.0)
+    out = (i + frac) * SPEED_BIN_MPS
+    return np.where(cum[:, -1] > 0, out, np.nan)
+
+
+def threshold_frame(
+    activities: pl.DataFrame,
+    *,
+    tz: str,
+    first: date,
+    last: date,
+    coach_speed_mps: float | None,
+    coach_since: date | None = None,
+) -> pl.DataFrame:
+    """The fast threshold in force on every day of ``[first, last]`` (``THRESHOLD_SCHEMA``).
+
+    Derived days pool the histograms of the runs of the ``WINDOW_DAYS`` local days *before*
+    the day (a run never moves its own threshold); the coach's speed applies from
+    ``coach_since`` on (every day when None).  Vectorised: histograms summed per day, a
+    cumulative sum over days, the window as a difference of two rows of it."""
+    validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
+    if coach_speed_mps is not None and not coach_speed_mps > 0:
+        raise InvalidRequest(f"fast threshold must be a positive speed, got {coach_speed_mps}")
+    n_days = (last - first).days + 1
+    if n_days <= 0:
+        return pl.DataFrame(schema=THRESHOLD_SCHEMA)
+    origin = first - timedelta(days=WINDOW_DAYS)
+    span = n_days + WINDOW_DAYS  # day 0 = origin; the window of first starts there
+    dates, hist = run_histograms(activities, tz)
+    idx = np.array([(d - origin).days for d in dates.to_list()], dtype=np.int64)
+    keep = (idx >= 0) & (idx < span)
+    per_day = np.zeros((span + 1, SPEED_BINS))
+    np.add.at(per_day, idx[keep] + 1, hist[keep])
+    count = np.zeros(span + 1)
+    np.add.at(count, idx[keep] + 1, 1.0)
+    cum_h, cum_n = np.cumsum(per_day, axis=0), np.cumsum(count)
+    # Day k of the output is origin + WINDOW_DAYS + k; its window is days [k, k + WINDOW_DAYS)
+    # counted from origin, i.e. rows k+1 .. k+WINDOW_DAYS of the shifted cumulative sums.
+    k = np.arange(n_days)
+    win = cum_h[k + WINDOW_DAYS] - cum_h[k]
+    runs = (cum_n[k + WINDOW_DAYS] - cum_n[k]).astype(np.int32)
+    km = win.sum(axis=1) / 1000.0
+    typical = _medians(win)
+    enough = (runs >= MIN_RUNS) & (km >= MIN_KM)
+    speed = np.where(enough, typical * FAST_FACTOR, DEFAULT_SPEED_MPS)
+    source = np.where(enough, "derived", "default").astype(object)
+    days = pl.date_range(first, last, "1d", eager=True)
+    if coach_speed_mps is not None:
+        by_coach = np.ones(n_days, dtype=bool)
+        if coach_since is not None:
+            by_coach = np.array([d >= coach_since for d in days.to_list()])
+        speed = np.where(by_coach, coach_speed_mps, speed)
+        source = np.where(by_coach, "coach", source)
+    out = pl.DataFrame(
+        {
+            "date": days,
+            "fast_speed_mps": speed,
+            "source": source.tolist(),
+            "typical_mps": np.where(enough, typical, np.nan),
+            "runs": runs,
+            "km": km,
+        },
+        schema=THRESHOLD_SCHEMA,
+    ).with_columns(pl.col("typical_mps").fill_nan(None))
+    return out
+
+
+def fast_threshold(
+    activities: pl.DataFrame,
+    *,
+    coach_speed_mps: float | None,
+    today: date,
+    tz: str = "UTC",
+    coach_since: date | None = None,
+) -> FastThreshold:
+    """The threshold in force on ``today``, with its explanation: the row of
+    ``threshold_frame`` for that day, so status and the daily frame read the same number."""
+    row = threshold_frame(
+        activities,
+        tz=tz,
+        first=today,
+        last=today,
+        coach_speed_mps=coach_speed_mps,
+        coach_since=coach_since,
+    ).row(0, named=True)
+    speed = float(row["fast_speed_mps"])
+    if row["source"] == "coach":
         return FastThreshold(
-            DEFAULT_SPEED_MPS,
-            "default",
-            f"fast = quicker than {pace(DEFAULT_SPEED_MPS)}: the default, until there are "
-            f"{MIN_RUNS} runs and {MIN_KM:.0f} km with speed data in the last {WINDOW_DAYS} days "
-            f"(now {n} runs, {km:.1f} km)",
+            speed, "coach", f"fast = quicker than {pace(speed)}: set by your coach"
         )
-    typical = median_speed(hist)
-    speed = typical * FAST_FACTOR
+    if row["source"] == "default":
+        return FastThreshold(
+            speed,
+            "default",
+            f"fast = quicker than {pace(speed)}: the default, until there are "
+            f"{MIN_RUNS} runs and {MIN_KM:.0f} km with speed data in the last {WINDOW_DAYS} days "
+            f"(now {row['runs']} runs, {row['km']:.1f} km)",
+        )
     return FastThreshold(
         speed,
         "derived",
         f"fast = quicker than {pace(speed)}: {FAST_FACTOR * 100 - 100:.0f} % quicker than your "
-        f"typical {pace(typical)} over the last {WINDOW_DAYS} days",
+        f"typical {pace(row['typical_mps'])} (grade-adjusted) over the last {WINDOW_DAYS} days",
     )

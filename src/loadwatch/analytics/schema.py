@@ -21,6 +21,8 @@ ACTIVITY_FRAME_SCHEMA: dict[str, pl.DataType] = {
     "downhill_distance_m": pl.Float64(),
     "fast_distance_m": pl.Float64(),  # as stored (CSV logs give it; files: at import threshold)
     "speed_hist_m": pl.List(pl.Float64()),  # null for CSV rows; see ingest.activity.SPEED_BIN_MPS
+    # Distance per grade-adjusted (Minetti flat-equivalent) speed bin; null without altitude.
+    "gap_speed_hist_m": pl.List(pl.Float64()),
 }
 
 
@@ -66,6 +68,10 @@ DAILY_SCHEMA: dict[str, pl.DataType] = {
     "longest_run_km": pl.Float64(),  # largest single run of the day
     "max_climb_m": pl.Float64(),  # biggest single-run climb of the day
     "max_fast_km": pl.Float64(),  # biggest single-run fast distance of the day
+    "max_uphill_km": pl.Float64(),  # biggest single-run uphill distance (grade >= +3 %)
+    # The fast threshold in force that day (see analytics.fast); null when fast km are the
+    # stored per-activity figures (no threshold given).
+    "fast_threshold_mps": pl.Float64(),
     "other_sessions": pl.Int32(),
     "other_distance_km": pl.Float64(),
     "other_time_s": pl.Float64(),
@@ -87,18 +93,22 @@ WEEKLY_SCHEMA: dict[str, pl.DataType] = {
     "longest_run_km": pl.Float64(),
     "max_climb_m": pl.Float64(),
     "max_fast_km": pl.Float64(),
+    "max_uphill_km": pl.Float64(),
     "other_sessions": pl.Int32(),
     "other_distance_km": pl.Float64(),
     "other_time_s": pl.Float64(),
 }
 
-# The three dimensions of "too much too soon": the daily load column and the single-run column.
+# The dimensions of "too much too soon": the daily load column and the single-run column.
+# Hills are two dimensions (DESIGN): metres climbed and uphill km (grade >= +3 %), because the
+# same climb spread over three times the uphill distance loads the calf and Achilles longer.
 DIMENSIONS: dict[str, tuple[str, str]] = {
     "distance": ("distance_km", "longest_run_km"),
     "speed": ("fast_km", "max_fast_km"),
     "hills": ("elevation_gain_m", "max_climb_m"),
+    "uphill": ("uphill_km", "max_uphill_km"),
 }
-UNITS: dict[str, str] = {"distance": "km", "speed": "km", "hills": "m"}
+UNITS: dict[str, str] = {"distance": "km", "speed": "km", "hills": "m", "uphill": "km"}
 
 LOAD_METRICS = (
     "load",  # the day's load

@@ -19,7 +19,7 @@ _SUMS = (
     "other_distance_km",
     "other_time_s",
 )
-_MAXIMA = ("longest_run_km", "max_climb_m", "max_fast_km")
+_MAXIMA = ("longest_run_km", "max_climb_m", "max_fast_km", "max_uphill_km")
 
 
 def weekly_frame(daily: pl.DataFrame) -> pl.DataFrame:

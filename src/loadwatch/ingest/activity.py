@@ -43,6 +43,8 @@ class ActivitySummary:
     # moving_time_s, which is the timer's time.
     stopped_time_s: float = 0.0
     speed_hist_m: list[float] | None = None  # see SPEED_BIN_MPS
+    # The same on grade-adjusted (Minetti flat-equivalent) speed; None without altitude.
+    gap_speed_hist_m: list[float] | None = None
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -50,4 +52,5 @@ class ActivitySummary:
         d = asdict(self)
         d["start_time"] = self.start_time.isoformat().replace("+00:00", "Z")
         d.pop("speed_hist_m")
+        d.pop("gap_speed_hist_m")
         return d

@@ -59,6 +59,12 @@ def gap_distance(step_m: FloatArray, grade: FloatArray) -> float:
     return float(np.sum(step_m * minetti_cost(grade)) / c0)
 
 
+def gap_speed(speed_mps: FloatArray, grade: FloatArray) -> FloatArray:
+    """Flat-equivalent speed: the speed on the flat at the same energy cost per second."""
+    c0 = float(minetti_cost(0.0))
+    return np.asarray(speed_mps * minetti_cost(grade) / c0, dtype=np.float64)
+
+
 def hill_distances(
     step_m: FloatArray, grade: FloatArray, threshold: float = HILL_GRADE
 ) -> tuple[float, float]:

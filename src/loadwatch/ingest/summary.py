@@ -297,12 +297,15 @@ def summarize(
     gain: float | None = None
     loss: float | None = None
     gap = uphill = downhill = None
+    gap_hist: list[float] | None = None
     if alt is not None:
         gain, loss = elevation.gain_loss(s.t, alt, s.seg)
         if has_steps:
             g = grade.step_grade(cum, elevation.profile(s.t, alt)[0])
             gap = grade.gap_distance(step_m, g)
             uphill, downhill = grade.hill_distances(step_m, g)
+            # Fast km on grade-adjusted speed: an uphill rep counts, a fast downhill does not.
+            gap_hist = speed.speed_histogram(step_m, grade.gap_speed(s.step_speed, g))
     gain = _device_or(dev.ascent_m, gain, "elevation_gain_m", src)
     loss = _device_or(dev.descent_m, loss, "elevation_loss_m", src)
     max_speed = _device_or(dev.max_speed_mps, s.max_speed, "max_speed_mps", src)
@@ -352,6 +355,7 @@ def summarize(
         session_index=track.session_index,
         name=track.name,
         speed_hist_m=hist,
+        gap_speed_hist_m=gap_hist,
         warnings=warnings,
     )
     return validate.check_summary(summary)

@@ -7,14 +7,14 @@ the flag reports that floored baseline.  This keeps real jumps from a small base
 runner going from 2 km to 6 km is still flagged: 6 / 3 = 2×) while a few hundred metres never
 alarm.  Defaults:
 
-=====================  ===============  ==============  ==============
-rule                   distance         speed (fast)    hills (climb)
-=====================  ===============  ==============  ==============
-session_spike          3 km single run  1 km single run 100 m single run
-weekly_ramp            10 km / week     3 km / week     300 m / week
-return_after_break     10 km / week     3 km / week     300 m / week
+=====================  ===============  ==============  ==============  ==============
+rule                   distance         speed (fast)    hills (climb)   uphill (km)
+=====================  ===============  ==============  ==============  ==============
+session_spike          3 km single run  1 km single run 100 m single run 1 km single run
+weekly_ramp            10 km / week     3 km / week     300 m / week    3 km / week
+return_after_break     10 km / week     3 km / week     300 m / week    3 km / week
 monotony               10 km in 7 days  (distance only by default)
-=====================  ===============  ==============  ==============
+=====================  ===============  ==============  ==============  ==============
 
 For ``monotony`` the floor is a minimum 7-day load below which the rule does not run (a week of
 three 2 km jogs is not "monotonous training").
@@ -33,8 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from loadwatch.errors import InvalidRequest
 
-Dimension = Literal["distance", "speed", "hills"]
-ALL_DIMENSIONS: tuple[Dimension, ...] = ("distance", "speed", "hills")
+Dimension = Literal["distance", "speed", "hills", "uphill"]
+ALL_DIMENSIONS: tuple[Dimension, ...] = ("distance", "speed", "hills", "uphill")
 
 
 def _floors(values: dict[str, float]) -> dict[Dimension, float]:
@@ -42,7 +42,7 @@ def _floors(values: dict[str, float]) -> dict[Dimension, float]:
 
 
 # Both week-based rules compare a week of load, so they share one minimum week.
-_WEEK_FLOORS = {"distance": 10.0, "speed": 3.0, "hills": 300.0}
+_WEEK_FLOORS = {"distance": 10.0, "speed": 3.0, "hills": 300.0, "uphill": 3.0}
 
 
 class _Rule(BaseModel):
@@ -74,7 +74,9 @@ class SessionSpike(_Rule):
     alert: float | None = Field(default=1.30, gt=0)
     window_days: int = Field(default=30, ge=7, le=365)
     floors: dict[Dimension, float] = Field(
-        default_factory=lambda: _floors({"distance": 3.0, "speed": 1.0, "hills": 100.0})
+        default_factory=lambda: _floors(
+            {"distance": 3.0, "speed": 1.0, "hills": 100.0, "uphill": 1.0}
+        )
     )
 
 

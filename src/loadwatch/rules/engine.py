@@ -4,14 +4,27 @@ Every rule is evaluated per dimension on every day of the daily frame, but fires
 with running: a rest day cannot be "too much".  Ratios are ``value / baseline`` where the
 baseline is the athlete's own (raised to the rule's floor, see ``rules.config``).
 
-* ``session_spike``: each day's largest single run (km, fast km, metres climbed) vs the largest
-  single run of the ``window_days`` before that day.  Every spike is its own event.
+* ``session_spike``: each day's largest single run (km, fast km, metres climbed, uphill km) vs
+  the largest single run of the ``window_days`` before that day.  Every spike is its own event.
 * ``weekly_ramp`` and ``monotony`` are states that last for days; they flag once per episode:
   on the first running day whose severity is above every severity of the previous
   ``quiet_days`` (so a new episode, or an escalation from caution to alert).
 * ``return_after_break``: on each running day of the first ``return_days`` after a break, the
   cumulative load since the return vs the pre-break mean week; flags the first day each
   severity is crossed.
+
+Breaks (``break_days`` or more without running, see ``docs/rules.md``):
+
+* A break is not a usual week: the ramp's mean week leaves the break's days out, and during
+  the rebuild (until its window holds only training from after the first ``chronic_days``
+  back) it is at least the pre-break mean week times the share kept after the days off
+  (``rules.detraining``).
+* session_spike compares a run with the larger of the longest run since the return and the
+  longest run of the ``window_days`` before the break times that share, for as long as its
+  window reaches into the break.
+* During the first ``return_days`` back, return_after_break owns the verdict: the ramp does not
+  judge those days (the same load), and a spike is only reported when it is more severe than
+  what return_after_break has already said about that dimension since the return.
 
 History a rule needs is counted from the first day of the daily frame (the athlete's first
 recorded activity).  ``since`` only limits which days are reported: the rules still read the
@@ -21,6 +34,7 @@ history before it, so ``evaluate(d, c, since=x)`` returns exactly the flags of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -37,6 +51,7 @@ from loadwatch.rules.config import (
     WeeklyRamp,
     _Rule,
 )
+from loadwatch.rules.detraining import kept_expr
 from loadwatch.rules.messages import render
 
 Severity = Literal["caution", "alert"]
@@ -44,8 +59,10 @@ _DAY = "_day"
 # Sums run on integer metres (decimetres of climb) so that they are exact: the same day gives
 # bit-identical numbers whichever day the evaluation window starts on (``since``), which float
 # running sums do not.
-_SCALE = {"distance": 1000, "speed": 1000, "hills": 10}
+_SCALE = {"distance": 1000, "speed": 1000, "hills": 10, "uphill": 1000}
 _RUNNING = pl.col("runs") > 0
+# The rules that judge an amount (more is worse); monotony judges sameness.
+AMOUNT_RULES = ("session_spike", "weekly_ramp", "return_after_break")
 
 
 def _q(dim: str) -> str:
@@ -63,17 +80,33 @@ FLAG_SCHEMA: dict[str, pl.DataType] = {
     "ratio": pl.Float64(),
     "threshold": pl.Float64(),
     "window_days": pl.Int32(),
-    "days_off": pl.Int32(),  # return_after_break
+    "days_off": pl.Int32(),  # return_after_break; the break behind a post-break baseline
     "days_back": pl.Int32(),  # return_after_break
     "week_load": pl.Float64(),  # monotony
     "strain": pl.Float64(),  # monotony
+    "kept": pl.Float64(),  # share of pre-break capacity in the baseline (post-break), else null
+}
+
+# Every rule's verdict on every day: the same numbers the flags carry, also where none fired.
+JUDGEMENT_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "rule": pl.Utf8(),
+    "dimension": pl.Utf8(),
+    "judged": pl.Boolean(),  # the rule had what it needs and this day is its to judge
+    "level": pl.Int8(),  # 0 none, 1 caution, 2 alert (after hand-over during a return)
+    "value": pl.Float64(),
+    "baseline": pl.Float64(),
+    "own_baseline": pl.Float64(),
+    "ratio": pl.Float64(),
+    "caution": pl.Float64(),
+    "alert": pl.Float64(),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class FlagRecord:
     date: date  # the athlete's local calendar day
-    dimension: str  # distance | speed | hills
+    dimension: str  # distance | speed | hills | uphill
     rule: str
     severity: Severity
     value: float
@@ -95,7 +128,9 @@ class _Check:
     """One rule on one dimension.  ``steps`` are lists of named column expressions computed in
     order, each step reading the columns of the steps before (shallow expressions keep the
     query plan small: planning, not computing, dominates one athlete's evaluation); ``fields``
-    maps ``FLAG_SCHEMA`` names to expressions over those columns."""
+    maps ``FLAG_SCHEMA`` names to expressions over those columns.  ``gate`` turns the rule's
+    own level into the level it reports once every rule is computed (the hand-over to
+    return_after_break during a return)."""
 
     rule: str
     dim: str
@@ -103,6 +138,7 @@ class _Check:
     steps: list[list[pl.Expr]]
     fields: dict[str, pl.Expr]  # value, own_baseline, baseline, ratio (+ extras)
     quiet_days: int | None  # None: every day with a level is a flag
+    gate: Callable[[pl.Expr], pl.Expr] | None = None
 
     def col(self, name: str) -> str:
         return f"{self.rule}|{self.dim}|{name}"
@@ -116,8 +152,16 @@ def _ratio_steps(
     return [
         [own.alias(f"{n}|own"), value.alias(f"{n}|value")],
         [pl.max_horizontal(pl.col(f"{n}|own"), pl.lit(floor)).alias(f"{n}|baseline")],
-        [(pl.col(f"{n}|value") / pl.col(f"{n}|baseline")).alias(f"{n}|ratio")],
-        [pl.when(ok).then(_level(pl.col(f"{n}|ratio"), r)).otherwise(0).alias(f"{n}|level")],
+        [
+            (pl.col(f"{n}|value") / pl.col(f"{n}|baseline")).alias(f"{n}|ratio"),
+            ok.fill_null(False).alias(f"{n}|ok"),
+        ],
+        [
+            pl.when(pl.col(f"{n}|ok"))
+            .then(_level(pl.col(f"{n}|ratio"), r))
+            .otherwise(0)
+            .alias(f"{n}|level")
+        ],
     ]
 
 
@@ -132,29 +176,200 @@ def _fields(n: str, window: int, **extra: pl.Expr) -> dict[str, pl.Expr]:
     }
 
 
-def _session_spike(r: SessionSpike, key: str | None) -> list[_Check]:
+# --- breaks --------------------------------------------------------------------------------
+def _break_helpers(r: ReturnAfterBreak, key: str | None) -> list[list[pl.Expr]]:
+    """Per day: the previous running day, whether this run ends a break, (forward-filled from
+    the latest return day) that return day, the days off before it and the share of capacity
+    kept; whether the day lies inside a break; the return segment (a counter of returns)."""
+    day, prev_run, is_return = pl.col(_DAY), pl.col("_prev_run"), pl.col("_is_return")
+    run_day = pl.when(_RUNNING).then(day)
+    return [
+        [
+            over(run_day.shift(1).forward_fill(), key).alias("_prev_run"),
+            over(run_day.forward_fill(), key).alias("_last_run"),
+            over(run_day.backward_fill(), key).alias("_next_run"),
+        ],
+        [
+            (_RUNNING & prev_run.is_not_null() & (day - prev_run - 1 >= r.break_days)).alias(
+                "_is_return"
+            ),
+            (
+                ~_RUNNING
+                & (pl.col("_next_run") - pl.col("_last_run") - 1 >= r.break_days).fill_null(False)
+            ).alias("_in_break"),
+        ],
+        [
+            over(pl.when(is_return).then(day).forward_fill(), key).alias("_ret_day"),
+            over(pl.when(is_return).then(day - prev_run - 1).forward_fill(), key).alias(
+                "_days_off"
+            ),
+            over(is_return.cast(pl.Int32).cum_sum(), key).alias("_seg"),
+        ],
+        [
+            (day - pl.col("_ret_day")).alias("_since_ret"),
+            kept_expr(pl.col("_days_off")).alias("_kept"),
+        ],
+    ]
+
+
+def _pre_break_helpers(r: ReturnAfterBreak, key: str | None) -> list[list[pl.Expr]]:
+    """Per dimension: the load of the ``pre_break_days`` before the latest break (-1: not
+    enough history), in integer units, carried forward from the return day."""
+    is_return = pl.col("_is_return")
+    steps: list[list[pl.Expr]] = [[], [], []]
+    for dim in DIMENSIONS:
+        x, s, n = pl.col(_q(dim)), _SCALE[dim], f"_pre|{dim}"
+        cum, pre = pl.col(f"{n}|cum"), pl.col(f"{n}|pre")
+        steps[0].append(over(x.cum_sum(), key).alias(f"{n}|cum"))
+        # Load of the pre_break_days ending on each running day, carried to the next running
+        # day: on a return day, the pre_break_days ending on the last run before the break.
+        steps[1].append(
+            over(
+                pl.when(_RUNNING)
+                .then((cum - cum.shift(r.pre_break_days)).fill_null(-s))
+                .shift(1)
+                .forward_fill(),
+                key,
+            ).alias(f"{n}|pre")
+        )
+        steps[2] += [
+            over(pl.when(is_return).then(pre).forward_fill(), key).alias(f"{n}|at"),
+            over(pl.when(is_return).then(cum - x).forward_fill(), key).alias(f"{n}|before"),
+        ]
+    return steps
+
+
+def _in_return(r: ReturnAfterBreak, dim: str) -> pl.Expr:
+    """The first ``return_days`` after a break, when return_after_break judges ``dim``."""
+    if not (r.enabled and dim in r.dimensions):
+        return pl.lit(False)
+    return ((pl.col("_since_ret") < r.return_days) & (pl.col(f"_pre|{dim}|at") >= 0)).fill_null(
+        False
+    )
+
+
+# --- the rules -----------------------------------------------------------------------------
+def _session_spike(r: SessionSpike, rb: ReturnAfterBreak, key: str | None) -> list[_Check]:
     out = []
+    w = r.window_days
+    part = ["_seg"] if key is None else [key, "_seg"]
     for dim in r.dimensions:
         n = f"session_spike|{dim}"
         single = pl.col(DIMENSIONS[dim][1])
-        own = over(single.rolling_max(r.window_days).shift(1), key)
-        ok = _RUNNING & (pl.col(_DAY) >= r.window_days) & pl.col(f"{n}|own").is_not_null()
-        steps = _ratio_steps(n, own, single, r.floor(dim), ok, r)
-        out.append(_Check("session_spike", dim, r, steps, _fields(n, r.window_days), None))
+        since_max, pre_long, at_long = (pl.col(f"{n}|{c}") for c in ("since", "pre", "at"))
+        # While the window reaches into the latest break: the longest run since the return, or
+        # the longest of the window before the break times the share kept, whichever is more.
+        post = (pl.col("_since_ret") < w).fill_null(False) & pl.col("_kept").is_not_null()
+        capacity = at_long.fill_null(0.0) * pl.col("_kept")
+        own = (
+            pl.when(post)
+            .then(pl.max_horizontal(since_max, capacity))
+            .otherwise(pl.col(f"{n}|window"))
+        )
+        ok = _RUNNING & (pl.col(_DAY) >= w) & pl.col(f"{n}|own").is_not_null()
+        steps = [
+            [
+                over(single.rolling_max(w).shift(1), key).alias(f"{n}|window"),
+                single.shift(1).fill_null(0.0).cum_max().over(part).alias(f"{n}|since"),
+                over(
+                    pl.when(_RUNNING).then(single.rolling_max(w)).shift(1).forward_fill(), key
+                ).alias(f"{n}|pre"),
+            ],
+            [
+                over(pl.when(pl.col("_is_return")).then(pre_long).forward_fill(), key).alias(
+                    f"{n}|at"
+                )
+            ],
+            [pl.when(post & (capacity >= since_max)).then(pl.col("_kept")).alias(f"{n}|kept")],
+            *_ratio_steps(n, own, single, r.floor(dim), ok, r),
+        ]
+        fields = _fields(
+            n,
+            w,
+            kept=pl.col(f"{n}|kept"),
+            days_off=pl.when(pl.col(f"{n}|kept").is_not_null()).then(pl.col("_days_off")),
+        )
+        in_return = _in_return(rb, dim)
+        said = pl.col(f"return_after_break|{dim}|said")
+
+        def gate(level: pl.Expr, in_return: pl.Expr = in_return, said: pl.Expr = said) -> pl.Expr:
+            # During a return, a spike no more severe than what return_after_break has said
+            # about this dimension since the return is the same event: not told twice.
+            return pl.when(in_return & (level <= said.fill_null(0))).then(0).otherwise(level)
+
+        out.append(
+            _Check(
+                "session_spike",
+                dim,
+                r,
+                steps,
+                fields,
+                None,
+                gate if _judges(rb, dim) else None,
+            )
+        )
     return out
 
 
-def _weekly_ramp(r: WeeklyRamp, key: str | None) -> list[_Check]:
+def _judges(rb: ReturnAfterBreak, dim: str) -> bool:
+    return rb.enabled and dim in rb.dimensions
+
+
+def _weekly_ramp(r: WeeklyRamp, rb: ReturnAfterBreak, key: str | None) -> list[_Check]:
     out = []
     a, c = r.acute_days, r.chronic_days
     for dim in r.dimensions:
         n = f"weekly_ramp|{dim}"
         x, s = pl.col(_q(dim)), _SCALE[dim]
         acute = over(x.rolling_sum(a), key) / s
-        own = over(x.rolling_sum(c).shift(a), key) * (a / c / s)
-        ok = _RUNNING & (pl.col(_DAY) >= a + c - 1) & pl.col(f"{n}|own").is_not_null()
-        steps = _ratio_steps(n, own, acute, r.floor(dim), ok, r)
-        out.append(_Check("weekly_ramp", dim, r, steps, _fields(n, a), r.quiet_days))
+        chronic, in_break = pl.col(f"{n}|chronic"), pl.col(f"{n}|break_days")
+        # A break is not a usual week: its days leave the mean (break days carry no running,
+        # so only the number of days divided by changes); at least a week of days is kept so
+        # that a single day back is not blown up into a week.
+        days = pl.max_horizontal(pl.lit(c) - in_break, pl.lit(a))
+        usual = chronic * (pl.lit(float(a)) / days / s)
+        capacity = pl.col(f"_pre|{dim}|at").cast(pl.Float64) * (7.0 / rb.pre_break_days / s)
+        # The rebuild: until the chronic window holds only training from after the first
+        # chronic_days back, the usual week is at least the pre-break week times the share
+        # kept (a graded return's low weeks are not the athlete's capacity).
+        post = (
+            (pl.col("_since_ret") < a + 2 * c - 1)
+            & pl.col("_kept").is_not_null()
+            & (pl.col(f"_pre|{dim}|at") >= 0)
+        ).fill_null(False)
+        own_usual = pl.when(in_break == 0).then(chronic * (a / c / s)).otherwise(usual)
+        own = (
+            pl.when(post)
+            .then(pl.max_horizontal(own_usual, capacity * pl.col("_kept")))
+            .otherwise(own_usual)
+        )
+        ok = (
+            _RUNNING
+            & (pl.col(_DAY) >= a + c - 1)
+            & pl.col(f"{n}|own").is_not_null()
+            & ~_in_return(rb, dim)  # return_after_break judges these days' load
+        )
+        steps = [
+            [
+                over(x.rolling_sum(c).shift(a), key).alias(f"{n}|chronic"),
+                over(pl.col("_in_break").cast(pl.Int32).rolling_sum(c).shift(a), key).alias(
+                    f"{n}|break_days"
+                ),
+            ],
+            [
+                pl.when(post & (capacity * pl.col("_kept") >= own_usual))
+                .then(pl.col("_kept"))
+                .alias(f"{n}|kept")
+            ],
+            *_ratio_steps(n, own, acute, r.floor(dim), ok, r),
+        ]
+        fields = _fields(
+            n,
+            a,
+            kept=pl.col(f"{n}|kept"),
+            days_off=pl.when(pl.col(f"{n}|kept").is_not_null()).then(pl.col("_days_off")),
+        )
+        out.append(_Check("weekly_ramp", dim, r, steps, fields, r.quiet_days))
     return out
 
 
@@ -182,8 +397,11 @@ def _monotony(r: Monotony, key: str | None) -> list[_Check]:
                 (total / w).alias(f"{n}|value"),
                 ((spread.cast(pl.Float64) / (w * (w - 1))).sqrt() / s).alias(f"{n}|own"),
             ],
-            [(pl.col(f"{n}|value") / pl.col(f"{n}|own")).alias(f"{n}|ratio")],
-            [pl.when(ok).then(_level(mono, r)).otherwise(0).alias(f"{n}|level")],
+            [
+                (pl.col(f"{n}|value") / pl.col(f"{n}|own")).alias(f"{n}|ratio"),
+                ok.fill_null(False).alias(f"{n}|ok"),
+            ],
+            [pl.when(pl.col(f"{n}|ok")).then(_level(mono, r)).otherwise(0).alias(f"{n}|level")],
         ]
         fields = {
             "value": pl.col(f"{n}|value"),
@@ -198,55 +416,21 @@ def _monotony(r: Monotony, key: str | None) -> list[_Check]:
     return out
 
 
-def _return_helpers(r: ReturnAfterBreak, key: str | None) -> list[list[pl.Expr]]:
-    """Per day: the previous running day, whether this run ends a break, and (forward-filled
-    from the latest return day) that return day and the days off before it."""
-    day, prev_run, is_return = pl.col(_DAY), pl.col("_prev_run"), pl.col("_is_return")
-    return [
-        [over(pl.when(_RUNNING).then(day).shift(1).forward_fill(), key).alias("_prev_run")],
-        [
-            (_RUNNING & prev_run.is_not_null() & (day - prev_run - 1 >= r.break_days)).alias(
-                "_is_return"
-            )
-        ],
-        [
-            over(pl.when(is_return).then(day).forward_fill(), key).alias("_ret_day"),
-            over(pl.when(is_return).then(day - prev_run - 1).forward_fill(), key).alias(
-                "_days_off"
-            ),
-        ],
-    ]
-
-
 def _return_after_break(r: ReturnAfterBreak, key: str | None) -> list[_Check]:
-    day, is_return = pl.col(_DAY), pl.col("_is_return")
+    day = pl.col(_DAY)
+    part = ["_seg"] if key is None else [key, "_seg"]
     out = []
     for dim in r.dimensions:
         n = f"return_after_break|{dim}"
-        x, s = pl.col(_q(dim)), _SCALE[dim]
-        cum, pre, at_return, before = (pl.col(f"{n}|{c}") for c in ("cum", "pre", "at", "before"))
-        in_window = (day - pl.col("_ret_day") < r.return_days) & (at_return >= 0)
-        ok = _RUNNING & in_window.fill_null(False)
-        steps = [
-            [over(x.cum_sum(), key).alias(f"{n}|cum")],
-            # Load of the pre_break_days ending on each running day (-1: not enough history),
-            # carried to the next running day, then from the return day over the days after.
-            [
-                over(
-                    pl.when(_RUNNING)
-                    .then((cum - cum.shift(r.pre_break_days)).fill_null(-s))
-                    .shift(1)
-                    .forward_fill(),
-                    key,
-                ).alias(f"{n}|pre")
-            ],
-            [
-                over(pl.when(is_return).then(pre).forward_fill(), key).alias(f"{n}|at"),
-                over(pl.when(is_return).then(cum - x).forward_fill(), key).alias(f"{n}|before"),
-            ],
-        ]
-        steps += _ratio_steps(
+        s = _SCALE[dim]
+        cum, at_return, before = (pl.col(f"_pre|{dim}|{c}") for c in ("cum", "at", "before"))
+        ok = _RUNNING & _in_return(r, dim)
+        steps = _ratio_steps(
             n, at_return * (7.0 / r.pre_break_days / s), (cum - before) / s, r.floor(dim), ok, r
+        )
+        # What this rule has said about the dimension since the return (its highest level).
+        steps.append(
+            [pl.col(f"{n}|level").cum_max().over(part).alias(f"{n}|said")],
         )
         fields = _fields(
             n,
@@ -268,39 +452,59 @@ def _emit(level: str, quiet_days: int | None, key: str | None) -> pl.Expr:
     return lvl > prev.fill_null(0)
 
 
+def _checks(config: RuleConfig, key: str | None) -> list[_Check]:
+    rb = config.return_after_break
+    checks: list[_Check] = []
+    if config.session_spike.enabled:
+        checks += _session_spike(config.session_spike, rb, key)
+    if config.weekly_ramp.enabled:
+        checks += _weekly_ramp(config.weekly_ramp, rb, key)
+    if config.monotony.enabled:
+        checks += _monotony(config.monotony, key)
+    if rb.enabled:
+        checks += _return_after_break(rb, key)
+    return checks
+
+
+def _wide(
+    lf: pl.LazyFrame, checks: list[_Check], config: RuleConfig, key: str | None
+) -> pl.LazyFrame:
+    """Every check's columns in one wide frame; ``<check>|final`` is the level it reports."""
+    lf = lf.with_columns(
+        (pl.col(col) * _SCALE[dim]).round().cast(pl.Int64).alias(_q(dim))
+        for dim, (col, _) in DIMENSIONS.items()
+    )
+    rb = config.return_after_break
+    for step in [*_break_helpers(rb, key), *_pre_break_helpers(rb, key)]:
+        lf = lf.with_columns(step)
+    for k in range(max(len(ch.steps) for ch in checks)):
+        lf = lf.with_columns(e for ch in checks if k < len(ch.steps) for e in ch.steps[k])
+    return lf.with_columns(
+        (ch.gate(pl.col(ch.col("level"))) if ch.gate else pl.col(ch.col("level")))
+        .cast(pl.Int8)
+        .alias(ch.col("final"))
+        for ch in checks
+    )
+
+
 def _flag_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> pl.DataFrame:
     """``lf`` carries ``_DAY``: the day number counted from the athlete's first day.
 
     All rules are computed in one pass over the days (one wide frame, in steps), then each
     rule's flag rows are picked out of it."""
     keys = [] if key is None else [key]
-    checks: list[_Check] = []
-    if config.session_spike.enabled:
-        checks += _session_spike(config.session_spike, key)
-    if config.weekly_ramp.enabled:
-        checks += _weekly_ramp(config.weekly_ramp, key)
-    if config.monotony.enabled:
-        checks += _monotony(config.monotony, key)
-    if config.return_after_break.enabled:
-        checks += _return_after_break(config.return_after_break, key)
+    checks = _checks(config, key)
     if not checks:
         return pl.DataFrame(schema={**{k: pl.Int64() for k in keys}, **FLAG_SCHEMA})
+    lf = _wide(lf, checks, config, key)
     lf = lf.with_columns(
-        (pl.col(col) * _SCALE[dim]).round().cast(pl.Int64).alias(_q(dim))
-        for dim, (col, _) in DIMENSIONS.items()
-    )
-    for step in _return_helpers(config.return_after_break, key):
-        lf = lf.with_columns(step)
-    for k in range(max(len(ch.steps) for ch in checks)):
-        lf = lf.with_columns(e for ch in checks if k < len(ch.steps) for e in ch.steps[k])
-    lf = lf.with_columns(
-        _emit(ch.col("level"), ch.quiet_days, key).alias(ch.col("emit")) for ch in checks
+        _emit(ch.col("final"), ch.quiet_days, key).alias(ch.col("emit")) for ch in checks
     )
     hits = lf.filter(pl.any_horizontal(pl.col(ch.col("emit")) for ch in checks)).collect()
     parts = []
     for ch in checks:
         alert = ch.config.alert if ch.config.alert is not None else ch.config.caution
-        level = pl.col(ch.col("level"))
+        level = pl.col(ch.col("final"))
         fields = {
             **ch.fields,
             "date": pl.col("date"),
@@ -328,34 +532,88 @@ def _lookback_start(daily: pl.DataFrame, config: RuleConfig, since: date) -> dat
     )
     days = max(
         ss.window_days + 1,
-        wr.acute_days + wr.chronic_days + wr.quiet_days,
+        # the ramp's rebuild reads back to a return up to a + 2c days before
+        wr.acute_days + 2 * wr.chronic_days + wr.quiet_days,
         mo.window_days + mo.quiet_days,
         rb.return_days,
     )
     start = since - timedelta(days=days + 1)
-    # A return inside the window reads back to the last run before the break.
-    earlier = daily.filter(
-        (pl.col("runs") > 0) & (pl.col("date") < since - timedelta(days=rb.return_days))
-    )
+    # A break the windows reach into reads back to the last run before it, and the windows
+    # before that run (pre-break week, pre-break longest run).
+    earlier = daily.filter((pl.col("runs") > 0) & (pl.col("date") < start))
     if not earlier.is_empty():
         last_run: date = earlier["date"].max()  # type: ignore[assignment]
-        start = min(start, last_run - timedelta(days=rb.pre_break_days + 1))
+        back = max(rb.pre_break_days, ss.window_days) + 1
+        start = min(start, last_run - timedelta(days=back))
     return start
+
+
+def _numbered(daily: pl.DataFrame, config: RuleConfig, since: date | None) -> pl.LazyFrame:
+    validate_calendar(daily, "daily frame")
+    # Day numbers count from the athlete's first day, also when the frame is cut below.
+    lf = daily.lazy().with_row_index(_DAY).with_columns(pl.col(_DAY).cast(pl.Int64))
+    if since is not None and not daily.is_empty():
+        lf = lf.filter(pl.col("date") >= _lookback_start(daily, config, since))
+    return lf
 
 
 def flag_frame(
     daily: pl.DataFrame, config: RuleConfig, *, since: date | None = None
 ) -> pl.DataFrame:
     """The flags of one athlete as a frame (``FLAG_SCHEMA``), without messages."""
-    validate_calendar(daily, "daily frame")
-    # Day numbers count from the athlete's first day, also when the frame is cut below.
-    lf = daily.lazy().with_row_index(_DAY).with_columns(pl.col(_DAY).cast(pl.Int64))
-    if since is not None and not daily.is_empty():
-        lf = lf.filter(pl.col("date") >= _lookback_start(daily, config, since))
-    flags = _flag_frames(lf, config, None)
+    flags = _flag_frames(_numbered(daily, config, since), config, None)
     if since is not None:
         flags = flags.filter(pl.col("date") >= since)
     return flags
+
+
+def _judgement_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> pl.DataFrame:
+    keys = [] if key is None else [key]
+    checks = _checks(config, key)
+    if not checks:
+        return pl.DataFrame(schema={**{k: pl.Int64() for k in keys}, **JUDGEMENT_SCHEMA})
+    wide = _wide(lf, checks, config, key).collect()
+    parts = []
+    for ch in checks:
+        gated_off = (
+            pl.col(ch.col("ok")) & (pl.col(ch.col("final")) == 0) & (pl.col(ch.col("level")) > 0)
+        )
+        fields = {
+            **ch.fields,
+            "date": pl.col("date"),
+            "rule": pl.lit(ch.rule),
+            "dimension": pl.lit(ch.dim),
+            "judged": pl.col(ch.col("ok")) & ~gated_off,
+            "level": pl.col(ch.col("final")),
+            "caution": pl.lit(ch.config.caution),
+            "alert": pl.lit(ch.config.alert),
+        }
+        parts.append(
+            wide.select(
+                *keys,
+                *[fields[c].cast(t).alias(c) for c, t in JUDGEMENT_SCHEMA.items()],
+            )
+        )
+    return pl.concat(parts).sort([*keys, "date", "rule", "dimension"])
+
+
+def judgements(
+    daily: pl.DataFrame, config: RuleConfig, *, since: date | None = None
+) -> pl.DataFrame:
+    """Every rule's numbers and level on every day ``>= since`` (``JUDGEMENT_SCHEMA``), whether
+    or not a flag fired: what headroom and status read, so they can never disagree with the
+    flags."""
+    out = _judgement_frames(_numbered(daily, config, since), config, None)
+    if since is not None:
+        out = out.filter(pl.col("date") >= since)
+    return out
+
+
+def judgement_panel(daily: pl.DataFrame, config: RuleConfig, *, key: str) -> pl.DataFrame:
+    """``judgements`` for many daily frames stacked (``key`` first, sorted by key and date)."""
+    validate_panel(daily, DAILY_SCHEMA, "daily frame", key)
+    lf = daily.lazy().with_columns(pl.int_range(pl.len()).over(key).cast(pl.Int64).alias(_DAY))
+    return _judgement_frames(lf, config, key)
 
 
 def flag_panel(

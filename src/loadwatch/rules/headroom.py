@@ -1,72 +1,220 @@
-"""Headroom: how much more an athlete can do before the caution thresholds, per dimension.
+"""Headroom: how much an athlete can do next without any rule raising a caution, per dimension.
 
-For ``today`` (a local day; days after the daily frame's end count as rest days):
+A promise, so it is computed *by the rules* (``engine.judgements``), never beside them:
 
-* **this week** (``weekly_ramp``): the 7 days ending today hold ``week_value``; the usual week is
-  the mean week of the 28 days before them, raised to the rule's floor (``week_baseline``).
-  ``week_limit = caution × week_baseline`` and ``week_room = max(0, week_limit − week_value)``:
-  the load that can still be added today without the 7 days ending today passing the caution.
-  None when there are fewer than 35 days of history (the rule does not judge yet).
-* **next run** (``session_spike``): the largest single run of the 30 days ending today
-  (``longest_recent``), raised to the floor; ``next_run_limit = caution ×`` that: the biggest
-  single run from tomorrow on that stays at or under the caution.  None without 30 days of
-  history at tomorrow.
+* **next run** (``next_run_limit``, status ``headroom_run``): the largest single run tomorrow
+  that raises no caution under any amount rule for that dimension - session_spike (the run vs
+  its baseline), weekly_ramp (the 7 days ending tomorrow, the run included) and
+  return_after_break (the load since the return, the run included) - with every hand-over
+  the engine makes (during a return the ramp does not judge).  Each of these rules is
+  monotone in the run's size with a baseline the run does not move, so the limit is the
+  smallest ``caution × baseline − load already in the window`` over the rules that judge
+  tomorrow, rounded down to the engine's unit and then checked by evaluating the history with
+  that run added.  monotony judges sameness, not amount (a bigger run *lowers* it), so it has
+  no headroom.
+* **next 7 days** (``week_room``, status ``headroom_week``): the largest load that can be added
+  over the next 7 days, in any order, without the 7-day ramp or return_after_break raising a
+  caution on any of those days: the smallest ``caution × baseline − load already in the
+  window`` over the windows ending on each of the next 7 days.  Single runs inside it are
+  still bounded by the next-run figure.
+* **already over**: when tomorrow's headroom is below half the athlete's usual run (their mean
+  running day of the last 28 days), the message says what is safe tomorrow ("rest or up to
+  4.0 km easy") and, resting until then, the first day of the next 14 on which a usual run
+  fits again.
 
-Window lengths, cautions and floors come from the athlete's ``RuleConfig``.
+Days after the daily frame's end count as rest days; a run tomorrow ends a break that is open
+today, as it would.  None when no rule judges yet (not enough history).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
 
-from loadwatch.analytics.schema import DIMENSIONS, UNITS, validate_calendar
+from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS, validate_calendar
 from loadwatch.rules.config import RuleConfig
-from loadwatch.rules.messages import amount
+from loadwatch.rules.engine import (
+    _DAY,
+    _SCALE,
+    AMOUNT_RULES,
+    _judgement_frames,
+    _lookback_start,
+    judgements,
+)
+from loadwatch.rules.messages import amount, baseline_phrase, day_name
+
+CLEAR_HORIZON_DAYS = 14
+# "Over": not even half a usual run fits tomorrow.
+OVER_SHARE = 0.5
+_KEY = "_candidate"
+_LOAD_COLS = [c for pair in DIMENSIONS.values() for c in pair]
 
 
 @dataclass(frozen=True, slots=True)
 class Headroom:
-    dimension: str  # distance | speed | hills
+    dimension: str  # distance | speed | hills | uphill
     unit: str  # km | m
-    week_value: float
-    week_baseline: float | None
-    week_limit: float | None
-    week_room: float | None
-    longest_recent: float | None  # own largest single run of the window, before the floor
-    next_run_limit: float | None
+    week_value: float  # the 7 days ending today
+    week_baseline: float | None  # the ramp's baseline for the 7 days ending today
+    week_limit: float | None  # caution × that baseline: the limit of week_value
+    week_room: float | None  # headroom_week: more over the next 7 days, in any order
+    longest_recent: float | None  # own largest single run of the spike window, before the floor
+    next_run_limit: float | None  # headroom_run: the largest run tomorrow that raises nothing
+    binding_rule: str | None  # the rule that sets next_run_limit
+    usual_run: float | None  # mean running day of the last 28 days
+    clears_on: date | None  # when over: first day a usual run fits again (resting until then)
     message: str
+    # weekly_ramp's own numbers for the 7 days ending today: what a flag would say
+    ramp_own: float | None = None  # the usual week (break days left out), before the floor
+    ramp_baseline: float | None = None  # judged against (floor, pre-break capacity)
+    ramp_ratio: float | None = None
 
 
-def _window(daily: pl.DataFrame, col: str, today: date, days: int) -> pl.Series:
-    lo = today - timedelta(days=days - 1)
-    return daily.filter(pl.col("date").is_between(lo, today))[col]
+def _rows(
+    dates: list[date], runs: int, loads: dict[str, list[float]] | None = None
+) -> pl.DataFrame:
+    """Daily-frame rows for days the frame does not hold: rest days, or candidate runs."""
+    n = len(dates)
+    data: dict[str, object] = {}
+    for c, t in DAILY_SCHEMA.items():
+        if c == "date":
+            data[c] = dates
+        elif c == "week_start":
+            data[c] = [d - timedelta(days=d.weekday()) for d in dates]
+        elif c == "runs":
+            data[c] = [runs] * n
+        elif c in ("pace_s_per_km", "gap_pace_s_per_km", "fast_threshold_mps"):
+            data[c] = [None] * n
+        elif loads is not None and c in loads:
+            data[c] = loads[c]
+        else:
+            data[c] = [0 if t == pl.Int32() else 0.0] * n
+    return pl.DataFrame(data, schema=DAILY_SCHEMA)
+
+
+def _history(daily: pl.DataFrame, today: date) -> pl.DataFrame:
+    """The frame up to ``today``, rest days added after its end."""
+    cut = daily.filter(pl.col("date") <= today)
+    last: date = cut["date"].max()  # type: ignore[assignment]
+    extra = [last + timedelta(days=i) for i in range(1, (today - last).days + 1)]
+    return pl.concat([cut, _rows(extra, 0)]) if extra else cut
+
+
+def _judge(
+    history: pl.DataFrame, config: RuleConfig, tails: list[pl.DataFrame], today: date
+) -> pl.DataFrame:
+    """The rules' judgements of the days after ``today`` for each tail appended to the history
+    (one candidate future per tail), in one panel evaluation over the days the rules read."""
+    numbered = history.with_row_index(_DAY).with_columns(pl.col(_DAY).cast(pl.Int64))
+    start = _lookback_start(history, config, today + timedelta(days=1))
+    base = numbered.filter(pl.col("date") >= start)
+    n0 = history.height
+    parts = []
+    for i, tail in enumerate(tails):
+        t = tail.with_row_index(_DAY, offset=n0).with_columns(pl.col(_DAY).cast(pl.Int64))
+        parts.append(pl.concat([base, t]).with_columns(pl.lit(i).alias(_KEY)))
+    panel = pl.concat(parts).select(_KEY, pl.exclude(_KEY))
+    out = _judgement_frames(panel.lazy(), config, _KEY)
+    return out.filter(pl.col("date") > today)
+
+
+def _limits(j: pl.DataFrame) -> pl.DataFrame:
+    """Per candidate, date, dimension: the room left by each judging amount rule, its minimum."""
+    return (
+        j.filter(pl.col("judged") & pl.col("rule").is_in(AMOUNT_RULES))
+        .with_columns(
+            (pl.col("caution") * pl.col("baseline") - pl.col("value")).alias("room"),
+        )
+        .sort(_KEY, "date", "dimension", "room")
+        .group_by(_KEY, "date", "dimension", maintain_order=True)
+        .agg(pl.col("room").first(), pl.col("rule").first().alias("binding"))
+    )
+
+
+def _floor_unit(x: float, dim: str) -> float:
+    s = _SCALE[dim]
+    return max(0.0, math.floor(x * s + 1e-9) / s)
+
+
+def _run_tail(k: int, today: date, sizes: dict[str, float] | None = None) -> pl.DataFrame:
+    """k rest days, then one run (of ``sizes`` per dimension, else of nothing)."""
+    rest = [today + timedelta(days=1 + i) for i in range(k)]
+    run_day = today + timedelta(days=1 + k)
+    loads = {}
+    for dim, (col, single) in DIMENSIONS.items():
+        v = (sizes or {}).get(dim, 0.0)
+        loads[col] = [v]
+        loads[single] = [v]
+    run = _rows([run_day], 1, loads)
+    return pl.concat([_rows(rest, 0), run]) if rest else run
 
 
 def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[Headroom]:
-    """One ``Headroom`` per dimension (distance, speed, hills) for ``today``."""
+    """One ``Headroom`` per dimension for ``today``."""
     validate_calendar(daily, "daily frame")
-    ramp, spike = config.weekly_ramp, config.session_spike
-    first: date | None = daily["date"].min() if not daily.is_empty() else None  # type: ignore[assignment]
-    day_no = (today - first).days if first is not None else -1
-    a, c = ramp.acute_days, ramp.chronic_days
+    if daily.is_empty() or daily["date"].min() > today:  # type: ignore[operator]
+        return [_empty(dim) for dim in DIMENSIONS]
+    history = _history(daily, today)
+    week_days = [today + timedelta(days=i) for i in range(1, 8)]
+    tails = [_run_tail(k, today) for k in range(CLEAR_HORIZON_DAYS)]
+    tails.append(_rows(week_days, 1))  # the next 7 days all running: the week's windows
+    j = _judge(history, config, tails, today)
+    lim = _limits(j)
+    tomorrow = today + timedelta(days=1)
+    run_rooms = {
+        (r[_KEY], r["dimension"]): (r["room"], r["binding"])
+        for r in lim.filter(pl.col("date") == pl.col("date").min().over(_KEY)).iter_rows(named=True)
+        if r[_KEY] < CLEAR_HORIZON_DAYS
+    }
+    week_part = _limits(
+        j.filter((pl.col(_KEY) == CLEAR_HORIZON_DAYS) & (pl.col("rule") != "session_spike"))
+    )
+    next_run = {dim: _floor_unit(room, dim) for (k, dim), (room, _) in run_rooms.items() if k == 0}
+    next_run = _verify(history, config, today, next_run)
+    spike_tomorrow = j.filter(
+        (pl.col(_KEY) == 0) & (pl.col("rule") == "session_spike") & (pl.col("date") == tomorrow)
+    )
+    recent = history.filter(pl.col("date") > today - timedelta(days=28))
+    now = judgements(history, config, since=today).filter(
+        (pl.col("rule") == "weekly_ramp") & (pl.col("date") == today)
+    )
+    first: date = history["date"].min()  # type: ignore[assignment]
+    ramp_ready = (
+        today - first
+    ).days >= config.weekly_ramp.acute_days + config.weekly_ramp.chronic_days - 1
     out = []
-    for dim, (col, single_col) in DIMENSIONS.items():
+    for dim, (col, _) in DIMENSIONS.items():
         unit = UNITS[dim]
-        week_value = float(_window(daily, col, today, a).sum())
-        base = limit = room = None
-        if day_no >= a + c - 1:
-            own = float(_window(daily, col, today - timedelta(days=a), c).sum()) * a / c
-            base = max(own, ramp.floor(dim))
-            limit = ramp.caution * base
-            room = max(0.0, limit - week_value)
-        longest = next_limit = None
-        if day_no + 1 >= spike.window_days:
-            recent = _window(daily, single_col, today, spike.window_days).to_numpy()
-            longest = float(recent.max()) if recent.size else 0.0
-            next_limit = spike.caution * max(longest, spike.floor(dim))
+        week_value = float(history.filter(pl.col("date") > today - timedelta(days=7))[col].sum())
+        base = limit = None
+        spike = spike_tomorrow.filter(pl.col("dimension") == dim)
+        longest = (
+            float(spike["own_baseline"][0])
+            if spike.height and spike["judged"][0] and spike["own_baseline"][0] is not None
+            else None
+        )
+        w = week_part.filter(pl.col("dimension") == dim)["room"]
+        week_room = _floor_unit(float(w.min()), dim) if w.len() else None  # type: ignore[arg-type]
+        ran = recent.filter(pl.col("runs") > 0)[col]
+        usual = float(ran.mean()) if ran.len() and float(ran.mean()) > 0 else None  # type: ignore[arg-type]
+        r_own = r_base = r_ratio = None
+        at = now.filter(pl.col("dimension") == dim)
+        if ramp_ready and at.height and at["baseline"][0] is not None:
+            r_own, r_base = at["own_baseline"][0], float(at["baseline"][0])
+            r_ratio = float(at["ratio"][0])
+            base, limit = r_base, float(at["caution"][0]) * r_base
+        run_limit = next_run.get(dim)
+        binding = run_rooms.get((0, dim), (None, None))[1]
+        clears = None
+        if run_limit is not None and usual is not None and run_limit < OVER_SHARE * usual:
+            for k in range(1, CLEAR_HORIZON_DAYS):
+                room = run_rooms.get((k, dim))
+                if room is None or room[0] >= usual:
+                    clears = today + timedelta(days=1 + k)
+                    break
         out.append(
             Headroom(
                 dimension=dim,
@@ -74,37 +222,91 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
                 week_value=week_value,
                 week_baseline=base,
                 week_limit=limit,
-                week_room=room,
+                week_room=week_room,
                 longest_recent=longest,
-                next_run_limit=next_limit,
-                message=_message(dim, unit, a, week_value, limit, room, next_limit),
+                next_run_limit=run_limit,
+                binding_rule=binding,
+                usual_run=usual,
+                clears_on=clears,
+                message=_message(
+                    dim, week_value, limit, week_room, run_limit, usual, clears, r_own, r_base
+                ),
+                ramp_own=r_own,
+                ramp_baseline=r_base,
+                ramp_ratio=r_ratio,
             )
         )
     return out
 
 
+def _verify(
+    history: pl.DataFrame, config: RuleConfig, today: date, sizes: dict[str, float]
+) -> dict[str, float]:
+    """Evaluate the history with tomorrow's run at the computed limits; where a rule still
+    raises a caution (rounding), step down one unit.  The figure is what the rules say."""
+    sizes = dict(sizes)
+    for _ in range(3):
+        j = _judge(history, config, [_run_tail(0, today, sizes)], today)
+        bad = (
+            j.filter(pl.col("level") > 0)
+            .filter(pl.col("rule").is_in(AMOUNT_RULES))["dimension"]
+            .unique()
+            .to_list()
+        )
+        bad = [d for d in bad if d in sizes and sizes[d] > 0]
+        if not bad:
+            return sizes
+        for d in bad:
+            sizes[d] = max(0.0, sizes[d] - 1.0 / _SCALE[d])
+    return sizes
+
+
+def _empty(dim: str) -> Headroom:
+    return Headroom(
+        dim, UNITS[dim], 0.0, None, None, None, None, None, None, None, None,
+        _message(dim, 0.0, None, None, None, None, None),
+    )  # fmt: skip
+
+
+_WHAT = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing", "uphill": "Uphill"}
+_SINGLE = {
+    "distance": "run",
+    "speed": "fast running in one run",
+    "hills": "climb in one run",
+    "uphill": "uphill running in one run",
+}
+
+
 def _message(
     dim: str,
-    unit: str,
-    days: int,
     value: float,
     limit: float | None,
-    room: float | None,
-    next_limit: float | None,
+    week_room: float | None,
+    run_limit: float | None,
+    usual: float | None,
+    clears: date | None,
+    ramp_own: float | None = None,
+    ramp_base: float | None = None,
 ) -> str:
-    what = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing"}[dim]
-    parts = [f"{what}: {amount(value, unit)} in the last {days} days"]
-    if limit is None or room is None:
-        parts.append("not enough history yet for a weekly limit")
-    elif room > 0:
-        parts.append(f"{amount(room, unit)} more keeps you under {amount(limit, unit)}")
-    else:
-        parts.append(f"already at or over the {amount(limit, unit)} limit")
-    if next_limit is not None:
-        single = {
-            "distance": "run",
-            "speed": "fast running in one run",
-            "hills": "climb in one run",
-        }
-        parts.append(f"next {single[dim]} up to {amount(next_limit, unit)}")
+    unit = UNITS[dim]
+    head = f"{_WHAT[dim]}: {amount(value, unit)} in the last 7 days"
+    if ramp_base is not None:
+        head += f" (usual week {baseline_phrase(ramp_own, ramp_base, unit)})"
+    parts = [head]
+    if run_limit is None and week_room is None:
+        parts.append("not enough history yet for a limit")
+        return "; ".join(parts) + "."
+    if run_limit is not None and usual is not None and run_limit < OVER_SHARE * usual:
+        safe = "rest" if run_limit <= 0 else f"rest or up to {amount(run_limit, unit)} easy"
+        tail = f"{safe} tomorrow"
+        if clears is not None:
+            what = f"a usual {amount(usual, unit)}" + (" run" if dim == "distance" else "")
+            tail += f"; {what} fits again on {day_name(clears)}"
+            if limit is not None:
+                tail += f" (7-day limit {amount(limit, unit)})"
+        parts.append(tail)
+    elif run_limit is not None:
+        parts.append(f"next {_SINGLE[dim]} up to {amount(run_limit, unit)}")
+    if week_room is not None:
+        parts.append(f"up to {amount(week_room, unit)} more over the next 7 days")
     return "; ".join(parts) + "."

@@ -27,7 +27,7 @@ import polars.selectors as cs
 from pydantic import BaseModel
 
 from loadwatch.analytics.daily import daily_frame, local_date_expr
-from loadwatch.analytics.fast import FastThreshold, fast_threshold
+from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
 from loadwatch.analytics.load import load_frame
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
@@ -68,9 +68,29 @@ def _inputs(session: Session, athlete_id: int, today: date | None) -> _Inputs:
     activities = repo.activity_frame(session, athlete_id)
     day = today or local_today(athlete.timezone)
     config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
-    fast = fast_threshold(activities, coach_speed_mps=athlete.fast_speed_mps, today=day)
-    daily = daily_frame(activities, tz=athlete.timezone, fast_speed_mps=fast.speed_mps, end=day)
+    tz = athlete.timezone
+    coach = athlete.fast_speed_mps
+    fast = fast_threshold(activities, coach_speed_mps=coach, today=day, tz=tz)
+    # Each day's fast km with the threshold in force that day: one set of numbers for the
+    # weekly table, status, series and flags.
+    per_day = (
+        threshold_frame(
+            activities,
+            tz=tz,
+            first=_first_day(activities, tz, day),
+            last=day,
+            coach_speed_mps=coach,
+        )
+        if not activities.is_empty()
+        else None
+    )
+    daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
     return _Inputs(athlete, activities, day, config, fast, daily)
+
+
+def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
+    first = activities.select(local_date_expr(tz).min()).item()
+    return min(first, today) if isinstance(first, date) else today
 
 
 def _evaluate_in(
@@ -272,8 +292,9 @@ def athlete_status(
                 dimension=dim,
                 unit=UNITS[dim],
                 last_7d=h.week_value if h else 0.0,
-                chronic_week=_num(row.get(f"{dim}_chronic_week")),
-                ratio_7_28=_num(row.get(f"{dim}_ratio")),
+                # The weekly ramp's own numbers: the same as a flag on this window would carry.
+                chronic_week=_num(h.ramp_own if h else None),
+                ratio_7_28=_num(h.ramp_ratio if h else None),
                 acute_ewma=_num(row.get(f"{dim}_acute_ewma")),
                 chronic_ewma=_num(row.get(f"{dim}_chronic_ewma")),
                 ewma_ratio=_num(row.get(f"{dim}_ewma_ratio")),

@@ -115,6 +115,7 @@ class Activity(Base):
     session_index: Mapped[int] = mapped_column(Integer, default=0)
     totals_source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
+    gap_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
     stream_path: Mapped[str | None] = mapped_column(Text)  # relative to the stream dir
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

@@ -305,6 +305,9 @@ def add_activity(
         session_index=summary.session_index,
         totals_source=dict(summary.totals_source),
         speed_hist_m=list(summary.speed_hist_m) if summary.speed_hist_m is not None else None,
+        gap_speed_hist_m=(
+            list(summary.gap_speed_hist_m) if summary.gap_speed_hist_m is not None else None
+        ),
         stream_path=stream_path,
     )
     session.add(row)

@@ -168,6 +168,7 @@ def upgrade() -> None:
         sa.Column("session_index", sa.Integer(), nullable=False),
         sa.Column("totals_source", sa.JSON(), nullable=False),
         sa.Column("speed_hist_m", sa.JSON(), nullable=True),
+        sa.Column("gap_speed_hist_m", sa.JSON(), nullable=True),
         sa.Column("stream_path", sa.Text(), nullable=True),
         sa.Column(
             "created_at",

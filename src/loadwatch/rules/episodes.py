@@ -1,0 +1,151 @@
+"""Episodes: one event, one thing a coach is told.  Pure functions over an athlete's flags.
+
+A flag is a fact about a day; the load behind it keeps acting on the days after.  Each flag
+therefore *reaches* from its date over the ``EPISODE_REACH_DAYS`` (7) days the 7-day windows
+read forward (a run on Monday is in every 7-day window up to Sunday).  Flags of one athlete
+whose reaches touch or overlap (``[date, date + 6]`` intervals that share a day, or follow on
+the next day) are one episode, chained: a return week's flags on Thursday and Sunday, and a
+spike the Wednesday after, are one episode.
+
+An episode has its first and last flag dates, its worst severity, every rule, dimension and
+reason (each flag's sentence, in date order), and keeps its flags underneath.  Its headline
+is the sentence of its most telling flag: the worst severity first, then the rule that owns
+the verdict (return_after_break, then session_spike, weekly_ramp, monotony), then how far over
+its threshold the flag is, then the earliest.
+
+Historic classification (``classify``): a flag first raised more than ``HISTORIC_DAYS`` (14)
+days after its date is history (a backfill of an old archive), not news.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Generic, Literal, Protocol, TypeVar
+
+EPISODE_REACH_DAYS = 7
+HISTORIC_DAYS = 14
+# Which rule speaks first when several say the same thing about one event.
+RULE_PRIORITY = ("return_after_break", "session_spike", "weekly_ramp", "monotony")
+_SEVERITY = {"caution": 1, "alert": 2}
+
+Status = Literal["historic", "open"]
+
+
+class FlagLike(Protocol):
+    """What an episode needs of a flag: ``rules.engine.FlagRecord`` and the stored flags
+    both have it."""
+
+    @property
+    def date(self) -> date: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def dimension(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def ratio(self) -> float: ...
+    @property
+    def threshold(self) -> float: ...
+    @property
+    def message(self) -> str: ...
+
+
+F = TypeVar("F", bound=FlagLike)
+
+
+@dataclass(frozen=True)
+class Episode(Generic[F]):
+    first: date
+    last: date  # the last flag's date (the episode reaches on to last + reach - 1)
+    severity: str  # caution | alert: the worst of its flags
+    rules: tuple[str, ...]  # in RULE_PRIORITY order
+    dimensions: tuple[str, ...]  # in first-flagged order
+    reasons: tuple[str, ...]  # every flag's sentence, by date
+    headline: str
+    flags: tuple[F, ...]  # by date, rule, dimension
+
+    @property
+    def until(self) -> date:
+        """The last day the episode's load still reaches."""
+        return self.last + timedelta(days=EPISODE_REACH_DAYS - 1)
+
+
+def _rank(rule: str) -> int:
+    return RULE_PRIORITY.index(rule) if rule in RULE_PRIORITY else len(RULE_PRIORITY)
+
+
+def headline_flag(flags: Sequence[F]) -> F:
+    """The flag whose sentence heads the episode (see the module docstring)."""
+    if not flags:
+        raise ValueError("an episode has at least one flag")
+
+    def key(f: F) -> tuple[int, int, float, date]:
+        excess = f.ratio / f.threshold if f.threshold else 0.0
+        return (-_SEVERITY.get(f.severity, 0), _rank(f.rule), -excess, f.date)
+
+    return min(flags, key=key)
+
+
+def headline(flags: Sequence[FlagLike]) -> str:
+    """The episode's headline sentence, with how many more reasons stand behind it."""
+    top = headline_flag(flags)
+    more = len(flags) - 1
+    if more == 0:
+        return top.message
+    return f"{top.message} (+{more} more: {', '.join(_others(flags, top))})"
+
+
+def _others(flags: Sequence[FlagLike], top: FlagLike) -> list[str]:
+    seen: list[str] = []
+    for f in flags:
+        if f is top:
+            continue
+        label = f"{f.rule.replace('_', ' ')} {f.dimension}"
+        if label not in seen:
+            seen.append(label)
+    return seen
+
+
+def episodes(flags: Iterable[F], *, reach_days: int = EPISODE_REACH_DAYS) -> list[Episode[F]]:
+    """One athlete's flags grouped into episodes, oldest first (see the module docstring)."""
+    ordered = sorted(flags, key=lambda f: (f.date, _rank(f.rule), f.dimension))
+    groups: list[list[F]] = []
+    reach_end: date | None = None
+    for f in ordered:
+        # Touching: this flag's reach starts no later than the day after the group's reach.
+        if reach_end is not None and f.date <= reach_end + timedelta(days=1):
+            groups[-1].append(f)
+        else:
+            groups.append([f])
+            reach_end = None
+        end = f.date + timedelta(days=reach_days - 1)
+        reach_end = end if reach_end is None else max(reach_end, end)
+    return [_episode(g) for g in groups]
+
+
+def _episode(group: list[F]) -> Episode[F]:
+    dims: list[str] = []
+    for f in group:
+        if f.dimension not in dims:
+            dims.append(f.dimension)
+    return Episode(
+        first=group[0].date,
+        last=group[-1].date,
+        severity=max((f.severity for f in group), key=lambda s: _SEVERITY.get(s, 0)),
+        rules=tuple(sorted({f.rule for f in group}, key=_rank)),
+        dimensions=tuple(dims),
+        reasons=tuple(f.message for f in group),
+        headline=headline(group),
+        flags=tuple(group),
+    )
+
+
+def classify(flag_date: date, first_raised_on: date, historic_days: int = HISTORIC_DAYS) -> Status:
+    """``historic`` when the flag was first raised more than ``historic_days`` days after its
+    date (old history imported now), else ``open``."""
+    if historic_days < 0:
+        raise ValueError("historic_days cannot be negative")
+    return "historic" if (first_raised_on - flag_date).days > historic_days else "open"
