@@ -124,13 +124,14 @@ def _local_day(t: datetime, tz: str) -> date:
 
 
 def concern_key(row: DashboardRow) -> tuple[int, int, int, float, int, str]:
-    """Most concerning first: worst severity, alerts, cautions, highest ratio; quiet athletes
-    who went stale before quiet ones who did not; then by name."""
+    """Most concerning first: worst severity, alerts, cautions, highest ratio; then quiet
+    athletes, those who went stale (whose watch may have stopped syncing) first, by name.  A
+    quiet athlete's ratio is no concern: nothing crossed a threshold."""
     return (
         -SEVERITY_RANK.get(row.severity or "", 0),
         -row.alerts,
         -row.cautions,
-        -(row.max_ratio or 0.0),
+        -(row.max_ratio or 0.0) if row.severity else 0.0,
         0 if row.stale else 1,
         row.name.lower(),
     )
