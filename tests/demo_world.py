@@ -85,4 +85,3 @@ def build(data_dir: Path) -> DemoWorld:
     finally:
         store.close()
     return DemoWorld(data_dir, result.today, token, ids["Spiky Sara"], ids["Steady Sam"], old)
-

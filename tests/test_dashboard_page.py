@@ -141,8 +141,10 @@ def test_triage_shows_sara_first_with_her_reason_without_scrolling(
         "speed (fast km)",
         "hills (climbing)",
     ]
-    assert page.locator(f"{first} .headroom-run").inner_text().endswith(
-        "33.9 km · 9.9 fast km · 1,309 m"
+    assert (
+        page.locator(f"{first} .headroom-run")
+        .inner_text()
+        .endswith("33.9 km · 9.9 fast km · 1,309 m")
     )
     olga = page.locator("#athletes .card:nth-child(2)")
     assert "Quiet" in olga.locator(".sev").inner_text()
@@ -230,9 +232,7 @@ def test_keyboard_reaches_the_athlete_page_and_its_charts(
     expect(distance.locator(".bar")).to_have_count(5)
 
 
-def test_acknowledging_one_then_many_removes_them(
-    demo: tuple[DemoWorld, str], visit: Any
-) -> None:
+def test_acknowledging_one_then_many_removes_them(demo: tuple[DemoWorld, str], visit: Any) -> None:
     world, url = demo
     v = visit(url, PHONE)
     page = _signed_in(v, world, url)
@@ -309,7 +309,9 @@ def test_dashboard_on_the_real_date(tmp_path: Path, visit: Any) -> None:
         page.wait_for_selector("#athletes .card")
         assert page.locator(".card .c-name a").all_inner_texts() == ["Rita Runner", "Quinn Quiet"]
         reason = page.locator(".card:first-child .c-reason").inner_text()
-        assert re.search(r"20\.0 km run is 67 % longer than your longest run of the last 30", reason)
+        assert re.search(
+            r"20\.0 km run is 67 % longer than your longest run of the last 30", reason
+        )
         page.click(".card:first-child .c-name a")
         page.wait_for_selector("svg[data-dimension='distance'] .bar")
         spike = today - timedelta(days=4)

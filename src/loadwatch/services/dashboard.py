@@ -52,9 +52,7 @@ DIMENSION_ORDER = {d: i for i, d in enumerate(DIMENSIONS)}
 # --- SQL (to move into store repositories) ------------------------------------------------
 def _q_open_flags(session: Session, athlete_ids: Sequence[int]) -> list[Flag]:
     return list(
-        session.scalars(
-            select(Flag).where(Flag.status == "open", Flag.athlete_id.in_(athlete_ids))
-        )
+        session.scalars(select(Flag).where(Flag.status == "open", Flag.athlete_id.in_(athlete_ids)))
     )
 
 
@@ -210,7 +208,7 @@ def athlete_row(
     return DashboardRow(
         athlete_id=athlete.id,
         name=athlete.name,
-        severity=top.severity if top else None,  # type: ignore[arg-type]
+        severity=top.severity if top else None,
         reason=top.message if top else None,
         reason_flag_id=top.id if top else None,
         dimensions=sorted({f.dimension for f in current}, key=lambda d: DIMENSION_ORDER.get(d, 9)),

@@ -18,6 +18,7 @@ touched and the whole range up to today is re-evaluated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -139,7 +140,11 @@ def evaluate_athlete(
 
 
 def drain_pending(
-    store: Store, *, athlete_id: int | None = None, today: date | None = None
+    store: Store,
+    *,
+    athlete_id: int | None = None,
+    today: date | None = None,
+    on_result: Callable[[EvaluationResult], None] | None = None,
 ) -> list[int]:
     """Evaluate every pending request (or only ``athlete_id``'s) and return the athletes done.
 
@@ -162,8 +167,10 @@ def drain_pending(
             ).first()
             if claimed is None:
                 continue  # another worker drained it
-            _evaluate_in(s, aid, claimed[0], today)
+            result = _evaluate_in(s, aid, claimed[0], today)
         done.append(aid)
+        if on_result is not None:
+            on_result(result)
     return done
 
 
