@@ -232,6 +232,66 @@ def test_keyboard_reaches_the_athlete_page_and_its_charts(
     expect(distance.locator(".bar")).to_have_count(5)
 
 
+# WCAG 2.1 relative luminance and contrast, computed in the page from the computed colours
+# (the effective background is the first opaque one up the tree).
+CONTRAST_JS = """
+(selectors) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] === 1) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = {};
+  for (const sel of selectors) {
+    const el = document.querySelector(sel);
+    if (!el) { out[sel] = null; continue; }
+    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(bg(el));
+    out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+  return out;
+}
+"""
+TEXT = [
+    ".card .c-name a",
+    ".card .c-reason",
+    ".card.alert .sev.alert",
+    ".card .sev.quiet",
+    ".card .stale",
+    ".card .older",
+    ".card .tag",
+    "#triage-sub",
+    ".triage-head",
+]
+ATHLETE_TEXT = [
+    "#a-reason",
+    "#a-facts",
+    "#flags li .meta",
+    "#flags li.caution .meta",
+    ".legend li",
+    "#flags li button",
+]
+
+
+def test_text_meets_wcag_aa_contrast(demo: tuple[DemoWorld, str], visit: Any) -> None:
+    world, url = demo
+    v = visit(url)
+    page = _signed_in(v, world, url)
+    ratios = page.evaluate(CONTRAST_JS, TEXT)
+    page.click("#athletes .card:first-child .c-name a")
+    page.wait_for_selector("#flags li[data-flag]")
+    ratios |= page.evaluate(CONTRAST_JS, ATHLETE_TEXT)
+    assert None not in ratios.values(), ratios
+    low = {k: round(r, 2) for k, r in ratios.items() if r < 4.5}
+    assert low == {}, f"below WCAG AA 4.5:1: {low}"
+
+
 def test_acknowledging_one_then_many_removes_them(demo: tuple[DemoWorld, str], visit: Any) -> None:
     world, url = demo
     v = visit(url, PHONE)
