@@ -191,7 +191,11 @@ async function showAthlete(id) {
   $("range-preset").value = "12";
   setRange(rangeFor("12", row.today, state.athlete.first));
   $("week").hidden = true;
-  await Promise.all([drawCharts(), loadFlags()]);
+  // The charts' markers read the flags: load them before drawing.
+  state.flags = [];
+  state.flags = (await api(`/athletes/${id}/flags?status=all`)).data;
+  await drawCharts();
+  renderFlags(row);
   $("main").focus();
 }
 
@@ -389,13 +393,6 @@ async function showWeek(weekStart) {
 }
 
 // --- flags ---------------------------------------------------------------------------------
-async function loadFlags() {
-  const { id, row } = state.athlete;
-  const res = await api(`/athletes/${id}/flags?status=all`);
-  state.flags = res.data;
-  renderFlags(row);
-}
-
 function renderFlags(row) {
   const showClosed = $("show-closed").checked;
   const since = addDays(row.today, -(state.board.current_days - 1));
@@ -436,8 +433,11 @@ async function ack(ids) {
     const row = state.athlete.row;
     $("a-name").replaceChildren(row.name, sevBadge(row.severity));
     $("a-reason").textContent = row.reason || `Quiet: nothing in the last ${state.board.current_days} days.`;
-    await loadFlags();
+    // Flags first (the charts' markers read them), then the charts, then the list: once the
+    // list shows the change, everything on the page does.
+    state.flags = (await api(`/athletes/${state.athlete.id}/flags?status=all`)).data;
     await drawCharts();
+    renderFlags(row);
   } catch (e) { fail(e); }
 }
 
