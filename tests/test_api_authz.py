@@ -216,6 +216,11 @@ def _ack(w: World, caller: str) -> Any:
     return w.client.post(f"{API}/flags/{target}/ack", headers=w.headers(caller))
 
 
+def _bulk_ack(w: World, caller: str) -> Any:
+    targets = [_flag(w.store, w.a, date(2022, 1, 1) + timedelta(w.unique())) for _ in range(2)]
+    return w.client.post(f"{API}/flags/ack", json={"ids": targets}, headers=w.headers(caller))
+
+
 def _delete_hook(w: World, caller: str) -> Any:
     target = _webhook(w.store, w.user_ids["own_coach"])
     return w.client.delete(f"{API}/webhooks/{target}", headers=w.headers(caller))
@@ -276,6 +281,7 @@ MATRIX: list[tuple[str, Request, tuple[int, ...]]] = [
         VISIBLE,
     ),
     ("POST /flags/{f}/ack", _ack, STAFF_WRITE),
+    ("POST /flags/ack", _bulk_ack, STAFF_WRITE),
     ("GET /dashboard", _get(lambda w: f"{API}/dashboard"), ANY_USER),
     (
         "POST /webhooks",

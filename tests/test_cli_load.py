@@ -109,6 +109,39 @@ def test_re_import_is_idempotent_and_acked_flags_leave_the_open_list(
     )
 
 
+def test_ack_one_older_or_all(sara_log: date) -> None:
+    (flag,) = json.loads(run("flags", "--athlete", "Ana", "--json")[1])
+    # --before is strict: the spike's own day is not before it.
+    code, out, _ = run("ack", "--athlete", "Ana", "--before", sara_log.isoformat(), "--json")
+    assert code == 0 and json.loads(out) == {"athlete": "Ana", "acknowledged": 0, "flag_ids": []}
+    later = (sara_log + timedelta(days=1)).isoformat()
+    code, out, _ = run("ack", "--athlete", "Ana", "--before", later, "--json")
+    assert json.loads(out) == {"athlete": "Ana", "acknowledged": 1, "flag_ids": [flag["id"]]}
+    assert json.loads(run("flags", "--athlete", "Ana", "--json")[1]) == []
+    (acked,) = json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])
+    assert acked["status"] == "acked"
+    # Idempotent: nothing open is left to acknowledge.
+    code, out, _ = run("ack", "--athlete", "Ana", "--all")
+    assert code == 0 and "Ana: acknowledged 0 flag(s)" in out
+    code, out, _ = run("ack", "--athlete", "Ana", "--flag", str(flag["id"]))
+    assert code == 0 and "acknowledged 0 flag(s)" in out
+
+
+def test_ack_refuses_unclear_or_foreign_requests(sara_log: date) -> None:
+    code, _, err = run("ack", "--athlete", "Ana")
+    assert code == 1 and "choose exactly one of --flag ID, --before DATE and --all" in err
+    code, _, err = run("ack", "--athlete", "Ana", "--all", "--flag", "1")
+    assert code == 1 and "choose exactly one" in err
+    code, _, err = run("ack", "--athlete", "Ana", "--flag", "999999")
+    assert code == 1 and "no flag with id 999999 for this athlete" in err
+    assert len(err.strip().splitlines()) == 1
+    code, _, err = run("ack", "--athlete", "Ana", "--before", "yesterday")
+    assert code == 1 and "is not a date" in err
+    code, _, err = run("ack", "--athlete", "Ana", "--all", "--by", "nobody")
+    assert code == 1 and "no user named 'nobody'" in err
+    assert len(json.loads(run("flags", "--athlete", "Ana", "--json")[1])) == 1
+
+
 def test_status_json(sara_log: date) -> None:
     code, out, _ = run("status", "--athlete", "Ana", "--json")
     assert code == 0

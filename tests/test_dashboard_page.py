@@ -1,16 +1,28 @@
-"""The coach dashboard page, in a real headless Chromium against a real server on loopback."""
+"""The coach dashboard as a coach uses it: a real headless Chromium (Debian's, driven by
+Playwright) against a real ``loadwatch serve`` on loopback.
+
+The world is the demo data (``sample_data/`` through ``loadwatch demo``'s import path), served
+as of the sample history's last day (``LOADWATCH_AS_OF=2026-11-15``) so Spiky Sara's final-week
+flags are current, plus an athlete whose runs are all from 2021.  Every page load records each
+request the browser makes and each console message: nothing may go to another host, and the
+strict CSP must never have to block anything.  Screenshots of both sizes go to
+``$LOADWATCH_ARTIFACTS`` (default ``tmp/artifacts`` in the repo).
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-import subprocess
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from demo_world import OLD_NAME, SARA_REASON, DemoWorld, build, have_sample_data
 from live import cli_env, serve
 from loadwatch import auth
 from loadwatch.services.csv_import import import_log
@@ -21,12 +33,309 @@ from loadwatch.store.repo import get_or_create_athlete
 CHROMIUM = (
     shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 )
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - the dev extra installs it
+    sync_playwright = None  # type: ignore[assignment]
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)"),
+    pytest.mark.skipif(sync_playwright is None, reason="playwright not installed (dev extra)"),
+]
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(os.environ.get("LOADWATCH_ARTIFACTS", REPO / "tmp" / "artifacts"))
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page that remembers every request and console message."""
+
+    def __init__(self, browser: Browser, base: str, viewport: dict[str, int]) -> None:
+        self.base = base
+        self.requests: list[str] = []
+        self.console: list[str] = []
+        self.context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+        self.page: Page = self.context.new_page()
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+
+    def check_and_close(self) -> None:
+        self.context.close()
+        foreign = [u for u in self.requests if not u.startswith((self.base + "/", "data:"))]
+        assert foreign == [], foreign
+        assert self.requests, "the page made no request at all"
+        blocked = [m for m in self.console if "Content Security Policy" in m or "pageerror" in m]
+        assert blocked == [], blocked
+
+
+@pytest.fixture
+def visit(browser: Browser) -> Iterator[Any]:
+    opened: list[Visit] = []
+
+    def open_(base: str, viewport: dict[str, int] = DESKTOP) -> Visit:
+        v = Visit(browser, base, viewport)
+        opened.append(v)
+        return v
+
+    yield open_
+    for v in opened:
+        v.check_and_close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoWorld, str]]:
+    if not have_sample_data():
+        pytest.skip("sample_data/ not generated")
+    world = build(tmp_path_factory.mktemp("page") / "demo")
+    env = cli_env(world.data_dir, LOADWATCH_AS_OF=world.today.isoformat())
+    with serve(env, "--no-scheduler") as url:
+        yield world, url
+
+
+def _signed_in(v: Visit, world: DemoWorld, url: str) -> Page:
+    page = v.page
+    page.goto(f"{url}/#token={world.coach_token}")
+    page.wait_for_selector("#athletes .card")
+    return page
+
+
+def _in_viewport(page: Page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    assert box is not None and size is not None
+    return box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and box["x"] >= 0
+
+
+@pytest.mark.parametrize(("viewport", "name"), [(DESKTOP, "desktop"), (PHONE, "phone")])
+def test_triage_shows_sara_first_with_her_reason_without_scrolling(
+    demo: tuple[DemoWorld, str], visit: Any, viewport: dict[str, int], name: str
+) -> None:
+    world, url = demo
+    v = visit(url, viewport)
+    page = _signed_in(v, world, url)
+    names = page.locator("#athletes .card .c-name a").all_inner_texts()
+    # Sara has current alerts; Olga's flags are from 2021 and her watch went quiet two weeks
+    # ago (stale, listed before the quiet athlete who synced today).
+    assert names == ["Spiky Sara", OLD_NAME, "Steady Sam"]
+    first = "#athletes .card:first-child"
+    assert page.locator(f"{first} .c-reason").inner_text() == SARA_REASON
+    assert _in_viewport(page, f"{first} .c-reason"), "the reason needs scrolling"
+    assert page.locator(f"{first} .sev").inner_text() == "▲ Alert"
+    assert page.locator(f"{first} .c-dims").inner_text().split("\n") == [
+        "distance",
+        "speed (fast km)",
+        "hills (climbing)",
+    ]
+    assert (
+        page.locator(f"{first} .headroom-run")
+        .inner_text()
+        .endswith("33.9 km · 9.9 fast km · 1,309 m")
+    )
+    olga = page.locator("#athletes .card:nth-child(2)")
+    assert "Quiet" in olga.locator(".sev").inner_text()
+    assert "Stale" in olga.locator(".last-upload").inner_text()
+    assert "14 days ago" in olga.locator(".last-upload").inner_text()
+    assert "older open flag" in olga.inner_text()
+    # Cards, not a table wider than the phone.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"page is {width} px wide"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"))
+    # The token lives in this tab's session storage only, and left the address bar.
+    assert page.evaluate("sessionStorage.getItem('loadwatch.token')") == world.coach_token
+    assert page.evaluate("localStorage.length") == 0
+    assert "token" not in page.url
+
+
+def test_keyboard_reaches_the_athlete_page_and_its_charts(
+    demo: tuple[DemoWorld, str], visit: Any
+) -> None:
+    world, url = demo
+    v = visit(url)
+    page = _signed_in(v, world, url)
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Spiky Sara":
+            break
+    else:
+        pytest.fail("Tab never reached Spiky Sara's link")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("figure.chart svg[data-dimension='distance'] .bar")
+    assert page.locator("#a-reason").inner_text() == SARA_REASON
+    dims = page.locator("figure.chart > svg").evaluate_all(
+        "els => els.map(e => e.dataset.dimension)"
+    )
+    # Sara's series has uphill km, so its chart is there too.
+    assert dims == ["distance", "speed", "hills", "uphill_km"]
+    distance = page.locator("svg[data-dimension='distance']")
+    # SVG text has no innerText: read textContent.
+    ticks = distance.locator("text").evaluate_all("els => els.map(e => e.textContent)")
+    assert "0" in ticks, "the y-axis starts at zero"
+    assert "km per week" in ticks and "week starting (Monday)" in ticks
+    # Twelve weeks by default, ending with the spike week; the dates carry their year.
+    weeks = distance.locator(".bar").evaluate_all("els => els.map(e => e.dataset.week)")
+    assert len(weeks) == 12 and weeks[-1] == "2026-11-09" and weeks[0] == "2026-08-24"
+    assert "24 Aug 2026" in ticks
+    assert distance.locator(".grid").count() >= 3
+    assert distance.locator("path.chronic").count() == 1
+    assert distance.locator(".band-caution").count() >= 10
+    assert distance.locator(".band-alert").count() >= 10
+    assert distance.locator(".bar.alert[data-week='2026-11-09']").count() == 1
+
+    # Focus a flag marker from the keyboard: its sentence appears.
+    marks = distance.locator(".flag-mark")
+    assert marks.count() == 3  # Sunday's spike, Sunday's and Monday's ramp
+    labels = marks.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    spike = next(i for i, label in enumerate(labels) if SARA_REASON in label)
+    marks.nth(spike).focus()
+    tip = page.locator("#tip")
+    assert tip.is_visible() and SARA_REASON in tip.inner_text()
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+    # Hover shows it too.
+    hills = page.locator("svg[data-dimension='hills'] .flag-mark.alert").first
+    hills.hover()
+    assert tip.is_visible() and "climbed 1,190 m" in tip.inner_text()
+
+    # Enter on a marker (or a click on a bar) lists that week's activities.
+    marks.nth(spike).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#week:not([hidden]) #week-table tbody tr")
+    assert page.locator("#week-title").inner_text().startswith("Activities in the week of 9 Nov")
+    rows = page.locator("#week-table tbody tr").all_inner_texts()
+    assert any("Sun, 15 Nov 2026" in r and "30.8" in r for r in rows), rows
+
+    # Any range back to the first run.
+    page.select_option("#range-preset", "all")
+    # Waiting polls from Python (expect), not with page-side eval, which the CSP forbids.
+    expect(distance.locator(".bar")).to_have_count(17)
+    first = distance.locator(".bar").first.get_attribute("data-week")
+    assert first == "2026-07-20"
+    page.fill("#range-from", "2026-10-01")
+    page.fill("#range-to", "2026-10-31")
+    page.click("#range button[type=submit]")
+    expect(distance.locator(".bar")).to_have_count(5)
+
+
+# WCAG 2.1 relative luminance and contrast, computed in the page from the computed colours
+# (the effective background is the first opaque one up the tree).
+CONTRAST_JS = """
+(selectors) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] === 1) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = {};
+  for (const sel of selectors) {
+    const el = document.querySelector(sel);
+    if (!el) { out[sel] = null; continue; }
+    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(bg(el));
+    out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+  return out;
+}
+"""
+TEXT = [
+    ".card .c-name a",
+    ".card .c-reason",
+    ".card.alert .sev.alert",
+    ".card .sev.quiet",
+    ".card .stale",
+    ".card .older",
+    ".card .tag",
+    "#triage-sub",
+    ".triage-head",
+]
+ATHLETE_TEXT = [
+    "#a-reason",
+    "#a-facts",
+    "#flags li .meta",
+    "#flags li.caution .meta",
+    ".legend li",
+    "#flags li button",
 ]
 
 
+def test_text_meets_wcag_aa_contrast(demo: tuple[DemoWorld, str], visit: Any) -> None:
+    world, url = demo
+    v = visit(url)
+    page = _signed_in(v, world, url)
+    ratios = page.evaluate(CONTRAST_JS, TEXT)
+    page.click("#athletes .card:first-child .c-name a")
+    page.wait_for_selector("#flags li[data-flag]")
+    ratios |= page.evaluate(CONTRAST_JS, ATHLETE_TEXT)
+    assert None not in ratios.values(), ratios
+    low = {k: round(r, 2) for k, r in ratios.items() if r < 4.5}
+    assert low == {}, f"below WCAG AA 4.5:1: {low}"
+
+
+def test_acknowledging_one_then_many_removes_them(demo: tuple[DemoWorld, str], visit: Any) -> None:
+    world, url = demo
+    v = visit(url, PHONE)
+    page = _signed_in(v, world, url)
+    page.click("#athletes .card:first-child .c-name a")
+    page.wait_for_selector("#flags li[data-flag]")
+    open_before = page.locator("#flags li.open").count()
+    assert open_before == 7
+    # The athlete page fits the phone too: charts redraw to its width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    spike = page.locator("#flags li.open", has_text=SARA_REASON)
+    flag_id = spike.get_attribute("data-flag")
+    spike.locator("button", has_text="Acknowledge").click()
+    expect(page.locator(f"#flags li.open[data-flag='{flag_id}']")).to_have_count(0)
+    assert page.locator("#flags li.open").count() == open_before - 1
+    expect(page.locator(f"svg .flag-mark[data-flag='{flag_id}']")).to_have_count(0)
+    # The athlete's reason moves on to the next most important current flag.
+    expect(page.locator("#a-reason")).not_to_have_text(SARA_REASON)
+    page.check("#show-closed")
+    assert page.locator(f"#flags li.acked[data-flag='{flag_id}']").count() == 1
+    page.uncheck("#show-closed")
+
+    page.check("#select-all")
+    assert page.locator("#ack-selected").inner_text() == "Acknowledge selected (6)"
+    page.click("#ack-selected")
+    page.wait_for_selector("#flags li.none")
+    assert page.locator("#flags li.open").count() == 0
+    page.click("#back")
+    page.wait_for_selector("#athletes .card")
+    sara = page.locator("#athletes .card", has_text="Spiky Sara")
+    assert "Quiet" in sara.locator(".sev").inner_text()
+
+
+def test_docs_work_offline_under_the_csp(demo: tuple[DemoWorld, str], visit: Any) -> None:
+    _world, url = demo
+    v = visit(url)
+    v.page.goto(f"{url}/docs")
+    v.page.wait_for_selector(".swagger-ui .info .title")
+    assert "loadwatch" in v.page.locator(".swagger-ui .info .title").inner_text()
+    v.page.locator(".opblock-summary-path", has_text="/api/v1/dashboard").first.wait_for()
+    assert v.page.locator(".opblock").count() > 10
+
+
+# --- a self-made history, evaluated on the real date ----------------------------------------
 def _history(today: date) -> bytes:
     """Twelve steady weeks (6/8/6/12 km), then a 20 km long run four days ago."""
     rows = ["date,distance_km,duration,climbing_m"]
@@ -40,32 +349,7 @@ def _history(today: date) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-def _dom(url: str, tmp: Path) -> str:
-    out = subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp / 'chrome'}",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return out.stdout
-
-
-def test_dashboard_shows_athletes_charts_and_flags(tmp_path: Path) -> None:
+def test_dashboard_on_the_real_date(tmp_path: Path, visit: Any) -> None:
     data = tmp_path / "data"
     store = Store(f"sqlite:///{data / 'loadwatch.db'}", data)
     tz = "Europe/Vienna"
@@ -81,18 +365,19 @@ def test_dashboard_shows_athletes_charts_and_flags(tmp_path: Path) -> None:
     store.close()
 
     with serve(cli_env(data), "--no-scheduler") as url:
-        dom = _dom(f"{url}/#token={token}", tmp_path)
-
-    # The overview lists both athletes, the one with an alert first.
-    names = re.findall(r'<tr data-athlete="\d+"[^>]*><td>([^<]+)</td>', dom)
-    assert names == ["Rita Runner", "Quinn Quiet"], dom[:2000]
-    assert 'class="badge alert"' in dom
-    # Three charts for the selected athlete, with the spike week's distance bar marked.
-    assert len(re.findall(r'<svg [^>]*data-dimension="(distance|speed|hills)"', dom)) == 3
-    spike_week = (today - timedelta(days=4)) - timedelta(days=(today - timedelta(days=4)).weekday())
-    distance_chart = dom.split('data-dimension="distance"')[1].split("</svg>")[0]
-    marked = re.findall(r'class="bar (alert|caution)" data-week="([\d-]+)"', distance_chart)
-    assert ("alert", spike_week.isoformat()) in marked
-    # The flag's sentence, with its numbers, is on the page.
-    assert re.search(r"20\.0 km run is 67 % longer than your longest run of the last 30 days", dom)
-    assert "Acknowledge" in dom
+        v = visit(url)
+        page = v.page
+        page.goto(f"{url}/#token={token}")
+        page.wait_for_selector("#athletes .card")
+        assert page.locator(".card .c-name a").all_inner_texts() == ["Rita Runner", "Quinn Quiet"]
+        reason = page.locator(".card:first-child .c-reason").inner_text()
+        assert re.search(
+            r"20\.0 km run is 67 % longer than your longest run of the last 30", reason
+        )
+        page.click(".card:first-child .c-name a")
+        page.wait_for_selector("svg[data-dimension='distance'] .bar")
+        spike = today - timedelta(days=4)
+        week = (spike - timedelta(days=spike.weekday())).isoformat()
+        bar = page.locator(f"svg[data-dimension='distance'] .bar[data-week='{week}']")
+        assert bar.get_attribute("class") == "bar alert"
+        assert page.locator("#flags li.open button", has_text="Acknowledge").count() >= 1

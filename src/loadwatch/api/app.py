@@ -14,11 +14,13 @@ from contextlib import asynccontextmanager
 import anyio
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from loadwatch import __version__
 from loadwatch.api import errors
 from loadwatch.api.admission import Admission
+from loadwatch.api.headers import SecurityHeaders
 from loadwatch.api.routers import (
     activities,
     athletes,
@@ -96,7 +98,9 @@ def create_app(
         title="loadwatch",
         version=__version__,
         summary="Training-load monitor for runners: athletes, activities, load series, flags.",
-        docs_url="/docs",
+        # /docs is served from packaged assets by pages.py (FastAPI's own loads a CDN).
+        docs_url=None,
+        redoc_url=None,
         openapi_url=f"{PREFIX}/openapi.json",
         lifespan=lifespan,
     )
@@ -112,5 +116,13 @@ def create_app(
     for module in (health, me, athletes, activities, series, flags, dashboard, webhooks):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(pages.router)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_at_root() -> JSONResponse:
+        # Where tools look first; the same document as /api/v1/openapi.json.
+        return JSONResponse(app.openapi())
+
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.mount("/docs/assets", StaticFiles(directory=pages.DOCS_ASSETS), name="docs-assets")
+    app.add_middleware(SecurityHeaders)
     return app

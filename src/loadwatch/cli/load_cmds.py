@@ -1,4 +1,5 @@
-"""Commands: ``series``, ``flags``, ``status``, ``report``, ``evaluate``, ``import-log``, ``demo``.
+"""Commands: ``series``, ``flags``, ``ack``, ``status``, ``report``, ``evaluate``, ``import-log``,
+``demo``.
 
 Reading commands drain the athlete's pending evaluation first, so in the embedded setup (no
 scheduler running) what they show always includes the last import.
@@ -309,6 +310,44 @@ def evaluate(
             print_json(out)
         else:
             console.print(msg)
+
+
+# --- ack ------------------------------------------------------------------------------------
+@app.command()
+def ack(
+    athlete: AthleteOpt,
+    flag: Annotated[int | None, typer.Option("--flag", help="Acknowledge this flag id.")] = None,
+    before: Annotated[
+        str | None,
+        typer.Option("--before", help="Acknowledge the open flags dated before this day."),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Acknowledge every open flag.")] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Record this user (a coach) as the acknowledger.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Acknowledge flags of an athlete: one (--flag ID), older ones (--before DATE) or all."""
+    from loadwatch import auth
+    from loadwatch.services.acknowledge import acknowledge, flags_to_ack
+
+    with handle_errors():
+        day = parse_day(before, "--before")
+        store = open_store(get_settings())
+        try:
+            aid = _athlete_id(store, athlete)
+            _fresh(store, aid)
+            with store.transaction() as s:
+                user_id = auth.get_user_by_name(s, by).id if by else None
+                chosen = flags_to_ack(s, aid, flag_id=flag, before=day, all_open=all_)
+                changed = acknowledge(chosen, by=user_id)
+                ids = [f.id for f in chosen if f.status == "acked"]
+        finally:
+            store.close()
+        if json:
+            print_json({"athlete": athlete, "acknowledged": changed, "flag_ids": ids})
+        else:
+            console.print(f"{athlete}: acknowledged {changed} flag(s)")
 
 
 # --- import-log -----------------------------------------------------------------------------

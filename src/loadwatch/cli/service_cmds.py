@@ -67,6 +67,11 @@ def run_server(settings: Settings, host: str, port: int, *, scheduler: bool) -> 
     api = create_app(store, settings=settings, on_import=on_import)
     if runner:
         runner.start()
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    err.print(f"dashboard: {base}/", highlight=False, soft_wrap=True)
+    err.print(
+        f"API docs:  {base}/docs  (spec: {base}/openapi.json)", highlight=False, soft_wrap=True
+    )
     try:
         uvicorn.run(api, host=host, port=port, log_level="info")
     finally:

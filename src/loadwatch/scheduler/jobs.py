@@ -51,11 +51,32 @@ def _context() -> _Context:
 def evaluate_pending() -> list[int]:
     """Evaluate every athlete an import (API, CLI, inbox) touched; then notify."""
     ctx = _context()
-    done = evaluation.drain_pending(ctx.store)
+    results: list[evaluation.EvaluationResult] = []
+    done = evaluation.drain_pending(ctx.store, on_result=results.append)
     if done:
-        log.info("evaluated athletes %s", done)
+        _log_evaluation("evaluated after imports", results)
         deliver_webhooks()
     return done
+
+
+def _log_evaluation(what: str, results: list[evaluation.EvaluationResult]) -> None:
+    """One INFO line for a run that changed some flag; a run that changed nothing is DEBUG
+    (the nightly pass over a quiet team is not news)."""
+    new = sum(len(r.new_flag_ids) for r in results)
+    updated = sum(len(r.updated_flag_ids) for r in results)
+    removed = sum(r.removed for r in results)
+    changed = [r.athlete_id for r in results if r.new_flag_ids or r.updated_flag_ids or r.removed]
+    level = logging.INFO if changed else logging.DEBUG
+    log.log(
+        level,
+        "%s: %d athlete(s), flags %d new, %d updated, %d removed (changed: athletes %s)",
+        what,
+        len(results),
+        new,
+        updated,
+        removed,
+        changed,
+    )
 
 
 def evaluate_all() -> int:
@@ -63,6 +84,7 @@ def evaluate_all() -> int:
     ctx = _context()
     with ctx.store.sessions() as s:
         ids = repo.athlete_ids(s)
+    results: list[evaluation.EvaluationResult] = []
     for athlete_id in ids:
         with ctx.store.sessions() as s:
             try:
@@ -70,9 +92,12 @@ def evaluate_all() -> int:
             except NotFound:
                 continue  # deleted since the list was read
         # The last five weeks cover every rule window that today's date can change.
-        evaluation.evaluate_athlete(
-            ctx.store, athlete_id, from_date=local_today(tz) - timedelta(days=35)
+        results.append(
+            evaluation.evaluate_athlete(
+                ctx.store, athlete_id, from_date=local_today(tz) - timedelta(days=35)
+            )
         )
+    _log_evaluation("nightly evaluation", results)
     deliver_webhooks()
     return len(ids)
 

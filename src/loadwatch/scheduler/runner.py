@@ -25,9 +25,35 @@ INBOX = "scan-inbox"
 WEBHOOKS = "deliver-webhooks"
 
 
+# APScheduler reports every run of every job at INFO ("Running job …", "… executed
+# successfully"): with a 10 s tick that is most of a service's log.  Its routine records are
+# demoted to DEBUG; warnings and errors (a job raising, a missed run) stay as they are.
+_CHATTY_LOGGERS = ("apscheduler.executors.default", "apscheduler.scheduler")
+
+
+class _DemoteToDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger("loadwatch").isEnabledFor(logging.DEBUG)
+        return True
+
+
+_DEMOTE = _DemoteToDebug()
+
+
+def quiet_apscheduler() -> None:
+    """Idempotent: install the demotion on APScheduler's loggers."""
+    for name in _CHATTY_LOGGERS:
+        logger = logging.getLogger(name)
+        if _DEMOTE not in logger.filters:
+            logger.addFilter(_DEMOTE)
+
+
 class LoadScheduler:
     def __init__(self, store: Store, settings: Settings, *, blocking: bool = False) -> None:
         self.store, self.settings = store, settings
+        quiet_apscheduler()
         cls: type[BaseScheduler] = BlockingScheduler if blocking else BackgroundScheduler
         self._scheduler = cls(
             jobstores={

@@ -18,6 +18,7 @@ touched and the whole range up to today is re-evaluated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -54,7 +55,7 @@ class EvaluationResult:
 
 
 @dataclass(frozen=True)
-class _Inputs:
+class EvaluationInputs:
     athlete: Athlete
     activities: pl.DataFrame
     today: date
@@ -63,7 +64,9 @@ class _Inputs:
     daily: pl.DataFrame
 
 
-def _inputs(session: Session, athlete_id: int, today: date | None) -> _Inputs:
+def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
+    """What every view and the rules read for one athlete as of ``today``: built in one place
+    so that flags, status, series and the dashboard show one set of numbers."""
     athlete = repo.get_athlete(session, athlete_id)
     activities = repo.activity_frame(session, athlete_id)
     day = today or local_today(athlete.timezone)
@@ -85,7 +88,7 @@ def _inputs(session: Session, athlete_id: int, today: date | None) -> _Inputs:
         else None
     )
     daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
-    return _Inputs(athlete, activities, day, config, fast, daily)
+    return EvaluationInputs(athlete, activities, day, config, fast, daily)
 
 
 def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
@@ -96,7 +99,7 @@ def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
 def _evaluate_in(
     session: Session, athlete_id: int, from_date: date | None, today: date | None
 ) -> EvaluationResult:
-    inp = _inputs(session, athlete_id, today)
+    inp = evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
     fired = [
         f
@@ -156,7 +159,11 @@ def evaluate_athlete(
 
 
 def drain_pending(
-    store: Store, *, athlete_id: int | None = None, today: date | None = None
+    store: Store,
+    *,
+    athlete_id: int | None = None,
+    today: date | None = None,
+    on_result: Callable[[EvaluationResult], None] | None = None,
 ) -> list[int]:
     """Evaluate every pending request (or only ``athlete_id``'s) and return the athletes done.
 
@@ -172,8 +179,10 @@ def drain_pending(
             from_date = pending.claim(s, aid)
             if from_date is None:
                 continue  # another worker drained it
-            _evaluate_in(s, aid, from_date, today)
+            result = _evaluate_in(s, aid, from_date, today)
         done.append(aid)
+        if on_result is not None:
+            on_result(result)
     return done
 
 
@@ -267,7 +276,7 @@ def _num(v: object) -> float | None:
 def athlete_status(
     session: Session, athlete_id: int, *, today: date | None = None
 ) -> AthleteStatus:
-    inp = _inputs(session, athlete_id, today)
+    inp = evaluation_inputs(session, athlete_id, today)
     open_flags = flags_of(session, inp.athlete)
     last = None
     if not inp.activities.is_empty():
@@ -339,7 +348,7 @@ def series(
         raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
     if start is not None and end is not None and start > end:
         raise InvalidRequest(f"--from {start} is after --to {end}")
-    inp = _inputs(session, athlete_id, end or today)
+    inp = evaluation_inputs(session, athlete_id, end or today)
     daily = inp.daily
     if period == "day":
         frame = daily.join(load_frame(daily), on="date", how="left") if daily.height else daily

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import func, select
@@ -41,6 +42,25 @@ def open_counts(session: Session, user: User) -> list[tuple[int, str, str, int]]
         .group_by(Flag.athlete_id, Flag.dimension, Flag.severity)
     ).all()
     return [(a, d, s, n) for a, d, s, n in rows]
+
+
+def open_of(session: Session, athlete_ids: Sequence[int]) -> list[Flag]:
+    """The open flags of these athletes."""
+    return list(
+        session.scalars(select(Flag).where(Flag.status == "open", Flag.athlete_id.in_(athlete_ids)))
+    )
+
+
+def by_ids(session: Session, ids: Sequence[int]) -> dict[int, Flag]:
+    return {f.id: f for f in session.scalars(select(Flag).where(Flag.id.in_(ids)))}
+
+
+def open_before(session: Session, athlete_id: int, before: date | None) -> list[Flag]:
+    """The athlete's open flags dated before ``before`` (all when None), oldest first."""
+    q = select(Flag).where(Flag.athlete_id == athlete_id, Flag.status == "open")
+    if before is not None:
+        q = q.where(Flag.date < before)
+    return list(session.scalars(q.order_by(Flag.date, Flag.id)))
 
 
 def add(session: Session, flag: Flag) -> Flag:

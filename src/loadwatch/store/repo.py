@@ -369,6 +369,45 @@ def last_activity(session: Session, athlete_id: int) -> Activity | None:
     ).first()
 
 
+def last_activities(
+    session: Session, athlete_ids: Sequence[int]
+) -> dict[int, tuple[int, datetime]]:
+    """Per athlete, the newest activity of any sport: (id, start UTC)."""
+    newest = (
+        select(Activity.athlete_id, func.max(Activity.start_time).label("t"))
+        .where(Activity.athlete_id.in_(athlete_ids))
+        .group_by(Activity.athlete_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Activity.athlete_id, Activity.id, Activity.start_time)
+        .join(
+            newest,
+            (Activity.athlete_id == newest.c.athlete_id) & (Activity.start_time == newest.c.t),
+        )
+        .order_by(Activity.id)
+    ).all()
+    return {aid: (act_id, as_utc(t)) for aid, act_id, t in rows}
+
+
+def last_uploads(session: Session, athlete_ids: Sequence[int]) -> dict[int, datetime]:
+    """Per athlete, when a file was last received (a repeat upload touches ``updated_at``)."""
+    rows = session.execute(
+        select(
+            SourceFile.athlete_id,
+            func.max(SourceFile.created_at),
+            func.max(SourceFile.updated_at),
+        )
+        .where(SourceFile.athlete_id.in_(athlete_ids))
+        .group_by(SourceFile.athlete_id)
+    ).all()
+    return {
+        aid: max(as_utc(t) for t in (created, updated) if t is not None)
+        for aid, created, updated in rows
+        if created is not None or updated is not None
+    }
+
+
 def delete_activity(session: Session, activity: Activity) -> None:
     session.delete(activity)
     session.flush()

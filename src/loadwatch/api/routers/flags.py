@@ -1,4 +1,4 @@
-"""Flags: read an athlete's, acknowledge one (coaches and admins; athletes read only)."""
+"""Flags: read an athlete's, acknowledge one or many (coaches and admins; athletes read only)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from fastapi import APIRouter
 
 from loadwatch import auth
 from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
-from loadwatch.api.schemas import FlagList
-from loadwatch.clock import utcnow
+from loadwatch.api.schemas import FlagAck, FlagList
+from loadwatch.errors import NotFound
+from loadwatch.services.acknowledge import acknowledge, flags_by_ids
 from loadwatch.services.evaluation import FlagOut, flag_out, flags_of
 from loadwatch.store import repo
 
@@ -29,8 +30,20 @@ def ack_flag(flag: FlagDep, user: CurrentUser, session: SessionDep) -> FlagOut:
     """Acknowledge a flag (idempotent: a second ack keeps the first one's author and time)."""
     # The athlete is told about the flag; acknowledging it is the coach's answer to it.
     auth.require_role(user, "admin", "coach")
-    if flag.status == "open":
-        flag.status = "acked"
-        flag.acked_by = user.id
-        flag.acked_at = utcnow()
+    acknowledge([flag], by=user.id)
     return flag_out(flag, repo.get_athlete(session, flag.athlete_id).name)
+
+
+@router.post("/flags/ack", response_model=FlagList)
+def ack_flags(body: FlagAck, user: CurrentUser, session: SessionDep) -> FlagList:
+    """Acknowledge several flags at once, all or none: an id the caller cannot see is a 404
+    for the whole request.  Idempotent per flag, like the single acknowledge."""
+    flags = flags_by_ids(session, body.ids)
+    for f in flags:
+        if not auth.can_see(session, user, f.athlete_id):
+            raise NotFound(f"no flag with id {f.id}")
+    auth.require_role(user, "admin", "coach")
+    acknowledge(flags, by=user.id)
+    names = {aid: repo.get_athlete(session, aid).name for aid in {f.athlete_id for f in flags}}
+    data = [flag_out(f, names[f.athlete_id]) for f in flags]
+    return FlagList(data=data, count=len(data))

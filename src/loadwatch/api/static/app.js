@@ -1,188 +1,491 @@
-// loadwatch coach dashboard: plain JS and inline SVG so it works offline, behind any firewall.
+// loadwatch coach dashboard: plain JS and our own SVG, so it works offline and under a strict
+// CSP (no inline script or style; styles set only through CSSOM, which CSP allows).
 "use strict";
 
 const API = "/api/v1";
-const DIMS = [
-  { key: "distance", column: "distance_km", title: "Weekly distance", unit: "km" },
-  { key: "speed", column: "fast_km", title: "Weekly fast running", unit: "km" },
-  { key: "hills", column: "elevation_gain_m", title: "Weekly climbing", unit: "m" },
+const TOKEN_KEY = "loadwatch.token";
+const CHARTS = [
+  { dim: "distance", column: "distance_km", title: "Weekly distance", unit: "km", axis: "km per week" },
+  { dim: "speed", column: "fast_km", title: "Weekly fast running", unit: "km", axis: "fast km per week" },
+  { dim: "hills", column: "elevation_gain_m", title: "Weekly climbing", unit: "m", axis: "metres climbed per week" },
+  { dim: null, column: "uphill_km", title: "Weekly uphill running", unit: "km", axis: "uphill km per week", optional: true },
 ];
-const WEEKS = 26;
+const DIM_WORD = { distance: "distance", speed: "speed (fast km)", hills: "hills (climbing)" };
+const SEV = { alert: { rank: 2, label: "▲ Alert" }, caution: { rank: 1, label: "◆ Caution" } };
 const $ = (id) => document.getElementById(id);
-const SEVERITY = { alert: 2, caution: 1 };
 
-// A token handed over in the URL fragment (never sent to the server in a request line) is
-// moved to localStorage and wiped from the address bar.
+const state = { board: null, athlete: null, weeks: [], flags: [], range: null };
+
+// --- token: sessionStorage only; a token handed over as /#token=… is moved there and wiped
+// from the address bar (a fragment never reaches the server in a request line).
 function takeToken() {
   const m = location.hash.match(/token=([^&]+)/);
   if (m) {
-    localStorage.setItem("loadwatch.token", decodeURIComponent(m[1]));
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
     history.replaceState(null, "", location.pathname);
   }
-  return localStorage.getItem("loadwatch.token");
+  return sessionStorage.getItem(TOKEN_KEY);
 }
 
 async function api(path, options = {}) {
-  const token = localStorage.getItem("loadwatch.token");
-  const r = await fetch(API + path, {
-    ...options,
-    headers: { Authorization: `Bearer ${token}`, Accept: "application/json", ...(options.headers || {}) },
-  });
+  const headers = { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`, Accept: "application/json" };
+  if (options.body) headers["Content-Type"] = "application/json";
+  const r = await fetch(API + path, { ...options, headers });
   if (r.status === 401) { signOut("That token was not accepted."); throw new Error("unauthorized"); }
   if (!r.ok) {
     let detail = r.statusText;
     try { detail = (await r.json()).detail || detail; } catch (_) { /* not JSON */ }
-    throw new Error(`${path}: ${r.status} ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
+    throw new Error(`${r.status}: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
   }
   return r.json();
 }
 
+// --- DOM helpers ---------------------------------------------------------------------------
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("on")) node.addEventListener(k.slice(2), v); else node.setAttribute(k, v);
   }
   for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return node;
 }
 
-function svg(tag, attrs = {}, text) {
-  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
+function show(id) {
+  for (const s of ["signin", "triage", "athlete"]) $(s).hidden = s !== id;
 }
 
-function fmt(n, digits = 1) { return n === null || n === undefined ? "–" : Number(n).toFixed(digits); }
+function fail(e) { $("error").textContent = e.message; }
+function say(text) { $("status").textContent = text; }
 
+// --- dates and numbers ---------------------------------------------------------------------
+const DAY_MS = 86400e3;
+function parseDay(iso) { return new Date(iso + "T00:00:00Z"); }
+function isoDay(d) { return d.toISOString().slice(0, 10); }
+function addDays(iso, n) { return isoDay(new Date(parseDay(iso).getTime() + n * DAY_MS)); }
+function monday(iso) { const d = parseDay(iso); return addDays(iso, -((d.getUTCDay() + 6) % 7)); }
+function fmtDate(iso, weekday = false) {
+  return parseDay(iso).toLocaleDateString("en-GB", {
+    weekday: weekday ? "short" : undefined, day: "numeric", month: "short", year: "numeric", timeZone: "UTC",
+  });
+}
+function fmt(n, digits = 1) {
+  return n === null || n === undefined || Number.isNaN(n) ? "–" : Number(n).toLocaleString("en-GB", {
+    minimumFractionDigits: digits, maximumFractionDigits: digits,
+  });
+}
+function amount(v, unit) { return unit === "m" ? `${fmt(v, 0)} m` : `${fmt(v, 1)} km`; }
+function daysAgo(n) { return n === null || n === undefined ? "never" : n === 0 ? "today" : n === 1 ? "yesterday" : `${n} days ago`; }
+function duration(s) {
+  const h = Math.floor(s / 3600), m = Math.round((s % 3600) / 60);
+  return h ? `${h} h ${String(m).padStart(2, "0")}` : `${m} min`;
+}
+
+// --- sign in / out -------------------------------------------------------------------------
 function signOut(message) {
-  localStorage.removeItem("loadwatch.token");
-  for (const id of ["overview", "detail", "signout"]) $(id).hidden = true;
+  sessionStorage.removeItem(TOKEN_KEY);
   $("who").textContent = "";
-  $("signin").hidden = false;
+  $("signout").hidden = true;
+  show("signin");
   $("signin-error").textContent = message || "";
 }
 
-function badges(counts) {
-  const span = el("span");
-  if (counts.alert) span.append(el("span", { class: "badge alert", title: "alerts" }, counts.alert));
-  if (counts.caution) span.append(el("span", { class: "badge caution", title: "cautions" }, counts.caution));
-  return span;
+// --- triage --------------------------------------------------------------------------------
+function sevBadge(severity) {
+  if (!severity) return el("span", { class: "sev quiet" }, "Quiet");
+  return el("span", { class: `sev ${severity}` }, SEV[severity].label);
 }
 
-function sparkline(weeks) {
-  const w = 120, h = 28, max = Math.max(1, ...weeks.map((x) => x.distance_km));
-  const s = svg("svg", { viewBox: `0 0 ${w} ${h}`, width: w, height: h, class: "spark" });
-  const bw = w / weeks.length;
-  weeks.forEach((x, i) => {
-    const bh = (x.distance_km / max) * (h - 2);
-    s.append(svg("rect", { x: i * bw + 1, y: h - bh, width: bw - 2, height: bh, class: "bar", fill: "#2e86c1" },));
-  });
-  s.append(svg("title", {}, weeks.map((x) => `${x.week}: ${fmt(x.distance_km)} km`).join("\n")));
-  return s;
+function headroomText(row) {
+  const parts = [];
+  for (const d of ["distance", "speed", "hills"]) {
+    const v = row.headroom_run[d];
+    if (v === null || v === undefined) continue;
+    parts.push(d === "speed" ? `${fmt(v, 1)} fast km` : amount(v, row.units[d]));
+  }
+  return parts.length ? parts.join(" · ") : "not enough history yet";
 }
 
-async function loadOverview() {
+function card(row) {
+  const link = el("a", { href: `#athlete=${row.athlete_id}` }, row.name);
+  const why = row.reason
+    ? el("p", { class: "c-reason" }, row.reason)
+    : el("p", { class: "c-reason muted" }, `Nothing in the last ${state.board.current_days} days.`);
+  const older = row.older_open ? el("span", { class: "older" }, `${row.older_open} older open flag(s): history, not today`) : null;
+  const dims = row.dimensions.length
+    ? el("div", { class: "c-dims", "aria-label": "dimensions involved" }, row.dimensions.map((d) => el("span", { class: "tag" }, DIM_WORD[d] || d)))
+    : null;
+  const upload = [daysAgo(row.days_since_last_upload)];
+  if (row.stale) upload.push(" ", el("span", { class: "stale" }, "Stale"));
+  const fact = (cls, label, ...value) => el("div", { class: `c-fact ${cls}` }, el("span", { class: "label" }, label), el("span", {}, ...value));
+  const li = el("li", { class: `card ${row.severity || "quiet"}`, "data-athlete": row.athlete_id },
+    el("div", { class: "c-name" }, link, sevBadge(row.severity)),
+    el("div", { class: "c-why" }, why, dims, older),
+    fact("last-run", "Last run", daysAgo(row.days_since_last_run)),
+    fact("last-upload", "Last upload", ...upload),
+    fact("headroom-run", "Next run up to", headroomText(row)));
+  li.addEventListener("click", (ev) => { if (ev.target !== link) location.hash = `#athlete=${row.athlete_id}`; });
+  return li;
+}
+
+async function loadBoard() {
   const [me, board] = await Promise.all([api("/me"), api("/dashboard")]);
+  state.board = board;
   $("who").textContent = `${me.name} (${me.role})`;
-  $("signin").hidden = true;
   $("signout").hidden = false;
-  $("overview").hidden = false;
-  const body = $("athletes").tBodies[0];
-  body.replaceChildren();
-  for (const row of board.data) {
-    const cells = [el("td", {}, row.name)];
-    for (const d of DIMS) {
-      const r = row.ratios[d.key];
-      cells.push(el("td", {}, badges(row.open_flags[d.key] || {}),
-        el("span", { class: "ratio", title: "last 7 days vs mean week of the 28 before" }, r ? `×${fmt(r, 2)}` : "")));
-    }
-    cells.push(el("td", {}, sparkline(row.weekly_distance)));
-    cells.push(el("td", {}, row.last_activity_at ? row.last_activity_at.slice(0, 10) : "–"));
-    const tr = el("tr", { "data-athlete": row.athlete_id, onclick: () => loadAthlete(row.athlete_id, tr) }, ...cells);
-    body.append(tr);
-  }
-  if (board.data.length) loadAthlete(board.data[0].athlete_id, body.rows[0]);
+  return board;
 }
 
-function weekOf(isoDate) {
-  const d = new Date(isoDate + "T00:00:00Z");
-  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
-  return d.toISOString().slice(0, 10);
+async function showTriage() {
+  const board = await loadBoard();
+  show("triage");
+  const today = board.data.length ? board.data[0].today : null;
+  const needs = board.data.filter((r) => r.severity).length;
+  $("triage-sub").textContent = `${needs} of ${board.data.length} athletes with something current · most concerning first · `
+    + `flags of the last ${board.current_days} days${today ? ` · as of ${fmtDate(today)}` : ""}`;
+  $("athletes").replaceChildren(...board.data.map(card));
+  if (!board.data.length) $("athletes").append(el("li", { class: "muted" }, "No athletes yet."));
 }
 
-function chart(dim, weeks, flags) {
-  const W = 760, H = 170, pad = { l: 40, r: 8, t: 14, b: 22 };
-  const values = weeks.map((w) => Number(w[dim.column] || 0));
-  const max = Math.max(1, ...values);
-  const worst = {};
-  for (const f of flags) {
-    if (f.dimension !== dim.key) continue;
-    const wk = weekOf(f.date);
-    if (!worst[wk] || SEVERITY[f.severity] > SEVERITY[worst[wk].severity]) worst[wk] = f;
-  }
-  const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": dim.title, "data-dimension": dim.key });
-  const bw = (W - pad.l - pad.r) / Math.max(1, weeks.length);
-  s.append(svg("text", { x: 0, y: pad.t }, `${fmt(max, 0)} ${dim.unit}`));
-  s.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: H - pad.b, y2: H - pad.b, stroke: "#d1d5db" }));
-  weeks.forEach((w, i) => {
-    const v = values[i], bh = (v / max) * (H - pad.t - pad.b), x = pad.l + i * bw;
-    const flag = worst[w.week_start];
-    const bar = svg("rect", { x: x + 1, y: H - pad.b - bh, width: Math.max(1, bw - 2), height: bh,
-      class: "bar" + (flag ? " " + flag.severity : ""), "data-week": w.week_start });
-    bar.append(svg("title", {}, `week of ${w.week_start}: ${fmt(v, dim.unit === "m" ? 0 : 1)} ${dim.unit}` +
-      (flag ? `\n${flag.message}` : "")));
-    s.append(bar);
-    if (flag) s.append(svg("text", { x: x + bw / 2, y: H - pad.b - bh - 3, "text-anchor": "middle",
-      class: "flag-mark " + flag.severity, fill: flag.severity === "alert" ? "#c0392b" : "#d68910" }, "▲"));
-    if (i % 4 === 0) s.append(svg("text", { x, y: H - 6 }, w.week_start.slice(5)));
-  });
-  return el("div", { class: "chart" }, el("h4", {}, `${dim.title} (${dim.unit})`), s);
+// --- athlete page --------------------------------------------------------------------------
+function rangeFor(preset, today, first) {
+  if (preset === "all") return { from: first || today, to: today };
+  const weeks = Number(preset);
+  return { from: addDays(monday(today), -7 * (weeks - 1)), to: today };
 }
 
-async function loadAthlete(id, row) {
-  for (const r of $("athletes").tBodies[0].rows) r.classList.toggle("selected", r === row);
-  const today = new Date();
-  const from = new Date(today.getTime() - WEEKS * 7 * 86400e3).toISOString().slice(0, 10);
-  const [status, series, flags] = await Promise.all([
+async function showAthlete(id) {
+  const board = state.board || await loadBoard();
+  const row = board.data.find((r) => r.athlete_id === id);
+  if (!row) throw new Error(`no athlete ${id} for you`);
+  const [status, all] = await Promise.all([
     api(`/athletes/${id}/status`),
-    api(`/athletes/${id}/series?period=week&from=${from}`).catch(() => api(`/athletes/${id}/series?period=week`)),
-    api(`/athletes/${id}/flags?status=all`),
+    api(`/athletes/${id}/series?period=week&to=${row.today}`),
   ]);
-  let weeks = series.data;
-  if (!weeks.length) weeks = (await api(`/athletes/${id}/series?period=week`)).data;
-  weeks = weeks.slice(-WEEKS);
-  $("detail").hidden = false;
-  $("detail-name").textContent = status.athlete;
-  $("detail-threshold").textContent = status.fast_threshold.explanation;
+  state.athlete = { id, row, status, first: all.data.length ? all.data[0].week_start : row.today };
+  state.weeks = all.data;
+  show("athlete");
+  $("a-name").replaceChildren(row.name, sevBadge(row.severity));
+  $("a-reason").textContent = row.reason || `Quiet: nothing in the last ${board.current_days} days.`;
+  const facts = [`Last run ${daysAgo(row.days_since_last_run)}`, `last upload ${daysAgo(row.days_since_last_upload)}${row.stale ? " (stale)" : ""}`,
+    `as of ${fmtDate(row.today)}`, status.fast_threshold.explanation];
+  $("a-facts").textContent = facts.join(" · ");
   $("headroom").replaceChildren(...status.dimensions.map((d) =>
-    el("div", {}, el("strong", {}, d.dimension), el("br"), d.headroom_note || "not enough history yet")));
-  $("charts").replaceChildren(...DIMS.map((d) => chart(d, weeks, flags.data)));
-  const list = $("flags");
-  list.replaceChildren();
-  const sorted = [...flags.data].sort((a, b) => (a.date < b.date ? 1 : -1));
-  if (!sorted.length) list.append(el("li", { class: "none" }, "No flags — load is rising within safe limits."));
-  for (const f of sorted) {
-    const li = el("li", { class: `${f.severity} ${f.status}`, "data-flag": f.id },
-      el("div", {}, f.message),
-      el("div", { class: "meta" }, `${f.date} · ${f.dimension} · ${f.rule.replace(/_/g, " ")} · ${f.severity} · ${f.status}`));
-    if (f.status === "open") {
-      li.append(el("button", { onclick: async () => {
-        try { await api(`/flags/${f.id}/ack`, { method: "POST" }); await loadAthlete(id, row); }
-        catch (e) { $("error").textContent = e.message; }
-      } }, "Acknowledge"));
-    }
-    list.append(li);
+    el("div", {}, el("strong", {}, DIM_WORD[d.dimension] || d.dimension), el("br"), d.headroom_note || "not enough history yet")));
+  $("range-from").min = $("range-to").min = state.athlete.first;
+  $("range-from").max = $("range-to").max = row.today;
+  $("range-preset").value = "12";
+  setRange(rangeFor("12", row.today, state.athlete.first));
+  $("week").hidden = true;
+  // The charts' markers read the flags: load them before drawing.
+  state.flags = [];
+  state.flags = (await api(`/athletes/${id}/flags?status=all`)).data;
+  await drawCharts();
+  renderFlags(row);
+  $("main").focus();
+}
+
+function setRange(r) {
+  state.range = r;
+  $("range-from").value = r.from;
+  $("range-to").value = r.to;
+}
+
+async function drawCharts() {
+  const { id, row } = state.athlete;
+  const { from, to } = state.range;
+  const day = await api(`/athletes/${id}/series?period=day&from=${from}&to=${to}`);
+  const byDate = new Map(day.data.map((d) => [d.date, d]));
+  const weeks = state.weeks.filter((w) => w.week_start >= monday(from) && w.week_start <= to);
+  const charts = [];
+  for (const c of CHARTS) {
+    if (c.optional && !weeks.some((w) => Number(w[c.column] || 0) > 0)) continue;
+    charts.push(chart(c, weeks, byDate, row));
   }
+  $("charts").replaceChildren(...charts);
+  fillWeeksTable(weeks);
+}
+
+function niceStep(max, ticks) {
+  const raw = max / ticks, mag = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (raw <= m * mag) return m * mag;
+  return 10 * mag;
+}
+
+// The usual (chronic) week a week is compared with: the mean week of the 28 days before its
+// last 7, read on the week's last day in range (the ramp rule's own baseline).
+function chronicOf(c, week, byDate, today) {
+  if (!c.dim) return null;
+  let end = addDays(week.week_start, 6);
+  if (end > today) end = today;
+  const d = byDate.get(end);
+  const v = d ? d[`${c.dim}_chronic_week`] : null;
+  return v === null || v === undefined ? null : Number(v);
+}
+
+function flagsOfWeek(dim) {
+  const by = new Map();
+  for (const f of state.flags) {
+    if (f.dimension !== dim || f.status !== "open") continue;
+    const wk = monday(f.date);
+    if (!by.has(wk)) by.set(wk, []);
+    by.get(wk).push(f);
+  }
+  return by;
+}
+
+function chart(c, weeks, byDate, row) {
+  const box = $("charts");
+  const W = Math.max(320, Math.round(box.clientWidth || 760)), H = W < 500 ? 200 : 230;
+  const pad = { l: 56, r: 10, t: 22, b: 44 };
+  const iw = W - pad.l - pad.r, ih = H - pad.t - pad.b;
+  const values = weeks.map((w) => Number(w[c.column] || 0));
+  const chronic = weeks.map((w) => chronicOf(c, w, byDate, row.today));
+  const caution = row.ramp_limits.caution, alert = row.ramp_limits.alert;
+  const top = Math.max(1, ...values, ...chronic.filter((v) => v !== null).map((v) => v * caution * 1.05));
+  const step = niceStep(top, 5), ymax = Math.ceil(top / step) * step;
+  const y = (v) => pad.t + ih - (Math.min(v, ymax) / ymax) * ih;
+  const bw = iw / Math.max(1, weeks.length);
+  const x = (i) => pad.l + i * bw;
+  const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "group",
+    "aria-label": `${c.title} (${c.unit}), ${weeks.length} weeks`, "data-dimension": c.dim || c.column });
+
+  // Limits first, under everything: caution and alert bands above the usual week.
+  if (c.dim) {
+    weeks.forEach((w, i) => {
+      const base = chronic[i];
+      if (base === null || base <= 0) return;
+      const yc = y(base * caution), ya = alert ? y(base * alert) : pad.t;
+      if (yc > ya) s.append(svg("rect", { x: x(i), width: bw, y: ya, height: yc - ya, class: "band-caution" }));
+      if (alert && ya > pad.t) s.append(svg("rect", { x: x(i), width: bw, y: pad.t, height: ya - pad.t, class: "band-alert" }));
+    });
+  }
+  // Y axis: gridlines from zero.
+  for (let v = 0; v <= ymax + 1e-9; v += step) {
+    s.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: y(v), y2: y(v), class: v === 0 ? "axis" : "grid" }));
+    s.append(svg("text", { x: pad.l - 6, y: y(v) + 4, "text-anchor": "end" }, c.unit === "m" ? fmt(v, 0) : fmt(v, step < 1 ? 1 : 0)));
+  }
+  s.append(svg("text", { x: 12, y: pad.t + ih / 2, transform: `rotate(-90 12 ${pad.t + ih / 2})`, "text-anchor": "middle", class: "axis-title" }, c.axis));
+  s.append(svg("text", { x: pad.l + iw / 2, y: H - 4, "text-anchor": "middle", class: "axis-title" }, "week starting (Monday)"));
+  // X labels with years, spaced to fit.
+  const every = Math.max(1, Math.ceil(weeks.length / Math.max(1, Math.floor(iw / 95))));
+  weeks.forEach((w, i) => {
+    if (i % every) return;
+    s.append(svg("line", { x1: x(i) + bw / 2, x2: x(i) + bw / 2, y1: pad.t + ih, y2: pad.t + ih + 4, class: "axis" }));
+    s.append(svg("text", { x: x(i) + bw / 2, y: pad.t + ih + 17, "text-anchor": "middle" }, fmtDate(w.week_start)));
+  });
+  // Bars, coloured by the worst open flag of their week (the marker above says which).
+  const flagged = c.dim ? flagsOfWeek(c.dim) : new Map();
+  weeks.forEach((w, i) => {
+    const v = values[i], list = flagged.get(w.week_start) || [];
+    const worst = list.reduce((a, f) => (!a || SEV[f.severity].rank > SEV[a].rank ? f.severity : a), null);
+    const bar = svg("rect", { x: x(i) + Math.min(2, bw * 0.1), y: y(v), width: Math.max(1, bw - 2 * Math.min(2, bw * 0.1)),
+      height: Math.max(0, pad.t + ih - y(v)), class: "bar" + (worst ? ` ${worst}` : ""), "data-week": w.week_start,
+      onclick: () => showWeek(w.week_start) });
+    bar.append(svg("title", {}, `Week of ${fmtDate(w.week_start)}: ${amount(v, c.unit)}` +
+      (chronic[i] !== null ? ` (usual ${amount(chronic[i], c.unit)})` : "") + " — click for its activities"));
+    s.append(bar);
+  });
+  // The usual week as a line.
+  if (c.dim) {
+    let d = "";
+    chronic.forEach((v, i) => { if (v !== null) d += `${d && chronic[i - 1] !== null ? "L" : "M"}${x(i) + bw / 2},${y(v)}`; });
+    if (d) s.append(svg("path", { d, class: "chronic" }));
+  }
+  // Flag markers above their week: focusable, the sentence on hover and on focus.
+  for (const [wk, list] of flagged) {
+    const i = weeks.findIndex((w) => w.week_start === wk);
+    if (i < 0) continue;
+    list.sort((a, b) => (a.date < b.date ? -1 : 1)).forEach((f, j) => {
+      const cx = x(i) + bw / 2 + (j - (list.length - 1) / 2) * 14, cy = pad.t - 10;
+      const shape = f.severity === "alert" ? `M${cx},${cy - 7}L${cx + 7},${cy + 5}L${cx - 7},${cy + 5}Z`
+        : `M${cx},${cy - 7}L${cx + 6},${cy}L${cx},${cy + 7}L${cx - 6},${cy}Z`;
+      const label = `${SEV[f.severity].label.slice(2)}, ${fmtDate(f.date, true)}: ${f.message}`;
+      const g = svg("g", { class: `flag-mark ${f.severity}`, tabindex: "0", role: "img", "aria-label": label, "data-flag": f.id });
+      g.append(svg("path", { d: shape }), svg("title", {}, label));
+      const on = () => showTip(g, f);
+      g.addEventListener("mouseenter", on); g.addEventListener("focus", on);
+      g.addEventListener("mouseleave", hideTip); g.addEventListener("blur", hideTip);
+      g.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); showWeek(wk); } });
+      g.addEventListener("click", () => showWeek(wk));
+      s.append(g);
+    });
+  }
+  const legend = el("ul", { class: "legend" },
+    legendItem(svg("rect", { x: 2, y: 1, width: 18, height: 10, class: "bar" }), `weekly ${c.unit === "m" ? "metres" : c.unit}`),
+    c.dim ? legendItem(svg("path", { d: "M1,6H21", class: "chronic" }), "usual week (mean of the 4 before)") : null,
+    c.dim ? legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "band-caution" }), `caution: over ${caution} × usual`) : null,
+    c.dim && alert ? legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "band-alert" }), `alert: over ${alert} × usual`) : null,
+    c.dim ? legendItem(svg("path", { d: "M11,0L18,12L4,12Z", class: "mark-alert" }), "alert flag") : null,
+    c.dim ? legendItem(svg("path", { d: "M11,0L17,6L11,12L5,6Z", class: "mark-caution" }), "caution flag") : null);
+  return el("figure", { class: "chart" }, el("h3", {}, `${c.title} (${c.unit})`), s, legend);
+}
+
+function legendItem(shape, text) {
+  const icon = svg("svg", { viewBox: "0 0 22 12", "aria-hidden": "true" });
+  icon.append(shape);
+  return el("li", {}, icon, text);
+}
+
+function showTip(target, f) {
+  const tip = $("tip");
+  tip.replaceChildren(el("strong", {}, `${SEV[f.severity].label} · ${fmtDate(f.date, true)}`), el("br"), f.message);
+  tip.hidden = false;
+  const host = $("athlete").getBoundingClientRect(), r = target.getBoundingClientRect();
+  const left = Math.min(r.left - host.left, host.width - tip.offsetWidth - 4);
+  tip.style.left = `${Math.max(0, left)}px`;
+  tip.style.top = `${r.bottom - host.top + 6}px`;
+}
+function hideTip() { $("tip").hidden = true; }
+
+function fillWeeksTable(weeks) {
+  const body = $("weeks-table").tBodies[0];
+  body.replaceChildren(...[...weeks].reverse().map((w) => {
+    const n = state.flags.filter((f) => f.status === "open" && monday(f.date) === w.week_start).length;
+    return el("tr", {},
+      el("td", {}, fmtDate(w.week_start)), el("td", { class: "num" }, fmt(w.distance_km)),
+      el("td", { class: "num" }, fmt(w.fast_km)), el("td", { class: "num" }, fmt(w.elevation_gain_m, 0)),
+      el("td", { class: "num" }, fmt(w.uphill_km)), el("td", {}, n ? `${n} open` : ""),
+      el("td", {}, el("button", { type: "button", onclick: () => showWeek(w.week_start) }, "Activities")));
+  }));
+}
+
+// The activities of a week: newest-first pages until the page reaches before the week.
+async function showWeek(weekStart) {
+  const { id } = state.athlete;
+  const end = addDays(weekStart, 7);
+  const found = [];
+  for (let offset = 0; ; offset += 200) {
+    const page = await api(`/athletes/${id}/activities?limit=200&offset=${offset}`);
+    for (const a of page.data) {
+      const local = new Date(Date.parse(a.start_time) + (a.utc_offset_s || 0) * 1000).toISOString();
+      if (local.slice(0, 10) >= weekStart && local.slice(0, 10) < end) found.push({ ...a, local });
+    }
+    const last = page.data[page.data.length - 1];
+    if (!last || page.data.length < 200 || last.start_time.slice(0, 10) < addDays(weekStart, -1)) break;
+  }
+  found.sort((a, b) => (a.local < b.local ? -1 : 1));
+  for (const b of document.querySelectorAll(".bar.selected")) b.classList.remove("selected");
+  for (const b of document.querySelectorAll(`.bar[data-week="${weekStart}"]`)) b.classList.add("selected");
+  $("week-title").textContent = `Activities in the week of ${fmtDate(weekStart)} (${found.length})`;
+  $("week-table").tBodies[0].replaceChildren(...(found.length ? found.map((a) => el("tr", {},
+    el("td", {}, `${fmtDate(a.local.slice(0, 10), true)} ${a.local.slice(11, 16)}`),
+    el("td", {}, a.name || a.format.toUpperCase()), el("td", {}, a.sport.replace(/_/g, " ")),
+    el("td", { class: "num" }, fmt(a.distance_m / 1000)), el("td", { class: "num" }, duration(a.moving_time_s)),
+    el("td", { class: "num" }, fmt(a.elevation_gain_m, 0)), el("td", { class: "num" }, fmt(a.fast_distance_m === null ? null : a.fast_distance_m / 1000))))
+    : [el("tr", {}, el("td", { colspan: "7" }, "No activities that week."))]));
+  $("week").hidden = false;
+  $("week").focus();
+}
+
+// --- flags ---------------------------------------------------------------------------------
+function renderFlags(row) {
+  const showClosed = $("show-closed").checked;
+  const since = addDays(row.today, -(state.board.current_days - 1));
+  const list = state.flags.filter((f) => showClosed || f.status === "open")
+    .sort((a, b) => (a.status === "open") !== (b.status === "open") ? (a.status === "open" ? -1 : 1)
+      : (a.date < b.date ? 1 : a.date > b.date ? -1 : SEV[b.severity].rank - SEV[a.severity].rank));
+  const items = list.map((f) => {
+    const open = f.status === "open";
+    const when = f.date >= since ? "current" : "older";
+    const box = open ? el("input", { type: "checkbox", class: "pick", value: f.id, "aria-label": `select the flag of ${fmtDate(f.date)}` }) : el("span");
+    box.addEventListener?.("change", updateAckButton);
+    return el("li", { class: `${f.severity} ${f.status}`, "data-flag": f.id }, box,
+      el("div", {}, el("div", {}, f.message),
+        el("div", { class: "meta" }, [SEV[f.severity].label, fmtDate(f.date, true), DIM_WORD[f.dimension] || f.dimension,
+          f.rule.replace(/_/g, " "), open ? when : `acknowledged${f.acked_at ? " " + fmtDate(f.acked_at.slice(0, 10)) : ""}`].join(" · "))),
+      open ? el("button", { type: "button", onclick: () => ack([f.id]) }, "Acknowledge") : el("span"));
+  });
+  if (!items.length) items.push(el("li", { class: "none" }, showClosed ? "No flags." : "No open flags — load is rising within safe limits."));
+  $("flags").replaceChildren(...items);
+  $("select-all").checked = false;
+  updateAckButton();
+}
+
+function picked() { return [...document.querySelectorAll("#flags .pick:checked")].map((b) => Number(b.value)); }
+function updateAckButton() {
+  const n = picked().length;
+  $("ack-selected").disabled = n === 0;
+  $("ack-selected").textContent = n ? `Acknowledge selected (${n})` : "Acknowledge selected";
+}
+
+async function ack(ids) {
+  try {
+    await api("/flags/ack", { method: "POST", body: JSON.stringify({ ids }) });
+    say(`Acknowledged ${ids.length} flag(s).`);
+    state.board = null;  // the triage changes with it
+    state.board = await loadBoard();
+    state.athlete.row = state.board.data.find((r) => r.athlete_id === state.athlete.id) || state.athlete.row;
+    const row = state.athlete.row;
+    $("a-name").replaceChildren(row.name, sevBadge(row.severity));
+    $("a-reason").textContent = row.reason || `Quiet: nothing in the last ${state.board.current_days} days.`;
+    // Flags first (the charts' markers read them), then the charts, then the list: once the
+    // list shows the change, everything on the page does.
+    state.flags = (await api(`/athletes/${state.athlete.id}/flags?status=all`)).data;
+    await drawCharts();
+    renderFlags(row);
+  } catch (e) { fail(e); }
+}
+
+// --- wiring --------------------------------------------------------------------------------
+async function route() {
+  $("error").textContent = "";
+  hideTip();
+  const m = location.hash.match(/athlete=(\d+)/);
+  try {
+    if (m) await showAthlete(Number(m[1]));
+    else { await showTriage(); window.scrollTo(0, 0); }
+  } catch (e) { if (e.message !== "unauthorized") fail(e); }
 }
 
 $("signin-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
-  localStorage.setItem("loadwatch.token", $("token").value.trim());
-  loadOverview().catch((e) => { $("error").textContent = e.message; });
+  sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
+  $("token").value = "";
+  route();
 });
 $("signout").addEventListener("click", () => signOut());
+$("back").addEventListener("click", (ev) => { ev.preventDefault(); location.hash = ""; });
+$("range-preset").addEventListener("change", () => {
+  const p = $("range-preset").value;
+  if (p === "custom") { $("range-from").focus(); return; }
+  setRange(rangeFor(p, state.athlete.row.today, state.athlete.first));
+  drawCharts().catch(fail);
+});
+$("range").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  let from = $("range-from").value || state.athlete.first, to = $("range-to").value || state.athlete.row.today;
+  if (from > to) [from, to] = [to, from];
+  $("range-preset").value = "custom";
+  setRange({ from, to });
+  drawCharts().catch(fail);
+});
+$("select-all").addEventListener("change", () => {
+  for (const b of document.querySelectorAll("#flags .pick")) b.checked = $("select-all").checked;
+  updateAckButton();
+});
+$("ack-selected").addEventListener("click", () => { const ids = picked(); if (ids.length) ack(ids); });
+$("show-closed").addEventListener("change", () => renderFlags(state.athlete.row));
+document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") hideTip(); });
+let resizeTimer = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => { if (!$("athlete").hidden && state.range) drawCharts().catch(fail); }, 200);
+});
+window.addEventListener("hashchange", route);
 
-if (takeToken()) loadOverview().catch((e) => { $("error").textContent = e.message; });
-else signOut();
+if (takeToken()) route(); else signOut();

@@ -1,0 +1,213 @@
+"""The coach's triage: who needs attention today, and why, most concerning first.
+
+"Current" is about now, not about history: a flag counts when it is open and dated within the
+last ``CURRENT_DAYS`` local days of the athlete's today.  An athlete whose flags are all older
+is quiet, whatever their history holds (a history imported from 2021 is not today's concern).
+
+Every number comes from ``evaluation.evaluation_inputs``, the frames the flags were judged on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from loadwatch import auth
+from loadwatch.analytics.load import load_frame
+from loadwatch.analytics.schema import DIMENSIONS, UNITS
+from loadwatch.analytics.weekly import weekly_frame
+from loadwatch.api.schemas import (
+    Dashboard,
+    DashboardRow,
+    RampLimits,
+    SeverityCounts,
+    WeekDistance,
+)
+from loadwatch.clock import local_today
+from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.headroom import headroom
+from loadwatch.services.evaluation import evaluation_inputs
+from loadwatch.store import flags as flag_rows
+from loadwatch.store import repo
+from loadwatch.store.db import Session
+from loadwatch.store.models import Athlete, Flag, User
+
+CURRENT_DAYS = 14  # the issue's "current": flags of the last two weeks of the athlete's today
+STALE_DAYS = 7  # a week without any upload: the watch has probably stopped syncing
+WEEKS = 8
+
+SEVERITY_RANK = {"alert": 2, "caution": 1}
+# The single-run spike is the primary, evidence-backed rule (DESIGN.md: Frandsen 2025); a
+# return after a break owns the verdict after one; the week-based rules follow.
+RULE_RANK = {"session_spike": 4, "return_after_break": 3, "weekly_ramp": 2, "monotony": 1}
+DIMENSION_ORDER = {d: i for i, d in enumerate(DIMENSIONS)}
+
+
+# --- pure pieces --------------------------------------------------------------------------
+def flag_importance(flag: Flag) -> tuple[int, int, date, float, int]:
+    """Sort key, larger = more important: severity, the rule's weight, the newest day (what
+    just happened is what a coach acts on), then how far past its threshold."""
+    excess = flag.ratio / flag.threshold if flag.threshold else 0.0
+    return (
+        SEVERITY_RANK.get(flag.severity, 0),
+        RULE_RANK.get(flag.rule, 0),
+        flag.date,
+        excess,
+        flag.id,
+    )
+
+
+def is_current(flag: Flag, today: date, days: int = CURRENT_DAYS) -> bool:
+    return today - timedelta(days=days - 1) <= flag.date <= today
+
+
+def _days_between(later: date, earlier: date | None) -> int | None:
+    return None if earlier is None else max(0, (later - earlier).days)
+
+
+def _local_day(t: datetime, tz: str) -> date:
+    return t.astimezone(ZoneInfo(tz or "UTC")).date()
+
+
+def concern_key(row: DashboardRow) -> tuple[int, int, int, float, int, str]:
+    """Most concerning first: worst severity, alerts, cautions, highest ratio; then quiet
+    athletes, those who went stale (whose watch may have stopped syncing) first, by name.  A
+    quiet athlete's ratio is no concern: nothing crossed a threshold."""
+    return (
+        -SEVERITY_RANK.get(row.severity or "", 0),
+        -row.alerts,
+        -row.cautions,
+        -(row.max_ratio or 0.0) if row.severity else 0.0,
+        0 if row.stale else 1,
+        row.name.lower(),
+    )
+
+
+@dataclass(frozen=True)
+class _Load:
+    ratios: dict[str, float | None]
+    headroom_run: dict[str, float | None]
+    last_run: date | None
+    weekly: dict[date, float]
+
+
+def _num(v: object) -> float | None:
+    if v is None:
+        return None
+    f = float(v)  # type: ignore[arg-type]
+    return round(f, 4) if f == f else None
+
+
+def _load(session: Session, athlete: Athlete, config: RuleConfig, today: date) -> _Load:
+    daily = evaluation_inputs(session, athlete.id, today).daily
+    if daily.is_empty():
+        none: dict[str, float | None] = dict.fromkeys(DIMENSIONS)
+        return _Load(none, dict(none), None, {})
+    at = load_frame(daily).filter(pl.col("date") == today)
+    row = at.row(0, named=True) if at.height else {}
+    ratios = {d: _num(row.get(f"{d}_ratio")) for d in DIMENSIONS}
+    rooms = {h.dimension: h.next_run_limit for h in headroom(daily, config, today=today)}
+    runs = daily.filter((pl.col("runs") > 0) & (pl.col("date") <= today))["date"]
+    last_run = runs.max() if runs.len() else None
+    weeks = weekly_frame(daily)
+    weekly = dict(zip(weeks["week_start"].to_list(), weeks["distance_km"].to_list(), strict=True))
+    return _Load(
+        ratios,
+        {d: _num(rooms.get(d)) for d in DIMENSIONS},
+        last_run if isinstance(last_run, date) else None,
+        weekly,
+    )
+
+
+def _monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def athlete_row(
+    session: Session,
+    athlete: Athlete,
+    open_flags: list[Flag],
+    last_activity: tuple[int, datetime] | None,
+    last_upload: datetime | None,
+    *,
+    today: date | None = None,
+) -> DashboardRow:
+    day = today or local_today(athlete.timezone)
+    config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
+    load = _load(session, athlete, config, day)
+    current = sorted(
+        (f for f in open_flags if is_current(f, day)), key=flag_importance, reverse=True
+    )
+    per_dim = {d: SeverityCounts() for d in DIMENSIONS}
+    for f in current:
+        c = per_dim.setdefault(f.dimension, SeverityCounts())
+        if f.severity == "alert":
+            c.alert += 1
+        else:
+            c.caution += 1
+    top = current[0] if current else None
+    upload_day = _local_day(last_upload, athlete.timezone) if last_upload else None
+    days_upload = _days_between(day, upload_day)
+    known = [r for r in load.ratios.values() if r is not None]
+    first_week = _monday(day) - timedelta(weeks=WEEKS - 1)
+    ramp = config.weekly_ramp
+    return DashboardRow(
+        athlete_id=athlete.id,
+        name=athlete.name,
+        severity=top.severity if top else None,
+        reason=top.message if top else None,
+        reason_flag_id=top.id if top else None,
+        dimensions=sorted({f.dimension for f in current}, key=lambda d: DIMENSION_ORDER.get(d, 9)),
+        alerts=sum(c.alert for c in per_dim.values()),
+        cautions=sum(c.caution for c in per_dim.values()),
+        open_flags=per_dim,
+        older_open=len(open_flags) - len(current),
+        ratios=load.ratios,
+        max_ratio=max(known) if known else None,
+        headroom_run=load.headroom_run,
+        units=dict(UNITS),
+        ramp_limits=RampLimits(caution=ramp.caution, alert=ramp.alert),
+        today=day,
+        last_activity_id=last_activity[0] if last_activity else None,
+        last_activity_at=last_activity[1] if last_activity else None,
+        last_run_date=load.last_run,
+        days_since_last_run=_days_between(day, load.last_run),
+        last_upload_at=last_upload,
+        days_since_last_upload=days_upload,
+        stale=days_upload is None or days_upload >= STALE_DAYS,
+        weekly_distance=[
+            WeekDistance(week=w, distance_km=round(float(load.weekly.get(w) or 0.0), 4))
+            for w in (first_week + timedelta(weeks=i) for i in range(WEEKS))
+        ],
+    )
+
+
+def dashboard(session: Session, user: User, *, today: date | None = None) -> Dashboard:
+    """One row per athlete ``user`` may see, most concerning first (see ``concern_key``).
+    ``today`` overrides every athlete's local today (tests; the process pin applies anyway)."""
+    athletes = auth.visible_athletes(session, user)
+    ids = [a.id for a in athletes]
+    flags: dict[int, list[Flag]] = {}
+    for f in flag_rows.open_of(session, ids):
+        flags.setdefault(f.athlete_id, []).append(f)
+    last_activities = repo.last_activities(session, ids)
+    last_uploads = repo.last_uploads(session, ids)
+    rows = [
+        athlete_row(
+            session,
+            a,
+            flags.get(a.id, []),
+            last_activities.get(a.id),
+            last_uploads.get(a.id),
+            today=today,
+        )
+        for a in athletes
+    ]
+    rows.sort(key=concern_key)
+    return Dashboard(data=rows, current_days=CURRENT_DAYS, stale_days=STALE_DAYS)
+
+
+__all__ = ["CURRENT_DAYS", "STALE_DAYS", "dashboard", "flag_importance", "is_current"]

@@ -1,0 +1,87 @@
+"""The demo store (sample_data/ through the same import path as ``loadwatch demo``), plus an
+athlete whose whole history is from 2021, for the dashboard tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import update
+
+from loadwatch import auth
+from loadwatch.cli.load_cmds import run_demo, sample_data_dir
+from loadwatch.errors import NotFound
+from loadwatch.services.csv_import import import_log
+from loadwatch.services.evaluation import evaluate_athlete
+from loadwatch.store.db import Store, open_store
+from loadwatch.store.models import PendingEvaluation, SourceFile
+from loadwatch.store.repo import get_athlete, get_or_create_athlete
+
+OLD_NAME = "Olga Oldtimes"
+OLD_LAST_DAY = date(2021, 6, 27)  # a Sunday: her last run
+SARA_REASON = (
+    "Sunday's 30.8 km run is 40 % longer than your longest run of the last 30 days (22.0 km)."
+)
+
+
+def have_sample_data() -> bool:
+    try:
+        sample_data_dir()
+    except NotFound:
+        return False
+    return True
+
+
+def old_history() -> bytes:
+    """Eight weeks of 6/8/6/12 km ending 2021-06-27 with a 20 km spike on the last day."""
+    rows = ["date,distance_km,duration,climbing_m"]
+    start = OLD_LAST_DAY - timedelta(days=7 * 8 - 1)
+    for week in range(8):
+        for dow, km in ((0, 6.0), (2, 8.0), (4, 6.0), (6, 12.0)):
+            d = start + timedelta(days=7 * week + dow)
+            if d < OLD_LAST_DAY:
+                rows.append(f"{d.isoformat()},{km},{int(km * 330)},{int(km * 8)}")
+    rows.append(f"{OLD_LAST_DAY.isoformat()},20.0,6600,160")
+    return ("\n".join(rows) + "\n").encode()
+
+
+@dataclass
+class DemoWorld:
+    data_dir: Path
+    today: date
+    coach_token: str
+    sara: int
+    sam: int
+    old: int
+
+    def store(self) -> Store:
+        from loadwatch.config import Settings
+
+        return open_store(Settings(data_dir=self.data_dir, database_url=None))
+
+
+def build(data_dir: Path) -> DemoWorld:
+    result = run_demo(data_dir)
+    ids = {a.name: a.athlete_id for a in result.athletes}
+    store = open_store(result.settings)
+    try:
+        with store.transaction() as s:
+            old = get_or_create_athlete(s, OLD_NAME, "Europe/Vienna").id
+        import_log(store, old, old_history(), "2021.csv")
+        evaluate_athlete(store, old, today=OLD_LAST_DAY)
+        with store.transaction() as s:
+            s.query(PendingEvaluation).delete()
+            # Her last file came two weeks before the demo's today: stale.
+            when = datetime(2026, 11, 1, 12, tzinfo=UTC)
+            s.execute(
+                update(SourceFile)
+                .where(SourceFile.athlete_id == old)
+                .values(created_at=when, updated_at=when)
+            )
+            coach, token = auth.create_user(s, "coach-carla", "coach")
+            for aid in (*ids.values(), old):
+                auth.link_coach(s, coach, get_athlete(s, aid))
+    finally:
+        store.close()
+    return DemoWorld(data_dir, result.today, token, ids["Spiky Sara"], ids["Steady Sam"], old)
