@@ -140,6 +140,7 @@ def test_triage_shows_sara_first_with_her_reason_without_scrolling(
         "distance",
         "speed (fast km)",
         "hills (climbing)",
+        "hills (uphill km)",
     ]
     assert (
         page.locator(f"{first} .headroom-run")
@@ -299,7 +300,7 @@ def test_acknowledging_one_then_many_removes_them(demo: tuple[DemoWorld, str], v
     page.click("#athletes .card:first-child .c-name a")
     page.wait_for_selector("#flags li[data-flag]")
     open_before = page.locator("#flags li.open").count()
-    assert open_before == 7
+    assert open_before == 10  # 7 on distance, speed and climbing, 3 on uphill km
     # The athlete page fits the phone too: charts redraw to its width.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     spike = page.locator("#flags li.open", has_text=SARA_REASON)

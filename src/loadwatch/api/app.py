@@ -34,6 +34,7 @@ from loadwatch.api.routers import (
 )
 from loadwatch.api.state import AppState, ImportHook
 from loadwatch.config import Settings, get_settings
+from loadwatch.rules.episodes import HISTORIC_DAYS
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.importing import ImportReport
 from loadwatch.store import users
@@ -44,12 +45,12 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 
 
-def evaluate_now(store: Store) -> ImportHook:
+def evaluate_now(store: Store, historic_days: int = HISTORIC_DAYS) -> ImportHook:
     """The default hook: drain the pending evaluations of the athletes the change touched."""
 
     def hook(report: ImportReport) -> None:
         for athlete_id in sorted(report.touched):
-            drain_pending(store, athlete_id=athlete_id)
+            drain_pending(store, athlete_id=athlete_id, historic_days=historic_days)
 
     return hook
 
@@ -107,7 +108,7 @@ def create_app(
     app.state.loadwatch = AppState(
         store=store,
         settings=settings,
-        on_import=on_import or evaluate_now(store),
+        on_import=on_import or evaluate_now(store, settings.historic_days),
         import_slots=anyio.Semaphore(settings.import_slots),
     )
     # Requests in flight ≤ worker threads ≤ connections: see ``api/admission.py``.

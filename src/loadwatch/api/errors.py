@@ -98,6 +98,10 @@ def _document_error_bodies(app: FastAPI) -> Callable[[], dict[str, Any]]:
                     content = responses[code].setdefault("content", {})
                     media = content.setdefault("application/json", {})
                     theirs = media.get("schema")
+                    if theirs is None and code == "422":
+                        # A route that documents its own 422 still gets FastAPI's
+                        # validation errors for a malformed request.
+                        theirs = {"$ref": "#/components/schemas/HTTPValidationError"}
                     media["schema"] = {"anyOf": [theirs, ours]} if theirs else ours
         app.openapi_schema = spec
         return spec

@@ -290,7 +290,9 @@ class Dashboard(_Out):
 
 
 class FlagAck(_In):
-    ids: list[int] = Field(min_length=1, max_length=1000, description="flag ids to acknowledge")
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        min_length=1, max_length=1000, description="flag ids to acknowledge"
+    )
 
 
 # --- webhooks -----------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def _fresh(store: Store, athlete_id: int) -> None:
     days after it unevaluated."""
     from loadwatch.services.evaluation import drain_pending
 
-    drain_pending(store, athlete_id=athlete_id)
+    drain_pending(store, athlete_id=athlete_id, historic_days=get_settings().historic_days)
 
 
 def _read_athlete(name: str, read: Callable[[Session, int], _T]) -> _T:
@@ -285,13 +285,19 @@ def evaluate(
             if athlete is None:
                 if start is not None or day is not None:
                     raise InvalidRequest("--from and --today need --athlete")
-                done = drain_pending(store)
+                done = drain_pending(store, historic_days=get_settings().historic_days)
                 out: dict[str, Any] = {"evaluated_athletes": done}
                 msg = f"evaluated {len(done)} athlete(s) with pending imports"
             else:
                 aid = _athlete_id(store, athlete)
                 _fresh(store, aid)
-                r = evaluate_athlete(store, aid, from_date=start, today=day)
+                r = evaluate_athlete(
+                    store,
+                    aid,
+                    from_date=start,
+                    today=day,
+                    historic_days=get_settings().historic_days,
+                )
                 out = {
                     "athlete": athlete,
                     "today": r.today,
@@ -379,7 +385,7 @@ def import_log(
             with store.transaction() as s:
                 aid = repo.get_or_create_athlete(s, athlete, timezone).id
             rep = run_import(store, aid, data, file.name)
-            drain_pending(store, athlete_id=aid)
+            drain_pending(store, athlete_id=aid, historic_days=get_settings().historic_days)
         finally:
             store.close()
         if json:

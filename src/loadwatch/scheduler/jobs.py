@@ -52,7 +52,9 @@ def evaluate_pending() -> list[int]:
     """Evaluate every athlete an import (API, CLI, inbox) touched; then notify."""
     ctx = _context()
     results: list[evaluation.EvaluationResult] = []
-    done = evaluation.drain_pending(ctx.store, on_result=results.append)
+    done = evaluation.drain_pending(
+        ctx.store, on_result=results.append, historic_days=ctx.settings.historic_days
+    )
     if done:
         _log_evaluation("evaluated after imports", results)
         deliver_webhooks()
@@ -94,7 +96,10 @@ def evaluate_all() -> int:
         # The last five weeks cover every rule window that today's date can change.
         results.append(
             evaluation.evaluate_athlete(
-                ctx.store, athlete_id, from_date=local_today(tz) - timedelta(days=35)
+                ctx.store,
+                athlete_id,
+                from_date=local_today(tz) - timedelta(days=35),
+                historic_days=ctx.settings.historic_days,
             )
         )
     _log_evaluation("nightly evaluation", results)

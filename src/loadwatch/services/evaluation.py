@@ -36,6 +36,7 @@ from loadwatch.clock import UtcDatetime, local_today
 from loadwatch.errors import Conflict, InvalidRequest
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import evaluate as run_rules
+from loadwatch.rules.episodes import HISTORIC_DAYS, classify
 from loadwatch.rules.headroom import headroom
 from loadwatch.store import flags, pending, repo
 from loadwatch.store.db import Session, Store
@@ -97,7 +98,11 @@ def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
 
 
 def _evaluate_in(
-    session: Session, athlete_id: int, from_date: date | None, today: date | None
+    session: Session,
+    athlete_id: int,
+    from_date: date | None,
+    today: date | None,
+    historic_days: int = HISTORIC_DAYS,
 ) -> EvaluationResult:
     inp = evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
@@ -126,7 +131,9 @@ def _evaluate_in(
             row = Flag(athlete_id=athlete_id, rule=rec.rule, dimension=rec.dimension, date=rec.date)
             for k, v in numbers.items():
                 setattr(row, k, v)
-            row.status = "open"
+            # First raised long after its day (a backfill of old history): kept and listed as
+            # history, never announced, never "at risk" (docs/rules.md, Flags over time).
+            row.status = classify(rec.date, inp.today, historic_days)
             flags.add(session, row)
             new.append(row)
         elif any(getattr(row, k) != v for k, v in numbers.items()):
@@ -134,7 +141,7 @@ def _evaluate_in(
                 setattr(row, k, v)
             result.updated_flag_ids.append(row.id)
     for row in stored.values():
-        if row.status == "open":
+        if row.status in ("open", "historic"):
             flags.remove(session, row)
             result.removed += 1
     flags.flush(session)
@@ -143,7 +150,12 @@ def _evaluate_in(
 
 
 def evaluate_athlete(
-    store: Store, athlete_id: int, *, from_date: date | None = None, today: date | None = None
+    store: Store,
+    athlete_id: int,
+    *,
+    from_date: date | None = None,
+    today: date | None = None,
+    historic_days: int = HISTORIC_DAYS,
 ) -> EvaluationResult:
     """Re-evaluate ``[from_date, today]`` (``today`` defaults to the athlete's local date) and
     store the flags.  One transaction; a concurrent evaluation of the same athlete that wins the
@@ -151,7 +163,7 @@ def evaluate_athlete(
     for attempt in (1, 2):
         try:
             with store.transaction() as s:
-                return _evaluate_in(s, athlete_id, from_date, today)
+                return _evaluate_in(s, athlete_id, from_date, today, historic_days)
         except Conflict:
             if attempt == 2:
                 raise
@@ -163,6 +175,7 @@ def drain_pending(
     *,
     athlete_id: int | None = None,
     today: date | None = None,
+    historic_days: int = HISTORIC_DAYS,
     on_result: Callable[[EvaluationResult], None] | None = None,
 ) -> list[int]:
     """Evaluate every pending request (or only ``athlete_id``'s) and return the athletes done.
@@ -179,7 +192,7 @@ def drain_pending(
             from_date = pending.claim(s, aid)
             if from_date is None:
                 continue  # another worker drained it
-            result = _evaluate_in(s, aid, from_date, today)
+            result = _evaluate_in(s, aid, from_date, today, historic_days)
         done.append(aid)
         if on_result is not None:
             on_result(result)

@@ -374,6 +374,9 @@ def _import_member(
             sha256=sha,
             fast_speed_mps=athlete.fast_speed_mps,
             default_tz=athlete.tz_name,
+            # The export's own word for the activity (Strava's "Activity Type") beats the
+            # file's sport and any guess (ingest/sports.py: decide).
+            declared_sport=member.meta.get("strava_type") or None,
         )
     except NotAnActivity as e:
         reason = _with_note(one_line(e), budget, keep_first)

@@ -74,7 +74,13 @@ def undelivered(session: Session, quiet_since: datetime) -> list[tuple[Webhook, 
         .join(User, User.id == Webhook.owner_id)
         .join(Flag, Flag.created_at >= Webhook.created_at)
         .join(Athlete, Athlete.id == Flag.athlete_id)
-        .where(Webhook.active, _visible_to_owner(), _settled(quiet_since), ~already)
+        .where(
+            Webhook.active,
+            Flag.status == "open",  # never history, nor what a coach already answered
+            _visible_to_owner(),
+            _settled(quiet_since),
+            ~already,
+        )
         .order_by(Flag.id)
     ).all()
     return [(h, f, a) for h, f, a in rows]

@@ -8,9 +8,14 @@ const CHARTS = [
   { dim: "distance", column: "distance_km", title: "Weekly distance", unit: "km", axis: "km per week" },
   { dim: "speed", column: "fast_km", title: "Weekly fast running", unit: "km", axis: "fast km per week" },
   { dim: "hills", column: "elevation_gain_m", title: "Weekly climbing", unit: "m", axis: "metres climbed per week" },
-  { dim: null, column: "uphill_km", title: "Weekly uphill running", unit: "km", axis: "uphill km per week", optional: true },
+  { dim: "uphill", column: "uphill_km", title: "Weekly uphill running", unit: "km", axis: "uphill km per week", optional: true },
 ];
-const DIM_WORD = { distance: "distance", speed: "speed (fast km)", hills: "hills (climbing)" };
+const DIM_WORD = {
+  distance: "distance",
+  speed: "speed (fast km)",
+  hills: "hills (climbing)",
+  uphill: "hills (uphill km)",
+};
 const SEV = { alert: { rank: 2, label: "▲ Alert" }, caution: { rank: 1, label: "◆ Caution" } };
 const $ = (id) => document.getElementById(id);
 

@@ -1,0 +1,71 @@
+"""Current vs historic (#8): a flag first raised long after its day is history: kept and
+listed, never announced by webhook, never counted as open.  Through the real import path, on
+the bundled sample history of Spiky Sara (last day 2026-11-15, a Sunday, her spike week)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from loadwatch import auth
+from loadwatch.config import Settings
+from loadwatch.rules.episodes import HISTORIC_DAYS
+from loadwatch.services.evaluation import athlete_status, drain_pending, list_flags
+from loadwatch.services.importing import import_paths
+from loadwatch.services.webhooks import enqueue_new
+from loadwatch.store import repo
+from loadwatch.store.db import Store
+from loadwatch.store.models import Webhook
+from reading import read
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "spiky-sara"
+END = date(2026, 11, 15)  # scripts/make_sample_data.py: the history's last day
+
+
+@pytest.fixture
+def sara(tmp_path: Path) -> Iterator[tuple[Store, int]]:
+    settings = Settings(data_dir=tmp_path / "data", database_url=None)
+    store = Store(settings.db_url, settings.data_dir)
+    with store.transaction() as s:
+        aid = repo.get_or_create_athlete(s, "Spiky Sara", "Europe/Vienna").id
+        coach, _ = auth.create_user(s, "carla", "coach")
+        auth.link_coach(s, coach, repo.get_athlete(s, aid))
+        s.add(Webhook(owner_id=coach.id, url="https://example.org/hook", secret="x", active=True))
+    report = import_paths(store, settings, aid, [SAMPLE])
+    assert report.counts()["failed"] == 0
+    yield store, aid
+    store.close()
+
+
+def _statuses(store: Store, aid: int) -> list[str]:
+    return sorted({f.status for f in read(store, list_flags, aid, include_closed=True)})
+
+
+def test_an_old_history_imported_today_is_history(sara: tuple[Store, int]) -> None:
+    store, aid = sara
+    today = END + timedelta(days=60)
+    assert drain_pending(store, today=today) == [aid]  # the import's request, as the scheduler
+    assert read(store, list_flags, aid, include_closed=True)  # the spike week is found...
+    assert _statuses(store, aid) == ["historic"]  # ...and kept as history
+    assert read(store, list_flags, aid) == []  # nothing open
+    assert read(store, athlete_status, aid, today=today).open_flags == []
+    with store.transaction() as s:
+        assert enqueue_new(s, quiet_s=0) == 0  # never announced
+
+
+def test_the_same_spike_two_days_ago_is_news(sara: tuple[Store, int]) -> None:
+    store, aid = sara
+    today = END + timedelta(days=2)
+    assert drain_pending(store, today=today) == [aid]
+    flags = read(store, list_flags, aid, include_closed=True)
+    open_ = [f for f in flags if f.status == "open"]
+    assert any(f.severity == "alert" and f.date == END for f in open_)
+    # Only flags dated more than HISTORIC_DAYS before today are history.
+    for f in flags:
+        expected = "historic" if (today - f.date).days > HISTORIC_DAYS else "open"
+        assert f.status == expected, f
+    with store.transaction() as s:
+        assert enqueue_new(s, quiet_s=0) == len(open_)
