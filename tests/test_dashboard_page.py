@@ -145,7 +145,8 @@ def test_triage_shows_sara_first_with_her_reason_without_scrolling(
     assert (
         page.locator(f"{first} .headroom-run")
         .inner_text()
-        .endswith("33.9 km · 9.9 fast km · 1,309 m")
+        # Rest: after Sunday's spike any run tomorrow keeps her 7-day ramp over its caution.
+        .endswith("0.0 km · 0.0 fast km · 0 m")
     )
     olga = page.locator("#athletes .card:nth-child(2)")
     assert "Quiet" in olga.locator(".sev").inner_text()
@@ -182,7 +183,7 @@ def test_keyboard_reaches_the_athlete_page_and_its_charts(
         "els => els.map(e => e.dataset.dimension)"
     )
     # Sara's series has uphill km, so its chart is there too.
-    assert dims == ["distance", "speed", "hills", "uphill_km"]
+    assert dims == ["distance", "speed", "hills", "uphill"]
     distance = page.locator("svg[data-dimension='distance']")
     # SVG text has no innerText: read textContent.
     ticks = distance.locator("text").evaluate_all("els => els.map(e => e.textContent)")
@@ -316,7 +317,7 @@ def test_acknowledging_one_then_many_removes_them(demo: tuple[DemoWorld, str], v
     page.uncheck("#show-closed")
 
     page.check("#select-all")
-    assert page.locator("#ack-selected").inner_text() == "Acknowledge selected (6)"
+    assert page.locator("#ack-selected").inner_text() == "Acknowledge selected (9)"
     page.click("#ack-selected")
     page.wait_for_selector("#flags li.none")
     assert page.locator("#flags li.open").count() == 0

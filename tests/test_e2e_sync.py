@@ -44,6 +44,8 @@ def test_sync_watch_folder_evaluates_and_notifies(tmp_path: Path) -> None:
         LOADWATCH_DELIVER_INTERVAL_S="1",
         LOADWATCH_WEBHOOK_BASE_DELAY_S="0.2",
         LOADWATCH_WEBHOOK_QUIET_S="10",
+        # The day after the sample history ends: its flags are news, not history.
+        LOADWATCH_AS_OF="2026-11-16",
         # The coach's receiver is plain http on loopback: an admin's explicit allowance.
         LOADWATCH_WEBHOOK_ALLOW_HTTP="1",
         LOADWATCH_WEBHOOK_ALLOW_HOSTS="127.0.0.1",

@@ -7,12 +7,14 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
 from loadwatch import auth
+from loadwatch.clock import pin_today
 from loadwatch.config import Settings
 from loadwatch.scheduler import jobs
 from loadwatch.scheduler.runner import EVALUATE, INBOX, NIGHTLY, WEBHOOKS, LoadScheduler
@@ -23,6 +25,9 @@ from loadwatch.store.repo import get_or_create_athlete
 from receiver import webhook_receiver
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+SAMPLE_END = date(2026, 11, 15)  # scripts/make_sample_data.py: END
 
 
 @pytest.fixture
@@ -39,9 +44,14 @@ def env(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
     )
     store = Store(settings.db_url, settings.data_dir)
     jobs.bind(store, settings)
-    yield store, settings
-    jobs.unbind()
-    store.close()
+    # The day after the sample history ends: its flags are news, not history (test_historic).
+    pin_today(SAMPLE_END + timedelta(days=1))
+    try:
+        yield store, settings
+    finally:
+        pin_today(None)
+        jobs.unbind()
+        store.close()
 
 
 def _runs(athlete: str, n: int | None = None) -> list[Path]:
