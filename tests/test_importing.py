@@ -27,8 +27,8 @@ from loadwatch.services.importing import (
     import_members,
     import_paths,
     local_date,
-    same_time,
 )
+from loadwatch.services.sameness import same_time
 from loadwatch.store import repo
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, PendingEvaluation, SourceFile

@@ -19,6 +19,7 @@ from loadwatch.netguard import (
     parse_allow_entry,
     pinned,
 )
+from loadwatch.services.webhooks import target_policy
 
 STRICT = TargetPolicy()
 
@@ -138,7 +139,7 @@ def test_allow_list_admits_in_house_receivers_but_never_metadata() -> None:
 
 def test_allow_list_setting_is_parsed_and_validated() -> None:
     s = Settings(webhook_allow_hosts="hooks.corp, 10.0.0.0/8 ::1")  # type: ignore[arg-type]
-    policy = TargetPolicy.from_settings(s)
+    policy = target_policy(s)
     assert policy.allow_hosts == frozenset({"hooks.corp"})
     assert [str(n) for n in policy.allow_networks] == ["10.0.0.0/8", "::1/128"]
     assert parse_allow_entry("Hooks.Corp.") == "hooks.corp"

@@ -35,14 +35,10 @@ from ipaddress import (
     ip_address,
     ip_network,
 )
-from typing import TYPE_CHECKING
 
 import httpx
 
 from loadwatch.errors import UnresolvableTarget, UnsafeTarget
-
-if TYPE_CHECKING:
-    from loadwatch.config import Settings
 
 IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
@@ -114,10 +110,6 @@ class TargetPolicy:
             else:
                 networks.append(value)
         return cls(allow_http, frozenset(hosts), tuple(networks))
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TargetPolicy:
-        return cls.build(allow_http=settings.webhook_allow_http, allow=settings.webhook_allow_hosts)
 
     def allows_address(self, ip: IPAddress) -> bool:
         return any(ip.version == n.version and ip in n for n in self.allow_networks)

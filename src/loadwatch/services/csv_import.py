@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
-from loadwatch.services.importing import SAME_ACTIVITY_WINDOW, same_time
+from loadwatch.services.sameness import SAME_ACTIVITY_WINDOW, same_time
 from loadwatch.store import repo
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity

@@ -40,6 +40,11 @@ from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.ingest.sources import ManualLog, Member, SourceNotes, iter_path
 from loadwatch.ingest.summary import summarize
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
+from loadwatch.services.sameness import (
+    SAME_ACTIVITY_WINDOW,
+    repeated_session,
+    same_activity,
+)
 from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store import repo
 from loadwatch.store.blobs import sha256_of
@@ -53,10 +58,6 @@ log = logging.getLogger(__name__)
 
 Status = Literal["imported", "duplicate", "not_activity", "failed"]
 STATUSES: tuple[Status, ...] = ("imported", "duplicate", "not_activity", "failed")
-
-# The same run recorded by two devices or exported in two formats starts within seconds; two
-# genuinely different runs never start within two minutes of each other and overlap.
-SAME_ACTIVITY_WINDOW = timedelta(minutes=2)
 
 
 class DecoderCrash(IngestError):
@@ -214,41 +215,6 @@ def local_date(start: datetime, utc_offset_s: int | None, tz: ZoneInfo) -> date:
     if utc_offset_s is not None:
         return (start + timedelta(seconds=utc_offset_s)).date()
     return start.astimezone(tz).date()
-
-
-def _end(start: datetime, elapsed_s: float) -> datetime:
-    return start + timedelta(seconds=max(elapsed_s, 0.0))
-
-
-def same_time(start_a: datetime, elapsed_a: float, start_b: datetime, elapsed_b: float) -> bool:
-    """Starts within the window AND time ranges overlapping.  Ranges that merely touch (a
-    triathlon's transition ending as the ride begins) do not overlap."""
-    start_a, start_b = as_utc(start_a), as_utc(start_b)
-    if abs(start_a - start_b) > SAME_ACTIVITY_WINDOW:
-        return False
-    if start_a == start_b:
-        return True
-    return start_a < _end(start_b, elapsed_b) and start_b < _end(start_a, elapsed_a)
-
-
-def same_activity(candidates: Sequence[Activity], summary: ActivitySummary) -> Activity | None:
-    """A stored activity that is this one recorded in another file (any format, any sport
-    label: a GPX's sport is often a guess)."""
-    for a in candidates:
-        if same_time(a.start_time, a.elapsed_time_s, summary.start_time, summary.elapsed_time_s):
-            return a
-    return None
-
-
-def repeated_session(kept: Sequence[ActivitySummary], summary: ActivitySummary) -> int | None:
-    """The session index of an earlier session of the same file that this one repeats (a
-    chained FIT holding the same activity twice), None when it is a session of its own."""
-    for k in kept:
-        if k.sport == summary.sport and same_time(
-            k.start_time, k.elapsed_time_s, summary.start_time, summary.elapsed_time_s
-        ):
-            return k.session_index
-    return None
 
 
 # --- the orchestration --------------------------------------------------------------------

@@ -74,6 +74,13 @@ def enqueue_new(session: Session, *, quiet_s: float = 0.0) -> int:
     return len(rows)
 
 
+def target_policy(settings: Settings) -> TargetPolicy:
+    """Which webhook targets the admin's settings allow beyond public https (netguard)."""
+    return TargetPolicy.build(
+        allow_http=settings.webhook_allow_http, allow=settings.webhook_allow_hosts
+    )
+
+
 def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -158,7 +165,7 @@ def _post(
         hook.url,
         body,
         headers,
-        policy=TargetPolicy.from_settings(settings),
+        policy=target_policy(settings),
         timeout_s=settings.webhook_timeout_s,
         max_response_bytes=settings.webhook_max_response_bytes,
         resolve=resolve,

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, status
 
 from loadwatch.api.deps import CurrentUser, SessionDep, StaffUser, StateDep, WebhookDep
 from loadwatch.api.schemas import WebhookCreate, WebhookCreated, WebhookList, WebhookOut
-from loadwatch.netguard import Resolver, TargetPolicy, check_url, system_resolver
+from loadwatch.netguard import Resolver, check_url, system_resolver
+from loadwatch.services.webhooks import target_policy
 from loadwatch.store import webhooks as hooks
 from loadwatch.store.models import Webhook
 
@@ -48,7 +49,7 @@ def create_webhook(
     """Register an https URL on a public address; the signing secret is in this response and
     never again."""
     url = str(body.url)
-    check_url(url, TargetPolicy.from_settings(state.settings), resolve)
+    check_url(url, target_policy(state.settings), resolve)
     hook = Webhook(owner_id=user.id, url=url, secret=secrets.token_hex(32), active=True)
     hooks.add(session, hook)
     return WebhookCreated.model_validate(hook)
