@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from loadwatch.config import Settings
@@ -50,11 +51,36 @@ def quiet_apscheduler() -> None:
             logger.addFilter(_DEMOTE)
 
 
+class _StopsCleanly:
+    """APScheduler 3.11 checks for a shutdown before it takes its job-store lock, not after:
+    a shutdown landing between the two closes the executor and the loop then submits to it
+    ("cannot schedule new futures after shutdown", a traceback in the log).  Checking again
+    under that lock, which ``shutdown`` also takes (re-entrant), closes the gap."""
+
+    _jobstores_lock: Any
+    state: int
+
+    def _process_jobs(self) -> float | None:
+        with self._jobstores_lock:
+            if self.state == STATE_STOPPED:
+                return None
+            result: float | None = super()._process_jobs()  # type: ignore[misc]
+            return result
+
+
+class _Background(_StopsCleanly, BackgroundScheduler):  # type: ignore[misc]
+    pass
+
+
+class _Blocking(_StopsCleanly, BlockingScheduler):  # type: ignore[misc]
+    pass
+
+
 class LoadScheduler:
     def __init__(self, store: Store, settings: Settings, *, blocking: bool = False) -> None:
         self.store, self.settings = store, settings
         quiet_apscheduler()
-        cls: type[BaseScheduler] = BlockingScheduler if blocking else BackgroundScheduler
+        cls: type[BaseScheduler] = _Blocking if blocking else _Background
         self._scheduler = cls(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=store.engine, tablename="apscheduler_jobs")
