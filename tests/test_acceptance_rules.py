@@ -464,9 +464,9 @@ def test_evaluation_is_idempotent_and_keeps_acknowledgements(
     spike = before[(sunday, "session_spike", "distance")]
     speed = before[(thursday, "session_spike", "speed")]
     with store.transaction() as s:
-        s.get(Flag, spike.id).status = "acked"
+        s.get(Flag, spike.id).status = "acknowledged"
     evaluate_athlete(store, aid, today=sunday)
-    assert by_key(store, aid)[(sunday, "session_spike", "distance")].status == "acked"
+    assert by_key(store, aid)[(sunday, "session_spike", "distance")].status == "acknowledged"
     assert {k: f.id for k, f in by_key(store, aid).items()} == {k: f.id for k, f in before.items()}
     # The data changes: the 22 km run and the fast Thursday are deleted (wrong athlete's watch).
     with store.transaction() as s:
@@ -476,9 +476,11 @@ def test_evaluation_is_idempotent_and_keeps_acknowledgements(
         )
     r = evaluate_athlete(store, aid, from_date=thursday, today=sunday)
     after = by_key(store, aid)
-    # The open speed flag no longer fires and goes; the acknowledged spike stays as a record.
+    # The open speed flag no longer fires and goes (nobody was told of it); the acknowledged
+    # spike stays as a record, resolved, with who answered it.
     assert r.removed >= 1 and (thursday, "session_spike", "speed") not in after
-    assert after[(sunday, "session_spike", "distance")].status == "acked"
+    assert r.resolved == 1
+    assert after[(sunday, "session_spike", "distance")].status == "resolved"
     assert speed.id not in {f.id for f in after.values()}
 
 

@@ -315,7 +315,7 @@ def test_flags_status_series_dashboard_and_ack(env: Env) -> None:
     assert denied.status_code == 403
     acked = env.client.post(f"{API}/flags/{spike['id']}/ack", headers=env.coach)
     assert acked.status_code == 200
-    assert acked.json()["status"] == "acked"
+    assert acked.json()["status"] == "acknowledged"
     assert acked.json()["acked_by"] is not None
     still_open = env.client.get(f"{API}/athletes/{env.athlete_id}/flags", headers=env.coach)
     assert spike["id"] not in [f["id"] for f in still_open.json()["data"]]

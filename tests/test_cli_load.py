@@ -96,16 +96,17 @@ def test_re_import_is_idempotent_and_acked_flags_leave_the_open_list(
     store = Store(Settings(data_dir=data_dir).db_url, data_dir)
     with store.transaction() as s:
         flag = s.scalars(select(Flag)).one()
-        flag.status = "acked"
+        flag.status = "acknowledged"
     store.close()
     assert json.loads(run("flags", "--athlete", "Ana", "--json")[1]) == []
     (acked,) = json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])
-    assert acked["status"] == "acked" and acked["date"] == sara_log.isoformat()
+    assert acked["status"] == "acknowledged" and acked["date"] == sara_log.isoformat()
     code, out, _ = run("evaluate", "--athlete", "Ana", "--json")
     assert code == 0
     assert json.loads(out)["new_flag_ids"] == [] and json.loads(out)["removed"] == 0
     assert (
-        json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])[0]["status"] == "acked"
+        json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])[0]["status"]
+        == "acknowledged"
     )
 
 
@@ -119,7 +120,7 @@ def test_ack_one_older_or_all(sara_log: date) -> None:
     assert json.loads(out) == {"athlete": "Ana", "acknowledged": 1, "flag_ids": [flag["id"]]}
     assert json.loads(run("flags", "--athlete", "Ana", "--json")[1]) == []
     (acked,) = json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])
-    assert acked["status"] == "acked"
+    assert acked["status"] == "acknowledged"
     # Idempotent: nothing open is left to acknowledge.
     code, out, _ = run("ack", "--athlete", "Ana", "--all")
     assert code == 0 and "Ana: acknowledged 0 flag(s)" in out

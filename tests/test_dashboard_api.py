@@ -98,7 +98,7 @@ def test_bulk_ack_is_all_or_nothing_and_moves_the_reason_on(
     r = client.post(f"{API}/flags/ack", json={"ids": ids})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["count"] == len(ids) and {f["status"] for f in body["data"]} == {"acked"}
+    assert body["count"] == len(ids) and {f["status"] for f in body["data"]} == {"acknowledged"}
     assert [f["id"] for f in body["data"]] == ids
     # Again: idempotent, the first acknowledgement's time is kept.
     again = client.post(f"{API}/flags/ack", json={"ids": ids}).json()["data"]

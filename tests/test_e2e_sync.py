@@ -72,25 +72,26 @@ def test_sync_watch_folder_evaluates_and_notifies(tmp_path: Path) -> None:
         assert f"{n_files} imported, 1 failed" in first.stdout
         assert "failed  Activity/broken.fit" in first.stderr
 
-        # The scheduler evaluates after the uploads and delivers every new flag once.
+        # The scheduler evaluates after the uploads and announces every live episode once.
         deadline = time.monotonic() + 180
         while True:
-            flags = coach_api.get(f"/athletes/{sara.id}/flags", params={"status": "all"}).json()[
-                "data"
-            ]
-            got = [r["body"]["flag"]["id"] for r in rx.accepted]
-            if flags and sorted(got) == sorted(f["id"] for f in flags):
+            live = coach_api.get(f"/athletes/{sara.id}/episodes").json()["data"]
+            got = [r["body"]["episode"]["id"] for r in rx.accepted]
+            if live and sorted(got) == sorted(e["id"] for e in live):
                 break
-            assert time.monotonic() < deadline, f"{len(got)} deliveries for {len(flags)} flags"
+            assert time.monotonic() < deadline, f"{len(got)} deliveries for {len(live)} episodes"
             time.sleep(0.5)
         time.sleep(3)  # a few more scheduler ticks: nothing is delivered twice
-        got = [r["body"]["flag"]["id"] for r in rx.accepted]
-        # Exactly one delivery per flag, and only flags of the settled history: evaluations
-        # that ran while the sync was still uploading saw part of it (the derived fast
-        # threshold moves as runs arrive), and nothing is sent until uploads go quiet.
-        assert len(got) == len(set(got)) == len(flags)
+        told = [(r["body"]["event"], r["body"]["episode"]["id"]) for r in rx.accepted]
+        # Exactly one announcement per episode of the settled history: evaluations that ran
+        # while the sync was still uploading saw part of it (the derived fast threshold moves
+        # as runs arrive), and nothing is sent until uploads go quiet.  Sara's spike week,
+        # with its distance, hills and speed flags, is one episode.
+        assert told == [("episode.created", live[0]["id"])]
         assert [r["answered"] for r in rx.requests[:2]] == [500, 500]
-        assert {f["dimension"] for f in flags} >= {"distance", "hills", "speed"}
+        flags = coach_api.get(f"/athletes/{sara.id}/flags", params={"status": "all"}).json()
+        assert {f["dimension"] for f in flags["data"]} >= {"distance", "hills", "speed"}
+        assert set(live[0]["dimensions"]) >= {"distance", "hills", "speed"}
 
         activities = coach_api.get(f"/athletes/{sara.id}/activities", params={"limit": 1}).json()
         assert activities["count"] == n_files

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from loadwatch.errors import InvalidRequest
 from loadwatch.services import evaluation
+from loadwatch.services.acknowledge import acknowledge
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import (
     athlete_status,
@@ -55,7 +56,7 @@ def athlete(store: Store, name: str = "Ana", tz: str = "Europe/Paris") -> int:
 def keys(store: Store, aid: int) -> list[tuple[date, str, str, str, str]]:
     return sorted(
         (f.date, f.rule, f.dimension, f.severity, f.status)
-        for f in read(store, list_flags, aid, include_closed=True)
+        for f in read(store, list_flags, aid, statuses=None)
     )
 
 
@@ -95,24 +96,30 @@ def test_a_crash_during_evaluation_keeps_the_request(
     assert len(keys(store, aid)) == 1
 
 
-def test_updates_keep_status_and_vanished_open_flags_go(store: Store) -> None:
+def test_updates_keep_status_and_vanished_flags_resolve_or_go(store: Store) -> None:
     aid = athlete(store)
     import_log(store, aid, log(), "log.csv")
     first = evaluate_athlete(store, aid, today=SPIKE)
     (fid,) = first.new_flag_ids
     with store.transaction() as s:
-        s.get(Flag, fid).status = "acked"
+        assert acknowledge(s, [s.get(Flag, fid)], by=None) == 1
     # A coach raises this runner's alert level: the spike (22 / 16 = 1.375) is now a caution.
     set_thresholds(store, aid, {"session_spike": {"alert": 1.5}})
     r = evaluate_athlete(store, aid, today=SPIKE)
     assert (r.new_flag_ids, r.updated_flag_ids, r.removed) == ([], [fid], 0)
-    assert keys(store, aid) == [(SPIKE, "session_spike", "distance", "caution", "acked")]
-    # Raised above 1.375: it no longer fires, but an acknowledged flag is kept as a record.
+    assert keys(store, aid) == [(SPIKE, "session_spike", "distance", "caution", "acknowledged")]
+    # Raised above 1.375: it no longer fires; an acknowledged flag is kept, resolved, as a
+    # record of what the coach answered.
     set_thresholds(store, aid, {"session_spike": {"caution": 1.4, "alert": 1.6}})
     r = evaluate_athlete(store, aid, today=SPIKE)
-    assert (r.new_flag_ids, r.removed) == ([], 0)
-    assert keys(store, aid) == [(SPIKE, "session_spike", "distance", "caution", "acked")]
-    # The same for an open flag: it is deleted.
+    assert (r.new_flag_ids, r.removed, r.resolved) == ([], 0, 1)
+    assert keys(store, aid) == [(SPIKE, "session_spike", "distance", "caution", "resolved")]
+    # Lowered again: it fires again, acknowledged as before.
+    set_thresholds(store, aid, {})
+    r = evaluate_athlete(store, aid, today=SPIKE)
+    assert r.updated_flag_ids == [fid]
+    assert keys(store, aid) == [(SPIKE, "session_spike", "distance", "alert", "acknowledged")]
+    # An open flag nobody was told of (no hook had it) just goes.
     other = athlete(store, "Bea")
     import_log(store, other, log(), "log.csv")
     evaluate_athlete(store, other, today=SPIKE)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from loadwatch import auth
 from loadwatch.config import Settings
@@ -18,7 +19,7 @@ from loadwatch.services.importing import import_paths
 from loadwatch.services.webhooks import enqueue_new
 from loadwatch.store import repo
 from loadwatch.store.db import Store
-from loadwatch.store.models import Webhook
+from loadwatch.store.models import Delivery, Webhook
 from reading import read
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "spiky-sara"
@@ -41,14 +42,14 @@ def sara(tmp_path: Path) -> Iterator[tuple[Store, int]]:
 
 
 def _statuses(store: Store, aid: int) -> list[str]:
-    return sorted({f.status for f in read(store, list_flags, aid, include_closed=True)})
+    return sorted({f.status for f in read(store, list_flags, aid, statuses=None)})
 
 
 def test_an_old_history_imported_today_is_history(sara: tuple[Store, int]) -> None:
     store, aid = sara
     today = END + timedelta(days=60)
     assert drain_pending(store, today=today) == [aid]  # the import's request, as the scheduler
-    assert read(store, list_flags, aid, include_closed=True)  # the spike week is found...
+    assert read(store, list_flags, aid, statuses=None)  # the spike week is found...
     assert _statuses(store, aid) == ["historic"]  # ...and kept as history
     assert read(store, list_flags, aid) == []  # nothing open
     assert read(store, athlete_status, aid, today=today).open_flags == []
@@ -60,12 +61,23 @@ def test_the_same_spike_two_days_ago_is_news(sara: tuple[Store, int]) -> None:
     store, aid = sara
     today = END + timedelta(days=2)
     assert drain_pending(store, today=today) == [aid]
-    flags = read(store, list_flags, aid, include_closed=True)
+    flags = read(store, list_flags, aid, statuses=None)
     open_ = [f for f in flags if f.status == "open"]
     assert any(f.severity == "alert" and f.date == END for f in open_)
     # Only flags dated more than HISTORIC_DAYS before today are history.
     for f in flags:
         expected = "historic" if (today - f.date).days > HISTORIC_DAYS else "open"
         assert f.status == expected, f
+    # One event, one alert: the spike week's open flags are one episode, announced once.
     with store.transaction() as s:
-        assert enqueue_new(s, quiet_s=0) == len(open_)
+        assert len(open_) >= 5
+        assert enqueue_new(s, quiet_s=0) == 1
+        (delivery,) = s.scalars(select(Delivery)).all()
+    body = delivery.payload
+    assert body["event"] == "episode.created"
+    ep = body["episode"]
+    assert ep["severity"] == "alert" and ep["status"] == "open"
+    assert {f["id"] for f in ep["flags"] if f["status"] == "open"} == {f.id for f in open_}
+    # Headed by its worst, most-exceeded flag, with what else fired counted behind it.
+    assert any(ep["headline"].startswith(f.message) for f in open_ if f.severity == "alert")
+    assert f"(+{len(ep['flags']) - 1} more: " in ep["headline"]

@@ -20,7 +20,7 @@ from loadwatch.scheduler import jobs
 from loadwatch.scheduler.runner import EVALUATE, INBOX, NIGHTLY, WEBHOOKS, LoadScheduler
 from loadwatch.services.importing import import_paths
 from loadwatch.store.db import Store
-from loadwatch.store.models import Activity, Delivery, Flag, InboxEntry, PendingEvaluation, Webhook
+from loadwatch.store.models import Activity, Delivery, Episode, Flag, InboxEntry, PendingEvaluation, Webhook
 from loadwatch.store.repo import get_or_create_athlete
 from receiver import webhook_receiver
 
@@ -96,8 +96,13 @@ def test_import_triggers_evaluation_and_restart_repeats_nothing(
         jobs.deliver_webhooks()
         jobs.deliver_webhooks()
         restarted.close()
-    ids = [r["body"]["flag"]["id"] for r in rx.accepted]
-    assert len(ids) == len(set(ids)) == sara_flags == _count(store, Delivery)
+    # One announcement per episode, not per flag: Sara's spike week is one event.
+    told = [(r["body"]["event"], r["body"]["episode"]["id"]) for r in rx.accepted]
+    with store.sessions() as s:
+        live = s.scalars(select(Episode.id).where(Episode.status == "open")).all()
+    assert len(told) == len(set(told)) == len(live) == _count(store, Delivery) == 1
+    assert told == [("episode.created", live[0])]
+    assert sara_flags > 1
 
 
 def test_inbox_never_imports_a_file_twice(env: tuple[Store, Settings]) -> None:

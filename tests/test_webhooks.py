@@ -1,5 +1,5 @@
-"""The webhook outbox: exactly one accepted delivery per new flag per hook, through failures and
-restarts, only for athletes the hook's owner can see."""
+"""The webhook outbox: exactly one accepted delivery per episode event per hook, through
+failures and restarts, only for athletes the hook's owner can see."""
 
 from __future__ import annotations
 
@@ -15,13 +15,15 @@ from sqlalchemy import delete, func, select
 
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
-from loadwatch.services import webhooks
+from loadwatch.services import episodes, webhooks
+from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Store
 from loadwatch.store.models import (
     Activity,
     Athlete,
     CoachAthlete,
     Delivery,
+    Episode,
     Flag,
     PendingEvaluation,
     User,
@@ -58,6 +60,8 @@ def _world(store: Store, url: str) -> dict[str, int]:
 
 
 def _flag(store: Store, athlete_id: int, day: date, dimension: str = "distance") -> int:
+    """A flag raised on ``day`` as evaluation keeps it: with its episode and that episode's
+    event (``episode.created`` for a new one), evaluated on the same day."""
     with store.transaction() as s:
         f = Flag(
             athlete_id=athlete_id,
@@ -73,7 +77,14 @@ def _flag(store: Store, athlete_id: int, day: date, dimension: str = "distance")
         )
         s.add(f)
         s.flush()
+        athlete = s.get(Athlete, athlete_id)
+        assert athlete is not None
+        episodes.keep(s, athlete, flag_rows.firing(s, athlete_id), day)
         return f.id
+
+
+def _flag_ids(body: dict[str, Any]) -> list[int]:
+    return [f["id"] for f in body["episode"]["flags"]]
 
 
 def test_one_delivery_per_flag_after_two_failures(store: Store, tmp_path: Path) -> None:
@@ -89,8 +100,11 @@ def test_one_delivery_per_flag_after_two_failures(store: Store, tmp_path: Path) 
     keys = {r["headers"]["Idempotency-Key"] for r in rx.requests}
     assert len(keys) == 1
     body = rx.accepted[0]["body"]
-    assert body["flag"]["id"] == flag_id and body["athlete"]["name"] == "Mine"
-    assert body["flag"]["ratio"] == 1.375 and body["event"] == "flag.created"
+    assert _flag_ids(body) == [flag_id] and body["athlete"]["name"] == "Mine"
+    assert body["event"] == "episode.created" and body["episode"]["severity"] == "alert"
+    assert body["episode"]["flags"][0]["ratio"] == 1.375
+    assert body["episode"]["headline"].startswith("Sunday's 22.0 km run")
+    assert rx.accepted[0]["headers"]["X-Loadwatch-Event"] == "episode.created"
     with store.sessions() as s:
         d = s.execute(select(Delivery)).scalar_one()
         assert (d.status, d.attempts, d.last_error) == ("delivered", 3, None)
@@ -112,20 +126,29 @@ def test_restart_repeats_nothing(store: Store, tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     with webhook_receiver() as rx:
         ids = _world(store, rx.url)
-        for day in (1, 2, 3):
+        # Nine days apart: four episodes (flags a week apart or closer are one).
+        for day in (1, 10, 19):
             _flag(store, ids["mine"], date(2026, 11, day))
         with httpx.Client() as c:
             webhooks.deliver_due(store, settings, c)
-        _flag(store, ids["mine"], date(2026, 11, 4))
+        _flag(store, ids["mine"], date(2026, 11, 28))
         restarted = Store(str(store.engine.url.render_as_string(hide_password=False)), tmp_path)
         with httpx.Client() as c:
             webhooks.deliver_due(restarted, settings, c)
             webhooks.deliver_due(restarted, settings, c)
         restarted.close()
-    days = sorted(r["body"]["flag"]["date"] for r in rx.accepted)
-    assert days == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"]
+    told = sorted((r["body"]["episode"]["first"], r["body"]["event"]) for r in rx.accepted)
+    # Each episode created once; the two whose last flag left the 14-day present resolved.
+    assert told == [
+        ("2026-11-01", "episode.created"),
+        ("2026-11-01", "episode.resolved"),
+        ("2026-11-10", "episode.created"),
+        ("2026-11-10", "episode.resolved"),
+        ("2026-11-19", "episode.created"),
+        ("2026-11-28", "episode.created"),
+    ]
     with store.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(Delivery)) == 4
+        assert s.scalar(select(func.count()).select_from(Delivery)) == 6
 
 
 def test_dead_after_max_attempts_and_backoff_grows(store: Store, tmp_path: Path) -> None:
@@ -149,7 +172,7 @@ def test_dead_after_max_attempts_and_backoff_grows(store: Store, tmp_path: Path)
         assert (d.status, d.last_error) == ("dead", "HTTP 500")
 
 
-def test_flags_older_than_the_hook_are_not_sent(store: Store, tmp_path: Path) -> None:
+def test_events_older_than_the_hook_are_not_sent(store: Store, tmp_path: Path) -> None:
     with webhook_receiver() as rx, httpx.Client() as client:
         with store.transaction() as s:
             a = Athlete(name="A", timezone="UTC")
@@ -158,14 +181,13 @@ def test_flags_older_than_the_hook_are_not_sent(store: Store, tmp_path: Path) ->
         old = _flag(store, a.id, date(2026, 10, 1))
         with store.transaction() as s:
             s.execute(
-                Flag.__table__.update()
-                .where(Flag.id == old)
-                .values(created_at=datetime(2020, 1, 1, tzinfo=UTC))
+                Episode.__table__.update().values(created_at=datetime(2020, 1, 1, tzinfo=UTC))
             )
             s.add(Webhook(owner_id=admin.id, url=rx.url, secret="x"))
-        new = _flag(store, a.id, date(2026, 10, 2))
+        new = _flag(store, a.id, date(2026, 10, 20))
         webhooks.deliver_due(store, _settings(tmp_path), client)
-    assert [r["body"]["flag"]["id"] for r in rx.accepted] == [new]
+    assert old != new
+    assert [_flag_ids(r["body"]) for r in rx.accepted] == [[new]]
 
 
 def test_nothing_is_sent_until_the_athletes_uploads_settle(store: Store, tmp_path: Path) -> None:

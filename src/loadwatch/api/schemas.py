@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from loadwatch.clock import UtcDatetime
+from loadwatch.services.episodes import EpisodeOut
 from loadwatch.services.evaluation import FlagOut
 
 # A fast threshold outside this range is a typo, not a runner: 1 m/s is 16:40 min/km,
@@ -226,6 +227,11 @@ class SeriesOut(_Out):
 
 class FlagList(_Out):
     data: list[FlagOut]
+    count: int
+
+
+class EpisodeList(_Out):
+    data: list[EpisodeOut]
     count: int
 
 

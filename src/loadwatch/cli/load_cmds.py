@@ -188,7 +188,8 @@ _FLAG_JSON_EXCLUDE = {"athlete_id", "acked_by", "acked_at", "created_at"}
 def flags(
     athlete: AthleteOpt,
     all_: Annotated[
-        bool, typer.Option("--all", help="Include acknowledged/resolved flags.")
+        bool,
+        typer.Option("--all", help="Every flag: acknowledged, resolved and historic ones too."),
     ] = False,
     json: JsonOpt = False,
 ) -> None:
@@ -196,7 +197,8 @@ def flags(
     from loadwatch.services.evaluation import list_flags
 
     with handle_errors():
-        rows = _read_athlete(athlete, lambda s, aid: list_flags(s, aid, include_closed=all_))
+        shown = None if all_ else ("open",)
+        rows = _read_athlete(athlete, lambda s, aid: list_flags(s, aid, statuses=shown))
         if json:
             print_json([r.model_dump(mode="json", exclude=_FLAG_JSON_EXCLUDE) for r in rows])
             return
@@ -346,8 +348,8 @@ def ack(
             with store.transaction() as s:
                 user_id = auth.get_user_by_name(s, by).id if by else None
                 chosen = flags_to_ack(s, aid, flag_id=flag, before=day, all_open=all_)
-                changed = acknowledge(chosen, by=user_id)
-                ids = [f.id for f in chosen if f.status == "acked"]
+                changed = acknowledge(s, chosen, by=user_id)
+                ids = [f.id for f in chosen if f.status == "acknowledged"]
         finally:
             store.close()
         if json:

@@ -15,6 +15,15 @@ its threshold the flag is, then the earliest.
 
 Historic classification (``classify``): a flag first raised more than ``HISTORIC_DAYS`` (14)
 days after its date is history (a backfill of an old archive), not news.
+
+Lifecycle (``episode_status``, ``reconcile``, ``transition``): evaluation regroups an athlete's
+firing flags after every run and matches the groups to the stored episodes by shared flags, so
+an episode keeps its identity while flags join it.  Its status is ``historic`` when every flag
+is, ``resolved`` once none of its flags is current (``CURRENT_DAYS`` after its last flag: the
+load passed without a new one), ``acknowledged`` when the coach answered every flag, else
+``open``; an episode left with no firing flag (the data changed) is ``withdrawn``.  What a
+webhook is told follows from the change: ``created`` for a new open episode, ``escalated``
+when its worst severity rises, ``resolved`` and ``withdrawn`` as named.
 """
 
 from __future__ import annotations
@@ -26,11 +35,25 @@ from typing import Generic, Literal, Protocol, TypeVar
 
 EPISODE_REACH_DAYS = 7
 HISTORIC_DAYS = 14
+# The present, for every view: a flag is current when dated within the last CURRENT_DAYS
+# local days of the athlete's today (the same two weeks that make a new flag news).
+CURRENT_DAYS = HISTORIC_DAYS
 # Which rule speaks first when several say the same thing about one event.
 RULE_PRIORITY = ("return_after_break", "session_spike", "weekly_ramp", "monotony")
 _SEVERITY = {"caution": 1, "alert": 2}
 
 Status = Literal["historic", "open"]
+FlagStatus = Literal["open", "acknowledged", "resolved", "historic"]
+FLAG_STATUSES: tuple[FlagStatus, ...] = ("open", "acknowledged", "resolved", "historic")
+EpisodeStatus = Literal["open", "acknowledged", "resolved", "historic", "withdrawn"]
+EPISODE_STATUSES: tuple[EpisodeStatus, ...] = (
+    "open",
+    "acknowledged",
+    "resolved",
+    "historic",
+    "withdrawn",
+)
+EventKind = Literal["created", "escalated", "resolved", "withdrawn"]
 
 
 class FlagLike(Protocol):
@@ -149,3 +172,71 @@ def classify(flag_date: date, first_raised_on: date, historic_days: int = HISTOR
     if historic_days < 0:
         raise ValueError("historic_days cannot be negative")
     return "historic" if (first_raised_on - flag_date).days > historic_days else "open"
+
+
+def is_current(day: date, today: date, days: int = CURRENT_DAYS) -> bool:
+    """Dated within the last ``days`` local days of ``today``."""
+    return today - timedelta(days=days - 1) <= day <= today
+
+
+def severity_rank(severity: str) -> int:
+    return _SEVERITY.get(severity, 0)
+
+
+def episode_status(
+    flag_statuses: Sequence[str], last: date, today: date, days: int = CURRENT_DAYS
+) -> EpisodeStatus:
+    """An episode's status from its firing flags' statuses (see the module docstring)."""
+    live = [s for s in flag_statuses if s != "historic"]
+    if not live:
+        return "historic"
+    if not is_current(last, today, days) and last <= today:
+        return "resolved"
+    if all(s == "acknowledged" for s in live):
+        return "acknowledged"
+    return "open"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What reconciling needs of a stored episode."""
+
+    id: int
+    flag_ids: frozenset[int]
+    severity: str
+    status: str
+
+
+def reconcile(
+    groups: Sequence[frozenset[int]], stored: Sequence[Stored]
+) -> tuple[list[int | None], list[int]]:
+    """Match today's groups (by their flags' ids, oldest group first) to stored episodes.
+
+    A group takes the oldest stored episode it shares a flag with that no earlier group took,
+    so an episode keeps its id as flags join it, and when a removed flag splits one the earlier
+    part keeps it.  Returns each group's stored id (None: a new episode) and the stored ids no
+    group took (their flags stopped firing, or merged into another episode)."""
+    taken: set[int] = set()
+    matches: list[int | None] = []
+    for group in groups:
+        candidates = [e.id for e in stored if e.id not in taken and e.flag_ids & group]
+        match = min(candidates) if candidates else None
+        if match is not None:
+            taken.add(match)
+        matches.append(match)
+    return matches, [e.id for e in stored if e.id not in taken]
+
+
+def transition(before: Stored | None, status: EpisodeStatus, severity: str) -> EventKind | None:
+    """What a coach is told when an episode goes from ``before`` (None: new) to ``status`` at
+    ``severity``.  History is never announced; an acknowledged episode that escalates is
+    news again."""
+    if status in ("historic", "withdrawn"):
+        return "withdrawn" if status == "withdrawn" and before is not None else None
+    if before is None or before.status == "historic":
+        return "created" if status == "open" else None
+    if status == "resolved":
+        return "resolved" if before.status != "resolved" else None
+    if severity_rank(severity) > severity_rank(before.severity):
+        return "escalated"
+    return None

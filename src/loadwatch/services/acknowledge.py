@@ -10,19 +10,24 @@ from datetime import date, datetime
 
 from loadwatch.clock import utcnow
 from loadwatch.errors import InvalidRequest, NotFound
+from loadwatch.services import episodes
 from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Flag
 
 
-def acknowledge(flags: Sequence[Flag], *, by: int | None, at: datetime | None = None) -> int:
-    """Mark the open ones of ``flags`` acknowledged; returns how many changed."""
+def acknowledge(
+    session: Session, flags: Sequence[Flag], *, by: int | None, at: datetime | None = None
+) -> int:
+    """Mark the open ones of ``flags`` acknowledged, and their episodes when every live flag
+    is answered; returns how many flags changed."""
     when = at or utcnow()
     changed = 0
     for flag in flags:
         if flag.status == "open":
-            flag.status, flag.acked_by, flag.acked_at = "acked", by, when
+            flag.status, flag.acked_by, flag.acked_at = "acknowledged", by, when
             changed += 1
+    episodes.restatus(session, [f.episode_id for f in flags if f.episode_id is not None])
     return changed
 
 

@@ -7,9 +7,13 @@ Flags are upserted per (athlete, rule, dimension, local day).  Re-evaluating a r
 - a stored flag that fires again gets the new numbers, message and severity but keeps its
   status, so a coach's acknowledgement survives re-evaluation;
 - a stored flag that no longer fires (the data changed: an activity deleted, a threshold
-  raised) is deleted when still ``open`` - nobody acted on it and it is no longer true.  An
-  ``acked`` or ``resolved`` flag is kept as it is: it records a conversation between coach and
-  runner, and deleting it would rewrite that history.
+  raised) becomes ``resolved`` when someone may have seen it (it was acknowledged, or its
+  episode was announced): that records a conversation between coach and runner, and deleting
+  it would rewrite that history.  Otherwise nobody acted on it and it is no longer true: it
+  is deleted.  A resolved flag that fires again is live again.
+
+Then the athlete's firing flags are regrouped into episodes (``services.episodes.keep``) and
+what must be announced is recorded, in the same transaction.
 
 Rules read windows backwards (up to 30 days for the single-run spike, 35 for the weekly ramp),
 so a run on day D can change flags up to D + 35: callers pass the earliest local day they
@@ -18,7 +22,7 @@ touched and the whole range up to today is re-evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -38,6 +42,8 @@ from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
 from loadwatch.rules.headroom import headroom
+from loadwatch.services import episodes
+from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending, repo
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Athlete, Flag
@@ -51,6 +57,8 @@ class EvaluationResult:
     new_flag_ids: list[int] = field(default_factory=list)
     updated_flag_ids: list[int] = field(default_factory=list)
     removed: int = 0
+    resolved: int = 0
+    episode_events: dict[str, int] = field(default_factory=dict)
     evaluated_from: date | None = None  # None: the whole history
     today: date | None = None
 
@@ -136,16 +144,34 @@ def _evaluate_in(
             row.status = classify(rec.date, inp.today, historic_days)
             flags.add(session, row)
             new.append(row)
-        elif any(getattr(row, k) != v for k, v in numbers.items()):
-            for k, v in numbers.items():
-                setattr(row, k, v)
-            result.updated_flag_ids.append(row.id)
+        else:
+            if row.status == "resolved":  # the data changed back: true again
+                row.status = (
+                    "acknowledged" if row.acked_at else classify(rec.date, inp.today, historic_days)
+                )
+                result.updated_flag_ids.append(row.id)
+            if any(getattr(row, k) != v for k, v in numbers.items()):
+                for k, v in numbers.items():
+                    setattr(row, k, v)
+                result.updated_flag_ids.append(row.id)
+    told: dict[int, bool] = {}
     for row in stored.values():
-        if row.status in ("open", "historic"):
+        if row.status == "resolved":
+            continue
+        eid = row.episode_id
+        if eid is not None and eid not in told:
+            told[eid] = episode_rows.announced(session, eid)
+        if row.status == "acknowledged" or (eid is not None and told[eid]):
+            row.status = "resolved"
+            result.resolved += 1
+        else:
             flags.remove(session, row)
             result.removed += 1
     flags.flush(session)
     result.new_flag_ids = [f.id for f in new]
+    result.updated_flag_ids = list(dict.fromkeys(result.updated_flag_ids))
+    changes = episodes.keep(session, inp.athlete, flags.firing(session, athlete_id), inp.today)
+    result.episode_events = changes.events
     return result
 
 
@@ -234,14 +260,18 @@ def flag_out(flag: Flag, athlete_name: str) -> FlagOut:
     return FlagOut(athlete=athlete_name, **fields)
 
 
-def flags_of(session: Session, athlete: Athlete, *, include_closed: bool = False) -> list[FlagOut]:
-    """The athlete's flags, newest day first; open ones only unless ``include_closed``."""
-    rows = flags.of_athlete(session, athlete.id, include_closed=include_closed)
+def flags_of(
+    session: Session, athlete: Athlete, *, statuses: Sequence[str] | None = ("open",)
+) -> list[FlagOut]:
+    """The athlete's flags of these statuses (every one when None), newest day first."""
+    rows = flags.of_athlete(session, athlete.id, statuses=statuses)
     return [flag_out(f, athlete.name) for f in rows]
 
 
-def list_flags(session: Session, athlete_id: int, *, include_closed: bool = False) -> list[FlagOut]:
-    return flags_of(session, repo.get_athlete(session, athlete_id), include_closed=include_closed)
+def list_flags(
+    session: Session, athlete_id: int, *, statuses: Sequence[str] | None = ("open",)
+) -> list[FlagOut]:
+    return flags_of(session, repo.get_athlete(session, athlete_id), statuses=statuses)
 
 
 class DimensionStatus(BaseModel):

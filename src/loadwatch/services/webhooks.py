@@ -1,13 +1,16 @@
-"""The webhook outbox: new flags → one delivery row per (hook, flag) → POSTed with retries.
+"""The webhook outbox: episode events → one delivery row per (hook, event) → POSTed with retries.
 
-Deliveries are *derived* from the flags table rather than written by whoever created the flag:
-``enqueue_new`` adds a row for every flag a hook's owner can see that was created after the hook
-and has no row yet, once the athlete's uploads have settled (nothing pending, no upload for
-``webhook_quiet_s``), so a flag that a half-synced history raised and the full one withdrew
-never reaches a coach.  So a crash between evaluating and enqueuing loses nothing, and the unique
-(webhook_id, flag_id) constraint means nothing is enqueued twice.  Delivery is at-least-once;
-each request carries an ``Idempotency-Key`` so a receiver can drop the rare repeat after a crash
-between its 2xx and our commit.
+A coach is told about episodes, not flags (services/episodes.py): ``episode.created``,
+``episode.escalated``, ``episode.resolved`` and ``episode.withdrawn``.  Deliveries are
+*derived* from the events rather than written by whoever recorded the event: ``enqueue_new``
+adds a row for every event a hook's owner can see that was recorded after the hook and has no
+row yet, once the athlete's uploads have settled (nothing pending, no upload for
+``webhook_quiet_s``); until then a change to the episode rewrites its unannounced event, so a
+half-synced history's episode that the full one withdrew never reaches a coach.  A crash
+between evaluating and enqueuing loses nothing, and the unique (webhook_id, event_id)
+constraint means nothing is enqueued twice.  Delivery is at-least-once; each request carries
+an ``Idempotency-Key`` so a receiver can drop the rare repeat after a crash between its 2xx
+and our commit.
 """
 
 from __future__ import annotations
@@ -28,30 +31,19 @@ from loadwatch.netguard import Resolver, TargetPolicy, system_resolver
 from loadwatch.services import webhook_http
 from loadwatch.store import webhooks as outbox
 from loadwatch.store.db import Session, Store
-from loadwatch.store.models import Athlete, Delivery, Flag, Webhook
+from loadwatch.store.models import Athlete, Delivery, EpisodeEvent, Webhook
 
 log = logging.getLogger(__name__)
 
-EVENT = "flag.created"
+EVENT_PREFIX = "episode."
 
 
-def flag_payload(flag: Flag, athlete: Athlete, key: str) -> dict[str, Any]:
+def event_payload(event: EpisodeEvent, athlete: Athlete, key: str) -> dict[str, Any]:
     return {
-        "event": EVENT,
+        "event": EVENT_PREFIX + event.kind,
         "idempotency_key": key,
         "athlete": {"id": athlete.id, "name": athlete.name},
-        "flag": {
-            "id": flag.id,
-            "date": flag.date.isoformat(),
-            "dimension": flag.dimension,
-            "rule": flag.rule,
-            "severity": flag.severity,
-            "value": flag.value,
-            "baseline": flag.baseline,
-            "ratio": flag.ratio,
-            "threshold": flag.threshold,
-            "message": flag.message,
-        },
+        "episode": event.payload,
     }
 
 
@@ -59,15 +51,15 @@ def enqueue_new(session: Session, *, quiet_s: float = 0.0) -> int:
     """Create the missing delivery rows for athletes whose uploads have settled; returns how
     many."""
     rows = outbox.undelivered(session, utcnow() - timedelta(seconds=quiet_s))
-    for hook, flag, athlete in rows:
-        key = hashlib.sha256(f"loadwatch:{hook.id}:{flag.id}".encode()).hexdigest()[:32]
+    for hook, event, athlete in rows:
+        key = hashlib.sha256(f"loadwatch:{hook.id}:event:{event.id}".encode()).hexdigest()[:32]
         outbox.add_delivery(
             session,
             Delivery(
                 webhook_id=hook.id,
-                flag_id=flag.id,
+                event_id=event.id,
                 idempotency_key=key,
-                payload=flag_payload(flag, athlete, key),
+                payload=event_payload(event, athlete, key),
                 next_attempt_at=utcnow(),
             ),
         )
@@ -157,7 +149,7 @@ def _post(
         "Content-Type": "application/json",
         "User-Agent": "loadwatch-webhooks",
         "Idempotency-Key": d.idempotency_key,
-        "X-Loadwatch-Event": EVENT,
+        "X-Loadwatch-Event": str(d.payload.get("event", "")),
         "X-Loadwatch-Signature": signature(hook.secret, body),
     }
     return webhook_http.post(

@@ -26,12 +26,20 @@ def in_range(
     return list(session.scalars(select(Flag).where(*where)))
 
 
-def of_athlete(session: Session, athlete_id: int, *, include_closed: bool = False) -> list[Flag]:
-    """Newest day first; open ones only unless ``include_closed``."""
+def of_athlete(
+    session: Session, athlete_id: int, *, statuses: Sequence[str] | None = ("open",)
+) -> list[Flag]:
+    """Newest day first; of these statuses (every status when None)."""
     q = select(Flag).where(Flag.athlete_id == athlete_id)
-    if not include_closed:
-        q = q.where(Flag.status == "open")
+    if statuses is not None:
+        q = q.where(Flag.status.in_(statuses))
     return list(session.scalars(q.order_by(Flag.date.desc(), Flag.dimension, Flag.rule)))
+
+
+def firing(session: Session, athlete_id: int) -> list[Flag]:
+    """Every flag of the athlete the rules still raise (all but ``resolved``), by date."""
+    q = select(Flag).where(Flag.athlete_id == athlete_id, Flag.status != "resolved")
+    return list(session.scalars(q.order_by(Flag.date, Flag.id)))
 
 
 def open_counts(session: Session, user: User) -> list[tuple[int, str, str, int]]:

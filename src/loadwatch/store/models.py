@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -161,7 +162,11 @@ class Flag(Base):
     ratio: Mapped[float] = mapped_column(Float)
     threshold: Mapped[float] = mapped_column(Float)
     message: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | acked | resolved
+    # rules.episodes.FLAG_STATUSES: open | acknowledged | resolved | historic
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    episode_id: Mapped[int | None] = mapped_column(
+        ForeignKey("episodes.id", ondelete="SET NULL"), index=True
+    )
     acked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     acked_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -193,18 +198,61 @@ class Webhook(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class Episode(Base):
+    """One event a coach is told about: an athlete's flags on touching days (rules.episodes).
+    Kept by evaluation; its flags point at it."""
+
+    __tablename__ = "episodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date] = mapped_column(Date, index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    # rules.episodes.EPISODE_STATUSES: open | acknowledged | resolved | historic | withdrawn
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    headline: Mapped[str] = mapped_column(Text)
+    rules: Mapped[list[str]] = mapped_column(JSON)
+    dimensions: Mapped[list[str]] = mapped_column(JSON)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class EpisodeEvent(Base):
+    """What a webhook announces: an episode created, escalated, resolved or withdrawn.  The
+    payload is the episode as it stood then."""
+
+    __tablename__ = "episode_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # created | escalated | resolved | withdrawn
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class Delivery(Base):
-    """The webhook outbox: one row per (hook, flag), delivered at least once, keyed for the
-    receiver's idempotency."""
+    """The webhook outbox: one row per (hook, episode event), delivered at least once, keyed
+    for the receiver's idempotency."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("webhook_id", "flag_id"),)
+    __table_args__ = (UniqueConstraint("webhook_id", "event_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_id: Mapped[int] = mapped_column(
         ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
     )
-    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("episode_events.id", ondelete="CASCADE"), index=True
+    )
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
@@ -228,3 +276,20 @@ class InboxEntry(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AthleteView(Base):
+    """What the views read, written by evaluation in the flags' transaction
+    (services/views.py): the summary the dashboard and status show, and the day and week rows
+    series return.  ``as_of`` is the evaluation's today."""
+
+    __tablename__ = "athlete_views"
+
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    as_of: Mapped[date] = mapped_column(Date)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    days: Mapped[bytes] = mapped_column(LargeBinary)  # Arrow IPC, zstd
+    weeks: Mapped[bytes] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -1,4 +1,4 @@
-"""Webhooks and their outbox (one delivery row per hook and flag)."""
+"""Webhooks and their outbox (one delivery row per hook and episode event)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from loadwatch.store.models import (
     Athlete,
     CoachAthlete,
     Delivery,
-    Flag,
+    Episode,
+    EpisodeEvent,
     PendingEvaluation,
     User,
     Webhook,
@@ -45,45 +46,48 @@ def remove(session: Session, hook: Webhook) -> None:
 
 # --- the outbox ---------------------------------------------------------------------------
 def _visible_to_owner() -> Any:
-    """The flag's athlete is visible to the hook's owner (the rule ``auth`` applies)."""
+    """The event's athlete is visible to the hook's owner (the rule ``auth`` applies)."""
+    athlete = EpisodeEvent.athlete_id
     linked = exists().where(
-        and_(CoachAthlete.coach_id == User.id, CoachAthlete.athlete_id == Flag.athlete_id)
+        and_(CoachAthlete.coach_id == User.id, CoachAthlete.athlete_id == athlete)
     )
     return or_(
         User.role == "admin",
         and_(User.role == "coach", linked),
-        and_(User.role == "athlete", User.athlete_id == Flag.athlete_id),
+        and_(User.role == "athlete", User.athlete_id == athlete),
     )
 
 
 def _settled(quiet_since: datetime) -> Any:
-    """The flag's athlete has nothing pending and no upload since ``quiet_since``."""
+    """The event's athlete has nothing pending and no upload since ``quiet_since``."""
+    athlete = EpisodeEvent.athlete_id
     recent_upload = exists().where(
-        and_(Activity.athlete_id == Flag.athlete_id, Activity.created_at > quiet_since)
+        and_(Activity.athlete_id == athlete, Activity.created_at > quiet_since)
     )
-    pending = exists().where(PendingEvaluation.athlete_id == Flag.athlete_id)
+    pending = exists().where(PendingEvaluation.athlete_id == athlete)
     return and_(~recent_upload, ~pending)
 
 
-def undelivered(session: Session, quiet_since: datetime) -> list[tuple[Webhook, Flag, Athlete]]:
-    """Each active hook with each flag its owner can see, created after the hook, of an athlete
-    whose uploads have settled, that has no delivery row yet; by flag id."""
-    already = exists().where(and_(Delivery.webhook_id == Webhook.id, Delivery.flag_id == Flag.id))
+def undelivered(
+    session: Session, quiet_since: datetime
+) -> list[tuple[Webhook, EpisodeEvent, Athlete]]:
+    """Each active hook with each event its owner can see, of an episode that began after the
+    hook (a new hook hears of new episodes, not the end of one it never heard of), of an
+    athlete whose uploads have settled, that has no delivery row yet; by event id.  Events
+    exist only for what is news: history is never announced (services.episodes)."""
+    already = exists().where(
+        and_(Delivery.webhook_id == Webhook.id, Delivery.event_id == EpisodeEvent.id)
+    )
     rows = session.execute(
-        select(Webhook, Flag, Athlete)
+        select(Webhook, EpisodeEvent, Athlete)
         .join(User, User.id == Webhook.owner_id)
-        .join(Flag, Flag.created_at >= Webhook.created_at)
-        .join(Athlete, Athlete.id == Flag.athlete_id)
-        .where(
-            Webhook.active,
-            Flag.status == "open",  # never history, nor what a coach already answered
-            _visible_to_owner(),
-            _settled(quiet_since),
-            ~already,
-        )
-        .order_by(Flag.id)
+        .join(Episode, Episode.created_at >= Webhook.created_at)
+        .join(EpisodeEvent, EpisodeEvent.episode_id == Episode.id)
+        .join(Athlete, Athlete.id == EpisodeEvent.athlete_id)
+        .where(Webhook.active, _visible_to_owner(), _settled(quiet_since), ~already)
+        .order_by(EpisodeEvent.id)
     ).all()
-    return [(h, f, a) for h, f, a in rows]
+    return [(h, e, a) for h, e, a in rows]
 
 
 def add_delivery(session: Session, delivery: Delivery) -> None:

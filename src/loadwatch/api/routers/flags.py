@@ -1,4 +1,5 @@
-"""Flags: read an athlete's, acknowledge one or many (coaches and admins; athletes read only)."""
+"""Flags and episodes: read an athlete's, acknowledge flags one or many (coaches and admins;
+athletes read only)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,35 @@ from fastapi import APIRouter
 
 from loadwatch import auth
 from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
-from loadwatch.api.schemas import FlagAck, FlagList
+from loadwatch.api.schemas import EpisodeList, FlagAck, FlagList
 from loadwatch.errors import NotFound
 from loadwatch.services.acknowledge import acknowledge, flags_by_ids
+from loadwatch.services.episodes import LIVE, episodes_of
 from loadwatch.services.evaluation import FlagOut, flag_out, flags_of
 from loadwatch.store import repo
 
 router = APIRouter(tags=["flags"])
 
+FlagFilter = Literal["open", "acknowledged", "resolved", "historic", "all"]
+EpisodeFilter = Literal["live", "open", "acknowledged", "resolved", "historic", "withdrawn", "all"]
+
 
 @router.get("/athletes/{athlete_id}/flags", response_model=FlagList)
-def list_flags(
-    athlete: AthleteDep, session: SessionDep, status: Literal["open", "all"] = "open"
-) -> FlagList:
-    data = flags_of(session, athlete, include_closed=status == "all")
+def list_flags(athlete: AthleteDep, session: SessionDep, status: FlagFilter = "open") -> FlagList:
+    """The athlete's flags of one status (``open`` by default: the present), or ``all``."""
+    data = flags_of(session, athlete, statuses=None if status == "all" else (status,))
     return FlagList(data=data, count=len(data))
+
+
+@router.get("/athletes/{athlete_id}/episodes", response_model=EpisodeList)
+def list_episodes(
+    athlete: AthleteDep, session: SessionDep, status: EpisodeFilter = "live"
+) -> EpisodeList:
+    """The athlete's episodes, newest first, each with its flags: ``live`` (open or
+    acknowledged: the present) by default, one status, or ``all``."""
+    wanted = {"live": LIVE, "all": None}.get(status, (status,))
+    data = episodes_of(session, athlete, wanted)
+    return EpisodeList(data=data, count=len(data))
 
 
 @router.post("/flags/{flag_id}/ack", response_model=FlagOut)
@@ -30,7 +45,7 @@ def ack_flag(flag: FlagDep, user: CurrentUser, session: SessionDep) -> FlagOut:
     """Acknowledge a flag (idempotent: a second ack keeps the first one's author and time)."""
     # The athlete is told about the flag; acknowledging it is the coach's answer to it.
     auth.require_role(user, "admin", "coach")
-    acknowledge([flag], by=user.id)
+    acknowledge(session, [flag], by=user.id)
     return flag_out(flag, repo.get_athlete(session, flag.athlete_id).name)
 
 
@@ -43,7 +58,7 @@ def ack_flags(body: FlagAck, user: CurrentUser, session: SessionDep) -> FlagList
         if not auth.can_see(session, user, f.athlete_id):
             raise NotFound(f"no flag with id {f.id}")
     auth.require_role(user, "admin", "coach")
-    acknowledge(flags, by=user.id)
+    acknowledge(session, flags, by=user.id)
     names = {aid: repo.get_athlete(session, aid).name for aid in {f.athlete_id for f in flags}}
     data = [flag_out(f, names[f.athlete_id]) for f in flags]
     return FlagList(data=data, count=len(data))

@@ -412,7 +412,7 @@ function renderFlags(row) {
     return el("li", { class: `${f.severity} ${f.status}`, "data-flag": f.id }, box,
       el("div", {}, el("div", {}, f.message),
         el("div", { class: "meta" }, [SEV[f.severity].label, fmtDate(f.date, true), DIM_WORD[f.dimension] || f.dimension,
-          f.rule.replace(/_/g, " "), open ? when : `acknowledged${f.acked_at ? " " + fmtDate(f.acked_at.slice(0, 10)) : ""}`].join(" · "))),
+          f.rule.replace(/_/g, " "), open ? when : f.status === "acknowledged" ? `acknowledged${f.acked_at ? " " + fmtDate(f.acked_at.slice(0, 10)) : ""}` : f.status].join(" · "))),
       open ? el("button", { type: "button", onclick: () => ack([f.id]) }, "Acknowledge") : el("span"));
   });
   if (!items.length) items.push(el("li", { class: "none" }, showClosed ? "No flags." : "No open flags — load is rising within safe limits."));

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 23:47:58.958865
+Create Date: 2026-12-02 05:55:12.032552
 """
 
 from __future__ import annotations
@@ -34,6 +34,64 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_athletes")),
         sa.UniqueConstraint("name", name=op.f("uq_athletes_name")),
     )
+    op.create_table(
+        "athlete_views",
+        sa.Column("athlete_id", sa.Integer(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.Column("days", sa.LargeBinary(), nullable=False),
+        sa.Column("weeks", sa.LargeBinary(), nullable=False),
+        sa.Column(
+            "computed_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["athlete_id"],
+            ["athletes.id"],
+            name=op.f("fk_athlete_views_athlete_id_athletes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("athlete_id", name=op.f("pk_athlete_views")),
+    )
+    op.create_table(
+        "episodes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("athlete_id", sa.Integer(), nullable=False),
+        sa.Column("first", sa.Date(), nullable=False),
+        sa.Column("last", sa.Date(), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("headline", sa.Text(), nullable=False),
+        sa.Column("rules", sa.JSON(), nullable=False),
+        sa.Column("dimensions", sa.JSON(), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["athlete_id"],
+            ["athletes.id"],
+            name=op.f("fk_episodes_athlete_id_athletes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_episodes")),
+    )
+    with op.batch_alter_table("episodes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_episodes_athlete_id"), ["athlete_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_episodes_last"), ["last"], unique=False)
+        batch_op.create_index(batch_op.f("ix_episodes_status"), ["status"], unique=False)
+
     op.create_table(
         "files",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -220,6 +278,41 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("coach_id", "athlete_id", name=op.f("pk_coach_athletes")),
     )
     op.create_table(
+        "episode_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("episode_id", sa.Integer(), nullable=False),
+        sa.Column("athlete_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["athlete_id"],
+            ["athletes.id"],
+            name=op.f("fk_episode_events_athlete_id_athletes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["episode_id"],
+            ["episodes.id"],
+            name=op.f("fk_episode_events_episode_id_episodes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_episode_events")),
+    )
+    with op.batch_alter_table("episode_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_episode_events_athlete_id"), ["athlete_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_episode_events_episode_id"), ["episode_id"], unique=False
+        )
+
+    op.create_table(
         "flags",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("athlete_id", sa.Integer(), nullable=False),
@@ -233,6 +326,7 @@ def upgrade() -> None:
         sa.Column("threshold", sa.Float(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("episode_id", sa.Integer(), nullable=True),
         sa.Column("acked_by", sa.Integer(), nullable=True),
         sa.Column("acked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
@@ -256,6 +350,12 @@ def upgrade() -> None:
             name=op.f("fk_flags_athlete_id_athletes"),
             ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["episode_id"],
+            ["episodes.id"],
+            name=op.f("fk_flags_episode_id_episodes"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_flags")),
         sa.UniqueConstraint(
             "athlete_id",
@@ -268,6 +368,7 @@ def upgrade() -> None:
     with op.batch_alter_table("flags", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_flags_athlete_id"), ["athlete_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_flags_date"), ["date"], unique=False)
+        batch_op.create_index(batch_op.f("ix_flags_episode_id"), ["episode_id"], unique=False)
 
     op.create_table(
         "webhooks",
@@ -294,7 +395,7 @@ def upgrade() -> None:
         "deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("webhook_id", sa.Integer(), nullable=False),
-        sa.Column("flag_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -308,7 +409,10 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["flag_id"], ["flags.id"], name=op.f("fk_deliveries_flag_id_flags"), ondelete="CASCADE"
+            ["event_id"],
+            ["episode_events.id"],
+            name=op.f("fk_deliveries_event_id_episode_events"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["webhook_id"],
@@ -318,9 +422,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_deliveries_idempotency_key")),
-        sa.UniqueConstraint("webhook_id", "flag_id", name=op.f("uq_deliveries_webhook_id_flag_id")),
+        sa.UniqueConstraint(
+            "webhook_id", "event_id", name=op.f("uq_deliveries_webhook_id_event_id")
+        ),
     )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_deliveries_event_id"), ["event_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_deliveries_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_deliveries_webhook_id"), ["webhook_id"], unique=False)
 
@@ -332,6 +439,7 @@ def downgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_deliveries_webhook_id"))
         batch_op.drop_index(batch_op.f("ix_deliveries_status"))
+        batch_op.drop_index(batch_op.f("ix_deliveries_event_id"))
 
     op.drop_table("deliveries")
     with op.batch_alter_table("webhooks", schema=None) as batch_op:
@@ -339,10 +447,16 @@ def downgrade() -> None:
 
     op.drop_table("webhooks")
     with op.batch_alter_table("flags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_flags_episode_id"))
         batch_op.drop_index(batch_op.f("ix_flags_date"))
         batch_op.drop_index(batch_op.f("ix_flags_athlete_id"))
 
     op.drop_table("flags")
+    with op.batch_alter_table("episode_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_episode_events_episode_id"))
+        batch_op.drop_index(batch_op.f("ix_episode_events_athlete_id"))
+
+    op.drop_table("episode_events")
     op.drop_table("coach_athletes")
     with op.batch_alter_table("activities", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_activities_start_time"))
@@ -360,5 +474,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_files_athlete_id"))
 
     op.drop_table("files")
+    with op.batch_alter_table("episodes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_episodes_status"))
+        batch_op.drop_index(batch_op.f("ix_episodes_last"))
+        batch_op.drop_index(batch_op.f("ix_episodes_athlete_id"))
+
+    op.drop_table("episodes")
+    op.drop_table("athlete_views")
     op.drop_table("athletes")
     # ### end Alembic commands ###

@@ -1,0 +1,258 @@
+"""Episodes kept beside the flags: regrouped at every evaluation, announced as events.
+
+The grouping and the lifecycle are pure (``rules.episodes``); this module applies them to the
+stored rows in the evaluation's transaction.  An event is what the webhook outbox delivers;
+while no hook has been handed an episode's newest event, a later change rewrites that event
+instead of adding another, so a coach is told once, with the episode as it stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from loadwatch.clock import UtcDatetime
+from loadwatch.rules import episodes as lifecycle
+from loadwatch.store import episodes as rows
+from loadwatch.store.db import Session
+from loadwatch.store.models import Athlete, Episode, EpisodeEvent, Flag
+
+# What a coach sees as live: the episodes a view of the present lists.
+LIVE: tuple[lifecycle.EpisodeStatus, ...] = ("open", "acknowledged")
+DECIMALS = 4
+
+
+class EpisodeFlag(BaseModel):
+    id: int
+    date: date
+    rule: str
+    dimension: str
+    severity: Literal["caution", "alert"]
+    value: float
+    baseline: float
+    ratio: float
+    threshold: float
+    message: str
+    status: str
+
+
+class EpisodeOut(BaseModel):
+    """One event a coach is told about, its flags underneath."""
+
+    id: int
+    athlete_id: int
+    athlete: str
+    first: date = Field(description="the first flag's local day")
+    last: date = Field(description="the last flag's local day")
+    severity: Literal["caution", "alert"] = Field(description="the worst of its flags")
+    status: lifecycle.EpisodeStatus
+    headline: str = Field(description="the most telling flag's sentence, and what else fired")
+    rules: list[str]
+    dimensions: list[str]
+    reasons: list[str] = Field(description="every flag's sentence, by date")
+    flags: list[EpisodeFlag]
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+def episode_flag(f: Flag) -> EpisodeFlag:
+    return EpisodeFlag(
+        id=f.id,
+        date=f.date,
+        rule=f.rule,
+        dimension=f.dimension,
+        severity=f.severity,
+        value=round(f.value, DECIMALS),
+        baseline=round(f.baseline, DECIMALS),
+        ratio=round(f.ratio, DECIMALS),
+        threshold=round(f.threshold, DECIMALS),
+        message=f.message,
+        status=f.status,
+    )
+
+
+def episode_out(ep: Episode, flags: Sequence[Flag], athlete_name: str) -> EpisodeOut:
+    return EpisodeOut(
+        id=ep.id,
+        athlete_id=ep.athlete_id,
+        athlete=athlete_name,
+        first=ep.first,
+        last=ep.last,
+        severity=ep.severity,
+        status=ep.status,
+        headline=ep.headline,
+        rules=list(ep.rules),
+        dimensions=list(ep.dimensions),
+        reasons=list(ep.reasons),
+        flags=[episode_flag(f) for f in flags],
+        created_at=ep.created_at,
+        updated_at=ep.updated_at,
+    )
+
+
+def episodes_of(
+    session: Session, athlete: Athlete, statuses: Sequence[str] | None = None
+) -> list[EpisodeOut]:
+    """The athlete's episodes, newest first, with their flags."""
+    eps = rows.of_athlete(session, athlete.id, statuses)
+    by_episode: dict[int, list[Flag]] = {}
+    for f in rows.flags_of(session, [e.id for e in eps]):
+        by_episode.setdefault(f.episode_id or 0, []).append(f)
+    return [episode_out(e, by_episode.get(e.id, []), athlete.name) for e in eps]
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A stored flag as the pure grouping reads it."""
+
+    id: int
+    date: date
+    rule: str
+    dimension: str
+    severity: str
+    ratio: float
+    threshold: float
+    message: str
+    status: str
+
+    @classmethod
+    def of(cls, f: Flag) -> _Member:
+        return cls(
+            f.id, f.date, f.rule, f.dimension, f.severity, f.ratio, f.threshold, f.message, f.status
+        )
+
+
+@dataclass
+class EpisodeChanges:
+    events: dict[str, int] = field(default_factory=dict)  # kind → how many announced
+
+    def count(self, kind: str) -> None:
+        self.events[kind] = self.events.get(kind, 0) + 1
+
+
+def _fields(g: lifecycle.Episode[_Member], status: str) -> dict[str, object]:
+    return {
+        "first": g.first,
+        "last": g.last,
+        "severity": g.severity,
+        "status": status,
+        "headline": g.headline,
+        "rules": list(g.rules),
+        "dimensions": list(g.dimensions),
+        "reasons": list(g.reasons),
+    }
+
+
+def keep(session: Session, athlete: Athlete, firing: Sequence[Flag], today: date) -> EpisodeChanges:
+    """Regroup the athlete's firing flags (every flag not ``resolved``) into episodes, update
+    the stored ones and record what must be announced."""
+    changes = EpisodeChanges()
+    by_id = {f.id: f for f in firing}
+    groups = lifecycle.episodes(_Member.of(f) for f in firing)
+    stored_rows = {e.id: e for e in rows.of_athlete(session, athlete.id) if e.status != "withdrawn"}
+    held: dict[int, set[int]] = {}
+    for f in firing:
+        if f.episode_id in stored_rows:
+            held.setdefault(f.episode_id, set()).add(f.id)
+    stored = {
+        i: lifecycle.Stored(i, frozenset(held.get(i, ())), e.severity, e.status)
+        for i, e in stored_rows.items()
+    }
+    matches, orphans = lifecycle.reconcile(
+        [frozenset(f.id for f in g.flags) for g in groups], list(stored.values())
+    )
+    for g, match in zip(groups, matches, strict=True):
+        status = lifecycle.episode_status([f.status for f in g.flags], g.last, today)
+        before = stored.get(match) if match is not None else None
+        kind = lifecycle.transition(before, status, g.severity)
+        new = _fields(g, status)
+        row = stored_rows[match] if match is not None else None
+        changed = row is None or any(getattr(row, k) != v for k, v in new.items())
+        if row is None:
+            row = rows.add(session, Episode(athlete_id=athlete.id, **new))
+        elif changed:
+            for k, v in new.items():
+                setattr(row, k, v)
+        group = [by_id[m.id] for m in g.flags]
+        for flag in group:
+            if flag.episode_id != row.id:
+                flag.episode_id = row.id
+        if kind is not None or (changed and status == "open"):
+            _announce(session, row, group, athlete, kind, changes)
+    for oid in orphans:
+        _withdraw(session, stored_rows[oid], athlete, changes)
+    return changes
+
+
+def _payload(row: Episode, flags: Sequence[Flag], athlete: Athlete) -> dict[str, object]:
+    session_free = episode_out(row, flags, athlete.name)
+    return session_free.model_dump(mode="json", exclude={"created_at", "updated_at"})
+
+
+def _announce(
+    session: Session,
+    row: Episode,
+    flags: Sequence[Flag],
+    athlete: Athlete,
+    kind: lifecycle.EventKind | None,
+    changes: EpisodeChanges,
+) -> None:
+    """Record ``kind`` for the episode, or refresh the event nobody has been handed yet."""
+    session.flush()  # the episode's id, timestamps and its new flags' ids
+    payload = _payload(row, flags, athlete)
+    pending = rows.unannounced_event(session, row.id)
+    if (
+        kind in (None, "escalated")
+        and pending is not None
+        and pending.kind in ("created", "escalated")
+    ):
+        pending.payload = payload  # told once, as it stands now
+        return
+    if kind is None:
+        return
+    rows.add_event(
+        session, EpisodeEvent(episode_id=row.id, athlete_id=athlete.id, kind=kind, payload=payload)
+    )
+    changes.count(kind)
+
+
+def _withdraw(session: Session, row: Episode, athlete: Athlete, changes: EpisodeChanges) -> None:
+    """No flag of the episode fires any more.  Told if anyone was told of it; else it never
+    happened as far as anyone knows, and goes."""
+    if row.status != "historic" and rows.announced(session, row.id):
+        row.status = "withdrawn"
+        kept = rows.flags_of(session, [row.id])
+        rows.add_event(
+            session,
+            EpisodeEvent(
+                episode_id=row.id,
+                athlete_id=athlete.id,
+                kind="withdrawn",
+                payload=_payload(row, kept, athlete),
+            ),
+        )
+        changes.count("withdrawn")
+        return
+    for f in rows.flags_of(session, [row.id]):
+        f.episode_id = None
+    rows.remove(session, row)
+
+
+def restatus(session: Session, episode_ids: Sequence[int]) -> None:
+    """After a coach acknowledged flags: an open episode whose every live flag is answered is
+    acknowledged (nothing to announce)."""
+    ids = sorted(set(episode_ids))
+    by_episode: dict[int, list[Flag]] = {}
+    for f in rows.flags_of(session, ids):
+        by_episode.setdefault(f.episode_id or 0, []).append(f)
+    for i in ids:
+        ep = rows.get(session, i)
+        if ep is None or ep.status != "open":
+            continue
+        live = [f.status for f in by_episode.get(i, []) if f.status not in ("historic", "resolved")]
+        if live and all(s == "acknowledged" for s in live):
+            ep.status = "acknowledged"

@@ -1,0 +1,78 @@
+"""Episodes and their events: kept by evaluation, announced by the webhook outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from loadwatch.store.models import Delivery, Episode, EpisodeEvent, Flag
+
+
+def of_athlete(
+    session: Session, athlete_id: int, statuses: Sequence[str] | None = None
+) -> list[Episode]:
+    """Newest first; every status unless ``statuses``."""
+    q = select(Episode).where(Episode.athlete_id == athlete_id)
+    if statuses is not None:
+        q = q.where(Episode.status.in_(statuses))
+    return list(session.scalars(q.order_by(Episode.last.desc(), Episode.id.desc())))
+
+
+def of_athletes(
+    session: Session, athlete_ids: Sequence[int], statuses: Sequence[str]
+) -> list[Episode]:
+    q = select(Episode).where(Episode.athlete_id.in_(athlete_ids), Episode.status.in_(statuses))
+    return list(session.scalars(q.order_by(Episode.last.desc(), Episode.id.desc())))
+
+
+def get(session: Session, episode_id: int) -> Episode | None:
+    return session.get(Episode, episode_id)
+
+
+def flags_of(session: Session, episode_ids: Sequence[int]) -> list[Flag]:
+    """The flags of these episodes, by date."""
+    if not episode_ids:
+        return []
+    q = select(Flag).where(Flag.episode_id.in_(episode_ids))
+    return list(session.scalars(q.order_by(Flag.date, Flag.rule, Flag.dimension)))
+
+
+def add(session: Session, episode: Episode) -> Episode:
+    session.add(episode)
+    session.flush()
+    return episode
+
+
+def remove(session: Session, episode: Episode) -> None:
+    session.delete(episode)
+
+
+def add_event(session: Session, event: EpisodeEvent) -> None:
+    session.add(event)
+
+
+def announced(session: Session, episode_id: int) -> bool:
+    """Some hook has been handed one of the episode's events (a delivery row exists)."""
+    q = select(
+        exists().where(EpisodeEvent.episode_id == episode_id, Delivery.event_id == EpisodeEvent.id)
+    )
+    return bool(session.scalar(q))
+
+
+def unannounced_event(session: Session, episode_id: int) -> EpisodeEvent | None:
+    """The episode's newest event no hook has been handed yet, if any."""
+    handed = exists().where(Delivery.event_id == EpisodeEvent.id)
+    q = (
+        select(EpisodeEvent)
+        .where(EpisodeEvent.episode_id == episode_id, ~handed)
+        .order_by(EpisodeEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalars(q).first()
+
+
+def events_of(session: Session, athlete_id: int) -> list[EpisodeEvent]:
+    q = select(EpisodeEvent).where(EpisodeEvent.athlete_id == athlete_id)
+    return list(session.scalars(q.order_by(EpisodeEvent.id)))
