@@ -313,7 +313,7 @@ def test_acknowledging_one_then_many_removes_them(demo: tuple[DemoWorld, str], v
     # The athlete's reason moves on to the next most important current flag.
     expect(page.locator("#a-reason")).not_to_have_text(SARA_REASON)
     page.check("#show-closed")
-    assert page.locator(f"#flags li.acked[data-flag='{flag_id}']").count() == 1
+    assert page.locator(f"#flags li.acknowledged[data-flag='{flag_id}']").count() == 1
     page.uncheck("#show-closed")
 
     page.check("#select-all")

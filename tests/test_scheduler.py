@@ -20,7 +20,15 @@ from loadwatch.scheduler import jobs
 from loadwatch.scheduler.runner import EVALUATE, INBOX, NIGHTLY, WEBHOOKS, LoadScheduler
 from loadwatch.services.importing import import_paths
 from loadwatch.store.db import Store
-from loadwatch.store.models import Activity, Delivery, Episode, Flag, InboxEntry, PendingEvaluation, Webhook
+from loadwatch.store.models import (
+    Activity,
+    Delivery,
+    Episode,
+    Flag,
+    InboxEntry,
+    PendingEvaluation,
+    Webhook,
+)
 from loadwatch.store.repo import get_or_create_athlete
 from receiver import webhook_receiver
 

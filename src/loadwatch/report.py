@@ -116,16 +116,24 @@ def ratio_lines(status: AthleteStatus) -> RenderableType:
     return Group(*lines)
 
 
-def flag_lines(flags: Sequence[FlagOut]) -> RenderableType:
-    if not flags:
+def episode_lines(status: AthleteStatus) -> RenderableType:
+    """The present as a coach is told it: one block per live episode, its flags under it."""
+    if not status.episodes:
+        if status.open_flags:
+            return Text("Open flags, no live episode: see `loadwatch flags`.", style="dim")
         return Text("No open flags: nothing too much, too soon.", style="green")
-    lines = [Text("Open flags", style="bold")]
-    for f in sorted(flags, key=lambda f: (f.date, f.dimension, f.rule)):
-        sign = "▲" if f.severity == "alert" else "△"
+    lines = [Text("Episodes", style="bold")]
+    for e in status.episodes:
+        sign = "▲" if e.severity == "alert" else "△"
+        span = f"{e.first:%Y-%m-%d}" + (f"–{e.last:%m-%d}" if e.last != e.first else "")
+        state = "" if e.status == "open" else f" ({e.status})"
         lines.append(
-            Text(f" {sign} {f.date:%Y-%m-%d} ", style=_SEVERITY_STYLE.get(f.severity, ""))
-            + Text(f.message)
+            Text(f" {sign} {span}{state} ", style=_SEVERITY_STYLE.get(e.severity, ""))
+            + Text(f"{len(e.flags)} flag(s), {', '.join(e.dimensions)}")
         )
+        for f in e.flags:
+            mark = "▲" if f.severity == "alert" else "△"
+            lines.append(Text(f"     {mark} {f.date:%a %d %b} ", style="dim") + Text(f.message))
     return Group(*lines)
 
 
@@ -151,7 +159,7 @@ def render_report(
         body.append(weekly_table(shown, flags, weeks=weeks))
     else:
         body.append(Text("No runs yet.", style="dim"))
-    body.append(flag_lines(flags))
+    body.append(episode_lines(status))
     if older:
         body.append(Text(f" + {len(older)} older open flag(s): see `loadwatch flags`", style="dim"))
     body += [ratio_lines(status), headroom_lines(status), fast]

@@ -234,12 +234,12 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         if json:
             print_json(st.model_dump(mode="json"))
             return
-        from loadwatch.report import flag_lines, headroom_lines, ratio_lines
+        from loadwatch.report import episode_lines, headroom_lines, ratio_lines
 
         console.print(f"[bold]{st.athlete}[/] as of {st.today} ({st.timezone})")
         console.print(ratio_lines(st))
         console.print(headroom_lines(st))
-        console.print(flag_lines(st.open_flags))
+        console.print(episode_lines(st))
         console.print(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
 
 

@@ -23,12 +23,16 @@ from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import UtcDatetime, local_today
 from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.episodes import CURRENT_DAYS
+from loadwatch.rules.episodes import is_current as _is_current_day
 from loadwatch.rules.headroom import headroom
+from loadwatch.services.episodes import LIVE
 from loadwatch.services.evaluation import evaluation_inputs
+from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import repo
 from loadwatch.store.db import Session
-from loadwatch.store.models import Athlete, Flag, User
+from loadwatch.store.models import Athlete, Episode, Flag, User
 
 
 # --- what the triage answers (the API's response models) ---------------------------------
@@ -52,6 +56,19 @@ Severity = Literal["caution", "alert"]
 class RampLimits(_Row):
     caution: float = Field(description="weekly_ramp caution ratio (the last 7 days / usual week)")
     alert: float | None
+
+
+class EpisodeBrief(_Row):
+    """A live episode as the triage lists it (the whole of it: GET .../episodes)."""
+
+    id: int
+    first: date
+    last: date
+    severity: Severity
+    status: str
+    headline: str
+    dimensions: list[str]
+    reasons: int = Field(description="how many flags it holds")
 
 
 class DashboardRow(_Row):
@@ -87,6 +104,9 @@ class DashboardRow(_Row):
     )
     stale: bool = Field(description="no upload for STALE_DAYS days (or never)")
     weekly_distance: list[WeekDistance] = Field(description="the last 8 weeks, oldest first")
+    episodes: list[EpisodeBrief] = Field(
+        description="live episodes (open or acknowledged), newest first: one event, one line"
+    )
 
 
 class Dashboard(_Row):
@@ -95,7 +115,6 @@ class Dashboard(_Row):
     stale_days: int
 
 
-CURRENT_DAYS = 14  # the issue's "current": flags of the last two weeks of the athlete's today
 STALE_DAYS = 7  # a week without any upload: the watch has probably stopped syncing
 WEEKS = 8
 
@@ -121,7 +140,7 @@ def flag_importance(flag: Flag) -> tuple[int, int, date, float, int]:
 
 
 def is_current(flag: Flag, today: date, days: int = CURRENT_DAYS) -> bool:
-    return today - timedelta(days=days - 1) <= flag.date <= today
+    return _is_current_day(flag.date, today, days)
 
 
 def _days_between(later: date, earlier: date | None) -> int | None:
@@ -193,6 +212,7 @@ def athlete_row(
     last_activity: tuple[int, datetime] | None,
     last_upload: datetime | None,
     *,
+    episodes: list[Episode] | None = None,
     today: date | None = None,
 ) -> DashboardRow:
     day = today or local_today(athlete.timezone)
@@ -242,6 +262,19 @@ def athlete_row(
             WeekDistance(week=w, distance_km=round(float(load.weekly.get(w) or 0.0), 4))
             for w in (first_week + timedelta(weeks=i) for i in range(WEEKS))
         ],
+        episodes=[
+            EpisodeBrief(
+                id=e.id,
+                first=e.first,
+                last=e.last,
+                severity=e.severity,
+                status=e.status,
+                headline=e.headline,
+                dimensions=list(e.dimensions),
+                reasons=len(e.reasons),
+            )
+            for e in episodes or []
+        ],
     )
 
 
@@ -255,6 +288,9 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
         flags.setdefault(f.athlete_id, []).append(f)
     last_activities = repo.last_activities(session, ids)
     last_uploads = repo.last_uploads(session, ids)
+    live: dict[int, list[Episode]] = {}
+    for e in episode_rows.of_athletes(session, ids, LIVE):
+        live.setdefault(e.athlete_id, []).append(e)
     rows = [
         athlete_row(
             session,
@@ -262,6 +298,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
             flags.get(a.id, []),
             last_activities.get(a.id),
             last_uploads.get(a.id),
+            episodes=live.get(a.id, []),
             today=today,
         )
         for a in athletes

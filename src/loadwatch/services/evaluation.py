@@ -306,6 +306,7 @@ class AthleteStatus(BaseModel):
     last_activity_date: date | None
     dimensions: list[DimensionStatus]
     open_flags: list[FlagOut]
+    episodes: list[episodes.EpisodeOut]  # live ones (open or acknowledged), newest first
     fast_threshold: FastThresholdOut
 
 
@@ -367,6 +368,7 @@ def athlete_status(
         last_activity_date=last if isinstance(last, date) else None,
         dimensions=dims,
         open_flags=open_flags,
+        episodes=episodes.episodes_of(session, inp.athlete, episodes.LIVE),
         fast_threshold=FastThresholdOut(
             speed_mps=fast.speed_mps,
             pace_s_per_km=1000.0 / fast.speed_mps if fast.speed_mps else None,

@@ -125,12 +125,21 @@ function headroomText(row) {
   return parts.length ? parts.join(" · ") : "not enough history yet";
 }
 
+// One event, one line: the live episodes behind the reason.
+function episodeText(eps) {
+  const e = eps[0];
+  const span = e.first === e.last ? fmtDate(e.first) : `${fmtDate(e.first)} – ${fmtDate(e.last)}`;
+  const more = eps.length > 1 ? ` (+${eps.length - 1} more episode${eps.length > 2 ? "s" : ""})` : "";
+  return `One episode, ${span}: ${e.reasons} reason${e.reasons === 1 ? "" : "s"}${e.status === "acknowledged" ? ", acknowledged" : ""}${more}`;
+}
+
 function card(row) {
   const link = el("a", { href: `#athlete=${row.athlete_id}` }, row.name);
   const why = row.reason
     ? el("p", { class: "c-reason" }, row.reason)
     : el("p", { class: "c-reason muted" }, `Nothing in the last ${state.board.current_days} days.`);
   const older = row.older_open ? el("span", { class: "older" }, `${row.older_open} older open flag(s): history, not today`) : null;
+  const episodes = row.episodes.length ? el("span", { class: "older episodes" }, episodeText(row.episodes)) : null;
   const dims = row.dimensions.length
     ? el("div", { class: "c-dims", "aria-label": "dimensions involved" }, row.dimensions.map((d) => el("span", { class: "tag" }, DIM_WORD[d] || d)))
     : null;
@@ -139,7 +148,7 @@ function card(row) {
   const fact = (cls, label, ...value) => el("div", { class: `c-fact ${cls}` }, el("span", { class: "label" }, label), el("span", {}, ...value));
   const li = el("li", { class: `card ${row.severity || "quiet"}`, "data-athlete": row.athlete_id },
     el("div", { class: "c-name" }, link, sevBadge(row.severity)),
-    el("div", { class: "c-why" }, why, dims, older),
+    el("div", { class: "c-why" }, why, dims, episodes, older),
     fact("last-run", "Last run", daysAgo(row.days_since_last_run)),
     fact("last-upload", "Last upload", ...upload),
     fact("headroom-run", "Next run up to", headroomText(row)));
@@ -186,7 +195,7 @@ async function showAthlete(id) {
   show("athlete");
   $("a-name").replaceChildren(row.name, sevBadge(row.severity));
   $("a-reason").textContent = row.reason || `Quiet: nothing in the last ${board.current_days} days.`;
-  const facts = [`Last run ${daysAgo(row.days_since_last_run)}`, `last upload ${daysAgo(row.days_since_last_upload)}${row.stale ? " (stale)" : ""}`,
+  const facts = [...(row.episodes.length ? [episodeText(row.episodes)] : []), `Last run ${daysAgo(row.days_since_last_run)}`, `last upload ${daysAgo(row.days_since_last_upload)}${row.stale ? " (stale)" : ""}`,
     `as of ${fmtDate(row.today)}`, status.fast_threshold.explanation];
   $("a-facts").textContent = facts.join(" · ");
   $("headroom").replaceChildren(...status.dimensions.map((d) =>
