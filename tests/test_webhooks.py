@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
@@ -180,9 +180,7 @@ def test_events_older_than_the_hook_are_not_sent(store: Store, tmp_path: Path) -
             s.add_all([a, admin])
         old = _flag(store, a.id, date(2026, 10, 1))
         with store.transaction() as s:
-            s.execute(
-                Episode.__table__.update().values(created_at=datetime(2020, 1, 1, tzinfo=UTC))
-            )
+            s.execute(update(Episode).values(created_at=datetime(2020, 1, 1, tzinfo=UTC)))
             s.add(Webhook(owner_id=admin.id, url=rx.url, secret="x"))
         new = _flag(store, a.id, date(2026, 10, 20))
         webhooks.deliver_due(store, _settings(tmp_path), client)
