@@ -34,13 +34,10 @@ from sqlalchemy import delete, select
 
 from loadwatch.config import Settings
 from loadwatch.services.csv_import import import_log
-from loadwatch.services.evaluation import (
-    drain_pending,
-    evaluate_athlete,
-    list_flags,
-    series,
-)
+from loadwatch.services.evaluation import drain_pending, evaluate_athlete
+from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
+from loadwatch.services.views import series
 from loadwatch.store import repo
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, Flag

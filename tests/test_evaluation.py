@@ -14,13 +14,9 @@ from loadwatch.errors import InvalidRequest
 from loadwatch.services import evaluation
 from loadwatch.services.acknowledge import acknowledge
 from loadwatch.services.csv_import import import_log
-from loadwatch.services.evaluation import (
-    athlete_status,
-    drain_pending,
-    evaluate_athlete,
-    list_flags,
-    series,
-)
+from loadwatch.services.evaluation import drain_pending, evaluate_athlete
+from loadwatch.services.flag_list import list_flags
+from loadwatch.services.views import athlete_status, series
 from loadwatch.store import repo
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete, Flag, PendingEvaluation

@@ -14,8 +14,10 @@ from sqlalchemy import select
 from loadwatch import auth
 from loadwatch.config import Settings
 from loadwatch.rules.episodes import HISTORIC_DAYS
-from loadwatch.services.evaluation import athlete_status, drain_pending, list_flags
+from loadwatch.services.evaluation import drain_pending
+from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
+from loadwatch.services.views import athlete_status
 from loadwatch.services.webhooks import enqueue_new
 from loadwatch.store import repo
 from loadwatch.store.db import Store

@@ -16,7 +16,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from loadwatch.services.evaluation import AthleteStatus, FlagOut
+from loadwatch.services.flag_list import FlagOut
+from loadwatch.services.views import AthleteStatus
 
 BAR_WIDTH = 12
 _EIGHTHS = " ▏▎▍▌▋▊▉"

@@ -19,7 +19,7 @@ from pydantic import (
 
 from loadwatch.clock import UtcDatetime
 from loadwatch.services.episodes import EpisodeOut
-from loadwatch.services.evaluation import FlagOut
+from loadwatch.services.flag_list import FlagOut
 
 # A fast threshold outside this range is a typo, not a runner: 1 m/s is 16:40 min/km,
 # 10 m/s is 1:40 min/km.

@@ -149,7 +149,7 @@ def series(
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV on stdout.")] = False,
 ) -> None:
     """Daily or weekly load series: distance, fast km, climbing (and EWMA/ratios for days)."""
-    from loadwatch.services.evaluation import series as load_series
+    from loadwatch.services.views import series as load_series
 
     with handle_errors():
         if period not in ("day", "week"):
@@ -194,7 +194,7 @@ def flags(
     json: JsonOpt = False,
 ) -> None:
     """The athlete's flags (open ones unless --all), newest first."""
-    from loadwatch.services.evaluation import list_flags
+    from loadwatch.services.flag_list import list_flags
 
     with handle_errors():
         shown = None if all_ else ("open",)
@@ -226,7 +226,7 @@ def flags(
 @app.command()
 def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -> None:
     """Current ratios, headroom, open flags and fast threshold."""
-    from loadwatch.services.evaluation import athlete_status
+    from loadwatch.services.views import athlete_status
 
     with handle_errors():
         day = parse_day(today, "--today")
@@ -259,8 +259,8 @@ def report(
 
 def athlete_report(session: Session, athlete_id: int, *, weeks: int, today: date | None) -> Any:
     from loadwatch.report import render_report
-    from loadwatch.services.evaluation import athlete_status
-    from loadwatch.services.evaluation import series as load_series
+    from loadwatch.services.views import athlete_status
+    from loadwatch.services.views import series as load_series
 
     st = athlete_status(session, athlete_id, today=today)
     weekly = load_series(session, athlete_id, "week", None, st.today)
@@ -479,7 +479,8 @@ def _wipe_demo(path: Path) -> None:
 def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
     """Import the sample athletes into a fresh store at ``data_dir`` and evaluate them as of
     the sample history's last day, so the demo reads the same whatever the date."""
-    from loadwatch.services.evaluation import evaluate_athlete, list_flags
+    from loadwatch.services.evaluation import evaluate_athlete
+    from loadwatch.services.flag_list import list_flags
     from loadwatch.services.importing import import_paths
 
     root = sample_dir or sample_data_dir()

@@ -13,7 +13,7 @@ import httpx
 from loadwatch.clock import local_today
 from loadwatch.config import Settings
 from loadwatch.errors import NotFound
-from loadwatch.services import evaluation, inbox, webhooks
+from loadwatch.services import evaluation, inbox, views, webhooks
 from loadwatch.store import repo
 from loadwatch.store.db import Store
 
@@ -49,7 +49,8 @@ def _context() -> _Context:
 
 
 def evaluate_pending() -> list[int]:
-    """Evaluate every athlete an import (API, CLI, inbox) touched; then notify."""
+    """Evaluate every athlete an import (API, CLI, inbox) touched, then those a new local day
+    began for (so every view is for today: the triage then reads rows); then notify."""
     ctx = _context()
     results: list[evaluation.EvaluationResult] = []
     done = evaluation.drain_pending(
@@ -57,8 +58,42 @@ def evaluate_pending() -> list[int]:
     )
     if done:
         _log_evaluation("evaluated after imports", results)
+    rolled = roll_days()
+    if done or rolled:
         deliver_webhooks()
     return done
+
+
+def roll_days() -> list[int]:
+    """Re-evaluate the athletes whose view is not for their local today (midnight passed in
+    their zone, or they were never evaluated): the windows slide even without uploads."""
+    ctx = _context()
+    with ctx.store.sessions() as s:
+        ids = views.stale(s)
+    results = _evaluate_recent(ctx, ids)
+    if results:
+        _log_evaluation("a new day", results)
+    return [r.athlete_id for r in results]
+
+
+def _evaluate_recent(ctx: _Context, ids: list[int]) -> list[evaluation.EvaluationResult]:
+    results: list[evaluation.EvaluationResult] = []
+    for athlete_id in ids:
+        with ctx.store.sessions() as s:
+            try:
+                tz = repo.get_athlete(s, athlete_id).timezone
+            except NotFound:
+                continue  # deleted since the list was read
+        # The last five weeks cover every rule window that today's date can change.
+        results.append(
+            evaluation.evaluate_athlete(
+                ctx.store,
+                athlete_id,
+                from_date=local_today(tz) - timedelta(days=35),
+                historic_days=ctx.settings.historic_days,
+            )
+        )
+    return results
 
 
 def _log_evaluation(what: str, results: list[evaluation.EvaluationResult]) -> None:
@@ -82,27 +117,12 @@ def _log_evaluation(what: str, results: list[evaluation.EvaluationResult]) -> No
 
 
 def evaluate_all() -> int:
-    """Nightly: days pass even without uploads (a break grows, windows slide)."""
+    """Nightly, everyone: the safety net under ``roll_days`` (and what re-judges a history
+    after an upgrade of the rules)."""
     ctx = _context()
     with ctx.store.sessions() as s:
         ids = repo.athlete_ids(s)
-    results: list[evaluation.EvaluationResult] = []
-    for athlete_id in ids:
-        with ctx.store.sessions() as s:
-            try:
-                tz = repo.get_athlete(s, athlete_id).timezone
-            except NotFound:
-                continue  # deleted since the list was read
-        # The last five weeks cover every rule window that today's date can change.
-        results.append(
-            evaluation.evaluate_athlete(
-                ctx.store,
-                athlete_id,
-                from_date=local_today(tz) - timedelta(days=35),
-                historic_days=ctx.settings.historic_days,
-            )
-        )
-    _log_evaluation("nightly evaluation", results)
+    _log_evaluation("nightly evaluation", _evaluate_recent(ctx, ids))
     deliver_webhooks()
     return len(ids)
 

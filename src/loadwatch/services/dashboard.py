@@ -4,30 +4,27 @@
 last ``CURRENT_DAYS`` local days of the athlete's today.  An athlete whose flags are all older
 is quiet, whatever their history holds (a history imported from 2021 is not today's concern).
 
-Every number comes from ``evaluation.evaluation_inputs``, the frames the flags were judged on.
+Every number comes from the athlete's view (services/views.py): computed at evaluation from the
+frames the flags were judged on and stored, so the triage reads rows and rebuilds no history
+(an athlete whose view is not current - an import not yet evaluated - is computed live).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from loadwatch import auth
-from loadwatch.analytics.load import load_frame
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
-from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import UtcDatetime, local_today
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.episodes import is_current as _is_current_day
-from loadwatch.rules.headroom import headroom
 from loadwatch.services.episodes import LIVE
-from loadwatch.services.evaluation import evaluation_inputs
+from loadwatch.services.views import Summary, stored_summaries, summary_of
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import repo
@@ -165,40 +162,11 @@ def concern_key(row: DashboardRow) -> tuple[int, int, int, float, int, str]:
     )
 
 
-@dataclass(frozen=True)
-class _Load:
-    ratios: dict[str, float | None]
-    headroom_run: dict[str, float | None]
-    last_run: date | None
-    weekly: dict[date, float]
-
-
 def _num(v: object) -> float | None:
     if v is None:
         return None
     f = float(v)  # type: ignore[arg-type]
     return round(f, 4) if f == f else None
-
-
-def _load(session: Session, athlete: Athlete, config: RuleConfig, today: date) -> _Load:
-    daily = evaluation_inputs(session, athlete.id, today).daily
-    if daily.is_empty():
-        none: dict[str, float | None] = dict.fromkeys(DIMENSIONS)
-        return _Load(none, dict(none), None, {})
-    at = load_frame(daily).filter(pl.col("date") == today)
-    row = at.row(0, named=True) if at.height else {}
-    ratios = {d: _num(row.get(f"{d}_ratio")) for d in DIMENSIONS}
-    rooms = {h.dimension: h.next_run_limit for h in headroom(daily, config, today=today)}
-    runs = daily.filter((pl.col("runs") > 0) & (pl.col("date") <= today))["date"]
-    last_run = runs.max() if runs.len() else None
-    weeks = weekly_frame(daily)
-    weekly = dict(zip(weeks["week_start"].to_list(), weeks["distance_km"].to_list(), strict=True))
-    return _Load(
-        ratios,
-        {d: _num(rooms.get(d)) for d in DIMENSIONS},
-        last_run if isinstance(last_run, date) else None,
-        weekly,
-    )
 
 
 def _monday(d: date) -> date:
@@ -213,11 +181,14 @@ def athlete_row(
     last_upload: datetime | None,
     *,
     episodes: list[Episode] | None = None,
+    summary: Summary | None = None,
     today: date | None = None,
 ) -> DashboardRow:
     day = today or local_today(athlete.timezone)
     config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
-    load = _load(session, athlete, config, day)
+    view = summary if summary is not None else summary_of(session, athlete, day)
+    weekly = {w.week: w.distance_km for w in view.weekly_distance}
+    rooms = {d.dimension: _num(d.headroom_run) for d in view.dimensions}
     current = sorted(
         (f for f in open_flags if is_current(f, day)), key=flag_importance, reverse=True
     )
@@ -231,7 +202,7 @@ def athlete_row(
     top = current[0] if current else None
     upload_day = _local_day(last_upload, athlete.timezone) if last_upload else None
     days_upload = _days_between(day, upload_day)
-    known = [r for r in load.ratios.values() if r is not None]
+    known = [r for r in view.ratios.values() if r is not None]
     first_week = _monday(day) - timedelta(weeks=WEEKS - 1)
     ramp = config.weekly_ramp
     return DashboardRow(
@@ -245,21 +216,21 @@ def athlete_row(
         cautions=sum(c.caution for c in per_dim.values()),
         open_flags=per_dim,
         older_open=len(open_flags) - len(current),
-        ratios=load.ratios,
+        ratios=dict(view.ratios),
         max_ratio=max(known) if known else None,
-        headroom_run=load.headroom_run,
+        headroom_run={d: rooms.get(d) for d in DIMENSIONS},
         units=dict(UNITS),
         ramp_limits=RampLimits(caution=ramp.caution, alert=ramp.alert),
         today=day,
         last_activity_id=last_activity[0] if last_activity else None,
         last_activity_at=last_activity[1] if last_activity else None,
-        last_run_date=load.last_run,
-        days_since_last_run=_days_between(day, load.last_run),
+        last_run_date=view.last_run_date,
+        days_since_last_run=_days_between(day, view.last_run_date),
         last_upload_at=last_upload,
         days_since_last_upload=days_upload,
         stale=days_upload is None or days_upload >= STALE_DAYS,
         weekly_distance=[
-            WeekDistance(week=w, distance_km=round(float(load.weekly.get(w) or 0.0), 4))
+            WeekDistance(week=w, distance_km=round(float(weekly.get(w) or 0.0), 4))
             for w in (first_week + timedelta(weeks=i) for i in range(WEEKS))
         ],
         episodes=[
@@ -288,6 +259,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
         flags.setdefault(f.athlete_id, []).append(f)
     last_activities = repo.last_activities(session, ids)
     last_uploads = repo.last_uploads(session, ids)
+    summaries = stored_summaries(session, athletes, today)
     live: dict[int, list[Episode]] = {}
     for e in episode_rows.of_athletes(session, ids, LIVE):
         live.setdefault(e.athlete_id, []).append(e)
@@ -299,6 +271,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
             last_activities.get(a.id),
             last_uploads.get(a.id),
             episodes=live.get(a.id, []),
+            summary=summaries.get(a.id),
             today=today,
         )
         for a in athletes

@@ -12,8 +12,9 @@ Flags are upserted per (athlete, rule, dimension, local day).  Re-evaluating a r
   it would rewrite that history.  Otherwise nobody acted on it and it is no longer true: it
   is deleted.  A resolved flag that fires again is live again.
 
-Then the athlete's firing flags are regrouped into episodes (``services.episodes.keep``) and
-what must be announced is recorded, in the same transaction.
+Then the athlete's firing flags are regrouped into episodes (``services.episodes.keep``),
+what must be announced is recorded, and what the views read is computed from the same inputs
+and stored (``services.views``), all in the same transaction.
 
 Rules read windows backwards (up to 30 days for the single-run spike, 35 for the weekly ramp),
 so a run on day D can change flags up to D + 35: callers pass the earliest local day they
@@ -22,33 +23,19 @@ touched and the whole range up to today is re-evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
 
-import polars as pl
-import polars.selectors as cs
-from pydantic import BaseModel
-
-from loadwatch.analytics.daily import daily_frame, local_date_expr
-from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
-from loadwatch.analytics.load import load_frame
-from loadwatch.analytics.schema import DIMENSIONS, UNITS
-from loadwatch.analytics.weekly import weekly_frame
-from loadwatch.clock import UtcDatetime, local_today
-from loadwatch.errors import Conflict, InvalidRequest
-from loadwatch.rules.config import RuleConfig
+from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
-from loadwatch.rules.headroom import headroom
-from loadwatch.services import episodes
+from loadwatch.services import episodes, views
+from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.store import episodes as episode_rows
-from loadwatch.store import flags, pending, repo
+from loadwatch.store import flags, pending
 from loadwatch.store.db import Session, Store
-from loadwatch.store.models import Athlete, Flag
-
-Period = Literal["day", "week"]
+from loadwatch.store.models import Flag
 
 
 @dataclass
@@ -61,48 +48,6 @@ class EvaluationResult:
     episode_events: dict[str, int] = field(default_factory=dict)
     evaluated_from: date | None = None  # None: the whole history
     today: date | None = None
-
-
-@dataclass(frozen=True)
-class EvaluationInputs:
-    athlete: Athlete
-    activities: pl.DataFrame
-    today: date
-    config: RuleConfig
-    fast: FastThreshold
-    daily: pl.DataFrame
-
-
-def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
-    """What every view and the rules read for one athlete as of ``today``: built in one place
-    so that flags, status, series and the dashboard show one set of numbers."""
-    athlete = repo.get_athlete(session, athlete_id)
-    activities = repo.activity_frame(session, athlete_id)
-    day = today or local_today(athlete.timezone)
-    config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
-    tz = athlete.timezone
-    coach = athlete.fast_speed_mps
-    fast = fast_threshold(activities, coach_speed_mps=coach, today=day, tz=tz)
-    # Each day's fast km with the threshold in force that day: one set of numbers for the
-    # weekly table, status, series and flags.
-    per_day = (
-        threshold_frame(
-            activities,
-            tz=tz,
-            first=_first_day(activities, tz, day),
-            last=day,
-            coach_speed_mps=coach,
-        )
-        if not activities.is_empty()
-        else None
-    )
-    daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
-    return EvaluationInputs(athlete, activities, day, config, fast, daily)
-
-
-def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
-    first = activities.select(local_date_expr(tz).min()).item()
-    return min(first, today) if isinstance(first, date) else today
 
 
 def _evaluate_in(
@@ -172,6 +117,7 @@ def _evaluate_in(
     result.updated_flag_ids = list(dict.fromkeys(result.updated_flag_ids))
     changes = episodes.keep(session, inp.athlete, flags.firing(session, athlete_id), inp.today)
     result.episode_events = changes.events
+    views.keep(session, athlete_id, views.compute(inp))
     return result
 
 
@@ -223,190 +169,3 @@ def drain_pending(
         if on_result is not None:
             on_result(result)
     return done
-
-
-# --- reading ------------------------------------------------------------------------------
-
-
-class FlagOut(BaseModel):
-    """A flag as the API, the CLI and the report show it."""
-
-    id: int
-    athlete: str
-    athlete_id: int
-    date: date
-    dimension: str
-    rule: str
-    severity: Literal["caution", "alert"]
-    value: float
-    baseline: float
-    ratio: float
-    threshold: float
-    message: str
-    status: str
-    acked_by: int | None
-    acked_at: UtcDatetime | None
-    created_at: UtcDatetime
-
-
-# Numbers leave the service rounded: 64.99000000000001 km is noise to a runner and to a client.
-DECIMALS = 4
-
-
-def flag_out(flag: Flag, athlete_name: str) -> FlagOut:
-    fields = {name: getattr(flag, name) for name in FlagOut.model_fields if name != "athlete"}
-    for name in ("value", "baseline", "ratio", "threshold"):
-        fields[name] = round(fields[name], DECIMALS)
-    return FlagOut(athlete=athlete_name, **fields)
-
-
-def flags_of(
-    session: Session, athlete: Athlete, *, statuses: Sequence[str] | None = ("open",)
-) -> list[FlagOut]:
-    """The athlete's flags of these statuses (every one when None), newest day first."""
-    rows = flags.of_athlete(session, athlete.id, statuses=statuses)
-    return [flag_out(f, athlete.name) for f in rows]
-
-
-def list_flags(
-    session: Session, athlete_id: int, *, statuses: Sequence[str] | None = ("open",)
-) -> list[FlagOut]:
-    return flags_of(session, repo.get_athlete(session, athlete_id), statuses=statuses)
-
-
-class DimensionStatus(BaseModel):
-    dimension: str
-    unit: str
-    last_7d: float  # sum of the 7 days ending today
-    chronic_week: float | None  # mean week of the 28 days before those 7
-    ratio_7_28: float | None
-    acute_ewma: float | None  # fatigue (per day)
-    chronic_ewma: float | None  # fitness (per day)
-    ewma_ratio: float | None
-    monotony: float | None
-    strain: float | None
-    headroom_week: float | None  # more in the 7 days ending today before the ramp caution
-    week_limit: float | None  # the 7-day load at the ramp caution threshold
-    headroom_run: float | None  # largest next single run before the spike caution threshold
-    headroom_note: str | None = None  # the sentence for the runner
-
-
-class FastThresholdOut(BaseModel):
-    speed_mps: float | None
-    pace_s_per_km: float | None
-    source: str
-    explanation: str
-
-
-class AthleteStatus(BaseModel):
-    athlete_id: int
-    athlete: str
-    timezone: str
-    today: date
-    last_activity_date: date | None
-    dimensions: list[DimensionStatus]
-    open_flags: list[FlagOut]
-    episodes: list[episodes.EpisodeOut]  # live ones (open or acknowledged), newest first
-    fast_threshold: FastThresholdOut
-
-
-def _num(v: object) -> float | None:
-    if v is None:
-        return None
-    f = float(v)  # type: ignore[arg-type]
-    return round(f, DECIMALS) if f == f else None  # NaN → None
-
-
-def athlete_status(
-    session: Session, athlete_id: int, *, today: date | None = None
-) -> AthleteStatus:
-    inp = evaluation_inputs(session, athlete_id, today)
-    open_flags = flags_of(session, inp.athlete)
-    last = None
-    if not inp.activities.is_empty():
-        days = inp.activities.select(local_date_expr(inp.athlete.timezone).alias("d"))["d"]
-        past = days.filter(days <= inp.today)
-        last = past.max() if len(past) else None
-    load = load_frame(inp.daily) if not inp.daily.is_empty() else None
-    row: dict[str, object] = {}
-    if load is not None:
-        at = load.filter(pl.col("date") == inp.today)
-        row = at.row(0, named=True) if at.height else {}
-    rooms = (
-        {h.dimension: h for h in headroom(inp.daily, inp.config, today=inp.today)}
-        if load is not None
-        else {}
-    )
-    dims: list[DimensionStatus] = []
-    for dim in DIMENSIONS:
-        h = rooms.get(dim)
-        dims.append(
-            DimensionStatus(
-                dimension=dim,
-                unit=UNITS[dim],
-                last_7d=h.week_value if h else 0.0,
-                # The weekly ramp's own numbers: the same as a flag on this window would carry.
-                chronic_week=_num(h.ramp_own if h else None),
-                ratio_7_28=_num(h.ramp_ratio if h else None),
-                acute_ewma=_num(row.get(f"{dim}_acute_ewma")),
-                chronic_ewma=_num(row.get(f"{dim}_chronic_ewma")),
-                ewma_ratio=_num(row.get(f"{dim}_ewma_ratio")),
-                monotony=_num(row.get(f"{dim}_monotony")),
-                strain=_num(row.get(f"{dim}_strain")),
-                headroom_week=h.week_room if h else None,
-                week_limit=h.week_limit if h else None,
-                headroom_run=h.next_run_limit if h else None,
-                headroom_note=h.message if h else None,
-            )
-        )
-    fast = inp.fast
-    return AthleteStatus(
-        athlete_id=athlete_id,
-        athlete=inp.athlete.name,
-        timezone=inp.athlete.timezone,
-        today=inp.today,
-        last_activity_date=last if isinstance(last, date) else None,
-        dimensions=dims,
-        open_flags=open_flags,
-        episodes=episodes.episodes_of(session, inp.athlete, episodes.LIVE),
-        fast_threshold=FastThresholdOut(
-            speed_mps=fast.speed_mps,
-            pace_s_per_km=1000.0 / fast.speed_mps if fast.speed_mps else None,
-            source=fast.source,
-            explanation=fast.explanation,
-        ),
-    )
-
-
-def series(
-    session: Session,
-    athlete_id: int,
-    period: Period,
-    start: date | None = None,
-    end: date | None = None,
-    *,
-    today: date | None = None,
-) -> pl.DataFrame:
-    """Daily frame joined with the load metrics, or the weekly frame, over ``[start, end]``
-    (``end`` defaults to the athlete's today)."""
-    if period not in ("day", "week"):
-        raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
-    if start is not None and end is not None and start > end:
-        raise InvalidRequest(f"--from {start} is after --to {end}")
-    inp = evaluation_inputs(session, athlete_id, end or today)
-    daily = inp.daily
-    if period == "day":
-        frame = daily.join(load_frame(daily), on="date", how="left") if daily.height else daily
-        key = "date"
-    else:
-        frame = weekly_frame(daily)
-        key = "week_start"
-    if start is not None:
-        frame = frame.filter(pl.col(key) >= (start if period == "day" else _monday(start)))
-    if end is not None:
-        frame = frame.filter(pl.col(key) <= end)
-    return frame.with_columns(cs.float().round(DECIMALS))
-
-
-def _monday(d: date) -> date:
-    return date.fromordinal(d.toordinal() - d.weekday())

@@ -6,6 +6,7 @@ and claimed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import delete, select
@@ -35,3 +36,11 @@ def claim(session: Session, athlete_id: int) -> date | None:
 def clear(session: Session) -> None:
     """Drop every request (after a full evaluation of everyone, as the demo does)."""
     session.execute(delete(PendingEvaluation))
+
+
+def waiting(session: Session, athlete_ids: Sequence[int]) -> set[int]:
+    """Which of these athletes have a request not yet evaluated."""
+    if not athlete_ids:
+        return set()
+    q = select(PendingEvaluation.athlete_id).where(PendingEvaluation.athlete_id.in_(athlete_ids))
+    return set(session.scalars(q))

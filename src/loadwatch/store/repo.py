@@ -140,6 +140,12 @@ def athlete_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Athlete.id).order_by(Athlete.id)))
 
 
+def athlete_zones(session: Session) -> dict[int, str]:
+    """Every athlete's time zone, by id."""
+    rows = session.execute(select(Athlete.id, Athlete.timezone).order_by(Athlete.id)).tuples()
+    return {aid: tz for aid, tz in rows}
+
+
 def update_athlete(
     session: Session,
     athlete: Athlete,

@@ -13,7 +13,7 @@ from loadwatch.api.schemas import EpisodeList, FlagAck, FlagList
 from loadwatch.errors import NotFound
 from loadwatch.services.acknowledge import acknowledge, flags_by_ids
 from loadwatch.services.episodes import LIVE, episodes_of
-from loadwatch.services.evaluation import FlagOut, flag_out, flags_of
+from loadwatch.services.flag_list import FlagOut, flag_out, flags_of
 from loadwatch.store import repo
 
 router = APIRouter(tags=["flags"])

@@ -11,8 +11,8 @@ from fastapi.responses import PlainTextResponse
 
 from loadwatch.api.deps import AthleteDep, SessionDep
 from loadwatch.api.schemas import SeriesOut
-from loadwatch.services.evaluation import AthleteStatus, athlete_status
-from loadwatch.services.evaluation import series as load_series
+from loadwatch.services.views import AthleteStatus, athlete_status
+from loadwatch.services.views import series as load_series
 
 router = APIRouter(tags=["series"])
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 05:55:12.032552
+Create Date: 2026-12-02 06:27:31.060476
 """
 
 from __future__ import annotations

@@ -1,0 +1,60 @@
+"""Flags as the API, the CLI and the report show them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel
+
+from loadwatch.clock import UtcDatetime
+from loadwatch.store import flags, repo
+from loadwatch.store.db import Session
+from loadwatch.store.models import Athlete, Flag
+
+
+class FlagOut(BaseModel):
+    """A flag as the API, the CLI and the report show it."""
+
+    id: int
+    athlete: str
+    athlete_id: int
+    date: date
+    dimension: str
+    rule: str
+    severity: Literal["caution", "alert"]
+    value: float
+    baseline: float
+    ratio: float
+    threshold: float
+    message: str
+    status: str
+    acked_by: int | None
+    acked_at: UtcDatetime | None
+    created_at: UtcDatetime
+
+
+# Numbers leave the service rounded: 64.99000000000001 km is noise to a runner and to a client.
+DECIMALS = 4
+
+
+def flag_out(flag: Flag, athlete_name: str) -> FlagOut:
+    fields = {name: getattr(flag, name) for name in FlagOut.model_fields if name != "athlete"}
+    for name in ("value", "baseline", "ratio", "threshold"):
+        fields[name] = round(fields[name], DECIMALS)
+    return FlagOut(athlete=athlete_name, **fields)
+
+
+def flags_of(
+    session: Session, athlete: Athlete, *, statuses: Sequence[str] | None = ("open",)
+) -> list[FlagOut]:
+    """The athlete's flags of these statuses (every one when None), newest day first."""
+    rows = flags.of_athlete(session, athlete.id, statuses=statuses)
+    return [flag_out(f, athlete.name) for f in rows]
+
+
+def list_flags(
+    session: Session, athlete_id: int, *, statuses: Sequence[str] | None = ("open",)
+) -> list[FlagOut]:
+    return flags_of(session, repo.get_athlete(session, athlete_id), statuses=statuses)

@@ -1,0 +1,59 @@
+"""What the rules and every view read for one athlete as of a day, built in one place so that
+flags, status, series and the dashboard show one set of numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from loadwatch.analytics.daily import daily_frame, local_date_expr
+from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
+from loadwatch.clock import local_today
+from loadwatch.rules.config import RuleConfig
+from loadwatch.store import repo
+from loadwatch.store.db import Session
+from loadwatch.store.models import Athlete
+
+
+@dataclass(frozen=True)
+class EvaluationInputs:
+    athlete: Athlete
+    activities: pl.DataFrame
+    today: date
+    config: RuleConfig
+    fast: FastThreshold
+    daily: pl.DataFrame
+
+
+def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
+    """The athlete, their activities, rules and fast threshold, and the daily frame, as of
+    ``today`` (the athlete's local today when None)."""
+    athlete = repo.get_athlete(session, athlete_id)
+    activities = repo.activity_frame(session, athlete_id)
+    day = today or local_today(athlete.timezone)
+    config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
+    tz = athlete.timezone
+    coach = athlete.fast_speed_mps
+    fast = fast_threshold(activities, coach_speed_mps=coach, today=day, tz=tz)
+    # Each day's fast km with the threshold in force that day: one set of numbers for the
+    # weekly table, status, series and flags.
+    per_day = (
+        threshold_frame(
+            activities,
+            tz=tz,
+            first=_first_day(activities, tz, day),
+            last=day,
+            coach_speed_mps=coach,
+        )
+        if not activities.is_empty()
+        else None
+    )
+    daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
+    return EvaluationInputs(athlete, activities, day, config, fast, daily)
+
+
+def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
+    first = activities.select(local_date_expr(tz).min()).item()
+    return min(first, today) if isinstance(first, date) else today

@@ -1,0 +1,336 @@
+"""What the views read - status, series and the triage's numbers - computed once, at evaluation.
+
+Evaluation (services/evaluation.py) builds an athlete's view from the very inputs the rules
+judged and stores it in the flags' transaction (store/views.py): a summary (per dimension the
+7-day load, its ratios and headroom; the fast threshold; the last run; the load ratios the
+triage sorts by; the weekly distances) and the day and week rows that series return.
+
+A reader uses the stored view when it is for the day asked and nothing is pending for the
+athlete (an import or a settings change not yet evaluated); otherwise it computes the same view
+live with the same function.  So the numbers are the same either way; only the cost differs.
+A view stored by an older loadwatch (``VIEW_VERSION``) is computed live until re-evaluated.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import polars as pl
+import polars.selectors as cs
+from pydantic import BaseModel, ValidationError
+
+from loadwatch.analytics.daily import local_date_expr
+from loadwatch.analytics.load import load_frame
+from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS
+from loadwatch.analytics.weekly import weekly_frame
+from loadwatch.clock import local_today
+from loadwatch.errors import InvalidRequest
+from loadwatch.rules.headroom import headroom
+from loadwatch.services import episodes
+from loadwatch.services.flag_list import DECIMALS, FlagOut, flags_of
+from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
+from loadwatch.store import pending, repo
+from loadwatch.store import views as view_rows
+from loadwatch.store.db import Session
+from loadwatch.store.models import Athlete
+
+Period = Literal["day", "week"]
+VIEW_VERSION = 1
+
+
+class DimensionStatus(BaseModel):
+    dimension: str
+    unit: str
+    last_7d: float  # sum of the 7 days ending today
+    chronic_week: float | None  # mean week of the 28 days before those 7
+    ratio_7_28: float | None
+    acute_ewma: float | None  # fatigue (per day)
+    chronic_ewma: float | None  # fitness (per day)
+    ewma_ratio: float | None
+    monotony: float | None
+    strain: float | None
+    headroom_week: float | None  # more in the 7 days ending today before the ramp caution
+    week_limit: float | None  # the 7-day load at the ramp caution threshold
+    headroom_run: float | None  # largest next single run before the spike caution threshold
+    headroom_note: str | None = None  # the sentence for the runner
+
+
+class FastThresholdOut(BaseModel):
+    speed_mps: float | None
+    pace_s_per_km: float | None
+    source: str
+    explanation: str
+
+
+class WeekKm(BaseModel):
+    week: date
+    distance_km: float
+
+
+class Summary(BaseModel):
+    """The stored part of a view that status and the triage read."""
+
+    version: int = VIEW_VERSION
+    as_of: date
+    last_activity_date: date | None
+    last_run_date: date | None
+    dimensions: list[DimensionStatus]
+    fast_threshold: FastThresholdOut
+    ratios: dict[str, float | None]  # the load frame's 7:28 ratio per dimension on as_of
+    weekly_distance: list[WeekKm]
+
+
+@dataclass(frozen=True)
+class View:
+    summary: Summary
+    days: pl.DataFrame  # the daily frame joined with the load metrics
+    weeks: pl.DataFrame
+
+
+class AthleteStatus(BaseModel):
+    athlete_id: int
+    athlete: str
+    timezone: str
+    today: date
+    last_activity_date: date | None
+    dimensions: list[DimensionStatus]
+    open_flags: list[FlagOut]
+    episodes: list[episodes.EpisodeOut]  # live ones (open or acknowledged), newest first
+    fast_threshold: FastThresholdOut
+
+
+def _num(v: object) -> float | None:
+    if v is None:
+        return None
+    f = float(v)  # type: ignore[arg-type]
+    return round(f, DECIMALS) if f == f else None  # NaN → None
+
+
+# --- computing ----------------------------------------------------------------------------
+def compute(inp: EvaluationInputs) -> View:
+    """The athlete's view as of ``inp.today``, from the inputs the rules judge."""
+    daily = inp.daily
+    load = load_frame(daily) if daily.height else None
+    row: dict[str, object] = {}
+    if load is not None:
+        at = load.filter(pl.col("date") == inp.today)
+        row = at.row(0, named=True) if at.height else {}
+    rooms = (
+        {h.dimension: h for h in headroom(daily, inp.config, today=inp.today)}
+        if load is not None
+        else {}
+    )
+    dims: list[DimensionStatus] = []
+    for dim in DIMENSIONS:
+        h = rooms.get(dim)
+        dims.append(
+            DimensionStatus(
+                dimension=dim,
+                unit=UNITS[dim],
+                last_7d=h.week_value if h else 0.0,
+                # The weekly ramp's own numbers: the same as a flag on this window would carry.
+                chronic_week=_num(h.ramp_own if h else None),
+                ratio_7_28=_num(h.ramp_ratio if h else None),
+                acute_ewma=_num(row.get(f"{dim}_acute_ewma")),
+                chronic_ewma=_num(row.get(f"{dim}_chronic_ewma")),
+                ewma_ratio=_num(row.get(f"{dim}_ewma_ratio")),
+                monotony=_num(row.get(f"{dim}_monotony")),
+                strain=_num(row.get(f"{dim}_strain")),
+                headroom_week=h.week_room if h else None,
+                week_limit=h.week_limit if h else None,
+                headroom_run=h.next_run_limit if h else None,
+                headroom_note=h.message if h else None,
+            )
+        )
+    days = daily.join(load, on="date", how="left") if load is not None else daily
+    weeks = weekly_frame(daily)
+    fast = inp.fast
+    summary = Summary(
+        as_of=inp.today,
+        last_activity_date=_last_activity(inp),
+        last_run_date=_last_run(daily, inp.today),
+        dimensions=dims,
+        fast_threshold=FastThresholdOut(
+            speed_mps=fast.speed_mps,
+            pace_s_per_km=1000.0 / fast.speed_mps if fast.speed_mps else None,
+            source=fast.source,
+            explanation=fast.explanation,
+        ),
+        ratios={d: _num(row.get(f"{d}_ratio")) for d in DIMENSIONS},
+        weekly_distance=[
+            WeekKm(week=w, distance_km=round(float(km or 0.0), DECIMALS))
+            for w, km in zip(
+                weeks["week_start"].to_list(), weeks["distance_km"].to_list(), strict=True
+            )
+        ]
+        if weeks.height
+        else [],
+    )
+    return View(summary, days, weeks)
+
+
+def _last_activity(inp: EvaluationInputs) -> date | None:
+    if inp.activities.is_empty():
+        return None
+    days = inp.activities.select(local_date_expr(inp.athlete.timezone).alias("d"))["d"]
+    past = days.filter(days <= inp.today)
+    last = past.max() if len(past) else None
+    return last if isinstance(last, date) else None
+
+
+def _last_run(daily: pl.DataFrame, today: date) -> date | None:
+    if daily.is_empty():
+        return None
+    runs = daily.filter((pl.col("runs") > 0) & (pl.col("date") <= today))["date"]
+    last = runs.max() if runs.len() else None
+    return last if isinstance(last, date) else None
+
+
+# --- storing and reading ------------------------------------------------------------------
+def _ipc(frame: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.write_ipc(buf, compression="zstd")
+    return buf.getvalue()
+
+
+def _frame(data: bytes) -> pl.DataFrame:
+    return pl.read_ipc(io.BytesIO(data))
+
+
+def keep(session: Session, athlete_id: int, view: View) -> None:
+    """Store the view (evaluation calls this in the flags' transaction)."""
+    view_rows.put(
+        session,
+        athlete_id,
+        as_of=view.summary.as_of,
+        summary=view.summary.model_dump(mode="json"),
+        days=_ipc(view.days),
+        weeks=_ipc(view.weeks),
+    )
+
+
+def _summary(data: dict[str, object]) -> Summary | None:
+    if data.get("version") != VIEW_VERSION:
+        return None
+    try:
+        return Summary.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def stored_summaries(
+    session: Session, athletes: list[Athlete], today: date | None = None
+) -> dict[int, Summary]:
+    """The stored summaries that are current for each athlete (for ``today``, or each one's
+    local today), in two queries; an athlete missing from the answer needs a live view."""
+    ids = [a.id for a in athletes]
+    busy = pending.waiting(session, ids)
+    out: dict[int, Summary] = {}
+    stored = view_rows.summaries(session, ids)
+    for a in athletes:
+        data = stored.get(a.id)
+        if data is None or a.id in busy:
+            continue
+        summary = _summary(data)
+        if summary is not None and summary.as_of == (today or local_today(a.timezone)):
+            out[a.id] = summary
+    return out
+
+
+def summary_of(session: Session, athlete: Athlete, today: date | None = None) -> Summary:
+    """The athlete's summary as of ``today``: stored when current, else computed live."""
+    found = stored_summaries(session, [athlete], today).get(athlete.id)
+    if found is not None:
+        return found
+    return compute(evaluation_inputs(session, athlete.id, today)).summary
+
+
+def rows_of(
+    session: Session, athlete: Athlete, end: date | None = None, today: date | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The day rows (with the load metrics) and week rows up to ``end`` (``today``, the
+    athlete's local today when None, by default): cut from the stored view when it is current
+    for ``today`` and reaches ``end``, else computed live.
+    A day's row reads only the days before it, so the cut is the row computed to ``end``; the
+    week holding ``end`` is summed again over its days up to ``end``."""
+    now = today or local_today(athlete.timezone)
+    day = end or now
+    row = view_rows.get(session, athlete.id)
+    if (
+        row is not None
+        and row.as_of >= day
+        and row.as_of == now
+        and not pending.waiting(session, [athlete.id])
+        and _summary(row.summary) is not None
+    ):
+        days = _frame(row.days)
+        if row.as_of == day:
+            return days, _frame(row.weeks)
+        days = days.filter(pl.col("date") <= day)
+        return days, weekly_frame(days.select(list(DAILY_SCHEMA))) if days.height else _frame(
+            row.weeks
+        ).clear()
+    view = compute(evaluation_inputs(session, athlete.id, day))
+    return view.days, view.weeks
+
+
+def stale(session: Session) -> list[int]:
+    """Athletes whose stored view is not for their local today (a new day began for them, or
+    they were never evaluated): what the scheduler rolls forward."""
+    days = view_rows.as_of(session)
+    return [
+        aid for aid, tz in repo.athlete_zones(session).items() if days.get(aid) != local_today(tz)
+    ]
+
+
+# --- what callers ask ---------------------------------------------------------------------
+def athlete_status(
+    session: Session, athlete_id: int, *, today: date | None = None
+) -> AthleteStatus:
+    athlete = repo.get_athlete(session, athlete_id)
+    summary = summary_of(session, athlete, today)
+    return AthleteStatus(
+        athlete_id=athlete_id,
+        athlete=athlete.name,
+        timezone=athlete.timezone,
+        today=summary.as_of,
+        last_activity_date=summary.last_activity_date,
+        dimensions=summary.dimensions,
+        open_flags=flags_of(session, athlete),
+        episodes=episodes.episodes_of(session, athlete, episodes.LIVE),
+        fast_threshold=summary.fast_threshold,
+    )
+
+
+def series(
+    session: Session,
+    athlete_id: int,
+    period: Period,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    today: date | None = None,
+) -> pl.DataFrame:
+    """Daily rows joined with the load metrics, or weekly rows, over ``[start, end]``
+    (``end`` defaults to the athlete's today)."""
+    if period not in ("day", "week"):
+        raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
+    if start is not None and end is not None and start > end:
+        raise InvalidRequest(f"--from {start} is after --to {end}")
+    athlete = repo.get_athlete(session, athlete_id)
+    now = today or local_today(athlete.timezone)
+    # Nothing has happened after today: a later end asks for the rows up to today.
+    days, weeks = rows_of(session, athlete, min(end, now) if end is not None else None, now)
+    frame, key = (days, "date") if period == "day" else (weeks, "week_start")
+    if start is not None:
+        frame = frame.filter(pl.col(key) >= (start if period == "day" else _monday(start)))
+    if end is not None:
+        frame = frame.filter(pl.col(key) <= end)
+    return frame.with_columns(cs.float().round(DECIMALS))
+
+
+def _monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())

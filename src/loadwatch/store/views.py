@@ -1,0 +1,51 @@
+"""Athlete views: what evaluation computed for the views to read (services/views.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loadwatch.store.models import AthleteView
+
+
+def get(session: Session, athlete_id: int) -> AthleteView | None:
+    return session.get(AthleteView, athlete_id)
+
+
+def put(
+    session: Session,
+    athlete_id: int,
+    *,
+    as_of: date,
+    summary: dict[str, Any],
+    days: bytes,
+    weeks: bytes,
+) -> None:
+    """Insert or replace the athlete's view.  Two first evaluations racing to insert it end in
+    the store's ``Conflict`` for one of them, which evaluation retries."""
+    row = session.get(AthleteView, athlete_id)
+    if row is None:
+        session.add(
+            AthleteView(athlete_id=athlete_id, as_of=as_of, summary=summary, days=days, weeks=weeks)
+        )
+        return
+    row.as_of, row.summary, row.days, row.weeks = as_of, summary, days, weeks
+
+
+def summaries(session: Session, athlete_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The stored summaries of these athletes (not their rows), in one query."""
+    if not athlete_ids:
+        return {}
+    q = select(AthleteView.athlete_id, AthleteView.summary).where(
+        AthleteView.athlete_id.in_(athlete_ids)
+    )
+    return {aid: summary for aid, summary in session.execute(q).all()}
+
+
+def as_of(session: Session) -> dict[int, date]:
+    """Every stored view's day, by athlete (to find the views a new day made stale)."""
+    return {aid: d for aid, d in session.execute(select(AthleteView.athlete_id, AthleteView.as_of))}
