@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from loadwatch.clock import UtcDatetime
+from loadwatch.ingest.sports import SPORTS
 from loadwatch.services.evaluation import FlagOut
 
 # A fast threshold outside this range is a typo, not a runner: 1 m/s is 16:40 min/km,
@@ -176,6 +177,31 @@ class ActivityOut(_Out):
     source_sha256: str
     session_index: int
     totals_source: dict[str, Any]
+    sport_relabel: str | None = Field(
+        None, description="the sport the user declared (PATCH), if any"
+    )
+
+
+class ActivityPatch(_In):
+    sport: str = Field(
+        description="the activity's sport as the user declares it: beats the export's type, "
+        "the file's sport and any guess",
+        json_schema_extra={"enum": list(SPORTS)},
+    )
+
+    @field_validator("sport")
+    @classmethod
+    def _known_sport(cls, value: str) -> str:
+        clean = value.strip().lower()
+        if clean not in SPORTS:
+            raise ValueError(f"unknown sport {value!r}; one of: {', '.join(SPORTS)}")
+        return clean
+
+
+class ActivityRelabelled(_Out):
+    activity: ActivityOut
+    previous_sport: str
+    reevaluate_from: date = Field(description="flags are re-evaluated from this local day on")
 
 
 class ActivityPage(_Out):

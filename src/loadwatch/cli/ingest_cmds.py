@@ -1,4 +1,4 @@
-"""Commands: ``inspect``, ``import``, ``athletes``, ``activities``."""
+"""Commands: ``inspect``, ``import``, ``athletes``, ``activities``, ``activity set``."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from loadwatch.cli.output import (
     progress_bar,
 )
 from loadwatch.config import Settings, get_settings
-from loadwatch.errors import IngestError, NotAnActivity, one_line
+from loadwatch.errors import IngestError, NotAnActivity, NotFound, one_line
 from loadwatch.store import repo
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import open_store
@@ -375,7 +375,7 @@ ACTIVITY_FIELDS = (
     "avg_pace_s_per_km",
     "gap_distance_m", "uphill_distance_m", "downhill_distance_m", "fast_distance_m",
     "max_speed_mps", "best_1km_s", "avg_hr", "max_hr", "n_samples", "device", "source_sha256",
-    "session_index", "totals_source",
+    "session_index", "totals_source", "sport_relabel",
 )  # fmt: skip
 
 
@@ -446,6 +446,60 @@ def activities(
                 r["name"] or "",
             )
         console.print(table)
+
+
+activity_app = typer.Typer(help="Change one activity: its sport.", no_args_is_help=True)
+app.add_typer(activity_app, name="activity")
+
+
+@activity_app.command("set")
+def activity_set(
+    activity_id: Annotated[int, typer.Argument(help="Activity id (see loadwatch activities).")],
+    sport: Annotated[
+        str,
+        typer.Option(
+            "--sport",
+            help="The sport it is: running, trail_running, treadmill_running, "
+            "walking, hiking, cycling, swimming or other.",
+        ),
+    ],
+    json: JsonOpt = False,
+) -> None:
+    """Relabel an activity's sport.  The relabel is your declaration: it beats the export's
+    type, the file's sport and any guess, now and whenever the file is analysed again.  The
+    athlete's flags are re-evaluated from the activity's day."""
+    from loadwatch.services.activities import relabel_activity
+    from loadwatch.services.evaluation import drain_pending
+
+    with handle_errors():
+        settings = get_settings()
+        store = open_store(settings)
+        try:
+            with store.transaction() as session:
+                row = repo.activity_by_id(session, activity_id)
+                if row is None:
+                    raise NotFound(f"no activity with id {activity_id}")
+                done = relabel_activity(store, session, row, sport)
+                out = activity_json(done.activity)
+                athlete_id, athlete_name = row.athlete_id, row.athlete.name
+            drain_pending(store, athlete_id=athlete_id, historic_days=settings.historic_days)
+        finally:
+            store.close()
+        if json:
+            print_json(
+                {
+                    "athlete": athlete_name,
+                    "activity": out,
+                    "previous_sport": done.previous_sport,
+                    "evaluated_from": done.reevaluate_from,
+                }
+            )
+            return
+        console.print(
+            f"activity {activity_id} ({athlete_name}): {done.previous_sport} → {out['sport']}; "
+            f"flags re-evaluated from {done.reevaluate_from.isoformat()}",
+            markup=False,
+        )
 
 
 __all__ = ["activity_json", "inspect_paths", "totals_line"]

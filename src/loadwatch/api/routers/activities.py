@@ -16,6 +16,8 @@ from loadwatch.api.schemas import (
     ActivityDeleted,
     ActivityOut,
     ActivityPage,
+    ActivityPatch,
+    ActivityRelabelled,
     UploadedFile,
     UploadResult,
     UploadTotals,
@@ -25,6 +27,7 @@ from loadwatch.api.uploads import FIELD, read_files, start_budget
 from loadwatch.errors import Overloaded
 from loadwatch.ingest.sources import iter_upload
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
+from loadwatch.services.activities import relabel_activity
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
 from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store import repo
@@ -156,6 +159,20 @@ def list_activities(
 @router.get("/activities/{activity_id}", response_model=ActivityOut)
 def get_activity(activity: ActivityDep) -> ActivityOut:
     return ActivityOut.model_validate(activity)
+
+
+@router.patch("/activities/{activity_id}", response_model=ActivityRelabelled)
+def patch_activity(
+    activity: ActivityDep, body: ActivityPatch, session: SessionDep, state: StateDep
+) -> ActivityRelabelled:
+    """Relabel the activity's sport (the user's declaration, kept over any later analysis);
+    it is analysed again with it and the athlete's flags re-evaluated from its day on."""
+    done = relabel_activity(state.store, session, activity, body.sport)
+    out = ActivityOut.model_validate(done.activity)  # before the commit expires the row
+    reevaluate(state, session, out.athlete_id, done.reevaluate_from)
+    return ActivityRelabelled(
+        activity=out, previous_sport=done.previous_sport, reevaluate_from=done.reevaluate_from
+    )
 
 
 @router.delete("/activities/{activity_id}", response_model=ActivityDeleted)
