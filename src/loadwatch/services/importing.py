@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -127,6 +127,30 @@ class ImportReport:
         for o in self.outcomes:
             n[o.status] += 1
         return n
+
+    def merge(self, part: ImportReport) -> None:
+        """Add another input's report to this one (an upload of several files)."""
+        self.outcomes.extend(part.outcomes)
+        self.skipped.extend(part.skipped)
+        self.manual.extend(part.manual)
+        for aid, day in part.touched.items():
+            prev = self.touched.get(aid)
+            self.touched[aid] = day if prev is None else min(prev, day)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-able: files per status, manual entries per status, and every skipped member and
+        recovered file with its reason (what the inbox records of a file it imported)."""
+        return {
+            "files": self.counts(),
+            "manual": self.manual_counts(),
+            "manual_errors": [
+                {"file": m.file, "line": e.line, "message": e.message}
+                for m in self.manual
+                for e in m.report.errors
+            ],
+            "skipped": [{"file": f, "reason": why} for f, why in self.skipped],
+            "recovered": [{"file": o.file, "warnings": o.warnings} for o in self.recovered()],
+        }
 
 
 # --- the pure part ------------------------------------------------------------------------

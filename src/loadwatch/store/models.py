@@ -244,4 +244,7 @@ class InboxEntry(Base):
     mtime_ns: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
+    # What the import of it reported (ImportReport.summary): files and manual entries per
+    # status, every skipped member and recovered file with its reason.
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
