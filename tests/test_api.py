@@ -175,7 +175,12 @@ def test_upload_batch_with_a_corrupt_file_stores_the_others(env: Env) -> None:
         "not_activity": 0,
         "failed": 1,
         "activities": 2,
+        "manual_imported": 0,
+        "manual_duplicate": 0,
+        "manual_failed": 0,
+        "skipped": 0,
     }
+    assert (body["manual"], body["skipped"], body["recovered"]) == ([], [], [])
     page = env.client.get(f"{API}/athletes/{env.athlete_id}/activities", headers=env.coach).json()
     assert page["count"] == 2
     # Newest first; 5 km by construction (the decoder's geodesic vs our flat-earth degree).

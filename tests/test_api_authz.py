@@ -211,6 +211,13 @@ def _delete_activity(w: World, caller: str) -> Any:
     return w.client.delete(f"{API}/activities/{target}", headers=w.headers(caller))
 
 
+def _relabel(w: World, caller: str) -> Any:
+    target = _activity(w.store, w.a, datetime(2023, 6, 1, tzinfo=UTC) + timedelta(w.unique()))
+    return w.client.patch(
+        f"{API}/activities/{target}", json={"sport": "walking"}, headers=w.headers(caller)
+    )
+
+
 def _ack(w: World, caller: str) -> Any:
     target = _flag(w.store, w.a, date(2023, 1, 1) + timedelta(w.unique()))
     return w.client.post(f"{API}/flags/{target}/ack", headers=w.headers(caller))
@@ -273,6 +280,7 @@ MATRIX: list[tuple[str, Request, tuple[int, ...]]] = [
     ("GET /activities/{a}", _get(lambda w: f"{API}/activities/{w.activity}"), VISIBLE),
     ("GET /activities/{a}/file", _get(lambda w: f"{API}/activities/{w.activity}/file"), VISIBLE),
     ("DELETE /activities/{a}", _delete_activity, VISIBLE),
+    ("PATCH /activities/{a}", _relabel, VISIBLE),
     ("GET /athletes/{A}/series", _get(lambda w: f"{API}/athletes/{w.a}/series"), VISIBLE),
     ("GET /athletes/{A}/status", _get(lambda w: f"{API}/athletes/{w.a}/status"), VISIBLE),
     (

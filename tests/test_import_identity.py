@@ -323,7 +323,9 @@ def test_strava_archive_every_row_accounted_for(tmp_path: Path) -> None:
     assert fit["warnings"] == ["truncated: file ends before its declared size; kept 233 records"]
     assert {r["file"] for r in doc["recovered"]} >= {fit["file"]}  # type: ignore[attr-defined]
     # The manual entry became an activity from its row.
-    [manual] = doc["manual"]  # type: ignore[misc]
+    manuals = doc["manual"]
+    assert isinstance(manuals, list)
+    [manual] = manuals
     assert manual["status"] == "imported"
     assert (manual["line"], manual["sport"], manual["distance_m"]) == (4, "running", 8000.0)
     assert manual["moving_time_s"] == 2400.0 and manual["name"] == "Treadmill, gym"

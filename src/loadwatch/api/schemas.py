@@ -18,8 +18,10 @@ from pydantic import (
 )
 
 from loadwatch.clock import UtcDatetime
+from loadwatch.ingest.sports import SPORTS
 from loadwatch.services.episodes import EpisodeOut
 from loadwatch.services.flag_list import FlagOut
+from loadwatch.services.importing import ImportReport
 
 # A fast threshold outside this range is a typo, not a runner: 1 m/s is 16:40 min/km,
 # 10 m/s is 1:40 min/km.
@@ -177,6 +179,31 @@ class ActivityOut(_Out):
     source_sha256: str
     session_index: int
     totals_source: dict[str, Any]
+    sport_relabel: str | None = Field(
+        None, description="the sport the user declared (PATCH), if any"
+    )
+
+
+class ActivityPatch(_In):
+    sport: str = Field(
+        description="the activity's sport as the user declares it: beats the export's type, "
+        "the file's sport and any guess",
+        json_schema_extra={"enum": list(SPORTS)},
+    )
+
+    @field_validator("sport")
+    @classmethod
+    def _known_sport(cls, value: str) -> str:
+        clean = value.strip().lower()
+        if clean not in SPORTS:
+            raise ValueError(f"unknown sport {value!r}; one of: {', '.join(SPORTS)}")
+        return clean
+
+
+class ActivityRelabelled(_Out):
+    activity: ActivityOut
+    previous_sport: str
+    reevaluate_from: date = Field(description="flags are re-evaluated from this local day on")
 
 
 class ActivityPage(_Out):
@@ -207,11 +234,103 @@ class UploadTotals(_Out):
     not_activity: int
     failed: int
     activities: int
+    manual_imported: int = Field(description="Strava manual entries imported from their rows")
+    manual_duplicate: int = Field(description="manual entries already stored")
+    manual_failed: int = Field(description="manual entry rows that could not be read")
+    skipped: int = Field(description="archive members that are not activity files")
+
+
+class ManualEntry(_Out):
+    """A Strava manual entry (an ``activities.csv`` row without a file), imported from its row
+    (``totals_source: "log"``) or already stored."""
+
+    file: str = Field(description="the activities.csv it came from")
+    line: int
+    status: Literal["imported", "duplicate"]
+    start_time: UtcDatetime
+    sport: str
+    distance_m: float
+    moving_time_s: float | None
+    name: str | None
+    activity_id: int | None
+
+
+class ManualError(_Out):
+    file: str
+    line: int
+    message: str
+
+
+class SkippedMember(_Out):
+    file: str = Field(description="display path of the archive member")
+    reason: str
+
+
+class RecoveredFile(_Out):
+    """A file imported after a lenient read recovered from a defect, with what was wrong."""
+
+    file: str
+    warnings: list[str]
 
 
 class UploadResult(_Out):
     files: list[UploadedFile]
+    manual: list[ManualEntry]
+    manual_errors: list[ManualError]
+    skipped: list[SkippedMember]
+    recovered: list[RecoveredFile]
     totals: UploadTotals
+
+    @classmethod
+    def of(cls, report: ImportReport) -> UploadResult:
+        counts = report.counts()
+        manual = report.manual_counts()
+        return cls(
+            files=[
+                UploadedFile(
+                    file=o.file,
+                    status=o.status,
+                    reason=o.reason,
+                    activity_ids=o.activity_ids,
+                    warnings=o.warnings,
+                )
+                for o in report.outcomes
+            ],
+            manual=[
+                ManualEntry(
+                    file=m.file,
+                    line=r.line,
+                    status="imported" if r.status == "imported" else "duplicate",
+                    start_time=r.start,
+                    sport=r.sport,
+                    distance_m=r.distance_m,
+                    moving_time_s=r.moving_time_s,
+                    name=r.name,
+                    activity_id=r.activity_id,
+                )
+                for m in report.manual
+                for r in m.report.rows
+            ],
+            manual_errors=[
+                ManualError(file=m.file, line=e.line, message=e.message)
+                for m in report.manual
+                for e in m.report.errors
+            ],
+            skipped=[SkippedMember(file=f, reason=why) for f, why in report.skipped],
+            recovered=[RecoveredFile(file=o.file, warnings=o.warnings) for o in report.recovered()],
+            totals=UploadTotals(
+                files=len(report.outcomes),
+                imported=counts["imported"],
+                duplicate=counts["duplicate"],
+                not_activity=counts["not_activity"],
+                failed=counts["failed"],
+                activities=sum(len(o.activity_ids) for o in report.outcomes),
+                manual_imported=manual["imported"],
+                manual_duplicate=manual["duplicate"],
+                manual_failed=manual["failed"],
+                skipped=len(report.skipped),
+            ),
+        )
 
 
 # --- series / flags -----------------------------------------------------------------------

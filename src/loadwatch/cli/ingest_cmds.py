@@ -1,4 +1,4 @@
-"""Commands: ``inspect``, ``import``, ``athletes``, ``activities``."""
+"""Commands: ``inspect``, ``import``, ``athletes``, ``activities``, ``activity set``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
@@ -20,20 +19,20 @@ from loadwatch.cli.output import (
     fmt_num,
     fmt_pace,
     handle_errors,
-    import_progress,
-    plan_import,
     print_json,
-    progress_bar,
 )
-from loadwatch.config import Settings, get_settings
-from loadwatch.errors import IngestError, NotAnActivity, one_line
-from loadwatch.store import repo
-from loadwatch.store.blobs import sha256_of
-from loadwatch.store.db import open_store
-from loadwatch.store.models import Activity, Athlete
+from loadwatch.errors import IngestError, NotAnActivity, NotFound, one_line
 
+# Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
+# (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
+# commands that need none of them start in a fraction of a second (issue #9).
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from loadwatch.config import Settings
     from loadwatch.services.importing import ImportReport
+    from loadwatch.store import repo
+    from loadwatch.store.models import Activity, Athlete
 
 Paths = Annotated[list[Path], typer.Argument(help="Files, folders or archives (.zip, .gz).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
@@ -50,7 +49,10 @@ STATUS_STYLE = {"imported": "green", "duplicate": "cyan", "not_activity": "yello
 # --- inspect ------------------------------------------------------------------------------
 def inspect_paths(paths: list[Path], settings: Settings) -> Iterator[dict[str, Any]]:
     """One JSON-able object per activity (or per file that gave none), storing nothing."""
-    from loadwatch.services.importing import analyse, iter_paths
+    import hashlib
+
+    # The pure part only: inspecting opens no database and so imports none.
+    from loadwatch.services.analysis import analyse, iter_paths
 
     for path in paths:
         found = False
@@ -63,7 +65,7 @@ def inspect_paths(paths: list[Path], settings: Settings) -> Iterator[dict[str, A
                 decoded = analyse(
                     member.data,
                     member.name,
-                    sha256=sha256_of(member.data),
+                    sha256=hashlib.sha256(member.data).hexdigest(),
                     default_tz=settings.default_timezone,
                 )
             except NotAnActivity as e:
@@ -101,6 +103,9 @@ def inspect(paths: Paths, json: JsonOpt = False) -> None:
 
     Exit code 1 when any file could not be read as an activity.
     """
+    from loadwatch.cli.progress import progress_bar
+    from loadwatch.config import get_settings
+
     with handle_errors():
         settings = get_settings()
         with progress_bar() as bar:
@@ -271,7 +276,11 @@ def import_(
     ] = False,
 ) -> None:
     """Import files, folders and archives for an athlete (see --help)."""
+    from loadwatch.cli.progress import import_progress, plan_import
+    from loadwatch.config import get_settings
     from loadwatch.services.importing import import_paths
+    from loadwatch.store import repo
+    from loadwatch.store.db import open_store
 
     with handle_errors():
         missing = [str(p) for p in paths if not p.exists()]
@@ -344,6 +353,10 @@ def _athlete_json(a: Athlete, stats: repo.ActivityStats | None) -> dict[str, Any
 @app.command()
 def athletes(json: JsonOpt = False) -> None:
     """List athletes with their number of activities."""
+    from loadwatch.config import get_settings
+    from loadwatch.store import repo
+    from loadwatch.store.db import open_store
+
     with handle_errors():
         store = open_store(get_settings())
         try:
@@ -375,7 +388,7 @@ ACTIVITY_FIELDS = (
     "avg_pace_s_per_km",
     "gap_distance_m", "uphill_distance_m", "downhill_distance_m", "fast_distance_m",
     "max_speed_mps", "best_1km_s", "avg_hr", "max_hr", "n_samples", "device", "source_sha256",
-    "session_index", "totals_source",
+    "session_index", "totals_source", "sport_relabel",
 )  # fmt: skip
 
 
@@ -401,6 +414,10 @@ def activities(
     offset: Annotated[int, typer.Option(min=0, help="Skip the newest N.")] = 0,
 ) -> None:
     """List an athlete's activities, newest first (start in the athlete's time zone)."""
+    from loadwatch.config import get_settings
+    from loadwatch.store import repo
+    from loadwatch.store.db import open_store
+
     with handle_errors():
         store = open_store(get_settings())
         try:
@@ -408,6 +425,8 @@ def activities(
                 a = repo.get_athlete_by_name(session, athlete)
                 rows, total = repo.list_activities(session, a.id, limit=limit, offset=offset)
                 items = [activity_json(r) for r in rows]
+                from zoneinfo import ZoneInfo
+
                 zone = ZoneInfo(a.timezone)
                 for item in items:
                     item["start_local"] = item["start_time"].astimezone(zone).isoformat()
@@ -446,6 +465,63 @@ def activities(
                 r["name"] or "",
             )
         console.print(table)
+
+
+activity_app = typer.Typer(help="Change one activity: its sport.", no_args_is_help=True)
+app.add_typer(activity_app, name="activity")
+
+
+@activity_app.command("set")
+def activity_set(
+    activity_id: Annotated[int, typer.Argument(help="Activity id (see loadwatch activities).")],
+    sport: Annotated[
+        str,
+        typer.Option(
+            "--sport",
+            help="The sport it is: running, trail_running, treadmill_running, "
+            "walking, hiking, cycling, swimming or other.",
+        ),
+    ],
+    json: JsonOpt = False,
+) -> None:
+    """Relabel an activity's sport.  The relabel is your declaration: it beats the export's
+    type, the file's sport and any guess, now and whenever the file is analysed again.  The
+    athlete's flags are re-evaluated from the activity's day."""
+    from loadwatch.config import get_settings
+    from loadwatch.services.activities import relabel_activity
+    from loadwatch.services.evaluation import drain_pending
+    from loadwatch.store import repo
+    from loadwatch.store.db import open_store
+
+    with handle_errors():
+        settings = get_settings()
+        store = open_store(settings)
+        try:
+            with store.transaction() as session:
+                row = repo.activity_by_id(session, activity_id)
+                if row is None:
+                    raise NotFound(f"no activity with id {activity_id}")
+                done = relabel_activity(store, session, row, sport)
+                out = activity_json(done.activity)
+                athlete_id, athlete_name = row.athlete_id, row.athlete.name
+            drain_pending(store, athlete_id=athlete_id, historic_days=settings.historic_days)
+        finally:
+            store.close()
+        if json:
+            print_json(
+                {
+                    "athlete": athlete_name,
+                    "activity": out,
+                    "previous_sport": done.previous_sport,
+                    "evaluated_from": done.reevaluate_from,
+                }
+            )
+            return
+        console.print(
+            f"activity {activity_id} ({athlete_name}): {done.previous_sport} → {out['sport']}; "
+            f"flags re-evaluated from {done.reevaluate_from.isoformat()}",
+            markup=False,
+        )
 
 
 __all__ = ["activity_json", "inspect_paths", "totals_line"]

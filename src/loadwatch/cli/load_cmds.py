@@ -15,19 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import polars as pl
 import typer
 from rich.table import Table
 
 import loadwatch
 from loadwatch.cli.app import app
+from loadwatch.cli.context import get_settings, open_store
 from loadwatch.cli.output import console, handle_errors, print_json
-from loadwatch.config import Settings, get_settings
 from loadwatch.errors import InputTooLarge, InvalidRequest, NotFound
-from loadwatch.store import pending, repo
-from loadwatch.store.db import Session, Store, open_store
+
+if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
+    import polars as pl
+
+    from loadwatch.config import Settings
+    from loadwatch.store.db import Session, Store
 
 _T = TypeVar("_T")
 
@@ -67,6 +70,7 @@ def athlete_set(
     """Change an athlete's time zone, name or fast threshold.  A new zone or threshold
     re-evaluates the athlete's whole history (activities may move to another local day)."""
     from loadwatch.api.schemas import parse_fast_threshold
+    from loadwatch.store import repo
 
     with handle_errors():
         if timezone is None and new_name is None and fast_pace is None:
@@ -104,6 +108,8 @@ def athlete_set(
 
 
 def _athlete_id(store: Store, name: str) -> int:
+    from loadwatch.store import repo
+
     with store.sessions() as s:
         return repo.get_athlete_by_name(s, name).id
 
@@ -373,6 +379,7 @@ def import_log(
     """Import a CSV training log: one activity per row; bad rows are listed with line numbers."""
     from loadwatch.services.csv_import import import_log as run_import
     from loadwatch.services.evaluation import drain_pending
+    from loadwatch.store import repo
 
     with handle_errors():
         settings = get_settings()
@@ -479,9 +486,11 @@ def _wipe_demo(path: Path) -> None:
 def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
     """Import the sample athletes into a fresh store at ``data_dir`` and evaluate them as of
     the sample history's last day, so the demo reads the same whatever the date."""
+    from loadwatch.config import Settings
     from loadwatch.services.evaluation import evaluate_athlete
     from loadwatch.services.flag_list import list_flags
     from loadwatch.services.importing import import_paths
+    from loadwatch.store import pending, repo
 
     root = sample_dir or sample_data_dir()
     _wipe_demo(data_dir)
@@ -510,6 +519,7 @@ def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
 
 def _history_end(store: Store, athlete_ids: list[int]) -> date:
     from loadwatch.analytics.daily import local_date_expr
+    from loadwatch.store import repo
 
     ends: list[date] = []
     with store.sessions() as s:
@@ -565,6 +575,7 @@ def demo(
 def _demo_coach(result: DemoResult) -> str:
     """A coach linked to every demo athlete; its token is printed, stored only hashed."""
     from loadwatch import auth
+    from loadwatch.store import repo
 
     store = open_store(result.settings)
     try:

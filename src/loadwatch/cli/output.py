@@ -1,4 +1,5 @@
-"""Shared CLI output: JSON on stdout, rich tables on stdout, errors and progress on stderr.
+"""Shared CLI output: JSON on stdout, rich tables on stdout, errors on stderr (progress on
+stderr is ``cli/progress.py``, imported by the commands that show it).
 
 Every command wraps its body in ``handle_errors()`` so that a ``LoadwatchError`` becomes one
 ``error: ...`` line and exit code 1, never a traceback.
@@ -6,32 +7,16 @@ Every command wraps its body in ``handle_errors()`` so that a ``LoadwatchError``
 
 from __future__ import annotations
 
-import json
 import math
 import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from loadwatch.errors import LoadwatchError, one_line
 
@@ -65,6 +50,8 @@ def _finite(o: Any) -> Any:
 
 
 def to_json(obj: Any) -> str:
+    import json  # here: most commands print no JSON, and start-up is paid on every command
+
     return json.dumps(_finite(obj), default=_default, indent=2, ensure_ascii=False, allow_nan=False)
 
 
@@ -93,124 +80,6 @@ def handle_errors() -> Iterator[None]:
         raise fail(one_line(e)) from None
     except OSError as e:
         raise fail(one_line(e)) from None
-
-
-def progress_bar(*, total: int | None = None, what: str = "files") -> Progress:
-    """A transient progress bar on stderr, shown only when stderr is a terminal (logs and
-    pipes stay clean)."""
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn() if total is not None else TextColumn(f"{{task.completed}} {what}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    )
-
-
-HANDFUL = 5  # more files than this get a progress display
-_PLAIN_STEPS = 10  # without a terminal: a line every tenth of the batch
-
-
-@dataclass(frozen=True, slots=True)
-class ImportPlan:
-    files: int  # estimated from names and archive directories
-    bytes: int
-
-    @property
-    def shows_progress(self) -> bool:
-        return self.files > HANDFUL
-
-
-def plan_import(paths: Sequence[Path], settings: Any) -> ImportPlan:
-    from loadwatch.ingest.sources import estimate
-
-    files = size = 0
-    for p in paths:
-        n, b = estimate(p)
-        files, size = files + n, size + b
-    return ImportPlan(files, size)
-
-
-class _FilesPerSecond(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:.1f} files/s")
-
-
-class _Megabytes(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        done = task.fields.get("bytes", 0) / 1e6
-        total = task.fields.get("total_bytes", 0) / 1e6
-        return Text(f"{done:,.1f}/{total:,.1f} MB")
-
-
-def _eta(seconds: float | None) -> str:
-    return "-" if seconds is None else fmt_duration(seconds)
-
-
-class ImportProgress:
-    """Files done, MB read, rate and ETA on stderr: a rich bar on a terminal, a plain line
-    every tenth of the batch otherwise, nothing for a handful of files."""
-
-    def __init__(self, plan: ImportPlan) -> None:
-        self.plan = plan
-        self.done = 0
-        self.bytes = 0
-        self._started = time.monotonic()
-        self._next_line = max(1, plan.files // _PLAIN_STEPS)
-        self._bar: Progress | None = None
-        self._task: TaskID | None = None
-        if plan.shows_progress and err_console.is_terminal:
-            self._bar = Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("files"),
-                _Megabytes(),
-                _FilesPerSecond(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=err_console,
-                transient=True,
-            )
-            self._task = self._bar.add_task(
-                "importing", total=plan.files, bytes=0, total_bytes=plan.bytes
-            )
-
-    def __enter__(self) -> ImportProgress:
-        if self._bar is not None:
-            self._bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-    def advance(self, outcome: Any) -> None:
-        self.done += 1
-        self.bytes += int(getattr(outcome, "size", 0) or 0)
-        total = max(self.plan.files, self.done)  # the estimate may be short
-        if self._bar is not None and self._task is not None:
-            self._bar.update(self._task, completed=self.done, total=total, bytes=self.bytes)
-            return
-        if self.plan.shows_progress and (self.done % self._next_line == 0 or self.done == total):
-            err_console.print(self.line(total), markup=False)
-
-    def line(self, total: int) -> str:
-        elapsed = max(time.monotonic() - self._started, 1e-9)
-        rate = self.done / elapsed
-        eta = (total - self.done) / rate if rate > 0 else None
-        return (
-            f"progress: {self.done:,}/{total:,} files, {self.bytes / 1e6:,.1f} MB, "
-            f"{rate:.1f} files/s, ETA {_eta(eta)}"
-        )
-
-
-def import_progress(plan: ImportPlan) -> ImportProgress:
-    return ImportProgress(plan)
 
 
 def fmt_num(value: float | None, digits: int = 1, scale: float = 1.0) -> str:

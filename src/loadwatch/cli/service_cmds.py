@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import logging
 import signal
-import socket
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from loadwatch.cli.app import app
-from loadwatch.clock import pin_today
-from loadwatch.config import Settings, get_settings
+from loadwatch.cli.context import get_settings, open_store
 from loadwatch.errors import InvalidRequest, LoadwatchError
-from loadwatch.store.db import open_store
+
+if TYPE_CHECKING:  # imported when used (cli/context.py says why)
+    from loadwatch.config import Settings
 
 err = Console(stderr=True)
 
@@ -37,6 +36,8 @@ def port_free(host: str, port: int) -> bool:
     """Whether ``serve`` could listen on ``host:port``.  Bound with ``SO_REUSEADDR``, as uvicorn
     binds: a port left in TIME_WAIT by a killed server is free (a restart after ``kill -9``
     is not refused for a minute), one a live server listens on is not."""
+    import socket
+
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror:
@@ -56,6 +57,7 @@ def run_server(settings: Settings, host: str, port: int, *, scheduler: bool) -> 
     import uvicorn
 
     from loadwatch.api.app import create_app
+    from loadwatch.clock import pin_today
     from loadwatch.scheduler.runner import LoadScheduler
 
     if not port_free(host, port):
@@ -145,6 +147,8 @@ def sync(
     ] = False,
 ) -> None:
     """Upload every file the server has not seen yet; resumable, retries transient failures."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from loadwatch.sync import SyncClient, candidate_files, sync_folder
 
     client = SyncClient(server, token)

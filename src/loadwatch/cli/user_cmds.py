@@ -10,13 +10,10 @@ from typing import Annotated
 
 import typer
 
-from loadwatch import auth
 from loadwatch.cli.app import app
+from loadwatch.cli.context import get_settings, open_store
 from loadwatch.cli.output import console, handle_errors, print_json
-from loadwatch.config import get_settings
 from loadwatch.errors import InvalidRequest
-from loadwatch.store import repo
-from loadwatch.store.db import open_store
 
 user_app = typer.Typer(
     help="API accounts: add users, link coaches to athletes, list, rotate tokens, remove."
@@ -37,6 +34,9 @@ def add(
     ] = False,
 ) -> None:
     """Create a user; prints their bearer token (the last word of the last line), only once."""
+    from loadwatch import auth
+    from loadwatch.store import repo
+
     with handle_errors():
         if role not in auth.ROLES:
             raise InvalidRequest(f"unknown role {role!r} (one of {', '.join(auth.ROLES)})")
@@ -72,6 +72,9 @@ def link(
     athlete: Annotated[str, typer.Argument(help="The athlete's name.")],
 ) -> None:
     """Let a coach see an athlete (idempotent)."""
+    from loadwatch import auth
+    from loadwatch.store import repo
+
     with handle_errors():
         store = open_store(get_settings())
         try:
@@ -89,6 +92,8 @@ def list_(
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")] = False,
 ) -> None:
     """Every user with their role and the athletes they see (never their tokens)."""
+    from loadwatch import auth
+
     with handle_errors():
         store = open_store(get_settings())
         try:
@@ -123,6 +128,8 @@ def list_(
 @user_app.command("token")
 def token(name: Annotated[str, typer.Argument(help="The user whose token to replace.")]) -> None:
     """Replace a user's token (lost or leaked); prints the new one, the old stops working."""
+    from loadwatch import auth
+
     with handle_errors():
         store = open_store(get_settings())
         try:
@@ -137,6 +144,8 @@ def token(name: Annotated[str, typer.Argument(help="The user whose token to repl
 @user_app.command("remove")
 def remove(name: Annotated[str, typer.Argument(help="The user to delete.")]) -> None:
     """Delete a user: their token stops working and their webhooks are removed."""
+    from loadwatch import auth
+
     with handle_errors():
         store = open_store(get_settings())
         try:

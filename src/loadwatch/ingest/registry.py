@@ -10,18 +10,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from loadwatch.errors import UnsupportedFormat
-from loadwatch.ingest import fit, gpx, tcx
-from loadwatch.ingest.track import Track
 
-Decoder = Callable[[bytes, str], list[Track]]
+if TYPE_CHECKING:
+    from loadwatch.ingest.track import Track
 
-DECODERS: dict[str, Decoder] = {
-    ".fit": fit.decode,
-    ".gpx": gpx.decode,
-    ".tcx": tcx.decode,
-}
+Decoder = Callable[[bytes, str], list["Track"]]
+
+
+# Each decoder is imported when a file of its format first arrives: reading GPX never loads
+# fitparse, and a command that decodes nothing (``--help``, ``sync``) loads none of them.
+def _fit(data: bytes, name: str) -> list[Track]:
+    from loadwatch.ingest import fit
+
+    return fit.decode(data, name)
+
+
+def _gpx(data: bytes, name: str) -> list[Track]:
+    from loadwatch.ingest import gpx
+
+    return gpx.decode(data, name)
+
+
+def _tcx(data: bytes, name: str) -> list[Track]:
+    from loadwatch.ingest import tcx
+
+    return tcx.decode(data, name)
+
+
+DECODERS: dict[str, Decoder] = {".fit": _fit, ".gpx": _gpx, ".tcx": _tcx}
 
 
 def sniff(data: bytes) -> str | None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from loadwatch.clock import as_utc
-from loadwatch.services.importing import local_date
+from loadwatch.errors import IngestError, InvalidRequest, StoreError
+from loadwatch.ingest.sports import SPORTS
+from loadwatch.services.importing import analyse, local_date
 from loadwatch.store import repo
-from loadwatch.store.db import Session
+from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity
+
+log = logging.getLogger(__name__)
 
 
 def delete_activity(session: Session, activity: Activity) -> date:
@@ -28,3 +34,71 @@ def delete_activity(session: Session, activity: Activity) -> date:
         if source is not None:
             repo.delete_file(session, source)
     return day
+
+
+@dataclass(frozen=True, slots=True)
+class Relabelled:
+    activity: Activity
+    previous_sport: str
+    reevaluate_from: date  # the activity's local day: flags are re-judged from there
+
+
+def check_sport(sport: str) -> str:
+    """A sport of the vocabulary (``ingest.sports.SPORTS``), else ``InvalidRequest`` listing
+    them."""
+    clean = sport.strip().lower()
+    if clean not in SPORTS:
+        raise InvalidRequest(f"unknown sport {sport!r}; one of: {', '.join(SPORTS)}")
+    return clean
+
+
+def _declare_only(session: Session, activity: Activity) -> Activity:
+    if activity.sport_relabel is not None:
+        activity.sport = activity.sport_relabel
+        activity.totals_source = {**(activity.totals_source or {}), "sport": "relabel"}
+    session.flush()
+    return activity
+
+
+def reanalyse(store: Store, session: Session, activity: Activity) -> Activity:
+    """Analyse the activity's file again with the athlete's settings and the user's relabel
+    (which beats every other source of the sport, ``ingest.sports.decide``): the sport sets the
+    limits the numbers are computed with, so a ride relabelled a run gets a runner's moving
+    time.  A training-log row has no file, and a file that can no longer be read keeps its
+    numbers: then only the sport is the relabel's."""
+    if activity.source != "file":
+        return _declare_only(session, activity)
+    athlete = activity.athlete
+    try:
+        data = store.blobs.get(activity.source_sha256)
+        decoded = analyse(
+            data,
+            # The stored bytes are the leaf file (a .gz was unpacked): its format names it.
+            f"activity.{activity.format}",
+            sha256=activity.source_sha256,
+            fast_speed_mps=athlete.fast_speed_mps,
+            default_tz=athlete.timezone,
+            relabel=activity.sport_relabel,
+        )
+    except (IngestError, StoreError) as e:
+        log.warning("activity %d not analysed again (%s): sport set only", activity.id, e)
+        return _declare_only(session, activity)
+    for act in decoded.activities:
+        if act.summary.session_index == activity.session_index:
+            return repo.reanalysed(session, activity, act.summary)
+    log.warning("activity %d: session %d not in its file", activity.id, activity.session_index)
+    return _declare_only(session, activity)
+
+
+def relabel_activity(store: Store, session: Session, activity: Activity, sport: str) -> Relabelled:
+    """The user declares the activity's sport: stored as the relabel, the activity analysed
+    again with it, and an evaluation requested from its local day in the same transaction (the
+    running load gains or loses it)."""
+    sport = check_sport(sport)
+    previous = activity.sport
+    activity.sport_relabel = sport
+    reanalyse(store, session, activity)
+    tz = ZoneInfo(activity.athlete.timezone)
+    day = local_date(as_utc(activity.start_time), activity.utc_offset_s, tz)
+    repo.request_evaluation(session, activity.athlete_id, day)
+    return Relabelled(activity, previous, day)

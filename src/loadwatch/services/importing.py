@@ -1,9 +1,9 @@
 """Files → store: raw bytes first, then decode, summarise, de-duplicate and store activities.
 
 One file = one transaction, so a bad file never rolls back the others.  Decoding and
-summarising (``analyse``) is a pure function of the bytes, the name and the athlete's settings,
-so a process pool can take it over without touching the rest; it runs outside any database
-transaction so a slow decode never holds SQLite's write lock.
+summarising (``analyse``, in ``services.analysis``) is a pure function of the bytes, the name
+and the athlete's settings, so a process pool can take it over without touching the rest; it
+runs outside any database transaction so a slow decode never holds SQLite's write lock.
 
 What stops a batch: only the store itself failing (``StoreError``: disk, database), because
 then no later file could be recorded either; the files already done stay committed.
@@ -14,16 +14,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import itertools
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
-
-import polars as pl
 
 from loadwatch.clock import as_utc
 from loadwatch.config import Settings
@@ -35,11 +32,17 @@ from loadwatch.errors import (
     StoreError,
     one_line,
 )
-from loadwatch.ingest import registry
-from loadwatch.ingest.activity import ActivitySummary
-from loadwatch.ingest.sources import ManualLog, Member, SourceNotes, iter_path
-from loadwatch.ingest.summary import summarize
+from loadwatch.ingest.sources import ManualLog, Member, SourceNotes
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
+from loadwatch.services.analysis import (
+    DecodedActivity,
+    DecodedFile,
+    DecoderCrash,
+    analyse,
+    file_format,
+    iter_paths,
+    local_date,
+)
 from loadwatch.services.sameness import (
     SAME_ACTIVITY_WINDOW,
     repeated_session,
@@ -56,13 +59,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The pure part lives in services.analysis; these names stay importable from here.
+__all__ = [
+    "STATUSES",
+    "DecodedActivity",
+    "DecodedFile",
+    "DecoderCrash",
+    "FileOutcome",
+    "ImportReport",
+    "ManualOutcome",
+    "ZoneChoice",
+    "analyse",
+    "file_format",
+    "import_members",
+    "import_paths",
+    "iter_paths",
+    "local_date",
+]
+
 Status = Literal["imported", "duplicate", "not_activity", "failed"]
 STATUSES: tuple[Status, ...] = ("imported", "duplicate", "not_activity", "failed")
-
-
-class DecoderCrash(IngestError):
-    """A decoder leaked a library exception instead of raising an ``IngestError``: a bug in
-    loadwatch, recorded against the file so the rest of the batch goes on."""
 
 
 @dataclass
@@ -128,93 +144,29 @@ class ImportReport:
             n[o.status] += 1
         return n
 
+    def merge(self, part: ImportReport) -> None:
+        """Add another input's report to this one (an upload of several files)."""
+        self.outcomes.extend(part.outcomes)
+        self.skipped.extend(part.skipped)
+        self.manual.extend(part.manual)
+        for aid, day in part.touched.items():
+            prev = self.touched.get(aid)
+            self.touched[aid] = day if prev is None else min(prev, day)
 
-# --- the pure part ------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class DecodedActivity:
-    summary: ActivitySummary
-    samples: pl.DataFrame  # SAMPLE_SCHEMA
-    device_offset_s: int | None = None  # the local offset the device wrote (FIT), if any
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedFile:
-    activities: list[DecodedActivity]
-    warnings: list[str]  # decoder + summary warnings, and tracks that were not activities
-
-
-def file_format(data: bytes, name: str) -> str | None:
-    """``fit`` / ``gpx`` / ``tcx`` as the registry would dispatch it, None when unknown."""
-    try:
-        return registry.format_of(name, data).lstrip(".")
-    except IngestError:
-        return None
-
-
-def analyse(
-    data: bytes,
-    name: str,
-    *,
-    sha256: str,
-    fast_speed_mps: float | None = None,
-    default_tz: str = "UTC",
-    declared_sport: str | None = None,
-    relabel: str | None = None,
-) -> DecodedFile:
-    """Decode and summarise one leaf file.  Raises ``NotAnActivity`` when no track is an
-    activity, another ``IngestError`` when the file is unreadable (``DecoderCrash`` when a
-    decoder leaked a raw library exception).
-
-    ``declared_sport`` is the export's type for the file (a Strava ``activities.csv`` row's
-    ``Activity Type``), ``relabel`` the user's; see ``ingest.sports`` for the precedence."""
-    try:
-        tracks = registry.decode(data, name)
-    except LoadwatchError:
-        raise
-    except Exception as e:
-        # Deliberately broad: a decoder bug must cost one file, not the batch.  Logged with its
-        # traceback for us; the user sees one line.
-        log.exception("decoder crashed on %s", name)
-        raise DecoderCrash(f"internal decoder error: {type(e).__name__}: {one_line(e)}") from e
-    if not tracks:
-        raise NotAnActivity("no recorded activity in the file")
-    activities: list[DecodedActivity] = []
-    warnings: list[str] = []
-    not_activity: list[str] = []
-    for track in tracks:
-        try:
-            summary = summarize(
-                track,
-                source_sha256=sha256,
-                fast_speed_mps=fast_speed_mps,
-                default_tz=default_tz,
-                declared_sport=declared_sport,
-                relabel=relabel,
-            )
-        except NotAnActivity as e:
-            warnings.extend(w for w in track.warnings if w not in warnings)
-            not_activity.append(f"session {track.session_index}: {one_line(e)}")
-            continue
-        except LoadwatchError:
-            raise
-        except Exception as e:
-            log.exception("summary crashed on %s session %d", name, track.session_index)
-            raise DecoderCrash(f"internal summary error: {type(e).__name__}: {one_line(e)}") from e
-        # The summary's warnings hold the track's, less a sport guess a declaration replaced.
-        warnings.extend(w for w in summary.warnings if w not in warnings)
-        activities.append(DecodedActivity(summary, track.samples, track.utc_offset_s))
-    if not activities:
-        raise NotAnActivity("; ".join(not_activity) if len(tracks) > 1 else not_activity[0])
-    if not_activity:
-        warnings.extend(f"skipped {m}" for m in not_activity)
-    return DecodedFile(activities, warnings)
-
-
-def local_date(start: datetime, utc_offset_s: int | None, tz: ZoneInfo) -> date:
-    """The athlete's calendar day of an activity: the device's offset, else the athlete's zone."""
-    if utc_offset_s is not None:
-        return (start + timedelta(seconds=utc_offset_s)).date()
-    return start.astimezone(tz).date()
+    def summary(self) -> dict[str, Any]:
+        """JSON-able: files per status, manual entries per status, and every skipped member and
+        recovered file with its reason (what the inbox records of a file it imported)."""
+        return {
+            "files": self.counts(),
+            "manual": self.manual_counts(),
+            "manual_errors": [
+                {"file": m.file, "line": e.line, "message": e.message}
+                for m in self.manual
+                for e in m.report.errors
+            ],
+            "skipped": [{"file": f, "reason": why} for f, why in self.skipped],
+            "recovered": [{"file": o.file, "warnings": o.warnings} for o in self.recovered()],
+        }
 
 
 # --- the orchestration --------------------------------------------------------------------
@@ -523,12 +475,6 @@ def import_members(
     if choose_timezone and report.timezone is None:
         report.timezone = ZoneChoice(athlete.tz_name, "no file told its time zone", None)
     return report
-
-
-def iter_paths(
-    paths: Sequence[Path], settings: Settings, notes: SourceNotes | None = None
-) -> Iterator[Member]:
-    return itertools.chain.from_iterable(iter_path(p, settings, notes) for p in paths)
 
 
 def import_paths(

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
-from loadwatch.ingest.sources import iter_path, visible_files
-from loadwatch.services.importing import FileOutcome, import_members
+from loadwatch.ingest.sources import SourceNotes, iter_path, visible_files
+from loadwatch.services.importing import FileOutcome, ImportReport, ManualOutcome, import_members
 from loadwatch.store import inbox as entries
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import Store
@@ -32,6 +33,36 @@ class InboxScan:
     outcomes: list[FileOutcome] = field(default_factory=list)
     touched_athletes: set[int] = field(default_factory=set)
     skipped_young: int = 0
+    # What an archive held besides activity files, as the CLI and the API report it.
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (member, why)
+    manual: list[ManualOutcome] = field(default_factory=list)
+
+
+def _log_report(athlete: str, report: ImportReport) -> None:
+    for o in report.outcomes:
+        reason = f" ({o.reason})" if o.reason else ""
+        log.info("inbox %s/%s: %s%s", athlete, o.file, o.status, reason)
+        for w in o.warnings:
+            log.info("inbox %s/%s: warning: %s", athlete, o.file, w)
+    for m in report.manual:
+        for r in m.report.rows:
+            log.info(
+                "inbox %s/%s line %d: manual entry %s (%s %.2f km, from the CSV row)",
+                athlete, m.file, r.line, r.status, r.sport, r.distance_m / 1000,
+            )  # fmt: skip
+        for e in m.report.errors:
+            log.info(
+                "inbox %s/%s line %d: manual entry failed: %s", athlete, m.file, e.line, e.message
+            )
+    for f, why in report.skipped:
+        log.info("inbox %s/%s: skipped: %s", athlete, f, why)
+
+
+def _status(report: ImportReport) -> str:
+    statuses = {o.status for o in report.outcomes}
+    if any(r.status == "imported" for m in report.manual for r in m.report.rows):
+        statuses.add("imported")
+    return next((st_ for st_ in _STATUS_ORDER if st_ in statuses), "empty")
 
 
 def scan_inbox(store: Store, settings: Settings) -> InboxScan:
@@ -56,29 +87,29 @@ def scan_inbox(store: Store, settings: Settings) -> InboxScan:
                 scan.skipped_young += 1
                 continue
             sha = sha256_of(path.read_bytes())
+            outcome: dict[str, Any] | None = None
             if entry is not None and entry.sha256 == sha:
                 status = entry.status  # touched, not changed
+                outcome = entry.outcome
             else:
-                report = import_members(store, athlete_id, iter_path(path, settings))
+                notes = SourceNotes()
+                members = iter_path(path, settings, notes)
+                report = import_members(store, athlete_id, members, notes=notes)
                 scan.outcomes.extend(report.outcomes)
+                scan.skipped.extend(report.skipped)
+                scan.manual.extend(report.manual)
                 scan.touched_athletes.update(report.touched)
-                statuses = {o.status for o in report.outcomes}
-                status = next((st_ for st_ in _STATUS_ORDER if st_ in statuses), "empty")
-                for o in report.outcomes:
-                    log.info(
-                        "inbox %s/%s: %s%s",
-                        athlete_dir.name,
-                        o.file,
-                        o.status,
-                        f" ({o.reason})" if o.reason else "",
-                    )
+                status = _status(report)
+                outcome = report.summary()
+                _log_report(athlete_dir.name, report)
             with store.transaction() as s:
                 row = entries.entry(s, athlete_id, rel)
-                row.size, row.mtime_ns, row.sha256, row.status = (
+                row.size, row.mtime_ns, row.sha256, row.status, row.outcome = (
                     st.st_size,
                     st.st_mtime_ns,
                     sha,
                     status,
+                    outcome,
                 )
                 row.seen_at = utcnow()
     return scan

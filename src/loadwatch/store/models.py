@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -44,7 +44,11 @@ class Athlete(Base):
     __tablename__ = "athletes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # One athlete per person: the name trimmed and case-folded, unique, so "bea " beside "Bea"
+    # is refused by the database itself, whichever process creates it.  Kept in Python rather
+    # than an index on lower(name): SQLite's lower() folds ASCII only ("Éva" and "éva").
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Coach-set fast threshold (m/s); null = derived from the athlete's own running.
     fast_speed_mps: Mapped[float | None] = mapped_column(Float)
@@ -55,6 +59,16 @@ class Athlete(Base):
     activities: Mapped[list[Activity]] = relationship(
         back_populates="athlete", cascade="all, delete-orphan"
     )
+
+    @validates("name")
+    def _keep_key(self, _key: str, name: str) -> str:
+        self.name_key = name_key(name)
+        return name
+
+
+def name_key(name: str) -> str:
+    """What makes two athlete names the same person's: trimmed, case-folded."""
+    return name.strip().casefold()
 
 
 class SourceFile(Base):
@@ -91,6 +105,9 @@ class Activity(Base):
     source: Mapped[str] = mapped_column(String(8), default="file")  # file | csv
     format: Mapped[str] = mapped_column(String(8))
     sport: Mapped[str] = mapped_column(String(32), index=True)
+    # The user's relabel (``loadwatch activity set``, PATCH): a declaration that beats the
+    # export's type, the file's sport and any guess whenever the activity is analysed again.
+    sport_relabel: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str | None] = mapped_column(Text)
     start_time: Mapped[datetime] = mapped_column(index=True)
     utc_offset_s: Mapped[int | None] = mapped_column(Integer)
@@ -275,6 +292,9 @@ class InboxEntry(Base):
     mtime_ns: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
+    # What the import of it reported (ImportReport.summary): files and manual entries per
+    # status, every skipped member and recovered file with its reason.
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

@@ -24,7 +24,7 @@ from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.clock import as_utc
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.ingest.activity import ActivitySummary
-from loadwatch.store.models import Activity, Athlete, PendingEvaluation, SourceFile
+from loadwatch.store.models import Activity, Athlete, PendingEvaluation, SourceFile, name_key
 
 MAX_NAME = 200
 
@@ -59,27 +59,9 @@ def get_athlete(session: Session, athlete_id: int) -> Athlete:
 
 def find_athlete_by_name(session: Session, name: str) -> Athlete | None:
     """The athlete called ``name``, trimmed and compared case-insensitively (one athlete per
-    person: "bea " and "Bea" are the same runner); None when there is none."""
-    clean = name.strip()
-    rows = list(
-        session.scalars(
-            select(Athlete).where(func.lower(Athlete.name) == clean.lower()).order_by(Athlete.id)
-        )
-    )
-    # Names stored before matching was case-insensitive may differ only in case: the exact
-    # spelling wins, else the oldest.
-    if not rows and not clean.isascii():
-        # SQLite's lower() folds ASCII only: compare "Éva" and "éva" in Python.
-        key = clean.casefold()
-        rows = [
-            a
-            for a in session.scalars(select(Athlete).order_by(Athlete.id))
-            if a.name.casefold() == key
-        ]
-    for a in rows:
-        if a.name == clean:
-            return a
-    return rows[0] if rows else None
+    person: "bea " and "Bea" are the same runner, the database's unique ``name_key`` says so);
+    None when there is none."""
+    return session.scalars(select(Athlete).where(Athlete.name_key == name_key(name))).first()
 
 
 def get_athlete_by_name(session: Session, name: str) -> Athlete:
@@ -125,15 +107,21 @@ def get_or_create_athlete(session: Session, name: str, timezone: str | None = No
 
 
 def save_athlete(session: Session, athlete: Athlete) -> Athlete:
-    """Insert or update ``athlete`` now (flushed); a name another athlete has is a
-    ``Conflict``, and the caller's transaction stays usable (a savepoint)."""
+    """Insert or update ``athlete`` now (flushed); a name another athlete has (trimmed, in any
+    case) is a ``Conflict``, and the caller's transaction stays usable (a savepoint)."""
     try:
         with session.begin_nested():
             session.add(athlete)
             session.flush()
     except IntegrityError as e:
-        raise Conflict(f"an athlete named {athlete.name!r} already exists") from e
+        raise Conflict(_name_taken(session, athlete.name)) from e
     return athlete
+
+
+def _name_taken(session: Session, name: str) -> str:
+    other = find_athlete_by_name(session, name)
+    shown = other.name if other is not None else name.strip()
+    return f"an athlete named {shown!r} already exists (names are matched ignoring case)"
 
 
 def athlete_ids(session: Session) -> list[int]:
@@ -164,6 +152,7 @@ def update_athlete(
         if other is not None and other.id != athlete.id:
             raise Conflict(f"another athlete is already called {other.name!r}")
         athlete.name = clean
+        save_athlete(session, athlete)  # a rename racing another is a Conflict too
     moved = False
     old_zone = athlete.timezone
     if timezone is not None:
@@ -286,39 +275,54 @@ def add_activity(
         file_id=file_id,
         source="file",
         format=summary.format,
-        sport=summary.sport,
         name=name if name is not None else summary.name,
         start_time=as_utc(summary.start_time),
-        utc_offset_s=summary.utc_offset_s,
-        elapsed_time_s=summary.elapsed_time_s,
-        moving_time_s=summary.moving_time_s,
-        stopped_time_s=summary.stopped_time_s,
-        distance_m=summary.distance_m,
-        elevation_gain_m=summary.elevation_gain_m,
-        elevation_loss_m=summary.elevation_loss_m,
-        avg_pace_s_per_km=summary.avg_pace_s_per_km,
-        gap_distance_m=summary.gap_distance_m,
-        uphill_distance_m=summary.uphill_distance_m,
-        downhill_distance_m=summary.downhill_distance_m,
-        fast_distance_m=summary.fast_distance_m,
-        max_speed_mps=summary.max_speed_mps,
-        best_1km_s=summary.best_1km_s,
-        avg_hr=summary.avg_hr,
-        max_hr=summary.max_hr,
-        n_samples=summary.n_samples,
-        device=summary.device,
         source_sha256=summary.source_sha256,
         session_index=summary.session_index,
-        totals_source=dict(summary.totals_source),
-        speed_hist_m=list(summary.speed_hist_m) if summary.speed_hist_m is not None else None,
-        gap_speed_hist_m=(
-            list(summary.gap_speed_hist_m) if summary.gap_speed_hist_m is not None else None
-        ),
         stream_path=stream_path,
+        **_summary_numbers(summary),
     )
     session.add(row)
     session.flush()
     return row
+
+
+def _summary_numbers(summary: ActivitySummary) -> dict[str, Any]:
+    """What an analysis of the file decides: the sport and every number (not the identity)."""
+    return {
+        "sport": summary.sport,
+        "utc_offset_s": summary.utc_offset_s,
+        "elapsed_time_s": summary.elapsed_time_s,
+        "moving_time_s": summary.moving_time_s,
+        "stopped_time_s": summary.stopped_time_s,
+        "distance_m": summary.distance_m,
+        "elevation_gain_m": summary.elevation_gain_m,
+        "elevation_loss_m": summary.elevation_loss_m,
+        "avg_pace_s_per_km": summary.avg_pace_s_per_km,
+        "gap_distance_m": summary.gap_distance_m,
+        "uphill_distance_m": summary.uphill_distance_m,
+        "downhill_distance_m": summary.downhill_distance_m,
+        "fast_distance_m": summary.fast_distance_m,
+        "max_speed_mps": summary.max_speed_mps,
+        "best_1km_s": summary.best_1km_s,
+        "avg_hr": summary.avg_hr,
+        "max_hr": summary.max_hr,
+        "n_samples": summary.n_samples,
+        "device": summary.device,
+        "totals_source": dict(summary.totals_source),
+        "speed_hist_m": list(summary.speed_hist_m) if summary.speed_hist_m is not None else None,
+        "gap_speed_hist_m": (
+            list(summary.gap_speed_hist_m) if summary.gap_speed_hist_m is not None else None
+        ),
+    }
+
+
+def reanalysed(session: Session, activity: Activity, summary: ActivitySummary) -> Activity:
+    """Overwrite the activity's sport and numbers with a new analysis of its file (flushed)."""
+    for key, value in _summary_numbers(summary).items():
+        setattr(activity, key, value)
+    session.flush()
+    return activity
 
 
 def activities_starting_near(

@@ -16,15 +16,16 @@ from loadwatch.api.schemas import (
     ActivityDeleted,
     ActivityOut,
     ActivityPage,
-    UploadedFile,
+    ActivityPatch,
+    ActivityRelabelled,
     UploadResult,
-    UploadTotals,
 )
 from loadwatch.api.state import AppState
 from loadwatch.api.uploads import FIELD, read_files, start_budget
 from loadwatch.errors import Overloaded
-from loadwatch.ingest.sources import iter_upload
+from loadwatch.ingest.sources import SourceNotes, iter_upload
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
+from loadwatch.services.activities import relabel_activity
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
 from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store import repo
@@ -65,8 +66,11 @@ def _import_one(
 ) -> ImportReport:
     if budget.cpu_spent:  # not even opened: the request's CPU budget is gone
         return ImportReport([FileOutcome(name, "failed", budget.cpu_reason())])
-    members = iter_upload(data, name, state.settings)
-    return import_members(state.store, athlete_id, members, budget=budget)
+    # The notes bring what an archive holds besides activity files: Strava's manual entries
+    # (imported from their rows) and every member skipped, with why.
+    notes = SourceNotes()
+    members = iter_upload(data, name, state.settings, notes)
+    return import_members(state.store, athlete_id, members, notes=notes, budget=budget)
 
 
 async def _import_in_slot(
@@ -83,13 +87,6 @@ async def _import_in_slot(
         return await run_in_threadpool(_import_one, state, athlete_id, data, name, budget)
     finally:
         state.import_slots.release()
-
-
-def _merge(into: ImportReport, part: ImportReport) -> None:
-    into.outcomes.extend(part.outcomes)
-    for aid, day in part.touched.items():
-        prev = into.touched.get(aid)
-        into.touched[aid] = day if prev is None else min(prev, day)
 
 
 @router.post(
@@ -116,28 +113,9 @@ async def upload(
     async for upload_file in read_files(request, state.settings):
         data = await upload_file.read()
         name = upload_file.filename or "upload"
-        _merge(report, await _import_in_slot(state, athlete_id, data, name, budget))
+        report.merge(await _import_in_slot(state, athlete_id, data, name, budget))
     await run_in_threadpool(notify, state, report)
-    counts = report.counts()
-    files = [
-        UploadedFile(
-            file=o.file,
-            status=o.status,
-            reason=o.reason,
-            activity_ids=o.activity_ids,
-            warnings=o.warnings,
-        )
-        for o in report.outcomes
-    ]
-    totals = UploadTotals(
-        files=len(files),
-        imported=counts["imported"],
-        duplicate=counts["duplicate"],
-        not_activity=counts["not_activity"],
-        failed=counts["failed"],
-        activities=sum(len(o.activity_ids) for o in report.outcomes),
-    )
-    return UploadResult(files=files, totals=totals)
+    return UploadResult.of(report)
 
 
 @router.get("/athletes/{athlete_id}/activities", response_model=ActivityPage)
@@ -156,6 +134,20 @@ def list_activities(
 @router.get("/activities/{activity_id}", response_model=ActivityOut)
 def get_activity(activity: ActivityDep) -> ActivityOut:
     return ActivityOut.model_validate(activity)
+
+
+@router.patch("/activities/{activity_id}", response_model=ActivityRelabelled)
+def patch_activity(
+    activity: ActivityDep, body: ActivityPatch, session: SessionDep, state: StateDep
+) -> ActivityRelabelled:
+    """Relabel the activity's sport (the user's declaration, kept over any later analysis);
+    it is analysed again with it and the athlete's flags re-evaluated from its day on."""
+    done = relabel_activity(state.store, session, activity, body.sport)
+    out = ActivityOut.model_validate(done.activity)  # before the commit expires the row
+    reevaluate(state, session, out.athlete_id, done.reevaluate_from)
+    return ActivityRelabelled(
+        activity=out, previous_sport=done.previous_sport, reevaluate_from=done.reevaluate_from
+    )
 
 
 @router.delete("/activities/{activity_id}", response_model=ActivityDeleted)

@@ -115,14 +115,28 @@ function sevBadge(severity) {
   return el("span", { class: `sev ${severity}` }, SEV[severity].label);
 }
 
+// Shown at its precision, a headroom that rounds to nothing is none: no run fits before a
+// caution, so the card says "rest" instead of "up to 0.0 km".
+function none(v, unit) { return unit === "m" ? v < 0.5 : v < 0.05; }
+
 function headroomText(row) {
   const parts = [];
+  let rest = false;
   for (const d of ["distance", "speed", "hills"]) {
     const v = row.headroom_run[d];
     if (v === null || v === undefined) continue;
+    const unit = d === "speed" ? "km" : row.units[d];
+    if (none(v, unit)) {
+      // Any run adds distance: no room there is a rest day; no room for fast km or climbing
+      // still leaves an easy, flat run.
+      if (d === "distance") rest = true;
+      parts.push(d === "speed" ? "no fast km" : d === "hills" ? "flat" : "rest");
+      continue;
+    }
     parts.push(d === "speed" ? `${fmt(v, 1)} fast km` : amount(v, row.units[d]));
   }
-  return parts.length ? parts.join(" · ") : "not enough history yet";
+  if (rest) return "rest";
+  return parts.length ? `up to ${parts.join(" · ")}` : "not enough history yet";
 }
 
 // One event, one line: the live episodes behind the reason.
@@ -151,7 +165,7 @@ function card(row) {
     el("div", { class: "c-why" }, why, dims, episodes, older),
     fact("last-run", "Last run", daysAgo(row.days_since_last_run)),
     fact("last-upload", "Last upload", ...upload),
-    fact("headroom-run", "Next run up to", headroomText(row)));
+    fact("headroom-run", "Next run", headroomText(row)));
   li.addEventListener("click", (ev) => { if (ev.target !== link) location.hash = `#athlete=${row.athlete_id}`; });
   return li;
 }

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 06:27:31.060476
+Create Date: 2026-12-02 07:12:36.874291
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def upgrade() -> None:
         "athletes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_key", sa.String(length=200), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("fast_speed_mps", sa.Float(), nullable=True),
         sa.Column("thresholds", sa.JSON(), nullable=False),
@@ -32,7 +33,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_athletes")),
-        sa.UniqueConstraint("name", name=op.f("uq_athletes_name")),
+        sa.UniqueConstraint("name_key", name=op.f("uq_athletes_name_key")),
     )
     op.create_table(
         "athlete_views",
@@ -138,6 +139,7 @@ def upgrade() -> None:
         sa.Column("mtime_ns", sa.BigInteger(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("outcome", sa.JSON(), nullable=True),
         sa.Column(
             "seen_at",
             sa.DateTime(timezone=True),
@@ -202,6 +204,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=8), nullable=False),
         sa.Column("format", sa.String(length=8), nullable=False),
         sa.Column("sport", sa.String(length=32), nullable=False),
+        sa.Column("sport_relabel", sa.String(length=32), nullable=True),
         sa.Column("name", sa.Text(), nullable=True),
         sa.Column("start_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("utc_offset_s", sa.Integer(), nullable=True),

@@ -1,0 +1,96 @@
+"""CLI start-up: CPU seconds of ``loadwatch --help`` (and of ``inspect --help`` / ``sync --help``,
+which build those commands but do no work) beside ``python -c pass``, measured in the same run.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/startup.py [--repeat 5]
+
+Each command runs ``--repeat`` times in a fresh interpreter; the CPU time (user + system) of the
+child is read with ``resource.getrusage(RUSAGE_CHILDREN)`` around each run, and the median is
+printed with its excess over the baseline and the ratio.  Target (issue #9): < 0.3 s.
+
+Two settings, both printed: bytecode cached, as an installed package runs (pip compiles on
+install; here a warm-up run writes the cache under a temporary ``PYTHONPYCACHEPREFIX``), and no
+bytecode cache at all (``PYTHONDONTWRITEBYTECODE=1``, as a dev shell with that set runs the
+source tree: every loadwatch module is compiled on every start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+
+TARGET_S = 0.3
+BASELINE = "python -c pass (baseline)"
+# The floor for a Typer CLI with rich help: what typer, click and rich cost before any of ours.
+BARE_TYPER = (
+    "import typer\n"
+    "app = typer.Typer()\n"
+    "@app.command()\n"
+    "def a(x: int = 1) -> None: ...\n"
+    "@app.command()\n"
+    "def b(x: int = 1) -> None: ...\n"
+    "app()\n"
+)
+COMMANDS: dict[str, list[str]] = {
+    BASELINE: ["-c", "pass"],
+    "bare typer app --help": ["-c", BARE_TYPER, "--help"],
+    "loadwatch --help": ["-m", "loadwatch", "--help"],
+    "loadwatch inspect --help": ["-m", "loadwatch", "inspect", "--help"],
+    "loadwatch sync --help": ["-m", "loadwatch", "sync", "--help"],
+}
+
+
+def cpu_seconds(args: list[str], env: dict[str, str]) -> float:
+    """CPU (user + system) of one child process running ``python args``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, *args], check=True, stdout=subprocess.DEVNULL, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def measure(env: dict[str, str], repeat: int) -> dict[str, float]:
+    for args in COMMANDS.values():
+        cpu_seconds(args, env)  # warm-up: the file cache, and the bytecode cache when on
+    return {
+        name: statistics.median(cpu_seconds(args, env) for _ in range(repeat))
+        for name, args in COMMANDS.items()
+    }
+
+
+def show(title: str, results: dict[str, float]) -> None:
+    base = results[BASELINE]
+    print(title)
+    for name, s in results.items():
+        line = f"  {name:<28} {s:6.3f} s"
+        if name != BASELINE:
+            verdict = "met" if s < TARGET_S else "missed"
+            line += (
+                f"  +{s - base:.3f} s over baseline, ×{s / base:.1f}  (< {TARGET_S} s: {verdict})"
+            )
+        print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    ns = parser.parse_args()
+    env = {**os.environ, "COLUMNS": "100"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    print(f"CPU seconds, median of {ns.repeat} fresh processes ({sys.executable})")
+    with tempfile.TemporaryDirectory() as cache:
+        show(
+            "bytecode cached (as installed):",
+            measure({**env, "PYTHONPYCACHEPREFIX": cache}, ns.repeat),
+        )
+    show(
+        "no bytecode cache (PYTHONDONTWRITEBYTECODE=1):",
+        measure({**env, "PYTHONDONTWRITEBYTECODE": "1"}, ns.repeat),
+    )
+
+
+if __name__ == "__main__":
+    main()
