@@ -59,7 +59,9 @@ def scan_inbox(store: Store, settings: Settings) -> InboxScan:
             if entry is not None and entry.sha256 == sha:
                 status = entry.status  # touched, not changed
             else:
-                report = import_members(store, athlete_id, iter_path(path, settings))
+                report = import_members(
+                    store, athlete_id, iter_path(path, settings), workers=settings.import_workers
+                )
                 scan.outcomes.extend(report.outcomes)
                 scan.touched_athletes.update(report.touched)
                 statuses = {o.status for o in report.outcomes}
