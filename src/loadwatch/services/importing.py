@@ -407,11 +407,12 @@ def _get_pool(workers: int) -> tuple[ProcessPoolExecutor, list[Future[bool]]]:
         return executor, started
 
 
-def _drop_pool() -> None:
+def _drop_pool(*, wait: bool = False) -> None:
+    """Stop the pool (``wait``: until its workers have exited, e.g. to count their usage)."""
     global _pool
     with _pool_lock:
         if _pool is not None:
-            _pool[1].shutdown(wait=False, cancel_futures=True)
+            _pool[1].shutdown(wait=wait, cancel_futures=True)
         _pool = None
 
 
