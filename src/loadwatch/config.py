@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     api_threads: int = 20
     import_slots: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
     import_wait_s: float = 30.0
+    # Processes that decode and summarise files during one import (CLI, API upload, inbox;
+    # see services/importing.py): all cores by default; 1 keeps everything in-process.
+    import_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
     admission_wait_s: float = 10.0
 
     # A flag first raised more than this many days after its date is history, not news

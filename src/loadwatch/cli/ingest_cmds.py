@@ -52,7 +52,7 @@ def inspect_paths(paths: list[Path], settings: Settings) -> Iterator[dict[str, A
     import hashlib
 
     # The pure part only: inspecting opens no database and so imports none.
-    from loadwatch.services.analysis import analyse, iter_paths
+    from loadwatch.ingest.analysis import analyse, iter_paths
 
     for path in paths:
         found = False

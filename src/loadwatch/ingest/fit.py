@@ -65,6 +65,7 @@ class _Content:
         default_factory=lambda: {n: [] for n in META_MESSAGES}
     )
     n_records: int = 0
+    slow_records: int = 0  # records fitparse's own path decoded (none in the corpus)
 
 
 def _values(message: Any) -> dict[str, Any]:
@@ -92,6 +93,7 @@ def _collect(ff: LenientFitFile, out: _Content) -> None:
         if type(message) is dict:
             v = message
         elif message.def_mesg.mesg_num == MSG_RECORD:
+            out.slow_records += 1
             v = {f.name: f.value for f in message.fields if f.value is not None}
         else:
             if message.def_mesg.mesg_num in meta:
@@ -151,6 +153,14 @@ def _read(data: bytes, name: str, *, fast_records: bool) -> tuple[_Content, list
         ff.defects.append(_stop_reason(e, ff, len(content.columns["ts"])))
     content.n_records = len(content.columns["ts"])
     return content, ff.defects
+
+
+def record_columns(data: bytes, *, fast_records: bool = True) -> tuple[dict[str, list[Any]], int]:
+    """The raw record columns (``ts`` as FIT seconds, ``lat``/``lon`` in semicircles, the
+    rest scaled as the profile says) as the reader collected them, and the number of
+    records the fast path left to fitparse's own reading; for the reference tests."""
+    content, _ = _read(data, "", fast_records=fast_records)
+    return content.columns, content.slow_records
 
 
 # --- building Tracks ---------------------------------------------------------------------

@@ -135,8 +135,10 @@ def _compile(def_mesg: Any) -> _Plan:
     return _Plan(struct.Struct("".join(fmt)), parsers, tuple(steps))
 
 
-# The record channels a Track keeps (enhanced_* copies of altitude/speed are components, which
-# the fast path does not expand: the collector falls back to the plain field).
+# The record channels a Track keeps.  ``enhanced_altitude``/``enhanced_speed`` are also
+# components of ``altitude``/``speed``, and ``speed``/``distance`` of
+# ``compressed_speed_distance`` (distance accumulating): the fast path expands exactly those
+# components, in fitparse's order, so the values (and which one wins a name) are fitparse's.
 _RECORD_FIELDS = frozenset(
     {
         "timestamp",
@@ -151,7 +153,25 @@ _RECORD_FIELDS = frozenset(
         "cadence",
     }
 )
-_RecordStep = tuple[int, str, Callable[[Any], Any] | None, Any, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Component:
+    """One component of a record field whose target is a Track channel (fitparse's
+    ``ComponentField``, its target's global number and whether it accumulates)."""
+
+    field: Any  # fitparse.records.ComponentField: ``render`` for the rare non-int raw value
+    shift: int
+    mask: int
+    bits: int
+    accumulate: bool
+    def_num: int  # the component's target field: the accumulator's key
+    scale: Any
+    offset: Any
+
+
+# (field index, name, parser or None, scale, offset, component or None)
+_RecordStep = tuple[int, str, Callable[[Any], Any] | None, Any, Any, _Component | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +197,13 @@ def _shortcut(def_mesg: Any, plan: _Plan) -> _Shortcut | None:
     """The fast path for a definition, or None where fitparse must do the work.
 
     fitparse builds a FieldData object per field (≈ 40 % of its time); records need neither
-    those nor enum rendering.  Accumulating components (compressed speed/distance) and
-    subfields keep the general path.
+    those nor enum rendering.  Components whose target is a Track channel are expanded here
+    (accumulating ones through fitparse's own accumulator, so a definition read by fitparse
+    later in the file continues from the same state); components nobody reads (the
+    accumulating ``total_cycles`` of swims, ``accumulated_power``) are not computed at all.
+    Every record definition in the corpus takes this path (``tests/test_fit_reference.py``);
+    only a record field with subfields (none in the 1.2.0 profile) or a developer field
+    named like a channel (fitparse would let it win the name) goes to fitparse.
     """
     if def_mesg.mesg_num in _KEEP_MESSAGES:
         return None
@@ -187,16 +212,29 @@ def _shortcut(def_mesg: Any, plan: _Plan) -> _Shortcut | None:
     scalar = plan.parsers is not None
     if def_mesg.mesg_num != MSG_RECORD:
         return _Shortcut(False, (), scalar, ts_index)
-    steps = []
+    if any(fd.field.name in _RECORD_FIELDS for fd in def_mesg.dev_field_defs):
+        return None
+    steps: list[_RecordStep] = []
+    fields = def_mesg.mesg_type.fields if def_mesg.mesg_type is not None else {}
     for i, fd in enumerate(def_mesg.field_defs):
         fld = fd.field
         if fld is None:
             continue
-        if fld.subfields or any(c.accumulate for c in fld.components or ()):
+        if fld.subfields:
             return None
+        parse = plan.parsers[i] if plan.parsers is not None else None
+        # fitparse puts a field's components ahead of the field itself: same order here.
+        for c in fld.components or ():
+            target = fields.get(c.def_num)
+            if target is None or target.name not in _RECORD_FIELDS:
+                continue
+            component = _Component(
+                c, c.bit_offset or 0, (1 << c.bits) - 1, c.bits, bool(c.accumulate),
+                c.def_num, c.scale, c.offset,
+            )  # fmt: skip
+            steps.append((i, target.name, parse, None, None, component))
         if fld.name in _RECORD_FIELDS:
-            parse = plan.parsers[i] if plan.parsers is not None else None
-            steps.append((i, fld.name, parse, fld.scale, fld.offset))
+            steps.append((i, fld.name, parse, fld.scale, fld.offset, None))
     return _Shortcut(True, tuple(steps), scalar, ts_index)
 
 
@@ -389,8 +427,13 @@ class LenientFitFile(FitFile):  # type: ignore[misc]
                 self._local_mesgs[header.local_mesg_num]
             )
         record: dict[str, Any] = {}
-        for i, name, parse, scale, offset in fast.steps:
+        for i, name, parse, scale, offset, component in fast.steps:
             v = values[i] if parse is None else parse(values[i])
+            if component is not None:
+                v = self._component(component, v, def_mesg_num=MSG_RECORD)
+                if v is not None:
+                    record[name] = v
+                continue
             if v is not None:
                 if type(v) is tuple:  # an array where the profile says scalar
                     v = tuple(_scaled(x, scale, offset) for x in v)
@@ -413,6 +456,31 @@ class LenientFitFile(FitFile):  # type: ignore[misc]
             )
             record["timestamp"] = ts
         return record if fast.is_record else SKIPPED
+
+    def _component(self, c: _Component, raw: Any, *, def_mesg_num: int) -> Any:
+        """fitparse's component value for a raw field value (render, accumulate, scale)."""
+        if raw is None:
+            return None
+        if type(raw) is int:
+            value = (raw >> c.shift) & c.mask
+        else:
+            try:
+                value = c.field.render(raw)  # a byte array, unpacked little-endian
+            except ValueError:  # more components than the bytes hold
+                return None
+            if value is None:
+                return None
+        if c.accumulate:
+            accumulator = self._accumulators[def_mesg_num]
+            value = accumulator[c.def_num] = self._apply_compressed_accumulation(
+                value, accumulator[c.def_num], c.bits
+            )
+        if isinstance(value, int | float):
+            if c.scale:
+                value = float(value) / c.scale
+            if c.offset:
+                value = value - c.offset
+        return value
 
     def _parse_raw_values_from_data_message(self, def_mesg: Any) -> list[Any]:
         plan = self._plans[def_mesg.header.local_mesg_num]

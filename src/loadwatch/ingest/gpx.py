@@ -1,31 +1,38 @@
 """GPX → Tracks.
 
-gpxpy reads the document (DESIGN: the one module that imports it); everything after that is
-polars.  Before gpxpy sees anything, ``xmlsafe.guard_xml`` refuses entity declarations and
+Two readers give the same raw columns, and everything after that is polars.  The streaming
+reader (``ingest.gpx_stream``: the C ElementTree parser, one column per channel, no object
+per point) reads every document whose shape it knows; gpxpy (this module is the one that
+imports it) is the reference reader and reads the rest: documents expat refuses as they stand
+(the repairs below), values gpxpy might type otherwise, no track points at all.  A debug log
+line names each fallback; ``tests/test_gpx_reference.py`` checks that both readers give
+identical Tracks and summaries on every corpus file and on hand-built shapes.
+
+Before either reader sees anything, ``xmlsafe.guard_xml`` refuses entity declarations and
 external references (gpxpy hands the text to a plain ElementTree parser, which would expand
-them) and names the root element; the bytes are then decoded as their XML declaration says,
-because gpxpy decodes bytes as UTF-8 whatever the declaration.  gpxpy builds an object per
-point: each segment's points are read into column lists once, one comprehension per column,
-and the whole file becomes ONE polars frame.  TrackPointExtension values (hr, cad, speed,
-distance...) come from ``point.extensions`` (ElementTree elements, matched by local name),
-walked only for segments that have extensions at all.
+them) and names the root element; for gpxpy the bytes are then decoded as their XML
+declaration says, because gpxpy decodes bytes as UTF-8 whatever the declaration.  gpxpy
+builds an object per point: each segment's points are read into column lists once, one
+comprehension per column, and the whole file becomes ONE polars frame.  TrackPointExtension
+values (hr, cad, speed, distance...) come from ``point.extensions`` (ElementTree elements,
+matched by local name), walked only for segments that have extensions at all.
 
 gpxpy reads each GPX version strictly by its own schema: 1.0 has ``<speed>`` on the point but
 no ``<extensions>`` and no ``<trk><type>``; 1.1 the reverse.  Writers mix them (OpenTracks
 writes ``<speed>`` into 1.1 points; converters put Garmin extensions into 1.0 files), so when
 the text holds an element its declared version's rules would skip, the document is read a
 second time under the other version's rules and only those channels are taken from it (the
-same tracks, segments and points, in the same order).  Conforming files are read once.
+same tracks, segments and points, in the same order).  Conforming files are read once.  The
+streaming reader takes the same channels on the same conditions.
 
-Measured on the corpus GPX (70 files, 7.2 MB, 47,912 points; CPU time, best of 5): this
-decoder ≈ 45 k points/s (6.8 MB/s), a bare ``gpxpy.parse`` ≈ 65 k points/s (9.8 MB/s), the
-hand-written ElementTree reader it replaced ≈ 100 k points/s.  gpxpy's per-point objects
-dominate; the rest is mostly this module's polars cleaning (≈ 6 ms for a 669-point file).
-gpxpy is stricter than a hand reader in three places, each surfaced as one clear line rather
-than guessed around: a field it types (``<fix>``, ``<sat>``, ``<ele>``, ``lat``) holding a
-value it cannot convert fails the file (``CorruptFile``); a ``<time>`` it cannot parse
-(surrounding whitespace, a lower-case ``t``) is read as no time; and a GPX namespace bound
-to a prefix (``<g:gpx>``) is not read at all (``NotAnActivity``: no tracks).
+Measured on the corpus GPX (70 files, 7.2 MB, 47,912 points; CPU time, best of 3, on a
+loaded 2-core machine): the whole decode ≈ 1.2 s with the streaming reader against ≈ 1.8 s
+with gpxpy alone (the reading itself ≈ 0.7 s against ≈ 1.3 s; expat's parse, ≈ 0.25 s, is
+the floor).  gpxpy is stricter than a hand reader in three places, each surfaced as one clear
+line rather than guessed around: a field it types (``<fix>``, ``<sat>``, ``<ele>``, ``lat``)
+holding a value it cannot convert fails the file (``CorruptFile``); a ``<time>`` it cannot
+parse (surrounding whitespace, a lower-case ``t``) is read as no time; and a GPX namespace
+bound to a prefix (``<g:gpx>``) is not read at all (``NotAnActivity``: no tracks).
 
 Decisions (each tested in ``tests/test_gpx.py``):
 
@@ -54,7 +61,7 @@ Decisions (each tested in ``tests/test_gpx.py``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -65,6 +72,7 @@ from gpxpy.gpx import GPX, GPXException, GPXTrackPoint, GPXXMLSyntaxException
 from gpxpy.gpxfield import SimpleTZ
 
 from loadwatch.errors import CorruptFile, NotAnActivity, one_line
+from loadwatch.ingest import gpx_stream
 from loadwatch.ingest.sports import from_words, guess
 from loadwatch.ingest.track import Track, conform_samples
 from loadwatch.ingest.xmlsafe import (
@@ -73,6 +81,7 @@ from loadwatch.ingest.xmlsafe import (
     LATEST_PLAUSIBLE,
     MAX_OFFSET_S,
     MAX_REPAIRS,
+    Prepared,
     guard_xml,
     local,
     malformed,
@@ -84,35 +93,39 @@ from loadwatch.ingest.xmlsafe import (
 SPLIT_GAP = timedelta(hours=2)
 ZERO_ALTITUDE_GLITCH_M = 20.0
 
-# Extension children matched by lower-cased local name, whatever the namespace/prefix
-# (gpxtpx:hr, ns3:hr, gpxdata:hr, an unprefixed <hr>...).
-_EXTENSION_COLUMNS = {
-    "hr": "heart_rate",
-    "heartrate": "heart_rate",
-    "heart_rate": "heart_rate",
-    "cad": "cadence",
-    "cadence": "cadence",
-    "runcadence": "cadence",
-    "speed": "ext_speed",
-    "distance": "distance",
-}
-_TEXT_COLUMNS = ("ext_speed", "heart_rate", "cadence", "distance")
+_EXTENSION_COLUMNS = gpx_stream.EXTENSION_COLUMNS  # by lower-cased local name, any namespace
+_TEXT_COLUMNS = gpx_stream.TEXT_COLUMNS
 
 
 def decode(data: bytes, name: str) -> list[Track]:
-    doc = _read(data)
-    cols = _columns(doc)
-    if not cols.segment:
-        raise NotAnActivity(_why_no_points(doc.main))
+    return decode_with(data, name, streaming=True)
 
-    frame, warnings = _clean(cols)
-    warnings = [*doc.warnings, *warnings]
-    meta = _TrackMeta(
-        names=[_text(t.name) for t in doc.main.tracks],
-        types=[_text(t.type) for t in doc.v11.tracks] if doc.v11 else [None] * cols.n_tracks,
-    )
-    device = _text(doc.main.creator)
-    file_title = _text(doc.main.name)
+
+def decode_with(data: bytes, name: str, *, streaming: bool) -> list[Track]:
+    """``decode`` with the streaming reader switchable (``streaming=False``: gpxpy only, the
+    reference the differential test compares with)."""
+    prepared = _front(data)
+    streamed = gpx_stream.read(prepared.data) if streaming else None
+    if streamed is not None:
+        raw = streamed.points
+        recovered: tuple[str, ...] = prepared.warnings
+        meta = _TrackMeta(names=streamed.names, types=streamed.types)
+        device, file_title = _text(streamed.creator), streamed.title
+    else:
+        doc = _read(prepared)
+        cols = _columns(doc)
+        if not cols.segment:
+            raise NotAnActivity(_why_no_points(doc.main))
+        raw = _raw_frame(cols)
+        recovered = doc.warnings
+        meta = _TrackMeta(
+            names=[_text(t.name) for t in doc.main.tracks],
+            types=[_text(t.type) for t in doc.v11.tracks] if doc.v11 else [None] * cols.n_tracks,
+        )
+        device, file_title = _text(doc.main.creator), _text(doc.main.name)
+
+    frame, warnings = _clean(raw)
+    warnings = [*recovered, *warnings]
     groups = _split_outings(frame)
     tracks: list[Track] = []
     skipped: list[str] = []
@@ -123,7 +136,7 @@ def decode(data: bytes, name: str) -> list[Track]:
         if samples["time"].n_unique() < 2:
             skipped.append(f"{samples.height} point(s) at {_iso(samples)}")
             continue
-        first = cols.time[part.sort("time", maintain_order=True)["idx"][0]]
+        first = part.sort("time", maintain_order=True)["offset_min"][0]
         tracks.append(
             _track(samples, part, meta, name, device, file_title, warnings, first, len(tracks))
         )
@@ -152,11 +165,16 @@ class _Document:
     warnings: tuple[str, ...] = ()  # exporter defects the XML front end recovered from
 
 
-def _read(data: bytes) -> _Document:
+def _front(data: bytes) -> Prepared:
+    """What every reading starts with: the XML front end's preparation and its guard."""
     doc = prepare(data, "GPX")
     root = guard_xml(doc.data, "GPX")
     if root is not None and root != "gpx":
         raise CorruptFile(f"not a GPX document: the root element is <{root}>, not <gpx>")
+    return doc
+
+
+def _read(doc: Prepared) -> _Document:
     current, warnings = doc.data, list(doc.warnings)
     while True:
         text = xml_text(current, "GPX")
@@ -297,19 +315,22 @@ def _text(value: object) -> str | None:
 
 
 # --- one typed frame, then cleaning (vectorised) -----------------------------------------
-def _frame(cols: _Columns) -> tuple[pl.DataFrame, int]:
-    """The columns as one typed frame, and the number of heart-rate sentinels dropped.
+def _raw_frame(cols: _Columns) -> pl.DataFrame:
+    """gpxpy's column lists as the frame the streaming reader gives (``gpx_stream``).
 
-    ``time`` is UTC (a stamp without an offset is UTC, as GPX says); ``idx`` points back into
-    ``cols.time`` for what only the original stamp knows (its offset, its text).  Extension
-    texts become Float64, blanks and junk null; heart rate loses the "no sensor" values
-    (≤ 0, ≥ 255: FIT's uint8 invalid, copied by converters).
+    Each stamp becomes its own clock (``wall``) and its offset in minutes (null without
+    one): handed aware datetimes, polars calls gpxpy's Python-level ``SimpleTZ.utcoffset``
+    for each (≈ 5 µs a point, a third of gpxpy's own parse); two plain columns cost ≈ 1.6 µs.
     """
-    number = {c: pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in _TEXT_COLUMNS}
-    bad_hr = (number["heart_rate"] <= 0) | (number["heart_rate"] >= HR_SENTINEL)
-    frame = pl.DataFrame(
+    wall = [t.replace(tzinfo=None) if t is not None else None for t in cols.time]
+    minutes = [
+        tz.offset if isinstance(tz := getattr(t, "tzinfo", None), SimpleTZ) else _minutes(t)
+        for t in cols.time
+    ]
+    return pl.DataFrame(
         [
-            _utc(cols.time),
+            pl.Series("wall", wall, dtype=pl.Datetime("us")),
+            pl.Series("offset_min", minutes, dtype=pl.Int64),
             *(
                 pl.Series(c, getattr(cols, c), dtype=pl.Float64)
                 for c in ("lat", "lon", "altitude", "speed")
@@ -318,8 +339,35 @@ def _frame(cols: _Columns) -> tuple[pl.DataFrame, int]:
             pl.Series("seg", cols.segment, dtype=pl.Int64),
             pl.Series("trk", cols.trk, dtype=pl.Int32),
         ]
-    ).select(
-        "time",
+    )
+
+
+def _minutes(t: datetime | None) -> int | None:
+    offset = t.utcoffset() if t is not None else None
+    return None if offset is None else int(offset.total_seconds()) // 60
+
+
+def _frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """The raw columns as one typed frame, and the number of heart-rate sentinels dropped.
+
+    ``time`` is UTC (a stamp without an offset is UTC, as GPX says), none where the offset is
+    beyond any zone ("+99:00") or the year past ``LATEST_PLAUSIBLE`` (gpxpy's stamps were
+    already cut so); ``wall`` and ``offset_min`` stay for what only the original stamp knows
+    (its offset, its text).  Extension texts become Float64, blanks and junk null; heart rate
+    loses the "no sensor" values (≤ 0, ≥ 255: FIT's uint8 invalid, copied by converters).
+    """
+    number = {c: pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in _TEXT_COLUMNS}
+    bad_hr = (number["heart_rate"] <= 0) | (number["heart_rate"] >= HR_SENTINEL)
+    possible = (pl.col("offset_min").abs().fill_null(0) * 60 <= MAX_OFFSET_S) & (
+        pl.col("wall").dt.year() < LATEST_PLAUSIBLE.year
+    )
+    utc = (
+        (pl.col("wall").cast(pl.Int64) - pl.col("offset_min").fill_null(0) * 60_000_000)
+        .cast(pl.Datetime("us"))
+        .dt.replace_time_zone("UTC")
+    )
+    frame = raw.select(
+        pl.when(possible).then(utc).otherwise(None).alias("time"),
         "lat",
         "lon",
         "altitude",
@@ -329,41 +377,15 @@ def _frame(cols: _Columns) -> tuple[pl.DataFrame, int]:
         number["distance"].alias("distance"),
         "seg",
         "trk",
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("idx"),
+        pl.when(possible).then(pl.col("wall")).alias("wall"),
+        pl.when(possible).then(pl.col("offset_min")).alias("offset_min"),
         bad_hr.fill_null(False).alias("_bad_hr"),
     )
     return frame.drop("_bad_hr"), int(frame["_bad_hr"].sum())
 
 
-def _utc(times: list[datetime | None]) -> pl.Series:
-    """gpxpy's stamps → Datetime(us, UTC); a stamp without an offset is UTC, as GPX says.
-
-    Handed aware datetimes, polars calls gpxpy's Python-level ``SimpleTZ.utcoffset`` for each
-    (≈ 5 µs a point, a third of gpxpy's own parse); the wall-clock time and the offset's
-    minutes as two plain columns cost ≈ 1.6 µs.
-    """
-    wall = [t.replace(tzinfo=None) if t is not None else None for t in times]
-    minutes = [
-        tz.offset if isinstance(tz := getattr(t, "tzinfo", None), SimpleTZ) else _minutes(t)
-        for t in times
-    ]
-    return pl.select(
-        (
-            pl.Series(wall, dtype=pl.Datetime("us")).cast(pl.Int64)
-            - pl.Series(minutes, dtype=pl.Int64) * 60_000_000
-        )
-        .cast(pl.Datetime("us", "UTC"))
-        .alias("time")
-    ).to_series()
-
-
-def _minutes(t: datetime | None) -> int:
-    offset = t.utcoffset() if t is not None else None
-    return 0 if offset is None else int(offset.total_seconds()) // 60
-
-
-def _clean(cols: _Columns) -> tuple[pl.DataFrame, list[str]]:
-    frame, hr_dropped = _frame(cols)
+def _clean(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    frame, hr_dropped = _frame(raw)
     warnings: list[str] = []
     n = frame.height
     if hr_dropped:
@@ -403,7 +425,7 @@ def _clean(cols: _Columns) -> tuple[pl.DataFrame, list[str]]:
     n_untimed, n_placeholder = counts[2], counts[3]
     if n_placeholder == n - n_untimed:
         if n_placeholder:
-            first = cols.time[frame.filter(placeholder)["idx"][0]]
+            first = frame.filter(placeholder).row(0, named=True)
             raise NotAnActivity(
                 f"every timestamp is a placeholder before 1980 (e.g. {_stamp(first)}): the "
                 "device clock was never set, so the recording cannot be placed in time"
@@ -421,21 +443,22 @@ def _clean(cols: _Columns) -> tuple[pl.DataFrame, list[str]]:
     return frame.filter(pl.col("time").is_not_null()), warnings
 
 
-def _stamp(t: datetime | None) -> str:
+def _stamp(row: dict[str, Any]) -> str:
     """A stamp as the file wrote it (offset kept, ``Z`` for UTC)."""
-    return t.isoformat().replace("+00:00", "Z") if t is not None else "no time"
+    wall, minutes = row["wall"], row["offset_min"]
+    if wall is None:
+        return "no time"
+    t = wall if minutes is None else wall.replace(tzinfo=timezone(timedelta(minutes=minutes)))
+    return str(t.isoformat().replace("+00:00", "Z"))
 
 
-def _offset_s(t: datetime | None) -> int | None:
+def _offset_s(minutes: int | None) -> int | None:
     """The local offset a stamp carries (``+01:00`` → 3600); None for ``Z`` or none.
 
     ``Z`` and ``+00:00`` say nothing about the athlete's zone (exporters write UTC), so only a
     non-zero offset is evidence of local time.
     """
-    offset = t.utcoffset() if t is not None else None
-    if offset is None:
-        return None
-    return int(offset.total_seconds()) or None
+    return minutes * 60 if minutes else None
 
 
 def _split_outings(frame: pl.DataFrame) -> pl.DataFrame:
@@ -472,7 +495,7 @@ def _track(
     device: str | None,
     file_title: str | None,
     file_warnings: list[str],
-    first_stamp: datetime | None,
+    first_offset_min: int | None,
     index: int,
 ) -> Track:
     warnings = list(file_warnings)
@@ -495,7 +518,7 @@ def _track(
         sport=sport,
         samples=samples,
         start_time=samples["time"][0],
-        utc_offset_s=_offset_s(first_stamp),
+        utc_offset_s=_offset_s(first_offset_min),
         device=device,
         session_index=index,
         name=title,

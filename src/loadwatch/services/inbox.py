@@ -94,7 +94,9 @@ def scan_inbox(store: Store, settings: Settings) -> InboxScan:
             else:
                 notes = SourceNotes()
                 members = iter_path(path, settings, notes)
-                report = import_members(store, athlete_id, members, notes=notes)
+                report = import_members(
+                    store, athlete_id, members, notes=notes, workers=settings.import_workers
+                )
                 scan.outcomes.extend(report.outcomes)
                 scan.skipped.extend(report.skipped)
                 scan.manual.extend(report.manual)

@@ -1,20 +1,23 @@
-"""The pure part of an import: bytes → decoded, summarised activities, touching no store.
+"""The pure step of an import: one file's bytes → its decoded activities and summaries.
 
-``analyse`` is a function of the bytes, the name and the athlete's settings, so ``inspect``
-runs it without opening a database (and without importing one), and a process pool could take
-it over; ``services.importing`` stores what it returns.
+``analyse`` is a function of the bytes, the name and three settings of the athlete, so
+``services.importing`` runs it in worker processes; this module imports only the ingest
+layer (not the store), which keeps a worker's start-up to the decoders' own imports.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+import polars as pl
 
 from loadwatch.errors import IngestError, LoadwatchError, NotAnActivity, one_line
 from loadwatch.ingest import registry
@@ -23,12 +26,9 @@ from loadwatch.ingest.sources import Member, SourceNotes, iter_path
 from loadwatch.ingest.summary import summarize
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from loadwatch.config import Settings
 
-# The importer's logger: a decoder crash is logged as the import's, wherever it is caught.
-log = logging.getLogger("loadwatch.services.importing")
+log = logging.getLogger(__name__)
 
 
 class DecoderCrash(IngestError):
@@ -116,6 +116,53 @@ def analyse(
     return DecodedFile(activities, warnings)
 
 
+@dataclass(frozen=True, slots=True)
+class AnalysisJob:
+    """One ``analyse`` call as a picklable value: what a worker process is handed."""
+
+    data: bytes
+    name: str
+    sha256: str
+    fast_speed_mps: float | None
+    default_tz: str
+    declared_sport: str | None
+
+    def same_analysis(self, other: AnalysisJob) -> bool:
+        return (self.sha256, self.fast_speed_mps, self.default_tz, self.declared_sport) == (
+            other.sha256,
+            other.fast_speed_mps,
+            other.default_tz,
+            other.declared_sport,
+        )
+
+    def run(self) -> DecodedFile:
+        return analyse(
+            self.data,
+            self.name,
+            sha256=self.sha256,
+            fast_speed_mps=self.fast_speed_mps,
+            default_tz=self.default_tz,
+            declared_sport=self.declared_sport,
+        )
+
+
+def run_job(job: AnalysisJob) -> tuple[DecodedFile | LoadwatchError, float]:
+    """In a worker process: the analysis (or the error it raised, to raise again in the writer) and
+    the worker's CPU seconds for it (charged to an upload's CPU budget like in-process work)."""
+    start = time.thread_time()
+    try:
+        result: DecodedFile | LoadwatchError = job.run()
+    except LoadwatchError as e:
+        e.__traceback__ = None  # the message is what the writer records
+        result = e
+    return result, time.thread_time() - start
+
+
+def ready() -> bool:
+    """Run in each new worker: done once the worker has imported the decoders."""
+    return True
+
+
 def local_date(start: datetime, utc_offset_s: int | None, tz: ZoneInfo) -> date:
     """The athlete's calendar day of an activity: the device's offset, else the athlete's zone."""
     if utc_offset_s is not None:
@@ -126,4 +173,5 @@ def local_date(start: datetime, utc_offset_s: int | None, tz: ZoneInfo) -> date:
 def iter_paths(
     paths: Sequence[Path], settings: Settings, notes: SourceNotes | None = None
 ) -> Iterator[Member]:
+    """Every member of these files, folders and archives, in order."""
     return itertools.chain.from_iterable(iter_path(p, settings, notes) for p in paths)
