@@ -113,7 +113,11 @@ def drive(
     paths: Sequence[str],
     args: argparse.Namespace,
 ) -> None:
-    alone = sorted(sequential(bases[0], headers, paths, n=args.baseline))
+    try:
+        alone = sorted(sequential(bases[0], headers, paths, n=args.baseline))
+    except httpx.HTTPError as e:
+        print(f"{what}: no baseline, a request alone failed ({type(e).__name__}): not driven")
+        return
     base_p50 = alone[len(alone) // 2]
     print(
         f"{what}: baseline alone, {len(alone)} sequential: p50 {_ms(base_p50)}, "

@@ -3,7 +3,8 @@ athlete whose whole history is from 2021, for the dashboard tests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -85,3 +86,10 @@ def build(data_dir: Path) -> DemoWorld:
     finally:
         store.close()
     return DemoWorld(data_dir, result.today, token, ids["Spiky Sara"], ids["Steady Sam"], old)
+
+
+def copy_of(world: DemoWorld, dest: Path) -> DemoWorld:
+    """A copy of a built world's store at ``dest`` (same ids and token), to change freely:
+    building takes seconds of imports, copying milliseconds."""
+    shutil.copytree(world.data_dir, dest)
+    return replace(world, data_dir=dest)

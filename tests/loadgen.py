@@ -126,7 +126,7 @@ def storm(
         with httpx.Client(base_url=base, timeout=TIMEOUT_S, headers=headers) as c:
             for k in range(reads_each):
                 path = paths[k % 2]
-                call = _with_retry(path, lambda p=path: c.get(p))  # type: ignore[misc]
+                call = _with_retry(path, lambda p=path: c.get(p))
                 with lock:
                     reads.append(call)
 

@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import fitparse
@@ -42,13 +43,60 @@ def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_committed_sample_data_is_the_scripts_output(tmp_path: Path) -> None:
-    msd.generate(tmp_path)
-    fresh, committed = _files(tmp_path), _files(SAMPLE)
-    assert sorted(fresh) == sorted(committed)
-    differing = [name for name in fresh if fresh[name] != committed[name]]
+# Rendering all ~180 files is a minute or more of fit_tool encoding: the byte-for-byte check
+# is split into slices that xdist runs side by side.  Together the cases below check what one
+# ``generate`` into a temp dir and a comparison would: every file's bytes (the slices), the set
+# of names and the README (from the committed sizes, which the slices prove are the script's),
+# and that ``generate`` writes exactly what ``render`` and ``readme`` give.
+SLICES = 6
+SLICE_CASES = [(a.slug, k) for a in msd.ATHLETES for k in range(SLICES)]
+
+
+@pytest.mark.parametrize(("slug", "k"), SLICE_CASES)
+def test_committed_sample_data_is_the_scripts_output(slug: str, k: int) -> None:
+    [a] = [a for a in msd.ATHLETES if a.slug == slug]
+    sessions = msd.plan(a)[k::SLICES]
+    assert sessions
+    differing = [
+        s.filename
+        for s in sessions
+        if msd.render(a, s) != (SAMPLE / slug / s.filename).read_bytes()
+    ]
     assert differing == []
+
+
+def test_committed_sample_data_has_the_scripts_names_and_readme() -> None:
+    committed = _files(SAMPLE)
+    planned = {f"{a.slug}/{s.filename}" for a in msd.ATHLETES for s in msd.plan(a)}
+    assert sorted(committed) == sorted([*planned, "README.md"])
+    sizes = {
+        a.slug: (
+            len(msd.plan(a)),
+            sum(len(committed[f"{a.slug}/{s.filename}"]) for s in msd.plan(a)),
+        )
+        for a in msd.ATHLETES
+    }
+    assert committed["README.md"].decode("utf-8") == msd.readme(sizes)
     assert sum(len(b) for b in committed.values()) < 6_000_000
+
+
+def test_generate_writes_what_render_and_readme_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The encoders are checked above; here a cheap stand-in of a distinct size per file.
+    def fake(a: Any, s: Any) -> bytes:
+        return f"{a.slug}/{s.filename}".encode() * (1 + int(s.day.day))
+
+    monkeypatch.setattr(msd, "render", fake)
+    written = msd.generate(tmp_path)
+    fresh = _files(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(fresh)
+    sizes: dict[str, tuple[int, int]] = {}
+    for a in msd.ATHLETES:
+        for s in msd.plan(a):
+            assert fresh.pop(f"{a.slug}/{s.filename}") == fake(a, s)
+        sizes[a.slug] = (len(msd.plan(a)), sum(len(fake(a, s)) for s in msd.plan(a)))
+    assert fresh == {"README.md": msd.readme(sizes).encode("utf-8")}
 
 
 def _fit_bytes(path: Path) -> bytes:
@@ -78,35 +126,37 @@ def test_formats_and_sports_are_mixed() -> None:
     assert max(s.day for _, s in FIT_SESSIONS) == date(2026, 11, 15)
 
 
-def test_every_fit_decodes_with_fitparse_and_says_what_was_planned() -> None:
+@pytest.mark.parametrize(
+    ("a", "s"), FIT_SESSIONS, ids=[f"{a.slug}/{s.filename}" for a, s in FIT_SESSIONS]
+)
+def test_every_fit_decodes_with_fitparse_and_says_what_was_planned(a: Any, s: Any) -> None:
     sports = {"running": "running", "cycling": "cycling", "walking": "walking"}
-    for a, s in FIT_SESSIONS:
-        msgs = _messages(_fit_bytes(SAMPLE / a.slug / s.filename))
-        where = f"{a.slug}/{s.filename}"
-        [file_id] = msgs["file_id"]
-        assert file_id["type"] == "activity", where
-        [session] = msgs["session"]
-        assert session["total_distance"] == pytest.approx(s.distance_m, abs=0.01), where
-        assert session["total_ascent"] == round(s.climb_m), where
-        assert session["sport"] == sports[s.sport], where
-        assert session["total_timer_time"] == session["total_elapsed_time"], where
-        assert session["num_laps"] == len(msgs["lap"]), where
-        records = msgs["record"]
-        duration = float(session["total_timer_time"])  # type: ignore[arg-type]
-        assert len(records) == int(np.ceil(duration / s.interval_s)) + 1, where
-        assert records[-1]["distance"] == pytest.approx(s.distance_m, abs=0.01), where
-        assert all(r["heart_rate"] is not None for r in records), where
-        assert all(r["position_lat"] is not None for r in records), where
-        # activity.local_timestamp carries the athlete's offset on that day (DST included).
-        [activity] = msgs["activity"]
-        start = msd.start_utc(a, s)
-        offset = start.astimezone(ZoneInfo(a.tz)).utcoffset()
-        assert offset is not None and offset.total_seconds() == _offset_s(a, s)
-        local = activity["local_timestamp"]
-        utc = activity["timestamp"]
-        assert isinstance(local, datetime) and isinstance(utc, datetime)
-        assert local - utc == offset, where
-        assert session["start_time"] == start.replace(tzinfo=None), where
+    msgs = _messages(_fit_bytes(SAMPLE / a.slug / s.filename))
+    where = f"{a.slug}/{s.filename}"
+    [file_id] = msgs["file_id"]
+    assert file_id["type"] == "activity", where
+    [session] = msgs["session"]
+    assert session["total_distance"] == pytest.approx(s.distance_m, abs=0.01), where
+    assert session["total_ascent"] == round(s.climb_m), where
+    assert session["sport"] == sports[s.sport], where
+    assert session["total_timer_time"] == session["total_elapsed_time"], where
+    assert session["num_laps"] == len(msgs["lap"]), where
+    records = msgs["record"]
+    duration = float(session["total_timer_time"])  # type: ignore[arg-type]
+    assert len(records) == int(np.ceil(duration / s.interval_s)) + 1, where
+    assert records[-1]["distance"] == pytest.approx(s.distance_m, abs=0.01), where
+    assert all(r["heart_rate"] is not None for r in records), where
+    assert all(r["position_lat"] is not None for r in records), where
+    # activity.local_timestamp carries the athlete's offset on that day (DST included).
+    [activity] = msgs["activity"]
+    start = msd.start_utc(a, s)
+    offset = start.astimezone(ZoneInfo(a.tz)).utcoffset()
+    assert offset is not None and offset.total_seconds() == _offset_s(a, s)
+    local = activity["local_timestamp"]
+    utc = activity["timestamp"]
+    assert isinstance(local, datetime) and isinstance(utc, datetime)
+    assert local - utc == offset, where
+    assert session["start_time"] == start.replace(tzinfo=None), where
 
 
 def test_local_offsets_follow_daylight_saving() -> None:
