@@ -4,7 +4,7 @@ athlete whose whole history is from 2021, for the dashboard tests."""
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -55,6 +55,8 @@ class DemoWorld:
     sara: int
     sam: int
     old: int
+    # Per sample athlete, as run_demo's imports reported them: (imported, failed) files.
+    imports: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def store(self) -> Store:
         from loadwatch.config import Settings
@@ -85,7 +87,10 @@ def build(data_dir: Path) -> DemoWorld:
                 auth.link_coach(s, coach, get_athlete(s, aid))
     finally:
         store.close()
-    return DemoWorld(data_dir, result.today, token, ids["Spiky Sara"], ids["Steady Sam"], old)
+    imports = {a.name: (a.imported, a.failed) for a in result.athletes}
+    return DemoWorld(
+        data_dir, result.today, token, ids["Spiky Sara"], ids["Steady Sam"], old, imports
+    )
 
 
 def copy_of(world: DemoWorld, dest: Path) -> DemoWorld:

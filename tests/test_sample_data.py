@@ -21,6 +21,8 @@ import gpxpy
 import numpy as np
 import pytest
 
+from demo_world import DemoWorld
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_data"
 
@@ -287,32 +289,26 @@ def test_sara_final_week_numbers() -> None:
     assert 3.0 <= float(last["climb_m"]) / float(prev["climb_m"]) <= 4.0
 
 
-def test_the_story_holds_through_loadwatchs_own_pipeline(data_dir: Path) -> None:
+def test_the_story_holds_through_loadwatchs_own_pipeline(demo_template: DemoWorld) -> None:
     """Import both folders and evaluate: Sam gets no flag at all; Sara gets flags only in her
-    final week, from session_spike and weekly_ramp, in distance, speed and both hill dimensions."""
-    pytest.importorskip("loadwatch.services.importing", reason="importer not written yet")
-    pytest.importorskip("loadwatch.services.evaluation", reason="evaluation not written yet")
+    final week, from session_spike and weekly_ramp, in distance, speed and both hill dimensions.
+
+    Read from the demo store (``loadwatch demo``'s ``run_demo``: each folder through
+    ``import_paths``, each athlete through ``evaluate_athlete`` as of the history's last day),
+    which the dashboard tests share; nothing here writes to it."""
     import sqlalchemy as sa
 
-    from loadwatch.config import get_settings
-    from loadwatch.services.evaluation import evaluate_athlete
-    from loadwatch.services.importing import import_paths
-    from loadwatch.store.db import open_store
     from loadwatch.store.models import Flag
-    from loadwatch.store.repo import get_or_create_athlete
 
-    settings = get_settings()
-    store = open_store(settings)
+    assert demo_template.today == msd.END
+    ids = {"steady-sam": demo_template.sam, "spiky-sara": demo_template.sara}
     flags: dict[str, list[tuple[date, str, str]]] = {}
+    store = demo_template.store()
     try:
         for a in msd.ATHLETES:
-            with store.transaction() as session:
-                athlete_id = get_or_create_athlete(session, a.name, a.tz).id
-            report = import_paths(store, settings, athlete_id, [SAMPLE / a.slug])
-            assert [o.status for o in report.outcomes] == ["imported"] * len(msd.plan(a))
-            evaluate_athlete(store, athlete_id, today=msd.END)
-            with store.transaction() as session:
-                rows = session.scalars(sa.select(Flag).where(Flag.athlete_id == athlete_id))
+            assert demo_template.imports[a.name] == (len(msd.plan(a)), 0)
+            with store.sessions() as session:
+                rows = session.scalars(sa.select(Flag).where(Flag.athlete_id == ids[a.slug]))
                 flags[a.slug] = sorted((f.date, f.rule, f.dimension) for f in rows)
     finally:
         store.close()
