@@ -36,8 +36,8 @@ def synthetic(
     rng = np.random.default_rng(seed)
     n_days = days if days is not None else 365 * years + years // 4
     n_weeks = n_days // 7 + 1
-    days = np.arange(n_days)
-    weekday = days % 7
+    day_no = np.arange(n_days)
+    weekday = day_no % 7
     base = rng.uniform(15, 90, n)[:, None]
     build = 1 + rng.uniform(-0.1, 0.5, n)[:, None] * np.linspace(0, 1, n_weeks)[None, :]
     noise = rng.uniform(0.85, 1.15, (n, n_weeks))
@@ -54,7 +54,7 @@ def synthetic(
     share = np.where(run_day, 1.0, 0.0)
     share[:, 6] = 2.0  # long run = twice a normal run
     share /= share.sum(axis=1, keepdims=True)
-    km = week_km[:, days // 7] * share[:, weekday] * rng.uniform(0.9, 1.1, (n, n_days))
+    km = week_km[:, day_no // 7] * share[:, weekday] * rng.uniform(0.9, 1.1, (n, n_days))
     ath, day = np.nonzero(km > 0.5)
     dist = km[ath, day]
     k = len(dist)
@@ -65,7 +65,7 @@ def synthetic(
     )
     fast = dist * rng.uniform(0.15, 0.4, n)[ath] * quality * rng.uniform(0.8, 1.2, k)
     t0 = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
-    start = np.datetime64(t0.replace(tzinfo=None), "us") + (
+    starts = np.datetime64(t0.replace(tzinfo=None), "us") + (
         day * 86400 + rng.integers(5 * 3600, 20 * 3600, k)
     ).astype("timedelta64[s]")
     pace = rng.uniform(270, 400, n)[ath]
@@ -73,7 +73,7 @@ def synthetic(
         {
             "athlete": (ath + first_id).astype(np.int64),
             "activity_id": np.arange(k, dtype=np.int64),
-            "start_time": start,
+            "start_time": starts,
             "utc_offset_s": np.zeros(k, dtype=np.int32),
             "sport": np.where(rng.random(k) < 0.05, "cycling", "running"),
             "distance_m": dist * 1000,
