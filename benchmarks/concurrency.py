@@ -15,16 +15,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from live import LOADWATCH, cli_env, run_cli, serve
+from live import LOADWATCH, cli_env, run_cli, scratch_schema, serve
 from loadgen import API, Storm, concurrent_gets, distinct_runs, storm
 
 
@@ -94,17 +92,8 @@ def main() -> None:
     a = ap.parse_args()
     run("SQLite", {}, a.uploads, a.series)
     if a.postgres:
-        # A schema of its own, dropped afterwards: the run never touches existing tables.
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(a.postgres, autocommit=True) as c:
-            c.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            sep = "&" if "?" in a.postgres else "?"
-            url = f"{a.postgres}{sep}options=-csearch_path%3D{schema}"
+        with scratch_schema(a.postgres) as url:
             run("PostgreSQL", {"LOADWATCH_DATABASE_URL": url}, a.uploads, a.series)
-        finally:
-            with psycopg.connect(a.postgres, autocommit=True) as c:
-                c.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 if __name__ == "__main__":

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
+import pickle
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
 if TYPE_CHECKING:
+    from demo_world import DemoWorld
     from loadwatch.store.db import Store
 
+T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("LOADWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
 HAVE_CORPUS = (CORPUS / "MANIFEST.csv").is_file()
@@ -112,3 +117,36 @@ def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
     s = Store(db_url, tmp_path / "data")
     yield s
     s.close()
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], T]
+) -> T:
+    """``build(dir)`` run once per test run, whatever the number of xdist workers: the first
+    worker to ask builds under a directory all workers share (the run's base temp dir) while
+    the others wait on a lock, then every worker gets the same (pickled) result.  For
+    expensive read-only worlds that tests *copy* before they change anything.  (xdist_group
+    would keep such tests on one worker, but it does not work with pytest 9's node ids.)"""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of this run (pytest-xdist's own recipe)
+    done = root / f"{name}.pickle"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            target = root / name
+            shutil.rmtree(target, ignore_errors=True)
+            done.write_bytes(pickle.dumps(build(target)))
+    result: T = pickle.loads(done.read_bytes())
+    return result
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
+    """The demo world (``demo_world.build``), built once per run.  Read-only: a module takes
+    its own ``demo_world.copy_of`` it."""
+    from demo_world import build, have_sample_data
+
+    if not have_sample_data():
+        pytest.skip("sample_data/ not generated")
+    return built_once(tmp_path_factory, "demo-template", lambda d: build(d / "demo"))

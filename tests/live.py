@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,3 +78,20 @@ def serve(env: dict[str, str], *args: str) -> Iterator[str]:
             proc.wait()
     text = log.read_text()
     assert "Traceback" not in text, f"server log has a traceback:\n{text}"
+
+
+@contextmanager
+def scratch_schema(base_url: str) -> Iterator[str]:
+    """``base_url`` with a fresh PostgreSQL schema as its search path, dropped afterwards: a
+    benchmark never touches existing tables."""
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base_url, autocommit=True) as c:
+        c.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        sep = "&" if "?" in base_url else "?"
+        yield f"{base_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(base_url, autocommit=True) as c:
+            c.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from demo_world import OLD_LAST_DAY, SARA_REASON, DemoWorld, build, have_sample_data
+from demo_world import OLD_LAST_DAY, SARA_REASON, DemoWorld, copy_of, have_sample_data
 from loadwatch.api.app import create_app
 from loadwatch.clock import pin_today
 
@@ -24,8 +24,8 @@ API = "/api/v1"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
-    return build(tmp_path_factory.mktemp("dash") / "demo")
+def world(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld) -> DemoWorld:
+    return copy_of(demo_template, tmp_path_factory.mktemp("dash") / "demo")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from demo_world import OLD_NAME, SARA_REASON, DemoWorld, build, have_sample_data
+from demo_world import OLD_NAME, SARA_REASON, DemoWorld, copy_of, have_sample_data
 from live import cli_env, serve
 from loadwatch import auth
 from loadwatch.services.csv_import import import_log
@@ -98,10 +98,12 @@ def visit(browser: Browser) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoWorld, str]]:
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld
+) -> Iterator[tuple[DemoWorld, str]]:
     if not have_sample_data():
         pytest.skip("sample_data/ not generated")
-    world = build(tmp_path_factory.mktemp("page") / "demo")
+    world = copy_of(demo_template, tmp_path_factory.mktemp("page") / "demo")
     env = cli_env(world.data_dir, LOADWATCH_AS_OF=world.today.isoformat())
     with serve(env, "--no-scheduler") as url:
         yield world, url

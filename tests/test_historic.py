@@ -4,6 +4,7 @@ the bundled sample history of Spiky Sara (last day 2026-11-15, a Sunday, her spi
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from conftest import built_once
 from loadwatch import auth
 from loadwatch.config import Settings
 from loadwatch.rules.episodes import HISTORIC_DAYS
@@ -28,18 +30,37 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "spiky-sara"
 END = date(2026, 11, 15)  # scripts/make_sample_data.py: the history's last day
 
 
-@pytest.fixture
-def sara(tmp_path: Path) -> Iterator[tuple[Store, int]]:
-    settings = Settings(data_dir=tmp_path / "data", database_url=None)
+def _import_sara(root: Path) -> tuple[Path, int]:
+    settings = Settings(data_dir=root / "data", database_url=None)
     store = Store(settings.db_url, settings.data_dir)
-    with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Spiky Sara", "Europe/Vienna").id
-        coach, _ = auth.create_user(s, "carla", "coach")
-        auth.link_coach(s, coach, repo.get_athlete(s, aid))
-        s.add(Webhook(owner_id=coach.id, url="https://example.org/hook", secret="x", active=True))
-    report = import_paths(store, settings, aid, [SAMPLE])
-    assert report.counts()["failed"] == 0
-    yield store, aid
+    try:
+        with store.transaction() as s:
+            aid = repo.get_or_create_athlete(s, "Spiky Sara", "Europe/Vienna").id
+            coach, _ = auth.create_user(s, "carla", "coach")
+            auth.link_coach(s, coach, repo.get_athlete(s, aid))
+            s.add(
+                Webhook(owner_id=coach.id, url="https://example.org/hook", secret="x", active=True)
+            )
+        report = import_paths(store, settings, aid, [SAMPLE])
+        assert report.counts()["failed"] == 0
+    finally:
+        store.close()
+    return settings.data_dir, aid
+
+
+@pytest.fixture(scope="session")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """Sara's folder through the real import path once per run (the evaluation it asks for
+    still pending); each test gets its own copy of the store."""
+    return built_once(tmp_path_factory, "historic-sara", _import_sara)
+
+
+@pytest.fixture
+def sara(imported: tuple[Path, int], tmp_path: Path) -> Iterator[tuple[Store, int]]:
+    data = tmp_path / "data"
+    shutil.copytree(imported[0], data)
+    store = Store(Settings(data_dir=data, database_url=None).db_url, data)
+    yield store, imported[1]
     store.close()
 
 
