@@ -238,6 +238,11 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         console.print(ratio_lines(st))
         console.print(headroom_lines(st))
         console.print(flag_lines(st.open_flags))
+        if st.rehab is not None:
+            from loadwatch.report import pain_line, rehab_lines
+
+            console.print(rehab_lines(st.rehab))
+            console.print(pain_line(st.rehab))
         console.print(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
 
 

@@ -38,6 +38,8 @@ from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
 from loadwatch.rules.headroom import headroom
+from loadwatch.services import rehab
+from loadwatch.services.rehab import RehabInputs, RehabStatus
 from loadwatch.store import flags, pending, repo
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Athlete, Flag
@@ -63,6 +65,7 @@ class EvaluationInputs:
     config: RuleConfig
     fast: FastThreshold
     daily: pl.DataFrame
+    rehab: RehabInputs  # symptoms, their responses and plans (docs/rehab.md)
 
 
 def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
@@ -89,7 +92,8 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
         else None
     )
     daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
-    return EvaluationInputs(athlete, activities, day, config, fast, daily)
+    rin = rehab.rehab_inputs(session, athlete_id, daily, day)
+    return EvaluationInputs(athlete, activities, day, config, fast, daily, rin)
 
 
 def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
@@ -106,9 +110,14 @@ def _evaluate_in(
 ) -> EvaluationResult:
     inp = evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
+    # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.
+    plan = rehab.verdict(inp)
     fired = [
         f
-        for f in run_rules(inp.daily, inp.config, since=from_date)
+        for f in [
+            *run_rules(inp.daily, inp.config, since=from_date, quiet=plan.quiet),
+            *plan.records,
+        ]
         if (from_date is None or f.date >= from_date) and f.date <= inp.today
     ]
     stored = {
@@ -277,6 +286,7 @@ class AthleteStatus(BaseModel):
     dimensions: list[DimensionStatus]
     open_flags: list[FlagOut]
     fast_threshold: FastThresholdOut
+    rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
 
 
 def _num(v: object) -> float | None:
@@ -328,6 +338,8 @@ def athlete_status(
                 headroom_note=h.message if h else None,
             )
         )
+    rehab_now = rehab.rehab_status(inp, dims)
+    dims = rehab.follow_plan(dims, rehab_now)
     fast = inp.fast
     return AthleteStatus(
         athlete_id=athlete_id,
@@ -343,6 +355,7 @@ def athlete_status(
             source=fast.source,
             explanation=fast.explanation,
         ),
+        rehab=rehab_now,
     )
 
 
