@@ -504,10 +504,11 @@ def _rooms(inp: EvaluationInputs, caps: Caps, dims: list[DimensionStatus]) -> li
         r_week = r.headroom_week if r else None
         r_run = r.headroom_run if r else None
         week_left = _smaller(left, r_week)
-        next_run = _smaller(run, r_run)
+        plan_run = _smaller(run, left)
+        next_run = _smaller(_smaller(plan_run, r_run), week_left)
         binding = None
         if next_run is not None:
-            binding = "plan" if run is not None and next_run == run else "rules"
+            binding = "plan" if plan_run is not None and next_run == plan_run else "rules"
         out.append(
             PlanRoom(
                 dimension=dim,
