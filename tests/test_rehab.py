@@ -116,9 +116,9 @@ def test_within_the_plan_no_rule_speaks_and_a_hilly_9_km_breaches_and_flares(
     assert breaches == {
         ("2026-09-12", "distance"): "Saturday's 9.0 km is over the plan's 6.0 km longest run; "
         "this plan week reaches 19.5 km by Saturday, over the plan's 15.0 km a week "
-        "(the plan's opening caps).",
+        "(plan week 1: the plan's opening caps).",
         ("2026-09-12", "hills"): "Saturday's run climbed 180 m on a plan that avoids hills "
-        "(flat: up to 90 m for 9.0 km) (the plan's opening caps).",
+        "(flat: up to 90 m for 9.0 km) (plan week 1: the plan's opening caps).",
     }
     with store.sessions() as s:
         rows = s.scalars(select(Flag).where(Flag.rule == "plan_breach")).all()

@@ -78,9 +78,9 @@ def weekly_table(weekly: pl.DataFrame, flags: Sequence[FlagOut], *, weeks: int) 
             if marks:
                 marks.append(" ")
             sign = "▲" if f.severity == "alert" else "△"
+            words = [_DIM_LABEL.get(f.dimension, f.dimension), _RULE_LABEL.get(f.rule, f.rule)]
             marks.append(
-                f"{sign} {f.date:%a} {_DIM_LABEL.get(f.dimension, f.dimension)} "
-                f"{_RULE_LABEL.get(f.rule, f.rule)}",
+                f"{sign} {f.date:%a} {' '.join(dict.fromkeys(words))}",
                 style=_SEVERITY_STYLE.get(f.severity, ""),
             )
         table.add_row(
@@ -219,9 +219,9 @@ def rehab_lines(rehab: RehabStatus, *, full: bool = False) -> RenderableType:
                 + f" — {c.reason}"
             )
         )
-        for room in rehab.rooms:
-            lines.append(Text(f" {room.note}"))
     if full:
+        for room in rehab.rooms:  # status and report show them as the headroom
+            lines.append(Text(f" {room.note}"))
         if rehab.timeline:
             lines.append(Text("Caps over time", style="bold"))
             for t in rehab.timeline:

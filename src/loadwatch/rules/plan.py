@@ -373,7 +373,9 @@ def breach_records(days: Sequence[PlanDay]) -> list[FlagRecord]:
                     baseline=worst.cap,
                     ratio=ratio,
                     threshold=BREACH_ALERT if sev == "alert" else 1.0,
-                    message=text[0].upper() + text[1:] + f" ({pd.caps.reason}).",
+                    message=text[0].upper()
+                    + text[1:]
+                    + f" (plan week {pd.caps.week + 1}: {pd.caps.reason}).",
                 )
             )
     return out
@@ -414,9 +416,10 @@ def pain_records(responses: Sequence[Response]) -> list[FlagRecord]:
             head = f"Pain rising over three entries ({' → '.join(map(str, r.rising))}/10), "
             head += f"the latest {after}"
         elif r.state == "irritated" and r.reference is not None and r.worst < 4:
+            run = f" {day_name(load.day)}'s {_kind(load.run)}" if load is not None else ""
             head = (
-                f"Pain the morning after was worse than before ({r.symptom.pain_next_morning} "
-                f"vs {r.reference}/10), {after}"
+                f"Pain the morning after{run} was worse than the morning before "
+                f"({r.symptom.pain_next_morning} vs {r.reference}/10)"
             )
         else:
             head = f"Pain {r.worst}/10 {after}"

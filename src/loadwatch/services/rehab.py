@@ -595,5 +595,21 @@ def follow_plan(dims: list[DimensionStatus], status: RehabStatus | None) -> list
     return out
 
 
-def athlete_by_name(session: Session, name: str) -> Athlete:
-    return repo.get_athlete_by_name(session, name)
+class RehabFile(BaseModel):
+    """A plan and a pain log to enter at once (the demo's ``rehab.json``)."""
+
+    plan: PlanIn | None = None
+    symptoms: list[SymptomIn] = Field(default_factory=list)
+
+
+def enter_rehab(session: Session, athlete: Athlete, data: object) -> RehabFile:
+    """Open the file's plan and log its entries (validated as the API validates them)."""
+    try:
+        doc = RehabFile.model_validate(data)
+    except ValueError as e:
+        raise InvalidRequest(f"not a rehab file: {' '.join(str(e).split())}") from e
+    if doc.plan is not None:
+        start_plan(session, athlete, doc.plan)
+    for entry in doc.symptoms:
+        add_symptom(session, athlete, entry)
+    return doc
