@@ -54,6 +54,7 @@ class DemoWorld:
     sara: int
     sam: int
     old: int
+    rosa: int
 
     def store(self) -> Store:
         from loadwatch.config import Settings
@@ -84,4 +85,12 @@ def build(data_dir: Path) -> DemoWorld:
                 auth.link_coach(s, coach, get_athlete(s, aid))
     finally:
         store.close()
-    return DemoWorld(data_dir, result.today, token, ids["Spiky Sara"], ids["Steady Sam"], old)
+    return DemoWorld(
+        data_dir,
+        result.today,
+        token,
+        ids["Spiky Sara"],
+        ids["Steady Sam"],
+        old,
+        ids["Returning Rosa"],
+    )

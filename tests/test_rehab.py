@@ -394,6 +394,8 @@ def test_api_symptoms_validate_and_classify(env: Env) -> None:
     future = (date.today() + timedelta(days=2)).isoformat()
     r = env.client.post(url, json={"date": future, "pain_after": 2}, headers=env.athlete)
     assert r.status_code == 422 and "is in the future" in r.json()["detail"]
+    r = env.client.post(url, json={"date": "0001-01-01", "pain_after": 2}, headers=env.athlete)
+    assert r.status_code == 422 and "is before 1980-01-01" in r.json()["detail"]
     r = env.client.post(url, json={"date": "2026-09-09"}, headers=env.athlete)
     assert r.status_code == 422 and "needs a pain value" in r.json()["detail"]
     # The athlete themself logs; the next morning completes the entry.
@@ -419,6 +421,9 @@ def test_api_symptoms_validate_and_classify(env: Env) -> None:
 
 def test_api_plans_open_show_and_end(env: Env) -> None:
     url = f"{API}/athletes/{env.athlete_id}/plans"
+    old = {"start_date": "2001-01-01", "weekly_km": 10, "longest_run_km": 5}
+    r = env.client.post(url, json=old, headers=env.coach)
+    assert r.status_code == 422 and "start date 2001-01-01 is before" in r.json()["detail"]
     bad = {"start_date": "2026-09-07", "weekly_km": 10, "longest_run_km": 12}
     r = env.client.post(url, json=bad, headers=env.coach)
     assert r.status_code == 422 and "more than the week's" in r.json()["detail"]
@@ -443,6 +448,11 @@ def test_api_plans_open_show_and_end(env: Env) -> None:
     assert cur["caps"]["plan_week"] >= 1 and cur["plan"]["weekly_km"] == 15
     assert [x["dimension"] for x in cur["rooms"]] == ["distance", "speed", "hills"]
     assert env.client.get(f"{url}/current", headers=env.other).status_code == 404
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    r = env.client.post(f"{url}/current/end", json={"on": tomorrow}, headers=env.coach)
+    assert r.status_code == 422 and "is in the future" in r.json()["detail"]
+    r = env.client.post(f"{url}/current/end", json={"on": "2026-09-01"}, headers=env.coach)
+    assert r.status_code == 422 and "the plan starts on 2026-09-07" in r.json()["detail"]
     r = env.client.post(f"{url}/current/end", json={"on": "2026-09-20"}, headers=env.coach)
     assert r.status_code == 200 and r.json()["end_date"] == "2026-09-20"
     assert env.client.get(f"{url}/current", headers=env.coach).status_code == 404

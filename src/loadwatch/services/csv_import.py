@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from loadwatch.clock import local_today
 from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
+from loadwatch.services.rehab import EARLIEST
 from loadwatch.services.sameness import SAME_ACTIVITY_WINDOW, same_time
 from loadwatch.store import repo
 from loadwatch.store import symptoms as symptom_store
@@ -202,6 +203,9 @@ def _symptoms(
         )
         if day > today:
             report.errors.append(RowError(row.line, f"pain on {day}, a day in the future"))
+            continue
+        if day < EARLIEST:
+            report.errors.append(RowError(row.line, f"pain on {day}, before {EARLIEST}"))
             continue
         by_day.setdefault(day, {}).update(pains)
     for day, values in sorted(by_day.items()):

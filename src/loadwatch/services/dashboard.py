@@ -25,6 +25,7 @@ from loadwatch.clock import UtcDatetime, local_today
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.headroom import headroom
 from loadwatch.services.evaluation import evaluation_inputs
+from loadwatch.services.rehab import RehabMark, dashboard_mark, plan_next_run
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import repo
 from loadwatch.store.db import Session
@@ -87,6 +88,9 @@ class DashboardRow(_Row):
     )
     stale: bool = Field(description="no upload for STALE_DAYS days (or never)")
     weekly_distance: list[WeekDistance] = Field(description="the last 8 weeks, oldest first")
+    rehab: RehabMark | None = Field(
+        default=None, description="return-to-run plan and latest pain (docs/rehab.md)"
+    )
 
 
 class Dashboard(_Row):
@@ -103,6 +107,8 @@ SEVERITY_RANK = {"alert": 2, "caution": 1}
 # The single-run spike is the primary, evidence-backed rule (DESIGN.md: Frandsen 2025); a
 # return after a break owns the verdict after one; the week-based rules follow.
 RULE_RANK = {"session_spike": 4, "return_after_break": 3, "weekly_ramp": 2, "monotony": 1}
+# Under a plan (docs/rehab.md) a flare and a breach are what the coach acts on first.
+RULE_RANK |= {"pain_response": 6, "plan_breach": 5, "rest_too_long": 1}
 DIMENSION_ORDER = {d: i for i, d in enumerate(DIMENSIONS)}
 
 
@@ -152,6 +158,7 @@ class _Load:
     headroom_run: dict[str, float | None]
     last_run: date | None
     weekly: dict[date, float]
+    rehab: RehabMark | None
 
 
 def _num(v: object) -> float | None:
@@ -162,14 +169,17 @@ def _num(v: object) -> float | None:
 
 
 def _load(session: Session, athlete: Athlete, config: RuleConfig, today: date) -> _Load:
-    daily = evaluation_inputs(session, athlete.id, today).daily
+    inp = evaluation_inputs(session, athlete.id, today)
+    daily = inp.daily
+    mark = dashboard_mark(inp)
     if daily.is_empty():
         none: dict[str, float | None] = dict.fromkeys(DIMENSIONS)
-        return _Load(none, dict(none), None, {})
+        return _Load(none, dict(none), None, {}, mark)
     at = load_frame(daily).filter(pl.col("date") == today)
     row = at.row(0, named=True) if at.height else {}
     ratios = {d: _num(row.get(f"{d}_ratio")) for d in DIMENSIONS}
     rooms = {h.dimension: h.next_run_limit for h in headroom(daily, config, today=today)}
+    rooms = plan_next_run(inp, rooms)  # a plan in force bounds it too (docs/rehab.md)
     runs = daily.filter((pl.col("runs") > 0) & (pl.col("date") <= today))["date"]
     last_run = runs.max() if runs.len() else None
     weeks = weekly_frame(daily)
@@ -179,6 +189,7 @@ def _load(session: Session, athlete: Athlete, config: RuleConfig, today: date) -
         {d: _num(rooms.get(d)) for d in DIMENSIONS},
         last_run if isinstance(last_run, date) else None,
         weekly,
+        mark,
     )
 
 
@@ -242,6 +253,7 @@ def athlete_row(
             WeekDistance(week=w, distance_km=round(float(load.weekly.get(w) or 0.0), 4))
             for w in (first_week + timedelta(weeks=i) for i in range(WEEKS))
         ],
+        rehab=load.rehab,
     )
 
 

@@ -135,10 +135,16 @@ class SymptomList(BaseModel):
     tolerance: list[ToleranceOut]
 
 
-def check_day(day: date, tz: str, what: str = "date") -> date:
+EARLIEST = date(1980, 1, 1)  # before it a date is a placeholder, not a day (as for GPX)
+MAX_PLAN_AGE_DAYS = 5 * 366  # the plan rules walk every day of a plan: keep that bounded
+
+
+def check_day(day: date, tz: str, what: str = "date", earliest: date = EARLIEST) -> date:
     today = local_today(tz)
     if day > today:
         raise InvalidRequest(f"{what} {day} is in the future (today is {today} for the athlete)")
+    if day < earliest:
+        raise InvalidRequest(f"{what} {day} is before {earliest}")
     return day
 
 
@@ -349,7 +355,8 @@ def start_plan(
 ) -> RehabPlan:
     """Open a plan; an open one ends the day before (a plan starting on or before the open
     one's start is a ``Conflict``: end that one first)."""
-    check_day(body.start_date, athlete.timezone, "start date")
+    oldest = local_today(athlete.timezone) - timedelta(days=MAX_PLAN_AGE_DAYS)
+    check_day(body.start_date, athlete.timezone, "start date", earliest=oldest)
     if body.longest_run_km > body.weekly_km:
         raise InvalidRequest(
             f"longest run {body.longest_run_km:g} km is more than the week's {body.weekly_km:g} km"
@@ -385,7 +392,7 @@ def end_plan(session: Session, athlete: Athlete, *, on: date | None = None) -> R
     current = plan_store.open_plan(session, athlete.id)
     if current is None:
         raise NotFound(f"{athlete.name} has no open plan")
-    day = on or local_today(athlete.timezone)
+    day = check_day(on or local_today(athlete.timezone), athlete.timezone, "end date")
     if day < current.start_date:
         raise InvalidRequest(f"the plan starts on {current.start_date}, after {day}")
     current.end_date = day
@@ -448,7 +455,8 @@ def rehab_status(
     for c in v.caps:
         if not timeline or timeline[-1].since != c.changed_on:
             timeline.append(_caps_out(c))
-    rooms = _rooms(inp, caps, dims) if caps is not None else []
+    rules = {d.dimension: (d.headroom_week, d.headroom_run) for d in dims}
+    rooms = _rooms(inp, caps, rules) if caps is not None else []
     latest = rin.responses[-1] if rin.responses else None
     trend, word = pain_trend(rin.responses)
     parts = []
@@ -475,10 +483,12 @@ def rehab_status(
     )
 
 
-def _rooms(inp: EvaluationInputs, caps: Caps, dims: list[DimensionStatus]) -> list[PlanRoom]:
+RulesRoom = dict[str, tuple[float | None, float | None]]  # dimension -> (week, next run)
+
+
+def _rooms(inp: EvaluationInputs, caps: Caps, rules_room: RulesRoom) -> list[PlanRoom]:
     week = inp.daily.filter((pl.col("date") >= caps.week_start) & (pl.col("date") <= inp.today))
     used = {dim: float(week[col].sum()) for dim, (col, _) in DIMENSIONS.items()}
-    rules = {d.dimension: d for d in dims}
     out = []
     dist_left = max(0.0, caps.weekly_km - used["distance"])
     run_km = min(caps.longest_run_km, dist_left)
@@ -500,9 +510,7 @@ def _rooms(inp: EvaluationInputs, caps: Caps, dims: list[DimensionStatus]) -> li
                 left, run = FLAT_M_PER_KM * dist_left, FLAT_M_PER_KM * run_km
             else:
                 left = run = max(0.0, cap - used[dim])
-        r = rules.get(dim)
-        r_week = r.headroom_week if r else None
-        r_run = r.headroom_run if r else None
+        r_week, r_run = rules_room.get(dim, (None, None))
         week_left = _smaller(left, r_week)
         plan_run = _smaller(run, left)
         next_run = _smaller(_smaller(plan_run, r_run), week_left)
@@ -593,6 +601,46 @@ def follow_plan(dims: list[DimensionStatus], status: RehabStatus | None) -> list
             )
         )
     return out
+
+
+class RehabMark(BaseModel):
+    """What the coach's dashboard marks on an athlete's card."""
+
+    on_plan: bool = Field(description="a return-to-run plan is in force today")
+    plan_week: int | None
+    latest_pain: int | None = Field(description="the latest entry's worst pain (0-10)")
+    latest_pain_date: Day | None
+    latest_state: Literal["settled", "irritated", "flare"] | None
+
+
+def plan_next_run(
+    inp: EvaluationInputs, rules_run: dict[str, float | None]
+) -> dict[str, float | None]:
+    """The dashboard's next-run figures under an active plan: the smaller of the plan and
+    the rules (unchanged without a plan in force)."""
+    if not any(to_spec(p).active_on(inp.today) for p in inp.rehab.plans):
+        return rules_run
+    v = verdict(inp)
+    if not v.caps:
+        return rules_run
+    rooms = _rooms(inp, v.caps[-1], {d: (None, r) for d, r in rules_run.items()})
+    return {**rules_run, **{r.dimension: r.next_run for r in rooms}}
+
+
+def dashboard_mark(inp: EvaluationInputs) -> RehabMark | None:
+    """None for an athlete with neither plan nor symptoms."""
+    rin = inp.rehab
+    if not rin.plans and not rin.entries:
+        return None
+    current = next((p for p in reversed(rin.plans) if to_spec(p).active_on(inp.today)), None)
+    latest = rin.responses[-1] if rin.responses else None
+    return RehabMark(
+        on_plan=current is not None,
+        plan_week=(inp.today - current.start_date).days // 7 + 1 if current else None,
+        latest_pain=latest.worst if latest else None,
+        latest_pain_date=latest.date if latest else None,
+        latest_state=latest.state if latest else None,
+    )
 
 
 class RehabFile(BaseModel):
