@@ -274,7 +274,7 @@ def test_demo_steady_sam_has_no_flags(demo: tuple[Path, str]) -> None:
 
 def test_demo_returning_rosa_keeps_to_her_plan_but_once(demo: tuple[Path, str]) -> None:
     """sample_data/returning-rosa/rehab.json: the plan from 2026-10-12 and her pain log.  Within
-    the plan no rule speaks (the return after a 16-day break included); the hilly 9 km breaks
+    the plan no rule speaks (the return after 15 days without running included); the hilly 9 km breaks
     it and flares; pain before the plan and in week 3 is history by the demo's day."""
     assert _flags(demo[0], "Returning Rosa") == [
         ("2026-09-24", "pain_response", "pain", "caution"),

@@ -211,6 +211,11 @@ def test_settled_weeks_raise_the_caps_irritation_holds_and_ten_idle_days_warn(
         "Pain 4/10 after Tuesday's 6.0 km run: hold the load (no increase) until it settles "
         "under 4/10 by the next morning."
     )
+    assert _messages(store, ravi, "rest_too_long")[("2026-10-09", "rest")] == (
+        "Nothing logged for 10 days (since Tuesday 2026-09-29) on a return-to-run plan: "
+        "complete rest deconditions the tendon and makes the way back harder; an easy 8.6 km "
+        "flat run (or cross-training) keeps it loaded."
+    )
     with store.sessions() as s:
         st = athlete_status(s, ravi, today=date(2026, 10, 11))
     assert st.rehab is not None
