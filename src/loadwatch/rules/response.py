@@ -116,8 +116,11 @@ def run_loads(daily: pl.DataFrame) -> dict[date, RunLoad]:
 
 def classify(symptoms: Sequence[Symptom], daily: pl.DataFrame) -> list[Response]:
     """Every entry with at least one pain value, oldest first, with its class and its run."""
-    loads = run_loads(daily)
     entries = sorted((s for s in symptoms if s.worst() is not None), key=lambda s: s.date)
+    if not entries:
+        return []  # no frame work for the many athletes who log no pain
+    first = entries[0].date - timedelta(days=WEEK_DAYS)
+    loads = run_loads(daily.filter(pl.col("date") >= first) if not daily.is_empty() else daily)
     out: list[Response] = []
     for i, s in enumerate(entries):
         worst, when = s.worst() or (0, "")
