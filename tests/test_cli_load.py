@@ -273,9 +273,10 @@ def test_demo_steady_sam_has_no_flags(demo: tuple[Path, str]) -> None:
 
 
 def test_demo_returning_rosa_keeps_to_her_plan_but_once(demo: tuple[Path, str]) -> None:
-    """sample_data/returning-rosa/rehab.json: the plan from 2026-10-12 and her pain log.  Within
-    the plan no rule speaks (the return after 15 days without running included); the hilly 9 km breaks
-    it and flares; pain before the plan and in week 3 is history by the demo's day."""
+    """sample_data/returning-rosa/rehab.json: the plan from 2026-10-12 and her pain log.
+    Within the plan no rule speaks (the return after 15 days without running included); the
+    hilly 9 km breaks it and flares; pain before the plan and in week 3 is history by the
+    demo's day."""
     assert _flags(demo[0], "Returning Rosa") == [
         ("2026-09-24", "pain_response", "pain", "caution"),
         ("2026-09-27", "pain_response", "pain", "alert"),
@@ -292,6 +293,7 @@ def test_demo_returning_rosa_keeps_to_her_plan_but_once(demo: tuple[Path, str]) 
         "slower — held: a flare on Saturday 2026-11-07 (6/10 the morning after)" in out
     )
     assert "Pain  2 → 6 → 3 → 2 → 2/10 (falling)" in out
+    assert "Sat 2026-11-07 6/10 the morning after: flare (after 9.0 km with 150 m climbing)" in out
     assert (
         "Pain 6/10 the morning after Saturday's 9.0 km hilly run: step back to 6.0 km flat, "
         "the last load you tolerated." in out

@@ -219,6 +219,16 @@ def rehab_lines(rehab: RehabStatus, *, full: bool = False) -> RenderableType:
                 + f" — {c.reason}"
             )
         )
+    if rehab.recent_responses:
+        lines.append(Text(" Latest responses", style="bold"))
+        for r in rehab.recent_responses:
+            line = Text(f"  {r.date:%a %Y-%m-%d} {r.worst}/10 {r.when}: ")
+            line.append(r.state, style=_STATE_STYLE[r.state])
+            if r.run:
+                line.append(
+                    f" (after {r.run})" if r.run_date == r.date else f" (day after {r.run})"
+                )
+            lines.append(line)
     if full:
         for room in rehab.rooms:  # status and report show them as the headroom
             lines.append(Text(f" {room.note}"))

@@ -312,6 +312,7 @@ class RehabStatus(BaseModel):
     timeline: list[CapsOut] = Field(description="every change of caps since the plan started")
     rooms: list[PlanRoom]
     latest_response: ResponseOut | None
+    recent_responses: list[ResponseOut] = Field(description="the last five, oldest first")
     pain_trend: list[int] = Field(description="the last five entries' worst pain, oldest first")
     pain_trend_word: str = Field(description="rising, falling, steady or empty")
     tolerance: list[ToleranceOut]
@@ -476,6 +477,7 @@ def rehab_status(
         timeline=timeline,
         rooms=rooms,
         latest_response=response_out(latest) if latest else None,
+        recent_responses=[response_out(r) for r in rin.responses[-5:]],
         pain_trend=trend,
         pain_trend_word=word,
         tolerance=tolerance_out(rin.responses),
