@@ -282,6 +282,22 @@ def test_tolerated_and_provoking_load_by_hand() -> None:
     assert t["hills"].provoking_week == 140.0
 
 
+def test_a_flare_resets_the_tolerated_load() -> None:
+    d0 = date(2026, 10, 5)
+    runs = days(d0, [5.0, 0.0, 8.0, 0.0, 4.0, 0.0, 0.0, 0.0, 4.5, 0.0, 5.0])
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=d0 + timedelta(10))
+    entries = [
+        Symptom(d0, pain_after=2, pain_next_morning=1),
+        Symptom(d0 + timedelta(2), pain_after=6),  # flare after the 8 km
+        *(Symptom(d0 + timedelta(k), pain_after=2, pain_next_morning=1) for k in (4, 8, 10)),
+    ]
+    t = {x.dimension: x for x in tolerance(classify(entries, daily))}["distance"]
+    # Since the flare: runs of 4.0, 4.5 and 5.0 km settled; the only 7 days wholly after it
+    # end on day 10 (4.0 + 4.5 + 5.0 = 13.5 km).  The flare's 8 km (7 days: 5 + 8 = 13 km).
+    assert (t.tolerated_run, t.tolerated_week, t.tolerated_on) == (5.0, 13.5, d0 + timedelta(10))
+    assert (t.provoking_run, t.provoking_week) == (8.0, 13.0)
+
+
 def test_step_back_without_a_tolerated_load_drops_the_caps_by_a_quarter() -> None:
     d0 = date(2026, 10, 5)
     daily = daily_frame(

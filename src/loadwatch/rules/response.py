@@ -13,8 +13,10 @@ pain is the highest of during / after / the next morning that was given.  Classe
 * ``settled``: the rest (<= 3/10 and the next morning no worse).
 
 The **tolerated load** per dimension is the most in one run, and in the 7 days ending on that
-run's day, that was followed by a settled entry; the **provoking load** the least that was
-followed by irritation or a flare (the most cautious reading of "what preceded it").
+run's day (all 7 after it), that was followed by a settled entry since the latest flare (a flare
+resets it); the
+**provoking load** the least that was followed by irritation or a flare, over the whole log
+(the most cautious reading of "what preceded it").
 """
 
 from __future__ import annotations
@@ -204,9 +206,19 @@ class Tolerance:
 def tolerance(responses: Sequence[Response], *, until: date | None = None) -> list[Tolerance]:
     """Tolerated and provoking load per dimension from the linked responses up to ``until``."""
     linked = [r for r in responses if r.load is not None and (until is None or r.date <= until)]
+    # A flare resets what the tendon tolerates: only settled responses after the latest flare
+    # count (what it took before the injury is not what it takes now).
+    flares = [r.date for r in linked if r.state == "flare"]
+    since = max(flares) if flares else None
     out = []
     for dim in DIMENSIONS:
-        ok = [r for r in linked if r.state == "settled"]
+        ok = [r for r in linked if r.state == "settled" and (since is None or r.date > since)]
+        # ... and a week counts only when all its 7 days are after the flare.
+        ok_week = [
+            r
+            for r in ok
+            if since is None or (r.load and r.load.day - timedelta(days=WEEK_DAYS - 1) > since)
+        ]
         bad = [r for r in linked if r.state != "settled"]
         t_run = max(ok, key=lambda r: (_run(r, dim), r.date), default=None)
         p_run = min(bad, key=lambda r: (_run(r, dim), r.date), default=None)
@@ -215,7 +227,7 @@ def tolerance(responses: Sequence[Response], *, until: date | None = None) -> li
                 dimension=dim,
                 unit=UNITS[dim],
                 tolerated_run=_run(t_run, dim) if t_run else None,
-                tolerated_week=max((_week(r, dim) for r in ok), default=None),
+                tolerated_week=max((_week(r, dim) for r in ok_week), default=None),
                 tolerated_on=t_run.load.day if t_run and t_run.load else None,
                 provoking_run=_run(p_run, dim) if p_run else None,
                 provoking_week=min((_week(r, dim) for r in bad), default=None),
