@@ -1,4 +1,4 @@
-"""Generate loadwatch's sample data: 17 weeks of training for two demo athletes.
+"""Generate loadwatch's sample data: 17 weeks of training for three demo athletes.
 
     .venv/bin/python scripts/make_sample_data.py            # rewrites sample_data/
     .venv/bin/python scripts/make_sample_data.py --out DIR  # anywhere else
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import itertools
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -129,7 +130,83 @@ SARA = Athlete(
     spike_week=16,
 )
 
-ATHLETES = (SAM, SARA)
+ROSA = Athlete(
+    name="Returning Rosa",
+    slug="returning-rosa",
+    tz="Europe/London",
+    home=(55.94400, -3.16100, 60.0),
+    seed=3003,
+    serial=3_900_000_303,
+    week0_km=40.0,
+    long0_km=15.0,
+    fast0_km=3.0,
+    hill0_m=260.0,
+    long_climb0_m=160.0,
+    easy_mps=1000 / 345,  # 5:45 /km
+    long_mps=1000 / 355,
+    rep_mps=1000 / 250,
+    tempo_mps=1000 / 270,
+    cutback_weeks=frozenset({2}),
+)
+
+ATHLETES = (SAM, SARA, ROSA)
+
+# Rosa: five weeks of hilly training from Monday 2026-08-24, a flare of proximal hamstring
+# tendinopathy after Sunday's long hilly run (2026-09-27), two weeks of cycling only, then a
+# return-to-run plan from Monday 2026-10-12: 15 km a week, longest run 6 km, no hills, 6:15/km
+# or slower.  Rehab runs (km); the 9.0 km on 2026-11-07 is the hilly one that breaks the plan.
+ROSA_FROM = date(2026, 8, 24)
+ROSA_PLAN = {
+    "start_date": "2026-10-12",
+    "weekly_km": 15.0,
+    "longest_run_km": 6.0,
+    "weekly_climb_m": 0.0,
+    "pace_floor": "6:15",
+    "phase": 1,
+    "condition": "proximal hamstring tendinopathy",
+}
+ROSA_RIDES = (date(2026, 10, 1), date(2026, 10, 7))
+ROSA_RUNS = {
+    date(2026, 10, 13): 4.0,
+    date(2026, 10, 15): 5.0,
+    date(2026, 10, 17): 5.9,
+    date(2026, 10, 20): 5.0,
+    date(2026, 10, 22): 5.0,
+    date(2026, 10, 25): 6.4,
+    date(2026, 10, 27): 5.5,
+    date(2026, 10, 29): 5.5,
+    date(2026, 10, 31): 7.0,
+    date(2026, 11, 3): 5.5,
+    date(2026, 11, 5): 6.0,
+    date(2026, 11, 7): 9.0,
+    date(2026, 11, 10): 4.0,
+    date(2026, 11, 12): 5.0,
+    date(2026, 11, 15): 5.9,
+}
+ROSA_HILLY = {date(2026, 11, 7): 150.0}
+# (day, during, after, next morning, aggravators, sitting hours, note)
+ROSA_SYMPTOMS: tuple[
+    tuple[str, int | None, int | None, int | None, tuple[str, ...], float | None, str | None], ...
+] = (
+    ("2026-09-22", None, 2, 2, (), None, None),
+    ("2026-09-24", None, 3, 3, ("hills",), None, "hill repeats: a pull high in the hamstring"),
+    ("2026-09-27", 3, 5, 6, ("hills", "sitting"), 9.0, "long hilly run, then a long drive"),
+    ("2026-10-13", None, 1, 1, (), None, "first run back, slow and flat"),
+    ("2026-10-15", None, 2, 1, (), None, None),
+    ("2026-10-17", None, 2, 1, (), None, None),
+    ("2026-10-20", None, 2, 1, (), None, None),
+    ("2026-10-22", None, 1, 1, (), None, None),
+    ("2026-10-25", None, 2, 1, (), None, None),
+    ("2026-10-27", None, 2, 1, (), None, None),
+    ("2026-10-29", None, 4, 2, ("sitting",), 8.0, "a day at the desk after the run"),
+    ("2026-10-31", None, 2, 1, (), None, None),
+    ("2026-11-03", None, 2, 1, (), None, None),
+    ("2026-11-05", None, 2, 1, (), None, None),
+    ("2026-11-07", None, 3, 6, ("hills",), None, "joined friends on the hill loop"),
+    ("2026-11-10", None, 3, 2, (), None, None),
+    ("2026-11-12", None, 2, 1, (), None, None),
+    ("2026-11-15", None, 2, None, (), None, None),
+)
 
 
 @dataclass(frozen=True)
@@ -158,6 +235,8 @@ def level(a: Athlete, week: int) -> int:
 
 
 def plan(a: Athlete) -> list[Session]:
+    if a is ROSA:
+        return _rosa()
     sessions: list[Session] = []
     for week in range(WEEKS):
         monday = START + timedelta(days=7 * week)
@@ -276,6 +355,54 @@ def _normal_week(a: Athlete, monday: date, week: int) -> list[Session]:
     return sorted(days, key=lambda s: s.day)
 
 
+def _rosa() -> list[Session]:
+    """Rosa's training, injury, cross-training and return (see ``ROSA_RUNS``); recorded every
+    10 s to keep the sample data small."""
+    sessions: list[Session] = []
+    for week in range(5):
+        sessions += _normal_week(ROSA, ROSA_FROM + timedelta(days=7 * week), week)
+    for day in ROSA_RIDES:
+        sessions.append(Session(day, "ride", "cycling", 30_000.0, 120.0, 0.0, start=time(17, 0)))
+    for day, km in ROSA_RUNS.items():
+        hilly = day in ROSA_HILLY
+        sessions.append(
+            Session(
+                day,
+                "hilly" if hilly else "rehab",
+                "running",
+                km * 1000,
+                ROSA_HILLY.get(day, round(2.5 * km)),
+                0.0,
+                start=time(7, 30),
+            )
+        )
+    sessions = [replace(s, interval_s=10, fmt="fit") for s in sessions]
+    return sorted(
+        (replace(s, distance_m=float(round(s.distance_m, -1))) for s in sessions),
+        key=lambda s: s.day,
+    )
+
+
+def rosa_rehab() -> dict[str, object]:
+    """``returning-rosa/rehab.json``: the plan and the pain log the demo enters."""
+    symptoms = []
+    for day, during, after, morning, aggravators, sitting, note in ROSA_SYMPTOMS:
+        entry: dict[str, object] = {"date": day}
+        for key, value in (
+            ("pain_during", during),
+            ("pain_after", after),
+            ("pain_next_morning", morning),
+            ("sitting_hours", sitting),
+            ("note", note),
+        ):
+            if value is not None:
+                entry[key] = value
+        if aggravators:
+            entry["aggravators"] = list(aggravators)
+        symptoms.append(entry)
+    return {"plan": ROSA_PLAN, "symptoms": symptoms}
+
+
 def _spike_week(a: Athlete, monday: date, k: int) -> list[Session]:
     """The week Sara does too much: +40 % distance, 1.4x long run, 3.5x climbing, 3x fast km."""
     prev_week = a.week0_km * 1.05**k
@@ -365,7 +492,17 @@ class Stream:
     lap_starts: list[int] = field(default_factory=list)  # sample indices where laps start
 
 
-_KIND_INDEX = {"easy": 1, "long": 2, "intervals": 3, "tempo": 4, "hills": 5, "ride": 6, "walk": 7}
+_KIND_INDEX = {
+    "easy": 1,
+    "long": 2,
+    "intervals": 3,
+    "tempo": 4,
+    "hills": 5,
+    "ride": 6,
+    "walk": 7,
+    "rehab": 8,
+    "hilly": 9,
+}
 
 
 def _rng(a: Athlete, s: Session) -> np.random.Generator:
@@ -403,7 +540,7 @@ def _terrain(s: Session, u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         freqs, weights = (1, 3), (1.0, 0.06)  # one long mountain climb and descent
     elif s.kind == "hills":
         freqs, weights = (4, 1, 9), (1.0, 0.35, 0.08)  # hill repeats on a rising road
-    elif s.kind in ("long", "ride"):
+    elif s.kind in ("long", "ride", "hilly"):
         freqs, weights = (2, 5, 11), (1.0, 0.45, 0.15)
     else:
         freqs, weights = (3, 7, 13), (1.0, 0.5, 0.25)
@@ -435,6 +572,8 @@ def simulate(a: Athlete, s: Session) -> Stream:
         "hills": a.easy_mps * 0.97,
         "ride": 7.6,
         "walk": 1.45,
+        "rehab": a.easy_mps * 0.88,  # start slower: about 6:30 /km
+        "hilly": a.easy_mps * 0.88,
     }[s.kind]
     v = np.full(n_fine, base)
     fast_mask = np.zeros(n_fine, dtype=bool)
@@ -752,10 +891,10 @@ def weekly_table(a: Athlete) -> list[dict[str, float | str]]:
             {
                 "week": monday.isoformat(),
                 "km": sum(s.distance_m for s in days) / 1000,
-                "long_km": max(s.distance_m for s in days) / 1000,
+                "long_km": max((s.distance_m for s in days), default=0.0) / 1000,
                 "fast_km": sum(s.fast_m for s in days) / 1000,
                 "climb_m": sum(s.climb_m for s in days),
-                "max_climb_m": max(s.climb_m for s in days),
+                "max_climb_m": max((s.climb_m for s in days), default=0.0),
             }
         )
     return rows
@@ -765,7 +904,7 @@ def readme(files: dict[str, tuple[int, int]]) -> str:
     out = [
         "# Sample data",
         "",
-        "Seventeen weeks of training (Monday 2026-07-20 to Sunday 2026-11-15) for two demo",
+        "Seventeen weeks of training (Monday 2026-07-20 to Sunday 2026-11-15) for three demo",
         "athletes, for `loadwatch demo`, the docs and the tests. Nothing here is real: it is",
         "generated, deterministically, by `scripts/make_sample_data.py` (fixed seeds, so the",
         "files are byte-for-byte reproducible; `tests/test_sample_data.py` checks that).",
@@ -781,6 +920,14 @@ def readme(files: dict[str, tuple[int, int]]) -> str:
         "  (2026-11-09 to 15) she runs 40 % more, a long run 1.4x her longest, a mountain run",
         "  with 3.5x her usual climbing and two fast sessions (3x the fast km). It should trip",
         "  `session_spike` and `weekly_ramp` in distance, speed and hills.",
+        "- **Returning Rosa** (`returning-rosa/`, around Edinburgh, Europe/London) trains five",
+        "  hilly weeks from 2026-08-24 until a proximal hamstring tendinopathy flares after her",
+        "  long hilly run on 2026-09-27 (pain 6/10 the next morning), cycles for two weeks, then",
+        "  returns on a plan from 2026-10-12 (15 km a week, longest run 6 km, no hills, 6:15/km or",
+        "  slower; `rehab.json` holds the plan and her pain log). The caps rise 10 % after two",
+        "  settled weeks, hold after an irritated Thursday, and a hilly 9 km run on 2026-11-07",
+        "  breaks the plan (`plan_breach` in distance and hills) and flares (`pain_response`);",
+        "  the caps step back to the last load she tolerated. Recorded every 10 s.",
         "",
         "Files are `<athlete>/YYYY-MM-DD-<kind>.<fmt>`: mostly FIT (file_id, timer events,",
         "records, 1 km auto-laps, session, activity with `local_timestamp`), recorded every 5 s,",
@@ -800,6 +947,8 @@ def readme(files: dict[str, tuple[int, int]]) -> str:
             "| --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         for r in weekly_table(a):
+            if a is ROSA and str(r["week"]) < ROSA_FROM.isoformat():
+                continue
             out.append(
                 f"| {r['week']} | {r['km']:.1f} | {r['long_km']:.1f} | {r['fast_km']:.1f} "
                 f"| {r['climb_m']:.0f} | {r['max_climb_m']:.0f} |"
@@ -826,7 +975,12 @@ def generate(out: Path) -> list[Path]:
             (folder / s.filename).write_bytes(data)
             written.append(folder / s.filename)
             total += len(data)
-        files[a.slug] = (len(sessions), total)
+        if a is ROSA:
+            rehab = json.dumps(rosa_rehab(), indent=2, sort_keys=True) + "\n"
+            (folder / "rehab.json").write_text(rehab, encoding="utf-8")
+            written.append(folder / "rehab.json")
+            total += len(rehab.encode())
+        files[a.slug] = (len(sessions) + (a is ROSA), total)
     (out / "README.md").write_text(readme(files), encoding="utf-8")
     written.append(out / "README.md")
     return written

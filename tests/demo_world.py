@@ -55,6 +55,7 @@ class DemoWorld:
     sara: int
     sam: int
     old: int
+    rosa: int
     # Per sample athlete, as run_demo's imports reported them: (imported, failed) files.
     imports: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -89,7 +90,14 @@ def build(data_dir: Path) -> DemoWorld:
         store.close()
     imports = {a.name: (a.imported, a.failed) for a in result.athletes}
     return DemoWorld(
-        data_dir, result.today, token, ids["Spiky Sara"], ids["Steady Sam"], old, imports
+        data_dir,
+        result.today,
+        token,
+        ids["Spiky Sara"],
+        ids["Steady Sam"],
+        old,
+        ids["Returning Rosa"],
+        imports,
     )
 
 

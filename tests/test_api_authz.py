@@ -228,6 +228,21 @@ def _bulk_ack(w: World, caller: str) -> Any:
     return w.client.post(f"{API}/flags/ack", json={"ids": targets}, headers=w.headers(caller))
 
 
+def _post_plan(w: World, caller: str) -> Any:
+    # Each plan starts a day after the last one, so the open one simply ends.
+    start = date(2025, 1, 1) + timedelta(w.unique())
+    body = {"start_date": start.isoformat(), "weekly_km": 15, "longest_run_km": 6}
+    return w.client.post(f"{API}/athletes/{w.a}/plans", json=body, headers=w.headers(caller))
+
+
+def _current_plan(path: str, method: str) -> Request:
+    def send(w: World, caller: str) -> Any:
+        assert _post_plan(w, "admin").status_code == 201  # a plan in force to read or end
+        return w.client.request(method, f"{API}/athletes/{w.a}{path}", headers=w.headers(caller))
+
+    return send
+
+
 def _delete_hook(w: World, caller: str) -> Any:
     target = _webhook(w.store, w.user_ids["own_coach"])
     return w.client.delete(f"{API}/webhooks/{target}", headers=w.headers(caller))
@@ -286,6 +301,24 @@ MATRIX: list[tuple[str, Request, tuple[int, ...]]] = [
     (
         "GET /athletes/{A}/flags",
         _get(lambda w: f"{API}/athletes/{w.a}/flags?status=all"),
+        VISIBLE,
+    ),
+    (
+        "POST /athletes/{A}/symptoms",
+        lambda w, c: w.client.post(
+            f"{API}/athletes/{w.a}/symptoms",
+            json={"date": "2024-01-02", "pain_after": 2},
+            headers=w.headers(c),
+        ),
+        (201, 201, 404, 201, 404, 401, 401),  # the athlete logs their own pain
+    ),
+    ("GET /athletes/{A}/symptoms", _get(lambda w: f"{API}/athletes/{w.a}/symptoms"), VISIBLE),
+    ("POST /athletes/{A}/plans", _post_plan, (201, 201, 404, 201, 404, 401, 401)),
+    ("GET /athletes/{A}/plans", _get(lambda w: f"{API}/athletes/{w.a}/plans"), VISIBLE),
+    ("GET /athletes/{A}/plans/current", _current_plan("/plans/current", "GET"), VISIBLE),
+    (
+        "POST /athletes/{A}/plans/current/end",
+        _current_plan("/plans/current/end", "POST"),
         VISIBLE,
     ),
     ("POST /flags/{f}/ack", _ack, STAFF_WRITE),

@@ -273,6 +273,56 @@ def test_demo_steady_sam_has_no_flags(demo: tuple[Path, str]) -> None:
     assert _flags(demo[0], "Steady Sam") == []
 
 
+def test_demo_returning_rosa_keeps_to_her_plan_but_once(demo: tuple[Path, str]) -> None:
+    """sample_data/returning-rosa/rehab.json: the plan from 2026-10-12 and her pain log.
+    Within the plan no rule speaks (the return after 15 days without running included); the
+    hilly 9 km breaks it and flares; pain before the plan and in week 3 is history by the
+    demo's day."""
+    assert _flags(demo[0], "Returning Rosa") == [
+        ("2026-09-24", "pain_response", "pain", "caution"),
+        ("2026-09-27", "pain_response", "pain", "alert"),
+        ("2026-10-29", "pain_response", "pain", "caution"),
+        ("2026-11-07", "pain_response", "pain", "alert"),
+        # 9.0 / 7.2 = 1.25 of the longest run; 150 m / (10 m/km x 9.0 km) = 1.67
+        ("2026-11-07", "plan_breach", "distance", "caution"),
+        ("2026-11-07", "plan_breach", "hills", "alert"),
+    ]
+    out = demo[1]
+    assert "Returning Rosa" in out
+    assert (
+        "Week 5 (from 2026-11-09): 18.1 km a week, longest run 6.0 km, no hills, 6:15/km or "
+        "slower — held: a flare on Saturday 2026-11-07 (6/10 the morning after)" in out
+    )
+    assert "Pain  2 → 6 → 3 → 2 → 2/10 (falling)" in out
+    assert "Sat 2026-11-07 6/10 the morning after: flare (after 9.0 km with 150 m climbing)" in out
+    assert (
+        "Pain 6/10 the morning after Saturday's 9.0 km hilly run: step back to 6.0 km flat, "
+        "the last load you tolerated." in out
+    )
+    code, text, _ = run_in(demo[0], "plan", "--athlete", "Returning Rosa", "--json")
+    assert code == 0
+    timeline = [
+        (c["since"], c["weekly_km"], c["longest_run_km"]) for c in json.loads(text)["timeline"]
+    ]
+    assert timeline == [
+        ("2026-10-12", 15.0, 6.0),
+        ("2026-10-19", 16.5, 6.6),
+        ("2026-10-26", 18.1, 7.2),
+        ("2026-11-02", 18.1, 7.2),
+        ("2026-11-08", 18.1, 6.0),  # the step back after the flare, from the next day
+        ("2026-11-09", 18.1, 6.0),  # held: the week had a flare
+    ]
+
+
+def run_in(store_dir: Path, *args: str) -> tuple[int, str, str]:
+    """A command against the demo store, as of the demo's day."""
+    r = runner.invoke(
+        app, [*args, "--today", "2026-11-15"], env={"LOADWATCH_DATA_DIR": str(store_dir)}
+    )
+    assert "Traceback" not in r.stdout + r.stderr
+    return r.exit_code, r.stdout, r.stderr
+
+
 def test_demo_is_repeatable_and_refuses_foreign_dirs(
     demo: tuple[Path, str], tmp_path: Path
 ) -> None:

@@ -54,8 +54,8 @@ def test_triage_puts_sara_first_with_her_reason_and_the_2021_athlete_is_quiet(
     rows = _rows(client)
     # Sara has current alerts; the quiet ones follow, the stale one (no upload for 14 days)
     # before the one who synced today.
-    assert [r["athlete_id"] for r in rows] == [world.sara, world.old, world.sam]
-    sara, old, sam = rows
+    assert [r["athlete_id"] for r in rows] == [world.sara, world.rosa, world.old, world.sam]
+    sara, rosa, old, sam = rows
     assert sara["severity"] == "alert"
     assert sara["reason"] == SARA_REASON
     assert sara["dimensions"] == ["distance", "speed", "hills", "uphill"]
@@ -80,6 +80,25 @@ def test_triage_puts_sara_first_with_her_reason_and_the_2021_athlete_is_quiet(
     assert old["days_since_last_upload"] == 14 and old["stale"] is True
 
     assert sam["severity"] is None and sam["reason"] is None and sam["stale"] is False
+    assert sara["rehab"] is None and sam["rehab"] is None
+
+    # Rosa, on her return-to-run plan (docs/rehab.md): the flare after the hilly 9 km is the
+    # reason (a flare outranks the breach), the card marks the plan and her latest pain.
+    assert (rosa["severity"], rosa["alerts"], rosa["cautions"]) == ("alert", 2, 1)
+    assert rosa["reason"] == (
+        "Pain 6/10 the morning after Saturday's 9.0 km hilly run: step back to 6.0 km flat, "
+        "the last load you tolerated."
+    )
+    assert rosa["dimensions"] == ["distance", "hills", "pain"]
+    assert rosa["rehab"] == {
+        "on_plan": True,
+        "plan_week": 5,
+        "latest_pain": 2,
+        "latest_pain_date": "2026-11-15",
+        "latest_state": "settled",
+    }
+    # Next run: what is left of plan week 5 (18.1 - 14.9 = 3.2 km), flat (10 m per km).
+    assert (rosa["headroom_run"]["distance"], rosa["headroom_run"]["hills"]) == (3.2, 32.0)
 
 
 def test_bulk_ack_is_all_or_nothing_and_moves_the_reason_on(

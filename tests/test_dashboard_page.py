@@ -131,9 +131,13 @@ def test_triage_shows_sara_first_with_her_reason_without_scrolling(
     v = visit(url, viewport)
     page = _signed_in(v, world, url)
     names = page.locator("#athletes .card .c-name a").all_inner_texts()
-    # Sara has current alerts; Olga's flags are from 2021 and her watch went quiet two weeks
-    # ago (stale, listed before the quiet athlete who synced today).
-    assert names == ["Spiky Sara", OLD_NAME, "Steady Sam"]
+    # Sara has current alerts (the most), then Rosa (her plan's breach and flare); Olga's
+    # flags are from 2021 and her watch went quiet two weeks ago (stale, listed before the
+    # quiet athlete who synced today).
+    assert names == ["Spiky Sara", "Returning Rosa", OLD_NAME, "Steady Sam"]
+    rosa = page.locator("#athletes .card", has_text="Returning Rosa")
+    assert rosa.locator(".tag.plan").inner_text() == "plan week 5"
+    assert rosa.locator(".tag.pain").inner_text() == "pain 2/10 (settled)"
     first = "#athletes .card:first-child"
     assert page.locator(f"{first} .c-reason").inner_text() == SARA_REASON
     assert _in_viewport(page, f"{first} .c-reason"), "the reason needs scrolling"
@@ -149,9 +153,9 @@ def test_triage_shows_sara_first_with_her_reason_without_scrolling(
     sara_next = page.locator(f"{first} .headroom-run").inner_text()
     # (The label shows on the phone's cards; on the desktop the column header says it.)
     assert sara_next.split() in (["rest"], ["Next", "run", "rest"]), sara_next
-    sam_next = page.locator("#athletes .card:nth-child(3) .headroom-run").inner_text()
+    sam_next = page.locator("#athletes .card:nth-child(4) .headroom-run").inner_text()
     assert re.fullmatch(r"(Next run\s+)?up to \d+\.\d km( · .+)?", sam_next), sam_next
-    olga = page.locator("#athletes .card:nth-child(2)")
+    olga = page.locator("#athletes .card:nth-child(3)")
     assert "Quiet" in olga.locator(".sev").inner_text()
     assert "Stale" in olga.locator(".last-upload").inner_text()
     assert "14 days ago" in olga.locator(".last-upload").inner_text()

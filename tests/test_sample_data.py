@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -305,7 +306,7 @@ def test_the_story_holds_through_loadwatchs_own_pipeline(demo_template: DemoWorl
     flags: dict[str, list[tuple[date, str, str]]] = {}
     store = demo_template.store()
     try:
-        for a in msd.ATHLETES:
+        for a in (msd.SAM, msd.SARA):  # Rosa's story needs her plan: see test_cli_load's demo
             assert demo_template.imports[a.name] == (len(msd.plan(a)), 0)
             with store.sessions() as session:
                 rows = session.scalars(sa.select(Flag).where(Flag.athlete_id == ids[a.slug]))
@@ -321,3 +322,37 @@ def test_the_story_holds_through_loadwatchs_own_pipeline(demo_template: DemoWorl
         for rule in ("session_spike", "weekly_ramp")
         for dim in ("distance", "speed", "hills", "uphill")
     }
+
+
+def test_returning_rosa_keeps_to_her_plan_but_for_one_hilly_run() -> None:
+    """Rosa's planned return against the caps the plan should have (hand-computed from
+    rehab.json and her pain log: +10 % after the settled weeks 1 and 2, held after the
+    irritated Thursday of week 3, and from the flare's next day a 6.0 km longest run)."""
+    start = date(2026, 10, 12)
+    runs = [s for s in msd.plan(msd.ROSA) if s.sport == "running" and s.day >= start]
+    weeks = [[s for s in runs if (s.day - start).days // 7 == w] for w in range(5)]
+    assert [round(sum(s.distance_m for s in w) / 1000, 1) for w in weeks] == [
+        14.9, 16.4, 18.0, 20.5, 14.9
+    ]  # fmt: skip
+    week_caps, run_caps = [15.0, 16.5, 18.1, 18.1, 18.1], [6.0, 6.6, 7.2, 7.2, 6.0]
+    over = [
+        s.day
+        for w, ss in enumerate(weeks)
+        for s in ss
+        if s.distance_m / 1000 > run_caps[w] or s.climb_m > 10 * s.distance_m / 1000
+    ]
+    assert over == [date(2026, 11, 7)]
+    assert [
+        i for i, w in enumerate(weeks) if sum(s.distance_m for s in w) / 1000 > week_caps[i]
+    ] == [3]
+    rehab = json.loads((SAMPLE / "returning-rosa" / "rehab.json").read_text())
+    assert rehab == msd.rosa_rehab()
+    assert rehab["plan"]["start_date"] == start.isoformat()
+    morning = {e["date"]: e.get("pain_next_morning") for e in rehab["symptoms"]}
+    assert morning["2026-11-07"] == 6 and morning["2026-09-27"] == 6
+    # Nothing at all between the injury and the plan but two rides: no complete rest.
+    gap = [s for s in msd.plan(msd.ROSA) if date(2026, 9, 28) <= s.day < start]
+    assert [(s.day, s.sport) for s in gap] == [
+        (date(2026, 10, 1), "cycling"),
+        (date(2026, 10, 7), "cycling"),
+    ]

@@ -17,16 +17,20 @@ from rich.table import Table
 from rich.text import Text
 
 from loadwatch.services.flag_list import FlagOut
+from loadwatch.services.rehab import RehabStatus
 from loadwatch.services.views import AthleteStatus
 
 BAR_WIDTH = 12
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-_DIM_LABEL = {"distance": "distance", "speed": "fast km", "hills": "climbing"}
+_DIM_LABEL = {"distance": "distance", "speed": "fast km", "hills": "climbing", "pain": "pain"}
 _RULE_LABEL = {
     "session_spike": "spike",
     "weekly_ramp": "ramp",
     "return_after_break": "return",
     "monotony": "monotony",
+    "plan_breach": "over plan",
+    "pain_response": "pain",
+    "rest_too_long": "rest",
 }
 _SEVERITY_STYLE = {"alert": "bold red", "caution": "yellow"}
 
@@ -75,9 +79,9 @@ def weekly_table(weekly: pl.DataFrame, flags: Sequence[FlagOut], *, weeks: int) 
             if marks:
                 marks.append(" ")
             sign = "▲" if f.severity == "alert" else "△"
+            words = [_DIM_LABEL.get(f.dimension, f.dimension), _RULE_LABEL.get(f.rule, f.rule)]
             marks.append(
-                f"{sign} {f.date:%a} {_DIM_LABEL.get(f.dimension, f.dimension)} "
-                f"{_RULE_LABEL.get(f.rule, f.rule)}",
+                f"{sign} {f.date:%a} {' '.join(dict.fromkeys(words))}",
                 style=_SEVERITY_STYLE.get(f.severity, ""),
             )
         table.add_row(
@@ -158,10 +162,105 @@ def render_report(
         older = [f for f in flags if f.date < first]
         flags = [f for f in flags if f.date >= first]
         body.append(weekly_table(shown, flags, weeks=weeks))
+        if status.rehab is not None:  # the pain line under the weekly bars (docs/rehab.md)
+            body.append(pain_line(status.rehab))
     else:
         body.append(Text("No runs yet.", style="dim"))
     body.append(episode_lines(status))
     if older:
         body.append(Text(f" + {len(older)} older open flag(s): see `loadwatch flags`", style="dim"))
-    body += [ratio_lines(status), headroom_lines(status), fast]
+    body += [ratio_lines(status), headroom_lines(status)]
+    if status.rehab is not None and status.rehab.caps is not None:
+        body.append(rehab_lines(status.rehab))
+    body.append(fast)
     return Panel(Group(*body), expand=False)
+
+
+# --- symptoms and plans (docs/rehab.md) ----------------------------------------------------------
+_STATE_STYLE = {"settled": "green", "irritated": "yellow", "flare": "bold red"}
+
+
+def pain_line(rehab: RehabStatus) -> RenderableType:
+    """'Pain  2 → 2 → 6/10 (rising) · latest 6/10 the morning after on 2026-11-10: flare'."""
+    line = Text("Pain  ", style="bold")
+    if not rehab.pain_trend:
+        return line + Text("no entries yet", style="dim")
+    line.append(" → ".join(map(str, rehab.pain_trend)) + "/10")
+    if rehab.pain_trend_word:
+        line.append(f" ({rehab.pain_trend_word})")
+    r = rehab.latest_response
+    if r is not None:
+        line.append(f" · latest {r.worst}/10 {r.when} on {r.date:%a %Y-%m-%d}: ")
+        line.append(r.state, style=_STATE_STYLE[r.state])
+    return line
+
+
+def rehab_lines(rehab: RehabStatus, *, full: bool = False) -> RenderableType:
+    """The plan: caps in force and why, what is left; with ``full`` the timeline and the
+    tolerated / provoking load."""
+    lines: list[RenderableType] = []
+    p, c = rehab.plan, rehab.caps
+    if p is not None:
+        until = f" to {p.end_date}" if p.end_date else ""
+        lines.append(
+            Text(
+                f"Return-to-run plan: {p.condition}, phase {p.phase}, from {p.start_date}{until}",
+                style="bold",
+            )
+        )
+    if c is not None:
+        extras = []
+        if c.weekly_fast_km is not None:
+            extras.append(
+                "no fast running" if c.weekly_fast_km == 0 else f"{c.weekly_fast_km:g} km fast"
+            )
+        if c.weekly_climb_m is not None:
+            extras.append(
+                "no hills" if c.weekly_climb_m == 0 else f"{c.weekly_climb_m:,.0f} m climbing"
+            )
+        if c.pace_floor:
+            extras.append(f"{c.pace_floor}/km or slower")
+        lines.append(
+            Text(
+                f" Week {c.plan_week} (from {c.week_start}): {c.weekly_km:.1f} km a week, "
+                f"longest run {c.longest_run_km:.1f} km"
+                + (", " + ", ".join(extras) if extras else "")
+                + f" — {c.reason}"
+            )
+        )
+    if rehab.recent_responses:
+        lines.append(Text(" Latest responses", style="bold"))
+        for r in rehab.recent_responses:
+            line = Text(f"  {r.date:%a %Y-%m-%d} {r.worst}/10 {r.when}: ")
+            line.append(r.state, style=_STATE_STYLE[r.state])
+            if r.run:
+                line.append(
+                    f" (after {r.run})" if r.run_date == r.date else f" (day after {r.run})"
+                )
+            lines.append(line)
+    if full:
+        for room in rehab.rooms:  # status and report show them as the headroom
+            lines.append(Text(f" {room.note}"))
+        if rehab.timeline:
+            lines.append(Text("Caps over time", style="bold"))
+            for t in rehab.timeline:
+                lines.append(
+                    Text(
+                        f" {t.since} (week {t.plan_week}): {t.weekly_km:.1f} km / week, "
+                        f"longest {t.longest_run_km:.1f} km — {t.reason}"
+                    )
+                )
+        lines.append(pain_line(rehab))
+        for tol in rehab.tolerance:
+            if not any((tol.tolerated_run, tol.tolerated_week, tol.provoking_run)):
+                continue  # nothing in this dimension yet
+            u, n = tol.unit, 0 if tol.unit == "m" else 1
+            lines.append(
+                Text(
+                    f" {_DIM_LABEL.get(tol.dimension, tol.dimension)}: tolerated "
+                    f"{_fmt(tol.tolerated_run, n)} {u} a run / {_fmt(tol.tolerated_week, n)} {u} "
+                    f"in 7 days; provoking {_fmt(tol.provoking_run, n)} {u} a run / "
+                    f"{_fmt(tol.provoking_week, n)} {u} in 7 days"
+                )
+            )
+    return Group(*lines)

@@ -29,7 +29,9 @@ from loadwatch.api.routers import (
     health,
     me,
     pages,
+    plans,
     series,
+    symptoms,
     webhooks,
 )
 from loadwatch.api.state import AppState, ImportHook
@@ -114,7 +116,19 @@ def create_app(
     # Requests in flight ≤ worker threads ≤ connections: see ``api/admission.py``.
     app.add_middleware(Admission, limit=_threads(settings, store), wait_s=settings.admission_wait_s)
     errors.install(app)
-    for module in (health, me, athletes, activities, series, flags, dashboard, webhooks):
+    routers = (
+        health,
+        me,
+        athletes,
+        activities,
+        series,
+        flags,
+        symptoms,
+        plans,
+        dashboard,
+        webhooks,
+    )
+    for module in routers:
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(pages.router)
 

@@ -246,6 +246,11 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         console.print(ratio_lines(st))
         console.print(headroom_lines(st))
         console.print(episode_lines(st))
+        if st.rehab is not None:
+            from loadwatch.report import pain_line, rehab_lines
+
+            console.print(rehab_lines(st.rehab))
+            console.print(pain_line(st.rehab))
         console.print(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
 
 
@@ -502,6 +507,7 @@ def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
             with store.transaction() as s:
                 aid = repo.get_or_create_athlete(s, name, tz).id
             rep = import_paths(store, settings, aid, [folder])
+            _demo_rehab(store, aid, folder)
             counts = rep.counts()
             athletes.append(DemoAthlete(name, aid, folder, counts["imported"], counts["failed"]))
         today = _history_end(store, [a.athlete_id for a in athletes])
@@ -515,6 +521,22 @@ def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
     finally:
         store.close()
     return DemoResult(settings=settings, today=today, athletes=athletes)
+
+
+def _demo_rehab(store: Store, athlete_id: int, folder: Path) -> None:
+    """A sample athlete's ``rehab.json``: her return-to-run plan and pain log."""
+    from loadwatch.services.rehab import enter_rehab
+    from loadwatch.store import repo
+
+    path = folder / "rehab.json"
+    if not path.is_file():
+        return
+    try:
+        data = jsonlib.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise InvalidRequest(f"{path}: not JSON: {e}") from e
+    with store.transaction() as s:
+        enter_rehab(s, repo.get_athlete(s, athlete_id), data)
 
 
 def _history_end(store: Store, athlete_ids: list[int]) -> date:

@@ -98,6 +98,13 @@ _DATE = ["date", "day", "activity_date", "start_date_local", "start_date", "star
 _TIME = ["time", "start_time", "time_of_day", "start"]
 _SPORT = ["sport", "activity_type", "type"]
 _NAME = ["name", "activity_name", "title", "notes"]
+# Symptoms a log may carry per row (0-10): docs/rehab.md.
+PAIN_FIELDS = ("pain_during", "pain_after", "pain_next_morning")
+_PAIN = {
+    "pain_during": ["pain_during", "during_pain"],
+    "pain_after": ["pain_after", "after_pain"],
+    "pain_next_morning": ["pain_next_morning", "next_morning_pain", "pain_morning_after"],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +121,14 @@ class LogRow:
     elevation_gain_m: float | None
     fast_distance_m: float | None
     name: str | None = None
+    # Pain 0-10 (None: not given).  Not part of ``digest``: adding pain to a log already
+    # imported must not make its runs new.
+    pain_during: int | None = None
+    pain_after: int | None = None
+    pain_next_morning: int | None = None
+
+    def pains(self) -> dict[str, int]:
+        return {k: v for k in PAIN_FIELDS if (v := getattr(self, k)) is not None}
 
     def digest(self) -> str:
         """A content key for the row, independent of its position, so re-importing the same log
@@ -195,6 +210,7 @@ class _Layout:
     sport: _Col | None
     name: _Col | None
     strava: bool
+    pain: dict[str, _Col]
 
 
 def _layout(headers: Sequence[str]) -> _Layout:
@@ -236,6 +252,11 @@ def _layout(headers: Sequence[str]) -> _Layout:
         sport=_pick_plain(headers, _SPORT, used),
         name=_pick_plain(headers, _NAME, used),
         strava=strava,
+        pain={
+            k: c
+            for k, names in _PAIN.items()
+            if (c := _pick_plain(headers, names, used)) is not None
+        },
     )
 
 
@@ -378,6 +399,7 @@ def _row(cells: list[str], lay: _Layout, line: int, decimal_comma: bool) -> LogR
             f"fast distance {fast_m / 1000:.2f} km exceeds the distance {dist_m / 1000:.2f} km"
         )
     name = cell(lay.name).strip() or None if lay.name else None
+    pains = {k: _pain(cell(c), c.header) for k, c in lay.pain.items()}
     return LogRow(
         line=line,
         start=start,
@@ -391,7 +413,23 @@ def _row(cells: list[str], lay: _Layout, line: int, decimal_comma: bool) -> LogR
         else climb * (lay.climb.factor or 1.0),
         fast_distance_m=fast_m,
         name=name,
+        pain_during=pains.get("pain_during"),
+        pain_after=pains.get("pain_after"),
+        pain_next_morning=pains.get("pain_next_morning"),
     )
+
+
+def _pain(text: str, header: str) -> int | None:
+    t = text.strip().removesuffix("/10").strip()
+    if not t:
+        return None
+    try:
+        v = float(t)
+    except ValueError:
+        raise _RowProblem(f"{header} {text.strip()!r} is not a pain score 0-10") from None
+    if not (0 <= v <= 10) or v != int(v):
+        raise _RowProblem(f"{header} {text.strip()!r} is not a pain score 0-10 (whole numbers)")
+    return int(v)
 
 
 def _text(data: bytes) -> str:
@@ -454,6 +492,7 @@ def parse_log(data: bytes, name: str = "log.csv") -> CsvLog:
             "climbing": lay.climb,
             "fast": lay.fast,
             "sport": lay.sport,
+            **lay.pain,
         }.items()
         if c is not None
     }

@@ -648,8 +648,27 @@ def records(flags: pl.DataFrame) -> list[FlagRecord]:
 
 
 def evaluate(
-    daily: pl.DataFrame, config: RuleConfig, *, since: date | None = None
+    daily: pl.DataFrame,
+    config: RuleConfig,
+    *,
+    since: date | None = None,
+    quiet: pl.DataFrame | None = None,
 ) -> list[FlagRecord]:
     """All flags of one athlete (``DAILY_SCHEMA``) on days ``>= since`` (all days when None),
-    ordered by date, rule, dimension.  At most one flag per rule, dimension and day."""
-    return records(flag_frame(daily, config, since=since))
+    ordered by date, rule, dimension.  At most one flag per rule, dimension and day.
+
+    ``quiet`` (``date``, ``dimension``): days on which a return-to-run plan is the baseline and
+    the running stayed within its caps (``rules.plan.quiet_frame``): the amount rules say
+    nothing there (docs/rehab.md)."""
+    flags = flag_frame(daily, config, since=since)
+    if quiet is not None and quiet.height:
+        flags = flags.join(
+            quiet.unique().with_columns(pl.lit(True).alias("_quiet")),
+            on=["date", "dimension"],
+            how="left",
+            maintain_order="left",
+        )
+        flags = flags.filter(
+            ~(pl.col("_quiet").fill_null(False) & pl.col("rule").is_in(AMOUNT_RULES))
+        ).drop("_quiet")
+    return records(flags)

@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from loadwatch.clock import local_today
 from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
+from loadwatch.services.rehab import EARLIEST
 from loadwatch.services.sameness import SAME_ACTIVITY_WINDOW, same_time
 from loadwatch.store import repo
-from loadwatch.store.db import Store
-from loadwatch.store.models import Activity
+from loadwatch.store import symptoms as symptom_store
+from loadwatch.store.db import Session, Store
+from loadwatch.store.models import Activity, Athlete
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,7 @@ class CsvImportReport:
     columns: dict[str, str] = field(default_factory=dict)
     from_date: date | None = None  # earliest local day touched; None when nothing new
     rows: list[RowOutcome] = field(default_factory=list)  # every readable row, in file order
+    symptom_days: list[date] = field(default_factory=list)  # days given pain (docs/rehab.md)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -68,6 +72,7 @@ class CsvImportReport:
             "activity_ids": self.activity_ids,
             "columns": self.columns,
             "from_date": self.from_date.isoformat() if self.from_date else None,
+            "symptom_days": [d.isoformat() for d in self.symptom_days],
         }
 
 
@@ -171,11 +176,42 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
         ]
         report.imported = len(new)
         report.activity_ids = [a.id for a in new]
-        if new:
-            days = [_local_day(a, tz) for a in new]
+        days = [_local_day(a, tz) for a in new]
+        days += _symptoms(s, athlete, log, tz, report)
+        if days:
             report.from_date = min(days)
             repo.request_evaluation(s, athlete_id, report.from_date)
     return report
+
+
+def _symptoms(
+    session: Session, athlete: Athlete, log: CsvLog, tz: ZoneInfo, report: CsvImportReport
+) -> list[date]:
+    """The rows' pain columns as symptom entries of their local days (a later row of the same
+    day completes an earlier one); a day in the athlete's future is a row error."""
+    today = local_today(athlete.timezone)
+    by_day: dict[date, dict[str, object]] = {}
+    for row in log.rows:
+        pains = row.pains()
+        if not pains:
+            continue
+        start, offset = resolve_start(row, lambda naive: naive.replace(tzinfo=tz).utcoffset())
+        day = (
+            (start + timedelta(seconds=offset)).date()
+            if offset is not None
+            else (start.astimezone(tz).date())
+        )
+        if day > today:
+            report.errors.append(RowError(row.line, f"pain on {day}, a day in the future"))
+            continue
+        if day < EARLIEST:
+            report.errors.append(RowError(row.line, f"pain on {day}, before {EARLIEST}"))
+            continue
+        by_day.setdefault(day, {}).update(pains)
+    for day, values in sorted(by_day.items()):
+        symptom_store.upsert(session, athlete.id, day, {**values, "source": "csv"})
+    report.symptom_days = sorted(by_day)
+    return report.symptom_days
 
 
 def _already_recorded(recorded: list[tuple[datetime, float]], act: Activity) -> bool:

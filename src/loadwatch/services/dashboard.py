@@ -24,6 +24,7 @@ from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.episodes import is_current as _is_current_day
 from loadwatch.services.episodes import LIVE
+from loadwatch.services.rehab import RehabMark
 from loadwatch.services.views import Summary, stored_summaries, summary_of
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags as flag_rows
@@ -104,6 +105,9 @@ class DashboardRow(_Row):
     episodes: list[EpisodeBrief] = Field(
         description="live episodes (open or acknowledged), newest first: one event, one line"
     )
+    rehab: RehabMark | None = Field(
+        default=None, description="return-to-run plan and latest pain (docs/rehab.md)"
+    )
 
 
 class Dashboard(_Row):
@@ -119,6 +123,8 @@ SEVERITY_RANK = {"alert": 2, "caution": 1}
 # The single-run spike is the primary, evidence-backed rule (DESIGN.md: Frandsen 2025); a
 # return after a break owns the verdict after one; the week-based rules follow.
 RULE_RANK = {"session_spike": 4, "return_after_break": 3, "weekly_ramp": 2, "monotony": 1}
+# Under a plan (docs/rehab.md) a flare and a breach are what the coach acts on first.
+RULE_RANK |= {"pain_response": 6, "plan_breach": 5, "rest_too_long": 1}
 DIMENSION_ORDER = {d: i for i, d in enumerate(DIMENSIONS)}
 
 
@@ -246,6 +252,7 @@ def athlete_row(
             )
             for e in episodes or []
         ],
+        rehab=view.rehab_mark,
     )
 
 

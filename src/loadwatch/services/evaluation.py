@@ -30,7 +30,7 @@ from datetime import date
 from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
-from loadwatch.services import episodes, views
+from loadwatch.services import episodes, rehab, views
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
@@ -59,9 +59,14 @@ def _evaluate_in(
 ) -> EvaluationResult:
     inp = evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
+    # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.
+    plan = rehab.verdict(inp)
     fired = [
         f
-        for f in run_rules(inp.daily, inp.config, since=from_date)
+        for f in [
+            *run_rules(inp.daily, inp.config, since=from_date, quiet=plan.quiet),
+            *plan.records,
+        ]
         if (from_date is None or f.date >= from_date) and f.date <= inp.today
     ]
     stored = {

@@ -12,6 +12,8 @@ from loadwatch.analytics.daily import daily_frame, local_date_expr
 from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig
+from loadwatch.services import rehab
+from loadwatch.services.rehab import RehabInputs
 from loadwatch.store import repo
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
@@ -25,6 +27,7 @@ class EvaluationInputs:
     config: RuleConfig
     fast: FastThreshold
     daily: pl.DataFrame
+    rehab: RehabInputs  # symptoms, their responses and plans (docs/rehab.md)
 
 
 def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
@@ -51,7 +54,8 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
         else None
     )
     daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
-    return EvaluationInputs(athlete, activities, day, config, fast, daily)
+    rin = rehab.rehab_inputs(session, athlete_id, daily, day)
+    return EvaluationInputs(athlete, activities, day, config, fast, daily, rin)
 
 
 def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:

@@ -32,13 +32,20 @@ from loadwatch.rules.headroom import headroom
 from loadwatch.services import episodes
 from loadwatch.services.flag_list import DECIMALS, FlagOut, flags_of
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
+from loadwatch.services.rehab import (
+    RehabMark,
+    RehabStatus,
+    dashboard_mark,
+    follow_plan,
+    rehab_status,
+)
 from loadwatch.store import pending, repo
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
 
 Period = Literal["day", "week"]
-VIEW_VERSION = 1
+VIEW_VERSION = 2
 
 
 class DimensionStatus(BaseModel):
@@ -81,6 +88,8 @@ class Summary(BaseModel):
     fast_threshold: FastThresholdOut
     ratios: dict[str, float | None]  # the load frame's 7:28 ratio per dimension on as_of
     weekly_distance: list[WeekKm]
+    rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
+    rehab_mark: RehabMark | None = None  # what the triage's card shows of it
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,7 @@ class AthleteStatus(BaseModel):
     open_flags: list[FlagOut]
     episodes: list[episodes.EpisodeOut]  # live ones (open or acknowledged), newest first
     fast_threshold: FastThresholdOut
+    rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
 
 
 def _num(v: object) -> float | None:
@@ -145,6 +155,9 @@ def compute(inp: EvaluationInputs) -> View:
                 headroom_note=h.message if h else None,
             )
         )
+    # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
+    rehab_now = rehab_status(inp, dims)
+    dims = follow_plan(dims, rehab_now)
     days = daily.join(load, on="date", how="left") if load is not None else daily
     weeks = weekly_frame(daily)
     fast = inp.fast
@@ -168,6 +181,8 @@ def compute(inp: EvaluationInputs) -> View:
         ]
         if weeks.height
         else [],
+        rehab=rehab_now,
+        rehab_mark=dashboard_mark(inp),
     )
     return View(summary, days, weeks)
 
@@ -302,6 +317,7 @@ def athlete_status(
         open_flags=flags_of(session, athlete),
         episodes=episodes.episodes_of(session, athlete, episodes.LIVE),
         fast_threshold=summary.fast_threshold,
+        rehab=summary.rehab,
     )
 
 

@@ -313,3 +313,51 @@ class AthleteView(Base):
     days: Mapped[bytes] = mapped_column(LargeBinary)  # Arrow IPC, zstd
     weeks: Mapped[bytes] = mapped_column(LargeBinary)
     computed_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class SymptomEntry(Base):
+    """One day's pain log (0-10 during, after, the next morning) of an athlete: one row per
+    (athlete, local day), so the next morning's value completes the evening's entry."""
+
+    __tablename__ = "symptoms"
+    __table_args__ = (UniqueConstraint("athlete_id", "date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    date: Mapped[date] = mapped_column(Date)  # the athlete's local day of the run (or rest)
+    pain_during: Mapped[int | None] = mapped_column(Integer)
+    pain_after: Mapped[int | None] = mapped_column(Integer)
+    pain_next_morning: Mapped[int | None] = mapped_column(Integer)  # the morning after `date`
+    location: Mapped[str] = mapped_column(String(100), default="high hamstring")
+    aggravators: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sitting_hours: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(8), default="manual")  # manual | csv | api
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class RehabPlan(Base):
+    """A return-to-run plan: caps per week and per run from ``start_date`` until ended; the
+    caps in force on a day follow from these and the progression rule (``rules.plan``)."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    condition: Mapped[str] = mapped_column(String(200))
+    phase: Mapped[int] = mapped_column(Integer, default=1)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)  # last day in force; null = open
+    weekly_km: Mapped[float] = mapped_column(Float)
+    longest_run_km: Mapped[float] = mapped_column(Float)
+    weekly_fast_km: Mapped[float | None] = mapped_column(Float)  # null: no cap
+    weekly_climb_m: Mapped[float | None] = mapped_column(Float)  # 0: avoid hills; null: no cap
+    pace_floor_s_per_km: Mapped[float | None] = mapped_column(Float)  # run this slow or slower
+    progression_pct: Mapped[float] = mapped_column(Float, default=10.0)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -11,6 +11,8 @@ const CHARTS = [
   { dim: "uphill", column: "uphill_km", title: "Weekly uphill running", unit: "km", axis: "uphill km per week", optional: true },
 ];
 const DIM_WORD = {
+  pain: "pain",
+  rest: "rest",
   distance: "distance",
   speed: "speed (fast km)",
   hills: "hills (climbing)",
@@ -154,8 +156,15 @@ function card(row) {
     : el("p", { class: "c-reason muted" }, `Nothing in the last ${state.board.current_days} days.`);
   const older = row.older_open ? el("span", { class: "older" }, `${row.older_open} older open flag(s): history, not today`) : null;
   const episodes = row.episodes.length ? el("span", { class: "older episodes" }, episodeText(row.episodes)) : null;
-  const dims = row.dimensions.length
-    ? el("div", { class: "c-dims", "aria-label": "dimensions involved" }, row.dimensions.map((d) => el("span", { class: "tag" }, DIM_WORD[d] || d)))
+  const tags = row.dimensions.map((d) => el("span", { class: "tag" }, DIM_WORD[d] || d));
+  const rehab = row.rehab;  // a return-to-run plan and the latest pain (docs/rehab.md)
+  if (rehab && rehab.on_plan) tags.unshift(el("span", { class: "tag plan" }, `plan week ${rehab.plan_week}`));
+  if (rehab && rehab.latest_pain !== null) {
+    tags.push(el("span", { class: `tag pain ${rehab.latest_state}`, title: `latest pain entry: ${rehab.latest_pain_date}` },
+      `pain ${rehab.latest_pain}/10 (${rehab.latest_state})`));
+  }
+  const dims = tags.length
+    ? el("div", { class: "c-dims", "aria-label": "dimensions involved" }, tags)
     : null;
   const upload = [daysAgo(row.days_since_last_upload)];
   if (row.stale) upload.push(" ", el("span", { class: "stale" }, "Stale"));

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 07:12:36.874291
+Create Date: 2026-12-02 07:15:46.268454
 """
 
 from __future__ import annotations
@@ -173,6 +173,43 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("athlete_id", name=op.f("pk_pending_evaluations")),
     )
+    op.create_table(
+        "symptoms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("athlete_id", sa.Integer(), nullable=False),
+        sa.Column("date", sa.Date(), nullable=False),
+        sa.Column("pain_during", sa.Integer(), nullable=True),
+        sa.Column("pain_after", sa.Integer(), nullable=True),
+        sa.Column("pain_next_morning", sa.Integer(), nullable=True),
+        sa.Column("location", sa.String(length=100), nullable=False),
+        sa.Column("aggravators", sa.JSON(), nullable=False),
+        sa.Column("sitting_hours", sa.Float(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("source", sa.String(length=8), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["athlete_id"],
+            ["athletes.id"],
+            name=op.f("fk_symptoms_athlete_id_athletes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_symptoms")),
+        sa.UniqueConstraint("athlete_id", "date", name=op.f("uq_symptoms_athlete_id_date")),
+    )
+    with op.batch_alter_table("symptoms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_symptoms_athlete_id"), ["athlete_id"], unique=False)
+
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -374,6 +411,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_flags_episode_id"), ["episode_id"], unique=False)
 
     op.create_table(
+        "plans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("athlete_id", sa.Integer(), nullable=False),
+        sa.Column("condition", sa.String(length=200), nullable=False),
+        sa.Column("phase", sa.Integer(), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.Column("weekly_km", sa.Float(), nullable=False),
+        sa.Column("longest_run_km", sa.Float(), nullable=False),
+        sa.Column("weekly_fast_km", sa.Float(), nullable=True),
+        sa.Column("weekly_climb_m", sa.Float(), nullable=True),
+        sa.Column("pace_floor_s_per_km", sa.Float(), nullable=True),
+        sa.Column("progression_pct", sa.Float(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["athlete_id"],
+            ["athletes.id"],
+            name=op.f("fk_plans_athlete_id_athletes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["users.id"],
+            name=op.f("fk_plans_created_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plans")),
+    )
+    with op.batch_alter_table("plans", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_plans_athlete_id"), ["athlete_id"], unique=False)
+
+    op.create_table(
         "webhooks",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("owner_id", sa.Integer(), nullable=False),
@@ -449,6 +524,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhooks_owner_id"))
 
     op.drop_table("webhooks")
+    with op.batch_alter_table("plans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plans_athlete_id"))
+
+    op.drop_table("plans")
     with op.batch_alter_table("flags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_flags_episode_id"))
         batch_op.drop_index(batch_op.f("ix_flags_date"))
@@ -469,6 +548,10 @@ def downgrade() -> None:
 
     op.drop_table("activities")
     op.drop_table("users")
+    with op.batch_alter_table("symptoms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_symptoms_athlete_id"))
+
+    op.drop_table("symptoms")
     op.drop_table("pending_evaluations")
     op.drop_table("inbox_entries")
     with op.batch_alter_table("files", schema=None) as batch_op:

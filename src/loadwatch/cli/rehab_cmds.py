@@ -1,0 +1,317 @@
+"""Commands: ``symptoms`` (log pain, list entries and responses) and ``plan`` (return-to-run
+plans: start, show the caps in force and why, end).  See docs/rehab.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.table import Table
+
+from loadwatch.cli.app import app
+from loadwatch.cli.load_cmds import AthleteOpt, JsonOpt, TodayOpt, _fresh, parse_day
+from loadwatch.cli.output import console, handle_errors, print_json
+from loadwatch.clock import local_today
+from loadwatch.config import get_settings
+from loadwatch.errors import InvalidRequest
+from loadwatch.store import repo
+from loadwatch.store.db import Session, open_store
+from loadwatch.store.models import Athlete
+
+if TYPE_CHECKING:
+    from loadwatch.services.inputs import EvaluationInputs
+    from loadwatch.services.rehab import SymptomOut
+
+_M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
+
+symptoms_app = typer.Typer(
+    help="Pain log: `symptoms add` an entry; `symptoms --athlete NAME` lists them.",
+    invoke_without_command=True,
+)
+plan_app = typer.Typer(
+    help="Return-to-run plans: `plan start`, `plan end`; `plan --athlete NAME` shows the caps.",
+    invoke_without_command=True,
+)
+app.add_typer(symptoms_app, name="symptoms")
+app.add_typer(plan_app, name="plan")
+
+OptAthlete = Annotated[str | None, typer.Option("--athlete", "-a", help="Athlete name.")]
+
+
+def validated(model: type[_M], data: dict[str, Any]) -> _M:
+    """The model, or one ``InvalidRequest`` line naming the bad option."""
+    try:
+        return model.model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = "--" + "-".join(str(p) for p in err["loc"][:1]).replace("_", "-")
+        raise InvalidRequest(f"{where}: {err['msg']}") from e
+
+
+def _write(athlete: str, work: Callable[[Session, Athlete], _T]) -> _T:
+    """One transaction on the named athlete, then evaluate what it requested."""
+    store = open_store(get_settings())
+    try:
+        with store.transaction() as s:
+            a = repo.get_athlete_by_name(s, athlete)
+            out = work(s, a)
+            aid = a.id
+        _fresh(store, aid)
+        return out
+    finally:
+        store.close()
+
+
+def _read(athlete: str, today: str | None, read: Callable[[Session, EvaluationInputs], _T]) -> _T:
+    from loadwatch.services.inputs import evaluation_inputs
+
+    day = parse_day(today, "--today")
+    store = open_store(get_settings())
+    try:
+        with store.sessions() as s:
+            aid = repo.get_athlete_by_name(s, athlete).id
+        _fresh(store, aid)
+        with store.sessions() as s:
+            return read(s, evaluation_inputs(s, aid, day))
+    finally:
+        store.close()
+
+
+def _need(athlete: str | None) -> str:
+    if not athlete:
+        raise InvalidRequest("give --athlete NAME")
+    return athlete
+
+
+# --- symptoms ---------------------------------------------------------------------------------
+@symptoms_app.callback()
+def symptoms(
+    ctx: typer.Context, athlete: OptAthlete = None, json: JsonOpt = False, today: TodayOpt = None
+) -> None:
+    """List an athlete's symptom entries, newest first, with the response each was classified
+    as and the load tolerated / provoking so far."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from loadwatch.services.rehab import symptom_list
+
+    with handle_errors():
+        name = _need(athlete)
+        out = _read(name, today, lambda s, inp: symptom_list(inp))
+    if json:
+        print_json(out.model_dump(mode="json"))
+        return
+    if not out.data:
+        console.print(f"No symptom entries for {name}.")
+        return
+    table = Table(title=f"Symptoms: {name}")
+    for c in ("date", "during", "after", "next morning", "response", "after run", "note"):
+        table.add_column(c, overflow="fold")
+    style = {"settled": "green", "irritated": "yellow", "flare": "bold red"}
+    for e in out.data:
+        r = e.response
+        table.add_row(
+            e.date.isoformat(),
+            *(str(v) if v is not None else "-" for v in (e.pain_during, e.pain_after)),
+            str(e.pain_next_morning) if e.pain_next_morning is not None else "-",
+            f"[{style[r.state]}]{r.state}[/] ({r.reason})" if r else "-",
+            f"{r.run_date} {r.run}" if r and r.run else "-",
+            e.note or "",
+        )
+    console.print(table)
+    for t in out.tolerance:
+        if not any((t.tolerated_run, t.tolerated_week, t.provoking_run, t.provoking_week)):
+            continue  # nothing in this dimension yet
+        u = t.unit
+        console.print(
+            f" {t.dimension}: tolerated {_amt(t.tolerated_run, u)} a run, "
+            f"{_amt(t.tolerated_week, u)} in 7 days; provoking {_amt(t.provoking_run, u)} a run, "
+            f"{_amt(t.provoking_week, u)} in 7 days",
+            markup=False,
+        )
+
+
+def _amt(v: float | None, unit: str) -> str:
+    if v is None:
+        return "-"
+    return f"{v:,.0f} m" if unit == "m" else f"{v:,.1f} km"
+
+
+@symptoms_app.command("add")
+def symptoms_add(
+    athlete: AthleteOpt,
+    day: Annotated[str, typer.Option("--date", help="The day (YYYY-MM-DD) of the run or rest.")],
+    during: Annotated[int | None, typer.Option("--during", help="Pain during (0-10).")] = None,
+    after: Annotated[int | None, typer.Option("--after", help="Pain after (0-10).")] = None,
+    next_morning: Annotated[
+        int | None, typer.Option("--next-morning", help="Pain the morning after (0-10).")
+    ] = None,
+    location: Annotated[
+        str | None, typer.Option("--location", help="Where (default: high hamstring).")
+    ] = None,
+    aggravators: Annotated[
+        list[str] | None,
+        typer.Option("--aggravator", help="sitting, hills, speed, stairs... (repeatable)."),
+    ] = None,
+    sitting: Annotated[
+        float | None, typer.Option("--sitting-hours", help="Hours spent sitting that day.")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Log (or complete) a day's symptoms: a second add on the same day keeps what it does
+    not give, so the next morning's pain completes the evening's entry."""
+    from loadwatch.services.rehab import SymptomIn, add_symptom, symptom_out
+
+    with handle_errors():
+        body = validated(
+            SymptomIn,
+            {
+                "date": parse_day(day, "--date"),
+                "pain_during": during,
+                "pain_after": after,
+                "pain_next_morning": next_morning,
+                "location": location,
+                "aggravators": aggravators,
+                "sitting_hours": sitting,
+                "note": note,
+            },
+        )
+        row = _write(athlete, lambda s, a: symptom_out(add_symptom(s, a, body), None))
+        listed = _read(athlete, None, lambda s, inp: symptom_list_for(inp, row.date))
+    if json:
+        print_json(listed.model_dump(mode="json"))
+        return
+    r = listed.response
+    pains = ", ".join(
+        f"{w} {v}/10"
+        for w, v in (
+            ("during", listed.pain_during),
+            ("after", listed.pain_after),
+            ("next morning", listed.pain_next_morning),
+        )
+        if v is not None
+    )
+    console.print(
+        f"{athlete}: {listed.date} {pains}" + (f" → {r.state} ({r.reason})" if r else ""),
+        markup=False,
+    )
+
+
+def symptom_list_for(inp: EvaluationInputs, day: date) -> SymptomOut:
+    from loadwatch.services.rehab import symptom_list
+
+    return next(e for e in symptom_list(inp).data if e.date == day)
+
+
+# --- plans --------------------------------------------------------------------------------------
+@plan_app.callback()
+def plan(
+    ctx: typer.Context, athlete: OptAthlete = None, json: JsonOpt = False, today: TodayOpt = None
+) -> None:
+    """The caps in force today and why, what is left this week and in the next run, the
+    latest response and the pain trend."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from loadwatch.services.views import athlete_status
+
+    with handle_errors():
+        name = _need(athlete)
+        st = _read(name, today, lambda s, inp: athlete_status(s, inp.athlete.id, today=inp.today))
+    if json:
+        print_json(st.rehab.model_dump(mode="json") if st.rehab else None)
+        return
+    from loadwatch.report import rehab_lines
+
+    if st.rehab is None or st.rehab.plan is None:
+        console.print(f"{name} has no plan.")
+        if st.rehab is not None:
+            console.print(rehab_lines(st.rehab))
+        return
+    console.print(rehab_lines(st.rehab, full=True))
+
+
+@plan_app.command("start")
+def plan_start(
+    athlete: AthleteOpt,
+    start: Annotated[str, typer.Option("--from", help="First day of the plan (YYYY-MM-DD).")],
+    weekly_km: Annotated[float, typer.Option("--weekly-km", help="Distance cap per week.")],
+    longest_km: Annotated[float, typer.Option("--longest-run-km", help="Longest run cap.")],
+    climb_m: Annotated[
+        float | None,
+        typer.Option("--climb-m", help="Climbing cap per week in metres (0: avoid hills)."),
+    ] = None,
+    fast_km: Annotated[
+        float | None, typer.Option("--fast-km", help="Fast km per week (0: none).")
+    ] = None,
+    pace: Annotated[
+        str | None, typer.Option("--pace-floor", help="Run this pace (M:SS /km) or slower.")
+    ] = None,
+    phase: Annotated[int, typer.Option("--phase", help="1 reduce, 2 rebuild, 3 prevent.")] = 1,
+    condition: Annotated[str | None, typer.Option("--condition", help="The condition.")] = None,
+    progression: Annotated[
+        float | None, typer.Option("--progression-pct", help="Weekly rise after a settled week.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Open a return-to-run plan (an open one ends the day before)."""
+    from loadwatch.services.rehab import PlanIn, plan_out, start_plan
+
+    with handle_errors():
+        body = validated(
+            PlanIn,
+            {
+                "start_date": parse_day(start, "--from"),
+                "weekly_km": weekly_km,
+                "longest_run_km": longest_km,
+                "weekly_climb_m": climb_m,
+                "weekly_fast_km": fast_km,
+                "pace_floor": pace,
+                "phase": phase,
+                "condition": condition,
+                "progression_pct": progression,
+            },
+        )
+        out = _write(athlete, lambda s, a: plan_out(start_plan(s, a, body), body.start_date))
+    if json:
+        print_json(out.model_dump(mode="json"))
+        return
+    hills = (
+        "no cap on climbing"
+        if out.weekly_climb_m is None
+        else "no hills"
+        if out.weekly_climb_m == 0
+        else f"{out.weekly_climb_m:,.0f} m climbing a week"
+    )
+    console.print(
+        f"{athlete}: plan {out.id} from {out.start_date} ({out.condition}, phase {out.phase}): "
+        f"{out.weekly_km:g} km a week, longest run {out.longest_run_km:g} km, {hills}",
+        markup=False,
+    )
+
+
+@plan_app.command("end")
+def plan_end(
+    athlete: AthleteOpt,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Last day in force (default: today).")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """End the athlete's open plan."""
+    from loadwatch.services.rehab import end_plan, plan_out
+
+    with handle_errors():
+        day = parse_day(on, "--on")
+        out = _write(athlete, lambda s, a: plan_out(end_plan(s, a, on=day), day or a_today(a)))
+    if json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"{athlete}: plan {out.id} ended on {out.end_date}", markup=False)
+
+
+def a_today(athlete: Athlete) -> date:
+    return local_today(athlete.timezone)

@@ -1,0 +1,652 @@
+"""Symptoms and return-to-run plans meet the store and the rules (docs/rehab.md).
+
+Writes (a symptom entry, a plan opened or ended) request a re-evaluation from the day they
+touch in the same transaction, like an import: the flags of ``rules.plan`` are kept by the
+evaluation service in the flags table beside the others, so episodes and webhooks follow.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import polars as pl
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator
+
+from loadwatch.analytics.schema import DIMENSIONS, UNITS
+from loadwatch.clock import local_today
+from loadwatch.errors import Conflict, InvalidRequest, NotFound
+from loadwatch.rules.plan import (
+    FLAT_M_PER_KM,
+    Caps,
+    PlanSpec,
+    PlanVerdict,
+    judge,
+    run_words,
+)
+from loadwatch.rules.response import Response, Symptom, classify, pain_trend, tolerance
+from loadwatch.store import plans as plan_store
+from loadwatch.store import repo
+from loadwatch.store import symptoms as symptom_store
+from loadwatch.store.db import Session
+from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
+
+if TYPE_CHECKING:
+    from loadwatch.services.inputs import EvaluationInputs
+    from loadwatch.services.views import DimensionStatus
+
+Day = date  # for fields beside one named ``date``
+DEFAULT_LOCATION = "high hamstring"
+DEFAULT_CONDITION = "proximal hamstring tendinopathy"
+MAX_PROGRESSION_PCT = 10.0
+PLAN_DIMENSIONS = ("distance", "speed", "hills")
+
+Pain = Annotated[int, Field(ge=0, le=10, description="pain 0-10")]
+_PACE = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*(?:/\s*km)?\s*$")
+
+
+def parse_pace(value: object) -> float | None:
+    """'6:30' (min/km) or seconds per km → seconds per km."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        m = _PACE.match(value)
+        if not m:
+            raise ValueError(f"pace {value!r} is not M:SS per km, e.g. 6:30")
+        seconds = float(int(m[1]) * 60 + int(m[2]))
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise ValueError("pace must be M:SS per km or seconds per km")
+    if not (120 <= seconds <= 1200):
+        raise ValueError(f"pace {seconds:.0f} s/km is not a running pace (2:00 to 20:00 /km)")
+    return seconds
+
+
+def format_pace(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    r = round(seconds)
+    return f"{r // 60}:{r % 60:02d}"
+
+
+# --- symptoms -----------------------------------------------------------------------------------
+Word = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
+
+
+class SymptomIn(BaseModel):
+    """One day's entry; fields not given keep what that day's entry already holds."""
+
+    date: date
+    pain_during: Pain | None = None
+    pain_after: Pain | None = None
+    pain_next_morning: Pain | None = Field(
+        default=None, description="pain the morning after `date` (0-10)"
+    )
+    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    aggravators: list[Annotated[Word, StringConstraints(max_length=40)]] | None = Field(
+        default=None, max_length=12, description="e.g. sitting, hills, speed, stairs"
+    )
+    sitting_hours: float | None = Field(default=None, ge=0, le=24)
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+    def values(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.model_fields_set if k != "date"}
+
+
+class ResponseOut(BaseModel):
+    date: date
+    worst: int
+    when: str
+    state: Literal["settled", "irritated", "flare"]
+    reason: str
+    run_date: Day | None = Field(description="the running day it is linked to")
+    run: str | None = Field(description="that day's largest run, in words")
+
+
+class SymptomOut(BaseModel):
+    id: int
+    date: date
+    pain_during: int | None
+    pain_after: int | None
+    pain_next_morning: int | None
+    location: str
+    aggravators: list[str]
+    sitting_hours: float | None
+    note: str | None
+    source: str
+    response: ResponseOut | None
+
+
+class ToleranceOut(BaseModel):
+    dimension: str
+    unit: str
+    tolerated_run: float | None
+    tolerated_week: float | None
+    provoking_run: float | None
+    provoking_week: float | None
+
+
+class SymptomList(BaseModel):
+    data: list[SymptomOut]
+    count: int
+    tolerance: list[ToleranceOut]
+
+
+EARLIEST = date(1980, 1, 1)  # before it a date is a placeholder, not a day (as for GPX)
+MAX_PLAN_AGE_DAYS = 5 * 366  # the plan rules walk every day of a plan: keep that bounded
+
+
+def check_day(day: date, tz: str, what: str = "date", earliest: date = EARLIEST) -> date:
+    today = local_today(tz)
+    if day > today:
+        raise InvalidRequest(f"{what} {day} is in the future (today is {today} for the athlete)")
+    if day < earliest:
+        raise InvalidRequest(f"{what} {day} is before {earliest}")
+    return day
+
+
+def add_symptom(
+    session: Session, athlete: Athlete, body: SymptomIn, *, source: str = "manual"
+) -> SymptomEntry:
+    """Create or complete the entry of ``body.date``; a re-evaluation from that day is
+    requested in the same transaction."""
+    check_day(body.date, athlete.timezone)
+    values = body.values()
+    if values.get("location") in ("", None) and "location" in values:
+        values["location"] = DEFAULT_LOCATION
+    if "aggravators" in values and values["aggravators"] is None:
+        values["aggravators"] = []
+    existing = symptom_store.on_day(session, athlete.id, body.date)
+    pains = ("pain_during", "pain_after", "pain_next_morning")
+    merged = {p: values.get(p, getattr(existing, p, None)) for p in pains}
+    if all(v is None for v in merged.values()):
+        raise InvalidRequest(
+            "a symptom entry needs a pain value: during, after or the next morning (0-10)"
+        )
+    values["source"] = source
+    row, _ = symptom_store.upsert(session, athlete.id, body.date, values)
+    repo.request_evaluation(session, athlete.id, body.date)
+    return row
+
+
+def to_symptom(e: SymptomEntry) -> Symptom:
+    return Symptom(
+        date=e.date,
+        pain_during=e.pain_during,
+        pain_after=e.pain_after,
+        pain_next_morning=e.pain_next_morning,
+        aggravators=tuple(e.aggravators or ()),
+        sitting_hours=e.sitting_hours,
+    )
+
+
+def response_out(r: Response) -> ResponseOut:
+    return ResponseOut(
+        date=r.date,
+        worst=r.worst,
+        when=r.when,
+        state=r.state,
+        reason=r.reason,
+        run_date=r.load.day if r.load else None,
+        run=run_words(r.load.run) if r.load else None,
+    )
+
+
+def symptom_out(e: SymptomEntry, r: Response | None) -> SymptomOut:
+    return SymptomOut(
+        id=e.id,
+        date=e.date,
+        pain_during=e.pain_during,
+        pain_after=e.pain_after,
+        pain_next_morning=e.pain_next_morning,
+        location=e.location,
+        aggravators=list(e.aggravators or []),
+        sitting_hours=e.sitting_hours,
+        note=e.note,
+        source=e.source,
+        response=response_out(r) if r else None,
+    )
+
+
+def _num(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else round(v, 4)
+
+
+def symptom_list(inp: EvaluationInputs) -> SymptomList:
+    """The athlete's entries, newest first, each with its response; tolerated/provoking load."""
+    rin = inp.rehab
+    by_day = {r.date: r for r in rin.responses}
+    data = [symptom_out(e, by_day.get(e.date)) for e in reversed(rin.entries)]
+    return SymptomList(data=data, count=len(data), tolerance=tolerance_out(rin.responses))
+
+
+def tolerance_out(responses: list[Response]) -> list[ToleranceOut]:
+    return [
+        ToleranceOut(
+            dimension=t.dimension,
+            unit=t.unit,
+            tolerated_run=_num(t.tolerated_run),
+            tolerated_week=_num(t.tolerated_week),
+            provoking_run=_num(t.provoking_run),
+            provoking_week=_num(t.provoking_week),
+        )
+        for t in tolerance(responses)
+    ]
+
+
+# --- plans ---------------------------------------------------------------------------------------
+PaceIn = Annotated[
+    float | None,
+    BeforeValidator(parse_pace),
+    Field(description="slowest-pace floor: run this pace or slower ('6:30' or s/km)"),
+]
+
+
+class PlanIn(BaseModel):
+    start_date: date
+    condition: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
+        default=DEFAULT_CONDITION, max_length=200
+    )
+    phase: int = Field(default=1, ge=1, le=3, description="1 reduce, 2 rebuild, 3 prevent")
+    weekly_km: float = Field(gt=0, le=300)
+    longest_run_km: float = Field(gt=0, le=100)
+    weekly_fast_km: float | None = Field(default=None, ge=0, le=100, description="null: no cap")
+    weekly_climb_m: float | None = Field(
+        default=None, ge=0, le=20000, description="0: avoid hills; null: no cap"
+    )
+    pace_floor: PaceIn = None
+    progression_pct: float = Field(default=10.0, ge=0, le=MAX_PROGRESSION_PCT)
+
+    @field_validator("longest_run_km")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a number")
+        return v
+
+
+class CapsOut(BaseModel):
+    plan_week: int = Field(description="1 = the plan's first week")
+    week_start: date
+    since: date = Field(description="the day these caps took effect")
+    weekly_km: float
+    longest_run_km: float
+    weekly_fast_km: float | None
+    weekly_climb_m: float | None
+    pace_floor: str | None
+    reason: str
+
+
+class PlanOut(BaseModel):
+    id: int
+    condition: str
+    phase: int
+    start_date: date
+    end_date: date | None
+    active: bool
+    weekly_km: float
+    longest_run_km: float
+    weekly_fast_km: float | None
+    weekly_climb_m: float | None
+    pace_floor: str | None
+    progression_pct: float
+
+
+class PlanRoom(BaseModel):
+    dimension: str
+    unit: str
+    week_cap: float | None = Field(description="the plan's cap this plan week (null: none)")
+    week_used: float = Field(description="this plan week so far")
+    week_left: float | None = Field(description="the smaller of the plan's and the rules' room")
+    next_run: float | None = Field(description="the smaller of the plan's and the rules' limit")
+    binding: str | None = Field(description="plan or rules: which one sets next_run")
+    note: str
+
+
+class RehabStatus(BaseModel):
+    plan: PlanOut | None
+    caps: CapsOut | None = Field(description="the caps in force today and why")
+    timeline: list[CapsOut] = Field(description="every change of caps since the plan started")
+    rooms: list[PlanRoom]
+    latest_response: ResponseOut | None
+    recent_responses: list[ResponseOut] = Field(description="the last five, oldest first")
+    pain_trend: list[int] = Field(description="the last five entries' worst pain, oldest first")
+    pain_trend_word: str = Field(description="rising, falling, steady or empty")
+    tolerance: list[ToleranceOut]
+    summary: str
+
+
+def to_spec(p: RehabPlan) -> PlanSpec:
+    return PlanSpec(
+        start=p.start_date,
+        end=p.end_date,
+        weekly_km=p.weekly_km,
+        longest_run_km=p.longest_run_km,
+        weekly_fast_km=p.weekly_fast_km,
+        weekly_climb_m=p.weekly_climb_m,
+        pace_floor_s_per_km=p.pace_floor_s_per_km,
+        progression_pct=p.progression_pct,
+        condition=p.condition,
+        phase=p.phase,
+    )
+
+
+def plan_out(p: RehabPlan, today: date) -> PlanOut:
+    return PlanOut(
+        id=p.id,
+        condition=p.condition,
+        phase=p.phase,
+        start_date=p.start_date,
+        end_date=p.end_date,
+        active=to_spec(p).active_on(today),
+        weekly_km=p.weekly_km,
+        longest_run_km=p.longest_run_km,
+        weekly_fast_km=p.weekly_fast_km,
+        weekly_climb_m=p.weekly_climb_m,
+        pace_floor=format_pace(p.pace_floor_s_per_km),
+        progression_pct=p.progression_pct,
+    )
+
+
+def start_plan(
+    session: Session, athlete: Athlete, body: PlanIn, *, by: int | None = None
+) -> RehabPlan:
+    """Open a plan; an open one ends the day before (a plan starting on or before the open
+    one's start is a ``Conflict``: end that one first)."""
+    oldest = local_today(athlete.timezone) - timedelta(days=MAX_PLAN_AGE_DAYS)
+    check_day(body.start_date, athlete.timezone, "start date", earliest=oldest)
+    if body.longest_run_km > body.weekly_km:
+        raise InvalidRequest(
+            f"longest run {body.longest_run_km:g} km is more than the week's {body.weekly_km:g} km"
+        )
+    current = plan_store.open_plan(session, athlete.id)
+    if current is not None:
+        if current.start_date >= body.start_date:
+            raise Conflict(
+                f"{athlete.name} has a plan from {current.start_date}; end it first "
+                f"(loadwatch plan end --athlete {athlete.name!r})"
+            )
+        current.end_date = body.start_date - timedelta(days=1)
+    plan = RehabPlan(
+        athlete_id=athlete.id,
+        condition=body.condition,
+        phase=body.phase,
+        start_date=body.start_date,
+        weekly_km=body.weekly_km,
+        longest_run_km=body.longest_run_km,
+        weekly_fast_km=body.weekly_fast_km,
+        weekly_climb_m=body.weekly_climb_m,
+        pace_floor_s_per_km=body.pace_floor,
+        progression_pct=body.progression_pct,
+        created_by=by,
+    )
+    plan_store.add(session, plan)
+    repo.request_evaluation(session, athlete.id, body.start_date)
+    return plan
+
+
+def end_plan(session: Session, athlete: Athlete, *, on: date | None = None) -> RehabPlan:
+    """End the open plan: in force through ``on`` (default the athlete's today)."""
+    current = plan_store.open_plan(session, athlete.id)
+    if current is None:
+        raise NotFound(f"{athlete.name} has no open plan")
+    day = check_day(on or local_today(athlete.timezone), athlete.timezone, "end date")
+    if day < current.start_date:
+        raise InvalidRequest(f"the plan starts on {current.start_date}, after {day}")
+    current.end_date = day
+    plan_store.flush(session)
+    repo.request_evaluation(session, athlete.id, day + timedelta(days=1))
+    return current
+
+
+# --- what evaluation reads ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RehabInputs:
+    entries: list[SymptomEntry]
+    plans: list[RehabPlan]
+    responses: list[Response]
+
+    def specs(self) -> list[PlanSpec]:
+        return [to_spec(p) for p in self.plans]
+
+
+def rehab_inputs(
+    session: Session, athlete_id: int, daily: pl.DataFrame, today: date
+) -> RehabInputs:
+    entries = symptom_store.of_athlete(session, athlete_id, until=today)
+    plans = plan_store.of_athlete(session, athlete_id)
+    return RehabInputs(entries, plans, classify([to_symptom(e) for e in entries], daily))
+
+
+def verdict(inp: EvaluationInputs) -> PlanVerdict:
+    """The plan rules' flags and quiet days for ``inp`` (none without plans or symptoms)."""
+    return judge(inp.rehab.specs(), inp.daily, inp.rehab.responses, inp.today)
+
+
+def _caps_out(c: Caps) -> CapsOut:
+    return CapsOut(
+        plan_week=c.week + 1,
+        week_start=c.week_start,
+        since=c.changed_on,
+        weekly_km=c.weekly_km,
+        longest_run_km=c.longest_run_km,
+        weekly_fast_km=c.weekly_fast_km,
+        weekly_climb_m=c.weekly_climb_m,
+        pace_floor=format_pace(c.pace_floor_s_per_km),
+        reason=c.reason,
+    )
+
+
+def rehab_status(
+    inp: EvaluationInputs, dims: list[DimensionStatus], v: PlanVerdict | None = None
+) -> RehabStatus | None:
+    """What status, report and dashboard show: None for an athlete with neither plan nor
+    symptoms."""
+    rin = inp.rehab
+    if not rin.plans and not rin.entries:
+        return None
+    v = v or verdict(inp)
+    current = next((p for p in reversed(rin.plans) if to_spec(p).active_on(inp.today)), None)
+    shown = current or (rin.plans[-1] if rin.plans else None)
+    caps = v.caps[-1] if current is not None and v.caps else None
+    timeline: list[CapsOut] = []
+    for c in v.caps:
+        if not timeline or timeline[-1].since != c.changed_on:
+            timeline.append(_caps_out(c))
+    rules = {d.dimension: (d.headroom_week, d.headroom_run) for d in dims}
+    rooms = _rooms(inp, caps, rules) if caps is not None else []
+    latest = rin.responses[-1] if rin.responses else None
+    trend, word = pain_trend(rin.responses)
+    parts = []
+    if caps is not None and current is not None:
+        parts.append(
+            f"Plan week {caps.week + 1} ({current.condition}): up to "
+            f"{caps.longest_run_km:.1f} km a run, {caps.weekly_km:.1f} km a week"
+            + (", flat" if caps.weekly_climb_m == 0 else "")
+        )
+    if latest is not None:
+        parts.append(f"latest pain {latest.worst}/10 on {latest.date} ({latest.state})")
+    if trend:
+        parts.append("pain " + " → ".join(map(str, trend)) + (f" ({word})" if word else ""))
+    return RehabStatus(
+        plan=plan_out(shown, inp.today) if shown else None,
+        caps=_caps_out(caps) if caps else None,
+        timeline=timeline,
+        rooms=rooms,
+        latest_response=response_out(latest) if latest else None,
+        recent_responses=[response_out(r) for r in rin.responses[-5:]],
+        pain_trend=trend,
+        pain_trend_word=word,
+        tolerance=tolerance_out(rin.responses),
+        summary="; ".join(parts) + "." if parts else "",
+    )
+
+
+RulesRoom = dict[str, tuple[float | None, float | None]]  # dimension -> (week, next run)
+
+
+def _rooms(inp: EvaluationInputs, caps: Caps, rules_room: RulesRoom) -> list[PlanRoom]:
+    week = inp.daily.filter((pl.col("date") >= caps.week_start) & (pl.col("date") <= inp.today))
+    used = {dim: float(week[col].sum()) for dim, (col, _) in DIMENSIONS.items()}
+    out = []
+    dist_left = max(0.0, caps.weekly_km - used["distance"])
+    run_km = min(caps.longest_run_km, dist_left)
+    for dim in PLAN_DIMENSIONS:
+        unit = UNITS[dim]
+        if dim == "distance":
+            cap: float | None = caps.weekly_km
+            left: float | None = dist_left
+            run: float | None = run_km
+        elif dim == "speed":
+            cap = caps.weekly_fast_km
+            left = None if cap is None else max(0.0, cap - used[dim])
+            run = left
+        else:
+            cap = caps.weekly_climb_m
+            if cap is None:
+                left = run = None
+            elif cap == 0:  # flat: the allowance for the kilometres still open
+                left, run = FLAT_M_PER_KM * dist_left, FLAT_M_PER_KM * run_km
+            else:
+                left = run = max(0.0, cap - used[dim])
+        r_week, r_run = rules_room.get(dim, (None, None))
+        week_left = _smaller(left, r_week)
+        plan_run = _smaller(run, left)
+        next_run = _smaller(_smaller(plan_run, r_run), week_left)
+        binding = None
+        if next_run is not None:
+            binding = "plan" if plan_run is not None and next_run == plan_run else "rules"
+        out.append(
+            PlanRoom(
+                dimension=dim,
+                unit=unit,
+                week_cap=cap,
+                week_used=round(used[dim], 4),
+                week_left=_num(week_left),
+                next_run=_num(next_run),
+                binding=binding,
+                note=_room_note(dim, caps, used[dim], week_left, next_run, binding),
+            )
+        )
+    return out
+
+
+def _smaller(a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _amount(v: float, unit: str) -> str:
+    return f"{v:,.0f} m" if unit == "m" else f"{v:,.1f} km"
+
+
+def _room_note(
+    dim: str,
+    caps: Caps,
+    used: float,
+    left: float | None,
+    run: float | None,
+    binding: str | None,
+) -> str:
+    unit = UNITS[dim]
+    what = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing"}[dim]
+    by = ""
+    if binding == "rules":
+        by = (
+            " (the rules' limit)"
+            if (dim == "speed" and caps.weekly_fast_km is None)
+            or (dim == "hills" and caps.weekly_climb_m is None)
+            else " (the rules' limit is lower)"
+        )
+    if dim == "hills" and caps.weekly_climb_m == 0:
+        return (
+            f"{what}: the plan avoids hills: keep runs flat (up to {FLAT_M_PER_KM:.0f} m per km)."
+        )
+    if dim == "speed" and caps.weekly_fast_km == 0:
+        pace = format_pace(caps.pace_floor_s_per_km)
+        return f"{what}: none on this plan" + (f"; run {pace}/km or slower." if pace else ".")
+    head = f"{what}: {_amount(used, unit)} this plan week"
+    if left is None and run is None:
+        return head + "; no plan cap."
+    parts = [head]
+    if left is not None:
+        parts.append(f"{_amount(left, unit)} left this week")
+    if run is not None:
+        parts.append(f"next run up to {_amount(run, unit)}{by}")
+    return "; ".join(parts) + "."
+
+
+def follow_plan(dims: list[DimensionStatus], status: RehabStatus | None) -> list[DimensionStatus]:
+    """Status headroom under an active plan: the smaller of the plan and the rules."""
+    if status is None or status.caps is None:
+        return dims
+    rooms = {r.dimension: r for r in status.rooms}
+    out = []
+    for d in dims:
+        r = rooms.get(d.dimension)
+        if r is None:
+            out.append(d)
+            continue
+        out.append(
+            d.model_copy(
+                update={
+                    "headroom_week": r.week_left,
+                    "headroom_run": r.next_run,
+                    "headroom_note": r.note,
+                }
+            )
+        )
+    return out
+
+
+class RehabMark(BaseModel):
+    """What the coach's dashboard marks on an athlete's card."""
+
+    on_plan: bool = Field(description="a return-to-run plan is in force today")
+    plan_week: int | None
+    latest_pain: int | None = Field(description="the latest entry's worst pain (0-10)")
+    latest_pain_date: Day | None
+    latest_state: Literal["settled", "irritated", "flare"] | None
+
+
+def dashboard_mark(inp: EvaluationInputs) -> RehabMark | None:
+    """None for an athlete with neither plan nor symptoms."""
+    rin = inp.rehab
+    if not rin.plans and not rin.entries:
+        return None
+    current = next((p for p in reversed(rin.plans) if to_spec(p).active_on(inp.today)), None)
+    latest = rin.responses[-1] if rin.responses else None
+    return RehabMark(
+        on_plan=current is not None,
+        plan_week=(inp.today - current.start_date).days // 7 + 1 if current else None,
+        latest_pain=latest.worst if latest else None,
+        latest_pain_date=latest.date if latest else None,
+        latest_state=latest.state if latest else None,
+    )
+
+
+class RehabFile(BaseModel):
+    """A plan and a pain log to enter at once (the demo's ``rehab.json``)."""
+
+    plan: PlanIn | None = None
+    symptoms: list[SymptomIn] = Field(default_factory=list)
+
+
+def enter_rehab(session: Session, athlete: Athlete, data: object) -> RehabFile:
+    """Open the file's plan and log its entries (validated as the API validates them)."""
+    try:
+        doc = RehabFile.model_validate(data)
+    except ValueError as e:
+        raise InvalidRequest(f"not a rehab file: {' '.join(str(e).split())}") from e
+    if doc.plan is not None:
+        start_plan(session, athlete, doc.plan)
+    for entry in doc.symptoms:
+        add_symptom(session, athlete, entry)
+    return doc
