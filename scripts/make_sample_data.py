@@ -961,6 +961,13 @@ def readme(files: dict[str, tuple[int, int]]) -> str:
     return "\n".join(out)
 
 
+def extra_files(a: Athlete) -> dict[str, bytes]:
+    """Files beside an athlete's recordings, by name: Rosa's plan and pain log."""
+    if a is ROSA:
+        return {"rehab.json": (json.dumps(rosa_rehab(), indent=2, sort_keys=True) + "\n").encode()}
+    return {}
+
+
 def generate(out: Path) -> list[Path]:
     """Write every athlete's files and the README under ``out``; return the paths written."""
     written: list[Path] = []
@@ -975,12 +982,12 @@ def generate(out: Path) -> list[Path]:
             (folder / s.filename).write_bytes(data)
             written.append(folder / s.filename)
             total += len(data)
-        if a is ROSA:
-            rehab = json.dumps(rosa_rehab(), indent=2, sort_keys=True) + "\n"
-            (folder / "rehab.json").write_text(rehab, encoding="utf-8")
-            written.append(folder / "rehab.json")
-            total += len(rehab.encode())
-        files[a.slug] = (len(sessions) + (a is ROSA), total)
+        extras = extra_files(a)
+        for name, data in extras.items():
+            (folder / name).write_bytes(data)
+            written.append(folder / name)
+            total += len(data)
+        files[a.slug] = (len(sessions) + len(extras), total)
     (out / "README.md").write_text(readme(files), encoding="utf-8")
     written.append(out / "README.md")
     return written

@@ -304,6 +304,11 @@ MATRIX: list[tuple[str, Request, tuple[int, ...]]] = [
         VISIBLE,
     ),
     (
+        "GET /athletes/{A}/episodes",
+        _get(lambda w: f"{API}/athletes/{w.a}/episodes?status=all"),
+        VISIBLE,
+    ),
+    (
         "POST /athletes/{A}/symptoms",
         lambda w, c: w.client.post(
             f"{API}/athletes/{w.a}/symptoms",

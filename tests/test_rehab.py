@@ -27,8 +27,9 @@ from loadwatch.rules.plan import PlanSpec, caps_timeline, judge
 from loadwatch.rules.response import Symptom, classify, tolerance
 from loadwatch.services import webhooks
 from loadwatch.services.csv_import import import_log
-from loadwatch.services.evaluation import athlete_status, drain_pending
+from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.rehab import PlanIn, SymptomIn, add_symptom, start_plan
+from loadwatch.services.views import athlete_status
 from loadwatch.store import repo
 from loadwatch.store.db import Store
 from loadwatch.store.models import Delivery, Flag, User, Webhook
@@ -151,17 +152,27 @@ def test_within_the_plan_no_rule_speaks_and_a_hilly_9_km_breaches_and_flares(
     status_distance = next(d for d in st.dimensions if d.dimension == "distance")
     assert (status_distance.headroom_week, status_distance.headroom_run) == (0.0, 0.0)
 
-    # Webhooks follow the flags table: the breaches and the flare reach the coach's hook.
+    # Webhooks follow the flags through their episode: the breaches and the flare of that
+    # Saturday reach the coach's hook as one announced event.
     with store.transaction() as s:
         webhooks.enqueue_new(s)
     with store.sessions() as s:
-        sent = {
-            (d.payload["flag"]["rule"], d.payload["flag"]["dimension"])
-            for d in s.scalars(select(Delivery).where(Delivery.webhook_id == hook))
-        }
+        bodies = [d.payload for d in s.scalars(select(Delivery).where(Delivery.webhook_id == hook))]
+    sent = {
+        (f["rule"], f["dimension"])
+        for b in bodies
+        if b["event"] == "episode.created"
+        for f in b["episode"]["flags"]
+    }
     assert {("plan_breach", "distance"), ("plan_breach", "hills"), ("pain_response", "pain")} <= (
         sent
     )
+    flare = next(
+        b
+        for b in bodies
+        if ("pain_response", "pain") in {(f["rule"], f["dimension"]) for f in b["episode"]["flags"]}
+    )
+    assert flare["episode"]["severity"] == "alert"
 
 
 def _hook(store: Store, athlete_id: int) -> int:

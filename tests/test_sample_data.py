@@ -70,14 +70,17 @@ def test_committed_sample_data_is_the_scripts_output(slug: str, k: int) -> None:
 
 def test_committed_sample_data_has_the_scripts_names_and_readme() -> None:
     committed = _files(SAMPLE)
-    planned = {f"{a.slug}/{s.filename}" for a in msd.ATHLETES for s in msd.plan(a)}
+    names = {
+        a.slug: [s.filename for s in msd.plan(a)] + list(msd.extra_files(a)) for a in msd.ATHLETES
+    }
+    planned = {f"{slug}/{n}" for slug, ns in names.items() for n in ns}
     assert sorted(committed) == sorted([*planned, "README.md"])
+    for a in msd.ATHLETES:
+        for name, data in msd.extra_files(a).items():
+            assert committed[f"{a.slug}/{name}"] == data
     sizes = {
-        a.slug: (
-            len(msd.plan(a)),
-            sum(len(committed[f"{a.slug}/{s.filename}"]) for s in msd.plan(a)),
-        )
-        for a in msd.ATHLETES
+        slug: (len(ns), sum(len(committed[f"{slug}/{n}"]) for n in ns))
+        for slug, ns in names.items()
     }
     assert committed["README.md"].decode("utf-8") == msd.readme(sizes)
     assert sum(len(b) for b in committed.values()) < 6_000_000
@@ -98,7 +101,13 @@ def test_generate_writes_what_render_and_readme_give(
     for a in msd.ATHLETES:
         for s in msd.plan(a):
             assert fresh.pop(f"{a.slug}/{s.filename}") == fake(a, s)
-        sizes[a.slug] = (len(msd.plan(a)), sum(len(fake(a, s)) for s in msd.plan(a)))
+        extras = msd.extra_files(a)
+        for name, data in extras.items():
+            assert fresh.pop(f"{a.slug}/{name}") == data
+        sizes[a.slug] = (
+            len(msd.plan(a)) + len(extras),
+            sum(len(fake(a, s)) for s in msd.plan(a)) + sum(len(d) for d in extras.values()),
+        )
     assert fresh == {"README.md": msd.readme(sizes).encode("utf-8")}
 
 

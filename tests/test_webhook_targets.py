@@ -18,7 +18,8 @@ from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.api.routers.webhooks import get_resolver
 from loadwatch.config import Settings
-from loadwatch.services import webhooks
+from loadwatch.services import episodes, webhooks
+from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete, Delivery, Flag, Webhook
 from loadwatch.store.repo import get_or_create_athlete
@@ -182,6 +183,10 @@ def test_dns_that_changes_after_registration_is_refused_at_delivery(tmp_path: Pa
                         message="test flag",
                     )
                 )
+                s.flush()  # kept as evaluation keeps it: with its episode, announced
+                athlete = s.get(Athlete, athlete_id)
+                assert athlete is not None
+                episodes.keep(s, athlete, flag_rows.firing(s, athlete_id), date(2026, 11, 15))
             api.dns.answer("hooks.example", ["127.0.0.1"])
             config = Settings(
                 data_dir=tmp_path / "data", webhook_allow_http=True, webhook_base_delay_s=0.0

@@ -12,18 +12,17 @@ from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
 from loadwatch.cli.app import app
+from loadwatch.cli.context import get_settings, open_store
 from loadwatch.cli.load_cmds import AthleteOpt, JsonOpt, TodayOpt, _fresh, parse_day
 from loadwatch.cli.output import console, handle_errors, print_json
 from loadwatch.clock import local_today
-from loadwatch.config import get_settings
 from loadwatch.errors import InvalidRequest
-from loadwatch.store import repo
-from loadwatch.store.db import Session, open_store
-from loadwatch.store.models import Athlete
 
 if TYPE_CHECKING:
     from loadwatch.services.inputs import EvaluationInputs
     from loadwatch.services.rehab import SymptomOut
+    from loadwatch.store.db import Session
+    from loadwatch.store.models import Athlete
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
@@ -54,6 +53,8 @@ def validated(model: type[_M], data: dict[str, Any]) -> _M:
 
 def _write(athlete: str, work: Callable[[Session, Athlete], _T]) -> _T:
     """One transaction on the named athlete, then evaluate what it requested."""
+    from loadwatch.store import repo
+
     store = open_store(get_settings())
     try:
         with store.transaction() as s:
@@ -68,6 +69,7 @@ def _write(athlete: str, work: Callable[[Session, Athlete], _T]) -> _T:
 
 def _read(athlete: str, today: str | None, read: Callable[[Session, EvaluationInputs], _T]) -> _T:
     from loadwatch.services.inputs import evaluation_inputs
+    from loadwatch.store import repo
 
     day = parse_day(today, "--today")
     store = open_store(get_settings())
