@@ -9,16 +9,19 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from sqlalchemy import select
 
 from conftest import built_once
 from loadwatch import auth
+from loadwatch.clock import pin_today
 from loadwatch.config import Settings
 from loadwatch.rules.episodes import HISTORIC_DAYS
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
+from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.services.views import athlete_status
 from loadwatch.services.webhooks import enqueue_new
 from loadwatch.store import repo
@@ -104,3 +107,35 @@ def test_the_same_spike_two_days_ago_is_news(sara: tuple[Store, int]) -> None:
     # Headed by its worst, most-exceeded flag, with what else fired counted behind it.
     assert any(ep["headline"].startswith(f.message) for f in open_ if f.severity == "alert")
     assert f"(+{len(ep['flags']) - 1} more: " in ep["headline"]
+
+
+def test_a_coach_threshold_holds_from_the_day_it_was_set(sara: tuple[Store, int]) -> None:
+    """Issue #8 item 5: the days before the coach set a threshold keep the one derived then
+    (their flags and weekly table do not move); from that day on the coach's applies."""
+    store, aid = sara
+    with store.sessions() as s:
+        before = evaluation_inputs(s, aid, END).daily
+    set_on = END - timedelta(days=3)  # the Thursday of the spike week
+    pin_today(set_on)
+    try:
+        with store.transaction() as s:
+            # 2.0 m/s (8:20/km): nearly every running metre of Sara's is faster.
+            assert repo.set_fast_threshold(repo.get_athlete(s, aid), 2.0)
+    finally:
+        pin_today(None)
+    with store.sessions() as s:
+        assert repo.get_athlete(s, aid).fast_speed_since == set_on
+        after = evaluation_inputs(s, aid, END).daily
+    cols = ["date", "distance_km", "fast_km"]
+    old = before.select(cols).filter(pl.col("date") < set_on)
+    assert after.select(cols).filter(pl.col("date") < set_on).equals(old)
+    # From that day on: what the coach's threshold over the whole history gives.
+    with store.sessions() as s:
+        repo.get_athlete(s, aid).fast_speed_since = None  # never committed: a read session
+        everywhere = evaluation_inputs(s, aid, END).daily
+    late = pl.col("date") >= set_on
+    assert after.select(cols).filter(late).equals(everywhere.select(cols).filter(late))
+    runs = after.filter(late & (pl.col("distance_km") > 0))["fast_km"].to_list()
+    prior = before.filter(late & (pl.col("distance_km") > 0))["fast_km"].to_list()
+    assert len(runs) == len(prior) >= 1
+    assert all(now > then for now, then in zip(runs, prior, strict=True))

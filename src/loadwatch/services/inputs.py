@@ -39,7 +39,8 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
     config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
     tz = athlete.timezone
     coach = athlete.fast_speed_mps
-    fast = fast_threshold(activities, coach_speed_mps=coach, today=day, tz=tz)
+    since = athlete.fast_speed_since
+    fast = fast_threshold(activities, coach_speed_mps=coach, today=day, tz=tz, coach_since=since)
     # Each day's fast km with the threshold in force that day: one set of numbers for the
     # weekly table, status, series and flags.
     per_day = (
@@ -49,6 +50,7 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
             first=_first_day(activities, tz, day),
             last=day,
             coach_speed_mps=coach,
+            coach_since=since,
         )
         if not activities.is_empty()
         else None

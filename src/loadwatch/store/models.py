@@ -52,6 +52,9 @@ class Athlete(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Coach-set fast threshold (m/s); null = derived from the athlete's own running.
     fast_speed_mps: Mapped[float | None] = mapped_column(Float)
+    # The athlete's local day the coach set it: the derived threshold holds before (null: the
+    # coach's threshold holds for the whole history, as when given at creation).
+    fast_speed_since: Mapped[date | None] = mapped_column(Date)
     # Per-athlete rule overrides: {"session_spike": {"caution": 1.1, ...}, ...}
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

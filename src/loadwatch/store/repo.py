@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
-from loadwatch.clock import as_utc
+from loadwatch.clock import as_utc, local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.store.models import Activity, Athlete, PendingEvaluation, SourceFile, name_key
@@ -134,6 +134,17 @@ def athlete_zones(session: Session) -> dict[int, str]:
     return {aid: tz for aid, tz in rows}
 
 
+def set_fast_threshold(athlete: Athlete, speed_mps: float | None) -> bool:
+    """The coach's fast threshold from the athlete's local today on (the days before keep the
+    threshold that was in force then); None goes back to the derived one everywhere.  True
+    when it changed."""
+    if speed_mps == athlete.fast_speed_mps:
+        return False
+    athlete.fast_speed_mps = speed_mps
+    athlete.fast_speed_since = local_today(athlete.timezone) if speed_mps is not None else None
+    return True
+
+
 def update_athlete(
     session: Session,
     athlete: Athlete,
@@ -162,8 +173,7 @@ def update_athlete(
     if fast_speed_mps is not None:
         if not (fast_speed_mps > 0 and fast_speed_mps < 15):
             raise InvalidRequest(f"fast threshold {fast_speed_mps} m/s is not a running speed")
-        moved |= fast_speed_mps != athlete.fast_speed_mps
-        athlete.fast_speed_mps = fast_speed_mps
+        moved |= set_fast_threshold(athlete, fast_speed_mps)
     session.flush()
     if moved:
         first = session.scalar(

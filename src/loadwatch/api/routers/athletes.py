@@ -85,8 +85,7 @@ def patch_athlete(
         moved |= athlete.timezone != repo.check_timezone(body.timezone)
         athlete.timezone = body.timezone
     if "fast_threshold" in fields:
-        moved |= athlete.fast_speed_mps != body.fast_threshold
-        athlete.fast_speed_mps = body.fast_threshold
+        moved |= repo.set_fast_threshold(athlete, body.fast_threshold)
     if "thresholds" in fields:
         new = _check_thresholds(body.thresholds or {})
         moved |= new != athlete.thresholds

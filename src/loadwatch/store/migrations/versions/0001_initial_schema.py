@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 07:15:46.268454
+Create Date: 2026-12-02 07:32:50.577193
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("name_key", sa.String(length=200), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("fast_speed_mps", sa.Float(), nullable=True),
+        sa.Column("fast_speed_since", sa.Date(), nullable=True),
         sa.Column("thresholds", sa.JSON(), nullable=False),
         sa.Column(
             "created_at",
