@@ -117,6 +117,15 @@ def _spike_log(spike_km: float) -> list[str]:
     return rows
 
 
+def _delete_the_long_run(store: Store, aid: int) -> None:
+    """The Sunday run over 15 km goes, as through DELETE /activities/{id}."""
+    with store.transaction() as s:
+        (run,) = s.scalars(
+            select(Activity).where(Activity.athlete_id == aid, Activity.distance_m > 15000)
+        ).all()
+        delete_activity(s, run)
+
+
 def _hooked(store: Store, url: str) -> None:
     with store.transaction() as s:
         admin, _ = auth.create_user(s, "admin", "admin")
@@ -135,11 +144,7 @@ def test_escalation_is_told_once_and_a_withdrawal_is_told(store: Store, tmp_path
         webhooks.deliver_due(store, settings, client)
         # The same Sunday was in fact 19.8 km (a corrected log): 1.5x, an alert - the same
         # episode, escalated.
-        with store.transaction() as s:
-            (run,) = s.scalars(
-                select(Activity).where(Activity.athlete_id == aid, Activity.distance_m > 15000)
-            ).all()
-            delete_activity(s, run)
+        _delete_the_long_run(store, aid)
         import_log(store, aid, csv([f"{sunday},19.8,108.90,198.0"]), "fix.csv")
         drain_pending(store, today=sunday)
         webhooks.deliver_due(store, settings, client)
@@ -148,11 +153,7 @@ def test_escalation_is_told_once_and_a_withdrawal_is_told(store: Store, tmp_path
         assert told == [("episode.created", "caution"), ("episode.escalated", "alert")]
         assert len(ids) == 1
         # The long run was someone else's: deleted, nothing fires, the coach is told.
-        with store.transaction() as s:
-            (run,) = s.scalars(
-                select(Activity).where(Activity.athlete_id == aid, Activity.distance_m > 15000)
-            ).all()
-            delete_activity(s, run)
+        _delete_the_long_run(store, aid)
         evaluate_athlete(store, aid, from_date=sunday - timedelta(days=7), today=sunday)
         webhooks.deliver_due(store, settings, client)
     last = rx.accepted[-1]["body"]
@@ -174,11 +175,7 @@ def test_changes_before_anyone_is_told_make_one_announcement(store: Store, tmp_p
         _hooked(store, rx.url)
         import_log(store, aid, csv(_spike_log(16.0)), "log.csv")
         drain_pending(store, today=sunday)
-        with store.transaction() as s:
-            (run,) = s.scalars(
-                select(Activity).where(Activity.athlete_id == aid, Activity.distance_m > 15000)
-            ).all()
-            delete_activity(s, run)
+        _delete_the_long_run(store, aid)
         import_log(store, aid, csv([f"{sunday},19.8,108.90,198.0"]), "fix.csv")
         drain_pending(store, today=sunday)
         webhooks.deliver_due(store, settings, client)
