@@ -12,13 +12,61 @@ from loadwatch.analytics.daily import daily_frame, local_date_expr
 from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig
-from loadwatch.services import rehab
-from loadwatch.services.rehab import RehabInputs
+from loadwatch.rules.plan import PlanSpec
+from loadwatch.rules.response import Response, Symptom, classify
+from loadwatch.store import plans as plan_store
 from loadwatch.store import repo
+from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session
-from loadwatch.store.models import Athlete
+from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
 
 
+# --- symptoms and plans (docs/rehab.md) ---------------------------------------------------
+def to_symptom(e: SymptomEntry) -> Symptom:
+    return Symptom(
+        date=e.date,
+        pain_during=e.pain_during,
+        pain_after=e.pain_after,
+        pain_next_morning=e.pain_next_morning,
+        aggravators=tuple(e.aggravators or ()),
+        sitting_hours=e.sitting_hours,
+    )
+
+
+def to_spec(p: RehabPlan) -> PlanSpec:
+    return PlanSpec(
+        start=p.start_date,
+        end=p.end_date,
+        weekly_km=p.weekly_km,
+        longest_run_km=p.longest_run_km,
+        weekly_fast_km=p.weekly_fast_km,
+        weekly_climb_m=p.weekly_climb_m,
+        pace_floor_s_per_km=p.pace_floor_s_per_km,
+        progression_pct=p.progression_pct,
+        condition=p.condition,
+        phase=p.phase,
+    )
+
+
+@dataclass(frozen=True)
+class RehabInputs:
+    entries: list[SymptomEntry]
+    plans: list[RehabPlan]
+    responses: list[Response]
+
+    def specs(self) -> list[PlanSpec]:
+        return [to_spec(p) for p in self.plans]
+
+
+def rehab_inputs(
+    session: Session, athlete_id: int, daily: pl.DataFrame, today: date
+) -> RehabInputs:
+    entries = symptom_store.of_athlete(session, athlete_id, until=today)
+    plans = plan_store.of_athlete(session, athlete_id)
+    return RehabInputs(entries, plans, classify([to_symptom(e) for e in entries], daily))
+
+
+# --- everything ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EvaluationInputs:
     athlete: Athlete
@@ -56,7 +104,7 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
         else None
     )
     daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
-    rin = rehab.rehab_inputs(session, athlete_id, daily, day)
+    rin = rehab_inputs(session, athlete_id, daily, day)
     return EvaluationInputs(athlete, activities, day, config, fast, daily, rin)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -22,12 +21,12 @@ from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.rules.plan import (
     FLAT_M_PER_KM,
     Caps,
-    PlanSpec,
     PlanVerdict,
     judge,
     run_words,
 )
-from loadwatch.rules.response import Response, Symptom, classify, pain_trend, tolerance
+from loadwatch.rules.response import Response, pain_trend, tolerance
+from loadwatch.services.inputs import EvaluationInputs, to_spec
 from loadwatch.store import plans as plan_store
 from loadwatch.store import repo
 from loadwatch.store import symptoms as symptom_store
@@ -35,8 +34,7 @@ from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
 
 if TYPE_CHECKING:
-    from loadwatch.services.inputs import EvaluationInputs
-    from loadwatch.services.views import DimensionStatus
+    from loadwatch.services.dimension_status import DimensionStatus
 
 Day = date  # for fields beside one named ``date``
 DEFAULT_LOCATION = "high hamstring"
@@ -171,17 +169,6 @@ def add_symptom(
     row, _ = symptom_store.upsert(session, athlete.id, body.date, values)
     repo.request_evaluation(session, athlete.id, body.date)
     return row
-
-
-def to_symptom(e: SymptomEntry) -> Symptom:
-    return Symptom(
-        date=e.date,
-        pain_during=e.pain_during,
-        pain_after=e.pain_after,
-        pain_next_morning=e.pain_next_morning,
-        aggravators=tuple(e.aggravators or ()),
-        sitting_hours=e.sitting_hours,
-    )
 
 
 def response_out(r: Response) -> ResponseOut:
@@ -320,21 +307,6 @@ class RehabStatus(BaseModel):
     summary: str
 
 
-def to_spec(p: RehabPlan) -> PlanSpec:
-    return PlanSpec(
-        start=p.start_date,
-        end=p.end_date,
-        weekly_km=p.weekly_km,
-        longest_run_km=p.longest_run_km,
-        weekly_fast_km=p.weekly_fast_km,
-        weekly_climb_m=p.weekly_climb_m,
-        pace_floor_s_per_km=p.pace_floor_s_per_km,
-        progression_pct=p.progression_pct,
-        condition=p.condition,
-        phase=p.phase,
-    )
-
-
 def plan_out(p: RehabPlan, today: date) -> PlanOut:
     return PlanOut(
         id=p.id,
@@ -404,24 +376,6 @@ def end_plan(session: Session, athlete: Athlete, *, on: date | None = None) -> R
 
 
 # --- what evaluation reads ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RehabInputs:
-    entries: list[SymptomEntry]
-    plans: list[RehabPlan]
-    responses: list[Response]
-
-    def specs(self) -> list[PlanSpec]:
-        return [to_spec(p) for p in self.plans]
-
-
-def rehab_inputs(
-    session: Session, athlete_id: int, daily: pl.DataFrame, today: date
-) -> RehabInputs:
-    entries = symptom_store.of_athlete(session, athlete_id, until=today)
-    plans = plan_store.of_athlete(session, athlete_id)
-    return RehabInputs(entries, plans, classify([to_symptom(e) for e in entries], daily))
-
-
 def verdict(inp: EvaluationInputs) -> PlanVerdict:
     """The plan rules' flags and quiet days for ``inp`` (none without plans or symptoms)."""
     return judge(inp.rehab.specs(), inp.daily, inp.rehab.responses, inp.today)

@@ -30,6 +30,7 @@ from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
 from loadwatch.rules.headroom import headroom
 from loadwatch.services import episodes
+from loadwatch.services.dimension_status import DimensionStatus
 from loadwatch.services.flag_list import DECIMALS, FlagOut, flags_of
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.services.rehab import (
@@ -46,23 +47,6 @@ from loadwatch.store.models import Athlete
 
 Period = Literal["day", "week"]
 VIEW_VERSION = 2
-
-
-class DimensionStatus(BaseModel):
-    dimension: str
-    unit: str
-    last_7d: float  # sum of the 7 days ending today
-    chronic_week: float | None  # mean week of the 28 days before those 7
-    ratio_7_28: float | None
-    acute_ewma: float | None  # fatigue (per day)
-    chronic_ewma: float | None  # fitness (per day)
-    ewma_ratio: float | None
-    monotony: float | None
-    strain: float | None
-    headroom_week: float | None  # more in the 7 days ending today before the ramp caution
-    week_limit: float | None  # the 7-day load at the ramp caution threshold
-    headroom_run: float | None  # largest next single run before the spike caution threshold
-    headroom_note: str | None = None  # the sentence for the runner
 
 
 class FastThresholdOut(BaseModel):
