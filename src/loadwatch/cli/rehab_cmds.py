@@ -8,23 +8,23 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
 from loadwatch.cli.load_cmds import AthleteOpt, JsonOpt, TodayOpt, _fresh, parse_day
 from loadwatch.cli.output import console, handle_errors, print_json
-from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from loadwatch.services.inputs import EvaluationInputs
     from loadwatch.services.rehab import SymptomOut
     from loadwatch.store.db import Session
     from loadwatch.store.models import Athlete
 
-_M = TypeVar("_M", bound=BaseModel)
+_M = TypeVar("_M", bound="BaseModel")
 _T = TypeVar("_T")
 
 symptoms_app = typer.Typer(
@@ -43,6 +43,8 @@ OptAthlete = Annotated[str | None, typer.Option("--athlete", "-a", help="Athlete
 
 def validated(model: type[_M], data: dict[str, Any]) -> _M:
     """The model, or one ``InvalidRequest`` line naming the bad option."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as e:
@@ -316,4 +318,6 @@ def plan_end(
 
 
 def a_today(athlete: Athlete) -> date:
+    from loadwatch.clock import local_today
+
     return local_today(athlete.timezone)
