@@ -75,6 +75,15 @@ def test_triage_puts_sara_first_with_her_reason_and_the_2021_athlete_is_quiet(
     # Her history raised open flags in 2021; none is current, so she is quiet.
     assert old["severity"] is None and old["reason"] is None and old["dimensions"] == []
     assert old["alerts"] == 0 and old["older_open"] >= 1
+    # Her 2021 flags are history even where no evaluation has marked their episode over yet.
+    assert old["episodes"] == []
+    (spike,) = sara["episodes"]
+    assert (spike["first"], spike["last"], spike["severity"]) == (
+        "2026-11-09",
+        "2026-11-15",
+        "alert",
+    )
+    assert spike["reasons"] == sara["alerts"] + sara["cautions"] == 10
     assert old["last_run_date"] == OLD_LAST_DAY.isoformat()
     assert old["days_since_last_run"] == (date(2026, 11, 15) - OLD_LAST_DAY).days
     assert old["days_since_last_upload"] == 14 and old["stale"] is True

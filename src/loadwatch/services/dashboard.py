@@ -251,6 +251,9 @@ def athlete_row(
                 reasons=len(e.reasons),
             )
             for e in episodes or []
+            # Live and still about the present: an episode whose last flag left the current
+            # window is over, whether or not an evaluation has marked it resolved yet.
+            if _is_current_day(e.last, day)
         ],
         rehab=view.rehab_mark,
     )
