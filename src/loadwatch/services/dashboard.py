@@ -23,7 +23,7 @@ from loadwatch.clock import UtcDatetime, local_today
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.episodes import is_current as _is_current_day
-from loadwatch.services.episodes import LIVE
+from loadwatch.services.episodes import LIVE, live_now
 from loadwatch.services.rehab import RehabMark
 from loadwatch.services.views import Summary, stored_summaries, summary_of
 from loadwatch.store import episodes as episode_rows
@@ -250,10 +250,7 @@ def athlete_row(
                 dimensions=list(e.dimensions),
                 reasons=len(e.reasons),
             )
-            for e in episodes or []
-            # Live and still about the present: an episode whose last flag left the current
-            # window is over, whether or not an evaluation has marked it resolved yet.
-            if _is_current_day(e.last, day)
+            for e in live_now(episodes or [], day)
         ],
         rehab=view.rehab_mark,
     )

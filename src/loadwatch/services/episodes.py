@@ -11,33 +11,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
 from loadwatch.clock import UtcDatetime
 from loadwatch.rules import episodes as lifecycle
+from loadwatch.services.flag_list import FlagOut, flag_out
 from loadwatch.store import episodes as rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Episode, EpisodeEvent, Flag
 
 # What a coach sees as live: the episodes a view of the present lists.
 LIVE: tuple[lifecycle.EpisodeStatus, ...] = ("open", "acknowledged")
+
+
+class _Dated(Protocol):
+    @property
+    def status(self) -> str: ...
+    @property
+    def last(self) -> date: ...
+
+
+E = TypeVar("E", bound=_Dated)
 DECIMALS = 4
-
-
-class EpisodeFlag(BaseModel):
-    id: int
-    date: date
-    rule: str
-    dimension: str
-    severity: Literal["caution", "alert"]
-    value: float
-    baseline: float
-    ratio: float
-    threshold: float
-    message: str
-    status: str
 
 
 class EpisodeOut(BaseModel):
@@ -54,25 +51,9 @@ class EpisodeOut(BaseModel):
     rules: list[str]
     dimensions: list[str]
     reasons: list[str] = Field(description="every flag's sentence, by date")
-    flags: list[EpisodeFlag]
+    flags: list[FlagOut]
     created_at: UtcDatetime
     updated_at: UtcDatetime
-
-
-def episode_flag(f: Flag) -> EpisodeFlag:
-    return EpisodeFlag(
-        id=f.id,
-        date=f.date,
-        rule=f.rule,
-        dimension=f.dimension,
-        severity=f.severity,
-        value=round(f.value, DECIMALS),
-        baseline=round(f.baseline, DECIMALS),
-        ratio=round(f.ratio, DECIMALS),
-        threshold=round(f.threshold, DECIMALS),
-        message=f.message,
-        status=f.status,
-    )
 
 
 def episode_out(ep: Episode, flags: Sequence[Flag], athlete_name: str) -> EpisodeOut:
@@ -88,10 +69,16 @@ def episode_out(ep: Episode, flags: Sequence[Flag], athlete_name: str) -> Episod
         rules=list(ep.rules),
         dimensions=list(ep.dimensions),
         reasons=list(ep.reasons),
-        flags=[episode_flag(f) for f in flags],
+        flags=[flag_out(f, athlete_name) for f in flags],
         created_at=ep.created_at,
         updated_at=ep.updated_at,
     )
+
+
+def live_now(episodes: Sequence[E], today: date) -> list[E]:
+    """The live episodes still about the present: one whose last flag has left the current
+    window is over, whether or not an evaluation has marked it resolved yet."""
+    return [e for e in episodes if e.status in LIVE and lifecycle.is_current(e.last, today)]
 
 
 def episodes_of(

@@ -28,7 +28,6 @@ from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
-from loadwatch.rules.episodes import is_current
 from loadwatch.rules.headroom import headroom
 from loadwatch.services import episodes
 from loadwatch.services.dimension_status import DimensionStatus
@@ -300,12 +299,9 @@ def athlete_status(
         last_activity_date=summary.last_activity_date,
         dimensions=summary.dimensions,
         open_flags=flags_of(session, athlete),
-        episodes=[
-            e
-            for e in episodes.episodes_of(session, athlete, episodes.LIVE)
-            # An episode whose last flag left the present is over, marked resolved or not yet.
-            if is_current(e.last, summary.as_of)
-        ],
+        episodes=episodes.live_now(
+            episodes.episodes_of(session, athlete, episodes.LIVE), summary.as_of
+        ),
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,
     )
