@@ -10,6 +10,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -41,6 +42,41 @@ def fit_totals() -> dict[str, dict[str, str]]:
         return {}
     with (CORPUS / "FIT_TOTALS.csv").open(newline="") as f:
         return {row["file"]: row for row in csv.DictReader(f)}
+
+
+# Days on which date arithmetic breaks if it is wrong: a Monday and a Sunday (week edges), the
+# year's end, and the two European DST changes (a 23 h and a 25 h local day).
+AWKWARD_DAYS = {
+    "monday": "2026-12-07T09:30:00+00:00",
+    "sunday": "2026-12-06T21:30:00+00:00",
+    "new-years-eve": "2026-12-31T23:30:00+00:00",
+    "dst-spring": "2026-03-29T09:00:00+00:00",
+    "dst-autumn": "2026-10-25T09:00:00+00:00",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pinned_clock() -> Iterator[None]:
+    """``LOADWATCH_TEST_NOW=<ISO datetime>`` (or a name from ``AWKWARD_DAYS``) runs the whole
+    suite as if it were then: the clock ticks on from that instant in every xdist worker, so
+    any test that assumes "today" is not a Monday, a Sunday or a DST day shows itself."""
+    when = os.environ.get("LOADWATCH_TEST_NOW")
+    if not when:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(datetime.fromisoformat(AWKWARD_DAYS.get(when, when)), tick=True):
+        yield
+
+
+@pytest.fixture(params=sorted(AWKWARD_DAYS))
+def awkward_day(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test runs once on each awkward day (request it before fixtures that read the clock)."""
+    import time_machine
+
+    with time_machine.travel(datetime.fromisoformat(AWKWARD_DAYS[request.param]), tick=True):
+        yield request.param
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,11 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 
+from loadwatch.clock import utcnow
 from test_api import gpx_run
 
 API = "/api/v1"
@@ -27,7 +28,7 @@ TIMEOUT_S = 60.0
 
 def distinct_runs(n: int, *, km: float = 3.0) -> list[tuple[str, bytes]]:
     """``n`` different GPX runs, one a day going back from yesterday 07:00 UTC."""
-    start = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
+    start = utcnow().replace(hour=7, minute=0, second=0, microsecond=0)
     return [
         (f"run-{i:03d}.gpx", gpx_run(start - timedelta(days=i + 1), km + 0.1 * (i % 7)))
         for i in range(n)

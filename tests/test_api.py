@@ -12,7 +12,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.api.routers.webhooks import get_resolver
 from loadwatch.api.schemas import format_pace, parse_fast_threshold
+from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.store.db import Store
 
@@ -120,7 +121,7 @@ def upload(
 
 
 def _today_7am() -> datetime:
-    return datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
+    return utcnow().replace(hour=7, minute=0, second=0, microsecond=0)
 
 
 # --- pure helpers -------------------------------------------------------------------------
@@ -298,7 +299,7 @@ def _history(env: Env) -> int:
     return (today - timedelta(days=1)).date().toordinal()
 
 
-def test_flags_status_series_dashboard_and_ack(env: Env) -> None:
+def test_flags_status_series_dashboard_and_ack(awkward_day: str, env: Env) -> None:
     spike_day = date.fromordinal(_history(env))
     flags = env.client.get(f"{API}/athletes/{env.athlete_id}/flags", headers=env.athlete_user)
     assert flags.status_code == 200
@@ -341,7 +342,7 @@ def test_flags_status_series_dashboard_and_ack(env: Env) -> None:
     assert rows[-1]["week_start"] == monday.isoformat()
     runs_in_week = [
         d
-        for d in (date.today() - timedelta(days=40 - 3 * i) for i in range(13))
+        for d in ((_today_7am() - timedelta(days=40 - 3 * i)).date() for i in range(13))
         if monday <= d <= spike_day
     ]
     assert rows[-1]["distance_km"] == pytest.approx(10.0 + 5.0 * len(runs_in_week), rel=0.005)
@@ -365,11 +366,16 @@ def test_flags_status_series_dashboard_and_ack(env: Env) -> None:
     dash = env.client.get(f"{API}/dashboard", headers=env.coach).json()["data"]
     assert [r["athlete_id"] for r in dash] == [env.athlete_id]
     row0 = dash[0]
-    assert len(row0["weekly_distance"]) == 8
-    assert row0["weekly_distance"][-1]["distance_km"] == pytest.approx(
-        rows[-1]["distance_km"], rel=1e-9
-    )
-    total_km = sum(w["distance_km"] for w in row0["weekly_distance"])
+    weeks = row0["weekly_distance"]
+    assert len(weeks) == 8
+    # The dashboard's last week is the current one: on a Monday yesterday's spike lies in the
+    # week before it, so the spike week is found by its Monday, not by its position.
+    current_monday = spike_day + timedelta(days=1)
+    current_monday -= timedelta(days=current_monday.weekday())
+    assert weeks[-1]["week"] == current_monday.isoformat()
+    by_week = {w["week"]: w["distance_km"] for w in weeks}
+    assert by_week[monday.isoformat()] == pytest.approx(rows[-1]["distance_km"], rel=1e-9)
+    total_km = sum(w["distance_km"] for w in weeks)
     assert total_km == pytest.approx(13 * 5.0 + 10.0, rel=0.005)
 
 

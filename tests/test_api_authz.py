@@ -24,6 +24,7 @@ from fake_dns import resolver
 from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.api.routers.webhooks import get_resolver
+from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, Athlete, Flag, User, Webhook
@@ -176,7 +177,7 @@ def _world(url: str, tmp: Path) -> Iterator[World]:
         auth.link_coach(s, s.get(User, ids["own_coach"]), a)
         auth.link_coach(s, s.get(User, ids["other_coach"]), b)
         a_id, b_id, a_name, b_name = a.id, b.id, a.name, b.name
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    start = utcnow().replace(microsecond=0) - timedelta(days=3)
     act = _activity(store, a_id, start)
     _activity(store, b_id, start)
     _flag(store, b_id, start.date())

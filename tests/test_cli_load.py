@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from loadwatch.cli import app
 from loadwatch.cli.load_cmds import sample_data_dir
+from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.errors import NotFound
 from loadwatch.store.db import Store
@@ -56,7 +57,7 @@ def history(today: date) -> tuple[bytes, date]:
 
 @pytest.fixture
 def sara_log(data_dir: Path, tmp_path: Path) -> date:
-    data, spike_day = history(datetime.now(UTC).date())
+    data, spike_day = history(utcnow().date())
     log = tmp_path / "training.csv"
     log.write_bytes(data + b"not a date,5,,\n")
     code, out, err = run("import-log", str(log), "--athlete", "Ana", "--json")

@@ -15,16 +15,16 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from demo_world import OLD_NAME, SARA_REASON, DemoWorld, copy_of, have_sample_data
 from live import cli_env, serve
 from loadwatch import auth
+from loadwatch.clock import local_today
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.store.db import Store
@@ -362,7 +362,7 @@ def test_dashboard_on_the_real_date(tmp_path: Path, visit: Any) -> None:
     data = tmp_path / "data"
     store = Store(f"sqlite:///{data / 'loadwatch.db'}", data)
     tz = "Europe/Vienna"
-    today = datetime.now(ZoneInfo(tz)).date()
+    today = local_today(tz)
     with store.transaction() as s:
         runner = get_or_create_athlete(s, "Rita Runner", tz)
         quiet = get_or_create_athlete(s, "Quinn Quiet", tz)

@@ -21,6 +21,7 @@ from loadwatch import auth
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.api.app import create_app
 from loadwatch.cli import app as cli_app
+from loadwatch.clock import local_today
 from loadwatch.config import Settings
 from loadwatch.ingest.csvlog import parse_log
 from loadwatch.rules.plan import PlanSpec, caps_timeline, judge
@@ -374,7 +375,7 @@ def test_csv_pain_columns_are_read_and_checked() -> None:
 
 def test_csv_pain_in_the_future_is_a_row_error(store: Store) -> None:
     aid = _athlete(store, "Fut")
-    future = date.today() + timedelta(days=3)
+    future = local_today("UTC") + timedelta(days=3)
     rep = import_log(
         store, aid, f"date,distance_km,pain_after\n{future},5,3\n".encode(), "future.csv"
     )
@@ -423,7 +424,7 @@ def test_api_symptoms_validate_and_classify(env: Env) -> None:
     url = f"{API}/athletes/{env.athlete_id}/symptoms"
     r = env.client.post(url, json={"date": "2026-09-10", "pain_after": 11}, headers=env.athlete)
     assert r.status_code == 422
-    future = (date.today() + timedelta(days=2)).isoformat()
+    future = (local_today("UTC") + timedelta(days=2)).isoformat()
     r = env.client.post(url, json={"date": future, "pain_after": 2}, headers=env.athlete)
     assert r.status_code == 422 and "is in the future" in r.json()["detail"]
     r = env.client.post(url, json={"date": "0001-01-01", "pain_after": 2}, headers=env.athlete)
@@ -480,7 +481,7 @@ def test_api_plans_open_show_and_end(env: Env) -> None:
     assert cur["caps"]["plan_week"] >= 1 and cur["plan"]["weekly_km"] == 15
     assert [x["dimension"] for x in cur["rooms"]] == ["distance", "speed", "hills"]
     assert env.client.get(f"{url}/current", headers=env.other).status_code == 404
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (local_today("UTC") + timedelta(days=1)).isoformat()
     r = env.client.post(f"{url}/current/end", json={"on": tomorrow}, headers=env.coach)
     assert r.status_code == 422 and "is in the future" in r.json()["detail"]
     r = env.client.post(f"{url}/current/end", json={"on": "2026-09-01"}, headers=env.coach)
@@ -513,7 +514,7 @@ def test_cli_symptoms_and_plan(data_dir: Path, tmp_path: Path) -> None:
         1,
         "error: --pain-after: Input should be less than or equal to 10",
     )
-    future = (date.today() + timedelta(days=1)).isoformat()
+    future = (local_today("UTC") + timedelta(days=1)).isoformat()
     code, _, err = run("symptoms", "add", "--athlete", "Cleo", "--date", future, "--after", "2")
     assert code == 1 and "is in the future" in err
     code, out, _ = run(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from live import cli_env, serve
+from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.scheduler import jobs
 from loadwatch.scheduler.runner import quiet_apscheduler
@@ -21,7 +22,7 @@ from loadwatch.store.db import Store
 
 def _spike_log() -> bytes:
     """Five weeks of 8, 8, 8 and 16 km, then a 22 km run yesterday: one distance spike."""
-    end = datetime.now(UTC).date() - timedelta(days=1)
+    end = utcnow().date() - timedelta(days=1)
     lines = ["date,distance_km,duration,climbing_m"]
     for w in range(5, -1, -1):
         last = end - timedelta(weeks=w)
@@ -74,7 +75,7 @@ def test_one_info_line_per_evaluation_that_changed_something(
     # The same data evaluated again changes nothing: no INFO line.
     caplog.clear()
     with store.transaction() as s:
-        repo.request_evaluation(s, aid, datetime.now(UTC).date() - timedelta(days=40))
+        repo.request_evaluation(s, aid, utcnow().date() - timedelta(days=40))
     assert jobs.evaluate_pending() == [aid]
     assert [r for r in caplog.records if r.levelno >= logging.INFO] == []
 

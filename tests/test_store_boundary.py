@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from loadwatch import auth
 from loadwatch.api.app import create_app
+from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.errors import Conflict, StoreBusy
 from loadwatch.store import repo
@@ -95,7 +96,7 @@ def test_every_route_works_on_one_connection(
     r = client.post(f"{API}/athletes", json={"name": "Ann", "timezone": "UTC"}, headers=h)
     assert r.status_code == 201, r.text
     aid = r.json()["id"]
-    start = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
+    start = utcnow().replace(hour=7, minute=0, second=0, microsecond=0)
     files = [
         ("files", (f"run{i}.gpx", gpx_run(start - timedelta(days=3 * i), 5.0 + i), "x"))
         for i in range(3)
