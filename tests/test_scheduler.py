@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from loadwatch import auth
-from loadwatch.clock import pin_today
+from loadwatch.clock import pin_today, utcnow
 from loadwatch.config import Settings
 from loadwatch.scheduler import jobs
 from loadwatch.scheduler.runner import EVALUATE, INBOX, NIGHTLY, WEBHOOKS, LoadScheduler
@@ -140,9 +140,20 @@ def test_inbox_never_imports_a_file_twice(env: tuple[Store, Settings]) -> None:
     young = Settings(**{**settings.model_dump(), "inbox_min_age_s": 3600.0})
     jobs.bind(store, young)
     shutil.copy(_runs("spiky-sara")[5], folder / "new.fit")
+    just_now = utcnow().timestamp()  # written now by the application's clock, pinned or not
+    os.utime(folder / "new.fit", (just_now, just_now))
     assert jobs.scan_inbox() == 0
     jobs.bind(store, settings)
     assert jobs.scan_inbox() == 1 and _count(store, Activity) == 4
+    # A modification time in the future (a device's or a share's skewed clock) is no age: the
+    # file is imported, not kept out until that day comes.
+    jobs.bind(store, young)
+    skewed = folder / "skewed.fit"
+    shutil.copy(_runs("spiky-sara")[6], skewed)
+    tomorrow = just_now + 86_400.0
+    os.utime(skewed, (tomorrow, tomorrow))
+    assert jobs.scan_inbox() == 1 and _count(store, Activity) == 5
+    jobs.bind(store, settings)
     # Pending evaluation was drained by the scan.
     assert _count(store, PendingEvaluation) == 0
 

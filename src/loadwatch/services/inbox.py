@@ -83,7 +83,10 @@ def scan_inbox(store: Store, settings: Settings) -> InboxScan:
             entry = seen.get(rel)
             if entry is not None and (entry.size, entry.mtime_ns) == (st.st_size, st.st_mtime_ns):
                 continue
-            if now - st.st_mtime < settings.inbox_min_age_s:
+            # A file still being written is young; a modification time in the future (a skewed
+            # clock on a network share or a device) says nothing about age, and must not keep
+            # the file out for ever: a change after import is seen by its size and mtime.
+            if 0.0 <= now - st.st_mtime < settings.inbox_min_age_s:
                 scan.skipped_young += 1
                 continue
             sha = sha256_of(path.read_bytes())

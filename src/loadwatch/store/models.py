@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from loadwatch.clock import utcnow
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -31,6 +33,10 @@ NAMING = {
 }
 
 
+# Timestamps come from the application's clock (``loadwatch.clock``), not the database server's:
+# the quiet period, "first raised" and "historic" compare them with ``utcnow()``, which a server
+# whose clock drifts from the application's (or a pinned test clock) would make disagree.  The
+# server default stays for rows written outside the ORM.
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
@@ -57,7 +63,7 @@ class Athlete(Base):
     fast_speed_since: Mapped[date | None] = mapped_column(Date)
     # Per-athlete rule overrides: {"session_spike": {"caution": 1.1, ...}, ...}
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     activities: Mapped[list[Activity]] = relationship(
         back_populates="athlete", cascade="all, delete-orphan"
@@ -92,8 +98,10 @@ class SourceFile(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[str] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=func.now(), onupdate=utcnow
+    )
 
 
 class Activity(Base):
@@ -138,7 +146,7 @@ class Activity(Base):
     speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
     gap_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
     stream_path: Mapped[str | None] = mapped_column(Text)  # relative to the stream dir
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     athlete: Mapped[Athlete] = relationship(back_populates="activities")
 
@@ -151,7 +159,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # admin | coach | athlete
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     athlete_id: Mapped[int | None] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
 class CoachAthlete(Base):
@@ -189,8 +197,10 @@ class Flag(Base):
     )
     acked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     acked_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=func.now(), onupdate=utcnow
+    )
 
 
 class PendingEvaluation(Base):
@@ -204,7 +214,7 @@ class PendingEvaluation(Base):
         ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
     )
     from_date: Mapped[date] = mapped_column(Date)
-    requested_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
 class Webhook(Base):
@@ -215,7 +225,7 @@ class Webhook(Base):
     url: Mapped[str] = mapped_column(Text)
     secret: Mapped[str] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
 class Episode(Base):
@@ -237,8 +247,10 @@ class Episode(Base):
     rules: Mapped[list[str]] = mapped_column(JSON)
     dimensions: Mapped[list[str]] = mapped_column(JSON)
     reasons: Mapped[list[str]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=func.now(), onupdate=utcnow
+    )
 
 
 class EpisodeEvent(Base):
@@ -256,7 +268,7 @@ class EpisodeEvent(Base):
     )
     kind: Mapped[str] = mapped_column(String(16))  # created | escalated | resolved | withdrawn
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
 class Delivery(Base):
@@ -277,7 +289,7 @@ class Delivery(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column()
 
@@ -298,7 +310,7 @@ class InboxEntry(Base):
     # What the import of it reported (ImportReport.summary): files and manual entries per
     # status, every skipped member and recovered file with its reason.
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
 class AthleteView(Base):
@@ -315,7 +327,9 @@ class AthleteView(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     days: Mapped[bytes] = mapped_column(LargeBinary)  # Arrow IPC, zstd
     weeks: Mapped[bytes] = mapped_column(LargeBinary)
-    computed_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    computed_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=func.now(), onupdate=utcnow
+    )
 
 
 class SymptomEntry(Base):
@@ -338,8 +352,10 @@ class SymptomEntry(Base):
     sitting_hours: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(8), default="manual")  # manual | csv | api
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=func.now(), onupdate=utcnow
+    )
 
 
 class RehabPlan(Base):
@@ -363,4 +379,4 @@ class RehabPlan(Base):
     pace_floor_s_per_km: Mapped[float | None] = mapped_column(Float)  # run this slow or slower
     progression_pct: Mapped[float] = mapped_column(Float, default=10.0)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())

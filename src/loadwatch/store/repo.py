@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
-from loadwatch.clock import as_utc, local_today
+from loadwatch.clock import as_utc, local_today, utcnow
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.store.models import Activity, Athlete, PendingEvaluation, SourceFile, name_key
@@ -524,7 +524,7 @@ def request_evaluation(session: Session, athlete_id: int, from_date: date) -> No
                 (stmt.excluded.from_date < table.c.from_date, stmt.excluded.from_date),
                 else_=table.c.from_date,
             ),
-            "requested_at": func.now(),
+            "requested_at": utcnow(),
         },
     )
     session.execute(stmt)
