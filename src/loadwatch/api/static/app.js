@@ -21,15 +21,17 @@ const DIM_WORD = {
 const SEV = { alert: { rank: 2, label: "▲ Alert" }, caution: { rank: 1, label: "◆ Caution" } };
 const $ = (id) => document.getElementById(id);
 
-const state = { board: null, athlete: null, weeks: [], flags: [], range: null };
+const state = { board: null, athlete: null, weeks: [], flags: [], range: null, activity: null };
 
 // --- token: sessionStorage only; a token handed over as /#token=… is moved there and wiped
-// from the address bar (a fragment never reaches the server in a request line).
+// from the address bar (a fragment never reaches the server in a request line).  The rest of
+// the fragment is the view it links to (/#token=…&athlete=3): that view opens after sign-in.
 function takeToken() {
-  const m = location.hash.match(/token=([^&]+)/);
+  const m = location.hash.match(/(?:^#|&)token=([^&]*)/);
   if (m) {
     sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
-    history.replaceState(null, "", location.pathname);
+    const rest = location.hash.slice(1).split("&").filter((p) => !p.startsWith("token=")).join("&");
+    history.replaceState(null, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
   }
   return sessionStorage.getItem(TOKEN_KEY);
 }
@@ -73,7 +75,7 @@ function svg(tag, attrs = {}, ...children) {
 }
 
 function show(id) {
-  for (const s of ["signin", "triage", "athlete"]) $(s).hidden = s !== id;
+  for (const s of ["signin", "triage", "athlete", "activity"]) $(s).hidden = s !== id;
 }
 
 function fail(e) { $("error").textContent = e.message; }
@@ -85,10 +87,24 @@ function parseDay(iso) { return new Date(iso + "T00:00:00Z"); }
 function isoDay(d) { return d.toISOString().slice(0, 10); }
 function addDays(iso, n) { return isoDay(new Date(parseDay(iso).getTime() + n * DAY_MS)); }
 function monday(iso) { const d = parseDay(iso); return addDays(iso, -((d.getUTCDay() + 6) % 7)); }
+// Every date on the page is written one way, "24 Aug 2026" ("Sun, 24 Aug 2026" with its
+// weekday), by this one formatter; the range fields read it back (and ISO 2026-08-24).
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 function fmtDate(iso, weekday = false) {
-  return parseDay(iso).toLocaleDateString("en-GB", {
-    weekday: weekday ? "short" : undefined, day: "numeric", month: "short", year: "numeric", timeZone: "UTC",
-  });
+  const d = parseDay(iso.slice(0, 10));
+  const text = `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  return weekday ? `${WEEKDAYS[d.getUTCDay()]}, ${text}` : text;
+}
+function readDate(text) {
+  const t = (text || "").trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(t) && !Number.isNaN(parseDay(t).getTime())) return t;
+  const m = t.match(/^(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})$/);
+  if (!m) return null;
+  const month = MONTHS.findIndex((x) => x.toLowerCase() === m[2].toLowerCase());
+  if (month < 0) return null;
+  const iso = `${m[3]}-${String(month + 1).padStart(2, "0")}-${m[1].padStart(2, "0")}`;
+  return isoDay(parseDay(iso)) === iso ? iso : null;
 }
 function fmt(n, digits = 1) {
   return n === null || n === undefined || Number.isNaN(n) ? "–" : Number(n).toLocaleString("en-GB", {
@@ -160,7 +176,7 @@ function card(row) {
   const rehab = row.rehab;  // a return-to-run plan and the latest pain (docs/rehab.md)
   if (rehab && rehab.on_plan) tags.unshift(el("span", { class: "tag plan" }, `plan week ${rehab.plan_week}`));
   if (rehab && rehab.latest_pain !== null) {
-    tags.push(el("span", { class: `tag pain ${rehab.latest_state}`, title: `latest pain entry: ${rehab.latest_pain_date}` },
+    tags.push(el("span", { class: `tag pain ${rehab.latest_state}`, title: `latest pain entry: ${fmtDate(rehab.latest_pain_date)}` },
       `pain ${rehab.latest_pain}/10 (${rehab.latest_state})`));
   }
   const dims = tags.length
@@ -223,8 +239,6 @@ async function showAthlete(id) {
   $("a-facts").textContent = facts.join(" · ");
   $("headroom").replaceChildren(...status.dimensions.map((d) =>
     el("div", {}, el("strong", {}, DIM_WORD[d.dimension] || d.dimension), el("br"), d.headroom_note || "not enough history yet")));
-  $("range-from").min = $("range-to").min = state.athlete.first;
-  $("range-from").max = $("range-to").max = row.today;
   $("range-preset").value = "12";
   setRange(rangeFor("12", row.today, state.athlete.first));
   $("week").hidden = true;
@@ -238,8 +252,8 @@ async function showAthlete(id) {
 
 function setRange(r) {
   state.range = r;
-  $("range-from").value = r.from;
-  $("range-to").value = r.to;
+  $("range-from").value = fmtDate(r.from);
+  $("range-to").value = fmtDate(r.to);
 }
 
 async function drawCharts() {
@@ -261,6 +275,25 @@ function niceStep(max, ticks) {
   const raw = max / ticks, mag = 10 ** Math.floor(Math.log10(raw));
   for (const m of [1, 2, 2.5, 5, 10]) if (raw <= m * mag) return m * mag;
   return 10 * mag;
+}
+
+// A y-axis over [lo, hi]: round steps no finer than the unit shows (`minStep`: 1 for metres,
+// 0.1 for km), so no two ticks print the same label; nothing above zero draws 0 .. 1.
+// `steps` replaces the 1-2-2.5-5 ladder where the unit has its own (a pace: 5 s … 5 min).
+function yAxis(lo, hi, minStep, ticks = 5, steps = null) {
+  if (!(hi > lo)) {
+    if (!(hi > 0) && !(lo < 0)) return { lo: 0, hi: 1, step: 1 };
+    const pad = Math.max(minStep, Math.abs(hi) * 0.05);
+    lo -= pad; hi += pad;
+  }
+  const raw = (hi - lo) / ticks;
+  const step = Math.max(minStep, steps ? (steps.find((x) => x >= raw) || steps[steps.length - 1]) : niceStep(hi - lo, ticks));
+  return { lo: Math.floor(lo / step + 1e-9) * step, hi: Math.ceil(hi / step - 1e-9) * step, step };
+}
+function tickValues(ax) {
+  const out = [];
+  for (let i = 0; ax.lo + i * ax.step <= ax.hi + ax.step * 1e-6; i++) out.push(ax.lo + i * ax.step);
+  return out;
 }
 
 // The usual (chronic) week a week is compared with: the mean week of the 28 days before its
@@ -293,8 +326,8 @@ function chart(c, weeks, byDate, row) {
   const values = weeks.map((w) => Number(w[c.column] || 0));
   const chronic = weeks.map((w) => chronicOf(c, w, byDate, row.today));
   const caution = row.ramp_limits.caution, alert = row.ramp_limits.alert;
-  const top = Math.max(1, ...values, ...chronic.filter((v) => v !== null).map((v) => v * caution * 1.05));
-  const step = niceStep(top, 5), ymax = Math.ceil(top / step) * step;
+  const top = Math.max(0, ...values, ...chronic.filter((v) => v !== null).map((v) => v * caution * 1.05));
+  const ax = yAxis(0, top, c.unit === "m" ? 1 : 0.1), step = ax.step, ymax = ax.hi;
   const y = (v) => pad.t + ih - (Math.min(v, ymax) / ymax) * ih;
   const bw = iw / Math.max(1, weeks.length);
   const x = (i) => pad.l + i * bw;
@@ -312,7 +345,7 @@ function chart(c, weeks, byDate, row) {
     });
   }
   // Y axis: gridlines from zero.
-  for (let v = 0; v <= ymax + 1e-9; v += step) {
+  for (const v of tickValues(ax)) {
     s.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: y(v), y2: y(v), class: v === 0 ? "axis" : "grid" }));
     s.append(svg("text", { x: pad.l - 6, y: y(v) + 4, "text-anchor": "end" }, c.unit === "m" ? fmt(v, 0) : fmt(v, step < 1 ? 1 : 0)));
   }
@@ -421,12 +454,146 @@ async function showWeek(weekStart) {
   $("week-title").textContent = `Activities in the week of ${fmtDate(weekStart)} (${found.length})`;
   $("week-table").tBodies[0].replaceChildren(...(found.length ? found.map((a) => el("tr", {},
     el("td", {}, `${fmtDate(a.local.slice(0, 10), true)} ${a.local.slice(11, 16)}`),
-    el("td", {}, a.name || a.format.toUpperCase()), el("td", {}, a.sport.replace(/_/g, " ")),
+    el("td", {}, el("a", { href: `#activity=${a.id}` }, a.name || `${a.sport.replace(/_/g, " ")} (${a.format.toUpperCase()})`)),
+    el("td", {}, a.sport.replace(/_/g, " ")),
     el("td", { class: "num" }, fmt(a.distance_m / 1000)), el("td", { class: "num" }, duration(a.moving_time_s)),
     el("td", { class: "num" }, fmt(a.elevation_gain_m, 0)), el("td", { class: "num" }, fmt(a.fast_distance_m === null ? null : a.fast_distance_m / 1000))))
     : [el("tr", {}, el("td", { colspan: "7" }, "No activities that week."))]));
   $("week").hidden = false;
   $("week").focus();
+}
+
+// --- one activity --------------------------------------------------------------------------
+function clock(s) {
+  const t = Math.round(s), h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
+  return h ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}` : `${m}:${String(sec).padStart(2, "0")}`;
+}
+function paceText(s) { return s === null || s === undefined ? "–" : `${clock(s)} /km`; }
+const SOURCE_WORD = { device: "device", computed: "computed from the samples", log: "training log", relabel: "your label" };
+
+function numberText(n) {
+  switch (n.unit) {
+    case "km": return `${fmt(n.value, 2)} km`;
+    case "s": return clock(n.value);
+    case "s/km": return paceText(n.value);
+    case "m/s": return `${fmt(n.value, 2)} m/s (${paceText(1000 / n.value)})`;
+    case "m": return `${fmt(n.value, 0)} m`;
+    default: return `${fmt(n.value, 0)} ${n.unit}`;
+  }
+}
+
+const ACT_CHARTS = [
+  { key: "pace_s_per_km", title: "Pace", axis: "min/km (faster up)", invert: true, minStep: 5, steps: [5, 10, 15, 20, 30, 60, 120, 300], tick: (v) => clock(v), cls: "pace" },
+  { key: "elevation_m", title: "Elevation", axis: "metres", minStep: 1, tick: (v) => fmt(v, 0), cls: "elevation" },
+  { key: "heart_rate", title: "Heart rate", axis: "beats per minute", minStep: 1, tick: (v) => fmt(v, 0), cls: "heart" },
+];
+
+// The 2nd and 98th percentiles: a few seconds of standing still or a GPS spike must not
+// squash the rest of the run into a line.
+function spread(values) {
+  const v = values.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const at = (q) => v[Math.min(v.length - 1, Math.max(0, Math.round(q * (v.length - 1))))];
+  return [at(0.02), at(0.98)];
+}
+
+function stretchTitle(st) {
+  const what = st.kind === "fast" ? "Fast" : "Uphill (≥ +3 %)";
+  return `${what}: ${fmt(st.distance_m / 1000, 2)} km from km ${fmt(st.start_m / 1000, 2)}, ${clock(st.duration_s)}`
+    + (st.pace_s_per_km ? ` at ${paceText(st.pace_s_per_km)}` : "");
+}
+
+function lineChart(c, d) {
+  const box = $("act-charts");
+  const W = Math.max(300, Math.round(box.clientWidth || 760)), H = W < 500 ? 170 : 190;
+  const pad = { l: 56, r: 10, t: 10, b: 36 };
+  const iw = W - pad.l - pad.r, ih = H - pad.t - pad.b;
+  const xs = d.series.distance_km, ys = d.series[c.key];
+  const range = spread(ys);
+  const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img",
+    "aria-label": `${c.title} along the run, ${xs.length} points`, "data-series": c.key });
+  const xmax = Math.max(xs.length ? xs[xs.length - 1] : 0, 0);
+  // The x axis ends where the run does; its ticks are round kilometres inside it.
+  const xa = { ...yAxis(0, xmax, 0.1, Math.max(2, Math.floor(iw / 60))), hi: xmax > 0 ? xmax : 1 };
+  const x = (km) => pad.l + (Math.min(km, xa.hi) / xa.hi) * iw;
+  const ya = range ? yAxis(range[0], range[1], c.minStep, 4, c.steps) : yAxis(0, 0, 1);
+  const frac = (v) => (Math.min(Math.max(v, ya.lo), ya.hi) - ya.lo) / (ya.hi - ya.lo);
+  const y = (v) => (c.invert ? pad.t + frac(v) * ih : pad.t + ih - frac(v) * ih);
+  // Stretches first, under the line.
+  for (const st of d.stretches) {
+    const r = svg("rect", { x: x(st.start_m / 1000), width: Math.max(1, x(st.end_m / 1000) - x(st.start_m / 1000)),
+      y: pad.t, height: ih, class: `stretch ${st.kind}`, "data-kind": st.kind });
+    r.append(svg("title", {}, stretchTitle(st)));
+    s.append(r);
+  }
+  for (const v of tickValues(ya)) {
+    s.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: y(v), y2: y(v), class: "grid" }));
+    s.append(svg("text", { x: pad.l - 6, y: y(v) + 4, "text-anchor": "end" }, c.tick(v)));
+  }
+  for (const v of tickValues(xa)) {
+    s.append(svg("line", { x1: x(v), x2: x(v), y1: pad.t + ih, y2: pad.t + ih + 4, class: "axis" }));
+    s.append(svg("text", { x: x(v), y: pad.t + ih + 16, "text-anchor": "middle" }, fmt(v, xa.step < 1 ? 1 : 0)));
+  }
+  s.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: pad.t + ih, y2: pad.t + ih, class: "axis" }));
+  s.append(svg("text", { x: pad.l + iw / 2, y: H - 3, "text-anchor": "middle", class: "axis-title" }, "distance (km)"));
+  s.append(svg("text", { x: 12, y: pad.t + ih / 2, transform: `rotate(-90 12 ${pad.t + ih / 2})`, "text-anchor": "middle", class: "axis-title" }, c.axis));
+  let path = "", pen = false;
+  ys.forEach((v, i) => {
+    if (v === null || !Number.isFinite(v)) { pen = false; return; }
+    path += `${pen ? "L" : "M"}${x(xs[i]).toFixed(1)},${y(v).toFixed(1)}`;
+    pen = true;
+  });
+  if (path) s.append(svg("path", { d: path, class: `line ${c.cls}` }));
+  const note = range ? null : el("p", { class: "muted none-recorded" }, `No ${c.title.toLowerCase()} recorded.`);
+  return el("figure", { class: "chart act-chart" }, el("h3", {}, c.title), s, note);
+}
+
+function drawActivityCharts(d) {
+  if (d.series.reason) {
+    $("act-charts").replaceChildren(el("p", { class: "muted" }, `No charts: ${d.series.reason}.`));
+    return;
+  }
+  const legend = el("ul", { class: "legend" },
+    legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "stretch fast" }), `fast (quicker than ${paceText(d.fast_threshold.pace_s_per_km)}, grade-adjusted)`),
+    legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "stretch uphill" }), "uphill (grade ≥ +3 %)"));
+  $("act-charts").replaceChildren(legend, ...ACT_CHARTS.map((c) => lineChart(c, d)));
+}
+
+function stretchSummary(d) {
+  if (d.stretches_note) return d.stretches_note + ".";
+  const part = (kind, word) => {
+    const list = d.stretches.filter((st) => st.kind === kind);
+    const km = list.reduce((a, st) => a + st.distance_m, 0) / 1000;
+    return list.length ? `${list.length} ${word} stretch${list.length === 1 ? "" : "es"} (${fmt(km, 2)} km)` : `no ${word} stretch`;
+  };
+  const text = `${part("fast", "fast")} · ${part("uphill", "uphill")}. Hover over a shaded band for its numbers.`;
+  return text[0].toUpperCase() + text.slice(1);
+}
+
+async function showActivity(id) {
+  if (!state.board) await loadBoard();
+  const d = await api(`/activities/${id}/detail`);
+  state.activity = d;
+  show("activity");
+  const title = d.name || `${d.sport.replace(/_/g, " ")[0].toUpperCase()}${d.sport.replace(/_/g, " ").slice(1)}`;
+  $("act-name").textContent = `${title}, ${fmtDate(d.local_date, true)}`;
+  $("act-back").href = `#athlete=${d.athlete_id}`;
+  $("act-back").textContent = `← ${d.athlete}`;
+  $("act-facts").textContent = [d.athlete, d.sport.replace(/_/g, " "), `${fmtDate(d.local_date, true)} ${d.local_start}`,
+    d.source === "file" ? `${d.format.toUpperCase()} file` : "training log"].join(" · ");
+  $("act-numbers").tBodies[0].replaceChildren(...d.numbers.map((n) => el("tr", { "data-field": n.field },
+    el("th", { scope: "row" }, n.label), el("td", { class: "num" }, numberText(n)),
+    el("td", {}, el("span", { class: `src ${n.source}` }, SOURCE_WORD[n.source] || n.source)))));
+  $("act-threshold").textContent = `Fast on ${fmtDate(d.local_date)}: ${d.fast_threshold.explanation}.`;
+  const flags = d.flags.map((f) => el("li", { class: `${f.severity} ${f.status}`, "data-flag": f.id },
+    el("div", {}, el("div", {}, f.message),
+      el("div", { class: "meta" }, [SEV[f.severity].label, fmtDate(f.date, true), DIM_WORD[f.dimension] || f.dimension,
+        f.rule.replace(/_/g, " "), f.status].join(" · ")))));
+  if (!flags.length) flags.push(el("li", { class: "none" }, "No flag on its day includes this run."));
+  $("act-flags").replaceChildren(...flags);
+  $("act-stretches").textContent = stretchSummary(d);
+  drawActivityCharts(d);
+  $("main").focus();
 }
 
 // --- flags ---------------------------------------------------------------------------------
@@ -483,8 +650,10 @@ async function route() {
   $("error").textContent = "";
   hideTip();
   const m = location.hash.match(/athlete=(\d+)/);
+  const act = location.hash.match(/activity=(\d+)/);
   try {
-    if (m) await showAthlete(Number(m[1]));
+    if (act) { await showActivity(Number(act[1])); window.scrollTo(0, 0); }
+    else if (m) await showAthlete(Number(m[1]));
     else { await showTriage(); window.scrollTo(0, 0); }
   } catch (e) { if (e.message !== "unauthorized") fail(e); }
 }
@@ -505,8 +674,15 @@ $("range-preset").addEventListener("change", () => {
 });
 $("range").addEventListener("submit", (ev) => {
   ev.preventDefault();
-  let from = $("range-from").value || state.athlete.first, to = $("range-to").value || state.athlete.row.today;
+  const { first, row } = state.athlete;
+  let from = readDate($("range-from").value), to = readDate($("range-to").value);
+  const bad = [["from", $("range-from").value, from], ["to", $("range-to").value, to]].find(([, v, d]) => v.trim() && !d);
+  if (bad) { fail(new Error(`"${bad[1]}" is not a date: write it like ${fmtDate(row.today)}`)); return; }
+  from = from || first; to = to || row.today;
   if (from > to) [from, to] = [to, from];
+  if (from < first) from = first;
+  if (to > row.today) to = row.today;
+  $("error").textContent = "";
   $("range-preset").value = "custom";
   setRange({ from, to });
   drawCharts().catch(fail);
@@ -521,7 +697,10 @@ document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") hideTip(
 let resizeTimer = null;
 window.addEventListener("resize", () => {
   clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => { if (!$("athlete").hidden && state.range) drawCharts().catch(fail); }, 200);
+  resizeTimer = setTimeout(() => {
+    if (!$("athlete").hidden && state.range) drawCharts().catch(fail);
+    if (!$("activity").hidden && state.activity) drawActivityCharts(state.activity);
+  }, 200);
 });
 window.addEventListener("hashchange", route);
 
