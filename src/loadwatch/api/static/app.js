@@ -702,6 +702,7 @@ window.addEventListener("resize", () => {
     if (!$("activity").hidden && state.activity) drawActivityCharts(state.activity);
   }, 200);
 });
-window.addEventListener("hashchange", route);
+// A link with a token pasted into an open tab changes only the fragment: take it there too.
+window.addEventListener("hashchange", () => { takeToken(); route(); });
 
 if (takeToken()) route(); else signOut();
