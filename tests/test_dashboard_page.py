@@ -414,7 +414,8 @@ def test_activity_page_draws_its_run_from_the_week_list(
     world, url = demo
     v = visit(url, viewport)
     page = _signed_in(v, world, url)
-    page.click("#athletes .card:first-child .c-name a")
+    # (By name: an earlier test may have acknowledged her flags, and she is no longer first.)
+    page.locator("#athletes .card .c-name a", has_text="Spiky Sara").click()
     page.wait_for_selector("svg[data-dimension='distance'] .bar", state="attached")
     page.locator("svg[data-dimension='distance'] .bar[data-week='2026-11-09']").click()
     row = page.locator("#week-table tbody tr", has_text="Sun, 15 Nov 2026")
