@@ -83,8 +83,8 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    url = f"sqlite:///{tmp_path / 'data' / 'loadwatch.db'}"
+def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+    url = db_url
     settings = Settings(data_dir=tmp_path / "data", database_url=url)
     store = Store(url, settings.data_dir)
     with store.transaction() as s:
