@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import gpxpy.gpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from conftest import fit_totals
 from demo_world import SARA_REASON, DemoWorld, copy_of
@@ -34,6 +35,7 @@ from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.services.csv_import import import_log
 from loadwatch.store.db import Store, open_store
+from loadwatch.store.models import Flag
 
 API = "/api/v1"
 M_PER_DEG_LAT_45 = 111_132.0
@@ -269,14 +271,24 @@ def test_long_run_shows_the_flags_it_raised(demo: DemoWorld) -> None:
             d = client.get(f"{API}/activities/{long_run['id']}/detail", headers=coach).json()
             walk = next(a for a in page["data"] if a["sport"] == "walking")
             w = client.get(f"{API}/activities/{walk['id']}/detail", headers=coach).json()
+            # A flag the rules no longer raise is not one this run raised.
+            caution = next(f for f in d["flags"] if f["severity"] == "caution")
+            with store.transaction() as s:
+                s.execute(update(Flag).where(Flag.id == caution["id"]).values(status="resolved"))
+            again = client.get(f"{API}/activities/{long_run['id']}/detail", headers=coach).json()
     finally:
         store.close()
     assert d["local_date"] == SARA_LONG_RUN.isoformat()
-    messages = [f["message"] for f in d["flags"]]
-    assert SARA_REASON in messages
+    # Her long run is 1.4x her longest (README of sample_data): the single-run spike and the
+    # weekly ramp in distance, both alerts, first; and the uphill km of its climbs.
+    assert [(f["dimension"], f["rule"], f["severity"]) for f in d["flags"]] == [
+        ("distance", "session_spike", "alert"),
+        ("distance", "weekly_ramp", "alert"),
+        ("uphill", "session_spike", "caution"),
+    ]
+    assert d["flags"][0]["message"] == SARA_REASON
     assert {f["date"] for f in d["flags"]} == {SARA_LONG_RUN.isoformat()}
-    assert "distance" in {f["dimension"] for f in d["flags"]}
-    assert d["flags"][0]["severity"] == "alert"  # alerts first
+    assert [f["id"] for f in again["flags"]] == [f["id"] for f in d["flags"][:2]]
     assert d["series"]["points"] == 1000 and d["series"]["reason"] is None
     # A walk is not running: it feeds no load, raises no flag and has no stretches.
     assert w["flags"] == [] and w["stretches"] == []

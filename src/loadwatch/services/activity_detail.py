@@ -245,7 +245,8 @@ def _flags(session: Session, activity: Activity, day: date, fast_m: float | None
         for dim, field in DIMENSION_FIGURE.items()
     }
     rows = flag_store.in_range(session, activity.athlete_id, day, day)
-    mine = [f for f in rows if (figures.get(f.dimension) or 0.0) > 0]
+    # A resolved flag is one the rules no longer raise (store.flags.firing): not shown.
+    mine = [f for f in rows if f.status != "resolved" and (figures.get(f.dimension) or 0.0) > 0]
     mine.sort(key=lambda f: (f.severity != "alert", f.dimension, f.rule))
     return [flag_out(f, activity.athlete.name) for f in mine]
 
