@@ -194,7 +194,8 @@ def test_missing_stream_gives_numbers_and_a_reason(env: Env) -> None:
         parquet.unlink()
     d = _detail(env, aid)
     assert d["series"]["points"] == 0 and d["series"]["t_s"] == []  # type: ignore[index]
-    assert "could not be read" in d["series"]["reason"]  # type: ignore[index]
+    assert d["series"]["reason"] == "its stored samples could not be read: numbers only"  # type: ignore[index]
+    assert str(env.store.streams.root) not in str(d)  # no server path reaches the client
     assert d["stretches"] == [] and d["stretches_note"] == "no samples: no stretches"
     numbers = {n["field"]: n["value"] for n in d["numbers"]}  # type: ignore[attr-defined]
     assert numbers["distance_m"] == pytest.approx(DISTANCE_M / 1000, abs=0.005)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -25,7 +25,7 @@ from loadwatch.errors import LoadwatchError
 from loadwatch.ingest.analysis import local_date
 from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.summary import SERIES_SCHEMA, sample_series
-from loadwatch.ingest.track import Track
+from loadwatch.ingest.track import Format, Track
 from loadwatch.services.flag_list import DECIMALS, FlagOut, flag_out
 from loadwatch.store import flags as flag_store
 from loadwatch.store import repo
@@ -177,11 +177,13 @@ def _series(store: Store, activity: Activity) -> tuple[pl.DataFrame, str | None]
             if (activity.totals_source or {}).get("distance_m") == "device"
             else None
         )
-        track = Track(format=activity.format, sport=activity.sport, samples=samples)  # type: ignore[arg-type]
+        fmt = cast(Format, activity.format)  # a stream is only ever stored for a decoded file
+        track = Track(format=fmt, sport=activity.sport, samples=samples)
         series = sample_series(track, device_m)
     except (LoadwatchError, ValueError) as e:
+        # The detail names paths under the data dir: the log's, not the client's.
         log.warning("activity %d: stream not drawn (%s)", activity.id, e)
-        return empty, f"its samples could not be read ({e})"
+        return empty, "its stored samples could not be read: numbers only"
     if series.height < 2:
         return empty, "fewer than two samples: nothing to draw"
     return series, None
