@@ -290,6 +290,11 @@ function yAxis(lo, hi, minStep, ticks = 5, steps = null) {
   const step = Math.max(minStep, steps ? (steps.find((x) => x >= raw) || steps[steps.length - 1]) : niceStep(hi - lo, ticks));
   return { lo: Math.floor(lo / step + 1e-9) * step, hi: Math.ceil(hi / step - 1e-9) * step, step };
 }
+// Decimals a tick label needs to say its value exactly (2.5 is not "3").
+function tickDigits(step) {
+  for (let d = 0; d < 3; d++) if (Math.abs(step * 10 ** d - Math.round(step * 10 ** d)) < 1e-6) return d;
+  return 3;
+}
 function tickValues(ax) {
   const out = [];
   for (let i = 0; ax.lo + i * ax.step <= ax.hi + ax.step * 1e-6; i++) out.push(ax.lo + i * ax.step);
@@ -347,7 +352,7 @@ function chart(c, weeks, byDate, row) {
   // Y axis: gridlines from zero.
   for (const v of tickValues(ax)) {
     s.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: y(v), y2: y(v), class: v === 0 ? "axis" : "grid" }));
-    s.append(svg("text", { x: pad.l - 6, y: y(v) + 4, "text-anchor": "end" }, c.unit === "m" ? fmt(v, 0) : fmt(v, step < 1 ? 1 : 0)));
+    s.append(svg("text", { x: pad.l - 6, y: y(v) + 4, "text-anchor": "end" }, fmt(v, tickDigits(step))));
   }
   s.append(svg("text", { x: 12, y: pad.t + ih / 2, transform: `rotate(-90 12 ${pad.t + ih / 2})`, "text-anchor": "middle", class: "axis-title" }, c.axis));
   s.append(svg("text", { x: pad.l + iw / 2, y: H - 4, "text-anchor": "middle", class: "axis-title" }, "week starting (Monday)"));
@@ -532,7 +537,7 @@ function lineChart(c, d) {
   }
   for (const v of tickValues(xa)) {
     s.append(svg("line", { x1: x(v), x2: x(v), y1: pad.t + ih, y2: pad.t + ih + 4, class: "axis" }));
-    s.append(svg("text", { x: x(v), y: pad.t + ih + 16, "text-anchor": "middle" }, fmt(v, xa.step < 1 ? 1 : 0)));
+    s.append(svg("text", { x: x(v), y: pad.t + ih + 16, "text-anchor": "middle" }, fmt(v, tickDigits(xa.step))));
   }
   s.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: pad.t + ih, y2: pad.t + ih, class: "axis" }));
   s.append(svg("text", { x: pad.l + iw / 2, y: H - 3, "text-anchor": "middle", class: "axis-title" }, "distance (km)"));
