@@ -394,6 +394,15 @@ def test_dashboard_on_the_real_date(tmp_path: Path, visit: Any) -> None:
 
 
 # --- one activity, deep links, dates, axes (issue 22, item 7) -------------------------------
+ACTIVITY_TEXT = [
+    "#act-facts",
+    "#act-stretches",
+    "#act-flags li .meta",
+    "#act-numbers .src.device",
+    "#act-numbers .src.computed",
+    "#act-threshold",
+    "#act-charts .legend li",
+]
 ISO_OR_US_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{4}\b")
 
 
@@ -458,6 +467,10 @@ def test_activity_page_draws_its_run_from_the_week_list(
         assert flags_box is not None and charts_box is not None
         assert flags_box["y"] < charts_box["y"], "on a phone the flags come first"
     assert ISO_OR_US_DATE.search(page.locator("#activity").inner_text()) is None
+    ratios = page.evaluate(CONTRAST_JS, ACTIVITY_TEXT)
+    assert None not in ratios.values(), ratios
+    low = {k: round(r, 2) for k, r in ratios.items() if r < 4.5}
+    assert low == {}, f"below WCAG AA 4.5:1: {low}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"activity-{name}.png"), full_page=True)
 
