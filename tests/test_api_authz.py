@@ -295,6 +295,11 @@ MATRIX: list[tuple[str, Request, tuple[int, ...]]] = [
     ("GET /athletes/{A}/activities", _get(lambda w: f"{API}/athletes/{w.a}/activities"), VISIBLE),
     ("GET /activities/{a}", _get(lambda w: f"{API}/activities/{w.activity}"), VISIBLE),
     ("GET /activities/{a}/file", _get(lambda w: f"{API}/activities/{w.activity}/file"), VISIBLE),
+    (
+        "GET /activities/{a}/detail",
+        _get(lambda w: f"{API}/activities/{w.activity}/detail"),
+        VISIBLE,
+    ),
     ("DELETE /activities/{a}", _delete_activity, VISIBLE),
     ("PATCH /activities/{a}", _relabel, VISIBLE),
     ("GET /athletes/{A}/series", _get(lambda w: f"{API}/athletes/{w.a}/series"), VISIBLE),

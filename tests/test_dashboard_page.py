@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from demo_world import OLD_NAME, SARA_REASON, DemoWorld, copy_of, have_sample_data
@@ -390,3 +391,140 @@ def test_dashboard_on_the_real_date(tmp_path: Path, visit: Any) -> None:
         bar = page.locator(f"svg[data-dimension='distance'] .bar[data-week='{week}']")
         assert bar.get_attribute("class") == "bar alert"
         assert page.locator("#flags li.open button", has_text="Acknowledge").count() >= 1
+
+
+# --- one activity, deep links, dates, axes (issue 22, item 7) -------------------------------
+ACTIVITY_TEXT = [
+    "#act-facts",
+    "#act-stretches",
+    "#act-flags li .meta",
+    "#act-numbers .src.device",
+    "#act-numbers .src.computed",
+    "#act-threshold",
+    "#act-charts .legend li",
+]
+ISO_OR_US_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{4}\b")
+
+
+def _detail(url: str, token: str, activity_id: int) -> dict[str, Any]:
+    r = httpx.get(
+        f"{url}/api/v1/activities/{activity_id}/detail",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+@pytest.mark.parametrize(("viewport", "name"), [(DESKTOP, "desktop"), (PHONE, "phone")])
+def test_activity_page_draws_its_run_from_the_week_list(
+    demo: tuple[DemoWorld, str], visit: Any, viewport: dict[str, int], name: str
+) -> None:
+    world, url = demo
+    v = visit(url, viewport)
+    page = _signed_in(v, world, url)
+    # (By name: an earlier test may have acknowledged her flags, and she is no longer first.)
+    page.locator("#athletes .card .c-name a", has_text="Spiky Sara").click()
+    page.wait_for_selector("svg[data-dimension='distance'] .bar", state="attached")
+    page.locator("svg[data-dimension='distance'] .bar[data-week='2026-11-09']").click()
+    row = page.locator("#week-table tbody tr", has_text="Sun, 15 Nov 2026")
+    row.locator("a").click()
+    page.wait_for_selector("#act-charts svg[data-series='heart_rate'] path.line")
+    activity_id = int(page.url.rsplit("#activity=", 1)[1])
+    d = _detail(url, world.coach_token, activity_id)
+
+    assert page.locator("#act-name").inner_text() == "Running, Sun, 15 Nov 2026"
+    series = page.locator("#act-charts figure > svg").evaluate_all(
+        "els => els.map(e => e.dataset.series)"
+    )
+    assert series == ["pace_s_per_km", "elevation_m", "heart_rate"]
+    # Every chart shades every stretch the API found: on the long run, its 7 climbs and no
+    # fast stretch (it was run easy, 6:08 /km against a 4:56 /km threshold).
+    kinds = [s["kind"] for s in d["stretches"]]
+    assert kinds.count("uphill") == 7 and kinds.count("fast") == 0
+    for key in series:
+        chart = page.locator(f"svg[data-series='{key}']")
+        assert chart.locator("rect.stretch.uphill").count() == 7
+        assert chart.locator("path.line").count() == 1
+    assert (
+        page.locator("#act-stretches")
+        .inner_text()
+        .startswith("No fast stretch · 7 uphill stretches (6.76 km).")
+    )
+    # The numbers, each with where it came from.
+    distance = page.locator("#act-numbers tr[data-field='distance_m']")
+    assert distance.locator("td").all_inner_texts() == ["30.80 km", "device"]
+    gap = page.locator("#act-numbers tr[data-field='gap_distance_m'] td").all_inner_texts()
+    assert gap[1] == "computed from the samples"
+    # The flags it fed: its day's distance alerts and its uphill caution.
+    flags = page.locator("#act-flags li").all_inner_texts()
+    assert len(flags) == 3 and SARA_REASON in flags[0]
+    assert page.locator("#act-back").get_attribute("href") == f"#athlete={world.sara}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    if name == "phone":
+        flags_box = page.locator("#act-flags").bounding_box()
+        charts_box = page.locator("#act-charts").bounding_box()
+        assert flags_box is not None and charts_box is not None
+        assert flags_box["y"] < charts_box["y"], "on a phone the flags come first"
+    assert ISO_OR_US_DATE.search(page.locator("#activity").inner_text()) is None
+    ratios = page.evaluate(CONTRAST_JS, ACTIVITY_TEXT)
+    assert None not in ratios.values(), ratios
+    low = {k: round(r, 2) for k, r in ratios.items() if r < 4.5}
+    assert low == {}, f"below WCAG AA 4.5:1: {low}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"activity-{name}.png"), full_page=True)
+
+
+def test_deep_links_open_their_view_after_sign_in(demo: tuple[DemoWorld, str], visit: Any) -> None:
+    world, url = demo
+    v = visit(url, PHONE)
+    page = v.page
+    page.goto(f"{url}/#token={world.coach_token}&athlete={world.sara}")
+    page.wait_for_selector("svg[data-dimension='distance'] .bar", state="attached")
+    assert page.locator("#athlete").is_visible() and page.locator("#triage").is_hidden()
+    assert page.locator("#a-name").inner_text().startswith("Spiky Sara")
+    assert page.url.endswith(f"/#athlete={world.sara}")  # the token left the address bar
+    # On a phone the athlete's flags come before the charts.
+    flags_box = page.locator("#flags").bounding_box()
+    charts_box = page.locator("#charts").bounding_box()
+    assert flags_box is not None and charts_box is not None
+    assert flags_box["y"] < charts_box["y"]
+    # The token in the fragment may come after the view, and may name an activity.
+    runs = httpx.get(
+        f"{url}/api/v1/athletes/{world.sara}/activities?limit=1",
+        headers={"Authorization": f"Bearer {world.coach_token}"},
+    ).json()["data"]
+    page.goto(f"{url}/#activity={runs[0]['id']}&token={world.coach_token}")
+    page.wait_for_selector("#act-numbers tbody tr")
+    assert page.locator("#activity").is_visible()
+    assert page.url.endswith(f"/#activity={runs[0]['id']}")
+
+
+def test_one_date_style_and_sane_axes_on_an_empty_range(
+    demo: tuple[DemoWorld, str], visit: Any
+) -> None:
+    world, url = demo
+    v = visit(url)
+    page = v.page
+    # Olga's runs are all from 2021: the last 12 weeks are all zero.
+    page.goto(f"{url}/#token={world.coach_token}&athlete={world.old}")
+    page.wait_for_selector("svg[data-dimension='distance'] .bar", state="attached")
+    for dim in ("distance", "speed", "hills"):
+        ticks = page.locator(f"svg[data-dimension='{dim}'] text[text-anchor='end']")
+        assert ticks.all_text_contents() == ["0", "1"], dim
+    assert page.locator("#range-from").input_value() == "24 Aug 2026"
+    assert page.locator("#range-to").input_value() == "15 Nov 2026"
+    assert ISO_OR_US_DATE.search(page.locator("#athlete").inner_text()) is None
+    # The range fields read the page's own style back (and ISO); anything else is refused.
+    page.fill("#range-from", "2 Jun 2021")
+    page.fill("#range-to", "2021-06-27")
+    page.click("#range button[type=submit]")
+    distance = page.locator("svg[data-dimension='distance']")
+    expect(distance.locator(".bar")).to_have_count(4)
+    assert page.locator("#range-from").input_value() == "2 Jun 2021"
+    assert page.locator("#range-to").input_value() == "27 Jun 2021"
+    page.fill("#range-from", "06/02/2021")
+    page.click("#range button[type=submit]")
+    expect(page.locator("#error")).to_have_text(
+        '"06/02/2021" is not a date: write it like 15 Nov 2026'
+    )

@@ -23,6 +23,7 @@ from loadwatch.api.admission import Admission
 from loadwatch.api.headers import SecurityHeaders
 from loadwatch.api.routers import (
     activities,
+    activity_detail,
     athletes,
     dashboard,
     flags,
@@ -121,6 +122,7 @@ def create_app(
         me,
         athletes,
         activities,
+        activity_detail,
         series,
         flags,
         symptoms,

@@ -21,15 +21,17 @@ const DIM_WORD = {
 const SEV = { alert: { rank: 2, label: "▲ Alert" }, caution: { rank: 1, label: "◆ Caution" } };
 const $ = (id) => document.getElementById(id);
 
-const state = { board: null, athlete: null, weeks: [], flags: [], range: null };
+const state = { board: null, athlete: null, weeks: [], flags: [], range: null, activity: null };
 
 // --- token: sessionStorage only; a token handed over as /#token=… is moved there and wiped
-// from the address bar (a fragment never reaches the server in a request line).
+// from the address bar (a fragment never reaches the server in a request line).  The rest of
+// the fragment is the view it links to (/#token=…&athlete=3): that view opens after sign-in.
 function takeToken() {
-  const m = location.hash.match(/token=([^&]+)/);
+  const m = location.hash.match(/(?:^#|&)token=([^&]*)/);
   if (m) {
     sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
-    history.replaceState(null, "", location.pathname);
+    const rest = location.hash.slice(1).split("&").filter((p) => !p.startsWith("token=")).join("&");
+    history.replaceState(null, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
   }
   return sessionStorage.getItem(TOKEN_KEY);
 }
@@ -73,7 +75,7 @@ function svg(tag, attrs = {}, ...children) {
 }
 
 function show(id) {
-  for (const s of ["signin", "triage", "athlete"]) $(s).hidden = s !== id;
+  for (const s of ["signin", "triage", "athlete", "activity"]) $(s).hidden = s !== id;
 }
 
 function fail(e) { $("error").textContent = e.message; }
@@ -85,10 +87,24 @@ function parseDay(iso) { return new Date(iso + "T00:00:00Z"); }
 function isoDay(d) { return d.toISOString().slice(0, 10); }
 function addDays(iso, n) { return isoDay(new Date(parseDay(iso).getTime() + n * DAY_MS)); }
 function monday(iso) { const d = parseDay(iso); return addDays(iso, -((d.getUTCDay() + 6) % 7)); }
+// Every date on the page is written one way, "24 Aug 2026" ("Sun, 24 Aug 2026" with its
+// weekday), by this one formatter; the range fields read it back (and ISO 2026-08-24).
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 function fmtDate(iso, weekday = false) {
-  return parseDay(iso).toLocaleDateString("en-GB", {
-    weekday: weekday ? "short" : undefined, day: "numeric", month: "short", year: "numeric", timeZone: "UTC",
-  });
+  const d = parseDay(iso.slice(0, 10));
+  const text = `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  return weekday ? `${WEEKDAYS[d.getUTCDay()]}, ${text}` : text;
+}
+function readDate(text) {
+  const t = (text || "").trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(t) && !Number.isNaN(parseDay(t).getTime())) return t;
+  const m = t.match(/^(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})$/);
+  if (!m) return null;
+  const month = MONTHS.findIndex((x) => x.toLowerCase() === m[2].toLowerCase());
+  if (month < 0) return null;
+  const iso = `${m[3]}-${String(month + 1).padStart(2, "0")}-${m[1].padStart(2, "0")}`;
+  return isoDay(parseDay(iso)) === iso ? iso : null;
 }
 function fmt(n, digits = 1) {
   return n === null || n === undefined || Number.isNaN(n) ? "–" : Number(n).toLocaleString("en-GB", {
@@ -160,7 +176,7 @@ function card(row) {
   const rehab = row.rehab;  // a return-to-run plan and the latest pain (docs/rehab.md)
   if (rehab && rehab.on_plan) tags.unshift(el("span", { class: "tag plan" }, `plan week ${rehab.plan_week}`));
   if (rehab && rehab.latest_pain !== null) {
-    tags.push(el("span", { class: `tag pain ${rehab.latest_state}`, title: `latest pain entry: ${rehab.latest_pain_date}` },
+    tags.push(el("span", { class: `tag pain ${rehab.latest_state}`, title: `latest pain entry: ${fmtDate(rehab.latest_pain_date)}` },
       `pain ${rehab.latest_pain}/10 (${rehab.latest_state})`));
   }
   const dims = tags.length
@@ -223,8 +239,6 @@ async function showAthlete(id) {
   $("a-facts").textContent = facts.join(" · ");
   $("headroom").replaceChildren(...status.dimensions.map((d) =>
     el("div", {}, el("strong", {}, DIM_WORD[d.dimension] || d.dimension), el("br"), d.headroom_note || "not enough history yet")));
-  $("range-from").min = $("range-to").min = state.athlete.first;
-  $("range-from").max = $("range-to").max = row.today;
   $("range-preset").value = "12";
   setRange(rangeFor("12", row.today, state.athlete.first));
   $("week").hidden = true;
@@ -238,8 +252,8 @@ async function showAthlete(id) {
 
 function setRange(r) {
   state.range = r;
-  $("range-from").value = r.from;
-  $("range-to").value = r.to;
+  $("range-from").value = fmtDate(r.from);
+  $("range-to").value = fmtDate(r.to);
 }
 
 async function drawCharts() {
@@ -261,6 +275,30 @@ function niceStep(max, ticks) {
   const raw = max / ticks, mag = 10 ** Math.floor(Math.log10(raw));
   for (const m of [1, 2, 2.5, 5, 10]) if (raw <= m * mag) return m * mag;
   return 10 * mag;
+}
+
+// A y-axis over [lo, hi]: round steps no finer than the unit shows (`minStep`: 1 for metres,
+// 0.1 for km), so no two ticks print the same label; nothing above zero draws 0 .. 1.
+// `steps` replaces the 1-2-2.5-5 ladder where the unit has its own (a pace: 5 s … 5 min).
+function yAxis(lo, hi, minStep, ticks = 5, steps = null) {
+  if (!(hi > lo)) {
+    if (!(hi > 0) && !(lo < 0)) return { lo: 0, hi: 1, step: 1 };
+    const pad = Math.max(minStep, Math.abs(hi) * 0.05);
+    lo -= pad; hi += pad;
+  }
+  const raw = (hi - lo) / ticks;
+  const step = Math.max(minStep, steps ? (steps.find((x) => x >= raw) || steps[steps.length - 1]) : niceStep(hi - lo, ticks));
+  return { lo: Math.floor(lo / step + 1e-9) * step, hi: Math.ceil(hi / step - 1e-9) * step, step };
+}
+// Decimals a tick label needs to say its value exactly (2.5 is not "3").
+function tickDigits(step) {
+  for (let d = 0; d < 3; d++) if (Math.abs(step * 10 ** d - Math.round(step * 10 ** d)) < 1e-6) return d;
+  return 3;
+}
+function tickValues(ax) {
+  const out = [];
+  for (let i = 0; ax.lo + i * ax.step <= ax.hi + ax.step * 1e-6; i++) out.push(ax.lo + i * ax.step);
+  return out;
 }
 
 // The usual (chronic) week a week is compared with: the mean week of the 28 days before its
@@ -293,8 +331,8 @@ function chart(c, weeks, byDate, row) {
   const values = weeks.map((w) => Number(w[c.column] || 0));
   const chronic = weeks.map((w) => chronicOf(c, w, byDate, row.today));
   const caution = row.ramp_limits.caution, alert = row.ramp_limits.alert;
-  const top = Math.max(1, ...values, ...chronic.filter((v) => v !== null).map((v) => v * caution * 1.05));
-  const step = niceStep(top, 5), ymax = Math.ceil(top / step) * step;
+  const top = Math.max(0, ...values, ...chronic.filter((v) => v !== null).map((v) => v * caution * 1.05));
+  const ax = yAxis(0, top, c.unit === "m" ? 1 : 0.1), step = ax.step, ymax = ax.hi;
   const y = (v) => pad.t + ih - (Math.min(v, ymax) / ymax) * ih;
   const bw = iw / Math.max(1, weeks.length);
   const x = (i) => pad.l + i * bw;
@@ -312,9 +350,9 @@ function chart(c, weeks, byDate, row) {
     });
   }
   // Y axis: gridlines from zero.
-  for (let v = 0; v <= ymax + 1e-9; v += step) {
+  for (const v of tickValues(ax)) {
     s.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: y(v), y2: y(v), class: v === 0 ? "axis" : "grid" }));
-    s.append(svg("text", { x: pad.l - 6, y: y(v) + 4, "text-anchor": "end" }, c.unit === "m" ? fmt(v, 0) : fmt(v, step < 1 ? 1 : 0)));
+    s.append(svg("text", { x: pad.l - 6, y: y(v) + 4, "text-anchor": "end" }, fmt(v, tickDigits(step))));
   }
   s.append(svg("text", { x: 12, y: pad.t + ih / 2, transform: `rotate(-90 12 ${pad.t + ih / 2})`, "text-anchor": "middle", class: "axis-title" }, c.axis));
   s.append(svg("text", { x: pad.l + iw / 2, y: H - 4, "text-anchor": "middle", class: "axis-title" }, "week starting (Monday)"));
@@ -421,7 +459,8 @@ async function showWeek(weekStart) {
   $("week-title").textContent = `Activities in the week of ${fmtDate(weekStart)} (${found.length})`;
   $("week-table").tBodies[0].replaceChildren(...(found.length ? found.map((a) => el("tr", {},
     el("td", {}, `${fmtDate(a.local.slice(0, 10), true)} ${a.local.slice(11, 16)}`),
-    el("td", {}, a.name || a.format.toUpperCase()), el("td", {}, a.sport.replace(/_/g, " ")),
+    el("td", {}, el("a", { href: `#activity=${a.id}` }, a.name || `${a.sport.replace(/_/g, " ")} (${a.format.toUpperCase()})`)),
+    el("td", {}, a.sport.replace(/_/g, " ")),
     el("td", { class: "num" }, fmt(a.distance_m / 1000)), el("td", { class: "num" }, duration(a.moving_time_s)),
     el("td", { class: "num" }, fmt(a.elevation_gain_m, 0)), el("td", { class: "num" }, fmt(a.fast_distance_m === null ? null : a.fast_distance_m / 1000))))
     : [el("tr", {}, el("td", { colspan: "7" }, "No activities that week."))]));
@@ -483,8 +522,10 @@ async function route() {
   $("error").textContent = "";
   hideTip();
   const m = location.hash.match(/athlete=(\d+)/);
+  const act = location.hash.match(/activity=(\d+)/);
   try {
-    if (m) await showAthlete(Number(m[1]));
+    if (act) { await showActivity(Number(act[1])); window.scrollTo(0, 0); }
+    else if (m) await showAthlete(Number(m[1]));
     else { await showTriage(); window.scrollTo(0, 0); }
   } catch (e) { if (e.message !== "unauthorized") fail(e); }
 }
@@ -505,8 +546,15 @@ $("range-preset").addEventListener("change", () => {
 });
 $("range").addEventListener("submit", (ev) => {
   ev.preventDefault();
-  let from = $("range-from").value || state.athlete.first, to = $("range-to").value || state.athlete.row.today;
+  const { first, row } = state.athlete;
+  let from = readDate($("range-from").value), to = readDate($("range-to").value);
+  const bad = [["from", $("range-from").value, from], ["to", $("range-to").value, to]].find(([, v, d]) => v.trim() && !d);
+  if (bad) { fail(new Error(`"${bad[1]}" is not a date: write it like ${fmtDate(row.today)}`)); return; }
+  from = from || first; to = to || row.today;
   if (from > to) [from, to] = [to, from];
+  if (from < first) from = first;
+  if (to > row.today) to = row.today;
+  $("error").textContent = "";
   $("range-preset").value = "custom";
   setRange({ from, to });
   drawCharts().catch(fail);
@@ -521,8 +569,12 @@ document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") hideTip(
 let resizeTimer = null;
 window.addEventListener("resize", () => {
   clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => { if (!$("athlete").hidden && state.range) drawCharts().catch(fail); }, 200);
+  resizeTimer = setTimeout(() => {
+    if (!$("athlete").hidden && state.range) drawCharts().catch(fail);
+    if (!$("activity").hidden && state.activity) drawActivityCharts(state.activity);
+  }, 200);
 });
-window.addEventListener("hashchange", route);
+// A link with a token pasted into an open tab changes only the fragment: take it there too.
+window.addEventListener("hashchange", () => { takeToken(); route(); });
 
 if (takeToken()) route(); else signOut();

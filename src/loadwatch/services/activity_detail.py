@@ -1,0 +1,295 @@
+"""One activity as its page shows it: its numbers and where each came from, its pace,
+elevation and heart-rate streams thinned for drawing, its fast and uphill stretches, and the
+flags of its day it contributed to (docs/dashboard.md, "One activity").
+
+A missing or unreadable stream never fails the request: the numbers come back with empty
+series and the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Literal, cast
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+from pydantic import BaseModel, Field
+
+from loadwatch.analytics import stretches as st
+from loadwatch.analytics.daily import fast_metres
+from loadwatch.analytics.fast import FastThreshold, fast_threshold
+from loadwatch.clock import UtcDatetime, as_utc
+from loadwatch.errors import LoadwatchError
+from loadwatch.ingest.analysis import local_date
+from loadwatch.ingest.sports import RUNNING_SPORTS
+from loadwatch.ingest.summary import SERIES_SCHEMA, sample_series
+from loadwatch.ingest.track import Format, Track
+from loadwatch.services.flag_list import DECIMALS, FlagOut, flag_out
+from loadwatch.store import flags as flag_store
+from loadwatch.store import repo
+from loadwatch.store.db import Session, Store
+from loadwatch.store.models import Activity
+
+log = logging.getLogger(__name__)
+
+Unit = Literal["km", "m", "s", "s/km", "m/s", "bpm"]
+
+# (field, label, unit, factor from the stored value): the table's rows, in order.
+NUMBERS: tuple[tuple[str, str, Unit, float], ...] = (
+    ("distance_m", "Distance", "km", 1e-3),
+    ("moving_time_s", "Moving time (timer)", "s", 1.0),
+    ("elapsed_time_s", "Elapsed time", "s", 1.0),
+    ("stopped_time_s", "Standing still while timing", "s", 1.0),
+    ("avg_pace_s_per_km", "Average pace", "s/km", 1.0),
+    ("best_1km_s", "Best kilometre", "s", 1.0),
+    ("max_speed_mps", "Top speed (sustained)", "m/s", 1.0),
+    ("fast_distance_m", "Fast distance", "km", 1e-3),
+    ("elevation_gain_m", "Climb", "m", 1.0),
+    ("elevation_loss_m", "Descent", "m", 1.0),
+    ("uphill_distance_m", "Uphill (grade ≥ +3 %)", "km", 1e-3),
+    ("downhill_distance_m", "Downhill (grade ≤ −3 %)", "km", 1e-3),
+    ("gap_distance_m", "Grade-adjusted distance", "km", 1e-3),
+    ("avg_hr", "Average heart rate", "bpm", 1.0),
+    ("max_hr", "Max heart rate", "bpm", 1.0),
+)
+# A flag's dimension and the activity figure that feeds it: a flag "includes" the run when the
+# run added something to the value the flag judged.
+DIMENSION_FIGURE = {
+    "distance": "distance_m",
+    "speed": "fast_distance_m",
+    "hills": "elevation_gain_m",
+    "uphill": "uphill_distance_m",
+}
+
+
+class NumberOut(BaseModel):
+    field: str = Field(description="the activity's field name")
+    label: str
+    value: float
+    unit: Unit
+    source: str = Field(
+        description="device: the device's own total; computed: from the samples; "
+        "log: a training-log row's column"
+    )
+
+
+class ThresholdOut(BaseModel):
+    speed_mps: float
+    pace_s_per_km: float
+    source: Literal["coach", "derived", "default"]
+    explanation: str
+
+
+class StretchOut(BaseModel):
+    kind: Literal["fast", "uphill"]
+    start_s: float = Field(description="seconds from the first sample")
+    end_s: float
+    start_m: float = Field(description="metres from the start")
+    end_m: float
+    distance_m: float
+    duration_s: float
+    pace_s_per_km: float | None
+
+
+class SeriesOut(BaseModel):
+    """Columns of equal length, one entry per drawn point (null: nothing recorded there)."""
+
+    samples: int = Field(description="samples stored for the activity")
+    points: int = Field(description="points drawn (≤ max_points)")
+    reason: str | None = Field(None, description="why the series are empty, when they are")
+    t_s: list[float] = Field(default_factory=list)
+    distance_km: list[float] = Field(default_factory=list)
+    pace_s_per_km: list[float | None] = Field(default_factory=list)
+    elevation_m: list[float | None] = Field(default_factory=list)
+    heart_rate: list[float | None] = Field(default_factory=list)
+
+
+class ActivityDetail(BaseModel):
+    id: int
+    athlete_id: int
+    athlete: str
+    name: str | None
+    sport: str
+    format: str
+    source: str
+    start_time: UtcDatetime
+    local_date: date = Field(description="the athlete's calendar day of the activity")
+    local_start: str = Field(description="local clock time of the start, HH:MM")
+    numbers: list[NumberOut]
+    fast_threshold: ThresholdOut = Field(description="the threshold in force on its day")
+    series: SeriesOut
+    stretches: list[StretchOut]
+    stretches_note: str | None = Field(None, description="why there are no stretches")
+    flags: list[FlagOut] = Field(description="flags of its day whose value includes this run")
+
+
+def _r(v: float, digits: int = DECIMALS) -> float:
+    return round(float(v), digits)
+
+
+def _numbers(activity: Activity, fast_m: float | None) -> list[NumberOut]:
+    given = activity.totals_source or {}
+    fallback = "computed" if activity.source == "file" else "log"
+    out = []
+    for field, label, unit, factor in NUMBERS:
+        value = fast_m if field == "fast_distance_m" else getattr(activity, field)
+        if value is None:
+            continue
+        source = str(given.get(field, fallback))
+        if field == "fast_distance_m" and fast_m is not None:
+            source = "computed"  # from its speed histogram at the threshold of its day
+        out.append(
+            NumberOut(field=field, label=label, value=_r(value * factor), unit=unit, source=source)
+        )
+    return out
+
+
+def _threshold(session: Session, activity: Activity, day: date) -> tuple[FastThreshold, float]:
+    """The fast threshold in force on the activity's day and its fast metres at it (NaN when
+    it has no histogram: the stored figure stands)."""
+    athlete = activity.athlete
+    frame = repo.activity_frame(session, athlete.id)
+    thr = fast_threshold(
+        frame,
+        coach_speed_mps=athlete.fast_speed_mps,
+        today=day,
+        tz=athlete.timezone,
+        coach_since=athlete.fast_speed_since,
+    )
+    own = frame.filter(pl.col("activity_id") == activity.id)
+    fast = fast_metres(own, np.array([thr.speed_mps])) if own.height else np.array([np.nan])
+    return thr, float(fast[0])
+
+
+def _series(store: Store, activity: Activity) -> tuple[pl.DataFrame, str | None]:
+    """The activity's per-sample series, or an empty one and why."""
+    empty = pl.DataFrame(schema=SERIES_SCHEMA)
+    if activity.stream_path is None:
+        if activity.source != "file":
+            return empty, "a training-log entry has no samples: numbers only"
+        return empty, "no samples were stored for this activity"
+    try:
+        samples = store.streams.get(activity.stream_path)
+        device_m = (
+            activity.distance_m
+            if (activity.totals_source or {}).get("distance_m") == "device"
+            else None
+        )
+        fmt = cast(Format, activity.format)  # a stream is only ever stored for a decoded file
+        track = Track(format=fmt, sport=activity.sport, samples=samples)
+        series = sample_series(track, device_m)
+    except (LoadwatchError, ValueError) as e:
+        # The detail names paths under the data dir: the log's, not the client's.
+        log.warning("activity %d: stream not drawn (%s)", activity.id, e)
+        return empty, "its stored samples could not be read: numbers only"
+    if series.height < 2:
+        return empty, "fewer than two samples: nothing to draw"
+    return series, None
+
+
+def _none_if_nan(values: list[float | None], digits: int) -> list[float | None]:
+    return [None if v is None or v != v else round(v, digits) for v in values]
+
+
+def _series_out(series: pl.DataFrame, reason: str | None, max_points: int) -> SeriesOut:
+    if reason is not None:
+        return SeriesOut(samples=0, points=0, reason=reason)
+    drawn = st.for_drawing(series, max_points)
+    return SeriesOut(
+        samples=series.height,
+        points=drawn.height,
+        t_s=[round(v, 1) for v in drawn["t_s"].to_list()],
+        distance_km=[round(v / 1000.0, 4) for v in drawn["distance_m"].to_list()],
+        pace_s_per_km=_none_if_nan(drawn["pace_s_per_km"].to_list(), 1),
+        elevation_m=_none_if_nan(drawn["altitude_m"].to_list(), 1),
+        heart_rate=_none_if_nan(drawn["heart_rate"].to_list(), 1),
+    )
+
+
+def _stretches(
+    activity: Activity, series: pl.DataFrame, threshold_mps: float
+) -> tuple[list[StretchOut], str | None]:
+    if activity.sport not in RUNNING_SPORTS:
+        return [], f"{activity.sport.replace('_', ' ')} is not running: no fast or uphill stretches"
+    if series.is_empty():
+        return [], "no samples: no stretches"
+    found = pl.concat(
+        [
+            st.stretches(series, st.fast_steps(series, threshold_mps), "fast"),
+            st.stretches(series, st.uphill_steps(series), "uphill"),
+        ]
+    ).sort("start_s")
+    out = [
+        StretchOut(
+            kind=r["kind"],
+            start_s=_r(r["start_s"], 1),
+            end_s=_r(r["end_s"], 1),
+            start_m=_r(r["start_m"], 1),
+            end_m=_r(r["end_m"], 1),
+            distance_m=_r(r["distance_m"], 1),
+            duration_s=_r(r["duration_s"], 1),
+            pace_s_per_km=_r(1000.0 * r["duration_s"] / r["distance_m"], 1)
+            if r["distance_m"] > 0
+            else None,
+        )
+        for r in found.iter_rows(named=True)
+    ]
+    return out, None
+
+
+def _flags(session: Session, activity: Activity, day: date, fast_m: float | None) -> list[FlagOut]:
+    if activity.sport not in RUNNING_SPORTS:
+        return []  # only runs feed the load the rules judge
+    figures = {
+        dim: (fast_m if field == "fast_distance_m" else getattr(activity, field))
+        for dim, field in DIMENSION_FIGURE.items()
+    }
+    rows = flag_store.in_range(session, activity.athlete_id, day, day)
+    # A resolved flag is one the rules no longer raise (store.flags.firing): not shown.
+    mine = [f for f in rows if f.status != "resolved" and (figures.get(f.dimension) or 0.0) > 0]
+    mine.sort(key=lambda f: (f.severity != "alert", f.dimension, f.rule))
+    return [flag_out(f, activity.athlete.name) for f in mine]
+
+
+def activity_detail(
+    store: Store, session: Session, activity: Activity, *, max_points: int = st.MAX_POINTS
+) -> ActivityDetail:
+    """Everything the activity page shows about one activity the caller may see."""
+    athlete = activity.athlete
+    start = as_utc(activity.start_time)
+    day = local_date(start, activity.utc_offset_s, ZoneInfo(athlete.timezone))
+    thr, fast = _threshold(session, activity, day)
+    fast_m = fast if np.isfinite(fast) else activity.fast_distance_m
+    series, reason = _series(store, activity)
+    found, note = _stretches(activity, series, thr.speed_mps)
+    offset = activity.utc_offset_s
+    local = (
+        start.astimezone(ZoneInfo(athlete.timezone))
+        if offset is None
+        else start + timedelta(seconds=offset)
+    )
+    return ActivityDetail(
+        id=activity.id,
+        athlete_id=activity.athlete_id,
+        athlete=athlete.name,
+        name=activity.name,
+        sport=activity.sport,
+        format=activity.format,
+        source=activity.source,
+        start_time=start,
+        local_date=day,
+        local_start=local.strftime("%H:%M"),
+        numbers=_numbers(activity, fast_m),
+        fast_threshold=ThresholdOut(
+            speed_mps=_r(thr.speed_mps),
+            pace_s_per_km=_r(1000.0 / thr.speed_mps, 1),
+            source=thr.source,
+            explanation=thr.explanation,
+        ),
+        series=_series_out(series, reason, max_points),
+        stretches=found,
+        stretches_note=note,
+        flags=_flags(session, activity, day, fast_m),
+    )

@@ -1,0 +1,94 @@
+"""Fast and uphill stretches and thinning for drawing, on series built by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from loadwatch.analytics.stretches import (
+    DRAW_SCHEMA,
+    STRETCH_SCHEMA,
+    fast_steps,
+    for_drawing,
+    stretches,
+    uphill_steps,
+)
+from loadwatch.ingest.summary import SERIES_SCHEMA
+
+
+def series(
+    speed: list[float],
+    *,
+    grade: list[float] | None = None,
+    gap: list[float] | None = None,
+    hr: float | None = 140.0,
+) -> pl.DataFrame:
+    """One sample a second; sample i is reached at ``speed[i]`` (speed[0] has no step)."""
+    v = np.asarray(speed, dtype=float)
+    step = np.concatenate(([0.0], v[1:]))
+    n = v.size
+    return pl.DataFrame(
+        {
+            "t_s": np.arange(n, dtype=float),
+            "distance_m": np.cumsum(step),
+            "speed_mps": v,
+            "gap_speed_mps": gap,
+            "grade": grade,
+            "altitude_m": None if grade is None else np.cumsum(step * np.asarray(grade)),
+            "heart_rate": [hr] * n,
+            "moving": v > 0.5,
+        },
+        schema=SERIES_SCHEMA,
+    )
+
+
+def test_one_rep_is_one_stretch_with_its_distance_and_time() -> None:
+    # 60 s at 3 m/s, 40 s at 5 m/s, 60 s at 3 m/s: the rep is samples 60 .. 100.
+    s = series([3.0] * 61 + [5.0] * 40 + [3.0] * 60)
+    out = stretches(s, fast_steps(s, 4.0), "fast")
+    assert out.schema == pl.Schema(STRETCH_SCHEMA)
+    assert out.rows() == [("fast", 60.0, 100.0, 180.0, 380.0, 200.0, 40.0)]
+
+
+def test_grade_adjusted_speed_wins_and_standing_is_never_fast() -> None:
+    # A climb at 3 m/s whose grade-adjusted speed is 4.2 m/s counts; the flat part does not.
+    gap = [3.0] * 61 + [4.2] * 50 + [3.0] * 10
+    s = series([3.0] * 121, gap=gap, grade=[0.0] * 61 + [0.08] * 50 + [0.0] * 10)
+    assert stretches(s, fast_steps(s, 4.0), "fast")["distance_m"].to_list() == [150.0]
+    assert stretches(s, uphill_steps(s), "uphill")["start_m"].to_list() == [180.0]
+    standing = series([0.0] * 10, gap=[9.0] * 10, grade=[0.0] * 10)
+    assert not fast_steps(standing, 4.0).any()
+
+
+def test_a_short_dip_is_merged_and_a_short_burst_dropped() -> None:
+    # Two 30 s reps 8 s apart (merged: < 10 s), then a 10 s burst of 50 m (dropped: < 100 m).
+    speed = [3.0] * 11 + [5.0] * 30 + [3.0] * 8 + [5.0] * 30 + [3.0] * 60 + [5.0] * 10 + [3.0] * 20
+    s = series(speed)
+    out = stretches(s, fast_steps(s, 4.0), "fast")
+    assert out.select("start_s", "end_s", "distance_m").rows() == [(10.0, 78.0, 324.0)]
+    kept = stretches(s, fast_steps(s, 4.0), "fast", merge_gap_s=5.0, min_m=40.0)
+    assert kept["distance_m"].to_list() == [150.0, 150.0, 50.0]
+
+
+def test_no_altitude_means_no_uphill_and_empty_series_no_stretch() -> None:
+    s = series([3.0] * 50)
+    assert stretches(s, uphill_steps(s), "uphill").is_empty()
+    empty = pl.DataFrame(schema=SERIES_SCHEMA)
+    assert stretches(empty, fast_steps(empty, 4.0), "fast").is_empty()
+    with pytest.raises(ValueError, match="steps for"):
+        stretches(s, np.zeros(3, dtype=bool), "fast")
+
+
+def test_for_drawing_thins_to_buckets_and_keeps_short_series() -> None:
+    s = series([4.0] * 2000)
+    drawn = for_drawing(s, 1000)
+    assert drawn.schema == pl.Schema(DRAW_SCHEMA)
+    assert drawn.height == 1000
+    # Two samples a bucket: bucket 1 is samples 2 and 3 (t 2, 3; 8 m and 12 m).
+    assert drawn.row(1) == (2.5, 10.0, 250.0, None, 140.0)
+    assert for_drawing(s.head(300), 1000).height == 300
+    # Standing still has no pace.
+    still = for_drawing(series([0.0] * 20), 5)
+    assert still["pace_s_per_km"].to_list() == [None] * 5
+    assert for_drawing(pl.DataFrame(schema=SERIES_SCHEMA)).is_empty()
