@@ -376,3 +376,21 @@ def write_baseline(conn: Connection) -> None:
     """``BASELINE_ROWS`` into a database at revision ``BASELINE``, parents first."""
     for name, rows in BASELINE_ROWS.items():
         conn.execute(sa.insert(TABLES[name]), [dict(r) for r in rows])
+
+
+def baseline_store(url: str) -> None:
+    """A database as loadwatch 0.1.0 left it: migrated to the baseline, rows written by it."""
+    from loadwatch.store import dump
+    from loadwatch.store.db import current_revision, make_engine, migrate
+
+    engine = make_engine(url)
+    try:
+        migrate(engine, to=BASELINE)
+        with engine.begin() as conn:
+            assert current_revision(conn) == BASELINE
+            write_baseline(conn)
+            # The ids above were given, not drawn: move PostgreSQL's sequences on as 0.1.0's
+            # own inserts would have.
+            dump.reset_sequences(conn, dump.tables(conn))
+    finally:
+        engine.dispose()

@@ -23,14 +23,22 @@ from demo_world import DemoWorld, copy_of
 from loadwatch.cli import app
 from loadwatch.config import Settings
 from loadwatch.errors import Conflict, InvalidRequest, SchemaTooNew
-from loadwatch.services.backup import KEPT, MANIFEST, backup, read_manifest, restore
+from loadwatch.services.backup import (
+    KEPT,
+    MANIFEST,
+    backup,
+    move_database,
+    read_manifest,
+    restore,
+)
 from loadwatch.services.episodes import episodes_of
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
 from loadwatch.services.views import series
 from loadwatch.store import dump, repo
 from loadwatch.store.db import Store, head_revision
-from loadwatch.store.models import Activity, SourceFile
+from loadwatch.store.models import Activity, Flag, RehabPlan, SourceFile
+from store_0_1_0 import BASELINE, BASELINE_ROWS, baseline_store
 
 SAMPLE = Path(__file__).parents[1] / "sample_data"
 
@@ -240,9 +248,7 @@ def test_cli_backup_and_restore(
     assert_same(picture(settings_at(tmp_path / "restored"), world), before)
     refused = runner.invoke(app, ["restore", str(out)])
     assert refused.exit_code == 1
-    assert refused.output.count("\n") == 1 and "error: the restore target is not empty" in (
-        refused.output
-    )
+    assert refused.output.count("\n") == 1 and "error: the target is not empty" in (refused.output)
 
 
 def test_backup_while_importing_is_consistent(db_url: str, tmp_path: Path) -> None:
@@ -308,3 +314,55 @@ def test_backup_while_importing_is_consistent(db_url: str, tmp_path: Path) -> No
             assert check.streams.get(a.stream_path).height > 0
     finally:
         check.close()
+
+
+def test_migrate_to_postgresql_moves_the_database(
+    world: DemoWorld, before: dict[str, str], pg_url: str, tmp_path: Path
+) -> None:
+    """``loadwatch migrate --to URL``: the SQLite store's rows in PostgreSQL, the kept files
+    where they were; a second run is refused, the source untouched."""
+    rep = move_database(settings_at(world.data_dir), pg_url)
+    assert rep.revision == head_revision() and sum(rep.rows.values()) > 400
+    assert_same(picture(settings_at(world.data_dir, pg_url), world), before)
+    with pytest.raises(Conflict, match="the database has tables"):
+        move_database(settings_at(world.data_dir), pg_url)
+    assert_same(picture(settings_at(world.data_dir), world), before)
+
+
+def test_cli_migrate_to_another_sqlite_file(
+    world: DemoWorld,
+    before: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli_env: None,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'moved.db'}"
+    monkeypatch.setenv("LOADWATCH_DATA_DIR", str(world.data_dir))
+    done = CliRunner().invoke(app, ["migrate", "--to", url])
+    assert done.exit_code == 0, done.output
+    assert "now set LOADWATCH_DATABASE_URL" in done.stdout
+    assert_same(picture(settings_at(world.data_dir, url), world), before)
+
+
+def test_an_archive_of_a_0_1_0_store_restores_upgraded(db_url: str, tmp_path: Path) -> None:
+    """A backup made at the 0.1.0 schema (revision 0001) restores at this code's newest
+    revision with its rows (once revisions follow 0001, this is the upgrade path of a
+    restore)."""
+    baseline_store(db_url)
+    old = settings_at(tmp_path / "old", db_url)
+    rep = backup(old, tmp_path / "old.tar.gz")
+    assert rep.revision == BASELINE == read_manifest(tmp_path / "old.tar.gz")["schema_revision"]
+    assert rep.rows["flags"] == len(BASELINE_ROWS["flags"])
+    new = settings_at(tmp_path / "new")
+    done = restore(new, tmp_path / "old.tar.gz")
+    assert (done.archive_revision, done.revision) == (BASELINE, head_revision())
+    store = Store(new.db_url, new.data_dir)
+    try:
+        with store.sessions() as s:
+            for table, model in (("activities", Activity), ("flags", Flag), ("plans", RehabPlan)):
+                got = s.scalars(sa.select(model).order_by(model.id)).all()
+                assert [r.id for r in got] == [r["id"] for r in BASELINE_ROWS[table]]
+            flag = s.get(Flag, 1)
+            assert flag is not None and (flag.rule, flag.ratio) == ("session_spike", 1.6)
+    finally:
+        store.close()

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from loadwatch.errors import SchemaTooNew
 from loadwatch.services.episodes import episodes_of
 from loadwatch.services.flag_list import list_flags
-from loadwatch.store import dump, repo
+from loadwatch.store import repo
 from loadwatch.store.db import Store, current_revision, head_revision, make_engine, migrate
 from loadwatch.store.models import (
     Activity,
@@ -31,7 +31,7 @@ from loadwatch.store.models import (
     SymptomEntry,
     User,
 )
-from store_0_1_0 import BASELINE, BASELINE_ROWS, write_baseline
+from store_0_1_0 import BASELINE_ROWS, baseline_store
 
 MODELS: dict[str, type[Any]] = {
     "athletes": Athlete,
@@ -44,21 +44,6 @@ MODELS: dict[str, type[Any]] = {
     "plans": RehabPlan,
 }
 FUTURE = "9999_from_the_future"
-
-
-def baseline_store(url: str) -> None:
-    """A database as loadwatch 0.1.0 left it: migrated to the baseline, rows written by it."""
-    engine = make_engine(url)
-    try:
-        migrate(engine, to=BASELINE)
-        with engine.begin() as conn:
-            assert current_revision(conn) == BASELINE
-            write_baseline(conn)
-            # The ids above were given, not drawn: move PostgreSQL's sequences on as 0.1.0's
-            # own inserts would have.
-            dump.reset_sequences(conn, dump.tables(conn))
-    finally:
-        engine.dispose()
 
 
 def same(got: object, want: object) -> bool:

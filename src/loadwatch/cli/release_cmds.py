@@ -1,4 +1,5 @@
-"""``loadwatch --version``, ``backup`` and ``restore`` (services/backup.py; docs/operations.md)."""
+"""``loadwatch --version``, ``backup``, ``restore`` and ``migrate --to`` (services/backup.py;
+docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -92,3 +93,31 @@ def restore(
             f"is {now!r} here",
             markup=False,
         )
+
+
+@app.command()
+def migrate(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="The database to move the store into, e.g. postgresql://user@host/db."
+        ),
+    ],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace a store already in that database (deleted)."),
+    ] = False,
+) -> None:
+    """Copy the store's database into another, empty one (SQLite to PostgreSQL), at the
+    newest schema; kept files stay in the data dir.  Stop `serve` and `scheduler` first."""
+    from loadwatch.services.backup import move_database
+    from loadwatch.store.db import display_url
+
+    with handle_errors():
+        rep = move_database(get_settings(), to, force=force)
+    console.print(
+        f"copied {sum(rep.rows.values())} rows in {len(rep.rows)} tables (schema "
+        f"{rep.revision}) to {display_url(to)} in {rep.seconds:.2f} s; now set "
+        "LOADWATCH_DATABASE_URL to it and start loadwatch",
+        markup=False,
+    )

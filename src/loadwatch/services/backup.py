@@ -33,6 +33,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -169,15 +170,12 @@ def _snapshot(engine: Engine, tmp: Path) -> _Snapshot:
             reader.dispose()
         database: dict[str, Any] = {"kind": "sqlite", "dialect": "sqlite", "path": DB_FILE}
         return _Snapshot(revision, database, rows, [(DB_FILE, copy)])
-    # Every table read inside one REPEATABLE READ transaction: one snapshot of the database
-    # whatever commits meanwhile (PostgreSQL; the dump itself is dialect-neutral).
+    # Other databases (PostgreSQL): every table read in one snapshot transaction, as JSON
+    # lines (the dump itself is dialect-neutral).
     members: list[tuple[str, Path]] = []
     listed: list[dict[str, Any]] = []
     rows = {}
-    with (
-        engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn,
-        conn.begin(),
-    ):
+    with _reading(engine) as conn:
         revision = _known_revision(conn)
         for i, table in enumerate(dump.tables(conn)):
             name = f"{TABLES_DIR}/{i:03d}-{table.name}.jsonl"
@@ -192,6 +190,17 @@ def _snapshot(engine: Engine, tmp: Path) -> _Snapshot:
             members.append((name, path))
     database = {"kind": "tables", "dialect": engine.dialect.name, "tables": listed}
     return _Snapshot(revision, database, rows, members)
+
+
+@contextmanager
+def _reading(engine: Engine) -> Iterator[Connection]:
+    """A connection in one read transaction: one snapshot of the database whatever commits
+    meanwhile (PostgreSQL: REPEATABLE READ; SQLite: a read transaction under WAL)."""
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
 
 
 def _known_revision(conn: Connection) -> str:
@@ -348,10 +357,12 @@ def _unpack(archive: Path, manifest: dict[str, Any], staging: Path) -> None:
             raise InvalidRequest(f"{archive} is damaged: {name} does not match its checksum")
 
 
-def _make_room(engine: Engine, data_dir: Path, *, force: bool) -> None:
+def _make_room(engine: Engine, data_dir: Path | None, *, force: bool) -> None:
+    """An empty database (and data dir, when given) behind ``engine``: as found, or emptied
+    when ``force``; else ``Conflict``."""
     with engine.connect() as conn:
         empty_db = dump.is_empty(conn)
-    kept = [data_dir / sub for sub in KEPT if (data_dir / sub).exists()]
+    kept = [data_dir / sub for sub in KEPT if (data_dir / sub).exists()] if data_dir else []
     has_files = any(p.is_file() for d in kept for p in d.rglob("*"))
     if empty_db and not has_files:
         for d in kept:
@@ -360,7 +371,7 @@ def _make_room(engine: Engine, data_dir: Path, *, force: bool) -> None:
     if not force:
         what = "the database has tables" if not empty_db else f"{data_dir} holds kept files"
         raise Conflict(
-            f"the restore target is not empty ({what}): restore into an empty place, "
+            f"the target is not empty ({what}): use an empty place, "
             "or pass --force to replace what is there"
         )
     with engine.begin() as conn:
@@ -378,9 +389,7 @@ def _load(conn: Connection, manifest: dict[str, Any], staging: Path) -> dict[str
         reader = dump.sqlite_file_engine(staging / database["path"])
         try:
             with reader.connect() as src:
-                for table in dump.tables(src):
-                    target = _target(targets, table.name)
-                    counts[table.name] = dump.insert(conn, target, dump.rows(src, table))
+                counts = _copy(src, conn, targets)
         finally:
             reader.dispose()
     elif database["kind"] == "tables":
@@ -398,6 +407,14 @@ def _load(conn: Connection, manifest: dict[str, Any], staging: Path) -> dict[str
     return counts
 
 
+def _copy(src: Connection, dst: Connection, targets: dict[str, Table]) -> dict[str, int]:
+    """Every table of ``src`` into the same-revision tables ``targets`` of ``dst``."""
+    return {
+        table.name: dump.insert(dst, _target(targets, table.name), dump.rows(src, table))
+        for table in dump.tables(src)
+    }
+
+
 def _target(targets: dict[str, Table], name: str) -> Table:
     if name not in targets:
         raise StoreError(f"the archive has a table {name} its schema revision does not create")
@@ -411,3 +428,39 @@ def _settings_changed(then: dict[str, Any], settings: Settings) -> dict[str, tup
         for k in sorted(set(then) | set(now))
         if then.get(k) != now.get(k)
     }
+
+
+# --- move to another database --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoveReport:
+    revision: str
+    rows: dict[str, int]
+    seconds: float
+
+
+def move_database(settings: Settings, to_url: str, *, force: bool = False) -> MoveReport:
+    """Copy the configured store's database into the (empty) database at ``to_url``, e.g.
+    SQLite to PostgreSQL, and bring it to the newest schema.  The kept files stay in the data
+    dir; the source is not changed.  Stop ``serve`` and ``scheduler`` first: writes made
+    during the copy stay behind in the source."""
+    started = time.perf_counter()
+    source = make_engine(settings.db_url)
+    target = make_engine(to_url)
+    try:
+        if source.url == target.url:
+            raise InvalidRequest("--to names the store's own database")
+        with _reading(source) as src:
+            revision = _known_revision(src)
+            _make_room(target, None, force=force)
+            migrate(target, to=revision)
+            with target.execution_options(**{WRITE_OPTION: True}).begin() as dst:
+                targets = {t.name: t for t in dump.tables(dst)}
+                rows = _copy(src, dst, targets)
+                dump.reset_sequences(dst, targets.values())
+        migrate(target)
+    finally:
+        source.dispose()
+        target.dispose()
+    return MoveReport(revision, rows, time.perf_counter() - started)

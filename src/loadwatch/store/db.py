@@ -74,6 +74,14 @@ def make_engine(url: str, pool: PoolLimits | None = None) -> Engine:
     return create_engine(url, pool_pre_ping=True, **_pool_args(pool))
 
 
+def display_url(url: str) -> str:
+    """``url`` fit to print: its password masked."""
+    try:
+        return make_url(_normalise(url)).render_as_string(hide_password=True)
+    except Exception:  # printing must not fail on a URL make_engine will refuse anyway
+        return "<unparsable URL>"
+
+
 def _pool_args(pool: PoolLimits | None) -> dict[str, Any]:
     p = pool or PoolLimits()
     return {"pool_size": p.size, "max_overflow": p.overflow, "pool_timeout": p.timeout_s}
