@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
 
 from loadwatch.errors import SchemaTooNew
@@ -24,6 +26,7 @@ from loadwatch.store.db import Store, current_revision, head_revision, make_engi
 from loadwatch.store.models import (
     Activity,
     Athlete,
+    Base,
     Episode,
     Flag,
     RehabPlan,
@@ -152,3 +155,15 @@ def test_version_everywhere(data_dir: Path) -> None:
         assert client.get("/api/v1/openapi.json").json()["info"]["version"] == "0.1.0"
     finally:
         store.close()
+
+
+def test_the_models_match_the_newest_revision(db_url: str) -> None:
+    """A model changed without a revision would be a schema no upgrade creates."""
+    engine = make_engine(db_url)
+    try:
+        migrate(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
