@@ -202,6 +202,14 @@ def test_damaged_or_newer_archives_are_refused(archive: Path, tmp_path: Path) ->
     with pytest.raises(SchemaTooNew, match=r"loadwatch 9\.0\.0 at schema revision 9999_future"):
         restore(target, future)
 
+    # A load that fails half-way leaves the place empty: the next restore needs no --force.
+    miscounted = tmp_path / "miscounted.tar.gz"
+    wrong = dict(manifest, rows=dict(manifest["rows"], flags=manifest["rows"]["flags"] + 1))
+    _rewrite(archive, miscounted, {MANIFEST: json.dumps(wrong).encode()})
+    with pytest.raises(InvalidRequest, match="row counts"):
+        restore(target, miscounted)
+    assert restore(target, archive).rows == manifest["rows"]
+
     cut = tmp_path / "cut.tar.gz"
     cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     with pytest.raises(InvalidRequest):
@@ -246,6 +254,13 @@ def test_cli_backup_and_restore(
     assert done.exit_code == 0, done.output
     assert "restored" in done.stdout and "from loadwatch 0.1.0" in done.stdout
     assert_same(picture(settings_at(tmp_path / "restored"), world), before)
+    get_settings.cache_clear()
+    monkeypatch.setenv("LOADWATCH_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    unreachable = runner.invoke(app, ["backup", str(tmp_path / "never.tar.gz")])
+    assert unreachable.exit_code == 1 and unreachable.output.startswith("error: database error")
+    assert unreachable.output.count("\n") == 1, unreachable.output
+    monkeypatch.delenv("LOADWATCH_DATABASE_URL")
+    get_settings.cache_clear()
     refused = runner.invoke(app, ["restore", str(out)])
     assert refused.exit_code == 1
     assert refused.output.count("\n") == 1 and "error: the target is not empty" in (refused.output)

@@ -50,6 +50,7 @@ from loadwatch.store.db import (
     make_engine,
     migrate,
 )
+from loadwatch.store.errors import translated
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, Table
@@ -106,7 +107,10 @@ def backup(settings: Settings, dest: Path, *, overwrite: bool = False) -> Backup
     partial = dest.with_name(f".{dest.name}.partial")
     engine = make_engine(settings.db_url)
     try:
-        with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".loadwatch-backup-") as tmp:
+        with (
+            translated(),
+            tempfile.TemporaryDirectory(dir=dest.parent, prefix=".loadwatch-backup-") as tmp,
+        ):
             snap = _snapshot(engine, Path(tmp))
             sums: dict[str, dict[str, Any]] = {}
             with _writer(partial) as tar:
@@ -276,6 +280,9 @@ def read_manifest(archive: Path) -> dict[str, Any]:
         raise InvalidRequest(f"{archive} is not a readable loadwatch backup: {e}") from e
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise InvalidRequest(f"{archive} is not a loadwatch backup")
+    missing = [k for k in ("schema_revision", "database", "rows", "files") if k not in manifest]
+    if missing:
+        raise InvalidRequest(f"{archive}: the manifest lacks {', '.join(missing)}")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise InvalidRequest(
             f"{archive} is backup format {manifest.get('format_version')}; "
@@ -302,21 +309,32 @@ def restore(settings: Settings, archive: Path, *, force: bool = False) -> Restor
     staging = Path(tempfile.mkdtemp(dir=data_dir.parent, prefix=".loadwatch-restore-"))
     try:
         _unpack(archive, manifest, staging)
-        engine = make_engine(settings.db_url)
-        try:
-            _make_room(engine, data_dir, force=force)
-            migrate(engine, to=revision)
-            with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
-                rows = _load(conn, manifest, staging)
-            migrate(engine)
-        finally:
-            engine.dispose()
+        with translated():
+            engine = make_engine(settings.db_url)
+            try:
+                _make_room(engine, data_dir, force=force)
+                try:
+                    migrate(engine, to=revision)
+                    with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+                        try:
+                            rows = _load(conn, manifest, staging)
+                        except (KeyError, TypeError, ValueError) as e:
+                            raise InvalidRequest(f"{archive}: malformed data: {e!r}") from e
+                    migrate(engine)
+                except BaseException:
+                    # The place is left empty, as found, so the restore can simply run again.
+                    with engine.begin() as conn:
+                        dump.drop_everything(conn)
+                    raise
+            finally:
+                engine.dispose()
         files = 0
         for sub in KEPT:
             src = staging / FILES_DIR / sub
             if src.is_dir():
                 data_dir.mkdir(parents=True, exist_ok=True)
-                src.replace(data_dir / sub)
+                # A move, not a rename: the data dir may be another file system (a volume).
+                shutil.move(src, data_dir / sub)
                 files += sum(1 for p in (data_dir / sub).rglob("*") if p.is_file())
     except OSError as e:
         raise StoreError(f"cannot restore into {data_dir}: {e}") from e
@@ -449,6 +467,14 @@ def move_database(settings: Settings, to_url: str, *, force: bool = False) -> Mo
     source = make_engine(settings.db_url)
     target = make_engine(to_url)
     try:
+        return _move(source, target, force=force, started=started)
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def _move(source: Engine, target: Engine, *, force: bool, started: float) -> MoveReport:
+    with translated():
         if source.url == target.url:
             raise InvalidRequest("--to names the store's own database")
         with _reading(source) as src:
@@ -460,7 +486,4 @@ def move_database(settings: Settings, to_url: str, *, force: bool = False) -> Mo
                 rows = _copy(src, dst, targets)
                 dump.reset_sequences(dst, targets.values())
         migrate(target)
-    finally:
-        source.dispose()
-        target.dispose()
     return MoveReport(revision, rows, time.perf_counter() - started)
