@@ -33,7 +33,6 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,19 +41,9 @@ from loadwatch import __version__
 from loadwatch.clock import utcnow
 from loadwatch.errors import Conflict, InvalidRequest, NotFound, SchemaTooNew, StoreError
 from loadwatch.store import dump
-from loadwatch.store.db import (
-    WRITE_OPTION,
-    check_known,
-    current_revision,
-    head_revision,
-    make_engine,
-    migrate,
-)
-from loadwatch.store.errors import translated
+from loadwatch.store.db import check_known, head_revision
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine, Table
-
     from loadwatch.config import Settings
 
 FORMAT = "loadwatch-backup"
@@ -105,16 +94,15 @@ def backup(settings: Settings, dest: Path, *, overwrite: bool = False) -> Backup
         raise NotFound(f"no store to back up: {settings.data_dir / 'loadwatch.db'} does not exist")
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(f".{dest.name}.partial")
-    engine = make_engine(settings.db_url)
     try:
-        with (
-            translated(),
-            tempfile.TemporaryDirectory(dir=dest.parent, prefix=".loadwatch-backup-") as tmp,
-        ):
-            snap = _snapshot(engine, Path(tmp))
+        with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".loadwatch-backup-") as tmp:
+            # The database first, then the files: see the module's docstring for why that
+            # order makes the archive consistent.
+            db = dump.copy_out(settings.db_url, Path(tmp))
+            database, members = _database_entry(db)
             sums: dict[str, dict[str, Any]] = {}
             with _writer(partial) as tar:
-                for arcname, path in snap.members:
+                for arcname, path in members:
                     _add(tar, arcname, path.read_bytes(), sums)
                 n_files = n_bytes = 0
                 for data_rel, data in _kept_files(settings.data_dir):
@@ -126,9 +114,9 @@ def backup(settings: Settings, dest: Path, *, overwrite: bool = False) -> Backup
                     "format_version": FORMAT_VERSION,
                     "loadwatch_version": __version__,
                     "created_at": utcnow().isoformat(),
-                    "schema_revision": snap.revision,
-                    "database": snap.database,
-                    "rows": snap.rows,
+                    "schema_revision": db.revision,
+                    "database": database,
+                    "rows": db.rows,
                     "settings": _shared_settings(settings),
                     "files": sums,
                 }
@@ -139,82 +127,29 @@ def backup(settings: Settings, dest: Path, *, overwrite: bool = False) -> Backup
         raise StoreError(f"cannot write the backup {dest}: {e}") from e
     finally:
         partial.unlink(missing_ok=True)
-        engine.dispose()
     return BackupReport(
         dest,
         dest.stat().st_size,
         time.perf_counter() - started,
-        engine.dialect.name,
-        snap.revision,
-        snap.rows,
+        db.dialect,
+        db.revision,
+        db.rows,
         n_files,
         n_bytes,
     )
 
 
-@dataclass(frozen=True)
-class _Snapshot:
-    revision: str
-    database: dict[str, Any]
-    rows: dict[str, int]
-    members: list[tuple[str, Path]]  # archive name, staged file
-
-
-def _snapshot(engine: Engine, tmp: Path) -> _Snapshot:
-    """The database, as one consistent state, staged under ``tmp``."""
-    if engine.dialect.name == "sqlite":
-        copy = tmp / "loadwatch.db"
-        dump.sqlite_snapshot(engine, copy)
-        reader = dump.sqlite_file_engine(copy)
-        try:
-            with reader.connect() as conn:
-                revision = _known_revision(conn)
-                rows = dump.count_rows(conn)
-        finally:
-            reader.dispose()
-        database: dict[str, Any] = {"kind": "sqlite", "dialect": "sqlite", "path": DB_FILE}
-        return _Snapshot(revision, database, rows, [(DB_FILE, copy)])
-    # Other databases (PostgreSQL): every table read in one snapshot transaction, as JSON
-    # lines (the dump itself is dialect-neutral).
-    members: list[tuple[str, Path]] = []
-    listed: list[dict[str, Any]] = []
-    rows = {}
-    with _reading(engine) as conn:
-        revision = _known_revision(conn)
-        for i, table in enumerate(dump.tables(conn)):
-            name = f"{TABLES_DIR}/{i:03d}-{table.name}.jsonl"
-            path = tmp / f"{i:03d}-{table.name}.jsonl"
-            n = 0
-            with path.open("w", encoding="utf-8") as f:
-                for row in dump.rows(conn, table):
-                    f.write(json.dumps(dump.encode(table, row), sort_keys=True) + "\n")
-                    n += 1
-            rows[table.name] = n
-            listed.append({"table": table.name, "path": name})
-            members.append((name, path))
-    database = {"kind": "tables", "dialect": engine.dialect.name, "tables": listed}
-    return _Snapshot(revision, database, rows, members)
-
-
-@contextmanager
-def _reading(engine: Engine) -> Iterator[Connection]:
-    """A connection in one read transaction: one snapshot of the database whatever commits
-    meanwhile (PostgreSQL: REPEATABLE READ; SQLite: a read transaction under WAL)."""
-    with engine.connect() as conn:
-        if engine.dialect.name != "sqlite":
-            conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            yield conn
-
-
-def _known_revision(conn: Connection) -> str:
-    revision = current_revision(conn)
-    if revision is None:
-        raise NotFound(
-            "the database holds no loadwatch store (no schema revision): nothing to back up"
-        )
-    check_known(revision)
-    return revision
+def _database_entry(db: dump.DatabaseCopy) -> tuple[dict[str, Any], list[tuple[str, Path]]]:
+    """The manifest's ``database`` entry and the (archive name, file) members it names."""
+    if db.sqlite_file is not None:
+        entry = {"kind": "sqlite", "dialect": db.dialect, "path": DB_FILE}
+        return entry, [(DB_FILE, db.sqlite_file)]
+    members = [(f"{TABLES_DIR}/{path.name}", path) for _table, path in db.table_files]
+    listed = [
+        {"table": table, "path": name}
+        for (table, _path), (name, _p) in zip(db.table_files, members, strict=True)
+    ]
+    return {"kind": "tables", "dialect": db.dialect, "tables": listed}, members
 
 
 def _kept_files(data_dir: Path) -> Iterator[tuple[str, bytes]]:
@@ -309,25 +244,8 @@ def restore(settings: Settings, archive: Path, *, force: bool = False) -> Restor
     staging = Path(tempfile.mkdtemp(dir=data_dir.parent, prefix=".loadwatch-restore-"))
     try:
         _unpack(archive, manifest, staging)
-        with translated():
-            engine = make_engine(settings.db_url)
-            try:
-                _make_room(engine, data_dir, force=force)
-                try:
-                    migrate(engine, to=revision)
-                    with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
-                        try:
-                            rows = _load(conn, manifest, staging)
-                        except (KeyError, TypeError, ValueError) as e:
-                            raise InvalidRequest(f"{archive}: malformed data: {e!r}") from e
-                    migrate(engine)
-                except BaseException:
-                    # The place is left empty, as found, so the restore can simply run again.
-                    with engine.begin() as conn:
-                        dump.drop_everything(conn)
-                    raise
-            finally:
-                engine.dispose()
+        _make_room(settings, force=force)
+        rows = dump.copy_in(settings.db_url, _database_copy(archive, manifest, staging))
         files = 0
         for sub in KEPT:
             src = staging / FILES_DIR / sub
@@ -375,68 +293,41 @@ def _unpack(archive: Path, manifest: dict[str, Any], staging: Path) -> None:
             raise InvalidRequest(f"{archive} is damaged: {name} does not match its checksum")
 
 
-def _make_room(engine: Engine, data_dir: Path | None, *, force: bool) -> None:
-    """An empty database (and data dir, when given) behind ``engine``: as found, or emptied
-    when ``force``; else ``Conflict``."""
-    with engine.connect() as conn:
-        empty_db = dump.is_empty(conn)
-    kept = [data_dir / sub for sub in KEPT if (data_dir / sub).exists()] if data_dir else []
+def _make_room(settings: Settings, *, force: bool) -> None:
+    """An empty database and data dir: as found, or emptied when ``force``; else
+    ``Conflict``."""
+    data_dir = settings.data_dir
+    empty_db = dump.database_is_empty(settings.db_url)
+    kept = [data_dir / sub for sub in KEPT if (data_dir / sub).exists()]
     has_files = any(p.is_file() for d in kept for p in d.rglob("*"))
-    if empty_db and not has_files:
-        for d in kept:
-            shutil.rmtree(d)  # empty folders, out of the way of the archive's
-        return
-    if not force:
-        what = "the database has tables" if not empty_db else f"{data_dir} holds kept files"
-        raise Conflict(
-            f"the target is not empty ({what}): use an empty place, "
-            "or pass --force to replace what is there"
-        )
-    with engine.begin() as conn:
-        dump.drop_everything(conn)
+    if not (empty_db and not has_files):
+        if not force:
+            what = "the database has tables" if not empty_db else f"{data_dir} holds kept files"
+            raise Conflict(
+                f"the target is not empty ({what}): use an empty place, "
+                "or pass --force to replace what is there"
+            )
+        dump.empty_database(settings.db_url)
     for d in kept:
-        shutil.rmtree(d)
+        shutil.rmtree(d)  # (empty) folders out of the way of the archive's
 
 
-def _load(conn: Connection, manifest: dict[str, Any], staging: Path) -> dict[str, int]:
-    """The archive's rows into the (empty, same-revision) database behind ``conn``."""
-    targets = {t.name: t for t in dump.tables(conn)}
-    database = manifest["database"]
-    counts: dict[str, int] = {}
-    if database["kind"] == "sqlite":
-        reader = dump.sqlite_file_engine(staging / database["path"])
-        try:
-            with reader.connect() as src:
-                counts = _copy(src, conn, targets)
-        finally:
-            reader.dispose()
-    elif database["kind"] == "tables":
-        for entry in database["tables"]:
-            target = _target(targets, entry["table"])
-            with (staging / entry["path"]).open(encoding="utf-8") as f:
-                rows = (dump.decode(target, json.loads(line)) for line in f)
-                counts[target.name] = dump.insert(conn, target, rows)
-    else:
-        raise InvalidRequest(f"unknown database kind in the archive: {database['kind']!r}")
-    expected = {k: int(v) for k, v in (manifest.get("rows") or {}).items()}
-    if counts != expected:
-        raise InvalidRequest(f"the archive's row counts {expected} do not match its data {counts}")
-    dump.reset_sequences(conn, targets.values())
-    return counts
-
-
-def _copy(src: Connection, dst: Connection, targets: dict[str, Table]) -> dict[str, int]:
-    """Every table of ``src`` into the same-revision tables ``targets`` of ``dst``."""
-    return {
-        table.name: dump.insert(dst, _target(targets, table.name), dump.rows(src, table))
-        for table in dump.tables(src)
-    }
-
-
-def _target(targets: dict[str, Table], name: str) -> Table:
-    if name not in targets:
-        raise StoreError(f"the archive has a table {name} its schema revision does not create")
-    return targets[name]
+def _database_copy(archive: Path, manifest: dict[str, Any], staging: Path) -> dump.DatabaseCopy:
+    """The archive's database, as ``dump.copy_in`` reads it."""
+    try:
+        database = manifest["database"]
+        rows = {str(k): int(v) for k, v in manifest["rows"].items()}
+        revision = str(manifest["schema_revision"])
+        if database["kind"] == "sqlite":
+            return dump.DatabaseCopy(
+                database["dialect"], revision, rows, staging / database["path"], []
+            )
+        if database["kind"] == "tables":
+            files = [(t["table"], staging / t["path"]) for t in database["tables"]]
+            return dump.DatabaseCopy(database["dialect"], revision, rows, None, files)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise InvalidRequest(f"{archive}: malformed manifest: {e!r}") from e
+    raise InvalidRequest(f"{archive}: unknown database kind {database['kind']!r}")
 
 
 def _settings_changed(then: dict[str, Any], settings: Settings) -> dict[str, tuple[Any, Any]]:
@@ -464,26 +355,5 @@ def move_database(settings: Settings, to_url: str, *, force: bool = False) -> Mo
     dir; the source is not changed.  Stop ``serve`` and ``scheduler`` first: writes made
     during the copy stay behind in the source."""
     started = time.perf_counter()
-    source = make_engine(settings.db_url)
-    target = make_engine(to_url)
-    try:
-        return _move(source, target, force=force, started=started)
-    finally:
-        source.dispose()
-        target.dispose()
-
-
-def _move(source: Engine, target: Engine, *, force: bool, started: float) -> MoveReport:
-    with translated():
-        if source.url == target.url:
-            raise InvalidRequest("--to names the store's own database")
-        with _reading(source) as src:
-            revision = _known_revision(src)
-            _make_room(target, None, force=force)
-            migrate(target, to=revision)
-            with target.execution_options(**{WRITE_OPTION: True}).begin() as dst:
-                targets = {t.name: t for t in dump.tables(dst)}
-                rows = _copy(src, dst, targets)
-                dump.reset_sequences(dst, targets.values())
-        migrate(target)
+    revision, rows = dump.move(settings.db_url, to_url, force=force)
     return MoveReport(revision, rows, time.perf_counter() - started)
