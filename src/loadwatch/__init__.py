@@ -1,3 +1,10 @@
 """loadwatch: a self-hosted training-load monitor for runners."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    # The one place the version is read: pyproject.toml, through the installed metadata, so
+    # a release bumps one line.
+    __version__ = version("loadwatch")
+except PackageNotFoundError:  # a source tree on sys.path that was never installed
+    __version__ = "0+unknown"

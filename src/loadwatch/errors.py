@@ -61,6 +61,11 @@ class StoreBusy(StoreError, Overloaded):
     overload, not failure."""
 
 
+class SchemaTooNew(StoreError):
+    """The database's schema revision is unknown to this code: a newer loadwatch wrote it.
+    Nothing may open it (an older migration chain cannot read or downgrade it)."""
+
+
 class NotFound(LoadwatchError):
     """No such object, or not visible to the caller (we never tell the two apart)."""
 

@@ -1,11 +1,12 @@
 """Command line: ``loadwatch inspect | import | athletes | activities | series | flags | status |
-report | demo | serve | scheduler | user | sync``."""
+report | demo | serve | scheduler | user | sync | backup | restore``."""
 
 # Imported for their side effect: each registers its commands on the shared app.
 from loadwatch.cli import (  # noqa: F401
     ingest_cmds,
     load_cmds,
     rehab_cmds,
+    release_cmds,
     service_cmds,
     user_cmds,
 )

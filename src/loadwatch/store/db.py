@@ -10,12 +10,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session as Session  # re-exported: a unit of work's type
 from sqlalchemy.orm import sessionmaker
 
-from loadwatch.errors import ConfigError
+from loadwatch.errors import ConfigError, SchemaTooNew
 from loadwatch.store.errors import translated
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -72,15 +74,62 @@ def make_engine(url: str, pool: PoolLimits | None = None) -> Engine:
     return create_engine(url, pool_pre_ping=True, **_pool_args(pool))
 
 
+def display_url(url: str) -> str:
+    """``url`` fit to print: its password masked."""
+    try:
+        return make_url(_normalise(url)).render_as_string(hide_password=True)
+    except Exception:  # printing must not fail on a URL make_engine will refuse anyway
+        return "<unparsable URL>"
+
+
 def _pool_args(pool: PoolLimits | None) -> dict[str, Any]:
     p = pool or PoolLimits()
     return {"pool_size": p.size, "max_overflow": p.overflow, "pool_timeout": p.timeout_s}
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (idempotent)."""
+def _alembic_config(conn: Any = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    if conn is not None:
+        cfg.attributes["connection"] = conn
+    return cfg
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this code's migrations know, the 0.1.0 baseline (0001) first."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    return {r.revision for r in script.walk_revisions()}
+
+
+def head_revision() -> str:
+    """The newest schema revision this code knows (never assume it is 0001: every schema
+    change since 0.1.0 is a revision on top)."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:
+        raise ConfigError("no schema revisions found under store/migrations")
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The database's schema revision; None for a database loadwatch never migrated."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_known(revision: str | None) -> None:
+    """``SchemaTooNew`` unless this code's migrations know ``revision`` (None: empty)."""
+    if revision is not None and revision not in known_revisions():
+        from loadwatch import __version__
+
+        raise SchemaTooNew(
+            f"the database is at schema revision {revision}, which loadwatch {__version__} "
+            f"does not know (its newest is {head_revision()}): a newer loadwatch wrote it; "
+            "upgrade loadwatch to open it"
+        )
+
+
+def migrate(engine: Engine, to: str = "head") -> None:
+    """Bring the schema to revision ``to`` (the newest by default; idempotent).  A database
+    at a revision this code does not know is refused with ``SchemaTooNew``, untouched."""
     # Processes starting together (API replicas, the scheduler) must not both see an empty
     # database and both create it: one migrates under a lock, the rest wait, then find the
     # schema at head and do nothing.  PostgreSQL: a transaction-scoped advisory lock.
@@ -88,8 +137,11 @@ def migrate(engine: Engine) -> None:
     with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        # Checked here, not left to Alembic: it would fail on the unknown revision with a
+        # traceback-shaped CommandError, after a newer process may already have written rows
+        # this code misreads.
+        check_known(current_revision(conn))
+        command.upgrade(_alembic_config(conn), to)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
