@@ -159,6 +159,8 @@ def _outcome_line(o: Any) -> str:
     if o.status == "imported":
         n = len(o.activity_ids)
         extra = f" ({n} activities)" if n != 1 else ""
+        if o.reason:  # "replaced a worse copy: ..."
+            extra += f": {o.reason}"
     elif o.reason:
         extra = f": {o.reason}"
     line = f"[{style}]{word:<15}[/{style}] {escape(o.file)}{escape(extra)}"
@@ -467,7 +469,9 @@ def activities(
         console.print(table)
 
 
-activity_app = typer.Typer(help="Change one activity: its sport.", no_args_is_help=True)
+activity_app = typer.Typer(
+    help="Change one activity: its sport, or delete it.", no_args_is_help=True
+)
 app.add_typer(activity_app, name="activity")
 
 
@@ -520,6 +524,44 @@ def activity_set(
         console.print(
             f"activity {activity_id} ({athlete_name}): {done.previous_sport} → {out['sport']}; "
             f"flags re-evaluated from {done.reevaluate_from.isoformat()}",
+            markup=False,
+        )
+
+
+@activity_app.command("delete")
+def activity_delete(
+    activity_id: Annotated[int, typer.Argument(help="Activity id (see loadwatch activities).")],
+    json: JsonOpt = False,
+) -> None:
+    """Delete an activity.  Its file is forgotten too once none of its activities is left
+    (its bytes stay in the blob store), so importing the file again brings it back.  The
+    athlete's flags are re-evaluated from the activity's day."""
+    from loadwatch.config import get_settings
+    from loadwatch.services.activities import delete_activity_by_id
+    from loadwatch.services.evaluation import drain_pending
+    from loadwatch.store.db import open_store
+
+    with handle_errors():
+        settings = get_settings()
+        store = open_store(settings)
+        try:
+            with store.transaction() as session:
+                done = delete_activity_by_id(session, activity_id)
+            drain_pending(store, athlete_id=done.athlete_id, historic_days=settings.historic_days)
+        finally:
+            store.close()
+        if json:
+            print_json(
+                {
+                    "athlete": done.athlete_name,
+                    "deleted": activity_id,
+                    "evaluated_from": done.reevaluate_from,
+                }
+            )
+            return
+        console.print(
+            f"activity {activity_id} ({done.athlete_name}) deleted; flags re-evaluated from "
+            f"{done.reevaluate_from.isoformat()} (import its file again to undo)",
             markup=False,
         )
 

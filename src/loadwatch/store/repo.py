@@ -533,3 +533,31 @@ def request_evaluation(session: Session, athlete_id: int, from_date: date) -> No
 def pending_from(session: Session, athlete_id: int) -> date | None:
     pending = session.get(PendingEvaluation, athlete_id)
     return pending.from_date if pending is not None else None
+
+
+# --- duplicates: which copy of an activity is kept --------------------------------------------
+def lock_athlete_activities(session: Session, athlete_id: int) -> None:
+    """Hold the athlete's row until the transaction ends, so that deciding whether a new file
+    repeats a stored activity, and storing or replacing it, is one step per athlete: two
+    concurrent imports of twins queue here and the second sees the first's activity.  SQLite
+    needs nothing: a write transaction begins IMMEDIATE, holding the database's write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Athlete.id).where(Athlete.id == athlete_id).with_for_update())
+
+
+def file_warnings(session: Session, file_id: int | None) -> list[str]:
+    """The warnings the file's import recorded (what a lenient read recovered from)."""
+    if file_id is None:
+        return []
+    row = session.get(SourceFile, file_id)
+    return list(row.warnings or []) if row is not None else []
+
+
+def supersede_file(session: Session, file_id: int, reason: str) -> None:
+    """The file stays on record (row and bytes) as ``superseded`` once a better copy replaced
+    every activity it held."""
+    row = session.get(SourceFile, file_id)
+    if row is not None and file_activity_count(session, file_id) == 0:
+        row.status = "superseded"
+        row.reason = reason
+        session.flush()
