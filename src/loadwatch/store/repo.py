@@ -7,6 +7,7 @@ Functions take a ``Session`` so callers decide the transaction (one file = one t
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,6 +28,7 @@ from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.store.models import Activity, Athlete, PendingEvaluation, SourceFile, name_key
 
 MAX_NAME = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 # --- athletes -----------------------------------------------------------------------------
@@ -47,6 +49,10 @@ def _clean_name(name: str) -> str:
         raise InvalidRequest("athlete name must not be empty")
     if len(clean) > MAX_NAME:
         raise InvalidRequest(f"athlete name longer than {MAX_NAME} characters")
+    if _CONTROL.search(clean):
+        # A NUL cannot be stored by PostgreSQL at all; the other control characters would
+        # break every line the name is printed on.
+        raise InvalidRequest("athlete name must not contain control characters (NUL, newline…)")
     return clean
 
 

@@ -1,0 +1,92 @@
+"""Issue 21, item 5: the smaller defects, each with the behaviour a user sees."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from loadwatch import clock
+from loadwatch.errors import InvalidRequest
+from loadwatch.ingest.sources import Member
+from loadwatch.services.importing import import_members
+from loadwatch.store import repo
+from loadwatch.store.db import Store
+from test_api import API, Env
+from test_api import env as env  # the API fixture (SQLite and PostgreSQL), re-exported
+from track_fixtures import Line, fit
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+# --- NUL in user text -------------------------------------------------------------------------
+def test_nul_in_an_athlete_name_is_422(env: Env) -> None:
+    r = env.client.post(f"{API}/athletes", json={"name": "Bo\x00b"}, headers=env.coach)
+    assert r.status_code == 422, r.text
+    assert "NUL" in r.text
+    r = env.client.patch(
+        f"{API}/athletes/{env.athlete_id}", json={"name": "A\x00nn"}, headers=env.coach
+    )
+    assert r.status_code == 422, r.text
+    # Nothing was stored, and the API still answers.
+    r = env.client.get(f"{API}/athletes/{env.athlete_id}", headers=env.coach)
+    assert r.status_code == 200 and r.json()["name"] == "Ann"
+
+
+def test_nul_in_other_json_text_is_422(env: Env) -> None:
+    r = env.client.post(
+        f"{API}/athletes",
+        json={"name": "Cy", "timezone": "Europe/Paris\x00"},
+        headers=env.coach,
+    )
+    assert r.status_code == 422, r.text
+
+
+@pytest.mark.parametrize("name", ["Bo\x00b", "Bo\nb", "Bo\x7fb"])
+def test_control_characters_in_a_name_are_refused(store: Store, name: str) -> None:
+    with pytest.raises(InvalidRequest, match="control characters"), store.transaction() as s:
+        repo.get_or_create_athlete(s, name)
+
+
+def test_a_nul_reaching_postgresql_is_a_bad_request_not_a_storage_error(store: Store) -> None:
+    # Below the API's checks (a file name, a title): PostgreSQL's refusal is the caller's
+    # fault; SQLite stores it.
+    with store.transaction() as s:
+        aid = repo.get_or_create_athlete(s, "Dee").id
+    if store.dialect != "postgresql":
+        with store.transaction() as s:
+            row = repo.record_file(
+                s, athlete_id=aid, sha256="0" * 64, name="a\x00b.fit", size=1, format="fit",
+                status="failed", reason=None,
+            )  # fmt: skip
+            assert row.name == "a\x00b.fit"
+        return
+    with pytest.raises(InvalidRequest, match="NUL"), store.transaction() as s:
+        repo.record_file(
+            s, athlete_id=aid, sha256="0" * 64, name="a\x00b.fit", size=1, format="fit",
+            status="failed", reason=None,
+        )  # fmt: skip
+
+
+# --- activities dated in the future -----------------------------------------------------------
+def test_an_activity_dated_in_2055_is_refused(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+    with store.transaction() as s:
+        aid = repo.get_or_create_athlete(s, "Eve").id
+    flipped = fit(Line(start=datetime(2055, 3, 1, 6, 0, tzinfo=UTC)))
+    ahead = fit(Line(start=datetime(2026, 12, 8, 11, 0, tzinfo=UTC)))  # 23 h ahead: a skew
+    past = fit(Line(start=datetime(2026, 12, 6, 6, 0, tzinfo=UTC)))
+    members = [Member("flipped.fit", flipped), Member("ahead.fit", ahead), Member("ok.fit", past)]
+    bad, skewed, ok = import_members(store, aid, members, workers=1).outcomes
+    assert bad.status == "failed"
+    assert bad.reason == (
+        "dated 2055-03-01 06:00 UTC, more than a day after this server's clock "
+        "(2026-12-07 12:00 UTC): refused as a corrupt date"
+    )
+    assert (skewed.status, ok.status) == ("imported", "imported")
+    with store.sessions() as s:
+        row = repo.find_file(s, aid, bad.sha256 or "")
+        assert row is not None and row.status == "failed" and row.reason == bad.reason
+        assert repo.activity_stats(s)[aid].count == 2
