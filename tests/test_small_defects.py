@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +92,80 @@ def test_an_activity_dated_in_2055_is_refused(
         row = repo.find_file(s, aid, bad.sha256 or "")
         assert row is not None and row.status == "failed" and row.reason == bad.reason
         assert repo.activity_stats(s)[aid].count == 2
+
+
+# --- serve on a data dir it cannot write ------------------------------------------------------
+def _serve(data: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from loadwatch.cli import app
+    from loadwatch.config import get_settings
+
+    monkeypatch.setenv("LOADWATCH_DATA_DIR", str(data))
+    monkeypatch.delenv("LOADWATCH_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        out = CliRunner().invoke(app, ["serve", "--port", "0", "--no-scheduler"])
+    finally:
+        get_settings.cache_clear()
+    assert out.exception is None or isinstance(out.exception, SystemExit), out.exception
+    return out.exit_code, out.stderr
+
+
+def test_serve_on_an_uncreatable_data_dir_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    code, stderr = _serve(blocker / "data", monkeypatch)
+    assert code == 1
+    assert stderr.strip() == (
+        f"error: data directory {blocker / 'data'} is not usable: Not a directory "
+        "(set LOADWATCH_DATA_DIR to a writable directory)"
+    )
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only directory anyway")
+def test_serve_on_a_read_only_data_dir_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "ro"
+    data.mkdir()
+    data.chmod(0o555)
+    try:
+        code, stderr = _serve(data, monkeypatch)
+    finally:
+        data.chmod(0o755)
+    assert code == 1
+    assert stderr.strip() == (
+        f"error: data directory {data} is not usable: Permission denied "
+        "(set LOADWATCH_DATA_DIR to a writable directory)"
+    )
+
+
+# --- import-log of a log without a run --------------------------------------------------------
+@pytest.mark.usefixtures("data_dir")
+@pytest.mark.parametrize(
+    ("csv", "read"),
+    [
+        (b"date,distance_km,duration\n", 0),
+        (b"date,distance_km,sport\n2026-07-01,40,cycling\n2026-07-02,3,swimming\n", 2),
+    ],
+)
+def test_import_log_without_a_run_warns_and_exits_1(tmp_path: Path, csv: bytes, read: int) -> None:
+    from typer.testing import CliRunner
+
+    from loadwatch.cli import app
+
+    log = tmp_path / "log.csv"
+    log.write_bytes(csv)
+    out = CliRunner().invoke(app, ["import-log", str(log), "--athlete", "Ana"])
+    assert out.exit_code == 1, out.output
+    assert out.stderr.strip() == f"warning: no running rows in log.csv ({read} other row(s) read)"
+    assert "Traceback" not in out.output
+    # One run is enough.
+    log.write_bytes(csv + (b"2026-07-03,8,running\n" if read else b"2026-07-03,8,2700\n"))
+    out = CliRunner().invoke(app, ["import-log", str(log), "--athlete", "Ana"])
+    assert out.exit_code == 0, out.output
+    assert out.stderr == ""
