@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from loadwatch import clock
+from loadwatch.api.login_limit import MAX_FAILURES, FailedLogins, keys_for
 from loadwatch.errors import InvalidRequest
 from loadwatch.ingest.sources import Member
 from loadwatch.services.importing import import_members
@@ -169,3 +171,58 @@ def test_import_log_without_a_run_warns_and_exits_1(tmp_path: Path, csv: bytes, 
     out = CliRunner().invoke(app, ["import-log", str(log), "--athlete", "Ana"])
     assert out.exit_code == 0, out.output
     assert out.stderr == ""
+
+
+# --- failed logins ----------------------------------------------------------------------------
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_failed_logins_block_a_key_for_the_rest_of_the_window() -> None:
+    now = _Clock()
+    limit = FailedLogins(max_failures=3, window_s=60.0, now=now)
+    keys = keys_for("10.0.0.1", "lw_AAAAAAAAAxyz")
+    assert keys == (("prefix", "lw_AAAAAAAAA"), ("address", "10.0.0.1"))
+    for dt in (0.0, 10.0, 20.0):
+        now.t = 1000.0 + dt
+        assert limit.retry_after(keys) is None
+        limit.failed(keys)
+    # Three failures at t=0, 10, 20: blocked until the first leaves the window at t=60.
+    now.t = 1020.5
+    assert limit.retry_after(keys) == 40
+    # Another address trying the same token prefix is blocked by the prefix...
+    assert limit.retry_after(keys_for("10.0.0.2", "lw_AAAAAAAAAother")) == 40
+    # ...and this address is blocked whatever token it sends.
+    assert limit.retry_after(keys_for("10.0.0.1", "lw_BBBBBBBBB")) == 40
+    assert limit.retry_after(keys_for("10.0.0.2", "lw_BBBBBBBBB")) is None
+    now.t = 1060.0
+    assert limit.retry_after(keys) is None  # one failure left the window: 2 of 3
+
+
+def test_bad_tokens_get_429_with_retry_after(env: Env) -> None:
+    bad = {"Authorization": "Bearer lw_not-a-token-at-all"}
+    for _ in range(MAX_FAILURES):
+        r = env.client.get(f"{API}/me", headers=bad)
+        assert r.status_code == 401
+    r = env.client.get(f"{API}/me", headers=bad)
+    assert r.status_code == 429, r.text
+    assert 1 <= int(r.headers["retry-after"]) <= 60
+    assert r.json() == {"detail": f"too many failed logins: retry in {r.headers['retry-after']} s"}
+    # This address is blocked, even with a valid token; the others are not.
+    assert env.client.get(f"{API}/me", headers=env.coach).status_code == 429
+    other = TestClient(env.client.app, client=("192.0.2.7", 50000))
+    assert other.get(f"{API}/me", headers=env.coach).status_code == 200
+    # The same token prefix from another address is blocked too.
+    assert other.get(f"{API}/me", headers=bad).status_code == 429
+
+
+def test_authenticated_responses_are_not_stored(env: Env) -> None:
+    r = env.client.get(f"{API}/athletes/{env.athlete_id}", headers=env.coach)
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    r = env.client.get(f"{API}/me", headers={"Authorization": "Bearer lw_wrong"})
+    assert r.status_code == 401 and r.headers["cache-control"] == "no-store"
+    assert "cache-control" not in env.client.get("/static/app.css").headers
