@@ -293,6 +293,14 @@ def test_cli_reports_the_replacement_and_deletes_with_undo(tmp_path: Path) -> No
     )
     out = runner.invoke(app, ["import", str(zero), "-a", "Ana"])
     assert "superseded by a better copy" in out.stdout
+    out = runner.invoke(app, ["files", "-a", "Ana", "--status", "superseded", "--json"])
+    assert out.exit_code == 0, out.output
+    [listed] = json.loads(out.stdout)["files"]
+    assert (listed["name"], listed["status"], listed["reason"]) == (
+        "zero.fit",
+        "superseded",
+        "superseded by a better copy: run.fit (#2)",
+    )
 
     out = runner.invoke(app, ["activity", "delete", "2", "--json"])
     assert out.exit_code == 0, out.output

@@ -21,7 +21,7 @@ from loadwatch.cli.output import (
     handle_errors,
     print_json,
 )
-from loadwatch.errors import IngestError, NotAnActivity, NotFound, one_line
+from loadwatch.errors import IngestError, InvalidRequest, NotAnActivity, NotFound, one_line
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
@@ -467,6 +467,56 @@ def activities(
                 r["name"] or "",
             )
         console.print(table)
+
+
+FILE_STATUSES = ("imported", "duplicate", "superseded", "not_activity", "failed")
+
+
+@app.command()
+def files(
+    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name.")],
+    status: Annotated[
+        str | None,
+        typer.Option(help=f"Only files with this status: {', '.join(FILE_STATUSES)}."),
+    ] = None,
+    json: JsonOpt = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 100,
+) -> None:
+    """List the files received for an athlete, newest first, with what became of each: a
+    copy replaced by a better one is listed as superseded, its bytes still kept."""
+    from loadwatch.config import get_settings
+    from loadwatch.store import repo
+    from loadwatch.store.db import open_store
+
+    with handle_errors():
+        if status is not None and status not in FILE_STATUSES:
+            raise InvalidRequest(f"unknown status {status!r}; one of: {', '.join(FILE_STATUSES)}")
+        store = open_store(get_settings())
+        try:
+            with store.sessions() as session:
+                a = repo.get_athlete_by_name(session, athlete)
+                rows, total = repo.list_files(session, a.id, status=status, limit=limit)
+                items = [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "status": r.status,
+                        "reason": r.reason,
+                        "format": r.format,
+                        "size": r.size,
+                        "sha256": r.sha256,
+                    }
+                    for r in rows
+                ]
+        finally:
+            store.close()
+        if json:
+            print_json({"athlete": a.name, "total": total, "files": items})
+            return
+        for f in items:
+            why = f": {f['reason']}" if f["reason"] else ""
+            console.print(f"{f['status']:<13} {f['name']}{why}", markup=False, highlight=False)
+        console.print(f"{a.name}: {len(items)} of {total} files", markup=False)
 
 
 activity_app = typer.Typer(

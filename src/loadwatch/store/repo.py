@@ -548,7 +548,11 @@ def lock_athlete_activities(session: Session, athlete_id: int) -> None:
     concurrent imports of twins queue here and the second sees the first's activity.  SQLite
     needs nothing: a write transaction begins IMMEDIATE, holding the database's write lock."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Athlete.id).where(Athlete.id == athlete_id).with_for_update())
+        # FOR NO KEY UPDATE: imports queue on each other, while rows that only reference the
+        # athlete (flags, views, symptoms: a FOR KEY SHARE) are written meanwhile.
+        session.execute(
+            select(Athlete.id).where(Athlete.id == athlete_id).with_for_update(key_share=True)
+        )
 
 
 def file_warnings(session: Session, file_id: int | None) -> list[str]:
