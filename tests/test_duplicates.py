@@ -28,6 +28,8 @@ from loadwatch.store import repo
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, SourceFile
+from test_api import API, Env, upload
+from test_api import env as env  # the API fixture (SQLite and PostgreSQL), re-exported
 from track_fixtures import Line, fit, gpx
 
 FULL = "fit/gpsbabel_fit-sample.fit"  # FIT_TOTALS: 9986.82 m, timer 2810.25 s, 540 records
@@ -315,3 +317,30 @@ def test_cli_reports_the_replacement_and_deletes_with_undo(tmp_path: Path) -> No
     out = runner.invoke(app, ["import", str(run), "-a", "Ana", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["files"][0]["status"] == "imported"
+
+
+# --- the API ----------------------------------------------------------------------------------
+def test_api_upload_replaces_the_truncated_copy_and_delete_undoes(env: Env) -> None:
+    files = _corpus_files()
+    first = upload(env, [("cut.fit", files["cut.fit"])])
+    assert first.status_code == 200, first.text
+    [cut] = first.json()["files"]
+    second = upload(env, [("full.fit", files["full.fit"]), ("twin.gpx", files["twin.gpx"])])
+    assert second.status_code == 200, second.text
+    full, twin = second.json()["files"]
+    assert (full["status"], twin["status"]) == ("imported", "duplicate")
+    assert full["reason"].startswith(
+        f"replaced a worse copy: same activity as #{cut['activity_ids'][0]} "
+    )
+    assert twin["reason"].startswith(
+        f"duplicate of a better copy: same activity as #{full['activity_ids'][0]} "
+    )
+    page = env.client.get(f"{API}/athletes/{env.athlete_id}/activities", headers=env.coach).json()
+    assert [(a["id"], a["distance_m"]) for a in page["data"]] == [
+        (full["activity_ids"][0], 9986.82)
+    ]
+    # Deleted, then back by sending the same bytes again.
+    gone = env.client.delete(f"{API}/activities/{full['activity_ids'][0]}", headers=env.coach)
+    assert gone.status_code == 200, gone.text
+    again = upload(env, [("full.fit", files["full.fit"])])
+    assert again.json()["files"][0]["status"] == "imported"
