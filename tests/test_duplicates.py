@@ -344,3 +344,39 @@ def test_api_upload_replaces_the_truncated_copy_and_delete_undoes(env: Env) -> N
     assert gone.status_code == 200, gone.text
     again = upload(env, [("full.fit", files["full.fit"])])
     assert again.json()["files"][0]["status"] == "imported"
+
+
+# --- training-log rows and files --------------------------------------------------------------
+def _log(sport: str, km: float) -> bytes:
+    # The minutes of RUN and ZERO (2024-05-01 06:00 UTC), as a training-log row.
+    return f"date,time,distance_km,duration,sport\n2024-05-01,06:00,{km},1426,{sport}\n".encode()
+
+
+def test_a_log_row_that_is_not_a_run_never_hides_a_run_file(store: Store) -> None:
+    from loadwatch.services.csv_import import import_log
+
+    aid = _athlete(store, "log other first")
+    assert import_log(store, aid, _log("other", 0), "log.csv").imported == 1
+    [run] = _import(store, aid, [("run.fit", SHAPES["run.fit"])])
+    assert run.status == "imported" and run.reason is None
+    assert [(k[2], k[4]) for k in _kept(store, aid)] == [("other", 0.0), ("running", 4278.0)]
+
+    aid = _athlete(store, "log run first")
+    assert import_log(store, aid, _log("running", 4.28), "log.csv").imported == 1
+    [run] = _import(store, aid, [("run.fit", SHAPES["run.fit"])])
+    assert run.status == "duplicate"  # the athlete's own row stays, as before
+    assert [(k[2], k[4]) for k in _kept(store, aid)] == [("running", 4280.0)]
+
+
+def test_a_file_that_is_not_a_run_never_hides_a_run_in_the_log(store: Store) -> None:
+    from loadwatch.services.csv_import import import_log
+
+    aid = _athlete(store, "file other first")
+    _import(store, aid, [("zero.fit", SHAPES["zero-other.fit"])])
+    rep = import_log(store, aid, _log("running", 4.28), "log.csv")
+    assert (rep.imported, rep.duplicates) == (1, 0)
+
+    aid = _athlete(store, "file run first")
+    _import(store, aid, [("run.fit", SHAPES["run.fit"])])
+    rep = import_log(store, aid, _log("running", 4.28), "log.csv")
+    assert (rep.imported, rep.duplicates) == (0, 1)

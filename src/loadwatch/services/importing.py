@@ -60,6 +60,7 @@ from loadwatch.services.sameness import (
     better,
     copy_of_activity,
     copy_of_summary,
+    log_row_hides,
     repeated_session,
     same_activities,
 )
@@ -374,7 +375,12 @@ def _import_member(
             near = repo.activities_starting_near(
                 session, athlete.id, act.summary.start_time, SAME_ACTIVITY_WINDOW
             )
-            twins = same_activities(near, act.summary)
+            s = act.summary
+            twins = [
+                t
+                for t in same_activities(near, s)
+                if t.source == "file" or log_row_hides(t.sport, t.distance_m, s.sport, s.distance_m)
+            ]
             beaten_by = _better_twins(session, twins, act.summary, warnings)
             if beaten_by:
                 better_twins.extend(beaten_by)
@@ -429,8 +435,8 @@ def _better_twins(
     session: Session, twins: Sequence[Activity], summary: ActivitySummary, warnings: list[str]
 ) -> list[Activity]:
     """The stored twins to keep rather than this session (``sameness.copy_rank``).  A
-    training-log row is kept whatever the file: it holds what the athlete wrote, and the log
-    import keeps the file's copy likewise (first come, first kept, between the two)."""
+    training-log row that is a twin is kept whatever the file: it holds what the athlete
+    wrote, and the log import keeps the file's copy likewise (``sameness.log_row_hides``)."""
     new = copy_of_summary(summary, warnings)
     return [
         t

@@ -120,6 +120,18 @@ def copy_of_activity(activity: Activity, file_warnings: Iterable[str]) -> Copy:
 _FORMAT_RANK = {"fit": 2, "tcx": 1, "gpx": 0}
 
 
+def carries_a_run(sport: str, distance_m: float) -> bool:
+    """A run with distance: what a 0 km or non-running twin must never hide."""
+    return sport in RUNNING_SPORTS and distance_m > 0
+
+
+def log_row_hides(row_sport: str, row_m: float, other_sport: str, other_m: float) -> bool:
+    """Between a training-log row and a file of the same minutes the first stored is kept
+    (neither replaces the other), except that one that is not a run never hides a run: then
+    both are kept."""
+    return carries_a_run(row_sport, row_m) or not carries_a_run(other_sport, other_m)
+
+
 def copy_rank(c: Copy) -> tuple[bool, bool, bool, int, int, int, int, str, int]:
     """The order of copies, best last (``max`` picks the one to keep).  A total order: every
     field is compared in turn and two different files always differ by their sha256, so the
@@ -136,7 +148,7 @@ def copy_rank(c: Copy) -> tuple[bool, bool, bool, int, int, int, int, str, int]:
     5. the sha256, then the session index: arbitrary, but fixed.
     """
     return (
-        c.sport in RUNNING_SPORTS and c.distance_m > 0,
+        carries_a_run(c.sport, c.distance_m),
         c.complete,
         c.device_totals,
         _FORMAT_RANK.get(c.format, -1),

@@ -25,6 +25,7 @@ from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.clock import as_utc, local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.ingest.activity import ActivitySummary
+from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.store.models import Activity, Athlete, PendingEvaluation, SourceFile, name_key
 
 MAX_NAME = 200
@@ -464,11 +465,17 @@ def log_activity_keys(session: Session, athlete_id: int, keys: set[str]) -> set[
     return {(k, i) for k, i in rows if k is not None}
 
 
-def recorded_spans(session: Session, athlete_id: int) -> list[tuple[datetime, float]]:
-    """(UTC start, elapsed s) of the athlete's activities from files, sorted by start."""
+def recorded_spans(
+    session: Session, athlete_id: int, *, runs_only: bool = False
+) -> list[tuple[datetime, float]]:
+    """(UTC start, elapsed s) of the athlete's activities from files, sorted by start;
+    ``runs_only``: those that are runs with distance."""
+    where = [Activity.athlete_id == athlete_id, Activity.source != "csv"]
+    if runs_only:
+        where += [Activity.sport.in_(RUNNING_SPORTS), Activity.distance_m > 0]
     rows = session.execute(
         select(Activity.start_time, Activity.elapsed_time_s)
-        .where(Activity.athlete_id == athlete_id, Activity.source != "csv")
+        .where(*where)
         .order_by(Activity.start_time)
     )
     return [(as_utc(t), e) for t, e in rows]
