@@ -91,6 +91,15 @@ class Unauthorized(LoadwatchError):
     """Missing or unknown credentials."""
 
 
+class TooManyAttempts(Unauthorized):
+    """Too many bad credentials from this client or for this token lately: refused without
+    looking (the API answers 429 with ``Retry-After``)."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many failed logins: retry in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
 class Forbidden(LoadwatchError):
     """The caller may see the object but their role may not do this to it (an athlete acking a
     flag).  Never used for objects the caller cannot see: those are ``NotFound``."""

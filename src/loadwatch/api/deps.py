@@ -14,8 +14,9 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from loadwatch import auth
+from loadwatch.api.login_limit import keys_for
 from loadwatch.api.state import AppState
-from loadwatch.errors import NotFound
+from loadwatch.errors import NotFound, TooManyAttempts, Unauthorized
 from loadwatch.store import flags, repo, webhooks
 from loadwatch.store.db import Session, Store
 from loadwatch.store.errors import translated
@@ -70,10 +71,24 @@ _bearer = HTTPBearer(auto_error=False, description="a token from `loadwatch user
 
 
 def get_current_user(
+    request: Request,
+    state: StateDep,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    return auth.authenticate(session, credentials.credentials if credentials else None)
+    token = credentials.credentials if credentials else None
+    if not token:  # no attempt at all: nothing to count
+        return auth.authenticate(session, token)
+    keys = keys_for(request.client.host if request.client else None, token)
+    # Checked before the token: while blocked, even a right guess is refused.
+    wait = state.failed_logins.retry_after(keys)
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    try:
+        return auth.authenticate(session, token)
+    except Unauthorized:
+        state.failed_logins.failed(keys)
+        raise
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

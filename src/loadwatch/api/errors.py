@@ -23,6 +23,7 @@ from loadwatch.errors import (
     NotFound,
     Overloaded,
     StoreError,
+    TooManyAttempts,
     Unauthorized,
 )
 
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 # Most specific first: InputTooLarge is an IngestError, and must win over it.
 STATUS: tuple[tuple[type[LoadwatchError], int], ...] = (
     (NotFound, 404),
+    (TooManyAttempts, 429),
     (Unauthorized, 401),
     (Forbidden, 403),
     (InputTooLarge, 413),
@@ -52,6 +54,8 @@ async def _loadwatch_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LoadwatchError)
     status = status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     if isinstance(exc, Overloaded):
         # Overload: say when to come back rather than fail; the client's retry will do.
         log.warning("busy, answering 503: %s", exc)

@@ -33,6 +33,13 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+PRIVATE: tuple[tuple[bytes, bytes], ...] = ((b"cache-control", b"no-store"),)
+
+
+def _authenticated(scope: Scope) -> bool:
+    return any(k.lower() == b"authorization" for k, _ in scope.get("headers", []))
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -42,10 +49,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        # A response to a request that carried credentials holds someone's data: no browser
+        # or proxy cache may keep it (a shared machine's back button, a caching proxy).
+        wanted = SECURITY_HEADERS + (PRIVATE if _authenticated(scope) else ())
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                extra = [(k, v) for k, v in wanted if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

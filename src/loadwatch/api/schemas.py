@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from loadwatch.clock import UtcDatetime
@@ -87,8 +88,27 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        # PostgreSQL cannot store a NUL in text (SQLite can): refused here, on both, as what it
+        # is, a malformed request, rather than a storage error.
+        if _has_nul(data):
+            raise ValueError("text must not contain a NUL (\\u0000) character")
+        return data
 
 
 # --- health / me --------------------------------------------------------------------------

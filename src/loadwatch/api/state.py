@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
+from loadwatch.api.login_limit import FailedLogins
 from loadwatch.config import Settings
 from loadwatch.services.importing import ImportReport
 from loadwatch.store.db import Store
@@ -24,3 +25,5 @@ class AppState:
     # Uploads decoded at once (CPU-bound); the rest wait here, on the event loop, holding no
     # worker thread and no connection.
     import_slots: anyio.Semaphore = field(default_factory=lambda: anyio.Semaphore(1))
+    # Bad bearer tokens per client address and token prefix (``api/login_limit.py``).
+    failed_logins: FailedLogins = field(default_factory=FailedLogins)

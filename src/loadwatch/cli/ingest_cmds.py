@@ -21,7 +21,7 @@ from loadwatch.cli.output import (
     handle_errors,
     print_json,
 )
-from loadwatch.errors import IngestError, NotAnActivity, NotFound, one_line
+from loadwatch.errors import IngestError, InvalidRequest, NotAnActivity, NotFound, one_line
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
@@ -159,6 +159,8 @@ def _outcome_line(o: Any) -> str:
     if o.status == "imported":
         n = len(o.activity_ids)
         extra = f" ({n} activities)" if n != 1 else ""
+        if o.reason:  # "replaced a worse copy: ..."
+            extra += f": {o.reason}"
     elif o.reason:
         extra = f": {o.reason}"
     line = f"[{style}]{word:<15}[/{style}] {escape(o.file)}{escape(extra)}"
@@ -467,7 +469,59 @@ def activities(
         console.print(table)
 
 
-activity_app = typer.Typer(help="Change one activity: its sport.", no_args_is_help=True)
+FILE_STATUSES = ("imported", "duplicate", "superseded", "not_activity", "failed")
+
+
+@app.command()
+def files(
+    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name.")],
+    status: Annotated[
+        str | None,
+        typer.Option(help=f"Only files with this status: {', '.join(FILE_STATUSES)}."),
+    ] = None,
+    json: JsonOpt = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 100,
+) -> None:
+    """List the files received for an athlete, newest first, with what became of each: a
+    copy replaced by a better one is listed as superseded, its bytes still kept."""
+    from loadwatch.config import get_settings
+    from loadwatch.store import repo
+    from loadwatch.store.db import open_store
+
+    with handle_errors():
+        if status is not None and status not in FILE_STATUSES:
+            raise InvalidRequest(f"unknown status {status!r}; one of: {', '.join(FILE_STATUSES)}")
+        store = open_store(get_settings())
+        try:
+            with store.sessions() as session:
+                a = repo.get_athlete_by_name(session, athlete)
+                rows, total = repo.list_files(session, a.id, status=status, limit=limit)
+                items = [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "status": r.status,
+                        "reason": r.reason,
+                        "format": r.format,
+                        "size": r.size,
+                        "sha256": r.sha256,
+                    }
+                    for r in rows
+                ]
+        finally:
+            store.close()
+        if json:
+            print_json({"athlete": a.name, "total": total, "files": items})
+            return
+        for f in items:
+            why = f": {f['reason']}" if f["reason"] else ""
+            console.print(f"{f['status']:<13} {f['name']}{why}", markup=False, highlight=False)
+        console.print(f"{a.name}: {len(items)} of {total} files", markup=False)
+
+
+activity_app = typer.Typer(
+    help="Change one activity: its sport, or delete it.", no_args_is_help=True
+)
 app.add_typer(activity_app, name="activity")
 
 
@@ -520,6 +574,44 @@ def activity_set(
         console.print(
             f"activity {activity_id} ({athlete_name}): {done.previous_sport} → {out['sport']}; "
             f"flags re-evaluated from {done.reevaluate_from.isoformat()}",
+            markup=False,
+        )
+
+
+@activity_app.command("delete")
+def activity_delete(
+    activity_id: Annotated[int, typer.Argument(help="Activity id (see loadwatch activities).")],
+    json: JsonOpt = False,
+) -> None:
+    """Delete an activity.  Its file is forgotten too once none of its activities is left
+    (its bytes stay in the blob store), so importing the file again brings it back.  The
+    athlete's flags are re-evaluated from the activity's day."""
+    from loadwatch.config import get_settings
+    from loadwatch.services.activities import delete_activity_by_id
+    from loadwatch.services.evaluation import drain_pending
+    from loadwatch.store.db import open_store
+
+    with handle_errors():
+        settings = get_settings()
+        store = open_store(settings)
+        try:
+            with store.transaction() as session:
+                done = delete_activity_by_id(session, activity_id)
+            drain_pending(store, athlete_id=done.athlete_id, historic_days=settings.historic_days)
+        finally:
+            store.close()
+        if json:
+            print_json(
+                {
+                    "athlete": done.athlete_name,
+                    "deleted": activity_id,
+                    "evaluated_from": done.reevaluate_from,
+                }
+            )
+            return
+        console.print(
+            f"activity {activity_id} ({done.athlete_name}) deleted; flags re-evaluated from "
+            f"{done.reevaluate_from.isoformat()} (import its file again to undo)",
             markup=False,
         )
 

@@ -23,7 +23,7 @@ from rich.table import Table
 import loadwatch
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
-from loadwatch.cli.output import console, handle_errors, print_json
+from loadwatch.cli.output import console, err_console, handle_errors, print_json
 from loadwatch.errors import InputTooLarge, InvalidRequest, NotFound
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
@@ -382,6 +382,7 @@ def import_log(
     json: JsonOpt = False,
 ) -> None:
     """Import a CSV training log: one activity per row; bad rows are listed with line numbers."""
+    from loadwatch.ingest.sports import RUNNING_SPORTS
     from loadwatch.services.csv_import import import_log as run_import
     from loadwatch.services.evaluation import drain_pending
     from loadwatch.store import repo
@@ -402,8 +403,14 @@ def import_log(
             drain_pending(store, athlete_id=aid, historic_days=get_settings().historic_days)
         finally:
             store.close()
+        # A log without a single run (an empty sheet, a cyclist's export, the wrong tab) adds
+        # nothing to the running load: said, and a failure for scripts, not a quiet 0.
+        runs = sum(r.sport in RUNNING_SPORTS for r in rep.rows)
+        empty = None
+        if runs == 0 and not rep.symptom_days:
+            empty = f"no running rows in {file.name} ({len(rep.rows)} other row(s) read)"
         if json:
-            print_json({"athlete": athlete, **rep.to_json()})
+            print_json({"athlete": athlete, **rep.to_json(), "warnings": [empty] if empty else []})
         else:
             for e in rep.errors:
                 console.print(f"[yellow]{file.name}: {e}[/]", markup=True, highlight=False)
@@ -411,6 +418,9 @@ def import_log(
                 f"{file.name}: {rep.imported} imported, {rep.duplicates} already stored, "
                 f"{len(rep.errors)} bad row(s)"
             )
+        if empty is not None:
+            err_console.print(f"warning: {empty}", markup=False)
+            raise typer.Exit(1)
         if rep.imported == 0 and rep.duplicates == 0 and rep.errors:
             raise typer.Exit(1)
 

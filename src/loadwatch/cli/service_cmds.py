@@ -22,7 +22,7 @@ err = Console(stderr=True)
 
 
 def _fail(e: LoadwatchError) -> None:
-    err.print(f"[red]error:[/red] {e}", highlight=False)
+    err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -52,6 +52,25 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+def check_data_dir(path: Path) -> None:
+    """``ConfigError`` in one line unless ``path`` exists (or can be made) and takes a file:
+    the server writes its database, blobs and streams there, and would otherwise die on the
+    first write with a traceback (or, read-only, start and fail every upload)."""
+    import tempfile
+
+    from loadwatch.errors import ConfigError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        raise ConfigError(
+            f"data directory {path} is not usable: {e.strerror or e} "
+            "(set LOADWATCH_DATA_DIR to a writable directory)"
+        ) from e
+
+
 def run_server(settings: Settings, host: str, port: int, *, scheduler: bool) -> None:
     """API (+ the scheduler, when asked and allowed) in this process until interrupted."""
     import uvicorn
@@ -63,6 +82,7 @@ def run_server(settings: Settings, host: str, port: int, *, scheduler: bool) -> 
     if not port_free(host, port):
         raise InvalidRequest(f"{host}:{port} is already in use: pass --port")
     pin_today(settings.as_of)
+    check_data_dir(settings.data_dir)
     store = open_store(settings)
     runner = LoadScheduler(store, settings) if scheduler and settings.scheduler else None
     on_import: Any = (lambda _report: runner.wake()) if runner else None

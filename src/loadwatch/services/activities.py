@@ -8,7 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from loadwatch.clock import as_utc
-from loadwatch.errors import IngestError, InvalidRequest, StoreError
+from loadwatch.errors import IngestError, InvalidRequest, NotFound, StoreError
 from loadwatch.ingest.sports import SPORTS
 from loadwatch.services.importing import analyse, local_date
 from loadwatch.store import repo
@@ -34,6 +34,25 @@ def delete_activity(session: Session, activity: Activity) -> date:
         if source is not None:
             repo.delete_file(session, source)
     return day
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    athlete_id: int
+    athlete_name: str
+    reevaluate_from: date
+
+
+def delete_activity_by_id(session: Session, activity_id: int) -> Deleted:
+    """``delete_activity`` for the CLI: by id, with the evaluation from its day requested in
+    the same transaction (``NotFound`` when there is no such activity)."""
+    activity = repo.activity_by_id(session, activity_id)
+    if activity is None:
+        raise NotFound(f"no activity with id {activity_id}")
+    athlete_id, athlete_name = activity.athlete_id, activity.athlete.name
+    day = delete_activity(session, activity)
+    repo.request_evaluation(session, athlete_id, day)
+    return Deleted(athlete_id, athlete_name, day)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from loadwatch.clock import local_today
 from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
 from loadwatch.services.rehab import EARLIEST
-from loadwatch.services.sameness import SAME_ACTIVITY_WINDOW, same_time
+from loadwatch.services.sameness import SAME_ACTIVITY_WINDOW, carries_a_run, same_time
 from loadwatch.store import repo
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session, Store
@@ -142,6 +142,9 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
         keys = [r.digest() for r in log.rows]
         seen = repo.log_activity_keys(s, athlete_id, set(keys))
         recorded = repo.recorded_spans(s, athlete_id)
+        # A run in the log is hidden only by a recorded run: a 0 km "other" file of the same
+        # minutes must not swallow it (sameness.log_row_hides).
+        recorded_runs = repo.recorded_spans(s, athlete_id, runs_only=True)
         occurrence: Counter[str] = Counter()
         new: list[Activity] = []
         fates: list[tuple[LogRow, Activity | None]] = []
@@ -153,7 +156,8 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
                 fates.append((row, None))
                 continue
             act = _activity(athlete_id, row, key, index, tz, src.id)
-            if row.time_known and _already_recorded(recorded, act):
+            spans = recorded_runs if carries_a_run(act.sport, act.distance_m) else recorded
+            if row.time_known and _already_recorded(spans, act):
                 # Strava's activities.csv next to the FIT files it lists: the file wins.
                 report.duplicates += 1
                 fates.append((row, None))

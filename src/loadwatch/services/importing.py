@@ -24,11 +24,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
+from loadwatch import clock
 from loadwatch.clock import as_utc
 from loadwatch.config import Settings
 from loadwatch.errors import (
@@ -39,6 +40,7 @@ from loadwatch.errors import (
     StoreError,
     one_line,
 )
+from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.ingest.analysis import (
     AnalysisJob,
     DecodedActivity,
@@ -55,13 +57,17 @@ from loadwatch.ingest.sources import ManualLog, Member, SourceNotes
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
 from loadwatch.services.sameness import (
     SAME_ACTIVITY_WINDOW,
+    better,
+    copy_of_activity,
+    copy_of_summary,
+    log_row_hides,
     repeated_session,
-    same_activity,
+    same_activities,
 )
 from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store import repo
 from loadwatch.store.blobs import sha256_of
-from loadwatch.store.db import Store
+from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity, SourceFile
 
 if TYPE_CHECKING:
@@ -200,8 +206,13 @@ def _title(member: Member) -> str | None:
 
 def _describe_file(row: SourceFile) -> str:
     when = row.created_at.date().isoformat() if row.created_at is not None else "earlier"
-    verb = {"not_activity": "seen", "duplicate": "seen"}.get(row.status, "imported")
-    what = " (not an activity)" if row.status == "not_activity" else ""
+    verb = {"not_activity": "seen", "duplicate": "seen", "superseded": "kept"}.get(
+        row.status, "imported"
+    )
+    what = {
+        "not_activity": " (not an activity)",
+        "superseded": " (superseded by a better copy)",
+    }.get(row.status, "")
     return f"same file as {row.name} {verb} {when}{what}"
 
 
@@ -238,6 +249,23 @@ def _record_failure(
             reason=reason,
             existing=existing,
         )
+
+
+# A device clock may run ahead of ours by some hours (a wrong zone set by hand); more than a
+# day ahead is a corrupt date (a bit flipped in a FIT timestamp reads as 2055), which would
+# sit at the end of every series for decades.
+FUTURE_SKEW = timedelta(days=1)
+
+
+def _refuse_future(decoded: DecodedFile) -> None:
+    limit = clock.utcnow() + FUTURE_SKEW
+    for act in decoded.activities:
+        start = as_utc(act.summary.start_time)
+        if start > limit:
+            raise IngestError(
+                f"dated {start:%Y-%m-%d %H:%M} UTC, more than a day after this server's clock "
+                f"({limit - FUTURE_SKEW:%Y-%m-%d %H:%M} UTC): refused as a corrupt date"
+            )
 
 
 def _with_note(reason: str, budget: UploadBudget | None, kept: bool) -> str:
@@ -305,6 +333,7 @@ def _import_member(
             decoded = ahead.result(budget)
         else:  # not decoded ahead, or for other settings (the athlete's zone was just chosen)
             decoded = job.run()
+        _refuse_future(decoded)
     except NotAnActivity as e:
         reason = _with_note(one_line(e), budget, keep_first)
         charge_unimported()
@@ -333,29 +362,46 @@ def _import_member(
     title = _title(member)
     warnings = [one_line(w) for w in decoded.warnings]
     with store.transaction() as session:
+        # Taken before anything is looked up: which copy of an activity is kept is decided and
+        # written by one import at a time per athlete, whatever the arrival order.
+        repo.lock_athlete_activities(session, athlete.id)
         existing = repo.find_file(session, athlete.id, sha)
         if existing is not None and existing.status != "failed":  # another process was quicker
             return FileOutcome(name, "duplicate", _describe_file(existing), sha256=sha), None
         keep: list[DecodedActivity] = []
-        twins: list[Activity] = []
+        better_twins: list[Activity] = []  # stored copies that beat this file's: kept
+        worse_twins: dict[int, Activity] = {}  # stored copies this file replaces
         for act in decoded.activities:
             near = repo.activities_starting_near(
                 session, athlete.id, act.summary.start_time, SAME_ACTIVITY_WINDOW
             )
-            twin = same_activity(near, act.summary)
+            s = act.summary
+            twins = [
+                t
+                for t in same_activities(near, s)
+                if t.source == "file" or log_row_hides(t.sport, t.distance_m, s.sport, s.distance_m)
+            ]
+            beaten_by = _better_twins(session, twins, act.summary, warnings)
+            if beaten_by:
+                better_twins.extend(beaten_by)
+                continue
             again = repeated_session([k.summary for k in keep], act.summary)
-            if twin is not None:
-                twins.append(twin)
-            elif again is not None:
+            if again is not None:
                 warnings.append(
                     f"session {act.summary.session_index} repeats session {again}; skipped"
                 )
-            else:
-                keep.append(act)
+                continue
+            worse_twins.update((t.id, t) for t in twins)
+            keep.append(act)
         status: Status = "imported" if keep else "duplicate"
-        why = None if keep or not twins else _describe_twins(twins)
-        if keep and twins:
-            warnings.append(f"sessions skipped: {_describe_twins(twins)}")
+        why: str | None = None
+        if not keep and better_twins:
+            why = f"duplicate of a better copy: {_describe_twins(better_twins)}"
+        elif keep and better_twins:
+            warnings.append(f"sessions skipped, duplicates of a better copy: "
+                            f"{_describe_twins(better_twins)}")  # fmt: skip
+        if keep and worse_twins:
+            why = f"replaced a worse copy: {_describe_twins(list(worse_twins.values()))}"
         row = record(
             session, size=size, status=status, reason=why, warnings=warnings, existing=existing
         )
@@ -375,9 +421,46 @@ def _import_member(
             ids.append(stored.id)
             day = local_date(as_utc(s.start_time), s.utc_offset_s, athlete.tz)
             earliest = day if earliest is None else min(earliest, day)
+        # After the new rows have their ids: SQLite would hand a deleted row's id to the next.
+        replaced_from = _replace(session, athlete, list(worse_twins.values()))
+        if replaced_from is not None:
+            earliest = replaced_from if earliest is None else min(earliest, replaced_from)
+        _supersede(session, list(worse_twins.values()), name, ids)
         if earliest is not None:
             repo.request_evaluation(session, athlete.id, earliest)
     return FileOutcome(name, status, why, ids, warnings, sha), earliest
+
+
+def _better_twins(
+    session: Session, twins: Sequence[Activity], summary: ActivitySummary, warnings: list[str]
+) -> list[Activity]:
+    """The stored twins to keep rather than this session (``sameness.copy_rank``).  A
+    training-log row that is a twin is kept whatever the file: it holds what the athlete
+    wrote, and the log import keeps the file's copy likewise (``sameness.log_row_hides``)."""
+    new = copy_of_summary(summary, warnings)
+    return [
+        t
+        for t in twins
+        if t.source != "file"
+        or not better(new, copy_of_activity(t, repo.file_warnings(session, t.file_id)))
+    ]
+
+
+def _replace(session: Session, athlete: _Athlete, worse: Sequence[Activity]) -> date | None:
+    """Remove the activities a better copy replaces; their files are kept (``_supersede``).
+    The earliest local day they fell on: the athlete is re-evaluated from there."""
+    earliest: date | None = None
+    for old in worse:
+        day = local_date(as_utc(old.start_time), old.utc_offset_s, athlete.tz)
+        earliest = day if earliest is None else min(earliest, day)
+        repo.delete_activity(session, old)
+    return earliest
+
+
+def _supersede(session: Session, worse: Sequence[Activity], name: str, ids: Sequence[int]) -> None:
+    by = ", ".join(f"#{i}" for i in ids)
+    for file_id in sorted({a.file_id for a in worse if a.file_id is not None}):
+        repo.supersede_file(session, file_id, f"superseded by a better copy: {name} ({by})")
 
 
 # --- decoding ahead in a process pool -------------------------------------------------------

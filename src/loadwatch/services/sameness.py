@@ -3,11 +3,14 @@ import (CSV rows) share, so a run is never counted twice whichever way it arrive
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from loadwatch.clock import as_utc
 from loadwatch.ingest.activity import ActivitySummary
+from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.store.models import Activity
 
 # The same run recorded by two devices or exported in two formats starts within seconds; two
@@ -33,10 +36,17 @@ def same_time(start_a: datetime, elapsed_a: float, start_b: datetime, elapsed_b:
 def same_activity(candidates: Sequence[Activity], summary: ActivitySummary) -> Activity | None:
     """A stored activity that is this one recorded in another file (any format, any sport
     label: a GPX's sport is often a guess)."""
-    for a in candidates:
-        if same_time(a.start_time, a.elapsed_time_s, summary.start_time, summary.elapsed_time_s):
-            return a
-    return None
+    twins = same_activities(candidates, summary)
+    return twins[0] if twins else None
+
+
+def same_activities(candidates: Sequence[Activity], summary: ActivitySummary) -> list[Activity]:
+    """Every stored activity that is this one recorded in another file."""
+    return [
+        a
+        for a in candidates
+        if same_time(a.start_time, a.elapsed_time_s, summary.start_time, summary.elapsed_time_s)
+    ]
 
 
 def repeated_session(kept: Sequence[ActivitySummary], summary: ActivitySummary) -> int | None:
@@ -48,3 +58,108 @@ def repeated_session(kept: Sequence[ActivitySummary], summary: ActivitySummary) 
         ):
             return k.session_index
     return None
+
+
+# --- which copy to keep ----------------------------------------------------------------------
+# A lenient read that stopped early says so in the file's warnings (ingest/fit.py:
+# "truncated…; kept N records", "unreadable from byte…; kept N records", "…stopped reading
+# there; kept N records", "chained FIT part N has an invalid header; ignored from byte…").
+_STOPPED_EARLY = re.compile(r"\bkept \d+ records\b|\bignored from byte \d+")
+
+
+def stopped_early(warnings: Iterable[str]) -> bool:
+    """True when a lenient read kept only part of the file (a truncated or garbled copy)."""
+    return any(_STOPPED_EARLY.search(w) for w in warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """What decides which of two recordings of one activity is kept: the facts an import
+    knows of a new file and the store knows of a stored one, nothing else."""
+
+    sport: str
+    format: str  # fit | tcx | gpx
+    distance_m: float
+    moving_time_s: float
+    n_samples: int
+    device_totals: bool  # the distance is the device's own session total (a FIT session)
+    complete: bool  # the whole file was read (no truncation or garbled tail)
+    sha256: str
+    session_index: int = 0
+
+
+def copy_of_summary(summary: ActivitySummary, file_warnings: Iterable[str]) -> Copy:
+    return Copy(
+        sport=summary.sport,
+        format=summary.format,
+        distance_m=summary.distance_m,
+        moving_time_s=summary.moving_time_s,
+        n_samples=summary.n_samples,
+        device_totals=summary.totals_source.get("distance_m") == "device",
+        complete=not stopped_early([*file_warnings, *summary.warnings]),
+        sha256=summary.source_sha256,
+        session_index=summary.session_index,
+    )
+
+
+def copy_of_activity(activity: Activity, file_warnings: Iterable[str]) -> Copy:
+    return Copy(
+        sport=activity.sport,
+        format=activity.format,
+        distance_m=activity.distance_m,
+        moving_time_s=activity.moving_time_s,
+        n_samples=activity.n_samples,
+        device_totals=(activity.totals_source or {}).get("distance_m") == "device",
+        complete=not stopped_early(file_warnings),
+        sha256=activity.source_sha256,
+        session_index=activity.session_index,
+    )
+
+
+# The device's own file first: a TCX or GPX is an export of it (often with fewer fields).
+_FORMAT_RANK = {"fit": 2, "tcx": 1, "gpx": 0}
+
+
+def carries_a_run(sport: str, distance_m: float) -> bool:
+    """A run with distance: what a 0 km or non-running twin must never hide."""
+    return sport in RUNNING_SPORTS and distance_m > 0
+
+
+def log_row_hides(row_sport: str, row_m: float, other_sport: str, other_m: float) -> bool:
+    """Between a training-log row and a file of the same minutes the first stored is kept
+    (neither replaces the other), except that one that is not a run never hides a run: then
+    both are kept."""
+    return carries_a_run(row_sport, row_m) or not carries_a_run(other_sport, other_m)
+
+
+def copy_rank(c: Copy) -> tuple[bool, bool, bool, int, int, int, int, str, int]:
+    """The order of copies, best last (``max`` picks the one to keep).  A total order: every
+    field is compared in turn and two different files always differ by their sha256, so the
+    kept copy is the same whichever arrived first.
+
+    1. a run with distance: a 0 km or non-running twin (an "other" recording of the same
+       minutes) never hides a run;
+    2. complete: a truncated or garbled copy loses to a whole one, whatever its format;
+    3. device totals: a FIT with the device's session totals beats a GPX of the same run,
+       whose distance we compute from the track; then the format: the device's FIT beats a
+       TCX or GPX export of it even when they carry the same totals;
+    4. longer timer time, then more samples, then more distance (whole seconds, samples and
+       metres: float noise between exports of one recording must not decide);
+    5. the sha256, then the session index: arbitrary, but fixed.
+    """
+    return (
+        carries_a_run(c.sport, c.distance_m),
+        c.complete,
+        c.device_totals,
+        _FORMAT_RANK.get(c.format, -1),
+        round(c.moving_time_s),
+        c.n_samples,
+        round(c.distance_m),
+        c.sha256,
+        -c.session_index,
+    )
+
+
+def better(a: Copy, b: Copy) -> bool:
+    """True when ``a`` is the copy to keep rather than ``b``."""
+    return copy_rank(a) > copy_rank(b)

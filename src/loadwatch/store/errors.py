@@ -12,7 +12,14 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc
 
-from loadwatch.errors import Conflict, LoadwatchError, StoreBusy, StoreError, one_line
+from loadwatch.errors import (
+    Conflict,
+    InvalidRequest,
+    LoadwatchError,
+    StoreBusy,
+    StoreError,
+    one_line,
+)
 
 # Driver wording for "waited for the lock and gave up": SQLite's busy timeout, PostgreSQL's
 # lock_timeout / statement_timeout / a deadlock victim.
@@ -31,6 +38,9 @@ def translate(e: exc.SQLAlchemyError) -> LoadwatchError:
     if isinstance(e, exc.TimeoutError):  # the pool: every connection in use for pool_timeout
         return StoreBusy("every database connection is in use")
     detail = one_line(getattr(e, "orig", None) or e)
+    if isinstance(e, exc.DataError) and "nul" in detail.lower():
+        # PostgreSQL refuses a NUL in text: the caller's input, not a failing database.
+        return InvalidRequest(f"text must not contain a NUL character: {detail}")
     if isinstance(e, exc.IntegrityError):
         return Conflict(f"the change clashes with stored data: {detail}")
     if isinstance(e, exc.OperationalError | exc.InternalError) and any(

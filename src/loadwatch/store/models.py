@@ -94,7 +94,8 @@ class SourceFile(Base):
     name: Mapped[str] = mapped_column(Text)  # display path, e.g. export.zip/activities/1.fit.gz
     size: Mapped[int] = mapped_column(BigInteger)
     format: Mapped[str | None] = mapped_column(String(8))
-    # imported | duplicate | not_activity | failed
+    # imported | duplicate | superseded (a better copy replaced its activities) | not_activity |
+    # failed
     status: Mapped[str] = mapped_column(String(16), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[str] | None] = mapped_column(JSON)

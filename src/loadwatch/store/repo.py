@@ -7,6 +7,7 @@ Functions take a ``Session`` so callers decide the transaction (one file = one t
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,9 +25,11 @@ from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.clock import as_utc, local_today, utcnow
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.ingest.activity import ActivitySummary
+from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.store.models import Activity, Athlete, PendingEvaluation, SourceFile, name_key
 
 MAX_NAME = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 # --- athletes -----------------------------------------------------------------------------
@@ -47,6 +50,10 @@ def _clean_name(name: str) -> str:
         raise InvalidRequest("athlete name must not be empty")
     if len(clean) > MAX_NAME:
         raise InvalidRequest(f"athlete name longer than {MAX_NAME} characters")
+    if _CONTROL.search(clean):
+        # A NUL cannot be stored by PostgreSQL at all; the other control characters would
+        # break every line the name is printed on.
+        raise InvalidRequest("athlete name must not contain control characters (NUL, newline…)")
     return clean
 
 
@@ -458,11 +465,17 @@ def log_activity_keys(session: Session, athlete_id: int, keys: set[str]) -> set[
     return {(k, i) for k, i in rows if k is not None}
 
 
-def recorded_spans(session: Session, athlete_id: int) -> list[tuple[datetime, float]]:
-    """(UTC start, elapsed s) of the athlete's activities from files, sorted by start."""
+def recorded_spans(
+    session: Session, athlete_id: int, *, runs_only: bool = False
+) -> list[tuple[datetime, float]]:
+    """(UTC start, elapsed s) of the athlete's activities from files, sorted by start;
+    ``runs_only``: those that are runs with distance."""
+    where = [Activity.athlete_id == athlete_id, Activity.source != "csv"]
+    if runs_only:
+        where += [Activity.sport.in_(RUNNING_SPORTS), Activity.distance_m > 0]
     rows = session.execute(
         select(Activity.start_time, Activity.elapsed_time_s)
-        .where(Activity.athlete_id == athlete_id, Activity.source != "csv")
+        .where(*where)
         .order_by(Activity.start_time)
     )
     return [(as_utc(t), e) for t, e in rows]
@@ -533,3 +546,35 @@ def request_evaluation(session: Session, athlete_id: int, from_date: date) -> No
 def pending_from(session: Session, athlete_id: int) -> date | None:
     pending = session.get(PendingEvaluation, athlete_id)
     return pending.from_date if pending is not None else None
+
+
+# --- duplicates: which copy of an activity is kept --------------------------------------------
+def lock_athlete_activities(session: Session, athlete_id: int) -> None:
+    """Hold the athlete's row until the transaction ends, so that deciding whether a new file
+    repeats a stored activity, and storing or replacing it, is one step per athlete: two
+    concurrent imports of twins queue here and the second sees the first's activity.  SQLite
+    needs nothing: a write transaction begins IMMEDIATE, holding the database's write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        # FOR NO KEY UPDATE: imports queue on each other, while rows that only reference the
+        # athlete (flags, views, symptoms: a FOR KEY SHARE) are written meanwhile.
+        session.execute(
+            select(Athlete.id).where(Athlete.id == athlete_id).with_for_update(key_share=True)
+        )
+
+
+def file_warnings(session: Session, file_id: int | None) -> list[str]:
+    """The warnings the file's import recorded (what a lenient read recovered from)."""
+    if file_id is None:
+        return []
+    row = session.get(SourceFile, file_id)
+    return list(row.warnings or []) if row is not None else []
+
+
+def supersede_file(session: Session, file_id: int, reason: str) -> None:
+    """The file stays on record (row and bytes) as ``superseded`` once a better copy replaced
+    every activity it held."""
+    row = session.get(SourceFile, file_id)
+    if row is not None and file_activity_count(session, file_id) == 0:
+        row.status = "superseded"
+        row.reason = reason
+        session.flush()
