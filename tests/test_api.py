@@ -487,10 +487,10 @@ def test_on_import_hook_receives_the_report(tmp_path: Path) -> None:
             headers=_bearer(token),
         )
         # The hook replaced in-process evaluation: the request stays pending for the scheduler.
-        from loadwatch.store import repo
+        from loadwatch.store import pending
 
         with store.sessions() as s:
-            assert repo.pending_from(s, aid) == start.date()
+            assert pending.pending_from(s, aid) == start.date()
     assert seen == [{aid: start.date()}]
     store.close()
 

@@ -20,7 +20,7 @@ from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.config import Settings
 from loadwatch.errors import Conflict, StoreBusy
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import PoolLimits, Store
 from loadwatch.store.models import Athlete
 from test_api import API, gpx_run
@@ -68,9 +68,9 @@ def test_an_exhausted_pool_is_store_busy(tmp_path: Path) -> None:
     )
     try:
         with store.sessions() as held:
-            repo.athlete_ids(held)  # checks the only connection out
+            athlete_store.athlete_ids(held)  # checks the only connection out
             with pytest.raises(StoreBusy), store.sessions() as s:
-                repo.athlete_ids(s)
+                athlete_store.athlete_ids(s)
     finally:
         store.close()
 

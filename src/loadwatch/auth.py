@@ -16,7 +16,8 @@ import secrets
 from typing import Literal, get_args
 
 from loadwatch.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
-from loadwatch.store import repo, users
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import users
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, User
 
@@ -46,7 +47,7 @@ def create_user(
     if (role == "athlete") != (athlete_id is not None):
         raise InvalidRequest("an athlete user needs exactly one athlete; other roles none")
     if athlete_id is not None:
-        repo.get_athlete(session, athlete_id)  # NotFound
+        athlete_store.get_athlete(session, athlete_id)  # NotFound
     token = new_token()
     user = User(name=clean, role=role, token_hash=hash_token(token), athlete_id=athlete_id)
     return users.add(session, user), token
@@ -117,7 +118,7 @@ def can_see(session: Session, user: User, athlete_id: int) -> bool:
 def get_visible_athlete(session: Session, user: User, athlete_id: int) -> Athlete:
     if not can_see(session, user, athlete_id):
         raise NotFound(f"no athlete with id {athlete_id}")
-    return repo.get_athlete(session, athlete_id)
+    return athlete_store.get_athlete(session, athlete_id)
 
 
 # --- coach links --------------------------------------------------------------------------

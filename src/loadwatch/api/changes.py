@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 from loadwatch.api.state import AppState
 from loadwatch.services.importing import ImportReport
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import pending
 from loadwatch.store.db import Session
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def notify(state: AppState, report: ImportReport) -> None:
 
 def first_day(session: Session, athlete_id: int) -> date | None:
     """A day on or before the athlete's first activity, whatever its local offset."""
-    first = repo.first_start(session, athlete_id)
+    first = activity_store.first_start(session, athlete_id)
     if first is None:
         return None
     # Offsets reach ±14 h: one day earlier than the UTC date is never after the local date.
@@ -38,7 +39,7 @@ def first_day(session: Session, athlete_id: int) -> date | None:
 def reevaluate(state: AppState, session: Session, athlete_id: int, from_date: date | None) -> None:
     """Commit the session with a pending evaluation from ``from_date``, then notify."""
     if from_date is not None:
-        repo.request_evaluation(session, athlete_id, from_date)
+        pending.request_evaluation(session, athlete_id, from_date)
     session.commit()
     if from_date is not None:
         notify(state, ImportReport(outcomes=[], touched={athlete_id: from_date}))

@@ -16,7 +16,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from loadwatch import auth
 from loadwatch.api.state import AppState
 from loadwatch.errors import NotFound
-from loadwatch.store import flags, repo, webhooks
+from loadwatch.store import activities as activity_store
+from loadwatch.store import flags, webhooks
 from loadwatch.store.db import Session, Store
 from loadwatch.store.errors import translated
 from loadwatch.store.models import Activity, Athlete, Flag, User, Webhook
@@ -123,7 +124,7 @@ def get_activity(
     session: SessionDep,
 ) -> Activity:
     return _visible_row(
-        session, user, repo.activity_by_id(session, activity_id), activity_id, "activity"
+        session, user, activity_store.activity_by_id(session, activity_id), activity_id, "activity"
     )
 
 

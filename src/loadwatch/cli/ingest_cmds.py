@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from loadwatch.config import Settings
     from loadwatch.services.importing import ImportReport
-    from loadwatch.store import repo
+    from loadwatch.store import activities as activity_store
     from loadwatch.store.models import Activity, Athlete
 
 Paths = Annotated[list[Path], typer.Argument(help="Files, folders or archives (.zip, .gz).")]
@@ -279,7 +279,7 @@ def import_(
     from loadwatch.cli.progress import import_progress, plan_import
     from loadwatch.config import get_settings
     from loadwatch.services.importing import import_paths
-    from loadwatch.store import repo
+    from loadwatch.store import athletes as athlete_store
     from loadwatch.store.db import open_store
 
     with handle_errors():
@@ -291,8 +291,8 @@ def import_(
         store = open_store(settings)
         try:
             with store.transaction() as session:
-                new = repo.find_athlete_by_name(session, athlete) is None
-                a = repo.get_or_create_athlete(session, athlete, timezone)
+                new = athlete_store.find_athlete_by_name(session, athlete) is None
+                a = athlete_store.get_or_create_athlete(session, athlete, timezone)
                 athlete_id, athlete_name = a.id, a.name
             with import_progress(plan_import(paths, settings)) as show:
 
@@ -338,7 +338,7 @@ def import_(
 
 
 # --- athletes / activities ----------------------------------------------------------------
-def _athlete_json(a: Athlete, stats: repo.ActivityStats | None) -> dict[str, Any]:
+def _athlete_json(a: Athlete, stats: activity_store.ActivityStats | None) -> dict[str, Any]:
     return {
         "id": a.id,
         "name": a.name,
@@ -354,15 +354,18 @@ def _athlete_json(a: Athlete, stats: repo.ActivityStats | None) -> dict[str, Any
 def athletes(json: JsonOpt = False) -> None:
     """List athletes with their number of activities."""
     from loadwatch.config import get_settings
-    from loadwatch.store import repo
+    from loadwatch.store import activities as activity_store
+    from loadwatch.store import athletes as athlete_store
     from loadwatch.store.db import open_store
 
     with handle_errors():
         store = open_store(get_settings())
         try:
             with store.sessions() as session:
-                stats = repo.activity_stats(session)
-                rows = [_athlete_json(a, stats.get(a.id)) for a in repo.list_athletes(session)]
+                stats = activity_store.activity_stats(session)
+                rows = [
+                    _athlete_json(a, stats.get(a.id)) for a in athlete_store.list_athletes(session)
+                ]
         finally:
             store.close()
         if json:
@@ -415,15 +418,18 @@ def activities(
 ) -> None:
     """List an athlete's activities, newest first (start in the athlete's time zone)."""
     from loadwatch.config import get_settings
-    from loadwatch.store import repo
+    from loadwatch.store import activities as activity_store
+    from loadwatch.store import athletes as athlete_store
     from loadwatch.store.db import open_store
 
     with handle_errors():
         store = open_store(get_settings())
         try:
             with store.sessions() as session:
-                a = repo.get_athlete_by_name(session, athlete)
-                rows, total = repo.list_activities(session, a.id, limit=limit, offset=offset)
+                a = athlete_store.get_athlete_by_name(session, athlete)
+                rows, total = activity_store.list_activities(
+                    session, a.id, limit=limit, offset=offset
+                )
                 items = [activity_json(r) for r in rows]
                 from zoneinfo import ZoneInfo
 
@@ -490,7 +496,7 @@ def activity_set(
     from loadwatch.config import get_settings
     from loadwatch.services.activities import relabel_activity
     from loadwatch.services.evaluation import drain_pending
-    from loadwatch.store import repo
+    from loadwatch.store import activities as activity_store
     from loadwatch.store.db import open_store
 
     with handle_errors():
@@ -498,7 +504,7 @@ def activity_set(
         store = open_store(settings)
         try:
             with store.transaction() as session:
-                row = repo.activity_by_id(session, activity_id)
+                row = activity_store.activity_by_id(session, activity_id)
                 if row is None:
                     raise NotFound(f"no activity with id {activity_id}")
                 done = relabel_activity(store, session, row, sport)

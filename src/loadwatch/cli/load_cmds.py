@@ -70,7 +70,8 @@ def athlete_set(
     """Change an athlete's time zone, name or fast threshold.  A new zone or threshold
     re-evaluates the athlete's whole history (activities may move to another local day)."""
     from loadwatch.api.schemas import parse_fast_threshold
-    from loadwatch.store import repo
+    from loadwatch.store import athletes as athlete_store
+    from loadwatch.store import pending as pending_store
 
     with handle_errors():
         if timezone is None and new_name is None and fast_pace is None:
@@ -86,13 +87,13 @@ def athlete_set(
         store = open_store(get_settings())
         try:
             with store.transaction() as s:
-                a = repo.get_athlete_by_name(s, name)
+                a = athlete_store.get_athlete_by_name(s, name)
                 old = (a.name, a.timezone)
-                moved = repo.update_athlete(
+                moved = athlete_store.update_athlete(
                     s, a, name=new_name, timezone=timezone, fast_speed_mps=speed
                 )
                 shown = {"name": a.name, "timezone": a.timezone, "fast_speed_mps": a.fast_speed_mps}
-                pending = repo.pending_from(s, a.id) if moved else None
+                pending = pending_store.pending_from(s, a.id) if moved else None
         finally:
             store.close()
     changes = []
@@ -108,10 +109,10 @@ def athlete_set(
 
 
 def _athlete_id(store: Store, name: str) -> int:
-    from loadwatch.store import repo
+    from loadwatch.store import athletes as athlete_store
 
     with store.sessions() as s:
-        return repo.get_athlete_by_name(s, name).id
+        return athlete_store.get_athlete_by_name(s, name).id
 
 
 def _fresh(store: Store, athlete_id: int) -> None:
@@ -384,7 +385,7 @@ def import_log(
     """Import a CSV training log: one activity per row; bad rows are listed with line numbers."""
     from loadwatch.services.csv_import import import_log as run_import
     from loadwatch.services.evaluation import drain_pending
-    from loadwatch.store import repo
+    from loadwatch.store import athletes as athlete_store
 
     with handle_errors():
         settings = get_settings()
@@ -397,7 +398,7 @@ def import_log(
         store = open_store(settings)
         try:
             with store.transaction() as s:
-                aid = repo.get_or_create_athlete(s, athlete, timezone).id
+                aid = athlete_store.get_or_create_athlete(s, athlete, timezone).id
             rep = run_import(store, aid, data, file.name)
             drain_pending(store, athlete_id=aid, historic_days=get_settings().historic_days)
         finally:
@@ -495,7 +496,8 @@ def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
     from loadwatch.services.evaluation import evaluate_athlete
     from loadwatch.services.flag_list import list_flags
     from loadwatch.services.importing import import_paths
-    from loadwatch.store import pending, repo
+    from loadwatch.store import athletes as athlete_store
+    from loadwatch.store import pending
 
     root = sample_dir or sample_data_dir()
     _wipe_demo(data_dir)
@@ -505,7 +507,7 @@ def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
         athletes: list[DemoAthlete] = []
         for name, tz, folder in _demo_athletes(root):
             with store.transaction() as s:
-                aid = repo.get_or_create_athlete(s, name, tz).id
+                aid = athlete_store.get_or_create_athlete(s, name, tz).id
             rep = import_paths(store, settings, aid, [folder])
             _demo_rehab(store, aid, folder)
             counts = rep.counts()
@@ -526,7 +528,7 @@ def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
 def _demo_rehab(store: Store, athlete_id: int, folder: Path) -> None:
     """A sample athlete's ``rehab.json``: her return-to-run plan and pain log."""
     from loadwatch.services.rehab import enter_rehab
-    from loadwatch.store import repo
+    from loadwatch.store import athletes as athlete_store
 
     path = folder / "rehab.json"
     if not path.is_file():
@@ -536,18 +538,19 @@ def _demo_rehab(store: Store, athlete_id: int, folder: Path) -> None:
     except ValueError as e:
         raise InvalidRequest(f"{path}: not JSON: {e}") from e
     with store.transaction() as s:
-        enter_rehab(s, repo.get_athlete(s, athlete_id), data)
+        enter_rehab(s, athlete_store.get_athlete(s, athlete_id), data)
 
 
 def _history_end(store: Store, athlete_ids: list[int]) -> date:
     from loadwatch.analytics.daily import local_date_expr
-    from loadwatch.store import repo
+    from loadwatch.store import activities as activity_store
+    from loadwatch.store import athletes as athlete_store
 
     ends: list[date] = []
     with store.sessions() as s:
         for aid in athlete_ids:
-            tz = repo.get_athlete(s, aid).timezone
-            frame = repo.activity_frame(s, aid)
+            tz = athlete_store.get_athlete(s, aid).timezone
+            frame = activity_store.activity_frame(s, aid)
             if frame.height:
                 ends.append(frame.select(local_date_expr(tz).max())[0, 0])
     if not ends:
@@ -597,14 +600,14 @@ def demo(
 def _demo_coach(result: DemoResult) -> str:
     """A coach linked to every demo athlete; its token is printed, stored only hashed."""
     from loadwatch import auth
-    from loadwatch.store import repo
+    from loadwatch.store import athletes as athlete_store
 
     store = open_store(result.settings)
     try:
         with store.transaction() as s:
             coach, token = auth.create_user(s, "demo-coach", "coach")
             for a in result.athletes:
-                auth.link_coach(s, coach, repo.get_athlete(s, a.athlete_id))
+                auth.link_coach(s, coach, athlete_store.get_athlete(s, a.athlete_id))
     finally:
         store.close()
     return token

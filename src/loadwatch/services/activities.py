@@ -11,7 +11,9 @@ from loadwatch.clock import as_utc
 from loadwatch.errors import IngestError, InvalidRequest, StoreError
 from loadwatch.ingest.sports import SPORTS
 from loadwatch.services.importing import analyse, local_date
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import files as file_store
+from loadwatch.store import pending
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity
 
@@ -28,11 +30,11 @@ def delete_activity(session: Session, activity: Activity) -> date:
     tz = ZoneInfo(activity.athlete.timezone)
     day = local_date(as_utc(activity.start_time), activity.utc_offset_s, tz)
     file_id = activity.file_id
-    repo.delete_activity(session, activity)
-    if file_id is not None and repo.file_activity_count(session, file_id) == 0:
-        source = repo.file_by_id(session, file_id)
+    activity_store.delete_activity(session, activity)
+    if file_id is not None and file_store.file_activity_count(session, file_id) == 0:
+        source = file_store.file_by_id(session, file_id)
         if source is not None:
-            repo.delete_file(session, source)
+            file_store.delete_file(session, source)
     return day
 
 
@@ -85,7 +87,7 @@ def reanalyse(store: Store, session: Session, activity: Activity) -> Activity:
         return _declare_only(session, activity)
     for act in decoded.activities:
         if act.summary.session_index == activity.session_index:
-            return repo.reanalysed(session, activity, act.summary)
+            return activity_store.reanalysed(session, activity, act.summary)
     log.warning("activity %d: session %d not in its file", activity.id, activity.session_index)
     return _declare_only(session, activity)
 
@@ -100,5 +102,5 @@ def relabel_activity(store: Store, session: Session, activity: Activity, sport: 
     reanalyse(store, session, activity)
     tz = ZoneInfo(activity.athlete.timezone)
     day = local_date(as_utc(activity.start_time), activity.utc_offset_s, tz)
-    repo.request_evaluation(session, activity.athlete_id, day)
+    pending.request_evaluation(session, activity.athlete_id, day)
     return Relabelled(activity, previous, day)

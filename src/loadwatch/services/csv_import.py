@@ -19,7 +19,10 @@ from loadwatch.clock import local_today
 from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
 from loadwatch.services.rehab import EARLIEST
 from loadwatch.services.sameness import SAME_ACTIVITY_WINDOW, same_time
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import files as file_store
+from loadwatch.store import pending
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity, Athlete
@@ -124,10 +127,10 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
     report = CsvImportReport(file=name, errors=list(log.errors), columns=log.columns)
     sha = store.blobs.put(data)
     with store.transaction() as s:
-        athlete = repo.get_athlete(s, athlete_id)
+        athlete = athlete_store.get_athlete(s, athlete_id)
         tz = ZoneInfo(athlete.timezone)
-        existing = repo.find_file(s, athlete_id, sha)
-        src = repo.record_file(
+        existing = file_store.find_file(s, athlete_id, sha)
+        src = file_store.record_file(
             s,
             athlete_id=athlete_id,
             sha256=sha,
@@ -140,8 +143,8 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
             existing=existing,
         )
         keys = [r.digest() for r in log.rows]
-        seen = repo.log_activity_keys(s, athlete_id, set(keys))
-        recorded = repo.recorded_spans(s, athlete_id)
+        seen = activity_store.log_activity_keys(s, athlete_id, set(keys))
+        recorded = activity_store.recorded_spans(s, athlete_id)
         occurrence: Counter[str] = Counter()
         new: list[Activity] = []
         fates: list[tuple[LogRow, Activity | None]] = []
@@ -160,7 +163,7 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
                 continue
             new.append(act)
             fates.append((row, act))
-        repo.add_activities(s, new)
+        activity_store.add_activities(s, new)
         report.rows = [
             RowOutcome(
                 line=row.line,
@@ -180,7 +183,7 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
         days += _symptoms(s, athlete, log, tz, report)
         if days:
             report.from_date = min(days)
-            repo.request_evaluation(s, athlete_id, report.from_date)
+            pending.request_evaluation(s, athlete_id, report.from_date)
     return report
 
 

@@ -26,9 +26,10 @@ from loadwatch.rules.episodes import is_current as _is_current_day
 from loadwatch.services.episodes import LIVE, live_now
 from loadwatch.services.rehab import RehabMark
 from loadwatch.services.views import Summary, stored_summaries, summary_of
+from loadwatch.store import activities as activity_store
 from loadwatch.store import episodes as episode_rows
+from loadwatch.store import files as file_store
 from loadwatch.store import flags as flag_rows
-from loadwatch.store import repo
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Episode, Flag, User
 
@@ -264,8 +265,8 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
     flags: dict[int, list[Flag]] = {}
     for f in flag_rows.open_of(session, ids):
         flags.setdefault(f.athlete_id, []).append(f)
-    last_activities = repo.last_activities(session, ids)
-    last_uploads = repo.last_uploads(session, ids)
+    last_activities = activity_store.last_activities(session, ids)
+    last_uploads = file_store.last_uploads(session, ids)
     summaries = stored_summaries(session, athletes, today)
     live: dict[int, list[Episode]] = {}
     for e in episode_rows.of_athletes(session, ids, LIVE):

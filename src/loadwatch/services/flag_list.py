@@ -9,7 +9,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from loadwatch.clock import UtcDatetime
-from loadwatch.store import flags, repo
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import flags
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Flag
 
@@ -57,4 +58,4 @@ def flags_of(
 def list_flags(
     session: Session, athlete_id: int, *, statuses: Sequence[str] | None = ("open",)
 ) -> list[FlagOut]:
-    return flags_of(session, repo.get_athlete(session, athlete_id), statuses=statuses)
+    return flags_of(session, athlete_store.get_athlete(session, athlete_id), statuses=statuses)

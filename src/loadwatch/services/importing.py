@@ -59,7 +59,10 @@ from loadwatch.services.sameness import (
     same_activity,
 )
 from loadwatch.services.upload_budget import UploadBudget
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import files as file_store
+from loadwatch.store import pending
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, SourceFile
@@ -224,10 +227,10 @@ def _record_failure(
     # its row is keyed by a hash of its display name instead, and no blob exists for it.
     key = sha or hashlib.sha256(b"no-bytes\0" + member.name.encode()).hexdigest()
     with store.transaction() as session:
-        existing = repo.find_file(session, athlete.id, key)
+        existing = file_store.find_file(session, athlete.id, key)
         if existing is not None and existing.status != "failed":
             return  # the same bytes were already handled successfully
-        repo.record_file(
+        file_store.record_file(
             session,
             athlete_id=athlete.id,
             sha256=key,
@@ -280,7 +283,7 @@ def _import_member(
     if keep_first:
         store.blobs.put(data)
     with store.sessions() as session:
-        seen = repo.find_file(session, athlete.id, sha)
+        seen = file_store.find_file(session, athlete.id, sha)
         if seen is not None and seen.status != "failed":
             return FileOutcome(name, "duplicate", _describe_file(seen), sha256=sha), None
 
@@ -291,7 +294,7 @@ def _import_member(
 
     # The file's row is written once, whatever the outcome: only the status and reason differ.
     record = functools.partial(
-        repo.record_file,
+        file_store.record_file,
         athlete_id=athlete.id,
         sha256=sha,
         name=name,
@@ -309,7 +312,7 @@ def _import_member(
         reason = _with_note(one_line(e), budget, keep_first)
         charge_unimported()
         with store.transaction() as session:
-            existing = repo.find_file(session, athlete.id, sha)
+            existing = file_store.find_file(session, athlete.id, sha)
             record(
                 session,
                 size=size if keep_first else 0,
@@ -333,13 +336,13 @@ def _import_member(
     title = _title(member)
     warnings = [one_line(w) for w in decoded.warnings]
     with store.transaction() as session:
-        existing = repo.find_file(session, athlete.id, sha)
+        existing = file_store.find_file(session, athlete.id, sha)
         if existing is not None and existing.status != "failed":  # another process was quicker
             return FileOutcome(name, "duplicate", _describe_file(existing), sha256=sha), None
         keep: list[DecodedActivity] = []
         twins: list[Activity] = []
         for act in decoded.activities:
-            near = repo.activities_starting_near(
+            near = activity_store.activities_starting_near(
                 session, athlete.id, act.summary.start_time, SAME_ACTIVITY_WINDOW
             )
             twin = same_activity(near, act.summary)
@@ -364,7 +367,7 @@ def _import_member(
         for act in keep:
             s = act.summary
             stream = store.streams.put(sha, s.session_index, act.samples)
-            stored = repo.add_activity(
+            stored = activity_store.add_activity(
                 session,
                 athlete_id=athlete.id,
                 summary=s,
@@ -376,7 +379,7 @@ def _import_member(
             day = local_date(as_utc(s.start_time), s.utc_offset_s, athlete.tz)
             earliest = day if earliest is None else min(earliest, day)
         if earliest is not None:
-            repo.request_evaluation(session, athlete.id, earliest)
+            pending.request_evaluation(session, athlete.id, earliest)
     return FileOutcome(name, status, why, ids, warnings, sha), earliest
 
 
@@ -504,7 +507,7 @@ class _Lookahead:
         self.shas.add(sha)
         athlete = self.athlete()
         with self.store.sessions() as session:
-            seen = repo.find_file(session, athlete.id, sha)
+            seen = file_store.find_file(session, athlete.id, sha)
         if seen is not None and seen.status != "failed":
             return  # a duplicate: nothing to decode
         job = AnalysisJob(
@@ -554,7 +557,9 @@ def _zone_of(decoded: DecodedFile) -> ZoneGuess | None:
 
 def _set_zone(store: Store, athlete: _Athlete, zone: str) -> _Athlete:
     with store.transaction() as session:
-        repo.update_athlete(session, repo.get_athlete(session, athlete.id), timezone=zone)
+        athlete_store.update_athlete(
+            session, athlete_store.get_athlete(session, athlete.id), timezone=zone
+        )
     return _Athlete(athlete.id, ZoneInfo(zone), zone, athlete.fast_speed_mps)
 
 
@@ -587,7 +592,7 @@ def import_members(
     ``budget``, reading stops once its CPU time is spent: one last outcome says so.
     """
     with store.sessions() as session:
-        a = repo.get_athlete(session, athlete_id)
+        a = athlete_store.get_athlete(session, athlete_id)
         athlete = _Athlete(a.id, ZoneInfo(a.timezone), a.timezone, a.fast_speed_mps)
     report = ImportReport()
     pending_zone = choose_timezone

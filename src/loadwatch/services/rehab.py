@@ -27,8 +27,8 @@ from loadwatch.rules.plan import (
 )
 from loadwatch.rules.response import Response, pain_trend, tolerance
 from loadwatch.services.inputs import EvaluationInputs, to_spec
+from loadwatch.store import pending
 from loadwatch.store import plans as plan_store
-from loadwatch.store import repo
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
@@ -167,7 +167,7 @@ def add_symptom(
         )
     values["source"] = source
     row, _ = symptom_store.upsert(session, athlete.id, body.date, values)
-    repo.request_evaluation(session, athlete.id, body.date)
+    pending.request_evaluation(session, athlete.id, body.date)
     return row
 
 
@@ -357,7 +357,7 @@ def start_plan(
         created_by=by,
     )
     plan_store.add(session, plan)
-    repo.request_evaluation(session, athlete.id, body.start_date)
+    pending.request_evaluation(session, athlete.id, body.start_date)
     return plan
 
 
@@ -371,7 +371,7 @@ def end_plan(session: Session, athlete: Athlete, *, on: date | None = None) -> R
         raise InvalidRequest(f"the plan starts on {current.start_date}, after {day}")
     current.end_date = day
     plan_store.flush(session)
-    repo.request_evaluation(session, athlete.id, day + timedelta(days=1))
+    pending.request_evaluation(session, athlete.id, day + timedelta(days=1))
     return current
 
 

@@ -40,7 +40,8 @@ from loadwatch.services.rehab import (
     follow_plan,
     rehab_status,
 )
-from loadwatch.store import pending, repo
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import pending
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
@@ -281,7 +282,9 @@ def stale(session: Session) -> list[int]:
     they were never evaluated): what the scheduler rolls forward."""
     days = view_rows.as_of(session)
     return [
-        aid for aid, tz in repo.athlete_zones(session).items() if days.get(aid) != local_today(tz)
+        aid
+        for aid, tz in athlete_store.athlete_zones(session).items()
+        if days.get(aid) != local_today(tz)
     ]
 
 
@@ -289,7 +292,7 @@ def stale(session: Session) -> list[int]:
 def athlete_status(
     session: Session, athlete_id: int, *, today: date | None = None
 ) -> AthleteStatus:
-    athlete = repo.get_athlete(session, athlete_id)
+    athlete = athlete_store.get_athlete(session, athlete_id)
     summary = summary_of(session, athlete, today)
     return AthleteStatus(
         athlete_id=athlete_id,
@@ -322,7 +325,7 @@ def series(
         raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
     if start is not None and end is not None and start > end:
         raise InvalidRequest(f"--from {start} is after --to {end}")
-    athlete = repo.get_athlete(session, athlete_id)
+    athlete = athlete_store.get_athlete(session, athlete_id)
     now = today or local_today(athlete.timezone)
     # Nothing has happened after today: a later end asks for the rows up to today.
     days, weeks = rows_of(session, athlete, min(end, now) if end is not None else None, now)

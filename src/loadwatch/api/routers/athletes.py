@@ -26,7 +26,8 @@ from loadwatch.api.schemas import (
 )
 from loadwatch.errors import InvalidRequest, LoadwatchError, NotFound
 from loadwatch.rules.config import RuleConfig
-from loadwatch.store import repo, users
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import users
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, User
 
@@ -47,11 +48,11 @@ def _check_thresholds(overrides: dict[str, Any]) -> dict[str, Any]:
 def create_athlete(body: AthleteCreate, user: StaffUser, session: SessionDep) -> AthleteOut:
     athlete = Athlete(
         name=body.name,
-        timezone=repo.check_timezone(body.timezone),
+        timezone=athlete_store.check_timezone(body.timezone),
         fast_speed_mps=body.fast_threshold,
         thresholds=_check_thresholds(body.thresholds),
     )
-    repo.save_athlete(session, athlete)
+    athlete_store.save_athlete(session, athlete)
     if user.role == "coach":
         auth.link_coach(session, user, athlete)
     return AthleteOut.of(athlete)
@@ -77,15 +78,15 @@ def patch_athlete(
         if body.name is None:
             raise InvalidRequest("name cannot be null")
         athlete.name = body.name
-        repo.save_athlete(session, athlete)
+        athlete_store.save_athlete(session, athlete)
     moved = False
     if "timezone" in fields:
         if body.timezone is None:
             raise InvalidRequest("timezone cannot be null")
-        moved |= athlete.timezone != repo.check_timezone(body.timezone)
+        moved |= athlete.timezone != athlete_store.check_timezone(body.timezone)
         athlete.timezone = body.timezone
     if "fast_threshold" in fields:
-        moved |= repo.set_fast_threshold(athlete, body.fast_threshold)
+        moved |= athlete_store.set_fast_threshold(athlete, body.fast_threshold)
     if "thresholds" in fields:
         new = _check_thresholds(body.thresholds or {})
         moved |= new != athlete.thresholds
