@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from loadwatch.errors import Conflict
+from loadwatch.services.athletes import change_athlete
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete
@@ -51,7 +52,7 @@ def test_rename_onto_another_name_is_a_conflict(store: Store) -> None:
         athlete_store.save_athlete(s, Athlete(name="Bea", timezone="UTC", thresholds={}))
         cai = athlete_store.save_athlete(s, Athlete(name="Cai", timezone="UTC", thresholds={}))
         with pytest.raises(Conflict, match="another athlete is already called 'Bea'"):
-            athlete_store.update_athlete(s, cai, name="BEA")
+            change_athlete(s, cai, name="BEA")
 
 
 def test_uncommitted_duplicate_commits_as_a_conflict(store: Store) -> None:

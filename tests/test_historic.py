@@ -18,6 +18,7 @@ from loadwatch import auth
 from loadwatch.clock import pin_today
 from loadwatch.config import Settings
 from loadwatch.rules.episodes import HISTORIC_DAYS
+from loadwatch.services.athletes import change_athlete
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
@@ -120,7 +121,7 @@ def test_a_coach_threshold_holds_from_the_day_it_was_set(sara: tuple[Store, int]
     try:
         with store.transaction() as s:
             # 2.0 m/s (8:20/km): nearly every running metre of Sara's is faster.
-            assert athlete_store.set_fast_threshold(athlete_store.get_athlete(s, aid), 2.0)
+            assert change_athlete(s, athlete_store.get_athlete(s, aid), fast_threshold=2.0)
     finally:
         pin_today(None)
     with store.sessions() as s:

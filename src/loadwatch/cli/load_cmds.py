@@ -66,34 +66,40 @@ def athlete_set(
         str | None,
         typer.Option("--fast-pace", help="Running faster than this pace (M:SS per km) is fast."),
     ] = None,
+    derived_fast_pace: Annotated[
+        bool,
+        typer.Option(
+            "--derived-fast-pace",
+            help="Forget the set fast pace: derive it from the athlete's own running again.",
+        ),
+    ] = False,
 ) -> None:
     """Change an athlete's time zone, name or fast threshold.  A new zone or threshold
     re-evaluates the athlete's whole history (activities may move to another local day)."""
-    from loadwatch.api.schemas import parse_fast_threshold
-    from loadwatch.store import athletes as athlete_store
-    from loadwatch.store import pending as pending_store
+    from loadwatch.services.athletes import KEEP, athlete_named, change_athlete
 
     with handle_errors():
-        if timezone is None and new_name is None and fast_pace is None:
-            raise InvalidRequest("nothing to change: give --timezone, --name or --fast-pace")
-        speed = None
-        if fast_pace is not None:
-            if not re.fullmatch(r"\s*\d{1,2}:\d{2}\s*(/km)?\s*", fast_pace):
-                raise InvalidRequest(f"fast pace {fast_pace!r} is not M:SS per km, e.g. 4:30")
-            try:
-                speed = parse_fast_threshold(fast_pace)
-            except ValueError as e:
-                raise InvalidRequest(f"fast pace {fast_pace!r}: {e}") from e
+        if timezone is None and new_name is None and fast_pace is None and not derived_fast_pace:
+            raise InvalidRequest(
+                "nothing to change: give --timezone, --name, --fast-pace or --derived-fast-pace"
+            )
+        if fast_pace is not None and derived_fast_pace:
+            raise InvalidRequest("give --fast-pace or --derived-fast-pace, not both")
+        if fast_pace is not None and not re.fullmatch(r"\s*\d{1,2}:\d{2}\s*(/km)?\s*", fast_pace):
+            raise InvalidRequest(f"fast pace {fast_pace!r} is not M:SS per km, e.g. 4:30")
         store = open_store(get_settings())
         try:
             with store.transaction() as s:
-                a = athlete_store.get_athlete_by_name(s, name)
-                old = (a.name, a.timezone)
-                moved = athlete_store.update_athlete(
-                    s, a, name=new_name, timezone=timezone, fast_speed_mps=speed
+                a = athlete_named(s, name)
+                old = (a.name, a.timezone, a.fast_speed_mps)
+                pending = change_athlete(
+                    s,
+                    a,
+                    name=new_name,
+                    timezone=timezone,
+                    fast_threshold=None if derived_fast_pace else (fast_pace or KEEP),
                 )
                 shown = {"name": a.name, "timezone": a.timezone, "fast_speed_mps": a.fast_speed_mps}
-                pending = pending_store.pending_from(s, a.id) if moved else None
         finally:
             store.close()
     changes = []
@@ -101,8 +107,11 @@ def athlete_set(
         changes.append(f"renamed {old[0]!r} to {shown['name']!r}")
     if shown["timezone"] != old[1]:
         changes.append(f"time zone {old[1]} → {shown['timezone']}")
-    if speed is not None and fast_pace is not None:
+    speed = shown["fast_speed_mps"]
+    if fast_pace is not None and isinstance(speed, float):
         changes.append(f"fast means faster than {fast_pace.strip()} per km ({speed:.2f} m/s)")
+    if derived_fast_pace and old[2] is not None:
+        changes.append("fast pace derived from the athlete's own running")
     console.print(f"{shown['name']}: " + ("; ".join(changes) or "no change"), markup=False)
     if pending is not None:
         console.print(f"flags will be re-evaluated from {pending.isoformat()}", markup=False)

@@ -53,6 +53,7 @@ from loadwatch.ingest.analysis import (
 )
 from loadwatch.ingest.sources import ManualLog, Member, SourceNotes
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
+from loadwatch.services.athletes import change_athlete
 from loadwatch.services.sameness import (
     SAME_ACTIVITY_WINDOW,
     repeated_session,
@@ -557,9 +558,7 @@ def _zone_of(decoded: DecodedFile) -> ZoneGuess | None:
 
 def _set_zone(store: Store, athlete: _Athlete, zone: str) -> _Athlete:
     with store.transaction() as session:
-        athlete_store.update_athlete(
-            session, athlete_store.get_athlete(session, athlete.id), timezone=zone
-        )
+        change_athlete(session, athlete_store.get_athlete(session, athlete.id), timezone=zone)
     return _Athlete(athlete.id, ZoneInfo(zone), zone, athlete.fast_speed_mps)
 
 

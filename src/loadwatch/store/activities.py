@@ -149,6 +149,16 @@ def first_start(session: Session, athlete_id: int) -> datetime | None:
     return as_utc(first) if first is not None else None
 
 
+def first_activity(session: Session, athlete_id: int) -> Activity | None:
+    """The athlete's earliest activity by UTC start."""
+    return session.scalars(
+        select(Activity)
+        .where(Activity.athlete_id == athlete_id)
+        .order_by(Activity.start_time, Activity.id)
+        .limit(1)
+    ).first()
+
+
 def last_activity(session: Session, athlete_id: int) -> Activity | None:
     return session.scalars(
         select(Activity)

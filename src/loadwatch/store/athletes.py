@@ -6,14 +6,12 @@ from __future__ import annotations
 import difflib
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loadwatch.clock import as_utc, local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
-from loadwatch.store.models import Activity, Athlete, name_key
-from loadwatch.store.pending import request_evaluation
+from loadwatch.store.models import Athlete, name_key
 
 MAX_NAME = 200
 
@@ -29,7 +27,7 @@ def check_timezone(tz: str) -> str:
     return tz
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     clean = name.strip()
     if not clean:
         raise InvalidRequest("athlete name must not be empty")
@@ -70,7 +68,7 @@ def get_or_create_athlete(session: Session, name: str, timezone: str | None = No
     A time zone that contradicts an existing athlete's is a ``Conflict`` rather than a silent
     change: it would move every past activity to another local day.
     """
-    clean = _clean_name(name)
+    clean = clean_name(name)
     if timezone is not None:
         check_timezone(timezone)
     athlete = find_athlete_by_name(session, clean)
@@ -120,59 +118,6 @@ def athlete_zones(session: Session) -> dict[int, str]:
     """Every athlete's time zone, by id."""
     rows = session.execute(select(Athlete.id, Athlete.timezone).order_by(Athlete.id)).tuples()
     return {aid: tz for aid, tz in rows}
-
-
-def set_fast_threshold(athlete: Athlete, speed_mps: float | None) -> bool:
-    """The coach's fast threshold from the athlete's local today on (the days before keep the
-    threshold that was in force then); None goes back to the derived one everywhere.  True
-    when it changed."""
-    if speed_mps == athlete.fast_speed_mps:
-        return False
-    athlete.fast_speed_mps = speed_mps
-    athlete.fast_speed_since = local_today(athlete.timezone) if speed_mps is not None else None
-    return True
-
-
-def update_athlete(
-    session: Session,
-    athlete: Athlete,
-    *,
-    name: str | None = None,
-    timezone: str | None = None,
-    fast_speed_mps: float | None = None,
-) -> bool:
-    """Rename, move to another time zone or set the fast threshold.  Returns True when the time
-    zone or the threshold changed: every activity may then fall on another local day (or count
-    other kilometres as fast), so a re-evaluation from the athlete's first day is requested in
-    the same transaction."""
-    if name is not None:
-        clean = _clean_name(name)
-        other = find_athlete_by_name(session, clean)
-        if other is not None and other.id != athlete.id:
-            raise Conflict(f"another athlete is already called {other.name!r}")
-        athlete.name = clean
-        save_athlete(session, athlete)  # a rename racing another is a Conflict too
-    moved = False
-    old_zone = athlete.timezone
-    if timezone is not None:
-        check_timezone(timezone)
-        moved = timezone != athlete.timezone
-        athlete.timezone = timezone
-    if fast_speed_mps is not None:
-        if not (fast_speed_mps > 0 and fast_speed_mps < 15):
-            raise InvalidRequest(f"fast threshold {fast_speed_mps} m/s is not a running speed")
-        moved |= set_fast_threshold(athlete, fast_speed_mps)
-    session.flush()
-    if moved:
-        first = session.scalar(
-            select(func.min(Activity.start_time)).where(Activity.athlete_id == athlete.id)
-        )
-        if first is not None:
-            # Flags on the days the old zone gave are re-judged too: the earlier of the two.
-            start = as_utc(first)
-            day = min(start.astimezone(ZoneInfo(z)).date() for z in (old_zone, athlete.timezone))
-            request_evaluation(session, athlete.id, day)
-    return moved
 
 
 def list_athletes(session: Session) -> list[Athlete]:

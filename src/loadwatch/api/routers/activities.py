@@ -10,7 +10,6 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from loadwatch.api.changes import notify, reevaluate
 from loadwatch.api.deps import MAX_ID, ActivityDep, AthleteDep, SessionDep, StateDep
 from loadwatch.api.schemas import (
     ActivityDeleted,
@@ -26,6 +25,7 @@ from loadwatch.errors import Overloaded
 from loadwatch.ingest.sources import SourceNotes, iter_upload
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
 from loadwatch.services.activities import relabel_activity
+from loadwatch.services.changes import notify, reevaluate
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
 from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store import activities as activity_store
@@ -115,7 +115,7 @@ async def upload(
         data = await upload_file.read()
         name = upload_file.filename or "upload"
         report.merge(await _import_in_slot(state, athlete_id, data, name, budget))
-    await run_in_threadpool(notify, state, report)
+    await run_in_threadpool(notify, state.on_import, report)
     return UploadResult.of(report)
 
 
@@ -145,7 +145,7 @@ def patch_activity(
     it is analysed again with it and the athlete's flags re-evaluated from its day on."""
     done = relabel_activity(state.store, session, activity, body.sport)
     out = ActivityOut.model_validate(done.activity)  # before the commit expires the row
-    reevaluate(state, session, out.athlete_id, done.reevaluate_from)
+    reevaluate(state.on_import, session, out.athlete_id, done.reevaluate_from)
     return ActivityRelabelled(
         activity=out, previous_sport=done.previous_sport, reevaluate_from=done.reevaluate_from
     )
@@ -156,7 +156,7 @@ def delete_activity(activity: ActivityDep, session: SessionDep, state: StateDep)
     """Delete one activity; the athlete's flags are re-evaluated from its day on."""
     activity_id, athlete_id = activity.id, activity.athlete_id
     day = delete_activity_and_file(session, activity)
-    reevaluate(state, session, athlete_id, day)
+    reevaluate(state.on_import, session, athlete_id, day)
     return ActivityDeleted(id=activity_id, athlete_id=athlete_id, reevaluate_from=day)
 
 
