@@ -26,8 +26,9 @@ from fake_dns import resolver
 from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.api.routers.webhooks import get_resolver
-from loadwatch.api.schemas import format_pace, parse_fast_threshold
+from loadwatch.api.schemas import format_pace
 from loadwatch.config import Settings
+from loadwatch.services.athletes import parse_fast_threshold
 from loadwatch.store.db import Store
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
