@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import update
 
 from loadwatch import auth
-from loadwatch.cli.load_cmds import run_demo, sample_data_dir
 from loadwatch.errors import NotFound
 from loadwatch.services.csv_import import import_log
+from loadwatch.services.demo import run_demo, sample_data_dir
 from loadwatch.services.evaluation import evaluate_athlete
 from loadwatch.store.athletes import get_athlete, get_or_create_athlete
 from loadwatch.store.db import Store, open_store
