@@ -136,3 +136,17 @@ def unlink_coach(session: Session, coach: User, athlete: Athlete) -> None:
 
 def coaches_of(session: Session, athlete_id: int) -> list[User]:
     return users.coaches_of(session, athlete_id)
+
+
+def has_users(session: Session) -> bool:
+    return users.count(session) > 0
+
+
+def coach_user(session: Session, user_id: int) -> User:
+    """The user with this id, who must be a coach: ``NotFound`` or ``InvalidRequest``."""
+    coach = users.by_id(session, user_id)
+    if coach is None:
+        raise NotFound(f"no user with id {user_id}")
+    if coach.role != "coach":
+        raise InvalidRequest(f"user {user_id} is a {coach.role}, not a coach")
+    return coach

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from loadwatch import __version__
+from loadwatch import __version__, auth
 from loadwatch.api import errors
 from loadwatch.api.admission import Admission
 from loadwatch.api.headers import SecurityHeaders
@@ -39,7 +39,6 @@ from loadwatch.config import Settings, get_settings
 from loadwatch.rules.episodes import HISTORIC_DAYS
 from loadwatch.services.changes import Change, ChangeHook
 from loadwatch.services.evaluation import drain_pending
-from loadwatch.store import users
 from loadwatch.store.db import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ def _warn_without_users(store: Store) -> None:
     # No account is ever created implicitly (an open default admin would be the first thing
     # scanned for); say how to make one instead.
     with store.sessions() as session:
-        if users.count(session) == 0:
+        if not auth.has_users(session):
             log.warning("no API users yet: create one with `loadwatch user add NAME --role admin`")
 
 

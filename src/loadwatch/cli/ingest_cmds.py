@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from loadwatch.config import Settings
+    from loadwatch.services.activities import (
+        ActivityStats,
+    )
     from loadwatch.services.importing import ImportReport
-    from loadwatch.store import activities as activity_store
     from loadwatch.store.models import Activity, Athlete
 
 Paths = Annotated[list[Path], typer.Argument(help="Files, folders or archives (.zip, .gz).")]
@@ -278,8 +280,11 @@ def import_(
     """Import files, folders and archives for an athlete (see --help)."""
     from loadwatch.cli.progress import import_progress, plan_import
     from loadwatch.config import get_settings
+    from loadwatch.services.athletes import (
+        athlete_named_or_new,
+        find_athlete_named,
+    )
     from loadwatch.services.importing import import_paths
-    from loadwatch.store import athletes as athlete_store
     from loadwatch.store.db import open_store
 
     with handle_errors():
@@ -291,8 +296,8 @@ def import_(
         store = open_store(settings)
         try:
             with store.transaction() as session:
-                new = athlete_store.find_athlete_by_name(session, athlete) is None
-                a = athlete_store.get_or_create_athlete(session, athlete, timezone)
+                new = find_athlete_named(session, athlete) is None
+                a = athlete_named_or_new(session, athlete, timezone)
                 athlete_id, athlete_name = a.id, a.name
             with import_progress(plan_import(paths, settings)) as show:
 
@@ -338,7 +343,7 @@ def import_(
 
 
 # --- athletes / activities ----------------------------------------------------------------
-def _athlete_json(a: Athlete, stats: activity_store.ActivityStats | None) -> dict[str, Any]:
+def _athlete_json(a: Athlete, stats: ActivityStats | None) -> dict[str, Any]:
     return {
         "id": a.id,
         "name": a.name,
@@ -354,18 +359,20 @@ def _athlete_json(a: Athlete, stats: activity_store.ActivityStats | None) -> dic
 def athletes(json: JsonOpt = False) -> None:
     """List athletes with their number of activities."""
     from loadwatch.config import get_settings
-    from loadwatch.store import activities as activity_store
-    from loadwatch.store import athletes as athlete_store
+    from loadwatch.services.activities import (
+        activity_stats,
+    )
+    from loadwatch.services.athletes import (
+        all_athletes,
+    )
     from loadwatch.store.db import open_store
 
     with handle_errors():
         store = open_store(get_settings())
         try:
             with store.sessions() as session:
-                stats = activity_store.activity_stats(session)
-                rows = [
-                    _athlete_json(a, stats.get(a.id)) for a in athlete_store.list_athletes(session)
-                ]
+                stats = activity_stats(session)
+                rows = [_athlete_json(a, stats.get(a.id)) for a in all_athletes(session)]
         finally:
             store.close()
         if json:
@@ -418,18 +425,20 @@ def activities(
 ) -> None:
     """List an athlete's activities, newest first (start in the athlete's time zone)."""
     from loadwatch.config import get_settings
-    from loadwatch.store import activities as activity_store
-    from loadwatch.store import athletes as athlete_store
+    from loadwatch.services.activities import (
+        activity_page,
+    )
+    from loadwatch.services.athletes import (
+        athlete_named,
+    )
     from loadwatch.store.db import open_store
 
     with handle_errors():
         store = open_store(get_settings())
         try:
             with store.sessions() as session:
-                a = athlete_store.get_athlete_by_name(session, athlete)
-                rows, total = activity_store.list_activities(
-                    session, a.id, limit=limit, offset=offset
-                )
+                a = athlete_named(session, athlete)
+                rows, total = activity_page(session, a.id, limit=limit, offset=offset)
                 items = [activity_json(r) for r in rows]
                 from zoneinfo import ZoneInfo
 
@@ -494,9 +503,11 @@ def activity_set(
     type, the file's sport and any guess, now and whenever the file is analysed again.  The
     athlete's flags are re-evaluated from the activity's day."""
     from loadwatch.config import get_settings
-    from loadwatch.services.activities import relabel_activity
+    from loadwatch.services.activities import (
+        find_activity,
+        relabel_activity,
+    )
     from loadwatch.services.evaluation import drain_pending
-    from loadwatch.store import activities as activity_store
     from loadwatch.store.db import open_store
 
     with handle_errors():
@@ -504,7 +515,7 @@ def activity_set(
         store = open_store(settings)
         try:
             with store.transaction() as session:
-                row = activity_store.activity_by_id(session, activity_id)
+                row = find_activity(session, activity_id)
                 if row is None:
                     raise NotFound(f"no activity with id {activity_id}")
                 done = relabel_activity(store, session, row, sport)

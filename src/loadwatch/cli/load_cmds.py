@@ -114,10 +114,12 @@ def athlete_set(
 
 
 def _athlete_id(store: Store, name: str) -> int:
-    from loadwatch.store import athletes as athlete_store
+    from loadwatch.services.athletes import (
+        athlete_named,
+    )
 
     with store.sessions() as s:
-        return athlete_store.get_athlete_by_name(s, name).id
+        return athlete_named(s, name).id
 
 
 def _fresh(store: Store, athlete_id: int) -> None:
@@ -388,9 +390,11 @@ def import_log(
     json: JsonOpt = False,
 ) -> None:
     """Import a CSV training log: one activity per row; bad rows are listed with line numbers."""
+    from loadwatch.services.athletes import (
+        athlete_named_or_new,
+    )
     from loadwatch.services.csv_import import import_log as run_import
     from loadwatch.services.evaluation import drain_pending
-    from loadwatch.store import athletes as athlete_store
 
     with handle_errors():
         settings = get_settings()
@@ -403,7 +407,7 @@ def import_log(
         store = open_store(settings)
         try:
             with store.transaction() as s:
-                aid = athlete_store.get_or_create_athlete(s, athlete, timezone).id
+                aid = athlete_named_or_new(s, athlete, timezone).id
             rep = run_import(store, aid, data, file.name)
             drain_pending(store, athlete_id=aid, historic_days=get_settings().historic_days)
         finally:

@@ -14,8 +14,9 @@ from loadwatch.services.importing import analyse, local_date
 from loadwatch.store import activities as activity_store
 from loadwatch.store import files as file_store
 from loadwatch.store import pending
+from loadwatch.store.activities import ActivityStats as ActivityStats  # the CLI's listing
 from loadwatch.store.db import Session, Store
-from loadwatch.store.models import Activity
+from loadwatch.store.models import Activity, SourceFile
 
 log = logging.getLogger(__name__)
 
@@ -104,3 +105,26 @@ def relabel_activity(store: Store, session: Session, activity: Activity, sport: 
     day = local_date(as_utc(activity.start_time), activity.utc_offset_s, tz)
     pending.request_evaluation(session, activity.athlete_id, day)
     return Relabelled(activity, previous, day)
+
+
+def find_activity(session: Session, activity_id: int) -> Activity | None:
+    return activity_store.activity_by_id(session, activity_id)
+
+
+def activity_page(
+    session: Session, athlete_id: int, *, limit: int = 50, offset: int = 0
+) -> tuple[list[Activity], int]:
+    """The athlete's activities newest first, and how many there are in all."""
+    return activity_store.list_activities(session, athlete_id, limit=limit, offset=offset)
+
+
+def source_file(session: Session, activity: Activity) -> SourceFile | None:
+    """The file the activity came from (None for a training-log row)."""
+    return (
+        file_store.file_by_id(session, activity.file_id) if activity.file_id is not None else None
+    )
+
+
+def activity_stats(session: Session) -> dict[int, ActivityStats]:
+    """Per athlete id: how many activities, the first and the last start."""
+    return activity_store.activity_stats(session)

@@ -59,3 +59,7 @@ def list_flags(
     session: Session, athlete_id: int, *, statuses: Sequence[str] | None = ("open",)
 ) -> list[FlagOut]:
     return flags_of(session, athlete_store.get_athlete(session, athlete_id), statuses=statuses)
+
+
+def flag_by_id(session: Session, flag_id: int) -> Flag | None:
+    return flags.get(session, flag_id)

@@ -604,3 +604,8 @@ def enter_rehab(session: Session, athlete: Athlete, data: object) -> RehabFile:
     for entry in doc.symptoms:
         add_symptom(session, athlete, entry)
     return doc
+
+
+def plans_of(session: Session, athlete_id: int) -> list[RehabPlan]:
+    """The athlete's plans, oldest first."""
+    return plan_store.of_athlete(session, athlete_id)

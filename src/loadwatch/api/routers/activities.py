@@ -20,16 +20,14 @@ from loadwatch.api.schemas import (
     UploadResult,
 )
 from loadwatch.api.state import AppState
-from loadwatch.api.uploads import FIELD, read_files, start_budget
+from loadwatch.api.uploads import FIELD, read_files
 from loadwatch.errors import Overloaded
 from loadwatch.ingest.sources import SourceNotes, iter_upload
+from loadwatch.services.activities import activity_page, relabel_activity, source_file
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
-from loadwatch.services.activities import relabel_activity
 from loadwatch.services.changes import notify, reevaluate
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
-from loadwatch.services.upload_budget import UploadBudget
-from loadwatch.store import activities as activity_store
-from loadwatch.store import files as file_store
+from loadwatch.services.upload_budget import UploadBudget, start_budget
 from loadwatch.store.models import Activity, SourceFile
 
 router = APIRouter(tags=["activities"])
@@ -126,7 +124,7 @@ def list_activities(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ActivityPage:
-    rows, total = activity_store.list_activities(session, athlete.id, limit=limit, offset=offset)
+    rows, total = activity_page(session, athlete.id, limit=limit, offset=offset)
     return ActivityPage(
         data=[ActivityOut.model_validate(r) for r in rows], count=total, limit=limit, offset=offset
     )
@@ -183,9 +181,7 @@ def _content_disposition(filename: str) -> str:
 )
 def get_file(activity: ActivityDep, session: SessionDep, state: StateDep) -> Response:
     """The original bytes of the file the activity came from (unpacked from .gz/.zip)."""
-    source = (
-        file_store.file_by_id(session, activity.file_id) if activity.file_id is not None else None
-    )
+    source = source_file(session, activity)
     data = state.store.blobs.get(activity.source_sha256)
     return Response(
         content=data,

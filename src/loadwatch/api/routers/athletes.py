@@ -23,13 +23,12 @@ from loadwatch.api.schemas import (
     AthleteOut,
     AthletePatch,
 )
-from loadwatch.errors import InvalidRequest, NotFound
+from loadwatch.errors import InvalidRequest
 from loadwatch.services.athletes import KEEP, change_athlete
 from loadwatch.services.athletes import create_athlete as create
 from loadwatch.services.changes import committed
-from loadwatch.store import users
 from loadwatch.store.db import Session
-from loadwatch.store.models import Athlete, User
+from loadwatch.store.models import Athlete
 
 router = APIRouter(tags=["athletes"])
 
@@ -81,15 +80,6 @@ def patch_athlete(
     return AthleteOut.of(athlete)
 
 
-def _coach(session: Session, user_id: int) -> User:
-    coach = users.by_id(session, user_id)
-    if coach is None:
-        raise NotFound(f"no user with id {user_id}")
-    if coach.role != "coach":
-        raise InvalidRequest(f"user {user_id} is a {coach.role}, not a coach")
-    return coach
-
-
 def _coaches(session: Session, athlete: Athlete) -> AthleteCoaches:
     return AthleteCoaches(
         athlete_id=athlete.id, coach_ids=[c.id for c in auth.coaches_of(session, athlete.id)]
@@ -103,7 +93,7 @@ UserId = Annotated[int, Path(description="the coach's user id", ge=1, le=MAX_ID)
 def link_coach(
     athlete: AthleteDep, user_id: UserId, _admin: AdminUser, session: SessionDep
 ) -> AthleteCoaches:
-    auth.link_coach(session, _coach(session, user_id), athlete)
+    auth.link_coach(session, auth.coach_user(session, user_id), athlete)
     return _coaches(session, athlete)
 
 
@@ -111,5 +101,5 @@ def link_coach(
 def unlink_coach(
     athlete: AthleteDep, user_id: UserId, _admin: AdminUser, session: SessionDep
 ) -> AthleteCoaches:
-    auth.unlink_coach(session, _coach(session, user_id), athlete)
+    auth.unlink_coach(session, auth.coach_user(session, user_id), athlete)
     return _coaches(session, athlete)

@@ -12,9 +12,16 @@ from loadwatch.api.deps import AthleteDep, CurrentUser, SessionDep, StateDep
 from loadwatch.clock import local_today
 from loadwatch.errors import NotFound
 from loadwatch.services.changes import reevaluate
-from loadwatch.services.rehab import PlanIn, PlanOut, RehabStatus, end_plan, plan_out, start_plan
+from loadwatch.services.rehab import (
+    PlanIn,
+    PlanOut,
+    RehabStatus,
+    end_plan,
+    plan_out,
+    plans_of,
+    start_plan,
+)
 from loadwatch.services.views import athlete_status
-from loadwatch.store import plans as plan_store
 
 router = APIRouter(tags=["plans"])
 
@@ -46,7 +53,7 @@ def post_plan(
 @router.get("/athletes/{athlete_id}/plans", response_model=PlanList)
 def get_plans(athlete: AthleteDep, session: SessionDep) -> PlanList:
     today = local_today(athlete.timezone)
-    data = [plan_out(p, today) for p in reversed(plan_store.of_athlete(session, athlete.id))]
+    data = [plan_out(p, today) for p in reversed(plans_of(session, athlete.id))]
     return PlanList(data=data, count=len(data))
 
 
