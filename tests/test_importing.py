@@ -11,7 +11,6 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -26,7 +25,6 @@ from loadwatch.services.importing import (
     analyse,
     import_members,
     import_paths,
-    local_date,
 )
 from loadwatch.services.sameness import same_time
 from loadwatch.store import activities as activity_store
@@ -356,14 +354,6 @@ def test_analyse_is_pure_and_matches_the_import(corpus: Path) -> None:
 
 
 # --- pure helpers, hand-computed ----------------------------------------------------------
-def test_local_date_uses_the_device_offset_else_the_athlete_zone() -> None:
-    late = datetime(2024, 3, 1, 23, 30, tzinfo=UTC)
-    assert local_date(late, 7200, ZoneInfo("UTC")) == date(2024, 3, 2)
-    assert local_date(late, None, ZoneInfo("UTC")) == date(2024, 3, 1)
-    early = datetime(2024, 3, 2, 3, 0, tzinfo=UTC)
-    assert local_date(early, None, ZoneInfo("America/New_York")) == date(2024, 3, 1)  # 22:00 EST
-
-
 def test_same_time_needs_close_starts_and_a_real_overlap() -> None:
     t = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
     # The same run from two devices, 40 s apart.

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from loadwatch.analytics.days import local_day
 from loadwatch.clock import as_utc
 from loadwatch.errors import IngestError, InvalidRequest, StoreError
 from loadwatch.ingest.sports import SPORTS
-from loadwatch.services.importing import analyse, local_date
+from loadwatch.services.importing import analyse
 from loadwatch.store import activities as activity_store
 from loadwatch.store import files as file_store
 from loadwatch.store import pending
@@ -29,7 +30,7 @@ def delete_activity(session: Session, activity: Activity) -> date:
     the blob store (content-addressed, perhaps shared with another athlete's upload).
     """
     tz = ZoneInfo(activity.athlete.timezone)
-    day = local_date(as_utc(activity.start_time), activity.utc_offset_s, tz)
+    day = local_day(as_utc(activity.start_time), activity.utc_offset_s, tz)
     file_id = activity.file_id
     activity_store.delete_activity(session, activity)
     if file_id is not None and file_store.file_activity_count(session, file_id) == 0:
@@ -102,7 +103,7 @@ def relabel_activity(store: Store, session: Session, activity: Activity, sport: 
     activity.sport_relabel = sport
     reanalyse(store, session, activity)
     tz = ZoneInfo(activity.athlete.timezone)
-    day = local_date(as_utc(activity.start_time), activity.utc_offset_s, tz)
+    day = local_day(as_utc(activity.start_time), activity.utc_offset_s, tz)
     pending.request_evaluation(session, activity.athlete_id, day)
     return Relabelled(activity, previous, day)
 

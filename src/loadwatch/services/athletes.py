@@ -15,9 +15,9 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from loadwatch.analytics.days import local_day
 from loadwatch.clock import as_utc, local_today
 from loadwatch.errors import Conflict, InvalidRequest, LoadwatchError
-from loadwatch.ingest.analysis import local_date
 from loadwatch.rules.config import RuleConfig
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
@@ -100,9 +100,7 @@ def reevaluation_day(first: Activity | None, zones: Iterable[str]) -> date | Non
     if first is None:
         return None
     start = as_utc(first.start_time)
-    days = (
-        local_date(start, off, ZoneInfo(z)) for z in zones for off in (None, first.utc_offset_s)
-    )
+    days = (local_day(start, off, ZoneInfo(z)) for z in zones for off in (None, first.utc_offset_s))
     return min(days, default=None)
 
 

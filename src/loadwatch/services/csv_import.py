@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from loadwatch.analytics.days import local_day
 from loadwatch.clock import local_today
 from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
 from loadwatch.services.rehab import EARLIEST
@@ -179,7 +180,7 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
         ]
         report.imported = len(new)
         report.activity_ids = [a.id for a in new]
-        days = [_local_day(a, tz) for a in new]
+        days = [local_day(a.start_time, a.utc_offset_s, tz) for a in new]
         days += _symptoms(s, athlete, log, tz, report)
         if days:
             report.from_date = min(days)
@@ -222,9 +223,3 @@ def _already_recorded(recorded: list[tuple[datetime, float]], act: Activity) -> 
     lo = bisect_left(recorded, (start - SAME_ACTIVITY_WINDOW, -1.0))
     hi = bisect_right(recorded, (start + SAME_ACTIVITY_WINDOW, float("inf")))
     return any(same_time(t, e, start, act.elapsed_time_s) for t, e in recorded[lo:hi])
-
-
-def _local_day(a: Activity, tz: ZoneInfo) -> date:
-    if a.utc_offset_s is not None:
-        return (a.start_time + timedelta(seconds=a.utc_offset_s)).date()
-    return a.start_time.astimezone(tz).date()

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from loadwatch import auth
+from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.clock import UtcDatetime, local_today
 from loadwatch.rules.config import RuleConfig
@@ -151,10 +151,6 @@ def _days_between(later: date, earlier: date | None) -> int | None:
     return None if earlier is None else max(0, (later - earlier).days)
 
 
-def _local_day(t: datetime, tz: str) -> date:
-    return t.astimezone(ZoneInfo(tz or "UTC")).date()
-
-
 def concern_key(row: DashboardRow) -> tuple[int, int, int, float, int, str]:
     """Most concerning first: worst severity, alerts, cautions, highest ratio; then quiet
     athletes, those who went stale (whose watch may have stopped syncing) first, by name.  A
@@ -174,10 +170,6 @@ def _num(v: object) -> float | None:
         return None
     f = float(v)  # type: ignore[arg-type]
     return round(f, 4) if f == f else None
-
-
-def _monday(d: date) -> date:
-    return d - timedelta(days=d.weekday())
 
 
 def athlete_row(
@@ -207,10 +199,10 @@ def athlete_row(
         else:
             c.caution += 1
     top = current[0] if current else None
-    upload_day = _local_day(last_upload, athlete.timezone) if last_upload else None
+    upload_day = local_day(last_upload, None, athlete.timezone or "UTC") if last_upload else None
     days_upload = _days_between(day, upload_day)
     known = [r for r in view.ratios.values() if r is not None]
-    first_week = _monday(day) - timedelta(weeks=WEEKS - 1)
+    first_week = week_start(day) - timedelta(weeks=WEEKS - 1)
     ramp = config.weekly_ramp
     return DashboardRow(
         athlete_id=athlete.id,

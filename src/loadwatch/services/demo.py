@@ -14,7 +14,7 @@ from typing import Any
 
 import loadwatch
 from loadwatch import auth
-from loadwatch.analytics.daily import local_date_expr
+from loadwatch.analytics.days import local_day_expr
 from loadwatch.config import Settings
 from loadwatch.errors import InvalidRequest, NotFound
 from loadwatch.services.evaluation import evaluate_athlete
@@ -147,7 +147,7 @@ def _history_end(store: Store, athlete_ids: list[int]) -> date:
             tz = athlete_store.get_athlete(s, aid).timezone
             frame = activity_store.activity_frame(s, aid)
             if frame.height:
-                ends.append(frame.select(local_date_expr(tz).max())[0, 0])
+                ends.append(frame.select(local_day_expr(tz).max())[0, 0])
     if not ends:
         raise InvalidRequest("the sample data holds no activities")
     return max(ends)

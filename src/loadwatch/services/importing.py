@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
+from loadwatch.analytics.days import local_day
 from loadwatch.clock import as_utc
 from loadwatch.config import Settings
 from loadwatch.errors import (
@@ -47,7 +48,6 @@ from loadwatch.ingest.analysis import (
     analyse,
     file_format,
     iter_paths,
-    local_date,
     ready,
     run_job,
 )
@@ -89,7 +89,6 @@ __all__ = [
     "import_members",
     "import_paths",
     "iter_paths",
-    "local_date",
 ]
 
 Status = Literal["imported", "duplicate", "not_activity", "failed"]
@@ -377,7 +376,7 @@ def _import_member(
                 name=title,
             )
             ids.append(stored.id)
-            day = local_date(as_utc(s.start_time), s.utc_offset_s, athlete.tz)
+            day = local_day(as_utc(s.start_time), s.utc_offset_s, athlete.tz)
             earliest = day if earliest is None else min(earliest, day)
         if earliest is not None:
             pending.request_evaluation(session, athlete.id, earliest)

@@ -8,7 +8,8 @@ from datetime import date
 
 import polars as pl
 
-from loadwatch.analytics.daily import daily_frame, local_date_expr
+from loadwatch.analytics.daily import daily_frame
+from loadwatch.analytics.days import local_day_expr
 from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig
@@ -110,5 +111,5 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
 
 
 def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
-    first = activities.select(local_date_expr(tz).min()).item()
+    first = activities.select(local_day_expr(tz).min()).item()
     return min(first, today) if isinstance(first, date) else today

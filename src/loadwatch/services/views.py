@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 import polars as pl
 import polars.selectors as cs
 from pydantic import BaseModel, ValidationError
 
-from loadwatch.analytics.daily import local_date_expr
+from loadwatch.analytics.days import local_day_expr, week_start
 from loadwatch.analytics.load import load_frame
 from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
@@ -175,7 +175,7 @@ def compute(inp: EvaluationInputs) -> View:
 def _last_activity(inp: EvaluationInputs) -> date | None:
     if inp.activities.is_empty():
         return None
-    days = inp.activities.select(local_date_expr(inp.athlete.timezone).alias("d"))["d"]
+    days = inp.activities.select(local_day_expr(inp.athlete.timezone).alias("d"))["d"]
     past = days.filter(days <= inp.today)
     last = past.max() if len(past) else None
     return last if isinstance(last, date) else None
@@ -331,11 +331,7 @@ def series(
     days, weeks = rows_of(session, athlete, min(end, now) if end is not None else None, now)
     frame, key = (days, "date") if period == "day" else (weeks, "week_start")
     if start is not None:
-        frame = frame.filter(pl.col(key) >= (start if period == "day" else _monday(start)))
+        frame = frame.filter(pl.col(key) >= (start if period == "day" else week_start(start)))
     if end is not None:
         frame = frame.filter(pl.col(key) <= end)
     return frame.with_columns(cs.float().round(DECIMALS))
-
-
-def _monday(d: date) -> date:
-    return d - timedelta(days=d.weekday())
