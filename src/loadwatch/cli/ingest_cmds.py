@@ -22,6 +22,7 @@ from loadwatch.cli.output import (
     print_json,
 )
 from loadwatch.errors import IngestError, NotAnActivity, NotFound, one_line
+from loadwatch.ingest.registry import FORMAT_NAMES
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
@@ -81,7 +82,7 @@ def inspect_paths(paths: list[Path], settings: Settings) -> Iterator[dict[str, A
                 obj.update(act.summary.to_json())
                 yield obj
         if not found:
-            yield {"file": str(path), "error": "no FIT, GPX or TCX files found"}
+            yield {"file": str(path), "error": f"no {FORMAT_NAMES} files found"}
 
 
 def _summary_row(file: str, s: dict[str, Any]) -> list[str]:
@@ -320,7 +321,7 @@ def import_(
         if json:
             print_json(import_json(athlete_name, athlete_id, report))
         if not report.outcomes and not report.manual:
-            raise fail(f"no FIT, GPX or TCX files found in {', '.join(map(str, paths))}")
+            raise fail(f"no {FORMAT_NAMES} files found in {', '.join(map(str, paths))}")
         if not json:
             for line in _manual_lines(report):
                 console.print(line)

@@ -26,8 +26,10 @@ from typing import IO, Protocol
 
 from loadwatch.config import Settings
 from loadwatch.errors import CorruptFile, IngestError, InputTooLarge, UnsafeInput
+from loadwatch.ingest.registry import ACTIVITY_SUFFIXES, FORMAT_NAMES
 
-ACTIVITY_SUFFIXES = frozenset({".fit", ".gpx", ".tcx"})
+# What an upload or a folder may hold besides activity files: containers, opened here.
+CONTAINER_SUFFIXES = (".gz", ".zip")
 
 _CHUNK = 1 << 20
 _SNIFF_BYTES = 4096
@@ -77,7 +79,7 @@ class SourceNotes:
 
 
 _HIDDEN = "hidden or system file (dot file, __MACOSX)"
-_IRRELEVANT = "not an activity file (neither its name nor its first bytes say FIT, GPX or TCX)"
+_IRRELEVANT = f"not an activity file (neither its name nor its first bytes say {FORMAT_NAMES})"
 _STRAVA_TABLE = "Strava's activity table: read for titles, types and manual entries"
 
 
@@ -855,7 +857,7 @@ def _why(e: BaseException) -> str:
 
 
 __all__ = [
-    "ACTIVITY_SUFFIXES",
+    "CONTAINER_SUFFIXES",
     "ManualLog",
     "Member",
     "SourceNotes",

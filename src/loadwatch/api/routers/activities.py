@@ -22,6 +22,7 @@ from loadwatch.api.schemas import (
 from loadwatch.api.state import AppState
 from loadwatch.api.uploads import FIELD, read_files
 from loadwatch.errors import Overloaded
+from loadwatch.ingest.registry import FORMAT_NAMES, MEDIA_TYPES
 from loadwatch.ingest.sources import SourceNotes, iter_upload
 from loadwatch.services.activities import activity_page, relabel_activity, source_file
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
@@ -44,19 +45,13 @@ _UPLOAD_BODY = {
                         FIELD: {
                             "type": "array",
                             "items": {"type": "string", "format": "binary"},
-                            "description": "FIT, GPX or TCX files; .gz and .zip are expanded",
+                            "description": f"{FORMAT_NAMES} files; .gz and .zip are expanded",
                         }
                     },
                 }
             }
         },
     }
-}
-
-MEDIA_TYPES = {
-    "fit": "application/vnd.ant.fit",
-    "gpx": "application/gpx+xml",
-    "tcx": "application/vnd.garmin.tcx+xml",
 }
 
 
