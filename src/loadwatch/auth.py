@@ -108,11 +108,9 @@ def visible_athletes(session: Session, user: User) -> list[Athlete]:
 
 
 def can_see(session: Session, user: User, athlete_id: int) -> bool:
-    if user.role == "admin":
-        return True
-    if user.role == "athlete":
-        return user.athlete_id == athlete_id
-    return users.is_linked(session, user.id, athlete_id)
+    """An admin sees everyone, a coach the athletes linked to them, an athlete themself: the
+    rule is ``store.users.visible_ids_query``, here and in every list."""
+    return users.can_see(session, user, athlete_id)
 
 
 def get_visible_athlete(session: Session, user: User, athlete_id: int) -> Athlete:
