@@ -25,6 +25,7 @@ from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.episodes import is_current as _is_current_day
 from loadwatch.services.episodes import LIVE, live_now
 from loadwatch.services.rehab import RehabMark
+from loadwatch.services.rounding import out_number
 from loadwatch.services.views import Summary, stored_summaries, summary_of
 from loadwatch.store import activities as activity_store
 from loadwatch.store import episodes as episode_rows
@@ -165,13 +166,6 @@ def concern_key(row: DashboardRow) -> tuple[int, int, int, float, int, str]:
     )
 
 
-def _num(v: object) -> float | None:
-    if v is None:
-        return None
-    f = float(v)  # type: ignore[arg-type]
-    return round(f, 4) if f == f else None
-
-
 def athlete_row(
     session: Session,
     athlete: Athlete,
@@ -187,7 +181,7 @@ def athlete_row(
     config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
     view = summary if summary is not None else summary_of(session, athlete, day)
     weekly = {w.week: w.distance_km for w in view.weekly_distance}
-    rooms = {d.dimension: _num(d.headroom_run) for d in view.dimensions}
+    rooms = {d.dimension: out_number(d.headroom_run) for d in view.dimensions}
     current = sorted(
         (f for f in open_flags if is_current(f, day)), key=flag_importance, reverse=True
     )
@@ -229,7 +223,7 @@ def athlete_row(
         days_since_last_upload=days_upload,
         stale=days_upload is None or days_upload >= STALE_DAYS,
         weekly_distance=[
-            WeekDistance(week=w, distance_km=round(float(weekly.get(w) or 0.0), 4))
+            WeekDistance(week=w, distance_km=out_number(weekly.get(w) or 0.0) or 0.0)
             for w in (first_week + timedelta(weeks=i) for i in range(WEEKS))
         ],
         episodes=[

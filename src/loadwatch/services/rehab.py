@@ -27,6 +27,7 @@ from loadwatch.rules.plan import (
 )
 from loadwatch.rules.response import Response, pain_trend, tolerance
 from loadwatch.services.inputs import EvaluationInputs, to_spec
+from loadwatch.services.rounding import out_number
 from loadwatch.store import pending
 from loadwatch.store import plans as plan_store
 from loadwatch.store import symptoms as symptom_store
@@ -199,10 +200,6 @@ def symptom_out(e: SymptomEntry, r: Response | None) -> SymptomOut:
     )
 
 
-def _num(v: float | None) -> float | None:
-    return None if v is None or not math.isfinite(v) else round(v, 4)
-
-
 def symptom_list(inp: EvaluationInputs) -> SymptomList:
     """The athlete's entries, newest first, each with its response; tolerated/provoking load."""
     rin = inp.rehab
@@ -216,10 +213,10 @@ def tolerance_out(responses: list[Response]) -> list[ToleranceOut]:
         ToleranceOut(
             dimension=t.dimension,
             unit=t.unit,
-            tolerated_run=_num(t.tolerated_run),
-            tolerated_week=_num(t.tolerated_week),
-            provoking_run=_num(t.provoking_run),
-            provoking_week=_num(t.provoking_week),
+            tolerated_run=out_number(t.tolerated_run),
+            tolerated_week=out_number(t.tolerated_week),
+            provoking_run=out_number(t.provoking_run),
+            provoking_week=out_number(t.provoking_week),
         )
         for t in tolerance(responses)
     ]
@@ -479,9 +476,9 @@ def _rooms(inp: EvaluationInputs, caps: Caps, rules_room: RulesRoom) -> list[Pla
                 dimension=dim,
                 unit=unit,
                 week_cap=cap,
-                week_used=round(used[dim], 4),
-                week_left=_num(week_left),
-                next_run=_num(next_run),
+                week_used=out_number(used[dim]) or 0.0,
+                week_left=out_number(week_left),
+                next_run=out_number(next_run),
                 binding=binding,
                 note=_room_note(dim, caps, used[dim], week_left, next_run, binding),
             )

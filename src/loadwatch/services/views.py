@@ -19,7 +19,6 @@ from datetime import date
 from typing import Literal
 
 import polars as pl
-import polars.selectors as cs
 from pydantic import BaseModel, ValidationError
 
 from loadwatch.analytics.days import local_day_expr, week_start
@@ -31,7 +30,7 @@ from loadwatch.errors import InvalidRequest
 from loadwatch.rules.headroom import headroom
 from loadwatch.services import episodes
 from loadwatch.services.dimension_status import DimensionStatus
-from loadwatch.services.flag_list import DECIMALS, FlagOut, flags_of
+from loadwatch.services.flag_list import FlagOut, flags_of
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.services.rehab import (
     RehabMark,
@@ -40,6 +39,7 @@ from loadwatch.services.rehab import (
     follow_plan,
     rehab_status,
 )
+from loadwatch.services.rounding import out_frame, out_number
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
 from loadwatch.store import views as view_rows
@@ -97,13 +97,6 @@ class AthleteStatus(BaseModel):
     rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
 
 
-def _num(v: object) -> float | None:
-    if v is None:
-        return None
-    f = float(v)  # type: ignore[arg-type]
-    return round(f, DECIMALS) if f == f else None  # NaN → None
-
-
 # --- computing ----------------------------------------------------------------------------
 def compute(inp: EvaluationInputs) -> View:
     """The athlete's view as of ``inp.today``, from the inputs the rules judge."""
@@ -127,13 +120,13 @@ def compute(inp: EvaluationInputs) -> View:
                 unit=UNITS[dim],
                 last_7d=h.week_value if h else 0.0,
                 # The weekly ramp's own numbers: the same as a flag on this window would carry.
-                chronic_week=_num(h.ramp_own if h else None),
-                ratio_7_28=_num(h.ramp_ratio if h else None),
-                acute_ewma=_num(row.get(f"{dim}_acute_ewma")),
-                chronic_ewma=_num(row.get(f"{dim}_chronic_ewma")),
-                ewma_ratio=_num(row.get(f"{dim}_ewma_ratio")),
-                monotony=_num(row.get(f"{dim}_monotony")),
-                strain=_num(row.get(f"{dim}_strain")),
+                chronic_week=out_number(h.ramp_own if h else None),
+                ratio_7_28=out_number(h.ramp_ratio if h else None),
+                acute_ewma=out_number(row.get(f"{dim}_acute_ewma")),
+                chronic_ewma=out_number(row.get(f"{dim}_chronic_ewma")),
+                ewma_ratio=out_number(row.get(f"{dim}_ewma_ratio")),
+                monotony=out_number(row.get(f"{dim}_monotony")),
+                strain=out_number(row.get(f"{dim}_strain")),
                 headroom_week=h.week_room if h else None,
                 week_limit=h.week_limit if h else None,
                 headroom_run=h.next_run_limit if h else None,
@@ -157,9 +150,9 @@ def compute(inp: EvaluationInputs) -> View:
             source=fast.source,
             explanation=fast.explanation,
         ),
-        ratios={d: _num(row.get(f"{d}_ratio")) for d in DIMENSIONS},
+        ratios={d: out_number(row.get(f"{d}_ratio")) for d in DIMENSIONS},
         weekly_distance=[
-            WeekKm(week=w, distance_km=round(float(km or 0.0), DECIMALS))
+            WeekKm(week=w, distance_km=out_number(km or 0.0) or 0.0)
             for w, km in zip(
                 weeks["week_start"].to_list(), weeks["distance_km"].to_list(), strict=True
             )
@@ -334,4 +327,4 @@ def series(
         frame = frame.filter(pl.col(key) >= (start if period == "day" else week_start(start)))
     if end is not None:
         frame = frame.filter(pl.col(key) <= end)
-    return frame.with_columns(cs.float().round(DECIMALS))
+    return out_frame(frame)
