@@ -26,7 +26,7 @@ from typing import IO, Protocol
 
 from loadwatch.config import Settings
 from loadwatch.errors import CorruptFile, IngestError, InputTooLarge, UnsafeInput
-from loadwatch.ingest.registry import ACTIVITY_SUFFIXES, FORMAT_NAMES
+from loadwatch.ingest.registry import ACTIVITY_SUFFIXES, FORMAT_NAMES, sniff
 
 # What an upload or a folder may hold besides activity files: containers, opened here.
 CONTAINER_SUFFIXES = (".gz", ".zip")
@@ -821,10 +821,6 @@ def _open(src: Source) -> IO[bytes]:
 
 
 def _sniff(data: bytes) -> bool:
-    # Imported here: the registry pulls in every decoder (fitparse, gpxpy), which listing an
-    # archive does not need until something actually has to be sniffed.
-    from loadwatch.ingest.registry import sniff
-
     return sniff(data) is not None
 
 

@@ -1,7 +1,7 @@
 """Files → store: raw bytes first, then decode, summarise, de-duplicate and store activities.
 
 One file = one transaction, so a bad file never rolls back the others.  Decoding and
-summarising (``analyse``, in ``services.analysis``) is a pure function of the bytes, the name
+summarising (``analyse``, in ``ingest.analysis``) is a pure function of the bytes, the name
 and the athlete's settings, so a process pool can take it over without touching the rest; it
 runs outside any database transaction so a slow decode never holds SQLite's write lock.
 

@@ -1,4 +1,5 @@
-"""Webhooks: a URL of the caller's that receives every new flag they can see.
+"""Webhooks: a URL of the caller's that is told of every episode event (created, escalated,
+resolved, withdrawn) of the athletes they can see (``services/webhooks.py``).
 
 Only admins and coaches may register one (an athlete gets 403): a hook makes the server send
 requests into the network, and a coach is who needs the notifications.  The URL must pass the
