@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 
 from loadwatch import auth
 from loadwatch.api.app import create_app
-from loadwatch.cli.load_cmds import run_demo
 from loadwatch.services import activity_detail as ad
+from loadwatch.services.demo import run_demo
 from loadwatch.store.db import open_store
 from loadwatch.store.models import Activity
 

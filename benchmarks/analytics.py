@@ -46,7 +46,8 @@ from loadwatch.config import Settings
 from loadwatch.rules import RuleConfig, evaluate
 from loadwatch.rules.engine import flag_panel, judgement_panel, judgements, records
 from loadwatch.services.evaluation import evaluate_athlete
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import files as file_store
 from loadwatch.store.db import open_store
 
 NIGHTLY_ATHLETES = 10_000
@@ -178,7 +179,7 @@ def service(args: argparse.Namespace, vectorised: float) -> None:
             # This morning's run, a longer one, appended to each history (ends yesterday).
             when = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
             with store.sessions() as s:
-                files = {aid: repo.list_files(s, aid)[0][0].id for aid in ids}
+                files = {aid: file_store.list_files(s, aid)[0][0].id for aid in ids}
             t_inc = c_inc = 0.0
             new_flags = 0
             for aid, key in zip(ids, sorted(acts["athlete"].unique().to_list()), strict=True):
@@ -188,7 +189,9 @@ def service(args: argparse.Namespace, vectorised: float) -> None:
                     pl.col("distance_m") * 1.5,
                 )
                 with store.transaction() as s:
-                    repo.add_activities(s, activity_rows(aid, files[aid], new, first=mine.height))
+                    activity_store.add_activities(
+                        s, activity_rows(aid, files[aid], new, first=mine.height)
+                    )
                 t, c = time.perf_counter(), time.process_time()
                 new_flags += len(evaluate_athlete(store, aid, from_date=when.date()).new_flag_ids)
                 t_inc += time.perf_counter() - t

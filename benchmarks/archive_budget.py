@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.config import Settings
+from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
-from loadwatch.store.repo import get_or_create_athlete
 from test_archive_budget import bomb_zip, hidden_bomb_zip, tree_bytes
 
 

@@ -46,7 +46,7 @@ from loadwatch.ingest import fit, gpx, registry
 from loadwatch.ingest.sources import iter_path
 from loadwatch.services import importing
 from loadwatch.services.importing import analyse, import_members, import_paths
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -164,7 +164,7 @@ def bench_mix(root: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="lw-bench-mix-") as tmp:
         store = Store(f"sqlite:///{tmp}/bench.db", Path(tmp))
         with store.transaction() as s:
-            aid = repo.get_or_create_athlete(s, "bench").id
+            aid = athlete_store.get_or_create_athlete(s, "bench").id
         start = time.process_time()
         report = import_members(store, aid, [Member(n, d) for n, d in mix], workers=1)
         cpu = time.process_time() - start
@@ -249,7 +249,7 @@ def archive_run(archive: Path, workers: int) -> int:
         settings = Settings(data_dir=Path(tmp), import_workers=workers)
         store = Store(settings.db_url, settings.data_dir)
         with store.transaction() as s:
-            aid = repo.get_or_create_athlete(s, "bench").id
+            aid = athlete_store.get_or_create_athlete(s, "bench").id
         handed: list[str] = []
         logging.getLogger("loadwatch.services.importing").setLevel(logging.DEBUG)
         logging.getLogger("loadwatch.services.importing").addHandler(_Collect(handed))
@@ -333,7 +333,7 @@ def bench_import(root: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="lw-bench-store-") as tmp:
         store = Store(f"sqlite:///{tmp}/bench.db", Path(tmp))
         with store.transaction() as s:
-            aid = repo.get_or_create_athlete(s, "bench").id
+            aid = athlete_store.get_or_create_athlete(s, "bench").id
         per_file: list[tuple[float, float]] = []
         file_clock = _Clock()
         clock = _Clock()

@@ -51,7 +51,8 @@ from loadgen import API, OpenLoop, open_loop, sequential
 from loadwatch import auth
 from loadwatch.config import Settings
 from loadwatch.services.evaluation import evaluate_athlete
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store, open_store
 
 CHUNK = 100  # athletes generated and written per transaction
@@ -69,14 +70,14 @@ def seed(store: Store, n: int, days: int) -> tuple[list[int], str]:
             ids += write_athletes(s, acts)
     written = time.perf_counter() - t
     with store.sessions() as s:
-        n_acts = sum(st.count for st in repo.activity_stats(s).values())
+        n_acts = sum(st.count for st in activity_store.activity_stats(s).values())
     t = time.perf_counter()
     n_flags = sum(len(evaluate_athlete(store, aid).new_flag_ids) for aid in ids)
     evaluated = time.perf_counter() - t
     with store.transaction() as s:
         coach, token = auth.create_user(s, "bench-coach", "coach")
         for aid in ids:
-            auth.link_coach(s, coach, repo.get_athlete(s, aid))
+            auth.link_coach(s, coach, athlete_store.get_athlete(s, aid))
     print(
         f"seeded {len(ids)} athletes x {days} days: {n_acts:,} activities written in "
         f"{written:.1f} s; evaluated in {evaluated:.1f} s ({evaluated / len(ids) * 1000:.0f} ms "

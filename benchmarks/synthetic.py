@@ -15,7 +15,9 @@ from datetime import UTC, date, datetime
 import numpy as np
 import polars as pl
 
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import files as file_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Activity
 
@@ -138,8 +140,8 @@ def write_athletes(session: Session, acts: pl.DataFrame, *, prefix: str = "Runne
     archive) and their activities; returns the new athlete ids in ``athlete`` order."""
     ids: list[int] = []
     for key, group in sorted(acts.partition_by("athlete", as_dict=True).items()):
-        aid = repo.get_or_create_athlete(session, f"{prefix} {key[0]:05d}").id
-        src = repo.record_file(
+        aid = athlete_store.get_or_create_athlete(session, f"{prefix} {key[0]:05d}").id
+        src = file_store.record_file(
             session,
             athlete_id=aid,
             sha256=hashlib.sha256(f"archive-{aid}".encode()).hexdigest(),
@@ -149,6 +151,6 @@ def write_athletes(session: Session, acts: pl.DataFrame, *, prefix: str = "Runne
             status="imported",
             reason=None,
         )
-        repo.add_activities(session, activity_rows(aid, src.id, group.drop("athlete")))
+        activity_store.add_activities(session, activity_rows(aid, src.id, group.drop("athlete")))
         ids.append(aid)
     return ids

@@ -11,13 +11,13 @@ from pathlib import Path
 from sqlalchemy import update
 
 from loadwatch import auth
-from loadwatch.cli.load_cmds import run_demo, sample_data_dir
 from loadwatch.errors import NotFound
 from loadwatch.services.csv_import import import_log
+from loadwatch.services.demo import run_demo, sample_data_dir
 from loadwatch.services.evaluation import evaluate_athlete
+from loadwatch.store.athletes import get_athlete, get_or_create_athlete
 from loadwatch.store.db import Store, open_store
 from loadwatch.store.models import PendingEvaluation, SourceFile
-from loadwatch.store.repo import get_athlete, get_or_create_athlete
 
 OLD_NAME = "Olga Oldtimes"
 OLD_LAST_DAY = date(2021, 6, 27)  # a Sunday: her last run

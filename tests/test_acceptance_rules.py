@@ -38,7 +38,7 @@ from loadwatch.services.evaluation import drain_pending, evaluate_athlete
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
 from loadwatch.services.views import series
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, Flag
 from reading import read
@@ -242,7 +242,7 @@ def env(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
 
 def new_athlete(store: Store, name: str) -> int:
     with store.transaction() as s:
-        a = repo.get_or_create_athlete(s, name, TZ)
+        a = athlete_store.get_or_create_athlete(s, name, TZ)
         a.fast_speed_mps = COACH_FAST_MPS
         return a.id
 

@@ -26,9 +26,10 @@ from fake_dns import resolver
 from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.api.routers.webhooks import get_resolver
-from loadwatch.api.schemas import format_pace, parse_fast_threshold
+from loadwatch.api.schemas import format_pace
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
+from loadwatch.services.athletes import parse_fast_threshold
 from loadwatch.store.db import Store
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -493,10 +494,10 @@ def test_on_import_hook_receives_the_report(tmp_path: Path) -> None:
             headers=_bearer(token),
         )
         # The hook replaced in-process evaluation: the request stays pending for the scheduler.
-        from loadwatch.store import repo
+        from loadwatch.store import pending
 
         with store.sessions() as s:
-            assert repo.pending_from(s, aid) == start.date()
+            assert pending.pending_from(s, aid) == start.date()
     assert seen == [{aid: start.date()}]
     store.close()
 

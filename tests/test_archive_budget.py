@@ -25,9 +25,9 @@ from loadwatch.config import Settings
 from loadwatch.ingest.sources import iter_upload
 from loadwatch.services.importing import FileOutcome, import_members
 from loadwatch.services.upload_budget import UploadBudget
+from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, SourceFile
-from loadwatch.store.repo import get_or_create_athlete
 from test_api import gpx_run
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from loadwatch.errors import Conflict
-from loadwatch.store import repo
+from loadwatch.services.athletes import change_athlete
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete
 from test_api import API, Env
@@ -19,39 +20,39 @@ from test_api import env as env  # the API fixture (SQLite and PostgreSQL), re-e
 
 def test_name_key_is_trimmed_and_casefolded(store: Store) -> None:
     with store.transaction() as s:
-        a = repo.save_athlete(s, Athlete(name="Éva", timezone="UTC", thresholds={}))
+        a = athlete_store.save_athlete(s, Athlete(name="Éva", timezone="UTC", thresholds={}))
         assert a.name_key == "éva"
         a.name = "  Éva Lund "
         s.flush()
         assert a.name_key == "éva lund"
     with store.sessions() as s:
-        found = repo.find_athlete_by_name(s, "ÉVA LUND")
+        found = athlete_store.find_athlete_by_name(s, "ÉVA LUND")
         assert found is not None and found.name == "  Éva Lund "
 
 
 @pytest.mark.parametrize("other", ["bea", "BEA ", " Bea"])
 def test_database_refuses_a_case_variant_as_a_conflict(store: Store, other: str) -> None:
     with store.transaction() as s:
-        repo.save_athlete(s, Athlete(name="Bea", timezone="UTC", thresholds={}))
+        athlete_store.save_athlete(s, Athlete(name="Bea", timezone="UTC", thresholds={}))
     # Straight to the insert, past find_athlete_by_name: what a racing process does.
     with store.transaction() as s:
         with pytest.raises(Conflict) as caught:
-            repo.save_athlete(s, Athlete(name=other, timezone="UTC", thresholds={}))
+            athlete_store.save_athlete(s, Athlete(name=other, timezone="UTC", thresholds={}))
         assert str(caught.value) == (
             "an athlete named 'Bea' already exists (names are matched ignoring case)"
         )
         # The savepoint kept the transaction usable.
-        repo.save_athlete(s, Athlete(name="Cai", timezone="UTC", thresholds={}))
+        athlete_store.save_athlete(s, Athlete(name="Cai", timezone="UTC", thresholds={}))
     with store.sessions() as s:
-        assert [a.name for a in repo.list_athletes(s)] == ["Bea", "Cai"]
+        assert [a.name for a in athlete_store.list_athletes(s)] == ["Bea", "Cai"]
 
 
 def test_rename_onto_another_name_is_a_conflict(store: Store) -> None:
     with store.transaction() as s:
-        repo.save_athlete(s, Athlete(name="Bea", timezone="UTC", thresholds={}))
-        cai = repo.save_athlete(s, Athlete(name="Cai", timezone="UTC", thresholds={}))
+        athlete_store.save_athlete(s, Athlete(name="Bea", timezone="UTC", thresholds={}))
+        cai = athlete_store.save_athlete(s, Athlete(name="Cai", timezone="UTC", thresholds={}))
         with pytest.raises(Conflict, match="another athlete is already called 'Bea'"):
-            repo.update_athlete(s, cai, name="BEA")
+            change_athlete(s, cai, name="BEA")
 
 
 def test_uncommitted_duplicate_commits_as_a_conflict(store: Store) -> None:
@@ -66,7 +67,9 @@ def test_uncommitted_duplicate_commits_as_a_conflict(store: Store) -> None:
         def second() -> None:
             try:
                 with store.transaction() as s:
-                    repo.save_athlete(s, Athlete(name="bea", timezone="UTC", thresholds={}))
+                    athlete_store.save_athlete(
+                        s, Athlete(name="bea", timezone="UTC", thresholds={})
+                    )
             except BaseException as e:  # handed back to the test thread
                 errors.append(e)
 
@@ -86,9 +89,11 @@ def test_uncommitted_duplicate_commits_as_a_conflict(store: Store) -> None:
 
 def test_get_or_create_losing_the_race_returns_the_winner(store: Store) -> None:
     with store.transaction() as s:
-        winner = repo.save_athlete(s, Athlete(name="Bea", timezone="UTC", thresholds={})).id
+        winner = athlete_store.save_athlete(
+            s, Athlete(name="Bea", timezone="UTC", thresholds={})
+        ).id
     with store.transaction() as s:
-        assert repo.get_or_create_athlete(s, "  bEA ").id == winner
+        assert athlete_store.get_or_create_athlete(s, "  bEA ").id == winner
 
 
 def test_api_create_of_a_case_variant_is_409(env: Env) -> None:

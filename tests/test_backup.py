@@ -35,7 +35,8 @@ from loadwatch.services.episodes import episodes_of
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
 from loadwatch.services.views import series
-from loadwatch.store import dump, repo
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import dump
 from loadwatch.store.db import Store, head_revision
 from loadwatch.store.models import Activity, Flag, RehabPlan, SourceFile
 from store_0_1_0 import BASELINE, BASELINE_ROWS, baseline_store
@@ -61,7 +62,7 @@ def picture(settings: Settings, world: DemoWorld) -> dict[str, str]:
     try:
         with store.sessions() as s:
             for aid in (world.sara, world.sam, world.old, world.rosa):
-                athlete = repo.get_athlete(s, aid)
+                athlete = athlete_store.get_athlete(s, aid)
                 out[f"{aid}/days"] = series(s, aid, "day", today=world.today).to_dicts()
                 out[f"{aid}/weeks"] = series(s, aid, "week", today=world.today).to_dicts()
                 out[f"{aid}/flags"] = [
@@ -139,7 +140,7 @@ def test_postgresql_backup_restores_identical_and_across_databases(
         store = Store(other_url, pg2.data_dir)
         try:
             with store.transaction() as s:
-                new = repo.get_or_create_athlete(s, "Newcomer Nina", "UTC").id
+                new = athlete_store.get_or_create_athlete(s, "Newcomer Nina", "UTC").id
             assert new == max(world.sara, world.sam, world.old, world.rosa) + 1
         finally:
             store.close()
@@ -164,7 +165,7 @@ def test_restore_refuses_a_store_unless_forced(
     # --force: what was there goes, the archive comes back whole.
     store = Store(target.db_url, target.data_dir)
     with store.transaction() as s:
-        repo.get_or_create_athlete(s, "Someone Else", "UTC")
+        athlete_store.get_or_create_athlete(s, "Someone Else", "UTC")
     store.close()
     restore(target, archive, force=True)
     assert_same(picture(target, world), before)
@@ -275,7 +276,7 @@ def test_backup_while_importing_is_consistent(db_url: str, tmp_path: Path) -> No
     live = settings_at(tmp_path / "live", db_url)
     store = Store(db_url, live.data_dir)
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Writer Wanda", "UTC").id
+        aid = athlete_store.get_or_create_athlete(s, "Writer Wanda", "UTC").id
     done: list[int] = []
     failures: list[BaseException] = []
     stop = threading.Event()
@@ -288,7 +289,7 @@ def test_backup_while_importing_is_consistent(db_url: str, tmp_path: Path) -> No
                     return
                 import_paths(store, live, aid, [path])
                 with store.transaction() as s:
-                    repo.get_or_create_athlete(s, f"Runner {i}", "UTC")
+                    athlete_store.get_or_create_athlete(s, f"Runner {i}", "UTC")
                 done.append(i)
                 if len(done) == 5:
                     started.set()

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from loadwatch.cli import app
-from loadwatch.cli.load_cmds import sample_data_dir
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.errors import NotFound
+from loadwatch.services.demo import sample_data_dir
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete, Flag
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from loadwatch.errors import CorruptFile
 from loadwatch.ingest.csvlog import parse_log, resolve_start, sport_of
 from loadwatch.services.csv_import import import_log
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, PendingEvaluation, SourceFile
 
@@ -136,7 +137,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def _athlete(store: Store, name: str = "Ana", tz: str = "Australia/Brisbane") -> int:
     with store.transaction() as s:
-        return repo.get_or_create_athlete(s, name, tz).id
+        return athlete_store.get_or_create_athlete(s, name, tz).id
 
 
 LOG = (
@@ -176,7 +177,7 @@ def test_import_log_is_idempotent_and_lands_on_local_days(store: Store) -> None:
         assert pending is not None and pending.from_date == date(2026, 7, 1)
         files = list(s.scalars(select(SourceFile)))
         assert {f.format for f in files} == {"csv"} and len(files) == 2
-        frame = repo.activity_frame(s, aid)
+        frame = activity_store.activity_frame(s, aid)
     from loadwatch.analytics.daily import daily_frame
 
     daily = daily_frame(frame, tz="Australia/Brisbane", fast_speed_mps=None)

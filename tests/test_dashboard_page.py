@@ -28,8 +28,8 @@ from loadwatch import auth
 from loadwatch.clock import local_today
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending
+from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
-from loadwatch.store.repo import get_or_create_athlete
 
 CHROMIUM = (
     shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

@@ -24,7 +24,10 @@ from loadwatch.ingest.sources import Member
 from loadwatch.services.activities import delete_activity
 from loadwatch.services.importing import FileOutcome, import_members
 from loadwatch.services.sameness import Copy, better, copy_rank, stopped_early
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import files as file_store
+from loadwatch.store import pending
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, SourceFile
@@ -61,7 +64,7 @@ SHAPES: dict[str, bytes] = {
 
 def _athlete(store: Store, name: str) -> int:
     with store.transaction() as s:
-        return repo.get_or_create_athlete(s, name).id
+        return athlete_store.get_or_create_athlete(s, name).id
 
 
 def _import(store: Store, aid: int, files: Sequence[tuple[str, bytes]]) -> list[FileOutcome]:
@@ -197,12 +200,12 @@ def test_the_complete_file_replaces_the_truncated_one(store: Store) -> None:
         "(fit, running, started 2011-05-02 08:30 UTC)"
     )
     with store.sessions() as s:
-        row = repo.find_file(s, aid, cut.sha256 or "")
+        row = file_store.find_file(s, aid, cut.sha256 or "")
         assert row is not None and row.status == "superseded"
         assert row.reason == f"superseded by a better copy: full.fit (#{full.activity_ids[0]})"
         assert s.get(Activity, cut.activity_ids[0]) is None
         # The athlete is re-evaluated from the run's day.
-        assert str(repo.pending_from(s, aid)) == "2011-05-02"
+        assert str(pending.pending_from(s, aid)) == "2011-05-02"
     # The replaced copy's bytes stay on record.
     assert store.blobs.get(cut.sha256 or "") == files["cut.fit"]
     # Sending it again changes nothing.
@@ -215,7 +218,7 @@ def test_delete_then_reimport_brings_it_back(store: Store) -> None:
     aid = _athlete(store, "undo")
     [run] = _import(store, aid, [("run.fit", SHAPES["run.fit"])])
     with store.transaction() as s:
-        day = delete_activity(s, repo.get_activity(s, aid, run.activity_ids[0]))
+        day = delete_activity(s, activity_store.get_activity(s, aid, run.activity_ids[0]))
     assert str(day) == "2024-05-01"
     assert _kept(store, aid) == []
     [back] = _import(store, aid, [("run.fit", SHAPES["run.fit"])])
@@ -268,7 +271,7 @@ def test_the_twins_of_an_import_name_every_file(tmp_path: Path) -> None:
         )
         assert dup.status == "duplicate"
         with store.sessions() as s:
-            row = repo.find_file(s, aid, dup.sha256 or "")
+            row = file_store.find_file(s, aid, dup.sha256 or "")
             assert row is not None and row.status == "duplicate" and row.reason == dup.reason
         assert dup.reason is not None and f"#{run.activity_ids[0]}" in dup.reason
     finally:

@@ -12,8 +12,8 @@ import pytest
 
 from live import cli_env, run_cli, serve
 from loadwatch import auth
+from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
-from loadwatch.store.repo import get_or_create_athlete
 from receiver import webhook_receiver
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "spiky-sara"

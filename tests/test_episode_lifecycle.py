@@ -19,7 +19,7 @@ from loadwatch.services import webhooks
 from loadwatch.services.activities import delete_activity
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending, evaluate_athlete
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, Episode, EpisodeEvent, Flag, Webhook
 from receiver import webhook_receiver
@@ -63,7 +63,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def _athlete(store: Store, name: str = "Ana") -> int:
     with store.transaction() as s:
-        return repo.get_or_create_athlete(s, name, "UTC").id
+        return athlete_store.get_or_create_athlete(s, name, "UTC").id
 
 
 def _events(store: Store, aid: int) -> list[tuple[str, int, str]]:

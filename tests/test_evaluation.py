@@ -17,7 +17,7 @@ from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending, evaluate_athlete
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.views import athlete_status, series
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete, Flag, PendingEvaluation
 from reading import read
@@ -46,7 +46,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def athlete(store: Store, name: str = "Ana", tz: str = "Europe/Paris") -> int:
     with store.transaction() as s:
-        return repo.get_or_create_athlete(s, name, tz).id
+        return athlete_store.get_or_create_athlete(s, name, tz).id
 
 
 def keys(store: Store, aid: int) -> list[tuple[date, str, str, str, str]]:

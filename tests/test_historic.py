@@ -18,13 +18,14 @@ from loadwatch import auth
 from loadwatch.clock import pin_today
 from loadwatch.config import Settings
 from loadwatch.rules.episodes import HISTORIC_DAYS
+from loadwatch.services.athletes import change_athlete
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.services.views import athlete_status
 from loadwatch.services.webhooks import enqueue_new
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Delivery, Webhook
 from reading import read
@@ -38,9 +39,9 @@ def _import_sara(root: Path) -> tuple[Path, int]:
     store = Store(settings.db_url, settings.data_dir)
     try:
         with store.transaction() as s:
-            aid = repo.get_or_create_athlete(s, "Spiky Sara", "Europe/Vienna").id
+            aid = athlete_store.get_or_create_athlete(s, "Spiky Sara", "Europe/Vienna").id
             coach, _ = auth.create_user(s, "carla", "coach")
-            auth.link_coach(s, coach, repo.get_athlete(s, aid))
+            auth.link_coach(s, coach, athlete_store.get_athlete(s, aid))
             s.add(
                 Webhook(owner_id=coach.id, url="https://example.org/hook", secret="x", active=True)
             )
@@ -120,18 +121,18 @@ def test_a_coach_threshold_holds_from_the_day_it_was_set(sara: tuple[Store, int]
     try:
         with store.transaction() as s:
             # 2.0 m/s (8:20/km): nearly every running metre of Sara's is faster.
-            assert repo.set_fast_threshold(repo.get_athlete(s, aid), 2.0)
+            assert change_athlete(s, athlete_store.get_athlete(s, aid), fast_threshold=2.0)
     finally:
         pin_today(None)
     with store.sessions() as s:
-        assert repo.get_athlete(s, aid).fast_speed_since == set_on
+        assert athlete_store.get_athlete(s, aid).fast_speed_since == set_on
         after = evaluation_inputs(s, aid, END).daily
     cols = ["date", "distance_km", "fast_km"]
     old = before.select(cols).filter(pl.col("date") < set_on)
     assert after.select(cols).filter(pl.col("date") < set_on).equals(old)
     # From that day on: what the coach's threshold over the whole history gives.
     with store.sessions() as s:
-        repo.get_athlete(s, aid).fast_speed_since = None  # never committed: a read session
+        athlete_store.get_athlete(s, aid).fast_speed_since = None  # never committed: a read session
         everywhere = evaluation_inputs(s, aid, END).daily
     late = pl.col("date") >= set_on
     assert after.select(cols).filter(late).equals(everywhere.select(cols).filter(late))

@@ -28,7 +28,8 @@ from loadwatch.config import get_settings
 from loadwatch.errors import Conflict, NotFound
 from loadwatch.ingest.sources import SourceNotes, iter_upload, manual_entries_csv
 from loadwatch.ingest.zones import guess_zone, offset_zone
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import pending
 from loadwatch.store.db import Store, open_store
 from loadwatch.store.models import Activity, Athlete, PendingEvaluation
 
@@ -137,22 +138,22 @@ def test_names_are_trimmed_and_case_insensitive_with_did_you_mean() -> None:
     store = _store()
     try:
         with store.transaction() as s:
-            bea = repo.get_or_create_athlete(s, "Bea", "Europe/Madrid").id
-            assert repo.get_or_create_athlete(s, "bea ").id == bea  # no second athlete
-            assert repo.get_athlete_by_name(s, "  BEA").id == bea
-            repo.get_or_create_athlete(s, "Bobby")
-            eva = repo.get_or_create_athlete(s, "Éva").id
-            assert repo.get_or_create_athlete(s, "éva").id == eva
+            bea = athlete_store.get_or_create_athlete(s, "Bea", "Europe/Madrid").id
+            assert athlete_store.get_or_create_athlete(s, "bea ").id == bea  # no second athlete
+            assert athlete_store.get_athlete_by_name(s, "  BEA").id == bea
+            athlete_store.get_or_create_athlete(s, "Bobby")
+            eva = athlete_store.get_or_create_athlete(s, "Éva").id
+            assert athlete_store.get_or_create_athlete(s, "éva").id == eva
         with store.sessions() as s:
-            assert [a.name for a in repo.list_athletes(s)] == ["Bea", "Bobby", "Éva"]
+            assert [a.name for a in athlete_store.list_athletes(s)] == ["Bea", "Bobby", "Éva"]
             with pytest.raises(NotFound) as e:
-                repo.get_athlete_by_name(s, "Bae")
+                athlete_store.get_athlete_by_name(s, "Bae")
             assert str(e.value) == "no athlete 'Bae' — did you mean 'Bea'?"
             with pytest.raises(NotFound) as e:
-                repo.get_athlete_by_name(s, "Zoltan")
+                athlete_store.get_athlete_by_name(s, "Zoltan")
             assert str(e.value) == "no athlete 'Zoltan'"
             with pytest.raises(Conflict):
-                repo.get_or_create_athlete(s, "BEA", "Asia/Tokyo")
+                athlete_store.get_or_create_athlete(s, "BEA", "Asia/Tokyo")
     finally:
         store.close()
 
@@ -183,7 +184,7 @@ def test_athlete_set_changes_zone_name_and_fast_pace_and_reevaluates() -> None:
     store = _store()
     try:
         with store.transaction() as s:
-            aid = repo.get_athlete_by_name(s, "Sara").id
+            aid = athlete_store.get_athlete_by_name(s, "Sara").id
             s.query(PendingEvaluation).delete()  # as if the scheduler had drained it
     finally:
         store.close()
@@ -195,7 +196,7 @@ def test_athlete_set_changes_zone_name_and_fast_pace_and_reevaluates() -> None:
     store = _store()
     try:
         with store.sessions() as s:
-            assert repo.pending_from(s, aid) == date(2026, 7, 20)
+            assert pending.pending_from(s, aid) == date(2026, 7, 20)
     finally:
         store.close()
 

@@ -19,8 +19,9 @@ from loadwatch.config import Settings
 from loadwatch.ingest.sources import Member
 from loadwatch.services import importing
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
+from loadwatch.store.activities import list_activities
+from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
-from loadwatch.store.repo import get_or_create_athlete, list_activities
 from test_api import gpx_run
 
 START = datetime(2026, 3, 2, 6, tzinfo=UTC)

@@ -11,7 +11,6 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -26,10 +25,11 @@ from loadwatch.services.importing import (
     analyse,
     import_members,
     import_paths,
-    local_date,
 )
 from loadwatch.services.sameness import same_time
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import files as file_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, PendingEvaluation, SourceFile
 
@@ -62,7 +62,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def _athlete(store: Store, name: str = "Ana", tz: str | None = "Europe/Paris") -> int:
     with store.transaction() as s:
-        return repo.get_or_create_athlete(s, name, tz).id
+        return athlete_store.get_or_create_athlete(s, name, tz).id
 
 
 def _count(store: Store, model: type[Activity] | type[SourceFile]) -> int:
@@ -109,7 +109,7 @@ def check_run_import(store: Store, settings: Settings, corpus: Path) -> None:
         assert act.sport == "running" and act.format == "fit"
         assert act.source_sha256 == outcome.sha256
         assert act.stream_path is not None
-        file_row = repo.find_file(s, aid, outcome.sha256)
+        file_row = file_store.find_file(s, aid, outcome.sha256)
         assert file_row is not None and file_row.status == "imported"
         assert act.file_id == file_row.id
         assert file_row.size == len(raw) and file_row.format == "fit"
@@ -117,7 +117,7 @@ def check_run_import(store: Store, settings: Settings, corpus: Path) -> None:
         stream_path = act.stream_path
         pending = s.get(PendingEvaluation, aid)
         assert pending is not None
-        frame = repo.activity_frame(s, aid)
+        frame = activity_store.activity_frame(s, aid)
 
     # The Parquet stream is readable and holds one row per timed record of the file.
     samples = store.streams.get(stream_path)
@@ -200,7 +200,7 @@ def test_same_activity_in_another_file_is_a_duplicate(
     with store.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Activity)) == len(kept.activity_ids)
         # The twin's bytes are kept and its row says why it was not stored.
-        row = repo.find_file(s, aid, dup.sha256 or "")
+        row = file_store.find_file(s, aid, dup.sha256 or "")
         assert row is not None and row.status == "duplicate" and row.reason == dup.reason
     assert store.blobs.get(dup.sha256 or "") == (corpus / twin).read_bytes()
 
@@ -295,7 +295,7 @@ def test_decoder_crash_is_recorded_and_retried_after_a_fix(
     assert o.status == "failed"
     assert o.reason == "internal decoder error: KeyError: 'developer field 7'"
     with store.sessions() as s:
-        row = repo.find_file(s, aid, o.sha256 or "")
+        row = file_store.find_file(s, aid, o.sha256 or "")
         assert row is not None and row.status == "failed" and row.reason == o.reason
         row_id = row.id
 
@@ -303,7 +303,7 @@ def test_decoder_crash_is_recorded_and_retried_after_a_fix(
     [again] = import_paths(store, settings, aid, [corpus / RUN]).outcomes
     assert again.status == "imported"
     with store.sessions() as s:
-        row = repo.find_file(s, aid, o.sha256 or "")
+        row = file_store.find_file(s, aid, o.sha256 or "")
         assert row is not None and row.id == row_id and row.status == "imported"
         assert row.reason is None
     assert _count(store, SourceFile) == 1 and _count(store, Activity) == 1
@@ -356,14 +356,6 @@ def test_analyse_is_pure_and_matches_the_import(corpus: Path) -> None:
 
 
 # --- pure helpers, hand-computed ----------------------------------------------------------
-def test_local_date_uses_the_device_offset_else_the_athlete_zone() -> None:
-    late = datetime(2024, 3, 1, 23, 30, tzinfo=UTC)
-    assert local_date(late, 7200, ZoneInfo("UTC")) == date(2024, 3, 2)
-    assert local_date(late, None, ZoneInfo("UTC")) == date(2024, 3, 1)
-    early = datetime(2024, 3, 2, 3, 0, tzinfo=UTC)
-    assert local_date(early, None, ZoneInfo("America/New_York")) == date(2024, 3, 1)  # 22:00 EST
-
-
 def test_same_time_needs_close_starts_and_a_real_overlap() -> None:
     t = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
     # The same run from two devices, 40 s apart.

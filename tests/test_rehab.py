@@ -31,7 +31,7 @@ from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.rehab import PlanIn, SymptomIn, add_symptom, start_plan
 from loadwatch.services.views import athlete_status
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Delivery, Flag, User, Webhook
 
@@ -77,18 +77,18 @@ def _messages(store: Store, athlete_id: int, rule: str) -> dict[tuple[str, str],
 
 def _athlete(store: Store, name: str) -> int:
     with store.transaction() as s:
-        return repo.get_or_create_athlete(s, name, "UTC").id
+        return athlete_store.get_or_create_athlete(s, name, "UTC").id
 
 
 def _plan(store: Store, athlete_id: int, start: date, **caps: float) -> None:
     with store.transaction() as s:
-        a = repo.get_athlete(s, athlete_id)
+        a = athlete_store.get_athlete(s, athlete_id)
         start_plan(s, a, PlanIn(start_date=start, **caps))
 
 
 def _symptom(store: Store, athlete_id: int, **fields: object) -> None:
     with store.transaction() as s:
-        add_symptom(s, repo.get_athlete(s, athlete_id), SymptomIn.model_validate(fields))
+        add_symptom(s, athlete_store.get_athlete(s, athlete_id), SymptomIn.model_validate(fields))
 
 
 # --- acceptance: the way back, as the issue tells it ------------------------------------------
@@ -181,7 +181,7 @@ def _hook(store: Store, athlete_id: int) -> int:
         coach = User(name=f"coach-{athlete_id}", role="coach", token_hash=f"{athlete_id:064d}")
         s.add(coach)
         s.flush()
-        auth.link_coach(s, coach, repo.get_athlete(s, athlete_id))
+        auth.link_coach(s, coach, athlete_store.get_athlete(s, athlete_id))
         hook = Webhook(owner_id=coach.id, url="https://hooks.example/x", secret="s")
         s.add(hook)
         s.flush()
@@ -403,8 +403,8 @@ def env(tmp_path: Path) -> Iterator[Env]:
     settings = Settings(data_dir=tmp_path / "data", database_url=url)
     store = Store(url, settings.data_dir)
     with store.transaction() as s:
-        ann = repo.get_or_create_athlete(s, "Ann", "UTC")
-        bob = repo.get_or_create_athlete(s, "Bob", "UTC")
+        ann = athlete_store.get_or_create_athlete(s, "Ann", "UTC")
+        bob = athlete_store.get_or_create_athlete(s, "Bob", "UTC")
         coach, ct = auth.create_user(s, "coach", "coach")
         auth.link_coach(s, coach, ann)
         _, at = auth.create_user(s, "ann", "athlete", athlete_id=ann.id)

@@ -28,7 +28,8 @@ from loadwatch.services.activities import reanalyse, relabel_activity
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.importing import import_paths
 from loadwatch.services.views import series as load_series
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import pending
 from loadwatch.store.db import Store, open_store
 from loadwatch.store.models import Activity, PendingEvaluation
 from test_api import API, Env, upload
@@ -151,7 +152,7 @@ def test_relabel_requests_evaluation_and_survives_reanalysis(
 
     store = sqlite_store
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Ana", "Europe/Madrid").id
+        aid = athlete_store.get_or_create_athlete(s, "Ana", "Europe/Madrid").id
     import_paths(store, Settings(data_dir=tmp_path / "data"), aid, [gpx_file])
     drain_pending(store, athlete_id=aid)
     with store.transaction() as s:
@@ -163,7 +164,7 @@ def test_relabel_requests_evaluation_and_survives_reanalysis(
         assert row.moving_time_s == pytest.approx(guessed_moving, abs=1) == 1200
         assert "guessed" not in json.dumps(row.totals_source)
     with store.sessions() as s:
-        assert repo.pending_from(s, aid) == DAY  # in the relabel's own transaction
+        assert pending.pending_from(s, aid) == DAY  # in the relabel's own transaction
     assert drain_pending(store, athlete_id=aid) == [aid]
     with store.transaction() as s:
         row = s.scalars(select(Activity)).one()
@@ -203,7 +204,7 @@ def test_patch_relabels_reevaluates_and_checks_who_and_what(env: Env) -> None:
     assert km == pytest.approx(4.650, rel=0.005)
     assert week["runs"] == 1 and week["distance_km"] == pytest.approx(km, abs=0.001)
     with env.store.sessions() as s:
-        assert repo.pending_from(s, env.athlete_id) is None  # evaluated in-process
+        assert pending.pending_from(s, env.athlete_id) is None  # evaluated in-process
 
     # The athlete themself may relabel; a sport outside the vocabulary is a 422 naming them.
     r = env.client.patch(
@@ -224,7 +225,7 @@ def test_patch_relabels_reevaluates_and_checks_who_and_what(env: Env) -> None:
     from loadwatch import auth
 
     with env.store.transaction() as s:
-        other = repo.get_or_create_athlete(s, "Bob")
+        other = athlete_store.get_or_create_athlete(s, "Bob")
         _, token = auth.create_user(s, "bob", "athlete", athlete_id=other.id)
     r = env.client.patch(
         f"{API}/activities/{aid_}", json={"sport": "running"},

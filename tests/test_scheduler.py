@@ -19,6 +19,7 @@ from loadwatch.config import Settings
 from loadwatch.scheduler import jobs
 from loadwatch.scheduler.runner import EVALUATE, INBOX, NIGHTLY, WEBHOOKS, LoadScheduler
 from loadwatch.services.importing import import_paths
+from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
 from loadwatch.store.models import (
     Activity,
@@ -29,7 +30,6 @@ from loadwatch.store.models import (
     PendingEvaluation,
     Webhook,
 )
-from loadwatch.store.repo import get_or_create_athlete
 from receiver import webhook_receiver
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"

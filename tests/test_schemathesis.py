@@ -27,8 +27,8 @@ from loadwatch.api.routers.webhooks import get_resolver
 from loadwatch.config import Settings
 from loadwatch.ingest.sources import iter_upload
 from loadwatch.services.importing import import_members
+from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
-from loadwatch.store.repo import get_or_create_athlete
 from test_api import gpx_run
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

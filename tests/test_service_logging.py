@@ -16,7 +16,8 @@ from loadwatch.config import Settings
 from loadwatch.scheduler import jobs
 from loadwatch.scheduler.runner import quiet_apscheduler
 from loadwatch.services.csv_import import import_log
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import pending
 from loadwatch.store.db import Store
 
 
@@ -63,7 +64,7 @@ def test_one_info_line_per_evaluation_that_changed_something(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Ana", "UTC").id
+        aid = athlete_store.get_or_create_athlete(s, "Ana", "UTC").id
     import_log(store, aid, _spike_log(), "log.csv")
     caplog.set_level(logging.INFO, logger="loadwatch")
     assert jobs.evaluate_pending() == [aid]
@@ -75,7 +76,7 @@ def test_one_info_line_per_evaluation_that_changed_something(
     # The same data evaluated again changes nothing: no INFO line.
     caplog.clear()
     with store.transaction() as s:
-        repo.request_evaluation(s, aid, utcnow().date() - timedelta(days=40))
+        pending.request_evaluation(s, aid, utcnow().date() - timedelta(days=40))
     assert jobs.evaluate_pending() == [aid]
     assert [r for r in caplog.records if r.levelno >= logging.INFO] == []
 

@@ -14,7 +14,9 @@ from loadwatch.api.login_limit import MAX_FAILURES, FailedLogins, keys_for
 from loadwatch.errors import InvalidRequest
 from loadwatch.ingest.sources import Member
 from loadwatch.services.importing import import_members
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import files as file_store
 from loadwatch.store.db import Store
 from test_api import API, Env
 from test_api import env as env  # the API fixture (SQLite and PostgreSQL), re-exported
@@ -49,24 +51,24 @@ def test_nul_in_other_json_text_is_422(env: Env) -> None:
 @pytest.mark.parametrize("name", ["Bo\x00b", "Bo\nb", "Bo\x7fb"])
 def test_control_characters_in_a_name_are_refused(store: Store, name: str) -> None:
     with pytest.raises(InvalidRequest, match="control characters"), store.transaction() as s:
-        repo.get_or_create_athlete(s, name)
+        athlete_store.get_or_create_athlete(s, name)
 
 
 def test_a_nul_reaching_postgresql_is_a_bad_request_not_a_storage_error(store: Store) -> None:
     # Below the API's checks (a file name, a title): PostgreSQL's refusal is the caller's
     # fault; SQLite stores it.
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Dee").id
+        aid = athlete_store.get_or_create_athlete(s, "Dee").id
     if store.dialect != "postgresql":
         with store.transaction() as s:
-            row = repo.record_file(
+            row = file_store.record_file(
                 s, athlete_id=aid, sha256="0" * 64, name="a\x00b.fit", size=1, format="fit",
                 status="failed", reason=None,
             )  # fmt: skip
             assert row.name == "a\x00b.fit"
         return
     with pytest.raises(InvalidRequest, match="NUL"), store.transaction() as s:
-        repo.record_file(
+        file_store.record_file(
             s, athlete_id=aid, sha256="0" * 64, name="a\x00b.fit", size=1, format="fit",
             status="failed", reason=None,
         )  # fmt: skip
@@ -78,7 +80,7 @@ def test_an_activity_dated_in_2055_is_refused(
 ) -> None:
     monkeypatch.setattr(clock, "utcnow", lambda: NOW)
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Eve").id
+        aid = athlete_store.get_or_create_athlete(s, "Eve").id
     flipped = fit(Line(start=datetime(2055, 3, 1, 6, 0, tzinfo=UTC)))
     ahead = fit(Line(start=datetime(2026, 12, 8, 11, 0, tzinfo=UTC)))  # 23 h ahead: a skew
     past = fit(Line(start=datetime(2026, 12, 6, 6, 0, tzinfo=UTC)))
@@ -91,9 +93,9 @@ def test_an_activity_dated_in_2055_is_refused(
     )
     assert (skewed.status, ok.status) == ("imported", "imported")
     with store.sessions() as s:
-        row = repo.find_file(s, aid, bad.sha256 or "")
+        row = file_store.find_file(s, aid, bad.sha256 or "")
         assert row is not None and row.status == "failed" and row.reason == bad.reason
-        assert repo.activity_stats(s)[aid].count == 2
+        assert activity_store.activity_stats(s)[aid].count == 2
 
 
 # --- serve on a data dir it cannot write ------------------------------------------------------

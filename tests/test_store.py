@@ -1,4 +1,4 @@
-"""store.repo: athletes, files, activities, the activity frame and pending evaluations."""
+"""The store's rows: athletes, files, activities, the activity frame and pending evaluations."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import pytest
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.ingest.activity import ActivitySummary
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import files as file_store
+from loadwatch.store import pending
 from loadwatch.store.db import Store
 from loadwatch.store.models import PendingEvaluation, SourceFile
 
@@ -48,36 +51,36 @@ def summary(start: datetime, distance_m: float, **kw: Any) -> ActivitySummary:
 
 def test_get_or_create_athlete_is_idempotent_and_checks_time_zone(store: Store) -> None:
     with store.transaction() as s:
-        a = repo.get_or_create_athlete(s, "  Ana ", "Europe/Paris")
+        a = athlete_store.get_or_create_athlete(s, "  Ana ", "Europe/Paris")
         a_id = a.id
     with store.transaction() as s:
-        again = repo.get_or_create_athlete(s, "Ana")
+        again = athlete_store.get_or_create_athlete(s, "Ana")
         assert again.id == a_id
         assert again.timezone == "Europe/Paris"
-        assert repo.get_or_create_athlete(s, "Ana", "Europe/Paris").id == a_id
+        assert athlete_store.get_or_create_athlete(s, "Ana", "Europe/Paris").id == a_id
         with pytest.raises(Conflict, match="Europe/Paris"):
-            repo.get_or_create_athlete(s, "Ana", "America/New_York")
+            athlete_store.get_or_create_athlete(s, "Ana", "America/New_York")
         with pytest.raises(InvalidRequest, match="Mars/Olympus"):
-            repo.get_or_create_athlete(s, "Bo", "Mars/Olympus")
+            athlete_store.get_or_create_athlete(s, "Bo", "Mars/Olympus")
         with pytest.raises(InvalidRequest):
-            repo.get_or_create_athlete(s, "   ")
-        assert repo.get_or_create_athlete(s, "Bo").timezone == "UTC"
+            athlete_store.get_or_create_athlete(s, "   ")
+        assert athlete_store.get_or_create_athlete(s, "Bo").timezone == "UTC"
     with store.sessions() as s:
-        assert [a.name for a in repo.list_athletes(s)] == ["Ana", "Bo"]
-        assert repo.get_athlete_by_name(s, "Ana").id == a_id
+        assert [a.name for a in athlete_store.list_athletes(s)] == ["Ana", "Bo"]
+        assert athlete_store.get_athlete_by_name(s, "Ana").id == a_id
         with pytest.raises(NotFound, match="Cy"):
-            repo.get_athlete_by_name(s, "Cy")
+            athlete_store.get_athlete_by_name(s, "Cy")
         with pytest.raises(NotFound):
-            repo.get_athlete(s, 9999)
+            athlete_store.get_athlete(s, 9999)
 
 
 def test_activities_paging_count_and_frame(store: Store) -> None:
     t0 = datetime(2024, 3, 1, 6, 30, tzinfo=UTC)
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Ana").id
-        other = repo.get_or_create_athlete(s, "Bo").id
+        aid = athlete_store.get_or_create_athlete(s, "Ana").id
+        other = athlete_store.get_or_create_athlete(s, "Bo").id
         ids = [
-            repo.add_activity(
+            activity_store.add_activity(
                 s,
                 athlete_id=aid,
                 summary=summary(t0 + timedelta(days=i), 5000.0 + 1000 * i, session_index=i),
@@ -86,17 +89,17 @@ def test_activities_paging_count_and_frame(store: Store) -> None:
             ).id
             for i in range(3)
         ]
-        repo.add_activity(
+        activity_store.add_activity(
             s, athlete_id=other, summary=summary(t0, 1.0), file_id=None, stream_path=None
         )
     with store.sessions() as s:
-        page, total = repo.list_activities(s, aid, limit=2, offset=0)
+        page, total = activity_store.list_activities(s, aid, limit=2, offset=0)
         assert total == 3
         assert [a.id for a in page] == [ids[2], ids[1]]  # newest first
-        page2, _ = repo.list_activities(s, aid, limit=2, offset=2)
+        page2, _ = activity_store.list_activities(s, aid, limit=2, offset=2)
         assert [a.id for a in page2] == [ids[0]]
-        frame = repo.activity_frame(s, aid)
-        stats = repo.activity_stats(s)
+        frame = activity_store.activity_frame(s, aid)
+        stats = activity_store.activity_stats(s)
     assert dict(frame.schema) == ACTIVITY_FRAME_SCHEMA
     assert frame["activity_id"].to_list() == ids
     assert frame["distance_m"].to_list() == [5000.0, 6000.0, 7000.0]
@@ -111,9 +114,9 @@ def test_activities_paging_count_and_frame(store: Store) -> None:
 
 def test_activity_frame_empty_has_schema(store: Store) -> None:
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Ana").id
+        aid = athlete_store.get_or_create_athlete(s, "Ana").id
     with store.sessions() as s:
-        frame = repo.activity_frame(s, aid)
+        frame = activity_store.activity_frame(s, aid)
     assert frame.height == 0
     assert dict(frame.schema) == ACTIVITY_FRAME_SCHEMA
 
@@ -121,8 +124,8 @@ def test_activity_frame_empty_has_schema(store: Store) -> None:
 def test_activity_frame_keeps_nulls_and_non_running(store: Store) -> None:
     t0 = datetime(2024, 3, 1, 6, 30, tzinfo=UTC)
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Ana").id
-        repo.add_activity(
+        aid = athlete_store.get_or_create_athlete(s, "Ana").id
+        activity_store.add_activity(
             s,
             athlete_id=aid,
             summary=summary(t0, 20000.0, sport="cycling", elevation_gain_m=None, speed_hist_m=None),
@@ -130,7 +133,7 @@ def test_activity_frame_keeps_nulls_and_non_running(store: Store) -> None:
             stream_path=None,
         )
     with store.sessions() as s:
-        frame = repo.activity_frame(s, aid)
+        frame = activity_store.activity_frame(s, aid)
     assert frame["sport"].to_list() == ["cycling"]
     assert frame["elevation_gain_m"].to_list() == [None]
     assert frame["speed_hist_m"].to_list() == [None]
@@ -139,11 +142,11 @@ def test_activity_frame_keeps_nulls_and_non_running(store: Store) -> None:
 def test_activities_starting_near(store: Store) -> None:
     t0 = datetime(2024, 3, 1, 6, 30, tzinfo=UTC)
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Ana").id
-        near = repo.add_activity(
+        aid = athlete_store.get_or_create_athlete(s, "Ana").id
+        near = activity_store.add_activity(
             s, athlete_id=aid, summary=summary(t0, 5000.0), file_id=None, stream_path=None
         ).id
-        repo.add_activity(
+        activity_store.add_activity(
             s,
             athlete_id=aid,
             summary=summary(t0 + timedelta(minutes=4), 5000.0, session_index=1),
@@ -151,7 +154,7 @@ def test_activities_starting_near(store: Store) -> None:
             stream_path=None,
         )
     with store.sessions() as s:
-        found = repo.activities_starting_near(
+        found = activity_store.activities_starting_near(
             s, aid, t0 + timedelta(seconds=90), timedelta(minutes=2)
         )
     assert [a.id for a in found] == [near]
@@ -159,8 +162,8 @@ def test_activities_starting_near(store: Store) -> None:
 
 def test_record_file_inserts_then_updates_in_place(store: Store) -> None:
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Ana").id
-        row = repo.record_file(
+        aid = athlete_store.get_or_create_athlete(s, "Ana").id
+        row = file_store.record_file(
             s,
             athlete_id=aid,
             sha256="b" * 64,
@@ -172,9 +175,9 @@ def test_record_file_inserts_then_updates_in_place(store: Store) -> None:
         )
         fid = row.id
     with store.transaction() as s:
-        existing = repo.find_file(s, aid, "b" * 64)
+        existing = file_store.find_file(s, aid, "b" * 64)
         assert existing is not None and existing.status == "failed"
-        repo.record_file(
+        file_store.record_file(
             s,
             athlete_id=aid,
             sha256="b" * 64,
@@ -188,7 +191,7 @@ def test_record_file_inserts_then_updates_in_place(store: Store) -> None:
         )
     with store.sessions() as s:
         rows = s.query(SourceFile).all()
-        files, total = repo.list_files(s, aid)
+        files, total = file_store.list_files(s, aid)
     assert [(r.id, r.status, r.reason, r.warnings) for r in rows] == [
         (fid, "imported", None, ["recovered 3 records"])
     ]
@@ -197,28 +200,28 @@ def test_record_file_inserts_then_updates_in_place(store: Store) -> None:
 
 def test_request_evaluation_keeps_the_earliest_date(store: Store) -> None:
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Ana").id
-        repo.request_evaluation(s, aid, date(2024, 3, 10))
+        aid = athlete_store.get_or_create_athlete(s, "Ana").id
+        pending.request_evaluation(s, aid, date(2024, 3, 10))
     with store.transaction() as s:
-        repo.request_evaluation(s, aid, date(2024, 3, 5))
+        pending.request_evaluation(s, aid, date(2024, 3, 5))
     with store.transaction() as s:
-        repo.request_evaluation(s, aid, date(2024, 3, 20))
+        pending.request_evaluation(s, aid, date(2024, 3, 20))
     with store.sessions() as s:
         rows = s.query(PendingEvaluation).all()
         assert [(r.athlete_id, r.from_date) for r in rows] == [(aid, date(2024, 3, 5))]
-        assert repo.pending_from(s, aid) == date(2024, 3, 5)
+        assert pending.pending_from(s, aid) == date(2024, 3, 5)
 
 
 def test_frame_types_survive_a_polars_roundtrip(store: Store) -> None:
     """The frame is plain polars: analytics may filter/sort it without casting."""
     t0 = datetime(2024, 3, 1, 23, 30, tzinfo=UTC)
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Ana").id
-        repo.add_activity(
+        aid = athlete_store.get_or_create_athlete(s, "Ana").id
+        activity_store.add_activity(
             s, athlete_id=aid, summary=summary(t0, 5000.0), file_id=None, stream_path=None
         )
     with store.sessions() as s:
-        frame = repo.activity_frame(s, aid)
+        frame = activity_store.activity_frame(s, aid)
     local = frame.select(
         (pl.col("start_time") + pl.duration(seconds=pl.col("utc_offset_s"))).dt.date()
     ).item()

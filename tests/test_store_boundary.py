@@ -1,4 +1,5 @@
-"""The store boundary: only ``store/`` speaks SQL, a unit of work holds one connection, and
+"""The store boundary: only ``store/`` speaks SQL, the edges (``api/``, ``cli/``,
+``scheduler/``) reach it only through ``services/``, a unit of work holds one connection, and
 database errors reach callers as loadwatch errors.
 
 The one-connection test runs the API over a pool of exactly one connection that gives up
@@ -21,7 +22,7 @@ from loadwatch.api.app import create_app
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.errors import Conflict, StoreBusy
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import PoolLimits, Store
 from loadwatch.store.models import Athlete
 from test_api import API, gpx_run
@@ -50,6 +51,53 @@ def test_only_the_store_imports_sqlalchemy() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+# What an edge may take from the store: the session and engine helpers, and the row types.
+EDGE_MAY_IMPORT = frozenset({"loadwatch.store.db", "loadwatch.store.models"})
+EDGES = ("api", "cli", "scheduler")
+
+
+def _store_imports(path: Path) -> set[str]:
+    """Every ``loadwatch.store`` module the file imports (``from loadwatch.store import x``
+    names the module ``loadwatch.store.x``), at any depth (inside functions too)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("loadwatch.store"))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "loadwatch.store":
+                found.update(f"loadwatch.store.{a.name}" for a in node.names)
+            elif node.module.startswith("loadwatch.store."):
+                found.add(node.module)
+    return found
+
+
+def test_the_edges_reach_the_store_only_through_services() -> None:
+    edge_files = [p for e in EDGES for p in (SRC / e).rglob("*.py")]
+    assert len(edge_files) > 20  # the walk found them
+    seen = set().union(*(_store_imports(p) for p in edge_files))
+    assert {"loadwatch.store.db", "loadwatch.store.models"} <= seen  # the check can see imports
+    offenders = {
+        str(p.relative_to(SRC)): sorted(_store_imports(p) - EDGE_MAY_IMPORT) for p in edge_files
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_edge_check_catches_a_store_import(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from loadwatch.store import athletes, db\n"
+        "def f():\n"
+        "    from loadwatch.store.pending import claim\n"
+        "    import loadwatch.store.flags\n"
+    )
+    assert _store_imports(bad) - EDGE_MAY_IMPORT == {
+        "loadwatch.store.athletes",
+        "loadwatch.store.pending",
+        "loadwatch.store.flags",
+    }
+
+
 def test_integrity_error_is_a_conflict(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'lw.db'}", tmp_path / "data")
     try:
@@ -69,9 +117,9 @@ def test_an_exhausted_pool_is_store_busy(tmp_path: Path) -> None:
     )
     try:
         with store.sessions() as held:
-            repo.athlete_ids(held)  # checks the only connection out
+            athlete_store.athlete_ids(held)  # checks the only connection out
             with pytest.raises(StoreBusy), store.sessions() as s:
-                repo.athlete_ids(s)
+                athlete_store.athlete_ids(s)
     finally:
         store.close()
 

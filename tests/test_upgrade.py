@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from loadwatch.errors import SchemaTooNew
 from loadwatch.services.episodes import episodes_of
 from loadwatch.services.flag_list import list_flags
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store, current_revision, head_revision, make_engine, migrate
 from loadwatch.store.models import (
     Activity,
@@ -82,11 +82,11 @@ def test_a_0_1_0_store_with_data_upgrades_to_head_with_every_row(upgraded: Store
             (2, "weekly_ramp", "open"),
             (1, "session_spike", "acknowledged"),
         ]
-        (episode,) = episodes_of(s, repo.get_athlete(s, 1))
+        (episode,) = episodes_of(s, athlete_store.get_athlete(s, 1))
         assert sorted(f.id for f in episode.flags) == [1, 2]
     # New rows after the upgrade take the next ids (PostgreSQL's sequences carried over).
     with upgraded.transaction() as s:
-        assert repo.get_or_create_athlete(s, "Cleo", "UTC").id == 3
+        assert athlete_store.get_or_create_athlete(s, "Cleo", "UTC").id == 3
 
 
 def test_the_baseline_revision_is_frozen() -> None:

@@ -17,7 +17,7 @@ from loadwatch.services.csv_import import import_log
 from loadwatch.services.dashboard import dashboard
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.inputs import evaluation_inputs
-from loadwatch.store import repo
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import AthleteView, CoachAthlete
 
@@ -45,7 +45,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def ana(store: Store) -> int:
     with store.transaction() as s:
-        aid = repo.get_or_create_athlete(s, "Ana", "Europe/Paris").id
+        aid = athlete_store.get_or_create_athlete(s, "Ana", "Europe/Paris").id
     import_log(store, aid, log(), "log.csv")
     assert drain_pending(store, today=SPIKE) == [aid]
     return aid

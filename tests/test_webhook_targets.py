@@ -20,9 +20,9 @@ from loadwatch.api.routers.webhooks import get_resolver
 from loadwatch.config import Settings
 from loadwatch.services import episodes, webhooks
 from loadwatch.store import flags as flag_rows
+from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete, Delivery, Flag, Webhook
-from loadwatch.store.repo import get_or_create_athlete
 from receiver import webhook_receiver
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -16,7 +16,8 @@ import secrets
 from typing import Literal, get_args
 
 from loadwatch.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
-from loadwatch.store import repo, users
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import users
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, User
 
@@ -46,7 +47,7 @@ def create_user(
     if (role == "athlete") != (athlete_id is not None):
         raise InvalidRequest("an athlete user needs exactly one athlete; other roles none")
     if athlete_id is not None:
-        repo.get_athlete(session, athlete_id)  # NotFound
+        athlete_store.get_athlete(session, athlete_id)  # NotFound
     token = new_token()
     user = User(name=clean, role=role, token_hash=hash_token(token), athlete_id=athlete_id)
     return users.add(session, user), token
@@ -107,17 +108,15 @@ def visible_athletes(session: Session, user: User) -> list[Athlete]:
 
 
 def can_see(session: Session, user: User, athlete_id: int) -> bool:
-    if user.role == "admin":
-        return True
-    if user.role == "athlete":
-        return user.athlete_id == athlete_id
-    return users.is_linked(session, user.id, athlete_id)
+    """An admin sees everyone, a coach the athletes linked to them, an athlete themself: the
+    rule is ``store.users.visible_ids_query``, here and in every list."""
+    return users.can_see(session, user, athlete_id)
 
 
 def get_visible_athlete(session: Session, user: User, athlete_id: int) -> Athlete:
     if not can_see(session, user, athlete_id):
         raise NotFound(f"no athlete with id {athlete_id}")
-    return repo.get_athlete(session, athlete_id)
+    return athlete_store.get_athlete(session, athlete_id)
 
 
 # --- coach links --------------------------------------------------------------------------
@@ -135,3 +134,17 @@ def unlink_coach(session: Session, coach: User, athlete: Athlete) -> None:
 
 def coaches_of(session: Session, athlete_id: int) -> list[User]:
     return users.coaches_of(session, athlete_id)
+
+
+def has_users(session: Session) -> bool:
+    return users.count(session) > 0
+
+
+def coach_user(session: Session, user_id: int) -> User:
+    """The user with this id, who must be a coach: ``NotFound`` or ``InvalidRequest``."""
+    coach = users.by_id(session, user_id)
+    if coach is None:
+        raise NotFound(f"no user with id {user_id}")
+    if coach.role != "coach":
+        raise InvalidRequest(f"user {user_id} is a {coach.role}, not a coach")
+    return coach

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 from rich.console import Group, RenderableType
@@ -16,6 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from loadwatch.analytics.days import week_start
 from loadwatch.services.flag_list import FlagOut
 from loadwatch.services.rehab import RehabStatus
 from loadwatch.services.views import AthleteStatus
@@ -45,10 +46,6 @@ def bar(value: float, top: float, width: int = BAR_WIDTH) -> str:
     return text.ljust(width)
 
 
-def _monday(d: date) -> date:
-    return d - timedelta(days=d.weekday())
-
-
 def _fmt(v: float | None, digits: int = 1) -> str:
     return "-" if v is None or not math.isfinite(v) else f"{v:,.{digits}f}"
 
@@ -61,7 +58,7 @@ def weekly_table(weekly: pl.DataFrame, flags: Sequence[FlagOut], *, weeks: int) 
     recent = weekly.sort("week_start").tail(weeks)
     by_week: dict[date, list[FlagOut]] = {}
     for f in flags:
-        by_week.setdefault(_monday(f.date), []).append(f)
+        by_week.setdefault(week_start(f.date), []).append(f)
     top_d, top_f, top_c = (_top(recent, c) for c in ("distance_km", "fast_km", "elevation_gain_m"))
     table = Table(
         title="Weekly load (Monday start, local days)", title_justify="left", expand=False

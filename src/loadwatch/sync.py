@@ -23,9 +23,10 @@ import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from loadwatch.errors import InvalidRequest, ServerUnavailable, Unauthorized
-from loadwatch.ingest.sources import visible_files
+from loadwatch.ingest.registry import ACTIVITY_SUFFIXES
+from loadwatch.ingest.sources import CONTAINER_SUFFIXES, visible_files
 
-UPLOAD_SUFFIXES = (".fit", ".gpx", ".tcx", ".gz", ".zip")
+UPLOAD_SUFFIXES = (*sorted(ACTIVITY_SUFFIXES), *CONTAINER_SUFFIXES)
 ACCEPTED = frozenset({"imported", "duplicate", "not_activity"})
 API = "/api/v1"
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import polars as pl
 
+from loadwatch.analytics.days import local_day_expr, week_start_expr
 from loadwatch.analytics.schema import (
     ACTIVITY_FRAME_SCHEMA,
     DAILY_SCHEMA,
@@ -74,7 +75,7 @@ def fast_metres(activities: pl.DataFrame, thresholds: np.ndarray) -> np.ndarray:
 
 def _thresholds(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.DataFrame:
     """Per activity: its local day and the fast threshold in force that day (null: none)."""
-    days = activities.select(local_date_expr(tz).alias("date"))
+    days = activities.select(local_day_expr(tz).alias("date"))
     if fast is None:
         return days.with_columns(pl.lit(None, pl.Float64).alias("thr"))
     if isinstance(fast, pl.DataFrame):
@@ -85,15 +86,6 @@ def _thresholds(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.DataFr
     if not fast > 0:
         raise InvalidRequest(f"fast threshold must be a positive speed, got {fast}")
     return days.with_columns(pl.lit(float(fast)).alias("thr"))
-
-
-def local_date_expr(tz: str) -> pl.Expr:
-    own_offset = (
-        pl.col("start_time").dt.replace_time_zone(None)
-        + pl.duration(seconds=pl.col("utc_offset_s"))
-    ).dt.date()
-    in_zone = pl.col("start_time").dt.convert_time_zone(tz).dt.date()
-    return pl.when(pl.col("utc_offset_s").is_not_null()).then(own_offset).otherwise(in_zone)
 
 
 def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFrame:
@@ -181,7 +173,7 @@ def _aggregate(
         .join(others, on=keys, how="left")
         .with_columns(pl.col(zero_cols).fill_null(0))
         .with_columns(
-            pl.col("date").dt.truncate("1w").alias("week_start"),
+            week_start_expr(pl.col("date")).alias("week_start"),
             pl.when(dist_ok)
             .then(pl.col("moving_time_s") / pl.col("distance_km"))
             .alias("pace_s_per_km"),

@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from loadwatch.analytics.daily import local_date_expr
+from loadwatch.analytics.days import local_day_expr
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.errors import InvalidRequest
 from loadwatch.ingest.activity import SPEED_BIN_MPS, SPEED_BINS
@@ -79,7 +79,7 @@ def run_histograms(activities: pl.DataFrame, tz: str) -> tuple[pl.Series, np.nda
         pl.col("sport").is_in(list(RUNNING_SPORTS))
         & pl.coalesce("gap_speed_hist_m", "speed_hist_m").is_not_null()
     ).select(
-        local_date_expr(tz).alias("date"),
+        local_day_expr(tz).alias("date"),
         pl.coalesce("gap_speed_hist_m", "speed_hist_m").list.to_array(SPEED_BINS).alias("h"),
     )
     hist = runs["h"].to_numpy().astype(np.float64).reshape(runs.height, SPEED_BINS)

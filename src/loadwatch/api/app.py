@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from loadwatch import __version__
+from loadwatch import __version__, auth
 from loadwatch.api import errors
 from loadwatch.api.admission import Admission
 from loadwatch.api.headers import SecurityHeaders
@@ -35,12 +35,11 @@ from loadwatch.api.routers import (
     symptoms,
     webhooks,
 )
-from loadwatch.api.state import AppState, ImportHook
+from loadwatch.api.state import AppState
 from loadwatch.config import Settings, get_settings
 from loadwatch.rules.episodes import HISTORIC_DAYS
+from loadwatch.services.changes import Change, ChangeHook
 from loadwatch.services.evaluation import drain_pending
-from loadwatch.services.importing import ImportReport
-from loadwatch.store import users
 from loadwatch.store.db import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -48,11 +47,11 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 
 
-def evaluate_now(store: Store, historic_days: int = HISTORIC_DAYS) -> ImportHook:
+def evaluate_now(store: Store, historic_days: int = HISTORIC_DAYS) -> ChangeHook:
     """The default hook: drain the pending evaluations of the athletes the change touched."""
 
-    def hook(report: ImportReport) -> None:
-        for athlete_id in sorted(report.touched):
+    def hook(change: Change) -> None:
+        for athlete_id in sorted(change.touched):
             drain_pending(store, athlete_id=athlete_id, historic_days=historic_days)
 
     return hook
@@ -66,7 +65,7 @@ def _warn_without_users(store: Store) -> None:
     # No account is ever created implicitly (an open default admin would be the first thing
     # scanned for); say how to make one instead.
     with store.sessions() as session:
-        if users.count(session) == 0:
+        if not auth.has_users(session):
             log.warning("no API users yet: create one with `loadwatch user add NAME --role admin`")
 
 
@@ -74,7 +73,7 @@ def create_app(
     source: Settings | Store | None = None,
     *,
     settings: Settings | None = None,
-    on_import: ImportHook | None = None,
+    on_import: ChangeHook | None = None,
 ) -> FastAPI:
     """An app over ``source``: a ``Store`` (owned by the caller, never closed here) or the
     ``Settings`` to open one from (opened now, closed at shutdown)."""

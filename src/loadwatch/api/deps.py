@@ -17,9 +17,10 @@ from loadwatch import auth
 from loadwatch.api.login_limit import keys_for
 from loadwatch.api.state import AppState
 from loadwatch.errors import NotFound, TooManyAttempts, Unauthorized
-from loadwatch.store import flags, repo, webhooks
+from loadwatch.services.activities import find_activity
+from loadwatch.services.flag_list import flag_by_id
+from loadwatch.services.webhooks import webhook_of
 from loadwatch.store.db import Session, Store
-from loadwatch.store.errors import translated
 from loadwatch.store.models import Activity, Athlete, Flag, User, Webhook
 
 # Row ids are 32-bit integers on PostgreSQL (64-bit on SQLite): a larger path id can name no
@@ -53,16 +54,8 @@ def get_session(request: Request, store: StoreDep) -> Iterator[Session]:
     Used with ``scope="function"`` so the commit happens *before* the response is sent: a
     failed commit becomes an error response, never a 2xx for data that was not stored.
     """
-    session = store.reader() if request.method in _READS else store.writer()
-    with translated():
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    with store.unit(write=request.method not in _READS) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -137,9 +130,7 @@ def get_activity(
     user: CurrentUser,
     session: SessionDep,
 ) -> Activity:
-    return _visible_row(
-        session, user, repo.activity_by_id(session, activity_id), activity_id, "activity"
-    )
+    return _visible_row(session, user, find_activity(session, activity_id), activity_id, "activity")
 
 
 ActivityDep = Annotated[Activity, Depends(get_activity)]
@@ -150,7 +141,7 @@ def get_flag(
     user: CurrentUser,
     session: SessionDep,
 ) -> Flag:
-    return _visible_row(session, user, flags.get(session, flag_id), flag_id, "flag")
+    return _visible_row(session, user, flag_by_id(session, flag_id), flag_id, "flag")
 
 
 FlagDep = Annotated[Flag, Depends(get_flag)]
@@ -161,10 +152,7 @@ def get_webhook(
     user: CurrentUser,
     session: SessionDep,
 ) -> Webhook:
-    hook = webhooks.get(session, webhook_id)
-    if hook is None or hook.owner_id != user.id:
-        raise NotFound(f"no webhook with id {webhook_id}")
-    return hook
+    return webhook_of(session, user.id, webhook_id)
 
 
 WebhookDep = Annotated[Webhook, Depends(get_webhook)]

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
 
 from loadwatch.api.login_limit import FailedLogins
 from loadwatch.config import Settings
-from loadwatch.services.importing import ImportReport
+from loadwatch.services.changes import ChangeHook
 from loadwatch.store.db import Store
-
-ImportHook = Callable[[ImportReport], None]
 
 
 @dataclass
@@ -21,7 +18,7 @@ class AppState:
     settings: Settings
     # Called after every change that needs re-evaluation (an upload, a deletion, new
     # thresholds); the pending rows are already committed when it runs.
-    on_import: ImportHook
+    on_import: ChangeHook
     # Uploads decoded at once (CPU-bound); the rest wait here, on the event loop, holding no
     # worker thread and no connection.
     import_slots: anyio.Semaphore = field(default_factory=lambda: anyio.Semaphore(1))

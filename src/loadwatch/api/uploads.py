@@ -16,9 +16,6 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from loadwatch.config import Settings
 from loadwatch.errors import InputTooLarge, InvalidRequest
-from loadwatch.services.upload_budget import UploadBudget
-from loadwatch.store import usage
-from loadwatch.store.db import Store
 
 FIELD = "files"
 _MAX_FIELDS = 16  # plain form fields: we use none, a few are tolerated
@@ -111,14 +108,3 @@ async def read_files(request: Request, settings: Settings) -> AsyncIterator[Uplo
             yield f
     finally:
         await form.close()
-
-
-def start_budget(store: Store, settings: Settings, athlete_id: int) -> UploadBudget:
-    """This request's budget; ``InputTooLarge`` (413) when the athlete's quota is already full,
-    before a byte of the body is read."""
-    with store.sessions() as session:
-        used = usage.stored_bytes(session, athlete_id)
-    budget = UploadBudget.for_upload(settings, stored_bytes=used)
-    if not budget.quota_allows(1):
-        raise InputTooLarge(budget.quota_reason())
-    return budget

@@ -22,6 +22,7 @@ from loadwatch.cli.output import (
     print_json,
 )
 from loadwatch.errors import IngestError, InvalidRequest, NotAnActivity, NotFound, one_line
+from loadwatch.ingest.registry import FORMAT_NAMES
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
@@ -30,8 +31,10 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from loadwatch.config import Settings
+    from loadwatch.services.activities import (
+        ActivityStats,
+    )
     from loadwatch.services.importing import ImportReport
-    from loadwatch.store import repo
     from loadwatch.store.models import Activity, Athlete
 
 Paths = Annotated[list[Path], typer.Argument(help="Files, folders or archives (.zip, .gz).")]
@@ -79,7 +82,7 @@ def inspect_paths(paths: list[Path], settings: Settings) -> Iterator[dict[str, A
                 obj.update(act.summary.to_json())
                 yield obj
         if not found:
-            yield {"file": str(path), "error": "no FIT, GPX or TCX files found"}
+            yield {"file": str(path), "error": f"no {FORMAT_NAMES} files found"}
 
 
 def _summary_row(file: str, s: dict[str, Any]) -> list[str]:
@@ -280,8 +283,11 @@ def import_(
     """Import files, folders and archives for an athlete (see --help)."""
     from loadwatch.cli.progress import import_progress, plan_import
     from loadwatch.config import get_settings
+    from loadwatch.services.athletes import (
+        athlete_named_or_new,
+        find_athlete_named,
+    )
     from loadwatch.services.importing import import_paths
-    from loadwatch.store import repo
     from loadwatch.store.db import open_store
 
     with handle_errors():
@@ -293,8 +299,8 @@ def import_(
         store = open_store(settings)
         try:
             with store.transaction() as session:
-                new = repo.find_athlete_by_name(session, athlete) is None
-                a = repo.get_or_create_athlete(session, athlete, timezone)
+                new = find_athlete_named(session, athlete) is None
+                a = athlete_named_or_new(session, athlete, timezone)
                 athlete_id, athlete_name = a.id, a.name
             with import_progress(plan_import(paths, settings)) as show:
 
@@ -317,7 +323,7 @@ def import_(
         if json:
             print_json(import_json(athlete_name, athlete_id, report))
         if not report.outcomes and not report.manual:
-            raise fail(f"no FIT, GPX or TCX files found in {', '.join(map(str, paths))}")
+            raise fail(f"no {FORMAT_NAMES} files found in {', '.join(map(str, paths))}")
         if not json:
             for line in _manual_lines(report):
                 console.print(line)
@@ -340,7 +346,7 @@ def import_(
 
 
 # --- athletes / activities ----------------------------------------------------------------
-def _athlete_json(a: Athlete, stats: repo.ActivityStats | None) -> dict[str, Any]:
+def _athlete_json(a: Athlete, stats: ActivityStats | None) -> dict[str, Any]:
     return {
         "id": a.id,
         "name": a.name,
@@ -356,15 +362,20 @@ def _athlete_json(a: Athlete, stats: repo.ActivityStats | None) -> dict[str, Any
 def athletes(json: JsonOpt = False) -> None:
     """List athletes with their number of activities."""
     from loadwatch.config import get_settings
-    from loadwatch.store import repo
+    from loadwatch.services.activities import (
+        activity_stats,
+    )
+    from loadwatch.services.athletes import (
+        all_athletes,
+    )
     from loadwatch.store.db import open_store
 
     with handle_errors():
         store = open_store(get_settings())
         try:
             with store.sessions() as session:
-                stats = repo.activity_stats(session)
-                rows = [_athlete_json(a, stats.get(a.id)) for a in repo.list_athletes(session)]
+                stats = activity_stats(session)
+                rows = [_athlete_json(a, stats.get(a.id)) for a in all_athletes(session)]
         finally:
             store.close()
         if json:
@@ -417,15 +428,20 @@ def activities(
 ) -> None:
     """List an athlete's activities, newest first (start in the athlete's time zone)."""
     from loadwatch.config import get_settings
-    from loadwatch.store import repo
+    from loadwatch.services.activities import (
+        activity_page,
+    )
+    from loadwatch.services.athletes import (
+        athlete_named,
+    )
     from loadwatch.store.db import open_store
 
     with handle_errors():
         store = open_store(get_settings())
         try:
             with store.sessions() as session:
-                a = repo.get_athlete_by_name(session, athlete)
-                rows, total = repo.list_activities(session, a.id, limit=limit, offset=offset)
+                a = athlete_named(session, athlete)
+                rows, total = activity_page(session, a.id, limit=limit, offset=offset)
                 items = [activity_json(r) for r in rows]
                 from zoneinfo import ZoneInfo
 
@@ -485,7 +501,8 @@ def files(
     """List the files received for an athlete, newest first, with what became of each: a
     copy replaced by a better one is listed as superseded, its bytes still kept."""
     from loadwatch.config import get_settings
-    from loadwatch.store import repo
+    from loadwatch.services.activities import files_of
+    from loadwatch.services.athletes import athlete_named
     from loadwatch.store.db import open_store
 
     with handle_errors():
@@ -494,8 +511,8 @@ def files(
         store = open_store(get_settings())
         try:
             with store.sessions() as session:
-                a = repo.get_athlete_by_name(session, athlete)
-                rows, total = repo.list_files(session, a.id, status=status, limit=limit)
+                a = athlete_named(session, athlete)
+                rows, total = files_of(session, a.id, status=status, limit=limit)
                 items = [
                     {
                         "id": r.id,
@@ -542,9 +559,11 @@ def activity_set(
     type, the file's sport and any guess, now and whenever the file is analysed again.  The
     athlete's flags are re-evaluated from the activity's day."""
     from loadwatch.config import get_settings
-    from loadwatch.services.activities import relabel_activity
+    from loadwatch.services.activities import (
+        find_activity,
+        relabel_activity,
+    )
     from loadwatch.services.evaluation import drain_pending
-    from loadwatch.store import repo
     from loadwatch.store.db import open_store
 
     with handle_errors():
@@ -552,7 +571,7 @@ def activity_set(
         store = open_store(settings)
         try:
             with store.transaction() as session:
-                row = repo.activity_by_id(session, activity_id)
+                row = find_activity(session, activity_id)
                 if row is None:
                     raise NotFound(f"no activity with id {activity_id}")
                 done = relabel_activity(store, session, row, sport)

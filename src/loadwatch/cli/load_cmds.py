@@ -7,12 +7,9 @@ scheduler running) what they show always includes the last import.
 
 from __future__ import annotations
 
-import json as jsonlib
 import re
-import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -20,16 +17,15 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
-import loadwatch
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
 from loadwatch.cli.output import console, err_console, handle_errors, print_json
-from loadwatch.errors import InputTooLarge, InvalidRequest, NotFound
+from loadwatch.errors import InputTooLarge, InvalidRequest
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
     import polars as pl
 
-    from loadwatch.config import Settings
+    from loadwatch.services.demo import DemoResult
     from loadwatch.store.db import Session, Store
 
 _T = TypeVar("_T")
@@ -66,33 +62,40 @@ def athlete_set(
         str | None,
         typer.Option("--fast-pace", help="Running faster than this pace (M:SS per km) is fast."),
     ] = None,
+    derived_fast_pace: Annotated[
+        bool,
+        typer.Option(
+            "--derived-fast-pace",
+            help="Forget the set fast pace: derive it from the athlete's own running again.",
+        ),
+    ] = False,
 ) -> None:
     """Change an athlete's time zone, name or fast threshold.  A new zone or threshold
     re-evaluates the athlete's whole history (activities may move to another local day)."""
-    from loadwatch.api.schemas import parse_fast_threshold
-    from loadwatch.store import repo
+    from loadwatch.services.athletes import KEEP, athlete_named, change_athlete
 
     with handle_errors():
-        if timezone is None and new_name is None and fast_pace is None:
-            raise InvalidRequest("nothing to change: give --timezone, --name or --fast-pace")
-        speed = None
-        if fast_pace is not None:
-            if not re.fullmatch(r"\s*\d{1,2}:\d{2}\s*(/km)?\s*", fast_pace):
-                raise InvalidRequest(f"fast pace {fast_pace!r} is not M:SS per km, e.g. 4:30")
-            try:
-                speed = parse_fast_threshold(fast_pace)
-            except ValueError as e:
-                raise InvalidRequest(f"fast pace {fast_pace!r}: {e}") from e
+        if timezone is None and new_name is None and fast_pace is None and not derived_fast_pace:
+            raise InvalidRequest(
+                "nothing to change: give --timezone, --name, --fast-pace or --derived-fast-pace"
+            )
+        if fast_pace is not None and derived_fast_pace:
+            raise InvalidRequest("give --fast-pace or --derived-fast-pace, not both")
+        if fast_pace is not None and not re.fullmatch(r"\s*\d{1,2}:\d{2}\s*(/km)?\s*", fast_pace):
+            raise InvalidRequest(f"fast pace {fast_pace!r} is not M:SS per km, e.g. 4:30")
         store = open_store(get_settings())
         try:
             with store.transaction() as s:
-                a = repo.get_athlete_by_name(s, name)
-                old = (a.name, a.timezone)
-                moved = repo.update_athlete(
-                    s, a, name=new_name, timezone=timezone, fast_speed_mps=speed
+                a = athlete_named(s, name)
+                old = (a.name, a.timezone, a.fast_speed_mps)
+                pending = change_athlete(
+                    s,
+                    a,
+                    name=new_name,
+                    timezone=timezone,
+                    fast_threshold=None if derived_fast_pace else (fast_pace or KEEP),
                 )
                 shown = {"name": a.name, "timezone": a.timezone, "fast_speed_mps": a.fast_speed_mps}
-                pending = repo.pending_from(s, a.id) if moved else None
         finally:
             store.close()
     changes = []
@@ -100,18 +103,23 @@ def athlete_set(
         changes.append(f"renamed {old[0]!r} to {shown['name']!r}")
     if shown["timezone"] != old[1]:
         changes.append(f"time zone {old[1]} → {shown['timezone']}")
-    if speed is not None and fast_pace is not None:
+    speed = shown["fast_speed_mps"]
+    if fast_pace is not None and isinstance(speed, float):
         changes.append(f"fast means faster than {fast_pace.strip()} per km ({speed:.2f} m/s)")
+    if derived_fast_pace and old[2] is not None:
+        changes.append("fast pace derived from the athlete's own running")
     console.print(f"{shown['name']}: " + ("; ".join(changes) or "no change"), markup=False)
     if pending is not None:
         console.print(f"flags will be re-evaluated from {pending.isoformat()}", markup=False)
 
 
 def _athlete_id(store: Store, name: str) -> int:
-    from loadwatch.store import repo
+    from loadwatch.services.athletes import (
+        athlete_named,
+    )
 
     with store.sessions() as s:
-        return repo.get_athlete_by_name(s, name).id
+        return athlete_named(s, name).id
 
 
 def _fresh(store: Store, athlete_id: int) -> None:
@@ -383,9 +391,11 @@ def import_log(
 ) -> None:
     """Import a CSV training log: one activity per row; bad rows are listed with line numbers."""
     from loadwatch.ingest.sports import RUNNING_SPORTS
+    from loadwatch.services.athletes import (
+        athlete_named_or_new,
+    )
     from loadwatch.services.csv_import import import_log as run_import
     from loadwatch.services.evaluation import drain_pending
-    from loadwatch.store import repo
 
     with handle_errors():
         settings = get_settings()
@@ -398,7 +408,7 @@ def import_log(
         store = open_store(settings)
         try:
             with store.transaction() as s:
-                aid = repo.get_or_create_athlete(s, athlete, timezone).id
+                aid = athlete_named_or_new(s, athlete, timezone).id
             rep = run_import(store, aid, data, file.name)
             drain_pending(store, athlete_id=aid, historic_days=get_settings().historic_days)
         finally:
@@ -426,145 +436,6 @@ def import_log(
 
 
 # --- demo -----------------------------------------------------------------------------------
-DEMO_MARKER = ".loadwatch-demo"
-
-
-@dataclass
-class DemoAthlete:
-    name: str
-    athlete_id: int
-    folder: Path
-    imported: int
-    failed: int
-    flags: list[Any] = field(default_factory=list)  # FlagOut
-
-
-@dataclass
-class DemoResult:
-    """What ``run_demo`` built: the settings of the demo store (for serving it) and the day it
-    was evaluated as of."""
-
-    settings: Settings
-    today: date
-    athletes: list[DemoAthlete]
-
-
-def sample_data_dir() -> Path:
-    path = Path(loadwatch.__file__).resolve().parents[2] / "sample_data"
-    if not path.is_dir() or not any(p.is_dir() for p in path.iterdir()):
-        raise NotFound(
-            f"sample data not found at {path} "
-            "(run scripts/make_sample_data.py in a source checkout)"
-        )
-    return path
-
-
-# sample_data/README.md: "- **Steady Sam** (`steady-sam/`, around Boulder, America/Denver) ..."
-_README_ATHLETE = re.compile(
-    r"\*\*(?P<name>[^*]+)\*\*\s*\(`(?P<slug>[^/`]+)/?`[^)]*?(?P<tz>[A-Za-z_]+(?:/[A-Za-z_+-]+)+)\)"
-)
-
-
-def _demo_athletes(root: Path) -> list[tuple[str, str, Path]]:
-    """(name, time zone, folder) per ``sample_data/<slug>/``: from ``manifest.json`` when
-    present (``{"athletes": [{"slug", "name", "timezone"}]}``), else from the README's athlete
-    lines, else the folder name in UTC."""
-    known: dict[str, tuple[str, str]] = {}
-    mf = root / "manifest.json"
-    if mf.is_file():
-        try:
-            manifest = jsonlib.loads(mf.read_text())
-            for a in manifest["athletes"]:
-                known[str(a["slug"])] = (str(a["name"]), str(a.get("timezone") or "UTC"))
-        except (ValueError, KeyError, TypeError) as e:
-            raise InvalidRequest(f"{mf}: not a sample-data manifest: {e}") from e
-    elif (root / "README.md").is_file():
-        for m in _README_ATHLETE.finditer((root / "README.md").read_text(encoding="utf-8")):
-            known[m["slug"]] = (m["name"].strip(), m["tz"])
-    out = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name[0] not in "._"):
-        default = (folder.name.replace("_", " ").replace("-", " ").title(), "UTC")
-        name, tz = known.get(folder.name, default)
-        out.append((name, tz, folder))
-    return out
-
-
-def _wipe_demo(path: Path) -> None:
-    if path.exists():
-        if any(path.iterdir()) and not (path / DEMO_MARKER).exists():
-            raise InvalidRequest(f"{path} exists and is not a loadwatch demo store; not wiping it")
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    (path / DEMO_MARKER).write_text("created by `loadwatch demo`; wiped on every run\n")
-
-
-def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
-    """Import the sample athletes into a fresh store at ``data_dir`` and evaluate them as of
-    the sample history's last day, so the demo reads the same whatever the date."""
-    from loadwatch.config import Settings
-    from loadwatch.services.evaluation import evaluate_athlete
-    from loadwatch.services.flag_list import list_flags
-    from loadwatch.services.importing import import_paths
-    from loadwatch.store import pending, repo
-
-    root = sample_dir or sample_data_dir()
-    _wipe_demo(data_dir)
-    settings = Settings(data_dir=data_dir, database_url=None, demo=True, scheduler=False)
-    store = open_store(settings)
-    try:
-        athletes: list[DemoAthlete] = []
-        for name, tz, folder in _demo_athletes(root):
-            with store.transaction() as s:
-                aid = repo.get_or_create_athlete(s, name, tz).id
-            rep = import_paths(store, settings, aid, [folder])
-            _demo_rehab(store, aid, folder)
-            counts = rep.counts()
-            athletes.append(DemoAthlete(name, aid, folder, counts["imported"], counts["failed"]))
-        today = _history_end(store, [a.athlete_id for a in athletes])
-        for a in athletes:
-            evaluate_athlete(store, a.athlete_id, today=today)
-            with store.sessions() as s:
-                a.flags = list_flags(s, a.athlete_id)
-        # The requests the imports left are covered by the full evaluations above.
-        with store.transaction() as s:
-            pending.clear(s)
-    finally:
-        store.close()
-    return DemoResult(settings=settings, today=today, athletes=athletes)
-
-
-def _demo_rehab(store: Store, athlete_id: int, folder: Path) -> None:
-    """A sample athlete's ``rehab.json``: her return-to-run plan and pain log."""
-    from loadwatch.services.rehab import enter_rehab
-    from loadwatch.store import repo
-
-    path = folder / "rehab.json"
-    if not path.is_file():
-        return
-    try:
-        data = jsonlib.loads(path.read_text(encoding="utf-8"))
-    except ValueError as e:
-        raise InvalidRequest(f"{path}: not JSON: {e}") from e
-    with store.transaction() as s:
-        enter_rehab(s, repo.get_athlete(s, athlete_id), data)
-
-
-def _history_end(store: Store, athlete_ids: list[int]) -> date:
-    from loadwatch.analytics.daily import local_date_expr
-    from loadwatch.store import repo
-
-    ends: list[date] = []
-    with store.sessions() as s:
-        for aid in athlete_ids:
-            tz = repo.get_athlete(s, aid).timezone
-            frame = repo.activity_frame(s, aid)
-            if frame.height:
-                ends.append(frame.select(local_date_expr(tz).max())[0, 0])
-    if not ends:
-        raise InvalidRequest("the sample data holds no activities")
-    return max(ends)
-
-
 @app.command()
 def demo(
     data_dir: Annotated[
@@ -579,6 +450,8 @@ def demo(
 
     The API and the dashboard are served with a demo coach token until Ctrl-C; --no-serve only
     prints the reports."""
+    from loadwatch.services.demo import demo_coach, run_demo
+
     with handle_errors():
         base = (data_dir or get_settings().data_dir).expanduser().resolve()
         result = run_demo(base / "demo")
@@ -596,28 +469,12 @@ def demo(
     if no_serve:
         return
     with handle_errors():
-        token = _demo_coach(result)
+        token = demo_coach(result)
         _print_demo_urls(result, token, host, port)
         from loadwatch.cli.service_cmds import run_server
 
         serving = result.settings.model_copy(update={"scheduler": True, "as_of": result.today})
         run_server(serving, host, port, scheduler=True)
-
-
-def _demo_coach(result: DemoResult) -> str:
-    """A coach linked to every demo athlete; its token is printed, stored only hashed."""
-    from loadwatch import auth
-    from loadwatch.store import repo
-
-    store = open_store(result.settings)
-    try:
-        with store.transaction() as s:
-            coach, token = auth.create_user(s, "demo-coach", "coach")
-            for a in result.athletes:
-                auth.link_coach(s, coach, repo.get_athlete(s, a.athlete_id))
-    finally:
-        store.close()
-    return token
 
 
 def _print_demo_urls(result: DemoResult, token: str, host: str, port: int) -> None:

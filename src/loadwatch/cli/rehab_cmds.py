@@ -55,12 +55,14 @@ def validated(model: type[_M], data: dict[str, Any]) -> _M:
 
 def _write(athlete: str, work: Callable[[Session, Athlete], _T]) -> _T:
     """One transaction on the named athlete, then evaluate what it requested."""
-    from loadwatch.store import repo
+    from loadwatch.services.athletes import (
+        athlete_named,
+    )
 
     store = open_store(get_settings())
     try:
         with store.transaction() as s:
-            a = repo.get_athlete_by_name(s, athlete)
+            a = athlete_named(s, athlete)
             out = work(s, a)
             aid = a.id
         _fresh(store, aid)
@@ -70,14 +72,16 @@ def _write(athlete: str, work: Callable[[Session, Athlete], _T]) -> _T:
 
 
 def _read(athlete: str, today: str | None, read: Callable[[Session, EvaluationInputs], _T]) -> _T:
+    from loadwatch.services.athletes import (
+        athlete_named,
+    )
     from loadwatch.services.inputs import evaluation_inputs
-    from loadwatch.store import repo
 
     day = parse_day(today, "--today")
     store = open_store(get_settings())
     try:
         with store.sessions() as s:
-            aid = repo.get_athlete_by_name(s, athlete).id
+            aid = athlete_named(s, athlete).id
         _fresh(store, aid)
         with store.sessions() as s:
             return read(s, evaluation_inputs(s, aid, day))

@@ -35,7 +35,10 @@ def add(
 ) -> None:
     """Create a user; prints their bearer token (the last word of the last line), only once."""
     from loadwatch import auth
-    from loadwatch.store import repo
+    from loadwatch.services.athletes import (
+        athlete_named,
+        athlete_named_or_new,
+    )
 
     with handle_errors():
         if role not in auth.ROLES:
@@ -51,9 +54,9 @@ def add(
                 if athlete is not None:
                     # A typo must not silently create a second athlete: only with --create.
                     found = (
-                        repo.get_or_create_athlete(session, athlete)
+                        athlete_named_or_new(session, athlete)
                         if create
-                        else repo.get_athlete_by_name(session, athlete)
+                        else athlete_named(session, athlete)
                     )
                     athlete_id, athlete = found.id, found.name
                 user, token = auth.create_user(session, name, role, athlete_id=athlete_id)
@@ -73,14 +76,16 @@ def link(
 ) -> None:
     """Let a coach see an athlete (idempotent)."""
     from loadwatch import auth
-    from loadwatch.store import repo
+    from loadwatch.services.athletes import (
+        athlete_named,
+    )
 
     with handle_errors():
         store = open_store(get_settings())
         try:
             with store.transaction() as session:
                 coach_user = auth.get_user_by_name(session, coach)
-                target = repo.get_athlete_by_name(session, athlete)
+                target = athlete_named(session, athlete)
                 auth.link_coach(session, coach_user, target)
         finally:
             store.close()

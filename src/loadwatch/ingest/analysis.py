@@ -12,10 +12,8 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -161,13 +159,6 @@ def run_job(job: AnalysisJob) -> tuple[DecodedFile | LoadwatchError, float]:
 def ready() -> bool:
     """Run in each new worker: done once the worker has imported the decoders."""
     return True
-
-
-def local_date(start: datetime, utc_offset_s: int | None, tz: ZoneInfo) -> date:
-    """The athlete's calendar day of an activity: the device's offset, else the athlete's zone."""
-    if utc_offset_s is not None:
-        return (start + timedelta(seconds=utc_offset_s)).date()
-    return start.astimezone(tz).date()
 
 
 def iter_paths(

@@ -1,4 +1,6 @@
-"""Format registry: which decoder reads which bytes.
+"""Format registry: the one list of activity file formats, and which decoder reads which
+bytes.  Everything else that names the formats (the suffixes a folder is scanned for, the
+media type of a download, the words of an error) takes them from here.
 
 Decoders are pure ``(data, name) -> list[Track]`` callables.  They raise ``CorruptFile`` for
 broken files, ``NotAnActivity`` for well-formed files with no recorded activity, and return
@@ -9,6 +11,7 @@ Tracks whose ``warnings`` name any defect a lenient read recovered from.  Contai
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
@@ -40,7 +43,25 @@ def _tcx(data: bytes, name: str) -> list[Track]:
     return tcx.decode(data, name)
 
 
-DECODERS: dict[str, Decoder] = {".fit": _fit, ".gpx": _gpx, ".tcx": _tcx}
+@dataclass(frozen=True, slots=True)
+class FileFormat:
+    name: str  # as stored on an activity: "fit"
+    decoder: Decoder
+    media_type: str  # what a download of the original file is served as
+
+
+FORMATS: tuple[FileFormat, ...] = (
+    FileFormat("fit", _fit, "application/vnd.ant.fit"),
+    FileFormat("gpx", _gpx, "application/gpx+xml"),
+    FileFormat("tcx", _tcx, "application/vnd.garmin.tcx+xml"),
+)
+DECODERS: dict[str, Decoder] = {f".{f.name}": f.decoder for f in FORMATS}
+ACTIVITY_SUFFIXES = frozenset(DECODERS)
+MEDIA_TYPES: dict[str, str] = {f.name: f.media_type for f in FORMATS}
+# "FIT, GPX or TCX", for messages.
+FORMAT_NAMES = " or ".join(
+    [", ".join(f.name.upper() for f in FORMATS[:-1]), FORMATS[-1].name.upper()]
+)
 
 
 def sniff(data: bytes) -> str | None:
@@ -64,7 +85,7 @@ def format_of(name: str, data: bytes) -> str:
     sniffed = sniff(data)
     if sniffed is None:
         raise UnsupportedFormat(
-            f"not a FIT, GPX or TCX file (suffix {suffix or 'none'!r}, content not recognised)"
+            f"not a {FORMAT_NAMES} file (suffix {suffix or 'none'!r}, content not recognised)"
         )
     return sniffed
 

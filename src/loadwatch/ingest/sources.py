@@ -26,8 +26,10 @@ from typing import IO, Protocol
 
 from loadwatch.config import Settings
 from loadwatch.errors import CorruptFile, IngestError, InputTooLarge, UnsafeInput
+from loadwatch.ingest.registry import ACTIVITY_SUFFIXES, FORMAT_NAMES, sniff
 
-ACTIVITY_SUFFIXES = frozenset({".fit", ".gpx", ".tcx"})
+# What an upload or a folder may hold besides activity files: containers, opened here.
+CONTAINER_SUFFIXES = (".gz", ".zip")
 
 _CHUNK = 1 << 20
 _SNIFF_BYTES = 4096
@@ -77,7 +79,7 @@ class SourceNotes:
 
 
 _HIDDEN = "hidden or system file (dot file, __MACOSX)"
-_IRRELEVANT = "not an activity file (neither its name nor its first bytes say FIT, GPX or TCX)"
+_IRRELEVANT = f"not an activity file (neither its name nor its first bytes say {FORMAT_NAMES})"
 _STRAVA_TABLE = "Strava's activity table: read for titles, types and manual entries"
 
 
@@ -819,10 +821,6 @@ def _open(src: Source) -> IO[bytes]:
 
 
 def _sniff(data: bytes) -> bool:
-    # Imported here: the registry pulls in every decoder (fitparse, gpxpy), which listing an
-    # archive does not need until something actually has to be sniffed.
-    from loadwatch.ingest.registry import sniff
-
     return sniff(data) is not None
 
 
@@ -855,7 +853,7 @@ def _why(e: BaseException) -> str:
 
 
 __all__ = [
-    "ACTIVITY_SUFFIXES",
+    "CONTAINER_SUFFIXES",
     "ManualLog",
     "Member",
     "SourceNotes",

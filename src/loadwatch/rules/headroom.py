@@ -34,6 +34,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from loadwatch.analytics.days import week_start
 from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS, validate_calendar
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import (
@@ -83,7 +84,7 @@ def _rows(
         if c == "date":
             data[c] = dates
         elif c == "week_start":
-            data[c] = [d - timedelta(days=d.weekday()) for d in dates]
+            data[c] = [week_start(d) for d in dates]
         elif c == "runs":
             data[c] = [runs] * n
         elif c in ("pace_s_per_km", "gap_pace_s_per_km", "fast_threshold_mps"):

@@ -13,8 +13,7 @@ import httpx
 from loadwatch.clock import local_today
 from loadwatch.config import Settings
 from loadwatch.errors import NotFound
-from loadwatch.services import evaluation, inbox, views, webhooks
-from loadwatch.store import repo
+from loadwatch.services import athletes, evaluation, inbox, views, webhooks
 from loadwatch.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -81,7 +80,7 @@ def _evaluate_recent(ctx: _Context, ids: list[int]) -> list[evaluation.Evaluatio
     for athlete_id in ids:
         with ctx.store.sessions() as s:
             try:
-                tz = repo.get_athlete(s, athlete_id).timezone
+                tz = athletes.get_athlete(s, athlete_id).timezone
             except NotFound:
                 continue  # deleted since the list was read
         # The last five weeks cover every rule window that today's date can change.
@@ -121,7 +120,7 @@ def evaluate_all() -> int:
     after an upgrade of the rules)."""
     ctx = _context()
     with ctx.store.sessions() as s:
-        ids = repo.athlete_ids(s)
+        ids = athletes.athlete_ids(s)
     _log_evaluation("nightly evaluation", _evaluate_recent(ctx, ids))
     deliver_webhooks()
     return len(ids)

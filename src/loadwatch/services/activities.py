@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from loadwatch.analytics.days import local_day
 from loadwatch.clock import as_utc
 from loadwatch.errors import IngestError, InvalidRequest, NotFound, StoreError
 from loadwatch.ingest.sports import SPORTS
-from loadwatch.services.importing import analyse, local_date
-from loadwatch.store import repo
+from loadwatch.services.importing import analyse
+from loadwatch.store import activities as activity_store
+from loadwatch.store import files as file_store
+from loadwatch.store import pending
+from loadwatch.store.activities import ActivityStats as ActivityStats  # the CLI's listing
 from loadwatch.store.db import Session, Store
-from loadwatch.store.models import Activity
+from loadwatch.store.models import Activity, SourceFile
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +30,13 @@ def delete_activity(session: Session, activity: Activity) -> date:
     the blob store (content-addressed, perhaps shared with another athlete's upload).
     """
     tz = ZoneInfo(activity.athlete.timezone)
-    day = local_date(as_utc(activity.start_time), activity.utc_offset_s, tz)
+    day = local_day(as_utc(activity.start_time), activity.utc_offset_s, tz)
     file_id = activity.file_id
-    repo.delete_activity(session, activity)
-    if file_id is not None and repo.file_activity_count(session, file_id) == 0:
-        source = repo.file_by_id(session, file_id)
+    activity_store.delete_activity(session, activity)
+    if file_id is not None and file_store.file_activity_count(session, file_id) == 0:
+        source = file_store.file_by_id(session, file_id)
         if source is not None:
-            repo.delete_file(session, source)
+            file_store.delete_file(session, source)
     return day
 
 
@@ -46,12 +50,12 @@ class Deleted:
 def delete_activity_by_id(session: Session, activity_id: int) -> Deleted:
     """``delete_activity`` for the CLI: by id, with the evaluation from its day requested in
     the same transaction (``NotFound`` when there is no such activity)."""
-    activity = repo.activity_by_id(session, activity_id)
+    activity = activity_store.activity_by_id(session, activity_id)
     if activity is None:
         raise NotFound(f"no activity with id {activity_id}")
     athlete_id, athlete_name = activity.athlete_id, activity.athlete.name
     day = delete_activity(session, activity)
-    repo.request_evaluation(session, athlete_id, day)
+    pending.request_evaluation(session, athlete_id, day)
     return Deleted(athlete_id, athlete_name, day)
 
 
@@ -104,7 +108,7 @@ def reanalyse(store: Store, session: Session, activity: Activity) -> Activity:
         return _declare_only(session, activity)
     for act in decoded.activities:
         if act.summary.session_index == activity.session_index:
-            return repo.reanalysed(session, activity, act.summary)
+            return activity_store.reanalysed(session, activity, act.summary)
     log.warning("activity %d: session %d not in its file", activity.id, activity.session_index)
     return _declare_only(session, activity)
 
@@ -118,6 +122,37 @@ def relabel_activity(store: Store, session: Session, activity: Activity, sport: 
     activity.sport_relabel = sport
     reanalyse(store, session, activity)
     tz = ZoneInfo(activity.athlete.timezone)
-    day = local_date(as_utc(activity.start_time), activity.utc_offset_s, tz)
-    repo.request_evaluation(session, activity.athlete_id, day)
+    day = local_day(as_utc(activity.start_time), activity.utc_offset_s, tz)
+    pending.request_evaluation(session, activity.athlete_id, day)
     return Relabelled(activity, previous, day)
+
+
+def find_activity(session: Session, activity_id: int) -> Activity | None:
+    return activity_store.activity_by_id(session, activity_id)
+
+
+def activity_page(
+    session: Session, athlete_id: int, *, limit: int = 50, offset: int = 0
+) -> tuple[list[Activity], int]:
+    """The athlete's activities newest first, and how many there are in all."""
+    return activity_store.list_activities(session, athlete_id, limit=limit, offset=offset)
+
+
+def source_file(session: Session, activity: Activity) -> SourceFile | None:
+    """The file the activity came from (None for a training-log row)."""
+    return (
+        file_store.file_by_id(session, activity.file_id) if activity.file_id is not None else None
+    )
+
+
+def activity_stats(session: Session) -> dict[int, ActivityStats]:
+    """Per athlete id: how many activities, the first and the last start."""
+    return activity_store.activity_stats(session)
+
+
+def files_of(
+    session: Session, athlete_id: int, *, status: str | None = None, limit: int = 100
+) -> tuple[list[SourceFile], int]:
+    """The files received for an athlete, newest first, and how many there are in all."""
+    rows, total = file_store.list_files(session, athlete_id, status=status, limit=limit)
+    return list(rows), total

@@ -19,16 +19,17 @@ from pydantic import BaseModel, Field
 
 from loadwatch.analytics import stretches as st
 from loadwatch.analytics.daily import fast_metres
+from loadwatch.analytics.days import local_day
 from loadwatch.analytics.fast import FastThreshold, fast_threshold
 from loadwatch.clock import UtcDatetime, as_utc
 from loadwatch.errors import LoadwatchError
-from loadwatch.ingest.analysis import local_date
 from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.summary import SERIES_SCHEMA, sample_series
 from loadwatch.ingest.track import Format, Track
-from loadwatch.services.flag_list import DECIMALS, FlagOut, flag_out
+from loadwatch.services.flag_list import FlagOut, flag_out
+from loadwatch.services.rounding import DECIMALS
+from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_store
-from loadwatch.store import repo
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity
 
@@ -150,7 +151,7 @@ def _threshold(session: Session, activity: Activity, day: date) -> tuple[FastThr
     """The fast threshold in force on the activity's day and its fast metres at it (NaN when
     it has no histogram: the stored figure stands)."""
     athlete = activity.athlete
-    frame = repo.activity_frame(session, athlete.id)
+    frame = activity_store.activity_frame(session, athlete.id)
     thr = fast_threshold(
         frame,
         coach_speed_mps=athlete.fast_speed_mps,
@@ -259,7 +260,7 @@ def activity_detail(
     """Everything the activity page shows about one activity the caller may see."""
     athlete = activity.athlete
     start = as_utc(activity.start_time)
-    day = local_date(start, activity.utc_offset_s, ZoneInfo(athlete.timezone))
+    day = local_day(start, activity.utc_offset_s, ZoneInfo(athlete.timezone))
     thr, fast = _threshold(session, activity, day)
     fast_m = fast if np.isfinite(fast) else activity.fast_distance_m
     series, reason = _series(store, activity)

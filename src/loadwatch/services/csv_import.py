@@ -15,11 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from loadwatch.analytics.days import local_day
 from loadwatch.clock import local_today
 from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
 from loadwatch.services.rehab import EARLIEST
 from loadwatch.services.sameness import SAME_ACTIVITY_WINDOW, carries_a_run, same_time
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import files as file_store
+from loadwatch.store import pending
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity, Athlete
@@ -124,10 +128,10 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
     report = CsvImportReport(file=name, errors=list(log.errors), columns=log.columns)
     sha = store.blobs.put(data)
     with store.transaction() as s:
-        athlete = repo.get_athlete(s, athlete_id)
+        athlete = athlete_store.get_athlete(s, athlete_id)
         tz = ZoneInfo(athlete.timezone)
-        existing = repo.find_file(s, athlete_id, sha)
-        src = repo.record_file(
+        existing = file_store.find_file(s, athlete_id, sha)
+        src = file_store.record_file(
             s,
             athlete_id=athlete_id,
             sha256=sha,
@@ -140,11 +144,11 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
             existing=existing,
         )
         keys = [r.digest() for r in log.rows]
-        seen = repo.log_activity_keys(s, athlete_id, set(keys))
-        recorded = repo.recorded_spans(s, athlete_id)
+        seen = activity_store.log_activity_keys(s, athlete_id, set(keys))
+        recorded = activity_store.recorded_spans(s, athlete_id)
         # A run in the log is hidden only by a recorded run: a 0 km "other" file of the same
         # minutes must not swallow it (sameness.log_row_hides).
-        recorded_runs = repo.recorded_spans(s, athlete_id, runs_only=True)
+        recorded_runs = activity_store.recorded_spans(s, athlete_id, runs_only=True)
         occurrence: Counter[str] = Counter()
         new: list[Activity] = []
         fates: list[tuple[LogRow, Activity | None]] = []
@@ -164,7 +168,7 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
                 continue
             new.append(act)
             fates.append((row, act))
-        repo.add_activities(s, new)
+        activity_store.add_activities(s, new)
         report.rows = [
             RowOutcome(
                 line=row.line,
@@ -180,11 +184,11 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
         ]
         report.imported = len(new)
         report.activity_ids = [a.id for a in new]
-        days = [_local_day(a, tz) for a in new]
+        days = [local_day(a.start_time, a.utc_offset_s, tz) for a in new]
         days += _symptoms(s, athlete, log, tz, report)
         if days:
             report.from_date = min(days)
-            repo.request_evaluation(s, athlete_id, report.from_date)
+            pending.request_evaluation(s, athlete_id, report.from_date)
     return report
 
 
@@ -223,9 +227,3 @@ def _already_recorded(recorded: list[tuple[datetime, float]], act: Activity) -> 
     lo = bisect_left(recorded, (start - SAME_ACTIVITY_WINDOW, -1.0))
     hi = bisect_right(recorded, (start + SAME_ACTIVITY_WINDOW, float("inf")))
     return any(same_time(t, e, start, act.elapsed_time_s) for t, e in recorded[lo:hi])
-
-
-def _local_day(a: Activity, tz: ZoneInfo) -> date:
-    if a.utc_offset_s is not None:
-        return (a.start_time + timedelta(seconds=a.utc_offset_s)).date()
-    return a.start_time.astimezone(tz).date()

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from loadwatch import auth
+from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.clock import UtcDatetime, local_today
 from loadwatch.rules.config import RuleConfig
@@ -25,10 +25,12 @@ from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.episodes import is_current as _is_current_day
 from loadwatch.services.episodes import LIVE, live_now
 from loadwatch.services.rehab import RehabMark
+from loadwatch.services.rounding import out_number
 from loadwatch.services.views import Summary, stored_summaries, summary_of
+from loadwatch.store import activities as activity_store
 from loadwatch.store import episodes as episode_rows
+from loadwatch.store import files as file_store
 from loadwatch.store import flags as flag_rows
-from loadwatch.store import repo
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Episode, Flag, User
 
@@ -150,10 +152,6 @@ def _days_between(later: date, earlier: date | None) -> int | None:
     return None if earlier is None else max(0, (later - earlier).days)
 
 
-def _local_day(t: datetime, tz: str) -> date:
-    return t.astimezone(ZoneInfo(tz or "UTC")).date()
-
-
 def concern_key(row: DashboardRow) -> tuple[int, int, int, float, int, str]:
     """Most concerning first: worst severity, alerts, cautions, highest ratio; then quiet
     athletes, those who went stale (whose watch may have stopped syncing) first, by name.  A
@@ -166,17 +164,6 @@ def concern_key(row: DashboardRow) -> tuple[int, int, int, float, int, str]:
         0 if row.stale else 1,
         row.name.lower(),
     )
-
-
-def _num(v: object) -> float | None:
-    if v is None:
-        return None
-    f = float(v)  # type: ignore[arg-type]
-    return round(f, 4) if f == f else None
-
-
-def _monday(d: date) -> date:
-    return d - timedelta(days=d.weekday())
 
 
 def athlete_row(
@@ -194,7 +181,7 @@ def athlete_row(
     config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
     view = summary if summary is not None else summary_of(session, athlete, day)
     weekly = {w.week: w.distance_km for w in view.weekly_distance}
-    rooms = {d.dimension: _num(d.headroom_run) for d in view.dimensions}
+    rooms = {d.dimension: out_number(d.headroom_run) for d in view.dimensions}
     current = sorted(
         (f for f in open_flags if is_current(f, day)), key=flag_importance, reverse=True
     )
@@ -206,10 +193,10 @@ def athlete_row(
         else:
             c.caution += 1
     top = current[0] if current else None
-    upload_day = _local_day(last_upload, athlete.timezone) if last_upload else None
+    upload_day = local_day(last_upload, None, athlete.timezone or "UTC") if last_upload else None
     days_upload = _days_between(day, upload_day)
     known = [r for r in view.ratios.values() if r is not None]
-    first_week = _monday(day) - timedelta(weeks=WEEKS - 1)
+    first_week = week_start(day) - timedelta(weeks=WEEKS - 1)
     ramp = config.weekly_ramp
     return DashboardRow(
         athlete_id=athlete.id,
@@ -236,7 +223,7 @@ def athlete_row(
         days_since_last_upload=days_upload,
         stale=days_upload is None or days_upload >= STALE_DAYS,
         weekly_distance=[
-            WeekDistance(week=w, distance_km=round(float(weekly.get(w) or 0.0), 4))
+            WeekDistance(week=w, distance_km=out_number(weekly.get(w) or 0.0) or 0.0)
             for w in (first_week + timedelta(weeks=i) for i in range(WEEKS))
         ],
         episodes=[
@@ -264,8 +251,8 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
     flags: dict[int, list[Flag]] = {}
     for f in flag_rows.open_of(session, ids):
         flags.setdefault(f.athlete_id, []).append(f)
-    last_activities = repo.last_activities(session, ids)
-    last_uploads = repo.last_uploads(session, ids)
+    last_activities = activity_store.last_activities(session, ids)
+    last_uploads = file_store.last_uploads(session, ids)
     summaries = stored_summaries(session, athletes, today)
     live: dict[int, list[Episode]] = {}
     for e in episode_rows.of_athletes(session, ids, LIVE):

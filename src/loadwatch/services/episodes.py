@@ -34,7 +34,6 @@ class _Dated(Protocol):
 
 
 E = TypeVar("E", bound=_Dated)
-DECIMALS = 4
 
 
 class EpisodeOut(BaseModel):

@@ -9,7 +9,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from loadwatch.clock import UtcDatetime
-from loadwatch.store import flags, repo
+from loadwatch.services.rounding import out_number
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import flags
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Flag
 
@@ -36,13 +38,10 @@ class FlagOut(BaseModel):
 
 
 # Numbers leave the service rounded: 64.99000000000001 km is noise to a runner and to a client.
-DECIMALS = 4
-
-
 def flag_out(flag: Flag, athlete_name: str) -> FlagOut:
     fields = {name: getattr(flag, name) for name in FlagOut.model_fields if name != "athlete"}
     for name in ("value", "baseline", "ratio", "threshold"):
-        fields[name] = round(fields[name], DECIMALS)
+        fields[name] = out_number(fields[name])
     return FlagOut(athlete=athlete_name, **fields)
 
 
@@ -57,4 +56,8 @@ def flags_of(
 def list_flags(
     session: Session, athlete_id: int, *, statuses: Sequence[str] | None = ("open",)
 ) -> list[FlagOut]:
-    return flags_of(session, repo.get_athlete(session, athlete_id), statuses=statuses)
+    return flags_of(session, athlete_store.get_athlete(session, athlete_id), statuses=statuses)
+
+
+def flag_by_id(session: Session, flag_id: int) -> Flag | None:
+    return flags.get(session, flag_id)

@@ -1,7 +1,7 @@
 """Files → store: raw bytes first, then decode, summarise, de-duplicate and store activities.
 
 One file = one transaction, so a bad file never rolls back the others.  Decoding and
-summarising (``analyse``, in ``services.analysis``) is a pure function of the bytes, the name
+summarising (``analyse``, in ``ingest.analysis``) is a pure function of the bytes, the name
 and the athlete's settings, so a process pool can take it over without touching the rest; it
 runs outside any database transaction so a slow decode never holds SQLite's write lock.
 
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from loadwatch import clock
+from loadwatch.analytics.days import local_day
 from loadwatch.clock import as_utc
 from loadwatch.config import Settings
 from loadwatch.errors import (
@@ -49,12 +50,12 @@ from loadwatch.ingest.analysis import (
     analyse,
     file_format,
     iter_paths,
-    local_date,
     ready,
     run_job,
 )
 from loadwatch.ingest.sources import ManualLog, Member, SourceNotes
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
+from loadwatch.services.athletes import change_athlete
 from loadwatch.services.sameness import (
     SAME_ACTIVITY_WINDOW,
     better,
@@ -65,7 +66,10 @@ from loadwatch.services.sameness import (
     same_activities,
 )
 from loadwatch.services.upload_budget import UploadBudget
-from loadwatch.store import repo
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import files as file_store
+from loadwatch.store import pending
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity, SourceFile
@@ -91,7 +95,6 @@ __all__ = [
     "import_members",
     "import_paths",
     "iter_paths",
-    "local_date",
 ]
 
 Status = Literal["imported", "duplicate", "not_activity", "failed"]
@@ -235,10 +238,10 @@ def _record_failure(
     # its row is keyed by a hash of its display name instead, and no blob exists for it.
     key = sha or hashlib.sha256(b"no-bytes\0" + member.name.encode()).hexdigest()
     with store.transaction() as session:
-        existing = repo.find_file(session, athlete.id, key)
+        existing = file_store.find_file(session, athlete.id, key)
         if existing is not None and existing.status != "failed":
             return  # the same bytes were already handled successfully
-        repo.record_file(
+        file_store.record_file(
             session,
             athlete_id=athlete.id,
             sha256=key,
@@ -308,7 +311,7 @@ def _import_member(
     if keep_first:
         store.blobs.put(data)
     with store.sessions() as session:
-        seen = repo.find_file(session, athlete.id, sha)
+        seen = file_store.find_file(session, athlete.id, sha)
         if seen is not None and seen.status != "failed":
             return FileOutcome(name, "duplicate", _describe_file(seen), sha256=sha), None
 
@@ -319,7 +322,7 @@ def _import_member(
 
     # The file's row is written once, whatever the outcome: only the status and reason differ.
     record = functools.partial(
-        repo.record_file,
+        file_store.record_file,
         athlete_id=athlete.id,
         sha256=sha,
         name=name,
@@ -338,7 +341,7 @@ def _import_member(
         reason = _with_note(one_line(e), budget, keep_first)
         charge_unimported()
         with store.transaction() as session:
-            existing = repo.find_file(session, athlete.id, sha)
+            existing = file_store.find_file(session, athlete.id, sha)
             record(
                 session,
                 size=size if keep_first else 0,
@@ -364,15 +367,15 @@ def _import_member(
     with store.transaction() as session:
         # Taken before anything is looked up: which copy of an activity is kept is decided and
         # written by one import at a time per athlete, whatever the arrival order.
-        repo.lock_athlete_activities(session, athlete.id)
-        existing = repo.find_file(session, athlete.id, sha)
+        activity_store.lock_athlete_activities(session, athlete.id)
+        existing = file_store.find_file(session, athlete.id, sha)
         if existing is not None and existing.status != "failed":  # another process was quicker
             return FileOutcome(name, "duplicate", _describe_file(existing), sha256=sha), None
         keep: list[DecodedActivity] = []
         better_twins: list[Activity] = []  # stored copies that beat this file's: kept
         worse_twins: dict[int, Activity] = {}  # stored copies this file replaces
         for act in decoded.activities:
-            near = repo.activities_starting_near(
+            near = activity_store.activities_starting_near(
                 session, athlete.id, act.summary.start_time, SAME_ACTIVITY_WINDOW
             )
             s = act.summary
@@ -410,7 +413,7 @@ def _import_member(
         for act in keep:
             s = act.summary
             stream = store.streams.put(sha, s.session_index, act.samples)
-            stored = repo.add_activity(
+            stored = activity_store.add_activity(
                 session,
                 athlete_id=athlete.id,
                 summary=s,
@@ -419,7 +422,7 @@ def _import_member(
                 name=title,
             )
             ids.append(stored.id)
-            day = local_date(as_utc(s.start_time), s.utc_offset_s, athlete.tz)
+            day = local_day(as_utc(s.start_time), s.utc_offset_s, athlete.tz)
             earliest = day if earliest is None else min(earliest, day)
         # After the new rows have their ids: SQLite would hand a deleted row's id to the next.
         replaced_from = _replace(session, athlete, list(worse_twins.values()))
@@ -427,7 +430,7 @@ def _import_member(
             earliest = replaced_from if earliest is None else min(earliest, replaced_from)
         _supersede(session, list(worse_twins.values()), name, ids)
         if earliest is not None:
-            repo.request_evaluation(session, athlete.id, earliest)
+            pending.request_evaluation(session, athlete.id, earliest)
     return FileOutcome(name, status, why, ids, warnings, sha), earliest
 
 
@@ -442,7 +445,7 @@ def _better_twins(
         t
         for t in twins
         if t.source != "file"
-        or not better(new, copy_of_activity(t, repo.file_warnings(session, t.file_id)))
+        or not better(new, copy_of_activity(t, file_store.file_warnings(session, t.file_id)))
     ]
 
 
@@ -451,16 +454,16 @@ def _replace(session: Session, athlete: _Athlete, worse: Sequence[Activity]) -> 
     The earliest local day they fell on: the athlete is re-evaluated from there."""
     earliest: date | None = None
     for old in worse:
-        day = local_date(as_utc(old.start_time), old.utc_offset_s, athlete.tz)
+        day = local_day(as_utc(old.start_time), old.utc_offset_s, athlete.tz)
         earliest = day if earliest is None else min(earliest, day)
-        repo.delete_activity(session, old)
+        activity_store.delete_activity(session, old)
     return earliest
 
 
 def _supersede(session: Session, worse: Sequence[Activity], name: str, ids: Sequence[int]) -> None:
     by = ", ".join(f"#{i}" for i in ids)
     for file_id in sorted({a.file_id for a in worse if a.file_id is not None}):
-        repo.supersede_file(session, file_id, f"superseded by a better copy: {name} ({by})")
+        file_store.supersede_file(session, file_id, f"superseded by a better copy: {name} ({by})")
 
 
 # --- decoding ahead in a process pool -------------------------------------------------------
@@ -587,7 +590,7 @@ class _Lookahead:
         self.shas.add(sha)
         athlete = self.athlete()
         with self.store.sessions() as session:
-            seen = repo.find_file(session, athlete.id, sha)
+            seen = file_store.find_file(session, athlete.id, sha)
         if seen is not None and seen.status != "failed":
             return  # a duplicate: nothing to decode
         job = AnalysisJob(
@@ -637,7 +640,7 @@ def _zone_of(decoded: DecodedFile) -> ZoneGuess | None:
 
 def _set_zone(store: Store, athlete: _Athlete, zone: str) -> _Athlete:
     with store.transaction() as session:
-        repo.update_athlete(session, repo.get_athlete(session, athlete.id), timezone=zone)
+        change_athlete(session, athlete_store.get_athlete(session, athlete.id), timezone=zone)
     return _Athlete(athlete.id, ZoneInfo(zone), zone, athlete.fast_speed_mps)
 
 
@@ -670,7 +673,7 @@ def import_members(
     ``budget``, reading stops once its CPU time is spent: one last outcome says so.
     """
     with store.sessions() as session:
-        a = repo.get_athlete(session, athlete_id)
+        a = athlete_store.get_athlete(session, athlete_id)
         athlete = _Athlete(a.id, ZoneInfo(a.timezone), a.timezone, a.fast_speed_mps)
     report = ImportReport()
     pending_zone = choose_timezone

@@ -18,9 +18,9 @@ from loadwatch.config import Settings
 from loadwatch.ingest.sources import SourceNotes, iter_path, visible_files
 from loadwatch.services.importing import FileOutcome, ImportReport, ManualOutcome, import_members
 from loadwatch.store import inbox as entries
+from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import Store
-from loadwatch.store.repo import get_or_create_athlete
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,16 @@ from datetime import date
 
 import polars as pl
 
-from loadwatch.analytics.daily import daily_frame, local_date_expr
+from loadwatch.analytics.daily import daily_frame
+from loadwatch.analytics.days import local_day_expr
 from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.plan import PlanSpec
 from loadwatch.rules.response import Response, Symptom, classify
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store import plans as plan_store
-from loadwatch.store import repo
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
@@ -81,8 +83,8 @@ class EvaluationInputs:
 def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
     """The athlete, their activities, rules and fast threshold, and the daily frame, as of
     ``today`` (the athlete's local today when None)."""
-    athlete = repo.get_athlete(session, athlete_id)
-    activities = repo.activity_frame(session, athlete_id)
+    athlete = athlete_store.get_athlete(session, athlete_id)
+    activities = activity_store.activity_frame(session, athlete_id)
     day = today or local_today(athlete.timezone)
     config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
     tz = athlete.timezone
@@ -109,5 +111,5 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
 
 
 def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
-    first = activities.select(local_date_expr(tz).min()).item()
+    first = activities.select(local_day_expr(tz).min()).item()
     return min(first, today) if isinstance(first, date) else today

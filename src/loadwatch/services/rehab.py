@@ -27,8 +27,9 @@ from loadwatch.rules.plan import (
 )
 from loadwatch.rules.response import Response, pain_trend, tolerance
 from loadwatch.services.inputs import EvaluationInputs, to_spec
+from loadwatch.services.rounding import out_number
+from loadwatch.store import pending
 from loadwatch.store import plans as plan_store
-from loadwatch.store import repo
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
@@ -167,7 +168,7 @@ def add_symptom(
         )
     values["source"] = source
     row, _ = symptom_store.upsert(session, athlete.id, body.date, values)
-    repo.request_evaluation(session, athlete.id, body.date)
+    pending.request_evaluation(session, athlete.id, body.date)
     return row
 
 
@@ -199,10 +200,6 @@ def symptom_out(e: SymptomEntry, r: Response | None) -> SymptomOut:
     )
 
 
-def _num(v: float | None) -> float | None:
-    return None if v is None or not math.isfinite(v) else round(v, 4)
-
-
 def symptom_list(inp: EvaluationInputs) -> SymptomList:
     """The athlete's entries, newest first, each with its response; tolerated/provoking load."""
     rin = inp.rehab
@@ -216,10 +213,10 @@ def tolerance_out(responses: list[Response]) -> list[ToleranceOut]:
         ToleranceOut(
             dimension=t.dimension,
             unit=t.unit,
-            tolerated_run=_num(t.tolerated_run),
-            tolerated_week=_num(t.tolerated_week),
-            provoking_run=_num(t.provoking_run),
-            provoking_week=_num(t.provoking_week),
+            tolerated_run=out_number(t.tolerated_run),
+            tolerated_week=out_number(t.tolerated_week),
+            provoking_run=out_number(t.provoking_run),
+            provoking_week=out_number(t.provoking_week),
         )
         for t in tolerance(responses)
     ]
@@ -357,7 +354,7 @@ def start_plan(
         created_by=by,
     )
     plan_store.add(session, plan)
-    repo.request_evaluation(session, athlete.id, body.start_date)
+    pending.request_evaluation(session, athlete.id, body.start_date)
     return plan
 
 
@@ -371,7 +368,7 @@ def end_plan(session: Session, athlete: Athlete, *, on: date | None = None) -> R
         raise InvalidRequest(f"the plan starts on {current.start_date}, after {day}")
     current.end_date = day
     plan_store.flush(session)
-    repo.request_evaluation(session, athlete.id, day + timedelta(days=1))
+    pending.request_evaluation(session, athlete.id, day + timedelta(days=1))
     return current
 
 
@@ -479,9 +476,9 @@ def _rooms(inp: EvaluationInputs, caps: Caps, rules_room: RulesRoom) -> list[Pla
                 dimension=dim,
                 unit=unit,
                 week_cap=cap,
-                week_used=round(used[dim], 4),
-                week_left=_num(week_left),
-                next_run=_num(next_run),
+                week_used=out_number(used[dim]) or 0.0,
+                week_left=out_number(week_left),
+                next_run=out_number(next_run),
                 binding=binding,
                 note=_room_note(dim, caps, used[dim], week_left, next_run, binding),
             )
@@ -604,3 +601,8 @@ def enter_rehab(session: Session, athlete: Athlete, data: object) -> RehabFile:
     for entry in doc.symptoms:
         add_symptom(session, athlete, entry)
     return doc
+
+
+def plans_of(session: Session, athlete_id: int) -> list[RehabPlan]:
+    """The athlete's plans, oldest first."""
+    return plan_store.of_athlete(session, athlete_id)

@@ -16,6 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from loadwatch.config import Settings
+from loadwatch.errors import InputTooLarge
+from loadwatch.store import usage
+from loadwatch.store.db import Store
 
 
 def _mib(n: int) -> str:
@@ -82,3 +85,14 @@ class UploadBudget:
             f"athlete storage quota reached: {_mib(self.quota_used)} of "
             f"{_mib(self.quota_bytes)} used (limit athlete_quota_bytes)"
         )
+
+
+def start_budget(store: Store, settings: Settings, athlete_id: int) -> UploadBudget:
+    """This request's budget; ``InputTooLarge`` (413) when the athlete's quota is already full,
+    before a byte of the body is read."""
+    with store.sessions() as session:
+        used = usage.stored_bytes(session, athlete_id)
+    budget = UploadBudget.for_upload(settings, stored_bytes=used)
+    if not budget.quota_allows(1):
+        raise InputTooLarge(budget.quota_reason())
+    return budget

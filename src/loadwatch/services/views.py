@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 import polars as pl
-import polars.selectors as cs
 from pydantic import BaseModel, ValidationError
 
-from loadwatch.analytics.daily import local_date_expr
+from loadwatch.analytics.days import local_day_expr, week_start
 from loadwatch.analytics.load import load_frame
 from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
@@ -31,7 +30,7 @@ from loadwatch.errors import InvalidRequest
 from loadwatch.rules.headroom import headroom
 from loadwatch.services import episodes
 from loadwatch.services.dimension_status import DimensionStatus
-from loadwatch.services.flag_list import DECIMALS, FlagOut, flags_of
+from loadwatch.services.flag_list import FlagOut, flags_of
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.services.rehab import (
     RehabMark,
@@ -40,7 +39,9 @@ from loadwatch.services.rehab import (
     follow_plan,
     rehab_status,
 )
-from loadwatch.store import pending, repo
+from loadwatch.services.rounding import out_frame, out_number
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import pending
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
@@ -96,13 +97,6 @@ class AthleteStatus(BaseModel):
     rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
 
 
-def _num(v: object) -> float | None:
-    if v is None:
-        return None
-    f = float(v)  # type: ignore[arg-type]
-    return round(f, DECIMALS) if f == f else None  # NaN → None
-
-
 # --- computing ----------------------------------------------------------------------------
 def compute(inp: EvaluationInputs) -> View:
     """The athlete's view as of ``inp.today``, from the inputs the rules judge."""
@@ -126,13 +120,13 @@ def compute(inp: EvaluationInputs) -> View:
                 unit=UNITS[dim],
                 last_7d=h.week_value if h else 0.0,
                 # The weekly ramp's own numbers: the same as a flag on this window would carry.
-                chronic_week=_num(h.ramp_own if h else None),
-                ratio_7_28=_num(h.ramp_ratio if h else None),
-                acute_ewma=_num(row.get(f"{dim}_acute_ewma")),
-                chronic_ewma=_num(row.get(f"{dim}_chronic_ewma")),
-                ewma_ratio=_num(row.get(f"{dim}_ewma_ratio")),
-                monotony=_num(row.get(f"{dim}_monotony")),
-                strain=_num(row.get(f"{dim}_strain")),
+                chronic_week=out_number(h.ramp_own if h else None),
+                ratio_7_28=out_number(h.ramp_ratio if h else None),
+                acute_ewma=out_number(row.get(f"{dim}_acute_ewma")),
+                chronic_ewma=out_number(row.get(f"{dim}_chronic_ewma")),
+                ewma_ratio=out_number(row.get(f"{dim}_ewma_ratio")),
+                monotony=out_number(row.get(f"{dim}_monotony")),
+                strain=out_number(row.get(f"{dim}_strain")),
                 headroom_week=h.week_room if h else None,
                 week_limit=h.week_limit if h else None,
                 headroom_run=h.next_run_limit if h else None,
@@ -156,9 +150,9 @@ def compute(inp: EvaluationInputs) -> View:
             source=fast.source,
             explanation=fast.explanation,
         ),
-        ratios={d: _num(row.get(f"{d}_ratio")) for d in DIMENSIONS},
+        ratios={d: out_number(row.get(f"{d}_ratio")) for d in DIMENSIONS},
         weekly_distance=[
-            WeekKm(week=w, distance_km=round(float(km or 0.0), DECIMALS))
+            WeekKm(week=w, distance_km=out_number(km or 0.0) or 0.0)
             for w, km in zip(
                 weeks["week_start"].to_list(), weeks["distance_km"].to_list(), strict=True
             )
@@ -174,7 +168,7 @@ def compute(inp: EvaluationInputs) -> View:
 def _last_activity(inp: EvaluationInputs) -> date | None:
     if inp.activities.is_empty():
         return None
-    days = inp.activities.select(local_date_expr(inp.athlete.timezone).alias("d"))["d"]
+    days = inp.activities.select(local_day_expr(inp.athlete.timezone).alias("d"))["d"]
     past = days.filter(days <= inp.today)
     last = past.max() if len(past) else None
     return last if isinstance(last, date) else None
@@ -281,7 +275,9 @@ def stale(session: Session) -> list[int]:
     they were never evaluated): what the scheduler rolls forward."""
     days = view_rows.as_of(session)
     return [
-        aid for aid, tz in repo.athlete_zones(session).items() if days.get(aid) != local_today(tz)
+        aid
+        for aid, tz in athlete_store.athlete_zones(session).items()
+        if days.get(aid) != local_today(tz)
     ]
 
 
@@ -289,7 +285,7 @@ def stale(session: Session) -> list[int]:
 def athlete_status(
     session: Session, athlete_id: int, *, today: date | None = None
 ) -> AthleteStatus:
-    athlete = repo.get_athlete(session, athlete_id)
+    athlete = athlete_store.get_athlete(session, athlete_id)
     summary = summary_of(session, athlete, today)
     return AthleteStatus(
         athlete_id=athlete_id,
@@ -322,17 +318,13 @@ def series(
         raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
     if start is not None and end is not None and start > end:
         raise InvalidRequest(f"--from {start} is after --to {end}")
-    athlete = repo.get_athlete(session, athlete_id)
+    athlete = athlete_store.get_athlete(session, athlete_id)
     now = today or local_today(athlete.timezone)
     # Nothing has happened after today: a later end asks for the rows up to today.
     days, weeks = rows_of(session, athlete, min(end, now) if end is not None else None, now)
     frame, key = (days, "date") if period == "day" else (weeks, "week_start")
     if start is not None:
-        frame = frame.filter(pl.col(key) >= (start if period == "day" else _monday(start)))
+        frame = frame.filter(pl.col(key) >= (start if period == "day" else week_start(start)))
     if end is not None:
         frame = frame.filter(pl.col(key) <= end)
-    return frame.with_columns(cs.float().round(DECIMALS))
-
-
-def _monday(d: date) -> date:
-    return d - timedelta(days=d.weekday())
+    return out_frame(frame)

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,7 +28,8 @@ import httpx
 
 from loadwatch.clock import as_utc, utcnow
 from loadwatch.config import Settings
-from loadwatch.netguard import Resolver, TargetPolicy, system_resolver
+from loadwatch.errors import NotFound
+from loadwatch.netguard import Resolver, TargetPolicy, check_url, system_resolver
 from loadwatch.services import webhook_http
 from loadwatch.store import webhooks as outbox
 from loadwatch.store.db import Session, Store
@@ -162,3 +164,29 @@ def _post(
         max_response_bytes=settings.webhook_max_response_bytes,
         resolve=resolve,
     )
+
+
+def register(
+    session: Session, owner_id: int, url: str, settings: Settings, resolve: Resolver
+) -> Webhook:
+    """A new active hook for ``url`` once it passes the SSRF guard, with a fresh signing
+    secret (shown to its owner once)."""
+    check_url(url, target_policy(settings), resolve)
+    hook = Webhook(owner_id=owner_id, url=url, secret=secrets.token_hex(32), active=True)
+    return outbox.add(session, hook)
+
+
+def webhooks_of(session: Session, owner_id: int) -> list[Webhook]:
+    return outbox.of_owner(session, owner_id)
+
+
+def webhook_of(session: Session, owner_id: int, webhook_id: int) -> Webhook:
+    """The owner's hook; another user's is as missing as one that never was."""
+    hook = outbox.get(session, webhook_id)
+    if hook is None or hook.owner_id != owner_id:
+        raise NotFound(f"no webhook with id {webhook_id}")
+    return hook
+
+
+def remove_webhook(session: Session, hook: Webhook) -> None:
+    outbox.remove(session, hook)

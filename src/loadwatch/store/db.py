@@ -203,6 +203,22 @@ class Store:
         """A session whose work commits when the block ends normally, else rolls back."""
         return transaction(self._writes)
 
+    @contextmanager
+    def unit(self, *, write: bool) -> Iterator[Session]:
+        """A session committed when the block ends normally, rolled back otherwise, closed
+        either way: for a unit of work whose end a framework drives (the API's request, which
+        must commit before its response is sent)."""
+        session = self.writer() if write else self.reader()
+        with translated():
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
     def writer(self) -> Session:
         """An open write session for a caller that manages its end itself (the API's request
         session: committed before the response).  Errors from it need ``translated()``."""

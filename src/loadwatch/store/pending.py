@@ -1,17 +1,20 @@
 """Pending evaluations: which athletes an import or a change left to re-evaluate, from when.
 
-Requests are written by ``repo.request_evaluation`` (an atomic upsert); here they are listed
-and claimed.
+Requests are written by ``request_evaluation`` (an atomic upsert), then listed and claimed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, case, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from loadwatch.clock import utcnow
 from loadwatch.store.models import PendingEvaluation
 
 
@@ -44,3 +47,39 @@ def waiting(session: Session, athlete_ids: Sequence[int]) -> set[int]:
         return set()
     q = select(PendingEvaluation.athlete_id).where(PendingEvaluation.athlete_id.in_(athlete_ids))
     return set(session.scalars(q))
+
+
+def request_evaluation(session: Session, athlete_id: int, from_date: date) -> None:
+    """Ask for the athlete's flags to be re-evaluated from ``from_date`` (local) on, keeping an
+    earlier pending date: one atomic upsert, so concurrent imports cannot lose a request."""
+    dialect = session.get_bind().dialect.name
+    table: Table = PendingEvaluation.__table__  # type: ignore[assignment]
+    if dialect == "postgresql":
+        stmt: Any = pg_insert(table)
+    elif dialect == "sqlite":
+        stmt = sqlite_insert(table)
+    else:  # pragma: no cover - only the two supported databases
+        pending = session.get(PendingEvaluation, athlete_id)
+        if pending is None:
+            session.add(PendingEvaluation(athlete_id=athlete_id, from_date=from_date))
+        elif from_date < pending.from_date:
+            pending.from_date = from_date
+        session.flush()
+        return
+    stmt = stmt.values(athlete_id=athlete_id, from_date=from_date)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.athlete_id],
+        set_={
+            "from_date": case(
+                (stmt.excluded.from_date < table.c.from_date, stmt.excluded.from_date),
+                else_=table.c.from_date,
+            ),
+            "requested_at": utcnow(),
+        },
+    )
+    session.execute(stmt)
+
+
+def pending_from(session: Session, athlete_id: int) -> date | None:
+    pending = session.get(PendingEvaluation, athlete_id)
+    return pending.from_date if pending is not None else None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, delete, func, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,13 +52,32 @@ def count(session: Session) -> int:
 
 
 # --- visibility ---------------------------------------------------------------------------
+def may_see(user_id: Any, role: Any, own_athlete_id: Any, athlete_id: Any) -> ColumnElement[bool]:
+    """Who may see an athlete, the one rule: an admin everyone, a coach the athletes linked to
+    them, an athlete themself.  Over columns (a join with ``User``) or plain values alike."""
+    linked = exists().where(
+        and_(CoachAthlete.coach_id == user_id, CoachAthlete.athlete_id == athlete_id)
+    )
+    return or_(
+        role == "admin",
+        and_(role == "coach", linked),
+        and_(role == "athlete", own_athlete_id == athlete_id),
+    )
+
+
+def _user_sees(user: User, athlete_id: Any) -> ColumnElement[bool]:
+    return may_see(literal(user.id), literal(user.role), literal(user.athlete_id), athlete_id)
+
+
 def visible_ids_query(user: User) -> Select[int]:
     """SELECT of the athlete ids ``user`` may see (for ``IN (...)`` filters in this package)."""
-    if user.role == "admin":
-        return select(Athlete.id)
-    if user.role == "coach":
-        return select(CoachAthlete.athlete_id).where(CoachAthlete.coach_id == user.id)
-    return select(Athlete.id).where(Athlete.id == user.athlete_id)
+    return select(Athlete.id).where(_user_sees(user, Athlete.id))
+
+
+def can_see(session: Session, user: User, athlete_id: int) -> bool:
+    """Whether ``user`` may see the athlete (who need not exist: then no one does)."""
+    query = select(Athlete.id).where(Athlete.id == athlete_id, _user_sees(user, Athlete.id))
+    return session.scalar(query) is not None
 
 
 def visible_athlete_ids(session: Session, user: User) -> list[int]:

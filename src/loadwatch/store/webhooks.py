@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from loadwatch.store.models import (
     Activity,
     Athlete,
-    CoachAthlete,
     Delivery,
     Episode,
     EpisodeEvent,
@@ -19,6 +18,7 @@ from loadwatch.store.models import (
     User,
     Webhook,
 )
+from loadwatch.store.users import may_see
 
 
 # --- hooks --------------------------------------------------------------------------------
@@ -47,15 +47,7 @@ def remove(session: Session, hook: Webhook) -> None:
 # --- the outbox ---------------------------------------------------------------------------
 def _visible_to_owner() -> Any:
     """The event's athlete is visible to the hook's owner (the rule ``auth`` applies)."""
-    athlete = EpisodeEvent.athlete_id
-    linked = exists().where(
-        and_(CoachAthlete.coach_id == User.id, CoachAthlete.athlete_id == athlete)
-    )
-    return or_(
-        User.role == "admin",
-        and_(User.role == "coach", linked),
-        and_(User.role == "athlete", User.athlete_id == athlete),
-    )
+    return may_see(User.id, User.role, User.athlete_id, EpisodeEvent.athlete_id)
 
 
 def _settled(quiet_since: datetime) -> Any:

@@ -10,7 +10,6 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from loadwatch.api.changes import notify, reevaluate
 from loadwatch.api.deps import MAX_ID, ActivityDep, AthleteDep, SessionDep, StateDep
 from loadwatch.api.schemas import (
     ActivityDeleted,
@@ -21,14 +20,15 @@ from loadwatch.api.schemas import (
     UploadResult,
 )
 from loadwatch.api.state import AppState
-from loadwatch.api.uploads import FIELD, read_files, start_budget
+from loadwatch.api.uploads import FIELD, read_files
 from loadwatch.errors import Overloaded
+from loadwatch.ingest.registry import FORMAT_NAMES, MEDIA_TYPES
 from loadwatch.ingest.sources import SourceNotes, iter_upload
+from loadwatch.services.activities import activity_page, relabel_activity, source_file
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
-from loadwatch.services.activities import relabel_activity
+from loadwatch.services.changes import notify, reevaluate
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
-from loadwatch.services.upload_budget import UploadBudget
-from loadwatch.store import repo
+from loadwatch.services.upload_budget import UploadBudget, start_budget
 from loadwatch.store.models import Activity, SourceFile
 
 router = APIRouter(tags=["activities"])
@@ -45,19 +45,13 @@ _UPLOAD_BODY = {
                         FIELD: {
                             "type": "array",
                             "items": {"type": "string", "format": "binary"},
-                            "description": "FIT, GPX or TCX files; .gz and .zip are expanded",
+                            "description": f"{FORMAT_NAMES} files; .gz and .zip are expanded",
                         }
                     },
                 }
             }
         },
     }
-}
-
-MEDIA_TYPES = {
-    "fit": "application/vnd.ant.fit",
-    "gpx": "application/gpx+xml",
-    "tcx": "application/vnd.garmin.tcx+xml",
 }
 
 
@@ -114,7 +108,7 @@ async def upload(
         data = await upload_file.read()
         name = upload_file.filename or "upload"
         report.merge(await _import_in_slot(state, athlete_id, data, name, budget))
-    await run_in_threadpool(notify, state, report)
+    await run_in_threadpool(notify, state.on_import, report)
     return UploadResult.of(report)
 
 
@@ -125,7 +119,7 @@ def list_activities(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ActivityPage:
-    rows, total = repo.list_activities(session, athlete.id, limit=limit, offset=offset)
+    rows, total = activity_page(session, athlete.id, limit=limit, offset=offset)
     return ActivityPage(
         data=[ActivityOut.model_validate(r) for r in rows], count=total, limit=limit, offset=offset
     )
@@ -144,7 +138,7 @@ def patch_activity(
     it is analysed again with it and the athlete's flags re-evaluated from its day on."""
     done = relabel_activity(state.store, session, activity, body.sport)
     out = ActivityOut.model_validate(done.activity)  # before the commit expires the row
-    reevaluate(state, session, out.athlete_id, done.reevaluate_from)
+    reevaluate(state.on_import, session, out.athlete_id, done.reevaluate_from)
     return ActivityRelabelled(
         activity=out, previous_sport=done.previous_sport, reevaluate_from=done.reevaluate_from
     )
@@ -155,7 +149,7 @@ def delete_activity(activity: ActivityDep, session: SessionDep, state: StateDep)
     """Delete one activity; the athlete's flags are re-evaluated from its day on."""
     activity_id, athlete_id = activity.id, activity.athlete_id
     day = delete_activity_and_file(session, activity)
-    reevaluate(state, session, athlete_id, day)
+    reevaluate(state.on_import, session, athlete_id, day)
     return ActivityDeleted(id=activity_id, athlete_id=athlete_id, reevaluate_from=day)
 
 
@@ -182,7 +176,7 @@ def _content_disposition(filename: str) -> str:
 )
 def get_file(activity: ActivityDep, session: SessionDep, state: StateDep) -> Response:
     """The original bytes of the file the activity came from (unpacked from .gz/.zip)."""
-    source = repo.file_by_id(session, activity.file_id) if activity.file_id is not None else None
+    source = source_file(session, activity)
     data = state.store.blobs.get(activity.source_sha256)
     return Response(
         content=data,

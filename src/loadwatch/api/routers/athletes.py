@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
 from loadwatch import auth
-from loadwatch.api.changes import first_day, reevaluate
 from loadwatch.api.deps import (
     MAX_ID,
     AdminUser,
@@ -24,34 +23,25 @@ from loadwatch.api.schemas import (
     AthleteOut,
     AthletePatch,
 )
-from loadwatch.errors import InvalidRequest, LoadwatchError, NotFound
-from loadwatch.rules.config import RuleConfig
-from loadwatch.store import repo, users
+from loadwatch.errors import InvalidRequest
+from loadwatch.services.athletes import KEEP, change_athlete
+from loadwatch.services.athletes import create_athlete as create
+from loadwatch.services.changes import committed
 from loadwatch.store.db import Session
-from loadwatch.store.models import Athlete, User
+from loadwatch.store.models import Athlete
 
 router = APIRouter(tags=["athletes"])
 
 
-def _check_thresholds(overrides: dict[str, Any]) -> dict[str, Any]:
-    try:
-        RuleConfig.from_overrides(overrides)
-    except LoadwatchError as e:
-        raise InvalidRequest(f"thresholds: {e}") from e
-    except (ValueError, TypeError, KeyError) as e:
-        raise InvalidRequest(f"thresholds: {' '.join(str(e).split())}") from e
-    return overrides
-
-
 @router.post("/athletes", response_model=AthleteOut, status_code=status.HTTP_201_CREATED)
 def create_athlete(body: AthleteCreate, user: StaffUser, session: SessionDep) -> AthleteOut:
-    athlete = Athlete(
+    athlete = create(
+        session,
         name=body.name,
-        timezone=repo.check_timezone(body.timezone),
+        timezone=body.timezone,
         fast_speed_mps=body.fast_threshold,
-        thresholds=_check_thresholds(body.thresholds),
+        thresholds=body.thresholds,
     )
-    repo.save_athlete(session, athlete)
     if user.role == "coach":
         auth.link_coach(session, user, athlete)
     return AthleteOut.of(athlete)
@@ -73,35 +63,21 @@ def patch_athlete(
     athlete: AthleteDep, body: AthletePatch, user: StaffUser, session: SessionDep, state: StateDep
 ) -> AthleteOut:
     fields = body.model_fields_set
-    if "name" in fields:
-        if body.name is None:
-            raise InvalidRequest("name cannot be null")
-        athlete.name = body.name
-        repo.save_athlete(session, athlete)
-    moved = False
-    if "timezone" in fields:
-        if body.timezone is None:
-            raise InvalidRequest("timezone cannot be null")
-        moved |= athlete.timezone != repo.check_timezone(body.timezone)
-        athlete.timezone = body.timezone
-    if "fast_threshold" in fields:
-        moved |= repo.set_fast_threshold(athlete, body.fast_threshold)
-    if "thresholds" in fields:
-        new = _check_thresholds(body.thresholds or {})
-        moved |= new != athlete.thresholds
-        athlete.thresholds = new
-    # Any of these can change flags anywhere in the history: re-evaluate all of it.
-    reevaluate(state, session, athlete.id, first_day(session, athlete.id) if moved else None)
+    # Explicit nulls: a name or a zone cannot be removed; a null fast threshold goes back to
+    # the derived one, null rule thresholds back to the defaults.
+    for field in ("name", "timezone"):
+        if field in fields and getattr(body, field) is None:
+            raise InvalidRequest(f"{field} cannot be null")
+    day = change_athlete(
+        session,
+        athlete,
+        name=body.name,
+        timezone=body.timezone,
+        fast_threshold=body.fast_threshold if "fast_threshold" in fields else KEEP,
+        thresholds=(body.thresholds or {}) if "thresholds" in fields else None,
+    )
+    committed(state.on_import, session, athlete.id, day)
     return AthleteOut.of(athlete)
-
-
-def _coach(session: Session, user_id: int) -> User:
-    coach = users.by_id(session, user_id)
-    if coach is None:
-        raise NotFound(f"no user with id {user_id}")
-    if coach.role != "coach":
-        raise InvalidRequest(f"user {user_id} is a {coach.role}, not a coach")
-    return coach
 
 
 def _coaches(session: Session, athlete: Athlete) -> AthleteCoaches:
@@ -117,7 +93,7 @@ UserId = Annotated[int, Path(description="the coach's user id", ge=1, le=MAX_ID)
 def link_coach(
     athlete: AthleteDep, user_id: UserId, _admin: AdminUser, session: SessionDep
 ) -> AthleteCoaches:
-    auth.link_coach(session, _coach(session, user_id), athlete)
+    auth.link_coach(session, auth.coach_user(session, user_id), athlete)
     return _coaches(session, athlete)
 
 
@@ -125,5 +101,5 @@ def link_coach(
 def unlink_coach(
     athlete: AthleteDep, user_id: UserId, _admin: AdminUser, session: SessionDep
 ) -> AthleteCoaches:
-    auth.unlink_coach(session, _coach(session, user_id), athlete)
+    auth.unlink_coach(session, auth.coach_user(session, user_id), athlete)
     return _coaches(session, athlete)

@@ -12,9 +12,9 @@ from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
 from loadwatch.api.schemas import EpisodeList, FlagAck, FlagList
 from loadwatch.errors import NotFound
 from loadwatch.services.acknowledge import acknowledge, flags_by_ids
+from loadwatch.services.athletes import get_athlete
 from loadwatch.services.episodes import LIVE, episodes_of
 from loadwatch.services.flag_list import FlagOut, flag_out, flags_of
-from loadwatch.store import repo
 
 router = APIRouter(tags=["flags"])
 
@@ -46,7 +46,7 @@ def ack_flag(flag: FlagDep, user: CurrentUser, session: SessionDep) -> FlagOut:
     # The athlete is told about the flag; acknowledging it is the coach's answer to it.
     auth.require_role(user, "admin", "coach")
     acknowledge(session, [flag], by=user.id)
-    return flag_out(flag, repo.get_athlete(session, flag.athlete_id).name)
+    return flag_out(flag, get_athlete(session, flag.athlete_id).name)
 
 
 @router.post("/flags/ack", response_model=FlagList)
@@ -59,6 +59,6 @@ def ack_flags(body: FlagAck, user: CurrentUser, session: SessionDep) -> FlagList
             raise NotFound(f"no flag with id {f.id}")
     auth.require_role(user, "admin", "coach")
     acknowledge(session, flags, by=user.id)
-    names = {aid: repo.get_athlete(session, aid).name for aid in {f.athlete_id for f in flags}}
+    names = {aid: get_athlete(session, aid).name for aid in {f.athlete_id for f in flags}}
     data = [flag_out(f, names[f.athlete_id]) for f in flags]
     return FlagList(data=data, count=len(data))

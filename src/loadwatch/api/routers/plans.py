@@ -8,13 +8,20 @@ from datetime import date, timedelta
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from loadwatch.api.changes import reevaluate
 from loadwatch.api.deps import AthleteDep, CurrentUser, SessionDep, StateDep
 from loadwatch.clock import local_today
 from loadwatch.errors import NotFound
-from loadwatch.services.rehab import PlanIn, PlanOut, RehabStatus, end_plan, plan_out, start_plan
+from loadwatch.services.changes import reevaluate
+from loadwatch.services.rehab import (
+    PlanIn,
+    PlanOut,
+    RehabStatus,
+    end_plan,
+    plan_out,
+    plans_of,
+    start_plan,
+)
 from loadwatch.services.views import athlete_status
-from loadwatch.store import plans as plan_store
 
 router = APIRouter(tags=["plans"])
 
@@ -39,14 +46,14 @@ def post_plan(
 ) -> PlanOut:
     """Open a plan from ``start_date``; an open plan ends the day before."""
     plan = start_plan(session, athlete, body, by=user.id)
-    reevaluate(state, session, athlete.id, body.start_date)
+    reevaluate(state.on_import, session, athlete.id, body.start_date)
     return plan_out(plan, local_today(athlete.timezone))
 
 
 @router.get("/athletes/{athlete_id}/plans", response_model=PlanList)
 def get_plans(athlete: AthleteDep, session: SessionDep) -> PlanList:
     today = local_today(athlete.timezone)
-    data = [plan_out(p, today) for p in reversed(plan_store.of_athlete(session, athlete.id))]
+    data = [plan_out(p, today) for p in reversed(plans_of(session, athlete.id))]
     return PlanList(data=data, count=len(data))
 
 
@@ -66,5 +73,5 @@ def post_end_plan(
 ) -> PlanOut:
     plan = end_plan(session, athlete, on=body.on if body else None)
     assert plan.end_date is not None
-    reevaluate(state, session, athlete.id, plan.end_date + timedelta(days=1))
+    reevaluate(state.on_import, session, athlete.id, plan.end_date + timedelta(days=1))
     return plan_out(plan, local_today(athlete.timezone))

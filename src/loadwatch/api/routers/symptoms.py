@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from loadwatch.api.changes import reevaluate
 from loadwatch.api.deps import AthleteDep, SessionDep, StateDep
+from loadwatch.services.changes import reevaluate
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.services.rehab import SymptomIn, SymptomList, SymptomOut, add_symptom, symptom_list
 
@@ -26,7 +26,7 @@ def post_symptom(
     holds, so the next morning's pain completes the evening's entry.  Flags are re-evaluated
     from that day."""
     add_symptom(session, athlete, body, source="api")
-    reevaluate(state, session, athlete.id, body.date)
+    reevaluate(state.on_import, session, athlete.id, body.date)
     listed = symptom_list(evaluation_inputs(session, athlete.id, None))
     return next(e for e in listed.data if e.date == body.date)
 

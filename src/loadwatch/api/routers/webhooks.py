@@ -1,4 +1,5 @@
-"""Webhooks: a URL of the caller's that receives every new flag they can see.
+"""Webhooks: a URL of the caller's that is told of every episode event (created, escalated,
+resolved, withdrawn) of the athletes they can see (``services/webhooks.py``).
 
 Only admins and coaches may register one (an athlete gets 403): a hook makes the server send
 requests into the network, and a coach is who needs the notifications.  The URL must pass the
@@ -7,17 +8,14 @@ SSRF guard (``loadwatch.netguard``) now, and passes it again at every delivery.
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
 from loadwatch.api.deps import CurrentUser, SessionDep, StaffUser, StateDep, WebhookDep
 from loadwatch.api.schemas import WebhookCreate, WebhookCreated, WebhookList, WebhookOut
-from loadwatch.netguard import Resolver, check_url, system_resolver
-from loadwatch.services.webhooks import target_policy
-from loadwatch.store import webhooks as hooks
-from loadwatch.store.models import Webhook
+from loadwatch.netguard import Resolver, system_resolver
+from loadwatch.services.webhooks import register, remove_webhook, webhooks_of
 
 router = APIRouter(tags=["webhooks"])
 
@@ -48,21 +46,18 @@ def create_webhook(
 ) -> WebhookCreated:
     """Register an https URL on a public address; the signing secret is in this response and
     never again."""
-    url = str(body.url)
-    check_url(url, target_policy(state.settings), resolve)
-    hook = Webhook(owner_id=user.id, url=url, secret=secrets.token_hex(32), active=True)
-    hooks.add(session, hook)
+    hook = register(session, user.id, str(body.url), state.settings, resolve)
     return WebhookCreated.model_validate(hook)
 
 
 @router.get("/webhooks", response_model=WebhookList)
 def list_webhooks(user: CurrentUser, session: SessionDep) -> WebhookList:
-    rows = hooks.of_owner(session, user.id)
+    rows = webhooks_of(session, user.id)
     return WebhookList(data=[WebhookOut.model_validate(h) for h in rows])
 
 
 @router.delete("/webhooks/{webhook_id}", response_model=WebhookOut)
 def delete_webhook(hook: WebhookDep, session: SessionDep) -> WebhookOut:
     out = WebhookOut.model_validate(hook)
-    hooks.remove(session, hook)
+    remove_webhook(session, hook)
     return out

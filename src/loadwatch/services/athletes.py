@@ -1,0 +1,207 @@
+"""Creating and changing an athlete: the one path the API and the CLI both take.
+
+A change of time zone, fast threshold or rule thresholds can change flags anywhere in the
+athlete's history, so it requests a re-evaluation from the athlete's first local day in the
+same transaction (see ``reevaluation_day``).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from loadwatch.analytics.days import local_day
+from loadwatch.clock import as_utc, local_today
+from loadwatch.errors import Conflict, InvalidRequest, LoadwatchError
+from loadwatch.rules.config import RuleConfig
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import pending
+from loadwatch.store.db import Session
+from loadwatch.store.models import Activity, Athlete
+
+# A fast threshold outside this range is a typo, not a runner: 1 m/s is 16:40 min/km,
+# 10 m/s is 1:40 min/km.
+MIN_FAST_MPS = 1.0
+MAX_FAST_MPS = 10.0
+_PACE = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*(?:(?:min)?\s*/\s*km)?\s*$")
+
+
+class _Keep(enum.Enum):
+    KEEP = enum.auto()
+
+
+# "Leave the fast threshold as it is"; None means "clear it" (back to the derived one).
+KEEP = _Keep.KEEP
+
+
+def parse_fast_threshold(value: object) -> float | None:
+    """A pace ``"4:30"`` (min/km, ``"4:30/km"`` too) or a speed in m/s → m/s; the one check
+    of a fast threshold.  ``ValueError`` (what request validation expects) when it is not one."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("fast threshold must be a pace like '4:30' (min/km) or a speed in m/s")
+    if isinstance(value, str):
+        match = _PACE.match(value)
+        if match:
+            seconds = int(match[1]) * 60 + int(match[2])
+            if seconds == 0:
+                raise ValueError("a pace of 0:00 min/km is not a pace")
+            mps = 1000.0 / seconds
+        else:
+            try:
+                mps = float(value)
+            except ValueError:
+                raise ValueError(
+                    f"fast threshold {value!r} is neither a pace like '4:30' (min/km) "
+                    "nor a speed in m/s"
+                ) from None
+    elif isinstance(value, int | float):
+        mps = float(value)
+    else:
+        raise ValueError("fast threshold must be a pace like '4:30' (min/km) or a speed in m/s")
+    if not math.isfinite(mps) or not MIN_FAST_MPS <= mps <= MAX_FAST_MPS:
+        raise ValueError(
+            f"fast threshold {mps:.2f} m/s is outside {MIN_FAST_MPS:g}..{MAX_FAST_MPS:g} m/s "
+            "(16:40 to 1:40 min/km)"
+        )
+    return mps
+
+
+def _fast_speed(value: float | str | None) -> float | None:
+    try:
+        return parse_fast_threshold(value)
+    except ValueError as e:
+        raise InvalidRequest(str(e)) from e
+
+
+def check_thresholds(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The athlete's rule overrides, or ``InvalidRequest`` saying which one is wrong."""
+    try:
+        RuleConfig.from_overrides(overrides)
+    except LoadwatchError as e:
+        raise InvalidRequest(f"thresholds: {e}") from e
+    except (ValueError, TypeError, KeyError) as e:
+        raise InvalidRequest(f"thresholds: {' '.join(str(e).split())}") from e
+    return overrides
+
+
+def reevaluation_day(first: Activity | None, zones: Iterable[str]) -> date | None:
+    """The earliest local day the athlete's first activity falls on, by its device's offset
+    or in any of ``zones`` (the old and the new one: the flags on the days the old zone gave
+    are re-judged too); None without activities.  It is the athlete's first day, whatever
+    changed: a threshold or a zone can move flags anywhere in the history."""
+    if first is None:
+        return None
+    start = as_utc(first.start_time)
+    days = (local_day(start, off, ZoneInfo(z)) for z in zones for off in (None, first.utc_offset_s))
+    return min(days, default=None)
+
+
+def create_athlete(
+    session: Session,
+    *,
+    name: str,
+    timezone: str = "UTC",
+    fast_speed_mps: float | None = None,
+    thresholds: dict[str, Any] | None = None,
+) -> Athlete:
+    """A new athlete (flushed, with its id); a name already taken is a ``Conflict``.  A fast
+    threshold given at creation holds for the whole history."""
+    athlete = Athlete(
+        name=athlete_store.clean_name(name),
+        timezone=athlete_store.check_timezone(timezone),
+        fast_speed_mps=_fast_speed(fast_speed_mps),
+        thresholds=check_thresholds(thresholds or {}),
+    )
+    return athlete_store.save_athlete(session, athlete)
+
+
+def change_athlete(
+    session: Session,
+    athlete: Athlete,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    fast_threshold: float | str | _Keep | None = KEEP,
+    thresholds: dict[str, Any] | None = None,
+) -> date | None:
+    """Rename, move to another time zone, set (a pace ``"4:30"`` or m/s) or clear (None) the
+    fast threshold, or replace
+    the rule thresholds.  When the zone or a threshold changed, a re-evaluation is requested
+    in the session and the day it will start from returned (an earlier pending request
+    keeps its day); else None."""
+    if name is not None:
+        clean = athlete_store.clean_name(name)
+        other = athlete_store.find_athlete_by_name(session, clean)
+        if other is not None and other.id != athlete.id:
+            raise Conflict(f"another athlete is already called {other.name!r}")
+        athlete.name = clean
+        athlete_store.save_athlete(session, athlete)  # a rename racing another is a Conflict
+    old_zone = athlete.timezone
+    moved = False
+    if timezone is not None:
+        moved |= athlete_store.check_timezone(timezone) != athlete.timezone
+        athlete.timezone = timezone
+    if fast_threshold is not KEEP:
+        moved |= _set_fast_threshold(athlete, _fast_speed(fast_threshold))
+    if thresholds is not None:
+        new = check_thresholds(thresholds)
+        moved |= new != athlete.thresholds
+        athlete.thresholds = new
+    session.flush()
+    if not moved:
+        return None
+    first = activity_store.first_activity(session, athlete.id)
+    day = reevaluation_day(first, {old_zone, athlete.timezone})
+    if day is None:
+        return None
+    pending.request_evaluation(session, athlete.id, day)
+    return pending.pending_from(session, athlete.id)
+
+
+def _set_fast_threshold(athlete: Athlete, speed_mps: float | None) -> bool:
+    """The coach's fast threshold from the athlete's local today on (the days before keep the
+    threshold that was in force then); None goes back to the derived one everywhere.  True
+    when it changed."""
+    if speed_mps == athlete.fast_speed_mps:
+        return False
+    athlete.fast_speed_mps = speed_mps
+    athlete.fast_speed_since = local_today(athlete.timezone) if speed_mps is not None else None
+    return True
+
+
+def get_athlete(session: Session, athlete_id: int) -> Athlete:
+    """The athlete with this id, or ``NotFound``."""
+    return athlete_store.get_athlete(session, athlete_id)
+
+
+def athlete_named(session: Session, name: str) -> Athlete:
+    """The athlete called ``name`` (trimmed, any case), or ``NotFound`` suggesting a close
+    name."""
+    return athlete_store.get_athlete_by_name(session, name)
+
+
+def find_athlete_named(session: Session, name: str) -> Athlete | None:
+    return athlete_store.find_athlete_by_name(session, name)
+
+
+def athlete_named_or_new(session: Session, name: str, timezone: str | None = None) -> Athlete:
+    """The athlete called ``name``, created (in ``timezone``, default UTC) when new; a zone
+    that contradicts an existing athlete's is a ``Conflict``."""
+    return athlete_store.get_or_create_athlete(session, name, timezone)
+
+
+def all_athletes(session: Session) -> list[Athlete]:
+    """Every athlete, by name."""
+    return athlete_store.list_athletes(session)
+
+
+def athlete_ids(session: Session) -> list[int]:
+    return athlete_store.athlete_ids(session)

@@ -1,0 +1,267 @@
+"""Activity rows: every number stored was computed upstream (ingest/analytics); here they
+are written, listed and read back as frames.  Callers decide the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
+from loadwatch.clock import as_utc
+from loadwatch.errors import NotFound
+from loadwatch.ingest.activity import ActivitySummary
+from loadwatch.ingest.sports import RUNNING_SPORTS
+from loadwatch.store.models import Activity, Athlete
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityStats:
+    count: int
+    first_start: datetime | None
+    last_start: datetime | None
+
+
+def activity_stats(session: Session) -> dict[int, ActivityStats]:
+    """Per athlete id: how many activities and the first/last start (UTC)."""
+    rows = session.execute(
+        select(
+            Activity.athlete_id,
+            func.count(Activity.id),
+            func.min(Activity.start_time),
+            func.max(Activity.start_time),
+        ).group_by(Activity.athlete_id)
+    )
+    return {aid: ActivityStats(n, first, last) for aid, n, first, last in rows}
+
+
+def add_activity(
+    session: Session,
+    *,
+    athlete_id: int,
+    summary: ActivitySummary,
+    file_id: int | None,
+    stream_path: str | None,
+    name: str | None = None,
+) -> Activity:
+    """Store one summarised activity (flushed, so it has its id)."""
+    row = Activity(
+        athlete_id=athlete_id,
+        file_id=file_id,
+        source="file",
+        format=summary.format,
+        name=name if name is not None else summary.name,
+        start_time=as_utc(summary.start_time),
+        source_sha256=summary.source_sha256,
+        session_index=summary.session_index,
+        stream_path=stream_path,
+        **_summary_numbers(summary),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _summary_numbers(summary: ActivitySummary) -> dict[str, Any]:
+    """What an analysis of the file decides: the sport and every number (not the identity)."""
+    return {
+        "sport": summary.sport,
+        "utc_offset_s": summary.utc_offset_s,
+        "elapsed_time_s": summary.elapsed_time_s,
+        "moving_time_s": summary.moving_time_s,
+        "stopped_time_s": summary.stopped_time_s,
+        "distance_m": summary.distance_m,
+        "elevation_gain_m": summary.elevation_gain_m,
+        "elevation_loss_m": summary.elevation_loss_m,
+        "avg_pace_s_per_km": summary.avg_pace_s_per_km,
+        "gap_distance_m": summary.gap_distance_m,
+        "uphill_distance_m": summary.uphill_distance_m,
+        "downhill_distance_m": summary.downhill_distance_m,
+        "fast_distance_m": summary.fast_distance_m,
+        "max_speed_mps": summary.max_speed_mps,
+        "best_1km_s": summary.best_1km_s,
+        "avg_hr": summary.avg_hr,
+        "max_hr": summary.max_hr,
+        "n_samples": summary.n_samples,
+        "device": summary.device,
+        "totals_source": dict(summary.totals_source),
+        "speed_hist_m": list(summary.speed_hist_m) if summary.speed_hist_m is not None else None,
+        "gap_speed_hist_m": (
+            list(summary.gap_speed_hist_m) if summary.gap_speed_hist_m is not None else None
+        ),
+    }
+
+
+def reanalysed(session: Session, activity: Activity, summary: ActivitySummary) -> Activity:
+    """Overwrite the activity's sport and numbers with a new analysis of its file (flushed)."""
+    for key, value in _summary_numbers(summary).items():
+        setattr(activity, key, value)
+    session.flush()
+    return activity
+
+
+def activities_starting_near(
+    session: Session, athlete_id: int, start: datetime, window: timedelta
+) -> list[Activity]:
+    """The athlete's activities whose start lies within ``window`` of ``start``."""
+    start = as_utc(start)
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(
+                Activity.athlete_id == athlete_id,
+                Activity.start_time >= start - window,
+                Activity.start_time <= start + window,
+            )
+            .order_by(Activity.start_time)
+        )
+    )
+
+
+def list_activities(
+    session: Session, athlete_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[Activity], int]:
+    """Newest first, with the athlete's total count for paging."""
+    total = session.scalar(select(func.count(Activity.id)).where(Activity.athlete_id == athlete_id))
+    rows = session.scalars(
+        select(Activity)
+        .where(Activity.athlete_id == athlete_id)
+        .order_by(Activity.start_time.desc(), Activity.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), total or 0
+
+
+def activity_by_id(session: Session, activity_id: int) -> Activity | None:
+    return session.get(Activity, activity_id)
+
+
+def first_start(session: Session, athlete_id: int) -> datetime | None:
+    """The UTC start of the athlete's first activity."""
+    first = session.scalar(
+        select(func.min(Activity.start_time)).where(Activity.athlete_id == athlete_id)
+    )
+    return as_utc(first) if first is not None else None
+
+
+def first_activity(session: Session, athlete_id: int) -> Activity | None:
+    """The athlete's earliest activity by UTC start."""
+    return session.scalars(
+        select(Activity)
+        .where(Activity.athlete_id == athlete_id)
+        .order_by(Activity.start_time, Activity.id)
+        .limit(1)
+    ).first()
+
+
+def last_activity(session: Session, athlete_id: int) -> Activity | None:
+    return session.scalars(
+        select(Activity)
+        .where(Activity.athlete_id == athlete_id)
+        .order_by(Activity.start_time.desc(), Activity.id.desc())
+        .limit(1)
+    ).first()
+
+
+def last_activities(
+    session: Session, athlete_ids: Sequence[int]
+) -> dict[int, tuple[int, datetime]]:
+    """Per athlete, the newest activity of any sport: (id, start UTC)."""
+    newest = (
+        select(Activity.athlete_id, func.max(Activity.start_time).label("t"))
+        .where(Activity.athlete_id.in_(athlete_ids))
+        .group_by(Activity.athlete_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Activity.athlete_id, Activity.id, Activity.start_time)
+        .join(
+            newest,
+            (Activity.athlete_id == newest.c.athlete_id) & (Activity.start_time == newest.c.t),
+        )
+        .order_by(Activity.id)
+    ).all()
+    return {aid: (act_id, as_utc(t)) for aid, act_id, t in rows}
+
+
+def delete_activity(session: Session, activity: Activity) -> None:
+    session.delete(activity)
+    session.flush()
+
+
+def log_activity_keys(session: Session, athlete_id: int, keys: set[str]) -> set[tuple[str, int]]:
+    """(row digest, occurrence) of the athlete's training-log activities among ``keys``."""
+    rows = session.execute(
+        select(Activity.source_sha256, Activity.session_index).where(
+            Activity.athlete_id == athlete_id,
+            Activity.source == "csv",
+            Activity.source_sha256.in_(keys),
+        )
+    )
+    return {(k, i) for k, i in rows if k is not None}
+
+
+def recorded_spans(
+    session: Session, athlete_id: int, *, runs_only: bool = False
+) -> list[tuple[datetime, float]]:
+    """(UTC start, elapsed s) of the athlete's activities from files, sorted by start;
+    ``runs_only``: those that are runs with distance."""
+    where = [Activity.athlete_id == athlete_id, Activity.source != "csv"]
+    if runs_only:
+        where += [Activity.sport.in_(RUNNING_SPORTS), Activity.distance_m > 0]
+    rows = session.execute(
+        select(Activity.start_time, Activity.elapsed_time_s)
+        .where(*where)
+        .order_by(Activity.start_time)
+    )
+    return [(as_utc(t), e) for t, e in rows]
+
+
+def add_activities(session: Session, rows: Sequence[Activity]) -> None:
+    """Insert (flushed, so each has its id)."""
+    session.add_all(rows)
+    session.flush()
+
+
+def get_activity(session: Session, athlete_id: int, activity_id: int) -> Activity:
+    row = session.get(Activity, activity_id)
+    if row is None or row.athlete_id != athlete_id:
+        raise NotFound(f"no activity {activity_id} for this athlete")
+    return row
+
+
+def activity_frame(session: Session, athlete_id: int) -> pl.DataFrame:
+    """Every activity of the athlete (running or not) as ``ACTIVITY_FRAME_SCHEMA``, by start."""
+    cols = [c for c in ACTIVITY_FRAME_SCHEMA if c != "activity_id"]
+    rows = session.execute(
+        select(Activity.id, *(getattr(Activity, c) for c in cols))
+        .where(Activity.athlete_id == athlete_id)
+        .order_by(Activity.start_time, Activity.id)
+    ).all()
+    data: dict[str, list[Any]] = {"activity_id": [r[0] for r in rows]}
+    for i, c in enumerate(cols, start=1):
+        data[c] = [r[i] for r in rows]
+    data["start_time"] = [as_utc(t) for t in data["start_time"]]
+    df = pl.DataFrame(data, schema=ACTIVITY_FRAME_SCHEMA)
+    validate(df, ACTIVITY_FRAME_SCHEMA, "activity frame")
+    return df
+
+
+# --- duplicates: which copy of an activity is kept --------------------------------------------
+def lock_athlete_activities(session: Session, athlete_id: int) -> None:
+    """Hold the athlete's row until the transaction ends, so that deciding whether a new file
+    repeats a stored activity, and storing or replacing it, is one step per athlete: two
+    concurrent imports of twins queue here and the second sees the first's activity.  SQLite
+    needs nothing: a write transaction begins IMMEDIATE, holding the database's write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        # FOR NO KEY UPDATE: imports queue on each other, while rows that only reference the
+        # athlete (flags, views, symptoms: a FOR KEY SHARE) are written meanwhile.
+        session.execute(
+            select(Athlete.id).where(Athlete.id == athlete_id).with_for_update(key_share=True)
+        )

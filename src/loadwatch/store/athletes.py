@@ -1,0 +1,130 @@
+"""Athlete rows: find by id or name (one athlete per person, names matched ignoring case),
+create, save, list.  Only reads and writes rows; callers decide the transaction."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from loadwatch.errors import Conflict, InvalidRequest, NotFound
+from loadwatch.store.models import Athlete, name_key
+
+MAX_NAME = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_timezone(tz: str) -> str:
+    """The IANA name, or ``InvalidRequest`` naming the bad value."""
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise InvalidRequest(
+            f"unknown time zone {tz!r} (use an IANA name like Europe/Paris)"
+        ) from e
+    return tz
+
+
+def clean_name(name: str) -> str:
+    clean = name.strip()
+    if not clean:
+        raise InvalidRequest("athlete name must not be empty")
+    if len(clean) > MAX_NAME:
+        raise InvalidRequest(f"athlete name longer than {MAX_NAME} characters")
+    if _CONTROL.search(clean):
+        # A NUL cannot be stored by PostgreSQL at all; the other control characters would
+        # break every line the name is printed on.
+        raise InvalidRequest("athlete name must not contain control characters (NUL, newline…)")
+    return clean
+
+
+def get_athlete(session: Session, athlete_id: int) -> Athlete:
+    athlete = session.get(Athlete, athlete_id)
+    if athlete is None:
+        raise NotFound(f"no athlete with id {athlete_id}")
+    return athlete
+
+
+def find_athlete_by_name(session: Session, name: str) -> Athlete | None:
+    """The athlete called ``name``, trimmed and compared case-insensitively (one athlete per
+    person: "bea " and "Bea" are the same runner, the database's unique ``name_key`` says so);
+    None when there is none."""
+    return session.scalars(select(Athlete).where(Athlete.name_key == name_key(name))).first()
+
+
+def get_athlete_by_name(session: Session, name: str) -> Athlete:
+    athlete = find_athlete_by_name(session, name)
+    if athlete is None:
+        clean = name.strip()
+        names = list(session.scalars(select(Athlete.name)))
+        by_lower = {n.lower(): n for n in names}
+        close = difflib.get_close_matches(clean.lower(), list(by_lower), n=1, cutoff=0.6)
+        hint = f" — did you mean {by_lower[close[0]]!r}?" if close else ""
+        raise NotFound(f"no athlete {clean!r}{hint}")
+    return athlete
+
+
+def get_or_create_athlete(session: Session, name: str, timezone: str | None = None) -> Athlete:
+    """The athlete called ``name``; created (with ``timezone``, default UTC) when new.
+
+    A time zone that contradicts an existing athlete's is a ``Conflict`` rather than a silent
+    change: it would move every past activity to another local day.
+    """
+    clean = clean_name(name)
+    if timezone is not None:
+        check_timezone(timezone)
+    athlete = find_athlete_by_name(session, clean)
+    if athlete is None:
+        athlete = Athlete(name=clean, timezone=timezone or "UTC", thresholds={})
+        try:
+            # A savepoint, so that losing a creation race to another process keeps the
+            # caller's transaction usable.
+            with session.begin_nested():
+                session.add(athlete)
+        except IntegrityError:
+            athlete = get_athlete_by_name(session, clean)
+        else:
+            return athlete
+    if timezone is not None and athlete.timezone != timezone:
+        raise Conflict(
+            f"athlete {athlete.name!r} already exists with time zone {athlete.timezone}, "
+            f"not {timezone} (change it with: loadwatch athlete set {athlete.name!r} "
+            f"--timezone {timezone})"
+        )
+    return athlete
+
+
+def save_athlete(session: Session, athlete: Athlete) -> Athlete:
+    """Insert or update ``athlete`` now (flushed); a name another athlete has (trimmed, in any
+    case) is a ``Conflict``, and the caller's transaction stays usable (a savepoint)."""
+    try:
+        with session.begin_nested():
+            session.add(athlete)
+            session.flush()
+    except IntegrityError as e:
+        raise Conflict(_name_taken(session, athlete.name)) from e
+    return athlete
+
+
+def _name_taken(session: Session, name: str) -> str:
+    other = find_athlete_by_name(session, name)
+    shown = other.name if other is not None else name.strip()
+    return f"an athlete named {shown!r} already exists (names are matched ignoring case)"
+
+
+def athlete_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Athlete.id).order_by(Athlete.id)))
+
+
+def athlete_zones(session: Session) -> dict[int, str]:
+    """Every athlete's time zone, by id."""
+    rows = session.execute(select(Athlete.id, Athlete.timezone).order_by(Athlete.id)).tuples()
+    return {aid: tz for aid, tz in rows}
+
+
+def list_athletes(session: Session) -> list[Athlete]:
+    return list(session.scalars(select(Athlete).order_by(Athlete.name)))
