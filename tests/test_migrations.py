@@ -38,7 +38,7 @@ def test_concurrent_first_start_migrates_once(
     try:
         with engine.connect() as c:
             versions = c.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-        assert versions == ["0001"]
+        assert versions == ["0002"]
         tables = set(inspect(engine).get_table_names())
         assert {"athletes", "activities", "flags", "deliveries"} <= tables
     finally:

@@ -8,13 +8,15 @@ rolling windows over rows are windows over days.
 Only running sports (``RUNNING_SPORTS``) feed the load columns; walking, cycling... are kept
 apart in ``other_*`` so a bike ride never reads as a running spike.
 
-Fast distance per activity is recomputed from its speed histogram for the threshold given
-(the sum of the bins at or above it, plus the linear share of the bin containing it), so a new
-threshold never needs the streams again; activities without a histogram (CSV logs) keep their
-stored ``fast_distance_m``.  The histogram is the grade-adjusted one (``gap_speed_hist_m``)
-where the activity has it.  The threshold is one speed for every day, or a frame with the
-threshold in force on each day (``analytics.fast.threshold_frame``): each run is judged by the
-threshold of its own day, and the day's threshold is a column of the daily frame.
+Fast distance per activity is recomputed from its sustained-speed histogram for the threshold
+given (the sum of the bins at or above it, plus the linear share of the bin containing it), so a
+new threshold never needs the streams again; activities without a histogram (CSV logs) keep
+their stored ``fast_distance_m``.  The histogram is ``sustained_speed_hist_m`` (actual speed
+held for ``ingest.speed.SUSTAINED_S``, steep downhills excluded: docs/fast.md); an activity
+analysed before it existed falls back to its actual-speed ``speed_hist_m`` until it is analysed
+again.  The threshold is one speed for every day, or a frame with the threshold in force on
+each day (``analytics.fast.threshold_frame``): each run is judged by the threshold of its own
+day, and the day's threshold is a column of the daily frame.
 """
 
 from __future__ import annotations
@@ -48,9 +50,8 @@ FastSpeed = float | pl.DataFrame | None
 
 def _hist_matrix(activities: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(metres per speed bin, one row per activity; whether the activity has a histogram).
-    Grade-adjusted speed where the activity has it, else raw speed (a run without altitude
-    is taken as flat)."""
-    h = pl.coalesce("gap_speed_hist_m", "speed_hist_m")
+    Sustained actual speed, else (analysed before it was kept) actual speed."""
+    h = pl.coalesce("sustained_speed_hist_m", "speed_hist_m")
     got = activities.select(h.is_not_null().alias("ok"), h.alias("h"))
     ok = got["ok"].to_numpy()
     filled = got.select(
@@ -104,6 +105,8 @@ def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFram
         pl.exclude(
             "speed_hist_m",
             "gap_speed_hist_m",
+            "sustained_speed_hist_m",
+            "flat_speed_hist_m",
             "start_time",
             "utc_offset_s",
             "fast_distance_m",

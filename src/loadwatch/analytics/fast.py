@@ -1,8 +1,9 @@
 """The fast threshold: what "fast" means for *this* runner.
 
-Rule (source ``"derived"``): the threshold in force on a day pools the speed histograms of the
-athlete's runs of the 90 local days *before* that day (running sports only; grade-adjusted
-speed where the run has altitude, so an uphill rep counts and a fast downhill does not); the
+Rule (source ``"derived"``): the threshold in force on a day pools the flat-ground speed
+histograms of the athlete's runs of the 90 local days *before* that day (running sports only;
+actual speed on near-flat steps, ``flat_speed_hist_m``, so hills neither slow nor speed up
+"typical"; a run analysed before that histogram was kept counts with all its steps); the
 distance-weighted median running speed is the speed below which half of those kilometres were
 run (linear inside the 0.05 m/s bin).  Every day has its own threshold (``threshold_frame``),
 and the daily frame computes each run's fast km with the threshold of its day, so the weekly
@@ -73,14 +74,11 @@ THRESHOLD_SCHEMA: dict[str, pl.DataType] = {
 
 def run_histograms(activities: pl.DataFrame, tz: str) -> tuple[pl.Series, np.ndarray]:
     """Running activities with a histogram: their local day and one row of metres per speed
-    bin, on grade-adjusted speed where the activity has it (else raw speed: a run without
-    altitude is taken as flat)."""
-    runs = activities.filter(
-        pl.col("sport").is_in(list(RUNNING_SPORTS))
-        & pl.coalesce("gap_speed_hist_m", "speed_hist_m").is_not_null()
-    ).select(
-        local_date_expr(tz).alias("date"),
-        pl.coalesce("gap_speed_hist_m", "speed_hist_m").list.to_array(SPEED_BINS).alias("h"),
+    bin, on flat ground where the activity has that histogram (else every step: analysed
+    before it was kept)."""
+    h = pl.coalesce("flat_speed_hist_m", "speed_hist_m")
+    runs = activities.filter(pl.col("sport").is_in(list(RUNNING_SPORTS)) & h.is_not_null()).select(
+        local_date_expr(tz).alias("date"), h.list.to_array(SPEED_BINS).alias("h")
     )
     hist = runs["h"].to_numpy().astype(np.float64).reshape(runs.height, SPEED_BINS)
     return runs["date"], hist
@@ -196,5 +194,5 @@ def fast_threshold(
         speed,
         "derived",
         f"fast = quicker than {pace(speed)}: {FAST_FACTOR * 100 - 100:.0f} % quicker than your "
-        f"typical {pace(row['typical_mps'])} (grade-adjusted) over the last {WINDOW_DAYS} days",
+        f"typical {pace(row['typical_mps'])} on flat ground over the last {WINDOW_DAYS} days",
     )
