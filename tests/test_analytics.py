@@ -114,15 +114,18 @@ def test_running_sums_maxima_and_weighted_pace_other_sports_apart() -> None:
 
 def test_fast_distance_from_speed_histogram_at_the_threshold() -> None:
     # 2 km in [3.00, 3.05) m/s, 3 km in [3.50, 3.55), 1 km in [2.00, 2.05).  Threshold 3.03:
-    # 3 km + (3.05 - 3.03) / 0.05 of 2 km = 3 + 0.8 = 3.8 km.
+    # only bins wholly at or above it count (the bin holding it may be all under it): 3 km.
     hist = speed_hist({3.0: 2000.0, 3.5: 3000.0, 2.0: 1000.0})
     rows = [
         activity(MON, 6.0, hist=hist, fast_km=1.0),  # stored 1.0 ignored: hist wins
         activity(MON + timedelta(days=1), 8.0, fast_km=1.5),  # CSV row: stored value
     ]
     d = daily_frame(frame(rows), tz="UTC", fast_speed_mps=3.03)
-    assert d["fast_km"].to_list() == pytest.approx([3.8, 1.5])
-    assert d["max_fast_km"].to_list() == pytest.approx([3.8, 1.5])
+    assert d["fast_km"].to_list() == pytest.approx([3.0, 1.5])
+    assert d["max_fast_km"].to_list() == pytest.approx([3.0, 1.5])
+    # On a bin's lower edge the whole bin counts: 3.00 -> 2 + 3 km.
+    d = daily_frame(frame(rows), tz="UTC", fast_speed_mps=3.0)
+    assert d["fast_km"].to_list() == pytest.approx([5.0, 1.5])
     at_edge = daily_frame(frame(rows), tz="UTC", fast_speed_mps=3.5)
     assert at_edge["fast_km"][0] == pytest.approx(3.0)
     stored = daily_frame(frame(rows), tz="UTC", fast_speed_mps=None)
@@ -327,14 +330,15 @@ def test_threshold_in_force_per_day_and_fast_km_with_it() -> None:
     # still under 3.50 -> 1.0 km; the threshold column says which was used.
     assert d["fast_threshold_mps"].to_list()[8:10] == pytest.approx([DEFAULT_SPEED_MPS, derived])
     assert d.filter(pl.col("runs") > 0)["fast_km"].to_list() == pytest.approx([1.0] * 8)
-    # The coach's 3.52 m/s from MON + 10 on: the bin is 3/5 above it -> 0.6 km on those days.
+    # The coach's 3.52 m/s from MON + 10 on: the bin [3.50, 3.55) holds it, so it is not
+    # wholly above it -> 0 km on those days.
     coach = threshold_frame(
         acts, tz="UTC", first=MON, last=last, coach_speed_mps=3.52, coach_since=MON + timedelta(10)
     )
     assert coach["source"].to_list()[9:11] == ["derived", "coach"]
     dc = daily_frame(acts, tz="UTC", fast_speed_mps=coach, end=last)
     assert dc.filter(pl.col("runs") > 0)["fast_km"].to_list() == pytest.approx(
-        [1.0] * 5 + [0.6] * 3
+        [1.0] * 5 + [0.0] * 3
     )
     # Status reads the same row.
     ft = fast_threshold(acts, coach_speed_mps=None, today=MON + timedelta(days=9))

@@ -11,6 +11,7 @@ service; fast km read where the coach reads it (daily frame, flags).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,11 +19,20 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 import noisy_runs as nr
+from activity_builder import days, frame
+from loadwatch import auth
+from loadwatch.analytics.daily import daily_frame
 from loadwatch.analytics.fast import pace
+from loadwatch.api.app import create_app
+from loadwatch.cli import app as cli_app
 from loadwatch.config import Settings
 from loadwatch.ingest.activity import SPEED_BIN_MPS
+from loadwatch.rules import RuleConfig, evaluate
+from loadwatch.rules.plan import PlanSpec, judge
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
@@ -64,7 +74,7 @@ def run_import(
     for i, (day, speeds) in enumerate(runs):
         p = folder / f"{day.isoformat()}.gpx"
         start = datetime.combine(day, time(7, 0), tzinfo=UTC)
-        p.write_bytes(nr.gpx(speeds, start, alt_of_distance=alt, seed=hash((day, i)) % 2**32))
+        p.write_bytes(nr.gpx(speeds, start, alt_of_distance=alt, seed=day.toordinal() + i))
         paths.append(p)
     rep = import_paths(store, settings, aid, paths)
     assert rep.counts()["imported"] == len(runs), [o.reason for o in rep.outcomes]
@@ -143,7 +153,7 @@ def test_three_flat_easy_runs_are_not_fast_and_keep_a_no_fast_plan(
 
 
 def test_six_by_800_at_ten_percent_over_the_threshold_is_4_8_fast_km(
-    env: tuple[Store, Settings], tmp_path: Path
+    env: tuple[Store, Settings], tmp_path: Path, data_dir: Path
 ) -> None:
     store, _ = env
     aid = athlete(store, "Track Tuesday")
@@ -164,3 +174,59 @@ def test_six_by_800_at_ten_percent_over_the_threshold_is_4_8_fast_km(
     assert got == pytest.approx(4.8, rel=0.05)
     # The easy weeks before it: none.
     assert inp.daily.filter(pl.col("date") < session_day)["fast_km"].sum() == 0.0
+
+    # One number everywhere: the week, the activity list (API and CLI) and the flags' words.
+    week = inp.daily.filter(pl.col("week_start") == session_day - timedelta(days=1))
+    assert week["fast_km"].sum() == pytest.approx(got)
+    store, settings = env
+    with store.transaction() as s:
+        _, token = auth.create_user(s, "admin", "admin")
+    with TestClient(create_app(store, settings=settings)) as client:
+        r = client.get(
+            f"/api/v1/athletes/{aid}/activities",
+            params={"limit": 500},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert r.status_code == 200, r.text
+    api = {a["start_time"][:10]: a["fast_distance_m"] for a in r.json()["data"]}
+    assert api.pop(session_day.isoformat()) / 1000.0 == pytest.approx(got)
+    assert set(api.values()) == {0.0} and len(api) == 9
+    out = CliRunner().invoke(cli_app, ["activities", "--athlete", "Track Tuesday", "--json"])
+    assert out.exit_code == 0, out.output
+    cli = {
+        a["start_local"][:10]: a["fast_distance_m"] for a in json.loads(out.output)["activities"]
+    }
+    assert cli[session_day.isoformat()] / 1000.0 == pytest.approx(got)
+
+
+def test_speed_sentences_name_the_pace_of_the_day() -> None:
+    # test_rules' tripled fast running (3 fast km a week, then 9), judged at 4.0 m/s: the
+    # sentences say what fast meant, 4:10/km.
+    mon = date(2026, 1, 5)
+    week = [0.0, 8.0, 6.0, 8.0, 0.0, 6.0, 16.0]
+    fast = [0.0, 2.0, 0.0, 1.0, 0.0, 0.0, 0.0]
+    rows = days(mon, week, fast_km=fast, repeat=6)
+    rows += days(mon + timedelta(weeks=6), week, fast_km=[3 * x for x in fast])
+    d = daily_frame(frame(rows), tz="UTC", fast_speed_mps=4.0)
+    spike, ramp = (f for f in evaluate(d, RuleConfig()) if f.dimension == "speed")
+    assert spike.message == (
+        "Tuesday's run had 6.0 km quicker than 4:10/km, 3.0× your most in one run "
+        "over the last 30 days (2.0 km)."
+    )
+    assert ramp.message == (
+        "Fast running in the 7 days to Tuesday: 7.0 km quicker than 4:10/km, 2.3× your usual "
+        "week (3.0 km)."
+    )
+
+
+def test_plan_breach_on_fast_km_names_the_pace() -> None:
+    # 1.0 fast km (at 4.0 m/s) on a plan without fast running (allowance 0.2 km).
+    d0 = date(2026, 10, 5)
+    daily = daily_frame(frame(days(d0, [5.0], fast_km=[1.0])), tz="UTC", fast_speed_mps=4.0)
+    plan = PlanSpec(start=d0, weekly_km=15.0, longest_run_km=6.0, weekly_fast_km=0.0)
+    [rec] = judge([plan], daily, [], d0).records
+    assert (rec.rule, rec.dimension, rec.value) == ("plan_breach", "speed", 1.0)
+    assert rec.message.startswith(
+        "Monday's run had 1.0 km quicker than 4:10/km on a plan without fast running; "
+        "this plan week has 1.0 km quicker than 4:10/km, on a plan without fast running"
+    ), rec.message

@@ -26,6 +26,7 @@ from loadwatch.errors import Overloaded
 from loadwatch.ingest.sources import SourceNotes, iter_upload
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
 from loadwatch.services.activities import relabel_activity
+from loadwatch.services.fast_km import fast_metres_of
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
 from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store import repo
@@ -126,14 +127,20 @@ def list_activities(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ActivityPage:
     rows, total = repo.list_activities(session, athlete.id, limit=limit, offset=offset)
-    return ActivityPage(
-        data=[ActivityOut.model_validate(r) for r in rows], count=total, limit=limit, offset=offset
-    )
+    fast = fast_metres_of(session, athlete, [r.id for r in rows])
+    data = [
+        ActivityOut.model_validate(r).model_copy(update={"fast_distance_m": fast[r.id]})
+        for r in rows
+    ]
+    return ActivityPage(data=data, count=total, limit=limit, offset=offset)
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut)
-def get_activity(activity: ActivityDep) -> ActivityOut:
-    return ActivityOut.model_validate(activity)
+def get_activity(activity: ActivityDep, session: SessionDep) -> ActivityOut:
+    fast = fast_metres_of(session, activity.athlete, [activity.id])
+    return ActivityOut.model_validate(activity).model_copy(
+        update={"fast_distance_m": fast[activity.id]}
+    )
 
 
 @router.patch("/activities/{activity_id}", response_model=ActivityRelabelled)
