@@ -32,6 +32,7 @@ from loadwatch.cli import app as cli_app
 from loadwatch.config import Settings
 from loadwatch.ingest.activity import SPEED_BIN_MPS
 from loadwatch.rules import RuleConfig, evaluate
+from loadwatch.rules.headroom import headroom
 from loadwatch.rules.plan import PlanSpec, judge
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.flag_list import list_flags
@@ -217,6 +218,12 @@ def test_speed_sentences_name_the_pace_of_the_day() -> None:
         "Fast running in the 7 days to Tuesday: 7.0 km quicker than 4:10/km, 2.3× your usual "
         "week (3.0 km)."
     )
+    room = {
+        h.dimension: h for h in headroom(d, RuleConfig(), today=mon + timedelta(weeks=6, days=1))
+    }
+    assert room["speed"].message.startswith(
+        "Fast running (quicker than 4:10/km): 7.0 km in the last 7 days"
+    ), room["speed"].message
 
 
 def test_plan_breach_on_fast_km_names_the_pace() -> None:
