@@ -10,9 +10,10 @@ and the daily frame computes each run's fast km with the threshold of its day, s
 table, status, series and flags read the same per-day fast km.
 Fast = ``FAST_FACTOR`` (1.15) × that median, i.e. 15 % quicker than their typical running:
 for a runner whose typical pace is 5:36/km that is quicker than 4:52/km.  Intervals, tempo
-runs and the end of races count; easy running, warm-ups and strides mostly do not.
+runs and the end of races count when held for a minute (docs/fast.md); easy running,
+warm-ups, strides and fast downhills do not.
 
-It needs at least ``MIN_RUNS`` (5) runs with a histogram and ``MIN_KM`` (20 km) of them in
+It needs at least ``MIN_RUNS`` (5) runs with a histogram and ``MIN_KM`` (20 km) of flat running in
 the window; otherwise the ``DEFAULT_SPEED_MPS`` (1000/300 m/s = 5:00/km) is used, source
 ``"default"``.  A speed the coach set wins from the day it was set (source ``"coach"``).
 """
