@@ -150,7 +150,10 @@ def patch_activity(
     """Relabel the activity's sport (the user's declaration, kept over any later analysis);
     it is analysed again with it and the athlete's flags re-evaluated from its day on."""
     done = relabel_activity(state.store, session, activity, body.sport)
-    out = ActivityOut.model_validate(done.activity)  # before the commit expires the row
+    fast = fast_metres_of(session, done.activity.athlete, [done.activity.id])
+    out = ActivityOut.model_validate(done.activity).model_copy(  # before the commit expires it
+        update={"fast_distance_m": fast[done.activity.id]}
+    )
     reevaluate(state, session, out.athlete_id, done.reevaluate_from)
     return ActivityRelabelled(
         activity=out, previous_sport=done.previous_sport, reevaluate_from=done.reevaluate_from
