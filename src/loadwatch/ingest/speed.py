@@ -64,8 +64,8 @@ def fast_distance(step_m: FloatArray, v: FloatArray, threshold_mps: float) -> fl
 # are minutes of quick running and count whole; a 200 m stride or a sprint to the lights
 # (30-40 s) is not a session of fast running and does not count.  GPS wander moves the
 # speed of a whole stretch: on 1 Hz GPX with 3 m of wander, easy runs at 5:30/km judged
-# against 5:00/km gave 0-109 m "fast" per 6 km with 45 s stretches and 0 m in all 12 seeds
-# with 60 s (tests/noisy_runs.py; docs/fast.md).  Issue 16: one blip gave 0.3 km "fast".
+# against 5:00/km gave up to 109 m "fast" per 6 km with 45 s stretches (3 of 12 seeds) and
+# none with 60 s (benchmarks/fast_km.py: 0 of 40).  Issue 16: one blip gave 0.3 km "fast".
 SUSTAINED_S = 60.0
 # Light smoothing of a device speed stream (foot pod, Doppler): the same 10 s the speed
 # from positions is measured over (ingest.summary.HIST_WINDOW_S).
