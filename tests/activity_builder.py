@@ -27,6 +27,8 @@ def activity(
     pace_s_per_km: float = 330.0,
     hist: list[float] | None = None,
     gap_hist: list[float] | None = None,
+    sustained_hist: list[float] | None = None,
+    flat_hist: list[float] | None = None,
     uphill_km: float | None = None,
 ) -> dict[str, Any]:
     """One activity starting at ``local_time`` on local ``day`` (offset ``offset_s``; None =
@@ -48,6 +50,8 @@ def activity(
         "fast_distance_m": fast_km * 1000.0,
         "speed_hist_m": hist,
         "gap_speed_hist_m": gap_hist,
+        "sustained_speed_hist_m": sustained_hist,
+        "flat_speed_hist_m": flat_hist,
     }
 
 

@@ -114,15 +114,18 @@ def test_running_sums_maxima_and_weighted_pace_other_sports_apart() -> None:
 
 def test_fast_distance_from_speed_histogram_at_the_threshold() -> None:
     # 2 km in [3.00, 3.05) m/s, 3 km in [3.50, 3.55), 1 km in [2.00, 2.05).  Threshold 3.03:
-    # 3 km + (3.05 - 3.03) / 0.05 of 2 km = 3 + 0.8 = 3.8 km.
+    # only bins wholly at or above it count (the bin holding it may be all under it): 3 km.
     hist = speed_hist({3.0: 2000.0, 3.5: 3000.0, 2.0: 1000.0})
     rows = [
         activity(MON, 6.0, hist=hist, fast_km=1.0),  # stored 1.0 ignored: hist wins
         activity(MON + timedelta(days=1), 8.0, fast_km=1.5),  # CSV row: stored value
     ]
     d = daily_frame(frame(rows), tz="UTC", fast_speed_mps=3.03)
-    assert d["fast_km"].to_list() == pytest.approx([3.8, 1.5])
-    assert d["max_fast_km"].to_list() == pytest.approx([3.8, 1.5])
+    assert d["fast_km"].to_list() == pytest.approx([3.0, 1.5])
+    assert d["max_fast_km"].to_list() == pytest.approx([3.0, 1.5])
+    # On a bin's lower edge the whole bin counts: 3.00 -> 2 + 3 km.
+    d = daily_frame(frame(rows), tz="UTC", fast_speed_mps=3.0)
+    assert d["fast_km"].to_list() == pytest.approx([5.0, 1.5])
     at_edge = daily_frame(frame(rows), tz="UTC", fast_speed_mps=3.5)
     assert at_edge["fast_km"][0] == pytest.approx(3.0)
     stored = daily_frame(frame(rows), tz="UTC", fast_speed_mps=None)
@@ -271,7 +274,7 @@ def test_fast_threshold_derived_from_typical_running() -> None:
     assert ft.source == "derived"
     assert ft.speed_mps == pytest.approx(2.98125 * 1.15)
     assert ft.explanation == (
-        "fast = quicker than 4:52/km: 15 % quicker than your typical 5:35/km (grade-adjusted) "
+        "fast = quicker than 4:52/km: 15 % quicker than your typical 5:35/km on flat ground "
         "over the last 90 days"
     )
 
@@ -327,14 +330,15 @@ def test_threshold_in_force_per_day_and_fast_km_with_it() -> None:
     # still under 3.50 -> 1.0 km; the threshold column says which was used.
     assert d["fast_threshold_mps"].to_list()[8:10] == pytest.approx([DEFAULT_SPEED_MPS, derived])
     assert d.filter(pl.col("runs") > 0)["fast_km"].to_list() == pytest.approx([1.0] * 8)
-    # The coach's 3.52 m/s from MON + 10 on: the bin is 3/5 above it -> 0.6 km on those days.
+    # The coach's 3.52 m/s from MON + 10 on: the bin [3.50, 3.55) holds it, so it is not
+    # wholly above it -> 0 km on those days.
     coach = threshold_frame(
         acts, tz="UTC", first=MON, last=last, coach_speed_mps=3.52, coach_since=MON + timedelta(10)
     )
     assert coach["source"].to_list()[9:11] == ["derived", "coach"]
     dc = daily_frame(acts, tz="UTC", fast_speed_mps=coach, end=last)
     assert dc.filter(pl.col("runs") > 0)["fast_km"].to_list() == pytest.approx(
-        [1.0] * 5 + [0.6] * 3
+        [1.0] * 5 + [0.0] * 3
     )
     # Status reads the same row.
     ft = fast_threshold(acts, coach_speed_mps=None, today=MON + timedelta(days=9))
@@ -345,17 +349,46 @@ def test_threshold_in_force_per_day_and_fast_km_with_it() -> None:
     assert v == pytest.approx([3.0, 3.0 * 5.9682 / 3.6, 3.0 * 2.1517 / 3.6], rel=1e-4)
 
 
-def test_fast_km_read_grade_adjusted_speed_where_it_exists() -> None:
-    # An uphill rep: 2 km at 3.0 m/s raw that is 4.2 m/s grade-adjusted; a fast downhill:
-    # 2 km at 4.2 m/s raw, 2.5 m/s grade-adjusted.  Threshold 4.0 m/s.
-    up = activity(MON, 2.0, hist=speed_hist({3.0: 2000.0}), gap_hist=speed_hist({4.2: 2000.0}))
-    down = activity(
+def test_fast_km_read_sustained_actual_speed() -> None:
+    # Threshold 4.0 m/s.  A hilly easy run: 2 km at 3.0 m/s actual, 4.2 m/s grade-adjusted
+    # (the old model's "fast" climbing): 0 fast km.  A run with 1 km of reps held at 4.2 m/s
+    # and 1 km of 4.2 m/s blips that no stretch sustains (sustained at 3.0): 1 km.  A run
+    # analysed before the sustained histogram was kept: its actual-speed histogram, 2 km.
+    hilly = activity(
+        MON,
+        2.0,
+        hist=speed_hist({3.0: 2000.0}),
+        gap_hist=speed_hist({4.2: 2000.0}),
+        sustained_hist=speed_hist({3.0: 2000.0}),
+    )
+    reps = activity(
         MON + timedelta(days=1),
         2.0,
         hist=speed_hist({4.2: 2000.0}),
-        gap_hist=speed_hist({2.5: 2000.0}),
+        sustained_hist=speed_hist({4.2: 1000.0, 3.0: 1000.0}),
     )
-    flat = activity(MON + timedelta(days=2), 2.0, hist=speed_hist({4.2: 2000.0}))  # no altitude
-    d = daily_frame(frame([up, down, flat]), tz="UTC", fast_speed_mps=4.0)
-    assert d["fast_km"].to_list() == pytest.approx([2.0, 0.0, 2.0])
+    old = activity(MON + timedelta(days=2), 2.0, hist=speed_hist({4.2: 2000.0}))
+    d = daily_frame(frame([hilly, reps, old]), tz="UTC", fast_speed_mps=4.0)
+    assert d["fast_km"].to_list() == pytest.approx([0.0, 1.0, 2.0])
     assert d["fast_threshold_mps"].to_list() == [4.0, 4.0, 4.0]
+
+
+def test_fast_threshold_reads_flat_ground() -> None:
+    # Five runs of 5 km: 4 km on the flat in [2.95, 3.00) m/s and 1 km downhill at 4.0 m/s
+    # (all steps: speed_hist_m).  On flat ground only, the median is the middle of the
+    # 2.95 bin: 2.975 m/s, fast = 1.15 x = 3.42125 m/s; all steps would put half of 25 km
+    # (12.5) in that bin at 12.5 / 20: 2.98125 m/s.
+    today = date(2026, 3, 1)
+    flat_only = speed_hist({2.95: 4000.0})
+    every = speed_hist({2.95: 4000.0, 4.0: 1000.0})
+    runs = [
+        activity(today - timedelta(days=1 + i), 5.0, hist=every, flat_hist=flat_only)
+        for i in range(5)
+    ]
+    ft = fast_threshold(frame(runs), coach_speed_mps=None, today=today)
+    assert ft.source == "derived"
+    assert ft.speed_mps == pytest.approx(2.975 * 1.15)
+    # Analysed before the flat histogram was kept: every step counts.
+    old = [activity(today - timedelta(days=1 + i), 5.0, hist=every) for i in range(5)]
+    ft_old = fast_threshold(frame(old), coach_speed_mps=None, today=today)
+    assert ft_old.speed_mps == pytest.approx(2.98125 * 1.15)

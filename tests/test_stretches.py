@@ -22,9 +22,11 @@ def series(
     *,
     grade: list[float] | None = None,
     gap: list[float] | None = None,
+    sustained: list[float] | None = None,
     hr: float | None = 140.0,
 ) -> pl.DataFrame:
-    """One sample a second; sample i is reached at ``speed[i]`` (speed[0] has no step)."""
+    """One sample a second; sample i is reached at ``speed[i]`` (speed[0] has no step), held
+    as ``sustained`` (default: the speed itself, as if every stretch were long enough)."""
     v = np.asarray(speed, dtype=float)
     step = np.concatenate(([0.0], v[1:]))
     n = v.size
@@ -33,6 +35,7 @@ def series(
             "t_s": np.arange(n, dtype=float),
             "distance_m": np.cumsum(step),
             "speed_mps": v,
+            "sustained_speed_mps": v if sustained is None else sustained,
             "gap_speed_mps": gap,
             "grade": grade,
             "altitude_m": None if grade is None else np.cumsum(step * np.asarray(grade)),
@@ -51,14 +54,16 @@ def test_one_rep_is_one_stretch_with_its_distance_and_time() -> None:
     assert out.rows() == [("fast", 60.0, 100.0, 180.0, 380.0, 200.0, 40.0)]
 
 
-def test_grade_adjusted_speed_wins_and_standing_is_never_fast() -> None:
-    # A climb at 3 m/s whose grade-adjusted speed is 4.2 m/s counts; the flat part does not.
+def test_a_climb_at_easy_pace_is_uphill_not_fast_and_only_held_speed_counts() -> None:
+    # A climb at 3 m/s whose grade-adjusted speed is 4.2 m/s is an uphill stretch, not a fast
+    # one: fast is actual speed held (docs/fast.md).
     gap = [3.0] * 61 + [4.2] * 50 + [3.0] * 10
     s = series([3.0] * 121, gap=gap, grade=[0.0] * 61 + [0.08] * 50 + [0.0] * 10)
-    assert stretches(s, fast_steps(s, 4.0), "fast")["distance_m"].to_list() == [150.0]
+    assert stretches(s, fast_steps(s, 4.0), "fast").is_empty()
     assert stretches(s, uphill_steps(s), "uphill")["start_m"].to_list() == [180.0]
-    standing = series([0.0] * 10, gap=[9.0] * 10, grade=[0.0] * 10)
-    assert not fast_steps(standing, 4.0).any()
+    # A 5 m/s step that was not held (its sustained speed is the easy 3 m/s) is not fast.
+    blip = series([3.0] * 50 + [5.0] * 20 + [3.0] * 50, sustained=[3.0] * 120)
+    assert not fast_steps(blip, 4.0).any()
 
 
 def test_a_short_dip_is_merged_and_a_short_burst_dropped() -> None:

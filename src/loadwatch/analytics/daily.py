@@ -8,13 +8,15 @@ rolling windows over rows are windows over days.
 Only running sports (``RUNNING_SPORTS``) feed the load columns; walking, cycling... are kept
 apart in ``other_*`` so a bike ride never reads as a running spike.
 
-Fast distance per activity is recomputed from its speed histogram for the threshold given
-(the sum of the bins at or above it, plus the linear share of the bin containing it), so a new
-threshold never needs the streams again; activities without a histogram (CSV logs) keep their
-stored ``fast_distance_m``.  The histogram is the grade-adjusted one (``gap_speed_hist_m``)
-where the activity has it.  The threshold is one speed for every day, or a frame with the
-threshold in force on each day (``analytics.fast.threshold_frame``): each run is judged by the
-threshold of its own day, and the day's threshold is a column of the daily frame.
+Fast distance per activity is recomputed from its sustained-speed histogram for the threshold
+given (the sum of the bins lying wholly at or above it: see ``fast_metres``), so a
+new threshold never needs the streams again; activities without a histogram (CSV logs) keep
+their stored ``fast_distance_m``.  The histogram is ``sustained_speed_hist_m`` (actual speed
+held for ``ingest.speed.SUSTAINED_S``, steep downhills excluded: docs/fast.md); an activity
+analysed before it existed falls back to its actual-speed ``speed_hist_m`` until it is analysed
+again.  The threshold is one speed for every day, or a frame with the threshold in force on
+each day (``analytics.fast.threshold_frame``): each run is judged by the threshold of its own
+day, and the day's threshold is a column of the daily frame.
 """
 
 from __future__ import annotations
@@ -49,9 +51,8 @@ FastSpeed = float | pl.DataFrame | None
 
 def _hist_matrix(activities: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(metres per speed bin, one row per activity; whether the activity has a histogram).
-    Grade-adjusted speed where the activity has it, else raw speed (a run without altitude
-    is taken as flat)."""
-    h = pl.coalesce("gap_speed_hist_m", "speed_hist_m")
+    Sustained actual speed, else (analysed before it was kept) actual speed."""
+    h = pl.coalesce("sustained_speed_hist_m", "speed_hist_m")
     got = activities.select(h.is_not_null().alias("ok"), h.alias("h"))
     ok = got["ok"].to_numpy()
     filled = got.select(
@@ -65,11 +66,13 @@ def fast_metres(activities: pl.DataFrame, thresholds: np.ndarray) -> np.ndarray:
     """Metres faster than each activity's threshold (see the module docstring); NaN where
     there is no histogram or no threshold (the stored figure is used)."""
     hist, ok = _hist_matrix(activities)
-    w = SPEED_BIN_MPS
-    top = (np.arange(SPEED_BINS) + 1.0) * w
-    # Share of bin i = [i*w, (i+1)*w) above the threshold: 1 above, 0 below, linear inside.
-    share = np.clip((top[None, :] - thresholds[:, None]) / w, 0.0, 1.0)
-    out = (hist * np.nan_to_num(share)).sum(axis=1)
+    low = np.arange(SPEED_BINS) * SPEED_BIN_MPS
+    # Bin i = [i*w, (i+1)*w) counts when all of it is at or above the threshold.  The bin
+    # holding the threshold does not: where easy running's noise reaches near the threshold
+    # its metres sit at the bottom of that bin, and a linear share counted them as fast (a
+    # 5:30/km run with GPS wander: 35 m against 5:00/km).  Real fast running lies bins above.
+    share = low[None, :] >= thresholds[:, None] - 1e-9
+    out = (hist * share).sum(axis=1)
     return np.where(ok & np.isfinite(thresholds), out, np.nan)
 
 
@@ -88,14 +91,38 @@ def _thresholds(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.DataFr
     return days.with_columns(pl.lit(float(fast)).alias("thr"))
 
 
+def _fast_m(activities: pl.DataFrame, thr: pl.DataFrame) -> pl.Series:
+    """Each activity's fast metres with its day's threshold, else its stored figure (null:
+    neither)."""
+    metres = fast_metres(activities, thr["thr"].fill_null(float("nan")).to_numpy())
+    return activities.select(
+        pl.lit(pl.Series("fast_m", metres))
+        .fill_nan(None)
+        .fill_null(pl.col("fast_distance_m"))
+        .alias("fast_m")
+    ).to_series()
+
+
+def activity_fast_metres(activities: pl.DataFrame, *, tz: str, fast: FastSpeed) -> pl.DataFrame:
+    """``activity_id``, local ``date`` and ``fast_m`` of every activity: the very number the
+    daily frame sums for a run, for lists that show one activity per row."""
+    validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
+    check_timezone(tz)
+    thr = _thresholds(activities, tz, fast)
+    return pl.DataFrame(
+        {"activity_id": activities["activity_id"], "date": thr["date"]}
+    ).with_columns(_fast_m(activities, thr))
+
+
 def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFrame:
     dist = pl.col("distance_m").fill_null(0.0)
     thr = _thresholds(activities, tz, fast)
-    metres = fast_metres(activities, thr["thr"].fill_null(float("nan")).to_numpy())
     return activities.lazy().select(
         pl.exclude(
             "speed_hist_m",
             "gap_speed_hist_m",
+            "sustained_speed_hist_m",
+            "flat_speed_hist_m",
             "start_time",
             "utc_offset_s",
             "fast_distance_m",
@@ -103,11 +130,7 @@ def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFram
         ),
         pl.lit(thr["date"]).alias("date"),
         pl.col("sport").is_in(list(RUNNING_SPORTS)).alias("is_run"),
-        pl.lit(pl.Series("fast_m", metres))
-        .fill_nan(None)
-        .fill_null(pl.col("fast_distance_m"))
-        .fill_null(0.0)
-        .alias("fast_m"),
+        pl.lit(_fast_m(activities, thr)).fill_null(0.0).alias("fast_m"),
         # A run without grade-adjusted distance (treadmill, CSV) is taken as flat.
         pl.col("gap_distance_m").fill_null(dist).alias("gap_m"),
     )

@@ -1,17 +1,19 @@
 """The fast threshold: what "fast" means for *this* runner.
 
-Rule (source ``"derived"``): the threshold in force on a day pools the speed histograms of the
-athlete's runs of the 90 local days *before* that day (running sports only; grade-adjusted
-speed where the run has altitude, so an uphill rep counts and a fast downhill does not); the
+Rule (source ``"derived"``): the threshold in force on a day pools the flat-ground speed
+histograms of the athlete's runs of the 90 local days *before* that day (running sports only;
+actual speed on near-flat steps, ``flat_speed_hist_m``, so hills neither slow nor speed up
+"typical"; a run analysed before that histogram was kept counts with all its steps); the
 distance-weighted median running speed is the speed below which half of those kilometres were
 run (linear inside the 0.05 m/s bin).  Every day has its own threshold (``threshold_frame``),
 and the daily frame computes each run's fast km with the threshold of its day, so the weekly
 table, status, series and flags read the same per-day fast km.
 Fast = ``FAST_FACTOR`` (1.15) × that median, i.e. 15 % quicker than their typical running:
 for a runner whose typical pace is 5:36/km that is quicker than 4:52/km.  Intervals, tempo
-runs and the end of races count; easy running, warm-ups and strides mostly do not.
+runs and the end of races count when held for a minute (docs/fast.md); easy running,
+warm-ups, strides and fast downhills do not.
 
-It needs at least ``MIN_RUNS`` (5) runs with a histogram and ``MIN_KM`` (20 km) of them in
+It needs at least ``MIN_RUNS`` (5) runs with a histogram and ``MIN_KM`` (20 km) of flat running in
 the window; otherwise the ``DEFAULT_SPEED_MPS`` (1000/300 m/s = 5:00/km) is used, source
 ``"default"``.  A speed the coach set wins from the day it was set (source ``"coach"``).
 """
@@ -73,14 +75,11 @@ THRESHOLD_SCHEMA: dict[str, pl.DataType] = {
 
 def run_histograms(activities: pl.DataFrame, tz: str) -> tuple[pl.Series, np.ndarray]:
     """Running activities with a histogram: their local day and one row of metres per speed
-    bin, on grade-adjusted speed where the activity has it (else raw speed: a run without
-    altitude is taken as flat)."""
-    runs = activities.filter(
-        pl.col("sport").is_in(list(RUNNING_SPORTS))
-        & pl.coalesce("gap_speed_hist_m", "speed_hist_m").is_not_null()
-    ).select(
-        local_day_expr(tz).alias("date"),
-        pl.coalesce("gap_speed_hist_m", "speed_hist_m").list.to_array(SPEED_BINS).alias("h"),
+    bin, on flat ground where the activity has that histogram (else every step: analysed
+    before it was kept)."""
+    h = pl.coalesce("flat_speed_hist_m", "speed_hist_m")
+    runs = activities.filter(pl.col("sport").is_in(list(RUNNING_SPORTS)) & h.is_not_null()).select(
+        local_day_expr(tz).alias("date"), h.list.to_array(SPEED_BINS).alias("h")
     )
     hist = runs["h"].to_numpy().astype(np.float64).reshape(runs.height, SPEED_BINS)
     return runs["date"], hist
@@ -196,5 +195,5 @@ def fast_threshold(
         speed,
         "derived",
         f"fast = quicker than {pace(speed)}: {FAST_FACTOR * 100 - 100:.0f} % quicker than your "
-        f"typical {pace(row['typical_mps'])} (grade-adjusted) over the last {WINDOW_DAYS} days",
+        f"typical {pace(row['typical_mps'])} on flat ground over the last {WINDOW_DAYS} days",
     )

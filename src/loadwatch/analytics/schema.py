@@ -23,6 +23,10 @@ ACTIVITY_FRAME_SCHEMA: dict[str, pl.DataType] = {
     "speed_hist_m": pl.List(pl.Float64()),  # null for CSV rows; see ingest.activity.SPEED_BIN_MPS
     # Distance per grade-adjusted (Minetti flat-equivalent) speed bin; null without altitude.
     "gap_speed_hist_m": pl.List(pl.Float64()),
+    # Fast km and its threshold (docs/fast.md); null for CSV rows and activities analysed
+    # before store revision 0002.
+    "sustained_speed_hist_m": pl.List(pl.Float64()),
+    "flat_speed_hist_m": pl.List(pl.Float64()),
 }
 
 

@@ -1,9 +1,10 @@
 """Where in one activity it ran fast and uphill, and its streams thinned out for drawing.
 
 Both read ``ingest.summary.SERIES_SCHEMA`` (the per-sample streams the summary's numbers come
-from).  A *fast* step is one whose grade-adjusted speed (raw speed without altitude) is at or
-above the fast threshold in force on the activity's day, while moving: the same speed and
-threshold the daily frame's fast km are judged on (``analytics.fast``, ``analytics.daily``).
+from).  A *fast* step is one whose sustained actual speed (``sustained_speed_mps``: held for a
+stretch, never on a steep downhill, docs/fast.md) is at or above the fast threshold in force
+on the activity's day: the same speed and threshold the daily frame's fast km are judged on
+(``analytics.fast``, ``analytics.daily``).
 An *uphill* step is one on a grade of at least ``ingest.grade.HILL_GRADE`` (+3 %), as counted
 in ``uphill_distance_m``.
 
@@ -58,10 +59,11 @@ def _check(series: pl.DataFrame) -> None:
 
 
 def fast_steps(series: pl.DataFrame, threshold_mps: float) -> npt.NDArray[np.bool_]:
-    """Per step: moving at or above ``threshold_mps`` on grade-adjusted speed."""
+    """Per step: inside a stretch held at or above ``threshold_mps`` (the sustained actual
+    speed the fast km are counted on, docs/fast.md), so the stretches add up to them."""
     _check(series)
-    speed = series.select(pl.coalesce("gap_speed_mps", "speed_mps").fill_null(0.0)).to_series()
-    return np.asarray((speed.to_numpy() >= threshold_mps) & series["moving"].to_numpy())
+    speed = series["sustained_speed_mps"].fill_null(0.0).to_numpy()
+    return np.asarray(speed >= threshold_mps)
 
 
 def uphill_steps(series: pl.DataFrame, min_grade: float = HILL_GRADE) -> npt.NDArray[np.bool_]:

@@ -149,7 +149,10 @@ class ActivityOut(_Out):
     gap_distance_m: float | None
     uphill_distance_m: float | None
     downhill_distance_m: float | None
-    fast_distance_m: float | None
+    fast_distance_m: float | None = Field(
+        description="metres held quicker than the fast threshold of the run's local day "
+        "(docs/fast.md); null for other sports"
+    )
     max_speed_mps: float | None
     best_1km_s: float | None
     avg_hr: float | None

@@ -443,6 +443,13 @@ def activities(
                 a = athlete_named(session, athlete)
                 rows, total = activity_page(session, a.id, limit=limit, offset=offset)
                 items = [activity_json(r) for r in rows]
+                from loadwatch.services.fast_km import fast_metres_of
+
+                # The run's fast km as the weekly table and flags count them (its day's
+                # threshold), not a figure stored at import.
+                fast = fast_metres_of(session, a, [r.id for r in rows])
+                for item in items:
+                    item["fast_distance_m"] = fast[item["id"]]
                 from zoneinfo import ZoneInfo
 
                 zone = ZoneInfo(a.timezone)

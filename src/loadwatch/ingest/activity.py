@@ -45,6 +45,13 @@ class ActivitySummary:
     speed_hist_m: list[float] | None = None  # see SPEED_BIN_MPS
     # The same on grade-adjusted (Minetti flat-equivalent) speed; None without altitude.
     gap_speed_hist_m: list[float] | None = None
+    # Fast km (docs/fast.md): distance per *sustained* speed bin (ingest.speed.sustained_speed:
+    # the best speed held for SUSTAINED_S around the step; steep downhill steps at 0), so the
+    # fast km of any threshold is the distance in the bins at or above it.
+    sustained_speed_hist_m: list[float] | None = None
+    # The fast threshold's evidence: distance per actual speed bin on near-flat steps only
+    # (|grade| < ingest.grade.HILL_GRADE; every step when the file has no altitude).
+    flat_speed_hist_m: list[float] | None = None
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -53,4 +60,6 @@ class ActivitySummary:
         d["start_time"] = self.start_time.isoformat().replace("+00:00", "Z")
         d.pop("speed_hist_m")
         d.pop("gap_speed_hist_m")
+        d.pop("sustained_speed_hist_m")
+        d.pop("flat_speed_hist_m")
         return d

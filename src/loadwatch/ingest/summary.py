@@ -59,7 +59,7 @@ HR_RANGE = (25.0, 250.0)  # bpm outside this are sensor dropouts, not heart rate
 MIN_STREAM_FRACTION = 0.5  # a channel is used when at least this share of samples has it
 # Steps are rescaled onto the device's distance only when both describe the same ground.
 SCALE_RANGE = (0.5, 2.0)
-HIST_WINDOW_S = 10.0  # speed for the histogram and fast distance
+HIST_WINDOW_S = 10.0  # speed for the histograms and fast distance
 
 
 def _col(df: pl.DataFrame, name: str) -> FloatArray:
@@ -106,7 +106,9 @@ class _Streams:
     t: FloatArray  # seconds since the first sample
     seg: npt.NDArray[np.int64]
     step_m: FloatArray  # per sample, metres from the previous sample
-    step_speed: FloatArray  # per step, m/s: for stops, histogram and fast distance
+    step_speed: FloatArray  # per step, m/s: for stops and the speed histograms
+    smooth_speed: FloatArray  # per step, m/s, smoothed over ~10 s: for sustained speed
+    smooth_step_m: FloatArray  # per step, metres on smoothed positions: for sustained speed
     moving: npt.NDArray[np.bool_]
     paused: npt.NDArray[np.bool_]  # per step: the recording was paused (see motion.pause_mask)
     max_speed: float | None
@@ -173,19 +175,35 @@ def _streams(df: pl.DataFrame, limits: SportLimits) -> _Streams:
     if _present(spd):
         # The device's instantaneous speed (foot pod / Doppler) beats differentiated positions.
         step_speed = np.nan_to_num(spd, nan=0.0)
+        # Fast stretches are judged on it lightly smoothed, like the speed from positions.
+        smooth_speed, smooth_step = speed.smoothed_device_speed(t, spd), step
         max_speed = speed.robust_max_speed(t, spd)
     elif has_distance and n >= 2:
         # Path length (not net displacement) over a short window: bends do not slow it down.
         step_speed = motion.window_speed(t, [np.cumsum(step)], HIST_WINDOW_S)
+        smooth_speed, smooth_step = step_speed, step
+        if coords is not None and len(coords) == 2:
+            smooth_step = speed.smoothed_path_steps(t, t_coords, coords, step)
+            smooth_speed = motion.window_speed(t, [np.cumsum(smooth_step)], HIST_WINDOW_S)
         dt = np.diff(t)
         raw = np.full(n - 1, np.nan)
         np.divide(step[1:], dt, out=raw, where=dt > 0)
         max_speed = speed.robust_max_speed(t[1:], raw)
     else:
-        step_speed = np.zeros(n, dtype=np.float64)
+        step_speed = smooth_speed = smooth_step = np.zeros(n, dtype=np.float64)
         max_speed = None
     return _Streams(
-        t, seg, step, step_speed, moving, paused, max_speed, has_distance, tuple(warnings)
+        t,
+        seg,
+        step,
+        step_speed,
+        smooth_speed,
+        smooth_step,
+        moving,
+        paused,
+        max_speed,
+        has_distance,
+        tuple(warnings),
     )
 
 
@@ -298,13 +316,13 @@ def summarize(
     loss: float | None = None
     gap = uphill = downhill = None
     gap_hist: list[float] | None = None
+    g = np.zeros(n, dtype=np.float64)  # without altitude a run is taken as flat
     if alt is not None:
         gain, loss = elevation.gain_loss(s.t, alt, s.seg)
         if has_steps:
             g = grade.step_grade(cum, elevation.profile(s.t, alt)[0])
             gap = grade.gap_distance(step_m, g)
             uphill, downhill = grade.hill_distances(step_m, g)
-            # Fast km on grade-adjusted speed: an uphill rep counts, a fast downhill does not.
             gap_hist = speed.speed_histogram(step_m, grade.gap_speed(s.step_speed, g))
     gain = _device_or(dev.ascent_m, gain, "elevation_gain_m", src)
     loss = _device_or(dev.descent_m, loss, "elevation_loss_m", src)
@@ -313,12 +331,18 @@ def summarize(
     avg_hr = _device_or(dev.avg_hr, avg_hr, "avg_hr", src)
     max_hr = _device_or(dev.max_hr, max_hr, "max_hr", src)
 
-    hist = speed.speed_histogram(step_m, s.step_speed) if has_steps else None
-    fast = (
-        speed.fast_distance(step_m, s.step_speed, fast_speed_mps)
-        if has_steps and fast_speed_mps is not None
-        else None
-    )
+    hist = sustained_hist = flat_hist = None
+    fast = None
+    if has_steps:
+        hist = speed.speed_histogram(step_m, s.step_speed)
+        sustained = _sustained(s, g)
+        sustained_hist = speed.speed_histogram(step_m, sustained)
+        # The athlete's own speed on near-flat ground, measured like the sustained speed: what
+        # their fast threshold derives from.
+        flat = np.abs(g) < grade.HILL_GRADE
+        flat_hist = speed.speed_histogram(np.where(flat, step_m, 0.0), s.smooth_speed)
+        if fast_speed_mps is not None:
+            fast = speed.fast_distance(step_m, sustained, fast_speed_mps)
     best_1km = speed.best_split_s(s.t, cum) if has_steps else None
 
     choice = sports.too_short_to_run(choice, distance, max(elapsed, moving_time))
@@ -356,6 +380,8 @@ def summarize(
         name=track.name,
         speed_hist_m=hist,
         gap_speed_hist_m=gap_hist,
+        sustained_speed_hist_m=sustained_hist,
+        flat_speed_hist_m=flat_hist,
         warnings=warnings,
     )
     return validate.check_summary(summary)
@@ -366,13 +392,25 @@ def summarize(
 SERIES_SCHEMA: dict[str, pl.DataType] = {
     "t_s": pl.Float64(),  # seconds since the first sample
     "distance_m": pl.Float64(),  # cumulative, on the same steps as the summary's distance
-    "speed_mps": pl.Float64(),  # the speed fast distance and the histogram are judged on
+    "speed_mps": pl.Float64(),  # per step, as the speed histogram counts it
+    "sustained_speed_mps": pl.Float64(),  # what fast distance is judged on (docs/fast.md)
     "gap_speed_mps": pl.Float64(),  # grade-adjusted (null without altitude)
     "grade": pl.Float64(),  # per step, over the grade window (null without altitude)
     "altitude_m": pl.Float64(),  # despiked and smoothed (null without altitude)
     "heart_rate": pl.Float64(),  # bpm, sensor dropouts null
     "moving": pl.Boolean(),
 }
+
+
+def _sustained(s: _Streams, g: FloatArray) -> FloatArray:
+    """Per step, the speed fast running is judged on (``speed.sustained_speed``).  Fast running
+    is actual speed held for a while on ground that does not carry the runner: climbing
+    belongs to the hills dimensions, and a steep downhill (the hills' downhill km) is never
+    fast running.  See docs/fast.md."""
+    running = s.moving & ~s.paused & ~(g <= -grade.HILL_GRADE)
+    return speed.sustained_speed(
+        s.t, np.where(running, s.smooth_speed, 0.0), np.where(running, s.smooth_step_m, 0.0)
+    )
 
 
 def sample_series(track: Track, device_distance_m: float | None = None) -> pl.DataFrame:
@@ -408,6 +446,7 @@ def sample_series(track: Track, device_distance_m: float | None = None) -> pl.Da
             "t_s": s.t,
             "distance_m": cum,
             "speed_mps": s.step_speed,
+            "sustained_speed_mps": _sustained(s, np.where(np.isnan(g), 0.0, g)),
             "gap_speed_mps": gap,
             "grade": g,
             "altitude_m": alt_m,

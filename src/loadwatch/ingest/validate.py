@@ -191,9 +191,11 @@ def check_summary(s: ActivitySummary) -> ActivitySummary:
         changes["sport"] = "other"
         changes["totals_source"] = {**s.totals_source, "sport": "impossible_run"}
         notes.append(f"an average of {avg:.1f} m/s is faster than any runner: kept as other")
-    if s.speed_hist_m is not None and not all(math.isfinite(x) and x >= 0 for x in s.speed_hist_m):
-        changes["speed_hist_m"] = None
-        notes.append("speed histogram not finite: left out")
+    for name in ("speed_hist_m", "sustained_speed_hist_m", "flat_speed_hist_m"):
+        h = getattr(s, name)
+        if h is not None and not all(math.isfinite(x) and x >= 0 for x in h):
+            changes[name] = None
+            notes.append(f"{name.removesuffix('_m').replace('_', ' ')} not finite: left out")
     if not changes:
         return s
     return replace(s, **changes, warnings=[*s.warnings, *notes])  # type: ignore[arg-type]

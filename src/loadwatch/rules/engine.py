@@ -671,4 +671,8 @@ def evaluate(
         flags = flags.filter(
             ~(pl.col("_quiet").fill_null(False) & pl.col("rule").is_in(AMOUNT_RULES))
         ).drop("_quiet")
+    # The day's fast threshold: a speed sentence names the pace it counted ("quicker than").
+    flags = flags.join(
+        daily.select("date", "fast_threshold_mps"), on="date", how="left", maintain_order="left"
+    )
     return records(flags)

@@ -45,7 +45,7 @@ from loadwatch.rules.engine import (
     _lookback_start,
     judgements,
 )
-from loadwatch.rules.messages import amount, baseline_phrase, day_name
+from loadwatch.rules.messages import amount, baseline_phrase, day_name, pace
 
 CLEAR_HORIZON_DAYS = 14
 # "Over": not even half a usual run fits tomorrow.
@@ -182,6 +182,9 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
     now = judgements(history, config, since=today).filter(
         (pl.col("rule") == "weekly_ramp") & (pl.col("date") == today)
     )
+    # The fast threshold in force today: the speed sentence names the pace it counts.
+    thr = history.filter(pl.col("date") == today)["fast_threshold_mps"]
+    fast_mps = float(thr[0]) if thr.len() and thr[0] is not None else None
     first: date = history["date"].min()  # type: ignore[assignment]
     ramp_ready = (
         today - first
@@ -230,7 +233,16 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
                 usual_run=usual,
                 clears_on=clears,
                 message=_message(
-                    dim, week_value, limit, week_room, run_limit, usual, clears, r_own, r_base
+                    dim,
+                    week_value,
+                    limit,
+                    week_room,
+                    run_limit,
+                    usual,
+                    clears,
+                    r_own,
+                    r_base,
+                    fast_mps=fast_mps,
                 ),
                 ramp_own=r_own,
                 ramp_baseline=r_base,
@@ -288,9 +300,14 @@ def _message(
     clears: date | None,
     ramp_own: float | None = None,
     ramp_base: float | None = None,
+    *,
+    fast_mps: float | None = None,
 ) -> str:
     unit = UNITS[dim]
-    head = f"{_WHAT[dim]}: {amount(value, unit)} in the last 7 days"
+    what = _WHAT[dim]
+    if dim == "speed" and fast_mps:
+        what += f" (quicker than {pace(fast_mps)})"
+    head = f"{what}: {amount(value, unit)} in the last 7 days"
     if ramp_base is not None:
         head += f" (usual week {baseline_phrase(ramp_own, ramp_base, unit)})"
     parts = [head]

@@ -29,6 +29,19 @@ def amount(value: float, unit: str) -> str:
     return f"{value:,.0f} m" if unit == "m" else f"{value:,.1f} km"
 
 
+def pace(speed_mps: float) -> str:
+    """m/s → 'm:ss/km'."""
+    s = round(1000.0 / speed_mps)
+    return f"{s // 60}:{s % 60:02d}/km"
+
+
+def fast_running(value: str, row: Row) -> str:
+    """'7.1 km quicker than 4:56/km' (the day's fast threshold), else '7.1 km of fast
+    running': fast km always says what fast meant that day."""
+    thr = row.get("fast_threshold_mps")
+    return f"{value} quicker than {pace(thr)}" if thr else f"{value} of fast running"
+
+
 def above(value: float, threshold: float | None, decimals: int = 0, scale: float = 1.0) -> str:
     """``value × scale`` with ``decimals``, or as many more (up to 3) as it takes not to read
     as the threshold (or below it) when the value is above it."""
@@ -79,7 +92,7 @@ def _session_spike(row: Row) -> str:
         )
     if dim == "speed":
         return (
-            f"{day}'s run had {value} of fast running, {more(r, threshold=t)} your most in one "
+            f"{day}'s run had {fast_running(value, row)}, {more(r, threshold=t)} your most in one "
             f"run over {window} ({base})."
         )
     if dim == "uphill":
@@ -107,6 +120,8 @@ def _weekly_ramp(row: Row) -> str:
             f"Climbing {span}: {value} vs your usual {base} per {period}{note} ({above(r, t, 1)}×)."
         )
     what = {"distance": "Distance", "speed": "Fast running", "uphill": "Uphill running"}[dim]
+    if dim == "speed":
+        value = fast_running(value, row).removesuffix(" of fast running")
     return f"{what} {span}: {value}, {more(r, threshold=t)} your usual {period} ({base}{note})."
 
 
@@ -121,8 +136,11 @@ def _return_after_break(row: Row) -> str:
     }[dim]
     back = row["days_back"]
     days = "day" if back == 1 else f"{back} days"
+    done = f"{amount(row['value'], unit)} {what}"
+    if dim == "speed":
+        done = fast_running(amount(row["value"], unit), row)
     return (
-        f"Back after {row['days_off']} days without running: {amount(row['value'], unit)} {what} "
+        f"Back after {row['days_off']} days without running: {done} "
         f"in your first {days} back, {above(row['ratio'], row['threshold'], 0, 100.0)} % of your "
         "usual week before the "
         f"break ({_baseline(row, unit)}). Build back up over a few weeks."

@@ -33,7 +33,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from loadwatch.rules.engine import FlagRecord, Severity
-from loadwatch.rules.messages import amount, day_name
+from loadwatch.rules.messages import amount, day_name, fast_running
 from loadwatch.rules.response import Response, last_tolerated
 
 FLAT_M_PER_KM = 10.0
@@ -277,11 +277,12 @@ def _breaches(row: dict[str, object], c: Caps) -> dict[str, list[_Over]]:
             if c.weekly_fast_km == 0
             else f"the plan's {amount(c.weekly_fast_km, 'km')} of fast running a week"
         )
-        over("speed", "run", fast, cap, f"{dn}'s run had {amount(fast, 'km')} fast on {plan_words}")
+        # Fast km name the pace they counted (the day's threshold): "1.2 km quicker than 4:47/km".
+        ran = fast_running(amount(fast, "km"), row)
+        over("speed", "run", fast, cap, f"{dn}'s run had {ran} on {plan_words}")
         wk = float(row["_wk_fast_km"])  # type: ignore[arg-type]
-        over(
-            "speed", "week", wk, cap, f"this plan week has {amount(wk, 'km')} fast, on {plan_words}"
-        )
+        week = fast_running(amount(wk, "km"), row)
+        over("speed", "week", wk, cap, f"this plan week has {week}, on {plan_words}")
     pace = row["pace_s_per_km"]
     if c.pace_floor_s_per_km is not None and isinstance(pace, float) and pace > 0:
         floor = c.pace_floor_s_per_km

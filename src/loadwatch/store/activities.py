@@ -94,6 +94,14 @@ def _summary_numbers(summary: ActivitySummary) -> dict[str, Any]:
         "gap_speed_hist_m": (
             list(summary.gap_speed_hist_m) if summary.gap_speed_hist_m is not None else None
         ),
+        "sustained_speed_hist_m": (
+            list(summary.sustained_speed_hist_m)
+            if summary.sustained_speed_hist_m is not None
+            else None
+        ),
+        "flat_speed_hist_m": (
+            list(summary.flat_speed_hist_m) if summary.flat_speed_hist_m is not None else None
+        ),
     }
 
 

@@ -146,6 +146,9 @@ class Activity(Base):
     totals_source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
     gap_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
+    # Revision 0002 (docs/fast.md): null for activities analysed before it.
+    sustained_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
+    flat_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
     stream_path: Mapped[str | None] = mapped_column(Text)  # relative to the stream dir
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 

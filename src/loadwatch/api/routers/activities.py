@@ -27,6 +27,7 @@ from loadwatch.ingest.sources import SourceNotes, iter_upload
 from loadwatch.services.activities import activity_page, relabel_activity, source_file
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
 from loadwatch.services.changes import notify, reevaluate
+from loadwatch.services.fast_km import fast_metres_of
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
 from loadwatch.services.upload_budget import UploadBudget, start_budget
 from loadwatch.store.models import Activity, SourceFile
@@ -120,14 +121,20 @@ def list_activities(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ActivityPage:
     rows, total = activity_page(session, athlete.id, limit=limit, offset=offset)
-    return ActivityPage(
-        data=[ActivityOut.model_validate(r) for r in rows], count=total, limit=limit, offset=offset
-    )
+    fast = fast_metres_of(session, athlete, [r.id for r in rows])
+    data = [
+        ActivityOut.model_validate(r).model_copy(update={"fast_distance_m": fast[r.id]})
+        for r in rows
+    ]
+    return ActivityPage(data=data, count=total, limit=limit, offset=offset)
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut)
-def get_activity(activity: ActivityDep) -> ActivityOut:
-    return ActivityOut.model_validate(activity)
+def get_activity(activity: ActivityDep, session: SessionDep) -> ActivityOut:
+    fast = fast_metres_of(session, activity.athlete, [activity.id])
+    return ActivityOut.model_validate(activity).model_copy(
+        update={"fast_distance_m": fast[activity.id]}
+    )
 
 
 @router.patch("/activities/{activity_id}", response_model=ActivityRelabelled)
@@ -137,7 +144,10 @@ def patch_activity(
     """Relabel the activity's sport (the user's declaration, kept over any later analysis);
     it is analysed again with it and the athlete's flags re-evaluated from its day on."""
     done = relabel_activity(state.store, session, activity, body.sport)
-    out = ActivityOut.model_validate(done.activity)  # before the commit expires the row
+    fast = fast_metres_of(session, done.activity.athlete, [done.activity.id])
+    out = ActivityOut.model_validate(done.activity).model_copy(  # before the commit expires it
+        update={"fast_distance_m": fast[done.activity.id]}
+    )
     reevaluate(state.on_import, session, out.athlete_id, done.reevaluate_from)
     return ActivityRelabelled(
         activity=out, previous_sport=done.previous_sport, reevaluate_from=done.reevaluate_from

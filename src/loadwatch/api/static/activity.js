@@ -94,7 +94,7 @@ function drawActivityCharts(d) {
     return;
   }
   const legend = el("ul", { class: "legend" },
-    legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "stretch fast" }), `fast (quicker than ${paceText(d.fast_threshold.pace_s_per_km)}, grade-adjusted)`),
+    legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "stretch fast" }), `fast (quicker than ${paceText(d.fast_threshold.pace_s_per_km)}, held)`),
     legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "stretch uphill" }), "uphill (grade ≥ +3 %)"));
   $("act-charts").replaceChildren(legend, ...ACT_CHARTS.map((c) => lineChart(c, d)));
 }
