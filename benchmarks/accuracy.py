@@ -20,9 +20,9 @@ from pathlib import Path
 
 from loadwatch.config import Settings
 from loadwatch.errors import LoadwatchError
-from loadwatch.ingest.registry import decode
-from loadwatch.ingest.sources import iter_path
-from loadwatch.ingest.summary import summarize
+from loadwatch.ingest.containers.sources import iter_path
+from loadwatch.ingest.formats.registry import decode
+from loadwatch.ingest.summary.summarise import summarize
 from loadwatch.ingest.track import DeviceTotals
 
 FIELDS = {

@@ -25,8 +25,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import noisy_runs as nr
-from loadwatch.ingest import motion, speed
 from loadwatch.ingest.analysis import analyse
+from loadwatch.ingest.summary import motion, speed
 
 T0 = datetime(2026, 8, 4, 7, tzinfo=UTC)
 DEFAULT_MPS = 1000.0 / 300.0

@@ -42,8 +42,8 @@ from pathlib import Path
 
 from loadwatch.config import Settings
 from loadwatch.errors import IngestError
-from loadwatch.ingest import fit, gpx, registry
-from loadwatch.ingest.sources import iter_path
+from loadwatch.ingest.containers.sources import iter_path
+from loadwatch.ingest.formats import fit, gpx, registry
 from loadwatch.services import importing
 from loadwatch.services.importing import analyse, import_members, import_paths
 from loadwatch.store import athletes as athlete_store
@@ -159,7 +159,7 @@ def _activities(files: list[tuple[str, bytes]], n: int) -> list[tuple[str, bytes
 
 def bench_mix(root: Path) -> None:
     mix = _activities(_corpus_files(root, "fit"), 12) + _activities(_corpus_files(root, "gpx"), 8)
-    from loadwatch.ingest.sources import Member
+    from loadwatch.ingest.containers.sources import Member
 
     with tempfile.TemporaryDirectory(prefix="lw-bench-mix-") as tmp:
         store = Store(f"sqlite:///{tmp}/bench.db", Path(tmp))

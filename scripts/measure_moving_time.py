@@ -1,7 +1,7 @@
 """Moving time from the samples against the device's timer, over every FIT activity of the corpus.
 
 Each file is decoded, its session totals removed, and summarised: the moving time is then what
-``ingest/motion.py`` computes (elapsed minus recording pauses), compared with the device's
+``ingest/summary/motion.py`` computes (elapsed minus recording pauses), compared with the device's
 ``total_timer_time`` from FIT_TOTALS.csv.  Usage:
 
     PYTHONPATH=src python scripts/measure_moving_time.py [/path/to/corpus]
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from loadwatch.errors import LoadwatchError
-from loadwatch.ingest.registry import decode
-from loadwatch.ingest.summary import summarize
+from loadwatch.ingest.formats.registry import decode
+from loadwatch.ingest.summary.summarise import summarize
 from loadwatch.ingest.track import DeviceTotals
 
 MIN_TIMER_S = 60.0  # shorter recordings (SDK examples) say nothing about pauses

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA
-from loadwatch.ingest.activity import SPEED_BIN_MPS, SPEED_BINS
+from loadwatch.ingest.summary.activity import SPEED_BIN_MPS, SPEED_BINS
 
 # A typical week: rest Monday and Friday, a long run on Sunday (shares of the weekly volume).
 WEEK_SHARES = (0.0, 0.2, 0.15, 0.2, 0.0, 0.15, 0.3)

@@ -14,7 +14,7 @@ import struct
 from collections.abc import Callable
 
 from loadwatch.errors import LoadwatchError
-from loadwatch.ingest.validate import HR_BPM, MAX_DISTANCE_M, MAX_DURATION_S, MAX_SPEED_MPS
+from loadwatch.ingest.summary.validate import HR_BPM, MAX_DISTANCE_M, MAX_DURATION_S, MAX_SPEED_MPS
 from loadwatch.services.importing import DecoderCrash, analyse
 
 NASTY_NUMBERS = (

@@ -310,7 +310,7 @@ def test_median_speed_and_pace_by_hand() -> None:
 
 def test_threshold_in_force_per_day_and_fast_km_with_it() -> None:
     from loadwatch.analytics.fast import threshold_frame
-    from loadwatch.ingest.grade import gap_speed
+    from loadwatch.ingest.summary.grade import gap_speed
 
     # Runs every other day from MON, each 4 km in [2.95, 3.00) and 1 km in [3.50, 3.55) m/s:
     # the 5th run is on MON + 8, so the threshold from MON + 9 on is derived (1.15 x the

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.config import Settings
-from loadwatch.ingest.sources import iter_upload
+from loadwatch.ingest.containers.sources import iter_upload
 from loadwatch.services.importing import FileOutcome, import_members
 from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store.athletes import get_or_create_athlete

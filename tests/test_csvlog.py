@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from loadwatch.errors import CorruptFile
-from loadwatch.ingest.csvlog import parse_log, resolve_start, sport_of
+from loadwatch.ingest.formats.csvlog import parse_log, resolve_start, sport_of
 from loadwatch.services.csv_import import import_log
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store

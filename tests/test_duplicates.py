@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import CORPUS, CORPUS_SKIP, HAVE_CORPUS
-from loadwatch.ingest.sources import Member
+from loadwatch.ingest.containers.sources import Member
 from loadwatch.services.activities import delete_activity
 from loadwatch.services.importing import FileOutcome, import_members
 from loadwatch.services.sameness import Copy, better, copy_rank, stopped_early

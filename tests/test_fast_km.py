@@ -30,7 +30,7 @@ from loadwatch.analytics.fast import pace
 from loadwatch.api.app import create_app
 from loadwatch.cli import app as cli_app
 from loadwatch.config import Settings
-from loadwatch.ingest.activity import SPEED_BIN_MPS
+from loadwatch.ingest.summary.activity import SPEED_BIN_MPS
 from loadwatch.rules import RuleConfig, evaluate
 from loadwatch.rules.headroom import headroom
 from loadwatch.rules.plan import PlanSpec, judge

@@ -13,9 +13,9 @@ import pytest
 
 from conftest import corpus_manifest, fit_totals
 from loadwatch.errors import CorruptFile, IngestError, NotAnActivity
-from loadwatch.ingest.fit import decode, decode_records, round_offset
-from loadwatch.ingest.fit_crc import BLOCK, crc16
-from loadwatch.ingest.fit_profile import device_string, map_sport
+from loadwatch.ingest.formats.fit import decode, decode_records, round_offset
+from loadwatch.ingest.formats.fit_crc import BLOCK, crc16
+from loadwatch.ingest.formats.fit_profile import device_string, map_sport
 from loadwatch.ingest.track import SAMPLE_SCHEMA, Track
 
 TOTALS = fit_totals()

@@ -23,7 +23,7 @@ import fitparse.records
 import pytest
 
 from conftest import corpus_manifest
-from loadwatch.ingest.fit import record_columns
+from loadwatch.ingest.formats.fit import record_columns
 
 pytestmark = pytest.mark.corpus
 COLUMNS = ("ts", "lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")

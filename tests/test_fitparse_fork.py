@@ -8,7 +8,7 @@ import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
-from loadwatch.ingest import fitparse_fork
+from loadwatch.ingest.formats import fitparse_fork
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,8 +31,8 @@ def test_installed_fitparse_is_the_pinned_version_the_fork_was_written_for() -> 
     pin = _pyproject_pin()
     assert pin == _lock_pin() == fitparse_fork.PINNED_FITPARSE
     assert version("fitparse") == pin, (
-        f"fitparse {version('fitparse')} is installed but ingest/fitparse_fork.py overrides "
-        f"private methods of {pin}: review the fork before changing the pin"
+        f"fitparse {version('fitparse')} is installed but ingest/formats/fitparse_fork.py "
+        f"overrides private methods of {pin}: review the fork before changing the pin"
     )
 
 
@@ -42,4 +42,4 @@ def test_only_the_fork_imports_fitparse() -> None:
         for p in (ROOT / "src").rglob("*.py")
         if re.search(r"^\s*(from|import) fitparse\b", p.read_text(), re.MULTILINE)
     )
-    assert users == ["src/loadwatch/ingest/fitparse_fork.py"]
+    assert users == ["src/loadwatch/ingest/formats/fitparse_fork.py"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import get_args
 
 from loadwatch import sync
-from loadwatch.ingest import registry
-from loadwatch.ingest.sources import CONTAINER_SUFFIXES
+from loadwatch.ingest.containers.sources import CONTAINER_SUFFIXES
+from loadwatch.ingest.formats import registry
 from loadwatch.ingest.track import Format
 
 

@@ -1,5 +1,5 @@
 """GPX decoder: the real corpus (counts derived independently with ElementTree) and the
-decisions documented in ``loadwatch.ingest.gpx``, on small hand-built documents."""
+decisions documented in ``loadwatch.ingest.formats.gpx``, on small hand-built documents."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from gpxpy.gpx import GPXException, GPXXMLSyntaxException
 
 from conftest import CORPUS, CORPUS_SKIP, HAVE_CORPUS, corpus_manifest, fit_totals
 from loadwatch.errors import CorruptFile, NotAnActivity, UnsafeInput
-from loadwatch.ingest import gpx
+from loadwatch.ingest.formats import gpx
 from loadwatch.ingest.track import SAMPLE_SCHEMA, Track
 
 GPX_FILES = sorted(
@@ -453,7 +453,7 @@ def test_gpxpy_is_imported_by_the_gpx_decoder_only() -> None:
         for p in src.rglob("*.py")
         if re.search(r"^\s*(import|from) gpxpy\b", p.read_text(encoding="utf-8"), re.MULTILINE)
     )
-    assert importers == ["ingest/gpx.py"]
+    assert importers == ["ingest/formats/gpx.py"]
 
 
 @pytest.mark.parametrize("encoding", ["ISO-8859-1", "windows-1252", "UTF-16", "UTF-8"])

@@ -14,10 +14,10 @@ import pytest
 
 from conftest import corpus_manifest
 from loadwatch.errors import LoadwatchError
-from loadwatch.ingest import gpx, gpx_stream
-from loadwatch.ingest.summary import summarize
+from loadwatch.ingest.containers.xmlsafe import prepare
+from loadwatch.ingest.formats import gpx, gpx_stream
+from loadwatch.ingest.summary.summarise import summarize
 from loadwatch.ingest.track import Track
-from loadwatch.ingest.xmlsafe import prepare
 
 GPX_FILES = sorted(r["file"] for r in corpus_manifest() if r["file"].endswith(".gpx"))
 

@@ -26,7 +26,7 @@ from loadwatch.cli import app
 from loadwatch.cli.output import fmt_pace
 from loadwatch.config import get_settings
 from loadwatch.errors import Conflict, NotFound
-from loadwatch.ingest.sources import SourceNotes, iter_upload, manual_entries_csv
+from loadwatch.ingest.containers.sources import SourceNotes, iter_upload, manual_entries_csv
 from loadwatch.ingest.zones import guess_zone, offset_zone
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
@@ -250,7 +250,7 @@ def test_new_athlete_zone_comes_from_the_files_and_activities_show_in_it(tmp_pat
 
 
 def test_zone_guess_from_gps_then_device_offset() -> None:
-    from loadwatch.ingest.registry import decode
+    from loadwatch.ingest.formats.registry import decode
 
     [track] = decode(gpx_run(datetime(2026, 11, 12, 7, 0, tzinfo=UTC)), "a.gpx")
     guess = guess_zone(track.samples, None)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from loadwatch.config import Settings
-from loadwatch.ingest.sources import Member
+from loadwatch.ingest.containers.sources import Member
 from loadwatch.services import importing
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
 from loadwatch.store.activities import list_activities

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from conftest import fit_totals
 from loadwatch.config import Settings
 from loadwatch.errors import CorruptFile
-from loadwatch.ingest import registry
-from loadwatch.ingest.sources import Member
+from loadwatch.ingest.containers.sources import Member
+from loadwatch.ingest.formats import registry
 from loadwatch.services.importing import (
     ImportReport,
     analyse,

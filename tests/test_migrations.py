@@ -58,7 +58,7 @@ def test_activities_analysed_before_0002_stay_readable(tmp_path: Path) -> None:
     import noisy_runs as nr
     from loadwatch.analytics.daily import daily_frame
     from loadwatch.config import Settings
-    from loadwatch.ingest.activity import SPEED_BIN_MPS
+    from loadwatch.ingest.summary.activity import SPEED_BIN_MPS
     from loadwatch.services.importing import import_paths
     from loadwatch.store import activities as activity_store
     from loadwatch.store import athletes as athlete_store

@@ -23,7 +23,7 @@ from loadwatch.api.app import create_app
 from loadwatch.cli import app as cli_app
 from loadwatch.clock import local_today
 from loadwatch.config import Settings
-from loadwatch.ingest.csvlog import parse_log
+from loadwatch.ingest.formats.csvlog import parse_log
 from loadwatch.rules.plan import PlanSpec, caps_timeline, judge
 from loadwatch.rules.response import Symptom, classify, tolerance
 from loadwatch.services import webhooks

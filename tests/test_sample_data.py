@@ -204,8 +204,8 @@ def _offset_s(a: object, s: object) -> int:
 
 
 def test_loadwatch_decodes_the_planned_distance_sport_and_time_zone() -> None:
-    pytest.importorskip("loadwatch.ingest.fit", reason="FIT decoder not written yet")
-    from loadwatch.ingest.registry import decode
+    pytest.importorskip("loadwatch.ingest.formats.fit", reason="FIT decoder not written yet")
+    from loadwatch.ingest.formats.registry import decode
 
     # Every non-running file, the final fortnight, and an even spread of the rest.
     picked = [

@@ -25,7 +25,7 @@ from loadwatch.api.app import create_app
 from loadwatch.api.login_limit import FailedLogins
 from loadwatch.api.routers.webhooks import get_resolver
 from loadwatch.config import Settings
-from loadwatch.ingest.sources import iter_upload
+from loadwatch.ingest.containers.sources import iter_upload
 from loadwatch.services.importing import import_members
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from loadwatch import clock
 from loadwatch.api.login_limit import MAX_FAILURES, FailedLogins, keys_for
 from loadwatch.errors import InvalidRequest
-from loadwatch.ingest.sources import Member
+from loadwatch.ingest.containers.sources import Member
 from loadwatch.services.importing import import_members
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store

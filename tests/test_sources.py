@@ -17,8 +17,8 @@ import pytest
 
 from loadwatch.config import Settings
 from loadwatch.errors import CorruptFile, InputTooLarge, UnsafeInput
-from loadwatch.ingest import sources
-from loadwatch.ingest.sources import Member, iter_path, iter_upload, parse_strava_csv
+from loadwatch.ingest.containers import sources
+from loadwatch.ingest.containers.sources import Member, iter_path, iter_upload, parse_strava_csv
 
 # Enough of a FIT header for the sniffer (".FIT" at bytes 8-11); sources never decodes.
 FIT = bytes([14, 0x20]) + struct.pack("<HI", 2193, 64) + b".FIT" + b"\x00\x00" + bytes(range(64))

@@ -10,9 +10,9 @@ import pytest
 
 import track_fixtures as tf
 from loadwatch.ingest import sports
-from loadwatch.ingest.csvlog import sport_of
-from loadwatch.ingest.fit import decode as fit_decode
-from loadwatch.ingest.gpx import decode as gpx_decode
+from loadwatch.ingest.formats.csvlog import sport_of
+from loadwatch.ingest.formats.fit import decode as fit_decode
+from loadwatch.ingest.formats.gpx import decode as gpx_decode
 from loadwatch.services.importing import DecodedFile, analyse
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
-from loadwatch.ingest.activity import ActivitySummary
+from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import files as file_store

@@ -14,7 +14,7 @@ from loadwatch.analytics.stretches import (
     stretches,
     uphill_steps,
 )
-from loadwatch.ingest.summary import SERIES_SCHEMA
+from loadwatch.ingest.summary.summarise import SERIES_SCHEMA
 
 
 def series(

@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 
 from loadwatch.errors import NotAnActivity
-from loadwatch.ingest.activity import SPEED_BIN_MPS, SPEED_BINS
-from loadwatch.ingest.elevation import play_operator
-from loadwatch.ingest.grade import minetti_cost
-from loadwatch.ingest.summary import SUMMARY_FIELDS, summarize
+from loadwatch.ingest.summary.activity import SPEED_BIN_MPS, SPEED_BINS
+from loadwatch.ingest.summary.elevation import play_operator
+from loadwatch.ingest.summary.grade import minetti_cost
+from loadwatch.ingest.summary.summarise import SUMMARY_FIELDS, summarize
 from loadwatch.ingest.track import SAMPLE_SCHEMA, DeviceTotals, Track
 
 T0 = datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
@@ -21,7 +21,7 @@ LAT0, LON0 = 46.05, 14.50  # Ljubljana: CET, +1 h in January, +2 h in July
 PACE_5 = 1000.0 / 300.0  # 5:00 min/km in m/s
 
 # Metres per degree of latitude at LAT0 on WGS84 (meridional radius of curvature), written out
-# independently of loadwatch.ingest.geo.
+# independently of loadwatch.ingest.summary.geo.
 _A, _F = 6378137.0, 1 / 298.257223563
 _E2 = _F * (2 - _F)
 _M = _A * (1 - _E2) / (1 - _E2 * math.sin(math.radians(LAT0)) ** 2) ** 1.5

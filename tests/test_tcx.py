@@ -12,7 +12,7 @@ import pytest
 
 from conftest import CORPUS, CORPUS_SKIP, HAVE_CORPUS, corpus_manifest, fit_totals
 from loadwatch.errors import CorruptFile, NotAnActivity, UnsafeInput
-from loadwatch.ingest import tcx
+from loadwatch.ingest.formats import tcx
 from loadwatch.ingest.track import SAMPLE_SCHEMA, Track
 
 MANIFEST = {row["file"]: row for row in corpus_manifest() if row["format"] == "tcx"}

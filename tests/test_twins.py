@@ -2,8 +2,8 @@
 
 For every twin listed in the corpus README, the GPX/TCX (or re-saved FIT) side is summarised
 with its own device totals removed, so every number is computed from the samples by
-``loadwatch.ingest.summary``; the reference is the device's own session totals (FIT_TOTALS.csv
-for FIT, the lap totals for TCX).  Run with ``-s`` to see the accuracy table.
+``loadwatch.ingest.summary.summarise``; the reference is the device's own session totals
+(FIT_TOTALS.csv for FIT, the lap totals for TCX).  Run with ``-s`` to see the accuracy table.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import pytest
 
 from conftest import CORPUS, HAVE_CORPUS, corpus_manifest, fit_totals
 from loadwatch.errors import NotAnActivity
-from loadwatch.ingest.activity import ActivitySummary
-from loadwatch.ingest.registry import decode
-from loadwatch.ingest.summary import summarize
+from loadwatch.ingest.formats.registry import decode
+from loadwatch.ingest.summary.activity import ActivitySummary
+from loadwatch.ingest.summary.summarise import summarize
 from loadwatch.ingest.track import DeviceTotals, Track
 
 FIELDS = ("distance_m", "moving_time_s", "elevation_gain_m")

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 import track_fixtures as tf
 from loadwatch.cli import app
 from loadwatch.errors import CorruptFile, NotAnActivity
-from loadwatch.ingest import validate
-from loadwatch.ingest.activity import ActivitySummary
-from loadwatch.ingest.fit import decode as fit_decode
+from loadwatch.ingest.formats.fit import decode as fit_decode
+from loadwatch.ingest.summary import validate
+from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.services.importing import DecodedFile, analyse
 
 LINE = tf.Line()

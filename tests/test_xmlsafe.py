@@ -10,8 +10,8 @@ import pytest
 
 import track_fixtures as tf
 from loadwatch.errors import CorruptFile, UnsafeInput
-from loadwatch.ingest import gpx, tcx
-from loadwatch.ingest.xmlsafe import parse_xml, prepare, repair
+from loadwatch.ingest.containers.xmlsafe import parse_xml, prepare, repair
+from loadwatch.ingest.formats import gpx, tcx
 from loadwatch.services.importing import DecodedFile, analyse
 
 LINE = tf.Line()

@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from loadwatch.ingest.fit_crc import crc16
+from loadwatch.ingest.formats.fit_crc import crc16
 
 WGS84_A = 6_378_137.0
 WGS84_E2 = (1 / 298.257223563) * (2 - 1 / 298.257223563)

@@ -35,7 +35,7 @@ from loadwatch.analytics.schema import (
     validate_panel,
 )
 from loadwatch.errors import InvalidRequest
-from loadwatch.ingest.activity import SPEED_BIN_MPS, SPEED_BINS
+from loadwatch.ingest.summary.activity import SPEED_BIN_MPS, SPEED_BINS
 from loadwatch.ingest.track import RUNNING_SPORTS
 
 

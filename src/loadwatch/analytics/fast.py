@@ -30,7 +30,7 @@ import polars as pl
 from loadwatch.analytics.days import local_day_expr
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.errors import InvalidRequest
-from loadwatch.ingest.activity import SPEED_BIN_MPS, SPEED_BINS
+from loadwatch.ingest.summary.activity import SPEED_BIN_MPS, SPEED_BINS
 from loadwatch.ingest.track import RUNNING_SPORTS
 
 WINDOW_DAYS = 90

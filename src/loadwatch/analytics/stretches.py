@@ -23,8 +23,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from loadwatch.ingest.grade import HILL_GRADE
-from loadwatch.ingest.summary import SERIES_SCHEMA
+from loadwatch.ingest.summary.grade import HILL_GRADE
+from loadwatch.ingest.summary.summarise import SERIES_SCHEMA
 
 MERGE_GAP_S = 10.0
 MIN_STRETCH_M = 100.0

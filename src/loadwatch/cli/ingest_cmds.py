@@ -22,7 +22,7 @@ from loadwatch.cli.output import (
     print_json,
 )
 from loadwatch.errors import IngestError, InvalidRequest, NotAnActivity, NotFound, one_line
-from loadwatch.ingest.registry import FORMAT_NAMES
+from loadwatch.ingest.formats.registry import FORMAT_NAMES
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the

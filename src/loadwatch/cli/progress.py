@@ -56,7 +56,7 @@ class ImportPlan:
 
 
 def plan_import(paths: Sequence[Path], settings: Any) -> ImportPlan:
-    from loadwatch.ingest.sources import estimate
+    from loadwatch.ingest.containers.sources import estimate
 
     files = size = 0
     for p in paths:

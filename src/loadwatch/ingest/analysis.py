@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from loadwatch.errors import IngestError, LoadwatchError, NotAnActivity, one_line
-from loadwatch.ingest import registry
-from loadwatch.ingest.activity import ActivitySummary
-from loadwatch.ingest.sources import Member, SourceNotes, iter_path
-from loadwatch.ingest.summary import summarize
+from loadwatch.ingest.containers.sources import Member, SourceNotes, iter_path
+from loadwatch.ingest.formats import registry
+from loadwatch.ingest.summary.activity import ActivitySummary
+from loadwatch.ingest.summary.summarise import summarize
 
 if TYPE_CHECKING:
     from loadwatch.config import Settings

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from loadwatch.ingest import geo, tz
+from loadwatch.ingest import tz
+from loadwatch.ingest.summary import geo
 
 
 @dataclass(frozen=True, slots=True)

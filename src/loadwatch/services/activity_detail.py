@@ -24,7 +24,7 @@ from loadwatch.analytics.fast import FastThreshold, fast_threshold
 from loadwatch.clock import UtcDatetime, as_utc
 from loadwatch.errors import LoadwatchError
 from loadwatch.ingest.sports import RUNNING_SPORTS
-from loadwatch.ingest.summary import SERIES_SCHEMA, sample_series
+from loadwatch.ingest.summary.summarise import SERIES_SCHEMA, sample_series
 from loadwatch.ingest.track import Format, Track
 from loadwatch.services.flag_list import FlagOut, flag_out
 from loadwatch.services.rounding import DECIMALS

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from loadwatch.analytics.days import local_day
 from loadwatch.clock import local_today
-from loadwatch.ingest.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
+from loadwatch.ingest.formats.csvlog import CsvLog, LogRow, RowError, parse_log, resolve_start
 from loadwatch.services.rehab import EARLIEST
 from loadwatch.services.sameness import SAME_ACTIVITY_WINDOW, carries_a_run, same_time
 from loadwatch.store import activities as activity_store

@@ -41,7 +41,6 @@ from loadwatch.errors import (
     StoreError,
     one_line,
 )
-from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.ingest.analysis import (
     AnalysisJob,
     DecodedActivity,
@@ -53,7 +52,8 @@ from loadwatch.ingest.analysis import (
     ready,
     run_job,
 )
-from loadwatch.ingest.sources import ManualLog, Member, SourceNotes
+from loadwatch.ingest.containers.sources import ManualLog, Member, SourceNotes
+from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
 from loadwatch.services.athletes import change_athlete
 from loadwatch.services.sameness import (

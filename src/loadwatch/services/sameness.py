@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from loadwatch.clock import as_utc
-from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.ingest.sports import RUNNING_SPORTS
+from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.store.models import Activity
 
 # The same run recorded by two devices or exported in two formats starts within seconds; two
@@ -61,7 +61,7 @@ def repeated_session(kept: Sequence[ActivitySummary], summary: ActivitySummary) 
 
 
 # --- which copy to keep ----------------------------------------------------------------------
-# A lenient read that stopped early says so in the file's warnings (ingest/fit.py:
+# A lenient read that stopped early says so in the file's warnings (ingest/formats/fit.py:
 # "truncated…; kept N records", "unreadable from byte…; kept N records", "…stopped reading
 # there; kept N records", "chained FIT part N has an invalid header; ignored from byte…").
 _STOPPED_EARLY = re.compile(r"\bkept \d+ records\b|\bignored from byte \d+")

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.clock import as_utc
 from loadwatch.errors import NotFound
-from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.ingest.sports import RUNNING_SPORTS
+from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.store.models import Activity, Athlete
 
 

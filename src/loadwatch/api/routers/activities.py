@@ -22,8 +22,8 @@ from loadwatch.api.schemas import (
 from loadwatch.api.state import AppState
 from loadwatch.api.uploads import FIELD, read_files
 from loadwatch.errors import Overloaded
-from loadwatch.ingest.registry import FORMAT_NAMES, MEDIA_TYPES
-from loadwatch.ingest.sources import SourceNotes, iter_upload
+from loadwatch.ingest.containers.sources import SourceNotes, iter_upload
+from loadwatch.ingest.formats.registry import FORMAT_NAMES, MEDIA_TYPES
 from loadwatch.services.activities import activity_page, relabel_activity, source_file
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
 from loadwatch.services.changes import notify, reevaluate

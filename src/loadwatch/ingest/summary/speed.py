@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from loadwatch.ingest.activity import SPEED_BIN_MPS, SPEED_BINS
-from loadwatch.ingest.smoothing import centered_mean, rolling_median
+from loadwatch.ingest.summary.activity import SPEED_BIN_MPS, SPEED_BINS
+from loadwatch.ingest.summary.smoothing import centered_mean, rolling_median
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -45,7 +45,7 @@ from fitparse.records import (
 )
 from fitparse.utils import FitEOFError, FitHeaderError, FitParseError
 
-from loadwatch.ingest.fit_crc import crc16
+from loadwatch.ingest.formats.fit_crc import crc16
 
 __all__ = [
     "META_MESSAGES",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from loadwatch.ingest.smoothing import centered_mean, interp_nulls, rolling_median
+from loadwatch.ingest.summary.smoothing import centered_mean, interp_nulls, rolling_median
 
 FloatArray = npt.NDArray[np.float64]
 

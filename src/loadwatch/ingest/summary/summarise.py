@@ -20,8 +20,9 @@ import numpy.typing as npt
 import polars as pl
 
 from loadwatch.errors import NotAnActivity
-from loadwatch.ingest import elevation, geo, grade, motion, speed, sports, tz, validate
-from loadwatch.ingest.activity import ActivitySummary
+from loadwatch.ingest import sports, tz
+from loadwatch.ingest.summary import elevation, geo, grade, motion, speed, validate
+from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.ingest.track import Track
 
 FloatArray = npt.NDArray[np.float64]

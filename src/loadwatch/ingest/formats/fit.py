@@ -27,8 +27,8 @@ import numpy as np
 import polars as pl
 
 from loadwatch.errors import CorruptFile, NotAnActivity
-from loadwatch.ingest.fit_profile import device_string
-from loadwatch.ingest.fitparse_fork import (
+from loadwatch.ingest.formats.fit_profile import device_string
+from loadwatch.ingest.formats.fitparse_fork import (
     META_MESSAGES,
     MSG_ACTIVITY,
     MSG_DEVICE_INFO,

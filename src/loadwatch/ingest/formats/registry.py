@@ -5,7 +5,7 @@ media type of a download, the words of an error) takes them from here.
 Decoders are pure ``(data, name) -> list[Track]`` callables.  They raise ``CorruptFile`` for
 broken files, ``NotAnActivity`` for well-formed files with no recorded activity, and return
 Tracks whose ``warnings`` name any defect a lenient read recovered from.  Containers (.gz,
-.zip, folders) are unwrapped before this point by ``loadwatch.ingest.sources``.
+.zip, folders) are unwrapped before this point by ``loadwatch.ingest.containers.sources``.
 """
 
 from __future__ import annotations
@@ -26,19 +26,19 @@ Decoder = Callable[[bytes, str], list["Track"]]
 # Each decoder is imported when a file of its format first arrives: reading GPX never loads
 # fitparse, and a command that decodes nothing (``--help``, ``sync``) loads none of them.
 def _fit(data: bytes, name: str) -> list[Track]:
-    from loadwatch.ingest import fit
+    from loadwatch.ingest.formats import fit
 
     return fit.decode(data, name)
 
 
 def _gpx(data: bytes, name: str) -> list[Track]:
-    from loadwatch.ingest import gpx
+    from loadwatch.ingest.formats import gpx
 
     return gpx.decode(data, name)
 
 
 def _tcx(data: bytes, name: str) -> list[Track]:
-    from loadwatch.ingest import tcx
+    from loadwatch.ingest.formats import tcx
 
     return tcx.decode(data, name)
 

@@ -29,9 +29,7 @@ from xml.etree.ElementTree import Element
 import polars as pl
 
 from loadwatch.errors import CorruptFile, NotAnActivity
-from loadwatch.ingest.sports import from_tcx
-from loadwatch.ingest.track import DeviceTotals, Track, conform_samples
-from loadwatch.ingest.xmlsafe import (
+from loadwatch.ingest.containers.xmlsafe import (
     HR_SENTINEL,
     local,
     parse_xml,
@@ -39,6 +37,8 @@ from loadwatch.ingest.xmlsafe import (
     typed_frame,
     utc_offset_s,
 )
+from loadwatch.ingest.sports import from_tcx
+from loadwatch.ingest.track import DeviceTotals, Track, conform_samples
 
 _COLUMNS = ("time", "lat", "lon", "altitude", "distance", "heart_rate", "cadence", "speed")
 

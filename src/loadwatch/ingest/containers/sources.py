@@ -26,7 +26,7 @@ from typing import IO, Protocol
 
 from loadwatch.config import Settings
 from loadwatch.errors import CorruptFile, IngestError, InputTooLarge, UnsafeInput
-from loadwatch.ingest.registry import ACTIVITY_SUFFIXES, FORMAT_NAMES, sniff
+from loadwatch.ingest.formats.registry import ACTIVITY_SUFFIXES, FORMAT_NAMES, sniff
 
 # What an upload or a folder may hold besides activity files: containers, opened here.
 CONTAINER_SUFFIXES = (".gz", ".zip")

@@ -72,10 +72,7 @@ from gpxpy.gpx import GPX, GPXException, GPXTrackPoint, GPXXMLSyntaxException
 from gpxpy.gpxfield import SimpleTZ
 
 from loadwatch.errors import CorruptFile, NotAnActivity, one_line
-from loadwatch.ingest import gpx_stream
-from loadwatch.ingest.sports import from_words, guess
-from loadwatch.ingest.track import Track, conform_samples
-from loadwatch.ingest.xmlsafe import (
+from loadwatch.ingest.containers.xmlsafe import (
     EARLIEST_PLAUSIBLE,
     HR_SENTINEL,
     LATEST_PLAUSIBLE,
@@ -89,6 +86,9 @@ from loadwatch.ingest.xmlsafe import (
     repair,
     xml_text,
 )
+from loadwatch.ingest.formats import gpx_stream
+from loadwatch.ingest.sports import from_words, guess
+from loadwatch.ingest.track import Track, conform_samples
 
 SPLIT_GAP = timedelta(hours=2)
 ZERO_ALTITUDE_GLITCH_M = 20.0

@@ -16,8 +16,8 @@ from dataclasses import fields, replace
 import polars as pl
 
 from loadwatch.errors import CorruptFile
-from loadwatch.ingest.activity import ActivitySummary
 from loadwatch.ingest.sports import RUNNING_SPORTS
+from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.ingest.track import DeviceTotals, Track
 
 HR_BPM = (25.0, 250.0)

@@ -1,0 +1,2 @@
+"""Decoders, one per file format, behind one registry: bytes -> Tracks (FIT, GPX, TCX)
+or training-log rows (CSV)."""
