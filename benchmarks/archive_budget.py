@@ -22,7 +22,7 @@ from loadwatch.api.app import create_app
 from loadwatch.config import Settings
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
-from test_archive_budget import bomb_zip, hidden_bomb_zip, tree_bytes
+from support.bombs import bomb_zip, hidden_bomb_zip, tree_bytes
 
 
 def measure(name: str, data: bytes) -> None:

@@ -22,8 +22,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from live import LOADWATCH, cli_env, run_cli, scratch_schema, serve
-from loadgen import API, Storm, concurrent_gets, distinct_runs, storm
+from support.live import LOADWATCH, cli_env, run_cli, scratch_schema, serve
+from support.loadgen import API, Storm, concurrent_gets, distinct_runs, storm
 
 
 def _row(what: str, calls: Storm, kind: str, alone: float) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import noisy_runs as nr
+import support.noisy_runs as nr
 from loadwatch.ingest.analysis import analyse
 from loadwatch.ingest.summary import motion, speed
 

@@ -46,14 +46,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import synthetic, write_athletes
 
-from live import cli_env, scratch_schema, serve
-from loadgen import API, OpenLoop, open_loop, sequential
 from loadwatch import auth
 from loadwatch.config import Settings
 from loadwatch.services.evaluation import evaluate_athlete
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store, open_store
+from support.live import cli_env, scratch_schema, serve
+from support.loadgen import API, OpenLoop, open_loop, sequential
 
 CHUNK = 100  # athletes generated and written per transaction
 

@@ -21,8 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO / "tests")]
 
-import track_fixtures as tf  # noqa: E402
-from mutations import mutate, outcome  # noqa: E402
+import support.track_fixtures as tf  # noqa: E402
+from support.mutations import mutate, outcome  # noqa: E402
 
 FORMATS = ("fit", "gpx", "tcx")
 

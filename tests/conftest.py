@@ -2,57 +2,26 @@
 
 from __future__ import annotations
 
-import csv
-import fcntl
 import os
-import pickle
-import shutil
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import pytest
 
-if TYPE_CHECKING:
-    from demo_world import DemoWorld
-    from loadwatch.store.db import Store
-
-T = TypeVar("T")
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("LOADWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
-HAVE_CORPUS = (CORPUS / "MANIFEST.csv").is_file()
-CORPUS_SKIP = (
-    f"corpus not found at {CORPUS} (set LOADWATCH_CORPUS or put ../shared beside the repo)"
+from support.databases import pg_schema
+from support.paths import (
+    AWKWARD_DAYS,
+    CORPUS,
+    CORPUS_SKIP,
+    HAVE_CORPUS,
+    built_once,
 )
 
-
-def corpus_manifest() -> list[dict[str, str]]:
-    """Rows of MANIFEST.csv; [] when the corpus is absent (parametrised tests then skip)."""
-    if not HAVE_CORPUS:
-        return []
-    with (CORPUS / "MANIFEST.csv").open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def fit_totals() -> dict[str, dict[str, str]]:
-    if not HAVE_CORPUS:
-        return {}
-    with (CORPUS / "FIT_TOTALS.csv").open(newline="") as f:
-        return {row["file"]: row for row in csv.DictReader(f)}
-
-
-# Days on which date arithmetic breaks if it is wrong: a Monday and a Sunday (week edges), the
-# year's end, and the two European DST changes (a 23 h and a 25 h local day).
-AWKWARD_DAYS = {
-    "monday": "2026-12-07T09:30:00+00:00",
-    "sunday": "2026-12-06T21:30:00+00:00",
-    "new-years-eve": "2026-12-31T23:30:00+00:00",
-    "dst-spring": "2026-03-29T09:00:00+00:00",
-    "dst-autumn": "2026-10-25T09:00:00+00:00",
-}
+if TYPE_CHECKING:
+    from loadwatch.store.db import Store
+    from support.demo_world import DemoWorld
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -99,40 +68,17 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
 
 
-@contextmanager
-def _pg_schema() -> Iterator[str]:
-    """A PostgreSQL URL whose default schema is a fresh schema, dropped afterwards."""
-    base = os.environ.get("LOADWATCH_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("LOADWATCH_TEST_DATABASE_URL not set (PostgreSQL tests)")
-    import sqlalchemy as sa
-
-    from loadwatch.store.db import _normalise
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(_normalise(base))
-    with admin.begin() as c:
-        c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as c:
-            c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL with a fresh schema per test."""
-    with _pg_schema() as url:
+    with pg_schema() as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def pg_url_module() -> Iterator[str]:
     """``pg_url`` shared by a module's tests (for expensive module-scoped worlds)."""
-    with _pg_schema() as url:
+    with pg_schema() as url:
         yield url
 
 
@@ -155,33 +101,11 @@ def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def built_once(
-    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], T]
-) -> T:
-    """``build(dir)`` run once per test run, whatever the number of xdist workers: the first
-    worker to ask builds under a directory all workers share (the run's base temp dir) while
-    the others wait on a lock, then every worker gets the same (pickled) result.  For
-    expensive read-only worlds that tests *copy* before they change anything.  (xdist_group
-    would keep such tests on one worker, but it does not work with pytest 9's node ids.)"""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # shared by the workers of this run (pytest-xdist's own recipe)
-    done = root / f"{name}.pickle"
-    with (root / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            target = root / name
-            shutil.rmtree(target, ignore_errors=True)
-            done.write_bytes(pickle.dumps(build(target)))
-    result: T = pickle.loads(done.read_bytes())
-    return result
-
-
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
     """The demo world (``demo_world.build``), built once per run.  Read-only: a module takes
     its own ``demo_world.copy_of`` it."""
-    from demo_world import build, have_sample_data
+    from support.demo_world import build, have_sample_data
 
     if not have_sample_data():
         pytest.skip("sample_data/ not generated")

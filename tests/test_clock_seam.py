@@ -23,8 +23,8 @@ def test_no_test_reads_the_wall_clock() -> None:
 
 
 def test_awkward_day_pins_the_seam(awkward_day: str) -> None:
-    from conftest import AWKWARD_DAYS
     from loadwatch.clock import local_today, utcnow
+    from support.paths import AWKWARD_DAYS
 
     expected = AWKWARD_DAYS[awkward_day][:10]
     assert utcnow().date().isoformat() == expected

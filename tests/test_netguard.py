@@ -8,7 +8,6 @@ from ipaddress import IPv4Address, ip_address
 import httpx
 import pytest
 
-from fake_dns import PUBLIC_V4, PUBLIC_V6, resolver
 from loadwatch.config import Settings
 from loadwatch.errors import UnresolvableTarget, UnsafeTarget
 from loadwatch.netguard import (
@@ -20,6 +19,7 @@ from loadwatch.netguard import (
     pinned,
 )
 from loadwatch.services.webhooks import target_policy
+from support.fake_dns import PUBLIC_V4, PUBLIC_V6, resolver
 
 STRICT = TargetPolicy()
 

@@ -1,0 +1,130 @@
+"""Issue #12 "nothing silent" through the API and the watch-folder inbox: an archive's Strava
+manual entries (``activities.csv`` rows without a file) are imported from their rows and
+reported, and every skipped member and recovered file is listed with its reason, as the CLI
+reports them (tests/test_import_identity.py).  The archive is built in the test."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from loadwatch.config import Settings
+from loadwatch.services.inbox import scan_inbox
+from loadwatch.store.db import Store
+from loadwatch.store.models import Activity, InboxEntry
+from support.api_env import Env, upload
+from support.archives import strava_archive
+
+IRRELEVANT = "not an activity file (neither its name nor its first bytes say FIT, GPX or TCX)"
+TABLE = "Strava's activity table: read for titles, types and manual entries"
+TRUNCATED = "truncated: file ends before its declared size; kept 233 records"
+SKIPPED = {
+    "export_12345.zip/activities.csv": TABLE,
+    "export_12345.zip/media/1.jpg": IRRELEVANT,
+    "export_12345.zip/profile.csv": IRRELEVANT,
+}
+RECOVERED = [
+    {
+        "file": "export_12345.zip/activities/101.tcx",
+        "warnings": ["10 whitespace character(s) before the XML declaration ignored"],
+    },
+    {"file": "export_12345.zip/activities/104.fit.gz", "warnings": [TRUNCATED]},
+]
+MANUAL = {
+    "file": "export_12345.zip/activities.csv",
+    "line": 4,
+    "status": "imported",
+    "start_time": "2026-11-15T06:30:00Z",
+    "sport": "running",
+    "distance_m": 8000.0,
+    "moving_time_s": 2400.0,
+    "name": "Treadmill, gym",
+}
+
+
+def test_upload_reports_manual_entries_skipped_members_and_recovered_files(env: Env) -> None:
+    r = upload(env, [("export_12345.zip", strava_archive())])
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    files = {f["file"]: f for f in body["files"]}
+    assert set(files) == {
+        "export_12345.zip/activities/101.tcx",
+        "export_12345.zip/activities/102.gpx",
+        "export_12345.zip/activities/104.fit.gz",
+    }
+    assert {f["status"] for f in files.values()} == {"imported"}
+    [manual] = body["manual"]
+    activity_id = manual.pop("activity_id")
+    assert manual == MANUAL
+    assert body["manual_errors"] == []
+    assert {s["file"]: s["reason"] for s in body["skipped"]} == SKIPPED
+    assert body["recovered"] == RECOVERED
+    assert body["totals"] == {
+        "files": 3, "imported": 3, "duplicate": 0, "not_activity": 0, "failed": 0,
+        "activities": 3, "manual_imported": 1, "manual_duplicate": 0, "manual_failed": 0,
+        "skipped": 3,
+    }  # fmt: skip
+    with env.store.sessions() as s:
+        row = s.get(Activity, activity_id)
+        assert row is not None and row.source == "csv" and row.athlete_id == env.athlete_id
+        assert (row.distance_m, row.moving_time_s, row.elevation_gain_m) == (8000, 2400, 35)
+
+    # The same archive again: every file a duplicate, the manual entry known, nothing doubled.
+    again: dict[str, Any] = upload(env, [("export_12345.zip", strava_archive())]).json()
+    assert {f["status"] for f in again["files"]} == {"duplicate"}
+    assert [(m["status"], m["activity_id"]) for m in again["manual"]] == [("duplicate", None)]
+    assert again["totals"]["manual_duplicate"] == 1 and again["totals"]["skipped"] == 3
+    with env.store.sessions() as s:
+        assert len(s.scalars(select(Activity)).all()) == 4
+
+
+@pytest.fixture
+def inbox_env(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
+    settings = Settings(data_dir=tmp_path / "data", inbox=tmp_path / "inbox", inbox_min_age_s=0)
+    store = Store(settings.db_url, settings.data_dir)
+    yield store, settings
+    store.close()
+
+
+def test_inbox_records_manual_entries_skipped_members_and_recovered_files(
+    inbox_env: tuple[Store, Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    store, settings = inbox_env
+    assert settings.inbox is not None
+    folder = settings.inbox / "Ana"
+    folder.mkdir(parents=True)
+    (folder / "export_12345.zip").write_bytes(strava_archive())
+    with caplog.at_level(logging.INFO, logger="loadwatch.services.inbox"):
+        scan = scan_inbox(store, settings)
+    assert [o.status for o in scan.outcomes] == ["imported"] * 3
+    assert dict(scan.skipped) == SKIPPED
+    [manual] = scan.manual
+    assert [(r.line, r.status, r.distance_m) for r in manual.report.rows] == [
+        (4, "imported", 8000.0)
+    ]
+    with store.sessions() as s:
+        entry = s.scalars(select(InboxEntry)).one()
+        assert (entry.path, entry.status) == ("export_12345.zip", "imported")
+        assert entry.outcome == {
+            "files": {"imported": 3, "duplicate": 0, "not_activity": 0, "failed": 0},
+            "manual": {"imported": 1, "duplicate": 0, "failed": 0},
+            "manual_errors": [],
+            "skipped": [{"file": f, "reason": why} for f, why in SKIPPED.items()],
+            "recovered": RECOVERED,
+        }
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert (
+        "inbox Ana/export_12345.zip/activities.csv line 4: manual entry imported "
+        "(running 8.00 km, from the CSV row)"
+    ) in logged
+    assert f"inbox Ana/export_12345.zip/profile.csv: skipped: {IRRELEVANT}" in logged
+    assert f"inbox Ana/export_12345.zip/activities/104.fit.gz: warning: {TRUNCATED}" in logged
+    # Unchanged on the next scan: not read again, its recorded outcome kept.
+    assert scan_inbox(store, settings).outcomes == []
+    with store.sessions() as s:
+        assert s.scalars(select(InboxEntry)).one().outcome["manual"]["imported"] == 1  # type: ignore[index]

@@ -1,0 +1,530 @@
+"""The coach dashboard as a coach uses it: a real headless Chromium (Debian's, driven by
+Playwright) against a real ``loadwatch serve`` on loopback.
+
+The world is the demo data (``sample_data/`` through ``loadwatch demo``'s import path), served
+as of the sample history's last day (``LOADWATCH_AS_OF=2026-11-15``) so Spiky Sara's final-week
+flags are current, plus an athlete whose runs are all from 2021.  Every page load records each
+request the browser makes and each console message: nothing may go to another host, and the
+strict CSP must never have to block anything.  Screenshots of both sizes go to
+``$LOADWATCH_ARTIFACTS`` (default ``tmp/artifacts`` in the repo).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from loadwatch import auth
+from loadwatch.clock import local_today
+from loadwatch.services.csv_import import import_log
+from loadwatch.services.evaluation import drain_pending
+from loadwatch.store.athletes import get_or_create_athlete
+from loadwatch.store.db import Store
+from support.demo_world import OLD_NAME, SARA_REASON, DemoWorld, copy_of, have_sample_data
+from support.live import cli_env, serve
+from support.paths import REPO
+
+CHROMIUM = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - the dev extra installs it
+    sync_playwright = None  # type: ignore[assignment]
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)"),
+    pytest.mark.skipif(sync_playwright is None, reason="playwright not installed (dev extra)"),
+]
+
+ARTIFACTS = Path(os.environ.get("LOADWATCH_ARTIFACTS", REPO / "tmp" / "artifacts"))
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page that remembers every request and console message."""
+
+    def __init__(self, browser: Browser, base: str, viewport: dict[str, int]) -> None:
+        self.base = base
+        self.requests: list[str] = []
+        self.console: list[str] = []
+        self.context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+        self.page: Page = self.context.new_page()
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+
+    def check_and_close(self) -> None:
+        self.context.close()
+        foreign = [u for u in self.requests if not u.startswith((self.base + "/", "data:"))]
+        assert foreign == [], foreign
+        assert self.requests, "the page made no request at all"
+        blocked = [m for m in self.console if "Content Security Policy" in m or "pageerror" in m]
+        assert blocked == [], blocked
+
+
+@pytest.fixture
+def visit(browser: Browser) -> Iterator[Any]:
+    opened: list[Visit] = []
+
+    def open_(base: str, viewport: dict[str, int] = DESKTOP) -> Visit:
+        v = Visit(browser, base, viewport)
+        opened.append(v)
+        return v
+
+    yield open_
+    for v in opened:
+        v.check_and_close()
+
+
+@pytest.fixture(scope="module")
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld
+) -> Iterator[tuple[DemoWorld, str]]:
+    if not have_sample_data():
+        pytest.skip("sample_data/ not generated")
+    world = copy_of(demo_template, tmp_path_factory.mktemp("page") / "demo")
+    env = cli_env(world.data_dir, LOADWATCH_AS_OF=world.today.isoformat())
+    with serve(env, "--no-scheduler") as url:
+        yield world, url
+
+
+def _signed_in(v: Visit, world: DemoWorld, url: str) -> Page:
+    page = v.page
+    page.goto(f"{url}/#token={world.coach_token}")
+    page.wait_for_selector("#athletes .card")
+    return page
+
+
+def _in_viewport(page: Page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    assert box is not None and size is not None
+    return box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and box["x"] >= 0
+
+
+@pytest.mark.parametrize(("viewport", "name"), [(DESKTOP, "desktop"), (PHONE, "phone")])
+def test_triage_shows_sara_first_with_her_reason_without_scrolling(
+    demo: tuple[DemoWorld, str], visit: Any, viewport: dict[str, int], name: str
+) -> None:
+    world, url = demo
+    v = visit(url, viewport)
+    page = _signed_in(v, world, url)
+    names = page.locator("#athletes .card .c-name a").all_inner_texts()
+    # Sara has current alerts (the most), then Rosa (her plan's breach and flare); Olga's
+    # flags are from 2021 and her watch went quiet two weeks ago (stale, listed before the
+    # quiet athlete who synced today).
+    assert names == ["Spiky Sara", "Returning Rosa", OLD_NAME, "Steady Sam"]
+    rosa = page.locator("#athletes .card", has_text="Returning Rosa")
+    assert rosa.locator(".tag.plan").inner_text() == "plan week 5"
+    assert rosa.locator(".tag.pain").inner_text() == "pain 2/10 (settled)"
+    first = "#athletes .card:first-child"
+    assert page.locator(f"{first} .c-reason").inner_text() == SARA_REASON
+    assert _in_viewport(page, f"{first} .c-reason"), "the reason needs scrolling"
+    assert page.locator(f"{first} .sev").inner_text() == "▲ Alert"
+    assert page.locator(f"{first} .c-dims").inner_text().split("\n") == [
+        "distance",
+        "speed (fast km)",
+        "hills (climbing)",
+        "hills (uphill km)",
+    ]
+    # Rest: after Sunday's spike any run tomorrow keeps her 7-day ramp over its caution, so
+    # the card says so rather than "up to 0.0 km · 0.0 fast km · 0 m".
+    sara_next = page.locator(f"{first} .headroom-run").inner_text()
+    # (The label shows on the phone's cards; on the desktop the column header says it.)
+    assert sara_next.split() in (["rest"], ["Next", "run", "rest"]), sara_next
+    sam_next = page.locator("#athletes .card:nth-child(4) .headroom-run").inner_text()
+    assert re.fullmatch(r"(Next run\s+)?up to \d+\.\d km( · .+)?", sam_next), sam_next
+    olga = page.locator("#athletes .card:nth-child(3)")
+    assert "Quiet" in olga.locator(".sev").inner_text()
+    assert "Stale" in olga.locator(".last-upload").inner_text()
+    assert "14 days ago" in olga.locator(".last-upload").inner_text()
+    assert "older open flag" in olga.inner_text()
+    # Cards, not a table wider than the phone.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"page is {width} px wide"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"))
+    # The token lives in this tab's session storage only, and left the address bar.
+    assert page.evaluate("sessionStorage.getItem('loadwatch.token')") == world.coach_token
+    assert page.evaluate("localStorage.length") == 0
+    assert "token" not in page.url
+
+
+def test_keyboard_reaches_the_athlete_page_and_its_charts(
+    demo: tuple[DemoWorld, str], visit: Any
+) -> None:
+    world, url = demo
+    v = visit(url)
+    page = _signed_in(v, world, url)
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Spiky Sara":
+            break
+    else:
+        pytest.fail("Tab never reached Spiky Sara's link")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("figure.chart svg[data-dimension='distance'] .bar")
+    assert page.locator("#a-reason").inner_text() == SARA_REASON
+    dims = page.locator("figure.chart > svg").evaluate_all(
+        "els => els.map(e => e.dataset.dimension)"
+    )
+    # Sara's series has uphill km, so its chart is there too.
+    assert dims == ["distance", "speed", "hills", "uphill"]
+    distance = page.locator("svg[data-dimension='distance']")
+    # SVG text has no innerText: read textContent.
+    ticks = distance.locator("text").evaluate_all("els => els.map(e => e.textContent)")
+    assert "0" in ticks, "the y-axis starts at zero"
+    assert "km per week" in ticks and "week starting (Monday)" in ticks
+    # Twelve weeks by default, ending with the spike week; the dates carry their year.
+    weeks = distance.locator(".bar").evaluate_all("els => els.map(e => e.dataset.week)")
+    assert len(weeks) == 12 and weeks[-1] == "2026-11-09" and weeks[0] == "2026-08-24"
+    assert "24 Aug 2026" in ticks
+    assert distance.locator(".grid").count() >= 3
+    assert distance.locator("path.chronic").count() == 1
+    assert distance.locator(".band-caution").count() >= 10
+    assert distance.locator(".band-alert").count() >= 10
+    assert distance.locator(".bar.alert[data-week='2026-11-09']").count() == 1
+
+    # Focus a flag marker from the keyboard: its sentence appears.
+    marks = distance.locator(".flag-mark")
+    assert marks.count() == 3  # Sunday's spike, Sunday's and Monday's ramp
+    labels = marks.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    spike = next(i for i, label in enumerate(labels) if SARA_REASON in label)
+    marks.nth(spike).focus()
+    tip = page.locator("#tip")
+    assert tip.is_visible() and SARA_REASON in tip.inner_text()
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+    # Hover shows it too.
+    hills = page.locator("svg[data-dimension='hills'] .flag-mark.alert").first
+    hills.hover()
+    assert tip.is_visible() and "climbed 1,190 m" in tip.inner_text()
+
+    # Enter on a marker (or a click on a bar) lists that week's activities.
+    marks.nth(spike).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#week:not([hidden]) #week-table tbody tr")
+    assert page.locator("#week-title").inner_text().startswith("Activities in the week of 9 Nov")
+    rows = page.locator("#week-table tbody tr").all_inner_texts()
+    assert any("Sun, 15 Nov 2026" in r and "30.8" in r for r in rows), rows
+
+    # Any range back to the first run.
+    page.select_option("#range-preset", "all")
+    # Waiting polls from Python (expect), not with page-side eval, which the CSP forbids.
+    expect(distance.locator(".bar")).to_have_count(17)
+    first = distance.locator(".bar").first.get_attribute("data-week")
+    assert first == "2026-07-20"
+    page.fill("#range-from", "2026-10-01")
+    page.fill("#range-to", "2026-10-31")
+    page.click("#range button[type=submit]")
+    expect(distance.locator(".bar")).to_have_count(5)
+
+
+# WCAG 2.1 relative luminance and contrast, computed in the page from the computed colours
+# (the effective background is the first opaque one up the tree).
+CONTRAST_JS = """
+(selectors) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] === 1) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = {};
+  for (const sel of selectors) {
+    const el = document.querySelector(sel);
+    if (!el) { out[sel] = null; continue; }
+    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(bg(el));
+    out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+  return out;
+}
+"""
+TEXT = [
+    ".card .c-name a",
+    ".card .c-reason",
+    ".card.alert .sev.alert",
+    ".card .sev.quiet",
+    ".card .stale",
+    ".card .older",
+    ".card .tag",
+    "#triage-sub",
+    ".triage-head",
+]
+ATHLETE_TEXT = [
+    "#a-reason",
+    "#a-facts",
+    "#flags li .meta",
+    "#flags li.caution .meta",
+    ".legend li",
+    "#flags li button",
+]
+
+
+def test_text_meets_wcag_aa_contrast(demo: tuple[DemoWorld, str], visit: Any) -> None:
+    world, url = demo
+    v = visit(url)
+    page = _signed_in(v, world, url)
+    ratios = page.evaluate(CONTRAST_JS, TEXT)
+    page.click("#athletes .card:first-child .c-name a")
+    page.wait_for_selector("#flags li[data-flag]")
+    ratios |= page.evaluate(CONTRAST_JS, ATHLETE_TEXT)
+    assert None not in ratios.values(), ratios
+    low = {k: round(r, 2) for k, r in ratios.items() if r < 4.5}
+    assert low == {}, f"below WCAG AA 4.5:1: {low}"
+
+
+def test_acknowledging_one_then_many_removes_them(demo: tuple[DemoWorld, str], visit: Any) -> None:
+    world, url = demo
+    v = visit(url, PHONE)
+    page = _signed_in(v, world, url)
+    page.click("#athletes .card:first-child .c-name a")
+    page.wait_for_selector("#flags li[data-flag]")
+    open_before = page.locator("#flags li.open").count()
+    assert open_before == 10  # 7 on distance, speed and climbing, 3 on uphill km
+    # The athlete page fits the phone too: charts redraw to its width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    spike = page.locator("#flags li.open", has_text=SARA_REASON)
+    flag_id = spike.get_attribute("data-flag")
+    spike.locator("button", has_text="Acknowledge").click()
+    expect(page.locator(f"#flags li.open[data-flag='{flag_id}']")).to_have_count(0)
+    assert page.locator("#flags li.open").count() == open_before - 1
+    expect(page.locator(f"svg .flag-mark[data-flag='{flag_id}']")).to_have_count(0)
+    # The athlete's reason moves on to the next most important current flag.
+    expect(page.locator("#a-reason")).not_to_have_text(SARA_REASON)
+    page.check("#show-closed")
+    assert page.locator(f"#flags li.acknowledged[data-flag='{flag_id}']").count() == 1
+    page.uncheck("#show-closed")
+
+    page.check("#select-all")
+    assert page.locator("#ack-selected").inner_text() == "Acknowledge selected (9)"
+    page.click("#ack-selected")
+    page.wait_for_selector("#flags li.none")
+    assert page.locator("#flags li.open").count() == 0
+    page.click("#back")
+    page.wait_for_selector("#athletes .card")
+    sara = page.locator("#athletes .card", has_text="Spiky Sara")
+    assert "Quiet" in sara.locator(".sev").inner_text()
+
+
+def test_docs_work_offline_under_the_csp(demo: tuple[DemoWorld, str], visit: Any) -> None:
+    _world, url = demo
+    v = visit(url)
+    v.page.goto(f"{url}/docs")
+    v.page.wait_for_selector(".swagger-ui .info .title")
+    assert "loadwatch" in v.page.locator(".swagger-ui .info .title").inner_text()
+    v.page.locator(".opblock-summary-path", has_text="/api/v1/dashboard").first.wait_for()
+    assert v.page.locator(".opblock").count() > 10
+
+
+# --- a self-made history, evaluated on the real date ----------------------------------------
+def _history(today: date) -> bytes:
+    """Twelve steady weeks (6/8/6/12 km), then a 20 km long run four days ago."""
+    rows = ["date,distance_km,duration,climbing_m"]
+    start = today - timedelta(days=7 * 12 + today.weekday())
+    for week in range(12):
+        for dow, km in ((0, 6.0), (2, 8.0), (4, 6.0), (6, 12.0)):
+            d = start + timedelta(days=7 * week + dow)
+            if d < today - timedelta(days=4):
+                rows.append(f"{d.isoformat()},{km},{int(km * 330)},{int(km * 8)}")
+    rows.append(f"{(today - timedelta(days=4)).isoformat()},20.0,6600,160")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_dashboard_on_the_real_date(tmp_path: Path, visit: Any) -> None:
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'loadwatch.db'}", data)
+    tz = "Europe/Vienna"
+    today = local_today(tz)
+    with store.transaction() as s:
+        runner = get_or_create_athlete(s, "Rita Runner", tz)
+        quiet = get_or_create_athlete(s, "Quinn Quiet", tz)
+        coach, token = auth.create_user(s, "coach", "coach")
+        auth.link_coach(s, coach, runner)
+        auth.link_coach(s, coach, quiet)
+    import_log(store, runner.id, _history(today), "log.csv")
+    drain_pending(store)
+    store.close()
+
+    with serve(cli_env(data), "--no-scheduler") as url:
+        v = visit(url)
+        page = v.page
+        page.goto(f"{url}/#token={token}")
+        page.wait_for_selector("#athletes .card")
+        assert page.locator(".card .c-name a").all_inner_texts() == ["Rita Runner", "Quinn Quiet"]
+        reason = page.locator(".card:first-child .c-reason").inner_text()
+        assert re.search(
+            r"20\.0 km run is 67 % longer than your longest run of the last 30", reason
+        )
+        page.click(".card:first-child .c-name a")
+        page.wait_for_selector("svg[data-dimension='distance'] .bar")
+        spike = today - timedelta(days=4)
+        week = (spike - timedelta(days=spike.weekday())).isoformat()
+        bar = page.locator(f"svg[data-dimension='distance'] .bar[data-week='{week}']")
+        assert bar.get_attribute("class") == "bar alert"
+        assert page.locator("#flags li.open button", has_text="Acknowledge").count() >= 1
+
+
+# --- one activity, deep links, dates, axes (issue 22, item 7) -------------------------------
+ACTIVITY_TEXT = [
+    "#act-facts",
+    "#act-stretches",
+    "#act-flags li .meta",
+    "#act-numbers .src.device",
+    "#act-numbers .src.computed",
+    "#act-threshold",
+    "#act-charts .legend li",
+]
+ISO_OR_US_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{4}\b")
+
+
+def _detail(url: str, token: str, activity_id: int) -> dict[str, Any]:
+    r = httpx.get(
+        f"{url}/api/v1/activities/{activity_id}/detail",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+@pytest.mark.parametrize(("viewport", "name"), [(DESKTOP, "desktop"), (PHONE, "phone")])
+def test_activity_page_draws_its_run_from_the_week_list(
+    demo: tuple[DemoWorld, str], visit: Any, viewport: dict[str, int], name: str
+) -> None:
+    world, url = demo
+    v = visit(url, viewport)
+    page = _signed_in(v, world, url)
+    # (By name: an earlier test may have acknowledged her flags, and she is no longer first.)
+    page.locator("#athletes .card .c-name a", has_text="Spiky Sara").click()
+    page.wait_for_selector("svg[data-dimension='distance'] .bar", state="attached")
+    page.locator("svg[data-dimension='distance'] .bar[data-week='2026-11-09']").click()
+    row = page.locator("#week-table tbody tr", has_text="Sun, 15 Nov 2026")
+    row.locator("a").click()
+    page.wait_for_selector("#act-charts svg[data-series='heart_rate'] path.line")
+    activity_id = int(page.url.rsplit("#activity=", 1)[1])
+    d = _detail(url, world.coach_token, activity_id)
+
+    assert page.locator("#act-name").inner_text() == "Running, Sun, 15 Nov 2026"
+    series = page.locator("#act-charts figure > svg").evaluate_all(
+        "els => els.map(e => e.dataset.series)"
+    )
+    assert series == ["pace_s_per_km", "elevation_m", "heart_rate"]
+    # Every chart shades every stretch the API found: on the long run, its 7 climbs and no
+    # fast stretch (it was run easy, 6:08 /km against a 4:56 /km threshold).
+    kinds = [s["kind"] for s in d["stretches"]]
+    assert kinds.count("uphill") == 7 and kinds.count("fast") == 0
+    for key in series:
+        chart = page.locator(f"svg[data-series='{key}']")
+        assert chart.locator("rect.stretch.uphill").count() == 7
+        assert chart.locator("path.line").count() == 1
+    assert (
+        page.locator("#act-stretches")
+        .inner_text()
+        .startswith("No fast stretch · 7 uphill stretches (6.76 km).")
+    )
+    # The numbers, each with where it came from.
+    distance = page.locator("#act-numbers tr[data-field='distance_m']")
+    assert distance.locator("td").all_inner_texts() == ["30.80 km", "device"]
+    gap = page.locator("#act-numbers tr[data-field='gap_distance_m'] td").all_inner_texts()
+    assert gap[1] == "computed from the samples"
+    # The flags it fed: its day's distance alerts and its uphill caution.
+    flags = page.locator("#act-flags li").all_inner_texts()
+    assert len(flags) == 3 and SARA_REASON in flags[0]
+    assert page.locator("#act-back").get_attribute("href") == f"#athlete={world.sara}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    if name == "phone":
+        flags_box = page.locator("#act-flags").bounding_box()
+        charts_box = page.locator("#act-charts").bounding_box()
+        assert flags_box is not None and charts_box is not None
+        assert flags_box["y"] < charts_box["y"], "on a phone the flags come first"
+    assert ISO_OR_US_DATE.search(page.locator("#activity").inner_text()) is None
+    ratios = page.evaluate(CONTRAST_JS, ACTIVITY_TEXT)
+    assert None not in ratios.values(), ratios
+    low = {k: round(r, 2) for k, r in ratios.items() if r < 4.5}
+    assert low == {}, f"below WCAG AA 4.5:1: {low}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"activity-{name}.png"), full_page=True)
+
+
+def test_deep_links_open_their_view_after_sign_in(demo: tuple[DemoWorld, str], visit: Any) -> None:
+    world, url = demo
+    v = visit(url, PHONE)
+    page = v.page
+    page.goto(f"{url}/#token={world.coach_token}&athlete={world.sara}")
+    page.wait_for_selector("svg[data-dimension='distance'] .bar", state="attached")
+    assert page.locator("#athlete").is_visible() and page.locator("#triage").is_hidden()
+    assert page.locator("#a-name").inner_text().startswith("Spiky Sara")
+    assert page.url.endswith(f"/#athlete={world.sara}")  # the token left the address bar
+    # On a phone the athlete's flags come before the charts.
+    flags_box = page.locator("#flags").bounding_box()
+    charts_box = page.locator("#charts").bounding_box()
+    assert flags_box is not None and charts_box is not None
+    assert flags_box["y"] < charts_box["y"]
+    # The token in the fragment may come after the view, and may name an activity.
+    runs = httpx.get(
+        f"{url}/api/v1/athletes/{world.sara}/activities?limit=1",
+        headers={"Authorization": f"Bearer {world.coach_token}"},
+    ).json()["data"]
+    page.goto(f"{url}/#activity={runs[0]['id']}&token={world.coach_token}")
+    page.wait_for_selector("#act-numbers tbody tr")
+    assert page.locator("#activity").is_visible()
+    assert page.url.endswith(f"/#activity={runs[0]['id']}")
+
+
+def test_one_date_style_and_sane_axes_on_an_empty_range(
+    demo: tuple[DemoWorld, str], visit: Any
+) -> None:
+    world, url = demo
+    v = visit(url)
+    page = v.page
+    # Olga's runs are all from 2021: the last 12 weeks are all zero.
+    page.goto(f"{url}/#token={world.coach_token}&athlete={world.old}")
+    page.wait_for_selector("svg[data-dimension='distance'] .bar", state="attached")
+    for dim in ("distance", "speed", "hills"):
+        ticks = page.locator(f"svg[data-dimension='{dim}'] text[text-anchor='end']")
+        assert ticks.all_text_contents() == ["0", "1"], dim
+    assert page.locator("#range-from").input_value() == "24 Aug 2026"
+    assert page.locator("#range-to").input_value() == "15 Nov 2026"
+    assert ISO_OR_US_DATE.search(page.locator("#athlete").inner_text()) is None
+    # The range fields read the page's own style back (and ISO); anything else is refused.
+    page.fill("#range-from", "2 Jun 2021")
+    page.fill("#range-to", "2021-06-27")
+    page.click("#range button[type=submit]")
+    distance = page.locator("svg[data-dimension='distance']")
+    expect(distance.locator(".bar")).to_have_count(4)
+    assert page.locator("#range-from").input_value() == "2 Jun 2021"
+    assert page.locator("#range-to").input_value() == "27 Jun 2021"
+    page.fill("#range-from", "06/02/2021")
+    page.click("#range button[type=submit]")
+    expect(page.locator("#error")).to_have_text(
+        '"06/02/2021" is not a date: write it like 15 Nov 2026'
+    )

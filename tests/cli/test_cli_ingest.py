@@ -1,0 +1,158 @@
+"""The ingest CLI: inspect / import / athletes / activities, via Typer's runner and one real
+subprocess (no traceback ever reaches the user for a bad file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from loadwatch.cli import app
+from support.paths import REPO, fit_totals
+
+RUN = "fit/pyfitparse_2013-02-06-12-11-14.fit"
+RACE_TCX = "tcx/gc_10kUNLP2014-Garmin15.tcx"
+BAD_XML = "invalid/gpsbabel_trackfilter_discard_err.gpx"
+COURSE = "fit/fittrackee_example.fit"
+
+runner = CliRunner()
+
+
+def test_inspect_json_good_and_bad_file(corpus: Path, data_dir: Path) -> None:
+    result = runner.invoke(app, ["inspect", str(corpus / RUN), str(corpus / BAD_XML), "--json"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    objs = json.loads(result.stdout)
+    assert len(objs) == 2
+    good, bad = objs
+    expected = fit_totals()[RUN]
+    assert good["file"] == Path(RUN).name
+    assert good["format"] == "fit" and good["sport"] == "running"
+    assert good["distance_m"] == pytest.approx(float(expected["total_distance_m"]), abs=0.01)
+    assert good["moving_time_s"] == pytest.approx(float(expected["total_timer_time_s"]), abs=0.01)
+    assert good["start_time"] == "2013-02-06T12:11:14Z"
+    assert "speed_hist_m" not in good
+    assert set(bad) == {"file", "error"}
+    assert bad["file"] == Path(BAD_XML).name
+    assert bad["error"] and "\n" not in bad["error"]
+    # inspect stores nothing
+    assert not (data_dir / "loadwatch.db").exists()
+
+
+def test_inspect_not_an_activity(corpus: Path, data_dir: Path) -> None:
+    result = runner.invoke(app, ["inspect", str(corpus / COURSE), "--json"])
+    assert result.exit_code == 1
+    [obj] = json.loads(result.stdout)
+    assert obj["error"].startswith("not an activity: ")
+
+
+def test_inspect_table_ok(corpus: Path, data_dir: Path) -> None:
+    result = runner.invoke(app, ["inspect", str(corpus / RUN)])
+    assert result.exit_code == 0, result.output
+    assert "4.84" in result.stdout  # km, from the device's 4835.38 m
+
+
+def test_inspect_table_names_a_recovered_defect(corpus: Path, data_dir: Path) -> None:
+    rel = "invalid/pyfitparse_activity-settings-corruptheader.fit"
+    result = runner.invoke(app, ["inspect", str(corpus / rel)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "pyfitparse_activity-settings-corruptheader.fit: warning: chained FIT part 2 has an "
+        "invalid header; ignored from byte 783"
+    ) in " ".join(result.output.split())
+
+
+def test_import_twice_then_list(corpus: Path, data_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "watch"
+    folder.mkdir()
+    for rel in (RUN, RACE_TCX, BAD_XML):
+        (folder / Path(rel).name).write_bytes((corpus / rel).read_bytes())
+    args = ["import", str(folder), "--athlete", "Ana", "--timezone", "Europe/Paris"]
+
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "2 imported, 0 duplicate, 0 not an activity, 1 failed" in first.stdout
+    assert "failed" in first.stdout and "gpsbabel_trackfilter_discard_err.gpx" in first.stdout
+
+    second = runner.invoke(app, [*args, "--json"])
+    assert second.exit_code == 0, second.output
+    doc = json.loads(second.stdout)
+    assert doc["athlete"] == "Ana"
+    # Failed files are retried (and fail again); the others are known.
+    assert doc["totals"] == {"imported": 0, "duplicate": 2, "not_activity": 0, "failed": 1}
+    assert doc["evaluate_from"] is None
+
+    strict = runner.invoke(app, [*args, "--strict"])
+    assert strict.exit_code == 1
+
+    athletes = runner.invoke(app, ["athletes", "--json"])
+    assert athletes.exit_code == 0
+    [ana] = json.loads(athletes.stdout)
+    assert (ana["name"], ana["timezone"], ana["activities"]) == ("Ana", "Europe/Paris", 2)
+
+    acts = runner.invoke(app, ["activities", "--athlete", "Ana", "--json", "--limit", "1"])
+    assert acts.exit_code == 0
+    doc = json.loads(acts.stdout)
+    assert doc["total"] == 2 and len(doc["activities"]) == 1
+    newest = doc["activities"][0]
+    assert newest["start_time"].startswith("2014-10-11T18:08")  # the 10 km race, 2014
+    assert newest["distance_m"] > 9900
+
+    table = runner.invoke(app, ["activities", "--athlete", "Ana"])
+    assert table.exit_code == 0 and "2 of 2 activities" in table.stdout
+
+
+def test_import_all_failed_exits_1_and_bad_arguments_are_one_line(
+    corpus: Path, data_dir: Path
+) -> None:
+    result = runner.invoke(app, ["import", str(corpus / BAD_XML), "--athlete", "Ana"])
+    assert result.exit_code == 1
+    assert "0 imported, 0 duplicate, 0 not an activity, 1 failed" in result.stdout
+
+    tz = runner.invoke(app, ["import", str(corpus / RUN), "--athlete", "Bo", "--timezone", "X/Y"])
+    assert tz.exit_code == 1
+    assert (
+        tz.stderr.strip() == "error: unknown time zone 'X/Y' (use an IANA name like Europe/Paris)"
+    )
+
+    missing = runner.invoke(app, ["activities", "--athlete", "Nobody"])
+    assert missing.exit_code == 1
+    assert missing.stderr.strip() == "error: no athlete 'Nobody'"
+
+
+def test_import_empty_folder_or_missing_path_is_an_error(data_dir: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, ["import", str(empty), "--athlete", "Ana"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: no FIT, GPX or TCX files found in ")
+
+    typo = runner.invoke(app, ["import", str(tmp_path / "nope.fit"), "--athlete", "Ana"])
+    assert typo.exit_code == 1
+    assert typo.stderr.strip() == f"error: no such file or folder: {tmp_path / 'nope.fit'}"
+    listed = runner.invoke(app, ["athletes", "--json"])
+    assert [a["name"] for a in json.loads(listed.stdout)] == ["Ana"]  # from the first call
+
+
+def test_subprocess_never_prints_a_traceback(corpus: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "LOADWATCH_DATA_DIR": str(tmp_path / "d")}
+    env.pop("LOADWATCH_DATABASE_URL", None)
+    garbage = tmp_path / "broken.fit"
+    garbage.write_bytes(b"\x0e\x10\x00\x00\x10\x00\x00\x00.FIT" + b"\xff" * 100)
+    proc = subprocess.run(
+        [sys.executable, "-m", "loadwatch", "inspect", str(garbage), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    [obj] = json.loads(proc.stdout)
+    assert obj["file"] == "broken.fit" and obj["error"]

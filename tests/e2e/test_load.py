@@ -1,0 +1,100 @@
+"""Under load, real processes on 127.0.0.1: concurrency degrades (a deliberate 503 with
+Retry-After at most), never deadlocks, loses or duplicates nothing.
+
+SQLite: one ``loadwatch serve`` (API + scheduler).  PostgreSQL: two ``serve --no-scheduler``
+API processes and one ``loadwatch scheduler``, as the README's scale-out.  Speed is not
+asserted here; ``benchmarks/concurrency.py`` times the same storm.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from support.live import LOADWATCH, cli_env, run_cli, serve
+from support.loadgen import API, concurrent_gets, distinct_runs, storm
+
+pytestmark = pytest.mark.e2e
+
+DISTINCT = 40
+IDENTICAL = 10  # the same bytes, uploaded at once: exactly one import, the rest duplicates
+SERIES_AT_ONCE = 64
+
+
+@contextmanager
+def _scheduler(env: dict[str, str]) -> Iterator[None]:
+    log = Path(env["LOADWATCH_DATA_DIR"]) / "scheduler.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(LOADWATCH), "scheduler"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@contextmanager
+def _deployment(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[list[str], dict[str, str]]]:
+    data = tmp_path / "data"
+    extra = {"LOADWATCH_EVALUATE_INTERVAL_S": "1"}
+    if backend == "postgres":
+        extra["LOADWATCH_DATABASE_URL"] = request.getfixturevalue("pg_url")
+    env = cli_env(data, **extra)
+    added = run_cli("user", "add", "carla", "--role", "admin", env=env)
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.split()[-1]
+    with ExitStack() as stack:
+        if backend == "postgres":
+            bases = [stack.enter_context(serve(env, "--no-scheduler")) for _ in range(2)]
+            stack.enter_context(_scheduler(env))
+        else:
+            bases = [stack.enter_context(serve(env))]
+        yield bases, {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_fifty_uploads_and_readers(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    with _deployment(backend, tmp_path, request) as (bases, h):
+        r = httpx.post(f"{bases[0]}{API}/athletes", json={"name": "Ann"}, headers=h)
+        assert r.status_code == 201, r.text
+        aid = r.json()["id"]
+        runs = distinct_runs(DISTINCT + 1)
+        same = runs[-1]
+        files = runs[:DISTINCT] + [(f"copy-{i}-{same[0]}", same[1]) for i in range(IDENTICAL)]
+
+        result = storm(bases, h, aid, files, readers=8, reads_each=10)
+
+        assert result.unexpected() == []
+        assert all(c.retry_after_missing == 0 for c in result.uploads + result.reads)
+        assert [c.status for c in result.uploads] == [200] * len(files)
+        assert all(c.status == 200 for c in result.reads)
+        outcomes: dict[str, list[str]] = {}
+        for c in result.uploads:
+            assert c.body is not None
+            for f in c.body["files"]:  # type: ignore[attr-defined]
+                outcomes.setdefault(f["status"], []).append(f["file"])
+        assert len(outcomes.get("imported", [])) == DISTINCT + 1
+        assert len(outcomes.get("duplicate", [])) == IDENTICAL - 1
+        assert set(outcomes) <= {"imported", "duplicate"}
+        listed = httpx.get(
+            f"{bases[-1]}{API}/athletes/{aid}/activities?limit=500", headers=h
+        ).json()
+        assert listed["count"] == DISTINCT + 1  # nothing lost, nothing stored twice
+        starts = [a["start_time"] for a in listed["data"]]
+        assert len(set(starts)) == len(starts)
+
+        gets = concurrent_gets(bases, h, f"{API}/athletes/{aid}/series?period=week", SERIES_AT_ONCE)
+        assert [c.status for c in gets.reads] == [200] * SERIES_AT_ONCE
+        assert gets.unexpected() == []

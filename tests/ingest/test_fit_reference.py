@@ -1,0 +1,96 @@
+"""Differential test: every FIT file of the corpus, our reader (the fork's record fast path)
+against plain, unmodified fitparse 1.2.0 reading the same bytes.
+
+The reference is what ``ingest.fit`` would build from fitparse's own messages: per record,
+``{field name: value}`` of the fields (component fields included, in fitparse's order, so the
+last non-null value of a name wins) with fitparse's default processors; the timestamp as its
+raw FIT seconds.  Every record must come out with the same values, and no record may leave
+the fast path.  Where plain fitparse raises part-way (a CRC mismatch, a COROS field size,
+developer data it cannot place: the defects the fork recovers from), the records it read
+before raising are compared, and our reader must have read at least those.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import warnings
+from pathlib import Path
+from typing import Any
+
+import fitparse
+import fitparse.records
+import pytest
+
+from loadwatch.ingest.formats.fit import record_columns
+from support.paths import corpus_manifest
+
+pytestmark = pytest.mark.corpus
+COLUMNS = ("ts", "lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")
+
+FIT_FILES = sorted(
+    r["file"]
+    for r in corpus_manifest()
+    if r["format"] == "fit" or r["file"].lower().endswith((".fit", ".fit.gz"))
+)
+
+
+def _bytes(corpus: Path, rel: str) -> bytes:
+    data = (corpus / rel).read_bytes()
+    return gzip.decompress(data) if rel.endswith(".gz") else data
+
+
+def _reference(data: bytes) -> tuple[dict[str, list[Any]], str | None]:
+    """Plain fitparse's record columns, and why it stopped early (None: it read everything)."""
+    # fitparse keeps developer definitions in a module global: start each file clean, as a
+    # fresh process would.
+    fitparse.records.DEV_TYPES.clear()
+    cols: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+    stopped = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for msg in fitparse.FitFile(io.BytesIO(data), check_crc=False).get_messages("record"):
+                v = {
+                    f.name: (f.raw_value if f.name == "timestamp" else f.value)
+                    for f in msg.fields
+                    if f.value is not None
+                }
+                cols["ts"].append(v.get("timestamp"))
+                cols["lat"].append(v.get("position_lat"))
+                cols["lon"].append(v.get("position_long"))
+                cols["distance"].append(v.get("distance"))
+                cols["altitude"].append(v.get("enhanced_altitude", v.get("altitude")))
+                cols["speed"].append(v.get("enhanced_speed", v.get("speed")))
+                cols["heart_rate"].append(v.get("heart_rate"))
+                cols["cadence"].append(v.get("cadence"))
+    except Exception as e:  # the reference's own failure: compare what it read before it
+        stopped = f"{type(e).__name__}: {e}"
+    return cols, stopped
+
+
+@pytest.mark.parametrize("rel", FIT_FILES or ["(corpus absent)"])
+def test_fast_reader_gives_plain_fitparse_records(corpus: Path, rel: str) -> None:
+    data = _bytes(corpus, rel)
+    ref, stopped = _reference(data)
+    try:
+        ours, slow = record_columns(data)
+    except Exception as e:  # a file our reader refuses must be one fitparse refuses
+        assert stopped is not None and not ref["ts"], f"{rel}: ours raised {e!r}, fitparse did not"
+        return
+    assert slow == 0, f"{rel}: {slow} record(s) left the fast path"
+    n = len(ref["ts"])
+    if stopped is None:
+        assert len(ours["ts"]) == n, f"{rel}: {len(ours['ts'])} records, fitparse {n}"
+    else:
+        assert len(ours["ts"]) >= n, f"{rel}: fewer records than fitparse before it stopped"
+    for column, values in ref.items():
+        assert ours[column][:n] == values, f"{rel}: column {column} differs from fitparse"
+
+
+def test_the_file_that_missed_the_fast_path_takes_it(corpus: Path) -> None:
+    """gc_20130717_143733.fit (compressed accumulated power) decoded 6,255 records through
+    fitparse's per-field objects: now none, with a power meter's accumulator skipped."""
+    ours, slow = record_columns(_bytes(corpus, "fit/gc_20130717_143733.fit"))
+    assert slow == 0
+    assert len(ours["ts"]) == 6255

@@ -1,0 +1,169 @@
+"""Finite numbers only: impossible values in any decoder's output are dropped with a warning
+or refused as ``CorruptFile``; bad offsets and dates are clean errors; ``inspect --json`` is
+always valid JSON.  Files are generated (``track_fixtures``: 3,600 m in 1,200 s at 150 bpm)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import support.track_fixtures as tf
+from loadwatch.cli import app
+from loadwatch.errors import CorruptFile, NotAnActivity
+from loadwatch.ingest.formats.fit import decode as fit_decode
+from loadwatch.ingest.summary import validate
+from loadwatch.ingest.summary.activity import ActivitySummary
+from loadwatch.services.importing import DecodedFile, analyse
+
+LINE = tf.Line()
+
+
+def _analyse(data: bytes, name: str) -> DecodedFile:
+    return analyse(data, name, sha256="0" * 64)
+
+
+def _finite(s: ActivitySummary) -> None:
+    for key, v in s.to_json().items():
+        if isinstance(v, float):
+            assert math.isfinite(v), (key, v)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "warning", "check"),
+    [
+        ("a.tcx", b"<DistanceMeters>3600.0", b"<DistanceMeters>inf", "device distance inf",
+         lambda s: s.distance_m == pytest.approx(LINE.distance_m, abs=6)),
+        ("a.tcx", b"<TotalTimeSeconds>1200.0", b"<TotalTimeSeconds>NaN", "device timer time nan",
+         lambda s: s.moving_time_s == LINE.duration_s),
+        ("a.tcx", b"<TotalTimeSeconds>1200.0", b"<TotalTimeSeconds>-5", "device timer time -5.0",
+         lambda s: s.moving_time_s == LINE.duration_s),
+        ("a.tcx", b"<ns3:Speed>3.0", b"<ns3:Speed>1e309", "speed 601",
+         lambda s: s.max_speed_mps is not None and s.max_speed_mps < 4),
+        # 251 bpm: not the 255 "no sensor" value, not a heart rate either; the laps' stays
+        ("a.tcx", b"<Value>150</Value></HeartRateBpm>", b"<Value>251</Value></HeartRateBpm>",
+         "heart rate 601", lambda s: s.avg_hr == 150.0),
+        ("a.gpx", b"<ele>300", b"<ele>inf", "altitude 201", lambda s: 0 <= s.elevation_gain_m <= 2),
+        ("a.gpx", b"<gpxtpx:hr>150", b"<gpxtpx:hr>-inf", "heart-rate reading",
+         lambda s: s.avg_hr is None),
+    ],
+)  # fmt: skip
+def test_impossible_values_are_dropped_with_a_warning(
+    name: str, old: bytes, new: bytes, warning: str, check: object
+) -> None:
+    make = tf.tcx if name.endswith(".tcx") else tf.gpx
+    data = make().replace(old, new)
+    assert data != make()
+    decoded = _analyse(data, name)
+    (act,) = decoded.activities
+    _finite(act.summary)
+    assert any(warning in w for w in act.summary.warnings), act.summary.warnings
+    assert check(act.summary)  # type: ignore[operator]
+    assert act.summary.distance_m == pytest.approx(LINE.distance_m, abs=6)
+
+
+def test_timer_longer_than_elapsed_is_ignored() -> None:
+    line = tf.Line(n=301)  # the session claims 600 s elapsed; build a timer of 900 s
+    data = bytearray(tf.fit(line))
+    (track,) = fit_decode(bytes(data), "x.fit")
+    bad = validate.clean_track(
+        track.__class__(
+            **{
+                **{f: getattr(track, f) for f in track.__slots__},  # type: ignore[attr-defined]
+                "totals": track.totals.__class__(
+                    distance_m=900.0, timer_time_s=900.0, elapsed_time_s=600.0
+                ),
+            }
+        )
+    )
+    assert bad.totals.timer_time_s is None and bad.totals.distance_m == 900.0
+    assert "device timer 900 s exceeds its elapsed time 600 s: timer ignored" in bad.warnings
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "tcx"])
+def test_offset_beyond_any_zone_drops_those_stamps(fmt: str) -> None:
+    tag = b"Z</time>" if fmt == "gpx" else b"Z</Time>"
+    data = (tf.gpx if fmt == "gpx" else tf.tcx)().replace(tag, b"+99:00" + tag[1:], 3)
+    (act,) = _analyse(data, f"x.{fmt}").activities
+    assert act.summary.n_samples == LINE.n - 3
+    assert act.summary.utc_offset_s == 7200  # Europe/Rome in May, from the first position
+    assert any("dropped" in w for w in act.summary.warnings)
+    every = (tf.gpx if fmt == "gpx" else tf.tcx)().replace(b"Z<", b"+99:00<")
+    every = every.replace(b'Z">', b'+99:00">')
+    with pytest.raises(NotAnActivity):
+        _analyse(every, f"x.{fmt}")
+
+
+@pytest.mark.parametrize("year", [b"0000", b"0001", b"9999"])
+@pytest.mark.parametrize("fmt", ["gpx", "tcx"])
+def test_out_of_range_years_are_clean(fmt: str, year: bytes) -> None:
+    make = tf.gpx if fmt == "gpx" else tf.tcx
+    one = make().replace(b"2024-05-01T06:00:00Z", year + b"-12-31T23:59:00Z", 1)
+    (act,) = _analyse(one, f"x.{fmt}").activities
+    assert act.summary.start_time.year == 2024
+    _finite(act.summary)
+    with pytest.raises(NotAnActivity):
+        _analyse(make().replace(b"2024-05-01T", year + b"-12-31T"), f"x.{fmt}")
+
+
+def test_out_of_range_date_in_the_zone_lookup_is_corrupt() -> None:
+    from datetime import UTC, datetime
+
+    from loadwatch.ingest import tz
+
+    with pytest.raises(CorruptFile, match="out of range"):
+        tz.offset_in_zone("Pacific/Kiritimati", datetime(9999, 12, 31, 23, tzinfo=UTC))
+
+
+def test_empty_and_short_fit_files_speak_loadwatch() -> None:
+    with pytest.raises(CorruptFile) as empty:
+        _analyse(b"", "x.fit")
+    assert str(empty.value) == "not a FIT file: empty file"
+    with pytest.raises(CorruptFile) as short:
+        _analyse(tf.fit()[:9], "x.fit")
+    assert "truncated" in str(short.value) and "Tried to read" not in str(short.value)
+
+
+def test_truncated_fit_carries_its_warning_in_the_summary() -> None:
+    data = tf.fit(session=False)
+    cut = data[: len(data) // 2]
+    (act,) = _analyse(cut, "cut.fit").activities
+    kept = act.summary.n_samples
+    assert 0 < kept < LINE.n
+    assert f"truncated: file ends before its declared size; kept {kept} records" in (
+        act.summary.warnings
+    )
+    # The partial activity's numbers are those of the records kept.
+    assert act.summary.distance_m == pytest.approx((kept - 1) * LINE.speed_mps * LINE.dt_s)
+
+
+def test_check_summary_refuses_a_non_finite_core_number() -> None:
+    (act,) = _analyse(tf.fit(), "x.fit").activities
+    from dataclasses import replace
+
+    with pytest.raises(CorruptFile, match="distance"):
+        validate.check_summary(replace(act.summary, distance_m=math.inf))
+    fixed = validate.check_summary(replace(act.summary, avg_hr=math.nan, gap_distance_m=-1.0))
+    assert (fixed.avg_hr, fixed.gap_distance_m) == (None, None)
+    assert validate.check_summary(act.summary) is act.summary
+
+
+def test_inspect_json_is_always_valid_json(tmp_path: Path) -> None:
+    files = {
+        "inf.tcx": tf.tcx().replace(b"<DistanceMeters>3600.0", b"<DistanceMeters>inf"),
+        "nan.gpx": tf.gpx().replace(b"<ele>300", b"<ele>NaN"),
+        "off.gpx": tf.gpx().replace(b"Z</time>", b"+99:00</time>", 2),
+        "empty.fit": b"",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    result = CliRunner().invoke(app, ["inspect", *(str(tmp_path / n) for n in files), "--json"])
+    assert "Traceback" not in result.output
+    rows = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"bare {c}"))
+    assert len(rows) == 4
+    by_file = {Path(r["file"]).name: r for r in rows}
+    assert by_file["empty.fit"]["error"] == "not a FIT file: empty file"
+    assert by_file["inf.tcx"]["distance_m"] == pytest.approx(LINE.distance_m, abs=6)

@@ -1,0 +1,204 @@
+"""The evaluation service: flags upserted per (athlete, rule, dimension, day), pending requests
+drained atomically, status and series read back through the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from loadwatch.errors import InvalidRequest
+from loadwatch.services import evaluation
+from loadwatch.services.acknowledge import acknowledge
+from loadwatch.services.csv_import import import_log
+from loadwatch.services.evaluation import drain_pending, evaluate_athlete
+from loadwatch.services.flag_list import list_flags
+from loadwatch.services.views import athlete_status, series
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store.db import Store
+from loadwatch.store.models import Athlete, Flag, PendingEvaluation
+from support.reading import read
+
+MONDAY = date(2026, 9, 7)
+SPIKE = MONDAY + timedelta(weeks=5, days=6)  # the sixth Sunday
+
+
+def log(spike_km: float = 22.0) -> bytes:
+    """Five weeks of 8, 8, 8 km and a 16 km Sunday long run at 5:30/km, then 10, 10, 10 and
+    ``spike_km``; every run climbs 40 m."""
+    lines = ["date,distance_km,duration_min,climbing_m"]
+    for w in range(6):
+        kms = (10.0, 10.0, 10.0, spike_km) if w == 5 else (8.0, 8.0, 8.0, 16.0)
+        for d, km in zip((1, 3, 5, 6), kms, strict=True):
+            lines.append(f"{MONDAY + timedelta(weeks=w, days=d)},{km},{km * 5.5},40")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    yield s
+    s.close()
+
+
+def athlete(store: Store, name: str = "Ana", tz: str = "Europe/Paris") -> int:
+    with store.transaction() as s:
+        return athlete_store.get_or_create_athlete(s, name, tz).id
+
+
+def keys(store: Store, aid: int) -> list[tuple[date, str, str, str, str]]:
+    return sorted(
+        (f.date, f.rule, f.dimension, f.severity, f.status)
+        for f in read(store, list_flags, aid, statuses=None)
+    )
+
+
+def set_thresholds(store: Store, aid: int, thresholds: dict[str, object]) -> None:
+    with store.transaction() as s:
+        s.get(Athlete, aid).thresholds = thresholds
+
+
+def test_drain_evaluates_and_deletes_the_request(store: Store) -> None:
+    aid = athlete(store)
+    import_log(store, aid, log(), "log.csv")
+    assert drain_pending(store, today=SPIKE) == [aid]
+    assert keys(store, aid) == [(SPIKE, "session_spike", "distance", "alert", "open")]
+    with store.sessions() as s:
+        assert s.get(PendingEvaluation, aid) is None
+    assert drain_pending(store, today=SPIKE) == []
+
+
+def test_a_crash_during_evaluation_keeps_the_request(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aid = athlete(store)
+    import_log(store, aid, log(), "log.csv")
+
+    def boom(*_a: object, **_k: object) -> list[object]:
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(evaluation, "run_rules", boom)
+    with pytest.raises(RuntimeError):
+        drain_pending(store, today=SPIKE)
+    with store.sessions() as s:
+        pending = s.get(PendingEvaluation, aid)
+        assert pending is not None and pending.from_date == MONDAY + timedelta(days=1)
+        assert s.scalars(select(Flag)).all() == []
+    monkeypatch.undo()
+    assert drain_pending(store, today=SPIKE) == [aid]
+    assert len(keys(store, aid)) == 1
+
+
+def test_updates_keep_status_and_vanished_flags_resolve_or_go(store: Store) -> None:
+    aid = athlete(store)
+    import_log(store, aid, log(), "log.csv")
+    first = evaluate_athlete(store, aid, today=SPIKE)
+    (fid,) = first.new_flag_ids
+    with store.transaction() as s:
+        assert acknowledge(s, [s.get(Flag, fid)], by=None) == 1
+    # A coach raises this runner's alert level: the spike (22 / 16 = 1.375) is now a caution.
+    set_thresholds(store, aid, {"session_spike": {"alert": 1.5}})
+    r = evaluate_athlete(store, aid, today=SPIKE)
+    assert (r.new_flag_ids, r.updated_flag_ids, r.removed) == ([], [fid], 0)
+    assert keys(store, aid) == [(SPIKE, "session_spike", "distance", "caution", "acknowledged")]
+    # Raised above 1.375: it no longer fires; an acknowledged flag is kept, resolved, as a
+    # record of what the coach answered.
+    set_thresholds(store, aid, {"session_spike": {"caution": 1.4, "alert": 1.6}})
+    r = evaluate_athlete(store, aid, today=SPIKE)
+    assert (r.new_flag_ids, r.removed, r.resolved) == ([], 0, 1)
+    assert keys(store, aid) == [(SPIKE, "session_spike", "distance", "caution", "resolved")]
+    # Lowered again: it fires again, acknowledged as before.
+    set_thresholds(store, aid, {})
+    r = evaluate_athlete(store, aid, today=SPIKE)
+    assert r.updated_flag_ids == [fid]
+    assert keys(store, aid) == [(SPIKE, "session_spike", "distance", "alert", "acknowledged")]
+    # An open flag nobody was told of (no hook had it) just goes.
+    other = athlete(store, "Bea")
+    import_log(store, other, log(), "log.csv")
+    evaluate_athlete(store, other, today=SPIKE)
+    set_thresholds(store, other, {"session_spike": {"caution": 1.4, "alert": 1.6}})
+    r = evaluate_athlete(store, other, from_date=SPIKE, today=SPIKE)
+    assert (r.removed, keys(store, other)) == (1, [])
+
+
+def test_flags_after_today_and_before_from_date_are_left_alone(store: Store) -> None:
+    aid = athlete(store)
+    import_log(store, aid, log(), "log.csv")
+    # As of the Saturday the Sunday run has not happened: no flag.
+    assert evaluate_athlete(store, aid, today=SPIKE - timedelta(days=1)).new_flag_ids == []
+    evaluate_athlete(store, aid, today=SPIKE)
+    # Re-evaluating an earlier range as of an earlier day does not touch the later flag.
+    r = evaluate_athlete(store, aid, from_date=MONDAY, today=SPIKE - timedelta(days=1))
+    assert r.removed == 0 and len(keys(store, aid)) == 1
+
+
+def test_invalid_thresholds_are_a_clear_error(store: Store) -> None:
+    aid = athlete(store)
+    import_log(store, aid, log(), "log.csv")
+    set_thresholds(store, aid, {"session_spike": {"caution": 1.5, "alert": 1.2}})
+    with pytest.raises(InvalidRequest, match="alert"):
+        evaluate_athlete(store, aid, today=SPIKE)
+
+
+def test_status_series_and_coach_fast_threshold(store: Store) -> None:
+    aid = athlete(store)
+    import_log(store, aid, log(), "log.csv")
+    st = read(store, athlete_status, aid, today=SPIKE)
+    assert (st.today, st.last_activity_date, st.timezone) == (SPIKE, SPIKE, "Europe/Paris")
+    d = {x.dimension: x for x in st.dimensions}
+    assert d["distance"].last_7d == pytest.approx(52.0)
+    assert d["distance"].chronic_week == pytest.approx(40.0)
+    assert d["hills"].last_7d == pytest.approx(160.0)
+    # The 7 days ending tomorrow already hold 52 km = 1.3 x the usual 40 km: any run tomorrow
+    # raises the ramp's caution, so the next-run headroom is 0 (not the spike's 1.1 x 22 km).
+    assert d["distance"].headroom_run == 0.0
+    assert d["distance"].ratio_7_28 == pytest.approx(1.3)
+    assert "rest tomorrow" in (d["distance"].headroom_note or "")
+    assert st.open_flags == []  # not evaluated yet: status reads, it does not evaluate
+    assert st.fast_threshold.source == "default"
+    with store.transaction() as s:
+        s.get(Athlete, aid).fast_speed_mps = 4.0
+    ft = read(store, athlete_status, aid, today=SPIKE).fast_threshold
+    assert (ft.source, ft.speed_mps, ft.pace_s_per_km) == ("coach", 4.0, 250.0)
+    assert "4:10/km" in ft.explanation
+
+    weeks = read(store, series, aid, "week", None, SPIKE)
+    assert weeks["week_start"].to_list() == [MONDAY + timedelta(weeks=w) for w in range(6)]
+    assert weeks["distance_km"].to_list() == pytest.approx([40.0] * 5 + [52.0])
+    assert weeks["longest_run_km"].to_list() == pytest.approx([16.0] * 5 + [22.0])
+    days = read(store, series, aid, "day", SPIKE - timedelta(days=6), SPIKE)
+    assert days.height == 7 and days["date"].to_list()[-1] == SPIKE
+    assert days["distance_acute_7d"][-1] == pytest.approx(52.0)
+    assert days["distance_ratio"][-1] == pytest.approx(1.3)
+    # Mid-week start: the week containing it is included.
+    assert read(store, series, aid, "week", SPIKE - timedelta(days=2), SPIKE).height == 1
+    with pytest.raises(InvalidRequest):
+        read(store, series, aid, "week", SPIKE, MONDAY)
+
+
+def test_an_athlete_without_activities(store: Store) -> None:
+    aid = athlete(store)
+    st = read(store, athlete_status, aid, today=SPIKE)
+    assert st.last_activity_date is None and st.open_flags == []
+    assert all(d.last_7d == 0.0 and d.headroom_week is None for d in st.dimensions)
+    assert read(store, series, aid, "week", None, None).height == 0
+    assert evaluate_athlete(store, aid, today=SPIKE).new_flag_ids == []
+
+
+@pytest.mark.postgres
+def test_drain_and_upsert_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    store = Store(pg_url, tmp_path)
+    try:
+        aid = athlete(store)
+        import_log(store, aid, log(), "log.csv")
+        assert drain_pending(store, today=SPIKE) == [aid]
+        assert keys(store, aid) == [(SPIKE, "session_spike", "distance", "alert", "open")]
+        again = evaluate_athlete(store, aid, today=SPIKE)
+        assert (again.new_flag_ids, again.updated_flag_ids, again.removed) == ([], [], 0)
+        with store.sessions() as s:
+            assert s.get(PendingEvaluation, aid) is None
+    finally:
+        store.close()

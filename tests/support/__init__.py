@@ -1,0 +1,1 @@
+"""Builders and worlds the tests share: never imported from a test module."""
