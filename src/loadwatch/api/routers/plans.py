@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 
 from loadwatch.api.changes import reevaluate
 from loadwatch.api.deps import AthleteDep, CurrentUser, SessionDep, StateDep
+from loadwatch.api.query import DayRangeDep, PagingDep, page_of
+from loadwatch.api.schemas import Page
 from loadwatch.clock import local_today
 from loadwatch.errors import NotFound
 from loadwatch.services.rehab import PlanIn, PlanOut, RehabStatus, end_plan, plan_out, start_plan
@@ -19,9 +21,8 @@ from loadwatch.store import plans as plan_store
 router = APIRouter(tags=["plans"])
 
 
-class PlanList(BaseModel):
+class PlanList(Page):
     data: list[PlanOut]
-    count: int
 
 
 class PlanEnd(BaseModel):
@@ -44,10 +45,20 @@ def post_plan(
 
 
 @router.get("/athletes/{athlete_id}/plans", response_model=PlanList)
-def get_plans(athlete: AthleteDep, session: SessionDep) -> PlanList:
+def get_plans(
+    athlete: AthleteDep, session: SessionDep, paging: PagingDep, days: DayRangeDep
+) -> PlanList:
+    """The athlete's plans, newest first; with ``from``/``to``, those in force on a day of
+    the range.  One page at a time."""
     today = local_today(athlete.timezone)
-    data = [plan_out(p, today) for p in reversed(plan_store.of_athlete(session, athlete.id))]
-    return PlanList(data=data, count=len(data))
+    data = [
+        plan_out(p, today)
+        for p in reversed(plan_store.of_athlete(session, athlete.id))
+        if days.overlaps(p.start_date, p.end_date)
+    ]
+    return PlanList(
+        data=page_of(data, paging), count=len(data), limit=paging.limit, offset=paging.offset
+    )
 
 
 @router.get("/athletes/{athlete_id}/plans/current", response_model=RehabStatus)
@@ -64,6 +75,8 @@ def get_current_plan(athlete: AthleteDep, session: SessionDep) -> RehabStatus:
 def post_end_plan(
     athlete: AthleteDep, session: SessionDep, state: StateDep, body: PlanEnd | None = None
 ) -> PlanOut:
+    """End the open plan on ``on`` (default: the athlete's today); flags are re-evaluated
+    from the day after."""
     plan = end_plan(session, athlete, on=body.on if body else None)
     assert plan.end_date is not None
     reevaluate(state, session, athlete.id, plan.end_date + timedelta(days=1))

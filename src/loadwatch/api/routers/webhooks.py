@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from loadwatch.api.deps import CurrentUser, SessionDep, StaffUser, StateDep, WebhookDep
+from loadwatch.api.query import PagingDep, page_of
 from loadwatch.api.schemas import WebhookCreate, WebhookCreated, WebhookList, WebhookOut
 from loadwatch.netguard import Resolver, check_url, system_resolver
 from loadwatch.services.webhooks import target_policy
@@ -56,13 +57,20 @@ def create_webhook(
 
 
 @router.get("/webhooks", response_model=WebhookList)
-def list_webhooks(user: CurrentUser, session: SessionDep) -> WebhookList:
+def list_webhooks(user: CurrentUser, session: SessionDep, paging: PagingDep) -> WebhookList:
+    """The caller's own webhooks (never their secrets), one page at a time."""
     rows = hooks.of_owner(session, user.id)
-    return WebhookList(data=[WebhookOut.model_validate(h) for h in rows])
+    return WebhookList(
+        data=[WebhookOut.model_validate(h) for h in page_of(rows, paging)],
+        count=len(rows),
+        limit=paging.limit,
+        offset=paging.offset,
+    )
 
 
 @router.delete("/webhooks/{webhook_id}", response_model=WebhookOut)
 def delete_webhook(hook: WebhookDep, session: SessionDep) -> WebhookOut:
+    """Unregister the webhook: nothing more is sent to its URL."""
     out = WebhookOut.model_validate(hook)
     hooks.remove(session, hook)
     return out
