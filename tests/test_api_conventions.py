@@ -369,3 +369,11 @@ def test_every_uploaded_part_is_accounted_for(env: Env) -> None:
     day = date(2026, 5, 4).isoformat()
     listed = _page(env, f"/athletes/{env.athlete_id}/activities", **{"from": day, "to": day})
     assert listed["data"][0]["distance_m"] == pytest.approx(3000, rel=0.005)
+
+
+def test_the_spec_lists_every_code_the_api_answers() -> None:
+    from loadwatch.api import errors
+
+    every = {p.code for p in vars(errors).values() if isinstance(p, errors.Problem)}
+    assert set(errors.CODES) == every
+    assert "validation-failed" in errors.CODES

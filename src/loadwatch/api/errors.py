@@ -108,6 +108,13 @@ BY_STATUS: dict[int, Problem] = {
     )
 }
 
+# Every code a client may meet: the spec's enum.
+CODES = sorted(
+    {p.code for p in BY_STATUS.values()}
+    | {p.code for _, p in BY_ERROR}
+    | {VALIDATION.code, STORAGE_UNAVAILABLE.code}
+)
+
 # Every status a client may meet, for the spec (``STATUS`` kept for callers that map errors).
 STATUS: tuple[tuple[type[LoadwatchError], int], ...] = tuple((c, p.status) for c, p in BY_ERROR)
 
@@ -216,7 +223,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "code": {
             "type": "string",
             "description": "stable error code",
-            "enum": sorted({p.code for p in BY_STATUS.values()} | {p.code for _, p in BY_ERROR}),
+            "enum": CODES,
         },
         "errors": {
             "type": "array",

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.output import (
+    NARROW,
     console,
     fail,
     fmt_duration,
@@ -21,6 +22,7 @@ from loadwatch.cli.output import (
     handle_errors,
     print_json,
 )
+from loadwatch.cli.output import table as output_table
 from loadwatch.errors import IngestError, NotAnActivity, NotFound, one_line
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
@@ -435,28 +437,24 @@ def activities(
         if json:
             print_json({"athlete": a.name, "total": total, "offset": offset, "activities": items})
             return
-        table = Table(title=f"{a.name}: {len(items)} of {total} activities")
-        for col in (
-            "id",
-            f"start ({a.timezone})",
-            "sport",
-            "fmt",
-            "km",
-            "moving",
-            "pace",
-            "climb m",
-            "fast km",
-            "name",
-        ):
+        table = output_table(f"{a.name}: {len(items)} of {total} activities ({a.timezone})")
+        # Every column may wrap between words, none inside one: in a narrow terminal the
+        # date and its time stack, and the format (in --json) makes room for the name.
+        narrow = console.width < NARROW
+        cols = ("id", "start", "sport", *(() if narrow else ("fmt",)), "km", "moving", "pace")
+        for col in (*cols, "climb m", "fast km", "name"):
             table.add_column(
-                col, justify="right" if col in {"id", "km", "climb m", "fast km"} else "left"
+                col,
+                justify="right" if col in {"id", "km", "climb m", "fast km"} else "left",
+                overflow="fold",
+                min_width=_MIN_WIDTH.get(col),
             )
         for r in items:
             table.add_row(
                 str(r["id"]),
                 _local_start(r, zone),
                 r["sport"],
-                r["format"],
+                *(() if narrow else (r["format"],)),
                 fmt_num(r["distance_m"], 2, 1000.0),
                 fmt_duration(r["moving_time_s"]),
                 fmt_pace(r["avg_pace_s_per_km"], r["sport"]),
@@ -465,6 +463,10 @@ def activities(
                 r["name"] or "",
             )
         console.print(table)
+
+
+# The widest word of each column's values: below it a column would cut its words.
+_MIN_WIDTH = {"start": 10, "sport": 7, "km": 5, "moving": 7, "pace": 7}
 
 
 activity_app = typer.Typer(help="Change one activity: its sport.", no_args_is_help=True)

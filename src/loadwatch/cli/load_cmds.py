@@ -23,7 +23,7 @@ from rich.table import Table
 import loadwatch
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
-from loadwatch.cli.output import console, handle_errors, print_json
+from loadwatch.cli.output import console, handle_errors, print_block, print_json
 from loadwatch.errors import InputTooLarge, InvalidRequest, NotFound
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
@@ -211,22 +211,36 @@ def flags(
         if not rows:
             console.print(f"No {'' if all_ else 'open '}flags for {athlete}.")
             return
-        table = Table(title=f"Flags: {athlete}")
-        for c in ("id", "date", "dimension", "rule", "severity", "ratio", "status", "message"):
-            table.add_column(c, overflow="fold")
-        for r in rows:
-            style = "bold red" if r.severity == "alert" else "yellow"
-            table.add_row(
-                str(r.id),
-                r.date.isoformat(),
-                r.dimension,
-                r.rule,
-                f"[{style}]{r.severity}[/]",
-                f"{r.ratio:.2f}",
-                r.status,
-                r.message,
-            )
-        console.print(table)
+        console.print(flags_table(athlete, rows, console.width))
+
+
+# Below this width the flag's facts share one column, leaving the sentence room to read.
+WIDE_FLAGS = 120
+
+
+def flags_table(athlete: str, rows: list[Any], width: int) -> Table:
+    """The flags as a table that fits ``width`` columns: the sentence wraps between words."""
+    from rich.text import Text
+
+    table = Table(title=f"Flags: {athlete}")
+    wide = width >= WIDE_FLAGS
+    facts = ("dimension", "rule", "severity", "ratio", "status") if wide else ("flag",)
+    for c in ("id", "date", *facts):
+        table.add_column(c, no_wrap=True)
+    table.add_column("message", overflow="fold", min_width=20)
+    for r in rows:
+        severity = Text(r.severity, style="bold red" if r.severity == "alert" else "yellow")
+        ratio = f"{r.ratio:.2f}"
+        if wide:
+            cells = [r.dimension, r.rule, severity, ratio, r.status]
+        else:
+            cells = [
+                Text("\n").join(
+                    [severity + f" ×{ratio}", Text(r.dimension), Text(r.rule), Text(r.status)]
+                )
+            ]
+        table.add_row(str(r.id), r.date.isoformat(), *cells, r.message)
+    return table
 
 
 @app.command()
@@ -243,15 +257,15 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         from loadwatch.report import episode_lines, headroom_lines, ratio_lines
 
         console.print(f"[bold]{st.athlete}[/] as of {st.today} ({st.timezone})")
-        console.print(ratio_lines(st))
-        console.print(headroom_lines(st))
-        console.print(episode_lines(st))
+        print_block(ratio_lines(st))
+        print_block(headroom_lines(st))
+        print_block(episode_lines(st))
         if st.rehab is not None:
             from loadwatch.report import pain_line, rehab_lines
 
-            console.print(rehab_lines(st.rehab))
-            console.print(pain_line(st.rehab))
-        console.print(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
+            print_block(rehab_lines(st.rehab))
+            print_block(pain_line(st.rehab))
+        print_block(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
 
 
 @app.command()
@@ -259,23 +273,47 @@ def report(
     athlete: AthleteOpt,
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=520, help="Weeks to show.")] = 12,
     today: TodayOpt = None,
+    json: JsonOpt = False,
 ) -> None:
     """A report a runner reads at a glance: weekly bars, flags, headroom, fast threshold."""
     with handle_errors():
         day = parse_day(today, "--today")
-        console.print(
+        if json:
+            print_json(
+                _read_athlete(athlete, lambda s, aid: report_json(s, aid, weeks=weeks, today=day))
+            )
+            return
+        print_block(
             _read_athlete(athlete, lambda s, aid: athlete_report(s, aid, weeks=weeks, today=day))
         )
 
 
-def athlete_report(session: Session, athlete_id: int, *, weeks: int, today: date | None) -> Any:
-    from loadwatch.report import render_report
+def _report_data(session: Session, athlete_id: int, today: date | None) -> tuple[Any, pl.DataFrame]:
     from loadwatch.services.views import athlete_status
     from loadwatch.services.views import series as load_series
 
     st = athlete_status(session, athlete_id, today=today)
-    weekly = load_series(session, athlete_id, "week", None, st.today)
-    return render_report(st, weekly, weeks=weeks)
+    return st, load_series(session, athlete_id, "week", None, st.today)
+
+
+def athlete_report(session: Session, athlete_id: int, *, weeks: int, today: date | None) -> Any:
+    from loadwatch.report import render_report
+
+    st, weekly = _report_data(session, athlete_id, today)
+    return render_report(st, weekly, weeks=weeks, width=console.width)
+
+
+def report_json(
+    session: Session, athlete_id: int, *, weeks: int, today: date | None
+) -> dict[str, Any]:
+    """``report --json``: what the report shows, as data: the status and the shown weeks."""
+    import polars as pl
+
+    st, weekly = _report_data(session, athlete_id, today)
+    shown = weekly.sort("week_start").tail(weeks)
+    floats = [c for c, t in shown.schema.items() if t.is_float()]
+    shown = shown.with_columns(pl.col(floats).fill_nan(None)) if floats else shown
+    return {"status": st.model_dump(mode="json"), "weeks": shown.to_dicts()}
 
 
 @app.command()
@@ -580,7 +618,7 @@ def demo(
         try:
             with store.sessions() as s:
                 for a in result.athletes:
-                    console.print(athlete_report(s, a.athlete_id, weeks=weeks, today=result.today))
+                    print_block(athlete_report(s, a.athlete_id, weeks=weeks, today=result.today))
         finally:
             store.close()
     if no_serve:

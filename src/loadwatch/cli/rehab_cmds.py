@@ -8,12 +8,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
 from loadwatch.cli.load_cmds import AthleteOpt, JsonOpt, TodayOpt, _fresh, parse_day
 from loadwatch.cli.output import console, handle_errors, print_json
+from loadwatch.cli.output import table as output_table
 from loadwatch.errors import InvalidRequest
 
 if TYPE_CHECKING:
@@ -111,9 +111,9 @@ def symptoms(
     if not out.data:
         console.print(f"No symptom entries for {name}.")
         return
-    table = Table(title=f"Symptoms: {name}")
+    table = output_table(f"Symptoms: {name}")
     for c in ("date", "during", "after", "next morning", "response", "after run", "note"):
-        table.add_column(c, overflow="fold")
+        table.add_column(c, overflow="fold", no_wrap=c == "date")
     style = {"settled": "green", "irritated": "yellow", "flare": "bold red"}
     for e in out.data:
         r = e.response
