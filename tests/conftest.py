@@ -7,6 +7,7 @@ import fcntl
 import os
 import pickle
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
     from loadwatch.store.db import Store
 
 T = TypeVar("T")
+
+# No test may write into the real user data dir (the default data dir, platformdirs): the
+# platform's data home is a throwaway one for the whole run, inherited by subprocesses.
+# Tests name their own LOADWATCH_DATA_DIR (the ``data_dir`` fixture); this catches the rest.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="loadwatch-test-data-home-")
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("LOADWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
 HAVE_CORPUS = (CORPUS / "MANIFEST.csv").is_file()

@@ -265,7 +265,9 @@ IMPORT_HELP = (
 @app.command("import", help=IMPORT_HELP)
 def import_(
     paths: Paths,
-    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name (created if new).")],
+    athlete: Annotated[
+        str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name (created if new).")
+    ],
     timezone: Annotated[
         str | None,
         typer.Option(
@@ -410,7 +412,7 @@ def _local_start(a: dict[str, Any], zone: ZoneInfo) -> str:
 
 @app.command()
 def activities(
-    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name.")],
+    athlete: Annotated[str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name.")],
     json: JsonOpt = False,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Skip the newest N.")] = 0,

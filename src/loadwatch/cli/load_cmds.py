@@ -34,11 +34,15 @@ if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says
 
 _T = TypeVar("_T")
 
-AthleteOpt = Annotated[str, typer.Option("--athlete", "-a", help="Athlete name.")]
+AthleteOpt = Annotated[str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 TodayOpt = Annotated[
     str | None,
-    typer.Option("--today", help="Evaluate as of this local day (YYYY-MM-DD); default: today."),
+    typer.Option(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="Evaluate as of this local day (YYYY-MM-DD); default: today.",
+    ),
 ]
 
 
@@ -59,12 +63,19 @@ app.add_typer(athlete_app, name="athlete")
 def athlete_set(
     name: Annotated[str, typer.Argument(help="The athlete's current name.")],
     timezone: Annotated[
-        str | None, typer.Option("--timezone", help="IANA time zone, e.g. Europe/Madrid.")
+        str | None,
+        typer.Option("--timezone", metavar="ZONE", help="IANA time zone, e.g. Europe/Madrid."),
     ] = None,
-    new_name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    new_name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="A new name.")
+    ] = None,
     fast_pace: Annotated[
         str | None,
-        typer.Option("--fast-pace", help="Running faster than this pace (M:SS per km) is fast."),
+        typer.Option(
+            "--fast-pace",
+            metavar="M:SS",
+            help="Running faster than this pace (M:SS per km) is fast.",
+        ),
     ] = None,
 ) -> None:
     """Change an athlete's time zone, name or fast threshold.  A new zone or threshold
@@ -146,10 +157,15 @@ _SERIES_COLS = {
 @app.command()
 def series(
     athlete: AthleteOpt,
-    period: Annotated[str, typer.Option("--period", help="day or week.")] = "week",
-    from_: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    period: Annotated[
+        str, typer.Option("--period", metavar="day|week", help="day or week.")
+    ] = "week",
+    from_: Annotated[
+        str | None, typer.Option("--from", metavar="YYYY-MM-DD", help="First day (YYYY-MM-DD).")
+    ] = None,
     to: Annotated[
-        str | None, typer.Option("--to", help="Last day (YYYY-MM-DD); default today.")
+        str | None,
+        typer.Option("--to", metavar="YYYY-MM-DD", help="Last day (YYYY-MM-DD); default today."),
     ] = None,
     json: JsonOpt = False,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV on stdout.")] = False,
@@ -271,7 +287,9 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
 @app.command()
 def report(
     athlete: AthleteOpt,
-    weeks: Annotated[int, typer.Option("--weeks", min=1, max=520, help="Weeks to show.")] = 12,
+    weeks: Annotated[
+        int, typer.Option("--weeks", metavar="N", min=1, max=520, help="Weeks to show.")
+    ] = 12,
     today: TodayOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -320,9 +338,13 @@ def report_json(
 def evaluate(
     athlete: Annotated[
         str | None,
-        typer.Option("--athlete", "-a", help="Re-evaluate this athlete's whole history."),
+        typer.Option(
+            "--athlete", "-a", metavar="NAME", help="Re-evaluate this athlete's whole history."
+        ),
     ] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="Only from this day on.")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", metavar="YYYY-MM-DD", help="Only from this day on.")
+    ] = None,
     today: TodayOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -373,14 +395,23 @@ def evaluate(
 @app.command()
 def ack(
     athlete: AthleteOpt,
-    flag: Annotated[int | None, typer.Option("--flag", help="Acknowledge this flag id.")] = None,
+    flag: Annotated[
+        int | None, typer.Option("--flag", metavar="ID", help="Acknowledge this flag id.")
+    ] = None,
     before: Annotated[
         str | None,
-        typer.Option("--before", help="Acknowledge the open flags dated before this day."),
+        typer.Option(
+            "--before",
+            metavar="YYYY-MM-DD",
+            help="Acknowledge the open flags dated before this day.",
+        ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Acknowledge every open flag.")] = False,
     by: Annotated[
-        str | None, typer.Option("--by", help="Record this user (a coach) as the acknowledger.")
+        str | None,
+        typer.Option(
+            "--by", metavar="USER", help="Record this user (a coach) as the acknowledger."
+        ),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -413,9 +444,12 @@ def import_log(
     file: Annotated[
         Path, typer.Argument(help="CSV training log (your spreadsheet or Strava's activities.csv).")
     ],
-    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name (created if new).")],
+    athlete: Annotated[
+        str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name (created if new).")
+    ],
     timezone: Annotated[
-        str | None, typer.Option(help="IANA time zone for a new athlete (default UTC).")
+        str | None,
+        typer.Option(metavar="ZONE", help="IANA time zone for a new athlete (default UTC)."),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -596,17 +630,23 @@ def _history_end(store: Store, athlete_ids: list[int]) -> date:
 @app.command()
 def demo(
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="Data dir; the demo store is <data dir>/demo.")
+        Path | None,
+        typer.Option(
+            "--data-dir", metavar="DIR", help="Data dir; the demo store is <data dir>/demo."
+        ),
     ] = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only print the reports.")] = False,
-    weeks: Annotated[int, typer.Option("--weeks", min=1, max=520)] = 12,
-    host: Annotated[str, typer.Option(help="Address to serve the demo on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve the demo on.")] = 8000,
+    weeks: Annotated[int, typer.Option("--weeks", metavar="N", min=1, max=520)] = 12,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="Address to serve the demo on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to serve the demo on.")] = 8000,
 ) -> None:
-    """Import sample_data/ into a fresh demo store, report on both runners, then serve.
+    """Import sample_data/ into a fresh demo store, report on its three runners, then serve.
 
-    The API and the dashboard are served with a demo coach token until Ctrl-C; --no-serve only
-    prints the reports."""
+    The runners: Steady Sam, Spiky Sara (a long run that jumps) and Returning Rosa (back
+    from a hamstring injury on a return-to-run plan).  The API and the dashboard are served
+    with a demo coach token until Ctrl-C; --no-serve only prints the reports."""
     with handle_errors():
         base = (data_dir or get_settings().data_dir).expanduser().resolve()
         result = run_demo(base / "demo")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session as Session  # re-exported: a unit of work's type
@@ -17,6 +16,8 @@ from sqlalchemy.orm import sessionmaker
 
 from loadwatch.errors import ConfigError
 from loadwatch.store.errors import translated
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x10AD_3A7C  # any fixed 64-bit key; "loadwatch migrate"
@@ -77,8 +78,28 @@ def _pool_args(pool: PoolLimits | None) -> dict[str, Any]:
     return {"pool_size": p.size, "max_overflow": p.overflow, "pool_timeout": p.timeout_s}
 
 
+class _OnlyUpgrades(logging.Filter):
+    """Of Alembic's INFO lines, only an actual schema change is news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or str(record.msg).startswith("Running ")
+
+
+def quiet_alembic() -> None:
+    """Every start would log Alembic's seven plugin lines and its dialect at INFO (``serve``
+    configures INFO): keep its warnings and the "Running upgrade" lines only."""
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _OnlyUpgrades) for f in migration.filters):
+        migration.addFilter(_OnlyUpgrades())
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (idempotent)."""
+    quiet_alembic()  # before alembic is imported: it logs its plugins as it loads them
+    from alembic import command
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     # Processes starting together (API replicas, the scheduler) must not both see an empty
@@ -178,4 +199,12 @@ def open_store(settings: Any = None) -> Store:
     from loadwatch.config import get_settings
 
     s = settings or get_settings()
-    return Store(s.db_url, s.data_dir, pool=PoolLimits(size=s.db_pool_size))
+    new = not s.data_dir.exists()
+    store = Store(s.db_url, s.data_dir, pool=PoolLimits(size=s.db_pool_size))
+    if new and not s.data_dir_chosen:
+        # WARNING so that it reaches stderr even where logging is not configured (the CLI:
+        # Python's last-resort handler): a user who never chose a place must learn it.
+        log.warning(
+            "created a new loadwatch store in %s (set LOADWATCH_DATA_DIR to choose)", s.data_dir
+        )
+    return store
