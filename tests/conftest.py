@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# No test may write into the real user data dir (the default data dir, platformdirs): the
-# platform's data home is a throwaway one for the whole run, inherited by subprocesses.
+# No test may write into the real user data dir (the default data dir, platformdirs) or the
+# user cache dir (the demo's default): the platform's data and cache homes are throwaway ones
+# for the whole run, inherited by subprocesses.
 # Tests name their own LOADWATCH_DATA_DIR (the ``data_dir`` fixture); this catches the rest.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="loadwatch-test-data-home-")
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="loadwatch-test-cache-home-")  # demo
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("LOADWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
 HAVE_CORPUS = (CORPUS / "MANIFEST.csv").is_file()

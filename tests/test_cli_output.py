@@ -159,6 +159,20 @@ def test_data_dir_defaults_to_the_platform_user_data_dir(
     assert (named.data_dir, named.data_dir_chosen) == ((tmp_path / "mine").resolve(), True)
 
 
+def test_the_demo_never_builds_in_the_user_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loadwatch.config import default_demo_base
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("LOADWATCH_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    if sys.platform.startswith("linux"):
+        assert default_demo_base() == tmp_path / "cache" / "loadwatch"
+    assert not default_demo_base().resolve().is_relative_to(Settings().data_dir)
+
+
 def test_a_new_store_in_the_default_place_says_where(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "LOADWATCH_DATA_DIR"}
     env["XDG_DATA_HOME"] = str(tmp_path / "xdg")

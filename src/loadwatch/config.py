@@ -31,6 +31,15 @@ def default_data_dir() -> Path:
     return user_data_path("loadwatch", appauthor=False)
 
 
+def default_demo_base() -> Path:
+    """Where ``loadwatch demo`` builds its throwaway store (``<it>/demo``, wiped every run) when
+    no data dir is named: the platform's user cache dir, never the user data dir that holds
+    the real store."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("loadwatch", appauthor=False)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LOADWATCH_", extra="ignore")
 

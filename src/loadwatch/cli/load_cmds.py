@@ -632,7 +632,10 @@ def demo(
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            "--data-dir", metavar="DIR", help="Data dir; the demo store is <data dir>/demo."
+            "--data-dir",
+            metavar="DIR",
+            help="The demo store is <DIR>/demo; default: LOADWATCH_DATA_DIR when set, else "
+            "the user cache dir (never the real store's data dir).",
         ),
     ] = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only print the reports.")] = False,
@@ -648,7 +651,12 @@ def demo(
     from a hamstring injury on a return-to-run plan).  The API and the dashboard are served
     with a demo coach token until Ctrl-C; --no-serve only prints the reports."""
     with handle_errors():
-        base = (data_dir or get_settings().data_dir).expanduser().resolve()
+        from loadwatch.config import default_demo_base
+
+        if data_dir is None:
+            settings = get_settings()
+            data_dir = settings.data_dir if settings.data_dir_chosen else default_demo_base()
+        base = data_dir.expanduser().resolve()
         result = run_demo(base / "demo")
         console.print(
             f"Demo store: {result.settings.data_dir} (evaluated as of {result.today}); "
