@@ -194,3 +194,22 @@ def test_a_new_store_in_the_default_place_says_where(tmp_path: Path) -> None:
     assert f"created a new loadwatch store in {where}" in first.stderr
     assert (where / "loadwatch.db").is_file()
     assert athletes().stderr == ""  # said once, when created
+
+
+def test_start_up_logs_no_alembic_chatter(tmp_path: Path) -> None:
+    """``serve`` logs at INFO: opening a store (new, then again) says only the upgrade."""
+    code = (
+        "import logging, sys\n"
+        "logging.basicConfig(level=logging.INFO, stream=sys.stdout,\n"
+        "                    format='%(name)s: %(message)s')\n"
+        "from loadwatch.config import Settings\n"
+        "from loadwatch.store.db import open_store\n"
+        f"for _ in range(2): open_store(Settings(data_dir={str(tmp_path)!r})).close()\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    alembic = [line for line in r.stdout.splitlines() if line.startswith("alembic")]
+    assert alembic, r.stdout  # the new store's upgrade is said...
+    upgrade = "alembic.runtime.migration: Running upgrade "
+    assert all(line.startswith(upgrade) for line in alembic), alembic  # ...and nothing else
