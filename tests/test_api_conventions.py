@@ -54,9 +54,9 @@ class Env:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    settings = Settings(data_dir=tmp_path / "data", max_file_bytes=1 << 20)
-    store = Store(settings.db_url, settings.data_dir)
+def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, max_file_bytes=1 << 20)
+    store = Store(db_url, settings.data_dir)
     with store.transaction() as s:
         _, admin = auth.create_user(s, "root", "admin")
     app = create_app(store, settings=settings)
