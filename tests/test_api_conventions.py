@@ -20,6 +20,7 @@ from fake_dns import resolver
 from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.api.routers.webhooks import get_resolver
+from loadwatch.clock import pin_today
 from loadwatch.config import Settings
 from loadwatch.ingest.sources import iter_upload
 from loadwatch.services.importing import import_members
@@ -29,6 +30,7 @@ from test_api import gpx_run
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 API = "/api/v1"
+TODAY = date(2026, 6, 1)
 PROBLEM = "application/problem+json"
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance", "code"}
 # ISO 8601, UTC, whole seconds, Z: the one format (loadwatch.clock.iso_utc).
@@ -61,6 +63,9 @@ def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
         _, admin = auth.create_user(s, "root", "admin")
     app = create_app(store, settings=settings)
     app.dependency_overrides[get_resolver] = lambda: resolver()
+    # Through the clock seam: the symptom and plan days below are in the past whatever the
+    # real date (a plan may not start more than five years back).
+    pin_today(TODAY)
     with TestClient(app) as client:
         h = {"Authorization": f"Bearer {admin}"}
         r = client.post(f"{API}/athletes", json={"name": "Ann", "timezone": "UTC"}, headers=h)
@@ -74,6 +79,7 @@ def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
         with store.transaction() as s:
             _, own = auth.create_user(s, "ann", "athlete", athlete_id=aid)
         yield Env(client, store, h, {"Authorization": f"Bearer {own}"}, aid, ids)
+    pin_today(None)
     store.close()
 
 
