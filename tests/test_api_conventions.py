@@ -293,6 +293,15 @@ def test_every_operation_is_described_and_documents_its_errors(env: Env) -> None
             if int(code) >= 400:
                 media = response["content"][PROBLEM]
                 assert media["schema"] == {"$ref": "#/components/schemas/Problem"}, (m, p, code)
+    # Every operation shows at least one example (of its error body, at the least).
+    for m, p, op in ops:
+        examples = [
+            media
+            for response in op["responses"].values()
+            for media in response.get("content", {}).values()
+            if "example" in media or "examples" in media
+        ]
+        assert examples, (m, p)
     patch = spec["paths"][f"{API}/athletes/{{athlete_id}}"]["patch"]["responses"]
     assert patch["403"]["content"][PROBLEM]["example"]["code"] == "forbidden"
 

@@ -12,7 +12,7 @@ import typer
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
 from loadwatch.cli.load_cmds import AthleteOpt, JsonOpt, TodayOpt, _fresh, parse_day
-from loadwatch.cli.output import console, handle_errors, print_json
+from loadwatch.cli.output import console, handle_errors, print_block, print_json
 from loadwatch.cli.output import table as output_table
 from loadwatch.errors import InvalidRequest
 
@@ -249,9 +249,9 @@ def plan(
     if st.rehab is None or st.rehab.plan is None:
         console.print(f"{name} has no plan.")
         if st.rehab is not None:
-            console.print(rehab_lines(st.rehab))
+            print_block(rehab_lines(st.rehab))
         return
-    console.print(rehab_lines(st.rehab, full=True))
+    print_block(rehab_lines(st.rehab, full=True))
 
 
 @plan_app.command("start")
