@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,13 @@ from support.paths import (
 if TYPE_CHECKING:
     from loadwatch.store.db import Store
     from support.demo_world import DemoWorld
+
+# No test may write into the real user data dir (the default data dir, platformdirs) or the
+# user cache dir (the demo's default): the platform's data and cache homes are throwaway ones
+# for the whole run, inherited by subprocesses.
+# Tests name their own LOADWATCH_DATA_DIR (the ``data_dir`` fixture); this catches the rest.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="loadwatch-test-data-home-")
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="loadwatch-test-cache-home-")  # demo
 
 
 @pytest.fixture(scope="session", autouse=True)

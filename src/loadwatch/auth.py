@@ -87,11 +87,14 @@ def list_users(session: Session) -> list[User]:
 
 
 # --- roles --------------------------------------------------------------------------------
+_A_ROLE = {"admin": "an admin", "coach": "a coach", "athlete": "an athlete"}
+
+
 def require_role(user: User, *roles: str) -> None:
     """``Forbidden`` unless the user has one of ``roles``.  Callers check visibility first, so
     this never tells anyone that an invisible object exists."""
     if user.role not in roles:
-        raise Forbidden(f"a {user.role} may not do this")
+        raise Forbidden(f"{_A_ROLE.get(user.role, user.role)} may not do this")
 
 
 def is_staff(user: User) -> bool:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 # A process can be pinned to a calendar day ("as of") so that a demo or a replay of old data
 # reads as if it were that day; ``loadwatch demo`` pins the sample history's last day.
@@ -34,7 +34,25 @@ def as_utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
-# A response field that is always aware UTC, whichever database the value came from.
+def iso_utc(dt: datetime) -> str:
+    """The one timestamp format loadwatch writes: ISO 8601, UTC, whole seconds, ``Z``
+    (``2026-08-24T06:30:00Z``).  Sub-second digits are noise to every reader and made two
+    timestamps of one row look different."""
+    return as_utc(dt).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# A response field that is always aware UTC, whichever database the value came from, and is
+# written in the one format (``iso_utc``).
 UtcDatetime = Annotated[
-    datetime, BeforeValidator(lambda v: as_utc(v) if isinstance(v, datetime) else v)
+    datetime,
+    BeforeValidator(lambda v: as_utc(v) if isinstance(v, datetime) else v),
+    PlainSerializer(iso_utc, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "UTC, whole seconds",
+            "examples": ["2026-08-24T06:30:00Z"],
+        }
+    ),
 ]

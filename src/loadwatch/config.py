@@ -8,20 +8,42 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from loadwatch.errors import ConfigError
 
+# Where a store made before the platform default lived: still used when it exists, so that
+# upgrading never hides a user's data.
+LEGACY_DATA_DIR = "loadwatch-data"
 
-def _default_data_dir() -> Path:
-    return Path.cwd() / "loadwatch-data"
+
+def default_data_dir() -> Path:
+    """``./loadwatch-data`` when it exists (a store made there earlier, or on purpose), else the
+    platform's user data dir (``~/.local/share/loadwatch`` on Linux, ``~/Library/Application
+    Support/loadwatch`` on macOS, ``%LOCALAPPDATA%\\loadwatch`` on Windows).
+    ``LOADWATCH_DATA_DIR`` beats both."""
+    here = Path.cwd() / LEGACY_DATA_DIR
+    if here.is_dir():
+        return here
+    from platformdirs import user_data_path
+
+    return user_data_path("loadwatch", appauthor=False)
+
+
+def default_demo_base() -> Path:
+    """Where ``loadwatch demo`` builds its throwaway store (``<it>/demo``, wiped every run) when
+    no data dir is named: the platform's user cache dir, never the user data dir that holds
+    the real store."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("loadwatch", appauthor=False)
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LOADWATCH_", extra="ignore")
 
-    data_dir: Path = Field(default_factory=_default_data_dir)
+    data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
     inbox: Path | None = None
     scheduler: bool = True
@@ -100,12 +122,23 @@ class Settings(BaseSettings):
             parse_allow_entry(entry)  # ValueError names the bad entry
         return value
 
+    # Read before ``_resolve`` assigns data_dir (an assignment counts as "set").
+    _data_dir_chosen: bool = PrivateAttr(default=False)
+
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
+        self._data_dir_chosen = "data_dir" in self.model_fields_set
         self.data_dir = self.data_dir.expanduser().resolve()
         if self.inbox is not None:
             self.inbox = self.inbox.expanduser().resolve()
         return self
+
+    @property
+    def data_dir_chosen(self) -> bool:
+        """Whether the data dir was named (``LOADWATCH_DATA_DIR`` or an argument) rather than
+        the default: a store created in the default is announced, as the user never said
+        where it should go."""
+        return self._data_dir_chosen
 
     @property
     def db_url(self) -> str:

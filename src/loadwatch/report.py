@@ -1,7 +1,8 @@
 """The runner's terminal report: recent weeks at a glance, flags on their weeks, headroom.
 
 Pure rendering: it takes numbers already computed (weekly frame, status, flags) and returns
-rich renderables; the CLI prints them.
+rich renderables; the CLI prints them.  Laid out for the width it is given: sentences wrap at
+word boundaries (rich's own wrapping), never cut; the bars shrink, then go, in narrow terminals.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
-from rich.console import Group, RenderableType
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +23,10 @@ from loadwatch.services.rehab import RehabStatus
 from loadwatch.services.views import AthleteStatus
 
 BAR_WIDTH = 12
+MIN_BAR_WIDTH = 4  # narrower bars say nothing: the numbers alone are shown
+# What the weekly table needs besides its three bars: the fixed columns (week, runs, the
+# three numbers, longest), cell padding, borders, the panel, and room for a few words of flags.
+_TABLE_WITHOUT_BARS = 100
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 _DIM_LABEL = {"distance": "distance", "speed": "fast km", "hills": "climbing", "pain": "pain"}
 _RULE_LABEL = {
@@ -54,7 +59,23 @@ def _top(frame: pl.DataFrame, col: str) -> float:
     return float(frame[col].fill_null(0.0).max() or 0.0) if frame.height else 0.0  # type: ignore[arg-type]
 
 
-def weekly_table(weekly: pl.DataFrame, flags: Sequence[FlagOut], *, weeks: int) -> Table:
+def bar_width_for(width: int | None) -> int:
+    """The bars' width in a terminal ``width`` columns wide (``None``: as wide as they get)."""
+    if width is None:
+        return BAR_WIDTH
+    fits = (width - _TABLE_WITHOUT_BARS) // 3
+    return min(BAR_WIDTH, fits) if fits >= MIN_BAR_WIDTH else 0
+
+
+def _amount(text: str, value: float, top: float, style: str, bar_width: int) -> Text:
+    if not bar_width:
+        return Text(text.strip())
+    return Text(f"{text} ") + Text(bar(value, top, bar_width), style=style)
+
+
+def weekly_table(
+    weekly: pl.DataFrame, flags: Sequence[FlagOut], *, weeks: int, bar_width: int = BAR_WIDTH
+) -> Table:
     recent = weekly.sort("week_start").tail(weeks)
     by_week: dict[date, list[FlagOut]] = {}
     for f in flags:
@@ -63,13 +84,15 @@ def weekly_table(weekly: pl.DataFrame, flags: Sequence[FlagOut], *, weeks: int) 
     table = Table(
         title="Weekly load (Monday start, local days)", title_justify="left", expand=False
     )
+    # Numbers never wrap; the flags column takes what is left and wraps between words.
+    justify: JustifyMethod = "left" if bar_width else "right"
     table.add_column("week of", no_wrap=True)
-    table.add_column("runs", justify="right")
-    table.add_column("distance km", no_wrap=True)
-    table.add_column("fast km", no_wrap=True)
-    table.add_column("climbing m", no_wrap=True)
-    table.add_column("longest", justify="right")
-    table.add_column("flags")
+    table.add_column("runs", justify="right", no_wrap=True)
+    table.add_column("distance km" if bar_width else "km", justify=justify, no_wrap=True)
+    table.add_column("fast km" if bar_width else "fast", justify=justify, no_wrap=True)
+    table.add_column("climbing m" if bar_width else "climb m", justify=justify, no_wrap=True)
+    table.add_column("longest", justify="right", no_wrap=True)
+    table.add_column("flags", overflow="fold", min_width=12)
     for w in recent.iter_rows(named=True):
         marks = Text()
         for f in sorted(by_week.get(w["week_start"], []), key=lambda f: (f.date, f.dimension)):
@@ -84,10 +107,11 @@ def weekly_table(weekly: pl.DataFrame, flags: Sequence[FlagOut], *, weeks: int) 
         table.add_row(
             f"{w['week_start']:%Y-%m-%d}",
             str(w["runs"]),
-            Text(f"{w['distance_km']:6.1f} ") + Text(bar(w["distance_km"], top_d), style="cyan"),
-            Text(f"{w['fast_km']:5.1f} ") + Text(bar(w["fast_km"], top_f), style="magenta"),
-            Text(f"{w['elevation_gain_m']:6,.0f} ")
-            + Text(bar(w["elevation_gain_m"], top_c), style="green"),
+            _amount(f"{w['distance_km']:6.1f}", w["distance_km"], top_d, "cyan", bar_width),
+            _amount(f"{w['fast_km']:5.1f}", w["fast_km"], top_f, "magenta", bar_width),
+            _amount(
+                f"{w['elevation_gain_m']:6,.0f}", w["elevation_gain_m"], top_c, "green", bar_width
+            ),
             _fmt(w["longest_run_km"]),
             marks,
         )
@@ -124,7 +148,7 @@ def episode_lines(status: AthleteStatus) -> RenderableType:
         if status.open_flags:
             return Text("Open flags, no live episode: see `loadwatch flags`.", style="dim")
         return Text("No open flags: nothing too much, too soon.", style="green")
-    lines = [Text("Episodes", style="bold")]
+    lines: list[RenderableType] = [Text("Episodes", style="bold")]
     for e in status.episodes:
         sign = "▲" if e.severity == "alert" else "△"
         span = f"{e.first:%Y-%m-%d}" + (f"–{e.last:%m-%d}" if e.last != e.first else "")
@@ -133,16 +157,22 @@ def episode_lines(status: AthleteStatus) -> RenderableType:
             Text(f" {sign} {span}{state} ", style=_SEVERITY_STYLE.get(e.severity, ""))
             + Text(f"{len(e.flags)} flag(s), {', '.join(e.dimensions)}")
         )
+        # A grid, so that a long sentence wraps under itself, not under the date.
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
         for f in e.flags:
             mark = "▲" if f.severity == "alert" else "△"
-            lines.append(Text(f"     {mark} {f.date:%a %d %b} ", style="dim") + Text(f.message))
+            grid.add_row(Text(f"     {mark} {f.date:%a %d %b}", style="dim"), Text(f.message))
+        lines.append(grid)
     return Group(*lines)
 
 
 def render_report(
-    status: AthleteStatus, weekly: pl.DataFrame, *, weeks: int = 12
+    status: AthleteStatus, weekly: pl.DataFrame, *, weeks: int = 12, width: int | None = None
 ) -> RenderableType:
-    """The whole report for one athlete, as of ``status.today``."""
+    """The whole report for one athlete, as of ``status.today``, laid out for a terminal
+    ``width`` columns wide (``None``: the widest layout)."""
     last = status.last_activity_date.isoformat() if status.last_activity_date else "none"
     head = Text.assemble(
         (status.athlete, "bold"),
@@ -158,7 +188,7 @@ def render_report(
         first: date = shown["week_start"].min()  # type: ignore[assignment]
         older = [f for f in flags if f.date < first]
         flags = [f for f in flags if f.date >= first]
-        body.append(weekly_table(shown, flags, weeks=weeks))
+        body.append(weekly_table(shown, flags, weeks=weeks, bar_width=bar_width_for(width)))
         if status.rehab is not None:  # the pain line under the weekly bars (docs/rehab.md)
             body.append(pain_line(status.rehab))
     else:

@@ -211,6 +211,16 @@ def _upload(w: World, caller: str) -> Any:
     )
 
 
+def _upload_log(w: World, caller: str) -> Any:
+    day = date(2022, 1, 1) + timedelta(days=w.unique())
+    log = f"date,distance,duration\n{day.isoformat()},8,45:00\n".encode()
+    return w.client.post(
+        f"{API}/athletes/{w.a}/logs",
+        files=[("files", ("log.csv", log, "text/csv"))],
+        headers=w.headers(caller),
+    )
+
+
 def _delete_activity(w: World, caller: str) -> Any:
     target = _activity(w.store, w.a, datetime(2023, 1, 1, tzinfo=UTC) + timedelta(w.unique()))
     return w.client.delete(f"{API}/activities/{target}", headers=w.headers(caller))
@@ -296,6 +306,7 @@ MATRIX: list[tuple[str, Request, tuple[int, ...]]] = [
     ("POST /athletes/{A}/coaches/{id}", _coach_link("POST"), ADMIN_ONLY),
     ("DELETE /athletes/{A}/coaches/{id}", _coach_link("DELETE"), ADMIN_ONLY),
     ("POST /athletes/{A}/activities", _upload, VISIBLE),
+    ("POST /athletes/{A}/logs", _upload_log, VISIBLE),
     ("GET /athletes/{A}/activities", _get(lambda w: f"{API}/athletes/{w.a}/activities"), VISIBLE),
     ("GET /activities/{a}", _get(lambda w: f"{API}/activities/{w.activity}"), VISIBLE),
     ("GET /activities/{a}/file", _get(lambda w: f"{API}/activities/{w.activity}/file"), VISIBLE),

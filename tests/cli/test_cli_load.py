@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -34,6 +35,19 @@ FLAG_KEYS = {
     "message",
     "status",
 }
+
+
+_BOX = re.compile(r"[\u2500-\u257f]")
+
+
+def prose(text: str) -> str:
+    """Terminal output as running text: box lines gone, wrapped lines joined.  Reports wrap
+    their sentences to the terminal's width; what they say must not depend on it."""
+    return " ".join(_BOX.sub(" ", text).split())
+
+
+def says(out: str, sentence: str) -> bool:
+    return prose(sentence) in prose(out)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -194,8 +208,8 @@ def test_report_marks_the_flag_on_its_week(sara_log: date) -> None:
     code, out, _ = run("report", "--athlete", "Ana", "--weeks", "3")
     assert code == 0
     assert "Ana" in out and "Weekly load" in out
-    assert f"{sara_log:%a} distance spike" in out
-    assert "longer than your longest run" in out
+    assert says(out, f"{sara_log:%a} distance spike")
+    assert says(out, "longer than your longest run")
     assert "Headroom" in out and "Fast means" in out
 
 
@@ -249,9 +263,9 @@ def test_demo_prints_both_reports(demo: tuple[Path, str]) -> None:
     out = demo[1]
     assert "evaluated as of 2026-11-15" in out
     assert "Spiky Sara" in out and "Steady Sam" in out
-    assert (
-        "Sunday's 30.8 km run is 40 % longer than your longest run of the last 30 days (22.0 km)."
-        in out
+    assert says(
+        out,
+        "Sunday's 30.8 km run is 40 % longer than your longest run of the last 30 days (22.0 km).",
     )
 
 
@@ -290,15 +304,19 @@ def test_demo_returning_rosa_keeps_to_her_plan_but_once(demo: tuple[Path, str]) 
     ]
     out = demo[1]
     assert "Returning Rosa" in out
-    assert (
+    assert says(
+        out,
         "Week 5 (from 2026-11-09): 18.1 km a week, longest run 6.0 km, no hills, 6:15/km or "
-        "slower — held: a flare on Saturday 2026-11-07 (6/10 the morning after)" in out
+        "slower — held: a flare on Saturday 2026-11-07 (6/10 the morning after)",
     )
-    assert "Pain  2 → 6 → 3 → 2 → 2/10 (falling)" in out
-    assert "Sat 2026-11-07 6/10 the morning after: flare (after 9.0 km with 150 m climbing)" in out
-    assert (
+    assert says(out, "Pain  2 → 6 → 3 → 2 → 2/10 (falling)")
+    assert says(
+        out, "Sat 2026-11-07 6/10 the morning after: flare (after 9.0 km with 150 m climbing)"
+    )
+    assert says(
+        out,
         "Pain 6/10 the morning after Saturday's 9.0 km hilly run: step back to 6.0 km flat, "
-        "the last load you tolerated." in out
+        "the last load you tolerated.",
     )
     code, text, _ = run_in(demo[0], "plan", "--athlete", "Returning Rosa", "--json")
     assert code == 0

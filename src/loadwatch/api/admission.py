@@ -10,10 +10,10 @@ load queues here instead of deadlocking on the pool or the lock inside.
 
 from __future__ import annotations
 
-import json
-
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from loadwatch.api.errors import BUSY, MEDIA_TYPE, problem_bytes
 
 RETRY_AFTER_S = 2
 
@@ -33,7 +33,7 @@ class Admission:
             with anyio.fail_after(self.wait_s):
                 await self.slots.acquire()
         except TimeoutError:
-            await _busy(send)
+            await _busy(send, scope["path"])
             return
         try:
             await self.app(scope, receive, send)
@@ -41,14 +41,15 @@ class Admission:
             self.slots.release()
 
 
-async def _busy(send: Send) -> None:
-    body = json.dumps({"detail": "busy, retry shortly"}).encode()
+async def _busy(send: Send, path: str) -> None:
+    # Outside the app's exception handlers: the problem body comes from api/errors.py still.
+    body = problem_bytes(BUSY, "busy, retry shortly", path)
     await send(
         {
             "type": "http.response.start",
             "status": 503,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", str(RETRY_AFTER_S).encode()),
             ],

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -21,6 +21,7 @@ from loadwatch import __version__, auth
 from loadwatch.api import errors
 from loadwatch.api.admission import Admission
 from loadwatch.api.headers import SecurityHeaders
+from loadwatch.api.query import reject_unknown_query
 from loadwatch.api.routers import (
     activities,
     activity_detail,
@@ -28,6 +29,7 @@ from loadwatch.api.routers import (
     dashboard,
     flags,
     health,
+    logs,
     me,
     pages,
     plans,
@@ -45,6 +47,23 @@ from loadwatch.store.db import Store, open_store
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
+
+API_DESCRIPTION = """\
+Send `Authorization: Bearer <token>` (a token from `loadwatch user add`) on every call but
+`/health`.
+
+**Lists** answer `{"data": [...], "count": N, "limit": L, "offset": K}`: `count` is every item
+matching the filters; page on with `offset += limit` while `offset < count`.  Day filters are
+`from`/`to`, inclusive, local days of the athlete.  A query parameter an operation does not
+take is a 422.
+
+**Errors** are RFC 9457 problem details (`application/problem+json`) with a stable `code`:
+`{"type": "urn:loadwatch:problem:not-found", "title": "Not found", "status": 404,
+"detail": "no activity with id 7", "instance": "/api/v1/activities/7", "code": "not-found"}`.
+
+**Timestamps** are ISO 8601 in UTC to the second: `2026-08-24T06:30:00Z`; days are
+`YYYY-MM-DD`.
+"""
 
 
 def evaluate_now(store: Store, historic_days: int = HISTORIC_DAYS) -> ChangeHook:
@@ -101,7 +120,8 @@ def create_app(
         title="loadwatch",
         version=__version__,
         summary="Training-load monitor for runners: athletes, activities, load series, flags.",
-        # /docs is served from packaged assets by pages.py (FastAPI's own loads a CDN).
+        description=API_DESCRIPTION,
+        # /docs and /redoc are served from packaged assets by pages.py (FastAPI's load a CDN).
         docs_url=None,
         redoc_url=None,
         openapi_url=f"{PREFIX}/openapi.json",
@@ -122,6 +142,7 @@ def create_app(
         athletes,
         activities,
         activity_detail,
+        logs,
         series,
         flags,
         symptoms,
@@ -130,7 +151,10 @@ def create_app(
         webhooks,
     )
     for module in routers:
-        app.include_router(module.router, prefix=PREFIX)
+        # One check for every operation: a query parameter it does not declare is a 422.
+        app.include_router(
+            module.router, prefix=PREFIX, dependencies=[Depends(reject_unknown_query)]
+        )
     app.include_router(pages.router)
 
     @app.get("/openapi.json", include_in_schema=False)

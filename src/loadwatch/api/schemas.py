@@ -22,6 +22,7 @@ from loadwatch.services.athletes import parse_fast_threshold
 from loadwatch.services.episodes import EpisodeOut
 from loadwatch.services.flag_list import FlagOut
 from loadwatch.services.importing import ImportReport
+from loadwatch.services.rehab import SymptomOut, ToleranceOut
 
 
 def format_pace(mps: float | None) -> str | None:
@@ -69,6 +70,15 @@ class _In(BaseModel):
         if _has_nul(data):
             raise ValueError("text must not contain a NUL (\\u0000) character")
         return data
+
+
+class Page(_Out):
+    """The one list envelope (``api/query.py``): ``data`` is this page; page on with
+    ``offset += limit`` while ``offset < count``."""
+
+    count: int = Field(description="every item matching the filters, over all pages")
+    limit: int = Field(description="the page size asked for")
+    offset: int = Field(description="items skipped before this page")
 
 
 # --- health / me --------------------------------------------------------------------------
@@ -120,9 +130,8 @@ class AthleteOut(_Out):
         return out
 
 
-class AthleteList(_Out):
+class AthleteList(Page):
     data: list[AthleteOut]
-    count: int
 
 
 class AthleteCoaches(_Out):
@@ -189,11 +198,8 @@ class ActivityRelabelled(_Out):
     reevaluate_from: date = Field(description="flags are re-evaluated from this local day on")
 
 
-class ActivityPage(_Out):
+class ActivityPage(Page):
     data: list[ActivityOut]
-    count: int = Field(description="all of the athlete's activities, not just this page")
-    limit: int
-    offset: int
 
 
 class ActivityDeleted(_Out):
@@ -327,14 +333,19 @@ class SeriesOut(_Out):
     data: list[dict[str, SeriesValue]]
 
 
-class FlagList(_Out):
+class SymptomPage(Page):
+    data: list[SymptomOut]
+    tolerance: list[ToleranceOut] = Field(
+        description="the tolerated and provoking load per dimension, from every entry"
+    )
+
+
+class FlagList(Page):
     data: list[FlagOut]
-    count: int
 
 
-class EpisodeList(_Out):
+class EpisodeList(Page):
     data: list[EpisodeOut]
-    count: int
 
 
 class FlagAck(_In):
@@ -369,5 +380,55 @@ class WebhookCreated(WebhookOut):
     secret: str = Field(description="HMAC-SHA256 signing secret, shown only this once")
 
 
-class WebhookList(_Out):
+class WebhookList(Page):
     data: list[WebhookOut]
+
+
+# --- training logs ------------------------------------------------------------------------
+class LogRowError(_Out):
+    line: int
+    message: str
+
+
+class LogFileResult(_Out):
+    """One uploaded training log (CSV): its rows imported, already stored or unreadable."""
+
+    file: str
+    status: Literal["imported", "duplicate", "failed"] = Field(
+        description="imported: something new was stored; duplicate: every row was already "
+        "stored; failed: not a training log, or no readable row"
+    )
+    reason: str | None = Field(description="why it failed")
+    imported: int
+    duplicates: int
+    activity_ids: list[int]
+    errors: list[LogRowError] = Field(description="rows that could not be read, with why")
+    columns: dict[str, str] = Field(description="which CSV column each field was read from")
+    from_date: date | None = Field(description="flags are re-evaluated from this local day on")
+    symptom_days: list[date] = Field(description="days whose pain columns were recorded")
+
+
+class LogUploadTotals(_Out):
+    files: int
+    imported: int
+    duplicates: int
+    bad_rows: int
+    failed_files: int
+
+
+class LogUploadResult(_Out):
+    files: list[LogFileResult]
+    totals: LogUploadTotals
+
+    @classmethod
+    def of(cls, files: list[LogFileResult]) -> LogUploadResult:
+        return cls(
+            files=files,
+            totals=LogUploadTotals(
+                files=len(files),
+                imported=sum(f.imported for f in files),
+                duplicates=sum(f.duplicates for f in files),
+                bad_rows=sum(len(f.errors) for f in files),
+                failed_files=sum(f.status == "failed" for f in files),
+            ),
+        )

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.output import (
+    NARROW,
     console,
     fail,
     fmt_duration,
@@ -21,6 +22,7 @@ from loadwatch.cli.output import (
     handle_errors,
     print_json,
 )
+from loadwatch.cli.output import table as output_table
 from loadwatch.errors import IngestError, InvalidRequest, NotAnActivity, NotFound, one_line
 from loadwatch.ingest.formats.registry import FORMAT_NAMES
 
@@ -268,7 +270,9 @@ IMPORT_HELP = (
 @app.command("import", help=IMPORT_HELP)
 def import_(
     paths: Paths,
-    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name (created if new).")],
+    athlete: Annotated[
+        str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name (created if new).")
+    ],
     timezone: Annotated[
         str | None,
         typer.Option(
@@ -421,7 +425,7 @@ def _local_start(a: dict[str, Any], zone: ZoneInfo) -> str:
 
 @app.command()
 def activities(
-    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name.")],
+    athlete: Annotated[str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name.")],
     json: JsonOpt = False,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Skip the newest N.")] = 0,
@@ -460,28 +464,24 @@ def activities(
         if json:
             print_json({"athlete": a.name, "total": total, "offset": offset, "activities": items})
             return
-        table = Table(title=f"{a.name}: {len(items)} of {total} activities")
-        for col in (
-            "id",
-            f"start ({a.timezone})",
-            "sport",
-            "fmt",
-            "km",
-            "moving",
-            "pace",
-            "climb m",
-            "fast km",
-            "name",
-        ):
+        table = output_table(f"{a.name}: {len(items)} of {total} activities ({a.timezone})")
+        # Every column may wrap between words, none inside one: in a narrow terminal the
+        # date and its time stack, and the format (in --json) makes room for the name.
+        narrow = console.width < NARROW
+        cols = ("id", "start", "sport", *(() if narrow else ("fmt",)), "km", "moving", "pace")
+        for col in (*cols, "climb m", "fast km", "name"):
             table.add_column(
-                col, justify="right" if col in {"id", "km", "climb m", "fast km"} else "left"
+                col,
+                justify="right" if col in {"id", "km", "climb m", "fast km"} else "left",
+                overflow="fold",
+                min_width=_MIN_WIDTH.get(col),
             )
         for r in items:
             table.add_row(
                 str(r["id"]),
                 _local_start(r, zone),
                 r["sport"],
-                r["format"],
+                *(() if narrow else (r["format"],)),
                 fmt_num(r["distance_m"], 2, 1000.0),
                 fmt_duration(r["moving_time_s"]),
                 fmt_pace(r["avg_pace_s_per_km"], r["sport"]),
@@ -490,6 +490,10 @@ def activities(
                 r["name"] or "",
             )
         console.print(table)
+
+
+# The widest word of each column's values: below it a column would cut its words.
+_MIN_WIDTH = {"start": 10, "sport": 7, "km": 5, "moving": 7, "pace": 7}
 
 
 FILE_STATUSES = ("imported", "duplicate", "superseded", "not_activity", "failed")

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
-from loadwatch.cli.output import console, err_console, handle_errors, print_json
+from loadwatch.cli.output import console, err_console, handle_errors, print_block, print_json
 from loadwatch.errors import InputTooLarge, InvalidRequest
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
@@ -30,11 +30,15 @@ if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says
 
 _T = TypeVar("_T")
 
-AthleteOpt = Annotated[str, typer.Option("--athlete", "-a", help="Athlete name.")]
+AthleteOpt = Annotated[str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 TodayOpt = Annotated[
     str | None,
-    typer.Option("--today", help="Evaluate as of this local day (YYYY-MM-DD); default: today."),
+    typer.Option(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="Evaluate as of this local day (YYYY-MM-DD); default: today.",
+    ),
 ]
 
 
@@ -55,12 +59,19 @@ app.add_typer(athlete_app, name="athlete")
 def athlete_set(
     name: Annotated[str, typer.Argument(help="The athlete's current name.")],
     timezone: Annotated[
-        str | None, typer.Option("--timezone", help="IANA time zone, e.g. Europe/Madrid.")
+        str | None,
+        typer.Option("--timezone", metavar="ZONE", help="IANA time zone, e.g. Europe/Madrid."),
     ] = None,
-    new_name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    new_name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="A new name.")
+    ] = None,
     fast_pace: Annotated[
         str | None,
-        typer.Option("--fast-pace", help="Running faster than this pace (M:SS per km) is fast."),
+        typer.Option(
+            "--fast-pace",
+            metavar="M:SS",
+            help="Running faster than this pace (M:SS per km) is fast.",
+        ),
     ] = None,
     derived_fast_pace: Annotated[
         bool,
@@ -154,10 +165,15 @@ _SERIES_COLS = {
 @app.command()
 def series(
     athlete: AthleteOpt,
-    period: Annotated[str, typer.Option("--period", help="day or week.")] = "week",
-    from_: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    period: Annotated[
+        str, typer.Option("--period", metavar="day|week", help="day or week.")
+    ] = "week",
+    from_: Annotated[
+        str | None, typer.Option("--from", metavar="YYYY-MM-DD", help="First day (YYYY-MM-DD).")
+    ] = None,
     to: Annotated[
-        str | None, typer.Option("--to", help="Last day (YYYY-MM-DD); default today.")
+        str | None,
+        typer.Option("--to", metavar="YYYY-MM-DD", help="Last day (YYYY-MM-DD); default today."),
     ] = None,
     json: JsonOpt = False,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV on stdout.")] = False,
@@ -219,22 +235,36 @@ def flags(
         if not rows:
             console.print(f"No {'' if all_ else 'open '}flags for {athlete}.")
             return
-        table = Table(title=f"Flags: {athlete}")
-        for c in ("id", "date", "dimension", "rule", "severity", "ratio", "status", "message"):
-            table.add_column(c, overflow="fold")
-        for r in rows:
-            style = "bold red" if r.severity == "alert" else "yellow"
-            table.add_row(
-                str(r.id),
-                r.date.isoformat(),
-                r.dimension,
-                r.rule,
-                f"[{style}]{r.severity}[/]",
-                f"{r.ratio:.2f}",
-                r.status,
-                r.message,
-            )
-        console.print(table)
+        console.print(flags_table(athlete, rows, console.width))
+
+
+# Below this width the flag's facts share one column, leaving the sentence room to read.
+WIDE_FLAGS = 120
+
+
+def flags_table(athlete: str, rows: list[Any], width: int) -> Table:
+    """The flags as a table that fits ``width`` columns: the sentence wraps between words."""
+    from rich.text import Text
+
+    table = Table(title=f"Flags: {athlete}")
+    wide = width >= WIDE_FLAGS
+    facts = ("dimension", "rule", "severity", "ratio", "status") if wide else ("flag",)
+    for c in ("id", "date", *facts):
+        table.add_column(c, no_wrap=True)
+    table.add_column("message", overflow="fold", min_width=20)
+    for r in rows:
+        severity = Text(r.severity, style="bold red" if r.severity == "alert" else "yellow")
+        ratio = f"{r.ratio:.2f}"
+        if wide:
+            cells = [r.dimension, r.rule, severity, ratio, r.status]
+        else:
+            cells = [
+                Text("\n").join(
+                    [severity + f" ×{ratio}", Text(r.dimension), Text(r.rule), Text(r.status)]
+                )
+            ]
+        table.add_row(str(r.id), r.date.isoformat(), *cells, r.message)
+    return table
 
 
 @app.command()
@@ -251,48 +281,78 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         from loadwatch.report import episode_lines, headroom_lines, ratio_lines
 
         console.print(f"[bold]{st.athlete}[/] as of {st.today} ({st.timezone})")
-        console.print(ratio_lines(st))
-        console.print(headroom_lines(st))
-        console.print(episode_lines(st))
+        print_block(ratio_lines(st))
+        print_block(headroom_lines(st))
+        print_block(episode_lines(st))
         if st.rehab is not None:
             from loadwatch.report import pain_line, rehab_lines
 
-            console.print(rehab_lines(st.rehab))
-            console.print(pain_line(st.rehab))
-        console.print(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
+            print_block(rehab_lines(st.rehab))
+            print_block(pain_line(st.rehab))
+        print_block(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
 
 
 @app.command()
 def report(
     athlete: AthleteOpt,
-    weeks: Annotated[int, typer.Option("--weeks", min=1, max=520, help="Weeks to show.")] = 12,
+    weeks: Annotated[
+        int, typer.Option("--weeks", metavar="N", min=1, max=520, help="Weeks to show.")
+    ] = 12,
     today: TodayOpt = None,
+    json: JsonOpt = False,
 ) -> None:
     """A report a runner reads at a glance: weekly bars, flags, headroom, fast threshold."""
     with handle_errors():
         day = parse_day(today, "--today")
-        console.print(
+        if json:
+            print_json(
+                _read_athlete(athlete, lambda s, aid: report_json(s, aid, weeks=weeks, today=day))
+            )
+            return
+        print_block(
             _read_athlete(athlete, lambda s, aid: athlete_report(s, aid, weeks=weeks, today=day))
         )
 
 
-def athlete_report(session: Session, athlete_id: int, *, weeks: int, today: date | None) -> Any:
-    from loadwatch.report import render_report
+def _report_data(session: Session, athlete_id: int, today: date | None) -> tuple[Any, pl.DataFrame]:
     from loadwatch.services.views import athlete_status
     from loadwatch.services.views import series as load_series
 
     st = athlete_status(session, athlete_id, today=today)
-    weekly = load_series(session, athlete_id, "week", None, st.today)
-    return render_report(st, weekly, weeks=weeks)
+    return st, load_series(session, athlete_id, "week", None, st.today)
+
+
+def athlete_report(session: Session, athlete_id: int, *, weeks: int, today: date | None) -> Any:
+    from loadwatch.report import render_report
+
+    st, weekly = _report_data(session, athlete_id, today)
+    return render_report(st, weekly, weeks=weeks, width=console.width)
+
+
+def report_json(
+    session: Session, athlete_id: int, *, weeks: int, today: date | None
+) -> dict[str, Any]:
+    """``report --json``: what the report shows, as data: the status and the shown weeks."""
+    import polars as pl
+
+    st, weekly = _report_data(session, athlete_id, today)
+    shown = weekly.sort("week_start").tail(weeks)
+    floats = [c for c, t in shown.schema.items() if t.is_float()]
+    shown = shown.with_columns(pl.col(floats).fill_nan(None)) if floats else shown
+    return {"status": st.model_dump(mode="json"), "weeks": shown.to_dicts()}
 
 
 @app.command()
 def evaluate(
     athlete: Annotated[
         str | None,
-        typer.Option("--athlete", "-a", help="Re-evaluate this athlete's whole history."),
+        typer.Option(
+            "--athlete", "-a", metavar="NAME", help="Re-evaluate this athlete's whole history."
+        ),
     ] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="Only from this day on.")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", metavar="YYYY-MM-DD", help="Only from this day on.")
+    ] = None,
     today: TodayOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -343,14 +403,23 @@ def evaluate(
 @app.command()
 def ack(
     athlete: AthleteOpt,
-    flag: Annotated[int | None, typer.Option("--flag", help="Acknowledge this flag id.")] = None,
+    flag: Annotated[
+        int | None, typer.Option("--flag", metavar="ID", help="Acknowledge this flag id.")
+    ] = None,
     before: Annotated[
         str | None,
-        typer.Option("--before", help="Acknowledge the open flags dated before this day."),
+        typer.Option(
+            "--before",
+            metavar="YYYY-MM-DD",
+            help="Acknowledge the open flags dated before this day.",
+        ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Acknowledge every open flag.")] = False,
     by: Annotated[
-        str | None, typer.Option("--by", help="Record this user (a coach) as the acknowledger.")
+        str | None,
+        typer.Option(
+            "--by", metavar="USER", help="Record this user (a coach) as the acknowledger."
+        ),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -383,9 +452,12 @@ def import_log(
     file: Annotated[
         Path, typer.Argument(help="CSV training log (your spreadsheet or Strava's activities.csv).")
     ],
-    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name (created if new).")],
+    athlete: Annotated[
+        str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name (created if new).")
+    ],
     timezone: Annotated[
-        str | None, typer.Option(help="IANA time zone for a new athlete (default UTC).")
+        str | None,
+        typer.Option(metavar="ZONE", help="IANA time zone for a new athlete (default UTC)."),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -439,21 +511,35 @@ def import_log(
 @app.command()
 def demo(
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="Data dir; the demo store is <data dir>/demo.")
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            metavar="DIR",
+            help="The demo store is <DIR>/demo; default: LOADWATCH_DATA_DIR when set, else "
+            "the user cache dir (never the real store's data dir).",
+        ),
     ] = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only print the reports.")] = False,
-    weeks: Annotated[int, typer.Option("--weeks", min=1, max=520)] = 12,
-    host: Annotated[str, typer.Option(help="Address to serve the demo on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve the demo on.")] = 8000,
+    weeks: Annotated[int, typer.Option("--weeks", metavar="N", min=1, max=520)] = 12,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="Address to serve the demo on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to serve the demo on.")] = 8000,
 ) -> None:
-    """Import sample_data/ into a fresh demo store, report on both runners, then serve.
+    """Import sample_data/ into a fresh demo store, report on its three runners, then serve.
 
-    The API and the dashboard are served with a demo coach token until Ctrl-C; --no-serve only
-    prints the reports."""
+    The runners: Steady Sam, Spiky Sara (a long run that jumps) and Returning Rosa (back
+    from a hamstring injury on a return-to-run plan).  The API and the dashboard are served
+    with a demo coach token until Ctrl-C; --no-serve only prints the reports."""
     from loadwatch.services.demo import demo_coach, run_demo
 
     with handle_errors():
-        base = (data_dir or get_settings().data_dir).expanduser().resolve()
+        from loadwatch.config import default_demo_base
+
+        if data_dir is None:
+            settings = get_settings()
+            data_dir = settings.data_dir if settings.data_dir_chosen else default_demo_base()
+        base = data_dir.expanduser().resolve()
         result = run_demo(base / "demo")
         console.print(
             f"Demo store: {result.settings.data_dir} (evaluated as of {result.today}); "
@@ -463,7 +549,7 @@ def demo(
         try:
             with store.sessions() as s:
                 for a in result.athletes:
-                    console.print(athlete_report(s, a.athlete_id, weeks=weeks, today=result.today))
+                    print_block(athlete_report(s, a.athlete_id, weeks=weeks, today=result.today))
         finally:
             store.close()
     if no_serve:

@@ -8,7 +8,6 @@ Every command wraps its body in ``handle_errors()`` so that a ``LoadwatchError``
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -17,20 +16,43 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from loadwatch.errors import LoadwatchError, one_line
 
-# Piped or captured output gets wide tables rather than 80 columns of wrapped cells.
-_PIPE_WIDTH = 160
-console = Console(
-    highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else _PIPE_WIDTH
-)
+# The width is rich's: $COLUMNS, else the terminal's, else 80 (piped with no terminal).  Tables
+# and reports are laid out for it and wrap their sentences at word boundaries.  Plain lines
+# (one per file imported, a path...) are soft-wrapped: printed whole, one line each, for grep;
+# rendered blocks (report, status, plan) are printed with ``print_block`` so their sentences
+# wrap inside the layout instead of being cropped at its edge.
+console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_block(renderable: Any) -> None:
+    console.print(renderable, soft_wrap=False)
+
+
+NARROW = 100  # columns: below it, tables drop their vertical rules to leave room for words
+
+
+def table(title: str) -> Table:
+    """A table for this terminal: cells that hold words wrap (``overflow="fold"`` only breaks
+    a word longer than its column), and narrow terminals get no vertical rules and one space
+    between columns."""
+    from rich import box
+
+    if console.width >= NARROW:
+        return Table(title=title)
+    return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
 
 
 def _default(o: Any) -> Any:
     if isinstance(o, datetime):
-        return o.isoformat().replace("+00:00", "Z")
+        # Here, not at the top: loadwatch.clock loads pydantic, which --help does not need.
+        from loadwatch.clock import iso_utc
+
+        return iso_utc(o) if o.tzinfo is not None else o.isoformat(timespec="seconds")
     if isinstance(o, date):
         return o.isoformat()
     if isinstance(o, Path):

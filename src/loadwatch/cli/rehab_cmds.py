@@ -8,12 +8,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
 from loadwatch.cli.load_cmds import AthleteOpt, JsonOpt, TodayOpt, _fresh, parse_day
-from loadwatch.cli.output import console, handle_errors, print_json
+from loadwatch.cli.output import console, handle_errors, print_block, print_json
+from loadwatch.cli.output import table as output_table
 from loadwatch.errors import InvalidRequest
 
 if TYPE_CHECKING:
@@ -38,7 +38,9 @@ plan_app = typer.Typer(
 app.add_typer(symptoms_app, name="symptoms")
 app.add_typer(plan_app, name="plan")
 
-OptAthlete = Annotated[str | None, typer.Option("--athlete", "-a", help="Athlete name.")]
+OptAthlete = Annotated[
+    str | None, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name.")
+]
 
 
 def validated(model: type[_M], data: dict[str, Any]) -> _M:
@@ -115,9 +117,9 @@ def symptoms(
     if not out.data:
         console.print(f"No symptom entries for {name}.")
         return
-    table = Table(title=f"Symptoms: {name}")
+    table = output_table(f"Symptoms: {name}")
     for c in ("date", "during", "after", "next morning", "response", "after run", "note"):
-        table.add_column(c, overflow="fold")
+        table.add_column(c, overflow="fold", no_wrap=c == "date")
     style = {"settled": "green", "irritated": "yellow", "flare": "bold red"}
     for e in out.data:
         r = e.response
@@ -151,23 +153,37 @@ def _amt(v: float | None, unit: str) -> str:
 @symptoms_app.command("add")
 def symptoms_add(
     athlete: AthleteOpt,
-    day: Annotated[str, typer.Option("--date", help="The day (YYYY-MM-DD) of the run or rest.")],
-    during: Annotated[int | None, typer.Option("--during", help="Pain during (0-10).")] = None,
-    after: Annotated[int | None, typer.Option("--after", help="Pain after (0-10).")] = None,
+    day: Annotated[
+        str,
+        typer.Option(
+            "--date", metavar="YYYY-MM-DD", help="The day (YYYY-MM-DD) of the run or rest."
+        ),
+    ],
+    during: Annotated[
+        int | None, typer.Option("--during", metavar="0-10", help="Pain during (0-10).")
+    ] = None,
+    after: Annotated[
+        int | None, typer.Option("--after", metavar="0-10", help="Pain after (0-10).")
+    ] = None,
     next_morning: Annotated[
-        int | None, typer.Option("--next-morning", help="Pain the morning after (0-10).")
+        int | None,
+        typer.Option("--next-morning", metavar="0-10", help="Pain the morning after (0-10)."),
     ] = None,
     location: Annotated[
-        str | None, typer.Option("--location", help="Where (default: high hamstring).")
+        str | None,
+        typer.Option("--location", metavar="WHERE", help="Where (default: high hamstring)."),
     ] = None,
     aggravators: Annotated[
         list[str] | None,
-        typer.Option("--aggravator", help="sitting, hills, speed, stairs... (repeatable)."),
+        typer.Option(
+            "--aggravator", metavar="WHAT", help="sitting, hills, speed, stairs... (repeatable)."
+        ),
     ] = None,
     sitting: Annotated[
-        float | None, typer.Option("--sitting-hours", help="Hours spent sitting that day.")
+        float | None,
+        typer.Option("--sitting-hours", metavar="HOURS", help="Hours spent sitting that day."),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note.")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Log (or complete) a day's symptoms: a second add on the same day keeps what it does
@@ -237,31 +253,46 @@ def plan(
     if st.rehab is None or st.rehab.plan is None:
         console.print(f"{name} has no plan.")
         if st.rehab is not None:
-            console.print(rehab_lines(st.rehab))
+            print_block(rehab_lines(st.rehab))
         return
-    console.print(rehab_lines(st.rehab, full=True))
+    print_block(rehab_lines(st.rehab, full=True))
 
 
 @plan_app.command("start")
 def plan_start(
     athlete: AthleteOpt,
-    start: Annotated[str, typer.Option("--from", help="First day of the plan (YYYY-MM-DD).")],
-    weekly_km: Annotated[float, typer.Option("--weekly-km", help="Distance cap per week.")],
-    longest_km: Annotated[float, typer.Option("--longest-run-km", help="Longest run cap.")],
+    start: Annotated[
+        str,
+        typer.Option("--from", metavar="YYYY-MM-DD", help="First day of the plan (YYYY-MM-DD)."),
+    ],
+    weekly_km: Annotated[
+        float, typer.Option("--weekly-km", metavar="KM", help="Distance cap per week.")
+    ],
+    longest_km: Annotated[
+        float, typer.Option("--longest-run-km", metavar="KM", help="Longest run cap.")
+    ],
     climb_m: Annotated[
         float | None,
-        typer.Option("--climb-m", help="Climbing cap per week in metres (0: avoid hills)."),
+        typer.Option(
+            "--climb-m", metavar="M", help="Climbing cap per week in metres (0: avoid hills)."
+        ),
     ] = None,
     fast_km: Annotated[
-        float | None, typer.Option("--fast-km", help="Fast km per week (0: none).")
+        float | None, typer.Option("--fast-km", metavar="KM", help="Fast km per week (0: none).")
     ] = None,
     pace: Annotated[
-        str | None, typer.Option("--pace-floor", help="Run this pace (M:SS /km) or slower.")
+        str | None,
+        typer.Option("--pace-floor", metavar="M:SS", help="Run this pace (M:SS /km) or slower."),
     ] = None,
-    phase: Annotated[int, typer.Option("--phase", help="1 reduce, 2 rebuild, 3 prevent.")] = 1,
-    condition: Annotated[str | None, typer.Option("--condition", help="The condition.")] = None,
+    phase: Annotated[
+        int, typer.Option("--phase", metavar="1|2|3", help="1 reduce, 2 rebuild, 3 prevent.")
+    ] = 1,
+    condition: Annotated[
+        str | None, typer.Option("--condition", metavar="TEXT", help="The condition.")
+    ] = None,
     progression: Annotated[
-        float | None, typer.Option("--progression-pct", help="Weekly rise after a settled week.")
+        float | None,
+        typer.Option("--progression-pct", metavar="PCT", help="Weekly rise after a settled week."),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -305,7 +336,8 @@ def plan_start(
 def plan_end(
     athlete: AthleteOpt,
     on: Annotated[
-        str | None, typer.Option("--on", help="Last day in force (default: today).")
+        str | None,
+        typer.Option("--on", metavar="YYYY-MM-DD", help="Last day in force (default: today)."),
     ] = None,
     json: JsonOpt = False,
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from loadwatch.analytics.days import local_day
@@ -132,10 +132,20 @@ def find_activity(session: Session, activity_id: int) -> Activity | None:
 
 
 def activity_page(
-    session: Session, athlete_id: int, *, limit: int = 50, offset: int = 0
+    session: Session,
+    athlete_id: int,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    sport: str | None = None,
 ) -> tuple[list[Activity], int]:
-    """The athlete's activities newest first, and how many there are in all."""
-    return activity_store.list_activities(session, athlete_id, limit=limit, offset=offset)
+    """The athlete's activities newest first, started in ``[since, before)`` (UTC) and of
+    ``sport`` when given, and how many match in all."""
+    return activity_store.list_activities(
+        session, athlete_id, limit=limit, offset=offset, since=since, before=before, sport=sport
+    )
 
 
 def source_file(session: Session, activity: Activity) -> SourceFile | None:

@@ -132,13 +132,28 @@ def activities_starting_near(
 
 
 def list_activities(
-    session: Session, athlete_id: int, limit: int = 50, offset: int = 0
+    session: Session,
+    athlete_id: int,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    sport: str | None = None,
 ) -> tuple[list[Activity], int]:
-    """Newest first, with the athlete's total count for paging."""
-    total = session.scalar(select(func.count(Activity.id)).where(Activity.athlete_id == athlete_id))
+    """Newest first, with the count of all that match for paging; ``since <= start_time <
+    before`` (UTC) and ``sport`` filter when given."""
+    where = [Activity.athlete_id == athlete_id]
+    if since is not None:
+        where.append(Activity.start_time >= since)
+    if before is not None:
+        where.append(Activity.start_time < before)
+    if sport is not None:
+        where.append(Activity.sport == sport)
+    total = session.scalar(select(func.count(Activity.id)).where(*where))
     rows = session.scalars(
         select(Activity)
-        .where(Activity.athlete_id == athlete_id)
+        .where(*where)
         .order_by(Activity.start_time.desc(), Activity.id.desc())
         .limit(limit)
         .offset(offset)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session as Session  # re-exported: a unit of work's type
@@ -19,6 +16,11 @@ from sqlalchemy.orm import sessionmaker
 
 from loadwatch.errors import ConfigError, SchemaTooNew
 from loadwatch.store.errors import translated
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x10AD_3A7C  # any fixed 64-bit key; "loadwatch migrate"
@@ -87,7 +89,28 @@ def _pool_args(pool: PoolLimits | None) -> dict[str, Any]:
     return {"pool_size": p.size, "max_overflow": p.overflow, "pool_timeout": p.timeout_s}
 
 
+class _OnlyUpgrades(logging.Filter):
+    """Of Alembic's INFO lines, only an actual schema change is news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or str(record.msg).startswith("Running ")
+
+
+def quiet_alembic() -> None:
+    """Every start would log Alembic's seven plugin lines and its dialect at INFO (``serve``
+    configures INFO): keep its warnings and the "Running upgrade" lines only.  Called before
+    alembic is imported (it logs its plugins as it loads them), which is why alembic is
+    imported where it is used."""
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _OnlyUpgrades) for f in migration.filters):
+        migration.addFilter(_OnlyUpgrades())
+
+
 def _alembic_config(conn: Any = None) -> Config:
+    quiet_alembic()
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if conn is not None:
@@ -97,6 +120,8 @@ def _alembic_config(conn: Any = None) -> Config:
 
 def known_revisions() -> set[str]:
     """Every schema revision this code's migrations know, the 0.1.0 baseline (0001) first."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_alembic_config())
     return {r.revision for r in script.walk_revisions()}
 
@@ -104,6 +129,8 @@ def known_revisions() -> set[str]:
 def head_revision() -> str:
     """The newest schema revision this code knows (never assume it is 0001: every schema
     change since 0.1.0 is a revision on top)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     if head is None:
         raise ConfigError("no schema revisions found under store/migrations")
@@ -112,6 +139,9 @@ def head_revision() -> str:
 
 def current_revision(conn: Connection) -> str | None:
     """The database's schema revision; None for a database loadwatch never migrated."""
+    quiet_alembic()
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -141,7 +171,10 @@ def migrate(engine: Engine, to: str = "head") -> None:
         # traceback-shaped CommandError, after a newer process may already have written rows
         # this code misreads.
         check_known(current_revision(conn))
-        command.upgrade(_alembic_config(conn), to)
+        cfg = _alembic_config(conn)
+        from alembic import command
+
+        command.upgrade(cfg, to)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -246,4 +279,12 @@ def open_store(settings: Any = None) -> Store:
     from loadwatch.config import get_settings
 
     s = settings or get_settings()
-    return Store(s.db_url, s.data_dir, pool=PoolLimits(size=s.db_pool_size))
+    new = not s.data_dir.exists()
+    store = Store(s.db_url, s.data_dir, pool=PoolLimits(size=s.db_pool_size))
+    if new and not s.data_dir_chosen:
+        # WARNING so that it reaches stderr even where logging is not configured (the CLI:
+        # Python's last-resort handler): a user who never chose a place must learn it.
+        log.warning(
+            "created a new loadwatch store in %s (set LOADWATCH_DATA_DIR to choose)", s.data_dir
+        )
+    return store

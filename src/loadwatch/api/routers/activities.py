@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import PurePosixPath
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from loadwatch.api.deps import MAX_ID, ActivityDep, AthleteDep, SessionDep, StateDep
+from loadwatch.api.deps import ActivityDep, AthleteDep, SessionDep, StateDep
+from loadwatch.api.query import DayRange, DayRangeDep, PagingDep
 from loadwatch.api.schemas import (
     ActivityDeleted,
     ActivityOut,
@@ -24,6 +27,7 @@ from loadwatch.api.uploads import FIELD, read_files
 from loadwatch.errors import Overloaded
 from loadwatch.ingest.containers.sources import SourceNotes, iter_upload
 from loadwatch.ingest.formats.registry import FORMAT_NAMES, MEDIA_TYPES
+from loadwatch.ingest.sports import SPORTS
 from loadwatch.services.activities import activity_page, relabel_activity, source_file
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
 from loadwatch.services.changes import notify, reevaluate
@@ -33,6 +37,8 @@ from loadwatch.services.upload_budget import UploadBudget, start_budget
 from loadwatch.store.models import Activity, SourceFile
 
 router = APIRouter(tags=["activities"])
+
+Sport = Literal[SPORTS]  # type: ignore[valid-type]
 
 _UPLOAD_BODY = {
     "requestBody": {
@@ -65,7 +71,12 @@ def _import_one(
     # (imported from their rows) and every member skipped, with why.
     notes = SourceNotes()
     members = iter_upload(data, name, state.settings, notes)
-    return import_members(state.store, athlete_id, members, notes=notes, budget=budget)
+    report = import_members(state.store, athlete_id, members, notes=notes, budget=budget)
+    if not (report.outcomes or report.skipped or report.manual):
+        # An archive with nothing inside yields no member to report: the part itself is
+        # reported, so every part sent appears in the answer.
+        report.outcomes.append(FileOutcome(name, "not_activity", "empty archive: no files in it"))
+    return report
 
 
 async def _import_in_slot(
@@ -99,7 +110,9 @@ async def upload(
     request: Request, athlete: AthleteDep, session: SessionDep, state: StateDep
 ) -> UploadResult:
     """Import one or many files; one result per activity file found (archives are expanded).
-    A file that cannot be read is reported and never stops the others."""
+    A file that cannot be read is reported and never stops the others; every part sent
+    appears in the answer (an empty archive as ``not_activity`` with its reason).  Training
+    logs (CSV) go to ``POST /athletes/{athlete_id}/logs``."""
     athlete_id = athlete.id
     # Release the connection: the body may take minutes to arrive.
     await run_in_threadpool(session.commit)
@@ -113,24 +126,52 @@ async def upload(
     return UploadResult.of(report)
 
 
+def _utc_bounds(days: DayRange, tz: str) -> tuple[datetime | None, datetime | None]:
+    """The range's local days in the athlete's zone as ``[since, before)`` in UTC."""
+    zone = ZoneInfo(tz or "UTC")
+
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time(), zone).astimezone(UTC)
+
+    since = midnight(days.start) if days.start is not None else None
+    before = midnight(days.end + timedelta(days=1)) if days.end is not None else None
+    return since, before
+
+
 @router.get("/athletes/{athlete_id}/activities", response_model=ActivityPage)
 def list_activities(
     athlete: AthleteDep,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    paging: PagingDep,
+    days: DayRangeDep,
+    sport: Annotated[
+        Sport | None, Query(description="only activities of this sport", examples=["running"])
+    ] = None,
 ) -> ActivityPage:
-    rows, total = activity_page(session, athlete.id, limit=limit, offset=offset)
+    """The athlete's activities, newest first: those started within ``from``..``to`` (days
+    in the athlete's time zone) and of ``sport`` when given, one page at a time."""
+    since, before = _utc_bounds(days, athlete.timezone)
+    rows, total = activity_page(
+        session,
+        athlete.id,
+        limit=paging.limit,
+        offset=paging.offset,
+        since=since,
+        before=before,
+        sport=sport,
+    )
     fast = fast_metres_of(session, athlete, [r.id for r in rows])
     data = [
         ActivityOut.model_validate(r).model_copy(update={"fast_distance_m": fast[r.id]})
         for r in rows
     ]
-    return ActivityPage(data=data, count=total, limit=limit, offset=offset)
+    return ActivityPage(data=data, count=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut)
 def get_activity(activity: ActivityDep, session: SessionDep) -> ActivityOut:
+    """One activity's numbers; ``totals_source`` says which came from the device and which
+    were computed from the track; ``fast_distance_m`` is judged at its day's threshold."""
     fast = fast_metres_of(session, activity.athlete, [activity.id])
     return ActivityOut.model_validate(activity).model_copy(
         update={"fast_distance_m": fast[activity.id]}
@@ -185,7 +226,7 @@ def _content_disposition(filename: str) -> str:
     responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "bytes"}},
 )
 def get_file(activity: ActivityDep, session: SessionDep, state: StateDep) -> Response:
-    """The original bytes of the file the activity came from (unpacked from .gz/.zip)."""
+    """Download the original bytes of the file the activity came from (unpacked from .gz/.zip)."""
     source = source_file(session, activity)
     data = state.store.blobs.get(activity.source_sha256)
     return Response(

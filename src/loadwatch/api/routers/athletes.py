@@ -16,6 +16,7 @@ from loadwatch.api.deps import (
     StaffUser,
     StateDep,
 )
+from loadwatch.api.query import PagingDep, page_of
 from loadwatch.api.schemas import (
     AthleteCoaches,
     AthleteCreate,
@@ -35,6 +36,8 @@ router = APIRouter(tags=["athletes"])
 
 @router.post("/athletes", response_model=AthleteOut, status_code=status.HTTP_201_CREATED)
 def create_athlete(body: AthleteCreate, user: StaffUser, session: SessionDep) -> AthleteOut:
+    """Create an athlete (admins and coaches); a coach is linked to the athletes they
+    create."""
     athlete = create(
         session,
         name=body.name,
@@ -48,13 +51,17 @@ def create_athlete(body: AthleteCreate, user: StaffUser, session: SessionDep) ->
 
 
 @router.get("/athletes", response_model=AthleteList)
-def list_athletes(user: CurrentUser, session: SessionDep) -> AthleteList:
-    rows = [AthleteOut.of(a) for a in auth.visible_athletes(session, user)]
-    return AthleteList(data=rows, count=len(rows))
+def list_athletes(user: CurrentUser, session: SessionDep, paging: PagingDep) -> AthleteList:
+    """The athletes the caller can see (an admin: all; a coach: the linked ones; an athlete:
+    themselves), one page at a time."""
+    visible = auth.visible_athletes(session, user)
+    rows = [AthleteOut.of(a) for a in page_of(visible, paging)]
+    return AthleteList(data=rows, count=len(visible), limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/athletes/{athlete_id}", response_model=AthleteOut)
 def get_athlete(athlete: AthleteDep) -> AthleteOut:
+    """One athlete: time zone, fast threshold and rule overrides."""
     return AthleteOut.of(athlete)
 
 
@@ -62,6 +69,8 @@ def get_athlete(athlete: AthleteDep) -> AthleteOut:
 def patch_athlete(
     athlete: AthleteDep, body: AthletePatch, user: StaffUser, session: SessionDep, state: StateDep
 ) -> AthleteOut:
+    """Change the fields sent (admins and coaches); a new time zone, fast threshold (null:
+    derive it from the athlete's running) or rule overrides re-evaluate the whole history."""
     fields = body.model_fields_set
     # Explicit nulls: a name or a zone cannot be removed; a null fast threshold goes back to
     # the derived one, null rule thresholds back to the defaults.
@@ -93,6 +102,7 @@ UserId = Annotated[int, Path(description="the coach's user id", ge=1, le=MAX_ID)
 def link_coach(
     athlete: AthleteDep, user_id: UserId, _admin: AdminUser, session: SessionDep
 ) -> AthleteCoaches:
+    """Let a coach see and manage this athlete (admins only); idempotent."""
     auth.link_coach(session, auth.coach_user(session, user_id), athlete)
     return _coaches(session, athlete)
 
@@ -101,5 +111,6 @@ def link_coach(
 def unlink_coach(
     athlete: AthleteDep, user_id: UserId, _admin: AdminUser, session: SessionDep
 ) -> AthleteCoaches:
+    """Stop a coach seeing this athlete (admins only); idempotent."""
     auth.unlink_coach(session, auth.coach_user(session, user_id), athlete)
     return _coaches(session, athlete)

@@ -3,12 +3,13 @@ athletes read only)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from loadwatch import auth
 from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
+from loadwatch.api.query import DayRangeDep, PagingDep, page_of
 from loadwatch.api.schemas import EpisodeList, FlagAck, FlagList
 from loadwatch.errors import NotFound
 from loadwatch.services.acknowledge import acknowledge, flags_by_ids
@@ -23,21 +24,43 @@ EpisodeFilter = Literal["live", "open", "acknowledged", "resolved", "historic", 
 
 
 @router.get("/athletes/{athlete_id}/flags", response_model=FlagList)
-def list_flags(athlete: AthleteDep, session: SessionDep, status: FlagFilter = "open") -> FlagList:
-    """The athlete's flags of one status (``open`` by default: the present), or ``all``."""
-    data = flags_of(session, athlete, statuses=None if status == "all" else (status,))
-    return FlagList(data=data, count=len(data))
+def list_flags(
+    athlete: AthleteDep,
+    session: SessionDep,
+    paging: PagingDep,
+    days: DayRangeDep,
+    status: Annotated[
+        FlagFilter, Query(description="one status, or all", examples=["open"])
+    ] = "open",
+) -> FlagList:
+    """The athlete's flags of one status (``open`` by default: the present), or ``all``,
+    dated within ``from``..``to`` when given, one page at a time."""
+    found = flags_of(session, athlete, statuses=None if status == "all" else (status,))
+    data = [f for f in found if days.holds(f.date)]
+    return FlagList(
+        data=page_of(data, paging), count=len(data), limit=paging.limit, offset=paging.offset
+    )
 
 
 @router.get("/athletes/{athlete_id}/episodes", response_model=EpisodeList)
 def list_episodes(
-    athlete: AthleteDep, session: SessionDep, status: EpisodeFilter = "live"
+    athlete: AthleteDep,
+    session: SessionDep,
+    paging: PagingDep,
+    days: DayRangeDep,
+    status: Annotated[
+        EpisodeFilter, Query(description="live (open or acknowledged), one status, or all")
+    ] = "live",
 ) -> EpisodeList:
     """The athlete's episodes, newest first, each with its flags: ``live`` (open or
-    acknowledged: the present) by default, one status, or ``all``."""
+    acknowledged: the present) by default, one status, or ``all``; with ``from``/``to``, those
+    with a flag within the range."""
     wanted = {"live": LIVE, "all": None}.get(status, (status,))
-    data = episodes_of(session, athlete, wanted)
-    return EpisodeList(data=data, count=len(data))
+    found = episodes_of(session, athlete, wanted)
+    data = [e for e in found if days.overlaps(e.first, e.last)]
+    return EpisodeList(
+        data=page_of(data, paging), count=len(data), limit=paging.limit, offset=paging.offset
+    )
 
 
 @router.post("/flags/{flag_id}/ack", response_model=FlagOut)
@@ -61,4 +84,4 @@ def ack_flags(body: FlagAck, user: CurrentUser, session: SessionDep) -> FlagList
     acknowledge(session, flags, by=user.id)
     names = {aid: get_athlete(session, aid).name for aid in {f.athlete_id for f in flags}}
     data = [flag_out(f, names[f.athlete_id]) for f in flags]
-    return FlagList(data=data, count=len(data))
+    return FlagList(data=data, count=len(data), limit=len(data), offset=0)

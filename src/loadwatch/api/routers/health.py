@@ -13,5 +13,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=Health)
 def health(store: StoreDep) -> Health:
+    """Liveness: the version, and whether the database answers (503 when it does not).  No
+    token needed."""
     store.ping()  # StoreError → 503
     return Health(status="ok", version=__version__, database="ok")

@@ -13,6 +13,7 @@ router = APIRouter(tags=["me"])
 
 @router.get("/me", response_model=Me)
 def me(user: CurrentUser, session: SessionDep) -> Me:
+    """Who the token belongs to: name, role, and the athletes this user can see."""
     ids = auth.visible_athlete_ids(session, user)
     return Me(
         id=user.id,

@@ -1,8 +1,10 @@
 """The coach dashboard page and the API docs: static files shipped in the packages, no CDN.
 
-Swagger UI's assets come from the ``fastapi-offline`` wheel (installed with loadwatch, pinned);
-its initializer is our own ``static/docs.js``, so the docs page needs no inline script and runs
-under the same strict CSP as the dashboard.
+Swagger UI's and ReDoc's assets come from the ``fastapi-offline`` wheel (installed with
+loadwatch, pinned); Swagger's initializer is our own ``static/docs.js``, so /docs needs no
+inline script and runs under the same strict CSP as the dashboard.  ReDoc (/redoc) styles
+itself with injected <style> elements and searches in a blob: worker, so its page alone
+allows those two; scripts stay 'self' only.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
+
+from loadwatch.api.headers import CSP
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 DOCS_ASSETS = Path(str(files("fastapi_offline") / "static"))
@@ -24,6 +28,20 @@ def dashboard_page() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type="text/html")
 
 
+REDOC_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + (
+    "; worker-src 'self' blob:"
+)
+
+
 @router.get("/docs")
 def docs_page() -> FileResponse:
     return FileResponse(STATIC / "docs.html", media_type="text/html")
+
+
+@router.get("/redoc")
+def redoc_page() -> FileResponse:
+    return FileResponse(
+        STATIC / "redoc.html",
+        media_type="text/html",
+        headers={"Content-Security-Policy": REDOC_CSP},
+    )

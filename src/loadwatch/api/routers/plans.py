@@ -9,6 +9,8 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from loadwatch.api.deps import AthleteDep, CurrentUser, SessionDep, StateDep
+from loadwatch.api.query import DayRangeDep, PagingDep, page_of
+from loadwatch.api.schemas import Page
 from loadwatch.clock import local_today
 from loadwatch.errors import NotFound
 from loadwatch.services.changes import reevaluate
@@ -26,9 +28,8 @@ from loadwatch.services.views import athlete_status
 router = APIRouter(tags=["plans"])
 
 
-class PlanList(BaseModel):
+class PlanList(Page):
     data: list[PlanOut]
-    count: int
 
 
 class PlanEnd(BaseModel):
@@ -51,10 +52,20 @@ def post_plan(
 
 
 @router.get("/athletes/{athlete_id}/plans", response_model=PlanList)
-def get_plans(athlete: AthleteDep, session: SessionDep) -> PlanList:
+def get_plans(
+    athlete: AthleteDep, session: SessionDep, paging: PagingDep, days: DayRangeDep
+) -> PlanList:
+    """The athlete's plans, newest first; with ``from``/``to``, those in force on a day of
+    the range.  One page at a time."""
     today = local_today(athlete.timezone)
-    data = [plan_out(p, today) for p in reversed(plans_of(session, athlete.id))]
-    return PlanList(data=data, count=len(data))
+    data = [
+        plan_out(p, today)
+        for p in reversed(plans_of(session, athlete.id))
+        if days.overlaps(p.start_date, p.end_date)
+    ]
+    return PlanList(
+        data=page_of(data, paging), count=len(data), limit=paging.limit, offset=paging.offset
+    )
 
 
 @router.get("/athletes/{athlete_id}/plans/current", response_model=RehabStatus)
@@ -71,6 +82,8 @@ def get_current_plan(athlete: AthleteDep, session: SessionDep) -> RehabStatus:
 def post_end_plan(
     athlete: AthleteDep, session: SessionDep, state: StateDep, body: PlanEnd | None = None
 ) -> PlanOut:
+    """End the open plan on ``on`` (default: the athlete's today); flags are re-evaluated
+    from the day after."""
     plan = end_plan(session, athlete, on=body.on if body else None)
     assert plan.end_date is not None
     reevaluate(state.on_import, session, athlete.id, plan.end_date + timedelta(days=1))

@@ -43,6 +43,9 @@ def get_series(
     start: Annotated[date | None, Query(alias="from", description="first local day")] = None,
     end: Annotated[date | None, Query(alias="to", description="last local day")] = None,
 ) -> SeriesOut | Response:
+    """The athlete's load per local day or week over ``from``..``to`` (``to`` defaults to the
+    athlete's today), one row per period with the columns named in ``columns``; as JSON or,
+    with ``Accept: text/csv``, as a CSV download."""
     frame = load_series(session, athlete.id, period, start, end)
     if wants_csv(request):
         return PlainTextResponse(
@@ -60,4 +63,6 @@ def get_series(
 
 @router.get("/athletes/{athlete_id}/status", response_model=AthleteStatus)
 def get_status(athlete: AthleteDep, session: SessionDep) -> AthleteStatus:
+    """Where the athlete stands today: the window ratios, the headroom for the next run per
+    dimension, live episodes, the plan in force and the fast threshold with its source."""
     return athlete_status(session, athlete.id)

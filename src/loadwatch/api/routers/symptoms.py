@@ -6,9 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from loadwatch.api.deps import AthleteDep, SessionDep, StateDep
+from loadwatch.api.query import DayRangeDep, PagingDep, page_of
+from loadwatch.api.schemas import SymptomPage
 from loadwatch.services.changes import reevaluate
 from loadwatch.services.inputs import evaluation_inputs
-from loadwatch.services.rehab import SymptomIn, SymptomList, SymptomOut, add_symptom, symptom_list
+from loadwatch.services.rehab import SymptomIn, SymptomOut, add_symptom, symptom_list
 
 router = APIRouter(tags=["symptoms"])
 
@@ -31,7 +33,18 @@ def post_symptom(
     return next(e for e in listed.data if e.date == body.date)
 
 
-@router.get("/athletes/{athlete_id}/symptoms", response_model=SymptomList)
-def get_symptoms(athlete: AthleteDep, session: SessionDep) -> SymptomList:
-    """Newest first, each with its response; the tolerated and provoking load per dimension."""
-    return symptom_list(evaluation_inputs(session, athlete.id, None))
+@router.get("/athletes/{athlete_id}/symptoms", response_model=SymptomPage)
+def get_symptoms(
+    athlete: AthleteDep, session: SessionDep, paging: PagingDep, days: DayRangeDep
+) -> SymptomPage:
+    """Newest first, each with its response, dated within ``from``..``to`` when given, one
+    page at a time; the tolerated and provoking load per dimension (from every entry)."""
+    listed = symptom_list(evaluation_inputs(session, athlete.id, None))
+    data = [e for e in listed.data if days.holds(e.date)]
+    return SymptomPage(
+        data=page_of(data, paging),
+        count=len(data),
+        limit=paging.limit,
+        offset=paging.offset,
+        tolerance=listed.tolerance,
+    )

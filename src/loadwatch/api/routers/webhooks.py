@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from loadwatch.api.deps import CurrentUser, SessionDep, StaffUser, StateDep, WebhookDep
+from loadwatch.api.query import PagingDep, page_of
 from loadwatch.api.schemas import WebhookCreate, WebhookCreated, WebhookList, WebhookOut
 from loadwatch.netguard import Resolver, system_resolver
 from loadwatch.services.webhooks import register, remove_webhook, webhooks_of
@@ -51,13 +52,20 @@ def create_webhook(
 
 
 @router.get("/webhooks", response_model=WebhookList)
-def list_webhooks(user: CurrentUser, session: SessionDep) -> WebhookList:
+def list_webhooks(user: CurrentUser, session: SessionDep, paging: PagingDep) -> WebhookList:
+    """The caller's own webhooks (never their secrets), one page at a time."""
     rows = webhooks_of(session, user.id)
-    return WebhookList(data=[WebhookOut.model_validate(h) for h in rows])
+    return WebhookList(
+        data=[WebhookOut.model_validate(h) for h in page_of(rows, paging)],
+        count=len(rows),
+        limit=paging.limit,
+        offset=paging.offset,
+    )
 
 
 @router.delete("/webhooks/{webhook_id}", response_model=WebhookOut)
 def delete_webhook(hook: WebhookDep, session: SessionDep) -> WebhookOut:
+    """Unregister the webhook: nothing more is sent to its URL."""
     out = WebhookOut.model_validate(hook)
     remove_webhook(session, hook)
     return out

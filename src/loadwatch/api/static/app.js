@@ -49,6 +49,17 @@ async function api(path, options = {}) {
   return r.json();
 }
 
+// Every item of a list: lists come in pages ({data, count, limit, offset}).
+async function apiAll(path) {
+  const sep = path.includes("?") ? "&" : "?";
+  const data = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = await api(`${path}${sep}limit=500&offset=${offset}`);
+    data.push(...page.data);
+    if (!page.data.length || offset + page.data.length >= page.count) return data;
+  }
+}
+
 // --- DOM helpers ---------------------------------------------------------------------------
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -244,7 +255,7 @@ async function showAthlete(id) {
   $("week").hidden = true;
   // The charts' markers read the flags: load them before drawing.
   state.flags = [];
-  state.flags = (await api(`/athletes/${id}/flags?status=all`)).data;
+  state.flags = await apiAll(`/athletes/${id}/flags?status=all`);
   await drawCharts();
   renderFlags(row);
   $("main").focus();
@@ -511,7 +522,7 @@ async function ack(ids) {
     $("a-reason").textContent = row.reason || `Quiet: nothing in the last ${state.board.current_days} days.`;
     // Flags first (the charts' markers read them), then the charts, then the list: once the
     // list shows the change, everything on the page does.
-    state.flags = (await api(`/athletes/${state.athlete.id}/flags?status=all`)).data;
+    state.flags = await apiAll(`/athletes/${state.athlete.id}/flags?status=all`);
     await drawCharts();
     renderFlags(row);
   } catch (e) { fail(e); }

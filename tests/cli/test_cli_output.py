@@ -1,0 +1,215 @@
+"""The CLI for people: tables and reports fit an 80-column terminal and a pipe, and say every
+word of every flag sentence; help shows metavars and no value for flags; the data dir
+defaults to the platform's user data dir.
+
+The report and flags commands run as real processes (stdout a pipe, as in ``| less``) over a
+copy of the demo world, so the width is rich's own decision, not a test harness's."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loadwatch.config import LEGACY_DATA_DIR, Settings
+from support.demo_world import OLD_NAME, DemoWorld, copy_of
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+_BOX = re.compile(r"[\u2500-\u257f]")
+# Athletes with flags whose sentences run long: Sara (spikes, ramps), Rosa (plan breaches).
+FLAGGED = ("Spiky Sara", "Returning Rosa")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld) -> DemoWorld:
+    return copy_of(demo_template, tmp_path_factory.mktemp("cli-output") / "demo")
+
+
+def loadwatch(world: DemoWorld, *args: str, columns: int | None) -> str:
+    """``loadwatch ARGS`` with stdout and stderr pipes and no terminal at all."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["LOADWATCH_DATA_DIR"] = str(world.data_dir)
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    r = subprocess.run(
+        [sys.executable, "-m", "loadwatch", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def words(text: str) -> list[str]:
+    return _BOX.sub(" ", text).split()
+
+
+def assert_fits_and_says(out: str, sentences: list[str], width: int) -> None:
+    too_long = [line for line in out.splitlines() if len(line) > width]
+    assert not too_long, too_long
+    shown = set(words(out))
+    for sentence in sentences:
+        missing = [w for w in sentence.split() if w not in shown]
+        assert not missing, (sentence, missing)
+
+
+@pytest.mark.parametrize("columns", [80, None], ids=["COLUMNS=80", "piped"])
+@pytest.mark.parametrize("athlete", FLAGGED)
+def test_flags_table_says_every_word(world: DemoWorld, athlete: str, columns: int | None) -> None:
+    listed = json.loads(loadwatch(world, "flags", "-a", athlete, "--all", "--json", columns=None))
+    sentences = [f["message"] for f in listed]
+    assert len(sentences) >= 6 and max(map(len, sentences)) > 100  # long ones, to wrap
+    out = loadwatch(world, "flags", "-a", athlete, "--all", columns=columns)
+    # Piped with no terminal and no COLUMNS, rich lays out for 80 columns.
+    assert_fits_and_says(out, sentences, 80)
+    assert [int(w) for w in re.findall(r"^│ (\d+) ", out, re.M)] == [f["id"] for f in listed]
+
+
+@pytest.mark.parametrize("columns", [80, None], ids=["COLUMNS=80", "piped"])
+@pytest.mark.parametrize("athlete", FLAGGED)
+def test_report_says_every_word(world: DemoWorld, athlete: str, columns: int | None) -> None:
+    today = world.today.isoformat()
+    status = json.loads(
+        loadwatch(world, "status", "-a", athlete, "--today", today, "--json", columns=None)
+    )
+    sentences = [f["message"] for e in status["episodes"] for f in e["flags"]]
+    assert sentences
+    out = loadwatch(world, "report", "-a", athlete, "--today", today, columns=columns)
+    assert_fits_and_says(out, sentences, 80)
+    # Each sentence wraps under itself (a grid), so it reads whole once the lines are joined.
+    joined = " ".join(words(out))
+    for sentence in sentences:
+        assert " ".join(sentence.split()) in joined
+
+
+def test_wide_terminal_keeps_the_bars_and_the_wide_flags(world: DemoWorld) -> None:
+    today = world.today.isoformat()
+    report = loadwatch(world, "report", "-a", "Spiky Sara", "--today", today, columns=160)
+    assert "distance km" in report and "█" in report
+    narrow = loadwatch(world, "report", "-a", "Spiky Sara", "--today", today, columns=80)
+    assert "█" not in narrow
+    flags = loadwatch(world, "flags", "-a", "Spiky Sara", columns=160)
+    assert "dimension" in flags.splitlines()[2]
+
+
+def test_report_json_has_the_weeks_and_the_status(world: DemoWorld) -> None:
+    today = world.today.isoformat()
+    doc = json.loads(
+        loadwatch(
+            world,
+            "report",
+            "-a",
+            OLD_NAME,
+            "--weeks",
+            "3",
+            "--today",
+            today,
+            "--json",
+            columns=None,
+        )
+    )
+    assert doc["status"]["athlete"] == OLD_NAME
+    assert len(doc["weeks"]) == 3
+    assert doc["weeks"][-1]["week_start"] <= today
+
+
+# --- help and the data dir ----------------------------------------------------------------
+def test_help_shows_metavars_and_no_value_for_flags() -> None:
+    from typer.testing import CliRunner
+
+    from loadwatch.cli import app
+
+    runner = CliRunner()
+    flags = runner.invoke(app, ["flags", "--help"], env={"COLUMNS": "100"}).stdout
+    assert re.search(r"--athlete NAME\b", flags)
+    assert "<bool>" not in flags and "<str>" not in flags
+    assert re.search(r"^\s+--help\s+Show this message", flags, re.M)
+    demo = " ".join(runner.invoke(app, ["demo", "--help"]).stdout.split())
+    assert "three runners" in demo and "both" not in demo
+    top = runner.invoke(app, ["--help"]).stdout
+    assert "--install-completion" in top and "--show-completion" in top
+
+
+def test_data_dir_defaults_to_the_platform_user_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LOADWATCH_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # platformdirs on Linux
+    monkeypatch.chdir(tmp_path)
+    default = Settings()
+    if sys.platform.startswith("linux"):
+        assert default.data_dir == (tmp_path / "xdg" / "loadwatch").resolve()
+    assert not default.data_dir_chosen
+    # An existing ./loadwatch-data is kept (a store made there earlier).
+    (tmp_path / LEGACY_DATA_DIR).mkdir()
+    assert Settings().data_dir == (tmp_path / LEGACY_DATA_DIR).resolve()
+    # LOADWATCH_DATA_DIR beats both.
+    monkeypatch.setenv("LOADWATCH_DATA_DIR", str(tmp_path / "mine"))
+    named = Settings()
+    assert (named.data_dir, named.data_dir_chosen) == ((tmp_path / "mine").resolve(), True)
+
+
+def test_the_demo_never_builds_in_the_user_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loadwatch.config import default_demo_base
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("LOADWATCH_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    if sys.platform.startswith("linux"):
+        assert default_demo_base() == tmp_path / "cache" / "loadwatch"
+    assert not default_demo_base().resolve().is_relative_to(Settings().data_dir)
+
+
+def test_a_new_store_in_the_default_place_says_where(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "LOADWATCH_DATA_DIR"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    where = (tmp_path / "xdg" / "loadwatch").resolve()
+
+    def athletes() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "loadwatch", "athletes", "--json"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+
+    first = athletes()
+    assert json.loads(first.stdout) == []
+    assert f"created a new loadwatch store in {where}" in first.stderr
+    assert (where / "loadwatch.db").is_file()
+    assert athletes().stderr == ""  # said once, when created
+
+
+def test_start_up_logs_no_alembic_chatter(tmp_path: Path) -> None:
+    """``serve`` logs at INFO: opening a store (new, then again) says only the upgrade."""
+    code = (
+        "import logging, sys\n"
+        "logging.basicConfig(level=logging.INFO, stream=sys.stdout,\n"
+        "                    format='%(name)s: %(message)s')\n"
+        "from loadwatch.config import Settings\n"
+        "from loadwatch.store.db import open_store\n"
+        f"for _ in range(2): open_store(Settings(data_dir={str(tmp_path)!r})).close()\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    alembic = [line for line in r.stdout.splitlines() if line.startswith("alembic")]
+    assert alembic, r.stdout  # the new store's upgrade is said...
+    upgrade = "alembic.runtime.migration: Running upgrade "
+    assert all(line.startswith(upgrade) for line in alembic), alembic  # ...and nothing else
