@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from loadwatch.ingest.sources import iter_upload
+from loadwatch.ingest.containers.sources import iter_upload
 
 from loadwatch import auth
 from loadwatch.api.app import create_app
