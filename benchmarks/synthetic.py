@@ -37,8 +37,9 @@ from loadwatch.store.models import Activity
 
 START = date(2023, 1, 2)  # a Monday
 Kind = Literal["competitive", "recreational"]
-# A day's distance varies around its share of the week with this gamma shape: CV 1/sqrt(k).
-_DAY_SHAPE = 8.0
+# A day's distance varies around its share of the week with a gamma of shape k (CV 1/sqrt(k)):
+# easy runs vary a lot (CV 0.5), the long run and the quality sessions are planned (CV 0.15).
+_EASY_SHAPE, _PLANNED_SHAPE = 4.0, 45.0
 
 
 def _gaps(rng: np.random.Generator, n_days: int, per_year: float, lo: int, hi: int) -> np.ndarray:
@@ -84,7 +85,9 @@ def _competitive(rng: np.random.Generator, n_days: int) -> tuple[np.ndarray, ...
     vols *= pre_break
     day = np.arange(n_days)
     wd, wk = day % 7, day // 7
-    share = week_shape[wd] * rng.gamma(_DAY_SHAPE, 1 / _DAY_SHAPE, n_days)
+    planned = (wd == 1) | (wd == 3) | (wd == 6)
+    shape = np.where(planned, _PLANNED_SHAPE, _EASY_SHAPE)
+    share = week_shape[wd] * rng.gamma(shape, 1 / shape)
     race_day = (wd == 6) & (race_km[wk] > 0)
     share = np.where(race_day, 0.0, share)
     sums = np.bincount(wk, weights=share, minlength=n_weeks)
@@ -114,7 +117,8 @@ def _recreational(rng: np.random.Generator, n_days: int) -> tuple[np.ndarray, ..
     day = np.arange(n_days)
     wd, wk = day % 7, day // 7
     skipped = rng.random(n_days) < 0.08
-    share = week_shape[wd] * rng.gamma(_DAY_SHAPE, 1 / _DAY_SHAPE, n_days) * ~skipped
+    shape = np.where(wd == days[-1], _PLANNED_SHAPE, _EASY_SHAPE)
+    share = week_shape[wd] * rng.gamma(shape, 1 / shape) * ~skipped
     sums = np.bincount(wk, weights=share, minlength=n_weeks)
     km = vols[wk] * share / np.where(sums[wk] > 0, sums[wk], 1.0)
     # A faster run in some weeks (a parkrun, a tempo): most of a shorter run at fast pace.

@@ -32,7 +32,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from loadwatch.rules.engine import FlagRecord, Severity
+from loadwatch.rules.engine import FlagRecord
+from loadwatch.rules.evidence import Severity
 from loadwatch.rules.messages import amount, day_name
 from loadwatch.rules.response import Response, last_tolerated
 
