@@ -200,6 +200,7 @@ def flags(
     json: JsonOpt = False,
 ) -> None:
     """The athlete's flags (open ones unless --all), newest first."""
+    from loadwatch.rules.evidence import ALERT
     from loadwatch.services.flag_list import list_flags
 
     with handle_errors():
@@ -212,10 +213,11 @@ def flags(
             console.print(f"No {'' if all_ else 'open '}flags for {athlete}.")
             return
         table = Table(title=f"Flags: {athlete}")
-        for c in ("id", "date", "dimension", "rule", "severity", "ratio", "status", "message"):
+        cols = ("id", "date", "dimension", "rule", "severity", "ratio", "status", "message")
+        for c in (*cols, "evidence"):
             table.add_column(c, overflow="fold")
         for r in rows:
-            style = "bold red" if r.severity == "alert" else "yellow"
+            style = "bold red" if r.severity == ALERT else "yellow"
             table.add_row(
                 str(r.id),
                 r.date.isoformat(),
@@ -225,6 +227,7 @@ def flags(
                 f"{r.ratio:.2f}",
                 r.status,
                 r.message,
+                f"{r.evidence.grade}: {r.evidence.risk}",
             )
         console.print(table)
 

@@ -73,11 +73,12 @@ class _RuleEvidence:
     risk: str
 
 
-_WHAT = {
-    "distance": "longer than the longest run",
-    "speed": "more fast running than the most in one run",
-    "hills": "more climbing than the biggest climb",
-    "uphill": "more uphill running than the most in one run",
+_WHAT = {"speed": "fast running", "hills": "climbing", "uphill": "uphill running"}
+# What loadwatch measured itself (issue 16, an injury-labelled dataset of competitive runners
+# kept outside the repository): fast-running spikes carried the most signal there.
+_OWN = {
+    "speed": "; in loadwatch's injury-labelled logs fast-running spikes carried the most "
+    "signal (relative risk about 1.5–1.6)"
 }
 
 RULES: Final[dict[str, _RuleEvidence]] = {
@@ -117,7 +118,7 @@ RULES: Final[dict[str, _RuleEvidence]] = {
     "pain_response": _RuleEvidence(
         "moderate",
         True,
-        "pain-monitoring model, Silbernagel et al., Am J Sports Med 2007",
+        "pain-monitoring model, Silbernagel et al., Am J Sports Med 2007 (docs/rehab.md)",
         "pain that flares after running: symptom-guided loading (clinical consensus)",
     ),
     "rest_too_long": _RuleEvidence(
@@ -129,27 +130,41 @@ RULES: Final[dict[str, _RuleEvidence]] = {
 }
 
 
-def _spike(dimension: str, ratio: float) -> Evidence:
-    band = next((b for b in reversed(SPIKE_BANDS) if ratio > b[0]), None)
-    what = _WHAT.get(dimension, _WHAT["distance"])
+def _spike(dimension: str, ratio: float, severity: Severity | None) -> Evidence:
+    # The band the ratio falls in; the severity settles a ratio rounded onto a band's edge.
+    i = sum(ratio > b[0] for b in SPIKE_BANDS) - 1
+    if severity == ALERT:
+        i = len(SPIKE_BANDS) - 1
+    elif severity == CAUTION:
+        i = min(max(i, 0), len(SPIKE_BANDS) - 2)
+    band = SPIKE_BANDS[i] if i >= 0 else None
     src = RULES["session_spike"].source
     if dimension != "distance":
         # Frandsen measured run distance; the same spike in fast running or climbing is the
         # same mechanism (one session far beyond what the tissue met in 30 days), not measured.
-        lead = "more than twice" if ratio > SPIKE_ALERT else f"{(ratio - 1) * 100:.0f} %"
+        noun = _WHAT.get(dimension, dimension)
+        if band is not None and band[0] >= SPIKE_ALERT:
+            lead = f"a run with more than twice the {noun} of any run of the last 30 days"
+        else:
+            lead = (
+                f"a run with {(ratio - 1) * 100:.0f} % more {noun} than any run of the last 30 days"
+            )
         return Evidence(
             grade="moderate",
             risk=(
-                f"a single run with {lead} {what} of the last 30 days: the spike "
-                f"{FRANDSEN} measured for distance in 5,205 runners, here in another "
-                "dimension (no published rate)"
+                f"{lead}: the spike Frandsen 2025 measured for distance in 5,205 runners, "
+                f"here in {noun}, with no published rate{_OWN.get(dimension, '')}"
             ),
             source=src,
         )
     if band is None:
         return Evidence(grade="strong", risk="within the longest run of 30 days", source=src)
     low, hrr, name = band
-    lead = "runs more than twice the longest" if low >= SPIKE_ALERT else f"a run {name} {what}"
+    lead = (
+        "runs more than twice the longest"
+        if low >= SPIKE_ALERT
+        else f"a run {name} longer than the longest run"
+    )
     return Evidence(
         grade="strong",
         risk=(
@@ -160,11 +175,12 @@ def _spike(dimension: str, ratio: float) -> Evidence:
     )
 
 
-def evidence(rule: str, dimension: str, ratio: float) -> Evidence:
-    """The evidence behind a flag of ``rule`` on ``dimension`` at ``ratio``: derived from the
-    rule and its band here only, so the API, the CLI, webhooks and the page say the same."""
+def evidence(rule: str, dimension: str, ratio: float, severity: Severity | None = None) -> Evidence:
+    """The evidence behind a flag of ``rule`` on ``dimension`` at ``ratio`` (of ``severity``):
+    derived from the rule and its band here only, so the API, the CLI, webhooks and the page
+    say the same."""
     if rule == "session_spike":
-        return _spike(dimension, ratio)
+        return _spike(dimension, ratio, severity)
     known = RULES.get(rule)
     if known is None:
         return Evidence(grade="weak", risk="no graded evidence", source="")
