@@ -42,7 +42,7 @@ HISTORIC_DAYS = 14
 CURRENT_DAYS = HISTORIC_DAYS
 # Which rule speaks first when several say the same thing about one event.
 RULE_PRIORITY = ("return_after_break", "session_spike", "weekly_ramp", "monotony")
-_SEVERITY: dict[str, int] = dict(LEVEL)
+_SEVERITY: dict[str, int] = {str(k): v for k, v in LEVEL.items()}
 
 Status = Literal["historic", "open"]
 FlagStatus = Literal["open", "acknowledged", "resolved", "historic"]

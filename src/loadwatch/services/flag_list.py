@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+
 from pydantic import BaseModel, computed_field
 
 from loadwatch.clock import UtcDatetime
