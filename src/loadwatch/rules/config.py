@@ -98,12 +98,14 @@ class SessionSpike(_Rule):
     @model_validator(mode="after")
     def _check_dimensions(self) -> Self:
         for dim, c in self.dimension_caution.items():
-            if c <= 0 or (self.alert is not None and self.alert <= c):
-                raise ValueError(f"dimension_caution {dim} ({c}) must be in (0, alert)")
+            if c <= 0:
+                raise ValueError(f"dimension_caution {dim} ({c}) must be above 0")
         return self
 
     def caution_for(self, dim: str) -> float:
-        return next((v for k, v in self.dimension_caution.items() if k == dim), self.caution)
+        # Never above the alert line: an alert drawn lower by a coach wins.
+        own = next((v for k, v in self.dimension_caution.items() if k == dim), self.caution)
+        return own if self.alert is None else min(own, self.alert)
 
 
 class WeeklyRamp(_Rule):
