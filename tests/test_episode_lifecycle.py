@@ -153,7 +153,9 @@ def test_a_caution_is_not_told_its_alert_is_and_a_withdrawal_is_told(
         webhooks.deliver_due(store, settings, client)
         told = [(r["body"]["event"], r["body"]["episode"]["severity"]) for r in rx.accepted]
         assert told == [("episode.created", "alert")]
-        (flag,) = rx.accepted[0]["body"]["episode"]["flags"]
+        flag = next(
+            f for f in rx.accepted[0]["body"]["episode"]["flags"] if f["dimension"] == "distance"
+        )
         assert flag["evidence"]["grade"] == "strong"
         assert flag["evidence"]["risk"].startswith("runs more than twice the longest")
         # The long run was someone else's: deleted, nothing fires, the coach is told.
