@@ -11,6 +11,7 @@ from loadwatch import auth
 from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
 from loadwatch.api.schemas import EpisodeList, FlagAck, FlagList
 from loadwatch.errors import NotFound
+from loadwatch.rules.episodes import FlagStatus
 from loadwatch.services.acknowledge import acknowledge, flags_by_ids
 from loadwatch.services.episodes import LIVE, episodes_of
 from loadwatch.services.flag_list import FlagOut, flag_out, flags_of
@@ -18,7 +19,7 @@ from loadwatch.store import repo
 
 router = APIRouter(tags=["flags"])
 
-FlagFilter = Literal["open", "acknowledged", "resolved", "historic", "all"]
+FlagFilter = Literal[FlagStatus, "all"]
 EpisodeFilter = Literal["live", "open", "acknowledged", "resolved", "historic", "withdrawn", "all"]
 
 
