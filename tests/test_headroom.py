@@ -77,6 +77,34 @@ def test_headroom_by_hand() -> None:
     assert hills.week_room == pytest.approx(190.0)
 
 
+def test_the_alert_line_is_reported_apart_from_the_caution_line() -> None:
+    # On the graded defaults, the same Wednesday: a run tomorrow is a caution above 1.1 x the
+    # 12 km longest run (13.2 km) and an alert only above twice it (24 km), Frandsen's > 100 %
+    # band; fast km and climbing judge against their floors (2 km, 100 m, 1 km uphill) with
+    # their caution at 1.3 and the same alert line.  The contested ramp has no alert line.
+    h = _by_dim(headroom(_history(), RuleConfig(), today=MON + timedelta(days=37)))
+    got = {d: (x.next_run_limit, x.next_run_alert) for d, x in h.items()}
+    assert got == {
+        "distance": (pytest.approx(13.2), pytest.approx(24.0)),
+        "speed": (pytest.approx(2.6), pytest.approx(4.0)),
+        "hills": (pytest.approx(130.0), pytest.approx(200.0)),
+        "uphill": (pytest.approx(1.3), pytest.approx(2.0)),
+    }
+    # A run just under the alert line raises a caution, not an alert.
+    d = _history()
+    tomorrow = MON + timedelta(days=38)
+    flags = evaluate(
+        _with_run(d, MON + timedelta(days=37), "distance", 23.9), RuleConfig(), since=tomorrow
+    )
+    assert {(f.rule, f.severity) for f in flags if f.dimension == "distance"} == {
+        ("session_spike", "caution")
+    }
+    flags = evaluate(
+        _with_run(d, MON + timedelta(days=37), "distance", 24.1), RuleConfig(), since=tomorrow
+    )
+    assert ("session_spike", "alert") in {(f.rule, f.severity) for f in flags}
+
+
 def test_over_the_limit_says_what_is_safe_and_when_it_clears() -> None:
     # 60 km in the first three days of week 6 on top of the usual weeks: the window to
     # Thursday holds 6 + 12 + 60 = 78 km against a limit of 52: rest tomorrow.

@@ -107,6 +107,17 @@ def headroom_lines(status: AthleteStatus) -> RenderableType:
     lines: list[RenderableType] = [Text("Headroom before caution", style="bold")]
     for d in status.dimensions:
         lines.append(Text(f" {d.headroom_note or '-'}"))
+    # The alert line, reported apart: what a run tomorrow may reach before it interrupts the
+    # coach (the graded rules that may alert: docs/rules.md).
+    alerts = [d for d in status.dimensions if d.headroom_run_alert is not None]
+    if alerts:
+        lines.append(Text("Before an alert", style="bold"))
+        for d in alerts:
+            what = _DIM_LABEL.get(d.dimension, d.dimension)
+            digits = 0 if d.unit == "m" else 1
+            lines.append(
+                Text(f" {what}: next run up to {_fmt(d.headroom_run_alert, digits)} {d.unit}")
+            )
     return Group(*lines)
 
 

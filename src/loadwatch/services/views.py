@@ -144,6 +144,7 @@ def compute(inp: EvaluationInputs) -> View:
                 week_limit=h.week_limit if h else None,
                 headroom_run=h.next_run_limit if h else None,
                 headroom_note=h.message if h else None,
+                headroom_run_alert=h.next_run_alert if h else None,
             )
         )
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
