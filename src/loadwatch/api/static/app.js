@@ -275,15 +275,17 @@ function chronicOf(c, week, byDate, today) {
   return v === null || v === undefined ? null : Number(v);
 }
 
-// Flags still raised (open, acknowledged, and history: a backfill's flags keep their weeks,
-// drawn muted), dated up to the range's end: the flags as they stood on that day.
+// Flags still raised (open, acknowledged, and history: a backfill's flags keep their weeks),
+// dated up to the range's end: the flags as they stood on that day.  The charts mark the open
+// ones and, muted, the historic ones (an answered flag leaves the chart).
 const STANDING = new Set(["open", "acknowledged", "historic"]);
-function standing(f) { return STANDING.has(f.status) && (!state.range || f.date <= state.range.to); }
+const CHARTED = new Set(["open", "historic"]);
+function standing(f, statuses = STANDING) { return statuses.has(f.status) && (!state.range || f.date <= state.range.to); }
 
 function flagsOfWeek(dim) {
   const by = new Map();
   for (const f of state.flags) {
-    if (f.dimension !== dim || !standing(f)) continue;
+    if (f.dimension !== dim || !standing(f, CHARTED)) continue;
     const wk = monday(f.date);
     if (!by.has(wk)) by.set(wk, []);
     by.get(wk).push(f);
