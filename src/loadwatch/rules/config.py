@@ -115,8 +115,8 @@ class WeeklyRamp(_Rule):
     on every day of the previous ``quiet_days`` (a new episode or an escalation to alert)."""
 
     # Contested (rules.evidence): never an alert, so no alert line; it speaks only when the
-    # week is twice the usual (at 1.3 and 1.5 it spoke 26 and 13 times a year per competitive
-    # runner on ordinary training: benchmarks/flag_rates.py), once per 14 days.
+    # week is twice the usual, once per 14 days (at 1.3 and 1.5 it alone made 16 and 13 flag
+    # clusters a year per competitive runner on ordinary training: docs/rules.md).
     caution: float = Field(default=2.0, gt=0)
     alert: float | None = Field(default=None, gt=0)
     acute_days: int = Field(default=7, ge=1, le=28)
