@@ -16,6 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from loadwatch.rules.episodes import HISTORIC, OPEN
 from loadwatch.rules.evidence import ALERT, CAUTION
 from loadwatch.services.flag_list import FlagOut
 from loadwatch.services.rehab import RehabStatus
@@ -83,7 +84,7 @@ def weekly_table(weekly: pl.DataFrame, flags: Sequence[FlagOut], *, weeks: int) 
                 marks.append(" ")
             sign = "▲" if f.severity == ALERT else "△"
             words = [_DIM_LABEL.get(f.dimension, f.dimension), _RULE_LABEL.get(f.rule, f.rule)]
-            historic = f.status == "historic"
+            historic = f.status == HISTORIC
             marks.append(
                 f"{sign} {f.date:%a} {' '.join(dict.fromkeys(words))}"
                 + (" (historic)" if historic else ""),
@@ -149,7 +150,7 @@ def episode_lines(status: AthleteStatus) -> RenderableType:
     for e in status.episodes:
         sign = "▲" if e.severity == ALERT else "△"
         span = f"{e.first:%Y-%m-%d}" + (f"–{e.last:%m-%d}" if e.last != e.first else "")
-        state = "" if e.status == "open" else f" ({e.status})"
+        state = "" if e.status == OPEN else f" ({e.status})"
         lines.append(
             Text(f" {sign} {span}{state} ", style=_SEVERITY_STYLE.get(e.severity, ""))
             + Text(f"{len(e.flags)} flag(s), {', '.join(e.dimensions)}")
@@ -182,7 +183,7 @@ def render_report(
     if weekly.height:
         shown = weekly.sort("week_start").tail(weeks)
         first: date = shown["week_start"].min()  # type: ignore[assignment]
-        older = [f for f in flags if f.date < first and f.status == "open"]
+        older = [f for f in flags if f.date < first and f.status == OPEN]
         flags = [f for f in flags if f.date >= first]
         body.append(weekly_table(shown, flags, weeks=weeks))
         if status.rehab is not None:  # the pain line under the weekly bars (docs/rehab.md)

@@ -47,6 +47,10 @@ _SEVERITY: dict[str, int] = {str(k): v for k, v in LEVEL.items()}
 Status = Literal["historic", "open"]
 FlagStatus = Literal["open", "acknowledged", "resolved", "historic"]
 FLAG_STATUSES: tuple[FlagStatus, ...] = ("open", "acknowledged", "resolved", "historic")
+OPEN: FlagStatus = "open"
+ACKNOWLEDGED: FlagStatus = "acknowledged"
+RESOLVED: FlagStatus = "resolved"
+HISTORIC: FlagStatus = "historic"
 EpisodeStatus = Literal["open", "acknowledged", "resolved", "historic", "withdrawn"]
 EPISODE_STATUSES: tuple[EpisodeStatus, ...] = (
     "open",

@@ -28,7 +28,7 @@ from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
-from loadwatch.rules.episodes import FlagStatus
+from loadwatch.rules.episodes import ACKNOWLEDGED, HISTORIC, OPEN, FlagStatus
 from loadwatch.rules.headroom import headroom
 from loadwatch.services import episodes
 from loadwatch.services.dimension_status import DimensionStatus
@@ -295,7 +295,7 @@ def stale(session: Session) -> list[int]:
 
 # --- what callers ask ---------------------------------------------------------------------
 IDLE_DAYS = 14
-STANDING: tuple[FlagStatus, ...] = ("open", "acknowledged", "historic")
+STANDING: tuple[FlagStatus, ...] = (OPEN, ACKNOWLEDGED, HISTORIC)
 
 
 def idle_note(last_activity: date | None, today: date, days: int = IDLE_DAYS) -> str | None:
