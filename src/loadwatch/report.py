@@ -18,6 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from loadwatch.analytics.days import week_start
+from loadwatch.rules.episodes import HISTORIC, OPEN
+from loadwatch.rules.evidence import ALERT, CAUTION
 from loadwatch.services.flag_list import FlagOut
 from loadwatch.services.rehab import RehabStatus
 from loadwatch.services.views import AthleteStatus
@@ -38,7 +40,9 @@ _RULE_LABEL = {
     "pain_response": "pain",
     "rest_too_long": "rest",
 }
-_SEVERITY_STYLE = {"alert": "bold red", "caution": "yellow"}
+_SEVERITY_STYLE = {ALERT: "bold red", CAUTION: "yellow"}
+# Flags now history (first raised long after their day) keep their place in the weeks, muted.
+_HISTORIC_STYLE = "dim"
 
 
 def bar(value: float, top: float, width: int = BAR_WIDTH) -> str:
@@ -98,11 +102,13 @@ def weekly_table(
         for f in sorted(by_week.get(w["week_start"], []), key=lambda f: (f.date, f.dimension)):
             if marks:
                 marks.append(" ")
-            sign = "▲" if f.severity == "alert" else "△"
+            sign = "▲" if f.severity == ALERT else "△"
             words = [_DIM_LABEL.get(f.dimension, f.dimension), _RULE_LABEL.get(f.rule, f.rule)]
+            historic = f.status == HISTORIC
             marks.append(
-                f"{sign} {f.date:%a} {' '.join(dict.fromkeys(words))}",
-                style=_SEVERITY_STYLE.get(f.severity, ""),
+                f"{sign} {f.date:%a} {' '.join(dict.fromkeys(words))}"
+                + (" (historic)" if historic else ""),
+                style=_HISTORIC_STYLE if historic else _SEVERITY_STYLE.get(f.severity, ""),
             )
         table.add_row(
             f"{w['week_start']:%Y-%m-%d}",
@@ -123,6 +129,17 @@ def headroom_lines(status: AthleteStatus) -> RenderableType:
     lines: list[RenderableType] = [Text("Headroom before caution", style="bold")]
     for d in status.dimensions:
         lines.append(Text(f" {d.headroom_note or '-'}"))
+    # The alert line, reported apart: what a run tomorrow may reach before it interrupts the
+    # coach (the graded rules that may alert: docs/rules.md).
+    alerts = [d for d in status.dimensions if d.headroom_run_alert is not None]
+    if alerts:
+        lines.append(Text("Before an alert", style="bold"))
+        for d in alerts:
+            what = _DIM_LABEL.get(d.dimension, d.dimension)
+            digits = 0 if d.unit == "m" else 1
+            lines.append(
+                Text(f" {what}: next run up to {_fmt(d.headroom_run_alert, digits)} {d.unit}")
+            )
     return Group(*lines)
 
 
@@ -147,12 +164,14 @@ def episode_lines(status: AthleteStatus) -> RenderableType:
     if not status.episodes:
         if status.open_flags:
             return Text("Open flags, no live episode: see `loadwatch flags`.", style="dim")
+        if status.idle_note is not None:  # never "all fine" about a runner who is not running
+            return Text(f"No open flags; {status.idle_note}.", style="dim")
         return Text("No open flags: nothing too much, too soon.", style="green")
     lines: list[RenderableType] = [Text("Episodes", style="bold")]
     for e in status.episodes:
-        sign = "▲" if e.severity == "alert" else "△"
+        sign = "▲" if e.severity == ALERT else "△"
         span = f"{e.first:%Y-%m-%d}" + (f"–{e.last:%m-%d}" if e.last != e.first else "")
-        state = "" if e.status == "open" else f" ({e.status})"
+        state = "" if e.status == OPEN else f" ({e.status})"
         lines.append(
             Text(f" {sign} {span}{state} ", style=_SEVERITY_STYLE.get(e.severity, ""))
             + Text(f"{len(e.flags)} flag(s), {', '.join(e.dimensions)}")
@@ -162,8 +181,11 @@ def episode_lines(status: AthleteStatus) -> RenderableType:
         grid.add_column(no_wrap=True)
         grid.add_column(overflow="fold")
         for f in e.flags:
-            mark = "▲" if f.severity == "alert" else "△"
-            grid.add_row(Text(f"     {mark} {f.date:%a %d %b}", style="dim"), Text(f.message))
+            mark = "▲" if f.severity == ALERT else "△"
+            grid.add_row(
+                Text(f"     {mark} {f.date:%a %d %b}", style="dim"),
+                Text(f.message) + Text(f" [{f.evidence.grade} evidence]", style="dim"),
+            )
         lines.append(grid)
     return Group(*lines)
 
@@ -181,12 +203,13 @@ def render_report(
     ft = status.fast_threshold
     fast = Text("Fast means  ", style="bold") + Text(ft.explanation)
     body: list[RenderableType] = [head]
-    flags = list(status.open_flags)
+    # The flags as they stood on the report's day, history included (muted in the table).
+    flags = list(status.flags_on_day)
     older: list[FlagOut] = []
     if weekly.height:
         shown = weekly.sort("week_start").tail(weeks)
         first: date = shown["week_start"].min()  # type: ignore[assignment]
-        older = [f for f in flags if f.date < first]
+        older = [f for f in flags if f.date < first and f.status == OPEN]
         flags = [f for f in flags if f.date >= first]
         body.append(weekly_table(shown, flags, weeks=weeks, bar_width=bar_width_for(width)))
         if status.rehab is not None:  # the pain line under the weekly bars (docs/rehab.md)

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from loadwatch.ingest.containers.sources import iter_upload
 
 from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.api.routers.webhooks import get_resolver
 from loadwatch.clock import pin_today
 from loadwatch.config import Settings
+from loadwatch.ingest.containers.sources import iter_upload
 from loadwatch.services.importing import import_members
 from loadwatch.store.db import Store
 from support.api_env import gpx_run

@@ -33,12 +33,27 @@ def _by_dim(h: list[Headroom]) -> dict[str, Headroom]:
     return {x.dimension: x for x in h}
 
 
+# The hand-computed cases keep the lines they were worked out on (the ramp's caution at 1.3,
+# every spike dimension at 1.1, a 1 km fast floor): headroom's arithmetic does not depend on
+# where the graded defaults put them (docs/rules.md), and the property test below runs on the
+# defaults.
+HAND = RuleConfig.from_overrides(
+    {
+        "weekly_ramp": {"caution": 1.3},
+        "session_spike": {
+            "dimension_caution": {"speed": 1.1, "hills": 1.1, "uphill": 1.1},
+            "floors": {"speed": 1.0},
+        },
+    }
+)
+
+
 def test_headroom_by_hand() -> None:
     # Today: Wednesday of week 6.  A run tomorrow (Thursday) lands in the 7 days Fri..Thu,
     # which hold Sat 6 + Sun 12 + Tue 8 + Wed 6 = 32 km against a usual 40 km (limit 52): room
     # 20 km; the spike allows 1.1 x 12 = 13.2 km.  The smaller holds: 13.2 km.
     today = MON + timedelta(days=37)
-    h = _by_dim(headroom(_history(), RuleConfig(), today=today))
+    h = _by_dim(headroom(_history(), HAND, today=today))
     d = h["distance"]
     assert (d.unit, d.week_value, d.week_baseline) == ("km", 40.0, 40.0)
     assert d.week_limit == pytest.approx(52.0)
@@ -62,6 +77,34 @@ def test_headroom_by_hand() -> None:
     assert hills.week_room == pytest.approx(190.0)
 
 
+def test_the_alert_line_is_reported_apart_from_the_caution_line() -> None:
+    # On the graded defaults, the same Wednesday: a run tomorrow is a caution above 1.1 x the
+    # 12 km longest run (13.2 km) and an alert only above twice it (24 km), Frandsen's > 100 %
+    # band; fast km and climbing judge against their floors (2 km, 100 m, 1 km uphill) with
+    # their caution at 1.3 and the same alert line.  The contested ramp has no alert line.
+    h = _by_dim(headroom(_history(), RuleConfig(), today=MON + timedelta(days=37)))
+    got = {d: (x.next_run_limit, x.next_run_alert) for d, x in h.items()}
+    assert got == {
+        "distance": (pytest.approx(13.2), pytest.approx(24.0)),
+        "speed": (pytest.approx(2.6), pytest.approx(4.0)),
+        "hills": (pytest.approx(130.0), pytest.approx(200.0)),
+        "uphill": (pytest.approx(1.3), pytest.approx(2.0)),
+    }
+    # A run just under the alert line raises a caution, not an alert.
+    d = _history()
+    tomorrow = MON + timedelta(days=38)
+    flags = evaluate(
+        _with_run(d, MON + timedelta(days=37), "distance", 23.9), RuleConfig(), since=tomorrow
+    )
+    assert {(f.rule, f.severity) for f in flags if f.dimension == "distance"} == {
+        ("session_spike", "caution")
+    }
+    flags = evaluate(
+        _with_run(d, MON + timedelta(days=37), "distance", 24.1), RuleConfig(), since=tomorrow
+    )
+    assert ("session_spike", "alert") in {(f.rule, f.severity) for f in flags}
+
+
 def test_over_the_limit_says_what_is_safe_and_when_it_clears() -> None:
     # 60 km in the first three days of week 6 on top of the usual weeks: the window to
     # Thursday holds 6 + 12 + 60 = 78 km against a limit of 52: rest tomorrow.
@@ -76,7 +119,7 @@ def test_over_the_limit_says_what_is_safe_and_when_it_clears() -> None:
         tz="UTC",
         fast_speed_mps=None,
     )
-    dist = _by_dim(headroom(big, RuleConfig(), today=MON + timedelta(days=37)))["distance"]
+    dist = _by_dim(headroom(big, HAND, today=MON + timedelta(days=37)))["distance"]
     assert dist.week_value == pytest.approx(8 + 6 + 12 + 60)
     assert dist.next_run_limit == 0.0 and dist.week_room == 0.0
     # Resting, the three 20 km days leave the window on Monday..Wednesday of week 7: on Monday

@@ -132,33 +132,39 @@ def _hooked(store: Store, url: str) -> None:
         s.add(Webhook(owner_id=admin.id, url=url, secret="k"))
 
 
-def test_escalation_is_told_once_and_a_withdrawal_is_told(store: Store, tmp_path: Path) -> None:
+def test_a_caution_is_not_told_its_alert_is_and_a_withdrawal_is_told(
+    store: Store, tmp_path: Path
+) -> None:
     settings = _settings(tmp_path)
     aid = _athlete(store)
     sunday = MON + timedelta(weeks=5, days=6)
     with webhook_receiver() as rx, httpx.Client() as client:
         _hooked(store, rx.url)
-        # 16.0 km after a 13.2 km longest: 1.21x, a caution - announced.
+        # 16.0 km after a 13.2 km longest: 1.21x, a caution - context, not announced.
         import_log(store, aid, csv(_spike_log(16.0)), "log.csv")
         drain_pending(store, today=sunday)
         webhooks.deliver_due(store, settings, client)
-        # The same Sunday was in fact 19.8 km (a corrected log): 1.5x, an alert - the same
-        # episode, escalated.
+        assert rx.accepted == []
+        # The same Sunday was in fact 27.0 km (a corrected log): 2.05x, an alert - the same
+        # episode, told for the first time.
         _delete_the_long_run(store, aid)
-        import_log(store, aid, csv([f"{sunday},19.8,108.90,198.0"]), "fix.csv")
+        import_log(store, aid, csv([f"{sunday},27.0,148.50,270.0"]), "fix.csv")
         drain_pending(store, today=sunday)
         webhooks.deliver_due(store, settings, client)
         told = [(r["body"]["event"], r["body"]["episode"]["severity"]) for r in rx.accepted]
-        ids = {r["body"]["episode"]["id"] for r in rx.accepted}
-        assert told == [("episode.created", "caution"), ("episode.escalated", "alert")]
-        assert len(ids) == 1
+        assert told == [("episode.created", "alert")]
+        flag = next(
+            f for f in rx.accepted[0]["body"]["episode"]["flags"] if f["dimension"] == "distance"
+        )
+        assert flag["evidence"]["grade"] == "strong"
+        assert flag["evidence"]["risk"].startswith("runs more than twice the longest")
         # The long run was someone else's: deleted, nothing fires, the coach is told.
         _delete_the_long_run(store, aid)
         evaluate_athlete(store, aid, from_date=sunday - timedelta(days=7), today=sunday)
         webhooks.deliver_due(store, settings, client)
     last = rx.accepted[-1]["body"]
     assert (last["event"], last["episode"]["status"]) == ("episode.withdrawn", "withdrawn")
-    assert len(rx.accepted) == 3
+    assert len(rx.accepted) == 2
     # The announced flags stay, resolved: the record of what the coach was told.
     with store.sessions() as s:
         statuses = {f.status for f in s.scalars(select(Flag).where(Flag.athlete_id == aid))}
@@ -166,8 +172,8 @@ def test_escalation_is_told_once_and_a_withdrawal_is_told(store: Store, tmp_path
 
 
 def test_changes_before_anyone_is_told_make_one_announcement(store: Store, tmp_path: Path) -> None:
-    """While no hook has been handed the episode, a caution that becomes an alert rewrites the
-    pending announcement: the coach hears once, of the alert."""
+    """A caution is never announced; when it becomes an alert the coach hears once, of the
+    alert."""
     settings = _settings(tmp_path)
     aid = _athlete(store)
     sunday = MON + timedelta(weeks=5, days=6)
@@ -176,7 +182,7 @@ def test_changes_before_anyone_is_told_make_one_announcement(store: Store, tmp_p
         import_log(store, aid, csv(_spike_log(16.0)), "log.csv")
         drain_pending(store, today=sunday)
         _delete_the_long_run(store, aid)
-        import_log(store, aid, csv([f"{sunday},19.8,108.90,198.0"]), "fix.csv")
+        import_log(store, aid, csv([f"{sunday},27.0,148.50,270.0"]), "fix.csv")
         drain_pending(store, today=sunday)
         webhooks.deliver_due(store, settings, client)
         webhooks.deliver_due(store, settings, client)
@@ -184,5 +190,5 @@ def test_changes_before_anyone_is_told_make_one_announcement(store: Store, tmp_p
     assert [(b["event"], b["episode"]["severity"]) for b in bodies] == [
         ("episode.created", "alert")
     ]
-    assert any("19.8 km run" in reason for reason in bodies[0]["episode"]["reasons"])
+    assert any("27.0 km run" in reason for reason in bodies[0]["episode"]["reasons"])
     assert [k for k, _, _ in _events(store, aid)] == ["created"]

@@ -301,7 +301,7 @@ def test_sara_final_week_numbers() -> None:
 
 def test_the_story_holds_through_loadwatchs_own_pipeline(demo_template: DemoWorld) -> None:
     """Import both folders and evaluate: Sam gets no flag at all; Sara gets flags only in her
-    final week, from session_spike and weekly_ramp, in distance, speed and both hill dimensions.
+    final week, from session_spike (every dimension) and weekly_ramp (all but distance).
 
     Read from the demo store (``loadwatch demo``'s ``run_demo``: each folder through
     ``import_paths``, each athlete through ``evaluate_athlete`` as of the history's last day),
@@ -326,11 +326,13 @@ def test_the_story_holds_through_loadwatchs_own_pipeline(demo_template: DemoWorl
     assert flags["steady-sam"] == []
     sara = flags["spiky-sara"]
     assert min(d for d, _, _ in sara) >= msd.END - timedelta(days=6)
+    # Her 40 % distance week is under the contested ramp's line (twice the usual week), so
+    # distance speaks through the long run's spike only; the other dimensions through both.
     assert {(rule, dim) for _, rule, dim in sara} == {
         (rule, dim)
         for rule in ("session_spike", "weekly_ramp")
         for dim in ("distance", "speed", "hills", "uphill")
-    }
+    } - {("weekly_ramp", "distance")}
 
 
 def test_returning_rosa_keeps_to_her_plan_but_for_one_hilly_run() -> None:

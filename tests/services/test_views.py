@@ -107,9 +107,10 @@ def test_status_and_the_triage_read_rows_once_evaluated(
         coach_user = auth.get_user_by_name(s, "coach")
         (row,) = dashboard(s, coach_user, today=SPIKE).data
     assert st.today == SPIKE and st.last_activity_date == SPIKE
-    assert row.severity == "alert" and row.last_run_date == SPIKE
+    # 22 km vs the 16 km longest (1.375): a caution since severity follows the evidence.
+    assert row.severity == "caution" and row.last_run_date == SPIKE
     assert row.weekly_distance[-1].distance_km == pytest.approx(52.0)
-    assert row.episodes and row.episodes[0].severity == "alert"
+    assert row.episodes and row.episodes[0].severity == "caution"
 
 
 def test_an_import_not_yet_evaluated_is_shown_live(store: Store, ana: int) -> None:

@@ -21,9 +21,8 @@ from loadwatch.store.models import PendingEvaluation, SourceFile
 
 OLD_NAME = "Olga Oldtimes"
 OLD_LAST_DAY = date(2021, 6, 27)  # a Sunday: her last run
-SARA_REASON = (
-    "Sunday's 30.8 km run is 40 % longer than your longest run of the last 30 days (22.0 km)."
-)
+# Her one alert since severity follows the evidence: a climb more than twice her biggest.
+SARA_REASON = "Thursday's run climbed 1,190 m, 3.5× your biggest climb of the last 30 days (340 m)."
 
 
 def have_sample_data() -> bool:

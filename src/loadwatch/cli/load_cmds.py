@@ -224,10 +224,11 @@ def flags(
     json: JsonOpt = False,
 ) -> None:
     """The athlete's flags (open ones unless --all), newest first."""
+    from loadwatch.rules.episodes import OPEN
     from loadwatch.services.flag_list import list_flags
 
     with handle_errors():
-        shown = None if all_ else ("open",)
+        shown = None if all_ else (OPEN,)
         rows = _read_athlete(athlete, lambda s, aid: list_flags(s, aid, statuses=shown))
         if json:
             print_json([r.model_dump(mode="json", exclude=_FLAG_JSON_EXCLUDE) for r in rows])
@@ -243,8 +244,11 @@ WIDE_FLAGS = 120
 
 
 def flags_table(athlete: str, rows: list[Any], width: int) -> Table:
-    """The flags as a table that fits ``width`` columns: the sentence wraps between words."""
+    """The flags as a table that fits ``width`` columns: the sentence and its evidence wrap
+    between words."""
     from rich.text import Text
+
+    from loadwatch.rules.evidence import ALERT
 
     table = Table(title=f"Flags: {athlete}")
     wide = width >= WIDE_FLAGS
@@ -252,18 +256,20 @@ def flags_table(athlete: str, rows: list[Any], width: int) -> Table:
     for c in ("id", "date", *facts):
         table.add_column(c, no_wrap=True)
     table.add_column("message", overflow="fold", min_width=20)
+    if wide:
+        table.add_column("evidence", overflow="fold", min_width=16)
     for r in rows:
-        severity = Text(r.severity, style="bold red" if r.severity == "alert" else "yellow")
+        severity = Text(r.severity, style="bold red" if r.severity == ALERT else "yellow")
         ratio = f"{r.ratio:.2f}"
+        evidence = f"{r.evidence.grade}: {r.evidence.risk}"
         if wide:
-            cells = [r.dimension, r.rule, severity, ratio, r.status]
+            cells = [r.dimension, r.rule, severity, ratio, r.status, r.message, evidence]
         else:
-            cells = [
-                Text("\n").join(
-                    [severity + f" ×{ratio}", Text(r.dimension), Text(r.rule), Text(r.status)]
-                )
-            ]
-        table.add_row(str(r.id), r.date.isoformat(), *cells, r.message)
+            facts_cell = Text("\n").join(
+                [severity + f" ×{ratio}", Text(r.dimension), Text(r.rule), Text(r.status)]
+            )
+            cells = [facts_cell, f"{r.message}\nevidence {evidence}"]
+        table.add_row(str(r.id), r.date.isoformat(), *cells)
     return table
 
 

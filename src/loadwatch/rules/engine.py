@@ -37,7 +37,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
 
 import polars as pl
 
@@ -52,9 +51,9 @@ from loadwatch.rules.config import (
     _Rule,
 )
 from loadwatch.rules.detraining import kept_expr
+from loadwatch.rules.evidence import LEVEL, Severity, may_alert, severity_of
 from loadwatch.rules.messages import render
 
-Severity = Literal["caution", "alert"]
 _DAY = "_day"
 # Sums run on integer metres (decimetres of climb) so that they are exact: the same day gives
 # bit-identical numbers whichever day the evaluation window starts on (``since``), which float
@@ -116,10 +115,17 @@ class FlagRecord:
     message: str
 
 
-def _level(ratio: pl.Expr, rule: _Rule) -> pl.Expr:
-    lvl = pl.when(ratio > rule.caution).then(1).otherwise(0)
-    if rule.alert is not None:
-        lvl = pl.when(ratio > rule.alert).then(2).otherwise(lvl)
+def alert_line(name: str, rule: _Rule) -> float | None:
+    """The rule's alert threshold, or None: a contested or weak rule never alerts, whatever
+    its thresholds say (``rules.evidence``)."""
+    return rule.alert if may_alert(name) else None
+
+
+def _level(ratio: pl.Expr, rule: _Rule, name: str, dim: str) -> pl.Expr:
+    lvl = pl.when(ratio > rule.caution_for(dim)).then(LEVEL["caution"]).otherwise(0)
+    alert = alert_line(name, rule)
+    if alert is not None:
+        lvl = pl.when(ratio > alert).then(LEVEL["alert"]).otherwise(lvl)
     return lvl.cast(pl.Int8)
 
 
@@ -158,7 +164,7 @@ def _ratio_steps(
         ],
         [
             pl.when(pl.col(f"{n}|ok"))
-            .then(_level(pl.col(f"{n}|ratio"), r))
+            .then(_level(pl.col(f"{n}|ratio"), r, *n.split("|")))
             .otherwise(0)
             .alias(f"{n}|level")
         ],
@@ -401,7 +407,12 @@ def _monotony(r: Monotony, key: str | None) -> list[_Check]:
                 (pl.col(f"{n}|value") / pl.col(f"{n}|own")).alias(f"{n}|ratio"),
                 ok.fill_null(False).alias(f"{n}|ok"),
             ],
-            [pl.when(pl.col(f"{n}|ok")).then(_level(mono, r)).otherwise(0).alias(f"{n}|level")],
+            [
+                pl.when(pl.col(f"{n}|ok"))
+                .then(_level(mono, r, "monotony", dim))
+                .otherwise(0)
+                .alias(f"{n}|level")
+            ],
         ]
         fields = {
             "value": pl.col(f"{n}|value"),
@@ -503,7 +514,9 @@ def _flag_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> pl.Da
     hits = lf.filter(pl.any_horizontal(pl.col(ch.col("emit")) for ch in checks)).collect()
     parts = []
     for ch in checks:
-        alert = ch.config.alert if ch.config.alert is not None else ch.config.caution
+        line = alert_line(ch.rule, ch.config)
+        caution = ch.config.caution_for(ch.dim)
+        alert = line if line is not None else caution
         level = pl.col(ch.col("final"))
         fields = {
             **ch.fields,
@@ -511,7 +524,7 @@ def _flag_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> pl.Da
             "rule": pl.lit(ch.rule),
             "dimension": pl.lit(ch.dim),
             "level": level,
-            "threshold": pl.when(level == 2).then(alert).otherwise(ch.config.caution),
+            "threshold": pl.when(level == 2).then(alert).otherwise(caution),
         }
         parts.append(
             hits.filter(pl.col(ch.col("emit"))).select(
@@ -585,8 +598,8 @@ def _judgement_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> 
             "dimension": pl.lit(ch.dim),
             "judged": pl.col(ch.col("ok")) & ~gated_off,
             "level": pl.col(ch.col("final")),
-            "caution": pl.lit(ch.config.caution),
-            "alert": pl.lit(ch.config.alert),
+            "caution": pl.lit(ch.config.caution_for(ch.dim)),
+            "alert": pl.lit(alert_line(ch.rule, ch.config)),
         }
         parts.append(
             wide.select(
@@ -636,7 +649,7 @@ def records(flags: pl.DataFrame) -> list[FlagRecord]:
             date=row["date"],
             dimension=row["dimension"],
             rule=row["rule"],
-            severity="alert" if row["level"] == 2 else "caution",
+            severity=severity_of(row["level"]),
             value=row["value"],
             baseline=row["baseline"],
             ratio=row["ratio"],

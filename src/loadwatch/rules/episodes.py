@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Generic, Literal, Protocol, TypeVar
 
+from loadwatch.rules.evidence import ALERT, LEVEL
+
 EPISODE_REACH_DAYS = 7
 HISTORIC_DAYS = 14
 # The present, for every view: a flag is current when dated within the last CURRENT_DAYS
@@ -40,11 +42,15 @@ HISTORIC_DAYS = 14
 CURRENT_DAYS = HISTORIC_DAYS
 # Which rule speaks first when several say the same thing about one event.
 RULE_PRIORITY = ("return_after_break", "session_spike", "weekly_ramp", "monotony")
-_SEVERITY = {"caution": 1, "alert": 2}
+_SEVERITY: dict[str, int] = {str(k): v for k, v in LEVEL.items()}
 
 Status = Literal["historic", "open"]
 FlagStatus = Literal["open", "acknowledged", "resolved", "historic"]
 FLAG_STATUSES: tuple[FlagStatus, ...] = ("open", "acknowledged", "resolved", "historic")
+OPEN: FlagStatus = "open"
+ACKNOWLEDGED: FlagStatus = "acknowledged"
+RESOLVED: FlagStatus = "resolved"
+HISTORIC: FlagStatus = "historic"
 EpisodeStatus = Literal["open", "acknowledged", "resolved", "historic", "withdrawn"]
 EPISODE_STATUSES: tuple[EpisodeStatus, ...] = (
     "open",
@@ -230,11 +236,14 @@ def reconcile(
 def transition(before: Stored | None, status: EpisodeStatus, severity: str) -> EventKind | None:
     """What a coach is told when an episode goes from ``before`` (None: new) to ``status`` at
     ``severity``.  History is never announced; an acknowledged episode that escalates is
-    news again."""
+    news again.  Only alerts interrupt a coach (``rules.evidence``): an episode of cautions is
+    context on the page and in status, never announced; when it reaches an alert it is told
+    as new, and only an episode that was told can resolve or be withdrawn."""
+    told = before is not None and before.status != "historic" and before.severity == ALERT
     if status in ("historic", "withdrawn"):
-        return "withdrawn" if status == "withdrawn" and before is not None else None
-    if before is None or before.status == "historic":
-        return "created" if status == "open" else None
+        return "withdrawn" if status == "withdrawn" and told else None
+    if before is None or not told:
+        return "created" if status == "open" and severity == ALERT else None
     if status == "resolved":
         return "resolved" if before.status != "resolved" else None
     if severity_rank(severity) > severity_rank(before.severity):

@@ -72,6 +72,10 @@ class Headroom:
     ramp_own: float | None = None  # the usual week (break days left out), before the floor
     ramp_baseline: float | None = None  # judged against (floor, pre-break capacity)
     ramp_ratio: float | None = None
+    # The alert line, reported apart from the caution line: the largest run tomorrow before a
+    # rule that may alert (rules.evidence: the > 100 % spike, a return) would; None when no
+    # such rule judges tomorrow.
+    next_run_alert: float | None = None
 
 
 def _rows(
@@ -135,6 +139,22 @@ def _limits(j: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _alert_rooms(j: pl.DataFrame) -> dict[str, float]:
+    """Per dimension: the room tomorrow's run has before the alert line of the amount rules
+    that have one (contested and weak rules have none)."""
+    rooms = (
+        j.filter(
+            pl.col("judged") & pl.col("rule").is_in(AMOUNT_RULES) & pl.col("alert").is_not_null()
+        )
+        .with_columns((pl.col("alert") * pl.col("baseline") - pl.col("value")).alias("room"))
+        .group_by("dimension")
+        .agg(pl.col("room").min())
+    )
+    return {
+        r["dimension"]: _floor_unit(r["room"], r["dimension"]) for r in rooms.iter_rows(named=True)
+    }
+
+
 def _floor_unit(x: float, dim: str) -> float:
     s = _SCALE[dim]
     return max(0.0, math.floor(x * s + 1e-9) / s)
@@ -175,6 +195,7 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
     )
     next_run = {dim: _floor_unit(room, dim) for (k, dim), (room, _) in run_rooms.items() if k == 0}
     next_run = _verify(history, config, today, next_run)
+    alert_run = _alert_rooms(j.filter((pl.col(_KEY) == 0) & (pl.col("date") == tomorrow)))
     spike_tomorrow = j.filter(
         (pl.col(_KEY) == 0) & (pl.col("rule") == "session_spike") & (pl.col("date") == tomorrow)
     )
@@ -247,6 +268,7 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
                 ramp_own=r_own,
                 ramp_baseline=r_base,
                 ramp_ratio=r_ratio,
+                next_run_alert=alert_run.get(dim),
             )
         )
     return out

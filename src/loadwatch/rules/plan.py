@@ -32,7 +32,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from loadwatch.rules.engine import FlagRecord, Severity
+from loadwatch.rules.engine import FlagRecord
+from loadwatch.rules.evidence import ALERT, CAUTION, Severity
 from loadwatch.rules.messages import amount, day_name, fast_running
 from loadwatch.rules.response import Response, last_tolerated
 
@@ -222,7 +223,7 @@ class _Over:
 
 
 def _severity(ratio: float) -> Severity:
-    return "alert" if ratio > BREACH_ALERT else "caution"
+    return ALERT if ratio > BREACH_ALERT else CAUTION
 
 
 def _plan_days(plan: PlanSpec, daily: pl.DataFrame, caps: Sequence[Caps]) -> pl.DataFrame:
@@ -373,7 +374,7 @@ def breach_records(days: Sequence[PlanDay]) -> list[FlagRecord]:
                     value=worst.value,
                     baseline=worst.cap,
                     ratio=ratio,
-                    threshold=BREACH_ALERT if sev == "alert" else 1.0,
+                    threshold=BREACH_ALERT if sev == ALERT else 1.0,
                     message=text[0].upper()
                     + text[1:]
                     + f" (plan week {pd.caps.week + 1}: {pd.caps.reason}).",
@@ -439,7 +440,7 @@ def pain_records(responses: Sequence[Response]) -> list[FlagRecord]:
                 date=r.date,
                 dimension="pain",
                 rule="pain_response",
-                severity="alert" if r.state == "flare" else "caution",
+                severity=ALERT if r.state == "flare" else CAUTION,
                 value=value,
                 baseline=float(r.reference if r.reference is not None else 3),
                 ratio=value / threshold if threshold > 0 else value,

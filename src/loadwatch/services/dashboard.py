@@ -12,7 +12,6 @@ frames the flags were judged on and stored, so the triage reads rows and rebuild
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +22,7 @@ from loadwatch.clock import UtcDatetime, local_today
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.episodes import is_current as _is_current_day
+from loadwatch.rules.evidence import ALERT, Severity
 from loadwatch.services.episodes import LIVE, live_now
 from loadwatch.services.rehab import RehabMark
 from loadwatch.services.rounding import out_number
@@ -48,9 +48,6 @@ class SeverityCounts(_Row):
 class WeekDistance(_Row):
     week: date = Field(description="the local Monday the week starts on")
     distance_km: float
-
-
-Severity = Literal["caution", "alert"]
 
 
 class RampLimits(_Row):
@@ -188,7 +185,7 @@ def athlete_row(
     per_dim = {d: SeverityCounts() for d in DIMENSIONS}
     for f in current:
         c = per_dim.setdefault(f.dimension, SeverityCounts())
-        if f.severity == "alert":
+        if f.severity == ALERT:
             c.alert += 1
         else:
             c.caution += 1

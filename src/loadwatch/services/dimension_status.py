@@ -21,3 +21,6 @@ class DimensionStatus(BaseModel):
     week_limit: float | None  # the 7-day load at the ramp caution threshold
     headroom_run: float | None  # largest next single run before the spike caution threshold
     headroom_note: str | None = None  # the sentence for the runner
+    # The alert line apart: the largest next run before a rule that may alert would (None:
+    # no such rule judges tomorrow).  headroom_run is the caution line.
+    headroom_run_alert: float | None = None

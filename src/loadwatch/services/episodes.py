@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
 from loadwatch.clock import UtcDatetime
 from loadwatch.rules import episodes as lifecycle
+from loadwatch.rules.evidence import Severity
 from loadwatch.services.flag_list import FlagOut, flag_out
 from loadwatch.store import episodes as rows
 from loadwatch.store.db import Session
@@ -44,7 +45,7 @@ class EpisodeOut(BaseModel):
     athlete: str
     first: date = Field(description="the first flag's local day")
     last: date = Field(description="the last flag's local day")
-    severity: Literal["caution", "alert"] = Field(description="the worst of its flags")
+    severity: Severity = Field(description="the worst of its flags")
     status: lifecycle.EpisodeStatus
     headline: str = Field(description="the most telling flag's sentence, and what else fired")
     rules: list[str]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from loadwatch.clock import UtcDatetime
+from loadwatch.rules.episodes import FlagStatus
+from loadwatch.rules.evidence import Evidence, Severity, evidence
 from loadwatch.services.rounding import out_number
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import flags
@@ -17,7 +18,8 @@ from loadwatch.store.models import Athlete, Flag
 
 
 class FlagOut(BaseModel):
-    """A flag as the API, the CLI and the report show it."""
+    """A flag as the API, the CLI, the report, episodes and webhooks show it: the one shape of
+    a flag outside the store."""
 
     id: int
     athlete: str
@@ -25,21 +27,28 @@ class FlagOut(BaseModel):
     date: date
     dimension: str
     rule: str
-    severity: Literal["caution", "alert"]
+    severity: Severity
     value: float
     baseline: float
     ratio: float
     threshold: float
     message: str
-    status: str
+    status: FlagStatus
     acked_by: int | None
     acked_at: UtcDatetime | None
     created_at: UtcDatetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def evidence(self) -> Evidence:
+        """Its grade and the risk of its band (derived from rule and band in one place)."""
+        return evidence(self.rule, self.dimension, self.ratio, self.severity)
 
 
 # Numbers leave the service rounded: 64.99000000000001 km is noise to a runner and to a client.
 def flag_out(flag: Flag, athlete_name: str) -> FlagOut:
     fields = {name: getattr(flag, name) for name in FlagOut.model_fields if name != "athlete"}
+
     for name in ("value", "baseline", "ratio", "threshold"):
         fields[name] = out_number(fields[name])
     return FlagOut(athlete=athlete_name, **fields)

@@ -27,6 +27,7 @@ from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
+from loadwatch.rules.episodes import ACKNOWLEDGED, HISTORIC, OPEN, FlagStatus
 from loadwatch.rules.headroom import headroom
 from loadwatch.services import episodes
 from loadwatch.services.dimension_status import DimensionStatus
@@ -92,6 +93,12 @@ class AthleteStatus(BaseModel):
     last_activity_date: date | None
     dimensions: list[DimensionStatus]
     open_flags: list[FlagOut]
+    # The flags as they stood on ``today``: every flag dated up to it that the rules still
+    # raise (open, acknowledged or historic), newest first; a past day's report shows these.
+    flags_on_day: list[FlagOut] = []
+    # "no runs for 28 days" when the athlete has not run for IDLE_DAYS or more (else None):
+    # said instead of any word about load rising safely.
+    idle_note: str | None = None
     episodes: list[episodes.EpisodeOut]  # live ones (open or acknowledged), newest first
     fast_threshold: FastThresholdOut
     rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
@@ -131,6 +138,7 @@ def compute(inp: EvaluationInputs) -> View:
                 week_limit=h.week_limit if h else None,
                 headroom_run=h.next_run_limit if h else None,
                 headroom_note=h.message if h else None,
+                headroom_run_alert=h.next_run_alert if h else None,
             )
         )
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
@@ -282,6 +290,18 @@ def stale(session: Session) -> list[int]:
 
 
 # --- what callers ask ---------------------------------------------------------------------
+IDLE_DAYS = 14
+STANDING: tuple[FlagStatus, ...] = (OPEN, ACKNOWLEDGED, HISTORIC)
+
+
+def idle_note(last_activity: date | None, today: date, days: int = IDLE_DAYS) -> str | None:
+    """'no runs for 28 days' after ``days`` or more without a run; 'no runs yet' with none."""
+    if last_activity is None:
+        return "no runs yet"
+    idle = (today - last_activity).days
+    return f"no runs for {idle} days" if idle >= days else None
+
+
 def athlete_status(
     session: Session, athlete_id: int, *, today: date | None = None
 ) -> AthleteStatus:
@@ -295,6 +315,10 @@ def athlete_status(
         last_activity_date=summary.last_activity_date,
         dimensions=summary.dimensions,
         open_flags=flags_of(session, athlete),
+        flags_on_day=[
+            f for f in flags_of(session, athlete, statuses=STANDING) if f.date <= summary.as_of
+        ],
+        idle_note=idle_note(summary.last_activity_date, summary.as_of),
         episodes=episodes.live_now(
             episodes.episodes_of(session, athlete, episodes.LIVE), summary.as_of
         ),

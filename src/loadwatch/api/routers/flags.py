@@ -12,6 +12,7 @@ from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
 from loadwatch.api.query import DayRangeDep, PagingDep, page_of
 from loadwatch.api.schemas import EpisodeList, FlagAck, FlagList
 from loadwatch.errors import NotFound
+from loadwatch.rules.episodes import FlagStatus
 from loadwatch.services.acknowledge import acknowledge, flags_by_ids
 from loadwatch.services.athletes import get_athlete
 from loadwatch.services.episodes import LIVE, episodes_of
@@ -19,7 +20,7 @@ from loadwatch.services.flag_list import FlagOut, flag_out, flags_of
 
 router = APIRouter(tags=["flags"])
 
-FlagFilter = Literal["open", "acknowledged", "resolved", "historic", "all"]
+FlagFilter = Literal[FlagStatus, "all"]
 EpisodeFilter = Literal["live", "open", "acknowledged", "resolved", "historic", "withdrawn", "all"]
 
 

@@ -280,6 +280,7 @@ async function drawCharts() {
   }
   $("charts").replaceChildren(...charts);
   fillWeeksTable(weeks);
+  renderFlags(row);
 }
 
 function niceStep(max, ticks) {
@@ -323,10 +324,17 @@ function chronicOf(c, week, byDate, today) {
   return v === null || v === undefined ? null : Number(v);
 }
 
+// Flags still raised (open, acknowledged, and history: a backfill's flags keep their weeks),
+// dated up to the range's end: the flags as they stood on that day.  The charts mark the open
+// ones and, muted, the historic ones (an answered flag leaves the chart).
+const STANDING = new Set(["open", "acknowledged", "historic"]);
+const CHARTED = new Set(["open", "historic"]);
+function standing(f, statuses = STANDING) { return statuses.has(f.status) && (!state.range || f.date <= state.range.to); }
+
 function flagsOfWeek(dim) {
   const by = new Map();
   for (const f of state.flags) {
-    if (f.dimension !== dim || f.status !== "open") continue;
+    if (f.dimension !== dim || !standing(f, CHARTED)) continue;
     const wk = monday(f.date);
     if (!by.has(wk)) by.set(wk, []);
     by.get(wk).push(f);
@@ -377,7 +385,7 @@ function chart(c, weeks, byDate, row) {
   // Bars, coloured by the worst open flag of their week (the marker above says which).
   const flagged = c.dim ? flagsOfWeek(c.dim) : new Map();
   weeks.forEach((w, i) => {
-    const v = values[i], list = flagged.get(w.week_start) || [];
+    const v = values[i], list = (flagged.get(w.week_start) || []).filter((f) => f.status === "open");
     const worst = list.reduce((a, f) => (!a || SEV[f.severity].rank > SEV[a].rank ? f.severity : a), null);
     const bar = svg("rect", { x: x(i) + Math.min(2, bw * 0.1), y: y(v), width: Math.max(1, bw - 2 * Math.min(2, bw * 0.1)),
       height: Math.max(0, pad.t + ih - y(v)), class: "bar" + (worst ? ` ${worst}` : ""), "data-week": w.week_start,
@@ -400,8 +408,9 @@ function chart(c, weeks, byDate, row) {
       const cx = x(i) + bw / 2 + (j - (list.length - 1) / 2) * 14, cy = pad.t - 10;
       const shape = f.severity === "alert" ? `M${cx},${cy - 7}L${cx + 7},${cy + 5}L${cx - 7},${cy + 5}Z`
         : `M${cx},${cy - 7}L${cx + 6},${cy}L${cx},${cy + 7}L${cx - 6},${cy}Z`;
-      const label = `${SEV[f.severity].label.slice(2)}, ${fmtDate(f.date, true)}: ${f.message}`;
-      const g = svg("g", { class: `flag-mark ${f.severity}`, tabindex: "0", role: "img", "aria-label": label, "data-flag": f.id });
+      const past = f.status === "historic";
+      const label = `${past ? "historic " : ""}${SEV[f.severity].label.slice(2)}, ${fmtDate(f.date, true)}: ${f.message} (${f.evidence.grade} evidence)`;
+      const g = svg("g", { class: `flag-mark ${f.severity}${past ? " historic" : ""}`, tabindex: "0", role: "img", "aria-label": label, "data-flag": f.id });
       g.append(svg("path", { d: shape }), svg("title", {}, label));
       const on = () => showTip(g, f);
       g.addEventListener("mouseenter", on); g.addEventListener("focus", on);
@@ -417,7 +426,9 @@ function chart(c, weeks, byDate, row) {
     c.dim ? legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "band-caution" }), `caution: over ${caution} × usual`) : null,
     c.dim && alert ? legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "band-alert" }), `alert: over ${alert} × usual`) : null,
     c.dim ? legendItem(svg("path", { d: "M11,0L18,12L4,12Z", class: "mark-alert" }), "alert flag") : null,
-    c.dim ? legendItem(svg("path", { d: "M11,0L17,6L11,12L5,6Z", class: "mark-caution" }), "caution flag") : null);
+    c.dim ? legendItem(svg("path", { d: "M11,0L17,6L11,12L5,6Z", class: "mark-caution" }), "caution flag") : null,
+    c.dim && [...flagged.values()].flat().some((f) => f.status === "historic")
+      ? legendItem(svg("path", { d: "M11,0L17,6L11,12L5,6Z", class: "mark-historic" }), "historic flag (history, never announced)") : null);
   return el("figure", { class: "chart" }, el("h3", {}, `${c.title} (${c.unit})`), s, legend);
 }
 
@@ -482,8 +493,10 @@ async function showWeek(weekStart) {
 // --- flags ---------------------------------------------------------------------------------
 function renderFlags(row) {
   const showClosed = $("show-closed").checked;
-  const since = addDays(row.today, -(state.board.current_days - 1));
-  const list = state.flags.filter((f) => showClosed || f.status === "open")
+  // A past range shows the flags as they stood on its last day, history included.
+  const past = state.range && state.range.to < row.today ? state.range.to : null;
+  const since = addDays(past || row.today, -(state.board.current_days - 1));
+  const list = state.flags.filter((f) => (past ? standing(f) : showClosed || f.status === "open"))
     .sort((a, b) => (a.status === "open") !== (b.status === "open") ? (a.status === "open" ? -1 : 1)
       : (a.date < b.date ? 1 : a.date > b.date ? -1 : SEV[b.severity].rank - SEV[a.severity].rank));
   const items = list.map((f) => {
@@ -493,11 +506,15 @@ function renderFlags(row) {
     box.addEventListener?.("change", updateAckButton);
     return el("li", { class: `${f.severity} ${f.status}`, "data-flag": f.id }, box,
       el("div", {}, el("div", {}, f.message),
+        el("div", { class: "evidence" }, `${f.evidence.grade} evidence: ${f.evidence.risk}`),
         el("div", { class: "meta" }, [SEV[f.severity].label, fmtDate(f.date, true), DIM_WORD[f.dimension] || f.dimension,
           f.rule.replace(/_/g, " "), open ? when : f.status === "acknowledged" ? `acknowledged${f.acked_at ? " " + fmtDate(f.acked_at.slice(0, 10)) : ""}` : f.status].join(" · "))),
       open ? el("button", { type: "button", onclick: () => ack([f.id]) }, "Acknowledge") : el("span"));
   });
-  if (!items.length) items.push(el("li", { class: "none" }, showClosed ? "No flags." : "No open flags — load is rising within safe limits."));
+  // Never an all-clear about load for a runner who is not running: say how long it has been.
+  const idle = state.athlete && state.athlete.status ? state.athlete.status.idle_note : null;
+  if (past) items.unshift(el("li", { class: "none" }, `Flags as they stood on ${fmtDate(past)}, history included.`));
+  if (!list.length) items.push(el("li", { class: "none" }, showClosed || past ? "No flags." : idle ? `No open flags · ${idle}.` : "No open flags."));
   $("flags").replaceChildren(...items);
   $("select-all").checked = false;
   updateAckButton();
