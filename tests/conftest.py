@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from support.api_env import env as env  # the API world, a fixture for every test folder
 from support.databases import pg_schema
 from support.paths import (
     AWKWARD_DAYS,

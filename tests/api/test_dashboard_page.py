@@ -464,9 +464,11 @@ def test_activity_page_draws_its_run_from_the_week_list(
     assert distance.locator("td").all_inner_texts() == ["30.80 km", "device"]
     gap = page.locator("#act-numbers tr[data-field='gap_distance_m'] td").all_inner_texts()
     assert gap[1] == "computed from the samples"
-    # The flags it fed: its day's distance alerts and its uphill caution.
+    # The flags it fed: its 40 % distance spike and the week's uphill ramp, both cautions
+    # since severity follows the evidence (her alert that week is Thursday's climb).
     flags = page.locator("#act-flags li").all_inner_texts()
-    assert len(flags) == 3 and SARA_REASON in flags[0]
+    assert len(flags) == 2
+    assert "Sunday's 30.8 km run is 40 % longer than your longest run" in flags[0]
     assert page.locator("#act-back").get_attribute("href") == f"#athlete={world.sara}"
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     if name == "phone":

@@ -34,7 +34,7 @@ from loadwatch.config import Settings
 from loadwatch.services.csv_import import import_log
 from loadwatch.store.db import Store, open_store
 from loadwatch.store.models import Flag
-from support.demo_world import SARA_REASON, DemoWorld, copy_of
+from support.demo_world import DemoWorld, copy_of
 from support.paths import fit_totals
 
 API = "/api/v1"
@@ -280,16 +280,20 @@ def test_long_run_shows_the_flags_it_raised(demo: DemoWorld) -> None:
     finally:
         store.close()
     assert d["local_date"] == SARA_LONG_RUN.isoformat()
-    # Her long run is 1.4x her longest (README of sample_data): the single-run spike and the
-    # weekly ramp in distance, both alerts, first; and the uphill km of its climbs.
+    # Her long run is 1.4x her longest (README of sample_data): Frandsen's 30-100 % band, a
+    # caution since severity follows the evidence; and the week's uphill km over twice the
+    # usual week (the contested ramp: a caution at most).  Her distance ramp (1.5) is under the
+    # ramp's 2.0 line, and her alert of that week is Thursday's climb (SARA_REASON), not this run.
     assert [(f["dimension"], f["rule"], f["severity"]) for f in d["flags"]] == [
-        ("distance", "session_spike", "alert"),
-        ("distance", "weekly_ramp", "alert"),
-        ("uphill", "session_spike", "caution"),
+        ("distance", "session_spike", "caution"),
+        ("uphill", "weekly_ramp", "caution"),
     ]
-    assert d["flags"][0]["message"] == SARA_REASON
+    assert d["flags"][0]["message"] == (
+        "Sunday's 30.8 km run is 40 % longer than your longest run of the last 30 days (22.0 km)."
+    )
+    assert d["flags"][0]["evidence"]["grade"] == "strong"
     assert {f["date"] for f in d["flags"]} == {SARA_LONG_RUN.isoformat()}
-    assert [f["id"] for f in again["flags"]] == [f["id"] for f in d["flags"][:2]]
+    assert [f["id"] for f in again["flags"]] == [d["flags"][1]["id"]]
     assert d["series"]["points"] == 1000 and d["series"]["reason"] is None
     # A walk is not running: it feeds no load, raises no flag and has no stretches.
     assert w["flags"] == [] and w["stretches"] == []

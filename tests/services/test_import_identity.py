@@ -142,8 +142,9 @@ def test_new_athlete_zone_comes_from_the_files_and_activities_show_in_it(tmp_pat
     )
     [ana] = json.loads(runner.invoke(app, ["athletes", "--json"]).stdout)
     assert ana["timezone"] == "Europe/Madrid"
-    listed = runner.invoke(app, ["activities", "--athlete", "ana"])
-    assert "start (Europe/Madrid)" in listed.stdout
+    # Wide enough that a start's date and time share a line (at 80 columns the time wraps).
+    listed = runner.invoke(app, ["activities", "--athlete", "ana"], env={"COLUMNS": "160"})
+    assert "Ana: 2 of 2 activities (Europe/Madrid)" in listed.stdout  # starts in her zone
     # 23:30 UTC on 13 November is 00:30 on the 14th in Madrid (UTC+1 in winter).
     lines = [ln for ln in listed.stdout.splitlines() if "2026-11-1" in ln]
     assert "2026-11-14 00:30" in lines[0] and "2026-11-12 08:00" in lines[1]

@@ -212,7 +212,9 @@ def test_bad_tokens_get_429_with_retry_after(env: Env) -> None:
     r = env.client.get(f"{API}/me", headers=bad)
     assert r.status_code == 429, r.text
     assert 1 <= int(r.headers["retry-after"]) <= 60
-    assert r.json() == {"detail": f"too many failed logins: retry in {r.headers['retry-after']} s"}
+    problem = r.json()
+    assert (problem["code"], problem["status"]) == ("too-many-requests", 429)
+    assert problem["detail"] == f"too many failed logins: retry in {r.headers['retry-after']} s"
     # This address is blocked, even with a valid token; the others are not.
     assert env.client.get(f"{API}/me", headers=env.coach).status_code == 429
     other = TestClient(env.client.app, client=("192.0.2.7", 50000))

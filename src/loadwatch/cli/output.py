@@ -8,6 +8,7 @@ Every command wraps its body in ``handle_errors()`` so that a ``LoadwatchError``
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -27,6 +28,14 @@ from loadwatch.errors import LoadwatchError, one_line
 # wrap inside the layout instead of being cropped at its edge.
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def follow_terminal() -> None:
+    """Lay this command out for the terminal it runs in ($COLUMNS, else the terminal, else 80),
+    not for the first command this process ran: rich reads $COLUMNS once, when a console is
+    made, and one process runs many commands in a shell session or a test run."""
+    for c in (console, err_console):
+        c.width = shutil.get_terminal_size((80, 24)).columns
 
 
 def print_block(renderable: Any) -> None:

@@ -33,7 +33,9 @@ def _root(
     ] = False,
 ) -> None:
     # No docstring: the app's own help stays the root help.
-    pass
+    from loadwatch.cli.output import follow_terminal
+
+    follow_terminal()
 
 
 def _mb(n: int) -> str:
