@@ -223,6 +223,8 @@ def _frame(
             "fast_distance_m": fast * 1000,
             "speed_hist_m": pl.Series([None] * k, dtype=pl.List(pl.Float64)),
             "gap_speed_hist_m": pl.Series([None] * k, dtype=pl.List(pl.Float64)),
+            "sustained_speed_hist_m": pl.Series([None] * k, dtype=pl.List(pl.Float64)),
+            "flat_speed_hist_m": pl.Series([None] * k, dtype=pl.List(pl.Float64)),
         }
     ).with_columns(pl.col("start_time").dt.replace_time_zone("UTC").cast(pl.Datetime("us", "UTC")))
 
