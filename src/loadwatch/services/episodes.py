@@ -13,12 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol, TypeVar
 
-from pydantic import BaseModel, Field
-
-from loadwatch.clock import UtcDatetime
 from loadwatch.rules import episodes as lifecycle
-from loadwatch.rules.evidence import Severity
-from loadwatch.services.flag_list import FlagOut, flag_out
+from loadwatch.schemas.flags import EpisodeOut
+from loadwatch.services.flag_list import flag_out
 from loadwatch.store import episodes as rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Episode, EpisodeEvent, Flag
@@ -35,25 +32,6 @@ class _Dated(Protocol):
 
 
 E = TypeVar("E", bound=_Dated)
-
-
-class EpisodeOut(BaseModel):
-    """One event a coach is told about, its flags underneath."""
-
-    id: int
-    athlete_id: int
-    athlete: str
-    first: date = Field(description="the first flag's local day")
-    last: date = Field(description="the last flag's local day")
-    severity: Severity = Field(description="the worst of its flags")
-    status: lifecycle.EpisodeStatus
-    headline: str = Field(description="the most telling flag's sentence, and what else fired")
-    rules: list[str]
-    dimensions: list[str]
-    reasons: list[str] = Field(description="every flag's sentence, by date")
-    flags: list[FlagOut]
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
 
 
 def episode_out(ep: Episode, flags: Sequence[Flag], athlete_name: str) -> EpisodeOut:

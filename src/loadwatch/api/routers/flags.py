@@ -10,13 +10,13 @@ from fastapi import APIRouter, Query
 from loadwatch import auth
 from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
 from loadwatch.api.query import DayRangeDep, PagingDep, page_of
-from loadwatch.api.schemas import EpisodeList, FlagAck, FlagList
 from loadwatch.errors import NotFound
 from loadwatch.rules.episodes import FlagStatus
+from loadwatch.schemas.flags import EpisodeList, FlagAck, FlagList, FlagOut
 from loadwatch.services.acknowledge import acknowledge, flags_by_ids
 from loadwatch.services.athletes import get_athlete
 from loadwatch.services.episodes import LIVE, episodes_of
-from loadwatch.services.flag_list import FlagOut, flag_out, flags_of
+from loadwatch.services.flag_list import flag_out, flags_of
 
 router = APIRouter(tags=["flags"])
 
