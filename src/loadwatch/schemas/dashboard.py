@@ -7,8 +7,8 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from loadwatch.clock import UtcDatetime
-from loadwatch.rules.evidence import Severity
 from loadwatch.schemas.rehab import RehabMark
+from loadwatch.vocabulary import Severity
 
 
 class _Row(BaseModel):

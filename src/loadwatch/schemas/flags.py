@@ -8,9 +8,9 @@ from typing import Annotated
 from pydantic import BaseModel, Field, computed_field
 
 from loadwatch.clock import UtcDatetime
-from loadwatch.rules.episodes import EpisodeStatus, FlagStatus
-from loadwatch.rules.evidence import Evidence, Severity, evidence
+from loadwatch.rules.evidence import Evidence, evidence
 from loadwatch.schemas.base import InModel, Page
+from loadwatch.vocabulary import EpisodeStatus, FlagStatus, Severity
 
 
 class FlagOut(BaseModel):

@@ -40,6 +40,7 @@ from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_store
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity
+from loadwatch.vocabulary import ALERT, RESOLVED
 
 log = logging.getLogger(__name__)
 
@@ -195,8 +196,8 @@ def _flags(session: Session, activity: Activity, day: date, fast_m: float | None
     }
     rows = flag_store.in_range(session, activity.athlete_id, day, day)
     # A resolved flag is one the rules no longer raise (store.flags.firing): not shown.
-    mine = [f for f in rows if f.status != "resolved" and (figures.get(f.dimension) or 0.0) > 0]
-    mine.sort(key=lambda f: (f.severity != "alert", f.dimension, f.rule))
+    mine = [f for f in rows if f.status != RESOLVED and (figures.get(f.dimension) or 0.0) > 0]
+    mine.sort(key=lambda f: (f.severity != ALERT, f.dimension, f.rule))
     return [flag_out(f, activity.athlete.name) for f in mine]
 
 

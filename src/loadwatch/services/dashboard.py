@@ -18,9 +18,8 @@ from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig
-from loadwatch.rules.episodes import CURRENT_DAYS
+from loadwatch.rules.episodes import CURRENT_DAYS, severity_rank
 from loadwatch.rules.episodes import is_current as _is_current_day
-from loadwatch.rules.evidence import ALERT
 from loadwatch.schemas.dashboard import (
     Dashboard,
     DashboardRow,
@@ -30,7 +29,7 @@ from loadwatch.schemas.dashboard import (
     WeekDistance,
 )
 from loadwatch.schemas.status import Summary
-from loadwatch.services.episodes import LIVE, live_now
+from loadwatch.services.episodes import live_now
 from loadwatch.services.rounding import out_number
 from loadwatch.services.views import stored_summaries, summary_of
 from loadwatch.store import activities as activity_store
@@ -39,6 +38,7 @@ from loadwatch.store import files as file_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Episode, Flag, User
+from loadwatch.vocabulary import ALERT, LIVE_EPISODE
 
 # --- what the triage answers (the API's response models) ---------------------------------
 
@@ -46,7 +46,6 @@ from loadwatch.store.models import Athlete, Episode, Flag, User
 STALE_DAYS = 7  # a week without any upload: the watch has probably stopped syncing
 WEEKS = 8
 
-SEVERITY_RANK = {"alert": 2, "caution": 1}
 # The single-run spike is the primary, evidence-backed rule (DESIGN.md: Frandsen 2025); a
 # return after a break owns the verdict after one; the week-based rules follow.
 RULE_RANK = {"session_spike": 4, "return_after_break": 3, "weekly_ramp": 2, "monotony": 1}
@@ -61,7 +60,7 @@ def flag_importance(flag: Flag) -> tuple[int, int, date, float, int]:
     just happened is what a coach acts on), then how far past its threshold."""
     excess = flag.ratio / flag.threshold if flag.threshold else 0.0
     return (
-        SEVERITY_RANK.get(flag.severity, 0),
+        severity_rank(flag.severity),
         RULE_RANK.get(flag.rule, 0),
         flag.date,
         excess,
@@ -82,7 +81,7 @@ def concern_key(row: DashboardRow) -> tuple[int, int, int, float, int, str]:
     athletes, those who went stale (whose watch may have stopped syncing) first, by name.  A
     quiet athlete's ratio is no concern: nothing crossed a threshold."""
     return (
-        -SEVERITY_RANK.get(row.severity or "", 0),
+        -severity_rank(row.severity or ""),
         -row.alerts,
         -row.cautions,
         -(row.max_ratio or 0.0) if row.severity else 0.0,
@@ -180,7 +179,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
     last_uploads = file_store.last_uploads(session, ids)
     summaries = stored_summaries(session, athletes, today)
     live: dict[int, list[Episode]] = {}
-    for e in episode_rows.of_athletes(session, ids, LIVE):
+    for e in episode_rows.of_athletes(session, ids, LIVE_EPISODE):
         live.setdefault(e.athlete_id, []).append(e)
     rows = [
         athlete_row(

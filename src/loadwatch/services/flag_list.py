@@ -10,6 +10,7 @@ from loadwatch.store import athletes as athlete_store
 from loadwatch.store import flags
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Flag
+from loadwatch.vocabulary import OPEN, FlagStatus
 
 
 # Numbers leave the service rounded: 64.99000000000001 km is noise to a runner and to a client.
@@ -22,7 +23,7 @@ def flag_out(flag: Flag, athlete_name: str) -> FlagOut:
 
 
 def flags_of(
-    session: Session, athlete: Athlete, *, statuses: Sequence[str] | None = ("open",)
+    session: Session, athlete: Athlete, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
 ) -> list[FlagOut]:
     """The athlete's flags of these statuses (every one when None), newest day first."""
     rows = flags.of_athlete(session, athlete.id, statuses=statuses)
@@ -30,7 +31,7 @@ def flags_of(
 
 
 def list_flags(
-    session: Session, athlete_id: int, *, statuses: Sequence[str] | None = ("open",)
+    session: Session, athlete_id: int, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
 ) -> list[FlagOut]:
     return flags_of(session, athlete_store.get_athlete(session, athlete_id), statuses=statuses)
 

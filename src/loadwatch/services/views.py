@@ -26,7 +26,6 @@ from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
-from loadwatch.rules.episodes import ACKNOWLEDGED, HISTORIC, OPEN, FlagStatus
 from loadwatch.rules.headroom import headroom
 from loadwatch.schemas.status import (
     VIEW_VERSION,
@@ -47,6 +46,7 @@ from loadwatch.store import pending
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
+from loadwatch.vocabulary import ACKNOWLEDGED, HISTORIC, LIVE_EPISODE, OPEN, FlagStatus
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,7 @@ def athlete_status(
         ],
         idle_note=idle_note(summary.last_activity_date, summary.as_of),
         episodes=episodes.live_now(
-            episodes.episodes_of(session, athlete, episodes.LIVE), summary.as_of
+            episodes.episodes_of(session, athlete, LIVE_EPISODE), summary.as_of
         ),
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,
