@@ -18,11 +18,10 @@ from rich.table import Table
 from rich.text import Text
 
 from loadwatch.analytics.days import week_start
-from loadwatch.rules.episodes import HISTORIC, OPEN
-from loadwatch.rules.evidence import ALERT, CAUTION
-from loadwatch.services.flag_list import FlagOut
-from loadwatch.services.rehab import RehabStatus
-from loadwatch.services.views import AthleteStatus
+from loadwatch.schemas.flags import FlagOut
+from loadwatch.schemas.rehab import RehabStatus
+from loadwatch.schemas.status import AthleteStatus
+from loadwatch.vocabulary import ALERT, CAUTION, HISTORIC, OPEN
 
 BAR_WIDTH = 12
 MIN_BAR_WIDTH = 4  # narrower bars say nothing: the numbers alone are shown

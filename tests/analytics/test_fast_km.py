@@ -33,11 +33,12 @@ from loadwatch.ingest.summary.activity import SPEED_BIN_MPS
 from loadwatch.rules import RuleConfig, evaluate
 from loadwatch.rules.headroom import headroom
 from loadwatch.rules.plan import PlanSpec, judge
+from loadwatch.schemas.rehab import PlanIn
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
-from loadwatch.services.rehab import PlanIn, start_plan
+from loadwatch.services.rehab import start_plan
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from support.activity_builder import days, frame

@@ -25,10 +25,11 @@ from loadwatch.config import Settings
 from loadwatch.ingest.formats.csvlog import parse_log
 from loadwatch.rules.plan import PlanSpec, caps_timeline, judge
 from loadwatch.rules.response import Symptom, classify, tolerance
+from loadwatch.schemas.rehab import PlanIn, SymptomIn
 from loadwatch.services import webhooks
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending
-from loadwatch.services.rehab import PlanIn, SymptomIn, add_symptom, start_plan
+from loadwatch.services.rehab import add_symptom, start_plan
 from loadwatch.services.views import athlete_status
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store

@@ -12,6 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from loadwatch import auth
+from loadwatch.schemas.status import Summary
 from loadwatch.services import views
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.dashboard import dashboard
@@ -61,7 +62,7 @@ def test_the_stored_view_is_the_live_one(store: Store, ana: int) -> None:
     with store.sessions() as s:
         row = s.get(AthleteView, ana)
         assert row is not None and row.as_of == SPIKE
-        stored = views.Summary.model_validate(row.summary)
+        stored = Summary.model_validate(row.summary)
     assert stored == live.summary
     # The numbers by hand: 22 + 10 x 3 = 52 km in the last 7 days; the week before was 40 km.
     (dist,) = [d for d in stored.dimensions if d.dimension == "distance"]

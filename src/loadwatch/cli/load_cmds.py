@@ -224,8 +224,8 @@ def flags(
     json: JsonOpt = False,
 ) -> None:
     """The athlete's flags (open ones unless --all), newest first."""
-    from loadwatch.rules.episodes import OPEN
     from loadwatch.services.flag_list import list_flags
+    from loadwatch.vocabulary import OPEN
 
     with handle_errors():
         shown = None if all_ else (OPEN,)
@@ -248,7 +248,7 @@ def flags_table(athlete: str, rows: list[Any], width: int) -> Table:
     between words."""
     from rich.text import Text
 
-    from loadwatch.rules.evidence import ALERT
+    from loadwatch.vocabulary import ALERT
 
     table = Table(title=f"Flags: {athlete}")
     wide = width >= WIDE_FLAGS
@@ -432,6 +432,7 @@ def ack(
     """Acknowledge flags of an athlete: one (--flag ID), older ones (--before DATE) or all."""
     from loadwatch import auth
     from loadwatch.services.acknowledge import acknowledge, flags_to_ack
+    from loadwatch.vocabulary import ACKNOWLEDGED
 
     with handle_errors():
         day = parse_day(before, "--before")
@@ -443,7 +444,7 @@ def ack(
                 user_id = auth.get_user_by_name(s, by).id if by else None
                 chosen = flags_to_ack(s, aid, flag_id=flag, before=day, all_open=all_)
                 changed = acknowledge(s, chosen, by=user_id)
-                ids = [f.id for f in chosen if f.status == "acknowledged"]
+                ids = [f.id for f in chosen if f.status == ACKNOWLEDGED]
         finally:
             store.close()
         if json:

@@ -19,8 +19,8 @@ from loadwatch.errors import InvalidRequest
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from loadwatch.schemas.rehab import SymptomOut
     from loadwatch.services.inputs import EvaluationInputs
-    from loadwatch.services.rehab import SymptomOut
     from loadwatch.store.db import Session
     from loadwatch.store.models import Athlete
 
@@ -188,7 +188,8 @@ def symptoms_add(
 ) -> None:
     """Log (or complete) a day's symptoms: a second add on the same day keeps what it does
     not give, so the next morning's pain completes the evening's entry."""
-    from loadwatch.services.rehab import SymptomIn, add_symptom, symptom_out
+    from loadwatch.schemas.rehab import SymptomIn
+    from loadwatch.services.rehab import add_symptom, symptom_out
 
     with handle_errors():
         body = validated(
@@ -297,7 +298,8 @@ def plan_start(
     json: JsonOpt = False,
 ) -> None:
     """Open a return-to-run plan (an open one ends the day before)."""
-    from loadwatch.services.rehab import PlanIn, plan_out, start_plan
+    from loadwatch.schemas.rehab import PlanIn
+    from loadwatch.services.rehab import plan_out, start_plan
 
     with handle_errors():
         body = validated(

@@ -51,8 +51,9 @@ from loadwatch.rules.config import (
     _Rule,
 )
 from loadwatch.rules.detraining import kept_expr
-from loadwatch.rules.evidence import LEVEL, Severity, may_alert, severity_of
+from loadwatch.rules.evidence import LEVEL, may_alert, severity_of
 from loadwatch.rules.messages import render
+from loadwatch.vocabulary import ALERT, CAUTION, Severity
 
 _DAY = "_day"
 # Sums run on integer metres (decimetres of climb) so that they are exact: the same day gives
@@ -122,10 +123,10 @@ def alert_line(name: str, rule: _Rule) -> float | None:
 
 
 def _level(ratio: pl.Expr, rule: _Rule, name: str, dim: str) -> pl.Expr:
-    lvl = pl.when(ratio > rule.caution_for(dim)).then(LEVEL["caution"]).otherwise(0)
+    lvl = pl.when(ratio > rule.caution_for(dim)).then(LEVEL[CAUTION]).otherwise(0)
     alert = alert_line(name, rule)
     if alert is not None:
-        lvl = pl.when(ratio > alert).then(LEVEL["alert"]).otherwise(lvl)
+        lvl = pl.when(ratio > alert).then(LEVEL[ALERT]).otherwise(lvl)
     return lvl.cast(pl.Int8)
 
 

@@ -33,7 +33,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Generic, Literal, Protocol, TypeVar
 
-from loadwatch.rules.evidence import ALERT, LEVEL
+from loadwatch.rules.evidence import LEVEL
+from loadwatch.vocabulary import (
+    ACKNOWLEDGED,
+    ALERT,
+    HISTORIC,
+    OPEN,
+    RESOLVED,
+    WITHDRAWN,
+    EpisodeStatus,
+    FlagStatus,
+    Severity,
+)
 
 EPISODE_REACH_DAYS = 7
 HISTORIC_DAYS = 14
@@ -45,20 +56,6 @@ RULE_PRIORITY = ("return_after_break", "session_spike", "weekly_ramp", "monotony
 _SEVERITY: dict[str, int] = {str(k): v for k, v in LEVEL.items()}
 
 Status = Literal["historic", "open"]
-FlagStatus = Literal["open", "acknowledged", "resolved", "historic"]
-FLAG_STATUSES: tuple[FlagStatus, ...] = ("open", "acknowledged", "resolved", "historic")
-OPEN: FlagStatus = "open"
-ACKNOWLEDGED: FlagStatus = "acknowledged"
-RESOLVED: FlagStatus = "resolved"
-HISTORIC: FlagStatus = "historic"
-EpisodeStatus = Literal["open", "acknowledged", "resolved", "historic", "withdrawn"]
-EPISODE_STATUSES: tuple[EpisodeStatus, ...] = (
-    "open",
-    "acknowledged",
-    "resolved",
-    "historic",
-    "withdrawn",
-)
 EventKind = Literal["created", "escalated", "resolved", "withdrawn"]
 
 
@@ -177,7 +174,7 @@ def classify(flag_date: date, first_raised_on: date, historic_days: int = HISTOR
     date (old history imported now), else ``open``."""
     if historic_days < 0:
         raise ValueError("historic_days cannot be negative")
-    return "historic" if (first_raised_on - flag_date).days > historic_days else "open"
+    return HISTORIC if (first_raised_on - flag_date).days > historic_days else OPEN
 
 
 def is_current(day: date, today: date, days: int = CURRENT_DAYS) -> bool:
@@ -190,17 +187,17 @@ def severity_rank(severity: str) -> int:
 
 
 def episode_status(
-    flag_statuses: Sequence[str], last: date, today: date, days: int = CURRENT_DAYS
+    flag_statuses: Sequence[FlagStatus], last: date, today: date, days: int = CURRENT_DAYS
 ) -> EpisodeStatus:
     """An episode's status from its firing flags' statuses (see the module docstring)."""
-    live = [s for s in flag_statuses if s != "historic"]
+    live = [s for s in flag_statuses if s != HISTORIC]
     if not live:
-        return "historic"
+        return HISTORIC
     if not is_current(last, today, days) and last <= today:
-        return "resolved"
-    if all(s == "acknowledged" for s in live):
-        return "acknowledged"
-    return "open"
+        return RESOLVED
+    if all(s == ACKNOWLEDGED for s in live):
+        return ACKNOWLEDGED
+    return OPEN
 
 
 @dataclass(frozen=True)
@@ -209,8 +206,8 @@ class Stored:
 
     id: int
     flag_ids: frozenset[int]
-    severity: str
-    status: str
+    severity: Severity
+    status: EpisodeStatus
 
 
 def reconcile(
@@ -239,13 +236,13 @@ def transition(before: Stored | None, status: EpisodeStatus, severity: str) -> E
     news again.  Only alerts interrupt a coach (``rules.evidence``): an episode of cautions is
     context on the page and in status, never announced; when it reaches an alert it is told
     as new, and only an episode that was told can resolve or be withdrawn."""
-    told = before is not None and before.status != "historic" and before.severity == ALERT
-    if status in ("historic", "withdrawn"):
-        return "withdrawn" if status == "withdrawn" and told else None
+    told = before is not None and before.status != HISTORIC and before.severity == ALERT
+    if status in (HISTORIC, WITHDRAWN):
+        return "withdrawn" if status == WITHDRAWN and told else None
     if before is None or not told:
-        return "created" if status == "open" and severity == ALERT else None
-    if status == "resolved":
-        return "resolved" if before.status != "resolved" else None
+        return "created" if status == OPEN and severity == ALERT else None
+    if status == RESOLVED:
+        return "resolved" if before.status != RESOLVED else None
     if severity_rank(severity) > severity_rank(before.severity):
         return "escalated"
     return None

@@ -24,10 +24,8 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Severity = Literal["caution", "alert"]
-SEVERITIES: Final[tuple[Severity, ...]] = ("caution", "alert")
-CAUTION: Final[Severity] = "caution"
-ALERT: Final[Severity] = "alert"
+from loadwatch.vocabulary import ALERT, CAUTION, Severity
+
 # The engine's integer level of each severity (0: nothing).
 LEVEL: Final[dict[Severity, int]] = {CAUTION: 1, ALERT: 2}
 

@@ -33,9 +33,9 @@ from datetime import date, timedelta
 import polars as pl
 
 from loadwatch.rules.engine import FlagRecord
-from loadwatch.rules.evidence import ALERT, CAUTION, Severity
 from loadwatch.rules.messages import amount, day_name, fast_running
 from loadwatch.rules.response import Response, last_tolerated
+from loadwatch.vocabulary import ALERT, CAUTION, Severity
 
 FLAT_M_PER_KM = 10.0
 FAST_ALLOWANCE_KM = 0.2
@@ -480,7 +480,7 @@ def rest_records(plan: PlanSpec, daily: pl.DataFrame, caps: Sequence[Caps]) -> l
                         date=d,
                         dimension="rest",
                         rule="rest_too_long",
-                        severity="caution",
+                        severity=CAUTION,
                         value=float(gap),
                         baseline=float(REST_DAYS),
                         ratio=gap / REST_DAYS,

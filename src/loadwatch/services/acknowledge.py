@@ -14,6 +14,7 @@ from loadwatch.services import episodes
 from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Flag
+from loadwatch.vocabulary import ACKNOWLEDGED, OPEN
 
 
 def acknowledge(
@@ -24,8 +25,8 @@ def acknowledge(
     when = at or utcnow()
     changed = 0
     for flag in flags:
-        if flag.status == "open":
-            flag.status, flag.acked_by, flag.acked_at = "acknowledged", by, when
+        if flag.status == OPEN:
+            flag.status, flag.acked_by, flag.acked_at = ACKNOWLEDGED, by, when
             changed += 1
     episodes.restatus(session, [f.episode_id for f in flags if f.episode_id is not None])
     return changed

@@ -10,32 +10,40 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import Literal, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
-from pydantic import BaseModel, Field
 
 from loadwatch.analytics import stretches as st
 from loadwatch.analytics.daily import fast_metres
 from loadwatch.analytics.days import local_day
 from loadwatch.analytics.fast import FastThreshold, fast_threshold
-from loadwatch.clock import UtcDatetime, as_utc
+from loadwatch.clock import as_utc
 from loadwatch.errors import LoadwatchError
 from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.summary.summarise import SERIES_SCHEMA, sample_series
 from loadwatch.ingest.track import Format, Track
-from loadwatch.services.flag_list import FlagOut, flag_out
+from loadwatch.schemas.activities import (
+    ActivityDetail,
+    ActivitySeries,
+    NumberOut,
+    StretchOut,
+    ThresholdOut,
+    Unit,
+)
+from loadwatch.schemas.flags import FlagOut
+from loadwatch.services.flag_list import flag_out
 from loadwatch.services.rounding import DECIMALS
 from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_store
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity
+from loadwatch.vocabulary import ALERT, RESOLVED
 
 log = logging.getLogger(__name__)
 
-Unit = Literal["km", "m", "s", "s/km", "m/s", "bpm"]
 
 # (field, label, unit, factor from the stored value): the table's rows, in order.
 NUMBERS: tuple[tuple[str, str, Unit, float], ...] = (
@@ -63,67 +71,6 @@ DIMENSION_FIGURE = {
     "hills": "elevation_gain_m",
     "uphill": "uphill_distance_m",
 }
-
-
-class NumberOut(BaseModel):
-    field: str = Field(description="the activity's field name")
-    label: str
-    value: float
-    unit: Unit
-    source: str = Field(
-        description="device: the device's own total; computed: from the samples; "
-        "log: a training-log row's column"
-    )
-
-
-class ThresholdOut(BaseModel):
-    speed_mps: float
-    pace_s_per_km: float
-    source: Literal["coach", "derived", "default"]
-    explanation: str
-
-
-class StretchOut(BaseModel):
-    kind: Literal["fast", "uphill"]
-    start_s: float = Field(description="seconds from the first sample")
-    end_s: float
-    start_m: float = Field(description="metres from the start")
-    end_m: float
-    distance_m: float
-    duration_s: float
-    pace_s_per_km: float | None
-
-
-class SeriesOut(BaseModel):
-    """Columns of equal length, one entry per drawn point (null: nothing recorded there)."""
-
-    samples: int = Field(description="samples stored for the activity")
-    points: int = Field(description="points drawn (≤ max_points)")
-    reason: str | None = Field(None, description="why the series are empty, when they are")
-    t_s: list[float] = Field(default_factory=list)
-    distance_km: list[float] = Field(default_factory=list)
-    pace_s_per_km: list[float | None] = Field(default_factory=list)
-    elevation_m: list[float | None] = Field(default_factory=list)
-    heart_rate: list[float | None] = Field(default_factory=list)
-
-
-class ActivityDetail(BaseModel):
-    id: int
-    athlete_id: int
-    athlete: str
-    name: str | None
-    sport: str
-    format: str
-    source: str
-    start_time: UtcDatetime
-    local_date: date = Field(description="the athlete's calendar day of the activity")
-    local_start: str = Field(description="local clock time of the start, HH:MM")
-    numbers: list[NumberOut]
-    fast_threshold: ThresholdOut = Field(description="the threshold in force on its day")
-    series: SeriesOut
-    stretches: list[StretchOut]
-    stretches_note: str | None = Field(None, description="why there are no stretches")
-    flags: list[FlagOut] = Field(description="flags of its day whose value includes this run")
 
 
 def _r(v: float, digits: int = DECIMALS) -> float:
@@ -194,11 +141,11 @@ def _none_if_nan(values: list[float | None], digits: int) -> list[float | None]:
     return [None if v is None or v != v else round(v, digits) for v in values]
 
 
-def _series_out(series: pl.DataFrame, reason: str | None, max_points: int) -> SeriesOut:
+def _series_out(series: pl.DataFrame, reason: str | None, max_points: int) -> ActivitySeries:
     if reason is not None:
-        return SeriesOut(samples=0, points=0, reason=reason)
+        return ActivitySeries(samples=0, points=0, reason=reason)
     drawn = st.for_drawing(series, max_points)
-    return SeriesOut(
+    return ActivitySeries(
         samples=series.height,
         points=drawn.height,
         t_s=[round(v, 1) for v in drawn["t_s"].to_list()],
@@ -249,8 +196,8 @@ def _flags(session: Session, activity: Activity, day: date, fast_m: float | None
     }
     rows = flag_store.in_range(session, activity.athlete_id, day, day)
     # A resolved flag is one the rules no longer raise (store.flags.firing): not shown.
-    mine = [f for f in rows if f.status != "resolved" and (figures.get(f.dimension) or 0.0) > 0]
-    mine.sort(key=lambda f: (f.severity != "alert", f.dimension, f.rule))
+    mine = [f for f in rows if f.status != RESOLVED and (figures.get(f.dimension) or 0.0) > 0]
+    mine.sort(key=lambda f: (f.severity != ALERT, f.dimension, f.rule))
     return [flag_out(f, activity.athlete.name) for f in mine]
 
 

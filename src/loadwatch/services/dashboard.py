@@ -13,112 +13,39 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from loadwatch import auth
 from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
-from loadwatch.clock import UtcDatetime, local_today
+from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig
-from loadwatch.rules.episodes import CURRENT_DAYS
+from loadwatch.rules.episodes import CURRENT_DAYS, severity_rank
 from loadwatch.rules.episodes import is_current as _is_current_day
-from loadwatch.rules.evidence import ALERT, Severity
-from loadwatch.services.episodes import LIVE, live_now
-from loadwatch.services.rehab import RehabMark
+from loadwatch.schemas.dashboard import (
+    Dashboard,
+    DashboardRow,
+    EpisodeBrief,
+    RampLimits,
+    SeverityCounts,
+    WeekDistance,
+)
+from loadwatch.schemas.status import Summary
+from loadwatch.services.episodes import live_now
 from loadwatch.services.rounding import out_number
-from loadwatch.services.views import Summary, stored_summaries, summary_of
+from loadwatch.services.views import stored_summaries, summary_of
 from loadwatch.store import activities as activity_store
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import files as file_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Episode, Flag, User
-
+from loadwatch.vocabulary import ALERT, LIVE_EPISODE
 
 # --- what the triage answers (the API's response models) ---------------------------------
-class _Row(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class SeverityCounts(_Row):
-    caution: int = 0
-    alert: int = 0
-
-
-class WeekDistance(_Row):
-    week: date = Field(description="the local Monday the week starts on")
-    distance_km: float
-
-
-class RampLimits(_Row):
-    caution: float = Field(description="weekly_ramp caution ratio (the last 7 days / usual week)")
-    alert: float | None
-
-
-class EpisodeBrief(_Row):
-    """A live episode as the triage lists it (the whole of it: GET .../episodes)."""
-
-    id: int
-    first: date
-    last: date
-    severity: Severity
-    status: str
-    headline: str
-    dimensions: list[str]
-    reasons: int = Field(description="how many flags it holds")
-
-
-class DashboardRow(_Row):
-    athlete_id: int
-    name: str
-    severity: Severity | None = Field(
-        description="the worst current open flag; null = quiet (nothing current)"
-    )
-    reason: str | None = Field(description="the most important current flag's sentence")
-    reason_flag_id: int | None
-    dimensions: list[str] = Field(description="dimensions with a current open flag")
-    alerts: int = Field(description="current open alerts (flags of the last 14 local days)")
-    cautions: int = Field(description="current open cautions")
-    open_flags: dict[str, SeverityCounts] = Field(description="current open flags per dimension")
-    older_open: int = Field(
-        description="open flags older than the current window: history, not today's concern"
-    )
-    ratios: dict[str, float | None] = Field(description="current load ratio per dimension")
-    max_ratio: float | None
-    headroom_run: dict[str, float | None] = Field(
-        description="per dimension, the largest next single run before a caution (km, km, m)"
-    )
-    units: dict[str, str] = Field(description="unit per dimension")
-    ramp_limits: RampLimits
-    today: date = Field(description="the athlete's local today the row is computed for")
-    last_activity_id: int | None
-    last_activity_at: UtcDatetime | None
-    last_run_date: date | None = Field(description="local day of the last run")
-    days_since_last_run: int | None
-    last_upload_at: UtcDatetime | None
-    days_since_last_upload: int | None = Field(
-        description="local days since a file was last received (0 when after the as-of day)"
-    )
-    stale: bool = Field(description="no upload for STALE_DAYS days (or never)")
-    weekly_distance: list[WeekDistance] = Field(description="the last 8 weeks, oldest first")
-    episodes: list[EpisodeBrief] = Field(
-        description="live episodes (open or acknowledged), newest first: one event, one line"
-    )
-    rehab: RehabMark | None = Field(
-        default=None, description="return-to-run plan and latest pain (docs/rehab.md)"
-    )
-
-
-class Dashboard(_Row):
-    data: list[DashboardRow]
-    current_days: int = Field(description="a flag is current when dated within this many days")
-    stale_days: int
 
 
 STALE_DAYS = 7  # a week without any upload: the watch has probably stopped syncing
 WEEKS = 8
 
-SEVERITY_RANK = {"alert": 2, "caution": 1}
 # The single-run spike is the primary, evidence-backed rule (DESIGN.md: Frandsen 2025); a
 # return after a break owns the verdict after one; the week-based rules follow.
 RULE_RANK = {"session_spike": 4, "return_after_break": 3, "weekly_ramp": 2, "monotony": 1}
@@ -133,7 +60,7 @@ def flag_importance(flag: Flag) -> tuple[int, int, date, float, int]:
     just happened is what a coach acts on), then how far past its threshold."""
     excess = flag.ratio / flag.threshold if flag.threshold else 0.0
     return (
-        SEVERITY_RANK.get(flag.severity, 0),
+        severity_rank(flag.severity),
         RULE_RANK.get(flag.rule, 0),
         flag.date,
         excess,
@@ -154,7 +81,7 @@ def concern_key(row: DashboardRow) -> tuple[int, int, int, float, int, str]:
     athletes, those who went stale (whose watch may have stopped syncing) first, by name.  A
     quiet athlete's ratio is no concern: nothing crossed a threshold."""
     return (
-        -SEVERITY_RANK.get(row.severity or "", 0),
+        -severity_rank(row.severity or ""),
         -row.alerts,
         -row.cautions,
         -(row.max_ratio or 0.0) if row.severity else 0.0,
@@ -252,7 +179,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
     last_uploads = file_store.last_uploads(session, ids)
     summaries = stored_summaries(session, athletes, today)
     live: dict[int, list[Episode]] = {}
-    for e in episode_rows.of_athletes(session, ids, LIVE):
+    for e in episode_rows.of_athletes(session, ids, LIVE_EPISODE):
         live.setdefault(e.athlete_id, []).append(e)
     rows = [
         athlete_row(

@@ -13,47 +13,33 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol, TypeVar
 
-from pydantic import BaseModel, Field
-
-from loadwatch.clock import UtcDatetime
 from loadwatch.rules import episodes as lifecycle
-from loadwatch.rules.evidence import Severity
-from loadwatch.services.flag_list import FlagOut, flag_out
+from loadwatch.schemas.flags import EpisodeOut
+from loadwatch.services.flag_list import flag_out
 from loadwatch.store import episodes as rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Episode, EpisodeEvent, Flag
-
-# What a coach sees as live: the episodes a view of the present lists.
-LIVE: tuple[lifecycle.EpisodeStatus, ...] = ("open", "acknowledged")
+from loadwatch.vocabulary import (
+    ACKNOWLEDGED,
+    HISTORIC,
+    LIVE_EPISODE,
+    OPEN,
+    RESOLVED,
+    WITHDRAWN,
+    EpisodeStatus,
+    FlagStatus,
+    Severity,
+)
 
 
 class _Dated(Protocol):
     @property
-    def status(self) -> str: ...
+    def status(self) -> EpisodeStatus: ...
     @property
     def last(self) -> date: ...
 
 
 E = TypeVar("E", bound=_Dated)
-
-
-class EpisodeOut(BaseModel):
-    """One event a coach is told about, its flags underneath."""
-
-    id: int
-    athlete_id: int
-    athlete: str
-    first: date = Field(description="the first flag's local day")
-    last: date = Field(description="the last flag's local day")
-    severity: Severity = Field(description="the worst of its flags")
-    status: lifecycle.EpisodeStatus
-    headline: str = Field(description="the most telling flag's sentence, and what else fired")
-    rules: list[str]
-    dimensions: list[str]
-    reasons: list[str] = Field(description="every flag's sentence, by date")
-    flags: list[FlagOut]
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
 
 
 def episode_out(ep: Episode, flags: Sequence[Flag], athlete_name: str) -> EpisodeOut:
@@ -78,11 +64,11 @@ def episode_out(ep: Episode, flags: Sequence[Flag], athlete_name: str) -> Episod
 def live_now(episodes: Sequence[E], today: date) -> list[E]:
     """The live episodes still about the present: one whose last flag has left the current
     window is over, whether or not an evaluation has marked it resolved yet."""
-    return [e for e in episodes if e.status in LIVE and lifecycle.is_current(e.last, today)]
+    return [e for e in episodes if e.status in LIVE_EPISODE and lifecycle.is_current(e.last, today)]
 
 
 def episodes_of(
-    session: Session, athlete: Athlete, statuses: Sequence[str] | None = None
+    session: Session, athlete: Athlete, statuses: Sequence[EpisodeStatus] | None = None
 ) -> list[EpisodeOut]:
     """The athlete's episodes, newest first, with their flags."""
     eps = rows.of_athlete(session, athlete.id, statuses)
@@ -100,11 +86,11 @@ class _Member:
     date: date
     rule: str
     dimension: str
-    severity: str
+    severity: Severity
     ratio: float
     threshold: float
     message: str
-    status: str
+    status: FlagStatus
 
     @classmethod
     def of(cls, f: Flag) -> _Member:
@@ -121,7 +107,7 @@ class EpisodeChanges:
         self.events[kind] = self.events.get(kind, 0) + 1
 
 
-def _fields(g: lifecycle.Episode[_Member], status: str) -> dict[str, object]:
+def _fields(g: lifecycle.Episode[_Member], status: EpisodeStatus) -> dict[str, object]:
     return {
         "first": g.first,
         "last": g.last,
@@ -140,7 +126,7 @@ def keep(session: Session, athlete: Athlete, firing: Sequence[Flag], today: date
     changes = EpisodeChanges()
     by_id = {f.id: f for f in firing}
     groups = lifecycle.episodes(_Member.of(f) for f in firing)
-    stored_rows = {e.id: e for e in rows.of_athlete(session, athlete.id) if e.status != "withdrawn"}
+    stored_rows = {e.id: e for e in rows.of_athlete(session, athlete.id) if e.status != WITHDRAWN}
     held: dict[int, set[int]] = {}
     for f in firing:
         if f.episode_id in stored_rows:
@@ -168,7 +154,7 @@ def keep(session: Session, athlete: Athlete, firing: Sequence[Flag], today: date
         for flag in group:
             if flag.episode_id != row.id:
                 flag.episode_id = row.id
-        if kind is not None or (changed and status == "open"):
+        if kind is not None or (changed and status == OPEN):
             _announce(session, row, group, athlete, kind, changes)
     for oid in orphans:
         _withdraw(session, stored_rows[oid], athlete, changes)
@@ -210,8 +196,8 @@ def _announce(
 def _withdraw(session: Session, row: Episode, athlete: Athlete, changes: EpisodeChanges) -> None:
     """No flag of the episode fires any more.  Told if anyone was told of it; else it never
     happened as far as anyone knows, and goes."""
-    if row.status != "historic" and rows.announced(session, row.id):
-        row.status = "withdrawn"
+    if row.status != HISTORIC and rows.announced(session, row.id):
+        row.status = WITHDRAWN
         kept = rows.flags_of(session, [row.id])
         rows.add_event(
             session,
@@ -238,8 +224,8 @@ def restatus(session: Session, episode_ids: Sequence[int]) -> None:
         by_episode.setdefault(f.episode_id or 0, []).append(f)
     for i in ids:
         ep = rows.get(session, i)
-        if ep is None or ep.status != "open":
+        if ep is None or ep.status != OPEN:
             continue
-        live = [f.status for f in by_episode.get(i, []) if f.status not in ("historic", "resolved")]
-        if live and all(s == "acknowledged" for s in live):
-            ep.status = "acknowledged"
+        live = [f.status for f in by_episode.get(i, []) if f.status not in (HISTORIC, RESOLVED)]
+        if live and all(s == ACKNOWLEDGED for s in live):
+            ep.status = ACKNOWLEDGED

@@ -36,6 +36,7 @@ from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Flag
+from loadwatch.vocabulary import ACKNOWLEDGED, RESOLVED
 
 
 @dataclass
@@ -95,9 +96,9 @@ def _evaluate_in(
             flags.add(session, row)
             new.append(row)
         else:
-            if row.status == "resolved":  # the data changed back: true again
+            if row.status == RESOLVED:  # the data changed back: true again
                 row.status = (
-                    "acknowledged" if row.acked_at else classify(rec.date, inp.today, historic_days)
+                    ACKNOWLEDGED if row.acked_at else classify(rec.date, inp.today, historic_days)
                 )
                 result.updated_flag_ids.append(row.id)
             if any(getattr(row, k) != v for k, v in numbers.items()):
@@ -106,13 +107,13 @@ def _evaluate_in(
                 result.updated_flag_ids.append(row.id)
     told: dict[int, bool] = {}
     for row in stored.values():
-        if row.status == "resolved":
+        if row.status == RESOLVED:
             continue
         eid = row.episode_id
         if eid is not None and eid not in told:
             told[eid] = episode_rows.announced(session, eid)
-        if row.status == "acknowledged" or (eid is not None and told[eid]):
-            row.status = "resolved"
+        if row.status == ACKNOWLEDGED or (eid is not None and told[eid]):
+            row.status = RESOLVED
             result.resolved += 1
         else:
             flags.remove(session, row)

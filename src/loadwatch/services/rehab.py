@@ -7,13 +7,10 @@ evaluation service in the flags table beside the others, so episodes and webhook
 
 from __future__ import annotations
 
-import math
-import re
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING
 
 import polars as pl
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator
 
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.clock import local_today
@@ -26,6 +23,20 @@ from loadwatch.rules.plan import (
     run_words,
 )
 from loadwatch.rules.response import Response, pain_trend, tolerance
+from loadwatch.schemas.rehab import (
+    CapsOut,
+    PlanIn,
+    PlanOut,
+    PlanRoom,
+    RehabFile,
+    RehabMark,
+    RehabStatus,
+    ResponseOut,
+    SymptomIn,
+    SymptomList,
+    SymptomOut,
+    ToleranceOut,
+)
 from loadwatch.services.inputs import EvaluationInputs, to_spec
 from loadwatch.services.rounding import out_number
 from loadwatch.store import pending
@@ -35,34 +46,10 @@ from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
 
 if TYPE_CHECKING:
-    from loadwatch.services.dimension_status import DimensionStatus
+    from loadwatch.schemas.status import DimensionStatus
 
-Day = date  # for fields beside one named ``date``
 DEFAULT_LOCATION = "high hamstring"
-DEFAULT_CONDITION = "proximal hamstring tendinopathy"
-MAX_PROGRESSION_PCT = 10.0
 PLAN_DIMENSIONS = ("distance", "speed", "hills")
-
-Pain = Annotated[int, Field(ge=0, le=10, description="pain 0-10")]
-_PACE = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*(?:/\s*km)?\s*$")
-
-
-def parse_pace(value: object) -> float | None:
-    """'6:30' (min/km) or seconds per km → seconds per km."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        m = _PACE.match(value)
-        if not m:
-            raise ValueError(f"pace {value!r} is not M:SS per km, e.g. 6:30")
-        seconds = float(int(m[1]) * 60 + int(m[2]))
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        raise ValueError("pace must be M:SS per km or seconds per km")
-    if not (120 <= seconds <= 1200):
-        raise ValueError(f"pace {seconds:.0f} s/km is not a running pace (2:00 to 20:00 /km)")
-    return seconds
 
 
 def format_pace(seconds: float | None) -> str | None:
@@ -73,66 +60,6 @@ def format_pace(seconds: float | None) -> str | None:
 
 
 # --- symptoms -----------------------------------------------------------------------------------
-Word = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
-
-
-class SymptomIn(BaseModel):
-    """One day's entry; fields not given keep what that day's entry already holds."""
-
-    date: date
-    pain_during: Pain | None = None
-    pain_after: Pain | None = None
-    pain_next_morning: Pain | None = Field(
-        default=None, description="pain the morning after `date` (0-10)"
-    )
-    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    aggravators: list[Annotated[Word, StringConstraints(max_length=40)]] | None = Field(
-        default=None, max_length=12, description="e.g. sitting, hills, speed, stairs"
-    )
-    sitting_hours: float | None = Field(default=None, ge=0, le=24)
-    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
-
-    def values(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in self.model_fields_set if k != "date"}
-
-
-class ResponseOut(BaseModel):
-    date: date
-    worst: int
-    when: str
-    state: Literal["settled", "irritated", "flare"]
-    reason: str
-    run_date: Day | None = Field(description="the running day it is linked to")
-    run: str | None = Field(description="that day's largest run, in words")
-
-
-class SymptomOut(BaseModel):
-    id: int
-    date: date
-    pain_during: int | None
-    pain_after: int | None
-    pain_next_morning: int | None
-    location: str
-    aggravators: list[str]
-    sitting_hours: float | None
-    note: str | None
-    source: str
-    response: ResponseOut | None
-
-
-class ToleranceOut(BaseModel):
-    dimension: str
-    unit: str
-    tolerated_run: float | None
-    tolerated_week: float | None
-    provoking_run: float | None
-    provoking_week: float | None
-
-
-class SymptomList(BaseModel):
-    data: list[SymptomOut]
-    count: int
-    tolerance: list[ToleranceOut]
 
 
 EARLIEST = date(1980, 1, 1)  # before it a date is a placeholder, not a day (as for GPX)
@@ -223,85 +150,6 @@ def tolerance_out(responses: list[Response]) -> list[ToleranceOut]:
 
 
 # --- plans ---------------------------------------------------------------------------------------
-PaceIn = Annotated[
-    float | None,
-    BeforeValidator(parse_pace),
-    Field(description="slowest-pace floor: run this pace or slower ('6:30' or s/km)"),
-]
-
-
-class PlanIn(BaseModel):
-    start_date: date
-    condition: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
-        default=DEFAULT_CONDITION, max_length=200
-    )
-    phase: int = Field(default=1, ge=1, le=3, description="1 reduce, 2 rebuild, 3 prevent")
-    weekly_km: float = Field(gt=0, le=300)
-    longest_run_km: float = Field(gt=0, le=100)
-    weekly_fast_km: float | None = Field(default=None, ge=0, le=100, description="null: no cap")
-    weekly_climb_m: float | None = Field(
-        default=None, ge=0, le=20000, description="0: avoid hills; null: no cap"
-    )
-    pace_floor: PaceIn = None
-    progression_pct: float = Field(default=10.0, ge=0, le=MAX_PROGRESSION_PCT)
-
-    @field_validator("longest_run_km")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("must be a number")
-        return v
-
-
-class CapsOut(BaseModel):
-    plan_week: int = Field(description="1 = the plan's first week")
-    week_start: date
-    since: date = Field(description="the day these caps took effect")
-    weekly_km: float
-    longest_run_km: float
-    weekly_fast_km: float | None
-    weekly_climb_m: float | None
-    pace_floor: str | None
-    reason: str
-
-
-class PlanOut(BaseModel):
-    id: int
-    condition: str
-    phase: int
-    start_date: date
-    end_date: date | None
-    active: bool
-    weekly_km: float
-    longest_run_km: float
-    weekly_fast_km: float | None
-    weekly_climb_m: float | None
-    pace_floor: str | None
-    progression_pct: float
-
-
-class PlanRoom(BaseModel):
-    dimension: str
-    unit: str
-    week_cap: float | None = Field(description="the plan's cap this plan week (null: none)")
-    week_used: float = Field(description="this plan week so far")
-    week_left: float | None = Field(description="the smaller of the plan's and the rules' room")
-    next_run: float | None = Field(description="the smaller of the plan's and the rules' limit")
-    binding: str | None = Field(description="plan or rules: which one sets next_run")
-    note: str
-
-
-class RehabStatus(BaseModel):
-    plan: PlanOut | None
-    caps: CapsOut | None = Field(description="the caps in force today and why")
-    timeline: list[CapsOut] = Field(description="every change of caps since the plan started")
-    rooms: list[PlanRoom]
-    latest_response: ResponseOut | None
-    recent_responses: list[ResponseOut] = Field(description="the last five, oldest first")
-    pain_trend: list[int] = Field(description="the last five entries' worst pain, oldest first")
-    pain_trend_word: str = Field(description="rising, falling, steady or empty")
-    tolerance: list[ToleranceOut]
-    summary: str
 
 
 def plan_out(p: RehabPlan, today: date) -> PlanOut:
@@ -557,16 +405,6 @@ def follow_plan(dims: list[DimensionStatus], status: RehabStatus | None) -> list
     return out
 
 
-class RehabMark(BaseModel):
-    """What the coach's dashboard marks on an athlete's card."""
-
-    on_plan: bool = Field(description="a return-to-run plan is in force today")
-    plan_week: int | None
-    latest_pain: int | None = Field(description="the latest entry's worst pain (0-10)")
-    latest_pain_date: Day | None
-    latest_state: Literal["settled", "irritated", "flare"] | None
-
-
 def dashboard_mark(inp: EvaluationInputs) -> RehabMark | None:
     """None for an athlete with neither plan nor symptoms."""
     rin = inp.rehab
@@ -581,13 +419,6 @@ def dashboard_mark(inp: EvaluationInputs) -> RehabMark | None:
         latest_pain_date=latest.date if latest else None,
         latest_state=latest.state if latest else None,
     )
-
-
-class RehabFile(BaseModel):
-    """A plan and a pain log to enter at once (the demo's ``rehab.json``)."""
-
-    plan: PlanIn | None = None
-    symptoms: list[SymptomIn] = Field(default_factory=list)
 
 
 def enter_rehab(session: Session, athlete: Athlete, data: object) -> RehabFile:

@@ -16,10 +16,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 import polars as pl
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from loadwatch.analytics.days import local_day_expr, week_start
 from loadwatch.analytics.load import load_frame
@@ -27,55 +26,27 @@ from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
-from loadwatch.rules.episodes import ACKNOWLEDGED, HISTORIC, OPEN, FlagStatus
 from loadwatch.rules.headroom import headroom
-from loadwatch.services import episodes
-from loadwatch.services.dimension_status import DimensionStatus
-from loadwatch.services.flag_list import FlagOut, flags_of
-from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
-from loadwatch.services.rehab import (
-    RehabMark,
-    RehabStatus,
-    dashboard_mark,
-    follow_plan,
-    rehab_status,
+from loadwatch.schemas.status import (
+    VIEW_VERSION,
+    AthleteStatus,
+    DimensionStatus,
+    FastThresholdOut,
+    Period,
+    Summary,
+    WeekKm,
 )
+from loadwatch.services import episodes
+from loadwatch.services.flag_list import flags_of
+from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
+from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_frame, out_number
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
-
-Period = Literal["day", "week"]
-VIEW_VERSION = 2
-
-
-class FastThresholdOut(BaseModel):
-    speed_mps: float | None
-    pace_s_per_km: float | None
-    source: str
-    explanation: str
-
-
-class WeekKm(BaseModel):
-    week: date
-    distance_km: float
-
-
-class Summary(BaseModel):
-    """The stored part of a view that status and the triage read."""
-
-    version: int = VIEW_VERSION
-    as_of: date
-    last_activity_date: date | None
-    last_run_date: date | None
-    dimensions: list[DimensionStatus]
-    fast_threshold: FastThresholdOut
-    ratios: dict[str, float | None]  # the load frame's 7:28 ratio per dimension on as_of
-    weekly_distance: list[WeekKm]
-    rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
-    rehab_mark: RehabMark | None = None  # what the triage's card shows of it
+from loadwatch.vocabulary import ACKNOWLEDGED, HISTORIC, LIVE_EPISODE, OPEN, FlagStatus
 
 
 @dataclass(frozen=True)
@@ -83,25 +54,6 @@ class View:
     summary: Summary
     days: pl.DataFrame  # the daily frame joined with the load metrics
     weeks: pl.DataFrame
-
-
-class AthleteStatus(BaseModel):
-    athlete_id: int
-    athlete: str
-    timezone: str
-    today: date
-    last_activity_date: date | None
-    dimensions: list[DimensionStatus]
-    open_flags: list[FlagOut]
-    # The flags as they stood on ``today``: every flag dated up to it that the rules still
-    # raise (open, acknowledged or historic), newest first; a past day's report shows these.
-    flags_on_day: list[FlagOut] = []
-    # "no runs for 28 days" when the athlete has not run for IDLE_DAYS or more (else None):
-    # said instead of any word about load rising safely.
-    idle_note: str | None = None
-    episodes: list[episodes.EpisodeOut]  # live ones (open or acknowledged), newest first
-    fast_threshold: FastThresholdOut
-    rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
 
 
 # --- computing ----------------------------------------------------------------------------
@@ -320,7 +272,7 @@ def athlete_status(
         ],
         idle_note=idle_note(summary.last_activity_date, summary.as_of),
         episodes=episodes.live_now(
-            episodes.episodes_of(session, athlete, episodes.LIVE), summary.as_of
+            episodes.episodes_of(session, athlete, LIVE_EPISODE), summary.as_of
         ),
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,

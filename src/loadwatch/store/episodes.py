@@ -8,10 +8,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from loadwatch.store.models import Delivery, Episode, EpisodeEvent, Flag
+from loadwatch.vocabulary import EpisodeStatus
 
 
 def of_athlete(
-    session: Session, athlete_id: int, statuses: Sequence[str] | None = None
+    session: Session, athlete_id: int, statuses: Sequence[EpisodeStatus] | None = None
 ) -> list[Episode]:
     """Newest first; every status unless ``statuses``."""
     q = select(Episode).where(Episode.athlete_id == athlete_id)
@@ -21,7 +22,7 @@ def of_athlete(
 
 
 def of_athletes(
-    session: Session, athlete_ids: Sequence[int], statuses: Sequence[str]
+    session: Session, athlete_ids: Sequence[int], statuses: Sequence[EpisodeStatus]
 ) -> list[Episode]:
     q = select(Episode).where(Episode.athlete_id.in_(athlete_ids), Episode.status.in_(statuses))
     return list(session.scalars(q.order_by(Episode.last.desc(), Episode.id.desc())))

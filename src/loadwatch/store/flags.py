@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from loadwatch.store.models import Flag, User
 from loadwatch.store.users import visible_ids_query
+from loadwatch.vocabulary import OPEN, RESOLVED, FlagStatus
 
 
 def get(session: Session, flag_id: int) -> Flag | None:
@@ -27,7 +28,7 @@ def in_range(
 
 
 def of_athlete(
-    session: Session, athlete_id: int, *, statuses: Sequence[str] | None = ("open",)
+    session: Session, athlete_id: int, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
 ) -> list[Flag]:
     """Newest day first; of these statuses (every status when None)."""
     q = select(Flag).where(Flag.athlete_id == athlete_id)
@@ -38,7 +39,7 @@ def of_athlete(
 
 def firing(session: Session, athlete_id: int) -> list[Flag]:
     """Every flag of the athlete the rules still raise (all but ``resolved``), by date."""
-    q = select(Flag).where(Flag.athlete_id == athlete_id, Flag.status != "resolved")
+    q = select(Flag).where(Flag.athlete_id == athlete_id, Flag.status != RESOLVED)
     return list(session.scalars(q.order_by(Flag.date, Flag.id)))
 
 
@@ -46,7 +47,7 @@ def open_counts(session: Session, user: User) -> list[tuple[int, str, str, int]]
     """(athlete id, dimension, severity, count) of open flags over the athletes ``user`` sees."""
     rows = session.execute(
         select(Flag.athlete_id, Flag.dimension, Flag.severity, func.count(Flag.id))
-        .where(Flag.status == "open", Flag.athlete_id.in_(visible_ids_query(user)))
+        .where(Flag.status == OPEN, Flag.athlete_id.in_(visible_ids_query(user)))
         .group_by(Flag.athlete_id, Flag.dimension, Flag.severity)
     ).all()
     return [(a, d, s, n) for a, d, s, n in rows]
@@ -55,7 +56,7 @@ def open_counts(session: Session, user: User) -> list[tuple[int, str, str, int]]
 def open_of(session: Session, athlete_ids: Sequence[int]) -> list[Flag]:
     """The open flags of these athletes."""
     return list(
-        session.scalars(select(Flag).where(Flag.status == "open", Flag.athlete_id.in_(athlete_ids)))
+        session.scalars(select(Flag).where(Flag.status == OPEN, Flag.athlete_id.in_(athlete_ids)))
     )
 
 
@@ -65,7 +66,7 @@ def by_ids(session: Session, ids: Sequence[int]) -> dict[int, Flag]:
 
 def open_before(session: Session, athlete_id: int, before: date | None) -> list[Flag]:
     """The athlete's open flags dated before ``before`` (all when None), oldest first."""
-    q = select(Flag).where(Flag.athlete_id == athlete_id, Flag.status == "open")
+    q = select(Flag).where(Flag.athlete_id == athlete_id, Flag.status == OPEN)
     if before is not None:
         q = q.where(Flag.date < before)
     return list(session.scalars(q.order_by(Flag.date, Flag.id)))

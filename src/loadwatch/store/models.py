@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from loadwatch.clock import utcnow
+from loadwatch.vocabulary import OPEN, EpisodeStatus, FlagStatus, Severity
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -188,14 +189,14 @@ class Flag(Base):
     date: Mapped[date] = mapped_column(Date, index=True)  # the athlete's local calendar day
     rule: Mapped[str] = mapped_column(String(32))
     dimension: Mapped[str] = mapped_column(String(16))
-    severity: Mapped[str] = mapped_column(String(16))  # caution | alert
+    severity: Mapped[Severity] = mapped_column(String(16))
     value: Mapped[float] = mapped_column(Float)
     baseline: Mapped[float] = mapped_column(Float)
     ratio: Mapped[float] = mapped_column(Float)
     threshold: Mapped[float] = mapped_column(Float)
     message: Mapped[str] = mapped_column(Text)
-    # rules.episodes.FLAG_STATUSES: open | acknowledged | resolved | historic
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    # The column is plain text (no CHECK, no enum type): the vocabulary is the type.
+    status: Mapped[FlagStatus] = mapped_column(String(16), default=OPEN)
     episode_id: Mapped[int | None] = mapped_column(
         ForeignKey("episodes.id", ondelete="SET NULL"), index=True
     )
@@ -244,9 +245,8 @@ class Episode(Base):
     )
     first: Mapped[date] = mapped_column(Date)
     last: Mapped[date] = mapped_column(Date, index=True)
-    severity: Mapped[str] = mapped_column(String(16))
-    # rules.episodes.EPISODE_STATUSES: open | acknowledged | resolved | historic | withdrawn
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    severity: Mapped[Severity] = mapped_column(String(16))
+    status: Mapped[EpisodeStatus] = mapped_column(String(16), index=True)
     headline: Mapped[str] = mapped_column(Text)
     rules: Mapped[list[str]] = mapped_column(JSON)
     dimensions: Mapped[list[str]] = mapped_column(JSON)

@@ -14,20 +14,20 @@ from starlette.concurrency import run_in_threadpool
 
 from loadwatch.api.deps import ActivityDep, AthleteDep, SessionDep, StateDep
 from loadwatch.api.query import DayRange, DayRangeDep, PagingDep
-from loadwatch.api.schemas import (
-    ActivityDeleted,
-    ActivityOut,
-    ActivityPage,
-    ActivityPatch,
-    ActivityRelabelled,
-    UploadResult,
-)
 from loadwatch.api.state import AppState
 from loadwatch.api.uploads import FIELD, read_files
 from loadwatch.errors import Overloaded
 from loadwatch.ingest.containers.sources import SourceNotes, iter_upload
 from loadwatch.ingest.formats.registry import FORMAT_NAMES, MEDIA_TYPES
 from loadwatch.ingest.sports import SPORTS
+from loadwatch.schemas.activities import (
+    ActivityDeleted,
+    ActivityOut,
+    ActivityPage,
+    ActivityPatch,
+    ActivityRelabelled,
+)
+from loadwatch.schemas.uploads import UploadResult
 from loadwatch.services.activities import activity_page, relabel_activity, source_file
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
 from loadwatch.services.changes import notify, reevaluate

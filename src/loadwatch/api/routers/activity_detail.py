@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 
 from loadwatch.analytics.stretches import MAX_POINTS
 from loadwatch.api.deps import ActivityDep, SessionDep, StateDep
-from loadwatch.services.activity_detail import ActivityDetail, activity_detail
+from loadwatch.schemas.activities import ActivityDetail
+from loadwatch.services.activity_detail import activity_detail
 
 router = APIRouter(tags=["activities"])
 

@@ -17,14 +17,14 @@ from loadwatch.api.deps import (
     StateDep,
 )
 from loadwatch.api.query import PagingDep, page_of
-from loadwatch.api.schemas import (
+from loadwatch.errors import InvalidRequest
+from loadwatch.schemas.athletes import (
     AthleteCoaches,
     AthleteCreate,
     AthleteList,
     AthleteOut,
     AthletePatch,
 )
-from loadwatch.errors import InvalidRequest
 from loadwatch.services.athletes import KEEP, change_athlete
 from loadwatch.services.athletes import create_athlete as create
 from loadwatch.services.changes import committed

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from loadwatch.api.deps import CurrentUser, SessionDep
+from loadwatch.schemas.dashboard import Dashboard
 from loadwatch.services import dashboard as triage
-from loadwatch.services.dashboard import Dashboard
 
 router = APIRouter(tags=["dashboard"])
 

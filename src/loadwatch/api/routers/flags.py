@@ -3,6 +3,7 @@ athletes read only)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -10,18 +11,18 @@ from fastapi import APIRouter, Query
 from loadwatch import auth
 from loadwatch.api.deps import AthleteDep, CurrentUser, FlagDep, SessionDep
 from loadwatch.api.query import DayRangeDep, PagingDep, page_of
-from loadwatch.api.schemas import EpisodeList, FlagAck, FlagList
 from loadwatch.errors import NotFound
-from loadwatch.rules.episodes import FlagStatus
+from loadwatch.schemas.flags import EpisodeList, FlagAck, FlagList, FlagOut
 from loadwatch.services.acknowledge import acknowledge, flags_by_ids
 from loadwatch.services.athletes import get_athlete
-from loadwatch.services.episodes import LIVE, episodes_of
-from loadwatch.services.flag_list import FlagOut, flag_out, flags_of
+from loadwatch.services.episodes import episodes_of
+from loadwatch.services.flag_list import flag_out, flags_of
+from loadwatch.vocabulary import LIVE_EPISODE, OPEN, EpisodeStatus, FlagStatus
 
 router = APIRouter(tags=["flags"])
 
 FlagFilter = Literal[FlagStatus, "all"]
-EpisodeFilter = Literal["live", "open", "acknowledged", "resolved", "historic", "withdrawn", "all"]
+EpisodeFilter = Literal["live", EpisodeStatus, "all"]
 
 
 @router.get("/athletes/{athlete_id}/flags", response_model=FlagList)
@@ -30,9 +31,7 @@ def list_flags(
     session: SessionDep,
     paging: PagingDep,
     days: DayRangeDep,
-    status: Annotated[
-        FlagFilter, Query(description="one status, or all", examples=["open"])
-    ] = "open",
+    status: Annotated[FlagFilter, Query(description="one status, or all", examples=[OPEN])] = OPEN,
 ) -> FlagList:
     """The athlete's flags of one status (``open`` by default: the present), or ``all``,
     dated within ``from``..``to`` when given, one page at a time."""
@@ -56,7 +55,13 @@ def list_episodes(
     """The athlete's episodes, newest first, each with its flags: ``live`` (open or
     acknowledged: the present) by default, one status, or ``all``; with ``from``/``to``, those
     with a flag within the range."""
-    wanted = {"live": LIVE, "all": None}.get(status, (status,))
+    wanted: Sequence[EpisodeStatus] | None
+    if status == "live":
+        wanted = LIVE_EPISODE
+    elif status == "all":
+        wanted = None
+    else:
+        wanted = (status,)
     found = episodes_of(session, athlete, wanted)
     data = [e for e in found if days.overlaps(e.first, e.last)]
     return EpisodeList(

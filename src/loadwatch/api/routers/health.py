@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from loadwatch import __version__
 from loadwatch.api.deps import StoreDep
-from loadwatch.api.schemas import Health
+from loadwatch.schemas.system import Health
 
 router = APIRouter(tags=["health"])
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from loadwatch.api.deps import AthleteDep, SessionDep, StateDep
-from loadwatch.api.schemas import LogFileResult, LogRowError, LogUploadResult
 from loadwatch.api.state import AppState
 from loadwatch.api.uploads import FIELD, read_files
 from loadwatch.errors import IngestError, Overloaded, one_line
+from loadwatch.schemas.uploads import LogFileResult, LogRowError, LogUploadResult
 from loadwatch.services.changes import Reevaluation, notify
 from loadwatch.services.csv_import import CsvImportReport, import_log
 from loadwatch.services.upload_budget import start_budget

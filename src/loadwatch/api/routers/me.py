@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from loadwatch import auth
 from loadwatch.api.deps import CurrentUser, SessionDep
-from loadwatch.api.schemas import Me
+from loadwatch.schemas.system import Me
 
 router = APIRouter(tags=["me"])
 

@@ -3,37 +3,20 @@ end the open one (docs/rehab.md)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
 
 from loadwatch.api.deps import AthleteDep, CurrentUser, SessionDep, StateDep
 from loadwatch.api.query import DayRangeDep, PagingDep, page_of
-from loadwatch.api.schemas import Page
 from loadwatch.clock import local_today
 from loadwatch.errors import NotFound
+from loadwatch.schemas.rehab import PlanEnd, PlanIn, PlanList, PlanOut, RehabStatus
 from loadwatch.services.changes import reevaluate
-from loadwatch.services.rehab import (
-    PlanIn,
-    PlanOut,
-    RehabStatus,
-    end_plan,
-    plan_out,
-    plans_of,
-    start_plan,
-)
+from loadwatch.services.rehab import end_plan, plan_out, plans_of, start_plan
 from loadwatch.services.views import athlete_status
 
 router = APIRouter(tags=["plans"])
-
-
-class PlanList(Page):
-    data: list[PlanOut]
-
-
-class PlanEnd(BaseModel):
-    on: date | None = Field(default=None, description="last day in force; default today")
 
 
 @router.post(

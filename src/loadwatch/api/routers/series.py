@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from loadwatch.api.deps import AthleteDep, SessionDep
-from loadwatch.api.schemas import SeriesOut
-from loadwatch.services.views import AthleteStatus, athlete_status
+from loadwatch.schemas.status import AthleteStatus, SeriesOut
+from loadwatch.services.views import athlete_status
 from loadwatch.services.views import series as load_series
 
 router = APIRouter(tags=["series"])

@@ -7,10 +7,10 @@ from fastapi import APIRouter, status
 
 from loadwatch.api.deps import AthleteDep, SessionDep, StateDep
 from loadwatch.api.query import DayRangeDep, PagingDep, page_of
-from loadwatch.api.schemas import SymptomPage
+from loadwatch.schemas.rehab import SymptomIn, SymptomOut, SymptomPage
 from loadwatch.services.changes import reevaluate
 from loadwatch.services.inputs import evaluation_inputs
-from loadwatch.services.rehab import SymptomIn, SymptomOut, add_symptom, symptom_list
+from loadwatch.services.rehab import add_symptom, symptom_list
 
 router = APIRouter(tags=["symptoms"])
 

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, status
 
 from loadwatch.api.deps import CurrentUser, SessionDep, StaffUser, StateDep, WebhookDep
 from loadwatch.api.query import PagingDep, page_of
-from loadwatch.api.schemas import WebhookCreate, WebhookCreated, WebhookList, WebhookOut
 from loadwatch.netguard import Resolver, system_resolver
+from loadwatch.schemas.webhooks import WebhookCreate, WebhookCreated, WebhookList, WebhookOut
 from loadwatch.services.webhooks import register, remove_webhook, webhooks_of
 
 router = APIRouter(tags=["webhooks"])

@@ -1,0 +1,72 @@
+"""An athlete as it is created, changed and shown."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
+
+from loadwatch.clock import UtcDatetime
+from loadwatch.schemas.base import InModel, Name, OutModel, Page
+from loadwatch.services.athletes import parse_fast_threshold
+
+
+def format_pace(mps: float | None) -> str | None:
+    """m/s → ``"m:ss"`` min/km."""
+    if mps is None or mps <= 0:
+        return None
+    seconds = round(1000.0 / mps)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+FastThreshold = Annotated[
+    float | None,
+    BeforeValidator(parse_fast_threshold),
+    Field(
+        description="pace in min/km ('4:30') or speed in m/s (3.7); null = derive from the "
+        "athlete's own running",
+        json_schema_extra={"examples": ["4:30", 3.7]},
+    ),
+]
+
+
+class AthleteCreate(InModel):
+    name: Name
+    timezone: str = Field("UTC", description="IANA zone, e.g. Europe/Paris")
+    fast_threshold: FastThreshold = None
+    thresholds: dict[str, Any] = Field(
+        default_factory=dict,
+        description='rule overrides, e.g. {"session_spike": {"caution": 1.2}}',
+    )
+
+
+class AthletePatch(InModel):
+    name: Name | None = None
+    timezone: str | None = None
+    fast_threshold: FastThreshold = None
+    thresholds: dict[str, Any] | None = None
+
+
+class AthleteOut(OutModel):
+    id: int
+    name: str
+    timezone: str
+    fast_speed_mps: float | None
+    fast_pace: str | None = Field(None, description="the fast threshold as min/km")
+    thresholds: dict[str, Any]
+    created_at: UtcDatetime
+
+    @classmethod
+    def of(cls, athlete: Any) -> AthleteOut:
+        out = cls.model_validate(athlete)
+        out.fast_pace = format_pace(out.fast_speed_mps)
+        return out
+
+
+class AthleteList(Page):
+    data: list[AthleteOut]
+
+
+class AthleteCoaches(OutModel):
+    athlete_id: int
+    coach_ids: list[int]

@@ -1,0 +1,94 @@
+"""An athlete's status: the load per dimension, the stored view's summary, and the series."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from loadwatch.schemas.base import OutModel
+from loadwatch.schemas.flags import EpisodeOut, FlagOut
+from loadwatch.schemas.rehab import RehabMark, RehabStatus
+
+
+class DimensionStatus(BaseModel):
+    dimension: str
+    unit: str
+    last_7d: float  # sum of the 7 days ending today
+    chronic_week: float | None  # mean week of the 28 days before those 7
+    ratio_7_28: float | None
+    acute_ewma: float | None  # fatigue (per day)
+    chronic_ewma: float | None  # fitness (per day)
+    ewma_ratio: float | None
+    monotony: float | None
+    strain: float | None
+    headroom_week: float | None  # more in the 7 days ending today before the ramp caution
+    week_limit: float | None  # the 7-day load at the ramp caution threshold
+    headroom_run: float | None  # largest next single run before the spike caution threshold
+    headroom_note: str | None = None  # the sentence for the runner
+    # The alert line apart: the largest next run before a rule that may alert would (None:
+    # no such rule judges tomorrow).  headroom_run is the caution line.
+    headroom_run_alert: float | None = None
+
+
+Period = Literal["day", "week"]
+
+
+VIEW_VERSION = 2
+
+
+class FastThresholdOut(BaseModel):
+    speed_mps: float | None
+    pace_s_per_km: float | None
+    source: str
+    explanation: str
+
+
+class WeekKm(BaseModel):
+    week: date
+    distance_km: float
+
+
+class Summary(BaseModel):
+    """The stored part of a view that status and the triage read."""
+
+    version: int = VIEW_VERSION
+    as_of: date
+    last_activity_date: date | None
+    last_run_date: date | None
+    dimensions: list[DimensionStatus]
+    fast_threshold: FastThresholdOut
+    ratios: dict[str, float | None]  # the load frame's 7:28 ratio per dimension on as_of
+    weekly_distance: list[WeekKm]
+    rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
+    rehab_mark: RehabMark | None = None  # what the triage's card shows of it
+
+
+class AthleteStatus(BaseModel):
+    athlete_id: int
+    athlete: str
+    timezone: str
+    today: date
+    last_activity_date: date | None
+    dimensions: list[DimensionStatus]
+    open_flags: list[FlagOut]
+    # The flags as they stood on ``today``: every flag dated up to it that the rules still
+    # raise (open, acknowledged or historic), newest first; a past day's report shows these.
+    flags_on_day: list[FlagOut] = []
+    # "no runs for 28 days" when the athlete has not run for IDLE_DAYS or more (else None):
+    # said instead of any word about load rising safely.
+    idle_note: str | None = None
+    episodes: list[EpisodeOut]  # live ones (open or acknowledged), newest first
+    fast_threshold: FastThresholdOut
+    rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
+
+
+SeriesValue = float | int | str | date | datetime | bool | None
+
+
+class SeriesOut(OutModel):
+    athlete_id: int
+    period: Literal["day", "week"]
+    columns: list[str]
+    data: list[dict[str, SeriesValue]]

@@ -1,0 +1,177 @@
+"""What an upload reports: every file, archive member and training-log row accounted for."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from loadwatch.clock import UtcDatetime
+from loadwatch.schemas.base import OutModel
+
+if TYPE_CHECKING:
+    from loadwatch.services.importing import ImportReport
+
+
+class UploadedFile(OutModel):
+    file: str = Field(description="display path, e.g. export.zip/activities/1.fit.gz")
+    status: Literal["imported", "duplicate", "not_activity", "failed"]
+    reason: str | None
+    activity_ids: list[int]
+    warnings: list[str]
+
+
+class UploadTotals(OutModel):
+    files: int
+    imported: int
+    duplicate: int
+    not_activity: int
+    failed: int
+    activities: int
+    manual_imported: int = Field(description="Strava manual entries imported from their rows")
+    manual_duplicate: int = Field(description="manual entries already stored")
+    manual_failed: int = Field(description="manual entry rows that could not be read")
+    skipped: int = Field(description="archive members that are not activity files")
+
+
+class ManualEntry(OutModel):
+    """A Strava manual entry (an ``activities.csv`` row without a file), imported from its row
+    (``totals_source: "log"``) or already stored."""
+
+    file: str = Field(description="the activities.csv it came from")
+    line: int
+    status: Literal["imported", "duplicate"]
+    start_time: UtcDatetime
+    sport: str
+    distance_m: float
+    moving_time_s: float | None
+    name: str | None
+    activity_id: int | None
+
+
+class ManualError(OutModel):
+    file: str
+    line: int
+    message: str
+
+
+class SkippedMember(OutModel):
+    file: str = Field(description="display path of the archive member")
+    reason: str
+
+
+class RecoveredFile(OutModel):
+    """A file imported after a lenient read recovered from a defect, with what was wrong."""
+
+    file: str
+    warnings: list[str]
+
+
+class UploadResult(OutModel):
+    files: list[UploadedFile]
+    manual: list[ManualEntry]
+    manual_errors: list[ManualError]
+    skipped: list[SkippedMember]
+    recovered: list[RecoveredFile]
+    totals: UploadTotals
+
+    @classmethod
+    def of(cls, report: ImportReport) -> UploadResult:
+        counts = report.counts()
+        manual = report.manual_counts()
+        return cls(
+            files=[
+                UploadedFile(
+                    file=o.file,
+                    status=o.status,
+                    reason=o.reason,
+                    activity_ids=o.activity_ids,
+                    warnings=o.warnings,
+                )
+                for o in report.outcomes
+            ],
+            manual=[
+                ManualEntry(
+                    file=m.file,
+                    line=r.line,
+                    status="imported" if r.status == "imported" else "duplicate",
+                    start_time=r.start,
+                    sport=r.sport,
+                    distance_m=r.distance_m,
+                    moving_time_s=r.moving_time_s,
+                    name=r.name,
+                    activity_id=r.activity_id,
+                )
+                for m in report.manual
+                for r in m.report.rows
+            ],
+            manual_errors=[
+                ManualError(file=m.file, line=e.line, message=e.message)
+                for m in report.manual
+                for e in m.report.errors
+            ],
+            skipped=[SkippedMember(file=f, reason=why) for f, why in report.skipped],
+            recovered=[RecoveredFile(file=o.file, warnings=o.warnings) for o in report.recovered()],
+            totals=UploadTotals(
+                files=len(report.outcomes),
+                imported=counts["imported"],
+                duplicate=counts["duplicate"],
+                not_activity=counts["not_activity"],
+                failed=counts["failed"],
+                activities=sum(len(o.activity_ids) for o in report.outcomes),
+                manual_imported=manual["imported"],
+                manual_duplicate=manual["duplicate"],
+                manual_failed=manual["failed"],
+                skipped=len(report.skipped),
+            ),
+        )
+
+
+class LogRowError(OutModel):
+    line: int
+    message: str
+
+
+class LogFileResult(OutModel):
+    """One uploaded training log (CSV): its rows imported, already stored or unreadable."""
+
+    file: str
+    status: Literal["imported", "duplicate", "failed"] = Field(
+        description="imported: something new was stored; duplicate: every row was already "
+        "stored; failed: not a training log, or no readable row"
+    )
+    reason: str | None = Field(description="why it failed")
+    imported: int
+    duplicates: int
+    activity_ids: list[int]
+    errors: list[LogRowError] = Field(description="rows that could not be read, with why")
+    columns: dict[str, str] = Field(description="which CSV column each field was read from")
+    from_date: date | None = Field(description="flags are re-evaluated from this local day on")
+    symptom_days: list[date] = Field(description="days whose pain columns were recorded")
+
+
+class LogUploadTotals(OutModel):
+    files: int
+    imported: int
+    duplicates: int
+    bad_rows: int
+    failed_files: int
+
+
+class LogUploadResult(OutModel):
+    files: list[LogFileResult]
+    totals: LogUploadTotals
+
+    @classmethod
+    def of(cls, files: list[LogFileResult]) -> LogUploadResult:
+        return cls(
+            files=files,
+            totals=LogUploadTotals(
+                files=len(files),
+                imported=sum(f.imported for f in files),
+                duplicates=sum(f.duplicates for f in files),
+                bad_rows=sum(len(f.errors) for f in files),
+                failed_files=sum(f.status == "failed" for f in files),
+            ),
+        )

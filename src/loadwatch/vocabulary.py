@@ -1,0 +1,33 @@
+"""The words a flag and an episode are told with: severities and statuses.
+
+One home for each, below every floor: the store's columns, the rules that decide them, the
+services that change them and the faces that show them all name them from here, so a status
+is a name a type checker knows rather than a string that a typo can miss.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+# How loud a flag is: an alert only where the evidence says the risk is highest
+# (docs/rules.md, "Severity follows the evidence"); everything else is a caution.
+Severity = Literal["caution", "alert"]
+CAUTION: Final[Literal["caution"]] = "caution"
+ALERT: Final[Literal["alert"]] = "alert"
+SEVERITIES: Final[tuple[Severity, ...]] = (CAUTION, ALERT)
+
+# Where a flag stands: open until a coach acknowledges it, resolved when the data no longer
+# raise it, historic when it was first raised long after its day (not news).
+FlagStatus = Literal["open", "acknowledged", "resolved", "historic"]
+OPEN: Final[Literal["open"]] = "open"
+ACKNOWLEDGED: Final[Literal["acknowledged"]] = "acknowledged"
+RESOLVED: Final[Literal["resolved"]] = "resolved"
+HISTORIC: Final[Literal["historic"]] = "historic"
+FLAG_STATUSES: Final[tuple[FlagStatus, ...]] = (OPEN, ACKNOWLEDGED, RESOLVED, HISTORIC)
+
+# An episode's status follows its flags; withdrawn when none of them is raised any more.
+EpisodeStatus = Literal["open", "acknowledged", "resolved", "historic", "withdrawn"]
+WITHDRAWN: Final[Literal["withdrawn"]] = "withdrawn"
+EPISODE_STATUSES: Final[tuple[EpisodeStatus, ...]] = (*FLAG_STATUSES, WITHDRAWN)
+# The episodes a coach still has to see.
+LIVE_EPISODE: Final[tuple[EpisodeStatus, ...]] = (OPEN, ACKNOWLEDGED)

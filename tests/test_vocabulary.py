@@ -1,0 +1,69 @@
+"""Severities and statuses have one home, ``loadwatch.vocabulary``: the code names them, the
+store's columns are typed with them, and no module compares against a bare status string."""
+
+from __future__ import annotations
+
+import ast
+from typing import get_args, get_type_hints
+
+from sqlalchemy.orm import Mapped
+
+from loadwatch import vocabulary as v
+from loadwatch.store.models import Episode, Flag
+from support.paths import REPO
+
+SRC = REPO / "src" / "loadwatch"
+WORDS = set(get_args(v.Severity)) | set(get_args(v.EpisodeStatus))
+
+
+def _bare_comparisons(source: str) -> list[str]:
+    """``x == "open"``, ``x != "alert"``, ``x in ("historic", "resolved")``: a status or a
+    severity spelt out where it is compared."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Compare):
+            continue
+        for side in [node.left, *node.comparators]:
+            consts = side.elts if isinstance(side, ast.Tuple | ast.List | ast.Set) else [side]
+            for c in consts:
+                if isinstance(c, ast.Constant) and c.value in WORDS:
+                    found.append(f"{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_scan_finds_a_bare_comparison() -> None:
+    assert _bare_comparisons('if f.status == "open": pass') == ["1: f.status == 'open'"]
+    assert _bare_comparisons('x = [s for s in a if s not in ("historic", "resolved")]') == [
+        "1: s not in ('historic', 'resolved')",
+        "1: s not in ('historic', 'resolved')",
+    ]
+    assert _bare_comparisons("if f.status == OPEN: pass") == []
+    # An event kind or a frame column of the same spelling is not a comparison.
+    assert _bare_comparisons('changes.count("withdrawn"); pl.col("caution")') == []
+
+
+def test_no_module_compares_against_a_bare_status_or_severity() -> None:
+    files = [p for p in SRC.rglob("*.py") if p.name != "vocabulary.py"]
+    assert len(files) > 100  # the walk found the package
+    offenders = {
+        str(p.relative_to(SRC)): hits
+        for p in files
+        if (hits := _bare_comparisons(p.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_the_store_columns_are_typed_with_the_vocabulary() -> None:
+    assert get_type_hints(Flag)["severity"] == Mapped[v.Severity]
+    assert get_type_hints(Flag)["status"] == Mapped[v.FlagStatus]
+    assert get_type_hints(Episode)["severity"] == Mapped[v.Severity]
+    assert get_type_hints(Episode)["status"] == Mapped[v.EpisodeStatus]
+
+
+def test_the_words() -> None:
+    assert v.SEVERITIES == ("caution", "alert")
+    assert v.FLAG_STATUSES == ("open", "acknowledged", "resolved", "historic")
+    assert v.EPISODE_STATUSES == ("open", "acknowledged", "resolved", "historic", "withdrawn")
+    assert set(v.LIVE_EPISODE) == {"open", "acknowledged"}
+    # Every episode status but withdrawn is a flag status: an episode's follows its flags'.
+    assert set(get_args(v.EpisodeStatus)) - set(get_args(v.FlagStatus)) == {"withdrawn"}
