@@ -155,6 +155,11 @@ def test_within_the_plan_no_rule_speaks_and_a_hilly_9_km_breaches_and_flares(
     assert (distance.week_used, distance.week_left, distance.next_run) == (19.5, 0.0, 0.0)
     status_distance = next(d for d in st.dimensions if d.dimension == "distance")
     assert (status_distance.headroom_week, status_distance.headroom_run) == (0.0, 0.0)
+    # The alert line follows the plan too, not only the rules: a plan week at 19.5 km is past
+    # 1.3 x its 10.5 km cap (13.65 km), so any run now breaches by more than 30 %.
+    assert status_distance.headroom_run_alert == 0.0
+    room = next(r for r in st.rehab.rooms if r.dimension == "distance")
+    assert room.next_run_alert == 0.0
 
     # Webhooks follow the flags through their episode: the breaches and the flare of that
     # Saturday reach the coach's hook as one announced event.
@@ -550,3 +555,21 @@ def test_cli_symptoms_and_plan(data_dir: Path, tmp_path: Path) -> None:
     assert (code, out.strip()) == (0, "Cleo: plan 1 ended on 2026-09-20")
     code, _, err = run("plan", "end", "--athlete", "Cleo")
     assert (code, err.strip()) == (1, "error: Cleo has no open plan")
+
+
+def test_the_plans_alert_line_for_the_next_run_is_hand_computable() -> None:
+    """15 km a week, 6 km longest, flat, no fast running; 4.5 km run so far this plan week.
+    Alerts come past 1.3 x a cap: a run over 7.8 km (6 x 1.3; the week's 19.5 - 4.5 = 15 km
+    binds later); fast km past 1.3 x the 0.2 km allowance; climbing past 1.3 x the flat
+    allowance of that 7.8 km run (10 m per km: 78 m -> 101.4 m; the week's 10 x 12.3 x 1.3 =
+    159.9 m binds later)."""
+    from loadwatch.rules.plan import Caps
+    from loadwatch.services.rehab import _plan_alert_run
+
+    caps = Caps(15.0, 6.0, 0.0, 0.0, None, 0, date(2026, 9, 7), "opening caps", date(2026, 9, 7))
+    used = {"distance": 4.5, "speed": 0.0, "hills": 0.0}
+    assert _plan_alert_run("distance", caps, used) == pytest.approx(7.8)
+    assert _plan_alert_run("speed", caps, used) == pytest.approx(0.26)
+    assert _plan_alert_run("hills", caps, used) == pytest.approx(101.4)
+    # Past 1.3 x the week's cap already: no run is safe from an alert.
+    assert _plan_alert_run("distance", caps, {**used, "distance": 19.6}) == 0.0

@@ -171,6 +171,11 @@ class PlanRoom(BaseModel):
     week_left: float | None = Field(description="the smaller of the plan's and the rules' room")
     next_run: float | None = Field(description="the smaller of the plan's and the rules' limit")
     binding: str | None = Field(description="plan or rules: which one sets next_run")
+    next_run_alert: float | None = Field(
+        None,
+        description="the largest next run before the plan's own alert line (a breach by more "
+        "than 30 %); null: the plan caps nothing here",
+    )
     note: str
 
 

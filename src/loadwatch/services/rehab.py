@@ -16,6 +16,8 @@ from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.clock import local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.rules.plan import (
+    BREACH_ALERT,
+    FAST_ALLOWANCE_KM,
     FLAT_M_PER_KM,
     Caps,
     PlanVerdict,
@@ -328,10 +330,32 @@ def _rooms(inp: EvaluationInputs, caps: Caps, rules_room: RulesRoom) -> list[Pla
                 week_left=out_number(week_left),
                 next_run=out_number(next_run),
                 binding=binding,
+                next_run_alert=out_number(_plan_alert_run(dim, caps, used)),
                 note=_room_note(dim, caps, used[dim], week_left, next_run, binding),
             )
         )
     return out
+
+
+def _plan_alert_run(dim: str, caps: Caps, used: dict[str, float]) -> float | None:
+    """The largest next run before ``rules.plan`` would call it an alert: over a cap (per run
+    or per plan week) by more than ``BREACH_ALERT``, mirroring ``rules.plan._breaches``.  A
+    caution ("over the plan") comes first, at the cap itself (``next_run``)."""
+    a = BREACH_ALERT
+    km_alert = min(caps.longest_run_km * a, max(0.0, caps.weekly_km * a - used["distance"]))
+    if dim == "distance":
+        return km_alert
+    if dim == "speed":
+        if caps.weekly_fast_km is None:
+            return None
+        cap = max(caps.weekly_fast_km, FAST_ALLOWANCE_KM)
+        return max(0.0, cap * a - used["speed"])
+    if caps.weekly_climb_m is None:
+        return None
+    # Climbing is judged against the run's own flat allowance when the plan avoids hills.
+    run_cap = max(caps.weekly_climb_m, FLAT_M_PER_KM * km_alert)
+    week_cap = max(caps.weekly_climb_m, FLAT_M_PER_KM * (used["distance"] + km_alert))
+    return max(0.0, min(run_cap * a, week_cap * a - used["hills"]))
 
 
 def _smaller(a: float | None, b: float | None) -> float | None:
@@ -399,6 +423,8 @@ def follow_plan(dims: list[DimensionStatus], status: RehabStatus | None) -> list
                     "headroom_week": r.week_left,
                     "headroom_run": r.next_run,
                     "headroom_note": r.note,
+                    # The alert line too: the plan's breach alerts long before the rules would.
+                    "headroom_run_alert": _smaller(d.headroom_run_alert, r.next_run_alert),
                 }
             )
         )
