@@ -22,7 +22,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from support.live import LOADWATCH, cli_env, run_cli, scratch_schema, serve
+from support.live import cli_env, command, run_cli, scratch_schema, serve
 from support.loadgen import API, Storm, concurrent_gets, distinct_runs, storm
 
 
@@ -43,7 +43,7 @@ def run(label: str, extra: dict[str, str], n_uploads: int, n_series: int) -> Non
         if "LOADWATCH_DATABASE_URL" in extra:
             bases = [stack.enter_context(serve(env, "--no-scheduler")) for _ in range(2)]
             log = (Path(tmp) / "data" / "scheduler.log").open("w")
-            sched = subprocess.Popen([str(LOADWATCH), "scheduler"], env=env, stdout=log, stderr=log)
+            sched = subprocess.Popen([*command(env), "scheduler"], env=env, stdout=log, stderr=log)
             stack.callback(sched.wait, 20)
             stack.callback(sched.terminate)
         else:

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.live import LOADWATCH, cli_env, run_cli, serve
+from support.live import cli_env, command, run_cli, serve
 from support.loadgen import API, concurrent_gets, distinct_runs, storm
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +31,7 @@ def _scheduler(env: dict[str, str]) -> Iterator[None]:
     log = Path(env["LOADWATCH_DATA_DIR"]) / "scheduler.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(LOADWATCH), "scheduler"], env=env, stdout=out, stderr=subprocess.STDOUT
+            [*command(env), "scheduler"], env=env, stdout=out, stderr=subprocess.STDOUT
         )
     try:
         yield

@@ -15,6 +15,17 @@ from pathlib import Path
 import httpx
 
 LOADWATCH = Path(sys.executable).parent / "loadwatch"
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def command(env: dict[str, str]) -> list[str]:
+    """How to run the CLI in another process: ``loadwatch`` itself, or, in a run pinned to
+    another day (``LOADWATCH_TEST_NOW``, set by ``cli_env``), the same CLI with its clock
+    pinned where the test's clock stands (``support.pinned_cli``): a server a test starts must
+    live on the test's day, or it refuses the test's runs as dated in the future."""
+    if "LOADWATCH_TEST_NOW" in env:
+        return [sys.executable, "-m", "support.pinned_cli"]
+    return [str(LOADWATCH)]
 
 
 def free_port() -> int:
@@ -27,7 +38,7 @@ def run_cli(
     *args: str, env: dict[str, str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(LOADWATCH), *args],
+        [*command(env), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -39,6 +50,11 @@ def run_cli(
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOADWATCH_")}
     env["LOADWATCH_DATA_DIR"] = str(data_dir)
+    if os.environ.get("LOADWATCH_TEST_NOW"):
+        from loadwatch.clock import utcnow
+
+        env["LOADWATCH_TEST_NOW"] = utcnow().isoformat()  # where the pinned clock stands now
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
 
@@ -51,7 +67,7 @@ def serve(env: dict[str, str], *args: str) -> Iterator[str]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(LOADWATCH), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            [*command(env), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
