@@ -7,7 +7,8 @@
 2. Our own maths on the same FIT sessions with the device totals removed (what a GPX of the
    same run would get): how many land within the bounds of issue #2 (distance 2 %, moving time
    3 %, gain 15 % or 15 m).
-The cross-format twins are in tests/test_twins.py (`pytest tests/test_twins.py -s` prints them).
+The cross-format twins are in tests/ingest/test_twins.py
+(`pytest tests/ingest/test_twins.py -s` prints them).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Concurrency: the load of tests/test_load.py, timed, on real processes on 127.0.0.1.
+"""Concurrency: the load of tests/e2e/test_load.py, timed, on real processes on 127.0.0.1.
 
     .venv/bin/python benchmarks/concurrency.py [--postgres URL] [--uploads 50] [--series 64]
 

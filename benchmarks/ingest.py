@@ -6,7 +6,7 @@ each measured in this run against its baseline:
 * ``gpx``: our GPX decode (streaming reader) against plain ``gpxpy.parse`` and against our
   own decode through gpxpy alone (the reader before the streaming one);
 * ``mix``: the full import, CPU seconds per file, of 12 FIT + 8 GPX corpus activities;
-* ``twins``: the same activity as GPX and as FIT (the gpsbabel pairs of tests/test_twins.py);
+* ``twins``: the same activity as GPX and as FIT (the gpsbabel pairs of tests/ingest/test_twins.py);
 * ``archive``: a synthetic Strava-style export of N activities (generated GPX runs, gzipped
   as Strava ships them, with activities.csv) built in a temp dir, imported by the CLI's path
   with 1 worker and with all cores: wall seconds, CPU seconds, peak RSS.

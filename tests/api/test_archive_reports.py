@@ -1,7 +1,7 @@
 """Issue #12 "nothing silent" through the API and the watch-folder inbox: an archive's Strava
 manual entries (``activities.csv`` rows without a file) are imported from their rows and
 reported, and every skipped member and recovered file is listed with its reason, as the CLI
-reports them (tests/test_import_identity.py).  The archive is built in the test."""
+reports them (tests/services/test_import_identity.py).  The archive is built in the test."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A bounded load against a running loadwatch on 127.0.0.1: concurrent uploads plus readers.
 
-Used by ``tests/test_load.py`` (correctness under load: no 5xx but a deliberate 503 with
+Used by ``tests/e2e/test_load.py`` (correctness under load: no 5xx but a deliberate 503 with
 ``Retry-After``, nothing lost, nothing duplicated) and ``benchmarks/concurrency.py`` (the same
 storm, timed).  Every loop here is bounded in count; every request has a timeout.
 """

@@ -1,5 +1,5 @@
 """Mutations of real-shaped activity files and the judgement of what a decoder made of them,
-shared by ``tests/test_fuzz.py`` (bounded, in the suite) and ``scripts/fuzz.py`` (long runs).
+shared by ``tests/ingest/test_fuzz.py`` (bounded, in the suite) and ``scripts/fuzz.py`` (long runs).
 
 Every outcome must be either a clean ``LoadwatchError`` (other than ``DecoderCrash``, which
 is a decoder bug caught at the edge) or summaries whose numbers are all finite and sane.

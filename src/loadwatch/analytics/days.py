@@ -1,6 +1,6 @@
 """The athlete's calendar, defined once: the local day an activity falls on, and the week a
 day belongs to (ISO weeks, Monday start).  Each comes as a scalar function and as a polars
-expression, and the two agree (tests/test_days.py)."""
+expression, and the two agree (tests/analytics/test_days.py)."""
 
 from __future__ import annotations
 

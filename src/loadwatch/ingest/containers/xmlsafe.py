@@ -6,7 +6,7 @@ becomes one ``CorruptFile`` line naming where it broke.  Element names are match
 name because exporters disagree on namespaces and prefixes.
 
 Lenient where real exporters are known to break the letter of XML, and nowhere else (each
-quirk has a test built by code in ``tests/test_xmlsafe.py``):
+quirk has a test built by code in ``tests/ingest/test_xmlsafe.py``):
 
 * a byte-order mark (UTF-8, UTF-16, UTF-32) and whitespace before the XML declaration (Strava's
   TCX exports begin with spaces: expat says "XML or text declaration not at start of entity")

@@ -3,7 +3,7 @@
 The only module that imports fitparse.  Everything here depends on fitparse's internals
 (``_parse_message``, ``_parse_definition_message``, ``_local_mesgs``, ``_accumulators``,
 ``_compressed_ts_accumulator``...), which are not API: pyproject pins ``fitparse==1.2.0`` and
-``tests/test_fitparse_fork.py`` fails when the installed version is not that pin, so an
+``tests/ingest/test_fitparse_fork.py`` fails when the installed version is not that pin, so an
 upgrade is a deliberate review of this file, never an accident of ``pip install -U``.
 
 What the subclass (``LenientFitFile``) changes about 1.2.0:
@@ -201,7 +201,7 @@ def _shortcut(def_mesg: Any, plan: _Plan) -> _Shortcut | None:
     (accumulating ones through fitparse's own accumulator, so a definition read by fitparse
     later in the file continues from the same state); components nobody reads (the
     accumulating ``total_cycles`` of swims, ``accumulated_power``) are not computed at all.
-    Every record definition in the corpus takes this path (``tests/test_fit_reference.py``);
+    Every record definition in the corpus takes this path (``tests/ingest/test_fit_reference.py``);
     only a record field with subfields (none in the 1.2.0 profile) or a developer field
     named like a channel (fitparse would let it win the name) goes to fitparse.
     """

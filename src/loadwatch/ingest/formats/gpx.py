@@ -5,7 +5,7 @@ reader (``ingest.gpx_stream``: the C ElementTree parser, one column per channel,
 per point) reads every document whose shape it knows; gpxpy (this module is the one that
 imports it) is the reference reader and reads the rest: documents expat refuses as they stand
 (the repairs below), values gpxpy might type otherwise, no track points at all.  A debug log
-line names each fallback; ``tests/test_gpx_reference.py`` checks that both readers give
+line names each fallback; ``tests/ingest/test_gpx_reference.py`` checks that both readers give
 identical Tracks and summaries on every corpus file and on hand-built shapes.
 
 Before either reader sees anything, ``xmlsafe.guard_xml`` refuses entity declarations and
@@ -34,7 +34,7 @@ holding a value it cannot convert fails the file (``CorruptFile``); a ``<time>``
 parse (surrounding whitespace, a lower-case ``t``) is read as no time; and a GPX namespace
 bound to a prefix (``<g:gpx>``) is not read at all (``NotAnActivity``: no tracks).
 
-Decisions (each tested in ``tests/test_gpx.py``):
+Decisions (each tested in ``tests/ingest/test_gpx.py``):
 
 * All tracks and segments are read.  ``segment`` numbers each (track, segment), and a point
   with an impossible position (|lat| > 90 or |lon| > 180, OpenTracks' legacy pause/resume

@@ -12,7 +12,7 @@ reads differently (extension children are lxml elements, text is decoded as UTF-
 the declaration): installing lxml changes the reference reader itself.
 
 The result must be exactly what gpxpy's reading gives ``ingest.gpx`` (the differential test
-``tests/test_gpx_reference.py`` checks every corpus file), so gpxpy's rules are followed
+``tests/ingest/test_gpx_reference.py`` checks every corpus file), so gpxpy's rules are followed
 where they matter and the rest is left to gpxpy: None (fall back) for
 
 * a document expat cannot read as it stands (the repairs and the error messages are
