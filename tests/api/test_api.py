@@ -19,10 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from loadwatch import auth
+from loadwatch.analytics.fast import parse_fast_threshold
 from loadwatch.api.app import create_app
 from loadwatch.config import Settings
 from loadwatch.schemas.athletes import format_pace
-from loadwatch.services.athletes import parse_fast_threshold
 from loadwatch.store.db import Store
 from support.api_env import (
     API,

@@ -20,6 +20,8 @@ the window; otherwise the ``DEFAULT_SPEED_MPS`` (1000/300 m/s = 5:00/km) is used
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -197,3 +199,43 @@ def fast_threshold(
         f"fast = quicker than {pace(speed)}: {FAST_FACTOR * 100 - 100:.0f} % quicker than your "
         f"typical {pace(row['typical_mps'])} on flat ground over the last {WINDOW_DAYS} days",
     )
+
+
+# The one check of a fast threshold a coach sets (API, CLI and the athlete service use it).
+MIN_FAST_MPS = 1.0
+MAX_FAST_MPS = 10.0
+_PACE = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*(?:(?:min)?\s*/\s*km)?\s*$")
+
+
+def parse_fast_threshold(value: object) -> float | None:
+    """A pace ``"4:30"`` (min/km, ``"4:30/km"`` too) or a speed in m/s → m/s; the one check
+    of a fast threshold.  ``ValueError`` (what request validation expects) when it is not one."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("fast threshold must be a pace like '4:30' (min/km) or a speed in m/s")
+    if isinstance(value, str):
+        match = _PACE.match(value)
+        if match:
+            seconds = int(match[1]) * 60 + int(match[2])
+            if seconds == 0:
+                raise ValueError("a pace of 0:00 min/km is not a pace")
+            mps = 1000.0 / seconds
+        else:
+            try:
+                mps = float(value)
+            except ValueError:
+                raise ValueError(
+                    f"fast threshold {value!r} is neither a pace like '4:30' (min/km) "
+                    "nor a speed in m/s"
+                ) from None
+    elif isinstance(value, int | float):
+        mps = float(value)
+    else:
+        raise ValueError("fast threshold must be a pace like '4:30' (min/km) or a speed in m/s")
+    if not math.isfinite(mps) or not MIN_FAST_MPS <= mps <= MAX_FAST_MPS:
+        raise ValueError(
+            f"fast threshold {mps:.2f} m/s is outside {MIN_FAST_MPS:g}..{MAX_FAST_MPS:g} m/s "
+            "(16:40 to 1:40 min/km)"
+        )
+    return mps

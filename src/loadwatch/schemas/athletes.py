@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
+from loadwatch.analytics.fast import parse_fast_threshold
 from loadwatch.clock import UtcDatetime
 from loadwatch.schemas.base import InModel, Name, OutModel, Page
-from loadwatch.services.athletes import parse_fast_threshold
 
 
 def format_pace(mps: float | None) -> str | None:

@@ -8,14 +8,13 @@ same transaction (see ``reevaluation_day``).
 from __future__ import annotations
 
 import enum
-import math
-import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from loadwatch.analytics.days import local_day
+from loadwatch.analytics.fast import parse_fast_threshold
 from loadwatch.clock import as_utc, local_today
 from loadwatch.errors import Conflict, InvalidRequest, LoadwatchError
 from loadwatch.rules.config import RuleConfig
@@ -27,9 +26,6 @@ from loadwatch.store.models import Activity, Athlete
 
 # A fast threshold outside this range is a typo, not a runner: 1 m/s is 16:40 min/km,
 # 10 m/s is 1:40 min/km.
-MIN_FAST_MPS = 1.0
-MAX_FAST_MPS = 10.0
-_PACE = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*(?:(?:min)?\s*/\s*km)?\s*$")
 
 
 class _Keep(enum.Enum):
@@ -38,40 +34,6 @@ class _Keep(enum.Enum):
 
 # "Leave the fast threshold as it is"; None means "clear it" (back to the derived one).
 KEEP = _Keep.KEEP
-
-
-def parse_fast_threshold(value: object) -> float | None:
-    """A pace ``"4:30"`` (min/km, ``"4:30/km"`` too) or a speed in m/s → m/s; the one check
-    of a fast threshold.  ``ValueError`` (what request validation expects) when it is not one."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError("fast threshold must be a pace like '4:30' (min/km) or a speed in m/s")
-    if isinstance(value, str):
-        match = _PACE.match(value)
-        if match:
-            seconds = int(match[1]) * 60 + int(match[2])
-            if seconds == 0:
-                raise ValueError("a pace of 0:00 min/km is not a pace")
-            mps = 1000.0 / seconds
-        else:
-            try:
-                mps = float(value)
-            except ValueError:
-                raise ValueError(
-                    f"fast threshold {value!r} is neither a pace like '4:30' (min/km) "
-                    "nor a speed in m/s"
-                ) from None
-    elif isinstance(value, int | float):
-        mps = float(value)
-    else:
-        raise ValueError("fast threshold must be a pace like '4:30' (min/km) or a speed in m/s")
-    if not math.isfinite(mps) or not MIN_FAST_MPS <= mps <= MAX_FAST_MPS:
-        raise ValueError(
-            f"fast threshold {mps:.2f} m/s is outside {MIN_FAST_MPS:g}..{MAX_FAST_MPS:g} m/s "
-            "(16:40 to 1:40 min/km)"
-        )
-    return mps
 
 
 def _fast_speed(value: float | str | None) -> float | None:

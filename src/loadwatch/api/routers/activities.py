@@ -34,6 +34,7 @@ from loadwatch.services.changes import notify, reevaluate
 from loadwatch.services.fast_km import fast_metres_of
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
 from loadwatch.services.upload_budget import UploadBudget, start_budget
+from loadwatch.services.upload_report import upload_result
 from loadwatch.store.models import Activity, SourceFile
 
 router = APIRouter(tags=["activities"])
@@ -123,7 +124,7 @@ async def upload(
         name = upload_file.filename or "upload"
         report.merge(await _import_in_slot(state, athlete_id, data, name, budget))
     await run_in_threadpool(notify, state.on_import, report)
-    return UploadResult.of(report)
+    return upload_result(report)
 
 
 def _utc_bounds(days: DayRange, tz: str) -> tuple[datetime | None, datetime | None]:
