@@ -8,14 +8,22 @@ Files are spooled to disk by the parser, never held whole in memory until import
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import TYPE_CHECKING, TypeVar
 
+import anyio
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from loadwatch.config import Settings
-from loadwatch.errors import InputTooLarge, InvalidRequest
+from loadwatch.errors import InputTooLarge, InvalidRequest, Overloaded
+
+if TYPE_CHECKING:
+    from loadwatch.api.state import AppState
+
+T = TypeVar("T")
 
 FIELD = "files"
 _MAX_FIELDS = 16  # plain form fields: we use none, a few are tolerated
@@ -108,3 +116,18 @@ async def read_files(request: Request, settings: Settings) -> AsyncIterator[Uplo
             yield f
     finally:
         await form.close()
+
+
+async def in_import_slot(state: AppState, work: Callable[[], T]) -> T:
+    """Run ``work`` in a worker thread once one of the process's import slots is free (files
+    and training logs share them): a busy server answers ``Overloaded`` (503 with
+    Retry-After) after ``import_wait_s`` instead of queueing for ever."""
+    try:
+        with anyio.fail_after(state.settings.import_wait_s):
+            await state.import_slots.acquire()
+    except TimeoutError:
+        raise Overloaded("too many uploads at once; retry shortly") from None
+    try:
+        return await run_in_threadpool(work)
+    finally:
+        state.import_slots.release()

@@ -8,15 +8,13 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import anyio
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from loadwatch.api.deps import ActivityDep, AthleteDep, SessionDep, StateDep
 from loadwatch.api.query import DayRange, DayRangeDep, PagingDep
 from loadwatch.api.state import AppState
-from loadwatch.api.uploads import FIELD, read_files
-from loadwatch.errors import Overloaded
+from loadwatch.api.uploads import FIELD, in_import_slot, read_files
 from loadwatch.ingest.containers.sources import SourceNotes, iter_upload
 from loadwatch.ingest.formats.registry import FORMAT_NAMES, MEDIA_TYPES
 from loadwatch.ingest.sports import SPORTS
@@ -83,17 +81,8 @@ def _import_one(
 async def _import_in_slot(
     state: AppState, athlete_id: int, data: bytes, name: str, budget: UploadBudget
 ) -> ImportReport:
-    """Decode and store one uploaded file once an import slot is free; ``Overloaded`` (503
-    with Retry-After) if none frees up in ``import_wait_s``."""
-    try:
-        with anyio.fail_after(state.settings.import_wait_s):
-            await state.import_slots.acquire()
-    except TimeoutError:
-        raise Overloaded("too many uploads at once; retry shortly") from None
-    try:
-        return await run_in_threadpool(_import_one, state, athlete_id, data, name, budget)
-    finally:
-        state.import_slots.release()
+    """Decode and store one uploaded file once an import slot is free."""
+    return await in_import_slot(state, lambda: _import_one(state, athlete_id, data, name, budget))
 
 
 @router.post(

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import anyio
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from loadwatch.api.deps import AthleteDep, SessionDep, StateDep
 from loadwatch.api.state import AppState
-from loadwatch.api.uploads import FIELD, read_files
-from loadwatch.errors import IngestError, Overloaded, one_line
+from loadwatch.api.uploads import FIELD, in_import_slot, read_files
+from loadwatch.errors import IngestError, one_line
 from loadwatch.schemas.uploads import LogFileResult, LogRowError, LogUploadResult
 from loadwatch.services.changes import Reevaluation, notify
 from loadwatch.services.csv_import import CsvImportReport, import_log
@@ -78,16 +77,7 @@ def _failed(name: str, why: str) -> LogFileResult:
 async def _import_in_slot(
     state: AppState, athlete_id: int, data: bytes, name: str
 ) -> CsvImportReport:
-    # The same import slots as activity files: a busy server answers 503, never queues forever.
-    try:
-        with anyio.fail_after(state.settings.import_wait_s):
-            await state.import_slots.acquire()
-    except TimeoutError:
-        raise Overloaded("too many uploads at once; retry shortly") from None
-    try:
-        return await run_in_threadpool(import_log, state.store, athlete_id, data, name)
-    finally:
-        state.import_slots.release()
+    return await in_import_slot(state, lambda: import_log(state.store, athlete_id, data, name))
 
 
 @router.post(
