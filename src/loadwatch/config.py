@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     import_slots: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
     import_wait_s: float = 30.0
     # Processes that decode and summarise files during one import (CLI, API upload, inbox;
-    # see services/importing.py): all cores by default; 1 keeps everything in-process.
+    # see services/decode_ahead.py): all cores by default; 1 keeps everything in-process.
     import_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
     admission_wait_s: float = 10.0
 

@@ -17,7 +17,7 @@ import pytest
 
 from loadwatch.config import Settings
 from loadwatch.ingest.containers.sources import Member
-from loadwatch.services import importing
+from loadwatch.services import decode_ahead
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
 from loadwatch.store.activities import list_activities
 from loadwatch.store.athletes import get_or_create_athlete
@@ -62,9 +62,9 @@ def test_two_workers_give_the_serial_outcomes(
 ) -> None:
     members = _members()
     serial, s1 = _import(tmp_path, 1, members)
-    _pool, started = importing._get_pool(2)
+    _pool, started = decode_ahead.get_pool(2)
     assert all(f.result(timeout=120) for f in started)  # both workers up: the pool is used
-    with caplog.at_level("DEBUG", logger="loadwatch.services.importing"):
+    with caplog.at_level("DEBUG", logger="loadwatch.services.decode_ahead"):
         parallel, s2 = _import(tmp_path, 2, members)
     handed = [r.getMessage() for r in caplog.records if "worker processes" in r.getMessage()]
     # 57 members: the first 32 are read one by one (serially); the rest are handed out but
@@ -112,13 +112,13 @@ def test_reading_ahead_is_bounded(tmp_path: Path) -> None:
     report = import_members(store, athlete_id, source(), workers=2, progress=progress)
     store.close()
     assert done == len(members) == len(report.outcomes)
-    assert most_ahead <= importing.AHEAD_PER_WORKER * 2
+    assert most_ahead <= decode_ahead.AHEAD_PER_WORKER * 2
 
 
 def test_small_inputs_stay_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[int] = []
-    monkeypatch.setattr(importing, "_get_pool", lambda n: started.append(n))
-    members = _members()[: importing.POOL_MIN_FILES - 1]
+    monkeypatch.setattr(decode_ahead, "get_pool", lambda n: started.append(n))
+    members = _members()[: decode_ahead.POOL_MIN_FILES - 1]
     report, store = _import(tmp_path, 2, members)
     store.close()
     assert len(report.outcomes) == len(members)
@@ -130,4 +130,4 @@ def test_workers_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     assert Settings(data_dir=tmp_path).import_workers == 3
     monkeypatch.delenv("LOADWATCH_IMPORT_WORKERS")
     assert Settings(data_dir=tmp_path).import_workers == (os.cpu_count() or 1)
-    assert importing.import_workers(1) == 1
+    assert decode_ahead.import_workers(1) == 1

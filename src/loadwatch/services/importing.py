@@ -11,18 +11,11 @@ then no later file could be recorded either; the files already done stay committ
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import hashlib
 import logging
-import multiprocessing
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -49,13 +42,17 @@ from loadwatch.ingest.analysis import (
     analyse,
     file_format,
     iter_paths,
-    ready,
-    run_job,
 )
 from loadwatch.ingest.containers.sources import ManualLog, Member, SourceNotes
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
 from loadwatch.services.athletes import change_athlete
+from loadwatch.services.decode_ahead import (
+    Ahead,
+    Lookahead,
+    declared,
+    import_workers,
+)
 from loadwatch.services.sameness import (
     SAME_ACTIVITY_WINDOW,
     better,
@@ -281,7 +278,7 @@ def _import_member(
     member: Member,
     on_decoded: Callable[[str, DecodedFile], _Athlete] | None = None,
     budget: UploadBudget | None = None,
-    ahead: _Ahead | None = None,
+    ahead: Ahead | None = None,
 ) -> tuple[FileOutcome, date | None]:
     name = member.name
     if member.error is not None or member.data is None:
@@ -330,7 +327,7 @@ def _import_member(
     )
     # The export's own word for the activity (Strava's "Activity Type") beats the file's
     # sport and any guess (ingest/sports.py: decide).
-    job = AnalysisJob(data, name, sha, athlete.fast_speed_mps, athlete.tz_name, _declared(member))
+    job = AnalysisJob(data, name, sha, athlete.fast_speed_mps, athlete.tz_name, declared(member))
     try:
         if ahead is not None and ahead.job.same_analysis(job):
             decoded = ahead.result(budget)
@@ -466,170 +463,6 @@ def _supersede(session: Session, worse: Sequence[Activity], name: str, ids: Sequ
         file_store.supersede_file(session, file_id, f"superseded by a better copy: {name} ({by})")
 
 
-# --- decoding ahead in a process pool -------------------------------------------------------
-# ``analyse`` is a pure function of the bytes and three settings of the athlete, so the
-# members after the one being stored are decoded ahead in worker processes while this one
-# is written; the writer (this process) still takes every member in input order, each in its
-# own transaction, and uses a result only when it was computed for the settings it would
-# use itself (else it decodes in-process), so outcomes are exactly those of a serial import.
-POOL_MIN_FILES = 32  # the pool starts once an input has shown this many members
-AHEAD_PER_WORKER = 2  # members read and decoded ahead of the writer, per worker
-
-
-def _declared(member: Member) -> str | None:
-    return member.meta.get("strava_type") or None
-
-
-@dataclass(slots=True)
-class _Ahead:
-    job: AnalysisJob
-    future: Future[tuple[DecodedFile | LoadwatchError, float]]
-
-    def result(self, budget: UploadBudget | None) -> DecodedFile:
-        if self.future.cancel():  # no worker has started it (still starting up): do it here
-            return self.job.run()
-        try:
-            result, cpu_s = self.future.result()
-        except BrokenProcessPool as e:
-            _drop_pool()
-            raise DecoderCrash(f"internal decoder error: the decoding process died ({e})") from e
-        if budget is not None:
-            budget.cpu_used += cpu_s
-        if isinstance(result, LoadwatchError):
-            raise result
-        return result
-
-
-_pool_lock = threading.Lock()
-_pool: tuple[int, ProcessPoolExecutor, list[Future[bool]]] | None = None
-
-
-def _get_pool(workers: int) -> tuple[ProcessPoolExecutor, list[Future[bool]]]:
-    """The process's pool (shared by concurrent imports, e.g. API uploads), started on first
-    use, and one future per worker that is done once that worker has started.  ``spawn``: a
-    forked child would inherit polars' and SQLAlchemy's threads and locks."""
-    global _pool
-    with _pool_lock:
-        if _pool is not None and _pool[0] == workers:
-            return _pool[1], _pool[2]
-        if _pool is not None:
-            _pool[1].shutdown(wait=False, cancel_futures=True)
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        started = [executor.submit(ready) for _ in range(workers)]
-        _pool = (workers, executor, started)
-        return executor, started
-
-
-def _drop_pool(*, wait: bool = False) -> None:
-    """Stop the pool (``wait``: until its workers have exited, e.g. to count their usage)."""
-    global _pool
-    with _pool_lock:
-        if _pool is not None:
-            _pool[1].shutdown(wait=wait, cancel_futures=True)
-        _pool = None
-
-
-atexit.register(_drop_pool)
-
-
-def import_workers(workers: int | None) -> int:
-    """Worker processes for an import: as given, else the ``import_workers`` setting."""
-    if workers is not None:
-        return max(1, workers)
-    from loadwatch.config import get_settings
-
-    try:
-        return get_settings().import_workers
-    except LoadwatchError:  # settings the caller already reads elsewhere: not our error
-        return 1
-
-
-@dataclass(slots=True)
-class _Read:
-    member: Member | None  # None: the input ended
-    cpu_s: float  # this thread's CPU time for reading it (an archive expands lazily)
-    ahead: _Ahead | None = None
-    considered: bool = False  # for decoding ahead (a duplicate is not decoded ahead)
-
-
-class _Lookahead:
-    """The members, read at most ``depth`` ahead of the writer (memory stays bounded whatever
-    the archive size) and decoded ahead in the pool.  An input is read one member at a time,
-    as a serial import reads it, until it has shown ``POOL_MIN_FILES`` members: small inputs
-    never start the pool.  Duplicates already in the store are not decoded ahead."""
-
-    def __init__(
-        self, store: Store, athlete: Callable[[], _Athlete], members: Iterator[Member], workers: int
-    ) -> None:
-        self.store, self.athlete, self.members = store, athlete, members
-        self.workers = workers
-        self.depth = AHEAD_PER_WORKER * workers if workers > 1 else 0
-        self.queue: deque[_Read] = deque()
-        self.count = 0
-        self.ended = False
-        self.pool: ProcessPoolExecutor | None = None
-        self.started: list[Future[bool]] = []
-        self.shas: set[str] = set()
-        self.submitted = 0
-
-    def _read_one(self) -> None:
-        start = time.thread_time()
-        member = next(self.members, None)
-        self.queue.append(_Read(member, time.thread_time() - start))
-        self.ended = member is None
-        self.count += member is not None
-
-    def _submit(self, item: _Read) -> None:
-        item.considered = True
-        m = item.member
-        if self.pool is None or m is None or m.error is not None or m.data is None:
-            return
-        sha = sha256_of(m.data)
-        if sha in self.shas:
-            return  # a repeat within this input: the writer finds the first one
-        self.shas.add(sha)
-        athlete = self.athlete()
-        with self.store.sessions() as session:
-            seen = file_store.find_file(session, athlete.id, sha)
-        if seen is not None and seen.status != "failed":
-            return  # a duplicate: nothing to decode
-        job = AnalysisJob(
-            m.data, m.name, sha, athlete.fast_speed_mps, athlete.tz_name, _declared(m)
-        )
-        try:
-            item.ahead = _Ahead(job, self.pool.submit(run_job, job))
-            self.submitted += 1
-        except BrokenProcessPool:  # a worker died earlier: the rest is decoded in-process
-            _drop_pool()
-            self.pool, self.depth = None, 0
-
-    def next(self) -> _Read:
-        if not self.queue:
-            self._read_one()
-        if self.pool is None and self.depth and self.count >= POOL_MIN_FILES and not self.ended:
-            self.pool, self.started = _get_pool(self.workers)
-        # Until the workers have started (a second or more of imports each), the writer
-        # goes on decoding in-process: a job handed to the pool would only wait.
-        if self.pool is not None and all(f.done() for f in self.started):
-            while not self.ended and len(self.queue) <= self.depth:
-                self._read_one()
-            for item in self.queue:
-                if not item.considered:
-                    self._submit(item)
-        return self.queue.popleft()
-
-    def close(self) -> None:
-        if self.pool is not None:
-            log.debug(
-                "%d of %d files handed to %d worker processes", self.submitted, self.count,
-                self.workers,
-            )  # fmt: skip
-        for item in self.queue:
-            if item.ahead is not None:
-                item.ahead.future.cancel()
-        self.queue.clear()
-
-
 def _zone_of(decoded: DecodedFile) -> ZoneGuess | None:
     for act in decoded.activities:
         guess = guess_zone(act.samples, act.device_offset_s)
@@ -689,7 +522,7 @@ def import_members(
         return athlete
 
     measure = budget.measure if budget is not None else contextlib.nullcontext
-    ahead = _Lookahead(store, lambda: athlete, iter(members), import_workers(workers))
+    ahead = Lookahead(store, lambda: athlete, iter(members), import_workers(workers))
     try:
         _write_all(store, report, ahead, athlete_id, on_decoded, budget, progress, measure)
     finally:
@@ -700,7 +533,7 @@ def import_members(
 def _write_all(
     store: Store,
     report: ImportReport,
-    ahead: _Lookahead,
+    ahead: Lookahead[_Athlete],
     athlete_id: int,
     on_decoded: Callable[[str, DecodedFile], _Athlete],
     budget: UploadBudget | None,

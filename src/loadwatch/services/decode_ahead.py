@@ -1,0 +1,202 @@
+"""Decoding ahead in a process pool, for imports of many files.
+
+``analyse`` is a pure function of the bytes and three settings of the athlete, so the members
+after the one being stored are decoded ahead in worker processes while this one is written;
+the writer (``services.importing``) still takes every member in input order, each in its own
+transaction, and uses a result only when it was computed for the settings it would use itself
+(else it decodes in-process), so outcomes are exactly those of a serial import.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from loadwatch.errors import LoadwatchError
+from loadwatch.ingest.analysis import AnalysisJob, DecodedFile, DecoderCrash, ready, run_job
+from loadwatch.ingest.containers.sources import Member
+from loadwatch.services.upload_budget import UploadBudget
+from loadwatch.store import files as file_store
+from loadwatch.store.blobs import sha256_of
+from loadwatch.store.db import Store
+
+log = logging.getLogger(__name__)
+
+
+class Writer(Protocol):
+    """What decoding ahead needs of the athlete being imported into."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def tz_name(self) -> str: ...
+    @property
+    def fast_speed_mps(self) -> float | None: ...
+
+
+W = TypeVar("W", bound=Writer)
+
+
+POOL_MIN_FILES = 32  # the pool starts once an input has shown this many members
+AHEAD_PER_WORKER = 2  # members read and decoded ahead of the writer, per worker
+
+
+def declared(member: Member) -> str | None:
+    return member.meta.get("strava_type") or None
+
+
+@dataclass(slots=True)
+class Ahead:
+    job: AnalysisJob
+    future: Future[tuple[DecodedFile | LoadwatchError, float]]
+
+    def result(self, budget: UploadBudget | None) -> DecodedFile:
+        if self.future.cancel():  # no worker has started it (still starting up): do it here
+            return self.job.run()
+        try:
+            result, cpu_s = self.future.result()
+        except BrokenProcessPool as e:
+            drop_pool()
+            raise DecoderCrash(f"internal decoder error: the decoding process died ({e})") from e
+        if budget is not None:
+            budget.cpu_used += cpu_s
+        if isinstance(result, LoadwatchError):
+            raise result
+        return result
+
+
+_pool_lock = threading.Lock()
+_pool: tuple[int, ProcessPoolExecutor, list[Future[bool]]] | None = None
+
+
+def get_pool(workers: int) -> tuple[ProcessPoolExecutor, list[Future[bool]]]:
+    """The process's pool (shared by concurrent imports, e.g. API uploads), started on first
+    use, and one future per worker that is done once that worker has started.  ``spawn``: a
+    forked child would inherit polars' and SQLAlchemy's threads and locks."""
+    global _pool
+    with _pool_lock:
+        if _pool is not None and _pool[0] == workers:
+            return _pool[1], _pool[2]
+        if _pool is not None:
+            _pool[1].shutdown(wait=False, cancel_futures=True)
+        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        started = [executor.submit(ready) for _ in range(workers)]
+        _pool = (workers, executor, started)
+        return executor, started
+
+
+def drop_pool(*, wait: bool = False) -> None:
+    """Stop the pool (``wait``: until its workers have exited, e.g. to count their usage)."""
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool[1].shutdown(wait=wait, cancel_futures=True)
+        _pool = None
+
+
+atexit.register(drop_pool)
+
+
+def import_workers(workers: int | None) -> int:
+    """Worker processes for an import: as given, else the ``import_workers`` setting."""
+    if workers is not None:
+        return max(1, workers)
+    from loadwatch.config import get_settings
+
+    try:
+        return get_settings().import_workers
+    except LoadwatchError:  # settings the caller already reads elsewhere: not our error
+        return 1
+
+
+@dataclass(slots=True)
+class Read:
+    member: Member | None  # None: the input ended
+    cpu_s: float  # this thread's CPU time for reading it (an archive expands lazily)
+    ahead: Ahead | None = None
+    considered: bool = False  # for decoding ahead (a duplicate is not decoded ahead)
+
+
+class Lookahead(Generic[W]):
+    """The members, read at most ``depth`` ahead of the writer (memory stays bounded whatever
+    the archive size) and decoded ahead in the pool.  An input is read one member at a time,
+    as a serial import reads it, until it has shown ``POOL_MIN_FILES`` members: small inputs
+    never start the pool.  Duplicates already in the store are not decoded ahead."""
+
+    def __init__(
+        self, store: Store, athlete: Callable[[], W], members: Iterator[Member], workers: int
+    ) -> None:
+        self.store, self.athlete, self.members = store, athlete, members
+        self.workers = workers
+        self.depth = AHEAD_PER_WORKER * workers if workers > 1 else 0
+        self.queue: deque[Read] = deque()
+        self.count = 0
+        self.ended = False
+        self.pool: ProcessPoolExecutor | None = None
+        self.started: list[Future[bool]] = []
+        self.shas: set[str] = set()
+        self.submitted = 0
+
+    def _read_one(self) -> None:
+        start = time.thread_time()
+        member = next(self.members, None)
+        self.queue.append(Read(member, time.thread_time() - start))
+        self.ended = member is None
+        self.count += member is not None
+
+    def _submit(self, item: Read) -> None:
+        item.considered = True
+        m = item.member
+        if self.pool is None or m is None or m.error is not None or m.data is None:
+            return
+        sha = sha256_of(m.data)
+        if sha in self.shas:
+            return  # a repeat within this input: the writer finds the first one
+        self.shas.add(sha)
+        athlete = self.athlete()
+        with self.store.sessions() as session:
+            seen = file_store.find_file(session, athlete.id, sha)
+        if seen is not None and seen.status != "failed":
+            return  # a duplicate: nothing to decode
+        job = AnalysisJob(m.data, m.name, sha, athlete.fast_speed_mps, athlete.tz_name, declared(m))
+        try:
+            item.ahead = Ahead(job, self.pool.submit(run_job, job))
+            self.submitted += 1
+        except BrokenProcessPool:  # a worker died earlier: the rest is decoded in-process
+            drop_pool()
+            self.pool, self.depth = None, 0
+
+    def next(self) -> Read:
+        if not self.queue:
+            self._read_one()
+        if self.pool is None and self.depth and self.count >= POOL_MIN_FILES and not self.ended:
+            self.pool, self.started = get_pool(self.workers)
+        # Until the workers have started (a second or more of imports each), the writer
+        # goes on decoding in-process: a job handed to the pool would only wait.
+        if self.pool is not None and all(f.done() for f in self.started):
+            while not self.ended and len(self.queue) <= self.depth:
+                self._read_one()
+            for item in self.queue:
+                if not item.considered:
+                    self._submit(item)
+        return self.queue.popleft()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            log.debug(
+                "%d of %d files handed to %d worker processes", self.submitted, self.count,
+                self.workers,
+            )  # fmt: skip
+        for item in self.queue:
+            if item.ahead is not None:
+                item.ahead.future.cancel()
+        self.queue.clear()
