@@ -1,9 +1,8 @@
-"""Commands: ``inspect``, ``import``, ``athletes``, ``activities``, ``activity set``."""
+"""Commands: ``inspect`` and ``import``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,7 +12,7 @@ from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.output import (
-    NARROW,
+    JsonOpt,
     console,
     fail,
     fmt_duration,
@@ -22,25 +21,17 @@ from loadwatch.cli.output import (
     handle_errors,
     print_json,
 )
-from loadwatch.cli.output import table as output_table
-from loadwatch.errors import IngestError, InvalidRequest, NotAnActivity, NotFound, one_line
+from loadwatch.errors import IngestError, NotAnActivity, one_line
 from loadwatch.ingest.formats.registry import FORMAT_NAMES
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
 # commands that need none of them start in a fraction of a second (issue #9).
 if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
-
     from loadwatch.config import Settings
-    from loadwatch.services.activities import (
-        ActivityStats,
-    )
     from loadwatch.services.importing import ImportReport
-    from loadwatch.store.models import Activity, Athlete
 
 Paths = Annotated[list[Path], typer.Argument(help="Files, folders or archives (.zip, .gz).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
 
 STATUS_WORDS = {
     "imported": "imported",
@@ -349,301 +340,4 @@ def import_(
             raise typer.Exit(1)
 
 
-# --- athletes / activities ----------------------------------------------------------------
-def _athlete_json(a: Athlete, stats: ActivityStats | None) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "name": a.name,
-        "timezone": a.timezone,
-        "fast_speed_mps": a.fast_speed_mps,
-        "activities": stats.count if stats else 0,
-        "first_activity": stats.first_start if stats else None,
-        "last_activity": stats.last_start if stats else None,
-    }
-
-
-@app.command()
-def athletes(json: JsonOpt = False) -> None:
-    """List athletes with their number of activities."""
-    from loadwatch.config import get_settings
-    from loadwatch.services.activities import (
-        activity_stats,
-    )
-    from loadwatch.services.athletes import (
-        all_athletes,
-    )
-    from loadwatch.store.db import open_store
-
-    with handle_errors():
-        store = open_store(get_settings())
-        try:
-            with store.sessions() as session:
-                stats = activity_stats(session)
-                rows = [_athlete_json(a, stats.get(a.id)) for a in all_athletes(session)]
-        finally:
-            store.close()
-        if json:
-            print_json(rows)
-            return
-        table = Table(title="Athletes")
-        for col in ("name", "time zone", "activities", "last activity (UTC)"):
-            table.add_column(col)
-        for r in rows:
-            last = r["last_activity"]
-            table.add_row(
-                r["name"],
-                r["timezone"],
-                str(r["activities"]),
-                last.strftime("%Y-%m-%d %H:%M") if last else "-",
-            )
-        console.print(table)
-
-
-ACTIVITY_FIELDS = (
-    "id", "name", "format", "sport", "start_time", "utc_offset_s", "elapsed_time_s",
-    "moving_time_s", "stopped_time_s", "distance_m", "elevation_gain_m", "elevation_loss_m",
-    "avg_pace_s_per_km",
-    "gap_distance_m", "uphill_distance_m", "downhill_distance_m", "fast_distance_m",
-    "max_speed_mps", "best_1km_s", "avg_hr", "max_hr", "n_samples", "device", "source_sha256",
-    "session_index", "totals_source", "sport_relabel",
-)  # fmt: skip
-
-
-def activity_json(a: Activity) -> dict[str, Any]:
-    d = {f: getattr(a, f) for f in ACTIVITY_FIELDS}
-    start = a.start_time
-    d["start_time"] = start.replace(tzinfo=UTC) if start.tzinfo is None else start
-    return d
-
-
-def _local_start(a: dict[str, Any], zone: ZoneInfo) -> str:
-    # The athlete's zone, not each device's offset: listed newest first by UTC, the local
-    # times then read in order too (a watch still on home time abroad no longer jumps).
-    start: datetime = a["start_time"]
-    return start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
-@app.command()
-def activities(
-    athlete: Annotated[str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name.")],
-    json: JsonOpt = False,
-    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 50,
-    offset: Annotated[int, typer.Option(min=0, help="Skip the newest N.")] = 0,
-) -> None:
-    """List an athlete's activities, newest first (start in the athlete's time zone)."""
-    from loadwatch.config import get_settings
-    from loadwatch.services.activities import (
-        activity_page,
-    )
-    from loadwatch.services.athletes import (
-        athlete_named,
-    )
-    from loadwatch.store.db import open_store
-
-    with handle_errors():
-        store = open_store(get_settings())
-        try:
-            with store.sessions() as session:
-                a = athlete_named(session, athlete)
-                rows, total = activity_page(session, a.id, limit=limit, offset=offset)
-                items = [activity_json(r) for r in rows]
-                from loadwatch.services.fast_km import fast_metres_of
-
-                # The run's fast km as the weekly table and flags count them (its day's
-                # threshold), not a figure stored at import.
-                fast = fast_metres_of(session, a, [r.id for r in rows])
-                for item in items:
-                    item["fast_distance_m"] = fast[item["id"]]
-                from zoneinfo import ZoneInfo
-
-                zone = ZoneInfo(a.timezone)
-                for item in items:
-                    item["start_local"] = item["start_time"].astimezone(zone).isoformat()
-        finally:
-            store.close()
-        if json:
-            print_json({"athlete": a.name, "total": total, "offset": offset, "activities": items})
-            return
-        table = output_table(f"{a.name}: {len(items)} of {total} activities ({a.timezone})")
-        # Every column may wrap between words, none inside one: in a narrow terminal the
-        # date and its time stack, and the format (in --json) makes room for the name.
-        narrow = console.width < NARROW
-        cols = ("id", "start", "sport", *(() if narrow else ("fmt",)), "km", "moving", "pace")
-        for col in (*cols, "climb m", "fast km", "name"):
-            table.add_column(
-                col,
-                justify="right" if col in {"id", "km", "climb m", "fast km"} else "left",
-                overflow="fold",
-                min_width=_MIN_WIDTH.get(col),
-            )
-        for r in items:
-            table.add_row(
-                str(r["id"]),
-                _local_start(r, zone),
-                r["sport"],
-                *(() if narrow else (r["format"],)),
-                fmt_num(r["distance_m"], 2, 1000.0),
-                fmt_duration(r["moving_time_s"]),
-                fmt_pace(r["avg_pace_s_per_km"], r["sport"]),
-                fmt_num(r["elevation_gain_m"], 0),
-                fmt_num(r["fast_distance_m"], 2, 1000.0),
-                r["name"] or "",
-            )
-        console.print(table)
-
-
-# The widest word of each column's values: below it a column would cut its words.
-_MIN_WIDTH = {"start": 10, "sport": 7, "km": 5, "moving": 7, "pace": 7}
-
-
-FILE_STATUSES = ("imported", "duplicate", "superseded", "not_activity", "failed")
-
-
-@app.command()
-def files(
-    athlete: Annotated[str, typer.Option("--athlete", "-a", help="Athlete name.")],
-    status: Annotated[
-        str | None,
-        typer.Option(help=f"Only files with this status: {', '.join(FILE_STATUSES)}."),
-    ] = None,
-    json: JsonOpt = False,
-    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 100,
-) -> None:
-    """List the files received for an athlete, newest first, with what became of each: a
-    copy replaced by a better one is listed as superseded, its bytes still kept."""
-    from loadwatch.config import get_settings
-    from loadwatch.services.activities import files_of
-    from loadwatch.services.athletes import athlete_named
-    from loadwatch.store.db import open_store
-
-    with handle_errors():
-        if status is not None and status not in FILE_STATUSES:
-            raise InvalidRequest(f"unknown status {status!r}; one of: {', '.join(FILE_STATUSES)}")
-        store = open_store(get_settings())
-        try:
-            with store.sessions() as session:
-                a = athlete_named(session, athlete)
-                rows, total = files_of(session, a.id, status=status, limit=limit)
-                items = [
-                    {
-                        "id": r.id,
-                        "name": r.name,
-                        "status": r.status,
-                        "reason": r.reason,
-                        "format": r.format,
-                        "size": r.size,
-                        "sha256": r.sha256,
-                    }
-                    for r in rows
-                ]
-        finally:
-            store.close()
-        if json:
-            print_json({"athlete": a.name, "total": total, "files": items})
-            return
-        for f in items:
-            why = f": {f['reason']}" if f["reason"] else ""
-            console.print(f"{f['status']:<13} {f['name']}{why}", markup=False, highlight=False)
-        console.print(f"{a.name}: {len(items)} of {total} files", markup=False)
-
-
-activity_app = typer.Typer(
-    help="Change one activity: its sport, or delete it.", no_args_is_help=True
-)
-app.add_typer(activity_app, name="activity")
-
-
-@activity_app.command("set")
-def activity_set(
-    activity_id: Annotated[int, typer.Argument(help="Activity id (see loadwatch activities).")],
-    sport: Annotated[
-        str,
-        typer.Option(
-            "--sport",
-            help="The sport it is: running, trail_running, treadmill_running, "
-            "walking, hiking, cycling, swimming or other.",
-        ),
-    ],
-    json: JsonOpt = False,
-) -> None:
-    """Relabel an activity's sport.  The relabel is your declaration: it beats the export's
-    type, the file's sport and any guess, now and whenever the file is analysed again.  The
-    athlete's flags are re-evaluated from the activity's day."""
-    from loadwatch.config import get_settings
-    from loadwatch.services.activities import (
-        find_activity,
-        relabel_activity,
-    )
-    from loadwatch.services.evaluation import drain_pending
-    from loadwatch.store.db import open_store
-
-    with handle_errors():
-        settings = get_settings()
-        store = open_store(settings)
-        try:
-            with store.transaction() as session:
-                row = find_activity(session, activity_id)
-                if row is None:
-                    raise NotFound(f"no activity with id {activity_id}")
-                done = relabel_activity(store, session, row, sport)
-                out = activity_json(done.activity)
-                athlete_id, athlete_name = row.athlete_id, row.athlete.name
-            drain_pending(store, athlete_id=athlete_id, historic_days=settings.historic_days)
-        finally:
-            store.close()
-        if json:
-            print_json(
-                {
-                    "athlete": athlete_name,
-                    "activity": out,
-                    "previous_sport": done.previous_sport,
-                    "evaluated_from": done.reevaluate_from,
-                }
-            )
-            return
-        console.print(
-            f"activity {activity_id} ({athlete_name}): {done.previous_sport} → {out['sport']}; "
-            f"flags re-evaluated from {done.reevaluate_from.isoformat()}",
-            markup=False,
-        )
-
-
-@activity_app.command("delete")
-def activity_delete(
-    activity_id: Annotated[int, typer.Argument(help="Activity id (see loadwatch activities).")],
-    json: JsonOpt = False,
-) -> None:
-    """Delete an activity.  Its file is forgotten too once none of its activities is left
-    (its bytes stay in the blob store), so importing the file again brings it back.  The
-    athlete's flags are re-evaluated from the activity's day."""
-    from loadwatch.config import get_settings
-    from loadwatch.services.activities import delete_activity_by_id
-    from loadwatch.services.evaluation import drain_pending
-    from loadwatch.store.db import open_store
-
-    with handle_errors():
-        settings = get_settings()
-        store = open_store(settings)
-        try:
-            with store.transaction() as session:
-                done = delete_activity_by_id(session, activity_id)
-            drain_pending(store, athlete_id=done.athlete_id, historic_days=settings.historic_days)
-        finally:
-            store.close()
-        if json:
-            print_json(
-                {
-                    "athlete": done.athlete_name,
-                    "deleted": activity_id,
-                    "evaluated_from": done.reevaluate_from,
-                }
-            )
-            return
-        console.print(
-            f"activity {activity_id} ({done.athlete_name}) deleted; flags re-evaluated from "
-            f"{done.reevaluate_from.isoformat()} (import its file again to undo)",
-            markup=False,
-        )
-
-
-__all__ = ["activity_json", "inspect_paths", "totals_line"]
+__all__ = ["inspect_paths", "totals_line"]

@@ -19,7 +19,14 @@ from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
-from loadwatch.cli.output import console, err_console, handle_errors, print_block, print_json
+from loadwatch.cli.output import (
+    JsonOpt,
+    console,
+    err_console,
+    handle_errors,
+    print_block,
+    print_json,
+)
 from loadwatch.errors import InputTooLarge, InvalidRequest
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
@@ -31,7 +38,6 @@ if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says
 _T = TypeVar("_T")
 
 AthleteOpt = Annotated[str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 TodayOpt = Annotated[
     str | None,
     typer.Option(

@@ -11,8 +11,8 @@ import typer
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
-from loadwatch.cli.load_cmds import AthleteOpt, JsonOpt, TodayOpt, _fresh, parse_day
-from loadwatch.cli.output import console, handle_errors, print_block, print_json
+from loadwatch.cli.load_cmds import AthleteOpt, TodayOpt, _fresh, parse_day
+from loadwatch.cli.output import JsonOpt, console, handle_errors, print_block, print_json
 from loadwatch.cli.output import table as output_table
 from loadwatch.errors import InvalidRequest
 
