@@ -9,7 +9,7 @@ Files are spooled to disk by the parser, never held whole in memory until import
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from fastapi import Request
@@ -131,3 +131,28 @@ async def in_import_slot(state: AppState, work: Callable[[], T]) -> T:
         return await run_in_threadpool(work)
     finally:
         state.import_slots.release()
+
+
+def multipart_files_body(description: str) -> dict[str, Any]:
+    """The OpenAPI request body of an upload: one or many files in the ``files`` field (the
+    route reads the stream itself, so FastAPI cannot describe it)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": [FIELD],
+                        "properties": {
+                            FIELD: {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                                "description": description,
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    }

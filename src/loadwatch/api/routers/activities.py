@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from loadwatch.api.deps import ActivityDep, AthleteDep, SessionDep, StateDep
 from loadwatch.api.query import DayRange, DayRangeDep, PagingDep
 from loadwatch.api.state import AppState
-from loadwatch.api.uploads import FIELD, in_import_slot, read_files
+from loadwatch.api.uploads import in_import_slot, multipart_files_body, read_files
 from loadwatch.ingest.containers.sources import SourceNotes, iter_upload
 from loadwatch.ingest.formats.registry import FORMAT_NAMES, MEDIA_TYPES
 from loadwatch.ingest.sports import SPORTS
@@ -39,26 +39,7 @@ router = APIRouter(tags=["activities"])
 
 Sport = Literal[SPORTS]  # type: ignore[valid-type]
 
-_UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": [FIELD],
-                    "properties": {
-                        FIELD: {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": f"{FORMAT_NAMES} files; .gz and .zip are expanded",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+_UPLOAD_BODY = multipart_files_body(f"{FORMAT_NAMES} files; .gz and .zip are expanded")
 
 
 def _import_one(

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from loadwatch.api.deps import AthleteDep, SessionDep, StateDep
 from loadwatch.api.state import AppState
-from loadwatch.api.uploads import FIELD, in_import_slot, read_files
+from loadwatch.api.uploads import in_import_slot, multipart_files_body, read_files
 from loadwatch.errors import IngestError, one_line
 from loadwatch.schemas.uploads import LogFileResult, LogRowError, LogUploadResult
 from loadwatch.services.changes import Reevaluation, notify
@@ -19,26 +19,7 @@ from loadwatch.services.upload_budget import start_budget
 
 router = APIRouter(tags=["activities"])
 
-_LOG_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": [FIELD],
-                    "properties": {
-                        FIELD: {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": "CSV training logs: one activity per row",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+_LOG_BODY = multipart_files_body("CSV training logs: one activity per row")
 
 
 def _result(rep: CsvImportReport) -> LogFileResult:
