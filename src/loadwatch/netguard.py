@@ -35,10 +35,12 @@ from ipaddress import (
     ip_address,
     ip_network,
 )
-
-import httpx
+from typing import TYPE_CHECKING
 
 from loadwatch.errors import UnresolvableTarget, UnsafeTarget
+
+if TYPE_CHECKING:
+    import httpx
 
 IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
@@ -203,6 +205,8 @@ def numeric_host(host: str) -> IPv4Address | None:
 def check_url(url: str, policy: TargetPolicy, resolve: Resolver = system_resolver) -> Target:
     """The validated target of ``url``, or ``UnsafeTarget`` / ``UnresolvableTarget`` with a
     one-line reason that names the rule and, where one helps, the setting that relaxes it."""
+    import httpx  # here: settings validate the allow-list through this module on every start
+
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as e:
@@ -253,6 +257,8 @@ def pinned(target: Target, address: IPAddress) -> tuple[httpx.URL, dict[str, str
     """The URL, extra headers and request extensions that send ``target``'s request to
     ``address`` itself: the Host header and the TLS server name (SNI and certificate check)
     stay the original host's, so nothing about the request changes but where it connects."""
+    import httpx  # see check_url
+
     url = httpx.URL(target.url)
     if _literal(target.host) is not None:
         # Already an address; a legacy numeric form is sent as the address it stands for.

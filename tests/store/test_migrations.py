@@ -103,3 +103,43 @@ def test_activities_analysed_before_0002_stay_readable(tmp_path: Path) -> None:
     d = daily_frame(frame, tz="UTC", fast_speed_mps=thr)
     got = float(d.filter(pl.col("date") == date(2026, 8, 4))["fast_km"].item())
     assert got == pytest.approx(expect) and got > 2.0
+
+
+def test_the_newest_revision_by_file_name_is_alembics_head() -> None:
+    import ast
+
+    from loadwatch.store.db import MIGRATIONS, newest_on_disk
+
+    for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"):
+        assigned = {
+            t.id: n.value.value
+            for n in ast.parse(path.read_text()).body
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
+        assert assigned["revision"] == path.name.split("_", 1)[0], path.name
+    assert newest_on_disk() == head_revision()
+
+
+OPEN_AND_REPORT = (
+    "import sys; from pathlib import Path; from loadwatch.store.db import Store; "
+    "Store(sys.argv[1], Path(sys.argv[2])).close(); print(sorted("
+    "m for m in ('alembic', 'mako', 'sqlalchemy.dialects.postgresql') if m in sys.modules))"
+)
+
+
+def test_opening_a_store_at_head_imports_no_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'lw.db'}"
+
+    def opened() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", OPEN_AND_REPORT, url, str(tmp_path / "data")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    assert "'alembic'" in opened()  # the first open creates the schema
+    assert opened() == "[]"  # every later one reads the version in one query

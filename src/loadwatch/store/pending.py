@@ -10,8 +10,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, case, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from loadwatch.clock import utcnow
@@ -54,9 +52,15 @@ def request_evaluation(session: Session, athlete_id: int, from_date: date) -> No
     earlier pending date: one atomic upsert, so concurrent imports cannot lose a request."""
     dialect = session.get_bind().dialect.name
     table: Table = PendingEvaluation.__table__  # type: ignore[assignment]
+    # Each dialect's insert is imported where it is used: SQLAlchemy's PostgreSQL dialect costs
+    # a command on SQLite a quarter of a second to import (benchmarks/startup.py).
     if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
         stmt: Any = pg_insert(table)
     elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
         stmt = sqlite_insert(table)
     else:  # pragma: no cover - only the two supported databases
         pending = session.get(PendingEvaluation, athlete_id)
