@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # sync of a long history is evaluated many times on the way, and only the settled result
     # should reach a coach.
     webhook_quiet_s: float = 60.0
+    # Where people reach this server (``https://loadwatch.example.org``): notifications link to
+    # the athlete's page there.  None: messages carry no link.
+    public_url: str | None = None
     # Concurrency, per process: database connections, and the API's worker threads (kept to
     # the same number so a thread never waits for a connection another thread holds), and
     # uploads decoded at once (CPU-bound: about the cores); a request waits this long for a

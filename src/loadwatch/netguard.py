@@ -224,33 +224,48 @@ def check_url(url: str, policy: TargetPolicy, resolve: Resolver = system_resolve
     if not host:
         raise UnsafeTarget("webhook URL has no host")
     port = parsed.port or _DEFAULT_PORTS[scheme]
+    return Target(url, scheme, host, port, check_host(host, port, policy, resolve))
+
+
+def check_host(
+    host: str,
+    port: int,
+    policy: TargetPolicy,
+    resolve: Resolver = system_resolver,
+    *,
+    what: str = "webhook",
+) -> tuple[IPAddress, ...]:
+    """The addresses ``host`` may be reached at on ``port``, every one judged by the rules
+    above, or ``UnsafeTarget`` / ``UnresolvableTarget``; ``what`` names the target in the
+    message (a webhook, a notification's SMTP server...)."""
+    host = _normal_name(host)
     if host in METADATA_NAMES:
-        raise UnsafeTarget(f"webhook host {host} is a cloud metadata service")
+        raise UnsafeTarget(f"{what} host {host} is a cloud metadata service")
     literal = _literal(host)
     if literal is not None:
         shown = host if str(literal) == host else f"{host} ({literal})"
-        _check_address(literal, f"webhook host {shown} is", policy)
-        return Target(url, scheme, host, port, (literal,))
+        _check_address(literal, f"{what} host {shown} is", policy)
+        return (literal,)
     if host == "localhost" or host.endswith(".localhost"):
-        raise UnsafeTarget(f"webhook host {host} is a loopback name")
+        raise UnsafeTarget(f"{what} host {host} is a loopback name")
     by_name = host in policy.allow_hosts
     addresses: list[IPAddress] = []
     for text in resolve(host, port):
         try:
             ip = ip_address(text)
         except ValueError as e:
-            raise UnresolvableTarget(f"webhook host {host} resolved to {text!r}") from e
+            raise UnresolvableTarget(f"{what} host {host} resolved to {text!r}") from e
         if by_name:
             # An in-house receiver named by the admin may sit on the private network; the
             # metadata service never may.
             if ip in METADATA_ADDRESSES:
-                raise UnsafeTarget(f"webhook host {host} resolves to {ip}, a metadata address")
+                raise UnsafeTarget(f"{what} host {host} resolves to {ip}, a metadata address")
         else:
-            _check_address(ip, f"webhook host {host} resolves to {ip},", policy)
+            _check_address(ip, f"{what} host {host} resolves to {ip},", policy)
         addresses.append(ip)
     if not addresses:
-        raise UnresolvableTarget(f"webhook host {host} does not resolve")
-    return Target(url, scheme, host, port, tuple(addresses))
+        raise UnresolvableTarget(f"{what} host {host} does not resolve")
+    return tuple(addresses)
 
 
 def pinned(target: Target, address: IPAddress) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
@@ -311,6 +326,7 @@ __all__ = [
     "Target",
     "TargetPolicy",
     "address_problem",
+    "check_host",
     "check_url",
     "embedded_ipv4",
     "numeric_host",

@@ -170,3 +170,17 @@ def test_reevaluation_day(
     first = Activity(start_time=start, utc_offset_s=offset_s)
     assert reevaluation_day(first, zones) == day
     assert reevaluation_day(None, zones) is None
+
+
+def test_the_weekly_summary_is_turned_on_and_off_alike_without_reevaluating(
+    twins: Twins,
+) -> None:
+    assert _patch(twins, {"weekly_summary": True})["weekly_summary"] is True
+    out = _set("--weekly-summary")
+    assert "Cli Cai: weekly summary on" in out and "re-evaluated" not in out
+    with twins.store.sessions() as s:
+        on = [athlete_store.get_athlete(s, i).weekly_summary for i in (twins.api_id, twins.cli_id)]
+    assert on == [True, True]
+    assert twins.state(twins.api_id)[3] is None  # what is sent, not what is judged
+    assert "weekly summary off" in _set("--no-weekly-summary")
+    assert "Cli Cai: no change" in _set("--no-weekly-summary")

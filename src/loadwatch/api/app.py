@@ -31,6 +31,7 @@ from loadwatch.api.routers import (
     health,
     logs,
     me,
+    notifications,
     pages,
     plans,
     series,
@@ -149,6 +150,7 @@ def create_app(
         plans,
         dashboard,
         webhooks,
+        notifications,
     )
     for module in routers:
         # One check for every operation: a query parameter it does not declare is a 422.

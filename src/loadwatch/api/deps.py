@@ -17,6 +17,7 @@ from loadwatch import auth
 from loadwatch.api.login_limit import keys_for
 from loadwatch.api.state import AppState
 from loadwatch.errors import NotFound, TooManyAttempts, Unauthorized
+from loadwatch.netguard import Resolver, system_resolver
 from loadwatch.services.activities import find_activity
 from loadwatch.services.flag_list import flag_by_id
 from loadwatch.services.webhooks import webhook_of
@@ -156,3 +157,22 @@ def get_webhook(
 
 
 WebhookDep = Annotated[Webhook, Depends(get_webhook)]
+
+
+def get_channel(
+    channel_id: Annotated[int, Path(description="channel id", ge=1, le=MAX_ID)],
+    user: CurrentUser,
+    session: SessionDep,
+) -> Webhook:
+    return webhook_of(session, user.id, channel_id, "apprise")
+
+
+ChannelDep = Annotated[Webhook, Depends(get_channel)]
+
+
+def get_resolver() -> Resolver:
+    """The DNS resolver the target guard uses; tests override this dependency (no network)."""
+    return system_resolver
+
+
+ResolverDep = Annotated[Resolver, Depends(get_resolver)]

@@ -57,7 +57,9 @@ def parse_day(text: str | None, what: str) -> date | None:
         raise InvalidRequest(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from e
 
 
-athlete_app = typer.Typer(help="Change an athlete: name, time zone, fast threshold.")
+athlete_app = typer.Typer(
+    help="Change an athlete: name, time zone, fast threshold, weekly summary."
+)
 app.add_typer(athlete_app, name="athlete")
 
 
@@ -86,15 +88,24 @@ def athlete_set(
             help="Forget the set fast pace: derive it from the athlete's own running again.",
         ),
     ] = False,
+    weekly_summary: Annotated[
+        bool | None,
+        typer.Option(
+            "--weekly-summary/--no-weekly-summary",
+            help="Send (or stop) the Sunday-evening summary to the athlete and their coaches.",
+        ),
+    ] = None,
 ) -> None:
-    """Change an athlete's time zone, name or fast threshold.  A new zone or threshold
-    re-evaluates the athlete's whole history (activities may move to another local day)."""
+    """Change an athlete's time zone, name, fast threshold or weekly summary.  A new zone or
+    threshold re-evaluates the athlete's whole history (activities may move to another local
+    day)."""
     from loadwatch.services.athletes import KEEP, athlete_named, change_athlete
 
     with handle_errors():
-        if timezone is None and new_name is None and fast_pace is None and not derived_fast_pace:
+        if (timezone, new_name, fast_pace, weekly_summary) == (None,) * 4 and not derived_fast_pace:
             raise InvalidRequest(
-                "nothing to change: give --timezone, --name, --fast-pace or --derived-fast-pace"
+                "nothing to change: give --timezone, --name, --fast-pace, --derived-fast-pace "
+                "or --weekly-summary/--no-weekly-summary"
             )
         if fast_pace is not None and derived_fast_pace:
             raise InvalidRequest("give --fast-pace or --derived-fast-pace, not both")
@@ -104,13 +115,14 @@ def athlete_set(
         try:
             with store.transaction() as s:
                 a = athlete_named(s, name)
-                old = (a.name, a.timezone, a.fast_speed_mps)
+                old = (a.name, a.timezone, a.fast_speed_mps, a.weekly_summary)
                 pending = change_athlete(
                     s,
                     a,
                     name=new_name,
                     timezone=timezone,
                     fast_threshold=None if derived_fast_pace else (fast_pace or KEEP),
+                    weekly_summary=weekly_summary,
                 )
                 shown = {"name": a.name, "timezone": a.timezone, "fast_speed_mps": a.fast_speed_mps}
         finally:
@@ -125,6 +137,8 @@ def athlete_set(
         changes.append(f"fast means faster than {fast_pace.strip()} per km ({speed:.2f} m/s)")
     if derived_fast_pace and old[2] is not None:
         changes.append("fast pace derived from the athlete's own running")
+    if weekly_summary is not None and weekly_summary != old[3]:
+        changes.append(f"weekly summary {'on' if weekly_summary else 'off'}")
     console.print(f"{shown['name']}: " + ("; ".join(changes) or "no change"), markup=False)
     if pending is not None:
         console.print(f"flags will be re-evaluated from {pending.isoformat()}", markup=False)

@@ -45,6 +45,9 @@ class AthletePatch(InModel):
     timezone: str | None = None
     fast_threshold: FastThreshold = None
     thresholds: dict[str, Any] | None = None
+    weekly_summary: bool | None = Field(
+        None, description="the Sunday-evening summary to the athlete and their coaches"
+    )
 
 
 class AthleteOut(OutModel):
@@ -54,6 +57,9 @@ class AthleteOut(OutModel):
     fast_speed_mps: float | None
     fast_pace: str | None = Field(None, description="the fast threshold as min/km")
     thresholds: dict[str, Any]
+    weekly_summary: bool = Field(
+        False, description="Sunday-evening summary on (docs/notifications.md)"
+    )
     created_at: UtcDatetime
 
     @classmethod

@@ -93,12 +93,12 @@ def change_athlete(
     timezone: str | None = None,
     fast_threshold: float | str | _Keep | None = KEEP,
     thresholds: dict[str, Any] | None = None,
+    weekly_summary: bool | None = None,
 ) -> date | None:
     """Rename, move to another time zone, set (a pace ``"4:30"`` or m/s) or clear (None) the
-    fast threshold, or replace
-    the rule thresholds.  When the zone or a threshold changed, a re-evaluation is requested
-    in the session and the day it will start from returned (an earlier pending request
-    keeps its day); else None."""
+    fast threshold, replace the rule thresholds, or turn the weekly summary on or off.  When the
+    zone or a threshold changed, a re-evaluation is requested in the session and the day it
+    will start from returned (an earlier pending request keeps its day); else None."""
     if name is not None:
         clean = athlete_store.clean_name(name)
         other = athlete_store.find_athlete_by_name(session, clean)
@@ -106,6 +106,8 @@ def change_athlete(
             raise Conflict(f"another athlete is already called {other.name!r}")
         athlete.name = clean
         athlete_store.save_athlete(session, athlete)  # a rename racing another is a Conflict
+    if weekly_summary is not None:
+        athlete.weekly_summary = weekly_summary  # what is sent, not what is judged
     old_zone = athlete.timezone
     moved = False
     if timezone is not None:

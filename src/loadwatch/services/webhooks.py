@@ -30,10 +30,11 @@ from loadwatch.clock import as_utc, utcnow
 from loadwatch.config import Settings
 from loadwatch.errors import NotFound
 from loadwatch.netguard import Resolver, TargetPolicy, check_url, system_resolver
-from loadwatch.services import webhook_http
+from loadwatch.services import apprise_channel, notify_text, webhook_http, weekly_summary
+from loadwatch.services.apprise_channel import Channel
 from loadwatch.store import webhooks as outbox
 from loadwatch.store.db import Session, Store
-from loadwatch.store.models import Athlete, Delivery, EpisodeEvent, Webhook
+from loadwatch.store.models import Athlete, Delivery, EpisodeEvent, Webhook, WeeklySummary
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,20 @@ def event_payload(event: EpisodeEvent, athlete: Athlete, key: str) -> dict[str, 
     }
 
 
+def summary_payload(summary: WeeklySummary, key: str) -> dict[str, Any]:
+    return {**summary.payload, "idempotency_key": key}
+
+
+def _key(hook: Webhook, what: str, row_id: int) -> str:
+    return hashlib.sha256(f"loadwatch:{hook.id}:{what}:{row_id}".encode()).hexdigest()[:32]
+
+
 def enqueue_new(session: Session, *, quiet_s: float = 0.0) -> int:
-    """Create the missing delivery rows for athletes whose uploads have settled; returns how
-    many."""
+    """Create the missing delivery rows for athletes whose uploads have settled, and for weekly
+    summaries; returns how many."""
     rows = outbox.undelivered(session, utcnow() - timedelta(seconds=quiet_s))
     for hook, event, athlete in rows:
-        key = hashlib.sha256(f"loadwatch:{hook.id}:event:{event.id}".encode()).hexdigest()[:32]
+        key = _key(hook, "event", event.id)
         outbox.add_delivery(
             session,
             Delivery(
@@ -65,7 +74,20 @@ def enqueue_new(session: Session, *, quiet_s: float = 0.0) -> int:
                 next_attempt_at=utcnow(),
             ),
         )
-    return len(rows)
+    weekly = outbox.undelivered_summaries(session)
+    for hook, summary, _athlete in weekly:
+        key = _key(hook, "summary", summary.id)
+        outbox.add_delivery(
+            session,
+            Delivery(
+                webhook_id=hook.id,
+                summary_id=summary.id,
+                idempotency_key=key,
+                payload=summary_payload(summary, key),
+                next_attempt_at=utcnow(),
+            ),
+        )
+    return len(rows) + len(weekly)
 
 
 def target_policy(settings: Settings) -> TargetPolicy:
@@ -103,6 +125,7 @@ def deliver_due(
     crash mid-batch repeats at most the one request that was in flight.  A target the SSRF
     guard refuses now (its DNS changed, or the admin's settings did) is given up at once."""
     with store.transaction() as s:
+        weekly_summary.compose_due(s)
         enqueue_new(s, quiet_s=settings.webhook_quiet_s)
     now = utcnow()
     with store.sessions() as s:
@@ -116,8 +139,7 @@ def deliver_due(
             continue
         # The POST runs outside any transaction: a slow receiver must not hold the
         # database (on SQLite, its one write lock) for its timeout.
-        body = json.dumps(d.payload, separators=(",", ":"), sort_keys=True).encode()
-        attempt = _post(client, hook, d, body, settings, resolve)
+        attempt = SENDERS[hook.kind](client, hook, d, settings, resolve)
         error = attempt.error
         with store.transaction() as s:
             row = outbox.get_delivery(s, delivery_id)
@@ -142,11 +164,11 @@ def _post(
     client: httpx.Client,
     hook: Webhook,
     d: Delivery,
-    body: bytes,
     settings: Settings,
     resolve: Resolver,
 ) -> webhook_http.Attempt:
     """One attempt, through the SSRF guard (see ``webhook_http``)."""
+    body = json.dumps(d.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "loadwatch-webhooks",
@@ -166,6 +188,29 @@ def _post(
     )
 
 
+def _notify(
+    client: httpx.Client,
+    hook: Webhook,
+    d: Delivery,
+    settings: Settings,
+    resolve: Resolver,
+) -> webhook_http.Attempt:
+    """One message through Apprise, through the same guard (see ``apprise_channel``)."""
+    title, text = notify_text.message(d.payload, settings.public_url)
+    return apprise_channel.send(
+        hook.url,
+        title,
+        text,
+        policy=target_policy(settings),
+        timeout_s=settings.webhook_timeout_s,
+        resolve=resolve,
+    )
+
+
+# How each kind of hook is told: a signed JSON POST, or a message through Apprise.
+SENDERS = {"webhook": _post, "apprise": _notify}
+
+
 def register(
     session: Session, owner_id: int, url: str, settings: Settings, resolve: Resolver
 ) -> Webhook:
@@ -176,15 +221,26 @@ def register(
     return outbox.add(session, hook)
 
 
-def webhooks_of(session: Session, owner_id: int) -> list[Webhook]:
-    return outbox.of_owner(session, owner_id)
+def register_channel(
+    session: Session, owner_id: int, url: str, settings: Settings, resolve: Resolver
+) -> tuple[Webhook, Channel]:
+    """A new active Apprise channel for ``url`` once it names a supported service whose server
+    passes the guard (``apprise_channel.check``)."""
+    channel = apprise_channel.check(url, target_policy(settings), resolve)
+    hook = Webhook(owner_id=owner_id, url=url, secret="", kind="apprise", active=True)
+    return outbox.add(session, hook), channel
 
 
-def webhook_of(session: Session, owner_id: int, webhook_id: int) -> Webhook:
-    """The owner's hook; another user's is as missing as one that never was."""
+def webhooks_of(session: Session, owner_id: int, kind: str = "webhook") -> list[Webhook]:
+    return outbox.of_owner(session, owner_id, kind)
+
+
+def webhook_of(session: Session, owner_id: int, webhook_id: int, kind: str = "webhook") -> Webhook:
+    """The owner's hook of that kind; another user's is as missing as one that never was."""
     hook = outbox.get(session, webhook_id)
-    if hook is None or hook.owner_id != owner_id:
-        raise NotFound(f"no webhook with id {webhook_id}")
+    if hook is None or hook.owner_id != owner_id or hook.kind != kind:
+        noun = "webhook" if kind == "webhook" else "notification channel"
+        raise NotFound(f"no {noun} with id {webhook_id}")
     return hook
 
 

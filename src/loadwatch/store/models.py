@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -62,6 +63,8 @@ class Athlete(Base):
     # The athlete's local day the coach set it: the derived threshold holds before (null: the
     # coach's threshold holds for the whole history, as when given at creation).
     fast_speed_since: Mapped[date | None] = mapped_column(Date)
+    # The Sunday-evening summary to the athlete and their coaches (services/weekly_summary.py).
+    weekly_summary: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Per-athlete rule overrides: {"session_spike": {"caution": 1.1, ...}, ...}
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
@@ -229,6 +232,8 @@ class Webhook(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(Text)
     secret: Mapped[str] = mapped_column(String(128))
+    # "webhook": a signed JSON POST; "apprise": a message through Apprise (its URL in ``url``).
+    kind: Mapped[str] = mapped_column(String(16), default="webhook", server_default="webhook")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
@@ -280,14 +285,21 @@ class Delivery(Base):
     for the receiver's idempotency."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("webhook_id", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_id"),
+        UniqueConstraint("webhook_id", "summary_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_id: Mapped[int] = mapped_column(
         ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
     )
-    event_id: Mapped[int] = mapped_column(
+    # Either an episode event or a weekly summary.
+    event_id: Mapped[int | None] = mapped_column(
         ForeignKey("episode_events.id", ondelete="CASCADE"), index=True
+    )
+    summary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("weekly_summaries.id", ondelete="CASCADE"), index=True
     )
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -296,6 +308,20 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+class WeeklySummary(Base):
+    """One athlete's week as told on Sunday evening: composed once, delivered through the
+    outbox like an episode event."""
+
+    __tablename__ = "weekly_summaries"
+    __table_args__ = (UniqueConstraint("athlete_id", "week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    week: Mapped[date] = mapped_column(Date)  # its Monday
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
 class InboxEntry(Base):

@@ -17,6 +17,7 @@ from loadwatch.store.models import (
     PendingEvaluation,
     User,
     Webhook,
+    WeeklySummary,
 )
 from loadwatch.store.users import may_see
 
@@ -34,9 +35,14 @@ def get(session: Session, hook_id: int) -> Webhook | None:
     return session.get(Webhook, hook_id)
 
 
-def of_owner(session: Session, owner_id: int) -> list[Webhook]:
+def of_owner(session: Session, owner_id: int, kind: str = "webhook") -> list[Webhook]:
+    """The owner's hooks of one kind (``webhook`` or ``apprise``), by id."""
     return list(
-        session.scalars(select(Webhook).where(Webhook.owner_id == owner_id).order_by(Webhook.id))
+        session.scalars(
+            select(Webhook)
+            .where(Webhook.owner_id == owner_id, Webhook.kind == kind)
+            .order_by(Webhook.id)
+        )
     )
 
 
@@ -80,6 +86,24 @@ def undelivered(
         .order_by(EpisodeEvent.id)
     ).all()
     return [(h, e, a) for h, e, a in rows]
+
+
+def undelivered_summaries(session: Session) -> list[tuple[Webhook, WeeklySummary, Athlete]]:
+    """Each active hook with each weekly summary its owner can see, composed after the hook was
+    registered, that has no delivery row yet; by summary id."""
+    already = exists().where(
+        and_(Delivery.webhook_id == Webhook.id, Delivery.summary_id == WeeklySummary.id)
+    )
+    visible = may_see(User.id, User.role, User.athlete_id, WeeklySummary.athlete_id)
+    rows = session.execute(
+        select(Webhook, WeeklySummary, Athlete)
+        .join(User, User.id == Webhook.owner_id)
+        .join(WeeklySummary, WeeklySummary.created_at >= Webhook.created_at)
+        .join(Athlete, Athlete.id == WeeklySummary.athlete_id)
+        .where(Webhook.active, visible, ~already)
+        .order_by(WeeklySummary.id, Webhook.id)
+    ).all()
+    return [(h, w, a) for h, w, a in rows]
 
 
 def add_delivery(session: Session, delivery: Delivery) -> None:

@@ -74,7 +74,7 @@ def patch_athlete(
     fields = body.model_fields_set
     # Explicit nulls: a name or a zone cannot be removed; a null fast threshold goes back to
     # the derived one, null rule thresholds back to the defaults.
-    for field in ("name", "timezone"):
+    for field in ("name", "timezone", "weekly_summary"):
         if field in fields and getattr(body, field) is None:
             raise InvalidRequest(f"{field} cannot be null")
     day = change_athlete(
@@ -84,6 +84,7 @@ def patch_athlete(
         timezone=body.timezone,
         fast_threshold=body.fast_threshold if "fast_threshold" in fields else KEEP,
         thresholds=(body.thresholds or {}) if "thresholds" in fields else None,
+        weekly_summary=body.weekly_summary,
     )
     committed(state.on_import, session, athlete.id, day)
     return AthleteOut.of(athlete)

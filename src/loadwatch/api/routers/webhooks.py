@@ -8,25 +8,23 @@ SSRF guard (``loadwatch.netguard``) now, and passes it again at every delivery.
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Depends, status
-
-from loadwatch.api.deps import CurrentUser, SessionDep, StaffUser, StateDep, WebhookDep
+from loadwatch.api.deps import (
+    CurrentUser,
+    ResolverDep,
+    SessionDep,
+    StaffUser,
+    StateDep,
+    WebhookDep,
+    get_resolver,
+)
 from loadwatch.api.query import PagingDep, page_of
-from loadwatch.netguard import Resolver, system_resolver
 from loadwatch.schemas.webhooks import WebhookCreate, WebhookCreated, WebhookList, WebhookOut
 from loadwatch.services.webhooks import register, remove_webhook, webhooks_of
 
 router = APIRouter(tags=["webhooks"])
-
-
-def get_resolver() -> Resolver:
-    """The DNS resolver the guard uses; tests override this dependency (no network)."""
-    return system_resolver
-
-
-ResolverDep = Annotated[Resolver, Depends(get_resolver)]
+__all__ = ["get_resolver", "router"]  # tests override the resolver through this module
 
 
 @router.post(
