@@ -149,6 +149,11 @@ class CapsOut(BaseModel):
     step: Literal["start", "raised", "held", "stepped_back"] = Field(
         "start", description="why the caps changed: the plan opened, raised, held, stepped back"
     )
+    fast_km_allowed: float | None = Field(
+        None,
+        description="the week's fast km the plan allows: 0 when the pace floor is at or slower "
+        "than the fast threshold; else weekly_fast_km (null: no cap)",
+    )
 
 
 class WeekCapsOut(BaseModel):

@@ -16,7 +16,7 @@ from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.clock import local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.rules.plan import Caps, PlanVerdict, judge, run_words
-from loadwatch.rules.plan_headroom import RulesRoom, pace_text, plan_headroom
+from loadwatch.rules.plan_headroom import RulesRoom, fast_cap, pace_text, plan_headroom
 from loadwatch.rules.response import IRRITATED_MIN, Response, pain_trend, tolerance
 from loadwatch.schemas.rehab import (
     CapsOut,
@@ -215,7 +215,7 @@ def verdict(inp: EvaluationInputs) -> PlanVerdict:
     return judge(inp.rehab.specs(), inp.daily, inp.rehab.responses, inp.today)
 
 
-def _caps_out(c: Caps) -> CapsOut:
+def _caps_out(c: Caps, fast_mps: float | None) -> CapsOut:
     return CapsOut(
         plan_week=c.week + 1,
         week_start=c.week_start,
@@ -227,6 +227,7 @@ def _caps_out(c: Caps) -> CapsOut:
         pace_floor=format_pace(c.pace_floor_s_per_km),
         reason=c.reason,
         step=c.step,
+        fast_km_allowed=fast_cap(c, fast_mps),
     )
 
 
@@ -245,7 +246,7 @@ def rehab_status(
     timeline: list[CapsOut] = []
     for c in v.caps:
         if not timeline or timeline[-1].since != c.changed_on:
-            timeline.append(_caps_out(c))
+            timeline.append(_caps_out(c, inp.fast.speed_mps))
     rules = {d.dimension: (d.headroom_week, d.headroom_run) for d in dims}
     rooms = _rooms(inp, caps, rules) if caps is not None else []
     latest = rin.responses[-1] if rin.responses else None
@@ -263,7 +264,7 @@ def rehab_status(
         parts.append("pain " + " → ".join(map(str, trend)) + (f" ({word})" if word else ""))
     return RehabStatus(
         plan=plan_out(shown, inp.today) if shown else None,
-        caps=_caps_out(caps) if caps else None,
+        caps=_caps_out(caps, inp.fast.speed_mps) if caps else None,
         timeline=timeline,
         rooms=rooms,
         latest_response=response_out(latest) if latest else None,

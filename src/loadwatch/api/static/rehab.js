@@ -5,6 +5,7 @@
 // whose helpers ($, el, svg, fmt, fmtDate, amount, addDays, …) it calls once the page runs.
 "use strict";
 
+const TOLERANCE_WORD = { distance: "distance", speed: "fast km", hills: "climbing", uphill: "uphill km" };
 const STEP_WORD = { start: "plan opened", raised: "raised", held: "held", stepped_back: "stepped back" };
 const PAIN_SERIES = [
   { key: "pain_during", label: "during the run", cls: "during", shift: 0 },
@@ -85,7 +86,7 @@ function painChart(weeks) {
   }
   const limit = r.pain_threshold;
   s.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: y(limit), y2: y(limit), class: "pain-limit" }));
-  s.append(svg("text", { x: W - pad.r - 4, y: y(limit) - 5, "text-anchor": "end", class: "pain-limit-label" }, `${limit}/10`));
+  s.append(svg("text", { x: pad.l + 4, y: y(limit) - 5, "text-anchor": "start", class: "pain-limit-label" }, `${limit}/10`));
   s.append(svg("text", { x: 12, y: pad.t + ih / 2, transform: `rotate(-90 12 ${pad.t + ih / 2})`, "text-anchor": "middle", class: "axis-title" }, "pain (0–10)"));
   s.append(svg("text", { x: pad.l + iw / 2, y: H - 4, "text-anchor": "middle", class: "axis-title" }, "week starting (Monday)"));
   const every = Math.max(1, Math.ceil(weeks.length / Math.max(1, Math.floor(iw / 95))));
@@ -98,9 +99,9 @@ function painChart(weeks) {
   for (const series of PAIN_SERIES) {
     const pts = points.map((p) => ({ p, day: addDays(p.date, series.shift), v: p[series.key] }))
       .filter((q) => q.v !== null && q.day >= first && q.day < end);
-    if (pts.length > 1) {
-      s.append(svg("path", { d: pts.map((q, i) => `${i ? "L" : "M"}${x(q.day)},${y(q.v)}`).join(""), class: `pain-line ${series.cls}` }));
-    }
+    // Joined only between entries at most a week apart: a gap in the log is not a trend.
+    const d = pts.map((q, i) => `${i && days(q.day) - days(pts[i - 1].day) <= 7 ? "L" : "M"}${x(q.day)},${y(q.v)}`).join("");
+    if (pts.length > 1) s.append(svg("path", { d, class: `pain-line ${series.cls}` }));
     for (const q of pts) {
       const cx = x(q.day), cy = y(q.v);
       const mark = series.cls === "during" ? svg("circle", { cx, cy, r: 4 })
@@ -125,8 +126,8 @@ function painChart(weeks) {
 
 // --- the plan: caps in force, tolerated load, timeline ---------------------------------------
 function capsWords(c) {
-  const fast = c.weekly_fast_km === null ? (c.pace_floor ? `${c.pace_floor}/km or slower` : "no cap")
-    : c.weekly_fast_km === 0 ? "none" : amount(c.weekly_fast_km, "km");
+  const allowed = c.fast_km_allowed === undefined ? c.weekly_fast_km : c.fast_km_allowed;
+  const fast = allowed === null ? "no cap" : allowed === 0 ? "none" : amount(allowed, "km");
   const climb = c.weekly_climb_m === null ? "no cap" : c.weekly_climb_m === 0 ? "flat" : amount(c.weekly_climb_m, "m");
   return { week: amount(c.weekly_km, "km"), longest: amount(c.longest_run_km, "km"), fast, climb, pace: c.pace_floor ? `${c.pace_floor}/km or slower` : "no floor" };
 }
@@ -144,12 +145,11 @@ function renderRehab() {
   const tiles = [];
   if (r.caps) {
     const w = capsWords(r.caps);
-    const speed = r.rooms.find((x) => x.dimension === "speed");
     const tile = (dim, label, value) => el("div", { "data-cap": dim }, el("strong", {}, label), el("br"), value);
     tiles.push(
       tile("distance", "Weekly distance", w.week),
       tile("longest", "Longest run", w.longest),
-      tile("speed", "Fast running", speed && speed.week_cap === 0 ? "none" : w.fast),
+      tile("speed", "Fast running", w.fast),
       tile("pace", "Pace", w.pace),
       tile("hills", "Climbing", w.climb === "flat" ? "flat (up to 10 m per km)" : w.climb),
     );
@@ -162,7 +162,7 @@ function renderRehab() {
   const unitOf = { distance: "km", speed: "km", hills: "m", uphill: "km" };
   const cell = (v, u) => el("td", { class: "num" }, v === null ? "–" : amount(v, u));
   $("rehab-tolerance").tBodies[0].replaceChildren(...r.tolerance.map((t) => el("tr", { "data-dimension": t.dimension },
-    el("th", { scope: "row" }, DIM_WORD[t.dimension] || t.dimension),
+    el("th", { scope: "row" }, TOLERANCE_WORD[t.dimension] || t.dimension),
     cell(t.tolerated_run, unitOf[t.dimension] || t.unit), cell(t.tolerated_week, unitOf[t.dimension] || t.unit),
     cell(t.provoking_run, unitOf[t.dimension] || t.unit), cell(t.provoking_week, unitOf[t.dimension] || t.unit))));
   // The plan's way so far, newest first: each change, its caps and why.
