@@ -7,21 +7,24 @@ headroom that never offers what her plan forbids."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from loadwatch.api.app import create_app
 from loadwatch.clock import pin_today
+from loadwatch.schemas.rehab import PlanIn
+from loadwatch.services.csv_import import import_log
 from loadwatch.services.inputs import evaluation_inputs
+from loadwatch.services.rehab import start_plan
 from loadwatch.services.views import athlete_status, compute
-from support.demo_world import DemoWorld, copy_of, have_sample_data
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store.db import Store
+from support.demo_world import DemoWorld, copy_of
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.skipif(not have_sample_data(), reason="sample_data/ not generated"),
-]
+# (The demo's tests skip without sample_data/: demo_template does.)
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 API = "/api/v1"
 
 
@@ -139,3 +142,78 @@ def test_the_stored_rehab_view_is_the_live_one(world: DemoWorld) -> None:
     finally:
         store.close()
     assert stored is not None and stored == live
+
+
+# --- by hand: a plan starting mid-week, and a pain log without a plan --------------------------
+HEADER = "date,distance_km,duration,climbing_m,pain_after,pain_next_morning"
+# Four weeks of 3 x 5 km before the injury, as in tests/services/test_rehab.py.
+BEFORE = [
+    f"{d.isoformat()},5.0,1650,0,,"
+    for w in range(4)
+    for d in (date(2026, 7, 20) + timedelta(days=7 * w + k) for k in (0, 2, 5))
+]
+
+
+def _log(rows: list[str]) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode()
+
+
+def _athlete(store: Store, name: str, rows: list[str]) -> int:
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, name, "UTC").id
+    import_log(store, aid, _log(rows), f"{name}.csv")
+    return aid
+
+
+def test_a_plan_starting_on_a_thursday_draws_each_calendar_weeks_last_caps(
+    store: Store,
+) -> None:
+    """Plan weeks run Thursday to Wednesday.  Three settled entries in the first raise the caps
+    10 % from Thursday 17 Sep (15 → 16.5 km, 6 → 6.6 km).  The calendar week of Monday 7 Sep
+    holds plan days 10–13 Sep under the opening caps; the week of 14 Sep ends (Sunday 20 Sep)
+    under the raised ones."""
+    runs = [
+        "2026-09-10,4.0,1500,0,1,1",
+        "2026-09-12,5.0,1875,0,2,1",
+        "2026-09-15,5.0,1875,0,1,1",
+    ]
+    aid = _athlete(store, "Thea", BEFORE + runs)
+    with store.transaction() as s:
+        a = athlete_store.get_athlete(s, aid)
+        start_plan(s, a, PlanIn(start_date=date(2026, 9, 10), weekly_km=15, longest_run_km=6))
+    with store.sessions() as s:
+        st = athlete_status(s, aid, today=date(2026, 9, 20))
+    assert st.rehab is not None
+    got = [
+        (c.week_start, c.plan_week, c.weekly_km, c.longest_run_km, c.step)
+        for c in st.rehab.chart_caps
+    ]
+    assert got == [
+        (date(2026, 9, 7), 1, 15.0, 6.0, "start"),
+        (date(2026, 9, 14), 2, 16.5, 6.6, "raised"),
+    ]
+    # No climbing or fast cap, no pace floor: the charts have nothing to draw there.
+    assert {
+        (c.weekly_fast_km, c.weekly_climb_m, c.climb_allowance_m) for c in st.rehab.chart_caps
+    } == {(None, None, None)}
+    assert [(p.date, p.worst, p.state) for p in st.rehab.pain_log] == [
+        (date(2026, 9, 10), 1, "settled"),
+        (date(2026, 9, 12), 2, "settled"),
+        (date(2026, 9, 15), 1, "settled"),
+    ]
+
+
+def test_a_pain_log_without_a_plan_has_a_pain_chart_and_no_caps(store: Store) -> None:
+    aid = _athlete(store, "Pia", [*BEFORE, "2026-08-15,5.0,1650,0,4,2"])
+    with store.sessions() as s:
+        st = athlete_status(s, aid, today=date(2026, 8, 20))
+    assert st.rehab is not None
+    assert (st.rehab.plan, st.rehab.caps, st.rehab.chart_caps, st.rehab.timeline) == (
+        None,
+        None,
+        [],
+        [],
+    )
+    assert [
+        (p.date, p.pain_after, p.pain_next_morning, p.worst, p.state) for p in st.rehab.pain_log
+    ] == [(date(2026, 8, 15), 4, 2, 4, "irritated")]
