@@ -15,12 +15,25 @@ from typing import Any
 
 import pytest
 
-from support.browser import ARTIFACTS, DESKTOP, PHONE, SKIPS, Visit, launch
+from support.browser import ARTIFACTS, DESKTOP, PHONE, SKIPS, Visit, launch, low_contrast
 from support.demo_world import DemoWorld, copy_of, have_sample_data
 from support.live import cli_env, serve
 
 pytestmark = [pytest.mark.e2e, *SKIPS]
 
+REHAB_TEXT = [
+    "#rehab-title",
+    "#rehab-summary",
+    "#rehab-caps [data-cap='distance']",
+    "#rehab-since",
+    "#rehab-tolerance td",
+    "#rehab-timeline .badge.held",
+    "#rehab-timeline .badge.raised",
+    "#rehab-timeline .badge.stepped_back",
+    "#rehab-timeline .badge.start",
+    "#rehab-timeline .t-why",
+    "figure.chart.pain .legend li",
+]
 PLAN_WEEKS = ["2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09"]
 
 
@@ -72,8 +85,10 @@ def test_rosas_page_draws_her_plans_caps_and_her_pain(
         "pace": "6:15/km or slower",
         "hills": "flat (up to 10 m per km)",
     }
-    assert page.locator("#rehab-since").inner_text().startswith(
-        "In force since 9 Nov 2026 (plan week 5): held: a flare on Saturday 2026-11-07"
+    assert (
+        page.locator("#rehab-since")
+        .inner_text()
+        .startswith("In force since 9 Nov 2026 (plan week 5): held: a flare on Saturday 2026-11-07")
     )
     # Her tolerated and provoking load (docs/rehab.md).
     row = page.locator("#rehab-tolerance tr[data-dimension='distance'] td").all_inner_texts()
@@ -106,7 +121,8 @@ def test_rosas_page_draws_her_plans_caps_and_her_pain(
     assert "usual" not in by_week["2026-11-09"]
     band_x = [float(x) for x in _texts_attr(distance.locator(".band-caution"), "x")]
     plan_x = [
-        float(distance.locator(f".bar[data-week='{w}']").get_attribute("x") or 0) for w in PLAN_WEEKS
+        float(distance.locator(f".bar[data-week='{w}']").get_attribute("x") or 0)
+        for w in PLAN_WEEKS
     ]
     assert band_x and max(band_x) < min(plan_x) - 1, "a usual-week band in a plan week"
     legend = page.locator("figure.chart", has=distance).locator(".legend").inner_text()
@@ -138,6 +154,8 @@ def test_rosas_page_draws_her_plans_caps_and_her_pain(
     morning = pain.locator(".pain-point.morning[data-date='2026-11-08']")
     tip = " ".join(_texts(morning.locator("title")))
     assert "6/10 next morning (the morning after 7 Nov 2026) — flare" in tip
+
+    assert low_contrast(page, REHAB_TEXT) == {}, "below WCAG AA 4.5:1 (or missing)"
 
     # A phone: no sideways scrolling.
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -67,3 +67,42 @@ class Visit:
         assert self.requests, "the page made no request at all"
         blocked = [m for m in self.console if "Content Security Policy" in m or "pageerror" in m]
         assert blocked == [], blocked
+
+
+# WCAG 2.1 relative luminance and contrast, computed in the page from the computed colours
+# (the effective background is the first opaque one up the tree); the same as
+# tests/api/test_dashboard_page.py's.
+CONTRAST_JS = """
+(selectors) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] === 1) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = {};
+  for (const sel of selectors) {
+    const el = document.querySelector(sel);
+    if (!el) { out[sel] = null; continue; }
+    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(bg(el));
+    out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+  return out;
+}
+"""
+
+
+def low_contrast(page: Page, selectors: list[str]) -> dict[str, float | None]:
+    """The selectors whose text is below WCAG AA (4.5:1), or missing (None)."""
+    ratios: dict[str, float | None] = page.evaluate(CONTRAST_JS, selectors)
+    return {
+        k: (round(r, 2) if r is not None else None)
+        for k, r in ratios.items()
+        if r is None or r < 4.5
+    }
