@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from loadwatch.schemas.status import DimensionStatus
 
 DEFAULT_LOCATION = "high hamstring"
-format_pace = pace_text
 
 
 # --- symptoms -----------------------------------------------------------------------------------
@@ -153,7 +152,7 @@ def plan_out(p: RehabPlan, today: date) -> PlanOut:
         longest_run_km=p.longest_run_km,
         weekly_fast_km=p.weekly_fast_km,
         weekly_climb_m=p.weekly_climb_m,
-        pace_floor=format_pace(p.pace_floor_s_per_km),
+        pace_floor=pace_text(p.pace_floor_s_per_km),
         progression_pct=p.progression_pct,
     )
 
@@ -224,7 +223,7 @@ def _caps_out(c: Caps, fast_mps: float | None) -> CapsOut:
         longest_run_km=c.longest_run_km,
         weekly_fast_km=c.weekly_fast_km,
         weekly_climb_m=c.weekly_climb_m,
-        pace_floor=format_pace(c.pace_floor_s_per_km),
+        pace_floor=pace_text(c.pace_floor_s_per_km),
         reason=c.reason,
         step=c.step,
         fast_km_allowed=fast_cap(c, fast_mps),
