@@ -564,7 +564,7 @@ def test_the_plans_alert_line_for_the_next_run_is_hand_computable() -> None:
     allowance of that 7.8 km run (10 m per km: 78 m -> 101.4 m; the week's 10 x 12.3 x 1.3 =
     159.9 m binds later)."""
     from loadwatch.rules.plan import Caps
-    from loadwatch.services.rehab import _plan_alert_run
+    from loadwatch.rules.plan_headroom import plan_alert_run as _plan_alert_run
 
     caps = Caps(15.0, 6.0, 0.0, 0.0, None, 0, date(2026, 9, 7), "opening caps", date(2026, 9, 7))
     used = {"distance": 4.5, "speed": 0.0, "hills": 0.0}

@@ -24,6 +24,10 @@ A promise, so it is computed *by the rules* (``engine.judgements``), never besid
 
 Days after the daily frame's end count as rest days; a run tomorrow ends a break that is open
 today, as it would.  None when no rule judges yet (not enough history).
+
+Under a return-to-run plan these are the rules' side only: ``rules.plan_headroom`` bounds them
+by the plan's caps (a slow pace floor allows no fast km, a flat plan no climbing beyond the
+flat allowance), and status shows the smaller of the two.
 """
 
 from __future__ import annotations

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Literal
 
 import polars as pl
 
@@ -68,6 +69,11 @@ class PlanSpec:
         return self.start <= d and (self.end is None or d <= self.end)
 
 
+# Why the caps changed: the plan opened, a settled week raised them, they were held (an
+# irritated week, or no evidence), or a flare stepped them back.
+Step = Literal["start", "raised", "held", "stepped_back"]
+
+
 @dataclass(frozen=True, slots=True)
 class Caps:
     weekly_km: float
@@ -79,6 +85,7 @@ class Caps:
     week_start: date
     reason: str
     changed_on: date  # the day these caps took effect
+    step: Step = "start"
 
 
 def _floor(x: float, step: float) -> float:
@@ -136,7 +143,7 @@ def caps_timeline(plan: PlanSpec, responses: Sequence[Response], until: date) ->
 def _next_week(caps: Caps, plan: PlanSpec, responses: Sequence[Response], d: date, k: int) -> Caps:
     start = d - timedelta(days=7)
     week = [r for r in responses if start <= r.date < d]
-    base = replace(caps, week=k, week_start=d, changed_on=d)
+    base = replace(caps, week=k, week_start=d, changed_on=d, step="held")
     if not week:
         return replace(base, reason=f"held: no symptoms logged in the week from {start}")
     bad = [r for r in week if r.state != "settled"]
@@ -149,6 +156,7 @@ def _next_week(caps: Caps, plan: PlanSpec, responses: Sequence[Response], d: dat
     n = len(week)
     return replace(
         raised,
+        step="raised",
         reason=f"raised {pct:g} % after a settled week from {start} ({n} entr"
         + ("y" if n == 1 else "ies")
         + ", all settled)",
@@ -162,6 +170,7 @@ def _step_back(caps: Caps, responses: Sequence[Response], flare: Response, d: da
         return replace(
             c,
             changed_on=d,
+            step="stepped_back",
             reason=f"stepped back by a quarter after the flare on {_describe(flare.date)} "
             "(no tolerated load on record)",
         )
@@ -185,6 +194,7 @@ def _step_back(caps: Caps, responses: Sequence[Response], flare: Response, d: da
         weekly_fast_km=lower(caps.weekly_fast_km, "speed", 0.1),
         weekly_climb_m=lower(caps.weekly_climb_m, "hills", 1.0),
         changed_on=d,
+        step="stepped_back",
         reason=f"stepped back after the flare on {_describe(flare.date)} to the last load "
         f"tolerated ({day_name(load.day)} {load.day}: {run_words(load.run)})",
     )
@@ -505,6 +515,8 @@ class PlanVerdict:
     quiet: pl.DataFrame
     caps: list[Caps]
     days: list[PlanDay]
+    # Per plan, oldest first: its caps on each of its days up to today (the charts' limits).
+    timelines: list[tuple[PlanSpec, list[Caps]]] = field(default_factory=list)
 
 
 def judge(
@@ -515,6 +527,7 @@ def judge(
     quiet = []
     caps: list[Caps] = []
     days: list[PlanDay] = []
+    timelines: list[tuple[PlanSpec, list[Caps]]] = []
     for p in plans:
         pd = plan_days(p, daily, responses, today)
         c = caps_timeline(p, responses, today)
@@ -522,6 +535,7 @@ def judge(
         records += rest_records(p, daily, c)
         quiet.append(quiet_frame(pd))
         caps, days = c, pd  # the latest plan's, for status
+        timelines.append((p, c))
     q = pl.concat(quiet) if quiet else quiet_frame([])
     records.sort(key=lambda f: (f.date, f.rule, f.dimension))
-    return PlanVerdict(records, q, caps, days)
+    return PlanVerdict(records, q, caps, days, timelines)

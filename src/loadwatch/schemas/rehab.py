@@ -146,6 +146,44 @@ class CapsOut(BaseModel):
     weekly_climb_m: float | None
     pace_floor: str | None
     reason: str
+    step: Literal["start", "raised", "held", "stepped_back"] = Field(
+        "start", description="why the caps changed: the plan opened, raised, held, stepped back"
+    )
+    fast_km_allowed: float | None = Field(
+        None,
+        description="the week's fast km the plan allows: 0 when the pace floor is at or slower "
+        "than the fast threshold; else weekly_fast_km (null: no cap)",
+    )
+
+
+class WeekCapsOut(BaseModel):
+    """A calendar week's limits on the load charts while a plan is in force: the caps in force
+    on its last plan day, as the plan judges them."""
+
+    week_start: date = Field(description="Monday of the calendar week")
+    plan_week: int
+    weekly_km: float
+    longest_run_km: float
+    weekly_fast_km: float | None = Field(
+        description="0 when the pace floor is at or slower than the fast threshold; null: no cap"
+    )
+    weekly_climb_m: float | None = Field(description="0: avoid hills; null: no cap")
+    climb_allowance_m: float | None = Field(
+        description="the week's climbing the plan allows (flat: 10 m per km of weekly_km)"
+    )
+    pace_floor: str | None
+    step: Literal["start", "raised", "held", "stepped_back"]
+
+
+class PainPoint(BaseModel):
+    """One symptom entry on the pain chart (the next morning is the morning after ``date``)."""
+
+    date: date
+    pain_during: int | None
+    pain_after: int | None
+    pain_next_morning: int | None
+    worst: int
+    state: Literal["settled", "irritated", "flare"] | None
 
 
 class PlanOut(BaseModel):
@@ -190,6 +228,17 @@ class RehabStatus(BaseModel):
     pain_trend_word: str = Field(description="rising, falling, steady or empty")
     tolerance: list[ToleranceOut]
     summary: str
+    chart_caps: list[WeekCapsOut] = Field(
+        default_factory=list,
+        description="per calendar week with a plan in force: the limits the charts draw "
+        "instead of the pre-injury usual week",
+    )
+    pain_log: list[PainPoint] = Field(
+        default_factory=list, description="every symptom entry, oldest first (the pain chart)"
+    )
+    pain_threshold: int = Field(
+        4, description="pain at or over this (0-10) is irritation: the line on the pain chart"
+    )
 
 
 class RehabMark(BaseModel):

@@ -35,7 +35,7 @@ class DimensionStatus(BaseModel):
 Period = Literal["day", "week"]
 
 
-VIEW_VERSION = 2
+VIEW_VERSION = 3  # 3: the rehab block's chart caps and pain log
 
 
 class FastThresholdOut(BaseModel):

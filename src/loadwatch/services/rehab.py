@@ -12,19 +12,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from loadwatch.analytics.schema import DIMENSIONS, UNITS
+from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.clock import local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
-from loadwatch.rules.plan import (
-    BREACH_ALERT,
-    FAST_ALLOWANCE_KM,
-    FLAT_M_PER_KM,
-    Caps,
-    PlanVerdict,
-    judge,
-    run_words,
-)
-from loadwatch.rules.response import Response, pain_trend, tolerance
+from loadwatch.rules.plan import Caps, PlanVerdict, judge, run_words
+from loadwatch.rules.plan_headroom import RulesRoom, fast_cap, pace_text, plan_headroom
+from loadwatch.rules.response import IRRITATED_MIN, Response, pain_trend, tolerance
 from loadwatch.schemas.rehab import (
     CapsOut,
     PlanIn,
@@ -40,6 +33,7 @@ from loadwatch.schemas.rehab import (
     ToleranceOut,
 )
 from loadwatch.services.inputs import EvaluationInputs, to_spec
+from loadwatch.services.rehab_view import pain_log, week_caps
 from loadwatch.services.rounding import out_number
 from loadwatch.store import pending
 from loadwatch.store import plans as plan_store
@@ -51,14 +45,6 @@ if TYPE_CHECKING:
     from loadwatch.schemas.status import DimensionStatus
 
 DEFAULT_LOCATION = "high hamstring"
-PLAN_DIMENSIONS = ("distance", "speed", "hills")
-
-
-def format_pace(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    r = round(seconds)
-    return f"{r // 60}:{r % 60:02d}"
 
 
 # --- symptoms -----------------------------------------------------------------------------------
@@ -166,7 +152,7 @@ def plan_out(p: RehabPlan, today: date) -> PlanOut:
         longest_run_km=p.longest_run_km,
         weekly_fast_km=p.weekly_fast_km,
         weekly_climb_m=p.weekly_climb_m,
-        pace_floor=format_pace(p.pace_floor_s_per_km),
+        pace_floor=pace_text(p.pace_floor_s_per_km),
         progression_pct=p.progression_pct,
     )
 
@@ -228,7 +214,7 @@ def verdict(inp: EvaluationInputs) -> PlanVerdict:
     return judge(inp.rehab.specs(), inp.daily, inp.rehab.responses, inp.today)
 
 
-def _caps_out(c: Caps) -> CapsOut:
+def _caps_out(c: Caps, fast_mps: float | None) -> CapsOut:
     return CapsOut(
         plan_week=c.week + 1,
         week_start=c.week_start,
@@ -237,8 +223,10 @@ def _caps_out(c: Caps) -> CapsOut:
         longest_run_km=c.longest_run_km,
         weekly_fast_km=c.weekly_fast_km,
         weekly_climb_m=c.weekly_climb_m,
-        pace_floor=format_pace(c.pace_floor_s_per_km),
+        pace_floor=pace_text(c.pace_floor_s_per_km),
         reason=c.reason,
+        step=c.step,
+        fast_km_allowed=fast_cap(c, fast_mps),
     )
 
 
@@ -257,7 +245,7 @@ def rehab_status(
     timeline: list[CapsOut] = []
     for c in v.caps:
         if not timeline or timeline[-1].since != c.changed_on:
-            timeline.append(_caps_out(c))
+            timeline.append(_caps_out(c, inp.fast.speed_mps))
     rules = {d.dimension: (d.headroom_week, d.headroom_run) for d in dims}
     rooms = _rooms(inp, caps, rules) if caps is not None else []
     latest = rin.responses[-1] if rin.responses else None
@@ -275,7 +263,7 @@ def rehab_status(
         parts.append("pain " + " → ".join(map(str, trend)) + (f" ({word})" if word else ""))
     return RehabStatus(
         plan=plan_out(shown, inp.today) if shown else None,
-        caps=_caps_out(caps) if caps else None,
+        caps=_caps_out(caps, inp.fast.speed_mps) if caps else None,
         timeline=timeline,
         rooms=rooms,
         latest_response=response_out(latest) if latest else None,
@@ -284,137 +272,50 @@ def rehab_status(
         pain_trend_word=word,
         tolerance=tolerance_out(rin.responses),
         summary="; ".join(parts) + "." if parts else "",
+        chart_caps=week_caps(v.timelines, inp.daily, inp.fast.speed_mps),
+        pain_log=pain_log(rin.entries, rin.responses),
+        pain_threshold=IRRITATED_MIN,
     )
-
-
-RulesRoom = dict[str, tuple[float | None, float | None]]  # dimension -> (week, next run)
 
 
 def _rooms(inp: EvaluationInputs, caps: Caps, rules_room: RulesRoom) -> list[PlanRoom]:
     week = inp.daily.filter((pl.col("date") >= caps.week_start) & (pl.col("date") <= inp.today))
     used = {dim: float(week[col].sum()) for dim, (col, _) in DIMENSIONS.items()}
-    out = []
-    dist_left = max(0.0, caps.weekly_km - used["distance"])
-    run_km = min(caps.longest_run_km, dist_left)
-    for dim in PLAN_DIMENSIONS:
-        unit = UNITS[dim]
-        if dim == "distance":
-            cap: float | None = caps.weekly_km
-            left: float | None = dist_left
-            run: float | None = run_km
-        elif dim == "speed":
-            cap = caps.weekly_fast_km
-            left = None if cap is None else max(0.0, cap - used[dim])
-            run = left
-        else:
-            cap = caps.weekly_climb_m
-            if cap is None:
-                left = run = None
-            elif cap == 0:  # flat: the allowance for the kilometres still open
-                left, run = FLAT_M_PER_KM * dist_left, FLAT_M_PER_KM * run_km
-            else:
-                left = run = max(0.0, cap - used[dim])
-        r_week, r_run = rules_room.get(dim, (None, None))
-        week_left = _smaller(left, r_week)
-        plan_run = _smaller(run, left)
-        next_run = _smaller(_smaller(plan_run, r_run), week_left)
-        binding = None
-        if next_run is not None:
-            binding = "plan" if plan_run is not None and next_run == plan_run else "rules"
-        out.append(
-            PlanRoom(
-                dimension=dim,
-                unit=unit,
-                week_cap=cap,
-                week_used=out_number(used[dim]) or 0.0,
-                week_left=out_number(week_left),
-                next_run=out_number(next_run),
-                binding=binding,
-                next_run_alert=out_number(_plan_alert_run(dim, caps, used)),
-                note=_room_note(dim, caps, used[dim], week_left, next_run, binding),
-            )
+    return [
+        PlanRoom(
+            dimension=r.dimension,
+            unit=r.unit,
+            week_cap=r.week_cap,
+            week_used=out_number(r.week_used) or 0.0,
+            week_left=out_number(r.week_left),
+            next_run=out_number(r.next_run),
+            binding=r.binding,
+            next_run_alert=out_number(r.next_run_alert),
+            note=r.note,
         )
-    return out
-
-
-def _plan_alert_run(dim: str, caps: Caps, used: dict[str, float]) -> float | None:
-    """The largest next run before ``rules.plan`` would call it an alert: over a cap (per run
-    or per plan week) by more than ``BREACH_ALERT``, mirroring ``rules.plan._breaches``.  A
-    caution ("over the plan") comes first, at the cap itself (``next_run``)."""
-    a = BREACH_ALERT
-    km_alert = min(caps.longest_run_km * a, max(0.0, caps.weekly_km * a - used["distance"]))
-    if dim == "distance":
-        return km_alert
-    if dim == "speed":
-        if caps.weekly_fast_km is None:
-            return None
-        cap = max(caps.weekly_fast_km, FAST_ALLOWANCE_KM)
-        return max(0.0, cap * a - used["speed"])
-    if caps.weekly_climb_m is None:
-        return None
-    # Climbing is judged against the run's own flat allowance when the plan avoids hills.
-    run_cap = max(caps.weekly_climb_m, FLAT_M_PER_KM * km_alert)
-    week_cap = max(caps.weekly_climb_m, FLAT_M_PER_KM * (used["distance"] + km_alert))
-    return max(0.0, min(run_cap * a, week_cap * a - used["hills"]))
-
-
-def _smaller(a: float | None, b: float | None) -> float | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
-
-
-def _amount(v: float, unit: str) -> str:
-    return f"{v:,.0f} m" if unit == "m" else f"{v:,.1f} km"
-
-
-def _room_note(
-    dim: str,
-    caps: Caps,
-    used: float,
-    left: float | None,
-    run: float | None,
-    binding: str | None,
-) -> str:
-    unit = UNITS[dim]
-    what = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing"}[dim]
-    by = ""
-    if binding == "rules":
-        by = (
-            " (the rules' limit)"
-            if (dim == "speed" and caps.weekly_fast_km is None)
-            or (dim == "hills" and caps.weekly_climb_m is None)
-            else " (the rules' limit is lower)"
-        )
-    if dim == "hills" and caps.weekly_climb_m == 0:
-        return (
-            f"{what}: the plan avoids hills: keep runs flat (up to {FLAT_M_PER_KM:.0f} m per km)."
-        )
-    if dim == "speed" and caps.weekly_fast_km == 0:
-        pace = format_pace(caps.pace_floor_s_per_km)
-        return f"{what}: none on this plan" + (f"; run {pace}/km or slower." if pace else ".")
-    head = f"{what}: {_amount(used, unit)} this plan week"
-    if left is None and run is None:
-        return head + "; no plan cap."
-    parts = [head]
-    if left is not None:
-        parts.append(f"{_amount(left, unit)} left this week")
-    if run is not None:
-        parts.append(f"next run up to {_amount(run, unit)}{by}")
-    return "; ".join(parts) + "."
+        for r in plan_headroom(caps, used, rules_room, inp.fast.speed_mps)
+    ]
 
 
 def follow_plan(dims: list[DimensionStatus], status: RehabStatus | None) -> list[DimensionStatus]:
-    """Status headroom under an active plan: the smaller of the plan and the rules."""
+    """Status headroom under an active plan: the smaller of the plan and the rules.  A flat
+    plan leaves no uphill running either (its climbing cap quiets both hill dimensions)."""
     if status is None or status.caps is None:
         return dims
     rooms = {r.dimension: r for r in status.rooms}
+    flat = status.caps.weekly_climb_m == 0
     out = []
     for d in dims:
         r = rooms.get(d.dimension)
         if r is None:
+            if d.dimension == "uphill" and flat:
+                d = d.model_copy(
+                    update={
+                        "headroom_week": 0.0,
+                        "headroom_run": 0.0,
+                        "headroom_note": "Uphill: the plan avoids hills: keep runs flat.",
+                    }
+                )
             out.append(d)
             continue
         out.append(
@@ -429,6 +330,10 @@ def follow_plan(dims: list[DimensionStatus], status: RehabStatus | None) -> list
             )
         )
     return out
+
+
+def _smaller(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def dashboard_mark(inp: EvaluationInputs) -> RehabMark | None:

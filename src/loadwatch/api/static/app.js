@@ -250,6 +250,7 @@ async function showAthlete(id) {
   $("a-facts").textContent = facts.join(" · ");
   $("headroom").replaceChildren(...status.dimensions.map((d) =>
     el("div", {}, el("strong", {}, DIM_WORD[d.dimension] || d.dimension), el("br"), d.headroom_note || "not enough history yet")));
+  renderRehab();
   $("range-preset").value = "12";
   setRange(rangeFor("12", row.today, state.athlete.first));
   $("week").hidden = true;
@@ -278,6 +279,8 @@ async function drawCharts() {
     if (c.optional && !weeks.some((w) => Number(w[c.column] || 0) > 0)) continue;
     charts.push(chart(c, weeks, byDate, row));
   }
+  const pain = painChart(weeks);
+  if (pain) charts.push(pain);
   $("charts").replaceChildren(...charts);
   fillWeeksTable(weeks);
   renderFlags(row);
@@ -348,9 +351,14 @@ function chart(c, weeks, byDate, row) {
   const pad = { l: 56, r: 10, t: 22, b: 44 };
   const iw = W - pad.l - pad.r, ih = H - pad.t - pad.b;
   const values = weeks.map((w) => Number(w[c.column] || 0));
-  const chronic = weeks.map((w) => chronicOf(c, w, byDate, row.today));
+  // While a return-to-run plan is in force its caps are the limits (rehab.js): the usual week
+  // of the pre-injury weeks, sinking during the return, would tell a coach nothing.
+  const plan = planWeeks();
+  const limits = weeks.map((w) => (c.dim ? planLimit(c.dim, plan.get(w.week_start)) : null));
+  const chronic = weeks.map((w, i) => (limits[i] ? null : chronicOf(c, w, byDate, row.today)));
   const caution = row.ramp_limits.caution, alert = row.ramp_limits.alert;
-  const top = Math.max(0, ...values, ...chronic.filter((v) => v !== null).map((v) => v * caution * 1.05));
+  const top = Math.max(0, ...values, ...chronic.filter((v) => v !== null).map((v) => v * caution * 1.05),
+    ...limits.filter((l) => l && l.cap !== null).map((l) => l.cap * 1.1));
   const ax = yAxis(0, top, c.unit === "m" ? 1 : 0.1), step = ax.step, ymax = ax.hi;
   const y = (v) => pad.t + ih - (Math.min(v, ymax) / ymax) * ih;
   const bw = iw / Math.max(1, weeks.length);
@@ -391,7 +399,8 @@ function chart(c, weeks, byDate, row) {
       height: Math.max(0, pad.t + ih - y(v)), class: "bar" + (worst ? ` ${worst}` : ""), "data-week": w.week_start,
       onclick: () => showWeek(w.week_start) });
     bar.append(svg("title", {}, `Week of ${fmtDate(w.week_start)}: ${amount(v, c.unit)}` +
-      (chronic[i] !== null ? ` (usual ${amount(chronic[i], c.unit)})` : "") + " — click for its activities"));
+      (chronic[i] !== null ? ` (usual ${amount(chronic[i], c.unit)})` : "") +
+      (limits[i] ? ` (${limits[i].label})` : "") + " — click for its activities"));
     s.append(bar);
   });
   // The usual week as a line.
@@ -399,6 +408,7 @@ function chart(c, weeks, byDate, row) {
     let d = "";
     chronic.forEach((v, i) => { if (v !== null) d += `${d && chronic[i - 1] !== null ? "L" : "M"}${x(i) + bw / 2},${y(v)}`; });
     if (d) s.append(svg("path", { d, class: "chronic" }));
+    drawPlanCaps(s, limits, x, y, bw);
   }
   // Flag markers above their week: focusable, the sentence on hover and on focus.
   for (const [wk, list] of flagged) {
@@ -422,7 +432,8 @@ function chart(c, weeks, byDate, row) {
   }
   const legend = el("ul", { class: "legend" },
     legendItem(svg("rect", { x: 2, y: 1, width: 18, height: 10, class: "bar" }), `weekly ${c.unit === "m" ? "metres" : c.unit}`),
-    c.dim ? legendItem(svg("path", { d: "M1,6H21", class: "chronic" }), "usual week (mean of the 4 before)") : null,
+    c.dim && chronic.some((v) => v !== null) ? legendItem(svg("path", { d: "M1,6H21", class: "chronic" }), "usual week (mean of the 4 before)") : null,
+    ...planLegend(limits),
     c.dim ? legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "band-caution" }), `caution: over ${caution} × usual`) : null,
     c.dim && alert ? legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "band-alert" }), `alert: over ${alert} × usual`) : null,
     c.dim ? legendItem(svg("path", { d: "M11,0L18,12L4,12Z", class: "mark-alert" }), "alert flag") : null,

@@ -1,0 +1,103 @@
+"""Headroom under a return-to-run plan (rules/plan_headroom.py, docs/rehab.md): the plan never
+offers fast km, climbing or distance it forbids, and the rules' limit binds where it is lower.
+Every number by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from loadwatch.rules.plan import Caps
+from loadwatch.rules.plan_headroom import (
+    PlanHeadroom,
+    climb_allowance,
+    fast_cap,
+    plan_alert_run,
+    plan_headroom,
+)
+
+D0 = date(2026, 10, 12)
+THRESHOLD_MPS = 1000.0 / 287  # a 4:47/km fast threshold
+FLOOR_615 = 375.0  # "6:15/km or slower"
+
+
+def caps(
+    *,
+    km: float = 15.0,
+    longest: float = 6.0,
+    fast: float | None = None,
+    climb: float | None = 0.0,
+    floor: float | None = FLOOR_615,
+) -> Caps:
+    return Caps(km, longest, fast, climb, floor, 0, D0, "the plan's opening caps", D0)
+
+
+Rules = dict[str, tuple[float | None, float | None]]
+
+
+def rooms(
+    c: Caps, used: dict[str, float], rules: Rules, fast_mps: float | None = THRESHOLD_MPS
+) -> dict[str, PlanHeadroom]:
+    return {r.dimension: r for r in plan_headroom(c, used, rules, fast_mps)}
+
+
+USED = {"distance": 12.0, "speed": 0.0, "hills": 20.0}
+# The rules alone would offer 6.0 fast km tomorrow (the demo's contradiction, issue 17).
+RULES = {"distance": (10.0, 8.0), "speed": (6.0, 6.0), "hills": (400.0, 300.0)}
+
+
+def test_a_pace_floor_slower_than_the_fast_threshold_offers_no_fast_km() -> None:
+    r = rooms(caps(), USED, RULES)["speed"]
+    assert (r.week_cap, r.week_left, r.next_run, r.binding) == (0.0, 0.0, 0.0, "plan")
+    assert r.note == (
+        "Fast running: none on this plan; run 6:15/km or slower (fast km count from 4:47/km)."
+    )
+    # Its alert line is the no-fast plan's: 1.3 x the 0.2 km allowance.
+    assert r.next_run_alert == pytest.approx(0.26)
+    # A fast-km cap the floor contradicts gives way to the floor too.
+    assert fast_cap(caps(fast=2.0), THRESHOLD_MPS) == 0.0
+    # At the threshold itself: a run at the floor is not faster than the threshold: none.
+    assert fast_cap(caps(floor=287.0), THRESHOLD_MPS) == 0.0
+
+
+def test_a_floor_faster_than_the_threshold_leaves_fast_running_to_the_caps_and_rules() -> None:
+    # 4:00/km floor: running at the floor can be fast (quicker than 4:47/km).
+    r = rooms(caps(floor=240.0), USED, RULES)["speed"]
+    assert (r.week_cap, r.week_left, r.next_run, r.binding) == (None, 6.0, 6.0, "rules")
+    assert r.note.endswith("next run up to 6.0 km (the rules' limit).")
+    capped = rooms(caps(floor=240.0, fast=2.0), {**USED, "speed": 0.5}, RULES)["speed"]
+    assert (capped.week_left, capped.next_run, capped.binding) == (1.5, 1.5, "plan")
+    # Without a fast threshold (no history yet) the floor cannot be compared: the plan's cap.
+    assert fast_cap(caps(fast=2.0), None) == 2.0
+
+
+def test_distance_and_flat_climbing_are_the_smaller_of_the_plan_and_the_rules() -> None:
+    r = rooms(caps(), USED, RULES)
+    # 15 - 12 = 3 km left of the plan week (under the 6 km longest run and the rules' 8).
+    assert (r["distance"].week_left, r["distance"].next_run, r["distance"].binding) == (
+        3.0,
+        3.0,
+        "plan",
+    )
+    # Flat: 10 m per km of the 3 km still open.
+    assert (r["hills"].week_left, r["hills"].next_run) == (30.0, 30.0)
+    assert r["hills"].note.startswith("Climbing: the plan avoids hills")
+    # The rules lower: 2 km over the next 7 days binds the week and the next run.
+    low = rooms(caps(), USED, {**RULES, "distance": (2.0, 8.0)})["distance"]
+    assert (low.week_left, low.next_run, low.binding) == (2.0, 2.0, "rules")
+    assert low.note.endswith("next run up to 2.0 km (the rules' limit is lower).")
+    assert climb_allowance(caps(), 18.1) == pytest.approx(181.0)
+    assert climb_allowance(caps(climb=None), 18.1) is None
+    assert climb_allowance(caps(climb=250.0), 18.1) == 250.0
+
+
+def test_the_plans_alert_line_for_the_next_run() -> None:
+    c = caps(fast=0.0, floor=None)
+    used = {"distance": 4.5, "speed": 0.0, "hills": 0.0}
+    assert plan_alert_run("distance", c, used) == pytest.approx(7.8)  # 6 x 1.3
+    assert plan_alert_run("speed", c, used) == pytest.approx(0.26)
+    assert plan_alert_run("hills", c, used) == pytest.approx(101.4)  # 1.3 x 10 m x 7.8 km
+    # No fast cap, no floor: the plan has no fast alert line; under a slow floor it has.
+    assert plan_alert_run("speed", caps(floor=None), used) is None
+    assert plan_alert_run("speed", caps(), used, THRESHOLD_MPS) == pytest.approx(0.26)
