@@ -140,6 +140,18 @@ def test_help_shows_metavars_and_no_value_for_flags() -> None:
     assert "--install-completion" in top and "--show-completion" in top
 
 
+def test_help_lists_what_a_new_runner_does_first() -> None:
+    from typer.testing import CliRunner
+
+    from loadwatch.cli import app
+
+    top = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "100"}).stdout
+    listed = re.findall(r"^  ([a-z][a-z-]*) ", top.split("Commands:")[1], re.M)
+    assert listed[:5] == ["demo", "inspect", "import", "import-log", "sync"]
+    assert listed.index("status") < listed.index("athletes") < listed.index("serve")
+    assert listed.index("serve") < listed.index("backup")
+
+
 def test_data_dir_defaults_to_the_platform_user_data_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
