@@ -113,17 +113,14 @@ function render(v) {
     const bits = [dayWords(run.date), `${run.distance_km.toFixed(1)} km`];
     if (run.pace) bits.push(`${run.pace} /km`);
     $("run").replaceChildren(
-      `${run.sport.replace("_", " ")} · ${bits.join(" · ")}`,
-      el("span", { class: "sub" }, `${Math.round(run.minutes)} min${run.name ? ` · ${run.name}` : ""}`
-        + (run.srpe !== null ? ` · effort ${Math.round(run.srpe)} (RPE ${run.rpe} × min)` : "")),
+      bits.join(" · "),
+      el("span", { class: "sub" }, `${run.sport.replace("_", " ")} · ${Math.round(run.minutes)} min`
+        + (run.name ? ` · ${run.name}` : "")
+        + (run.srpe !== null ? ` · session load ${Math.round(run.srpe)}` : "")),
     );
     $("ci-title").textContent = v.ask_morning ? "Good morning" : "After your run";
   }
-  const limits = v.limits.filter((l) => l.dimension === "distance" || l.next_run !== null || v.on_plan);
-  $("limits").replaceChildren(
-    ...(v.on_plan && v.limits_note ? [el("p", { class: "plan" }, v.limits_note)] : []),
-    ...limits.map((l) => el("p", { "data-dimension": l.dimension }, l.text)),
-  );
+  renderLimits(v);
   // The morning after: pain on waking first; the run's own questions while any is missing
   // (or, once given, to correct them).
   const afterDone = run && !v.ask_after_run;
@@ -137,6 +134,21 @@ function render(v) {
   $("status").className = "status";
   $("status").textContent = afterDone && !v.ask_morning ? "Checked in ✓ — change anything and save again." : "";
   show("ci");
+}
+
+// One line for the next run (what a runner glances at), the reasons folded away beneath.
+const LIMIT_WORD = { distance: (n) => `${n.toFixed(1)} km`, speed: (n) => (n > 0 ? `fast ${n.toFixed(1)} km` : "no fast running"), hills: (n) => `climb ${Math.round(n)} m` };
+
+function renderLimits(v) {
+  const parts = v.limits
+    .filter((l) => l.next_run !== null && LIMIT_WORD[l.dimension])
+    .map((l) => LIMIT_WORD[l.dimension](l.next_run));
+  const head = v.on_plan ? "Plan caps for your next run" : "Next run";
+  const line = parts.length ? `${head}: up to ${parts.join(" · ")}` : `${head}: no limit yet`;
+  const why = el("details", { class: "why" }, el("summary", {}, "Why"),
+    ...(v.limits_note ? [el("p", { class: "plan" }, v.limits_note)] : []),
+    ...v.limits.map((l) => el("p", { "data-dimension": l.dimension }, l.text)));
+  $("limits").replaceChildren(el("p", { class: "next", id: "next-run" }, line), why);
 }
 
 async function load() {
