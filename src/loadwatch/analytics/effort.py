@@ -81,6 +81,19 @@ def session_frame(effort: pl.DataFrame, tz: str) -> pl.DataFrame:
     )
 
 
+def day_max_rpe(effort: pl.DataFrame, tz: str) -> dict[date, float]:
+    """The hardest session RPE of each local day that has one."""
+    rated = effort.filter(pl.col("rpe").is_not_null())
+    if rated.is_empty():
+        return {}
+    days = (
+        rated.select(local_day_expr(tz).alias("date"), "rpe")
+        .group_by("date")
+        .agg(pl.col("rpe").max())
+    )
+    return dict(zip(days["date"].to_list(), days["rpe"].to_list(), strict=True))
+
+
 def daily_effort(effort: pl.DataFrame, tz: str, first: date, last: date) -> pl.DataFrame:
     """One row per day of ``first``..``last`` (``EFFORT_DAY_SCHEMA``); rest days are zeros."""
     sessions = session_frame(effort, tz).filter(pl.col("srpe").is_not_null())
