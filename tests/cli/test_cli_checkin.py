@@ -70,6 +70,11 @@ def test_a_log_with_rpe_gives_hand_computed_srpe_in_series_csv(
     assert json.loads(out)["imported"] == 0
     days = {date.fromisoformat(r["date"]): r for r in _series("day", d[6])}
     assert float(days[d[3]]["srpe"]) == 4 * 30
+    # Status says the 7 days' load as context: 260 + 350 + 120 + 422.5 = 1152.5 AU.
+    code, out, err = run("status", "--athlete", "Ana")
+    assert code == 0, err
+    assert "session RPE load 1152 AU in 7 days" in " ".join(out.split())
+    assert "never an alert" in " ".join(out.split())
 
 
 def test_a_bad_rpe_is_a_row_error(data_dir: Path, tmp_path: Path) -> None:
