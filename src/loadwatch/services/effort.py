@@ -53,9 +53,13 @@ def set_activity_rpe(
     return activity_effort(activity, athlete.timezone)
 
 
-def effort_days(session: Session, athlete: Athlete, last: date) -> pl.DataFrame:
-    """``EFFORT_DAY_SCHEMA`` from the athlete's first activity (or ``last``) to ``last``."""
-    frame = activity_store.effort_frame(session, athlete.id)
+def effort_days(
+    session: Session, athlete: Athlete, last: date, frame: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``EFFORT_DAY_SCHEMA`` from the athlete's first activity (or ``last``) to ``last``, from
+    ``frame`` (``EFFORT_FRAME_SCHEMA``) when the caller already read it."""
+    if frame is None:
+        frame = activity_store.effort_frame(session, athlete.id)
     tz = athlete.timezone
     first = frame.select(local_day_expr(tz).min()).item() if frame.height else None
     start = min(first, last) if isinstance(first, date) else last
@@ -88,7 +92,7 @@ def effort_status(session: Session, athlete: Athlete, today: date) -> EffortStat
     frame = activity_store.effort_frame(session, athlete.id)
     if frame.is_empty() or frame["rpe"].is_null().all():
         return None
-    days = effort_days(session, athlete, today)
+    days = effort_days(session, athlete, today, frame)
     row = days.row(days.height - 1, named=True)
     tz = athlete.timezone
     week = frame.with_columns(local_day_expr(tz).alias("date")).filter(
