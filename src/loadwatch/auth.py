@@ -17,13 +17,16 @@ from typing import Literal, get_args
 
 from loadwatch.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
 from loadwatch.store import athletes as athlete_store
-from loadwatch.store import users
+from loadwatch.store import checkin_links, users
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, User
 
 Role = Literal["admin", "coach", "athlete"]
 ROLES: tuple[str, ...] = get_args(Role)
 TOKEN_PREFIX = "lw_"
+# Personal check-in links (docs/checkin.md) carry their own prefix: the check-in routes tell
+# them from users' tokens without a second lookup, and every other route refuses them (401).
+CHECKIN_PREFIX = "lwc_"
 MAX_USER_NAME = 200
 
 
@@ -51,6 +54,31 @@ def create_user(
     token = new_token()
     user = User(name=clean, role=role, token_hash=hash_token(token), athlete_id=athlete_id)
     return users.add(session, user), token
+
+
+def new_checkin_token() -> str:
+    return CHECKIN_PREFIX + secrets.token_urlsafe(32)
+
+
+def is_checkin_token(token: str | None) -> bool:
+    return bool(token) and str(token).startswith(CHECKIN_PREFIX)
+
+
+def checkin_athlete(session: Session, token: str, athlete_id: int) -> Athlete:
+    """The athlete a personal link may check in for: its own, and no other.  An unknown or
+    revoked link is ``Unauthorized``; another athlete's id is ``NotFound``, like any athlete
+    the caller cannot see."""
+    digest = hash_token(token)
+    link = checkin_links.by_token_hash(session, digest)
+    if (
+        link is None
+        or link.revoked_at is not None
+        or not hmac.compare_digest(link.token_hash, digest)
+    ):
+        raise Unauthorized("invalid or revoked check-in link")
+    if link.athlete_id != athlete_id:
+        raise NotFound(f"no athlete with id {athlete_id}")
+    return athlete_store.get_athlete(session, athlete_id)
 
 
 def authenticate(session: Session, token: str | None) -> User:

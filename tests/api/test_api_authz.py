@@ -263,6 +263,20 @@ def _delete_hook(w: World, caller: str) -> Any:
     return w.client.delete(f"{API}/webhooks/{target}", headers=w.headers(caller))
 
 
+def _checkin_link(w: World) -> int:
+    from loadwatch.services.checkin_links import create_link
+
+    with w.store.transaction() as s:
+        return create_link(s, s.get(Athlete, w.a)).id  # type: ignore[arg-type]
+
+
+def _revoke_link(w: World, caller: str) -> Any:
+    target = _checkin_link(w)
+    return w.client.delete(
+        f"{API}/athletes/{w.a}/checkin-links/{target}", headers=w.headers(caller)
+    )
+
+
 def _coach_link(method: str) -> Request:
     return lambda w, c: w.client.request(
         method, f"{API}/athletes/{w.a}/coaches/{w.spare_coach}", headers=w.headers(c)
@@ -339,6 +353,36 @@ MATRIX: list[tuple[str, Request, tuple[int, ...]]] = [
         (201, 201, 404, 201, 404, 401, 401),  # the athlete logs their own pain
     ),
     ("GET /athletes/{A}/symptoms", _get(lambda w: f"{API}/athletes/{w.a}/symptoms"), VISIBLE),
+    ("GET /athletes/{A}/checkin", _get(lambda w: f"{API}/athletes/{w.a}/checkin"), VISIBLE),
+    (
+        "POST /athletes/{A}/checkin",
+        lambda w, c: w.client.post(
+            f"{API}/athletes/{w.a}/checkin",
+            json={"date": "2024-01-03", "pain_after": 1},
+            headers=w.headers(c),
+        ),
+        VISIBLE,  # the athlete checks in on their own
+    ),
+    (
+        "POST /athletes/{A}/checkin-links",
+        lambda w, c: w.client.post(
+            f"{API}/athletes/{w.a}/checkin-links", json={}, headers=w.headers(c)
+        ),
+        (201, 201, 404, 403, 404, 401, 401),  # a coach hands links out
+    ),
+    (
+        "GET /athletes/{A}/checkin-links",
+        _get(lambda w: f"{API}/athletes/{w.a}/checkin-links"),
+        STAFF_WRITE,
+    ),
+    ("DELETE /athletes/{A}/checkin-links/{l}", _revoke_link, STAFF_WRITE),
+    (
+        "PUT /activities/{a}/rpe",
+        lambda w, c: w.client.put(
+            f"{API}/activities/{w.activity}/rpe", json={"rpe": 5}, headers=w.headers(c)
+        ),
+        VISIBLE,
+    ),
     ("POST /athletes/{A}/plans", _post_plan, (201, 201, 404, 201, 404, 401, 401)),
     ("GET /athletes/{A}/plans", _get(lambda w: f"{API}/athletes/{w.a}/plans"), VISIBLE),
     ("GET /athletes/{A}/plans/current", _current_plan("/plans/current", "GET"), VISIBLE),

@@ -168,3 +168,22 @@ def test_the_models_match_the_newest_revision(db_url: str) -> None:
         assert diff == []
     finally:
         engine.dispose()
+
+
+def test_revision_0004_adds_checkin_links_and_rpe_to_an_old_store(upgraded: Store) -> None:
+    """0.1.0's activities arrive with no RPE; personal links can be stored at once."""
+    from loadwatch.store.models import CheckinLink
+
+    with upgraded.engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("activities")}
+        link_columns = {c["name"] for c in sa.inspect(conn).get_columns("checkin_links")}
+    assert "rpe" in columns
+    assert {"athlete_id", "token_hash", "revoked_at", "last_used_at"} <= link_columns
+    with upgraded.sessions() as s:
+        rpes = list(s.scalars(sa.select(Activity.rpe)))
+    assert rpes and all(r is None for r in rpes)
+    with upgraded.transaction() as s:
+        s.add(CheckinLink(athlete_id=1, token_hash="a" * 64))
+    with upgraded.sessions() as s:
+        (link,) = s.scalars(sa.select(CheckinLink))
+        assert (link.athlete_id, link.revoked_at) == (1, None)

@@ -113,6 +113,51 @@ def get_athlete(
 AthleteDep = Annotated[Athlete, Depends(get_athlete)]
 
 
+def get_checkin_athlete(
+    athlete_id: Annotated[int, Path(description="athlete id", ge=1, le=MAX_ID)],
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Athlete:
+    """The athlete of a check-in route: a personal link's token for its own athlete (any
+    other id is a 404), or a user who may see the athlete (docs/checkin.md)."""
+    token = credentials.credentials if credentials else None
+    if not auth.is_checkin_token(token):
+        user = get_current_user(request, state, session, credentials)
+        return auth.get_visible_athlete(session, user, athlete_id)
+    assert token is not None
+    keys = keys_for(request.client.host if request.client else None, token)
+    wait = state.failed_logins.retry_after(keys)
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    try:
+        return auth.checkin_athlete(session, token, athlete_id)
+    except Unauthorized:
+        state.failed_logins.failed(keys)
+        raise
+
+
+CheckinAthleteDep = Annotated[Athlete, Depends(get_checkin_athlete)]
+
+
+def get_bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    return credentials.credentials if credentials else None
+
+
+BearerToken = Annotated[str | None, Depends(get_bearer_token)]
+
+
+def get_staff_athlete(athlete: AthleteDep, user: StaffUser) -> Athlete:
+    """An athlete the caller sees (404 otherwise) and a coach's or admin's role (403)."""
+    return athlete
+
+
+StaffAthleteDep = Annotated[Athlete, Depends(get_staff_athlete)]
+
+
 _Owned = TypeVar("_Owned", Activity, Flag)
 
 

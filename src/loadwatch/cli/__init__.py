@@ -1,9 +1,11 @@
 """Command line: ``loadwatch inspect | import | athletes | activities | series | flags | status |
-report | demo | serve | scheduler | user | sync | backup | restore``, one module per theme."""
+report | demo | serve | scheduler | user | checkin-link | sync | backup | restore``, one
+module per theme."""
 
 # Imported for their side effect: each registers its commands on the shared app.
 from loadwatch.cli import (  # noqa: F401
     activity_cmds,
+    checkin_cmds,
     ingest_cmds,
     load_cmds,
     rehab_cmds,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from loadwatch.cli.app import app
@@ -177,8 +178,16 @@ def _read_athlete(name: str, read: Callable[[Session, int], _T]) -> _T:
 
 # --- series -------------------------------------------------------------------------------
 _SERIES_COLS = {
-    "day": ["date", "runs", "distance_km", "fast_km", "elevation_gain_m", "longest_run_km"],
-    "week": ["week_start", "runs", "distance_km", "fast_km", "elevation_gain_m", "longest_run_km"],
+    "day": ["date", "runs", "distance_km", "fast_km", "elevation_gain_m", "longest_run_km", "srpe"],
+    "week": [
+        "week_start",
+        "runs",
+        "distance_km",
+        "fast_km",
+        "elevation_gain_m",
+        "longest_run_km",
+        "srpe",
+    ],
 }
 
 
@@ -315,6 +324,8 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
 
             print_block(rehab_lines(st.rehab))
             print_block(pain_line(st.rehab))
+        if st.effort is not None:
+            print_block(f"[bold]Effort[/]  {escape(st.effort.note)}")
         print_block(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
 
 

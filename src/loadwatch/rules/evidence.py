@@ -119,6 +119,16 @@ RULES: Final[dict[str, _RuleEvidence]] = {
         "pain-monitoring model, Silbernagel et al., Am J Sports Med 2007 (docs/rehab.md)",
         "pain that flares after running: symptom-guided loading (clinical consensus)",
     ),
+    # Not a flag: sRPE and its ramp are shown in series and status as context only
+    # (docs/rules.md, "Session RPE"); no rule raises on them, and may_alert stays False.
+    "srpe_ramp": _RuleEvidence(
+        "contested",
+        False,
+        "Foster et al., J Strength Cond Res 2001; Impellizzeri et al., Sports Med 2020",
+        "session RPE measures internal load validly (Foster 2001), but its ramp, like every "
+        "acute:chronic ratio, has no established dose-response for running injury "
+        f"({IMPELLIZZERI}); context, never an alert on its own",
+    ),
     "rest_too_long": _RuleEvidence(
         "weak",
         False,

@@ -12,6 +12,11 @@ pain is the highest of during / after / the next morning that was given.  Classe
   during/after pain: it did not settle overnight);
 * ``settled``: the rest (<= 3/10 and the next morning no worse).
 
+Effort (docs/rehab.md, "A hard session before the pain"): when the running the entry is linked
+to includes a session rated RPE >= ``HARD_RPE`` (7, "very hard" on Foster's CR-10), the reason
+says so ("after a hard session, RPE 8").  The class is left to the pain values: effort
+explains a response, it never makes one (sRPE's evidence is contested, rules/evidence.py).
+
 The **tolerated load** per dimension is the most in one run, and in the 7 days ending on that
 run's day (all 7 after it), that was followed by a settled entry since the latest flare (a flare
 resets it); the
@@ -22,7 +27,7 @@ resets it); the
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -39,6 +44,7 @@ RISING_ENTRIES = 3
 RISING_MIN = 3  # a rise that ends below this stays in the 0-2 band
 MORNING_LOOKBACK_DAYS = 7
 WEEK_DAYS = 7
+HARD_RPE = 7.0  # CR-10 "very hard"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,7 @@ class Response:
     threshold: int  # the pain level (or the reference + 1) that made it this class; 0 settled
     load: RunLoad | None  # None: no running that day or the day before
     rising: tuple[int, ...] = ()  # the three rising values, for a rising flare
+    hard_rpe: float | None = None  # the linked day's hardest session RPE when >= HARD_RPE
 
     @property
     def date(self) -> date:
@@ -116,8 +123,14 @@ def run_loads(daily: pl.DataFrame) -> dict[date, RunLoad]:
     return out
 
 
-def classify(symptoms: Sequence[Symptom], daily: pl.DataFrame) -> list[Response]:
-    """Every entry with at least one pain value, oldest first, with its class and its run."""
+def classify(
+    symptoms: Sequence[Symptom],
+    daily: pl.DataFrame,
+    rpe_by_day: Mapping[date, float] | None = None,
+) -> list[Response]:
+    """Every entry with at least one pain value, oldest first, with its class and its run;
+    ``rpe_by_day`` (the hardest session RPE of each local day) marks a hard session before
+    the pain."""
     entries = sorted((s for s in symptoms if s.worst() is not None), key=lambda s: s.date)
     if not entries:
         return []  # no frame work for the many athletes who log no pain
@@ -158,6 +171,11 @@ def classify(symptoms: Sequence[Symptom], daily: pl.DataFrame) -> list[Response]
             reason = f"the morning after worse than before ({s.pain_next_morning} vs {ref}/10)"
         else:
             state, reason, ref, thr = "settled", f"{worst}/10 at most", morning_ref, 0
+        hard = (rpe_by_day or {}).get(load.day) if load is not None else None
+        if hard is not None and hard >= HARD_RPE:
+            reason += f", after a hard session (RPE {hard:g})"
+        else:
+            hard = None
         out.append(
             Response(
                 symptom=s,
@@ -169,6 +187,7 @@ def classify(symptoms: Sequence[Symptom], daily: pl.DataFrame) -> list[Response]
                 threshold=thr,
                 load=load,
                 rising=values if rising and worst < FLARE_MIN else (),
+                hard_rpe=hard,
             )
         )
     return out

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from loadwatch.schemas.base import OutModel
+from loadwatch.schemas.checkin import EffortStatus
 from loadwatch.schemas.flags import EpisodeOut, FlagOut
 from loadwatch.schemas.rehab import RehabMark, RehabStatus
 
@@ -82,6 +83,8 @@ class AthleteStatus(BaseModel):
     episodes: list[EpisodeOut]  # live ones (open or acknowledged), newest first
     fast_threshold: FastThresholdOut
     rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
+    # Session RPE load as context (docs/checkin.md); None when no RPE was ever given.
+    effort: EffortStatus | None = None
 
 
 SeriesValue = float | int | str | date | datetime | bool | None

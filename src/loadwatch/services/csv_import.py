@@ -114,6 +114,7 @@ def _activity(
         elevation_gain_m=row.elevation_gain_m,
         avg_pace_s_per_km=pace,
         fast_distance_m=row.fast_distance_m,
+        rpe=row.rpe,
         n_samples=0,
         source_sha256=key,
         session_index=index,
@@ -152,12 +153,18 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
         occurrence: Counter[str] = Counter()
         new: list[Activity] = []
         fates: list[tuple[LogRow, Activity | None]] = []
+        rpe_of_seen: dict[tuple[str, int], float] = {}
+        rpe_days: list[date] = []
         for row, key in zip(log.rows, keys, strict=True):
             index = occurrence[key]
             occurrence[key] += 1
             if (key, index) in seen:
                 report.duplicates += 1
                 fates.append((row, None))
+                if row.rpe is not None:
+                    # The same log again with an rpe column: complete the runs it holds.
+                    rpe_of_seen[(key, index)] = row.rpe
+                    rpe_days.append(_row_day(row, tz))
                 continue
             act = _activity(athlete_id, row, key, index, tz, src.id)
             spans = recorded_runs if carries_a_run(act.sport, act.distance_m) else recorded
@@ -186,6 +193,8 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
         report.activity_ids = [a.id for a in new]
         days = [local_day(a.start_time, a.utc_offset_s, tz) for a in new]
         days += _symptoms(s, athlete, log, tz, report)
+        if activity_store.set_log_rpe(s, athlete_id, rpe_of_seen):
+            days += rpe_days
         if days:
             report.from_date = min(days)
             pending.request_evaluation(s, athlete_id, report.from_date)
@@ -203,12 +212,7 @@ def _symptoms(
         pains = row.pains()
         if not pains:
             continue
-        start, offset = resolve_start(row, lambda naive: naive.replace(tzinfo=tz).utcoffset())
-        day = (
-            (start + timedelta(seconds=offset)).date()
-            if offset is not None
-            else (start.astimezone(tz).date())
-        )
+        day = _row_day(row, tz)
         if day > today:
             report.errors.append(RowError(row.line, f"pain on {day}, a day in the future"))
             continue
@@ -220,6 +224,14 @@ def _symptoms(
         symptom_store.upsert(session, athlete.id, day, {**values, "source": "csv"})
     report.symptom_days = sorted(by_day)
     return report.symptom_days
+
+
+def _row_day(row: LogRow, tz: ZoneInfo) -> date:
+    """The athlete's local day of a log row."""
+    start, offset = resolve_start(row, lambda naive: naive.replace(tzinfo=tz).utcoffset())
+    if offset is not None:
+        return (start + timedelta(seconds=offset)).date()
+    return start.astimezone(tz).date()
 
 
 def _already_recorded(recorded: list[tuple[datetime, float]], act: Activity) -> bool:

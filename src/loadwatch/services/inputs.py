@@ -10,6 +10,7 @@ import polars as pl
 
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.analytics.days import local_day_expr
+from loadwatch.analytics.effort import day_max_rpe
 from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig
@@ -65,7 +66,15 @@ def rehab_inputs(
 ) -> RehabInputs:
     entries = symptom_store.of_athlete(session, athlete_id, until=today)
     plans = plan_store.of_athlete(session, athlete_id)
-    return RehabInputs(entries, plans, classify([to_symptom(e) for e in entries], daily))
+    # The hardest session RPE of each day, to say when pain followed a hard session; read
+    # only for athletes who log pain.
+    rpe = hardest_rpe(session, athlete_id) if entries else None
+    return RehabInputs(entries, plans, classify([to_symptom(e) for e in entries], daily, rpe))
+
+
+def hardest_rpe(session: Session, athlete_id: int) -> dict[date, float]:
+    athlete = athlete_store.get_athlete(session, athlete_id)
+    return day_max_rpe(activity_store.effort_frame(session, athlete_id), athlete.timezone)
 
 
 # --- everything ---------------------------------------------------------------------------

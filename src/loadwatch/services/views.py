@@ -37,6 +37,7 @@ from loadwatch.schemas.status import (
     WeekKm,
 )
 from loadwatch.services import episodes
+from loadwatch.services.effort import effort_status, with_effort
 from loadwatch.services.flag_list import flags_of
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
@@ -276,6 +277,7 @@ def athlete_status(
         ),
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,
+        effort=effort_status(session, athlete, summary.as_of),
     )
 
 
@@ -299,6 +301,8 @@ def series(
     # Nothing has happened after today: a later end asks for the rows up to today.
     days, weeks = rows_of(session, athlete, min(end, now) if end is not None else None, now)
     frame, key = (days, "date") if period == "day" else (weeks, "week_start")
+    # Session RPE load rides along as context (docs/checkin.md); it is not in the stored view.
+    frame = with_effort(session, athlete, frame, period, min(end, now) if end else now)
     if start is not None:
         frame = frame.filter(pl.col(key) >= (start if period == "day" else week_start(start)))
     if end is not None:

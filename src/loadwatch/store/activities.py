@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from loadwatch.analytics.effort import EFFORT_FRAME_SCHEMA
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.clock import as_utc
 from loadwatch.errors import NotFound
@@ -211,6 +212,74 @@ def last_activities(
         .order_by(Activity.id)
     ).all()
     return {aid: (act_id, as_utc(t)) for aid, act_id, t in rows}
+
+
+def last_runs(session: Session, athlete_id: int, since: datetime, limit: int = 5) -> list[Activity]:
+    """The athlete's newest running activities started at or after ``since``, newest first."""
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(
+                Activity.athlete_id == athlete_id,
+                Activity.start_time >= since,
+                Activity.sport.in_(list(RUNNING_SPORTS)),
+            )
+            .order_by(Activity.start_time.desc(), Activity.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def set_rpe(session: Session, activity: Activity, rpe: float | None) -> None:
+    activity.rpe = rpe
+    session.flush()
+
+
+def set_log_rpe(session: Session, athlete_id: int, rpe_by_key: dict[tuple[str, int], float]) -> int:
+    """Set the RPE of training-log activities by (row digest, occurrence): a log imported
+    again with an ``rpe`` column completes the runs it already holds.  Returns how many
+    changed."""
+    if not rpe_by_key:
+        return 0
+    rows = session.scalars(
+        select(Activity).where(
+            Activity.athlete_id == athlete_id,
+            Activity.source == "csv",
+            Activity.source_sha256.in_({k for k, _ in rpe_by_key}),
+        )
+    )
+    changed = 0
+    for row in rows:
+        rpe = rpe_by_key.get((row.source_sha256, row.session_index))
+        if rpe is not None and row.rpe != rpe:
+            row.rpe = rpe
+            changed += 1
+    session.flush()
+    return changed
+
+
+def effort_frame(session: Session, athlete_id: int) -> pl.DataFrame:
+    """Every activity's start, sport, durations and RPE (``EFFORT_FRAME_SCHEMA``), by start:
+    what session RPE load is computed from (analytics/effort.py)."""
+    rows = session.execute(
+        select(
+            Activity.id,
+            Activity.start_time,
+            Activity.utc_offset_s,
+            Activity.sport,
+            Activity.moving_time_s,
+            Activity.elapsed_time_s,
+            Activity.rpe,
+        )
+        .where(Activity.athlete_id == athlete_id)
+        .order_by(Activity.start_time, Activity.id)
+    ).all()
+    cols = list(EFFORT_FRAME_SCHEMA)
+    data: dict[str, list[Any]] = {c: [r[i] for r in rows] for i, c in enumerate(cols)}
+    data["start_time"] = [as_utc(t) for t in data["start_time"]]
+    df = pl.DataFrame(data, schema=EFFORT_FRAME_SCHEMA)
+    validate(df, EFFORT_FRAME_SCHEMA, "effort frame")
+    return df
 
 
 def delete_activity(session: Session, activity: Activity) -> None:

@@ -153,6 +153,8 @@ class Activity(Base):
     # Revision 0002 (docs/fast.md): null for activities analysed before it.
     sustained_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
     flat_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
+    # Revision 0004 (docs/checkin.md): the athlete's session RPE (CR-10, 0-10); null: not given.
+    rpe: Mapped[float | None] = mapped_column(Float)
     stream_path: Mapped[str | None] = mapped_column(Text)  # relative to the stream dir
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
@@ -168,6 +170,25 @@ class User(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     athlete_id: Mapped[int | None] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class CheckinLink(Base):
+    """A personal check-in link (revision 0004, docs/checkin.md): a long-lived token scoped to
+    one athlete, which may only check in and read that athlete.  Only its SHA-256 is kept, as
+    for users' tokens; a revoked link stays listed (who made it, when it was last used)."""
+
+    __tablename__ = "checkin_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
 
 class CoachAthlete(Base):

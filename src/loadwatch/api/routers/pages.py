@@ -28,6 +28,13 @@ def dashboard_page() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type="text/html")
 
 
+@router.get("/checkin")
+def checkin_page() -> FileResponse:
+    """The athlete's phone check-in (docs/checkin.md); its personal link carries the token in
+    the fragment, which the browser never sends here."""
+    return FileResponse(STATIC / "checkin.html", media_type="text/html")
+
+
 REDOC_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + (
     "; worker-src 'self' blob:"
 )

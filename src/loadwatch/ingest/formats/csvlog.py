@@ -106,6 +106,9 @@ _PAIN = {
     "pain_next_morning": ["pain_next_morning", "next_morning_pain", "pain_morning_after"],
 }
 
+# Session RPE (Foster's CR-10, 0-10, halves allowed): docs/checkin.md.
+_RPE = ["rpe", "session_rpe", "srpe_rating", "effort_rpe", "perceived_exertion"]
+
 
 @dataclass(frozen=True, slots=True)
 class LogRow:
@@ -126,6 +129,8 @@ class LogRow:
     pain_during: int | None = None
     pain_after: int | None = None
     pain_next_morning: int | None = None
+    # Session RPE (CR-10); like pain, not part of ``digest``.
+    rpe: float | None = None
 
     def pains(self) -> dict[str, int]:
         return {k: v for k in PAIN_FIELDS if (v := getattr(self, k)) is not None}
@@ -211,6 +216,7 @@ class _Layout:
     name: _Col | None
     strava: bool
     pain: dict[str, _Col]
+    rpe: _Col | None = None
 
 
 def _layout(headers: Sequence[str]) -> _Layout:
@@ -257,6 +263,7 @@ def _layout(headers: Sequence[str]) -> _Layout:
             for k, names in _PAIN.items()
             if (c := _pick_plain(headers, names, used)) is not None
         },
+        rpe=_pick_plain(headers, _RPE, used),
     )
 
 
@@ -416,7 +423,21 @@ def _row(cells: list[str], lay: _Layout, line: int, decimal_comma: bool) -> LogR
         pain_during=pains.get("pain_during"),
         pain_after=pains.get("pain_after"),
         pain_next_morning=pains.get("pain_next_morning"),
+        rpe=_rpe(cell(lay.rpe), lay.rpe.header, decimal_comma) if lay.rpe else None,
     )
+
+
+def _rpe(text: str, header: str, decimal_comma: bool) -> float | None:
+    t = text.strip().removesuffix("/10").strip()
+    if not t:
+        return None
+    try:
+        v = _number(t, decimal_comma)
+    except ValueError:
+        v = None
+    if v is None or not (0 <= v <= 10) or v * 2 != int(v * 2):
+        raise _RowProblem(f"{header} {text.strip()!r} is not a session RPE 0-10 (CR-10, halves)")
+    return v
 
 
 def _pain(text: str, header: str) -> int | None:
@@ -493,6 +514,7 @@ def parse_log(data: bytes, name: str = "log.csv") -> CsvLog:
             "fast": lay.fast,
             "sport": lay.sport,
             **lay.pain,
+            "rpe": lay.rpe,
         }.items()
         if c is not None
     }

@@ -1,0 +1,139 @@
+"""Session RPE load (Foster et al., J Strength Cond Res 2001): effort as context.
+
+``sRPE = RPE × minutes``: the athlete's rating of the whole session on Foster's CR-10 scale
+(0 rest … 10 maximal) times the session's duration in minutes, in arbitrary units (AU).
+The minutes are the session's *moving* time (the watch's timer, pauses excluded), falling back
+to the elapsed time when a log gives no moving time: Foster timed the training itself, and a
+stop at a crossing is not effort.  Every sport with an RPE counts (effort is the athlete's
+whole internal load, not a running dimension); sessions without an RPE add nothing and are
+counted apart so a thin week says so.
+
+Per day: ``srpe``, ``srpe_sessions``, the 7-day sum ``srpe_7d``, ``srpe_chronic_week`` (the
+mean week of the 28 days before those 7, as ``analytics.load``), their ratio ``srpe_ratio``
+(null until 35 days exist or when that mean week is 0), and Foster's 1998 monotony and strain
+over the 7 days.  Per week: ``srpe``, ``srpe_sessions`` and ``srpe_ratio``, the week over the
+mean of the four weeks before it (null until four weeks exist or when their mean is 0).
+
+Pure and vectorised: the store hands over ``EFFORT_FRAME_SCHEMA``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from loadwatch.analytics.days import local_day_expr, week_start_expr
+from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, MONOTONY_DAYS
+
+EFFORT_FRAME_SCHEMA: dict[str, pl.DataType] = {
+    "activity_id": pl.Int64(),
+    "start_time": pl.Datetime("us", "UTC"),
+    "utc_offset_s": pl.Int32(),
+    "sport": pl.Utf8(),
+    "moving_time_s": pl.Float64(),
+    "elapsed_time_s": pl.Float64(),
+    "rpe": pl.Float64(),  # CR-10; null: not given
+}
+EFFORT_DAY_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "srpe": pl.Float64(),
+    "srpe_sessions": pl.Int32(),
+    "srpe_7d": pl.Float64(),
+    "srpe_chronic_week": pl.Float64(),
+    "srpe_ratio": pl.Float64(),
+    "srpe_monotony": pl.Float64(),
+    "srpe_strain": pl.Float64(),
+}
+EFFORT_WEEK_SCHEMA: dict[str, pl.DataType] = {
+    "week_start": pl.Date(),
+    "srpe": pl.Float64(),
+    "srpe_sessions": pl.Int32(),
+    "srpe_ratio": pl.Float64(),
+}
+BASELINE_WEEKS = 4
+_SD_ZERO = 1e-9
+
+
+def minutes_expr() -> pl.Expr:
+    """The session's minutes: moving time, else elapsed time (a log without a moving time)."""
+    moving = pl.col("moving_time_s")
+    return (
+        pl.when(moving > 0).then(moving).otherwise(pl.col("elapsed_time_s")).fill_null(0.0) / 60.0
+    )
+
+
+def session_load(rpe: float | None, moving_time_s: float, elapsed_time_s: float) -> float | None:
+    """One session's sRPE (AU), the scalar form of ``session_frame``; None without an RPE."""
+    if rpe is None:
+        return None
+    seconds = moving_time_s if moving_time_s > 0 else elapsed_time_s
+    return rpe * (seconds or 0.0) / 60.0
+
+
+def session_frame(effort: pl.DataFrame, tz: str) -> pl.DataFrame:
+    """``activity_id``, local ``date``, ``minutes`` and ``srpe`` (null without an RPE)."""
+    return effort.select(
+        "activity_id",
+        local_day_expr(tz).alias("date"),
+        minutes_expr().alias("minutes"),
+        (pl.col("rpe") * minutes_expr()).alias("srpe"),
+    )
+
+
+def day_max_rpe(effort: pl.DataFrame, tz: str) -> dict[date, float]:
+    """The hardest session RPE of each local day that has one."""
+    rated = effort.filter(pl.col("rpe").is_not_null())
+    if rated.is_empty():
+        return {}
+    days = (
+        rated.select(local_day_expr(tz).alias("date"), "rpe")
+        .group_by("date")
+        .agg(pl.col("rpe").max())
+    )
+    return dict(zip(days["date"].to_list(), days["rpe"].to_list(), strict=True))
+
+
+def daily_effort(effort: pl.DataFrame, tz: str, first: date, last: date) -> pl.DataFrame:
+    """One row per day of ``first``..``last`` (``EFFORT_DAY_SCHEMA``); rest days are zeros."""
+    sessions = session_frame(effort, tz).filter(pl.col("srpe").is_not_null())
+    per_day = sessions.group_by("date").agg(
+        pl.col("srpe").sum(), pl.len().cast(pl.Int32).alias("srpe_sessions")
+    )
+    calendar = pl.DataFrame({"date": pl.date_range(first, last, "1d", eager=True)})
+    x = pl.col("srpe")
+    days = (
+        calendar.join(per_day, on="date", how="left")
+        .with_columns(x.fill_null(0.0), pl.col("srpe_sessions").fill_null(0))
+        .with_columns(
+            x.rolling_sum(ACUTE_DAYS, min_samples=1).alias("srpe_7d"),
+            (x.rolling_sum(CHRONIC_DAYS).shift(ACUTE_DAYS) * (ACUTE_DAYS / CHRONIC_DAYS)).alias(
+                "srpe_chronic_week"
+            ),
+            x.rolling_std(MONOTONY_DAYS, ddof=1).alias("_sd"),
+            x.rolling_mean(MONOTONY_DAYS).alias("_mean"),
+        )
+        .with_columns(
+            pl.when(pl.col("srpe_chronic_week") > 0)
+            .then(pl.col("srpe_7d") / pl.col("srpe_chronic_week"))
+            .alias("srpe_ratio"),
+            pl.when(pl.col("_sd") > _SD_ZERO)
+            .then(pl.col("_mean") / pl.col("_sd"))
+            .alias("srpe_monotony"),
+        )
+        .with_columns((pl.col("srpe_7d") * pl.col("srpe_monotony")).alias("srpe_strain"))
+    )
+    return days.select([pl.col(c).cast(t) for c, t in EFFORT_DAY_SCHEMA.items()])
+
+
+def weekly_effort(days: pl.DataFrame) -> pl.DataFrame:
+    """``EFFORT_DAY_SCHEMA`` → one row per Monday-start week (``EFFORT_WEEK_SCHEMA``)."""
+    weeks = (
+        days.group_by(week_start_expr(pl.col("date")).alias("week_start"))
+        .agg(pl.col("srpe").sum(), pl.col("srpe_sessions").sum())
+        .sort("week_start")
+    )
+    base = pl.col("srpe").rolling_mean(BASELINE_WEEKS).shift(1)
+    return weeks.with_columns(
+        pl.when(base > 0).then(pl.col("srpe") / base).alias("srpe_ratio")
+    ).select([pl.col(c).cast(t) for c, t in EFFORT_WEEK_SCHEMA.items()])

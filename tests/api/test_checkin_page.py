@@ -1,0 +1,179 @@
+"""The athlete's check-in page on a 390 px phone, as an athlete uses it: a real headless
+Chromium (Debian's, driven by Playwright) against a real ``loadwatch serve`` on loopback.
+
+A check-in is three taps on the numbers and one on Save, every one of them on the first screen
+(no scrolling), and stores the symptom entry the rules read plus the run's RPE; the personal
+link opens its own athlete and nothing of any other.  The screenshot goes to
+``$LOADWATCH_ARTIFACTS`` (default ``tmp/artifacts``; docs/checkin-phone.png is a copy).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from loadwatch import auth
+from loadwatch.clock import local_today
+from loadwatch.services.checkin_links import create_link
+from loadwatch.services.csv_import import import_log
+from loadwatch.services.evaluation import drain_pending
+from loadwatch.store.athletes import get_or_create_athlete
+from loadwatch.store.db import Store
+from loadwatch.store.models import Activity, SymptomEntry
+from support.live import cli_env, serve
+from support.paths import REPO
+
+CHROMIUM = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
+try:
+    from playwright.sync_api import Browser, Page, sync_playwright
+except ImportError:  # pragma: no cover - the dev extra installs it
+    sync_playwright = None  # type: ignore[assignment]
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)"),
+    pytest.mark.skipif(sync_playwright is None, reason="playwright not installed (dev extra)"),
+]
+
+ARTIFACTS = Path(os.environ.get("LOADWATCH_ARTIFACTS", REPO / "tmp" / "artifacts"))
+PHONE = {"width": 390, "height": 844}
+TZ = "Europe/Vienna"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+class World:
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.store = Store(f"sqlite:///{data / 'loadwatch.db'}", data)
+        today = local_today(TZ)
+        self.run_day = today - timedelta(days=2)
+        rows = ["date,distance_km,duration"]
+        # Six weeks of 8 km in 40:00 every other day, the last two days ago.
+        for back in range(42, 1, -2):
+            rows.append(f"{today - timedelta(days=back)},8,40:00")
+        with self.store.transaction() as s:
+            ann = get_or_create_athlete(s, "Ann Athlete", TZ)
+            bea = get_or_create_athlete(s, "Bea Other", TZ)
+            self.ann, self.bea = ann.id, bea.id
+            self.link = create_link(s, ann, label="Ann's phone")
+            _, self.bea_user = auth.create_user(s, "bea", "athlete", athlete_id=bea.id)
+        import_log(self.store, self.ann, ("\n".join(rows) + "\n").encode(), "log.csv")
+        drain_pending(self.store)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str]]:
+    w = World(tmp_path_factory.mktemp("checkin") / "data")
+    with serve(cli_env(w.data), "--no-scheduler") as url:
+        yield w, url
+    w.store.close()
+
+
+def _open(browser: Browser, url: str, requests: list[str], console: list[str]) -> Page:
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    page.goto(url)
+    return page
+
+
+def _on_first_screen(page: Page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    assert box is not None
+    return box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
+
+
+def test_a_checkin_is_three_taps_plus_save_and_stores_the_entry(
+    world: tuple[World, str], browser: Browser
+) -> None:
+    w, url = world
+    requests: list[str] = []
+    console: list[str] = []
+    page = _open(browser, url + w.link.path, requests, console)
+    page.wait_for_selector("#ci:not([hidden])")
+    assert page.locator("#who").inner_text() == "Ann Athlete"
+    run = page.locator("#run").inner_text()
+    assert "8.0 km" in run and "5:00 /km" in run and "40 min" in run
+    assert page.locator("#ci-title").inner_text() == "After your run"
+    # The next-run limit at a glance: 10 % over the longest run of 30 days (8 km) is the
+    # spike rule's caution line.
+    assert page.locator("#next-run").inner_text().startswith("Next run: up to 8.8 km")
+    # The questions of the morning after are not asked two days later.
+    assert page.locator("fieldset[data-field='pain_next_morning']").is_hidden()
+
+    taps = [
+        "fieldset[data-field='pain_during'] .chip[data-v='2']",
+        "fieldset[data-field='pain_after'] .chip[data-v='3']",
+        "fieldset[data-field='rpe'] .chip[data-v='6']",
+        "#save",
+    ]
+    # Every tap is on the first screen: no scrolling between them.
+    assert all(_on_first_screen(page, t) for t in taps), "a tap needs scrolling"
+    for t in taps[:3]:
+        page.tap(t)
+    assert page.locator(taps[2]).get_attribute("aria-pressed") == "true"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"page is {width} px wide"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "checkin-phone.png"))
+    page.tap(taps[3])  # the only tap besides the three numbers
+    page.wait_for_selector("#status:has-text('Saved')")
+    # 6 x 40 min = 240 AU.
+    assert "Session load 240" in page.locator("#status").inner_text()
+
+    with w.store.sessions() as s:
+        entry = s.scalars(
+            sa.select(SymptomEntry).where(
+                SymptomEntry.athlete_id == w.ann, SymptomEntry.date == w.run_day
+            )
+        ).one()
+        assert (entry.pain_during, entry.pain_after, entry.source) == (2, 3, "checkin")
+        rpes = s.scalars(
+            sa.select(Activity.rpe).where(Activity.athlete_id == w.ann, Activity.rpe.is_not(None))
+        ).all()
+        assert rpes == [6.0]
+    foreign = [u for u in requests if not u.startswith((url + "/", "data:"))]
+    assert foreign == []
+    assert [m for m in console if "Content Security Policy" in m or "pageerror" in m] == []
+
+
+def test_the_personal_link_gives_404_for_any_other_athlete(
+    world: tuple[World, str], browser: Browser
+) -> None:
+    w, url = world
+    requests: list[str] = []
+    console: list[str] = []
+    other = w.link.path.replace(f"athlete={w.ann}", f"athlete={w.bea}")
+    page = _open(browser, url + other, requests, console)
+    page.wait_for_selector("#gone:not([hidden])")
+    assert "does not open a check-in" in page.locator("#gone-text").inner_text()
+    assert "Bea" not in page.content()
+    token = {"Authorization": f"Bearer {w.link.token}"}
+    for athlete in (w.bea, 999_999):
+        r = httpx.get(f"{url}/api/v1/athletes/{athlete}/checkin", headers=token)
+        assert r.status_code == 404, r.text
+    # Bea's own account opens Bea's check-in, not Ann's.
+    bea = {"Authorization": f"Bearer {w.bea_user}"}
+    assert httpx.get(f"{url}/api/v1/athletes/{w.bea}/checkin", headers=bea).status_code == 200
+    assert httpx.get(f"{url}/api/v1/athletes/{w.ann}/checkin", headers=bea).status_code == 404
