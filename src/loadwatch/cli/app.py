@@ -33,6 +33,7 @@ HELP_ORDER = (
     "serve",
     "scheduler",
     "user",
+    "checkin-link",
     "backup",
     "restore",
     "migrate",

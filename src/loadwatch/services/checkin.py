@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from loadwatch.analytics.days import local_day
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
+from loadwatch.rules.plan_headroom import pace_text
 from loadwatch.schemas.checkin import (
     CheckinIn,
     CheckinOut,
@@ -24,7 +25,7 @@ from loadwatch.schemas.checkin import (
 from loadwatch.schemas.rehab import SymptomIn
 from loadwatch.schemas.status import AthleteStatus
 from loadwatch.services.effort import activity_minutes, set_activity_rpe
-from loadwatch.services.rehab import add_symptom, check_day, format_pace
+from loadwatch.services.rehab import add_symptom, check_day
 from loadwatch.services.rounding import out_number
 from loadwatch.services.views import athlete_status
 from loadwatch.store import activities as activity_store
@@ -40,7 +41,7 @@ _PAIN_FIELDS = ("pain_during", "pain_after", "pain_next_morning")
 def run_out(a: Activity, tz: str) -> RunOut:
     minutes = activity_minutes(a)
     km = a.distance_m / 1000.0
-    pace = format_pace(minutes * 60.0 / km) if km > 0 and minutes > 0 else None
+    pace = pace_text(minutes * 60.0 / km) if km > 0 and minutes > 0 else None
     return RunOut(
         activity_id=a.id,
         date=local_day(a.start_time, a.utc_offset_s, tz),
