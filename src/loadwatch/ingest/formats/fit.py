@@ -53,6 +53,7 @@ MIN_ABSOLUTE_TS = 0x10000000
 SEMICIRCLE_TO_DEG = 180.0 / 2**31
 OFFSET_STEP_S = 900  # local offsets are whole quarter hours
 MAX_OFFSET_S = 14 * 3600
+MAX_SESSION_S = 14 * 86_400  # as ingest.summary.validate: longer is a corrupt duration
 
 # --- reading ------------------------------------------------------------------------------
 _RECORD_COLUMNS = ("ts", "lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")
@@ -303,11 +304,15 @@ def _samples_frame(columns: dict[str, list[Any]], shift: int | None) -> pl.DataF
 
 
 def _session_start(s: dict[str, Any], shift: int | None) -> int | None:
+    """The session's start_time, else its end minus its duration: the elapsed time, or the
+    timer where the elapsed time is corrupt (weeks long: it would date the run weeks early)."""
     start = _abs_ts(s.get("start_time"), shift)
     if start is None:
-        end, elapsed = _abs_ts(s.get("timestamp"), shift), _num(s.get("total_elapsed_time"))
-        if end is not None and elapsed is not None:
-            start = end - int(elapsed)
+        end = _abs_ts(s.get("timestamp"), shift)
+        durations = (_num(s.get("total_elapsed_time")), _num(s.get("total_timer_time")))
+        duration = next((d for d in durations if d is not None and 0 <= d <= MAX_SESSION_S), None)
+        if end is not None and duration is not None:
+            start = end - int(duration)
     return start
 
 
