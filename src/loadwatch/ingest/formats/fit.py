@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from loadwatch.errors import CorruptFile, NotAnActivity
+from loadwatch.ingest.formats import fit_bulk
 from loadwatch.ingest.formats.fit_profile import device_string
 from loadwatch.ingest.formats.fitparse_fork import (
     META_MESSAGES,
@@ -61,7 +62,8 @@ _RECORD_COLUMNS = ("ts", "lat", "lon", "distance", "altitude", "speed", "heart_r
 
 @dataclass
 class _Content:
-    columns: dict[str, list[Any]] = field(default_factory=lambda: {c: [] for c in _RECORD_COLUMNS})
+    # Lists from the per-message reader; float64 arrays (NaN: missing) from the bulk reader.
+    columns: dict[str, Any] = field(default_factory=lambda: {c: [] for c in _RECORD_COLUMNS})
     meta: dict[int, list[dict[str, Any]]] = field(
         default_factory=lambda: {n: [] for n in META_MESSAGES}
     )
@@ -136,17 +138,52 @@ def _stop_reason(e: Exception, ff: LenientFitFile, kept: int) -> str:
     return f"unreadable from byte {ff.position} ({what}); kept {kept} records"
 
 
-def _read(data: bytes, name: str, *, fast_records: bool) -> tuple[_Content, list[str]]:
+def _open(data: bytes, *, fast_records: bool) -> LenientFitFile:
     if not data:
         raise CorruptFile("not a FIT file: empty file")
     try:
-        ff = LenientFitFile(data, fast_records=fast_records)
+        return LenientFitFile(data, fast_records=fast_records)
     except FitEOFError as e:
         raise CorruptFile(
             f"not a FIT file: truncated: {len(data)} byte(s), shorter than the FIT header"
         ) from e
     except (FitHeaderError, struct.error) as e:
         raise CorruptFile("not a FIT file: no valid FIT header ('.FIT' signature)") from e
+
+
+def _read_bulk(data: bytes) -> tuple[_Content, list[str]] | None:
+    """The bulk reader (``fit_bulk``); None where the file has a shape it leaves to the
+    per-message reader."""
+    ff = _open(data, fast_records=True)
+    bulk = fit_bulk.BulkRead(data)
+    stopped: Exception | None = None
+    try:
+        fit_bulk.read_bulk(ff, bulk)
+    except fit_bulk.Refused:
+        return None
+    except Exception as e:  # fitparse raises bare ValueError/KeyError/struct.error on bad bytes
+        stopped = e
+    try:
+        columns = fit_bulk.columns(bulk)
+    except fit_bulk.Refused:
+        return None
+    content = _Content(columns=dict(columns))
+    content.n_records = len(columns["ts"])
+    meta = content.meta
+    for message in bulk.meta:
+        if message.def_mesg.mesg_num in meta:
+            meta[message.def_mesg.mesg_num].append(_values(message))
+    if stopped is not None:
+        ff.defects.append(_stop_reason(stopped, ff, content.n_records))
+    return content, ff.defects
+
+
+def _read(data: bytes, name: str, *, fast_records: bool) -> tuple[_Content, list[str]]:
+    if fast_records:
+        bulk = _read_bulk(data)
+        if bulk is not None:
+            return bulk
+    ff = _open(data, fast_records=fast_records)
     content = _Content()
     try:
         _collect(ff, content)
@@ -158,10 +195,23 @@ def _read(data: bytes, name: str, *, fast_records: bool) -> tuple[_Content, list
 
 def record_columns(data: bytes, *, fast_records: bool = True) -> tuple[dict[str, list[Any]], int]:
     """The raw record columns (``ts`` as FIT seconds, ``lat``/``lon`` in semicircles, the
-    rest scaled as the profile says) as the reader collected them, and the number of
-    records the fast path left to fitparse's own reading; for the reference tests."""
+    rest scaled as the profile says) as the reader collected them, None where missing, and
+    the number of records the fast path left to fitparse's own reading; for the reference
+    tests."""
     content, _ = _read(data, "", fast_records=fast_records)
-    return content.columns, content.slow_records
+    out = {}
+    for name, values in content.columns.items():
+        if isinstance(values, np.ndarray):
+            as_int = name in ("ts", "lat", "lon")  # integers in FIT, as fitparse gives them
+            values = [None if v != v else (int(v) if as_int else v) for v in values.tolist()]
+        out[name] = values
+    return out, content.slow_records
+
+
+def read_path(data: bytes) -> str:
+    """Which reader decodes the file: ``bulk``, or ``per-message`` where the bulk reader
+    leaves it to the fork (for the reference tests and the benchmark)."""
+    return "bulk" if _read_bulk(data) is not None else "per-message"
 
 
 # --- building Tracks ---------------------------------------------------------------------
@@ -282,13 +332,18 @@ def _series(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
         return pl.Series(name, clean, dtype=dtype, strict=False)
 
 
-def _samples_frame(columns: dict[str, list[Any]], shift: int | None) -> pl.DataFrame:
-    df = pl.DataFrame(
-        [
-            _series("ts", columns["ts"], pl.Int64()),
-            *(_series(c, columns[c], pl.Float64()) for c in _RECORD_COLUMNS[1:]),
-        ]
-    )
+def _samples_frame(columns: dict[str, Any], shift: int | None) -> pl.DataFrame:
+    if isinstance(columns["ts"], np.ndarray):  # the bulk reader's float64, NaN: missing
+        df = pl.DataFrame(
+            {c: pl.Series(c, columns[c]).fill_nan(None) for c in _RECORD_COLUMNS}
+        ).with_columns(pl.col("ts").cast(pl.Int64))
+    else:
+        df = pl.DataFrame(
+            [
+                _series("ts", columns["ts"], pl.Int64()),
+                *(_series(c, columns[c], pl.Float64()) for c in _RECORD_COLUMNS[1:]),
+            ]
+        )
     ts = pl.col("ts")
     if shift is not None:
         ts = pl.when(ts < MIN_ABSOLUTE_TS).then(ts + shift).otherwise(ts)

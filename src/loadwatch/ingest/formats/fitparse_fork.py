@@ -51,6 +51,7 @@ __all__ = [
     "META_MESSAGES",
     "PINNED_FITPARSE",
     "SKIPPED",
+    "DefinitionMessage",
     "FitEOFError",
     "FitHeaderError",
     "Garbled",
