@@ -33,7 +33,7 @@ Truncation is not refused: reading stops where the bytes end, as the fork's does
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from typing import Any
 
@@ -197,6 +197,7 @@ def read_bulk(ff: LenientFitFile, into: BulkRead) -> None:
     append = positions.append
     fast_size = [-1] * 16
     table = [-1] * 16
+    cache: dict[bytes, _Seen] = {}
     pos = int(ff._file.tell())
     end = pos + int(ff._bytes_left)
     limit = min(end, length)
@@ -215,6 +216,23 @@ def read_bulk(ff: LenientFitFile, into: BulkRead) -> None:
                     if end < nxt <= length:
                         raise Refused("a data message crosses its file's declared end")
                     # else truncated: the fork raises where the bytes end
+        if pos + 6 <= limit and data[pos] & 0xE0 == 0x40:
+            # A definition without developer fields, byte for byte one seen before in this
+            # part (devices repeat them): the fork's reading of it is reused.
+            stop = pos + 6 + 3 * data[pos + 5]
+            hit = cache.get(data[pos:stop]) if stop <= limit else None
+            if hit is not None:
+                local = data[pos] & 15
+                _reuse(ff, local, hit)
+                if hit.bulk is None:
+                    fast_size[local] = table[local] = -1
+                else:
+                    into.defs.append(replace(hit.bulk, position=pos))
+                    fast_size[local] = hit.bulk.size
+                    table[local] = len(into.defs) - 1
+                _new_segment(into, table)
+                pos = stop
+                continue
         # Anything else is one message for the fork: sync its reader to where we are.
         ff._file.seek(pos)
         ff._bytes_left = end - pos
@@ -228,21 +246,28 @@ def read_bulk(ff: LenientFitFile, into: BulkRead) -> None:
             into.anchors.append((pos, 0))
             fast_size = [-1] * 16
             table = [-1] * 16
+            cache = {}
             _new_segment(into, table)
         new_pos = int(ff._file.tell())
         if isinstance(message, DefinitionMessage):
             local = message.header.local_mesg_num
             shortcut = ff._fast.get(local)
+            bulk = None
             if shortcut is None:
                 if message.mesg_num == MSG_RECORD:
                     raise Refused("a record definition without a shortcut")
                 fast_size[local] = -1
                 table[local] = -1
             else:
-                into.defs.append(_plan_def(message, shortcut, pos))
-                fast_size[local] = into.defs[-1].size
+                bulk = _plan_def(message, shortcut, pos)
+                into.defs.append(bulk)
+                fast_size[local] = bulk.size
                 table[local] = len(into.defs) - 1
             _new_segment(into, table)
+            if not message.header.is_developer_data and ff.n_headers == headers:
+                cache[data[pos:new_pos]] = _Seen(
+                    message, ff._plans[local], shortcut, bulk, _resets(message)
+                )
         elif message is None or message is SKIPPED or type(message) is dict:
             raise Refused("a data message the fast path read one at a time")
         else:
@@ -254,6 +279,39 @@ def read_bulk(ff: LenientFitFile, into: BulkRead) -> None:
         pos = new_pos
         end = pos + int(ff._bytes_left)
         limit = min(end, length)
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """A definition message as the fork read it, with what reading it changed."""
+
+    message: Any
+    plan: Any
+    shortcut: Any
+    bulk: _Def | None
+    resets: tuple[tuple[int, int], ...]  # accumulators the definition sets to 0
+
+
+def _resets(message: Any) -> tuple[tuple[int, int], ...]:
+    return tuple(
+        (message.mesg_num, c.def_num)
+        for fd in message.field_defs
+        if fd.field is not None and fd.field.components
+        for c in fd.field.components
+        if c.accumulate
+    )
+
+
+def _reuse(ff: LenientFitFile, local: int, seen: _Seen) -> None:
+    """What the fork's ``_parse_definition_message`` leaves behind, without reading again."""
+    ff._local_mesgs[local] = seen.message
+    ff._plans[local] = seen.plan
+    if seen.shortcut is None:
+        ff._fast.pop(local, None)
+    else:
+        ff._fast[local] = seen.shortcut
+    for mesg_num, def_num in seen.resets:
+        ff._accumulators.setdefault(mesg_num, {})[def_num] = 0
 
 
 def _new_segment(into: BulkRead, table: list[int]) -> None:
