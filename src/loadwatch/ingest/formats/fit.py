@@ -178,11 +178,13 @@ def _read_bulk(data: bytes) -> tuple[_Content, list[str]] | None:
     return content, ff.defects
 
 
-def _read(data: bytes, name: str, *, fast_records: bool) -> tuple[_Content, list[str]]:
-    if fast_records:
-        bulk = _read_bulk(data)
-        if bulk is not None:
-            return bulk
+def _read(
+    data: bytes, name: str, *, fast_records: bool, bulk: bool = True
+) -> tuple[_Content, list[str]]:
+    if fast_records and bulk:
+        read = _read_bulk(data)
+        if read is not None:
+            return read
     ff = _open(data, fast_records=fast_records)
     content = _Content()
     try:
@@ -415,11 +417,18 @@ def decode(data: bytes, name: str) -> list[Track]:
 
 
 def decode_records(
-    data: bytes, name: str, *, fast_records: bool, allow_unplaced: bool = False
+    data: bytes,
+    name: str,
+    *,
+    fast_records: bool,
+    allow_unplaced: bool = False,
+    bulk: bool = True,
 ) -> list[Track]:
-    """``decode`` with the record fast path switchable (tests compare both paths) and, for
-    tests of the decoding itself, recordings with an unset clock kept."""
-    content, defects = _read(data, name, fast_records=fast_records)
+    """``decode`` with the readers switchable (tests and the benchmark compare them): the
+    bulk reader (``bulk``), else the fork's per-message record fast path (``fast_records``),
+    else fitparse's own; and, for tests of the decoding itself, recordings with an unset
+    clock kept."""
+    content, defects = _read(data, name, fast_records=fast_records, bulk=bulk)
     meta = content.meta
     ftype = _file_type(meta[MSG_FILE_ID])
     if ftype is not None and ftype != "activity":
