@@ -43,6 +43,7 @@ from loadwatch.ingest.formats.fitparse_fork import (
     FitHeaderError,
     Garbled,
     LenientFitFile,
+    MetaMessage,
 )
 from loadwatch.ingest.sports import from_fit, guess
 from loadwatch.ingest.track import DeviceTotals, Track, conform_samples, empty_samples
@@ -138,11 +139,11 @@ def _stop_reason(e: Exception, ff: LenientFitFile, kept: int) -> str:
     return f"unreadable from byte {ff.position} ({what}); kept {kept} records"
 
 
-def _open(data: bytes, *, fast_records: bool) -> LenientFitFile:
+def _open(data: bytes, *, fast_records: bool, lean_meta: bool = False) -> LenientFitFile:
     if not data:
         raise CorruptFile("not a FIT file: empty file")
     try:
-        return LenientFitFile(data, fast_records=fast_records)
+        return LenientFitFile(data, fast_records=fast_records, lean_meta=lean_meta)
     except FitEOFError as e:
         raise CorruptFile(
             f"not a FIT file: truncated: {len(data)} byte(s), shorter than the FIT header"
@@ -154,7 +155,7 @@ def _open(data: bytes, *, fast_records: bool) -> LenientFitFile:
 def _read_bulk(data: bytes) -> tuple[_Content, list[str]] | None:
     """The bulk reader (``fit_bulk``); None where the file has a shape it leaves to the
     per-message reader."""
-    ff = _open(data, fast_records=True)
+    ff = _open(data, fast_records=True, lean_meta=True)
     bulk = fit_bulk.BulkRead(data)
     stopped: Exception | None = None
     try:
@@ -171,7 +172,9 @@ def _read_bulk(data: bytes) -> tuple[_Content, list[str]] | None:
     content.n_records = len(columns["ts"])
     meta = content.meta
     for message in bulk.meta:
-        if message.def_mesg.mesg_num in meta:
+        if type(message) is MetaMessage:
+            meta[message.mesg_num].append(message.values)
+        elif message.def_mesg.mesg_num in meta:
             meta[message.def_mesg.mesg_num].append(_values(message))
     if stopped is not None:
         ff.defects.append(_stop_reason(stopped, ff, content.n_records))
@@ -337,7 +340,7 @@ def _series(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
 def _samples_frame(columns: dict[str, Any], shift: int | None) -> pl.DataFrame:
     if isinstance(columns["ts"], np.ndarray):  # the bulk reader's float64, NaN: missing
         df = pl.DataFrame(
-            {c: pl.Series(c, columns[c]).fill_nan(None) for c in _RECORD_COLUMNS}
+            [pl.Series(c, columns[c], nan_to_null=True) for c in _RECORD_COLUMNS]
         ).with_columns(pl.col("ts").cast(pl.Int64))
     else:
         df = pl.DataFrame(
