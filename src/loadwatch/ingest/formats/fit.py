@@ -198,12 +198,14 @@ def _read(
     return content, ff.defects
 
 
-def record_columns(data: bytes, *, fast_records: bool = True) -> tuple[dict[str, list[Any]], int]:
+def record_columns(
+    data: bytes, *, fast_records: bool = True, bulk: bool = True
+) -> tuple[dict[str, list[Any]], int]:
     """The raw record columns (``ts`` as FIT seconds, ``lat``/``lon`` in semicircles, the
     rest scaled as the profile says) as the reader collected them, None where missing, and
     the number of records the fast path left to fitparse's own reading; for the reference
     tests."""
-    content, _ = _read(data, "", fast_records=fast_records)
+    content, _ = _read(data, "", fast_records=fast_records, bulk=bulk)
     out = {}
     for name, values in content.columns.items():
         if isinstance(values, np.ndarray):
@@ -485,8 +487,11 @@ def decode_records(
             )
         ]
 
-    df = df.with_columns(pl.Series("_session", _assign(df["ts"], starts)))
-    parts = df.partition_by("_session", as_dict=True, include_key=False)
+    if len(sessions) == 1:  # every record is the session's (as ``_assign`` would say)
+        parts = {(0,): df}
+    else:
+        df = df.with_columns(pl.Series("_session", _assign(df["ts"], starts)))
+        parts = df.partition_by("_session", as_dict=True, include_key=False)
     sport_names = [m.get("name") for m in meta[MSG_SPORT] if isinstance(m.get("name"), str)]
     tracks = []
     order = sorted(range(len(sessions)), key=lambda k: (starts[k] is None, starts[k] or 0))

@@ -425,22 +425,31 @@ def columns(into: BulkRead) -> dict[str, np.ndarray[Any, np.dtype[np.float64]]]:
         cuts = np.flatnonzero(np.diff(inst[order])) + 1
         for chunk in np.split(order, cuts):
             groups[int(inst[chunk[0]])] = chunk
-    blocks = {i: _block(u8, pos[rows], into.defs[i]) for i, rows in groups.items()
-              if into.defs[i].dtype is not None}  # fmt: skip
-    for i, rows in groups.items():
-        d = into.defs[i]
-        if d.ts is not None:
-            values, valid = _numeric(blocks[i], d.ts[0], d.ts[1])
-            anchored[rows] = valid
-            anchor[rows] = values.astype(np.int64)
-    extra = np.array(into.anchors, dtype=np.int64).reshape(-1, 2)
-    acc = _timestamps(
-        np.concatenate((pos, extra[:, 0])),
-        np.concatenate((anchored, np.ones(len(extra), dtype=bool))),
-        np.concatenate((anchor, extra[:, 1])),
-        np.concatenate((compressed, np.zeros(len(extra), dtype=bool))),
-        np.concatenate((hdr & 31, np.zeros(len(extra), dtype=np.int64))),
-    )[:n]
+    # Without compressed-timestamp headers no record needs the accumulator, and messages
+    # other than records need not be read at all.
+    any_compressed = bool(compressed.any())
+    blocks = {
+        i: _block(u8, pos[rows], into.defs[i])
+        for i, rows in groups.items()
+        if into.defs[i].dtype is not None
+        and (any_compressed or into.defs[i].record_steps is not None)
+    }
+    acc = anchor
+    if any_compressed:
+        for i, rows in groups.items():
+            d = into.defs[i]
+            if d.ts is not None:
+                values, valid = _numeric(blocks[i], d.ts[0], d.ts[1])
+                anchored[rows] = valid
+                anchor[rows] = values.astype(np.int64)
+        extra = np.array(into.anchors, dtype=np.int64).reshape(-1, 2)
+        acc = _timestamps(
+            np.concatenate((pos, extra[:, 0])),
+            np.concatenate((anchored, np.ones(len(extra), dtype=bool))),
+            np.concatenate((anchor, extra[:, 1])),
+            np.concatenate((compressed, np.zeros(len(extra), dtype=bool))),
+            np.concatenate((hdr & 31, np.zeros(len(extra), dtype=np.int64))),
+        )[:n]
 
     record_insts = [i for i in groups if into.defs[i].record_steps is not None]
     is_record = np.zeros(n, dtype=bool)
