@@ -195,27 +195,23 @@ def read_bulk(ff: LenientFitFile, into: BulkRead) -> None:
     length = len(data)
     positions = into.positions
     append = positions.append
-    fast_size = [-1] * 16
+    # Per header byte: 1 + the content size of a data message the bulk path reads; 0 else.
+    step = [0] * 256
     table = [-1] * 16
     cache: dict[bytes, _Seen] = {}
     pos = int(ff._file.tell())
     end = pos + int(ff._bytes_left)
     limit = min(end, length)
     while True:
-        if pos < limit:
-            h = data[pos]
-            local = (h >> 5) & 3 if h & 0x80 else (-1 if h & 0x40 else h & 15)
-            if local >= 0:
-                s = fast_size[local]
-                if s >= 0:
-                    nxt = pos + 1 + s
-                    if nxt <= limit:
-                        append(pos)
-                        pos = nxt
-                        continue
-                    if end < nxt <= length:
-                        raise Refused("a data message crosses its file's declared end")
-                    # else truncated: the fork raises where the bytes end
+        while pos < limit:  # the hot loop: one lookup per message
+            k = step[data[pos]]
+            if not k or pos + k > limit:
+                break
+            append(pos)
+            pos += k
+        if pos < limit and step[data[pos]] and end < pos + step[data[pos]] <= length:
+            raise Refused("a data message crosses its file's declared end")
+        # (a message past the last byte is a truncation: the fork raises where the bytes end)
         if pos + 6 <= limit and data[pos] & 0xE0 == 0x40:
             # A definition without developer fields, byte for byte one seen before in this
             # part (devices repeat them): the fork's reading of it is reused.
@@ -225,10 +221,11 @@ def read_bulk(ff: LenientFitFile, into: BulkRead) -> None:
                 local = data[pos] & 15
                 _reuse(ff, local, hit)
                 if hit.bulk is None:
-                    fast_size[local] = table[local] = -1
+                    _set_local(step, local, 0)
+                    table[local] = -1
                 else:
                     into.defs.append(replace(hit.bulk, position=pos))
-                    fast_size[local] = hit.bulk.size
+                    _set_local(step, local, 1 + hit.bulk.size)
                     table[local] = len(into.defs) - 1
                 _new_segment(into, table)
                 pos = stop
@@ -244,7 +241,7 @@ def read_bulk(ff: LenientFitFile, into: BulkRead) -> None:
             return
         if ff.n_headers != headers:  # a chained file: a new header, the state starts over
             into.anchors.append((pos, 0))
-            fast_size = [-1] * 16
+            step = [0] * 256
             table = [-1] * 16
             cache = {}
             _new_segment(into, table)
@@ -256,12 +253,12 @@ def read_bulk(ff: LenientFitFile, into: BulkRead) -> None:
             if shortcut is None:
                 if message.mesg_num == MSG_RECORD:
                     raise Refused("a record definition without a shortcut")
-                fast_size[local] = -1
+                _set_local(step, local, 0)
                 table[local] = -1
             else:
                 bulk = _plan_def(message, shortcut, pos)
                 into.defs.append(bulk)
-                fast_size[local] = bulk.size
+                _set_local(step, local, 1 + bulk.size)
                 table[local] = len(into.defs) - 1
             _new_segment(into, table)
             if not message.header.is_developer_data and ff.n_headers == headers:
@@ -279,6 +276,23 @@ def read_bulk(ff: LenientFitFile, into: BulkRead) -> None:
         pos = new_pos
         end = pos + int(ff._bytes_left)
         limit = min(end, length)
+
+
+def _headers_of(local: int) -> tuple[int, ...]:
+    """Every header byte of a data message of a local type: normal (bits 4 and 5 unused)
+    and compressed-timestamp (any 5-bit offset)."""
+    normal = tuple(local | extra for extra in (0x00, 0x10, 0x20, 0x30))
+    if local > 3:
+        return normal
+    return normal + tuple(0x80 | (local << 5) | offset for offset in range(32))
+
+
+_HEADERS = tuple(_headers_of(local) for local in range(16))
+
+
+def _set_local(step: list[int], local: int, value: int) -> None:
+    for header in _HEADERS[local]:
+        step[header] = value
 
 
 @dataclass(frozen=True, slots=True)
