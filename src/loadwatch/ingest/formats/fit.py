@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from loadwatch.errors import CorruptFile, NotAnActivity
-from loadwatch.ingest.formats import fit_bulk
+from loadwatch.ingest.formats import fit_bulk, fit_bulk_columns
 from loadwatch.ingest.formats.fit_profile import device_string
 from loadwatch.ingest.formats.fitparse_fork import (
     META_MESSAGES,
@@ -165,7 +165,7 @@ def _read_bulk(data: bytes) -> tuple[_Content, list[str]] | None:
     except Exception as e:  # fitparse raises bare ValueError/KeyError/struct.error on bad bytes
         stopped = e
     try:
-        columns = fit_bulk.columns(bulk)
+        columns = fit_bulk_columns.columns(bulk)
     except fit_bulk.Refused:
         return None
     content = _Content(columns=dict(columns))

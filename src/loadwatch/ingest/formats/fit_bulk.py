@@ -46,7 +46,16 @@ from loadwatch.ingest.formats.fitparse_fork import (
     LenientFitFile,
 )
 
-__all__ = ["CHANNELS", "BulkRead", "Refused", "read_bulk"]
+__all__ = [
+    "BYTE_TYPE",
+    "CHANNELS",
+    "NUMERIC_TYPES",
+    "BulkDef",
+    "BulkRead",
+    "BulkStep",
+    "Refused",
+    "read_bulk",
+]  # decoding: fit_bulk_columns
 
 CHANNELS = ("ts", "lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")
 _TS_FIELD = 253
@@ -54,7 +63,7 @@ _TS_BITS = 5
 
 # FIT base type id -> (numpy type code, invalid value or None for NaN).  The 64-bit integers
 # and strings are left to the fork (a record channel never has them in the corpus).
-_NUMERIC: dict[int, tuple[str, float | None]] = {
+NUMERIC_TYPES: dict[int, tuple[str, float | None]] = {
     0x00: ("u1", 0xFF),  # enum
     0x01: ("i1", 0x7F),
     0x02: ("u1", 0xFF),
@@ -69,7 +78,7 @@ _NUMERIC: dict[int, tuple[str, float | None]] = {
     0x8C: ("u4", 0),
 }
 _TS_TYPES = frozenset({0x85, 0x86, 0x8C})
-_BYTE = 0x0D
+BYTE_TYPE = 0x0D
 
 
 class Refused(Exception):
@@ -77,7 +86,7 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class _Step:
+class BulkStep:
     """One write into a record channel, in fitparse's order."""
 
     name: str  # the fitparse field name written (e.g. enhanced_speed)
@@ -93,14 +102,14 @@ class _Step:
 
 
 @dataclass(slots=True)
-class _Def:
+class BulkDef:
     """One definition message as the bulk path uses it."""
 
     position: int
     size: int
     dtype: np.dtype[Any] | None  # the fields read, at their offsets; None: nothing read
     ts: tuple[int, int] | None  # (byte offset, base type) of a timestamp field
-    record_steps: tuple[_Step, ...] | None  # None: not a record
+    record_steps: tuple[BulkStep, ...] | None  # None: not a record
     accumulates: frozenset[int] = frozenset()
 
 
@@ -112,14 +121,14 @@ class BulkRead:
     positions: list[int] = field(default_factory=list)  # header byte of each fast message
     seg_starts: list[int] = field(default_factory=lambda: [0])
     seg_tables: list[list[int]] = field(default_factory=lambda: [[-1] * 16])
-    defs: list[_Def] = field(default_factory=list)
+    defs: list[BulkDef] = field(default_factory=list)
     # Timestamp anchors from outside the fast messages: (position, value) of metadata
     # messages carrying a timestamp and of file headers (which reset it to 0).
     anchors: list[tuple[int, int]] = field(default_factory=lambda: [(-1, 0)])
     meta: list[Any] = field(default_factory=list)  # fitparse DataMessages, in file order
 
 
-def _plan_def(def_mesg: Any, shortcut: Any, position: int) -> _Def:
+def _plan_def(def_mesg: Any, shortcut: Any, position: int) -> BulkDef:
     all_defs = def_mesg.field_defs + def_mesg.dev_field_defs
     offsets = [0, *accumulate(int(fd.size) for fd in all_defs)]
     endian = def_mesg.endian
@@ -135,8 +144,8 @@ def _plan_def(def_mesg: Any, shortcut: Any, position: int) -> _Def:
         ts = (offsets[i_ts], fd.base_type.identifier)
     if not shortcut.is_record:
         dtype = _dtype(endian, offsets[-1], [ts] if ts else [])
-        return _Def(position, offsets[-1], dtype, ts, None)
-    steps: list[_Step] = []
+        return BulkDef(position, offsets[-1], dtype, ts, None)
+    steps: list[BulkStep] = []
     accumulates: set[int] = set()
     for i, name, _parse, scale, value_offset, component in shortcut.steps:
         fd = all_defs[i]
@@ -144,31 +153,31 @@ def _plan_def(def_mesg: Any, shortcut: Any, position: int) -> _Def:
         if component is not None:
             if component.accumulate:
                 accumulates.add(component.def_num)  # fitparse resets it, read or not
-            if base == _BYTE:
+            if base == BYTE_TYPE:
                 if fd.size > 8:
                     raise Refused("a component of a byte array wider than 8 bytes")
                 if component.shift >= fd.size * 8:
                     continue  # fitparse: more components than the bytes hold; none given
             elif (
-                base not in _NUMERIC
-                or _NUMERIC[base][0][0] == "f"
-                or fd.size != int(_NUMERIC[base][0][1])
+                base not in NUMERIC_TYPES
+                or NUMERIC_TYPES[base][0][0] == "f"
+                or fd.size != int(NUMERIC_TYPES[base][0][1])
             ):
                 raise Refused(f"a component of a {fd.base_type.name} field")
             acc = component.def_num if component.accumulate else None
             steps.append(
-                _Step(
+                BulkStep(
                     name, offsets[i], fd.size, base, component.scale, component.offset,
                     component.shift, component.mask, component.bits, acc,
                 )
             )  # fmt: skip
             continue
-        if base not in _NUMERIC or fd.size != int(_NUMERIC[base][0][1]):
+        if base not in NUMERIC_TYPES or fd.size != int(NUMERIC_TYPES[base][0][1]):
             raise Refused(f"record field {name} stored as {fd.size} byte(s) of {fd.base_type.name}")
-        steps.append(_Step(name, offsets[i], fd.size, base, scale, value_offset))
-    read = [(st.offset, st.base if st.base != _BYTE else -st.size) for st in steps]
+        steps.append(BulkStep(name, offsets[i], fd.size, base, scale, value_offset))
+    read = [(st.offset, st.base if st.base != BYTE_TYPE else -st.size) for st in steps]
     dtype = _dtype(endian, offsets[-1], [*read, *([ts] if ts else [])])
-    return _Def(position, offsets[-1], dtype, ts, tuple(steps), frozenset(accumulates))
+    return BulkDef(position, offsets[-1], dtype, ts, tuple(steps), frozenset(accumulates))
 
 
 def _dtype(endian: str, size: int, fields: Sequence[tuple[int, int]]) -> np.dtype[Any] | None:
@@ -179,7 +188,8 @@ def _dtype(endian: str, size: int, fields: Sequence[tuple[int, int]]) -> np.dtyp
     unique = dict(fields)
     names = [f"f{offset}" for offset in unique]
     formats: list[Any] = [
-        ("u1", (-base,)) if base < 0 else endian + _NUMERIC[base][0] for base in unique.values()
+        ("u1", (-base,)) if base < 0 else endian + NUMERIC_TYPES[base][0]
+        for base in unique.values()
     ]
     spec = {"names": names, "formats": formats, "offsets": list(unique), "itemsize": size}
     return np.dtype(spec)  # type: ignore[call-overload,no-any-return]
@@ -302,7 +312,7 @@ class _Seen:
     message: Any
     plan: Any
     shortcut: Any
-    bulk: _Def | None
+    bulk: BulkDef | None
     resets: tuple[tuple[int, int], ...]  # accumulators the definition sets to 0
 
 
@@ -334,238 +344,3 @@ def _new_segment(into: BulkRead, table: list[int]) -> None:
     else:
         into.seg_starts.append(len(into.positions))
         into.seg_tables.append(list(table))
-
-
-# --- decoding, after the loop -----------------------------------------------------------
-def _block(u8: np.ndarray[Any, Any], starts: np.ndarray[Any, Any], d: _Def) -> Any:
-    """Every data message of one definition as one structured array (a gather of the rows
-    of bytes, viewed through the definition's dtype)."""
-    assert d.dtype is not None
-    rows = u8[(starts + 1)[:, None] + np.arange(d.size)]
-    return rows.view(d.dtype).reshape(-1)
-
-
-def _numeric(
-    block: Any, offset: int, base: int
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """A numeric field's values as float64 and whether each is valid (not the invalid value)."""
-    raw = block[f"f{offset}"]
-    invalid = _NUMERIC[base][1]
-    values = raw.astype(np.float64)
-    valid = ~np.isnan(values) if invalid is None else raw != invalid
-    return values, valid
-
-
-def _component_raw(block: Any, s: _Step) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """The component's unsigned bits before accumulation, and validity."""
-    raw = block[f"f{s.offset}"]
-    if s.base == _BYTE:
-        raw = raw.astype(np.uint64)
-        valid = ~(raw == 0xFF).all(axis=1)  # fitparse: a byte array of 0xFF is invalid
-        num = np.zeros(len(raw), dtype=np.uint64)
-        for k in range(s.size):  # little-endian, whatever the message's endianness
-            num |= raw[:, k] << np.uint64(8 * k)
-    else:
-        valid = raw != _NUMERIC[s.base][1]
-        num = raw.astype(np.int64).astype(np.uint64)  # fitparse shifts Python ints
-    assert s.shift is not None
-    bits = (num >> np.uint64(s.shift)) & np.uint64(s.mask)
-    return bits.astype(np.int64), valid
-
-
-def _rollover_sum(values: np.ndarray[Any, Any], segment: np.ndarray[Any, Any], bits: int) -> Any:
-    """fitparse's ``_apply_compressed_accumulation`` replayed: each value advances the
-    accumulator by its roll-over difference from the previous one; a segment starts at 0."""
-    m = 1 << bits
-    prev = np.empty_like(values)
-    prev[0] = 0
-    prev[1:] = values[:-1]
-    starts = np.ones(len(values), dtype=bool)
-    starts[1:] = segment[1:] != segment[:-1]
-    prev[starts] = 0
-    inc = (values - prev) % m
-    total = np.cumsum(inc)
-    before = (total - inc)[starts]
-    return total - np.repeat(before, np.diff(np.flatnonzero(np.r_[starts, True])))
-
-
-def _timestamps(
-    pos: np.ndarray[Any, Any],
-    anchored: np.ndarray[Any, Any],
-    anchor: np.ndarray[Any, Any],
-    compressed: np.ndarray[Any, Any],
-    offset: np.ndarray[Any, Any],
-) -> Any:
-    """The compressed-timestamp accumulator after each message (file order by ``pos``)."""
-    order = np.argsort(pos, kind="stable")
-    a, v = anchored[order], anchor[order]
-    c, o = compressed[order], offset[order]
-    n = len(order)
-    idx = np.arange(n)
-    last = np.maximum.accumulate(np.where(a, idx, -1))  # the first entry is always an anchor
-    base = v[last]
-    low_after = np.where(c, o, np.where(a, v % 32, -1))
-    filled = low_after[np.maximum.accumulate(np.where(low_after >= 0, idx, 0))]
-    prev_low = np.empty(n, dtype=np.int64)
-    prev_low[0] = 0
-    prev_low[1:] = filled[:-1]
-    prev_low = np.where(a, v % 32, prev_low)
-    inc = np.where(c, (o - prev_low) % 32, 0)
-    total = np.cumsum(inc)
-    acc = base + total - (total[last] - inc[last])
-    out = np.empty(n, dtype=np.int64)
-    out[order] = acc
-    return out
-
-
-def columns(into: BulkRead) -> dict[str, np.ndarray[Any, np.dtype[np.float64]]]:
-    """The record channels of every fast record message, in file order: float64, NaN where
-    missing (``ts`` in FIT seconds, ``lat``/``lon`` in semicircles, the rest scaled)."""
-    u8 = np.frombuffer(into.data, dtype=np.uint8)
-    pos = np.array(into.positions, dtype=np.int64)
-    n = len(pos)
-    hdr = u8[pos].astype(np.int64)
-    compressed = (hdr & 0x80) != 0
-    local = np.where(compressed, (hdr >> 5) & 3, hdr & 15)
-    seg = np.searchsorted(np.array(into.seg_starts), np.arange(n), side="right") - 1
-    inst = np.array(into.seg_tables, dtype=np.int64).reshape(-1, 16)[seg, local]
-
-    # Full timestamps of the fast messages.
-    anchored = np.zeros(n, dtype=bool)
-    anchor = np.zeros(n, dtype=np.int64)
-    groups: dict[int, np.ndarray[Any, Any]] = {}
-    if n:
-        order = np.argsort(inst, kind="stable")
-        cuts = np.flatnonzero(np.diff(inst[order])) + 1
-        for chunk in np.split(order, cuts):
-            groups[int(inst[chunk[0]])] = chunk
-    # Without compressed-timestamp headers no record needs the accumulator, and messages
-    # other than records need not be read at all.
-    any_compressed = bool(compressed.any())
-    blocks = {
-        i: _block(u8, pos[rows], into.defs[i])
-        for i, rows in groups.items()
-        if into.defs[i].dtype is not None
-        and (any_compressed or into.defs[i].record_steps is not None)
-    }
-    acc = anchor
-    if any_compressed:
-        for i, rows in groups.items():
-            d = into.defs[i]
-            if d.ts is not None:
-                values, valid = _numeric(blocks[i], d.ts[0], d.ts[1])
-                anchored[rows] = valid
-                anchor[rows] = values.astype(np.int64)
-        extra = np.array(into.anchors, dtype=np.int64).reshape(-1, 2)
-        acc = _timestamps(
-            np.concatenate((pos, extra[:, 0])),
-            np.concatenate((anchored, np.ones(len(extra), dtype=bool))),
-            np.concatenate((anchor, extra[:, 1])),
-            np.concatenate((compressed, np.zeros(len(extra), dtype=bool))),
-            np.concatenate((hdr & 31, np.zeros(len(extra), dtype=np.int64))),
-        )[:n]
-
-    record_insts = [i for i in groups if into.defs[i].record_steps is not None]
-    is_record = np.zeros(n, dtype=bool)
-    for i in record_insts:
-        is_record[groups[i]] = True
-    rec_rows = np.flatnonzero(is_record)  # positions are already in file order
-    rec_index = np.full(n, -1, dtype=np.int64)
-    rec_index[rec_rows] = np.arange(len(rec_rows))
-    m = len(rec_rows)
-    named: dict[str, np.ndarray[Any, Any]] = {}
-
-    def put(name: str, rows: np.ndarray[Any, Any], values: Any, valid: Any) -> None:
-        col = named.get(name)
-        if col is None:
-            col = named[name] = np.full(m, np.nan)
-        target = rec_index[rows]
-        col[target[valid]] = values[valid]
-
-    accumulated = _accumulated(into, blocks, pos, groups, record_insts)
-    for i in record_insts:
-        d, rows = into.defs[i], groups[i]
-        for s in d.record_steps or ():
-            if s.shift is not None:
-                if s.accumulate is not None:
-                    raw, valid = accumulated[(i, s.offset, s.accumulate)]
-                else:
-                    raw, valid = _component_raw(blocks[i], s)
-                values = raw.astype(np.float64)
-            else:
-                values, valid = _numeric(blocks[i], s.offset, s.base)
-            if s.scale:
-                values = values / s.scale
-            if s.value_offset:
-                values = values - s.value_offset
-            put(s.name, rows, values, valid)
-        # A compressed header gives the record its timestamp, over any timestamp field.
-        c = compressed[rows]
-        if c.any():
-            put("timestamp", rows, acc[rows].astype(np.float64), c)
-
-    def first(*names: str) -> np.ndarray[Any, np.dtype[np.float64]]:
-        out = np.full(m, np.nan)
-        for name in reversed(names):  # the first name wins where it has a value
-            col = named.get(name)
-            if col is not None:
-                out = np.where(np.isnan(col), out, col)
-        return out
-
-    return {
-        "ts": first("timestamp"),
-        "lat": first("position_lat"),
-        "lon": first("position_long"),
-        "distance": first("distance"),
-        "altitude": first("enhanced_altitude", "altitude"),
-        "speed": first("enhanced_speed", "speed"),
-        "heart_rate": first("heart_rate"),
-        "cadence": first("cadence"),
-    }
-
-
-def _accumulated(
-    into: BulkRead,
-    blocks: dict[int, Any],
-    pos: np.ndarray[Any, Any],
-    groups: dict[int, np.ndarray[Any, Any]],
-    record_insts: Sequence[int],
-) -> dict[tuple[int, int, int], tuple[Any, Any]]:
-    """Accumulating components (``distance`` of ``compressed_speed_distance``): fitparse keeps
-    one accumulator per target field of the record message, reset to 0 by each record
-    definition that has such a component, advanced by each valid value in file order."""
-    out: dict[tuple[int, int, int], tuple[Any, Any]] = {}
-    targets = {t for i in record_insts for t in into.defs[i].accumulates}
-    for target in targets:
-        parts = []
-        for i in record_insts:
-            d = into.defs[i]
-            for s in d.record_steps or ():
-                if s.accumulate == target:
-                    raw, valid = _component_raw(blocks[i], s)
-                    parts.append((i, s, raw, valid))
-        if not parts:
-            continue
-        bits = parts[0][1].bits
-        if any(p[1].bits != bits for p in parts):
-            raise Refused("an accumulated field with components of different widths")
-        p_all = np.concatenate([pos[groups[i]][valid] for i, _, _, valid in parts])
-        v_all = np.concatenate([raw[valid] for _, _, raw, valid in parts])
-        order = np.argsort(p_all, kind="stable")
-        resets = np.array(
-            sorted(into.defs[i].position for i in range(len(into.defs))
-                   if target in into.defs[i].accumulates),
-            dtype=np.int64,
-        )  # fmt: skip
-        segment = np.searchsorted(resets, p_all[order], side="right")
-        acc_sorted = _rollover_sum(v_all[order], segment, bits) if len(order) else v_all
-        acc = np.empty_like(v_all)
-        acc[order] = acc_sorted
-        start = 0
-        for i, s, raw, valid in parts:
-            k = int(valid.sum())
-            full = np.zeros(len(raw), dtype=np.int64)
-            full[valid] = acc[start : start + k]
-            start += k
-            out[(i, s.offset, target)] = (full, valid)
-    return out
