@@ -7,7 +7,7 @@ time: a tight framing loop here only notes where each data message of a shortcut
 starts (its size is its definition's), and afterwards the messages of each definition are
 gathered into one ``(n, size)`` byte matrix viewed as a structured array (the definition's
 endianness, field sizes and base types), from which the record channels are extracted column
-by column with fitparse's semantics:
+by column (``fit_bulk_columns``) with fitparse's semantics:
 
 * a base type's invalid value is a missing value; scale then offset as the profile says;
 * components expanded in fitparse's order (the component before its field, the last valid
