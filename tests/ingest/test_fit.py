@@ -13,7 +13,7 @@ import pytest
 
 from loadwatch.errors import CorruptFile, IngestError, NotAnActivity
 from loadwatch.ingest.formats.fit import decode, decode_records, round_offset
-from loadwatch.ingest.formats.fit_crc import BLOCK, crc16
+from loadwatch.ingest.formats.fit_crc import MIN_BLOCK, crc16
 from loadwatch.ingest.formats.fit_profile import device_string, map_sport
 from loadwatch.ingest.track import SAMPLE_SCHEMA, Track
 from support.paths import corpus_manifest, fit_totals
@@ -341,7 +341,10 @@ def test_truncated_file_keeps_records_read() -> None:
     assert len(track.samples) == 9
 
 
-@pytest.mark.parametrize("size", [0, 1, 7, BLOCK - 1, BLOCK, BLOCK + 1, 5 * BLOCK + 3])
+# Around the smallest block, and sizes whose blocks are 64 and 128 bytes long.
+@pytest.mark.parametrize(
+    "size", [0, 1, 7, MIN_BLOCK - 1, MIN_BLOCK, MIN_BLOCK + 1, 5 * MIN_BLOCK + 3, 30_003, 200_003]
+)
 def test_vectorised_crc_matches_sdk_algorithm(size: int) -> None:
     data = bytes((i * 7919 + 13) % 251 for i in range(size))
     assert crc16(data) == _crc16(data)

@@ -1,4 +1,5 @@
-"""Differential test: every FIT file of the corpus, our reader (the fork's record fast path)
+"""Differential test: every FIT file of the corpus, our reader (the bulk reader of
+``fit_bulk``, or the fork's per-message record fast path for the shapes it leaves to it)
 against plain, unmodified fitparse 1.2.0 reading the same bytes.
 
 The reference is what ``ingest.fit`` would build from fitparse's own messages: per record,
@@ -22,7 +23,9 @@ import fitparse
 import fitparse.records
 import pytest
 
-from loadwatch.ingest.formats.fit import record_columns
+from loadwatch.errors import LoadwatchError
+from loadwatch.ingest.formats.fit import decode_records, read_path, record_columns
+from loadwatch.ingest.track import Track
 from support.paths import corpus_manifest
 
 pytestmark = pytest.mark.corpus
@@ -94,3 +97,43 @@ def test_the_file_that_missed_the_fast_path_takes_it(corpus: Path) -> None:
     ours, slow = record_columns(_bytes(corpus, "fit/gc_20130717_143733.fit"))
     assert slow == 0
     assert len(ours["ts"]) == 6255
+
+
+# The shapes the bulk reader leaves to the fork: a Forerunner 55 (with a CORE temperature
+# sensor) writes enhanced_altitude as two uint32 values where the profile has one; the Lezyne
+# file with undefined developer data reads, once misaligned, a metadata message with a
+# compressed-timestamp header.
+PER_MESSAGE = {
+    "fit/gc_FR55-CoreTemp-Walk.fit",
+    "invalid/gpsbabel_lezyne_super_gps-garmin_fit-sample-bad-endian.fit",
+}
+
+
+@pytest.mark.parametrize("rel", FIT_FILES or ["(corpus absent)"])
+def test_every_corpus_file_but_the_known_shapes_is_read_in_bulk(corpus: Path, rel: str) -> None:
+    expected = "per-message" if rel in PER_MESSAGE else "bulk"
+    assert read_path(_bytes(corpus, rel)) == expected
+
+
+@pytest.mark.parametrize("rel", FIT_FILES or ["(corpus absent)"])
+def test_bulk_reader_builds_the_per_message_readers_tracks(corpus: Path, rel: str) -> None:
+    """Beyond the records: metadata, sessions, warnings and the samples frame are the same
+    whichever reader decoded the file (or the same error)."""
+    data = _bytes(corpus, rel)
+
+    def tracks(bulk: bool) -> list[Track] | str:
+        try:
+            return decode_records(data, rel, fast_records=True, bulk=bulk)
+        except LoadwatchError as e:
+            return f"{type(e).__name__}: {e}"
+
+    ours, before = tracks(True), tracks(False)
+    if isinstance(ours, str) or isinstance(before, str):
+        assert ours == before
+        return
+    assert len(ours) == len(before)
+    for a, b in zip(ours, before, strict=True):
+        assert a.samples.equals(b.samples), f"{rel}: samples differ"
+        assert (a.start_time, a.totals, a.warnings, a.device, a.sport, a.utc_offset_s) == (
+            b.start_time, b.totals, b.warnings, b.device, b.sport, b.utc_offset_s
+        )  # fmt: skip

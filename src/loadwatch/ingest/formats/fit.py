@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from loadwatch.errors import CorruptFile, NotAnActivity
+from loadwatch.ingest.formats import fit_bulk, fit_bulk_columns
 from loadwatch.ingest.formats.fit_profile import device_string
 from loadwatch.ingest.formats.fitparse_fork import (
     META_MESSAGES,
@@ -42,6 +43,7 @@ from loadwatch.ingest.formats.fitparse_fork import (
     FitHeaderError,
     Garbled,
     LenientFitFile,
+    MetaMessage,
 )
 from loadwatch.ingest.sports import from_fit, guess
 from loadwatch.ingest.track import DeviceTotals, Track, conform_samples, empty_samples
@@ -53,6 +55,7 @@ MIN_ABSOLUTE_TS = 0x10000000
 SEMICIRCLE_TO_DEG = 180.0 / 2**31
 OFFSET_STEP_S = 900  # local offsets are whole quarter hours
 MAX_OFFSET_S = 14 * 3600
+MAX_SESSION_S = 14 * 86_400  # as ingest.summary.validate: longer is a corrupt duration
 
 # --- reading ------------------------------------------------------------------------------
 _RECORD_COLUMNS = ("ts", "lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")
@@ -60,7 +63,8 @@ _RECORD_COLUMNS = ("ts", "lat", "lon", "distance", "altitude", "speed", "heart_r
 
 @dataclass
 class _Content:
-    columns: dict[str, list[Any]] = field(default_factory=lambda: {c: [] for c in _RECORD_COLUMNS})
+    # Lists from the per-message reader; float64 arrays (NaN: missing) from the bulk reader.
+    columns: dict[str, Any] = field(default_factory=lambda: {c: [] for c in _RECORD_COLUMNS})
     meta: dict[int, list[dict[str, Any]]] = field(
         default_factory=lambda: {n: [] for n in META_MESSAGES}
     )
@@ -135,17 +139,56 @@ def _stop_reason(e: Exception, ff: LenientFitFile, kept: int) -> str:
     return f"unreadable from byte {ff.position} ({what}); kept {kept} records"
 
 
-def _read(data: bytes, name: str, *, fast_records: bool) -> tuple[_Content, list[str]]:
+def _open(data: bytes, *, fast_records: bool, lean_meta: bool = False) -> LenientFitFile:
     if not data:
         raise CorruptFile("not a FIT file: empty file")
     try:
-        ff = LenientFitFile(data, fast_records=fast_records)
+        return LenientFitFile(data, fast_records=fast_records, lean_meta=lean_meta)
     except FitEOFError as e:
         raise CorruptFile(
             f"not a FIT file: truncated: {len(data)} byte(s), shorter than the FIT header"
         ) from e
     except (FitHeaderError, struct.error) as e:
         raise CorruptFile("not a FIT file: no valid FIT header ('.FIT' signature)") from e
+
+
+def _read_bulk(data: bytes) -> tuple[_Content, list[str]] | None:
+    """The bulk reader (``fit_bulk``); None where the file has a shape it leaves to the
+    per-message reader."""
+    ff = _open(data, fast_records=True, lean_meta=True)
+    bulk = fit_bulk.BulkRead(data)
+    stopped: Exception | None = None
+    try:
+        fit_bulk.read_bulk(ff, bulk)
+    except fit_bulk.Refused:
+        return None
+    except Exception as e:  # fitparse raises bare ValueError/KeyError/struct.error on bad bytes
+        stopped = e
+    try:
+        columns = fit_bulk_columns.columns(bulk)
+    except fit_bulk.Refused:
+        return None
+    content = _Content(columns=dict(columns))
+    content.n_records = len(columns["ts"])
+    meta = content.meta
+    for message in bulk.meta:
+        if type(message) is MetaMessage:
+            meta[message.mesg_num].append(message.values)
+        elif message.def_mesg.mesg_num in meta:
+            meta[message.def_mesg.mesg_num].append(_values(message))
+    if stopped is not None:
+        ff.defects.append(_stop_reason(stopped, ff, content.n_records))
+    return content, ff.defects
+
+
+def _read(
+    data: bytes, name: str, *, fast_records: bool, bulk: bool = True
+) -> tuple[_Content, list[str]]:
+    if fast_records and bulk:
+        read = _read_bulk(data)
+        if read is not None:
+            return read
+    ff = _open(data, fast_records=fast_records)
     content = _Content()
     try:
         _collect(ff, content)
@@ -155,12 +198,27 @@ def _read(data: bytes, name: str, *, fast_records: bool) -> tuple[_Content, list
     return content, ff.defects
 
 
-def record_columns(data: bytes, *, fast_records: bool = True) -> tuple[dict[str, list[Any]], int]:
+def record_columns(
+    data: bytes, *, fast_records: bool = True, bulk: bool = True
+) -> tuple[dict[str, list[Any]], int]:
     """The raw record columns (``ts`` as FIT seconds, ``lat``/``lon`` in semicircles, the
-    rest scaled as the profile says) as the reader collected them, and the number of
-    records the fast path left to fitparse's own reading; for the reference tests."""
-    content, _ = _read(data, "", fast_records=fast_records)
-    return content.columns, content.slow_records
+    rest scaled as the profile says) as the reader collected them, None where missing, and
+    the number of records the fast path left to fitparse's own reading; for the reference
+    tests."""
+    content, _ = _read(data, "", fast_records=fast_records, bulk=bulk)
+    out = {}
+    for name, values in content.columns.items():
+        if isinstance(values, np.ndarray):
+            as_int = name in ("ts", "lat", "lon")  # integers in FIT, as fitparse gives them
+            values = [None if v != v else (int(v) if as_int else v) for v in values.tolist()]
+        out[name] = values
+    return out, content.slow_records
+
+
+def read_path(data: bytes) -> str:
+    """Which reader decodes the file: ``bulk``, or ``per-message`` where the bulk reader
+    leaves it to the fork (for the reference tests and the benchmark)."""
+    return "bulk" if _read_bulk(data) is not None else "per-message"
 
 
 # --- building Tracks ---------------------------------------------------------------------
@@ -281,13 +339,18 @@ def _series(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
         return pl.Series(name, clean, dtype=dtype, strict=False)
 
 
-def _samples_frame(columns: dict[str, list[Any]], shift: int | None) -> pl.DataFrame:
-    df = pl.DataFrame(
-        [
-            _series("ts", columns["ts"], pl.Int64()),
-            *(_series(c, columns[c], pl.Float64()) for c in _RECORD_COLUMNS[1:]),
-        ]
-    )
+def _samples_frame(columns: dict[str, Any], shift: int | None) -> pl.DataFrame:
+    if isinstance(columns["ts"], np.ndarray):  # the bulk reader's float64, NaN: missing
+        df = pl.DataFrame(
+            [pl.Series(c, columns[c], nan_to_null=True) for c in _RECORD_COLUMNS]
+        ).with_columns(pl.col("ts").cast(pl.Int64))
+    else:
+        df = pl.DataFrame(
+            [
+                _series("ts", columns["ts"], pl.Int64()),
+                *(_series(c, columns[c], pl.Float64()) for c in _RECORD_COLUMNS[1:]),
+            ]
+        )
     ts = pl.col("ts")
     if shift is not None:
         ts = pl.when(ts < MIN_ABSOLUTE_TS).then(ts + shift).otherwise(ts)
@@ -303,11 +366,15 @@ def _samples_frame(columns: dict[str, list[Any]], shift: int | None) -> pl.DataF
 
 
 def _session_start(s: dict[str, Any], shift: int | None) -> int | None:
+    """The session's start_time, else its end minus its duration: the elapsed time, or the
+    timer where the elapsed time is corrupt (weeks long: it would date the run weeks early)."""
     start = _abs_ts(s.get("start_time"), shift)
     if start is None:
-        end, elapsed = _abs_ts(s.get("timestamp"), shift), _num(s.get("total_elapsed_time"))
-        if end is not None and elapsed is not None:
-            start = end - int(elapsed)
+        end = _abs_ts(s.get("timestamp"), shift)
+        durations = (_num(s.get("total_elapsed_time")), _num(s.get("total_timer_time")))
+        duration = next((d for d in durations if d is not None and 0 <= d <= MAX_SESSION_S), None)
+        if end is not None and duration is not None:
+            start = end - int(duration)
     return start
 
 
@@ -355,11 +422,18 @@ def decode(data: bytes, name: str) -> list[Track]:
 
 
 def decode_records(
-    data: bytes, name: str, *, fast_records: bool, allow_unplaced: bool = False
+    data: bytes,
+    name: str,
+    *,
+    fast_records: bool,
+    allow_unplaced: bool = False,
+    bulk: bool = True,
 ) -> list[Track]:
-    """``decode`` with the record fast path switchable (tests compare both paths) and, for
-    tests of the decoding itself, recordings with an unset clock kept."""
-    content, defects = _read(data, name, fast_records=fast_records)
+    """``decode`` with the readers switchable (tests and the benchmark compare them): the
+    bulk reader (``bulk``), else the fork's per-message record fast path (``fast_records``),
+    else fitparse's own; and, for tests of the decoding itself, recordings with an unset
+    clock kept."""
+    content, defects = _read(data, name, fast_records=fast_records, bulk=bulk)
     meta = content.meta
     ftype = _file_type(meta[MSG_FILE_ID])
     if ftype is not None and ftype != "activity":
@@ -413,8 +487,11 @@ def decode_records(
             )
         ]
 
-    df = df.with_columns(pl.Series("_session", _assign(df["ts"], starts)))
-    parts = df.partition_by("_session", as_dict=True, include_key=False)
+    if len(sessions) == 1:  # every record is the session's (as ``_assign`` would say)
+        parts = {(0,): df}
+    else:
+        df = df.with_columns(pl.Series("_session", _assign(df["ts"], starts)))
+        parts = df.partition_by("_session", as_dict=True, include_key=False)
     sport_names = [m.get("name") for m in meta[MSG_SPORT] if isinstance(m.get("name"), str)]
     tracks = []
     order = sorted(range(len(sessions)), key=lambda k: (starts[k] is None, starts[k] or 0))

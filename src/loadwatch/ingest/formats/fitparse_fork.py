@@ -33,7 +33,7 @@ from typing import Any
 
 from fitparse.base import FitFile
 from fitparse.processors import FitFileDataProcessor
-from fitparse.profile import MESSAGE_TYPES
+from fitparse.profile import FIELD_TYPE_TIMESTAMP, MESSAGE_TYPES
 from fitparse.records import (
     BASE_TYPE_BYTE,
     BASE_TYPES,
@@ -51,10 +51,12 @@ __all__ = [
     "META_MESSAGES",
     "PINNED_FITPARSE",
     "SKIPPED",
+    "DefinitionMessage",
     "FitEOFError",
     "FitHeaderError",
     "Garbled",
     "LenientFitFile",
+    "MetaMessage",
 ]
 
 PINNED_FITPARSE = "1.2.0"  # the version whose internals this module overrides
@@ -248,6 +250,14 @@ def _scaled(v: Any, scale: Any, offset: Any) -> Any:
     return (v / scale if scale else v) - (offset or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class MetaMessage:
+    """A metadata message read without fitparse's per-field objects (``lean_meta``)."""
+
+    mesg_num: int
+    values: dict[str, Any]
+
+
 class Garbled(FitParseError):  # type: ignore[misc]
     """Raised when a file keeps breaking the format: stop and keep what was read."""
 
@@ -258,8 +268,9 @@ class LenientFitFile(FitFile):  # type: ignore[misc]
     _complete: bool
     _bytes_left: int
 
-    def __init__(self, data: bytes, *, fast_records: bool = True) -> None:
+    def __init__(self, data: bytes, *, fast_records: bool = True, lean_meta: bool = False) -> None:
         self.defects: list[str] = []
+        self.lean_meta = lean_meta
         self.n_headers = 0
         self.fast_records = fast_records
         self._dev_fields: dict[int, dict[int, Any]] = {}
@@ -327,7 +338,7 @@ class LenientFitFile(FitFile):  # type: ignore[misc]
         if header.is_definition:
             return self._parse_definition_message(header)
         message = self._parse_data_message(header)
-        if type(message) is dict or message is SKIPPED:  # from the fast path
+        if type(message) is dict or message is SKIPPED or type(message) is MetaMessage:
             return message
         mesg_num = message.def_mesg.mesg_num
         if mesg_num == MSG_DEVELOPER_DATA_ID:
@@ -416,6 +427,10 @@ class LenientFitFile(FitFile):  # type: ignore[misc]
     def _parse_data_message(self, header: Any) -> Any:
         fast = self._fast.get(header.local_mesg_num)
         if fast is None:
+            if self.lean_meta:
+                def_mesg = self._local_mesgs.get(header.local_mesg_num)
+                if def_mesg is not None and def_mesg.mesg_num in META_MESSAGES:
+                    return self._parse_meta(header, def_mesg)
             return super()._parse_data_message(header)
         plan = self._plans[header.local_mesg_num]
         if fast.scalar:
@@ -456,6 +471,51 @@ class LenientFitFile(FitFile):  # type: ignore[misc]
             )
             record["timestamp"] = ts
         return record if fast.is_record else SKIPPED
+
+    def _parse_meta(self, header: Any, def_mesg: Any) -> MetaMessage:
+        """fitparse 1.2.0's ``_parse_data_message`` for a metadata message, giving the
+        ``{name: value}`` of its non-null fields (the last value of a name wins, components
+        before their field) without building a FieldData per field."""
+        raw_values = self._parse_raw_values_from_data_message(def_mesg)
+        out: dict[str, Any] = {}
+        resolve, scaled = self._resolve_subfield, self._apply_scale_offset
+        all_defs = def_mesg.field_defs + def_mesg.dev_field_defs
+        for field_def, raw_value in zip(all_defs, raw_values, strict=True):
+            fld = field_def.field
+            if fld:
+                fld, _ = resolve(fld, def_mesg, raw_values)
+                for component in fld.components or ():
+                    try:
+                        cmp_raw = component.render(raw_value)
+                    except ValueError:
+                        continue
+                    if component.accumulate and cmp_raw is not None:
+                        accumulator = self._accumulators[def_mesg.mesg_num]
+                        cmp_raw = self._apply_compressed_accumulation(
+                            cmp_raw, accumulator[component.def_num], component.bits
+                        )
+                        accumulator[component.def_num] = cmp_raw
+                    cmp_raw = scaled(component, cmp_raw)
+                    cmp_field, _ = resolve(
+                        def_mesg.mesg_type.fields[component.def_num], def_mesg, raw_values
+                    )
+                    cmp_value = cmp_field.render(cmp_raw)
+                    if cmp_value is not None:
+                        out[cmp_field.name] = cmp_value
+                value = scaled(fld, fld.render(raw_value))
+                name = fld.name
+            else:
+                value, name = raw_value, f"unknown_{field_def.def_num}"
+            if field_def.def_num == FIELD_TYPE_TIMESTAMP.def_num and raw_value is not None:
+                self._compressed_ts_accumulator = raw_value
+            if value is not None:
+                out[name] = value
+        if header.time_offset is not None:
+            ts = self._compressed_ts_accumulator = self._apply_compressed_accumulation(
+                header.time_offset, self._compressed_ts_accumulator, 5
+            )
+            out[FIELD_TYPE_TIMESTAMP.name] = FIELD_TYPE_TIMESTAMP.render(ts)
+        return MetaMessage(def_mesg.mesg_num, out)
 
     def _component(self, c: _Component, raw: Any, *, def_mesg_num: int) -> Any:
         """fitparse's component value for a raw field value (render, accumulate, scale)."""

@@ -17,6 +17,7 @@ import polars as pl
 
 from loadwatch.errors import CorruptFile
 from loadwatch.ingest.sports import RUNNING_SPORTS
+from loadwatch.ingest.summary import timeline
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.ingest.track import DeviceTotals, Track
 
@@ -84,8 +85,10 @@ def clean_track(track: Track) -> Track:
     each kind counted in one warning; the Track itself when nothing was wrong.
 
     A heart rate of exactly 0 is a sensor's "no reading", not corruption: nulled silently.
+    Records past a clock jump and a device elapsed time corrupted to weeks are recovered
+    first (``timeline``), so the checks below judge what is kept.
     """
-    df = track.samples
+    df, recovered_totals, recovered = timeline.recover(track.samples, track.totals, MAX_DURATION_S)
     if df.height and bool((df["heart_rate"] == 0).any()):
         df = df.with_columns(
             pl.when(pl.col("heart_rate") == 0)
@@ -97,7 +100,7 @@ def clean_track(track: Track) -> Track:
         (pl.col(c).is_not_null() & ~_possible(c).fill_null(False)).sum().alias(c)
         for c in _SAMPLE_RANGES
     ).row(0, named=True)
-    warnings = list(track.warnings)
+    warnings = [*track.warnings, *recovered]
     samples = df
     if any(bad.values()):
         samples = df.with_columns(
@@ -107,9 +110,9 @@ def clean_track(track: Track) -> Track:
         )
         counts = ", ".join(f"{_SAMPLE_NAMES.get(c, c)} {n}" for c, n in bad.items() if n)
         warnings.append(f"non-finite or impossible sample values dropped ({counts})")
-    totals, dropped = _clean_totals(track.totals)
+    totals, dropped = _clean_totals(recovered_totals)
     warnings += dropped
-    if samples is track.samples and not dropped and totals is track.totals:
+    if samples is track.samples and not dropped and not recovered and totals is track.totals:
         return track
     return replace(track, samples=samples, totals=totals, warnings=tuple(warnings))
 
