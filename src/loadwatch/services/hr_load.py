@@ -1,0 +1,63 @@
+"""Keeping each activity's heart-rate load (TRIMP) true to the athlete's heart rates.
+
+The TRIMP of an activity depends on the athlete's resting and maximum heart rate
+(``analytics.trimp``), which a coach may set or change, and which are otherwise estimated
+from the whole history (a new hardest run raises an estimated maximum).  So:
+
+- an import computes the new activities' load with the heart rates as they stand
+  (``after_import``);
+- a change of the heart-rate settings, and every evaluation, recomputes every activity of the
+  athlete (``refresh``): one dot product per activity, no file read again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from loadwatch.analytics.trimp import HrProfile, Sex, profile, trimp
+from loadwatch.store import activities as activity_store
+from loadwatch.store.db import Session
+from loadwatch.store.models import Athlete
+
+
+def _sex(athlete: Athlete) -> Sex | None:
+    return "male" if athlete.sex == "male" else "female" if athlete.sex == "female" else None
+
+
+def hr_profile(session: Session, athlete: Athlete) -> HrProfile | None:
+    """The heart rates the athlete's TRIMP is computed with, and whether each is the coach's
+    or estimated; None when neither set nor estimable (no heart rate recorded)."""
+    return profile(
+        rest_bpm=athlete.resting_hr,
+        max_bpm=athlete.max_hr,
+        sex=_sex(athlete),
+        peak_bpm=activity_store.hr_peak(session, athlete.id) if athlete.max_hr is None else None,
+    )
+
+
+def refresh(session: Session, athlete: Athlete) -> int:
+    """Recompute the heart-rate load of every activity of the athlete; how many changed."""
+    prof = hr_profile(session, athlete)
+    rows = activity_store.hr_histograms(session, athlete.id)
+    loads = trimp([h for _, h in rows], prof) if prof is not None else [None] * len(rows)
+    want = {i: v for (i, _), v in zip(rows, loads, strict=True)}
+    have = activity_store.hr_loads(session, athlete.id)
+    changed = {i: want.get(i) for i, old in have.items() if not _same(old, want.get(i))}
+    activity_store.set_hr_loads(session, changed)
+    return len(changed)
+
+
+def after_import(session: Session, athlete: Athlete, activity_ids: Sequence[int]) -> None:
+    """The new activities' heart-rate load with the heart rates as they now stand."""
+    if not activity_ids:
+        return
+    prof = hr_profile(session, athlete)
+    rows = activity_store.hr_histograms(session, athlete.id, ids=activity_ids)
+    loads = trimp([h for _, h in rows], prof) if prof is not None else [None] * len(rows)
+    activity_store.set_hr_loads(session, {i: v for (i, _), v in zip(rows, loads, strict=True)})
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= 1e-9 * max(1.0, abs(b))
