@@ -57,7 +57,9 @@ def parse_day(text: str | None, what: str) -> date | None:
         raise InvalidRequest(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from e
 
 
-athlete_app = typer.Typer(help="Change an athlete: name, time zone, fast threshold.")
+athlete_app = typer.Typer(
+    help="Change an athlete: name, time zone, fast threshold, heart rates for TRIMP."
+)
 app.add_typer(athlete_app, name="athlete")
 
 
@@ -86,16 +88,47 @@ def athlete_set(
             help="Forget the set fast pace: derive it from the athlete's own running again.",
         ),
     ] = False,
+    resting_hr: Annotated[
+        float | None,
+        typer.Option("--resting-hr", metavar="BPM", help="Resting heart rate for TRIMP."),
+    ] = None,
+    max_hr: Annotated[
+        float | None,
+        typer.Option("--max-hr", metavar="BPM", help="Maximum heart rate for TRIMP."),
+    ] = None,
+    sex: Annotated[
+        str | None,
+        typer.Option("--sex", metavar="male|female", help="TRIMP's curve (unspecified: female's)."),
+    ] = None,
+    estimated_hr: Annotated[
+        bool,
+        typer.Option(
+            "--estimated-hr",
+            help="Forget the set heart rates and sex: estimate them from the data again.",
+        ),
+    ] = False,
 ) -> None:
-    """Change an athlete's time zone, name or fast threshold.  A new zone or threshold
-    re-evaluates the athlete's whole history (activities may move to another local day)."""
+    """Change an athlete's time zone, name, fast threshold or heart rates.  A new zone,
+    threshold or heart rate re-evaluates the athlete's whole history (activities may move to
+    another local day); new heart rates recompute every activity's TRIMP (docs/hr-load.md)."""
     from loadwatch.services.athletes import KEEP, athlete_named, change_athlete
 
+    hr_given = resting_hr is not None or max_hr is not None or sex is not None
     with handle_errors():
-        if timezone is None and new_name is None and fast_pace is None and not derived_fast_pace:
+        if (
+            timezone is None
+            and new_name is None
+            and fast_pace is None
+            and not derived_fast_pace
+            and not hr_given
+            and not estimated_hr
+        ):
             raise InvalidRequest(
-                "nothing to change: give --timezone, --name, --fast-pace or --derived-fast-pace"
+                "nothing to change: give --timezone, --name, --fast-pace, --derived-fast-pace, "
+                "--resting-hr, --max-hr, --sex or --estimated-hr"
             )
+        if hr_given and estimated_hr:
+            raise InvalidRequest("give heart rates or --estimated-hr, not both")
         if fast_pace is not None and derived_fast_pace:
             raise InvalidRequest("give --fast-pace or --derived-fast-pace, not both")
         if fast_pace is not None and not re.fullmatch(r"\s*\d{1,2}:\d{2}\s*(/km)?\s*", fast_pace):
@@ -105,14 +138,19 @@ def athlete_set(
             with store.transaction() as s:
                 a = athlete_named(s, name)
                 old = (a.name, a.timezone, a.fast_speed_mps)
+                old_hr = (a.resting_hr, a.max_hr, a.sex)
                 pending = change_athlete(
                     s,
                     a,
                     name=new_name,
                     timezone=timezone,
                     fast_threshold=None if derived_fast_pace else (fast_pace or KEEP),
+                    resting_hr=None if estimated_hr else (resting_hr or KEEP),
+                    max_hr=None if estimated_hr else (max_hr or KEEP),
+                    sex=None if estimated_hr else (sex or KEEP),
                 )
                 shown = {"name": a.name, "timezone": a.timezone, "fast_speed_mps": a.fast_speed_mps}
+                new_hr = (a.resting_hr, a.max_hr, a.sex)
         finally:
             store.close()
     changes = []
@@ -125,6 +163,11 @@ def athlete_set(
         changes.append(f"fast means faster than {fast_pace.strip()} per km ({speed:.2f} m/s)")
     if derived_fast_pace and old[2] is not None:
         changes.append("fast pace derived from the athlete's own running")
+    if new_hr != old_hr:
+        rest, top = ("estimated" if v is None else f"{v:g} bpm" for v in new_hr[:2])
+        changes.append(
+            f"TRIMP heart rates: resting {rest}, maximum {top}, sex {new_hr[2] or 'unspecified'}"
+        )
     console.print(f"{shown['name']}: " + ("; ".join(changes) or "no change"), markup=False)
     if pending is not None:
         console.print(f"flags will be re-evaluated from {pending.isoformat()}", markup=False)

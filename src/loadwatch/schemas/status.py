@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from loadwatch.schemas.base import OutModel
+from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.flags import EpisodeOut, FlagOut
 from loadwatch.schemas.rehab import RehabMark, RehabStatus
 
@@ -35,7 +36,7 @@ class DimensionStatus(BaseModel):
 Period = Literal["day", "week"]
 
 
-VIEW_VERSION = 2
+VIEW_VERSION = 3
 
 
 class FastThresholdOut(BaseModel):
@@ -63,6 +64,7 @@ class Summary(BaseModel):
     weekly_distance: list[WeekKm]
     rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
     rehab_mark: RehabMark | None = None  # what the triage's card shows of it
+    fitness: FitnessOut | None = None  # docs/hr-load.md; None without any activity
 
 
 class AthleteStatus(BaseModel):
@@ -92,3 +94,8 @@ class SeriesOut(OutModel):
     period: Literal["day", "week"]
     columns: list[str]
     data: list[dict[str, SeriesValue]]
+    fitness: FitnessOut | None = Field(
+        None,
+        description="what the day rows' fitness_load, fitness, fatigue and form are made of "
+        "(performance context, not injury risk; docs/hr-load.md)",
+    )

@@ -14,10 +14,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from loadwatch.analytics.trimp import HrProfile, Sex, profile, trimp
+from loadwatch.analytics.trimp import MIN_RESERVE_BPM, SEXES, HrProfile, Sex, profile, trimp
+from loadwatch.errors import InvalidRequest
 from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
+
+REST_RANGE = (25.0, 120.0)  # bpm; outside is a typo
+MAX_RANGE = (100.0, 250.0)
+
+
+def check_settings(resting_hr: float | None, max_hr: float | None, sex: str | None) -> None:
+    """``InvalidRequest`` naming what is wrong with a coach's heart rates."""
+    if resting_hr is not None and not REST_RANGE[0] <= resting_hr <= REST_RANGE[1]:
+        raise InvalidRequest(
+            f"resting heart rate {resting_hr:g} bpm is outside {REST_RANGE[0]:g}-{REST_RANGE[1]:g}"
+        )
+    if max_hr is not None and not MAX_RANGE[0] <= max_hr <= MAX_RANGE[1]:
+        raise InvalidRequest(
+            f"maximum heart rate {max_hr:g} bpm is outside {MAX_RANGE[0]:g}-{MAX_RANGE[1]:g}"
+        )
+    if resting_hr is not None and max_hr is not None and max_hr - resting_hr < MIN_RESERVE_BPM:
+        raise InvalidRequest(
+            f"maximum heart rate {max_hr:g} must be at least {MIN_RESERVE_BPM:g} bpm above the "
+            f"resting {resting_hr:g}"
+        )
+    if sex is not None and sex not in SEXES:
+        raise InvalidRequest(f"sex {sex!r} is not one of: {', '.join(SEXES)} (or null)")
 
 
 def _sex(athlete: Athlete) -> Sex | None:
@@ -35,6 +59,11 @@ def hr_profile(session: Session, athlete: Athlete) -> HrProfile | None:
     )
 
 
+def refresh_athlete(session: Session, athlete_id: int) -> int:
+    """``refresh`` by id."""
+    return refresh(session, athlete_store.get_athlete(session, athlete_id))
+
+
 def refresh(session: Session, athlete: Athlete) -> int:
     """Recompute the heart-rate load of every activity of the athlete; how many changed."""
     prof = hr_profile(session, athlete)
@@ -47,12 +76,13 @@ def refresh(session: Session, athlete: Athlete) -> int:
     return len(changed)
 
 
-def after_import(session: Session, athlete: Athlete, activity_ids: Sequence[int]) -> None:
-    """The new activities' heart-rate load with the heart rates as they now stand."""
+def after_import(session: Session, athlete_id: int, activity_ids: Sequence[int]) -> None:
+    """The new activities' heart-rate load with the heart rates as they now stand (the other
+    activities follow at the evaluation the import requests)."""
     if not activity_ids:
         return
-    prof = hr_profile(session, athlete)
-    rows = activity_store.hr_histograms(session, athlete.id, ids=activity_ids)
+    prof = hr_profile(session, athlete_store.get_athlete(session, athlete_id))
+    rows = activity_store.hr_histograms(session, athlete_id, ids=activity_ids)
     loads = trimp([h for _, h in rows], prof) if prof is not None else [None] * len(rows)
     activity_store.set_hr_loads(session, {i: v for (i, _), v in zip(rows, loads, strict=True)})
 

@@ -36,7 +36,7 @@ from loadwatch.schemas.status import (
     Summary,
     WeekKm,
 )
-from loadwatch.services import episodes
+from loadwatch.services import episodes, fitness
 from loadwatch.services.flag_list import flags_of
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
@@ -97,6 +97,9 @@ def compute(inp: EvaluationInputs) -> View:
     rehab_now = rehab_status(inp, dims)
     dims = follow_plan(dims, rehab_now)
     days = daily.join(load, on="date", how="left") if load is not None else daily
+    fit_days, fit = fitness.compute(inp)
+    if fit_days is not None:
+        days = days.join(fit_days, on="date", how="left")
     weeks = weekly_frame(daily)
     fast = inp.fast
     summary = Summary(
@@ -121,6 +124,7 @@ def compute(inp: EvaluationInputs) -> View:
         else [],
         rehab=rehab_now,
         rehab_mark=dashboard_mark(inp),
+        fitness=fit,
     )
     return View(summary, days, weeks)
 
