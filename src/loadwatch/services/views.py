@@ -27,6 +27,7 @@ from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
 from loadwatch.rules.headroom import headroom
+from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import (
     VIEW_VERSION,
     AthleteStatus,
@@ -203,6 +204,11 @@ def summary_of(session: Session, athlete: Athlete, today: date | None = None) ->
     if found is not None:
         return found
     return compute(evaluation_inputs(session, athlete.id, today)).summary
+
+
+def fitness_of(session: Session, athlete_id: int, today: date | None = None) -> FitnessOut | None:
+    """What the fitness chart is made of and where it stands today (docs/hr-load.md)."""
+    return summary_of(session, athlete_store.get_athlete(session, athlete_id), today).fitness
 
 
 def rows_of(
