@@ -5,8 +5,8 @@ Per activity (Banister 1991; Morton, Fitz-Clarke & Banister 1990)::
     TRIMP = Σ Δt[min] · HRr · a · e^(b · HRr),   HRr = (HR − rest) / (max − rest), in [0, 1]
 
 with a = 0.64, b = 1.92 for men and a = 0.86, b = 1.67 for women.  An athlete whose sex is not
-set gets the women's curve: it weighs hard minutes less steeply, so an unknown athlete's
-intervals are not inflated (docs/hr-load.md).  The sum runs over the heart-rate time
+set gets the women's curve: it rises less steeply, so an unknown athlete's intervals weigh
+relatively less against their easy running (docs/hr-load.md).  The sum runs over the heart-rate time
 histogram kept at import (``ingest.summary.hrload``), which makes it one dot product.
 
 The resting and maximum heart rate are the coach's settings; a missing one is estimated and
