@@ -175,3 +175,15 @@ def test_series_carries_fitness_from_trimp(world: World) -> None:
     assert last["fatigue"] == pytest.approx(fatigue, abs=1e-3)
     assert last["form"] == pytest.approx(fitness - fatigue, abs=1e-3)
     assert fit["fitness"] == pytest.approx(fitness, abs=1e-3)
+
+
+def test_status_says_fitness_is_context(world: World) -> None:
+    r = world.client.get(f"{API}/athletes/{world.athlete_id}/status", headers=world.headers)
+    assert r.status_code == 200, r.text
+    fit = r.json()["fitness"]
+    assert fit["source"] == "trimp" and fit["fitness"] > 0
+    done = runner.invoke(app, ["status", "--athlete", "Sam", "--today", TODAY.isoformat()])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.stdout.split())
+    assert f"Fitness {fit['fitness']:.0f} · fatigue {fit['fatigue']:.0f}" in text
+    assert "heart-rate TRIMP" in text and "performance context, not injury risk" in text

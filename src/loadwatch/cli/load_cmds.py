@@ -345,6 +345,10 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
             print_block(rehab_lines(st.rehab))
             print_block(pain_line(st.rehab))
         print_block(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
+        if st.fitness is not None:
+            from loadwatch.cli.fitness_view import fitness_line
+
+            print_block(fitness_line(st.fitness))
 
 
 @app.command()

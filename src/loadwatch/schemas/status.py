@@ -84,6 +84,8 @@ class AthleteStatus(BaseModel):
     episodes: list[EpisodeOut]  # live ones (open or acknowledged), newest first
     fast_threshold: FastThresholdOut
     rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
+    # Fitness / fatigue / form today: performance context, not injury risk (docs/hr-load.md).
+    fitness: FitnessOut | None = None
 
 
 SeriesValue = float | int | str | date | datetime | bool | None

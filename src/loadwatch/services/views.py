@@ -286,6 +286,7 @@ def athlete_status(
         ),
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,
+        fitness=summary.fitness,
     )
 
 
