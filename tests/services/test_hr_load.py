@@ -187,3 +187,13 @@ def test_status_says_fitness_is_context(world: World) -> None:
     text = " ".join(done.stdout.split())
     assert f"Fitness {fit['fitness']:.0f} · fatigue {fit['fatigue']:.0f}" in text
     assert "heart-rate TRIMP" in text and "performance context, not injury risk" in text
+
+
+def test_the_activity_detail_lists_its_hr_load(world: World) -> None:
+    listed = world.listed()
+    aid = min(listed)
+    r = world.client.get(f"{API}/activities/{aid}/detail", headers=world.headers)
+    assert r.status_code == 200, r.text
+    numbers = {n["field"]: n for n in r.json()["numbers"]}
+    assert numbers["hr_load"]["unit"] == "TRIMP"
+    assert numbers["hr_load"]["value"] == pytest.approx(listed[aid], abs=1e-3)

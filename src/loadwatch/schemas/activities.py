@@ -86,7 +86,7 @@ class ActivityDeleted(OutModel):
     reevaluate_from: date
 
 
-Unit = Literal["km", "m", "s", "s/km", "m/s", "bpm"]
+Unit = Literal["km", "m", "s", "s/km", "m/s", "bpm", "TRIMP"]
 
 
 class NumberOut(BaseModel):
