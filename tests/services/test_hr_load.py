@@ -197,3 +197,23 @@ def test_the_activity_detail_lists_its_hr_load(world: World) -> None:
     numbers = {n["field"]: n for n in r.json()["numbers"]}
     assert numbers["hr_load"]["unit"] == "TRIMP"
     assert numbers["hr_load"]["value"] == pytest.approx(listed[aid], abs=1e-3)
+
+
+def test_evaluation_follows_a_new_estimated_maximum_and_skips_otherwise(world: World) -> None:
+    from loadwatch.services import hr_load
+
+    with world.store.transaction() as s:
+        assert hr_load.refresh_athlete(s, world.athlete_id) == 0  # nothing moved
+        # A new hardest run: its held peak raises the estimated maximum to 200 bpm.
+        newest = max(world.hists())
+        s.get(Activity, newest).hr_peak_bpm = 200.0  # type: ignore[union-attr]
+        s.flush()
+        assert hr_load.refresh_athlete(s, world.athlete_id) == 3
+        assert hr_load.refresh_athlete(s, world.athlete_id) == 0
+    est = profile(rest_bpm=None, max_bpm=None, sex=None, peak_bpm=200.0)
+    assert est is not None
+    hists = world.hists()
+    ids = sorted(hists)
+    want = trimp([hists[i] for i in ids], est)
+    listed = world.listed()
+    assert [listed[i] for i in ids] == pytest.approx(want)

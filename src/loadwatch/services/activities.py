@@ -110,7 +110,8 @@ def reanalyse(store: Store, session: Session, activity: Activity) -> Activity:
     for act in decoded.activities:
         if act.summary.session_index == activity.session_index:
             done = activity_store.reanalysed(session, activity, act.summary)
-            hr_load.after_import(session, activity.athlete_id, [activity.id])
+            # Its new heart-rate peak may move an estimated maximum: every activity follows.
+            hr_load.refresh(session, activity.athlete)
             return done
     log.warning("activity %d: session %d not in its file", activity.id, activity.session_index)
     return _declare_only(session, activity)

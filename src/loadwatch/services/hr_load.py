@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from loadwatch.analytics.trimp import MIN_RESERVE_BPM, SEXES, HrProfile, Sex, profile, trimp
 from loadwatch.errors import InvalidRequest
-from loadwatch.store import activities as activity_store
+from loadwatch.store import activity_hr as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
@@ -60,8 +60,21 @@ def hr_profile(session: Session, athlete: Athlete) -> HrProfile | None:
 
 
 def refresh_athlete(session: Session, athlete_id: int) -> int:
-    """``refresh`` by id."""
-    return refresh(session, athlete_store.get_athlete(session, athlete_id))
+    """``refresh`` when the heart rates moved since the last one (what evaluation calls).
+
+    The first activity imported (lowest id) with heart rate is the witness: every refresh
+    recomputes it and an import computes only the new ones (higher ids), so it holds the load
+    of the heart rates the last refresh used.  When the current ones give it the same load,
+    nothing moved and the history is not read."""
+    athlete = athlete_store.get_athlete(session, athlete_id)
+    first = activity_store.first_hr_activity(session, athlete_id)
+    if first is None:
+        return 0
+    prof = hr_profile(session, athlete)
+    want = trimp([first[1]], prof)[0] if prof is not None else None
+    if _same(first[2], want):
+        return 0
+    return refresh(session, athlete)
 
 
 def refresh(session: Session, athlete: Athlete) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
@@ -298,38 +298,3 @@ def lock_athlete_activities(session: Session, athlete_id: int) -> None:
         session.execute(
             select(Athlete.id).where(Athlete.id == athlete_id).with_for_update(key_share=True)
         )
-
-
-# --- heart-rate load (docs/hr-load.md) ------------------------------------------------------
-def hr_histograms(
-    session: Session, athlete_id: int, *, ids: Sequence[int] | None = None
-) -> list[tuple[int, list[float] | None]]:
-    """(id, seconds per bpm) of the athlete's activities (of ``ids`` when given) that have a
-    heart-rate histogram."""
-    where = [Activity.athlete_id == athlete_id, Activity.hr_time_hist_s.is_not(None)]
-    if ids is not None:
-        where.append(Activity.id.in_(list(ids)))
-    rows = session.execute(select(Activity.id, Activity.hr_time_hist_s).where(*where))
-    return [(i, h) for i, h in rows]
-
-
-def hr_peak(session: Session, athlete_id: int) -> float | None:
-    """The highest heart rate held a minute in any of the athlete's activities."""
-    value = session.scalar(
-        select(func.max(Activity.hr_peak_bpm)).where(Activity.athlete_id == athlete_id)
-    )
-    return float(value) if value is not None else None
-
-
-def hr_loads(session: Session, athlete_id: int) -> dict[int, float | None]:
-    rows = session.execute(
-        select(Activity.id, Activity.hr_load).where(Activity.athlete_id == athlete_id)
-    )
-    return {i: v for i, v in rows}
-
-
-def set_hr_loads(session: Session, loads: dict[int, float | None]) -> None:
-    """Write each activity's heart-rate load (by id), flushed."""
-    if loads:
-        session.execute(update(Activity), [{"id": i, "hr_load": v} for i, v in loads.items()])
-    session.flush()

@@ -661,5 +661,6 @@ function drawFitness(day) {
     legendItem(svg("path", { d: "M1,6H21", class: "fit-line" }), `fitness (${f.fitness_days}-day load)`),
     legendItem(svg("path", { d: "M1,6H21", class: "fat-line" }), `fatigue (${f.fatigue_days}-day load)`),
     legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "form-area" }), "form = fitness − fatigue"));
-  holder.replaceChildren(el("figure", { class: "chart", "data-chart": "fitness" }, s, legend));
+  // The svg sits in a div: the load charts are the figures' own svgs (one per dimension).
+  holder.replaceChildren(el("figure", { class: "chart", "data-chart": "fitness" }, el("div", {}, s), legend));
 }
