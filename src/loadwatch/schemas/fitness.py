@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -29,6 +30,7 @@ class HrProfileOut(BaseModel):
 class FitnessOut(BaseModel):
     """What the fitness chart is made of and where it stands on ``as_of``."""
 
+    as_of: date = Field(description="the day fitness, fatigue and form below are for")
     source: Literal["trimp", "srpe", "distance"] = Field(
         description="the daily impulse: TRIMP where any activity has heart rate, else session "
         "RPE, else running km"

@@ -47,6 +47,7 @@ def compute(inp: EvaluationInputs) -> tuple[pl.DataFrame | None, FitnessOut | No
     at = frame.filter(pl.col("date") == inp.today)
     row = at.row(0, named=True) if at.height else {}
     out = FitnessOut(
+        as_of=inp.today,
         source=basis.source,
         unit=basis.unit,
         imputed=basis.imputed,

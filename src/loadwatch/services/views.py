@@ -206,15 +206,19 @@ def summary_of(session: Session, athlete: Athlete, today: date | None = None) ->
     return compute(evaluation_inputs(session, athlete.id, today)).summary
 
 
-def fitness_of(session: Session, athlete_id: int, today: date | None = None) -> FitnessOut | None:
-    """What the fitness chart is made of and where it stands today (docs/hr-load.md)."""
-    return summary_of(session, athlete_store.get_athlete(session, athlete_id), today).fitness
-
-
 def rows_of(
     session: Session, athlete: Athlete, end: date | None = None, today: date | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The day rows (with the load metrics) and week rows up to ``end`` (``today``, the
+    """``rows_and_fitness`` without the fitness."""
+    days, weeks, _ = rows_and_fitness(session, athlete, end, today)
+    return days, weeks
+
+
+def rows_and_fitness(
+    session: Session, athlete: Athlete, end: date | None = None, today: date | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, FitnessOut | None]:
+    """The fitness the view was computed with (as of its ``as_of``, docs/hr-load.md) and the
+    day rows (with the load metrics) and week rows up to ``end`` (``today``, the
     athlete's local today when None, by default): cut from the stored view when it is current
     for ``today`` and reaches ``end``, else computed live.
     A day's row reads only the days before it, so the cut is the row computed to ``end``; the
@@ -222,22 +226,26 @@ def rows_of(
     now = today or local_today(athlete.timezone)
     day = end or now
     row = view_rows.get(session, athlete.id)
+    stored = _summary(row.summary) if row is not None else None
     if (
         row is not None
+        and stored is not None
         and row.as_of >= day
         and row.as_of == now
         and not pending.waiting(session, [athlete.id])
-        and _summary(row.summary) is not None
     ):
         days = _frame(row.days)
         if row.as_of == day:
-            return days, _frame(row.weeks)
+            return days, _frame(row.weeks), stored.fitness
         days = days.filter(pl.col("date") <= day)
-        return days, weekly_frame(days.select(list(DAILY_SCHEMA))) if days.height else _frame(
-            row.weeks
-        ).clear()
+        weeks = (
+            weekly_frame(days.select(list(DAILY_SCHEMA)))
+            if days.height
+            else _frame(row.weeks).clear()
+        )
+        return days, weeks, stored.fitness
     view = compute(evaluation_inputs(session, athlete.id, day))
-    return view.days, view.weeks
+    return view.days, view.weeks, view.summary.fitness
 
 
 def stale(session: Session) -> list[int]:
@@ -301,6 +309,19 @@ def series(
 ) -> pl.DataFrame:
     """Daily rows joined with the load metrics, or weekly rows, over ``[start, end]``
     (``end`` defaults to the athlete's today)."""
+    return series_and_fitness(session, athlete_id, period, start, end, today=today)[0]
+
+
+def series_and_fitness(
+    session: Session,
+    athlete_id: int,
+    period: Period,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    today: date | None = None,
+) -> tuple[pl.DataFrame, FitnessOut | None]:
+    """``series`` and what its fitness columns are made of (docs/hr-load.md), from one view."""
     if period not in ("day", "week"):
         raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
     if start is not None and end is not None and start > end:
@@ -308,10 +329,12 @@ def series(
     athlete = athlete_store.get_athlete(session, athlete_id)
     now = today or local_today(athlete.timezone)
     # Nothing has happened after today: a later end asks for the rows up to today.
-    days, weeks = rows_of(session, athlete, min(end, now) if end is not None else None, now)
+    days, weeks, fitness = rows_and_fitness(
+        session, athlete, min(end, now) if end is not None else None, now
+    )
     frame, key = (days, "date") if period == "day" else (weeks, "week_start")
     if start is not None:
         frame = frame.filter(pl.col(key) >= (start if period == "day" else week_start(start)))
     if end is not None:
         frame = frame.filter(pl.col(key) <= end)
-    return out_frame(frame)
+    return out_frame(frame), fitness

@@ -11,8 +11,7 @@ from fastapi.responses import PlainTextResponse
 
 from loadwatch.api.deps import AthleteDep, SessionDep
 from loadwatch.schemas.status import AthleteStatus, SeriesOut
-from loadwatch.services.views import athlete_status, fitness_of
-from loadwatch.services.views import series as load_series
+from loadwatch.services.views import athlete_status, series_and_fitness
 
 router = APIRouter(tags=["series"])
 
@@ -48,7 +47,7 @@ def get_series(
     with ``Accept: text/csv``, as a CSV download.  Day rows carry ``fitness_load``,
     ``fitness``, ``fatigue`` and ``form`` (Banister, 42 and 7 days): performance context, not
     injury risk; ``fitness`` says what they are made of (TRIMP, sRPE or km)."""
-    frame = load_series(session, athlete.id, period, start, end)
+    frame, fitness = series_and_fitness(session, athlete.id, period, start, end)
     if wants_csv(request):
         return PlainTextResponse(
             frame.write_csv(),
@@ -63,7 +62,7 @@ def get_series(
         period=period,
         columns=frame.columns,
         data=frame.to_dicts(),
-        fitness=fitness_of(session, athlete.id),
+        fitness=fitness,
     )
 
 
