@@ -43,31 +43,6 @@ STATUS_STYLE = {"imported": "green", "duplicate": "cyan", "not_activity": "yello
 
 
 # --- inspect ------------------------------------------------------------------------------
-def _hr_load(
-    hist: list[float] | None, resting_hr: float | None, max_hr: float | None, sex: str | None
-) -> dict[str, Any]:
-    """TRIMP of one file with the heart rates given, a missing one estimated from the file
-    itself (docs/hr-load.md): ``hr_load`` null without heart rate."""
-    from loadwatch.analytics.trimp import Sex, estimated_peak, profile, trimp
-
-    curve: Sex | None = "male" if sex == "male" else "female" if sex == "female" else None
-    peak = estimated_peak([hist]) if max_hr is None else None
-    prof = profile(rest_bpm=resting_hr, max_bpm=max_hr, sex=curve, peak_bpm=peak)
-    if hist is None or prof is None:
-        return {"hr_load": None, "hr_profile": None}
-    return {
-        "hr_load": trimp([hist], prof)[0],
-        "hr_profile": {
-            "resting_hr": prof.rest_bpm,
-            "max_hr": prof.max_bpm,
-            "sex": prof.sex,
-            "hr_source": prof.source,
-            "rest_source": prof.rest_source,
-            "max_source": prof.max_source,
-        },
-    }
-
-
 def inspect_paths(
     paths: list[Path],
     settings: Settings,
@@ -80,6 +55,7 @@ def inspect_paths(
     import hashlib
 
     # The pure part only: inspecting opens no database and so imports none.
+    from loadwatch.cli.fitness_view import inspect_hr_load
     from loadwatch.ingest.analysis import analyse, iter_paths
 
     for path in paths:
@@ -105,7 +81,7 @@ def inspect_paths(
             for act in decoded.activities:
                 obj: dict[str, Any] = {"file": member.name}
                 obj.update(act.summary.to_json())
-                obj.update(_hr_load(act.summary.hr_time_hist_s, resting_hr, max_hr, sex))
+                obj.update(inspect_hr_load(act.summary.hr_time_hist_s, resting_hr, max_hr, sex))
                 yield obj
         if not found:
             yield {"file": str(path), "error": f"no {FORMAT_NAMES} files found"}
