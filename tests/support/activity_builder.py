@@ -30,6 +30,7 @@ def activity(
     sustained_hist: list[float] | None = None,
     flat_hist: list[float] | None = None,
     uphill_km: float | None = None,
+    hr_load: float | None = None,
 ) -> dict[str, Any]:
     """One activity starting at ``local_time`` on local ``day`` (offset ``offset_s``; None =
     no offset, then ``day``/``local_time`` are taken as UTC)."""
@@ -52,6 +53,7 @@ def activity(
         "gap_speed_hist_m": gap_hist,
         "sustained_speed_hist_m": sustained_hist,
         "flat_speed_hist_m": flat_hist,
+        "hr_load": hr_load,
     }
 
 

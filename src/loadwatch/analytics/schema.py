@@ -27,6 +27,8 @@ ACTIVITY_FRAME_SCHEMA: dict[str, pl.DataType] = {
     # before store revision 0002.
     "sustained_speed_hist_m": pl.List(pl.Float64()),
     "flat_speed_hist_m": pl.List(pl.Float64()),
+    # Banister TRIMP with the athlete's heart rates (docs/hr-load.md); null without heart rate.
+    "hr_load": pl.Float64(),
 }
 
 

@@ -90,7 +90,7 @@ ACTIVITY_FIELDS = (
     "avg_pace_s_per_km",
     "gap_distance_m", "uphill_distance_m", "downhill_distance_m", "fast_distance_m",
     "max_speed_mps", "best_1km_s", "avg_hr", "max_hr", "n_samples", "device", "source_sha256",
-    "session_index", "totals_source", "sport_relabel",
+    "session_index", "totals_source", "sport_relabel", "hr_load",
 )  # fmt: skip
 
 
@@ -154,10 +154,10 @@ def activities(
         # date and its time stack, and the format (in --json) makes room for the name.
         narrow = console.width < NARROW
         cols = ("id", "start", "sport", *(() if narrow else ("fmt",)), "km", "moving", "pace")
-        for col in (*cols, "climb m", "fast km", "name"):
+        for col in (*cols, "climb m", "fast km", "TRIMP", "name"):
             table.add_column(
                 col,
-                justify="right" if col in {"id", "km", "climb m", "fast km"} else "left",
+                justify="right" if col in {"id", "km", "climb m", "fast km", "TRIMP"} else "left",
                 overflow="fold",
                 min_width=_MIN_WIDTH.get(col),
             )
@@ -172,6 +172,7 @@ def activities(
                 fmt_pace(r["avg_pace_s_per_km"], r["sport"]),
                 fmt_num(r["elevation_gain_m"], 0),
                 fmt_num(r["fast_distance_m"], 2, 1000.0),
+                fmt_num(r["hr_load"], 0),  # heart-rate load; "-" without heart rate
                 r["name"] or "",
             )
         console.print(table)

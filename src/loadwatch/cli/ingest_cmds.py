@@ -21,7 +21,7 @@ from loadwatch.cli.output import (
     handle_errors,
     print_json,
 )
-from loadwatch.errors import IngestError, NotAnActivity, one_line
+from loadwatch.errors import IngestError, InvalidRequest, NotAnActivity, one_line
 from loadwatch.ingest.formats.registry import FORMAT_NAMES
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
@@ -43,11 +43,19 @@ STATUS_STYLE = {"imported": "green", "duplicate": "cyan", "not_activity": "yello
 
 
 # --- inspect ------------------------------------------------------------------------------
-def inspect_paths(paths: list[Path], settings: Settings) -> Iterator[dict[str, Any]]:
+def inspect_paths(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    resting_hr: float | None = None,
+    max_hr: float | None = None,
+    sex: str | None = None,
+) -> Iterator[dict[str, Any]]:
     """One JSON-able object per activity (or per file that gave none), storing nothing."""
     import hashlib
 
     # The pure part only: inspecting opens no database and so imports none.
+    from loadwatch.cli.fitness_view import inspect_hr_load
     from loadwatch.ingest.analysis import analyse, iter_paths
 
     for path in paths:
@@ -73,6 +81,7 @@ def inspect_paths(paths: list[Path], settings: Settings) -> Iterator[dict[str, A
             for act in decoded.activities:
                 obj: dict[str, Any] = {"file": member.name}
                 obj.update(act.summary.to_json())
+                obj.update(inspect_hr_load(act.summary.hr_time_hist_s, resting_hr, max_hr, sex))
                 yield obj
         if not found:
             yield {"file": str(path), "error": f"no {FORMAT_NAMES} files found"}
@@ -94,20 +103,48 @@ def _summary_row(file: str, s: dict[str, Any]) -> list[str]:
 
 
 @app.command()
-def inspect(paths: Paths, json: JsonOpt = False) -> None:
+def inspect(
+    paths: Paths,
+    json: JsonOpt = False,
+    resting_hr: Annotated[
+        float | None,
+        typer.Option(
+            "--resting-hr", metavar="BPM", min=25, max=120, help="Resting HR for TRIMP (60)."
+        ),
+    ] = None,
+    max_hr: Annotated[
+        float | None,
+        typer.Option(
+            "--max-hr",
+            metavar="BPM",
+            min=100,
+            max=250,
+            help="Maximum HR for TRIMP (default: the highest held a minute in the file).",
+        ),
+    ] = None,
+    sex: Annotated[
+        str | None,
+        typer.Option("--sex", metavar="male|female", help="TRIMP's curve (unspecified: female)."),
+    ] = None,
+) -> None:
     """Decode activity files and print their numbers, storing nothing.
 
-    Exit code 1 when any file could not be read as an activity.
+    ``hr_load`` is Banister's TRIMP with the heart rates given, else estimated from the file
+    (docs/hr-load.md).  Exit code 1 when any file could not be read as an activity.
     """
     from loadwatch.cli.progress import progress_bar
     from loadwatch.config import get_settings
 
     with handle_errors():
+        if sex is not None and sex not in ("male", "female"):
+            raise InvalidRequest(f"--sex {sex!r}: give male or female (or leave it out)")
         settings = get_settings()
         with progress_bar() as bar:
             task = bar.add_task("reading", total=None)
             results = []
-            for obj in inspect_paths(paths, settings):
+            for obj in inspect_paths(
+                paths, settings, resting_hr=resting_hr, max_hr=max_hr, sex=sex
+            ):
                 results.append(obj)
                 bar.advance(task)
         bad = [r for r in results if "error" in r]

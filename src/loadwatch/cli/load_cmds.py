@@ -59,7 +59,7 @@ def parse_day(text: str | None, what: str) -> date | None:
 
 
 athlete_app = typer.Typer(
-    help="Change an athlete: name, time zone, fast threshold, weekly summary."
+    help="Change an athlete: name, time zone, fast threshold, heart rates, weekly summary."
 )
 app.add_typer(athlete_app, name="athlete")
 
@@ -89,6 +89,25 @@ def athlete_set(
             help="Forget the set fast pace: derive it from the athlete's own running again.",
         ),
     ] = False,
+    resting_hr: Annotated[
+        float | None,
+        typer.Option("--resting-hr", metavar="BPM", help="Resting heart rate for TRIMP."),
+    ] = None,
+    max_hr: Annotated[
+        float | None,
+        typer.Option("--max-hr", metavar="BPM", help="Maximum heart rate for TRIMP."),
+    ] = None,
+    sex: Annotated[
+        str | None,
+        typer.Option("--sex", metavar="male|female", help="TRIMP's curve (unspecified: female's)."),
+    ] = None,
+    estimated_hr: Annotated[
+        bool,
+        typer.Option(
+            "--estimated-hr",
+            help="Forget the set heart rates and sex: estimate them from the data again.",
+        ),
+    ] = False,
     weekly_summary: Annotated[
         bool | None,
         typer.Option(
@@ -97,17 +116,29 @@ def athlete_set(
         ),
     ] = None,
 ) -> None:
-    """Change an athlete's time zone, name, fast threshold or weekly summary.  A new zone or
-    threshold re-evaluates the athlete's whole history (activities may move to another local
-    day)."""
+    """Change an athlete's time zone, name, fast threshold, heart rates or weekly summary.  A
+    new zone, threshold or heart rate re-evaluates the athlete's whole history (activities may
+    move to another local day); new heart rates recompute every activity's TRIMP
+    (docs/hr-load.md)."""
     from loadwatch.services.athletes import KEEP, athlete_named, change_athlete
 
+    hr_given = resting_hr is not None or max_hr is not None or sex is not None
     with handle_errors():
-        if (timezone, new_name, fast_pace, weekly_summary) == (None,) * 4 and not derived_fast_pace:
+        if (
+            timezone is None
+            and new_name is None
+            and fast_pace is None
+            and weekly_summary is None
+            and not derived_fast_pace
+            and not hr_given
+            and not estimated_hr
+        ):
             raise InvalidRequest(
-                "nothing to change: give --timezone, --name, --fast-pace, --derived-fast-pace "
-                "or --weekly-summary/--no-weekly-summary"
+                "nothing to change: give --timezone, --name, --fast-pace, --derived-fast-pace, "
+                "--resting-hr, --max-hr, --sex, --estimated-hr or --weekly-summary"
             )
+        if hr_given and estimated_hr:
+            raise InvalidRequest("give heart rates or --estimated-hr, not both")
         if fast_pace is not None and derived_fast_pace:
             raise InvalidRequest("give --fast-pace or --derived-fast-pace, not both")
         if fast_pace is not None and not re.fullmatch(r"\s*\d{1,2}:\d{2}\s*(/km)?\s*", fast_pace):
@@ -117,6 +148,7 @@ def athlete_set(
             with store.transaction() as s:
                 a = athlete_named(s, name)
                 old = (a.name, a.timezone, a.fast_speed_mps, a.weekly_summary)
+                old_hr = (a.resting_hr, a.max_hr, a.sex)
                 pending = change_athlete(
                     s,
                     a,
@@ -124,8 +156,12 @@ def athlete_set(
                     timezone=timezone,
                     fast_threshold=None if derived_fast_pace else (fast_pace or KEEP),
                     weekly_summary=weekly_summary,
+                    resting_hr=None if estimated_hr else (resting_hr or KEEP),
+                    max_hr=None if estimated_hr else (max_hr or KEEP),
+                    sex=None if estimated_hr else (sex or KEEP),
                 )
                 shown = {"name": a.name, "timezone": a.timezone, "fast_speed_mps": a.fast_speed_mps}
+                new_hr = (a.resting_hr, a.max_hr, a.sex)
         finally:
             store.close()
     changes = []
@@ -140,6 +176,11 @@ def athlete_set(
         changes.append("fast pace derived from the athlete's own running")
     if weekly_summary is not None and weekly_summary != old[3]:
         changes.append(f"weekly summary {'on' if weekly_summary else 'off'}")
+    if new_hr != old_hr:
+        rest, top = ("estimated" if v is None else f"{v:g} bpm" for v in new_hr[:2])
+        changes.append(
+            f"TRIMP heart rates: resting {rest}, maximum {top}, sex {new_hr[2] or 'unspecified'}"
+        )
     console.print(f"{shown['name']}: " + ("; ".join(changes) or "no change"), markup=False)
     if pending is not None:
         console.print(f"flags will be re-evaluated from {pending.isoformat()}", markup=False)
@@ -327,6 +368,10 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         if st.effort is not None:
             print_block(f"[bold]Effort[/]  {escape(st.effort.note)}")
         print_block(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
+        if st.fitness is not None:
+            from loadwatch.cli.fitness_view import fitness_line
+
+            print_block(fitness_line(st.fitness))
 
 
 @app.command()

@@ -47,6 +47,11 @@ class ActivityOut(OutModel):
     sport_relabel: str | None = Field(
         None, description="the sport the user declared (PATCH), if any"
     )
+    hr_load: float | None = Field(
+        None,
+        description="Banister TRIMP from the heart-rate stream with the athlete's resting and "
+        "maximum heart rate (docs/hr-load.md); null without heart rate",
+    )
 
 
 class ActivityPatch(InModel):
@@ -81,7 +86,7 @@ class ActivityDeleted(OutModel):
     reevaluate_from: date
 
 
-Unit = Literal["km", "m", "s", "s/km", "m/s", "bpm"]
+Unit = Literal["km", "m", "s", "s/km", "m/s", "bpm", "TRIMP"]
 
 
 class NumberOut(BaseModel):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
 from loadwatch.analytics.fast import parse_fast_threshold
 from loadwatch.clock import UtcDatetime
 from loadwatch.schemas.base import InModel, Name, OutModel, Page
+from loadwatch.schemas.fitness import HrProfileOut
 
 
 def format_pace(mps: float | None) -> str | None:
@@ -40,6 +41,30 @@ class AthleteCreate(InModel):
     )
 
 
+RestingHr = Annotated[
+    float | None,
+    Field(
+        ge=25,
+        le=120,
+        description="resting heart rate, bpm, for TRIMP (docs/hr-load.md); null = estimated "
+        "(60 bpm)",
+    ),
+]
+MaxHr = Annotated[
+    float | None,
+    Field(
+        ge=100,
+        le=250,
+        description="maximum heart rate, bpm, for TRIMP; null = estimated from the data (the "
+        "highest heart rate held a minute in any activity)",
+    ),
+]
+SexIn = Annotated[
+    Literal["male", "female"] | None,
+    Field(description="TRIMP's curve (Banister): male, female; null = unspecified (female's)"),
+]
+
+
 class AthletePatch(InModel):
     name: Name | None = None
     timezone: str | None = None
@@ -48,6 +73,9 @@ class AthletePatch(InModel):
     weekly_summary: bool | None = Field(
         None, description="the Sunday-evening summary to the athlete and their coaches"
     )
+    resting_hr: RestingHr = None
+    max_hr: MaxHr = None
+    sex: SexIn = None
 
 
 class AthleteOut(OutModel):
@@ -60,12 +88,21 @@ class AthleteOut(OutModel):
     weekly_summary: bool = Field(
         False, description="Sunday-evening summary on (docs/notifications.md)"
     )
+    resting_hr: float | None = Field(None, description="the coach's setting; null = estimated")
+    max_hr: float | None = Field(None, description="the coach's setting; null = estimated")
+    sex: Literal["male", "female"] | None = None
+    hr_profile: HrProfileOut | None = Field(
+        None,
+        description="the heart rates TRIMP is computed with, the coach's or estimated "
+        "(hr_source); null when neither set nor estimable (no heart rate recorded)",
+    )
     created_at: UtcDatetime
 
     @classmethod
-    def of(cls, athlete: Any) -> AthleteOut:
+    def of(cls, athlete: Any, hr: HrProfileOut | None = None) -> AthleteOut:
         out = cls.model_validate(athlete)
         out.fast_pace = format_pace(out.fast_speed_mps)
+        out.hr_profile = hr
         return out
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from loadwatch.schemas.base import OutModel
 from loadwatch.schemas.checkin import EffortStatus
+from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.flags import EpisodeOut, FlagOut
 from loadwatch.schemas.rehab import RehabMark, RehabStatus
 
@@ -36,7 +37,7 @@ class DimensionStatus(BaseModel):
 Period = Literal["day", "week"]
 
 
-VIEW_VERSION = 3  # 3: the rehab block's chart caps and pain log
+VIEW_VERSION = 4  # 3: the rehab block's chart caps and pain log; 4: fitness / fatigue / form
 
 
 class FastThresholdOut(BaseModel):
@@ -64,6 +65,7 @@ class Summary(BaseModel):
     weekly_distance: list[WeekKm]
     rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
     rehab_mark: RehabMark | None = None  # what the triage's card shows of it
+    fitness: FitnessOut | None = None  # docs/hr-load.md; None without any activity
 
 
 class AthleteStatus(BaseModel):
@@ -85,6 +87,8 @@ class AthleteStatus(BaseModel):
     rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
     # Session RPE load as context (docs/checkin.md); None when no RPE was ever given.
     effort: EffortStatus | None = None
+    # Fitness / fatigue / form today: performance context, not injury risk (docs/hr-load.md).
+    fitness: FitnessOut | None = None
 
 
 SeriesValue = float | int | str | date | datetime | bool | None
@@ -95,3 +99,8 @@ class SeriesOut(OutModel):
     period: Literal["day", "week"]
     columns: list[str]
     data: list[dict[str, SeriesValue]]
+    fitness: FitnessOut | None = Field(
+        None,
+        description="what the day rows' fitness_load, fitness, fatigue and form are made of "
+        "(performance context, not injury risk; docs/hr-load.md)",
+    )

@@ -11,6 +11,7 @@ from loadwatch.analytics.days import local_day
 from loadwatch.clock import as_utc
 from loadwatch.errors import IngestError, InvalidRequest, NotFound, StoreError
 from loadwatch.ingest.sports import SPORTS
+from loadwatch.services import hr_load
 from loadwatch.services.importing import analyse
 from loadwatch.store import activities as activity_store
 from loadwatch.store import files as file_store
@@ -108,7 +109,10 @@ def reanalyse(store: Store, session: Session, activity: Activity) -> Activity:
         return _declare_only(session, activity)
     for act in decoded.activities:
         if act.summary.session_index == activity.session_index:
-            return activity_store.reanalysed(session, activity, act.summary)
+            done = activity_store.reanalysed(session, activity, act.summary)
+            # Its new heart-rate peak may move an estimated maximum: every activity follows.
+            hr_load.refresh(session, activity.athlete)
+            return done
     log.warning("activity %d: session %d not in its file", activity.id, activity.session_index)
     return _declare_only(session, activity)
 

@@ -62,6 +62,8 @@ NUMBERS: tuple[tuple[str, str, Unit, float], ...] = (
     ("gap_distance_m", "Grade-adjusted distance", "km", 1e-3),
     ("avg_hr", "Average heart rate", "bpm", 1.0),
     ("max_hr", "Max heart rate", "bpm", 1.0),
+    # With the athlete's heart rates as they stand (docs/hr-load.md).
+    ("hr_load", "Heart-rate load (Banister TRIMP)", "TRIMP", 1.0),
 )
 # A flag's dimension and the activity figure that feeds it: a flag "includes" the run when the
 # run added something to the value the flag judged.
@@ -85,7 +87,7 @@ def _numbers(activity: Activity, fast_m: float | None) -> list[NumberOut]:
         value = fast_m if field == "fast_distance_m" else getattr(activity, field)
         if value is None:
             continue
-        source = str(given.get(field, fallback))
+        source = "computed" if field == "hr_load" else str(given.get(field, fallback))
         if field == "fast_distance_m" and fast_m is not None:
             source = "computed"  # from its speed histogram at the threshold of its day
         out.append(

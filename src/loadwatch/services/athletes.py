@@ -18,6 +18,8 @@ from loadwatch.analytics.fast import parse_fast_threshold
 from loadwatch.clock import as_utc, local_today
 from loadwatch.errors import Conflict, InvalidRequest, LoadwatchError
 from loadwatch.rules.config import RuleConfig
+from loadwatch.schemas.athletes import AthleteOut
+from loadwatch.services import hr_load
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
@@ -93,12 +95,18 @@ def change_athlete(
     timezone: str | None = None,
     fast_threshold: float | str | _Keep | None = KEEP,
     thresholds: dict[str, Any] | None = None,
+    resting_hr: float | _Keep | None = KEEP,
+    max_hr: float | _Keep | None = KEEP,
+    sex: str | _Keep | None = KEEP,
     weekly_summary: bool | None = None,
 ) -> date | None:
     """Rename, move to another time zone, set (a pace ``"4:30"`` or m/s) or clear (None) the
-    fast threshold, replace the rule thresholds, or turn the weekly summary on or off.  When the
-    zone or a threshold changed, a re-evaluation is requested in the session and the day it
-    will start from returned (an earlier pending request keeps its day); else None."""
+    fast threshold, replace the rule thresholds, set or clear (None: estimated,
+    docs/hr-load.md) the resting and maximum heart rate and the sex TRIMP is computed for, or
+    turn the weekly summary on or off.  A change of heart rates recomputes every activity's
+    heart-rate load at once.  When the zone, a threshold or a heart rate changed, a
+    re-evaluation is requested in the session and the day it will start from returned (an
+    earlier pending request keeps its day); else None."""
     if name is not None:
         clean = athlete_store.clean_name(name)
         other = athlete_store.find_athlete_by_name(session, clean)
@@ -119,6 +127,7 @@ def change_athlete(
         new = check_thresholds(thresholds)
         moved |= new != athlete.thresholds
         athlete.thresholds = new
+    moved |= _set_heart_rates(session, athlete, resting_hr, max_hr, sex)
     session.flush()
     if not moved:
         return None
@@ -130,6 +139,29 @@ def change_athlete(
     return pending.pending_from(session, athlete.id)
 
 
+def _set_heart_rates(
+    session: Session,
+    athlete: Athlete,
+    resting_hr: float | _Keep | None,
+    max_hr: float | _Keep | None,
+    sex: str | _Keep | None,
+) -> bool:
+    """Set what was given (``KEEP``: unchanged) and recompute the heart-rate loads; True when
+    anything changed."""
+    rest = athlete.resting_hr if isinstance(resting_hr, _Keep) else resting_hr
+    top = athlete.max_hr if isinstance(max_hr, _Keep) else max_hr
+    new_sex = athlete.sex if isinstance(sex, _Keep) else sex
+    if new_sex is not None:
+        new_sex = new_sex.strip().lower()
+    if (rest, top, new_sex) == (athlete.resting_hr, athlete.max_hr, athlete.sex):
+        return False
+    hr_load.check_settings(rest, top, new_sex)
+    athlete.resting_hr, athlete.max_hr, athlete.sex = rest, top, new_sex
+    session.flush()
+    hr_load.refresh(session, athlete)
+    return True
+
+
 def _set_fast_threshold(athlete: Athlete, speed_mps: float | None) -> bool:
     """The coach's fast threshold from the athlete's local today on (the days before keep the
     threshold that was in force then); None goes back to the derived one everywhere.  True
@@ -139,6 +171,13 @@ def _set_fast_threshold(athlete: Athlete, speed_mps: float | None) -> bool:
     athlete.fast_speed_mps = speed_mps
     athlete.fast_speed_since = local_today(athlete.timezone) if speed_mps is not None else None
     return True
+
+
+def athlete_out(session: Session, athlete: Athlete) -> AthleteOut:
+    """The athlete as every face shows it, with the heart rates TRIMP is computed with."""
+    from loadwatch.services.fitness import hr_out  # fitness reads the inputs, which read this
+
+    return AthleteOut.of(athlete, hr_out(hr_load.hr_profile(session, athlete)))
 
 
 def get_athlete(session: Session, athlete_id: int) -> Athlete:

@@ -30,7 +30,7 @@ from datetime import date
 from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
-from loadwatch.services import episodes, rehab, views
+from loadwatch.services import episodes, hr_load, rehab, views
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
@@ -58,6 +58,8 @@ def _evaluate_in(
     today: date | None,
     historic_days: int = HISTORIC_DAYS,
 ) -> EvaluationResult:
+    # The heart rates may have moved (a new hardest run raises an estimated maximum).
+    hr_load.refresh_athlete(session, athlete_id)
     inp = evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
     # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.

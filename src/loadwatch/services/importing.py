@@ -46,6 +46,7 @@ from loadwatch.ingest.analysis import (
 from loadwatch.ingest.containers.sources import ManualLog, Member, SourceNotes
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
+from loadwatch.services import hr_load
 from loadwatch.services.athletes import change_athlete
 from loadwatch.services.decode_ahead import (
     Ahead,
@@ -426,6 +427,7 @@ def _import_member(
         if replaced_from is not None:
             earliest = replaced_from if earliest is None else min(earliest, replaced_from)
         _supersede(session, list(worse_twins.values()), name, ids)
+        hr_load.after_import(session, athlete.id, ids)
         if earliest is not None:
             pending.request_evaluation(session, athlete.id, earliest)
     return FileOutcome(name, status, why, ids, warnings, sha), earliest

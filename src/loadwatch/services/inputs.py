@@ -12,10 +12,12 @@ from loadwatch.analytics.daily import daily_frame
 from loadwatch.analytics.days import local_day_expr
 from loadwatch.analytics.effort import day_max_rpe
 from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
+from loadwatch.analytics.trimp import HrProfile
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.plan import PlanSpec
 from loadwatch.rules.response import Response, Symptom, classify
+from loadwatch.services.hr_load import hr_profile
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import plans as plan_store
@@ -87,6 +89,7 @@ class EvaluationInputs:
     fast: FastThreshold
     daily: pl.DataFrame
     rehab: RehabInputs  # symptoms, their responses and plans (docs/rehab.md)
+    hr: HrProfile | None = None  # the heart rates of the activities' hr_load (docs/hr-load.md)
 
 
 def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
@@ -116,7 +119,8 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
     )
     daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
     rin = rehab_inputs(session, athlete_id, daily, day)
-    return EvaluationInputs(athlete, activities, day, config, fast, daily, rin)
+    hr = hr_profile(session, athlete)
+    return EvaluationInputs(athlete, activities, day, config, fast, daily, rin, hr)
 
 
 def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:

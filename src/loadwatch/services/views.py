@@ -27,6 +27,7 @@ from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
 from loadwatch.rules.headroom import headroom
+from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import (
     VIEW_VERSION,
     AthleteStatus,
@@ -36,7 +37,7 @@ from loadwatch.schemas.status import (
     Summary,
     WeekKm,
 )
-from loadwatch.services import episodes
+from loadwatch.services import episodes, fitness
 from loadwatch.services.effort import effort_status, with_effort
 from loadwatch.services.flag_list import flags_of
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
@@ -98,6 +99,9 @@ def compute(inp: EvaluationInputs) -> View:
     rehab_now = rehab_status(inp, dims)
     dims = follow_plan(dims, rehab_now)
     days = daily.join(load, on="date", how="left") if load is not None else daily
+    fit_days, fit = fitness.compute(inp)
+    if fit_days is not None:
+        days = days.join(fit_days, on="date", how="left")
     weeks = weekly_frame(daily)
     fast = inp.fast
     summary = Summary(
@@ -122,6 +126,7 @@ def compute(inp: EvaluationInputs) -> View:
         else [],
         rehab=rehab_now,
         rehab_mark=dashboard_mark(inp),
+        fitness=fit,
     )
     return View(summary, days, weeks)
 
@@ -205,7 +210,16 @@ def summary_of(session: Session, athlete: Athlete, today: date | None = None) ->
 def rows_of(
     session: Session, athlete: Athlete, end: date | None = None, today: date | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The day rows (with the load metrics) and week rows up to ``end`` (``today``, the
+    """``rows_and_fitness`` without the fitness."""
+    days, weeks, _ = rows_and_fitness(session, athlete, end, today)
+    return days, weeks
+
+
+def rows_and_fitness(
+    session: Session, athlete: Athlete, end: date | None = None, today: date | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, FitnessOut | None]:
+    """The fitness the view was computed with (as of its ``as_of``, docs/hr-load.md) and the
+    day rows (with the load metrics) and week rows up to ``end`` (``today``, the
     athlete's local today when None, by default): cut from the stored view when it is current
     for ``today`` and reaches ``end``, else computed live.
     A day's row reads only the days before it, so the cut is the row computed to ``end``; the
@@ -213,22 +227,26 @@ def rows_of(
     now = today or local_today(athlete.timezone)
     day = end or now
     row = view_rows.get(session, athlete.id)
+    stored = _summary(row.summary) if row is not None else None
     if (
         row is not None
+        and stored is not None
         and row.as_of >= day
         and row.as_of == now
         and not pending.waiting(session, [athlete.id])
-        and _summary(row.summary) is not None
     ):
         days = _frame(row.days)
         if row.as_of == day:
-            return days, _frame(row.weeks)
+            return days, _frame(row.weeks), stored.fitness
         days = days.filter(pl.col("date") <= day)
-        return days, weekly_frame(days.select(list(DAILY_SCHEMA))) if days.height else _frame(
-            row.weeks
-        ).clear()
+        weeks = (
+            weekly_frame(days.select(list(DAILY_SCHEMA)))
+            if days.height
+            else _frame(row.weeks).clear()
+        )
+        return days, weeks, stored.fitness
     view = compute(evaluation_inputs(session, athlete.id, day))
-    return view.days, view.weeks
+    return view.days, view.weeks, view.summary.fitness
 
 
 def stale(session: Session) -> list[int]:
@@ -278,6 +296,7 @@ def athlete_status(
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,
         effort=effort_status(session, athlete, summary.as_of),
+        fitness=summary.fitness,
     )
 
 
@@ -292,6 +311,19 @@ def series(
 ) -> pl.DataFrame:
     """Daily rows joined with the load metrics, or weekly rows, over ``[start, end]``
     (``end`` defaults to the athlete's today)."""
+    return series_and_fitness(session, athlete_id, period, start, end, today=today)[0]
+
+
+def series_and_fitness(
+    session: Session,
+    athlete_id: int,
+    period: Period,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    today: date | None = None,
+) -> tuple[pl.DataFrame, FitnessOut | None]:
+    """``series`` and what its fitness columns are made of (docs/hr-load.md), from one view."""
     if period not in ("day", "week"):
         raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
     if start is not None and end is not None and start > end:
@@ -299,7 +331,9 @@ def series(
     athlete = athlete_store.get_athlete(session, athlete_id)
     now = today or local_today(athlete.timezone)
     # Nothing has happened after today: a later end asks for the rows up to today.
-    days, weeks = rows_of(session, athlete, min(end, now) if end is not None else None, now)
+    days, weeks, fitness = rows_and_fitness(
+        session, athlete, min(end, now) if end is not None else None, now
+    )
     frame, key = (days, "date") if period == "day" else (weeks, "week_start")
     # Session RPE load rides along as context (docs/checkin.md); it is not in the stored view.
     frame = with_effort(session, athlete, frame, period, min(end, now) if end else now)
@@ -307,4 +341,4 @@ def series(
         frame = frame.filter(pl.col(key) >= (start if period == "day" else week_start(start)))
     if end is not None:
         frame = frame.filter(pl.col(key) <= end)
-    return out_frame(frame)
+    return out_frame(frame), fitness

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.clock import as_utc
 from loadwatch.errors import NotFound
 from loadwatch.ingest.sports import RUNNING_SPORTS
+from loadwatch.ingest.summary import hrload
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.store.models import Activity, Athlete
 
@@ -102,6 +104,14 @@ def _summary_numbers(summary: ActivitySummary) -> dict[str, Any]:
         ),
         "flat_speed_hist_m": (
             list(summary.flat_speed_hist_m) if summary.flat_speed_hist_m is not None else None
+        ),
+        "hr_time_hist_s": (
+            list(summary.hr_time_hist_s) if summary.hr_time_hist_s is not None else None
+        ),
+        "hr_peak_bpm": (
+            hrload.sustained_peak(np.asarray(summary.hr_time_hist_s, dtype=np.float64))
+            if summary.hr_time_hist_s is not None
+            else None
         ),
     }
 

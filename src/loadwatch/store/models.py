@@ -67,6 +67,10 @@ class Athlete(Base):
     weekly_summary: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Per-athlete rule overrides: {"session_spike": {"caution": 1.1, ...}, ...}
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Revision 0005 (docs/hr-load.md): the coach's heart rates for TRIMP; null = estimated.
+    resting_hr: Mapped[float | None] = mapped_column(Float)
+    max_hr: Mapped[float | None] = mapped_column(Float)
+    sex: Mapped[str | None] = mapped_column(String(8))  # male | female; null: unspecified
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     activities: Mapped[list[Activity]] = relationship(
@@ -155,6 +159,11 @@ class Activity(Base):
     flat_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
     # Revision 0004 (docs/checkin.md): the athlete's session RPE (CR-10, 0-10); null: not given.
     rpe: Mapped[float | None] = mapped_column(Float)
+    # Revision 0005 (docs/hr-load.md): seconds per whole bpm, and the TRIMP it gives with the
+    # athlete's heart rates now (services/hr_load.py keeps it current); null without heart rate.
+    hr_time_hist_s: Mapped[list[float] | None] = mapped_column(JSON)
+    hr_load: Mapped[float | None] = mapped_column(Float)
+    hr_peak_bpm: Mapped[float | None] = mapped_column(Float)  # held a minute: the max estimate
     stream_path: Mapped[str | None] = mapped_column(Text)  # relative to the stream dir
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 

@@ -25,7 +25,7 @@ from loadwatch.schemas.athletes import (
     AthleteOut,
     AthletePatch,
 )
-from loadwatch.services.athletes import KEEP, change_athlete
+from loadwatch.services.athletes import KEEP, athlete_out, change_athlete
 from loadwatch.services.athletes import create_athlete as create
 from loadwatch.services.changes import committed
 from loadwatch.store.db import Session
@@ -47,7 +47,7 @@ def create_athlete(body: AthleteCreate, user: StaffUser, session: SessionDep) ->
     )
     if user.role == "coach":
         auth.link_coach(session, user, athlete)
-    return AthleteOut.of(athlete)
+    return athlete_out(session, athlete)
 
 
 @router.get("/athletes", response_model=AthleteList)
@@ -55,14 +55,15 @@ def list_athletes(user: CurrentUser, session: SessionDep, paging: PagingDep) -> 
     """The athletes the caller can see (an admin: all; a coach: the linked ones; an athlete:
     themselves), one page at a time."""
     visible = auth.visible_athletes(session, user)
-    rows = [AthleteOut.of(a) for a in page_of(visible, paging)]
+    rows = [athlete_out(session, a) for a in page_of(visible, paging)]
     return AthleteList(data=rows, count=len(visible), limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/athletes/{athlete_id}", response_model=AthleteOut)
-def get_athlete(athlete: AthleteDep) -> AthleteOut:
-    """One athlete: time zone, fast threshold and rule overrides."""
-    return AthleteOut.of(athlete)
+def get_athlete(athlete: AthleteDep, session: SessionDep) -> AthleteOut:
+    """One athlete: time zone, fast threshold, rule overrides and the heart rates TRIMP is
+    computed with (the coach's, or estimated: ``hr_profile.hr_source``)."""
+    return athlete_out(session, athlete)
 
 
 @router.patch("/athletes/{athlete_id}", response_model=AthleteOut)
@@ -70,7 +71,9 @@ def patch_athlete(
     athlete: AthleteDep, body: AthletePatch, user: StaffUser, session: SessionDep, state: StateDep
 ) -> AthleteOut:
     """Change the fields sent (admins and coaches); a new time zone, fast threshold (null:
-    derive it from the athlete's running) or rule overrides re-evaluate the whole history."""
+    derive it from the athlete's running), rule overrides or heart rates (``resting_hr``,
+    ``max_hr``, ``sex``; null: estimated) re-evaluate the whole history, and new heart rates
+    recompute every activity's ``hr_load``."""
     fields = body.model_fields_set
     # Explicit nulls: a name or a zone cannot be removed; a null fast threshold goes back to
     # the derived one, null rule thresholds back to the defaults.
@@ -85,9 +88,12 @@ def patch_athlete(
         fast_threshold=body.fast_threshold if "fast_threshold" in fields else KEEP,
         thresholds=(body.thresholds or {}) if "thresholds" in fields else None,
         weekly_summary=body.weekly_summary,
+        resting_hr=body.resting_hr if "resting_hr" in fields else KEEP,
+        max_hr=body.max_hr if "max_hr" in fields else KEEP,
+        sex=body.sex if "sex" in fields else KEEP,
     )
     committed(state.on_import, session, athlete.id, day)
-    return AthleteOut.of(athlete)
+    return athlete_out(session, athlete)
 
 
 def _coaches(session: Session, athlete: Athlete) -> AthleteCoaches:

@@ -11,8 +11,7 @@ from fastapi.responses import PlainTextResponse
 
 from loadwatch.api.deps import AthleteDep, SessionDep
 from loadwatch.schemas.status import AthleteStatus, SeriesOut
-from loadwatch.services.views import athlete_status
-from loadwatch.services.views import series as load_series
+from loadwatch.services.views import athlete_status, series_and_fitness
 
 router = APIRouter(tags=["series"])
 
@@ -45,8 +44,10 @@ def get_series(
 ) -> SeriesOut | Response:
     """The athlete's load per local day or week over ``from``..``to`` (``to`` defaults to the
     athlete's today), one row per period with the columns named in ``columns``; as JSON or,
-    with ``Accept: text/csv``, as a CSV download."""
-    frame = load_series(session, athlete.id, period, start, end)
+    with ``Accept: text/csv``, as a CSV download.  Day rows carry ``fitness_load``,
+    ``fitness``, ``fatigue`` and ``form`` (Banister, 42 and 7 days): performance context, not
+    injury risk; ``fitness`` says what they are made of (TRIMP, sRPE or km)."""
+    frame, fitness = series_and_fitness(session, athlete.id, period, start, end)
     if wants_csv(request):
         return PlainTextResponse(
             frame.write_csv(),
@@ -57,7 +58,11 @@ def get_series(
         )
     frame = _json_safe(frame)
     return SeriesOut(
-        athlete_id=athlete.id, period=period, columns=frame.columns, data=frame.to_dicts()
+        athlete_id=athlete.id,
+        period=period,
+        columns=frame.columns,
+        data=frame.to_dicts(),
+        fitness=fitness,
     )
 
 

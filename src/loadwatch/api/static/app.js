@@ -282,6 +282,7 @@ async function drawCharts() {
   const pain = painChart(weeks);
   if (pain) charts.push(pain);
   $("charts").replaceChildren(...charts);
+  drawFitness(day);
   fillWeeksTable(weeks);
   renderFlags(row);
 }
@@ -617,3 +618,60 @@ window.addEventListener("resize", () => {
 window.addEventListener("hashchange", () => { takeToken(); route(); });
 
 if (takeToken()) route(); else signOut();
+
+// --- fitness / fatigue / form (docs/hr-load.md) ---------------------------------------------
+// Banister's 42- and 7-day loads of the day rows: performance context, never a risk signal,
+// and said so above the chart together with what the impulse is made of.
+const FIT_SOURCE = {
+  trimp: "heart-rate load (Banister TRIMP)",
+  srpe: "session RPE × minutes",
+  distance: "running km (no heart rate or RPE recorded)",
+};
+function fitnessNote(f) {
+  let text = `${f.note} Daily impulse: ${FIT_SOURCE[f.source] || f.source}`;
+  if (f.imputed) text += `; ${f.imputed} ${f.imputed === 1 ? "activity" : "activities"} without heart rate counted by duration`;
+  if (f.hr) text += `; heart rates ${fmt(f.hr.resting_hr, 0)}–${fmt(f.hr.max_hr, 0)} bpm (${f.hr.hr_source === "settings" ? "coach's settings" : "estimated from the data"})`;
+  return `${text}. Fitness: ${f.fitness_days}-day load; fatigue: ${f.fatigue_days}-day load; form = fitness − fatigue.`;
+}
+
+function drawFitness(day) {
+  const box = $("fitness"), f = day.fitness;
+  const rows = day.data.filter((d) => d.fitness !== null && d.fitness !== undefined);
+  box.hidden = !f || !rows.length;
+  if (box.hidden) return;
+  $("fitness-note").textContent = fitnessNote(f);
+  const holder = $("fitness-chart");
+  const W = Math.max(320, Math.round(holder.clientWidth || $("charts").clientWidth || 760)), H = W < 500 ? 220 : 260;
+  const pad = { l: 56, r: 10, t: 16, b: 44 };
+  const iw = W - pad.l - pad.r, ih = H - pad.t - pad.b;
+  const fit = rows.map((d) => Number(d.fitness)), fat = rows.map((d) => Number(d.fatigue)), form = rows.map((d) => Number(d.form));
+  const ax = yAxis(Math.min(0, ...form), Math.max(...fit, ...fat), 1);
+  const y = (v) => pad.t + ih - ((v - ax.lo) / (ax.hi - ax.lo)) * ih;
+  const x = (i) => pad.l + (rows.length > 1 ? (i / (rows.length - 1)) * iw : iw / 2);
+  const unit = f.unit;
+  const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img",
+    "aria-label": `Fitness, fatigue and form (${unit}) from ${fmtDate(rows[0].date)} to ${fmtDate(rows[rows.length - 1].date)}: ` +
+      `fitness ${fmt(fit[fit.length - 1])}, fatigue ${fmt(fat[fat.length - 1])}, form ${fmt(form[form.length - 1])}` });
+  for (const v of tickValues(ax)) {
+    s.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: y(v), y2: y(v), class: v === 0 ? "axis" : "grid" }));
+    s.append(svg("text", { x: pad.l - 6, y: y(v) + 4, "text-anchor": "end" }, fmt(v, tickDigits(ax.step))));
+  }
+  s.append(svg("text", { x: 12, y: pad.t + ih / 2, transform: `rotate(-90 12 ${pad.t + ih / 2})`, "text-anchor": "middle", class: "axis-title" }, `${unit} per day`));
+  // A tick on the Mondays, labelled as many as fit.
+  const mondays = rows.map((d, i) => [d, i]).filter(([d]) => d.date === monday(d.date));
+  const every = Math.max(1, Math.ceil(mondays.length / Math.max(1, Math.floor(iw / 90))));
+  mondays.forEach(([d, i], k) => {
+    s.append(svg("line", { x1: x(i), x2: x(i), y1: pad.t + ih, y2: pad.t + ih + 4, class: "axis" }));
+    if (k % every === 0) s.append(svg("text", { x: x(i), y: pad.t + ih + 17, "text-anchor": "middle" }, fmtDate(d.date)));
+  });
+  const line = (vals) => vals.map((v, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join("");
+  const zero = y(0);
+  const area = `${line(form)}L${x(form.length - 1).toFixed(1)},${zero.toFixed(1)}L${x(0).toFixed(1)},${zero.toFixed(1)}Z`;
+  s.append(svg("path", { d: area, class: "form-area" }), svg("path", { d: line(fat), class: "fat-line" }), svg("path", { d: line(fit), class: "fit-line" }));
+  const legend = el("ul", { class: "legend" },
+    legendItem(svg("path", { d: "M1,6H21", class: "fit-line" }), `fitness (${f.fitness_days}-day load)`),
+    legendItem(svg("path", { d: "M1,6H21", class: "fat-line" }), `fatigue (${f.fatigue_days}-day load)`),
+    legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "form-area" }), "form = fitness − fatigue"));
+  // The svg sits in a div: the load charts are the figures' own svgs (one per dimension).
+  holder.replaceChildren(el("figure", { class: "chart", "data-chart": "fitness" }, el("div", {}, s), legend));
+}

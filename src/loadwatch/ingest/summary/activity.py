@@ -52,6 +52,9 @@ class ActivitySummary:
     # The fast threshold's evidence: distance per actual speed bin on near-flat steps only
     # (|grade| < ingest.grade.HILL_GRADE; every step when the file has no altitude).
     flat_speed_hist_m: list[float] | None = None
+    # Seconds per whole bpm (ingest.summary.hrload): TRIMP for any resting and maximum heart
+    # rate; None without a heart-rate stream.
+    hr_time_hist_s: list[float] | None = None
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -62,4 +65,5 @@ class ActivitySummary:
         d.pop("gap_speed_hist_m")
         d.pop("sustained_speed_hist_m")
         d.pop("flat_speed_hist_m")
+        d.pop("hr_time_hist_s")
         return d

@@ -21,7 +21,7 @@ import polars as pl
 
 from loadwatch.errors import NotAnActivity
 from loadwatch.ingest import sports, tz
-from loadwatch.ingest.summary import elevation, geo, grade, motion, speed, validate
+from loadwatch.ingest.summary import elevation, geo, grade, hrload, motion, speed, validate
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.ingest.track import Track
 
@@ -383,6 +383,7 @@ def summarize(
         gap_speed_hist_m=gap_hist,
         sustained_speed_hist_m=sustained_hist,
         flat_speed_hist_m=flat_hist,
+        hr_time_hist_s=hrload.hr_time_histogram(s.t, _col(df, "heart_rate")),
         warnings=warnings,
     )
     return validate.check_summary(summary)

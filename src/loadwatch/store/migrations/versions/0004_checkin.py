@@ -59,7 +59,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("activities") as batch:
-        batch.drop_column("rpe")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch rebuild drops the old table, and SQLite's
+    # ON DELETE CASCADE would empty every table that points at it.
+    op.drop_column("activities", "rpe")
     op.drop_index(op.f("ix_checkin_links_athlete_id"), table_name="checkin_links")
     op.drop_table("checkin_links")

@@ -1,7 +1,7 @@
 """notifications: Apprise channels beside webhooks, and the weekly summary
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-07 05:20:00
 
 - ``webhooks.kind``: ``webhook`` (a signed JSON POST, as before) or ``apprise`` (a message to
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

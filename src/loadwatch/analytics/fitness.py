@@ -1,0 +1,116 @@
+"""Fitness, fatigue and form: Banister's impulse-response model (docs/hr-load.md).
+
+Each day's training impulse ``w_t`` feeds two exponentially weighted loads, with time
+constants of 42 days (fitness) and 7 days (fatigue)::
+
+    L_t = L_{t-1} + k · (w_t − L_{t-1}),   k = 1 − e^(−1/τ),   L before the first day = 0
+
+which is the closed form ``L_t = k · Σ_{i ≤ t} e^(−(t−i)/τ) · w_i`` (Banister 1975, in the
+daily-load units of TrainingPeaks' CTL/ATL).  ``form = fitness − fatigue`` of the same day.
+These describe performance readiness; they are not an injury-risk measure and no rule reads
+them.
+
+The impulse is the first of these the history has (``SOURCES``): the activities' TRIMP
+(heart rate; an activity without heart rate is counted at the athlete's median TRIMP per
+minute times its duration, and counted as such), else running kilometres.  Every sport
+carries a heart-rate impulse; only running carries a distance one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import polars as pl
+
+from loadwatch.analytics.days import local_day_expr
+from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
+from loadwatch.ingest.sports import RUNNING_SPORTS
+
+FITNESS_DAYS = 42
+FATIGUE_DAYS = 7
+
+FitnessSource = Literal["trimp", "srpe", "distance"]
+# (source, per-activity column, whether an activity lacking it is counted from its duration).
+# The check-in branch's session RPE slots in as ("srpe", "srpe", True) once the activity frame
+# carries it.
+SOURCES: tuple[tuple[FitnessSource, str, bool], ...] = (("trimp", "hr_load", True),)
+
+FITNESS_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "fitness_load": pl.Float64(),  # the day's impulse
+    "fitness": pl.Float64(),
+    "fatigue": pl.Float64(),
+    "form": pl.Float64(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FitnessBasis:
+    source: FitnessSource
+    unit: str  # "TRIMP", "AU" (sRPE) or "km"
+    imputed: int  # activities counted from their duration
+
+
+UNITS: dict[FitnessSource, str] = {"trimp": "TRIMP", "srpe": "AU", "distance": "km"}
+
+
+def rate(tau_days: float) -> float:
+    """k = 1 − e^(−1/τ): the share of a day's impulse that enters the load that day."""
+    return 1.0 - math.exp(-1.0 / tau_days)
+
+
+def _zero_seeded(col: str, tau_days: float) -> pl.Expr:
+    k = rate(tau_days)
+    t = pl.int_range(pl.len())
+    # polars' recursive EWMA starts from x_0; the load before the first day is 0 instead.
+    return (
+        pl.col(col).ewm_mean(alpha=k, adjust=False)
+        - pl.lit(1.0 - k).pow(t + 1) * pl.col(col).first()
+    )
+
+
+def fitness_frame(impulses: pl.DataFrame) -> pl.DataFrame:
+    """``date, fitness_load`` on consecutive days → ``FITNESS_SCHEMA``."""
+    out = (
+        impulses.select(pl.col("date"), pl.col("fitness_load").cast(pl.Float64).fill_null(0.0))
+        .with_columns(
+            _zero_seeded("fitness_load", FITNESS_DAYS).alias("fitness"),
+            _zero_seeded("fitness_load", FATIGUE_DAYS).alias("fatigue"),
+        )
+        .with_columns((pl.col("fitness") - pl.col("fatigue")).alias("form"))
+    )
+    validate(out, FITNESS_SCHEMA, "fitness frame")
+    return out
+
+
+def _basis(activities: pl.DataFrame) -> tuple[FitnessSource, pl.Expr, bool]:
+    for source, col, by_duration in SOURCES:
+        if col in activities.columns and activities[col].drop_nulls().len() > 0:
+            return source, pl.col(col), by_duration
+    running = pl.col("sport").is_in(list(RUNNING_SPORTS))
+    return "distance", pl.when(running).then(pl.col("distance_m") / 1000.0).otherwise(0.0), False
+
+
+def daily_impulses(
+    activities: pl.DataFrame, *, tz: str, first: date, last: date
+) -> tuple[pl.DataFrame, FitnessBasis]:
+    """Each local day's impulse over ``[first, last]`` (rest days 0) and what it is made of."""
+    validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
+    source, value, by_duration = _basis(activities)
+    acts = activities.with_columns(value.alias("_w"), local_day_expr(tz).alias("date"))
+    imputed = 0
+    if by_duration:
+        minutes = pl.col("moving_time_s") / 60.0
+        per_min = acts.filter(pl.col("_w").is_not_null() & (pl.col("moving_time_s") > 0)).select(
+            (pl.col("_w") / minutes).median()
+        )
+        median = per_min.item() if per_min.height else None
+        imputed = acts.filter(pl.col("_w").is_null() & (pl.col("moving_time_s") > 0)).height
+        acts = acts.with_columns(pl.col("_w").fill_null(minutes * (median or 0.0)))
+    per_day = acts.group_by("date").agg(pl.col("_w").sum().alias("fitness_load"))
+    days = pl.DataFrame({"date": pl.date_range(first, last, "1d", eager=True)})
+    impulses = days.join(per_day, on="date", how="left").sort("date")
+    return impulses, FitnessBasis(source, UNITS[source], imputed if by_duration else 0)
