@@ -18,6 +18,7 @@ from loadwatch.analytics.fast import parse_fast_threshold
 from loadwatch.clock import as_utc, local_today
 from loadwatch.errors import Conflict, InvalidRequest, LoadwatchError
 from loadwatch.rules.config import RuleConfig
+from loadwatch.services import triage
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
@@ -104,8 +105,11 @@ def change_athlete(
         other = athlete_store.find_athlete_by_name(session, clean)
         if other is not None and other.id != athlete.id:
             raise Conflict(f"another athlete is already called {other.name!r}")
+        renamed = clean != athlete.name
         athlete.name = clean
         athlete_store.save_athlete(session, athlete)  # a rename racing another is a Conflict
+        if renamed:
+            triage.refresh(session, [athlete.id])
     old_zone = athlete.timezone
     moved = False
     if timezone is not None:

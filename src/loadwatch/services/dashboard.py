@@ -100,9 +100,11 @@ def athlete_row(
     episodes: list[Episode] | None = None,
     summary: Summary | None = None,
     today: date | None = None,
+    config: RuleConfig | None = None,
 ) -> DashboardRow:
     day = today or local_today(athlete.timezone)
-    config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
+    if config is None:
+        config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
     view = summary if summary is not None else summary_of(session, athlete, day)
     weekly = {w.week: w.distance_km for w in view.weekly_distance}
     rooms = {d.dimension: out_number(d.headroom_run) for d in view.dimensions}

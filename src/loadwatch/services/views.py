@@ -43,6 +43,7 @@ from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_frame, out_number
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
+from loadwatch.store import triage as triage_rows
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
@@ -234,10 +235,12 @@ def stale(session: Session) -> list[int]:
     """Athletes whose stored view is not for their local today (a new day began for them, or
     they were never evaluated): what the scheduler rolls forward."""
     days = view_rows.as_of(session)
+    # A store upgraded to the triage table has views but no triage rows yet.
+    untriaged = set(triage_rows.missing(session))
     return [
         aid
         for aid, tz in athlete_store.athlete_zones(session).items()
-        if days.get(aid) != local_today(tz)
+        if days.get(aid) != local_today(tz) or aid in untriaged
     ]
 
 
