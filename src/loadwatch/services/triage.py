@@ -22,7 +22,7 @@ from datetime import date
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
-from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.config import RuleConfig, athlete_config
 from loadwatch.rules.episodes import CURRENT_DAYS, severity_rank
 from loadwatch.schemas.dashboard import DashboardRow, RampLimits, SeverityCounts
 from loadwatch.schemas.status import Summary
@@ -137,7 +137,7 @@ def _after(cursor: str | None) -> tuple[bytes, int] | None:
 def _placeholder(session: Session, athlete_id: int, today: date) -> bytes:
     """The row of an athlete pending and never evaluated: name, evaluating, no numbers."""
     athlete = athlete_store.get_athlete(session, athlete_id)
-    ramp = RuleConfig.from_overrides(dict(athlete.thresholds or {})).weekly_ramp
+    ramp = athlete_config(athlete.thresholds).weekly_ramp
     row = DashboardRow(
         evaluating=True,
         athlete_id=athlete.id,
