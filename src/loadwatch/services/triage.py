@@ -27,7 +27,7 @@ from loadwatch.rules.episodes import CURRENT_DAYS, severity_rank
 from loadwatch.schemas.dashboard import DashboardRow, RampLimits, SeverityCounts
 from loadwatch.schemas.status import Summary
 from loadwatch.services.dashboard import STALE_DAYS, athlete_row
-from loadwatch.services.views import stored_summaries
+from loadwatch.services.views import kept_summaries
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import episodes as episode_rows
@@ -108,11 +108,11 @@ def keep(
 
 
 def refresh(session: Session, athlete_ids: list[int]) -> None:
-    """Rewrite the rows of these athletes from their stored views after a change that needs
-    no evaluation (an acknowledgement, a rename).  An athlete whose view is not current
-    (pending, or from an earlier day) is left as is: it is shown evaluating until evaluated."""
+    """Rewrite the rows of these athletes from their stored views, as of the same day, after a
+    change that needs no evaluation (an acknowledgement, a rename).  An athlete with an
+    evaluation pending is left as is: shown evaluating, and rewritten by that evaluation."""
     athletes = [athlete_store.get_athlete(session, aid) for aid in dict.fromkeys(athlete_ids)]
-    summaries = stored_summaries(session, athletes)
+    summaries = kept_summaries(session, athletes)
     for a in athletes:
         summary = summaries.get(a.id)
         if summary is not None:

@@ -194,6 +194,19 @@ def stored_summaries(
     return out
 
 
+def kept_summaries(session: Session, athletes: list[Athlete]) -> dict[int, Summary]:
+    """The stored summaries of these athletes whatever their day, except where an evaluation
+    is pending (their numbers are about to change)."""
+    ids = [a.id for a in athletes]
+    busy = pending.waiting(session, ids)
+    out: dict[int, Summary] = {}
+    for aid, data in view_rows.summaries(session, ids).items():
+        summary = _summary(data) if aid not in busy else None
+        if summary is not None:
+            out[aid] = summary
+    return out
+
+
 def summary_of(session: Session, athlete: Athlete, today: date | None = None) -> Summary:
     """The athlete's summary as of ``today``: stored when current, else computed live."""
     found = stored_summaries(session, [athlete], today).get(athlete.id)
