@@ -11,7 +11,8 @@
    scheduler's ``roll_days``: from 35 days back, as of tomorrow).  CPU is ``process_time``
    (every thread of this process), median of ``--repeat``.
 2. **Dashboard** at each of ``--sizes`` athletes (``--days`` of synthetic running each, from
-   ``benchmarks/synthetic.py``, seeded in bulk and evaluated, a coach linked to all), in
+   ``benchmarks/synthetic.py``, seeded in bulk; the first ``--evaluate`` evaluated, the others
+   given the stored view of one of those and their own triage row; a coach linked to all), in
    process on one session per request: the baseline builds every row per request (the
    triage before rows were stored: ``services.dashboard.dashboard`` and its JSON), against
    one page of stored rows (``services.triage.page``: the default page, and every athlete in
@@ -52,11 +53,13 @@ from loadwatch import auth
 from loadwatch.clock import local_today
 from loadwatch.config import Settings
 from loadwatch.schemas.dashboard import Dashboard
+from loadwatch.schemas.status import Summary
 from loadwatch.services import triage
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.dashboard import dashboard as build_dashboard
 from loadwatch.services.evaluation import drain_pending, evaluate_athlete
 from loadwatch.store import athletes as athlete_store
+from loadwatch.store import views as view_rows
 from loadwatch.store.db import Store, open_store
 from loadwatch.store.models import User
 from support.live import cli_env, scratch_schema, serve
@@ -122,12 +125,35 @@ def evaluation(store: Store, args: argparse.Namespace) -> None:
 
 
 # --- 2. dashboard in process ---------------------------------------------------------------
+def _clone_views(store: Store, ids: list[int], templates: list[int]) -> None:
+    """Give ``ids`` the stored view of an evaluated athlete (round robin over ``templates``)
+    and their own triage row built from it (their own name, flags and uploads): the
+    dashboard's read path costs the same whatever the numbers in the rows, and evaluating
+    1,000 athletes on a shared 2-core machine takes longer than the whole benchmark."""
+    with store.transaction() as s:
+        for k, aid in enumerate(ids):
+            src = view_rows.get(s, templates[k % len(templates)])
+            assert src is not None
+            view_rows.put(
+                s, aid, as_of=src.as_of, summary=src.summary, days=src.days, weeks=src.weeks
+            )
+            summary = Summary.model_validate(src.summary)
+            triage.keep(s, athlete_store.get_athlete(s, aid), summary)
+
+
 def seed(
-    store: Store, first: int, n: int, days: int, coach_id: int | None
+    store: Store,
+    first: int,
+    n: int,
+    days: int,
+    coach_id: int | None,
+    evaluate: int,
+    template_ids: list[int],
 ) -> tuple[int, str, list[int]]:
-    """``n`` more athletes with ``days`` days of history ending yesterday, evaluated, linked to
-    the coach (created when ``coach_id`` is None).  Returns the coach's id and token (empty
-    when the coach existed) and the new athletes' ids."""
+    """``n`` more athletes with ``days`` days of history ending yesterday, linked to the coach
+    (created when ``coach_id`` is None): the first ``evaluate`` athletes of the population
+    evaluated, the others given an evaluated athlete's view (``_clone_views``).  Returns the
+    coach's id and token (empty when the coach existed) and the new athletes' ids."""
     start = local_today("UTC") - timedelta(days=days)
     t = time.perf_counter()
     ids: list[int] = []
@@ -137,9 +163,14 @@ def seed(
             ids += write_athletes_bulk(s, acts)
     written = time.perf_counter() - t
     t = time.perf_counter()
-    for aid in ids:
+    real = ids[: max(0, evaluate - first)]
+    for aid in real:
         evaluate_athlete(store, aid)
     evaluated = time.perf_counter() - t
+    clones = ids[len(real) :]
+    if clones:
+        _clone_views(store, clones, template_ids)
+    template_ids += real
     token = ""
     with store.transaction() as s:
         if coach_id is None:
@@ -152,8 +183,9 @@ def seed(
             auth.link_coach(s, coach, athlete_store.get_athlete(s, aid))
         coach_id = coach.id
     print(
-        f"seeded {n} athletes x {days} days: written in {written:.1f} s (bulk), evaluated in "
-        f"{evaluated:.1f} s ({evaluated / max(1, n) * 1000:.0f} ms each, wall)",
+        f"seeded {n} athletes x {days} days: written in {written:.1f} s (bulk); {len(real)} "
+        f"evaluated in {evaluated:.1f} s ({evaluated / max(1, len(real)) * 1000:.0f} ms each, "
+        f"wall), {len(clones)} given an evaluated athlete's view",
         flush=True,
     )
     return coach_id, token, ids
@@ -282,8 +314,11 @@ def run(label: str, database_url: str | None, args: argparse.Namespace) -> None:
             seeded = 0
             seen: dict[int, dict[str, float]] = {}
             ids: list[int] = []
+            templates: list[int] = []
             for n in args.sizes:
-                cid, tok, new = seed(store, seeded, n - seeded, args.days, coach_id)
+                cid, tok, new = seed(
+                    store, seeded, n - seeded, args.days, coach_id, args.evaluate, templates
+                )
                 ids += new
                 coach_id, token, seeded = cid, token or tok, n
                 seen[n] = dashboard(store, coach_id, n, args)
@@ -314,7 +349,8 @@ def run(label: str, database_url: str | None, args: argparse.Namespace) -> None:
         drive(
             f"GET /dashboard (all {args.sizes[-1]} in one page)", bases, h, [dash], args.rates, args
         )
-        series = [f"{API}/athletes/{aid}/series?period=week" for aid in ids]
+        # The evaluated athletes only: a cloned view is not for its athlete's own activities.
+        series = [f"{API}/athletes/{aid}/series?period=week" for aid in templates]
         drive("GET /athletes/{id}/series?period=week", bases, h, series, [args.series_rate], args)
         print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
@@ -327,6 +363,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")], default=[100, 1000])
     ap.add_argument("--days", type=int, default=365, help="history of each dashboard athlete")
+    ap.add_argument(
+        "--evaluate", type=int, default=100, help="athletes evaluated; the rest get a clone"
+    )
     ap.add_argument("--history-days", type=int, default=1095, help="the evaluated athlete's")
     ap.add_argument("--repeat", type=int, default=5, help="evaluations measured per figure")
     ap.add_argument("--requests", type=int, default=50, help="dashboard requests per figure")
