@@ -1,13 +1,12 @@
 """The triage as stored bytes: rows written by evaluation in concern order, read a page at a
 time in one query, the same rows the triage built per request; pending athletes shown as
-evaluating; acknowledgements and renames rewrite the row."""
+evaluating; acknowledgements and renames rewrite the row.  On SQLite and PostgreSQL (the
+``store`` fixture): the byte sort key must order the same on both."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,13 +37,6 @@ def log(spike_km: float) -> bytes:
         for d, km in zip((1, 3, 5, 6), kms, strict=True):
             lines.append(f"{MONDAY + timedelta(weeks=w, days=d)},{km},{km * 5.5},40")
     return ("\n".join(lines) + "\n").encode()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
-    yield s
-    s.close()
 
 
 @pytest.fixture
