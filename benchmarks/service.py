@@ -167,10 +167,10 @@ def seed(
     for aid in real:
         evaluate_athlete(store, aid)
     evaluated = time.perf_counter() - t
+    template_ids += real
     clones = ids[len(real) :]
     if clones:
         _clone_views(store, clones, template_ids)
-    template_ids += real
     token = ""
     with store.transaction() as s:
         if coach_id is None:
