@@ -234,7 +234,14 @@ def dashboard(store: Store, coach_id: int, n: int, args: argparse.Namespace) -> 
             f"(p99 x{p99 / base[1]:.3f} the baseline)"
         )
     print(flush=True)
-    return {"page": page[1], "every": every[1], "every_cpu": every[2], "base": base[1]}
+    return {
+        "page": page[1],
+        "every": every[1],
+        "page_cpu": page[2],
+        "every_cpu": every[2],
+        "base": base[1],
+        "base_cpu": base[2],
+    }
 
 
 def _drain(base: str, limit_s: float = 300.0) -> None:
@@ -329,6 +336,13 @@ def run(label: str, database_url: str | None, args: argparse.Namespace) -> None:
                     f"page x{seen[hi]['every'] / seen[lo]['every']:.2f}; default page "
                     f"x{seen[hi]['page'] / seen[lo]['page']:.2f}; baseline "
                     f"x{seen[hi]['base'] / seen[lo]['base']:.2f} (target <= 1.5x)",
+                    flush=True,
+                )
+                print(
+                    f"dashboard growth {lo} -> {hi} athletes (CPU per request): default page "
+                    f"x{seen[hi]['page_cpu'] / seen[lo]['page_cpu']:.2f}; all in one page "
+                    f"x{seen[hi]['every_cpu'] / seen[lo]['every_cpu']:.2f}; baseline "
+                    f"x{seen[hi]['base_cpu'] / seen[lo]['base_cpu']:.2f}",
                     flush=True,
                 )
         finally:
