@@ -31,3 +31,8 @@ WITHDRAWN: Final[Literal["withdrawn"]] = "withdrawn"
 EPISODE_STATUSES: Final[tuple[EpisodeStatus, ...]] = (*FLAG_STATUSES, WITHDRAWN)
 # The episodes a coach still has to see.
 LIVE_EPISODE: Final[tuple[EpisodeStatus, ...]] = (OPEN, ACKNOWLEDGED)
+
+# What the coach's triage is filtered by: an athlete's worst current flag, or nothing current.
+Concern = Literal["alert", "caution", "quiet"]
+QUIET: Final[Literal["quiet"]] = "quiet"
+CONCERNS: Final[tuple[Concern, ...]] = (ALERT, CAUTION, QUIET)

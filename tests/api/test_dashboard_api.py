@@ -182,3 +182,31 @@ def test_openapi_at_the_root_and_under_the_api(client: TestClient) -> None:
 def test_token_lives_in_session_storage(client: TestClient) -> None:
     js = client.get("/static/app.js").text
     assert "sessionStorage" in js and "localStorage" not in js
+
+
+def test_the_triage_pages_by_cursor_and_filters_by_concern(
+    client: TestClient, world: DemoWorld
+) -> None:
+    everyone = _rows(client)
+    seen: list[int] = []
+    cursor = None
+    for _ in range(len(everyone) + 1):
+        params: dict[str, str | int] = {"limit": 1} | ({"cursor": cursor} if cursor else {})
+        r = client.get(f"{API}/dashboard", params=params)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["limit"] == 1 and len(body["data"]) == 1
+        seen.append(body["data"][0]["athlete_id"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [r["athlete_id"] for r in everyone]
+    alerts = client.get(f"{API}/dashboard", params={"concern": "alert"}).json()["data"]
+    # (Rosa's alerts stand; Sara's may have been acknowledged by a test before this one.)
+    assert world.rosa in [r["athlete_id"] for r in alerts]
+    assert alerts == [r for r in everyone if r["severity"] == "alert"]
+    assert all(not r["evaluating"] for r in everyone)
+    for bad in ({"cursor": "zz.1"}, {"concern": "worried"}, {"limit": 0}):
+        r = client.get(f"{API}/dashboard", params=bad)
+        assert r.status_code == 422, (bad, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")

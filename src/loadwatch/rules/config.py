@@ -26,6 +26,7 @@ Overrides are a nested mapping, e.g. ``{"session_spike": {"caution": 1.2, "floor
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Literal, Self
 
@@ -187,3 +188,20 @@ class RuleConfig(BaseModel):
             err = e.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
             raise InvalidRequest(f"invalid threshold {where}: {err['msg']}") from e
+
+
+_CONFIGS: dict[str, RuleConfig] = {}
+_CONFIGS_KEPT = 1024
+
+
+def athlete_config(overrides: Mapping[str, Any] | None) -> RuleConfig:
+    """``RuleConfig.from_overrides``, built once per distinct set of overrides: most athletes
+    share the defaults, and validating the model per athlete per request cost a dashboard
+    a millisecond an athlete.  The model is frozen, so sharing it is safe."""
+    key = json.dumps(overrides or {}, sort_keys=True, default=str)
+    config = _CONFIGS.get(key)
+    if config is None:
+        if len(_CONFIGS) >= _CONFIGS_KEPT:
+            _CONFIGS.clear()
+        config = _CONFIGS[key] = RuleConfig.from_overrides(overrides)
+    return config

@@ -61,6 +61,10 @@ _DAY = "_day"
 # running sums do not.
 _SCALE = {"distance": 1000, "speed": 1000, "hills": 10, "uphill": 1000}
 _RUNNING = pl.col("runs") > 0
+# The wide frame is hundreds of shallow columns over a few thousand rows: optimising its plan
+# (common subexpressions above all) costs more than the little it saves in executing it, and
+# planning, not computing, is what one athlete's evaluation spends its time on.
+_PLAIN = pl.QueryOptFlags.none()
 # The rules that judge an amount (more is worse); monotony judges sameness.
 AMOUNT_RULES = ("session_spike", "weekly_ramp", "return_after_break")
 
@@ -478,25 +482,55 @@ def _checks(config: RuleConfig, key: str | None) -> list[_Check]:
     return checks
 
 
-def _wide(
-    lf: pl.LazyFrame, checks: list[_Check], config: RuleConfig, key: str | None
-) -> pl.LazyFrame:
-    """Every check's columns in one wide frame; ``<check>|final`` is the level it reports."""
-    lf = lf.with_columns(
-        (pl.col(col) * _SCALE[dim]).round().cast(pl.Int64).alias(_q(dim))
-        for dim, (col, _) in DIMENSIONS.items()
-    )
+def _wide_steps(checks: list[_Check], config: RuleConfig, key: str | None) -> list[list[pl.Expr]]:
+    """The ``with_columns`` steps of the wide frame; ``<check>|final`` is the level it
+    reports."""
     rb = config.return_after_break
-    for step in [*_break_helpers(rb, key), *_pre_break_helpers(rb, key)]:
-        lf = lf.with_columns(step)
+    steps: list[list[pl.Expr]] = [
+        [
+            (pl.col(col) * _SCALE[dim]).round().cast(pl.Int64).alias(_q(dim))
+            for dim, (col, _) in DIMENSIONS.items()
+        ],
+        *_break_helpers(rb, key),
+        *_pre_break_helpers(rb, key),
+    ]
     for k in range(max(len(ch.steps) for ch in checks)):
-        lf = lf.with_columns(e for ch in checks if k < len(ch.steps) for e in ch.steps[k])
-    return lf.with_columns(
-        (ch.gate(pl.col(ch.col("level"))) if ch.gate else pl.col(ch.col("level")))
-        .cast(pl.Int8)
-        .alias(ch.col("final"))
-        for ch in checks
+        steps.append([e for ch in checks if k < len(ch.steps) for e in ch.steps[k]])
+    steps.append(
+        [
+            (ch.gate(pl.col(ch.col("level"))) if ch.gate else pl.col(ch.col("level")))
+            .cast(pl.Int8)
+            .alias(ch.col("final"))
+            for ch in checks
+        ]
     )
+    return steps
+
+
+_Plan = tuple[list[_Check], list[list[pl.Expr]]]
+_PLANS: dict[tuple[str, str | None], _Plan] = {}
+_PLANS_KEPT = 256
+
+
+def _plan(config: RuleConfig, key: str | None) -> _Plan:
+    """The checks and wide-frame steps of a config, built once per distinct config: building
+    the expressions cost as much as a third of judging one athlete, and most athletes share
+    the defaults.  Expressions are immutable, so sharing them is safe."""
+    k = (config.model_dump_json(), key)
+    plan = _PLANS.get(k)
+    if plan is None:
+        checks = _checks(config, key)
+        if len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.clear()
+        plan = _PLANS[k] = (checks, _wide_steps(checks, config, key) if checks else [])
+    return plan
+
+
+def _wide(lf: pl.LazyFrame, steps: list[list[pl.Expr]]) -> pl.LazyFrame:
+    """Every check's columns in one wide frame (``_wide_steps``)."""
+    for step in steps:
+        lf = lf.with_columns(step)
+    return lf
 
 
 def _flag_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> pl.DataFrame:
@@ -505,14 +539,16 @@ def _flag_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> pl.Da
     All rules are computed in one pass over the days (one wide frame, in steps), then each
     rule's flag rows are picked out of it."""
     keys = [] if key is None else [key]
-    checks = _checks(config, key)
+    checks, steps = _plan(config, key)
     if not checks:
         return pl.DataFrame(schema={**{k: pl.Int64() for k in keys}, **FLAG_SCHEMA})
-    lf = _wide(lf, checks, config, key)
+    lf = _wide(lf, steps)
     lf = lf.with_columns(
         _emit(ch.col("final"), ch.quiet_days, key).alias(ch.col("emit")) for ch in checks
     )
-    hits = lf.filter(pl.any_horizontal(pl.col(ch.col("emit")) for ch in checks)).collect()
+    hits = lf.filter(pl.any_horizontal(pl.col(ch.col("emit")) for ch in checks)).collect(
+        optimizations=_PLAIN
+    )
     parts = []
     for ch in checks:
         line = alert_line(ch.rule, ch.config)
@@ -583,10 +619,10 @@ def flag_frame(
 
 def _judgement_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> pl.DataFrame:
     keys = [] if key is None else [key]
-    checks = _checks(config, key)
+    checks, steps = _plan(config, key)
     if not checks:
         return pl.DataFrame(schema={**{k: pl.Int64() for k in keys}, **JUDGEMENT_SCHEMA})
-    wide = _wide(lf, checks, config, key).collect()
+    wide = _wide(lf, steps).collect(optimizations=_PLAIN if key is None else pl.QueryOptFlags())
     parts = []
     for ch in checks:
         gated_off = (

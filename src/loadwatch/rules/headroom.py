@@ -47,7 +47,6 @@ from loadwatch.rules.engine import (
     AMOUNT_RULES,
     _judgement_frames,
     _lookback_start,
-    judgements,
 )
 from loadwatch.rules.messages import amount, baseline_phrase, day_name, pace
 
@@ -55,6 +54,7 @@ CLEAR_HORIZON_DAYS = 14
 # "Over": not even half a usual run fits tomorrow.
 OVER_SHARE = 0.5
 _KEY = "_candidate"
+_NOW = -1  # the candidate with no future: today's own judgements
 _LOAD_COLS = [c for pair in DIMENSIONS.values() for c in pair]
 
 
@@ -83,7 +83,7 @@ class Headroom:
 
 
 def _rows(
-    dates: list[date], runs: int, loads: dict[str, list[float]] | None = None
+    dates: list[date], runs: int | list[int], loads: dict[str, list[float]] | None = None
 ) -> pl.DataFrame:
     """Daily-frame rows for days the frame does not hold: rest days, or candidate runs."""
     n = len(dates)
@@ -94,7 +94,7 @@ def _rows(
         elif c == "week_start":
             data[c] = [week_start(d) for d in dates]
         elif c == "runs":
-            data[c] = [runs] * n
+            data[c] = runs if isinstance(runs, list) else [runs] * n
         elif c in ("pace_s_per_km", "gap_pace_s_per_km", "fast_threshold_mps"):
             data[c] = [None] * n
         elif loads is not None and c in loads:
@@ -113,21 +113,43 @@ def _history(daily: pl.DataFrame, today: date) -> pl.DataFrame:
 
 
 def _judge(
-    history: pl.DataFrame, config: RuleConfig, tails: list[pl.DataFrame], today: date
+    history: pl.DataFrame,
+    config: RuleConfig,
+    tails: pl.DataFrame,
+    today: date,
+    *,
+    keep_today: bool = False,
 ) -> pl.DataFrame:
     """The rules' judgements of the days after ``today`` for each tail appended to the history
-    (one candidate future per tail), in one panel evaluation over the days the rules read."""
-    numbered = history.with_row_index(_DAY).with_columns(pl.col(_DAY).cast(pl.Int64))
-    start = _lookback_start(history, config, today + timedelta(days=1))
-    base = numbered.filter(pl.col("date") >= start)
+    (one candidate future per ``_KEY`` of ``tails``, each in date order), in one panel
+    evaluation over the days the rules read.  ``keep_today``: today's judgements too, as
+    ``_NOW``, a candidate with no future at all (a future run would close a break open today,
+    and the break's days count in the windows)."""
+    # Read back far enough to judge today exactly as well as the days after it.
+    start = _lookback_start(history, config, today)
+    base = (
+        history.with_row_index(_DAY)
+        .with_columns(pl.col(_DAY).cast(pl.Int64))
+        .filter(pl.col("date") >= start)
+    )
     n0 = history.height
-    parts = []
-    for i, tail in enumerate(tails):
-        t = tail.with_row_index(_DAY, offset=n0).with_columns(pl.col(_DAY).cast(pl.Int64))
-        parts.append(pl.concat([base, t]).with_columns(pl.lit(i).alias(_KEY)))
-    panel = pl.concat(parts).select(_KEY, pl.exclude(_KEY))
+    keys = tails[_KEY].unique(maintain_order=True)
+    if keep_today:
+        keys = pl.concat([pl.Series(_KEY, [_NOW], dtype=pl.Int64), keys])
+    # One frame, built once: the history's rows under every key, then each key's tail.
+    panel = pl.concat(
+        [
+            base.join(keys.to_frame(), how="cross").select(_KEY, *base.columns),
+            tails.with_columns(
+                (pl.int_range(pl.len()).over(_KEY) + n0).cast(pl.Int64).alias(_DAY)
+            ).select(_KEY, *base.columns),
+        ]
+    ).sort(_KEY, _DAY)
     out = _judgement_frames(panel.lazy(), config, _KEY)
-    return out.filter(pl.col("date") > today)
+    later = pl.col("date") > today
+    if keep_today:
+        later = later | ((pl.col("date") == today) & (pl.col(_KEY) == _NOW))
+    return out.filter(later)
 
 
 def _limits(j: pl.DataFrame) -> pl.DataFrame:
@@ -165,16 +187,34 @@ def _floor_unit(x: float, dim: str) -> float:
 
 
 def _run_tail(k: int, today: date, sizes: dict[str, float] | None = None) -> pl.DataFrame:
-    """k rest days, then one run (of ``sizes`` per dimension, else of nothing)."""
+    """k rest days, then one run (of ``sizes`` per dimension, else of nothing), as one
+    candidate (``_KEY`` 0)."""
     rest = [today + timedelta(days=1 + i) for i in range(k)]
     run_day = today + timedelta(days=1 + k)
     loads = {}
     for dim, (col, single) in DIMENSIONS.items():
         v = (sizes or {}).get(dim, 0.0)
-        loads[col] = [v]
-        loads[single] = [v]
-    run = _rows([run_day], 1, loads)
-    return pl.concat([_rows(rest, 0), run]) if rest else run
+        loads[col] = [0.0] * k + [v]
+        loads[single] = [0.0] * k + [v]
+    tail = _rows([*rest, run_day], [0] * k + [1], loads)
+    return tail.with_columns(pl.lit(0, pl.Int64).alias(_KEY))
+
+
+def _tails(today: date) -> pl.DataFrame:
+    """Every candidate future at once: for k < CLEAR_HORIZON_DAYS, k rest days then a run of
+    nothing (candidate k); then the next 7 days all running (candidate CLEAR_HORIZON_DAYS).
+    Built as one frame: constructing 15 small frames costs more than judging them."""
+    dates: list[date] = []
+    runs: list[int] = []
+    keys: list[int] = []
+    for k in range(CLEAR_HORIZON_DAYS):
+        dates += [today + timedelta(days=1 + i) for i in range(k + 1)]
+        runs += [0] * k + [1]
+        keys += [k] * (k + 1)
+    dates += [today + timedelta(days=i) for i in range(1, 8)]
+    runs += [1] * 7
+    keys += [CLEAR_HORIZON_DAYS] * 7
+    return _rows(dates, runs).with_columns(pl.Series(_KEY, keys, dtype=pl.Int64))
 
 
 def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[Headroom]:
@@ -183,10 +223,8 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
     if daily.is_empty() or daily["date"].min() > today:  # type: ignore[operator]
         return [_empty(dim) for dim in DIMENSIONS]
     history = _history(daily, today)
-    week_days = [today + timedelta(days=i) for i in range(1, 8)]
-    tails = [_run_tail(k, today) for k in range(CLEAR_HORIZON_DAYS)]
-    tails.append(_rows(week_days, 1))  # the next 7 days all running: the week's windows
-    j = _judge(history, config, tails, today)
+    j_all = _judge(history, config, _tails(today), today, keep_today=True)
+    j = j_all.filter(pl.col("date") > today)
     lim = _limits(j)
     tomorrow = today + timedelta(days=1)
     run_rooms = {
@@ -204,8 +242,8 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
         (pl.col(_KEY) == 0) & (pl.col("rule") == "session_spike") & (pl.col("date") == tomorrow)
     )
     recent = history.filter(pl.col("date") > today - timedelta(days=28))
-    now = judgements(history, config, since=today).filter(
-        (pl.col("rule") == "weekly_ramp") & (pl.col("date") == today)
+    now = j_all.filter(
+        (pl.col(_KEY) == _NOW) & (pl.col("rule") == "weekly_ramp") & (pl.col("date") == today)
     )
     # The fast threshold in force today: the speed sentence names the pace it counts.
     thr = history.filter(pl.col("date") == today)["fast_threshold_mps"]
@@ -285,7 +323,7 @@ def _verify(
     raises a caution (rounding), step down one unit.  The figure is what the rules say."""
     sizes = dict(sizes)
     for _ in range(3):
-        j = _judge(history, config, [_run_tail(0, today, sizes)], today)
+        j = _judge(history, config, _run_tail(0, today, sizes), today)
         bad = (
             j.filter(pl.col("level") > 0)
             .filter(pl.col("rule").is_in(AMOUNT_RULES))["dimension"]

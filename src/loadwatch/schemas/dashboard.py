@@ -44,6 +44,12 @@ class EpisodeBrief(_Row):
 
 
 class DashboardRow(_Row):
+    evaluating: bool = Field(
+        default=False,
+        description="true: an evaluation is pending for the athlete, or the row was computed "
+        "on an earlier day than the athlete's today; its numbers are as of `today`, not "
+        "current (a row never evaluated carries no numbers at all)",
+    )
     athlete_id: int
     name: str
     severity: Severity | None = Field(
@@ -88,3 +94,8 @@ class Dashboard(_Row):
     data: list[DashboardRow]
     current_days: int = Field(description="a flag is current when dated within this many days")
     stale_days: int
+    limit: int | None = Field(default=None, description="at most this many rows per page")
+    next_cursor: str | None = Field(
+        default=None,
+        description="pass as `cursor` for the next page; null on the last page",
+    )

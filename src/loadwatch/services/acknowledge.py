@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from loadwatch.clock import utcnow
 from loadwatch.errors import InvalidRequest, NotFound
-from loadwatch.services import episodes
+from loadwatch.services import episodes, triage
 from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Flag
@@ -29,6 +29,10 @@ def acknowledge(
             flag.status, flag.acked_by, flag.acked_at = ACKNOWLEDGED, by, when
             changed += 1
     episodes.restatus(session, [f.episode_id for f in flags if f.episode_id is not None])
+    if changed:
+        flag_rows.flush(session)
+        # The triage counts open flags: its stored rows follow the answer.
+        triage.refresh(session, [f.athlete_id for f in flags])
     return changed
 
 

@@ -19,7 +19,7 @@ from loadwatch.clock import as_utc, local_today
 from loadwatch.errors import Conflict, InvalidRequest, LoadwatchError
 from loadwatch.rules.config import RuleConfig
 from loadwatch.schemas.athletes import AthleteOut
-from loadwatch.services import hr_load
+from loadwatch.services import hr_load, triage
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
@@ -112,8 +112,11 @@ def change_athlete(
         other = athlete_store.find_athlete_by_name(session, clean)
         if other is not None and other.id != athlete.id:
             raise Conflict(f"another athlete is already called {other.name!r}")
+        renamed = clean != athlete.name
         athlete.name = clean
         athlete_store.save_athlete(session, athlete)  # a rename racing another is a Conflict
+        if renamed:
+            triage.refresh(session, [athlete.id])
     if weekly_summary is not None:
         athlete.weekly_summary = weekly_summary  # what is sent, not what is judged
     old_zone = athlete.timezone

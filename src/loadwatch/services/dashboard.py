@@ -17,7 +17,7 @@ from loadwatch import auth
 from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.clock import local_today
-from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.config import RuleConfig, athlete_config
 from loadwatch.rules.episodes import CURRENT_DAYS, severity_rank
 from loadwatch.rules.episodes import is_current as _is_current_day
 from loadwatch.schemas.dashboard import (
@@ -100,9 +100,11 @@ def athlete_row(
     episodes: list[Episode] | None = None,
     summary: Summary | None = None,
     today: date | None = None,
+    config: RuleConfig | None = None,
 ) -> DashboardRow:
     day = today or local_today(athlete.timezone)
-    config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
+    if config is None:
+        config = athlete_config(athlete.thresholds)
     view = summary if summary is not None else summary_of(session, athlete, day)
     weekly = {w.week: w.distance_km for w in view.weekly_distance}
     rooms = {d.dimension: out_number(d.headroom_run) for d in view.dimensions}

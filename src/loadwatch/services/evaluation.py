@@ -30,7 +30,7 @@ from datetime import date
 from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
-from loadwatch.services import episodes, hr_load, rehab, views
+from loadwatch.services import episodes, hr_load, rehab, triage, views
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
@@ -125,7 +125,9 @@ def _evaluate_in(
     result.updated_flag_ids = list(dict.fromkeys(result.updated_flag_ids))
     changes = episodes.keep(session, inp.athlete, flags.firing(session, athlete_id), inp.today)
     result.episode_events = changes.events
-    views.keep(session, athlete_id, views.compute(inp))
+    view = views.compute(inp)
+    views.keep(session, athlete_id, view)
+    triage.keep(session, inp.athlete, view.summary, inp.config)
     return result
 
 

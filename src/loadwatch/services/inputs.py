@@ -14,7 +14,7 @@ from loadwatch.analytics.effort import day_max_rpe
 from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
 from loadwatch.analytics.trimp import HrProfile
 from loadwatch.clock import local_today
-from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.config import RuleConfig, athlete_config
 from loadwatch.rules.plan import PlanSpec
 from loadwatch.rules.response import Response, Symptom, classify
 from loadwatch.services.hr_load import hr_profile
@@ -98,7 +98,7 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
     athlete = athlete_store.get_athlete(session, athlete_id)
     activities = activity_store.activity_frame(session, athlete_id)
     day = today or local_today(athlete.timezone)
-    config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
+    config = athlete_config(athlete.thresholds)
     tz = athlete.timezone
     coach = athlete.fast_speed_mps
     since = athlete.fast_speed_since

@@ -45,6 +45,7 @@ from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_frame, out_number
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
+from loadwatch.store import triage as triage_rows
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
@@ -199,6 +200,19 @@ def stored_summaries(
     return out
 
 
+def kept_summaries(session: Session, athletes: list[Athlete]) -> dict[int, Summary]:
+    """The stored summaries of these athletes whatever their day, except where an evaluation
+    is pending (their numbers are about to change)."""
+    ids = [a.id for a in athletes]
+    busy = pending.waiting(session, ids)
+    out: dict[int, Summary] = {}
+    for aid, data in view_rows.summaries(session, ids).items():
+        summary = _summary(data) if aid not in busy else None
+        if summary is not None:
+            out[aid] = summary
+    return out
+
+
 def summary_of(session: Session, athlete: Athlete, today: date | None = None) -> Summary:
     """The athlete's summary as of ``today``: stored when current, else computed live."""
     found = stored_summaries(session, [athlete], today).get(athlete.id)
@@ -253,10 +267,12 @@ def stale(session: Session) -> list[int]:
     """Athletes whose stored view is not for their local today (a new day began for them, or
     they were never evaluated): what the scheduler rolls forward."""
     days = view_rows.as_of(session)
+    # A store upgraded to the triage table has views but no triage rows yet.
+    untriaged = set(triage_rows.missing(session))
     return [
         aid
         for aid, tz in athlete_store.athlete_zones(session).items()
-        if days.get(aid) != local_today(tz)
+        if days.get(aid) != local_today(tz) or aid in untriaged
     ]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from loadwatch.analytics.effort import EFFORT_FRAME_SCHEMA
@@ -329,6 +329,14 @@ def add_activities(session: Session, rows: Sequence[Activity]) -> None:
     """Insert (flushed, so each has its id)."""
     session.add_all(rows)
     session.flush()
+
+
+def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many activities given as column dicts, in one executemany and without ORM
+    objects: the bulk path (seeding benchmarks, moving stores), many times faster than
+    ``add_activities`` for hundreds of thousands of rows."""
+    if rows:
+        session.execute(insert(Activity), list(rows))
 
 
 def get_activity(session: Session, athlete_id: int, activity_id: int) -> Activity:

@@ -392,6 +392,29 @@ class AthleteView(Base):
     )
 
 
+class AthleteTriage(Base):
+    """The athlete's row of the coach's triage, ready-serialised by evaluation
+    (services/dashboard.py): a dashboard request reads these bytes and concatenates them.
+
+    ``sort_key`` orders the triage (most concerning first) bytewise, the same on SQLite and
+    PostgreSQL (a text key would follow the database's collation); ``concern`` is what the
+    triage filters by (``alert``, ``caution``, ``quiet``).  ``as_of`` is the athlete's today
+    the row was computed for: a row of an earlier day is not shown as current."""
+
+    __tablename__ = "athlete_triage"
+
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    as_of: Mapped[date] = mapped_column(Date)
+    concern: Mapped[str] = mapped_column(String(16), index=True)
+    sort_key: Mapped[bytes] = mapped_column(LargeBinary, index=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # one DashboardRow as JSON
+    computed_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=func.now(), onupdate=utcnow
+    )
+
+
 class SymptomEntry(Base):
     """One day's pain log (0-10 during, after, the next morning) of an athlete: one row per
     (athlete, local day), so the next morning's value completes the evening's entry."""

@@ -60,6 +60,18 @@ async function apiAll(path) {
   }
 }
 
+// The triage pages with a cursor (its rows are stored in concern order): every page, one board.
+async function triageAll() {
+  let board = null, cursor = null;
+  const data = [];
+  do {
+    board = await api(`/dashboard?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    data.push(...board.data);
+    cursor = board.next_cursor;
+  } while (cursor);
+  return { ...board, data };
+}
+
 // --- DOM helpers ---------------------------------------------------------------------------
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -190,6 +202,8 @@ function card(row) {
     tags.push(el("span", { class: `tag pain ${rehab.latest_state}`, title: `latest pain entry: ${fmtDate(rehab.latest_pain_date)}` },
       `pain ${rehab.latest_pain}/10 (${rehab.latest_state})`));
   }
+  // Numbers waiting for an evaluation are not today's: said so, never shown as current.
+  if (row.evaluating) tags.unshift(el("span", { class: "tag evaluating", title: `numbers as of ${fmtDate(row.today)}` }, "evaluating…"));
   const dims = tags.length
     ? el("div", { class: "c-dims", "aria-label": "dimensions involved" }, tags)
     : null;
@@ -207,7 +221,7 @@ function card(row) {
 }
 
 async function loadBoard() {
-  const [me, board] = await Promise.all([api("/me"), api("/dashboard")]);
+  const [me, board] = await Promise.all([api("/me"), triageAll()]);
   state.board = board;
   $("who").textContent = `${me.name} (${me.role})`;
   $("signout").hidden = false;

@@ -1,0 +1,150 @@
+"""Incremental evaluation equals full evaluation: on generated histories, a run added or
+deleted on any day and evaluated from that day (the pending request an import or a deletion
+leaves) gives exactly the flags, episodes, view and triage row that evaluating the final
+history from scratch gives."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from loadwatch.services.activities import delete_activity_by_id
+from loadwatch.services.csv_import import import_log
+from loadwatch.services.episodes import episodes_of
+from loadwatch.services.evaluation import EvaluationResult, drain_pending
+from loadwatch.services.flag_list import list_flags
+from loadwatch.services.views import rows_of, stored_summaries
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import pending
+from loadwatch.store.db import Store
+from loadwatch.store.models import AthleteTriage
+
+TODAY = date(2026, 6, 30)
+SPAN = 150  # days of history before TODAY
+FIRST = TODAY - timedelta(days=SPAN)
+_n = itertools.count()
+
+# A history: per day offset, a run's km and climb (sparse days: breaks and returns happen).
+runs = st.dictionaries(
+    st.integers(0, SPAN),
+    st.tuples(st.integers(3, 32), st.integers(0, 400)),
+    min_size=8,
+    max_size=60,
+)
+
+
+def _csv(history: list[tuple[int, int, int]]) -> bytes:
+    lines = ["date,distance_km,duration_min,climbing_m"]
+    for off, km, climb in sorted(history):
+        lines.append(f"{FIRST + timedelta(days=off)},{km},{km * 5.5},{climb}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _athlete(store: Store) -> int:
+    with store.transaction() as s:
+        return athlete_store.get_or_create_athlete(s, f"Runner {next(_n)}", "Europe/Paris").id
+
+
+def _state(store: Store, aid: int) -> dict[str, Any]:
+    """Everything evaluation writes for the athlete, without ids, names and upload times."""
+    with store.sessions() as s:
+        athlete = athlete_store.get_athlete(s, aid)
+        flags = sorted(
+            (f.date, f.rule, f.dimension, f.severity, f.status, f.value, f.baseline, f.message)
+            for f in list_flags(s, aid, statuses=None)
+        )
+        episodes = sorted(
+            (e.first, e.last, e.severity, e.status, e.headline, tuple(e.dimensions))
+            for e in episodes_of(s, athlete)
+        )
+        summary = stored_summaries(s, [athlete], TODAY)[aid].model_dump(mode="json")
+        days, weeks = rows_of(s, athlete, TODAY, TODAY)
+        triage = s.get(AthleteTriage, aid)
+        assert triage is not None
+        row = json.loads(triage.body)
+    for k in ("athlete_id", "name", "reason_flag_id", "last_activity_id", "last_upload_at"):
+        row.pop(k)
+    for e in row["episodes"]:
+        e.pop("id")
+    return {
+        "flags": flags,
+        "episodes": episodes,
+        "summary": summary,
+        "days": days.to_dicts(),
+        "weeks": weeks.to_dicts(),
+        "triage": row,
+        "concern": (triage.concern, triage.sort_key[: -len(athlete.name)], triage.as_of),
+    }
+
+
+@pytest.fixture
+def stores(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    path: Path = tmp_path_factory.mktemp("incremental")
+    store = Store(f"sqlite:///{path / 'db.sqlite'}", path)
+    return store
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    # Each example evaluates three times; shrinking a failure would take many minutes, and
+    # the failing history and change are printed whole anyway.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    history=runs,
+    change=st.one_of(
+        st.tuples(st.just("add"), st.integers(0, SPAN), st.integers(3, 45), st.integers(0, 600)),
+        st.tuples(st.just("delete"), st.integers(0, 10_000), st.just(0), st.just(0)),
+    ),
+)
+def test_incremental_evaluation_equals_full_evaluation(
+    stores: Store, history: dict[int, tuple[int, int]], change: tuple[str, int, int, int]
+) -> None:
+    store = stores
+    kind, at, km, climb = change
+    final = [(off, k, c) for off, (k, c) in history.items()]
+    inc = _athlete(store)
+    import_log(store, inc, _csv(final), "log.csv")
+    drain_pending(store, athlete_id=inc, today=TODAY)  # the first, full evaluation
+    if kind == "add":
+        # A second run on a day that has one is a different activity (another distance).
+        before = history.get(at)
+        km = km if before is None or before[0] != km else km + 1
+        final.append((at, km, climb))
+        one = f"date,distance_km,duration_min,climbing_m\n{FIRST + timedelta(days=at)},{km},"
+        import_log(store, inc, f"{one}{km * 5.5},{climb}\n".encode(), "one.csv")
+        added: list[EvaluationResult] = []
+        drain_pending(store, athlete_id=inc, today=TODAY, on_result=added.append)
+        # Evaluated from the day touched only, not from the first day.
+        assert [r.evaluated_from for r in added] == [FIRST + timedelta(days=at)]
+    else:
+        with store.sessions() as s:
+            acts = activity_store.list_activities(s, inc, limit=1000)[0]
+        victim = acts[at % len(acts)]
+        off = (victim.start_time.date() - FIRST).days
+        km_gone = round(victim.distance_m / 1000)
+        final.remove(next(r for r in final if r[0] == off and r[1] == km_gone))
+        with store.transaction() as s:
+            day = delete_activity_by_id(s, victim.id).reevaluate_from
+            pending.request_evaluation(s, inc, day)  # what the API's change hook records
+        seen: list[EvaluationResult] = []
+        drain_pending(store, athlete_id=inc, today=TODAY, on_result=seen.append)
+        assert [r.evaluated_from for r in seen] == [day]
+
+    full = _athlete(store)
+    import_log(store, full, _csv(final), "log.csv")
+    assert drain_pending(store, athlete_id=full, today=TODAY) == [full]  # from its first day
+
+    got, want = _state(store, inc), _state(store, full)
+    for part in want:
+        assert got[part] == want[part], part
