@@ -82,6 +82,11 @@ class DashboardRow(_Row):
     rehab: RehabMark | None = Field(
         default=None, description="return-to-run plan and latest pain (docs/rehab.md)"
     )
+    evaluating: bool = Field(
+        default=False,
+        description="a change (an upload, an edit) is not evaluated yet: the flags are the "
+        "last evaluation's and may change when it is done (the numbers are computed now)",
+    )
 
 
 class Dashboard(_Row):

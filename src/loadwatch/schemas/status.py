@@ -82,6 +82,9 @@ class AthleteStatus(BaseModel):
     episodes: list[EpisodeOut]  # live ones (open or acknowledged), newest first
     fast_threshold: FastThresholdOut
     rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
+    # A change is not evaluated yet (services/pending.py): the flags and episodes are the last
+    # evaluation's and may change when it is done; the load numbers are computed now.
+    evaluating: bool = False
 
 
 SeriesValue = float | int | str | date | datetime | bool | None
@@ -92,3 +95,5 @@ class SeriesOut(OutModel):
     period: Literal["day", "week"]
     columns: list[str]
     data: list[dict[str, SeriesValue]]
+    # As in AthleteStatus: the rows are computed from what is stored now; the flags are not.
+    evaluating: bool = False

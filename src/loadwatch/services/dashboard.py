@@ -30,6 +30,7 @@ from loadwatch.schemas.dashboard import (
 )
 from loadwatch.schemas.status import Summary
 from loadwatch.services.episodes import live_now
+from loadwatch.services.pending import evaluating, is_evaluating
 from loadwatch.services.rounding import out_number
 from loadwatch.services.views import stored_summaries, summary_of
 from loadwatch.store import activities as activity_store
@@ -100,6 +101,7 @@ def athlete_row(
     episodes: list[Episode] | None = None,
     summary: Summary | None = None,
     today: date | None = None,
+    busy: bool | None = None,
 ) -> DashboardRow:
     day = today or local_today(athlete.timezone)
     config = RuleConfig.from_overrides(dict(athlete.thresholds or {}))
@@ -164,6 +166,7 @@ def athlete_row(
             for e in live_now(episodes or [], day)
         ],
         rehab=view.rehab_mark,
+        evaluating=is_evaluating(session, athlete.id) if busy is None else busy,
     )
 
 
@@ -178,6 +181,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
     last_activities = activity_store.last_activities(session, ids)
     last_uploads = file_store.last_uploads(session, ids)
     summaries = stored_summaries(session, athletes, today)
+    busy = evaluating(session, ids)
     live: dict[int, list[Episode]] = {}
     for e in episode_rows.of_athletes(session, ids, LIVE_EPISODE):
         live.setdefault(e.athlete_id, []).append(e)
@@ -191,6 +195,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
             episodes=live.get(a.id, []),
             summary=summaries.get(a.id),
             today=today,
+            busy=a.id in busy,
         )
         for a in athletes
     ]

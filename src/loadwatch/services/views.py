@@ -39,6 +39,7 @@ from loadwatch.schemas.status import (
 from loadwatch.services import episodes
 from loadwatch.services.flag_list import flags_of
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
+from loadwatch.services.pending import is_evaluating
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_frame, out_number
 from loadwatch.store import athletes as athlete_store
@@ -276,6 +277,7 @@ def athlete_status(
         ),
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,
+        evaluating=is_evaluating(session, athlete_id),
     )
 
 

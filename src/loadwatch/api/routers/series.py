@@ -11,10 +11,13 @@ from fastapi.responses import PlainTextResponse
 
 from loadwatch.api.deps import AthleteDep, SessionDep
 from loadwatch.schemas.status import AthleteStatus, SeriesOut
+from loadwatch.services.pending import is_evaluating
 from loadwatch.services.views import athlete_status
 from loadwatch.services.views import series as load_series
 
 router = APIRouter(tags=["series"])
+
+EVALUATING_HEADER = "Loadwatch-Evaluating"
 
 
 def wants_csv(request: Request) -> bool:
@@ -47,17 +50,24 @@ def get_series(
     athlete's today), one row per period with the columns named in ``columns``; as JSON or,
     with ``Accept: text/csv``, as a CSV download."""
     frame = load_series(session, athlete.id, period, start, end)
+    busy = is_evaluating(session, athlete.id)
     if wants_csv(request):
         return PlainTextResponse(
             frame.write_csv(),
             media_type="text/csv",
             headers={
-                "Content-Disposition": f'attachment; filename="athlete-{athlete.id}-{period}.csv"'
+                "Content-Disposition": f'attachment; filename="athlete-{athlete.id}-{period}.csv"',
+                # A CSV has no field for it: a header says the flags are being re-evaluated.
+                EVALUATING_HEADER: "true" if busy else "false",
             },
         )
     frame = _json_safe(frame)
     return SeriesOut(
-        athlete_id=athlete.id, period=period, columns=frame.columns, data=frame.to_dicts()
+        athlete_id=athlete.id,
+        period=period,
+        columns=frame.columns,
+        data=frame.to_dicts(),
+        evaluating=busy,
     )
 
 
