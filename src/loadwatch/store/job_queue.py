@@ -25,6 +25,9 @@ def is_queue_table(name: str) -> bool:
 
 
 def exists(conn: Connection) -> bool:
+    """Whether the queue's tables are there (never on SQLite)."""
+    if conn.dialect.name != "postgresql":
+        return False
     found = conn.exec_driver_sql(
         "SELECT to_regclass(current_schema() || '.procrastinate_jobs') IS NOT NULL"
     ).scalar_one()
