@@ -14,10 +14,10 @@ from loadwatch.store.db import _alembic_config, make_engine, migrate
 def _objects(conn: sa.Connection) -> dict[str, int]:
     q = {
         "tables": "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
-        "AND tablename LIKE 'procrastinate%'",
+        "AND starts_with(tablename, 'procrastinate_')",
         "functions": "SELECT count(*) FROM pg_proc p JOIN pg_namespace n "
         "ON n.oid = p.pronamespace WHERE n.nspname = current_schema() "
-        "AND p.proname LIKE 'procrastinate%'",
+        "AND starts_with(p.proname, 'procrastinate_')",
     }
     return {k: int(conn.exec_driver_sql(v).scalar_one()) for k, v in q.items()}
 

@@ -194,6 +194,15 @@ class InProcessJobs:
             if result is not None:
                 self.runs.append(aid)
                 evaluated = True
+                if job_work.changed(result):
+                    log.info(
+                        "evaluated athlete %d from %s: flags %d new, %d updated, %d removed",
+                        aid,
+                        result.evaluated_from,
+                        len(result.new_flag_ids),
+                        len(result.updated_flag_ids),
+                        result.removed,
+                    )
         if hooks or evaluated:
             # An evaluation may have recorded an episode to announce.
             self._inline.deliver_webhooks()

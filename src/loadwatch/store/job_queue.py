@@ -59,19 +59,19 @@ def drop(conn: Connection) -> None:
         (
             "TABLE",
             "SELECT quote_ident(tablename) FROM pg_tables "
-            "WHERE schemaname = current_schema() AND tablename LIKE 'procrastinate\\_%'",
+            "WHERE schemaname = current_schema() AND starts_with(tablename, 'procrastinate_')",
         ),
         (
             "FUNCTION",
             "SELECT p.oid::regprocedure::text FROM pg_proc p "
             "JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = current_schema() AND p.proname LIKE 'procrastinate\\_%'",
+            "WHERE n.nspname = current_schema() AND starts_with(p.proname, 'procrastinate_')",
         ),
         (
             "TYPE",
             "SELECT quote_ident(t.typname) FROM pg_type t "
             "JOIN pg_namespace n ON n.oid = t.typnamespace "
-            "WHERE n.nspname = current_schema() AND t.typname LIKE 'procrastinate\\_%' "
+            "WHERE n.nspname = current_schema() AND starts_with(t.typname, 'procrastinate_') "
             "AND t.typtype IN ('e', 'c')",
         ),
     ):
