@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Collection
 from functools import partial
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import httpx
 
@@ -32,6 +32,8 @@ from loadwatch.services.changes import Change, ChangeHook
 from loadwatch.store.db import Store
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class JobQueue(Protocol):
@@ -64,7 +66,7 @@ def change_hook(queue: JobQueue) -> ChangeHook:
     return hook
 
 
-def _safely(what: str, work: Callable[[], object]) -> object | None:
+def _safely(what: str, work: Callable[[], T]) -> T | None:
     try:
         return work()
     except Exception:
