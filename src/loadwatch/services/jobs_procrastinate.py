@@ -37,8 +37,6 @@ EVALUATE = f"{NAMESPACE}:evaluate"
 DELIVER = f"{NAMESPACE}:deliver_webhooks"
 SCAN = f"{NAMESPACE}:scan_inbox"
 
-tasks = procrastinate.Blueprint()
-
 
 @dataclass
 class _Bound:
@@ -87,7 +85,6 @@ def _defer_once(app: procrastinate.App, name: str) -> None:
         app.configure_task(name, queueing_lock=name, lock=name).defer()
 
 
-@tasks.task(name="evaluate")
 def evaluate(athlete_id: int, roll: bool = False) -> None:
     ctx = _ctx()
     result = job_work.evaluate_athlete(ctx.store, ctx.settings, athlete_id, roll=roll)
@@ -97,26 +94,22 @@ def evaluate(athlete_id: int, roll: bool = False) -> None:
         _defer_once(ctx.app, DELIVER)  # an episode may be due for announcement
 
 
-@tasks.task(name="deliver_webhooks")
 def deliver_webhooks() -> None:
     ctx = _ctx()
     job_work.deliver_webhooks(ctx.store, ctx.settings, ctx.client)
 
 
-@tasks.task(name="scan_inbox")
 def scan_inbox() -> None:
     ctx = _ctx()
     touched = job_work.scan_inbox(ctx.store, ctx.settings)
     _defer_evaluations(ctx.app, touched, roll=False, delay_s=0)
 
 
-@tasks.task(name="sweep")
 def sweep(timestamp: int) -> None:
     ctx = _ctx()
     _defer_evaluations(ctx.app, job_work.due_athletes(ctx.store), roll=False, delay_s=0)
 
 
-@tasks.task(name="nightly")
 def nightly(timestamp: int) -> None:
     ctx = _ctx()
     ids = job_work.all_athletes(ctx.store)
@@ -124,12 +117,10 @@ def nightly(timestamp: int) -> None:
     log.info("nightly evaluation: %d athlete(s) queued", n)
 
 
-@tasks.task(name="tick_inbox")
 def tick_inbox(timestamp: int) -> None:
     _defer_once(_ctx().app, SCAN)
 
 
-@tasks.task(name="tick_webhooks")
 def tick_webhooks(timestamp: int) -> None:
     _defer_once(_ctx().app, DELIVER)
 
@@ -150,7 +141,9 @@ def build_app(settings: Settings, *, periodic: bool = True) -> procrastinate.App
         conninfo=job_queue.conninfo(settings.db_url), min_size=1, max_size=4
     )
     app = procrastinate.App(connector=connector)
-    app.add_tasks_from(tasks, namespace=NAMESPACE)
+    # Registered per app (a process may hold several: the API's and a worker's).
+    for work in (evaluate, deliver_webhooks, scan_inbox, sweep, nightly, tick_inbox, tick_webhooks):
+        app.task(name=f"{NAMESPACE}:{work.__name__}")(work)
     if periodic:
         schedule = (
             ("sweep", every(settings.evaluate_interval_s)),
@@ -192,6 +185,10 @@ def run_worker(
     install_signal_handlers: bool = True,
 ) -> None:
     """Run one worker until stopped (SIGTERM, SIGINT), or with ``burst`` until no job is left."""
+    # Procrastinate logs every job and every periodic tick at INFO: with a 10 s sweep that is
+    # most of a worker's log.  Its warnings and errors stay; loadwatch's own lines stay.
+    if not logging.getLogger("loadwatch").isEnabledFor(logging.DEBUG):
+        logging.getLogger("procrastinate").setLevel(logging.WARNING)
     app = build_app(settings, periodic=periodic and not burst)
     bind(store, settings, app)
     try:
