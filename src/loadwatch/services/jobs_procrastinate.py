@@ -184,7 +184,7 @@ def run_worker(
     keep_finished: bool = False,
     install_signal_handlers: bool = True,
 ) -> None:
-    """Run one worker until stopped (SIGTERM, SIGINT), or with ``burst`` until no job is left."""
+    """Run one worker until stopped (SIGTERM, SIGINT), or with ``burst`` until no job waits."""
     # Procrastinate logs every job and every periodic tick at INFO: with a 10 s sweep that is
     # most of a worker's log.  Its warnings and errors stay; loadwatch's own lines stay.
     if not logging.getLogger("loadwatch").isEnabledFor(logging.DEBUG):
@@ -192,13 +192,22 @@ def run_worker(
     app = build_app(settings, periodic=periodic and not burst)
     bind(store, settings, app)
     try:
-        app.run_worker(
-            concurrency=concurrency or settings.worker_concurrency,
-            wait=not burst,
-            install_signal_handlers=install_signal_handlers,
-            # Finished jobs are dropped unless asked (a test counts them): the queue stays small.
-            delete_jobs="never" if keep_finished else "successful",
-        )
+        while True:
+            app.run_worker(
+                concurrency=concurrency or settings.worker_concurrency,
+                wait=not burst,
+                install_signal_handlers=install_signal_handlers,
+                # Finished jobs are dropped unless asked (a test counts them): the queue stays
+                # small.
+                delete_jobs="never" if keep_finished else "successful",
+            )
+            # A burst worker stops when it finds no job, even while a job it runs defers more
+            # (the nightly fan-out, an inbox scan's evaluations): it goes on until none waits.
+            if not burst:
+                break
+            with store.sessions() as s:
+                if not job_queue.waiting_jobs(s):
+                    break
     finally:
         unbind()
 

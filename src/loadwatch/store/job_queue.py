@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 PREFIX = "procrastinate_"
 
@@ -84,3 +85,13 @@ def conninfo(url: str) -> str:
     SQLAlchemy driver suffix dropped; the options, such as a search path, kept)."""
     u = make_url(url)
     return u.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def waiting_jobs(session: Session) -> int:
+    """Jobs queued and not yet taken (0 without a queue)."""
+    if session.get_bind().dialect.name != "postgresql" or not exists(session.connection()):
+        return 0
+    n = session.execute(
+        text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
+    ).scalar_one()
+    return int(n)
