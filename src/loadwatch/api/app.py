@@ -41,9 +41,7 @@ from loadwatch.api.routers import (
 )
 from loadwatch.api.state import AppState
 from loadwatch.config import Settings, get_settings
-from loadwatch.rules.episodes import HISTORIC_DAYS
-from loadwatch.services.changes import Change, ChangeHook
-from loadwatch.services.evaluation import drain_pending
+from loadwatch.services.changes import ChangeHook
 from loadwatch.services.jobs import JobQueue, change_hook, make_queue
 from loadwatch.store.db import Store, open_store
 
@@ -67,17 +65,6 @@ take is a 422.
 **Timestamps** are ISO 8601 in UTC to the second: `2026-08-24T06:30:00Z`; days are
 `YYYY-MM-DD`.
 """
-
-
-def evaluate_now(store: Store, historic_days: int = HISTORIC_DAYS) -> ChangeHook:
-    """A hook that evaluates before the answer: drain the pending evaluations of the
-    athletes the change touched."""
-
-    def hook(change: Change) -> None:
-        for athlete_id in sorted(change.touched):
-            drain_pending(store, athlete_id=athlete_id, historic_days=historic_days)
-
-    return hook
 
 
 def _threads(settings: Settings, store: Store) -> int:
