@@ -190,6 +190,8 @@ function card(row) {
     tags.push(el("span", { class: `tag pain ${rehab.latest_state}`, title: `latest pain entry: ${fmtDate(rehab.latest_pain_date)}` },
       `pain ${rehab.latest_pain}/10 (${rehab.latest_state})`));
   }
+  // New uploads not yet evaluated: the flags shown are the last evaluation's (docs/scale.md).
+  if (row.evaluating) tags.unshift(el("span", { class: "tag evaluating", title: "new data is being evaluated: flags may change" }, "evaluating…"));
   const dims = tags.length
     ? el("div", { class: "c-dims", "aria-label": "dimensions involved" }, tags)
     : null;
