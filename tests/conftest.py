@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 # Tests name their own LOADWATCH_DATA_DIR (the ``data_dir`` fixture); this catches the rest.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="loadwatch-test-data-home-")
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="loadwatch-test-cache-home-")  # demo
+# Work after a change runs before the answer in the suite (services/jobs.py, InlineJobs): most
+# tests read right after they write.  The deferred queues are tested by name
+# (tests/services/test_jobs.py, tests/api/test_upload_queue.py, tests/e2e/test_workers.py).
+os.environ.setdefault("LOADWATCH_JOBS", "inline")
 
 
 @pytest.fixture(scope="session", autouse=True)

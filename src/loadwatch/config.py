@@ -6,7 +6,7 @@ import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     inbox_min_age_s: float = 5.0  # a file younger than this may still be being copied
     deliver_interval_s: float = 15.0
     nightly_hour_utc: int = 2
+    # Where evaluations, inbox scans and webhook deliveries run (docs/scale.md): "auto" is
+    # procrastinate on PostgreSQL (any number of `loadwatch worker`) and a background thread
+    # in the serving process on SQLite; "inline" runs them in the caller before it answers.
+    jobs: Literal["auto", "inline", "inprocess", "procrastinate"] = "auto"
+    # A change waits this long for more of the same athlete's changes before it is evaluated,
+    # so a burst of uploads (a sync of 40 files) is evaluated once.
+    job_settle_s: float = Field(default=1.0, ge=0.0)
+    # Jobs one `loadwatch worker` runs at once (each holds one database connection).
+    worker_concurrency: int = Field(default=2, ge=1)
     # A receiver answers a webhook quickly or not at all: a short timeout, and at most this much
     # of its answer is read, so a slow or chatty receiver cannot tie up the scheduler.
     webhook_timeout_s: float = 5.0

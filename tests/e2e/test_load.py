@@ -27,11 +27,11 @@ SERIES_AT_ONCE = 64
 
 
 @contextmanager
-def _scheduler(env: dict[str, str]) -> Iterator[None]:
-    log = Path(env["LOADWATCH_DATA_DIR"]) / "scheduler.log"
+def _jobs_process(env: dict[str, str], name: str) -> Iterator[None]:
+    log = Path(env["LOADWATCH_DATA_DIR"]) / f"{name}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [*command(env), "scheduler"], env=env, stdout=out, stderr=subprocess.STDOUT
+            [*command(env), name], env=env, stdout=out, stderr=subprocess.STDOUT
         )
     try:
         yield
@@ -56,7 +56,8 @@ def _deployment(
     with ExitStack() as stack:
         if backend == "postgres":
             bases = [stack.enter_context(serve(env, "--no-scheduler")) for _ in range(2)]
-            stack.enter_context(_scheduler(env))
+            # On PostgreSQL the work runs on the job queue: a worker, not the scheduler.
+            stack.enter_context(_jobs_process(env, "worker"))
         else:
             bases = [stack.enter_context(serve(env))]
         yield bases, {"Authorization": f"Bearer {token}"}

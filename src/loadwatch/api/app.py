@@ -1,8 +1,10 @@
 """The coach API: ``create_app(settings | store)``.
 
-The app never starts a scheduler (API workers may run many times over); after an upload it
-calls ``on_import`` so that the scheduler, when there is one, can evaluate at once.  Without a
-hook it evaluates in-process, synchronously, so that the caller's next read is fresh.
+The app never starts a scheduler (API workers may run many times over).  After a change (an
+upload, an edit) it commits the pending row and hands the athletes to its job queue
+(``services/jobs.py``): the answer never waits for an evaluation, and the faces say
+"evaluating" until the queue has run it (``services/pending.py``).  The queue is the one the
+settings name (``LOADWATCH_JOBS``), unless the caller passes one.
 """
 
 from __future__ import annotations
@@ -41,9 +43,8 @@ from loadwatch.api.routers import (
 )
 from loadwatch.api.state import AppState
 from loadwatch.config import Settings, get_settings
-from loadwatch.rules.episodes import HISTORIC_DAYS
-from loadwatch.services.changes import Change, ChangeHook
-from loadwatch.services.evaluation import drain_pending
+from loadwatch.services.changes import ChangeHook
+from loadwatch.services.jobs import JobQueue, change_hook, make_queue
 from loadwatch.store.db import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -68,16 +69,6 @@ take is a 422.
 """
 
 
-def evaluate_now(store: Store, historic_days: int = HISTORIC_DAYS) -> ChangeHook:
-    """The default hook: drain the pending evaluations of the athletes the change touched."""
-
-    def hook(change: Change) -> None:
-        for athlete_id in sorted(change.touched):
-            drain_pending(store, athlete_id=athlete_id, historic_days=historic_days)
-
-    return hook
-
-
 def _threads(settings: Settings, store: Store) -> int:
     return max(1, min(settings.api_threads, store.pool.size))
 
@@ -95,15 +86,19 @@ def create_app(
     *,
     settings: Settings | None = None,
     on_import: ChangeHook | None = None,
+    jobs: JobQueue | None = None,
 ) -> FastAPI:
     """An app over ``source``: a ``Store`` (owned by the caller, never closed here) or the
-    ``Settings`` to open one from (opened now, closed at shutdown)."""
+    ``Settings`` to open one from (opened now, closed at shutdown).  ``jobs`` (owned by the
+    caller) runs the work after a change; without one the settings' queue is made now and
+    closed at shutdown.  ``on_import`` replaces the queue's hook (a test's)."""
     if isinstance(source, Store):
         store, owned = source, False
         settings = settings or get_settings()
     else:
         settings = source or settings or get_settings()
         store, owned = open_store(settings), True
+    queue, owns_queue = (jobs, False) if jobs is not None else (make_queue(store, settings), True)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -115,6 +110,8 @@ def create_app(
         try:
             yield
         finally:
+            if owns_queue:
+                queue.close()
             if owned:
                 store.close()
 
@@ -132,7 +129,8 @@ def create_app(
     app.state.loadwatch = AppState(
         store=store,
         settings=settings,
-        on_import=on_import or evaluate_now(store, settings.historic_days),
+        on_import=on_import or change_hook(queue),
+        jobs=queue,
         import_slots=anyio.Semaphore(settings.import_slots),
     )
     # Requests in flight ≤ worker threads ≤ connections: see ``api/admission.py``.

@@ -9,6 +9,7 @@ import anyio
 from loadwatch.api.login_limit import FailedLogins
 from loadwatch.config import Settings
 from loadwatch.services.changes import ChangeHook
+from loadwatch.services.jobs import JobQueue
 from loadwatch.store.db import Store
 
 
@@ -19,6 +20,8 @@ class AppState:
     # Called after every change that needs re-evaluation (an upload, a deletion, new
     # thresholds); the pending rows are already committed when it runs.
     on_import: ChangeHook
+    # Where that work runs (services/jobs.py); deferred queues make uploads answer "pending".
+    jobs: JobQueue
     # Uploads decoded at once (CPU-bound); the rest wait here, on the event loop, holding no
     # worker thread and no connection.
     import_slots: anyio.Semaphore = field(default_factory=lambda: anyio.Semaphore(1))

@@ -1,4 +1,4 @@
-"""Commands: serve, scheduler, sync."""
+"""Commands: serve, scheduler, worker, sync."""
 
 from __future__ import annotations
 
@@ -78,15 +78,31 @@ def run_server(settings: Settings, host: str, port: int, *, scheduler: bool) -> 
     from loadwatch.api.app import create_app
     from loadwatch.clock import pin_today
     from loadwatch.scheduler.runner import LoadScheduler
+    from loadwatch.services.jobs import make_queue
+    from loadwatch.services.jobs_procrastinate import ProcrastinateJobs, run_worker
 
     if not port_free(host, port):
         raise InvalidRequest(f"{host}:{port} is already in use: pass --port")
     pin_today(settings.as_of)
     check_data_dir(settings.data_dir)
     store = open_store(settings)
-    runner = LoadScheduler(store, settings) if scheduler and settings.scheduler else None
-    on_import: Any = (lambda _report: runner.wake()) if runner else None
-    api = create_app(store, settings=settings, on_import=on_import)
+    queue = make_queue(store, settings)
+    runs_jobs = scheduler and settings.scheduler
+    runner: LoadScheduler | None = None
+    if isinstance(queue, ProcrastinateJobs):
+        # The queue's workers own the timers; this process runs one of them unless told not
+        # to (API replicas: --no-scheduler, and `loadwatch worker` processes beside them).
+        if runs_jobs:
+            threading.Thread(
+                target=run_worker,
+                args=(store, settings),
+                kwargs={"install_signal_handlers": False},
+                name="loadwatch-worker",
+                daemon=True,
+            ).start()
+    elif runs_jobs:
+        runner = LoadScheduler(store, settings, queue=queue)
+    api = create_app(store, settings=settings, jobs=queue)
     if runner:
         runner.start()
     base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
@@ -99,6 +115,7 @@ def run_server(settings: Settings, host: str, port: int, *, scheduler: bool) -> 
     finally:
         if runner:
             runner.shutdown()
+        queue.close()
         store.close()
 
 
@@ -126,12 +143,21 @@ def serve(
 @app.command("scheduler")
 def scheduler_cmd() -> None:
     """Run the single scheduler process (evaluation, nightly re-evaluation, inbox, webhooks)."""
+    from loadwatch.errors import ConfigError
     from loadwatch.scheduler.runner import LoadScheduler
 
     _logging()
     try:
         settings = get_settings()
         store = open_store(settings)
+        if settings.jobs == "procrastinate" or (
+            settings.jobs == "auto" and store.dialect == "postgresql"
+        ):
+            store.close()
+            raise ConfigError(
+                "jobs run on the PostgreSQL queue: run `loadwatch worker` (as many as needed) "
+                "instead of a scheduler, or set LOADWATCH_JOBS=inprocess"
+            )
     except LoadwatchError as e:
         _fail(e)
     runner = LoadScheduler(store, settings, blocking=True)
@@ -212,3 +238,49 @@ def sync(
         raise typer.Exit(1)
     if result.counts().get("failed"):
         raise typer.Exit(1)
+
+
+@app.command()
+def worker(
+    burst: Annotated[
+        bool, typer.Option(help="Exit once no job is left (a batch run, or a test).")
+    ] = False,
+    periodic: Annotated[
+        bool,
+        typer.Option(
+            "--periodic/--no-periodic",
+            help="Also queue the periodic jobs (sweep, nightly, inbox, webhooks); each tick is "
+            "queued once however many workers run.",
+        ),
+    ] = True,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Jobs run at once (default LOADWATCH_WORKER_CONCURRENCY).", min=1),
+    ] = None,
+    keep_finished: Annotated[
+        bool, typer.Option(help="Keep finished jobs in the queue's table (for inspection).")
+    ] = False,
+) -> None:
+    """Run one job worker on the PostgreSQL queue (evaluations, inbox, webhooks); run as many
+    as the load needs, on any machines (docs/scale.md)."""
+    from loadwatch.services.jobs_procrastinate import run_worker
+
+    _logging()
+    try:
+        settings = get_settings()
+        store = open_store(settings)
+    except LoadwatchError as e:
+        _fail(e)
+    try:
+        run_worker(
+            store,
+            settings,
+            burst=burst,
+            periodic=periodic,
+            concurrency=concurrency,
+            keep_finished=keep_finished,
+        )
+    except LoadwatchError as e:
+        _fail(e)
+    finally:
+        store.close()

@@ -13,7 +13,8 @@ import httpx
 from loadwatch.clock import local_today
 from loadwatch.config import Settings
 from loadwatch.errors import NotFound
-from loadwatch.services import athletes, evaluation, inbox, views, webhooks
+from loadwatch.services import athletes, evaluation, inbox, job_work, views, webhooks
+from loadwatch.services.jobs import JobQueue
 from loadwatch.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -24,14 +25,22 @@ class _Context:
     store: Store
     settings: Settings
     client: httpx.Client
+    # The serving process's queue, when there is one: the timers then only fire its jobs, so
+    # a tick never evaluates an athlete in the middle of a burst of uploads.
+    queue: JobQueue | None = None
 
 
 _ctx: _Context | None = None
 
 
-def bind(store: Store, settings: Settings, client: httpx.Client | None = None) -> None:
+def bind(
+    store: Store,
+    settings: Settings,
+    client: httpx.Client | None = None,
+    queue: JobQueue | None = None,
+) -> None:
     global _ctx
-    _ctx = _Context(store, settings, client or httpx.Client(follow_redirects=False))
+    _ctx = _Context(store, settings, client or httpx.Client(follow_redirects=False), queue)
 
 
 def unbind() -> None:
@@ -51,6 +60,9 @@ def evaluate_pending() -> list[int]:
     """Evaluate every athlete an import (API, CLI, inbox) touched, then those a new local day
     began for (so every view is for today: the triage then reads rows); then notify."""
     ctx = _context()
+    if ctx.queue is not None and ctx.queue.deferred:
+        ctx.queue.evaluate(job_work.due_athletes(ctx.store))
+        return []
     results: list[evaluation.EvaluationResult] = []
     done = evaluation.drain_pending(
         ctx.store, on_result=results.append, historic_days=ctx.settings.historic_days
@@ -128,6 +140,9 @@ def evaluate_all() -> int:
 
 def scan_inbox() -> int:
     ctx = _context()
+    if ctx.queue is not None and ctx.queue.deferred:
+        ctx.queue.scan_inbox()
+        return 0
     result = inbox.scan_inbox(ctx.store, ctx.settings)
     if result.touched_athletes:
         evaluate_pending()

@@ -16,6 +16,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from loadwatch.config import Settings
 from loadwatch.scheduler import jobs
+from loadwatch.services.jobs import JobQueue
 from loadwatch.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,15 @@ class _Blocking(_StopsCleanly, BlockingScheduler):  # type: ignore[misc]
 
 
 class LoadScheduler:
-    def __init__(self, store: Store, settings: Settings, *, blocking: bool = False) -> None:
-        self.store, self.settings = store, settings
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        blocking: bool = False,
+        queue: JobQueue | None = None,
+    ) -> None:
+        self.store, self.settings, self.queue = store, settings, queue
         quiet_apscheduler()
         cls: type[BaseScheduler] = _Blocking if blocking else _Background
         self._scheduler = cls(
@@ -119,7 +127,7 @@ class LoadScheduler:
         )
 
     def start(self) -> None:
-        jobs.bind(self.store, self.settings)
+        jobs.bind(self.store, self.settings, queue=self.queue)
         log.info("scheduler starting: %s", ", ".join(j.id for j in self._scheduler.get_jobs()))
         self._scheduler.start()
 

@@ -89,6 +89,9 @@ class AthleteStatus(BaseModel):
     effort: EffortStatus | None = None
     # Fitness / fatigue / form today: performance context, not injury risk (docs/hr-load.md).
     fitness: FitnessOut | None = None
+    # A change is not evaluated yet (services/pending.py): the flags and episodes are the last
+    # evaluation's and may change when it is done; the load numbers are computed now.
+    evaluating: bool = False
 
 
 SeriesValue = float | int | str | date | datetime | bool | None
@@ -104,3 +107,5 @@ class SeriesOut(OutModel):
         description="what the day rows' fitness_load, fitness, fatigue and form are made of "
         "(performance context, not injury risk; docs/hr-load.md)",
     )
+    # As in AthleteStatus: the rows are computed from what is stored now; the flags are not.
+    evaluating: bool = False

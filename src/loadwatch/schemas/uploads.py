@@ -72,6 +72,11 @@ class UploadResult(OutModel):
     skipped: list[SkippedMember]
     recovered: list[RecoveredFile]
     totals: UploadTotals
+    evaluation_pending: bool = Field(
+        default=False,
+        description="the athlete's flags and numbers are being re-evaluated after this upload: "
+        "status, series and the dashboard say `evaluating` until it is done",
+    )
 
 
 class LogRowError(OutModel):
@@ -108,6 +113,11 @@ class LogUploadTotals(OutModel):
 class LogUploadResult(OutModel):
     files: list[LogFileResult]
     totals: LogUploadTotals
+    evaluation_pending: bool = Field(
+        default=False,
+        description="the athlete's flags and numbers are being re-evaluated after this upload: "
+        "status, series and the dashboard say `evaluating` until it is done",
+    )
 
     @classmethod
     def of(cls, files: list[LogFileResult]) -> LogUploadResult:

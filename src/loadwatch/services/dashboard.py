@@ -30,6 +30,7 @@ from loadwatch.schemas.dashboard import (
 )
 from loadwatch.schemas.status import Summary
 from loadwatch.services.episodes import live_now
+from loadwatch.services.pending import evaluating, is_evaluating
 from loadwatch.services.rounding import out_number
 from loadwatch.services.views import stored_summaries, summary_of
 from loadwatch.store import activities as activity_store
@@ -101,6 +102,7 @@ def athlete_row(
     summary: Summary | None = None,
     today: date | None = None,
     config: RuleConfig | None = None,
+    busy: bool | None = None,
 ) -> DashboardRow:
     day = today or local_today(athlete.timezone)
     if config is None:
@@ -166,6 +168,7 @@ def athlete_row(
             for e in live_now(episodes or [], day)
         ],
         rehab=view.rehab_mark,
+        evaluating=is_evaluating(session, athlete.id) if busy is None else busy,
     )
 
 
@@ -180,6 +183,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
     last_activities = activity_store.last_activities(session, ids)
     last_uploads = file_store.last_uploads(session, ids)
     summaries = stored_summaries(session, athletes, today)
+    busy = evaluating(session, ids)
     live: dict[int, list[Episode]] = {}
     for e in episode_rows.of_athletes(session, ids, LIVE_EPISODE):
         live.setdefault(e.athlete_id, []).append(e)
@@ -193,6 +197,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
             episodes=live.get(a.id, []),
             summary=summaries.get(a.id),
             today=today,
+            busy=a.id in busy,
         )
         for a in athletes
     ]

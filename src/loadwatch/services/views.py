@@ -41,6 +41,7 @@ from loadwatch.services import episodes, fitness
 from loadwatch.services.effort import effort_status, with_effort
 from loadwatch.services.flag_list import flags_of
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
+from loadwatch.services.pending import is_evaluating
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_frame, out_number
 from loadwatch.store import athletes as athlete_store
@@ -313,6 +314,7 @@ def athlete_status(
         rehab=summary.rehab,
         effort=effort_status(session, athlete, summary.as_of),
         fitness=summary.fitness,
+        evaluating=is_evaluating(session, athlete_id),
     )
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from loadwatch.errors import Conflict, InvalidRequest, NotFound, StoreError
+from loadwatch.store import job_queue
 from loadwatch.store.db import WRITE_OPTION, check_known, current_revision, make_engine, migrate
 from loadwatch.store.errors import translated
 
@@ -34,7 +35,13 @@ def tables(conn: Connection) -> list[sa.Table]:
     meta = sa.MetaData()
     with translated():
         meta.reflect(conn)
-    return [t for t in meta.sorted_tables if t.name != VERSION_TABLE]
+    # The job queue is transient and PostgreSQL-only: the pending table is the record of the
+    # work it held (store/job_queue.py), so it is neither copied nor restored.
+    return [
+        t
+        for t in meta.sorted_tables
+        if t.name != VERSION_TABLE and not job_queue.is_queue_table(t.name)
+    ]
 
 
 def is_empty(conn: Connection) -> bool:
@@ -47,6 +54,7 @@ def drop_everything(conn: Connection) -> None:
     """Every table, Alembic's too (``restore --force``)."""
     meta = sa.MetaData()
     with translated():
+        job_queue.drop(conn)  # its functions and types too, which reflection does not see
         meta.reflect(conn)
         meta.drop_all(conn)
 

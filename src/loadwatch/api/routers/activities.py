@@ -31,6 +31,7 @@ from loadwatch.services.activities import delete_activity as delete_activity_and
 from loadwatch.services.changes import notify, reevaluate
 from loadwatch.services.fast_km import fast_metres_of
 from loadwatch.services.importing import FileOutcome, ImportReport, import_members
+from loadwatch.services.pending import is_evaluating
 from loadwatch.services.upload_budget import UploadBudget, start_budget
 from loadwatch.services.upload_report import upload_result
 from loadwatch.store.models import Activity, SourceFile
@@ -94,7 +95,10 @@ async def upload(
         name = upload_file.filename or "upload"
         report.merge(await _import_in_slot(state, athlete_id, data, name, budget))
     await run_in_threadpool(notify, state.on_import, report)
-    return upload_result(report)
+    result = upload_result(report)
+    if report.touched:
+        result.evaluation_pending = await run_in_threadpool(is_evaluating, session, athlete_id)
+    return result
 
 
 def _utc_bounds(days: DayRange, tz: str) -> tuple[datetime | None, datetime | None]:

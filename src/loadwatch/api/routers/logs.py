@@ -15,6 +15,7 @@ from loadwatch.errors import IngestError, one_line
 from loadwatch.schemas.uploads import LogFileResult, LogRowError, LogUploadResult
 from loadwatch.services.changes import Reevaluation, notify
 from loadwatch.services.csv_import import CsvImportReport, import_log
+from loadwatch.services.pending import is_evaluating
 from loadwatch.services.upload_budget import start_budget
 
 router = APIRouter(tags=["activities"])
@@ -97,6 +98,8 @@ async def upload_logs(
         results.append(_result(rep))
         if rep.from_date is not None:
             days.append(rep.from_date)
+    result = LogUploadResult.of(results)
     if days:
         await run_in_threadpool(notify, state.on_import, Reevaluation(athlete_id, min(days)))
-    return LogUploadResult.of(results)
+        result.evaluation_pending = await run_in_threadpool(is_evaluating, session, athlete_id)
+    return result

@@ -11,9 +11,12 @@ from fastapi.responses import PlainTextResponse
 
 from loadwatch.api.deps import AthleteDep, SessionDep
 from loadwatch.schemas.status import AthleteStatus, SeriesOut
+from loadwatch.services.pending import is_evaluating
 from loadwatch.services.views import athlete_status, series_and_fitness
 
 router = APIRouter(tags=["series"])
+
+EVALUATING_HEADER = "Loadwatch-Evaluating"
 
 
 def wants_csv(request: Request) -> bool:
@@ -48,12 +51,15 @@ def get_series(
     ``fitness``, ``fatigue`` and ``form`` (Banister, 42 and 7 days): performance context, not
     injury risk; ``fitness`` says what they are made of (TRIMP, sRPE or km)."""
     frame, fitness = series_and_fitness(session, athlete.id, period, start, end)
+    busy = is_evaluating(session, athlete.id)
     if wants_csv(request):
         return PlainTextResponse(
             frame.write_csv(),
             media_type="text/csv",
             headers={
-                "Content-Disposition": f'attachment; filename="athlete-{athlete.id}-{period}.csv"'
+                "Content-Disposition": f'attachment; filename="athlete-{athlete.id}-{period}.csv"',
+                # A CSV has no field for it: a header says the flags are being re-evaluated.
+                EVALUATING_HEADER: "true" if busy else "false",
             },
         )
     frame = _json_safe(frame)
@@ -63,6 +69,7 @@ def get_series(
         columns=frame.columns,
         data=frame.to_dicts(),
         fitness=fitness,
+        evaluating=busy,
     )
 
 

@@ -1,0 +1,93 @@
+"""The work behind every job, whichever queue runs it (``services/jobs.py``): evaluate one
+athlete, find the athletes whose evaluation is due, scan the inbox, deliver webhooks.
+
+Each function is one unit of work over the store: it opens its own sessions and can run on
+any process and thread, at most once per athlete at a time (the queue's lock per athlete; on
+SQLite the single background thread).  The pending-work table stays the record of what must be
+evaluated: a job that dies leaves its row, and the next sweep queues it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import httpx
+
+from loadwatch.clock import local_today
+from loadwatch.config import Settings
+from loadwatch.errors import NotFound
+from loadwatch.services import athletes, evaluation, inbox, views, webhooks
+from loadwatch.store import pending
+from loadwatch.store import views as view_rows
+from loadwatch.store.db import Store
+
+log = logging.getLogger(__name__)
+
+# Every rule window that today's date can change lies within the last five weeks.
+ROLL_DAYS = 35
+
+
+def evaluate_athlete(
+    store: Store, settings: Settings, athlete_id: int, *, roll: bool = False
+) -> evaluation.EvaluationResult | None:
+    """Evaluate the athlete's pending work (claimed and evaluated in one transaction).  With
+    none, and ``roll`` (the nightly pass) or a stored view that is not for the athlete's local
+    today, re-judge the last five weeks.  None: nothing to do (a deleted athlete, or work
+    another worker already took)."""
+    results: list[evaluation.EvaluationResult] = []
+    evaluation.drain_pending(
+        store,
+        athlete_id=athlete_id,
+        historic_days=settings.historic_days,
+        on_result=results.append,
+    )
+    if results:
+        return results[0]
+    with store.sessions() as s:
+        try:
+            tz = athletes.get_athlete(s, athlete_id).timezone
+        except NotFound:
+            return None  # deleted since the job was queued
+        row = view_rows.get(s, athlete_id)
+        if not roll and row is not None and row.as_of == local_today(tz):
+            return None
+    return evaluation.evaluate_athlete(
+        store,
+        athlete_id,
+        from_date=local_today(tz) - timedelta(days=ROLL_DAYS),
+        historic_days=settings.historic_days,
+    )
+
+
+def due_athletes(store: Store) -> list[int]:
+    """Athletes to evaluate now: those with pending work (an upload, an edit, the CLI's import,
+    a job that died) and those a new local day began for (their windows slide)."""
+    with store.sessions() as s:
+        ids = set(pending.athlete_ids(s)) | set(views.stale(s))
+    return sorted(ids)
+
+
+def all_athletes(store: Store) -> list[int]:
+    """Everyone: the nightly safety net re-judges every athlete's last five weeks."""
+    with store.sessions() as s:
+        return athletes.athlete_ids(s)
+
+
+def scan_inbox(store: Store, settings: Settings) -> list[int]:
+    """Import what arrived in the inbox; the athletes it touched (their work is pending)."""
+    result = inbox.scan_inbox(store, settings)
+    return sorted(result.touched_athletes)
+
+
+def deliver_webhooks(
+    store: Store, settings: Settings, client: httpx.Client
+) -> webhooks.DeliveryStats:
+    return webhooks.deliver_due(store, settings, client)
+
+
+def changed(result: evaluation.EvaluationResult | None) -> bool:
+    """Whether an evaluation changed a flag or an episode (something to announce)."""
+    return result is not None and bool(
+        result.new_flag_ids or result.updated_flag_ids or result.removed or result.episode_events
+    )
