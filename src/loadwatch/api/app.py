@@ -32,6 +32,7 @@ from loadwatch.api.routers import (
     logs,
     me,
     pages,
+    planned,
     plans,
     series,
     symptoms,
@@ -147,6 +148,7 @@ def create_app(
         flags,
         symptoms,
         plans,
+        planned,
         dashboard,
         webhooks,
     )

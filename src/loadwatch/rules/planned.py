@@ -128,13 +128,12 @@ def with_runs(daily: pl.DataFrame, runs: Sequence[PlannedRun]) -> pl.DataFrame:
             *[pl.col(c).max().alias(f"_p_max_{c}") for c in set(_MAXES.values())],
         )
     )
-    last_planned = max(r.date for r in runs)
-    first = min(r.date for r in runs)
+    first: date = min(r.date for r in runs)
+    last: date = max(r.date for r in runs)
     if not daily.is_empty():
-        first = min(first, daily["date"].min())  # type: ignore[type-var, assignment]
-        last = max(last_planned, daily["date"].max())  # type: ignore[type-var]
-    else:
-        last = last_planned
+        d0, d1 = daily["date"][0], daily["date"][-1]
+        assert isinstance(d0, date) and isinstance(d1, date)
+        first, last = min(first, d0), max(last, d1)
     calendar = pl.DataFrame(
         {"date": pl.date_range(first, last, timedelta(days=1), eager=True)},
         schema={"date": pl.Date()},

@@ -322,9 +322,9 @@ def _windows(h: History, runs: Sequence[PlannedRun]) -> list[Window]:
     return out
 
 
-def check(h: History, runs: Sequence[PlannedRun]) -> Preflight:
-    """Each planned run (by day, then as given) with what it trips and its largest version
-    that trips nothing, and the 7-day windows of the whole plan."""
+def check(h: History, runs: Sequence[PlannedRun], *, suggestions: bool = True) -> Preflight:
+    """Each planned run (by day, then as given) with what it trips and (``suggestions``) its
+    largest version that trips nothing, and the 7-day windows of the whole plan."""
     ordered = sorted(runs, key=lambda r: r.date)
     if not ordered:
         return Preflight([], [])
@@ -332,6 +332,6 @@ def check(h: History, runs: Sequence[PlannedRun]) -> Preflight:
     out = []
     for i, run in enumerate(ordered):
         found = _findings(flags, run.date)
-        sug = suggest(h, ordered[:i], run, found) if found else None
+        sug = suggest(h, ordered[:i], run, found) if found and suggestions else None
         out.append(SessionCheck(run, found, sug, sentence(run, found, sug, h.config)))
-    return Preflight(out, _windows(h, ordered))
+    return Preflight(out, _windows(h, ordered) if suggestions else [])

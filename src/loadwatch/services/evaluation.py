@@ -30,7 +30,7 @@ from datetime import date
 from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
-from loadwatch.services import episodes, rehab, views
+from loadwatch.services import episodes, preflight, rehab, views
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
@@ -49,6 +49,7 @@ class EvaluationResult:
     episode_events: dict[str, int] = field(default_factory=dict)
     evaluated_from: date | None = None  # None: the whole history
     today: date | None = None
+    plan_alerts: int = 0  # planned sessions newly at risk (plan.at_risk)
 
 
 def _evaluate_in(
@@ -124,6 +125,7 @@ def _evaluate_in(
     changes = episodes.keep(session, inp.athlete, flags.firing(session, athlete_id), inp.today)
     result.episode_events = changes.events
     views.keep(session, athlete_id, views.compute(inp))
+    result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result
 
 
