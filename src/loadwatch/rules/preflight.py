@@ -250,8 +250,8 @@ def _what(f: Finding, config: RuleConfig) -> str:
         )
     if f.rule == "monotony":
         return f"a monotonous week of {f.dimension} (monotony {f.ratio:.1f})"
-    text = f.message.split(" (plan week")[0].rstrip(".")
-    return text[0].lower() + text[1:] if text else f.rule
+    # A plan_breach sentence already names the run and the cap ("Sunday's 7.5 km is over...").
+    return f.message.split(" (plan week")[0].rstrip(".") or f.rule
 
 
 def run_words(run: PlannedRun) -> str:
