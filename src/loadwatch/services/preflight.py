@@ -169,7 +169,7 @@ def _payload(athlete: Athlete, row: PlannedSession, c: SessionCheck) -> dict[str
     return {
         "event": EVENT,
         "athlete": {"id": athlete.id, "name": athlete.name},
-        "planned": out.model_dump(mode="json"),
+        "planned": {**out.model_dump(mode="json"), "version": row.version},
     }
 
 
