@@ -1,6 +1,7 @@
 """``plan.at_risk`` (docs/planning.md): when a stored planned session becomes flaggable, because
 the history changed or the plan was edited, the coach's hooks hear of it once per version of
-the session, through the webhook outbox, and only for athletes the hook's owner can see."""
+the session, through the webhook outbox, and only for athletes the hook's owner can see.  As
+with episodes, only an alert is pushed."""
 
 from __future__ import annotations
 
@@ -70,21 +71,24 @@ def test_the_coach_hears_once_per_session_version(store: Store, tmp_path: Path) 
     settings = _settings(tmp_path)
     with webhook_receiver() as rx, httpx.Client() as client:
         ids = _world(store, rx.url, today)
-        easy, long_run = _plan(
+        easy, long_run, _ = _plan(
             store,
             ids["mine"],
             {"date": str(today + timedelta(days=1)), "distance_km": 8, "type": "easy"},
-            {"date": str(today + timedelta(days=3)), "distance_km": 24, "type": "long"},
+            {"date": str(today + timedelta(days=3)), "distance_km": 32, "type": "long"},
+            # 20 km: 31 % over, a caution: context in the check, never pushed.
+            {"date": str(today + timedelta(days=10)), "distance_km": 20, "type": "long"},
         )
-        _plan(store, ids["other"], {"date": str(today + timedelta(days=3)), "distance_km": 24})
+        _plan(store, ids["other"], {"date": str(today + timedelta(days=3)), "distance_km": 32})
         drain_pending(store)  # the plan was edited: evaluation re-runs the check
         webhooks.deliver_due(store, settings, client)
-        assert _sent(rx) == [("plan.at_risk", long_run, "caution")]
+        assert _sent(rx) == [("plan.at_risk", long_run, "alert")]
         body = rx.accepted[0]["body"]
         assert body["athlete"] == {"id": ids["mine"], "name": "Mine"}
         assert body["planned"]["suggestion"] is None  # the alert names it; the check suggests
         assert (
-            "24.0 km long run: caution, 57 % over your longest run" in body["planned"]["sentence"]
+            "32.0 km long run: alert, 2.1× your longest run in 30 days"
+            in body["planned"]["sentence"]
         )
         assert rx.accepted[0]["headers"]["X-Loadwatch-Event"] == "plan.at_risk"
 
@@ -100,11 +104,11 @@ def test_the_coach_hears_once_per_session_version(store: Store, tmp_path: Path) 
         with store.transaction() as s:
             athlete = s.get(Athlete, ids["mine"])
             assert athlete is not None
-            edit_session(s, athlete, planned_of(s, athlete, long_run), PlannedPatch(distance_km=22))
+            edit_session(s, athlete, planned_of(s, athlete, long_run), PlannedPatch(distance_km=31))
             edit_session(s, athlete, planned_of(s, athlete, easy), PlannedPatch(distance_km=9))
         drain_pending(store)
         webhooks.deliver_due(store, settings, client)
-        assert _sent(rx)[1:] == [("plan.at_risk", long_run, "caution")]
+        assert _sent(rx)[1:] == [("plan.at_risk", long_run, "alert")]
         assert rx.accepted[1]["body"]["planned"]["version"] == 2
         assert (
             rx.accepted[0]["headers"]["Idempotency-Key"]

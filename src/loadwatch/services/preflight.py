@@ -175,7 +175,8 @@ def _payload(athlete: Athlete, row: PlannedSession, c: SessionCheck) -> dict[str
 
 def keep_at_risk(session: Session, inp: EvaluationInputs) -> int:
     """Record a ``plan.at_risk`` alert for each stored session to come that the check now
-    flags and whose coach has not heard of this version of it; returns how many.  The outbox
+    flags at alert level and whose coach has not heard of this version of it; returns how
+    many.  The outbox
     (``services.webhooks``) delivers them like episode events."""
     rows = planned_store.of_athlete(session, inp.athlete.id, start=inp.today)
     if not rows:
@@ -188,7 +189,9 @@ def keep_at_risk(session: Session, inp: EvaluationInputs) -> int:
     for row in rows:
         c = risky.get(row.id)
         key = dedupe_key(row)
-        if c is None or key in told:
+        # Like episodes, only what reaches an alert is pushed: a caution is context, shown by
+        # the check and the calendar (docs/webhooks.md).
+        if c is None or c.severity != ALERT or key in told:
             continue
         planned_store.add_alert(
             session,
