@@ -165,6 +165,14 @@ ROSA_PLAN = {
     "phase": 1,
     "condition": "proximal hamstring tendinopathy",
 }
+# Her coach's plan for the week after the history (docs/planning.md): the demo stores it, and
+# `loadwatch plan check` shows a hill session and a long run the return-to-run plan forbids.
+ROSA_PLANNED = (
+    {"date": "2026-11-17", "distance_km": 5.0, "type": "easy"},
+    {"date": "2026-11-19", "distance_km": 5.0, "type": "hills"},
+    {"date": "2026-11-21", "distance_km": 4.0, "type": "easy"},
+    {"date": "2026-11-22", "distance_km": 7.5, "type": "long"},
+)
 ROSA_RIDES = (date(2026, 10, 1), date(2026, 10, 7))
 ROSA_RUNS = {
     date(2026, 10, 13): 4.0,
@@ -928,6 +936,8 @@ def readme(files: dict[str, tuple[int, int]]) -> str:
         "  settled weeks, hold after an irritated Thursday, and a hilly 9 km run on 2026-11-07",
         "  breaks the plan (`plan_breach` in distance and hills) and flares (`pain_response`);",
         "  the caps step back to the last load she tolerated. Recorded every 10 s.",
+        "  `planned.json` is her coach's plan for the next week (2026-11-16 to 22), with a hill",
+        "  session and a 7.5 km long run that `loadwatch plan check` flags before they are run.",
         "",
         "Files are `<athlete>/YYYY-MM-DD-<kind>.<fmt>`: mostly FIT (file_id, timer events,",
         "records, 1 km auto-laps, session, activity with `local_timestamp`), recorded every 5 s,",
@@ -964,7 +974,11 @@ def readme(files: dict[str, tuple[int, int]]) -> str:
 def extra_files(a: Athlete) -> dict[str, bytes]:
     """Files beside an athlete's recordings, by name: Rosa's plan and pain log."""
     if a is ROSA:
-        return {"rehab.json": (json.dumps(rosa_rehab(), indent=2, sort_keys=True) + "\n").encode()}
+        planned = {"sessions": list(ROSA_PLANNED)}
+        return {
+            "rehab.json": (json.dumps(rosa_rehab(), indent=2, sort_keys=True) + "\n").encode(),
+            "planned.json": (json.dumps(planned, indent=2, sort_keys=True) + "\n").encode(),
+        }
     return {}
 
 

@@ -214,3 +214,19 @@ def test_the_weekly_summary_is_composed_once_on_sunday_evening_and_sent(
     assert "Distance: 32 km this week (usual 30 km)." in message
     assert "Pain: worst 3/10 this week (5/10 the week before): falling." in message
     assert message[-1] == f"{PUBLIC}/#athlete={ids['athlete']}"
+
+
+def test_a_planned_run_at_risk_reads_as_the_checks_sentence() -> None:
+    from loadwatch.services import notify_text
+
+    sentence = "Thursday 5.0 km hill session (125 m climbing): alert, ..."
+    title, text = notify_text.message(
+        {
+            "event": "plan.at_risk",
+            "athlete": {"id": 3, "name": "Rosa"},
+            "planned": {"date": "2026-11-19", "sentence": sentence},
+        },
+        PUBLIC,
+    )
+    assert title == "loadwatch: Rosa, a planned run is at risk (2026-11-19)"
+    assert text == f"{sentence}\n{PUBLIC}/#athlete=3"

@@ -8,6 +8,7 @@ from loadwatch.cli import (  # noqa: F401
     checkin_cmds,
     ingest_cmds,
     load_cmds,
+    planned_cmds,
     rehab_cmds,
     release_cmds,
     service_cmds,

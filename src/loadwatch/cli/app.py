@@ -32,6 +32,7 @@ HELP_ORDER = (
     "files",
     "serve",
     "scheduler",
+    "worker",
     "user",
     "checkin-link",
     "backup",

@@ -32,7 +32,8 @@ symptoms_app = typer.Typer(
     invoke_without_command=True,
 )
 plan_app = typer.Typer(
-    help="Return-to-run plans: `plan start`, `plan end`; `plan --athlete NAME` shows the caps.",
+    help="Return-to-run plans: `plan start`, `plan end`; `plan --athlete NAME` shows the caps. "
+    "Planned sessions: `plan add`, `plan import`, `plan list`, `plan delete`, `plan check`.",
     invoke_without_command=True,
 )
 app.add_typer(symptoms_app, name="symptoms")

@@ -12,14 +12,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 import loadwatch
 from loadwatch import auth
 from loadwatch.analytics.days import local_day_expr
 from loadwatch.config import Settings
 from loadwatch.errors import InvalidRequest, NotFound
+from loadwatch.schemas.planned import PlannedBatch
 from loadwatch.services.evaluation import evaluate_athlete
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
+from loadwatch.services.planned import add_sessions
 from loadwatch.services.rehab import enter_rehab
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
@@ -112,6 +116,7 @@ def run_demo(data_dir: Path, *, sample_dir: Path | None = None) -> DemoResult:
                 aid = athlete_store.get_or_create_athlete(s, name, tz).id
             rep = import_paths(store, settings, aid, [folder])
             _demo_rehab(store, aid, folder)
+            _demo_planned(store, aid, folder)
             counts = rep.counts()
             athletes.append(DemoAthlete(name, aid, folder, counts["imported"], counts["failed"]))
         today = _history_end(store, [a.athlete_id for a in athletes])
@@ -138,6 +143,20 @@ def _demo_rehab(store: Store, athlete_id: int, folder: Path) -> None:
         raise InvalidRequest(f"{path}: not JSON: {e}") from e
     with store.transaction() as s:
         enter_rehab(s, athlete_store.get_athlete(s, athlete_id), data)
+
+
+def _demo_planned(store: Store, athlete_id: int, folder: Path) -> None:
+    """A sample athlete's ``planned.json``: her coach's plan for the week after the history
+    (docs/planning.md), for ``loadwatch plan check`` to judge."""
+    path = folder / "planned.json"
+    if not path.is_file():
+        return
+    try:
+        batch = PlannedBatch.model_validate_json(path.read_bytes())
+    except ValidationError as e:
+        raise InvalidRequest(f"{path}: not a planned week: {e.errors()[0]['msg']}") from e
+    with store.transaction() as s:
+        add_sessions(s, athlete_store.get_athlete(s, athlete_id), batch.sessions)
 
 
 def _history_end(store: Store, athlete_ids: list[int]) -> date:

@@ -30,7 +30,7 @@ from datetime import date
 from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
-from loadwatch.services import episodes, hr_load, rehab, triage, views
+from loadwatch.services import episodes, hr_load, preflight, rehab, triage, views
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
@@ -49,6 +49,7 @@ class EvaluationResult:
     episode_events: dict[str, int] = field(default_factory=dict)
     evaluated_from: date | None = None  # None: the whole history
     today: date | None = None
+    plan_alerts: int = 0  # planned sessions newly at risk (plan.at_risk)
 
 
 def _evaluate_in(
@@ -128,6 +129,7 @@ def _evaluate_in(
     view = views.compute(inp)
     views.keep(session, athlete_id, view)
     triage.keep(session, inp.athlete, view.summary, inp.config)
+    result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result
 
 

@@ -11,6 +11,10 @@ between evaluating and enqueuing loses nothing, and the unique (webhook_id, even
 constraint means nothing is enqueued twice.  Delivery is at-least-once; each request carries
 an ``Idempotency-Key`` so a receiver can drop the rare repeat after a crash between its 2xx
 and our commit.
+
+``plan.at_risk`` (docs/planning.md) goes the same way: a planned session to come that the
+pre-flight check flags is recorded once per session version (``services.preflight``), and
+each such alert gets one delivery row per hook.
 """
 
 from __future__ import annotations
@@ -59,8 +63,8 @@ def _key(hook: Webhook, what: str, row_id: int) -> str:
 
 
 def enqueue_new(session: Session, *, quiet_s: float = 0.0) -> int:
-    """Create the missing delivery rows for athletes whose uploads have settled, and for weekly
-    summaries; returns how many."""
+    """Create the missing delivery rows: episode events and planned sessions at risk of
+    athletes whose uploads have settled, and weekly summaries; returns how many."""
     rows = outbox.undelivered(session, utcnow() - timedelta(seconds=quiet_s))
     for hook, event, athlete in rows:
         key = _key(hook, "event", event.id)
@@ -87,7 +91,20 @@ def enqueue_new(session: Session, *, quiet_s: float = 0.0) -> int:
                 next_attempt_at=utcnow(),
             ),
         )
-    return len(rows) + len(weekly)
+    alerts = outbox.undelivered_plan_alerts(session, utcnow() - timedelta(seconds=quiet_s))
+    for hook, alert, _athlete in alerts:
+        key = _key(hook, "plan", alert.id)
+        outbox.add_delivery(
+            session,
+            Delivery(
+                webhook_id=hook.id,
+                plan_alert_id=alert.id,
+                idempotency_key=key,
+                payload={**alert.payload, "idempotency_key": key},
+                next_attempt_at=utcnow(),
+            ),
+        )
+    return len(rows) + len(weekly) + len(alerts)
 
 
 def target_policy(settings: Settings) -> TargetPolicy:

@@ -311,25 +311,30 @@ class EpisodeEvent(Base):
 
 
 class Delivery(Base):
-    """The webhook outbox: one row per (hook, episode event), delivered at least once, keyed
-    for the receiver's idempotency."""
+    """The webhook outbox: one row per hook and thing told (an episode event, a planned session
+    at risk, a weekly summary), delivered at least once, keyed for the receiver's
+    idempotency."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("webhook_id", "event_id"),
         UniqueConstraint("webhook_id", "summary_id"),
+        UniqueConstraint("webhook_id", "plan_alert_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_id: Mapped[int] = mapped_column(
         ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
     )
-    # Either an episode event or a weekly summary.
+    # One of: an episode event, a weekly summary (0006), a planned session at risk (0003).
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("episode_events.id", ondelete="CASCADE"), index=True
     )
     summary_id: Mapped[int | None] = mapped_column(
         ForeignKey("weekly_summaries.id", ondelete="CASCADE"), index=True
+    )
+    plan_alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_alerts.id", ondelete="CASCADE"), index=True
     )
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -462,4 +467,47 @@ class RehabPlan(Base):
     pace_floor_s_per_km: Mapped[float | None] = mapped_column(Float)  # run this slow or slower
     progression_pct: Mapped[float] = mapped_column(Float, default=10.0)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class PlannedSession(Base):
+    """A run planned for a local day (docs/planning.md): distance, fast km and climbing, the
+    named type they came from.  ``version`` counts edits: a ``plan.at_risk`` alert is told
+    once per version of a session."""
+
+    __tablename__ = "planned_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    date: Mapped[date] = mapped_column(Date, index=True)
+    distance_km: Mapped[float] = mapped_column(Float)
+    fast_km: Mapped[float] = mapped_column(Float, default=0.0)
+    climb_m: Mapped[float] = mapped_column(Float, default=0.0)
+    kind: Mapped[str | None] = mapped_column(String(16))  # easy | long | intervals | hills
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=func.now(), onupdate=utcnow
+    )
+
+
+class PlanAlert(Base):
+    """A planned session the pre-flight check flags, as a webhook announces it
+    (``plan.at_risk``): one row per session version (``dedupe_key``), so a coach hears once."""
+
+    __tablename__ = "plan_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    planned_id: Mapped[int] = mapped_column(
+        ForeignKey("planned_sessions.id", ondelete="CASCADE"), index=True
+    )
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())

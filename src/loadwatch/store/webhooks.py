@@ -1,4 +1,5 @@
-"""Webhooks and their outbox (one delivery row per hook and episode event)."""
+"""Webhooks and their outbox (one delivery row per hook and episode event, or per hook and
+plan alert)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from loadwatch.store.models import (
     Episode,
     EpisodeEvent,
     PendingEvaluation,
+    PlanAlert,
     User,
     Webhook,
     WeeklySummary,
@@ -56,9 +58,8 @@ def _visible_to_owner() -> Any:
     return may_see(User.id, User.role, User.athlete_id, EpisodeEvent.athlete_id)
 
 
-def _settled(quiet_since: datetime) -> Any:
+def _settled(quiet_since: datetime, athlete: Any = EpisodeEvent.athlete_id) -> Any:
     """The event's athlete has nothing pending and no upload since ``quiet_since``."""
-    athlete = EpisodeEvent.athlete_id
     recent_upload = exists().where(
         and_(Activity.athlete_id == athlete, Activity.created_at > quiet_since)
     )
@@ -104,6 +105,25 @@ def undelivered_summaries(session: Session) -> list[tuple[Webhook, WeeklySummary
         .order_by(WeeklySummary.id, Webhook.id)
     ).all()
     return [(h, w, a) for h, w, a in rows]
+
+
+def undelivered_plan_alerts(
+    session: Session, quiet_since: datetime
+) -> list[tuple[Webhook, PlanAlert, Athlete]]:
+    """As ``undelivered``, for ``plan.at_risk`` alerts raised after the hook."""
+    already = exists().where(
+        and_(Delivery.webhook_id == Webhook.id, Delivery.plan_alert_id == PlanAlert.id)
+    )
+    visible = may_see(User.id, User.role, User.athlete_id, PlanAlert.athlete_id)
+    rows = session.execute(
+        select(Webhook, PlanAlert, Athlete)
+        .join(User, User.id == Webhook.owner_id)
+        .join(PlanAlert, PlanAlert.created_at >= Webhook.created_at)
+        .join(Athlete, Athlete.id == PlanAlert.athlete_id)
+        .where(Webhook.active, visible, _settled(quiet_since, PlanAlert.athlete_id), ~already)
+        .order_by(PlanAlert.id)
+    ).all()
+    return [(h, a, at) for h, a, at in rows]
 
 
 def add_delivery(session: Session, delivery: Delivery) -> None:

@@ -271,7 +271,7 @@ async function showAthlete(id) {
   // The charts' markers read the flags: load them before drawing.
   state.flags = [];
   state.flags = await apiAll(`/athletes/${id}/flags?status=all`);
-  await drawCharts();
+  await Promise.all([drawCharts(), drawCalendar(id, row.today)]);
   renderFlags(row);
   $("main").focus();
 }
@@ -630,6 +630,7 @@ window.addEventListener("resize", () => {
 });
 // A link with a token pasted into an open tab changes only the fragment: take it there too.
 window.addEventListener("hashchange", () => { takeToken(); route(); });
+wireCalendar();
 
 if (takeToken()) route(); else signOut();
 

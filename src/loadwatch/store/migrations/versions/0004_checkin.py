@@ -1,7 +1,7 @@
 """athlete check-in: personal links and session RPE
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-07 05:10:00
 
 ``checkin_links``: long-lived tokens scoped to one athlete (stored as SHA-256 digests, like
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

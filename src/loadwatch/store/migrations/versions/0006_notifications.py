@@ -9,8 +9,8 @@ Create Date: 2026-12-07 05:20:00
   the outbox, its retries and its exactly-once bookkeeping.
 - ``athletes.weekly_summary``: the Sunday-evening summary, off by default.
 - ``weekly_summaries``: one composed summary per athlete and week (its Monday), written once.
-- ``deliveries`` carry either an episode event or a weekly summary: ``event_id`` becomes
-  nullable and ``summary_id`` is added, unique per hook like the event.
+- ``deliveries`` may carry a weekly summary: ``summary_id``, unique per hook like the event
+  (``event_id`` is nullable since 0003).
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("athlete_id", "week", name=op.f("uq_weekly_summaries_athlete_id_week")),
     )
     with op.batch_alter_table("deliveries") as batch:
-        batch.alter_column("event_id", existing_type=sa.Integer(), nullable=True)
         batch.add_column(sa.Column("summary_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
             op.f("fk_deliveries_summary_id_weekly_summaries"),
@@ -72,14 +71,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM deliveries WHERE summary_id IS NOT NULL")
     with op.batch_alter_table("deliveries") as batch:
         batch.drop_constraint("uq_deliveries_webhook_id_summary_id", type_="unique")
         batch.drop_index("ix_deliveries_summary_id")
         batch.drop_constraint(op.f("fk_deliveries_summary_id_weekly_summaries"), type_="foreignkey")
         batch.drop_column("summary_id")
-    op.execute("DELETE FROM deliveries WHERE event_id IS NULL")
-    with op.batch_alter_table("deliveries") as batch:
-        batch.alter_column("event_id", existing_type=sa.Integer(), nullable=False)
     op.drop_table("weekly_summaries")
     # Plain DROP COLUMN (SQLite 3.35+), for the reason given in ``upgrade``.
     op.drop_column("athletes", "weekly_summary")

@@ -1,0 +1,210 @@
+"""Commands on planned sessions (docs/planning.md), beside the return-to-run ones in the same
+``plan`` group: ``plan add | import | list | delete`` enter and keep runs to come, ``plan
+check`` judges a proposal (``--file week.csv``) or the stored sessions before they are run.
+(``plan start | end`` open and close a return-to-run plan: docs/rehab.md.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from loadwatch.cli.load_cmds import AthleteOpt, TodayOpt, parse_day
+from loadwatch.cli.output import JsonOpt, console, handle_errors, print_json
+from loadwatch.cli.output import table as output_table
+from loadwatch.cli.rehab_cmds import _read, _write, plan_app, validated
+from loadwatch.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from loadwatch.schemas.planned import CheckOut, PlannedOut
+
+DayOpt = Annotated[str, typer.Option("--date", metavar="YYYY-MM-DD", help="The planned day.")]
+TypeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--type",
+        metavar="easy|long|intervals|hills",
+        help="Named session: fills fast km (intervals: 40 %) and climbing (hills: 25 m/km).",
+    ),
+]
+_STYLE = {"ok": "green", "caution": "yellow", "alert": "bold red"}
+
+
+def _rows_table(title: str, rows: list[PlannedOut]) -> None:
+    t = output_table(title)
+    for c in ("id", "date", "type", "km", "fast km", "climb m", "note"):
+        t.add_column(c, overflow="fold", no_wrap=c in ("id", "date"))
+    for p in rows:
+        t.add_row(
+            str(p.id),
+            f"{p.date} {p.date.strftime('%a')}",
+            p.type or "-",
+            f"{p.distance_km:.1f}",
+            f"{p.fast_km:.1f}",
+            f"{p.climb_m:.0f}",
+            p.note or "",
+        )
+    console.print(t)
+
+
+@plan_app.command("add")
+def plan_add(
+    athlete: AthleteOpt,
+    day: DayOpt,
+    km: Annotated[float, typer.Option("--km", metavar="KM", help="Planned distance (km).")],
+    fast_km: Annotated[
+        float | None, typer.Option("--fast-km", metavar="KM", help="Planned fast km.")
+    ] = None,
+    climb_m: Annotated[
+        float | None, typer.Option("--climb-m", metavar="M", help="Planned climbing (m).")
+    ] = None,
+    kind: TypeOpt = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Plan one run."""
+    from loadwatch.schemas.planned import PlannedIn
+    from loadwatch.services.planned import add_sessions, planned_out
+
+    with handle_errors():
+        body = validated(
+            PlannedIn,
+            {
+                "date": parse_day(day, "--date"),
+                "distance_km": km,
+                "fast_km": fast_km,
+                "climb_m": climb_m,
+                "type": kind.lower() if kind else None,
+                "note": note,
+            },
+        )
+        rows = _write(athlete, lambda s, a: [planned_out(r) for r in add_sessions(s, a, [body])])
+    if json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    _rows_table(f"Planned: {athlete}", rows)
+
+
+@plan_app.command("import")
+def plan_import(
+    athlete: AthleteOpt,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV: date,distance_km,...")],
+    json: JsonOpt = False,
+) -> None:
+    """Plan a week (or more) from a CSV: ``date,distance_km,fast_km,climb_m[,type][,note]``."""
+    from loadwatch.services.planned import add_sessions, parse_csv, planned_out
+
+    with handle_errors():
+        entries = parse_csv(_read_file(file))
+        rows = _write(athlete, lambda s, a: [planned_out(r) for r in add_sessions(s, a, entries)])
+    if json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    _rows_table(f"Planned: {athlete} ({len(rows)} sessions added)", rows)
+
+
+@plan_app.command("list")
+def plan_list(
+    athlete: AthleteOpt,
+    from_: Annotated[
+        str | None, typer.Option("--from", metavar="YYYY-MM-DD", help="First day.")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", metavar="YYYY-MM-DD", help="Last day.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """The athlete's planned sessions by day."""
+    from loadwatch.services.planned import list_sessions, planned_out
+
+    with handle_errors():
+        start, end = parse_day(from_, "--from"), parse_day(to, "--to")
+        rows = _read(
+            athlete,
+            None,
+            lambda s, inp: [planned_out(r) for r in list_sessions(s, inp.athlete, start, end)],
+        )
+    if json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    if not rows:
+        console.print(f"Nothing planned for {athlete}.", markup=False)
+        return
+    _rows_table(f"Planned: {athlete}", rows)
+
+
+@plan_app.command("delete")
+def plan_delete(
+    athlete: AthleteOpt,
+    planned_id: Annotated[int, typer.Argument(metavar="ID", help="The planned session's id.")],
+) -> None:
+    """Remove a planned session."""
+    from loadwatch.services.planned import delete_session, planned_of
+
+    with handle_errors():
+        _write(athlete, lambda s, a: delete_session(s, a, planned_of(s, a, planned_id)))
+    console.print(f"{athlete}: planned session {planned_id} deleted", markup=False)
+
+
+@plan_app.command("check")
+def plan_check(
+    athlete: AthleteOpt,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", metavar="FILE", help="A proposal (CSV) to check; default: what is stored."
+        ),
+    ] = None,
+    json: JsonOpt = False,
+    today: TodayOpt = None,
+) -> None:
+    """Judge planned runs before they are run: the rules (and a return-to-run plan's caps)
+    that will judge them, the largest version of each that raises nothing, and what the
+    whole plan does to the 7-day windows.  A proposal is not stored."""
+    from loadwatch.services.planned import parse_csv
+    from loadwatch.services.preflight import check_proposal, check_stored
+
+    with handle_errors():
+        day = parse_day(today, "--today")
+        if file is not None:
+            entries = parse_csv(_read_file(file))
+            out = _read(athlete, today, lambda s, inp: check_proposal(s, inp.athlete, entries, day))
+        else:
+            out = _read(athlete, today, lambda s, inp: check_stored(s, inp.athlete, today=day))
+    if json:
+        print_json(out.model_dump(mode="json"))
+        return
+    show_check(athlete, out)
+
+
+def show_check(athlete: str, out: CheckOut) -> None:
+    if not out.sessions:
+        console.print(f"{athlete}: nothing planned from {out.today} on to check.", markup=False)
+        return
+    console.print(f"Pre-flight check: {athlete}, as of {out.today}", style="bold", markup=False)
+    for s in out.sessions:
+        console.print(f"[{_STYLE[s.verdict]}]{s.verdict:>7}[/] ", end="")
+        console.print(f"{s.date} {s.sentence}", markup=False)
+        for f in s.findings[1:]:
+            console.print(f"         also: {f.message} ({f.evidence_grade} evidence)", markup=False)
+    t = output_table("The plan's 7-day windows (peak vs your usual week)")
+    for c in ("dimension", "peak 7 days", "on", "usual week", "ratio", "verdict"):
+        t.add_column(c, overflow="fold")
+    for w in out.windows:
+        unit = w.unit
+        fmt = "{:,.0f} m" if unit == "m" else "{:,.1f} km"
+        t.add_row(
+            w.dimension,
+            fmt.format(w.peak_7d),
+            str(w.peak_date),
+            fmt.format(w.usual_week) if w.usual_week is not None else "-",
+            f"{w.ratio:.2f}" if w.ratio is not None else "-",
+            w.severity or "ok",
+        )
+    console.print(t)
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise InvalidRequest(f"cannot read {path}: {e.strerror or e}") from e

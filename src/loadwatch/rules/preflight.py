@@ -1,0 +1,337 @@
+"""The pre-flight check (docs/planning.md): planned runs judged before they are run by the
+very functions that judge them once run.  Pure.
+
+The planned runs are added to the real daily frame as if run (``rules.planned.with_runs``), and
+the frame goes through ``rules.engine.evaluate`` with the return-to-run plan's quiet days and
+its own records (``rules.plan.judge``), exactly as ``services.evaluation`` does after an
+import.  A planned run's verdict is the flags dated on its day; a run is judged with every
+planned run before it in place, as planned.
+
+The largest version that trips nothing is searched on a grid (0.1 km, 10 m) by bisection,
+each candidate through the same simulation:
+
+* only fast running tripped: the fast km of the run, its distance kept;
+* only climbing (hills, uphill) tripped: its climb, its distance kept;
+* otherwise: the whole run scaled down, fast km and climb in proportion to the distance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import polars as pl
+
+from loadwatch.analytics.schema import UNITS
+from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.engine import FlagRecord, evaluate, judgements
+from loadwatch.rules.evidence import evidence
+from loadwatch.rules.messages import amount, day_name, more
+from loadwatch.rules.plan import PlanSpec, judge
+from loadwatch.rules.planned import PlannedRun, with_runs
+from loadwatch.rules.response import Response
+from loadwatch.vocabulary import ALERT, CAUTION, Severity
+
+# Flags about the day rather than the run: a pain entry, days without running.
+NOT_ABOUT_THE_RUN = ("pain_response", "rest_too_long")
+KM_STEP = 0.1
+CLIMB_STEP = 10.0
+_SPEED = {"speed"}
+_CLIMB = {"hills", "uphill"}
+
+
+@dataclass(frozen=True)
+class History:
+    """What evaluation reads for one athlete, as of ``today``."""
+
+    daily: pl.DataFrame
+    config: RuleConfig
+    plans: Sequence[PlanSpec]
+    responses: Sequence[Response]
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    dimension: str
+    severity: Severity
+    value: float
+    baseline: float
+    ratio: float
+    threshold: float
+    grade: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    run: PlannedRun
+    how: str  # distance | fast | climb | none
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    run: PlannedRun
+    findings: list[Finding]
+    suggestion: Suggestion | None  # None: nothing tripped
+    sentence: str
+
+    @property
+    def severity(self) -> Severity | None:
+        if not self.findings:
+            return None
+        return ALERT if any(f.severity == ALERT for f in self.findings) else CAUTION
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A dimension's 7-day load over the planned days: its peak against the usual week."""
+
+    dimension: str
+    unit: str
+    peak: float
+    peak_date: date
+    usual_week: float | None
+    ratio: float | None
+    level: int  # 0 none, 1 caution, 2 alert (what weekly_ramp would say, were it judging)
+    caution: float
+    alert: float | None
+
+
+@dataclass(frozen=True)
+class Preflight:
+    sessions: list[SessionCheck]
+    windows: list[Window] = field(default_factory=list)
+
+
+def simulate(h: History, runs: Sequence[PlannedRun]) -> list[FlagRecord]:
+    """Every flag evaluation would raise from the first planned day on, were ``runs`` run."""
+    if not runs:
+        return []
+    daily = with_runs(h.daily, runs)
+    last: date = daily["date"].max()  # type: ignore[assignment]
+    since = min(r.date for r in runs)
+    plan = judge(h.plans, daily, h.responses, max(last, h.today))
+    fired = [
+        *evaluate(daily, h.config, since=since, quiet=plan.quiet),
+        *(p for p in plan.records if p.date >= since),
+    ]
+    return [f for f in fired if f.rule not in NOT_ABOUT_THE_RUN]
+
+
+def _findings(flags: Sequence[FlagRecord], day: date) -> list[Finding]:
+    out = [
+        Finding(
+            f.rule,
+            f.dimension,
+            f.severity,
+            f.value,
+            f.baseline,
+            f.ratio,
+            f.threshold,
+            evidence(f.rule, f.dimension, f.ratio, f.severity).grade,
+            f.message,
+        )
+        for f in flags
+        if f.date == day
+    ]
+    return sorted(
+        out, key=lambda f: (f.severity != ALERT, -f.ratio if math.isfinite(f.ratio) else 0)
+    )
+
+
+def _trips(h: History, before: Sequence[PlannedRun], run: PlannedRun) -> bool:
+    return bool(_findings(simulate(h, [*before, run]), run.date))
+
+
+def _largest(ok: Callable[[int], bool], top: int, guess: int | None) -> int:
+    """The largest ``k`` in ``[0, top]`` with ``ok(k)``; ``ok(0)`` is taken as true and
+    ``ok(top + 1)`` is known false.  ``guess`` (where the ratios say the line lies) is tried
+    first: right, it costs two simulations instead of a bisection."""
+    lo, hi = 0, top + 1
+    if guess is not None and 0 < guess <= top:
+        if ok(guess):
+            lo = guess
+            if guess + 1 <= top and not ok(guess + 1):
+                return guess
+            lo = guess + 1 if guess + 1 <= top else guess
+        else:
+            hi = guess
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _caution(config: RuleConfig, f: Finding) -> float:
+    rule = getattr(config, f.rule, None)
+    return float(rule.caution_for(f.dimension)) if rule is not None else 1.0
+
+
+def _top(value: float, step: float) -> int:
+    """The largest grid point strictly below ``value``."""
+    return max(math.ceil(value / step - 1e-9) - 1, 0)
+
+
+def suggest(
+    h: History, before: Sequence[PlannedRun], run: PlannedRun, found: Sequence[Finding]
+) -> Suggestion:
+    dims = {f.dimension for f in found}
+    # The share of the run at which every finding's ratio sits on its caution line.
+    shares = [
+        _caution(h.config, f) / f.ratio for f in found if f.ratio > 0 and math.isfinite(f.ratio)
+    ]
+    share = min(shares) if shares else None
+
+    def guess(value: float, step: float) -> int | None:
+        return None if share is None else math.floor(value * share / step + 1e-9)
+
+    if dims <= _SPEED and run.fast_km > 0:
+
+        def fast(k: int) -> PlannedRun:
+            return replace(run, fast_km=round(k * KM_STEP, 1))
+
+        top = _top(run.fast_km, KM_STEP)
+        k = _largest(lambda k: not _trips(h, before, fast(k)), top, guess(run.fast_km, KM_STEP))
+        if k > 0 or not _trips(h, before, fast(0)):
+            return Suggestion(fast(k), "fast")
+    if dims <= _CLIMB and run.climb_m > 0:
+
+        def climb(k: int) -> PlannedRun:
+            return replace(run, climb_m=k * CLIMB_STEP)
+
+        top = _top(run.climb_m, CLIMB_STEP)
+        k = _largest(lambda k: not _trips(h, before, climb(k)), top, guess(run.climb_m, CLIMB_STEP))
+        if k > 0 or not _trips(h, before, climb(0)):
+            return Suggestion(climb(k), "climb")
+
+    def scaled(k: int) -> PlannedRun:
+        d = round(k * KM_STEP, 1)
+        s = run.scaled(d / run.distance_km if run.distance_km > 0 else 0.0)
+        return replace(s, distance_km=d, fast_km=round(s.fast_km, 1), climb_m=round(s.climb_m))
+
+    top = _top(run.distance_km, KM_STEP)
+    k = _largest(lambda k: not _trips(h, before, scaled(k)), top, guess(run.distance_km, KM_STEP))
+    if k == 0:
+        return Suggestion(replace(run, distance_km=0.0, fast_km=0.0, climb_m=0.0), "none")
+    return Suggestion(scaled(k), "distance")
+
+
+# --- words ---------------------------------------------------------------------------------
+_LONGEST = {
+    "distance": "your longest run",
+    "speed": "your most fast running in one run",
+    "hills": "your biggest climb in one run",
+    "uphill": "your most uphill running in one run",
+}
+
+
+def _what(f: Finding, config: RuleConfig) -> str:
+    unit = UNITS.get(f.dimension, "km")
+    over = more(f.ratio, "over", f.threshold)
+    if f.rule == "session_spike":
+        days = config.session_spike.window_days
+        return f"{over} {_LONGEST[f.dimension]} in {days} days ({amount(f.baseline, unit)})"
+    if f.rule == "weekly_ramp":
+        return (
+            f"its 7 days reach {amount(f.value, unit)} of {f.dimension}, {over} your usual "
+            f"week ({amount(f.baseline, unit)})"
+        )
+    if f.rule == "return_after_break":
+        return (
+            f"{amount(f.value, unit)} of {f.dimension} since your return, {over} your week "
+            f"before the break ({amount(f.baseline, unit)})"
+        )
+    if f.rule == "monotony":
+        return f"a monotonous week of {f.dimension} (monotony {f.ratio:.1f})"
+    # A plan_breach sentence already names the run and the cap ("Sunday's 7.5 km is over...").
+    return f.message.split(" (plan week")[0].rstrip(".") or f.rule
+
+
+def run_words(run: PlannedRun) -> str:
+    extra = []
+    if run.fast_km > 0:
+        extra.append(f"{amount(run.fast_km, 'km')} fast")
+    if run.climb_m > 0:
+        extra.append(f"{amount(run.climb_m, 'm')} climbing")
+    tail = f" ({', '.join(extra)})" if extra else ""
+    return f"{amount(run.distance_km, 'km')} {run.label}{tail}"
+
+
+def _suggestion_words(s: Suggestion) -> str:
+    r = s.run
+    if s.how == "fast":
+        return f"up to {amount(r.fast_km, 'km')} fast in it raises nothing"
+    if s.how == "climb":
+        return f"up to {amount(r.climb_m, 'm')} of climbing raises nothing"
+    if s.how == "none":
+        return "no version of it raises nothing: rest or cross-train that day"
+    extra = []
+    if r.fast_km > 0:
+        extra.append(f"{amount(r.fast_km, 'km')} fast")
+    if r.climb_m > 0:
+        extra.append(f"{amount(r.climb_m, 'm')} climbing")
+    tail = f" (with {', '.join(extra)})" if extra else ""
+    return f"up to {amount(r.distance_km, 'km')}{tail} raises nothing"
+
+
+def sentence(
+    run: PlannedRun, findings: Sequence[Finding], s: Suggestion | None, config: RuleConfig
+) -> str:
+    head = f"{day_name(run.date)} {run_words(run)}"
+    if not findings:
+        return f"{head}: raises nothing."
+    worst = findings[0]
+    more_ = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    tail = f"; {_suggestion_words(s)}" if s is not None else ""
+    return f"{head}: {worst.severity}, {_what(worst, config)}{more_}{tail}."
+
+
+# --- the check -----------------------------------------------------------------------------
+def _windows(h: History, runs: Sequence[PlannedRun]) -> list[Window]:
+    daily = with_runs(h.daily, runs)
+    first = min(r.date for r in runs)
+    j = judgements(daily, h.config, since=first).filter(
+        (pl.col("rule") == "weekly_ramp") & (pl.col("date") <= max(r.date for r in runs))
+    )
+    out = []
+    for dim in h.config.weekly_ramp.dimensions:
+        rows = j.filter(pl.col("dimension") == dim).sort("value", descending=True)
+        if rows.is_empty():
+            continue
+        top = rows.row(0, named=True)
+        out.append(
+            Window(
+                dim,
+                UNITS[dim],
+                float(top["value"] or 0.0),
+                top["date"],
+                top["baseline"],
+                top["ratio"],
+                int(top["level"] or 0),
+                float(top["caution"]),
+                top["alert"],
+            )
+        )
+    return out
+
+
+def check(h: History, runs: Sequence[PlannedRun], *, suggestions: bool = True) -> Preflight:
+    """Each planned run (by day, then as given) with what it trips and (``suggestions``) its
+    largest version that trips nothing, and the 7-day windows of the whole plan."""
+    ordered = sorted(runs, key=lambda r: r.date)
+    if not ordered:
+        return Preflight([], [])
+    flags = simulate(h, ordered)
+    out = []
+    for i, run in enumerate(ordered):
+        found = _findings(flags, run.date)
+        sug = suggest(h, ordered[:i], run, found) if found and suggestions else None
+        out.append(SessionCheck(run, found, sug, sentence(run, found, sug, h.config)))
+    return Preflight(out, _windows(h, ordered) if suggestions else [])

@@ -1,0 +1,182 @@
+"""Planned sessions, their pre-flight check and the calendar (docs/planning.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from loadwatch.schemas.base import InModel, Page
+from loadwatch.vocabulary import Severity
+
+Day = date  # for fields beside one named ``date``
+SessionType = Literal["easy", "long", "intervals", "hills"]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Km = Annotated[float, Field(gt=0, le=300, description="km")]
+MAX_SESSIONS = 100
+
+
+class PlannedIn(InModel):
+    """One planned run.  ``type`` fills the fast km and climbing not given (docs/planning.md:
+    intervals 40 % of the distance fast, hills 25 m a km)."""
+
+    date: date
+    distance_km: Km
+    fast_km: float | None = Field(default=None, ge=0, le=300)
+    climb_m: float | None = Field(default=None, ge=0, le=20000)
+    type: SessionType | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _fast_within(self) -> PlannedIn:
+        if self.fast_km is not None and self.fast_km > self.distance_km:
+            raise ValueError("fast_km cannot be more than distance_km")
+        return self
+
+
+class PlannedPatch(InModel):
+    """Fields to change; the others keep their values."""
+
+    date: Day | None = None
+    distance_km: Km | None = None
+    fast_km: float | None = Field(default=None, ge=0, le=300)
+    climb_m: float | None = Field(default=None, ge=0, le=20000)
+    type: SessionType | None = None
+    note: Note | None = None
+
+
+class PlannedBatch(InModel):
+    """A week (or any set) of planned runs at once."""
+
+    sessions: list[PlannedIn] = Field(min_length=1, max_length=MAX_SESSIONS)
+
+
+class PlannedOut(BaseModel):
+    id: int
+    date: date
+    distance_km: float
+    fast_km: float
+    climb_m: float
+    type: SessionType | None
+    note: str | None
+    version: int = Field(description="counts edits; plan.at_risk is told once per version")
+
+
+class PlannedList(Page):
+    data: list[PlannedOut]
+
+
+class CheckIn(InModel):
+    """A proposal: planned runs checked against the history, nothing stored."""
+
+    sessions: list[PlannedIn] = Field(min_length=1, max_length=MAX_SESSIONS)
+
+
+class FindingOut(BaseModel):
+    rule: str
+    dimension: str
+    severity: Severity
+    value: float | None
+    baseline: float | None
+    ratio: float | None
+    over_pct: float | None = Field(description="how far over the baseline, in %")
+    threshold: float | None
+    evidence_grade: str
+    message: str
+
+
+class SuggestionOut(BaseModel):
+    """The largest version of the session that raises nothing."""
+
+    how: Literal["distance", "fast", "climb", "none"] = Field(
+        description="what was lowered: the whole run (distance, fast km and climb in "
+        "proportion), only its fast km, only its climb; none: no run that day raises nothing"
+    )
+    distance_km: float
+    fast_km: float
+    climb_m: float
+
+
+class SessionCheckOut(BaseModel):
+    id: int | None = Field(description="the stored session's id; null for a proposal")
+    date: date
+    day: str
+    type: SessionType | None
+    distance_km: float
+    fast_km: float
+    climb_m: float
+    verdict: Literal["ok", "caution", "alert"]
+    findings: list[FindingOut]
+    suggestion: SuggestionOut | None
+    sentence: str
+
+
+class WindowOut(BaseModel):
+    """A dimension's 7-day load over the planned days: its peak against the usual week."""
+
+    dimension: str
+    unit: str
+    peak_7d: float
+    peak_date: Day
+    usual_week: float | None
+    ratio: float | None
+    severity: Severity | None = Field(description="what the weekly ramp would say of the peak")
+    caution: float | None
+    alert: float | None
+
+
+class CheckOut(BaseModel):
+    athlete_id: int
+    today: date
+    sessions: list[SessionCheckOut]
+    windows: list[WindowOut]
+    not_checked: list[PlannedOut] = Field(
+        default_factory=list, description="stored sessions already past (or run today)"
+    )
+
+
+Compliance = Literal[
+    "compliant", "under", "over", "far_under", "far_over", "missed", "unplanned", "planned"
+]
+
+
+class ActualOut(BaseModel):
+    runs: int
+    distance_km: float
+    fast_km: float
+    climb_m: float
+
+
+class DayFlagOut(BaseModel):
+    id: int
+    rule: str
+    dimension: str
+    severity: Severity
+
+
+class CalendarDayOut(BaseModel):
+    date: date
+    planned: list[PlannedOut]
+    planned_km: float
+    actual: ActualOut | None
+    compliance: Compliance | None = Field(
+        description="compliant within ±20 % of the planned km; under/over 50-80 % / "
+        "120-150 %; far_under/far_over beyond; missed: planned and past, not run; "
+        "unplanned: run without a plan; planned: still to come"
+    )
+    percent_of_plan: float | None
+    flags: list[DayFlagOut]
+    pain: int | None = Field(description="the worst pain logged that day (0-10)")
+    at_risk: bool = Field(description="a session to come that the pre-flight check flags")
+    risk: str | None = Field(description="the check's sentence for an at-risk day")
+
+
+class CalendarOut(BaseModel):
+    athlete_id: int
+    start: Day = Field(alias="from", serialization_alias="from")
+    end: Day = Field(alias="to", serialization_alias="to")
+    today: Day
+    days: list[CalendarDayOut]
+
+    model_config = {"populate_by_name": True}

@@ -1,0 +1,129 @@
+"""The calendar on the athlete page (docs/planning.md), in a real headless Chromium against a
+real ``loadwatch serve`` of the demo as of its last day: Rosa's planned week after her history
+is drawn, and the two sessions the pre-flight check flags (a hill session on a no-hills plan,
+a long run over her longest-run cap) are marked at risk before the day.  Screenshots of both
+sizes go to ``$LOADWATCH_ARTIFACTS`` (``calendar-desktop.png``, ``calendar-phone.png``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support.demo_world import DemoWorld, copy_of, have_sample_data
+from support.live import cli_env, serve
+from support.paths import REPO
+
+CHROMIUM = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - the dev extra installs it
+    sync_playwright = None  # type: ignore[assignment]
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)"),
+    pytest.mark.skipif(sync_playwright is None, reason="playwright not installed (dev extra)"),
+]
+
+ARTIFACTS = Path(os.environ.get("LOADWATCH_ARTIFACTS", REPO / "tmp" / "artifacts"))
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld
+) -> Iterator[tuple[DemoWorld, str]]:
+    if not have_sample_data():
+        pytest.skip("sample_data/ not generated")
+    world = copy_of(demo_template, tmp_path_factory.mktemp("calendar") / "demo")
+    env = cli_env(world.data_dir, LOADWATCH_AS_OF=world.today.isoformat())
+    with serve(env, "--no-scheduler") as url:
+        yield world, url
+
+
+def _open(browser: Browser, url: str, world: DemoWorld, viewport: dict[str, int]) -> Page:
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{url}/#token={world.coach_token}&athlete={world.rosa}")
+    page.wait_for_selector("#cal-grid .cal-day")
+    page.wait_for_selector("#charts .chart")
+    page.problems = problems  # type: ignore[attr-defined]
+    return page
+
+
+def test_the_month_shows_plan_against_actual_and_the_days_at_risk(
+    demo: tuple[DemoWorld, str], browser: Browser
+) -> None:
+    world, url = demo
+    page = _open(browser, url, world, DESKTOP)
+    assert page.locator("#cal-title").inner_text() == "Nov 2026"
+    thursday = page.locator('#cal-grid .cal-day[data-date="2026-11-19"]')
+    assert "at-risk" in (thursday.get_attribute("class") or "")
+    assert "Plan: 5.0 km hills (125 m up)" in thursday.inner_text()
+    assert "⚠ at risk" in thursday.inner_text()
+    assert "climbed 125 m on a plan that avoids hills" in (thursday.get_attribute("title") or "")
+    sunday = page.locator('#cal-grid .cal-day[data-date="2026-11-22"]')
+    assert "at-risk" in (sunday.get_attribute("class") or "")
+    for safe in ("2026-11-17", "2026-11-21"):
+        cell = page.locator(f'#cal-grid .cal-day[data-date="{safe}"]')
+        assert "at-risk" not in (cell.get_attribute("class") or ""), safe
+        assert "c-planned" in (cell.get_attribute("class") or ""), safe
+    # Her hilly 9 km on the 7th: run without a plan, with its two alerts and the flare's pain.
+    seventh = page.locator('#cal-grid .cal-day[data-date="2026-11-07"]')
+    assert "c-unplanned" in (seventh.get_attribute("class") or "")
+    assert seventh.locator(".cal-flag.alert").count() >= 2
+    assert "pain 6/10" in seventh.inner_text()
+    risks = page.locator("#cal-risks li").all_inner_texts()
+    assert len(risks) == 2 and "Thursday 5.0 km hill session (125 m climbing): alert" in risks[0]
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#calendar").screenshot(path=str(ARTIFACTS / "calendar-desktop.png"))
+    page.click("#cal-views button[data-view=week]")
+    expect(page.locator("#cal-title")).to_have_text("Week of 9 Nov 2026")
+    assert page.locator("#cal-title").inner_text() == "Week of 9 Nov 2026"
+    page.click("#cal-next")
+    expect(page.locator("#cal-title")).to_contain_text("16 Nov")
+    assert page.locator("#cal-grid .cal-day.at-risk").count() == 2
+    assert page.problems == []  # type: ignore[attr-defined]
+    page.context.close()
+
+
+def test_the_phone_shows_a_week_as_rows_and_the_next_weeks_risks(
+    demo: tuple[DemoWorld, str], browser: Browser
+) -> None:
+    world, url = demo
+    page = _open(browser, url, world, PHONE)
+    assert "week" in (page.locator("#cal-grid").get_attribute("class") or "")
+    page.click("#cal-next")
+    expect(page.locator("#cal-title")).to_contain_text("16 Nov")
+    days = page.locator("#cal-grid .cal-day")
+    assert days.count() == 7
+    assert [
+        d.get_attribute("data-date") for d in page.locator("#cal-grid .cal-day.at-risk").all()
+    ] == ["2026-11-19", "2026-11-22"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#calendar").screenshot(path=str(ARTIFACTS / "calendar-phone.png"))
+    assert page.problems == []  # type: ignore[attr-defined]
+    page.context.close()
