@@ -17,8 +17,8 @@ _EVENT_WORDS = {
 
 def message(payload: dict[str, Any], public_url: str | None) -> tuple[str, str]:
     """(title, text): who and what in the title; the headline sentence (an episode), the
-    check's sentence (a planned run at risk) or the summary's lines (a week), then a link to the athlete's page when the server's address is
-    known."""
+    check's sentence (a planned run at risk) or the summary's lines (a week), then a link to
+    the athlete's page when the server's address is known."""
     event = str(payload.get("event", ""))
     athlete = payload.get("athlete") or {}
     name = str(athlete.get("name", "an athlete"))
