@@ -277,6 +277,43 @@ def _revoke_link(w: World, caller: str) -> Any:
     )
 
 
+def _planned(w: World) -> int:
+    """A stored planned run of athlete A, made by the admin (a fresh one per request)."""
+    day = (date(2030, 1, 1) + timedelta(w.unique())).isoformat()
+    r = w.client.post(
+        f"{API}/athletes/{w.a}/planned",
+        json={"date": day, "distance_km": 8},
+        headers=w.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    return int(r.json()["data"][0]["id"])
+
+
+def _planned_change(method: str) -> Request:
+    def send(w: World, caller: str) -> Any:
+        target = _planned(w)
+        body = {"distance_km": 9} if method == "PATCH" else None
+        return w.client.request(
+            method, f"{API}/athletes/{w.a}/planned/{target}", json=body, headers=w.headers(caller)
+        )
+
+    return send
+
+
+def _delete_channel(w: World, caller: str) -> Any:
+    with w.store.transaction() as s:
+        hook = Webhook(
+            owner_id=w.user_ids["own_coach"],
+            url="ntfys://own-coach-topic",
+            secret="",
+            kind="apprise",
+        )
+        s.add(hook)
+        s.flush()
+        target = hook.id
+    return w.client.delete(f"{API}/notifications/{target}", headers=w.headers(caller))
+
+
 def _coach_link(method: str) -> Request:
     return lambda w, c: w.client.request(
         method, f"{API}/athletes/{w.a}/coaches/{w.spare_coach}", headers=w.headers(c)
@@ -391,6 +428,37 @@ MATRIX: list[tuple[str, Request, tuple[int, ...]]] = [
         _current_plan("/plans/current/end", "POST"),
         VISIBLE,
     ),
+    (
+        "POST /athletes/{A}/planned",
+        lambda w, c: w.client.post(
+            f"{API}/athletes/{w.a}/planned",
+            json={"date": (date(2031, 1, 1) + timedelta(w.unique())).isoformat(), "distance_km": 6},
+            headers=w.headers(c),
+        ),
+        (201, 201, 404, 201, 404, 401, 401),  # the coach or the athlete plans
+    ),
+    ("GET /athletes/{A}/planned", _get(lambda w: f"{API}/athletes/{w.a}/planned"), VISIBLE),
+    ("PATCH /athletes/{A}/planned/{p}", _planned_change("PATCH"), VISIBLE),
+    (
+        "DELETE /athletes/{A}/planned/{p}",
+        _planned_change("DELETE"),
+        (204, 204, 404, 204, 404, 401, 401),
+    ),
+    (
+        "POST /athletes/{A}/planned/check",
+        lambda w, c: w.client.post(
+            f"{API}/athletes/{w.a}/planned/check",
+            json={"sessions": [{"date": "2030-06-01", "distance_km": 10}]},
+            headers=w.headers(c),
+        ),
+        VISIBLE,
+    ),
+    (
+        "GET /athletes/{A}/planned/check",
+        _get(lambda w: f"{API}/athletes/{w.a}/planned/check"),
+        VISIBLE,
+    ),
+    ("GET /athletes/{A}/calendar", _get(lambda w: f"{API}/athletes/{w.a}/calendar"), VISIBLE),
     ("POST /flags/{f}/ack", _ack, STAFF_WRITE),
     ("POST /flags/ack", _bulk_ack, STAFF_WRITE),
     ("GET /dashboard", _get(lambda w: f"{API}/dashboard"), ANY_USER),
@@ -403,6 +471,19 @@ MATRIX: list[tuple[str, Request, tuple[int, ...]]] = [
     ),
     ("GET /webhooks", _get(lambda w: f"{API}/webhooks"), ANY_USER),
     ("DELETE /webhooks/{own coach's}", _delete_hook, (404, 200, 404, 404, 404, 401, 401)),
+    (
+        "POST /notifications",
+        lambda w, c: w.client.post(
+            f"{API}/notifications", json={"url": "ntfys://a-topic"}, headers=w.headers(c)
+        ),
+        (201, 201, 201, 201, 201, 401, 401),  # any user: the weekly summary is theirs too
+    ),
+    ("GET /notifications", _get(lambda w: f"{API}/notifications"), ANY_USER),
+    (
+        "DELETE /notifications/{own coach's}",
+        _delete_channel,
+        (404, 200, 404, 404, 404, 401, 401),
+    ),
 ]
 
 CASES = [
