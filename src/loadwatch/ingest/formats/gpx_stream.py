@@ -1,22 +1,25 @@
 """The streaming GPX reader: GPX bytes → one column per channel, no object per point.
 
 ``ingest.gpx`` calls ``read`` first and falls back to gpxpy (the reference reader) whenever
-this returns None.  The document is streamed through the C ElementTree pull parser (expat),
-fed in chunks; each ``<trkpt>`` is read when its end tag arrives and cleared at once, so the
-tree never holds more than one point's children.  What a point yields is the texts expat made
-(attributes, child texts) appended to column lists; everything typed (floats, timestamps,
-validity) is done afterwards on whole columns by polars.
+this returns None.  The document is parsed by libxml2 (lxml, through the hardened parser of
+``xmlsafe``), and each channel is one compiled XPath evaluated in C over every point at once:
+``trkpt/@lat``, ``trkpt/ele[1]/text()[1]``, the first extension descendant named ``hr`` (any
+namespace, any case)...  When every point has the channel, that list is the column as it
+stands; when some lack it, one more XPath returns the points and the texts in document order
+and numpy places each text at its point.  Python never visits a point: everything typed
+(floats, timestamps, validity) is done afterwards on whole columns by polars.
 
-Why not lxml: gpxpy switches its own backend to lxml whenever lxml is importable, and then
-reads differently (extension children are lxml elements, text is decoded as UTF-8 whatever
-the declaration): installing lxml changes the reference reader itself.
+gpxpy would switch its own backend to lxml whenever lxml is importable and then read
+differently (extension children are lxml elements, its lxml parser is not hardened), so
+``ingest.gpx`` pins gpxpy to the standard library's ElementTree: installing lxml for this
+reader leaves the reference reader as it was.
 
 The result must be exactly what gpxpy's reading gives ``ingest.gpx`` (the differential test
 ``tests/ingest/test_gpx_reference.py`` checks every corpus file), so gpxpy's rules are followed
 where they matter and the rest is left to gpxpy: None (fall back) for
 
-* a document expat cannot read as it stands (the repairs and the error messages are
-  ``ingest.gpx``'s, around gpxpy), an encoding expat does not know, a root that is not
+* a document libxml2 cannot read as it stands (the repairs and the error messages are
+  ``ingest.gpx``'s, around gpxpy), an encoding libxml2 does not know, a root that is not
   ``<gpx>`` in the document's default namespace (gpxpy strips only the first default
   ``xmlns`` and matches plain names), or a prefix bound to that namespace;
 * no track point at all (gpxpy's document says why: a route, waypoints...);
@@ -35,9 +38,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from xml.etree.ElementTree import XML, Element, ParseError
+from functools import cache
+from typing import cast
 
+import numpy as np
 import polars as pl
+from lxml import etree
+
+from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings, texts_per_point
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +110,8 @@ def read(data: bytes) -> StreamedGpx | None:
     """The document's columns, or None where gpxpy must read it (see the module doc)."""
     try:
         return _read(data)
-    except (ParseError, LookupError, ValueError) as e:  # expat, its codecs
-        why = f"expat: {e}"
+    except (etree.XMLSyntaxError, LookupError, ValueError) as e:  # libxml2, its codecs
+        why = f"libxml2: {e}"
     except _Fallback as e:
         why = str(e)
     log.debug("GPX read by gpxpy (the streaming reader does not handle it): %s", why)
@@ -122,7 +130,7 @@ def _text(value: str | None) -> str | None:
 
 
 def _read(data: bytes) -> StreamedGpx:
-    root = XML(data)  # expat + the C tree builder; comments and PIs are dropped, as gpxpy's
+    root = hardened_tree(data)
     ns, name = _local_ns(root.tag)
     if name != "gpx":
         raise _Fallback(f"root <{root.tag}>")
@@ -132,25 +140,17 @@ def _read(data: bytes) -> StreamedGpx:
     typed_float = frozenset(prefix + n for n in _FLOAT_CHILDREN)
     typed_int = frozenset(prefix + n for n in _INT_CHILDREN)
     version, creator = root.get("version"), root.get("creator")
-    trk_tag, seg_tag, pt_tag = tag["trk"], tag["trkseg"], tag["trkpt"]
-    ele_tag, time_tag, speed_tag, ext_tag = tag["ele"], tag["time"], tag["speed"], tag["extensions"]
+    paths = _paths(ns)
 
-    read_speed = version != "1.1" or b"<speed>" in data
-    lat: list[str | None] = []
-    lon: list[str | None] = []
-    ele: list[str | None] = []
-    stamp: list[str | None] = []
-    speed: list[str | None] = []
-    texts: dict[str, list[str | None]] = {c: [] for c in TEXT_COLUMNS}
-    seg: list[int] = []
-    trk: list[int] = []
     names: list[str | None] = []
     types: list[str | None] = []
+    per_segment: list[int] = []
+    seg_trk: list[int] = []
     title = None
-    seg_no = -1
     trk_no = -1
+    # Tracks and segments are few: walked in Python; the points are read by XPath below.
     for top in root:
-        if top.tag != trk_tag:
+        if top.tag != tag["trk"]:
             if top.tag == tag["metadata"] and version == "1.1" and title is None:
                 title = _text(_first(top, tag["name"]))
             elif top.tag == tag["name"] and version != "1.1" and title is None:
@@ -159,52 +159,75 @@ def _read(data: bytes) -> StreamedGpx:
         trk_no += 1
         names.append(_text(_first(top, tag["name"])))
         types.append(_text(_first(top, tag["type"])))
-        for segment in top.iterfind(seg_tag):
-            seg_no += 1
-            # One C call per point and channel: the first matching child, as gpxpy's find.
-            # ElementTree gives None, never "", for an empty element, so "" is "not there".
-            pts = segment.findall(pt_tag)
-            n = len(pts)
-            lat += [p.get("lat") for p in pts]
-            lon += [p.get("lon") for p in pts]
-            ele += [p.findtext(ele_tag) or None for p in pts]
-            stamp += [p.findtext(time_tag) or None for p in pts]
-            speed += [p.findtext(speed_tag) or None for p in pts] if read_speed else [None] * n
-            exts = [p.find(ext_tag) for p in pts]
-            if any(e is not None and len(e) for e in exts):
-                _extensions(exts, texts)
-            else:
-                for column in texts.values():
-                    column += [None] * n
-            seg += [seg_no] * n
-            trk += [trk_no] * n
-    if not lat:
+        for segment in top.iterchildren(tag["trkseg"]):
+            per_segment.append(int(cast(float, paths.count_points(segment))))
+            seg_trk.append(trk_no)
+    n = sum(per_segment)
+    if not n:
         raise _Fallback("no track points")
-    if None in lat or None in lon:
+    lat, lon = strings(paths.lat, root), strings(paths.lon, root)
+    if len(lat) != n or len(lon) != n:
         raise _Fallback("a track point without lat/lon")
     _check_typed(root, tag, typed_float, typed_int)
+    read_speed = version != "1.1" or b"<speed>" in data
+    channels = {
+        c: texts_per_point(root, paths.texts[c], paths.placed[c], n, c)
+        for c in _CHANNELS
+        if c != "speed" or read_speed
+    }
     if version != "1.1" and not (b"extensions>" in data or _track_type_in(data)):
         types = [None] * len(types)  # gpxpy's 1.1 reading, which alone knows <type>, not made
-    points = _columns(lat, lon, ele, stamp, speed, texts, seg, trk)
+    seg = np.repeat(np.arange(len(per_segment), dtype=np.int64), per_segment)
+    trk = np.repeat(np.asarray(seg_trk, dtype=np.int32), per_segment)
+    points = _columns(lat, lon, channels, n, seg, trk)
     return StreamedGpx(points, names, types, creator, title, version)
 
 
-def _extensions(exts: list[Element | None], texts: dict[str, list[str | None]]) -> None:
-    """Per point, the first text of each channel among its extensions' descendants."""
-    ext_speed, hr, cad, dist = (texts[c].append for c in TEXT_COLUMNS)
-    for e in exts:
-        found: dict[str, str] = {}
-        if e is not None:
-            for child in e:
-                for x in child.iter():
-                    column = EXTENSION_COLUMNS.get(x.tag.rpartition("}")[2].lower())
-                    if column is not None and column not in found and x.text:
-                        found[column] = x.text
-        get = found.get
-        ext_speed(get("ext_speed"))
-        hr(get("heart_rate"))
-        cad(get("cadence"))
-        dist(get("distance"))
+# Channel → the XPath, relative to a <trkpt>, of the node whose text is its value: gpxpy's
+# first matching child (``find``), and for extensions the first descendant of the first
+# <extensions> whose lower-cased local name is one of the channel's names and that has text.
+_LOWER = "translate(local-name(), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_CHANNELS = ("altitude", "stamp", "speed", *TEXT_COLUMNS)
+_CHILD = {"altitude": "ele", "stamp": "time", "speed": "speed"}
+
+
+def _channel_path(channel: str, g: str) -> str:
+    if channel in _CHILD:
+        return f"{g}{_CHILD[channel]}[1]"
+    names = sorted(k for k, v in EXTENSION_COLUMNS.items() if v == channel)
+    test = " or ".join(f"{_LOWER} = '{k}'" for k in names)
+    return f"{g}extensions[1]/descendant::*[({test}) and text()][1]"
+
+
+@dataclass(frozen=True, slots=True)
+class _Paths:
+    """The compiled XPaths for one GPX namespace (compiled once per process)."""
+
+    count_points: etree.XPath  # on a <trkseg>
+    lat: etree.XPath
+    lon: etree.XPath
+    texts: dict[str, etree.XPath]  # a channel's texts, in point order, of the points having it
+    placed: dict[str, etree.XPath]  # the points and those texts, in document order
+
+
+@cache
+def _paths(ns: str) -> _Paths:
+    g = "g:" if ns else ""
+    spaces = {"g": ns} if ns else None
+    pts = f"{g}trk/{g}trkseg/{g}trkpt"
+
+    def xp(path: str) -> etree.XPath:
+        return etree.XPath(path, namespaces=spaces, smart_strings=False)
+
+    # text()[1]: ElementTree's ``.text``, the text before any child element.
+    text = {c: f"{pts}/{_channel_path(c, g)}/text()[1]" for c in _CHANNELS}
+    return _Paths(
+        count_points=xp(f"count({g}trkpt)"),
+        lat=xp(f"{pts}/@lat"),
+        lon=xp(f"{pts}/@lon"),
+        texts={c: xp(t) for c, t in text.items()},
+        placed={c: xp(f"{pts} | {t}") for c, t in text.items()},
+    )
 
 
 _TAGS = (
@@ -226,7 +249,7 @@ _TAGS = (
 )
 
 
-def _first(elem: Element, tag: str) -> str | None:
+def _first(elem: etree._Element, tag: str) -> str | None:
     child = elem.find(tag)
     return child.text if child is not None else None
 
@@ -243,7 +266,10 @@ def _check_namespace(data: bytes, ns: str) -> None:
 
 
 def _check_typed(
-    root: Element, tag: dict[str, str], typed_float: frozenset[str], typed_int: frozenset[str]
+    root: etree._Element,
+    tag: dict[str, str],
+    typed_float: frozenset[str],
+    typed_int: frozenset[str],
 ) -> None:
     """gpxpy types these wherever its schema has them (points, waypoints, routes, bounds,
     track numbers) and fails the file on a value it cannot convert: each must convert.  They
@@ -292,28 +318,27 @@ def _track_type_in(data: bytes) -> bool:
 
 
 def _columns(
-    lat: list[str | None],
-    lon: list[str | None],
-    ele: list[str | None],
-    stamp: list[str | None],
-    speed: list[str | None],
-    texts: dict[str, list[str | None]],
-    seg: list[int],
-    trk: list[int],
+    lat: list[str],
+    lon: list[str],
+    channels: dict[str, pl.Series],
+    n: int,
+    seg: np.ndarray,
+    trk: np.ndarray,
 ) -> pl.DataFrame:
     """The point columns typed in one polars query (each query costs a fixed overhead that
     would dominate small files), with the two reasons to leave the file to gpxpy."""
+    absent = pl.Series([None] * n, dtype=pl.String)
     raw = pl.DataFrame(
-        {
-            "lat": pl.Series(lat, dtype=pl.String),
-            "lon": pl.Series(lon, dtype=pl.String),
-            "altitude": pl.Series(ele, dtype=pl.String),
-            "speed": pl.Series(speed, dtype=pl.String),
-            "stamp": pl.Series(stamp, dtype=pl.String),
-            **{c: pl.Series(v, dtype=pl.String) for c, v in texts.items()},
-            "seg": pl.Series(seg, dtype=pl.Int64),
-            "trk": pl.Series(trk, dtype=pl.Int32),
-        }
+        [
+            pl.Series("lat", lat, dtype=pl.String),
+            pl.Series("lon", lon, dtype=pl.String),
+            *(
+                channels.get(c, absent).alias(c)
+                for c in ("altitude", "speed", "stamp", *TEXT_COLUMNS)
+            ),
+            pl.Series("seg", seg, dtype=pl.Int64),
+            pl.Series("trk", trk, dtype=pl.Int32),
+        ]
     )
     numeric = ("lat", "lon", "altitude", "speed")
     stamp_ = pl.col("stamp")
