@@ -1,8 +1,9 @@
 """TCX (Garmin Training Center XML) → Tracks, one per ``<Activity>``.
 
-One hardened ElementTree pass (``xmlsafe``); trackpoint children are read by local name into
-column lists (namespaces and prefixes vary between exporters: default namespace, ``ns3:``,
-``ext:``, an inline ``xmlns`` on ``<TPX>``), then polars does the rest.
+One hardened libxml2 parse (``xmlsafe``); each trackpoint channel is one compiled XPath over
+every trackpoint of an activity at once, matching by local name (namespaces and prefixes vary
+between exporters: default namespace, ``ns3:``, ``ext:``, an inline ``xmlns`` on ``<TPX>``),
+so Python never visits a trackpoint; then polars does the rest.
 
 * Every ``<Activity>`` — including those nested in a ``<MultiSportSession>`` — is a Track, in
   document order (``session_index``).  A file with courses, workouts or folders but no
@@ -22,17 +23,21 @@ column lists (namespaces and prefixes vary between exporters: default namespace,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from xml.etree.ElementTree import Element
+from functools import cache
+from typing import cast
 
+import numpy as np
 import polars as pl
+from lxml import etree
 
 from loadwatch.errors import CorruptFile, NotAnActivity
 from loadwatch.ingest.containers.xmlsafe import (
     HR_SENTINEL,
     local,
     parse_xml,
+    texts_per_point,
     times,
     typed_frame,
     utc_offset_s,
@@ -40,7 +45,60 @@ from loadwatch.ingest.containers.xmlsafe import (
 from loadwatch.ingest.sports import from_tcx
 from loadwatch.ingest.track import DeviceTotals, Track, conform_samples
 
-_COLUMNS = ("time", "lat", "lon", "altitude", "distance", "heart_rate", "cadence", "speed")
+Element = etree._Element
+
+
+def _named(name: str) -> str:
+    return f"*[local-name() = '{name}']"
+
+
+# Column → the XPath, relative to a <Trackpoint>, of its text: at most one per trackpoint (the
+# last of a repeated element, as a reader that overwrites would keep).  Heart rate is the
+# <Value> of <HeartRateBpm>, or its own text where a writer omits <Value>; <Cadence> is the
+# bike/foot pod's, and the first <RunCadence> of the extensions stands in where it is absent.
+_HRB = f"{_named('HeartRateBpm')}[last()]"
+_POINT_PATHS = {
+    "time": f"{_named('Time')}[last()]/text()[1]",
+    "lat": f"{_named('Position')}[last()]/{_named('LatitudeDegrees')}[last()]/text()[1]",
+    "lon": f"{_named('Position')}[last()]/{_named('LongitudeDegrees')}[last()]/text()[1]",
+    "altitude": f"{_named('AltitudeMeters')}[last()]/text()[1]",
+    "distance": f"{_named('DistanceMeters')}[last()]/text()[1]",
+    "heart_rate": (
+        f"{_HRB}/{_named('Value')}[1]/text()[1] | {_HRB}[not({_named('Value')})]/text()[1]"
+    ),
+    "cadence": f"{_named('Cadence')}[last()]/text()[1]",
+    "run_cadence": (
+        f"{_named('Extensions')}[last()]/descendant::{_named('RunCadence')}[1]/text()[1]"
+    ),
+    "speed": f"{_named('Extensions')}[last()]/descendant::{_named('Speed')}[last()]/text()[1]",
+}
+_COLUMNS = tuple(c for c in _POINT_PATHS if c != "run_cadence")
+
+
+@dataclass(frozen=True, slots=True)
+class _Paths:
+    tracks: etree.XPath  # on an <Activity>: its laps' <Track> elements
+    count_points: etree.XPath  # on a <Track>
+    texts: dict[str, etree.XPath]
+    placed: dict[str, etree.XPath]
+
+
+@cache
+def _paths() -> _Paths:
+    points = f"{_named('Lap')}/{_named('Track')}/{_named('Trackpoint')}"
+
+    def xp(path: str) -> etree.XPath:
+        return etree.XPath(path, smart_strings=False)
+
+    def each(path: str) -> str:  # every branch of a union starts at the trackpoints
+        return " | ".join(f"{points}/{branch.strip()}" for branch in path.split(" | "))
+
+    return _Paths(
+        tracks=xp(f"{_named('Lap')}/{_named('Track')}"),
+        count_points=xp(f"count({_named('Trackpoint')})"),
+        texts={c: xp(each(p)) for c, p in _POINT_PATHS.items()},
+        placed={c: xp(f"{points} | {each(p)}") for c, p in _POINT_PATHS.items()},
+    )
 
 
 def decode(data: bytes, name: str) -> list[Track]:
@@ -82,19 +140,20 @@ def _why_no_activity(root: Element) -> str:
 # --- one <Activity> ----------------------------------------------------------------------
 def _activity(activity: Element, index: int) -> Track | None:
     laps = [c for c in activity if local(c.tag) == "Lap"]
-    cols: dict[str, list[str | None]] = {c: [] for c in _COLUMNS}
-    segment: list[int] = []
-    seg_no = -1
-    for lap in laps:
-        for track in _children(lap, "Track"):
-            seg_no += 1
-            for point in _children(track, "Trackpoint"):
-                values = _trackpoint(point)
-                for c in _COLUMNS:
-                    cols[c].append(values.get(c))
-                segment.append(seg_no)
+    paths = _paths()
+    per_track = [
+        int(cast(float, paths.count_points(t))) for t in cast(list[Element], paths.tracks(activity))
+    ]
+    n = sum(per_track)
+    cols = {
+        c: texts_per_point(activity, paths.texts[c], paths.placed[c], n, c) for c in _POINT_PATHS
+    }
+    cols["cadence"] = cols["cadence"].fill_null(cols.pop("run_cadence"))
+    segment = pl.Series(
+        np.repeat(np.arange(len(per_track), dtype=np.int32), per_track), dtype=pl.Int32
+    )
 
-    frame, hr_dropped = typed_frame(cols, segment=pl.Series(segment, dtype=pl.Int32))
+    frame, hr_dropped = typed_frame(cols, segment=segment)
     warnings: list[str] = []
     if hr_dropped:
         warnings.append(f"{hr_dropped} heart-rate reading(s) of 0 or 255 (no sensor) dropped")
@@ -120,7 +179,7 @@ def _activity(activity: Element, index: int) -> Track | None:
             return None
         warnings.append("no timed trackpoints: only the lap totals")
 
-    first_raw = next((t for t in cols["time"] if t), None)
+    first_raw = _first_text(cols["time"])
     return Track(
         format="tcx",
         sport=from_tcx(activity.get("Sport")),
@@ -139,35 +198,9 @@ def _children(e: Element, tag: str) -> Iterator[Element]:
     return (c for c in e if local(c.tag) == tag)
 
 
-def _trackpoint(point: Element) -> dict[str, str | None]:
-    values: dict[str, str | None] = {}
-    for child in point:
-        tag = local(child.tag)
-        if tag == "Time":
-            values["time"] = child.text
-        elif tag == "Position":
-            for coordinate in child:
-                sub = local(coordinate.tag)
-                if sub == "LatitudeDegrees":
-                    values["lat"] = coordinate.text
-                elif sub == "LongitudeDegrees":
-                    values["lon"] = coordinate.text
-        elif tag == "AltitudeMeters":
-            values["altitude"] = child.text
-        elif tag == "DistanceMeters":
-            values["distance"] = child.text
-        elif tag == "HeartRateBpm":
-            values["heart_rate"] = _value(child)
-        elif tag == "Cadence":
-            values["cadence"] = child.text
-        elif tag == "Extensions":
-            for ext in child.iter():
-                sub = local(ext.tag)
-                if sub == "Speed":
-                    values["speed"] = ext.text
-                elif sub == "RunCadence" and values.get("cadence") is None:
-                    values["cadence"] = ext.text
-    return values
+def _first_text(texts: pl.Series) -> str | None:
+    first = texts.filter(texts.str.len_chars() > 0).head(1)
+    return str(first[0]) if first.len() else None
 
 
 def _value(e: Element) -> str | None:
