@@ -23,10 +23,8 @@ so Python never visits a trackpoint; then polars does the rest.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from functools import cache
-from typing import cast
 
 import numpy as np
 import polars as pl
@@ -37,7 +35,6 @@ from loadwatch.ingest.containers.xmlsafe import (
     HR_SENTINEL,
     local,
     parse_xml,
-    texts_per_point,
     times,
     typed_frame,
     utc_offset_s,
@@ -48,57 +45,79 @@ from loadwatch.ingest.track import DeviceTotals, Track, conform_samples
 Element = etree._Element
 
 
-def _named(name: str) -> str:
-    return f"*[local-name() = '{name}']"
-
-
-# Column → the XPath, relative to a <Trackpoint>, of its text: at most one per trackpoint (the
-# last of a repeated element, as a reader that overwrites would keep).  Heart rate is the
-# <Value> of <HeartRateBpm>, or its own text where a writer omits <Value>; <Cadence> is the
-# bike/foot pod's, and the first <RunCadence> of the extensions stands in where it is absent.
-_HRB = f"{_named('HeartRateBpm')}[last()]"
-_POINT_PATHS = {
-    "time": f"{_named('Time')}[last()]/text()[1]",
-    "lat": f"{_named('Position')}[last()]/{_named('LatitudeDegrees')}[last()]/text()[1]",
-    "lon": f"{_named('Position')}[last()]/{_named('LongitudeDegrees')}[last()]/text()[1]",
-    "altitude": f"{_named('AltitudeMeters')}[last()]/text()[1]",
-    "distance": f"{_named('DistanceMeters')}[last()]/text()[1]",
-    "heart_rate": (
-        f"{_HRB}/{_named('Value')}[1]/text()[1] | {_HRB}[not({_named('Value')})]/text()[1]"
-    ),
-    "cadence": f"{_named('Cadence')}[last()]/text()[1]",
-    "run_cadence": (
-        f"{_named('Extensions')}[last()]/descendant::{_named('RunCadence')}[1]/text()[1]"
-    ),
-    "speed": f"{_named('Extensions')}[last()]/descendant::{_named('Speed')}[last()]/text()[1]",
+# Local name of an element inside a <Trackpoint> → the column its text goes to.  <Value> is
+# the heart rate of <HeartRateBpm> (the only element with a <Value> in a trackpoint), and the
+# bare <HeartRateBpm> text stands in where a writer omits <Value>; <Cadence> is the pod's, and
+# the extensions' <RunCadence> stands in where it is absent.
+_POINT_TAGS = {
+    "Time": "time",
+    "LatitudeDegrees": "lat",
+    "LongitudeDegrees": "lon",
+    "AltitudeMeters": "altitude",
+    "DistanceMeters": "distance",
+    "Value": "heart_rate",
+    "HeartRateBpm": "bare_heart_rate",
+    "Cadence": "cadence",
+    "RunCadence": "run_cadence",
+    "Speed": "speed",
 }
-_COLUMNS = tuple(c for c in _POINT_PATHS if c != "run_cadence")
+_COLUMNS = ("time", "lat", "lon", "altitude", "distance", "heart_rate", "cadence", "speed")
+# Any namespace, any prefix: lxml filters these in C, so Python sees only the wanted elements.
+_ITER_TAGS = ("{*}Trackpoint", *(f"{{*}}{t}" for t in _POINT_TAGS))
+_LOCAL_NAME = r"^\{[^}]*\}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Paths:
-    tracks: etree.XPath  # on an <Activity>: its laps' <Track> elements
-    count_points: etree.XPath  # on a <Track>
-    texts: dict[str, etree.XPath]
-    placed: dict[str, etree.XPath]
+def _points(activity: Element) -> tuple[dict[str, pl.Series], pl.Series]:
+    """Every trackpoint of the activity's laps as text columns (null where a point lacks the
+    channel; the last of a repeated element, as a reader that overwrites would keep) and the
+    number of the <Track> each belongs to.
 
-
-@cache
-def _paths() -> _Paths:
-    points = f"{_named('Lap')}/{_named('Track')}/{_named('Trackpoint')}"
-
-    def xp(path: str) -> etree.XPath:
-        return etree.XPath(path, smart_strings=False)
-
-    def each(path: str) -> str:  # every branch of a union starts at the trackpoints
-        return " | ".join(f"{points}/{branch.strip()}" for branch in path.split(" | "))
-
-    return _Paths(
-        tracks=xp(f"{_named('Lap')}/{_named('Track')}"),
-        count_points=xp(f"count({_named('Trackpoint')})"),
-        texts={c: xp(each(p)) for c, p in _POINT_PATHS.items()},
-        placed={c: xp(f"{points} | {each(p)}") for c, p in _POINT_PATHS.items()},
+    One ``iter`` over each <Track> with a tag list yields the trackpoints and their wanted
+    descendants in document order; a descendant belongs to the last trackpoint before it, and
+    one polars query turns the pairs into columns.  Laps are walked <Track> by <Track> because
+    a lap's own totals (<DistanceMeters>, <Cadence>...) sit between its tracks.
+    """
+    tags: list[str] = []
+    texts: list[str | None] = []
+    per_track: list[int] = []
+    for track in activity.iterfind("{*}Lap/{*}Track"):
+        nodes = list(track.iter(*_ITER_TAGS))
+        tags += [e.tag for e in nodes]
+        texts += [e.text for e in nodes]
+        per_track.append(len(nodes))
+    name = pl.col("tag").str.replace(_LOCAL_NAME, "")
+    point = (name == "Trackpoint").cum_sum() - 1
+    pairs = pl.LazyFrame(
+        [
+            pl.Series("tag", tags, dtype=pl.String),
+            pl.Series("text", texts, dtype=pl.String),
+            pl.Series(
+                "segment",
+                np.repeat(np.arange(len(per_track), dtype=np.int32), per_track),
+                dtype=pl.Int32,
+            ),
+        ]
+    ).with_columns(name.alias("name"), point.alias("point"))
+    channel = pl.col("name").replace_strict(_POINT_TAGS, default=None, return_dtype=pl.String)
+    wanted = sorted(set(_POINT_TAGS.values()))
+    frame = (
+        pairs.filter(pl.col("point") >= 0)
+        .with_columns(channel.alias("channel"))
+        .group_by("point")
+        .agg(
+            pl.col("segment").first(),
+            *(pl.col("text").filter(pl.col("channel") == c).last().alias(c) for c in wanted),
+        )
+        .sort("point")
+        .select(
+            pl.col("time", "lat", "lon", "altitude", "distance", "speed"),
+            pl.col("heart_rate").fill_null(pl.col("bare_heart_rate")),
+            pl.col("cadence").fill_null(pl.col("run_cadence")),
+            "segment",
+        )
+        .collect()
     )
+    return {c: frame[c] for c in _COLUMNS}, frame["segment"]
 
 
 def decode(data: bytes, name: str) -> list[Track]:
@@ -108,7 +127,7 @@ def decode(data: bytes, name: str) -> list[Track]:
             f"not a TCX document: the root element is <{local(root.tag)}>, "
             "not <TrainingCenterDatabase>"
         )
-    activities = [e for e in root.iter() if local(e.tag) == "Activity"]
+    activities = list(root.iter("{*}Activity"))
     if not activities:
         raise NotAnActivity(_why_no_activity(root))
     tracks: list[Track] = []
@@ -139,20 +158,8 @@ def _why_no_activity(root: Element) -> str:
 
 # --- one <Activity> ----------------------------------------------------------------------
 def _activity(activity: Element, index: int) -> Track | None:
-    laps = [c for c in activity if local(c.tag) == "Lap"]
-    paths = _paths()
-    per_track = [
-        int(cast(float, paths.count_points(t))) for t in cast(list[Element], paths.tracks(activity))
-    ]
-    n = sum(per_track)
-    cols = {
-        c: texts_per_point(activity, paths.texts[c], paths.placed[c], n, c) for c in _POINT_PATHS
-    }
-    cols["cadence"] = cols["cadence"].fill_null(cols.pop("run_cadence"))
-    segment = pl.Series(
-        np.repeat(np.arange(len(per_track), dtype=np.int32), per_track), dtype=pl.Int32
-    )
-
+    laps = list(activity.iterchildren("{*}Lap"))
+    cols, segment = _points(activity)
     frame, hr_dropped = typed_frame(cols, segment=segment)
     warnings: list[str] = []
     if hr_dropped:
