@@ -62,9 +62,21 @@ _POINT_TAGS = {
     "Speed": "speed",
 }
 _COLUMNS = ("time", "lat", "lon", "altitude", "distance", "heart_rate", "cadence", "speed")
+_CHANNELS = ("Trackpoint", *_POINT_TAGS)  # an element's code is its position here
 # Any namespace, any prefix: lxml filters these in C, so Python sees only the wanted elements.
-_ITER_TAGS = ("{*}Trackpoint", *(f"{{*}}{t}" for t in _POINT_TAGS))
-_LOCAL_NAME = r"^\{[^}]*\}"
+_ITER_TAGS = tuple(f"{{*}}{t}" for t in _CHANNELS)
+
+
+class _Codes(dict[str, int]):
+    """Full tag (``{namespace}Name``) → position in ``_CHANNELS``, learnt per namespace."""
+
+    def __missing__(self, tag: str) -> int:
+        code = _CHANNELS.index(local(tag))
+        self[tag] = code
+        return code
+
+
+_CODES = _Codes()
 
 
 def _points(activity: Element) -> tuple[dict[str, pl.Series], pl.Series]:
@@ -73,51 +85,42 @@ def _points(activity: Element) -> tuple[dict[str, pl.Series], pl.Series]:
     number of the <Track> each belongs to.
 
     One ``iter`` over each <Track> with a tag list yields the trackpoints and their wanted
-    descendants in document order; a descendant belongs to the last trackpoint before it, and
-    one polars query turns the pairs into columns.  Laps are walked <Track> by <Track> because
-    a lap's own totals (<DistanceMeters>, <Cadence>...) sit between its tracks.
+    descendants in document order (filtered in C); a descendant belongs to the last
+    trackpoint before it, and numpy places each text at its point.  Laps are walked <Track>
+    by <Track> because a lap's own totals (<DistanceMeters>, <Cadence>...) sit between its
+    tracks.
     """
-    tags: list[str] = []
+    codes: list[int] = []
     texts: list[str | None] = []
     per_track: list[int] = []
     for track in activity.iterfind("{*}Lap/{*}Track"):
         nodes = list(track.iter(*_ITER_TAGS))
-        tags += [e.tag for e in nodes]
+        codes += [_CODES[e.tag] for e in nodes]
         texts += [e.text for e in nodes]
         per_track.append(len(nodes))
-    name = pl.col("tag").str.replace(_LOCAL_NAME, "")
-    point = (name == "Trackpoint").cum_sum() - 1
-    pairs = pl.LazyFrame(
-        [
-            pl.Series("tag", tags, dtype=pl.String),
-            pl.Series("text", texts, dtype=pl.String),
-            pl.Series(
-                "segment",
-                np.repeat(np.arange(len(per_track), dtype=np.int32), per_track),
-                dtype=pl.Int32,
-            ),
-        ]
-    ).with_columns(name.alias("name"), point.alias("point"))
-    channel = pl.col("name").replace_strict(_POINT_TAGS, default=None, return_dtype=pl.String)
-    wanted = sorted(set(_POINT_TAGS.values()))
-    frame = (
-        pairs.filter(pl.col("point") >= 0)
-        .with_columns(channel.alias("channel"))
-        .group_by("point")
-        .agg(
-            pl.col("segment").first(),
-            *(pl.col("text").filter(pl.col("channel") == c).last().alias(c) for c in wanted),
-        )
-        .sort("point")
-        .select(
-            pl.col("time", "lat", "lon", "altitude", "distance", "speed"),
-            pl.col("heart_rate").fill_null(pl.col("bare_heart_rate")),
-            pl.col("cadence").fill_null(pl.col("run_cadence")),
-            "segment",
-        )
-        .collect()
+    code = np.asarray(codes, dtype=np.int8)
+    is_point = code == 0
+    point = np.cumsum(is_point) - 1
+    node = np.arange(code.size)
+    n = int(is_point.sum())
+    gathered: dict[str, pl.Expr] = {}
+    for c, column in enumerate(_POINT_TAGS.values(), start=1):
+        mine = code == c
+        at, where = point[mine], node[mine]
+        source = np.full(n, -1, dtype=np.int64)
+        if at.size:
+            last = np.append(at[1:] != at[:-1], True)  # the last of each point's run
+            source[at[last]] = where[last]
+        # -1 (the point has no such element) gathers a null.
+        gathered[column] = pl.col("text").gather(pl.lit(pl.Series(source)).replace(-1, None))
+    frame = pl.DataFrame([pl.Series("text", texts, dtype=pl.String)]).select(
+        gathered["heart_rate"].fill_null(gathered.pop("bare_heart_rate")).alias("heart_rate"),
+        gathered["cadence"].fill_null(gathered.pop("run_cadence")).alias("cadence"),
+        *(e.alias(c) for c, e in gathered.items() if c not in ("heart_rate", "cadence")),
     )
-    return {c: frame[c] for c in _COLUMNS}, frame["segment"]
+    cols = {c: frame[c] for c in _COLUMNS}
+    segment = np.repeat(np.arange(len(per_track), dtype=np.int32), per_track)[is_point]
+    return cols, pl.Series("segment", segment, dtype=pl.Int32)
 
 
 def decode(data: bytes, name: str) -> list[Track]:
