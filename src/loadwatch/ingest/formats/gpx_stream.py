@@ -45,7 +45,7 @@ import numpy as np
 import polars as pl
 from lxml import etree
 
-from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings, texts_per_point
+from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,7 @@ def _read(data: bytes) -> StreamedGpx:
     typed_int = frozenset(prefix + n for n in _INT_CHILDREN)
     version, creator = root.get("version"), root.get("creator")
     paths = _paths(ns)
+    segments: list[etree._Element] = []
 
     names: list[str | None] = []
     types: list[str | None] = []
@@ -148,7 +149,7 @@ def _read(data: bytes) -> StreamedGpx:
     seg_trk: list[int] = []
     title = None
     trk_no = -1
-    # Tracks and segments are few: walked in Python; the points are read by XPath below.
+    # Tracks and segments are few: walked in Python; the points are read in C below.
     for top in root:
         if top.tag != tag["trk"]:
             if top.tag == tag["metadata"] and version == "1.1" and title is None:
@@ -160,6 +161,7 @@ def _read(data: bytes) -> StreamedGpx:
         names.append(_text(_first(top, tag["name"])))
         types.append(_text(_first(top, tag["type"])))
         for segment in top.iterchildren(tag["trkseg"]):
+            segments.append(segment)
             per_segment.append(int(cast(float, paths.count_points(segment))))
             seg_trk.append(trk_no)
     n = sum(per_segment)
@@ -170,11 +172,9 @@ def _read(data: bytes) -> StreamedGpx:
         raise _Fallback("a track point without lat/lon")
     _check_typed(root, tag, typed_float, typed_int)
     read_speed = version != "1.1" or b"<speed>" in data
-    channels = {
-        c: texts_per_point(root, paths.texts[c], paths.placed[c], n, c)
-        for c in _CHANNELS
-        if c != "speed" or read_speed
-    }
+    channels = _core_texts(root, paths, n) | _extension_texts(segments, tag, data, n)
+    if not read_speed:
+        del channels["speed"]
     if version != "1.1" and not (b"extensions>" in data or _track_type_in(data)):
         types = [None] * len(types)  # gpxpy's 1.1 reading, which alone knows <type>, not made
     seg = np.repeat(np.arange(len(per_segment), dtype=np.int64), per_segment)
@@ -183,51 +183,142 @@ def _read(data: bytes) -> StreamedGpx:
     return StreamedGpx(points, names, types, creator, title, version)
 
 
-# Channel → the XPath, relative to a <trkpt>, of the node whose text is its value: gpxpy's
-# first matching child (``find``), and for extensions the first descendant of the first
-# <extensions> whose lower-cased local name is one of the channel's names and that has text.
-_LOWER = "translate(local-name(), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-_CHANNELS = ("altitude", "stamp", "speed", *TEXT_COLUMNS)
-_CHILD = {"altitude": "ele", "stamp": "time", "speed": "speed"}
-
-
-def _channel_path(channel: str, g: str) -> str:
-    if channel in _CHILD:
-        return f"{g}{_CHILD[channel]}[1]"
-    names = sorted(k for k, v in EXTENSION_COLUMNS.items() if v == channel)
-    test = " or ".join(f"{_LOWER} = '{k}'" for k in names)
-    return f"{g}extensions[1]/descendant::*[({test}) and text()][1]"
-
-
 @dataclass(frozen=True, slots=True)
 class _Paths:
     """The compiled XPaths for one GPX namespace (compiled once per process)."""
 
     count_points: etree.XPath  # on a <trkseg>
+    points: etree.XPath
     lat: etree.XPath
     lon: etree.XPath
-    texts: dict[str, etree.XPath]  # a channel's texts, in point order, of the points having it
-    placed: dict[str, etree.XPath]  # the points and those texts, in document order
+    # Per core channel: the text of each point's first such child, and those children.
+    texts: dict[str, etree.XPath]
+    children: dict[str, etree.XPath]
 
 
 @cache
 def _paths(ns: str) -> _Paths:
     g = "g:" if ns else ""
-    spaces = {"g": ns} if ns else None
     pts = f"{g}trk/{g}trkseg/{g}trkpt"
 
     def xp(path: str) -> etree.XPath:
-        return etree.XPath(path, namespaces=spaces, smart_strings=False)
+        return etree.XPath(path, namespaces={"g": ns} if ns else None, smart_strings=False)
 
-    # text()[1]: ElementTree's ``.text``, the text before any child element.
-    text = {c: f"{pts}/{_channel_path(c, g)}/text()[1]" for c in _CHANNELS}
     return _Paths(
         count_points=xp(f"count({g}trkpt)"),
+        points=xp(pts),
         lat=xp(f"{pts}/@lat"),
         lon=xp(f"{pts}/@lon"),
-        texts={c: xp(t) for c, t in text.items()},
-        placed={c: xp(f"{pts} | {t}") for c, t in text.items()},
+        # text()[1]: ElementTree's ``.text``, the text before any child element.
+        texts={c: xp(f"{pts}/{g}{t}[1]/text()[1]") for t, c in _CORE.items()},
+        children={c: xp(f"{pts}/{g}{t}[1]") for t, c in _CORE.items()},
     )
+
+
+def _core_texts(root: etree._Element, paths: _Paths, n: int) -> dict[str, pl.Series]:
+    """Per point, the text of its first ``<ele>``, ``<time>`` and ``<speed>`` child (gpxpy's
+    ``find``), by XPath in C.  At most one text per point, so n texts are the column as it
+    stands; otherwise (some points lack the child, or it is empty) each child is placed at its
+    parent point, in Python but only for that channel of that file."""
+    out: dict[str, pl.Series] = {}
+    index: dict[etree._Element, int] | None = None
+    for column, texts_path in paths.texts.items():
+        texts = strings(texts_path, root)
+        if len(texts) == n:
+            out[column] = pl.Series(column, texts, dtype=pl.String)
+            continue
+        values: list[str | None] = [None] * n
+        children = cast(list[etree._Element], paths.children[column](root))
+        if children:
+            if index is None:
+                points = cast(list[etree._Element], paths.points(root))
+                index = {p: i for i, p in enumerate(points)}
+            for child in children:
+                parent = child.getparent()
+                if parent is not None:
+                    values[index[parent]] = child.text or None
+        out[column] = pl.Series(column, values, dtype=pl.String)
+    return out
+
+
+_EXTENSION_NAME_RE = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?("
+    + b"|".join(re.escape(k.encode()) for k in sorted(EXTENSION_COLUMNS, key=len, reverse=True))
+    + rb")[\s/>]",
+    re.IGNORECASE,
+)
+_CORE = {"ele": "altitude", "time": "stamp", "speed": "speed"}
+_POINT, _EXTENSIONS = 0, 1
+_COLUMN_CODES = {c: i for i, c in enumerate((*_CORE.values(), *TEXT_COLUMNS), start=2)}
+
+
+def _extension_names(data: bytes) -> set[str]:
+    """The spellings (``hr``, ``HeartRate``...) of the extension channels the document uses:
+    one C regex scan of the bytes, so that lxml can filter exactly those tags."""
+    return {m.decode("ascii") for m in _EXTENSION_NAME_RE.findall(data)}
+
+
+def _extension_texts(
+    segments: list[etree._Element], tag: dict[str, str], data: bytes, n: int
+) -> dict[str, pl.Series]:
+    """Per point and extension channel, the text of the first descendant of its first
+    ``<extensions>`` named for the channel that has text (``ingest.gpx``'s walk of gpxpy's
+    ``point.extensions``).
+
+    One ``iter`` per segment with a tag list (filtered in C: the points, ``<extensions>`` and
+    the channel spellings the bytes hold) yields the wanted elements in document order; an
+    element belongs to the last point before it and counts inside that point's first
+    ``<extensions>``.  numpy picks the first of each (point, channel), one polars query
+    gathers the texts.
+    """
+    ext_names = _extension_names(data)
+    if not ext_names:
+        return {c: pl.Series(c, [None] * n, dtype=pl.String) for c in TEXT_COLUMNS}
+    core: dict[str, str] = {}
+    wanted = (tag["trkpt"], tag["extensions"], *(f"{{*}}{x}" for x in sorted(ext_names)))
+    nodes: list[etree._Element] = []
+    for segment in segments:
+        nodes += segment.iter(*wanted)
+    tags = [e.tag for e in nodes]
+    texts = [e.text for e in nodes]
+    kinds = {t: _kinds(t, tag, core) for t in set(tags)}
+    core_code = np.array([kinds[t][0] for t in tags], dtype=np.int8)
+    ext_code = np.array([kinds[t][1] for t in tags], dtype=np.int8)
+    is_point = core_code == _POINT
+    point = np.cumsum(is_point) - 1
+    markers = np.cumsum(core_code == _EXTENSIONS)
+    # Markers seen since the point began: 0 = its own children, 1 = inside its first
+    # <extensions>, 2+ = a later <extensions> (gpxpy's find reads only the first).
+    in_ext = markers - np.maximum.accumulate(np.where(is_point, markers, 0))
+    has_text = np.array([bool(t) for t in texts], dtype=bool)
+    node = np.arange(len(nodes))
+    gathered: dict[str, pl.Expr] = {}
+    for column, code in _COLUMN_CODES.items():
+        if column not in TEXT_COLUMNS:
+            continue
+        mine = (ext_code == code) & (in_ext == 1) & has_text & (point >= 0)
+        at, where = point[mine], node[mine]
+        source = np.full(n, -1, dtype=np.int64)
+        if at.size:
+            first = np.insert(at[1:] != at[:-1], 0, True)  # the first of each point's run
+            source[at[first]] = where[first]
+        # -1 (the point has none) gathers a null; "" is no value, as ElementTree's None.
+        text = pl.col("text").gather(pl.lit(pl.Series(source)).replace(-1, None))
+        gathered[column] = pl.when(text != "").then(text).alias(column)
+    frame = pl.DataFrame([pl.Series("text", texts, dtype=pl.String)]).select(*gathered.values())
+    return {c: frame[c] for c in frame.columns}
+
+
+def _kinds(full: str, tag: dict[str, str], core: dict[str, str]) -> tuple[int, int]:
+    """A tag's code as the point or its <extensions>, and as an extension value; -1 where it
+    is not one."""
+    if full == tag["trkpt"]:
+        return _POINT, -1
+    if full == tag["extensions"]:
+        return _EXTENSIONS, -1
+    as_core = _COLUMN_CODES[core[full]] if full in core else -1
+    column = EXTENSION_COLUMNS.get(full.rpartition("}")[2].lower())
+    return as_core, (_COLUMN_CODES[column] if column is not None else -1)
 
 
 _TAGS = (
