@@ -137,8 +137,6 @@ def _read(data: bytes) -> StreamedGpx:
     _check_namespace(data, ns)
     prefix = "{" + ns + "}" if ns else ""
     tag = {n: prefix + n for n in _TAGS}
-    typed_float = frozenset(prefix + n for n in _FLOAT_CHILDREN)
-    typed_int = frozenset(prefix + n for n in _INT_CHILDREN)
     version, creator = root.get("version"), root.get("creator")
     paths = _paths(ns)
     segments: list[etree._Element] = []
@@ -170,7 +168,7 @@ def _read(data: bytes) -> StreamedGpx:
     lat, lon = strings(paths.lat, root), strings(paths.lon, root)
     if len(lat) != n or len(lon) != n:
         raise _Fallback("a track point without lat/lon")
-    _check_typed(root, tag, typed_float, typed_int)
+    _check_typed(root, ns)
     read_speed = version != "1.1" or b"<speed>" in data
     channels = _core_texts(root, paths, n) | _extension_texts(segments, tag, data, n)
     if not read_speed:
@@ -356,33 +354,17 @@ def _check_namespace(data: bytes, ns: str) -> None:
         raise _Fallback("a prefix bound to the default namespace")
 
 
-def _check_typed(
-    root: etree._Element,
-    tag: dict[str, str],
-    typed_float: frozenset[str],
-    typed_int: frozenset[str],
-) -> None:
+def _check_typed(root: etree._Element, ns: str) -> None:
     """gpxpy types these wherever its schema has them (points, waypoints, routes, bounds,
     track numbers) and fails the file on a value it cannot convert: each must convert.  They
-    are checked wherever they are (a superset: the cost is only a needless fallback)."""
-    present = {e.tag for e in root.iter()}
-    floats: list[str | None] = []
-    ints: list[str | None] = []
-    fixes: list[str | None] = []
-    for t in present & (typed_float | {tag["ele"], tag["speed"]}):
-        floats += (e.text for e in root.iter(t))
-    for t in present & (typed_int | {tag["number"]}):
-        ints += (e.text for e in root.iter(t))
-    if tag["fix"] in present:
-        fixes += (e.text for e in root.iter(tag["fix"]))
-    for t in present & {tag["wpt"], tag["rtept"]}:
-        for e in root.iter(t):
-            la, lo = e.get("lat"), e.get("lon")
-            if la is None or lo is None:
-                raise _Fallback("a waypoint or route point without lat/lon")
-            floats += (la, lo)
-    if tag["bounds"] in present:
-        floats += (e.get(a) for e in root.iter(tag["bounds"]) for a in _BOUNDS)
+    are checked wherever they are (a superset: the cost is only a needless fallback), each
+    gathered by one XPath in C."""
+    paths = _typed_paths(ns)
+    if any(cast(float, p(root)) for p in paths.unplaced):
+        raise _Fallback("a waypoint or route point without lat/lon")
+    floats = [t for p in paths.floats for t in strings(p, root)]
+    ints = [t for p in paths.ints for t in strings(p, root)]
+    fixes = [t for p in paths.fixes for t in strings(p, root)]
     checks = [
         (~pl.lit(pl.Series(values, dtype=pl.String)).drop_nulls().pipe(test)).sum()
         for values, test in (
@@ -394,6 +376,39 @@ def _check_typed(
     ]
     if checks and any(pl.select(*(c.alias(str(i)) for i, c in enumerate(checks))).row(0)):
         raise _Fallback("typed values gpxpy might not convert")
+
+
+@dataclass(frozen=True, slots=True)
+class _TypedPaths:
+    """One XPath per name, never a union: libxml2 merges a union's node sets pairwise, which
+    is quadratic in the number of points."""
+
+    unplaced: tuple[etree.XPath, ...]  # count waypoints or route points without lat or lon
+    floats: tuple[etree.XPath, ...]  # every text and attribute gpxpy reads as a float
+    ints: tuple[etree.XPath, ...]
+    fixes: tuple[etree.XPath, ...]
+
+
+@cache
+def _typed_paths(ns: str) -> _TypedPaths:
+    g = "g:" if ns else ""
+
+    def xp(path: str) -> etree.XPath:
+        return etree.XPath(path, namespaces={"g": ns} if ns else None, smart_strings=False)
+
+    # text()[1]: ElementTree's ``.text``, the text before any child element.
+    def texts(*names: str) -> tuple[etree.XPath, ...]:
+        return tuple(xp(f"//{g}{n}/text()[1]") for n in names)
+
+    placed = (f"//{g}wpt", f"//{g}rtept")
+    return _TypedPaths(
+        unplaced=tuple(xp(f"count({p}[not(@lat) or not(@lon)])") for p in placed),
+        floats=texts(*_FLOAT_CHILDREN, "ele", "speed")
+        + tuple(xp(f"{p}/@{a}") for p in placed for a in ("lat", "lon"))
+        + tuple(xp(f"//{g}bounds/@{a}") for a in _BOUNDS),
+        ints=texts(*_INT_CHILDREN, "number"),
+        fixes=texts("fix"),
+    )
 
 
 def _track_type_in(data: bytes) -> bool:
