@@ -168,7 +168,7 @@ def _read(data: bytes) -> StreamedGpx:
     lat, lon = strings(paths.lat, root), strings(paths.lon, root)
     if len(lat) != n or len(lon) != n:
         raise _Fallback("a track point without lat/lon")
-    _check_typed(root, ns)
+    _check_typed(root, ns, data)
     read_speed = version != "1.1" or b"<speed>" in data
     channels = _core_texts(root, paths, n) | _extension_texts(segments, tag, data, n)
     if not read_speed:
@@ -269,7 +269,7 @@ def _extension_texts(
     ``<extensions>``.  numpy picks the first of each (point, channel), one polars query
     gathers the texts.
     """
-    ext_names = _extension_names(data)
+    ext_names = _extension_names(data) if b"extensions" in data else set()
     if not ext_names:
         return {c: pl.Series(c, [None] * n, dtype=pl.String) for c in TEXT_COLUMNS}
     core: dict[str, str] = {}
@@ -354,17 +354,18 @@ def _check_namespace(data: bytes, ns: str) -> None:
         raise _Fallback("a prefix bound to the default namespace")
 
 
-def _check_typed(root: etree._Element, ns: str) -> None:
+def _check_typed(root: etree._Element, ns: str, data: bytes) -> None:
     """gpxpy types these wherever its schema has them (points, waypoints, routes, bounds,
     track numbers) and fails the file on a value it cannot convert: each must convert.  They
     are checked wherever they are (a superset: the cost is only a needless fallback), each
-    gathered by one XPath in C."""
+    gathered by one XPath in C, and only for the names the bytes hold at all (each XPath is
+    a walk of the whole tree)."""
     paths = _typed_paths(ns)
-    if any(cast(float, p(root)) for p in paths.unplaced):
+    if any(cast(float, p(root)) for name, p in paths.unplaced if name in data):
         raise _Fallback("a waypoint or route point without lat/lon")
-    floats = [t for p in paths.floats for t in strings(p, root)]
-    ints = [t for p in paths.ints for t in strings(p, root)]
-    fixes = [t for p in paths.fixes for t in strings(p, root)]
+    floats = [t for name, p in paths.floats if name in data for t in strings(p, root)]
+    ints = [t for name, p in paths.ints if name in data for t in strings(p, root)]
+    fixes = [t for name, p in paths.fixes if name in data for t in strings(p, root)]
     checks = [
         (~pl.lit(pl.Series(values, dtype=pl.String)).drop_nulls().pipe(test)).sum()
         for values, test in (
@@ -383,10 +384,11 @@ class _TypedPaths:
     """One XPath per name, never a union: libxml2 merges a union's node sets pairwise, which
     is quadratic in the number of points."""
 
-    unplaced: tuple[etree.XPath, ...]  # count waypoints or route points without lat or lon
-    floats: tuple[etree.XPath, ...]  # every text and attribute gpxpy reads as a float
-    ints: tuple[etree.XPath, ...]
-    fixes: tuple[etree.XPath, ...]
+    # (the element name, as bytes, the document must hold for the XPath to find anything)
+    unplaced: tuple[tuple[bytes, etree.XPath], ...]  # waypoints, route points without lat/lon
+    floats: tuple[tuple[bytes, etree.XPath], ...]  # texts and attributes gpxpy reads as floats
+    ints: tuple[tuple[bytes, etree.XPath], ...]
+    fixes: tuple[tuple[bytes, etree.XPath], ...]
 
 
 @cache
@@ -397,15 +399,17 @@ def _typed_paths(ns: str) -> _TypedPaths:
         return etree.XPath(path, namespaces={"g": ns} if ns else None, smart_strings=False)
 
     # text()[1]: ElementTree's ``.text``, the text before any child element.
-    def texts(*names: str) -> tuple[etree.XPath, ...]:
-        return tuple(xp(f"//{g}{n}/text()[1]") for n in names)
+    def texts(*names: str) -> tuple[tuple[bytes, etree.XPath], ...]:
+        return tuple((n.encode(), xp(f"//{g}{n}/text()[1]")) for n in names)
 
-    placed = (f"//{g}wpt", f"//{g}rtept")
+    placed = ("wpt", "rtept")
     return _TypedPaths(
-        unplaced=tuple(xp(f"count({p}[not(@lat) or not(@lon)])") for p in placed),
+        unplaced=tuple(
+            (p.encode(), xp(f"count(//{g}{p}[not(@lat) or not(@lon)])")) for p in placed
+        ),
         floats=texts(*_FLOAT_CHILDREN, "ele", "speed")
-        + tuple(xp(f"{p}/@{a}") for p in placed for a in ("lat", "lon"))
-        + tuple(xp(f"//{g}bounds/@{a}") for a in _BOUNDS),
+        + tuple((p.encode(), xp(f"//{g}{p}/@{a}")) for p in placed for a in ("lat", "lon"))
+        + tuple((b"bounds", xp(f"//{g}bounds/@{a}")) for a in _BOUNDS),
         ints=texts(*_INT_CHILDREN, "number"),
         fixes=texts("fix"),
     )
