@@ -34,7 +34,6 @@ from xml.etree import ElementTree
 from xml.etree.ElementTree import ParseError
 
 import defusedxml
-import numpy as np
 import polars as pl
 from defusedxml.expatreader import create_parser
 from lxml import etree
@@ -169,29 +168,6 @@ def strings(path: etree.XPath, node: etree._Element) -> list[str]:
     """An XPath compiled with ``smart_strings=False`` that selects text or attribute nodes,
     evaluated: plain strings in document order."""
     return cast(list[str], path(node))
-
-
-def texts_per_point(
-    node: etree._Element, texts: etree.XPath, placed: etree.XPath, n: int, name: str
-) -> pl.Series:
-    """One channel's text per point, null where a point has none, without visiting points
-    in Python.
-
-    ``texts`` selects at most one text node per point (its steps end in ``[1]`` or
-    ``[last()]``), so n texts mean every point has one and the list is the column as it
-    stands.  Otherwise ``placed`` (the points united with ``texts``) returns both in document
-    order, and each text goes to the last point before it.
-    """
-    found = strings(texts, node)
-    if len(found) == n:
-        return pl.Series(name, found, dtype=pl.String)
-    if not found:
-        return pl.Series(name, [None] * n, dtype=pl.String)
-    nodes = cast(list[object], placed(node))
-    is_text = np.fromiter((isinstance(x, str) for x in nodes), dtype=bool, count=len(nodes))
-    values = np.full(n, None, dtype=object)
-    values[np.cumsum(~is_text)[is_text] - 1] = found
-    return pl.Series(name, values.tolist(), dtype=pl.String)
 
 
 class _Scan:

@@ -247,7 +247,7 @@ _EXTENSION_NAME_RE = re.compile(
 )
 _CORE = {"ele": "altitude", "time": "stamp", "speed": "speed"}
 _POINT, _EXTENSIONS = 0, 1
-_COLUMN_CODES = {c: i for i, c in enumerate((*_CORE.values(), *TEXT_COLUMNS), start=2)}
+_COLUMN_CODES = {c: i for i, c in enumerate(TEXT_COLUMNS, start=2)}
 
 
 def _extension_names(data: bytes) -> set[str]:
@@ -272,29 +272,25 @@ def _extension_texts(
     ext_names = _extension_names(data) if b"extensions" in data else set()
     if not ext_names:
         return {c: pl.Series(c, [None] * n, dtype=pl.String) for c in TEXT_COLUMNS}
-    core: dict[str, str] = {}
     wanted = (tag["trkpt"], tag["extensions"], *(f"{{*}}{x}" for x in sorted(ext_names)))
     nodes: list[etree._Element] = []
     for segment in segments:
         nodes += segment.iter(*wanted)
     tags = [e.tag for e in nodes]
     texts = [e.text for e in nodes]
-    kinds = {t: _kinds(t, tag, core) for t in set(tags)}
-    core_code = np.array([kinds[t][0] for t in tags], dtype=np.int8)
-    ext_code = np.array([kinds[t][1] for t in tags], dtype=np.int8)
-    is_point = core_code == _POINT
+    codes = {t: _code(t, tag) for t in set(tags)}
+    code = np.array([codes[t] for t in tags], dtype=np.int8)
+    is_point = code == _POINT
     point = np.cumsum(is_point) - 1
-    markers = np.cumsum(core_code == _EXTENSIONS)
+    markers = np.cumsum(code == _EXTENSIONS)
     # Markers seen since the point began: 0 = its own children, 1 = inside its first
     # <extensions>, 2+ = a later <extensions> (gpxpy's find reads only the first).
     in_ext = markers - np.maximum.accumulate(np.where(is_point, markers, 0))
     has_text = np.array([bool(t) for t in texts], dtype=bool)
     node = np.arange(len(nodes))
     gathered: dict[str, pl.Expr] = {}
-    for column, code in _COLUMN_CODES.items():
-        if column not in TEXT_COLUMNS:
-            continue
-        mine = (ext_code == code) & (in_ext == 1) & has_text & (point >= 0)
+    for column, wanted_code in _COLUMN_CODES.items():
+        mine = (code == wanted_code) & (in_ext == 1) & has_text & (point >= 0)
         at, where = point[mine], node[mine]
         source = np.full(n, -1, dtype=np.int64)
         if at.size:
@@ -307,16 +303,14 @@ def _extension_texts(
     return {c: frame[c] for c in frame.columns}
 
 
-def _kinds(full: str, tag: dict[str, str], core: dict[str, str]) -> tuple[int, int]:
-    """A tag's code as the point or its <extensions>, and as an extension value; -1 where it
-    is not one."""
+def _code(full: str, tag: dict[str, str]) -> int:
+    """A tag's code: the point, its <extensions>, an extension channel, or -1."""
     if full == tag["trkpt"]:
-        return _POINT, -1
+        return _POINT
     if full == tag["extensions"]:
-        return _EXTENSIONS, -1
-    as_core = _COLUMN_CODES[core[full]] if full in core else -1
+        return _EXTENSIONS
     column = EXTENSION_COLUMNS.get(full.rpartition("}")[2].lower())
-    return as_core, (_COLUMN_CODES[column] if column is not None else -1)
+    return _COLUMN_CODES[column] if column is not None else -1
 
 
 _TAGS = (
