@@ -48,7 +48,7 @@ from loadwatch.config import Settings
 from loadwatch.errors import IngestError
 from loadwatch.ingest.containers.sources import iter_path
 from loadwatch.ingest.formats import fit, gpx, registry, tcx
-from loadwatch.services import importing
+from loadwatch.services import decode_ahead
 from loadwatch.services.importing import analyse, import_members, import_paths
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
@@ -329,7 +329,7 @@ def archive_run(archive: Path, workers: int) -> int:
         report = import_paths(store, settings, aid, [archive])
         wall = time.perf_counter() - wall
         store.close()
-    importing._drop_pool(wait=True)  # reaped workers count in RUSAGE_CHILDREN
+    decode_ahead.drop_pool(wait=True)  # reaped workers count in RUSAGE_CHILDREN
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
