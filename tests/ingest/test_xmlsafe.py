@@ -6,11 +6,16 @@ Fixtures are generated (``track_fixtures``): a 3,600 m line run in 1,200 s at 15
 
 from __future__ import annotations
 
+import contextlib
+import socket
+from pathlib import Path
+
 import pytest
+from lxml import etree
 
 import support.track_fixtures as tf
 from loadwatch.errors import CorruptFile, UnsafeInput
-from loadwatch.ingest.containers.xmlsafe import parse_xml, prepare, repair
+from loadwatch.ingest.containers.xmlsafe import hardened_tree, parse_xml, prepare, repair
 from loadwatch.ingest.formats import gpx, tcx
 from loadwatch.services.importing import DecodedFile, analyse
 
@@ -144,6 +149,54 @@ def test_utf16_bomb_is_refused() -> None:
     doc = (_BOMB + b"<TrainingCenterDatabase>&b;</TrainingCenterDatabase>").decode()
     with pytest.raises(UnsafeInput):
         tcx.decode(b"\xff\xfe" + doc.encode("utf-16-le"), "x.tcx")
+
+
+# --- the libxml2 parser behind the guard ---------------------------------------------------
+# ``guard_xml`` refuses every declaration above before libxml2 runs; these check that the
+# parser behind it would not expand, load or fetch anything even if a document got past it.
+def test_hardened_parser_leaves_internal_entities_unexpanded() -> None:
+    root = hardened_tree(_BOMB + b"<d>&b;</d>")
+    assert root.text is None
+    assert len(etree.tostring(root)) == len(b"<d>&b;</d>")  # one reference, not 100 a's
+
+
+def test_hardened_parser_never_reads_external_entities(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s3cret")
+    uri = secret.as_uri().encode()
+    doc = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "' + uri + b'">]><d>&x;</d>'
+    assert b"s3cret" not in etree.tostring(hardened_tree(doc))
+
+
+def test_hardened_parser_never_connects_to_the_network() -> None:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.setblocking(False)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/x".encode()
+    doc = (
+        b'<?xml version="1.0"?><!DOCTYPE d SYSTEM "'
+        + url
+        + b'.dtd" [<!ENTITY x SYSTEM "'
+        + url
+        + b'">]><d>&x;</d>'
+    )
+    try:
+        with contextlib.suppress(etree.XMLSyntaxError):  # "Attempt to load network entity"
+            hardened_tree(doc)
+        # libxml2 fetches synchronously: a fetch would already wait in the backlog.
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    finally:
+        listener.close()
+
+
+def test_deep_nesting_beyond_libxml2s_default_limit_is_a_clear_refusal() -> None:
+    deep = b"<Activities>" * 300 + b"</Activities>" * 300
+    with pytest.raises(etree.XMLSyntaxError, match="depth"):
+        hardened_tree(b"<TrainingCenterDatabase>" + deep + b"</TrainingCenterDatabase>")
+    with pytest.raises(CorruptFile, match=r"malformed TCX: .*depth"):
+        tcx.decode(b"<TrainingCenterDatabase>" + deep + b"</TrainingCenterDatabase>", "x.tcx")
 
 
 # --- the pieces ----------------------------------------------------------------------------

@@ -1,22 +1,25 @@
 """The streaming GPX reader: GPX bytes → one column per channel, no object per point.
 
 ``ingest.gpx`` calls ``read`` first and falls back to gpxpy (the reference reader) whenever
-this returns None.  The document is streamed through the C ElementTree pull parser (expat),
-fed in chunks; each ``<trkpt>`` is read when its end tag arrives and cleared at once, so the
-tree never holds more than one point's children.  What a point yields is the texts expat made
-(attributes, child texts) appended to column lists; everything typed (floats, timestamps,
-validity) is done afterwards on whole columns by polars.
+this returns None.  The document is parsed by libxml2 (lxml, through the hardened parser of
+``xmlsafe``), and each channel is one compiled XPath evaluated in C over every point at once:
+``trkpt/@lat``, ``trkpt/ele[1]/text()[1]``, the first extension descendant named ``hr`` (any
+namespace, any case)...  When every point has the channel, that list is the column as it
+stands; when some lack it, one more XPath returns the points and the texts in document order
+and numpy places each text at its point.  Python never visits a point: everything typed
+(floats, timestamps, validity) is done afterwards on whole columns by polars.
 
-Why not lxml: gpxpy switches its own backend to lxml whenever lxml is importable, and then
-reads differently (extension children are lxml elements, text is decoded as UTF-8 whatever
-the declaration): installing lxml changes the reference reader itself.
+gpxpy would switch its own backend to lxml whenever lxml is importable and then read
+differently (extension children are lxml elements, its lxml parser is not hardened), so
+``ingest.gpx`` pins gpxpy to the standard library's ElementTree: installing lxml for this
+reader leaves the reference reader as it was.
 
 The result must be exactly what gpxpy's reading gives ``ingest.gpx`` (the differential test
 ``tests/ingest/test_gpx_reference.py`` checks every corpus file), so gpxpy's rules are followed
 where they matter and the rest is left to gpxpy: None (fall back) for
 
-* a document expat cannot read as it stands (the repairs and the error messages are
-  ``ingest.gpx``'s, around gpxpy), an encoding expat does not know, a root that is not
+* a document libxml2 cannot read as it stands (the repairs and the error messages are
+  ``ingest.gpx``'s, around gpxpy), an encoding libxml2 does not know, a root that is not
   ``<gpx>`` in the document's default namespace (gpxpy strips only the first default
   ``xmlns`` and matches plain names), or a prefix bound to that namespace;
 * no track point at all (gpxpy's document says why: a route, waypoints...);
@@ -35,9 +38,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from xml.etree.ElementTree import XML, Element, ParseError
+from functools import cache
+from typing import cast
 
+import numpy as np
 import polars as pl
+from lxml import etree
+
+from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +110,8 @@ def read(data: bytes) -> StreamedGpx | None:
     """The document's columns, or None where gpxpy must read it (see the module doc)."""
     try:
         return _read(data)
-    except (ParseError, LookupError, ValueError) as e:  # expat, its codecs
-        why = f"expat: {e}"
+    except (etree.XMLSyntaxError, LookupError, ValueError) as e:  # libxml2, its codecs
+        why = f"libxml2: {e}"
     except _Fallback as e:
         why = str(e)
     log.debug("GPX read by gpxpy (the streaming reader does not handle it): %s", why)
@@ -122,35 +130,26 @@ def _text(value: str | None) -> str | None:
 
 
 def _read(data: bytes) -> StreamedGpx:
-    root = XML(data)  # expat + the C tree builder; comments and PIs are dropped, as gpxpy's
+    root = hardened_tree(data)
     ns, name = _local_ns(root.tag)
     if name != "gpx":
         raise _Fallback(f"root <{root.tag}>")
     _check_namespace(data, ns)
     prefix = "{" + ns + "}" if ns else ""
     tag = {n: prefix + n for n in _TAGS}
-    typed_float = frozenset(prefix + n for n in _FLOAT_CHILDREN)
-    typed_int = frozenset(prefix + n for n in _INT_CHILDREN)
     version, creator = root.get("version"), root.get("creator")
-    trk_tag, seg_tag, pt_tag = tag["trk"], tag["trkseg"], tag["trkpt"]
-    ele_tag, time_tag, speed_tag, ext_tag = tag["ele"], tag["time"], tag["speed"], tag["extensions"]
+    paths = _paths(ns)
+    segments: list[etree._Element] = []
 
-    read_speed = version != "1.1" or b"<speed>" in data
-    lat: list[str | None] = []
-    lon: list[str | None] = []
-    ele: list[str | None] = []
-    stamp: list[str | None] = []
-    speed: list[str | None] = []
-    texts: dict[str, list[str | None]] = {c: [] for c in TEXT_COLUMNS}
-    seg: list[int] = []
-    trk: list[int] = []
     names: list[str | None] = []
     types: list[str | None] = []
+    per_segment: list[int] = []
+    seg_trk: list[int] = []
     title = None
-    seg_no = -1
     trk_no = -1
+    # Tracks and segments are few: walked in Python; the points are read in C below.
     for top in root:
-        if top.tag != trk_tag:
+        if top.tag != tag["trk"]:
             if top.tag == tag["metadata"] and version == "1.1" and title is None:
                 title = _text(_first(top, tag["name"]))
             elif top.tag == tag["name"] and version != "1.1" and title is None:
@@ -159,52 +158,159 @@ def _read(data: bytes) -> StreamedGpx:
         trk_no += 1
         names.append(_text(_first(top, tag["name"])))
         types.append(_text(_first(top, tag["type"])))
-        for segment in top.iterfind(seg_tag):
-            seg_no += 1
-            # One C call per point and channel: the first matching child, as gpxpy's find.
-            # ElementTree gives None, never "", for an empty element, so "" is "not there".
-            pts = segment.findall(pt_tag)
-            n = len(pts)
-            lat += [p.get("lat") for p in pts]
-            lon += [p.get("lon") for p in pts]
-            ele += [p.findtext(ele_tag) or None for p in pts]
-            stamp += [p.findtext(time_tag) or None for p in pts]
-            speed += [p.findtext(speed_tag) or None for p in pts] if read_speed else [None] * n
-            exts = [p.find(ext_tag) for p in pts]
-            if any(e is not None and len(e) for e in exts):
-                _extensions(exts, texts)
-            else:
-                for column in texts.values():
-                    column += [None] * n
-            seg += [seg_no] * n
-            trk += [trk_no] * n
-    if not lat:
+        for segment in top.iterchildren(tag["trkseg"]):
+            segments.append(segment)
+            per_segment.append(int(cast(float, paths.count_points(segment))))
+            seg_trk.append(trk_no)
+    n = sum(per_segment)
+    if not n:
         raise _Fallback("no track points")
-    if None in lat or None in lon:
+    lat, lon = strings(paths.lat, root), strings(paths.lon, root)
+    if len(lat) != n or len(lon) != n:
         raise _Fallback("a track point without lat/lon")
-    _check_typed(root, tag, typed_float, typed_int)
+    _check_typed(root, ns, data)
+    read_speed = version != "1.1" or b"<speed>" in data
+    channels = _core_texts(root, paths, n) | _extension_texts(segments, tag, data, n)
+    if not read_speed:
+        del channels["speed"]
     if version != "1.1" and not (b"extensions>" in data or _track_type_in(data)):
         types = [None] * len(types)  # gpxpy's 1.1 reading, which alone knows <type>, not made
-    points = _columns(lat, lon, ele, stamp, speed, texts, seg, trk)
+    seg = np.repeat(np.arange(len(per_segment), dtype=np.int64), per_segment)
+    trk = np.repeat(np.asarray(seg_trk, dtype=np.int32), per_segment)
+    points = _columns(lat, lon, channels, n, seg, trk)
     return StreamedGpx(points, names, types, creator, title, version)
 
 
-def _extensions(exts: list[Element | None], texts: dict[str, list[str | None]]) -> None:
-    """Per point, the first text of each channel among its extensions' descendants."""
-    ext_speed, hr, cad, dist = (texts[c].append for c in TEXT_COLUMNS)
-    for e in exts:
-        found: dict[str, str] = {}
-        if e is not None:
-            for child in e:
-                for x in child.iter():
-                    column = EXTENSION_COLUMNS.get(x.tag.rpartition("}")[2].lower())
-                    if column is not None and column not in found and x.text:
-                        found[column] = x.text
-        get = found.get
-        ext_speed(get("ext_speed"))
-        hr(get("heart_rate"))
-        cad(get("cadence"))
-        dist(get("distance"))
+@dataclass(frozen=True, slots=True)
+class _Paths:
+    """The compiled XPaths for one GPX namespace (compiled once per process)."""
+
+    count_points: etree.XPath  # on a <trkseg>
+    points: etree.XPath
+    lat: etree.XPath
+    lon: etree.XPath
+    # Per core channel: the text of each point's first such child, and those children.
+    texts: dict[str, etree.XPath]
+    children: dict[str, etree.XPath]
+
+
+@cache
+def _paths(ns: str) -> _Paths:
+    g = "g:" if ns else ""
+    pts = f"{g}trk/{g}trkseg/{g}trkpt"
+
+    def xp(path: str) -> etree.XPath:
+        return etree.XPath(path, namespaces={"g": ns} if ns else None, smart_strings=False)
+
+    return _Paths(
+        count_points=xp(f"count({g}trkpt)"),
+        points=xp(pts),
+        lat=xp(f"{pts}/@lat"),
+        lon=xp(f"{pts}/@lon"),
+        # text()[1]: ElementTree's ``.text``, the text before any child element.
+        texts={c: xp(f"{pts}/{g}{t}[1]/text()[1]") for t, c in _CORE.items()},
+        children={c: xp(f"{pts}/{g}{t}[1]") for t, c in _CORE.items()},
+    )
+
+
+def _core_texts(root: etree._Element, paths: _Paths, n: int) -> dict[str, pl.Series]:
+    """Per point, the text of its first ``<ele>``, ``<time>`` and ``<speed>`` child (gpxpy's
+    ``find``), by XPath in C.  At most one text per point, so n texts are the column as it
+    stands; otherwise (some points lack the child, or it is empty) each child is placed at its
+    parent point, in Python but only for that channel of that file."""
+    out: dict[str, pl.Series] = {}
+    index: dict[etree._Element, int] | None = None
+    for column, texts_path in paths.texts.items():
+        texts = strings(texts_path, root)
+        if len(texts) == n:
+            out[column] = pl.Series(column, texts, dtype=pl.String)
+            continue
+        values: list[str | None] = [None] * n
+        children = cast(list[etree._Element], paths.children[column](root))
+        if children:
+            if index is None:
+                points = cast(list[etree._Element], paths.points(root))
+                index = {p: i for i, p in enumerate(points)}
+            for child in children:
+                parent = child.getparent()
+                if parent is not None:
+                    values[index[parent]] = child.text or None
+        out[column] = pl.Series(column, values, dtype=pl.String)
+    return out
+
+
+_EXTENSION_NAME_RE = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?("
+    + b"|".join(re.escape(k.encode()) for k in sorted(EXTENSION_COLUMNS, key=len, reverse=True))
+    + rb")[\s/>]",
+    re.IGNORECASE,
+)
+_CORE = {"ele": "altitude", "time": "stamp", "speed": "speed"}
+_POINT, _EXTENSIONS = 0, 1
+_COLUMN_CODES = {c: i for i, c in enumerate(TEXT_COLUMNS, start=2)}
+
+
+def _extension_names(data: bytes) -> set[str]:
+    """The spellings (``hr``, ``HeartRate``...) of the extension channels the document uses:
+    one C regex scan of the bytes, so that lxml can filter exactly those tags."""
+    return {m.decode("ascii") for m in _EXTENSION_NAME_RE.findall(data)}
+
+
+def _extension_texts(
+    segments: list[etree._Element], tag: dict[str, str], data: bytes, n: int
+) -> dict[str, pl.Series]:
+    """Per point and extension channel, the text of the first descendant of its first
+    ``<extensions>`` named for the channel that has text (``ingest.gpx``'s walk of gpxpy's
+    ``point.extensions``).
+
+    One ``iter`` per segment with a tag list (filtered in C: the points, ``<extensions>`` and
+    the channel spellings the bytes hold) yields the wanted elements in document order; an
+    element belongs to the last point before it and counts inside that point's first
+    ``<extensions>``.  numpy picks the first of each (point, channel), one polars query
+    gathers the texts.
+    """
+    ext_names = _extension_names(data) if b"extensions" in data else set()
+    if not ext_names:
+        return {c: pl.Series(c, [None] * n, dtype=pl.String) for c in TEXT_COLUMNS}
+    wanted = (tag["trkpt"], tag["extensions"], *(f"{{*}}{x}" for x in sorted(ext_names)))
+    nodes: list[etree._Element] = []
+    for segment in segments:
+        nodes += segment.iter(*wanted)
+    tags = [e.tag for e in nodes]
+    texts = [e.text for e in nodes]
+    codes = {t: _code(t, tag) for t in set(tags)}
+    code = np.array([codes[t] for t in tags], dtype=np.int8)
+    is_point = code == _POINT
+    point = np.cumsum(is_point) - 1
+    markers = np.cumsum(code == _EXTENSIONS)
+    # Markers seen since the point began: 0 = its own children, 1 = inside its first
+    # <extensions>, 2+ = a later <extensions> (gpxpy's find reads only the first).
+    in_ext = markers - np.maximum.accumulate(np.where(is_point, markers, 0))
+    has_text = np.array([bool(t) for t in texts], dtype=bool)
+    node = np.arange(len(nodes))
+    gathered: dict[str, pl.Expr] = {}
+    for column, wanted_code in _COLUMN_CODES.items():
+        mine = (code == wanted_code) & (in_ext == 1) & has_text & (point >= 0)
+        at, where = point[mine], node[mine]
+        source = np.full(n, -1, dtype=np.int64)
+        if at.size:
+            first = np.insert(at[1:] != at[:-1], 0, True)  # the first of each point's run
+            source[at[first]] = where[first]
+        # -1 (the point has none) gathers a null; "" is no value, as ElementTree's None.
+        text = pl.col("text").gather(pl.lit(pl.Series(source)).replace(-1, None))
+        gathered[column] = pl.when(text != "").then(text).alias(column)
+    frame = pl.DataFrame([pl.Series("text", texts, dtype=pl.String)]).select(*gathered.values())
+    return {c: frame[c] for c in frame.columns}
+
+
+def _code(full: str, tag: dict[str, str]) -> int:
+    """A tag's code: the point, its <extensions>, an extension channel, or -1."""
+    if full == tag["trkpt"]:
+        return _POINT
+    if full == tag["extensions"]:
+        return _EXTENSIONS
+    column = EXTENSION_COLUMNS.get(full.rpartition("}")[2].lower())
+    return _COLUMN_CODES[column] if column is not None else -1
 
 
 _TAGS = (
@@ -226,7 +332,7 @@ _TAGS = (
 )
 
 
-def _first(elem: Element, tag: str) -> str | None:
+def _first(elem: etree._Element, tag: str) -> str | None:
     child = elem.find(tag)
     return child.text if child is not None else None
 
@@ -242,30 +348,18 @@ def _check_namespace(data: bytes, ns: str) -> None:
         raise _Fallback("a prefix bound to the default namespace")
 
 
-def _check_typed(
-    root: Element, tag: dict[str, str], typed_float: frozenset[str], typed_int: frozenset[str]
-) -> None:
+def _check_typed(root: etree._Element, ns: str, data: bytes) -> None:
     """gpxpy types these wherever its schema has them (points, waypoints, routes, bounds,
     track numbers) and fails the file on a value it cannot convert: each must convert.  They
-    are checked wherever they are (a superset: the cost is only a needless fallback)."""
-    present = {e.tag for e in root.iter()}
-    floats: list[str | None] = []
-    ints: list[str | None] = []
-    fixes: list[str | None] = []
-    for t in present & (typed_float | {tag["ele"], tag["speed"]}):
-        floats += (e.text for e in root.iter(t))
-    for t in present & (typed_int | {tag["number"]}):
-        ints += (e.text for e in root.iter(t))
-    if tag["fix"] in present:
-        fixes += (e.text for e in root.iter(tag["fix"]))
-    for t in present & {tag["wpt"], tag["rtept"]}:
-        for e in root.iter(t):
-            la, lo = e.get("lat"), e.get("lon")
-            if la is None or lo is None:
-                raise _Fallback("a waypoint or route point without lat/lon")
-            floats += (la, lo)
-    if tag["bounds"] in present:
-        floats += (e.get(a) for e in root.iter(tag["bounds"]) for a in _BOUNDS)
+    are checked wherever they are (a superset: the cost is only a needless fallback), each
+    gathered by one XPath in C, and only for the names the bytes hold at all (each XPath is
+    a walk of the whole tree)."""
+    paths = _typed_paths(ns)
+    if any(cast(float, p(root)) for name, p in paths.unplaced if name in data):
+        raise _Fallback("a waypoint or route point without lat/lon")
+    floats = [t for name, p in paths.floats if name in data for t in strings(p, root)]
+    ints = [t for name, p in paths.ints if name in data for t in strings(p, root)]
+    fixes = [t for name, p in paths.fixes if name in data for t in strings(p, root)]
     checks = [
         (~pl.lit(pl.Series(values, dtype=pl.String)).drop_nulls().pipe(test)).sum()
         for values, test in (
@@ -277,6 +371,42 @@ def _check_typed(
     ]
     if checks and any(pl.select(*(c.alias(str(i)) for i, c in enumerate(checks))).row(0)):
         raise _Fallback("typed values gpxpy might not convert")
+
+
+@dataclass(frozen=True, slots=True)
+class _TypedPaths:
+    """One XPath per name, never a union: libxml2 merges a union's node sets pairwise, which
+    is quadratic in the number of points."""
+
+    # (the element name, as bytes, the document must hold for the XPath to find anything)
+    unplaced: tuple[tuple[bytes, etree.XPath], ...]  # waypoints, route points without lat/lon
+    floats: tuple[tuple[bytes, etree.XPath], ...]  # texts and attributes gpxpy reads as floats
+    ints: tuple[tuple[bytes, etree.XPath], ...]
+    fixes: tuple[tuple[bytes, etree.XPath], ...]
+
+
+@cache
+def _typed_paths(ns: str) -> _TypedPaths:
+    g = "g:" if ns else ""
+
+    def xp(path: str) -> etree.XPath:
+        return etree.XPath(path, namespaces={"g": ns} if ns else None, smart_strings=False)
+
+    # text()[1]: ElementTree's ``.text``, the text before any child element.
+    def texts(*names: str) -> tuple[tuple[bytes, etree.XPath], ...]:
+        return tuple((n.encode(), xp(f"//{g}{n}/text()[1]")) for n in names)
+
+    placed = ("wpt", "rtept")
+    return _TypedPaths(
+        unplaced=tuple(
+            (p.encode(), xp(f"count(//{g}{p}[not(@lat) or not(@lon)])")) for p in placed
+        ),
+        floats=texts(*_FLOAT_CHILDREN, "ele", "speed")
+        + tuple((p.encode(), xp(f"//{g}{p}/@{a}")) for p in placed for a in ("lat", "lon"))
+        + tuple((b"bounds", xp(f"//{g}bounds/@{a}")) for a in _BOUNDS),
+        ints=texts(*_INT_CHILDREN, "number"),
+        fixes=texts("fix"),
+    )
 
 
 def _track_type_in(data: bytes) -> bool:
@@ -292,28 +422,27 @@ def _track_type_in(data: bytes) -> bool:
 
 
 def _columns(
-    lat: list[str | None],
-    lon: list[str | None],
-    ele: list[str | None],
-    stamp: list[str | None],
-    speed: list[str | None],
-    texts: dict[str, list[str | None]],
-    seg: list[int],
-    trk: list[int],
+    lat: list[str],
+    lon: list[str],
+    channels: dict[str, pl.Series],
+    n: int,
+    seg: np.ndarray,
+    trk: np.ndarray,
 ) -> pl.DataFrame:
     """The point columns typed in one polars query (each query costs a fixed overhead that
     would dominate small files), with the two reasons to leave the file to gpxpy."""
+    absent = pl.Series([None] * n, dtype=pl.String)
     raw = pl.DataFrame(
-        {
-            "lat": pl.Series(lat, dtype=pl.String),
-            "lon": pl.Series(lon, dtype=pl.String),
-            "altitude": pl.Series(ele, dtype=pl.String),
-            "speed": pl.Series(speed, dtype=pl.String),
-            "stamp": pl.Series(stamp, dtype=pl.String),
-            **{c: pl.Series(v, dtype=pl.String) for c, v in texts.items()},
-            "seg": pl.Series(seg, dtype=pl.Int64),
-            "trk": pl.Series(trk, dtype=pl.Int32),
-        }
+        [
+            pl.Series("lat", lat, dtype=pl.String),
+            pl.Series("lon", lon, dtype=pl.String),
+            *(
+                channels.get(c, absent).alias(c)
+                for c in ("altitude", "speed", "stamp", *TEXT_COLUMNS)
+            ),
+            pl.Series("seg", seg, dtype=pl.Int64),
+            pl.Series("trk", trk, dtype=pl.Int32),
+        ]
     )
     numeric = ("lat", "lon", "altitude", "speed")
     stamp_ = pl.col("stamp")

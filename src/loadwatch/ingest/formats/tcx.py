@@ -1,8 +1,9 @@
 """TCX (Garmin Training Center XML) → Tracks, one per ``<Activity>``.
 
-One hardened ElementTree pass (``xmlsafe``); trackpoint children are read by local name into
-column lists (namespaces and prefixes vary between exporters: default namespace, ``ns3:``,
-``ext:``, an inline ``xmlns`` on ``<TPX>``), then polars does the rest.
+One hardened libxml2 parse (``xmlsafe``); each trackpoint channel is one compiled XPath over
+every trackpoint of an activity at once, matching by local name (namespaces and prefixes vary
+between exporters: default namespace, ``ns3:``, ``ext:``, an inline ``xmlns`` on ``<TPX>``),
+so Python never visits a trackpoint; then polars does the rest.
 
 * Every ``<Activity>`` — including those nested in a ``<MultiSportSession>`` — is a Track, in
   document order (``session_index``).  A file with courses, workouts or folders but no
@@ -24,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
-from xml.etree.ElementTree import Element
 
+import numpy as np
 import polars as pl
+from lxml import etree
 
 from loadwatch.errors import CorruptFile, NotAnActivity
 from loadwatch.ingest.containers.xmlsafe import (
@@ -40,7 +42,85 @@ from loadwatch.ingest.containers.xmlsafe import (
 from loadwatch.ingest.sports import from_tcx
 from loadwatch.ingest.track import DeviceTotals, Track, conform_samples
 
+Element = etree._Element
+
+
+# Local name of an element inside a <Trackpoint> → the column its text goes to.  <Value> is
+# the heart rate of <HeartRateBpm> (the only element with a <Value> in a trackpoint), and the
+# bare <HeartRateBpm> text stands in where a writer omits <Value>; <Cadence> is the pod's, and
+# the extensions' <RunCadence> stands in where it is absent.
+_POINT_TAGS = {
+    "Time": "time",
+    "LatitudeDegrees": "lat",
+    "LongitudeDegrees": "lon",
+    "AltitudeMeters": "altitude",
+    "DistanceMeters": "distance",
+    "Value": "heart_rate",
+    "HeartRateBpm": "bare_heart_rate",
+    "Cadence": "cadence",
+    "RunCadence": "run_cadence",
+    "Speed": "speed",
+}
 _COLUMNS = ("time", "lat", "lon", "altitude", "distance", "heart_rate", "cadence", "speed")
+_CHANNELS = ("Trackpoint", *_POINT_TAGS)  # an element's code is its position here
+# Any namespace, any prefix: lxml filters these in C, so Python sees only the wanted elements.
+_ITER_TAGS = tuple(f"{{*}}{t}" for t in _CHANNELS)
+
+
+class _Codes(dict[str, int]):
+    """Full tag (``{namespace}Name``) → position in ``_CHANNELS``, learnt per namespace."""
+
+    def __missing__(self, tag: str) -> int:
+        code = _CHANNELS.index(local(tag))
+        self[tag] = code
+        return code
+
+
+_CODES = _Codes()
+
+
+def _points(activity: Element) -> tuple[dict[str, pl.Series], pl.Series]:
+    """Every trackpoint of the activity's laps as text columns (null where a point lacks the
+    channel; the last of a repeated element, as a reader that overwrites would keep) and the
+    number of the <Track> each belongs to.
+
+    One ``iter`` over each <Track> with a tag list yields the trackpoints and their wanted
+    descendants in document order (filtered in C); a descendant belongs to the last
+    trackpoint before it, and numpy places each text at its point.  Laps are walked <Track>
+    by <Track> because a lap's own totals (<DistanceMeters>, <Cadence>...) sit between its
+    tracks.
+    """
+    codes: list[int] = []
+    texts: list[str | None] = []
+    per_track: list[int] = []
+    for track in activity.iterfind("{*}Lap/{*}Track"):
+        nodes = list(track.iter(*_ITER_TAGS))
+        codes += [_CODES[e.tag] for e in nodes]
+        texts += [e.text for e in nodes]
+        per_track.append(len(nodes))
+    code = np.asarray(codes, dtype=np.int8)
+    is_point = code == 0
+    point = np.cumsum(is_point) - 1
+    node = np.arange(code.size)
+    n = int(is_point.sum())
+    gathered: dict[str, pl.Expr] = {}
+    for c, column in enumerate(_POINT_TAGS.values(), start=1):
+        mine = code == c
+        at, where = point[mine], node[mine]
+        source = np.full(n, -1, dtype=np.int64)
+        if at.size:
+            last = np.append(at[1:] != at[:-1], True)  # the last of each point's run
+            source[at[last]] = where[last]
+        # -1 (the point has no such element) gathers a null.
+        gathered[column] = pl.col("text").gather(pl.lit(pl.Series(source)).replace(-1, None))
+    frame = pl.DataFrame([pl.Series("text", texts, dtype=pl.String)]).select(
+        gathered["heart_rate"].fill_null(gathered.pop("bare_heart_rate")).alias("heart_rate"),
+        gathered["cadence"].fill_null(gathered.pop("run_cadence")).alias("cadence"),
+        *(e.alias(c) for c, e in gathered.items() if c not in ("heart_rate", "cadence")),
+    )
+    cols = {c: frame[c] for c in _COLUMNS}
+    segment = np.repeat(np.arange(len(per_track), dtype=np.int32), per_track)[is_point]
+    return cols, pl.Series("segment", segment, dtype=pl.Int32)
 
 
 def decode(data: bytes, name: str) -> list[Track]:
@@ -50,7 +130,7 @@ def decode(data: bytes, name: str) -> list[Track]:
             f"not a TCX document: the root element is <{local(root.tag)}>, "
             "not <TrainingCenterDatabase>"
         )
-    activities = [e for e in root.iter() if local(e.tag) == "Activity"]
+    activities = list(root.iter("{*}Activity"))
     if not activities:
         raise NotAnActivity(_why_no_activity(root))
     tracks: list[Track] = []
@@ -81,20 +161,9 @@ def _why_no_activity(root: Element) -> str:
 
 # --- one <Activity> ----------------------------------------------------------------------
 def _activity(activity: Element, index: int) -> Track | None:
-    laps = [c for c in activity if local(c.tag) == "Lap"]
-    cols: dict[str, list[str | None]] = {c: [] for c in _COLUMNS}
-    segment: list[int] = []
-    seg_no = -1
-    for lap in laps:
-        for track in _children(lap, "Track"):
-            seg_no += 1
-            for point in _children(track, "Trackpoint"):
-                values = _trackpoint(point)
-                for c in _COLUMNS:
-                    cols[c].append(values.get(c))
-                segment.append(seg_no)
-
-    frame, hr_dropped = typed_frame(cols, segment=pl.Series(segment, dtype=pl.Int32))
+    laps = list(activity.iterchildren("{*}Lap"))
+    cols, segment = _points(activity)
+    frame, hr_dropped = typed_frame(cols, segment=segment)
     warnings: list[str] = []
     if hr_dropped:
         warnings.append(f"{hr_dropped} heart-rate reading(s) of 0 or 255 (no sensor) dropped")
@@ -120,7 +189,7 @@ def _activity(activity: Element, index: int) -> Track | None:
             return None
         warnings.append("no timed trackpoints: only the lap totals")
 
-    first_raw = next((t for t in cols["time"] if t), None)
+    first_raw = _first_text(cols["time"])
     return Track(
         format="tcx",
         sport=from_tcx(activity.get("Sport")),
@@ -139,35 +208,9 @@ def _children(e: Element, tag: str) -> Iterator[Element]:
     return (c for c in e if local(c.tag) == tag)
 
 
-def _trackpoint(point: Element) -> dict[str, str | None]:
-    values: dict[str, str | None] = {}
-    for child in point:
-        tag = local(child.tag)
-        if tag == "Time":
-            values["time"] = child.text
-        elif tag == "Position":
-            for coordinate in child:
-                sub = local(coordinate.tag)
-                if sub == "LatitudeDegrees":
-                    values["lat"] = coordinate.text
-                elif sub == "LongitudeDegrees":
-                    values["lon"] = coordinate.text
-        elif tag == "AltitudeMeters":
-            values["altitude"] = child.text
-        elif tag == "DistanceMeters":
-            values["distance"] = child.text
-        elif tag == "HeartRateBpm":
-            values["heart_rate"] = _value(child)
-        elif tag == "Cadence":
-            values["cadence"] = child.text
-        elif tag == "Extensions":
-            for ext in child.iter():
-                sub = local(ext.tag)
-                if sub == "Speed":
-                    values["speed"] = ext.text
-                elif sub == "RunCadence" and values.get("cadence") is None:
-                    values["cadence"] = ext.text
-    return values
+def _first_text(texts: pl.Series) -> str | None:
+    first = texts.filter(texts.str.len_chars() > 0).head(1)
+    return str(first[0]) if first.len() else None
 
 
 def _value(e: Element) -> str | None:
