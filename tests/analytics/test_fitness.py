@@ -92,3 +92,27 @@ def test_an_activity_without_heart_rate_counts_at_the_median_trimp_per_minute() 
     impulses, basis = daily_impulses(acts, tz="UTC", first=DAY0, last=DAY0 + timedelta(days=2))
     assert (basis.source, basis.imputed) == ("trimp", 1)
     assert impulses["fitness_load"].to_list() == pytest.approx([110.0, 40.0, 47.5])
+
+
+def test_without_heart_rate_but_with_rpe_the_impulse_is_srpe() -> None:
+    # 10 km at 330 s/km = 55 min at RPE 6 -> 330 AU; 5 km = 27.5 min at RPE 4 -> 110 AU
+    # (4 AU/min).  Median of (6, 4) = 5 AU/min; the 6 km run without an RPE (33 min) -> 165.
+    acts = frame(
+        [
+            activity(DAY0, 10.0),
+            activity(DAY0 + timedelta(days=1), 5.0),
+            activity(DAY0 + timedelta(days=2), 6.0),
+        ]
+    )
+    ids = acts["activity_id"].to_list()
+    srpe = pl.DataFrame({"activity_id": ids, "srpe": [330.0, 110.0, None]})
+    impulses, basis = daily_impulses(
+        acts, tz="UTC", first=DAY0, last=DAY0 + timedelta(days=2), srpe=srpe
+    )
+    assert (basis.source, basis.unit, basis.imputed) == ("srpe", "AU", 1)
+    assert impulses["fitness_load"].to_list() == pytest.approx([330.0, 110.0, 165.0])
+    # Heart rate wins over RPE wherever the history has it.
+    with_hr = frame([activity(DAY0, 10.0, hr_load=100.0)])
+    one = pl.DataFrame({"activity_id": with_hr["activity_id"], "srpe": [330.0]})
+    _, hr_basis = daily_impulses(with_hr, tz="UTC", first=DAY0, last=DAY0, srpe=one)
+    assert hr_basis.source == "trimp"

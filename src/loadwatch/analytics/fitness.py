@@ -11,8 +11,9 @@ These describe performance readiness; they are not an injury-risk measure and no
 them.
 
 The impulse is the first of these the history has (``SOURCES``): the activities' TRIMP
-(heart rate; an activity without heart rate is counted at the athlete's median TRIMP per
-minute times its duration, and counted as such), else running kilometres.  Every sport
+(heart rate), else their session RPE load (sRPE = RPE × minutes, analytics/effort.py), else
+running kilometres.  For TRIMP and sRPE an activity lacking the value is counted at the
+athlete's median per minute times its duration, and counted as such.  Every sport
 carries a heart-rate impulse; only running carries a distance one.
 """
 
@@ -34,9 +35,10 @@ FATIGUE_DAYS = 7
 
 FitnessSource = Literal["trimp", "srpe", "distance"]
 # (source, per-activity column, whether an activity lacking it is counted from its duration).
-# The check-in branch's session RPE slots in as ("srpe", "srpe", True) once the activity frame
-# carries it.
-SOURCES: tuple[tuple[FitnessSource, str, bool], ...] = (("trimp", "hr_load", True),)
+SOURCES: tuple[tuple[FitnessSource, str, bool], ...] = (
+    ("trimp", "hr_load", True),
+    ("srpe", "srpe", True),
+)
 
 FITNESS_SCHEMA: dict[str, pl.DataType] = {
     "date": pl.Date(),
@@ -95,10 +97,20 @@ def _basis(activities: pl.DataFrame) -> tuple[FitnessSource, pl.Expr, bool]:
 
 
 def daily_impulses(
-    activities: pl.DataFrame, *, tz: str, first: date, last: date
+    activities: pl.DataFrame,
+    *,
+    tz: str,
+    first: date,
+    last: date,
+    srpe: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, FitnessBasis]:
-    """Each local day's impulse over ``[first, last]`` (rest days 0) and what it is made of."""
+    """Each local day's impulse over ``[first, last]`` (rest days 0) and what it is made of.
+    ``srpe`` holds each activity's session RPE load (``activity_id``, ``srpe``; null without an
+    RPE), the impulse when no activity has heart rate."""
     validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
+    if srpe is not None:
+        loads = srpe.select("activity_id", "srpe")
+        activities = activities.join(loads, on="activity_id", how="left")
     source, value, by_duration = _basis(activities)
     acts = activities.with_columns(value.alias("_w"), local_day_expr(tz).alias("date"))
     imputed = 0

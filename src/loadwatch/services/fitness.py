@@ -32,7 +32,7 @@ def hr_out(profile: HrProfile | None) -> HrProfileOut | None:
 
 def compute(inp: EvaluationInputs) -> tuple[pl.DataFrame | None, FitnessOut | None]:
     """The day rows' ``fitness_load, fitness, fatigue, form`` over the daily frame's days, and
-    what they are made of; (None, None) without a day."""
+    what they are made of (TRIMP, else sRPE, else km); (None, None) without a day."""
     daily = inp.daily
     if daily.is_empty():
         return None, None
@@ -42,6 +42,7 @@ def compute(inp: EvaluationInputs) -> tuple[pl.DataFrame | None, FitnessOut | No
         tz=inp.athlete.timezone,
         first=first,  # type: ignore[arg-type]
         last=last,  # type: ignore[arg-type]
+        srpe=inp.srpe,
     )
     frame = fitness_frame(impulses)
     at = frame.filter(pl.col("date") == inp.today)

@@ -10,7 +10,7 @@ import polars as pl
 
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.analytics.days import local_day_expr
-from loadwatch.analytics.effort import day_max_rpe
+from loadwatch.analytics.effort import day_max_rpe, session_frame
 from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
 from loadwatch.analytics.trimp import HrProfile
 from loadwatch.clock import local_today
@@ -90,6 +90,9 @@ class EvaluationInputs:
     daily: pl.DataFrame
     rehab: RehabInputs  # symptoms, their responses and plans (docs/rehab.md)
     hr: HrProfile | None = None  # the heart rates of the activities' hr_load (docs/hr-load.md)
+    # Each activity's session RPE load (activity_id, srpe): the fitness impulse without heart
+    # rate (analytics/fitness.py); None when no activity has an RPE.
+    srpe: pl.DataFrame | None = None
 
 
 def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
@@ -120,7 +123,17 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
     daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
     rin = rehab_inputs(session, athlete_id, daily, day)
     hr = hr_profile(session, athlete)
-    return EvaluationInputs(athlete, activities, day, config, fast, daily, rin, hr)
+    return EvaluationInputs(
+        athlete, activities, day, config, fast, daily, rin, hr, session_loads(session, athlete)
+    )
+
+
+def session_loads(session: Session, athlete: Athlete) -> pl.DataFrame | None:
+    """Each activity's sRPE (analytics/effort.py), or None when no activity has an RPE."""
+    effort = activity_store.effort_frame(session, athlete.id)
+    if effort["rpe"].null_count() == effort.height:
+        return None
+    return session_frame(effort, athlete.timezone)
 
 
 def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
