@@ -24,8 +24,10 @@ import hmac
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -38,7 +40,7 @@ from loadwatch.services import apprise_channel, notify_text, webhook_http, weekl
 from loadwatch.services.apprise_channel import Channel
 from loadwatch.store import webhooks as outbox
 from loadwatch.store.db import Session, Store
-from loadwatch.store.models import Athlete, Delivery, EpisodeEvent, Webhook, WeeklySummary
+from loadwatch.store.models import Athlete, Delivery, EpisodeEvent, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -54,57 +56,71 @@ def event_payload(event: EpisodeEvent, athlete: Athlete, key: str) -> dict[str, 
     }
 
 
-def summary_payload(summary: WeeklySummary, key: str) -> dict[str, Any]:
-    return {**summary.payload, "idempotency_key": key}
-
-
 def _key(hook: Webhook, what: str, row_id: int) -> str:
     return hashlib.sha256(f"loadwatch:{hook.id}:{what}:{row_id}".encode()).hexdigest()[:32]
+
+
+def _keyed(body: dict[str, Any]) -> Callable[[str], dict[str, Any]]:
+    """A stored payload (a summary, a plan alert) with the delivery's key added."""
+    return lambda key: {**body, "idempotency_key": key}
+
+
+def _add(
+    session: Session,
+    hook: Webhook,
+    what: str,
+    row_id: int,
+    payload: Callable[[str], dict[str, Any]],
+    **told: int,
+) -> None:
+    """One delivery row of ``hook`` for the thing ``told`` names (``event_id``,
+    ``summary_id`` or ``plan_alert_id``), keyed for the receiver's idempotency."""
+    key = _key(hook, what, row_id)
+    delivery = Delivery(
+        webhook_id=hook.id,
+        idempotency_key=key,
+        payload=payload(key),
+        next_attempt_at=utcnow(),
+        **told,
+    )
+    outbox.add_delivery(session, delivery)
 
 
 def enqueue_new(session: Session, *, quiet_s: float = 0.0) -> int:
     """Create the missing delivery rows: episode events and planned sessions at risk of
     athletes whose uploads have settled, and weekly summaries; returns how many."""
-    rows = outbox.undelivered(session, utcnow() - timedelta(seconds=quiet_s))
-    for hook, event, athlete in rows:
-        key = _key(hook, "event", event.id)
-        outbox.add_delivery(
+    settled_since = utcnow() - timedelta(seconds=quiet_s)
+    events = outbox.undelivered(session, settled_since)
+    for hook, event, athlete in events:
+        _add(
             session,
-            Delivery(
-                webhook_id=hook.id,
-                event_id=event.id,
-                idempotency_key=key,
-                payload=event_payload(event, athlete, key),
-                next_attempt_at=utcnow(),
-            ),
+            hook,
+            "event",
+            event.id,
+            partial(event_payload, event, athlete),
+            event_id=event.id,
         )
     weekly = outbox.undelivered_summaries(session)
-    for hook, summary, _athlete in weekly:
-        key = _key(hook, "summary", summary.id)
-        outbox.add_delivery(
+    for hook, summary, _ in weekly:
+        _add(
             session,
-            Delivery(
-                webhook_id=hook.id,
-                summary_id=summary.id,
-                idempotency_key=key,
-                payload=summary_payload(summary, key),
-                next_attempt_at=utcnow(),
-            ),
+            hook,
+            "summary",
+            summary.id,
+            _keyed(summary.payload),
+            summary_id=summary.id,
         )
-    alerts = outbox.undelivered_plan_alerts(session, utcnow() - timedelta(seconds=quiet_s))
-    for hook, alert, _athlete in alerts:
-        key = _key(hook, "plan", alert.id)
-        outbox.add_delivery(
+    alerts = outbox.undelivered_plan_alerts(session, settled_since)
+    for hook, alert, _ in alerts:
+        _add(
             session,
-            Delivery(
-                webhook_id=hook.id,
-                plan_alert_id=alert.id,
-                idempotency_key=key,
-                payload={**alert.payload, "idempotency_key": key},
-                next_attempt_at=utcnow(),
-            ),
+            hook,
+            "plan",
+            alert.id,
+            _keyed(alert.payload),
+            plan_alert_id=alert.id,
         )
-    return len(rows) + len(weekly) + len(alerts)
+    return len(events) + len(weekly) + len(alerts)
 
 
 def target_policy(settings: Settings) -> TargetPolicy:
