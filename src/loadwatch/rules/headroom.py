@@ -40,6 +40,7 @@ import polars as pl
 
 from loadwatch.analytics.days import week_start
 from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS, validate_calendar
+from loadwatch.rules import array_frames, arrays
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import (
     _DAY,
@@ -121,10 +122,45 @@ def _judge(
     keep_today: bool = False,
 ) -> pl.DataFrame:
     """The rules' judgements of the days after ``today`` for each tail appended to the history
-    (one candidate future per ``_KEY`` of ``tails``, each in date order), in one panel
-    evaluation over the days the rules read.  ``keep_today``: today's judgements too, as
-    ``_NOW``, a candidate with no future at all (a future run would close a break open today,
-    and the break's days count in the windows)."""
+    (one candidate future per ``_KEY`` of ``tails``, each in date order), in one evaluation
+    over the days the rules read.  ``keep_today``: today's judgements too, as ``_NOW``, a
+    candidate with no future at all (a future run would close a break open today, and the
+    break's days count in the windows)."""
+    if not arrays.eligible(config):
+        return _judge_polars(history, config, tails, today, keep_today=keep_today)
+    # Read back far enough to judge today exactly as well as the days after it.
+    first: date = history["date"][0]
+    lo = max(0, (_lookback_start(history, config, today) - first).days)
+    base = history.slice(lo)
+    keys: list[int] = tails[_KEY].unique(maintain_order=True).to_list()
+    parts = tails.partition_by(_KEY, as_dict=True)
+    futures = [parts[(k,)] for k in keys]
+    if keep_today:
+        keys, futures = [_NOW, *keys], [tails.clear(), *futures]
+    day, runs, loads = array_frames.panel(base, lo, futures)
+    checks = arrays.wide(day, runs, loads, config)
+    n = base.height
+    # (row, column, date, candidate) of each day judged: every candidate's future, and today
+    # for the candidate with none.
+    cells: list[tuple[int, int, date, int]] = []
+    for i, (k, t) in enumerate(zip(keys, futures, strict=True)):
+        if k == _NOW and base.height and base["date"][-1] == today:
+            cells.append((i, n - 1, today, k))
+        cells += [(i, n + j, d, k) for j, d in enumerate(t["date"].to_list()) if d > today]
+    rows, cols, dates, cands = (list(x) for x in zip(*cells, strict=True)) if cells else ([],) * 4
+    return array_frames.judgements_at(checks, rows, cols, dates, cands)
+
+
+def _judge_polars(
+    history: pl.DataFrame,
+    config: RuleConfig,
+    tails: pl.DataFrame,
+    today: date,
+    *,
+    keep_today: bool = False,
+) -> pl.DataFrame:
+    """``_judge`` as one polars panel (``engine._judgement_frames``): the reference, and the
+    way for a config ``rules.arrays`` does not judge."""
     # Read back far enough to judge today exactly as well as the days after it.
     start = _lookback_start(history, config, today)
     base = (
