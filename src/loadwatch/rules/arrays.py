@@ -11,7 +11,8 @@ Arrays are 2-D, one row per candidate future (one row for an athlete's own histo
 column per day; a polars null is NaN.  Every rule reads only the days before and on the day
 it judges, so rows padded with rest days after their own end judge their own days exactly as
 unpadded rows would.  Sums run on integer units held in float64: exact below 2**53, as the
-engine's Int64 sums are.  Comparisons against NaN are false here while polars orders a real
+engine's Int64 sums are; dates, rules and levels equal the engine's, numbers to a bit or two
+(``div``).  Comparisons against NaN are false here while polars orders a real
 NaN above every number: the two agree as long as a ratio is never a real NaN, that is as long
 as every amount rule's floor is positive (``eligible``; the defaults are).
 """
@@ -105,8 +106,10 @@ def seg_shift1(x: F, seg: F) -> F:
 
 
 def div(x: F, s: float) -> F:
-    """``x / s`` for a scalar ``s`` as polars computes it: times the reciprocal, which can
-    differ from a true division in the last bit."""
+    """``x / s`` for a scalar ``s`` as polars mostly computes it: times the reciprocal, which
+    can differ from a true division in the last bit (polars divides some rows, so the engine
+    is matched to a bit or two, ``tests/rules/test_arrays.py``; numpy gives a day the same bits
+    wherever the window starts, which incremental evaluation relies on)."""
     return x * (1.0 / s)
 
 
