@@ -73,7 +73,9 @@ def test_flags_equal_the_polars_engine(
     since = MON + timedelta(days=int(at * daily.height))
     for s in (None, since):
         want = polars_flag_frame(daily, config, since=s)
-        assert_frame_equal(flag_frame(daily, config, since=s), want, check_exact=False, rel_tol=1e-12, abs_tol=0.0)
+        assert_frame_equal(
+            flag_frame(daily, config, since=s), want, check_exact=False, rel_tol=1e-12, abs_tol=0.0
+        )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
