@@ -1,14 +1,17 @@
-"""The rules on numpy arrays (rules/arrays.py) give the frames of the polars engine: the same
+"""The rules on numpy arrays (rules/arrays.py) give what the polars engine gives: the same
 flags from any day (dates, rules, levels exactly; numbers to the last bit or two: polars
-divides by a constant sometimes as a division, sometimes times the reciprocal), and headroom's
-judgements of candidate futures, on generated histories with breaks, returns, every rule
-enabled and thresholds that make rules fire often."""
+divides by a constant sometimes as a division, sometimes times the reciprocal), and the same
+headroom (every candidate future's room, tomorrow's checked limit, the alert line, today's
+ramp), on generated histories with breaks, returns, every rule enabled and thresholds that
+make rules fire often."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -78,22 +81,31 @@ def test_flags_equal_the_polars_engine(
         )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(days, st.integers(0, 1), st.floats(0, 1), st.floats(0, 25))
-def test_headroom_judgements_equal_the_polars_engine(
-    plan: list[tuple[float, float]], which: int, at: float, run_km: float
+def _same(got: list[headroom.Headroom], want: list[headroom.Headroom]) -> None:
+    for g, w in zip(got, want, strict=True):
+        for f in dataclasses.fields(w):
+            a, b = getattr(g, f.name), getattr(w, f.name)
+            if isinstance(b, float):
+                assert a == pytest.approx(b, rel=1e-12, abs=0.0), (f.name, g, w)
+            else:
+                assert a == b, (f.name, g, w)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days, st.integers(0, 1), st.floats(0, 1))
+def test_headroom_equals_the_polars_engine(
+    plan: list[tuple[float, float]], which: int, at: float
 ) -> None:
+    """Every room of every candidate future, the checked limit for tomorrow, the alert line
+    and today's ramp: the same from the arrays as from the engine's judgements."""
     daily = _daily(plan)
     config = CONFIGS[which]
     today = MON + timedelta(days=int(at * (daily.height + 3)))
-    history = headroom._history(daily, today) if today >= MON else daily
-    for tails, now in (
-        (headroom._tails(today), True),
-        (headroom._run_tail(0, today, {"distance": run_km, "hills": run_km * 20}), False),
-    ):
-        want = headroom._judge_polars(history, config, tails, today, keep_today=now)
-        got = headroom._judge(history, config, tails, today, keep_today=now)
-        assert_frame_equal(got, want, check_exact=False, rel_tol=1e-12, abs_tol=0.0)
+    got = headroom.headroom(daily, config, today=today)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(arrays, "eligible", lambda c: False)
+        want = headroom.headroom(daily, config, today=today)
+    _same(got, want)
 
 
 def test_a_zero_floor_is_judged_by_polars() -> None:

@@ -1,5 +1,5 @@
-"""Daily frames in, flag and judgement frames out, judged by ``rules.arrays``: the same frames
-``engine.flag_frame`` and headroom's candidate panel give, at a fraction of the cost."""
+"""A daily frame in, its flag frame out, judged by ``rules.arrays``: the frame
+``engine.flag_frame`` gives, at a fraction of the cost."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from loadwatch.analytics.schema import DIMENSIONS, validate_calendar
 from loadwatch.rules import arrays
 from loadwatch.rules.arrays import Check, F
 from loadwatch.rules.config import RuleConfig
-from loadwatch.rules.engine import FLAG_SCHEMA, JUDGEMENT_SCHEMA, _lookback_start
+from loadwatch.rules.engine import FLAG_SCHEMA, _lookback_start
 
 _LOAD_COLS = [c for pair in DIMENSIONS.values() for c in pair]
 _TEXT = (pl.Utf8(), pl.Date())
@@ -86,57 +86,3 @@ def flag_frame(daily: pl.DataFrame, config: RuleConfig, *, since: date | None) -
     if not parts["date"]:
         return pl.DataFrame(schema=FLAG_SCHEMA)
     return _build(FLAG_SCHEMA, parts).sort("date", "rule", "dimension")
-
-
-def panel(
-    base: pl.DataFrame, first_day: int, tails: list[pl.DataFrame]
-) -> tuple[F, F, dict[str, F]]:
-    """Day numbers, runs and loads of ``base`` (its first day numbered ``first_day``) followed,
-    on row i, by ``tails[i]`` and rest days up to the longest tail."""
-    width = max((t.height for t in tails), default=0)
-    k, n = len(tails), base.height
-    runs_b, loads_b = _inputs(base)
-    runs = np.zeros((k, n + width))
-    runs[:, :n] = runs_b
-    loads = {}
-    for c in _LOAD_COLS:
-        a = np.zeros((k, n + width))
-        a[:, :n] = loads_b[c]
-        loads[c] = a
-    for i, t in enumerate(tails):
-        if t.height:
-            runs[i, n : n + t.height] = t["runs"].to_numpy()
-            for c in _LOAD_COLS:
-                loads[c][i, n : n + t.height] = t[c].to_numpy()
-    day = np.arange(first_day, first_day + n + width, dtype=np.float64)
-    return np.broadcast_to(day, runs.shape), runs, loads
-
-
-def judgements_at(
-    checks: list[Check], rows: list[int], cols: list[int], dates: list[date], keys: list[int]
-) -> pl.DataFrame:
-    """Judgement rows (``_candidate`` then ``JUDGEMENT_SCHEMA``) of the cells
-    ``(rows[i], cols[i])``, each carrying ``dates[i]`` and ``keys[i]``, sorted by candidate,
-    date, rule, dimension (``engine._judgement_frames``)."""
-    r, c = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-    m = r.size
-    schema = {"_candidate": pl.Int64(), **JUDGEMENT_SCHEMA}
-    parts: dict[str, list[object]] = {x: [] for x in schema}
-    for ch in checks:
-        final, level, ok = ch.final[r, c], ch.level[r, c], ch.ok[r, c] > 0
-        alert = ch.alert()
-        cells: dict[str, object] = {
-            "_candidate": keys,
-            "date": dates,
-            "rule": [ch.rule] * m,
-            "dimension": [ch.dim] * m,
-            # A level the hand-over to return_after_break silenced is not this rule's verdict.
-            "judged": ok & ~(ok & (final == 0) & (level > 0)),
-            "level": final,
-            **{x: _cells(ch, x, r, c) for x in ("value", "baseline", "own_baseline", "ratio")},
-            "caution": np.full(m, ch.caution()),
-            "alert": np.full(m, np.nan if alert is None else alert),
-        }
-        for x in schema:
-            parts[x].append(cells[x])
-    return _build(schema, parts).sort("_candidate", "date", "rule", "dimension")

@@ -3,9 +3,10 @@
 Judging one athlete's new days reads a few hundred days and computes a few hundred columns;
 planning that polars query (``engine._wide``) costs 10-25 ms whatever the number of rows,
 while the same columns in numpy cost about a millisecond.  Evaluation (a new run, the nightly
-roll-forward) and headroom (15 candidate futures) therefore judge here; ``rules.engine``
-stays the reference (the panel over many athletes, and the tests that hold this module to
-it, ``tests/rules/test_arrays.py``).
+roll-forward: ``rules.array_frames``) and headroom (15 candidate futures:
+``rules.headroom_arrays``) therefore judge here; ``rules.engine`` stays the reference (the
+panel over many athletes, and the tests that hold this module to it,
+``tests/rules/test_arrays.py``).
 
 Arrays are 2-D, one row per candidate future (one row for an athlete's own history), one
 column per day; a polars null is NaN.  Every rule reads only the days before and on the day
