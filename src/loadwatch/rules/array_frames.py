@@ -10,7 +10,8 @@ import polars as pl
 
 from loadwatch.analytics.schema import DIMENSIONS, validate_calendar
 from loadwatch.rules import arrays
-from loadwatch.rules.arrays import Check, F
+from loadwatch.rules.array_ops import F
+from loadwatch.rules.arrays import Check
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FLAG_SCHEMA, _lookback_start
 

@@ -17,7 +17,8 @@ import polars as pl
 
 from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.rules import arrays
-from loadwatch.rules.arrays import Check, F
+from loadwatch.rules.array_ops import F
+from loadwatch.rules.arrays import Check
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import _SCALE, AMOUNT_RULES, _lookback_start
 
