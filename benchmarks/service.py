@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/service.py [--sizes 100,1000] [--days 365]
         [--history-days 1095] [--repeat 5] [--requests 50] [--http | --no-http]
         [--series-rate 200] [--rates 20,50] [--duration 5] [--postgres URL]
+        [--evaluation-only]
 
 1. **Evaluation** (one athlete, ``--history-days`` of running ending yesterday): the CPU of
    one upload (a one-run training log) stored alone, against stored *and* evaluated (the
@@ -316,6 +317,8 @@ def run(label: str, database_url: str | None, args: argparse.Namespace) -> None:
         store = open_store(Settings(data_dir=data, database_url=database_url))
         try:
             evaluation(store, args)
+            if args.evaluation_only:
+                return
             coach_id: int | None = None
             token = ""
             seeded = 0
@@ -392,6 +395,9 @@ def main() -> None:
     ap.add_argument("--baseline", type=int, default=20, help="sequential requests alone")
     ap.add_argument("--max-overload", type=float, default=4.0)
     ap.add_argument("--postgres", help="PostgreSQL URL: a scratch schema, two API processes")
+    ap.add_argument(
+        "--evaluation-only", action="store_true", help="section 1 only (no dashboard, no HTTP)"
+    )
     args = ap.parse_args()
     if args.postgres:
         with scratch_schema(args.postgres) as url:

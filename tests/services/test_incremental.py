@@ -48,9 +48,24 @@ def _csv(history: list[tuple[int, int, int]]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _athlete(store: Store) -> int:
+# The defaults, and every rule on with short breaks and low lines: many flags, returns and
+# hand-overs for the rules on arrays (rules/arrays.py) to judge from a day.
+THRESHOLDS: list[dict[str, Any]] = [
+    {},
+    {
+        "monotony": {"enabled": True},
+        "return_after_break": {"break_days": 7, "caution": 0.3},
+        "weekly_ramp": {"caution": 1.3, "quiet_days": 3},
+        "session_spike": {"window_days": 10},
+    },
+]
+
+
+def _athlete(store: Store, thresholds: dict[str, Any] | None = None) -> int:
     with store.transaction() as s:
-        return athlete_store.get_or_create_athlete(s, f"Runner {next(_n)}", "Europe/Paris").id
+        a = athlete_store.get_or_create_athlete(s, f"Runner {next(_n)}", "Europe/Paris")
+        a.thresholds = thresholds or {}
+        return a.id
 
 
 def _state(store: Store, aid: int) -> dict[str, Any]:
@@ -93,7 +108,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 @settings(
-    max_examples=8,
+    max_examples=20,
     deadline=None,
     # Each example evaluates three times; shrinking a failure would take many minutes, and
     # the failing history and change are printed whole anyway.
@@ -106,14 +121,18 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Store:
         st.tuples(st.just("add"), st.integers(0, SPAN), st.integers(3, 45), st.integers(0, 600)),
         st.tuples(st.just("delete"), st.integers(0, 10_000), st.just(0), st.just(0)),
     ),
+    rules=st.sampled_from(THRESHOLDS),
 )
 def test_incremental_evaluation_equals_full_evaluation(
-    stores: Store, history: dict[int, tuple[int, int]], change: tuple[str, int, int, int]
+    stores: Store,
+    history: dict[int, tuple[int, int]],
+    change: tuple[str, int, int, int],
+    rules: dict[str, Any],
 ) -> None:
     store = stores
     kind, at, km, climb = change
     final = [(off, k, c) for off, (k, c) in history.items()]
-    inc = _athlete(store)
+    inc = _athlete(store, rules)
     import_log(store, inc, _csv(final), "log.csv")
     drain_pending(store, athlete_id=inc, today=TODAY)  # the first, full evaluation
     if kind == "add":
@@ -141,7 +160,7 @@ def test_incremental_evaluation_equals_full_evaluation(
         drain_pending(store, athlete_id=inc, today=TODAY, on_result=seen.append)
         assert [r.evaluated_from for r in seen] == [day]
 
-    full = _athlete(store)
+    full = _athlete(store, rules)
     import_log(store, full, _csv(final), "log.csv")
     assert drain_pending(store, athlete_id=full, today=TODAY) == [full]  # from its first day
 

@@ -710,7 +710,14 @@ def evaluate(
     ``quiet`` (``date``, ``dimension``): days on which a return-to-run plan is the baseline and
     the running stayed within its caps (``rules.plan.quiet_frame``): the amount rules say
     nothing there (docs/rehab.md)."""
-    flags = flag_frame(daily, config, since=since)
+    # The same frame without planning a polars query (rules.arrays), unless the config is one
+    # the arrays do not judge.  Imported here: array_frames builds on this module.
+    from loadwatch.rules import array_frames, arrays
+
+    if arrays.eligible(config):
+        flags = array_frames.flag_frame(daily, config, since=since)
+    else:
+        flags = flag_frame(daily, config, since=since)
     if quiet is not None and quiet.height:
         flags = flags.join(
             quiet.unique().with_columns(pl.lit(True).alias("_quiet")),

@@ -32,7 +32,6 @@ flat allowance), and status shows the smaller of the two.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -40,6 +39,7 @@ import polars as pl
 
 from loadwatch.analytics.days import week_start
 from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS, validate_calendar
+from loadwatch.rules import arrays, headroom_arrays
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import (
     _DAY,
@@ -48,6 +48,7 @@ from loadwatch.rules.engine import (
     _judgement_frames,
     _lookback_start,
 )
+from loadwatch.rules.headroom_arrays import Verdicts, floor_unit
 from loadwatch.rules.messages import amount, baseline_phrase, day_name, pace
 
 CLEAR_HORIZON_DAYS = 14
@@ -181,9 +182,7 @@ def _alert_rooms(j: pl.DataFrame) -> dict[str, float]:
     }
 
 
-def _floor_unit(x: float, dim: str) -> float:
-    s = _SCALE[dim]
-    return max(0.0, math.floor(x * s + 1e-9) / s)
+_floor_unit = floor_unit
 
 
 def _run_tail(k: int, today: date, sizes: dict[str, float] | None = None) -> pl.DataFrame:
@@ -217,17 +216,15 @@ def _tails(today: date) -> pl.DataFrame:
     return _rows(dates, runs).with_columns(pl.Series(_KEY, keys, dtype=pl.Int64))
 
 
-def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[Headroom]:
-    """One ``Headroom`` per dimension for ``today``."""
-    validate_calendar(daily, "daily frame")
-    if daily.is_empty() or daily["date"].min() > today:  # type: ignore[operator]
-        return [_empty(dim) for dim in DIMENSIONS]
-    history = _history(daily, today)
+def _verdicts(history: pl.DataFrame, config: RuleConfig, today: date) -> Verdicts:
+    """What the rules say about the candidate futures, from the polars engine's judgements:
+    the reference, and the way for a config ``rules.arrays`` does not judge."""
     j_all = _judge(history, config, _tails(today), today, keep_today=True)
     j = j_all.filter(pl.col("date") > today)
     lim = _limits(j)
     tomorrow = today + timedelta(days=1)
-    run_rooms = {
+    v = Verdicts()
+    v.run_rooms = {
         (r[_KEY], r["dimension"]): (r["room"], r["binding"])
         for r in lim.filter(pl.col("date") == pl.col("date").min().over(_KEY)).iter_rows(named=True)
         if r[_KEY] < CLEAR_HORIZON_DAYS
@@ -235,16 +232,45 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
     week_part = _limits(
         j.filter((pl.col(_KEY) == CLEAR_HORIZON_DAYS) & (pl.col("rule") != "session_spike"))
     )
-    next_run = {dim: _floor_unit(room, dim) for (k, dim), (room, _) in run_rooms.items() if k == 0}
-    next_run = _verify(history, config, today, next_run)
-    alert_run = _alert_rooms(j.filter((pl.col(_KEY) == 0) & (pl.col("date") == tomorrow)))
-    spike_tomorrow = j.filter(
+    for dim in DIMENSIONS:
+        w = week_part.filter(pl.col("dimension") == dim)["room"]
+        if w.len():
+            v.week_rooms[dim] = float(w.min())  # type: ignore[arg-type]
+    sizes = {d: _floor_unit(room, d) for (k, d), (room, _) in v.run_rooms.items() if k == 0}
+    v.next_run = _verify(history, config, today, sizes)
+    v.alert_run = _alert_rooms(j.filter((pl.col(_KEY) == 0) & (pl.col("date") == tomorrow)))
+    spikes = j.filter(
         (pl.col(_KEY) == 0) & (pl.col("rule") == "session_spike") & (pl.col("date") == tomorrow)
     )
-    recent = history.filter(pl.col("date") > today - timedelta(days=28))
+    for r in spikes.iter_rows(named=True):
+        if r["judged"] and r["own_baseline"] is not None:
+            v.longest[r["dimension"]] = float(r["own_baseline"])
     now = j_all.filter(
         (pl.col(_KEY) == _NOW) & (pl.col("rule") == "weekly_ramp") & (pl.col("date") == today)
     )
+    for r in now.iter_rows(named=True):
+        if r["baseline"] is not None:
+            v.ramp_now[r["dimension"]] = (
+                r["own_baseline"],
+                float(r["baseline"]),
+                r["ratio"],
+                float(r["caution"]),
+            )
+    return v
+
+
+def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[Headroom]:
+    """One ``Headroom`` per dimension for ``today``."""
+    validate_calendar(daily, "daily frame")
+    if daily.is_empty() or daily["date"].min() > today:  # type: ignore[operator]
+        return [_empty(dim) for dim in DIMENSIONS]
+    history = _history(daily, today)
+    if arrays.eligible(config):
+        v = headroom_arrays.verdicts(history, config, today, CLEAR_HORIZON_DAYS)
+    else:
+        v = _verdicts(history, config, today)
+    run_rooms = v.run_rooms
+    recent = history.filter(pl.col("date") > today - timedelta(days=28))
     # The fast threshold in force today: the speed sentence names the pace it counts.
     thr = history.filter(pl.col("date") == today)["fast_threshold_mps"]
     fast_mps = float(thr[0]) if thr.len() and thr[0] is not None else None
@@ -257,23 +283,17 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
         unit = UNITS[dim]
         week_value = float(history.filter(pl.col("date") > today - timedelta(days=7))[col].sum())
         base = limit = None
-        spike = spike_tomorrow.filter(pl.col("dimension") == dim)
-        longest = (
-            float(spike["own_baseline"][0])
-            if spike.height and spike["judged"][0] and spike["own_baseline"][0] is not None
-            else None
-        )
-        w = week_part.filter(pl.col("dimension") == dim)["room"]
-        week_room = _floor_unit(float(w.min()), dim) if w.len() else None  # type: ignore[arg-type]
+        longest = v.longest.get(dim)
+        w = v.week_rooms.get(dim)
+        week_room = _floor_unit(w, dim) if w is not None else None
         ran = recent.filter(pl.col("runs") > 0)[col]
         usual = float(ran.mean()) if ran.len() and float(ran.mean()) > 0 else None  # type: ignore[arg-type]
         r_own = r_base = r_ratio = None
-        at = now.filter(pl.col("dimension") == dim)
-        if ramp_ready and at.height and at["baseline"][0] is not None:
-            r_own, r_base = at["own_baseline"][0], float(at["baseline"][0])
-            r_ratio = float(at["ratio"][0])
-            base, limit = r_base, float(at["caution"][0]) * r_base
-        run_limit = next_run.get(dim)
+        at = v.ramp_now.get(dim)
+        if ramp_ready and at is not None:
+            r_own, r_base, r_ratio, caution = at
+            base, limit = r_base, caution * r_base
+        run_limit = v.next_run.get(dim)
         binding = run_rooms.get((0, dim), (None, None))[1]
         clears = None
         if run_limit is not None and usual is not None and run_limit < OVER_SHARE * usual:
@@ -310,7 +330,7 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
                 ramp_own=r_own,
                 ramp_baseline=r_base,
                 ramp_ratio=r_ratio,
-                next_run_alert=alert_run.get(dim),
+                next_run_alert=v.alert_run.get(dim),
             )
         )
     return out

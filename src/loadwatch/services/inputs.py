@@ -130,6 +130,8 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
 
 def session_loads(session: Session, athlete: Athlete) -> pl.DataFrame | None:
     """Each activity's sRPE (analytics/effort.py), or None when no activity has an RPE."""
+    if not activity_store.any_rpe(session, athlete.id):
+        return None  # most athletes: not worth reading every activity's effort to find out
     effort = activity_store.effort_frame(session, athlete.id)
     if effort["rpe"].null_count() == effort.height:
         return None

@@ -268,6 +268,14 @@ def set_log_rpe(session: Session, athlete_id: int, rpe_by_key: dict[tuple[str, i
     return changed
 
 
+def any_rpe(session: Session, athlete_id: int) -> bool:
+    """Whether any of the athlete's activities has an RPE, so that
+    evaluation reads the effort frame only for athletes who log effort (one query, no rows
+    built)."""
+    q = select(Activity.id).where(Activity.athlete_id == athlete_id, Activity.rpe.is_not(None))
+    return session.execute(q.limit(1)).first() is not None
+
+
 def effort_frame(session: Session, athlete_id: int) -> pl.DataFrame:
     """Every activity's start, sport, durations and RPE (``EFFORT_FRAME_SCHEMA``), by start:
     what session RPE load is computed from (analytics/effort.py)."""

@@ -1,0 +1,116 @@
+"""The rules on numpy arrays (rules/arrays.py) give what the polars engine gives: the same
+flags from any day (dates, rules, levels exactly; numbers to the last bit or two: polars
+divides by a constant sometimes as a division, sometimes times the reciprocal), and the same
+headroom (every candidate future's room, tomorrow's checked limit, the alert line, today's
+ramp), on generated histories with breaks, returns, every rule enabled and thresholds that
+make rules fire often."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from loadwatch.analytics.daily import daily_frame
+from loadwatch.rules import RuleConfig, arrays, headroom
+from loadwatch.rules.array_frames import flag_frame
+from loadwatch.rules.engine import flag_frame as polars_flag_frame
+from support.activity_builder import activity, frame
+
+MON = date(2026, 1, 5)
+
+CONFIGS = [
+    RuleConfig(),
+    # Every rule on, short breaks, low lines: many flags, returns and hand-overs.
+    RuleConfig.from_overrides(
+        {
+            "monotony": {"enabled": True, "dimensions": ["distance", "hills"]},
+            "return_after_break": {"break_days": 7, "caution": 0.3},
+            "weekly_ramp": {"caution": 1.3, "quiet_days": 3},
+            "session_spike": {"window_days": 10},
+        }
+    ),
+]
+
+# Day by day: km (0: rest) and the share of it that is fast, climbing, uphill; whole weeks
+# off make breaks.
+days = st.lists(
+    st.one_of(
+        st.just((0.0, 0.0)),
+        st.tuples(st.sampled_from([3.0, 5.0, 8.0, 10.2, 14.0, 21.1, 30.0]), st.floats(0, 1)),
+        st.just((-1.0, 0.0)),  # a week off
+    ),
+    min_size=20,
+    max_size=160,
+)
+
+
+def _daily(plan: list[tuple[float, float]]) -> pl.DataFrame:
+    rows = [activity(MON, 1.0, sport="walking")]  # pins the first day
+    day = MON
+    for km, s in plan:
+        if km < 0:
+            day += timedelta(days=7)
+            continue
+        if km > 0:
+            rows.append(
+                activity(day, km, climb_m=km * 37 * s, fast_km=km * s * 0.4, uphill_km=km * s / 3)
+            )
+        day += timedelta(days=1)
+    return daily_frame(frame(rows), tz="UTC", fast_speed_mps=None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days, st.integers(0, 1), st.floats(0, 1))
+def test_flags_equal_the_polars_engine(
+    plan: list[tuple[float, float]], which: int, at: float
+) -> None:
+    daily = _daily(plan)
+    config = CONFIGS[which]
+    assert arrays.eligible(config)
+    since = MON + timedelta(days=int(at * daily.height))
+    for s in (None, since):
+        want = polars_flag_frame(daily, config, since=s)
+        assert_frame_equal(
+            flag_frame(daily, config, since=s), want, check_exact=False, rel_tol=1e-12, abs_tol=0.0
+        )
+
+
+def _same(got: list[headroom.Headroom], want: list[headroom.Headroom]) -> None:
+    for g, w in zip(got, want, strict=True):
+        for f in dataclasses.fields(w):
+            a, b = getattr(g, f.name), getattr(w, f.name)
+            if isinstance(b, float):
+                assert a == pytest.approx(b, rel=1e-12, abs=0.0), (f.name, g, w)
+            else:
+                assert a == b, (f.name, g, w)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days, st.integers(0, 1), st.floats(0, 1))
+def test_headroom_equals_the_polars_engine(
+    plan: list[tuple[float, float]], which: int, at: float
+) -> None:
+    """Every room of every candidate future, the checked limit for tomorrow, the alert line
+    and today's ramp: the same from the arrays as from the engine's judgements."""
+    daily = _daily(plan)
+    config = CONFIGS[which]
+    today = MON + timedelta(days=int(at * (daily.height + 3)))
+    got = headroom.headroom(daily, config, today=today)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(arrays, "eligible", lambda c: False)
+        want = headroom.headroom(daily, config, today=today)
+    _same(got, want)
+
+
+def test_a_zero_floor_is_judged_by_polars() -> None:
+    """0 / 0 is a real NaN that polars orders above every line: the arrays leave such a
+    config to the engine."""
+    zero = RuleConfig.from_overrides({"session_spike": {"floors": {"speed": 0}}})
+    assert not arrays.eligible(zero)
+    assert arrays.eligible(RuleConfig())
