@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -128,3 +129,27 @@ def athlete_zones(session: Session) -> dict[int, str]:
 
 def list_athletes(session: Session) -> list[Athlete]:
     return list(session.scalars(select(Athlete).order_by(Athlete.name)))
+
+
+def due(session: Session, now: datetime) -> list[int]:
+    """Athletes whose stored view is not for their local today at ``now`` (their ``due_at``
+    passed, or it was never set): one range scan of the ``due_at`` index, never a pass over
+    every athlete."""
+    q = (
+        select(Athlete.id)
+        .where(or_(Athlete.due_at.is_(None), Athlete.due_at <= now))
+        .order_by(Athlete.id)
+    )
+    return list(session.scalars(q))
+
+
+def set_due(session: Session, athlete_id: int, due_at: datetime | None) -> None:
+    """When the athlete's view next goes stale (None: now).  A plain UPDATE: the athlete row is
+    not loaded, and a deleted athlete is no error."""
+    session.execute(update(Athlete).where(Athlete.id == athlete_id).values(due_at=due_at))
+
+
+def zone_of(session: Session, athlete_id: int) -> str | None:
+    """The athlete's time zone; None when there is no such athlete."""
+    tz: str | None = session.scalar(select(Athlete.timezone).where(Athlete.id == athlete_id))
+    return tz
