@@ -22,7 +22,7 @@ from loadwatch.store.models import Athlete
 ZONES = {
     "utc": "UTC",
     "paris": "Europe/Paris",
-    "santiago": "America/Santiago",  # 2026-09-06 00:00 does not exist: 01:00 -03 follows 23:59:59 -04
+    "santiago": "America/Santiago",  # 2026-09-06 00:00 is skipped: 23:59:59 -04, then 01:00 -03
     "havana": "America/Havana",
     "kiritimati": "Pacific/Kiritimati",  # UTC+14
     "pago": "Pacific/Pago_Pago",  # UTC-11
