@@ -123,7 +123,7 @@ def athlete_ids(session: Session) -> list[int]:
 
 def athlete_zones(session: Session) -> dict[int, str]:
     """Every athlete's time zone, by id."""
-    rows = session.execute(select(Athlete.id, Athlete.timezone).order_by(Athlete.id)).tuples()
+    rows = session.execute(select(Athlete.id, Athlete.timezone).order_by(Athlete.id)).all()
     return {aid: tz for aid, tz in rows}
 
 
