@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-from service_load import drive, profile
+from service_load import answer_cost, drive, profile
 from synthetic import synthetic, write_athletes_bulk
 
 from loadwatch import auth
@@ -291,6 +291,9 @@ def run(label: str, database_url: str | None, args: argparse.Namespace) -> None:
                     f"x{seen[hi]['base_cpu'] / seen[lo]['base_cpu']:.2f}",
                     flush=True,
                 )
+            if args.profile:
+                print("one request profiled:")
+                answer_cost(store, templates[0], args.requests)
         finally:
             store.close()
         h = {"Authorization": f"Bearer {token}"}

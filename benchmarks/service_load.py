@@ -177,7 +177,7 @@ def profile(app: Any, headers: dict[str, str], paths: dict[str, str], n: int, to
     with TestClient(app) as client:
         floor = per_request(client, f"{API}/health")
         cpu = {what: per_request(client, path) for what, path in paths.items()}
-    print(f"one request profiled, in process ({n} each; CPU per request, client included):")
+    print(f"  in process ({n} each; CPU per request, the test client included):")
     print(f"  {'GET /health (the floor)':40s} {_ms(floor)}")
     for what, c in cpu.items():
         print(f"  {what:40s} {_ms(c)}  ({_ms(c - floor)} above the floor)")
@@ -194,6 +194,52 @@ def profile(app: Any, headers: dict[str, str], paths: dict[str, str], n: int, to
     print(flush=True)
 
 
+def answer_cost(store: Any, athlete_id: int, n: int) -> None:
+    """The series answer from its frame, as the route wrote it before (a dict per row,
+    validated into ``SeriesOut``, then its JSON) and as it does now (``series_json``): CPU
+    per answer, median of ``n``, same frame."""
+    import polars as pl
+
+    from loadwatch.api.routers.series import series_json
+    from loadwatch.schemas.status import SeriesOut
+    from loadwatch.services.views import series_and_fitness
+
+    with store.sessions() as s:
+        frame, fitness = series_and_fitness(s, athlete_id, "week")
+
+    def before() -> bytes:
+        floats = [c for c, t in frame.schema.items() if t.is_float()]
+        safe = frame.with_columns(pl.col(floats).fill_nan(None))
+        out = SeriesOut(
+            athlete_id=athlete_id,
+            period="week",
+            columns=safe.columns,
+            data=safe.to_dicts(),
+            fitness=fitness,
+            evaluating=False,
+        )
+        return out.model_dump_json().encode()
+
+    def now() -> bytes:
+        return series_json(athlete_id, "week", frame, fitness, False)
+
+    assert before() == now(), "the two answers differ"
+    old, new = _median_cpu(before, n), _median_cpu(now, n)
+    print(
+        f"  the series answer from its frame ({frame.height} weeks): SeriesOut (before) "
+        f"{_ms(old)}, series_json (now) {_ms(new)}: x{new / old:.2f}"
+    )
+
+
+def _median_cpu(fn: Any, n: int) -> float:
+    xs = []
+    for _ in range(n):
+        t = time.process_time()
+        fn()
+        xs.append(time.process_time() - t)
+    return sorted(xs)[len(xs) // 2]
+
+
 def _thread_profile(app: Any, headers: dict[str, str], path: str, n: int) -> cProfile.Profile:
     """Profile the app's handler threads (sync routes run in a thread pool): each new thread
     turns the profiler on for itself."""
@@ -208,6 +254,9 @@ def _thread_profile(app: Any, headers: dict[str, str], path: str, n: int) -> cPr
     threading.setprofile(hook)  # type: ignore[arg-type]
     try:
         with TestClient(app) as client:  # a new portal: new worker threads, profiled
+            for _ in range(3):  # warm: first requests open connections and fill caches
+                client.get(path, headers=headers)
+            prof.clear()
             for _ in range(n):
                 client.get(path, headers=headers)
     finally:
