@@ -140,6 +140,8 @@ def sweep(store: Store, n: int, repeat: int) -> None:
 
 
 def xacts(store: Store) -> int:
+    # A backend reports its counters to the statistics at most once a second: wait for them.
+    time.sleep(1.5)
     with store.engine.connect() as c:
         c.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
         return int(

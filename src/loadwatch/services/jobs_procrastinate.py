@@ -60,6 +60,11 @@ def athlete_lock(athlete_id: int) -> str:
     return f"athlete:{athlete_id}"
 
 
+def queueing_lock(athlete_id: int) -> str:
+    """At most one waiting evaluation per athlete."""
+    return f"evaluate:{athlete_id}"
+
+
 # The nightly fan-out defers this many jobs per INSERT (procrastinate's ``batch_defer_jobs``,
 # one statement each): a million athletes are a thousand statements, not a million.
 DEFER_BATCH = 1_000
@@ -69,7 +74,7 @@ def _evaluation_job(
     app: procrastinate.App, athlete_id: int, *, roll: bool, delay_s: float
 ) -> procrastinate.jobs.Job:
     options: dict[str, Any] = {
-        "queueing_lock": f"evaluate:{athlete_id}",
+        "queueing_lock": queueing_lock(athlete_id),
         "lock": athlete_lock(athlete_id),
     }
     if delay_s > 0:
@@ -107,14 +112,15 @@ def _defer_evaluations(
     new = 0
     for i in range(0, len(ids), DEFER_BATCH):
         chunk = ids[i : i + DEFER_BATCH]
+        if len(chunk) > 1:
+            # Checked before any job is built: a sweep during a time zone's midnight finds
+            # the same hundreds of thousands waiting tick after tick.
+            with store.sessions() as s:
+                waiting = job_queue.waiting_locks(s, [queueing_lock(a) for a in chunk])
+            chunk = [a for a in chunk if queueing_lock(a) not in waiting]
         jobs = [_evaluation_job(app, aid, roll=roll, delay_s=delay_s) for aid in chunk]
-        if len(jobs) == 1:
+        if len(jobs) <= 1:
             new += _defer_one_by_one(app, jobs)
-            continue
-        with store.sessions() as s:
-            waiting = job_queue.waiting_locks(s, [str(j.queueing_lock) for j in jobs])
-        jobs = [j for j in jobs if j.queueing_lock not in waiting]
-        if not jobs:
             continue
         try:
             app.job_manager.batch_defer_jobs(jobs)
