@@ -1,18 +1,20 @@
 """The procrastinate queue's jobs, run by a worker inside the test process (PostgreSQL only):
 an inbox scan imports and then evaluates, the nightly job fans out one evaluation per athlete,
-the cron of "every N seconds", the fan-out's batches, and the purge of finished jobs."""
+the cron of "every N seconds", the fan-out's batches, the sweep's lease, and the purge of
+finished jobs."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
-from loadwatch.clock import local_today, utcnow
+from loadwatch.clock import as_utc, day_ends_at, local_today, utcnow
 from loadwatch.config import Settings
-from loadwatch.services import jobs_procrastinate
+from loadwatch.services import job_work, jobs_procrastinate
 from loadwatch.services.jobs_procrastinate import NAMESPACE, ProcrastinateJobs, every, run_worker
 from loadwatch.services.pending import evaluating
 from loadwatch.store import athletes as athlete_store
@@ -189,6 +191,53 @@ def test_purge_deletes_finished_jobs_and_their_events_past_the_retention(
                 ).scalar_one()
             assert orphans == 0
             assert events > 0  # the failed job's events stay with it
+        finally:
+            queue.close()
+            store.close()
+
+
+def test_a_swept_athlete_leaves_the_sweep_until_its_job_runs_or_the_lease_passes(
+    tmp_path: Path,
+) -> None:
+    t0 = datetime(2026, 9, 5, 12, 0, tzinfo=UTC)
+    with pg_schema() as url, time_machine.travel(t0, tick=False):
+        settings = Settings(data_dir=tmp_path / "data", database_url=url, job_settle_s=0)
+        store = Store(url, settings.data_dir)
+        with store.transaction() as s:
+            ids = [
+                athlete_store.get_or_create_athlete(s, f"runner {i}", "UTC").id for i in range(3)
+            ]
+        app = jobs_procrastinate.build_app(settings, periodic=False)
+        app.open()
+        jobs_procrastinate.bind(store, settings, app)
+        try:
+            assert job_work.due_athletes(store) == ids  # never evaluated
+            jobs_procrastinate.sweep(0)
+            assert _jobs(store) == {(f"{NAMESPACE}:evaluate", "todo"): 3}
+            assert job_work.due_athletes(store) == []  # leased: the next ticks skip them
+            jobs_procrastinate.sweep(0)
+            assert _jobs(store) == {(f"{NAMESPACE}:evaluate", "todo"): 3}
+            # No worker ran them (a lost queue): due again once the lease passed.
+            with time_machine.travel(t0 + job_work.SWEEP_LEASE, tick=False):
+                assert job_work.due_athletes(store) == ids
+        finally:
+            jobs_procrastinate.unbind()
+            app.close()
+            store.close()
+    # Run, each sets its own next midnight instead of the lease.
+    with pg_schema() as url:
+        settings = Settings(data_dir=tmp_path / "data2", database_url=url, job_settle_s=0)
+        store = Store(url, settings.data_dir)
+        with store.transaction() as s:
+            aid = athlete_store.get_or_create_athlete(s, "Ann", "Asia/Tokyo").id
+        queue = ProcrastinateJobs(store, settings)
+        try:
+            queue.evaluate([aid])
+            _drain(store, settings)
+            with store.sessions() as s:
+                due = athlete_store.get_athlete(s, aid).due_at
+            assert due is not None
+            assert as_utc(due) == day_ends_at("Asia/Tokyo", local_today("Asia/Tokyo"))
         finally:
             queue.close()
             store.close()

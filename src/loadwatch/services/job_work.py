@@ -10,7 +10,8 @@ evaluated: a job that dies leaves its row, and the next sweep queues it again.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -87,6 +88,26 @@ def due_athletes(store: Store) -> list[int]:
     with store.sessions() as s:
         ids = set(pending.athlete_ids(s)) | set(athlete_rows.due(s, utcnow()))
     return sorted(ids)
+
+
+# How long a swept athlete stays out of the sweep once their evaluation is queued: the job
+# sets the real ``due_at`` when it runs; a job lost meanwhile (the queue dropped, a worker
+# killed) makes the athlete due again when this passes.
+SWEEP_LEASE = timedelta(minutes=10)
+LEASE_BATCH = 1_000
+
+
+def lease_due(store: Store, athlete_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Keep the athletes just queued out of the next sweeps for ``SWEEP_LEASE``: at a populous
+    zone's midnight the same hundreds of thousands are due until workers get to them, and
+    each tick would find and check them all again.  Those still due only; how many."""
+    at = now or utcnow()
+    leased = 0
+    for i in range(0, len(athlete_ids), LEASE_BATCH):
+        with store.transaction() as s:
+            chunk = athlete_ids[i : i + LEASE_BATCH]
+            leased += athlete_rows.postpone_due(s, chunk, at + SWEEP_LEASE, at)
+    return leased
 
 
 def all_athletes(store: Store) -> list[int]:

@@ -157,7 +157,10 @@ def scan_inbox() -> None:
 
 def sweep(timestamp: int) -> None:
     ctx = _ctx()
-    _defer_evaluations(ctx.store, ctx.app, job_work.due_athletes(ctx.store), roll=False, delay_s=0)
+    ids = job_work.due_athletes(ctx.store)
+    _defer_evaluations(ctx.store, ctx.app, ids, roll=False, delay_s=0)
+    # Each has a job waiting now (new, or found waiting): out of the next ticks' way.
+    job_work.lease_due(ctx.store, ids)
 
 
 def nightly(timestamp: int) -> None:

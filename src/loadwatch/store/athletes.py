@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -147,6 +148,22 @@ def set_due(session: Session, athlete_id: int, due_at: datetime | None) -> None:
     """When the athlete's view next goes stale (None: now).  A plain UPDATE: the athlete row is
     not loaded, and a deleted athlete is no error."""
     session.execute(update(Athlete).where(Athlete.id == athlete_id).values(due_at=due_at))
+
+
+def postpone_due(
+    session: Session, athlete_ids: Sequence[int], until: datetime, now: datetime
+) -> int:
+    """Move ``due_at`` to ``until`` for those of these athletes still due at ``now`` (an
+    athlete an evaluation has set a later instant for meanwhile is left alone); how many."""
+    if not athlete_ids:
+        return 0
+    result = session.execute(
+        update(Athlete)
+        .where(Athlete.id.in_(athlete_ids))
+        .where(or_(Athlete.due_at.is_(None), Athlete.due_at <= now))
+        .values(due_at=until)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def zone_of(session: Session, athlete_id: int) -> str | None:
