@@ -9,11 +9,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.services import athletes, evaluation, inbox, job_work, webhooks
 from loadwatch.services.jobs import JobQueue
-from loadwatch.store import athletes as athlete_rows
 from loadwatch.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -79,9 +77,7 @@ def roll_days() -> list[int]:
     their zone, or they were never evaluated; ``due_at`` says which, in one indexed query):
     the windows slide even without uploads."""
     ctx = _context()
-    with ctx.store.sessions() as s:
-        ids = athlete_rows.due(s, utcnow())
-    results = _evaluate_recent(ctx, ids, roll=False)
+    results = _evaluate_recent(ctx, job_work.rolled_athletes(ctx.store), roll=False)
     if results:
         _log_evaluation("a new day", results)
     return [r.athlete_id for r in results]

@@ -81,6 +81,13 @@ def mark_due(store: Store, athlete_id: int) -> None:
         athlete_rows.set_due(s, athlete_id, due_at)
 
 
+def rolled_athletes(store: Store) -> list[int]:
+    """The athletes a new local day began for since their last evaluation (or never
+    evaluated): ``due_at`` passed, one indexed range query."""
+    with store.sessions() as s:
+        return athlete_rows.due(s, utcnow())
+
+
 def due_athletes(store: Store) -> list[int]:
     """Athletes to evaluate now: those with pending work (an upload, an edit, the CLI's import,
     a job that died: the pending table holds only these) and those a new local day began for
