@@ -44,14 +44,14 @@ def _athletes(store: Store) -> dict[str, int]:
 
 def _named(store: Store, ids: dict[str, int]) -> set[str]:
     by_id = {v: k for k, v in ids.items()}
-    return {by_id[a] for a in job_work.due_athletes(store)}
+    return {by_id[a] for a in job_work.due_athletes(store) if a in by_id}
 
 
 def _stale(store: Store, ids: dict[str, int]) -> set[str]:
     """The old full-scan answer (every athlete's zone against its view's day), to agree with."""
     by_id = {v: k for k, v in ids.items()}
     with store.sessions() as s:
-        return {by_id[a] for a in views.stale(s)}
+        return {by_id[a] for a in views.stale(s) if a in by_id}
 
 
 def test_the_sweep_selects_exactly_the_athletes_whose_local_day_rolled(store: Store) -> None:
@@ -123,3 +123,39 @@ def test_a_zone_change_and_an_evaluation_elsewhere_are_due_then_settle(store: St
         assert _named(store, ids) == set()
     with at(datetime(2026, 9, 5, 15, 0, tzinfo=UTC)):
         assert _named(store, ids) == {"utc"}  # Tokyo's midnight
+
+
+def test_a_day_that_gains_an_hour_rolls_at_its_real_end(store: Store) -> None:
+    """Clocks going back: Santiago at its midnight (23:00 comes twice on 4 April 2026, the 5th
+    begins at 04:00 UTC), Paris at 03:00 (25 October 2026 lasts 25 hours)."""
+    settings = Settings()
+    cases = [
+        (
+            "America/Santiago",
+            datetime(2026, 4, 4, 12, 0, tzinfo=UTC),
+            [
+                (datetime(2026, 4, 5, 2, 59, 59, tzinfo=UTC), False),  # the first 22:59:59 (-03)
+                (datetime(2026, 4, 5, 3, 59, 59, tzinfo=UTC), False),  # the second 23:59:59 (-04)
+                (datetime(2026, 4, 5, 4, 0, tzinfo=UTC), True),
+            ],
+        ),
+        (
+            "Europe/Paris",
+            datetime(2026, 10, 24, 22, 30, tzinfo=UTC),  # 00:30 CEST on the 25th
+            [
+                (datetime(2026, 10, 25, 21, 59, 59, tzinfo=UTC), False),  # 24 hours in: 22:59:59
+                (datetime(2026, 10, 25, 22, 59, 59, tzinfo=UTC), False),  # 23:59:59 CET
+                (datetime(2026, 10, 25, 23, 0, tzinfo=UTC), True),
+            ],
+        ),
+    ]
+    for tz, evaluated, steps in cases:
+        with at(evaluated):
+            with store.transaction() as s:
+                ids = {tz: athlete_store.get_or_create_athlete(s, tz, tz).id}
+            job_work.evaluate_athlete(store, settings, ids[tz])
+            assert _named(store, ids) == set()
+        for when, rolled in steps:
+            with at(when):
+                assert _named(store, ids) == ({tz} if rolled else set()), when
+                assert _stale(store, ids) == _named(store, ids), when
