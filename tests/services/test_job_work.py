@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 
@@ -159,3 +159,22 @@ def test_a_day_that_gains_an_hour_rolls_at_its_real_end(store: Store) -> None:
             with at(when):
                 assert _named(store, ids) == ({tz} if rolled else set()), when
                 assert _stale(store, ids) == _named(store, ids), when
+
+
+def test_a_lease_hides_the_still_due_and_spares_an_athlete_evaluated_meanwhile(
+    store: Store,
+) -> None:
+    settings = Settings()
+    with at(T0):
+        ids = _athletes(store)
+        job_work.evaluate_athlete(store, settings, ids["paris"])  # due 22:00 UTC tonight
+        everyone = sorted(ids.values())
+        assert job_work.lease_due(store, everyone) == len(ZONES) - 1  # Paris is not due
+        assert _named(store, ids) == set()
+        with store.sessions() as s:
+            paris = as_utc(athlete_store.get_athlete(s, ids["paris"]).due_at)  # type: ignore[arg-type]
+        assert paris == datetime(2026, 9, 5, 22, 0, tzinfo=UTC)
+    with at(T0 + job_work.SWEEP_LEASE - timedelta(seconds=1)):
+        assert _named(store, ids) == set()
+    with at(T0 + job_work.SWEEP_LEASE):
+        assert _named(store, ids) == set(ZONES) - {"paris"}
