@@ -16,6 +16,9 @@ processes (issue 19, docs/scale.md).
 
 Every process shares the machine's cores with PostgreSQL and the others: on a 2-core machine
 two workers cannot be twice as fast, and the ratio says what the queue itself costs.
+
+The queue's own periodic work at many athletes (the sweep's query, the nightly fan-out's
+inserts) is ``benchmarks/sweep.py``.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/service.py [--sizes 100,1000] [--days 365]
         [--history-days 1095] [--repeat 5] [--requests 50] [--http | --no-http]
-        [--series-rate 200] [--rates 20,50] [--duration 5] [--postgres URL]
-        [--evaluation-only]
+        [--series-rate 200] [--rates 20,50] [--duration 5] [--api-processes 2]
+        [--no-evaluation] [--evaluation-only] [--no-profile] [--postgres URL]
 
 1. **Evaluation** (one athlete, ``--history-days`` of running ending yesterday): the CPU of
    one upload (a one-run training log) stored alone, against stored *and* evaluated (the
@@ -19,11 +19,18 @@
    one page of stored rows (``services.triage.page``: the default page, and every athlete in
    one page of up to 1,000).  p50 / p99 wall time and CPU per request over ``--requests``;
    then the growth from the first size to the last.
-3. **Over HTTP** (``--http``, at the last size): ``loadwatch serve`` on 127.0.0.1 (SQLite;
-   ``--postgres``: a scratch schema and two ``serve --no-scheduler`` in round robin); per
-   endpoint a sequential baseline then an open loop per rate (``tests/loadgen.open_loop``):
-   the dashboard at ``--rates``, an athlete's series at ``--series-rate`` (rotating over the
-   athletes).  Prints p50 / p99 from the scheduted send and the ratios to the baseline.
+3. **One request profiled** (``--profile``, at the last size): the CPU of one series and one
+   dashboard request in process beside ``/health`` (the framework's floor), and the handler
+   thread's loadwatch functions by cumulative time (``benchmarks/service_load.profile``).
+4. **Over HTTP** (``--http``, at the last size): ``--api-processes`` (2) ``loadwatch serve``
+   on 127.0.0.1 over one store, requests in round robin (SQLite: the first with the embedded
+   scheduler; ``--postgres``: a scratch schema, all ``--no-scheduler``); per endpoint a
+   sequential baseline then an open loop per rate (``support.loadgen.open_loop``): the
+   dashboard at ``--rates``, an athlete's series at ``--series-rate`` (rotating over the
+   evaluated athletes).  Prints p50 / p99 from the scheduled send, errors, the achieved rate,
+   the servers' CPU per request (from ``/proc``), and the generator's own lateness and CPU
+   (``benchmarks/service_load.drive``: a rate past the cores is driven and reported, not
+   refused).
 
 The load generator runs on the same cores as the server.  Activities carry a stored
 ``fast_distance_m`` and no speed histograms (see ``benchmarks/synthetic.py``).
@@ -48,9 +55,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+from service_load import answer_cost, drive, profile
 from synthetic import synthetic, write_athletes_bulk
 
 from loadwatch import auth
+from loadwatch.api.app import create_app
 from loadwatch.clock import local_today
 from loadwatch.config import Settings
 from loadwatch.schemas.dashboard import Dashboard
@@ -64,7 +73,7 @@ from loadwatch.store import views as view_rows
 from loadwatch.store.db import Store, open_store
 from loadwatch.store.models import User
 from support.live import cli_env, scratch_schema, serve
-from support.loadgen import API, OpenLoop, open_loop, sequential
+from support.loadgen import API
 
 CHUNK = 100  # athletes generated and written per transaction
 
@@ -245,78 +254,14 @@ def dashboard(store: Store, coach_id: int, n: int, args: argparse.Namespace) -> 
     }
 
 
-def _drain(base: str, limit_s: float = 300.0) -> None:
-    """Wait until the server answers a health check promptly again: work it admitted during
-    the previous step must not leak into the next one."""
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        t = time.perf_counter()
-        try:
-            httpx.get(f"{base}{API}/health", timeout=limit_s).raise_for_status()
-        except httpx.HTTPError:
-            pass
-        else:
-            if time.perf_counter() - t < 0.2:
-                return
-        time.sleep(1.0)
-
-
-def drive(
-    what: str,
-    bases: Sequence[str],
-    headers: dict[str, str],
-    paths: Sequence[str],
-    rates: Sequence[float],
-    args: argparse.Namespace,
-) -> None:
-    try:
-        alone = sorted(sequential(bases[0], headers, paths, n=args.baseline))
-    except httpx.HTTPError as e:
-        print(f"{what}: no baseline, a request alone failed ({type(e).__name__}): not driven")
-        return
-    base_p50 = alone[len(alone) // 2]
-    print(
-        f"{what}: baseline alone, {len(alone)} sequential: p50 {_ms(base_p50)}, "
-        f"max {_ms(alone[-1])}",
-        flush=True,
-    )
-    cores = os.cpu_count() or 1
-    for rate in rates:
-        offered = rate * base_p50
-        if offered > args.max_overload * cores:
-            print(
-                f"  {rate:5.0f} req/s: not driven: {rate} x {base_p50:.3f} s = {offered:.0f} "
-                f"core-s of work per second, > {args.max_overload:g} x {cores} cores"
-            )
-            continue
-        _drain(bases[0])
-        count = max(1, round(rate * args.duration))
-        r: OpenLoop = open_loop(
-            bases,
-            headers,
-            paths,
-            rate=rate,
-            count=count,
-            concurrency=args.concurrency,
-            timeout_s=args.timeout,
-        )
-        p50, p99 = r.percentiles()
-        errors = ", ".join(f"{k}: {v}" for k, v in sorted(r.errors().items())) or "none"
-        print(
-            f"  {rate:5.0f} req/s offered, n={count}: achieved {r.achieved():6.1f} req/s 2xx; "
-            f"p50 {_ms(p50)}  p99 {_ms(p99)}  (p50 x{p50 / base_p50:.1f}, p99 "
-            f"x{p99 / base_p50:.1f} the baseline); errors {errors}",
-            flush=True,
-        )
-
-
 def run(label: str, database_url: str | None, args: argparse.Namespace) -> None:
     print(f"== {label} ==", flush=True)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         data = Path(tmp) / "data"
         store = open_store(Settings(data_dir=data, database_url=database_url))
         try:
-            evaluation(store, args)
+            if args.evaluation:
+                evaluation(store, args)
             if args.evaluation_only:
                 return
             coach_id: int | None = None
@@ -348,26 +293,41 @@ def run(label: str, database_url: str | None, args: argparse.Namespace) -> None:
                     f"x{seen[hi]['base_cpu'] / seen[lo]['base_cpu']:.2f}",
                     flush=True,
                 )
+            if args.profile:
+                print("one request profiled:")
+                answer_cost(store, templates[0], args.requests)
         finally:
             store.close()
+        h = {"Authorization": f"Bearer {token}"}
+        dash = f"{API}/dashboard?limit={triage.MAX_LIMIT}"
+        # The evaluated athletes only: a cloned view is not for its athlete's own activities.
+        series = [f"{API}/athletes/{aid}/series?period=week" for aid in templates]
+        if args.profile:
+            settings = Settings(data_dir=data, database_url=database_url, jobs="inline")
+            profile(
+                create_app(settings),
+                h,
+                {"GET /athletes/{id}/series?period=week": series[0], f"GET {dash}": dash},
+                args.requests,
+                args.profile_top,
+            )
         if not args.http:
             return
         extra = {"LOADWATCH_DATABASE_URL": database_url} if database_url else {}
         env = cli_env(data, **extra)
-        if database_url:
-            bases = [stack.enter_context(serve(env, "--no-scheduler")) for _ in range(2)]
-        else:
-            bases = [stack.enter_context(serve(env))]
+        # Two API processes on one store, as a scaled-out deployment runs them: the first
+        # with the embedded scheduler on SQLite (one per deployment), the rest without.
+        first_args = ("--no-scheduler",) if database_url else ()
+        bases = [stack.enter_context(serve(env, *first_args))]
+        bases += [
+            stack.enter_context(serve(env, "--no-scheduler")) for _ in range(args.api_processes - 1)
+        ]
         print(f"{label}: {len(bases)} API process(es) at {', '.join(bases)}", flush=True)
-        h = {"Authorization": f"Bearer {token}"}
-        dash = f"{API}/dashboard?limit={triage.MAX_LIMIT}"
         first = httpx.get(bases[0] + dash, headers=h, timeout=600)
         first.raise_for_status()
         drive(
             f"GET /dashboard (all {args.sizes[-1]} in one page)", bases, h, [dash], args.rates, args
         )
-        # The evaluated athletes only: a cloned view is not for its athlete's own activities.
-        series = [f"{API}/athletes/{aid}/series?period=week" for aid in templates]
         drive("GET /athletes/{id}/series?period=week", bases, h, series, [args.series_rate], args)
         print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
@@ -393,7 +353,12 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=64, help="requests in flight at most")
     ap.add_argument("--timeout", type=float, default=10.0, help="s from the scheduled send")
     ap.add_argument("--baseline", type=int, default=20, help="sequential requests alone")
-    ap.add_argument("--max-overload", type=float, default=4.0)
+    ap.add_argument(
+        "--api-processes", type=int, default=2, help="loadwatch serve processes, round robin"
+    )
+    ap.add_argument("--evaluation", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--profile-top", type=int, default=12, help="functions listed per profile")
     ap.add_argument("--postgres", help="PostgreSQL URL: a scratch schema, two API processes")
     ap.add_argument(
         "--evaluation-only", action="store_true", help="section 1 only (no dashboard, no HTTP)"

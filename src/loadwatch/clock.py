@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,20 @@ def local_today(tz: str) -> date:
     if _pinned_today is not None:
         return _pinned_today
     return datetime.now(ZoneInfo(tz or "UTC")).date()
+
+
+# What a pinned day "ends at": never (the process reads as that day until unpinned).
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def day_ends_at(tz: str, day: date) -> datetime:
+    """The UTC instant ``day`` ends in ``tz``: when ``local_today(tz)`` first reads a later day.
+    A midnight a DST change skips resolves to the instant after the gap (fold 0 keeps the
+    earlier offset), which is when the new day begins; ``NEVER`` for a pinned day."""
+    if _pinned_today is not None:
+        return NEVER
+    start = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(tz or "UTC"))
+    return start.astimezone(UTC)
 
 
 def utcnow() -> datetime:

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     job_settle_s: float = Field(default=1.0, ge=0.0)
     # Jobs one `loadwatch worker` runs at once (each holds one database connection).
     worker_concurrency: int = Field(default=2, ge=1)
+    # Finished queue jobs (failed, cancelled; succeeded ones when kept) and their events are
+    # deleted this long after they finished, by the hourly ``purge`` job (docs/scale.md).
+    queue_retention_hours: int = Field(default=72, ge=1)
     # A receiver answers a webhook quickly or not at all: a short timeout, and at most this much
     # of its answer is read, so a slow or chatty receiver cannot tie up the scheduler.
     webhook_timeout_s: float = 5.0

@@ -127,6 +127,25 @@ def test_updates_keep_status_and_vanished_flags_resolve_or_go(store: Store) -> N
     assert (r.removed, keys(store, other)) == (1, [])
 
 
+def test_a_last_bit_difference_is_no_update_but_a_visible_one_is(store: Store) -> None:
+    # The numpy rules (one athlete) and the polars engine (the batch path) may differ in a
+    # ratio's last bit; re-evaluating must not report (or rewrite) such a flag as updated.
+    aid = athlete(store)
+    import_log(store, aid, log(BIG), "log.csv")
+    (fid,) = evaluate_athlete(store, aid, today=SPIKE).new_flag_ids
+    with store.transaction() as s:
+        row = s.get(Flag, fid)
+        ratio = row.ratio  # 33 / 16
+        assert ratio == pytest.approx(2.0625)
+        row.ratio = ratio * (1 + 4e-16)
+    assert evaluate_athlete(store, aid, today=SPIKE).updated_flag_ids == []
+    with store.transaction() as s:
+        s.get(Flag, fid).ratio = 2.06
+    assert evaluate_athlete(store, aid, today=SPIKE).updated_flag_ids == [fid]
+    with store.sessions() as s:
+        assert s.get(Flag, fid).ratio == pytest.approx(2.0625)
+
+
 def test_flags_after_today_and_before_from_date_are_left_alone(store: Store) -> None:
     aid = athlete(store)
     import_log(store, aid, log(), "log.csv")

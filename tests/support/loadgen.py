@@ -164,6 +164,9 @@ NOT_SENT = -1  # a shot whose slot never came free before its timeout
 class Shot:
     status: int  # HTTP status; 0 a transport error or timeout; NOT_SENT
     seconds: float  # from the *scheduled* send time to the answer (or the give-up)
+    # How late the generator itself started the shot (its event loop busy or starved of CPU):
+    # not the server's doing, though it counts in ``seconds`` all the same.
+    late: float = 0.0
 
 
 @dataclass
@@ -171,6 +174,7 @@ class OpenLoop:
     rate: float  # offered, requests per second
     shots: list[Shot]
     wall: float  # from the first scheduled send to the last answer
+    cpu: float = 0.0  # the generator's own CPU seconds (this process) over the run
 
     def ok(self) -> list[Shot]:
         return [s for s in self.shots if 200 <= s.status < 300]
@@ -192,6 +196,11 @@ class OpenLoop:
         """p50 and p99 over *every* shot, errors included at the time they took: a timeout
         counts as slow, not as absent (the tail the schedule saw)."""
         return _p50_p99([s.seconds for s in self.shots])
+
+    def lateness(self) -> tuple[float, float]:
+        """p50 and p99 of how late the generator started its shots: near zero when it kept
+        its schedule; large when the generator, not the server, could not keep up."""
+        return _p50_p99([s.late for s in self.shots])
 
 
 def _p50_p99(seconds: Sequence[float]) -> tuple[float, float]:
@@ -247,12 +256,13 @@ def open_loop(
         t0 = loop.time() + 0.05
 
         async def shot(i: int, at: float) -> Shot:
+            late = loop.time() - at
             try:
                 await asyncio.wait_for(
                     slots.acquire(), timeout=max(0.0, at + timeout_s - loop.time())
                 )
             except TimeoutError:
-                return Shot(NOT_SENT, loop.time() - at)
+                return Shot(NOT_SENT, loop.time() - at, late)
             try:
                 left = max(0.001, at + timeout_s - loop.time())
                 get = clients[i % len(clients)].get(paths[i % len(paths)])
@@ -261,9 +271,10 @@ def open_loop(
                 status = 0
             finally:
                 slots.release()
-            return Shot(status, loop.time() - at)
+            return Shot(status, loop.time() - at, late)
 
         tasks = []
+        cpu = time.process_time()
         try:
             for i in range(count):
                 at = t0 + i / rate
@@ -273,6 +284,6 @@ def open_loop(
         finally:
             for c in clients:
                 await c.aclose()
-        return OpenLoop(rate, shots, loop.time() - t0)
+        return OpenLoop(rate, shots, loop.time() - t0, time.process_time() - cpu)
 
     return asyncio.run(run())

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 import httpx
 
-from loadwatch.clock import local_today
 from loadwatch.config import Settings
-from loadwatch.errors import NotFound
-from loadwatch.services import athletes, evaluation, inbox, job_work, views, webhooks
+from loadwatch.services import athletes, evaluation, inbox, job_work, webhooks
 from loadwatch.services.jobs import JobQueue
 from loadwatch.store.db import Store
 
@@ -77,34 +74,25 @@ def evaluate_pending() -> list[int]:
 
 def roll_days() -> list[int]:
     """Re-evaluate the athletes whose view is not for their local today (midnight passed in
-    their zone, or they were never evaluated): the windows slide even without uploads."""
+    their zone, or they were never evaluated; ``due_at`` says which, in one indexed query):
+    the windows slide even without uploads."""
     ctx = _context()
-    with ctx.store.sessions() as s:
-        ids = views.stale(s)
-    results = _evaluate_recent(ctx, ids)
+    results = _evaluate_recent(ctx, job_work.rolled_athletes(ctx.store), roll=False)
     if results:
         _log_evaluation("a new day", results)
     return [r.athlete_id for r in results]
 
 
-def _evaluate_recent(ctx: _Context, ids: list[int]) -> list[evaluation.EvaluationResult]:
-    results: list[evaluation.EvaluationResult] = []
-    for athlete_id in ids:
-        with ctx.store.sessions() as s:
-            try:
-                tz = athletes.get_athlete(s, athlete_id).timezone
-            except NotFound:
-                continue  # deleted since the list was read
-        # The last five weeks cover every rule window that today's date can change.
-        results.append(
-            evaluation.evaluate_athlete(
-                ctx.store,
-                athlete_id,
-                from_date=local_today(tz) - timedelta(days=35),
-                historic_days=ctx.settings.historic_days,
-            )
-        )
-    return results
+def _evaluate_recent(
+    ctx: _Context, ids: list[int], *, roll: bool
+) -> list[evaluation.EvaluationResult]:
+    """The last five weeks of each (``job_work.evaluate_athlete``, which also sets when each
+    is next due); without ``roll`` an athlete whose view turned out current is skipped."""
+    results = (
+        job_work.evaluate_athlete(ctx.store, ctx.settings, athlete_id, roll=roll)
+        for athlete_id in ids
+    )
+    return [r for r in results if r is not None]
 
 
 def _log_evaluation(what: str, results: list[evaluation.EvaluationResult]) -> None:
@@ -133,7 +121,7 @@ def evaluate_all() -> int:
     ctx = _context()
     with ctx.store.sessions() as s:
         ids = athletes.athlete_ids(s)
-    _log_evaluation("nightly evaluation", _evaluate_recent(ctx, ids))
+    _log_evaluation("nightly evaluation", _evaluate_recent(ctx, ids, roll=True))
     deliver_webhooks()
     return len(ids)
 

@@ -57,9 +57,10 @@ def effort_days(
     session: Session, athlete: Athlete, last: date, frame: pl.DataFrame | None = None
 ) -> pl.DataFrame:
     """``EFFORT_DAY_SCHEMA`` from the athlete's first activity (or ``last``) to ``last``, from
-    ``frame`` (``EFFORT_FRAME_SCHEMA``) when the caller already read it."""
+    ``frame`` (``EFFORT_FRAME_SCHEMA``) when the caller already read it, else from the rated
+    activities and the first day's (unrated sessions add nothing to sRPE)."""
     if frame is None:
-        frame = activity_store.effort_frame(session, athlete.id)
+        frame = activity_store.effort_frame(session, athlete.id, rated_only=True)
     tz = athlete.timezone
     first = frame.select(local_day_expr(tz).min()).item() if frame.height else None
     start = min(first, last) if isinstance(first, date) else last

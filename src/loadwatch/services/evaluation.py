@@ -23,6 +23,7 @@ touched and the whole range up to today is re-evaluated.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +51,15 @@ class EvaluationResult:
     evaluated_from: date | None = None  # None: the whole history
     today: date | None = None
     plan_alerts: int = 0  # planned sessions newly at risk (plan.at_risk)
+
+
+def _differs(stored: object, fired: object) -> bool:
+    """Whether a flag's number or text changed.  Numbers within 1e-9 of each other are the
+    same: the numpy rules (one athlete) and the polars engine (the batch path) may differ in
+    the last bit of a ratio, which is no change a coach could see, and must not churn the row."""
+    if isinstance(stored, float) and isinstance(fired, float):
+        return not math.isclose(stored, fired, rel_tol=1e-9, abs_tol=1e-12)
+    return stored != fired
 
 
 def _evaluate_in(
@@ -104,7 +114,7 @@ def _evaluate_in(
                     ACKNOWLEDGED if row.acked_at else classify(rec.date, inp.today, historic_days)
                 )
                 result.updated_flag_ids.append(row.id)
-            if any(getattr(row, k) != v for k, v in numbers.items()):
+            if any(_differs(getattr(row, k), v) for k, v in numbers.items()):
                 for k, v in numbers.items():
                     setattr(row, k, v)
                 result.updated_flag_ids.append(row.id)

@@ -10,14 +10,15 @@ evaluated: a job that dies leaves its row, and the next sweep queues it again.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import httpx
 
-from loadwatch.clock import local_today
+from loadwatch.clock import day_ends_at, local_today, utcnow
 from loadwatch.config import Settings
-from loadwatch.errors import NotFound
-from loadwatch.services import athletes, evaluation, inbox, views, webhooks
+from loadwatch.services import athletes, evaluation, inbox, webhooks
+from loadwatch.store import athletes as athlete_rows
 from loadwatch.store import pending
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Store
@@ -33,8 +34,9 @@ def evaluate_athlete(
 ) -> evaluation.EvaluationResult | None:
     """Evaluate the athlete's pending work (claimed and evaluated in one transaction).  With
     none, and ``roll`` (the nightly pass) or a stored view that is not for the athlete's local
-    today, re-judge the last five weeks.  None: nothing to do (a deleted athlete, or work
-    another worker already took)."""
+    today, re-judge the last five weeks.  Then record when the view next goes stale (the
+    athlete's ``due_at``).  None: nothing to do (a deleted athlete, or work another worker
+    already took)."""
     results: list[evaluation.EvaluationResult] = []
     evaluation.drain_pending(
         store,
@@ -43,29 +45,76 @@ def evaluate_athlete(
         on_result=results.append,
     )
     if results:
+        mark_due(store, athlete_id)
         return results[0]
     with store.sessions() as s:
-        try:
-            tz = athletes.get_athlete(s, athlete_id).timezone
-        except NotFound:
+        tz = athlete_rows.zone_of(s, athlete_id)
+        if tz is None:
             return None  # deleted since the job was queued
-        row = view_rows.get(s, athlete_id)
-        if not roll and row is not None and row.as_of == local_today(tz):
-            return None
-    return evaluation.evaluate_athlete(
+        day = view_rows.day_of(s, athlete_id)
+    if not roll and day == local_today(tz):
+        # Current already (evaluated by a path that does not set ``due_at``: the CLI's
+        # ``evaluate``, the demo): only the due instant was missing.
+        mark_due(store, athlete_id)
+        return None
+    result = evaluation.evaluate_athlete(
         store,
         athlete_id,
         from_date=local_today(tz) - timedelta(days=ROLL_DAYS),
         historic_days=settings.historic_days,
     )
+    mark_due(store, athlete_id)
+    return result
+
+
+def mark_due(store: Store, athlete_id: int) -> None:
+    """Set the athlete's ``due_at`` from their stored view: the end of the view's day in their
+    zone (a view for an earlier day, or none, leaves them due now).  Its own short transaction
+    after the evaluation's: a crash in between leaves the athlete due, and the next sweep's
+    job finds the view current and only sets this."""
+    with store.transaction() as s:
+        tz = athlete_rows.zone_of(s, athlete_id)
+        if tz is None:
+            return
+        day = view_rows.day_of(s, athlete_id)
+        due_at = day_ends_at(tz, day) if day is not None and day >= local_today(tz) else None
+        athlete_rows.set_due(s, athlete_id, due_at)
+
+
+def rolled_athletes(store: Store) -> list[int]:
+    """The athletes a new local day began for since their last evaluation (or never
+    evaluated): ``due_at`` passed, one indexed range query."""
+    with store.sessions() as s:
+        return athlete_rows.due(s, utcnow())
 
 
 def due_athletes(store: Store) -> list[int]:
     """Athletes to evaluate now: those with pending work (an upload, an edit, the CLI's import,
-    a job that died) and those a new local day began for (their windows slide)."""
+    a job that died: the pending table holds only these) and those a new local day began for
+    (``due_at`` passed: an indexed range query, whatever the number of athletes)."""
     with store.sessions() as s:
-        ids = set(pending.athlete_ids(s)) | set(views.stale(s))
+        ids = set(pending.athlete_ids(s)) | set(athlete_rows.due(s, utcnow()))
     return sorted(ids)
+
+
+# How long a swept athlete stays out of the sweep once their evaluation is queued: the job
+# sets the real ``due_at`` when it runs; a job lost meanwhile (the queue dropped, a worker
+# killed) makes the athlete due again when this passes.
+SWEEP_LEASE = timedelta(minutes=10)
+LEASE_BATCH = 1_000
+
+
+def lease_due(store: Store, athlete_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Keep the athletes just queued out of the next sweeps for ``SWEEP_LEASE``: at a populous
+    zone's midnight the same hundreds of thousands are due until workers get to them, and
+    each tick would find and check them all again.  Those still due only; how many."""
+    at = now or utcnow()
+    leased = 0
+    for i in range(0, len(athlete_ids), LEASE_BATCH):
+        with store.transaction() as s:
+            chunk = athlete_ids[i : i + LEASE_BATCH]
+            leased += athlete_rows.postpone_due(s, chunk, at + SWEEP_LEASE, at)
+    return leased
 
 
 def all_athletes(store: Store) -> list[int]:

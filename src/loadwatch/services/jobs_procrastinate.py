@@ -5,9 +5,10 @@ processes, on any machines, run them (docs/scale.md).
   changes of a burst coalesce into it) and a lock per athlete (at most one running: two workers
   never evaluate the same athlete at once).  It runs ``job_settle_s`` after the first change.
 - Periodic tasks replace the scheduler's timers: ``sweep`` (pending work no job holds, and the
-  athletes a new local day began for), ``nightly`` (everyone's last five weeks, one job each),
-  ``scan_inbox`` and ``deliver_webhooks``.  Procrastinate defers each tick once, whichever
-  workers are running.
+  athletes a new local day began for: ``due_at`` passed), ``nightly`` (everyone's last five
+  weeks, one job each, deferred in batches), ``scan_inbox``, ``deliver_webhooks``, and
+  ``purge`` (finished jobs past their retention, hourly).  Procrastinate defers each tick
+  once, whichever workers are running.
 
 The work itself is ``services/job_work.py``, as in-process.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,24 +60,73 @@ def athlete_lock(athlete_id: int) -> str:
     return f"athlete:{athlete_id}"
 
 
-def _defer_evaluations(
-    app: procrastinate.App, athlete_ids: Iterable[int], *, roll: bool, delay_s: float
-) -> int:
-    """One waiting evaluation per athlete; an athlete already waiting is left as it is (that
-    job will see this change too: it reads the pending row when it runs).  How many were new."""
+def queueing_lock(athlete_id: int) -> str:
+    """At most one waiting evaluation per athlete."""
+    return f"evaluate:{athlete_id}"
+
+
+# The nightly fan-out defers this many jobs per INSERT (procrastinate's ``batch_defer_jobs``,
+# one statement each): a million athletes are a thousand statements, not a million.
+DEFER_BATCH = 1_000
+
+
+def _evaluation_job(
+    app: procrastinate.App, athlete_id: int, *, roll: bool, delay_s: float
+) -> procrastinate.jobs.Job:
+    options: dict[str, Any] = {
+        "queueing_lock": queueing_lock(athlete_id),
+        "lock": athlete_lock(athlete_id),
+    }
+    if delay_s > 0:
+        options["schedule_in"] = {"seconds": delay_s}
+    return app.configure_task(EVALUATE, **options).make_new_job(athlete_id=athlete_id, roll=roll)
+
+
+def _defer_one_by_one(app: procrastinate.App, jobs: list[procrastinate.jobs.Job]) -> int:
     new = 0
-    for aid in athlete_ids:
-        options: dict[str, Any] = {
-            "queueing_lock": f"evaluate:{aid}",
-            "lock": athlete_lock(aid),
-        }
-        if delay_s > 0:
-            options["schedule_in"] = {"seconds": delay_s}
+    for job in jobs:
         try:
-            app.configure_task(EVALUATE, **options).defer(athlete_id=aid, roll=roll)
+            app.job_manager.defer_job(job)
             new += 1
         except AlreadyEnqueued:
             pass
+    return new
+
+
+def _defer_evaluations(
+    store: Store,
+    app: procrastinate.App,
+    athlete_ids: Iterable[int],
+    *,
+    roll: bool,
+    delay_s: float,
+) -> int:
+    """One waiting evaluation per athlete; an athlete already waiting is left as it is (that
+    job will see this change too: it reads the pending row when it runs).  How many were new.
+
+    Many athletes (the sweep, the nightly pass) are deferred ``DEFER_BATCH`` at a time in one
+    INSERT each, after one query for those already waiting; a job queued by another process
+    in between fails the whole statement (the queueing lock), and that batch falls back to one
+    insert per job."""
+    ids = sorted(set(athlete_ids))
+    new = 0
+    for i in range(0, len(ids), DEFER_BATCH):
+        chunk = ids[i : i + DEFER_BATCH]
+        if len(chunk) > 1:
+            # Checked before any job is built: a sweep during a time zone's midnight finds
+            # the same hundreds of thousands waiting tick after tick.
+            with store.sessions() as s:
+                waiting = job_queue.waiting_locks(s, [queueing_lock(a) for a in chunk])
+            chunk = [a for a in chunk if queueing_lock(a) not in waiting]
+        jobs = [_evaluation_job(app, aid, roll=roll, delay_s=delay_s) for aid in chunk]
+        if len(jobs) <= 1:
+            new += _defer_one_by_one(app, jobs)
+            continue
+        try:
+            app.job_manager.batch_defer_jobs(jobs)
+            new += len(jobs)
+        except AlreadyEnqueued:
+            new += _defer_one_by_one(app, jobs)
     return new
 
 
@@ -102,19 +152,36 @@ def deliver_webhooks() -> None:
 def scan_inbox() -> None:
     ctx = _ctx()
     touched = job_work.scan_inbox(ctx.store, ctx.settings)
-    _defer_evaluations(ctx.app, touched, roll=False, delay_s=0)
+    _defer_evaluations(ctx.store, ctx.app, touched, roll=False, delay_s=0)
 
 
 def sweep(timestamp: int) -> None:
     ctx = _ctx()
-    _defer_evaluations(ctx.app, job_work.due_athletes(ctx.store), roll=False, delay_s=0)
+    ids = job_work.due_athletes(ctx.store)
+    _defer_evaluations(ctx.store, ctx.app, ids, roll=False, delay_s=0)
+    # Each has a job waiting now (new, or found waiting): out of the next ticks' way.
+    job_work.lease_due(ctx.store, ids)
 
 
 def nightly(timestamp: int) -> None:
     ctx = _ctx()
     ids = job_work.all_athletes(ctx.store)
-    n = _defer_evaluations(ctx.app, ids, roll=True, delay_s=0)
+    n = _defer_evaluations(ctx.store, ctx.app, ids, roll=True, delay_s=0)
     log.info("nightly evaluation: %d athlete(s) queued", n)
+
+
+async def purge(timestamp: int) -> None:
+    """Delete the queue's finished jobs (succeeded, failed, cancelled, aborted) and, with them,
+    their events, once ``queue_retention_hours`` passed since each finished: procrastinate's
+    own ``delete_old_jobs``.  Loadwatch keeps no finished-job rows of its own (a pending row is
+    deleted by the evaluation that claims it)."""
+    ctx = _ctx()
+    await ctx.app.job_manager.delete_old_jobs(
+        nb_hours=ctx.settings.queue_retention_hours,
+        include_failed=True,
+        include_cancelled=True,
+        include_aborted=True,
+    )
 
 
 def tick_inbox(timestamp: int) -> None:
@@ -142,12 +209,23 @@ def build_app(settings: Settings, *, periodic: bool = True) -> procrastinate.App
     )
     app = procrastinate.App(connector=connector)
     # Registered per app (a process may hold several: the API's and a worker's).
-    for work in (evaluate, deliver_webhooks, scan_inbox, sweep, nightly, tick_inbox, tick_webhooks):
+    works: tuple[Callable[..., Any], ...] = (
+        evaluate,
+        deliver_webhooks,
+        scan_inbox,
+        sweep,
+        nightly,
+        purge,
+        tick_inbox,
+        tick_webhooks,
+    )
+    for work in works:
         app.task(name=f"{NAMESPACE}:{work.__name__}")(work)
     if periodic:
         schedule = (
             ("sweep", every(settings.evaluate_interval_s)),
             ("nightly", f"30 {settings.nightly_hour_utc} * * *"),
+            ("purge", "17 * * * *"),
             ("tick_inbox", every(settings.inbox_interval_s)),
             ("tick_webhooks", every(settings.deliver_interval_s)),
         )
@@ -225,7 +303,7 @@ class ProcrastinateJobs:
     def evaluate(self, athlete_ids: Collection[int]) -> None:
         try:
             _defer_evaluations(
-                self.app, athlete_ids, roll=False, delay_s=self.settings.job_settle_s
+                self.store, self.app, athlete_ids, roll=False, delay_s=self.settings.job_settle_s
             )
         except Exception:
             # The change is committed with its pending row: the next sweep queues it.

@@ -276,22 +276,36 @@ def any_rpe(session: Session, athlete_id: int) -> bool:
     return session.execute(q.limit(1)).first() is not None
 
 
-def effort_frame(session: Session, athlete_id: int) -> pl.DataFrame:
+# An activity's local day is its UTC start moved by at most 14 hours either way (the widest
+# offsets in use): one starting 28 hours or more after the athlete's first activity cannot be
+# on an earlier local day than that first one.
+_FIRST_DAY_SPAN = timedelta(hours=28)
+
+
+def effort_frame(session: Session, athlete_id: int, *, rated_only: bool = False) -> pl.DataFrame:
     """Every activity's start, sport, durations and RPE (``EFFORT_FRAME_SCHEMA``), by start:
-    what session RPE load is computed from (analytics/effort.py)."""
-    rows = session.execute(
-        select(
-            Activity.id,
-            Activity.start_time,
-            Activity.utc_offset_s,
-            Activity.sport,
-            Activity.moving_time_s,
-            Activity.elapsed_time_s,
-            Activity.rpe,
+    what session RPE load is computed from (analytics/effort.py).
+
+    ``rated_only``: the activities with an RPE, and those of the athlete's first day (what the
+    first local day is read from): all that a series' sRPE columns need, without reading an
+    athlete's whole history on every request when few or none of their runs are rated."""
+    q = select(
+        Activity.id,
+        Activity.start_time,
+        Activity.utc_offset_s,
+        Activity.sport,
+        Activity.moving_time_s,
+        Activity.elapsed_time_s,
+        Activity.rpe,
+    ).where(Activity.athlete_id == athlete_id)
+    if rated_only:
+        first = session.scalar(
+            select(func.min(Activity.start_time)).where(Activity.athlete_id == athlete_id)
         )
-        .where(Activity.athlete_id == athlete_id)
-        .order_by(Activity.start_time, Activity.id)
-    ).all()
+        if first is not None:
+            cut = as_utc(first) + _FIRST_DAY_SPAN
+            q = q.where(Activity.rpe.is_not(None) | (Activity.start_time < cut))
+    rows = session.execute(q.order_by(Activity.start_time, Activity.id)).all()
     cols = list(EFFORT_FRAME_SCHEMA)
     data: dict[str, list[Any]] = {c: [r[i] for r in rows] for i, c in enumerate(cols)}
     data["start_time"] = [as_utc(t) for t in data["start_time"]]

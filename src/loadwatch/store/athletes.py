@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -122,9 +124,49 @@ def athlete_ids(session: Session) -> list[int]:
 
 def athlete_zones(session: Session) -> dict[int, str]:
     """Every athlete's time zone, by id."""
-    rows = session.execute(select(Athlete.id, Athlete.timezone).order_by(Athlete.id)).tuples()
+    rows = session.execute(select(Athlete.id, Athlete.timezone).order_by(Athlete.id)).all()
     return {aid: tz for aid, tz in rows}
 
 
 def list_athletes(session: Session) -> list[Athlete]:
     return list(session.scalars(select(Athlete).order_by(Athlete.name)))
+
+
+def due(session: Session, now: datetime) -> list[int]:
+    """Athletes whose stored view is not for their local today at ``now`` (their ``due_at``
+    passed, or it was never set): one range scan of the ``due_at`` index, never a pass over
+    every athlete."""
+    q = (
+        select(Athlete.id)
+        .where(or_(Athlete.due_at.is_(None), Athlete.due_at <= now))
+        .order_by(Athlete.id)
+    )
+    return list(session.scalars(q))
+
+
+def set_due(session: Session, athlete_id: int, due_at: datetime | None) -> None:
+    """When the athlete's view next goes stale (None: now).  A plain UPDATE: the athlete row is
+    not loaded, and a deleted athlete is no error."""
+    session.execute(update(Athlete).where(Athlete.id == athlete_id).values(due_at=due_at))
+
+
+def postpone_due(
+    session: Session, athlete_ids: Sequence[int], until: datetime, now: datetime
+) -> int:
+    """Move ``due_at`` to ``until`` for those of these athletes still due at ``now`` (an
+    athlete an evaluation has set a later instant for meanwhile is left alone); how many."""
+    if not athlete_ids:
+        return 0
+    result = session.execute(
+        update(Athlete)
+        .where(Athlete.id.in_(athlete_ids))
+        .where(or_(Athlete.due_at.is_(None), Athlete.due_at <= now))
+        .values(due_at=until)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def zone_of(session: Session, athlete_id: int) -> str | None:
+    """The athlete's time zone; None when there is no such athlete."""
+    tz: str | None = session.scalar(select(Athlete.timezone).where(Athlete.id == athlete_id))
+    return tz

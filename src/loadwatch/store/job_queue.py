@@ -12,6 +12,7 @@ queues it again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -95,3 +96,15 @@ def waiting_jobs(session: Session) -> int:
         text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
     ).scalar_one()
     return int(n)
+
+
+def waiting_locks(session: Session, queueing_locks: Sequence[str]) -> set[str]:
+    """Which of these queueing locks a waiting job holds already (one query on the queue's
+    unique index of waiting locks): what a batch of defers leaves out."""
+    if not queueing_locks:
+        return set()
+    q = text(
+        "SELECT queueing_lock FROM procrastinate_jobs "
+        "WHERE status = 'todo' AND queueing_lock = ANY(:locks)"
+    )
+    return set(session.scalars(q, {"locks": list(queueing_locks)}))

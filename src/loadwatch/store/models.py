@@ -72,6 +72,10 @@ class Athlete(Base):
     max_hr: Mapped[float | None] = mapped_column(Float)
     sex: Mapped[str | None] = mapped_column(String(8))  # male | female; null: unspecified
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    # Revision 0009 (docs/scale.md): the UTC instant the athlete's stored view stops being for
+    # their local today (their next local midnight), set after each evaluation; null = due now
+    # (never evaluated, or the zone changed).  The sweep is one indexed range query on it.
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
 
     activities: Mapped[list[Activity]] = relationship(
         back_populates="athlete", cascade="all, delete-orphan"
@@ -81,6 +85,13 @@ class Athlete(Base):
     def _keep_key(self, _key: str, name: str) -> str:
         self.name_key = name_key(name)
         return name
+
+    @validates("timezone")
+    def _zone_moves_the_day(self, _key: str, timezone: str) -> str:
+        # Another zone ends the local day at another instant: due now, whichever path moved it.
+        if self.timezone is not None and timezone != self.timezone:
+            self.due_at = None
+        return timezone
 
 
 def name_key(name: str) -> str:

@@ -49,3 +49,11 @@ def summaries(session: Session, athlete_ids: Sequence[int]) -> dict[int, dict[st
 def as_of(session: Session) -> dict[int, date]:
     """Every stored view's day, by athlete (to find the views a new day made stale)."""
     return {aid: d for aid, d in session.execute(select(AthleteView.athlete_id, AthleteView.as_of))}
+
+
+def day_of(session: Session, athlete_id: int) -> date | None:
+    """The day the athlete's stored view is for (None: no view), without reading its rows."""
+    day: date | None = session.scalar(
+        select(AthleteView.as_of).where(AthleteView.athlete_id == athlete_id)
+    )
+    return day

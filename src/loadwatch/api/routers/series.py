@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated, Literal
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from loadwatch.api.deps import AthleteDep, SessionDep
+from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import AthleteStatus, SeriesOut
 from loadwatch.services.pending import is_evaluating
 from loadwatch.services.views import athlete_status, series_and_fitness
@@ -24,10 +26,35 @@ def wants_csv(request: Request) -> bool:
     return any(part.split(";")[0].strip() == "text/csv" for part in accept.split(","))
 
 
-def _json_safe(frame: pl.DataFrame) -> pl.DataFrame:
-    # NaN (a ratio over an empty baseline) is not JSON: it becomes null.
-    floats = [c for c, t in frame.schema.items() if t.is_float()]
-    return frame.with_columns(pl.col(floats).fill_nan(None)) if floats else frame
+def series_json(
+    athlete_id: int,
+    period: str,
+    frame: pl.DataFrame,
+    fitness: FitnessOut | None,
+    evaluating: bool,
+) -> bytes:
+    """``SeriesOut`` as JSON, byte for byte, without building a dict per row and validating
+    it twice (once into the model, once as the response model): polars writes the rows as
+    the JSON array they are (dates ISO, NaN and infinities as null, as pydantic writes them),
+    and the envelope is joined around them (benchmarks/service.py, "one request profiled")."""
+    envelope = json.dumps(
+        {"athlete_id": athlete_id, "period": period, "columns": frame.columns},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    rows = frame.write_json().encode()
+    return b"".join(
+        (
+            envelope[:-1].encode(),
+            b',"data":',
+            rows,
+            b',"fitness":',
+            fitness.model_dump_json().encode() if fitness is not None else b"null",
+            b',"evaluating":',
+            b"true" if evaluating else b"false",
+            b"}",
+        )
+    )
 
 
 @router.get(
@@ -44,7 +71,7 @@ def get_series(
     period: Literal["day", "week"] = "week",
     start: Annotated[date | None, Query(alias="from", description="first local day")] = None,
     end: Annotated[date | None, Query(alias="to", description="last local day")] = None,
-) -> SeriesOut | Response:
+) -> Response:
     """The athlete's load per local day or week over ``from``..``to`` (``to`` defaults to the
     athlete's today), one row per period with the columns named in ``columns``; as JSON or,
     with ``Accept: text/csv``, as a CSV download.  Day rows carry ``fitness_load``,
@@ -62,15 +89,8 @@ def get_series(
                 EVALUATING_HEADER: "true" if busy else "false",
             },
         )
-    frame = _json_safe(frame)
-    return SeriesOut(
-        athlete_id=athlete.id,
-        period=period,
-        columns=frame.columns,
-        data=frame.to_dicts(),
-        fitness=fitness,
-        evaluating=busy,
-    )
+    body = series_json(athlete.id, period, frame, fitness, busy)
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/athletes/{athlete_id}/status", response_model=AthleteStatus)
