@@ -45,6 +45,7 @@ import numpy as np
 import polars as pl
 from lxml import etree
 
+from loadwatch.ingest.containers import isotimes
 from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings
 
 log = logging.getLogger(__name__)
@@ -170,14 +171,15 @@ def _read(data: bytes) -> StreamedGpx:
         raise _Fallback("a track point without lat/lon")
     _check_typed(root, ns, data)
     read_speed = version != "1.1" or b"<speed>" in data
-    channels = _core_texts(root, paths, n) | _extension_texts(segments, tag, data, n)
+    core = _core_texts(root, paths, n)
     if not read_speed:
-        del channels["speed"]
+        del core["speed"]
+    extensions = _extension_texts(segments, tag, data, n)
     if version != "1.1" and not (b"extensions>" in data or _track_type_in(data)):
         types = [None] * len(types)  # gpxpy's 1.1 reading, which alone knows <type>, not made
     seg = np.repeat(np.arange(len(per_segment), dtype=np.int64), per_segment)
     trk = np.repeat(np.asarray(seg_trk, dtype=np.int32), per_segment)
-    points = _columns(lat, lon, channels, n, seg, trk)
+    points = _columns(lat, lon, core, extensions, seg, trk)
     return StreamedGpx(points, names, types, creator, title, version)
 
 
@@ -213,17 +215,17 @@ def _paths(ns: str) -> _Paths:
     )
 
 
-def _core_texts(root: etree._Element, paths: _Paths, n: int) -> dict[str, pl.Series]:
+def _core_texts(root: etree._Element, paths: _Paths, n: int) -> dict[str, list[str | None]]:
     """Per point, the text of its first ``<ele>``, ``<time>`` and ``<speed>`` child (gpxpy's
     ``find``), by XPath in C.  At most one text per point, so n texts are the column as it
     stands; otherwise (some points lack the child, or it is empty) each child is placed at its
     parent point, in Python but only for that channel of that file."""
-    out: dict[str, pl.Series] = {}
+    out: dict[str, list[str | None]] = {}
     index: dict[etree._Element, int] | None = None
     for column, texts_path in paths.texts.items():
-        texts = strings(texts_path, root)
+        texts = cast(list[str | None], strings(texts_path, root))
         if len(texts) == n:
-            out[column] = pl.Series(column, texts, dtype=pl.String)
+            out[column] = texts
             continue
         values: list[str | None] = [None] * n
         children = cast(list[etree._Element], paths.children[column](root))
@@ -235,7 +237,7 @@ def _core_texts(root: etree._Element, paths: _Paths, n: int) -> dict[str, pl.Ser
                 parent = child.getparent()
                 if parent is not None:
                     values[index[parent]] = child.text or None
-        out[column] = pl.Series(column, values, dtype=pl.String)
+        out[column] = values
     return out
 
 
@@ -401,7 +403,14 @@ def _typed_paths(ns: str) -> _TypedPaths:
         unplaced=tuple(
             (p.encode(), xp(f"count(//{g}{p}[not(@lat) or not(@lon)])")) for p in placed
         ),
-        floats=texts(*_FLOAT_CHILDREN, "ele", "speed")
+        # A track point's first <ele> and <speed> are converted with the point columns; only
+        # waypoints and route points (direct paths, no walk of the tree) are left to check.
+        floats=texts(*_FLOAT_CHILDREN)
+        + tuple(
+            (p.encode(), xp(f"{path}/{g}{child}[1]/text()[1]"))
+            for p, path in (("wpt", f"{g}wpt"), ("rtept", f"{g}rte/{g}rtept"))
+            for child in ("ele", "speed")
+        )
         + tuple((p.encode(), xp(f"//{g}{p}/@{a}")) for p in placed for a in ("lat", "lon"))
         + tuple((b"bounds", xp(f"//{g}bounds/@{a}")) for a in _BOUNDS),
         ints=texts(*_INT_CHILDREN, "number"),
@@ -424,27 +433,62 @@ def _track_type_in(data: bytes) -> bool:
 def _columns(
     lat: list[str],
     lon: list[str],
-    channels: dict[str, pl.Series],
-    n: int,
+    core: dict[str, list[str | None]],
+    extensions: dict[str, pl.Series],
     seg: np.ndarray,
     trk: np.ndarray,
 ) -> pl.DataFrame:
-    """The point columns typed in one polars query (each query costs a fixed overhead that
-    would dominate small files), with the two reasons to leave the file to gpxpy."""
-    absent = pl.Series([None] * n, dtype=pl.String)
-    raw = pl.DataFrame(
+    """The point columns, typed: numbers as gpxpy's ``float(text.strip())`` (numpy calls
+    Python's own float parser; a text it refuses is gpxpy's call, so the file goes to gpxpy),
+    timestamps in bulk by ``isotimes`` when the file writes them all alike, else by gpxpy's
+    pattern in one polars query."""
+    n = len(lat)
+    stamps = core["stamp"]
+    parsed = isotimes.uniform(cast(list[str], stamps)) if None not in stamps else None
+    if parsed is not None:
+        wall = np.where(parsed.valid, parsed.wall_us, _NAT).astype("datetime64[us]")
+        offset = (
+            pl.Series("offset_min", parsed.offset_min, dtype=pl.Int64)
+            if parsed.offset_min is not None
+            else pl.Series("offset_min", [None] * n, dtype=pl.Int64)
+        )
+        clock = pl.DataFrame([pl.Series("wall", wall), offset]).with_columns(
+            pl.when(pl.col("wall").is_not_null()).then(pl.col("offset_min")).alias("offset_min")
+        )
+    else:
+        clock = _clock_by_pattern(stamps)
+    core = {"lat": lat, "lon": lon, "speed": [None] * n} | core
+    numbers = [_floats(c, core[c]) for c in ("lat", "lon", "altitude", "speed")]
+    return pl.DataFrame(
         [
-            pl.Series("lat", lat, dtype=pl.String),
-            pl.Series("lon", lon, dtype=pl.String),
-            *(
-                channels.get(c, absent).alias(c)
-                for c in ("altitude", "speed", "stamp", *TEXT_COLUMNS)
-            ),
+            *clock.get_columns(),
+            *numbers,
+            *(extensions[c].alias(c) for c in TEXT_COLUMNS),
             pl.Series("seg", seg, dtype=pl.Int64),
             pl.Series("trk", trk, dtype=pl.Int32),
         ]
     )
-    numeric = ("lat", "lon", "altitude", "speed")
+
+
+_NAT = np.iinfo(np.int64).min  # numpy's NaT: polars reads it as null
+
+
+def _floats(name: str, texts: list[str | None] | list[str]) -> pl.Series:
+    """Python's float of each text (gpxpy's converter; numpy calls it in C), null where the
+    point has no text; a text float() refuses sends the file to gpxpy.  A column with gaps
+    (rare: a few points without <ele>) is converted value by value."""
+    try:
+        if None not in texts:
+            return pl.Series(name, np.array(texts, dtype=np.float64), dtype=pl.Float64)
+        return pl.Series(name, [None if t is None else float(t) for t in texts], pl.Float64)
+    except (ValueError, TypeError) as e:
+        raise _Fallback(f"a point value gpxpy might not convert ({e})") from e
+
+
+def _clock_by_pattern(stamps: list[str | None]) -> pl.DataFrame:
+    """``wall`` and ``offset_min`` by gpxpy's pattern, stamp by stamp in one polars query:
+    for files whose stamps differ in layout (a fraction that drops its trailing zeros...)."""
+    raw = pl.DataFrame([pl.Series("stamp", stamps, dtype=pl.String)])
     stamp_ = pl.col("stamp")
     raw = raw.with_columns(stamp_.str.extract_groups(_TIME).alias("_g"))
     g = pl.col("_g")
@@ -485,25 +529,14 @@ def _columns(
     out = raw.select(
         pl.when(valid).then(wall).alias("wall"),
         pl.when(valid).then(offset_min).alias("offset_min"),
-        *(pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in numeric),
-        *(pl.col(c) for c in TEXT_COLUMNS),
-        "seg",
-        "trk",
-        pl.sum_horizontal(
-            (pl.col(c).is_not_null() & ~pl.col(c).str.contains(_FLOAT)).sum() for c in numeric
-        ).alias("_unconvertible"),
-        (stamp_.is_not_null() & g.struct.field("y").is_null()).any().alias("_unmatched"),
+        (
+            stamp_.is_not_null()
+            & g.struct.field("y").is_null()
+            & (stamp_.str.ends_with("\n") | stamp_.str.contains(_GPXPY_TIME))
+        )
+        .any()
+        .alias("_doubtful"),
     )
-    if out["_unconvertible"][0]:
-        raise _Fallback("a point value gpxpy might not convert")
-    if out["_unmatched"][0]:
-        doubtful = raw.select(
-            (
-                stamp_.is_not_null()
-                & g.struct.field("y").is_null()
-                & (stamp_.str.ends_with("\n") | stamp_.str.contains(_GPXPY_TIME))
-            ).any()
-        ).item()
-        if doubtful:
-            raise _Fallback("a timestamp only gpxpy's own pattern reads")
-    return out.drop("_unconvertible", "_unmatched")
+    if out["_doubtful"][0]:
+        raise _Fallback("a timestamp only gpxpy's own pattern reads")
+    return out.select("wall", "offset_min")
