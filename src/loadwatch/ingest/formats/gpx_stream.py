@@ -457,20 +457,7 @@ def _columns(
     timestamps in bulk by ``isotimes`` when the file writes them all alike, else by gpxpy's
     pattern in one polars query."""
     n = len(lat)
-    stamps = core["stamp"]
-    parsed = isotimes.uniform(cast(list[str], stamps)) if None not in stamps else None
-    if parsed is not None:
-        wall = np.where(parsed.valid, parsed.wall_us, _NAT).astype("datetime64[us]")
-        offset = (
-            pl.Series("offset_min", parsed.offset_min, dtype=pl.Int64)
-            if parsed.offset_min is not None
-            else pl.Series("offset_min", [None] * n, dtype=pl.Int64)
-        )
-        clock = pl.DataFrame([pl.Series("wall", wall), offset]).with_columns(
-            pl.when(pl.col("wall").is_not_null()).then(pl.col("offset_min")).alias("offset_min")
-        )
-    else:
-        clock = _clock_by_pattern(stamps)
+    clock = _clock(core["stamp"])
     core = {"lat": lat, "lon": lon, "speed": [None] * n} | core
     numbers = [_floats(c, core[c]) for c in ("lat", "lon", "altitude", "speed")]
     return pl.DataFrame(
@@ -481,6 +468,33 @@ def _columns(
             pl.Series("seg", seg, dtype=pl.Int64),
             pl.Series("trk", trk, dtype=pl.Int32),
         ]
+    )
+
+
+def _clock(stamps: list[str | None]) -> pl.DataFrame:
+    """``wall`` and ``offset_min``: in bulk by ``isotimes`` when the stamps a file has are all
+    written alike (points without a stamp stay null), else by gpxpy's pattern."""
+    n = len(stamps)
+    have = np.array(stamps, dtype=object) != None  # noqa: E711 - elementwise
+    present = stamps if have.all() else np.array(stamps, dtype=object)[have].tolist()
+    parsed = isotimes.uniform(present) if present else None
+    if parsed is None:
+        return _clock_by_pattern(stamps)
+    wall = np.full(n, _NAT, dtype=np.int64)
+    wall[have] = np.where(parsed.valid, parsed.wall_us, _NAT)
+    offset = None
+    if parsed.offset_min is not None:
+        offset = np.zeros(n, dtype=np.int64)
+        offset[have] = parsed.offset_min
+    clock = pl.DataFrame(
+        [
+            pl.Series("wall", wall.astype("datetime64[us]")),
+            pl.Series("offset_min", offset if offset is not None else [None] * n, pl.Int64),
+        ]
+    )
+    # An offset only where there is a time (gpxpy has none without a time).
+    return clock.with_columns(
+        pl.when(pl.col("wall").is_not_null()).then(pl.col("offset_min")).alias("offset_min")
     )
 
 
