@@ -458,8 +458,10 @@ def _columns(
     pattern in one polars query."""
     n = len(lat)
     clock = _clock(core["stamp"])
-    core = {"lat": lat, "lon": lon, "speed": [None] * n} | core
-    numbers = [_floats(c, core[c]) for c in ("lat", "lon", "altitude", "speed")]
+    no_speed: list[str | None] = [None] * n
+    given = {"speed": no_speed} | core
+    given["lat"], given["lon"] = cast(list[str | None], lat), cast(list[str | None], lon)
+    numbers = [_floats(c, given[c]) for c in ("lat", "lon", "altitude", "speed")]
     return pl.DataFrame(
         [
             *clock.get_columns(),
@@ -477,10 +479,17 @@ def _clock(stamps: list[str | None]) -> pl.DataFrame:
     n = len(stamps)
     have = np.array(stamps, dtype=object) != None  # noqa: E711 - elementwise
     present = stamps if have.all() else np.array(stamps, dtype=object)[have].tolist()
-    parsed = isotimes.uniform(present) if present else None
+    wall = np.full(n, _NAT, dtype=np.int64)
+    if not present:
+        return pl.DataFrame(
+            [
+                pl.Series("wall", wall.astype("datetime64[us]")),
+                pl.Series("offset_min", [None] * n, pl.Int64),
+            ]
+        )
+    parsed = isotimes.uniform(cast(list[str], present))
     if parsed is None:
         return _clock_by_pattern(stamps)
-    wall = np.full(n, _NAT, dtype=np.int64)
     wall[have] = np.where(parsed.valid, parsed.wall_us, _NAT)
     offset = None
     if parsed.offset_min is not None:
