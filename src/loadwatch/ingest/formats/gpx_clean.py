@@ -37,6 +37,7 @@ _EARLIEST_US = int(EARLIEST_PLAUSIBLE.timestamp()) * _US
 _LATEST_US = int(LATEST_PLAUSIBLE.timestamp()) * _US  # wall clocks from this year on: no time
 _GAP_US = int(SPLIT_GAP.total_seconds()) * _US
 _TEXT_COLUMNS = ("ext_speed", "heart_rate", "cadence", "distance")
+UTC_TIME = pl.Datetime("us", "UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +165,7 @@ def samples(points: Points) -> pl.DataFrame:
     _, segment = np.unique(points.segment, return_inverse=True)
     return pl.DataFrame(
         [
-            pl.Series("time", points.time.astype("datetime64[us]")).dt.replace_time_zone("UTC"),
+            pl.Series("time", points.time.astype("datetime64[us]")).cast(UTC_TIME),
             *(
                 pl.Series(c, getattr(points, c), dtype=pl.Float64, nan_to_null=True)
                 for c in ("lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")

@@ -50,11 +50,9 @@ from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings
 
 log = logging.getLogger(__name__)
 
-# gpxpy's FloatConverter is float(text.strip()) and IntConverter int(text.strip()): these are
-# the forms both Python and polars read to the same number; anything else is gpxpy's call.
-_FLOAT = r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$"
-_INT = r"^\s*[+-]?\d+\s*$"
-_FIX = ("none", "2d", "3d", "dgps", "pps", "3")  # gpxpy's possible values for <fix>
+# gpxpy's FloatConverter is float(text.strip()) and IntConverter int(text.strip()): values are
+# checked by those very functions (numpy's str-to-float is Python's float).
+_FIX = frozenset(("none", "2d", "3d", "dgps", "pps", "3"))  # gpxpy's possible values for <fix>
 # gpxpy.gpxfield.RE_TIMESTAMP, without the Unicode minus (left to gpxpy) and anchored at the
 # true end (Python's "$" also matches before a final newline: such stamps go to gpxpy).
 _TIME = (
@@ -299,19 +297,17 @@ def _extension_texts(
     in_ext = markers - np.maximum.accumulate(np.where(is_point, markers, 0))
     has_text = np.array([bool(t) for t in texts], dtype=bool)
     node = np.arange(len(nodes))
-    gathered: dict[str, pl.Expr] = {}
+    text = np.array(texts, dtype=object)
+    out: dict[str, pl.Series] = {}
     for column, wanted_code in _COLUMN_CODES.items():
         mine = (code == wanted_code) & (in_ext == 1) & has_text & (point >= 0)
         at, where = point[mine], node[mine]
-        source = np.full(n, -1, dtype=np.int64)
+        values = np.full(n, None, dtype=object)  # None: the point has none
         if at.size:
             first = np.insert(at[1:] != at[:-1], 0, True)  # the first of each point's run
-            source[at[first]] = where[first]
-        # -1 (the point has none) gathers a null; "" is no value, as ElementTree's None.
-        text = pl.col("text").gather(pl.lit(pl.Series(source)).replace(-1, None))
-        gathered[column] = pl.when(text != "").then(text).alias(column)
-    frame = pl.DataFrame([pl.Series("text", texts, dtype=pl.String)]).select(*gathered.values())
-    return {c: frame[c] for c in frame.columns}
+            values[at[first]] = text[where[first]]
+        out[column] = pl.Series(column, values.tolist(), dtype=pl.String)
+    return out
 
 
 def _code(full: str, tag: dict[str, str]) -> int:
@@ -373,17 +369,14 @@ def _check_typed(root: etree._Element, ns: str, data: bytes) -> None:
     floats = [t for name, p in paths.floats if name in present for t in strings(p, root)]
     ints = [t for name, p in paths.ints if name in present for t in strings(p, root)]
     fixes = [t for name, p in paths.fixes if name in present for t in strings(p, root)]
-    checks = [
-        (~pl.lit(pl.Series(values, dtype=pl.String)).drop_nulls().pipe(test)).sum()
-        for values, test in (
-            (floats, lambda e: e.str.contains(_FLOAT)),
-            (ints, lambda e: e.str.contains(_INT)),
-            (fixes, lambda e: e.is_in(_FIX)),
-        )
-        if values
-    ]
-    if checks and any(pl.select(*(c.alias(str(i)) for i, c in enumerate(checks))).row(0)):
-        raise _Fallback("typed values gpxpy might not convert")
+    # gpxpy's converters themselves: float(text.strip()), int(text.strip()), a fix it knows.
+    try:
+        np.array(floats, dtype=np.float64)
+        list(map(int, ints))
+    except (ValueError, TypeError) as e:
+        raise _Fallback(f"typed values gpxpy might not convert ({e})") from e
+    if not set(fixes) <= _FIX:
+        raise _Fallback("a <fix> gpxpy does not know")
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,15 +488,12 @@ def _clock(stamps: list[str | None]) -> pl.DataFrame:
     if parsed.offset_min is not None:
         offset = np.zeros(n, dtype=np.int64)
         offset[have] = parsed.offset_min
-    clock = pl.DataFrame(
+    # An offset where there is no time is dropped with the time (``gpx_clean``).
+    return pl.DataFrame(
         [
             pl.Series("wall", wall.astype("datetime64[us]")),
             pl.Series("offset_min", offset if offset is not None else [None] * n, pl.Int64),
         ]
-    )
-    # An offset only where there is a time (gpxpy has none without a time).
-    return clock.with_columns(
-        pl.when(pl.col("wall").is_not_null()).then(pl.col("offset_min")).alias("offset_min")
     )
 
 
