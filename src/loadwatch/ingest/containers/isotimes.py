@@ -38,13 +38,18 @@ class Stamps:
     offset_min: np.ndarray | None  # int64
 
 
-def uniform(texts: Sequence[str]) -> Stamps | None:
-    """All of ``texts`` (no None) parsed when they share the first one's layout, else None."""
+def uniform(texts: Sequence[str], *, canonical: bool = False) -> Stamps | None:
+    """All of ``texts`` (no None) parsed when they share the first one's layout, else None.
+
+    ``canonical``: only the layouts every ISO 8601 reader reads alike (two-digit fields, at
+    most six fraction digits, ``Z`` or a full ``±hh[:]mm`` offset), for callers whose general
+    path is not gpxpy's pattern.
+    """
     if not texts:
         return None
     first = texts[0]
     m = _LAYOUT.fullmatch(first)
-    if m is None:
+    if m is None or (canonical and not _canonical(m)):
         return None
     try:
         raw = np.array(texts, dtype="S")
@@ -92,6 +97,17 @@ def uniform(texts: Sequence[str]) -> Stamps | None:
     if m.group("tz") == "Z":
         offset = np.zeros(len(texts), dtype=np.int64)
     elif m.group("tz") is not None:  # SimpleTZ: ±hh[:][mm], the sign shared by the layout
-        offset = field("oh") * 60 + (field("om") if m.group("om") is not None else 0)
+        hours, minutes = field("oh"), field("om") if m.group("om") is not None else 0
+        if canonical and ((hours > 14).any() or (np.asarray(minutes) > 59).any()):
+            return None  # offsets beyond any zone: each reader has its own rules
+        offset = hours * 60 + minutes
         offset = -offset if m.group("sign") == "-" else offset
     return Stamps(seconds * _US_PER_S + us, valid, offset)
+
+
+def _canonical(m: re.Match[str]) -> bool:
+    two = all(len(m.group(k)) == 2 for k in ("mo", "d", "h", "mi", "s"))
+    frac = m.group("frac")
+    tz = m.group("tz")
+    full_offset = tz is None or tz == "Z" or m.group("om") is not None
+    return two and (frac is None or len(frac) <= 6) and full_offset

@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from loadwatch.errors import NotAnActivity
+from loadwatch.ingest.containers.xmlcolumns import NAT, UTC_TIME, loose_floats
 from loadwatch.ingest.containers.xmlsafe import (
     EARLIEST_PLAUSIBLE,
     HR_SENTINEL,
@@ -31,13 +32,11 @@ from loadwatch.ingest.containers.xmlsafe import (
 )
 
 SPLIT_GAP = timedelta(hours=2)
-NAT = np.iinfo(np.int64).min  # numpy's NaT as int64: polars reads it as null
 _US = 1_000_000
 _EARLIEST_US = int(EARLIEST_PLAUSIBLE.timestamp()) * _US
 _LATEST_US = int(LATEST_PLAUSIBLE.timestamp()) * _US  # wall clocks from this year on: no time
 _GAP_US = int(SPLIT_GAP.total_seconds()) * _US
 _TEXT_COLUMNS = ("ext_speed", "heart_rate", "cadence", "distance")
-UTC_TIME = pl.Datetime("us", "UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,17 +172,6 @@ def samples(points: Points) -> pl.DataFrame:
             pl.Series("segment", segment.reshape(-1), dtype=pl.Int32),
         ]
     )
-
-
-def loose_floats(texts: pl.Series) -> np.ndarray:
-    """Extension texts as numbers, NaN for blanks and junk: numpy's parse (Python's float)
-    when every text reads, else polars' lenient cast of the stripped texts."""
-    values = texts.to_numpy()
-    try:
-        out = np.array(values, dtype=np.float64)
-    except (ValueError, TypeError):
-        out = texts.str.strip_chars().cast(pl.Float64, strict=False).to_numpy()
-    return np.where(np.isfinite(out), out, np.nan)
 
 
 def _floats(column: pl.Series) -> np.ndarray:
