@@ -164,7 +164,7 @@ def samples(points: Points) -> pl.DataFrame:
     _, segment = np.unique(points.segment, return_inverse=True)
     return pl.DataFrame(
         [
-            pl.Series("time", points.time.astype("datetime64[us]")).cast(UTC_TIME),
+            pl.Series("time", points.time).cast(UTC_TIME),
             *(
                 pl.Series(c, getattr(points, c), dtype=pl.Float64, nan_to_null=True)
                 for c in ("lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")

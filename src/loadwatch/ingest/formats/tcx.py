@@ -201,7 +201,7 @@ def _samples(time: np.ndarray, number: dict[str, np.ndarray], segment: np.ndarra
     _, dense = np.unique(segment, return_inverse=True)
     return pl.DataFrame(
         [
-            pl.Series("time", time.astype("datetime64[us]")).cast(UTC_TIME),
+            pl.Series("time", time).cast(UTC_TIME),
             *(
                 pl.Series(c, number[c], dtype=pl.Float64, nan_to_null=True)
                 for c in ("lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")
