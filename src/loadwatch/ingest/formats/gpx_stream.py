@@ -282,22 +282,29 @@ def _extension_texts(
     if not ext_names:
         return {c: pl.Series(c, [None] * n, dtype=pl.String) for c in TEXT_COLUMNS}
     wanted = (tag["trkpt"], tag["extensions"], *(f"{{*}}{x}" for x in sorted(ext_names)))
-    nodes: list[etree._Element] = []
+    codes_of: dict[str, int] = {}
+    codes: list[int] = []
+    texts: list[str | None] = []
     for segment in segments:
-        nodes += segment.iter(*wanted)
-    tags = [e.tag for e in nodes]
-    texts = [e.text for e in nodes]
-    codes = {t: _code(t, tag) for t in set(tags)}
-    code = np.array([codes[t] for t in tags], dtype=np.int8)
+        # One pass, each element dropped as soon as it is read (as in ``ingest.tcx``: lxml
+        # proxies kept alive by the thousand make the garbage collector walk them).
+        for e in segment.iter(*wanted):
+            name = e.tag
+            c = codes_of.get(name)
+            if c is None:
+                c = codes_of[name] = _code(name, tag)
+            codes.append(c)
+            texts.append(e.text)
+    code = np.array(codes, dtype=np.int8)
     is_point = code == _POINT
     point = np.cumsum(is_point) - 1
     markers = np.cumsum(code == _EXTENSIONS)
     # Markers seen since the point began: 0 = its own children, 1 = inside its first
     # <extensions>, 2+ = a later <extensions> (gpxpy's find reads only the first).
     in_ext = markers - np.maximum.accumulate(np.where(is_point, markers, 0))
-    has_text = np.array([bool(t) for t in texts], dtype=bool)
-    node = np.arange(len(nodes))
+    node = np.arange(len(texts))
     text = np.array(texts, dtype=object)
+    has_text = (text != None) & (text != "")  # noqa: E711 - elementwise
     out: dict[str, pl.Series] = {}
     for column, wanted_code in _COLUMN_CODES.items():
         mine = (code == wanted_code) & (in_ext == 1) & has_text & (point >= 0)
