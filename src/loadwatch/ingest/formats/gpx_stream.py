@@ -477,8 +477,11 @@ def _clock(stamps: list[str | None]) -> pl.DataFrame:
     """``wall`` and ``offset_min``: in bulk by ``isotimes`` when the stamps a file has are all
     written alike (points without a stamp stay null), else by gpxpy's pattern."""
     n = len(stamps)
-    have = np.array(stamps, dtype=object) != None  # noqa: E711 - elementwise
-    present = stamps if have.all() else np.array(stamps, dtype=object)[have].tolist()
+    if None in stamps:  # a C scan of the list: most files time every point
+        have = np.array(stamps, dtype=object) != None  # noqa: E711 - elementwise
+        present = np.array(stamps, dtype=object)[have].tolist()
+    else:
+        have, present = np.ones(n, dtype=bool), stamps
     wall = np.full(n, _NAT, dtype=np.int64)
     if not present:
         return pl.DataFrame(
