@@ -64,6 +64,7 @@ _TIME = (
 _FLOAT_CHILDREN = ("magvar", "geoidheight", "hdop", "vdop", "pdop", "ageofdgpsdata", "course")
 _INT_CHILDREN = ("sat", "dgpsid")
 _BOUNDS = ("minlat", "maxlat", "minlon", "maxlon")
+_LAT_LON = ("lat", "lon")
 # Where a GPX element of one of these names starts (a GPX element bound to a prefix was already
 # left to gpxpy by ``_check_namespace``): "fix" in "prefix" costs no walk of the tree.
 _TYPED_NAMES_RE = re.compile(
@@ -409,20 +410,26 @@ def _typed_paths(ns: str) -> _TypedPaths:
     def texts(*names: str) -> tuple[tuple[bytes, etree.XPath], ...]:
         return tuple((_start(n), xp(f"//{g}{n}/text()[1]")) for n in names)
 
-    placed = ("wpt", "rtept")
+    # Where gpxpy reads waypoints, route points and bounds: direct paths, no walk of the tree.
+    placed = {"wpt": f"{g}wpt", "rtept": f"{g}rte/{g}rtept"}
+    bounds = (f"{g}metadata/{g}bounds", f"{g}bounds")  # GPX 1.1, GPX 1.0
     return _TypedPaths(
-        unplaced=tuple((_start(p), xp(f"count(//{g}{p}[not(@lat) or not(@lon)])")) for p in placed),
-        # A track point's first <ele> and <speed> are converted with the point columns; only
-        # waypoints and route points (direct paths, no walk of the tree) are left to check.
+        unplaced=tuple(
+            (_start(p), xp(f"count({path}[not(@lat) or not(@lon)])")) for p, path in placed.items()
+        ),
+        # A track point's first <ele> and <speed> are converted with the point columns.
         floats=texts(*_FLOAT_CHILDREN)
         + tuple(
             (_start(p), xp(f"{path}/{g}{child}[1]/text()[1]"))
-            for p, path in (("wpt", f"{g}wpt"), ("rtept", f"{g}rte/{g}rtept"))
+            for p, path in placed.items()
             for child in ("ele", "speed")
         )
-        + tuple((_start(p), xp(f"//{g}{p}/@{a}")) for p in placed for a in ("lat", "lon"))
-        + tuple((_start("bounds"), xp(f"//{g}bounds/@{a}")) for a in _BOUNDS),
-        ints=texts(*_INT_CHILDREN, "number"),
+        + tuple(
+            (_start(p), xp(f"{path}/@{a}")) for p, path in placed.items() for a in ("lat", "lon")
+        )
+        + tuple((_start("bounds"), xp(f"{path}/@{a}")) for path in bounds for a in _BOUNDS),
+        ints=texts(*_INT_CHILDREN)
+        + tuple((_start("number"), xp(f"{g}{p}/{g}number/text()[1]")) for p in ("trk", "rte")),
         fixes=texts("fix"),
     )
 
