@@ -45,35 +45,12 @@ import numpy as np
 import polars as pl
 from lxml import etree
 
-from loadwatch.ingest.containers import isotimes
 from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings
+from loadwatch.ingest.formats.gpx_checks import Fallback as _Fallback
+from loadwatch.ingest.formats.gpx_checks import check_namespace, check_typed
+from loadwatch.ingest.formats.gpx_columns import columns
 
 log = logging.getLogger(__name__)
-
-# gpxpy's FloatConverter is float(text.strip()) and IntConverter int(text.strip()): values are
-# checked by those very functions (numpy's str-to-float is Python's float).
-_FIX = frozenset(("none", "2d", "3d", "dgps", "pps", "3"))  # gpxpy's possible values for <fix>
-# gpxpy.gpxfield.RE_TIMESTAMP, without the Unicode minus (left to gpxpy) and anchored at the
-# true end (Python's "$" also matches before a final newline: such stamps go to gpxpy).
-_TIME = (
-    r"^(?P<y>[0-9]{4})-(?P<mo>[0-9]{1,2})-(?P<d>[0-9]{1,2})[T ]"
-    r"(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{1,2}):(?P<s>[0-9]{1,2})(?:\.(?P<frac>[0-9]{1,15}))?"
-    r"(?P<tz>Z|(?P<sign>[+-])(?P<oh>[0-9]{2}):?(?P<om>[0-9]{2})?)?$"
-)
-# Typed point children (gpxpy's GPX 1.0 track point and 1.1 point fields).
-_FLOAT_CHILDREN = ("magvar", "geoidheight", "hdop", "vdop", "pdop", "ageofdgpsdata", "course")
-_INT_CHILDREN = ("sat", "dgpsid")
-_BOUNDS = ("minlat", "maxlat", "minlon", "maxlon")
-_LAT_LON = ("lat", "lon")
-# Where a GPX element of one of these names starts (a GPX element bound to a prefix was already
-# left to gpxpy by ``_check_namespace``): "fix" in "prefix" costs no walk of the tree.
-_TYPED_NAMES_RE = re.compile(
-    rb"<("
-    + b"|".join(
-        n.encode() for n in (*_FLOAT_CHILDREN, *_INT_CHILDREN, "number", "fix", "wpt", "rtept")
-    )
-    + rb"|bounds)[\s/>]"
-)
 
 # Extension children matched by lower-cased local name (as ``ingest.gpx`` does for gpxpy's).
 EXTENSION_COLUMNS = {
@@ -87,13 +64,6 @@ EXTENSION_COLUMNS = {
     "distance": "distance",
 }
 TEXT_COLUMNS = ("ext_speed", "heart_rate", "cadence", "distance")
-# gpxpy's own pattern, verbatim: its "[+-−]" is a range (every character from "+" to U+2212),
-# so stamps the strict pattern refuses may still be gpxpy's times: those go to gpxpy.
-_GPXPY_TIME = (
-    r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})[T ]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})"
-    r"(\.[0-9]{1,15})?(Z|[+-−][0-9]{2}:?(?:[0-9]{2})?)?$"
-)
-_DEFAULT_NS_RE = re.compile(rb"""\sxmlns=(['"])([^'"]+)\1""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +79,6 @@ class StreamedGpx:
     creator: str | None
     title: str | None
     version: str | None
-
-
-class _Fallback(Exception):
-    """A shape left to gpxpy (the reason goes to the debug log)."""
 
 
 def read(data: bytes) -> StreamedGpx | None:
@@ -143,7 +109,7 @@ def _read(data: bytes) -> StreamedGpx:
     ns, name = _local_ns(root.tag)
     if name != "gpx":
         raise _Fallback(f"root <{root.tag}>")
-    _check_namespace(data, ns)
+    check_namespace(data, ns)
     prefix = "{" + ns + "}" if ns else ""
     tag = {n: prefix + n for n in _TAGS}
     version, creator = root.get("version"), root.get("creator")
@@ -177,7 +143,7 @@ def _read(data: bytes) -> StreamedGpx:
     lat, lon = strings(paths.lat, root), strings(paths.lon, root)
     if len(lat) != n or len(lon) != n:
         raise _Fallback("a track point without lat/lon")
-    _check_typed(root, ns, data)
+    check_typed(root, ns, data)
     read_speed = version != "1.1" or b"<speed>" in data
     core = _core_texts(root, paths, n)
     if not read_speed:
@@ -187,7 +153,7 @@ def _read(data: bytes) -> StreamedGpx:
         types = [None] * len(types)  # gpxpy's 1.1 reading, which alone knows <type>, not made
     seg = np.repeat(np.arange(len(per_segment), dtype=np.int64), per_segment)
     trk = np.repeat(np.asarray(seg_trk, dtype=np.int32), per_segment)
-    points = _columns(lat, lon, core, extensions, seg, trk)
+    points = columns(lat, lon, core, extensions, seg, trk)
     return StreamedGpx(points, names, types, creator, title, version)
 
 
@@ -352,93 +318,6 @@ def _first(elem: etree._Element, tag: str) -> str | None:
     return child.text if child is not None else None
 
 
-def _check_namespace(data: bytes, ns: str) -> None:
-    """gpxpy removes the first ``xmlns="…"`` of the text and matches plain names: the
-    document's default namespace must be the root's, and no prefix may name it too."""
-    first = _DEFAULT_NS_RE.search(data)
-    declared = first.group(2).decode("utf-8", "replace") if first is not None else ""
-    if declared != ns:
-        raise _Fallback(f"default namespace {declared!r} is not the root's {ns!r}")
-    if ns and re.search(rb"""xmlns:[^=\s]+\s*=\s*(['"])""" + re.escape(ns.encode()) + rb"\1", data):
-        raise _Fallback("a prefix bound to the default namespace")
-
-
-def _check_typed(root: etree._Element, ns: str, data: bytes) -> None:
-    """gpxpy types these wherever its schema has them (points, waypoints, routes, bounds,
-    track numbers) and fails the file on a value it cannot convert: each must convert.  They
-    are checked wherever they are (a superset: the cost is only a needless fallback), each
-    gathered by one XPath in C, and only for the names the bytes hold at all (each XPath is
-    a walk of the whole tree)."""
-    paths = _typed_paths(ns)
-    # The typed names the bytes hold, in one C scan (a search per name costs ~1 ms a MB each).
-    present = set(_TYPED_NAMES_RE.findall(data))
-    if any(cast(float, p(root)) for name, p in paths.unplaced if name in present):
-        raise _Fallback("a waypoint or route point without lat/lon")
-    floats = [t for name, p in paths.floats if name in present for t in strings(p, root)]
-    ints = [t for name, p in paths.ints if name in present for t in strings(p, root)]
-    fixes = [t for name, p in paths.fixes if name in present for t in strings(p, root)]
-    # gpxpy's converters themselves: float(text.strip()), int(text.strip()), a fix it knows.
-    try:
-        np.array(floats, dtype=np.float64)
-        list(map(int, ints))
-    except (ValueError, TypeError) as e:
-        raise _Fallback(f"typed values gpxpy might not convert ({e})") from e
-    if not set(fixes) <= _FIX:
-        raise _Fallback("a <fix> gpxpy does not know")
-
-
-@dataclass(frozen=True, slots=True)
-class _TypedPaths:
-    """One XPath per name, never a union: libxml2 merges a union's node sets pairwise, which
-    is quadratic in the number of points."""
-
-    # (the bytes the document must hold for the XPath to find anything: ``_start``)
-    unplaced: tuple[tuple[bytes, etree.XPath], ...]  # waypoints, route points without lat/lon
-    floats: tuple[tuple[bytes, etree.XPath], ...]  # texts and attributes gpxpy reads as floats
-    ints: tuple[tuple[bytes, etree.XPath], ...]
-    fixes: tuple[tuple[bytes, etree.XPath], ...]
-
-
-@cache
-def _typed_paths(ns: str) -> _TypedPaths:
-    g = "g:" if ns else ""
-
-    def xp(path: str) -> etree.XPath:
-        return etree.XPath(path, namespaces={"g": ns} if ns else None, smart_strings=False)
-
-    # text()[1]: ElementTree's ``.text``, the text before any child element.
-    def texts(*names: str) -> tuple[tuple[bytes, etree.XPath], ...]:
-        return tuple((_start(n), xp(f"//{g}{n}/text()[1]")) for n in names)
-
-    # Where gpxpy reads waypoints, route points and bounds: direct paths, no walk of the tree.
-    placed = {"wpt": f"{g}wpt", "rtept": f"{g}rte/{g}rtept"}
-    bounds = (f"{g}metadata/{g}bounds", f"{g}bounds")  # GPX 1.1, GPX 1.0
-    return _TypedPaths(
-        unplaced=tuple(
-            (_start(p), xp(f"count({path}[not(@lat) or not(@lon)])")) for p, path in placed.items()
-        ),
-        # A track point's first <ele> and <speed> are converted with the point columns.
-        floats=texts(*_FLOAT_CHILDREN)
-        + tuple(
-            (_start(p), xp(f"{path}/{g}{child}[1]/text()[1]"))
-            for p, path in placed.items()
-            for child in ("ele", "speed")
-        )
-        + tuple(
-            (_start(p), xp(f"{path}/@{a}")) for p, path in placed.items() for a in ("lat", "lon")
-        )
-        + tuple((_start("bounds"), xp(f"{path}/@{a}")) for path in bounds for a in _BOUNDS),
-        ints=texts(*_INT_CHILDREN)
-        + tuple((_start("number"), xp(f"{g}{p}/{g}number/text()[1]")) for p in ("trk", "rte")),
-        fixes=texts("fix"),
-    )
-
-
-def _start(name: str) -> bytes:
-    """The name as ``_TYPED_NAMES_RE`` reports it."""
-    return name.encode()
-
-
 def _track_type_in(data: bytes) -> bool:
     """``ingest.gpx._track_type_in`` on the bytes: whether gpxpy's 1.1 reading is made."""
     start = data.find(b"<trk>")
@@ -449,138 +328,3 @@ def _track_type_in(data: bytes) -> bool:
             return True
         start = data.find(b"<trk>", end)
     return False
-
-
-def _columns(
-    lat: list[str],
-    lon: list[str],
-    core: dict[str, list[str | None]],
-    extensions: dict[str, pl.Series],
-    seg: np.ndarray,
-    trk: np.ndarray,
-) -> pl.DataFrame:
-    """The point columns, typed: numbers as gpxpy's ``float(text.strip())`` (numpy calls
-    Python's own float parser; a text it refuses is gpxpy's call, so the file goes to gpxpy),
-    timestamps in bulk by ``isotimes`` when the file writes them all alike, else by gpxpy's
-    pattern in one polars query."""
-    n = len(lat)
-    clock = _clock(core["stamp"])
-    no_speed: list[str | None] = [None] * n
-    given = {"speed": no_speed} | core
-    given["lat"], given["lon"] = cast(list[str | None], lat), cast(list[str | None], lon)
-    numbers = [_floats(c, given[c]) for c in ("lat", "lon", "altitude", "speed")]
-    return pl.DataFrame(
-        [
-            *clock.get_columns(),
-            *numbers,
-            *(extensions[c].alias(c) for c in TEXT_COLUMNS),
-            pl.Series("seg", seg, dtype=pl.Int64),
-            pl.Series("trk", trk, dtype=pl.Int32),
-        ]
-    )
-
-
-def _clock(stamps: list[str | None]) -> pl.DataFrame:
-    """``wall`` and ``offset_min``: in bulk by ``isotimes`` when the stamps a file has are all
-    written alike (points without a stamp stay null), else by gpxpy's pattern."""
-    n = len(stamps)
-    if None in stamps:  # a C scan of the list: most files time every point
-        have = np.array(stamps, dtype=object) != None  # noqa: E711 - elementwise
-        present = np.array(stamps, dtype=object)[have].tolist()
-    else:
-        have, present = np.ones(n, dtype=bool), stamps
-    wall = np.full(n, _NAT, dtype=np.int64)
-    if not present:
-        return pl.DataFrame(
-            [
-                pl.Series("wall", wall.astype("datetime64[us]")),
-                pl.Series("offset_min", [None] * n, pl.Int64),
-            ]
-        )
-    parsed = isotimes.uniform(cast(list[str], present))
-    if parsed is None:
-        return _clock_by_pattern(stamps)
-    wall[have] = np.where(parsed.valid, parsed.wall_us, _NAT)
-    offset = None
-    if parsed.offset_min is not None:
-        offset = np.zeros(n, dtype=np.int64)
-        offset[have] = parsed.offset_min
-    # An offset where there is no time is dropped with the time (``gpx_clean``).
-    return pl.DataFrame(
-        [
-            pl.Series("wall", wall.astype("datetime64[us]")),
-            pl.Series("offset_min", offset if offset is not None else [None] * n, pl.Int64),
-        ]
-    )
-
-
-_NAT = np.iinfo(np.int64).min  # numpy's NaT: polars reads it as null
-
-
-def _floats(name: str, texts: list[str | None] | list[str]) -> pl.Series:
-    """Python's float of each text (gpxpy's converter; numpy calls it in C), null where the
-    point has no text; a text float() refuses sends the file to gpxpy.  A column with gaps
-    (rare: a few points without <ele>) is converted value by value."""
-    try:
-        if None not in texts:
-            return pl.Series(name, np.array(texts, dtype=np.float64), dtype=pl.Float64)
-        return pl.Series(name, [None if t is None else float(t) for t in texts], pl.Float64)
-    except (ValueError, TypeError) as e:
-        raise _Fallback(f"a point value gpxpy might not convert ({e})") from e
-
-
-def _clock_by_pattern(stamps: list[str | None]) -> pl.DataFrame:
-    """``wall`` and ``offset_min`` by gpxpy's pattern, stamp by stamp in one polars query:
-    for files whose stamps differ in layout (a fraction that drops its trailing zeros...)."""
-    raw = pl.DataFrame([pl.Series("stamp", stamps, dtype=pl.String)])
-    stamp_ = pl.col("stamp")
-    raw = raw.with_columns(stamp_.str.extract_groups(_TIME).alias("_g"))
-    g = pl.col("_g")
-    parts = ("y", "mo", "d", "h", "mi", "s")
-    y, mo, d, h, mi, sec = (g.struct.field(k).cast(pl.Int32) for k in parts)
-    # gpxpy: the first six fraction digits, padded right: truncated to microseconds.
-    us = g.struct.field("frac").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int32).fill_null(0)
-    tz = g.struct.field("tz")
-    offset_min = (
-        pl.when(tz.is_null())
-        .then(None)
-        .when(tz == "Z")
-        .then(0)
-        .otherwise(
-            pl.when(g.struct.field("sign") == "-").then(-1).otherwise(1)
-            * (
-                g.struct.field("oh").cast(pl.Int64) * 60
-                + g.struct.field("om").cast(pl.Int64).fill_null(0)
-            )
-        )
-        .cast(pl.Int64)
-    )
-    month_end = pl.date(y.clip(1, 9999), mo.clip(1, 12), 1).dt.month_end().dt.day()
-    # datetime() refuses these, and gpxpy's TimeConverter then gives no time.
-    valid = (
-        (y >= 1)
-        & mo.is_between(1, 12)
-        & (d >= 1)
-        & (d <= month_end)
-        & (h <= 23)
-        & (mi <= 59)
-        & (sec <= 59)
-    ).fill_null(False)
-    wall = pl.datetime(
-        y.clip(1, 9999), mo.clip(1, 12), d.clip(1, 28), h.clip(0, 23), mi.clip(0, 59),
-        sec.clip(0, 59), us, time_unit="us",
-    ) + pl.duration(days=d.clip(1, 31) - d.clip(1, 28))  # fmt: skip
-    out = raw.select(
-        pl.when(valid).then(wall).alias("wall"),
-        pl.when(valid).then(offset_min).alias("offset_min"),
-        (
-            stamp_.is_not_null()
-            & g.struct.field("y").is_null()
-            & (stamp_.str.ends_with("\n") | stamp_.str.contains(_GPXPY_TIME))
-        )
-        .any()
-        .alias("_doubtful"),
-    )
-    if out["_doubtful"][0]:
-        raise _Fallback("a timestamp only gpxpy's own pattern reads")
-    return out.select("wall", "offset_min")
