@@ -1,8 +1,9 @@
 """GPX → Tracks.
 
-Two readers give the same raw columns, and everything after that is polars.  The streaming
-reader (``ingest.gpx_stream``: the C ElementTree parser, one column per channel, no object
-per point) reads every document whose shape it knows; gpxpy (this module is the one that
+Two readers give the same raw columns, and everything after that is numpy (``gpx_clean``)
+until one polars frame per outing.  The streaming reader (``ingest.gpx_stream``: hardened
+libxml2, one column per channel, no object per point) reads every document whose shape it
+knows; gpxpy (this module is the one that
 imports it) is the reference reader and reads the rest: documents expat refuses as they stand
 (the repairs below), values gpxpy might type otherwise, no track points at all.  A debug log
 line names each fallback; ``tests/ingest/test_gpx_reference.py`` checks that both readers give
@@ -25,10 +26,10 @@ second time under the other version's rules and only those channels are taken fr
 same tracks, segments and points, in the same order).  Conforming files are read once.  The
 streaming reader takes the same channels on the same conditions.
 
-Measured on the corpus GPX (70 files, 7.2 MB, 47,912 points; CPU time, best of 3, on a
-loaded 2-core machine): the whole decode ≈ 1.2 s with the streaming reader against ≈ 1.8 s
-with gpxpy alone (the reading itself ≈ 0.7 s against ≈ 1.3 s; expat's parse, ≈ 0.25 s, is
-the floor).  gpxpy is stricter than a hand reader in three places, each surfaced as one clear
+Measured on the corpus GPX (70 files, 7.2 MB; CPU time, ``benchmarks/ingest.py --only gpx``,
+numbers in ``docs/import-speed.md``): the whole decode ≈ 0.35 s, gpxpy's parse alone ≈ 0.8 s
+and this module through gpxpy alone ≈ 1.0 s; libxml2's parse (≈ 0.05 s) and the sport guess
+(≈ 0.04 s) are the largest single steps left.  gpxpy is stricter than a hand reader in three places, each surfaced as one clear
 line rather than guessed around: a field it types (``<fix>``, ``<sat>``, ``<ele>``, ``lat``)
 holding a value it cannot convert fails the file (``CorruptFile``); a ``<time>`` it cannot
 parse (surrounding whitespace, a lower-case ``t``) is read as no time; and a GPX namespace

@@ -5,9 +5,12 @@ this returns None.  The document is parsed by libxml2 (lxml, through the hardene
 ``xmlsafe``), and each channel is one compiled XPath evaluated in C over every point at once:
 ``trkpt/@lat``, ``trkpt/ele[1]/text()[1]``, the first extension descendant named ``hr`` (any
 namespace, any case)...  When every point has the channel, that list is the column as it
-stands; when some lack it, one more XPath returns the points and the texts in document order
-and numpy places each text at its point.  Python never visits a point: everything typed
-(floats, timestamps, validity) is done afterwards on whole columns by polars.
+stands; when some lack it, each child is placed at its point.  Extension channels come from
+one pass over lxml's tag-filtered iterator, and numpy places each text at its point.
+Everything typed afterwards works on whole columns: numbers and timestamps in
+``gpx_columns`` (numpy; the timestamps by ``isotimes``' bulk parse), what must be left to
+gpxpy in ``gpx_checks``, and the cleaning in ``gpx_clean``.  No polars query runs for a
+streamed file until its one frame per outing is built.
 
 gpxpy would switch its own backend to lxml whenever lxml is importable and then read
 differently (extension children are lxml elements, its lxml parser is not hardened), so
