@@ -29,11 +29,12 @@ streaming reader takes the same channels on the same conditions.
 Measured on the corpus GPX (70 files, 7.2 MB; CPU time, ``benchmarks/ingest.py --only gpx``,
 numbers in ``docs/import-speed.md``): the whole decode ≈ 0.35 s, gpxpy's parse alone ≈ 0.8 s
 and this module through gpxpy alone ≈ 1.0 s; libxml2's parse (≈ 0.05 s) and the sport guess
-(≈ 0.04 s) are the largest single steps left.  gpxpy is stricter than a hand reader in three places, each surfaced as one clear
-line rather than guessed around: a field it types (``<fix>``, ``<sat>``, ``<ele>``, ``lat``)
-holding a value it cannot convert fails the file (``CorruptFile``); a ``<time>`` it cannot
-parse (surrounding whitespace, a lower-case ``t``) is read as no time; and a GPX namespace
-bound to a prefix (``<g:gpx>``) is not read at all (``NotAnActivity``: no tracks).
+(≈ 0.04 s) are the largest single steps left.  gpxpy is stricter than a hand reader in three
+places, each surfaced as one clear line rather than guessed around: a field it types
+(``<fix>``, ``<sat>``, ``<ele>``, ``lat``) holding a value it cannot convert fails the file
+(``CorruptFile``); a ``<time>`` it cannot parse (surrounding whitespace, a lower-case ``t``)
+is read as no time; and a GPX namespace bound to a prefix (``<g:gpx>``) is not read at all
+(``NotAnActivity``: no tracks).
 
 Decisions (each tested in ``tests/ingest/test_gpx.py``):
 
