@@ -51,9 +51,10 @@ def test_bulk_and_general_paths_agree_with_xmlsafe_times(texts: list[str | None]
     assert utc_times(texts).tolist() == _reference(texts)
 
 
-def test_loose_floats_make_blanks_junk_and_non_finite_values_nan() -> None:
-    got = loose_floats(["1.5", None, " 2 ", "abc", "", "nan", "1e3"])
-    expected = [1.5, np.nan, 2.0, np.nan, np.nan, np.nan, 1000.0]
+def test_loose_floats_make_blanks_and_junk_nan_and_keep_infinities() -> None:
+    """Infinities stay for ``summary.validate`` to drop with a warning; "nan" is no value."""
+    got = loose_floats(["1.5", None, " 2 ", "abc", "", "nan", "1e3", "1e309", "-inf"])
+    expected = [1.5, np.nan, 2.0, np.nan, np.nan, np.nan, 1000.0, np.inf, -np.inf]
     assert np.array_equal(got, np.array(expected), equal_nan=True)
     clean = loose_floats(pl.Series(["140", "141.5", None]))
     assert np.array_equal(clean, np.array([140.0, 141.5, np.nan]), equal_nan=True)

@@ -28,8 +28,9 @@ _LATEST_US = int(LATEST_PLAUSIBLE.timestamp()) * _US
 
 
 def loose_floats(texts: Sequence[str | None] | pl.Series) -> np.ndarray:
-    """Texts as numbers, NaN for blanks, junk and non-finite values: numpy's parse (which is
-    Python's float) when every text reads, else polars' lenient cast of the stripped texts."""
+    """Texts as numbers, NaN for none, blanks and junk: numpy's parse (which is Python's
+    float) when every text reads, else polars' lenient cast of the stripped texts.  Infinities
+    stay (``summary.validate`` drops them with a warning); a "NaN" text is no value."""
     series = texts if isinstance(texts, pl.Series) else None
     values = series.to_numpy() if series is not None else texts
     try:
@@ -38,7 +39,7 @@ def loose_floats(texts: Sequence[str | None] | pl.Series) -> np.ndarray:
         if series is None:
             series = pl.Series(list(texts), dtype=pl.String)
         out = series.str.strip_chars().cast(pl.Float64, strict=False).to_numpy()
-    return np.where(np.isfinite(out), out, np.nan)
+    return np.asarray(out, dtype=np.float64)
 
 
 def utc_times(texts: Sequence[str | None]) -> np.ndarray:

@@ -238,38 +238,48 @@ def _lap_number(lap: Element, tag: str) -> float | None:
     return None
 
 
+_LAP_TAGS = (
+    "DistanceMeters",
+    "TotalTimeSeconds",
+    "MaximumSpeed",
+    "AverageHeartRateBpm",
+    "MaximumHeartRateBpm",
+)
+
+
 def _totals(laps: list[Element]) -> DeviceTotals:
-    """Laps are few (one Python step each); their totals by numpy, NaN for a lap without."""
-
-    def column(tag: str) -> np.ndarray:
-        return np.array([_lap_number(lap, tag) for lap in laps], dtype=np.float64)
-
-    seconds = column("TotalTimeSeconds")
+    """Laps are few (one Python step each); their totals by numpy.  A lap without the value
+    is left out; a value that is not finite is kept, for ``summary.validate`` to name."""
+    values = {tag: [_lap_number(lap, tag) for lap in laps] for tag in _LAP_TAGS}
+    seconds = np.array(values["TotalTimeSeconds"], dtype=np.float64)
     avg_hr, max_hr = (
         np.where((hr > 0) & (hr < HR_SENTINEL), hr, np.nan)
-        for hr in (column("AverageHeartRateBpm"), column("MaximumHeartRateBpm"))
+        for hr in (
+            np.array(values[tag], dtype=np.float64)
+            for tag in ("AverageHeartRateBpm", "MaximumHeartRateBpm")
+        )
     )
     weighted = ~np.isnan(avg_hr) & (seconds > 0)
     return DeviceTotals(
-        distance_m=_sum(column("DistanceMeters")),
-        timer_time_s=_sum(seconds),
-        max_speed_mps=_max(column("MaximumSpeed")),
+        distance_m=_sum(values["DistanceMeters"]),
+        timer_time_s=_sum(values["TotalTimeSeconds"]),
+        max_speed_mps=_max(values["MaximumSpeed"]),
         avg_hr=float((avg_hr * seconds)[weighted].sum() / seconds[weighted].sum())
         if weighted.any()
         else None,
-        max_hr=_max(max_hr),
+        max_hr=_max([None if np.isnan(v) else float(v) for v in max_hr]),
     )
 
 
-def _sum(values: np.ndarray) -> float | None:
+def _sum(values: list[float | None]) -> float | None:
     # Rounded: lap times like 212.152 must not sum to 2223.8029999999994.
-    known = values[~np.isnan(values)]
-    return round(float(known.sum()), 3) if known.size else None
+    known = [v for v in values if v is not None]
+    return round(float(np.sum(known)), 3) if known else None
 
 
-def _max(values: np.ndarray) -> float | None:
-    known = values[~np.isnan(values)]
-    return float(known.max()) if known.size else None
+def _max(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(np.max(known)) if known else None
 
 
 def _start_time(activity: Element, laps: list[Element], samples: pl.DataFrame) -> datetime | None:
