@@ -61,11 +61,16 @@ class Points:
 
 def clean(raw: pl.DataFrame) -> tuple[Points, list[str]]:
     """The raw columns of either reader (``wall``, ``offset_min``, ``lat``, ``lon``,
-    ``altitude``, ``speed``, the extension texts, ``seg``, ``trk``) as cleaned points, and the
+    ``altitude``, ``speed``, the extension values as texts or numbers, ``seg``, ``trk``) as
+    cleaned points, and the
     warnings of what was dropped; ``NotAnActivity`` when no point has a usable time."""
     wall = raw["wall"].to_numpy().astype("datetime64[us]").view(np.int64)
     offset = raw["offset_min"].cast(pl.Float64).to_numpy()
-    number = {c: loose_floats(raw[c]) for c in _TEXT_COLUMNS}
+    # Extension values: texts from gpxpy, already numbers from the streaming reader.
+    number = {
+        c: loose_floats(raw[c]) if raw[c].dtype == pl.String else _floats(raw[c])
+        for c in _TEXT_COLUMNS
+    }
     lat, lon = _floats(raw["lat"]), _floats(raw["lon"])
     warnings: list[str] = []
     n = len(wall)

@@ -48,6 +48,7 @@ import numpy as np
 import polars as pl
 from lxml import etree
 
+from loadwatch.ingest.containers.xmlcolumns import loose_floats
 from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings
 from loadwatch.ingest.formats.gpx_checks import Fallback as _Fallback
 from loadwatch.ingest.formats.gpx_checks import check_namespace, check_typed
@@ -74,7 +75,7 @@ class StreamedGpx:
     """What ``ingest.gpx`` needs from a document: the points as raw columns and, per
     ``<trk>``, its name and type; ``points`` has ``wall`` (the stamp's own clock, naive),
     ``offset_min`` (its offset in minutes, null without one), ``lat``/``lon``/``altitude``/
-    ``speed`` (Float64), the extension texts, ``seg`` and ``trk``."""
+    ``speed`` (Float64), the extension values (Float64, NaN for none), ``seg`` and ``trk``."""
 
     points: pl.DataFrame
     names: list[str | None]
@@ -238,19 +239,18 @@ def _extension_names(data: bytes) -> set[str]:
 def _extension_texts(
     segments: list[etree._Element], tag: dict[str, str], data: bytes, n: int
 ) -> dict[str, pl.Series]:
-    """Per point and extension channel, the text of the first descendant of its first
-    ``<extensions>`` named for the channel that has text (``ingest.gpx``'s walk of gpxpy's
-    ``point.extensions``).
+    """Per point and extension channel, the number in the text of the first descendant of its
+    first ``<extensions>`` named for the channel that has text (``ingest.gpx``'s walk of
+    gpxpy's ``point.extensions``; read by ``xmlcolumns.loose_floats``, NaN for none).
 
     One ``iter`` per segment with a tag list (filtered in C: the points, ``<extensions>`` and
     the channel spellings the bytes hold) yields the wanted elements in document order; an
     element belongs to the last point before it and counts inside that point's first
-    ``<extensions>``.  numpy picks the first of each (point, channel), one polars query
-    gathers the texts.
+    ``<extensions>``.  numpy picks the first of each (point, channel) and places its text.
     """
     ext_names = _extension_names(data) if b"extensions" in data else set()
     if not ext_names:
-        return {c: pl.Series(c, [None] * n, dtype=pl.String) for c in TEXT_COLUMNS}
+        return {c: pl.Series(c, np.full(n, np.nan), dtype=pl.Float64) for c in TEXT_COLUMNS}
     wanted = (tag["trkpt"], tag["extensions"], *(f"{{*}}{x}" for x in sorted(ext_names)))
     codes_of: dict[str, int] = {}
     codes: list[int] = []
@@ -283,7 +283,8 @@ def _extension_texts(
         if at.size:
             first = np.insert(at[1:] != at[:-1], 0, True)  # the first of each point's run
             values[at[first]] = text[where[first]]
-        out[column] = pl.Series(column, values.tolist(), dtype=pl.String)
+        # Typed here, as ``gpx_clean`` types gpxpy's texts: no round trip through a frame.
+        out[column] = pl.Series(column, loose_floats(values.tolist()), dtype=pl.Float64)
     return out
 
 
