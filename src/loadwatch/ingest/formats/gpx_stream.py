@@ -233,7 +233,7 @@ _COLUMN_CODES = {c: i for i, c in enumerate(TEXT_COLUMNS, start=2)}
 def _extension_names(data: bytes) -> set[str]:
     """The spellings (``hr``, ``HeartRate``...) of the extension channels the document uses:
     one C regex scan of the bytes, so that lxml can filter exactly those tags."""
-    return {m.decode("ascii") for m in _EXTENSION_NAME_RE.findall(data)}
+    return {m.decode("ascii") for m in set(_EXTENSION_NAME_RE.findall(data))}
 
 
 def _extension_texts(
