@@ -122,6 +122,8 @@ STREAMED = {
         extra='<metadata><name>T</name><bounds minlat="1" maxlat="2" minlon="3" maxlon="4"/>'
         '</metadata><wpt lat="1.5" lon="2.5"><ele>3</ele></wpt>',
     ),
+    # Point numbers go through Python's own float(), as gpxpy's: its forms are read alike.
+    "an elevation with an underscore": _doc(_points(*OK, inner="<ele>1_000</ele>")),
     "no namespace at all": _doc(_points(*OK)).replace(
         b' xmlns="http://www.topografix.com/GPX/1/1"', b""
     ),
@@ -132,7 +134,6 @@ TO_GPXPY = {
     "a waypoint without lon": _doc(_points(*OK), extra='<wpt lat="1"><name>w</name></wpt>'),
     "a stamp only gpxpy's range pattern reads": _doc(_points("2024-05-01T06:00:00X01", *OK[1:])),
     "a stamp with a trailing newline": _doc(_points("2024-05-01T06:00:00Z\n", *OK[1:])),
-    "an elevation with an underscore": _doc(_points(*OK, inner="<ele>1_000</ele>")),
     "a prefix bound to the default namespace": _doc(
         _points(*OK), head='xmlns:g="http://www.topografix.com/GPX/1/1"'
     ),

@@ -223,3 +223,14 @@ def test_repair_declines_what_it_does_not_know() -> None:
     assert fixed is not None
     assert fixed[0].startswith(b'<a xmlns:p="urn:loadwatch:undeclared:p" ')
     assert "p, x" in fixed[1]
+
+
+def test_hardened_parser_drops_indentation_but_keeps_blank_content() -> None:
+    """Indentation between elements goes (a smaller tree); a blank that is an element's whole
+    content stays its text, as ElementTree and gpxpy read it."""
+    root = hardened_tree(b"<a>\n  <b> </b>\n  <c>\n</c>\n</a>")
+    assert [(e.tag, e.text, e.tail) for e in root.iter()] == [
+        ("a", None, None),
+        ("b", " ", None),
+        ("c", "\n", None),
+    ]

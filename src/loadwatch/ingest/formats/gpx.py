@@ -1,8 +1,9 @@
 """GPX → Tracks.
 
-Two readers give the same raw columns, and everything after that is polars.  The streaming
-reader (``ingest.gpx_stream``: the C ElementTree parser, one column per channel, no object
-per point) reads every document whose shape it knows; gpxpy (this module is the one that
+Two readers give the same raw columns, and everything after that is numpy (``gpx_clean``)
+until one polars frame per outing.  The streaming reader (``ingest.gpx_stream``: hardened
+libxml2, one column per channel, no object per point) reads every document whose shape it
+knows; gpxpy (this module is the one that
 imports it) is the reference reader and reads the rest: documents expat refuses as they stand
 (the repairs below), values gpxpy might type otherwise, no track points at all.  A debug log
 line names each fallback; ``tests/ingest/test_gpx_reference.py`` checks that both readers give
@@ -25,14 +26,15 @@ second time under the other version's rules and only those channels are taken fr
 same tracks, segments and points, in the same order).  Conforming files are read once.  The
 streaming reader takes the same channels on the same conditions.
 
-Measured on the corpus GPX (70 files, 7.2 MB, 47,912 points; CPU time, best of 3, on a
-loaded 2-core machine): the whole decode ≈ 1.2 s with the streaming reader against ≈ 1.8 s
-with gpxpy alone (the reading itself ≈ 0.7 s against ≈ 1.3 s; expat's parse, ≈ 0.25 s, is
-the floor).  gpxpy is stricter than a hand reader in three places, each surfaced as one clear
-line rather than guessed around: a field it types (``<fix>``, ``<sat>``, ``<ele>``, ``lat``)
-holding a value it cannot convert fails the file (``CorruptFile``); a ``<time>`` it cannot
-parse (surrounding whitespace, a lower-case ``t``) is read as no time; and a GPX namespace
-bound to a prefix (``<g:gpx>``) is not read at all (``NotAnActivity``: no tracks).
+Measured on the corpus GPX (70 files, 7.2 MB; CPU time, ``benchmarks/ingest.py --only gpx``,
+numbers in ``docs/import-speed.md``): the whole decode ≈ 0.35 s, gpxpy's parse alone ≈ 0.8 s
+and this module through gpxpy alone ≈ 1.0 s; libxml2's parse (≈ 0.05 s) and the sport guess
+(≈ 0.04 s) are the largest single steps left.  gpxpy is stricter than a hand reader in three
+places, each surfaced as one clear line rather than guessed around: a field it types
+(``<fix>``, ``<sat>``, ``<ele>``, ``lat``) holding a value it cannot convert fails the file
+(``CorruptFile``); a ``<time>`` it cannot parse (surrounding whitespace, a lower-case ``t``)
+is read as no time; and a GPX namespace bound to a prefix (``<g:gpx>``) is not read at all
+(``NotAnActivity``: no tracks).
 
 Decisions (each tested in ``tests/ingest/test_gpx.py``):
 
@@ -61,7 +63,7 @@ Decisions (each tested in ``tests/ingest/test_gpx.py``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 from xml.etree import ElementTree
@@ -69,14 +71,13 @@ from xml.etree.ElementTree import Element
 
 import gpxpy
 import gpxpy.parser
+import numpy as np
 import polars as pl
 from gpxpy.gpx import GPX, GPXException, GPXTrackPoint, GPXXMLSyntaxException
 from gpxpy.gpxfield import SimpleTZ
 
 from loadwatch.errors import CorruptFile, NotAnActivity, one_line
 from loadwatch.ingest.containers.xmlsafe import (
-    EARLIEST_PLAUSIBLE,
-    HR_SENTINEL,
     LATEST_PLAUSIBLE,
     MAX_OFFSET_S,
     MAX_REPAIRS,
@@ -88,16 +89,16 @@ from loadwatch.ingest.containers.xmlsafe import (
     repair,
     xml_text,
 )
-from loadwatch.ingest.formats import gpx_stream
+from loadwatch.ingest.formats import gpx_clean, gpx_stream
 from loadwatch.ingest.sports import from_words, guess
-from loadwatch.ingest.track import Track, conform_samples
+from loadwatch.ingest.track import Track
 
 # gpxpy picks lxml whenever it is importable, and then reads differently (extension children
 # become lxml elements; its lxml parser resolves entities): the reference reader must stay the
 # one the differential tests were built on, whatever the streaming reader imports.
 gpxpy.parser.mod_etree = ElementTree  # type: ignore[attr-defined]
 
-SPLIT_GAP = timedelta(hours=2)
+SPLIT_GAP = gpx_clean.SPLIT_GAP
 ZERO_ALTITUDE_GLITCH_M = 20.0
 
 _EXTENSION_COLUMNS = gpx_stream.EXTENSION_COLUMNS  # by lower-cased local name, any namespace
@@ -131,24 +132,17 @@ def decode_with(data: bytes, name: str, *, streaming: bool) -> list[Track]:
         )
         device, file_title = _text(doc.main.creator), _text(doc.main.name)
 
-    frame, warnings = _clean(raw)
+    points, warnings = gpx_clean.clean(raw)
     warnings = [*recovered, *warnings]
-    groups = _split_outings(frame)
     tracks: list[Track] = []
     skipped: list[str] = []
-    for part in groups.sort("group", maintain_order=True).partition_by(
-        "group", maintain_order=True
-    ):
-        samples = conform_samples(part)
-        if samples["time"].n_unique() < 2:
-            skipped.append(f"{samples.height} point(s) at {_iso(samples)}")
+    for outing in gpx_clean.outings(points):
+        if outing.time[0] == outing.time[-1]:  # sorted: fewer than two distinct instants
+            skipped.append(f"{len(outing.time)} point(s) at {_iso(int(outing.time[0]))}")
             continue
-        first = part.sort("time", maintain_order=True)["offset_min"][0]
-        tracks.append(
-            _track(samples, part, meta, name, device, file_title, warnings, first, len(tracks))
-        )
+        tracks.append(_track(outing, meta, name, device, file_title, warnings, len(tracks)))
     if not tracks:
-        n = frame.height
+        n = len(points.time)
         if len(skipped) == 1:
             raise NotAnActivity(
                 f"all {n} timestamped points are at one instant: nothing was recorded over time"
@@ -354,111 +348,6 @@ def _minutes(t: datetime | None) -> int | None:
     return None if offset is None else int(offset.total_seconds()) // 60
 
 
-def _frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """The raw columns as one typed frame, and the number of heart-rate sentinels dropped.
-
-    ``time`` is UTC (a stamp without an offset is UTC, as GPX says), none where the offset is
-    beyond any zone ("+99:00") or the year past ``LATEST_PLAUSIBLE`` (gpxpy's stamps were
-    already cut so); ``wall`` and ``offset_min`` stay for what only the original stamp knows
-    (its offset, its text).  Extension texts become Float64, blanks and junk null; heart rate
-    loses the "no sensor" values (≤ 0, ≥ 255: FIT's uint8 invalid, copied by converters).
-    """
-    number = {c: pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in _TEXT_COLUMNS}
-    bad_hr = (number["heart_rate"] <= 0) | (number["heart_rate"] >= HR_SENTINEL)
-    possible = (pl.col("offset_min").abs().fill_null(0) * 60 <= MAX_OFFSET_S) & (
-        pl.col("wall").dt.year() < LATEST_PLAUSIBLE.year
-    )
-    utc = (
-        (pl.col("wall").cast(pl.Int64) - pl.col("offset_min").fill_null(0) * 60_000_000)
-        .cast(pl.Datetime("us"))
-        .dt.replace_time_zone("UTC")
-    )
-    frame = raw.select(
-        pl.when(possible).then(utc).otherwise(None).alias("time"),
-        "lat",
-        "lon",
-        "altitude",
-        pl.coalesce("speed", number["ext_speed"]).alias("speed"),
-        pl.when(bad_hr).then(None).otherwise(number["heart_rate"]).alias("heart_rate"),
-        number["cadence"].alias("cadence"),
-        number["distance"].alias("distance"),
-        "seg",
-        "trk",
-        pl.when(possible).then(pl.col("wall")).alias("wall"),
-        pl.when(possible).then(pl.col("offset_min")).alias("offset_min"),
-        bad_hr.fill_null(False).alias("_bad_hr"),
-    )
-    return frame.drop("_bad_hr"), int(frame["_bad_hr"].sum())
-
-
-def _clean(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
-    frame, hr_dropped = _frame(raw)
-    warnings: list[str] = []
-    n = frame.height
-    if hr_dropped:
-        warnings.append(f"{hr_dropped} heart-rate reading(s) of 0 or 255 (no sensor) dropped")
-
-    impossible = (pl.col("lat").abs() > 90) | (pl.col("lon").abs() > 180)
-    at_origin = (pl.col("lat") == 0) & (pl.col("lon") == 0)
-    placeholder = pl.col("time") < EARLIEST_PLAUSIBLE
-    counts = frame.select(
-        impossible.sum().alias("impossible"),
-        at_origin.sum().alias("origin"),
-        pl.col("time").null_count().alias("untimed"),
-        placeholder.sum().alias("placeholder"),
-    ).row(0)
-    if counts[0]:
-        warnings.append(
-            f"{counts[0]} point(s) with impossible coordinates (pause/resume markers or "
-            "glitches): positions dropped and the track split there"
-        )
-    if counts[1]:
-        warnings.append(f"{counts[1]} point(s) at (0, 0) (no GPS fix): positions dropped")
-    frame = frame.with_columns(
-        *(
-            pl.when(impossible.fill_null(False) | at_origin.fill_null(False))
-            .then(None)
-            .otherwise(pl.col(c))
-            .alias(c)
-            for c in ("lat", "lon")
-        ),
-        # Each impossible point opens a new part of its segment: dense-rank (seg, part).
-        pl.struct(pl.col("seg"), impossible.fill_null(False).cum_sum().over("seg").alias("part"))
-        .rank("dense")
-        .cast(pl.Int32)
-        .alias("segment"),
-    )
-
-    n_untimed, n_placeholder = counts[2], counts[3]
-    if n_placeholder == n - n_untimed:
-        if n_placeholder:
-            first = frame.filter(placeholder).row(0, named=True)
-            raise NotAnActivity(
-                f"every timestamp is a placeholder before 1980 (e.g. {_stamp(first)}): the "
-                "device clock was never set, so the recording cannot be placed in time"
-            )
-        raise NotAnActivity(
-            f"track has no timestamps ({n} points): a route or a course, not a recorded activity"
-        )
-    if n_placeholder:
-        warnings.append(
-            f"{n_placeholder} point(s) with a placeholder time before 1980 (clock not set) dropped"
-        )
-        frame = frame.with_columns(pl.when(placeholder).then(None).otherwise("time").alias("time"))
-    if n_untimed:
-        warnings.append(f"{n_untimed} of {n} points have no timestamp and were dropped")
-    return frame.filter(pl.col("time").is_not_null()), warnings
-
-
-def _stamp(row: dict[str, Any]) -> str:
-    """A stamp as the file wrote it (offset kept, ``Z`` for UTC)."""
-    wall, minutes = row["wall"], row["offset_min"]
-    if wall is None:
-        return "no time"
-    t = wall if minutes is None else wall.replace(tzinfo=timezone(timedelta(minutes=minutes)))
-    return str(t.isoformat().replace("+00:00", "Z"))
-
-
 def _offset_s(minutes: int | None) -> int | None:
     """The local offset a stamp carries (``+01:00`` → 3600); None for ``Z`` or none.
 
@@ -466,23 +355,6 @@ def _offset_s(minutes: int | None) -> int | None:
     non-zero offset is evidence of local time.
     """
     return minutes * 60 if minutes else None
-
-
-def _split_outings(frame: pl.DataFrame) -> pl.DataFrame:
-    """Label each point with its outing: segments chained while their pauses ≤ SPLIT_GAP."""
-    spans = (
-        frame.group_by("segment")
-        .agg(pl.col("time").min().alias("start"), pl.col("time").max().alias("end"))
-        .sort("start", "segment")
-        .with_columns(
-            (pl.col("start") - pl.col("end").cum_max().shift(1) > SPLIT_GAP)
-            .fill_null(False)
-            .cum_sum()
-            .cast(pl.Int32)
-            .alias("group")
-        )
-    )
-    return frame.join(spans.select("segment", "group"), on="segment", how="left")
 
 
 # --- one outing → Track ------------------------------------------------------------------
@@ -495,37 +367,36 @@ class _TrackMeta:
 
 
 def _track(
-    samples: pl.DataFrame,
-    part: pl.DataFrame,
+    outing: gpx_clean.Points,
     meta: _TrackMeta,
     name: str,
     device: str | None,
     file_title: str | None,
     file_warnings: list[str],
-    first_offset_min: int | None,
     index: int,
 ) -> Track:
     warnings = list(file_warnings)
-    samples = samples.with_columns((pl.col("segment").rank("dense") - 1).cast(pl.Int32))
-    samples, note = _altitude_zeros(samples)
+    altitude, note = _altitude_zeros(outing.altitude)
     if note:
         warnings.append(note)
-    dist = samples["distance"].drop_nulls()
-    if dist.len() > 1 and (dist.diff().drop_nulls() < 0).any():
-        samples = samples.with_columns(pl.lit(None, dtype=pl.Float64).alias("distance"))
+    dist = outing.distance[~np.isnan(outing.distance)]
+    if dist.size > 1 and (np.diff(dist) < 0).any():
+        outing = replace(outing, distance=np.full_like(outing.distance, np.nan))
         warnings.append("extension distance is not cumulative: ignored")
+    samples = gpx_clean.samples(replace(outing, altitude=altitude))
 
-    trk_ids = part["trk"].unique(maintain_order=True).sort().to_list()
+    trk_ids = np.unique(outing.trk).tolist()
     sport, how = _sport(meta, trk_ids, name, samples)
     if how:
         warnings.append(how)
     title = next((t for i in trk_ids if (t := meta.names[i])), None) or file_title
+    first_offset = outing.offset_min[0]
     return Track(
         format="gpx",
         sport=sport,
         samples=samples,
         start_time=samples["time"][0],
-        utc_offset_s=_offset_s(first_offset_min),
+        utc_offset_s=None if np.isnan(first_offset) else _offset_s(int(first_offset)),
         device=device,
         session_index=index,
         name=title,
@@ -534,27 +405,26 @@ def _track(
     )
 
 
-def _altitude_zeros(samples: pl.DataFrame) -> tuple[pl.DataFrame, str | None]:
+def _altitude_zeros(alt: np.ndarray) -> tuple[np.ndarray, str | None]:
     """Exact zeros are a receiver's "no altitude", not sea level, when the rest is high up."""
-    alt = samples["altitude"].drop_nulls()
-    zeros = int((alt == 0).sum())
+    known = alt[~np.isnan(alt)]
+    zeros = int((known == 0).sum())
     if zeros == 0:
-        return samples, None
-    if zeros == alt.len():
+        return alt, None
+    if zeros == known.size:
         if zeros == 1:
-            return samples, None
+            return alt, None
         note = "altitude is 0 at every point: treated as not recorded"
     else:
-        high = alt.filter(alt != 0).abs().median()
-        if not (isinstance(high, int | float) and high > ZERO_ALTITUDE_GLITCH_M):
-            return samples, None
+        high = float(np.median(np.abs(known[known != 0])))
+        if not high > ZERO_ALTITUDE_GLITCH_M:
+            return alt, None
         note = f"{zeros} altitude reading(s) of exactly 0 among values near {high:.0f} m: dropped"
-    fixed = pl.when(pl.col("altitude") == 0).then(None).otherwise(pl.col("altitude"))
-    return samples.with_columns(fixed.alias("altitude")), note
+    return np.where(alt == 0, np.nan, alt), note
 
 
-def _iso(samples: pl.DataFrame) -> str:
-    return str(samples["time"][0]) if samples.height else "no time"
+def _iso(time_us: int) -> str:
+    return str(datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=time_us))
 
 
 # --- sport -------------------------------------------------------------------------------

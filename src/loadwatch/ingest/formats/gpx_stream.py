@@ -5,9 +5,12 @@ this returns None.  The document is parsed by libxml2 (lxml, through the hardene
 ``xmlsafe``), and each channel is one compiled XPath evaluated in C over every point at once:
 ``trkpt/@lat``, ``trkpt/ele[1]/text()[1]``, the first extension descendant named ``hr`` (any
 namespace, any case)...  When every point has the channel, that list is the column as it
-stands; when some lack it, one more XPath returns the points and the texts in document order
-and numpy places each text at its point.  Python never visits a point: everything typed
-(floats, timestamps, validity) is done afterwards on whole columns by polars.
+stands; when some lack it, each child is placed at its point.  Extension channels come from
+one pass over lxml's tag-filtered iterator, and numpy places each text at its point.
+Everything typed afterwards works on whole columns: numbers and timestamps in
+``gpx_columns`` (numpy; the timestamps by ``isotimes``' bulk parse), what must be left to
+gpxpy in ``gpx_checks``, and the cleaning in ``gpx_clean``.  No polars query runs for a
+streamed file until its one frame per outing is built.
 
 gpxpy would switch its own backend to lxml whenever lxml is importable and then read
 differently (extension children are lxml elements, its lxml parser is not hardened), so
@@ -45,26 +48,13 @@ import numpy as np
 import polars as pl
 from lxml import etree
 
+from loadwatch.ingest.containers.xmlcolumns import loose_floats
 from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings
+from loadwatch.ingest.formats.gpx_checks import Fallback as _Fallback
+from loadwatch.ingest.formats.gpx_checks import check_namespace, check_typed
+from loadwatch.ingest.formats.gpx_columns import columns
 
 log = logging.getLogger(__name__)
-
-# gpxpy's FloatConverter is float(text.strip()) and IntConverter int(text.strip()): these are
-# the forms both Python and polars read to the same number; anything else is gpxpy's call.
-_FLOAT = r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$"
-_INT = r"^\s*[+-]?\d+\s*$"
-_FIX = ("none", "2d", "3d", "dgps", "pps", "3")  # gpxpy's possible values for <fix>
-# gpxpy.gpxfield.RE_TIMESTAMP, without the Unicode minus (left to gpxpy) and anchored at the
-# true end (Python's "$" also matches before a final newline: such stamps go to gpxpy).
-_TIME = (
-    r"^(?P<y>[0-9]{4})-(?P<mo>[0-9]{1,2})-(?P<d>[0-9]{1,2})[T ]"
-    r"(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{1,2}):(?P<s>[0-9]{1,2})(?:\.(?P<frac>[0-9]{1,15}))?"
-    r"(?P<tz>Z|(?P<sign>[+-])(?P<oh>[0-9]{2}):?(?P<om>[0-9]{2})?)?$"
-)
-# Typed point children (gpxpy's GPX 1.0 track point and 1.1 point fields).
-_FLOAT_CHILDREN = ("magvar", "geoidheight", "hdop", "vdop", "pdop", "ageofdgpsdata", "course")
-_INT_CHILDREN = ("sat", "dgpsid")
-_BOUNDS = ("minlat", "maxlat", "minlon", "maxlon")
 
 # Extension children matched by lower-cased local name (as ``ingest.gpx`` does for gpxpy's).
 EXTENSION_COLUMNS = {
@@ -78,13 +68,6 @@ EXTENSION_COLUMNS = {
     "distance": "distance",
 }
 TEXT_COLUMNS = ("ext_speed", "heart_rate", "cadence", "distance")
-# gpxpy's own pattern, verbatim: its "[+-−]" is a range (every character from "+" to U+2212),
-# so stamps the strict pattern refuses may still be gpxpy's times: those go to gpxpy.
-_GPXPY_TIME = (
-    r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})[T ]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})"
-    r"(\.[0-9]{1,15})?(Z|[+-−][0-9]{2}:?(?:[0-9]{2})?)?$"
-)
-_DEFAULT_NS_RE = re.compile(rb"""\sxmlns=(['"])([^'"]+)\1""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +75,7 @@ class StreamedGpx:
     """What ``ingest.gpx`` needs from a document: the points as raw columns and, per
     ``<trk>``, its name and type; ``points`` has ``wall`` (the stamp's own clock, naive),
     ``offset_min`` (its offset in minutes, null without one), ``lat``/``lon``/``altitude``/
-    ``speed`` (Float64), the extension texts, ``seg`` and ``trk``."""
+    ``speed`` (Float64), the extension values (Float64, NaN for none), ``seg`` and ``trk``."""
 
     points: pl.DataFrame
     names: list[str | None]
@@ -100,10 +83,6 @@ class StreamedGpx:
     creator: str | None
     title: str | None
     version: str | None
-
-
-class _Fallback(Exception):
-    """A shape left to gpxpy (the reason goes to the debug log)."""
 
 
 def read(data: bytes) -> StreamedGpx | None:
@@ -134,7 +113,7 @@ def _read(data: bytes) -> StreamedGpx:
     ns, name = _local_ns(root.tag)
     if name != "gpx":
         raise _Fallback(f"root <{root.tag}>")
-    _check_namespace(data, ns)
+    check_namespace(data, ns)
     prefix = "{" + ns + "}" if ns else ""
     tag = {n: prefix + n for n in _TAGS}
     version, creator = root.get("version"), root.get("creator")
@@ -168,16 +147,17 @@ def _read(data: bytes) -> StreamedGpx:
     lat, lon = strings(paths.lat, root), strings(paths.lon, root)
     if len(lat) != n or len(lon) != n:
         raise _Fallback("a track point without lat/lon")
-    _check_typed(root, ns, data)
+    check_typed(root, ns, data)
     read_speed = version != "1.1" or b"<speed>" in data
-    channels = _core_texts(root, paths, n) | _extension_texts(segments, tag, data, n)
+    core = _core_texts(root, paths, n)
     if not read_speed:
-        del channels["speed"]
+        del core["speed"]
+    extensions = _extension_texts(segments, tag, data, n)
     if version != "1.1" and not (b"extensions>" in data or _track_type_in(data)):
         types = [None] * len(types)  # gpxpy's 1.1 reading, which alone knows <type>, not made
     seg = np.repeat(np.arange(len(per_segment), dtype=np.int64), per_segment)
     trk = np.repeat(np.asarray(seg_trk, dtype=np.int32), per_segment)
-    points = _columns(lat, lon, channels, n, seg, trk)
+    points = columns(lat, lon, core, extensions, seg, trk)
     return StreamedGpx(points, names, types, creator, title, version)
 
 
@@ -213,17 +193,17 @@ def _paths(ns: str) -> _Paths:
     )
 
 
-def _core_texts(root: etree._Element, paths: _Paths, n: int) -> dict[str, pl.Series]:
+def _core_texts(root: etree._Element, paths: _Paths, n: int) -> dict[str, list[str | None]]:
     """Per point, the text of its first ``<ele>``, ``<time>`` and ``<speed>`` child (gpxpy's
     ``find``), by XPath in C.  At most one text per point, so n texts are the column as it
     stands; otherwise (some points lack the child, or it is empty) each child is placed at its
     parent point, in Python but only for that channel of that file."""
-    out: dict[str, pl.Series] = {}
+    out: dict[str, list[str | None]] = {}
     index: dict[etree._Element, int] | None = None
     for column, texts_path in paths.texts.items():
-        texts = strings(texts_path, root)
+        texts = cast(list[str | None], strings(texts_path, root))
         if len(texts) == n:
-            out[column] = pl.Series(column, texts, dtype=pl.String)
+            out[column] = texts
             continue
         values: list[str | None] = [None] * n
         children = cast(list[etree._Element], paths.children[column](root))
@@ -235,7 +215,7 @@ def _core_texts(root: etree._Element, paths: _Paths, n: int) -> dict[str, pl.Ser
                 parent = child.getparent()
                 if parent is not None:
                     values[index[parent]] = child.text or None
-        out[column] = pl.Series(column, values, dtype=pl.String)
+        out[column] = values
     return out
 
 
@@ -253,54 +233,59 @@ _COLUMN_CODES = {c: i for i, c in enumerate(TEXT_COLUMNS, start=2)}
 def _extension_names(data: bytes) -> set[str]:
     """The spellings (``hr``, ``HeartRate``...) of the extension channels the document uses:
     one C regex scan of the bytes, so that lxml can filter exactly those tags."""
-    return {m.decode("ascii") for m in _EXTENSION_NAME_RE.findall(data)}
+    return {m.decode("ascii") for m in set(_EXTENSION_NAME_RE.findall(data))}
 
 
 def _extension_texts(
     segments: list[etree._Element], tag: dict[str, str], data: bytes, n: int
 ) -> dict[str, pl.Series]:
-    """Per point and extension channel, the text of the first descendant of its first
-    ``<extensions>`` named for the channel that has text (``ingest.gpx``'s walk of gpxpy's
-    ``point.extensions``).
+    """Per point and extension channel, the number in the text of the first descendant of its
+    first ``<extensions>`` named for the channel that has text (``ingest.gpx``'s walk of
+    gpxpy's ``point.extensions``; read by ``xmlcolumns.loose_floats``, NaN for none).
 
     One ``iter`` per segment with a tag list (filtered in C: the points, ``<extensions>`` and
     the channel spellings the bytes hold) yields the wanted elements in document order; an
     element belongs to the last point before it and counts inside that point's first
-    ``<extensions>``.  numpy picks the first of each (point, channel), one polars query
-    gathers the texts.
+    ``<extensions>``.  numpy picks the first of each (point, channel) and places its text.
     """
     ext_names = _extension_names(data) if b"extensions" in data else set()
     if not ext_names:
-        return {c: pl.Series(c, [None] * n, dtype=pl.String) for c in TEXT_COLUMNS}
+        return {c: pl.Series(c, np.full(n, np.nan), dtype=pl.Float64) for c in TEXT_COLUMNS}
     wanted = (tag["trkpt"], tag["extensions"], *(f"{{*}}{x}" for x in sorted(ext_names)))
-    nodes: list[etree._Element] = []
+    codes_of: dict[str, int] = {}
+    codes: list[int] = []
+    texts: list[str | None] = []
     for segment in segments:
-        nodes += segment.iter(*wanted)
-    tags = [e.tag for e in nodes]
-    texts = [e.text for e in nodes]
-    codes = {t: _code(t, tag) for t in set(tags)}
-    code = np.array([codes[t] for t in tags], dtype=np.int8)
+        # One pass, each element dropped as soon as it is read (as in ``ingest.tcx``: lxml
+        # proxies kept alive by the thousand make the garbage collector walk them).
+        for e in segment.iter(*wanted):
+            name = e.tag
+            c = codes_of.get(name)
+            if c is None:
+                c = codes_of[name] = _code(name, tag)
+            codes.append(c)
+            texts.append(e.text)
+    code = np.array(codes, dtype=np.int8)
     is_point = code == _POINT
     point = np.cumsum(is_point) - 1
     markers = np.cumsum(code == _EXTENSIONS)
     # Markers seen since the point began: 0 = its own children, 1 = inside its first
     # <extensions>, 2+ = a later <extensions> (gpxpy's find reads only the first).
     in_ext = markers - np.maximum.accumulate(np.where(is_point, markers, 0))
-    has_text = np.array([bool(t) for t in texts], dtype=bool)
-    node = np.arange(len(nodes))
-    gathered: dict[str, pl.Expr] = {}
+    node = np.arange(len(texts))
+    text = np.array(texts, dtype=object)
+    has_text = (text != None) & (text != "")  # noqa: E711 - elementwise
+    out: dict[str, pl.Series] = {}
     for column, wanted_code in _COLUMN_CODES.items():
         mine = (code == wanted_code) & (in_ext == 1) & has_text & (point >= 0)
         at, where = point[mine], node[mine]
-        source = np.full(n, -1, dtype=np.int64)
+        values = np.full(n, None, dtype=object)  # None: the point has none
         if at.size:
             first = np.insert(at[1:] != at[:-1], 0, True)  # the first of each point's run
-            source[at[first]] = where[first]
-        # -1 (the point has none) gathers a null; "" is no value, as ElementTree's None.
-        text = pl.col("text").gather(pl.lit(pl.Series(source)).replace(-1, None))
-        gathered[column] = pl.when(text != "").then(text).alias(column)
-    frame = pl.DataFrame([pl.Series("text", texts, dtype=pl.String)]).select(*gathered.values())
-    return {c: frame[c] for c in frame.columns}
+            values[at[first]] = text[where[first]]
+        # Typed here, as ``gpx_clean`` types gpxpy's texts: no round trip through a frame.
+        out[column] = pl.Series(column, loose_floats(values.tolist()), dtype=pl.Float64)
+    return out
 
 
 def _code(full: str, tag: dict[str, str]) -> int:
@@ -337,78 +322,6 @@ def _first(elem: etree._Element, tag: str) -> str | None:
     return child.text if child is not None else None
 
 
-def _check_namespace(data: bytes, ns: str) -> None:
-    """gpxpy removes the first ``xmlns="…"`` of the text and matches plain names: the
-    document's default namespace must be the root's, and no prefix may name it too."""
-    first = _DEFAULT_NS_RE.search(data)
-    declared = first.group(2).decode("utf-8", "replace") if first is not None else ""
-    if declared != ns:
-        raise _Fallback(f"default namespace {declared!r} is not the root's {ns!r}")
-    if ns and re.search(rb"""xmlns:[^=\s]+\s*=\s*(['"])""" + re.escape(ns.encode()) + rb"\1", data):
-        raise _Fallback("a prefix bound to the default namespace")
-
-
-def _check_typed(root: etree._Element, ns: str, data: bytes) -> None:
-    """gpxpy types these wherever its schema has them (points, waypoints, routes, bounds,
-    track numbers) and fails the file on a value it cannot convert: each must convert.  They
-    are checked wherever they are (a superset: the cost is only a needless fallback), each
-    gathered by one XPath in C, and only for the names the bytes hold at all (each XPath is
-    a walk of the whole tree)."""
-    paths = _typed_paths(ns)
-    if any(cast(float, p(root)) for name, p in paths.unplaced if name in data):
-        raise _Fallback("a waypoint or route point without lat/lon")
-    floats = [t for name, p in paths.floats if name in data for t in strings(p, root)]
-    ints = [t for name, p in paths.ints if name in data for t in strings(p, root)]
-    fixes = [t for name, p in paths.fixes if name in data for t in strings(p, root)]
-    checks = [
-        (~pl.lit(pl.Series(values, dtype=pl.String)).drop_nulls().pipe(test)).sum()
-        for values, test in (
-            (floats, lambda e: e.str.contains(_FLOAT)),
-            (ints, lambda e: e.str.contains(_INT)),
-            (fixes, lambda e: e.is_in(_FIX)),
-        )
-        if values
-    ]
-    if checks and any(pl.select(*(c.alias(str(i)) for i, c in enumerate(checks))).row(0)):
-        raise _Fallback("typed values gpxpy might not convert")
-
-
-@dataclass(frozen=True, slots=True)
-class _TypedPaths:
-    """One XPath per name, never a union: libxml2 merges a union's node sets pairwise, which
-    is quadratic in the number of points."""
-
-    # (the element name, as bytes, the document must hold for the XPath to find anything)
-    unplaced: tuple[tuple[bytes, etree.XPath], ...]  # waypoints, route points without lat/lon
-    floats: tuple[tuple[bytes, etree.XPath], ...]  # texts and attributes gpxpy reads as floats
-    ints: tuple[tuple[bytes, etree.XPath], ...]
-    fixes: tuple[tuple[bytes, etree.XPath], ...]
-
-
-@cache
-def _typed_paths(ns: str) -> _TypedPaths:
-    g = "g:" if ns else ""
-
-    def xp(path: str) -> etree.XPath:
-        return etree.XPath(path, namespaces={"g": ns} if ns else None, smart_strings=False)
-
-    # text()[1]: ElementTree's ``.text``, the text before any child element.
-    def texts(*names: str) -> tuple[tuple[bytes, etree.XPath], ...]:
-        return tuple((n.encode(), xp(f"//{g}{n}/text()[1]")) for n in names)
-
-    placed = ("wpt", "rtept")
-    return _TypedPaths(
-        unplaced=tuple(
-            (p.encode(), xp(f"count(//{g}{p}[not(@lat) or not(@lon)])")) for p in placed
-        ),
-        floats=texts(*_FLOAT_CHILDREN, "ele", "speed")
-        + tuple((p.encode(), xp(f"//{g}{p}/@{a}")) for p in placed for a in ("lat", "lon"))
-        + tuple((b"bounds", xp(f"//{g}bounds/@{a}")) for a in _BOUNDS),
-        ints=texts(*_INT_CHILDREN, "number"),
-        fixes=texts("fix"),
-    )
-
-
 def _track_type_in(data: bytes) -> bool:
     """``ingest.gpx._track_type_in`` on the bytes: whether gpxpy's 1.1 reading is made."""
     start = data.find(b"<trk>")
@@ -419,91 +332,3 @@ def _track_type_in(data: bytes) -> bool:
             return True
         start = data.find(b"<trk>", end)
     return False
-
-
-def _columns(
-    lat: list[str],
-    lon: list[str],
-    channels: dict[str, pl.Series],
-    n: int,
-    seg: np.ndarray,
-    trk: np.ndarray,
-) -> pl.DataFrame:
-    """The point columns typed in one polars query (each query costs a fixed overhead that
-    would dominate small files), with the two reasons to leave the file to gpxpy."""
-    absent = pl.Series([None] * n, dtype=pl.String)
-    raw = pl.DataFrame(
-        [
-            pl.Series("lat", lat, dtype=pl.String),
-            pl.Series("lon", lon, dtype=pl.String),
-            *(
-                channels.get(c, absent).alias(c)
-                for c in ("altitude", "speed", "stamp", *TEXT_COLUMNS)
-            ),
-            pl.Series("seg", seg, dtype=pl.Int64),
-            pl.Series("trk", trk, dtype=pl.Int32),
-        ]
-    )
-    numeric = ("lat", "lon", "altitude", "speed")
-    stamp_ = pl.col("stamp")
-    raw = raw.with_columns(stamp_.str.extract_groups(_TIME).alias("_g"))
-    g = pl.col("_g")
-    parts = ("y", "mo", "d", "h", "mi", "s")
-    y, mo, d, h, mi, sec = (g.struct.field(k).cast(pl.Int32) for k in parts)
-    # gpxpy: the first six fraction digits, padded right: truncated to microseconds.
-    us = g.struct.field("frac").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int32).fill_null(0)
-    tz = g.struct.field("tz")
-    offset_min = (
-        pl.when(tz.is_null())
-        .then(None)
-        .when(tz == "Z")
-        .then(0)
-        .otherwise(
-            pl.when(g.struct.field("sign") == "-").then(-1).otherwise(1)
-            * (
-                g.struct.field("oh").cast(pl.Int64) * 60
-                + g.struct.field("om").cast(pl.Int64).fill_null(0)
-            )
-        )
-        .cast(pl.Int64)
-    )
-    month_end = pl.date(y.clip(1, 9999), mo.clip(1, 12), 1).dt.month_end().dt.day()
-    # datetime() refuses these, and gpxpy's TimeConverter then gives no time.
-    valid = (
-        (y >= 1)
-        & mo.is_between(1, 12)
-        & (d >= 1)
-        & (d <= month_end)
-        & (h <= 23)
-        & (mi <= 59)
-        & (sec <= 59)
-    ).fill_null(False)
-    wall = pl.datetime(
-        y.clip(1, 9999), mo.clip(1, 12), d.clip(1, 28), h.clip(0, 23), mi.clip(0, 59),
-        sec.clip(0, 59), us, time_unit="us",
-    ) + pl.duration(days=d.clip(1, 31) - d.clip(1, 28))  # fmt: skip
-    out = raw.select(
-        pl.when(valid).then(wall).alias("wall"),
-        pl.when(valid).then(offset_min).alias("offset_min"),
-        *(pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in numeric),
-        *(pl.col(c) for c in TEXT_COLUMNS),
-        "seg",
-        "trk",
-        pl.sum_horizontal(
-            (pl.col(c).is_not_null() & ~pl.col(c).str.contains(_FLOAT)).sum() for c in numeric
-        ).alias("_unconvertible"),
-        (stamp_.is_not_null() & g.struct.field("y").is_null()).any().alias("_unmatched"),
-    )
-    if out["_unconvertible"][0]:
-        raise _Fallback("a point value gpxpy might not convert")
-    if out["_unmatched"][0]:
-        doubtful = raw.select(
-            (
-                stamp_.is_not_null()
-                & g.struct.field("y").is_null()
-                & (stamp_.str.ends_with("\n") | stamp_.str.contains(_GPXPY_TIME))
-            ).any()
-        ).item()
-        if doubtful:
-            raise _Fallback("a timestamp only gpxpy's own pattern reads")
-    return out.drop("_unconvertible", "_unmatched")

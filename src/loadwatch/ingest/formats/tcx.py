@@ -24,25 +24,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 from lxml import etree
 
 from loadwatch.errors import CorruptFile, NotAnActivity
-from loadwatch.ingest.containers.xmlsafe import (
-    HR_SENTINEL,
-    local,
-    parse_xml,
-    times,
-    typed_frame,
-    utc_offset_s,
-)
+from loadwatch.ingest.containers.xmlcolumns import NAT, UTC_TIME, loose_floats, utc_times
+from loadwatch.ingest.containers.xmlsafe import HR_SENTINEL, local, parse_xml, utc_offset_s
 from loadwatch.ingest.sports import from_tcx
-from loadwatch.ingest.track import DeviceTotals, Track, conform_samples
+from loadwatch.ingest.track import DeviceTotals, Track
 
 Element = etree._Element
+_EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))  # polars' UTC, as the samples'
 
 
 # Local name of an element inside a <Trackpoint> → the column its text goes to.  <Value> is
@@ -79,10 +75,10 @@ class _Codes(dict[str, int]):
 _CODES = _Codes()
 
 
-def _points(activity: Element) -> tuple[dict[str, pl.Series], pl.Series]:
-    """Every trackpoint of the activity's laps as text columns (null where a point lacks the
-    channel; the last of a repeated element, as a reader that overwrites would keep) and the
-    number of the <Track> each belongs to.
+def _points(activity: Element) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Every trackpoint of the activity's laps as text columns (object arrays, None where a
+    point lacks the channel; the last of a repeated element, as a reader that overwrites
+    would keep) and the number of the <Track> each belongs to.
 
     One ``iter`` over each <Track> with a tag list yields the trackpoints and their wanted
     descendants in document order (filtered in C); a descendant belongs to the last
@@ -94,33 +90,34 @@ def _points(activity: Element) -> tuple[dict[str, pl.Series], pl.Series]:
     texts: list[str | None] = []
     per_track: list[int] = []
     for track in activity.iterfind("{*}Lap/{*}Track"):
-        nodes = list(track.iter(*_ITER_TAGS))
-        codes += [_CODES[e.tag] for e in nodes]
-        texts += [e.text for e in nodes]
-        per_track.append(len(nodes))
+        before = len(codes)
+        # One pass, each element dropped as soon as it is read: 2-3x faster than collecting
+        # the elements first (measured 3.2 ms against 6.9 ms on a 1.1 MB TCX), because lxml
+        # proxies kept alive by the thousand make the garbage collector walk them.
+        for e in track.iter(*_ITER_TAGS):
+            codes.append(_CODES[e.tag])
+            texts.append(e.text)
+        per_track.append(len(codes) - before)
     code = np.asarray(codes, dtype=np.int8)
     is_point = code == 0
     point = np.cumsum(is_point) - 1
     node = np.arange(code.size)
     n = int(is_point.sum())
-    gathered: dict[str, pl.Expr] = {}
+    text = np.array(texts, dtype=object)
+    cols: dict[str, np.ndarray] = {}
     for c, column in enumerate(_POINT_TAGS.values(), start=1):
         mine = code == c
         at, where = point[mine], node[mine]
-        source = np.full(n, -1, dtype=np.int64)
+        values = np.full(n, None, dtype=object)  # None: the point has no such element
         if at.size:
             last = np.append(at[1:] != at[:-1], True)  # the last of each point's run
-            source[at[last]] = where[last]
-        # -1 (the point has no such element) gathers a null.
-        gathered[column] = pl.col("text").gather(pl.lit(pl.Series(source)).replace(-1, None))
-    frame = pl.DataFrame([pl.Series("text", texts, dtype=pl.String)]).select(
-        gathered["heart_rate"].fill_null(gathered.pop("bare_heart_rate")).alias("heart_rate"),
-        gathered["cadence"].fill_null(gathered.pop("run_cadence")).alias("cadence"),
-        *(e.alias(c) for c, e in gathered.items() if c not in ("heart_rate", "cadence")),
-    )
-    cols = {c: frame[c] for c in _COLUMNS}
-    segment = np.repeat(np.arange(len(per_track), dtype=np.int32), per_track)[is_point]
-    return cols, pl.Series("segment", segment, dtype=pl.Int32)
+            values[at[last]] = text[where[last]]
+        cols[column] = values
+    for column, stand_in in (("heart_rate", "bare_heart_rate"), ("cadence", "run_cadence")):
+        values, other = cols[column], cols.pop(stand_in)
+        cols[column] = np.where(values == None, other, values)  # noqa: E711 - elementwise
+    segment = np.repeat(np.arange(len(per_track), dtype=np.int64), per_track)[is_point]
+    return cols, segment
 
 
 def decode(data: bytes, name: str) -> list[Track]:
@@ -151,10 +148,10 @@ def decode(data: bytes, name: str) -> list[Track]:
 
 
 def _why_no_activity(root: Element) -> str:
-    names = {local(e.tag) for e in root.iter()}
-    if "Course" in names:
+    # lxml filters by tag in C and stops at the first: no Python step per element.
+    if next(root.iter("{*}Course"), None) is not None:
         return "a TCX course (a planned route), not a recorded activity"
-    if "Workout" in names:
+    if next(root.iter("{*}Workout"), None) is not None:
         return "a TCX workout plan, not a recorded activity"
     return "the TCX holds no <Activity>: nothing was recorded"
 
@@ -163,33 +160,32 @@ def _why_no_activity(root: Element) -> str:
 def _activity(activity: Element, index: int) -> Track | None:
     laps = list(activity.iterchildren("{*}Lap"))
     cols, segment = _points(activity)
-    frame, hr_dropped = typed_frame(cols, segment=segment)
     warnings: list[str] = []
-    if hr_dropped:
+    time = utc_times(cols["time"].tolist())
+    number = {c: loose_floats(cols[c].tolist()) for c in _COLUMNS if c != "time"}
+    hr = number["heart_rate"]
+    bad_hr = (hr <= 0) | (hr >= HR_SENTINEL)
+    if hr_dropped := int(bad_hr.sum()):
         warnings.append(f"{hr_dropped} heart-rate reading(s) of 0 or 255 (no sensor) dropped")
-    no_fix = (
-        (pl.col("lat").abs() > 90)
-        | (pl.col("lon").abs() > 180)
-        | ((pl.col("lat") == 0) & (pl.col("lon") == 0))
-    ).fill_null(False)
-    bad_positions = int(frame.select(no_fix.sum()).item())
-    if bad_positions:
+    number["heart_rate"] = np.where(bad_hr, np.nan, hr)
+    lat, lon = number["lat"], number["lon"]
+    no_fix = (np.abs(lat) > 90) | (np.abs(lon) > 180) | ((lat == 0) & (lon == 0))
+    if bad_positions := int(no_fix.sum()):
         warnings.append(f"{bad_positions} position(s) at (0, 0) or out of range dropped")
-        frame = frame.with_columns(
-            pl.when(no_fix).then(None).otherwise(pl.col(c)).alias(c) for c in ("lat", "lon")
-        )
-    untimed = frame["time"].null_count()
-    if untimed:
-        warnings.append(f"{untimed} of {frame.height} trackpoints have no time and were dropped")
-    samples = conform_samples(frame)
-    samples = samples.with_columns((pl.col("segment").rank("dense") - 1).cast(pl.Int32))
+        number["lat"], number["lon"] = np.where(no_fix, np.nan, lat), np.where(no_fix, np.nan, lon)
+    timed = time != NAT
+    if untimed := int((~timed).sum()):
+        warnings.append(f"{untimed} of {len(time)} trackpoints have no time and were dropped")
+    rows = np.flatnonzero(timed)
+    rows = rows[np.argsort(time[rows], kind="stable")]
+    samples = _samples(time[rows], {c: v[rows] for c, v in number.items()}, segment[rows])
     totals = _totals(laps)
     if samples.height == 0:
         if totals.distance_m is None and totals.timer_time_s is None:
             return None
         warnings.append("no timed trackpoints: only the lap totals")
 
-    first_raw = _first_text(cols["time"])
+    first_raw = next((t for t in cols["time"].tolist() if t), None)
     return Track(
         format="tcx",
         sport=from_tcx(activity.get("Sport")),
@@ -204,13 +200,23 @@ def _activity(activity: Element, index: int) -> Track | None:
     )
 
 
+def _samples(time: np.ndarray, number: dict[str, np.ndarray], segment: np.ndarray) -> pl.DataFrame:
+    """The one typed frame of an activity (``SAMPLE_SCHEMA``; segments renumbered from 0)."""
+    _, dense = np.unique(segment, return_inverse=True)
+    return pl.DataFrame(
+        [
+            pl.Series("time", time).cast(UTC_TIME),
+            *(
+                pl.Series(c, number[c], dtype=pl.Float64, nan_to_null=True)
+                for c in ("lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")
+            ),
+            pl.Series("segment", dense, dtype=pl.Int32),
+        ]
+    )
+
+
 def _children(e: Element, tag: str) -> Iterator[Element]:
     return (c for c in e if local(c.tag) == tag)
-
-
-def _first_text(texts: pl.Series) -> str | None:
-    first = texts.filter(texts.str.len_chars() > 0).head(1)
-    return str(first[0]) if first.len() else None
 
 
 def _value(e: Element) -> str | None:
@@ -232,53 +238,59 @@ def _lap_number(lap: Element, tag: str) -> float | None:
     return None
 
 
+_LAP_TAGS = (
+    "DistanceMeters",
+    "TotalTimeSeconds",
+    "MaximumSpeed",
+    "AverageHeartRateBpm",
+    "MaximumHeartRateBpm",
+)
+
+
 def _totals(laps: list[Element]) -> DeviceTotals:
-    rows = pl.DataFrame(
-        {
-            "distance": [_lap_number(lap, "DistanceMeters") for lap in laps],
-            "time": [_lap_number(lap, "TotalTimeSeconds") for lap in laps],
-            "max_speed": [_lap_number(lap, "MaximumSpeed") for lap in laps],
-            "avg_hr": [_lap_number(lap, "AverageHeartRateBpm") for lap in laps],
-            "max_hr": [_lap_number(lap, "MaximumHeartRateBpm") for lap in laps],
-        },
-        schema={c: pl.Float64 for c in ("distance", "time", "max_speed", "avg_hr", "max_hr")},
+    """Laps are few (one Python step each); their totals by numpy.  A lap without the value
+    is left out; a value that is not finite is kept, for ``summary.validate`` to name."""
+    values = {tag: [_lap_number(lap, tag) for lap in laps] for tag in _LAP_TAGS}
+    seconds = np.array(values["TotalTimeSeconds"], dtype=np.float64)
+    avg_hr, max_hr = (
+        np.where((hr > 0) & (hr < HR_SENTINEL), hr, np.nan)
+        for hr in (
+            np.array(values[tag], dtype=np.float64)
+            for tag in ("AverageHeartRateBpm", "MaximumHeartRateBpm")
+        )
     )
-    rows = rows.with_columns(
-        pl.when((pl.col(c) > 0) & (pl.col(c) < HR_SENTINEL)).then(pl.col(c)).alias(c)
-        for c in ("avg_hr", "max_hr")
-    )
-    hr_laps = rows.filter(pl.col("avg_hr").is_not_null() & (pl.col("time") > 0))
-    weighted = hr_laps.select(
-        (pl.col("avg_hr") * pl.col("time")).sum() / pl.col("time").sum()
-    ).item()
-    avg_hr = float(weighted) if hr_laps.height else None
+    weighted = ~np.isnan(avg_hr) & (seconds > 0)
     return DeviceTotals(
-        distance_m=_sum(rows["distance"]),
-        timer_time_s=_sum(rows["time"]),
-        max_speed_mps=_max(rows["max_speed"]),
-        avg_hr=avg_hr,
-        max_hr=_max(rows["max_hr"]),
+        distance_m=_sum(values["DistanceMeters"]),
+        timer_time_s=_sum(values["TotalTimeSeconds"]),
+        max_speed_mps=_max(values["MaximumSpeed"]),
+        avg_hr=float((avg_hr * seconds)[weighted].sum() / seconds[weighted].sum())
+        if weighted.any()
+        else None,
+        max_hr=_max([None if np.isnan(v) else float(v) for v in max_hr]),
     )
 
 
-def _sum(s: pl.Series) -> float | None:
+def _sum(values: list[float | None]) -> float | None:
     # Rounded: lap times like 212.152 must not sum to 2223.8029999999994.
-    return round(float(s.sum()), 3) if s.drop_nulls().len() else None
+    known = [v for v in values if v is not None]
+    return round(float(np.sum(known)), 3) if known else None
 
 
-def _max(s: pl.Series) -> float | None:
-    value = s.max()
-    return float(value) if isinstance(value, int | float) else None
+def _max(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(np.max(known)) if known else None
 
 
 def _start_time(activity: Element, laps: list[Element], samples: pl.DataFrame) -> datetime | None:
     candidates = [next((c.text for c in _children(activity, "Id")), None)]
     candidates += [lap.get("StartTime") for lap in laps[:1]]
-    parsed = times([c for c in candidates if c]).drop_nulls()
-    if parsed.len():
-        value: datetime = parsed[0]
-        return value
-    return samples["time"][0] if samples.height else None
+    parsed = utc_times([c for c in candidates if c])
+    parsed = parsed[parsed != NAT]
+    if parsed.size:
+        return _EPOCH + timedelta(microseconds=int(parsed[0]))
+    first: datetime | None = samples["time"][0] if samples.height else None
+    return first
 
 
 def _creator(activity: Element) -> str | None:

@@ -1,0 +1,191 @@
+"""GPX points after either reader: typed, cleaned and cut into outings, in numpy.
+
+Both readers of ``ingest.gpx`` (the streaming one and gpxpy) hand over the same raw frame;
+everything from there to each outing's samples is array arithmetic on its columns.  No polars
+query runs per file here: each eager polars step costs a fixed ~0.3-0.6 ms, which was most of
+the time of a small file; numpy's fixed costs are microseconds.  Nulls are NaN in the float
+columns and ``NaT`` (int64 minimum) in the time columns until ``Outing.samples`` builds the one
+typed frame of an outing.
+
+The rules (which ``ingest.gpx``'s module doc states and ``tests/ingest/test_gpx.py`` tests):
+time is UTC, none where the offset is beyond any zone or the year past ``LATEST_PLAUSIBLE``;
+heart rate loses the "no sensor" values; impossible positions are dropped and split their
+segment, (0, 0) positions are dropped; placeholder times before 1980 are dropped; segments
+joined into one outing while the pause between them is at most ``SPLIT_GAP``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import polars as pl
+
+from loadwatch.errors import NotAnActivity
+from loadwatch.ingest.containers.xmlcolumns import NAT, UTC_TIME, loose_floats
+from loadwatch.ingest.containers.xmlsafe import (
+    EARLIEST_PLAUSIBLE,
+    HR_SENTINEL,
+    LATEST_PLAUSIBLE,
+    MAX_OFFSET_S,
+)
+
+SPLIT_GAP = timedelta(hours=2)
+_US = 1_000_000
+_EARLIEST_US = int(EARLIEST_PLAUSIBLE.timestamp()) * _US
+_LATEST_US = int(LATEST_PLAUSIBLE.timestamp()) * _US  # wall clocks from this year on: no time
+_GAP_US = int(SPLIT_GAP.total_seconds()) * _US
+_TEXT_COLUMNS = ("ext_speed", "heart_rate", "cadence", "distance")
+
+
+@dataclass(frozen=True, slots=True)
+class Points:
+    """Every timed point of the file, cleaned: columns by name, in document order."""
+
+    time: np.ndarray  # int64 µs UTC
+    lat: np.ndarray
+    lon: np.ndarray
+    altitude: np.ndarray
+    speed: np.ndarray
+    heart_rate: np.ndarray
+    cadence: np.ndarray
+    distance: np.ndarray
+    segment: np.ndarray  # int64: (segment, part split at impossible positions), dense
+    trk: np.ndarray
+    offset_min: np.ndarray  # float64, NaN: the stamp had no offset
+
+    def take(self, rows: np.ndarray) -> Points:
+        return Points(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+
+def clean(raw: pl.DataFrame) -> tuple[Points, list[str]]:
+    """The raw columns of either reader (``wall``, ``offset_min``, ``lat``, ``lon``,
+    ``altitude``, ``speed``, the extension values as texts or numbers, ``seg``, ``trk``) as
+    cleaned points, and the
+    warnings of what was dropped; ``NotAnActivity`` when no point has a usable time."""
+    wall = raw["wall"].to_numpy().astype("datetime64[us]").view(np.int64)
+    offset = raw["offset_min"].cast(pl.Float64).to_numpy()
+    # Extension values: texts from gpxpy, already numbers from the streaming reader.
+    number = {
+        c: loose_floats(raw[c]) if raw[c].dtype == pl.String else _floats(raw[c])
+        for c in _TEXT_COLUMNS
+    }
+    lat, lon = _floats(raw["lat"]), _floats(raw["lon"])
+    warnings: list[str] = []
+    n = len(wall)
+
+    hr = number["heart_rate"]
+    bad_hr = (hr <= 0) | (hr >= HR_SENTINEL)
+    if hr_dropped := int(bad_hr.sum()):
+        warnings.append(f"{hr_dropped} heart-rate reading(s) of 0 or 255 (no sensor) dropped")
+    hr = np.where(bad_hr, np.nan, hr)
+    offset_0 = np.nan_to_num(offset, nan=0.0).astype(np.int64)
+    possible = (wall != NAT) & (np.abs(offset_0) * 60 <= MAX_OFFSET_S) & (wall < _LATEST_US)
+    time = np.where(possible, wall - offset_0 * 60 * _US, NAT)
+    offset = np.where(possible, offset, np.nan)
+
+    with np.errstate(invalid="ignore"):
+        impossible = (np.abs(lat) > 90) | (np.abs(lon) > 180)
+        at_origin = (lat == 0) & (lon == 0)
+    if n_impossible := int(impossible.sum()):
+        warnings.append(
+            f"{n_impossible} point(s) with impossible coordinates (pause/resume markers or "
+            "glitches): positions dropped and the track split there"
+        )
+    if n_origin := int(at_origin.sum()):
+        warnings.append(f"{n_origin} point(s) at (0, 0) (no GPS fix): positions dropped")
+    no_fix = impossible | at_origin
+    lat, lon = np.where(no_fix, np.nan, lat), np.where(no_fix, np.nan, lon)
+    # Each impossible point opens a new part of its segment: dense-rank (seg, part).
+    seg = raw["seg"].to_numpy().astype(np.int64)
+    splits = np.cumsum(impossible)
+    _, seg_start = np.unique(seg, return_index=True)
+    part = splits - (splits - impossible)[seg_start][np.searchsorted(seg[seg_start], seg)]
+    _, segment = np.unique(seg * (n + 1) + part, return_inverse=True)
+
+    timed = time != NAT
+    placeholder = timed & (time < _EARLIEST_US)
+    n_untimed, n_placeholder = n - int(timed.sum()), int(placeholder.sum())
+    if n_placeholder == n - n_untimed:
+        if n_placeholder:
+            first = int(np.argmax(placeholder))
+            raise NotAnActivity(
+                f"every timestamp is a placeholder before 1980 (e.g. "
+                f"{_stamp(int(wall[first]), offset[first])}): the device clock was never set, "
+                "so the recording cannot be placed in time"
+            )
+        raise NotAnActivity(
+            f"track has no timestamps ({n} points): a route or a course, not a recorded activity"
+        )
+    if n_placeholder:
+        warnings.append(
+            f"{n_placeholder} point(s) with a placeholder time before 1980 (clock not set) dropped"
+        )
+    if n_untimed:
+        warnings.append(f"{n_untimed} of {n} points have no timestamp and were dropped")
+    speed = _floats(raw["speed"])
+    points = Points(
+        time=time,
+        lat=lat,
+        lon=lon,
+        altitude=_floats(raw["altitude"]),
+        speed=np.where(np.isnan(speed), number["ext_speed"], speed),
+        heart_rate=hr,
+        cadence=number["cadence"],
+        distance=number["distance"],
+        segment=segment.astype(np.int64),
+        trk=raw["trk"].to_numpy().astype(np.int64),
+        offset_min=offset,
+    )
+    return points.take(np.flatnonzero(timed & ~placeholder)), warnings
+
+
+def outings(points: Points) -> list[Points]:
+    """The points of each outing, in time order (stable): segments chained while the pause
+    between them is at most ``SPLIT_GAP``; outings in the order of their first segment."""
+    order = np.lexsort((points.time, points.segment))
+    seg_sorted = points.segment[order]
+    bounds = np.flatnonzero(np.r_[True, seg_sorted[1:] != seg_sorted[:-1]])
+    start = np.minimum.reduceat(points.time[order], bounds)
+    end = np.maximum.reduceat(points.time[order], bounds)
+    segments = seg_sorted[bounds]
+    by_start = np.lexsort((segments, start))
+    start, end = start[by_start], end[by_start]
+    reach = np.maximum.accumulate(end)
+    group = np.cumsum(np.r_[False, start[1:] - reach[:-1] > _GAP_US])
+    group_of = np.empty(int(segments.max()) + 1, dtype=np.int64)
+    group_of[segments[by_start]] = group
+    row_group = group_of[points.segment]
+    out = []
+    for g in range(int(group[-1]) + 1):
+        rows = np.flatnonzero(row_group == g)
+        out.append(points.take(rows[np.argsort(points.time[rows], kind="stable")]))
+    return out
+
+
+def samples(points: Points) -> pl.DataFrame:
+    """The outing as ``SAMPLE_SCHEMA`` (segments renumbered from 0)."""
+    _, segment = np.unique(points.segment, return_inverse=True)
+    return pl.DataFrame(
+        [
+            pl.Series("time", points.time).cast(UTC_TIME),
+            *(
+                pl.Series(c, getattr(points, c), dtype=pl.Float64, nan_to_null=True)
+                for c in ("lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")
+            ),
+            pl.Series("segment", segment.reshape(-1), dtype=pl.Int32),
+        ]
+    )
+
+
+def _floats(column: pl.Series) -> np.ndarray:
+    return column.cast(pl.Float64).to_numpy().astype(np.float64, copy=False)
+
+
+def _stamp(wall_us: int, offset_min: float) -> str:
+    """A stamp as the file wrote it (offset kept, ``Z`` for UTC)."""
+    t = datetime(1970, 1, 1) + timedelta(microseconds=wall_us)
+    if not np.isnan(offset_min):
+        t = t.replace(tzinfo=timezone(timedelta(minutes=int(offset_min))))
+    return str(t.isoformat().replace("+00:00", "Z"))

@@ -1,0 +1,166 @@
+"""The streaming GPX reader's point texts → typed columns, as gpxpy would type them.
+
+Numbers are Python's ``float`` of each text (gpxpy's converter; numpy calls it in C), and a
+text it refuses sends the file to gpxpy.  Timestamps are parsed in bulk by ``isotimes`` when
+the file writes them all alike, else by gpxpy's pattern in one polars query.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import numpy as np
+import polars as pl
+
+from loadwatch.ingest.containers import isotimes
+from loadwatch.ingest.formats.gpx_checks import Fallback
+
+# gpxpy.gpxfield.RE_TIMESTAMP, without the Unicode minus (left to gpxpy) and anchored at the
+# true end (Python's "$" also matches before a final newline: such stamps go to gpxpy).
+_TIME = (
+    r"^(?P<y>[0-9]{4})-(?P<mo>[0-9]{1,2})-(?P<d>[0-9]{1,2})[T ]"
+    r"(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{1,2}):(?P<s>[0-9]{1,2})(?:\.(?P<frac>[0-9]{1,15}))?"
+    r"(?P<tz>Z|(?P<sign>[+-])(?P<oh>[0-9]{2}):?(?P<om>[0-9]{2})?)?$"
+)
+
+# gpxpy's own pattern, verbatim: its "[+-−]" is a range (every character from "+" to U+2212),
+# so stamps the strict pattern refuses may still be gpxpy's times: those go to gpxpy.
+_GPXPY_TIME = (
+    r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})[T ]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})"
+    r"(\.[0-9]{1,15})?(Z|[+-−][0-9]{2}:?(?:[0-9]{2})?)?$"
+)
+
+
+def columns(
+    lat: list[str],
+    lon: list[str],
+    core: dict[str, list[str | None]],
+    extensions: dict[str, pl.Series],
+    seg: np.ndarray,
+    trk: np.ndarray,
+) -> pl.DataFrame:
+    """The point columns, typed: numbers as gpxpy's ``float(text.strip())`` (numpy calls
+    Python's own float parser; a text it refuses is gpxpy's call, so the file goes to gpxpy),
+    timestamps in bulk by ``isotimes`` when the file writes them all alike, else by gpxpy's
+    pattern in one polars query."""
+    n = len(lat)
+    clock = _clock(core["stamp"])
+    no_speed: list[str | None] = [None] * n
+    given = {"speed": no_speed} | core
+    given["lat"], given["lon"] = cast(list[str | None], lat), cast(list[str | None], lon)
+    numbers = [_floats(c, given[c]) for c in ("lat", "lon", "altitude", "speed")]
+    return pl.DataFrame(
+        [
+            *clock.get_columns(),
+            *numbers,
+            *(texts.alias(c) for c, texts in extensions.items()),
+            pl.Series("seg", seg, dtype=pl.Int64),
+            pl.Series("trk", trk, dtype=pl.Int32),
+        ]
+    )
+
+
+def _clock(stamps: list[str | None]) -> pl.DataFrame:
+    """``wall`` and ``offset_min``: in bulk by ``isotimes`` when the stamps a file has are all
+    written alike (points without a stamp stay null), else by gpxpy's pattern."""
+    n = len(stamps)
+    if None in stamps:  # a C scan of the list: most files time every point
+        have = np.array(stamps, dtype=object) != None  # noqa: E711 - elementwise
+        present = np.array(stamps, dtype=object)[have].tolist()
+    else:
+        have, present = np.ones(n, dtype=bool), stamps
+    wall = np.full(n, _NAT, dtype=np.int64)
+    if not present:
+        return pl.DataFrame(
+            [
+                pl.Series("wall", wall.astype("datetime64[us]")),
+                pl.Series("offset_min", [None] * n, pl.Int64),
+            ]
+        )
+    parsed = isotimes.uniform(cast(list[str], present))
+    if parsed is None:
+        return _clock_by_pattern(stamps)
+    wall[have] = np.where(parsed.valid, parsed.wall_us, _NAT)
+    offset = None
+    if parsed.offset_min is not None:
+        offset = np.zeros(n, dtype=np.int64)
+        offset[have] = parsed.offset_min
+    # An offset where there is no time is dropped with the time (``gpx_clean``).
+    return pl.DataFrame(
+        [
+            pl.Series("wall", wall.astype("datetime64[us]")),
+            pl.Series("offset_min", offset if offset is not None else [None] * n, pl.Int64),
+        ]
+    )
+
+
+_NAT = np.iinfo(np.int64).min  # numpy's NaT: polars reads it as null
+
+
+def _floats(name: str, texts: list[str | None] | list[str]) -> pl.Series:
+    """Python's float of each text (gpxpy's converter; numpy calls it in C), null where the
+    point has no text; a text float() refuses sends the file to gpxpy.  A column with gaps
+    (rare: a few points without <ele>) is converted value by value."""
+    try:
+        if None not in texts:
+            return pl.Series(name, np.array(texts, dtype=np.float64), dtype=pl.Float64)
+        return pl.Series(name, [None if t is None else float(t) for t in texts], pl.Float64)
+    except (ValueError, TypeError) as e:
+        raise Fallback(f"a point value gpxpy might not convert ({e})") from e
+
+
+def _clock_by_pattern(stamps: list[str | None]) -> pl.DataFrame:
+    """``wall`` and ``offset_min`` by gpxpy's pattern, stamp by stamp in one polars query:
+    for files whose stamps differ in layout (a fraction that drops its trailing zeros...)."""
+    raw = pl.DataFrame([pl.Series("stamp", stamps, dtype=pl.String)])
+    stamp_ = pl.col("stamp")
+    raw = raw.with_columns(stamp_.str.extract_groups(_TIME).alias("_g"))
+    g = pl.col("_g")
+    parts = ("y", "mo", "d", "h", "mi", "s")
+    y, mo, d, h, mi, sec = (g.struct.field(k).cast(pl.Int32) for k in parts)
+    # gpxpy: the first six fraction digits, padded right: truncated to microseconds.
+    us = g.struct.field("frac").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int32).fill_null(0)
+    tz = g.struct.field("tz")
+    offset_min = (
+        pl.when(tz.is_null())
+        .then(None)
+        .when(tz == "Z")
+        .then(0)
+        .otherwise(
+            pl.when(g.struct.field("sign") == "-").then(-1).otherwise(1)
+            * (
+                g.struct.field("oh").cast(pl.Int64) * 60
+                + g.struct.field("om").cast(pl.Int64).fill_null(0)
+            )
+        )
+        .cast(pl.Int64)
+    )
+    month_end = pl.date(y.clip(1, 9999), mo.clip(1, 12), 1).dt.month_end().dt.day()
+    # datetime() refuses these, and gpxpy's TimeConverter then gives no time.
+    valid = (
+        (y >= 1)
+        & mo.is_between(1, 12)
+        & (d >= 1)
+        & (d <= month_end)
+        & (h <= 23)
+        & (mi <= 59)
+        & (sec <= 59)
+    ).fill_null(False)
+    wall = pl.datetime(
+        y.clip(1, 9999), mo.clip(1, 12), d.clip(1, 28), h.clip(0, 23), mi.clip(0, 59),
+        sec.clip(0, 59), us, time_unit="us",
+    ) + pl.duration(days=d.clip(1, 31) - d.clip(1, 28))  # fmt: skip
+    out = raw.select(
+        pl.when(valid).then(wall).alias("wall"),
+        pl.when(valid).then(offset_min).alias("offset_min"),
+        (
+            stamp_.is_not_null()
+            & g.struct.field("y").is_null()
+            & (stamp_.str.ends_with("\n") | stamp_.str.contains(_GPXPY_TIME))
+        )
+        .any()
+        .alias("_doubtful"),
+    )
+    if out["_doubtful"][0]:
+        raise Fallback("a timestamp only gpxpy's own pattern reads")
+    return out.select("wall", "offset_min")
