@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from loadwatch.analytics.effort import EFFORT_FRAME_SCHEMA
@@ -53,7 +53,25 @@ def add_activity(
     name: str | None = None,
 ) -> Activity:
     """Store one summarised activity (flushed, so it has its id)."""
-    row = Activity(
+    row = new_activity(
+        athlete_id=athlete_id, summary=summary, file_id=file_id, stream_path=stream_path, name=name
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def new_activity(
+    *,
+    athlete_id: int,
+    summary: ActivitySummary,
+    file_id: int | None,
+    stream_path: str | None,
+    name: str | None = None,
+) -> Activity:
+    """One summarised activity as a row not yet in any session: an import batch adds its rows
+    together, once their files have ids (``add_activities``)."""
+    return Activity(
         athlete_id=athlete_id,
         file_id=file_id,
         source="file",
@@ -63,11 +81,9 @@ def add_activity(
         source_sha256=summary.source_sha256,
         session_index=summary.session_index,
         stream_path=stream_path,
+        hr_load=None,  # set by the import (services/hr_load.py); every row of a batch alike
         **_summary_numbers(summary),
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def _summary_numbers(summary: ActivitySummary) -> dict[str, Any]:
@@ -138,6 +154,26 @@ def activities_starting_near(
                 Activity.start_time <= start + window,
             )
             .order_by(Activity.start_time)
+        )
+    )
+
+
+def activities_near_any(
+    session: Session, athlete_id: int, starts: Sequence[datetime], window: timedelta
+) -> list[Activity]:
+    """The athlete's activities starting within ``window`` of any of ``starts``, by start: what
+    an import batch compares its activities with, in one query."""
+    if not starts:
+        return []
+    near = [
+        Activity.start_time.between(as_utc(s) - window, as_utc(s) + window)
+        for s in sorted({as_utc(s) for s in starts})
+    ]
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.athlete_id == athlete_id, or_(*near))
+            .order_by(Activity.start_time, Activity.id)
         )
     )
 
