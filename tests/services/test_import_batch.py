@@ -109,8 +109,11 @@ def test_any_batch_size_gives_the_same_store(store: Store) -> None:
         "duplicate", "duplicate", "imported", "failed", "imported",
     ]  # fmt: skip
     full = one.outcomes[3]
-    assert full.reason == "replaced a worse copy: same activity as #{} (fit, running, started " \
-        "2011-05-02 08:30 UTC)".format(one.outcomes[1].activity_ids[0])  # fmt: skip
+    cut_id = one.outcomes[1].activity_ids[0]
+    assert full.reason == (
+        f"replaced a worse copy: same activity as #{cut_id} (fit, running, started "
+        "2011-05-02 08:30 UTC)"
+    )
     assert every["outcomes"][5][2].startswith("same file as run0.gpx imported")
     assert every["outcomes"][7][2].startswith("same file as run1.gpx imported")
     # The heart-rate load is computed at import for the run with heart rate.

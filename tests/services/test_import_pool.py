@@ -109,9 +109,7 @@ def test_reading_ahead_is_bounded(tmp_path: Path) -> None:
     store = Store(settings.db_url, settings.data_dir)
     with store.transaction() as s:
         athlete_id = get_or_create_athlete(s, "Ann", "UTC").id
-    report = import_members(
-        store, athlete_id, source(), workers=2, progress=progress, batch=4
-    )
+    report = import_members(store, athlete_id, source(), workers=2, progress=progress, batch=4)
     store.close()
     assert done == len(members) == len(report.outcomes)
     # The batch being gathered (4), and the rest of the next batch (3) and 2 per worker read.
