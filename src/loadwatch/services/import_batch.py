@@ -159,7 +159,7 @@ class Batch:
         existing = self.files.get(f.sha)
         if existing is not None and existing.status != "failed":  # another process was quicker
             return Written("duplicate", describe_file(existing), [])
-        warnings = f.warnings
+        warnings = list(f.warnings)  # a batch written again (after a conflict) starts afresh
         keep: list[ActivitySummary] = []
         streams: list[bytes] = []
         better_twins: list[Activity] = []  # stored copies that beat this file's: kept
