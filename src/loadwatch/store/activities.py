@@ -162,20 +162,22 @@ def activities_near_any(
     session: Session, athlete_id: int, starts: Sequence[datetime], window: timedelta
 ) -> list[Activity]:
     """The athlete's activities starting within ``window`` of any of ``starts``, by start: what
-    an import batch compares its activities with, in one query."""
-    if not starts:
-        return []
-    near = [
-        Activity.start_time.between(as_utc(s) - window, as_utc(s) + window)
-        for s in sorted({as_utc(s) for s in starts})
-    ]
-    return list(
-        session.scalars(
-            select(Activity)
-            .where(Activity.athlete_id == athlete_id, or_(*near))
-            .order_by(Activity.start_time, Activity.id)
+    an import batch compares its activities with, in a query per 100 time ranges."""
+    ranges: list[list[datetime]] = []  # overlapping ranges merged
+    for s in sorted({as_utc(s) for s in starts}):
+        if ranges and s - window <= ranges[-1][1]:
+            ranges[-1][1] = s + window
+        else:
+            ranges.append([s - window, s + window])
+    found: dict[int, Activity] = {}
+    # Chunked: SQLite parses a chain of ORs as a tree 1,000 deep at most.
+    for i in range(0, len(ranges), 100):
+        near = [Activity.start_time.between(lo, hi) for lo, hi in ranges[i : i + 100]]
+        rows = session.scalars(
+            select(Activity).where(Activity.athlete_id == athlete_id, or_(*near))
         )
-    )
+        found.update((a.id, a) for a in rows)
+    return sorted(found.values(), key=lambda a: (as_utc(a.start_time), a.id))
 
 
 def list_activities(
