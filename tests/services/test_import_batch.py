@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from loadwatch.errors import StoreError
+from loadwatch.errors import Conflict, StoreError
 from loadwatch.ingest.containers.sources import Member
 from loadwatch.services import import_batch
 from loadwatch.services.importing import ImportReport, import_members
@@ -156,3 +156,26 @@ def test_a_crash_mid_batch_leaves_none_of_it(store: Store, monkeypatch: pytest.M
     monkeypatch.undo()
     again = import_members(store, aid, members, workers=1, batch=4)
     assert [o.status for o in again.outcomes] == ["duplicate"] * 4 + ["imported"] * 6
+
+
+def test_a_conflict_writes_the_batch_again_file_by_file(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another import storing one of the batch's files meanwhile rolls the batch back; written
+    again one file per transaction, the others are stored as if nothing happened."""
+    calm_id, calm = _import(store, "calm", 32)
+    expected = _everything(store, calm_id, calm)
+    finish = import_batch.Batch.finish
+    conflicts = 0
+
+    def conflict_once(self: import_batch.Batch) -> None:
+        nonlocal conflicts
+        finish(self)
+        if conflicts == 0:
+            conflicts += 1
+            raise Conflict("another import stored it first")
+
+    monkeypatch.setattr(import_batch.Batch, "finish", conflict_once)
+    aid, report = _import(store, "busy", 32)
+    assert conflicts == 1
+    assert _everything(store, aid, report) == expected
