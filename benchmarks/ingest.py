@@ -16,7 +16,7 @@ each measured in this run against its baseline:
   with 1 worker and with all cores: wall seconds, CPU seconds, peak RSS.
 
     .venv/bin/python benchmarks/ingest.py [PATH] [--only fit,gpx,tcx,mix,twins,archive,import]
-        [--archive-n 2000]                          (default PATH: the shared corpus)
+        [--archive-n 2000] [--archive-baseline REV]  (default PATH: the shared corpus)
 
 Every file is read into memory first, so disk reads time nothing here.  "ours" for the ratio is
 the full import (raw blob, decode, summary, Parquet stream, database rows) of the FIT and GPX
@@ -42,6 +42,7 @@ import time
 import warnings
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -352,15 +353,18 @@ class _Collect(logging.Handler):
 
 
 def archive_run(archive: Path, workers: int) -> int:
-    """In a fresh process: import the archive as the CLI does and print one result line."""
+    """In a fresh process: import the archive as the CLI does and print one result line:
+    wall s, CPU s of this process (the writer) and of the workers, peak RSS of each (MB),
+    activities imported."""
     with tempfile.TemporaryDirectory(prefix="lw-bench-archive-") as tmp:
         settings = Settings(data_dir=Path(tmp), import_workers=workers)
         store = Store(settings.db_url, settings.data_dir)
         with store.transaction() as s:
             aid = athlete_store.get_or_create_athlete(s, "bench").id
         handed: list[str] = []
-        logging.getLogger("loadwatch.services.importing").setLevel(logging.DEBUG)
-        logging.getLogger("loadwatch.services.importing").addHandler(_Collect(handed))
+        logger = logging.getLogger(decode_ahead.__name__)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(_Collect(handed))
         wall = time.perf_counter()
         report = import_paths(store, settings, aid, [archive])
         wall = time.perf_counter() - wall
@@ -368,34 +372,78 @@ def archive_run(archive: Path, workers: int) -> int:
     decode_ahead.drop_pool(wait=True)  # reaped workers count in RUSAGE_CHILDREN
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-    print(f"RESULT {wall:.2f} {cpu:.2f} {own.ru_maxrss / 1024:.0f} {kids.ru_maxrss / 1024:.0f} "
-          f"{report.counts()['imported']}")  # fmt: skip
+    print(f"RESULT {wall:.2f} {own.ru_utime + own.ru_stime:.2f} "
+          f"{kids.ru_utime + kids.ru_stime:.2f} {own.ru_maxrss / 1024:.0f} "
+          f"{kids.ru_maxrss / 1024:.0f} {report.counts()['imported']}")  # fmt: skip
     print("HANDED", "; ".join(handed) or "no pool")
     return 0
 
 
-def bench_archive(n: int) -> None:
+def _checkout(rev: str, into: Path) -> Path:
+    """The ``src`` of another revision of this repository (the baseline), extracted."""
+    data = subprocess.run(["git", "-C", str(REPO), "archive", rev, "src"], capture_output=True,
+                          check=True).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(into)], input=data, check=True)
+    return into / "src"
+
+
+@dataclass(frozen=True)
+class _Run:
+    wall: float
+    parent: float  # CPU s of the importing process: the reader and writer
+    kids: float  # CPU s of the worker processes
+    rss: str
+    kid_rss: str
+    imported: str
+    handed: str
+
+    @property
+    def cpu(self) -> float:
+        return self.parent + self.kids
+
+
+def _archive_once(archive: Path, workers: int, src: Path | None) -> _Run:
+    env = dict(os.environ)
+    if src is not None:  # the baseline's code, this script's harness
+        env["PYTHONPATH"] = str(src)
+    cmd = [sys.executable, __file__, "--archive-run", str(archive), "--workers", str(workers)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    wall, parent, kids, rss, kid_rss, imported = line.split()[1:]
+    handed = next(x for x in out.splitlines() if x.startswith("HANDED "))[7:]
+    return _Run(float(wall), float(parent), float(kids), rss, kid_rss, imported, handed)
+
+
+def bench_archive(n: int, baseline: str | None = None) -> None:
+    """The archive at 1 and all workers, with this tree's code and (``baseline``: a git
+    revision) the baseline's, interleaved so that the shared machine's load falls on both."""
     with tempfile.TemporaryDirectory(prefix="lw-bench-export-") as tmp:
         archive = Path(tmp) / "export_strava.zip"
         build_archive(archive, n)
         size = archive.stat().st_size / 1e6
-        results = {}
+        codes: dict[str, Path | None] = {"ours": None}
+        if baseline is not None:
+            codes[f"baseline {baseline}"] = _checkout(baseline, Path(tmp))
+        results: dict[tuple[str, int], _Run] = {}
         for workers in sorted({1, os.cpu_count() or 1}):
-            cmd = [sys.executable, __file__, "--archive-run", str(archive)]
-            cmd += ["--workers", str(workers)]
-            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-            line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-            handed = next(x for x in out.splitlines() if x.startswith("HANDED "))[7:]
-            wall, cpu, rss, kid_rss, imported = line.split()[1:]
-            results[workers] = float(wall)
-            print(f"archive of {n} activities ({size:.0f} MB): {workers} worker(s): wall {wall} s, "
-                  f"CPU {cpu} s, peak RSS {rss} MB (largest worker {kid_rss} MB), "
-                  f"{imported} imported ({handed})")  # fmt: skip
-        if len(results) > 1:
-            one, many = results[1], results[max(results)]
-            print(f"archive speed-up with {max(results)} workers: {one / many:.2f}x (target: "
+            for label, src in codes.items():
+                r = results[label, workers] = _archive_once(archive, workers, src)
+                print(f"archive of {n} activities ({size:.0f} MB), {label}, {workers} worker(s): "
+                      f"wall {r.wall:.1f} s, CPU {r.cpu:.1f} s (writer {r.parent:.1f} s = "
+                      f"{1000 * r.parent / n:.1f} ms per activity, workers {r.kids:.1f} s), "
+                      f"peak RSS {r.rss} MB (largest worker {r.kid_rss} MB), {r.imported} "
+                      f"imported ({r.handed})", flush=True)  # fmt: skip
+        most = max(w for _, w in results)
+        for label in codes:
+            one, many = results[label, 1], results[label, most]
+            print(f"{label}: {most} workers {one.wall / many.wall:.2f}x the wall of 1 (target: "
                   f"2,000 activities < 30 s wall on 2 cores, peak RSS < 500 MB)")  # fmt: skip
+        if baseline is not None:
+            for workers in sorted({1, most}):
+                ours, base = results["ours", workers], results[f"baseline {baseline}", workers]
+                print(f"{workers} worker(s), baseline / ours: writer CPU "
+                      f"{base.parent / ours.parent:.2f}x, total CPU {base.cpu / ours.cpu:.2f}x, "
+                      f"wall {base.wall / ours.wall:.2f}x")  # fmt: skip
 
 
 # Sections over the corpus, in print order.  A FIT-vs-fitparse section from the bulk decoder
@@ -414,6 +462,8 @@ def main() -> int:
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--only", default="import,fit,gpx,tcx,mix,twins,archive")
     parser.add_argument("--archive-n", type=int, default=2000)
+    parser.add_argument("--archive-baseline", metavar="REV",
+                        help="also run the archive with this git revision's code")  # fmt: skip
     parser.add_argument("--archive-run", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -430,7 +480,7 @@ def main() -> int:
         if section in only:
             run(args.path)
     if "archive" in only:
-        bench_archive(args.archive_n)
+        bench_archive(args.archive_n, args.archive_baseline)
     return 0
 
 

@@ -67,9 +67,9 @@ def test_two_workers_give_the_serial_outcomes(
     with caplog.at_level("DEBUG", logger="loadwatch.services.decode_ahead"):
         parallel, s2 = _import(tmp_path, 2, members)
     handed = [r.getMessage() for r in caplog.records if "worker processes" in r.getMessage()]
-    # 57 members: the first 32 are read one by one (serially); the rest are handed out but
-    # for the copies among them, whose bytes the store already has.
-    assert handed == ["19 of 57 files handed to 2 worker processes"]
+    # 57 members: the first is decoded in-process (the pool starts once a batch of 32 is
+    # read); the rest are handed out but for the 14 copies, whose bytes come earlier.
+    assert handed == ["42 of 57 files handed to 2 worker processes"]
     try:
         assert _facts(parallel) == _facts(serial)
         assert parallel.touched == serial.touched
@@ -86,8 +86,8 @@ def test_two_workers_give_the_serial_outcomes(
 
 
 def test_reading_ahead_is_bounded(tmp_path: Path) -> None:
-    """However long the input, at most ``AHEAD_PER_WORKER * workers`` members are read
-    beyond the one being written (an archive is expanded member by member)."""
+    """However long the input, at most a batch and ``AHEAD_PER_WORKER * workers`` members are
+    read beyond the one being written (an archive is expanded member by member)."""
     members = _members()
     pulled = 0
 
@@ -109,10 +109,11 @@ def test_reading_ahead_is_bounded(tmp_path: Path) -> None:
     store = Store(settings.db_url, settings.data_dir)
     with store.transaction() as s:
         athlete_id = get_or_create_athlete(s, "Ann", "UTC").id
-    report = import_members(store, athlete_id, source(), workers=2, progress=progress)
+    report = import_members(store, athlete_id, source(), workers=2, progress=progress, batch=4)
     store.close()
     assert done == len(members) == len(report.outcomes)
-    assert most_ahead <= decode_ahead.AHEAD_PER_WORKER * 2
+    # The batch being gathered (4), and the rest of the next batch (3) and 2 per worker read.
+    assert most_ahead <= 4 + decode_ahead.read_ahead(2, 4)
 
 
 def test_small_inputs_stay_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

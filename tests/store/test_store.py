@@ -160,6 +160,37 @@ def test_activities_starting_near(store: Store) -> None:
     assert [a.id for a in found] == [near]
 
 
+def test_activities_near_any_start_of_a_batch(store: Store) -> None:
+    """One lookup for a batch's starts: every activity within the window of any of them, by
+    start; 300 starts (more ranges than one query takes) and overlapping windows merged."""
+    t0 = datetime(2024, 3, 1, 6, 30, tzinfo=UTC)
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, "Ana").id
+        other = athlete_store.get_or_create_athlete(s, "Bo").id
+        ids = []
+        for day in range(300):  # one a day at t0, and one 5 minutes later
+            for i, minutes in enumerate((0, 5)):
+                one = summary(
+                    t0 + timedelta(days=day, minutes=minutes), 5e3, session_index=2 * day + i
+                )
+                ids.append(
+                    activity_store.add_activity(
+                        s, athlete_id=aid, summary=one, file_id=None, stream_path=None
+                    ).id
+                )
+        activity_store.add_activity(
+            s, athlete_id=other, summary=summary(t0, 5000.0), file_id=None, stream_path=None
+        )
+    # 90 s after each day's first: only the first is within 2 minutes; twice the same start,
+    # and a start 1 minute after it (windows overlapping).
+    starts = [t0 + timedelta(days=d, seconds=90) for d in range(300)]
+    starts += [starts[0], t0 + timedelta(seconds=60)]
+    with store.sessions() as s:
+        found = activity_store.activities_near_any(s, aid, starts, timedelta(minutes=2))
+        assert activity_store.activities_near_any(s, aid, [], timedelta(minutes=2)) == []
+    assert [a.id for a in found] == ids[::2]
+
+
 def test_record_file_inserts_then_updates_in_place(store: Store) -> None:
     with store.transaction() as s:
         aid = athlete_store.get_or_create_athlete(s, "Ana").id

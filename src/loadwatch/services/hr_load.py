@@ -51,11 +51,18 @@ def _sex(athlete: Athlete) -> Sex | None:
 def hr_profile(session: Session, athlete: Athlete) -> HrProfile | None:
     """The heart rates the athlete's TRIMP is computed with, and whether each is the coach's
     or estimated; None when neither set nor estimable (no heart rate recorded)."""
+    peak = activity_store.hr_peak(session, athlete.id) if athlete.max_hr is None else None
+    return profile_with_peak(athlete, peak)
+
+
+def profile_with_peak(athlete: Athlete, peak_bpm: float | None) -> HrProfile | None:
+    """``hr_profile`` given the highest held heart rate of the athlete's activities: an import
+    batch keeps that peak as it adds activities instead of asking the database per file."""
     return profile(
         rest_bpm=athlete.resting_hr,
         max_bpm=athlete.max_hr,
         sex=_sex(athlete),
-        peak_bpm=activity_store.hr_peak(session, athlete.id) if athlete.max_hr is None else None,
+        peak_bpm=peak_bpm if athlete.max_hr is None else None,
     )
 
 

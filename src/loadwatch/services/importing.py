@@ -12,7 +12,6 @@ then no later file could be recorded either; the files already done stay committ
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -23,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from loadwatch import clock
-from loadwatch.analytics.days import local_day
 from loadwatch.clock import as_utc
 from loadwatch.config import Settings
 from loadwatch.errors import (
@@ -44,33 +42,15 @@ from loadwatch.ingest.analysis import (
     iter_paths,
 )
 from loadwatch.ingest.containers.sources import ManualLog, Member, SourceNotes
-from loadwatch.ingest.summary.activity import ActivitySummary
-from loadwatch.ingest.zones import ZoneGuess, guess_zone
-from loadwatch.services import hr_load
 from loadwatch.services.athletes import change_athlete
-from loadwatch.services.decode_ahead import (
-    Ahead,
-    Lookahead,
-    declared,
-    import_workers,
-)
-from loadwatch.services.sameness import (
-    SAME_ACTIVITY_WINDOW,
-    better,
-    copy_of_activity,
-    copy_of_summary,
-    log_row_hides,
-    repeated_session,
-    same_activities,
-)
+from loadwatch.services.decode_ahead import Lookahead, Read, declared, import_workers
+from loadwatch.services.decode_worker import PackedFile, pack
+from loadwatch.services.import_batch import Batch, FileRow, ToStore, Written, describe_file
 from loadwatch.services.upload_budget import UploadBudget
-from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import files as file_store
-from loadwatch.store import pending
 from loadwatch.store.blobs import sha256_of
-from loadwatch.store.db import Session, Store
-from loadwatch.store.models import Activity, SourceFile
+from loadwatch.store.db import Store
 
 if TYPE_CHECKING:
     from loadwatch.services.csv_import import CsvImportReport
@@ -196,6 +176,22 @@ class _Athlete:
     fast_speed_mps: float | None
 
 
+# Files stored per transaction by an import without a budget (the CLI, the inbox): one
+# transaction, one lookup of the batch's files and activities, one INSERT per table.  An
+# upload with a budget stores one file per transaction: its CPU clock is checked between files.
+BATCH_FILES = 32
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """One member read, kept and decoded, waiting for its batch: ``outcome`` is final unless
+    the file is to be stored (``decoded``)."""
+
+    outcome: FileOutcome
+    row: FileRow | None = None  # a row to record: failed, or not an activity
+    decoded: ToStore | None = None
+
+
 def _title(member: Member) -> str | None:
     # Strava's export carries the athlete's own title in activities.csv.
     for key in ("title", "name"):
@@ -205,51 +201,19 @@ def _title(member: Member) -> str | None:
     return None
 
 
-def _describe_file(row: SourceFile) -> str:
-    when = row.created_at.date().isoformat() if row.created_at is not None else "earlier"
-    verb = {"not_activity": "seen", "duplicate": "seen", "superseded": "kept"}.get(
-        row.status, "imported"
-    )
-    what = {
-        "not_activity": " (not an activity)",
-        "superseded": " (superseded by a better copy)",
-    }.get(row.status, "")
-    return f"same file as {row.name} {verb} {when}{what}"
-
-
-def _describe_twins(twins: Sequence[Activity]) -> str:
-    first = twins[0]
-    start = as_utc(first.start_time).strftime("%Y-%m-%d %H:%M UTC")
-    if len(twins) == 1:
-        return f"same activity as #{first.id} ({first.format}, {first.sport}, started {start})"
-    ids = ", ".join(f"#{a.id}" for a in twins)
-    return f"same activities as {ids} ({first.format}, first started {start})"
-
-
-def _record_failure(
-    store: Store, athlete: _Athlete, member: Member, sha: str | None, reason: str, *, kept: bool
-) -> None:
-    """Keep a failed file's row (so it shows in the import log and is retried next time).
-    ``size`` is the bytes kept in the blob store for it: 0 when they were not kept."""
+def _failure_row(member: Member, sha: str | None, reason: str, *, kept: bool) -> FileRow:
+    """A failed file's row (so it shows in the import log and is retried next time).  ``size``
+    is the bytes kept in the blob store for it: 0 when they were not kept."""
     data = member.data or b""
     # A member with no bytes (an unreadable archive, an oversize member) has no content hash;
     # its row is keyed by a hash of its display name instead, and no blob exists for it.
-    key = sha or hashlib.sha256(b"no-bytes\0" + member.name.encode()).hexdigest()
-    with store.transaction() as session:
-        existing = file_store.find_file(session, athlete.id, key)
-        if existing is not None and existing.status != "failed":
-            return  # the same bytes were already handled successfully
-        file_store.record_file(
-            session,
-            athlete_id=athlete.id,
-            sha256=key,
-            name=member.name,
-            size=len(data) if kept else 0,
-            format=file_format(data, member.name) if data else None,
-            status="failed",
-            reason=reason,
-            existing=existing,
-        )
+    key = sha or _name_key(member)
+    fmt = file_format(data, member.name) if data else None
+    return FileRow(key, member.name, len(data) if kept else 0, fmt, "failed", reason)
+
+
+def _name_key(member: Member) -> str:
+    return hashlib.sha256(b"no-bytes\0" + member.name.encode()).hexdigest()
 
 
 # A device clock may run ahead of ours by some hours (a wrong zone set by hand); more than a
@@ -258,7 +222,7 @@ def _record_failure(
 FUTURE_SKEW = timedelta(days=1)
 
 
-def _refuse_future(decoded: DecodedFile) -> None:
+def _refuse_future(decoded: PackedFile) -> None:
     limit = clock.utcnow() + FUTURE_SKEW
     for act in decoded.activities:
         start = as_utc(act.summary.start_time)
@@ -273,204 +237,131 @@ def _with_note(reason: str, budget: UploadBudget | None, kept: bool) -> str:
     return reason if kept or budget is None else f"{reason}; {budget.not_kept_note()}"
 
 
-def _import_member(
+def _failed(member: Member, reason: str, sha: str | None, row: FileRow) -> _Prepared:
+    return _Prepared(FileOutcome(member.name, "failed", reason, sha256=sha), row)
+
+
+def _prepare(
     store: Store,
     athlete: _Athlete,
-    member: Member,
-    on_decoded: Callable[[str, DecodedFile], _Athlete] | None = None,
-    budget: UploadBudget | None = None,
-    ahead: Ahead | None = None,
-) -> tuple[FileOutcome, date | None]:
+    read: Read,
+    on_decoded: Callable[[str, PackedFile], _Athlete] | None,
+    budget: UploadBudget | None,
+    want_zone: bool,
+) -> _Prepared:
+    """Everything of one member that comes before its rows: the budget, its raw bytes kept,
+    the duplicate check and the decode.  Raises ``StoreError`` only."""
+    member = read.member
+    assert member is not None
     name = member.name
     if member.error is not None or member.data is None:
         size = len(member.data or b"")
         kept = size > 0 and (budget is None or budget.may_keep_failed(size))
         if budget is not None and kept and not budget.quota_allows(size):
             kept = False
-        sha = store.blobs.put(member.data) if kept and member.data else None
+        sha = store.blobs.put(member.data, read.sha) if kept and member.data else None
         reason = one_line(member.error) if member.error is not None else "no data"
         if kept and budget is not None:
             budget.kept_failed(size)
             budget.stored(size)
         reason = _with_note(reason, budget, kept or size == 0)
-        _record_failure(store, athlete, member, sha, reason, kept=kept)
-        return FileOutcome(name, "failed", reason, sha256=sha), None
+        return _failed(member, reason, sha, _failure_row(member, sha, reason, kept=kept))
 
     data = member.data
     size = len(data)
     if budget is not None and not budget.quota_allows(size):
         reason = budget.quota_reason()
-        _record_failure(store, athlete, member, None, reason, kept=False)
-        return FileOutcome(name, "failed", reason), None
-    sha = sha256_of(data)
+        return _failed(member, reason, None, _failure_row(member, None, reason, kept=False))
+    sha = read.sha or sha256_of(data)
     # Before anything parses it, so nothing received is ever lost; an upload that has already
     # kept its share of files without an activity writes the next one only once it imports.
     keep_first = budget is None or budget.may_keep_failed(size)
     if keep_first:
-        store.blobs.put(data)
-    with store.sessions() as session:
-        seen = file_store.find_file(session, athlete.id, sha)
+        store.blobs.put(data, sha)
+    if not read.fresh:  # else the store had no row for these bytes when they were read
+        with store.sessions() as session:
+            seen = file_store.find_file(session, athlete.id, sha)
         if seen is not None and seen.status != "failed":
-            return FileOutcome(name, "duplicate", _describe_file(seen), sha256=sha), None
+            return _Prepared(FileOutcome(name, "duplicate", describe_file(seen), sha256=sha))
 
     def charge_unimported() -> None:
         if budget is not None and keep_first:
             budget.kept_failed(size)
             budget.stored(size)
 
-    # The file's row is written once, whatever the outcome: only the status and reason differ.
-    record = functools.partial(
-        file_store.record_file,
-        athlete_id=athlete.id,
-        sha256=sha,
-        name=name,
-        format=file_format(data, name),
-    )
+    fmt = file_format(data, name)
     # The export's own word for the activity (Strava's "Activity Type") beats the file's
     # sport and any guess (ingest/sports.py: decide).
     job = AnalysisJob(data, name, sha, athlete.fast_speed_mps, athlete.tz_name, declared(member))
+    ahead = read.ahead
     try:
-        if ahead is not None and ahead.job.same_analysis(job):
+        if (
+            ahead is not None
+            and ahead.job.same_analysis(job)
+            and (ahead.want_zone or not want_zone)
+        ):
             decoded = ahead.result(budget)
         else:  # not decoded ahead, or for other settings (the athlete's zone was just chosen)
-            decoded = job.run()
+            decoded = pack(job.run(), want_zone=want_zone)
         _refuse_future(decoded)
     except NotAnActivity as e:
         reason = _with_note(one_line(e), budget, keep_first)
         charge_unimported()
-        with store.transaction() as session:
-            existing = file_store.find_file(session, athlete.id, sha)
-            record(
-                session,
-                size=size if keep_first else 0,
-                status="not_activity",
-                reason=reason,
-                existing=existing,
-            )
-        return FileOutcome(name, "not_activity", reason, sha256=sha if keep_first else None), None
+        row = FileRow(sha, name, size if keep_first else 0, fmt, "not_activity", reason)
+        outcome = FileOutcome(name, "not_activity", reason, sha256=sha if keep_first else None)
+        return _Prepared(outcome, row)
     except IngestError as e:
         reason = _with_note(one_line(e), budget, keep_first)
         charge_unimported()
-        _record_failure(store, athlete, member, sha, reason, kept=keep_first)
-        return FileOutcome(name, "failed", reason, sha256=sha if keep_first else None), None
+        kept_sha = sha if keep_first else None
+        return _failed(member, reason, kept_sha, _failure_row(member, sha, reason, kept=keep_first))
 
     if on_decoded is not None:
         athlete = on_decoded(name, decoded)
     if not keep_first:
-        store.blobs.put(data)
+        store.blobs.put(data, sha)
     if budget is not None:
         budget.stored(size)
-    title = _title(member)
     warnings = [one_line(w) for w in decoded.warnings]
-    with store.transaction() as session:
-        # Taken before anything is looked up: which copy of an activity is kept is decided and
-        # written by one import at a time per athlete, whatever the arrival order.
-        activity_store.lock_athlete_activities(session, athlete.id)
-        existing = file_store.find_file(session, athlete.id, sha)
-        if existing is not None and existing.status != "failed":  # another process was quicker
-            return FileOutcome(name, "duplicate", _describe_file(existing), sha256=sha), None
-        keep: list[DecodedActivity] = []
-        better_twins: list[Activity] = []  # stored copies that beat this file's: kept
-        worse_twins: dict[int, Activity] = {}  # stored copies this file replaces
-        for act in decoded.activities:
-            near = activity_store.activities_starting_near(
-                session, athlete.id, act.summary.start_time, SAME_ACTIVITY_WINDOW
-            )
-            s = act.summary
-            twins = [
-                t
-                for t in same_activities(near, s)
-                if t.source == "file" or log_row_hides(t.sport, t.distance_m, s.sport, s.distance_m)
-            ]
-            beaten_by = _better_twins(session, twins, act.summary, warnings)
-            if beaten_by:
-                better_twins.extend(beaten_by)
-                continue
-            again = repeated_session([k.summary for k in keep], act.summary)
-            if again is not None:
-                warnings.append(
-                    f"session {act.summary.session_index} repeats session {again}; skipped"
-                )
-                continue
-            worse_twins.update((t.id, t) for t in twins)
-            keep.append(act)
-        status: Status = "imported" if keep else "duplicate"
-        why: str | None = None
-        if not keep and better_twins:
-            why = f"duplicate of a better copy: {_describe_twins(better_twins)}"
-        elif keep and better_twins:
-            warnings.append(f"sessions skipped, duplicates of a better copy: "
-                            f"{_describe_twins(better_twins)}")  # fmt: skip
-        if keep and worse_twins:
-            why = f"replaced a worse copy: {_describe_twins(list(worse_twins.values()))}"
-        row = record(
-            session, size=size, status=status, reason=why, warnings=warnings, existing=existing
-        )
-        ids: list[int] = []
-        earliest: date | None = None
-        for act in keep:
-            s = act.summary
-            stream = store.streams.put(sha, s.session_index, act.samples)
-            stored = activity_store.add_activity(
-                session,
-                athlete_id=athlete.id,
-                summary=s,
-                file_id=row.id,
-                stream_path=stream,
-                name=title,
-            )
-            ids.append(stored.id)
-            day = local_day(as_utc(s.start_time), s.utc_offset_s, athlete.tz)
-            earliest = day if earliest is None else min(earliest, day)
-        # After the new rows have their ids: SQLite would hand a deleted row's id to the next.
-        replaced_from = _replace(session, athlete, list(worse_twins.values()))
-        if replaced_from is not None:
-            earliest = replaced_from if earliest is None else min(earliest, replaced_from)
-        _supersede(session, list(worse_twins.values()), name, ids)
-        hr_load.after_import(session, athlete.id, ids)
-        if earliest is not None:
-            pending.request_evaluation(session, athlete.id, earliest)
-    return FileOutcome(name, status, why, ids, warnings, sha), earliest
+    to_store = ToStore(sha, name, size, fmt, _title(member), decoded, warnings, athlete.tz)
+    return _Prepared(FileOutcome(name, "imported", None, sha256=sha), decoded=to_store)
 
 
-def _better_twins(
-    session: Session, twins: Sequence[Activity], summary: ActivitySummary, warnings: list[str]
-) -> list[Activity]:
-    """The stored twins to keep rather than this session (``sameness.copy_rank``).  A
-    training-log row that is a twin is kept whatever the file: it holds what the athlete
-    wrote, and the log import keeps the file's copy likewise (``sameness.log_row_hides``)."""
-    new = copy_of_summary(summary, warnings)
-    return [
-        t
-        for t in twins
-        if t.source != "file"
-        or not better(new, copy_of_activity(t, file_store.file_warnings(session, t.file_id)))
-    ]
-
-
-def _replace(session: Session, athlete: _Athlete, worse: Sequence[Activity]) -> date | None:
-    """Remove the activities a better copy replaces; their files are kept (``_supersede``).
-    The earliest local day they fell on: the athlete is re-evaluated from there."""
-    earliest: date | None = None
-    for old in worse:
-        day = local_day(as_utc(old.start_time), old.utc_offset_s, athlete.tz)
-        earliest = day if earliest is None else min(earliest, day)
-        activity_store.delete_activity(session, old)
-    return earliest
-
-
-def _supersede(session: Session, worse: Sequence[Activity], name: str, ids: Sequence[int]) -> None:
-    by = ", ".join(f"#{i}" for i in ids)
-    for file_id in sorted({a.file_id for a in worse if a.file_id is not None}):
-        file_store.supersede_file(session, file_id, f"superseded by a better copy: {name} ({by})")
-
-
-def _zone_of(decoded: DecodedFile) -> ZoneGuess | None:
-    for act in decoded.activities:
-        guess = guess_zone(act.samples, act.device_offset_s)
-        if guess is not None:
-            return guess
-    return None
+def _write_batch(
+    store: Store, athlete_id: int, batch: Sequence[_Prepared]
+) -> list[tuple[FileOutcome, date | None]]:
+    """The batch's rows in one transaction; each outcome and the earliest day it touched.  A
+    conflict (another process stored the same file or activity meanwhile) rolls the batch
+    back: it is written again one file per transaction, as a serial import would have."""
+    decoded = [p.decoded for p in batch if p.decoded is not None]
+    keys = [p.row.key for p in batch if p.row is not None] + [d.sha for d in decoded]
+    starts = [a.summary.start_time for d in decoded for a in d.packed.activities]
+    try:
+        with store.transaction() as session:
+            writer = Batch(store, session, athlete_id, keys, starts)
+            written: list[Written | None] = []
+            for p in batch:
+                if p.row is not None:
+                    writer.add_file_row(p.row)
+                written.append(writer.add_decoded(p.decoded) if p.decoded is not None else None)
+            writer.finish()
+    except Conflict:
+        if len(batch) > 1:
+            return [out for p in batch for out in _write_batch(store, athlete_id, [p])]
+        # Another process stored the same file (or activity) between our check and commit.
+        name = batch[0].outcome.file
+        size = batch[0].outcome.size
+        why = "imported concurrently by another import"
+        return [(FileOutcome(name, "duplicate", why, size=size), None)]
+    out: list[tuple[FileOutcome, date | None]] = []
+    for p, w in zip(batch, written, strict=True):
+        if w is None:
+            out.append((p.outcome, None))
+            continue
+        o = p.outcome
+        done = FileOutcome(o.file, w.status, w.reason, w.ids, w.warnings, o.sha256, o.size)
+        out.append((done, w.earliest))
+    return out
 
 
 def _set_zone(store: Store, athlete: _Athlete, zone: str) -> _Athlete:
@@ -496,11 +387,14 @@ def import_members(
     choose_timezone: bool = False,
     budget: UploadBudget | None = None,
     workers: int | None = None,
+    batch: int | None = None,
 ) -> ImportReport:
     """Import every member for the athlete; one outcome per member, in order.
 
     ``workers`` processes decode ahead of the writer (default: the ``import_workers``
     setting; 1, or an input of fewer than ``POOL_MIN_FILES`` files, stays in-process).
+    ``batch`` files are stored per transaction (default ``BATCH_FILES``, 1 with a budget);
+    the outcomes are the same whatever the batch.
 
     ``notes`` (filled while ``members`` is read) brings the skipped members and Strava's manual
     entries, imported last from their CSV rows.  ``choose_timezone``: the athlete is new and no
@@ -513,9 +407,9 @@ def import_members(
     report = ImportReport()
     pending_zone = choose_timezone
 
-    def on_decoded(name: str, decoded: DecodedFile) -> _Athlete:
+    def on_decoded(name: str, decoded: PackedFile) -> _Athlete:
         nonlocal athlete, pending_zone
-        guess = _zone_of(decoded) if pending_zone else None
+        guess = decoded.zone if pending_zone else None
         if guess is not None:
             pending_zone = False
             if guess.zone != athlete.tz_name:
@@ -523,61 +417,99 @@ def import_members(
             report.timezone = ZoneChoice(guess.zone, guess.why, name)
         return athlete
 
-    measure = budget.measure if budget is not None else contextlib.nullcontext
-    ahead = Lookahead(store, lambda: athlete, iter(members), import_workers(workers))
+    size = max(1, batch if batch is not None else 1 if budget is not None else BATCH_FILES)
+    ahead = Lookahead(
+        store,
+        lambda: athlete,
+        iter(members),
+        import_workers(workers),
+        batch=size,
+        want_zone=lambda: pending_zone,
+    )
+    writer = _Writer(store, report, athlete_id, budget, progress, size)
     try:
-        _write_all(store, report, ahead, athlete_id, on_decoded, budget, progress, measure)
+        writer.run(ahead, on_decoded, lambda: pending_zone)
     finally:
         ahead.close()
     return _finish(store, athlete_id, report, notes, choose_timezone, athlete.tz_name)
 
 
-def _write_all(
-    store: Store,
-    report: ImportReport,
-    ahead: Lookahead[_Athlete],
-    athlete_id: int,
-    on_decoded: Callable[[str, DecodedFile], _Athlete],
-    budget: UploadBudget | None,
-    progress: Callable[[FileOutcome], None] | None,
-    measure: Callable[[], contextlib.AbstractContextManager[None]],
-) -> None:
-    """The one writer: every member in input order, one transaction each."""
-    while True:
-        read = ahead.next()
-        # Expanding an archive is lazy: reading the member is work the budget pays for, now
-        # that its turn has come (it may have been read ahead).
-        if budget is not None:
-            budget.cpu_used += read.cpu_s
-        member = read.member
-        if member is None:
-            break
-        athlete = ahead.athlete()
+class _Writer:
+    """The one writer: every member in input order, ``size`` per transaction."""
+
+    def __init__(
+        self,
+        store: Store,
+        report: ImportReport,
+        athlete_id: int,
+        budget: UploadBudget | None,
+        progress: Callable[[FileOutcome], None] | None,
+        size: int,
+    ) -> None:
+        self.store, self.report, self.athlete_id = store, report, athlete_id
+        self.budget, self.progress, self.size = budget, progress, size
+        self.batch: list[_Prepared] = []
+        self.keys: set[str] = set()
+
+    def run(
+        self,
+        ahead: Lookahead[_Athlete],
+        on_decoded: Callable[[str, PackedFile], _Athlete],
+        want_zone: Callable[[], bool],
+    ) -> None:
+        budget = self.budget
+        measure = budget.measure if budget is not None else contextlib.nullcontext
         try:
-            if budget is not None and budget.cpu_spent:
-                outcome, day = FileOutcome(member.name, "failed", budget.cpu_reason()), None
-            else:
+            while True:
+                read = ahead.next()
+                # Expanding an archive is lazy: reading the member is work the budget pays
+                # for, now that its turn has come (it may have been read ahead).
+                if budget is not None:
+                    budget.cpu_used += read.cpu_s
+                member = read.member
+                if member is None:
+                    break
+                keys = {read.sha or _name_key(member), _name_key(member)}
                 with measure():
-                    outcome, day = _import_member(
-                        store, athlete, member, on_decoded, budget, read.ahead
-                    )
-        except Conflict:
-            # Another process stored the same file (or activity) between our check and commit.
-            outcome = FileOutcome(
-                member.name, "duplicate", "imported concurrently by another import", sha256=None
-            )
-            day = None
-        outcome.size = len(member.data or b"")
-        if outcome.status == "failed":
-            log.info("import failed: %s: %s", outcome.file, outcome.reason)
-        report.outcomes.append(outcome)
-        if day is not None:
-            prev = report.touched.get(athlete_id)
-            report.touched[athlete_id] = day if prev is None else min(prev, day)
-        if progress is not None:
-            progress(outcome)
-        if budget is not None and budget.cpu_spent and outcome.reason == budget.cpu_reason():
-            break  # the rest of this input is not even read
+                    if keys & self.keys:
+                        # The same bytes (or name) again: decided once the first is stored, as
+                        # a serial import would.
+                        self.write()
+                    if budget is not None and budget.cpu_spent:
+                        reason = budget.cpu_reason()
+                        prepared = _Prepared(FileOutcome(member.name, "failed", reason))
+                    else:
+                        athlete = ahead.athlete()
+                        prepared = _prepare(
+                            self.store, athlete, read, on_decoded, budget, want_zone()
+                        )
+                    prepared.outcome.size = len(member.data or b"")
+                    self.batch.append(prepared)
+                    self.keys |= keys
+                    if len(self.batch) >= self.size:
+                        self.write()
+                if budget is not None and prepared.outcome.reason == budget.cpu_reason():
+                    break  # the rest of this input is not even read
+        except StoreError:
+            self.write()  # the files before the one that failed are stored, as one by one
+            raise
+        with measure():
+            self.write()
+
+    def write(self) -> None:
+        if not self.batch:
+            return
+        batch, self.batch, self.keys = self.batch, [], set()
+        report = self.report
+        for outcome, day in _write_batch(self.store, self.athlete_id, batch):
+            if outcome.status == "failed":
+                log.info("import failed: %s: %s", outcome.file, outcome.reason)
+            report.outcomes.append(outcome)
+            if day is not None:
+                prev = report.touched.get(self.athlete_id)
+                report.touched[self.athlete_id] = day if prev is None else min(prev, day)
+            if self.progress is not None:
+                self.progress(outcome)
 
 
 def _finish(

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from loadwatch.analytics.effort import EFFORT_FRAME_SCHEMA
@@ -53,7 +53,25 @@ def add_activity(
     name: str | None = None,
 ) -> Activity:
     """Store one summarised activity (flushed, so it has its id)."""
-    row = Activity(
+    row = new_activity(
+        athlete_id=athlete_id, summary=summary, file_id=file_id, stream_path=stream_path, name=name
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def new_activity(
+    *,
+    athlete_id: int,
+    summary: ActivitySummary,
+    file_id: int | None,
+    stream_path: str | None,
+    name: str | None = None,
+) -> Activity:
+    """One summarised activity as a row not yet in any session: an import batch adds its rows
+    together, once their files have ids (``add_activities``)."""
+    return Activity(
         athlete_id=athlete_id,
         file_id=file_id,
         source="file",
@@ -63,11 +81,9 @@ def add_activity(
         source_sha256=summary.source_sha256,
         session_index=summary.session_index,
         stream_path=stream_path,
+        hr_load=None,  # set by the import (services/hr_load.py); every row of a batch alike
         **_summary_numbers(summary),
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def _summary_numbers(summary: ActivitySummary) -> dict[str, Any]:
@@ -140,6 +156,28 @@ def activities_starting_near(
             .order_by(Activity.start_time)
         )
     )
+
+
+def activities_near_any(
+    session: Session, athlete_id: int, starts: Sequence[datetime], window: timedelta
+) -> list[Activity]:
+    """The athlete's activities starting within ``window`` of any of ``starts``, by start: what
+    an import batch compares its activities with, in a query per 100 time ranges."""
+    ranges: list[list[datetime]] = []  # overlapping ranges merged
+    for s in sorted({as_utc(s) for s in starts}):
+        if ranges and s - window <= ranges[-1][1]:
+            ranges[-1][1] = s + window
+        else:
+            ranges.append([s - window, s + window])
+    found: dict[int, Activity] = {}
+    # Chunked: SQLite parses a chain of ORs as a tree 1,000 deep at most.
+    for i in range(0, len(ranges), 100):
+        near = [Activity.start_time.between(lo, hi) for lo, hi in ranges[i : i + 100]]
+        rows = session.scalars(
+            select(Activity).where(Activity.athlete_id == athlete_id, or_(*near))
+        )
+        found.update((a.id, a) for a in rows)
+    return sorted(found.values(), key=lambda a: (as_utc(a.start_time), a.id))
 
 
 def list_activities(

@@ -8,6 +8,7 @@ crash never leaves a half-written blob under its final name.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -43,8 +44,9 @@ class BlobStore:
     def path(self, sha: str) -> Path:
         return self.root / sha[:2] / sha
 
-    def put(self, data: bytes) -> str:
-        sha = sha256_of(data)
+    def put(self, data: bytes, sha: str | None = None) -> str:
+        """Keep ``data`` under its hash (``sha``: already computed by the caller)."""
+        sha = sha or sha256_of(data)
         p = self.path(sha)
         if not p.exists():
             _atomic_write(p, lambda f: f.write(data))
@@ -55,6 +57,15 @@ class BlobStore:
             return self.path(sha).read_bytes()
         except OSError as e:
             raise StoreError(f"raw file {sha} is missing from the blob store: {e}") from e
+
+
+def encode_stream(samples: pl.DataFrame) -> bytes:
+    """The samples as the stream file's bytes (what ``StreamStore.put`` writes): made where
+    the samples are decoded (a worker process), so the writer only writes them."""
+    validate_samples(samples)
+    buf = io.BytesIO()
+    samples.write_parquet(buf, compression="zstd")
+    return buf.getvalue()
 
 
 class StreamStore:
@@ -68,9 +79,12 @@ class StreamStore:
         return f"{sha[:2]}/{sha}-{session_index}.parquet"
 
     def put(self, sha: str, session_index: int, samples: pl.DataFrame) -> str:
-        validate_samples(samples)
+        return self.put_encoded(sha, session_index, encode_stream(samples))
+
+    def put_encoded(self, sha: str, session_index: int, stream: bytes) -> str:
+        """Write a stream ``encode_stream`` made; its path relative to the stream root."""
         rel = self.relpath(sha, session_index)
-        _atomic_write(self.root / rel, lambda f: samples.write_parquet(f, compression="zstd"))
+        _atomic_write(self.root / rel, lambda f: f.write(stream))
         return rel
 
     def get(self, rel: str) -> pl.DataFrame:

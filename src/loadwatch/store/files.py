@@ -3,7 +3,7 @@ Only reads and writes rows; callers decide the transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -19,6 +19,18 @@ def find_file(session: Session, athlete_id: int, sha256: str) -> SourceFile | No
     ).one_or_none()
 
 
+def files_by_sha(session: Session, athlete_id: int, shas: Collection[str]) -> dict[str, SourceFile]:
+    """The athlete's rows for any of these hashes, by hash: one query for a batch of files."""
+    if not shas:
+        return {}
+    rows = session.scalars(
+        select(SourceFile).where(
+            SourceFile.athlete_id == athlete_id, SourceFile.sha256.in_(list(shas))
+        )
+    )
+    return {row.sha256: row for row in rows}
+
+
 def record_file(
     session: Session,
     *,
@@ -31,9 +43,10 @@ def record_file(
     reason: str | None,
     warnings: Sequence[str] = (),
     existing: SourceFile | None = None,
+    flush: bool = True,
 ) -> SourceFile:
     """Insert the file's row, or overwrite ``existing`` (a retried file) in place; flushed, so
-    the returned row has its id."""
+    the returned row has its id (``flush=False``: a batch flushes its rows together)."""
     row = existing or SourceFile(athlete_id=athlete_id, sha256=sha256)
     row.name = name
     row.size = size
@@ -43,7 +56,8 @@ def record_file(
     row.warnings = list(warnings) or None
     if existing is None:
         session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 

@@ -1,0 +1,65 @@
+"""The decoding side of an import, as a worker process runs it: one file analysed, and its
+samples already encoded as the stream store's Parquet file.
+
+Encoding the samples here rather than in the writer moves the costliest step of storing an
+activity (zstd Parquet) off the single writer, and the worker sends back a few kB of bytes
+instead of a pickled frame.  This module imports no database code, so a worker's start-up
+stays the decoders' own imports.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from loadwatch.errors import LoadwatchError
+from loadwatch.ingest.analysis import AnalysisJob, DecodedFile
+from loadwatch.ingest.summary.activity import ActivitySummary
+from loadwatch.ingest.zones import ZoneGuess, guess_zone
+from loadwatch.store.blobs import encode_stream
+
+
+@dataclass(frozen=True, slots=True)
+class PackedActivity:
+    summary: ActivitySummary
+    stream: bytes  # the samples, exactly the Parquet file ``StreamStore.put`` would write
+
+
+@dataclass(frozen=True, slots=True)
+class PackedFile:
+    """A ``DecodedFile`` ready for the writer.  ``zone``: the first activity's zone guess
+    (``ingest.zones``), computed only when ``zone_asked`` (a new athlete's zone is chosen
+    from the files)."""
+
+    activities: list[PackedActivity]
+    warnings: list[str]
+    zone_asked: bool
+    zone: ZoneGuess | None
+
+
+def pack(decoded: DecodedFile, *, want_zone: bool) -> PackedFile:
+    zone: ZoneGuess | None = None
+    if want_zone:
+        for act in decoded.activities:
+            zone = guess_zone(act.samples, act.device_offset_s)
+            if zone is not None:
+                break
+    return PackedFile(
+        [PackedActivity(a.summary, encode_stream(a.samples)) for a in decoded.activities],
+        list(decoded.warnings),
+        want_zone,
+        zone,
+    )
+
+
+def run_packed(job: AnalysisJob, want_zone: bool) -> tuple[PackedFile | LoadwatchError, float]:
+    """In a worker process: the packed analysis (or the error it raised, to raise again in the
+    writer) and the worker's CPU seconds for it (charged to an upload's CPU budget like
+    in-process work)."""
+    start = time.thread_time()
+    try:
+        result: PackedFile | LoadwatchError = pack(job.run(), want_zone=want_zone)
+    except LoadwatchError as e:
+        e.__traceback__ = None  # the message is what the writer records
+        result = e
+    return result, time.thread_time() - start
