@@ -52,18 +52,23 @@ def empty_samples() -> pl.DataFrame:
 def conform_samples(df: pl.DataFrame) -> pl.DataFrame:
     """Add missing columns as nulls, cast to the schema, order columns, sort by time.
 
-    Decoders call this on the way out so every Track has exactly ``SAMPLE_SCHEMA``.
+    Decoders call this on the way out so every Track has exactly ``SAMPLE_SCHEMA``.  One
+    query: a decoder's frame is small and the fixed cost of a collect is what it pays.
     """
-    missing = [
-        pl.lit(None, dtype=t).alias(c) for c, t in SAMPLE_SCHEMA.items() if c not in df.columns
+    columns = [
+        pl.col(c).cast(t, strict=False) if c in df.columns else pl.lit(None, dtype=t).alias(c)
+        for c, t in SAMPLE_SCHEMA.items()
     ]
-    if missing:
-        df = df.with_columns(missing)
     try:
-        df = df.select([pl.col(c).cast(t, strict=False) for c, t in SAMPLE_SCHEMA.items()])
+        return (
+            df.lazy()
+            .select(columns)
+            .filter(pl.col("time").is_not_null())
+            .sort("time", maintain_order=True)
+            .collect()
+        )
     except pl.exceptions.PolarsError as e:  # pragma: no cover - decoders build typed columns
         raise CorruptFile(f"samples do not fit the track schema: {e}") from e
-    return df.filter(pl.col("time").is_not_null()).sort("time", maintain_order=True)
 
 
 def validate_samples(df: pl.DataFrame) -> None:
