@@ -52,9 +52,15 @@ def empty_samples() -> pl.DataFrame:
 def conform_samples(df: pl.DataFrame) -> pl.DataFrame:
     """Add missing columns as nulls, cast to the schema, order columns, sort by time.
 
-    Decoders call this on the way out so every Track has exactly ``SAMPLE_SCHEMA``.  One
-    query: a decoder's frame is small and the fixed cost of a collect is what it pays.
+    Decoders call this on the way out so every Track has exactly ``SAMPLE_SCHEMA``.  A frame
+    that already conforms (the schema's columns in order, times present and sorted) is returned
+    as it is; any other goes through one query (a decoder's frame is small: the fixed cost of a
+    query is what it pays).
     """
+    if list(df.schema.items()) == list(SAMPLE_SCHEMA.items()):
+        time = df.get_column("time")
+        if not time.null_count() and time.is_sorted():
+            return df
     columns = [
         pl.col(c).cast(t, strict=False) if c in df.columns else pl.lit(None, dtype=t).alias(c)
         for c, t in SAMPLE_SCHEMA.items()

@@ -57,26 +57,22 @@ def _series(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
         return pl.Series(name, clean, dtype=dtype, strict=False)
 
 
-def _samples_frame(columns: dict[str, Any], shift: int | None) -> pl.DataFrame:
-    """The record columns as a frame: times anchored and as datetimes, positions in degrees
-    (one query)."""
+def _samples_frame(columns: dict[str, Any], shift: int | None) -> tuple[pl.Series, pl.DataFrame]:
+    """The records' FIT timestamps (anchored where device-relative; null: missing) and their
+    samples: times as datetimes, positions in degrees.  The bulk reader's columns become a
+    ``SAMPLE_SCHEMA`` frame without a query; the per-message reader's lists go through one."""
     if isinstance(columns["ts"], np.ndarray):  # the bulk reader's float64, NaN: missing
-        df = (
-            pl.DataFrame([pl.Series(c, columns[c], nan_to_null=True) for c in RECORD_COLUMNS])
-            .lazy()
-            .with_columns(pl.col("ts").cast(pl.Int64))
-        )
-    else:
-        df = pl.DataFrame(
-            [
-                _series("ts", columns["ts"], pl.Int64()),
-                *(_series(c, columns[c], pl.Float64()) for c in RECORD_COLUMNS[1:]),
-            ]
-        ).lazy()
+        return _bulk_frame(columns, shift)
+    lazy = pl.DataFrame(
+        [
+            _series("ts", columns["ts"], pl.Int64()),
+            *(_series(c, columns[c], pl.Float64()) for c in RECORD_COLUMNS[1:]),
+        ]
+    ).lazy()
     ts = pl.col("ts")
     if shift is not None:
         ts = pl.when(ts < MIN_ABSOLUTE_TS).then(ts + shift).otherwise(ts)
-    return df.with_columns(
+    df = lazy.with_columns(
         ts.alias("ts"),
         pl.from_epoch(ts + FIT_EPOCH_UNIX_S, time_unit="s")
         .dt.replace_time_zone("UTC")
@@ -85,6 +81,30 @@ def _samples_frame(columns: dict[str, Any], shift: int | None) -> pl.DataFrame:
         (pl.col("lon") * SEMICIRCLE_TO_DEG).alias("lon"),
         pl.lit(0, dtype=pl.Int32()).alias("segment"),
     ).collect()
+    return df.get_column("ts"), df  # ``conform_samples`` drops ``ts``
+
+
+def _bulk_frame(columns: dict[str, Any], shift: int | None) -> tuple[pl.Series, pl.DataFrame]:
+    """``_samples_frame`` of float64 columns in numpy: the same values as the query (integer
+    seconds, ``from_epoch``'s microseconds, the same products) in the schema's order."""
+    raw = columns["ts"]
+    missing = np.isnan(raw)
+    ts = np.where(missing, 0.0, raw).astype(np.int64)
+    if shift is not None:
+        ts = np.where(ts < MIN_ABSOLUTE_TS, ts + shift, ts)
+    micros = (ts + FIT_EPOCH_UNIX_S) * 1_000_000
+    if missing.any():
+        ts_s = pl.Series("ts", np.where(missing, np.nan, ts), nan_to_null=True).cast(pl.Int64)
+        us = pl.Series("time", np.where(missing, np.nan, micros), nan_to_null=True)
+        us = us.cast(pl.Int64)
+    else:
+        ts_s, us = pl.Series("ts", ts), pl.Series("time", micros)
+    time = us.cast(pl.Datetime("us", "UTC"))
+    floats = {c: pl.Series(c, columns[c], nan_to_null=True) for c in RECORD_COLUMNS[1:]}
+    floats["lat"] = pl.Series("lat", columns["lat"] * SEMICIRCLE_TO_DEG, nan_to_null=True)
+    floats["lon"] = pl.Series("lon", columns["lon"] * SEMICIRCLE_TO_DEG, nan_to_null=True)
+    segment = pl.Series("segment", np.zeros(len(ts), dtype=np.int32))
+    return ts_s, pl.DataFrame([time, *(floats[c] for c in RECORD_COLUMNS[1:]), segment])
 
 
 def _assign(ts: pl.Series, starts: Sequence[int | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -147,9 +167,9 @@ def decode_records(
     shift = relative_shift(meta[MSG_TS_CORRELATION])
     sessions = meta[MSG_SESSION]
     starts = [session_start(s, shift) for s in sessions]
-    df = _samples_frame(content.columns, shift)
-    timed = int(df["ts"].is_not_null().sum())
-    if not sessions and (timed < 2 or df["ts"].n_unique() < 2):
+    ts, df = _samples_frame(content.columns, shift)
+    timed = len(ts) - ts.null_count()
+    if not sessions and (timed < 2 or ts.n_unique() < 2):
         if defects and not timed:
             raise CorruptFile(defects[-1])
         raise NotAnActivity(
@@ -159,7 +179,7 @@ def decode_records(
         raise NotAnActivity("a FIT activity file without timestamps")
 
     warnings = list(defects)
-    all_ts = [s for s in starts if s is not None] + ([int(df["ts"].min())] if timed else [])  # type: ignore[arg-type]
+    all_ts = [s for s in starts if s is not None] + ([int(ts.min())] if timed else [])  # type: ignore[arg-type]
     if any(t < MIN_ABSOLUTE_TS for t in all_ts):
         unplaced = "timestamps are relative to device power-on (clock not set): the date is unknown"
         if not allow_unplaced:
@@ -179,7 +199,7 @@ def decode_records(
         firsts = meta[MSG_SPORT] or meta[MSG_LAP]
         sport_msg = firsts[0] if firsts else {}
         samples = conform_samples(df)
-        first = int(df["ts"].drop_nulls().min())  # type: ignore[arg-type]
+        first = int(ts.drop_nulls().min())  # type: ignore[arg-type]
         return [
             Track(
                 **_sport(sport_msg, samples, file_warnings),
@@ -194,7 +214,7 @@ def decode_records(
     if len(sessions) == 1:  # every record is the session's (as ``_assign`` would say)
         parts = {(0,): df}
     else:
-        df = df.with_columns(pl.Series("_session", _assign(df["ts"], starts)))
+        df = df.with_columns(pl.Series("_session", _assign(ts, starts)))
         parts = df.partition_by("_session", as_dict=True, include_key=False)
     sport_names = [m.get("name") for m in meta[MSG_SPORT] if isinstance(m.get("name"), str)]
     tracks = []
