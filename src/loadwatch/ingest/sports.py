@@ -254,7 +254,8 @@ class Guess:
 
 def _values(series: pl.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """A column's values as float64 and where it is null (a NaN value is not a null)."""
-    return series.cast(pl.Float64).to_numpy(), series.is_null().to_numpy()
+    values = np.asarray(series.to_numpy(), dtype=np.float64)  # nulls: NaN (no query)
+    return values, series.is_null().to_numpy()
 
 
 def _gps_pairs(samples: pl.DataFrame) -> dict[str, npt.NDArray[Any]]:
