@@ -28,6 +28,7 @@ fitparse itself.
 
 from __future__ import annotations
 
+import copy
 import io
 import struct
 from collections.abc import Iterator
@@ -47,6 +48,7 @@ from fitparse.records import (
 )
 from fitparse.utils import FitEOFError, FitHeaderError, FitParseError
 
+from loadwatch.ingest.formats import fit_defcache
 from loadwatch.ingest.formats.fit_crc import crc16
 from loadwatch.ingest.formats.fit_plan import (
     ARRAY,
@@ -115,6 +117,7 @@ class _NoProcessing(FitFileDataProcessor):  # type: ignore[misc]
 
 
 _NO_PROCESSING = _NoProcessing()
+_BASE_SIZES = {number: base.size for number, base in BASE_TYPES.items()}
 
 
 def _compile(def_mesg: Any) -> Plan:
@@ -249,6 +252,38 @@ class LenientFitFile(FastValues, FitFile):  # type: ignore[misc]
         )
 
     def _parse_definition_message(self, header: Any) -> Any:
+        # A definition read cleanly before, in this file or another, is not parsed again.
+        k = None
+        if not header.is_developer_data:
+            k = fit_defcache.key(self._data, self._file.tell(), self.fast_records)
+        parsed = fit_defcache.get(k) if k is not None else None
+        if k is not None and parsed is not None:
+            self._file.seek(len(k[0]), io.SEEK_CUR)
+            self._bytes_left -= len(k[0])
+            for def_num in parsed.accumulate:
+                self._accumulators.setdefault(parsed.mesg_num, {})[def_num] = 0
+            def_mesg = copy.copy(parsed.template)
+            def_mesg.header = header
+            return self._define(header, def_mesg, parsed.plan, parsed.shortcut)
+        def_mesg = self._read_definition(header)
+        plan = _compile(def_mesg)
+        fast = shortcut(def_mesg, plan) if self.fast_records else None
+        if k is not None and fit_defcache.reads_cleanly(k[0], _BASE_SIZES):
+            fit_defcache.put(k, fit_defcache.parsed(def_mesg, plan, fast))
+        return self._define(header, def_mesg, plan, fast)
+
+    def _define(self, header: Any, def_mesg: Any, plan: Plan, fast: Shortcut | None) -> Any:
+        """Make ``def_mesg`` the definition of its local message type."""
+        self._local_mesgs[header.local_mesg_num] = def_mesg
+        self._plans[header.local_mesg_num] = plan
+        if fast is None:
+            self._fast.pop(header.local_mesg_num, None)
+        else:
+            self._fast[header.local_mesg_num] = fast
+        return def_mesg
+
+    def _read_definition(self, header: Any) -> Any:
+        """fitparse 1.2.0's reading of a definition message, with the fork's recoveries."""
         endian = ">" if self._read_struct("xB") else "<"
         mesg_num, num_fields = self._read_struct("HB", endian=endian)
         mesg_type = MESSAGE_TYPES.get(mesg_num)
@@ -300,13 +335,6 @@ class LenientFitFile(FastValues, FitFile):  # type: ignore[misc]
             field_defs=field_defs,
             dev_field_defs=dev_field_defs,
         )
-        self._local_mesgs[header.local_mesg_num] = def_mesg
-        plan = self._plans[header.local_mesg_num] = _compile(def_mesg)
-        fast = shortcut(def_mesg, plan) if self.fast_records else None
-        if fast is None:
-            self._fast.pop(header.local_mesg_num, None)
-        else:
-            self._fast[header.local_mesg_num] = fast
         return def_mesg
 
     def _parse_data_message(self, header: Any) -> Any:
