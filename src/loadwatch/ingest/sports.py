@@ -255,7 +255,15 @@ class Guess:
 def _values(series: pl.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """A column's values as float64 and where it is null (a NaN value is not a null)."""
     values = np.asarray(series.to_numpy(), dtype=np.float64)  # nulls: NaN (no query)
-    return values, series.is_null().to_numpy()
+    return values, _nulls(series)
+
+
+def _nulls(series: pl.Series) -> npt.NDArray[np.bool_]:
+    # ``is_null`` is a query; the count is not, and a column without nulls is the usual case.
+    if not series.null_count():
+        return np.zeros(len(series), dtype=np.bool_)
+    mask: npt.NDArray[np.bool_] = series.is_null().to_numpy()
+    return mask
 
 
 def _gps_pairs(samples: pl.DataFrame) -> dict[str, npt.NDArray[Any]]:
@@ -267,7 +275,7 @@ def _gps_pairs(samples: pl.DataFrame) -> dict[str, npt.NDArray[Any]]:
     lat, lat_null = _values(samples["lat"])
     lon, lon_null = _values(samples["lon"])
     t_us = samples["time"].to_numpy().view(np.int64)  # epoch microseconds (SAMPLE_SCHEMA)
-    undefined = lat_null | lon_null | samples["time"].is_null().to_numpy()
+    undefined = lat_null | lon_null | _nulls(samples["time"])
     seg_values, seg_null = _values(samples["segment"])
     seg = np.where(seg_null, -np.inf, seg_values)  # nulls are one group, as in ``over``
     order = np.argsort(seg, kind="stable")
