@@ -39,10 +39,8 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 SPORTS = (
@@ -252,96 +250,46 @@ class Guess:
     note: str  # says it is a guess and from what
 
 
-def _values(series: pl.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-    """A column's values as float64 and where it is null (a NaN value is not a null)."""
-    values = np.asarray(series.to_numpy(), dtype=np.float64)  # nulls: NaN (no query)
-    return values, _nulls(series)
-
-
-def _nulls(series: pl.Series) -> npt.NDArray[np.bool_]:
-    # ``is_null`` is a query; the count is not, and a column without nulls is the usual case.
-    if not series.null_count():
-        return np.zeros(len(series), dtype=np.bool_)
-    mask: npt.NDArray[np.bool_] = series.is_null().to_numpy()
-    return mask
-
-
-def _gps_pairs(samples: pl.DataFrame) -> dict[str, npt.NDArray[Any]]:
-    """Each sample paired with the previous sample *of its segment* (a stable sort by segment,
-    as ``shift(1).over("segment")`` pairs them, interleaved segments too): positions in radians,
-    microseconds between them, and whether the pair is defined (both have a position and a
-    time, the time later)."""
+def _point_speeds(samples: pl.DataFrame) -> pl.Series:
+    """The device's speed when it recorded one for most samples, else point-to-point GPS
+    speed within segments (haversine: a guess needs no better)."""
+    if samples["speed"].drop_nulls().len() >= samples.height // 2 > 0:
+        return samples["speed"]
     rad = math.pi / 180
-    lat, lat_null = _values(samples["lat"])
-    lon, lon_null = _values(samples["lon"])
-    t_us = samples["time"].to_numpy().view(np.int64)  # epoch microseconds (SAMPLE_SCHEMA)
-    undefined = lat_null | lon_null | _nulls(samples["time"])
-    seg_values, seg_null = _values(samples["segment"])
-    seg = np.where(seg_null, -np.inf, seg_values)  # nulls are one group, as in ``over``
-    order = np.argsort(seg, kind="stable")
-    same = seg[order[1:]] == seg[order[:-1]]
-    prev = np.full(samples.height, -1, dtype=np.int64)
-    prev[order[1:][same]] = order[:-1][same]
-    has_prev = prev >= 0
-    p = np.where(has_prev, prev, 0)
-    t = np.where(undefined, 0, t_us).astype(np.int64)
-    seconds = t - t[p]
-    lat, lon = lat * rad, lon * rad
-    return {
-        "lat": lat,
-        "prev_lat": lat[p],
-        "lon": lon,
-        "prev_lon": lon[p],
-        "us": seconds,
-        "defined": has_prev & ~undefined & ~undefined[p] & (seconds > 0),
-    }
-
-
-def _gps_speed() -> pl.Expr:
-    """The haversine speed of ``_gps_pairs``' columns (in the query, so the trigonometry is the
-    same as it always was, to the last bit)."""
-    lat, prev_lat = pl.col("lat"), pl.col("prev_lat")
-    dlat, dlon = lat - prev_lat, pl.col("lon") - pl.col("prev_lon")
-    a = (dlat / 2).sin() ** 2 + lat.cos() * prev_lat.cos() * (dlon / 2).sin() ** 2
+    lat, lon = pl.col("lat") * rad, pl.col("lon") * rad
+    dlat = (lat - lat.shift(1)).over("segment")
+    dlon = (lon - lon.shift(1)).over("segment")
+    a = (dlat / 2).sin() ** 2 + lat.cos() * lat.shift(1).over("segment").cos() * (
+        dlon / 2
+    ).sin() ** 2
     metres = 2 * _EARTH_RADIUS_M * a.sqrt().arcsin()
-    return pl.when(pl.col("defined")).then(metres / (pl.col("us") / 1e6))
+    seconds = (pl.col("time") - pl.col("time").shift(1)).over("segment").dt.total_microseconds()
+    return samples.select(
+        pl.when(seconds > 0).then(metres / (seconds / 1e6)).otherwise(None)
+    ).to_series()
 
 
 def moving_statistics(samples: pl.DataFrame) -> tuple[float, float, float | None] | None:
     """(median, smoothed 95th percentile of moving speed, median moving cadence or None).
 
-    The speed is the device's when it recorded one for most samples, else point-to-point GPS
-    speed within segments (haversine: a guess needs no better).  The 95th percentile is taken
-    after a rolling median over ``SMOOTH_POINTS`` speeds: a GPS glitch is a point or two, and
-    on a raw percentile a glitchy run's tail looks like a ride.  One query computes them all.
+    The 95th percentile is taken after a rolling median over ``SMOOTH_POINTS`` speeds: a GPS
+    glitch is a point or two, and on a raw percentile a glitchy run's tail looks like a ride.
     """
     if samples.height < 2:
         return None
-    if samples["speed"].null_count() <= samples.height - samples.height // 2:
-        v = pl.col("v").cast(pl.Float64)
-        frame = pl.LazyFrame({"v": samples["speed"], "cad": samples["cadence"]})
-    else:
-        v = _gps_speed()
-        frame = pl.LazyFrame({**_gps_pairs(samples), "cad": samples["cadence"]})
-    moving = pl.col("v").is_between(*MOVING_MPS) & pl.col("v").is_finite()
-    cad = pl.col("cad").filter(moving).filter(pl.col("cad").filter(moving) > 0)
-    stats = (
-        frame.with_columns(v.alias("v"))
-        .with_columns(pl.col("v").rolling_median(SMOOTH_POINTS, min_samples=1).alias("smooth"))
-        .select(
-            moving.sum().alias("n"),
-            pl.col("v").filter(moving).median().alias("median"),
-            pl.col("smooth").filter(moving).quantile(0.95).alias("p95"),
-            cad.len().alias("n_cad"),
-            cad.median().alias("cadence"),
-        )
-        .collect()
-        .row(0, named=True)
+    speed = _point_speeds(samples)
+    frame = pl.DataFrame({"v": speed, "cad": samples["cadence"]}).with_columns(
+        pl.col("v").cast(pl.Float64).rolling_median(SMOOTH_POINTS, min_samples=1).alias("smooth")
     )
-    median, p95, n = stats["median"], stats["p95"], stats["n"]
-    if not n or not isinstance(median, float) or not isinstance(p95, float):
+    moving = frame.filter(pl.col("v").is_between(*MOVING_MPS) & pl.col("v").is_finite())
+    if moving.height == 0:
         return None
-    cadence = stats["cadence"] if stats["n_cad"] >= n // 2 > 0 else None
+    median = moving["v"].median()
+    p95 = moving["smooth"].quantile(0.95)
+    if not isinstance(median, float) or not isinstance(p95, float):
+        return None
+    cad = moving["cad"].filter(moving["cad"] > 0)
+    cadence = cad.median() if cad.len() >= moving.height // 2 > 0 else None
     return median, p95, float(cadence) if isinstance(cadence, int | float) else None
 
 
