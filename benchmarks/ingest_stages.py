@@ -1,7 +1,8 @@
 """Where a file's import time goes (issue 20, item 3: one pass per file), on the bench mix of
 ``benchmarks/ingest.py`` (12 FIT + 8 GPX corpus activities): CPU milliseconds per file of the
 whole import and of its stages (FIT decode, GPX decode, summary, the Parquet stream, the rest:
-the writer), and the polars queries (collects) per file each layer of ``ingest`` runs.
+the writer), of decode + summary alone per format, and the polars queries (collects) per file
+each module of ``ingest`` runs.
 
     .venv/bin/python benchmarks/ingest_stages.py [PATH] [--repeat 3] [--against REV]
 
@@ -117,15 +118,44 @@ def measure(root: Path, repeat: int) -> dict[str, Any]:
         total = run()
         if not best or total < best["import"]:
             best = {"import": total, **{k: spent[k] for k in STAGES}}
+    n = len(mix)
+    ms = {k: v / n * 1000 for k, v in best.items()}
+    fits, gpxs = mix[:12], mix[12:]
+    ms["analyse fit"] = _best(lambda: _analyse(fits), repeat) / len(fits) * 1000
+    ms["analyse gpx"] = _best(lambda: _analyse(gpxs), repeat) / len(gpxs) * 1000
+    try:  # FIT definitions forgotten before each file: a device never seen (this tree only)
+        from loadwatch.ingest.formats import fit_defcache
+    except ImportError:
+        ms["analyse fit, cold"] = ms["analyse fit"]
+    else:
+        cold = lambda: _analyse(fits, before_each=fit_defcache.clear)  # noqa: E731
+        ms["analyse fit, cold"] = _best(cold, repeat) / len(fits) * 1000
     counts: dict[str, int] = collections.defaultdict(int)
     _count_queries(counts)
     run()
-    n = len(mix)
     return {
-        "ms": {k: v / n * 1000 for k, v in best.items()},
+        "ms": ms,
         "queries": {k: v / n for k, v in sorted(counts.items(), key=lambda kv: -kv[1])},
         "files": n,
     }
+
+
+def _analyse(files: list[tuple[str, bytes]], before_each: Callable[[], None] | None = None) -> None:
+    from loadwatch.ingest.analysis import analyse
+
+    for name, data in files:
+        if before_each is not None:
+            before_each()
+        analyse(data, name, sha256="x")
+
+
+def _best(fn: Callable[[], None], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
 
 
 def _print(label: str, result: dict[str, Any]) -> None:
@@ -134,6 +164,9 @@ def _print(label: str, result: dict[str, Any]) -> None:
     stages = ", ".join(f"{k} {ms[k]:.1f}" for k in STAGES)
     print(f"{label}: full import {ms['import']:.1f} ms CPU per file ({result['files']} files): "
           f"{stages}, the rest (writer) {rest:.1f}")  # fmt: skip
+    fit, cold, gpx = (ms[f"analyse {k}"] for k in ("fit", "fit, cold", "gpx"))
+    print(f"{label}: decode + summary (analyse) per file: FIT {fit:.1f} "
+          f"(definitions cold {cold:.1f}), GPX {gpx:.1f}")  # fmt: skip
     queries = result["queries"]
     top = ", ".join(f"{k} {v:.2f}" for k, v in queries.items() if v >= 0.05)
     print(f"{label}: polars queries per file {sum(queries.values()):.2f} ({top})")
