@@ -43,3 +43,16 @@ def test_only_the_fork_imports_fitparse() -> None:
         if re.search(r"^\s*(from|import) fitparse\b", p.read_text(), re.MULTILINE)
     )
     assert users == ["src/loadwatch/ingest/formats/fitparse_fork.py"]
+
+
+def test_the_timestamp_field_is_the_one_fit_values_assumes() -> None:
+    # fit_values reads fitparse's state without importing it; it names the timestamp field
+    # by number and name, which must be fitparse's.
+    from fitparse.profile import FIELD_TYPE_TIMESTAMP
+
+    from loadwatch.ingest.formats.fit_values import TIMESTAMP_DEF_NUM
+
+    assert (FIELD_TYPE_TIMESTAMP.def_num, FIELD_TYPE_TIMESTAMP.name) == (
+        TIMESTAMP_DEF_NUM,
+        "timestamp",
+    )

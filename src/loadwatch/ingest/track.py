@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from loadwatch.errors import CorruptFile
@@ -49,21 +50,50 @@ def empty_samples() -> pl.DataFrame:
     return pl.DataFrame(schema=SAMPLE_SCHEMA)
 
 
+def _as_is(df: pl.DataFrame) -> pl.DataFrame | None:
+    """The frame's schema columns taken as they are, where no cast or sort would change them
+    (every column present with its type, or a float column absent; times present and sorted);
+    None where the query must run."""
+    columns = []
+    for name, dtype in SAMPLE_SCHEMA.items():
+        have = df.schema.get(name)
+        if have == dtype:
+            columns.append(df.get_column(name))
+        elif have is None and dtype == pl.Float64:
+            columns.append(pl.Series(name, np.full(df.height, np.nan), nan_to_null=True))
+        else:
+            return None
+    time = columns[0]
+    if time.null_count() or not time.is_sorted():
+        return None
+    return pl.DataFrame(columns)
+
+
 def conform_samples(df: pl.DataFrame) -> pl.DataFrame:
     """Add missing columns as nulls, cast to the schema, order columns, sort by time.
 
-    Decoders call this on the way out so every Track has exactly ``SAMPLE_SCHEMA``.
+    Decoders call this on the way out so every Track has exactly ``SAMPLE_SCHEMA``.  A frame
+    whose columns need nothing but picking (the usual case: decoders build typed, time-ordered
+    columns) is picked without a query; any other goes through one (a decoder's frame is
+    small: the fixed cost of a query is what it pays).
     """
-    missing = [
-        pl.lit(None, dtype=t).alias(c) for c, t in SAMPLE_SCHEMA.items() if c not in df.columns
+    picked = _as_is(df)
+    if picked is not None:
+        return picked
+    columns = [
+        pl.col(c).cast(t, strict=False) if c in df.columns else pl.lit(None, dtype=t).alias(c)
+        for c, t in SAMPLE_SCHEMA.items()
     ]
-    if missing:
-        df = df.with_columns(missing)
     try:
-        df = df.select([pl.col(c).cast(t, strict=False) for c, t in SAMPLE_SCHEMA.items()])
+        return (
+            df.lazy()
+            .select(columns)
+            .filter(pl.col("time").is_not_null())
+            .sort("time", maintain_order=True)
+            .collect()
+        )
     except pl.exceptions.PolarsError as e:  # pragma: no cover - decoders build typed columns
         raise CorruptFile(f"samples do not fit the track schema: {e}") from e
-    return df.filter(pl.col("time").is_not_null()).sort("time", maintain_order=True)
 
 
 def validate_samples(df: pl.DataFrame) -> None:

@@ -24,8 +24,9 @@ class ZoneGuess:
 
 
 def _first_fix(samples: pl.DataFrame) -> tuple[float, float] | None:
-    lat = samples.get_column("lat").cast(pl.Float64).fill_null(np.nan).to_numpy()
-    lon = samples.get_column("lon").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    # A float column's nulls read as NaN, as ``fill_null(nan)`` gives them (no query).
+    lat = np.asarray(samples.get_column("lat").to_numpy(), dtype=np.float64)
+    lon = np.asarray(samples.get_column("lon").to_numpy(), dtype=np.float64)
     ok = np.flatnonzero(geo.valid_positions(lat, lon))
     return (float(lat[ok[0]]), float(lon[ok[0]])) if ok.size else None
 

@@ -5,8 +5,8 @@ FitTrackee imports such files; refusing them would lose a real run.  What can be
 recovered from the evidence that is still sane (the records' own span, the device's timer), and
 the warning says, in words and units, what was wrong and what was used instead.
 
-Pure: a samples frame (sorted by time, as ``Track`` keeps it) and device totals in, the same
-out with the corrupt part dropped.
+Pure: a samples frame (sorted by time, as ``Track`` keeps it), its columns as arrays and device
+totals in, the same out with the corrupt part dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
+from loadwatch.ingest.summary.columns import SampleArrays
 from loadwatch.ingest.track import DeviceTotals
 
 # A gap in the records longer than this may be a clock jump (never a jump if shorter: a
@@ -48,26 +49,24 @@ def _sane(v: float | None, max_duration_s: float) -> float | None:
 
 
 def _drop_clock_jumps(
-    df: pl.DataFrame, totals: DeviceTotals, max_duration_s: float
-) -> tuple[pl.DataFrame, list[str]]:
+    df: pl.DataFrame, cols: SampleArrays, totals: DeviceTotals, max_duration_s: float
+) -> tuple[pl.DataFrame, SampleArrays, list[str]]:
     """Keep the block of records between clock jumps that holds most of them.
 
     Acted on only when the records' span is impossible, or far beyond what the device's own
     elapsed time (or timer) says the activity lasted: a long gap alone is a pause.
     """
     if df.height < 2:
-        return df, []
-    t = df["time"].dt.epoch("s").to_numpy().astype(np.float64)
-    if np.isnan(t).any():
-        return df, []
+        return df, cols, []
+    t = cols.epoch_s().astype(np.float64)
     span = float(t[-1] - t[0])
     ref = _sane(totals.elapsed_time_s, max_duration_s) or _sane(totals.timer_time_s, max_duration_s)
     if not (span > max_duration_s or (ref is not None and span > 2 * ref + MIN_JUMP_S)):
-        return df, []
+        return df, cols, []
     gaps = np.diff(t)
     jumps = np.flatnonzero(gaps > MIN_JUMP_S)
     if not len(jumps):
-        return df, []
+        return df, cols, []
     bounds = np.concatenate(([0], jumps + 1, [len(t)]))
     sizes = np.diff(bounds)
     k = int(np.argmax(sizes))  # the first of the largest blocks
@@ -83,19 +82,19 @@ def _drop_clock_jumps(
     )
     if ref is not None:
         note += f" (the device says the activity lasted {human_duration(ref)})"
-    return kept, [note]
+    return kept, SampleArrays.of(kept), [note]
 
 
 def _corrupt_elapsed(
-    df: pl.DataFrame, totals: DeviceTotals, max_duration_s: float
+    cols: SampleArrays, totals: DeviceTotals, max_duration_s: float
 ) -> tuple[DeviceTotals, list[str]]:
     elapsed = totals.elapsed_time_s
     if elapsed is None or not math.isfinite(elapsed) or elapsed <= 0:
         return totals, []  # NaN and negatives are validate's plain "impossible" values
     span = None
-    if df.height >= 2:
-        t = df["time"].dt.epoch("s")
-        span = float(t.max() - t.min())  # type: ignore[operator,arg-type]
+    if cols.n >= 2:
+        t = cols.epoch_s()
+        span = float(t.max() - t.min())
     timer = _sane(totals.timer_time_s, max_duration_s)
     known = max((x for x in (span, timer) if x), default=None)
     too_long = elapsed > max_duration_s
@@ -117,10 +116,10 @@ def _corrupt_elapsed(
 
 
 def recover(
-    df: pl.DataFrame, totals: DeviceTotals, max_duration_s: float
-) -> tuple[pl.DataFrame, DeviceTotals, list[str]]:
-    """Samples without the records past a clock jump, totals without a corrupt elapsed time,
-    and one warning per recovery."""
-    df, notes = _drop_clock_jumps(df, totals, max_duration_s)
-    totals, more = _corrupt_elapsed(df, totals, max_duration_s)
-    return df, totals, notes + more
+    df: pl.DataFrame, cols: SampleArrays, totals: DeviceTotals, max_duration_s: float
+) -> tuple[pl.DataFrame, SampleArrays, DeviceTotals, list[str]]:
+    """Samples (frame and arrays) without the records past a clock jump, totals without a
+    corrupt elapsed time, and one warning per recovery."""
+    df, cols, notes = _drop_clock_jumps(df, cols, totals, max_duration_s)
+    totals, more = _corrupt_elapsed(cols, totals, max_duration_s)
+    return df, cols, totals, notes + more

@@ -13,12 +13,15 @@ from __future__ import annotations
 import math
 from dataclasses import fields, replace
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from loadwatch.errors import CorruptFile
 from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.summary import timeline
 from loadwatch.ingest.summary.activity import ActivitySummary
+from loadwatch.ingest.summary.columns import FloatArray, SampleArrays
 from loadwatch.ingest.track import DeviceTotals, Track
 
 HR_BPM = (25.0, 250.0)
@@ -80,26 +83,50 @@ def _possible(column: str) -> pl.Expr:
     return ok
 
 
+def _possible_values(column: str, values: FloatArray) -> npt.NDArray[np.bool_]:
+    """``_possible`` on the column's array (NaN: null or NaN, neither possible)."""
+    low, high = _SAMPLE_RANGES[column]
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(values)
+        if low is not None:
+            ok &= values >= low
+        if high is not None:
+            ok &= values <= high
+    return ok
+
+
 def clean_track(track: Track) -> Track:
+    """``clean`` without the arrays."""
+    return clean(track)[0]
+
+
+def clean(track: Track) -> tuple[Track, SampleArrays]:
     """The Track with impossible sample values nulled and impossible device totals dropped,
-    each kind counted in one warning; the Track itself when nothing was wrong.
+    each kind counted in one warning (the Track itself when nothing was wrong), and its sample
+    columns as arrays, read once for the whole summary (``columns``).
 
     A heart rate of exactly 0 is a sensor's "no reading", not corruption: nulled silently.
     Records past a clock jump and a device elapsed time corrupted to weeks are recovered
-    first (``timeline``), so the checks below judge what is kept.
+    first (``timeline``), so the checks below judge what is kept.  The checks run on the
+    arrays; the frame is rewritten only where a value is dropped.
     """
-    df, recovered_totals, recovered = timeline.recover(track.samples, track.totals, MAX_DURATION_S)
-    if df.height and bool((df["heart_rate"] == 0).any()):
+    cols = SampleArrays.of(track.samples)
+    df, cols, recovered_totals, recovered = timeline.recover(
+        track.samples, cols, track.totals, MAX_DURATION_S
+    )
+    floats = dict(cols.floats)
+    zero_hr = floats["heart_rate"] == 0
+    if zero_hr.any():
         df = df.with_columns(
             pl.when(pl.col("heart_rate") == 0)
             .then(None)
             .otherwise("heart_rate")
             .alias("heart_rate")
         )
-    bad = df.select(
-        (pl.col(c).is_not_null() & ~_possible(c).fill_null(False)).sum().alias(c)
-        for c in _SAMPLE_RANGES
-    ).row(0, named=True)
+        floats["heart_rate"] = np.where(zero_hr, np.nan, floats["heart_rate"])
+    possible = {c: _possible_values(c, floats[c]) for c in _SAMPLE_RANGES}
+    # Nulls read as NaN, which is never possible: what is left is a value dropped.
+    bad = {c: int(possible[c].size - possible[c].sum()) - df[c].null_count() for c in possible}
     warnings = [*track.warnings, *recovered]
     samples = df
     if any(bad.values()):
@@ -108,13 +135,16 @@ def clean_track(track: Track) -> Track:
             for c, n in bad.items()
             if n
         )
+        floats.update({c: np.where(possible[c], floats[c], np.nan) for c, n in bad.items() if n})
         counts = ", ".join(f"{_SAMPLE_NAMES.get(c, c)} {n}" for c, n in bad.items() if n)
         warnings.append(f"non-finite or impossible sample values dropped ({counts})")
+    if any(floats[c] is not cols.floats[c] for c in floats):
+        cols = replace(cols, floats=floats)
     totals, dropped = _clean_totals(recovered_totals)
     warnings += dropped
     if samples is track.samples and not dropped and not recovered and totals is track.totals:
-        return track
-    return replace(track, samples=samples, totals=totals, warnings=tuple(warnings))
+        return track, cols
+    return replace(track, samples=samples, totals=totals, warnings=tuple(warnings)), cols
 
 
 def _clean_totals(totals: DeviceTotals) -> tuple[DeviceTotals, list[str]]:
