@@ -10,8 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 from support.api_env import env as env  # the API world, a fixture for every test folder
+from support.browser import browser as browser  # one Chromium per test process
+from support.browser import served_demo as served_demo
+from support.browser import visit as visit
 from support.databases import pg_schema
 from support.paths import (
     AWKWARD_DAYS,
@@ -35,6 +39,24 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="loadwatch-test-cache-hom
 # tests read right after they write.  The deferred queues are tested by name
 # (tests/services/test_jobs.py, tests/api/test_upload_queue.py, tests/e2e/test_workers.py).
 os.environ.setdefault("LOADWATCH_JOBS", "inline")
+
+# Property tests: no per-example deadline (a loaded 2-core CI machine makes any deadline a
+# coin toss; speed is the benchmarks' business), each test's own max_examples.
+settings.register_profile("loadwatch", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "loadwatch"))
+
+
+def _starts_first(item: pytest.Item) -> int:
+    """0 for tests that mostly wait on real processes (servers, workers, Chromium): started
+    first, an xdist worker waits on them while the other keeps the CPU busy, and no worker
+    is left with a half-minute test at the end of the run."""
+    return 0 if item.get_closest_marker("e2e") else 1
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A stable sort: each module's tests stay together and in pytest's fixture-friendly order.
+    items.sort(key=_starts_first)
 
 
 @pytest.fixture(scope="session", autouse=True)
