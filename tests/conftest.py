@@ -16,7 +16,7 @@ from support.api_env import env as env  # the API world, a fixture for every tes
 from support.browser import browser as browser  # one Chromium per test process
 from support.browser import served_demo as served_demo
 from support.browser import visit as visit
-from support.databases import pg_schema
+from support.databases import from_template, pg_schema, sqlite_template
 from support.paths import (
     AWKWARD_DAYS,
     CORPUS,
@@ -126,11 +126,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'lw.db'}"
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite store at the newest schema revision, built once per test process: the
+    ``store`` and ``env`` fixtures start from a copy of it (``from_template``)."""
+    return sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
 @pytest.fixture
-def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
+def store(db_url: str, tmp_path: Path, migrated_sqlite: Path) -> Iterator[Store]:
     """A migrated store over ``db_url``; a module that only needs SQLite overrides it."""
     from loadwatch.store.db import Store
 
+    from_template(db_url, migrated_sqlite)
     s = Store(db_url, tmp_path / "data")
     yield s
     s.close()

@@ -1,11 +1,14 @@
-"""A fresh PostgreSQL schema per test (or module), dropped afterwards."""
+"""A fresh PostgreSQL schema per test (or module), dropped afterwards; SQLite stores copied
+from one migrated template per test process."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +34,25 @@ def pg_schema() -> Iterator[str]:
         with admin.begin() as c:
             c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def sqlite_template(directory: Path) -> Path:
+    """An SQLite store migrated to head under ``directory``, for ``from_template`` to copy."""
+    from loadwatch.store.db import Store
+
+    path = directory / "template.db"
+    Store(f"sqlite:///{path}", directory / "data").close()  # closed: the WAL is folded back in
+    return path
+
+
+def from_template(url: str, template: Path | None) -> None:
+    """Seed the SQLite file of ``url`` with a copy of ``template`` (if it is not there yet),
+    so that the store opened on it finds the schema at head: a file copy of some 200 kB
+    instead of a migration through Alembic (about 70 ms of CPU) for every test's store.
+    PostgreSQL URLs are left to migrate (their schema is made per test)."""
+    if template is None or not url.startswith("sqlite:///"):
+        return
+    target = Path(url.removeprefix("sqlite:///"))
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, target)
