@@ -16,7 +16,7 @@ from support.api_env import env as env  # the API world, a fixture for every tes
 from support.browser import browser as browser  # one Chromium per test process
 from support.browser import served_demo as served_demo
 from support.browser import visit as visit
-from support.databases import from_template, pg_schema, sqlite_template
+from support.databases import from_template, pg_database, pg_schema, pg_template, sqlite_template
 from support.paths import (
     AWKWARD_DAYS,
     CORPUS,
@@ -117,11 +117,33 @@ def pg_url_module() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def migrated_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL database at the newest schema revision, built once per test process:
+    the name of the template that ``pg_migrated_url`` copies."""
+    with pg_template(tmp_path_factory.mktemp("pg-template")) as name:
+        yield name
+
+
+@pytest.fixture
+def pg_migrated_url(migrated_pg: str) -> Iterator[str]:
+    """A PostgreSQL URL of a fresh database already at the newest revision."""
+    with pg_database(template=migrated_pg) as url:
+        yield url
+
+
+# The fixtures that open a migrated store on ``db_url``: there, PostgreSQL starts from a copy
+# of the migrated template (SQLite from a copy of its file: ``from_template``).
+MIGRATED_STORES = {"store", "env"}
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh database on each backend (PostgreSQL skips when not configured)."""
+    """A fresh database on each backend (PostgreSQL skips when not configured): empty, or at
+    the newest revision when the test opens ``store`` or ``env`` on it anyway."""
     if request.param == "postgres":
-        url: str = request.getfixturevalue("pg_url")
+        wanted = "pg_migrated_url" if MIGRATED_STORES & set(request.fixturenames) else "pg_url"
+        url: str = request.getfixturevalue(wanted)
         return url
     return f"sqlite:///{tmp_path / 'lw.db'}"
 
