@@ -1,8 +1,10 @@
-"""Results of slow, pure reference computations kept between runs in pytest's cache directory
-(``.pytest_cache/d/<namespace>/``, which CI keeps between runs), keyed by everything they
+"""Results of slow, pure reference computations kept between runs, keyed by everything they
 depend on: the input's bytes, the reference library's version and the reference code itself.
-A changed input, library or reference function is a new key, so a stale result is never read;
-without the cache plugin (``-p no:cacheprovider``) every result is simply computed."""
+A changed input, library or reference function is a new key, so a stale result is never read.
+
+They live in pytest's cache directory (``.pytest_cache/d/<namespace>/``), or under
+``$LOADWATCH_TEST_CACHE`` when set (a directory that outlives a fresh clone, for CI); without
+either (``-p no:cacheprovider``) every result is simply computed."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import inspect
 import os
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -28,10 +31,16 @@ def key_of(data: bytes, *parts: Any) -> str:
 
 def cached(config: pytest.Config, namespace: str, key: str, compute: Callable[[], T]) -> T:
     """``compute()``, or what it returned for ``key`` in an earlier run."""
+    root = os.environ.get("LOADWATCH_TEST_CACHE")
     cache = getattr(config, "cache", None)
-    if cache is None:
+    if root:
+        directory = Path(root) / namespace
+        directory.mkdir(parents=True, exist_ok=True)
+    elif cache is not None:
+        directory = cache.mkdir(namespace)
+    else:
         return compute()
-    path = cache.mkdir(namespace) / f"{key}.pickle"
+    path = directory / f"{key}.pickle"
     if path.is_file():
         try:
             result: T = pickle.loads(path.read_bytes())
