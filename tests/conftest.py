@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 from support.api_env import env as env  # the API world, a fixture for every test folder
-from support.databases import pg_schema
+from support.browser import browser as browser  # one Chromium per test process
+from support.browser import served_demo as served_demo
+from support.browser import visit as visit
+from support.databases import from_template, pg_database, pg_schema, pg_template, sqlite_template
 from support.paths import (
     AWKWARD_DAYS,
     CORPUS,
@@ -35,6 +39,24 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="loadwatch-test-cache-hom
 # tests read right after they write.  The deferred queues are tested by name
 # (tests/services/test_jobs.py, tests/api/test_upload_queue.py, tests/e2e/test_workers.py).
 os.environ.setdefault("LOADWATCH_JOBS", "inline")
+
+# Property tests: no per-example deadline (a loaded 2-core CI machine makes any deadline a
+# coin toss; speed is the benchmarks' business), each test's own max_examples.
+settings.register_profile("loadwatch", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "loadwatch"))
+
+
+def _starts_first(item: pytest.Item) -> int:
+    """0 for tests that mostly wait on real processes (servers, workers, Chromium): started
+    first, an xdist worker waits on them while the other keeps the CPU busy, and no worker
+    is left with a half-minute test at the end of the run."""
+    return 0 if item.get_closest_marker("e2e") else 1
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A stable sort: each module's tests stay together and in pytest's fixture-friendly order.
+    items.sort(key=_starts_first)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -95,20 +117,50 @@ def pg_url_module() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def migrated_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL database at the newest schema revision, built once per test process:
+    the name of the template that ``pg_migrated_url`` copies."""
+    with pg_template(tmp_path_factory.mktemp("pg-template")) as name:
+        yield name
+
+
+@pytest.fixture
+def pg_migrated_url(migrated_pg: str) -> Iterator[str]:
+    """A PostgreSQL URL of a fresh database already at the newest revision."""
+    with pg_database(template=migrated_pg) as url:
+        yield url
+
+
+# The fixtures that open a migrated store on ``db_url``: there, PostgreSQL starts from a copy
+# of the migrated template (SQLite from a copy of its file: ``from_template``).
+MIGRATED_STORES = {"store", "env"}
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh database on each backend (PostgreSQL skips when not configured)."""
+    """A fresh database on each backend (PostgreSQL skips when not configured): empty, or at
+    the newest revision when the test opens ``store`` or ``env`` on it anyway."""
     if request.param == "postgres":
-        url: str = request.getfixturevalue("pg_url")
+        wanted = "pg_migrated_url" if MIGRATED_STORES & set(request.fixturenames) else "pg_url"
+        url: str = request.getfixturevalue(wanted)
         return url
     return f"sqlite:///{tmp_path / 'lw.db'}"
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite store at the newest schema revision, built once per test process: the
+    ``store`` and ``env`` fixtures start from a copy of it (``from_template``)."""
+    return sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
 @pytest.fixture
-def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
+def store(db_url: str, tmp_path: Path, migrated_sqlite: Path) -> Iterator[Store]:
     """A migrated store over ``db_url``; a module that only needs SQLite overrides it."""
     from loadwatch.store.db import Store
 
+    from_template(db_url, migrated_sqlite)
     s = Store(db_url, tmp_path / "data")
     yield s
     s.close()

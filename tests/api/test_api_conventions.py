@@ -25,6 +25,7 @@ from loadwatch.ingest.containers.sources import iter_upload
 from loadwatch.services.importing import import_members
 from loadwatch.store.db import Store
 from support.api_env import gpx_run
+from support.databases import from_template
 from support.fake_dns import resolver
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -56,7 +57,8 @@ class Env:
 
 
 @pytest.fixture
-def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+def env(db_url: str, tmp_path: Path, migrated_sqlite: Path) -> Iterator[Env]:
+    from_template(db_url, migrated_sqlite)
     settings = Settings(data_dir=tmp_path / "data", database_url=db_url, max_file_bytes=1 << 20)
     store = Store(db_url, settings.data_dir)
     with store.transaction() as s:

@@ -9,8 +9,7 @@ link opens its own athlete and nothing of any other.  The screenshot goes to
 
 from __future__ import annotations
 
-import os
-import shutil
+import contextlib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -27,37 +26,15 @@ from loadwatch.services.evaluation import drain_pending
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, SymptomEntry
+from support.browser import ARTIFACTS, PHONE, SKIPS
 from support.live import cli_env, serve
-from support.paths import REPO
 
-CHROMIUM = (
-    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-)
-try:
-    from playwright.sync_api import Browser, Page, sync_playwright
-except ImportError:  # pragma: no cover - the dev extra installs it
-    sync_playwright = None  # type: ignore[assignment]
+with contextlib.suppress(ImportError):  # the dev extra installs it (SKIPS skips the module)
+    from playwright.sync_api import Browser, Page
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)"),
-    pytest.mark.skipif(sync_playwright is None, reason="playwright not installed (dev extra)"),
-]
+pytestmark = [pytest.mark.e2e, *SKIPS]
 
-ARTIFACTS = Path(os.environ.get("LOADWATCH_ARTIFACTS", REPO / "tmp" / "artifacts"))
-PHONE = {"width": 390, "height": 844}
 TZ = "Europe/Vienna"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
 
 
 class World:

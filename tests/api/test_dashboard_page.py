@@ -11,9 +11,8 @@ strict CSP must never have to block anything.  Screenshots of both sizes go to
 
 from __future__ import annotations
 
-import os
+import contextlib
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,86 +27,29 @@ from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
-from support.demo_world import OLD_NAME, SARA_REASON, DemoWorld, copy_of, have_sample_data
+from support.browser import ARTIFACTS, CONTRAST_JS, DESKTOP, PHONE, SKIPS, Visit, served_copy
+from support.demo_world import OLD_NAME, SARA_REASON, DemoWorld
 from support.live import cli_env, serve
-from support.paths import REPO
 
-CHROMIUM = (
-    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-)
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - the dev extra installs it
-    sync_playwright = None  # type: ignore[assignment]
+with contextlib.suppress(ImportError):  # the dev extra installs it (SKIPS skips the module)
+    from playwright.sync_api import Page, expect
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)"),
-    pytest.mark.skipif(sync_playwright is None, reason="playwright not installed (dev extra)"),
-]
-
-ARTIFACTS = Path(os.environ.get("LOADWATCH_ARTIFACTS", REPO / "tmp" / "artifacts"))
-DESKTOP = {"width": 1400, "height": 1000}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
-
-
-class Visit:
-    """A page that remembers every request and console message."""
-
-    def __init__(self, browser: Browser, base: str, viewport: dict[str, int]) -> None:
-        self.base = base
-        self.requests: list[str] = []
-        self.console: list[str] = []
-        self.context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
-        self.page: Page = self.context.new_page()
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
-        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
-
-    def check_and_close(self) -> None:
-        self.context.close()
-        foreign = [u for u in self.requests if not u.startswith((self.base + "/", "data:"))]
-        assert foreign == [], foreign
-        assert self.requests, "the page made no request at all"
-        blocked = [m for m in self.console if "Content Security Policy" in m or "pageerror" in m]
-        assert blocked == [], blocked
+pytestmark = [pytest.mark.e2e, *SKIPS]
 
 
 @pytest.fixture
-def visit(browser: Browser) -> Iterator[Any]:
-    opened: list[Visit] = []
-
-    def open_(base: str, viewport: dict[str, int] = DESKTOP) -> Visit:
-        v = Visit(browser, base, viewport)
-        opened.append(v)
-        return v
-
-    yield open_
-    for v in opened:
-        v.check_and_close()
+def demo(served_demo: tuple[DemoWorld, str]) -> tuple[DemoWorld, str]:
+    return served_demo  # the shared read-only demo: these tests only look and navigate
 
 
-@pytest.fixture(scope="module")
-def demo(
+@pytest.fixture
+def own_demo(
     tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld
 ) -> Iterator[tuple[DemoWorld, str]]:
-    if not have_sample_data():
-        pytest.skip("sample_data/ not generated")
-    world = copy_of(demo_template, tmp_path_factory.mktemp("page") / "demo")
-    env = cli_env(world.data_dir, LOADWATCH_AS_OF=world.today.isoformat())
-    with serve(env, "--no-scheduler") as url:
-        yield world, url
+    """A served copy of the demo of the test's own: acknowledging flags changes what every
+    other page test would see, whichever order they run in."""
+    with served_copy(tmp_path_factory, demo_template, "acks") as served:
+        yield served
 
 
 def _signed_in(v: Visit, world: DemoWorld, url: str) -> Page:
@@ -247,32 +189,6 @@ def test_keyboard_reaches_the_athlete_page_and_its_charts(
     expect(distance.locator(".bar")).to_have_count(5)
 
 
-# WCAG 2.1 relative luminance and contrast, computed in the page from the computed colours
-# (the effective background is the first opaque one up the tree).
-CONTRAST_JS = """
-(selectors) => {
-  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const bg = (el) => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = rgb(getComputedStyle(e).backgroundColor);
-      if (c.length < 4 || c[3] === 1) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  const out = {};
-  for (const sel of selectors) {
-    const el = document.querySelector(sel);
-    if (!el) { out[sel] = null; continue; }
-    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(bg(el));
-    out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-  }
-  return out;
-}
-"""
 TEXT = [
     ".card .c-name a",
     ".card .c-reason",
@@ -307,8 +223,10 @@ def test_text_meets_wcag_aa_contrast(demo: tuple[DemoWorld, str], visit: Any) ->
     assert low == {}, f"below WCAG AA 4.5:1: {low}"
 
 
-def test_acknowledging_one_then_many_removes_them(demo: tuple[DemoWorld, str], visit: Any) -> None:
-    world, url = demo
+def test_acknowledging_one_then_many_removes_them(
+    own_demo: tuple[DemoWorld, str], visit: Any
+) -> None:
+    world, url = own_demo
     v = visit(url, PHONE)
     page = _signed_in(v, world, url)
     page.click("#athletes .card:nth-child(2) .c-name a")  # Sara

@@ -6,57 +6,25 @@ screenshot goes to ``$LOADWATCH_ARTIFACTS``; with ``LOADWATCH_SCREENSHOTS=docs``
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from support.demo_world import DemoWorld, copy_of, have_sample_data
-from support.live import cli_env, serve
+from support.browser import ARTIFACTS, DESKTOP, SKIPS
+from support.demo_world import DemoWorld
 from support.paths import REPO
 
-CHROMIUM = (
-    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-)
-try:
-    from playwright.sync_api import Browser, sync_playwright
-except ImportError:  # pragma: no cover - the dev extra installs it
-    sync_playwright = None  # type: ignore[assignment]
+with contextlib.suppress(ImportError):  # the dev extra installs it (SKIPS skips the module)
+    from playwright.sync_api import Browser
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)"),
-    pytest.mark.skipif(sync_playwright is None, reason="playwright not installed (dev extra)"),
-]
-
-ARTIFACTS = Path(os.environ.get("LOADWATCH_ARTIFACTS", REPO / "tmp" / "artifacts"))
-DESKTOP = {"width": 1400, "height": 1000}
+pytestmark = [pytest.mark.e2e, *SKIPS]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def demo(
-    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld
-) -> Iterator[tuple[DemoWorld, str]]:
-    if not have_sample_data():
-        pytest.skip("sample_data/ not generated")
-    world = copy_of(demo_template, tmp_path_factory.mktemp("fitness") / "demo")
-    env = cli_env(world.data_dir, LOADWATCH_AS_OF=world.today.isoformat())
-    with serve(env, "--no-scheduler") as url:
-        yield world, url
+@pytest.fixture
+def demo(served_demo: tuple[DemoWorld, str]) -> tuple[DemoWorld, str]:
+    return served_demo  # the shared read-only demo: this page only looks
 
 
 def test_the_athlete_page_draws_fitness_as_performance_context(

@@ -10,14 +10,12 @@ The screenshots are ``docs/rehab-desktop.png`` and ``docs/rehab-phone.png``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from support.browser import ARTIFACTS, DESKTOP, PHONE, SKIPS, Visit, launch, low_contrast
-from support.demo_world import DemoWorld, copy_of, have_sample_data
-from support.live import cli_env, serve
+from support.browser import ARTIFACTS, DESKTOP, PHONE, SKIPS, Visit, low_contrast
+from support.demo_world import DemoWorld
 
 pytestmark = [pytest.mark.e2e, *SKIPS]
 
@@ -37,21 +35,9 @@ REHAB_TEXT = [
 PLAN_WEEKS = ["2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09"]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
-def demo(
-    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld
-) -> Iterator[tuple[DemoWorld, str]]:
-    if not have_sample_data():
-        pytest.skip("sample_data/ not generated")
-    world = copy_of(demo_template, tmp_path_factory.mktemp("rehab-page") / "demo")
-    env = cli_env(world.data_dir, LOADWATCH_AS_OF=world.today.isoformat())
-    with serve(env, "--no-scheduler") as url:
-        yield world, url
+@pytest.fixture
+def demo(served_demo: tuple[DemoWorld, str]) -> tuple[DemoWorld, str]:
+    return served_demo  # the shared read-only demo: this page only looks
 
 
 def _texts(locator: Any) -> list[str]:

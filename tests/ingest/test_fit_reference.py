@@ -26,6 +26,7 @@ import pytest
 from loadwatch.errors import LoadwatchError
 from loadwatch.ingest.formats.fit import decode_records, read_path, record_columns
 from loadwatch.ingest.track import Track
+from support.cached import cached, key_of
 from support.paths import corpus_manifest
 
 pytestmark = pytest.mark.corpus
@@ -72,10 +73,22 @@ def _reference(data: bytes) -> tuple[dict[str, list[Any]], str | None]:
     return cols, stopped
 
 
+def _cached_reference(
+    config: pytest.Config, data: bytes
+) -> tuple[dict[str, list[Any]], str | None]:
+    """``_reference(data)``, kept between runs: plain fitparse takes 47 CPU-s over the corpus
+    (10 s for one multisport file), and its answer only changes with the bytes, fitparse's
+    version or ``_reference`` itself, which are the key."""
+    key = key_of(data, fitparse.__version__, _reference)
+    return cached(config, "fit-reference", key, lambda: _reference(data))
+
+
 @pytest.mark.parametrize("rel", FIT_FILES or ["(corpus absent)"])
-def test_fast_reader_gives_plain_fitparse_records(corpus: Path, rel: str) -> None:
+def test_fast_reader_gives_plain_fitparse_records(
+    corpus: Path, rel: str, request: pytest.FixtureRequest
+) -> None:
     data = _bytes(corpus, rel)
-    ref, stopped = _reference(data)
+    ref, stopped = _cached_reference(request.config, data)
     try:
         ours, slow = record_columns(data)
     except Exception as e:  # a file our reader refuses must be one fitparse refuses

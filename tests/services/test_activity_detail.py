@@ -34,6 +34,7 @@ from loadwatch.config import Settings
 from loadwatch.services.csv_import import import_log
 from loadwatch.store.db import Store, open_store
 from loadwatch.store.models import Flag
+from support.databases import from_template
 from support.demo_world import DemoWorld, copy_of
 from support.paths import fit_totals
 
@@ -85,8 +86,9 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+def env(db_url: str, tmp_path: Path, migrated_sqlite: Path) -> Iterator[Env]:
     url = db_url
+    from_template(url, migrated_sqlite)
     settings = Settings(data_dir=tmp_path / "data", database_url=url)
     store = Store(url, settings.data_dir)
     with store.transaction() as s:

@@ -19,6 +19,7 @@ from loadwatch.api.routers.webhooks import get_resolver
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.store.db import Store
+from support.databases import from_template
 from support.fake_dns import resolver
 
 API = "/api/v1"
@@ -73,8 +74,9 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+def env(db_url: str, tmp_path: Path, migrated_sqlite: Path) -> Iterator[Env]:
     url = db_url
+    from_template(url, migrated_sqlite)
     settings = Settings(
         data_dir=tmp_path / "data",
         database_url=url,

@@ -1,6 +1,9 @@
 """A headless Chromium (Debian's, driven by Playwright) for the page tests: one browser per
-module, and a page that remembers every request and console message, so a test can insist that
-nothing went to another host and that the strict CSP never had to block anything.
+test process (the ``browser`` fixture, session-scoped), the demo served by a real
+``loadwatch serve`` (``served_demo`` for pages that only look, ``served_copy`` for a module that
+changes its own copy), and a page that remembers every request and console message, so a test
+can insist that nothing went to another host and that the strict CSP never had to block
+anything.  The fixtures are registered for every test folder in ``tests/conftest.py``.
 
 Screenshots go to ``$LOADWATCH_ARTIFACTS`` (default ``tmp/artifacts`` in the repo), which is
 where the ``docs/*.png`` come from."""
@@ -9,16 +12,20 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from support.live import cli_env, serve
 from support.paths import REPO
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+
+    from support.demo_world import DemoWorld
 
 CHROMIUM = (
     shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -47,6 +54,38 @@ def launch() -> Iterator[Browser]:
         b.close()
 
 
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium for every page test a test process runs: a launch costs about a second of
+    CPU, and each test opens its own context (cookies, storage and viewport of its own)."""
+    yield from launch()
+
+
+@contextmanager
+def served_copy(
+    tmp_path_factory: pytest.TempPathFactory, template: DemoWorld, name: str
+) -> Iterator[tuple[DemoWorld, str]]:
+    """A copy of the demo world of its own, served by ``loadwatch serve`` as of its last day
+    (so Spiky Sara's final-week flags are current), for tests that change what they see."""
+    from support.demo_world import copy_of
+
+    world = copy_of(template, tmp_path_factory.mktemp(name) / "demo")
+    env = cli_env(world.data_dir, LOADWATCH_AS_OF=world.today.isoformat())
+    with serve(env, "--no-scheduler") as url:
+        yield world, url
+
+
+@pytest.fixture(scope="session")
+def served_demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld
+) -> Iterator[tuple[DemoWorld, str]]:
+    """The demo world served once per test process for the pages that only look at it
+    (calendar, fitness, rehab): nothing may change it; a module that does takes
+    ``served_copy``."""
+    with served_copy(tmp_path_factory, demo_template, "served-demo") as served:
+        yield served
+
+
 class Visit:
     """A page that remembers every request and console message."""
 
@@ -67,6 +106,21 @@ class Visit:
         assert self.requests, "the page made no request at all"
         blocked = [m for m in self.console if "Content Security Policy" in m or "pageerror" in m]
         assert blocked == [], blocked
+
+
+@pytest.fixture
+def visit(browser: Browser) -> Iterator[Callable[..., Visit]]:
+    """``visit(base, viewport)`` opens a ``Visit``; each is checked and closed after the test."""
+    opened: list[Visit] = []
+
+    def open_(base: str, viewport: dict[str, int] = DESKTOP) -> Visit:
+        v = Visit(browser, base, viewport)
+        opened.append(v)
+        return v
+
+    yield open_
+    for v in opened:
+        v.check_and_close()
 
 
 # WCAG 2.1 relative luminance and contrast, computed in the page from the computed colours

@@ -1,11 +1,15 @@
-"""A fresh PostgreSQL schema per test (or module), dropped afterwards."""
+"""A fresh PostgreSQL schema per test (or module), dropped afterwards; a PostgreSQL database
+cloned from a migrated template (``CREATE DATABASE ... TEMPLATE``) for a test that wants a
+migrated store; SQLite stores copied from one migrated file per test process."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +35,77 @@ def pg_schema() -> Iterator[str]:
         with admin.begin() as c:
             c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _admin_url() -> str:
+    base = os.environ.get("LOADWATCH_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("LOADWATCH_TEST_DATABASE_URL not set (PostgreSQL tests)")
+    return base
+
+
+def _on_database(base: str, name: str) -> str:
+    """``base`` pointing at database ``name`` (its user, host and options kept)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def pg_database(template: str | None = None) -> Iterator[str]:
+    """A URL of a fresh PostgreSQL database (a copy of ``template``, a database name, if
+    given), dropped afterwards even if a test left connections open."""
+    base = _admin_url()
+    import sqlalchemy as sa
+
+    from loadwatch.store.db import _normalise
+
+    name = f"lwt_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(_normalise(base), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    source = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"{source}'))
+    try:
+        yield _on_database(base, name)
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def pg_template(data_dir: Path) -> Iterator[str]:
+    """A database migrated to head, for ``pg_database(template=...)`` to copy: a copy costs a
+    few milliseconds of client CPU where a migration through Alembic costs some 70 ms, plus
+    the server's work on some forty tables and indexes.  Yields the database's name."""
+    from sqlalchemy.engine import make_url
+
+    from loadwatch.store.db import Store
+
+    with pg_database() as url:
+        Store(url, data_dir).close()  # closed: a template may have no open connection
+        name = make_url(url).database
+        assert name is not None
+        yield name
+
+
+def sqlite_template(directory: Path) -> Path:
+    """An SQLite store migrated to head under ``directory``, for ``from_template`` to copy."""
+    from loadwatch.store.db import Store
+
+    path = directory / "template.db"
+    Store(f"sqlite:///{path}", directory / "data").close()  # closed: the WAL is folded back in
+    return path
+
+
+def from_template(url: str, template: Path | None) -> None:
+    """Seed the SQLite file of ``url`` with a copy of ``template`` (if it is not there yet),
+    so that the store opened on it finds the schema at head: a file copy of some 200 kB
+    instead of a migration through Alembic (about 70 ms of CPU) for every test's store.
+    PostgreSQL URLs are left to migrate (their schema is made per test)."""
+    if template is None or not url.startswith("sqlite:///"):
+        return
+    target = Path(url.removeprefix("sqlite:///"))
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, target)
