@@ -14,10 +14,7 @@ from zoneinfo import ZoneInfo
 from loadwatch import clock
 from loadwatch.clock import as_utc
 from loadwatch.errors import IngestError, NotAnActivity, one_line
-from loadwatch.ingest.analysis import (
-    AnalysisJob,
-    file_format,
-)
+from loadwatch.ingest.analysis import AnalysisJob, file_format
 from loadwatch.ingest.containers.sources import Member
 from loadwatch.services.decode_ahead import Read, declared
 from loadwatch.services.decode_worker import PackedFile, pack

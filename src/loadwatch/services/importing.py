@@ -20,11 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from loadwatch.config import Settings
-from loadwatch.errors import (
-    LoadwatchError,
-    StoreError,
-    one_line,
-)
+from loadwatch.errors import LoadwatchError, StoreError, one_line
 from loadwatch.ingest.analysis import (
     DecodedActivity,
     DecodedFile,
