@@ -45,7 +45,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from loadwatch.errors import CorruptFile, NotAnActivity
-from loadwatch.ingest.containers.xmlsafe import Prepared, guard_xml, prepare
+from loadwatch.ingest.containers.xmlprepare import Prepared, prepare
+from loadwatch.ingest.containers.xmlsafe import guard_xml
 from loadwatch.ingest.formats import gpx_clean, gpx_stream
 from loadwatch.ingest.formats.gpx_reference import read, text_of
 from loadwatch.ingest.formats.gpx_track import TrackMeta, build_track

@@ -44,16 +44,10 @@ from gpxpy.gpx import GPX, GPXException, GPXTrackPoint, GPXXMLSyntaxException
 from gpxpy.gpxfield import SimpleTZ
 
 from loadwatch.errors import CorruptFile, NotAnActivity, one_line
-from loadwatch.ingest.containers.xmlsafe import (
-    LATEST_PLAUSIBLE,
-    MAX_OFFSET_S,
-    MAX_REPAIRS,
-    Prepared,
-    local,
-    malformed,
-    repair,
-    xml_text,
-)
+from loadwatch.ingest.containers.xmlprepare import Prepared, malformed, xml_text
+from loadwatch.ingest.containers.xmlrepair import MAX_REPAIRS, repair
+from loadwatch.ingest.containers.xmlsafe import local
+from loadwatch.ingest.containers.xmlvalues import LATEST_PLAUSIBLE, MAX_OFFSET_S
 from loadwatch.ingest.formats import gpx_stream
 
 # gpxpy picks lxml whenever it is importable, and then reads differently (extension children
