@@ -23,7 +23,8 @@ import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from loadwatch.errors import InvalidRequest, ServerUnavailable, Unauthorized
-from loadwatch.ingest.containers.sources import CONTAINER_SUFFIXES, visible_files
+from loadwatch.ingest.containers.folders import visible_files
+from loadwatch.ingest.containers.sources import CONTAINER_SUFFIXES
 from loadwatch.ingest.formats.registry import ACTIVITY_SUFFIXES
 
 UPLOAD_SUFFIXES = (*sorted(ACTIVITY_SUFFIXES), *CONTAINER_SUFFIXES)

@@ -22,7 +22,8 @@ from loadwatch import auth
 from loadwatch.api.app import create_app
 from loadwatch.config import Settings
 from loadwatch.ingest.containers.sources import iter_upload
-from loadwatch.services.importing import FileOutcome, import_members
+from loadwatch.services.import_report import FileOutcome
+from loadwatch.services.importing import import_members
 from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store

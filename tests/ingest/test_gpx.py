@@ -446,14 +446,14 @@ def test_hand_computed_running_track() -> None:
 
 
 # --- reading through gpxpy ---------------------------------------------------------------
-def test_gpxpy_is_imported_by_the_gpx_decoder_only() -> None:
+def test_gpxpy_is_imported_by_the_reference_reader_only() -> None:
     src = Path(gpx.__file__).parents[2]  # src/loadwatch
     importers = sorted(
         p.relative_to(src).as_posix()
         for p in src.rglob("*.py")
         if re.search(r"^\s*(import|from) gpxpy\b", p.read_text(encoding="utf-8"), re.MULTILINE)
     )
-    assert importers == ["ingest/formats/gpx.py"]
+    assert importers == ["ingest/formats/gpx_reference.py"]
 
 
 @pytest.mark.parametrize("encoding", ["ISO-8859-1", "windows-1252", "UTF-16", "UTF-8"])

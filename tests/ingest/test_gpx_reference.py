@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from loadwatch.errors import LoadwatchError
-from loadwatch.ingest.containers.xmlsafe import prepare
+from loadwatch.ingest.containers.xmlprepare import prepare
 from loadwatch.ingest.formats import gpx, gpx_stream
 from loadwatch.ingest.summary.summarise import summarize
 from loadwatch.ingest.track import Track

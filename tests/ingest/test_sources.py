@@ -17,8 +17,9 @@ import pytest
 
 from loadwatch.config import Settings
 from loadwatch.errors import CorruptFile, InputTooLarge, UnsafeInput
-from loadwatch.ingest.containers import sources
-from loadwatch.ingest.containers.sources import Member, iter_path, iter_upload, parse_strava_csv
+from loadwatch.ingest.containers.budget import Budget, read_capped
+from loadwatch.ingest.containers.sources import Member, iter_path, iter_upload
+from loadwatch.ingest.containers.strava_export import parse_strava_csv
 
 # Enough of a FIT header for the sniffer (".FIT" at bytes 8-11); sources never decodes.
 FIT = bytes([14, 0x20]) + struct.pack("<HI", 2193, 64) + b".FIT" + b"\x00\x00" + bytes(range(64))
@@ -166,9 +167,9 @@ def test_capped_reader_never_reads_far_past_the_cap() -> None:
             return bytes(size)
 
     stream = Endless()
-    budget = sources._Budget(1 << 40)
+    budget = Budget(1 << 40)
     with pytest.raises(InputTooLarge):
-        sources._read_capped(stream, 3 << 20, budget)
+        read_capped(stream, 3 << 20, budget)
     assert stream.served == 4 << 20  # one chunk past the cap, then stop
 
 

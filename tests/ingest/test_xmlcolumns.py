@@ -1,4 +1,4 @@
-"""``xmlcolumns``: XML text columns as numpy arrays, read as ``xmlsafe.times`` reads them."""
+"""``xmlcolumns``: XML text columns as numpy arrays, read as ``xmlvalues.times`` reads them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from loadwatch.ingest.containers.xmlcolumns import NAT, loose_floats, utc_times
-from loadwatch.ingest.containers.xmlsafe import times
+from loadwatch.ingest.containers.xmlvalues import times
 
 
 def _us(t: datetime) -> int:

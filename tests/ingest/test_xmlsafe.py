@@ -15,7 +15,9 @@ from lxml import etree
 
 import support.track_fixtures as tf
 from loadwatch.errors import CorruptFile, UnsafeInput
-from loadwatch.ingest.containers.xmlsafe import hardened_tree, parse_xml, prepare, repair
+from loadwatch.ingest.containers.xmlprepare import prepare
+from loadwatch.ingest.containers.xmlrepair import repair
+from loadwatch.ingest.containers.xmlsafe import hardened_tree, parse_xml
 from loadwatch.ingest.formats import gpx, tcx
 from loadwatch.services.importing import DecodedFile, analyse
 

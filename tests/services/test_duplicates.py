@@ -21,7 +21,8 @@ from sqlalchemy import select
 
 from loadwatch.ingest.containers.sources import Member
 from loadwatch.services.activities import delete_activity
-from loadwatch.services.importing import FileOutcome, import_members
+from loadwatch.services.import_report import FileOutcome
+from loadwatch.services.importing import import_members
 from loadwatch.services.sameness import Copy, better, copy_rank, stopped_early
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from loadwatch.errors import Conflict, StoreError
 from loadwatch.ingest.containers.sources import Member
 from loadwatch.services import import_batch
-from loadwatch.services.importing import ImportReport, import_members
+from loadwatch.services.import_report import ImportReport
+from loadwatch.services.importing import import_members
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
 from loadwatch.store.db import Store

@@ -20,7 +20,8 @@ from loadwatch.cli import app
 from loadwatch.cli.output import fmt_pace
 from loadwatch.config import get_settings
 from loadwatch.errors import Conflict, NotFound
-from loadwatch.ingest.containers.sources import SourceNotes, iter_upload, manual_entries_csv
+from loadwatch.ingest.containers.sources import SourceNotes, iter_upload
+from loadwatch.ingest.containers.strava_export import manual_entries_csv
 from loadwatch.ingest.zones import guess_zone, offset_zone
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending

@@ -18,7 +18,8 @@ import pytest
 from loadwatch.config import Settings
 from loadwatch.ingest.containers.sources import Member
 from loadwatch.services import decode_ahead
-from loadwatch.services.importing import FileOutcome, ImportReport, import_members
+from loadwatch.services.import_report import FileOutcome, ImportReport
+from loadwatch.services.importing import import_members
 from loadwatch.store.activities import list_activities
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store

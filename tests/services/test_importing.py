@@ -19,12 +19,8 @@ from loadwatch.config import Settings
 from loadwatch.errors import CorruptFile
 from loadwatch.ingest.containers.sources import Member
 from loadwatch.ingest.formats import registry
-from loadwatch.services.importing import (
-    ImportReport,
-    analyse,
-    import_members,
-    import_paths,
-)
+from loadwatch.services.import_report import ImportReport
+from loadwatch.services.importing import analyse, import_members, import_paths
 from loadwatch.services.sameness import same_time
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store

@@ -23,7 +23,8 @@ from loadwatch.cli import app as cli_app
 from loadwatch.clock import local_today
 from loadwatch.config import Settings
 from loadwatch.ingest.formats.csvlog import parse_log
-from loadwatch.rules.plan import PlanSpec, caps_timeline, judge
+from loadwatch.rules.plan import PlanSpec, judge
+from loadwatch.rules.plan_caps import caps_timeline
 from loadwatch.rules.response import Symptom, classify, tolerance
 from loadwatch.schemas.rehab import PlanIn, SymptomIn
 from loadwatch.services import webhooks

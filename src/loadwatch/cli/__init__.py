@@ -5,9 +5,13 @@ module per theme."""
 # Imported for their side effect: each registers its commands on the shared app.
 from loadwatch.cli import (  # noqa: F401
     activity_cmds,
+    athlete_cmds,
     checkin_cmds,
+    demo_cmds,
+    flag_cmds,
     ingest_cmds,
     load_cmds,
+    log_cmds,
     planned_cmds,
     rehab_cmds,
     release_cmds,

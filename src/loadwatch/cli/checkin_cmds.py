@@ -10,9 +10,9 @@ import typer
 from loadwatch.cli.activity_cmds import activity_app
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
-from loadwatch.cli.load_cmds import AthleteOpt
 from loadwatch.cli.output import JsonOpt, console, handle_errors, print_json
 from loadwatch.cli.output import table as output_table
+from loadwatch.cli.reading import AthleteOpt
 from loadwatch.errors import InvalidRequest, NotFound
 
 link_app = typer.Typer(

@@ -29,7 +29,7 @@ from loadwatch.ingest.formats.registry import FORMAT_NAMES
 # commands that need none of them start in a fraction of a second (issue #9).
 if TYPE_CHECKING:
     from loadwatch.config import Settings
-    from loadwatch.services.importing import ImportReport
+    from loadwatch.services.import_report import ImportReport
 
 Paths = Annotated[list[Path], typer.Argument(help="Files, folders or archives (.zip, .gz).")]
 

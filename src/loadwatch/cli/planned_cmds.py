@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from loadwatch.cli.load_cmds import AthleteOpt, TodayOpt, parse_day
 from loadwatch.cli.output import JsonOpt, console, handle_errors, print_json
 from loadwatch.cli.output import table as output_table
+from loadwatch.cli.reading import AthleteOpt, TodayOpt, parse_day
 from loadwatch.cli.rehab_cmds import _read, _write, plan_app, validated
 from loadwatch.errors import InvalidRequest
 

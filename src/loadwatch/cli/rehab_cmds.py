@@ -11,9 +11,9 @@ import typer
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
-from loadwatch.cli.load_cmds import AthleteOpt, TodayOpt, _fresh, parse_day
 from loadwatch.cli.output import JsonOpt, console, handle_errors, print_block, print_json
 from loadwatch.cli.output import table as output_table
+from loadwatch.cli.reading import AthleteOpt, TodayOpt, evaluate_pending, parse_day
 from loadwatch.errors import InvalidRequest
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def _write(athlete: str, work: Callable[[Session, Athlete], _T]) -> _T:
             a = athlete_named(s, athlete)
             out = work(s, a)
             aid = a.id
-        _fresh(store, aid)
+        evaluate_pending(store, aid)
         return out
     finally:
         store.close()
@@ -85,7 +85,7 @@ def _read(athlete: str, today: str | None, read: Callable[[Session, EvaluationIn
     try:
         with store.sessions() as s:
             aid = athlete_named(s, athlete).id
-        _fresh(store, aid)
+        evaluate_pending(store, aid)
         with store.sessions() as s:
             return read(s, evaluation_inputs(s, aid, day))
     finally:

@@ -708,7 +708,7 @@ def evaluate(
     ordered by date, rule, dimension.  At most one flag per rule, dimension and day.
 
     ``quiet`` (``date``, ``dimension``): days on which a return-to-run plan is the baseline and
-    the running stayed within its caps (``rules.plan.quiet_frame``): the amount rules say
+    the running stayed within its caps (``rules.plan_breach.quiet_frame``): the amount rules say
     nothing there (docs/rehab.md)."""
     # The same frame without planning a polars query (rules.arrays), unless the config is one
     # the arrays do not judge.  Imported here: array_frames builds on this module.

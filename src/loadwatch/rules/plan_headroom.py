@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.messages import amount, pace
-from loadwatch.rules.plan import BREACH_ALERT, FAST_ALLOWANCE_KM, FLAT_M_PER_KM, Caps
+from loadwatch.rules.plan_breach import BREACH_ALERT
+from loadwatch.rules.plan_caps import FAST_ALLOWANCE_KM, FLAT_M_PER_KM, Caps
 
 PLAN_DIMENSIONS = ("distance", "speed", "hills")
 # dimension -> (the rules' room over the next 7 days, the rules' next-run limit)
@@ -130,7 +131,7 @@ def plan_alert_run(
     dim: str, caps: Caps, used: Mapping[str, float], fast_mps: float | None = None
 ) -> float | None:
     """The largest next run before ``rules.plan`` would call it an alert: over a cap (per run
-    or per plan week) by more than ``BREACH_ALERT``, mirroring ``rules.plan._breaches``.  A
+    or per plan week) by more than ``BREACH_ALERT``, mirroring ``rules.plan_breach._breaches``.  A
     caution ("over the plan") comes first, at the cap itself (``next_run``)."""
     a = BREACH_ALERT
     km_alert = min(caps.longest_run_km * a, max(0.0, caps.weekly_km * a - used["distance"]))

@@ -2,7 +2,7 @@
 
 ``analyse`` is a pure function of the bytes and three settings of the athlete, so the members
 after the ones being stored are decoded ahead in worker processes (``decode_worker``) while
-the writer stores a batch; the writer (``services.importing``) still takes every member in
+the writer stores a batch; the writer (``services.import_writer``) still takes every member in
 input order and uses a result only when it was computed for the settings it would use itself
 (else it decodes in-process), so outcomes are exactly those of a serial import.
 """

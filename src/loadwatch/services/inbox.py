@@ -15,8 +15,10 @@ from typing import Any
 
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
-from loadwatch.ingest.containers.sources import SourceNotes, iter_path, visible_files
-from loadwatch.services.importing import FileOutcome, ImportReport, ManualOutcome, import_members
+from loadwatch.ingest.containers.folders import visible_files
+from loadwatch.ingest.containers.sources import SourceNotes, iter_path
+from loadwatch.services.import_report import FileOutcome, ImportReport, ManualOutcome
+from loadwatch.services.importing import import_members
 from loadwatch.store import inbox as entries
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.blobs import sha256_of

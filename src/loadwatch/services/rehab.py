@@ -15,7 +15,8 @@ import polars as pl
 from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.clock import local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
-from loadwatch.rules.plan import Caps, PlanVerdict, judge, run_words
+from loadwatch.rules.plan import Caps, PlanVerdict, judge
+from loadwatch.rules.plan_caps import run_words
 from loadwatch.rules.plan_headroom import RulesRoom, fast_cap, pace_text, plan_headroom
 from loadwatch.rules.response import IRRITATED_MIN, Response, pain_trend, tolerance
 from loadwatch.schemas.rehab import (

@@ -11,7 +11,7 @@ from loadwatch.schemas.uploads import (
     UploadResult,
     UploadTotals,
 )
-from loadwatch.services.importing import ImportReport
+from loadwatch.services.import_report import ImportReport
 
 
 def upload_result(report: ImportReport) -> UploadResult:

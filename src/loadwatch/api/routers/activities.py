@@ -30,7 +30,8 @@ from loadwatch.services.activities import activity_page, relabel_activity, sourc
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
 from loadwatch.services.changes import notify, reevaluate
 from loadwatch.services.fast_km import fast_metres_of
-from loadwatch.services.importing import FileOutcome, ImportReport, import_members
+from loadwatch.services.import_report import FileOutcome, ImportReport
+from loadwatch.services.importing import import_members
 from loadwatch.services.pending import is_evaluating
 from loadwatch.services.upload_budget import UploadBudget, start_budget
 from loadwatch.services.upload_report import upload_result

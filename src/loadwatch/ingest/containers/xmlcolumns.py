@@ -13,11 +13,7 @@ import numpy as np
 import polars as pl
 
 from loadwatch.ingest.containers import isotimes
-from loadwatch.ingest.containers.xmlsafe import (
-    EARLIEST_PLAUSIBLE,
-    LATEST_PLAUSIBLE,
-    times,
-)
+from loadwatch.ingest.containers.xmlvalues import EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE, times
 
 NAT = np.iinfo(np.int64).min  # numpy's NaT as int64: polars reads it as null
 # int64 µs → this dtype is a relabelling (~10 µs); datetime64 → it converts per value (~0.5 ms).
@@ -44,8 +40,8 @@ def loose_floats(texts: Sequence[str | None] | pl.Series) -> np.ndarray:
 
 def utc_times(texts: Sequence[str | None]) -> np.ndarray:
     """ISO 8601 texts as µs since 1970 UTC (``NAT``: none, or not a plausible time), as
-    ``xmlsafe.times`` reads them: in bulk by ``isotimes`` when the present stamps share one
-    canonical layout, else by ``xmlsafe.times``."""
+    ``xmlvalues.times`` reads them: in bulk by ``isotimes`` when the present stamps share one
+    canonical layout, else by ``xmlvalues.times``."""
     stamps = np.array(texts, dtype=object)
     have = stamps != None  # noqa: E711 - elementwise
     out = np.full(len(stamps), NAT, dtype=np.int64)
@@ -58,7 +54,7 @@ def utc_times(texts: Sequence[str | None]) -> np.ndarray:
         return np.asarray(slow, dtype=np.int64)
     offset = parsed.offset_min if parsed.offset_min is not None else 0
     utc = parsed.wall_us - np.asarray(offset, dtype=np.int64) * 60 * _US
-    # As ``xmlsafe.typed_frame`` with its retry by ``datetime.fromisoformat``, which takes
+    # As ``xmlvalues.typed_frame`` with its retry by ``datetime.fromisoformat``, which takes
     # any offset below a day: a real date and time, and plausible.
     ok = parsed.valid & (np.abs(offset) < 24 * 60) & (utc >= _EARLIEST_US) & (utc <= _LATEST_US)
     out[have] = np.where(ok, utc, NAT)

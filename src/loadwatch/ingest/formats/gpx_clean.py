@@ -24,7 +24,7 @@ import polars as pl
 
 from loadwatch.errors import NotAnActivity
 from loadwatch.ingest.containers.xmlcolumns import NAT, UTC_TIME, loose_floats
-from loadwatch.ingest.containers.xmlsafe import (
+from loadwatch.ingest.containers.xmlvalues import (
     EARLIEST_PLAUSIBLE,
     HR_SENTINEL,
     LATEST_PLAUSIBLE,

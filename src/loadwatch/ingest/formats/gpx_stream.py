@@ -323,7 +323,7 @@ def _first(elem: etree._Element, tag: str) -> str | None:
 
 
 def _track_type_in(data: bytes) -> bool:
-    """``ingest.gpx._track_type_in`` on the bytes: whether gpxpy's 1.1 reading is made."""
+    """``gpx_reference._track_type_in`` on the bytes: whether gpxpy's 1.1 reading is made."""
     start = data.find(b"<trk>")
     while start != -1:
         end = data.find(b"<trkseg", start)

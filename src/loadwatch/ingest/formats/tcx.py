@@ -33,7 +33,8 @@ from lxml import etree
 
 from loadwatch.errors import CorruptFile, NotAnActivity
 from loadwatch.ingest.containers.xmlcolumns import NAT, UTC_TIME, loose_floats, utc_times
-from loadwatch.ingest.containers.xmlsafe import HR_SENTINEL, local, parse_xml, utc_offset_s
+from loadwatch.ingest.containers.xmlsafe import local, parse_xml
+from loadwatch.ingest.containers.xmlvalues import HR_SENTINEL, utc_offset_s
 from loadwatch.ingest.sports import from_tcx
 from loadwatch.ingest.track import DeviceTotals, Track
 

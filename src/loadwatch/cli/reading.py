@@ -1,0 +1,67 @@
+"""What the commands that read an athlete share: the athlete and day options, and the read
+itself, which evaluates the athlete's pending imports first so that in the embedded setup (no
+scheduler running) what a command shows always includes the last import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from loadwatch.cli.context import get_settings, open_store
+from loadwatch.errors import InvalidRequest
+
+if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
+    from loadwatch.store.db import Session, Store
+
+_T = TypeVar("_T")
+
+AthleteOpt = Annotated[str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name.")]
+TodayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="Evaluate as of this local day (YYYY-MM-DD); default: today.",
+    ),
+]
+
+
+def parse_day(text: str | None, what: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as e:
+        raise InvalidRequest(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from e
+
+
+def athlete_id_of(store: Store, name: str) -> int:
+    from loadwatch.services.athletes import athlete_named
+
+    with store.sessions() as s:
+        return athlete_named(s, name).id
+
+
+def evaluate_pending(store: Store, athlete_id: int) -> None:
+    """Evaluate the athlete's pending imports.  Always as of the real local date, whatever
+    ``--today`` a command shows: a request drained only up to an earlier day would leave the
+    days after it unevaluated."""
+    from loadwatch.services.evaluation import drain_pending
+
+    drain_pending(store, athlete_id=athlete_id, historic_days=get_settings().historic_days)
+
+
+def read_athlete(name: str, read: Callable[[Session, int], _T]) -> _T:
+    """Open the store, find the athlete, evaluate what is pending for them, then ``read`` in
+    one session."""
+    store = open_store(get_settings())
+    try:
+        athlete_id = athlete_id_of(store, name)
+        evaluate_pending(store, athlete_id)
+        with store.sessions() as s:
+            return read(s, athlete_id)
+    finally:
+        store.close()

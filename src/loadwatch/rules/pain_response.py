@@ -1,0 +1,73 @@
+"""``pain_response``: irritated → caution, flare → alert, whenever pain is logged (a plan active
+or not), each naming the run before it and what to do.  Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from loadwatch.rules.engine import FlagRecord
+from loadwatch.rules.messages import amount, day_name
+from loadwatch.rules.plan_caps import FAST_ALLOWANCE_KM, FLAT_M_PER_KM, run_words
+from loadwatch.rules.response import Response, last_tolerated
+from loadwatch.vocabulary import ALERT, CAUTION
+
+
+def _kind(run: dict[str, float]) -> str:
+    words = []
+    if run["hills"] > FLAT_M_PER_KM * run["distance"]:
+        words.append("hilly")
+    if run["speed"] > FAST_ALLOWANCE_KM:
+        words.append("fast")
+    return f"{amount(run['distance'], 'km')} {' '.join(words) + ' ' if words else ''}run"
+
+
+def pain_records(responses: Sequence[Response]) -> list[FlagRecord]:
+    """Irritated → caution, flare → alert, each naming the run before it and what to do."""
+    out = []
+    for r in responses:
+        if r.state == "settled":
+            continue
+        load = r.load
+        if load is None:
+            after = f"on {day_name(r.date)}, with no run that day or the day before"
+        elif load.day == r.date:
+            after = f"{r.when} {day_name(load.day)}'s {_kind(load.run)}"
+            if r.when == "during":
+                after = f"during {day_name(load.day)}'s {_kind(load.run)}"
+        else:
+            after = f"the day after {day_name(load.day)}'s {_kind(load.run)}"
+        if r.rising:
+            head = f"Pain rising over three entries ({' → '.join(map(str, r.rising))}/10), "
+            head += f"the latest {after}"
+        elif r.state == "irritated" and r.reference is not None and r.worst < 4:
+            run = f" {day_name(load.day)}'s {_kind(load.run)}" if load is not None else ""
+            head = (
+                f"Pain the morning after{run} was worse than the morning before "
+                f"({r.symptom.pain_next_morning} vs {r.reference}/10)"
+            )
+        else:
+            head = f"Pain {r.worst}/10 {after}"
+        if r.state == "flare":
+            ok = last_tolerated([x for x in responses if x.date < r.date], r.date)
+            if ok is not None and ok.load is not None:
+                tail = f"step back to {run_words(ok.load.run)}, the last load you tolerated"
+            else:
+                tail = "step back by a quarter: no tolerated load on record yet"
+        else:
+            tail = "hold the load (no increase) until it settles under 4/10 by the next morning"
+        value = float(r.worst)
+        threshold = float(r.threshold)
+        out.append(
+            FlagRecord(
+                date=r.date,
+                dimension="pain",
+                rule="pain_response",
+                severity=ALERT if r.state == "flare" else CAUTION,
+                value=value,
+                baseline=float(r.reference if r.reference is not None else 3),
+                ratio=value / threshold if threshold > 0 else value,
+                threshold=threshold,
+                message=f"{head}: {tail}.",
+            )
+        )
+    return out
