@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.rules import RuleConfig
-from loadwatch.rules.engine import AMOUNT_RULES, evaluate, judgements
+from loadwatch.rules.engine import evaluate, judgements
 from loadwatch.rules.headroom import Headroom, headroom
+from loadwatch.rules.judging import AMOUNT_RULES
 from support.activity_builder import activity, days, frame, weeks
 
 MON = date(2026, 1, 5)

@@ -13,7 +13,7 @@ from loadwatch.rules import arrays
 from loadwatch.rules.array_ops import F
 from loadwatch.rules.arrays import Check
 from loadwatch.rules.config import RuleConfig
-from loadwatch.rules.engine import FLAG_SCHEMA, _lookback_start
+from loadwatch.rules.judging import FLAG_SCHEMA, lookback_start
 
 _LOAD_COLS = [c for pair in DIMENSIONS.values() for c in pair]
 _TEXT = (pl.Utf8(), pl.Date())
@@ -55,12 +55,12 @@ def _threshold(ch: Check, level: F) -> F:
 
 def flag_frame(daily: pl.DataFrame, config: RuleConfig, *, since: date | None) -> pl.DataFrame:
     """``engine.flag_frame``: the flags of one athlete on days ``>= since`` (``FLAG_SCHEMA``),
-    reading only the days the rules need for them (``engine._lookback_start``)."""
+    reading only the days the rules need for them (``judging.lookback_start``)."""
     validate_calendar(daily, "daily frame")
     if daily.is_empty():
         return pl.DataFrame(schema=FLAG_SCHEMA)
     first: date = daily["date"][0]
-    start = 0 if since is None else max(0, (_lookback_start(daily, config, since) - first).days)
+    start = 0 if since is None else max(0, (lookback_start(daily, config, since) - first).days)
     cut = daily.slice(start)
     day = np.arange(start, daily.height, dtype=np.float64)[None, :]
     runs, loads = _inputs(cut)

@@ -40,8 +40,8 @@ from loadwatch.rules.array_ops import (
     when,
 )
 from loadwatch.rules.config import RuleConfig, _Rule
-from loadwatch.rules.engine import _SCALE, alert_line
 from loadwatch.rules.evidence import LEVEL
+from loadwatch.rules.judging import SCALE, alert_line
 from loadwatch.vocabulary import ALERT, CAUTION
 
 
@@ -104,7 +104,7 @@ def wide(day: F, runs: F, loads: dict[str, F], config: RuleConfig) -> list[Check
     rb = config.return_after_break
     running = runs > 0
     with np.errstate(invalid="ignore"):
-        q = {d: np.round(loads[col] * _SCALE[d]) for d, (col, _) in DIMENSIONS.items()}
+        q = {d: np.round(loads[col] * SCALE[d]) for d, (col, _) in DIMENSIONS.items()}
         # breaks
         run_day = when(running, day)
         prev_run = ffill(shift(run_day, 1))
@@ -118,7 +118,7 @@ def wide(day: F, runs: F, loads: dict[str, F], config: RuleConfig) -> list[Check
         kept_ = kept(days_off)
         pre: dict[str, dict[str, F]] = {}
         for d in DIMENSIONS:
-            x, s = q[d], _SCALE[d]
+            x, s = q[d], SCALE[d]
             cum = np.cumsum(x, axis=1)
             back = shift(cum, rb.pre_break_days)
             val = np.where(np.isnan(back), -s, cum - back)
@@ -139,7 +139,7 @@ def wide(day: F, runs: F, loads: dict[str, F], config: RuleConfig) -> list[Check
         rets: list[Check] = []
         if rb.enabled:
             for dim in rb.dimensions:
-                s = _SCALE[dim]
+                s = SCALE[dim]
                 pd = pre[dim]
                 ok = running & in_return(dim)
                 c = _ratio(
@@ -190,7 +190,7 @@ def wide(day: F, runs: F, loads: dict[str, F], config: RuleConfig) -> list[Check
             a, ch = wr.acute_days, wr.chronic_days
             brk = in_break.astype(np.float64)
             for dim in wr.dimensions:
-                x, s = q[dim], _SCALE[dim]
+                x, s = q[dim], SCALE[dim]
                 acute = div(rolling_sum(x, a), s)
                 chronic = shift(rolling_sum(x, ch), a)
                 bdays = shift(rolling_sum(brk, ch), a)
@@ -214,7 +214,7 @@ def wide(day: F, runs: F, loads: dict[str, F], config: RuleConfig) -> list[Check
         if mo.enabled:
             w = mo.window_days
             for dim in mo.dimensions:
-                x, s = q[dim], _SCALE[dim]
+                x, s = q[dim], SCALE[dim]
                 sx, sx2 = rolling_sum(x, w), rolling_sum(x * x, w)
                 spread = w * sx2 - sx * sx
                 total = div(sx, s)

@@ -36,12 +36,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
 from loadwatch.analytics.load import over
 from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, validate_calendar, validate_panel
+from loadwatch.rules import array_frames, arrays
 from loadwatch.rules.config import (
     Monotony,
     ReturnAfterBreak,
@@ -51,7 +52,8 @@ from loadwatch.rules.config import (
     _Rule,
 )
 from loadwatch.rules.detraining import kept_expr
-from loadwatch.rules.evidence import LEVEL, may_alert, severity_of
+from loadwatch.rules.evidence import LEVEL, severity_of
+from loadwatch.rules.judging import AMOUNT_RULES, FLAG_SCHEMA, SCALE, alert_line, lookback_start
 from loadwatch.rules.messages import render
 from loadwatch.vocabulary import ALERT, CAUTION, Severity
 
@@ -59,37 +61,16 @@ _DAY = "_day"
 # Sums run on integer metres (decimetres of climb) so that they are exact: the same day gives
 # bit-identical numbers whichever day the evaluation window starts on (``since``), which float
 # running sums do not.
-_SCALE = {"distance": 1000, "speed": 1000, "hills": 10, "uphill": 1000}
 _RUNNING = pl.col("runs") > 0
 # The wide frame is hundreds of shallow columns over a few thousand rows: optimising its plan
 # (common subexpressions above all) costs more than the little it saves in executing it, and
 # planning, not computing, is what one athlete's evaluation spends its time on.
 _PLAIN = pl.QueryOptFlags.none()
-# The rules that judge an amount (more is worse); monotony judges sameness.
-AMOUNT_RULES = ("session_spike", "weekly_ramp", "return_after_break")
 
 
 def _q(dim: str) -> str:
     return f"_q_{dim}"
 
-
-FLAG_SCHEMA: dict[str, pl.DataType] = {
-    "date": pl.Date(),
-    "rule": pl.Utf8(),
-    "dimension": pl.Utf8(),
-    "level": pl.Int8(),  # 1 caution, 2 alert
-    "value": pl.Float64(),
-    "baseline": pl.Float64(),  # the baseline judged against (own baseline raised to the floor)
-    "own_baseline": pl.Float64(),  # the athlete's own baseline, before the floor
-    "ratio": pl.Float64(),
-    "threshold": pl.Float64(),
-    "window_days": pl.Int32(),
-    "days_off": pl.Int32(),  # return_after_break; the break behind a post-break baseline
-    "days_back": pl.Int32(),  # return_after_break
-    "week_load": pl.Float64(),  # monotony
-    "strain": pl.Float64(),  # monotony
-    "kept": pl.Float64(),  # share of pre-break capacity in the baseline (post-break), else null
-}
 
 # Every rule's verdict on every day: the same numbers the flags carry, also where none fired.
 JUDGEMENT_SCHEMA: dict[str, pl.DataType] = {
@@ -118,12 +99,6 @@ class FlagRecord:
     ratio: float
     threshold: float
     message: str
-
-
-def alert_line(name: str, rule: _Rule) -> float | None:
-    """The rule's alert threshold, or None: a contested or weak rule never alerts, whatever
-    its thresholds say (``rules.evidence``)."""
-    return rule.alert if may_alert(name) else None
 
 
 def _level(ratio: pl.Expr, rule: _Rule, name: str, dim: str) -> pl.Expr:
@@ -229,7 +204,7 @@ def _pre_break_helpers(r: ReturnAfterBreak, key: str | None) -> list[list[pl.Exp
     is_return = pl.col("_is_return")
     steps: list[list[pl.Expr]] = [[], [], []]
     for dim in DIMENSIONS:
-        x, s, n = pl.col(_q(dim)), _SCALE[dim], f"_pre|{dim}"
+        x, s, n = pl.col(_q(dim)), SCALE[dim], f"_pre|{dim}"
         cum, pre = pl.col(f"{n}|cum"), pl.col(f"{n}|pre")
         steps[0].append(over(x.cum_sum(), key).alias(f"{n}|cum"))
         # Load of the pre_break_days ending on each running day, carried to the next running
@@ -331,7 +306,7 @@ def _weekly_ramp(r: WeeklyRamp, rb: ReturnAfterBreak, key: str | None) -> list[_
     a, c = r.acute_days, r.chronic_days
     for dim in r.dimensions:
         n = f"weekly_ramp|{dim}"
-        x, s = pl.col(_q(dim)), _SCALE[dim]
+        x, s = pl.col(_q(dim)), SCALE[dim]
         acute = over(x.rolling_sum(a), key) / s
         chronic, in_break = pl.col(f"{n}|chronic"), pl.col(f"{n}|break_days")
         # A break is not a usual week: its days leave the mean (break days carry no running,
@@ -389,7 +364,7 @@ def _monotony(r: Monotony, key: str | None) -> list[_Check]:
     w = r.window_days
     for dim in r.dimensions:
         n = f"monotony|{dim}"
-        x, s = pl.col(_q(dim)), _SCALE[dim]
+        x, s = pl.col(_q(dim)), SCALE[dim]
         sum_x, spread, total = (pl.col(f"{n}|{c}") for c in ("sum", "spread", "total"))
         mono = pl.col(f"{n}|ratio")
         ok = _RUNNING & (spread > 0) & (total >= r.floor(dim))
@@ -438,7 +413,7 @@ def _return_after_break(r: ReturnAfterBreak, key: str | None) -> list[_Check]:
     out = []
     for dim in r.dimensions:
         n = f"return_after_break|{dim}"
-        s = _SCALE[dim]
+        s = SCALE[dim]
         cum, at_return, before = (pl.col(f"_pre|{dim}|{c}") for c in ("cum", "at", "before"))
         ok = _RUNNING & _in_return(r, dim)
         steps = _ratio_steps(
@@ -488,7 +463,7 @@ def _wide_steps(checks: list[_Check], config: RuleConfig, key: str | None) -> li
     rb = config.return_after_break
     steps: list[list[pl.Expr]] = [
         [
-            (pl.col(col) * _SCALE[dim]).round().cast(pl.Int64).alias(_q(dim))
+            (pl.col(col) * SCALE[dim]).round().cast(pl.Int64).alias(_q(dim))
             for dim, (col, _) in DIMENSIONS.items()
         ],
         *_break_helpers(rb, key),
@@ -572,38 +547,12 @@ def _flag_frames(lf: pl.LazyFrame, config: RuleConfig, key: str | None) -> pl.Da
     return pl.concat(parts).sort([*keys, "date", "rule", "dimension"])
 
 
-def _lookback_start(daily: pl.DataFrame, config: RuleConfig, since: date) -> date:
-    """First day the rules must read to judge every day from ``since`` on exactly."""
-    ss, wr, rb, mo = (
-        config.session_spike,
-        config.weekly_ramp,
-        config.return_after_break,
-        config.monotony,
-    )
-    days = max(
-        ss.window_days + 1,
-        # the ramp's rebuild reads back to a return up to a + 2c days before
-        wr.acute_days + 2 * wr.chronic_days + wr.quiet_days,
-        mo.window_days + mo.quiet_days,
-        rb.return_days,
-    )
-    start = since - timedelta(days=days + 1)
-    # A break the windows reach into reads back to the last run before it, and the windows
-    # before that run (pre-break week, pre-break longest run).
-    earlier = daily.filter((pl.col("runs") > 0) & (pl.col("date") < start))
-    if not earlier.is_empty():
-        last_run: date = earlier["date"].max()  # type: ignore[assignment]
-        back = max(rb.pre_break_days, ss.window_days) + 1
-        start = min(start, last_run - timedelta(days=back))
-    return start
-
-
 def _numbered(daily: pl.DataFrame, config: RuleConfig, since: date | None) -> pl.LazyFrame:
     validate_calendar(daily, "daily frame")
     # Day numbers count from the athlete's first day, also when the frame is cut below.
     lf = daily.lazy().with_row_index(_DAY).with_columns(pl.col(_DAY).cast(pl.Int64))
     if since is not None and not daily.is_empty():
-        lf = lf.filter(pl.col("date") >= _lookback_start(daily, config, since))
+        lf = lf.filter(pl.col("date") >= lookback_start(daily, config, since))
     return lf
 
 
@@ -711,9 +660,7 @@ def evaluate(
     the running stayed within its caps (``rules.plan_breach.quiet_frame``): the amount rules say
     nothing there (docs/rehab.md)."""
     # The same frame without planning a polars query (rules.arrays), unless the config is one
-    # the arrays do not judge.  Imported here: array_frames builds on this module.
-    from loadwatch.rules import array_frames, arrays
-
+    # the arrays do not judge.
     if arrays.eligible(config):
         flags = array_frames.flag_frame(daily, config, since=since)
     else:

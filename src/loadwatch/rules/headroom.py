@@ -41,14 +41,9 @@ from loadwatch.analytics.days import week_start
 from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS, validate_calendar
 from loadwatch.rules import arrays, headroom_arrays
 from loadwatch.rules.config import RuleConfig
-from loadwatch.rules.engine import (
-    _DAY,
-    _SCALE,
-    AMOUNT_RULES,
-    _judgement_frames,
-    _lookback_start,
-)
+from loadwatch.rules.engine import _DAY, _judgement_frames
 from loadwatch.rules.headroom_arrays import Verdicts, floor_unit
+from loadwatch.rules.judging import AMOUNT_RULES, SCALE, lookback_start
 from loadwatch.rules.messages import amount, baseline_phrase, day_name, pace
 
 CLEAR_HORIZON_DAYS = 14
@@ -127,7 +122,7 @@ def _judge(
     ``_NOW``, a candidate with no future at all (a future run would close a break open today,
     and the break's days count in the windows)."""
     # Read back far enough to judge today exactly as well as the days after it.
-    start = _lookback_start(history, config, today)
+    start = lookback_start(history, config, today)
     base = (
         history.with_row_index(_DAY)
         .with_columns(pl.col(_DAY).cast(pl.Int64))
@@ -354,7 +349,7 @@ def _verify(
         if not bad:
             return sizes
         for d in bad:
-            sizes[d] = max(0.0, sizes[d] - 1.0 / _SCALE[d])
+            sizes[d] = max(0.0, sizes[d] - 1.0 / SCALE[d])
     return sizes
 
 

@@ -20,7 +20,7 @@ from loadwatch.rules import arrays
 from loadwatch.rules.array_ops import F
 from loadwatch.rules.arrays import Check
 from loadwatch.rules.config import RuleConfig
-from loadwatch.rules.engine import _SCALE, AMOUNT_RULES, _lookback_start
+from loadwatch.rules.judging import AMOUNT_RULES, SCALE, lookback_start
 
 _LOAD_COLS = [c for pair in DIMENSIONS.values() for c in pair]
 
@@ -43,7 +43,7 @@ class Verdicts:
 
 
 def floor_unit(x: float, dim: str) -> float:
-    s = _SCALE[dim]
+    s = SCALE[dim]
     return max(0.0, math.floor(x * s + 1e-9) / s)
 
 
@@ -52,9 +52,9 @@ def _none(x: float) -> float | None:
 
 
 def _base(history: pl.DataFrame, config: RuleConfig, today: date) -> tuple[int, pl.DataFrame]:
-    """The days the rules read to judge today and after (``engine._lookback_start``)."""
+    """The days the rules read to judge today and after (``judging.lookback_start``)."""
     first: date = history["date"][0]
-    lo = max(0, (_lookback_start(history, config, today) - first).days)
+    lo = max(0, (lookback_start(history, config, today) - first).days)
     return lo, history.slice(lo)
 
 
@@ -161,5 +161,5 @@ def _verify(
         if not bad:
             return sizes
         for d in bad:
-            sizes[d] = max(0.0, sizes[d] - 1.0 / _SCALE[d])
+            sizes[d] = max(0.0, sizes[d] - 1.0 / SCALE[d])
     return sizes

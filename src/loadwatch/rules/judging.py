@@ -1,0 +1,71 @@
+"""What both implementations of the rules share: the polars engine (``rules.engine``, the
+reference and the many-athlete batch path) and the numpy arrays (``rules.arrays``, one
+athlete's evaluation and headroom).  Kept apart so that neither builds on the other and the
+engine can hand one athlete to the arrays."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from loadwatch.rules.config import RuleConfig, _Rule
+from loadwatch.rules.evidence import may_alert
+
+# Each dimension's daily amount is judged as a whole number of these units (km -> m, m of
+# climbing -> dm, ...): integer window sums are exact, so every way of summing them agrees.
+SCALE = {"distance": 1000, "speed": 1000, "hills": 10, "uphill": 1000}
+
+# The rules that judge an amount (more is worse); monotony judges sameness.
+AMOUNT_RULES = ("session_spike", "weekly_ramp", "return_after_break")
+
+
+FLAG_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "rule": pl.Utf8(),
+    "dimension": pl.Utf8(),
+    "level": pl.Int8(),  # 1 caution, 2 alert
+    "value": pl.Float64(),
+    "baseline": pl.Float64(),  # the baseline judged against (own baseline raised to the floor)
+    "own_baseline": pl.Float64(),  # the athlete's own baseline, before the floor
+    "ratio": pl.Float64(),
+    "threshold": pl.Float64(),
+    "window_days": pl.Int32(),
+    "days_off": pl.Int32(),  # return_after_break; the break behind a post-break baseline
+    "days_back": pl.Int32(),  # return_after_break
+    "week_load": pl.Float64(),  # monotony
+    "strain": pl.Float64(),  # monotony
+    "kept": pl.Float64(),  # share of pre-break capacity in the baseline (post-break), else null
+}
+
+
+def alert_line(name: str, rule: _Rule) -> float | None:
+    """The rule's alert threshold, or None: a contested or weak rule never alerts, whatever
+    its thresholds say (``rules.evidence``)."""
+    return rule.alert if may_alert(name) else None
+
+
+def lookback_start(daily: pl.DataFrame, config: RuleConfig, since: date) -> date:
+    """First day the rules must read to judge every day from ``since`` on exactly."""
+    ss, wr, rb, mo = (
+        config.session_spike,
+        config.weekly_ramp,
+        config.return_after_break,
+        config.monotony,
+    )
+    days = max(
+        ss.window_days + 1,
+        # the ramp's rebuild reads back to a return up to a + 2c days before
+        wr.acute_days + 2 * wr.chronic_days + wr.quiet_days,
+        mo.window_days + mo.quiet_days,
+        rb.return_days,
+    )
+    start = since - timedelta(days=days + 1)
+    # A break the windows reach into reads back to the last run before it, and the windows
+    # before that run (pre-break week, pre-break longest run).
+    earlier = daily.filter((pl.col("runs") > 0) & (pl.col("date") < start))
+    if not earlier.is_empty():
+        last_run: date = earlier["date"].max()  # type: ignore[assignment]
+        back = max(rb.pre_break_days, ss.window_days) + 1
+        start = min(start, last_run - timedelta(days=back))
+    return start
