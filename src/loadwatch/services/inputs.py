@@ -112,7 +112,7 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
         threshold_frame(
             activities,
             tz=tz,
-            first=_first_day(activities, tz, day),
+            first=first_day(activities, tz, day),
             last=day,
             coach_speed_mps=coach,
             coach_since=since,
@@ -138,6 +138,6 @@ def session_loads(session: Session, athlete: Athlete) -> pl.DataFrame | None:
     return session_frame(effort, athlete.timezone)
 
 
-def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
+def first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
     first = activities.select(local_day_expr(tz).min()).item()
     return min(first, today) if isinstance(first, date) else today
