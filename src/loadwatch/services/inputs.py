@@ -11,7 +11,7 @@ import polars as pl
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.analytics.days import local_day_expr
 from loadwatch.analytics.effort import day_max_rpe, session_frame
-from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
+from loadwatch.analytics.fast import FastThreshold, explain, fast_threshold, threshold_frame
 from loadwatch.analytics.trimp import HrProfile
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig, athlete_config
@@ -105,9 +105,8 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
     tz = athlete.timezone
     coach = athlete.fast_speed_mps
     since = athlete.fast_speed_since
-    fast = fast_threshold(activities, coach_speed_mps=coach, today=day, tz=tz, coach_since=since)
     # Each day's fast km with the threshold in force that day: one set of numbers for the
-    # weekly table, status, series and flags.
+    # weekly table, status, series and flags; today's is the frame's last row (computed once).
     per_day = (
         threshold_frame(
             activities,
@@ -119,6 +118,11 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
         )
         if not activities.is_empty()
         else None
+    )
+    fast = (
+        explain(per_day.row(per_day.height - 1, named=True))
+        if per_day is not None
+        else fast_threshold(activities, coach_speed_mps=coach, today=day, tz=tz, coach_since=since)
     )
     daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
     rin = rehab_inputs(session, athlete_id, daily, day)
