@@ -6,6 +6,7 @@ it still answers with them."""
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import date, timedelta
 
 import polars as pl
@@ -13,11 +14,11 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, EFFORT_WEEK_SCHEMA
-from loadwatch.schemas.status import Summary
+from loadwatch.schemas.status import Period
 from loadwatch.services.effort import with_effort
 from loadwatch.services.evaluation import evaluate_athlete
 from loadwatch.services.rounding import out_frame
-from loadwatch.services.stored_view import View, _frame, keep
+from loadwatch.services.stored_view import _frame
 from loadwatch.services.views import series_view
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
@@ -87,23 +88,37 @@ def test_stored_srpe_columns_are_the_per_request_join(
         assert got.is_empty() and "srpe" in got.columns
 
 
-def test_a_view_stored_without_the_srpe_columns_still_answers_with_them(store: Store) -> None:
+def _file_ipc(frame: pl.DataFrame) -> bytes:
+    """A frame as views were stored before: the Arrow IPC file format, zstd."""
+    buf = io.BytesIO()
+    frame.write_ipc(buf, compression="zstd")
+    return buf.getvalue()
+
+
+def test_a_view_stored_by_the_previous_loadwatch_still_answers_the_same(store: Store) -> None:
+    """A view stored before: the file format and no sRPE columns (joined per request)."""
     aid = _athlete(store)
+    periods: tuple[Period, ...] = ("day", "week")
     with store.sessions() as s:
         athlete = athlete_store.get_athlete(s, aid)
-        want = {p: series_view(s, athlete, p, today=TODAY)[0] for p in ("day", "week")}  # type: ignore[arg-type]
+        want = {p: series_view(s, athlete, p, today=TODAY)[0] for p in periods}
+        cut = series_view(s, athlete, "week", end=date(2026, 4, 1), today=TODAY)[0]
     with store.transaction() as s:
         row = view_rows.get(s, aid)
         assert row is not None
+        assert row.days[:6] != b"ARROW1"  # the stream format now
         days, weeks = _frame(row.days), _frame(row.weeks)
-        old = View(
-            summary=Summary.model_validate(row.summary),
-            days=days.drop([c for c in EFFORT if c in days.columns]),
-            weeks=weeks.drop([c for c in EFFORT if c in weeks.columns]),
+        view_rows.put(
+            s,
+            aid,
+            as_of=row.as_of,
+            summary=row.summary,
+            days=_file_ipc(days.drop([c for c in EFFORT if c in days.columns])),
+            weeks=_file_ipc(weeks.drop([c for c in EFFORT if c in weeks.columns])),
         )
-        keep(s, aid, old)
     with store.sessions() as s:
         athlete = athlete_store.get_athlete(s, aid)
-        for p in ("day", "week"):
-            got = series_view(s, athlete, p, today=TODAY)[0]  # type: ignore[arg-type]
-            assert_frame_equal(got, want[p])
+        for p in periods:
+            assert_frame_equal(series_view(s, athlete, p, today=TODAY)[0], want[p])
+        old_cut = series_view(s, athlete, "week", end=date(2026, 4, 1), today=TODAY)[0]
+        assert_frame_equal(old_cut, cut)

@@ -93,6 +93,9 @@ class EvaluationInputs:
     # Each activity's session RPE load (activity_id, srpe): the fitness impulse without heart
     # rate (analytics/fitness.py); None when no activity has an RPE.
     srpe: pl.DataFrame | None = None
+    # The athlete's first local day (``today`` without activities): where the per-day frames
+    # start, read once.
+    first: date | None = None
 
 
 def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
@@ -107,11 +110,12 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
     since = athlete.fast_speed_since
     # Each day's fast km with the threshold in force that day: one set of numbers for the
     # weekly table, status, series and flags; today's is the frame's last row (computed once).
+    first = first_day(activities, tz, day)
     per_day = (
         threshold_frame(
             activities,
             tz=tz,
-            first=first_day(activities, tz, day),
+            first=first,
             last=day,
             coach_speed_mps=coach,
             coach_since=since,
@@ -128,7 +132,16 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
     rin = rehab_inputs(session, athlete_id, daily, day)
     hr = hr_profile(session, athlete)
     return EvaluationInputs(
-        athlete, activities, day, config, fast, daily, rin, hr, session_loads(session, athlete)
+        athlete,
+        activities,
+        day,
+        config,
+        fast,
+        daily,
+        rin,
+        hr,
+        session_loads(session, athlete),
+        first,
     )
 
 

@@ -101,9 +101,8 @@ def compute(inp: EvaluationInputs) -> View:
     weeks = weekly_frame(daily)
     # Session RPE load rides along as context (docs/checkin.md): computed here, once, not
     # per series request.
-    day_effort, week_effort = view_effort(
-        inp.srpe, first_day(inp.activities, inp.athlete.timezone, inp.today), inp.today
-    )
+    first = inp.first or first_day(inp.activities, inp.athlete.timezone, inp.today)
+    day_effort, week_effort = view_effort(inp.srpe, first, inp.today)
     fast = inp.fast
     summary = Summary(
         as_of=inp.today,
