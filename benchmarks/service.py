@@ -39,6 +39,7 @@ The load generator runs on the same cores as the server.  Activities carry a sto
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import statistics
 import sys
@@ -109,15 +110,21 @@ def evaluation(store: Store, args: argparse.Namespace) -> None:
         log = f"date,distance_km,duration_min\n{day},{8 + i * 0.1:.1f},{44 + i}\n".encode()
         stored.append(_cpu(lambda log=log, i=i: import_log(store, aid, log, f"run-{i}.csv")))
         inc.append(_cpu(lambda: drain_pending(store, athlete_id=aid)))
-    tomorrow = today + timedelta(days=1)
-    roll = [
-        _cpu(
-            lambda: evaluate_athlete(
-                store, aid, from_date=tomorrow - timedelta(days=35), today=tomorrow
+    # The scheduler's roll: each a new day, nothing changed since the view stored the day
+    # before (``job_work.evaluate_athlete`` says so with ``unchanged_since`` where the
+    # source under test has it).
+    quick = "unchanged_since" in inspect.signature(evaluate_athlete).parameters
+    roll = []
+    for i in range(args.repeat):
+        day = today + timedelta(days=1 + i)
+        extra = {"unchanged_since": day - timedelta(days=1)} if quick else {}
+        roll.append(
+            _cpu(
+                lambda day=day, extra=extra: evaluate_athlete(
+                    store, aid, from_date=day - timedelta(days=35), today=day, **extra
+                )
             )
         )
-        for _ in range(args.repeat)
-    ]
     f, i_, st = statistics.median(full), statistics.median(inc), statistics.median(stored)
     r = statistics.median(roll)
     years = args.history_days / 365

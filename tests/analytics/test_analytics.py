@@ -392,3 +392,24 @@ def test_fast_threshold_reads_flat_ground() -> None:
     old = [activity(today - timedelta(days=1 + i), 5.0, hist=every) for i in range(5)]
     ft_old = fast_threshold(frame(old), coach_speed_mps=None, today=today)
     assert ft_old.speed_mps == pytest.approx(2.98125 * 1.15)
+
+
+def test_today_explained_from_the_per_day_frame() -> None:
+    """Evaluation explains the frame's own row for today instead of building a second frame:
+    the same threshold and words as ``fast_threshold`` (equal bits: whole metres)."""
+    from loadwatch.analytics.fast import explain, threshold_frame
+
+    hist = speed_hist({2.95: 4000.0, 3.5: 1000.0})
+    acts = frame([activity(MON + timedelta(days=2 * i), 5.0, hist=hist) for i in range(8)])
+    last = MON + timedelta(days=14)
+    th = threshold_frame(acts, tz="UTC", first=MON, last=last, coach_speed_mps=None)
+    for k in (8, 9, 14):  # the default (4 runs), derived from the 5th run on
+        day = MON + timedelta(days=k)
+        assert explain(th.row(k, named=True)) == fast_threshold(
+            acts, coach_speed_mps=None, today=day
+        )
+    assert explain(th.row(8, named=True)).explanation.endswith("(now 4 runs, 20.0 km)")
+    coach = threshold_frame(acts, tz="UTC", first=MON, last=last, coach_speed_mps=3.52)
+    assert explain(coach.row(14, named=True)).explanation == (
+        "fast = quicker than 4:44/km: set by your coach"
+    )

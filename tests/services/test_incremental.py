@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from loadwatch.services.activities import delete_activity_by_id
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.episodes import episodes_of
-from loadwatch.services.evaluation import EvaluationResult, drain_pending
+from loadwatch.services.evaluation import EvaluationResult, drain_pending, evaluate_athlete
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.views import rows_of, stored_summaries
 from loadwatch.store import activities as activity_store
@@ -165,5 +165,52 @@ def test_incremental_evaluation_equals_full_evaluation(
     assert drain_pending(store, athlete_id=full, today=TODAY) == [full]  # from its first day
 
     got, want = _state(store, inc), _state(store, full)
+    for part in want:
+        assert got[part] == want[part], part
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    history=runs,
+    back=st.integers(1, 40),
+    later_runs=st.booleans(),
+    rules=st.sampled_from(THRESHOLDS),
+)
+def test_roll_forward_of_an_unchanged_athlete_equals_the_full_roll(
+    stores: Store,
+    history: dict[int, tuple[int, int]],
+    back: int,
+    later_runs: bool,
+    rules: dict[str, Any],
+) -> None:
+    """The scheduler's roll of a new local day when nothing changed (``unchanged_since``):
+    the engine's flags are not judged again, and everything stored is what the roll that
+    judges them all (the nightly pass) stores.  With runs dated after the stored view's day
+    (a log imported ahead of time) the engine judges in full."""
+    store = stores
+    then = TODAY - timedelta(days=back)
+    final = [
+        (off, k, c)
+        for off, (k, c) in history.items()
+        if later_runs or FIRST + timedelta(days=off) <= then
+    ]
+    twins = [_athlete(store, rules), _athlete(store, rules)]
+    for aid in twins:
+        import_log(store, aid, _csv(final), "log.csv")
+        drain_pending(store, athlete_id=aid, today=then)
+    roll_from = TODAY - timedelta(days=35)
+    quick = evaluate_athlete(
+        store, twins[0], from_date=roll_from, today=TODAY, unchanged_since=then
+    )
+    full = evaluate_athlete(store, twins[1], from_date=roll_from, today=TODAY)
+    ahead = any(FIRST + timedelta(days=off) > then for off, _, _ in final)
+    assert quick.engine_judged == ahead
+    assert full.engine_judged
+    got, want = _state(store, twins[0]), _state(store, twins[1])
     for part in want:
         assert got[part] == want[part], part

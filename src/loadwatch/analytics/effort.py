@@ -81,6 +81,14 @@ def session_frame(effort: pl.DataFrame, tz: str) -> pl.DataFrame:
     )
 
 
+SESSION_SCHEMA: dict[str, pl.DataType] = {
+    "activity_id": pl.Int64(),
+    "date": pl.Date(),
+    "minutes": pl.Float64(),
+    "srpe": pl.Float64(),
+}  # session_frame's columns
+
+
 def day_max_rpe(effort: pl.DataFrame, tz: str) -> dict[date, float]:
     """The hardest session RPE of each local day that has one."""
     rated = effort.filter(pl.col("rpe").is_not_null())
@@ -96,7 +104,12 @@ def day_max_rpe(effort: pl.DataFrame, tz: str) -> dict[date, float]:
 
 def daily_effort(effort: pl.DataFrame, tz: str, first: date, last: date) -> pl.DataFrame:
     """One row per day of ``first``..``last`` (``EFFORT_DAY_SCHEMA``); rest days are zeros."""
-    sessions = session_frame(effort, tz).filter(pl.col("srpe").is_not_null())
+    return daily_session_effort(session_frame(effort, tz), first, last)
+
+
+def daily_session_effort(sessions: pl.DataFrame, first: date, last: date) -> pl.DataFrame:
+    """``daily_effort`` from ``session_frame``'s rows (evaluation holds them already)."""
+    sessions = sessions.filter(pl.col("srpe").is_not_null())
     per_day = sessions.group_by("date").agg(
         pl.col("srpe").sum(), pl.len().cast(pl.Int32).alias("srpe_sessions")
     )

@@ -24,7 +24,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -180,6 +180,12 @@ def fast_threshold(
         coach_speed_mps=coach_speed_mps,
         coach_since=coach_since,
     ).row(0, named=True)
+    return explain(row)
+
+
+def explain(row: dict[str, Any]) -> FastThreshold:
+    """One ``threshold_frame`` row as the threshold in force that day, with its explanation
+    (evaluation takes today's row of the frame it builds anyway)."""
     speed = float(row["fast_speed_mps"])
     if row["source"] == "coach":
         return FastThreshold(

@@ -12,7 +12,9 @@ from loadwatch.analytics.days import local_day, local_day_expr
 from loadwatch.analytics.effort import (
     EFFORT_DAY_SCHEMA,
     EFFORT_WEEK_SCHEMA,
+    SESSION_SCHEMA,
     daily_effort,
+    daily_session_effort,
     session_load,
     weekly_effort,
 )
@@ -70,13 +72,20 @@ def effort_days(
 def with_effort(
     session: Session, athlete: Athlete, frame: pl.DataFrame, period: str, last: date
 ) -> pl.DataFrame:
-    """The series ``frame`` (day or week rows) with the sRPE columns joined on."""
+    """The series ``frame`` (day or week rows) with the sRPE columns joined on, read from the
+    activities: for a view stored before evaluation put them in (``join_effort``)."""
     days = effort_days(session, athlete, last)
+    return join_effort(frame, days if period == "day" else weekly_effort(days), period)
+
+
+def join_effort(frame: pl.DataFrame, effort: pl.DataFrame, period: str) -> pl.DataFrame:
+    """``frame`` (day or week rows) with ``effort``'s sRPE columns (``EFFORT_DAY_SCHEMA`` or
+    ``EFFORT_WEEK_SCHEMA`` rows) joined on, after its own columns: what a series shows."""
     if period == "day":
-        extra = days.select(list(EFFORT_DAY_SCHEMA))
+        extra = effort.select(list(EFFORT_DAY_SCHEMA))
         key = "date"
     else:
-        extra = weekly_effort(days).select(list(EFFORT_WEEK_SCHEMA))
+        extra = effort.select(list(EFFORT_WEEK_SCHEMA))
         key = "week_start"
     if frame.is_empty():
         return frame.with_columns(
@@ -86,6 +95,18 @@ def with_effort(
     counts = [c for c, t in extra.schema.items() if c != key and t == pl.Int32()]
     sums = ["srpe"]
     return out.with_columns(pl.col(counts).fill_null(0), pl.col(sums).fill_null(0.0))
+
+
+def view_effort(
+    sessions: pl.DataFrame | None, first: date, last: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The day and week sRPE rows from ``first`` to ``last`` from each activity's session
+    load (``EvaluationInputs.srpe``; None: no RPE given), computed once at evaluation into the
+    stored view instead of per series request.  The same numbers ``effort_days`` gives: it
+    starts on the athlete's first local day too, and unrated sessions add nothing."""
+    rows = sessions if sessions is not None else pl.DataFrame(schema=SESSION_SCHEMA)
+    days = daily_session_effort(rows, min(first, last), last)
+    return days, weekly_effort(days)
 
 
 def effort_status(session: Session, athlete: Athlete, today: date) -> EffortStatus | None:

@@ -28,11 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+import polars as pl
+
 from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
+from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.services import episodes, hr_load, preflight, rehab, triage, views
-from loadwatch.services.inputs import evaluation_inputs
+from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
 from loadwatch.store.db import Session, Store
@@ -51,6 +54,7 @@ class EvaluationResult:
     evaluated_from: date | None = None  # None: the whole history
     today: date | None = None
     plan_alerts: int = 0  # planned sessions newly at risk (plan.at_risk)
+    engine_judged: bool = True  # False: only the day moved, the engine's flags stand
 
 
 def _differs(stored: object, fired: object) -> bool:
@@ -68,6 +72,7 @@ def _evaluate_in(
     from_date: date | None,
     today: date | None,
     historic_days: int = HISTORIC_DAYS,
+    unchanged_since: date | None = None,
 ) -> EvaluationResult:
     # The heart rates may have moved (a new hardest run raises an estimated maximum).
     hr_load.refresh_athlete(session, athlete_id)
@@ -75,10 +80,16 @@ def _evaluate_in(
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
     # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.
     plan = rehab.verdict(inp)
+    rules_too = not _only_rest_since(inp, unchanged_since)
+    result.engine_judged = rules_too
     fired = [
         f
         for f in [
-            *run_rules(inp.daily, inp.config, since=from_date, quiet=plan.quiet),
+            *(
+                run_rules(inp.daily, inp.config, since=from_date, quiet=plan.quiet)
+                if rules_too
+                else []
+            ),
             *plan.records,
         ]
         if (from_date is None or f.date >= from_date) and f.date <= inp.today
@@ -86,6 +97,7 @@ def _evaluate_in(
     stored = {
         (f.rule, f.dimension, f.date): f
         for f in flags.in_range(session, athlete_id, from_date, inp.today)
+        if rules_too or f.rule in PLAN_RULES
     }
     new: list[Flag] = []
     for rec in fired:
@@ -143,6 +155,20 @@ def _evaluate_in(
     return result
 
 
+def _only_rest_since(inp: EvaluationInputs, day: date | None) -> bool:
+    """Whether the engine's flags are those stored when the view for ``day`` was: nothing
+    changed since (the caller's word) and no run after ``day`` up to today.  The engine
+    (rules/engine.py, rules/arrays.py) fires only on running days and judges a day from that
+    day and the days before it; the one look forward, a break's ``next_run``, finds no run
+    after the last one either way.  So appending rest days changes no engine flag.  The plan
+    rules do depend on today (``rest_too_long`` fires on a rest day, a plan's caps run to
+    today), and an athlete with a plan has days quieted by it: those are judged in full."""
+    if day is None or day >= inp.today or inp.rehab.plans:
+        return False
+    after = inp.daily.filter(pl.col("date") > day)
+    return not after.is_empty() and after["runs"].sum() == 0
+
+
 def evaluate_athlete(
     store: Store,
     athlete_id: int,
@@ -150,14 +176,20 @@ def evaluate_athlete(
     from_date: date | None = None,
     today: date | None = None,
     historic_days: int = HISTORIC_DAYS,
+    unchanged_since: date | None = None,
 ) -> EvaluationResult:
     """Re-evaluate ``[from_date, today]`` (``today`` defaults to the athlete's local date) and
     store the flags.  One transaction; a concurrent evaluation of the same athlete that wins the
-    race to insert a flag makes this one retry once on the updated state."""
+    race to insert a flag makes this one retry once on the updated state.
+
+    ``unchanged_since``: the caller knows that nothing the rules read changed since the view
+    stored for that day (the roll-forward of a new local day with no pending work: every
+    change writes a pending row, ``store/pending.py``).  Then only the plan rules are judged
+    again when the days after it are rest days (``_only_rest_since``)."""
     for attempt in (1, 2):
         try:
             with store.transaction() as s:
-                return _evaluate_in(s, athlete_id, from_date, today, historic_days)
+                return _evaluate_in(s, athlete_id, from_date, today, historic_days, unchanged_since)
         except Conflict:
             if attempt == 2:
                 raise

@@ -11,7 +11,7 @@ import polars as pl
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.analytics.days import local_day_expr
 from loadwatch.analytics.effort import day_max_rpe, session_frame
-from loadwatch.analytics.fast import FastThreshold, fast_threshold, threshold_frame
+from loadwatch.analytics.fast import FastThreshold, explain, fast_threshold, threshold_frame
 from loadwatch.analytics.trimp import HrProfile
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig, athlete_config
@@ -93,6 +93,9 @@ class EvaluationInputs:
     # Each activity's session RPE load (activity_id, srpe): the fitness impulse without heart
     # rate (analytics/fitness.py); None when no activity has an RPE.
     srpe: pl.DataFrame | None = None
+    # The athlete's first local day (``today`` without activities): where the per-day frames
+    # start, read once.
+    first: date | None = None
 
 
 def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
@@ -105,14 +108,14 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
     tz = athlete.timezone
     coach = athlete.fast_speed_mps
     since = athlete.fast_speed_since
-    fast = fast_threshold(activities, coach_speed_mps=coach, today=day, tz=tz, coach_since=since)
     # Each day's fast km with the threshold in force that day: one set of numbers for the
-    # weekly table, status, series and flags.
+    # weekly table, status, series and flags; today's is the frame's last row (computed once).
+    first = first_day(activities, tz, day)
     per_day = (
         threshold_frame(
             activities,
             tz=tz,
-            first=_first_day(activities, tz, day),
+            first=first,
             last=day,
             coach_speed_mps=coach,
             coach_since=since,
@@ -120,11 +123,25 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
         if not activities.is_empty()
         else None
     )
+    fast = (
+        explain(per_day.row(per_day.height - 1, named=True))
+        if per_day is not None
+        else fast_threshold(activities, coach_speed_mps=coach, today=day, tz=tz, coach_since=since)
+    )
     daily = daily_frame(activities, tz=tz, fast_speed_mps=per_day, end=day)
     rin = rehab_inputs(session, athlete_id, daily, day)
     hr = hr_profile(session, athlete)
     return EvaluationInputs(
-        athlete, activities, day, config, fast, daily, rin, hr, session_loads(session, athlete)
+        athlete,
+        activities,
+        day,
+        config,
+        fast,
+        daily,
+        rin,
+        hr,
+        session_loads(session, athlete),
+        first,
     )
 
 
@@ -138,6 +155,6 @@ def session_loads(session: Session, athlete: Athlete) -> pl.DataFrame | None:
     return session_frame(effort, athlete.timezone)
 
 
-def _first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
+def first_day(activities: pl.DataFrame, tz: str, today: date) -> date:
     first = activities.select(local_day_expr(tz).min()).item()
     return min(first, today) if isinstance(first, date) else today

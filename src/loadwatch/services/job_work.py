@@ -62,6 +62,9 @@ def evaluate_athlete(
         athlete_id,
         from_date=local_today(tz) - timedelta(days=ROLL_DAYS),
         historic_days=settings.historic_days,
+        # Only the day moved since the stored view (no pending work was found above); the
+        # nightly pass (``roll``) re-judges in full: what a rules upgrade needs.
+        unchanged_since=None if roll else day,
     )
     mark_due(store, athlete_id)
     return result

@@ -13,23 +13,19 @@ A view stored by an older loadwatch (``VIEW_VERSION``) is computed live until re
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
-from pydantic import ValidationError
 
 from loadwatch.analytics.days import local_day_expr, week_start
 from loadwatch.analytics.load import load_frame
-from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS
+from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
 from loadwatch.rules.headroom import headroom
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import (
-    VIEW_VERSION,
     AthleteStatus,
     DimensionStatus,
     FastThresholdOut,
@@ -38,12 +34,17 @@ from loadwatch.schemas.status import (
     WeekKm,
 )
 from loadwatch.services import episodes, fitness
-from loadwatch.services.effort import effort_status, with_effort
+from loadwatch.services.effort import effort_status, join_effort, view_effort, with_effort
 from loadwatch.services.flag_list import flags_of
-from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
+from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs, first_day
 from loadwatch.services.pending import is_evaluating
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_frame, out_number
+from loadwatch.services.stored_view import View as View
+from loadwatch.services.stored_view import keep as keep
+from loadwatch.services.stored_view import kept_summaries as kept_summaries
+from loadwatch.services.stored_view import stored_rows
+from loadwatch.services.stored_view import stored_summaries as stored_summaries
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
 from loadwatch.store import triage as triage_rows
@@ -51,13 +52,6 @@ from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
 from loadwatch.vocabulary import ACKNOWLEDGED, HISTORIC, LIVE_EPISODE, OPEN, FlagStatus
-
-
-@dataclass(frozen=True)
-class View:
-    summary: Summary
-    days: pl.DataFrame  # the daily frame joined with the load metrics
-    weeks: pl.DataFrame
 
 
 # --- computing ----------------------------------------------------------------------------
@@ -105,6 +99,10 @@ def compute(inp: EvaluationInputs) -> View:
     if fit_days is not None:
         days = days.join(fit_days, on="date", how="left")
     weeks = weekly_frame(daily)
+    # Session RPE load rides along as context (docs/checkin.md): computed here, once, not
+    # per series request.
+    first = inp.first or first_day(inp.activities, inp.athlete.timezone, inp.today)
+    day_effort, week_effort = view_effort(inp.srpe, first, inp.today)
     fast = inp.fast
     summary = Summary(
         as_of=inp.today,
@@ -130,7 +128,9 @@ def compute(inp: EvaluationInputs) -> View:
         rehab_mark=dashboard_mark(inp),
         fitness=fit,
     )
-    return View(summary, days, weeks)
+    return View(
+        summary, join_effort(days, day_effort, "day"), join_effort(weeks, week_effort, "week")
+    )
 
 
 def _last_activity(inp: EvaluationInputs) -> date | None:
@@ -150,70 +150,7 @@ def _last_run(daily: pl.DataFrame, today: date) -> date | None:
     return last if isinstance(last, date) else None
 
 
-# --- storing and reading ------------------------------------------------------------------
-def _ipc(frame: pl.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    frame.write_ipc(buf, compression="zstd")
-    return buf.getvalue()
-
-
-def _frame(data: bytes) -> pl.DataFrame:
-    return pl.read_ipc(io.BytesIO(data))
-
-
-def keep(session: Session, athlete_id: int, view: View) -> None:
-    """Store the view (evaluation calls this in the flags' transaction)."""
-    view_rows.put(
-        session,
-        athlete_id,
-        as_of=view.summary.as_of,
-        summary=view.summary.model_dump(mode="json"),
-        days=_ipc(view.days),
-        weeks=_ipc(view.weeks),
-    )
-
-
-def _summary(data: dict[str, object]) -> Summary | None:
-    if data.get("version") != VIEW_VERSION:
-        return None
-    try:
-        return Summary.model_validate(data)
-    except ValidationError:
-        return None
-
-
-def stored_summaries(
-    session: Session, athletes: list[Athlete], today: date | None = None
-) -> dict[int, Summary]:
-    """The stored summaries that are current for each athlete (for ``today``, or each one's
-    local today), in two queries; an athlete missing from the answer needs a live view."""
-    ids = [a.id for a in athletes]
-    busy = pending.waiting(session, ids)
-    out: dict[int, Summary] = {}
-    stored = view_rows.summaries(session, ids)
-    for a in athletes:
-        data = stored.get(a.id)
-        if data is None or a.id in busy:
-            continue
-        summary = _summary(data)
-        if summary is not None and summary.as_of == (today or local_today(a.timezone)):
-            out[a.id] = summary
-    return out
-
-
-def kept_summaries(session: Session, athletes: list[Athlete]) -> dict[int, Summary]:
-    """The stored summaries of these athletes whatever their day, except where an evaluation
-    is pending (their numbers are about to change)."""
-    ids = [a.id for a in athletes]
-    busy = pending.waiting(session, ids)
-    out: dict[int, Summary] = {}
-    for aid, data in view_rows.summaries(session, ids).items():
-        summary = _summary(data) if aid not in busy else None
-        if summary is not None:
-            out[aid] = summary
-    return out
-
-
+# --- reading ------------------------------------------------------------------------------
 def summary_of(session: Session, athlete: Athlete, today: date | None = None) -> Summary:
     """The athlete's summary as of ``today``: stored when current, else computed live."""
     found = stored_summaries(session, [athlete], today).get(athlete.id)
@@ -236,30 +173,17 @@ def rows_and_fitness(
     """The fitness the view was computed with (as of its ``as_of``, docs/hr-load.md) and the
     day rows (with the load metrics) and week rows up to ``end`` (``today``, the
     athlete's local today when None, by default): cut from the stored view when it is current
-    for ``today`` and reaches ``end``, else computed live.
-    A day's row reads only the days before it, so the cut is the row computed to ``end``; the
-    week holding ``end`` is summed again over its days up to ``end``."""
+    for ``today`` and nothing is pending, else computed live."""
     now = today or local_today(athlete.timezone)
     day = end or now
-    row = view_rows.get(session, athlete.id)
-    stored = _summary(row.summary) if row is not None else None
-    if (
-        row is not None
-        and stored is not None
-        and row.as_of >= day
-        and row.as_of == now
-        and not pending.waiting(session, [athlete.id])
-    ):
-        days = _frame(row.days)
-        if row.as_of == day:
-            return days, _frame(row.weeks), stored.fitness
-        days = days.filter(pl.col("date") <= day)
-        weeks = (
-            weekly_frame(days.select(list(DAILY_SCHEMA)))
-            if days.height
-            else _frame(row.weeks).clear()
-        )
-        return days, weeks, stored.fitness
+    found = (
+        None
+        if pending.waiting(session, [athlete.id])
+        else stored_rows(session, athlete, day, now, ("day", "week"))
+    )
+    if found is not None:
+        rows, fitness = found
+        return rows["day"], rows["week"], fitness
     view = compute(evaluation_inputs(session, athlete.id, day))
     return view.days, view.weeks, view.summary.fitness
 
@@ -342,21 +266,43 @@ def series_and_fitness(
     today: date | None = None,
 ) -> tuple[pl.DataFrame, FitnessOut | None]:
     """``series`` and what its fitness columns are made of (docs/hr-load.md), from one view."""
+    athlete = athlete_store.get_athlete(session, athlete_id)
+    frame, fitness, _ = series_view(session, athlete, period, start, end, today=today)
+    return frame, fitness
+
+
+def series_view(
+    session: Session,
+    athlete: Athlete,
+    period: Period,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    today: date | None = None,
+) -> tuple[pl.DataFrame, FitnessOut | None, bool]:
+    """``series_and_fitness`` and whether an evaluation is pending, from one pending check:
+    what a series request answers.  A current stored view gives the period's rows with only
+    that period's blob read and decoded."""
     if period not in ("day", "week"):
         raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
     if start is not None and end is not None and start > end:
         raise InvalidRequest(f"--from {start} is after --to {end}")
-    athlete = athlete_store.get_athlete(session, athlete_id)
     now = today or local_today(athlete.timezone)
     # Nothing has happened after today: a later end asks for the rows up to today.
-    days, weeks, fitness = rows_and_fitness(
-        session, athlete, min(end, now) if end is not None else None, now
-    )
-    frame, key = (days, "date") if period == "day" else (weeks, "week_start")
-    # Session RPE load rides along as context (docs/checkin.md); it is not in the stored view.
-    frame = with_effort(session, athlete, frame, period, min(end, now) if end else now)
+    day = min(end, now) if end is not None else now
+    busy = bool(pending.waiting(session, [athlete.id]))
+    found = None if busy else stored_rows(session, athlete, day, now, (period,))
+    if found is not None:
+        frame, fitness = found[0][period], found[1]
+    else:
+        view = compute(evaluation_inputs(session, athlete.id, day))
+        frame = view.days if period == "day" else view.weeks
+        fitness = view.summary.fitness
+    if "srpe" not in frame.columns:  # a view stored before evaluation computed them
+        frame = with_effort(session, athlete, frame, period, day)
+    key = "date" if period == "day" else "week_start"
     if start is not None:
         frame = frame.filter(pl.col(key) >= (start if period == "day" else week_start(start)))
     if end is not None:
         frame = frame.filter(pl.col(key) <= end)
-    return out_frame(frame), fitness
+    return out_frame(frame), fitness, busy

@@ -57,3 +57,18 @@ def day_of(session: Session, athlete_id: int) -> date | None:
         select(AthleteView.as_of).where(AthleteView.athlete_id == athlete_id)
     )
     return day
+
+
+def frames(
+    session: Session, athlete_id: int, names: Sequence[str]
+) -> tuple[date, dict[str, Any], dict[str, bytes]] | None:
+    """The view's day, summary and only the blobs ``names`` ("days", "weeks") asks for: a
+    weekly series does not read the day rows (None: no view)."""
+    cols = [getattr(AthleteView, n) for n in names]
+    q = select(AthleteView.as_of, AthleteView.summary, *cols).where(
+        AthleteView.athlete_id == athlete_id
+    )
+    row = session.execute(q).first()
+    if row is None:
+        return None
+    return row[0], row[1], dict(zip(names, row[2:], strict=True))

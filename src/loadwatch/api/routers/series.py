@@ -13,8 +13,7 @@ from fastapi.responses import PlainTextResponse
 from loadwatch.api.deps import AthleteDep, SessionDep
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import AthleteStatus, SeriesOut
-from loadwatch.services.pending import is_evaluating
-from loadwatch.services.views import athlete_status, series_and_fitness
+from loadwatch.services.views import athlete_status, series_view
 
 router = APIRouter(tags=["series"])
 
@@ -77,8 +76,8 @@ def get_series(
     with ``Accept: text/csv``, as a CSV download.  Day rows carry ``fitness_load``,
     ``fitness``, ``fatigue`` and ``form`` (Banister, 42 and 7 days): performance context, not
     injury risk; ``fitness`` says what they are made of (TRIMP, sRPE or km)."""
-    frame, fitness = series_and_fitness(session, athlete.id, period, start, end)
-    busy = is_evaluating(session, athlete.id)
+    # One pending check answers both "is the stored view current" and "evaluating".
+    frame, fitness, busy = series_view(session, athlete, period, start, end)
     if wants_csv(request):
         return PlainTextResponse(
             frame.write_csv(),
