@@ -1,7 +1,8 @@
 """The writer stores files in batches (``services.import_batch``): whatever the batch size,
 an import leaves the same outcomes and the same rows as one transaction per file; a bad file
-mid-batch costs only itself; the same bytes twice in a batch, or in two batches, are one
-file; and a crash mid-batch leaves none of that batch behind."""
+mid-batch costs only itself; the same bytes twice in one input (the writer stores the first
+before it decides the second) or in two batches are one file; and a crash mid-batch leaves
+none of that batch behind."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from loadwatch.errors import Conflict, StoreError
 from loadwatch.ingest.containers.sources import Member
-from loadwatch.services import import_batch
+from loadwatch.services import decode_worker, import_batch, import_writer
 from loadwatch.services.import_report import ImportReport
 from loadwatch.services.importing import import_members
 from loadwatch.store import athletes as athlete_store
@@ -33,8 +34,9 @@ BROKEN = b".FIT but not a FIT file at all"
 
 def _members() -> list[Member]:
     """With batches of 4: a bad file mid-batch (2); the truncated copy (1) replaced by the
-    complete one (3) in the same batch; the same bytes in two batches (0 and 5) and twice in
-    one (4 and 7); a route (6); the GPX export of the run, a worse copy, in another batch (8);
+    complete one (3) in the same batch; the same bytes in two batches (0 and 5) and again
+    within reach of one batch (4 and 7: the writer stores 4's batch before deciding 7); a
+    route (6); the GPX export of the run, a worse copy, in another batch (8);
     the bad bytes again (10); a run with heart rate (11)."""
     if not HAVE_CORPUS:
         pytest.skip(CORPUS_SKIP)
@@ -180,3 +182,63 @@ def test_a_conflict_writes_the_batch_again_file_by_file(
     aid, report = _import(store, "busy", 32)
     assert conflicts == 1
     assert _everything(store, aid, report) == expected
+
+
+def test_a_file_that_cannot_be_packed_costs_only_itself(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encoding the samples runs after the decoder's guard: an unexpected error there is the
+    file's failure, recorded with its reason; the files around it in the batch are stored."""
+    encode = decode_worker.encode_stream
+    calls = 0
+
+    def fail_the_second(samples: Any) -> bytes:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise ValueError("column 'speed_mps' has the wrong type")
+        return encode(samples)
+
+    monkeypatch.setattr(decode_worker, "encode_stream", fail_the_second)
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, "packing", "UTC").id
+    members = [Member(f"run{i}.gpx", gpx_run(START + timedelta(days=i), 3.0 + i)) for i in range(3)]
+    report = import_members(store, aid, members, workers=1, batch=32)
+    assert [(o.file, o.status) for o in report.outcomes] == [
+        ("run0.gpx", "imported"), ("run1.gpx", "failed"), ("run2.gpx", "imported"),
+    ]  # fmt: skip
+    assert report.outcomes[1].reason == (
+        "internal error storing the samples: ValueError: column 'speed_mps' has the wrong type"
+    )
+    with store.sessions() as s:
+        files = s.execute(
+            select(SourceFile.name, SourceFile.status).where(SourceFile.athlete_id == aid)
+        ).all()
+    assert sorted(files) == [("run0.gpx", "imported"), ("run1.gpx", "failed"),
+                             ("run2.gpx", "imported")]  # fmt: skip
+
+
+def test_an_interrupted_import_stores_what_it_had_prepared(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or a bug) while preparing a member: the members prepared before it, waiting in
+    the batch, are stored before the import stops, as one transaction per file would have."""
+    prepare = import_writer.prepare_member
+    seen = 0
+
+    def interrupt_third(*args: Any, **kwargs: Any) -> Any:
+        nonlocal seen
+        seen += 1
+        if seen == 3:
+            raise KeyboardInterrupt
+        return prepare(*args, **kwargs)
+
+    monkeypatch.setattr(import_writer, "prepare_member", interrupt_third)
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, "interrupted", "UTC").id
+    members = [Member(f"run{i}.gpx", gpx_run(START + timedelta(days=i), 3.0)) for i in range(5)]
+    with pytest.raises(KeyboardInterrupt):
+        import_members(store, aid, members, workers=1, batch=32)
+    with store.sessions() as s:
+        files = s.scalars(select(SourceFile.name).where(SourceFile.athlete_id == aid)).all()
+    assert sorted(files) == ["run0.gpx", "run1.gpx"]

@@ -22,10 +22,13 @@ T = TypeVar("T")
 
 
 def key_of(data: bytes, *parts: Any) -> str:
-    """A hex key of ``data`` and ``parts`` (functions count by their source text)."""
+    """A hex key of ``data`` and ``parts``.  A function counts by the source of its whole
+    module, not its own text alone: a changed helper it calls is a new key too.  What it
+    calls outside its module must be pinned by the other parts (a library's version)."""
     h = hashlib.sha256(data)
     for p in parts:
-        h.update(b"\0" + (inspect.getsource(p) if callable(p) else repr(p)).encode())
+        text = inspect.getsource(inspect.getmodule(p) or p) if callable(p) else repr(p)
+        h.update(b"\0" + text.encode())
     return h.hexdigest()
 
 

@@ -49,6 +49,9 @@ W = TypeVar("W", bound=Writer)
 
 POOL_MIN_FILES = 32  # the pool starts once an input has shown this many members
 AHEAD_PER_WORKER = 2  # members read and decoded ahead of the writer, per worker
+# Members are held in memory while they wait: whatever their count, reading ahead stops once
+# this many bytes wait (an archive of 64 MiB files must not hold a batch of them at once).
+READ_AHEAD_BYTES = 128 * 1024 * 1024
 
 
 def read_ahead(workers: int, batch: int) -> int:
@@ -140,8 +143,9 @@ class Read:
 
 
 class Lookahead(Generic[W]):
-    """The members, read at most ``depth`` ahead of the writer (memory stays bounded whatever
-    the archive size) and decoded ahead in the pool.  The writer stores ``batch`` members per
+    """The members, read at most ``depth`` ahead of the writer and no more than
+    ``READ_AHEAD_BYTES`` of them (memory stays bounded whatever the archive and its files'
+    sizes) and decoded ahead in the pool.  The writer stores ``batch`` members per
     transaction, so that many are read ahead (and looked up in the store with one query) and
     the pool decodes ``AHEAD_PER_WORKER`` per worker beyond them while a batch is written.
     The pool starts once the input has shown ``POOL_MIN_FILES`` members and has more: small
@@ -178,6 +182,9 @@ class Lookahead(Generic[W]):
         self.queue.append(Read(member, time.thread_time() - start, sha))
         self.ended = member is None
         self.count += member is not None
+
+    def _held(self) -> int:
+        return sum(len(r.member.data or b"") for r in self.queue if r.member is not None)
 
     def _check(self) -> None:
         """Look the members just read up in the store, in one query."""
@@ -232,6 +239,8 @@ class Lookahead(Generic[W]):
         # the pool decodes beyond the batch keeps it busy while the writer writes.
         if len(self.queue) <= depth - self.batch_depth:
             while not self.ended and len(self.queue) <= depth:
+                if self.queue and self._held() >= READ_AHEAD_BYTES:
+                    break
                 self._read_one()
         start = self.workers > 1 and not self.broken and self.count >= POOL_MIN_FILES
         if self.pool is None and start and not self.ended:

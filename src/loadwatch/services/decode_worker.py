@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from loadwatch.errors import LoadwatchError
-from loadwatch.ingest.analysis import AnalysisJob, DecodedFile
+from loadwatch.errors import LoadwatchError, one_line
+from loadwatch.ingest.analysis import AnalysisJob, DecodedFile, DecoderCrash
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
 from loadwatch.store.blobs import encode_stream
@@ -38,18 +38,29 @@ class PackedFile:
 
 
 def pack(decoded: DecodedFile, *, want_zone: bool) -> PackedFile:
-    zone: ZoneGuess | None = None
-    if want_zone:
-        for act in decoded.activities:
-            zone = guess_zone(act.samples, act.device_offset_s)
-            if zone is not None:
-                break
-    return PackedFile(
-        [PackedActivity(a.summary, encode_stream(a.samples)) for a in decoded.activities],
-        list(decoded.warnings),
-        want_zone,
-        zone,
-    )
+    """The decoded file as the writer stores it: each activity's samples encoded, and the
+    time-zone guess when one is wanted.  This runs outside the decoder's guard, so an
+    unexpected error here is the file's own failure too (``DecoderCrash``), never the import's:
+    one bad file costs only itself."""
+    try:
+        zone: ZoneGuess | None = None
+        if want_zone:
+            for act in decoded.activities:
+                zone = guess_zone(act.samples, act.device_offset_s)
+                if zone is not None:
+                    break
+        return PackedFile(
+            [PackedActivity(a.summary, encode_stream(a.samples)) for a in decoded.activities],
+            list(decoded.warnings),
+            want_zone,
+            zone,
+        )
+    except LoadwatchError:
+        raise
+    except Exception as e:
+        raise DecoderCrash(
+            f"internal error storing the samples: {type(e).__name__}: {one_line(e)}"
+        ) from e
 
 
 def run_packed(job: AnalysisJob, want_zone: bool) -> tuple[PackedFile | LoadwatchError, float]:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from loadwatch.errors import Conflict, StoreError
+from loadwatch.errors import Conflict
 from loadwatch.services.decode_ahead import Lookahead
 from loadwatch.services.decode_worker import PackedFile
 from loadwatch.services.import_batch import Batch, Written
@@ -114,8 +114,11 @@ class ImportWriter:
                         self.write()
                 if budget is not None and prepared.outcome.reason == budget.cpu_reason():
                     break  # the rest of this input is not even read
-        except StoreError:
-            self.write()  # the files before the one that failed are stored, as one by one
+        except BaseException:
+            # Whatever stopped the import (the store failing on this member, a bug, Ctrl-C),
+            # the members already prepared are stored, as one transaction per file would have
+            # left them.  When the write itself failed, its batch is gone and this is a no-op.
+            self.write()
             raise
         with measure():
             self.write()

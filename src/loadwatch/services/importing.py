@@ -1,12 +1,16 @@
 """Files → store: raw bytes first, then decode, summarise, de-duplicate and store activities.
 
-One file = one transaction, so a bad file never rolls back the others.  Decoding and
+The single writer stores up to ``BATCH_FILES`` files per transaction (one file when an
+upload's CPU budget must be checked between files).  A bad file costs only itself: it is
+recorded as failed with its reason and its neighbours are stored.  Decoding and
 summarising (``analyse``, in ``ingest.analysis``) is a pure function of the bytes, the name
 and the athlete's settings, so a process pool can take it over without touching the rest; it
 runs outside any database transaction so a slow decode never holds SQLite's write lock.
 
-What stops a batch: only the store itself failing (``StoreError``: disk, database), because
-then no later file could be recorded either; the files already done stay committed.
+What stops an import: only the store itself failing (``StoreError``: disk, database),
+because then no later file could be recorded either.  The batches already written stay
+committed; the batch being written when the store failed is rolled back whole, and its files
+are stored by the next import of the same input (their raw bytes are already kept).
 
 This module runs an import; its steps live beside it: ``import_prepare`` (one member up to its
 rows), ``import_writer`` (the single writer, a batch per transaction), ``import_report`` (what
