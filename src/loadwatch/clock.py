@@ -18,6 +18,11 @@ def pin_today(day: date | None) -> None:
     _pinned_today = day
 
 
+def pinned() -> bool:
+    """Whether this process reads as a pinned day."""
+    return _pinned_today is not None
+
+
 def local_today(tz: str) -> date:
     """Today in the athlete's time zone (or the pinned day)."""
     if _pinned_today is not None:

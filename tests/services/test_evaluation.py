@@ -18,6 +18,7 @@ from loadwatch.services.evaluation import drain_pending, evaluate_athlete
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.views import athlete_status, series
 from loadwatch.store import athletes as athlete_store
+from loadwatch.store import pending as pending_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete, Flag, PendingEvaluation
 from support.reading import read
@@ -144,6 +145,20 @@ def test_a_last_bit_difference_is_no_update_but_a_visible_one_is(store: Store) -
     assert evaluate_athlete(store, aid, today=SPIKE).updated_flag_ids == [fid]
     with store.sessions() as s:
         assert s.get(Flag, fid).ratio == pytest.approx(2.0625)
+
+
+def test_the_quick_roll_is_refused_when_a_change_arrived_meanwhile(store: Store) -> None:
+    """``unchanged_since`` is the caller's word that nothing changed since the view's day; a
+    change stored after it looked (pending work) voids it and the engine judges again."""
+    aid = athlete(store)
+    import_log(store, aid, log(BIG), "log.csv")
+    assert drain_pending(store, today=SPIKE) == [aid]
+    later = SPIKE + timedelta(days=2)
+    quick = evaluate_athlete(store, aid, today=later, unchanged_since=SPIKE)
+    assert not quick.engine_judged
+    with store.transaction() as s:
+        pending_store.request_evaluation(s, aid, SPIKE - timedelta(days=3))
+    assert evaluate_athlete(store, aid, today=later, unchanged_since=SPIKE).engine_judged
 
 
 def test_flags_after_today_and_before_from_date_are_left_alone(store: Store) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 
-from loadwatch.clock import as_utc
+from loadwatch.clock import as_utc, pin_today
 from loadwatch.config import Settings
 from loadwatch.services import job_work, views
 from loadwatch.services.evaluation import evaluate_athlete
@@ -107,22 +107,45 @@ def test_a_zone_change_and_an_evaluation_elsewhere_are_due_then_settle(store: St
         ids = _athletes(store)
         for aid in ids.values():
             job_work.evaluate_athlete(store, settings, aid)
+        assert _named(store, ids) == set()
         with store.transaction() as s:
             athlete = s.get(Athlete, ids["utc"])
             assert athlete is not None
             athlete.timezone = "Asia/Tokyo"  # its 5th ends at 15:00 UTC, not midnight
-        # Evaluated by a path that does not set due_at (the CLI's evaluate, the demo).
+        assert _named(store, ids) == {"utc"}
+        # Any evaluation sets due_at in the transaction that stores its view: the CLI's
+        # ``evaluate`` for a past day leaves a view that is not today's, due at once ...
+        evaluate_athlete(store, ids["paris"], today=date(2026, 9, 1))
+        assert _named(store, ids) == {"utc", "paris"}
+        # ... and for today, a view current until Paris's midnight.
+        evaluate_athlete(store, ids["paris"], today=date(2026, 9, 5))
+        assert _named(store, ids) == {"utc"}
+        # A view stored without its instant (before revision 0009): the sweep's job finds it
+        # current (Tokyo is on the 5th too, 21:00) and only sets the instant.
         with store.transaction() as s:
             athlete_store.set_due(s, ids["paris"], None)
-        evaluate_athlete(store, ids["paris"], today=date(2026, 9, 5))
-        assert _named(store, ids) == {"utc", "paris"}
-        # The sweep's jobs find both views current (Tokyo is on the 5th too, 21:00): they only
-        # set the instant.
         assert job_work.evaluate_athlete(store, settings, ids["paris"]) is None
         assert job_work.evaluate_athlete(store, settings, ids["utc"]) is None
         assert _named(store, ids) == set()
     with at(datetime(2026, 9, 5, 15, 0, tzinfo=UTC)):
         assert _named(store, ids) == {"utc"}  # Tokyo's midnight
+
+
+def test_a_replay_under_a_pinned_day_is_due_again_once_unpinned(store: Store) -> None:
+    """A process pinned to a day (a replay of old data) stores views that never go stale for
+    it; a process without a pin finds those athletes due and rolls them to the real today."""
+    settings = Settings()
+    with at(T0):
+        ids = _athletes(store)
+        pin_today(date(2026, 8, 1))
+        try:
+            job_work.evaluate_athlete(store, settings, ids["paris"])
+            assert ids["paris"] not in job_work.due_athletes(store)
+        finally:
+            pin_today(None)
+        assert ids["paris"] in job_work.due_athletes(store)
+        job_work.evaluate_athlete(store, settings, ids["paris"])
+        assert ids["paris"] not in job_work.due_athletes(store)
 
 
 def test_a_day_that_gains_an_hour_rolls_at_its_real_end(store: Store) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from loadwatch.clock import utcnow
 from loadwatch.services import views
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import evaluate_athlete
@@ -35,8 +36,10 @@ def test_an_upgraded_store_has_no_triage_rows_and_the_roll_forward_fills_them(
     athletes = sorted(r["id"] for r in BASELINE_ROWS["athletes"])
     with upgraded.sessions() as s:
         assert s.scalars(sa.select(AthleteTriage)).all() == []
-        # Every athlete lacks a row: the roll-forward evaluates each.
+        # Every athlete lacks a row: the roll-forward evaluates each; the sweep's indexed
+        # query (revision 0009's ``due_at``) selects them all, as the full scan does.
         assert sorted(views.stale(s)) == athletes
+        assert athlete_store.due(s, utcnow()) == athletes
     # A new athlete on the upgraded store (the baseline's own activities carry 0.1.0
     # histograms, which evaluating does not read yet: see the report of branch evalinc).
     with upgraded.transaction() as s:

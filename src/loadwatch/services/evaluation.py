@@ -30,12 +30,14 @@ from datetime import date
 
 import polars as pl
 
+from loadwatch.clock import day_ends_at, local_today
 from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
 from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.services import episodes, hr_load, preflight, rehab, triage, views
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
+from loadwatch.store import athletes as athlete_rows
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
 from loadwatch.store.db import Session, Store
@@ -80,6 +82,10 @@ def _evaluate_in(
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
     # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.
     plan = rehab.verdict(inp)
+    if unchanged_since is not None and pending.waiting(session, [athlete_id]):
+        # A change was stored after the caller found none (an upload between its look and
+        # this transaction): its word no longer holds, judge in full.
+        unchanged_since = None
     rules_too = not _only_rest_since(inp, unchanged_since)
     result.engine_judged = rules_too
     fired = [
@@ -150,6 +156,11 @@ def _evaluate_in(
     result.episode_events = changes.events
     view = views.compute(inp)
     views.keep(session, athlete_id, view)
+    # When the view goes stale, in the transaction that stored it: whichever path evaluated
+    # (a job, the CLI's ``evaluate`` for a past day, the demo), the sweep sees the truth.
+    tz = inp.athlete.timezone
+    due = day_ends_at(tz, inp.today) if inp.today >= local_today(tz) else None
+    athlete_rows.set_due(session, athlete_id, due)
     triage.keep(session, inp.athlete, view.summary, inp.config)
     result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result

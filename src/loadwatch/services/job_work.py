@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from loadwatch.clock import day_ends_at, local_today, utcnow
+from loadwatch.clock import day_ends_at, local_today, pinned, utcnow
 from loadwatch.config import Settings
 from loadwatch.services import athletes, evaluation, inbox, webhooks
 from loadwatch.store import athletes as athlete_rows
@@ -33,10 +33,10 @@ def evaluate_athlete(
     store: Store, settings: Settings, athlete_id: int, *, roll: bool = False
 ) -> evaluation.EvaluationResult | None:
     """Evaluate the athlete's pending work (claimed and evaluated in one transaction).  With
-    none, and ``roll`` (the nightly pass) or a stored view that is not for the athlete's local
-    today, re-judge the last five weeks.  Then record when the view next goes stale (the
-    athlete's ``due_at``).  None: nothing to do (a deleted athlete, or work another worker
-    already took)."""
+    ``roll`` (the nightly pass), or with none and a stored view that is not for the athlete's
+    local today, re-judge the last five weeks.  Each evaluation records when its view next
+    goes stale (the athlete's ``due_at``).  None: nothing to do (a deleted athlete, or work
+    another worker already took)."""
     results: list[evaluation.EvaluationResult] = []
     evaluation.drain_pending(
         store,
@@ -44,8 +44,7 @@ def evaluate_athlete(
         historic_days=settings.historic_days,
         on_result=results.append,
     )
-    if results:
-        mark_due(store, athlete_id)
+    if results and not roll:
         return results[0]
     with store.sessions() as s:
         tz = athlete_rows.zone_of(s, athlete_id)
@@ -53,8 +52,8 @@ def evaluate_athlete(
             return None  # deleted since the job was queued
         day = view_rows.day_of(s, athlete_id)
     if not roll and day == local_today(tz):
-        # Current already (evaluated by a path that does not set ``due_at``: the CLI's
-        # ``evaluate``, the demo): only the due instant was missing.
+        # Current already, with a ``due_at`` that did not say so (a view stored before
+        # revision 0009, or under a pinned day): only the due instant was missing.
         mark_due(store, athlete_id)
         return None
     result = evaluation.evaluate_athlete(
@@ -66,15 +65,17 @@ def evaluate_athlete(
         # nightly pass (``roll``) re-judges in full: what a rules upgrade needs.
         unchanged_since=None if roll else day,
     )
-    mark_due(store, athlete_id)
+    # The nightly pass re-judges the five weeks (what a rules upgrade needs) also for an
+    # athlete whose pending work it just drained; what that drain changed is announced too.
+    if results and not changed(result):
+        return results[0]
     return result
 
 
 def mark_due(store: Store, athlete_id: int) -> None:
     """Set the athlete's ``due_at`` from their stored view: the end of the view's day in their
-    zone (a view for an earlier day, or none, leaves them due now).  Its own short transaction
-    after the evaluation's: a crash in between leaves the athlete due, and the next sweep's
-    job finds the view current and only sets this."""
+    zone (a view for an earlier day, or none, leaves them due now).  Evaluation sets it in its
+    own transaction; this repairs a view stored without it (before revision 0009)."""
     with store.transaction() as s:
         tz = athlete_rows.zone_of(s, athlete_id)
         if tz is None:
@@ -88,7 +89,7 @@ def rolled_athletes(store: Store) -> list[int]:
     """The athletes a new local day began for since their last evaluation (or never
     evaluated): ``due_at`` passed, one indexed range query."""
     with store.sessions() as s:
-        return athlete_rows.due(s, utcnow())
+        return athlete_rows.due(s, utcnow(), never_too=not pinned())
 
 
 def due_athletes(store: Store) -> list[int]:
@@ -96,7 +97,8 @@ def due_athletes(store: Store) -> list[int]:
     a job that died: the pending table holds only these) and those a new local day began for
     (``due_at`` passed: an indexed range query, whatever the number of athletes)."""
     with store.sessions() as s:
-        ids = set(pending.athlete_ids(s)) | set(athlete_rows.due(s, utcnow()))
+        due = athlete_rows.due(s, utcnow(), never_too=not pinned())
+        ids = set(pending.athlete_ids(s)) | set(due)
     return sorted(ids)
 
 

@@ -190,7 +190,9 @@ def rows_and_fitness(
 
 def stale(session: Session) -> list[int]:
     """Athletes whose stored view is not for their local today (a new day began for them, or
-    they were never evaluated): what the scheduler rolls forward."""
+    they were never evaluated), found by a pass over every athlete.  The scheduler selects by
+    ``due_at`` instead (``job_work.rolled_athletes``, one indexed query); this full scan is
+    the reference that query is tested and benchmarked against."""
     days = view_rows.as_of(session)
     # A store upgraded to the triage table has views but no triage rows yet.
     untriaged = set(triage_rows.missing(session))

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loadwatch.clock import NEVER
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.store.models import Athlete, name_key
 
@@ -132,15 +133,15 @@ def list_athletes(session: Session) -> list[Athlete]:
     return list(session.scalars(select(Athlete).order_by(Athlete.name)))
 
 
-def due(session: Session, now: datetime) -> list[int]:
+def due(session: Session, now: datetime, *, never_too: bool = False) -> list[int]:
     """Athletes whose stored view is not for their local today at ``now`` (their ``due_at``
     passed, or it was never set): one range scan of the ``due_at`` index, never a pass over
-    every athlete."""
-    q = (
-        select(Athlete.id)
-        .where(or_(Athlete.due_at.is_(None), Athlete.due_at <= now))
-        .order_by(Athlete.id)
-    )
+    every athlete.  ``never_too``: also those a process pinned to a day left at ``NEVER``
+    (a replay of old data on this store), now that no day is pinned."""
+    when = [Athlete.due_at.is_(None), Athlete.due_at <= now]
+    if never_too:
+        when.append(Athlete.due_at >= NEVER)
+    q = select(Athlete.id).where(or_(*when)).order_by(Athlete.id)
     return list(session.scalars(q))
 
 
