@@ -23,7 +23,7 @@ from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
-from loadwatch.rules.headroom import headroom
+from loadwatch.rules.headroom import Headroom, headroom
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import (
     AthleteStatus,
@@ -68,6 +68,34 @@ def compute(inp: EvaluationInputs) -> View:
         if load is not None
         else {}
     )
+    days = daily.join(load, on="date", how="left") if load is not None else daily
+    fit_days, fit = fitness.compute(inp)
+    if fit_days is not None:
+        days = days.join(fit_days, on="date", how="left")
+    weeks = weekly_frame(daily)
+    # Session RPE load rides along as context (docs/checkin.md): computed here, once, not
+    # per series request.
+    first = inp.first or first_day(inp.activities, inp.athlete.timezone, inp.today)
+    day_effort, week_effort = view_effort(inp.srpe, first, inp.today)
+    summary = summary_from(
+        inp, row, rooms, weeks, fit, _last_activity(inp), _last_run(daily, inp.today)
+    )
+    return View(
+        summary, join_effort(days, day_effort, "day"), join_effort(weeks, week_effort, "week")
+    )
+
+
+def summary_from(
+    inp: EvaluationInputs,
+    row: dict[str, object],
+    rooms: dict[str, Headroom],
+    weeks: pl.DataFrame,
+    fit: FitnessOut | None,
+    last_activity: date | None,
+    last_run: date | None,
+) -> Summary:
+    """The summary from today's load row, today's headroom and the week rows: what the full
+    evaluation (``compute``) and the quick roll (``services/roll.py``) both store."""
     dims: list[DimensionStatus] = []
     for dim in DIMENSIONS:
         h = rooms.get(dim)
@@ -94,20 +122,11 @@ def compute(inp: EvaluationInputs) -> View:
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
     rehab_now = rehab_status(inp, dims)
     dims = follow_plan(dims, rehab_now)
-    days = daily.join(load, on="date", how="left") if load is not None else daily
-    fit_days, fit = fitness.compute(inp)
-    if fit_days is not None:
-        days = days.join(fit_days, on="date", how="left")
-    weeks = weekly_frame(daily)
-    # Session RPE load rides along as context (docs/checkin.md): computed here, once, not
-    # per series request.
-    first = inp.first or first_day(inp.activities, inp.athlete.timezone, inp.today)
-    day_effort, week_effort = view_effort(inp.srpe, first, inp.today)
     fast = inp.fast
-    summary = Summary(
+    return Summary(
         as_of=inp.today,
-        last_activity_date=_last_activity(inp),
-        last_run_date=_last_run(daily, inp.today),
+        last_activity_date=last_activity,
+        last_run_date=last_run,
         dimensions=dims,
         fast_threshold=FastThresholdOut(
             speed_mps=fast.speed_mps,
@@ -127,9 +146,6 @@ def compute(inp: EvaluationInputs) -> View:
         rehab=rehab_now,
         rehab_mark=dashboard_mark(inp),
         fitness=fit,
-    )
-    return View(
-        summary, join_effort(days, day_effort, "day"), join_effort(weeks, week_effort, "week")
     )
 
 

@@ -222,6 +222,14 @@ def first_start(session: Session, athlete_id: int) -> datetime | None:
     return as_utc(first) if first is not None else None
 
 
+def last_start(session: Session, athlete_id: int) -> datetime | None:
+    """The UTC start of the athlete's latest activity (one aggregate, no rows built)."""
+    last = session.scalar(
+        select(func.max(Activity.start_time)).where(Activity.athlete_id == athlete_id)
+    )
+    return as_utc(last) if last is not None else None
+
+
 def first_activity(session: Session, athlete_id: int) -> Activity | None:
     """The athlete's earliest activity by UTC start."""
     return session.scalars(
