@@ -4,8 +4,11 @@ When only the day moved since the stored view (the caller's word, ``unchanged_si
 change writes a pending row) and nothing is dated after that view's day, the days appended
 are rest days, and each column of a rest day follows from the rows before it:
 
-- the daily columns are a rest day's (zeros; the fast threshold of the day before, when no
-  run enters or leaves its 90-day window, checked below);
+- the daily columns are a rest day's: zeros, and the fast threshold of the day.  When no run
+  enters or leaves its 90-day window that is the stored one, same bits; otherwise it is
+  computed from the runs of the new days' windows only (one query bounded by date): the same
+  runs as the full path's, summed from the window's start instead of the first day's, so the
+  speed agrees to ~1e-15 (its explanation prints whole seconds and tenths of km);
 - the EWMAs step exactly, ``y = (1 - a)·y_prev`` (the load's and fitness'), the 7- and
   28-day sums, means and deviations are read over the stored rows of their window;
 - the weeks holding the new days are summed again from their day rows;
@@ -20,7 +23,7 @@ here give the same numbers to about 1e-15 relative, not always the same bits
 
 Anything this cannot vouch for returns None and the caller takes the full path: no stored
 view for that day, an activity that may be dated after it, a plan, heart rates that moved, a
-run entering or leaving the fast threshold's window, a coach's threshold starting meanwhile.
+coach's threshold starting meanwhile.
 """
 
 from __future__ import annotations
@@ -34,9 +37,9 @@ from typing import Literal, cast
 import numpy as np
 import polars as pl
 
-from loadwatch.analytics.days import week_start
+from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, weekly_effort
-from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold
+from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
 from loadwatch.analytics.fitness import FATIGUE_DAYS, FITNESS_DAYS, rate
 from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, MONOTONY_DAYS
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, DAILY_SCHEMA, DIMENSIONS
@@ -76,11 +79,14 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     if found is None or found[0] != since:
         return None
     summary = parse_summary(found[1])
-    last = activity_store.last_start(session, athlete_id)
-    # Nothing dated after the view's day: the latest start is before its end in any offset.
-    end = datetime.combine(since + timedelta(days=1), time(), UTC) - _WIDEST_OFFSET
-    if summary is None or last is None or last >= end:
+    if summary is None or summary.last_activity_date is None:
         return None
+    # Nothing dated after the view's day: of the activities that may be (starting less than
+    # the widest offset before its end), none is on a later local day.
+    end = datetime.combine(since + timedelta(days=1), time(), UTC) - _WIDEST_OFFSET
+    for start, offset in activity_store.starts_from(session, athlete_id, end):
+        if local_day(start, offset, athlete.timezone) > since:
+            return None
     coach_since = athlete.fast_speed_since
     if athlete.fast_speed_mps is not None and coach_since is not None and since < coach_since:
         return None  # the coach's speed starts on one of the new days
@@ -93,25 +99,40 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
         return None
     old = days.select(list(DAILY_SCHEMA))
     fast = summary.fast_threshold
-    if fast.speed_mps is None or (fast.source != "coach" and not _window_stands(old, since, day)):
+    if fast.speed_mps is None:
         return None
     rest = old.filter((pl.col("runs") == 0) & (pl.col("other_sessions") == 0)).tail(1)
     if rest.is_empty():
         return None  # no rest day to copy the zeros of
     new_dates = pl.date_range(since + timedelta(days=1), day, "1d", eager=True)
-    n = new_dates.len()
-    added = pl.concat([rest] * n).with_columns(
+    source = cast(Literal["coach", "derived", "default"], fast.source)  # stored by explain()
+    threshold = FastThreshold(fast.speed_mps, source, fast.explanation)
+    per_day = pl.Series("fast_threshold_mps", [old["fast_threshold_mps"][-1]] * new_dates.len())
+    if fast.source != "coach" and not _window_stands(old, since, day):
+        # A run enters or leaves the 90-day window: the new days' thresholds from the runs
+        # of their windows only (the history before is not read).
+        first = since + timedelta(days=1)
+        begin = datetime.combine(first - timedelta(days=WINDOW_DAYS), time(), UTC)
+        frame = threshold_frame(
+            activity_store.activity_frame(session, athlete_id, begin - _WIDEST_OFFSET),
+            tz=athlete.timezone,
+            first=first,
+            last=day,
+            coach_speed_mps=athlete.fast_speed_mps,
+            coach_since=coach_since,
+        )
+        per_day = frame["fast_speed_mps"].alias("fast_threshold_mps")
+        threshold = explain(frame.row(frame.height - 1, named=True))
+    added = pl.concat([rest] * new_dates.len()).with_columns(
         new_dates.alias("date"),
         pl.Series("week_start", [week_start(d) for d in new_dates.to_list()], pl.Date()),
-        pl.lit(old["fast_threshold_mps"][-1], pl.Float64).alias("fast_threshold_mps"),
+        per_day,
     )
     daily = pl.concat([old, added])
     rin = rehab_inputs(session, athlete_id, daily, day)
     if rin.plans:
         return None  # a plan's caps and quiet days run to today: judged in full
     config = athlete_config(athlete.thresholds)
-    source = cast(Literal["coach", "derived", "default"], fast.source)  # stored by explain()
-    threshold = FastThreshold(fast.speed_mps, source, fast.explanation)
     inp = EvaluationInputs(
         athlete,
         pl.DataFrame(schema=ACTIVITY_FRAME_SCHEMA),
