@@ -42,10 +42,13 @@ runs = st.dictionaries(
 )
 
 
-def _csv(history: list[tuple[int, int, int]]) -> bytes:
-    lines = ["date,distance_km,duration_min,climbing_m"]
+def _csv(history: list[tuple[int, int, int]], rated: bool = False) -> bytes:
+    """A log of these runs; ``rated``: each with a session RPE (sRPE columns, and fitness from
+    sRPE instead of km)."""
+    lines = ["date,distance_km,duration_min,climbing_m" + (",rpe" if rated else "")]
     for off, km, climb in sorted(history):
-        lines.append(f"{FIRST + timedelta(days=off)},{km},{km * 5.5},{climb}")
+        rpe = f",{3 + km % 7}" if rated else ""
+        lines.append(f"{FIRST + timedelta(days=off)},{km},{km * 5.5},{climb}{rpe}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -264,6 +267,8 @@ ROLL_FROM = [date(2026, 6, 27), date(2026, 10, 22)]
     start=st.sampled_from(ROLL_FROM),
     nights=st.integers(2, 6),
     rules=st.sampled_from(THRESHOLDS),
+    rated=st.booleans(),
+    coach=st.sampled_from([None, 4.2]),
 )
 def test_nights_rolled_from_the_stored_view_equal_full_rolls(
     stores: Store,
@@ -271,6 +276,8 @@ def test_nights_rolled_from_the_stored_view_equal_full_rolls(
     start: date,
     nights: int,
     rules: dict[str, Any],
+    rated: bool,
+    coach: float | None,
 ) -> None:
     """Several nights in a row, each rolled from the view the night before stored (what the
     scheduler does: ``unchanged_since`` the stored view's day), store what a full evaluation
@@ -279,7 +286,9 @@ def test_nights_rolled_from_the_stored_view_equal_full_rolls(
     final = [(off, k, c) for off, (k, c) in history.items() if FIRST + timedelta(days=off) <= start]
     twins = [_athlete(store, rules), _athlete(store, rules)]
     for aid in twins:
-        import_log(store, aid, _csv(final), "log.csv")
+        with store.transaction() as s:
+            athlete_store.get_athlete(s, aid).fast_speed_mps = coach  # the coach's fast speed
+        import_log(store, aid, _csv(final, rated), "log.csv")
         drain_pending(store, athlete_id=aid, today=start)
     idle = start > TODAY
     for night in range(1, nights + 1):
@@ -297,6 +306,8 @@ def test_nights_rolled_from_the_stored_view_equal_full_rolls(
         got, want = _state(store, twins[0], day), _state(store, twins[1], day)
         _same_state(got, want)
         assert want["summary"]["as_of"] == day.isoformat()
+        assert want["summary"]["fitness"]["source"] == ("srpe" if rated else "distance")
+        assert (want["summary"]["fast_threshold"]["source"] == "coach") == (coach is not None)
         if idle:  # what status says, read from the rolled view
             last = date.fromisoformat(want["summary"]["last_run_date"])
             assert got["triage"]["days_since_last_run"] == (day - last).days
