@@ -13,7 +13,7 @@ are rest days, and each column of a rest day follows from the rows before it:
   28-day sums, means and deviations are read over the stored rows of their window;
 - the weeks holding the new days are summed again from their day rows;
 - headroom for the new today is judged on the stored daily rows plus the rest days;
-- the summary is built by ``views.summary_from``, as the full evaluation builds it.
+- the summary is built by ``view_summary.summary_from``, as the full evaluation builds it.
 
 The full path computes the EWMAs as polars' ``ewm_mean`` plus a closed-form seed correction,
 and the windows as polars' rolling sums; stepping the stored value and summing the window
@@ -53,7 +53,7 @@ from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
 from loadwatch.services.rounding import out_number
 from loadwatch.services.stored_view import View, decode, parse_summary
-from loadwatch.services.views import summary_from
+from loadwatch.services.view_summary import summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import views as view_rows
