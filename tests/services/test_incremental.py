@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from loadwatch.services.csv_import import import_log
 from loadwatch.services.episodes import episodes_of
 from loadwatch.services.evaluation import EvaluationResult, drain_pending, evaluate_athlete
 from loadwatch.services.flag_list import list_flags
-from loadwatch.services.views import rows_of, stored_summaries
+from loadwatch.services.views import athlete_status, rows_of, stored_summaries
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
@@ -41,10 +42,13 @@ runs = st.dictionaries(
 )
 
 
-def _csv(history: list[tuple[int, int, int]]) -> bytes:
-    lines = ["date,distance_km,duration_min,climbing_m"]
+def _csv(history: list[tuple[int, int, int]], rated: bool = False) -> bytes:
+    """A log of these runs; ``rated``: each with a session RPE (sRPE columns, and fitness from
+    sRPE instead of km)."""
+    lines = ["date,distance_km,duration_min,climbing_m" + (",rpe" if rated else "")]
     for off, km, climb in sorted(history):
-        lines.append(f"{FIRST + timedelta(days=off)},{km},{km * 5.5},{climb}")
+        rpe = f",{3 + km % 7}" if rated else ""
+        lines.append(f"{FIRST + timedelta(days=off)},{km},{km * 5.5},{climb}{rpe}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -68,7 +72,7 @@ def _athlete(store: Store, thresholds: dict[str, Any] | None = None) -> int:
         return a.id
 
 
-def _state(store: Store, aid: int) -> dict[str, Any]:
+def _state(store: Store, aid: int, today: date = TODAY) -> dict[str, Any]:
     """Everything evaluation writes for the athlete, without ids, names and upload times."""
     with store.sessions() as s:
         athlete = athlete_store.get_athlete(s, aid)
@@ -80,8 +84,8 @@ def _state(store: Store, aid: int) -> dict[str, Any]:
             (e.first, e.last, e.severity, e.status, e.headline, tuple(e.dimensions))
             for e in episodes_of(s, athlete)
         )
-        summary = stored_summaries(s, [athlete], TODAY)[aid].model_dump(mode="json")
-        days, weeks = rows_of(s, athlete, TODAY, TODAY)
+        summary = stored_summaries(s, [athlete], today)[aid].model_dump(mode="json")
+        days, weeks = rows_of(s, athlete, today, today)
         triage = s.get(AthleteTriage, aid)
         assert triage is not None
         row = json.loads(triage.body)
@@ -98,6 +102,37 @@ def _state(store: Store, aid: int) -> dict[str, Any]:
         "triage": row,
         "concern": (triage.concern, triage.sort_key[: -len(athlete.name)], triage.as_of),
     }
+
+
+# What the quick roll (services/roll.py) may store in other bits than the full roll: the view's
+# numbers (EWMAs stepped from the stored value instead of polars' seeded ``ewm_mean``, window
+# sums over the stored rows instead of polars' running sums) and what is printed from them.
+# Dates, labels, flags, episodes and the triage's concern and sort key are compared exactly.
+_NUMBERS = ("summary", "days", "weeks", "triage")
+
+
+def _same(got: object, want: object, where: str) -> None:
+    """Equal, floats to 1e-9 relative: the two paths sum in a different order (above)."""
+    if isinstance(want, float) and isinstance(got, float):
+        assert math.isclose(got, want, rel_tol=1e-9), (where, got, want)
+    elif isinstance(want, dict) and isinstance(got, dict):
+        assert got.keys() == want.keys(), where
+        for k in want:
+            _same(got[k], want[k], f"{where}.{k}")
+    elif isinstance(want, list) and isinstance(got, list):
+        assert len(got) == len(want), where
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            _same(g, w, f"{where}[{i}]")
+    else:
+        assert got == want, (where, got, want)
+
+
+def _same_state(got: dict[str, Any], want: dict[str, Any]) -> None:
+    for part in want:
+        if part in _NUMBERS:
+            _same(got[part], want[part], part)
+        else:
+            assert got[part] == want[part], part
 
 
 @pytest.fixture
@@ -210,7 +245,72 @@ def test_roll_forward_of_an_unchanged_athlete_equals_the_full_roll(
     full = evaluate_athlete(store, twins[1], from_date=roll_from, today=TODAY)
     ahead = any(FIRST + timedelta(days=off) > then for off, _, _ in final)
     assert quick.engine_judged == ahead
-    assert full.engine_judged
-    got, want = _state(store, twins[0]), _state(store, twins[1])
-    for part in want:
-        assert got[part] == want[part], part
+    assert full.engine_judged and not full.rolled
+    assert not (ahead and quick.rolled)  # a run after the view's day: never rolled
+    _same_state(_state(store, twins[0]), _state(store, twins[1]))
+
+
+# Rolled one day at a time from a Saturday to past a Sunday-Monday and a June-July boundary,
+# and, 114 days after the last run, through the end of summer time in Paris (25 October 2026)
+# with the idle note showing.
+ROLL_FROM = [date(2026, 6, 27), date(2026, 10, 22)]
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    history=runs,
+    start=st.sampled_from(ROLL_FROM),
+    nights=st.integers(2, 6),
+    rules=st.sampled_from(THRESHOLDS),
+    rated=st.booleans(),
+    coach=st.sampled_from([None, 4.2]),
+)
+def test_nights_rolled_from_the_stored_view_equal_full_rolls(
+    stores: Store,
+    history: dict[int, tuple[int, int]],
+    start: date,
+    nights: int,
+    rules: dict[str, Any],
+    rated: bool,
+    coach: float | None,
+) -> None:
+    """Several nights in a row, each rolled from the view the night before stored (what the
+    scheduler does: ``unchanged_since`` the stored view's day), store what a full evaluation
+    of that day stores."""
+    store = stores
+    final = [(off, k, c) for off, (k, c) in history.items() if FIRST + timedelta(days=off) <= start]
+    twins = [_athlete(store, rules), _athlete(store, rules)]
+    for aid in twins:
+        with store.transaction() as s:
+            athlete_store.get_athlete(s, aid).fast_speed_mps = coach  # the coach's fast speed
+        import_log(store, aid, _csv(final, rated), "log.csv")
+        drain_pending(store, athlete_id=aid, today=start)
+    idle = start > TODAY
+    for night in range(1, nights + 1):
+        day = start + timedelta(days=night)
+        quick = evaluate_athlete(
+            store,
+            twins[0],
+            from_date=day - timedelta(days=35),
+            today=day,
+            unchanged_since=day - timedelta(days=1),
+        )
+        full = evaluate_athlete(store, twins[1], from_date=day - timedelta(days=35), today=day)
+        assert not quick.engine_judged and not full.rolled
+        assert quick.rolled  # from the stored view, every night
+        got, want = _state(store, twins[0], day), _state(store, twins[1], day)
+        _same_state(got, want)
+        assert want["summary"]["as_of"] == day.isoformat()
+        assert want["summary"]["fitness"]["source"] == ("srpe" if rated else "distance")
+        assert (want["summary"]["fast_threshold"]["source"] == "coach") == (coach is not None)
+        if idle:  # what status says, read from the rolled view
+            last = date.fromisoformat(want["summary"]["last_run_date"])
+            assert got["triage"]["days_since_last_run"] == (day - last).days
+            with store.sessions() as s:
+                status = athlete_status(s, twins[0], today=day)
+            assert status.idle_note == f"no runs for {(day - last).days} days"

@@ -257,3 +257,30 @@ def test_frame_types_survive_a_polars_roundtrip(store: Store) -> None:
         (pl.col("start_time") + pl.duration(seconds=pl.col("utc_offset_s"))).dt.date()
     ).item()
     assert local == date(2024, 3, 2)  # 23:30 UTC at +02:00 is the next local day
+
+
+def test_activity_frame_since_and_the_starts_from_a_time(store: Store) -> None:
+    """The quick roll's two reads (services/roll.py): the frame of the activities from a UTC
+    time on (the fast threshold's window), and the start and offset of those from a time."""
+    t0 = datetime(2024, 3, 1, 22, 30, tzinfo=UTC)
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, "Ana").id
+        for i in range(3):
+            activity_store.add_activity(
+                s,
+                athlete_id=aid,
+                summary=summary(t0 + timedelta(days=i), 5000.0 + 1000 * i, session_index=i),
+                file_id=None,
+                stream_path=None,
+            )
+    with store.sessions() as s:
+        frame = activity_store.activity_frame(s, aid, t0 + timedelta(days=1))
+        starts = activity_store.starts_from(s, aid, t0 + timedelta(days=2))
+        none = activity_store.starts_from(s, aid, t0 + timedelta(days=2, seconds=1))
+    assert dict(frame.schema) == ACTIVITY_FRAME_SCHEMA
+    assert frame["distance_m"].to_list() == [6000.0, 7000.0]
+    assert frame["start_time"].to_list() == [t0 + timedelta(days=1), t0 + timedelta(days=2)]
+    assert frame["speed_hist_m"][1].to_list() == [0.0, 100.0, 250.5]
+    # 22:30 UTC at +2 h is the next local day: the caller finds it from the offset.
+    assert starts == [(t0 + timedelta(days=2), 7200)]
+    assert none == []

@@ -35,7 +35,7 @@ from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
 from loadwatch.rules.plan import PLAN_RULES
-from loadwatch.services import episodes, hr_load, preflight, rehab, triage, views
+from loadwatch.services import episodes, hr_load, preflight, rehab, roll, triage, views
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.store import athletes as athlete_rows
 from loadwatch.store import episodes as episode_rows
@@ -57,6 +57,7 @@ class EvaluationResult:
     today: date | None = None
     plan_alerts: int = 0  # planned sessions newly at risk (plan.at_risk)
     engine_judged: bool = True  # False: only the day moved, the engine's flags stand
+    rolled: bool = False  # the view rolled from the stored one (services/roll.py)
 
 
 def _differs(stored: object, fired: object) -> bool:
@@ -77,16 +78,23 @@ def _evaluate_in(
     unchanged_since: date | None = None,
 ) -> EvaluationResult:
     # The heart rates may have moved (a new hardest run raises an estimated maximum).
-    hr_load.refresh_athlete(session, athlete_id)
-    inp = evaluation_inputs(session, athlete_id, today)
-    result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
-    # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.
-    plan = rehab.verdict(inp)
+    moved = hr_load.refresh_athlete(session, athlete_id)
     if unchanged_since is not None and pending.waiting(session, [athlete_id]):
         # A change was stored after the caller found none (an upload between its look and
         # this transaction): its word no longer holds, judge in full.
         unchanged_since = None
-    rules_too = not _only_rest_since(inp, unchanged_since)
+    # The roll of an unchanged athlete: its view from the stored one (services/roll.py).
+    rolled = (
+        roll.quick_roll(session, athlete_id, today, unchanged_since)
+        if unchanged_since is not None and not moved
+        else None
+    )
+    inp = rolled.inp if rolled is not None else evaluation_inputs(session, athlete_id, today)
+    result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
+    result.rolled = rolled is not None
+    # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.
+    plan = rehab.verdict(inp)
+    rules_too = rolled is None and not _only_rest_since(inp, unchanged_since)
     result.engine_judged = rules_too
     fired = [
         f
@@ -154,7 +162,7 @@ def _evaluate_in(
     result.updated_flag_ids = list(dict.fromkeys(result.updated_flag_ids))
     changes = episodes.keep(session, inp.athlete, flags.firing(session, athlete_id), inp.today)
     result.episode_events = changes.events
-    view = views.compute(inp)
+    view = rolled.view if rolled is not None else views.compute(inp)
     views.keep(session, athlete_id, view)
     # When the view goes stale, in the transaction that stored it: whichever path evaluated
     # (a job, the CLI's ``evaluate`` for a past day, the demo), the sweep sees the truth.

@@ -49,7 +49,7 @@ def _ipc(frame: pl.DataFrame, compression: Literal["lz4", "zstd"] = "zstd") -> b
     return buf.getvalue()
 
 
-def _frame(data: bytes) -> pl.DataFrame:
+def decode(data: bytes) -> pl.DataFrame:
     """Decode a stored frame: the stream format, or the file format views were stored in
     before (read until the athlete is evaluated again)."""
     if data[: len(_FILE_MAGIC)] == _FILE_MAGIC:
@@ -69,7 +69,7 @@ def keep(session: Session, athlete_id: int, view: View) -> None:
     )
 
 
-def _summary(data: dict[str, object]) -> Summary | None:
+def parse_summary(data: dict[str, object]) -> Summary | None:
     if data.get("version") != VIEW_VERSION:
         return None
     try:
@@ -91,7 +91,7 @@ def stored_summaries(
         data = stored.get(a.id)
         if data is None or a.id in busy:
             continue
-        summary = _summary(data)
+        summary = parse_summary(data)
         if summary is not None and summary.as_of == (today or local_today(a.timezone)):
             out[a.id] = summary
     return out
@@ -104,7 +104,7 @@ def kept_summaries(session: Session, athletes: list[Athlete]) -> dict[int, Summa
     busy = pending.waiting(session, ids)
     out: dict[int, Summary] = {}
     for aid, data in view_rows.summaries(session, ids).items():
-        summary = _summary(data) if aid not in busy else None
+        summary = parse_summary(data) if aid not in busy else None
         if summary is not None:
             out[aid] = summary
     return out
@@ -137,9 +137,9 @@ def stored_rows(
     out: dict[Period, pl.DataFrame] = {}
     if not cut:
         for p in periods:
-            out[p] = _frame(blobs["days" if p == "day" else "weeks"])
+            out[p] = decode(blobs["days" if p == "day" else "weeks"])
         return out, fitness
-    days = _frame(blobs["days"]).filter(pl.col("date") <= day)
+    days = decode(blobs["days"]).filter(pl.col("date") <= day)
     if "day" in periods:
         out["day"] = days
     if "week" in periods:
@@ -151,7 +151,7 @@ def _weeks(days: pl.DataFrame, stored_weeks: bytes) -> pl.DataFrame:
     """The week rows of these (cut) day rows, with the sRPE columns when the days carry them
     (a view stored before they were in it does not)."""
     if days.is_empty():
-        return _frame(stored_weeks).clear()
+        return decode(stored_weeks).clear()
     weeks = weekly_frame(days.select(list(DAILY_SCHEMA)))
     if "srpe" not in days.columns:
         return weeks

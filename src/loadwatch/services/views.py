@@ -19,7 +19,6 @@ import polars as pl
 
 from loadwatch.analytics.days import local_day_expr, week_start
 from loadwatch.analytics.load import load_frame
-from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
@@ -27,24 +26,21 @@ from loadwatch.rules.headroom import headroom
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import (
     AthleteStatus,
-    DimensionStatus,
-    FastThresholdOut,
     Period,
     Summary,
-    WeekKm,
 )
 from loadwatch.services import episodes, fitness
 from loadwatch.services.effort import effort_status, join_effort, view_effort, with_effort
 from loadwatch.services.flag_list import flags_of
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs, first_day
 from loadwatch.services.pending import is_evaluating
-from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
-from loadwatch.services.rounding import out_frame, out_number
+from loadwatch.services.rounding import out_frame
 from loadwatch.services.stored_view import View as View
 from loadwatch.services.stored_view import keep as keep
 from loadwatch.services.stored_view import kept_summaries as kept_summaries
 from loadwatch.services.stored_view import stored_rows
 from loadwatch.services.stored_view import stored_summaries as stored_summaries
+from loadwatch.services.view_summary import summary_from
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
 from loadwatch.store import triage as triage_rows
@@ -68,32 +64,6 @@ def compute(inp: EvaluationInputs) -> View:
         if load is not None
         else {}
     )
-    dims: list[DimensionStatus] = []
-    for dim in DIMENSIONS:
-        h = rooms.get(dim)
-        dims.append(
-            DimensionStatus(
-                dimension=dim,
-                unit=UNITS[dim],
-                last_7d=h.week_value if h else 0.0,
-                # The weekly ramp's own numbers: the same as a flag on this window would carry.
-                chronic_week=out_number(h.ramp_own if h else None),
-                ratio_7_28=out_number(h.ramp_ratio if h else None),
-                acute_ewma=out_number(row.get(f"{dim}_acute_ewma")),
-                chronic_ewma=out_number(row.get(f"{dim}_chronic_ewma")),
-                ewma_ratio=out_number(row.get(f"{dim}_ewma_ratio")),
-                monotony=out_number(row.get(f"{dim}_monotony")),
-                strain=out_number(row.get(f"{dim}_strain")),
-                headroom_week=h.week_room if h else None,
-                week_limit=h.week_limit if h else None,
-                headroom_run=h.next_run_limit if h else None,
-                headroom_note=h.message if h else None,
-                headroom_run_alert=h.next_run_alert if h else None,
-            )
-        )
-    # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
-    rehab_now = rehab_status(inp, dims)
-    dims = follow_plan(dims, rehab_now)
     days = daily.join(load, on="date", how="left") if load is not None else daily
     fit_days, fit = fitness.compute(inp)
     if fit_days is not None:
@@ -103,30 +73,8 @@ def compute(inp: EvaluationInputs) -> View:
     # per series request.
     first = inp.first or first_day(inp.activities, inp.athlete.timezone, inp.today)
     day_effort, week_effort = view_effort(inp.srpe, first, inp.today)
-    fast = inp.fast
-    summary = Summary(
-        as_of=inp.today,
-        last_activity_date=_last_activity(inp),
-        last_run_date=_last_run(daily, inp.today),
-        dimensions=dims,
-        fast_threshold=FastThresholdOut(
-            speed_mps=fast.speed_mps,
-            pace_s_per_km=1000.0 / fast.speed_mps if fast.speed_mps else None,
-            source=fast.source,
-            explanation=fast.explanation,
-        ),
-        ratios={d: out_number(row.get(f"{d}_ratio")) for d in DIMENSIONS},
-        weekly_distance=[
-            WeekKm(week=w, distance_km=out_number(km or 0.0) or 0.0)
-            for w, km in zip(
-                weeks["week_start"].to_list(), weeks["distance_km"].to_list(), strict=True
-            )
-        ]
-        if weeks.height
-        else [],
-        rehab=rehab_now,
-        rehab_mark=dashboard_mark(inp),
-        fitness=fit,
+    summary = summary_from(
+        inp, row, rooms, weeks, fit, _last_activity(inp), _last_run(daily, inp.today)
     )
     return View(
         summary, join_effort(days, day_effort, "day"), join_effort(weeks, week_effort, "week")

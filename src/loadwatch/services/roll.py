@@ -1,0 +1,257 @@
+"""The nightly roll of an unchanged athlete, from the stored view instead of every activity.
+
+When only the day moved since the stored view (the caller's word, ``unchanged_since``: every
+change writes a pending row) and nothing is dated after that view's day, the days appended
+are rest days, and each column of a rest day follows from the rows before it:
+
+- the daily columns are a rest day's: zeros, and the fast threshold of the day.  When no run
+  enters or leaves its 90-day window that is the stored one, same bits; otherwise it is
+  computed from the runs of the new days' windows only (one query bounded by date): the same
+  runs as the full path's, summed from the window's start instead of the first day's, so the
+  speed agrees to ~1e-15 (its explanation prints whole seconds and tenths of km);
+- the EWMAs step exactly, ``y = (1 - a)·y_prev`` (the load's and fitness'), the 7- and
+  28-day sums, means and deviations are read over the stored rows of their window;
+- the weeks holding the new days are summed again from their day rows;
+- headroom for the new today is judged on the stored daily rows plus the rest days;
+- the summary is built by ``view_summary.summary_from``, as the full evaluation builds it.
+
+The full path computes the EWMAs as polars' ``ewm_mean`` plus a closed-form seed correction,
+and the windows as polars' rolling sums; stepping the stored value and summing the window
+here give the same numbers to about 1e-15 relative, not always the same bits
+(``tests/services/test_incremental.py`` holds them to 1e-9).  No flag reads these columns
+(the rules judge the daily columns, which are exact), so no flag or label can move.
+
+Anything this cannot vouch for returns None and the caller takes the full path: no stored
+view for that day, an activity that may be dated after it, a plan, heart rates that moved, a
+coach's threshold starting meanwhile.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, cast
+
+import numpy as np
+import polars as pl
+
+from loadwatch.analytics.days import local_day, week_start
+from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, weekly_effort
+from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
+from loadwatch.analytics.fitness import FATIGUE_DAYS, FITNESS_DAYS, rate
+from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, MONOTONY_DAYS
+from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, DAILY_SCHEMA, DIMENSIONS
+from loadwatch.analytics.weekly import weekly_frame
+from loadwatch.clock import local_today
+from loadwatch.rules.config import athlete_config
+from loadwatch.rules.headroom import headroom
+from loadwatch.services.effort import join_effort
+from loadwatch.services.fitness import hr_out
+from loadwatch.services.hr_load import hr_profile
+from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
+from loadwatch.services.rounding import out_number
+from loadwatch.services.stored_view import View, decode, parse_summary
+from loadwatch.services.view_summary import summary_from
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import views as view_rows
+from loadwatch.store.db import Session
+
+# An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
+_WIDEST_OFFSET = timedelta(hours=14)
+_SD_ZERO = 1e-9  # as analytics/load.py and analytics/effort.py: a sd below it is no sd
+
+
+@dataclass(frozen=True)
+class Rolled:
+    inp: EvaluationInputs  # what the plan rules, pre-flight and the triage read
+    view: View
+
+
+def quick_roll(session: Session, athlete_id: int, today: date | None, since: date) -> Rolled | None:
+    """The view for ``today`` rolled from the stored view for ``since``; None when the full
+    evaluation must compute it (module docstring)."""
+    athlete = athlete_store.get_athlete(session, athlete_id)
+    day = today or local_today(athlete.timezone)
+    found = view_rows.frames(session, athlete_id, ["days", "weeks"]) if since < day else None
+    if found is None or found[0] != since:
+        return None
+    summary = parse_summary(found[1])
+    if summary is None or summary.last_activity_date is None:
+        return None
+    # Nothing dated after the view's day: of the activities that may be (starting less than
+    # the widest offset before its end), none is on a later local day.
+    end = datetime.combine(since + timedelta(days=1), time(), UTC) - _WIDEST_OFFSET
+    for start, offset in activity_store.starts_from(session, athlete_id, end):
+        if local_day(start, offset, athlete.timezone) > since:
+            return None
+    coach_since = athlete.fast_speed_since
+    if athlete.fast_speed_mps is not None and coach_since is not None and since < coach_since:
+        return None  # the coach's speed starts on one of the new days
+    hr = hr_profile(session, athlete)
+    fit = summary.fitness
+    if fit is None or (fit.source == "trimp" and fit.hr != hr_out(hr)):
+        return None
+    days, weeks = decode(found[2]["days"]), decode(found[2]["weeks"])
+    if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != since:
+        return None
+    old = days.select(list(DAILY_SCHEMA))
+    fast = summary.fast_threshold
+    if fast.speed_mps is None:
+        return None
+    rest = old.filter((pl.col("runs") == 0) & (pl.col("other_sessions") == 0)).tail(1)
+    if rest.is_empty():
+        return None  # no rest day to copy the zeros of
+    new_dates = pl.date_range(since + timedelta(days=1), day, "1d", eager=True)
+    source = cast(Literal["coach", "derived", "default"], fast.source)  # stored by explain()
+    threshold = FastThreshold(fast.speed_mps, source, fast.explanation)
+    per_day = pl.Series("fast_threshold_mps", [old["fast_threshold_mps"][-1]] * new_dates.len())
+    if fast.source != "coach" and not _window_stands(old, since, day):
+        # A run enters or leaves the 90-day window: the new days' thresholds from the runs
+        # of their windows only (the history before is not read).
+        first = since + timedelta(days=1)
+        begin = datetime.combine(first - timedelta(days=WINDOW_DAYS), time(), UTC)
+        frame = threshold_frame(
+            activity_store.activity_frame(session, athlete_id, begin - _WIDEST_OFFSET),
+            tz=athlete.timezone,
+            first=first,
+            last=day,
+            coach_speed_mps=athlete.fast_speed_mps,
+            coach_since=coach_since,
+        )
+        per_day = frame["fast_speed_mps"].alias("fast_threshold_mps")
+        threshold = explain(frame.row(frame.height - 1, named=True))
+    added = pl.concat([rest] * new_dates.len()).with_columns(
+        new_dates.alias("date"),
+        pl.Series("week_start", [week_start(d) for d in new_dates.to_list()], pl.Date()),
+        per_day,
+    )
+    daily = pl.concat([old, added])
+    rin = rehab_inputs(session, athlete_id, daily, day)
+    if rin.plans:
+        return None  # a plan's caps and quiet days run to today: judged in full
+    config = athlete_config(athlete.thresholds)
+    inp = EvaluationInputs(
+        athlete,
+        pl.DataFrame(schema=ACTIVITY_FRAME_SCHEMA),
+        day,
+        config,
+        threshold,
+        daily,
+        rin,
+        hr,
+        None,
+        days["date"][0],
+    )
+    all_days = pl.concat([days, _rest_rows(days, added)])
+    row = all_days.row(all_days.height - 1, named=True)
+    monday = week_start(since)
+    recent = all_days.filter(pl.col("date") >= monday)
+    effort_from = all_days.filter(pl.col("date") >= monday - timedelta(weeks=5))
+    redone = join_effort(
+        weekly_frame(recent.select(list(DAILY_SCHEMA))),
+        weekly_effort(effort_from.select(list(EFFORT_DAY_SCHEMA))),
+        "week",
+    )
+    all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone])
+    rooms = {h.dimension: h for h in headroom(daily, config, today=day)}
+    fitness = fit.model_copy(
+        update={
+            "as_of": day,
+            "fitness": out_number(row["fitness"]),
+            "fatigue": out_number(row["fatigue"]),
+            "form": out_number(row["form"]),
+        }
+    )
+    out = summary_from(
+        inp, row, rooms, all_weeks, fitness, summary.last_activity_date, summary.last_run_date
+    )
+    return Rolled(inp, View(out, all_days, all_weeks))
+
+
+def _window_stands(old: pl.DataFrame, since: date, day: date) -> bool:
+    """Whether the derived (or default) fast threshold of every new day is the stored one:
+    a day's window is the 90 days before it, so from ``since`` to ``day`` the runs of
+    ``[since - 90, day - 91]`` leave it and those of ``since`` enter it (the new days have
+    none).  With the same runs the window's histogram sums are the same bits
+    (``analytics/fast.threshold_frame``: differences of one cumulative sum that adds only
+    zeros over rest days), so the same threshold and explanation."""
+    lo, hi = since - timedelta(days=WINDOW_DAYS), day - timedelta(days=WINDOW_DAYS + 1)
+    moving = (pl.col("date").is_between(lo, hi)) | (pl.col("date") == since)
+    return int(old.filter(moving)["runs"].sum()) == 0
+
+
+def _rest_rows(days: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
+    """The stored day rows' columns for the appended rest days (``added``'s daily columns)."""
+    n = added.height
+    cols: dict[str, Sequence[object]] = {c: added[c].to_list() for c in added.columns}
+    for dim, (col, _) in DIMENSIONS.items():
+        x = np.concatenate([days[col].to_numpy(), np.zeros(n)])
+        cols[f"{dim}_load"] = [0.0] * n
+        acute = _decay(days[f"{dim}_acute_ewma"][-1], 2.0 / (ACUTE_DAYS + 1.0), n)
+        chronic = _decay(days[f"{dim}_chronic_ewma"][-1], 2.0 / (CHRONIC_DAYS + 1.0), n)
+        cols[f"{dim}_acute_ewma"], cols[f"{dim}_chronic_ewma"] = acute, chronic
+        cols[f"{dim}_ewma_ratio"] = [
+            a / c if a is not None and c is not None and c > 0 else None
+            for a, c in zip(acute, chronic, strict=True)
+        ]
+        w = _windows(x, days.height, n, min_week=ACUTE_DAYS)
+        cols[f"{dim}_acute_7d"], cols[f"{dim}_chronic_week"] = w["7d"], w["chronic_week"]
+        cols[f"{dim}_ratio"], cols[f"{dim}_monotony"] = w["ratio"], w["monotony"]
+        cols[f"{dim}_strain"] = w["strain"]
+    cols["fitness_load"] = [0.0] * n
+    fitness = _decay(days["fitness"][-1], rate(FITNESS_DAYS), n)
+    fatigue = _decay(days["fatigue"][-1], rate(FATIGUE_DAYS), n)
+    cols["fitness"], cols["fatigue"] = fitness, fatigue
+    cols["form"] = [
+        f - g if f is not None and g is not None else None
+        for f, g in zip(fitness, fatigue, strict=True)
+    ]
+    x = np.concatenate([days["srpe"].to_numpy(), np.zeros(n)])
+    w = _windows(x, days.height, n, min_week=1)  # srpe_7d sums from the first day
+    cols["srpe"], cols["srpe_sessions"] = [0.0] * n, [0] * n
+    cols["srpe_7d"], cols["srpe_chronic_week"] = w["7d"], w["chronic_week"]
+    cols["srpe_ratio"], cols["srpe_monotony"] = w["ratio"], w["monotony"]
+    cols["srpe_strain"] = w["strain"]
+    return pl.DataFrame({c: cols[c] for c in days.columns}, schema=days.schema)
+
+
+def _decay(last: float | None, a: float, n: int) -> list[float | None]:
+    """An EWMA over ``n`` rest days after ``last``: ``y = (1 - a)·y_prev + a·0``."""
+    out: list[float | None] = []
+    y = last
+    for _ in range(n):
+        y = None if y is None else (1.0 - a) * y
+        out.append(y)
+    return out
+
+
+def _windows(x: np.ndarray, start: int, n: int, min_week: int) -> dict[str, list[float | None]]:
+    """The 7-day sum, the mean week of the 28 days before it, their ratio, monotony and strain
+    of rows ``start .. start + n - 1`` of ``x``, as polars' rolling windows give them (null
+    until the window is full; the 7-day sum from ``min_week`` rows)."""
+    out: dict[str, list[float | None]] = {
+        k: [] for k in ("7d", "chronic_week", "ratio", "monotony", "strain")
+    }
+    for j in range(start, start + n):
+        week = x[max(j - ACUTE_DAYS + 1, 0) : j + 1]
+        s7 = float(week.sum()) if j + 1 >= min_week and week.size >= min_week else None
+        cw = (
+            float(x[j - ACUTE_DAYS - CHRONIC_DAYS + 1 : j - ACUTE_DAYS + 1].sum())
+            * (ACUTE_DAYS / CHRONIC_DAYS)
+            if j >= ACUTE_DAYS + CHRONIC_DAYS - 1
+            else None
+        )
+        mono: float | None = None
+        if j + 1 >= MONOTONY_DAYS:
+            span = x[j - MONOTONY_DAYS + 1 : j + 1]
+            sd = float(np.std(span, ddof=1))
+            mono = float(span.mean()) / sd if sd > _SD_ZERO and math.isfinite(sd) else None
+        out["7d"].append(s7)
+        out["chronic_week"].append(cw)
+        out["ratio"].append(s7 / cw if s7 is not None and cw is not None and cw > 0 else None)
+        out["monotony"].append(mono)
+        out["strain"].append(s7 * mono if s7 is not None and mono is not None else None)
+    return out

@@ -1,0 +1,81 @@
+"""The summary of an athlete's view (services/views.py): what the full evaluation
+(``views.compute``) and the roll from the stored view (``services/roll.py``) both store, built
+in one place from today's load row, today's headroom and the week rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from loadwatch.analytics.schema import DIMENSIONS, UNITS
+from loadwatch.rules.headroom import Headroom
+from loadwatch.schemas.fitness import FitnessOut
+from loadwatch.schemas.status import DimensionStatus, FastThresholdOut, Summary, WeekKm
+from loadwatch.services.inputs import EvaluationInputs
+from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
+from loadwatch.services.rounding import out_number
+
+
+def summary_from(
+    inp: EvaluationInputs,
+    row: dict[str, object],
+    rooms: dict[str, Headroom],
+    weeks: pl.DataFrame,
+    fit: FitnessOut | None,
+    last_activity: date | None,
+    last_run: date | None,
+) -> Summary:
+    """The summary as of ``inp.today`` from that day's load row (``{dim}_acute_ewma``...),
+    headroom per dimension and the week rows."""
+    dims: list[DimensionStatus] = []
+    for dim in DIMENSIONS:
+        h = rooms.get(dim)
+        dims.append(
+            DimensionStatus(
+                dimension=dim,
+                unit=UNITS[dim],
+                last_7d=h.week_value if h else 0.0,
+                # The weekly ramp's own numbers: the same as a flag on this window would carry.
+                chronic_week=out_number(h.ramp_own if h else None),
+                ratio_7_28=out_number(h.ramp_ratio if h else None),
+                acute_ewma=out_number(row.get(f"{dim}_acute_ewma")),
+                chronic_ewma=out_number(row.get(f"{dim}_chronic_ewma")),
+                ewma_ratio=out_number(row.get(f"{dim}_ewma_ratio")),
+                monotony=out_number(row.get(f"{dim}_monotony")),
+                strain=out_number(row.get(f"{dim}_strain")),
+                headroom_week=h.week_room if h else None,
+                week_limit=h.week_limit if h else None,
+                headroom_run=h.next_run_limit if h else None,
+                headroom_note=h.message if h else None,
+                headroom_run_alert=h.next_run_alert if h else None,
+            )
+        )
+    # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
+    rehab_now = rehab_status(inp, dims)
+    dims = follow_plan(dims, rehab_now)
+    fast = inp.fast
+    return Summary(
+        as_of=inp.today,
+        last_activity_date=last_activity,
+        last_run_date=last_run,
+        dimensions=dims,
+        fast_threshold=FastThresholdOut(
+            speed_mps=fast.speed_mps,
+            pace_s_per_km=1000.0 / fast.speed_mps if fast.speed_mps else None,
+            source=fast.source,
+            explanation=fast.explanation,
+        ),
+        ratios={d: out_number(row.get(f"{d}_ratio")) for d in DIMENSIONS},
+        weekly_distance=[
+            WeekKm(week=w, distance_km=out_number(km or 0.0) or 0.0)
+            for w, km in zip(
+                weeks["week_start"].to_list(), weeks["distance_km"].to_list(), strict=True
+            )
+        ]
+        if weeks.height
+        else [],
+        rehab=rehab_now,
+        rehab_mark=dashboard_mark(inp),
+        fitness=fit,
+    )
