@@ -8,11 +8,12 @@ bounded by date), and the stored rows before D are the full path's, since no cha
 back before D.  The daily frame is the stored rows before D and the new rows from D.
 
 Every derived column is then computed over that whole daily frame by the full path's own
-functions (``load_frame``, ``fitness_frame``, ``view_effort``): the EWMAs' seeds are the
-means of the first rows, which D must be past (``_SEEDS``), and a frame of the same daily
-columns gives the same derived bits.  Those passes over a few years of day rows cost about a
-millisecond each; what the full path spends is reading and summing every activity, which is
-what this skips.  The weeks from D's are summed again from their day rows.
+functions (``load_frame``, ``fitness_frame``): the EWMAs' seeds are the means of the first
+rows, which D must be past (``_SEEDS``), and a frame of the same daily columns gives the same
+derived bits.  Those passes over a few years of day rows cost a few milliseconds; what the
+full path spends besides is reading and summing every activity, which this skips.  Without
+any RPE the sRPE columns are the stored ones (the same days, zeros).  The weeks from D's are
+summed again from their day rows.
 
 The days' fast thresholds are summed from the window's start instead of the first day's (as
 ``services/roll.py``'s): the same runs, so the speed agrees to ~1e-15, not always the same bits.
@@ -42,7 +43,7 @@ from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
-from loadwatch.services.effort import join_effort, view_effort
+from loadwatch.services.effort import join_effort
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
@@ -80,7 +81,9 @@ def quick_tail(session: Session, athlete_id: int, today: date | None, since: dat
     if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != day:
         return None
     first: date = days["date"][0]
-    if since < first + timedelta(days=_SEEDS) or activity_store.any_rpe(session, athlete_id):
+    if since < first + timedelta(days=_SEEDS) or days["srpe_sessions"].sum():
+        return None
+    if activity_store.any_rpe(session, athlete_id):
         return None
     hr = hr_profile(session, athlete)
     if fit.source == "trimp" and fit.hr != hr_out(hr):
@@ -114,10 +117,11 @@ def quick_tail(session: Session, athlete_id: int, today: date | None, since: dat
     inp = EvaluationInputs(athlete, acts, day, config, threshold, daily, rin, hr, None, first)
     load = load_frame(daily)
     fit_days = fitness_frame(pl.concat([before.select("date", "fitness_load"), impulses]))
-    day_effort = view_effort(None, first, day)[0]  # no RPE: zeros, as the full path's
+    # No RPE now nor in the stored rows, over the same days: the stored sRPE columns are what
+    # ``view_effort`` would compute again (zeros, and the windows' nulls).
     all_days = join_effort(
         daily.join(load, on="date", how="left").join(fit_days, on="date", how="left"),
-        day_effort,
+        days.select(list(EFFORT_DAY_SCHEMA)),
         "day",
     ).select(days.columns)
     monday = week_start(since)
