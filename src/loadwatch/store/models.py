@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -126,7 +127,12 @@ class SourceFile(Base):
 
 class Activity(Base):
     __tablename__ = "activities"
-    __table_args__ = (UniqueConstraint("athlete_id", "source_sha256", "session_index"),)
+    __table_args__ = (
+        UniqueConstraint("athlete_id", "source_sha256", "session_index"),
+        # Revision 0010: an athlete's activities in id order ("the first with a heart-rate
+        # histogram") without walking every athlete's rows along the primary key.
+        Index("ix_activities_athlete_id_id", "athlete_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     athlete_id: Mapped[int] = mapped_column(
