@@ -314,3 +314,92 @@ def test_nights_rolled_from_the_stored_view_equal_full_rolls(
             with store.sessions() as s:
                 status = athlete_status(s, twins[0], today=day)
             assert status.idle_note == f"no runs for {(day - last).days} days"
+
+
+# Runs added past the EWMAs' seeds (the first 28 days of the history, which starts on day 0):
+# evaluated from the stored rows before their day (services/tail.py).
+added_runs = st.lists(
+    st.tuples(st.integers(28, SPAN), st.integers(3, 45), st.integers(0, 600)),
+    min_size=1,
+    max_size=4,
+    unique_by=lambda r: r[0],
+)
+
+
+def _add(final: list[tuple[int, int, int]], at: int, km: int, climb: int) -> bytes:
+    """A one-run log on day ``at``, another distance than a run already on that day (a run of
+    the same day and distance is the same activity)."""
+    taken = {k for off, k, _ in final if off == at}
+    km = max(taken) + 1 if km in taken else km
+    final.append((at, km, climb))
+    day = FIRST + timedelta(days=at)
+    return f"date,distance_km,duration_min,climbing_m\n{day},{km},{km * 5.5},{climb}\n".encode()
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=runs, added=added_runs, burst=st.booleans(), rules=st.sampled_from(THRESHOLDS))
+def test_runs_added_evaluate_only_the_days_from_theirs_as_the_full_path(
+    stores: Store,
+    history: dict[int, tuple[int, int]],
+    added: list[tuple[int, int, int]],
+    burst: bool,
+    rules: dict[str, Any],
+) -> None:
+    """Runs uploaded on random days, each evaluated on its own or all in one burst (evaluated
+    from the earliest), take the tail path, and store the flags, episodes, view and triage row
+    that evaluating the final history from scratch stores."""
+    store = stores
+    final = [(off, k, c) for off, (k, c) in history.items()]
+    if 0 not in history:
+        final.append((0, 10, 0))  # the history starts on day 0
+    inc = _athlete(store, rules)
+    import_log(store, inc, _csv(final), "log.csv")
+    drain_pending(store, athlete_id=inc, today=TODAY)
+    seen: list[EvaluationResult] = []
+    for i, (at, km, climb) in enumerate(added):
+        import_log(store, inc, _add(final, at, km, climb), f"one-{i}.csv")
+        if not burst:
+            drain_pending(store, athlete_id=inc, today=TODAY, on_result=seen.append)
+    if burst:
+        drain_pending(store, athlete_id=inc, today=TODAY, on_result=seen.append)
+    days = [FIRST + timedelta(days=at) for at, _, _ in added]
+    assert [r.evaluated_from for r in seen] == ([min(days)] if burst else days)
+    assert all(r.tail and not r.rolled for r in seen)
+
+    full = _athlete(store, rules)
+    import_log(store, full, _csv(final), "log.csv")
+    assert drain_pending(store, athlete_id=full, today=TODAY) == [full]  # from its first day
+    _same_state(_state(store, inc), _state(store, full))
+
+
+@pytest.mark.parametrize(
+    ("at", "coach", "why"),
+    [
+        (10, None, "within the EWMAs' seeds"),
+        (100, 4.2, "a coach's fast threshold"),
+    ],
+)
+def test_a_change_the_tail_cannot_vouch_for_is_evaluated_in_full(
+    stores: Store, at: int, coach: float | None, why: str
+) -> None:
+    store = stores
+    final = [(off, 8 + off % 5, 20) for off in range(0, SPAN, 3)]
+    aid = _athlete(store)
+    with store.transaction() as s:
+        athlete_store.get_athlete(s, aid).fast_speed_mps = coach
+    import_log(store, aid, _csv(final), "log.csv")
+    drain_pending(store, athlete_id=aid, today=TODAY)
+    import_log(store, aid, _add(final, at, 30, 300), "one.csv")
+    seen: list[EvaluationResult] = []
+    drain_pending(store, athlete_id=aid, today=TODAY, on_result=seen.append)
+    assert [(r.evaluated_from, r.tail) for r in seen] == [(FIRST + timedelta(days=at), False)], why
+    # The same upload past the seeds without a coach's threshold takes the tail.
+    if coach is None:
+        import_log(store, aid, _add(final, 120, 30, 300), "two.csv")
+        drain_pending(store, athlete_id=aid, today=TODAY, on_result=seen.append)
+        assert seen[-1].tail
