@@ -114,6 +114,13 @@ STREAMED = {
         _points(*OK, inner="<extensions><hr>150</hr><cad>88</cad></extensions>"),
         version="1.0",
     ),
+    # The extension spellings are found by their closing tags: a self-closed <HR/> (no text)
+    # before a later <hr>, "</g:HeartRate >" with a blank, a second <extensions> not read.
+    "extension spellings closed in several ways": _doc(
+        _pt(OK[0], "<extensions><HR/><hr>140</hr></extensions>")
+        + _pt(OK[1], '<extensions><g:HeartRate xmlns:g="urn:x">141</g:HeartRate ></extensions>')
+        + _pt(OK[2], "<extensions><Cad/></extensions><extensions><hr>142</hr></extensions>")
+    ),
     "hdop, sat and fix that convert": _doc(
         _points(*OK, inner="<fix>3d</fix><sat>7</sat><hdop> 1.5 </hdop>")
     ),
@@ -170,3 +177,5 @@ def test_streamed_values_are_gpxpys_by_hand() -> None:
     (track,) = gpx.decode(STREAMED["extensions in a 1.0 file"], "t.gpx")
     assert track.samples["heart_rate"].to_list() == [150.0] * 3
     assert track.samples["cadence"].to_list() == [88.0] * 3
+    (track,) = gpx.decode(STREAMED["extension spellings closed in several ways"], "t.gpx")
+    assert track.samples["heart_rate"].to_list() == [140.0, 141.0, None]

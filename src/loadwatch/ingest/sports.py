@@ -35,13 +35,14 @@ distort every per-run comparison.  It stays visible with a warning saying why.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
+
+from loadwatch.ingest.sports_stats import moving_statistics
 
 SPORTS = (
     "running",
@@ -235,62 +236,16 @@ WALK_MAX_MPS = 1.9  # median moving speed below this: walking (≈ 8:46 /km)
 RUN_P95_MAX_MPS = 5.8  # 95th percentile (smoothed) above this: ridden (≈ 2:52 /km)
 RUN_CADENCE_MAX_MPS = 6.5  # a running cadence only says "run" at a pace a runner holds
 MOTOR_MIN_MPS = 12.0  # median above this: motorised
-MOVING_MPS = (0.5, 40.0)
 # FIT and Garmin extensions write running cadence per foot (strides/min, 70-105); some
 # writers give steps/min (140-210).  Cycling's 60-100 rpm overlaps the first: cadence alone
 # never says "run", only with a running pace.
 RUN_CADENCE_SPM = ((70.0, 105.0), (140.0, 210.0))
-SMOOTH_POINTS = 5  # a rolling median over this many speeds removes isolated GPS glitches
-_EARTH_RADIUS_M = 6_371_008.8
 
 
 @dataclass(frozen=True, slots=True)
 class Guess:
     sport: str
     note: str  # says it is a guess and from what
-
-
-def _point_speeds(samples: pl.DataFrame) -> pl.Series:
-    """The device's speed when it recorded one for most samples, else point-to-point GPS
-    speed within segments (haversine: a guess needs no better)."""
-    if samples["speed"].drop_nulls().len() >= samples.height // 2 > 0:
-        return samples["speed"]
-    rad = math.pi / 180
-    lat, lon = pl.col("lat") * rad, pl.col("lon") * rad
-    dlat = (lat - lat.shift(1)).over("segment")
-    dlon = (lon - lon.shift(1)).over("segment")
-    a = (dlat / 2).sin() ** 2 + lat.cos() * lat.shift(1).over("segment").cos() * (
-        dlon / 2
-    ).sin() ** 2
-    metres = 2 * _EARTH_RADIUS_M * a.sqrt().arcsin()
-    seconds = (pl.col("time") - pl.col("time").shift(1)).over("segment").dt.total_microseconds()
-    return samples.select(
-        pl.when(seconds > 0).then(metres / (seconds / 1e6)).otherwise(None)
-    ).to_series()
-
-
-def moving_statistics(samples: pl.DataFrame) -> tuple[float, float, float | None] | None:
-    """(median, smoothed 95th percentile of moving speed, median moving cadence or None).
-
-    The 95th percentile is taken after a rolling median over ``SMOOTH_POINTS`` speeds: a GPS
-    glitch is a point or two, and on a raw percentile a glitchy run's tail looks like a ride.
-    """
-    if samples.height < 2:
-        return None
-    speed = _point_speeds(samples)
-    frame = pl.DataFrame({"v": speed, "cad": samples["cadence"]}).with_columns(
-        pl.col("v").cast(pl.Float64).rolling_median(SMOOTH_POINTS, min_samples=1).alias("smooth")
-    )
-    moving = frame.filter(pl.col("v").is_between(*MOVING_MPS) & pl.col("v").is_finite())
-    if moving.height == 0:
-        return None
-    median = moving["v"].median()
-    p95 = moving["smooth"].quantile(0.95)
-    if not isinstance(median, float) or not isinstance(p95, float):
-        return None
-    cad = moving["cad"].filter(moving["cad"] > 0)
-    cadence = cad.median() if cad.len() >= moving.height // 2 > 0 else None
-    return median, p95, float(cadence) if isinstance(cadence, int | float) else None
 
 
 def _running_cadence(cadence: float | None) -> bool:
