@@ -35,7 +35,7 @@ from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
 from loadwatch.rules.plan import PLAN_RULES
-from loadwatch.services import episodes, hr_load, preflight, rehab, roll, tail, triage, views
+from loadwatch.services import episodes, hr_load, preflight, rehab, roll, triage, views
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.store import athletes as athlete_rows
 from loadwatch.store import episodes as episode_rows
@@ -58,7 +58,6 @@ class EvaluationResult:
     plan_alerts: int = 0  # planned sessions newly at risk (plan.at_risk)
     engine_judged: bool = True  # False: only the day moved, the engine's flags stand
     rolled: bool = False  # the view rolled from the stored one (services/roll.py)
-    tail: bool = False  # the view's days from ``evaluated_from`` on only (services/tail.py)
 
 
 def _differs(stored: object, fired: object) -> bool:
@@ -90,21 +89,12 @@ def _evaluate_in(
         if unchanged_since is not None and not moved
         else None
     )
-    # A change from ``from_date`` (an upload): the days from it only (services/tail.py).
-    tailed = (
-        tail.quick_tail(session, athlete_id, today, from_date)
-        if rolled is None and unchanged_since is None and from_date is not None and not moved
-        else None
-    )
-    rolled = rolled or tailed
     inp = rolled.inp if rolled is not None else evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
-    result.rolled, result.tail = rolled is not None and tailed is None, tailed is not None
+    result.rolled = rolled is not None
     # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.
     plan = rehab.verdict(inp)
-    rules_too = (rolled is None or tailed is not None) and not _only_rest_since(
-        inp, unchanged_since
-    )
+    rules_too = rolled is None and not _only_rest_since(inp, unchanged_since)
     result.engine_judged = rules_too
     fired = [
         f
