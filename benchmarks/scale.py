@@ -8,8 +8,8 @@ processes (issue 19, docs/scale.md).
    scratch schema (dropped afterwards) through the store's repositories.
 2. Baseline, in this run: the nightly pass in one process, as the embedded scheduler does it
    (``services.job_work.evaluate_athlete(roll=True)`` for every athlete, one after another).
-3. Per worker count (1, then 2): queues the ``nightly`` job, which fans out one evaluation job
-   per athlete (a queueing lock and a lock per athlete), starts that many
+3. Per worker count (1, then 2): fans out one evaluation job per athlete as the ``nightly``
+   job does (batched; a queueing lock and a lock per athlete), starts that many
    ``loadwatch worker --burst --no-periodic`` processes and waits until they exit (the queue is
    empty).  Prints the wall time, the workers' CPU, the database's transactions and rows
    touched (``pg_stat_database``) per athlete, and the ratios to the baseline and to 1 worker.
@@ -40,7 +40,7 @@ from synthetic import synthetic, write_athletes
 
 from loadwatch.config import Settings
 from loadwatch.services import job_work
-from loadwatch.services.jobs_procrastinate import NAMESPACE, ProcrastinateJobs
+from loadwatch.services.jobs_procrastinate import ProcrastinateJobs, _defer_evaluations
 from loadwatch.store.db import Store
 from support.live import cli_env, command, scratch_schema
 
@@ -85,16 +85,19 @@ def baseline(store: Store, settings: Settings, ids: list[int]) -> float:
 def nightly_on_workers(
     store: Store, settings: Settings, env: dict[str, str], workers: int, concurrency: int
 ) -> tuple[float, float, int, int, int]:
-    """Wall s, workers' CPU s, transactions, rows, WAL bytes: one nightly fan-out run by
-    ``workers``."""
-    queue = ProcrastinateJobs(store, settings)
-    try:
-        queue.app.configure_task(f"{NAMESPACE}:nightly").defer(timestamp=int(time.time()))
-    finally:
-        queue.close()
+    """Wall s, workers' CPU s, transactions, rows, WAL bytes: one nightly pass run by
+    ``workers``.  The fan-out (what the ``nightly`` job does: every athlete's evaluation
+    deferred in batches) runs here, timed with the rest, before the workers start: a burst
+    worker exits as soon as it finds the queue empty, so one started while another was still
+    fanning out left at once and the run measured a single worker."""
     tx0, rows0, wal0 = db_counters(store)
     cpu0 = children_cpu()
     t = time.perf_counter()
+    queue = ProcrastinateJobs(store, settings)
+    try:
+        _defer_evaluations(store, queue.app, job_work.all_athletes(store), roll=True, delay_s=0)
+    finally:
+        queue.close()
     args = ["worker", "--burst", "--no-periodic", "--concurrency", str(concurrency)]
     procs = [
         subprocess.Popen(
