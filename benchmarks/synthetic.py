@@ -272,23 +272,29 @@ def activity_rows(
     return out
 
 
+def _athlete_with_archive(session: Session, name: str, activities: int) -> tuple[int, int]:
+    """A new athlete and the source file of their archive (its ids)."""
+    aid = athlete_store.get_or_create_athlete(session, name).id
+    src = file_store.record_file(
+        session,
+        athlete_id=aid,
+        sha256=hashlib.sha256(f"archive-{aid}".encode()).hexdigest(),
+        name="export.zip",
+        size=activities * 50_000,
+        format="fit",
+        status="imported",
+        reason=None,
+    )
+    return aid, src.id
+
+
 def write_athletes(session: Session, acts: pl.DataFrame, *, prefix: str = "Runner") -> list[int]:
     """Each athlete of ``acts`` (``athlete`` + ACTIVITY schema) created with a source file (their
     archive) and their activities; returns the new athlete ids in ``athlete`` order."""
     ids: list[int] = []
     for key, group in sorted(acts.partition_by("athlete", as_dict=True).items()):
-        aid = athlete_store.get_or_create_athlete(session, f"{prefix} {key[0]:05d}").id
-        src = file_store.record_file(
-            session,
-            athlete_id=aid,
-            sha256=hashlib.sha256(f"archive-{aid}".encode()).hexdigest(),
-            name="export.zip",
-            size=group.height * 50_000,
-            format="fit",
-            status="imported",
-            reason=None,
-        )
-        activity_store.add_activities(session, activity_rows(aid, src.id, group.drop("athlete")))
+        aid, src_id = _athlete_with_archive(session, f"{prefix} {key[0]:05d}", group.height)
+        activity_store.add_activities(session, activity_rows(aid, src_id, group.drop("athlete")))
         ids.append(aid)
     return ids
 
@@ -301,17 +307,7 @@ def write_athletes_bulk(
     ids: list[int] = []
     rows: list[dict[str, object]] = []
     for key, group in sorted(acts.partition_by("athlete", as_dict=True).items()):
-        aid = athlete_store.get_or_create_athlete(session, f"{prefix} {key[0]:05d}").id
-        src = file_store.record_file(
-            session,
-            athlete_id=aid,
-            sha256=hashlib.sha256(f"archive-{aid}".encode()).hexdigest(),
-            name="export.zip",
-            size=group.height * 50_000,
-            format="fit",
-            status="imported",
-            reason=None,
-        )
+        aid, src_id = _athlete_with_archive(session, f"{prefix} {key[0]:05d}", group.height)
         g = group.drop("athlete").with_columns(
             (pl.col("moving_time_s") / (pl.col("distance_m") / 1000)).alias("avg_pace_s_per_km")
         )
@@ -327,7 +323,7 @@ def write_athletes_bulk(
                 {
                     **a,
                     "athlete_id": aid,
-                    "file_id": src.id,
+                    "file_id": src_id,
                     "source": "file",
                     "format": "fit",
                     "elapsed_time_s": moving * 1.04,

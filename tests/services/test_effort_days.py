@@ -4,7 +4,6 @@ the first local day belongs to an activity that did not start first in UTC."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,33 +12,23 @@ from polars.testing import assert_frame_equal
 from loadwatch.services.effort import effort_days
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
-from loadwatch.store import files as file_store
 from loadwatch.store.db import Store
-from support.many_athletes import run
+from support.many_athletes import run, source_file
 
 
 def test_rated_only_gives_the_same_effort_days_as_every_activity(store: Store) -> None:
     with store.transaction() as s:
         athlete = athlete_store.get_or_create_athlete(s, "Traveller", "Europe/Paris")
-        src = file_store.record_file(
-            s,
-            athlete_id=athlete.id,
-            sha256=hashlib.sha256(b"effort").hexdigest(),
-            name="export.zip",
-            size=1,
-            format="fit",
-            status="imported",
-            reason=None,
-        )
+        src_id = source_file(s, athlete.id, "effort")
         rows = [
-            run(athlete.id, src.id, date(2026, 3, 3) + timedelta(days=d), 8.0, f"r{d}")
+            run(athlete.id, src_id, date(2026, 3, 3) + timedelta(days=d), 8.0, f"r{d}")
             for d in range(60)
         ]
         # First in UTC: 1 March 20:00 at UTC+14 (local 2 March).  Nine hours later at UTC-11:
         # local 1 March, the athlete's first local day.
-        kiribati = run(athlete.id, src.id, date(2026, 3, 1), 5.0, "kiribati")
+        kiribati = run(athlete.id, src_id, date(2026, 3, 1), 5.0, "kiribati")
         kiribati.start_time, kiribati.utc_offset_s = datetime(2026, 3, 1, 20, tzinfo=UTC), 14 * 3600
-        samoa = run(athlete.id, src.id, date(2026, 3, 2), 5.0, "samoa")
+        samoa = run(athlete.id, src_id, date(2026, 3, 2), 5.0, "samoa")
         samoa.start_time, samoa.utc_offset_s = datetime(2026, 3, 2, 5, tzinfo=UTC), -11 * 3600
         for k in (10, 11, 40):  # three rated runs, RPE 6 over 8 km x 330 s = 44 minutes
             rows[k].rpe = 6.0

@@ -86,9 +86,9 @@ def test_two_workers_give_the_serial_outcomes(
         s2.close()
 
 
-def test_reading_ahead_is_bounded(tmp_path: Path) -> None:
-    """However long the input, at most a batch and ``AHEAD_PER_WORKER * workers`` members are
-    read beyond the one being written (an archive is expanded member by member)."""
+def _most_read_ahead(tmp_path: Path) -> int:
+    """Import every member with 2 workers in batches of 4: the most members the input had
+    given up beyond those already written, at any point."""
     members = _members()
     pulled = 0
 
@@ -113,8 +113,14 @@ def test_reading_ahead_is_bounded(tmp_path: Path) -> None:
     report = import_members(store, athlete_id, source(), workers=2, progress=progress, batch=4)
     store.close()
     assert done == len(members) == len(report.outcomes)
+    return most_ahead
+
+
+def test_reading_ahead_is_bounded(tmp_path: Path) -> None:
+    """However long the input, at most a batch and ``AHEAD_PER_WORKER * workers`` members are
+    read beyond the one being written (an archive is expanded member by member)."""
     # The batch being gathered (4), and the rest of the next batch (3) and 2 per worker read.
-    assert most_ahead <= 4 + decode_ahead.read_ahead(2, 4)
+    assert _most_read_ahead(tmp_path) <= 4 + decode_ahead.read_ahead(2, 4)
 
 
 def test_reading_ahead_stops_at_its_byte_budget(
@@ -124,32 +130,8 @@ def test_reading_ahead_stops_at_its_byte_budget(
     allows; here the budget is under one member, so one waits at a time beyond the batch
     being gathered."""
     monkeypatch.setattr(decode_ahead, "READ_AHEAD_BYTES", 1)
-    members = _members()
-    pulled = 0
-
-    def source() -> Iterator[Member]:
-        nonlocal pulled
-        for m in members:
-            pulled += 1
-            yield m
-
-    done = 0
-    most_ahead = 0
-
-    def progress(_o: FileOutcome) -> None:
-        nonlocal done, most_ahead
-        done += 1
-        most_ahead = max(most_ahead, pulled - done)
-
-    settings = Settings(data_dir=tmp_path / "d")
-    store = Store(settings.db_url, settings.data_dir)
-    with store.transaction() as s:
-        athlete_id = get_or_create_athlete(s, "Ann", "UTC").id
-    report = import_members(store, athlete_id, source(), workers=2, progress=progress, batch=4)
-    store.close()
-    assert done == len(members) == len(report.outcomes)
     # The batch being gathered (4) and the one member read beyond it.
-    assert most_ahead <= 4 + 1 < 4 + decode_ahead.read_ahead(2, 4)
+    assert _most_read_ahead(tmp_path) <= 4 + 1 < 4 + decode_ahead.read_ahead(2, 4)
 
 
 def test_small_inputs_stay_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -135,6 +135,15 @@ def _same_state(got: dict[str, Any], want: dict[str, Any]) -> None:
             assert got[part] == want[part], part
 
 
+# Every property here evaluates several times per example: no deadline, and no shrinking (a
+# failure would take many minutes to shrink, and the failing history is printed whole anyway).
+EVALUATIONS = settings(
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
 @pytest.fixture
 def stores(tmp_path_factory: pytest.TempPathFactory) -> Store:
     path: Path = tmp_path_factory.mktemp("incremental")
@@ -142,14 +151,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    # Each example evaluates three times; shrinking a failure would take many minutes, and
-    # the failing history and change are printed whole anyway.
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(EVALUATIONS, max_examples=20)
 @given(
     history=runs,
     change=st.one_of(
@@ -204,12 +206,7 @@ def test_incremental_evaluation_equals_full_evaluation(
         assert got[part] == want[part], part
 
 
-@settings(
-    max_examples=15,
-    deadline=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(EVALUATIONS, max_examples=15)
 @given(
     history=runs,
     back=st.integers(1, 40),
@@ -256,12 +253,7 @@ def test_roll_forward_of_an_unchanged_athlete_equals_the_full_roll(
 ROLL_FROM = [date(2026, 6, 27), date(2026, 10, 22)]
 
 
-@settings(
-    max_examples=12,
-    deadline=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(EVALUATIONS, max_examples=12)
 @given(
     history=runs,
     start=st.sampled_from(ROLL_FROM),

@@ -5,7 +5,6 @@ it still answers with them."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import date, timedelta
 
@@ -22,10 +21,9 @@ from loadwatch.services.stored_view import decode as _frame
 from loadwatch.services.views import series_view
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
-from loadwatch.store import files as file_store
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Store
-from support.many_athletes import run
+from support.many_athletes import run, source_file
 
 TODAY = date(2026, 5, 10)
 EFFORT = sorted({*EFFORT_DAY_SCHEMA, *EFFORT_WEEK_SCHEMA} - {"date", "week_start"})
@@ -34,18 +32,9 @@ EFFORT = sorted({*EFFORT_DAY_SCHEMA, *EFFORT_WEEK_SCHEMA} - {"date", "week_start
 def _athlete(store: Store) -> int:
     with store.transaction() as s:
         athlete = athlete_store.get_or_create_athlete(s, "Rated", "Europe/Paris")
-        src = file_store.record_file(
-            s,
-            athlete_id=athlete.id,
-            sha256=hashlib.sha256(b"rated").hexdigest(),
-            name="export.zip",
-            size=1,
-            format="fit",
-            status="imported",
-            reason=None,
-        )
+        src_id = source_file(s, athlete.id, "rated")
         rows = [
-            run(athlete.id, src.id, date(2026, 3, 3) + timedelta(days=d), 8.0, f"r{d}")
+            run(athlete.id, src_id, date(2026, 3, 3) + timedelta(days=d), 8.0, f"r{d}")
             for d in range(60)
         ]
         for k in (10, 11, 40):  # RPE 6 over 8 km x 330 s = 44 minutes: 264 AU each

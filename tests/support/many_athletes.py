@@ -54,6 +54,21 @@ def run(athlete_id: int, file_id: int, day: date, km: float, key: str) -> Activi
     )
 
 
+def source_file(session: Session, athlete_id: int, key: str, *, name: str = "export.zip") -> int:
+    """The id of a new imported FIT source file row for the athlete (``key`` makes its
+    checksum): what the activities these builders write hang from."""
+    return file_store.record_file(
+        session,
+        athlete_id=athlete_id,
+        sha256=hashlib.sha256(key.encode()).hexdigest(),
+        name=name,
+        size=1000,
+        format="fit",
+        status="imported",
+        reason=None,
+    ).id
+
+
 def seed(session: Session, n: int, today: date, *, weeks: int = 8, seed: int = 7) -> list[int]:
     """``n`` athletes with ``weeks`` weeks of runs up to ``today`` (a spike in the last week of
     every third athlete, so some flags fire); nothing is pending."""
@@ -61,22 +76,13 @@ def seed(session: Session, n: int, today: date, *, weeks: int = 8, seed: int = 7
     ids: list[int] = []
     for i in range(n):
         aid = athlete_store.get_or_create_athlete(session, f"Runner {i:03d}").id
-        src = file_store.record_file(
-            session,
-            athlete_id=aid,
-            sha256=hashlib.sha256(f"archive-{i}".encode()).hexdigest(),
-            name="export.zip",
-            size=1000,
-            format="fit",
-            status="imported",
-            reason=None,
-        )
+        src_id = source_file(session, aid, f"archive-{i}")
         rows = []
         for d in range(weeks * 7, 0, -1):
             if d % 7 in (1, 4):
                 continue  # two rest days a week
             km = rng.uniform(5, 12) * (2.5 if i % 3 == 0 and d <= 7 else 1.0)
-            rows.append(run(aid, src.id, today - timedelta(days=d), round(km, 2), f"{i}:{d}"))
+            rows.append(run(aid, src_id, today - timedelta(days=d), round(km, 2), f"{i}:{d}"))
         activity_store.add_activities(session, rows)
         ids.append(aid)
     pending.clear(session)
@@ -86,19 +92,10 @@ def seed(session: Session, n: int, today: date, *, weeks: int = 8, seed: int = 7
 def change(session: Session, athlete_id: int, today: date, k: int) -> date:
     """One change of the athlete, as an upload makes it: a run yesterday (the ``k``-th of a
     burst) and the pending row from its day.  The day changed from."""
-    src = file_store.record_file(
-        session,
-        athlete_id=athlete_id,
-        sha256=hashlib.sha256(f"upload-{athlete_id}-{k}".encode()).hexdigest(),
-        name=f"run-{k}.fit",
-        size=1000,
-        format="fit",
-        status="imported",
-        reason=None,
-    )
+    src_id = source_file(session, athlete_id, f"upload-{athlete_id}-{k}", name=f"run-{k}.fit")
     day = today - timedelta(days=1 + k % 20)
     activity_store.add_activities(
-        session, [run(athlete_id, src.id, day, 6.0 + k % 20, f"upload-{athlete_id}-{k}")]
+        session, [run(athlete_id, src_id, day, 6.0 + k % 20, f"upload-{athlete_id}-{k}")]
     )
     pending.request_evaluation(session, athlete_id, day)
     return day
