@@ -7,7 +7,7 @@ docs/scale.md), each beside its baseline measured in the same run.
 1. Seeds ``--athletes`` athlete rows in bulk (zones drawn from a dozen, a current view and
    triage row each, ``due_at`` the end of that view's day; ``--due`` of them due now) on
    SQLite, or with ``--postgres`` in a scratch schema (dropped afterwards).
-2. **The sweep**: the athletes to evaluate now, the old way (``services.views.stale``: every
+2. **The sweep**: the athletes to evaluate now, the old way (``support.full_scan.stale``: every
    athlete's zone and view day read and compared in Python: the baseline) against the
    ``due_at`` range query (``services.job_work.due_athletes``).  CPU (``process_time``) and
    wall per tick, median of ``--repeat``; on PostgreSQL the query plan's first line.
@@ -38,9 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from loadwatch.clock import day_ends_at, utcnow
 from loadwatch.config import Settings
-from loadwatch.services import job_work, jobs_procrastinate, views
+from loadwatch.services import job_work, jobs_procrastinate
 from loadwatch.store.db import Store, open_store
 from loadwatch.store.models import Athlete, AthleteTriage, AthleteView
+from support import full_scan
 from support.live import scratch_schema
 
 ZONES = [
@@ -115,7 +116,7 @@ def _ms(s: float) -> str:
 def sweep(store: Store, n: int, repeat: int) -> None:
     def old() -> list[int]:
         with store.sessions() as s:
-            return sorted(views.stale(s))
+            return sorted(full_scan.stale(s))
 
     def new() -> list[int]:
         return job_work.due_athletes(store)

@@ -13,11 +13,12 @@ import time_machine
 
 from loadwatch.clock import as_utc, pin_today
 from loadwatch.config import Settings
-from loadwatch.services import job_work, views
+from loadwatch.services import job_work
 from loadwatch.services.evaluation import evaluate_athlete
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete
+from support import full_scan
 
 ZONES = {
     "utc": "UTC",
@@ -51,7 +52,7 @@ def _stale(store: Store, ids: dict[str, int]) -> set[str]:
     """The old full-scan answer (every athlete's zone against its view's day), to agree with."""
     by_id = {v: k for k, v in ids.items()}
     with store.sessions() as s:
-        return {by_id[a] for a in views.stale(s) if a in by_id}
+        return {by_id[a] for a in full_scan.stale(s) if a in by_id}
 
 
 def test_the_sweep_selects_exactly_the_athletes_whose_local_day_rolled(store: Store) -> None:

@@ -12,13 +12,13 @@ import pytest
 import sqlalchemy as sa
 
 from loadwatch.clock import utcnow
-from loadwatch.services import views
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import evaluate_athlete
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import dump
 from loadwatch.store.db import Store
 from loadwatch.store.models import AthleteTriage
+from support import full_scan
 from support.store_0_1_0 import BASELINE_ROWS, baseline_store
 
 
@@ -38,7 +38,7 @@ def test_an_upgraded_store_has_no_triage_rows_and_the_roll_forward_fills_them(
         assert s.scalars(sa.select(AthleteTriage)).all() == []
         # Every athlete lacks a row: the roll-forward evaluates each; the sweep's indexed
         # query (revision 0009's ``due_at``) selects them all, as the full scan does.
-        assert sorted(views.stale(s)) == athletes
+        assert sorted(full_scan.stale(s)) == athletes
         assert athlete_store.due(s, utcnow()) == athletes
     # A new athlete on the upgraded store (the baseline's own activities carry 0.1.0
     # histograms, which evaluating does not read yet: see the report of branch evalinc).

@@ -43,8 +43,6 @@ from loadwatch.services.stored_view import stored_summaries as stored_summaries
 from loadwatch.services.view_summary import summary_from
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
-from loadwatch.store import triage as triage_rows
-from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
 from loadwatch.vocabulary import ACKNOWLEDGED, HISTORIC, LIVE_EPISODE, OPEN, FlagStatus
@@ -134,21 +132,6 @@ def rows_and_fitness(
         return rows["day"], rows["week"], fitness
     view = compute(evaluation_inputs(session, athlete.id, day))
     return view.days, view.weeks, view.summary.fitness
-
-
-def stale(session: Session) -> list[int]:
-    """Athletes whose stored view is not for their local today (a new day began for them, or
-    they were never evaluated), found by a pass over every athlete.  The scheduler selects by
-    ``due_at`` instead (``job_work.rolled_athletes``, one indexed query); this full scan is
-    the reference that query is tested and benchmarked against."""
-    days = view_rows.as_of(session)
-    # A store upgraded to the triage table has views but no triage rows yet.
-    untriaged = set(triage_rows.missing(session))
-    return [
-        aid
-        for aid, tz in athlete_store.athlete_zones(session).items()
-        if days.get(aid) != local_today(tz) or aid in untriaged
-    ]
 
 
 # --- what callers ask ---------------------------------------------------------------------
