@@ -40,6 +40,7 @@ from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.store import athletes as athlete_rows
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
+from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Flag
 from loadwatch.vocabulary import ACKNOWLEDGED, RESOLVED
@@ -164,11 +165,6 @@ def _evaluate_in(
     result.episode_events = changes.events
     view = rolled.view if rolled is not None else views.compute(inp)
     views.keep(session, athlete_id, view)
-    # When the view goes stale, in the transaction that stored it: whichever path evaluated
-    # (a job, the CLI's ``evaluate`` for a past day, the demo), the sweep sees the truth.
-    tz = inp.athlete.timezone
-    due = day_ends_at(tz, inp.today) if inp.today >= local_today(tz) else None
-    athlete_rows.set_due(session, athlete_id, due)
     triage.keep(session, inp.athlete, view.summary, inp.config)
     result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result
@@ -198,8 +194,9 @@ def evaluate_athlete(
     unchanged_since: date | None = None,
 ) -> EvaluationResult:
     """Re-evaluate ``[from_date, today]`` (``today`` defaults to the athlete's local date) and
-    store the flags.  One transaction; a concurrent evaluation of the same athlete that wins the
-    race to insert a flag makes this one retry once on the updated state.
+    store the flags, then the athlete's due instant (``keep_due``, a short transaction of its
+    own).  One transaction for the evaluation; a concurrent evaluation of the same athlete
+    that wins the race to insert a flag makes this one retry once on the updated state.
 
     ``unchanged_since``: the caller knows that nothing the rules read changed since the view
     stored for that day (the roll-forward of a new local day with no pending work: every
@@ -208,7 +205,11 @@ def evaluate_athlete(
     for attempt in (1, 2):
         try:
             with store.transaction() as s:
-                return _evaluate_in(s, athlete_id, from_date, today, historic_days, unchanged_since)
+                result = _evaluate_in(
+                    s, athlete_id, from_date, today, historic_days, unchanged_since
+                )
+            keep_due(store, athlete_id)
+            return result
         except Conflict:
             if attempt == 2:
                 raise
@@ -238,7 +239,25 @@ def drain_pending(
             if from_date is None:
                 continue  # another worker drained it
             result = _evaluate_in(s, aid, from_date, today, historic_days)
+        keep_due(store, aid)
         done.append(aid)
         if on_result is not None:
             on_result(result)
     return done
+
+
+def keep_due(store: Store, athlete_id: int) -> None:
+    """Set the athlete's ``due_at`` from their stored view: the end of the view's day in their
+    zone (a view for an earlier day, or none, leaves them due now).  Every evaluation calls it
+    once its own transaction committed, whichever path evaluated (a job, the CLI's
+    ``evaluate`` for a past day, the demo).  Its own short transaction: updating the athlete's
+    row inside the evaluation's, after the pending row was claimed, took the two row locks in
+    the opposite order to an upload's and deadlocked with it on PostgreSQL.  A crash in
+    between leaves the previous instant; the sweep's job repairs it (``job_work``)."""
+    with store.transaction() as s:
+        tz = athlete_rows.zone_of(s, athlete_id)
+        if tz is None:
+            return
+        day = view_rows.day_of(s, athlete_id)
+        due_at = day_ends_at(tz, day) if day is not None and day >= local_today(tz) else None
+        athlete_rows.set_due(s, athlete_id, due_at)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from loadwatch.clock import day_ends_at, local_today, pinned, utcnow
+from loadwatch.clock import local_today, pinned, utcnow
 from loadwatch.config import Settings
 from loadwatch.services import athletes, evaluation, inbox, webhooks
 from loadwatch.store import athletes as athlete_rows
@@ -54,7 +54,7 @@ def evaluate_athlete(
     if not roll and day == local_today(tz):
         # Current already, with a ``due_at`` that did not say so (a view stored before
         # revision 0009, or under a pinned day): only the due instant was missing.
-        mark_due(store, athlete_id)
+        evaluation.keep_due(store, athlete_id)
         return None
     result = evaluation.evaluate_athlete(
         store,
@@ -70,19 +70,6 @@ def evaluate_athlete(
     if results and not changed(result):
         return results[0]
     return result
-
-
-def mark_due(store: Store, athlete_id: int) -> None:
-    """Set the athlete's ``due_at`` from their stored view: the end of the view's day in their
-    zone (a view for an earlier day, or none, leaves them due now).  Evaluation sets it in its
-    own transaction; this repairs a view stored without it (before revision 0009)."""
-    with store.transaction() as s:
-        tz = athlete_rows.zone_of(s, athlete_id)
-        if tz is None:
-            return
-        day = view_rows.day_of(s, athlete_id)
-        due_at = day_ends_at(tz, day) if day is not None and day >= local_today(tz) else None
-        athlete_rows.set_due(s, athlete_id, due_at)
 
 
 def rolled_athletes(store: Store) -> list[int]:
