@@ -31,8 +31,9 @@ def test_installed_fitparse_is_the_pinned_version_the_fork_was_written_for() -> 
     pin = _pyproject_pin()
     assert pin == _lock_pin() == fitparse_fork.PINNED_FITPARSE
     assert version("fitparse") == pin, (
-        f"fitparse {version('fitparse')} is installed but ingest/formats/fitparse_fork.py "
-        f"overrides private methods of {pin}: review the fork before changing the pin"
+        f"fitparse {version('fitparse')} is installed but ingest/formats/fitparse_fork.py and "
+        f"fitparse_definitions.py override private methods of {pin}: review the fork before "
+        "changing the pin"
     )
 
 
@@ -42,7 +43,10 @@ def test_only_the_fork_imports_fitparse() -> None:
         for p in (ROOT / "src").rglob("*.py")
         if re.search(r"^\s*(from|import) fitparse\b", p.read_text(), re.MULTILINE)
     )
-    assert users == ["src/loadwatch/ingest/formats/fitparse_fork.py"]
+    assert users == [
+        "src/loadwatch/ingest/formats/fitparse_definitions.py",
+        "src/loadwatch/ingest/formats/fitparse_fork.py",
+    ]
 
 
 def test_the_timestamp_field_is_the_one_fit_values_assumes() -> None:

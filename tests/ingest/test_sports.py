@@ -13,6 +13,8 @@ from loadwatch.ingest import sports
 from loadwatch.ingest.formats.csvlog import sport_of
 from loadwatch.ingest.formats.fit import decode as fit_decode
 from loadwatch.ingest.formats.gpx import decode as gpx_decode
+from loadwatch.ingest.sports_choice import SportChoice, decide, too_short_to_run
+from loadwatch.ingest.sports_guess import RUN_P95_MAX_MPS, Guess
 from loadwatch.services.importing import DecodedFile, analyse
 
 
@@ -82,33 +84,33 @@ def test_fit_declarations(sport: object, sub: object, expected: str | None) -> N
 
 
 # --- precedence ----------------------------------------------------------------------------
-GUESS = sports.Guess("cycling", "sport cycling guessed from the moving speed")
+GUESS = Guess("cycling", "sport cycling guessed from the moving speed")
 
 
 def test_precedence_order() -> None:
-    assert sports.decide(relabel="hiking", export="Run", file="cycling", guessed=GUESS) == (
-        sports.SportChoice("hiking", "relabel")
+    assert decide(relabel="hiking", export="Run", file="cycling", guessed=GUESS) == (
+        SportChoice("hiking", "relabel")
     )
-    by_export = sports.decide(export="Run", file="cycling", guessed=GUESS)
+    by_export = decide(export="Run", file="cycling", guessed=GUESS)
     assert (by_export.sport, by_export.source) == ("running", "export")
     assert by_export.note is not None and "not the file's cycling" in by_export.note
-    assert sports.decide(export="Run", guessed=GUESS).source == "export"
-    assert sports.decide(export="Quidditch", file="cycling").source == "file"  # not understood
-    assert sports.decide(file="swimming", guessed=GUESS) == sports.SportChoice("swimming", "file")
-    assert sports.decide(guessed=GUESS) == sports.SportChoice("cycling", "guess", GUESS.note)
+    assert decide(export="Run", guessed=GUESS).source == "export"
+    assert decide(export="Quidditch", file="cycling").source == "file"  # not understood
+    assert decide(file="swimming", guessed=GUESS) == SportChoice("swimming", "file")
+    assert decide(guessed=GUESS) == SportChoice("cycling", "guess", GUESS.note)
     with pytest.raises(ValueError, match="unknown sport"):
-        sports.decide(relabel="quidditch")
+        decide(relabel="quidditch")
 
 
 def test_short_recordings_are_not_runs_unless_relabelled() -> None:
-    run = sports.SportChoice("running", "file")
-    assert sports.too_short_to_run(run, 199.0, 3600.0).sport == "other"
-    assert sports.too_short_to_run(run, 5000.0, 119.0).source == "too_short"
-    assert sports.too_short_to_run(run, 200.0, 120.0) == run
-    ride = sports.SportChoice("cycling", "file")
-    assert sports.too_short_to_run(ride, 10.0, 10.0) == ride
-    relabelled = sports.SportChoice("running", "relabel")
-    assert sports.too_short_to_run(relabelled, 0.0, 41.0) == relabelled
+    run = SportChoice("running", "file")
+    assert too_short_to_run(run, 199.0, 3600.0).sport == "other"
+    assert too_short_to_run(run, 5000.0, 119.0).source == "too_short"
+    assert too_short_to_run(run, 200.0, 120.0) == run
+    ride = SportChoice("cycling", "file")
+    assert too_short_to_run(ride, 10.0, 10.0) == ride
+    relabelled = SportChoice("running", "relabel")
+    assert too_short_to_run(relabelled, 0.0, 41.0) == relabelled
 
 
 # --- through the decoders and analyse --------------------------------------------------------
@@ -149,7 +151,7 @@ def test_robust_guess_calls_the_glitchy_run_a_run() -> None:
             0.95
         )
     ).item()
-    assert raw > sports.RUN_P95_MAX_MPS  # a raw 95th percentile would have said "ride"
+    assert raw > RUN_P95_MAX_MPS  # a raw 95th percentile would have said "ride"
     (act,) = _analyse(_glitchy_gpx(), "activity_1.gpx").activities
     assert act.summary.sport == "running"
     assert act.summary.totals_source["sport"] == "guess"

@@ -70,7 +70,7 @@ def analyse(
     decoder leaked a raw library exception).
 
     ``declared_sport`` is the export's type for the file (a Strava ``activities.csv`` row's
-    ``Activity Type``), ``relabel`` the user's; see ``ingest.sports`` for the precedence."""
+    ``Activity Type``), ``relabel`` the user's; see ``ingest.sports_choice`` for the precedence."""
     try:
         tracks = registry.decode(data, name)
     except LoadwatchError:

@@ -1,5 +1,4 @@
-"""One sport vocabulary: the sports loadwatch knows, what each source's words mean, and which
-source decides an activity's sport.
+"""One sport vocabulary: the sports loadwatch knows and what each source's words mean.
 
 The sports (DESIGN): running, trail_running, treadmill_running, walking, hiking, cycling,
 swimming, other.  Only the three running sports count in running load.
@@ -16,33 +15,29 @@ ride, "Pride 5k" is not a ride, "brunch" is not a run):
 * a training log's sport cell (``from_log``): the above, plus running workouts by name
   ("Strides", "Tempo", "Intervals", "Parkrun", "5k"...), since a runner's log is running.
 
-Precedence (``decide``), first that says something wins:
-
-1. the user's relabel;
-2. the export's declared type, passed in by the importer (a Strava ``activities.csv`` row);
-3. the file's own sport/sub_sport or type;
-4. a guess from robust statistics of the samples (``guess``): median moving speed and, where
-   recorded, cadence.  A guess is always labelled (``SportChoice.source == "guess"``, its note
-   in the warnings, ``totals_source["sport"]``) and never beats a declaration.
-
-``sport=generic`` (Fenix 2, Fenix 6) with a running cadence and a running pace is running.
-
-A recording shorter than ``MIN_RUN_DISTANCE_M`` or ``MIN_RUN_ELAPSED_S`` is kept, but as
-``other`` (``too_short``), whatever it was declared, unless the user relabelled it: a 41 s
-or 0 km "run" is a watch started by mistake, and counting it would add a run to the week and
-distort every per-run comparison.  It stays visible with a warning saying why.
+Where no source declares a sport, ``sports_guess`` guesses one from the samples;
+``sports_choice`` decides which source an activity's sport comes from.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
-import polars as pl
+# Only for gpx_track, which imports the guess from here and was outside the reach of the split
+# that moved it to sports_guess: when it imports sports_guess, this line and "guess" go.
+from loadwatch.ingest.sports_guess import guess
 
-from loadwatch.ingest.sports_stats import moving_statistics
+__all__ = [
+    "RUNNING_SPORTS",
+    "SPORTS",
+    "from_activity_type",
+    "from_fit",
+    "from_log",
+    "from_tcx",
+    "from_words",
+    "guess",
+]
 
 SPORTS = (
     "running",
@@ -55,11 +50,6 @@ SPORTS = (
     "other",
 )
 RUNNING_SPORTS = frozenset({"running", "trail_running", "treadmill_running"})
-
-SportSource = Literal["relabel", "export", "file", "guess", "too_short"]
-
-MIN_RUN_DISTANCE_M = 200.0
-MIN_RUN_ELAPSED_S = 120.0
 
 # --- FIT -------------------------------------------------------------------------------------
 # FIT sport names (as fitparse 1.2.0 renders them) that map to one loadwatch sport whatever the
@@ -229,106 +219,3 @@ def from_log(text: str | None) -> str:
     if declared is not None:
         return declared
     return "running" if _words(text) & _RUN_WORKOUTS else "other"
-
-
-# --- the guess -------------------------------------------------------------------------------
-WALK_MAX_MPS = 1.9  # median moving speed below this: walking (≈ 8:46 /km)
-RUN_P95_MAX_MPS = 5.8  # 95th percentile (smoothed) above this: ridden (≈ 2:52 /km)
-RUN_CADENCE_MAX_MPS = 6.5  # a running cadence only says "run" at a pace a runner holds
-MOTOR_MIN_MPS = 12.0  # median above this: motorised
-# FIT and Garmin extensions write running cadence per foot (strides/min, 70-105); some
-# writers give steps/min (140-210).  Cycling's 60-100 rpm overlaps the first: cadence alone
-# never says "run", only with a running pace.
-RUN_CADENCE_SPM = ((70.0, 105.0), (140.0, 210.0))
-
-
-@dataclass(frozen=True, slots=True)
-class Guess:
-    sport: str
-    note: str  # says it is a guess and from what
-
-
-def _running_cadence(cadence: float | None) -> bool:
-    return cadence is not None and any(lo <= cadence <= hi for lo, hi in RUN_CADENCE_SPM)
-
-
-def guess(samples: pl.DataFrame, prefix: str = "") -> Guess:
-    """The sport the samples look like, labelled as a guess (``prefix`` says why one was
-    needed, e.g. a type not understood)."""
-    stats = moving_statistics(samples)
-    if stats is None:
-        return Guess("running", f"{prefix}sport unknown and no speed to judge by: assumed running")
-    median, p95, cadence = stats
-    if median < WALK_MAX_MPS:
-        sport = "walking"
-    elif median > MOTOR_MIN_MPS:
-        sport = "other"
-    elif _running_cadence(cadence) and median <= RUN_CADENCE_MAX_MPS:
-        sport = "running"
-    elif p95 > RUN_P95_MAX_MPS:
-        sport = "cycling"
-    else:
-        sport = "running"
-    cad = f", cadence {cadence:.0f}/min" if cadence is not None else ""
-    return Guess(
-        sport,
-        f"{prefix}sport {sport} guessed from the moving speed "
-        f"(median {median:.2f} m/s, 95th percentile {p95:.2f} m/s{cad})",
-    )
-
-
-# --- the decision ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class SportChoice:
-    sport: str
-    source: SportSource
-    note: str | None = None  # for a guess, an overridden file sport, or a short recording
-
-
-def decide(
-    *,
-    relabel: str | None = None,
-    export: str | None = None,
-    file: str | None = None,
-    guessed: Guess | None = None,
-) -> SportChoice:
-    """The activity's sport by precedence: relabel > export > file > guess (module doc).
-
-    ``relabel`` must be one of ``SPORTS``; ``export`` may be one, or the export's own text
-    ("Trail Run"); text that names no sport is passed over.
-    """
-    if relabel is not None:
-        if relabel not in SPORTS:
-            raise ValueError(f"unknown sport {relabel!r}; one of {', '.join(SPORTS)}")
-        return SportChoice(relabel, "relabel")
-    if export is not None:
-        declared = export if export in SPORTS else from_activity_type(export)
-        if declared is not None:
-            note = None
-            if file is not None and file != declared:
-                note = (
-                    f"sport {declared} as the export declares ({export!r}), not the file's {file}"
-                )
-            elif file is None and guessed is not None and guessed.sport != declared:
-                note = f"sport {declared} as the export declares ({export!r}); not guessed"
-            return SportChoice(declared, "export", note)
-    if file is not None:
-        return SportChoice(file, "file")
-    if guessed is not None:
-        return SportChoice(guessed.sport, "guess", guessed.note)
-    return SportChoice("other", "guess", "no sport declared and nothing to guess from")
-
-
-def too_short_to_run(choice: SportChoice, distance_m: float, elapsed_s: float) -> SportChoice:
-    """A running sport on a recording under 200 m or 2 minutes becomes ``other`` (module doc),
-    unless the user relabelled it."""
-    if choice.sport not in RUNNING_SPORTS or choice.source == "relabel":
-        return choice
-    if distance_m >= MIN_RUN_DISTANCE_M and elapsed_s >= MIN_RUN_ELAPSED_S:
-        return choice
-    return SportChoice(
-        "other",
-        "too_short",
-        f"{distance_m:.0f} m in {elapsed_s:.0f} s is too short to count as a run "
-        f"(under {MIN_RUN_DISTANCE_M:.0f} m or {MIN_RUN_ELAPSED_S / 60:.0f} min): kept as other",
-    )

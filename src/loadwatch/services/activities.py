@@ -86,10 +86,10 @@ def _declare_only(session: Session, activity: Activity) -> Activity:
 
 def reanalyse(store: Store, session: Session, activity: Activity) -> Activity:
     """Analyse the activity's file again with the athlete's settings and the user's relabel
-    (which beats every other source of the sport, ``ingest.sports.decide``): the sport sets the
-    limits the numbers are computed with, so a ride relabelled a run gets a runner's moving
-    time.  A training-log row has no file, and a file that can no longer be read keeps its
-    numbers: then only the sport is the relabel's."""
+    (which beats every other source of the sport, ``ingest.sports_choice.decide``): the sport
+    sets the limits the numbers are computed with, so a ride relabelled a run gets a runner's
+    moving time.  A training-log row has no file, and a file that can no longer be read keeps
+    its numbers: then only the sport is the relabel's."""
     if activity.source != "file":
         return _declare_only(session, activity)
     athlete = activity.athlete

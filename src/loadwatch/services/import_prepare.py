@@ -143,7 +143,7 @@ def prepare_member(
 
     fmt = file_format(data, name)
     # The export's own word for the activity (Strava's "Activity Type") beats the file's
-    # sport and any guess (ingest/sports.py: decide).
+    # sport and any guess (ingest/sports_choice.py: decide).
     job = AnalysisJob(data, name, sha, athlete.fast_speed_mps, athlete.tz_name, declared(member))
     ahead = read.ahead
     try:

@@ -42,7 +42,8 @@ from loadwatch.ingest.formats.fitparse_fork import (
     MSG_SPORT,
     MSG_TS_CORRELATION,
 )
-from loadwatch.ingest.sports import from_fit, guess
+from loadwatch.ingest.sports import from_fit
+from loadwatch.ingest.sports_guess import guess
 from loadwatch.ingest.track import Track, conform_samples, empty_samples
 
 __all__ = ["decode", "decode_records", "read_path", "record_columns", "round_offset"]

@@ -1,5 +1,6 @@
 """The bulk FIT reader's second half: what ``fit_bulk.read_bulk`` noted, decoded column by
-column (see ``fit_bulk`` for the semantics kept from fitparse).
+column through each definition's ``fit_bulk_plan.BulkDef`` (see ``fit_bulk`` for the semantics
+kept from fitparse).
 
 Each definition's messages are gathered into one byte matrix viewed through its structured
 dtype; invalid values, scale and offset, components, accumulation and compressed timestamps
@@ -13,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from loadwatch.ingest.formats.fit_bulk import (
+from loadwatch.ingest.formats.fit_bulk import BulkRead
+from loadwatch.ingest.formats.fit_bulk_plan import (
     BYTE_TYPE,
     NUMERIC_TYPES,
     BulkDef,
-    BulkRead,
     BulkStep,
     Refused,
 )

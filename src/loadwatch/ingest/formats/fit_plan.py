@@ -2,8 +2,9 @@
 message numbers it knows, a definition compiled to one ``struct`` (``Plan``), and the record
 shortcut (``Shortcut``: which fields and components become Track channels).
 
-No fitparse import here (``fitparse_fork`` is the only module that imports it): the objects
-passed in are fitparse 1.2.0's definition messages, read by attribute.
+No fitparse import here (the fork, ``fitparse_fork`` and ``fitparse_definitions``, is the only
+code that imports it): the objects passed in are fitparse 1.2.0's definition messages, read by
+attribute.
 """
 
 from __future__ import annotations

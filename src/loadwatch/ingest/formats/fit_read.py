@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from loadwatch.errors import CorruptFile
-from loadwatch.ingest.formats import fit_bulk, fit_bulk_columns
+from loadwatch.ingest.formats import fit_bulk, fit_bulk_columns, fit_bulk_plan
 from loadwatch.ingest.formats.fitparse_fork import (
     META_MESSAGES,
     MSG_RECORD,
@@ -130,13 +130,13 @@ def _read_bulk(data: bytes) -> tuple[Content, list[str]] | None:
     stopped: Exception | None = None
     try:
         fit_bulk.read_bulk(ff, bulk)
-    except fit_bulk.Refused:
+    except fit_bulk_plan.Refused:
         return None
     except Exception as e:  # fitparse raises bare ValueError/KeyError/struct.error on bad bytes
         stopped = e
     try:
         columns = fit_bulk_columns.columns(bulk)
-    except fit_bulk.Refused:
+    except fit_bulk_plan.Refused:
         return None
     content = Content(columns=dict(columns))
     content.n_records = len(columns["ts"])

@@ -1,10 +1,11 @@
 """The fitparse 1.2.0 fork: a ``FitFile`` subclass that overrides private 1.2.0 methods.
 
-The only module that imports fitparse.  Everything here depends on fitparse's internals
-(``_parse_message``, ``_parse_definition_message``, ``_local_mesgs``, ``_accumulators``,
-``_compressed_ts_accumulator``...), which are not API: pyproject pins ``fitparse==1.2.0`` and
-``tests/ingest/test_fitparse_fork.py`` fails when the installed version is not that pin, so an
-upgrade is a deliberate review of this file, never an accident of ``pip install -U``.
+With ``fitparse_definitions``, the only module that imports fitparse.  Everything here
+depends on fitparse's internals (``_parse_message``, ``_parse_definition_message``,
+``_local_mesgs``, ``_accumulators``, ``_compressed_ts_accumulator``...), which are not API:
+pyproject pins ``fitparse==1.2.0`` and ``tests/ingest/test_fitparse_fork.py`` fails when the
+installed version is not that pin, so an upgrade is a deliberate review of these two files,
+never an accident of ``pip install -U``.
 
 What the subclass (``LenientFitFile``) changes about 1.2.0:
 
@@ -20,40 +21,33 @@ What the subclass (``LenientFitFile``) changes about 1.2.0:
   are skipped after their timestamp; the file CRC is checked with a vectorised CRC
   (``fit_crc``) instead of fitparse's per-nibble loop.
 
-The fitparse-free parts live beside it: ``fit_plan`` (message numbers, a definition compiled to
-one struct, the record shortcut) and ``fit_values`` (the fast value reading, a mixin of
-``LenientFitFile``).  ``ingest.fit`` builds Tracks from what this reader yields and never touches
-fitparse itself.
+Definition messages (their recoveries, compiling, the definition cache) are read by
+``fitparse_definitions``, a mixin of ``LenientFitFile``.  The fitparse-free parts live beside
+them: ``fit_plan`` (message numbers, a definition compiled to one struct, the record
+shortcut) and ``fit_values`` (the fast value reading, a mixin of ``LenientFitFile``).
+``ingest.fit`` builds Tracks from what this reader yields and never touches fitparse itself.
 """
 
 from __future__ import annotations
 
-import copy
 import io
-import struct
 from collections.abc import Iterator
 from typing import Any
 
 from fitparse.base import FitFile
 from fitparse.processors import FitFileDataProcessor
-from fitparse.profile import FIELD_TYPE_TIMESTAMP, MESSAGE_TYPES
+from fitparse.profile import FIELD_TYPE_TIMESTAMP
 from fitparse.records import (
     BASE_TYPE_BYTE,
     BASE_TYPES,
     Crc,
     DefinitionMessage,
     DevField,
-    DevFieldDefinition,
-    FieldDefinition,
 )
 from fitparse.utils import FitEOFError, FitHeaderError, FitParseError
 
-from loadwatch.ingest.formats import fit_defcache
 from loadwatch.ingest.formats.fit_crc import crc16
 from loadwatch.ingest.formats.fit_plan import (
-    ARRAY,
-    BYTES,
-    EMPTY,
     META_MESSAGES,
     MSG_ACTIVITY,
     MSG_DEVELOPER_DATA_ID,
@@ -65,15 +59,13 @@ from loadwatch.ingest.formats.fit_plan import (
     MSG_SESSION,
     MSG_SPORT,
     MSG_TS_CORRELATION,
-    SCALAR,
     SKIPPED,
     MetaMessage,
     Plan,
     Shortcut,
-    Step,
-    shortcut,
 )
 from loadwatch.ingest.formats.fit_values import FastValues
+from loadwatch.ingest.formats.fitparse_definitions import LenientDefinitions
 
 # The message numbers and values are fit_plan's; importers of the fork find them here too.
 __all__ = [
@@ -117,39 +109,13 @@ class _NoProcessing(FitFileDataProcessor):  # type: ignore[misc]
 
 
 _NO_PROCESSING = _NoProcessing()
-_BASE_SIZES = {number: base.size for number, base in BASE_TYPES.items()}
-
-
-def _compile(def_mesg: Any) -> Plan:
-    fmt = [def_mesg.endian]
-    steps: list[Step] = []
-    for fd in def_mesg.field_defs + def_mesg.dev_field_defs:
-        base = fd.base_type
-        n, rem = divmod(fd.size, base.size)
-        if fd.size == 0:
-            steps.append((0, BASE_TYPE_BYTE.parse, EMPTY))
-        elif rem or base.name == "byte":
-            fmt.append(f"{fd.size}B")
-            steps.append((fd.size, BASE_TYPE_BYTE.parse, BYTES))
-        elif base.fmt == "s":
-            fmt.append(f"{fd.size}s")
-            steps.append((1, base.parse, SCALAR))
-        elif n == 1:
-            fmt.append(base.fmt)
-            steps.append((1, base.parse, SCALAR))
-        else:
-            fmt.append(f"{n}{base.fmt}")
-            steps.append((n, base.parse, ARRAY))
-    scalar_only = all(kind == SCALAR for _, _, kind in steps)
-    parsers = tuple(parse for _, parse, _ in steps) if scalar_only else None
-    return Plan(struct.Struct("".join(fmt)), parsers, tuple(steps))
 
 
 class Garbled(FitParseError):  # type: ignore[misc]
     """Raised when a file keeps breaking the format: stop and keep what was read."""
 
 
-class LenientFitFile(FastValues, FitFile):  # type: ignore[misc]
+class LenientFitFile(FastValues, LenientDefinitions, FitFile):  # type: ignore[misc]
     """fitparse 1.2.0 with per-file developer fields, recoverable defects and a faster reader."""
 
     _complete: bool
@@ -250,92 +216,6 @@ class LenientFitFile(FastValues, FitFile):  # type: ignore[misc]
             units=message.get_raw_value("units"),
             native_field_num=message.get_raw_value("native_field_num"),
         )
-
-    def _parse_definition_message(self, header: Any) -> Any:
-        # A definition read cleanly before, in this file or another, is not parsed again.
-        k = None
-        if not header.is_developer_data:
-            k = fit_defcache.key(self._data, self._file.tell(), self.fast_records)
-        parsed = fit_defcache.get(k) if k is not None else None
-        if k is not None and parsed is not None:
-            self._file.seek(len(k[0]), io.SEEK_CUR)
-            self._bytes_left -= len(k[0])
-            for def_num in parsed.accumulate:
-                self._accumulators.setdefault(parsed.mesg_num, {})[def_num] = 0
-            def_mesg = copy.copy(parsed.template)
-            def_mesg.header = header
-            return self._define(header, def_mesg, parsed.plan, parsed.shortcut)
-        def_mesg = self._read_definition(header)
-        plan = _compile(def_mesg)
-        fast = shortcut(def_mesg, plan) if self.fast_records else None
-        if k is not None and fit_defcache.reads_cleanly(k[0], _BASE_SIZES):
-            fit_defcache.put(k, fit_defcache.parsed(def_mesg, plan, fast))
-        return self._define(header, def_mesg, plan, fast)
-
-    def _define(self, header: Any, def_mesg: Any, plan: Plan, fast: Shortcut | None) -> Any:
-        """Make ``def_mesg`` the definition of its local message type."""
-        self._local_mesgs[header.local_mesg_num] = def_mesg
-        self._plans[header.local_mesg_num] = plan
-        if fast is None:
-            self._fast.pop(header.local_mesg_num, None)
-        else:
-            self._fast[header.local_mesg_num] = fast
-        return def_mesg
-
-    def _read_definition(self, header: Any) -> Any:
-        """fitparse 1.2.0's reading of a definition message, with the fork's recoveries."""
-        endian = ">" if self._read_struct("xB") else "<"
-        mesg_num, num_fields = self._read_struct("HB", endian=endian)
-        mesg_type = MESSAGE_TYPES.get(mesg_num)
-        field_defs = []
-        for _ in range(num_fields):
-            def_num, size, base_type_num = self._read_struct("3B", endian=endian)
-            fld = mesg_type.fields.get(def_num) if mesg_type else None
-            base_type = BASE_TYPES.get(base_type_num, BASE_TYPE_BYTE)
-            if size % base_type.size:
-                # fitparse 1.2.0 raises here (COROS); the size still says how far to skip.
-                where = (
-                    f"{mesg_type.name if mesg_type else mesg_num}.{fld.name if fld else def_num}"
-                )
-                self._defect(
-                    f"field {where} has size {size}, not a multiple of {base_type.name}; skipped"
-                )
-                fld, base_type = None, BASE_TYPE_BYTE
-            if fld is not None and fld.components:
-                for component in fld.components:
-                    if component.accumulate:
-                        self._accumulators.setdefault(mesg_num, {})[component.def_num] = 0
-            field_defs.append(
-                FieldDefinition(field=fld, def_num=def_num, base_type=base_type, size=size)
-            )
-        dev_field_defs = []
-        if header.is_developer_data:
-            for _ in range(self._read_struct("B", endian=endian)):
-                def_num, size, index = self._read_struct("3B", endian=endian)
-                dev = self._dev_fields.get(index, {}).get(def_num)
-                if dev is None:
-                    self._defect(
-                        f"developer field {def_num} of undefined developer data index "
-                        f"{index}; skipped"
-                    )
-                    dev = DevField(
-                        dev_data_index=index,
-                        def_num=def_num,
-                        type=BASE_TYPE_BYTE,
-                        name=f"unknown_dev_{index}_{def_num}",
-                    )
-                dev_field_defs.append(
-                    DevFieldDefinition(field=dev, dev_data_index=index, def_num=def_num, size=size)
-                )
-        def_mesg = DefinitionMessage(
-            header=header,
-            endian=endian,
-            mesg_type=mesg_type,
-            mesg_num=mesg_num,
-            field_defs=field_defs,
-            dev_field_defs=dev_field_defs,
-        )
-        return def_mesg
 
     def _parse_data_message(self, header: Any) -> Any:
         fast = self._fast.get(header.local_mesg_num)

@@ -17,7 +17,8 @@ from datetime import datetime
 import numpy as np
 
 from loadwatch.errors import NotAnActivity
-from loadwatch.ingest import sports, tz
+from loadwatch.ingest import sports_choice, tz
+from loadwatch.ingest.sports_guess import Guess
 from loadwatch.ingest.summary import elevation, geo, grade, hrload, motion, speed, validate
 from loadwatch.ingest.summary import streams as st
 from loadwatch.ingest.summary.activity import ActivitySummary
@@ -81,17 +82,17 @@ def summarize(
 
     ``declared_sport`` is the export's own type for this file (Strava's ``Activity Type``:
     "Run", or a loadwatch sport), ``relabel`` the user's choice; with the file's sport and a
-    guess they decide the sport by ``sports.decide``'s precedence, and the sport then sets the
-    limits (GPS glitch speed, standing still) the numbers are computed with.
+    guess they decide the sport by ``sports_choice.decide``'s precedence, and the sport then
+    sets the limits (GPS glitch speed, standing still) the numbers are computed with.
     """
     track, cols = validate.clean(track)
     dev = track.totals
     n = cols.n
-    choice = sports.decide(
+    choice = sports_choice.decide(
         relabel=relabel,
         export=declared_sport,
         file=track.sport if track.sport_guess is None else None,
-        guessed=sports.Guess(track.sport, track.sport_guess) if track.sport_guess else None,
+        guessed=Guess(track.sport, track.sport_guess) if track.sport_guess else None,
     )
     limits = SPORT_LIMITS.get(choice.sport, SPORT_LIMITS["other"])
 
@@ -174,7 +175,7 @@ def summarize(
             fast = speed.fast_distance(step_m, sustained, fast_speed_mps)
     best_1km = speed.best_split_s(s.t, cum) if has_steps else None
 
-    choice = sports.too_short_to_run(choice, distance, max(elapsed, moving_time))
+    choice = sports_choice.too_short_to_run(choice, distance, max(elapsed, moving_time))
     if choice.note is not None and choice.note not in warnings:
         warnings.append(choice.note)
     src["sport"] = choice.source

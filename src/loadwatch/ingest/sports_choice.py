@@ -1,0 +1,84 @@
+"""Which source decides an activity's sport, and when a run is too short to count as one.
+
+Precedence (``decide``), first that says something wins:
+
+1. the user's relabel;
+2. the export's declared type, passed in by the importer (a Strava ``activities.csv`` row);
+3. the file's own sport/sub_sport or type (``sports``: each source's words);
+4. a guess from robust statistics of the samples (``sports_guess``), always labelled, never
+   beating a declaration.
+
+A recording shorter than ``MIN_RUN_DISTANCE_M`` or ``MIN_RUN_ELAPSED_S`` is kept, but as
+``other`` (``too_short``), whatever it was declared, unless the user relabelled it: a 41 s
+or 0 km "run" is a watch started by mistake, and counting it would add a run to the week and
+distort every per-run comparison.  It stays visible with a warning saying why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from loadwatch.ingest.sports import RUNNING_SPORTS, SPORTS, from_activity_type
+from loadwatch.ingest.sports_guess import Guess
+
+SportSource = Literal["relabel", "export", "file", "guess", "too_short"]
+
+MIN_RUN_DISTANCE_M = 200.0
+MIN_RUN_ELAPSED_S = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class SportChoice:
+    sport: str
+    source: SportSource
+    note: str | None = None  # for a guess, an overridden file sport, or a short recording
+
+
+def decide(
+    *,
+    relabel: str | None = None,
+    export: str | None = None,
+    file: str | None = None,
+    guessed: Guess | None = None,
+) -> SportChoice:
+    """The activity's sport by precedence: relabel > export > file > guess (module doc).
+
+    ``relabel`` must be one of ``SPORTS``; ``export`` may be one, or the export's own text
+    ("Trail Run"); text that names no sport is passed over.
+    """
+    if relabel is not None:
+        if relabel not in SPORTS:
+            raise ValueError(f"unknown sport {relabel!r}; one of {', '.join(SPORTS)}")
+        return SportChoice(relabel, "relabel")
+    if export is not None:
+        declared = export if export in SPORTS else from_activity_type(export)
+        if declared is not None:
+            note = None
+            if file is not None and file != declared:
+                note = (
+                    f"sport {declared} as the export declares ({export!r}), not the file's {file}"
+                )
+            elif file is None and guessed is not None and guessed.sport != declared:
+                note = f"sport {declared} as the export declares ({export!r}); not guessed"
+            return SportChoice(declared, "export", note)
+    if file is not None:
+        return SportChoice(file, "file")
+    if guessed is not None:
+        return SportChoice(guessed.sport, "guess", guessed.note)
+    return SportChoice("other", "guess", "no sport declared and nothing to guess from")
+
+
+def too_short_to_run(choice: SportChoice, distance_m: float, elapsed_s: float) -> SportChoice:
+    """A running sport on a recording under 200 m or 2 minutes becomes ``other`` (module doc),
+    unless the user relabelled it."""
+    if choice.sport not in RUNNING_SPORTS or choice.source == "relabel":
+        return choice
+    if distance_m >= MIN_RUN_DISTANCE_M and elapsed_s >= MIN_RUN_ELAPSED_S:
+        return choice
+    return SportChoice(
+        "other",
+        "too_short",
+        f"{distance_m:.0f} m in {elapsed_s:.0f} s is too short to count as a run "
+        f"(under {MIN_RUN_DISTANCE_M:.0f} m or {MIN_RUN_ELAPSED_S / 60:.0f} min): kept as other",
+    )
