@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 
 from loadwatch import auth
 from loadwatch.schemas.status import Summary
-from loadwatch.services import views
+from loadwatch.services import status, views
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.dashboard import dashboard
 from loadwatch.services.evaluation import drain_pending
@@ -109,7 +109,7 @@ def test_status_and_the_triage_read_rows_once_evaluated(
         s.add(CoachAthlete(coach_id=coach.id, athlete_id=ana))
     monkeypatch.setattr(views, "compute", _refuse)
     with store.sessions() as s:
-        st = views.athlete_status(s, ana, today=SPIKE)
+        st = status.athlete_status(s, ana, today=SPIKE)
         coach_user = auth.get_user_by_name(s, "coach")
         (row,) = dashboard(s, coach_user, today=SPIKE).data
     assert st.today == SPIKE and st.last_activity_date == SPIKE
@@ -125,7 +125,7 @@ def test_an_import_not_yet_evaluated_is_shown_live(store: Store, ana: int) -> No
     more = f"date,distance_km,duration_min,climbing_m\n{monday},12.0,66.0,40\n"
     import_log(store, ana, more.encode(), "more.csv")
     with store.sessions() as s:
-        st = views.athlete_status(s, ana, today=monday)
+        st = status.athlete_status(s, ana, today=monday)
         days = views.series(s, ana, "day", end=monday, today=monday)
     (dist,) = [d for d in st.dimensions if d.dimension == "distance"]
     assert st.last_activity_date == monday

@@ -89,7 +89,7 @@ def _print_series(frame: pl.DataFrame, period: str) -> None:
 @app.command()
 def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -> None:
     """Current ratios, headroom, open flags and fast threshold."""
-    from loadwatch.services.views import athlete_status
+    from loadwatch.services.status import athlete_status
 
     with handle_errors():
         day = parse_day(today, "--today")
@@ -97,14 +97,14 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         if json:
             print_json(st.model_dump(mode="json"))
             return
-        from loadwatch.report import episode_lines, headroom_lines, ratio_lines
+        from loadwatch.status_lines import episode_lines, headroom_lines, ratio_lines
 
         console.print(f"[bold]{st.athlete}[/] as of {st.today} ({st.timezone})")
         print_block(ratio_lines(st))
         print_block(headroom_lines(st))
         print_block(episode_lines(st))
         if st.rehab is not None:
-            from loadwatch.report import pain_line, rehab_lines
+            from loadwatch.status_lines import pain_line, rehab_lines
 
             print_block(rehab_lines(st.rehab))
             print_block(pain_line(st.rehab))
@@ -140,7 +140,7 @@ def report(
 
 
 def _report_data(session: Session, athlete_id: int, today: date | None) -> tuple[Any, pl.DataFrame]:
-    from loadwatch.services.views import athlete_status
+    from loadwatch.services.status import athlete_status
     from loadwatch.services.views import series as load_series
 
     st = athlete_status(session, athlete_id, today=today)
