@@ -1,6 +1,6 @@
 """The runner's terminal report: recent weeks at a glance, flags on their weeks, headroom.
 
-Pure rendering: it takes numbers already computed (weekly frame, status, flags) and returns
+Pure rendering: it takes numbers already computed (week rows, status, flags) and returns
 rich renderables; the CLI prints them.  The status's own blocks (ratios, headroom, episodes,
 the plan) are ``status_lines.py``, which ``loadwatch status`` prints without the weeks' frame.
 Laid out for the width it is given: sentences wrap at word boundaries (rich's own wrapping),
@@ -13,7 +13,6 @@ import math
 from collections.abc import Sequence
 from datetime import date
 
-import polars as pl
 from rich.console import Group, JustifyMethod, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -21,7 +20,7 @@ from rich.text import Text
 
 from loadwatch.analytics.days import week_start
 from loadwatch.schemas.flags import FlagOut
-from loadwatch.schemas.status import AthleteStatus
+from loadwatch.schemas.status import AthleteStatus, WeekRow
 from loadwatch.status_lines import (
     DIM_LABEL,
     SEVERITY_STYLE,
@@ -53,9 +52,9 @@ _RULE_LABEL = {
 _HISTORIC_STYLE = "dim"
 
 
-def bar(value: float, top: float, width: int = BAR_WIDTH) -> str:
+def bar(value: float | None, top: float, width: int = BAR_WIDTH) -> str:
     """A horizontal bar of ``value`` out of ``top``, in eighths of a character."""
-    if top <= 0 or not math.isfinite(value) or value <= 0:
+    if top <= 0 or value is None or not math.isfinite(value) or value <= 0:
         return " " * width
     eighths = round(min(value / top, 1.0) * width * 8)
     full, part = divmod(eighths, 8)
@@ -63,8 +62,10 @@ def bar(value: float, top: float, width: int = BAR_WIDTH) -> str:
     return text.ljust(width)
 
 
-def _top(frame: pl.DataFrame, col: str) -> float:
-    return float(frame[col].fill_null(0.0).max() or 0.0) if frame.height else 0.0  # type: ignore[arg-type]
+def _top(rows: Sequence[WeekRow], col: str) -> float:
+    """The largest of the column, a missing number as 0 and NaN left out (as polars' max)."""
+    values = (getattr(r, col) for r in rows)
+    return max((v or 0.0 for v in values if v is None or not math.isnan(v)), default=0.0)
 
 
 def bar_width_for(width: int | None) -> int:
@@ -75,16 +76,20 @@ def bar_width_for(width: int | None) -> int:
     return min(BAR_WIDTH, fits) if fits >= MIN_BAR_WIDTH else 0
 
 
-def _amount(text: str, value: float, top: float, style: str, bar_width: int) -> Text:
+def _amount(text: str, value: float | None, top: float, style: str, bar_width: int) -> Text:
     if not bar_width:
         return Text(text.strip())
     return Text(f"{text} ") + Text(bar(value, top, bar_width), style=style)
 
 
+def _recent(weekly: Sequence[WeekRow], weeks: int) -> list[WeekRow]:
+    return sorted(weekly, key=lambda w: w.week_start)[-weeks:]
+
+
 def weekly_table(
-    weekly: pl.DataFrame, flags: Sequence[FlagOut], *, weeks: int, bar_width: int = BAR_WIDTH
+    weekly: Sequence[WeekRow], flags: Sequence[FlagOut], *, weeks: int, bar_width: int = BAR_WIDTH
 ) -> Table:
-    recent = weekly.sort("week_start").tail(weeks)
+    recent = _recent(weekly, weeks)
     by_week: dict[date, list[FlagOut]] = {}
     for f in flags:
         by_week.setdefault(week_start(f.date), []).append(f)
@@ -101,9 +106,9 @@ def weekly_table(
     table.add_column("climbing m" if bar_width else "climb m", justify=justify, no_wrap=True)
     table.add_column("longest", justify="right", no_wrap=True)
     table.add_column("flags", overflow="fold", min_width=12)
-    for w in recent.iter_rows(named=True):
+    for w in recent:
         marks = Text()
-        for f in sorted(by_week.get(w["week_start"], []), key=lambda f: (f.date, f.dimension)):
+        for f in sorted(by_week.get(w.week_start, []), key=lambda f: (f.date, f.dimension)):
             if marks:
                 marks.append(" ")
             sign = "▲" if f.severity == ALERT else "△"
@@ -115,21 +120,19 @@ def weekly_table(
                 style=_HISTORIC_STYLE if historic else SEVERITY_STYLE.get(f.severity, ""),
             )
         table.add_row(
-            f"{w['week_start']:%Y-%m-%d}",
-            str(w["runs"]),
-            _amount(f"{w['distance_km']:6.1f}", w["distance_km"], top_d, "cyan", bar_width),
-            _amount(f"{w['fast_km']:5.1f}", w["fast_km"], top_f, "magenta", bar_width),
-            _amount(
-                f"{w['elevation_gain_m']:6,.0f}", w["elevation_gain_m"], top_c, "green", bar_width
-            ),
-            fmt(w["longest_run_km"]),
+            f"{w.week_start:%Y-%m-%d}",
+            str(w.runs),
+            _amount(f"{w.distance_km:6.1f}", w.distance_km, top_d, "cyan", bar_width),
+            _amount(f"{w.fast_km:5.1f}", w.fast_km, top_f, "magenta", bar_width),
+            _amount(f"{w.elevation_gain_m:6,.0f}", w.elevation_gain_m, top_c, "green", bar_width),
+            fmt(w.longest_run_km),
             marks,
         )
     return table
 
 
 def render_report(
-    status: AthleteStatus, weekly: pl.DataFrame, *, weeks: int = 12, width: int | None = None
+    status: AthleteStatus, weekly: Sequence[WeekRow], *, weeks: int = 12, width: int | None = None
 ) -> RenderableType:
     """The whole report for one athlete, as of ``status.today``, laid out for a terminal
     ``width`` columns wide (``None``: the widest layout)."""
@@ -144,9 +147,9 @@ def render_report(
     # The flags as they stood on the report's day, history included (muted in the table).
     flags = list(status.flags_on_day)
     older: list[FlagOut] = []
-    if weekly.height:
-        shown = weekly.sort("week_start").tail(weeks)
-        first: date = shown["week_start"].min()  # type: ignore[assignment]
+    if weekly:
+        shown = _recent(weekly, weeks)
+        first = shown[0].week_start
         older = [f for f in flags if f.date < first and f.status == OPEN]
         flags = [f for f in flags if f.date >= first]
         body.append(weekly_table(shown, flags, weeks=weeks, bar_width=bar_width_for(width)))

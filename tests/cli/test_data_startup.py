@@ -1,8 +1,8 @@
-"""Issue #19 item 5, lean data commands: ``athletes``, ``status`` and ``flags`` read a store whose
-view is current without loading polars, numpy or any other heavy library, and only the SQL
-dialect in use.  Checked in fresh interpreters by what ends up in ``sys.modules``, never by a
-clock; the seconds are ``benchmarks/startup.py``'s.  The day is pinned through the clock seam
-(``clock.pin_today``) in the seeding process and in every probe alike."""
+"""Issue #19 item 5, lean data commands: ``athletes``, ``status``, ``flags`` and ``report`` read a
+store whose view is current without loading polars, numpy or any other heavy library, and only
+the SQL dialect in use.  Checked in fresh interpreters by what ends up in ``sys.modules``, never
+by a clock; the seconds are ``benchmarks/startup.py``'s.  The day is pinned through the clock
+seam (``clock.pin_today``) in the seeding process and in every probe alike."""
 
 from __future__ import annotations
 
@@ -97,6 +97,7 @@ def _heavy(modules: set[str]) -> set[str]:
         ["status", "--athlete", "Sara", "--json"],
         ["flags", "--athlete", "Sara"],
         ["flags", "--athlete", "Sara", "--all", "--json"],
+        ["report", "--athlete", "Sara"],
     ],
 )
 def test_a_data_command_loads_no_heavy_library(store: Path, args: list[str]) -> None:

@@ -7,8 +7,8 @@ import math
 
 import polars as pl
 
+from loadwatch.services.out_frames import out_frame
 from loadwatch.services.rounding import DECIMALS, out_number
-from loadwatch.services.views import out_frame
 
 
 def test_out_number() -> None:

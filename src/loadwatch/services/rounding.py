@@ -1,7 +1,7 @@
 """How numbers leave loadwatch (the API, the CLI's JSON, the page): rounded to ``DECIMALS``
 places (a tenth of a metre on kilometres, far below what a watch measures), with NaN and
-infinities as null.  Defined once; every output model rounds through here, and a series' frame
-through ``views.out_frame`` (which needs polars; this module must not: the CLI's data commands
+infinities as null.  Defined once; every output model rounds through here, and a frame through
+``out_frames.out_frame`` (which needs polars; this module must not: the CLI's data commands
 round their numbers without it)."""
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from loadwatch.schemas.checkin import EffortStatus
-from loadwatch.schemas.status import AthleteStatus, Summary
+from loadwatch.schemas.status import REPORT_WEEKS, AthleteStatus, Summary, WeekRow
 from loadwatch.services import episodes
 from loadwatch.services.flag_list import flags_of
 from loadwatch.services.pending import is_evaluating
@@ -64,9 +64,30 @@ def athlete_status(
     session: Session, athlete_id: int, *, today: date | None = None
 ) -> AthleteStatus:
     athlete = athlete_store.get_athlete(session, athlete_id)
-    summary = summary_of(session, athlete, today)
+    return _status(session, athlete, summary_of(session, athlete, today))
+
+
+def status_and_weeks(
+    session: Session, athlete_id: int, *, weeks: int, today: date | None = None
+) -> tuple[AthleteStatus, list[WeekRow]]:
+    """What the report shows: the status and the week rows up to its day (the last ``weeks``
+    of them at least).  A current stored summary holds the last REPORT_WEEKS; else they are
+    the weekly series' rows (stored or live: polars)."""
+    athlete = athlete_store.get_athlete(session, athlete_id)
+    stored = stored_summaries(session, [athlete], today).get(athlete.id)
+    summary = stored if stored is not None else summary_of(session, athlete, today)
+    status = _status(session, athlete, summary)
+    if stored is not None and stored.report_weeks is not None and weeks <= REPORT_WEEKS:
+        return status, stored.report_weeks
+    from loadwatch.services.views import series
+
+    frame = series(session, athlete_id, "week", None, status.today)
+    return status, [WeekRow.model_validate(r) for r in frame.iter_rows(named=True)]
+
+
+def _status(session: Session, athlete: Athlete, summary: Summary) -> AthleteStatus:
     return AthleteStatus(
-        athlete_id=athlete_id,
+        athlete_id=athlete.id,
         athlete=athlete.name,
         timezone=athlete.timezone,
         today=summary.as_of,
@@ -84,5 +105,5 @@ def athlete_status(
         rehab=summary.rehab,
         effort=effort_of(session, athlete, summary.as_of),
         fitness=summary.fitness,
-        evaluating=is_evaluating(session, athlete_id),
+        evaluating=is_evaluating(session, athlete.id),
     )

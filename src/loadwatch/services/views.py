@@ -16,9 +16,9 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import polars.selectors as cs
 
-from loadwatch.analytics.days import local_day_expr, week_start
+from loadwatch.analytics.day_exprs import local_day_expr
+from loadwatch.analytics.days import week_start
 from loadwatch.analytics.load import load_frame
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
@@ -32,7 +32,7 @@ from loadwatch.schemas.status import (
 from loadwatch.services import fitness
 from loadwatch.services.effort import join_effort, view_effort, with_effort
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs, first_day
-from loadwatch.services.rounding import DECIMALS
+from loadwatch.services.out_frames import out_frame
 from loadwatch.services.stored_view import View as View
 from loadwatch.services.stored_view import keep as keep
 from loadwatch.services.stored_view import stored_rows
@@ -89,11 +89,6 @@ def _last_run(daily: pl.DataFrame, today: date) -> date | None:
     runs = daily.filter((pl.col("runs") > 0) & (pl.col("date") <= today))["date"]
     last = runs.max() if runs.len() else None
     return last if isinstance(last, date) else None
-
-
-def out_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every float column of ``frame`` rounded like ``rounding.out_number``'s numbers."""
-    return frame.with_columns(cs.float().round(DECIMALS))
 
 
 # --- reading ------------------------------------------------------------------------------
