@@ -43,8 +43,8 @@ from synthetic import activity_rows, synthetic, write_athletes
 from loadwatch.analytics.daily import daily_frame, daily_panel
 from loadwatch.analytics.load import load_frame, load_panel
 from loadwatch.config import Settings
-from loadwatch.rules import RuleConfig, evaluate
-from loadwatch.rules.engine import flag_panel, judgement_panel, judgements, records
+from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.engine import evaluate, flag_panel, judgement_panel, judgements, records
 from loadwatch.services.evaluation import evaluate_athlete
 from loadwatch.store import activities as activity_store
 from loadwatch.store import files as file_store

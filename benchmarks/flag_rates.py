@@ -21,7 +21,7 @@ import polars as pl
 from synthetic import Kind, population
 
 from loadwatch.analytics.daily import daily_panel
-from loadwatch.rules import RuleConfig
+from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import flag_panel
 
 CLUSTER_GAP_DAYS = 7

@@ -87,8 +87,8 @@ def measure(root: Path, repeat: int) -> dict[str, Any]:
     from loadwatch.ingest.formats import fit, gpx
     from loadwatch.services.importing import import_members
     from loadwatch.store import athletes as athlete_store
-    from loadwatch.store.blobs import StreamStore
     from loadwatch.store.db import Store
+    from loadwatch.store.streams import StreamStore
 
     mix = _mix(root)
     spent: dict[str, float] = collections.defaultdict(float)

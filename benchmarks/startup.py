@@ -1,14 +1,17 @@
 """CLI start-up: CPU seconds of ``loadwatch --help`` (and of ``inspect --help`` / ``sync --help``,
 which build those commands but do no work) beside ``python -c pass``, measured in the same run;
-and of the data commands ``status`` and ``flags`` on a small store (one sample runner, made once
-before timing) beside the floor a data command cannot go under: importing the libraries it
-reads its data with (polars, SQLAlchemy, pydantic, typer) and nothing of loadwatch.
+and of the data commands ``athletes``, ``status``, ``flags`` and ``report`` on a small store (one
+sample runner, made once before timing) beside the floor a data command cannot go under:
+importing the libraries it reads its data with (SQLAlchemy's ORM, pydantic, typer) and nothing
+of loadwatch.  The floor with polars and numpy too is printed beside it: what a data command
+cost when it loaded them (issue #19: a data command must not).
 
     PYTHONPATH=src .venv/bin/python benchmarks/startup.py [--repeat 5]
 
 Each command runs ``--repeat`` times in a fresh interpreter; the CPU time (user + system) of the
 child is read with ``resource.getrusage(RUSAGE_CHILDREN)`` around each run, and the median is
-printed with its excess over the baseline and the ratio.  Target (issue #9): < 0.3 s.
+printed with its excess over the baseline and the ratio.  Targets: < 0.3 s for ``--help``
+(issue #9), < 0.5 s for a data command (issue #19).
 
 Two settings, both printed: bytecode cached, as an installed package runs (pip compiles on
 install; here a warm-up run writes the cache under a temporary ``PYTHONPYCACHEPREFIX``), and no
@@ -28,6 +31,7 @@ import tempfile
 from pathlib import Path
 
 TARGET_S = 0.3
+DATA_TARGET_S = 0.5
 BASELINE = "python -c pass (baseline)"
 # The floor for a Typer CLI with rich help: what typer, click and rich cost before any of ours.
 BARE_TYPER = (
@@ -48,9 +52,15 @@ COMMANDS: dict[str, list[str]] = {
 }
 DATA_FLOOR = "libraries only (data floor)"
 DATA_COMMANDS: dict[str, list[str]] = {
-    DATA_FLOOR: ["-c", "import polars, numpy, sqlalchemy.orm, pydantic, typer"],
+    DATA_FLOOR: ["-c", "import sqlalchemy.orm, pydantic, typer"],
+    "  + polars, numpy (not a target)": [
+        "-c",
+        "import polars, numpy, sqlalchemy.orm, pydantic, typer",
+    ],
+    "loadwatch athletes": ["-m", "loadwatch", "athletes"],
     "loadwatch status": ["-m", "loadwatch", "status", "--athlete", "Sara"],
     "loadwatch flags": ["-m", "loadwatch", "flags", "--athlete", "Sara"],
+    "loadwatch report": ["-m", "loadwatch", "report", "--athlete", "Sara"],
 }
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "spiky-sara"
 
@@ -74,20 +84,23 @@ def measure(
     }
 
 
-def show(title: str, results: dict[str, float], baseline: str = BASELINE) -> None:
+def show(
+    title: str, results: dict[str, float], baseline: str = BASELINE, target: float = TARGET_S
+) -> None:
     base = results[baseline]
     print(title)
     for name, s in results.items():
-        line = f"  {name:<30} {s:6.3f} s"
+        line = f"  {name:<34} {s:6.3f} s"
         if name != baseline:
             line += f"  +{s - base:.3f} s over {baseline.split(' (')[0]}, ×{s / base:.2f}"
-            if baseline == BASELINE:
-                line += f"  (< {TARGET_S} s: {'met' if s < TARGET_S else 'missed'})"
+            if name.startswith("loadwatch"):
+                line += f"  (< {target} s: {'met' if s < target else 'missed'})"
         print(line)
 
 
 def data_commands(env: dict[str, str], repeat: int) -> None:
-    """``status`` and ``flags`` on a store of one sample runner, made once before timing."""
+    """The data commands on a store of one sample runner, made once before timing (its view
+    is evaluated as of today, so status and report read the stored one)."""
     with tempfile.TemporaryDirectory() as data:
         store_env = {**env, "LOADWATCH_DATA_DIR": data}
         subprocess.run(
@@ -100,6 +113,7 @@ def data_commands(env: dict[str, str], repeat: int) -> None:
             "data commands on a store at the newest schema (bytecode cached):",
             measure(store_env, repeat, DATA_COMMANDS),
             DATA_FLOOR,
+            DATA_TARGET_S,
         )
 
 

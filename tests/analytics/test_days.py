@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from loadwatch.analytics.days import local_day, local_day_expr, week_start, week_start_expr
+from loadwatch.analytics.day_exprs import local_day_expr, week_start_expr
+from loadwatch.analytics.days import local_day, week_start
 
 
 def test_local_day_uses_the_device_offset_else_the_athlete_zone() -> None:

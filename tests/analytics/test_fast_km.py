@@ -30,7 +30,8 @@ from loadwatch.api.app import create_app
 from loadwatch.cli import app as cli_app
 from loadwatch.config import Settings
 from loadwatch.ingest.summary.activity import SPEED_BIN_MPS
-from loadwatch.rules import RuleConfig, evaluate
+from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.engine import evaluate
 from loadwatch.rules.headroom import headroom
 from loadwatch.rules.plan import PlanSpec, judge
 from loadwatch.schemas.rehab import PlanIn

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from loadwatch.analytics.daily import daily_frame
-from loadwatch.rules import RuleConfig, arrays, headroom
+from loadwatch.rules import arrays, headroom
 from loadwatch.rules.array_frames import flag_frame
+from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import flag_frame as polars_flag_frame
 from support.activity_builder import activity, frame
 

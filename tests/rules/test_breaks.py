@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 
 from loadwatch.analytics.daily import daily_frame
-from loadwatch.rules import FlagRecord, RuleConfig, evaluate
+from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.detraining import MAX_CAPACITY_DAYS, kept, kept_expr
+from loadwatch.rules.engine import FlagRecord, evaluate
 from support.activity_builder import activity, days, frame, weeks
 
 MON = date(2026, 1, 5)  # a Monday

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from loadwatch.analytics.daily import daily_frame
-from loadwatch.rules import FlagRecord, RuleConfig, evaluate
+from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.engine import FlagRecord, evaluate
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify, episodes, headline, headline_flag
 from support.activity_builder import frame, weeks
 

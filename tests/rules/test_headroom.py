@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.analytics.schema import DIMENSIONS
-from loadwatch.rules import RuleConfig
+from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import evaluate, judgements
 from loadwatch.rules.headroom import Headroom, headroom
 from loadwatch.rules.judging import AMOUNT_RULES

@@ -14,8 +14,8 @@ import pytest
 from loadwatch.analytics.daily import daily_frame, daily_panel
 from loadwatch.analytics.load import load_frame
 from loadwatch.errors import InvalidRequest
-from loadwatch.rules import FlagRecord, RuleConfig, evaluate
-from loadwatch.rules.engine import flag_frame, flag_panel
+from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.engine import FlagRecord, evaluate, flag_frame, flag_panel
 from support.activity_builder import activity, days, frame, weeks
 
 MON = date(2026, 1, 5)  # a Monday

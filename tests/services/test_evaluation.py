@@ -16,7 +16,8 @@ from loadwatch.services.acknowledge import acknowledge
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending, evaluate_athlete
 from loadwatch.services.flag_list import list_flags
-from loadwatch.services.views import athlete_status, series
+from loadwatch.services.status import athlete_status
+from loadwatch.services.views import series
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending as pending_store
 from loadwatch.store.db import Store

@@ -22,7 +22,7 @@ from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
 from loadwatch.services.inputs import evaluation_inputs
-from loadwatch.services.views import athlete_status
+from loadwatch.services.status import athlete_status
 from loadwatch.services.webhooks import enqueue_new
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store

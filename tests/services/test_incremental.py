@@ -21,7 +21,9 @@ from loadwatch.services.csv_import import import_log
 from loadwatch.services.episodes import episodes_of
 from loadwatch.services.evaluation import EvaluationResult, drain_pending, evaluate_athlete
 from loadwatch.services.flag_list import list_flags
-from loadwatch.services.views import athlete_status, rows_of, stored_summaries
+from loadwatch.services.status import athlete_status
+from loadwatch.services.stored_summary import stored_summaries
+from loadwatch.services.views import rows_of
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending

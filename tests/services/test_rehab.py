@@ -31,7 +31,7 @@ from loadwatch.services import webhooks
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.services.rehab import add_symptom, start_plan
-from loadwatch.services.views import athlete_status
+from loadwatch.services.status import athlete_status
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Delivery, Flag, User, Webhook

@@ -18,7 +18,8 @@ from loadwatch.schemas.rehab import PlanIn
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.services.rehab import start_plan
-from loadwatch.services.views import athlete_status, compute
+from loadwatch.services.status import athlete_status
+from loadwatch.services.views import compute
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from support.demo_world import DemoWorld, copy_of

@@ -7,7 +7,8 @@ import math
 
 import polars as pl
 
-from loadwatch.services.rounding import DECIMALS, out_frame, out_number
+from loadwatch.services.out_frames import out_frame
+from loadwatch.services.rounding import DECIMALS, out_number
 
 
 def test_out_number() -> None:

@@ -14,7 +14,7 @@ from loadwatch.api.login_limit import MAX_FAILURES, FailedLogins, keys_for
 from loadwatch.errors import InvalidRequest
 from loadwatch.ingest.containers.sources import Member
 from loadwatch.services.importing import import_members
-from loadwatch.store import activities as activity_store
+from loadwatch.store import activity_counts
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import files as file_store
 from loadwatch.store.db import Store
@@ -94,7 +94,7 @@ def test_an_activity_dated_in_2055_is_refused(
     with store.sessions() as s:
         row = file_store.find_file(s, aid, bad.sha256 or "")
         assert row is not None and row.status == "failed" and row.reason == bad.reason
-        assert activity_store.activity_stats(s)[aid].count == 2
+        assert activity_counts.activity_stats(s)[aid].count == 2
 
 
 # --- serve on a data dir it cannot write ------------------------------------------------------

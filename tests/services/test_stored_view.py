@@ -16,7 +16,7 @@ from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, EFFORT_WEEK_SCHEMA
 from loadwatch.schemas.status import Period
 from loadwatch.services.effort import with_effort
 from loadwatch.services.evaluation import evaluate_athlete
-from loadwatch.services.rounding import out_frame
+from loadwatch.services.out_frames import out_frame
 from loadwatch.services.stored_view import decode as _frame
 from loadwatch.services.views import series_view
 from loadwatch.store import activities as activity_store

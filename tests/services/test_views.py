@@ -12,8 +12,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from loadwatch import auth
-from loadwatch.schemas.status import Summary
-from loadwatch.services import views
+from loadwatch.schemas.status import REPORT_WEEKS, Summary, WeekRow
+from loadwatch.services import status, views
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.dashboard import dashboard
 from loadwatch.services.evaluation import drain_pending
@@ -109,7 +109,7 @@ def test_status_and_the_triage_read_rows_once_evaluated(
         s.add(CoachAthlete(coach_id=coach.id, athlete_id=ana))
     monkeypatch.setattr(views, "compute", _refuse)
     with store.sessions() as s:
-        st = views.athlete_status(s, ana, today=SPIKE)
+        st = status.athlete_status(s, ana, today=SPIKE)
         coach_user = auth.get_user_by_name(s, "coach")
         (row,) = dashboard(s, coach_user, today=SPIKE).data
     assert st.today == SPIKE and st.last_activity_date == SPIKE
@@ -125,9 +125,33 @@ def test_an_import_not_yet_evaluated_is_shown_live(store: Store, ana: int) -> No
     more = f"date,distance_km,duration_min,climbing_m\n{monday},12.0,66.0,40\n"
     import_log(store, ana, more.encode(), "more.csv")
     with store.sessions() as s:
-        st = views.athlete_status(s, ana, today=monday)
+        st = status.athlete_status(s, ana, today=monday)
         days = views.series(s, ana, "day", end=monday, today=monday)
     (dist,) = [d for d in st.dimensions if d.dimension == "distance"]
     assert st.last_activity_date == monday
     assert dist.last_7d == pytest.approx(52.0 + 12.0)  # Tuesday to Monday
     assert days.filter(pl.col("date") == monday)["distance_km"].item() == pytest.approx(12.0)
+
+
+def test_the_report_reads_its_weeks_from_the_stored_summary(
+    store: Store, ana: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "compute", _refuse)
+    with store.sessions() as s:
+        frame = views.series(s, ana, "week", None, SPIKE, today=SPIKE)
+    monkeypatch.setattr(views, "series", _refuse)
+    with store.sessions() as s:
+        st, rows = status.status_and_weeks(s, ana, weeks=REPORT_WEEKS, today=SPIKE)
+    assert st.today == SPIKE
+    # Five weeks of 40 km (longest 16) and the 52 km one (longest 22); four runs of 40 m a week.
+    assert [
+        (w.week_start, w.runs, w.distance_km, w.elevation_gain_m, w.longest_run_km) for w in rows
+    ] == [
+        (MONDAY + timedelta(weeks=w), 4, 52.0 if w == 5 else 40.0, 160.0, 22.0 if w == 5 else 16.0)
+        for w in range(6)
+    ]
+    # Column for column the rows the weekly series gives.
+    assert [w.model_dump() for w in rows] == frame.select(list(WeekRow.model_fields)).to_dicts()
+    # A longer report than the summary keeps reads the series (refused here).
+    with store.sessions() as s, pytest.raises(AssertionError, match="computed at read time"):
+        status.status_and_weeks(s, ana, weeks=REPORT_WEEKS + 1, today=SPIKE)

@@ -12,9 +12,9 @@ from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.store import activities as activity_store
+from loadwatch.store import activity_counts, pending
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import files as file_store
-from loadwatch.store import pending
 from loadwatch.store.db import Store
 from loadwatch.store.models import PendingEvaluation, SourceFile
 
@@ -99,7 +99,7 @@ def test_activities_paging_count_and_frame(store: Store) -> None:
         page2, _ = activity_store.list_activities(s, aid, limit=2, offset=2)
         assert [a.id for a in page2] == [ids[0]]
         frame = activity_store.activity_frame(s, aid)
-        stats = activity_store.activity_stats(s)
+        stats = activity_counts.activity_stats(s)
     assert dict(frame.schema) == ACTIVITY_FRAME_SCHEMA
     assert frame["activity_id"].to_list() == ids
     assert frame["distance_m"].to_list() == [5000.0, 6000.0, 7000.0]

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import polars as pl
 
-from loadwatch.analytics.days import local_day_expr, week_start_expr
+from loadwatch.analytics.day_exprs import local_day_expr, week_start_expr
 from loadwatch.analytics.schema import (
     ACTIVITY_FRAME_SCHEMA,
     DAILY_SCHEMA,

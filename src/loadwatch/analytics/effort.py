@@ -23,7 +23,7 @@ from datetime import date
 
 import polars as pl
 
-from loadwatch.analytics.days import local_day_expr, week_start_expr
+from loadwatch.analytics.day_exprs import local_day_expr, week_start_expr
 from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, MONOTONY_DAYS
 
 EFFORT_FRAME_SCHEMA: dict[str, pl.DataType] = {

@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from loadwatch.analytics.days import local_day_expr
+from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.errors import InvalidRequest
 from loadwatch.ingest.summary.activity import SPEED_BIN_MPS, SPEED_BINS

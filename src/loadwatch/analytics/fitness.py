@@ -26,7 +26,7 @@ from typing import Literal
 
 import polars as pl
 
-from loadwatch.analytics.days import local_day_expr
+from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.ingest.sports import RUNNING_SPORTS
 

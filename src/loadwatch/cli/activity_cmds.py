@@ -28,9 +28,7 @@ from loadwatch.errors import InvalidRequest, NotFound
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from loadwatch.services.activities import (
-        ActivityStats,
-    )
+    from loadwatch.services.roster import ActivityStats
     from loadwatch.store.models import Activity, Athlete
 
 
@@ -51,12 +49,7 @@ def _athlete_json(a: Athlete, stats: ActivityStats | None) -> dict[str, Any]:
 def athletes(json: JsonOpt = False) -> None:
     """List athletes with their number of activities."""
     from loadwatch.config import get_settings
-    from loadwatch.services.activities import (
-        activity_stats,
-    )
-    from loadwatch.services.athletes import (
-        all_athletes,
-    )
+    from loadwatch.services.roster import activity_stats, all_athletes
     from loadwatch.store.db import open_store
 
     with handle_errors():

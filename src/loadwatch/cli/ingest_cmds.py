@@ -55,7 +55,7 @@ def inspect_paths(
     import hashlib
 
     # The pure part only: inspecting opens no database and so imports none.
-    from loadwatch.cli.fitness_view import inspect_hr_load
+    from loadwatch.cli.inspect_hr import inspect_hr_load
     from loadwatch.ingest.analysis import analyse, iter_paths
 
     for path in paths:

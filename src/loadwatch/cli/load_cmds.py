@@ -89,7 +89,7 @@ def _print_series(frame: pl.DataFrame, period: str) -> None:
 @app.command()
 def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -> None:
     """Current ratios, headroom, open flags and fast threshold."""
-    from loadwatch.services.views import athlete_status
+    from loadwatch.services.status import athlete_status
 
     with handle_errors():
         day = parse_day(today, "--today")
@@ -97,14 +97,14 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         if json:
             print_json(st.model_dump(mode="json"))
             return
-        from loadwatch.report import episode_lines, headroom_lines, ratio_lines
+        from loadwatch.status_lines import episode_lines, headroom_lines, ratio_lines
 
         console.print(f"[bold]{st.athlete}[/] as of {st.today} ({st.timezone})")
         print_block(ratio_lines(st))
         print_block(headroom_lines(st))
         print_block(episode_lines(st))
         if st.rehab is not None:
-            from loadwatch.report import pain_line, rehab_lines
+            from loadwatch.status_lines import pain_line, rehab_lines
 
             print_block(rehab_lines(st.rehab))
             print_block(pain_line(st.rehab))
@@ -139,28 +139,26 @@ def report(
         )
 
 
-def _report_data(session: Session, athlete_id: int, today: date | None) -> tuple[Any, pl.DataFrame]:
-    from loadwatch.services.views import athlete_status
-    from loadwatch.services.views import series as load_series
-
-    st = athlete_status(session, athlete_id, today=today)
-    return st, load_series(session, athlete_id, "week", None, st.today)
-
-
 def athlete_report(session: Session, athlete_id: int, *, weeks: int, today: date | None) -> Any:
     from loadwatch.report import render_report
+    from loadwatch.services.status import status_and_weeks
 
-    st, weekly = _report_data(session, athlete_id, today)
+    st, weekly = status_and_weeks(session, athlete_id, weeks=weeks, today=today)
     return render_report(st, weekly, weeks=weeks, width=console.width)
 
 
 def report_json(
     session: Session, athlete_id: int, *, weeks: int, today: date | None
 ) -> dict[str, Any]:
-    """``report --json``: what the report shows, as data: the status and the shown weeks."""
+    """``report --json``: what the report shows, as data: the status and the shown weeks with
+    every column of the weekly series (its frame: polars, which the text report does without)."""
     import polars as pl
 
-    st, weekly = _report_data(session, athlete_id, today)
+    from loadwatch.services.status import athlete_status
+    from loadwatch.services.views import series as load_series
+
+    st = athlete_status(session, athlete_id, today=today)
+    weekly = load_series(session, athlete_id, "week", None, st.today)
     shown = weekly.sort("week_start").tail(weeks)
     floats = [c for c, t in shown.schema.items() if t.is_float()]
     shown = shown.with_columns(pl.col(floats).fill_nan(None)) if floats else shown

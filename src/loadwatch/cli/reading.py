@@ -39,7 +39,7 @@ def parse_day(text: str | None, what: str) -> date | None:
 
 
 def athlete_id_of(store: Store, name: str) -> int:
-    from loadwatch.services.athletes import athlete_named
+    from loadwatch.services.roster import athlete_named
 
     with store.sessions() as s:
         return athlete_named(s, name).id
@@ -49,6 +49,13 @@ def evaluate_pending(store: Store, athlete_id: int) -> None:
     """Evaluate the athlete's pending imports.  Always as of the real local date, whatever
     ``--today`` a command shows: a request drained only up to an earlier day would leave the
     days after it unevaluated."""
+    from loadwatch.services.pending import is_evaluating
+
+    with store.sessions() as s:
+        if not is_evaluating(s, athlete_id):
+            return
+    # Only now the evaluation (the rules, polars, numpy): a command reading an athlete with
+    # nothing pending, the common case, never loads it.
     from loadwatch.services.evaluation import drain_pending
 
     drain_pending(store, athlete_id=athlete_id, historic_days=get_settings().historic_days)

@@ -242,7 +242,7 @@ def plan(
     latest response and the pain trend."""
     if ctx.invoked_subcommand is not None:
         return
-    from loadwatch.services.views import athlete_status
+    from loadwatch.services.status import athlete_status
 
     with handle_errors():
         name = _need(athlete)
@@ -250,7 +250,7 @@ def plan(
     if json:
         print_json(st.rehab.model_dump(mode="json") if st.rehab else None)
         return
-    from loadwatch.report import rehab_lines
+    from loadwatch.status_lines import rehab_lines
 
     if st.rehab is None or st.rehab.plan is None:
         console.print(f"{name} has no plan.")

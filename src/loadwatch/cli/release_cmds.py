@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from loadwatch import __version__
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings
 from loadwatch.cli.output import console, err_console, handle_errors
@@ -16,6 +15,8 @@ from loadwatch.cli.output import console, err_console, handle_errors
 
 def _print_version(value: bool) -> None:
     if value:
+        from loadwatch import __version__  # read from the package metadata: only here
+
         typer.echo(f"loadwatch {__version__}")
         raise typer.Exit()
 

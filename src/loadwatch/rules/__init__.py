@@ -1,6 +1,4 @@
-"""Rules: pure functions from daily frames and per-athlete thresholds to flags and headroom."""
+"""Rules: pure functions from daily frames and per-athlete thresholds to flags and headroom.
 
-from loadwatch.rules.config import RuleConfig
-from loadwatch.rules.engine import FlagRecord, evaluate
-
-__all__ = ["FlagRecord", "RuleConfig", "evaluate"]
+The package names nothing itself: the engine (``rules.engine``) loads polars and numpy, and the
+flags a command only reads need its evidence (``rules.evidence``) and its config, not it."""

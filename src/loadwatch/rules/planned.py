@@ -23,7 +23,7 @@ from typing import Final, Literal
 
 import polars as pl
 
-from loadwatch.analytics.days import week_start_expr
+from loadwatch.analytics.day_exprs import week_start_expr
 from loadwatch.analytics.schema import DAILY_SCHEMA
 
 Kind = Literal["easy", "long", "intervals", "hills"]

@@ -52,6 +52,22 @@ class WeekKm(BaseModel):
     distance_km: float
 
 
+# The weeks a summary keeps for the report: its default, so that ``loadwatch report`` reads its
+# table from the summary; a longer report reads the stored week rows (polars).
+REPORT_WEEKS = 12
+
+
+class WeekRow(BaseModel):
+    """One week of the report's table (``report.py``), rounded as a weekly series is."""
+
+    week_start: date
+    runs: int
+    distance_km: float | None
+    fast_km: float | None
+    elevation_gain_m: float | None
+    longest_run_km: float | None
+
+
 class Summary(BaseModel):
     """The stored part of a view that status and the triage read."""
 
@@ -66,6 +82,8 @@ class Summary(BaseModel):
     rehab: RehabStatus | None = None  # plan caps, what is left, pain (docs/rehab.md)
     rehab_mark: RehabMark | None = None  # what the triage's card shows of it
     fitness: FitnessOut | None = None  # docs/hr-load.md; None without any activity
+    # The last REPORT_WEEKS week rows, oldest first (None: stored before they were).
+    report_weeks: list[WeekRow] | None = None
 
 
 class AthleteStatus(BaseModel):

@@ -16,7 +16,6 @@ from loadwatch.services.importing import analyse
 from loadwatch.store import activities as activity_store
 from loadwatch.store import files as file_store
 from loadwatch.store import pending
-from loadwatch.store.activities import ActivityStats as ActivityStats  # the CLI's listing
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity, SourceFile
 
@@ -157,11 +156,6 @@ def source_file(session: Session, activity: Activity) -> SourceFile | None:
     return (
         file_store.file_by_id(session, activity.file_id) if activity.file_id is not None else None
     )
-
-
-def activity_stats(session: Session) -> dict[int, ActivityStats]:
-    """Per athlete id: how many activities, the first and the last start."""
-    return activity_store.activity_stats(session)
 
 
 def files_of(

@@ -20,6 +20,14 @@ from loadwatch.errors import Conflict, InvalidRequest, LoadwatchError
 from loadwatch.rules.config import RuleConfig
 from loadwatch.schemas.athletes import AthleteOut
 from loadwatch.services import hr_load, triage
+
+# The lookups every face makes, re-exported: they live apart so that a command that only reads
+# (``status``, ``athletes``) finds its athlete without this module's analytics.
+from loadwatch.services.roster import all_athletes as all_athletes
+from loadwatch.services.roster import athlete_ids as athlete_ids
+from loadwatch.services.roster import athlete_named as athlete_named
+from loadwatch.services.roster import find_athlete_named as find_athlete_named
+from loadwatch.services.roster import get_athlete as get_athlete
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
@@ -183,31 +191,7 @@ def athlete_out(session: Session, athlete: Athlete) -> AthleteOut:
     return AthleteOut.of(athlete, hr_out(hr_load.hr_profile(session, athlete)))
 
 
-def get_athlete(session: Session, athlete_id: int) -> Athlete:
-    """The athlete with this id, or ``NotFound``."""
-    return athlete_store.get_athlete(session, athlete_id)
-
-
-def athlete_named(session: Session, name: str) -> Athlete:
-    """The athlete called ``name`` (trimmed, any case), or ``NotFound`` suggesting a close
-    name."""
-    return athlete_store.get_athlete_by_name(session, name)
-
-
-def find_athlete_named(session: Session, name: str) -> Athlete | None:
-    return athlete_store.find_athlete_by_name(session, name)
-
-
 def athlete_named_or_new(session: Session, name: str, timezone: str | None = None) -> Athlete:
     """The athlete called ``name``, created (in ``timezone``, default UTC) when new; a zone
     that contradicts an existing athlete's is a ``Conflict``."""
     return athlete_store.get_or_create_athlete(session, name, timezone)
-
-
-def all_athletes(session: Session) -> list[Athlete]:
-    """Every athlete, by name."""
-    return athlete_store.list_athletes(session)
-
-
-def athlete_ids(session: Session) -> list[int]:
-    return athlete_store.athlete_ids(session)

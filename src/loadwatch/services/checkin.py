@@ -27,7 +27,7 @@ from loadwatch.schemas.status import AthleteStatus
 from loadwatch.services.effort import activity_minutes, set_activity_rpe
 from loadwatch.services.rehab import add_symptom, check_day
 from loadwatch.services.rounding import out_number
-from loadwatch.services.views import athlete_status
+from loadwatch.services.status import athlete_status
 from loadwatch.store import activities as activity_store
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session

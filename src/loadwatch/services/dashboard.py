@@ -32,7 +32,8 @@ from loadwatch.schemas.status import Summary
 from loadwatch.services.episodes import live_now
 from loadwatch.services.pending import evaluating, is_evaluating
 from loadwatch.services.rounding import out_number
-from loadwatch.services.views import stored_summaries, summary_of
+from loadwatch.services.status import summary_of
+from loadwatch.services.stored_summary import stored_summaries
 from loadwatch.store import activities as activity_store
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import files as file_store

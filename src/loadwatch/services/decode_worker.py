@@ -16,7 +16,7 @@ from loadwatch.errors import LoadwatchError, one_line
 from loadwatch.ingest.analysis import AnalysisJob, DecodedFile, DecoderCrash
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.ingest.zones import ZoneGuess, guess_zone
-from loadwatch.store.blobs import encode_stream
+from loadwatch.store.streams import encode_stream
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 import loadwatch
 from loadwatch import auth
-from loadwatch.analytics.days import local_day_expr
+from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.config import Settings
 from loadwatch.errors import InvalidRequest, NotFound
 from loadwatch.schemas.planned import PlannedBatch

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from loadwatch.analytics.days import local_day, local_day_expr
+from loadwatch.analytics.day_exprs import local_day_expr
+from loadwatch.analytics.days import local_day
 from loadwatch.analytics.effort import (
     EFFORT_DAY_SCHEMA,
     EFFORT_WEEK_SCHEMA,

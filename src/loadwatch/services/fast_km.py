@@ -8,7 +8,7 @@ from collections.abc import Collection
 import polars as pl
 
 from loadwatch.analytics.daily import activity_fast_metres
-from loadwatch.analytics.days import local_day_expr
+from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.analytics.fast import threshold_frame
 from loadwatch.ingest.track import RUNNING_SPORTS
 from loadwatch.store import activities as activity_store

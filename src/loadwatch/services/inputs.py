@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 
 from loadwatch.analytics.daily import daily_frame
-from loadwatch.analytics.days import local_day_expr
+from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.analytics.effort import day_max_rpe, session_frame
 from loadwatch.analytics.fast import FastThreshold, explain, fast_threshold, threshold_frame
 from loadwatch.analytics.trimp import HrProfile

@@ -52,7 +52,8 @@ from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
 from loadwatch.services.rounding import out_number
-from loadwatch.services.stored_view import View, decode, parse_summary
+from loadwatch.services.stored_summary import parse_summary
+from loadwatch.services.stored_view import View, decode
 from loadwatch.services.view_summary import summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store

@@ -1,13 +1,12 @@
 """How numbers leave loadwatch (the API, the CLI's JSON, the page): rounded to ``DECIMALS``
 places (a tenth of a metre on kilometres, far below what a watch measures), with NaN and
-infinities as null.  Defined once; every output model rounds through here."""
+infinities as null.  Defined once; every output model rounds through here, and a frame through
+``out_frames.out_frame`` (which needs polars; this module must not: the CLI's data commands
+round their numbers without it)."""
 
 from __future__ import annotations
 
 import math
-
-import polars as pl
-import polars.selectors as cs
 
 DECIMALS = 4
 
@@ -18,8 +17,3 @@ def out_number(value: object) -> float | None:
         return None
     f = float(value)  # type: ignore[arg-type]
     return round(f, DECIMALS) if math.isfinite(f) else None
-
-
-def out_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every float column of ``frame`` rounded like ``out_number``'s numbers."""
-    return frame.with_columns(cs.float().round(DECIMALS))

@@ -2,7 +2,8 @@
 what a reader asks for - the summaries, or one period's rows - without the rest.
 
 The day and week rows are two Arrow IPC stream blobs in the view's row; a reader selects
-only the blob its period needs, and the summary's fitness only, not the whole summary."""
+only the blob its period needs, and the summary's fitness only, not the whole summary.  The
+summaries alone are read by ``services/stored_summary.py``, which needs no polars."""
 
 from __future__ import annotations
 
@@ -18,11 +19,9 @@ from pydantic import ValidationError
 from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, weekly_effort
 from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.analytics.weekly import weekly_frame
-from loadwatch.clock import local_today
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import VIEW_VERSION, Period, Summary
 from loadwatch.services.effort import join_effort
-from loadwatch.store import pending
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
@@ -67,47 +66,6 @@ def keep(session: Session, athlete_id: int, view: View) -> None:
         days=_ipc(view.days, "lz4"),
         weeks=_ipc(view.weeks),
     )
-
-
-def parse_summary(data: dict[str, object]) -> Summary | None:
-    if data.get("version") != VIEW_VERSION:
-        return None
-    try:
-        return Summary.model_validate(data)
-    except ValidationError:
-        return None
-
-
-def stored_summaries(
-    session: Session, athletes: list[Athlete], today: date | None = None
-) -> dict[int, Summary]:
-    """The stored summaries that are current for each athlete (for ``today``, or each one's
-    local today), in two queries; an athlete missing from the answer needs a live view."""
-    ids = [a.id for a in athletes]
-    busy = pending.waiting(session, ids)
-    out: dict[int, Summary] = {}
-    stored = view_rows.summaries(session, ids)
-    for a in athletes:
-        data = stored.get(a.id)
-        if data is None or a.id in busy:
-            continue
-        summary = parse_summary(data)
-        if summary is not None and summary.as_of == (today or local_today(a.timezone)):
-            out[a.id] = summary
-    return out
-
-
-def kept_summaries(session: Session, athletes: list[Athlete]) -> dict[int, Summary]:
-    """The stored summaries of these athletes whatever their day, except where an evaluation
-    is pending (their numbers are about to change)."""
-    ids = [a.id for a in athletes]
-    busy = pending.waiting(session, ids)
-    out: dict[int, Summary] = {}
-    for aid, data in view_rows.summaries(session, ids).items():
-        summary = parse_summary(data) if aid not in busy else None
-        if summary is not None:
-            out[aid] = summary
-    return out
 
 
 def stored_rows(

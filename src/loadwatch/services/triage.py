@@ -27,7 +27,7 @@ from loadwatch.rules.episodes import CURRENT_DAYS, severity_rank
 from loadwatch.schemas.dashboard import DashboardRow, RampLimits, SeverityCounts
 from loadwatch.schemas.status import Summary
 from loadwatch.services.dashboard import STALE_DAYS, athlete_row
-from loadwatch.services.views import kept_summaries
+from loadwatch.services.stored_summary import kept_summaries
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import episodes as episode_rows

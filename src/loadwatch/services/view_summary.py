@@ -11,8 +11,16 @@ import polars as pl
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.rules.headroom import Headroom
 from loadwatch.schemas.fitness import FitnessOut
-from loadwatch.schemas.status import DimensionStatus, FastThresholdOut, Summary, WeekKm
+from loadwatch.schemas.status import (
+    REPORT_WEEKS,
+    DimensionStatus,
+    FastThresholdOut,
+    Summary,
+    WeekKm,
+    WeekRow,
+)
 from loadwatch.services.inputs import EvaluationInputs
+from loadwatch.services.out_frames import out_frame
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_number
 
@@ -78,4 +86,11 @@ def summary_from(
         rehab=rehab_now,
         rehab_mark=dashboard_mark(inp),
         fitness=fit,
+        report_weeks=report_weeks(weeks),
     )
+
+
+def report_weeks(weeks: pl.DataFrame) -> list[WeekRow]:
+    """The report's last weeks, rounded as the weekly series it would otherwise read."""
+    recent = weeks.sort("week_start").tail(REPORT_WEEKS).select(list(WeekRow.model_fields))
+    return [WeekRow.model_validate(r) for r in out_frame(recent).iter_rows(named=True)]

@@ -17,7 +17,8 @@ from datetime import date
 
 import polars as pl
 
-from loadwatch.analytics.days import local_day_expr, week_start
+from loadwatch.analytics.day_exprs import local_day_expr
+from loadwatch.analytics.days import week_start
 from loadwatch.analytics.load import load_frame
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
@@ -25,27 +26,21 @@ from loadwatch.errors import InvalidRequest
 from loadwatch.rules.headroom import headroom
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import (
-    AthleteStatus,
     Period,
     Summary,
 )
-from loadwatch.services import episodes, fitness
-from loadwatch.services.effort import effort_status, join_effort, view_effort, with_effort
-from loadwatch.services.flag_list import flags_of
+from loadwatch.services import fitness
+from loadwatch.services.effort import join_effort, view_effort, with_effort
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs, first_day
-from loadwatch.services.pending import is_evaluating
-from loadwatch.services.rounding import out_frame
+from loadwatch.services.out_frames import out_frame
 from loadwatch.services.stored_view import View as View
 from loadwatch.services.stored_view import keep as keep
-from loadwatch.services.stored_view import kept_summaries as kept_summaries
 from loadwatch.services.stored_view import stored_rows
-from loadwatch.services.stored_view import stored_summaries as stored_summaries
 from loadwatch.services.view_summary import summary_from
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
-from loadwatch.vocabulary import ACKNOWLEDGED, HISTORIC, LIVE_EPISODE, OPEN, FlagStatus
 
 
 # --- computing ----------------------------------------------------------------------------
@@ -97,11 +92,9 @@ def _last_run(daily: pl.DataFrame, today: date) -> date | None:
 
 
 # --- reading ------------------------------------------------------------------------------
-def summary_of(session: Session, athlete: Athlete, today: date | None = None) -> Summary:
-    """The athlete's summary as of ``today``: stored when current, else computed live."""
-    found = stored_summaries(session, [athlete], today).get(athlete.id)
-    if found is not None:
-        return found
+def live_summary(session: Session, athlete: Athlete, today: date | None = None) -> Summary:
+    """The athlete's summary as of ``today`` computed from their activities: what a reader
+    falls back on when the stored one is not current (``status.summary_of``)."""
     return compute(evaluation_inputs(session, athlete.id, today)).summary
 
 
@@ -135,46 +128,6 @@ def rows_and_fitness(
 
 
 # --- what callers ask ---------------------------------------------------------------------
-IDLE_DAYS = 14
-STANDING: tuple[FlagStatus, ...] = (OPEN, ACKNOWLEDGED, HISTORIC)
-
-
-def idle_note(last_activity: date | None, today: date, days: int = IDLE_DAYS) -> str | None:
-    """'no runs for 28 days' after ``days`` or more without a run; 'no runs yet' with none."""
-    if last_activity is None:
-        return "no runs yet"
-    idle = (today - last_activity).days
-    return f"no runs for {idle} days" if idle >= days else None
-
-
-def athlete_status(
-    session: Session, athlete_id: int, *, today: date | None = None
-) -> AthleteStatus:
-    athlete = athlete_store.get_athlete(session, athlete_id)
-    summary = summary_of(session, athlete, today)
-    return AthleteStatus(
-        athlete_id=athlete_id,
-        athlete=athlete.name,
-        timezone=athlete.timezone,
-        today=summary.as_of,
-        last_activity_date=summary.last_activity_date,
-        dimensions=summary.dimensions,
-        open_flags=flags_of(session, athlete),
-        flags_on_day=[
-            f for f in flags_of(session, athlete, statuses=STANDING) if f.date <= summary.as_of
-        ],
-        idle_note=idle_note(summary.last_activity_date, summary.as_of),
-        episodes=episodes.live_now(
-            episodes.episodes_of(session, athlete, LIVE_EPISODE), summary.as_of
-        ),
-        fast_threshold=summary.fast_threshold,
-        rehab=summary.rehab,
-        effort=effort_status(session, athlete, summary.as_of),
-        fitness=summary.fitness,
-        evaluating=is_evaluating(session, athlete_id),
-    )
-
-
 def series(
     session: Session,
     athlete_id: int,

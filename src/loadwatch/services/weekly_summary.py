@@ -2,7 +2,7 @@
 them and to their coaches, through the same channels as episodes (services/webhooks.py).
 
 Off by default, per athlete (``weekly_summary``).  Each week's summary is composed once, from
-the view evaluation stored (``views.summary_of``) and the pain log, and kept
+the view evaluation stored (``status.summary_of``) and the pain log, and kept
 (``weekly_summaries``), so a retry delivers the same text and a late scheduler catches up.
 It says:
 
@@ -22,7 +22,7 @@ from loadwatch.analytics.days import week_start
 from loadwatch.clock import utcnow
 from loadwatch.schemas.rehab import CapsOut
 from loadwatch.schemas.status import DimensionStatus, Summary
-from loadwatch.services import views
+from loadwatch.services.status import summary_of
 from loadwatch.store import summaries as summary_store
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session
@@ -63,7 +63,7 @@ def compose_due(session: Session, now: datetime | None = None) -> int:
 def compose(session: Session, athlete: Athlete, week: date) -> dict[str, Any]:
     """The summary of the week starting ``week`` (a Monday), as sent."""
     sunday = week + timedelta(days=6)
-    status = views.summary_of(session, athlete, sunday)
+    status = summary_of(session, athlete, sunday)
     entries = symptom_store.of_athlete(session, athlete.id, until=sunday)
     this_week = worst_pain(entries, week, sunday)
     last_week = worst_pain(entries, week - timedelta(days=7), week - timedelta(days=1))

@@ -4,7 +4,6 @@ are written, listed and read back as frames.  Callers decide the transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,26 +20,6 @@ from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.summary import hrload
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.store.models import Activity, Athlete
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityStats:
-    count: int
-    first_start: datetime | None
-    last_start: datetime | None
-
-
-def activity_stats(session: Session) -> dict[int, ActivityStats]:
-    """Per athlete id: how many activities and the first/last start (UTC)."""
-    rows = session.execute(
-        select(
-            Activity.athlete_id,
-            func.count(Activity.id),
-            func.min(Activity.start_time),
-            func.max(Activity.start_time),
-        ).group_by(Activity.athlete_id)
-    )
-    return {aid: ActivityStats(n, first, last) for aid, n, first, last in rows}
 
 
 def add_activity(

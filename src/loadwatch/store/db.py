@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from loadwatch.store.errors import translated
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+    from loadwatch.store.streams import StreamStore
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +238,7 @@ class Store:
         run_migrations: bool = True,
         pool: PoolLimits | None = None,
     ) -> None:
-        from loadwatch.store.blobs import BlobStore, StreamStore
+        from loadwatch.store.blobs import BlobStore
 
         self.pool = pool or PoolLimits()
         self.engine = make_engine(url, self.pool)
@@ -246,7 +249,15 @@ class Store:
         self._reads = session_factory(self.engine)
         self._writes = session_factory(self.engine.execution_options(**{WRITE_OPTION: True}))
         self.blobs = BlobStore(data_dir / "blobs")
-        self.streams = StreamStore(data_dir / "streams")
+        self._streams_root = data_dir / "streams"
+
+    @cached_property
+    def streams(self) -> StreamStore:
+        """The decoded sample streams: made when first used, because they need polars, which
+        the commands that only read the database (``status``, ``flags``...) never import."""
+        from loadwatch.store.streams import StreamStore
+
+        return StreamStore(self._streams_root)
 
     @contextmanager
     def sessions(self) -> Iterator[Session]:

@@ -14,7 +14,7 @@ from loadwatch.errors import NotFound
 from loadwatch.schemas.rehab import PlanEnd, PlanIn, PlanList, PlanOut, RehabStatus
 from loadwatch.services.changes import reevaluate
 from loadwatch.services.rehab import end_plan, plan_out, plans_of, start_plan
-from loadwatch.services.views import athlete_status
+from loadwatch.services.status import athlete_status
 
 router = APIRouter(tags=["plans"])
 

@@ -13,7 +13,8 @@ from fastapi.responses import PlainTextResponse
 from loadwatch.api.deps import AthleteDep, SessionDep
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import AthleteStatus, SeriesOut
-from loadwatch.services.views import athlete_status, series_view
+from loadwatch.services.status import athlete_status
+from loadwatch.services.views import series_view
 
 router = APIRouter(tags=["series"])
 

@@ -1,0 +1,31 @@
+"""``inspect``'s heart-rate load of one file (docs/hr-load.md): its TRIMP with the heart rates
+given, or estimated from the file itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loadwatch.analytics.trimp import Sex, estimated_peak, profile, trimp
+
+
+def inspect_hr_load(
+    hist: list[float] | None, resting_hr: float | None, max_hr: float | None, sex: str | None
+) -> dict[str, Any]:
+    """TRIMP of one file with the heart rates given, a missing one estimated from the file
+    itself (docs/hr-load.md): ``hr_load`` null without heart rate."""
+    curve: Sex | None = "male" if sex == "male" else "female" if sex == "female" else None
+    peak = estimated_peak([hist]) if max_hr is None else None
+    prof = profile(rest_bpm=resting_hr, max_bpm=max_hr, sex=curve, peak_bpm=peak)
+    if hist is None or prof is None:
+        return {"hr_load": None, "hr_profile": None}
+    return {
+        "hr_load": trimp([hist], prof)[0],
+        "hr_profile": {
+            "resting_hr": prof.rest_bpm,
+            "max_hr": prof.max_bpm,
+            "sex": prof.sex,
+            "hr_source": prof.source,
+            "rest_source": prof.rest_source,
+            "max_source": prof.max_source,
+        },
+    }

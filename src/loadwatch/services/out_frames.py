@@ -1,0 +1,15 @@
+"""How a frame of numbers leaves loadwatch (a series, the report's weeks): every float rounded
+like ``rounding.out_number``'s numbers.  Apart from ``rounding.py`` because it needs polars,
+which the commands that print only stored numbers never load."""
+
+from __future__ import annotations
+
+import polars as pl
+import polars.selectors as cs
+
+from loadwatch.services.rounding import DECIMALS
+
+
+def out_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every float column of ``frame`` rounded like ``rounding.out_number``'s numbers."""
+    return frame.with_columns(cs.float().round(DECIMALS))

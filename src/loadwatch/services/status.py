@@ -1,0 +1,109 @@
+"""An athlete's status - the last 7 days against the usual week, headroom, flags, live episodes,
+fast threshold - as ``status``, the report, the API and the check-in read it.
+
+Read from the summary evaluation stored (``services/stored_summary.py``) when it is current:
+the stored rows, flags and episodes through the store, no polars and no rules, so that
+``loadwatch status`` costs a data command's floor (issue #19).  A summary that is not current
+(another day, an import pending, one stored by an older loadwatch) is computed live by
+``services/views.py``, with the same function evaluation used: the numbers are the same
+either way, only the cost differs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from loadwatch.schemas.checkin import EffortStatus
+from loadwatch.schemas.status import REPORT_WEEKS, AthleteStatus, Summary, WeekRow
+from loadwatch.services import episodes
+from loadwatch.services.flag_list import flags_of
+from loadwatch.services.pending import is_evaluating
+from loadwatch.services.stored_summary import stored_summaries
+from loadwatch.store import activity_counts
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store.db import Session
+from loadwatch.store.models import Athlete
+from loadwatch.vocabulary import ACKNOWLEDGED, HISTORIC, LIVE_EPISODE, OPEN, FlagStatus
+
+IDLE_DAYS = 14
+STANDING: tuple[FlagStatus, ...] = (OPEN, ACKNOWLEDGED, HISTORIC)
+
+
+def summary_of(session: Session, athlete: Athlete, today: date | None = None) -> Summary:
+    """The athlete's summary as of ``today``: stored when current, else computed live."""
+    found = stored_summaries(session, [athlete], today).get(athlete.id)
+    if found is not None:
+        return found
+    # The live path: the athlete's activities as frames through the rules (polars, numpy),
+    # loaded only by the reader that needs them.
+    from loadwatch.services.views import live_summary
+
+    return live_summary(session, athlete, today)
+
+
+def idle_note(last_activity: date | None, today: date, days: int = IDLE_DAYS) -> str | None:
+    """'no runs for 28 days' after ``days`` or more without a run; 'no runs yet' with none."""
+    if last_activity is None:
+        return "no runs yet"
+    idle = (today - last_activity).days
+    return f"no runs for {idle} days" if idle >= days else None
+
+
+def effort_of(session: Session, athlete: Athlete, today: date) -> EffortStatus | None:
+    """Where the athlete's session RPE load stands today; None when they never gave an RPE,
+    known from one query: most athletes never do, and the load is computed from the frame of
+    every activity (polars), which only an athlete with an RPE needs."""
+    if not activity_counts.any_rated(session, athlete.id):
+        return None
+    from loadwatch.services.effort import effort_status
+
+    return effort_status(session, athlete, today)
+
+
+def athlete_status(
+    session: Session, athlete_id: int, *, today: date | None = None
+) -> AthleteStatus:
+    athlete = athlete_store.get_athlete(session, athlete_id)
+    return _status(session, athlete, summary_of(session, athlete, today))
+
+
+def status_and_weeks(
+    session: Session, athlete_id: int, *, weeks: int, today: date | None = None
+) -> tuple[AthleteStatus, list[WeekRow]]:
+    """What the report shows: the status and the week rows up to its day (the last ``weeks``
+    of them at least).  A current stored summary holds the last REPORT_WEEKS; else they are
+    the weekly series' rows (stored or live: polars)."""
+    athlete = athlete_store.get_athlete(session, athlete_id)
+    stored = stored_summaries(session, [athlete], today).get(athlete.id)
+    summary = stored if stored is not None else summary_of(session, athlete, today)
+    status = _status(session, athlete, summary)
+    if stored is not None and stored.report_weeks is not None and weeks <= REPORT_WEEKS:
+        return status, stored.report_weeks
+    from loadwatch.services.views import series
+
+    frame = series(session, athlete_id, "week", None, status.today)
+    return status, [WeekRow.model_validate(r) for r in frame.iter_rows(named=True)]
+
+
+def _status(session: Session, athlete: Athlete, summary: Summary) -> AthleteStatus:
+    return AthleteStatus(
+        athlete_id=athlete.id,
+        athlete=athlete.name,
+        timezone=athlete.timezone,
+        today=summary.as_of,
+        last_activity_date=summary.last_activity_date,
+        dimensions=summary.dimensions,
+        open_flags=flags_of(session, athlete),
+        flags_on_day=[
+            f for f in flags_of(session, athlete, statuses=STANDING) if f.date <= summary.as_of
+        ],
+        idle_note=idle_note(summary.last_activity_date, summary.as_of),
+        episodes=episodes.live_now(
+            episodes.episodes_of(session, athlete, LIVE_EPISODE), summary.as_of
+        ),
+        fast_threshold=summary.fast_threshold,
+        rehab=summary.rehab,
+        effort=effort_of(session, athlete, summary.as_of),
+        fitness=summary.fitness,
+        evaluating=is_evaluating(session, athlete.id),
+    )

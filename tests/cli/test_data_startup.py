@@ -1,0 +1,129 @@
+"""Issue #19 item 5, lean data commands: ``athletes``, ``status``, ``flags`` and ``report`` read a
+store whose view is current without loading polars, numpy or any other heavy library, and only
+the SQL dialect in use.  Checked in fresh interpreters by what ends up in ``sys.modules``, never
+by a clock; the seconds are ``benchmarks/startup.py``'s.  The day is pinned through the clock
+seam (``clock.pin_today``) in the seeding process and in every probe alike."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.paths import REPO
+
+DAY = "2026-11-15"  # the sample runner's last day: her view is evaluated as of it
+HEAVY = (
+    "polars",
+    "numpy",
+    "alembic",
+    "mako",
+    "httpx",
+    "fastapi",
+    "apscheduler",
+    "fitparse",
+    "lxml",
+    "scipy",
+    "pyarrow",
+)
+
+# Runs the CLI in-process (as the console script does) on the pinned day, then writes which
+# modules got imported.
+PROBE = """
+import json, sys
+from datetime import date
+from loadwatch import clock
+clock.pin_today(date.fromisoformat(sys.argv[2]))
+from loadwatch.cli import app
+try:
+    app(sys.argv[3:], prog_name="loadwatch")
+    code = 0
+except SystemExit as e:
+    code = e.code or 0
+with open(sys.argv[1], "w") as f:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, f)
+"""
+
+
+def _run(data: Path, *args: str, day: str = DAY) -> tuple[int, set[str], str]:
+    out = data.parent / "probe.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "LOADWATCH_DATA_DIR": str(data)}
+    env.pop("LOADWATCH_DATABASE_URL", None)
+    env["COLUMNS"] = "200"
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(out), day, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.exists(), done.stderr
+    doc = json.loads(out.read_text())
+    return int(doc["code"]), set(doc["modules"]), done.stdout
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Spiky Sara's last two weeks imported and evaluated as of DAY (``evaluate``: the first
+    read would otherwise evaluate them, with the rules, as the embedded setup does)."""
+    base = tmp_path_factory.mktemp("lean")
+    files = base / "files"
+    files.mkdir()
+    for f in sorted((REPO / "sample_data" / "spiky-sara").glob("2026-11-*.fit")):
+        shutil.copy(f, files / f.name)
+    data = base / "data"
+    code, _, _ = _run(data, "import", "--athlete", "Sara", str(files))
+    assert code == 0
+    code, modules, _ = _run(data, "evaluate")
+    assert code == 0 and "polars" in modules
+    return data
+
+
+def _heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if m.split(".")[0] in HEAVY}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["athletes"],
+        ["athletes", "--json"],
+        ["status", "--athlete", "Sara"],
+        ["status", "--athlete", "Sara", "--json"],
+        ["flags", "--athlete", "Sara"],
+        ["flags", "--athlete", "Sara", "--all", "--json"],
+        ["report", "--athlete", "Sara"],
+    ],
+)
+def test_a_data_command_loads_no_heavy_library(store: Path, args: list[str]) -> None:
+    code, modules, _ = _run(store, *args)
+    assert code == 0
+    assert "sqlalchemy.orm" in modules  # the probe sees the real imports
+    assert not _heavy(modules), sorted(_heavy(modules))
+    # Only the dialect in use: SQLite's, never PostgreSQL's (a quarter of a second).
+    assert "sqlalchemy.dialects.sqlite" in modules
+    assert not {m for m in modules if m.startswith("sqlalchemy.dialects.postgresql")}
+
+
+def test_status_reads_the_stored_view_and_says_so(store: Path) -> None:
+    code, _, out = _run(store, "status", "--athlete", "Sara", "--json")
+    st = json.loads(out)
+    assert code == 0 and st["athlete"] == "Sara" and st["today"] == DAY
+    assert st["last_activity_date"] == DAY and st["evaluating"] is False
+    # Two weeks are no usual week to hold the last 7 days against: no ratio, no limit, no flag.
+    (dist,) = [d for d in st["dimensions"] if d["dimension"] == "distance"]
+    assert dist["ratio_7_28"] is None and dist["week_limit"] is None
+    assert "not enough history yet" in dist["headroom_note"]
+    assert st["open_flags"] == []
+
+
+def test_a_day_without_a_stored_view_is_computed_live(store: Path) -> None:
+    # The control: the day before has no stored view, so status computes it, with polars.
+    code, modules, out = _run(store, "status", "--athlete", "Sara", "--today", "2026-11-14")
+    assert code == 0 and "Sara as of 2026-11-14" in out
+    assert "polars" in modules
