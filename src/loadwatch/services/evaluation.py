@@ -161,11 +161,20 @@ def _evaluate_in(
     flags.flush(session)
     result.new_flag_ids = [f.id for f in new]
     result.updated_flag_ids = list(dict.fromkeys(result.updated_flag_ids))
-    changes = episodes.keep(session, inp.athlete, flags.firing(session, athlete_id), inp.today)
-    result.episode_events = changes.events
+    # Rolled with no flag changed: only time can move an episode (``episodes.aging``).
+    changed = new or result.updated_flag_ids or result.removed or result.resolved
+    live = (
+        episodes.aging(session, inp.athlete, rolled.since, inp.today)
+        if rolled is not None and not changed
+        else None
+    )
+    if live is None:
+        firing = flags.firing(session, athlete_id)
+        result.episode_events = episodes.keep(session, inp.athlete, firing, inp.today).events
     view = rolled.view if rolled is not None else views.compute(inp)
     views.keep(session, athlete_id, view)
-    triage.keep(session, inp.athlete, view.summary, inp.config)
+    unchanged = triage.Unchanged(rolled.since, live) if rolled and live is not None else None
+    triage.keep(session, inp.athlete, view.summary, inp.config, unchanged)
     result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result
 

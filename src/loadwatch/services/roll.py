@@ -68,6 +68,7 @@ _SD_ZERO = 1e-9  # as analytics/load.py and analytics/effort.py: a sd below it i
 class Rolled:
     inp: EvaluationInputs  # what the plan rules, pre-flight and the triage read
     view: View
+    since: date  # the stored view's day it rolled from
 
 
 def quick_roll(session: Session, athlete_id: int, today: date | None, since: date) -> Rolled | None:
@@ -168,7 +169,7 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     out = summary_from(
         inp, row, rooms, all_weeks, fitness, summary.last_activity_date, summary.last_run_date
     )
-    return Rolled(inp, View(out, all_days, all_weeks))
+    return Rolled(inp, View(out, all_days, all_weeks), since)
 
 
 def _window_stands(old: pl.DataFrame, since: date, day: date) -> bool:

@@ -1,0 +1,82 @@
+"""The roll of an unchanged athlete keeps episodes and the triage row from what it knows:
+no regrouping of every flag while no episode ages out of the current window, the last
+activity taken from the stored row.  What it stores is what the full computation stores."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from loadwatch import auth
+from loadwatch.rules.episodes import CURRENT_DAYS
+from loadwatch.services import episodes, triage
+from loadwatch.services.csv_import import import_log
+from loadwatch.services.evaluation import drain_pending, evaluate_athlete
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import episodes as episode_rows
+from loadwatch.store.db import Store
+from loadwatch.store.models import AthleteTriage
+
+MONDAY = date(2026, 9, 7)
+SPIKE = MONDAY + timedelta(weeks=5, days=6)  # the sixth Sunday
+
+
+def _log() -> bytes:
+    """Five weeks of 8, 8, 8 km and a 16 km Sunday, then 10, 10, 10 and a 33 km Sunday: an
+    alert on SPIKE, an episode announced."""
+    lines = ["date,distance_km,duration_min,climbing_m"]
+    for w in range(6):
+        kms = (10.0, 10.0, 10.0, 33.0) if w == 5 else (8.0, 8.0, 8.0, 16.0)
+        for d, km in zip((1, 3, 5, 6), kms, strict=True):
+            lines.append(f"{MONDAY + timedelta(weeks=w, days=d)},{km},{km * 5.5},40")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _body(store: Store, aid: int) -> tuple[date, bytes]:
+    with store.sessions() as s:
+        row = s.get(AthleteTriage, aid)
+        assert row is not None and row.body is not None
+        return row.as_of, bytes(row.body)
+
+
+def test_nights_keep_episodes_and_triage_as_the_full_computation(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store.transaction() as s:
+        coach, _ = auth.create_user(s, "coach", "coach")
+        athlete = athlete_store.get_or_create_athlete(s, "Ana", "Europe/Paris")
+        auth.link_coach(s, coach, athlete)
+        aid = athlete.id
+    import_log(store, aid, _log(), "log.csv")
+    assert drain_pending(store, athlete_id=aid, today=SPIKE) == [aid]
+    with store.sessions() as s:
+        (ep,) = episode_rows.of_athlete(s, aid)
+        assert (ep.status, ep.severity, ep.last) == ("open", "alert", SPIKE)
+        last_activity_id = json.loads(_body(store, aid)[1])["last_activity_id"]
+    regrouped: list[date] = []
+    keep = episodes.keep
+    monkeypatch.setattr(
+        episodes, "keep", lambda s, a, f, today: regrouped.append(today) or keep(s, a, f, today)
+    )
+    resolves = SPIKE + timedelta(days=CURRENT_DAYS)  # the first day SPIKE is not current
+    for night in range(1, CURRENT_DAYS + 2):
+        day = SPIKE + timedelta(days=night)
+        result = evaluate_athlete(store, aid, today=day, unchanged_since=day - timedelta(days=1))
+        assert result.rolled and not result.engine_judged
+        as_of, rolled = _body(store, aid)
+        assert as_of == day
+        assert json.loads(rolled)["last_activity_id"] == last_activity_id
+        with store.transaction() as s:
+            triage.refresh(s, [aid])  # the row computed from every query, same day
+        assert _body(store, aid) == (day, rolled)
+        # Regrouped only the night the episode leaves the current window.
+        assert regrouped == ([resolves] if day >= resolves else [])
+        assert result.episode_events == ({"resolved": 1} if day == resolves else {})
+        with store.sessions() as s:
+            (ep,) = episode_rows.of_athlete(s, aid)
+        assert ep.status == ("resolved" if day >= resolves else "open")
+        assert [e["status"] for e in json.loads(rolled)["episodes"]] == (
+            [] if day >= resolves else ["open"]
+        )
