@@ -38,7 +38,7 @@ import numpy as np
 import polars as pl
 
 from loadwatch.analytics.days import local_day, week_start
-from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, weekly_effort
+from loadwatch.analytics.effort import BASELINE_WEEKS
 from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
 from loadwatch.analytics.fitness import FATIGUE_DAYS, FITNESS_DAYS, rate
 from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, MONOTONY_DAYS
@@ -47,7 +47,6 @@ from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
-from loadwatch.services.effort import join_effort
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
@@ -148,15 +147,7 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     )
     all_days = pl.concat([days, _rest_rows(days, added)])
     row = all_days.row(all_days.height - 1, named=True)
-    monday = week_start(since)
-    recent = all_days.filter(pl.col("date") >= monday)
-    effort_from = all_days.filter(pl.col("date") >= monday - timedelta(weeks=5))
-    redone = join_effort(
-        weekly_frame(recent.select(list(DAILY_SCHEMA))),
-        weekly_effort(effort_from.select(list(EFFORT_DAY_SCHEMA))),
-        "week",
-    )
-    all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone])
+    all_weeks = _rest_weeks(weeks, added)
     rooms = {h.dimension: h for h in headroom(daily, config, today=day)}
     fitness = fit.model_copy(
         update={
@@ -170,6 +161,31 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
         inp, row, rooms, all_weeks, fitness, summary.last_activity_date, summary.last_run_date
     )
     return Rolled(inp, View(out, all_days, all_weeks), since)
+
+
+def _rest_weeks(weeks: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
+    """The stored week rows with the rest days ``added`` (daily rows after the last stored
+    day) counted in: the last stored week gains days and nothing else (a rest day adds zeros
+    to its sums and lowers no maximum; its sRPE and the weeks before it, its baseline, are
+    the same); a week after it is ``weekly_frame``'s row of its rest days with no sRPE, its
+    ratio 0 against the mean of the 4 weeks before (``weekly_effort``), none while that is
+    0 or they are fewer."""
+    last = weeks.row(weeks.height - 1, named=True)
+    ahead = added.filter(pl.col("week_start") > last["week_start"])
+    more = added.height - ahead.height
+    head = [weeks.slice(0, weeks.height - 1)] if more else [weeks]
+    if more:
+        head.append(pl.DataFrame([{**last, "days": last["days"] + more}], schema=weeks.schema))
+    if ahead.is_empty():
+        return pl.concat(head)
+    srpe: list[float] = weeks["srpe"].to_list()
+    new = []
+    for week in weekly_frame(ahead.select(list(DAILY_SCHEMA))).iter_rows(named=True):
+        base = sum(srpe[-BASELINE_WEEKS:]) / BASELINE_WEEKS if len(srpe) >= BASELINE_WEEKS else 0
+        ratio = 0.0 if base > 0 else None
+        new.append({**week, "srpe": 0.0, "srpe_sessions": 0, "srpe_ratio": ratio})
+        srpe.append(0.0)
+    return pl.concat([*head, pl.DataFrame(new, schema=weeks.schema)])
 
 
 def _window_stands(old: pl.DataFrame, since: date, day: date) -> bool:
