@@ -8,14 +8,19 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from polars.testing import assert_frame_equal
 
 from loadwatch import auth
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.services import episodes, triage
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending, evaluate_athlete
+from loadwatch.services.inputs import evaluation_inputs
+from loadwatch.services.stored_view import TAIL_DAYS, decode
+from loadwatch.services.views import compute, rows_of
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import episodes as episode_rows
+from loadwatch.store import views as view_rows
 from loadwatch.store.db import Store
 from loadwatch.store.models import AthleteTriage
 
@@ -80,3 +85,35 @@ def test_nights_keep_episodes_and_triage_as_the_full_computation(
         assert [e["status"] for e in json.loads(rolled)["episodes"]] == (
             [] if day >= resolves else ["open"]
         )
+
+
+def _tail_rows(store: Store, aid: int) -> int:
+    with store.sessions() as s:
+        found = view_rows.frames(s, aid, ["days_tail"])
+        assert found is not None
+        tail = found[2]["days_tail"]
+        return decode(tail).height if tail else 0
+
+
+def test_nights_append_to_the_tail_then_fold_it_in(store: Store) -> None:
+    """Each night appends its day to the stored tail, not to the years of rows before it;
+    past ``TAIL_DAYS`` the rows are written whole again.  Read back, they are the rows a live
+    computation of that day gives (numbers to 1e-9: services/roll.py)."""
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, "Ana", "Europe/Paris").id
+    import_log(store, aid, _log(), "log.csv")
+    assert drain_pending(store, athlete_id=aid, today=SPIKE) == [aid]
+    assert _tail_rows(store, aid) == 0
+    for night in range(1, TAIL_DAYS + 2):
+        day = SPIKE + timedelta(days=night)
+        assert evaluate_athlete(store, aid, today=day, unchanged_since=day - timedelta(days=1))
+        assert _tail_rows(store, aid) == (night if night <= TAIL_DAYS else 0)
+    with store.sessions() as s:
+        athlete = athlete_store.get_athlete(s, aid)
+        stored, _ = rows_of(s, athlete, day, day)
+        live = compute(evaluation_inputs(s, aid, day)).days
+    first = MONDAY + timedelta(days=1)  # the first run
+    assert stored["date"].to_list() == [
+        first + timedelta(days=i) for i in range((day - first).days + 1)
+    ]
+    assert_frame_equal(stored, live, rel_tol=1e-9, check_exact=False)

@@ -51,7 +51,7 @@ from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
 from loadwatch.services.rounding import out_number
-from loadwatch.services.stored_view import View, decode, parse_summary
+from loadwatch.services.stored_view import View, day_rows, decode, parse_summary
 from loadwatch.services.view_summary import summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
@@ -75,7 +75,8 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     evaluation must compute it (module docstring)."""
     athlete = athlete_store.get_athlete(session, athlete_id)
     day = today or local_today(athlete.timezone)
-    found = view_rows.frames(session, athlete_id, ["days", "weeks"]) if since < day else None
+    blobs = ["days", "days_tail", "weeks"]
+    found = view_rows.frames(session, athlete_id, blobs) if since < day else None
     if found is None or found[0] != since:
         return None
     summary = parse_summary(found[1])
@@ -94,7 +95,7 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     fit = summary.fitness
     if fit is None or (fit.source == "trimp" and fit.hr != hr_out(hr)):
         return None
-    days, weeks = decode(found[2]["days"]), decode(found[2]["weeks"])
+    days, weeks = day_rows(found[2]), decode(found[2]["weeks"])
     if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != since:
         return None
     old = days.select(list(DAILY_SCHEMA))
@@ -145,7 +146,10 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
         None,
         days["date"][0],
     )
-    all_days = pl.concat([days, _rest_rows(days, added)])
+    appended = _rest_rows(days, added)
+    all_days = pl.concat([days, appended])
+    tail = found[2]["days_tail"]
+    tail_rows = pl.concat([decode(tail), appended]) if tail else appended
     row = all_days.row(all_days.height - 1, named=True)
     all_weeks = _rest_weeks(weeks, added)
     rooms = {h.dimension: h for h in headroom(daily, config, today=day)}
@@ -160,7 +164,7 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     out = summary_from(
         inp, row, rooms, all_weeks, fitness, summary.last_activity_date, summary.last_run_date
     )
-    return Rolled(inp, View(out, all_days, all_weeks), since)
+    return Rolled(inp, View(out, all_days, all_weeks, tail_rows), since)
 
 
 def _rest_weeks(weeks: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:

@@ -407,7 +407,9 @@ class AthleteView(Base):
     )
     as_of: Mapped[date] = mapped_column(Date)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
-    days: Mapped[bytes] = mapped_column(LargeBinary)  # Arrow IPC, zstd
+    days: Mapped[bytes] = mapped_column(LargeBinary)  # Arrow IPC stream, lz4
+    # The day rows appended after ``days`` by the nightly roll (services/stored_view.py).
+    days_tail: Mapped[bytes | None] = mapped_column(LargeBinary)
     weeks: Mapped[bytes] = mapped_column(LargeBinary)
     computed_at: Mapped[datetime] = mapped_column(
         default=utcnow, server_default=func.now(), onupdate=utcnow

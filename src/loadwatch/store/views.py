@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from loadwatch.store.models import AthleteView
@@ -25,15 +25,34 @@ def put(
     days: bytes,
     weeks: bytes,
 ) -> None:
-    """Insert or replace the athlete's view.  Two first evaluations racing to insert it end in
-    the store's ``Conflict`` for one of them, which evaluation retries."""
-    row = session.get(AthleteView, athlete_id)
-    if row is None:
-        session.add(
-            AthleteView(athlete_id=athlete_id, as_of=as_of, summary=summary, days=days, weeks=weeks)
-        )
-        return
-    row.as_of, row.summary, row.days, row.weeks = as_of, summary, days, weeks
+    """Insert or replace the athlete's view (its day rows all in ``days``, no tail).  The
+    stored row is not read: an UPDATE, then an INSERT when there was none.  Two first
+    evaluations racing to insert it end in the store's ``Conflict`` for one of them, which
+    evaluation retries."""
+    values = {"as_of": as_of, "summary": summary, "days": days, "days_tail": None, "weeks": weeks}
+    if not _update(session, athlete_id, values):
+        session.execute(insert(AthleteView).values(athlete_id=athlete_id, **values))
+
+
+def put_tail(
+    session: Session,
+    athlete_id: int,
+    *,
+    as_of: date,
+    summary: dict[str, Any],
+    days_tail: bytes,
+    weeks: bytes,
+) -> bool:
+    """Replace the view's summary, week rows and day-row tail, leaving ``days`` as stored
+    (False: no view to update)."""
+    values = {"as_of": as_of, "summary": summary, "days_tail": days_tail, "weeks": weeks}
+    return _update(session, athlete_id, values)
+
+
+def _update(session: Session, athlete_id: int, values: dict[str, Any]) -> bool:
+    q = update(AthleteView).where(AthleteView.athlete_id == athlete_id).values(**values)
+    done: int = session.execute(q.execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    return done > 0
 
 
 def summaries(session: Session, athlete_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -62,8 +81,8 @@ def day_of(session: Session, athlete_id: int) -> date | None:
 def frames(
     session: Session, athlete_id: int, names: Sequence[str]
 ) -> tuple[date, dict[str, Any], dict[str, bytes]] | None:
-    """The view's day, summary and only the blobs ``names`` ("days", "weeks") asks for: a
-    weekly series does not read the day rows (None: no view)."""
+    """The view's day, summary and only the blobs ``names`` ("days", "days_tail", "weeks")
+    asks for: a weekly series does not read the day rows (None: no view)."""
     cols = [getattr(AthleteView, n) for n in names]
     q = select(AthleteView.as_of, AthleteView.summary, *cols).where(
         AthleteView.athlete_id == athlete_id
@@ -71,4 +90,6 @@ def frames(
     row = session.execute(q).first()
     if row is None:
         return None
-    return row[0], row[1], dict(zip(names, row[2:], strict=True))
+    # A view without a tail reads as an empty one.
+    blobs = {n: b if b is not None else b"" for n, b in zip(names, row[2:], strict=True)}
+    return row[0], row[1], blobs
