@@ -78,18 +78,21 @@ def _evaluate_in(
     historic_days: int = HISTORIC_DAYS,
     unchanged_since: date | None = None,
 ) -> EvaluationResult:
-    # The heart rates may have moved (a new hardest run raises an estimated maximum).
-    moved = hr_load.refresh_athlete(session, athlete_id)
     if unchanged_since is not None and pending.waiting(session, [athlete_id]):
         # A change was stored after the caller found none (an upload between its look and
         # this transaction): its word no longer holds, judge in full.
         unchanged_since = None
-    # The roll of an unchanged athlete: its view from the stored one (services/roll.py).
+    # The roll of an unchanged athlete: its view from the stored one (services/roll.py).  It
+    # needs no heart-rate refresh: they move with a change (an import, a setting: each writes
+    # a pending row) and the roll finds its fitness computed with the current ones.
     rolled = (
         roll.quick_roll(session, athlete_id, today, unchanged_since)
-        if unchanged_since is not None and not moved
+        if unchanged_since is not None
         else None
     )
+    if rolled is None:
+        # The heart rates may have moved (a new hardest run raises an estimated maximum).
+        hr_load.refresh_athlete(session, athlete_id)
     inp = rolled.inp if rolled is not None else evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
     result.rolled = rolled is not None
@@ -111,8 +114,9 @@ def _evaluate_in(
     ]
     stored = {
         (f.rule, f.dimension, f.date): f
-        for f in flags.in_range(session, athlete_id, from_date, inp.today)
-        if rules_too or f.rule in PLAN_RULES
+        for f in flags.in_range(
+            session, athlete_id, from_date, inp.today, None if rules_too else PLAN_RULES
+        )
     }
     new: list[Flag] = []
     for rec in fired:
@@ -264,9 +268,9 @@ def keep_due(store: Store, athlete_id: int) -> None:
     the opposite order to an upload's and deadlocked with it on PostgreSQL.  A crash in
     between leaves the previous instant; the sweep's job repairs it (``job_work``)."""
     with store.transaction() as s:
-        tz = athlete_rows.zone_of(s, athlete_id)
-        if tz is None:
+        found = view_rows.zone_and_day(s, athlete_id)
+        if found is None:
             return
-        day = view_rows.day_of(s, athlete_id)
+        tz, day = found
         due_at = day_ends_at(tz, day) if day is not None and day >= local_today(tz) else None
         athlete_rows.set_due(s, athlete_id, due_at)

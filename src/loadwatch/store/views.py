@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from loadwatch.store.models import AthleteView
+from loadwatch.store.models import Athlete, AthleteView
 
 
 def get(session: Session, athlete_id: int) -> AthleteView | None:
@@ -76,6 +76,18 @@ def day_of(session: Session, athlete_id: int) -> date | None:
         select(AthleteView.as_of).where(AthleteView.athlete_id == athlete_id)
     )
     return day
+
+
+def zone_and_day(session: Session, athlete_id: int) -> tuple[str, date | None] | None:
+    """The athlete's time zone and their stored view's day (None: no view), in one query;
+    None when there is no such athlete."""
+    q = (
+        select(Athlete.timezone, AthleteView.as_of)
+        .outerjoin(AthleteView, AthleteView.athlete_id == Athlete.id)
+        .where(Athlete.id == athlete_id)
+    )
+    row = session.execute(q).first()
+    return None if row is None else (row[0], row[1])
 
 
 def frames(
