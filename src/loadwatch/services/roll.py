@@ -39,7 +39,13 @@ import polars as pl
 
 from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.effort import BASELINE_WEEKS
-from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
+from loadwatch.analytics.fast import (
+    SPEED_FRAME_SCHEMA,
+    WINDOW_DAYS,
+    FastThreshold,
+    explain,
+    threshold_frame,
+)
 from loadwatch.analytics.fitness import FATIGUE_DAYS, FITNESS_DAYS, rate
 from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, MONOTONY_DAYS
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, DAILY_SCHEMA, DIMENSIONS
@@ -115,7 +121,9 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
         first = since + timedelta(days=1)
         begin = datetime.combine(first - timedelta(days=WINDOW_DAYS), time(), UTC)
         frame = threshold_frame(
-            activity_store.activity_frame(session, athlete_id, begin - _WIDEST_OFFSET),
+            activity_store.activity_frame(
+                session, athlete_id, begin - _WIDEST_OFFSET, SPEED_FRAME_SCHEMA
+            ),
             tz=athlete.timezone,
             first=first,
             last=day,
