@@ -5,16 +5,23 @@ activity taken from the stored row.  What it stores is what the full computation
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from polars.testing import assert_frame_equal
 
 from loadwatch import auth
+from loadwatch.clock import as_utc
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.services import episodes, triage
 from loadwatch.services.csv_import import import_log
-from loadwatch.services.evaluation import drain_pending, evaluate_athlete
+from loadwatch.services.evaluation import (
+    EvaluationResult,
+    drain_pending,
+    evaluate_athlete,
+    keep_due,
+)
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.services.stored_view import TAIL_DAYS, decode
 from loadwatch.services.views import compute, rows_of
@@ -117,3 +124,27 @@ def test_nights_append_to_the_tail_then_fold_it_in(store: Store) -> None:
         first + timedelta(days=i) for i in range((day - first).days + 1)
     ]
     assert_frame_equal(stored, live, rel_tol=1e-9, check_exact=False)
+
+
+def test_keep_due_reads_the_stored_view_when_the_evaluation_is_not_it(store: Store) -> None:
+    """``keep_due`` given the evaluation just committed sets its day's end in one guarded
+    statement; when another evaluation stored another day meanwhile (or the zone moved), it
+    sets the end of the stored view's day, as when given nothing."""
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, "Ana", "Europe/Paris").id
+    import_log(store, aid, _log(), "log.csv")
+    with time_machine.travel(datetime(2026, 10, 18, 12, 0, tzinfo=UTC), tick=False):
+        drain_pending(store, athlete_id=aid, today=SPIKE)
+        # Midnight in Paris (still CEST, +2) ends the spike Sunday.
+        end = datetime(2026, 10, 18, 22, 0, tzinfo=UTC)
+        for told in (
+            EvaluationResult(aid, today=SPIKE, zone="Europe/Paris"),  # what was stored
+            EvaluationResult(aid, today=SPIKE + timedelta(days=1), zone="Europe/Paris"),
+            EvaluationResult(aid, today=SPIKE, zone="UTC"),
+            None,
+        ):
+            with store.transaction() as s:
+                athlete_store.get_athlete(s, aid).due_at = None
+            keep_due(store, aid, told)
+            with store.sessions() as s:
+                assert as_utc(athlete_store.get_athlete(s, aid).due_at) == end  # type: ignore[arg-type]

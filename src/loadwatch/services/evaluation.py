@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 
@@ -59,6 +59,7 @@ class EvaluationResult:
     plan_alerts: int = 0  # planned sessions newly at risk (plan.at_risk)
     engine_judged: bool = True  # False: only the day moved, the engine's flags stand
     rolled: bool = False  # the view rolled from the stored one (services/roll.py)
+    zone: str | None = None  # the athlete's time zone as evaluated (``keep_due``)
 
 
 def _differs(stored: object, fired: object) -> bool:
@@ -95,6 +96,7 @@ def _evaluate_in(
         hr_load.refresh_athlete(session, athlete_id)
     inp = rolled.inp if rolled is not None else evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
+    result.zone = inp.athlete.timezone
     result.rolled = rolled is not None
     # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.
     plan = rehab.verdict(inp)
@@ -221,7 +223,7 @@ def evaluate_athlete(
                 result = _evaluate_in(
                     s, athlete_id, from_date, today, historic_days, unchanged_since
                 )
-            keep_due(store, athlete_id)
+            keep_due(store, athlete_id, result)
             return result
         except Conflict:
             if attempt == 2:
@@ -252,25 +254,35 @@ def drain_pending(
             if from_date is None:
                 continue  # another worker drained it
             result = _evaluate_in(s, aid, from_date, today, historic_days)
-        keep_due(store, aid)
+        keep_due(store, aid, result)
         done.append(aid)
         if on_result is not None:
             on_result(result)
     return done
 
 
-def keep_due(store: Store, athlete_id: int) -> None:
+def keep_due(store: Store, athlete_id: int, done: EvaluationResult | None = None) -> None:
     """Set the athlete's ``due_at`` from their stored view: the end of the view's day in their
     zone (a view for an earlier day, or none, leaves them due now).  Every evaluation calls it
     once its own transaction committed, whichever path evaluated (a job, the CLI's
     ``evaluate`` for a past day, the demo).  Its own short transaction: updating the athlete's
     row inside the evaluation's, after the pending row was claimed, took the two row locks in
     the opposite order to an upload's and deadlocked with it on PostgreSQL.  A crash in
-    between leaves the previous instant; the sweep's job repairs it (``job_work``)."""
+    between leaves the previous instant; the sweep's job repairs it (``job_work``).
+    ``done``: the evaluation just committed, whose zone and day are most likely still the
+    stored ones: then one guarded UPDATE, read again only when they are not."""
     with store.transaction() as s:
+        if done is not None and done.zone is not None and done.today is not None:
+            tz, day = done.zone, done.today
+            if athlete_rows.set_due_if(s, athlete_id, _due_at(tz, day), tz, day):
+                return
         found = view_rows.zone_and_day(s, athlete_id)
         if found is None:
             return
-        tz, day = found
-        due_at = day_ends_at(tz, day) if day is not None and day >= local_today(tz) else None
-        athlete_rows.set_due(s, athlete_id, due_at)
+        tz, view_day = found
+        athlete_rows.set_due(s, athlete_id, _due_at(tz, view_day))
+
+
+def _due_at(tz: str, day: date | None) -> datetime | None:
+    """The end of the view's ``day`` in ``tz``; None (due now) for no view or an earlier day."""
+    return day_ends_at(tz, day) if day is not None and day >= local_today(tz) else None

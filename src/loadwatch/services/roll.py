@@ -97,9 +97,12 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     coach_since = athlete.fast_speed_since
     if athlete.fast_speed_mps is not None and coach_since is not None and since < coach_since:
         return None  # the coach's speed starts on one of the new days
-    hr = hr_profile(session, athlete)
     fit = summary.fitness
-    if fit is None or (fit.source == "trimp" and fit.hr != hr_out(hr)):
+    if fit is None:
+        return None
+    # Only a heart-rate fitness reads the heart rates (a query for the estimated maximum).
+    hr = hr_profile(session, athlete) if fit.source == "trimp" else None
+    if fit.source == "trimp" and fit.hr != hr_out(hr):
         return None
     days, weeks = day_rows(found[2]), decode(found[2]["weeks"])
     if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != since:
