@@ -14,6 +14,8 @@ from polars.testing import assert_frame_equal
 from loadwatch import auth
 from loadwatch.clock import as_utc
 from loadwatch.rules.episodes import CURRENT_DAYS
+from loadwatch.schemas.planned import PlannedIn
+from loadwatch.schemas.rehab import SymptomIn
 from loadwatch.services import episodes, triage
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import (
@@ -23,10 +25,14 @@ from loadwatch.services.evaluation import (
     keep_due,
 )
 from loadwatch.services.inputs import evaluation_inputs
+from loadwatch.services.planned import add_sessions
+from loadwatch.services.rehab import add_symptom
 from loadwatch.services.stored_view import TAIL_DAYS, decode
 from loadwatch.services.views import compute, rows_of
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import episodes as episode_rows
+from loadwatch.store import flags as flag_rows
+from loadwatch.store import planned as planned_store
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Store
 from loadwatch.store.models import AthleteTriage
@@ -148,3 +154,49 @@ def test_keep_due_reads_the_stored_view_when_the_evaluation_is_not_it(store: Sto
             keep_due(store, aid, told)
             with store.sessions() as s:
                 assert as_utc(athlete_store.get_athlete(s, aid).due_at) == end  # type: ignore[arg-type]
+
+
+def _twin_state(store: Store, aid: int) -> tuple[object, ...]:
+    """The flags, plan alerts and triage row of the athlete, without ids and names."""
+    with store.sessions() as s:
+        flags = sorted(
+            (f.date, f.rule, f.dimension, f.severity, f.status, f.value, f.message)
+            for f in flag_rows.in_range(s, aid, None, date.max)
+        )
+        alerts = len(planned_store.alert_keys(s, aid))  # keyed by the session's id
+        row = s.get(AthleteTriage, aid)
+        assert row is not None
+        body = json.loads(row.body)
+    for k in ("athlete_id", "name", "reason_flag_id", "last_activity_id", "last_upload_at"):
+        body.pop(k)
+    for e in body["episodes"]:
+        e.pop("id")
+    return flags, alerts, body
+
+
+def test_nights_with_symptoms_and_planned_sessions_equal_full_evaluations(store: Store) -> None:
+    """The plan rules judge symptoms without a plan (pain after the spike), pre-flight the
+    sessions planned ahead: a roll judges them and stores what the full evaluation stores;
+    an athlete with neither skips both (the other tests)."""
+    with time_machine.travel(datetime(2026, 10, 18, 12, 0, tzinfo=UTC), tick=False):
+        twins = []
+        for name in ("Rolled", "Judged"):
+            with store.transaction() as s:
+                twins.append(athlete_store.get_or_create_athlete(s, name, "UTC").id)
+            import_log(store, twins[-1], _log(), "log.csv")
+            with store.transaction() as s:
+                a = athlete_store.get_athlete(s, twins[-1])
+                add_symptom(s, a, SymptomIn(date=SPIKE, pain_after=6, pain_next_morning=7))
+                big = PlannedIn(date=SPIKE + timedelta(days=3), distance_km=80.0)
+                add_sessions(s, a, [big, PlannedIn(date=SPIKE + timedelta(days=9), distance_km=8)])
+            drain_pending(store, athlete_id=twins[-1], today=SPIKE)
+    flags, alerts, _ = _twin_state(store, twins[0])
+    assert flags and alerts, (flags, alerts)
+    for night in range(1, 6):
+        day = SPIKE + timedelta(days=night)
+        since = day - timedelta(days=1)
+        rolled = evaluate_athlete(store, twins[0], today=day, unchanged_since=since)
+        judged = evaluate_athlete(store, twins[1], today=day)
+        assert rolled.rolled and not judged.rolled
+        assert rolled.plan_alerts == judged.plan_alerts
+        assert _twin_state(store, twins[0]) == _twin_state(store, twins[1])

@@ -116,8 +116,12 @@ def _evaluate_in(
     ]
     stored = {
         (f.rule, f.dimension, f.date): f
-        for f in flags.in_range(
-            session, athlete_id, from_date, inp.today, None if rules_too else PLAN_RULES
+        for f in (
+            flags.in_range(
+                session, athlete_id, from_date, inp.today, None if rules_too else PLAN_RULES
+            )
+            if rolled is None or rolled.plan_flags
+            else []
         )
     }
     new: list[Flag] = []
@@ -181,7 +185,8 @@ def _evaluate_in(
     views.keep(session, athlete_id, view)
     unchanged = triage.Unchanged(rolled.since, live) if rolled and live is not None else None
     triage.keep(session, inp.athlete, view.summary, inp.config, unchanged)
-    result.plan_alerts = preflight.keep_at_risk(session, inp)
+    if rolled is None or rolled.planned:
+        result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result
 
 

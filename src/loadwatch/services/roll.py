@@ -53,16 +53,17 @@ from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
+from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
-from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
+from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
 from loadwatch.services.rounding import out_number
 from loadwatch.services.stored_view import View, day_rows, decode, parse_summary
 from loadwatch.services.view_summary import summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
-from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
+from loadwatch.store.roll_state import roll_state
 
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
@@ -74,6 +75,11 @@ class Rolled:
     inp: EvaluationInputs  # what the plan rules, pre-flight and the triage read
     view: View
     since: date  # the stored view's day it rolled from
+    # Symptoms or unresolved plan-rule flags: the plan rules' flags are judged and read.
+    # Without (and without plans, which the roll leaves to the full path) none fires or
+    # stands to be resolved.
+    plan_flags: bool = True
+    planned: bool = True  # sessions planned from today on: pre-flight judges them
 
 
 def quick_roll(session: Session, athlete_id: int, today: date | None, since: date) -> Rolled | None:
@@ -81,11 +87,10 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     evaluation must compute it (module docstring)."""
     athlete = athlete_store.get_athlete(session, athlete_id)
     day = today or local_today(athlete.timezone)
-    blobs = ["days", "days_tail", "weeks"]
-    found = view_rows.frames(session, athlete_id, blobs) if since < day else None
-    if found is None or found[0] != since:
-        return None
-    summary = parse_summary(found[1])
+    state = roll_state(session, athlete_id, day, PLAN_RULES) if since < day else None
+    if state is None or state.as_of != since or state.plans:
+        return None  # (a plan's caps and quiet days run to today: judged in full)
+    summary = parse_summary(state.summary)
     if summary is None or summary.last_activity_date is None:
         return None
     # Nothing dated after the view's day: of the activities that may be (starting less than
@@ -104,7 +109,7 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     hr = hr_profile(session, athlete) if fit.source == "trimp" else None
     if fit.source == "trimp" and fit.hr != hr_out(hr):
         return None
-    days, weeks = day_rows(found[2]), decode(found[2]["weeks"])
+    days, weeks = day_rows(state.blobs), decode(state.blobs["weeks"])
     if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != since:
         return None
     old = days.select(list(DAILY_SCHEMA))
@@ -141,7 +146,8 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
         per_day,
     )
     daily = pl.concat([old, added])
-    rin = rehab_inputs(session, athlete_id, daily, day)
+    no_symptoms = RehabInputs([], [], [])
+    rin = rehab_inputs(session, athlete_id, daily, day) if state.symptoms else no_symptoms
     if rin.plans:
         return None  # a plan's caps and quiet days run to today: judged in full
     config = athlete_config(athlete.thresholds)
@@ -159,7 +165,7 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     )
     appended = _rest_rows(days, added)
     all_days = pl.concat([days, appended])
-    tail = found[2]["days_tail"]
+    tail = state.blobs["days_tail"]
     tail_rows = pl.concat([decode(tail), appended]) if tail else appended
     row = all_days.row(all_days.height - 1, named=True)
     all_weeks = _rest_weeks(weeks, added)
@@ -175,7 +181,8 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     out = summary_from(
         inp, row, rooms, all_weeks, fitness, summary.last_activity_date, summary.last_run_date
     )
-    return Rolled(inp, View(out, all_days, all_weeks, tail_rows), since)
+    plan_flags = state.symptoms or state.plan_flags
+    return Rolled(inp, View(out, all_days, all_weeks, tail_rows), since, plan_flags, state.planned)
 
 
 def _rest_weeks(weeks: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
