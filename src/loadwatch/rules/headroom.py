@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from loadwatch.analytics.days import week_start
@@ -260,15 +261,22 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
     if daily.is_empty() or daily["date"].min() > today:  # type: ignore[operator]
         return [_empty(dim) for dim in DIMENSIONS]
     history = _history(daily, today)
-    if arrays.eligible(config):
-        v = headroom_arrays.verdicts(history, config, today, CLEAR_HORIZON_DAYS)
-    else:
-        v = _verdicts(history, config, today)
-    run_rooms = v.run_rooms
     # The history is one row per day ending today: its last rows are the last days (sliced,
     # not filtered: a filter copies every row of years of history, per dimension).
     recent = history.tail(28)
     ran_recent = recent["runs"].to_numpy() > 0
+    usuals = {d: _usual(recent[col].to_numpy()[ran_recent]) for d, (col, _) in DIMENSIONS.items()}
+
+    def over(dim: str, run_limit: float) -> bool:
+        usual = usuals[dim]
+        return usual is not None and run_limit < OVER_SHARE * usual
+
+    if arrays.eligible(config):
+        # The later candidates only say when a usual run fits again: judged when over.
+        v = headroom_arrays.verdicts(history, config, today, CLEAR_HORIZON_DAYS, over)
+    else:
+        v = _verdicts(history, config, today)
+    run_rooms = v.run_rooms
     # The fast threshold in force today: the speed sentence names the pace it counts.
     thr = history["fast_threshold_mps"][-1]
     fast_mps = float(thr) if thr is not None else None
@@ -284,8 +292,7 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
         longest = v.longest.get(dim)
         w = v.week_rooms.get(dim)
         week_room = _floor_unit(w, dim) if w is not None else None
-        ran = recent[col].to_numpy()[ran_recent]
-        usual = float(ran.mean()) if ran.size and float(ran.mean()) > 0 else None
+        usual = usuals[dim]
         r_own = r_base = r_ratio = None
         at = v.ramp_now.get(dim)
         if ramp_ready and at is not None:
@@ -332,6 +339,12 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
             )
         )
     return out
+
+
+def _usual(ran: np.ndarray) -> float | None:
+    """The mean of the running days' amounts (None: no run, or nothing of this dimension)."""
+    mean = float(ran.mean()) if ran.size else 0.0
+    return mean if mean > 0 else None
 
 
 def _verify(
