@@ -12,7 +12,6 @@ import io
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 import polars as pl
 from pydantic import ValidationError
@@ -46,14 +45,15 @@ TAIL_DAYS = 32  # a month of nightly rolls, then the tail is folded in
 # Arrow IPC *stream* format: polars reads it several times faster than the file format
 # (0.06 against 0.21 ms for three years of weeks, what a weekly series decodes; 0.3 against
 # 0.9 ms for the days).  The day rows, written by every evaluation, in lz4 (0.7 ms to write
-# three years against 1.9 for zstd, 11 % larger); the small week rows in zstd.
+# three years against 1.9 for zstd, 11 % larger); the week rows too, rewritten by every
+# nightly roll (0.06 ms to write three years against 0.27 for zstd).
 # (benchmarks/service.py; docs/scale.md.)
 _FILE_MAGIC = b"ARROW1"
 
 
-def _ipc(frame: pl.DataFrame, compression: Literal["lz4", "zstd"] = "zstd") -> bytes:
+def _ipc(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
-    frame.write_ipc_stream(buf, compression=compression)
+    frame.write_ipc_stream(buf, compression="lz4")
     return buf.getvalue()
 
 
@@ -82,7 +82,7 @@ def keep(session: Session, athlete_id: int, view: View) -> None:
             athlete_id,
             as_of=view.summary.as_of,
             summary=summary,
-            days_tail=_ipc(tail, "lz4"),
+            days_tail=_ipc(tail),
             weeks=_ipc(view.weeks),
         )
         if written:
@@ -92,7 +92,7 @@ def keep(session: Session, athlete_id: int, view: View) -> None:
         athlete_id,
         as_of=view.summary.as_of,
         summary=summary,
-        days=_ipc(view.days, "lz4"),
+        days=_ipc(view.days),
         weeks=_ipc(view.weeks),
     )
 
