@@ -1,6 +1,6 @@
-"""Revision 0011 (``athlete_views.days_tail``): a 0010 store upgrades with every view's day
-rows as they were (no tail); downgraded, a view holding a tail is deleted (derived: computed
-again) and the others stay whole."""
+"""Revision 0011 (``athlete_view_days``, ``athlete_views.days_tail``): a 0010 store upgrades
+with every view's day rows moved as they were (no tail); downgraded, a view holding a tail is
+deleted (derived: computed again) and the others get their day rows back."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from loadwatch.store.models import AthleteView, Flag, PlannedSession, RehabPlan, SymptomEntry
+from loadwatch.store.views import blob_column, with_days
 from loadwatch.vocabulary import RESOLVED
 
 _BLOBS = ("days", "days_tail", "weeks")
@@ -36,7 +37,7 @@ def roll_state(
     q = select(
         AthleteView.as_of,
         AthleteView.summary,
-        *(getattr(AthleteView, b) for b in _BLOBS),
+        *(blob_column(b) for b in _BLOBS),
         exists().where(RehabPlan.athlete_id == athlete_id),
         exists().where(SymptomEntry.athlete_id == athlete_id, SymptomEntry.date <= day),
         exists().where(PlannedSession.athlete_id == athlete_id, PlannedSession.date >= day),
@@ -44,11 +45,11 @@ def roll_state(
             Flag.athlete_id == athlete_id, Flag.rule.in_(plan_rules), Flag.status != RESOLVED
         ),
     ).where(AthleteView.athlete_id == athlete_id)
-    row = session.execute(q).first()
+    row = session.execute(with_days(q, _BLOBS)).first()
     if row is None:
         return None
     as_of, summary, days, tail, weeks, plans, symptoms, planned, plan_flags = row
-    blobs = {"days": days, "days_tail": tail if tail is not None else b"", "weeks": weeks}
+    blobs = {"days": days or b"", "days_tail": tail or b"", "weeks": weeks}
     return RollState(
         as_of, summary, blobs, bool(plans), bool(symptoms), bool(planned), bool(plan_flags)
     )

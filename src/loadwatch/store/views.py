@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Result, Select, insert, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from loadwatch.store.models import Athlete, AthleteView
+from loadwatch.store.models import Athlete, AthleteView, AthleteViewDays
 
 
 def get(session: Session, athlete_id: int) -> AthleteView | None:
@@ -26,12 +26,15 @@ def put(
     weeks: bytes,
 ) -> None:
     """Insert or replace the athlete's view (its day rows all in ``days``, no tail).  The
-    stored row is not read: an UPDATE, then an INSERT when there was none.  Two first
+    stored rows are not read: an UPDATE, then an INSERT when there was none.  Two first
     evaluations racing to insert it end in the store's ``Conflict`` for one of them, which
     evaluation retries."""
-    values = {"as_of": as_of, "summary": summary, "days": days, "days_tail": None, "weeks": weeks}
+    values = {"as_of": as_of, "summary": summary, "days_tail": None, "weeks": weeks}
     if not _update(session, athlete_id, values):
         session.execute(insert(AthleteView).values(athlete_id=athlete_id, **values))
+    q = update(AthleteViewDays).where(AthleteViewDays.athlete_id == athlete_id).values(days=days)
+    if not _done(session.execute(q.execution_options(synchronize_session=False))):
+        session.execute(insert(AthleteViewDays).values(athlete_id=athlete_id, days=days))
 
 
 def put_tail(
@@ -43,16 +46,21 @@ def put_tail(
     days_tail: bytes,
     weeks: bytes,
 ) -> bool:
-    """Replace the view's summary, week rows and day-row tail, leaving ``days`` as stored
-    (False: no view to update)."""
+    """Replace the view's summary, week rows and day-row tail, leaving the day rows before
+    the tail as stored (False: no view to update)."""
     values = {"as_of": as_of, "summary": summary, "days_tail": days_tail, "weeks": weeks}
     return _update(session, athlete_id, values)
 
 
 def _update(session: Session, athlete_id: int, values: dict[str, Any]) -> bool:
     q = update(AthleteView).where(AthleteView.athlete_id == athlete_id).values(**values)
-    done: int = session.execute(q.execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-    return done > 0
+    return _done(session.execute(q.execution_options(synchronize_session=False)))
+
+
+def _done(result: Result[Any]) -> bool:
+    """Whether an UPDATE found its row."""
+    count: int = result.rowcount  # type: ignore[attr-defined]
+    return count > 0
 
 
 def summaries(session: Session, athlete_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -90,16 +98,36 @@ def zone_and_day(session: Session, athlete_id: int) -> tuple[str, date | None] |
     return None if row is None else (row[0], row[1])
 
 
+def blob_column(name: str) -> InstrumentedAttribute[Any]:
+    """A view's blob by name: "days" (in ``athlete_view_days``, joined by ``with_days``),
+    "days_tail" or "weeks"."""
+    return _BLOBS[name]
+
+
+_BLOBS: dict[str, InstrumentedAttribute[Any]] = {
+    "days": AthleteViewDays.days,
+    "days_tail": AthleteView.days_tail,
+    "weeks": AthleteView.weeks,
+}
+
+
+def with_days(q: Select[Any], names: Sequence[str]) -> Select[Any]:
+    """``q`` over the views, joined to their day rows when ``names`` reads them."""
+    if "days" not in names:
+        return q
+    return q.outerjoin(AthleteViewDays, AthleteViewDays.athlete_id == AthleteView.athlete_id)
+
+
 def frames(
     session: Session, athlete_id: int, names: Sequence[str]
 ) -> tuple[date, dict[str, Any], dict[str, bytes]] | None:
     """The view's day, summary and only the blobs ``names`` ("days", "days_tail", "weeks")
     asks for: a weekly series does not read the day rows (None: no view)."""
-    cols = [getattr(AthleteView, n) for n in names]
+    cols = [blob_column(n) for n in names]
     q = select(AthleteView.as_of, AthleteView.summary, *cols).where(
         AthleteView.athlete_id == athlete_id
     )
-    row = session.execute(q).first()
+    row = session.execute(with_days(q, names)).first()
     if row is None:
         return None
     # A view without a tail reads as an empty one.
