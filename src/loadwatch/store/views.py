@@ -12,10 +12,6 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from loadwatch.store.models import Athlete, AthleteView, AthleteViewDays
 
 
-def get(session: Session, athlete_id: int) -> AthleteView | None:
-    return session.get(AthleteView, athlete_id)
-
-
 def put(
     session: Session,
     athlete_id: int,
