@@ -112,17 +112,18 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     days, weeks = day_rows(state.blobs), decode(state.blobs["weeks"])
     if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != since:
         return None
-    old = days.select(list(DAILY_SCHEMA))
+    old = days[list(DAILY_SCHEMA)]  # (columns picked eagerly: a select plans a query)
     fast = summary.fast_threshold
     if fast.speed_mps is None:
         return None
-    rest = old.filter((pl.col("runs") == 0) & (pl.col("other_sessions") == 0)).tail(1)
-    if rest.is_empty():
+    idle = (old["runs"].to_numpy() == 0) & (old["other_sessions"].to_numpy() == 0)
+    if not idle.any():
         return None  # no rest day to copy the zeros of
-    new_dates = pl.date_range(since + timedelta(days=1), day, "1d", eager=True)
+    rest = old.row(int(np.flatnonzero(idle)[-1]), named=True)
+    new_dates = [since + timedelta(days=i) for i in range(1, (day - since).days + 1)]
     source = cast(Literal["coach", "derived", "default"], fast.source)  # stored by explain()
     threshold = FastThreshold(fast.speed_mps, source, fast.explanation)
-    per_day = pl.Series("fast_threshold_mps", [old["fast_threshold_mps"][-1]] * new_dates.len())
+    per_day = [old["fast_threshold_mps"][-1]] * len(new_dates)
     if fast.source != "coach" and not _window_stands(old, since, day):
         # A run enters or leaves the 90-day window: the new days' thresholds from the runs
         # of their windows only (the history before is not read).
@@ -138,12 +139,14 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
             coach_speed_mps=athlete.fast_speed_mps,
             coach_since=coach_since,
         )
-        per_day = frame["fast_speed_mps"].alias("fast_threshold_mps")
+        per_day = frame["fast_speed_mps"].to_list()
         threshold = explain(frame.row(frame.height - 1, named=True))
-    added = pl.concat([rest] * new_dates.len()).with_columns(
-        new_dates.alias("date"),
-        pl.Series("week_start", [week_start(d) for d in new_dates.to_list()], pl.Date()),
-        per_day,
+    added = pl.DataFrame(
+        [
+            {**rest, "date": d, "week_start": week_start(d), "fast_threshold_mps": f}
+            for d, f in zip(new_dates, per_day, strict=True)
+        ],
+        schema=old.schema,
     )
     daily = pl.concat([old, added])
     no_symptoms = RehabInputs([], [], [])
@@ -218,8 +221,12 @@ def _window_stands(old: pl.DataFrame, since: date, day: date) -> bool:
     (``analytics/fast.threshold_frame``: differences of one cumulative sum that adds only
     zeros over rest days), so the same threshold and explanation."""
     lo, hi = since - timedelta(days=WINDOW_DAYS), day - timedelta(days=WINDOW_DAYS + 1)
-    moving = (pl.col("date").is_between(lo, hi)) | (pl.col("date") == since)
-    return int(old.filter(moving)["runs"].sum()) == 0
+    # One row per day ending on ``since``: the rows of those days by position.
+    runs = old["runs"].to_numpy()
+    end = runs.size - 1
+    first, last = max(end - (since - lo).days, 0), end - (since - hi).days
+    leaving = int(runs[first : last + 1].sum()) if last >= first else 0
+    return leaving + int(runs[end]) == 0
 
 
 def _rest_rows(days: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
