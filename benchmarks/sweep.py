@@ -81,9 +81,7 @@ def seed(store: Store, n: int, due_share: float) -> None:
         )
         # A due athlete's view is yesterday's: the old full scan must find the same ones.
         as_of = today - timedelta(days=1) if due else today
-        view_rows.append(
-            {"athlete_id": i, "as_of": as_of, "summary": {}, "days": b"", "weeks": b""}
-        )
+        view_rows.append({"athlete_id": i, "as_of": as_of, "summary": {}, "weeks": b""})
         triage_rows.append(
             {"athlete_id": i, "as_of": as_of, "concern": "quiet", "sort_key": b"", "body": b"{}"}
         )

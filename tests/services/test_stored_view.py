@@ -61,8 +61,8 @@ def test_stored_srpe_columns_are_the_per_request_join(
 ) -> None:
     aid = _athlete(store)
     with store.sessions() as s:
-        stored = view_rows.get(s, aid)
-        assert stored is not None and "srpe" in _frame(stored.days).columns
+        stored = view_rows.frames(s, aid, ["days"])
+        assert stored is not None and "srpe" in _frame(stored[2]["days"]).columns
         athlete = athlete_store.get_athlete(s, aid)
         got, _, busy = series_view(s, athlete, period, end=end, today=TODAY)  # type: ignore[arg-type]
     assert not busy
@@ -93,15 +93,16 @@ def test_a_view_stored_by_the_previous_loadwatch_still_answers_the_same(store: S
         want = {p: series_view(s, athlete, p, today=TODAY)[0] for p in periods}
         cut = series_view(s, athlete, "week", end=date(2026, 4, 1), today=TODAY)[0]
     with store.transaction() as s:
-        row = view_rows.get(s, aid)
-        assert row is not None
-        assert row.days[:6] != b"ARROW1"  # the stream format now
-        days, weeks = _frame(row.days), _frame(row.weeks)
+        found = view_rows.frames(s, aid, ["days", "weeks"])
+        assert found is not None
+        as_of, summary, blobs = found
+        assert blobs["days"][:6] != b"ARROW1"  # the stream format now
+        days, weeks = _frame(blobs["days"]), _frame(blobs["weeks"])
         view_rows.put(
             s,
             aid,
-            as_of=row.as_of,
-            summary=row.summary,
+            as_of=as_of,
+            summary=summary,
             days=_file_ipc(days.drop([c for c in EFFORT if c in days.columns])),
             weeks=_file_ipc(weeks.drop([c for c in EFFORT if c in weeks.columns])),
         )

@@ -75,6 +75,14 @@ THRESHOLD_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+# The columns of an activity frame the threshold reads: an activity frame of only these
+# (``store.activities.activity_frame``'s ``columns``) gives the same threshold.
+SPEED_FRAME_SCHEMA: dict[str, pl.DataType] = {
+    c: ACTIVITY_FRAME_SCHEMA[c]
+    for c in ("start_time", "utc_offset_s", "sport", "speed_hist_m", "flat_speed_hist_m")
+}
+
+
 def run_histograms(activities: pl.DataFrame, tz: str) -> tuple[pl.Series, np.ndarray]:
     """Running activities with a histogram: their local day and one row of metres per speed
     bin, on flat ground where the activity has that histogram (else every step: analysed
@@ -115,7 +123,7 @@ def threshold_frame(
     the day (a run never moves its own threshold); the coach's speed applies from
     ``coach_since`` on (every day when None).  Vectorised: histograms summed per day, a
     cumulative sum over days, the window as a difference of two rows of it."""
-    validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
+    validate(activities.select(list(SPEED_FRAME_SCHEMA)), SPEED_FRAME_SCHEMA, "activities")
     if coach_speed_mps is not None and not coach_speed_mps > 0:
         raise InvalidRequest(f"fast threshold must be a positive speed, got {coach_speed_mps}")
     n_days = (last - first).days + 1

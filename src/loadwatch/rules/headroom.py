@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from loadwatch.analytics.days import week_start
@@ -102,7 +103,7 @@ def _rows(
 
 def _history(daily: pl.DataFrame, today: date) -> pl.DataFrame:
     """The frame up to ``today``, rest days added after its end."""
-    cut = daily.filter(pl.col("date") <= today)
+    cut = daily if daily["date"][-1] <= today else daily.filter(pl.col("date") <= today)
     last: date = cut["date"].max()  # type: ignore[assignment]
     extra = [last + timedelta(days=i) for i in range(1, (today - last).days + 1)]
     return pl.concat([cut, _rows(extra, 0)]) if extra else cut
@@ -260,29 +261,38 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
     if daily.is_empty() or daily["date"].min() > today:  # type: ignore[operator]
         return [_empty(dim) for dim in DIMENSIONS]
     history = _history(daily, today)
+    # The history is one row per day ending today: its last rows are the last days (sliced,
+    # not filtered: a filter copies every row of years of history, per dimension).
+    recent = history.tail(28)
+    ran_recent = recent["runs"].to_numpy() > 0
+    usuals = {d: _usual(recent[col].to_numpy()[ran_recent]) for d, (col, _) in DIMENSIONS.items()}
+
+    def over(dim: str, run_limit: float) -> bool:
+        usual = usuals[dim]
+        return usual is not None and run_limit < OVER_SHARE * usual
+
     if arrays.eligible(config):
-        v = headroom_arrays.verdicts(history, config, today, CLEAR_HORIZON_DAYS)
+        # The later candidates only say when a usual run fits again: judged when over.
+        v = headroom_arrays.verdicts(history, config, today, CLEAR_HORIZON_DAYS, over)
     else:
         v = _verdicts(history, config, today)
     run_rooms = v.run_rooms
-    recent = history.filter(pl.col("date") > today - timedelta(days=28))
     # The fast threshold in force today: the speed sentence names the pace it counts.
-    thr = history.filter(pl.col("date") == today)["fast_threshold_mps"]
-    fast_mps = float(thr[0]) if thr.len() and thr[0] is not None else None
-    first: date = history["date"].min()  # type: ignore[assignment]
+    thr = history["fast_threshold_mps"][-1]
+    fast_mps = float(thr) if thr is not None else None
+    first: date = history["date"][0]
     ramp_ready = (
         today - first
     ).days >= config.weekly_ramp.acute_days + config.weekly_ramp.chronic_days - 1
     out = []
     for dim, (col, _) in DIMENSIONS.items():
         unit = UNITS[dim]
-        week_value = float(history.filter(pl.col("date") > today - timedelta(days=7))[col].sum())
+        week_value = float(history[col].tail(7).sum())
         base = limit = None
         longest = v.longest.get(dim)
         w = v.week_rooms.get(dim)
         week_room = _floor_unit(w, dim) if w is not None else None
-        ran = recent.filter(pl.col("runs") > 0)[col]
-        usual = float(ran.mean()) if ran.len() and float(ran.mean()) > 0 else None  # type: ignore[arg-type]
+        usual = usuals[dim]
         r_own = r_base = r_ratio = None
         at = v.ramp_now.get(dim)
         if ramp_ready and at is not None:
@@ -329,6 +339,12 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
             )
         )
     return out
+
+
+def _usual(ran: np.ndarray) -> float | None:
+    """The mean of the running days' amounts (None: no run, or nothing of this dimension)."""
+    mean = float(ran.mean()) if ran.size else 0.0
+    return mean if mean > 0 else None
 
 
 def _verify(

@@ -9,6 +9,7 @@ leave in each candidate future, without a polars frame.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -95,26 +96,34 @@ def _min_room(checks: list[Check], cells: list[tuple[int, int]]) -> tuple[float,
     return best
 
 
-def verdicts(history: pl.DataFrame, config: RuleConfig, today: date, horizon: int) -> Verdicts:
-    """``history`` ends on ``today``.  Rows: 0 today's own judgements; 1 + k a run of nothing
-    after k rest days (k < ``horizon``); the last, the next 7 days all running."""
+def verdicts(
+    history: pl.DataFrame,
+    config: RuleConfig,
+    today: date,
+    horizon: int,
+    over: Callable[[str, float], bool] | None = None,
+) -> Verdicts:
+    """``history`` ends on ``today``.  Rows: today's own judgements; a run of nothing
+    tomorrow; the next 7 days all running; then, only when ``over`` says tomorrow's checked
+    limit leaves a dimension over (None: always), a run of nothing after k rest days for
+    1 <= k < ``horizon`` (``rules.headroom``: when a usual run fits again).  Each row judges
+    only its own days, so judging the later candidates in a panel of their own, or not at
+    all, changes none of the others'."""
     lo, base = _base(history, config, today)
-    n, k_rows = base.height, horizon + 2
-    day, runs, loads = _panel(base, k_rows, horizon)
-    day = np.broadcast_to(np.arange(lo, lo + n + horizon, dtype=np.float64), runs.shape)
-    for k in range(horizon):
-        runs[1 + k, n + k] = 1
-    runs[k_rows - 1, n : n + 7] = 1
+    n = base.height
+    day, runs, loads = _panel(base, 3, 7)
+    day = np.broadcast_to(np.arange(lo, lo + n + 7, dtype=np.float64), runs.shape)
+    runs[1, n] = 1
+    runs[2, n : n + 7] = 1
     checks = arrays.wide(day, runs, loads, config)
     v = Verdicts()
     for dim in DIMENSIONS:
         amount = _amount(checks, dim)
-        for k in range(horizon):
-            best = _min_room(amount, [(1 + k, n + k)])
-            if best is not None:
-                v.run_rooms[(k, dim)] = best
+        best = _min_room(amount, [(1, n)])
+        if best is not None:
+            v.run_rooms[(0, dim)] = best
         week = _amount(checks, dim, ("weekly_ramp", "return_after_break"))
-        wk = _min_room(week, [(k_rows - 1, n + i) for i in range(7)])
+        wk = _min_room(week, [(2, n + i) for i in range(7)])
         if wk is not None:
             v.week_rooms[dim] = wk[0]
         alerts = [
@@ -139,7 +148,27 @@ def verdicts(history: pl.DataFrame, config: RuleConfig, today: date, horizon: in
                 )
     sizes = {d: floor_unit(room, d) for (k, d), (room, _) in v.run_rooms.items() if k == 0}
     v.next_run = _verify(base, lo, config, sizes)
+    if over is None or any(over(d, x) for d, x in v.next_run.items()):
+        _later(v, base, lo, config, horizon)
     return v
+
+
+def _later(v: Verdicts, base: pl.DataFrame, lo: int, config: RuleConfig, horizon: int) -> None:
+    """The rooms of a run after k rest days, 1 <= k < ``horizon``: row k - 1."""
+    n, k_rows = base.height, horizon - 1
+    if k_rows <= 0:
+        return
+    day, runs, loads = _panel(base, k_rows, horizon)
+    day = np.broadcast_to(np.arange(lo, lo + n + horizon, dtype=np.float64), runs.shape)
+    for k in range(1, horizon):
+        runs[k - 1, n + k] = 1
+    checks = arrays.wide(day, runs, loads, config)
+    for dim in DIMENSIONS:
+        amount = _amount(checks, dim)
+        for k in range(1, horizon):
+            best = _min_room(amount, [(k - 1, n + k)])
+            if best is not None:
+                v.run_rooms[(k, dim)] = best
 
 
 def _verify(

@@ -161,6 +161,23 @@ def keep(session: Session, athlete: Athlete, firing: Sequence[Flag], today: date
     return changes
 
 
+def aging(session: Session, athlete: Athlete, since: date, today: date) -> list[Episode] | None:
+    """The athlete's live episodes as ``keep`` leaves them when only the day moved from
+    ``since`` to ``today`` and no flag changed (the roll of an unchanged athlete), without
+    regrouping every firing flag; None when time changes one and ``keep`` must run.
+
+    With the same firing flags the groups and their matches are the stored ones, so only an
+    episode's status can move, and only through ``episode_status``' one term that reads the
+    day: a live episode whose last flag leaves the current window resolves.  Historic and
+    resolved episodes stay as they are while the day moves on, unless dated after ``since``
+    (an evaluation of a past day left them): those go to ``keep``."""
+    found = rows.live_or_after(session, athlete.id, LIVE_EPISODE, since)
+    for e in found:
+        if e.last > since or not lifecycle.is_current(e.last, today):
+            return None
+    return found
+
+
 def _payload(row: Episode, flags: Sequence[Flag], athlete: Athlete) -> dict[str, object]:
     session_free = episode_out(row, flags, athlete.name)
     return session_free.model_dump(mode="json", exclude={"created_at", "updated_at"})

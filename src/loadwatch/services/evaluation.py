@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 
@@ -59,6 +59,7 @@ class EvaluationResult:
     plan_alerts: int = 0  # planned sessions newly at risk (plan.at_risk)
     engine_judged: bool = True  # False: only the day moved, the engine's flags stand
     rolled: bool = False  # the view rolled from the stored one (services/roll.py)
+    zone: str | None = None  # the athlete's time zone as evaluated (``keep_due``)
 
 
 def _differs(stored: object, fired: object) -> bool:
@@ -78,20 +79,24 @@ def _evaluate_in(
     historic_days: int = HISTORIC_DAYS,
     unchanged_since: date | None = None,
 ) -> EvaluationResult:
-    # The heart rates may have moved (a new hardest run raises an estimated maximum).
-    moved = hr_load.refresh_athlete(session, athlete_id)
     if unchanged_since is not None and pending.waiting(session, [athlete_id]):
         # A change was stored after the caller found none (an upload between its look and
         # this transaction): its word no longer holds, judge in full.
         unchanged_since = None
-    # The roll of an unchanged athlete: its view from the stored one (services/roll.py).
+    # The roll of an unchanged athlete: its view from the stored one (services/roll.py).  It
+    # needs no heart-rate refresh: they move with a change (an import, a setting: each writes
+    # a pending row) and the roll finds its fitness computed with the current ones.
     rolled = (
         roll.quick_roll(session, athlete_id, today, unchanged_since)
-        if unchanged_since is not None and not moved
+        if unchanged_since is not None
         else None
     )
+    if rolled is None:
+        # The heart rates may have moved (a new hardest run raises an estimated maximum).
+        hr_load.refresh_athlete(session, athlete_id)
     inp = rolled.inp if rolled is not None else evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
+    result.zone = inp.athlete.timezone
     result.rolled = rolled is not None
     # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.
     plan = rehab.verdict(inp)
@@ -111,8 +116,13 @@ def _evaluate_in(
     ]
     stored = {
         (f.rule, f.dimension, f.date): f
-        for f in flags.in_range(session, athlete_id, from_date, inp.today)
-        if rules_too or f.rule in PLAN_RULES
+        for f in (
+            flags.in_range(
+                session, athlete_id, from_date, inp.today, None if rules_too else PLAN_RULES
+            )
+            if rolled is None or rolled.plan_flags
+            else []
+        )
     }
     new: list[Flag] = []
     for rec in fired:
@@ -161,12 +171,22 @@ def _evaluate_in(
     flags.flush(session)
     result.new_flag_ids = [f.id for f in new]
     result.updated_flag_ids = list(dict.fromkeys(result.updated_flag_ids))
-    changes = episodes.keep(session, inp.athlete, flags.firing(session, athlete_id), inp.today)
-    result.episode_events = changes.events
+    # Rolled with no flag changed: only time can move an episode (``episodes.aging``).
+    changed = new or result.updated_flag_ids or result.removed or result.resolved
+    live = (
+        episodes.aging(session, inp.athlete, rolled.since, inp.today)
+        if rolled is not None and not changed
+        else None
+    )
+    if live is None:
+        firing = flags.firing(session, athlete_id)
+        result.episode_events = episodes.keep(session, inp.athlete, firing, inp.today).events
     view = rolled.view if rolled is not None else views.compute(inp)
     views.keep(session, athlete_id, view)
-    triage.keep(session, inp.athlete, view.summary, inp.config)
-    result.plan_alerts = preflight.keep_at_risk(session, inp)
+    unchanged = triage.Unchanged(rolled.since, live) if rolled and live is not None else None
+    triage.keep(session, inp.athlete, view.summary, inp.config, unchanged)
+    if rolled is None or rolled.planned:
+        result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result
 
 
@@ -208,7 +228,7 @@ def evaluate_athlete(
                 result = _evaluate_in(
                     s, athlete_id, from_date, today, historic_days, unchanged_since
                 )
-            keep_due(store, athlete_id)
+            keep_due(store, athlete_id, result)
             return result
         except Conflict:
             if attempt == 2:
@@ -239,25 +259,35 @@ def drain_pending(
             if from_date is None:
                 continue  # another worker drained it
             result = _evaluate_in(s, aid, from_date, today, historic_days)
-        keep_due(store, aid)
+        keep_due(store, aid, result)
         done.append(aid)
         if on_result is not None:
             on_result(result)
     return done
 
 
-def keep_due(store: Store, athlete_id: int) -> None:
+def keep_due(store: Store, athlete_id: int, done: EvaluationResult | None = None) -> None:
     """Set the athlete's ``due_at`` from their stored view: the end of the view's day in their
     zone (a view for an earlier day, or none, leaves them due now).  Every evaluation calls it
     once its own transaction committed, whichever path evaluated (a job, the CLI's
     ``evaluate`` for a past day, the demo).  Its own short transaction: updating the athlete's
     row inside the evaluation's, after the pending row was claimed, took the two row locks in
     the opposite order to an upload's and deadlocked with it on PostgreSQL.  A crash in
-    between leaves the previous instant; the sweep's job repairs it (``job_work``)."""
+    between leaves the previous instant; the sweep's job repairs it (``job_work``).
+    ``done``: the evaluation just committed, whose zone and day are most likely still the
+    stored ones: then one guarded UPDATE, read again only when they are not."""
     with store.transaction() as s:
-        tz = athlete_rows.zone_of(s, athlete_id)
-        if tz is None:
+        if done is not None and done.zone is not None and done.today is not None:
+            tz, day = done.zone, done.today
+            if athlete_rows.set_due_if(s, athlete_id, _due_at(tz, day), tz, day):
+                return
+        found = view_rows.zone_and_day(s, athlete_id)
+        if found is None:
             return
-        day = view_rows.day_of(s, athlete_id)
-        due_at = day_ends_at(tz, day) if day is not None and day >= local_today(tz) else None
-        athlete_rows.set_due(s, athlete_id, due_at)
+        tz, view_day = found
+        athlete_rows.set_due(s, athlete_id, _due_at(tz, view_day))
+
+
+def _due_at(tz: str, day: date | None) -> datetime | None:
+    """The end of the view's ``day`` in ``tz``; None (due now) for no view or an earlier day."""
+    return day_ends_at(tz, day) if day is not None and day >= local_today(tz) else None

@@ -38,8 +38,14 @@ import numpy as np
 import polars as pl
 
 from loadwatch.analytics.days import local_day, week_start
-from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, weekly_effort
-from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
+from loadwatch.analytics.effort import BASELINE_WEEKS
+from loadwatch.analytics.fast import (
+    SPEED_FRAME_SCHEMA,
+    WINDOW_DAYS,
+    FastThreshold,
+    explain,
+    threshold_frame,
+)
 from loadwatch.analytics.fitness import FATIGUE_DAYS, FITNESS_DAYS, rate
 from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, MONOTONY_DAYS
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, DAILY_SCHEMA, DIMENSIONS
@@ -47,18 +53,18 @@ from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
-from loadwatch.services.effort import join_effort
+from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
-from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
+from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
 from loadwatch.services.rounding import out_number
 from loadwatch.services.stored_summary import parse_summary
-from loadwatch.services.stored_view import View, decode
+from loadwatch.services.stored_view import View, day_rows, decode
 from loadwatch.services.view_summary import summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
-from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
+from loadwatch.store.roll_state import roll_state
 
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
@@ -69,6 +75,12 @@ _SD_ZERO = 1e-9  # as analytics/load.py and analytics/effort.py: a sd below it i
 class Rolled:
     inp: EvaluationInputs  # what the plan rules, pre-flight and the triage read
     view: View
+    since: date  # the stored view's day it rolled from
+    # Symptoms or unresolved plan-rule flags: the plan rules' flags are judged and read.
+    # Without (and without plans, which the roll leaves to the full path) none fires or
+    # stands to be resolved.
+    plan_flags: bool = True
+    planned: bool = True  # sessions planned from today on: pre-flight judges them
 
 
 def quick_roll(session: Session, athlete_id: int, today: date | None, since: date) -> Rolled | None:
@@ -76,10 +88,10 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     evaluation must compute it (module docstring)."""
     athlete = athlete_store.get_athlete(session, athlete_id)
     day = today or local_today(athlete.timezone)
-    found = view_rows.frames(session, athlete_id, ["days", "weeks"]) if since < day else None
-    if found is None or found[0] != since:
-        return None
-    summary = parse_summary(found[1])
+    state = roll_state(session, athlete_id, day, PLAN_RULES) if since < day else None
+    if state is None or state.as_of != since or state.plans:
+        return None  # (a plan's caps and quiet days run to today: judged in full)
+    summary = parse_summary(state.summary)
     if summary is None or summary.last_activity_date is None:
         return None
     # Nothing dated after the view's day: of the activities that may be (starting less than
@@ -91,46 +103,55 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     coach_since = athlete.fast_speed_since
     if athlete.fast_speed_mps is not None and coach_since is not None and since < coach_since:
         return None  # the coach's speed starts on one of the new days
-    hr = hr_profile(session, athlete)
     fit = summary.fitness
-    if fit is None or (fit.source == "trimp" and fit.hr != hr_out(hr)):
+    if fit is None:
         return None
-    days, weeks = decode(found[2]["days"]), decode(found[2]["weeks"])
+    # Only a heart-rate fitness reads the heart rates (a query for the estimated maximum).
+    hr = hr_profile(session, athlete) if fit.source == "trimp" else None
+    if fit.source == "trimp" and fit.hr != hr_out(hr):
+        return None
+    days, weeks = day_rows(state.blobs), decode(state.blobs["weeks"])
     if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != since:
         return None
-    old = days.select(list(DAILY_SCHEMA))
+    old = days[list(DAILY_SCHEMA)]  # (columns picked eagerly: a select plans a query)
     fast = summary.fast_threshold
     if fast.speed_mps is None:
         return None
-    rest = old.filter((pl.col("runs") == 0) & (pl.col("other_sessions") == 0)).tail(1)
-    if rest.is_empty():
+    idle = (old["runs"].to_numpy() == 0) & (old["other_sessions"].to_numpy() == 0)
+    if not idle.any():
         return None  # no rest day to copy the zeros of
-    new_dates = pl.date_range(since + timedelta(days=1), day, "1d", eager=True)
+    rest = old.row(int(np.flatnonzero(idle)[-1]), named=True)
+    new_dates = [since + timedelta(days=i) for i in range(1, (day - since).days + 1)]
     source = cast(Literal["coach", "derived", "default"], fast.source)  # stored by explain()
     threshold = FastThreshold(fast.speed_mps, source, fast.explanation)
-    per_day = pl.Series("fast_threshold_mps", [old["fast_threshold_mps"][-1]] * new_dates.len())
+    per_day = [old["fast_threshold_mps"][-1]] * len(new_dates)
     if fast.source != "coach" and not _window_stands(old, since, day):
         # A run enters or leaves the 90-day window: the new days' thresholds from the runs
         # of their windows only (the history before is not read).
         first = since + timedelta(days=1)
         begin = datetime.combine(first - timedelta(days=WINDOW_DAYS), time(), UTC)
         frame = threshold_frame(
-            activity_store.activity_frame(session, athlete_id, begin - _WIDEST_OFFSET),
+            activity_store.activity_frame(
+                session, athlete_id, begin - _WIDEST_OFFSET, SPEED_FRAME_SCHEMA
+            ),
             tz=athlete.timezone,
             first=first,
             last=day,
             coach_speed_mps=athlete.fast_speed_mps,
             coach_since=coach_since,
         )
-        per_day = frame["fast_speed_mps"].alias("fast_threshold_mps")
+        per_day = frame["fast_speed_mps"].to_list()
         threshold = explain(frame.row(frame.height - 1, named=True))
-    added = pl.concat([rest] * new_dates.len()).with_columns(
-        new_dates.alias("date"),
-        pl.Series("week_start", [week_start(d) for d in new_dates.to_list()], pl.Date()),
-        per_day,
+    added = pl.DataFrame(
+        [
+            {**rest, "date": d, "week_start": week_start(d), "fast_threshold_mps": f}
+            for d, f in zip(new_dates, per_day, strict=True)
+        ],
+        schema=old.schema,
     )
     daily = pl.concat([old, added])
-    rin = rehab_inputs(session, athlete_id, daily, day)
+    no_symptoms = RehabInputs([], [], [])
+    rin = rehab_inputs(session, athlete_id, daily, day) if state.symptoms else no_symptoms
     if rin.plans:
         return None  # a plan's caps and quiet days run to today: judged in full
     config = athlete_config(athlete.thresholds)
@@ -146,17 +167,12 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
         None,
         days["date"][0],
     )
-    all_days = pl.concat([days, _rest_rows(days, added)])
+    appended = _rest_rows(days, added)
+    all_days = pl.concat([days, appended])
+    tail = state.blobs["days_tail"]
+    tail_rows = pl.concat([decode(tail), appended]) if tail else appended
     row = all_days.row(all_days.height - 1, named=True)
-    monday = week_start(since)
-    recent = all_days.filter(pl.col("date") >= monday)
-    effort_from = all_days.filter(pl.col("date") >= monday - timedelta(weeks=5))
-    redone = join_effort(
-        weekly_frame(recent.select(list(DAILY_SCHEMA))),
-        weekly_effort(effort_from.select(list(EFFORT_DAY_SCHEMA))),
-        "week",
-    )
-    all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone])
+    all_weeks = _rest_weeks(weeks, added)
     rooms = {h.dimension: h for h in headroom(daily, config, today=day)}
     fitness = fit.model_copy(
         update={
@@ -169,7 +185,33 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     out = summary_from(
         inp, row, rooms, all_weeks, fitness, summary.last_activity_date, summary.last_run_date
     )
-    return Rolled(inp, View(out, all_days, all_weeks))
+    plan_flags = state.symptoms or state.plan_flags
+    return Rolled(inp, View(out, all_days, all_weeks, tail_rows), since, plan_flags, state.planned)
+
+
+def _rest_weeks(weeks: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
+    """The stored week rows with the rest days ``added`` (daily rows after the last stored
+    day) counted in: the last stored week gains days and nothing else (a rest day adds zeros
+    to its sums and lowers no maximum; its sRPE and the weeks before it, its baseline, are
+    the same); a week after it is ``weekly_frame``'s row of its rest days with no sRPE, its
+    ratio 0 against the mean of the 4 weeks before (``weekly_effort``), none while that is
+    0 or they are fewer."""
+    last = weeks.row(weeks.height - 1, named=True)
+    ahead = added.filter(pl.col("week_start") > last["week_start"])
+    more = added.height - ahead.height
+    head = [weeks.slice(0, weeks.height - 1)] if more else [weeks]
+    if more:
+        head.append(pl.DataFrame([{**last, "days": last["days"] + more}], schema=weeks.schema))
+    if ahead.is_empty():
+        return pl.concat(head)
+    srpe: list[float] = weeks["srpe"].to_list()
+    new = []
+    for week in weekly_frame(ahead.select(list(DAILY_SCHEMA))).iter_rows(named=True):
+        base = sum(srpe[-BASELINE_WEEKS:]) / BASELINE_WEEKS if len(srpe) >= BASELINE_WEEKS else 0
+        ratio = 0.0 if base > 0 else None
+        new.append({**week, "srpe": 0.0, "srpe_sessions": 0, "srpe_ratio": ratio})
+        srpe.append(0.0)
+    return pl.concat([*head, pl.DataFrame(new, schema=weeks.schema)])
 
 
 def _window_stands(old: pl.DataFrame, since: date, day: date) -> bool:
@@ -180,8 +222,12 @@ def _window_stands(old: pl.DataFrame, since: date, day: date) -> bool:
     (``analytics/fast.threshold_frame``: differences of one cumulative sum that adds only
     zeros over rest days), so the same threshold and explanation."""
     lo, hi = since - timedelta(days=WINDOW_DAYS), day - timedelta(days=WINDOW_DAYS + 1)
-    moving = (pl.col("date").is_between(lo, hi)) | (pl.col("date") == since)
-    return int(old.filter(moving)["runs"].sum()) == 0
+    # One row per day ending on ``since``: the rows of those days by position.
+    runs = old["runs"].to_numpy()
+    end = runs.size - 1
+    first, last = max(end - (since - lo).days, 0), end - (since - hi).days
+    leaving = int(runs[first : last + 1].sum()) if last >= first else 0
+    return leaving + int(runs[end]) == 0
 
 
 def _rest_rows(days: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
@@ -216,7 +262,9 @@ def _rest_rows(days: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
     cols["srpe_7d"], cols["srpe_chronic_week"] = w["7d"], w["chronic_week"]
     cols["srpe_ratio"], cols["srpe_monotony"] = w["ratio"], w["monotony"]
     cols["srpe_strain"] = w["strain"]
-    return pl.DataFrame({c: cols[c] for c in days.columns}, schema=days.schema)
+    # Built row-wise: a frame of a few rows costs a third of a column-wise build of ~70 columns.
+    rows = list(zip(*(cols[c] for c in days.columns), strict=True))
+    return pl.DataFrame(rows, schema=days.schema, orient="row")
 
 
 def _decay(last: float | None, a: float, n: int) -> list[float | None]:

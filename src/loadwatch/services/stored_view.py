@@ -1,9 +1,11 @@
 """The view evaluation stores (services/views.py computes it): writing it, and reading back
 what a reader asks for - the summaries, or one period's rows - without the rest.
 
-The day and week rows are two Arrow IPC stream blobs in the view's row; a reader selects
-only the blob its period needs, and the summary's fitness only, not the whole summary.  The
-summaries alone are read by ``services/stored_summary.py``, which needs no polars."""
+The day and week rows are Arrow IPC stream blobs in the view's row; a reader selects only the
+blobs its period needs, and the summary's fitness only, not the whole summary.  The day rows are
+``days`` then ``days_tail``: the nightly roll appends its rest days to the short tail instead of
+writing years of rows again, and folds the tail into ``days`` once it is ``TAIL_DAYS`` long.
+The summaries alone are read by ``services/stored_summary.py``, which needs no polars."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ import io
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 import polars as pl
 from pydantic import ValidationError
@@ -32,19 +33,26 @@ class View:
     summary: Summary
     days: pl.DataFrame  # the daily frame joined with the load metrics and the sRPE columns
     weeks: pl.DataFrame
+    # The last rows of ``days``, when only those differ from the stored view's ``days`` blob
+    # (the roll: ``services/roll.py``): written alone, as the tail.
+    tail: pl.DataFrame | None = None
+
+
+TAIL_DAYS = 32  # a month of nightly rolls, then the tail is folded in
 
 
 # Arrow IPC *stream* format: polars reads it several times faster than the file format
 # (0.06 against 0.21 ms for three years of weeks, what a weekly series decodes; 0.3 against
 # 0.9 ms for the days).  The day rows, written by every evaluation, in lz4 (0.7 ms to write
-# three years against 1.9 for zstd, 11 % larger); the small week rows in zstd.
+# three years against 1.9 for zstd, 11 % larger); the week rows too, rewritten by every
+# nightly roll (0.06 ms to write three years against 0.27 for zstd).
 # (benchmarks/service.py; docs/scale.md.)
 _FILE_MAGIC = b"ARROW1"
 
 
-def _ipc(frame: pl.DataFrame, compression: Literal["lz4", "zstd"] = "zstd") -> bytes:
+def _ipc(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
-    frame.write_ipc_stream(buf, compression=compression)
+    frame.write_ipc_stream(buf, compression="lz4")
     return buf.getvalue()
 
 
@@ -56,14 +64,34 @@ def decode(data: bytes) -> pl.DataFrame:
     return pl.read_ipc_stream(io.BytesIO(data))
 
 
+def day_rows(blobs: dict[str, bytes]) -> pl.DataFrame:
+    """The stored day rows: ``days`` then the tail (``view_rows.frames`` of both)."""
+    days = decode(blobs["days"])
+    tail = blobs.get("days_tail")
+    return pl.concat([days, decode(tail)]) if tail else days
+
+
 def keep(session: Session, athlete_id: int, view: View) -> None:
     """Store the view (evaluation calls this in the flags' transaction)."""
+    summary = view.summary.model_dump(mode="json")
+    tail = view.tail
+    if tail is not None and tail.height <= TAIL_DAYS:
+        written = view_rows.put_tail(
+            session,
+            athlete_id,
+            as_of=view.summary.as_of,
+            summary=summary,
+            days_tail=_ipc(tail),
+            weeks=_ipc(view.weeks),
+        )
+        if written:
+            return
     view_rows.put(
         session,
         athlete_id,
         as_of=view.summary.as_of,
-        summary=view.summary.model_dump(mode="json"),
-        days=_ipc(view.days, "lz4"),
+        summary=summary,
+        days=_ipc(view.days),
         weeks=_ipc(view.weeks),
     )
 
@@ -81,6 +109,8 @@ def stored_rows(
     names = {"days" if p == "day" or cut else "weeks" for p in periods}
     if cut and "week" in periods:
         names.add("weeks")  # only for its columns when no day is left
+    if "days" in names:
+        names.add("days_tail")
     found = view_rows.frames(session, athlete.id, sorted(names))
     if found is None:
         return None
@@ -95,9 +125,9 @@ def stored_rows(
     out: dict[Period, pl.DataFrame] = {}
     if not cut:
         for p in periods:
-            out[p] = decode(blobs["days" if p == "day" else "weeks"])
+            out[p] = day_rows(blobs) if p == "day" else decode(blobs["weeks"])
         return out, fitness
-    days = decode(blobs["days"]).filter(pl.col("date") <= day)
+    days = day_rows(blobs).filter(pl.col("date") <= day)
     if "day" in periods:
         out["day"] = days
     if "week" in periods:

@@ -17,7 +17,8 @@ is the page it returns, whatever the number of athletes.
 from __future__ import annotations
 
 import json
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.clock import local_today
@@ -35,7 +36,7 @@ from loadwatch.store import files as file_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import triage as triage_rows
 from loadwatch.store.db import Session
-from loadwatch.store.models import Athlete, User
+from loadwatch.store.models import Athlete, Episode, User
 from loadwatch.vocabulary import LIVE_EPISODE, QUIET, Concern
 
 DEFAULT_LIMIT = 100
@@ -64,27 +65,63 @@ def _body(row: DashboardRow) -> bytes:
     return row.model_dump_json(exclude={"evaluating"}).encode()
 
 
+@dataclass(frozen=True)
+class Unchanged:
+    """What the roll of an unchanged athlete knows (``services.roll``): nothing but the day
+    moved since the view for ``since``, and ``live`` are the athlete's live episodes
+    (``services.episodes.aging``)."""
+
+    since: date
+    live: list[Episode]
+
+
 def _row(
     session: Session,
     athlete: Athlete,
     today: date,
     summary: Summary | None = None,
     config: RuleConfig | None = None,
+    unchanged: Unchanged | None = None,
 ) -> DashboardRow:
     """The athlete's row as of ``today`` (from ``summary``, else their view: stored when
-    current, else computed)."""
+    current, else computed).  ``unchanged``: the last activity is the stored row's and the
+    live episodes are known (two queries fewer); the open flags are read again (an
+    acknowledgement changes them without an evaluation) and so is the last upload (a repeat
+    upload touches it without one)."""
     ids = [athlete.id]
+    last = _stored_last_activity(session, athlete.id, unchanged) if unchanged else None
     return athlete_row(
         session,
         athlete,
         flag_rows.open_of(session, ids),
-        activity_store.last_activities(session, ids).get(athlete.id),
+        last or activity_store.last_activities(session, ids).get(athlete.id),
         file_store.last_uploads(session, ids).get(athlete.id),
-        episodes=episode_rows.of_athletes(session, ids, LIVE_EPISODE),
+        episodes=(
+            unchanged.live
+            if last is not None and unchanged is not None
+            else episode_rows.of_athletes(session, ids, LIVE_EPISODE)
+        ),
         summary=summary,
         today=today,
         config=config,
+        busy=False,  # not stored (``_body``): decided at read
     )
+
+
+def _stored_last_activity(
+    session: Session, athlete_id: int, unchanged: Unchanged
+) -> tuple[int, datetime] | None:
+    """The last activity of the row stored for ``unchanged.since``: every change to the
+    activities writes a pending row, so it is the last activity still.  None: no such row
+    (or it names none), read it."""
+    stored = triage_rows.get(session, athlete_id)
+    if stored is None or stored.as_of != unchanged.since or stored.body is None:
+        return None
+    body = json.loads(stored.body)
+    aid, at = body.get("last_activity_id"), body.get("last_activity_at")
+    if aid is None or at is None:
+        return None
+    return int(aid), datetime.fromisoformat(at)
 
 
 def keep(
@@ -92,10 +129,12 @@ def keep(
     athlete: Athlete,
     summary: Summary,
     config: RuleConfig | None = None,
+    unchanged: Unchanged | None = None,
 ) -> None:
     """Build and store the athlete's triage row from their view as of ``summary.as_of``
-    (evaluation calls this in the flags' transaction, after writing the flags and episodes)."""
-    row = _row(session, athlete, summary.as_of, summary, config)
+    (evaluation calls this in the flags' transaction, after writing the flags and episodes;
+    ``unchanged``: the roll of an unchanged athlete, see ``_row``)."""
+    row = _row(session, athlete, summary.as_of, summary, config, unchanged)
     concern: Concern = row.severity or QUIET
     triage_rows.put(
         session,

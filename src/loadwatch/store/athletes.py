@@ -6,16 +6,16 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loadwatch.clock import NEVER
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
-from loadwatch.store.models import Athlete, name_key
+from loadwatch.store.models import Athlete, AthleteView, name_key
 
 MAX_NAME = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -149,6 +149,21 @@ def set_due(session: Session, athlete_id: int, due_at: datetime | None) -> None:
     """When the athlete's view next goes stale (None: now).  A plain UPDATE: the athlete row is
     not loaded, and a deleted athlete is no error."""
     session.execute(update(Athlete).where(Athlete.id == athlete_id).values(due_at=due_at))
+
+
+def set_due_if(
+    session: Session, athlete_id: int, due_at: datetime | None, zone: str, view_day: date
+) -> bool:
+    """``set_due`` in one statement when the athlete's zone is still ``zone`` and their view's
+    day ``view_day`` (``due_at`` was computed from them); False, nothing written, otherwise."""
+    on_day = exists().where(AthleteView.athlete_id == athlete_id, AthleteView.as_of == view_day)
+    q = (
+        update(Athlete)
+        .where(Athlete.id == athlete_id, Athlete.timezone == zone, on_day)
+        .values(due_at=due_at)
+    )
+    done: int = session.execute(q).rowcount  # type: ignore[attr-defined]
+    return done > 0
 
 
 def postpone_due(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from loadwatch.store.models import Delivery, Episode, EpisodeEvent, Flag
@@ -25,6 +26,17 @@ def of_athletes(
     session: Session, athlete_ids: Sequence[int], statuses: Sequence[EpisodeStatus]
 ) -> list[Episode]:
     q = select(Episode).where(Episode.athlete_id.in_(athlete_ids), Episode.status.in_(statuses))
+    return list(session.scalars(q.order_by(Episode.last.desc(), Episode.id.desc())))
+
+
+def live_or_after(
+    session: Session, athlete_id: int, statuses: Sequence[EpisodeStatus], day: date
+) -> list[Episode]:
+    """The athlete's episodes of ``statuses`` and any of any status whose last flag is dated
+    after ``day``, newest first (``of_athletes``' order), in one query."""
+    q = select(Episode).where(
+        Episode.athlete_id == athlete_id, or_(Episode.status.in_(statuses), Episode.last > day)
+    )
     return list(session.scalars(q.order_by(Episode.last.desc(), Episode.id.desc())))
 
 

@@ -18,12 +18,19 @@ def get(session: Session, flag_id: int) -> Flag | None:
 
 
 def in_range(
-    session: Session, athlete_id: int, from_date: date | None, to_date: date
+    session: Session,
+    athlete_id: int,
+    from_date: date | None,
+    to_date: date,
+    rules: Sequence[str] | None = None,
 ) -> list[Flag]:
-    """The athlete's stored flags dated ``[from_date, to_date]`` (all before when None)."""
+    """The athlete's stored flags dated ``[from_date, to_date]`` (all before when None), of
+    ``rules`` only when given."""
     where = [Flag.athlete_id == athlete_id, Flag.date <= to_date]
     if from_date is not None:
         where.append(Flag.date >= from_date)
+    if rules is not None:
+        where.append(Flag.rule.in_(rules))
     return list(session.scalars(select(Flag).where(*where)))
 
 

@@ -407,11 +407,26 @@ class AthleteView(Base):
     )
     as_of: Mapped[date] = mapped_column(Date)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
-    days: Mapped[bytes] = mapped_column(LargeBinary)  # Arrow IPC, zstd
+    # The day rows the nightly roll appended after ``AthleteViewDays.days`` (Arrow IPC stream,
+    # lz4; null: none), services/stored_view.py.
+    days_tail: Mapped[bytes | None] = mapped_column(LargeBinary)
     weeks: Mapped[bytes] = mapped_column(LargeBinary)
     computed_at: Mapped[datetime] = mapped_column(
         default=utcnow, server_default=func.now(), onupdate=utcnow
     )
+
+
+class AthleteViewDays(Base):
+    """The day rows of the athlete's view up to its tail (Arrow IPC stream, lz4), written by a
+    full evaluation and when the roll folds the tail in.  Apart from the view's row, which
+    the nightly roll updates: SQLite rewrites a whole record on UPDATE."""
+
+    __tablename__ = "athlete_view_days"
+
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    days: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AthleteTriage(Base):

@@ -27,6 +27,10 @@ class TriageLine:
     pending: bool
 
 
+def get(session: Session, athlete_id: int) -> AthleteTriage | None:
+    return session.get(AthleteTriage, athlete_id)
+
+
 def put(
     session: Session, athlete_id: int, *, as_of: date, concern: str, sort_key: bytes, body: bytes
 ) -> None:

@@ -6,14 +6,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Result, Select, insert, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from loadwatch.store.models import AthleteView
-
-
-def get(session: Session, athlete_id: int) -> AthleteView | None:
-    return session.get(AthleteView, athlete_id)
+from loadwatch.store.models import Athlete, AthleteView, AthleteViewDays
 
 
 def put(
@@ -25,15 +21,42 @@ def put(
     days: bytes,
     weeks: bytes,
 ) -> None:
-    """Insert or replace the athlete's view.  Two first evaluations racing to insert it end in
-    the store's ``Conflict`` for one of them, which evaluation retries."""
-    row = session.get(AthleteView, athlete_id)
-    if row is None:
-        session.add(
-            AthleteView(athlete_id=athlete_id, as_of=as_of, summary=summary, days=days, weeks=weeks)
-        )
-        return
-    row.as_of, row.summary, row.days, row.weeks = as_of, summary, days, weeks
+    """Insert or replace the athlete's view (its day rows all in ``days``, no tail).  The
+    stored rows are not read: an UPDATE, then an INSERT when there was none.  Two first
+    evaluations racing to insert it end in the store's ``Conflict`` for one of them, which
+    evaluation retries."""
+    values = {"as_of": as_of, "summary": summary, "days_tail": None, "weeks": weeks}
+    if not _update(session, athlete_id, values):
+        session.execute(insert(AthleteView).values(athlete_id=athlete_id, **values))
+    q = update(AthleteViewDays).where(AthleteViewDays.athlete_id == athlete_id).values(days=days)
+    if not _done(session.execute(q.execution_options(synchronize_session=False))):
+        session.execute(insert(AthleteViewDays).values(athlete_id=athlete_id, days=days))
+
+
+def put_tail(
+    session: Session,
+    athlete_id: int,
+    *,
+    as_of: date,
+    summary: dict[str, Any],
+    days_tail: bytes,
+    weeks: bytes,
+) -> bool:
+    """Replace the view's summary, week rows and day-row tail, leaving the day rows before
+    the tail as stored (False: no view to update)."""
+    values = {"as_of": as_of, "summary": summary, "days_tail": days_tail, "weeks": weeks}
+    return _update(session, athlete_id, values)
+
+
+def _update(session: Session, athlete_id: int, values: dict[str, Any]) -> bool:
+    q = update(AthleteView).where(AthleteView.athlete_id == athlete_id).values(**values)
+    return _done(session.execute(q.execution_options(synchronize_session=False)))
+
+
+def _done(result: Result[Any]) -> bool:
+    """Whether an UPDATE found its row."""
+    count: int = result.rowcount  # type: ignore[attr-defined]
+    return count > 0
 
 
 def summaries(session: Session, athlete_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -59,16 +82,50 @@ def day_of(session: Session, athlete_id: int) -> date | None:
     return day
 
 
+def zone_and_day(session: Session, athlete_id: int) -> tuple[str, date | None] | None:
+    """The athlete's time zone and their stored view's day (None: no view), in one query;
+    None when there is no such athlete."""
+    q = (
+        select(Athlete.timezone, AthleteView.as_of)
+        .outerjoin(AthleteView, AthleteView.athlete_id == Athlete.id)
+        .where(Athlete.id == athlete_id)
+    )
+    row = session.execute(q).first()
+    return None if row is None else (row[0], row[1])
+
+
+def blob_column(name: str) -> InstrumentedAttribute[Any]:
+    """A view's blob by name: "days" (in ``athlete_view_days``, joined by ``with_days``),
+    "days_tail" or "weeks"."""
+    return _BLOBS[name]
+
+
+_BLOBS: dict[str, InstrumentedAttribute[Any]] = {
+    "days": AthleteViewDays.days,
+    "days_tail": AthleteView.days_tail,
+    "weeks": AthleteView.weeks,
+}
+
+
+def with_days(q: Select[Any], names: Sequence[str]) -> Select[Any]:
+    """``q`` over the views, joined to their day rows when ``names`` reads them."""
+    if "days" not in names:
+        return q
+    return q.outerjoin(AthleteViewDays, AthleteViewDays.athlete_id == AthleteView.athlete_id)
+
+
 def frames(
     session: Session, athlete_id: int, names: Sequence[str]
 ) -> tuple[date, dict[str, Any], dict[str, bytes]] | None:
-    """The view's day, summary and only the blobs ``names`` ("days", "weeks") asks for: a
-    weekly series does not read the day rows (None: no view)."""
-    cols = [getattr(AthleteView, n) for n in names]
+    """The view's day, summary and only the blobs ``names`` ("days", "days_tail", "weeks")
+    asks for: a weekly series does not read the day rows (None: no view)."""
+    cols = [blob_column(n) for n in names]
     q = select(AthleteView.as_of, AthleteView.summary, *cols).where(
         AthleteView.athlete_id == athlete_id
     )
-    row = session.execute(q).first()
+    row = session.execute(with_days(q, names)).first()
     if row is None:
         return None
-    return row[0], row[1], dict(zip(names, row[2:], strict=True))
+    # A view without a tail reads as an empty one.
+    blobs = {n: b if b is not None else b"" for n, b in zip(names, row[2:], strict=True)}
+    return row[0], row[1], blobs

@@ -1,0 +1,202 @@
+"""The roll of an unchanged athlete keeps episodes and the triage row from what it knows:
+no regrouping of every flag while no episode ages out of the current window, the last
+activity taken from the stored row.  What it stores is what the full computation stores."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from polars.testing import assert_frame_equal
+
+from loadwatch import auth
+from loadwatch.clock import as_utc
+from loadwatch.rules.episodes import CURRENT_DAYS
+from loadwatch.schemas.planned import PlannedIn
+from loadwatch.schemas.rehab import SymptomIn
+from loadwatch.services import episodes, triage
+from loadwatch.services.csv_import import import_log
+from loadwatch.services.evaluation import (
+    EvaluationResult,
+    drain_pending,
+    evaluate_athlete,
+    keep_due,
+)
+from loadwatch.services.inputs import evaluation_inputs
+from loadwatch.services.planned import add_sessions
+from loadwatch.services.rehab import add_symptom
+from loadwatch.services.stored_view import TAIL_DAYS, decode
+from loadwatch.services.views import compute, rows_of
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import episodes as episode_rows
+from loadwatch.store import flags as flag_rows
+from loadwatch.store import planned as planned_store
+from loadwatch.store import views as view_rows
+from loadwatch.store.db import Store
+from loadwatch.store.models import AthleteTriage
+
+MONDAY = date(2026, 9, 7)
+SPIKE = MONDAY + timedelta(weeks=5, days=6)  # the sixth Sunday
+
+
+def _log() -> bytes:
+    """Five weeks of 8, 8, 8 km and a 16 km Sunday, then 10, 10, 10 and a 33 km Sunday: an
+    alert on SPIKE, an episode announced."""
+    lines = ["date,distance_km,duration_min,climbing_m"]
+    for w in range(6):
+        kms = (10.0, 10.0, 10.0, 33.0) if w == 5 else (8.0, 8.0, 8.0, 16.0)
+        for d, km in zip((1, 3, 5, 6), kms, strict=True):
+            lines.append(f"{MONDAY + timedelta(weeks=w, days=d)},{km},{km * 5.5},40")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _body(store: Store, aid: int) -> tuple[date, bytes]:
+    with store.sessions() as s:
+        row = s.get(AthleteTriage, aid)
+        assert row is not None and row.body is not None
+        return row.as_of, bytes(row.body)
+
+
+def test_nights_keep_episodes_and_triage_as_the_full_computation(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store.transaction() as s:
+        coach, _ = auth.create_user(s, "coach", "coach")
+        athlete = athlete_store.get_or_create_athlete(s, "Ana", "Europe/Paris")
+        auth.link_coach(s, coach, athlete)
+        aid = athlete.id
+    import_log(store, aid, _log(), "log.csv")
+    assert drain_pending(store, athlete_id=aid, today=SPIKE) == [aid]
+    with store.sessions() as s:
+        (ep,) = episode_rows.of_athlete(s, aid)
+        assert (ep.status, ep.severity, ep.last) == ("open", "alert", SPIKE)
+        last_activity_id = json.loads(_body(store, aid)[1])["last_activity_id"]
+    regrouped: list[date] = []
+    keep = episodes.keep
+    monkeypatch.setattr(
+        episodes, "keep", lambda s, a, f, today: regrouped.append(today) or keep(s, a, f, today)
+    )
+    resolves = SPIKE + timedelta(days=CURRENT_DAYS)  # the first day SPIKE is not current
+    for night in range(1, CURRENT_DAYS + 2):
+        day = SPIKE + timedelta(days=night)
+        result = evaluate_athlete(store, aid, today=day, unchanged_since=day - timedelta(days=1))
+        assert result.rolled and not result.engine_judged
+        as_of, rolled = _body(store, aid)
+        assert as_of == day
+        assert json.loads(rolled)["last_activity_id"] == last_activity_id
+        with store.transaction() as s:
+            triage.refresh(s, [aid])  # the row computed from every query, same day
+        assert _body(store, aid) == (day, rolled)
+        # Regrouped only the night the episode leaves the current window.
+        assert regrouped == ([resolves] if day >= resolves else [])
+        assert result.episode_events == ({"resolved": 1} if day == resolves else {})
+        with store.sessions() as s:
+            (ep,) = episode_rows.of_athlete(s, aid)
+        assert ep.status == ("resolved" if day >= resolves else "open")
+        assert [e["status"] for e in json.loads(rolled)["episodes"]] == (
+            [] if day >= resolves else ["open"]
+        )
+
+
+def _tail_rows(store: Store, aid: int) -> int:
+    with store.sessions() as s:
+        found = view_rows.frames(s, aid, ["days_tail"])
+        assert found is not None
+        tail = found[2]["days_tail"]
+        return decode(tail).height if tail else 0
+
+
+def test_nights_append_to_the_tail_then_fold_it_in(store: Store) -> None:
+    """Each night appends its day to the stored tail, not to the years of rows before it;
+    past ``TAIL_DAYS`` the rows are written whole again.  Read back, they are the rows a live
+    computation of that day gives (numbers to 1e-9: services/roll.py)."""
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, "Ana", "Europe/Paris").id
+    import_log(store, aid, _log(), "log.csv")
+    assert drain_pending(store, athlete_id=aid, today=SPIKE) == [aid]
+    assert _tail_rows(store, aid) == 0
+    for night in range(1, TAIL_DAYS + 2):
+        day = SPIKE + timedelta(days=night)
+        assert evaluate_athlete(store, aid, today=day, unchanged_since=day - timedelta(days=1))
+        assert _tail_rows(store, aid) == (night if night <= TAIL_DAYS else 0)
+    with store.sessions() as s:
+        athlete = athlete_store.get_athlete(s, aid)
+        stored, _ = rows_of(s, athlete, day, day)
+        live = compute(evaluation_inputs(s, aid, day)).days
+    first = MONDAY + timedelta(days=1)  # the first run
+    assert stored["date"].to_list() == [
+        first + timedelta(days=i) for i in range((day - first).days + 1)
+    ]
+    assert_frame_equal(stored, live, rel_tol=1e-9, check_exact=False)
+
+
+def test_keep_due_reads_the_stored_view_when_the_evaluation_is_not_it(store: Store) -> None:
+    """``keep_due`` given the evaluation just committed sets its day's end in one guarded
+    statement; when another evaluation stored another day meanwhile (or the zone moved), it
+    sets the end of the stored view's day, as when given nothing."""
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, "Ana", "Europe/Paris").id
+    import_log(store, aid, _log(), "log.csv")
+    with time_machine.travel(datetime(2026, 10, 18, 12, 0, tzinfo=UTC), tick=False):
+        drain_pending(store, athlete_id=aid, today=SPIKE)
+        # Midnight in Paris (still CEST, +2) ends the spike Sunday.
+        end = datetime(2026, 10, 18, 22, 0, tzinfo=UTC)
+        for told in (
+            EvaluationResult(aid, today=SPIKE, zone="Europe/Paris"),  # what was stored
+            EvaluationResult(aid, today=SPIKE + timedelta(days=1), zone="Europe/Paris"),
+            EvaluationResult(aid, today=SPIKE, zone="UTC"),
+            None,
+        ):
+            with store.transaction() as s:
+                athlete_store.get_athlete(s, aid).due_at = None
+            keep_due(store, aid, told)
+            with store.sessions() as s:
+                assert as_utc(athlete_store.get_athlete(s, aid).due_at) == end  # type: ignore[arg-type]
+
+
+def _twin_state(store: Store, aid: int) -> tuple[object, ...]:
+    """The flags, plan alerts and triage row of the athlete, without ids and names."""
+    with store.sessions() as s:
+        flags = sorted(
+            (f.date, f.rule, f.dimension, f.severity, f.status, f.value, f.message)
+            for f in flag_rows.in_range(s, aid, None, date.max)
+        )
+        alerts = len(planned_store.alert_keys(s, aid))  # keyed by the session's id
+        row = s.get(AthleteTriage, aid)
+        assert row is not None
+        body = json.loads(row.body)
+    for k in ("athlete_id", "name", "reason_flag_id", "last_activity_id", "last_upload_at"):
+        body.pop(k)
+    for e in body["episodes"]:
+        e.pop("id")
+    return flags, alerts, body
+
+
+def test_nights_with_symptoms_and_planned_sessions_equal_full_evaluations(store: Store) -> None:
+    """The plan rules judge symptoms without a plan (pain after the spike), pre-flight the
+    sessions planned ahead: a roll judges them and stores what the full evaluation stores;
+    an athlete with neither skips both (the other tests)."""
+    with time_machine.travel(datetime(2026, 10, 18, 12, 0, tzinfo=UTC), tick=False):
+        twins = []
+        for name in ("Rolled", "Judged"):
+            with store.transaction() as s:
+                twins.append(athlete_store.get_or_create_athlete(s, name, "UTC").id)
+            import_log(store, twins[-1], _log(), "log.csv")
+            with store.transaction() as s:
+                a = athlete_store.get_athlete(s, twins[-1])
+                add_symptom(s, a, SymptomIn(date=SPIKE, pain_after=6, pain_next_morning=7))
+                big = PlannedIn(date=SPIKE + timedelta(days=3), distance_km=80.0)
+                add_sessions(s, a, [big, PlannedIn(date=SPIKE + timedelta(days=9), distance_km=8)])
+            drain_pending(store, athlete_id=twins[-1], today=SPIKE)
+    flags, alerts, _ = _twin_state(store, twins[0])
+    assert flags and alerts, (flags, alerts)
+    for night in range(1, 6):
+        day = SPIKE + timedelta(days=night)
+        since = day - timedelta(days=1)
+        rolled = evaluate_athlete(store, twins[0], today=day, unchanged_since=since)
+        judged = evaluate_athlete(store, twins[1], today=day)
+        assert rolled.rolled and not judged.rolled
+        assert rolled.plan_alerts == judged.plan_alerts
+        assert _twin_state(store, twins[0]) == _twin_state(store, twins[1])
