@@ -8,6 +8,10 @@ layout).  Then the fields are read as digit columns of one ``uint8`` matrix, whi
 what gpxpy's ``parse_time`` computes from its regex groups (the fraction truncated to
 microseconds, the offset as ``SimpleTZ`` reads it).  Anything else (mixed layouts, non-ASCII
 text, a first stamp the pattern refuses) returns None, and the caller takes its general path.
+
+The matrix is built by polars: the stamps become one Rust string column (a list of Python
+strings is copied in ~25 ns a stamp, where numpy's ``S`` array encodes each at ~100 ns), whose
+byte lengths are checked there and which is joined into one ASCII buffer that numpy views.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 # gpxpy.gpxfield.RE_TIMESTAMP with named groups, ASCII signs only and anchored at the true end.
 _LAYOUT = re.compile(
@@ -38,28 +43,22 @@ class Stamps:
     offset_min: np.ndarray | None  # int64
 
 
-def uniform(texts: Sequence[str], *, canonical: bool = False) -> Stamps | None:
-    """All of ``texts`` (no None) parsed when they share the first one's layout, else None.
+def uniform(texts: Sequence[str] | pl.Series, *, canonical: bool = False) -> Stamps | None:
+    """All of ``texts`` (no None or null) parsed when they share the first one's layout, else
+    None.
 
     ``canonical``: only the layouts every ISO 8601 reader reads alike (two-digit fields, at
     most six fraction digits, ``Z`` or a full ``±hh[:]mm`` offset), for callers whose general
     path is not gpxpy's pattern.
     """
-    if not texts:
+    if len(texts) == 0:
         return None
-    first = texts[0]
+    first = str(texts[0])
     m = _LAYOUT.fullmatch(first)
     if m is None or (canonical and not _canonical(m)):
         return None
-    try:
-        raw = np.array(texts, dtype="S")
-    except UnicodeEncodeError:
-        return None
-    width = len(first)
-    if raw.dtype.itemsize != width:
-        return None
-    u8 = raw.view(np.uint8).reshape(len(texts), width)
-    if width and not u8[:, width - 1].all():  # a shorter stamp is padded with NUL
+    u8 = _matrix(texts, len(first))
+    if u8 is None:
         return None
     digit0 = (u8[0] >= 48) & (u8[0] <= 57)
     digits = u8[:, digit0]
@@ -69,9 +68,11 @@ def uniform(texts: Sequence[str], *, canonical: bool = False) -> Stamps | None:
 
     def field(name: str, keep: int = 15) -> np.ndarray:
         start, end = m.span(name)
-        end = min(end, start + keep)
-        weights = 10 ** np.arange(end - start - 1, -1, -1, dtype=np.int64)
-        return (u8[:, start:end].astype(np.int64) - 48) @ weights
+        # Digit by digit: numpy's integer matmul has no fast path (measured 2x slower).
+        out = u8[:, start].astype(np.int64) - 48
+        for j in range(start + 1, min(end, start + keep)):
+            out = out * 10 + (u8[:, j] - 48)
+        return out
 
     y, mo, d = field("y"), field("mo"), field("d")
     h, mi, s = field("h"), field("mi"), field("s")
@@ -103,6 +104,20 @@ def uniform(texts: Sequence[str], *, canonical: bool = False) -> Stamps | None:
         offset = hours * 60 + minutes
         offset = -offset if m.group("sign") == "-" else offset
     return Stamps(seconds * _US_PER_S + us, valid, offset)
+
+
+def _matrix(texts: Sequence[str] | pl.Series, width: int) -> np.ndarray | None:
+    """The stamps as rows of a ``uint8`` matrix, or None unless every one is ``width`` bytes
+    of ASCII (the first, which the layout matched, is ASCII: its width in bytes is its length)."""
+    column = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)
+    lengths = column.str.len_bytes()
+    if lengths.min() != width or lengths.max() != width:
+        return None
+    try:
+        joined = str(column.str.join("").item()).encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    return np.frombuffer(joined, dtype=np.uint8).reshape(len(column), width)
 
 
 def _canonical(m: re.Match[str]) -> bool:
