@@ -43,13 +43,16 @@ class Stamps:
     offset_min: np.ndarray | None  # int64
 
 
-def uniform(texts: Sequence[str] | pl.Series, *, canonical: bool = False) -> Stamps | None:
+def uniform(
+    texts: Sequence[str] | pl.Series, *, canonical: bool = False, one_length: bool = False
+) -> Stamps | None:
     """All of ``texts`` (no None or null) parsed when they share the first one's layout, else
     None.
 
     ``canonical``: only the layouts every ISO 8601 reader reads alike (two-digit fields, at
     most six fraction digits, ``Z`` or a full ``±hh[:]mm`` offset), for callers whose general
-    path is not gpxpy's pattern.
+    path is not gpxpy's pattern.  ``one_length``: the caller has checked that every text is
+    as many bytes long as the first.
     """
     if len(texts) == 0:
         return None
@@ -57,7 +60,7 @@ def uniform(texts: Sequence[str] | pl.Series, *, canonical: bool = False) -> Sta
     m = _LAYOUT.fullmatch(first)
     if m is None or (canonical and not _canonical(m)):
         return None
-    u8 = _matrix(texts, len(first))
+    u8 = _matrix(texts, len(first), one_length)
     if u8 is None:
         return None
     digit0 = (u8[0] >= 48) & (u8[0] <= 57)
@@ -106,13 +109,14 @@ def uniform(texts: Sequence[str] | pl.Series, *, canonical: bool = False) -> Sta
     return Stamps(seconds * _US_PER_S + us, valid, offset)
 
 
-def _matrix(texts: Sequence[str] | pl.Series, width: int) -> np.ndarray | None:
+def _matrix(texts: Sequence[str] | pl.Series, width: int, one_length: bool) -> np.ndarray | None:
     """The stamps as rows of a ``uint8`` matrix, or None unless every one is ``width`` bytes
     of ASCII (the first, which the layout matched, is ASCII: its width in bytes is its length)."""
     column = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)
-    lengths = column.str.len_bytes()
-    if lengths.min() != width or lengths.max() != width:
-        return None
+    if not one_length:
+        lengths = column.str.len_bytes().to_numpy()
+        if lengths.min() != width or lengths.max() != width:
+            return None
     try:
         joined = str(column.str.join("").item()).encode("ascii")
     except UnicodeEncodeError:

@@ -45,13 +45,13 @@ from functools import cache
 from typing import cast
 
 import numpy as np
-import polars as pl
 from lxml import etree
 
 from loadwatch.ingest.containers.xmlcolumns import loose_floats
 from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings
 from loadwatch.ingest.formats.gpx_checks import Fallback as _Fallback
 from loadwatch.ingest.formats.gpx_checks import check_namespace, check_typed
+from loadwatch.ingest.formats.gpx_clean import Raw
 from loadwatch.ingest.formats.gpx_columns import columns
 
 log = logging.getLogger(__name__)
@@ -72,12 +72,10 @@ TEXT_COLUMNS = ("ext_speed", "heart_rate", "cadence", "distance")
 
 @dataclass(frozen=True, slots=True)
 class StreamedGpx:
-    """What ``ingest.gpx`` needs from a document: the points as raw columns and, per
-    ``<trk>``, its name and type; ``points`` has ``wall`` (the stamp's own clock, naive),
-    ``offset_min`` (its offset in minutes, null without one), ``lat``/``lon``/``altitude``/
-    ``speed`` (Float64), the extension values (Float64, NaN for none), ``seg`` and ``trk``."""
+    """What ``ingest.gpx`` needs from a document: the points as raw columns (``gpx_clean.Raw``)
+    and, per ``<trk>``, its name and type."""
 
-    points: pl.DataFrame
+    points: Raw
     names: list[str | None]
     types: list[str | None]
     creator: str | None
@@ -241,7 +239,7 @@ def _extension_names(data: bytes) -> set[str]:
 
 def _extension_texts(
     segments: list[etree._Element], tag: dict[str, str], data: bytes, n: int
-) -> dict[str, pl.Series]:
+) -> dict[str, np.ndarray]:
     """Per point and extension channel, the number in the text of the first descendant of its
     first ``<extensions>`` named for the channel that has text (``ingest.gpx``'s walk of
     gpxpy's ``point.extensions``; read by ``xmlcolumns.loose_floats``, NaN for none).
@@ -253,7 +251,7 @@ def _extension_texts(
     """
     ext_names = _extension_names(data) if b"extensions" in data else set()
     if not ext_names:
-        return {c: pl.Series(c, np.full(n, np.nan), dtype=pl.Float64) for c in TEXT_COLUMNS}
+        return {c: np.full(n, np.nan) for c in TEXT_COLUMNS}
     wanted = (tag["trkpt"], tag["extensions"], *(f"{{*}}{x}" for x in sorted(ext_names)))
     codes_of: dict[str, int] = {}
     codes: list[int] = []
@@ -278,7 +276,7 @@ def _extension_texts(
     node = np.arange(len(texts))
     text = np.array(texts, dtype=object)
     has_text = (text != None) & (text != "")  # noqa: E711 - elementwise
-    out: dict[str, pl.Series] = {}
+    out: dict[str, np.ndarray] = {}
     for column, wanted_code in _COLUMN_CODES.items():
         mine = (code == wanted_code) & (in_ext == 1) & has_text & (point >= 0)
         at, where = point[mine], node[mine]
@@ -287,7 +285,7 @@ def _extension_texts(
             first = np.insert(at[1:] != at[:-1], 0, True)  # the first of each point's run
             values[at[first]] = text[where[first]]
         # Typed here, as ``gpx_clean`` types gpxpy's texts: no round trip through a frame.
-        out[column] = pl.Series(column, loose_floats(values.tolist()), dtype=pl.Float64)
+        out[column] = loose_floats(values.tolist())
     return out
 
 
