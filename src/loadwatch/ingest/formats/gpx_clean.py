@@ -130,11 +130,7 @@ def clean(raw: Raw) -> tuple[Points, list[str]]:
     no_fix = impossible | at_origin
     lat, lon = np.where(no_fix, np.nan, lat), np.where(no_fix, np.nan, lon)
     # Each impossible point opens a new part of its segment: dense-rank (seg, part).
-    seg = raw.seg
-    splits = np.cumsum(impossible)
-    _, seg_start = np.unique(seg, return_index=True)
-    part = splits - (splits - impossible)[seg_start][np.searchsorted(seg[seg_start], seg)]
-    _, segment = np.unique(seg * (n + 1) + part, return_inverse=True)
+    segment = _segments(raw.seg, impossible)
 
     timed = time != NAT
     placeholder = timed & (time < _EARLIEST_US)
@@ -171,6 +167,20 @@ def clean(raw: Raw) -> tuple[Points, list[str]]:
         offset_min=offset,
     )
     return points.take(np.flatnonzero(timed & ~placeholder)), warnings
+
+
+def _segments(seg: np.ndarray, impossible: np.ndarray) -> np.ndarray:
+    """Each point's dense (segment, part) number: an impossible point opens a new part of its
+    segment.  Both readers number segments in document order, so without an impossible point
+    the dense rank is a running count of changes (no sort)."""
+    n = len(seg)
+    if n and not impossible.any() and (np.diff(seg) >= 0).all():
+        return np.cumsum(np.r_[0, np.diff(seg) != 0]).astype(np.int64)
+    splits = np.cumsum(impossible)
+    _, seg_start = np.unique(seg, return_index=True)
+    part = splits - (splits - impossible)[seg_start][np.searchsorted(seg[seg_start], seg)]
+    _, segment = np.unique(seg * (n + 1) + part, return_inverse=True)
+    return np.asarray(segment, dtype=np.int64).reshape(-1)
 
 
 def outings(points: Points) -> list[Points]:
