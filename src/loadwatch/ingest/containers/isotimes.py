@@ -83,7 +83,10 @@ def uniform(
     if m.group("frac") is not None:
         kept = min(6, len(m.group("frac")))
         us = field("frac", 6) * 10 ** (6 - kept)  # gpxpy: the first six digits, padded right
-    month = ((y - 1970) * 12 + np.clip(mo, 1, 12) - 1).astype("datetime64[M]")
+    months = (y - 1970) * 12 + np.clip(mo, 1, 12) - 1
+    if (months == months[0]).all():  # most files: one month, whose calendar is read once
+        months = months[:1]
+    month = months.astype("datetime64[M]")
     day0 = month.astype("datetime64[D]").astype(np.int64)
     month_days = (month + 1).astype("datetime64[D]").astype(np.int64) - day0
     valid = (
