@@ -72,7 +72,7 @@ def decode_with(data: bytes, name: str, *, streaming: bool) -> list[Track]:
         device, file_title = text_of(streamed.creator), streamed.title
     else:
         ref = read(prepared)
-        raw, recovered = ref.points, ref.warnings
+        raw, recovered = gpx_clean.raw_of(ref.points), ref.warnings
         meta = TrackMeta(names=ref.names, types=ref.types)
         device, file_title = ref.creator, ref.title
 

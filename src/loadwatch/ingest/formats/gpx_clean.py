@@ -59,19 +59,51 @@ class Points:
         return Points(*(getattr(self, f.name)[rows] for f in fields(self)))
 
 
-def clean(raw: pl.DataFrame) -> tuple[Points, list[str]]:
-    """The raw columns of either reader (``wall``, ``offset_min``, ``lat``, ``lon``,
-    ``altitude``, ``speed``, the extension values as texts or numbers, ``seg``, ``trk``) as
-    cleaned points, and the
-    warnings of what was dropped; ``NotAnActivity`` when no point has a usable time."""
-    wall = raw["wall"].to_numpy().astype("datetime64[us]").view(np.int64)
-    offset = raw["offset_min"].cast(pl.Float64).to_numpy()
-    # Extension values: texts from gpxpy, already numbers from the streaming reader.
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """Every ``<trkpt>`` of a document in order, as either reader gives it: ``wall`` the
+    stamp's own clock (µs, naive; ``NAT``: none), ``offset_min`` its offset (NaN: none), the
+    numbers (NaN: none), ``seg`` numbering each (track, segment) and ``trk`` each track."""
+
+    wall: np.ndarray
+    offset_min: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    altitude: np.ndarray
+    speed: np.ndarray
+    ext_speed: np.ndarray
+    heart_rate: np.ndarray
+    cadence: np.ndarray
+    distance: np.ndarray
+    seg: np.ndarray
+    trk: np.ndarray
+
+
+def raw_of(frame: pl.DataFrame) -> Raw:
+    """gpxpy's frame (``gpx_reference``: the extension values as texts) as ``Raw``."""
+    wall = frame["wall"].to_numpy().astype("datetime64[us]").view(np.int64)
     number = {
-        c: loose_floats(raw[c]) if raw[c].dtype == pl.String else _floats(raw[c])
+        c: loose_floats(frame[c]) if frame[c].dtype == pl.String else _floats(frame[c])
         for c in _TEXT_COLUMNS
     }
-    lat, lon = _floats(raw["lat"]), _floats(raw["lon"])
+    return Raw(
+        wall=wall,
+        offset_min=_floats(frame["offset_min"]),
+        lat=_floats(frame["lat"]),
+        lon=_floats(frame["lon"]),
+        altitude=_floats(frame["altitude"]),
+        speed=_floats(frame["speed"]),
+        **number,
+        seg=frame["seg"].to_numpy().astype(np.int64),
+        trk=frame["trk"].to_numpy().astype(np.int64),
+    )
+
+
+def clean(raw: Raw) -> tuple[Points, list[str]]:
+    """The raw points of either reader as cleaned points, and the warnings of what was
+    dropped; ``NotAnActivity`` when no point has a usable time."""
+    wall, offset, lat, lon = raw.wall, raw.offset_min, raw.lat, raw.lon
+    number = {c: getattr(raw, c) for c in _TEXT_COLUMNS}
     warnings: list[str] = []
     n = len(wall)
 
@@ -98,11 +130,7 @@ def clean(raw: pl.DataFrame) -> tuple[Points, list[str]]:
     no_fix = impossible | at_origin
     lat, lon = np.where(no_fix, np.nan, lat), np.where(no_fix, np.nan, lon)
     # Each impossible point opens a new part of its segment: dense-rank (seg, part).
-    seg = raw["seg"].to_numpy().astype(np.int64)
-    splits = np.cumsum(impossible)
-    _, seg_start = np.unique(seg, return_index=True)
-    part = splits - (splits - impossible)[seg_start][np.searchsorted(seg[seg_start], seg)]
-    _, segment = np.unique(seg * (n + 1) + part, return_inverse=True)
+    segment = _segments(raw.seg, impossible)
 
     timed = time != NAT
     placeholder = timed & (time < _EARLIEST_US)
@@ -124,21 +152,35 @@ def clean(raw: pl.DataFrame) -> tuple[Points, list[str]]:
         )
     if n_untimed:
         warnings.append(f"{n_untimed} of {n} points have no timestamp and were dropped")
-    speed = _floats(raw["speed"])
+    speed = raw.speed
     points = Points(
         time=time,
         lat=lat,
         lon=lon,
-        altitude=_floats(raw["altitude"]),
+        altitude=raw.altitude,
         speed=np.where(np.isnan(speed), number["ext_speed"], speed),
         heart_rate=hr,
         cadence=number["cadence"],
         distance=number["distance"],
         segment=segment.astype(np.int64),
-        trk=raw["trk"].to_numpy().astype(np.int64),
+        trk=raw.trk,
         offset_min=offset,
     )
     return points.take(np.flatnonzero(timed & ~placeholder)), warnings
+
+
+def _segments(seg: np.ndarray, impossible: np.ndarray) -> np.ndarray:
+    """Each point's dense (segment, part) number: an impossible point opens a new part of its
+    segment.  Both readers number segments in document order, so without an impossible point
+    the dense rank is a running count of changes (no sort)."""
+    n = len(seg)
+    if n and not impossible.any() and (np.diff(seg) >= 0).all():
+        return np.cumsum(np.r_[0, np.diff(seg) != 0]).astype(np.int64)
+    splits = np.cumsum(impossible)
+    _, seg_start = np.unique(seg, return_index=True)
+    part = splits - (splits - impossible)[seg_start][np.searchsorted(seg[seg_start], seg)]
+    _, segment = np.unique(seg * (n + 1) + part, return_inverse=True)
+    return np.asarray(segment, dtype=np.int64).reshape(-1)
 
 
 def outings(points: Points) -> list[Points]:

@@ -1,19 +1,22 @@
 """The streaming GPX reader's point texts → typed columns, as gpxpy would type them.
 
-Numbers are Python's ``float`` of each text (gpxpy's converter; numpy calls it in C), and a
-text it refuses sends the file to gpxpy.  Timestamps are parsed in bulk by ``isotimes`` when
-the file writes them all alike, else by gpxpy's pattern in one polars query.
+Numbers are Python's ``float`` of each text (gpxpy's converter), cast in bulk by polars where
+it reads them alike, and a text Python refuses sends the file to gpxpy.  Timestamps are parsed
+in bulk by ``isotimes`` when the file writes them alike (one layout per stamp length), else by
+gpxpy's pattern in one polars query.
 """
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
 
 from loadwatch.ingest.containers import isotimes
+from loadwatch.ingest.containers.xmlcolumns import NAT
 from loadwatch.ingest.formats.gpx_checks import Fallback
+from loadwatch.ingest.formats.gpx_clean import Raw
 
 # gpxpy.gpxfield.RE_TIMESTAMP, without the Unicode minus (left to gpxpy) and anchored at the
 # true end (Python's "$" also matches before a final newline: such stamps go to gpxpy).
@@ -35,84 +38,99 @@ def columns(
     lat: list[str],
     lon: list[str],
     core: dict[str, list[str | None]],
-    extensions: dict[str, pl.Series],
+    extensions: dict[str, np.ndarray],
     seg: np.ndarray,
     trk: np.ndarray,
-) -> pl.DataFrame:
-    """The point columns, typed: numbers as gpxpy's ``float(text.strip())`` (numpy calls
-    Python's own float parser; a text it refuses is gpxpy's call, so the file goes to gpxpy),
-    timestamps in bulk by ``isotimes`` when the file writes them all alike, else by gpxpy's
-    pattern in one polars query."""
+) -> Raw:
+    """The point columns, typed: numbers as gpxpy's ``float(text.strip())`` (see ``_floats``;
+    a text Python refuses is gpxpy's call, so the file goes to gpxpy), timestamps in bulk by
+    ``isotimes`` when the file writes them alike (one layout, or one per stamp length), else
+    by gpxpy's pattern in one polars query.  numpy arrays throughout, as ``gpx_clean`` works
+    on them: a polars frame in between cost a fixed ~0.2 ms a file to build and take apart."""
     n = len(lat)
-    clock = _clock(core["stamp"])
-    no_speed: list[str | None] = [None] * n
-    given = {"speed": no_speed} | core
-    given["lat"], given["lon"] = cast(list[str | None], lat), cast(list[str | None], lon)
-    numbers = [_floats(c, given[c]) for c in ("lat", "lon", "altitude", "speed")]
-    return pl.DataFrame(
-        [
-            *clock.get_columns(),
-            *numbers,
-            *(texts.alias(c) for c, texts in extensions.items()),
-            pl.Series("seg", seg, dtype=pl.Int64),
-            pl.Series("trk", trk, dtype=pl.Int32),
-        ]
+    wall, offset = _clock(pl.Series("stamp", core["stamp"], dtype=pl.String))
+    speed = core.get("speed")  # absent: gpxpy's reading would not see it
+    return Raw(
+        wall=wall,
+        offset_min=offset,
+        lat=_floats(lat),
+        lon=_floats(lon),
+        altitude=_floats(core["altitude"]),
+        speed=_floats(speed) if speed is not None else np.full(n, np.nan),
+        ext_speed=extensions["ext_speed"],
+        heart_rate=extensions["heart_rate"],
+        cadence=extensions["cadence"],
+        distance=extensions["distance"],
+        seg=seg,
+        trk=trk.astype(np.int64),
     )
 
 
-def _clock(stamps: list[str | None]) -> pl.DataFrame:
-    """``wall`` and ``offset_min``: in bulk by ``isotimes`` when the stamps a file has are all
-    written alike (points without a stamp stay null), else by gpxpy's pattern."""
+# Layouts (stamp lengths) a file may mix before its stamps are left to the pattern: a fraction
+# written without its trailing zeros gives a handful.
+_MAX_LAYOUTS = 8
+
+
+def _clock(stamps: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``wall`` (µs, ``NAT``: none) and ``offset_min`` (NaN: none): in bulk by ``isotimes``,
+    one call per stamp length (a file whose fractions drop their trailing zeros writes a few
+    layouts, each of one length), points without a stamp staying none; else by gpxpy's
+    pattern."""
     n = len(stamps)
-    if None in stamps:  # a C scan of the list: most files time every point
-        have = np.array(stamps, dtype=object) != None  # noqa: E711 - elementwise
-        present = np.array(stamps, dtype=object)[have].tolist()
-    else:
-        have, present = np.ones(n, dtype=bool), stamps
-    wall = np.full(n, _NAT, dtype=np.int64)
-    if not present:
-        return pl.DataFrame(
-            [
-                pl.Series("wall", wall.astype("datetime64[us]")),
-                pl.Series("offset_min", [None] * n, pl.Int64),
-            ]
-        )
-    parsed = isotimes.uniform(cast(list[str], present))
-    if parsed is None:
-        return _clock_by_pattern(stamps)
-    wall[have] = np.where(parsed.valid, parsed.wall_us, _NAT)
-    offset = None
-    if parsed.offset_min is not None:
-        offset = np.zeros(n, dtype=np.int64)
-        offset[have] = parsed.offset_min
+    have = stamps.is_not_null().to_numpy() if stamps.null_count() else None
+    present = stamps.drop_nulls() if have is not None else stamps
+    lengths = present.str.len_bytes().to_numpy()
+    layouts = np.unique(lengths)
+    if len(layouts) > _MAX_LAYOUTS:
+        return _pattern_arrays(stamps)
+    got_wall = np.empty(len(present), dtype=np.int64)
+    got_offset = np.full(len(present), np.nan)
+    for width in layouts:
+        rows = np.flatnonzero(lengths == width) if len(layouts) > 1 else None
+        group = present if rows is None else present.gather(rows)
+        parsed = isotimes.uniform(group, one_length=True)
+        if parsed is None:
+            return _pattern_arrays(stamps)
+        at = slice(None) if rows is None else rows
+        got_wall[at] = np.where(parsed.valid, parsed.wall_us, NAT)
+        if parsed.offset_min is not None:
+            got_offset[at] = parsed.offset_min
+    if have is None:
+        return got_wall, got_offset
     # An offset where there is no time is dropped with the time (``gpx_clean``).
-    return pl.DataFrame(
-        [
-            pl.Series("wall", wall.astype("datetime64[us]")),
-            pl.Series("offset_min", offset if offset is not None else [None] * n, pl.Int64),
-        ]
-    )
+    wall, offset = np.full(n, NAT, dtype=np.int64), np.full(n, np.nan)
+    wall[have], offset[have] = got_wall, got_offset
+    return wall, offset
 
 
-_NAT = np.iinfo(np.int64).min  # numpy's NaT: polars reads it as null
+def _pattern_arrays(stamps: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    frame = _clock_by_pattern(stamps)
+    wall = frame["wall"].to_numpy().astype("datetime64[us]").view(np.int64)
+    return wall, frame["offset_min"].cast(pl.Float64).to_numpy()
 
 
-def _floats(name: str, texts: list[str | None] | list[str]) -> pl.Series:
-    """Python's float of each text (gpxpy's converter; numpy calls it in C), null where the
-    point has no text; a text float() refuses sends the file to gpxpy.  A column with gaps
-    (rare: a few points without <ele>) is converted value by value."""
+def _floats(texts: Sequence[str | None]) -> np.ndarray:
+    """Python's float of each text (gpxpy's converter), NaN where the point has no text; a
+    text float() refuses sends the file to gpxpy.
+
+    polars casts the texts in bulk: what its cast reads, Python's float reads alike, to the
+    same double (``tests/ingest/test_gpx_columns.py`` compares the two on every shape of
+    number); what it refuses (surrounding whitespace, underscores, other scripts' digits)
+    leaves the column to Python's float, as before."""
+    column = pl.Series(texts, dtype=pl.String)
+    typed = column.cast(pl.Float64, strict=False)
+    if typed.null_count() == column.null_count():
+        return typed.to_numpy()
     try:
-        if None not in texts:
-            return pl.Series(name, np.array(texts, dtype=np.float64), dtype=pl.Float64)
-        return pl.Series(name, [None if t is None else float(t) for t in texts], pl.Float64)
+        return np.array([np.nan if t is None else float(t) for t in texts], dtype=np.float64)
     except (ValueError, TypeError) as e:
         raise Fallback(f"a point value gpxpy might not convert ({e})") from e
 
 
-def _clock_by_pattern(stamps: list[str | None]) -> pl.DataFrame:
+def _clock_by_pattern(stamps: pl.Series) -> pl.DataFrame:
     """``wall`` and ``offset_min`` by gpxpy's pattern, stamp by stamp in one polars query:
-    for files whose stamps differ in layout (a fraction that drops its trailing zeros...)."""
-    raw = pl.DataFrame([pl.Series("stamp", stamps, dtype=pl.String)])
+    for files whose stamps differ in layout beyond their lengths."""
+    raw = pl.DataFrame([stamps.alias("stamp")])
     stamp_ = pl.col("stamp")
     raw = raw.with_columns(stamp_.str.extract_groups(_TIME).alias("_g"))
     g = pl.col("_g")

@@ -48,15 +48,15 @@ from loadwatch.ingest.containers.xmlprepare import Prepared, malformed, xml_text
 from loadwatch.ingest.containers.xmlrepair import MAX_REPAIRS, repair
 from loadwatch.ingest.containers.xmlsafe import local
 from loadwatch.ingest.containers.xmlvalues import LATEST_PLAUSIBLE, MAX_OFFSET_S
-from loadwatch.ingest.formats import gpx_stream
+from loadwatch.ingest.formats import gpx_extensions
 
 # gpxpy picks lxml whenever it is importable, and then reads differently (extension children
 # become lxml elements; its lxml parser resolves entities): the reference reader must stay the
 # one the differential tests were built on, whatever the streaming reader imports.
 gpxpy.parser.mod_etree = ElementTree  # type: ignore[attr-defined]
 
-_EXTENSION_COLUMNS = gpx_stream.EXTENSION_COLUMNS  # by lower-cased local name, any namespace
-_TEXT_COLUMNS = gpx_stream.TEXT_COLUMNS
+_EXTENSION_COLUMNS = gpx_extensions.EXTENSION_COLUMNS  # by lower-cased local name, any namespace
+_TEXT_COLUMNS = gpx_extensions.TEXT_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)

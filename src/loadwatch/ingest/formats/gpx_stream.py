@@ -6,11 +6,13 @@ this returns None.  The document is parsed by libxml2 (lxml, through the hardene
 ``trkpt/@lat``, ``trkpt/ele[1]/text()[1]``, the first extension descendant named ``hr`` (any
 namespace, any case)...  When every point has the channel, that list is the column as it
 stands; when some lack it, each child is placed at its point.  Extension channels come from
-one pass over lxml's tag-filtered iterator, and numpy places each text at its point.
+one pass over lxml's tag-filtered iterator (``gpx_extensions``), and numpy places each text at
+its point.
 Everything typed afterwards works on whole columns: numbers and timestamps in
-``gpx_columns`` (numpy; the timestamps by ``isotimes``' bulk parse), what must be left to
-gpxpy in ``gpx_checks``, and the cleaning in ``gpx_clean``.  No polars query runs for a
-streamed file until its one frame per outing is built.
+``gpx_columns`` (the text lists handed to polars once each, cast there in bulk; the timestamps
+by ``isotimes``' bulk parse: two small polars expressions a file), what must be left to gpxpy
+in ``gpx_checks``, and the cleaning in ``gpx_clean`` (numpy arrays, ``gpx_clean.Raw``, until
+the one frame per outing).
 
 gpxpy would switch its own backend to lxml whenever lxml is importable and then read
 differently (extension children are lxml elements, its lxml parser is not hardened), so
@@ -39,45 +41,29 @@ does, and timestamps parsed by gpxpy's own pattern (a stamp it cannot parse is n
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import cast
 
 import numpy as np
-import polars as pl
 from lxml import etree
 
-from loadwatch.ingest.containers.xmlcolumns import loose_floats
 from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings
 from loadwatch.ingest.formats.gpx_checks import Fallback as _Fallback
 from loadwatch.ingest.formats.gpx_checks import check_namespace, check_typed
+from loadwatch.ingest.formats.gpx_clean import Raw
 from loadwatch.ingest.formats.gpx_columns import columns
+from loadwatch.ingest.formats.gpx_extensions import extension_texts
 
 log = logging.getLogger(__name__)
-
-# Extension children matched by lower-cased local name (as ``ingest.gpx`` does for gpxpy's).
-EXTENSION_COLUMNS = {
-    "hr": "heart_rate",
-    "heartrate": "heart_rate",
-    "heart_rate": "heart_rate",
-    "cad": "cadence",
-    "cadence": "cadence",
-    "runcadence": "cadence",
-    "speed": "ext_speed",
-    "distance": "distance",
-}
-TEXT_COLUMNS = ("ext_speed", "heart_rate", "cadence", "distance")
 
 
 @dataclass(frozen=True, slots=True)
 class StreamedGpx:
-    """What ``ingest.gpx`` needs from a document: the points as raw columns and, per
-    ``<trk>``, its name and type; ``points`` has ``wall`` (the stamp's own clock, naive),
-    ``offset_min`` (its offset in minutes, null without one), ``lat``/``lon``/``altitude``/
-    ``speed`` (Float64), the extension values (Float64, NaN for none), ``seg`` and ``trk``."""
+    """What ``ingest.gpx`` needs from a document: the points as raw columns (``gpx_clean.Raw``)
+    and, per ``<trk>``, its name and type."""
 
-    points: pl.DataFrame
+    points: Raw
     names: list[str | None]
     types: list[str | None]
     creator: str | None
@@ -152,7 +138,7 @@ def _read(data: bytes) -> StreamedGpx:
     core = _core_texts(root, paths, n)
     if not read_speed:
         del core["speed"]
-    extensions = _extension_texts(segments, tag, data, n)
+    extensions = extension_texts(segments, tag, data, n)
     if version != "1.1" and not (b"extensions>" in data or _track_type_in(data)):
         types = [None] * len(types)  # gpxpy's 1.1 reading, which alone knows <type>, not made
     seg = np.repeat(np.arange(len(per_segment), dtype=np.int64), per_segment)
@@ -219,86 +205,7 @@ def _core_texts(root: etree._Element, paths: _Paths, n: int) -> dict[str, list[s
     return out
 
 
-# Closing tags only: an element whose text is read always has one (a self-closed one has no
-# text to read), and "</" is a rarer anchor than "<": the scan measured 1.5x faster.
-_EXTENSION_NAME_RE = re.compile(
-    rb"</(?:[A-Za-z_][\w.-]*:)?("
-    + b"|".join(re.escape(k.encode()) for k in sorted(EXTENSION_COLUMNS, key=len, reverse=True))
-    + rb")\s*>",
-    re.IGNORECASE,
-)
 _CORE = {"ele": "altitude", "time": "stamp", "speed": "speed"}
-_POINT, _EXTENSIONS = 0, 1
-_COLUMN_CODES = {c: i for i, c in enumerate(TEXT_COLUMNS, start=2)}
-
-
-def _extension_names(data: bytes) -> set[str]:
-    """The spellings (``hr``, ``HeartRate``...) of the extension channels the document closes
-    (the only ones that can hold text): one C regex scan of the bytes, so that lxml can filter
-    exactly those tags."""
-    return {m.decode("ascii") for m in set(_EXTENSION_NAME_RE.findall(data))}
-
-
-def _extension_texts(
-    segments: list[etree._Element], tag: dict[str, str], data: bytes, n: int
-) -> dict[str, pl.Series]:
-    """Per point and extension channel, the number in the text of the first descendant of its
-    first ``<extensions>`` named for the channel that has text (``ingest.gpx``'s walk of
-    gpxpy's ``point.extensions``; read by ``xmlcolumns.loose_floats``, NaN for none).
-
-    One ``iter`` per segment with a tag list (filtered in C: the points, ``<extensions>`` and
-    the channel spellings the bytes hold) yields the wanted elements in document order; an
-    element belongs to the last point before it and counts inside that point's first
-    ``<extensions>``.  numpy picks the first of each (point, channel) and places its text.
-    """
-    ext_names = _extension_names(data) if b"extensions" in data else set()
-    if not ext_names:
-        return {c: pl.Series(c, np.full(n, np.nan), dtype=pl.Float64) for c in TEXT_COLUMNS}
-    wanted = (tag["trkpt"], tag["extensions"], *(f"{{*}}{x}" for x in sorted(ext_names)))
-    codes_of: dict[str, int] = {}
-    codes: list[int] = []
-    texts: list[str | None] = []
-    for segment in segments:
-        # One pass, each element dropped as soon as it is read (as in ``ingest.tcx``: lxml
-        # proxies kept alive by the thousand make the garbage collector walk them).
-        for e in segment.iter(*wanted):
-            name = e.tag
-            c = codes_of.get(name)
-            if c is None:
-                c = codes_of[name] = _code(name, tag)
-            codes.append(c)
-            texts.append(e.text)
-    code = np.array(codes, dtype=np.int8)
-    is_point = code == _POINT
-    point = np.cumsum(is_point) - 1
-    markers = np.cumsum(code == _EXTENSIONS)
-    # Markers seen since the point began: 0 = its own children, 1 = inside its first
-    # <extensions>, 2+ = a later <extensions> (gpxpy's find reads only the first).
-    in_ext = markers - np.maximum.accumulate(np.where(is_point, markers, 0))
-    node = np.arange(len(texts))
-    text = np.array(texts, dtype=object)
-    has_text = (text != None) & (text != "")  # noqa: E711 - elementwise
-    out: dict[str, pl.Series] = {}
-    for column, wanted_code in _COLUMN_CODES.items():
-        mine = (code == wanted_code) & (in_ext == 1) & has_text & (point >= 0)
-        at, where = point[mine], node[mine]
-        values = np.full(n, None, dtype=object)  # None: the point has none
-        if at.size:
-            first = np.insert(at[1:] != at[:-1], 0, True)  # the first of each point's run
-            values[at[first]] = text[where[first]]
-        # Typed here, as ``gpx_clean`` types gpxpy's texts: no round trip through a frame.
-        out[column] = pl.Series(column, loose_floats(values.tolist()), dtype=pl.Float64)
-    return out
-
-
-def _code(full: str, tag: dict[str, str]) -> int:
-    """A tag's code: the point, its <extensions>, an extension channel, or -1."""
-    if full == tag["trkpt"]:
-        return _POINT
-    if full == tag["extensions"]:
-        return _EXTENSIONS
-    column = EXTENSION_COLUMNS.get(full.rpartition("}")[2].lower())
-    return _COLUMN_CODES[column] if column is not None else -1
 
 
 _TAGS = (
