@@ -24,10 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-# Only for gpx_track, which imports the guess from here and was outside the reach of the split
-# that moved it to sports_guess: when it imports sports_guess, this line and "guess" go.
-from loadwatch.ingest.sports_guess import guess
-
 __all__ = [
     "RUNNING_SPORTS",
     "SPORTS",
@@ -36,7 +32,6 @@ __all__ = [
     "from_log",
     "from_tcx",
     "from_words",
-    "guess",
 ]
 
 SPORTS = (

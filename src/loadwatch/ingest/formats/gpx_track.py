@@ -11,7 +11,8 @@ import numpy as np
 import polars as pl
 
 from loadwatch.ingest.formats import gpx_clean
-from loadwatch.ingest.sports import from_words, guess
+from loadwatch.ingest.sports import from_words
+from loadwatch.ingest.sports_guess import guess
 from loadwatch.ingest.track import Track
 
 ZERO_ALTITUDE_GLITCH_M = 20.0
