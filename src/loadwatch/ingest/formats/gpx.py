@@ -30,7 +30,7 @@ Decisions (each tested in ``tests/ingest/test_gpx.py``):
 * Sport: ``<trk><type>`` (words such as "running", "trail_running", "mountain biking", or
   Strava's numeric codes 9 = run, 1 = ride) is the file's declaration; else a guess, labelled
   in ``Track.sport_guess`` and ``Track.warnings``: words in the track name ("Morning Run"),
-  else in the file name, else ``ingest.sports.guess`` from the moving speed and cadence.  With
+  else in the file name, else ``ingest.sports_guess.guess`` from the moving speed and cadence.  With
   no speed at all: running (this is a running product: an unknown GPX is most likely a run).
   A type declared by the export (Strava's activities.csv) replaces any guess in ``summarize``.
 * Altitude that is exactly 0 at every point is "not recorded", and isolated exact zeros in
