@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from loadwatch.analytics.load import CHRONIC_DAYS
 from loadwatch.services.activities import delete_activity_by_id
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.episodes import episodes_of
@@ -181,8 +182,10 @@ def test_incremental_evaluation_equals_full_evaluation(
         import_log(store, inc, f"{one}{km * 5.5},{climb}\n".encode(), "one.csv")
         added: list[EvaluationResult] = []
         drain_pending(store, athlete_id=inc, today=TODAY, on_result=added.append)
-        # Evaluated from the day touched only, not from the first day.
+        # Evaluated from the day touched only, not from the first day; from the stored rows
+        # before it (services/incremental.py) once past the EWMAs' seeds.
         assert [r.evaluated_from for r in added] == [FIRST + timedelta(days=at)]
+        assert added[0].tail == (at - min(history) >= CHRONIC_DAYS)
     else:
         with store.sessions() as s:
             acts = activity_store.list_activities(s, inc, limit=1000)[0]
@@ -196,6 +199,9 @@ def test_incremental_evaluation_equals_full_evaluation(
         seen: list[EvaluationResult] = []
         drain_pending(store, athlete_id=inc, today=TODAY, on_result=seen.append)
         assert [r.evaluated_from for r in seen] == [day]
+        # The tail needs a run left from that day on (its days are computed from them).
+        left = any(FIRST + timedelta(days=r[0]) >= day for r in final)
+        assert seen[0].tail == ((day - FIRST).days - min(history) >= CHRONIC_DAYS and left)
 
     full = _athlete(store, rules)
     import_log(store, full, _csv(final), "log.csv")

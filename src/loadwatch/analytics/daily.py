@@ -137,11 +137,17 @@ def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFram
 
 
 def _aggregate(
-    sessions: pl.LazyFrame, by: list[str], end: date | None, fast: FastSpeed
+    sessions: pl.LazyFrame,
+    by: list[str],
+    end: date | None,
+    fast: FastSpeed,
+    start: date | None = None,
 ) -> pl.DataFrame:
     keys = [*by, "date"]
     if end is not None:
         sessions = sessions.filter(pl.col("date") <= end)
+    if start is not None:
+        sessions = sessions.filter(pl.col("date") >= start)
     km = 1000.0
     runs = (
         sessions.filter(pl.col("is_run"))
@@ -171,7 +177,7 @@ def _aggregate(
         )
     )
     span = sessions.group_by(by or pl.lit(0).alias("_all")).agg(
-        pl.col("date").min().alias("first"),
+        (pl.lit(start) if start is not None else pl.col("date").min()).alias("first"),
         (pl.lit(end) if end is not None else pl.col("date").max()).alias("last"),
     )
     calendar = span.select(*by, pl.date_ranges("first", "last", "1d").alias("date")).explode("date")
@@ -211,18 +217,25 @@ def _aggregate(
 
 
 def daily_frame(
-    activities: pl.DataFrame, *, tz: str, fast_speed_mps: FastSpeed, end: date | None = None
+    activities: pl.DataFrame,
+    *,
+    tz: str,
+    fast_speed_mps: FastSpeed,
+    end: date | None = None,
+    start: date | None = None,
 ) -> pl.DataFrame:
     """One athlete's activities (``ACTIVITY_FRAME_SCHEMA``) → ``DAILY_SCHEMA``.
 
     ``end`` extends the calendar with rest days up to that day (and drops activities after
-    it); by default the frame ends on the last activity's day.  No activities → empty frame.
+    it); by default the frame ends on the last activity's day.  ``start`` likewise starts it
+    on that day (the tail of a stored view, ``services/tail.py``; the caller passes only the
+    activities from that day on).  No activities → empty frame.
     """
     validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
     check_timezone(tz)
     if activities.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA)
-    out = _aggregate(_sessions(activities, tz, fast_speed_mps), [], end, fast_speed_mps)
+    out = _aggregate(_sessions(activities, tz, fast_speed_mps), [], end, fast_speed_mps, start)
     validate(out, DAILY_SCHEMA, "daily frame")
     return out
 

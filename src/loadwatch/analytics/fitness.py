@@ -28,6 +28,7 @@ import polars as pl
 
 from loadwatch.analytics.days import local_day_expr
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
+from loadwatch.analytics.windows import ewma
 from loadwatch.ingest.sports import RUNNING_SPORTS
 
 FITNESS_DAYS = 42
@@ -64,25 +65,19 @@ def rate(tau_days: float) -> float:
     return 1.0 - math.exp(-1.0 / tau_days)
 
 
-def _zero_seeded(col: str, tau_days: float) -> pl.Expr:
-    k = rate(tau_days)
-    t = pl.int_range(pl.len())
-    # polars' recursive EWMA starts from x_0; the load before the first day is 0 instead.
-    return (
-        pl.col(col).ewm_mean(alpha=k, adjust=False)
-        - pl.lit(1.0 - k).pow(t + 1) * pl.col(col).first()
-    )
-
-
-def fitness_frame(impulses: pl.DataFrame) -> pl.DataFrame:
-    """``date, fitness_load`` on consecutive days → ``FITNESS_SCHEMA``."""
-    out = (
-        impulses.select(pl.col("date"), pl.col("fitness_load").cast(pl.Float64).fill_null(0.0))
-        .with_columns(
-            _zero_seeded("fitness_load", FITNESS_DAYS).alias("fitness"),
-            _zero_seeded("fitness_load", FATIGUE_DAYS).alias("fatigue"),
-        )
-        .with_columns((pl.col("fitness") - pl.col("fatigue")).alias("form"))
+def fitness_frame(impulses: pl.DataFrame, before: tuple[float, float] = (0.0, 0.0)) -> pl.DataFrame:
+    """``date, fitness_load`` on consecutive days → ``FITNESS_SCHEMA``.  ``before``: fitness
+    and fatigue on the day before the first row (0 before the athlete's first day; a stored
+    day's values to continue from it, ``services/incremental.py``): one step a day
+    (``analytics.windows.ewma``), so a continuation gives the bits the whole run gives."""
+    frame = impulses.select(pl.col("date"), pl.col("fitness_load").cast(pl.Float64).fill_null(0.0))
+    w = frame["fitness_load"].to_numpy()
+    fitness = ewma(w, rate(FITNESS_DAYS), before[0])
+    fatigue = ewma(w, rate(FATIGUE_DAYS), before[1])
+    out = frame.with_columns(
+        pl.Series("fitness", fitness),
+        pl.Series("fatigue", fatigue),
+        pl.Series("form", fitness - fatigue),
     )
     validate(out, FITNESS_SCHEMA, "fitness frame")
     return out
