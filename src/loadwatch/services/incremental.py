@@ -5,7 +5,9 @@ the stored day rows before D and the days from D to today derived from only what
   which reads the runs of the ``WINDOW_DAYS`` days before it: the activities from
   ``D - WINDOW_DAYS`` on are read (one query bounded by date) and the days from D computed
   from them (``daily_frame(start=D)``); the stored rows before D are the full path's, since
-  nothing before D changed.
+  nothing before D changed.  A change on today with today's view stored (today's run) reads
+  today's activities only: today's threshold reads the days before it, unchanged, so it is
+  the stored one.
 - The derived columns of the days from D continue from the stored rows (``analytics.windows``):
   windows (7-day sums, the chronic week, monotony, the sRPE windows) each from their own days,
   read from the daily columns back to ``D - 35``; EWMAs (load, fitness, fatigue) one step a
@@ -27,6 +29,7 @@ rates moved (``evaluation._evaluate_in``).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, cast
 
 import numpy as np
 import polars as pl
@@ -34,7 +37,7 @@ import polars as pl
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.analytics.days import local_day_expr, week_start
 from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, effort_windows, weekly_effort
-from loadwatch.analytics.fast import WINDOW_DAYS, explain, threshold_frame
+from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
 from loadwatch.analytics.fitness import daily_impulses, fitness_frame
 from loadwatch.analytics.load import CHRONIC_DAYS, Carried, load_rows
 from loadwatch.analytics.schema import DAILY_SCHEMA
@@ -88,7 +91,11 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     if fit.source == "trimp" and fit.hr != hr_out(hr):
         return None
     tz = athlete.timezone
-    begin = datetime.combine(since - timedelta(days=WINDOW_DAYS), time(), UTC) - _WIDEST_OFFSET
+    # A day's fast threshold reads the runs of the days before it only: a change on today,
+    # with today's stored, leaves today's threshold the stored one, and the window unread.
+    same = since == day == found[0]
+    back = 0 if same else WINDOW_DAYS
+    begin = datetime.combine(since - timedelta(days=back), time(), UTC) - _WIDEST_OFFSET
     window = activity_store.activity_frame(session, athlete_id, begin)
     local = window.select(local_day_expr(tz).alias("d"))["d"]
     acts = window.filter((local >= since) & (local <= day))
@@ -97,9 +104,19 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     impulses, basis = daily_impulses(acts, tz=tz, first=since, last=day)
     if basis.source != fit.source or basis.imputed:
         return None
-    per_day = threshold_frame(
-        window, tz=tz, first=since, last=day, coach_speed_mps=None, coach_since=None
-    )
+    if same:
+        per_day = pl.DataFrame(
+            {"date": [day], "fast_speed_mps": [days["fast_threshold_mps"][-1]]},
+            schema={"date": pl.Date(), "fast_speed_mps": pl.Float64()},
+        )
+        kept = summary.fast_threshold
+        source = cast(Literal["coach", "derived", "default"], kept.source)  # stored by explain()
+        threshold = FastThreshold(days["fast_threshold_mps"][-1], source, kept.explanation)
+    else:
+        per_day = threshold_frame(
+            window, tz=tz, first=since, last=day, coach_speed_mps=None, coach_since=None
+        )
+        threshold = explain(per_day.row(per_day.height - 1, named=True))
     new = daily_frame(acts, tz=tz, fast_speed_mps=per_day, start=since, end=day)
     before = days.slice(0, k)
     daily = pl.concat([before.select(list(DAILY_SCHEMA)), new])
@@ -107,7 +124,6 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     if rin.plans:
         return None  # a plan's caps and quiet days: judged in full
     config = athlete_config(athlete.thresholds)
-    threshold = explain(per_day.row(per_day.height - 1, named=True))
     inp = EvaluationInputs(athlete, acts, day, config, threshold, daily, rin, hr, None, first)
     last = before.row(k - 1, named=True)
     load = load_rows(daily, k, Carried.stored(last))
