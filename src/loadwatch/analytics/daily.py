@@ -148,7 +148,7 @@ def _aggregate(
         sessions = sessions.filter(pl.col("date") <= end)
     if start is not None:
         sessions = sessions.filter(pl.col("date") >= start)
-    km = 1000.0
+    km = 1.0  # metres here; kilometres after the query (_in_km)
     runs = (
         sessions.filter(pl.col("is_run"))
         .group_by(keys)
@@ -195,25 +195,50 @@ def _aggregate(
         )
     else:
         calendar = calendar.with_columns(pl.lit(fast, pl.Float64).alias("fast_threshold_mps"))
-    dist_ok = pl.col("distance_km") > 0
-    gap_ok = pl.col("gap_distance_km") > 0
     out = (
         calendar.join(runs, on=keys, how="left")
         .join(others, on=keys, how="left")
         .with_columns(pl.col(zero_cols).fill_null(0))
         .with_columns(
             week_start_expr(pl.col("date")).alias("week_start"),
-            pl.when(dist_ok)
-            .then(pl.col("moving_time_s") / pl.col("distance_km"))
-            .alias("pace_s_per_km"),
-            pl.when(gap_ok)
-            .then(pl.col("moving_time_s") / pl.col("gap_distance_km"))
-            .alias("gap_pace_s_per_km"),
+            pl.lit(None, pl.Float64).alias("pace_s_per_km"),
+            pl.lit(None, pl.Float64).alias("gap_pace_s_per_km"),
         )
         .select(*by, *[pl.col(c).cast(t) for c, t in DAILY_SCHEMA.items()])
         .sort(keys)
     )
-    return out.collect()
+    return _in_km(out.collect())
+
+
+_KM_COLUMNS = (
+    "distance_km",
+    "gap_distance_km",
+    "uphill_km",
+    "downhill_km",
+    "fast_km",
+    "longest_run_km",
+    "max_fast_km",
+    "max_uphill_km",
+    "other_distance_km",
+)
+
+
+def _in_km(out: pl.DataFrame) -> pl.DataFrame:
+    """The metre sums in kilometres, and the paces, divided by numpy after the query: polars
+    plans ``x / 1000`` as ``x * 0.001`` in some queries and not others (by their size), which
+    differ in the last bit, and a day's row must be the same bits whichever days the frame
+    holds (``services/incremental.py`` derives a few days on top of stored ones)."""
+    km = {c: out[c].to_numpy().astype(np.float64) / 1000.0 for c in _KM_COLUMNS}
+    t = out["moving_time_s"].to_numpy().astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pace = {
+            p: np.where(km[c] > 0, t / np.where(km[c] > 0, km[c], 1.0), np.nan)
+            for p, c in (("pace_s_per_km", "distance_km"), ("gap_pace_s_per_km", "gap_distance_km"))
+        }
+    return out.with_columns(
+        *[pl.Series(c, v) for c, v in km.items()],
+        *[pl.Series(p, v, nan_to_null=True) for p, v in pace.items()],
+    )
 
 
 def daily_frame(
