@@ -43,13 +43,19 @@ runs = st.dictionaries(
 )
 
 
+def _km(km: int) -> float:
+    """The distance logged for ``km``: a fraction of a km more, so that the metres are not
+    whole and sums and divisions round (the same ``km`` in the history, ``round`` finds it)."""
+    return km + 0.0137 * (km % 9 + 1)
+
+
 def _csv(history: list[tuple[int, int, int]], rated: bool = False) -> bytes:
     """A log of these runs; ``rated``: each with a session RPE (sRPE columns, and fitness from
     sRPE instead of km)."""
     lines = ["date,distance_km,duration_min,climbing_m" + (",rpe" if rated else "")]
     for off, km, climb in sorted(history):
         rpe = f",{3 + km % 7}" if rated else ""
-        lines.append(f"{FIRST + timedelta(days=off)},{km},{km * 5.5},{climb}{rpe}")
+        lines.append(f"{FIRST + timedelta(days=off)},{_km(km)},{km * 5.5},{climb}{rpe}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -184,7 +190,7 @@ def test_incremental_evaluation_equals_full_evaluation(
         before = history.get(at)
         km = km if before is None or before[0] != km else km + 1
         final.append((at, km, climb))
-        one = f"date,distance_km,duration_min,climbing_m\n{FIRST + timedelta(days=at)},{km},"
+        one = f"date,distance_km,duration_min,climbing_m\n{FIRST + timedelta(days=at)},{_km(km)},"
         import_log(store, inc, f"{one}{km * 5.5},{climb}\n".encode(), "one.csv")
         added: list[EvaluationResult] = []
         drain_pending(store, athlete_id=inc, today=TODAY, on_result=added.append)
