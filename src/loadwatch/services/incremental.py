@@ -4,10 +4,10 @@ the stored day rows before D and the days from D to today derived from only what
 - The daily columns of a day read that day's activities and the fast threshold of the day,
   which reads the runs of the ``WINDOW_DAYS`` days before it: the activities from
   ``D - WINDOW_DAYS`` on are read (one query bounded by date) and the days from D computed
-  from them (``daily_frame(start=D)``); the stored rows before D are the full path's, since
-  nothing before D changed.  A change on today with today's view stored (today's run) reads
-  today's activities only: today's threshold reads the days before it, unchanged, so it is
-  the stored one.
+  from them (``analytics/day_rows.py``, else ``daily_frame(start=D)``); the stored rows
+  before D are the full path's, since nothing before D changed.  A change on today with
+  today's view stored (today's run) reads today's activities only: today's threshold reads
+  the days before it, unchanged, so it is the stored one.
 - The derived columns of the days from D continue from the stored rows (``analytics.windows``):
   windows (7-day sums, the chronic week, monotony, the sRPE windows) each from their own days,
   read from the daily columns back to ``D - 35``; EWMAs (load, fitness, fatigue) one step a
@@ -35,6 +35,7 @@ import numpy as np
 import polars as pl
 
 from loadwatch.analytics.daily import daily_frame
+from loadwatch.analytics.day_rows import few_day_rows
 from loadwatch.analytics.days import local_day_expr, week_start
 from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, effort_windows, weekly_effort
 from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
@@ -117,7 +118,9 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
             window, tz=tz, first=since, last=day, coach_speed_mps=None, coach_since=None
         )
         threshold = explain(per_day.row(per_day.height - 1, named=True))
-    new = daily_frame(acts, tz=tz, fast_speed_mps=per_day, start=since, end=day)
+    new = few_day_rows(acts, tz=tz, fast_speed_mps=per_day, start=since, end=day)
+    if new is None:
+        new = daily_frame(acts, tz=tz, fast_speed_mps=per_day, start=since, end=day)
     before = days.slice(0, k)
     daily = pl.concat([before.select(list(DAILY_SCHEMA)), new])
     rin = rehab_inputs(session, athlete_id, daily, day)

@@ -1,0 +1,115 @@
+"""``daily_frame``'s rows for a few days, without planning a polars query: a change from day D
+(``services/incremental.py``) derives only the days from D, usually one or two activities,
+where planning ``daily_frame``'s lazy query costs several milliseconds and adding them up in
+Python a few tens of microseconds.
+
+The same numbers as ``daily_frame``: each column summed over the day's activities, then
+divided as there (true division, ``daily._in_km``); ``tests/analytics/test_day_rows.py``
+holds them to its bits.  Only days with at most two runs and two other sessions are summed
+here: a sum of two is the same whichever order adds it, while polars' group sums of more are
+the reference (``few_day_rows`` returns None and the caller asks ``daily_frame``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from loadwatch.analytics.daily import FastSpeed, activity_fast_metres
+from loadwatch.analytics.days import week_start
+from loadwatch.analytics.schema import DAILY_SCHEMA
+from loadwatch.ingest.track import RUNNING_SPORTS
+
+_KM = 1000.0
+_RUN_SUMS = (
+    "distance_m",
+    "moving_time_s",
+    "gap_m",
+    "elevation_gain_m",
+    "uphill_m",
+    "downhill_m",
+    "fast_m",
+)
+_MAX_PER_DAY = 2
+_Session = dict[str, float]
+
+
+def few_day_rows(
+    activities: pl.DataFrame, *, tz: str, fast_speed_mps: FastSpeed, start: date, end: date
+) -> pl.DataFrame | None:
+    """``daily_frame(activities, start=start, end=end)`` for ``activities`` of those days only;
+    None when a day has more runs or other sessions than ``_MAX_PER_DAY``."""
+    fast = activity_fast_metres(activities, tz=tz, fast=fast_speed_mps)
+    by_day: dict[date, tuple[list[_Session], list[_Session]]] = {}
+    for act, day, fast_m in zip(
+        activities.iter_rows(named=True),
+        fast["date"].to_list(),
+        fast["fast_m"].to_list(),
+        strict=True,
+    ):
+        dist = act["distance_m"] or 0.0
+        row = {
+            "distance_m": dist,
+            "moving_time_s": act["moving_time_s"] or 0.0,
+            "gap_m": act["gap_distance_m"] if act["gap_distance_m"] is not None else dist,
+            "elevation_gain_m": act["elevation_gain_m"] or 0.0,
+            "uphill_m": act["uphill_distance_m"] or 0.0,
+            "downhill_m": act["downhill_distance_m"] or 0.0,
+            "fast_m": fast_m if fast_m is not None else 0.0,
+        }
+        runs, others = by_day.setdefault(day, ([], []))
+        (runs if act["sport"] in RUNNING_SPORTS else others).append(row)
+    if any(len(r) > _MAX_PER_DAY or len(o) > _MAX_PER_DAY for r, o in by_day.values()):
+        return None
+    thresholds = _per_day(fast_speed_mps, start, end)
+    rows = []
+    for i in range((end - start).days + 1):
+        day = start + timedelta(days=i)
+        runs, others = by_day.get(day, ([], []))
+        rows.append(_row(day, runs, others, thresholds.get(day)))
+    return pl.DataFrame(rows, schema=DAILY_SCHEMA, orient="row")
+
+
+def _per_day(fast: FastSpeed, start: date, end: date) -> dict[date, float | None]:
+    if isinstance(fast, pl.DataFrame):
+        return dict(zip(fast["date"].to_list(), fast["fast_speed_mps"].to_list(), strict=True))
+    value = None if fast is None else float(fast)
+    return {start + timedelta(days=i): value for i in range((end - start).days + 1)}
+
+
+def _sum(rows: list[_Session], key: str) -> float:
+    return sum((r[key] for r in rows), 0.0)
+
+
+def _most(rows: list[_Session], key: str) -> float:
+    return max((r[key] for r in rows), default=0.0)
+
+
+def _row(
+    day: date, runs: list[_Session], others: list[_Session], thr: float | None
+) -> tuple[object, ...]:
+    s = {k: _sum(runs, k) for k in _RUN_SUMS}
+    dist_km, gap_km = s["distance_m"] / _KM, s["gap_m"] / _KM
+    return (
+        day,
+        week_start(day),
+        len(runs),
+        dist_km,
+        s["moving_time_s"],
+        s["moving_time_s"] / dist_km if dist_km > 0 else None,
+        gap_km,
+        s["moving_time_s"] / gap_km if gap_km > 0 else None,
+        s["elevation_gain_m"],
+        s["uphill_m"] / _KM,
+        s["downhill_m"] / _KM,
+        s["fast_m"] / _KM,
+        _most(runs, "distance_m") / _KM,
+        _most(runs, "elevation_gain_m"),
+        _most(runs, "fast_m") / _KM,
+        _most(runs, "uphill_m") / _KM,
+        thr,
+        len(others),
+        _sum(others, "distance_m") / _KM,
+        _sum(others, "moving_time_s"),
+    )
