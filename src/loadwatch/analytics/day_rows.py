@@ -12,12 +12,16 @@ the reference (``few_day_rows`` returns None and the caller asks ``daily_frame``
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import polars as pl
 
-from loadwatch.analytics.daily import FastSpeed, activity_fast_metres
-from loadwatch.analytics.days import week_start
+from loadwatch.analytics.daily import FastSpeed, fast_metres
+from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.ingest.track import RUNNING_SPORTS
 
@@ -40,13 +44,13 @@ def few_day_rows(
 ) -> pl.DataFrame | None:
     """``daily_frame(activities, start=start, end=end)`` for ``activities`` of those days only;
     None when a day has more runs or other sessions than ``_MAX_PER_DAY``."""
-    fast = activity_fast_metres(activities, tz=tz, fast=fast_speed_mps)
+    acts = list(activities.iter_rows(named=True))
+    zone = ZoneInfo(tz)
+    days = [local_day(a["start_time"], a["utc_offset_s"], zone) for a in acts]
+    thresholds = _per_day(fast_speed_mps, start, end)
     by_day: dict[date, tuple[list[_Session], list[_Session]]] = {}
     for act, day, fast_m in zip(
-        activities.iter_rows(named=True),
-        fast["date"].to_list(),
-        fast["fast_m"].to_list(),
-        strict=True,
+        acts, days, _fast_m(activities, acts, days, thresholds), strict=True
     ):
         dist = act["distance_m"] or 0.0
         row = {
@@ -56,19 +60,42 @@ def few_day_rows(
             "elevation_gain_m": act["elevation_gain_m"] or 0.0,
             "uphill_m": act["uphill_distance_m"] or 0.0,
             "downhill_m": act["downhill_distance_m"] or 0.0,
-            "fast_m": fast_m if fast_m is not None else 0.0,
+            "fast_m": fast_m,
         }
         runs, others = by_day.setdefault(day, ([], []))
         (runs if act["sport"] in RUNNING_SPORTS else others).append(row)
     if any(len(r) > _MAX_PER_DAY or len(o) > _MAX_PER_DAY for r, o in by_day.values()):
         return None
-    thresholds = _per_day(fast_speed_mps, start, end)
     rows = []
     for i in range((end - start).days + 1):
         day = start + timedelta(days=i)
         runs, others = by_day.get(day, ([], []))
         rows.append(_row(day, runs, others, thresholds.get(day)))
     return pl.DataFrame(rows, schema=DAILY_SCHEMA, orient="row")
+
+
+def _fast_m(
+    activities: pl.DataFrame,
+    acts: list[dict[str, Any]],
+    days: list[date],
+    thresholds: dict[date, float | None],
+) -> list[float]:
+    """Each activity's fast metres as ``daily._fast_m`` gives them: from its histogram with its
+    day's threshold (``fast_metres``, row by row the same sums), else its stored figure, else 0."""
+    stored = [a["fast_distance_m"] for a in acts]
+    hist = ("sustained_speed_hist_m", "speed_hist_m")
+    if not any(a[h] is not None for a in acts for h in hist):
+        return [m if m is not None else 0.0 for m in stored]
+    thr = np.array([_nan(thresholds.get(d)) for d in days], dtype=np.float64)
+    metres = fast_metres(activities, thr).tolist()
+    return [
+        m if not math.isnan(m) else (s if s is not None else 0.0)
+        for m, s in zip(metres, stored, strict=True)
+    ]
+
+
+def _nan(v: float | None) -> float:
+    return math.nan if v is None else v
 
 
 def _per_day(fast: FastSpeed, start: date, end: date) -> dict[date, float | None]:

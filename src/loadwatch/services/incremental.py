@@ -37,7 +37,7 @@ import polars as pl
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.analytics.day_rows import few_day_rows
 from loadwatch.analytics.days import local_day_expr, week_start
-from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, effort_windows, weekly_effort
+from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, effort_windows
 from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
 from loadwatch.analytics.fitness import daily_impulses, fitness_frame
 from loadwatch.analytics.load import CHRONIC_DAYS, Carried, load_rows
@@ -46,7 +46,6 @@ from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
-from loadwatch.services.effort import join_effort
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
@@ -143,22 +142,22 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
         ]
     )
     effort = effort_windows(rated, k)
-    tail = (
-        new.join(load, on="date", how="left", maintain_order="left")
-        .join(fit_days, on="date", how="left", maintain_order="left")
-        .join(effort, on="date", how="left", maintain_order="left")
-        .select(days.columns)
-    )
-    all_days = pl.concat([before, tail])
+    # The same days in the same order: side by side, as the full path's joins give them.
+    parts = [new, *(f.drop("date") for f in (load, fit_days, effort))]
+    all_days = pl.concat([before, pl.concat(parts, how="horizontal").select(days.columns)])
     monday = week_start(since)
-    recent = all_days.filter(pl.col("date") >= monday)
-    effort_from = all_days.filter(pl.col("date") >= monday - timedelta(weeks=5))
-    redone = join_effort(
-        weekly_frame(recent.select(list(DAILY_SCHEMA))),
-        weekly_effort(effort_from.select(list(EFFORT_DAY_SCHEMA))),
-        "week",
-    )
     weeks = decode(found[2]["weeks"])
+    # Without any RPE a week's sRPE columns are what ``weekly_effort`` gives zeros: 0, 0 and
+    # no ratio (its baseline is 0).
+    redone = (
+        weekly_frame(all_days.filter(pl.col("date") >= monday).select(list(DAILY_SCHEMA)))
+        .with_columns(
+            pl.lit(0.0).alias("srpe"),
+            pl.lit(0, pl.Int32).alias("srpe_sessions"),
+            pl.lit(None, pl.Float64).alias("srpe_ratio"),
+        )
+        .select(weeks.columns)
+    )
     all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone])
     row = load.row(load.height - 1, named=True)
     now = fit_days.row(fit_days.height - 1, named=True)
