@@ -53,9 +53,6 @@ def test_few_day_rows_equal_daily_frame_rows(
     )
     later = whole.filter(pl.col("start_time").dt.date() >= start)
     got = few_day_rows(later, tz="UTC", fast_speed_mps=per_day, start=start, end=end)
-    per = later.group_by(pl.col("start_time").dt.date(), pl.col("sport").is_in(RUNNING)).len()
-    crowded = bool((per["len"] > 2).any())
-    assert (got is None) == crowded
-    if got is not None:
-        for c in want.columns:
-            assert got[c].to_list() == want[c].to_list(), c
+    assert got is not None  # days of three runs too: sums in whole units, any order
+    for c in want.columns:
+        assert got[c].to_list() == want[c].to_list(), c

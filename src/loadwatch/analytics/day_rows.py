@@ -3,11 +3,11 @@
 where planning ``daily_frame``'s lazy query costs several milliseconds and adding them up in
 Python a few tens of microseconds.
 
-The same numbers as ``daily_frame``: each column summed over the day's activities, then
-divided as there (true division, ``daily._in_km``); ``tests/analytics/test_day_rows.py``
-holds them to its bits.  Only days with at most two runs and two other sessions are summed
-here: a sum of two is the same whichever order adds it, while polars' group sums of more are
-the reference (``few_day_rows`` returns None and the caller asks ``daily_frame``).
+The same numbers as ``daily_frame``: each column summed over the day's activities in whole
+units (``daily.exact_sum``), then divided as there (true division, ``daily._in_km``);
+``tests/analytics/test_day_rows.py`` holds them to its bits.  More than ``_MAX_ACTIVITIES``
+are left to ``daily_frame`` (``few_day_rows`` returns None): a Python loop is only cheaper
+than the query for a few.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
-from loadwatch.analytics.daily import FastSpeed, fast_metres
+from loadwatch.analytics.daily import EXACT_UNITS, FastSpeed, fast_metres
 from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.ingest.track import RUNNING_SPORTS
@@ -35,7 +35,7 @@ _RUN_SUMS = (
     "downhill_m",
     "fast_m",
 )
-_MAX_PER_DAY = 2
+_MAX_ACTIVITIES = 20  # past a few activities the query is no dearer than this loop
 _Session = dict[str, float]
 
 
@@ -43,7 +43,7 @@ def few_day_rows(
     activities: pl.DataFrame, *, tz: str, fast_speed_mps: FastSpeed, start: date, end: date
 ) -> pl.DataFrame | None:
     """``daily_frame(activities, start=start, end=end)`` for ``activities`` of those days only;
-    None when a day has more runs or other sessions than ``_MAX_PER_DAY``."""
+    None for more than ``_MAX_ACTIVITIES`` (the caller asks ``daily_frame``)."""
     acts = list(activities.iter_rows(named=True))
     zone = ZoneInfo(tz)
     days = [local_day(a["start_time"], a["utc_offset_s"], zone) for a in acts]
@@ -64,7 +64,7 @@ def few_day_rows(
         }
         runs, others = by_day.setdefault(day, ([], []))
         (runs if act["sport"] in RUNNING_SPORTS else others).append(row)
-    if any(len(r) > _MAX_PER_DAY or len(o) > _MAX_PER_DAY for r, o in by_day.values()):
+    if sum(len(r) + len(o) for r, o in by_day.values()) > _MAX_ACTIVITIES:
         return None
     rows = []
     for i in range((end - start).days + 1):
@@ -106,7 +106,9 @@ def _per_day(fast: FastSpeed, start: date, end: date) -> dict[date, float | None
 
 
 def _sum(rows: list[_Session], key: str) -> float:
-    return sum((r[key] for r in rows), 0.0)
+    """``daily.exact_sum``: whole units added as integers (``round`` halves to even, as
+    polars' ``round``)."""
+    return float(sum(round(r[key] * EXACT_UNITS) for r in rows)) * (1.0 / EXACT_UNITS)
 
 
 def _most(rows: list[_Session], key: str) -> float:
