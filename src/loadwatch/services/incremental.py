@@ -121,7 +121,9 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     if new is None:
         new = daily_frame(acts, tz=tz, fast_speed_mps=per_day, start=since, end=day)
     before = days.slice(0, k)
-    daily = pl.concat([before.select(list(DAILY_SCHEMA)), new])
+    # One chunk, as the full path's frame: polars sums a series chunk by chunk (headroom's
+    # week sums), so two chunks would add the same days in another order.
+    daily = pl.concat([before.select(list(DAILY_SCHEMA)), new], rechunk=True)
     rin = rehab_inputs(session, athlete_id, daily, day)
     if rin.plans:
         return None  # a plan's caps and quiet days: judged in full
@@ -144,7 +146,9 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     effort = effort_windows(rated, k)
     # The same days in the same order: side by side, as the full path's joins give them.
     parts = [new, *(f.drop("date") for f in (load, fit_days, effort))]
-    all_days = pl.concat([before, pl.concat(parts, how="horizontal").select(days.columns)])
+    all_days = pl.concat(
+        [before, pl.concat(parts, how="horizontal").select(days.columns)], rechunk=True
+    )
     monday = week_start(since)
     weeks = decode(found[2]["weeks"])
     # Without any RPE a week's sRPE columns are what ``weekly_effort`` gives zeros: 0, 0 and
@@ -158,7 +162,7 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
         )
         .select(weeks.columns)
     )
-    all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone])
+    all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone], rechunk=True)
     row = load.row(load.height - 1, named=True)
     now = fit_days.row(fit_days.height - 1, named=True)
     fitness = fit.model_copy(
