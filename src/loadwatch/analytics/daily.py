@@ -268,7 +268,7 @@ def daily_frame(
 
     ``end`` extends the calendar with rest days up to that day (and drops activities after
     it); by default the frame ends on the last activity's day.  ``start`` likewise starts it
-    on that day (the tail of a stored view, ``services/tail.py``; the caller passes only the
+    on that day (the tail of a stored view, ``services/incremental.py``; the caller passes only the
     activities from that day on).  No activities → empty frame.
     """
     validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
