@@ -136,29 +136,50 @@ def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFram
     )
 
 
+# Per-day sums in whole units of this many per metre (second): 2**-32 m, far below any
+# measurement (a relative 1e-14 of a 10 km run); exact in int64 up to 2 million km a day, and
+# a value with a whole number of metres keeps its bits.
+EXACT_UNITS = 2.0**32
+
+
+def exact_sum(col: str) -> pl.Expr:
+    """The sum of ``col`` (nulls as 0) rounded to ``1 / EXACT_UNITS``: integer additions, so
+    the same whatever order the rows are added in."""
+    units = (pl.col(col).fill_null(0.0) * EXACT_UNITS).round().cast(pl.Int64)
+    return units.sum().cast(pl.Float64) * (1.0 / EXACT_UNITS)
+
+
 def _aggregate(
-    sessions: pl.LazyFrame, by: list[str], end: date | None, fast: FastSpeed
+    sessions: pl.LazyFrame,
+    by: list[str],
+    end: date | None,
+    fast: FastSpeed,
+    start: date | None = None,
 ) -> pl.DataFrame:
     keys = [*by, "date"]
     if end is not None:
         sessions = sessions.filter(pl.col("date") <= end)
-    km = 1000.0
+    if start is not None:
+        sessions = sessions.filter(pl.col("date") >= start)
+    # Metres here, kilometres after the query (_in_km).  Sums in whole units (exact_sum:
+    # a day's sum is the same whatever the order, and polars' group sums change order with
+    # the frame's size; a day's row must be the same bits whichever days the frame holds).
     runs = (
         sessions.filter(pl.col("is_run"))
         .group_by(keys)
         .agg(
             pl.len().cast(pl.Int32).alias("runs"),
-            (pl.col("distance_m").fill_null(0.0).sum() / km).alias("distance_km"),
-            pl.col("moving_time_s").fill_null(0.0).sum().alias("moving_time_s"),
-            (pl.col("gap_m").sum() / km).alias("gap_distance_km"),
-            pl.col("elevation_gain_m").fill_null(0.0).sum().alias("elevation_gain_m"),
-            (pl.col("uphill_distance_m").fill_null(0.0).sum() / km).alias("uphill_km"),
-            (pl.col("downhill_distance_m").fill_null(0.0).sum() / km).alias("downhill_km"),
-            (pl.col("fast_m").sum() / km).alias("fast_km"),
-            (pl.col("distance_m").fill_null(0.0).max() / km).alias("longest_run_km"),
+            exact_sum("distance_m").alias("distance_km"),
+            exact_sum("moving_time_s").alias("moving_time_s"),
+            exact_sum("gap_m").alias("gap_distance_km"),
+            exact_sum("elevation_gain_m").alias("elevation_gain_m"),
+            exact_sum("uphill_distance_m").alias("uphill_km"),
+            exact_sum("downhill_distance_m").alias("downhill_km"),
+            exact_sum("fast_m").alias("fast_km"),
+            pl.col("distance_m").fill_null(0.0).max().alias("longest_run_km"),
             pl.col("elevation_gain_m").fill_null(0.0).max().alias("max_climb_m"),
-            (pl.col("fast_m").max() / km).alias("max_fast_km"),
-            (pl.col("uphill_distance_m").fill_null(0.0).max() / km).alias("max_uphill_km"),
+            pl.col("fast_m").max().alias("max_fast_km"),
+            pl.col("uphill_distance_m").fill_null(0.0).max().alias("max_uphill_km"),
         )
     )
     others = (
@@ -166,12 +187,12 @@ def _aggregate(
         .group_by(keys)
         .agg(
             pl.len().cast(pl.Int32).alias("other_sessions"),
-            (pl.col("distance_m").fill_null(0.0).sum() / km).alias("other_distance_km"),
-            pl.col("moving_time_s").fill_null(0.0).sum().alias("other_time_s"),
+            exact_sum("distance_m").alias("other_distance_km"),
+            exact_sum("moving_time_s").alias("other_time_s"),
         )
     )
     span = sessions.group_by(by or pl.lit(0).alias("_all")).agg(
-        pl.col("date").min().alias("first"),
+        (pl.lit(start) if start is not None else pl.col("date").min()).alias("first"),
         (pl.lit(end) if end is not None else pl.col("date").max()).alias("last"),
     )
     calendar = span.select(*by, pl.date_ranges("first", "last", "1d").alias("date")).explode("date")
@@ -189,40 +210,72 @@ def _aggregate(
         )
     else:
         calendar = calendar.with_columns(pl.lit(fast, pl.Float64).alias("fast_threshold_mps"))
-    dist_ok = pl.col("distance_km") > 0
-    gap_ok = pl.col("gap_distance_km") > 0
     out = (
         calendar.join(runs, on=keys, how="left")
         .join(others, on=keys, how="left")
         .with_columns(pl.col(zero_cols).fill_null(0))
         .with_columns(
             week_start_expr(pl.col("date")).alias("week_start"),
-            pl.when(dist_ok)
-            .then(pl.col("moving_time_s") / pl.col("distance_km"))
-            .alias("pace_s_per_km"),
-            pl.when(gap_ok)
-            .then(pl.col("moving_time_s") / pl.col("gap_distance_km"))
-            .alias("gap_pace_s_per_km"),
+            pl.lit(None, pl.Float64).alias("pace_s_per_km"),
+            pl.lit(None, pl.Float64).alias("gap_pace_s_per_km"),
         )
         .select(*by, *[pl.col(c).cast(t) for c, t in DAILY_SCHEMA.items()])
         .sort(keys)
     )
-    return out.collect()
+    return _in_km(out.collect())
+
+
+_KM_COLUMNS = (
+    "distance_km",
+    "gap_distance_km",
+    "uphill_km",
+    "downhill_km",
+    "fast_km",
+    "longest_run_km",
+    "max_fast_km",
+    "max_uphill_km",
+    "other_distance_km",
+)
+
+
+def _in_km(out: pl.DataFrame) -> pl.DataFrame:
+    """The metre sums in kilometres, and the paces, divided by numpy after the query: polars
+    plans ``x / 1000`` as ``x * 0.001`` in some queries and not others (by their size), which
+    differ in the last bit, and a day's row must be the same bits whichever days the frame
+    holds (``services/incremental.py`` derives a few days on top of stored ones)."""
+    km = {c: out[c].to_numpy().astype(np.float64) / 1000.0 for c in _KM_COLUMNS}
+    t = out["moving_time_s"].to_numpy().astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pace = {
+            p: np.where(km[c] > 0, t / np.where(km[c] > 0, km[c], 1.0), np.nan)
+            for p, c in (("pace_s_per_km", "distance_km"), ("gap_pace_s_per_km", "gap_distance_km"))
+        }
+    return out.with_columns(
+        *[pl.Series(c, v) for c, v in km.items()],
+        *[pl.Series(p, v, nan_to_null=True) for p, v in pace.items()],
+    )
 
 
 def daily_frame(
-    activities: pl.DataFrame, *, tz: str, fast_speed_mps: FastSpeed, end: date | None = None
+    activities: pl.DataFrame,
+    *,
+    tz: str,
+    fast_speed_mps: FastSpeed,
+    end: date | None = None,
+    start: date | None = None,
 ) -> pl.DataFrame:
     """One athlete's activities (``ACTIVITY_FRAME_SCHEMA``) → ``DAILY_SCHEMA``.
 
     ``end`` extends the calendar with rest days up to that day (and drops activities after
-    it); by default the frame ends on the last activity's day.  No activities → empty frame.
+    it); by default the frame ends on the last activity's day.  ``start`` likewise starts it
+    on that day (the tail of a stored view, ``services/incremental.py``; the caller passes only the
+    activities from that day on).  No activities → empty frame.
     """
     validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
     check_timezone(tz)
     if activities.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA)
-    out = _aggregate(_sessions(activities, tz, fast_speed_mps), [], end, fast_speed_mps)
+    out = _aggregate(_sessions(activities, tz, fast_speed_mps), [], end, fast_speed_mps, start)
     validate(out, DAILY_SCHEMA, "daily frame")
     return out
 

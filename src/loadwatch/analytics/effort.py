@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from loadwatch.analytics.day_exprs import local_day_expr, week_start_expr
 from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, MONOTONY_DAYS
+from loadwatch.analytics.windows import lagged_window_sum, window_mean_sd, window_sum
 
 EFFORT_FRAME_SCHEMA: dict[str, pl.DataType] = {
     "activity_id": pl.Int64(),
@@ -114,29 +116,35 @@ def daily_session_effort(sessions: pl.DataFrame, first: date, last: date) -> pl.
         pl.col("srpe").sum(), pl.len().cast(pl.Int32).alias("srpe_sessions")
     )
     calendar = pl.DataFrame({"date": pl.date_range(first, last, "1d", eager=True)})
-    x = pl.col("srpe")
-    days = (
-        calendar.join(per_day, on="date", how="left")
-        .with_columns(x.fill_null(0.0), pl.col("srpe_sessions").fill_null(0))
-        .with_columns(
-            x.rolling_sum(ACUTE_DAYS, min_samples=1).alias("srpe_7d"),
-            (x.rolling_sum(CHRONIC_DAYS).shift(ACUTE_DAYS) * (ACUTE_DAYS / CHRONIC_DAYS)).alias(
-                "srpe_chronic_week"
-            ),
-            x.rolling_std(MONOTONY_DAYS, ddof=1).alias("_sd"),
-            x.rolling_mean(MONOTONY_DAYS).alias("_mean"),
-        )
-        .with_columns(
-            pl.when(pl.col("srpe_chronic_week") > 0)
-            .then(pl.col("srpe_7d") / pl.col("srpe_chronic_week"))
-            .alias("srpe_ratio"),
-            pl.when(pl.col("_sd") > _SD_ZERO)
-            .then(pl.col("_mean") / pl.col("_sd"))
-            .alias("srpe_monotony"),
-        )
-        .with_columns((pl.col("srpe_7d") * pl.col("srpe_monotony")).alias("srpe_strain"))
+    days = calendar.join(per_day, on="date", how="left").with_columns(
+        pl.col("srpe").fill_null(0.0), pl.col("srpe_sessions").fill_null(0)
     )
-    return days.select([pl.col(c).cast(t) for c, t in EFFORT_DAY_SCHEMA.items()])
+    return effort_windows(days, 0)
+
+
+def effort_windows(days: pl.DataFrame, start: int) -> pl.DataFrame:
+    """Rows ``start ..`` of ``EFFORT_DAY_SCHEMA`` from ``date, srpe, srpe_sessions`` of every
+    day from the first: each window from its own days (``analytics.windows``), so rows from a
+    change on give the bits the whole run gives."""
+    x = days["srpe"].to_numpy().astype(np.float64)
+    s7 = window_sum(x, ACUTE_DAYS, start, min_rows=1)
+    chronic = lagged_window_sum(x, CHRONIC_DAYS, ACUTE_DAYS, start) * (ACUTE_DAYS / CHRONIC_DAYS)
+    mean, sd = window_mean_sd(x, MONOTONY_DAYS, start)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(chronic > 0, s7 / np.where(chronic > 0, chronic, 1.0), np.nan)
+        monotony = np.where(sd > _SD_ZERO, mean / np.where(sd > _SD_ZERO, sd, 1.0), np.nan)
+    out = (
+        days.slice(start)
+        .select("date", "srpe", "srpe_sessions")
+        .with_columns(
+            pl.Series("srpe_7d", s7, nan_to_null=True),
+            pl.Series("srpe_chronic_week", chronic, nan_to_null=True),
+            pl.Series("srpe_ratio", ratio, nan_to_null=True),
+            pl.Series("srpe_monotony", monotony, nan_to_null=True),
+            pl.Series("srpe_strain", s7 * monotony, nan_to_null=True),
+        )
+    )
+    return out.select([pl.col(c).cast(t) for c, t in EFFORT_DAY_SCHEMA.items()])
 
 
 def weekly_effort(days: pl.DataFrame) -> pl.DataFrame:

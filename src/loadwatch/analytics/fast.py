@@ -40,6 +40,9 @@ FAST_FACTOR = 1.15
 MIN_RUNS = 5
 MIN_KM = 20.0
 DEFAULT_SPEED_MPS = 1000.0 / 300.0
+# The windows' histograms are summed in whole units of 2**-24 m (exact in int64 for a few
+# hundred thousand km per bin; a whole number of metres stays exact).
+_UNIT = 2.0**-24
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +125,8 @@ def threshold_frame(
     Derived days pool the histograms of the runs of the ``WINDOW_DAYS`` local days *before*
     the day (a run never moves its own threshold); the coach's speed applies from
     ``coach_since`` on (every day when None).  Vectorised: histograms summed per day, a
-    cumulative sum over days, the window as a difference of two rows of it."""
+    cumulative sum over days, the window as a difference of two rows of it, in integers: a
+    day's row is the same bits whatever ``first`` is."""
     validate(activities.select(list(SPEED_FRAME_SCHEMA)), SPEED_FRAME_SCHEMA, "activities")
     if coach_speed_mps is not None and not coach_speed_mps > 0:
         raise InvalidRequest(f"fast threshold must be a positive speed, got {coach_speed_mps}")
@@ -134,15 +138,18 @@ def threshold_frame(
     dates, hist = run_histograms(activities, tz)
     idx = np.array([(d - origin).days for d in dates.to_list()], dtype=np.int64)
     keep = (idx >= 0) & (idx < span)
-    per_day = np.zeros((span + 1, SPEED_BINS))
-    np.add.at(per_day, idx[keep] + 1, hist[keep])
-    count = np.zeros(span + 1)
-    np.add.at(count, idx[keep] + 1, 1.0)
+    # Integer units (``_UNIT`` m): the running sums and their differences are exact, so a
+    # day's window holds the same numbers whichever day the frame starts on (a tail from a
+    # change, services/incremental.py; the roll, services/roll.py).
+    per_day = np.zeros((span + 1, SPEED_BINS), dtype=np.int64)
+    np.add.at(per_day, idx[keep] + 1, np.rint(hist[keep] / _UNIT).astype(np.int64))
+    count = np.zeros(span + 1, dtype=np.int64)
+    np.add.at(count, idx[keep] + 1, 1)
     cum_h, cum_n = np.cumsum(per_day, axis=0), np.cumsum(count)
     # Day k of the output is origin + WINDOW_DAYS + k; its window is days [k, k + WINDOW_DAYS)
     # counted from origin, i.e. rows k+1 .. k+WINDOW_DAYS of the shifted cumulative sums.
     k = np.arange(n_days)
-    win = cum_h[k + WINDOW_DAYS] - cum_h[k]
+    win = (cum_h[k + WINDOW_DAYS] - cum_h[k]).astype(np.float64) * _UNIT
     runs = (cum_n[k + WINDOW_DAYS] - cum_n[k]).astype(np.int32)
     km = win.sum(axis=1) / 1000.0
     typical = _medians(win)

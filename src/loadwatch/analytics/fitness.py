@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
+from loadwatch.analytics.windows import ewma
 from loadwatch.ingest.sports import RUNNING_SPORTS
 
 FITNESS_DAYS = 42
@@ -64,25 +66,19 @@ def rate(tau_days: float) -> float:
     return 1.0 - math.exp(-1.0 / tau_days)
 
 
-def _zero_seeded(col: str, tau_days: float) -> pl.Expr:
-    k = rate(tau_days)
-    t = pl.int_range(pl.len())
-    # polars' recursive EWMA starts from x_0; the load before the first day is 0 instead.
-    return (
-        pl.col(col).ewm_mean(alpha=k, adjust=False)
-        - pl.lit(1.0 - k).pow(t + 1) * pl.col(col).first()
-    )
-
-
-def fitness_frame(impulses: pl.DataFrame) -> pl.DataFrame:
-    """``date, fitness_load`` on consecutive days → ``FITNESS_SCHEMA``."""
-    out = (
-        impulses.select(pl.col("date"), pl.col("fitness_load").cast(pl.Float64).fill_null(0.0))
-        .with_columns(
-            _zero_seeded("fitness_load", FITNESS_DAYS).alias("fitness"),
-            _zero_seeded("fitness_load", FATIGUE_DAYS).alias("fatigue"),
-        )
-        .with_columns((pl.col("fitness") - pl.col("fatigue")).alias("form"))
+def fitness_frame(impulses: pl.DataFrame, before: tuple[float, float] = (0.0, 0.0)) -> pl.DataFrame:
+    """``date, fitness_load`` on consecutive days → ``FITNESS_SCHEMA``.  ``before``: fitness
+    and fatigue on the day before the first row (0 before the athlete's first day; a stored
+    day's values to continue from it, ``services/incremental.py``): one step a day
+    (``analytics.windows.ewma``), so a continuation gives the bits the whole run gives."""
+    frame = impulses.select(pl.col("date"), pl.col("fitness_load").cast(pl.Float64).fill_null(0.0))
+    w = frame["fitness_load"].to_numpy()
+    fitness = ewma(w, rate(FITNESS_DAYS), before[0])
+    fatigue = ewma(w, rate(FATIGUE_DAYS), before[1])
+    out = frame.with_columns(
+        pl.Series("fitness", fitness),
+        pl.Series("fatigue", fatigue),
+        pl.Series("form", fitness - fatigue),
     )
     validate(out, FITNESS_SCHEMA, "fitness frame")
     return out
@@ -92,8 +88,10 @@ def _basis(activities: pl.DataFrame) -> tuple[FitnessSource, pl.Expr, bool]:
     for source, col, by_duration in SOURCES:
         if col in activities.columns and activities[col].drop_nulls().len() > 0:
             return source, pl.col(col), by_duration
+    # Metres here, kilometres in ``_per_day`` (divided by numpy: polars plans ``x / 1000`` as
+    # ``x * 0.001`` in some queries and not others, by their size).
     running = pl.col("sport").is_in(list(RUNNING_SPORTS))
-    return "distance", pl.when(running).then(pl.col("distance_m") / 1000.0).otherwise(0.0), False
+    return "distance", pl.when(running).then(pl.col("distance_m")).otherwise(0.0), False
 
 
 def daily_impulses(
@@ -122,7 +120,31 @@ def daily_impulses(
         median = per_min.item() if per_min.height else None
         imputed = acts.filter(pl.col("_w").is_null() & (pl.col("moving_time_s") > 0)).height
         acts = acts.with_columns(pl.col("_w").fill_null(minutes * (median or 0.0)))
-    per_day = acts.group_by("date").agg(pl.col("_w").sum().alias("fitness_load"))
-    days = pl.DataFrame({"date": pl.date_range(first, last, "1d", eager=True)})
-    impulses = days.join(per_day, on="date", how="left").sort("date")
-    return impulses, FitnessBasis(source, UNITS[source], imputed if by_duration else 0)
+    per_day = _per_day(acts, first, last, 1000.0 if source == "distance" else None)
+    return per_day, FitnessBasis(source, UNITS[source], imputed if by_duration else 0)
+
+
+def _per_day(acts: pl.DataFrame, first: date, last: date, unit: float | None) -> pl.DataFrame:
+    """``date, fitness_load`` over ``[first, last]``: each day's ``_w`` (divided by ``unit``)
+    added first to last in start order (numpy's ``reduceat`` over each day's activities), null
+    on a day without any, so that a day's impulse is the same bits whichever activities the
+    frame holds besides (``services/incremental.py``); a polars group sum's order is not."""
+    n = (last - first).days + 1
+    at = np.array([(d - first).days for d in acts["date"].to_list()], dtype=np.int64)
+    w = acts["_w"].fill_null(0.0).to_numpy().astype(np.float64)
+    if unit is not None:
+        w = w / unit
+    keep = (at >= 0) & (at < n)
+    at, w = at[keep], w[keep]
+    order = np.argsort(at, kind="stable")
+    at, w = at[order], w[order]
+    out = np.full(n, np.nan)
+    if at.size:
+        starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+        out[at[starts]] = np.add.reduceat(w, starts)
+    return pl.DataFrame(
+        {
+            "date": pl.date_range(first, last, "1d", eager=True),
+            "fitness_load": pl.Series(out, nan_to_null=True),
+        }
+    )

@@ -12,13 +12,16 @@ Per dimension (distance km, fast km, metres climbed; see ``schema.DIMENSIONS``):
   daily loads ending that day, rest days included as zeros; null when sd is 0 (a week of rest
   or seven identical days says nothing useful as a number).  ``strain`` = 7-day load × monotony.
 
-All vectorised: the seeded EWMA is polars' ``ewm_mean(adjust=False)`` (which starts from
-``x_0``) plus the closed-form correction ``(1-λ)^(t+1)·(seed - x_0)``, so it runs per athlete
-inside ``over()`` too.
+Computed on numpy arrays by ``analytics.windows``: every window from its own days, every EWMA
+one step a day, so that ``load_rows`` continuing from a stored day's EWMAs gives the bits a
+computation from the first day gives (``services/incremental.py``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import polars as pl
 
 from loadwatch.analytics.schema import (
@@ -30,78 +33,110 @@ from loadwatch.analytics.schema import (
     validate_calendar,
     validate_panel,
 )
+from loadwatch.analytics.windows import ewma, lagged_window_sum, window_mean_sd, window_sum
 
 ACUTE_DAYS = 7
 CHRONIC_DAYS = 28
 MONOTONY_DAYS = 7
-_SD_ZERO = 1e-9  # rolling sd of identical values comes out as float dust, not 0
+_SD_ZERO = 1e-9  # the sd of identical values comes out as float dust, not 0
 
 
 def over(expr: pl.Expr, key: str | None) -> pl.Expr:
     return expr if key is None else expr.over(key)
 
 
-def seeded_ewma(col: str, n: int) -> pl.Expr:
-    """EWMA with λ = 2/(n+1) whose value before the first row is the mean of the first n rows."""
-    lam = 2.0 / (n + 1.0)
-    t = pl.int_range(pl.len())
-    x = pl.col(col)
-    seed = pl.when(t < n).then(x).mean()
-    correction = pl.lit(1.0 - lam).pow(t + 1) * (seed - x.first())
-    return x.ewm_mean(alpha=lam, adjust=False) + correction
+def lam(n: int) -> float:
+    """λ = 2/(n+1)."""
+    return 2.0 / (n + 1.0)
 
 
-def _steps(dim: str, col: str, key: str | None) -> list[list[pl.Expr]]:
-    """Columns in steps, each reading the one before: shallow expressions keep the plan small."""
-    x = pl.col(col)
-    c = {m: pl.col(f"{dim}_{m}") for m in (*LOAD_METRICS, "sd", "mean")}
-    return [
-        [
-            x.alias(f"{dim}_load"),
-            over(seeded_ewma(col, ACUTE_DAYS), key).alias(f"{dim}_acute_ewma"),
-            over(seeded_ewma(col, CHRONIC_DAYS), key).alias(f"{dim}_chronic_ewma"),
-            over(x.rolling_sum(ACUTE_DAYS), key).alias(f"{dim}_acute_7d"),
-            (
-                over(x.rolling_sum(CHRONIC_DAYS).shift(ACUTE_DAYS), key)
-                * (ACUTE_DAYS / CHRONIC_DAYS)
-            ).alias(f"{dim}_chronic_week"),
-            over(x.rolling_std(MONOTONY_DAYS, ddof=1), key).alias(f"{dim}_sd"),
-            over(x.rolling_mean(MONOTONY_DAYS), key).alias(f"{dim}_mean"),
-        ],
-        [
-            pl.when(c["chronic_ewma"] > 0)
-            .then(c["acute_ewma"] / c["chronic_ewma"])
-            .alias(f"{dim}_ewma_ratio"),
-            pl.when(c["chronic_week"] > 0)
-            .then(c["acute_7d"] / c["chronic_week"])
-            .alias(f"{dim}_ratio"),
-            pl.when(c["sd"] > _SD_ZERO).then(c["mean"] / c["sd"]).alias(f"{dim}_monotony"),
-        ],
-        [(c["acute_7d"] * c["monotony"]).alias(f"{dim}_strain")],
-    ]
+def seed(x: np.ndarray, n: int) -> float:
+    """The EWMA's value before the first day: the mean of the first ``n`` days (all when
+    fewer), added in order."""
+    head = x[:n].tolist()
+    total = 0.0
+    for v in head:
+        total += v
+    return total / len(head) if head else 0.0
 
 
-def _load(daily: pl.DataFrame, key: str | None) -> pl.DataFrame:
-    # Eager, step by step: planning the lazy query cost more than computing it (5.2 against
-    # 1.8 ms for one athlete's 3 years; benchmarks/service.py's evaluation).  The panel too,
-    # so that one athlete's rows are the same bits either way.
-    keys = [] if key is None else [key]
-    steps = [_steps(dim, col, key) for dim, (col, _) in DIMENSIONS.items()]
-    df = daily
-    for k in range(len(steps[0])):
-        df = df.with_columns(e for s in steps for e in s[k])
-    return df.select(*keys, *LOAD_SCHEMA)
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """Each dimension's (acute, chronic) EWMA on the day before the first row computed."""
+
+    ewmas: dict[str, tuple[float, float]]
+
+    @staticmethod
+    def seeds(daily: pl.DataFrame) -> Carried:
+        return Carried(
+            {
+                dim: (seed(x, ACUTE_DAYS), seed(x, CHRONIC_DAYS))
+                for dim, (col, _) in DIMENSIONS.items()
+                for x in [daily[col].to_numpy().astype(np.float64)]
+            }
+        )
+
+    @staticmethod
+    def stored(row: dict[str, object]) -> Carried:
+        """From a day row of ``LOAD_SCHEMA`` (a stored view's)."""
+        return Carried(
+            {
+                dim: (float(row[f"{dim}_acute_ewma"]), float(row[f"{dim}_chronic_ewma"]))  # type: ignore[arg-type]
+                for dim in DIMENSIONS
+            }
+        )
+
+
+def _positive_div(num: np.ndarray, den: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, num / np.where(ok, den, 1.0), np.nan)
+
+
+def _dimension(x: np.ndarray, start: int, before: tuple[float, float]) -> list[np.ndarray]:
+    """Rows ``start ..`` of one dimension's ``LOAD_METRICS``, in their order."""
+    acute = ewma(x[start:], lam(ACUTE_DAYS), before[0])
+    chronic = ewma(x[start:], lam(CHRONIC_DAYS), before[1])
+    s7 = window_sum(x, ACUTE_DAYS, start)
+    chronic_week = lagged_window_sum(x, CHRONIC_DAYS, ACUTE_DAYS, start) * (
+        ACUTE_DAYS / CHRONIC_DAYS
+    )
+    mean, sd = window_mean_sd(x, MONOTONY_DAYS, start)
+    with np.errstate(invalid="ignore"):
+        monotony = _positive_div(mean, sd, sd > _SD_ZERO)
+        ratio = _positive_div(s7, chronic_week, chronic_week > 0)
+        ewma_ratio = _positive_div(acute, chronic, chronic > 0)
+    return [x[start:], acute, chronic, ewma_ratio, s7, chronic_week, ratio, monotony, s7 * monotony]
+
+
+def load_rows(daily: pl.DataFrame, start: int, carried: Carried) -> pl.DataFrame:
+    """``LOAD_SCHEMA`` of rows ``start ..`` of one athlete's daily frame, the EWMAs continuing
+    from ``carried`` (the day before ``start``'s): the rows ``load_frame`` gives there."""
+    cols: dict[str, object] = {"date": daily["date"].slice(start)}
+    for dim, (col, _) in DIMENSIONS.items():
+        x = daily[col].to_numpy().astype(np.float64)
+        for name, v in zip(LOAD_METRICS, _dimension(x, start, carried.ewmas[dim]), strict=True):
+            cols[f"{dim}_{name}"] = v
+    return pl.DataFrame(cols, schema=LOAD_SCHEMA, nan_to_null=True)
 
 
 def load_frame(daily: pl.DataFrame) -> pl.DataFrame:
     """``DAILY_SCHEMA`` (one athlete) → ``LOAD_SCHEMA``, one row per day."""
     validate_calendar(daily, "daily frame")
-    out = _load(daily, None)
+    out = load_rows(daily, 0, Carried.seeds(daily))
     validate(out, LOAD_SCHEMA, "load frame")
     return out
 
 
 def load_panel(daily: pl.DataFrame, *, key: str) -> pl.DataFrame:
-    """Many athletes' daily frames stacked (``key`` first, sorted by key and date)."""
+    """Many athletes' daily frames stacked (``key`` first, sorted by key and date): each
+    athlete's rows as ``load_frame`` gives them, same bits."""
     validate_panel(daily, DAILY_SCHEMA, "daily frame", key)
-    return _load(daily, key)
+    parts = [
+        load_rows(one, 0, Carried.seeds(one)).select(
+            pl.lit(one[key][0], daily.schema[key]).alias(key), *LOAD_SCHEMA
+        )
+        for one in daily.partition_by(key, maintain_order=True)
+    ]
+    if not parts:
+        return pl.DataFrame(schema={key: daily.schema[key], **LOAD_SCHEMA})
+    return pl.concat(parts)

@@ -35,7 +35,16 @@ from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import HISTORIC_DAYS, classify
 from loadwatch.rules.plan import PLAN_RULES
-from loadwatch.services import episodes, hr_load, preflight, rehab, roll, triage, views
+from loadwatch.services import (
+    episodes,
+    hr_load,
+    incremental,
+    preflight,
+    rehab,
+    roll,
+    triage,
+    views,
+)
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.store import athletes as athlete_rows
 from loadwatch.store import episodes as episode_rows
@@ -60,6 +69,7 @@ class EvaluationResult:
     engine_judged: bool = True  # False: only the day moved, the engine's flags stand
     rolled: bool = False  # the view rolled from the stored one (services/roll.py)
     zone: str | None = None  # the athlete's time zone as evaluated (``keep_due``)
+    tail: bool = False  # the days from ``evaluated_from`` only (services/incremental.py)
 
 
 def _differs(stored: object, fired: object) -> bool:
@@ -91,13 +101,19 @@ def _evaluate_in(
         if unchanged_since is not None
         else None
     )
-    if rolled is None:
-        # The heart rates may have moved (a new hardest run raises an estimated maximum).
-        hr_load.refresh_athlete(session, athlete_id)
-    inp = rolled.inp if rolled is not None else evaluation_inputs(session, athlete_id, today)
+    # The heart rates may have moved (a new hardest run raises an estimated maximum).
+    moved = hr_load.refresh_athlete(session, athlete_id) if rolled is None else 0
+    # A change from ``from_date`` (an upload): the days from it only (services/incremental.py).
+    tailed = (
+        incremental.from_day(session, athlete_id, today, from_date)
+        if rolled is None and unchanged_since is None and from_date is not None and not moved
+        else None
+    )
+    ready = rolled or tailed
+    inp = ready.inp if ready is not None else evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
     result.zone = inp.athlete.timezone
-    result.rolled = rolled is not None
+    result.rolled, result.tail = rolled is not None, tailed is not None
     # Plans and symptoms (docs/rehab.md): their flags, and the days a plan quiets the others.
     plan = rehab.verdict(inp)
     rules_too = rolled is None and not _only_rest_since(inp, unchanged_since)
@@ -181,7 +197,7 @@ def _evaluate_in(
     if live is None:
         firing = flags.firing(session, athlete_id)
         result.episode_events = episodes.keep(session, inp.athlete, firing, inp.today).events
-    view = rolled.view if rolled is not None else views.compute(inp)
+    view = ready.view if ready is not None else views.compute(inp)
     views.keep(session, athlete_id, view)
     unchanged = triage.Unchanged(rolled.since, live) if rolled and live is not None else None
     triage.keep(session, inp.athlete, view.summary, inp.config, unchanged)

@@ -1,0 +1,193 @@
+"""A change from day D (a new run, the common upload; an edit or a deletion): the view from
+the stored day rows before D and the days from D to today derived from only what can change.
+
+- The daily columns of a day read that day's activities and the fast threshold of the day,
+  which reads the runs of the ``WINDOW_DAYS`` days before it: the activities from
+  ``D - WINDOW_DAYS`` on are read (one query bounded by date) and the days from D computed
+  from them (``analytics/day_rows.py``, else ``daily_frame(start=D)``); the stored rows
+  before D are the full path's, since nothing before D changed.  A change on today with
+  today's view stored (today's run) reads today's activities only: today's threshold reads
+  the days before it, unchanged, so it is the stored one.
+- The derived columns of the days from D continue from the stored rows (``analytics.windows``):
+  windows (7-day sums, the chronic week, monotony, the sRPE windows) each from their own days,
+  read from the daily columns back to ``D - 35``; EWMAs (load, fitness, fatigue) one step a
+  day from the stored value of ``D - 1``.  The full path computes each day the same way from
+  its first day, so the same bits; the fast threshold's windows are summed in integers
+  (``analytics.fast.threshold_frame``), exact whichever day they start on.
+- The weeks from D's are summed again from their day rows; headroom for today and the rules
+  from D read the whole daily frame, as the full path's.
+
+Anything this cannot vouch for returns None and the caller takes the full path: no stored
+view (or one older than this loadwatch), a stored view for a day before ``D - 1`` or after
+today, D within the EWMAs' seeds (the mean of the first ``CHRONIC_DAYS`` days; a settings or
+zone change asks for evaluation from the first day), a coach's threshold, session RPEs, a
+plan, a fitness basis the new days would change (another source, or impulses imputed from the
+median of every activity), no activity left from D on.  The caller falls back too when heart
+rates moved (``evaluation._evaluate_in``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, cast
+
+import numpy as np
+import polars as pl
+
+from loadwatch.analytics.daily import daily_frame
+from loadwatch.analytics.day_exprs import local_day_expr
+from loadwatch.analytics.day_rows import few_day_rows
+from loadwatch.analytics.days import week_start
+from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, effort_windows
+from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
+from loadwatch.analytics.fitness import daily_impulses, fitness_frame
+from loadwatch.analytics.load import CHRONIC_DAYS, Carried, load_rows
+from loadwatch.analytics.schema import DAILY_SCHEMA
+from loadwatch.analytics.weekly import weekly_frame
+from loadwatch.clock import local_today
+from loadwatch.rules.config import athlete_config
+from loadwatch.rules.headroom import headroom
+from loadwatch.services.fitness import hr_out
+from loadwatch.services.hr_load import hr_profile
+from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
+from loadwatch.services.roll import Rolled
+from loadwatch.services.rounding import out_number
+from loadwatch.services.stored_summary import parse_summary
+from loadwatch.services.stored_view import View, day_rows, decode
+from loadwatch.services.view_summary import summary_from
+from loadwatch.store import activities as activity_store
+from loadwatch.store import athletes as athlete_store
+from loadwatch.store import views as view_rows
+from loadwatch.store.db import Session
+
+# An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
+_WIDEST_OFFSET = timedelta(hours=14)
+
+
+def from_day(session: Session, athlete_id: int, today: date | None, since: date) -> Rolled | None:
+    """The view for ``today`` after a change from ``since``, from the stored view; None when
+    the full evaluation must compute it (module docstring)."""
+    athlete = athlete_store.get_athlete(session, athlete_id)
+    day = today or local_today(athlete.timezone)
+    if since > day or athlete.fast_speed_mps is not None:
+        return None
+    found = view_rows.frames(session, athlete_id, ["days", "days_tail", "weeks"])
+    if found is None or not since - timedelta(days=1) <= found[0] <= day:
+        return None
+    summary = parse_summary(found[1])
+    fit = summary.fitness if summary is not None else None
+    if summary is None or fit is None or fit.imputed:
+        return None
+    days = day_rows(found[2])
+    if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != found[0]:
+        return None
+    first: date = days["date"][0]
+    k = (since - first).days  # the row of ``since``
+    if (
+        k < CHRONIC_DAYS
+        or days["srpe_sessions"].sum()
+        or activity_store.any_rpe(session, athlete_id)
+    ):
+        return None
+    hr = hr_profile(session, athlete)
+    if fit.source == "trimp" and fit.hr != hr_out(hr):
+        return None
+    tz = athlete.timezone
+    # A day's fast threshold reads the runs of the days before it only: a change on today,
+    # with today's stored, leaves today's threshold the stored one, and the window unread.
+    same = since == day == found[0]
+    back = 0 if same else WINDOW_DAYS
+    begin = datetime.combine(since - timedelta(days=back), time(), UTC) - _WIDEST_OFFSET
+    window = activity_store.activity_frame(session, athlete_id, begin)
+    local = window.select(local_day_expr(tz).alias("d"))["d"]
+    acts = window.filter((local >= since) & (local <= day))
+    if acts.is_empty():
+        return None
+    impulses, basis = daily_impulses(acts, tz=tz, first=since, last=day)
+    if basis.source != fit.source or basis.imputed:
+        return None
+    if same:
+        per_day = pl.DataFrame(
+            {"date": [day], "fast_speed_mps": [days["fast_threshold_mps"][-1]]},
+            schema={"date": pl.Date(), "fast_speed_mps": pl.Float64()},
+        )
+        kept = summary.fast_threshold
+        source = cast(Literal["coach", "derived", "default"], kept.source)  # stored by explain()
+        threshold = FastThreshold(days["fast_threshold_mps"][-1], source, kept.explanation)
+    else:
+        per_day = threshold_frame(
+            window, tz=tz, first=since, last=day, coach_speed_mps=None, coach_since=None
+        )
+        threshold = explain(per_day.row(per_day.height - 1, named=True))
+    new = few_day_rows(acts, tz=tz, fast_speed_mps=per_day, start=since, end=day)
+    if new is None:
+        new = daily_frame(acts, tz=tz, fast_speed_mps=per_day, start=since, end=day)
+    before = days.slice(0, k)
+    # One chunk, as the full path's frame: polars sums a series chunk by chunk (headroom's
+    # week sums), so two chunks would add the same days in another order.
+    daily = pl.concat([before.select(list(DAILY_SCHEMA)), new], rechunk=True)
+    rin = rehab_inputs(session, athlete_id, daily, day)
+    if rin.plans:
+        return None  # a plan's caps and quiet days: judged in full
+    config = athlete_config(athlete.thresholds)
+    inp = EvaluationInputs(athlete, acts, day, config, threshold, daily, rin, hr, None, first)
+    last = before.row(k - 1, named=True)
+    load = load_rows(daily, k, Carried.stored(last))
+    fit_days = fitness_frame(impulses, (last["fitness"], last["fatigue"]))
+    # No RPE before nor now: the days from ``since`` rate nothing.
+    rated = pl.concat(
+        [
+            before.select("date", "srpe", "srpe_sessions"),
+            new.select(
+                "date",
+                pl.lit(0.0).alias("srpe"),
+                pl.lit(0, EFFORT_DAY_SCHEMA["srpe_sessions"]).alias("srpe_sessions"),
+            ),
+        ]
+    )
+    effort = effort_windows(rated, k)
+    # The same days in the same order: side by side, as the full path's joins give them.
+    parts = [new, *(f.drop("date") for f in (load, fit_days, effort))]
+    all_days = pl.concat(
+        [before, pl.concat(parts, how="horizontal").select(days.columns)], rechunk=True
+    )
+    monday = week_start(since)
+    weeks = decode(found[2]["weeks"])
+    # Without any RPE a week's sRPE columns are what ``weekly_effort`` gives zeros: 0, 0 and
+    # no ratio (its baseline is 0).
+    redone = (
+        weekly_frame(all_days.filter(pl.col("date") >= monday).select(list(DAILY_SCHEMA)))
+        .with_columns(
+            pl.lit(0.0).alias("srpe"),
+            pl.lit(0, pl.Int32).alias("srpe_sessions"),
+            pl.lit(None, pl.Float64).alias("srpe_ratio"),
+        )
+        .select(weeks.columns)
+    )
+    all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone], rechunk=True)
+    row = load.row(load.height - 1, named=True)
+    now = fit_days.row(fit_days.height - 1, named=True)
+    fitness = fit.model_copy(
+        update={
+            "as_of": day,
+            "fitness": out_number(now["fitness"]),
+            "fatigue": out_number(now["fatigue"]),
+            "form": out_number(now["form"]),
+        }
+    )
+    out = summary_from(
+        inp,
+        row,
+        {h.dimension: h for h in headroom(daily, config, today=day)},
+        all_weeks,
+        fitness,
+        _last(daily, (pl.col("runs") > 0) | (pl.col("other_sessions") > 0)),
+        _last(daily, pl.col("runs") > 0),
+    )
+    return Rolled(inp, View(out, all_days, all_weeks), found[0])
+
+
+def _last(daily: pl.DataFrame, active: pl.Expr) -> date | None:
+    """The last day of the frame (which ends today) where ``active`` holds."""
+    hit = np.flatnonzero(daily.select(active.fill_null(False)).to_series().to_numpy())
+    return daily["date"][int(hit[-1])] if hit.size else None

@@ -1,0 +1,58 @@
+"""A few days' rows summed in Python equal ``daily_frame``'s, bit for bit."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loadwatch.analytics.daily import daily_frame
+from loadwatch.analytics.day_rows import few_day_rows
+from loadwatch.analytics.fast import threshold_frame
+from support.activity_builder import activity, frame, speed_hist
+
+MON = date(2025, 3, 3)
+RUNNING = ["running", "trail_running"]
+
+one_activity = st.tuples(
+    st.integers(0, 12),  # day
+    st.sampled_from([*RUNNING, "walking", "cycling"]),
+    st.floats(0.3, 42.0),  # km: fractional metres, so that sums and divisions round
+    st.floats(0.0, 900.0),  # climb
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(acts=st.lists(one_activity, min_size=1, max_size=12), cut=st.integers(0, 12))
+def test_few_day_rows_equal_daily_frame_rows(
+    acts: list[tuple[int, str, float, float]], cut: int
+) -> None:
+    rows = []
+    for i, (d, sport, km, climb) in enumerate(acts):
+        # Two speeds: fast km from the histograms, judged by each day's own threshold.
+        hist = speed_hist({2.8: km * 700.0, 3.9 + i % 3 * 0.3: km * 300.0})
+        rows.append(
+            activity(
+                MON + timedelta(days=d),
+                km,
+                sport=sport,
+                climb_m=climb,
+                local_time=time(6 + i % 12, i),
+                sustained_hist=hist,
+                flat_hist=hist,
+            )
+        )
+    whole = frame(rows)
+    end = MON + timedelta(days=14)
+    start = MON + timedelta(days=max(cut, min(a[0] for a in acts)))  # within the calendar
+    per_day = threshold_frame(whole, tz="UTC", first=MON, last=end, coach_speed_mps=None)
+    want = daily_frame(whole, tz="UTC", fast_speed_mps=per_day, end=end).filter(
+        pl.col("date") >= start
+    )
+    later = whole.filter(pl.col("start_time").dt.date() >= start)
+    got = few_day_rows(later, tz="UTC", fast_speed_mps=per_day, start=start, end=end)
+    assert got is not None  # days of three runs too: sums in whole units, any order
+    for c in want.columns:
+        assert got[c].to_list() == want[c].to_list(), c
