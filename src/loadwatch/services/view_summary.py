@@ -9,12 +9,14 @@ from datetime import date
 import polars as pl
 
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
+from loadwatch.rules.flare_limit import flare_limit
 from loadwatch.rules.headroom import Headroom
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import DimensionStatus, FastThresholdOut, Summary, WeekKm
 from loadwatch.services.inputs import EvaluationInputs
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_number
+from loadwatch.services.step_back import follow_flare
 
 
 def summary_from(
@@ -51,6 +53,8 @@ def summary_from(
                 headroom_run_alert=h.next_run_alert if h else None,
             )
         )
+    # After a pain flare the step back bounds the rules' limits (a plan's rooms read them).
+    dims = follow_flare(dims, flare_limit(inp.rehab.responses, inp.today))
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
     rehab_now = rehab_status(inp, dims)
     dims = follow_plan(dims, rehab_now)
