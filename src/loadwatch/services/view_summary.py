@@ -41,6 +41,7 @@ def summary_from(
                 # The weekly ramp's own numbers: the same as a flag on this window would carry.
                 chronic_week=out_number(h.ramp_own if h else None),
                 ratio_7_28=out_number(h.ramp_ratio if h else None),
+                judged_week=out_number(h.ramp_baseline if h else None),
                 acute_ewma=out_number(row.get(f"{dim}_acute_ewma")),
                 chronic_ewma=out_number(row.get(f"{dim}_chronic_ewma")),
                 ewma_ratio=out_number(row.get(f"{dim}_ewma_ratio")),
