@@ -48,6 +48,9 @@ def ratio_lines(status: AthleteStatus) -> RenderableType:
     for d in status.dimensions:
         digits = 0 if d.unit == "m" else 1
         usual = fmt(d.chronic_week, digits)
+        if d.judged_week is not None and (d.chronic_week is None or d.chronic_week < d.judged_week):
+            # The ratio is over the floor, not over the usual week: said, as the flags say it.
+            usual += f" {d.unit}, judged against at least {fmt(d.judged_week, digits)}"
         lines.append(
             Text(
                 f" {DIM_LABEL.get(d.dimension, d.dimension)}: {fmt(d.last_7d, digits)} {d.unit}"

@@ -11,6 +11,7 @@ import pytest
 
 from loadwatch.schemas.status import SeriesOut
 from loadwatch.services.pending import is_evaluating
+from loadwatch.services.series_out import named_for_output
 from loadwatch.services.views import series_and_fitness
 from support.api_env import API, Env, _today_7am, gpx_run, upload
 
@@ -28,6 +29,7 @@ def _as_model(env: Env, athlete_id: int, period: str, **params: str) -> bytes:
             None if end is None else pl.Series([end]).str.to_date()[0],
         )
         busy = is_evaluating(s, athlete_id)
+    frame = named_for_output(frame)  # the unfloored ratio named apart (docs/rules.md)
     floats = [c for c, t in frame.schema.items() if t.is_float()]
     frame = frame.with_columns(pl.col(floats).fill_nan(None)) if floats else frame
     model = SeriesOut(

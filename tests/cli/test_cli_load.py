@@ -200,7 +200,8 @@ def test_series_json_csv_and_table(sara_log: date) -> None:
     assert code == 0
     header, *rows = out.strip().splitlines()
     assert header.startswith("date,week_start,runs,distance_km")
-    assert "distance_ratio" in header and "distance_acute_ewma" in header
+    assert "distance_ratio_unfloored" in header and "distance_acute_ewma" in header
+    assert "distance_ratio," not in header  # the rules' ratio is status's (docs/rules.md)
     # From 6 days before the long run to today (a rest day), by default.
     assert len(rows) == 8
     assert rows[-2].startswith(f"{sara_log.isoformat()},")

@@ -56,6 +56,7 @@ def series(
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV on stdout.")] = False,
 ) -> None:
     """Daily or weekly load series: distance, fast km, climbing (and EWMA/ratios for days)."""
+    from loadwatch.services.series_out import named_for_output
     from loadwatch.services.views import series as load_series
 
     with handle_errors():
@@ -68,6 +69,7 @@ def series(
             athlete,
             lambda s, aid: load_series(s, aid, "day" if period == "day" else "week", start, end),
         )
+        frame = named_for_output(frame)
         if csv:
             sys.stdout.write(frame.write_csv())
         elif json:

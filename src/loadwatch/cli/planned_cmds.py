@@ -196,11 +196,20 @@ def show_check(athlete: str, out: CheckOut) -> None:
             w.dimension,
             fmt.format(w.peak_7d),
             str(w.peak_date),
-            fmt.format(w.usual_week) if w.usual_week is not None else "-",
+            _usual(w.usual_week, w.own_week, fmt),
             f"{w.ratio:.2f}" if w.ratio is not None else "-",
             w.severity or "ok",
         )
     console.print(t)
+
+
+def _usual(base: float | None, own: float | None, fmt: str) -> str:
+    """'258 m (at least 300 m)' where a floor stood in: a floor is not the athlete's week."""
+    if base is None:
+        return "-"
+    if own is not None and own < base:
+        return f"{fmt.format(own)} (at least {fmt.format(base)})"
+    return fmt.format(base)
 
 
 def _read_file(path: Path) -> bytes:

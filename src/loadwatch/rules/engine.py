@@ -99,6 +99,9 @@ class FlagRecord:
     ratio: float
     threshold: float
     message: str
+    # The rule's own baseline before a floor raised it (None: not kept): a sentence built
+    # from the record says "judged against at least" as the message does.
+    own_baseline: float | None = None
 
 
 def _level(ratio: pl.Expr, rule: _Rule, name: str, dim: str) -> pl.Expr:
@@ -641,6 +644,7 @@ def records(flags: pl.DataFrame) -> list[FlagRecord]:
             ratio=row["ratio"],
             threshold=row["threshold"],
             message=render(row),
+            own_baseline=row.get("own_baseline"),
         )
         for row in flags.iter_rows(named=True)
     ]

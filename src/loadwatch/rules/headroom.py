@@ -384,6 +384,13 @@ _SINGLE = {
     "uphill": "uphill running in one run",
 }
 
+_USUAL = {
+    "distance": " run",
+    "speed": " of fast running",
+    "hills": " climb",
+    "uphill": " of uphill running",
+}
+
 
 def _message(
     dim: str,
@@ -409,17 +416,25 @@ def _message(
     if run_limit is None and week_room is None:
         parts.append("not enough history yet for a limit")
         return "; ".join(parts) + "."
-    if run_limit is not None and usual is not None and run_limit < OVER_SHARE * usual:
+    over = run_limit is not None and usual is not None and run_limit < OVER_SHARE * usual
+    if over and limit is not None and value > limit:
+        # Said beside the 7 days it limits: "(7-day limit)" after the day a usual run fits
+        # read as that day's allowance.
+        parts[0] += f", over the 7-day limit of {amount(limit, unit)}"
+    if over and run_limit is not None and usual is not None:
         safe = "rest" if run_limit <= 0 else f"rest or up to {amount(run_limit, unit)} easy"
         tail = f"{safe} tomorrow"
         if clears is not None:
-            what = f"a usual {amount(usual, unit)}" + (" run" if dim == "distance" else "")
-            tail += f"; {what} fits again on {day_name(clears)}"
-            if limit is not None:
-                tail += f" (7-day limit {amount(limit, unit)})"
+            tail += f"; a usual {amount(usual, unit)}{_USUAL[dim]} fits again on {day_name(clears)}"
         parts.append(tail)
     elif run_limit is not None:
         parts.append(f"next {_SINGLE[dim]} up to {amount(run_limit, unit)}")
-    if week_room is not None:
-        parts.append(f"up to {amount(week_room, unit)} more over the next 7 days")
+    # The week's room is "in any order", tomorrow included: 0 once the window is full, while
+    # resting first makes room.  Beside the day a usual run fits again it contradicts it.
+    if week_room is not None and not (over and clears is not None and week_room <= 0):
+        parts.append(
+            f"up to {amount(week_room, unit)} more over the next 7 days"
+            if week_room > 0
+            else "nothing more over the next 7 days"
+        )
     return "; ".join(parts) + "."

@@ -9,8 +9,12 @@ what is not given:
   about 4 km of reps);
 * ``hills``: ``HILLS_CLIMB_M_PER_KM`` metres climbed per km (a 10 km hill session, 250 m).
 
-Uphill km (grade >= +3 %) are not planned by anyone: they are estimated from the climb at a
-mean uphill grade of ``UPHILL_GRADE`` (6 %), at most half the run (what goes up comes down).
+Uphill km (grade >= +3 %) are not planned by anyone: they are estimated from the climb the
+way the athlete's own logged runs count them, the uphill km per metre climbed of their running
+in the ``UPHILL_LOOKBACK_DAYS`` before the first planned run (a CSV log's rows carry climbing
+but no uphill km, so its runs count none, and neither do its plans; a GPS track counts its
+terrain); without climbing on record, at a mean uphill grade of ``UPHILL_GRADE`` (6 %).  At
+most half the run (what goes up comes down).
 A planned run has no pace: the rehab pace floor is not judged before the run.
 """
 
@@ -31,6 +35,7 @@ KINDS: Final[tuple[Kind, ...]] = ("easy", "long", "intervals", "hills")
 INTERVALS_FAST_SHARE: Final = 0.4
 HILLS_CLIMB_M_PER_KM: Final = 25.0
 UPHILL_GRADE: Final = 0.06
+UPHILL_LOOKBACK_DAYS: Final = 90
 LABELS: Final[dict[str | None, str]] = {
     "easy": "easy run",
     "long": "long run",
@@ -58,10 +63,6 @@ class PlannedRun:
     kind: str | None = None
     key: int | None = None  # the stored session's id; None for a proposal
 
-    @property
-    def uphill_km(self) -> float:
-        return uphill_km(self.distance_km, self.climb_m)
-
     def scaled(self, share: float) -> PlannedRun:
         return PlannedRun(
             self.date,
@@ -77,8 +78,26 @@ class PlannedRun:
         return LABELS.get(self.kind, "run")
 
 
-def uphill_km(distance_km: float, climb_m: float) -> float:
-    return min(climb_m / 1000.0 / UPHILL_GRADE, distance_km / 2.0)
+def uphill_km(distance_km: float, climb_m: float, km_per_m: float | None = None) -> float:
+    """The uphill km of a planned run: ``km_per_m`` (``uphill_per_metre``) of its climb, or
+    at the ``UPHILL_GRADE`` estimate; at most half the run."""
+    rate = 1.0 / (1000.0 * UPHILL_GRADE) if km_per_m is None else km_per_m
+    return min(climb_m * rate, distance_km / 2.0)
+
+
+def uphill_per_metre(daily: pl.DataFrame, before: date) -> float | None:
+    """Uphill km per metre climbed in the running of the ``UPHILL_LOOKBACK_DAYS`` before
+    ``before`` (None: no climbing on record to read it from)."""
+    if daily.is_empty():
+        return None
+    recent = daily.filter(
+        (pl.col("date") < before)
+        & (pl.col("date") >= before - timedelta(days=UPHILL_LOOKBACK_DAYS))
+    )
+    climb = float(recent["elevation_gain_m"].sum())
+    if climb <= 0:
+        return None
+    return float(recent["uphill_km"].sum()) / climb
 
 
 _SUMS = {
@@ -104,6 +123,7 @@ def with_runs(daily: pl.DataFrame, runs: Sequence[PlannedRun]) -> pl.DataFrame:
     planned run has none); the fast threshold carries on from the last real day."""
     if not runs:
         return daily
+    rate = uphill_per_metre(daily, min(r.date for r in runs))
     planned = (
         pl.DataFrame(
             {
@@ -111,7 +131,7 @@ def with_runs(daily: pl.DataFrame, runs: Sequence[PlannedRun]) -> pl.DataFrame:
                 "distance_km": [float(r.distance_km) for r in runs],
                 "fast_km": [float(r.fast_km) for r in runs],
                 "climb_m": [float(r.climb_m) for r in runs],
-                "uphill_km": [float(r.uphill_km) for r in runs],
+                "uphill_km": [uphill_km(r.distance_km, r.climb_m, rate) for r in runs],
             },
             schema={
                 "date": pl.Date(),

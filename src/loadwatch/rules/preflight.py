@@ -28,7 +28,7 @@ from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord, evaluate, judgements
 from loadwatch.rules.evidence import evidence
-from loadwatch.rules.messages import amount, day_name, more
+from loadwatch.rules.messages import amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
 from loadwatch.rules.planned import PlannedRun, with_runs
 from loadwatch.rules.response import Response
@@ -64,6 +64,7 @@ class Finding:
     threshold: float
     grade: str
     message: str
+    own_baseline: float | None = None  # before a floor raised it
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class Window:
     level: int  # 0 none, 1 caution, 2 alert (what weekly_ramp would say, were it judging)
     caution: float
     alert: float | None
+    own_week: float | None = None  # the usual week before a floor raised it
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def _findings(flags: Sequence[FlagRecord], day: date) -> list[Finding]:
             f.threshold,
             evidence(f.rule, f.dimension, f.ratio, f.severity).grade,
             f.message,
+            f.own_baseline,
         )
         for f in flags
         if f.date == day
@@ -235,13 +238,15 @@ _LONGEST = {
 def _what(f: Finding, config: RuleConfig) -> str:
     unit = UNITS.get(f.dimension, "km")
     over = more(f.ratio, "over", f.threshold)
+    # A floor is not history: "(0.0 km, judged against at least 1.0 km)", as the flag says.
+    base = baseline_phrase(f.own_baseline, f.baseline, unit)
     if f.rule == "session_spike":
         days = config.session_spike.window_days
-        return f"{over} {_LONGEST[f.dimension]} in {days} days ({amount(f.baseline, unit)})"
+        return f"{over} {_LONGEST[f.dimension]} in {days} days ({base})"
     if f.rule == "weekly_ramp":
         return (
             f"its 7 days reach {amount(f.value, unit)} of {f.dimension}, {over} your usual "
-            f"week ({amount(f.baseline, unit)})"
+            f"week ({base})"
         )
     if f.rule == "return_after_break":
         return (
@@ -317,6 +322,7 @@ def _windows(h: History, runs: Sequence[PlannedRun]) -> list[Window]:
                 int(top["level"] or 0),
                 float(top["caution"]),
                 top["alert"],
+                top["own_baseline"],
             )
         )
     return out

@@ -64,7 +64,10 @@ class DashboardRow(_Row):
     older_open: int = Field(
         description="open flags older than the current window: history, not today's concern"
     )
-    ratios: dict[str, float | None] = Field(description="current load ratio per dimension")
+    ratios: dict[str, float | None] = Field(
+        description="per dimension, the 7 days over the usual week as the weekly ramp judges "
+        "it (floors and breaks included): status ratio_7_28"
+    )
     max_ratio: float | None
     headroom_run: dict[str, float | None] = Field(
         description="per dimension, the largest next single run before a caution (km, km, m)"

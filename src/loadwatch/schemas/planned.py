@@ -119,7 +119,12 @@ class WindowOut(BaseModel):
     unit: str
     peak_7d: float
     peak_date: Day
-    usual_week: float | None
+    usual_week: float | None = Field(
+        description="the usual week judged against (a floor when it is above own_week)"
+    )
+    own_week: float | None = Field(
+        None, description="the athlete's own usual week, before the floor raised it"
+    )
     ratio: float | None
     severity: Severity | None = Field(description="what the weekly ramp would say of the peak")
     caution: float | None

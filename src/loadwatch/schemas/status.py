@@ -18,7 +18,9 @@ class DimensionStatus(BaseModel):
     dimension: str
     unit: str
     last_7d: float  # sum of the 7 days ending today
-    chronic_week: float | None  # mean week of the 28 days before those 7
+    chronic_week: float | None  # the usual week: mean week of the 28 days before those 7
+    # The ratio a coach is shown everywhere (dashboard ``ratios`` too): the weekly ramp's, the
+    # 7 days over ``judged_week``, what a flag on this window would carry.
     ratio_7_28: float | None
     acute_ewma: float | None  # fatigue (per day)
     chronic_ewma: float | None  # fitness (per day)
@@ -32,6 +34,9 @@ class DimensionStatus(BaseModel):
     # The alert line apart: the largest next run before a rule that may alert would (None:
     # no such rule judges tomorrow).  headroom_run is the caution line.
     headroom_run_alert: float | None = None
+    # The week ratio_7_28 is judged against: chronic_week raised to the floor (or pre-break
+    # capacity); above chronic_week, a floor stood in (None: a view stored before it).
+    judged_week: float | None = None
 
 
 Period = Literal["day", "week"]

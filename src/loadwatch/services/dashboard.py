@@ -124,7 +124,10 @@ def athlete_row(
     top = current[0] if current else None
     upload_day = local_day(last_upload, None, athlete.timezone or "UTC") if last_upload else None
     days_upload = _days_between(day, upload_day)
-    known = [r for r in view.ratios.values() if r is not None]
+    # One ratio, one meaning: the rules' (status ``ratio_7_28``, floors included), not the
+    # load frame's unfloored 7:28 (``view.ratios``: 1.15 where the rules judge 285 m by 300).
+    ratios = {d.dimension: d.ratio_7_28 for d in view.dimensions}
+    known = [r for r in ratios.values() if r is not None]
     first_week = week_start(day) - timedelta(weeks=WEEKS - 1)
     ramp = config.weekly_ramp
     return DashboardRow(
@@ -138,7 +141,7 @@ def athlete_row(
         cautions=sum(c.caution for c in per_dim.values()),
         open_flags=per_dim,
         older_open=len(open_flags) - len(current),
-        ratios=dict(view.ratios),
+        ratios={d: ratios.get(d) for d in DIMENSIONS},
         max_ratio=max(known) if known else None,
         headroom_run={d: rooms.get(d) for d in DIMENSIONS},
         units=dict(UNITS),

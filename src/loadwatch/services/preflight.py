@@ -100,6 +100,7 @@ def check_out(
             peak_7d=out_number(w.peak) or 0.0,
             peak_date=w.peak_date,
             usual_week=out_number(w.usual_week),
+            own_week=out_number(w.own_week),
             ratio=out_number(w.ratio),
             severity=ALERT if w.level >= 2 else CAUTION if w.level == 1 else None,
             caution=out_number(w.caution),

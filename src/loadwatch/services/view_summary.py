@@ -9,6 +9,7 @@ from datetime import date
 import polars as pl
 
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
+from loadwatch.rules.flare_limit import flare_limit
 from loadwatch.rules.headroom import Headroom
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import (
@@ -23,6 +24,7 @@ from loadwatch.services.inputs import EvaluationInputs
 from loadwatch.services.out_frames import out_frame
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_number
+from loadwatch.services.step_back import follow_flare
 
 
 def summary_from(
@@ -47,6 +49,7 @@ def summary_from(
                 # The weekly ramp's own numbers: the same as a flag on this window would carry.
                 chronic_week=out_number(h.ramp_own if h else None),
                 ratio_7_28=out_number(h.ramp_ratio if h else None),
+                judged_week=out_number(h.ramp_baseline if h else None),
                 acute_ewma=out_number(row.get(f"{dim}_acute_ewma")),
                 chronic_ewma=out_number(row.get(f"{dim}_chronic_ewma")),
                 ewma_ratio=out_number(row.get(f"{dim}_ewma_ratio")),
@@ -59,6 +62,8 @@ def summary_from(
                 headroom_run_alert=h.next_run_alert if h else None,
             )
         )
+    # After a pain flare the step back bounds the rules' limits (a plan's rooms read them).
+    dims = follow_flare(dims, flare_limit(inp.rehab.responses, inp.today))
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
     rehab_now = rehab_status(inp, dims)
     dims = follow_plan(dims, rehab_now)

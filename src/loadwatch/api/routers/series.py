@@ -13,6 +13,7 @@ from fastapi.responses import PlainTextResponse
 from loadwatch.api.deps import AthleteDep, SessionDep
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import AthleteStatus, SeriesOut
+from loadwatch.services.series_out import named_for_output
 from loadwatch.services.status import athlete_status
 from loadwatch.services.views import series_view
 
@@ -79,6 +80,7 @@ def get_series(
     injury risk; ``fitness`` says what they are made of (TRIMP, sRPE or km)."""
     # One pending check answers both "is the stored view current" and "evaluating".
     frame, fitness, busy = series_view(session, athlete, period, start, end)
+    frame = named_for_output(frame)
     if wants_csv(request):
         return PlainTextResponse(
             frame.write_csv(),

@@ -1,0 +1,100 @@
+"""The next run after a pain flare: the step back ``pain_response`` asks for, as a limit.
+
+Pure.  A flare's alert tells the runner to step back (docs/rehab.md): to the last load
+tolerated before it (the latest settled response's run, as ``rules.plan_caps`` steps a plan's
+caps back), or, with nothing tolerated on record, by a quarter (``STEP_BACK_SHARE``) below the
+run the flare followed.  The headroom of the rules is computed from the load alone and, after
+a flare, offers a run larger than the one that flared (the 30-day longest run includes it).
+So while the flare is current (``CURRENT_DAYS``, the days its alert stands on the dashboard)
+each dimension's next run and 7 days are bounded by those numbers; the same numbers the flag's
+sentence gives, so the limit and the advice cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from loadwatch.analytics.schema import DIMENSIONS, UNITS
+from loadwatch.rules.episodes import is_current
+from loadwatch.rules.messages import amount, day_name
+from loadwatch.rules.plan_caps import FLAT_M_PER_KM, STEP_BACK_SHARE, describe_day, run_words
+from loadwatch.rules.response import Response, last_tolerated
+
+_WHAT = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing", "uphill": "Uphill"}
+
+
+@dataclass(frozen=True, slots=True)
+class FlareLimit:
+    flare: date  # the flaring entry's day
+    run: dict[str, float]  # per dimension: the largest next run
+    week: dict[str, float]  # per dimension: the most over the next 7 days
+    tolerated: bool  # stepping back to a tolerated load (else by a quarter)
+    source_day: date  # the run the numbers come from
+    source_words: str  # that run in words ("6.0 km flat")
+    source_run: dict[str, float]  # that run's own figures
+
+
+def _down(value: float, unit: str) -> float:
+    # A limit is a promise: rounded down to what is shown (0.1 km, 1 m), never up.
+    step = 1.0 if unit == "m" else 0.1
+    return round(math.floor(value / step + 1e-9) * step, 3)
+
+
+def flare_limit(responses: Sequence[Response], today: date) -> FlareLimit | None:
+    """The step back in force on ``today`` after the latest flare up to it, or None: no flare,
+    the flare is no longer current, or neither a tolerated run nor the flaring run to scale."""
+    flares = [r for r in responses if r.state == "flare" and r.date <= today]
+    if not flares:
+        return None
+    flare = flares[-1]
+    if not is_current(flare.date, today):
+        return None
+    ok = last_tolerated([r for r in responses if r.date < flare.date], flare.date)
+    if ok is not None and ok.load is not None:
+        load, share, tolerated = ok.load, 1.0, True
+    elif flare.load is not None:
+        load, share, tolerated = flare.load, STEP_BACK_SHARE, False
+    else:
+        return None
+    run = {d: _down(share * load.run[d], UNITS[d]) for d in DIMENSIONS}
+    week = {d: _down(share * load.week[d], UNITS[d]) for d in DIMENSIONS}
+    if tolerated and load.run["hills"] <= FLAT_M_PER_KM * load.run["distance"]:
+        # "step back to 6.0 km flat": flat as the plans mean it (GPS noise, a bridge), not
+        # that run's own few metres.
+        run["hills"] = _down(FLAT_M_PER_KM * run["distance"], "m")
+        week["hills"] = max(week["hills"], _down(FLAT_M_PER_KM * week["distance"], "m"))
+    return FlareLimit(
+        flare=flare.date,
+        run=run,
+        week=week,
+        tolerated=tolerated,
+        source_day=load.day,
+        source_words=run_words(load.run),
+        source_run=dict(load.run),
+    )
+
+
+def flare_note(limit: FlareLimit, dim: str, run: float, week: float | None) -> str:
+    """The headroom sentence of ``dim`` while the step back binds: ``run`` the next run's
+    limit, ``week`` the 7 days' (each the smaller of the step back's and the rules')."""
+    unit = UNITS[dim]
+    own = limit.source_run[dim]
+    if limit.tolerated:
+        basis = (
+            f"the last load you tolerated ({day_name(limit.source_day)} "
+            f"{limit.source_day}: {limit.source_words})"
+        )
+    else:
+        basis = f"a quarter below {day_name(limit.source_day)}'s {amount(own, unit)}"
+        if own <= 0:
+            basis = f"{day_name(limit.source_day)}'s run had none"
+    head = f"{_WHAT[dim]}: step back after the pain flare on {describe_day(limit.flare)}"
+    if run <= 0:
+        return f"{head}: none in the next run ({basis})."
+    text = f"{head}: next run up to {amount(run, unit)} ({basis})"
+    if week is not None:
+        text += f"; up to {amount(week, unit)} more over the next 7 days"
+    return text + "."

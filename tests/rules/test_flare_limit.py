@@ -1,0 +1,73 @@
+"""The next run after a pain flare (``rules.flare_limit``, docs/rules.md "Headroom: a
+promise"): the step back the flare's alert asks for, by hand."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from loadwatch.analytics.daily import daily_frame
+from loadwatch.rules.flare_limit import flare_limit, flare_note
+from loadwatch.rules.response import Response, Symptom, classify
+from support.activity_builder import days, frame
+
+D0 = date(2026, 11, 30)  # a Monday
+
+
+def _responses(kms: list[float], symptoms: list[Symptom]) -> list[Response]:
+    end = D0 + timedelta(days=len(kms) + 20)
+    runs = days(D0, kms)
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=end)
+    return classify(symptoms, daily)
+
+
+def test_no_tolerated_load_steps_back_a_quarter_below_the_flaring_run() -> None:
+    # 10 km Monday and Wednesday, 27.5 km Sunday; 6/10 the next morning: a flare on Sunday.
+    kms = [10.0, 0.0, 10.0, 0.0, 0.0, 0.0, 27.5]
+    sunday = D0 + timedelta(days=6)
+    rs = _responses(kms, [Symptom(sunday, pain_next_morning=6)])
+    limit = flare_limit(rs, sunday + timedelta(days=1))
+    assert limit is not None and not limit.tolerated
+    # 0.75 x 27.5 = 20.625 -> 20.6 km (rounded down); 7 days: 0.75 x 47.5 = 35.625 -> 35.6.
+    assert (limit.run["distance"], limit.week["distance"]) == (20.6, 35.6)
+    # The run had no fast km and no climbing: none of either in the next run.
+    assert (limit.run["speed"], limit.run["hills"]) == (0.0, 0.0)
+    assert flare_note(limit, "distance", 20.6, 30.0) == (
+        "Distance: step back after the pain flare on Sunday 2026-12-06: next run up to "
+        "20.6 km (a quarter below Sunday's 27.5 km); up to 30.0 km more over the next 7 days."
+    )
+    assert flare_note(limit, "speed", 0.0, 0.0) == (
+        "Fast running: step back after the pain flare on Sunday 2026-12-06: none in the next "
+        "run (Sunday's run had none)."
+    )
+
+
+def test_a_tolerated_run_before_the_flare_is_the_step_back() -> None:
+    # Settled after Wednesday's 6 km (2/10), a flare after Saturday's 9 km (6/10 after).
+    kms = [0.0, 0.0, 6.0, 0.0, 0.0, 9.0]
+    wed, sat = D0 + timedelta(days=2), D0 + timedelta(days=5)
+    rs = _responses(kms, [Symptom(wed, pain_after=2), Symptom(sat, pain_after=6)])
+    limit = flare_limit(rs, sat + timedelta(days=1))
+    assert limit is not None and limit.tolerated
+    # The flag says "step back to 6.0 km flat, the last load you tolerated": the same 6.0 km;
+    # its 7 days held only that run.
+    assert (limit.run["distance"], limit.week["distance"], limit.source_day) == (6.0, 6.0, wed)
+    # "flat" as plans mean it: up to 10 m per km of those 6.0 km.
+    assert limit.run["hills"] == 60.0
+    assert flare_note(limit, "distance", 6.0, 6.0) == (
+        "Distance: step back after the pain flare on Saturday 2026-12-05: next run up to "
+        "6.0 km (the last load you tolerated (Wednesday 2026-12-02: 6.0 km flat)); up to "
+        "6.0 km more over the next 7 days."
+    )
+
+
+def test_the_step_back_holds_while_the_flare_is_current_and_only_after_a_flare() -> None:
+    kms = [10.0, 0.0, 12.0]
+    wed = D0 + timedelta(days=2)
+    settled = _responses(kms, [Symptom(wed, pain_after=2)])
+    assert flare_limit(settled, wed + timedelta(days=1)) is None  # no flare: no step back
+    rs = _responses(kms, [Symptom(wed, pain_after=7)])
+    assert flare_limit(rs, wed - timedelta(days=1)) is None  # not yet
+    # Current for 14 days (the flag on the dashboard): the flare's day to 13 days later.
+    on_last = flare_limit(rs, wed + timedelta(days=13))
+    assert on_last is not None and on_last.run["distance"] == 9.0  # 0.75 x 12
+    assert flare_limit(rs, wed + timedelta(days=14)) is None

@@ -1,0 +1,73 @@
+"""The pre-flight check's words and its planned uphill km (docs/planning.md): a floor reads as
+a floor, never as the athlete's history, and a planned climb counts uphill km the way the
+athlete's own logged runs do."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from loadwatch.analytics.daily import daily_frame
+from loadwatch.rules import RuleConfig
+from loadwatch.rules.planned import PlannedRun, with_runs
+from loadwatch.rules.preflight import History, check
+from support.activity_builder import activity, frame
+
+D0 = date(2026, 10, 26)  # a Monday
+TODAY = D0 + timedelta(days=41)  # Sunday, six weeks on
+
+
+def _history(uphill_km: float | None) -> pl.DataFrame:
+    """12 km with 95 m of climbing every other day for six weeks; ``uphill_km`` per run as
+    logged (0.0: a CSV log's rows, which carry no uphill km)."""
+    runs = [
+        activity(D0 + timedelta(days=k), 12.0, climb_m=95.0, uphill_km=uphill_km)
+        for k in range(0, 42, 2)
+    ]
+    return daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=TODAY)
+
+
+def _check(daily: pl.DataFrame, runs: list[PlannedRun]) -> list[str]:
+    h = History(daily, RuleConfig(), plans=[], responses=[], today=TODAY)
+    return [s.sentence for s in check(h, runs).sessions]
+
+
+def test_a_floor_is_said_as_a_floor_and_a_logs_climbing_counts_no_uphill_km() -> None:
+    daily = _history(0.0)
+    monday, wednesday = TODAY + timedelta(days=1), TODAY + timedelta(days=3)
+    easy = PlannedRun(monday, 12.0, 0.0, 100.0, "easy")
+    intervals = PlannedRun(wednesday, 12.0, 6.0, 0.0, "intervals")
+    assert _check(daily, [easy, intervals]) == [
+        # 100 m against 95 m a run (1.3 x 95 = 123.5 m): nothing.  Estimated at 6 % its 1.7 km
+        # uphill were "67 % over your most uphill running (1.0 km)", a floor over runs that
+        # count none.
+        "Monday 12.0 km easy run (100 m climbing): raises nothing.",
+        # No fast km in 30 days: the 2.0 km floor stands in; 6.0 / 2.0 = 3.0x, an alert;
+        # 1.3 x 2.0 = 2.6 km raise nothing.
+        "Wednesday 12.0 km interval session (6.0 km fast): alert, 3.0× your most fast running "
+        "in one run in 30 days (0.0 km, judged against at least 2.0 km); up to 2.6 km fast in "
+        "it raises nothing.",
+    ]
+
+
+def test_planned_uphill_km_follow_the_athletes_own_runs() -> None:
+    monday = TODAY + timedelta(days=1)
+    run = [PlannedRun(monday, 12.0, 0.0, 200.0, "hills")]
+
+    def planned_uphill(daily: pl.DataFrame) -> float:
+        out = with_runs(daily, run).filter(pl.col("date") == monday)
+        return float(out["uphill_km"][0])
+
+    # Tracks counting 1.9 km uphill per 95 m climbed (0.02 km per m): 200 m -> 4.0 km.
+    assert planned_uphill(_history(1.9)) == 4.0
+    # A log without uphill km: none, as its runs.
+    assert planned_uphill(_history(0.0)) == 0.0
+    # No climbing on record: the 6 % estimate, 200 m / 0.06 = 3.33 km.
+    flat = daily_frame(
+        frame([activity(D0 + timedelta(days=k), 12.0) for k in range(0, 42, 2)]),
+        tz="UTC",
+        fast_speed_mps=None,
+        end=TODAY,
+    )
+    assert round(planned_uphill(flat), 3) == 3.333
