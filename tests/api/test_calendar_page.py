@@ -59,6 +59,15 @@ def test_the_month_shows_plan_against_actual_and_the_days_at_risk(
     assert "c-unplanned" in (seventh.get_attribute("class") or "")
     assert seventh.locator(".cal-flag.alert").count() >= 2
     assert "pain 6/10" in seventh.inner_text()
+    # A month grid at desktop width: seven columns side by side, not a list of days (an
+    # unclosed phone @media block once kept every calendar rule from applying above 760 px).
+    grid = page.evaluate(
+        "() => { const s = getComputedStyle(document.getElementById('cal-grid'));"
+        " return [s.display, s.gridTemplateColumns.split(' ').length]; }"
+    )
+    assert grid == ["grid", 7]
+    monday, tuesday = page.locator("#cal-grid .cal-day").all()[:2]
+    assert monday.bounding_box()["y"] == tuesday.bounding_box()["y"]  # type: ignore[index]
     risks = page.locator("#cal-risks li").all_inner_texts()
     assert len(risks) == 2 and "Thursday 5.0 km hill session (125 m climbing): alert" in risks[0]
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
