@@ -127,12 +127,14 @@ def serve(
         bool,
         typer.Option(
             "--scheduler/--no-scheduler",
-            help="Run the scheduler in this process (the embedded default). Use --no-scheduler "
-            "for API replicas and run exactly one `loadwatch scheduler` beside them.",
+            help="Run the background jobs in this process (the default): the scheduler, or on "
+            "the PostgreSQL queue one job worker. --no-scheduler for API replicas: beside them "
+            "run `loadwatch worker` processes (PostgreSQL, as many as needed), or exactly one "
+            "`loadwatch scheduler` on the in-process queue (SQLite, LOADWATCH_JOBS=inprocess).",
         ),
     ] = True,
 ) -> None:
-    """Serve the HTTP API (and, by default, the scheduler) on the configured store."""
+    """Serve the HTTP API (and, by default, the background jobs) on the configured store."""
     _logging()
     try:
         run_server(get_settings(), host, port, scheduler=scheduler)
@@ -142,7 +144,8 @@ def serve(
 
 @app.command("scheduler")
 def scheduler_cmd() -> None:
-    """Run the single scheduler process (evaluation, nightly re-evaluation, inbox, webhooks)."""
+    """Run the single scheduler process of the in-process queue (SQLite): evaluation, nightly
+    re-evaluation, inbox, webhooks.  On PostgreSQL run `loadwatch worker` instead."""
     from loadwatch.errors import ConfigError
     from loadwatch.scheduler.runner import LoadScheduler
 
