@@ -13,6 +13,7 @@ from rich.console import Console
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
+from loadwatch.cli.output import STRICT_HELP, batch_failed
 from loadwatch.errors import InvalidRequest, LoadwatchError
 
 if TYPE_CHECKING:  # imported when used (cli/context.py says why)
@@ -194,8 +195,13 @@ def sync(
     retry_failed: Annotated[
         bool, typer.Option(help="Send again files the server refused before.")
     ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
-    """Upload every file the server has not seen yet; resumable, retries transient failures."""
+    """Upload every file the server has not seen yet; resumable, retries transient failures.
+
+    Exit code as `loadwatch import`'s: 0 when the batch ran and at least one file was imported
+    or already known; 1 when it stopped before the end (run it again to resume), every file
+    sent failed, or (with --strict) any file failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from loadwatch.sync import SyncClient, candidate_files, sync_folder
@@ -239,7 +245,7 @@ def sync(
             f"[red]stopped:[/red] {result.stopped} — run sync again to resume", highlight=False
         )
         raise typer.Exit(1)
-    if result.counts().get("failed"):
+    if batch_failed(sum(n.values()), n.get("failed", 0), strict=strict):
         raise typer.Exit(1)
 
 
