@@ -41,3 +41,33 @@ def test_readme_and_deploy_say_the_scheduler_is_not_for_postgresql() -> None:
         # Wherever "exactly one scheduler" is said, it is said of the in-process queue.
         for m in re.finditer(r"exactly one[^.]*", text):
             assert "scheduler" not in m.group(0) or "SQLite" in text[m.start() - 200 : m.end()]
+
+
+def _command_paths() -> list[list[str]]:
+    """Every command and sub-command, as the words typed before ``--help``."""
+    import typer.main
+
+    paths: list[list[str]] = []
+
+    def walk(cmd: object, path: list[str]) -> None:
+        subs = getattr(cmd, "commands", {})
+        if path:
+            paths.append(path)
+        for name, sub in subs.items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def test_help_shows_plain_metavars_and_demo_weeks_has_help() -> None:
+    # Typer printed its Python types: `import [OPTIONS] {paths}...`, `paths... <list[Path]>`,
+    # `--host <str>`; and `demo --weeks` had no help.
+    paths = _command_paths()
+    assert len(paths) > 25
+    for path in paths:
+        text = _help(*path)
+        assert not re.search(r"<[a-z][a-z_\[\]A-Z ]*>|\{[a-z_]+\}", text), (path, text)
+    assert "Usage: loadwatch import [OPTIONS] PATHS..." in _help("import")
+    assert "--port PORT Port to bind." in _help("serve")
+    assert "--weeks N Weeks each report shows." in _help("demo")
