@@ -17,9 +17,14 @@ def out_number(value: object) -> float | None:
     if value is None:
         return None
     f = float(value)  # type: ignore[arg-type]
-    return round(f, DECIMALS) if math.isfinite(f) else None
+    if not math.isfinite(f):
+        return None
+    # A tiny negative rounds to -0.0, which every face then prints as "-0.0".
+    return round(f, DECIMALS) or 0.0
 
 
 def out_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every float column of ``frame`` rounded like ``out_number``'s numbers."""
-    return frame.with_columns(cs.float().round(DECIMALS))
+    """Every float column of ``frame`` rounded like ``out_number``'s numbers (no -0.0)."""
+    rounded = cs.float().round(DECIMALS)
+    unsigned_zero = pl.when(rounded == 0.0).then(rounded.abs()).otherwise(rounded)
+    return frame.with_columns(unsigned_zero.name.keep())
