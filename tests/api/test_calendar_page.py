@@ -101,3 +101,13 @@ def test_the_phone_shows_a_week_as_rows_and_the_next_weeks_risks(
     page.locator("#calendar").screenshot(path=str(ARTIFACTS / "calendar-phone.png"))
     assert page.problems == []  # type: ignore[attr-defined]
     page.context.close()
+
+
+def test_numbers_that_round_to_zero_read_as_zero(
+    demo: tuple[DemoWorld, str], browser: Browser
+) -> None:
+    # The page's one number format (app.js fmt): -0.04 once read "-0.0" on /dashboard.
+    world, url = demo
+    page = _open(browser, url, world, DESKTOP)
+    assert page.evaluate("[fmt(-0.04, 1), fmt(-0.5, 1), fmt(0, 2)]") == ["0.0", "-0.5", "0.00"]
+    page.context.close()

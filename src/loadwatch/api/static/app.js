@@ -130,8 +130,9 @@ function readDate(text) {
   return isoDay(parseDay(iso)) === iso ? iso : null;
 }
 function fmt(n, digits = 1) {
+  // signDisplay "negative": a small negative that rounds to zero reads "0.0", not "-0.0".
   return n === null || n === undefined || Number.isNaN(n) ? "–" : Number(n).toLocaleString("en-GB", {
-    minimumFractionDigits: digits, maximumFractionDigits: digits,
+    minimumFractionDigits: digits, maximumFractionDigits: digits, signDisplay: "negative",
   });
 }
 function amount(v, unit) { return unit === "m" ? `${fmt(v, 0)} m` : `${fmt(v, 1)} km`; }
