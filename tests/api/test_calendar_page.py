@@ -103,11 +103,16 @@ def test_the_phone_shows_a_week_as_rows_and_the_next_weeks_risks(
     page.context.close()
 
 
-def test_numbers_that_round_to_zero_read_as_zero(
+def test_page_numbers_round_as_the_cli_does_and_never_read_minus_zero(
     demo: tuple[DemoWorld, str], browser: Browser
 ) -> None:
     # The page's one number format (app.js fmt): -0.04 once read "-0.0" on /dashboard.
     world, url = demo
     page = _open(browser, url, world, DESKTOP)
     assert page.evaluate("[fmt(-0.04, 1), fmt(-0.5, 1), fmt(0, 2)]") == ["0.0", "-0.5", "0.00"]
+    # One rounding rule with the CLI and the server's sentences (Python's format): 30.25 km
+    # read "30.2" there and "30.3" on the triage and check-in pages.
+    values = [30.25, 30.15, 30.35, 2.675, 1234.5, -30.25, 0.125, 7.0]
+    js = page.evaluate("(vs) => vs.map((v) => fmt(v, 1) + ' ' + fmt(v, 2))", values)
+    assert js == [f"{v:,.1f} {v:,.2f}".replace("-0.0 ", "0.0 ") for v in values]
     page.context.close()
