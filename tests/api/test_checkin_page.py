@@ -104,6 +104,9 @@ def test_the_morning_after_asks_four_questions_and_save_needs_no_scrolling(
     assert [t for t in taps if not _on_first_screen(page, t)] == []
     save = page.locator("#save").bounding_box()
     assert save is not None and save["y"] + save["height"] <= PHONE["height"] - 24
+    # Its numbers round as every other face does (30.25 km: "30.2", as the CLI prints it).
+    got = page.evaluate("[dec(30.25, 1), dec(30.35, 1), dec(2.675, 2), dec(-0.04, 1)]")
+    assert got == [f"{30.25:.1f}", f"{30.35:.1f}", f"{2.675:.2f}", "0.0"]
     page.context.close()
 
 
