@@ -157,7 +157,7 @@ def render_report(
             body.append(pain_line(status.rehab))
     else:
         body.append(Text("No runs yet.", style="dim"))
-    body.append(episode_lines(status))
+    body.append(episode_lines(status, flags))
     if older:
         body.append(Text(f" + {len(older)} older open flag(s): see `loadwatch flags`", style="dim"))
     body += [ratio_lines(status), headroom_lines(status)]

@@ -6,14 +6,16 @@ read, with no frame: status prints it without loading polars."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from loadwatch.schemas.flags import FlagOut
 from loadwatch.schemas.rehab import RehabStatus
 from loadwatch.schemas.status import AthleteStatus
-from loadwatch.vocabulary import ALERT, CAUTION, OPEN
+from loadwatch.vocabulary import ALERT, CAUTION, HISTORIC, OPEN
 
 DIM_LABEL = {"distance": "distance", "speed": "fast km", "hills": "climbing", "pain": "pain"}
 SEVERITY_STYLE = {ALERT: "bold red", CAUTION: "yellow"}
@@ -61,13 +63,25 @@ def ratio_lines(status: AthleteStatus) -> RenderableType:
     return Group(*lines)
 
 
-def episode_lines(status: AthleteStatus) -> RenderableType:
-    """The present as a coach is told it: one block per live episode, its flags under it."""
+def episode_lines(status: AthleteStatus, shown: Sequence[FlagOut] = ()) -> RenderableType:
+    """The present as a coach is told it: one block per live episode, its flags under it.
+    ``shown``: the flags the weekly table above shows; "nothing too much, too soon" must not
+    contradict a historic flag marked there."""
     if not status.episodes:
         if status.open_flags:
             return Text("Open flags, no live episode: see `loadwatch flags`.", style="dim")
+        historic = sum(1 for f in shown if f.status == HISTORIC)
+        past = (
+            f"; the {historic} historic flag{'s' if historic != 1 else ''} in the weeks above "
+            f"{'were' if historic != 1 else 'was'} raised long after the day (runs imported "
+            "late): a record, not a warning"
+            if historic
+            else ""
+        )
         if status.idle_note is not None:  # never "all fine" about a runner who is not running
-            return Text(f"No open flags; {status.idle_note}.", style="dim")
+            return Text(f"No open flags; {status.idle_note}{past}.", style="dim")
+        if historic:
+            return Text(f"No open flags now{past}.", style="green")
         return Text("No open flags: nothing too much, too soon.", style="green")
     lines: list[RenderableType] = [Text("Episodes", style="bold")]
     for e in status.episodes:

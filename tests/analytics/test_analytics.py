@@ -286,6 +286,17 @@ def test_fast_threshold_default_coach_and_window() -> None:
     ft = fast_threshold(four, coach_speed_mps=None, today=today + timedelta(days=1))
     assert (ft.source, ft.speed_mps) == ("default", DEFAULT_SPEED_MPS)
     assert "5:00/km" in ft.explanation and "now 4 runs, 20.0 km" in ft.explanation
+    # One run is "1 run"; logged runs (no trace) are not counted, and the sentence says why.
+    one = fast_threshold(
+        frame([*_runs_with_hist(1, today, hist), activity(today, 10.0)]),
+        coach_speed_mps=None,
+        today=today + timedelta(days=1),
+    )
+    assert one.explanation == (
+        "fast = quicker than 5:00/km: the default, until there are 5 runs and 20 km with a "
+        "speed trace in the last 90 days (now 1 run, 5.0 km; a logged run's one average speed "
+        "says nothing about how its pace varied, so only recorded files count)"
+    )
     # Runs older than 90 days do not count.
     old = frame([activity(today - timedelta(days=100 + i), 5.0, hist=hist) for i in range(10)])
     assert fast_threshold(old, coach_speed_mps=None, today=today).source == "default"
@@ -408,7 +419,7 @@ def test_today_explained_from_the_per_day_frame() -> None:
         assert explain(th.row(k, named=True)) == fast_threshold(
             acts, coach_speed_mps=None, today=day
         )
-    assert explain(th.row(8, named=True)).explanation.endswith("(now 4 runs, 20.0 km)")
+    assert "(now 4 runs, 20.0 km; " in explain(th.row(8, named=True)).explanation
     coach = threshold_frame(acts, tz="UTC", first=MON, last=last, coach_speed_mps=3.52)
     assert explain(coach.row(14, named=True)).explanation == (
         "fast = quicker than 4:44/km: set by your coach"

@@ -6,6 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from loadwatch.analytics.daily import fast_metres
 from loadwatch.analytics.stretches import (
     DRAW_SCHEMA,
     STRETCH_SCHEMA,
@@ -14,6 +15,7 @@ from loadwatch.analytics.stretches import (
     stretches,
     uphill_steps,
 )
+from loadwatch.ingest.summary.speed import speed_histogram
 from loadwatch.ingest.summary.summarise import SERIES_SCHEMA
 
 
@@ -51,7 +53,7 @@ def test_one_rep_is_one_stretch_with_its_distance_and_time() -> None:
     s = series([3.0] * 61 + [5.0] * 40 + [3.0] * 60)
     out = stretches(s, fast_steps(s, 4.0), "fast")
     assert out.schema == pl.Schema(STRETCH_SCHEMA)
-    assert out.rows() == [("fast", 60.0, 100.0, 180.0, 380.0, 200.0, 40.0)]
+    assert out.rows() == [("fast", 60.0, 100.0, 180.0, 380.0, 200.0, 40.0, 200.0)]
 
 
 def test_a_climb_at_easy_pace_is_uphill_not_fast_and_only_held_speed_counts() -> None:
@@ -72,8 +74,36 @@ def test_a_short_dip_is_merged_and_a_short_burst_dropped() -> None:
     s = series(speed)
     out = stretches(s, fast_steps(s, 4.0), "fast")
     assert out.select("start_s", "end_s", "distance_m").rows() == [(10.0, 78.0, 324.0)]
+    # Of its 324 m end to end, the two reps' 300 m are fast: the 8 s dip (24 m) is not.
+    assert out["counted_m"].to_list() == [300.0]
     kept = stretches(s, fast_steps(s, 4.0), "fast", merge_gap_s=5.0, min_m=40.0)
     assert kept["distance_m"].to_list() == [150.0, 150.0, 50.0]
+
+
+def test_a_step_is_fast_as_the_fast_km_count_it_from_the_speed_histogram() -> None:
+    # 5:00/km is 3.333 m/s, inside the histogram bin [3.30, 3.35): the fast km count only bins
+    # wholly at or above the line, so 3.34 m/s is not fast and 3.35 m/s is.  Judged on the bare
+    # speed the activity page once shaded 3.59 km of a run whose fast km were 3.45.
+    s = series([3.0] + [3.34] * 100 + [3.35] * 100)
+    fast = fast_steps(s, 1000.0 / 300.0)
+    assert fast.tolist() == [False] * 101 + [True] * 100
+    (rep,) = stretches(s, fast, "fast").select("start_m", "counted_m").rows()
+    assert rep == pytest.approx((334.0, 335.0))
+
+
+@pytest.mark.parametrize("threshold", [1000.0 / 300.0, 1000.0 / 270.0, 3.35, 4.0])
+def test_the_fast_steps_add_up_to_the_fast_km_of_the_activity(threshold: float) -> None:
+    speed = np.random.default_rng(7).uniform(2.5, 4.5, 3000)
+    s = series(speed.tolist())
+    step = np.diff(s["distance_m"].to_numpy(), prepend=0.0)
+    hist = speed_histogram(step, s["sustained_speed_mps"].to_numpy())
+    frame = pl.DataFrame(
+        {"sustained_speed_hist_m": [hist], "speed_hist_m": [hist]},
+        schema={c: pl.List(pl.Float64()) for c in ("sustained_speed_hist_m", "speed_hist_m")},
+    )
+    (fast_km,) = fast_metres(frame, np.array([threshold]))
+    assert fast_km > 500.0
+    assert step[fast_steps(s, threshold)].sum() == pytest.approx(fast_km, abs=1e-6)
 
 
 def test_no_altitude_means_no_uphill_and_empty_series_no_stretch() -> None:

@@ -110,6 +110,18 @@ def test_upload_batch_with_a_corrupt_file_stores_the_others(env: Env) -> None:
         assert a["moving_time_s"] == pytest.approx(5000 / 3.0, rel=0.01)
 
 
+def test_a_training_log_sent_as_activities_is_pointed_to_the_logs_endpoint(env: Env) -> None:
+    log = b"date,distance_km,fast_km,climb_m,type,note\n2026-12-08,12,0,100,easy,\n"
+    r = upload(env, [("week.csv", log)])
+    assert r.status_code == 200, r.text
+    (f,) = r.json()["files"]
+    assert f["status"] == "failed"
+    assert f["reason"] == (
+        "not a FIT, GPX or TCX file (suffix '.csv', content not recognised); a training log "
+        f"(CSV) goes to POST {API}/athletes/{env.athlete_id}/logs"
+    )
+
+
 def test_duplicate_upload_stores_nothing_new(env: Env) -> None:
     data = gpx_run(_today_7am() - timedelta(days=2), 4.0)
     first = upload(env, [("a.gpx", data)]).json()

@@ -59,6 +59,15 @@ def test_the_month_shows_plan_against_actual_and_the_days_at_risk(
     assert "c-unplanned" in (seventh.get_attribute("class") or "")
     assert seventh.locator(".cal-flag.alert").count() >= 2
     assert "pain 6/10" in seventh.inner_text()
+    # A month grid at desktop width: seven columns side by side, not a list of days (an
+    # unclosed phone @media block once kept every calendar rule from applying above 760 px).
+    grid = page.evaluate(
+        "() => { const s = getComputedStyle(document.getElementById('cal-grid'));"
+        " return [s.display, s.gridTemplateColumns.split(' ').length]; }"
+    )
+    assert grid == ["grid", 7]
+    monday, tuesday = page.locator("#cal-grid .cal-day").all()[:2]
+    assert monday.bounding_box()["y"] == tuesday.bounding_box()["y"]  # type: ignore[index]
     risks = page.locator("#cal-risks li").all_inner_texts()
     assert len(risks) == 2 and "Thursday 5.0 km hill session (125 m climbing): alert" in risks[0]
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
@@ -91,4 +100,19 @@ def test_the_phone_shows_a_week_as_rows_and_the_next_weeks_risks(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("#calendar").screenshot(path=str(ARTIFACTS / "calendar-phone.png"))
     assert page.problems == []  # type: ignore[attr-defined]
+    page.context.close()
+
+
+def test_page_numbers_round_as_the_cli_does_and_never_read_minus_zero(
+    demo: tuple[DemoWorld, str], browser: Browser
+) -> None:
+    # The page's one number format (app.js fmt): -0.04 once read "-0.0" on /dashboard.
+    world, url = demo
+    page = _open(browser, url, world, DESKTOP)
+    assert page.evaluate("[fmt(-0.04, 1), fmt(-0.5, 1), fmt(0, 2)]") == ["0.0", "-0.5", "0.00"]
+    # One rounding rule with the CLI and the server's sentences (Python's format): 30.25 km
+    # read "30.2" there and "30.3" on the triage and check-in pages.
+    values = [30.25, 30.15, 30.35, 2.675, 1234.5, -30.25, 0.125, 7.0]
+    js = page.evaluate("(vs) => vs.map((v) => fmt(v, 1) + ' ' + fmt(v, 2))", values)
+    assert js == [f"{v:,.1f} {v:,.2f}".replace("-0.0 ", "0.0 ") for v in values]
     page.context.close()

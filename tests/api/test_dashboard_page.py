@@ -372,10 +372,14 @@ def test_activity_page_draws_its_run_from_the_week_list(
         chart = page.locator(f"svg[data-series='{key}']")
         assert chart.locator("rect.stretch.uphill").count() == 7
         assert chart.locator("path.line").count() == 1
-    assert (
-        page.locator("#act-stretches")
-        .inner_text()
-        .startswith("No fast stretch · 7 uphill stretches (6.76 km).")
+    # The sentence gives the run's own uphill km (its Numbers row) and how much of it the
+    # bands hold, not the bands' length end to end (which spans dips and once read 3.59 km of
+    # "fast" beside 3.45 km in the Numbers).
+    uphill_km = page.locator("#act-numbers tr[data-field='uphill_distance_m'] td").first
+    assert uphill_km.inner_text() == "6.83 km"
+    assert page.locator("#act-stretches").inner_text() == (
+        "No fast running · uphill 6.83 km, 6.71 km of it in 7 shaded stretches. Bits shorter "
+        "than 100 m are not shaded. Hover over a shaded band for its numbers."
     )
     # The numbers, each with where it came from.
     distance = page.locator("#act-numbers tr[data-field='distance_m']")

@@ -142,9 +142,12 @@ def test_ack_one_older_or_all(sara_log: date) -> None:
     assert acked["status"] == "acknowledged"
     # Idempotent: nothing open is left to acknowledge.
     code, out, _ = run("ack", "--athlete", "Ana", "--all")
-    assert code == 0 and "Ana: acknowledged 0 flag(s)" in out
+    assert code == 0 and "Ana: no open flag to acknowledge" in out
+    # The flag asked about by id: said to be answered already, not "acknowledged 0 flag(s)".
     code, out, _ = run("ack", "--athlete", "Ana", "--flag", str(flag["id"]))
-    assert code == 0 and "acknowledged 0 flag(s)" in out
+    assert code == 0 and "acknowledged 0" not in out
+    assert f"Ana: flag {flag['id']} was already acknowledged on " in out
+    assert out.rstrip().endswith(": nothing to do")
 
 
 def test_ack_refuses_unclear_or_foreign_requests(sara_log: date) -> None:

@@ -68,7 +68,8 @@ def test_sync_watch_folder_evaluates_and_notifies(tmp_path: Path) -> None:
             env=env,
             timeout=600,
         )
-        assert first.returncode == 1, first.stderr  # one file failed
+        # One file failed of the batch: reported, and exit 0 as `import` does (1 with --strict).
+        assert first.returncode == 0, first.stderr
         assert "Traceback" not in first.stdout + first.stderr
         assert f"{n_files} imported, 1 failed" in first.stdout
         assert "failed  Activity/broken.fit" in first.stderr

@@ -184,9 +184,29 @@ def test_tiny_baselines_do_not_alarm_but_real_jumps_from_them_do() -> None:
     # Exactly twice is not more than twice (Frandsen's > 100 % band): a caution.
     assert [(f.dimension, f.severity) for f in spike] == [("distance", "caution")]
     assert (spike[0].baseline, spike[0].ratio) == (3.0, 2.0)  # floored from 1.5 km
+    # The 2.0× is of the floor, and the sentence says so (not "2.0× … (1.5 km, …)").
     assert spike[0].message == (
-        "Monday's 6.0 km run is 2.0× your longest run of the last 30 days "
-        "(1.5 km, judged against at least 3.0 km)."
+        "Monday's 6.0 km run is 2.0× 3.0 km, the least your longest run of the last 30 days "
+        "counts as (it was 1.5 km)."
+    )
+
+
+def test_a_first_run_is_not_a_multiple_of_nothing() -> None:
+    # A walk starts the history, the first run comes 40 days later: nothing to compare it
+    # with, so the sentence says it is a first and judged against the floor alone, never
+    # "3.4× your longest run of the last 30 days (0.0 km, …)".
+    walk = activity(MON, 3.0, sport="walking")
+    first = activity(MON + timedelta(days=40), 10.2, climb_m=300.0)
+    flags = evaluate(_daily([walk, first]), DEFAULT)
+    by_dim = {f.dimension: f for f in flags}
+    assert sorted(by_dim) == ["distance", "hills", "uphill"]
+    assert by_dim["distance"].message == (
+        "Saturday's 10.2 km run is your first on record: with no earlier run to compare it "
+        "with, it is judged against at least 3.0 km and is 3.4× that."
+    )
+    assert by_dim["hills"].message == (
+        "Saturday's run climbed 300 m, with no climbing in the last 30 days to compare it "
+        "with: judged against at least 100 m, it is 3.0× that."
     )
 
 

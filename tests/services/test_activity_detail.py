@@ -170,12 +170,17 @@ def test_interval_session_has_its_rep_and_its_climb(env: Env) -> None:
     assert rep["pace_s_per_km"] == pytest.approx(200.0, abs=10)
     # The fast km at the threshold of its day (from the speed histogram) is the rep.
     assert numbers["fast_distance_m"]["value"] == pytest.approx(rep["distance_m"] / 1000, abs=0.03)
+    # What the rep adds to them is exactly the fast km: the page's sentence sums counted_m.
+    assert rep["counted_m"] / 1000 == pytest.approx(numbers["fast_distance_m"]["value"], abs=1e-3)
     (climb,) = uphill
     # Grade is taken over ±50 m: the edges move by less than that.
     assert climb["start_m"] == pytest.approx(CLIMB[0], abs=25)
     assert climb["distance_m"] == pytest.approx(CLIMB[1] - CLIMB[0], abs=30)
     assert numbers["uphill_distance_m"]["value"] == pytest.approx(
         climb["distance_m"] / 1000, abs=0.02
+    )
+    assert climb["counted_m"] / 1000 == pytest.approx(
+        numbers["uphill_distance_m"]["value"], abs=1e-3
     )
     assert d["flags"] == []
 

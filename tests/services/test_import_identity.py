@@ -322,8 +322,9 @@ def test_progress_lines_without_a_terminal_and_json_stays_pure(tmp_path: Path) -
     out = runner.invoke(app, ["import", str(folder), "--athlete", "Ana"])
     assert out.exit_code == 0, out.output
     lines = [ln for ln in out.stderr.splitlines() if ln.startswith("progress:")]
-    # A line every tenth of the batch (12 // 10 = every file) and one at the end.
-    assert len(lines) == 12
+    # A line every tenth of the batch at most (and 5 s apart at most: tests/cli/test_progress.py
+    # on a hand-moved clock), and one at the end: never a line per file.
+    assert 1 <= len(lines) <= 6
     assert lines[-1].startswith("progress: 12/12 files, ")
     assert " MB, " in lines[-1] and "files/s, ETA 0:00" in lines[-1]
     again = runner.invoke(app, ["import", str(folder), "--athlete", "Ana", "--json"])

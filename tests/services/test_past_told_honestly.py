@@ -55,8 +55,14 @@ def test_the_old_spike_is_history_now_and_not_open(olga: str) -> None:
 def test_a_report_as_of_the_past_day_shows_the_flag_as_it_stood(olga: str) -> None:
     code, out, _ = run("report", "--athlete", olga, "--today", OLD_LAST_DAY.isoformat())
     assert code == 0
-    # On its week's row, marked history.
+    # On its week's row, marked history; and the line under the table does not contradict it
+    # with an all-clear.
     assert "Sun distance spike (historic)" in out
+    assert "nothing too much" not in out
+    assert (
+        "No open flags now; the 2 historic flags in the weeks above were raised long after the "
+        "day (runs imported late): a record, not a warning." in out
+    )
     code, out, _ = run("status", "--athlete", olga, "--today", OLD_LAST_DAY.isoformat(), "--json")
     st = json.loads(out)
     assert {(f["date"], f["dimension"], f["status"]) for f in st["flags_on_day"]} == {

@@ -444,7 +444,8 @@ def test_api_symptoms_validate_and_classify(env: Env) -> None:
     r = env.client.post(url, json={"date": "2026-09-10", "pain_after": 5}, headers=env.athlete)
     assert r.status_code == 201, r.text
     body = r.json()
-    assert (body["location"], body["source"], body["pain_after"]) == ("high hamstring", "api", 5)
+    # No location given: "unspecified", not a guessed "high hamstring".
+    assert (body["location"], body["source"], body["pain_after"]) == ("unspecified", "api", 5)
     assert body["response"]["state"] == "irritated"
     assert body["response"]["run"] == "6.0 km flat"
     r = env.client.post(url, json={"date": "2026-09-10", "pain_next_morning": 6}, headers=env.coach)
@@ -481,7 +482,7 @@ def test_api_plans_open_show_and_end(env: Env) -> None:
     assert (r.json()["pace_floor"], r.json()["active"], r.json()["condition"]) == (
         "6:30",
         True,
-        "proximal hamstring tendinopathy",
+        "unspecified",  # no condition given and no symptom logged: no diagnosis guessed
     )
     assert env.client.post(url, json=body, headers=env.athlete).status_code == 409
     r = env.client.get(f"{url}/current", headers=env.athlete)
@@ -529,6 +530,7 @@ def test_cli_symptoms_and_plan(data_dir: Path, tmp_path: Path) -> None:
     code, out, _ = run(
         "symptoms", "add", "--athlete", "Cleo", "--date", "2026-09-10", "--after", "3",
         "--next-morning", "1", "--aggravator", "Sitting", "--note", "long drive",
+        "--location", "knee",
     )  # fmt: skip
     assert code == 0
     assert out.strip() == (
@@ -537,12 +539,17 @@ def test_cli_symptoms_and_plan(data_dir: Path, tmp_path: Path) -> None:
     code, out, _ = run("symptoms", "--athlete", "Cleo", "--json")
     data = json.loads(out)
     assert data["data"][0]["aggravators"] == ["sitting"]
+    # The table says where it hurt.
+    code, out, _ = run("symptoms", "--athlete", "Cleo")
+    assert code == 0 and "where" in out and "knee" in out
     assert data["data"][0]["response"]["run_date"] == "2026-09-10"
     code, out, _ = run(
         "plan", "start", "--athlete", "Cleo", "--from", "2026-09-07", "--weekly-km", "15",
         "--longest-run-km", "6", "--climb-m", "0",
     )  # fmt: skip
     assert code == 0 and "15 km a week, longest run 6 km, no hills" in out
+    # Without --condition the plan follows the logged location, not a hamstring default.
+    assert "(knee pain, phase 1)" in out and "hamstring" not in out
     code, out, _ = run("plan", "--athlete", "Cleo", "--today", "2026-09-11")
     assert code == 0
     said = " ".join(out.split())  # the plan's lines wrap at the terminal's width

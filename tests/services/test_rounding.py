@@ -18,7 +18,8 @@ def test_out_number() -> None:
     assert out_number(None) is None
     assert out_number(math.nan) is None
     assert out_number(math.inf) is None
-    assert out_number(-0.00004) == -0.0
+    # Rounded to zero it is zero: never -0.0, which a page prints as "-0.0".
+    assert str(out_number(-0.00004)) == "0.0"
 
 
 def test_out_frame_rounds_floats_and_leaves_the_rest() -> None:
@@ -27,3 +28,5 @@ def test_out_frame_rounds_floats_and_leaves_the_rest() -> None:
     assert out["km"].to_list() == [1.2346, None]
     assert out["runs"].to_list() == [3, 4]
     assert out["week"].to_list() == ["a", "b"]
+    signs = out_frame(pl.DataFrame({"ratio": [-0.00004, -0.5, 0.0]}))["ratio"].to_list()
+    assert [str(v) for v in signs] == ["0.0", "-0.5", "0.0"]

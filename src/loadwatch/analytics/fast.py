@@ -198,6 +198,10 @@ def fast_threshold(
     return explain(row)
 
 
+def _runs(n: int) -> str:
+    return f"{n} run" if n == 1 else f"{n} runs"
+
+
 def explain(row: dict[str, Any]) -> FastThreshold:
     """One ``threshold_frame`` row as the threshold in force that day, with its explanation
     (evaluation takes today's row of the frame it builds anyway)."""
@@ -211,8 +215,9 @@ def explain(row: dict[str, Any]) -> FastThreshold:
             speed,
             "default",
             f"fast = quicker than {pace(speed)}: the default, until there are "
-            f"{MIN_RUNS} runs and {MIN_KM:.0f} km with speed data in the last {WINDOW_DAYS} days "
-            f"(now {row['runs']} runs, {row['km']:.1f} km)",
+            f"{MIN_RUNS} runs and {MIN_KM:.0f} km with a speed trace in the last {WINDOW_DAYS} "
+            f"days (now {_runs(row['runs'])}, {row['km']:.1f} km; a logged run's one average "
+            "speed says nothing about how its pace varied, so only recorded files count)",
         )
     return FastThreshold(
         speed,

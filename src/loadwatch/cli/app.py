@@ -47,6 +47,29 @@ class _Ordered(TyperGroup):
         rank = {name: i for i, name in enumerate(HELP_ORDER)}
         return sorted(names, key=lambda n: rank.get(n, len(rank)))
 
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _plain_metavars(command)
+        return command
+
+
+def _plain_metavars(command: Any) -> None:
+    """Help in the usual Unix style: ``import [OPTIONS] PATHS...`` and ``--port PORT``, where
+    typer prints its Python types (``{paths}...``, ``paths... <list[Path]>``, ``--port <int>``).
+    A parameter given its own metavar (NAME, YYYY-MM-DD) keeps it; flags take no value."""
+    for param in getattr(command, "params", []):
+        if param.param_type_name == "argument":
+            shown = (param.metavar or param.name or "").upper()
+            dots = "..." if param.nargs != 1 else ""
+            param._usage_display_name = lambda s=shown, d=dots: s + d
+            param.display_type_rich = lambda ctx: None
+            param._rich_display_name = lambda s=shown, d=dots: s + d
+        elif param.metavar is None and not getattr(param, "is_flag", False):
+            param.metavar = (param.name or "value").upper()
+    for sub in getattr(command, "commands", {}).values():
+        _plain_metavars(sub)
+
 
 app = typer.Typer(
     name="loadwatch",

@@ -29,7 +29,10 @@ def demo(
         ),
     ] = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only print the reports.")] = False,
-    weeks: Annotated[int, typer.Option("--weeks", metavar="N", min=1, max=520)] = 12,
+    weeks: Annotated[
+        int,
+        typer.Option("--weeks", metavar="N", min=1, max=520, help="Weeks each report shows."),
+    ] = 12,
     host: Annotated[
         str, typer.Option(metavar="HOST", help="Address to serve the demo on.")
     ] = "127.0.0.1",

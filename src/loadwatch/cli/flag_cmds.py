@@ -183,11 +183,19 @@ def ack(
             with store.transaction() as s:
                 user_id = auth.get_user_by_name(s, by).id if by else None
                 chosen = flags_to_ack(s, aid, flag_id=flag, before=day, all_open=all_)
+                was = [(f.id, f.status, f.acked_at) for f in chosen]
                 changed = acknowledge(s, chosen, by=user_id)
                 ids = [f.id for f in chosen if f.status == ACKNOWLEDGED]
         finally:
             store.close()
         if json:
             print_json({"athlete": athlete, "acknowledged": changed, "flag_ids": ids})
+        elif changed == 0 and flag is not None:
+            # "acknowledged 0 flag(s)" for the one flag asked about read as a failure.
+            (fid, status, at) = was[0]
+            when = f" on {at:%Y-%m-%d}" if status == ACKNOWLEDGED and at else ""
+            console.print(f"{athlete}: flag {fid} was already {status}{when}: nothing to do")
+        elif changed == 0:
+            console.print(f"{athlete}: no open flag to acknowledge")
         else:
             console.print(f"{athlete}: acknowledged {changed} flag(s)")

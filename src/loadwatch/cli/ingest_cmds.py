@@ -12,7 +12,10 @@ from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.output import (
+    BATCH_EXIT_HELP,
+    STRICT_HELP,
     JsonOpt,
+    batch_failed,
     console,
     fail,
     fmt_duration,
@@ -289,9 +292,7 @@ IMPORT_HELP = (
     " every other archive member is listed as skipped with why. Then a total line and a"
     " summary table. One bad file never stops the others; a file that failed is tried again"
     " when imported again. A new athlete without --timezone gets the zone the files tell"
-    " (the zone at the first GPS point, else the device's UTC offset).\n\n"
-    "Exit code: 0 when the batch ran and at least one file was imported or already known;"
-    " 1 when no file was found, every file failed, or (with --strict) any file failed."
+    " (the zone at the first GPS point, else the device's UTC offset).\n\n" + BATCH_EXIT_HELP
 )
 
 
@@ -308,9 +309,7 @@ def import_(
         ),
     ] = None,
     json: JsonOpt = False,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when any file failed, not only when all did.")
-    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
     """Import files, folders and archives for an athlete (see --help)."""
     from loadwatch.cli.progress import import_progress, plan_import
@@ -371,9 +370,7 @@ def import_(
                 )
             console.print(totals_line(counts), markup=False)
             console.print(summary_table(report))
-        if report.outcomes and (
-            counts["failed"] == len(report.outcomes) or (strict and counts["failed"])
-        ):
+        if batch_failed(len(report.outcomes), counts["failed"], strict=strict):
             raise typer.Exit(1)
 
 

@@ -95,6 +95,21 @@ def print_json(obj: Any) -> None:
     print(to_json(obj))
 
 
+# One exit rule for the commands that take a batch of files (import, sync): a batch that got
+# somewhere succeeds, as a shell script expects; --strict makes any failed file an error.
+BATCH_EXIT_HELP = (
+    "Exit code: 0 when the batch ran and at least one file was imported or already known;"
+    " 1 when no file was found, every file failed, or (with --strict) any file failed."
+)
+STRICT_HELP = "Exit 1 when any file failed, not only when all did."
+
+
+def batch_failed(files: int, failed: int, *, strict: bool) -> bool:
+    """Whether a batch of ``files`` answered, ``failed`` of them failed, exits 1
+    (``BATCH_EXIT_HELP``); a batch with nothing to do did not fail."""
+    return files > 0 and (failed == files or (strict and failed > 0))
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr; return the ``Exit`` to raise."""
     err_console.print(f"error: {one_line(message)}", markup=False)

@@ -4,7 +4,7 @@ Its own module so that only the commands that show progress import ``rich.progre
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,9 @@ def progress_bar(*, total: int | None = None, what: str = "files") -> Progress:
 
 
 HANDFUL = 5  # more files than this get a progress display
-_PLAIN_STEPS = 10  # without a terminal: a line every tenth of the batch
+_PLAIN_STEPS = 10  # without a terminal: a line every tenth of the batch at most,
+_PLAIN_EVERY_S = 5.0  # and no more often than this: results arriving in a burst (a pool's)
+# once printed a line per file with a rate climbing as if the clock had stopped.
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +88,14 @@ class ImportProgress:
     """Files done, MB read, rate and ETA on stderr: a rich bar on a terminal, a plain line
     every tenth of the batch otherwise, nothing for a handful of files."""
 
-    def __init__(self, plan: ImportPlan) -> None:
+    def __init__(self, plan: ImportPlan, clock: Callable[[], float] = time.monotonic) -> None:
         self.plan = plan
         self.done = 0
         self.bytes = 0
-        self._started = time.monotonic()
-        self._next_line = max(1, plan.files // _PLAIN_STEPS)
+        self._clock = clock
+        self._started = self._last_line = clock()
+        self._printed = 0  # files done at the last plain line
+        self._step = max(1, -(-plan.files // _PLAIN_STEPS))
         self._bar: Progress | None = None
         self._task: TaskID | None = None
         if plan.shows_progress and err_console.is_terminal:
@@ -119,6 +123,9 @@ class ImportProgress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+        elif self.plan.shows_progress and self.done and self._printed != self.done:
+            # The batch's end: known here, not from the estimate (an archive's may be short).
+            err_console.print(self.line(self.done), markup=False)
 
     def advance(self, outcome: Any) -> None:
         self.done += 1
@@ -127,11 +134,14 @@ class ImportProgress:
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=self.done, total=total, bytes=self.bytes)
             return
-        if self.plan.shows_progress and (self.done % self._next_line == 0 or self.done == total):
+        now = self._clock()
+        due = self.done % self._step == 0 and now - self._last_line >= _PLAIN_EVERY_S
+        if self.plan.shows_progress and due and self.done < total:
             err_console.print(self.line(total), markup=False)
+            self._printed, self._last_line = self.done, now
 
     def line(self, total: int) -> str:
-        elapsed = max(time.monotonic() - self._started, 1e-9)
+        elapsed = max(self._clock() - self._started, 1e-9)
         rate = self.done / elapsed
         eta = (total - self.done) / rate if rate > 0 else None
         return (

@@ -119,13 +119,14 @@ def symptoms(
         console.print(f"No symptom entries for {name}.")
         return
     table = output_table(f"Symptoms: {name}")
-    for c in ("date", "during", "after", "next morning", "response", "after run", "note"):
+    for c in ("date", "where", "during", "after", "next morning", "response", "after run", "note"):
         table.add_column(c, overflow="fold", no_wrap=c == "date")
     style = {"settled": "green", "irritated": "yellow", "flare": "bold red"}
     for e in out.data:
         r = e.response
         table.add_row(
             e.date.isoformat(),
+            e.location,
             *(str(v) if v is not None else "-" for v in (e.pain_during, e.pain_after)),
             str(e.pain_next_morning) if e.pain_next_morning is not None else "-",
             f"[{style[r.state]}]{r.state}[/] ({r.reason})" if r else "-",
@@ -172,7 +173,7 @@ def symptoms_add(
     ] = None,
     location: Annotated[
         str | None,
-        typer.Option("--location", metavar="WHERE", help="Where (default: high hamstring)."),
+        typer.Option("--location", metavar="WHERE", help="Where it hurts (default: unspecified)."),
     ] = None,
     aggravators: Annotated[
         list[str] | None,
@@ -290,7 +291,12 @@ def plan_start(
         int, typer.Option("--phase", metavar="1|2|3", help="1 reduce, 2 rebuild, 3 prevent.")
     ] = 1,
     condition: Annotated[
-        str | None, typer.Option("--condition", metavar="TEXT", help="The condition.")
+        str | None,
+        typer.Option(
+            "--condition",
+            metavar="TEXT",
+            help="The condition (default: the pain where it was last logged, e.g. knee pain).",
+        ),
     ] = None,
     progression: Annotated[
         float | None,

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
+from loadwatch.cli.output import STRICT_HELP, batch_failed
 from loadwatch.errors import InvalidRequest, LoadwatchError
 
 if TYPE_CHECKING:  # imported when used (cli/context.py says why)
@@ -127,12 +128,14 @@ def serve(
         bool,
         typer.Option(
             "--scheduler/--no-scheduler",
-            help="Run the scheduler in this process (the embedded default). Use --no-scheduler "
-            "for API replicas and run exactly one `loadwatch scheduler` beside them.",
+            help="Run the background jobs in this process (the default): the scheduler, or on "
+            "the PostgreSQL queue one job worker. --no-scheduler for API replicas: beside them "
+            "run `loadwatch worker` processes (PostgreSQL, as many as needed), or exactly one "
+            "`loadwatch scheduler` on the in-process queue (SQLite, LOADWATCH_JOBS=inprocess).",
         ),
     ] = True,
 ) -> None:
-    """Serve the HTTP API (and, by default, the scheduler) on the configured store."""
+    """Serve the HTTP API (and, by default, the background jobs) on the configured store."""
     _logging()
     try:
         run_server(get_settings(), host, port, scheduler=scheduler)
@@ -142,7 +145,8 @@ def serve(
 
 @app.command("scheduler")
 def scheduler_cmd() -> None:
-    """Run the single scheduler process (evaluation, nightly re-evaluation, inbox, webhooks)."""
+    """Run the single scheduler process of the in-process queue (SQLite): evaluation, nightly
+    re-evaluation, inbox, webhooks.  On PostgreSQL run `loadwatch worker` instead."""
     from loadwatch.errors import ConfigError
     from loadwatch.scheduler.runner import LoadScheduler
 
@@ -191,8 +195,13 @@ def sync(
     retry_failed: Annotated[
         bool, typer.Option(help="Send again files the server refused before.")
     ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
-    """Upload every file the server has not seen yet; resumable, retries transient failures."""
+    """Upload every file the server has not seen yet; resumable, retries transient failures.
+
+    Exit code as `loadwatch import`'s: 0 when the batch ran and at least one file was imported
+    or already known; 1 when it stopped before the end (run it again to resume), every file
+    sent failed, or (with --strict) any file failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from loadwatch.sync import SyncClient, candidate_files, sync_folder
@@ -236,7 +245,7 @@ def sync(
             f"[red]stopped:[/red] {result.stopped} — run sync again to resume", highlight=False
         )
         raise typer.Exit(1)
-    if result.counts().get("failed"):
+    if batch_failed(sum(n.values()), n.get("failed", 0), strict=strict):
         raise typer.Exit(1)
 
 

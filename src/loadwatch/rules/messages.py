@@ -4,8 +4,11 @@ Day names come from the flag's local date and are English whatever the server's 
 Ratios under 2 read as a percentage ("38 % longer"), from 2 on as a multiple ("3.0×").  A
 number never reads as if it sat at the threshold when it is above it: where rounding would
 show the threshold itself ("10 %" for 1.103 against 1.10), more decimals are shown ("10.3 %").
-Where a floor stood in for a small baseline, the sentence says so ("1.1 km, judged against at
-least 10.0 km"), and after a break it says how the pre-break capacity was counted.
+Where a floor stood in for a small baseline the ratio is of the floor, and the sentence says so
+("2.0× 3.0 km, the least your longest run of the last 30 days counts as (it was 1.5 km)"); with
+nothing at all to compare with (a first run, or the first climbing in 30 days) it says that
+instead of comparing with "0.0 km"; after a break it says how the pre-break capacity was
+counted.
 """
 
 from __future__ import annotations
@@ -67,9 +70,27 @@ def baseline_phrase(own: float | None, baseline: float, unit: str) -> str:
     return amount(baseline, unit)
 
 
-def _baseline(row: Row, unit: str) -> str:
-    """The baseline in brackets' content; says so when the floor stood in for it."""
-    return baseline_phrase(row["own_baseline"], row["baseline"], unit)
+def _floored(row: Row) -> bool:
+    own = row["own_baseline"]
+    return own is not None and own < row["baseline"]
+
+
+def _against(row: Row, unit: str, what: str, note: str = "") -> str:
+    """What the ratio was taken of: 'your usual week (16.0 km)', or, where the floor stood in,
+    '10.0 km, the least your usual week counts as (it was 0.8 km)': the ratio is of the floor,
+    never of the smaller own figure printed beside it."""
+    base = amount(row["baseline"], unit)
+    if _floored(row):
+        return (
+            f"{base}, the least {what} counts as (it was {amount(row['own_baseline'], unit)}{note})"
+        )
+    return f"{what} ({base}{note})"
+
+
+def _nothing_before(row: Row) -> bool:
+    """Nothing of the dimension in the window to compare with: the floor alone judged."""
+    own = row["own_baseline"]
+    return own is not None and own <= 0.0
 
 
 def _after_break(row: Row) -> str:
@@ -83,46 +104,68 @@ def _after_break(row: Row) -> str:
 def _session_spike(row: Row) -> str:
     dim, day, r, t = row["dimension"], day_name(row["date"]), row["ratio"], row["threshold"]
     unit = UNITS[dim]
-    value, base, n = amount(row["value"], unit), _baseline(row, unit), row["window_days"]
+    value, n = amount(row["value"], unit), row["window_days"]
     window = f"the last {n} days{_after_break(row)}"
+    if _nothing_before(row):
+        return _first_of_its_kind(row, value, window)
     if dim == "distance":
-        return (
-            f"{day}'s {value} run is {more(r, 'longer than', t)} your longest run "
-            f"of {window} ({base})."
-        )
+        longest = _against(row, unit, f"your longest run of {window}")
+        return f"{day}'s {value} run is {more(r, 'longer than', t)} {longest}."
     if dim == "speed":
-        return (
-            f"{day}'s run had {fast_running(value, row)}, {more(r, threshold=t)} your most in one "
-            f"run over {window} ({base})."
-        )
+        most = _against(row, unit, f"your most in one run over {window}")
+        return f"{day}'s run had {fast_running(value, row)}, {more(r, threshold=t)} {most}."
     if dim == "uphill":
+        most = _against(row, unit, f"your most in one run over {window}")
+        return f"{day}'s run had {value} of uphill running, {more(r, threshold=t)} {most}."
+    biggest = _against(row, unit, f"your biggest climb of {window}")
+    return f"{day}'s run climbed {value}, {more(r, threshold=t)} {biggest}."
+
+
+def _first_of_its_kind(row: Row, value: str, window: str) -> str:
+    """A spike with nothing before it in the window: no history to be a multiple of.  Without
+    running in the window and no break behind it (a break's capacity would stand in), a
+    distance spike is the athlete's first run on record."""
+    dim, day, r = row["dimension"], day_name(row["date"]), row["ratio"]
+    floor = amount(row["baseline"], UNITS[dim])
+    times = more(r, "more", row["threshold"]) + (" that" if r >= 2.0 else "")
+    if dim == "distance" and row.get("kept") is None:
         return (
-            f"{day}'s run had {value} of uphill running, {more(r, threshold=t)} your most in "
-            f"one run over {window} ({base})."
+            f"{day}'s {value} run is your first on record: with no earlier run to compare it "
+            f"with, it is judged against at least {floor} and is {times}."
         )
+    did, none = {
+        "distance": (f"{day}'s {value} run", "no run"),
+        "speed": (f"{day}'s run had {fast_running(value, row)}", "no fast running"),
+        "hills": (f"{day}'s run climbed {value}", "no climbing"),
+        "uphill": (f"{day}'s run had {value} of uphill running", "no uphill running"),
+    }[dim]
     return (
-        f"{day}'s run climbed {value}, {more(r, threshold=t)} your biggest climb of {window} "
-        f"({base})."
+        f"{did}, with {none} in {window} to compare it with: judged against at least "
+        f"{floor}, it is {times}."
     )
 
 
 def _weekly_ramp(row: Row) -> str:
     dim, day, r, t = row["dimension"], day_name(row["date"]), row["ratio"], row["threshold"]
     unit = UNITS[dim]
-    value, base, n = amount(row["value"], unit), _baseline(row, unit), row["window_days"]
+    value, base, n = amount(row["value"], unit), amount(row["baseline"], unit), row["window_days"]
     span = f"in the {n} days to {day}"
     period = "week" if n == 7 else f"{n} days"
     note = ""
     if row.get("kept") is not None:
         note = f"; the break left out{_after_break(row)}"
     if dim == "hills":
+        if _floored(row):
+            usual = _against(row, unit, f"your usual climbing per {period}", note)
+            return f"Climbing {span}: {value} vs {usual} ({above(r, t, 1)}×)."
         return (
             f"Climbing {span}: {value} vs your usual {base} per {period}{note} ({above(r, t, 1)}×)."
         )
     what = {"distance": "Distance", "speed": "Fast running", "uphill": "Uphill running"}[dim]
     if dim == "speed":
         value = fast_running(value, row).removesuffix(" of fast running")
-    return f"{what} {span}: {value}, {more(r, threshold=t)} your usual {period} ({base}{note})."
+    usual = _against(row, unit, f"your usual {period}", note)
+    return f"{what} {span}: {value}, {more(r, threshold=t)} {usual}."
 
 
 def _return_after_break(row: Row) -> str:
@@ -139,11 +182,11 @@ def _return_after_break(row: Row) -> str:
     done = f"{amount(row['value'], unit)} {what}"
     if dim == "speed":
         done = fast_running(amount(row["value"], unit), row)
+    share = above(row["ratio"], row["threshold"], 0, 100.0)
+    usual = _against(row, unit, "your usual week before the break")
     return (
         f"Back after {row['days_off']} days without running: {done} "
-        f"in your first {days} back, {above(row['ratio'], row['threshold'], 0, 100.0)} % of your "
-        "usual week before the "
-        f"break ({_baseline(row, unit)}). Build back up over a few weeks."
+        f"in your first {days} back, {share} % of {usual}. Build back up over a few weeks."
     )
 
 

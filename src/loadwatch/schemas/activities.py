@@ -113,9 +113,13 @@ class StretchOut(BaseModel):
     end_s: float
     start_m: float = Field(description="metres from the start")
     end_m: float
-    distance_m: float
+    distance_m: float = Field(description="metres from its start to its end")
     duration_s: float
     pace_s_per_km: float | None
+    counted_m: float = Field(
+        description="metres of it that count as fast or uphill: the activity's fast or uphill "
+        "distance counts these, not the short dips a stretch spans"
+    )
 
 
 class ActivitySeries(BaseModel):

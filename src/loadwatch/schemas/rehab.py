@@ -14,7 +14,9 @@ from loadwatch.schemas.base import Page
 Day = date  # for fields beside one named ``date``
 
 
-DEFAULT_CONDITION = "proximal hamstring tendinopathy"
+# Without --condition a plan names what the athlete logged (``services.rehab``), never a
+# diagnosis guessed for them: a plan for knee pain once read "proximal hamstring tendinopathy".
+UNSPECIFIED = "unspecified"
 
 
 MAX_PROGRESSION_PCT = 10.0
@@ -115,8 +117,12 @@ PaceIn = Annotated[
 
 class PlanIn(BaseModel):
     start_date: date
-    condition: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
-        default=DEFAULT_CONDITION, max_length=200
+    condition: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = (
+        Field(
+            default=None,
+            max_length=200,
+            description="default: the pain where the athlete last logged it ('knee pain')",
+        )
     )
     phase: int = Field(default=1, ge=1, le=3, description="1 reduce, 2 rebuild, 3 prevent")
     weekly_km: float = Field(gt=0, le=300)

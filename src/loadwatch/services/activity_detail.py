@@ -180,6 +180,7 @@ def _stretches(
             end_m=_r(r["end_m"], 1),
             distance_m=_r(r["distance_m"], 1),
             duration_s=_r(r["duration_s"], 1),
+            counted_m=_r(r["counted_m"], 1),
             pace_s_per_km=_r(1000.0 * r["duration_s"] / r["distance_m"], 1)
             if r["distance_m"] > 0
             else None,

@@ -11,5 +11,7 @@ from loadwatch.services.rounding import DECIMALS
 
 
 def out_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every float column of ``frame`` rounded like ``rounding.out_number``'s numbers."""
-    return frame.with_columns(cs.float().round(DECIMALS))
+    """Every float column of ``frame`` rounded like ``rounding.out_number``'s numbers (no -0.0)."""
+    rounded = cs.float().round(DECIMALS)
+    unsigned_zero = pl.when(rounded == 0.0).then(rounded.abs()).otherwise(rounded)
+    return frame.with_columns(unsigned_zero.name.keep())

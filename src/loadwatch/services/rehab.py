@@ -20,6 +20,7 @@ from loadwatch.rules.plan_caps import run_words
 from loadwatch.rules.plan_headroom import RulesRoom, fast_cap, pace_text, plan_headroom
 from loadwatch.rules.response import IRRITATED_MIN, Response, pain_trend, tolerance
 from loadwatch.schemas.rehab import (
+    UNSPECIFIED,
     CapsOut,
     PlanIn,
     PlanOut,
@@ -45,7 +46,7 @@ from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
 if TYPE_CHECKING:
     from loadwatch.schemas.status import DimensionStatus
 
-DEFAULT_LOCATION = "high hamstring"
+DEFAULT_LOCATION = UNSPECIFIED
 
 
 # --- symptoms -----------------------------------------------------------------------------------
@@ -158,6 +159,14 @@ def plan_out(p: RehabPlan, today: date) -> PlanOut:
     )
 
 
+def _logged_condition(session: Session, athlete: Athlete) -> str:
+    """'knee pain' from the latest symptom entry that says where, else 'unspecified'."""
+    for entry in reversed(symptom_store.of_athlete(session, athlete.id)):
+        if entry.location and entry.location != UNSPECIFIED:
+            return f"{entry.location} pain"
+    return UNSPECIFIED
+
+
 def start_plan(
     session: Session, athlete: Athlete, body: PlanIn, *, by: int | None = None
 ) -> RehabPlan:
@@ -179,7 +188,7 @@ def start_plan(
         current.end_date = body.start_date - timedelta(days=1)
     plan = RehabPlan(
         athlete_id=athlete.id,
-        condition=body.condition,
+        condition=body.condition or _logged_condition(session, athlete),
         phase=body.phase,
         start_date=body.start_date,
         weekly_km=body.weekly_km,

@@ -16,4 +16,7 @@ def out_number(value: object) -> float | None:
     if value is None:
         return None
     f = float(value)  # type: ignore[arg-type]
-    return round(f, DECIMALS) if math.isfinite(f) else None
+    if not math.isfinite(f):
+        return None
+    # A tiny negative rounds to -0.0, which every face then prints as "-0.0".
+    return round(f, DECIMALS) or 0.0

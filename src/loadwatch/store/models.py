@@ -467,7 +467,7 @@ class SymptomEntry(Base):
     pain_during: Mapped[int | None] = mapped_column(Integer)
     pain_after: Mapped[int | None] = mapped_column(Integer)
     pain_next_morning: Mapped[int | None] = mapped_column(Integer)  # the morning after `date`
-    location: Mapped[str] = mapped_column(String(100), default="high hamstring")
+    location: Mapped[str] = mapped_column(String(100), default="unspecified")
     aggravators: Mapped[list[str]] = mapped_column(JSON, default=list)
     sitting_hours: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)

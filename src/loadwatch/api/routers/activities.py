@@ -97,6 +97,13 @@ async def upload(
         report.merge(await _import_in_slot(state, athlete_id, data, name, budget))
     await run_in_threadpool(notify, state.on_import, report)
     result = upload_result(report)
+    for f in result.files:
+        # A training log sent here reads as an unknown format: say where it goes instead.
+        if f.status == "failed" and f.file.lower().endswith(".csv"):
+            f.reason = (
+                f"{f.reason}; a training log (CSV) goes to "
+                f"POST {request.url.path.removesuffix('/activities')}/logs"
+            )
     if report.touched:
         result.evaluation_pending = await run_in_threadpool(is_evaluating, session, athlete_id)
     return result

@@ -39,8 +39,10 @@ function spread(values) {
 
 function stretchTitle(st) {
   const what = st.kind === "fast" ? "Fast" : "Uphill (≥ +3 %)";
+  const dips = fmt(st.counted_m / 1000, 2) !== fmt(st.distance_m / 1000, 2)
+    ? ` (${fmt(st.counted_m / 1000, 2)} km of it ${st.kind}, with the dips it spans)` : "";
   return `${what}: ${fmt(st.distance_m / 1000, 2)} km from km ${fmt(st.start_m / 1000, 2)}, ${clock(st.duration_s)}`
-    + (st.pace_s_per_km ? ` at ${paceText(st.pace_s_per_km)}` : "");
+    + (st.pace_s_per_km ? ` at ${paceText(st.pace_s_per_km)}` : "") + dips;
 }
 
 function lineChart(c, d) {
@@ -99,14 +101,27 @@ function drawActivityCharts(d) {
   $("act-charts").replaceChildren(legend, ...ACT_CHARTS.map((c) => lineChart(c, d)));
 }
 
+// The activity's own fast and uphill km (its Numbers), and how much of them the shaded
+// stretches hold: a stretch spans dips of a few seconds and bits under 100 m are not shaded,
+// so the stretches' length end to end is not the figure and is not summed here.
 function stretchSummary(d) {
   if (d.stretches_note) return d.stretches_note + ".";
-  const part = (kind, word) => {
+  const figure = (field) => (d.numbers.find((n) => n.field === field) || { value: 0 }).value;
+  let unshaded = false;
+  const part = (kind, word, field) => {
     const list = d.stretches.filter((st) => st.kind === kind);
-    const km = list.reduce((a, st) => a + st.distance_m, 0) / 1000;
-    return list.length ? `${list.length} ${word} stretch${list.length === 1 ? "" : "es"} (${fmt(km, 2)} km)` : `no ${word} stretch`;
+    const km = figure(field), shaded = list.reduce((a, st) => a + st.counted_m, 0) / 1000;
+    if (!(km > 0) && !list.length) return `no ${word} running`;
+    const n = `${list.length} shaded stretch${list.length === 1 ? "" : "es"}`;
+    const all = fmt(shaded, 2) === fmt(km, 2);
+    unshaded = unshaded || !all;
+    const held = !list.length ? "none of it in a stretch of 100 m or more"
+      : all ? `all of it in ${n}` : `${fmt(shaded, 2)} km of it in ${n}`;
+    return `${word} ${fmt(km, 2)} km, ${held}`;
   };
-  const text = `${part("fast", "fast")} · ${part("uphill", "uphill")}. Hover over a shaded band for its numbers.`;
+  const text = `${part("fast", "fast", "fast_distance_m")} · ${part("uphill", "uphill", "uphill_distance_m")}.`
+    + (unshaded ? " Bits shorter than 100 m are not shaded." : "")
+    + (d.stretches.length ? " Hover over a shaded band for its numbers." : "");
   return text[0].toUpperCase() + text.slice(1);
 }
 

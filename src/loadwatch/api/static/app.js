@@ -129,9 +129,22 @@ function readDate(text) {
   const iso = `${m[3]}-${String(month + 1).padStart(2, "0")}-${m[1].padStart(2, "0")}`;
   return isoDay(parseDay(iso)) === iso ? iso : null;
 }
+// One rounding rule on every face: Python's (the CLI and the server's sentences), the exact
+// value rounded, a tie to the even digit: 30.25 km is "30.2" here as there (toLocaleString
+// alone rounds the shortest decimal half up: "30.3" beside the CLI's "30.2").
+function roundAsPython(v, digits) {
+  const exact = Math.abs(v).toFixed(Math.min(100, digits + 25));  // the double's own digits
+  const dot = exact.indexOf(".");
+  const kept = exact.slice(0, dot + 1 + digits), tail = exact.slice(dot + 1 + digits);
+  const unit = 10 ** -digits, down = Number(kept);
+  const last = Number(kept.replace(".", "").slice(-1));
+  const up = tail[0] > "5" || (tail[0] === "5" && (/[1-9]/.test(tail.slice(1)) || last % 2 === 1));
+  return Math.sign(v) * (up ? down + unit : down);
+}
 function fmt(n, digits = 1) {
-  return n === null || n === undefined || Number.isNaN(n) ? "–" : Number(n).toLocaleString("en-GB", {
-    minimumFractionDigits: digits, maximumFractionDigits: digits,
+  // signDisplay "negative": a small negative that rounds to zero reads "0.0", not "-0.0".
+  return n === null || n === undefined || Number.isNaN(n) ? "–" : roundAsPython(Number(n), digits).toLocaleString("en-GB", {
+    minimumFractionDigits: digits, maximumFractionDigits: digits, signDisplay: "negative",
   });
 }
 function amount(v, unit) { return unit === "m" ? `${fmt(v, 0)} m` : `${fmt(v, 1)} km`; }

@@ -110,7 +110,7 @@ function render(v) {
   $("ci-form").hidden = !run;
   $("run").hidden = !run;
   if (run) {
-    const bits = [dayWords(run.date), `${run.distance_km.toFixed(1)} km`];
+    const bits = [dayWords(run.date), `${dec(run.distance_km, 1)} km`];
     if (run.pace) bits.push(`${run.pace} /km`);
     $("run").replaceChildren(
       bits.join(" · "),
@@ -137,7 +137,18 @@ function render(v) {
 }
 
 // One line for the next run (what a runner glances at), the reasons folded away beneath.
-const LIMIT_WORD = { distance: (n) => `${n.toFixed(1)} km`, speed: (n) => (n > 0 ? `fast ${n.toFixed(1)} km` : "no fast running"), hills: (n) => `climb ${Math.round(n)} m` };
+// The rounding of every other face (app.js roundAsPython, the CLI): the exact value, a tie
+// to the even digit, so 30.25 km is "30.2" here too (toFixed rounds that tie up: "30.3").
+function dec(v, digits) {
+  const exact = Math.abs(v).toFixed(Math.min(100, digits + 25));
+  const dot = exact.indexOf(".");
+  const kept = exact.slice(0, dot + 1 + digits), tail = exact.slice(dot + 1 + digits);
+  const last = Number(kept.replace(".", "").slice(-1));
+  const up = tail[0] > "5" || (tail[0] === "5" && (/[1-9]/.test(tail.slice(1)) || last % 2 === 1));
+  const r = Math.sign(v) * (Number(kept) + (up ? 10 ** -digits : 0));
+  return (Object.is(r, -0) ? 0 : r).toFixed(digits);
+}
+const LIMIT_WORD = { distance: (n) => `${dec(n, 1)} km`, speed: (n) => (n > 0 ? `fast ${dec(n, 1)} km` : "no fast running"), hills: (n) => `climb ${Math.round(n)} m` };
 
 function renderLimits(v) {
   const parts = v.limits

@@ -1,0 +1,70 @@
+"""Flag sentences built from hand-made rows: where a floor stood in, the percentage or multiple
+is of the floor and the sentence says so."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from loadwatch.rules.messages import render
+
+TUESDAY = date(2024, 7, 9)
+
+
+def _return(**kw: Any) -> dict[str, Any]:
+    row = {
+        "date": TUESDAY,
+        "rule": "return_after_break",
+        "dimension": "distance",
+        "threshold": 0.75,
+        "days_off": 1969,
+        "days_back": 1,
+        "kept": None,
+        "fast_threshold_mps": 1000.0 / 300.0,
+    }
+    return row | kw
+
+
+def test_a_return_judged_against_the_floor_says_the_share_is_of_the_floor() -> None:
+    # 10.0 km back against a usual week of 0.8 km raised to the 10.0 km floor: 100 % of the
+    # floor (10.0 / 10.0), not of the 0.8 km it once seemed to be of.
+    row = _return(value=10.0, own_baseline=0.8, baseline=10.0, ratio=1.0)
+    assert render(row) == (
+        "Back after 1969 days without running: 10.0 km of running in your first day back, "
+        "100 % of 10.0 km, the least your usual week before the break counts as (it was "
+        "0.8 km). Build back up over a few weeks."
+    )
+    fast = _return(dimension="speed", value=3.45, own_baseline=0.4, baseline=3.0, ratio=1.15)
+    assert "115 % of 3.0 km, the least your usual week before the break counts as" in render(fast)
+
+
+def test_a_return_over_its_own_usual_week_reads_as_before() -> None:
+    row = _return(value=17.1, own_baseline=10.0, baseline=10.0, ratio=1.71, days_back=2)
+    assert render(row) == (
+        "Back after 1969 days without running: 17.1 km of running in your first 2 days back, "
+        "171 % of your usual week before the break (10.0 km). Build back up over a few weeks."
+    )
+
+
+def test_a_ramp_over_the_floor_names_the_floor() -> None:
+    row = {
+        "date": date(2026, 10, 20),
+        "rule": "weekly_ramp",
+        "dimension": "distance",
+        "value": 32.5,
+        "own_baseline": 8.0,
+        "baseline": 10.0,
+        "ratio": 3.25,
+        "threshold": 1.5,
+        "window_days": 7,
+    }
+    assert render(row) == (
+        "Distance in the 7 days to Tuesday: 32.5 km, 3.2× 10.0 km, the least your usual week "
+        "counts as (it was 8.0 km)."
+    )
+    climb = row | {"dimension": "hills", "value": 700.0, "own_baseline": 120.0}
+    climb |= {"baseline": 300.0, "ratio": 2.33}
+    assert render(climb) == (
+        "Climbing in the 7 days to Tuesday: 700 m vs 300 m, the least your usual climbing per "
+        "week counts as (it was 120 m) (2.3×)."
+    )
