@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from loadwatch.analytics.daily import daily_frame
-from loadwatch.rules import RuleConfig
+from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.headroom import headroom
 from support.activity_builder import activity, days, frame
 
