@@ -51,10 +51,9 @@ from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
 from loadwatch.services.roll import Rolled
-from loadwatch.services.rounding import out_number
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, day_rows, decode
-from loadwatch.services.view_summary import summary_from
+from loadwatch.services.view_summary import fitness_on, summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import views as view_rows
@@ -167,14 +166,7 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone], rechunk=True)
     row = load.row(load.height - 1, named=True)
     now = fit_days.row(fit_days.height - 1, named=True)
-    fitness = fit.model_copy(
-        update={
-            "as_of": day,
-            "fitness": out_number(now["fitness"]),
-            "fatigue": out_number(now["fatigue"]),
-            "form": out_number(now["form"]),
-        }
-    )
+    fitness = fitness_on(fit, day, now)
     out = summary_from(
         inp,
         row,

@@ -57,10 +57,9 @@ from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
-from loadwatch.services.rounding import out_number
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, day_rows, decode
-from loadwatch.services.view_summary import summary_from
+from loadwatch.services.view_summary import fitness_on, summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Session
@@ -174,14 +173,7 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     row = all_days.row(all_days.height - 1, named=True)
     all_weeks = _rest_weeks(weeks, added)
     rooms = {h.dimension: h for h in headroom(daily, config, today=day)}
-    fitness = fit.model_copy(
-        update={
-            "as_of": day,
-            "fitness": out_number(row["fitness"]),
-            "fatigue": out_number(row["fatigue"]),
-            "form": out_number(row["form"]),
-        }
-    )
+    fitness = fitness_on(fit, day, row)
     out = summary_from(
         inp, row, rooms, all_weeks, fitness, summary.last_activity_date, summary.last_run_date
     )

@@ -4,6 +4,7 @@ in one place from today's load row, today's headroom and the week rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import polars as pl
@@ -99,3 +100,16 @@ def report_weeks(weeks: pl.DataFrame) -> list[WeekRow]:
     """The report's last weeks, rounded as the weekly series it would otherwise read."""
     recent = weeks.sort("week_start").tail(REPORT_WEEKS).select(list(WeekRow.model_fields))
     return [WeekRow.model_validate(r) for r in out_frame(recent).iter_rows(named=True)]
+
+
+def fitness_on(fit: FitnessOut, day: date, row: Mapping[str, object]) -> FitnessOut:
+    """The stored fitness moved to ``day``: its basis and profile stand, its three numbers are
+    ``row``'s (the day row of ``day``), rounded as every view's numbers."""
+    return fit.model_copy(
+        update={
+            "as_of": day,
+            "fitness": out_number(row["fitness"]),
+            "fatigue": out_number(row["fatigue"]),
+            "form": out_number(row["form"]),
+        }
+    )
