@@ -3,10 +3,9 @@ a plain fitparse/gpxpy loop over the same FIT/GPX files for scale; then the issu
 each measured in this run against its baseline:
 
 * ``fit``: our FIT decode against a plain fitparse loop, over every corpus FIT file;
-* ``gpx``: our GPX decode (streaming reader) against ``gpxpy.parse`` plus a simple loop
-  computing the same totals as the TCX baseline (gpxpy on its ElementTree backend, which
-  ``ingest.gpx`` pins), and for scale against ``gpxpy.parse`` alone and our own decode through
-  gpxpy alone (the reader before the streaming one);
+* ``gpx``: our GPX decode against ``gpxpy.parse`` plus a simple loop computing the same totals
+  as the TCX baseline, gpxpy alone and a bare hardened lxml parse (``benchmarks/ingest_gpx.py``:
+  readers alternating file by file, best of 7 rounds, the rounds' spread);
 * ``tcx``: our TCX decode against a simple lxml loop computing the same totals;
 * ``mix``: the full import, CPU seconds per file, of 12 FIT + 8 GPX corpus activities,
   against the plain fitparse + gpxpy loop over the same files;
@@ -49,7 +48,7 @@ from pathlib import Path
 from loadwatch.config import Settings
 from loadwatch.errors import IngestError
 from loadwatch.ingest.containers.sources import iter_path
-from loadwatch.ingest.formats import gpx, registry, tcx
+from loadwatch.ingest.formats import registry, tcx
 from loadwatch.services import decode_ahead
 from loadwatch.services.importing import analyse, import_members, import_paths
 from loadwatch.store import athletes as athlete_store
@@ -67,39 +66,12 @@ def _plain_fit(data: bytes) -> None:
 
 
 def _plain_gpx(data: bytes) -> None:
-    import gpxpy
+    """``gpxpy.parse`` on the ElementTree backend (``ingest_gpx`` imports ``ingest.gpx``, which
+    pins it); ``benchmarks/`` is on the path: this module runs as a script from there, or is
+    imported from there by ``ingest_stages``."""
+    from ingest_gpx import plain_gpx
 
-    gpxpy.parse(data.decode("utf-8", errors="replace"))
-
-
-def _plain_gpx_totals(data: bytes) -> None:
-    """gpxpy's parse, then the totals the TCX loop computes, by a simple loop over gpxpy's
-    points: duration, distance (the extension's, no haversine: our decode computes none),
-    mean heart rate (the extension, matched by local name as ``ingest.gpx`` does) and ascent."""
-    import gpxpy
-
-    doc = gpxpy.parse(data.decode("utf-8", errors="replace"))
-    for track in doc.tracks:
-        stamps: list[datetime] = []
-        hr: list[float] = []
-        dist: list[float] = []
-        alt: list[float] = []
-        for segment in track.segments:
-            for p in segment.points:
-                if p.time is not None:
-                    stamps.append(p.time)
-                if p.elevation is not None:
-                    alt.append(p.elevation)
-                for ext in p.extensions:
-                    for e in ext.iter():
-                        name = e.tag.rpartition("}")[2].lower()
-                        if e.text and name in ("hr", "heartrate"):
-                            hr.append(float(e.text))
-                        elif e.text and name == "distance":
-                            dist.append(float(e.text))
-        _ = (stamps[-1] - stamps[0]) if stamps else None
-        _ = (max(dist) if dist else None, sum(hr) / len(hr) if hr else None)
-        _ = sum(max(b - a, 0.0) for a, b in itertools.pairwise(alt))
+    plain_gpx(data)
 
 
 def _plain_tcx(data: bytes) -> None:
@@ -217,26 +189,12 @@ def _interleaved(runs: dict[str, Callable[[], None]], repeat: int) -> dict[str, 
 
 
 def bench_gpx(root: Path) -> None:
-    """Ours (bytes to Tracks) against gpxpy's parse plus a simple loop computing the same
-    totals as the TCX baseline (the issue's comparison, as for TCX), and, for scale, against
-    gpxpy's parse alone and our decode through gpxpy alone (the reader before the streaming
-    one).  gpxpy runs on ElementTree, the backend importing ``ingest.gpx`` pins: on lxml,
-    gpxpy's parse of the corpus measured 2.3x slower, so this is the harder baseline."""
-    files = _corpus_files(root, "gpx")
-    t = _interleaved(
-        {
-            "ours": _each(files, gpx.decode),
-            "via_gpxpy": _each(files, lambda d, n: gpx.decode_with(d, n, streaming=False)),
-            "gpxpy_totals": _each(files, lambda d, _n: _plain_gpx_totals(d)),
-            "gpxpy": _each(files, lambda d, _n: _plain_gpx(d)),
-        },
-        5,
-    )
-    print(f"GPX decode, {len(files)} corpus files: ours {t['ours']:.3f} CPU-s; gpxpy.parse + "
-          f"a simple loop computing the same totals {t['gpxpy_totals']:.3f} CPU-s: "
-          f"{t['gpxpy_totals'] / t['ours']:.2f}x faster (target >= 5x); gpxpy.parse alone "
-          f"{t['gpxpy']:.3f} ({t['gpxpy'] / t['ours']:.2f}x); our decode through gpxpy alone "
-          f"{t['via_gpxpy']:.3f} ({t['via_gpxpy'] / t['ours']:.2f}x)")  # fmt: skip
+    """The GPX section lives in ``benchmarks/ingest_gpx.py`` (also runnable alone): ours, gpxpy
+    and a bare lxml parse alternating file by file, best of 7 rounds, the spread of the rounds."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from ingest_gpx import bench_gpx as run
+
+    run(root)
 
 
 def bench_tcx(root: Path) -> None:
