@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from loadwatch.ingest.containers.xmlcolumns import NAT
+from loadwatch.ingest.formats import gpx_columns
 from loadwatch.ingest.formats.gpx_checks import Fallback
 from loadwatch.ingest.formats.gpx_columns import _clock, _clock_by_pattern, _floats
 
@@ -90,12 +91,9 @@ def _us(t: datetime) -> int:
 
 
 def test_stamps_of_several_lengths_are_each_read_as_gpxpy_reads_them() -> None:
-    stamps = pl.Series(
-        "stamp",
-        ["2016-01-15T20:58:59Z", "2016-01-15T20:59:07.100Z", None, "2016-01-15T21:59:07+01:00"],
-        dtype=pl.String,
-    )
-    wall, offset = _clock(stamps)
+    texts = ["2016-01-15T20:58:59Z", "2016-01-15T20:59:07.100Z", None, "2016-01-15T21:59:07+01:00"]
+    stamps = pl.Series("stamp", texts, dtype=pl.String)
+    wall, offset = _clock(texts)
     assert wall.tolist() == [
         _us(datetime(2016, 1, 15, 20, 58, 59)),
         _us(datetime(2016, 1, 15, 20, 59, 7, 100_000)),
@@ -109,11 +107,41 @@ def test_stamps_of_several_lengths_are_each_read_as_gpxpy_reads_them() -> None:
 
 
 def test_a_layout_that_differs_within_one_length_is_left_to_the_pattern() -> None:
-    stamps = pl.Series(
-        "stamp", ["2016-01-15T20:58:59+01:00", "2016-01-15T20:58:59-01:00", "2016-1-5T2:58:59"]
+    wall, offset = _clock(
+        ["2016-01-15T20:58:59+01:00", "2016-01-15T20:58:59-01:00", "2016-1-5T2:58:59"]
     )
-    wall, offset = _clock(stamps)
     assert wall.tolist() == [_us(datetime(2016, 1, 15, 20, 58, 59))] * 2 + [
         _us(datetime(2016, 1, 5, 2, 58, 59))
     ]
     assert offset[:2].tolist() == [60, -60] and np.isnan(offset[2])
+
+
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        ["2024-05-01T06:00:00Z", "2024-05-01T06:00:01Z", "2024-02-30T06:00:02Z"],
+        ["2024-05-01T08:00:00.250+02:00", "2024-05-01T08:00:01.750+02:00"],
+        ["2024-05-01T08:00:00-0330", "2024-05-31T23:59:59-0330", "2024-05-01T24:00:00-0330"],
+        ["2024-05-01 06:00:00", "2024-05-01 06:00:01"],
+        ["2024-05-01T06:00:00Z", "2024-05-01T06:00:01.5Z"],  # two layouts
+        ["2024-05-01T06:00:00Z", None],
+        ["2024-05-01T06:00:00+01:00", "2024-05-01T06:00:00-01:00"],  # one length, two layouts
+    ],
+)
+def test_a_short_list_of_stamps_reads_as_the_column_does(
+    stamps: list[str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few stamps of one layout are parsed from the list, without the polars column: the same
+    clock and offsets as the column's path."""
+    wall, offset = _clock(stamps)
+    monkeypatch.setattr(gpx_columns, "_LIST_STAMPS", 0)
+    column_wall, column_offset = _clock(stamps)
+    assert wall.dtype == column_wall.dtype == np.int64
+    assert wall.tolist() == column_wall.tolist()
+    assert np.array_equal(offset, column_offset, equal_nan=True)
+
+
+def test_a_short_list_of_stamps_by_hand() -> None:
+    wall, offset = _clock(["2024-05-01T08:00:00.250+02:00", "2024-02-30T06:00:02+02:00"])
+    assert wall.tolist() == [_us(datetime(2024, 5, 1, 8, 0, 0, 250_000)), NAT]
+    assert offset.tolist() == [120.0, 120.0]

@@ -10,7 +10,8 @@ one pass over lxml's tag-filtered iterator (``gpx_extensions``), and numpy place
 its point.
 Everything typed afterwards works on whole columns: numbers and timestamps in
 ``gpx_columns`` (the text lists handed to polars once each, cast there in bulk; the timestamps
-by ``isotimes``' bulk parse: two small polars expressions a file), what must be left to gpxpy
+by ``isotimes``' bulk parse: from the list for a few thousand stamps of one layout, else two small
+polars expressions), what must be left to gpxpy
 in ``gpx_checks``, and the cleaning in ``gpx_clean`` (numpy arrays, ``gpx_clean.Raw``, until
 the one frame per outing).
 
