@@ -10,10 +10,9 @@ one pass over lxml's tag-filtered iterator (``gpx_extensions``), and numpy place
 its point.
 Everything typed afterwards works on whole columns: numbers and timestamps in
 ``gpx_columns`` (the text lists handed to polars once each, cast there in bulk; the timestamps
-by ``isotimes``' bulk parse: from the list for a few thousand stamps of one layout, else two small
-polars expressions), what must be left to gpxpy
-in ``gpx_checks``, and the cleaning in ``gpx_clean`` (numpy arrays, ``gpx_clean.Raw``, until
-the one frame per outing).
+by ``isotimes``' bulk parse: from the list for a few thousand stamps of one layout, else two
+small polars expressions), what must be left to gpxpy in ``gpx_checks``, and the cleaning in
+``gpx_clean`` (numpy arrays, ``gpx_clean.Raw``, until the one frame per outing).
 
 gpxpy would switch its own backend to lxml whenever lxml is importable and then read
 differently (extension children are lxml elements, its lxml parser is not hardened), so
