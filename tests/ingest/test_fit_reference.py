@@ -13,74 +13,48 @@ before raising are compared, and our reader must have read at least those.
 
 from __future__ import annotations
 
-import gzip
-import io
-import warnings
 from pathlib import Path
 from typing import Any
 
-import fitparse
-import fitparse.records
 import pytest
 
 from loadwatch.errors import LoadwatchError
 from loadwatch.ingest.formats.fit import decode_records, read_path, record_columns
 from loadwatch.ingest.track import Track
-from support.cached import cached, key_of
-from support.paths import corpus_manifest
+from support.cached import cached
+from support.fit_reference import (
+    Columns,
+    column_digest,
+    entry,
+    file_bytes,
+    fit_files,
+    kept,
+    key,
+    reference,
+)
+from support.paths import CORPUS
 
 pytestmark = pytest.mark.corpus
-COLUMNS = ("ts", "lat", "lon", "distance", "altitude", "speed", "heart_rate", "cadence")
 
-FIT_FILES = sorted(
-    r["file"]
-    for r in corpus_manifest()
-    if r["format"] == "fit" or r["file"].lower().endswith((".fit", ".fit.gz"))
-)
+FIT_FILES = fit_files()
+KEPT = kept()
+_bytes = file_bytes
 
 
-def _bytes(corpus: Path, rel: str) -> bytes:
-    data = (corpus / rel).read_bytes()
-    return gzip.decompress(data) if rel.endswith(".gz") else data
+def _live_reference(config: pytest.Config, data: bytes) -> tuple[Columns, str | None]:
+    """Plain fitparse's columns, kept between runs in pytest's cache (support/cached.py)."""
+    return cached(config, "fit-reference", key(data), lambda: reference(data))
 
 
-def _reference(data: bytes) -> tuple[dict[str, list[Any]], str | None]:
-    """Plain fitparse's record columns, and why it stopped early (None: it read everything)."""
-    # fitparse keeps developer definitions in a module global: start each file clean, as a
-    # fresh process would.
-    fitparse.records.DEV_TYPES.clear()
-    cols: dict[str, list[Any]] = {c: [] for c in COLUMNS}
-    stopped = None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for msg in fitparse.FitFile(io.BytesIO(data), check_crc=False).get_messages("record"):
-                v = {
-                    f.name: (f.raw_value if f.name == "timestamp" else f.value)
-                    for f in msg.fields
-                    if f.value is not None
-                }
-                cols["ts"].append(v.get("timestamp"))
-                cols["lat"].append(v.get("position_lat"))
-                cols["lon"].append(v.get("position_long"))
-                cols["distance"].append(v.get("distance"))
-                cols["altitude"].append(v.get("enhanced_altitude", v.get("altitude")))
-                cols["speed"].append(v.get("enhanced_speed", v.get("speed")))
-                cols["heart_rate"].append(v.get("heart_rate"))
-                cols["cadence"].append(v.get("cadence"))
-    except Exception as e:  # the reference's own failure: compare what it read before it
-        stopped = f"{type(e).__name__}: {e}"
-    return cols, stopped
-
-
-def _cached_reference(
-    config: pytest.Config, data: bytes
-) -> tuple[dict[str, list[Any]], str | None]:
-    """``_reference(data)``, kept between runs: plain fitparse takes 47 CPU-s over the corpus
-    (10 s for one multisport file), and its answer only changes with the bytes, fitparse's
-    version or ``_reference`` itself, which are the key."""
-    key = key_of(data, fitparse.__version__, _reference)
-    return cached(config, "fit-reference", key, lambda: _reference(data))
+def _check(rel: str, ours: Columns, n: int, stopped: str | None, digests: dict[str, str]) -> None:
+    if stopped is None:
+        assert len(ours["ts"]) == n, f"{rel}: {len(ours['ts'])} records, fitparse {n}"
+    else:
+        assert len(ours["ts"]) >= n, f"{rel}: fewer records than fitparse before it stopped"
+    for column, digest in digests.items():
+        assert column_digest(ours[column][:n]) == digest, (
+            f"{rel}: column {column} differs from fitparse"
+        )
 
 
 @pytest.mark.parametrize("rel", FIT_FILES or ["(corpus absent)"])
@@ -88,20 +62,31 @@ def test_fast_reader_gives_plain_fitparse_records(
     corpus: Path, rel: str, request: pytest.FixtureRequest
 ) -> None:
     data = _bytes(corpus, rel)
-    ref, stopped = _cached_reference(request.config, data)
+    ref: dict[str, Any] | None = KEPT.get(rel)
+    if ref is None or ref["key"] != key(data):  # not kept, or kept for other bytes or fitparse
+        ref = entry(data, *_live_reference(request.config, data))
     try:
         ours, slow = record_columns(data)
     except Exception as e:  # a file our reader refuses must be one fitparse refuses
-        assert stopped is not None and not ref["ts"], f"{rel}: ours raised {e!r}, fitparse did not"
+        assert ref["stopped"] is not None and ref["records"] == 0, (
+            f"{rel}: ours raised {e!r}, fitparse did not"
+        )
         return
     assert slow == 0, f"{rel}: {slow} record(s) left the fast path"
-    n = len(ref["ts"])
-    if stopped is None:
-        assert len(ours["ts"]) == n, f"{rel}: {len(ours['ts'])} records, fitparse {n}"
-    else:
-        assert len(ours["ts"]) >= n, f"{rel}: fewer records than fitparse before it stopped"
-    for column, values in ref.items():
-        assert ours[column][:n] == values, f"{rel}: column {column} differs from fitparse"
+    _check(rel, ours, ref["records"], ref["stopped"], ref["columns"])
+
+
+# Files under this size take plain fitparse well under a second each: on them the kept table is
+# checked against fitparse itself every run, so it cannot drift from what fitparse says.
+LIVE_BYTES = 60_000
+SMALL_FILES = [rel for rel in FIT_FILES if len(_bytes(CORPUS, rel)) <= LIVE_BYTES]
+
+
+@pytest.mark.parametrize("rel", SMALL_FILES or ["(corpus absent)"])
+def test_the_kept_digests_are_plain_fitparses(corpus: Path, rel: str) -> None:
+    data = _bytes(corpus, rel)
+    assert rel in KEPT, f"{rel}: not kept; run `python -m support.fit_reference` in tests/"
+    assert KEPT[rel] == entry(data, *reference(data))
 
 
 def test_the_file_that_missed_the_fast_path_takes_it(corpus: Path) -> None:
