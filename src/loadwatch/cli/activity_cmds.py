@@ -22,7 +22,7 @@ from loadwatch.cli.output import (
 from loadwatch.cli.output import table as output_table
 from loadwatch.errors import InvalidRequest, NotFound
 
-# Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
+# Only names here: the store (SQLAlchemy), the settings (pydantic) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
 # commands that need none of them start in a fraction of a second (issue #9).
 if TYPE_CHECKING:
