@@ -162,6 +162,8 @@ class Settings(BaseModel):
     @field_validator("webhook_allow_hosts")
     @classmethod
     def _valid_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            return value  # the default: no need for the address parsing (netguard, ipaddress)
         from loadwatch.netguard import parse_allow_entry
 
         for entry in value:

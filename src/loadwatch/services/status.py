@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from loadwatch.schemas.checkin import EffortStatus
+from loadwatch.schemas.effort import EffortStatus
 from loadwatch.schemas.status import REPORT_WEEKS, AthleteStatus, Summary, WeekRow
 from loadwatch.services import episodes
 from loadwatch.services.flag_list import flags_of
