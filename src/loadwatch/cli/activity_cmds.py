@@ -29,11 +29,12 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from loadwatch.services.roster import ActivityStats
-    from loadwatch.store.models import Activity, Athlete
+    from loadwatch.store.athlete_rows import AthleteRow
+    from loadwatch.store.models import Activity
 
 
 # --- athletes / activities ----------------------------------------------------------------
-def _athlete_json(a: Athlete, stats: ActivityStats | None) -> dict[str, Any]:
+def _athlete_json(a: AthleteRow, stats: ActivityStats | None) -> dict[str, Any]:
     return {
         "id": a.id,
         "name": a.name,
@@ -49,7 +50,7 @@ def _athlete_json(a: Athlete, stats: ActivityStats | None) -> dict[str, Any]:
 def athletes(json: JsonOpt = False) -> None:
     """List athletes with their number of activities."""
     from loadwatch.config import get_settings
-    from loadwatch.services.roster import activity_stats, all_athletes
+    from loadwatch.services.roster import activity_stats, athlete_listing
     from loadwatch.store.db import open_store
 
     with handle_errors():
@@ -57,7 +58,7 @@ def athletes(json: JsonOpt = False) -> None:
         try:
             with store.sessions() as session:
                 stats = activity_stats(session)
-                rows = [_athlete_json(a, stats.get(a.id)) for a in all_athletes(session)]
+                rows = [_athlete_json(a, stats.get(a.id)) for a in athlete_listing(session)]
         finally:
             store.close()
         if json:
