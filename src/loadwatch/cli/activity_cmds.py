@@ -28,8 +28,7 @@ from loadwatch.errors import InvalidRequest, NotFound
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from loadwatch.services.roster import ActivityStats
-    from loadwatch.store.athlete_rows import AthleteRow
+    from loadwatch.services.roster import ActivityStats, AthleteRow
     from loadwatch.store.models import Activity
 
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-
-from sqlalchemy import Row
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from loadwatch.rules import episodes as lifecycle
 from loadwatch.schemas.flags import EpisodeOut
@@ -16,6 +14,8 @@ from loadwatch.services.flag_list import flag_out
 from loadwatch.store import episode_rows, flag_rows
 from loadwatch.store.athlete_rows import AthleteLike
 from loadwatch.store.db import Session
+from loadwatch.store.episode_rows import EpisodeRow
+from loadwatch.store.flag_rows import FlagRow
 from loadwatch.vocabulary import LIVE_EPISODE, EpisodeStatus
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ E = TypeVar("E", bound=_Dated)
 
 
 def episode_out(
-    ep: Episode | Row[Any], flags: Sequence[Flag | Row[Any]], athlete_name: str
+    ep: Episode | EpisodeRow, flags: Sequence[Flag | FlagRow], athlete_name: str
 ) -> EpisodeOut:
     return EpisodeOut(
         id=ep.id,
@@ -64,7 +64,7 @@ def episodes_of(
 ) -> list[EpisodeOut]:
     """The athlete's episodes, newest first, with their flags."""
     eps = episode_rows.of_athlete(session, athlete.id, statuses)
-    by_episode: dict[int, list[Row[Any]]] = {}
+    by_episode: dict[int, list[FlagRow]] = {}
     for f in flag_rows.of_episodes(session, [e.id for e in eps]):
         by_episode.setdefault(f.episode_id or 0, []).append(f)
     return [episode_out(e, by_episode.get(e.id, []), athlete.name) for e in eps]

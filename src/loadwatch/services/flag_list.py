@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import Row
+from typing import TYPE_CHECKING
 
 from loadwatch.schemas.flags import FlagOut
 from loadwatch.services.rounding import out_number
 from loadwatch.store import athlete_rows, flag_rows
 from loadwatch.store.athlete_rows import AthleteLike
 from loadwatch.store.db import Session
+from loadwatch.store.flag_rows import FlagRow
 from loadwatch.vocabulary import OPEN, FlagStatus
 
 if TYPE_CHECKING:
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
 
 # Numbers leave the service rounded: 64.99000000000001 km is noise to a runner and to a client.
-def flag_out(flag: Flag | Row[Any], athlete_name: str) -> FlagOut:
+def flag_out(flag: Flag | FlagRow, athlete_name: str) -> FlagOut:
     fields = {name: getattr(flag, name) for name in FlagOut.model_fields if name != "athlete"}
 
     for name in ("value", "baseline", "ratio", "threshold"):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from loadwatch.store import activity_counts, athlete_rows
 from loadwatch.store.activity_counts import ActivityStats as ActivityStats  # the CLI's listing
-from loadwatch.store.athlete_rows import AthleteRow
+from loadwatch.store.athlete_rows import AthleteRow as AthleteRow  # the CLI's listing
 from loadwatch.store.db import Session
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ reads and writes the mapped objects evaluation keeps."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 from loadwatch.store.tables import flags
 from loadwatch.vocabulary import OPEN, FlagStatus
 
+# A flag's columns by name (``row.rule``, ``row.date``...), as the mapped ``Flag`` has them.
+FlagRow: TypeAlias = Row[Any]
+
 
 def of_athlete(
     session: Session, athlete_id: int, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
-) -> Sequence[Row[Any]]:
+) -> Sequence[FlagRow]:
     """Newest day first; of these statuses (every status when None)."""
     q = select(flags).where(flags.c.athlete_id == athlete_id)
     if statuses is not None:
@@ -24,7 +27,7 @@ def of_athlete(
     return session.execute(q.order_by(flags.c.date.desc(), flags.c.dimension, flags.c.rule)).all()
 
 
-def of_episodes(session: Session, episode_ids: Sequence[int]) -> Sequence[Row[Any]]:
+def of_episodes(session: Session, episode_ids: Sequence[int]) -> Sequence[FlagRow]:
     """The flags of these episodes, by date."""
     if not episode_ids:
         return []
