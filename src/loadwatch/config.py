@@ -1,15 +1,28 @@
-"""Settings, read from ``LOADWATCH_*`` environment variables (pydantic-settings)."""
+"""Settings, read from ``LOADWATCH_*`` environment variables.
+
+One pydantic model defines every setting (its type, default and validation); the environment
+only supplies values, by name (``LOADWATCH_`` + the field's name, any case), and pydantic parses
+them, as pydantic-settings did.  Not pydantic-settings itself: it costs every command about
+50 ms of start-up (its sources, dotenv, argparse), a tenth of a data command's (issue #19)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from loadwatch.errors import ConfigError
 
@@ -40,8 +53,26 @@ def default_demo_base() -> Path:
     return user_cache_path("loadwatch", appauthor=False)
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LOADWATCH_", extra="ignore")
+ENV_PREFIX = "LOADWATCH_"
+
+
+def from_environment(
+    names: Iterable[str], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The raw values the environment gives these settings: ``LOADWATCH_<NAME>`` in any case
+    (pydantic-settings' rule), unparsed."""
+    env = {k.lower(): v for k, v in (os.environ if environ is None else environ).items()}
+    prefix = ENV_PREFIX.lower()
+    return {name: env[prefix + name] for name in names if prefix + name in env}
+
+
+class Settings(BaseModel):
+    # validate_default: a default passes the same validation as a value from the environment.
+    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+    def __init__(self, **values: Any) -> None:
+        """Values given here beat the environment's."""
+        super().__init__(**{**from_environment(type(self).model_fields), **values})
 
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
@@ -93,7 +124,7 @@ class Settings(BaseSettings):
     # Webhook targets (see docs/webhooks.md): https to public addresses only, unless the admin
     # allows plain http and/or names in-house receivers (host names or CIDRs, comma-separated).
     webhook_allow_http: bool = False
-    webhook_allow_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    webhook_allow_hosts: tuple[str, ...] = ()  # from the environment: "a, b" or "a b"
     webhook_base_delay_s: float = 30.0
     webhook_max_delay_s: float = 3600.0
     webhook_max_attempts: int = 12
@@ -131,6 +162,8 @@ class Settings(BaseSettings):
     @field_validator("webhook_allow_hosts")
     @classmethod
     def _valid_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            return value  # the default: no need for the address parsing (netguard, ipaddress)
         from loadwatch.netguard import parse_allow_entry
 
         for entry in value:

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from loadwatch.schemas.flags import FlagOut
-from loadwatch.schemas.rehab import RehabStatus
+from loadwatch.schemas.rehab_status import RehabStatus
 from loadwatch.schemas.status import AthleteStatus
 from loadwatch.vocabulary import ALERT, CAUTION, HISTORIC, OPEN
 

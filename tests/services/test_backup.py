@@ -29,7 +29,7 @@ from loadwatch.services.backup import (
     read_manifest,
     restore,
 )
-from loadwatch.services.episodes import episodes_of
+from loadwatch.services.episode_list import episodes_of
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.importing import import_paths
 from loadwatch.services.views import series

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from loadwatch.analytics.load import CHRONIC_DAYS
 from loadwatch.services.activities import delete_activity_by_id
 from loadwatch.services.csv_import import import_log
-from loadwatch.services.episodes import episodes_of
+from loadwatch.services.episode_list import episodes_of
 from loadwatch.services.evaluation import EvaluationResult, drain_pending, evaluate_athlete
 from loadwatch.services.flag_list import list_flags
 from loadwatch.services.status import athlete_status

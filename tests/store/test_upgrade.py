@@ -19,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
 
 from loadwatch.errors import SchemaTooNew
-from loadwatch.services.episodes import episodes_of
+from loadwatch.services.episode_list import episodes_of
 from loadwatch.services.flag_list import list_flags
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import job_queue

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from loadwatch.services.episodes import episodes_of
+from loadwatch.services.episode_list import episodes_of
 from loadwatch.services.flag_list import list_flags
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store

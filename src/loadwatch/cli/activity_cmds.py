@@ -22,18 +22,18 @@ from loadwatch.cli.output import (
 from loadwatch.cli.output import table as output_table
 from loadwatch.errors import InvalidRequest, NotFound
 
-# Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
+# Only names here: the store (SQLAlchemy), the settings (pydantic) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
 # commands that need none of them start in a fraction of a second (issue #9).
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from loadwatch.services.roster import ActivityStats
-    from loadwatch.store.models import Activity, Athlete
+    from loadwatch.services.roster import ActivityStats, AthleteRow
+    from loadwatch.store.models import Activity
 
 
 # --- athletes / activities ----------------------------------------------------------------
-def _athlete_json(a: Athlete, stats: ActivityStats | None) -> dict[str, Any]:
+def _athlete_json(a: AthleteRow, stats: ActivityStats | None) -> dict[str, Any]:
     return {
         "id": a.id,
         "name": a.name,
@@ -49,7 +49,7 @@ def _athlete_json(a: Athlete, stats: ActivityStats | None) -> dict[str, Any]:
 def athletes(json: JsonOpt = False) -> None:
     """List athletes with their number of activities."""
     from loadwatch.config import get_settings
-    from loadwatch.services.roster import activity_stats, all_athletes
+    from loadwatch.services.roster import activity_stats, athlete_listing
     from loadwatch.store.db import open_store
 
     with handle_errors():
@@ -57,7 +57,7 @@ def athletes(json: JsonOpt = False) -> None:
         try:
             with store.sessions() as session:
                 stats = activity_stats(session)
-                rows = [_athlete_json(a, stats.get(a.id)) for a in all_athletes(session)]
+                rows = [_athlete_json(a, stats.get(a.id)) for a in athlete_listing(session)]
         finally:
             store.close()
         if json:

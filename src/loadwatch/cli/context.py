@@ -1,5 +1,5 @@
 """What a command opens — the settings and the store — imported when a command runs, not when
-the CLI is built: pydantic-settings and SQLAlchemy cost more than a second of start-up between
+the CLI is built: the settings (pydantic) and SQLAlchemy cost more than a second of start-up between
 them, which ``loadwatch --help``, ``inspect`` and ``sync`` never need (issue #9)."""
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from loadwatch.cli.output import (
 from loadwatch.errors import IngestError, InvalidRequest, NotAnActivity, one_line
 from loadwatch.ingest.formats.registry import FORMAT_NAMES
 
-# Only names here: the store (SQLAlchemy), the settings (pydantic-settings) and the decoders
+# Only names here: the store (SQLAlchemy), the settings (pydantic) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
 # commands that need none of them start in a fraction of a second (issue #9).
 if TYPE_CHECKING:

@@ -39,10 +39,10 @@ def parse_day(text: str | None, what: str) -> date | None:
 
 
 def athlete_id_of(store: Store, name: str) -> int:
-    from loadwatch.services.roster import athlete_named
+    from loadwatch.services.roster import athlete_id_named
 
     with store.sessions() as s:
-        return athlete_named(s, name).id
+        return athlete_id_named(s, name)
 
 
 def evaluate_pending(store: Store, athlete_id: int) -> None:

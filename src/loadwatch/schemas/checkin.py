@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -136,17 +136,3 @@ class CheckinLinkCreated(CheckinLinkOut):
 
 class CheckinLinkPage(Page):
     data: list[CheckinLinkOut]
-
-
-class EffortStatus(OutModel):
-    """Session RPE load as context (never an alert): docs/rules.md, 'Session RPE'."""
-
-    last_7d: float = Field(description="sRPE (AU) of the 7 days ending today")
-    chronic_week: float | None = Field(description="the mean week of the 28 days before")
-    ratio_7_28: float | None
-    monotony: float | None
-    strain: float | None
-    sessions_7d: int = Field(description="sessions with an RPE in the 7 days")
-    runs_without_rpe_7d: int = Field(description="runs of the 7 days with no RPE given")
-    grade: Literal["strong", "moderate", "contested", "weak"]
-    note: str

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from loadwatch.clock import UtcDatetime
-from loadwatch.schemas.rehab import RehabMark
+from loadwatch.schemas.rehab_status import RehabMark
 from loadwatch.vocabulary import Severity
 
 

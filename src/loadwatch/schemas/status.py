@@ -8,10 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from loadwatch.schemas.base import OutModel
-from loadwatch.schemas.checkin import EffortStatus
+from loadwatch.schemas.effort import EffortStatus
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.flags import EpisodeOut, FlagOut
-from loadwatch.schemas.rehab import RehabMark, RehabStatus
+from loadwatch.schemas.rehab_status import RehabMark, RehabStatus
 
 
 class DimensionStatus(BaseModel):

@@ -29,7 +29,7 @@ from loadwatch.schemas.dashboard import (
     WeekDistance,
 )
 from loadwatch.schemas.status import Summary
-from loadwatch.services.episodes import live_now
+from loadwatch.services.episode_list import live_now
 from loadwatch.services.pending import evaluating, is_evaluating
 from loadwatch.services.rounding import out_number
 from loadwatch.services.status import summary_of

@@ -21,7 +21,8 @@ from loadwatch.analytics.effort import (
 )
 from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.rules.evidence import RULES
-from loadwatch.schemas.checkin import ActivityEffortOut, EffortStatus
+from loadwatch.schemas.checkin import ActivityEffortOut
+from loadwatch.schemas.effort import EffortStatus
 from loadwatch.services.rounding import out_number
 from loadwatch.store import activities as activity_store
 from loadwatch.store import pending

@@ -21,17 +21,19 @@ from loadwatch.rules.plan_headroom import RulesRoom, fast_cap, pace_text, plan_h
 from loadwatch.rules.response import IRRITATED_MIN, Response, pain_trend, tolerance
 from loadwatch.schemas.rehab import (
     UNSPECIFIED,
-    CapsOut,
     PlanIn,
-    PlanOut,
-    PlanRoom,
     RehabFile,
-    RehabMark,
-    RehabStatus,
-    ResponseOut,
     SymptomIn,
     SymptomList,
     SymptomOut,
+)
+from loadwatch.schemas.rehab_status import (
+    CapsOut,
+    PlanOut,
+    PlanRoom,
+    RehabMark,
+    RehabStatus,
+    ResponseOut,
     ToleranceOut,
 )
 from loadwatch.services.inputs import EvaluationInputs, to_spec

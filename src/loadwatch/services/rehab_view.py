@@ -13,7 +13,7 @@ from loadwatch.analytics.days import week_start
 from loadwatch.rules.plan import Caps, PlanSpec
 from loadwatch.rules.plan_headroom import climb_allowance, fast_cap, pace_text
 from loadwatch.rules.response import Response
-from loadwatch.schemas.rehab import PainPoint, WeekCapsOut
+from loadwatch.schemas.rehab_status import PainPoint, WeekCapsOut
 from loadwatch.store.models import SymptomEntry
 
 

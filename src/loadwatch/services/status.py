@@ -13,32 +13,32 @@ from __future__ import annotations
 
 from datetime import date
 
-from loadwatch.schemas.checkin import EffortStatus
+from loadwatch.schemas.effort import EffortStatus
 from loadwatch.schemas.status import REPORT_WEEKS, AthleteStatus, Summary, WeekRow
-from loadwatch.services import episodes
+from loadwatch.services.episode_list import episodes_of, live_now
 from loadwatch.services.flag_list import flags_of
 from loadwatch.services.pending import is_evaluating
 from loadwatch.services.stored_summary import stored_summaries
-from loadwatch.store import activity_counts
-from loadwatch.store import athletes as athlete_store
+from loadwatch.store import activity_counts, athlete_rows
+from loadwatch.store.athlete_rows import AthleteLike
 from loadwatch.store.db import Session
-from loadwatch.store.models import Athlete
 from loadwatch.vocabulary import ACKNOWLEDGED, HISTORIC, LIVE_EPISODE, OPEN, FlagStatus
 
 IDLE_DAYS = 14
 STANDING: tuple[FlagStatus, ...] = (OPEN, ACKNOWLEDGED, HISTORIC)
 
 
-def summary_of(session: Session, athlete: Athlete, today: date | None = None) -> Summary:
+def summary_of(session: Session, athlete: AthleteLike, today: date | None = None) -> Summary:
     """The athlete's summary as of ``today``: stored when current, else computed live."""
     found = stored_summaries(session, [athlete], today).get(athlete.id)
     if found is not None:
         return found
     # The live path: the athlete's activities as frames through the rules (polars, numpy),
-    # loaded only by the reader that needs them.
+    # and the mapped athlete, loaded only by the reader that needs them.
     from loadwatch.services.views import live_summary
+    from loadwatch.store.athletes import get_athlete
 
-    return live_summary(session, athlete, today)
+    return live_summary(session, get_athlete(session, athlete.id), today)
 
 
 def idle_note(last_activity: date | None, today: date, days: int = IDLE_DAYS) -> str | None:
@@ -49,21 +49,22 @@ def idle_note(last_activity: date | None, today: date, days: int = IDLE_DAYS) ->
     return f"no runs for {idle} days" if idle >= days else None
 
 
-def effort_of(session: Session, athlete: Athlete, today: date) -> EffortStatus | None:
+def effort_of(session: Session, athlete: AthleteLike, today: date) -> EffortStatus | None:
     """Where the athlete's session RPE load stands today; None when they never gave an RPE,
     known from one query: most athletes never do, and the load is computed from the frame of
     every activity (polars), which only an athlete with an RPE needs."""
     if not activity_counts.any_rated(session, athlete.id):
         return None
     from loadwatch.services.effort import effort_status
+    from loadwatch.store.athletes import get_athlete
 
-    return effort_status(session, athlete, today)
+    return effort_status(session, get_athlete(session, athlete.id), today)
 
 
 def athlete_status(
     session: Session, athlete_id: int, *, today: date | None = None
 ) -> AthleteStatus:
-    athlete = athlete_store.get_athlete(session, athlete_id)
+    athlete = athlete_rows.get(session, athlete_id)
     return _status(session, athlete, summary_of(session, athlete, today))
 
 
@@ -73,7 +74,7 @@ def status_and_weeks(
     """What the report shows: the status and the week rows up to its day (the last ``weeks``
     of them at least).  A current stored summary holds the last REPORT_WEEKS; else they are
     the weekly series' rows (stored or live: polars)."""
-    athlete = athlete_store.get_athlete(session, athlete_id)
+    athlete = athlete_rows.get(session, athlete_id)
     stored = stored_summaries(session, [athlete], today).get(athlete.id)
     summary = stored if stored is not None else summary_of(session, athlete, today)
     status = _status(session, athlete, summary)
@@ -85,7 +86,7 @@ def status_and_weeks(
     return status, [WeekRow.model_validate(r) for r in frame.iter_rows(named=True)]
 
 
-def _status(session: Session, athlete: Athlete, summary: Summary) -> AthleteStatus:
+def _status(session: Session, athlete: AthleteLike, summary: Summary) -> AthleteStatus:
     return AthleteStatus(
         athlete_id=athlete.id,
         athlete=athlete.name,
@@ -98,9 +99,7 @@ def _status(session: Session, athlete: Athlete, summary: Summary) -> AthleteStat
             f for f in flags_of(session, athlete, statuses=STANDING) if f.date <= summary.as_of
         ],
         idle_note=idle_note(summary.last_activity_date, summary.as_of),
-        episodes=episodes.live_now(
-            episodes.episodes_of(session, athlete, LIVE_EPISODE), summary.as_of
-        ),
+        episodes=live_now(episodes_of(session, athlete, LIVE_EPISODE), summary.as_of),
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,
         effort=effort_of(session, athlete, summary.as_of),

@@ -5,6 +5,7 @@ every call, in SQL and pydantic alone - no polars, no rules - so that ``loadwatc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import ValidationError
@@ -13,8 +14,8 @@ from loadwatch.clock import local_today
 from loadwatch.schemas.status import VIEW_VERSION, Summary
 from loadwatch.store import pending
 from loadwatch.store import views as view_rows
+from loadwatch.store.athlete_rows import AthleteLike
 from loadwatch.store.db import Session
-from loadwatch.store.models import Athlete
 
 
 def parse_summary(data: dict[str, object]) -> Summary | None:
@@ -27,7 +28,7 @@ def parse_summary(data: dict[str, object]) -> Summary | None:
 
 
 def stored_summaries(
-    session: Session, athletes: list[Athlete], today: date | None = None
+    session: Session, athletes: Sequence[AthleteLike], today: date | None = None
 ) -> dict[int, Summary]:
     """The stored summaries that are current for each athlete (for ``today``, or each one's
     local today), in two queries; an athlete missing from the answer needs a live view."""
@@ -45,7 +46,7 @@ def stored_summaries(
     return out
 
 
-def kept_summaries(session: Session, athletes: list[Athlete]) -> dict[int, Summary]:
+def kept_summaries(session: Session, athletes: Sequence[AthleteLike]) -> dict[int, Summary]:
     """The stored summaries of these athletes whatever their day, except where an evaluation
     is pending (their numbers are about to change)."""
     ids = [a.id for a in athletes]

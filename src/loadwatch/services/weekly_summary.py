@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from loadwatch.analytics.days import week_start
 from loadwatch.clock import utcnow
-from loadwatch.schemas.rehab import CapsOut
+from loadwatch.schemas.rehab_status import CapsOut
 from loadwatch.schemas.status import DimensionStatus, Summary
 from loadwatch.services.status import summary_of
 from loadwatch.store import summaries as summary_store

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from loadwatch.store.models import Activity
+# The Core table (tables.py): the roster and every status read it.
+from loadwatch.store.tables import activities
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,16 +25,16 @@ def activity_stats(session: Session) -> dict[int, ActivityStats]:
     """Per athlete id: how many activities and the first/last start (UTC)."""
     rows = session.execute(
         select(
-            Activity.athlete_id,
-            func.count(Activity.id),
-            func.min(Activity.start_time),
-            func.max(Activity.start_time),
-        ).group_by(Activity.athlete_id)
+            activities.c.athlete_id,
+            func.count(activities.c.id),
+            func.min(activities.c.start_time),
+            func.max(activities.c.start_time),
+        ).group_by(activities.c.athlete_id)
     )
     return {aid: ActivityStats(n, first, last) for aid, n, first, last in rows}
 
 
 def any_rated(session: Session, athlete_id: int) -> bool:
     """Whether any of the athlete's activities has an RPE (no session RPE load without one)."""
-    rated = exists().where(Activity.athlete_id == athlete_id, Activity.rpe.is_not(None))
+    rated = exists().where(activities.c.athlete_id == athlete_id, activities.c.rpe.is_not(None))
     return bool(session.scalar(select(rated)))

@@ -3,7 +3,6 @@ create, save, list.  Only reads and writes rows; callers decide the transaction.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -15,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from loadwatch.clock import NEVER
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
-from loadwatch.store.models import Athlete, AthleteView, name_key
+from loadwatch.store.athlete_rows import name_key, not_found
+from loadwatch.store.models import Athlete, AthleteView
 
 MAX_NAME = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -62,12 +62,7 @@ def find_athlete_by_name(session: Session, name: str) -> Athlete | None:
 def get_athlete_by_name(session: Session, name: str) -> Athlete:
     athlete = find_athlete_by_name(session, name)
     if athlete is None:
-        clean = name.strip()
-        names = list(session.scalars(select(Athlete.name)))
-        by_lower = {n.lower(): n for n in names}
-        close = difflib.get_close_matches(clean.lower(), list(by_lower), n=1, cutoff=0.6)
-        hint = f" — did you mean {by_lower[close[0]]!r}?" if close else ""
-        raise NotFound(f"no athlete {clean!r}{hint}")
+        raise not_found(session, name)
     return athlete
 
 

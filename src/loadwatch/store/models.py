@@ -1,4 +1,5 @@
-"""ORM models.  Schema changes go through Alembic (``store/migrations``)."""
+"""ORM models.  Schema changes go through Alembic (``store/migrations``).  The tables the CLI's
+data commands read are Core tables (``tables.py``) that these classes are mapped onto."""
 
 from __future__ import annotations
 
@@ -12,28 +13,19 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
-    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from loadwatch.clock import utcnow
-from loadwatch.vocabulary import OPEN, EpisodeStatus, FlagStatus, Severity
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from loadwatch.store import tables
+from loadwatch.store.athlete_rows import name_key
+from loadwatch.vocabulary import EpisodeStatus, FlagStatus, Severity
 
 
 # Timestamps come from the application's clock (``loadwatch.clock``), not the database server's:
@@ -41,7 +33,8 @@ NAMING = {
 # whose clock drifts from the application's (or a pinned test clock) would make disagree.  The
 # server default stays for rows written outside the ORM.
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    # The naming convention, and the tables the data commands read in Core (tables.py).
+    metadata = tables.metadata
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
         dict[str, Any]: JSON,
         list[float]: JSON,
@@ -50,33 +43,33 @@ class Base(DeclarativeBase):
 
 
 class Athlete(Base):
-    __tablename__ = "athletes"
+    __table__ = tables.athletes
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    id: Mapped[int]
+    name: Mapped[str]
     # One athlete per person: the name trimmed and case-folded, unique, so "bea " beside "Bea"
     # is refused by the database itself, whichever process creates it.  Kept in Python rather
     # than an index on lower(name): SQLite's lower() folds ASCII only ("Éva" and "éva").
-    name_key: Mapped[str] = mapped_column(String(200), unique=True)
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    name_key: Mapped[str]
+    timezone: Mapped[str]
     # Coach-set fast threshold (m/s); null = derived from the athlete's own running.
-    fast_speed_mps: Mapped[float | None] = mapped_column(Float)
+    fast_speed_mps: Mapped[float | None]
     # The athlete's local day the coach set it: the derived threshold holds before (null: the
     # coach's threshold holds for the whole history, as when given at creation).
-    fast_speed_since: Mapped[date | None] = mapped_column(Date)
+    fast_speed_since: Mapped[date | None]
     # The Sunday-evening summary to the athlete and their coaches (services/weekly_summary.py).
-    weekly_summary: Mapped[bool] = mapped_column(default=False, server_default=false())
+    weekly_summary: Mapped[bool]
     # Per-athlete rule overrides: {"session_spike": {"caution": 1.1, ...}, ...}
-    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    thresholds: Mapped[dict[str, Any]]
     # Revision 0005 (docs/hr-load.md): the coach's heart rates for TRIMP; null = estimated.
-    resting_hr: Mapped[float | None] = mapped_column(Float)
-    max_hr: Mapped[float | None] = mapped_column(Float)
-    sex: Mapped[str | None] = mapped_column(String(8))  # male | female; null: unspecified
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    resting_hr: Mapped[float | None]
+    max_hr: Mapped[float | None]
+    sex: Mapped[str | None]
+    created_at: Mapped[datetime]
     # Revision 0009 (docs/scale.md): the UTC instant the athlete's stored view stops being for
     # their local today (their next local midnight), set after each evaluation; null = due now
     # (never evaluated, or the zone changed).  The sweep is one indexed range query on it.
-    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_at: Mapped[datetime | None]
 
     activities: Mapped[list[Activity]] = relationship(
         back_populates="athlete", cascade="all, delete-orphan"
@@ -93,11 +86,6 @@ class Athlete(Base):
         if self.timezone is not None and timezone != self.timezone:
             self.due_at = None
         return timezone
-
-
-def name_key(name: str) -> str:
-    """What makes two athlete names the same person's: trimmed, case-folded."""
-    return name.strip().casefold()
 
 
 class SourceFile(Base):
@@ -126,63 +114,55 @@ class SourceFile(Base):
 
 
 class Activity(Base):
-    __tablename__ = "activities"
-    __table_args__ = (
-        UniqueConstraint("athlete_id", "source_sha256", "session_index"),
-        # Revision 0010: an athlete's activities in id order ("the first with a heart-rate
-        # histogram") without walking every athlete's rows along the primary key.
-        Index("ix_activities_athlete_id_id", "athlete_id", "id"),
-    )
+    __table__ = tables.activities
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    athlete_id: Mapped[int] = mapped_column(
-        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
-    )
-    file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
-    source: Mapped[str] = mapped_column(String(8), default="file")  # file | csv
-    format: Mapped[str] = mapped_column(String(8))
-    sport: Mapped[str] = mapped_column(String(32), index=True)
+    id: Mapped[int]
+    athlete_id: Mapped[int]
+    file_id: Mapped[int | None]
+    source: Mapped[str]
+    format: Mapped[str]
+    sport: Mapped[str]
     # The user's relabel (``loadwatch activity set``, PATCH): a declaration that beats the
     # export's type, the file's sport and any guess whenever the activity is analysed again.
-    sport_relabel: Mapped[str | None] = mapped_column(String(32))
-    name: Mapped[str | None] = mapped_column(Text)
-    start_time: Mapped[datetime] = mapped_column(index=True)
-    utc_offset_s: Mapped[int | None] = mapped_column(Integer)
-    elapsed_time_s: Mapped[float] = mapped_column(Float)
-    moving_time_s: Mapped[float] = mapped_column(Float)  # the timer: elapsed minus pauses
+    sport_relabel: Mapped[str | None]
+    name: Mapped[str | None]
+    start_time: Mapped[datetime]
+    utc_offset_s: Mapped[int | None]
+    elapsed_time_s: Mapped[float]
+    moving_time_s: Mapped[float]
     # Standing still while the timer ran (part of moving_time_s); 0 for logged activities.
-    stopped_time_s: Mapped[float] = mapped_column(Float, default=0.0)
-    distance_m: Mapped[float] = mapped_column(Float)
-    elevation_gain_m: Mapped[float | None] = mapped_column(Float)
-    elevation_loss_m: Mapped[float | None] = mapped_column(Float)
-    avg_pace_s_per_km: Mapped[float | None] = mapped_column(Float)
-    gap_distance_m: Mapped[float | None] = mapped_column(Float)
-    uphill_distance_m: Mapped[float | None] = mapped_column(Float)
-    downhill_distance_m: Mapped[float | None] = mapped_column(Float)
-    fast_distance_m: Mapped[float | None] = mapped_column(Float)
-    max_speed_mps: Mapped[float | None] = mapped_column(Float)
-    best_1km_s: Mapped[float | None] = mapped_column(Float)
-    avg_hr: Mapped[float | None] = mapped_column(Float)
-    max_hr: Mapped[float | None] = mapped_column(Float)
-    n_samples: Mapped[int] = mapped_column(Integer, default=0)
-    device: Mapped[str | None] = mapped_column(Text)
-    source_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    session_index: Mapped[int] = mapped_column(Integer, default=0)
-    totals_source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
-    gap_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
+    stopped_time_s: Mapped[float]
+    distance_m: Mapped[float]
+    elevation_gain_m: Mapped[float | None]
+    elevation_loss_m: Mapped[float | None]
+    avg_pace_s_per_km: Mapped[float | None]
+    gap_distance_m: Mapped[float | None]
+    uphill_distance_m: Mapped[float | None]
+    downhill_distance_m: Mapped[float | None]
+    fast_distance_m: Mapped[float | None]
+    max_speed_mps: Mapped[float | None]
+    best_1km_s: Mapped[float | None]
+    avg_hr: Mapped[float | None]
+    max_hr: Mapped[float | None]
+    n_samples: Mapped[int]
+    device: Mapped[str | None]
+    source_sha256: Mapped[str]
+    session_index: Mapped[int]
+    totals_source: Mapped[dict[str, Any]]
+    speed_hist_m: Mapped[list[float] | None]
+    gap_speed_hist_m: Mapped[list[float] | None]
     # Revision 0002 (docs/fast.md): null for activities analysed before it.
-    sustained_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
-    flat_speed_hist_m: Mapped[list[float] | None] = mapped_column(JSON)
+    sustained_speed_hist_m: Mapped[list[float] | None]
+    flat_speed_hist_m: Mapped[list[float] | None]
     # Revision 0004 (docs/checkin.md): the athlete's session RPE (CR-10, 0-10); null: not given.
-    rpe: Mapped[float | None] = mapped_column(Float)
+    rpe: Mapped[float | None]
     # Revision 0005 (docs/hr-load.md): seconds per whole bpm, and the TRIMP it gives with the
     # athlete's heart rates now (services/hr_load.py keeps it current); null without heart rate.
-    hr_time_hist_s: Mapped[list[float] | None] = mapped_column(JSON)
-    hr_load: Mapped[float | None] = mapped_column(Float)
-    hr_peak_bpm: Mapped[float | None] = mapped_column(Float)  # held a minute: the max estimate
-    stream_path: Mapped[str | None] = mapped_column(Text)  # relative to the stream dir
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    hr_time_hist_s: Mapped[list[float] | None]
+    hr_load: Mapped[float | None]
+    hr_peak_bpm: Mapped[float | None]
+    stream_path: Mapped[str | None]
+    created_at: Mapped[datetime]
 
     athlete: Mapped[Athlete] = relationship(back_populates="activities")
 
@@ -229,33 +209,26 @@ class CoachAthlete(Base):
 
 
 class Flag(Base):
-    __tablename__ = "flags"
-    __table_args__ = (UniqueConstraint("athlete_id", "rule", "dimension", "date"),)
+    __table__ = tables.flags
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    athlete_id: Mapped[int] = mapped_column(
-        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
-    )
-    date: Mapped[date] = mapped_column(Date, index=True)  # the athlete's local calendar day
-    rule: Mapped[str] = mapped_column(String(32))
-    dimension: Mapped[str] = mapped_column(String(16))
-    severity: Mapped[Severity] = mapped_column(String(16))
-    value: Mapped[float] = mapped_column(Float)
-    baseline: Mapped[float] = mapped_column(Float)
-    ratio: Mapped[float] = mapped_column(Float)
-    threshold: Mapped[float] = mapped_column(Float)
-    message: Mapped[str] = mapped_column(Text)
+    id: Mapped[int]
+    athlete_id: Mapped[int]
+    date: Mapped[date]
+    rule: Mapped[str]
+    dimension: Mapped[str]
+    severity: Mapped[Severity]
+    value: Mapped[float]
+    baseline: Mapped[float]
+    ratio: Mapped[float]
+    threshold: Mapped[float]
+    message: Mapped[str]
     # The column is plain text (no CHECK, no enum type): the vocabulary is the type.
-    status: Mapped[FlagStatus] = mapped_column(String(16), default=OPEN)
-    episode_id: Mapped[int | None] = mapped_column(
-        ForeignKey("episodes.id", ondelete="SET NULL"), index=True
-    )
-    acked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    acked_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        default=utcnow, server_default=func.now(), onupdate=utcnow
-    )
+    status: Mapped[FlagStatus]
+    episode_id: Mapped[int | None]
+    acked_by: Mapped[int | None]
+    acked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class PendingEvaluation(Base):
@@ -263,13 +236,11 @@ class PendingEvaluation(Base):
     import in the same transaction as its activities, drained by the scheduler, so a crash
     between the two loses nothing."""
 
-    __tablename__ = "pending_evaluations"
+    __table__ = tables.pending_evaluations
 
-    athlete_id: Mapped[int] = mapped_column(
-        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
-    )
-    from_date: Mapped[date] = mapped_column(Date)
-    requested_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    athlete_id: Mapped[int]
+    from_date: Mapped[date]
+    requested_at: Mapped[datetime]
 
 
 class Webhook(Base):
@@ -289,24 +260,20 @@ class Episode(Base):
     """One event a coach is told about: an athlete's flags on touching days (rules.episodes).
     Kept by evaluation; its flags point at it."""
 
-    __tablename__ = "episodes"
+    __table__ = tables.episodes
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    athlete_id: Mapped[int] = mapped_column(
-        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
-    )
-    first: Mapped[date] = mapped_column(Date)
-    last: Mapped[date] = mapped_column(Date, index=True)
-    severity: Mapped[Severity] = mapped_column(String(16))
-    status: Mapped[EpisodeStatus] = mapped_column(String(16), index=True)
-    headline: Mapped[str] = mapped_column(Text)
-    rules: Mapped[list[str]] = mapped_column(JSON)
-    dimensions: Mapped[list[str]] = mapped_column(JSON)
-    reasons: Mapped[list[str]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        default=utcnow, server_default=func.now(), onupdate=utcnow
-    )
+    id: Mapped[int]
+    athlete_id: Mapped[int]
+    first: Mapped[date]
+    last: Mapped[date]
+    severity: Mapped[Severity]
+    status: Mapped[EpisodeStatus]
+    headline: Mapped[str]
+    rules: Mapped[list[str]]
+    dimensions: Mapped[list[str]]
+    reasons: Mapped[list[str]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class EpisodeEvent(Base):
@@ -400,20 +367,16 @@ class AthleteView(Base):
     (services/views.py): the summary the dashboard and status show, and the day and week rows
     series return.  ``as_of`` is the evaluation's today."""
 
-    __tablename__ = "athlete_views"
+    __table__ = tables.athlete_views
 
-    athlete_id: Mapped[int] = mapped_column(
-        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
-    )
-    as_of: Mapped[date] = mapped_column(Date)
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    athlete_id: Mapped[int]
+    as_of: Mapped[date]
+    summary: Mapped[dict[str, Any]]
     # The day rows the nightly roll appended after ``AthleteViewDays.days`` (Arrow IPC stream,
     # lz4; null: none), services/stored_view.py.
-    days_tail: Mapped[bytes | None] = mapped_column(LargeBinary)
-    weeks: Mapped[bytes] = mapped_column(LargeBinary)
-    computed_at: Mapped[datetime] = mapped_column(
-        default=utcnow, server_default=func.now(), onupdate=utcnow
-    )
+    days_tail: Mapped[bytes | None]
+    weeks: Mapped[bytes]
+    computed_at: Mapped[datetime]
 
 
 class AthleteViewDays(Base):
@@ -421,12 +384,10 @@ class AthleteViewDays(Base):
     full evaluation and when the roll folds the tail in.  Apart from the view's row, which
     the nightly roll updates: SQLite rewrites a whole record on UPDATE."""
 
-    __tablename__ = "athlete_view_days"
+    __table__ = tables.athlete_view_days
 
-    athlete_id: Mapped[int] = mapped_column(
-        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
-    )
-    days: Mapped[bytes] = mapped_column(LargeBinary)
+    athlete_id: Mapped[int]
+    days: Mapped[bytes]
 
 
 class AthleteTriage(Base):

@@ -9,17 +9,19 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, case, delete, select
+from sqlalchemy import case, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from loadwatch.clock import utcnow
-from loadwatch.store.models import PendingEvaluation
+
+# The Core table (tables.py): every data command asks whether its athlete is pending.
+from loadwatch.store.tables import pending_evaluations as table
 
 
 def athlete_ids(session: Session, athlete_id: int | None = None) -> list[int]:
-    q = select(PendingEvaluation.athlete_id).order_by(PendingEvaluation.athlete_id)
+    q = select(table.c.athlete_id).order_by(table.c.athlete_id)
     if athlete_id is not None:
-        q = q.where(PendingEvaluation.athlete_id == athlete_id)
+        q = q.where(table.c.athlete_id == athlete_id)
     return list(session.scalars(q))
 
 
@@ -27,23 +29,21 @@ def claim(session: Session, athlete_id: int) -> date | None:
     """Delete the athlete's request and return its date; None if another worker took it.  The
     caller's transaction owns the claim: rolled back, the request is back."""
     row = session.execute(
-        delete(PendingEvaluation)
-        .where(PendingEvaluation.athlete_id == athlete_id)
-        .returning(PendingEvaluation.from_date)
+        delete(table).where(table.c.athlete_id == athlete_id).returning(table.c.from_date)
     ).first()
     return row[0] if row is not None else None
 
 
 def clear(session: Session) -> None:
     """Drop every request (after a full evaluation of everyone, as the demo does)."""
-    session.execute(delete(PendingEvaluation))
+    session.execute(delete(table))
 
 
 def waiting(session: Session, athlete_ids: Sequence[int]) -> set[int]:
     """Which of these athletes have a request not yet evaluated."""
     if not athlete_ids:
         return set()
-    q = select(PendingEvaluation.athlete_id).where(PendingEvaluation.athlete_id.in_(athlete_ids))
+    q = select(table.c.athlete_id).where(table.c.athlete_id.in_(athlete_ids))
     return set(session.scalars(q))
 
 
@@ -51,7 +51,6 @@ def request_evaluation(session: Session, athlete_id: int, from_date: date) -> No
     """Ask for the athlete's flags to be re-evaluated from ``from_date`` (local) on, keeping an
     earlier pending date: one atomic upsert, so concurrent imports cannot lose a request."""
     dialect = session.get_bind().dialect.name
-    table: Table = PendingEvaluation.__table__  # type: ignore[assignment]
     # Each dialect's insert is imported where it is used: SQLAlchemy's PostgreSQL dialect costs
     # a command on SQLite a quarter of a second to import (benchmarks/startup.py).
     if dialect == "postgresql":
@@ -63,12 +62,12 @@ def request_evaluation(session: Session, athlete_id: int, from_date: date) -> No
 
         stmt = sqlite_insert(table)
     else:  # pragma: no cover - only the two supported databases
-        pending = session.get(PendingEvaluation, athlete_id)
-        if pending is None:
-            session.add(PendingEvaluation(athlete_id=athlete_id, from_date=from_date))
-        elif from_date < pending.from_date:
-            pending.from_date = from_date
-        session.flush()
+        earlier = pending_from(session, athlete_id)
+        if earlier is None:
+            session.execute(insert(table).values(athlete_id=athlete_id, from_date=from_date))
+        elif from_date < earlier:
+            q = update(table).where(table.c.athlete_id == athlete_id)
+            session.execute(q.values(from_date=from_date))
         return
     stmt = stmt.values(athlete_id=athlete_id, from_date=from_date)
     stmt = stmt.on_conflict_do_update(
@@ -85,5 +84,7 @@ def request_evaluation(session: Session, athlete_id: int, from_date: date) -> No
 
 
 def pending_from(session: Session, athlete_id: int) -> date | None:
-    pending = session.get(PendingEvaluation, athlete_id)
-    return pending.from_date if pending is not None else None
+    day: date | None = session.scalar(
+        select(table.c.from_date).where(table.c.athlete_id == athlete_id)
+    )
+    return day

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Result, Select, insert, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Column, Result, Select, insert, select, update
+from sqlalchemy.orm import Session
 
-from loadwatch.store.models import Athlete, AthleteView, AthleteViewDays
+# Core tables (tables.py): a status read from its stored view reads ``summaries``.
+from loadwatch.store.tables import athlete_view_days, athlete_views, athletes
 
 
 def put(
@@ -27,10 +28,14 @@ def put(
     evaluation retries."""
     values = {"as_of": as_of, "summary": summary, "days_tail": None, "weeks": weeks}
     if not _update(session, athlete_id, values):
-        session.execute(insert(AthleteView).values(athlete_id=athlete_id, **values))
-    q = update(AthleteViewDays).where(AthleteViewDays.athlete_id == athlete_id).values(days=days)
+        session.execute(insert(athlete_views).values(athlete_id=athlete_id, **values))
+    q = (
+        update(athlete_view_days)
+        .where(athlete_view_days.c.athlete_id == athlete_id)
+        .values(days=days)
+    )
     if not _done(session.execute(q.execution_options(synchronize_session=False))):
-        session.execute(insert(AthleteViewDays).values(athlete_id=athlete_id, days=days))
+        session.execute(insert(athlete_view_days).values(athlete_id=athlete_id, days=days))
 
 
 def put_tail(
@@ -49,7 +54,7 @@ def put_tail(
 
 
 def _update(session: Session, athlete_id: int, values: dict[str, Any]) -> bool:
-    q = update(AthleteView).where(AthleteView.athlete_id == athlete_id).values(**values)
+    q = update(athlete_views).where(athlete_views.c.athlete_id == athlete_id).values(**values)
     return _done(session.execute(q.execution_options(synchronize_session=False)))
 
 
@@ -63,21 +68,24 @@ def summaries(session: Session, athlete_ids: Sequence[int]) -> dict[int, dict[st
     """The stored summaries of these athletes (not their rows), in one query."""
     if not athlete_ids:
         return {}
-    q = select(AthleteView.athlete_id, AthleteView.summary).where(
-        AthleteView.athlete_id.in_(athlete_ids)
+    q = select(athlete_views.c.athlete_id, athlete_views.c.summary).where(
+        athlete_views.c.athlete_id.in_(athlete_ids)
     )
     return {aid: summary for aid, summary in session.execute(q).all()}
 
 
 def as_of(session: Session) -> dict[int, date]:
     """Every stored view's day, by athlete (to find the views a new day made stale)."""
-    return {aid: d for aid, d in session.execute(select(AthleteView.athlete_id, AthleteView.as_of))}
+    return {
+        aid: d
+        for aid, d in session.execute(select(athlete_views.c.athlete_id, athlete_views.c.as_of))
+    }
 
 
 def day_of(session: Session, athlete_id: int) -> date | None:
     """The day the athlete's stored view is for (None: no view), without reading its rows."""
     day: date | None = session.scalar(
-        select(AthleteView.as_of).where(AthleteView.athlete_id == athlete_id)
+        select(athlete_views.c.as_of).where(athlete_views.c.athlete_id == athlete_id)
     )
     return day
 
@@ -86,24 +94,24 @@ def zone_and_day(session: Session, athlete_id: int) -> tuple[str, date | None] |
     """The athlete's time zone and their stored view's day (None: no view), in one query;
     None when there is no such athlete."""
     q = (
-        select(Athlete.timezone, AthleteView.as_of)
-        .outerjoin(AthleteView, AthleteView.athlete_id == Athlete.id)
-        .where(Athlete.id == athlete_id)
+        select(athletes.c.timezone, athlete_views.c.as_of)
+        .outerjoin(athlete_views, athlete_views.c.athlete_id == athletes.c.id)
+        .where(athletes.c.id == athlete_id)
     )
     row = session.execute(q).first()
     return None if row is None else (row[0], row[1])
 
 
-def blob_column(name: str) -> InstrumentedAttribute[Any]:
+def blob_column(name: str) -> Column[Any]:
     """A view's blob by name: "days" (in ``athlete_view_days``, joined by ``with_days``),
     "days_tail" or "weeks"."""
     return _BLOBS[name]
 
 
-_BLOBS: dict[str, InstrumentedAttribute[Any]] = {
-    "days": AthleteViewDays.days,
-    "days_tail": AthleteView.days_tail,
-    "weeks": AthleteView.weeks,
+_BLOBS: dict[str, Column[Any]] = {
+    "days": athlete_view_days.c.days,
+    "days_tail": athlete_views.c.days_tail,
+    "weeks": athlete_views.c.weeks,
 }
 
 
@@ -111,7 +119,9 @@ def with_days(q: Select[Any], names: Sequence[str]) -> Select[Any]:
     """``q`` over the views, joined to their day rows when ``names`` reads them."""
     if "days" not in names:
         return q
-    return q.outerjoin(AthleteViewDays, AthleteViewDays.athlete_id == AthleteView.athlete_id)
+    return q.outerjoin(
+        athlete_view_days, athlete_view_days.c.athlete_id == athlete_views.c.athlete_id
+    )
 
 
 def frames(
@@ -120,8 +130,8 @@ def frames(
     """The view's day, summary and only the blobs ``names`` ("days", "days_tail", "weeks")
     asks for: a weekly series does not read the day rows (None: no view)."""
     cols = [blob_column(n) for n in names]
-    q = select(AthleteView.as_of, AthleteView.summary, *cols).where(
-        AthleteView.athlete_id == athlete_id
+    q = select(athlete_views.c.as_of, athlete_views.c.summary, *cols).where(
+        athlete_views.c.athlete_id == athlete_id
     )
     row = session.execute(with_days(q, names)).first()
     if row is None:

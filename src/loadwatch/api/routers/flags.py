@@ -15,7 +15,7 @@ from loadwatch.errors import NotFound
 from loadwatch.schemas.flags import EpisodeList, FlagAck, FlagList, FlagOut
 from loadwatch.services.acknowledge import acknowledge, flags_by_ids
 from loadwatch.services.athletes import get_athlete
-from loadwatch.services.episodes import episodes_of
+from loadwatch.services.episode_list import episodes_of
 from loadwatch.services.flag_list import flag_out, flags_of
 from loadwatch.vocabulary import LIVE_EPISODE, OPEN, EpisodeStatus, FlagStatus
 

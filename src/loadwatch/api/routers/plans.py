@@ -11,7 +11,8 @@ from loadwatch.api.deps import AthleteDep, CurrentUser, SessionDep, StateDep
 from loadwatch.api.query import DayRangeDep, PagingDep, page_of
 from loadwatch.clock import local_today
 from loadwatch.errors import NotFound
-from loadwatch.schemas.rehab import PlanEnd, PlanIn, PlanList, PlanOut, RehabStatus
+from loadwatch.schemas.rehab import PlanEnd, PlanIn, PlanList
+from loadwatch.schemas.rehab_status import PlanOut, RehabStatus
 from loadwatch.services.changes import reevaluate
 from loadwatch.services.rehab import end_plan, plan_out, plans_of, start_plan
 from loadwatch.services.status import athlete_status
