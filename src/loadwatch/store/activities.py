@@ -408,10 +408,11 @@ def activity_frame(
     athlete_id: int,
     since: datetime | None = None,
     columns: dict[str, pl.DataType] | None = None,
+    until: datetime | None = None,
 ) -> pl.DataFrame:
     """Every activity of the athlete (running or not) as ``ACTIVITY_FRAME_SCHEMA``, by start;
-    only those starting at or after ``since`` (UTC) when given; only the columns of
-    ``columns`` (a part of that schema, with ``start_time``) when given.
+    only those starting at or after ``since`` (UTC) when given, and before ``until``; only the
+    columns of ``columns`` (a part of that schema, with ``start_time``) when given.
 
     Columns are built once from the rows (one transpose), the histograms decoded and the
     start times made UTC by polars, a column at a time: a Python call per row and column was
@@ -427,6 +428,8 @@ def activity_frame(
     ).where(Activity.athlete_id == athlete_id)
     if since is not None:
         q = q.where(Activity.start_time >= since)
+    if until is not None:
+        q = q.where(Activity.start_time < until)
     rows = session.execute(q.order_by(Activity.start_time, Activity.id)).all()
     if not rows:
         return pl.DataFrame(schema=schema)

@@ -411,6 +411,9 @@ class AthleteView(Base):
     # lz4; null: none), services/stored_view.py.
     days_tail: Mapped[bytes | None] = mapped_column(LargeBinary)
     weeks: Mapped[bytes] = mapped_column(LargeBinary)
+    # Revision 0012: the fast threshold's window of the day after ``as_of``, which the
+    # nightly roll carries (``analytics.fast.Window``; null: none), services/roll.py.
+    fast_window: Mapped[bytes | None] = mapped_column(LargeBinary)
     computed_at: Mapped[datetime] = mapped_column(
         default=utcnow, server_default=func.now(), onupdate=utcnow
     )
