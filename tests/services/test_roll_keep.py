@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import polars as pl
 import pytest
@@ -248,14 +247,14 @@ def test_nights_carry_the_fast_thresholds_window(
         aid = athlete_store.get_or_create_athlete(s, "Bea", "UTC").id
     _recorded_runs(store, aid, first, last)
     evaluate_athlete(store, aid, today=last)
-    reads: list[datetime | None] = []
-    frame = activity_store.activity_frame
-
-    def spy(*a: Any, **k: Any) -> Any:
-        reads.append(k.get("until"))
-        return frame(*a, **k)
-
-    monkeypatch.setattr(activity_store, "activity_frame", spy)
+    reads: list[str] = []
+    frame, traces = activity_store.activity_frame, activity_store.speed_traces
+    monkeypatch.setattr(
+        activity_store, "activity_frame", lambda *a, **k: reads.append("all") or frame(*a, **k)
+    )
+    monkeypatch.setattr(
+        activity_store, "speed_traces", lambda *a, **k: reads.append("leaving") or traces(*a, **k)
+    )
     kept_due: list[int] = []
     monkeypatch.setattr(evaluation, "keep_due", lambda *a, **k: kept_due.append(1))
     sources, day, whole = set(), last, 0
@@ -283,12 +282,11 @@ def test_nights_carry_the_fast_thresholds_window(
         )
         assert stored["fast_threshold_mps"].to_list() == live.days["fast_threshold_mps"].to_list()
         sources.add(want.source)
-        whole += rolled_reads.count(None)
+        whole += rolled_reads.count("all")
         if carried:
             leaving = [since - timedelta(days=89 - i) for i in range((day - since).days)]
             ran = set(live.days.filter(pl.col("runs") > 0)["date"].to_list())
-            assert len(rolled_reads) == (1 if ran & set(leaving) else 0), (day, rolled_reads)
-            assert all(u is not None for u in rolled_reads)
+            assert rolled_reads == (["leaving"] if ran & set(leaving) else []), (day, rolled_reads)
     assert whole == 1  # the whole window, the first night a run left it
     assert sources == {"derived", "default"}
     assert kept_due == []

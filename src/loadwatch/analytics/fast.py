@@ -23,13 +23,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from loadwatch.analytics.day_exprs import local_day_expr
+from loadwatch.analytics.days import local_day
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.errors import InvalidRequest
 from loadwatch.ingest.summary.activity import SPEED_BIN_MPS, SPEED_BINS
@@ -221,6 +222,36 @@ def day_windows(activities: pl.DataFrame, tz: str, first: date, last: date) -> d
         if first <= d <= last:
             was = out.get(d, EMPTY_WINDOW)
             out[d] = Window(was.units + u, was.runs + 1)
+    return out
+
+
+def trace_windows(
+    traces: list[tuple[datetime, int | None, str, str | None, str | None]],
+    tz: str,
+    first: date,
+    last: date,
+) -> dict[date, Window]:
+    """``day_windows`` of activities given as ``store.activities.speed_traces`` rows (start,
+    offset, sport, flat and actual histograms as JSON text): the same local days
+    (``local_day``, ``local_day_expr``'s rule), the same histogram (flat-ground, else actual),
+    decoded by the same polars JSON reader as the activity frame's."""
+    days, texts = [], []
+    for start, offset, sport, flat, actual in traces:
+        text = flat if flat not in (None, "null") else actual
+        if sport in RUNNING_SPORTS and text not in (None, "null"):
+            d = local_day(start, offset, tz)
+            if first <= d <= last:
+                days.append(d)
+                texts.append(text)
+    if not texts:
+        return {}
+    decoded = pl.Series("h", texts, pl.Utf8).str.json_decode(ACTIVITY_FRAME_SCHEMA["speed_hist_m"])
+    hist = decoded.list.to_array(SPEED_BINS).to_numpy().astype(np.float64)
+    units = np.rint(hist.reshape(len(texts), SPEED_BINS) / _UNIT).astype(np.int64)
+    out: dict[date, Window] = {}
+    for d, u in zip(days, units, strict=True):
+        was = out.get(d, EMPTY_WINDOW)
+        out[d] = Window(was.units + u, was.runs + 1)
     return out
 
 

@@ -61,6 +61,8 @@ def rolling_max(x: F, w: int, *, min_samples: int | None = None) -> F:
 
 def seg_cummax(x: F, seg: F) -> F:
     """Running maximum restarting at each new segment (``cum_max().over("_seg")``)."""
+    if seg.size and seg.min() == seg.max():  # one segment (no return in reach): most days
+        return np.maximum.accumulate(x, axis=1)
     out = np.empty_like(x)
     for s in np.unique(seg):
         m = seg == s

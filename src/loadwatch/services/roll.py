@@ -48,6 +48,7 @@ from loadwatch.analytics.fast import (
     day_windows,
     explain,
     threshold_frame,
+    trace_windows,
     windows_thresholds,
 )
 from loadwatch.analytics.fitness import FATIGUE_DAYS, FITNESS_DAYS, rate
@@ -58,12 +59,13 @@ from loadwatch.clock import local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
 from loadwatch.rules.plan import PLAN_RULES
+from loadwatch.schemas.status import REPORT_WEEKS, WeekRow
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, day_rows, decode
-from loadwatch.services.view_summary import fitness_on, summary_from
+from loadwatch.services.view_summary import fitness_on, report_weeks, summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
@@ -210,11 +212,29 @@ def quick_roll(
     rooms = {h.dimension: h for h in headroom(daily, config, today=day)}
     fitness = fitness_on(fit, day, row)
     out = summary_from(
-        inp, row, rooms, all_weeks, fitness, summary.last_activity_date, summary.last_run_date
+        inp,
+        row,
+        rooms,
+        all_weeks,
+        fitness,
+        summary.last_activity_date,
+        summary.last_run_date,
+        _report(summary.report_weeks, all_weeks, weeks.height),
     )
     plan_flags = symptoms or state.plan_flags
     view = View(out, all_days, all_weeks, tail_rows, window.to_bytes() if window else None)
     return Rolled(inp, view, since, plan_flags, state.planned(day), state)
+
+
+def _report(stored: list[WeekRow] | None, weeks: pl.DataFrame, had: int) -> list[WeekRow] | None:
+    """The report's weeks of ``weeks`` (the stored ``had`` rows, then the weeks the roll
+    added), as ``view_summary.report_weeks`` gives them, from the stored ones: the last
+    stored week gains rest days, which move none of the report's columns, so only the weeks
+    added are rounded and checked (None: none stored, compute them all)."""
+    if stored is None:
+        return None
+    added = report_weeks(weeks.slice(had)) if weeks.height > had else []
+    return [*stored, *added][-REPORT_WEEKS:]
 
 
 def _rest_weeks(weeks: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
@@ -265,10 +285,8 @@ def _carry(
     if last >= first and runs[first : last + 1].any():
         begin = datetime.combine(lo, time(), UTC) - _WIDEST_OFFSET
         until = datetime.combine(hi + timedelta(days=1), time(), UTC) + _WIDEST_OFFSET
-        acts = activity_store.activity_frame(
-            session, athlete.id, begin, SPEED_FRAME_SCHEMA, until=until
-        )
-        leaving = day_windows(acts, athlete.timezone, lo, hi)
+        traces = activity_store.speed_traces(session, athlete.id, begin, until)
+        leaving = trace_windows(traces, athlete.timezone, lo, hi)
     windows, window = [], carried
     for d in new_dates:
         windows.append(window)

@@ -403,16 +403,36 @@ def get_activity(session: Session, athlete_id: int, activity_id: int) -> Activit
 _HISTOGRAMS = tuple(c for c, t in ACTIVITY_FRAME_SCHEMA.items() if isinstance(t, pl.List))
 
 
+def speed_traces(
+    session: Session, athlete_id: int, since: datetime, until: datetime
+) -> list[tuple[datetime, int | None, str, str | None, str | None]]:
+    """The UTC start, UTC offset, sport and the flat-ground and actual speed histograms (JSON
+    text, None: none) of the athlete's activities starting in ``[since, until)``: what the
+    fast threshold's window reads of the few runs leaving it (``analytics.fast``), without
+    building an activity frame."""
+    q = select(
+        Activity.start_time,
+        Activity.utc_offset_s,
+        Activity.sport,
+        cast(Activity.flat_speed_hist_m, Text),
+        cast(Activity.speed_hist_m, Text),
+    ).where(
+        Activity.athlete_id == athlete_id,
+        Activity.start_time >= since,
+        Activity.start_time < until,
+    )
+    return [(as_utc(t), off, sport, flat, hist) for t, off, sport, flat, hist in session.execute(q)]
+
+
 def activity_frame(
     session: Session,
     athlete_id: int,
     since: datetime | None = None,
     columns: dict[str, pl.DataType] | None = None,
-    until: datetime | None = None,
 ) -> pl.DataFrame:
     """Every activity of the athlete (running or not) as ``ACTIVITY_FRAME_SCHEMA``, by start;
-    only those starting at or after ``since`` (UTC) when given, and before ``until``; only the
-    columns of ``columns`` (a part of that schema, with ``start_time``) when given.
+    only those starting at or after ``since`` (UTC) when given; only the columns of
+    ``columns`` (a part of that schema, with ``start_time``) when given.
 
     Columns are built once from the rows (one transpose), the histograms decoded and the
     start times made UTC by polars, a column at a time: a Python call per row and column was
@@ -428,8 +448,6 @@ def activity_frame(
     ).where(Activity.athlete_id == athlete_id)
     if since is not None:
         q = q.where(Activity.start_time >= since)
-    if until is not None:
-        q = q.where(Activity.start_time < until)
     rows = session.execute(q.order_by(Activity.start_time, Activity.id)).all()
     if not rows:
         return pl.DataFrame(schema=schema)

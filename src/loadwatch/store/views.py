@@ -51,15 +51,11 @@ def put_tail(
     fast_window: bytes | None = None,
 ) -> bool:
     """Replace the view's summary, week rows and day-row tail, leaving the day rows before
-    the tail as stored, and the fast threshold's window the roll carries (None: none);
-    False: no view to update."""
-    values = {
-        "as_of": as_of,
-        "summary": summary,
-        "days_tail": days_tail,
-        "weeks": weeks,
-        "fast_window": fast_window,
-    }
+    the tail as stored, and the fast threshold's window the roll carries when given (a roll
+    that carries none found none stored); False: no view to update."""
+    values = {"as_of": as_of, "summary": summary, "days_tail": days_tail, "weeks": weeks}
+    if fast_window is not None:
+        values["fast_window"] = fast_window
     return _update(session, athlete_id, values)
 
 
