@@ -4,11 +4,14 @@ When only the day moved since the stored view (the caller's word, ``unchanged_si
 change writes a pending row) and nothing is dated after that view's day, the days appended
 are rest days, and each column of a rest day follows from the rows before it:
 
-- the daily columns are a rest day's: zeros, and the fast threshold of the day.  When no run
-  enters or leaves its 90-day window that is the stored one, same bits; otherwise it is
-  computed from the runs of the new days' windows only (one query bounded by date): the same
-  runs as the full path's, summed from the window's start instead of the first day's, so the
-  speed agrees to ~1e-15 (its explanation prints whole seconds and tenths of km);
+- the daily columns are a rest day's: zeros, and the fast threshold of the day, from the
+  window the view carries (``analytics.fast.Window``: the histograms of the runs of the 90
+  days before the day after the view's, in ``threshold_frame``'s integer units): a new day's
+  window is the day before's without the runs leaving it, which are read alone, and only
+  when the day rows say one left.  The same integers as the full path's, so the same bits.
+  Without a carried window (the first roll after any other write) it is the stored one when
+  no run enters or leaves, else computed from the runs of the new days' windows (one query
+  bounded by date), and the window is carried from then on;
 - the EWMAs step exactly, ``y = (1 - a)·y_prev`` (the load's and fitness'), the 7- and
   28-day sums, means and deviations are read over the stored rows of their window;
 - the weeks holding the new days are summed again from their day rows;
