@@ -143,6 +143,27 @@ def test_a_room_of_whole_units_is_worked_out_without_judging() -> None:
     assert rooms["speed"].binding_rule == "session_spike"
 
 
+def test_a_size_a_rounding_tips_over_is_judged_and_stepped_down() -> None:
+    """Runs of 3 and 10.2 km, a third of them uphill: tomorrow's uphill room is 1.3 × 1.02 km
+    (the longest uphill of the spike's window), which floors to 1.326 km, and 1.326 / 1.02 is
+    above 1.3 in floating point.  Worked out, that run would raise a caution: judged again,
+    the limit steps down a metre, as judging always did."""
+    daily = _daily([(3.0, 0.3), (0.0, 0.0), (10.2, 0.3), (0.0, 0.0)] * 10)
+    today = daily["date"][-1]
+    judged: list[object] = []
+    verify = headroom_arrays._verify
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(headroom_arrays, "_verify", lambda *a: judged.append(a) or verify(*a))
+        got = {h.dimension: h for h in headroom.headroom(daily, RuleConfig(), today=today)}
+    assert len(judged) == 1
+    assert got["uphill"].next_run_limit == pytest.approx(1.325, abs=1e-12)
+    assert got["distance"].next_run_limit == 11.22  # 1.1 × 10.2: no step down
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(headroom_arrays, "_clear", lambda *a: False)
+        want = headroom.headroom(daily, RuleConfig(), today=today)
+    assert list(got.values()) == want
+
+
 def test_a_zero_floor_is_judged_by_polars() -> None:
     """0 / 0 is a real NaN that polars orders above every line: the arrays leave such a
     config to the engine."""
