@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from loadwatch.analytics.daily import daily_frame
-from loadwatch.rules import arrays, headroom
+from loadwatch.rules import arrays, headroom, headroom_arrays
 from loadwatch.rules.array_frames import flag_frame
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import flag_frame as polars_flag_frame
@@ -107,6 +107,61 @@ def test_headroom_equals_the_polars_engine(
         mp.setattr(arrays, "eligible", lambda c: False)
         want = headroom.headroom(daily, config, today=today)
     _same(got, want)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days, st.integers(0, 1), st.floats(0, 1))
+def test_tomorrows_limit_worked_out_equals_judged(
+    plan: list[tuple[float, float]], which: int, at: float
+) -> None:
+    """Tomorrow's limit checked from the run of nothing's judgements (``_clear``) is the one
+    judging the history with that run gives (``_verify``), exactly; floored baselines make
+    rooms that are whole units (caution × floor), where a rounding could tip a ratio over."""
+    daily = _daily(plan)
+    config = CONFIGS[which]
+    today = MON + timedelta(days=int(at * (daily.height + 3)))
+    got = headroom.headroom(daily, config, today=today)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(headroom_arrays, "_clear", lambda *a: False)
+        want = headroom.headroom(daily, config, today=today)
+    assert got == want
+
+
+def test_a_room_of_whole_units_is_worked_out_without_judging() -> None:
+    """Eight weeks of 5 km runs: tomorrow's fast running is bounded by the spike's floor
+    (2 km × 1.3, fast running's own caution line: 2.6 km, a room of whole units), and the
+    limit needs no second judgement."""
+    daily = _daily([(5.0, 0.0), (0.0, 0.0)] * 28)
+    today = daily["date"][-1]
+    judged: list[object] = []
+    verify = headroom_arrays._verify
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(headroom_arrays, "_verify", lambda *a: judged.append(a) or verify(*a))
+        rooms = {h.dimension: h for h in headroom.headroom(daily, RuleConfig(), today=today)}
+    assert judged == []
+    assert rooms["speed"].next_run_limit == 2.6
+    assert rooms["speed"].binding_rule == "session_spike"
+
+
+def test_a_size_a_rounding_tips_over_is_judged_and_stepped_down() -> None:
+    """Runs of 3 and 10.2 km, a third of them uphill: tomorrow's uphill room is 1.3 × 1.02 km
+    (the longest uphill of the spike's window), which floors to 1.326 km, and 1.326 / 1.02 is
+    above 1.3 in floating point.  Worked out, that run would raise a caution: judged again,
+    the limit steps down a metre, as judging always did."""
+    daily = _daily([(3.0, 0.3), (0.0, 0.0), (10.2, 0.3), (0.0, 0.0)] * 10)
+    today = daily["date"][-1]
+    judged: list[object] = []
+    verify = headroom_arrays._verify
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(headroom_arrays, "_verify", lambda *a: judged.append(a) or verify(*a))
+        got = {h.dimension: h for h in headroom.headroom(daily, RuleConfig(), today=today)}
+    assert len(judged) == 1
+    assert got["uphill"].next_run_limit == pytest.approx(1.325, abs=1e-12)
+    assert got["distance"].next_run_limit == 11.22  # 1.1 × 10.2: no step down
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(headroom_arrays, "_clear", lambda *a: False)
+        want = headroom.headroom(daily, RuleConfig(), today=today)
+    assert list(got.values()) == want
 
 
 def test_a_zero_floor_is_judged_by_polars() -> None:

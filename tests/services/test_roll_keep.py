@@ -5,8 +5,9 @@ activity taken from the stored row.  What it stores is what the full computation
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+import polars as pl
 import pytest
 import time_machine
 from polars.testing import assert_frame_equal
@@ -16,7 +17,7 @@ from loadwatch.clock import as_utc
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.schemas.planned import PlannedIn
 from loadwatch.schemas.rehab import SymptomIn
-from loadwatch.services import episodes, triage
+from loadwatch.services import episodes, evaluation, triage
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import (
     EvaluationResult,
@@ -29,13 +30,15 @@ from loadwatch.services.planned import add_sessions
 from loadwatch.services.rehab import add_symptom
 from loadwatch.services.stored_view import TAIL_DAYS, decode
 from loadwatch.services.views import compute, rows_of
+from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import planned as planned_store
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Store
-from loadwatch.store.models import AthleteTriage
+from loadwatch.store.models import Activity, AthleteTriage, AthleteView
+from support.activity_builder import speed_hist
 
 MONDAY = date(2026, 9, 7)
 SPIKE = MONDAY + timedelta(weeks=5, days=6)  # the sixth Sunday
@@ -200,3 +203,90 @@ def test_nights_with_symptoms_and_planned_sessions_equal_full_evaluations(store:
         assert rolled.rolled and not judged.rolled
         assert rolled.plan_alerts == judged.plan_alerts
         assert _twin_state(store, twins[0]) == _twin_state(store, twins[1])
+
+
+def _recorded_runs(store: Store, aid: int, first: date, last: date) -> None:
+    """Runs recorded with a flat-speed histogram (one or two a day, some days off, speeds
+    spread over bins), one logged run without a trace and a walk with one (neither counts
+    in the fast threshold's window)."""
+    with store.transaction() as s:
+        day, k = first, 0
+        while day <= last:
+            for n in range(1 + (k % 5 == 0)):
+                km = 6.0 + (k * 7 % 5) + 0.37 * n
+                at = {2.6 + 0.05 * (k % 11): km * 600.0, 3.4 + 0.1 * (k % 3): km * 400.0}
+                s.add(
+                    Activity(
+                        athlete_id=aid,
+                        format="fit",
+                        sport="walking" if k % 13 == 7 else "running",
+                        start_time=datetime.combine(day, time(6 + 6 * n), UTC),
+                        utc_offset_s=0,
+                        elapsed_time_s=km * 330.0,
+                        moving_time_s=km * 320.0,
+                        distance_m=km * 1000.0,
+                        source_sha256=f"{aid}-{k}-{n}",
+                        flat_speed_hist_m=None if k % 17 == 3 else speed_hist(at),
+                    )
+                )
+            k += 1
+            day += timedelta(days=1 + (k % 4 == 0) + 3 * (k % 19 == 0))
+
+
+def test_nights_carry_the_fast_thresholds_window(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recorded runner's fast threshold rolled night after night (and three nights at
+    once) from the window the roll carries: the threshold and every day row's are the bits
+    a full computation gives, through the nights runs leave the window until too few are
+    left (derived, then the default).  The window's runs are read once, the first night one
+    leaves it; later nights read the runs leaving it, and nothing on nights none does; and
+    the athlete's due instant is kept in the roll's own transaction."""
+    first, last = date(2026, 5, 4), date(2026, 7, 26)
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, "Bea", "UTC").id
+    _recorded_runs(store, aid, first, last)
+    evaluate_athlete(store, aid, today=last)
+    reads: list[str] = []
+    frame, traces = activity_store.activity_frame, activity_store.speed_traces
+    monkeypatch.setattr(
+        activity_store, "activity_frame", lambda *a, **k: reads.append("all") or frame(*a, **k)
+    )
+    monkeypatch.setattr(
+        activity_store, "speed_traces", lambda *a, **k: reads.append("leaving") or traces(*a, **k)
+    )
+    kept_due: list[int] = []
+    monkeypatch.setattr(evaluation, "keep_due", lambda *a, **k: kept_due.append(1))
+    sources, day, whole = set(), last, 0
+    while day < last + timedelta(days=100):
+        since, day = day, day + timedelta(days=3 if day == last + timedelta(days=40) else 1)
+        with store.sessions() as s:
+            view = s.get(AthleteView, aid)
+            carried = view is not None and view.fast_window is not None
+        reads.clear()
+        result = evaluate_athlete(store, aid, today=day, unchanged_since=since)
+        assert result.rolled and result.due_kept
+        rolled_reads = list(reads)
+        with store.sessions() as s:
+            athlete = athlete_store.get_athlete(s, aid)
+            found = view_rows.frames(s, aid, ["days", "days_tail"])
+            stored, _ = rows_of(s, athlete, day, day)
+            live = compute(evaluation_inputs(s, aid, day))
+        assert found is not None
+        summary = found[1]["fast_threshold"]
+        want = live.summary.fast_threshold
+        assert (summary["speed_mps"], summary["source"], summary["explanation"]) == (
+            want.speed_mps,
+            want.source,
+            want.explanation,
+        )
+        assert stored["fast_threshold_mps"].to_list() == live.days["fast_threshold_mps"].to_list()
+        sources.add(want.source)
+        whole += rolled_reads.count("all")
+        if carried:
+            leaving = [since - timedelta(days=89 - i) for i in range((day - since).days)]
+            ran = set(live.days.filter(pl.col("runs") > 0)["date"].to_list())
+            assert rolled_reads == (["leaving"] if ran & set(leaving) else []), (day, rolled_reads)
+    assert whole == 1  # the whole window, the first night a run left it
+    assert sources == {"derived", "default"}
+    assert kept_due == []

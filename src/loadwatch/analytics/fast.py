@@ -23,13 +23,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from loadwatch.analytics.day_exprs import local_day_expr
+from loadwatch.analytics.days import local_day
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.errors import InvalidRequest
 from loadwatch.ingest.summary.activity import SPEED_BIN_MPS, SPEED_BINS
@@ -149,13 +150,8 @@ def threshold_frame(
     # Day k of the output is origin + WINDOW_DAYS + k; its window is days [k, k + WINDOW_DAYS)
     # counted from origin, i.e. rows k+1 .. k+WINDOW_DAYS of the shifted cumulative sums.
     k = np.arange(n_days)
-    win = (cum_h[k + WINDOW_DAYS] - cum_h[k]).astype(np.float64) * _UNIT
     runs = (cum_n[k + WINDOW_DAYS] - cum_n[k]).astype(np.int32)
-    km = win.sum(axis=1) / 1000.0
-    typical = _medians(win)
-    enough = (runs >= MIN_RUNS) & (km >= MIN_KM)
-    speed = np.where(enough, typical * FAST_FACTOR, DEFAULT_SPEED_MPS)
-    source = np.where(enough, "derived", "default").astype(object)
+    speed, source, typical, km, enough = _of_windows(cum_h[k + WINDOW_DAYS] - cum_h[k], runs)
     days = pl.date_range(first, last, "1d", eager=True)
     if coach_speed_mps is not None:
         by_coach = np.ones(n_days, dtype=bool)
@@ -175,6 +171,105 @@ def threshold_frame(
         schema=THRESHOLD_SCHEMA,
     ).with_columns(pl.col("typical_mps").fill_nan(None))
     return out
+
+
+def _of_windows(units: np.ndarray, runs: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Speed, source, typical speed, km and whether enough, of days whose windows sum to
+    ``units`` (one row per day, int64 units of ``_UNIT`` m per bin) over ``runs`` runs."""
+    win = units.astype(np.float64) * _UNIT
+    km = win.sum(axis=1) / 1000.0
+    typical = _medians(win)
+    enough = (runs >= MIN_RUNS) & (km >= MIN_KM)
+    speed = np.where(enough, typical * FAST_FACTOR, DEFAULT_SPEED_MPS)
+    source = np.where(enough, "derived", "default").astype(object)
+    return speed, source, typical, km, enough
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The histograms of the runs of a day's window, summed in ``threshold_frame``'s integer
+    units, and how many runs: what the nightly roll carries from one day to the next
+    (``services/roll.py``) instead of reading 90 days of runs."""
+
+    units: np.ndarray  # int64, one per speed bin
+    runs: int
+
+    def to_bytes(self) -> bytes:
+        return np.concatenate([[self.runs], self.units]).astype("<i8").tobytes()
+
+    @staticmethod
+    def from_bytes(data: bytes | None) -> Window | None:
+        """None for none stored (or another shape: it is derived, computed again)."""
+        if not data or len(data) != 8 * (SPEED_BINS + 1):
+            return None
+        a = np.frombuffer(data, dtype="<i8").astype(np.int64)
+        return Window(a[1:], int(a[0]))
+
+    def minus(self, other: Window) -> Window:
+        return Window(self.units - other.units, self.runs - other.runs)
+
+
+EMPTY_WINDOW = Window(np.zeros(SPEED_BINS, dtype=np.int64), 0)
+
+
+def day_windows(activities: pl.DataFrame, tz: str, first: date, last: date) -> dict[date, Window]:
+    """Per local day of ``[first, last]``, its runs' histograms in ``threshold_frame``'s units
+    (each run rounded to units, then added: the integers that frame sums)."""
+    dates, hist = run_histograms(activities, tz)
+    units = np.rint(hist / _UNIT).astype(np.int64)
+    out: dict[date, Window] = {}
+    for d, u in zip(dates.to_list(), units, strict=True):
+        if first <= d <= last:
+            was = out.get(d, EMPTY_WINDOW)
+            out[d] = Window(was.units + u, was.runs + 1)
+    return out
+
+
+def trace_windows(
+    traces: list[tuple[datetime, int | None, str, str | None, str | None]],
+    tz: str,
+    first: date,
+    last: date,
+) -> dict[date, Window]:
+    """``day_windows`` of activities given as ``store.activities.speed_traces`` rows (start,
+    offset, sport, flat and actual histograms as JSON text): the same local days
+    (``local_day``, ``local_day_expr``'s rule), the same histogram (flat-ground, else actual),
+    decoded by the same polars JSON reader as the activity frame's."""
+    days, texts = [], []
+    for start, offset, sport, flat, actual in traces:
+        text = flat if flat not in (None, "null") else actual
+        if sport in RUNNING_SPORTS and text not in (None, "null"):
+            d = local_day(start, offset, tz)
+            if first <= d <= last:
+                days.append(d)
+                texts.append(text)
+    if not texts:
+        return {}
+    decoded = pl.Series("h", texts, pl.Utf8).str.json_decode(ACTIVITY_FRAME_SCHEMA["speed_hist_m"])
+    hist = decoded.list.to_array(SPEED_BINS).to_numpy().astype(np.float64)
+    units = np.rint(hist.reshape(len(texts), SPEED_BINS) / _UNIT).astype(np.int64)
+    out: dict[date, Window] = {}
+    for d, u in zip(days, units, strict=True):
+        was = out.get(d, EMPTY_WINDOW)
+        out[d] = Window(was.units + u, was.runs + 1)
+    return out
+
+
+def windows_thresholds(windows: list[Window]) -> list[dict[str, Any]]:
+    """``threshold_frame``'s rows (without the date, no coach) of days whose windows are
+    ``windows``: the same integers, so the same bits."""
+    runs = np.array([w.runs for w in windows], dtype=np.int32)
+    speed, source, typical, km, enough = _of_windows(np.stack([w.units for w in windows]), runs)
+    return [
+        {
+            "fast_speed_mps": float(speed[i]),
+            "source": str(source[i]),
+            "typical_mps": float(typical[i]) if enough[i] else None,
+            "runs": int(runs[i]),
+            "km": float(km[i]),
+        }
+        for i in range(len(windows))
+    ]
 
 
 def fast_threshold(

@@ -97,10 +97,14 @@ def _ratio(own: F, value: F, floor: float, ok: B, r: _Rule, rule: str, dim: str)
     }
 
 
-def wide(day: F, runs: F, loads: dict[str, F], config: RuleConfig) -> list[Check]:
+def wide(
+    day: F, runs: F, loads: dict[str, F], config: RuleConfig, *, amounts_only: bool = False
+) -> list[Check]:
     """Every check's level and numbers on every day.  ``day``: the day number counted from
     the athlete's first day; ``runs``: the day's run count; ``loads``: the daily frame's load
-    and single-run columns (``DIMENSIONS``)."""
+    and single-run columns (``DIMENSIONS``).  ``amounts_only``: not monotony, which judges
+    sameness (headroom reads only the amount rules; no rule reads another's checks but the
+    spike the return's)."""
     rb = config.return_after_break
     running = runs > 0
     with np.errstate(invalid="ignore"):
@@ -211,7 +215,7 @@ def wide(day: F, runs: F, loads: dict[str, F], config: RuleConfig) -> list[Check
                           c["level"], f)
                 )  # fmt: skip
         mo = config.monotony
-        if mo.enabled:
+        if mo.enabled and not amounts_only:
             w = mo.window_days
             for dim in mo.dimensions:
                 x, s = q[dim], SCALE[dim]

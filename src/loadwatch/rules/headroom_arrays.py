@@ -115,7 +115,7 @@ def verdicts(
     day = np.broadcast_to(np.arange(lo, lo + n + 7, dtype=np.float64), runs.shape)
     runs[1, n] = 1
     runs[2, n : n + 7] = 1
-    checks = arrays.wide(day, runs, loads, config)
+    checks = arrays.wide(day, runs, loads, config, amounts_only=True)
     v = Verdicts()
     for dim in DIMENSIONS:
         amount = _amount(checks, dim)
@@ -147,10 +147,46 @@ def verdicts(
                     ch.caution(),
                 )
     sizes = {d: floor_unit(room, d) for (k, d), (room, _) in v.run_rooms.items() if k == 0}
-    v.next_run = _verify(base, lo, config, sizes)
+    # Tomorrow's checked limit: judged again only when a size is too close to a room to be
+    # sure without (``_clear``).
+    clear = all(_clear(checks, d, n, x) for d, x in sizes.items())
+    v.next_run = dict(sizes) if clear else _verify(base, lo, config, sizes)
     if over is None or any(over(d, x) for d, x in v.next_run.items()):
         _later(v, base, lo, config, horizon)
     return v
+
+
+def _clear(checks: list[Check], dim: str, n: int, size: float) -> bool:
+    """Whether ``_verify`` finds no amount rule raising a caution on tomorrow's run of
+    ``size`` in ``dim``, worked out from the judgements of tomorrow's run of nothing (row 1,
+    column ``n``) instead of judging the history again.
+
+    Tomorrow's run moves neither an amount rule's baseline nor whether it judges (both read
+    the days before; tomorrow runs in both rows), no rule of one dimension reads another's
+    loads, and the run adds to the rule's value: the single run is ``size`` itself; the 7
+    days' sum and the load since a return are integer units (``SCALE``) times ``1 / scale``
+    (``array_ops.div``), so with the run they are the units of the run of nothing plus the
+    run's, the same operations as ``arrays.wide``'s on the same numbers.  The ratio is then
+    the bits ``_verify`` computes, and a caution (an alert line is never below it,
+    ``RuleConfig``'s ``caution_for``)
+    is ``ratio > caution`` there as here.  False when one would be raised: ``_verify`` judges
+    (a spike during a return may be handed over; it steps sizes down).  A size 0 is not
+    checked, as there."""
+    if size <= 0:
+        return True
+    scale = float(SCALE[dim])
+    for ch in checks:
+        if ch.dim != dim or ch.rule not in AMOUNT_RULES or not ch.ok[1, n] > 0:
+            continue
+        base, before = ch.fields["baseline"][1, n], ch.fields["value"][1, n]
+        if ch.rule == "session_spike":
+            value = np.float64(size)
+        else:
+            units = np.round(before * scale) + np.round(np.float64(size) * scale)
+            value = units * (1.0 / scale)
+        if not value / base <= ch.caution():
+            return False
+    return True
 
 
 def _later(v: Verdicts, base: pl.DataFrame, lo: int, config: RuleConfig, horizon: int) -> None:
@@ -162,7 +198,7 @@ def _later(v: Verdicts, base: pl.DataFrame, lo: int, config: RuleConfig, horizon
     day = np.broadcast_to(np.arange(lo, lo + n + horizon, dtype=np.float64), runs.shape)
     for k in range(1, horizon):
         runs[k - 1, n + k] = 1
-    checks = arrays.wide(day, runs, loads, config)
+    checks = arrays.wide(day, runs, loads, config, amounts_only=True)
     for dim in DIMENSIONS:
         amount = _amount(checks, dim)
         for k in range(1, horizon):
@@ -184,7 +220,7 @@ def _verify(
     for _ in range(3):
         for dim, (col, single) in DIMENSIONS.items():
             loads[col][0, n] = loads[single][0, n] = sizes.get(dim, 0.0)
-        checks = arrays.wide(day, runs, loads, config)
+        checks = arrays.wide(day, runs, loads, config, amounts_only=True)
         bad = {ch.dim for ch in checks if ch.rule in AMOUNT_RULES and ch.final[0, n] > 0}
         bad = {d for d in bad if d in sizes and sizes[d] > 0}
         if not bad:

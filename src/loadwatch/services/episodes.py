@@ -113,7 +113,9 @@ def keep(session: Session, athlete: Athlete, firing: Sequence[Flag], today: date
     return changes
 
 
-def aging(session: Session, athlete: Athlete, since: date, today: date) -> list[Episode] | None:
+def aging(
+    session: Session, athlete: Athlete, since: date, today: date, any_live: bool = True
+) -> list[Episode] | None:
     """The athlete's live episodes as ``keep`` leaves them when only the day moved from
     ``since`` to ``today`` and no flag changed (the roll of an unchanged athlete), without
     regrouping every firing flag; None when time changes one and ``keep`` must run.
@@ -122,7 +124,10 @@ def aging(session: Session, athlete: Athlete, since: date, today: date) -> list[
     episode's status can move, and only through ``episode_status``' one term that reads the
     day: a live episode whose last flag leaves the current window resolves.  Historic and
     resolved episodes stay as they are while the day moves on, unless dated after ``since``
-    (an evaluation of a past day left them): those go to ``keep``."""
+    (an evaluation of a past day left them): those go to ``keep``.  ``any_live``: False when
+    the caller knows there are none of either (``store.roll_state``), and none is read."""
+    if not any_live:
+        return []
     found = rows.live_or_after(session, athlete.id, LIVE_EPISODE, since)
     for e in found:
         if e.last > since or not lifecycle.is_current(e.last, today):

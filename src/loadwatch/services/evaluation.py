@@ -70,6 +70,7 @@ class EvaluationResult:
     rolled: bool = False  # the view rolled from the stored one (services/roll.py)
     zone: str | None = None  # the athlete's time zone as evaluated (``keep_due``)
     tail: bool = False  # the days from ``evaluated_from`` only (services/incremental.py)
+    due_kept: bool = False  # ``due_at`` written in the evaluation's transaction (a roll)
 
 
 def _differs(stored: object, fired: object) -> bool:
@@ -89,16 +90,20 @@ def _evaluate_in(
     historic_days: int = HISTORIC_DAYS,
     unchanged_since: date | None = None,
 ) -> EvaluationResult:
-    if unchanged_since is not None and pending.waiting(session, [athlete_id]):
+    # What a roll reads, with whether a change is pending, in one query (none: no view).
+    state = roll.read_state(session, athlete_id, unchanged_since) if unchanged_since else None
+    if unchanged_since is not None and (
+        state.pending if state is not None else pending.waiting(session, [athlete_id])
+    ):
         # A change was stored after the caller found none (an upload between its look and
         # this transaction): its word no longer holds, judge in full.
-        unchanged_since = None
+        unchanged_since = state = None
     # The roll of an unchanged athlete: its view from the stored one (services/roll.py).  It
     # needs no heart-rate refresh: they move with a change (an import, a setting: each writes
     # a pending row) and the roll finds its fitness computed with the current ones.
     rolled = (
-        roll.quick_roll(session, athlete_id, today, unchanged_since)
-        if unchanged_since is not None
+        roll.quick_roll(session, state, today, unchanged_since)
+        if state is not None and unchanged_since is not None
         else None
     )
     # The heart rates may have moved (a new hardest run raises an estimated maximum).
@@ -190,8 +195,8 @@ def _evaluate_in(
     # Rolled with no flag changed: only time can move an episode (``episodes.aging``).
     changed = new or result.updated_flag_ids or result.removed or result.resolved
     live = (
-        episodes.aging(session, inp.athlete, rolled.since, inp.today)
-        if rolled is not None and not changed
+        episodes.aging(session, inp.athlete, rolled.since, inp.today, state.live_episodes)
+        if rolled is not None and state is not None and not changed
         else None
     )
     if live is None:
@@ -199,7 +204,19 @@ def _evaluate_in(
         result.episode_events = episodes.keep(session, inp.athlete, firing, inp.today).events
     view = ready.view if ready is not None else views.compute(inp)
     views.keep(session, athlete_id, view)
-    unchanged = triage.Unchanged(rolled.since, live) if rolled and live is not None else None
+    if rolled is not None:
+        # The due instant in this transaction (``keep_due`` otherwise has one of its own): a
+        # roll claims no pending row, and it locks the athlete's row after the view's and
+        # before the triage row's, the order an upload and a rename take them in.
+        tz = inp.athlete.timezone
+        result.due_kept = athlete_rows.set_due_if(
+            session, athlete_id, _due_at(tz, inp.today), tz, inp.today
+        )
+    unchanged = (
+        triage.Unchanged(rolled.since, live, state.last_upload, None if state.open_flags else [])
+        if rolled is not None and state is not None and live is not None
+        else None
+    )
     triage.keep(session, inp.athlete, view.summary, inp.config, unchanged)
     if rolled is None or rolled.planned:
         result.plan_alerts = preflight.keep_at_risk(session, inp)
@@ -244,7 +261,8 @@ def evaluate_athlete(
                 result = _evaluate_in(
                     s, athlete_id, from_date, today, historic_days, unchanged_since
                 )
-            keep_due(store, athlete_id, result)
+            if not result.due_kept:
+                keep_due(store, athlete_id, result)
             return result
         except Conflict:
             if attempt == 2:

@@ -4,11 +4,14 @@ When only the day moved since the stored view (the caller's word, ``unchanged_si
 change writes a pending row) and nothing is dated after that view's day, the days appended
 are rest days, and each column of a rest day follows from the rows before it:
 
-- the daily columns are a rest day's: zeros, and the fast threshold of the day.  When no run
-  enters or leaves its 90-day window that is the stored one, same bits; otherwise it is
-  computed from the runs of the new days' windows only (one query bounded by date): the same
-  runs as the full path's, summed from the window's start instead of the first day's, so the
-  speed agrees to ~1e-15 (its explanation prints whole seconds and tenths of km);
+- the daily columns are a rest day's: zeros, and the fast threshold of the day, from the
+  window the view carries (``analytics.fast.Window``: the histograms of the runs of the 90
+  days before the day after the view's, in ``threshold_frame``'s integer units): a new day's
+  window is the day before's without the runs leaving it, which are read alone, and only
+  when the day rows say one left.  The same integers as the full path's, so the same bits.
+  Without a carried window (the first roll after any other write) it is the stored one when
+  no run enters or leaves, else computed from the runs of the new days' windows (one query
+  bounded by date), and the window is carried from then on;
 - the EWMAs step exactly, ``y = (1 - a)·y_prev`` (the load's and fitness'), the 7- and
   28-day sums, means and deviations are read over the stored rows of their window;
 - the weeks holding the new days are summed again from their day rows;
@@ -32,7 +35,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -40,11 +43,16 @@ import polars as pl
 from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.effort import BASELINE_WEEKS
 from loadwatch.analytics.fast import (
+    EMPTY_WINDOW,
     SPEED_FRAME_SCHEMA,
     WINDOW_DAYS,
     FastThreshold,
+    Window,
+    day_windows,
     explain,
     threshold_frame,
+    trace_windows,
+    windows_thresholds,
 )
 from loadwatch.analytics.fitness import FATIGUE_DAYS, FITNESS_DAYS, rate
 from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, MONOTONY_DAYS
@@ -54,16 +62,17 @@ from loadwatch.clock import local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
 from loadwatch.rules.plan import PLAN_RULES
+from loadwatch.schemas.status import REPORT_WEEKS, WeekRow
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, day_rows, decode
-from loadwatch.services.view_summary import fitness_on, summary_from
+from loadwatch.services.view_summary import fitness_on, report_weeks, summary_from
 from loadwatch.store import activities as activity_store
-from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Session
-from loadwatch.store.roll_state import roll_state
+from loadwatch.store.models import Athlete
+from loadwatch.store.roll_state import RollState, roll_state
 
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
@@ -80,25 +89,40 @@ class Rolled:
     # stands to be resolved.
     plan_flags: bool = True
     planned: bool = True  # sessions planned from today on: pre-flight judges them
+    # What the roll read (the triage's and the episodes' inputs among it); None: another
+    # path built this (services/incremental.py).
+    state: RollState | None = None
 
 
-def quick_roll(session: Session, athlete_id: int, today: date | None, since: date) -> Rolled | None:
-    """The view for ``today`` rolled from the stored view for ``since``; None when the full
-    evaluation must compute it (module docstring)."""
-    athlete = athlete_store.get_athlete(session, athlete_id)
+def read_state(session: Session, athlete_id: int, since: date) -> RollState | None:
+    """What a roll from the view for ``since`` reads, in one query (``store/roll_state.py``);
+    None: no such athlete or no view."""
+    # Activities that may be dated after ``since``: starting less than the widest offset
+    # before its end.
+    end = datetime.combine(since + timedelta(days=1), time(), UTC) - _WIDEST_OFFSET
+    return roll_state(session, athlete_id, since, end, PLAN_RULES)
+
+
+def quick_roll(
+    session: Session, state: RollState, today: date | None, since: date
+) -> Rolled | None:
+    """The view for ``today`` rolled from the stored view for ``since`` (``state``, from
+    ``read_state``); None when the full evaluation must compute it (module docstring)."""
+    athlete = state.athlete
+    athlete_id = athlete.id
     day = today or local_today(athlete.timezone)
-    state = roll_state(session, athlete_id, day, PLAN_RULES) if since < day else None
-    if state is None or state.as_of != since or state.plans:
+    if since >= day or state.as_of != since or state.plans:
         return None  # (a plan's caps and quiet days run to today: judged in full)
     summary = parse_summary(state.summary)
     if summary is None or summary.last_activity_date is None:
         return None
     # Nothing dated after the view's day: of the activities that may be (starting less than
     # the widest offset before its end), none is on a later local day.
-    end = datetime.combine(since + timedelta(days=1), time(), UTC) - _WIDEST_OFFSET
-    for start, offset in activity_store.starts_from(session, athlete_id, end):
-        if local_day(start, offset, athlete.timezone) > since:
-            return None
+    if state.late_starts:
+        end = datetime.combine(since + timedelta(days=1), time(), UTC) - _WIDEST_OFFSET
+        for start, offset in activity_store.starts_from(session, athlete_id, end):
+            if local_day(start, offset, athlete.timezone) > since:
+                return None
     coach_since = athlete.fast_speed_since
     if athlete.fast_speed_mps is not None and coach_since is not None and since < coach_since:
         return None  # the coach's speed starts on one of the new days
@@ -124,15 +148,23 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     source = cast(Literal["coach", "derived", "default"], fast.source)  # stored by explain()
     threshold = FastThreshold(fast.speed_mps, source, fast.explanation)
     per_day = [old["fast_threshold_mps"][-1]] * len(new_dates)
-    if fast.source != "coach" and not _window_stands(old, since, day):
+    carried = Window.from_bytes(state.fast_window) if fast.source != "coach" else None
+    window: Window | None = None  # the window of the day after ``day``, carried on
+    if carried is not None:
+        rows, window = _carry(session, athlete, old, since, new_dates, carried)
+        per_day = [r["fast_speed_mps"] for r in rows]
+        threshold = explain(rows[-1])
+    elif fast.source != "coach" and not _window_stands(old, since, day):
         # A run enters or leaves the 90-day window: the new days' thresholds from the runs
-        # of their windows only (the history before is not read).
+        # of their windows only (the history before is not read), and the window carried
+        # from now on.
         first = since + timedelta(days=1)
         begin = datetime.combine(first - timedelta(days=WINDOW_DAYS), time(), UTC)
+        acts = activity_store.activity_frame(
+            session, athlete_id, begin - _WIDEST_OFFSET, SPEED_FRAME_SCHEMA
+        )
         frame = threshold_frame(
-            activity_store.activity_frame(
-                session, athlete_id, begin - _WIDEST_OFFSET, SPEED_FRAME_SCHEMA
-            ),
+            acts,
             tz=athlete.timezone,
             first=first,
             last=day,
@@ -141,6 +173,13 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
         )
         per_day = frame["fast_speed_mps"].to_list()
         threshold = explain(frame.row(frame.height - 1, named=True))
+        # The window of the day after ``day``: the runs of its 90 days, the last of which
+        # are the new rest days.
+        by_day = day_windows(acts, athlete.timezone, day - timedelta(days=WINDOW_DAYS - 1), since)
+        window = Window(
+            sum((w.units for w in by_day.values()), EMPTY_WINDOW.units),
+            sum(w.runs for w in by_day.values()),
+        )
     added = pl.DataFrame(
         [
             {**rest, "date": d, "week_start": week_start(d), "fast_threshold_mps": f}
@@ -150,7 +189,8 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     )
     daily = pl.concat([old, added])
     no_symptoms = RehabInputs([], [], [])
-    rin = rehab_inputs(session, athlete_id, daily, day) if state.symptoms else no_symptoms
+    symptoms = state.symptoms(day)
+    rin = rehab_inputs(session, athlete_id, daily, day) if symptoms else no_symptoms
     if rin.plans:
         return None  # a plan's caps and quiet days run to today: judged in full
     config = athlete_config(athlete.thresholds)
@@ -175,10 +215,29 @@ def quick_roll(session: Session, athlete_id: int, today: date | None, since: dat
     rooms = {h.dimension: h for h in headroom(daily, config, today=day)}
     fitness = fitness_on(fit, day, row)
     out = summary_from(
-        inp, row, rooms, all_weeks, fitness, summary.last_activity_date, summary.last_run_date
+        inp,
+        row,
+        rooms,
+        all_weeks,
+        fitness,
+        summary.last_activity_date,
+        summary.last_run_date,
+        _report(summary.report_weeks, all_weeks, weeks.height),
     )
-    plan_flags = state.symptoms or state.plan_flags
-    return Rolled(inp, View(out, all_days, all_weeks, tail_rows), since, plan_flags, state.planned)
+    plan_flags = symptoms or state.plan_flags
+    view = View(out, all_days, all_weeks, tail_rows, window.to_bytes() if window else None)
+    return Rolled(inp, view, since, plan_flags, state.planned(day), state)
+
+
+def _report(stored: list[WeekRow] | None, weeks: pl.DataFrame, had: int) -> list[WeekRow] | None:
+    """The report's weeks of ``weeks`` (the stored ``had`` rows, then the weeks the roll
+    added), as ``view_summary.report_weeks`` gives them, from the stored ones: the last
+    stored week gains rest days, which move none of the report's columns, so only the weeks
+    added are rounded and checked (None: none stored, compute them all)."""
+    if stored is None:
+        return None
+    added = report_weeks(weeks.slice(had)) if weeks.height > had else []
+    return [*stored, *added][-REPORT_WEEKS:]
 
 
 def _rest_weeks(weeks: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
@@ -204,6 +263,38 @@ def _rest_weeks(weeks: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
         new.append({**week, "srpe": 0.0, "srpe_sessions": 0, "srpe_ratio": ratio})
         srpe.append(0.0)
     return pl.concat([*head, pl.DataFrame(new, schema=weeks.schema)])
+
+
+def _carry(
+    session: Session,
+    athlete: Athlete,
+    old: pl.DataFrame,
+    since: date,
+    new_dates: list[date],
+    carried: Window,
+) -> tuple[list[dict[str, Any]], Window]:
+    """The threshold rows of the new days from the window carried for the day after
+    ``since`` (``old``'s last day), and the window of the day after the last of them.  The
+    window of day ``d + 1`` is that of ``d`` without the runs of ``d - 90`` (``d`` is a rest
+    day): only those runs are read, and only when the stored day rows say there are some.
+    The integers ``threshold_frame`` sums, so the same thresholds, bit for bit."""
+    lo = since - timedelta(days=WINDOW_DAYS - 1)
+    hi = new_dates[-1] - timedelta(days=WINDOW_DAYS)
+    # One row per day ending on ``since``: the rows of those days by position.
+    runs = old["runs"].to_numpy()
+    end = runs.size - 1
+    first, last = max(end - (since - lo).days, 0), end - (since - hi).days
+    leaving: dict[date, Window] = {}
+    if last >= first and runs[first : last + 1].any():
+        begin = datetime.combine(lo, time(), UTC) - _WIDEST_OFFSET
+        until = datetime.combine(hi + timedelta(days=1), time(), UTC) + _WIDEST_OFFSET
+        traces = activity_store.speed_traces(session, athlete.id, begin, until)
+        leaving = trace_windows(traces, athlete.timezone, lo, hi)
+    windows, window = [], carried
+    for d in new_dates:
+        windows.append(window)
+        window = window.minus(leaving.get(d - timedelta(days=WINDOW_DAYS), EMPTY_WINDOW))
+    return windows_thresholds(windows), window
 
 
 def _window_stands(old: pl.DataFrame, since: date, day: date) -> bool:

@@ -36,6 +36,9 @@ class View:
     # The last rows of ``days``, when only those differ from the stored view's ``days`` blob
     # (the roll: ``services/roll.py``): written alone, as the tail.
     tail: pl.DataFrame | None = None
+    # The fast threshold's window of the day after the view's, carried by the roll
+    # (``analytics.fast.Window``); None: none (every other path).
+    fast_window: bytes | None = None
 
 
 TAIL_DAYS = 32  # a month of nightly rolls, then the tail is folded in
@@ -83,6 +86,7 @@ def keep(session: Session, athlete_id: int, view: View) -> None:
             summary=summary,
             days_tail=_ipc(tail),
             weeks=_ipc(view.weeks),
+            fast_window=view.fast_window,
         )
         if written:
             return
@@ -93,6 +97,7 @@ def keep(session: Session, athlete_id: int, view: View) -> None:
         summary=summary,
         days=_ipc(view.days),
         weeks=_ipc(view.weeks),
+        fast_window=view.fast_window,
     )
 
 

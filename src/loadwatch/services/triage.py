@@ -36,7 +36,7 @@ from loadwatch.store import files as file_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import triage as triage_rows
 from loadwatch.store.db import Session
-from loadwatch.store.models import Athlete, Episode, User
+from loadwatch.store.models import Athlete, Episode, Flag, User
 from loadwatch.vocabulary import LIVE_EPISODE, QUIET, Concern
 
 DEFAULT_LIMIT = 100
@@ -73,6 +73,8 @@ class Unchanged:
 
     since: date
     live: list[Episode]
+    last_upload: datetime | None  # read with the roll's state (``store.roll_state``)
+    open_flags: list[Flag] | None  # [] when the roll's state found none; None: read them
 
 
 def _row(
@@ -85,17 +87,21 @@ def _row(
 ) -> DashboardRow:
     """The athlete's row as of ``today`` (from ``summary``, else their view: stored when
     current, else computed).  ``unchanged``: the last activity is the stored row's and the
-    live episodes are known (two queries fewer); the open flags are read again (an
-    acknowledgement changes them without an evaluation) and so is the last upload (a repeat
-    upload touches it without one)."""
+    live episodes are known; the open flags (an acknowledgement changes them without an
+    evaluation) and the last upload (a repeat upload touches it without one) were read in
+    the same transaction with the roll's state, the flags themselves only when there are
+    some (up to four queries fewer)."""
     ids = [athlete.id]
     last = _stored_last_activity(session, athlete.id, unchanged) if unchanged else None
+    known = unchanged.open_flags if unchanged is not None else None
     return athlete_row(
         session,
         athlete,
-        flag_rows.open_of(session, ids),
+        known if known is not None else flag_rows.open_of(session, ids),
         last or activity_store.last_activities(session, ids).get(athlete.id),
-        file_store.last_uploads(session, ids).get(athlete.id),
+        unchanged.last_upload
+        if unchanged is not None
+        else file_store.last_uploads(session, ids).get(athlete.id),
         episodes=(
             unchanged.live
             if last is not None and unchanged is not None

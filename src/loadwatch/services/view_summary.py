@@ -36,9 +36,11 @@ def summary_from(
     fit: FitnessOut | None,
     last_activity: date | None,
     last_run: date | None,
+    report: list[WeekRow] | None = None,
 ) -> Summary:
     """The summary as of ``inp.today`` from that day's load row (``{dim}_acute_ewma``...),
-    headroom per dimension and the week rows."""
+    headroom per dimension and the week rows (``report``: the report's weeks when the caller
+    has them, ``report_weeks`` of those rows)."""
     dims: list[DimensionStatus] = []
     for dim in DIMENSIONS:
         h = rooms.get(dim)
@@ -92,7 +94,7 @@ def summary_from(
         rehab=rehab_now,
         rehab_mark=dashboard_mark(inp),
         fitness=fit,
-        report_weeks=report_weeks(weeks),
+        report_weeks=report if report is not None else report_weeks(weeks),
     )
 
 

@@ -403,6 +403,27 @@ def get_activity(session: Session, athlete_id: int, activity_id: int) -> Activit
 _HISTOGRAMS = tuple(c for c, t in ACTIVITY_FRAME_SCHEMA.items() if isinstance(t, pl.List))
 
 
+def speed_traces(
+    session: Session, athlete_id: int, since: datetime, until: datetime
+) -> list[tuple[datetime, int | None, str, str | None, str | None]]:
+    """The UTC start, UTC offset, sport and the flat-ground and actual speed histograms (JSON
+    text, None: none) of the athlete's activities starting in ``[since, until)``: what the
+    fast threshold's window reads of the few runs leaving it (``analytics.fast``), without
+    building an activity frame."""
+    q = select(
+        Activity.start_time,
+        Activity.utc_offset_s,
+        Activity.sport,
+        cast(Activity.flat_speed_hist_m, Text),
+        cast(Activity.speed_hist_m, Text),
+    ).where(
+        Activity.athlete_id == athlete_id,
+        Activity.start_time >= since,
+        Activity.start_time < until,
+    )
+    return [(as_utc(t), off, sport, flat, hist) for t, off, sport, flat, hist in session.execute(q)]
+
+
 def activity_frame(
     session: Session,
     athlete_id: int,

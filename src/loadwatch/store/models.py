@@ -376,6 +376,7 @@ class AthleteView(Base):
     # lz4; null: none), services/stored_view.py.
     days_tail: Mapped[bytes | None]
     weeks: Mapped[bytes]
+    fast_window: Mapped[bytes | None]
     computed_at: Mapped[datetime]
 
 

@@ -208,6 +208,9 @@ athlete_views = Table(
     # stream, lz4; null: none), services/stored_view.py.
     Column("days_tail", LargeBinary),
     Column("weeks", LargeBinary, nullable=False),
+    # Revision 0012: the fast threshold's window of the day after ``as_of``, which the nightly
+    # roll carries (``analytics.fast.Window``; null: none), services/roll.py.
+    Column("fast_window", LargeBinary),
     _stamped("computed_at"),
 )
 

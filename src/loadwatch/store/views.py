@@ -21,12 +21,19 @@ def put(
     summary: dict[str, Any],
     days: bytes,
     weeks: bytes,
+    fast_window: bytes | None = None,
 ) -> None:
-    """Insert or replace the athlete's view (its day rows all in ``days``, no tail).  The
-    stored rows are not read: an UPDATE, then an INSERT when there was none.  Two first
-    evaluations racing to insert it end in the store's ``Conflict`` for one of them, which
-    evaluation retries."""
-    values = {"as_of": as_of, "summary": summary, "days_tail": None, "weeks": weeks}
+    """Insert or replace the athlete's view (its day rows all in ``days``, no tail; the
+    fast threshold's window the roll carries, None: none).  The stored rows are not read: an
+    UPDATE, then an INSERT when there was none.  Two first evaluations racing to insert it
+    end in the store's ``Conflict`` for one of them, which evaluation retries."""
+    values = {
+        "as_of": as_of,
+        "summary": summary,
+        "days_tail": None,
+        "weeks": weeks,
+        "fast_window": fast_window,
+    }
     if not _update(session, athlete_id, values):
         session.execute(insert(athlete_views).values(athlete_id=athlete_id, **values))
     q = (
@@ -46,10 +53,14 @@ def put_tail(
     summary: dict[str, Any],
     days_tail: bytes,
     weeks: bytes,
+    fast_window: bytes | None = None,
 ) -> bool:
     """Replace the view's summary, week rows and day-row tail, leaving the day rows before
-    the tail as stored (False: no view to update)."""
+    the tail as stored, and the fast threshold's window the roll carries when given (a roll
+    that carries none found none stored); False: no view to update."""
     values = {"as_of": as_of, "summary": summary, "days_tail": days_tail, "weeks": weeks}
+    if fast_window is not None:
+        values["fast_window"] = fast_window
     return _update(session, athlete_id, values)
 
 
