@@ -70,6 +70,7 @@ class EvaluationResult:
     rolled: bool = False  # the view rolled from the stored one (services/roll.py)
     zone: str | None = None  # the athlete's time zone as evaluated (``keep_due``)
     tail: bool = False  # the days from ``evaluated_from`` only (services/incremental.py)
+    episodes_from: bool = False  # episodes regrouped from the change only (episodes.keep_from)
 
 
 def _differs(stored: object, fired: object) -> bool:
@@ -194,13 +195,26 @@ def _evaluate_in(
         if rolled is not None and not changed
         else None
     )
-    if live is None:
+    # A change from a day: only the flags from it changed, so the episodes from the one they
+    # can reach are regrouped (``episodes.keep_from``), and the triage row reads what this
+    # evaluation read.
+    kept = (
+        episodes.keep_from(session, inp.athlete, tailed.since, inp.today)
+        if tailed is not None
+        else None
+    )
+    known = None
+    if kept is not None and tailed is not None:
+        result.episode_events = kept.changes.events
+        known = triage.Known(tailed.last_activity, kept.open_flags, kept.live)
+    elif live is None:
         firing = flags.firing(session, athlete_id)
         result.episode_events = episodes.keep(session, inp.athlete, firing, inp.today).events
+    result.episodes_from = kept is not None
     view = ready.view if ready is not None else views.compute(inp)
     views.keep(session, athlete_id, view)
     unchanged = triage.Unchanged(rolled.since, live) if rolled and live is not None else None
-    triage.keep(session, inp.athlete, view.summary, inp.config, unchanged)
+    triage.keep(session, inp.athlete, view.summary, inp.config, unchanged, known)
     if rolled is None or rolled.planned:
         result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result

@@ -28,6 +28,7 @@ rates moved (``evaluation._evaluate_in``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, cast
 
@@ -44,15 +45,14 @@ from loadwatch.analytics.fitness import daily_impulses, fitness_frame
 from loadwatch.analytics.load import CHRONIC_DAYS, Carried, load_rows
 from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.analytics.weekly import weekly_frame
-from loadwatch.clock import local_today
+from loadwatch.clock import as_utc, local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
-from loadwatch.services.roll import Rolled
 from loadwatch.services.stored_summary import parse_summary
-from loadwatch.services.stored_view import View, day_rows, decode
+from loadwatch.services.stored_view import View, decode
 from loadwatch.services.view_summary import fitness_on, summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
@@ -63,7 +63,17 @@ from loadwatch.store.db import Session
 _WIDEST_OFFSET = timedelta(hours=14)
 
 
-def from_day(session: Session, athlete_id: int, today: date | None, since: date) -> Rolled | None:
+@dataclass(frozen=True)
+class Tailed:
+    """The view after a change from ``since``, and what the evaluation reads besides."""
+
+    inp: EvaluationInputs  # what the rules, the plan rules, pre-flight and the triage read
+    view: View
+    since: date  # the first day changed (every flag before it stands)
+    last_activity: tuple[int, datetime]  # the athlete's newest activity: (id, start UTC)
+
+
+def from_day(session: Session, athlete_id: int, today: date | None, since: date) -> Tailed | None:
     """The view for ``today`` after a change from ``since``, from the stored view; None when
     the full evaluation must compute it (module docstring)."""
     athlete = athlete_store.get_athlete(session, athlete_id)
@@ -77,7 +87,8 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     fit = summary.fitness if summary is not None else None
     if summary is None or fit is None or fit.imputed:
         return None
-    days = day_rows(found[2])
+    main = decode(found[2]["days"])
+    days = pl.concat([main, decode(found[2]["days_tail"])]) if found[2]["days_tail"] else main
     if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != found[0]:
         return None
     first: date = days["date"][0]
@@ -176,7 +187,15 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
         _last(daily, (pl.col("runs") > 0) | (pl.col("other_sessions") > 0)),
         _last(daily, pl.col("runs") > 0),
     )
-    return Rolled(inp, View(out, all_days, all_weeks), found[0])
+    # Only the rows from ``since`` changed: when they are all in the stored tail (or after
+    # it) the tail alone is written; else the day rows are cut at ``since``, so that the next
+    # change from the same day (the next upload of the day) writes only its tail.
+    if k >= main.height:
+        view = View(out, all_days, all_weeks, tail=all_days.slice(main.height))
+    else:
+        view = View(out, all_days, all_weeks, split=k)
+    newest = window.row(window.height - 1, named=True)
+    return Tailed(inp, view, since, (newest["activity_id"], as_utc(newest["start_time"])))
 
 
 def _last(daily: pl.DataFrame, active: pl.Expr) -> date | None:

@@ -36,6 +36,9 @@ class View:
     # The last rows of ``days``, when only those differ from the stored view's ``days`` blob
     # (the roll: ``services/roll.py``): written alone, as the tail.
     tail: pl.DataFrame | None = None
+    # The rows before this one did not change (a change from a day, ``services/incremental.py``)
+    # and the rows from it are few: written as the tail, the rows before as the day rows.
+    split: int | None = None
 
 
 TAIL_DAYS = 32  # a month of nightly rolls, then the tail is folded in
@@ -86,6 +89,17 @@ def keep(session: Session, athlete_id: int, view: View) -> None:
         )
         if written:
             return
+    if view.split is not None and 0 < view.days.height - view.split <= TAIL_DAYS:
+        view_rows.put(
+            session,
+            athlete_id,
+            as_of=view.summary.as_of,
+            summary=summary,
+            days=_ipc(view.days.head(view.split)),
+            weeks=_ipc(view.weeks),
+            days_tail=_ipc(view.days.slice(view.split)),
+        )
+        return
     view_rows.put(
         session,
         athlete_id,

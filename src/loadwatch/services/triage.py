@@ -36,7 +36,7 @@ from loadwatch.store import files as file_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import triage as triage_rows
 from loadwatch.store.db import Session
-from loadwatch.store.models import Athlete, Episode, User
+from loadwatch.store.models import Athlete, Episode, Flag, User
 from loadwatch.vocabulary import LIVE_EPISODE, QUIET, Concern
 
 DEFAULT_LIMIT = 100
@@ -75,6 +75,17 @@ class Unchanged:
     live: list[Episode]
 
 
+@dataclass(frozen=True)
+class Known:
+    """What an evaluation from a day already read (``services.incremental``,
+    ``services.episodes.keep_from``): the last activity (the newest of the activities it read,
+    which run to the last), the open flags and the live episodes as it left them."""
+
+    last_activity: tuple[int, datetime] | None
+    open_flags: list[Flag]
+    live: list[Episode]
+
+
 def _row(
     session: Session,
     athlete: Athlete,
@@ -82,6 +93,7 @@ def _row(
     summary: Summary | None = None,
     config: RuleConfig | None = None,
     unchanged: Unchanged | None = None,
+    known: Known | None = None,
 ) -> DashboardRow:
     """The athlete's row as of ``today`` (from ``summary``, else their view: stored when
     current, else computed).  ``unchanged``: the last activity is the stored row's and the
@@ -89,6 +101,19 @@ def _row(
     acknowledgement changes them without an evaluation) and so is the last upload (a repeat
     upload touches it without one)."""
     ids = [athlete.id]
+    if known is not None:
+        return athlete_row(
+            session,
+            athlete,
+            known.open_flags,
+            known.last_activity,
+            file_store.last_uploads(session, ids).get(athlete.id),
+            episodes=known.live,
+            summary=summary,
+            today=today,
+            config=config,
+            busy=False,
+        )
     last = _stored_last_activity(session, athlete.id, unchanged) if unchanged else None
     return athlete_row(
         session,
@@ -130,11 +155,13 @@ def keep(
     summary: Summary,
     config: RuleConfig | None = None,
     unchanged: Unchanged | None = None,
+    known: Known | None = None,
 ) -> None:
     """Build and store the athlete's triage row from their view as of ``summary.as_of``
     (evaluation calls this in the flags' transaction, after writing the flags and episodes;
-    ``unchanged``: the roll of an unchanged athlete, see ``_row``)."""
-    row = _row(session, athlete, summary.as_of, summary, config, unchanged)
+    ``unchanged``: the roll of an unchanged athlete, ``known``: what an evaluation from a day
+    read, see ``_row``)."""
+    row = _row(session, athlete, summary.as_of, summary, config, unchanged, known)
     concern: Concern = row.severity or QUIET
     triage_rows.put(
         session,

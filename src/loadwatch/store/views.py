@@ -20,12 +20,13 @@ def put(
     summary: dict[str, Any],
     days: bytes,
     weeks: bytes,
+    days_tail: bytes | None = None,
 ) -> None:
-    """Insert or replace the athlete's view (its day rows all in ``days``, no tail).  The
+    """Insert or replace the athlete's view (its day rows in ``days`` then ``days_tail``).  The
     stored rows are not read: an UPDATE, then an INSERT when there was none.  Two first
     evaluations racing to insert it end in the store's ``Conflict`` for one of them, which
     evaluation retries."""
-    values = {"as_of": as_of, "summary": summary, "days_tail": None, "weeks": weeks}
+    values = {"as_of": as_of, "summary": summary, "days_tail": days_tail, "weeks": weeks}
     if not _update(session, athlete_id, values):
         session.execute(insert(AthleteView).values(athlete_id=athlete_id, **values))
     q = update(AthleteViewDays).where(AthleteViewDays.athlete_id == athlete_id).values(days=days)
