@@ -215,7 +215,7 @@ def _evaluate_in(
     views.keep(session, athlete_id, view)
     unchanged = triage.Unchanged(rolled.since, live) if rolled and live is not None else None
     triage.keep(session, inp.athlete, view.summary, inp.config, unchanged, known)
-    if rolled is None or rolled.planned:
+    if ready is None or ready.planned:
         result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result
 

@@ -49,18 +49,19 @@ from loadwatch.clock import as_utc, local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
 from loadwatch.services.fitness import hr_out
-from loadwatch.services.hr_load import hr_profile
-from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
+from loadwatch.services.hr_load import profile_with_peak
+from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, decode
 from loadwatch.services.view_summary import fitness_on, summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
-from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
+from loadwatch.store.tail_state import tail_state
 
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
+_NO_SYMPTOMS = RehabInputs([], [], [])
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Tailed:
     view: View
     since: date  # the first day changed (every flag before it stands)
     last_activity: tuple[int, datetime]  # the athlete's newest activity: (id, start UTC)
+    planned: bool  # sessions planned from today on: pre-flight judges them
 
 
 def from_day(session: Session, athlete_id: int, today: date | None, since: date) -> Tailed | None:
@@ -80,32 +82,32 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     day = today or local_today(athlete.timezone)
     if since > day or athlete.fast_speed_mps is not None:
         return None
-    found = view_rows.frames(session, athlete_id, ["days", "days_tail", "weeks"])
-    if found is None or not since - timedelta(days=1) <= found[0] <= day:
+    state = tail_state(session, athlete_id, day)
+    # A plan's caps and quiet days are judged in full; so is any session RPE.
+    if state is None or state.plans or state.rpe:
         return None
-    summary = parse_summary(found[1])
+    if not since - timedelta(days=1) <= state.as_of <= day:
+        return None
+    summary = parse_summary(state.summary)
     fit = summary.fitness if summary is not None else None
     if summary is None or fit is None or fit.imputed:
         return None
-    main = decode(found[2]["days"])
-    days = pl.concat([main, decode(found[2]["days_tail"])]) if found[2]["days_tail"] else main
-    if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != found[0]:
+    blobs = state.blobs
+    main = decode(blobs["days"])
+    days = pl.concat([main, decode(blobs["days_tail"])]) if blobs["days_tail"] else main
+    if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != state.as_of:
         return None
     first: date = days["date"][0]
     k = (since - first).days  # the row of ``since``
-    if (
-        k < CHRONIC_DAYS
-        or days["srpe_sessions"].sum()
-        or activity_store.any_rpe(session, athlete_id)
-    ):
+    if k < CHRONIC_DAYS or days["srpe_sessions"].sum():
         return None
-    hr = hr_profile(session, athlete)
+    hr = profile_with_peak(athlete, state.hr_peak)
     if fit.source == "trimp" and fit.hr != hr_out(hr):
         return None
     tz = athlete.timezone
     # A day's fast threshold reads the runs of the days before it only: a change on today,
     # with today's stored, leaves today's threshold the stored one, and the window unread.
-    same = since == day == found[0]
+    same = since == day == state.as_of
     back = 0 if same else WINDOW_DAYS
     begin = datetime.combine(since - timedelta(days=back), time(), UTC) - _WIDEST_OFFSET
     window = activity_store.activity_frame(session, athlete_id, begin)
@@ -136,9 +138,7 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     # One chunk, as the full path's frame: polars sums a series chunk by chunk (headroom's
     # week sums), so two chunks would add the same days in another order.
     daily = pl.concat([before.select(list(DAILY_SCHEMA)), new], rechunk=True)
-    rin = rehab_inputs(session, athlete_id, daily, day)
-    if rin.plans:
-        return None  # a plan's caps and quiet days: judged in full
+    rin = rehab_inputs(session, athlete_id, daily, day) if state.symptoms else _NO_SYMPTOMS
     config = athlete_config(athlete.thresholds)
     inp = EvaluationInputs(athlete, acts, day, config, threshold, daily, rin, hr, None, first)
     last = before.row(k - 1, named=True)
@@ -162,7 +162,7 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
         [before, pl.concat(parts, how="horizontal").select(days.columns)], rechunk=True
     )
     monday = week_start(since)
-    weeks = decode(found[2]["weeks"])
+    weeks = decode(blobs["weeks"])
     # Without any RPE a week's sRPE columns are what ``weekly_effort`` gives zeros: 0, 0 and
     # no ratio (its baseline is 0).
     redone = (
@@ -195,7 +195,8 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     else:
         view = View(out, all_days, all_weeks, split=k)
     newest = window.row(window.height - 1, named=True)
-    return Tailed(inp, view, since, (newest["activity_id"], as_utc(newest["start_time"])))
+    latest = (newest["activity_id"], as_utc(newest["start_time"]))
+    return Tailed(inp, view, since, latest, state.planned)
 
 
 def _last(daily: pl.DataFrame, active: pl.Expr) -> date | None:
