@@ -204,6 +204,7 @@ def test_incremental_evaluation_equals_full_evaluation(
         # before it (services/incremental.py) once past the EWMAs' seeds.
         assert [r.evaluated_from for r in added] == [FIRST + timedelta(days=at)]
         assert added[0].tail == (at - min(history) >= CHRONIC_DAYS)
+        assert added[0].episodes_from == added[0].tail  # regrouped from the change only
     else:
         with store.sessions() as s:
             acts = activity_store.list_activities(s, inc, limit=1000)[0]
@@ -220,6 +221,7 @@ def test_incremental_evaluation_equals_full_evaluation(
         # The tail needs a run left from that day on (its days are computed from them).
         left = any(FIRST + timedelta(days=r[0]) >= day for r in final)
         assert seen[0].tail == ((day - FIRST).days - min(history) >= CHRONIC_DAYS and left)
+        assert seen[0].episodes_from == seen[0].tail
 
     full = _athlete(store, rules)
     import_log(store, full, _csv(final), "log.csv")
