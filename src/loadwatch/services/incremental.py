@@ -16,6 +16,13 @@ the stored day rows before D and the days from D to today derived from only what
   (``analytics.fast.threshold_frame``), exact whichever day they start on.
 - The weeks from D's are summed again from their day rows; headroom for today and the rules
   from D read the whole daily frame, as the full path's.
+- What else it needs is read with the stored view in one query (``store/tail_state.py``):
+  whether there are session RPEs, plans, symptoms, sessions planned ahead, and the heart-rate
+  peak the profile is estimated from.  The newest activity read is the athlete's last (the
+  window runs to the last one): the triage row takes it from here (``evaluation``).
+- Only the day rows from D changed: the view stores them as its tail when they are all in the
+  stored tail, else cuts the day rows at D (``stored_view.View.split``), so that the next
+  change from the same day writes its tail alone.
 
 Anything this cannot vouch for returns None and the caller takes the full path: no stored
 view (or one older than this loadwatch), a stored view for a day before ``D - 1`` or after
@@ -178,14 +185,15 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     row = load.row(load.height - 1, named=True)
     now = fit_days.row(fit_days.height - 1, named=True)
     fitness = fitness_on(fit, day, now)
+    runs = daily["runs"].to_numpy() > 0
     out = summary_from(
         inp,
         row,
         {h.dimension: h for h in headroom(daily, config, today=day)},
         all_weeks,
         fitness,
-        _last(daily, (pl.col("runs") > 0) | (pl.col("other_sessions") > 0)),
-        _last(daily, pl.col("runs") > 0),
+        _last(daily, runs | (daily["other_sessions"].to_numpy() > 0)),
+        _last(daily, runs),
     )
     # Only the rows from ``since`` changed: when they are all in the stored tail (or after
     # it) the tail alone is written; else the day rows are cut at ``since``, so that the next
@@ -199,7 +207,8 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     return Tailed(inp, view, since, latest, state.planned)
 
 
-def _last(daily: pl.DataFrame, active: pl.Expr) -> date | None:
-    """The last day of the frame (which ends today) where ``active`` holds."""
-    hit = np.flatnonzero(daily.select(active.fill_null(False)).to_series().to_numpy())
+def _last(daily: pl.DataFrame, active: np.ndarray) -> date | None:
+    """The last day of the frame (which ends today) where ``active`` holds (a null count,
+    NaN in numpy, is no activity)."""
+    hit = np.flatnonzero(active)
     return daily["date"][int(hit[-1])] if hit.size else None
