@@ -165,9 +165,9 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     effort = effort_windows(rated, k)
     # The same days in the same order: side by side, as the full path's joins give them.
     parts = [new, *(f.drop("date") for f in (load, fit_days, effort))]
-    all_days = pl.concat(
-        [before, pl.concat(parts, how="horizontal").select(days.columns)], rechunk=True
-    )
+    # Two chunks: the stored rows are not copied (only the few new ones are written, or the
+    # rows are written whole, chunks and all, and read back as the same values).
+    all_days = pl.concat([before, pl.concat(parts, how="horizontal").select(days.columns)])
     monday = week_start(since)
     weeks = decode(blobs["weeks"])
     # Without any RPE a week's sRPE columns are what ``weekly_effort`` gives zeros: 0, 0 and
