@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from loadwatch.rules.config import RuleConfig, _Rule
@@ -63,9 +64,12 @@ def lookback_start(daily: pl.DataFrame, config: RuleConfig, since: date) -> date
     start = since - timedelta(days=days + 1)
     # A break the windows reach into reads back to the last run before it, and the windows
     # before that run (pre-break week, pre-break longest run).
-    earlier = daily.filter((pl.col("runs") > 0) & (pl.col("date") < start))
-    if not earlier.is_empty():
-        last_run: date = earlier["date"].max()  # type: ignore[assignment]
+    # In numpy: a polars filter here cost as much as judging the window (several times per
+    # evaluation: the rules, headroom).
+    dates = daily["date"].to_numpy()
+    hit = np.flatnonzero((daily["runs"].to_numpy() > 0) & (dates < np.datetime64(start, "D")))
+    if hit.size:
+        last_run: date = daily["date"][int(hit[np.argmax(dates[hit])])]
         back = max(rb.pre_break_days, ss.window_days) + 1
         start = min(start, last_run - timedelta(days=back))
     return start
