@@ -173,7 +173,8 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     # Without any RPE a week's sRPE columns are what ``weekly_effort`` gives zeros: 0, 0 and
     # no ratio (its baseline is 0).
     redone = (
-        weekly_frame(all_days.filter(pl.col("date") >= monday).select(list(DAILY_SCHEMA)))
+        # The rows are consecutive days: Monday's is ``k`` less the days since it.
+        weekly_frame(all_days.slice(k - (since - monday).days).select(list(DAILY_SCHEMA)))
         .with_columns(
             pl.lit(0.0).alias("srpe"),
             pl.lit(0, pl.Int32).alias("srpe_sessions"),
