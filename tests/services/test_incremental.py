@@ -19,12 +19,15 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from loadwatch.analytics.load import CHRONIC_DAYS
+from loadwatch.config import Settings
+from loadwatch.services import hr_load
 from loadwatch.services.acknowledge import acknowledge, flags_to_ack
 from loadwatch.services.activities import delete_activity_by_id
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.episodes import episodes_of
 from loadwatch.services.evaluation import EvaluationResult, drain_pending, evaluate_athlete
 from loadwatch.services.flag_list import list_flags
+from loadwatch.services.importing import import_paths
 from loadwatch.services.status import athlete_status
 from loadwatch.services.stored_summary import stored_summaries
 from loadwatch.services.stored_view import TAIL_DAYS
@@ -33,7 +36,15 @@ from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
 from loadwatch.store.db import Store
-from loadwatch.store.models import AthleteTriage, AthleteViewDays, Episode, EpisodeEvent, Flag
+from loadwatch.store.models import (
+    Activity,
+    AthleteTriage,
+    AthleteViewDays,
+    Episode,
+    EpisodeEvent,
+    Flag,
+)
+from support.paths import REPO
 
 TODAY = date(2026, 6, 30)
 SPAN = 150  # days of history before TODAY
@@ -434,3 +445,53 @@ def test_episodes_regrouped_from_the_change_equal_a_full_regrouping(
         got, want = _state(store, twins[0]), _state(store, full)
         for part in want:
             assert got[part] == want[part], part
+
+
+SAM = REPO / "sample_data" / "steady-sam"
+
+
+def test_heart_rates_that_moved_take_the_full_path(tmp_path: Path) -> None:
+    """Fitness from heart rate (TRIMP): a new run is evaluated on the tail, its heart-rate
+    check read with the tail's state (``hr_load.moved`` on the witness).  Then a hardest run
+    raises the estimated maximum: every activity's load moves, so the change is not evaluated
+    on the tail but in full, the loads refreshed; and everything stored equals a full
+    evaluation of the same activities."""
+    files = sorted(SAM.glob("*.fit"))[:36]
+    if len(files) < 36:
+        pytest.skip(f"sample data not generated ({SAM})")
+    today = date.fromisoformat(files[-1].name[:10])
+    settings = Settings(data_dir=tmp_path / "data", database_url=None)
+    store = Store(settings.db_url, settings.data_dir)
+    twins = [_athlete(store), _athlete(store)]
+    for aid in twins:
+        assert import_paths(store, settings, aid, files[:-1]).counts()["failed"] == 0
+        drain_pending(store, athlete_id=aid, today=today)
+    seen: list[EvaluationResult] = []
+    for aid in twins:
+        import_paths(store, settings, aid, files[-1:])
+        drain_pending(store, athlete_id=aid, today=today, on_result=seen.append)
+    assert [r.tail for r in seen] == [True, True]
+    with store.sessions() as s:
+        fitness = stored_summaries(s, [athlete_store.get_athlete(s, twins[0])], today)
+        fit = fitness[twins[0]].fitness
+        assert fit is not None and fit.source == "trimp"
+    for aid in twins:
+        with store.transaction() as s:
+            newest = s.scalars(
+                select(Activity)
+                .where(Activity.athlete_id == aid)
+                .order_by(Activity.start_time.desc())
+            ).first()
+            assert newest is not None
+            newest.hr_peak_bpm = 230.0
+            if aid == twins[0]:
+                pending.request_evaluation(s, aid, today)
+    moved: list[EvaluationResult] = []
+    drain_pending(store, athlete_id=twins[0], today=today, on_result=moved.append)
+    assert [r.tail for r in moved] == [False]
+    with store.transaction() as s:
+        assert hr_load.refresh_athlete(s, twins[0]) == 0  # refreshed by that evaluation
+    evaluate_athlete(store, twins[1], today=today)
+    got, want = _state(store, twins[0], today), _state(store, twins[1], today)
+    for part in want:
+        assert got[part] == want[part], part

@@ -102,14 +102,16 @@ def _evaluate_in(
         if unchanged_since is not None
         else None
     )
-    # The heart rates may have moved (a new hardest run raises an estimated maximum).
-    moved = hr_load.refresh_athlete(session, athlete_id) if rolled is None else 0
     # A change from ``from_date`` (an upload): the days from it only (services/incremental.py).
+    # It reads nothing when the heart rates moved (its state query holds the witness).
     tailed = (
         incremental.from_day(session, athlete_id, today, from_date)
-        if rolled is None and unchanged_since is None and from_date is not None and not moved
+        if rolled is None and unchanged_since is None and from_date is not None
         else None
     )
+    # The heart rates may have moved (a new hardest run raises an estimated maximum).
+    if rolled is None and tailed is None:
+        hr_load.refresh_athlete(session, athlete_id)
     ready = rolled or tailed
     inp = ready.inp if ready is not None else evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)

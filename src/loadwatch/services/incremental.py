@@ -29,8 +29,8 @@ view (or one older than this loadwatch), a stored view for a day before ``D - 1`
 today, D within the EWMAs' seeds (the mean of the first ``CHRONIC_DAYS`` days; a settings or
 zone change asks for evaluation from the first day), a coach's threshold, session RPEs, a
 plan, a fitness basis the new days would change (another source, or impulses imputed from the
-median of every activity), no activity left from D on.  The caller falls back too when heart
-rates moved (``evaluation._evaluate_in``).
+median of every activity), no activity left from D on, heart rates that moved (the witness
+read with the state: ``hr_load.moved``; the full path then refreshes every load).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from loadwatch.clock import as_utc, local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
 from loadwatch.services.fitness import hr_out
-from loadwatch.services.hr_load import profile_with_peak
+from loadwatch.services.hr_load import moved, profile_with_peak
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, decode
@@ -109,6 +109,8 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     if k < CHRONIC_DAYS or days["srpe_sessions"].sum():
         return None
     hr = profile_with_peak(athlete, state.hr_peak)
+    if moved(state.witness, hr):
+        return None  # the heart rates moved: every load is computed again, in full
     if fit.source == "trimp" and fit.hr != hr_out(hr):
         return None
     tz = athlete.timezone

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from loadwatch.store.models import Activity, AthleteView, PlannedSession, RehabPlan, SymptomEntry
 from loadwatch.store.views import blob_column, with_days
@@ -27,12 +27,22 @@ class TailState:
     symptoms: bool  # any symptom entry up to the day evaluated
     planned: bool  # any planned session from the day evaluated on
     hr_peak: float | None  # the highest heart rate held a minute (``activity_hr.hr_peak``)
+    # The heart-rate witness (``activity_hr.first_hr_activity``): id, histogram, stored load.
+    witness: tuple[int, list[float], float | None] | None
 
 
 def tail_state(session: Session, athlete_id: int, day: date) -> TailState | None:
     """The athlete's stored view and what else they have, for a change evaluated to ``day``
-    (None: no view)."""
+    (None: no view).  One query; the witness is joined to it."""
     mine = Activity.athlete_id == athlete_id
+    witness = aliased(Activity)
+    first_hr = (
+        select(Activity.id)
+        .where(mine, Activity.hr_time_hist_s.is_not(None))
+        .order_by(Activity.id)
+        .limit(1)
+        .scalar_subquery()
+    )
     q = select(
         AthleteView.as_of,
         AthleteView.summary,
@@ -42,11 +52,15 @@ def tail_state(session: Session, athlete_id: int, day: date) -> TailState | None
         exists().where(SymptomEntry.athlete_id == athlete_id, SymptomEntry.date <= day),
         exists().where(PlannedSession.athlete_id == athlete_id, PlannedSession.date >= day),
         select(func.max(Activity.hr_peak_bpm)).where(mine).scalar_subquery(),
+        witness.id,
+        witness.hr_time_hist_s,
+        witness.hr_load,
     ).where(AthleteView.athlete_id == athlete_id)
-    row = session.execute(with_days(q, _BLOBS)).first()
+    q = with_days(q, _BLOBS).outerjoin(witness, witness.id == first_hr)
+    row = session.execute(q).first()
     if row is None:
         return None
-    as_of, summary, days, tail, weeks, rpe, plans, symptoms, planned, peak = row
+    as_of, summary, days, tail, weeks, rpe, plans, symptoms, planned, peak, wid, hist, load = row
     blobs = {"days": days or b"", "days_tail": tail or b"", "weeks": weeks}
     return TailState(
         as_of,
@@ -57,4 +71,5 @@ def tail_state(session: Session, athlete_id: int, day: date) -> TailState | None
         bool(symptoms),
         bool(planned),
         float(peak) if peak is not None else None,
+        (wid, list(hist or []), load) if wid is not None else None,
     )
