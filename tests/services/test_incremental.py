@@ -426,6 +426,12 @@ def test_episodes_regrouped_from_the_change_equal_a_full_regrouping(
                     row = s.get(AthleteViewDays, aid)
                     assert row is not None
                     days_blob.append(row.days)
+                    # The triage row's last activity, taken from the activities the tail
+                    # read, is the athlete's newest.
+                    triage = s.get(AthleteTriage, aid)
+                    assert triage is not None
+                    newest = activity_store.last_activities(s, [aid])[aid]
+                    assert json.loads(triage.body)["last_activity_id"] == newest[0]
             else:
                 with patch("loadwatch.services.episodes.keep_from", return_value=None):
                     drain_pending(store, athlete_id=aid, today=TODAY, on_result=seen.append)
