@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from loadwatch.rules import episodes as lifecycle
 from loadwatch.services.episode_list import episode_out
 from loadwatch.store import episodes as rows
+from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Episode, EpisodeEvent, Flag
 from loadwatch.vocabulary import (
@@ -75,10 +76,63 @@ def _fields(g: lifecycle.Episode[_Member], status: EpisodeStatus) -> dict[str, o
 def keep(session: Session, athlete: Athlete, firing: Sequence[Flag], today: date) -> EpisodeChanges:
     """Regroup the athlete's firing flags (every flag not ``resolved``) into episodes, update
     the stored ones and record what must be announced."""
+    stored_rows = {e.id: e for e in rows.of_athlete(session, athlete.id) if e.status != WITHDRAWN}
+    return _regroup(session, athlete, firing, stored_rows, today)[0]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What ``keep_from`` did, and what the triage row reads after it."""
+
+    changes: EpisodeChanges
+    live: list[Episode]  # the athlete's live episodes, newest first (``of_athletes``' order)
+    open_flags: list[Flag]  # the athlete's open flags
+
+
+def keep_from(session: Session, athlete: Athlete, since: date, today: date) -> Kept | None:
+    """``keep`` after an evaluation that changed only flags dated ``since`` or later (the tail
+    path, ``services/incremental.py``), regrouping only the flags from the first episode that
+    can change; None when the stored episodes are not as ``keep`` left them (``keep`` then).
+
+    Grouping chains flags in date order, so the groups that end before the first flag a
+    change can reach are ``keep``'s as stored: their flags (dated before ``since``) did not
+    change, and the group holding the last flag before ``since`` is the only one the flags from
+    ``since`` can join.  That group, any whose last flag is within a reach of ``since``, and every
+    live episode (the only ones whose status moves with the day: ``episode_status``) are
+    loaded with every episode after them; the flags from the first of them on are regrouped
+    and matched to those, exactly as ``keep`` regroups and matches them.  The episodes before
+    are left as they are: ``keep`` would find them unchanged (no field, no event)."""
+    near = since - timedelta(days=lifecycle.EPISODE_REACH_DAYS + 1)
+    loaded = rows.from_first_near(session, athlete.id, LIVE_EPISODE, near, since)
+    nearest = [e.first for e in loaded if e.status in LIVE_EPISODE or e.last >= near]
+    start = min(nearest, default=since)
+    if any(e.first < start for e in loaded):
+        return None  # an episode straddling the first that can change: not keep's grouping
+    cut = min(start, since)
+    found = flag_rows.firing_or_open(session, athlete.id, cut)
+    firing = [f for f in found if f.date >= cut]
+    stored_rows = {e.id: e for e in loaded}
+    if any(f.episode_id is not None and f.episode_id not in stored_rows for f in firing):
+        return None  # a flag from the cut held by an episode before it (or a withdrawn one)
+    changes, kept = _regroup(session, athlete, firing, stored_rows, today)
+    live = sorted(
+        (e for e in kept if e.status in LIVE_EPISODE), key=lambda e: (e.last, e.id), reverse=True
+    )
+    return Kept(changes, live, [f for f in found if f.status == OPEN])
+
+
+def _regroup(
+    session: Session,
+    athlete: Athlete,
+    firing: Sequence[Flag],
+    stored_rows: dict[int, Episode],
+    today: date,
+) -> tuple[EpisodeChanges, list[Episode]]:
+    """Group ``firing`` into episodes matched to ``stored_rows`` (the stored episodes that may
+    hold them, none withdrawn); returns the changes and every group's episode row."""
     changes = EpisodeChanges()
     by_id = {f.id: f for f in firing}
     groups = lifecycle.episodes(_Member.of(f) for f in firing)
-    stored_rows = {e.id: e for e in rows.of_athlete(session, athlete.id) if e.status != WITHDRAWN}
     held: dict[int, set[int]] = {}
     for f in firing:
         if f.episode_id in stored_rows:
@@ -90,6 +144,7 @@ def keep(session: Session, athlete: Athlete, firing: Sequence[Flag], today: date
     matches, orphans = lifecycle.reconcile(
         [frozenset(f.id for f in g.flags) for g in groups], list(stored.values())
     )
+    kept: list[Episode] = []
     for g, match in zip(groups, matches, strict=True):
         status = lifecycle.episode_status([f.status for f in g.flags], g.last, today)
         before = stored.get(match) if match is not None else None
@@ -102,6 +157,7 @@ def keep(session: Session, athlete: Athlete, firing: Sequence[Flag], today: date
         elif changed:
             for k, v in new.items():
                 setattr(row, k, v)
+        kept.append(row)
         group = [by_id[m.id] for m in g.flags]
         for flag in group:
             if flag.episode_id != row.id:
@@ -110,7 +166,7 @@ def keep(session: Session, athlete: Athlete, firing: Sequence[Flag], today: date
             _announce(session, row, group, athlete, kind, changes)
     for oid in orphans:
         _withdraw(session, stored_rows[oid], athlete, changes)
-    return changes
+    return changes, kept
 
 
 def aging(

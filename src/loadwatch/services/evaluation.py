@@ -71,6 +71,7 @@ class EvaluationResult:
     zone: str | None = None  # the athlete's time zone as evaluated (``keep_due``)
     tail: bool = False  # the days from ``evaluated_from`` only (services/incremental.py)
     due_kept: bool = False  # ``due_at`` written in the evaluation's transaction (a roll)
+    episodes_from: bool = False  # episodes regrouped from the change only (episodes.keep_from)
 
 
 def _differs(stored: object, fired: object) -> bool:
@@ -106,14 +107,16 @@ def _evaluate_in(
         if state is not None and unchanged_since is not None
         else None
     )
-    # The heart rates may have moved (a new hardest run raises an estimated maximum).
-    moved = hr_load.refresh_athlete(session, athlete_id) if rolled is None else 0
     # A change from ``from_date`` (an upload): the days from it only (services/incremental.py).
+    # It reads nothing when the heart rates moved (its state query holds the witness).
     tailed = (
         incremental.from_day(session, athlete_id, today, from_date)
-        if rolled is None and unchanged_since is None and from_date is not None and not moved
+        if rolled is None and unchanged_since is None and from_date is not None
         else None
     )
+    # The heart rates may have moved (a new hardest run raises an estimated maximum).
+    if rolled is None and tailed is None:
+        hr_load.refresh_athlete(session, athlete_id)
     ready = rolled or tailed
     inp = ready.inp if ready is not None else evaluation_inputs(session, athlete_id, today)
     result = EvaluationResult(athlete_id, evaluated_from=from_date, today=inp.today)
@@ -199,9 +202,22 @@ def _evaluate_in(
         if rolled is not None and state is not None and not changed
         else None
     )
-    if live is None:
+    # A change from a day: only the flags from it changed, so the episodes from the one they
+    # can reach are regrouped (``episodes.keep_from``), and the triage row reads what this
+    # evaluation read.
+    kept = (
+        episodes.keep_from(session, inp.athlete, tailed.since, inp.today)
+        if tailed is not None
+        else None
+    )
+    known = None
+    if kept is not None and tailed is not None:
+        result.episode_events = kept.changes.events
+        known = triage.Known(tailed.last_activity, kept.open_flags, kept.live)
+    elif live is None:
         firing = flags.firing(session, athlete_id)
         result.episode_events = episodes.keep(session, inp.athlete, firing, inp.today).events
+    result.episodes_from = kept is not None
     view = ready.view if ready is not None else views.compute(inp)
     views.keep(session, athlete_id, view)
     if rolled is not None:
@@ -217,8 +233,8 @@ def _evaluate_in(
         if rolled is not None and state is not None and live is not None
         else None
     )
-    triage.keep(session, inp.athlete, view.summary, inp.config, unchanged)
-    if rolled is None or rolled.planned:
+    triage.keep(session, inp.athlete, view.summary, inp.config, unchanged, known)
+    if ready is None or ready.planned:
         result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result
 

@@ -75,13 +75,19 @@ def refresh_athlete(session: Session, athlete_id: int) -> int:
     nothing moved and the history is not read."""
     athlete = athlete_store.get_athlete(session, athlete_id)
     first = activity_store.first_hr_activity(session, athlete_id)
-    if first is None:
-        return 0
-    prof = hr_profile(session, athlete)
-    want = trimp([first[1]], prof)[0] if prof is not None else None
-    if _same(first[2], want):
+    if first is None or not moved(first, hr_profile(session, athlete)):
         return 0
     return refresh(session, athlete)
+
+
+def moved(first: tuple[int, list[float], float | None] | None, prof: HrProfile | None) -> bool:
+    """Whether the heart rates moved since the last refresh: the witness ``first`` (id,
+    histogram and stored load of the athlete's first activity with heart rate; None: none has)
+    has another load with ``prof`` than the one stored (``refresh_athlete``)."""
+    if first is None:
+        return False
+    want = trimp([first[1]], prof)[0] if prof is not None else None
+    return not _same(first[2], want)
 
 
 def refresh(session: Session, athlete: Athlete) -> int:

@@ -16,18 +16,26 @@ the stored day rows before D and the days from D to today derived from only what
   (``analytics.fast.threshold_frame``), exact whichever day they start on.
 - The weeks from D's are summed again from their day rows; headroom for today and the rules
   from D read the whole daily frame, as the full path's.
+- What else it needs is read with the stored view in one query (``store/tail_state.py``):
+  whether there are session RPEs, plans, symptoms, sessions planned ahead, and the heart-rate
+  peak the profile is estimated from.  The newest activity read is the athlete's last (the
+  window runs to the last one): the triage row takes it from here (``evaluation``).
+- Only the day rows from D changed: the view stores them as its tail when they are all in the
+  stored tail, else cuts the day rows at D (``stored_view.View.split``), so that the next
+  change from the same day writes its tail alone.
 
 Anything this cannot vouch for returns None and the caller takes the full path: no stored
 view (or one older than this loadwatch), a stored view for a day before ``D - 1`` or after
 today, D within the EWMAs' seeds (the mean of the first ``CHRONIC_DAYS`` days; a settings or
 zone change asks for evaluation from the first day), a coach's threshold, session RPEs, a
 plan, a fitness basis the new days would change (another source, or impulses imputed from the
-median of every activity), no activity left from D on.  The caller falls back too when heart
-rates moved (``evaluation._evaluate_in``).
+median of every activity), no activity left from D on, heart rates that moved (the witness
+read with the state: ``hr_load.moved``; the full path then refreshes every load).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, cast
 
@@ -44,57 +52,71 @@ from loadwatch.analytics.fitness import daily_impulses, fitness_frame
 from loadwatch.analytics.load import CHRONIC_DAYS, Carried, load_rows
 from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.analytics.weekly import weekly_frame
-from loadwatch.clock import local_today
+from loadwatch.clock import as_utc, local_today
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
 from loadwatch.services.fitness import hr_out
-from loadwatch.services.hr_load import hr_profile
-from loadwatch.services.inputs import EvaluationInputs, rehab_inputs
-from loadwatch.services.roll import Rolled
+from loadwatch.services.hr_load import moved, profile_with_peak
+from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
 from loadwatch.services.stored_summary import parse_summary
-from loadwatch.services.stored_view import View, day_rows, decode
+from loadwatch.services.stored_view import View, decode
 from loadwatch.services.view_summary import fitness_on, summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
-from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
+from loadwatch.store.tail_state import tail_state
 
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
+_NO_SYMPTOMS = RehabInputs([], [], [])
 
 
-def from_day(session: Session, athlete_id: int, today: date | None, since: date) -> Rolled | None:
+@dataclass(frozen=True)
+class Tailed:
+    """The view after a change from ``since``, and what the evaluation reads besides."""
+
+    inp: EvaluationInputs  # what the rules, the plan rules, pre-flight and the triage read
+    view: View
+    since: date  # the first day changed (every flag before it stands)
+    last_activity: tuple[int, datetime]  # the athlete's newest activity: (id, start UTC)
+    planned: bool  # sessions planned from today on: pre-flight judges them
+
+
+def from_day(session: Session, athlete_id: int, today: date | None, since: date) -> Tailed | None:
     """The view for ``today`` after a change from ``since``, from the stored view; None when
     the full evaluation must compute it (module docstring)."""
     athlete = athlete_store.get_athlete(session, athlete_id)
     day = today or local_today(athlete.timezone)
     if since > day or athlete.fast_speed_mps is not None:
         return None
-    found = view_rows.frames(session, athlete_id, ["days", "days_tail", "weeks"])
-    if found is None or not since - timedelta(days=1) <= found[0] <= day:
+    state = tail_state(session, athlete_id, day)
+    # A plan's caps and quiet days are judged in full; so is any session RPE.
+    if state is None or state.plans or state.rpe:
         return None
-    summary = parse_summary(found[1])
+    if not since - timedelta(days=1) <= state.as_of <= day:
+        return None
+    summary = parse_summary(state.summary)
     fit = summary.fitness if summary is not None else None
     if summary is None or fit is None or fit.imputed:
         return None
-    days = day_rows(found[2])
-    if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != found[0]:
+    blobs = state.blobs
+    main = decode(blobs["days"])
+    days = pl.concat([main, decode(blobs["days_tail"])]) if blobs["days_tail"] else main
+    if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != state.as_of:
         return None
     first: date = days["date"][0]
     k = (since - first).days  # the row of ``since``
-    if (
-        k < CHRONIC_DAYS
-        or days["srpe_sessions"].sum()
-        or activity_store.any_rpe(session, athlete_id)
-    ):
+    if k < CHRONIC_DAYS or days["srpe_sessions"].sum():
         return None
-    hr = hr_profile(session, athlete)
+    hr = profile_with_peak(athlete, state.hr_peak)
+    if moved(state.witness, hr):
+        return None  # the heart rates moved: every load is computed again, in full
     if fit.source == "trimp" and fit.hr != hr_out(hr):
         return None
     tz = athlete.timezone
     # A day's fast threshold reads the runs of the days before it only: a change on today,
     # with today's stored, leaves today's threshold the stored one, and the window unread.
-    same = since == day == found[0]
+    same = since == day == state.as_of
     back = 0 if same else WINDOW_DAYS
     begin = datetime.combine(since - timedelta(days=back), time(), UTC) - _WIDEST_OFFSET
     window = activity_store.activity_frame(session, athlete_id, begin)
@@ -125,9 +147,7 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     # One chunk, as the full path's frame: polars sums a series chunk by chunk (headroom's
     # week sums), so two chunks would add the same days in another order.
     daily = pl.concat([before.select(list(DAILY_SCHEMA)), new], rechunk=True)
-    rin = rehab_inputs(session, athlete_id, daily, day)
-    if rin.plans:
-        return None  # a plan's caps and quiet days: judged in full
+    rin = rehab_inputs(session, athlete_id, daily, day) if state.symptoms else _NO_SYMPTOMS
     config = athlete_config(athlete.thresholds)
     inp = EvaluationInputs(athlete, acts, day, config, threshold, daily, rin, hr, None, first)
     last = before.row(k - 1, named=True)
@@ -147,15 +167,16 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     effort = effort_windows(rated, k)
     # The same days in the same order: side by side, as the full path's joins give them.
     parts = [new, *(f.drop("date") for f in (load, fit_days, effort))]
-    all_days = pl.concat(
-        [before, pl.concat(parts, how="horizontal").select(days.columns)], rechunk=True
-    )
+    # Two chunks: the stored rows are not copied (only the few new ones are written, or the
+    # rows are written whole, chunks and all, and read back as the same values).
+    all_days = pl.concat([before, pl.concat(parts, how="horizontal").select(days.columns)])
     monday = week_start(since)
-    weeks = decode(found[2]["weeks"])
+    weeks = decode(blobs["weeks"])
     # Without any RPE a week's sRPE columns are what ``weekly_effort`` gives zeros: 0, 0 and
     # no ratio (its baseline is 0).
     redone = (
-        weekly_frame(all_days.filter(pl.col("date") >= monday).select(list(DAILY_SCHEMA)))
+        # The rows are consecutive days: Monday's is ``k`` less the days since it.
+        weekly_frame(all_days.slice(k - (since - monday).days).select(list(DAILY_SCHEMA)))
         .with_columns(
             pl.lit(0.0).alias("srpe"),
             pl.lit(0, pl.Int32).alias("srpe_sessions"),
@@ -167,19 +188,30 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     row = load.row(load.height - 1, named=True)
     now = fit_days.row(fit_days.height - 1, named=True)
     fitness = fitness_on(fit, day, now)
+    runs = daily["runs"].to_numpy() > 0
     out = summary_from(
         inp,
         row,
         {h.dimension: h for h in headroom(daily, config, today=day)},
         all_weeks,
         fitness,
-        _last(daily, (pl.col("runs") > 0) | (pl.col("other_sessions") > 0)),
-        _last(daily, pl.col("runs") > 0),
+        _last(daily, runs | (daily["other_sessions"].to_numpy() > 0)),
+        _last(daily, runs),
     )
-    return Rolled(inp, View(out, all_days, all_weeks), found[0])
+    # Only the rows from ``since`` changed: when they are all in the stored tail (or after
+    # it) the tail alone is written; else the day rows are cut at ``since``, so that the next
+    # change from the same day (the next upload of the day) writes only its tail.
+    if k >= main.height:
+        view = View(out, all_days, all_weeks, tail=all_days.slice(main.height))
+    else:
+        view = View(out, all_days, all_weeks, split=k)
+    newest = window.row(window.height - 1, named=True)
+    latest = (newest["activity_id"], as_utc(newest["start_time"]))
+    return Tailed(inp, view, since, latest, state.planned)
 
 
-def _last(daily: pl.DataFrame, active: pl.Expr) -> date | None:
-    """The last day of the frame (which ends today) where ``active`` holds."""
-    hit = np.flatnonzero(daily.select(active.fill_null(False)).to_series().to_numpy())
+def _last(daily: pl.DataFrame, active: np.ndarray) -> date | None:
+    """The last day of the frame (which ends today) where ``active`` holds (a null count,
+    NaN in numpy, is no activity)."""
+    hit = np.flatnonzero(active)
     return daily["date"][int(hit[-1])] if hit.size else None

@@ -39,6 +39,9 @@ class View:
     # The fast threshold's window of the day after the view's, carried by the roll
     # (``analytics.fast.Window``); None: none (every other path).
     fast_window: bytes | None = None
+    # The rows before this one did not change (a change from a day, ``services/incremental.py``)
+    # and the rows from it are few: written as the tail, the rows before as the day rows.
+    split: int | None = None
 
 
 TAIL_DAYS = 32  # a month of nightly rolls, then the tail is folded in
@@ -90,6 +93,17 @@ def keep(session: Session, athlete_id: int, view: View) -> None:
         )
         if written:
             return
+    if view.split is not None and 0 < view.days.height - view.split <= TAIL_DAYS:
+        view_rows.put(
+            session,
+            athlete_id,
+            as_of=view.summary.as_of,
+            summary=summary,
+            days=_ipc(view.days.head(view.split)),
+            weeks=_ipc(view.weeks),
+            days_tail=_ipc(view.days.slice(view.split)),
+        )
+        return
     view_rows.put(
         session,
         athlete_id,

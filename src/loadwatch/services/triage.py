@@ -77,6 +77,17 @@ class Unchanged:
     open_flags: list[Flag] | None  # [] when the roll's state found none; None: read them
 
 
+@dataclass(frozen=True)
+class Known:
+    """What an evaluation from a day already read (``services.incremental``,
+    ``services.episodes.keep_from``): the last activity (the newest of the activities it read,
+    which run to the last), the open flags and the live episodes as it left them."""
+
+    last_activity: tuple[int, datetime] | None
+    open_flags: list[Flag]
+    live: list[Episode]
+
+
 def _row(
     session: Session,
     athlete: Athlete,
@@ -84,6 +95,7 @@ def _row(
     summary: Summary | None = None,
     config: RuleConfig | None = None,
     unchanged: Unchanged | None = None,
+    known: Known | None = None,
 ) -> DashboardRow:
     """The athlete's row as of ``today`` (from ``summary``, else their view: stored when
     current, else computed).  ``unchanged``: the last activity is the stored row's and the
@@ -92,12 +104,25 @@ def _row(
     the same transaction with the roll's state, the flags themselves only when there are
     some (up to four queries fewer)."""
     ids = [athlete.id]
+    if known is not None:
+        return athlete_row(
+            session,
+            athlete,
+            known.open_flags,
+            known.last_activity,
+            file_store.last_uploads(session, ids).get(athlete.id),
+            episodes=known.live,
+            summary=summary,
+            today=today,
+            config=config,
+            busy=False,
+        )
     last = _stored_last_activity(session, athlete.id, unchanged) if unchanged else None
-    known = unchanged.open_flags if unchanged is not None else None
+    open_flags = unchanged.open_flags if unchanged is not None else None
     return athlete_row(
         session,
         athlete,
-        known if known is not None else flag_rows.open_of(session, ids),
+        open_flags if open_flags is not None else flag_rows.open_of(session, ids),
         last or activity_store.last_activities(session, ids).get(athlete.id),
         unchanged.last_upload
         if unchanged is not None
@@ -136,11 +161,13 @@ def keep(
     summary: Summary,
     config: RuleConfig | None = None,
     unchanged: Unchanged | None = None,
+    known: Known | None = None,
 ) -> None:
     """Build and store the athlete's triage row from their view as of ``summary.as_of``
     (evaluation calls this in the flags' transaction, after writing the flags and episodes;
-    ``unchanged``: the roll of an unchanged athlete, see ``_row``)."""
-    row = _row(session, athlete, summary.as_of, summary, config, unchanged)
+    ``unchanged``: the roll of an unchanged athlete, ``known``: what an evaluation from a day
+    read, see ``_row``)."""
+    row = _row(session, athlete, summary.as_of, summary, config, unchanged, known)
     concern: Concern = row.severity or QUIET
     triage_rows.put(
         session,

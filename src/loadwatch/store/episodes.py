@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from loadwatch.store.models import Delivery, Episode, EpisodeEvent, Flag
-from loadwatch.vocabulary import EpisodeStatus
+from loadwatch.vocabulary import WITHDRAWN, EpisodeStatus
 
 
 def of_athlete(
@@ -37,6 +37,26 @@ def live_or_after(
     q = select(Episode).where(
         Episode.athlete_id == athlete_id, or_(Episode.status.in_(statuses), Episode.last > day)
     )
+    return list(session.scalars(q.order_by(Episode.last.desc(), Episode.id.desc())))
+
+
+def from_first_near(
+    session: Session,
+    athlete_id: int,
+    statuses: Sequence[EpisodeStatus],
+    near: date,
+    since: date,
+) -> list[Episode]:
+    """The athlete's episodes but the withdrawn whose last flag is on or after the first day of
+    the earliest episode of ``statuses`` or whose last flag is on or after ``near`` (``since``
+    when there is none), in ``of_athlete``'s order, in one query."""
+    mine = (Episode.athlete_id == athlete_id, Episode.status != WITHDRAWN)
+    start = (
+        select(func.min(Episode.first))
+        .where(*mine, or_(Episode.status.in_(statuses), Episode.last >= near))
+        .scalar_subquery()
+    )
+    q = select(Episode).where(*mine, Episode.last >= func.coalesce(start, since))
     return list(session.scalars(q.order_by(Episode.last.desc(), Episode.id.desc())))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from loadwatch.store.models import Flag, User
@@ -47,6 +47,17 @@ def of_athlete(
 def firing(session: Session, athlete_id: int) -> list[Flag]:
     """Every flag of the athlete the rules still raise (all but ``resolved``), by date."""
     q = select(Flag).where(Flag.athlete_id == athlete_id, Flag.status != RESOLVED)
+    return list(session.scalars(q.order_by(Flag.date, Flag.id)))
+
+
+def firing_or_open(session: Session, athlete_id: int, since: date) -> list[Flag]:
+    """The athlete's flags not ``resolved`` dated ``since`` or later, and their open flags of
+    any date, by date (one query: what regrouping from ``since`` and the triage row read)."""
+    q = select(Flag).where(
+        Flag.athlete_id == athlete_id,
+        Flag.status != RESOLVED,
+        or_(Flag.date >= since, Flag.status == OPEN),
+    )
     return list(session.scalars(q.order_by(Flag.date, Flag.id)))
 
 

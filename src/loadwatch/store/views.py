@@ -21,16 +21,17 @@ def put(
     summary: dict[str, Any],
     days: bytes,
     weeks: bytes,
+    days_tail: bytes | None = None,
     fast_window: bytes | None = None,
 ) -> None:
-    """Insert or replace the athlete's view (its day rows all in ``days``, no tail; the
+    """Insert or replace the athlete's view (its day rows in ``days`` then ``days_tail``; the
     fast threshold's window the roll carries, None: none).  The stored rows are not read: an
     UPDATE, then an INSERT when there was none.  Two first evaluations racing to insert it
     end in the store's ``Conflict`` for one of them, which evaluation retries."""
     values = {
         "as_of": as_of,
         "summary": summary,
-        "days_tail": None,
+        "days_tail": days_tail,
         "weeks": weeks,
         "fast_window": fast_window,
     }
