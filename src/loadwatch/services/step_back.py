@@ -1,6 +1,8 @@
 """Status headroom after a pain flare (``rules.flare_limit``): the rules' limits bounded by the
 step back, so status, report, the check-in page and the triage card, which all read the
-summary's ``headroom_run``, offer no more than the flare's advice."""
+summary's ``headroom_run``, offer no more than the flare's advice; and no alert line beside it
+(``headroom_run_alert``: "Before an alert ... up to 40 km" after a flare on 20 km reads as leave
+to run 40), so the step back is the only limit any of them offers."""
 
 from __future__ import annotations
 
@@ -35,3 +37,13 @@ def follow_flare(dims: list[DimensionStatus], limit: FlareLimit | None) -> list[
             update["headroom_note"] = flare_note(limit, d.dimension, run, week)
         out.append(d.model_copy(update=update))
     return out
+
+
+def only_step_back(dims: list[DimensionStatus], limit: FlareLimit | None) -> list[DimensionStatus]:
+    """No alert line while the step back is current, whoever set it (the rules or a plan)."""
+    if limit is None:
+        return dims
+    return [
+        d.model_copy(update={"headroom_run_alert": None}) if d.dimension in limit.run else d
+        for d in dims
+    ]
