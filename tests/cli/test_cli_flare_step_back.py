@@ -58,3 +58,30 @@ def test_status_and_report_offer_only_the_step_back_after_a_flare(
         assert step_back in out, command
         assert "Before an alert" not in out, command
         assert "next run up to 40.0 km" not in out, command
+
+
+def test_under_a_plan_the_step_back_is_named_and_still_alone(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    day = local_today("UTC") - timedelta(days=1)
+    rows = ["date,sport,distance_km,duration,elevation_gain_m"]
+    rows += [f"{day - timedelta(days=b)},Run,10.0,0:55:00,40" for b in range(2, 36, 2)]
+    rows.append(f"{day},Run,20.0,1:50:00,40")
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(rows) + "\n")
+    _run("import-log", str(log), "--athlete", "Ana", "--timezone", "UTC")
+    _run("symptoms", "add", "--athlete", "Ana", "--date", str(day), "--next-morning", "6")
+    # A plan from today that leaves more than the step back: 40 km a week, runs up to 18 km.
+    today = str(local_today("UTC"))
+    _run("plan", "start", "--athlete", "Ana", "--from", today, "--weekly-km", "40",
+         "--longest-run-km", "18")  # fmt: skip
+    _run("evaluate")
+    out = _run("status", "--athlete", "Ana")
+    # The step back (0.75 x 20 km = 15.0 km) binds, and the plan's sentence says it is that,
+    # not "the rules' limit".
+    step_back = f"the step back after the pain flare on {day_name(day)} {day}"
+    assert (
+        f"Distance: 0.0 km this plan week; 30.0 km left this week; next run up to 15.0 km "
+        f"({step_back} is lower)."
+    ) in out
+    assert "Before an alert" not in out

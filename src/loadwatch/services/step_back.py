@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from loadwatch.rules.flare_limit import FlareLimit, flare_note
+from loadwatch.rules.plan_caps import describe_day
 
 if TYPE_CHECKING:
     from loadwatch.schemas.status import DimensionStatus
@@ -47,3 +48,18 @@ def only_step_back(dims: list[DimensionStatus], limit: FlareLimit | None) -> lis
         d.model_copy(update={"headroom_run_alert": None}) if d.dimension in limit.run else d
         for d in dims
     ]
+
+
+def step_back_words(
+    before: list[DimensionStatus], after: list[DimensionStatus], limit: FlareLimit | None
+) -> dict[str, str]:
+    """Per dimension where the step back lowered the next run (``before`` / ``after``
+    ``follow_flare``): what a plan's sentence calls that limit, not "the rules' limit"."""
+    if limit is None:
+        return {}
+    words = f"the step back after the pain flare on {describe_day(limit.flare)}"
+    return {
+        b.dimension: words
+        for b, a in zip(before, after, strict=True)
+        if a.headroom_run is not None and a.headroom_run != b.headroom_run
+    }

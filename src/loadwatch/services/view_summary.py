@@ -25,7 +25,7 @@ from loadwatch.services.inputs import EvaluationInputs
 from loadwatch.services.out_frames import out_frame
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_number
-from loadwatch.services.step_back import follow_flare, only_step_back
+from loadwatch.services.step_back import follow_flare, only_step_back, step_back_words
 
 
 def summary_from(
@@ -65,9 +65,9 @@ def summary_from(
         )
     # After a pain flare the step back bounds the rules' limits (a plan's rooms read them).
     flare = flare_limit(inp.rehab.responses, inp.today)
-    dims = follow_flare(dims, flare)
+    rules_only, dims = dims, follow_flare(dims, flare)
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
-    rehab_now = rehab_status(inp, dims)
+    rehab_now = rehab_status(inp, dims, rules_words=step_back_words(rules_only, dims, flare))
     dims = only_step_back(follow_plan(dims, rehab_now), flare)
     fast = inp.fast
     return Summary(
