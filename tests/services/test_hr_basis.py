@@ -114,6 +114,13 @@ def test_a_new_hardest_run_is_said_everywhere_and_a_coachs_max_stands(
     # Every face says it.
     assert _get(sam, "/series?period=day")["fitness"]["hr_change"] == change
     assert _get(sam, "")["hr_change"] == change
+    client, headers, _ = sam
+    (easy,) = [a for a in _get(sam, "/activities")["data"] if a["start_time"] < "2026-07-23"
+               and a["start_time"] >= "2026-07-22"]  # fmt: skip
+    detail = client.get(f"{API}/activities/{easy['id']}/detail", headers=headers).json()
+    assert (detail["hr_profile"]["max_hr"], detail["hr_change"]) == (169.0, change)
+    loads = {n["field"]: n["value"] for n in detail["numbers"]}
+    assert loads["hr_load"] == pytest.approx(want, abs=1e-3)
     said = f"Heart rates {change['sentence']}"
     assert said in _cli("status", "--athlete", "Sam")
     assert said in " ".join(_cli("report", "--athlete", "Sam").replace("│", " ").split())
