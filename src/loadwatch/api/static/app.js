@@ -713,7 +713,6 @@ function drawFitness(day) {
   const zero = y(0);
   const area = `${line(form)}L${x(form.length - 1).toFixed(1)},${zero.toFixed(1)}L${x(0).toFixed(1)},${zero.toFixed(1)}Z`;
   s.append(svg("path", { d: area, class: "form-area" }), svg("path", { d: line(fat), class: "fat-line" }), svg("path", { d: line(fit), class: "fit-line" }));
-  const judgedWord = chronic.some((v) => v !== null && v.floored) ? "the week judged against" : "usual";
   const legend = el("ul", { class: "legend" },
     legendItem(svg("path", { d: "M1,6H21", class: "fit-line" }), `fitness (${f.fitness_days}-day load)`),
     legendItem(svg("path", { d: "M1,6H21", class: "fat-line" }), `fatigue (${f.fatigue_days}-day load)`),
