@@ -500,12 +500,16 @@ def test_one_date_style_and_sane_axes_on_an_empty_range(
     world, url = demo
     v = visit(url)
     page = v.page
-    # Olga's runs are all from 2021: the last 12 weeks are all zero.
+    # Olga's runs are all from 2021: the last 12 weeks are all zero.  Her usual week is 0,
+    # judged against the weekly ramp's floors (10 km, 3 km fast, 300 m), as status says: the
+    # axis reaches the floor's caution band (2 x the floor) in round, distinct steps.
     page.goto(f"{url}/#token={world.coach_token}&athlete={world.old}")
     page.wait_for_selector("svg[data-dimension='distance'] .bar", state="attached")
-    for dim in ("distance", "speed", "hills"):
-        ticks = page.locator(f"svg[data-dimension='{dim}'] text[text-anchor='end']")
-        assert ticks.all_text_contents() == ["0", "1"], dim
+    for dim, top in (("distance", "25"), ("speed", "8"), ("hills", "800")):
+        chart = page.locator(f"svg[data-dimension='{dim}']")
+        ticks = chart.locator("text[text-anchor='end']").all_text_contents()
+        assert ticks[0] == "0" and ticks[-1] == top and len(set(ticks)) == len(ticks), dim
+        assert chart.locator("path.judged").count() == 1, dim
     assert page.locator("#range-from").input_value() == "24 Aug 2026"
     assert page.locator("#range-to").input_value() == "15 Nov 2026"
     assert ISO_OR_US_DATE.search(page.locator("#athlete").inner_text()) is None
