@@ -27,6 +27,7 @@ from loadwatch.status_lines import (
     episode_lines,
     fmt,
     headroom_lines,
+    hr_change_line,
     pain_line,
     ratio_lines,
     rehab_lines,
@@ -164,4 +165,7 @@ def render_report(
     if status.rehab is not None and status.rehab.caps is not None:
         body.append(rehab_lines(status.rehab))
     body.append(fast)
+    moved = hr_change_line(status)
+    if moved is not None:
+        body.append(moved)
     return Panel(Group(*body), expand=False)

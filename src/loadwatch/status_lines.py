@@ -44,6 +44,15 @@ def headroom_lines(status: AthleteStatus) -> RenderableType:
     return Group(*lines)
 
 
+def hr_change_line(status: AthleteStatus) -> Text | None:
+    """'Heart rates  maximum heart rate re-estimated from 154 to 169 bpm on ...: heart-rate
+    load recomputed': every TRIMP and the fitness series moved with it (docs/hr-load.md)."""
+    change = status.fitness.hr_change if status.fitness is not None else None
+    if change is None:
+        return None
+    return Text("Heart rates  ", style="bold") + Text(change.sentence)
+
+
 def ratio_lines(status: AthleteStatus) -> RenderableType:
     """The last 7 days per dimension against the usual week, and fatigue against fitness."""
     lines: list[RenderableType] = [Text("Last 7 days", style="bold")]

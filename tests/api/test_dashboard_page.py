@@ -23,6 +23,7 @@ import pytest
 
 from loadwatch import auth
 from loadwatch.clock import local_today
+from loadwatch.rules.messages import amount
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending
 from loadwatch.store.athletes import get_or_create_athlete
@@ -319,6 +320,67 @@ def test_dashboard_on_the_real_date(tmp_path: Path, visit: Any) -> None:
         assert page.locator("#flags li.open button", has_text="Acknowledge").count() >= 1
 
 
+def _with_a_break(today: date) -> bytes:
+    """Eight weeks of 6/8/6/12 km (8 m of climbing a km: 256 m a week, under the 300 m floor;
+    no fast km), three weeks off, then back at the same runs up to yesterday."""
+    rows = ["date,distance_km,duration,climbing_m"]
+    start = today - timedelta(days=7 * 13 + today.weekday())
+    for week in [*range(8), *range(11, 14)]:
+        for dow, km in ((0, 6.0), (2, 8.0), (4, 6.0), (6, 12.0)):
+            d = start + timedelta(days=7 * week + dow)
+            if d < today:
+                rows.append(f"{d.isoformat()},{km},{int(km * 330)},{int(km * 8)}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_the_charts_usual_week_is_the_one_status_gives(tmp_path: Path, visit: Any) -> None:
+    """The week holding today is read on today: its bar says status's usual week (the weekly
+    ramp's: break days left out), in status's words where a floor stands in, and the floor
+    is drawn where the bands sit."""
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'loadwatch.db'}", data)
+    today = local_today("UTC")
+    with store.transaction() as s:
+        runner = get_or_create_athlete(s, "Rita Runner", "UTC")
+        coach, token = auth.create_user(s, "coach", "coach")
+        auth.link_coach(s, coach, runner)
+    import_log(store, runner.id, _with_a_break(today), "log.csv")
+    drain_pending(store)
+    store.close()
+
+    with serve(cli_env(data), "--no-scheduler") as url:
+        status = httpx.get(
+            f"{url}/api/v1/athletes/{runner.id}/status",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        days = httpx.get(
+            f"{url}/api/v1/athletes/{runner.id}/series?period=day&from={today}",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["data"]
+        dims = {d["dimension"]: d for d in status["dimensions"]}
+        # The break: the ramp's usual week is not the plain mean week of the 28 days before.
+        assert dims["distance"]["chronic_week"] != days[-1]["distance_chronic_week"]
+        # Climbing (256 m a week) and fast km (none) are judged against their floors.
+        assert (dims["hills"]["judged_week"], dims["speed"]["judged_week"]) == (300.0, 3.0)
+        assert (dims["speed"]["chronic_week"], days[-1]["speed_usual_week"]) == (0.0, 0.0)
+        page = visit(url).page
+        page.goto(f"{url}/#token={token}")
+        page.wait_for_selector("#athletes .card")
+        page.click(".card:first-child .c-name a")
+        page.wait_for_selector("svg[data-dimension='distance'] .bar")
+        for dim in ("distance", "speed", "hills"):
+            d = dims[dim]
+            chart = page.locator(f"svg[data-dimension='{dim}']")
+            words = f"usual {amount(d['chronic_week'], d['unit'])}"
+            if d["chronic_week"] < d["judged_week"]:
+                words += f", judged against at least {amount(d['judged_week'], d['unit'])}"
+                assert chart.locator("path.judged").count() == 1, dim
+            title = chart.locator(".bar").last.locator("title").text_content()
+            assert title is not None and f"({words})" in title, (dim, title)
+        legend = page.locator("svg[data-dimension='hills'] + ul.legend").inner_text()
+        assert "judged against at least (the floor)" in legend
+
+
 # --- one activity, deep links, dates, axes (issue 22, item 7) -------------------------------
 ACTIVITY_TEXT = [
     "#act-facts",
@@ -438,12 +500,16 @@ def test_one_date_style_and_sane_axes_on_an_empty_range(
     world, url = demo
     v = visit(url)
     page = v.page
-    # Olga's runs are all from 2021: the last 12 weeks are all zero.
+    # Olga's runs are all from 2021: the last 12 weeks are all zero.  Her usual week is 0,
+    # judged against the weekly ramp's floors (10 km, 3 km fast, 300 m), as status says: the
+    # axis reaches the floor's caution band (2 x the floor) in round, distinct steps.
     page.goto(f"{url}/#token={world.coach_token}&athlete={world.old}")
     page.wait_for_selector("svg[data-dimension='distance'] .bar", state="attached")
-    for dim in ("distance", "speed", "hills"):
-        ticks = page.locator(f"svg[data-dimension='{dim}'] text[text-anchor='end']")
-        assert ticks.all_text_contents() == ["0", "1"], dim
+    for dim, top in (("distance", "25"), ("speed", "8"), ("hills", "800")):
+        chart = page.locator(f"svg[data-dimension='{dim}']")
+        ticks = chart.locator("text[text-anchor='end']").all_text_contents()
+        assert ticks[0] == "0" and ticks[-1] == top and len(set(ticks)) == len(ticks), dim
+        assert chart.locator("path.judged").count() == 1, dim
     assert page.locator("#range-from").input_value() == "24 Aug 2026"
     assert page.locator("#range-to").input_value() == "15 Nov 2026"
     assert ISO_OR_US_DATE.search(page.locator("#athlete").inner_text()) is None

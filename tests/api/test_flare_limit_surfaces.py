@@ -38,6 +38,8 @@ def test_after_a_flare_status_triage_and_checkin_offer_the_step_back(env: Env) -
     # The rules alone: 10 % over the 30-day longest (20 km) is 22.0 km (the 7 days ending
     # tomorrow hold 40 km of the 2 x 35 km the ramp allows: 30 km more).
     assert before["distance"]["headroom_run"] == 22.0
+    # And the alert line: the spike alerts at 2 x the 30-day longest run, 40.0 km.
+    assert before["distance"]["headroom_run_alert"] == 40.0
 
     r = env.client.post(
         f"{API}/athletes/{env.athlete_id}/symptoms",
@@ -54,6 +56,9 @@ def test_after_a_flare_status_triage_and_checkin_offer_the_step_back(env: Env) -
     # climbing 0.75 x 40 = 30 m; it had no fast km: none.
     assert (dims["distance"]["headroom_run"], dims["hills"]["headroom_run"]) == (15.0, 30.0)
     assert dims["speed"]["headroom_run"] == 0.0
+    # The step back is the only limit offered: no alert line beside it (a 40 km "before an
+    # alert" after a flare on 20 km reads as leave to run it).
+    assert {d: x["headroom_run_alert"] for d, x in dims.items()} == dict.fromkeys(dims)
     week = dims["distance"]["headroom_week"]
     # The 7 days to the flare: 20 + 3 x 10 = 50 km, 0.75 x 50 = 37.5 km; the ramp leaves 30.
     assert week == 30.0

@@ -125,6 +125,25 @@ def test_import_all_failed_exits_1_and_bad_arguments_are_one_line(
     assert missing.stderr.strip() == "error: no athlete 'Nobody'"
 
 
+def test_import_of_a_training_log_fails_it_naming_import_log(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "week.csv"
+    log.write_text("date,distance_km,fast_km,climb_m,type,note\n2026-12-08,12,0,100,easy,\n")
+    reason = (
+        "not a FIT, GPX or TCX file (suffix '.csv', content not recognised); a training log "
+        "(CSV) goes to loadwatch import-log"
+    )
+    as_json = runner.invoke(app, ["import", str(log), "--athlete", "Ana", "--json"])
+    assert as_json.exit_code == 1
+    (f,) = json.loads(as_json.stdout)["files"]
+    assert (f["file"], f["status"], f["reason"]) == ("week.csv", "failed", reason)
+
+    text = runner.invoke(app, ["import", str(log), "--athlete", "Ana"], terminal_width=300)
+    assert text.exit_code == 1
+    assert f"week.csv: {reason}" in text.stdout
+
+
 def test_import_empty_folder_or_missing_path_is_an_error(data_dir: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

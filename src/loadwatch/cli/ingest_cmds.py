@@ -318,6 +318,7 @@ def import_(
         athlete_named_or_new,
         find_athlete_named,
     )
+    from loadwatch.services.import_report import point_log_elsewhere
     from loadwatch.services.importing import import_paths
     from loadwatch.store.db import open_store
 
@@ -336,6 +337,7 @@ def import_(
             with import_progress(plan_import(paths, settings)) as show:
 
                 def on_outcome(o: Any) -> None:
+                    point_log_elsewhere(o, "loadwatch import-log")
                     show.advance(o)
                     if not json:
                         console.print(_outcome_line(o))

@@ -115,8 +115,12 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         print_block(f"[bold]Fast means[/]  {st.fast_threshold.explanation}")
         if st.fitness is not None:
             from loadwatch.cli.fitness_view import fitness_line
+            from loadwatch.status_lines import hr_change_line
 
             print_block(fitness_line(st.fitness))
+            moved = hr_change_line(st)
+            if moved is not None:
+                print_block(moved)
 
 
 @app.command()

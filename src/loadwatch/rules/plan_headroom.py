@@ -75,11 +75,16 @@ def climb_allowance(caps: Caps, km: float) -> float | None:
 
 
 def plan_headroom(
-    caps: Caps, used: Mapping[str, float], rules: RulesRoom, fast_mps: float | None
+    caps: Caps,
+    used: Mapping[str, float],
+    rules: RulesRoom,
+    fast_mps: float | None,
+    rules_words: Mapping[str, str] | None = None,
 ) -> list[PlanHeadroom]:
     """Per plan dimension: the plan's room this plan week (``used``: its load so far) bounded
     by the rules' (``rules``); ``fast_mps``: the fast threshold in force (the pace floor's
-    yardstick)."""
+    yardstick); ``rules_words``: per dimension, what the rules' room is when it is not the
+    rules' own ("the step back after the pain flare on Sunday 2026-12-06")."""
     out = []
     dist_left = max(0.0, caps.weekly_km - used["distance"])
     run_km = min(caps.longest_run_km, dist_left)
@@ -121,7 +126,17 @@ def plan_headroom(
                 next_run=next_run,
                 binding=binding,
                 next_run_alert=plan_alert_run(dim, caps, used, fast_mps),
-                note=_note(dim, caps, cap, used[dim], week_left, next_run, binding, fast_mps),
+                note=_note(
+                    dim,
+                    caps,
+                    cap,
+                    used[dim],
+                    week_left,
+                    next_run,
+                    binding,
+                    fast_mps,
+                    (rules_words or {}).get(dim, "the rules' limit"),
+                ),
             )
         )
     return out
@@ -168,6 +183,7 @@ def _note(
     run: float | None,
     binding: str | None,
     fast_mps: float | None,
+    rules_word: str = "the rules' limit",
 ) -> str:
     unit = UNITS[dim]
     what = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing"}[dim]
@@ -185,7 +201,7 @@ def _note(
         return f"{what}: none on this plan" + (f"; run {floor}/km or slower." if floor else ".")
     by = ""
     if binding == "rules":
-        by = " (the rules' limit)" if cap is None else " (the rules' limit is lower)"
+        by = f" ({rules_word})" if cap is None else f" ({rules_word} is lower)"
     head = f"{what}: {amount(used, unit)} this plan week"
     if left is None and run is None:
         return head + "; no plan cap."

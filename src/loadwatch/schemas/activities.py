@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from loadwatch.clock import UtcDatetime
 from loadwatch.ingest.sports import SPORTS
 from loadwatch.schemas.base import InModel, OutModel, Page
+from loadwatch.schemas.fitness import HrChangeOut, HrProfileOut
 from loadwatch.schemas.flags import FlagOut
 
 
@@ -152,3 +153,11 @@ class ActivityDetail(BaseModel):
     stretches: list[StretchOut]
     stretches_note: str | None = Field(None, description="why there are no stretches")
     flags: list[FlagOut] = Field(description="flags of its day whose value includes this run")
+    hr_profile: HrProfileOut | None = Field(
+        None,
+        description="the heart rates its hr_load is computed with: the athlete's as they stand "
+        "(the coach's or estimated; null without heart rate)",
+    )
+    hr_change: HrChangeOut | None = Field(
+        None, description="the latest move of the maximum heart rate, which recomputed hr_load"
+    )

@@ -9,7 +9,7 @@ from pydantic import BeforeValidator, Field
 from loadwatch.analytics.fast import parse_fast_threshold
 from loadwatch.clock import UtcDatetime
 from loadwatch.schemas.base import InModel, Name, OutModel, Page
-from loadwatch.schemas.fitness import HrProfileOut
+from loadwatch.schemas.fitness import HrChangeOut, HrProfileOut
 
 
 def format_pace(mps: float | None) -> str | None:
@@ -96,13 +96,21 @@ class AthleteOut(OutModel):
         description="the heart rates TRIMP is computed with, the coach's or estimated "
         "(hr_source); null when neither set nor estimable (no heart rate recorded)",
     )
+    hr_change: HrChangeOut | None = Field(
+        None,
+        description="the latest move of the maximum heart rate: every activity's hr_load and "
+        "the fitness series were recomputed with it (null: none recorded)",
+    )
     created_at: UtcDatetime
 
     @classmethod
-    def of(cls, athlete: Any, hr: HrProfileOut | None = None) -> AthleteOut:
+    def of(
+        cls, athlete: Any, hr: HrProfileOut | None = None, change: HrChangeOut | None = None
+    ) -> AthleteOut:
         out = cls.model_validate(athlete)
         out.fast_pace = format_pace(out.fast_speed_mps)
         out.hr_profile = hr
+        out.hr_change = change
         return out
 
 

@@ -27,6 +27,23 @@ class HrProfileOut(BaseModel):
     max_source: Literal["settings", "estimated"]
 
 
+class HrChangeOut(BaseModel):
+    """The latest move of the maximum heart rate the loads are computed with: every past
+    activity's TRIMP and the fitness series moved with it (docs/hr-load.md)."""
+
+    on: date = Field(description="the athlete's local day the loads were recomputed")
+    from_max_hr: float
+    to_max_hr: float
+    max_source: Literal["settings", "estimated"] = Field(
+        description="settings: the coach set it; estimated: the highest heart rate held a "
+        "minute, from the run named"
+    )
+    run_day: date | None = Field(None, description="the run that holds an estimated maximum")
+    run_name: str | None = None
+    activity_id: int | None = None
+    sentence: str = Field(description="the change in words, as status and the report say it")
+
+
 class FitnessOut(BaseModel):
     """What the fitness chart is made of and where it stands on ``as_of``."""
 
@@ -47,4 +64,7 @@ class FitnessOut(BaseModel):
     fatigue: float | None = Field(description="7-day exponentially weighted load on as_of")
     form: float | None = Field(description="fitness - fatigue")
     hr: HrProfileOut | None = None
+    hr_change: HrChangeOut | None = Field(
+        None, description="the latest move of the maximum heart rate (null: none recorded)"
+    )
     note: str = PERFORMANCE_CONTEXT

@@ -34,6 +34,7 @@ from loadwatch.schemas.activities import (
     Unit,
 )
 from loadwatch.schemas.flags import FlagOut
+from loadwatch.services import hr_basis, hr_load
 from loadwatch.services.flag_list import flag_out
 from loadwatch.services.rounding import DECIMALS
 from loadwatch.store import activities as activity_store
@@ -243,4 +244,19 @@ def activity_detail(
         stretches=found,
         stretches_note=note,
         flags=_flags(session, activity, day, fast_m),
+        **_hr_basis(session, activity),
     )
+
+
+def _hr_basis(session: Session, activity: Activity) -> dict[str, object]:
+    """The heart rates its TRIMP stands on, and their latest move (docs/hr-load.md)."""
+    if activity.hr_load is None:
+        return {}
+    # Imported here: fitness reads the evaluation inputs, which read the activity store.
+    from loadwatch.services.fitness import hr_out
+
+    prof = hr_load.hr_profile(session, activity.athlete)
+    return {
+        "hr_profile": hr_out(prof),
+        "hr_change": hr_basis.latest_change(session, activity.athlete_id) if prof else None,
+    }

@@ -19,7 +19,7 @@ from loadwatch.clock import as_utc, local_today
 from loadwatch.errors import Conflict, InvalidRequest, LoadwatchError
 from loadwatch.rules.config import RuleConfig
 from loadwatch.schemas.athletes import AthleteOut
-from loadwatch.services import hr_load, triage
+from loadwatch.services import hr_basis, hr_load, triage
 
 # The lookups every face makes, re-exported: they live apart so that a command that only reads
 # (``status``, ``athletes``) finds its athlete without this module's analytics.
@@ -188,7 +188,9 @@ def athlete_out(session: Session, athlete: Athlete) -> AthleteOut:
     """The athlete as every face shows it, with the heart rates TRIMP is computed with."""
     from loadwatch.services.fitness import hr_out  # fitness reads the inputs, which read this
 
-    return AthleteOut.of(athlete, hr_out(hr_load.hr_profile(session, athlete)))
+    prof = hr_load.hr_profile(session, athlete)
+    change = hr_basis.latest_change(session, athlete.id) if prof is not None else None
+    return AthleteOut.of(athlete, hr_out(prof), change)
 
 
 def athlete_named_or_new(session: Session, name: str, timezone: str | None = None) -> Athlete:

@@ -58,5 +58,6 @@ def compute(inp: EvaluationInputs) -> tuple[pl.DataFrame | None, FitnessOut | No
         fatigue=out_number(row.get("fatigue")),
         form=out_number(row.get("form")),
         hr=hr_out(inp.hr) if basis.source == "trimp" else None,
+        hr_change=inp.hr_change if basis.source == "trimp" else None,
     )
     return frame, out

@@ -7,7 +7,9 @@ from the whole history (a new hardest run raises an estimated maximum).  So:
 - an import computes the new activities' load with the heart rates as they stand
   (``after_import``);
 - a change of the heart-rate settings, and every evaluation, recomputes every activity of the
-  athlete (``refresh``): one dot product per activity, no file read again.
+  athlete (``refresh``): one dot product per activity, no file read again;
+- each basis the loads are recomputed with is recorded (``services/hr_basis``), so a moved
+  maximum is said, not silent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 
 from loadwatch.analytics.trimp import MIN_RESERVE_BPM, SEXES, HrProfile, Sex, profile, trimp
 from loadwatch.errors import InvalidRequest
+from loadwatch.services import hr_basis
 from loadwatch.store import activity_hr as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Session
@@ -75,7 +78,13 @@ def refresh_athlete(session: Session, athlete_id: int) -> int:
     nothing moved and the history is not read."""
     athlete = athlete_store.get_athlete(session, athlete_id)
     first = activity_store.first_hr_activity(session, athlete_id)
-    if first is None or not moved(first, hr_profile(session, athlete)):
+    if first is None:
+        return 0
+    prof = hr_profile(session, athlete)
+    # Recorded before the witness's shortcut: a store upgraded to the revision that keeps the
+    # basis (0013) gets its basis at the first evaluation, so the next move can be said.
+    hr_basis.note(session, athlete, prof)
+    if not moved(first, prof):
         return 0
     return refresh(session, athlete)
 
@@ -93,6 +102,7 @@ def moved(first: tuple[int, list[float], float | None] | None, prof: HrProfile |
 def refresh(session: Session, athlete: Athlete) -> int:
     """Recompute the heart-rate load of every activity of the athlete; how many changed."""
     prof = hr_profile(session, athlete)
+    hr_basis.note(session, athlete, prof)  # the move is said, not silent (services/hr_basis)
     rows = activity_store.hr_histograms(session, athlete.id)
     loads = trimp([h for _, h in rows], prof) if prof is not None else [None] * len(rows)
     want = {i: v for (i, _), v in zip(rows, loads, strict=True)}

@@ -34,6 +34,14 @@ class FileOutcome:
         self.warnings = [one_line(w) for w in self.warnings]
 
 
+def point_log_elsewhere(outcome: FileOutcome, where: str) -> None:
+    """A training log (CSV) sent as an activity file reads as an unknown format: its failure
+    names where logs go (``where``: the CLI's command or the API's endpoint), in the same
+    words on every face."""
+    if outcome.status == "failed" and outcome.file.lower().endswith(".csv"):
+        outcome.reason = f"{outcome.reason}; a training log (CSV) goes to {where}"
+
+
 @dataclass(frozen=True, slots=True)
 class ManualOutcome:
     """Strava manual entries (``activities.csv`` rows without a file), imported from their rows

@@ -17,6 +17,8 @@ from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig, athlete_config
 from loadwatch.rules.plan import PlanSpec
 from loadwatch.rules.response import Response, Symptom, classify
+from loadwatch.schemas.fitness import HrChangeOut
+from loadwatch.services import hr_basis
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
@@ -96,6 +98,8 @@ class EvaluationInputs:
     # The athlete's first local day (``today`` without activities): where the per-day frames
     # start, read once.
     first: date | None = None
+    # The latest move of the maximum heart rate behind ``hr`` (services/hr_basis.py).
+    hr_change: HrChangeOut | None = None
 
 
 def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> EvaluationInputs:
@@ -142,6 +146,7 @@ def evaluation_inputs(session: Session, athlete_id: int, today: date | None) -> 
         hr,
         session_loads(session, athlete),
         first,
+        hr_basis.latest_change(session, athlete.id) if hr is not None else None,
     )
 
 

@@ -7,6 +7,7 @@ evaluation service in the flags table beside the others, so episodes and webhook
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -243,10 +244,14 @@ def _caps_out(c: Caps, fast_mps: float | None) -> CapsOut:
 
 
 def rehab_status(
-    inp: EvaluationInputs, dims: list[DimensionStatus], v: PlanVerdict | None = None
+    inp: EvaluationInputs,
+    dims: list[DimensionStatus],
+    v: PlanVerdict | None = None,
+    rules_words: Mapping[str, str] | None = None,
 ) -> RehabStatus | None:
     """What status, report and dashboard show: None for an athlete with neither plan nor
-    symptoms."""
+    symptoms.  ``rules_words``: what bounds ``dims`` where the rules' own limit does not (a
+    flare's step back), for the plan's sentences."""
     rin = inp.rehab
     if not rin.plans and not rin.entries:
         return None
@@ -259,7 +264,7 @@ def rehab_status(
         if not timeline or timeline[-1].since != c.changed_on:
             timeline.append(_caps_out(c, inp.fast.speed_mps))
     rules = {d.dimension: (d.headroom_week, d.headroom_run) for d in dims}
-    rooms = _rooms(inp, caps, rules) if caps is not None else []
+    rooms = _rooms(inp, caps, rules, rules_words) if caps is not None else []
     latest = rin.responses[-1] if rin.responses else None
     trend, word = pain_trend(rin.responses)
     parts = []
@@ -290,7 +295,12 @@ def rehab_status(
     )
 
 
-def _rooms(inp: EvaluationInputs, caps: Caps, rules_room: RulesRoom) -> list[PlanRoom]:
+def _rooms(
+    inp: EvaluationInputs,
+    caps: Caps,
+    rules_room: RulesRoom,
+    rules_words: Mapping[str, str] | None = None,
+) -> list[PlanRoom]:
     week = inp.daily.filter((pl.col("date") >= caps.week_start) & (pl.col("date") <= inp.today))
     used = {dim: float(week[col].sum()) for dim, (col, _) in DIMENSIONS.items()}
     return [
@@ -305,7 +315,7 @@ def _rooms(inp: EvaluationInputs, caps: Caps, rules_room: RulesRoom) -> list[Pla
             next_run_alert=out_number(r.next_run_alert),
             note=r.note,
         )
-        for r in plan_headroom(caps, used, rules_room, inp.fast.speed_mps)
+        for r in plan_headroom(caps, used, rules_room, inp.fast.speed_mps, rules_words)
     ]
 
 

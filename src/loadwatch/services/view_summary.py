@@ -25,7 +25,7 @@ from loadwatch.services.inputs import EvaluationInputs
 from loadwatch.services.out_frames import out_frame
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
 from loadwatch.services.rounding import out_number
-from loadwatch.services.step_back import follow_flare
+from loadwatch.services.step_back import follow_flare, only_step_back, step_back_words
 
 
 def summary_from(
@@ -66,10 +66,11 @@ def summary_from(
             )
         )
     # After a pain flare the step back bounds the rules' limits (a plan's rooms read them).
-    dims = follow_flare(dims, flare_limit(inp.rehab.responses, inp.today))
+    flare = flare_limit(inp.rehab.responses, inp.today)
+    rules_only, dims = dims, follow_flare(dims, flare)
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
-    rehab_now = rehab_status(inp, dims)
-    dims = follow_plan(dims, rehab_now)
+    rehab_now = rehab_status(inp, dims, rules_words=step_back_words(rules_only, dims, flare))
+    dims = only_step_back(follow_plan(dims, rehab_now), flare)
     fast = inp.fast
     return Summary(
         as_of=inp.today,

@@ -23,7 +23,9 @@ from loadwatch.analytics.load import load_frame
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
+from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
+from loadwatch.rules.ramp_days import with_ramp_days
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import (
     Period,
@@ -186,6 +188,10 @@ def series_view(
         fitness = view.summary.fitness
     if "srpe" not in frame.columns:  # a view stored before evaluation computed them
         frame = with_effort(session, athlete, frame, period, day)
+    if period == "day":
+        # The weekly ramp's usual week beside the plain one: what status and the flags say,
+        # for the charts (from every day: breaks and pre-break capacity reach back).
+        frame = with_ramp_days(frame, athlete_config(athlete.thresholds))
     key = "date" if period == "day" else "week_start"
     if start is not None:
         frame = frame.filter(pl.col(key) >= (start if period == "day" else week_start(start)))

@@ -380,6 +380,29 @@ class AthleteView(Base):
     computed_at: Mapped[datetime]
 
 
+class HrBasisChange(Base):
+    """A basis the athlete's heart-rate loads were recomputed with (revision 0012,
+    docs/hr-load.md): the resting and maximum heart rate, whether the maximum is the coach's or
+    estimated, the maximum before (null: the first basis recorded) and, for an estimate, the
+    run that held it.  The latest row is the basis in force."""
+
+    __tablename__ = "hr_basis_changes"
+    __table_args__ = (Index("ix_hr_basis_changes_athlete_id", "athlete_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    recorded_on: Mapped[date] = mapped_column(Date)  # the athlete's local day
+    rest_bpm: Mapped[float] = mapped_column(Float)
+    max_bpm: Mapped[float] = mapped_column(Float)
+    max_source: Mapped[str] = mapped_column(String(16))  # settings | estimated
+    prev_max_bpm: Mapped[float | None] = mapped_column(Float)
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL")
+    )
+    run_day: Mapped[date | None] = mapped_column(Date)
+    run_name: Mapped[str | None] = mapped_column(Text)
+
+
 class AthleteViewDays(Base):
     """The day rows of the athlete's view up to its tail (Arrow IPC stream, lz4), written by a
     full evaluation and when the roll folds the tail in.  Apart from the view's row, which

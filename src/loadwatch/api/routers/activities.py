@@ -30,7 +30,7 @@ from loadwatch.services.activities import activity_page, relabel_activity, sourc
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
 from loadwatch.services.changes import notify, reevaluate
 from loadwatch.services.fast_km import fast_metres_of
-from loadwatch.services.import_report import FileOutcome, ImportReport
+from loadwatch.services.import_report import FileOutcome, ImportReport, point_log_elsewhere
 from loadwatch.services.importing import import_members
 from loadwatch.services.pending import is_evaluating
 from loadwatch.services.upload_budget import UploadBudget, start_budget
@@ -96,14 +96,10 @@ async def upload(
         name = upload_file.filename or "upload"
         report.merge(await _import_in_slot(state, athlete_id, data, name, budget))
     await run_in_threadpool(notify, state.on_import, report)
+    logs = f"POST {request.url.path.removesuffix('/activities')}/logs"
+    for o in report.outcomes:
+        point_log_elsewhere(o, logs)
     result = upload_result(report)
-    for f in result.files:
-        # A training log sent here reads as an unknown format: say where it goes instead.
-        if f.status == "failed" and f.file.lower().endswith(".csv"):
-            f.reason = (
-                f"{f.reason}; a training log (CSV) goes to "
-                f"POST {request.url.path.removesuffix('/activities')}/logs"
-            )
     if report.touched:
         result.evaluation_pending = await run_in_threadpool(is_evaluating, session, athlete_id)
     return result

@@ -344,15 +344,25 @@ function tickValues(ax) {
   return out;
 }
 
-// The usual (chronic) week a week is compared with: the mean week of the 28 days before its
-// last 7, read on the week's last day in range (the ramp rule's own baseline).
+// The usual week a week is compared with, as status and the flags give it: the weekly ramp's
+// own (the mean week of the 28 days before the week's last 7, break days left out, pre-break
+// capacity after a return) and the week it is judged against (that, at least the rule's
+// floor), read on the week's last day in range.  Not the plain mean week (`_chronic_week`):
+// the text beside the chart says the ramp's.
 function chronicOf(c, week, byDate, today) {
   if (!c.dim) return null;
   let end = addDays(week.week_start, 6);
   if (end > today) end = today;
   const d = byDate.get(end);
-  const v = d ? d[`${c.dim}_chronic_week`] : null;
-  return v === null || v === undefined ? null : Number(v);
+  const num = (v) => (v === null || v === undefined ? null : Number(v));
+  const usual = d ? num(d[`${c.dim}_usual_week`]) : null, judged = d ? num(d[`${c.dim}_judged_week`]) : null;
+  if (judged === null) return null;
+  return { usual: usual === null ? judged : usual, judged, floored: usual !== null && usual < judged };
+}
+
+// "usual 1.1 km, judged against at least 3.0 km" where the floor stood in (status's words).
+function usualWords(u, unit) {
+  return `usual ${amount(u.usual, unit)}` + (u.floored ? `, judged against at least ${amount(u.judged, unit)}` : "");
 }
 
 // Flags still raised (open, acknowledged, and history: a backfill's flags keep their weeks),
@@ -385,7 +395,7 @@ function chart(c, weeks, byDate, row) {
   const limits = weeks.map((w) => (c.dim ? planLimit(c.dim, plan.get(w.week_start)) : null));
   const chronic = weeks.map((w, i) => (limits[i] ? null : chronicOf(c, w, byDate, row.today)));
   const caution = row.ramp_limits.caution, alert = row.ramp_limits.alert;
-  const top = Math.max(0, ...values, ...chronic.filter((v) => v !== null).map((v) => v * caution * 1.05),
+  const top = Math.max(0, ...values, ...chronic.filter((v) => v !== null).map((v) => v.judged * caution * 1.05),
     ...limits.filter((l) => l && l.cap !== null).map((l) => l.cap * 1.1));
   const ax = yAxis(0, top, c.unit === "m" ? 1 : 0.1), step = ax.step, ymax = ax.hi;
   const y = (v) => pad.t + ih - (Math.min(v, ymax) / ymax) * ih;
@@ -397,8 +407,9 @@ function chart(c, weeks, byDate, row) {
   // Limits first, under everything: caution and alert bands above the usual week.
   if (c.dim) {
     weeks.forEach((w, i) => {
-      const base = chronic[i];
-      if (base === null || base <= 0) return;
+      // The bands are the flag's lines: over the week it is judged against, floor included.
+      const base = chronic[i] && chronic[i].judged;
+      if (!(base > 0)) return;
       const yc = y(base * caution), ya = alert ? y(base * alert) : pad.t;
       if (yc > ya) s.append(svg("rect", { x: x(i), width: bw, y: ya, height: yc - ya, class: "band-caution" }));
       if (alert && ya > pad.t) s.append(svg("rect", { x: x(i), width: bw, y: pad.t, height: ya - pad.t, class: "band-alert" }));
@@ -427,15 +438,19 @@ function chart(c, weeks, byDate, row) {
       height: Math.max(0, pad.t + ih - y(v)), class: "bar" + (worst ? ` ${worst}` : ""), "data-week": w.week_start,
       onclick: () => showWeek(w.week_start) });
     bar.append(svg("title", {}, `Week of ${fmtDate(w.week_start)}: ${amount(v, c.unit)}` +
-      (chronic[i] !== null ? ` (usual ${amount(chronic[i], c.unit)})` : "") +
+      (chronic[i] !== null ? ` (${usualWords(chronic[i], c.unit)})` : "") +
       (limits[i] ? ` (${limits[i].label})` : "") + " — click for its activities"));
     s.append(bar);
   });
   // The usual week as a line.
   if (c.dim) {
     let d = "";
-    chronic.forEach((v, i) => { if (v !== null) d += `${d && chronic[i - 1] !== null ? "L" : "M"}${x(i) + bw / 2},${y(v)}`; });
+    chronic.forEach((v, i) => { if (v !== null) d += `${d && chronic[i - 1] !== null ? "L" : "M"}${x(i) + bw / 2},${y(v.usual)}`; });
     if (d) s.append(svg("path", { d, class: "chronic" }));
+    // Where a floor stands in, the week judged against is drawn too: the line the bands sit on.
+    let f = "";
+    chronic.forEach((v, i) => { if (v !== null && v.floored) f += `${f && chronic[i - 1] !== null && chronic[i - 1].floored ? "L" : "M"}${x(i)},${y(v.judged)}H${x(i) + bw}`; });
+    if (f) s.append(svg("path", { d: f, class: "judged" }));
     drawPlanCaps(s, limits, x, y, bw);
   }
   // Flag markers above their week: focusable, the sentence on hover and on focus.
@@ -458,12 +473,14 @@ function chart(c, weeks, byDate, row) {
       s.append(g);
     });
   }
+  const judgedWord = chronic.some((v) => v !== null && v.floored) ? "the week judged against" : "usual";
   const legend = el("ul", { class: "legend" },
     legendItem(svg("rect", { x: 2, y: 1, width: 18, height: 10, class: "bar" }), `weekly ${c.unit === "m" ? "metres" : c.unit}`),
-    c.dim && chronic.some((v) => v !== null) ? legendItem(svg("path", { d: "M1,6H21", class: "chronic" }), "usual week (mean of the 4 before)") : null,
+    c.dim && chronic.some((v) => v !== null) ? legendItem(svg("path", { d: "M1,6H21", class: "chronic" }), "usual week (the 4 before, breaks left out)") : null,
+    c.dim && chronic.some((v) => v !== null && v.floored) ? legendItem(svg("path", { d: "M1,6H21", class: "judged" }), "judged against at least (the floor)") : null,
     ...planLegend(limits),
-    c.dim ? legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "band-caution" }), `caution: over ${caution} × usual`) : null,
-    c.dim && alert ? legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "band-alert" }), `alert: over ${alert} × usual`) : null,
+    c.dim ? legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "band-caution" }), `caution: over ${caution} × ${judgedWord}`) : null,
+    c.dim && alert ? legendItem(svg("rect", { x: 1, y: 1, width: 20, height: 10, class: "band-alert" }), `alert: over ${alert} × ${judgedWord}`) : null,
     c.dim ? legendItem(svg("path", { d: "M11,0L18,12L4,12Z", class: "mark-alert" }), "alert flag") : null,
     c.dim ? legendItem(svg("path", { d: "M11,0L17,6L11,12L5,6Z", class: "mark-caution" }), "caution flag") : null,
     c.dim && [...flagged.values()].flat().some((f) => f.status === "historic")
