@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -381,7 +382,7 @@ class AthleteView(Base):
 
 
 class HrBasisChange(Base):
-    """A basis the athlete's heart-rate loads were recomputed with (revision 0012,
+    """A basis the athlete's heart-rate loads were recomputed with (revision 0013,
     docs/hr-load.md): the resting and maximum heart rate, whether the maximum is the coach's or
     estimated, the maximum before (null: the first basis recorded) and, for an estimate, the
     run that held it.  The latest row is the basis in force."""
