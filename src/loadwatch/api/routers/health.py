@@ -12,7 +12,16 @@ from loadwatch.schemas.system import Health
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=Health)
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={
+        503: {
+            "description": "the database does not answer (`storage-unavailable`), or the "
+            "background timers this process runs stopped (`scheduler-stopped`, with why)"
+        }
+    },
+)
 def health(state: StateDep) -> Health:
     """Liveness: the version, and whether the database answers (503 when it does not); where
     this process runs the background timers, whether they still run (503 ``scheduler-stopped``
