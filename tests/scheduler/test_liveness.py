@@ -160,7 +160,8 @@ def test_health_reports_an_overdue_job(env: tuple[Store, Settings], runner: Load
     # Every timer runs hourly here: overdue after six silent hours.
     assert runner.problem(utcnow() + timedelta(hours=5, minutes=59)) is None
     assert runner.problem(utcnow() + timedelta(hours=6, seconds=10)) == (
-        "the scheduler's evaluate-pending job has not run for 21610 s (it runs every 3600 s)"
+        "the scheduler's evaluate-pending job has not run for 21610 s (it runs every 3600 s; "
+        "the log says why)"
     )
 
 
@@ -170,13 +171,21 @@ def test_overdue_counts_intervals_with_a_floor() -> None:
     # Six 10 s ticks is 60 s, under the 300 s floor: a long evaluation is not a failure.
     assert beat.overdue(t0 + timedelta(seconds=300)) is None
     assert beat.overdue(t0 + timedelta(seconds=301)) == (
-        "the scheduler's evaluate-pending job has not run for 301 s (it runs every 10 s)"
+        "the scheduler's evaluate-pending job has not run for 301 s (it runs every 10 s; the "
+        "log says why)"
     )
-    beat.ran(EVALUATE, failed=True, at=t0 + timedelta(seconds=300))  # a failed run is a tick
-    beat.ran(WEBHOOKS, failed=False, at=t0 + timedelta(seconds=300))
+    # Runs that fail are ticks of a live loop, but not work done: still overdue, said so.
+    beat.ran(EVALUATE, failed=True, at=t0 + timedelta(seconds=300))
+    assert beat.overdue(t0 + timedelta(seconds=301)) == (
+        "the scheduler's evaluate-pending job has failed every run for 301 s (it runs every "
+        "10 s; the log says why)"
+    )
+    beat.ran(EVALUATE, failed=False, at=t0 + timedelta(seconds=310))
+    beat.ran(WEBHOOKS, failed=False, at=t0 + timedelta(seconds=310))
     assert beat.overdue(t0 + timedelta(seconds=360)) is None
     # The inbox, every 60 s: six intervals is 360 s.
     assert beat.overdue(t0 + timedelta(seconds=361)) == (
-        "the scheduler's scan-inbox job has not run for 361 s (it runs every 60 s)"
+        "the scheduler's scan-inbox job has not run for 361 s (it runs every 60 s; the log "
+        "says why)"
     )
-    assert beat.runs(EVALUATE) == (1, 1) and beat.runs(INBOX) == (0, 0)
+    assert beat.runs(EVALUATE) == (2, 1) and beat.runs(INBOX) == (0, 0)

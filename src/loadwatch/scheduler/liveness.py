@@ -2,10 +2,11 @@
 
 A trial's scheduler thread died on one failed write and the process went on answering 200
 with every timer stopped; nothing but the job store's frozen times showed it.  So health does
-not trust that the loop is alive: each timed job's runs are counted as they end (a run that
-raised counts too: the loop is alive and retries at the next tick), and a job with no run
-ending in ``OVERDUE_TICKS`` of its intervals (never less than ``OVERDUE_FLOOR_S``, so one long
-evaluation after a big import is not a failure) is overdue."""
+not trust that the loop is alive: each timed job's runs are recorded as they end, and a job
+with no run ending well in ``OVERDUE_TICKS`` of its intervals (never less than
+``OVERDUE_FLOOR_S``, so one long evaluation after a big import, or a tick or two failing on a
+locked database and retried, is not a failure) is overdue: whether it stopped running or fails
+every time, its work is not being done."""
 
 from __future__ import annotations
 
@@ -38,19 +39,24 @@ class Heartbeat:
     def __init__(self, intervals_s: Mapping[str, float], started: datetime) -> None:
         self.intervals_s = dict(intervals_s)
         self._cond = threading.Condition()
-        self._last: dict[str, datetime] = dict.fromkeys(self.intervals_s, started)
+        self._last_ok: dict[str, datetime] = dict.fromkeys(self.intervals_s, started)
+        self._last_end: dict[str, datetime] = dict.fromkeys(self.intervals_s, started)
         self._runs: dict[str, int] = dict.fromkeys(self.intervals_s, 0)
         self._failed: dict[str, int] = dict.fromkeys(self.intervals_s, 0)
 
     def restart(self, started: datetime) -> None:
         with self._cond:
-            self._last = dict.fromkeys(self.intervals_s, started)
+            self._last_ok = dict.fromkeys(self.intervals_s, started)
+            self._last_end = dict.fromkeys(self.intervals_s, started)
 
     def ran(self, job_id: str, *, failed: bool, at: datetime | None = None) -> None:
         with self._cond:
             if job_id not in self._runs:
                 return  # the nightly pass: once a day, not a tick to watch
-            self._last[job_id] = at or utcnow()
+            when = at or utcnow()
+            self._last_end[job_id] = when
+            if not failed:
+                self._last_ok[job_id] = when
             self._runs[job_id] += 1
             self._failed[job_id] += int(failed)
             self._cond.notify_all()
@@ -67,14 +73,21 @@ class Heartbeat:
             return self._cond.wait_for(lambda: self._runs[job_id] >= count, timeout_s)
 
     def overdue(self, now: datetime | None = None) -> str | None:
-        """The first job with no run ended for too long, said in one line; None if none."""
+        """The first job with no run ended well for too long, said in one line (nothing from
+        the error itself: health needs no token); None if none."""
         at = now or utcnow()
         with self._cond:
             for job_id, every in self.intervals_s.items():
-                silent = at - self._last[job_id]
-                if silent > overdue_after(every):
-                    return (
-                        f"the scheduler's {job_id} job has not run for "
-                        f"{int(silent.total_seconds())} s (it runs every {every:g} s)"
-                    )
+                silent = at - self._last_ok[job_id]
+                if silent <= overdue_after(every):
+                    continue
+                what = (
+                    "has failed every run"
+                    if self._last_end[job_id] > self._last_ok[job_id]
+                    else "has not run"
+                )
+                return (
+                    f"the scheduler's {job_id} job {what} for {int(silent.total_seconds())} s "
+                    f"(it runs every {every:g} s; the log says why)"
+                )
         return None
