@@ -61,6 +61,11 @@ class StoreBusy(StoreError, Overloaded):
     overload, not failure."""
 
 
+class SchedulerStopped(LoadwatchError):
+    """This process's background timers no longer do their work (health answers 503 with why:
+    a monitor must see it, since every other route still answers)."""
+
+
 class SchemaTooNew(StoreError):
     """The database's schema revision is unknown to this code: a newer loadwatch wrote it.
     Nothing may open it (an older migration chain cannot read or downgrade it)."""

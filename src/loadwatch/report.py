@@ -137,7 +137,7 @@ def render_report(
 ) -> RenderableType:
     """The whole report for one athlete, as of ``status.today``, laid out for a terminal
     ``width`` columns wide (``None``: the widest layout)."""
-    last = status.last_activity_date.isoformat() if status.last_activity_date else "none"
+    last = status.last_run_date.isoformat() if status.last_run_date else "none"
     head = Text.assemble(
         (status.athlete, "bold"),
         f"  as of {status.today:%a %Y-%m-%d} ({status.timezone}) · last run {last}",

@@ -56,11 +56,19 @@ class World:
             cid = get_or_create_athlete(s, "Cid Morning", TZ)
             self.cid_link = create_link(s, cid, label="Cid's phone")
             self.cid = cid.id
+            # Dee last ran six days ago: nothing to check in on, but pain between runs counts.
+            dee = get_or_create_athlete(s, "Dee Rest", TZ)
+            self.dee_link = create_link(s, dee, label="Dee's phone")
+            self.dee = dee.id
             _, self.bea_user = auth.create_user(s, "bea", "athlete", athlete_id=bea.id)
         import_log(self.store, self.ann, ("\n".join(rows) + "\n").encode(), "log.csv")
         cid_rows = ["date,distance_km,duration"]
         cid_rows += [f"{today - timedelta(days=back)},8,40:00" for back in range(43, 0, -2)]
         import_log(self.store, self.cid, ("\n".join(cid_rows) + "\n").encode(), "log.csv")
+        self.today = today
+        dee_rows = ["date,distance_km,duration"]
+        dee_rows += [f"{today - timedelta(days=back)},8,40:00" for back in range(44, 5, -2)]
+        import_log(self.store, self.dee, ("\n".join(dee_rows) + "\n").encode(), "log.csv")
         drain_pending(self.store)
 
 
@@ -183,3 +191,44 @@ def test_the_personal_link_gives_404_for_any_other_athlete(
     bea = {"Authorization": f"Bearer {w.bea_user}"}
     assert httpx.get(f"{url}/api/v1/athletes/{w.bea}/checkin", headers=bea).status_code == 200
     assert httpx.get(f"{url}/api/v1/athletes/{w.ann}/checkin", headers=bea).status_code == 404
+
+
+def test_pain_on_a_day_without_a_run_is_one_tap_plus_save(
+    world: tuple[World, str], browser: Browser
+) -> None:
+    """Trial item 9: a runner in pain between runs once met only "No run in the last three
+    days" and no scale, although the API takes a rest day's entry."""
+    w, url = world
+    requests: list[str] = []
+    console: list[str] = []
+    page = _open(browser, url + w.dee_link.path, requests, console)
+    page.wait_for_selector("#ci:not([hidden])")
+    assert page.locator("#norun").is_visible()
+    assert page.locator("#run").is_hidden()
+    fields = ("pain_today", "pain_next_morning", "pain_during", "pain_after", "rpe")
+    shown = [f for f in fields if page.locator(f"fieldset[data-field='{f}']").is_visible()]
+    assert shown == ["pain_today"]
+    tap = "fieldset[data-field='pain_today'] .chip[data-v='6']"
+    assert _on_first_screen(page, tap) and _on_first_screen(page, "#save")
+    page.tap(tap)
+    page.tap("#save")
+    page.wait_for_selector("#status:has-text('Saved')")
+    with w.store.sessions() as s:
+        entry = s.scalars(
+            sa.select(SymptomEntry).where(
+                SymptomEntry.athlete_id == w.dee, SymptomEntry.date == w.today
+            )
+        ).one()
+        assert (entry.pain_during, entry.pain_after, entry.pain_next_morning, entry.source) == (
+            None,
+            6,
+            None,
+            "checkin",
+        )
+    # Opened again, the page shows what was given, to correct it.
+    page.reload()
+    page.wait_for_selector("#ci:not([hidden])")
+    assert page.locator(tap).get_attribute("aria-pressed") == "true"
+    assert page.locator("#status").inner_text().startswith("Checked in ✓")
+    assert [m for m in console if "Content Security Policy" in m or "pageerror" in m] == []
+    page.context.close()

@@ -305,3 +305,39 @@ def test_long_run_shows_the_flags_it_raised(demo: DemoWorld) -> None:
     # A walk is not running: it feeds no load, raises no flag and has no stretches.
     assert w["flags"] == [] and w["stretches"] == []
     assert w["stretches_note"] == "walking is not running: no fast or uphill stretches"
+
+
+# --- trial item 10: the pain flag a run raised is among the flags it fed -------------------
+def test_a_run_lists_the_pain_flags_it_raised(env: Env) -> None:
+    """Pain is linked to the running of its day, else of the day before (rules/response.py):
+    the pain after a run and the pain logged the next day, with no run that day, are both that
+    run's; a later or an earlier run has neither."""
+    today = utcnow().date()
+    run_day, sore_day, next_run = (today - timedelta(days=d) for d in (4, 3, 2))
+    rows = ["date,distance_km,duration"]
+    rows += [f"{today - timedelta(days=back)},8,40:00" for back in range(44, 5, -2)]
+    rows += [f"{run_day},10,50:00", f"{next_run},9,45:00"]
+    import_log(env.store, env.athlete_id, ("\n".join(rows) + "\n").encode(), "log.csv")
+    listed = env.client.get(
+        f"{API}/athletes/{env.athlete_id}/activities?limit=100", headers=env.coach
+    ).json()["data"]
+    by_day = {a["start_time"][:10]: a["id"] for a in listed}
+    checkin = f"{API}/athletes/{env.athlete_id}/checkin"
+    body = {"activity_id": by_day[run_day.isoformat()], "pain_during": 3, "pain_after": 7}
+    assert env.client.post(checkin, json=body, headers=env.coach).status_code == 200
+    body = {"date": sore_day.isoformat(), "pain_after": 5}
+    assert env.client.post(checkin, json=body, headers=env.coach).status_code == 200
+
+    def pain_flags(day: date) -> list[tuple[str, str]]:
+        d = _detail(env, by_day[day.isoformat()])
+        flags = d["flags"]
+        assert isinstance(flags, list)
+        return [(f["date"], f["severity"]) for f in flags if f["rule"] == "pain_response"]
+
+    # 7/10 after the run: a flare (alert, from 6); 5/10 the next day: irritated (caution, 4-5).
+    assert pain_flags(run_day) == [
+        (run_day.isoformat(), "alert"),
+        (sore_day.isoformat(), "caution"),
+    ]
+    assert pain_flags(next_run) == []
+    assert pain_flags(run_day - timedelta(days=2)) == []

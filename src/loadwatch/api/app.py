@@ -44,6 +44,7 @@ from loadwatch.api.routers import (
 )
 from loadwatch.api.state import AppState
 from loadwatch.config import Settings, get_settings
+from loadwatch.scheduler.liveness import Liveness
 from loadwatch.services.changes import ChangeHook
 from loadwatch.services.jobs import JobQueue, change_hook, make_queue
 from loadwatch.store.db import Store, open_store
@@ -88,11 +89,13 @@ def create_app(
     settings: Settings | None = None,
     on_import: ChangeHook | None = None,
     jobs: JobQueue | None = None,
+    scheduler: Liveness | None = None,
 ) -> FastAPI:
     """An app over ``source``: a ``Store`` (owned by the caller, never closed here) or the
     ``Settings`` to open one from (opened now, closed at shutdown).  ``jobs`` (owned by the
     caller) runs the work after a change; without one the settings' queue is made now and
-    closed at shutdown.  ``on_import`` replaces the queue's hook (a test's)."""
+    closed at shutdown.  ``on_import`` replaces the queue's hook (a test's).  ``scheduler``: the
+    timers this process runs (owned by the caller), which health then watches."""
     if isinstance(source, Store):
         store, owned = source, False
         settings = settings or get_settings()
@@ -133,6 +136,7 @@ def create_app(
         on_import=on_import or change_hook(queue),
         jobs=queue,
         import_slots=anyio.Semaphore(settings.import_slots),
+        scheduler=scheduler,
     )
     # Requests in flight ≤ worker threads ≤ connections: see ``api/admission.py``.
     app.add_middleware(Admission, limit=_threads(settings, store), wait_s=settings.admission_wait_s)

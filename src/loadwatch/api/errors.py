@@ -35,6 +35,7 @@ from loadwatch.errors import (
     LoadwatchError,
     NotFound,
     Overloaded,
+    SchedulerStopped,
     StoreError,
     TooManyAttempts,
     Unauthorized,
@@ -75,6 +76,7 @@ TOO_MANY_REQUESTS = Problem(429, "too-many-requests", "Too many requests")
 INTERNAL = Problem(500, "internal-error", "Internal error")
 STORAGE_UNAVAILABLE = Problem(503, "storage-unavailable", "Storage unavailable")
 BUSY = Problem(503, "busy", "Busy, retry shortly")
+SCHEDULER_STOPPED = Problem(503, "scheduler-stopped", "Background jobs stopped")
 
 # Most specific first: InputTooLarge is an IngestError and must win over it; Overloaded
 # (StoreBusy is both) over StoreError.
@@ -88,6 +90,7 @@ BY_ERROR: tuple[tuple[type[LoadwatchError], Problem], ...] = (
     (Conflict, CONFLICT),
     (IngestError, UNREADABLE_FILE),
     (Overloaded, BUSY),
+    (SchedulerStopped, SCHEDULER_STOPPED),
     (StoreError, STORAGE_UNAVAILABLE),
 )
 
@@ -176,6 +179,10 @@ async def _loadwatch_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if p.status == 401 else None
     if isinstance(exc, TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after_s)}
+    if isinstance(exc, SchedulerStopped):
+        # Its reason names a job and a duration, nothing internal: the monitor needs it.
+        log.error("health: %s", exc)
+        return problem_response(request, p, str(exc))
     if p.status >= 500:
         # The server's fault, not the caller's: worth a log line, still no traceback in the body.
         log.error("%s: %s", type(exc).__name__, exc)

@@ -8,6 +8,7 @@ import anyio
 
 from loadwatch.api.login_limit import FailedLogins
 from loadwatch.config import Settings
+from loadwatch.scheduler.liveness import Liveness
 from loadwatch.services.changes import ChangeHook
 from loadwatch.services.jobs import JobQueue
 from loadwatch.store.db import Store
@@ -27,3 +28,6 @@ class AppState:
     import_slots: anyio.Semaphore = field(default_factory=lambda: anyio.Semaphore(1))
     # Bad bearer tokens per client address and token prefix (``api/login_limit.py``).
     failed_logins: FailedLogins = field(default_factory=FailedLogins)
+    # The timers this process runs (``loadwatch serve`` on the embedded store), which health
+    # watches; None where another process runs them.
+    scheduler: Liveness | None = None

@@ -103,7 +103,7 @@ def run_server(settings: Settings, host: str, port: int, *, scheduler: bool) -> 
             ).start()
     elif runs_jobs:
         runner = LoadScheduler(store, settings, queue=queue)
-    api = create_app(store, settings=settings, jobs=queue)
+    api = create_app(store, settings=settings, jobs=queue, scheduler=runner)
     if runner:
         runner.start()
     base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"

@@ -27,7 +27,7 @@ resets it); the
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -104,6 +104,16 @@ class Response:
         return self.symptom.date
 
 
+def linked_run_day(entry_day: date, run_days: Container[date]) -> date | None:
+    """The running day a pain entry answers to: its own day's running, else the day before's
+    (pain logged the day after a run, with no run that day); None when neither day had a run.
+    The activity page lists a pain flag under the runs of this day (``activity_detail``)."""
+    for day in (entry_day, entry_day - timedelta(days=1)):
+        if day in run_days:
+            return day
+    return None
+
+
 def run_loads(daily: pl.DataFrame) -> dict[date, RunLoad]:
     """Per running day of the daily frame (``DAILY_SCHEMA``, consecutive days)."""
     if daily.is_empty():
@@ -139,7 +149,8 @@ def classify(
     out: list[Response] = []
     for i, s in enumerate(entries):
         worst, when = s.worst() or (0, "")
-        load = loads.get(s.date) or loads.get(s.date - timedelta(days=1))
+        linked = linked_run_day(s.date, loads)
+        load = loads[linked] if linked is not None else None
         window = [e.worst() for e in entries[max(0, i - RISING_ENTRIES + 1) : i + 1]]
         values = tuple(w[0] for w in window if w is not None)
         rising = (

@@ -1,7 +1,15 @@
-"""APScheduler 3.x wiring: fixed job ids, a persistent job store in the app's own database,
-coalescing and a misfire grace time, so a restart neither loses nor repeats work.  Exactly one
+"""APScheduler 3.x wiring: fixed job ids, coalescing and a misfire grace time.  Exactly one
 process runs this (``loadwatch serve`` on the embedded store, ``loadwatch scheduler`` when
-API replicas run with ``--no-scheduler``)."""
+API replicas run with ``--no-scheduler``).
+
+The timers live in memory, not in the app's database.  They carry no state of their own: every
+start re-creates them (``replace_existing`` recomputes each next run from now, so a stored next
+run was never read back), and what must survive a restart is in the app's own rows (pending
+evaluations, each athlete's ``due_at``, undelivered webhooks).  A SQL job store only added a
+write per tick on the shared SQLite file, and under ``serve`` one of those writes failing with
+"database is locked" ended APScheduler's thread, and with it every timer, silently.  The loop
+is also guarded (a failing tick is logged and retried) and its jobs' runs are watched
+(``liveness.py``) so that health reports a scheduler that stopped working."""
 
 from __future__ import annotations
 
@@ -9,13 +17,15 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.scheduler import jobs
+from loadwatch.scheduler.liveness import Heartbeat
 from loadwatch.services.jobs import JobQueue
 from loadwatch.store.db import Store
 
@@ -52,11 +62,20 @@ def quiet_apscheduler() -> None:
             logger.addFilter(_DEMOTE)
 
 
+# After a tick that failed, the loop tries again this soon (APScheduler's own retry interval
+# for a job store that fails to list due jobs).
+RETRY_S = 10.0
+
+
 class _StopsCleanly:
     """APScheduler 3.11 checks for a shutdown before it takes its job-store lock, not after:
     a shutdown landing between the two closes the executor and the loop then submits to it
     ("cannot schedule new futures after shutdown", a traceback in the log).  Checking again
-    under that lock, which ``shutdown`` also takes (re-entrant), closes the gap."""
+    under that lock, which ``shutdown`` also takes (re-entrant), closes the gap.
+
+    APScheduler's loop catches a failing job but not a failure of its own bookkeeping around
+    it (storing a job's next run): one exception there ends the thread and every timer with
+    it.  A failing tick is logged and the loop tries again ``RETRY_S`` later."""
 
     _jobstores_lock: Any
     state: int
@@ -65,7 +84,11 @@ class _StopsCleanly:
         with self._jobstores_lock:
             if self.state == STATE_STOPPED:
                 return None
-            result: float | None = super()._process_jobs()  # type: ignore[misc]
+            try:
+                result: float | None = super()._process_jobs()  # type: ignore[misc]
+            except Exception:
+                log.exception("scheduler tick failed; trying again in %g s", RETRY_S)
+                return RETRY_S
             return result
 
 
@@ -90,9 +113,6 @@ class LoadScheduler:
         quiet_apscheduler()
         cls: type[BaseScheduler] = _Blocking if blocking else _Background
         self._scheduler = cls(
-            jobstores={
-                "default": SQLAlchemyJobStore(engine=store.engine, tablename="apscheduler_jobs")
-            },
             job_defaults={"coalesce": True, "misfire_grace_time": 300, "max_instances": 1},
             timezone=UTC,
         )
@@ -125,10 +145,38 @@ class LoadScheduler:
         add(
             jobs.scan_inbox, "interval", seconds=s.inbox_interval_s, id=INBOX, replace_existing=True
         )
+        self.heartbeat = Heartbeat(
+            {
+                EVALUATE: s.evaluate_interval_s,
+                WEBHOOKS: s.deliver_interval_s,
+                INBOX: s.inbox_interval_s,
+            },
+            started=utcnow(),
+        )
+        self._scheduler.add_listener(self._ran, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        self._started = False
+
+    def _ran(self, event: JobExecutionEvent) -> None:
+        self.heartbeat.ran(event.job_id, failed=event.exception is not None)
+
+    def problem(self, now: datetime | None = None) -> str | None:
+        """Why this process's timers are not doing their work (health's 503), or None: the
+        loop's thread gone, or a timed job with no run for too long."""
+        if not self._started:
+            return None
+        thread = getattr(self._scheduler, "_thread", None)
+        if not self._scheduler.running or (thread is not None and not thread.is_alive()):
+            return (
+                "the scheduler has stopped: periodic evaluation, webhook delivery and inbox "
+                "scans are not running"
+            )
+        return self.heartbeat.overdue(now)
 
     def start(self) -> None:
         jobs.bind(self.store, self.settings, queue=self.queue)
         log.info("scheduler starting: %s", ", ".join(j.id for j in self._scheduler.get_jobs()))
+        self.heartbeat.restart(utcnow())
+        self._started = True
         self._scheduler.start()
 
     def wake(self, job_id: str = EVALUATE) -> None:

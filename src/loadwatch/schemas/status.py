@@ -97,7 +97,10 @@ class AthleteStatus(BaseModel):
     athlete: str
     timezone: str
     today: date
-    last_activity_date: date | None
+    last_activity_date: date | None  # any sport
+    # The local day of the last run (running sports only): what "last run" and "no runs for
+    # N days" mean on every surface (the dashboard's, the check-in's, the rules' breaks).
+    last_run_date: date | None = None
     dimensions: list[DimensionStatus]
     open_flags: list[FlagOut]
     # The flags as they stood on ``today``: every flag dated up to it that the rules still

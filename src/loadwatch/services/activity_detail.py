@@ -18,6 +18,7 @@ import polars as pl
 
 from loadwatch.analytics import stretches as st
 from loadwatch.analytics.daily import fast_metres
+from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.analytics.days import local_day
 from loadwatch.analytics.fast import FastThreshold, fast_threshold
 from loadwatch.clock import as_utc
@@ -25,6 +26,7 @@ from loadwatch.errors import LoadwatchError
 from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.summary.summarise import SERIES_SCHEMA, sample_series
 from loadwatch.ingest.track import Format, Track
+from loadwatch.rules.response import linked_run_day
 from loadwatch.schemas.activities import (
     ActivityDetail,
     ActivitySeries,
@@ -40,7 +42,7 @@ from loadwatch.services.rounding import DECIMALS
 from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_store
 from loadwatch.store.db import Session, Store
-from loadwatch.store.models import Activity
+from loadwatch.store.models import Activity, Flag
 from loadwatch.vocabulary import ALERT, RESOLVED
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,9 @@ NUMBERS: tuple[tuple[str, str, Unit, float], ...] = (
     ("hr_load", "Heart-rate load (Banister TRIMP)", "TRIMP", 1.0),
 )
 # A flag's dimension and the activity figure that feeds it: a flag "includes" the run when the
-# run added something to the value the flag judged.
+# run added something to the value the flag judged.  A pain flag has no figure: it includes the
+# runs of the running day its entry answers to (``linked_run_day``).
+PAIN = "pain"  # the pain_response rule's dimension (rules/pain_response.py)
 DIMENSION_FIGURE = {
     "distance": "distance_m",
     "speed": "fast_distance_m",
@@ -97,11 +101,10 @@ def _numbers(activity: Activity, fast_m: float | None) -> list[NumberOut]:
     return out
 
 
-def _threshold(session: Session, activity: Activity, day: date) -> tuple[FastThreshold, float]:
+def _threshold(activity: Activity, frame: pl.DataFrame, day: date) -> tuple[FastThreshold, float]:
     """The fast threshold in force on the activity's day and its fast metres at it (NaN when
-    it has no histogram: the stored figure stands)."""
+    it has no histogram: the stored figure stands); ``frame``: the athlete's activities."""
     athlete = activity.athlete
-    frame = activity_store.activity_frame(session, athlete.id)
     thr = fast_threshold(
         frame,
         coach_speed_mps=athlete.fast_speed_mps,
@@ -191,16 +194,33 @@ def _stretches(
     return out, None
 
 
-def _flags(session: Session, activity: Activity, day: date, fast_m: float | None) -> list[FlagOut]:
+def _run_days(frame: pl.DataFrame, tz: str, days: tuple[date, date]) -> set[date]:
+    """Which of ``days`` had a run (a running sport, as the daily frame's ``runs`` count)."""
+    runs = frame.filter(pl.col("sport").is_in(list(RUNNING_SPORTS)))
+    found = runs.select(local_day_expr(tz).alias("d"))["d"].to_list()
+    return {d for d in found if d in days}
+
+
+def _flags(
+    session: Session, activity: Activity, day: date, fast_m: float | None, frame: pl.DataFrame
+) -> list[FlagOut]:
     if activity.sport not in RUNNING_SPORTS:
         return []  # only runs feed the load the rules judge
     figures = {
         dim: (fast_m if field == "fast_distance_m" else getattr(activity, field))
         for dim, field in DIMENSION_FIGURE.items()
     }
-    rows = flag_store.in_range(session, activity.athlete_id, day, day)
+    after = day + timedelta(days=1)
+    ran = _run_days(frame, activity.athlete.timezone, (day, after))
+
+    def fed(f: Flag) -> bool:
+        if f.dimension == PAIN:
+            return linked_run_day(f.date, ran) == day
+        return f.date == day and (figures.get(f.dimension) or 0.0) > 0
+
+    rows = flag_store.in_range(session, activity.athlete_id, day, after)
     # A resolved flag is one the rules no longer raise (store.flags.firing): not shown.
-    mine = [f for f in rows if f.status != RESOLVED and (figures.get(f.dimension) or 0.0) > 0]
+    mine = [f for f in rows if f.status != RESOLVED and fed(f)]
     mine.sort(key=lambda f: (f.severity != ALERT, f.dimension, f.rule))
     return [flag_out(f, activity.athlete.name) for f in mine]
 
@@ -212,7 +232,8 @@ def activity_detail(
     athlete = activity.athlete
     start = as_utc(activity.start_time)
     day = local_day(start, activity.utc_offset_s, ZoneInfo(athlete.timezone))
-    thr, fast = _threshold(session, activity, day)
+    frame = activity_store.activity_frame(session, athlete.id)
+    thr, fast = _threshold(activity, frame, day)
     fast_m = fast if np.isfinite(fast) else activity.fast_distance_m
     series, reason = _series(store, activity)
     found, note = _stretches(activity, series, thr.speed_mps)
@@ -243,7 +264,7 @@ def activity_detail(
         series=_series_out(series, reason, max_points),
         stretches=found,
         stretches_note=note,
-        flags=_flags(session, activity, day, fast_m),
+        flags=_flags(session, activity, day, fast_m, frame),
         **_hr_basis(session, activity),
     )
 

@@ -41,11 +41,13 @@ def summary_of(session: Session, athlete: AthleteLike, today: date | None = None
     return live_summary(session, get_athlete(session, athlete.id), today)
 
 
-def idle_note(last_activity: date | None, today: date, days: int = IDLE_DAYS) -> str | None:
-    """'no runs for 28 days' after ``days`` or more without a run; 'no runs yet' with none."""
-    if last_activity is None:
+def idle_note(last_run: date | None, today: date, days: int = IDLE_DAYS) -> str | None:
+    """'no runs for 28 days' after ``days`` or more without a run; 'no runs yet' with none.
+    ``last_run`` is the summary's ``last_run_date`` (a day with a run, as the dashboard and the
+    rules' breaks count them), never the last activity: a ride or a swim is no run."""
+    if last_run is None:
         return "no runs yet"
-    idle = (today - last_activity).days
+    idle = (today - last_run).days
     return f"no runs for {idle} days" if idle >= days else None
 
 
@@ -93,12 +95,13 @@ def _status(session: Session, athlete: AthleteLike, summary: Summary) -> Athlete
         timezone=athlete.timezone,
         today=summary.as_of,
         last_activity_date=summary.last_activity_date,
+        last_run_date=summary.last_run_date,
         dimensions=summary.dimensions,
         open_flags=flags_of(session, athlete),
         flags_on_day=[
             f for f in flags_of(session, athlete, statuses=STANDING) if f.date <= summary.as_of
         ],
-        idle_note=idle_note(summary.last_activity_date, summary.as_of),
+        idle_note=idle_note(summary.last_run_date, summary.as_of),
         episodes=live_now(episodes_of(session, athlete, LIVE_EPISODE), summary.as_of),
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,

@@ -217,7 +217,7 @@ class PoolLimits:
     thread that may hold a session can get a connection, so none waits on another's."""
 
     size: int = 20
-    overflow: int = 10  # slack for the scheduler's job store, which shares the engine
+    overflow: int = 10  # slack for the scheduler's job threads, which share the engine
     timeout_s: float = 10.0
 
 

@@ -107,7 +107,6 @@ function render(v) {
   const run = v.run;
   const entry = v.entry || {};
   $("norun").hidden = Boolean(run);
-  $("ci-form").hidden = !run;
   $("run").hidden = !run;
   if (run) {
     const bits = [dayWords(run.date), `${dec(run.distance_km, 1)} km`];
@@ -119,6 +118,8 @@ function render(v) {
         + (run.srpe !== null ? ` · session load ${Math.round(run.srpe)}` : "")),
     );
     $("ci-title").textContent = v.ask_morning ? "Good morning" : "After your run";
+  } else {
+    $("ci-title").textContent = "Check in";
   }
   renderLimits(v);
   // The morning after: pain on waking first; the run's own questions while any is missing
@@ -129,10 +130,14 @@ function render(v) {
   ask("pain_during", showAfter, entry.pain_during);
   ask("pain_after", showAfter, entry.pain_after);
   ask("rpe", showAfter, run ? run.rpe : null);
+  // No run to check in on: pain between runs still counts (the rules read a rest day's entry;
+  // docs/checkin.md). It is today's entry's pain_after, as the API takes it.
+  ask("pain_today", !run, entry.pain_after);
+  const todayDone = !run && entry.pain_after !== null && entry.pain_after !== undefined;
   $("note").value = entry.note || "";
   $("save").disabled = true;
   $("status").className = "status";
-  $("status").textContent = afterDone && !v.ask_morning ? "Checked in ✓ — change anything and save again." : "";
+  $("status").textContent = (afterDone && !v.ask_morning) || todayDone ? "Checked in ✓ — change anything and save again." : "";
   show("ci");
 }
 
@@ -174,10 +179,10 @@ async function load() {
 
 async function save(ev) {
   ev.preventDefault();
-  if (!view || !view.run) return;
-  const body = { activity_id: view.run.activity_id };
+  if (!view) return;
+  const body = view.run ? { activity_id: view.run.activity_id } : { date: view.today };
   for (const [k, v] of Object.entries(picked)) {
-    if (!document.querySelector(`fieldset[data-field="${k}"]`).hidden) body[k] = v;
+    if (!document.querySelector(`fieldset[data-field="${k}"]`).hidden) body[k === "pain_today" ? "pain_after" : k] = v;
   }
   const note = $("note").value.trim();
   if (note && (body.pain_during !== undefined || body.pain_after !== undefined || body.pain_next_morning !== undefined || view.entry)) body.note = note;
