@@ -109,6 +109,8 @@ def _state(store: Store, aid: int, today: date = TODAY) -> dict[str, Any]:
             for e in episodes_of(s, athlete)
         )
         summary = stored_summaries(s, [athlete], today)[aid].model_dump(mode="json")
+        if (summary.get("fitness") or {}).get("hr_change"):
+            summary["fitness"]["hr_change"].pop("activity_id")  # each twin's own run
         days, weeks = rows_of(s, athlete, today, today)
         triage = s.get(AthleteTriage, aid)
         assert triage is not None
