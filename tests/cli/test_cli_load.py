@@ -293,6 +293,23 @@ def test_demo_spiky_sara_trips_every_dimension_in_her_final_week(demo: tuple[Pat
     ]
 
 
+def test_demo_spiky_sara_is_offered_no_more_than_her_longest_before_the_spike(
+    demo: tuple[Path, str],
+) -> None:
+    # Sunday's 30.8 km was flagged against 22.0 km: the rules alone offered 1.1 x 30.8 =
+    # 33.9 km the next day, and 2 x 30.8 = 61.6 km "before an alert" (rules.spike_limit).
+    out = demo[1]
+    assert says(
+        out,
+        "Distance: 90.5 km in the last 7 days (usual week 60.2 km); next run up to 22.0 km "
+        "until Saturday 2026-11-28: Sunday's 30.8 km was a spike over 22.0 km, not yet a "
+        "baseline; up to 43.4 km more over the next 7 days.",
+    )
+    sara = prose(out).split("Spiky Sara")[1].split("Steady Sam")[0]
+    assert "33.9 km" not in sara and "61.6 km" not in sara
+    assert "Before an alert" not in sara  # every dimension of hers spiked that week
+
+
 def test_demo_steady_sam_has_no_flags(demo: tuple[Path, str]) -> None:
     assert _flags(demo[0], "Steady Sam") == []
 

@@ -42,7 +42,8 @@ class DimensionStatus(BaseModel):
 Period = Literal["day", "week"]
 
 
-VIEW_VERSION = 4  # 3: the rehab block's chart caps and pain log; 4: fitness / fatigue / form
+VIEW_VERSION = 5  # 3: the rehab block's chart caps and pain log; 4: fitness / fatigue / form;
+# 5: a current spike caps the next run (rules.spike_limit)
 
 
 class FastThresholdOut(BaseModel):
