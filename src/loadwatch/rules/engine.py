@@ -102,6 +102,10 @@ class FlagRecord:
     # The rule's own baseline before a floor raised it (None: not kept): a sentence built
     # from the record says "judged against at least" as the message does.
     own_baseline: float | None = None
+    # A post-break baseline: the share of pre-break capacity counted and the break's days
+    # (None: not one), so a sentence built from the record says how it was made.
+    kept: float | None = None
+    days_off: int | None = None
 
 
 def _level(ratio: pl.Expr, rule: _Rule, name: str, dim: str) -> pl.Expr:
@@ -645,6 +649,8 @@ def records(flags: pl.DataFrame) -> list[FlagRecord]:
             threshold=row["threshold"],
             message=render(row),
             own_baseline=row.get("own_baseline"),
+            kept=row.get("kept"),
+            days_off=row.get("days_off"),
         )
         for row in flags.iter_rows(named=True)
     ]
