@@ -276,11 +276,11 @@ def _session_spike(r: SessionSpike, rb: ReturnAfterBreak, key: str | None) -> li
             [pl.when(post & (capacity >= since_max)).then(pl.col("_kept")).alias(f"{n}|kept")],
             *_ratio_steps(n, own, single, r.floor(dim), ok, r),
         ]
+        # The break behind the day (within the window after a return): the baseline's, and
+        # the sentence's "no run in the last 30 days" rather than "your first on record".
+        after = pl.col(f"{n}|kept").is_not_null() | (pl.col("_since_ret") < w).fill_null(False)
         fields = _fields(
-            n,
-            w,
-            kept=pl.col(f"{n}|kept"),
-            days_off=pl.when(pl.col(f"{n}|kept").is_not_null()).then(pl.col("_days_off")),
+            n, w, kept=pl.col(f"{n}|kept"), days_off=pl.when(after).then(pl.col("_days_off"))
         )
         in_return = _in_return(rb, dim)
         said = pl.col(f"return_after_break|{dim}|said")
