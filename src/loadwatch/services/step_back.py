@@ -56,7 +56,16 @@ def current_spikes(inp: EvaluationInputs, quiet: pl.DataFrame | None) -> dict[st
     recent = daily.filter((pl.col("date") >= since) & (pl.col("date") <= inp.today))
     if recent.is_empty() or not recent["runs"].sum():
         return {}  # no run, no spike: most rolled athletes stop here
-    return spike_caps(evaluate(daily, inp.config, since=since, quiet=quiet), inp.today)
+    # The spike and the return it hands over to are all that decide a spike flag: the ramp
+    # and monotony are not judged here (half the cost).
+    c = inp.config
+    only = c.model_copy(
+        update={
+            "weekly_ramp": c.weekly_ramp.model_copy(update={"enabled": False}),
+            "monotony": c.monotony.model_copy(update={"enabled": False}),
+        }
+    )
+    return spike_caps(evaluate(daily, only, since=since, quiet=quiet), inp.today)
 
 
 def _head(note: str | None) -> str | None:
