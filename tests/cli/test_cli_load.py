@@ -180,9 +180,12 @@ def test_status_json(sara_log: date) -> None:
     assert dims["hills"]["last_7d"] == pytest.approx(160.0)
     # The contested ramp's caution is 2.0 × 40 km.  Tomorrow's 7-day window drops the first
     # 10 km run and holds 42 km against 2.0 × 40.5 = 81 km, so the ramp leaves 39 km; the
-    # spike's 1.1 × 22 km = 24.2 km bounds the next run.
+    # spike rule alone would allow 1.1 × 22 km = 24.2 km, but the 22 km is itself the current
+    # spike (over the 16 km long runs): the next run no more than those 16 km
+    # (rules.spike_limit).
     assert dims["distance"]["week_limit"] == pytest.approx(80.0)
-    assert dims["distance"]["headroom_run"] == pytest.approx(24.2)
+    assert dims["distance"]["headroom_run"] == 16.0
+    assert dims["distance"]["headroom_run_alert"] is None
     # 39 km is also all the ramp lets in over the next 7 days (tomorrow's window is the
     # tightest: later ones drop more of the week before).
     assert dims["distance"]["headroom_week"] == pytest.approx(39.0)
