@@ -120,11 +120,14 @@ STATE_STYLE = {"settled": "green", "irritated": "yellow", "flare": "bold red"}
 
 
 def pain_line(rehab: RehabStatus) -> RenderableType:
-    """'Pain  2 → 2 → 6/10 (rising) · latest 6/10 the morning after on 2026-11-10: flare'."""
+    """'Pain  2 → 2 → 6/10 in the last 28 days (rising) · latest 6/10 the morning after on
+    2026-11-10: flare'."""
     line = Text("Pain  ", style="bold")
     if not rehab.pain_trend:
-        return line + Text("no entries yet", style="dim")
-    line.append(" → ".join(map(str, rehab.pain_trend)) + "/10")
+        return line + Text(f"no entries in the last {rehab.pain_trend_days} days", style="dim")
+    line.append(
+        " → ".join(map(str, rehab.pain_trend)) + f"/10 in the last {rehab.pain_trend_days} days"
+    )
     if rehab.pain_trend_word:
         line.append(f" ({rehab.pain_trend_word})")
     r = rehab.latest_response

@@ -12,12 +12,14 @@ from support.api_env import API, Env
 
 
 def _log(env: Env) -> date:
-    """Five weeks of 10 km every other day, then 20 km yesterday (all flat: 40 m a run);
-    returns yesterday."""
+    """Five weeks of 10 km every other day but 19 km 16 days before yesterday, then 20 km
+    yesterday (all flat: 40 m a run); returns yesterday.  The 19 km keeps yesterday's 20 km
+    from being a spike (20 / 19 = 1.05), whose own cap (rules.spike_limit) would bind first."""
     yesterday = local_today("UTC") - timedelta(days=1)
     rows = ["date,sport,distance_km,duration,elevation_gain_m"]
     for back in range(2, 36, 2):
-        rows.append(f"{yesterday - timedelta(days=back)},Run,10.0,0:55:00,40")
+        km = 19.0 if back == 16 else 10.0
+        rows.append(f"{yesterday - timedelta(days=back)},Run,{km},0:55:00,40")
     rows.append(f"{yesterday},Run,20.0,1:50:00,40")
     r = env.client.post(
         f"{API}/athletes/{env.athlete_id}/logs",
@@ -36,7 +38,8 @@ def test_after_a_flare_status_triage_and_checkin_offer_the_step_back(env: Env) -
         for d in env.client.get(status_url, headers=env.coach).json()["dimensions"]
     }
     # The rules alone: 10 % over the 30-day longest (20 km) is 22.0 km (the 7 days ending
-    # tomorrow hold 40 km of the 2 x 35 km the ramp allows: 30 km more).
+    # tomorrow hold 40 km of the 2 x 37.25 km the ramp allows: 34.5 km more; 37.25 = the
+    # 13 x 10 + 19 km of the 28 days before, a week's share).
     assert before["distance"]["headroom_run"] == 22.0
     # And the alert line: the spike alerts at 2 x the 30-day longest run, 40.0 km.
     assert before["distance"]["headroom_run_alert"] == 40.0
@@ -60,12 +63,12 @@ def test_after_a_flare_status_triage_and_checkin_offer_the_step_back(env: Env) -
     # alert" after a flare on 20 km reads as leave to run it).
     assert {d: x["headroom_run_alert"] for d, x in dims.items()} == dict.fromkeys(dims)
     week = dims["distance"]["headroom_week"]
-    # The 7 days to the flare: 20 + 3 x 10 = 50 km, 0.75 x 50 = 37.5 km; the ramp leaves 30.
-    assert week == 30.0
+    # The 7 days to the flare: 20 + 3 x 10 = 50 km, 0.75 x 50 = 37.5 km; the ramp leaves 34.5.
+    assert week == 34.5
     name = day_name(day)
     assert dims["distance"]["headroom_note"] == (
         f"Distance: step back after the pain flare on {name} {day}: next run up to 15.0 km "
-        f"(a quarter below {name}'s 20.0 km); up to 30.0 km more over the next 7 days."
+        f"(a quarter below {name}'s 20.0 km); up to 34.5 km more over the next 7 days."
     )
 
     board = env.client.get(f"{API}/dashboard", headers=env.coach).json()["data"]

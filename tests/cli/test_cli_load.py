@@ -180,9 +180,12 @@ def test_status_json(sara_log: date) -> None:
     assert dims["hills"]["last_7d"] == pytest.approx(160.0)
     # The contested ramp's caution is 2.0 × 40 km.  Tomorrow's 7-day window drops the first
     # 10 km run and holds 42 km against 2.0 × 40.5 = 81 km, so the ramp leaves 39 km; the
-    # spike's 1.1 × 22 km = 24.2 km bounds the next run.
+    # spike rule alone would allow 1.1 × 22 km = 24.2 km, but the 22 km is itself the current
+    # spike (over the 16 km long runs): the next run no more than those 16 km
+    # (rules.spike_limit).
     assert dims["distance"]["week_limit"] == pytest.approx(80.0)
-    assert dims["distance"]["headroom_run"] == pytest.approx(24.2)
+    assert dims["distance"]["headroom_run"] == 16.0
+    assert dims["distance"]["headroom_run_alert"] is None
     # 39 km is also all the ramp lets in over the next 7 days (tomorrow's window is the
     # tightest: later ones drop more of the week before).
     assert dims["distance"]["headroom_week"] == pytest.approx(39.0)
@@ -293,6 +296,23 @@ def test_demo_spiky_sara_trips_every_dimension_in_her_final_week(demo: tuple[Pat
     ]
 
 
+def test_demo_spiky_sara_is_offered_no_more_than_her_longest_before_the_spike(
+    demo: tuple[Path, str],
+) -> None:
+    # Sunday's 30.8 km was flagged against 22.0 km: the rules alone offered 1.1 x 30.8 =
+    # 33.9 km the next day, and 2 x 30.8 = 61.6 km "before an alert" (rules.spike_limit).
+    out = demo[1]
+    assert says(
+        out,
+        "Distance: 90.5 km in the last 7 days (usual week 60.2 km); next run up to 22.0 km "
+        "until Saturday 2026-11-28: Sunday's 30.8 km was a spike over 22.0 km, not yet a "
+        "baseline; up to 43.4 km more over the next 7 days.",
+    )
+    sara = prose(out).split("Spiky Sara")[1].split("Steady Sam")[0]
+    assert "33.9 km" not in sara and "61.6 km" not in sara
+    assert "Before an alert" not in sara  # every dimension of hers spiked that week
+
+
 def test_demo_steady_sam_has_no_flags(demo: tuple[Path, str]) -> None:
     assert _flags(demo[0], "Steady Sam") == []
 
@@ -318,7 +338,7 @@ def test_demo_returning_rosa_keeps_to_her_plan_but_once(demo: tuple[Path, str]) 
         "Week 5 (from 2026-11-09): 18.1 km a week, longest run 6.0 km, no hills, 6:15/km or "
         "slower — held: a flare on Saturday 2026-11-07 (6/10 the morning after)",
     )
-    assert says(out, "Pain  2 → 6 → 3 → 2 → 2/10 (falling)")
+    assert says(out, "Pain  2 → 6 → 3 → 2 → 2/10 in the last 28 days (falling)")
     assert says(
         out, "Sat 2026-11-07 6/10 the morning after: flare (after 9.0 km with 150 m climbing)"
     )

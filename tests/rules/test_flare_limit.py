@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.rules.flare_limit import flare_limit, flare_note
-from loadwatch.rules.response import Response, Symptom, classify
+from loadwatch.rules.pain_response import pain_records
+from loadwatch.rules.response import Response, Symptom, classify, pain_trend
 from support.activity_builder import days, frame
 
 D0 = date(2026, 11, 30)  # a Monday
@@ -71,3 +72,42 @@ def test_the_step_back_holds_while_the_flare_is_current_and_only_after_a_flare()
     on_last = flare_limit(rs, wed + timedelta(days=13))
     assert on_last is not None and on_last.run["distance"] == 9.0  # 0.75 x 12
     assert flare_limit(rs, wed + timedelta(days=14)) is None
+
+
+def test_pain_with_no_run_before_it_and_nothing_tolerated_means_rest_until_it_settles() -> None:
+    # 10 km on Monday, then 6/10 on Sunday with no run that day or the day before (Rui's flag
+    # 33: "step back by a quarter: no tolerated load on record yet", and no limit changed).
+    kms = [10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    sunday = D0 + timedelta(days=6)
+    rs = _responses(kms, [Symptom(sunday, pain_after=6)])
+    assert rs[-1].state == "flare" and rs[-1].load is None
+    limit = flare_limit(rs, sunday + timedelta(days=1))
+    assert limit is not None and limit.rest
+    assert set(limit.run.values()) == set(limit.week.values()) == {0.0}
+    assert flare_note(limit, "distance", 0.0, 0.0) == (
+        "Distance: rest after the pain flare on Sunday 2026-12-06: no running until the pain "
+        "is back to 3/10 or less (no run before it to step back from, none tolerated on record)."
+    )
+    [flag] = pain_records(rs)
+    assert flag.message == (
+        "Pain 6/10 on Sunday, with no run that day or the day before: rest from running until "
+        "it is back to 3/10 or less, and see a clinician if it does not settle (no run before "
+        "it to step back from)."
+    )
+    # Back to 2/10 on Wednesday: the rest is over.
+    calm = _responses(
+        kms, [Symptom(sunday, pain_after=6), Symptom(sunday + timedelta(3), pain_after=2)]
+    )
+    assert flare_limit(calm, sunday + timedelta(days=3)) is None
+    assert flare_limit(calm, sunday + timedelta(days=2)) is not None
+
+
+def test_the_pain_trend_reads_the_last_four_weeks() -> None:
+    # 7/10 then 6/10 two years apart was "7 → 6/10 (falling)".
+    kms = [10.0]
+    old, new = D0, D0 + timedelta(days=730)
+    rs = _responses(kms, [Symptom(old, pain_after=7), Symptom(new, pain_after=6)])
+    assert pain_trend(rs, new) == ([6], "")
+    assert pain_trend(rs) == ([7, 6], "falling")  # without a day: every entry, as before
+    near = _responses(kms, [Symptom(new - timedelta(27), pain_after=7), Symptom(new, pain_after=6)])
+    assert pain_trend(near, new) == ([7, 6], "falling")

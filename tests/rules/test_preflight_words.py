@@ -73,3 +73,52 @@ def test_planned_uphill_km_follow_the_athletes_own_runs() -> None:
         end=TODAY,
     )
     assert round(planned_uphill(flat), 3) == 3.333
+
+
+def _after_a_break() -> History:
+    """10 km every other day for six weeks (the 28 days before the break: 14 runs, a 35.0 km
+    week), then 21 days without running: tomorrow ends the break (kept(21) = 93 %)."""
+    start = date(2026, 9, 7)
+    runs = [activity(start + timedelta(days=k), 10.0) for k in range(0, 41, 2)]
+    today = start + timedelta(days=61)
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=today)
+    return History(daily, RuleConfig(), plans=[], responses=[], today=today)
+
+
+def test_a_return_is_a_share_of_the_week_before_the_break_never_a_negative_over() -> None:
+    h = _after_a_break()
+    tomorrow = h.today + timedelta(days=1)
+    (only,) = check(h, [PlannedRun(tomorrow, 18.0, 0.0, 0.0, "easy")]).sessions
+    # 18 / 35 = 0.514 of the week before the break (a caution over 0.5); the spike (18 km
+    # over 0.93 x 10 km = 9.3 km, 1.94x) is a caution too, so the return says it (the hand-over).
+    # Was "-49 % over your week before the break".  1.1 x 9.3 = 10.23: 10.2 km raise nothing.
+    assert only.sentence == (
+        "Sunday 18.0 km easy run: caution, 18.0 km of distance since your return, 51 % of your "
+        "week before the break (35.0 km); up to 10.2 km raises nothing."
+    )
+
+
+def test_a_post_break_longest_run_says_how_it_was_counted() -> None:
+    h = _after_a_break()
+    tomorrow = h.today + timedelta(days=1)
+    (only,) = check(h, [PlannedRun(tomorrow, 10.5, 0.0, 0.0, "easy")]).sessions
+    # 10.5 / 9.3 = 1.13: was "13 % over your longest run in 30 days (9.3 km)", a run never run.
+    assert only.sentence == (
+        "Sunday 10.5 km easy run: caution, 13 % over your longest run in 30 days, counting your "
+        "running before your 21-day break at 93 % (10.0 km before the break, 9.3 km now); up "
+        "to 10.2 km raises nothing."
+    )
+
+
+def test_a_window_holding_an_alert_is_not_ok() -> None:
+    h = _after_a_break()
+    tomorrow = h.today + timedelta(days=1)
+    pf = check(h, [PlannedRun(tomorrow, 20.0, 0.0, 0.0, "easy")])
+    (dist,) = [w for w in pf.windows if w.dimension == "distance"]
+    # During the return the ramp does not judge (its level 0: "ok" in the table before); the
+    # window's one run is a spike alert (20 / 9.3 = 2.15x) and a return caution (20 / 35).
+    assert (dist.peak, dist.level, dist.rule) == (20.0, 2, "session_spike")
+    assert (pf.sessions[0].findings[1].rule, pf.sessions[0].findings[1].severity) == (
+        "return_after_break",
+        "caution",
+    )

@@ -210,6 +210,21 @@ def test_a_first_run_is_not_a_multiple_of_nothing() -> None:
     )
 
 
+def test_a_run_after_a_long_break_is_not_a_first_on_record() -> None:
+    # A 5 km run, then 100 days without running (beyond the 84 days capacity is counted for),
+    # then 10.2 km: nothing in its 30 days to compare it with, but not the first on record
+    # (was "your first on record: with no earlier run to compare it with", Rui's flag 22).
+    flags = evaluate(
+        _daily([activity(MON, 5.0), activity(MON + timedelta(days=101), 10.2)]), DEFAULT
+    )
+    (spike,) = [f for f in flags if f.rule == "session_spike" and f.dimension == "distance"]
+    assert spike.message == (
+        "Thursday's 10.2 km run, with no run in the last 30 days to compare it with: judged "
+        "against at least 3.0 km, it is 3.4× that."
+    )
+    assert spike.days_off == 100 and spike.kept is None
+
+
 def test_rules_need_their_history() -> None:
     # 20 days of 5 km runs, then 15 km: a big jump, but no rule has its history yet.
     rows = [*days(MON, [5.0, 0.0], repeat=10), activity(MON + timedelta(days=20), 15.0)]

@@ -198,9 +198,20 @@ def show_check(athlete: str, out: CheckOut) -> None:
             str(w.peak_date),
             _usual(w.usual_week, w.own_week, fmt),
             f"{w.ratio:.2f}" if w.ratio is not None else "-",
-            w.severity or "ok",
+            _verdict(w.severity, w.rule),
         )
     console.print(t)
+
+
+_RULE = {"session_spike": "a run's spike", "return_after_break": "the return"}
+
+
+def _verdict(severity: str | None, rule: str | None) -> str:
+    """'ok', 'caution', or 'alert (a run's spike)' when another rule than the ramp says it."""
+    if severity is None:
+        return "ok"
+    said = _RULE.get(rule or "", rule)
+    return f"{severity} ({said})" if rule and rule != "weekly_ramp" else severity
 
 
 def _usual(base: float | None, own: float | None, fmt: str) -> str:

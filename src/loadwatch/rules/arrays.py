@@ -187,7 +187,7 @@ def wide(
                     ).astype(np.float64)
                 f = _fields(c, w)
                 f["kept"] = kept_col
-                f["days_off"] = when(~np.isnan(kept_col), days_off)
+                f["days_off"] = when(~np.isnan(kept_col) | (since_ret < w), days_off)
                 checks.append(Check("session_spike", dim, ss, None, c["ok"], c["level"], final, f))
         wr = config.weekly_ramp
         if wr.enabled:

@@ -102,6 +102,10 @@ class FlagRecord:
     # The rule's own baseline before a floor raised it (None: not kept): a sentence built
     # from the record says "judged against at least" as the message does.
     own_baseline: float | None = None
+    # A post-break baseline: the share of pre-break capacity counted and the break's days
+    # (None: not one), so a sentence built from the record says how it was made.
+    kept: float | None = None
+    days_off: int | None = None
 
 
 def _level(ratio: pl.Expr, rule: _Rule, name: str, dim: str) -> pl.Expr:
@@ -272,11 +276,11 @@ def _session_spike(r: SessionSpike, rb: ReturnAfterBreak, key: str | None) -> li
             [pl.when(post & (capacity >= since_max)).then(pl.col("_kept")).alias(f"{n}|kept")],
             *_ratio_steps(n, own, single, r.floor(dim), ok, r),
         ]
+        # The break behind the day (within the window after a return): the baseline's, and
+        # the sentence's "no run in the last 30 days" rather than "your first on record".
+        after = pl.col(f"{n}|kept").is_not_null() | (pl.col("_since_ret") < w).fill_null(False)
         fields = _fields(
-            n,
-            w,
-            kept=pl.col(f"{n}|kept"),
-            days_off=pl.when(pl.col(f"{n}|kept").is_not_null()).then(pl.col("_days_off")),
+            n, w, kept=pl.col(f"{n}|kept"), days_off=pl.when(after).then(pl.col("_days_off"))
         )
         in_return = _in_return(rb, dim)
         said = pl.col(f"return_after_break|{dim}|said")
@@ -645,6 +649,8 @@ def records(flags: pl.DataFrame) -> list[FlagRecord]:
             threshold=row["threshold"],
             message=render(row),
             own_baseline=row.get("own_baseline"),
+            kept=row.get("kept"),
+            days_off=row.get("days_off"),
         )
         for row in flags.iter_rows(named=True)
     ]

@@ -21,7 +21,7 @@ from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.rules.episodes import is_current
 from loadwatch.rules.messages import amount, day_name
 from loadwatch.rules.plan_caps import FLAT_M_PER_KM, STEP_BACK_SHARE, describe_day, run_words
-from loadwatch.rules.response import Response, last_tolerated
+from loadwatch.rules.response import SETTLED_MAX, Response, last_tolerated
 
 _WHAT = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing", "uphill": "Uphill"}
 
@@ -35,6 +35,9 @@ class FlareLimit:
     source_day: date  # the run the numbers come from
     source_words: str  # that run in words ("6.0 km flat")
     source_run: dict[str, float]  # that run's own figures
+    # Pain with no run that day or the day before and nothing tolerated on record: nothing
+    # to step back from, so rest until an entry says it settled (docs/rehab.md).
+    rest: bool = False
 
 
 def _down(value: float, unit: str) -> float:
@@ -45,7 +48,8 @@ def _down(value: float, unit: str) -> float:
 
 def flare_limit(responses: Sequence[Response], today: date) -> FlareLimit | None:
     """The step back in force on ``today`` after the latest flare up to it, or None: no flare,
-    the flare is no longer current, or neither a tolerated run nor the flaring run to scale."""
+    or the flare is no longer current.  With neither a tolerated run nor a run before the
+    pain to scale, rest (``rest``) until a later entry is settled."""
     flares = [r for r in responses if r.state == "flare" and r.date <= today]
     if not flares:
         return None
@@ -57,8 +61,11 @@ def flare_limit(responses: Sequence[Response], today: date) -> FlareLimit | None
         load, share, tolerated = ok.load, 1.0, True
     elif flare.load is not None:
         load, share, tolerated = flare.load, STEP_BACK_SHARE, False
+    elif any(r.state == "settled" and flare.date < r.date <= today for r in responses):
+        return None  # the rest it asked for is over: the pain settled
     else:
-        return None
+        none = dict.fromkeys(DIMENSIONS, 0.0)
+        return FlareLimit(flare.date, none, dict(none), False, flare.date, "", dict(none), True)
     run = {d: _down(share * load.run[d], UNITS[d]) for d in DIMENSIONS}
     week = {d: _down(share * load.week[d], UNITS[d]) for d in DIMENSIONS}
     if tolerated and load.run["hills"] <= FLAT_M_PER_KM * load.run["distance"]:
@@ -82,6 +89,12 @@ def flare_note(limit: FlareLimit, dim: str, run: float, week: float | None) -> s
     limit, ``week`` the 7 days' (each the smaller of the step back's and the rules')."""
     unit = UNITS[dim]
     own = limit.source_run[dim]
+    if limit.rest:
+        return (
+            f"{_WHAT[dim]}: rest after the pain flare on {describe_day(limit.flare)}: no "
+            f"running until the pain is back to {SETTLED_MAX}/10 or less (no run before it to "
+            "step back from, none tolerated on record)."
+        )
     if limit.tolerated:
         basis = (
             f"the last load you tolerated ({day_name(limit.source_day)} "

@@ -123,12 +123,12 @@ def _session_spike(row: Row) -> str:
 
 def _first_of_its_kind(row: Row, value: str, window: str) -> str:
     """A spike with nothing before it in the window: no history to be a multiple of.  Without
-    running in the window and no break behind it (a break's capacity would stand in), a
-    distance spike is the athlete's first run on record."""
+    running in the window and no break behind it (``days_off``: a run before, however long
+    ago), a distance spike is the athlete's first run on record."""
     dim, day, r = row["dimension"], day_name(row["date"]), row["ratio"]
     floor = amount(row["baseline"], UNITS[dim])
     times = more(r, "more", row["threshold"]) + (" that" if r >= 2.0 else "")
-    if dim == "distance" and row.get("kept") is None:
+    if dim == "distance" and row.get("kept") is None and row.get("days_off") is None:
         return (
             f"{day}'s {value} run is your first on record: with no earlier run to compare it "
             f"with, it is judged against at least {floor} and is {times}."

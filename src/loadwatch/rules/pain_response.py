@@ -3,12 +3,13 @@ or not), each naming the run before it and what to do.  Pure."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from loadwatch.rules.engine import FlagRecord
 from loadwatch.rules.messages import amount, day_name
-from loadwatch.rules.plan_caps import FAST_ALLOWANCE_KM, FLAT_M_PER_KM, run_words
-from loadwatch.rules.response import Response, last_tolerated
+from loadwatch.rules.plan_caps import FAST_ALLOWANCE_KM, FLAT_M_PER_KM, STEP_BACK_SHARE, run_words
+from loadwatch.rules.response import SETTLED_MAX, Response, last_tolerated
 from loadwatch.vocabulary import ALERT, CAUTION
 
 
@@ -51,8 +52,18 @@ def pain_records(responses: Sequence[Response]) -> list[FlagRecord]:
             ok = last_tolerated([x for x in responses if x.date < r.date], r.date)
             if ok is not None and ok.load is not None:
                 tail = f"step back to {run_words(ok.load.run)}, the last load you tolerated"
+            elif load is not None:
+                # A quarter of what, in km: the figure the limits offer (rules.flare_limit).
+                km = math.floor(STEP_BACK_SHARE * load.run["distance"] * 10 + 1e-9) / 10
+                tail = (
+                    f"step back by a quarter, to runs of up to {amount(km, 'km')} (no tolerated "
+                    "load on record yet)"
+                )
             else:
-                tail = "step back by a quarter: no tolerated load on record yet"
+                tail = (
+                    f"rest from running until it is back to {SETTLED_MAX}/10 or less, and see "
+                    "a clinician if it does not settle (no run before it to step back from)"
+                )
         else:
             tail = "hold the load (no increase) until it settles under 4/10 by the next morning"
         value = float(r.worst)

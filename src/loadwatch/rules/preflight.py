@@ -28,7 +28,7 @@ from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord, evaluate, judgements
 from loadwatch.rules.evidence import evidence
-from loadwatch.rules.messages import amount, baseline_phrase, day_name, more
+from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
 from loadwatch.rules.planned import PlannedRun, with_runs
 from loadwatch.rules.response import Response
@@ -65,6 +65,8 @@ class Finding:
     grade: str
     message: str
     own_baseline: float | None = None  # before a floor raised it
+    kept: float | None = None  # a post-break baseline: the share of capacity counted
+    days_off: int | None = None  # and the break's days
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +99,14 @@ class Window:
     peak_date: date
     usual_week: float | None
     ratio: float | None
-    level: int  # 0 none, 1 caution, 2 alert (what weekly_ramp would say, were it judging)
+    level: int  # 0 none, 1 caution, 2 alert: the worst said of the window (``rule``)
     caution: float
     alert: float | None
     own_week: float | None = None  # the usual week before a floor raised it
+    # What sets ``level``: weekly_ramp (were it judging), or a flag of this dimension on a day
+    # of the peak's 7 days that says worse (a spike, a return): a window holding an alert is
+    # no "ok" window.
+    rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,8 @@ def _findings(flags: Sequence[FlagRecord], day: date) -> list[Finding]:
             evidence(f.rule, f.dimension, f.ratio, f.severity).grade,
             f.message,
             f.own_baseline,
+            f.kept,
+            f.days_off,
         )
         for f in flags
         if f.date == day
@@ -235,6 +243,14 @@ _LONGEST = {
 }
 
 
+def _break(f: Finding) -> str:
+    """', counting your running before your 28-day break at 91 %': how a post-break baseline
+    was made, in the recorded-run flags' words (``rules.messages``)."""
+    if f.kept is None or f.days_off is None:
+        return ""
+    return f", counting your running before your {f.days_off}-day break at {f.kept * 100:.0f} %"
+
+
 def _what(f: Finding, config: RuleConfig) -> str:
     unit = UNITS.get(f.dimension, "km")
     over = more(f.ratio, "over", f.threshold)
@@ -242,16 +258,22 @@ def _what(f: Finding, config: RuleConfig) -> str:
     base = baseline_phrase(f.own_baseline, f.baseline, unit)
     if f.rule == "session_spike":
         days = config.session_spike.window_days
-        return f"{over} {_LONGEST[f.dimension]} in {days} days ({base})"
+        if f.kept and base == amount(f.baseline, unit):
+            # The longest run itself beside the share counted of it: "(30.8 km before the
+            # break, 28.2 km now)"; the number judged against alone read as a run never run.
+            base = f"{amount(f.baseline / f.kept, unit)} before the break, {base} now"
+        return f"{over} {_LONGEST[f.dimension]} in {days} days{_break(f)} ({base})"
     if f.rule == "weekly_ramp":
         return (
             f"its 7 days reach {amount(f.value, unit)} of {f.dimension}, {over} your usual "
-            f"week ({base})"
+            f"week{_break(f)} ({base})"
         )
     if f.rule == "return_after_break":
+        # A share of the week before the break, as the flag says it: "77 %", never "-23 % over".
+        share = above(f.ratio, f.threshold, 0, 100.0)
         return (
-            f"{amount(f.value, unit)} of {f.dimension} since your return, {over} your week "
-            f"before the break ({amount(f.baseline, unit)})"
+            f"{amount(f.value, unit)} of {f.dimension} since your return, {share} % of your "
+            f"week before the break ({amount(f.baseline, unit)})"
         )
     if f.rule == "monotony":
         return f"a monotonous week of {f.dimension} (monotony {f.ratio:.1f})"
@@ -299,7 +321,20 @@ def sentence(
 
 
 # --- the check -----------------------------------------------------------------------------
-def _windows(h: History, runs: Sequence[PlannedRun]) -> list[Window]:
+def _worst(flags: Sequence[FlagRecord], dim: str, end: date) -> tuple[int, str | None]:
+    """The worst flag of ``dim`` on the 7 days ending ``end``, and its rule."""
+    worst, rule = 0, None
+    for f in flags:
+        if f.dimension == dim and 0 <= (end - f.date).days < 7:
+            level = 2 if f.severity == ALERT else 1
+            if level > worst:
+                worst, rule = level, f.rule
+    return worst, rule
+
+
+def _windows(
+    h: History, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord] = ()
+) -> list[Window]:
     daily = with_runs(h.daily, runs)
     first = min(r.date for r in runs)
     j = judgements(daily, h.config, since=first).filter(
@@ -311,6 +346,8 @@ def _windows(h: History, runs: Sequence[PlannedRun]) -> list[Window]:
         if rows.is_empty():
             continue
         top = rows.row(0, named=True)
+        level = int(top["level"] or 0)
+        worst, rule = _worst(flags, dim, top["date"])
         out.append(
             Window(
                 dim,
@@ -319,10 +356,11 @@ def _windows(h: History, runs: Sequence[PlannedRun]) -> list[Window]:
                 top["date"],
                 top["baseline"],
                 top["ratio"],
-                int(top["level"] or 0),
+                max(level, worst),
                 float(top["caution"]),
                 top["alert"],
                 top["own_baseline"],
+                rule if worst > level else "weekly_ramp" if level else None,
             )
         )
     return out
@@ -340,4 +378,4 @@ def check(h: History, runs: Sequence[PlannedRun], *, suggestions: bool = True) -
         found = _findings(flags, run.date)
         sug = suggest(h, ordered[:i], run, found) if found and suggestions else None
         out.append(SessionCheck(run, found, sug, sentence(run, found, sug, h.config)))
-    return Preflight(out, _windows(h, ordered) if suggestions else [])
+    return Preflight(out, _windows(h, ordered, flags) if suggestions else [])

@@ -45,6 +45,7 @@ RISING_MIN = 3  # a rise that ends below this stays in the 0-2 band
 MORNING_LOOKBACK_DAYS = 7
 WEEK_DAYS = 7
 HARD_RPE = 7.0  # CR-10 "very hard"
+TREND_DAYS = 28  # the pain trend reads the entries of the last four weeks
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,9 +284,14 @@ def last_tolerated(responses: Sequence[Response], before: date) -> Response | No
     return ok[-1] if ok else None
 
 
-def pain_trend(responses: Sequence[Response], n: int = 5) -> tuple[list[int], str]:
-    """The last ``n`` worst pains and a word: rising, falling, steady (or "" with < 2)."""
-    values = [r.worst for r in responses[-n:]]
+def pain_trend(
+    responses: Sequence[Response], today: date | None = None, n: int = 5, days: int = TREND_DAYS
+) -> tuple[list[int], str]:
+    """The last ``n`` worst pains of the ``days`` days ending ``today`` (all, without a day)
+    and a word: rising, falling, steady (or "" with < 2).  An entry of two years ago is not
+    part of how the pain goes now."""
+    recent = [r for r in responses if today is None or 0 <= (today - r.date).days < days]
+    values = [r.worst for r in recent[-n:]]
     if len(values) < 2:
         return values, ""
     half = len(values) // 2

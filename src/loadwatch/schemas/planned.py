@@ -126,9 +126,13 @@ class WindowOut(BaseModel):
         None, description="the athlete's own usual week, before the floor raised it"
     )
     ratio: float | None
-    severity: Severity | None = Field(description="what the weekly ramp would say of the peak")
+    severity: Severity | None = Field(
+        description="the worst said of the peak's 7 days in this dimension: the weekly ramp's "
+        "verdict, or a flag of a planned day in them (a spike, a return) when it says worse"
+    )
     caution: float | None
     alert: float | None
+    rule: str | None = Field(None, description="the rule behind severity (null: none)")
 
 
 class CheckOut(BaseModel):

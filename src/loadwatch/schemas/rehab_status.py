@@ -121,8 +121,12 @@ class RehabStatus(BaseModel):
     rooms: list[PlanRoom]
     latest_response: ResponseOut | None
     recent_responses: list[ResponseOut] = Field(description="the last five, oldest first")
-    pain_trend: list[int] = Field(description="the last five entries' worst pain, oldest first")
+    pain_trend: list[int] = Field(
+        description="the worst pain of the last five entries of the last pain_trend_days days, "
+        "oldest first"
+    )
     pain_trend_word: str = Field(description="rising, falling, steady or empty")
+    pain_trend_days: int = Field(28, description="the days the trend reads, ending today")
     tolerance: list[ToleranceOut]
     summary: str
     chart_caps: list[WeekCapsOut] = Field(

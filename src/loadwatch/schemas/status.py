@@ -42,8 +42,9 @@ class DimensionStatus(BaseModel):
 Period = Literal["day", "week"]
 
 
-VIEW_VERSION = 5  # 3: the rehab block's chart caps and pain log; 4: fitness / fatigue / form;
-# 5: no alert line beside a current flare's step back
+VIEW_VERSION = 6  # 3: the rehab block's chart caps and pain log; 4: fitness / fatigue / form;
+# 5: no alert line beside a current flare's step back; 6: a current spike caps the next run
+# (rules.spike_limit)
 
 
 class FastThresholdOut(BaseModel):

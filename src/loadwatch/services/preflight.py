@@ -105,6 +105,7 @@ def check_out(
             severity=ALERT if w.level >= 2 else CAUTION if w.level == 1 else None,
             caution=out_number(w.caution),
             alert=out_number(w.alert),
+            rule=w.rule,
         )
         for w in pf.windows
     ]

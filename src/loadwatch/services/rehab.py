@@ -19,7 +19,7 @@ from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.rules.plan import Caps, PlanVerdict, judge
 from loadwatch.rules.plan_caps import run_words
 from loadwatch.rules.plan_headroom import RulesRoom, fast_cap, pace_text, plan_headroom
-from loadwatch.rules.response import IRRITATED_MIN, Response, pain_trend, tolerance
+from loadwatch.rules.response import IRRITATED_MIN, TREND_DAYS, Response, pain_trend, tolerance
 from loadwatch.schemas.rehab import (
     UNSPECIFIED,
     PlanIn,
@@ -266,7 +266,7 @@ def rehab_status(
     rules = {d.dimension: (d.headroom_week, d.headroom_run) for d in dims}
     rooms = _rooms(inp, caps, rules, rules_words) if caps is not None else []
     latest = rin.responses[-1] if rin.responses else None
-    trend, word = pain_trend(rin.responses)
+    trend, word = pain_trend(rin.responses, inp.today)
     parts = []
     if caps is not None and current is not None:
         parts.append(
@@ -277,7 +277,12 @@ def rehab_status(
     if latest is not None:
         parts.append(f"latest pain {latest.worst}/10 on {latest.date} ({latest.state})")
     if trend:
-        parts.append("pain " + " → ".join(map(str, trend)) + (f" ({word})" if word else ""))
+        parts.append(
+            "pain "
+            + " → ".join(map(str, trend))
+            + f" in the last {TREND_DAYS} days"
+            + (f" ({word})" if word else "")
+        )
     return RehabStatus(
         plan=plan_out(shown, inp.today) if shown else None,
         caps=_caps_out(caps, inp.fast.speed_mps) if caps else None,
@@ -287,6 +292,7 @@ def rehab_status(
         recent_responses=[response_out(r) for r in rin.responses[-5:]],
         pain_trend=trend,
         pain_trend_word=word,
+        pain_trend_days=TREND_DAYS,
         tolerance=tolerance_out(rin.responses),
         summary="; ".join(parts) + "." if parts else "",
         chart_caps=week_caps(v.timelines, inp.daily, inp.fast.speed_mps),

@@ -1,18 +1,29 @@
-"""Status headroom after a pain flare (``rules.flare_limit``): the rules' limits bounded by the
-step back, so status, report, the check-in page and the triage card, which all read the
-summary's ``headroom_run``, offer no more than the flare's advice; and no alert line beside it
-(``headroom_run_alert``: "Before an alert ... up to 40 km" after a flare on 20 km reads as leave
-to run 40), so the step back is the only limit any of them offers."""
+"""Status headroom after a pain flare (``rules.flare_limit``) or a flagged spike
+(``rules.spike_limit``): the rules' limits bounded by the step back and by what the spike was
+judged against, so status, report, the check-in page and the triage card, which all read the
+summary's ``headroom_run``, offer no more than the flags' advice; and no alert line beside a
+step back (``headroom_run_alert``: "Before an alert ... up to 40 km" after a flare on 20 km
+reads as leave to run 40), so the step back is the only limit any of them offers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import polars as pl
+
+from loadwatch.rules.engine import evaluate
+from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.flare_limit import FlareLimit, flare_note
+from loadwatch.rules.headroom import OVER_SHARE
 from loadwatch.rules.plan_caps import describe_day
+from loadwatch.rules.spike_limit import SpikeCap, spike_caps, spike_note
 
 if TYPE_CHECKING:
+    from loadwatch.rules.headroom import Headroom
     from loadwatch.schemas.status import DimensionStatus
+    from loadwatch.services.inputs import EvaluationInputs
 
 
 def _smaller(a: float | None, b: float | None) -> float | None:
@@ -63,3 +74,58 @@ def step_back_words(
         for b, a in zip(before, after, strict=True)
         if a.headroom_run is not None and a.headroom_run != b.headroom_run
     }
+
+
+def current_spikes(inp: EvaluationInputs, quiet: pl.DataFrame | None) -> dict[str, SpikeCap]:
+    """The spikes current on ``inp.today``, as the engine flags them (``quiet``: the days a
+    plan silences the amount rules, ``rules.plan_breach.quiet_frame``)."""
+    since = inp.today - timedelta(days=CURRENT_DAYS - 1)
+    daily = inp.daily
+    recent = daily.filter((pl.col("date") >= since) & (pl.col("date") <= inp.today))
+    if recent.is_empty() or not recent["runs"].sum():
+        return {}  # no run, no spike: most rolled athletes stop here
+    # The spike and the return it hands over to are all that decide a spike flag: the ramp
+    # and monotony are not judged here (half the cost).
+    c = inp.config
+    only = c.model_copy(
+        update={
+            "weekly_ramp": c.weekly_ramp.model_copy(update={"enabled": False}),
+            "monotony": c.monotony.model_copy(update={"enabled": False}),
+        }
+    )
+    return spike_caps(evaluate(daily, only, since=since, quiet=quiet), inp.today)
+
+
+def _head(note: str | None) -> str | None:
+    # The rules' sentence is "<the 7 days>; <the next run>; <the 7 days ahead>.": its first
+    # part says what the last 7 days hold, which the spike does not change.
+    return note.split("; ", 1)[0].removesuffix(".") if note else None
+
+
+def follow_spike(
+    dims: list[DimensionStatus], caps: dict[str, SpikeCap], rooms: Mapping[str, Headroom]
+) -> list[DimensionStatus]:
+    """Each dimension with a current spike: its next run no more than what the spike was
+    judged against, no alert line (it would offer more than the spike), and a sentence that
+    names the cap instead of a "usual" run the spike made up."""
+    out = []
+    for d in dims:
+        c = caps.get(d.dimension)
+        h = rooms.get(d.dimension)
+        head = _head(d.headroom_note)
+        if c is None or h is None or head is None:
+            out.append(d)
+            continue
+        rules_run = d.headroom_run
+        run = _smaller(rules_run, c.cap)
+        update: dict[str, object] = {"headroom_run": run, "headroom_run_alert": None}
+        usual = h.usual_run
+        rest = rules_run is not None and usual is not None and rules_run < OVER_SHARE * usual
+        if run is not None and rest and usual is not None and usual > c.cap:
+            update["headroom_note"] = spike_note(
+                c, head, run, d.headroom_week, rest=True, fits_on=h.clears_on
+            )
+        elif run is not None and not rest and (rules_run is None or run < rules_run):
+            update["headroom_note"] = spike_note(c, head, run, d.headroom_week, rest=False)
+        out.append(d.model_copy(update=update))
+    return out

@@ -23,9 +23,15 @@ from loadwatch.schemas.status import (
 )
 from loadwatch.services.inputs import EvaluationInputs
 from loadwatch.services.out_frames import out_frame
-from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status
+from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status, verdict
 from loadwatch.services.rounding import out_number
-from loadwatch.services.step_back import follow_flare, only_step_back, step_back_words
+from loadwatch.services.step_back import (
+    current_spikes,
+    follow_flare,
+    follow_spike,
+    only_step_back,
+    step_back_words,
+)
 
 
 def summary_from(
@@ -65,11 +71,14 @@ def summary_from(
                 headroom_run_alert=h.next_run_alert if h else None,
             )
         )
-    # After a pain flare the step back bounds the rules' limits (a plan's rooms read them).
+    # A current spike is not yet a baseline: the next run no more than what it was judged
+    # against; after a pain flare the step back bounds them too (a plan's rooms read both).
+    plan = verdict(inp) if inp.rehab.plans else None
+    dims = follow_spike(dims, current_spikes(inp, plan.quiet if plan else None), rooms)
     flare = flare_limit(inp.rehab.responses, inp.today)
     rules_only, dims = dims, follow_flare(dims, flare)
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
-    rehab_now = rehab_status(inp, dims, rules_words=step_back_words(rules_only, dims, flare))
+    rehab_now = rehab_status(inp, dims, plan, rules_words=step_back_words(rules_only, dims, flare))
     dims = only_step_back(follow_plan(dims, rehab_now), flare)
     fast = inp.fast
     return Summary(
