@@ -132,6 +132,20 @@ def test_import_empty_folder_or_missing_path_is_an_error(data_dir: Path, tmp_pat
     assert result.exit_code == 1
     assert result.stderr.startswith("error: no FIT, GPX or TCX files found in ")
 
+    # A folder of links to files elsewhere (the trial's): not followed, and the error says why.
+    links = tmp_path / "links"
+    links.mkdir()
+    (tmp_path / "run.fit").write_bytes(b"not read")
+    (links / "run.fit").symlink_to(tmp_path / "run.fit")
+    (links / "run2.fit").symlink_to(tmp_path / "run.fit")
+    linked = runner.invoke(app, ["import", str(links), "--athlete", "Ana"])
+    assert linked.exit_code == 1
+    assert linked.stderr.strip() == (
+        f"error: no FIT, GPX or TCX files found in {links}; skipped 2: a symbolic link to "
+        "outside the folder, not followed: import the file it points to, or the folder that "
+        "holds it"
+    )
+
     typo = runner.invoke(app, ["import", str(tmp_path / "nope.fit"), "--athlete", "Ana"])
     assert typo.exit_code == 1
     assert typo.stderr.strip() == f"error: no such file or folder: {tmp_path / 'nope.fit'}"

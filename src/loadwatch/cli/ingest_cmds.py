@@ -90,6 +90,14 @@ def inspect_paths(
             yield {"file": str(path), "error": f"no {FORMAT_NAMES} files found"}
 
 
+def _skipped_why(skipped: list[tuple[str, str]]) -> str:
+    """``"; skipped 66: a symbolic link to outside..."``: why a folder gave nothing, by reason."""
+    counts: dict[str, int] = {}
+    for _, why in skipped:
+        counts[why] = counts.get(why, 0) + 1
+    return "".join(f"; skipped {n}: {why}" for why, n in counts.items())
+
+
 def _summary_row(file: str, s: dict[str, Any]) -> list[str]:
     return [
         file,
@@ -354,7 +362,8 @@ def import_(
         if json:
             print_json(import_json(athlete_name, athlete_id, report))
         if not report.outcomes and not report.manual:
-            raise fail(f"no {FORMAT_NAMES} files found in {', '.join(map(str, paths))}")
+            found = f"no {FORMAT_NAMES} files found in {', '.join(map(str, paths))}"
+            raise fail(found + _skipped_why(report.skipped))
         if not json:
             for line in _manual_lines(report):
                 console.print(line)
