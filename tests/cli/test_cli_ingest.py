@@ -40,6 +40,11 @@ def test_inspect_json_good_and_bad_file(corpus: Path, data_dir: Path) -> None:
     assert set(bad) == {"file", "error"}
     assert bad["file"] == Path(BAD_XML).name
     assert bad["error"] and "\n" not in bad["error"]
+    # Exit 1 is explained on stderr: which input failed and why (stdout stays JSON).
+    assert result.stderr.splitlines() == [
+        f"{Path(BAD_XML).name}: {bad['error']}",
+        "error: 1 of 2 inputs could not be read as an activity",
+    ]
     # inspect stores nothing
     assert not (data_dir / "loadwatch.db").exists()
 
@@ -49,6 +54,14 @@ def test_inspect_not_an_activity(corpus: Path, data_dir: Path) -> None:
     assert result.exit_code == 1
     [obj] = json.loads(result.stdout)
     assert obj["error"].startswith("not an activity: ")
+    assert result.stderr.splitlines() == [
+        f"{Path(COURSE).name}: {obj['error']}",
+        "error: 1 of 1 input could not be read as an activity",
+    ]
+    table = runner.invoke(app, ["inspect", str(corpus / COURSE)])
+    assert table.exit_code == 1
+    assert table.stderr == result.stderr
+    assert "not an activity" not in table.stdout  # said once, on stderr
 
 
 def test_inspect_table_ok(corpus: Path, data_dir: Path) -> None:

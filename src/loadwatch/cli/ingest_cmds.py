@@ -17,6 +17,7 @@ from loadwatch.cli.output import (
     JsonOpt,
     batch_failed,
     console,
+    err_console,
     fail,
     fmt_duration,
     fmt_num,
@@ -164,7 +165,13 @@ def inspect(
         else:
             _print_inspect_table(results)
         if bad:
-            raise typer.Exit(1)
+            # stdout stays the table or the JSON; the exit code's reason goes to stderr.
+            for r in bad:
+                err_console.print(f"{r['file']}: {r['error']}", markup=False)
+            n = len(results)
+            raise fail(
+                f"{len(bad)} of {n} input{'' if n == 1 else 's'} could not be read as an activity"
+            )
 
 
 def _print_inspect_table(results: list[dict[str, Any]]) -> None:
@@ -188,8 +195,6 @@ def _print_inspect_table(results: list[dict[str, Any]]) -> None:
             table.add_row(*_summary_row(r["file"], r))
         console.print(table)
     for r in results:
-        if "error" in r:
-            console.print(f"{r['file']}: [red]{r['error']}[/red]", highlight=False)
         # A lenient read recovered from a defect: the numbers stand, but say what was wrong.
         for w in r.get("warnings") or []:
             console.print(f"{r['file']}: [yellow]warning:[/yellow] {w}", highlight=False)
