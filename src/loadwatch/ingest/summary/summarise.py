@@ -190,7 +190,10 @@ def summarize(
             fast = speed.fast_distance(step_m, sustained, fast_speed_mps)
     best_1km = speed.best_split_s(s.t, cum) if has_steps else None
 
-    choice = sports_choice.too_short_to_run(choice, distance, max(elapsed, moving_time))
+    short = sports_choice.too_short_to_run(choice, distance, max(elapsed, moving_time))
+    if short is not choice and choice.note is not None and choice.note in warnings:
+        warnings.remove(choice.note)  # the short note repeats it with why it was overruled
+    choice = short
     if choice.note is not None and choice.note not in warnings:
         warnings.append(choice.note)
     src["sport"] = choice.source
