@@ -108,8 +108,9 @@ def test_triage_puts_sara_first_with_her_reason_and_the_2021_athlete_is_quiet(
         "latest_pain_date": "2026-11-15",
         "latest_state": "settled",
     }
-    # Next run: what is left of plan week 5 (18.1 - 14.9 = 3.2 km), flat (10 m per km).
-    assert (rosa["headroom_run"]["distance"], rosa["headroom_run"]["hills"]) == (3.2, 32.0)
+    # Next run: she ran today, the last day of plan week 5 (3.2 km left of it), so her next
+    # run falls in plan week 6: 6.0 km (her flare's step-back binds), flat (10 m per km).
+    assert (rosa["headroom_run"]["distance"], rosa["headroom_run"]["hills"]) == (6.0, 60.0)
 
 
 def test_bulk_ack_is_all_or_nothing_and_moves_the_reason_on(
