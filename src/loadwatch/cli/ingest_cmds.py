@@ -85,7 +85,15 @@ def inspect_paths(
             for act in decoded.activities:
                 obj: dict[str, Any] = {"file": member.name}
                 obj.update(act.summary.to_json())
-                obj.update(inspect_hr_load(act.summary.hr_time_hist_s, resting_hr, max_hr, sex))
+                obj.update(
+                    inspect_hr_load(
+                        act.summary.hr_time_hist_s,
+                        resting_hr,
+                        max_hr,
+                        sex,
+                        recorded_max=act.summary.max_hr,
+                    )
+                )
                 yield obj
         if not found:
             yield {"file": str(path), "error": f"no {FORMAT_NAMES} files found"}
