@@ -230,6 +230,7 @@ def test_training_log_row_has_numbers_from_the_log(env: Env) -> None:
     assert d["series"]["reason"] == "a training-log entry has no samples: numbers only"  # type: ignore[index]
     numbers = {n["field"]: n for n in d["numbers"]}  # type: ignore[attr-defined]
     assert numbers["distance_m"] == {
+        "key": "distance_km",
         "field": "distance_m",
         "label": "Distance",
         "value": 10.0,
