@@ -101,11 +101,11 @@ def flags_as_of(flags: list[FlagOut], today: date) -> list[FlagOut]:
 
 
 def _episodes_as_of(
-    session: Session, athlete: Athlete, standing: list[FlagOut], revived: set[int], today: date
+    session: Session, athlete: Athlete, standing: list[FlagOut], today: date
 ) -> list[EpisodeOut]:
     """The live episodes as of ``today``: with a historic episode whose flags were news then
-    (``revived`` by ``flags_as_of``) live again, only for a view of a day before they were
-    raised; the stored historic episodes are read only then."""
+    (``flags_as_of``) live again, only for a view of a day before they were raised."""
+    revived = {f.id for f in standing if f.status == OPEN}
     statuses = LIVE_EPISODE if not revived else (*LIVE_EPISODE, HISTORIC)
     eps = []
     for e in episodes.episodes_of(session, athlete, statuses):
@@ -120,11 +120,7 @@ def _episodes_as_of(
 
 
 def _status(session: Session, athlete: Athlete, summary: Summary) -> AthleteStatus:
-    stored = flags_of(session, athlete, statuses=STANDING)
-    standing = flags_as_of(stored, summary.as_of)
-    revived = {f.id for f in standing if f.status == OPEN} - {
-        f.id for f in stored if f.status == OPEN
-    }
+    standing = flags_as_of(flags_of(session, athlete, statuses=STANDING), summary.as_of)
     return AthleteStatus(
         athlete_id=athlete.id,
         athlete=athlete.name,
@@ -135,7 +131,7 @@ def _status(session: Session, athlete: Athlete, summary: Summary) -> AthleteStat
         open_flags=[f for f in standing if f.status == OPEN],
         flags_on_day=standing,
         idle_note=idle_note(summary.last_activity_date, summary.as_of),
-        episodes=_episodes_as_of(session, athlete, standing, revived, summary.as_of),
+        episodes=_episodes_as_of(session, athlete, standing, summary.as_of),
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,
         effort=effort_of(session, athlete, summary.as_of),
