@@ -141,26 +141,3 @@ def test_a_coach_threshold_holds_from_the_day_it_was_set(sara: tuple[Store, int]
     prior = before.filter(late & (pl.col("distance_km") > 0))["fast_km"].to_list()
     assert len(runs) == len(prior) >= 1
     assert all(now > then for now, then in zip(runs, prior, strict=True))
-
-
-def test_a_report_of_an_earlier_day_judges_history_against_that_day(
-    sara: tuple[Store, int],
-) -> None:
-    """Trial item 12: ``report --today`` of a past day called a day-old flag "historic", and
-    said "Open flags, no live episode".  Her spike week imported 60 days late is history; as
-    of the Monday after it (END + 1), its flags were news: open, and one live episode."""
-    store, aid = sara
-    assert drain_pending(store, today=END + timedelta(days=60)) == [aid]
-    later = read(store, athlete_status, aid, today=END + timedelta(days=60))
-    assert later.open_flags == [] and later.episodes == []
-    assert {f.status for f in later.flags_on_day} == {"historic"}
-
-    then = read(store, athlete_status, aid, today=END + timedelta(days=1))
-    stored = read(store, list_flags, aid, statuses=None)
-    news = {f.id for f in stored if (END + timedelta(days=1) - f.date).days <= HISTORIC_DAYS}
-    assert len(news) >= 5  # the spike week's flags
-    assert {f.id for f in then.flags_on_day if f.status == "open"} == news
-    assert {f.id for f in then.open_flags} == news
-    (episode,) = then.episodes
-    assert episode.status == "open" and episode.severity == "alert"
-    assert {f.id for f in episode.flags} == news

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from loadwatch.rules.as_of import status_as_of
 from loadwatch.schemas.checkin import EffortStatus
-from loadwatch.schemas.flags import EpisodeOut, FlagOut
 from loadwatch.schemas.status import REPORT_WEEKS, AthleteStatus, Summary, WeekRow
 from loadwatch.services import episodes
 from loadwatch.services.flag_list import flags_of
@@ -87,40 +85,7 @@ def status_and_weeks(
     return status, [WeekRow.model_validate(r) for r in frame.iter_rows(named=True)]
 
 
-def flags_as_of(flags: list[FlagOut], today: date) -> list[FlagOut]:
-    """The flags dated up to ``today`` with their status as of ``today`` (``rules.as_of``): a
-    report of an earlier day does not call a day-old flag historic because it was imported
-    later."""
-    out = []
-    for f in flags:
-        if f.date > today:
-            continue
-        s = status_as_of(f.status, f.date, today)
-        out.append(f if s == f.status else f.model_copy(update={"status": s}))
-    return out
-
-
-def _episodes_as_of(
-    session: Session, athlete: Athlete, standing: list[FlagOut], today: date
-) -> list[EpisodeOut]:
-    """The live episodes as of ``today``: with a historic episode whose flags were news then
-    (``flags_as_of``) live again, only for a view of a day before they were raised."""
-    revived = {f.id for f in standing if f.status == OPEN}
-    statuses = LIVE_EPISODE if not revived else (*LIVE_EPISODE, HISTORIC)
-    eps = []
-    for e in episodes.episodes_of(session, athlete, statuses):
-        if e.status == HISTORIC:
-            held = {g.id for g in e.flags}
-            mine = [f for f in standing if f.id in held]
-            if not any(f.id in revived for f in mine):
-                continue
-            e = e.model_copy(update={"status": OPEN, "flags": mine})
-        eps.append(e)
-    return episodes.live_now(eps, today)
-
-
 def _status(session: Session, athlete: Athlete, summary: Summary) -> AthleteStatus:
-    standing = flags_as_of(flags_of(session, athlete, statuses=STANDING), summary.as_of)
     return AthleteStatus(
         athlete_id=athlete.id,
         athlete=athlete.name,
@@ -128,10 +93,14 @@ def _status(session: Session, athlete: Athlete, summary: Summary) -> AthleteStat
         today=summary.as_of,
         last_activity_date=summary.last_activity_date,
         dimensions=summary.dimensions,
-        open_flags=[f for f in standing if f.status == OPEN],
-        flags_on_day=standing,
+        open_flags=flags_of(session, athlete),
+        flags_on_day=[
+            f for f in flags_of(session, athlete, statuses=STANDING) if f.date <= summary.as_of
+        ],
         idle_note=idle_note(summary.last_activity_date, summary.as_of),
-        episodes=_episodes_as_of(session, athlete, standing, summary.as_of),
+        episodes=episodes.live_now(
+            episodes.episodes_of(session, athlete, LIVE_EPISODE), summary.as_of
+        ),
         fast_threshold=summary.fast_threshold,
         rehab=summary.rehab,
         effort=effort_of(session, athlete, summary.as_of),
