@@ -12,10 +12,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from loadwatch.schemas.flags import FlagOut
+from loadwatch.schemas.flags import EpisodeOut, FlagOut
 from loadwatch.schemas.rehab_status import RehabStatus
 from loadwatch.schemas.status import AthleteStatus
-from loadwatch.vocabulary import ALERT, CAUTION, HISTORIC, OPEN
+from loadwatch.vocabulary import ACKNOWLEDGED, ALERT, CAUTION, HISTORIC, OPEN
 
 DIM_LABEL = {"distance": "distance", "speed": "fast km", "hills": "climbing", "pain": "pain"}
 SEVERITY_STYLE = {ALERT: "bold red", CAUTION: "yellow"}
@@ -72,6 +72,12 @@ def ratio_lines(status: AthleteStatus) -> RenderableType:
     return Group(*lines)
 
 
+def _acked(e: EpisodeOut) -> str:
+    """' (1 acknowledged)': answered flags stay an open episode's reasons, marked as such."""
+    n = sum(1 for f in e.flags if f.status == ACKNOWLEDGED)
+    return f" ({n} acknowledged)" if n and e.status != ACKNOWLEDGED else ""
+
+
 def episode_lines(status: AthleteStatus, shown: Sequence[FlagOut] = ()) -> RenderableType:
     """The present as a coach is told it: one block per live episode, its flags under it.
     ``shown``: the flags the weekly table above shows; "nothing too much, too soon" must not
@@ -99,7 +105,7 @@ def episode_lines(status: AthleteStatus, shown: Sequence[FlagOut] = ()) -> Rende
         state = "" if e.status == OPEN else f" ({e.status})"
         lines.append(
             Text(f" {sign} {span}{state} ", style=SEVERITY_STYLE.get(e.severity, ""))
-            + Text(f"{len(e.flags)} flag(s), {', '.join(e.dimensions)}")
+            + Text(f"{len(e.flags)} flag(s){_acked(e)}, {', '.join(e.dimensions)}")
         )
         # A grid, so that a long sentence wraps under itself, not under the date.
         grid = Table.grid(padding=(0, 1))

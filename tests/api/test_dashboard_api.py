@@ -87,6 +87,7 @@ def test_triage_puts_sara_first_with_her_reason_and_the_2021_athlete_is_quiet(
         "alert",
     )
     assert spike["reasons"] == sara["alerts"] + sara["cautions"] == 7
+    assert spike["acknowledged"] == 0
     assert old["last_run_date"] == OLD_LAST_DAY.isoformat()
     assert old["days_since_last_run"] == (date(2026, 11, 15) - OLD_LAST_DAY).days
     assert old["days_since_last_upload"] == 14 and old["stale"] is True
@@ -109,8 +110,9 @@ def test_triage_puts_sara_first_with_her_reason_and_the_2021_athlete_is_quiet(
         "latest_pain_date": "2026-11-15",
         "latest_state": "settled",
     }
-    # Next run: what is left of plan week 5 (18.1 - 14.9 = 3.2 km), flat (10 m per km).
-    assert (rosa["headroom_run"]["distance"], rosa["headroom_run"]["hills"]) == (3.2, 32.0)
+    # Next run: she ran today, the last day of plan week 5 (3.2 km left of it), so her next
+    # run falls in plan week 6: 6.0 km (her flare's step-back binds), flat (10 m per km).
+    assert (rosa["headroom_run"]["distance"], rosa["headroom_run"]["hills"]) == (6.0, 60.0)
 
 
 def test_bulk_ack_is_all_or_nothing_and_moves_the_reason_on(
@@ -141,6 +143,11 @@ def test_bulk_ack_is_all_or_nothing_and_moves_the_reason_on(
     # The next most important moves up: a caution now.
     assert sara["severity"] == "caution"
     assert sara["reason"] is not None and sara["reason"] != SARA_REASON
+    # The episode keeps every flag as a reason (docs/rules.md: it is the record of the event),
+    # and says how many of them the coach has answered: "7 reasons (2 acknowledged)".
+    (spike,) = sara["episodes"]
+    assert (spike["status"], spike["reasons"], spike["acknowledged"]) == ("open", 7, 2)
+    assert len(distance) == 2  # the hill alert and the hill caution
 
 
 def test_security_headers_on_the_page_the_api_and_the_docs(client: TestClient) -> None:

@@ -40,6 +40,11 @@ def test_inspect_json_good_and_bad_file(corpus: Path, data_dir: Path) -> None:
     assert set(bad) == {"file", "error"}
     assert bad["file"] == Path(BAD_XML).name
     assert bad["error"] and "\n" not in bad["error"]
+    # Exit 1 is explained on stderr: which input failed and why (stdout stays JSON).
+    assert result.stderr.splitlines() == [
+        f"{Path(BAD_XML).name}: {bad['error']}",
+        "error: 1 of 2 inputs could not be read as an activity",
+    ]
     # inspect stores nothing
     assert not (data_dir / "loadwatch.db").exists()
 
@@ -49,6 +54,14 @@ def test_inspect_not_an_activity(corpus: Path, data_dir: Path) -> None:
     assert result.exit_code == 1
     [obj] = json.loads(result.stdout)
     assert obj["error"].startswith("not an activity: ")
+    assert result.stderr.splitlines() == [
+        f"{Path(COURSE).name}: {obj['error']}",
+        "error: 1 of 1 input could not be read as an activity",
+    ]
+    table = runner.invoke(app, ["inspect", str(corpus / COURSE)])
+    assert table.exit_code == 1
+    assert table.stderr == result.stderr
+    assert "not an activity" not in table.stdout  # said once, on stderr
 
 
 def test_inspect_table_ok(corpus: Path, data_dir: Path) -> None:
@@ -150,6 +163,20 @@ def test_import_empty_folder_or_missing_path_is_an_error(data_dir: Path, tmp_pat
     result = runner.invoke(app, ["import", str(empty), "--athlete", "Ana"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: no FIT, GPX or TCX files found in ")
+
+    # A folder of links to files elsewhere (the trial's): not followed, and the error says why.
+    links = tmp_path / "links"
+    links.mkdir()
+    (tmp_path / "run.fit").write_bytes(b"not read")
+    (links / "run.fit").symlink_to(tmp_path / "run.fit")
+    (links / "run2.fit").symlink_to(tmp_path / "run.fit")
+    linked = runner.invoke(app, ["import", str(links), "--athlete", "Ana"])
+    assert linked.exit_code == 1
+    assert linked.stderr.strip() == (
+        f"error: no FIT, GPX or TCX files found in {links}; skipped 2: a symbolic link to "
+        "outside the folder, not followed: import the file it points to, or the folder that "
+        "holds it"
+    )
 
     typo = runner.invoke(app, ["import", str(tmp_path / "nope.fit"), "--athlete", "Ana"])
     assert typo.exit_code == 1

@@ -18,7 +18,8 @@ import pytest
 from loadwatch.config import Settings
 from loadwatch.errors import CorruptFile, InputTooLarge, UnsafeInput
 from loadwatch.ingest.containers.budget import Budget, read_capped
-from loadwatch.ingest.containers.sources import Member, iter_path, iter_upload
+from loadwatch.ingest.containers.members import IRRELEVANT, OUTSIDE_LINK
+from loadwatch.ingest.containers.sources import Member, SourceNotes, iter_path, iter_upload
 from loadwatch.ingest.containers.strava_export import parse_strava_csv
 
 # Enough of a FIT header for the sniffer (".FIT" at bytes 8-11); sources never decodes.
@@ -104,7 +105,8 @@ def test_folder_recursive_sorted_skips_hidden_irrelevant_and_escaping_links(
     (root / "escape.fit").symlink_to(outside)
     (root / "inner-link.fit").symlink_to(root / "b.fit")
 
-    members = list(iter_path(root, settings(tmp_path)))
+    notes = SourceNotes()
+    members = list(iter_path(root, settings(tmp_path), notes))
 
     assert [m.name for m in members] == [
         "watch/2026/11/c.tcx.gz",
@@ -117,6 +119,12 @@ def test_folder_recursive_sorted_skips_hidden_irrelevant_and_escaping_links(
     assert data["watch/2026/11/c.tcx.gz"] == TCX
     assert data["watch/2026/track.xml"] == GPX
     assert data["watch/inner-link.fit"] == FIT
+    # The escaping link is not followed, but said: a folder of such links is not "empty".
+    assert notes.skipped == [
+        ("watch/escape.fit", OUTSIDE_LINK),  # said while the folder is listed
+        ("watch/2026/summary.json", IRRELEVANT),
+        ("watch/photo.jpg", IRRELEVANT),
+    ]
 
 
 def test_oversize_plain_file_and_upload(tmp_path: Path) -> None:

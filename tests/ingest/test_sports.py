@@ -211,3 +211,23 @@ def test_track_vocabulary_is_the_sports_one() -> None:
     t = gpx_decode(tf.gpx(), "x.gpx")[0]
     with pytest.raises(ValueError, match="unknown sport"):
         replace(t, sport="quidditch")
+
+
+def test_a_guessed_run_too_short_to_count_gets_one_warning_not_two() -> None:
+    """Trial item 12: "assumed running" then "kept as other" read as a contradiction; the
+    guess and why it was overruled are one sentence."""
+    guessed = SportChoice(
+        "running", "guess", "sport unknown and no speed to judge by: assumed running"
+    )
+    assert too_short_to_run(guessed, 0.0, 3821.0).note == (
+        "sport unknown and no speed to judge by: assumed running, but 0 m in 3821 s is too "
+        "short to count as a run (under 200 m or 2 min): kept as other"
+    )
+    line = tf.Line(speed_mps=0.0, n=42, dt_s=1)
+    (act,) = _analyse(tf.fit(line, sport=0), "generic.fit").activities
+    s = act.summary
+    assert (s.sport, s.totals_source["sport"]) == ("other", "too_short")
+    assert s.warnings == [
+        "FIT sport 'generic'; sport unknown and no speed to judge by: assumed running, but 0 m "
+        "in 41 s is too short to count as a run (under 200 m or 2 min): kept as other"
+    ]

@@ -4,13 +4,16 @@ Every number by hand."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from loadwatch.rules.plan import Caps
+from loadwatch.rules.plan_caps import PlanSpec, caps_from_tomorrow
 from loadwatch.rules.plan_headroom import (
     PlanHeadroom,
+    across_week_end,
     climb_allowance,
     fast_cap,
     plan_alert_run,
@@ -101,3 +104,47 @@ def test_the_plans_alert_line_for_the_next_run() -> None:
     # No fast cap, no floor: the plan has no fast alert line; under a slow floor it has.
     assert plan_alert_run("speed", caps(floor=None), used) is None
     assert plan_alert_run("speed", caps(), used, THRESHOLD_MPS) == pytest.approx(0.26)
+
+
+def test_on_a_plan_weeks_last_day_the_next_run_is_capped_by_the_week_it_falls_in() -> None:
+    """Trial item 5: Sunday ends plan week 1 with 3 km left of 15; Monday opens week 2 at
+    16.5 km a week and 6.6 km a run.  A runner who already ran on Sunday runs next under week
+    2's caps: 6.6 km, as the plan check of a Monday run says; one who has not may still run
+    today: 3.0 km.  The note says both."""
+    sunday = date(2026, 10, 18)  # D0 is a Monday: plan week 1 is 10-12 .. 10-18
+    monday = date(2026, 10, 19)
+    this_week = plan_headroom(caps(), USED, RULES, THRESHOLD_MPS)
+    nxt = Caps(16.5, 6.6, None, 0.0, FLOOR_615, 1, monday, "raised", monday)
+    zero = {"distance": 0.0, "speed": 0.0, "hills": 0.0}
+    next_week = plan_headroom(nxt, zero, RULES, THRESHOLD_MPS)
+
+    ran = {r.dimension: r for r in across_week_end(this_week, next_week, monday, ran_today=True)}
+    d = ran["distance"]
+    assert (d.week_left, d.next_run, d.binding) == (3.0, 6.6, "plan")
+    assert d.note == (
+        "Distance: 12.0 km this plan week; 3.0 km left this week; next run up to 3.0 km if "
+        "today, 6.6 km from Monday."
+    )
+    # 1.3 x 6.6 = 8.58 km before the plan's alert, nothing used yet in week 2.
+    assert d.next_run_alert == pytest.approx(8.58)
+    # Flat either week: 10 m per km of the 6.6 km run; the note is the same, said once.
+    assert ran["hills"].next_run == pytest.approx(66.0)
+    assert ran["hills"].note == next_week[2].note == this_week[2].note
+
+    not_yet = {
+        r.dimension: r for r in across_week_end(this_week, next_week, monday, ran_today=False)
+    }
+    assert not_yet["distance"].next_run == 3.0
+    assert not_yet["distance"].note == d.note
+
+    spec = PlanSpec(start=D0, weekly_km=15.0, longest_run_km=6.0, weekly_climb_m=0.0)
+    held = caps_from_tomorrow(spec, [], sunday)  # no symptoms logged: held, not raised
+    assert held is not None
+    assert (held.week, held.week_start, held.weekly_km, held.longest_run_km) == (
+        1,
+        monday,
+        15.0,
+        6.0,
+    )
+    assert caps_from_tomorrow(spec, [], date(2026, 10, 17)) is None  # mid-week
+    assert caps_from_tomorrow(replace(spec, end=sunday), [], sunday) is None  # the plan ends

@@ -142,6 +142,16 @@ def test_interval_session_has_its_rep_and_its_climb(env: Env) -> None:
     assert numbers["distance_m"]["unit"] == "km"
     assert numbers["distance_m"]["value"] == pytest.approx(DISTANCE_M / 1000, abs=0.005)
     assert numbers["elevation_gain_m"]["value"] == pytest.approx(36.0, abs=2.0)
+    # Trial item 12: each figure's key names the unit its value is in; the old field (the
+    # stored column's name, in metres) stays, deprecated, for clients of the released API.
+    by_key = {n["key"]: (n["field"], n["unit"]) for n in d["numbers"]}  # type: ignore[attr-defined]
+    assert by_key["distance_km"] == ("distance_m", "km")
+    assert by_key["uphill_distance_km"] == ("uphill_distance_m", "km")
+    assert by_key["gap_distance_km"] == ("gap_distance_m", "km")
+    assert by_key["elevation_gain_m"] == ("elevation_gain_m", "m")
+    assert by_key["max_speed_mps"] == ("max_speed_mps", "m/s")
+    # A GPX has no device top speed: ours is the sustained one, and says so.
+    assert numbers["max_speed_mps"]["label"] == "Top speed (sustained)"
     thr = d["fast_threshold"]
     assert thr["source"] == "coach" and thr["pace_s_per_km"] == 270.0  # type: ignore[index]
 
@@ -220,6 +230,7 @@ def test_training_log_row_has_numbers_from_the_log(env: Env) -> None:
     assert d["series"]["reason"] == "a training-log entry has no samples: numbers only"  # type: ignore[index]
     numbers = {n["field"]: n for n in d["numbers"]}  # type: ignore[attr-defined]
     assert numbers["distance_m"] == {
+        "key": "distance_km",
         "field": "distance_m",
         "label": "Distance",
         "value": 10.0,
@@ -341,3 +352,14 @@ def test_a_run_lists_the_pain_flags_it_raised(env: Env) -> None:
     ]
     assert pain_flags(next_run) == []
     assert pain_flags(run_day - timedelta(days=2)) == []
+
+
+def test_the_device_top_speed_is_not_called_sustained() -> None:
+    from loadwatch.services.activity_detail import _numbers
+    from loadwatch.store.models import Activity
+
+    run = Activity(source="file", distance_m=5000.0, max_speed_mps=5.2)
+    run.totals_source = {"distance_m": "device", "max_speed_mps": "device"}
+    got = {n.key: (n.label, n.value, n.unit, n.source) for n in _numbers(run, None)}
+    assert got["max_speed_mps"] == ("Top speed (device)", 5.2, "m/s", "device")
+    assert got["distance_km"] == ("Distance", 5.0, "km", "device")

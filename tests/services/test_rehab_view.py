@@ -115,8 +115,8 @@ def test_rosas_headroom_never_offers_what_her_plan_forbids(
     world: DemoWorld, client: TestClient
 ) -> None:
     """The demo's contradiction (issue 17): "6.0 km [fast] left" under a "6:15/km or slower"
-    plan.  Her plan week 5 leaves 18.1 - 14.9 = 3.2 km, flat (32 m), no fast running and no
-    uphill running, on the status, the triage and the rooms alike."""
+    plan.  Her plan week 5 leaves 18.1 - 14.9 = 3.2 km and ends today; flat, no fast running
+    and no uphill running, on the status, the triage and the rooms alike."""
     body = client.get(f"{API}/athletes/{world.rosa}/status").json()
     dims = {d["dimension"]: d for d in body["dimensions"]}
     assert (dims["speed"]["headroom_run"], dims["speed"]["headroom_week"]) == (0.0, 0.0)
@@ -124,7 +124,20 @@ def test_rosas_headroom_never_offers_what_her_plan_forbids(
         "Fast running: none on this plan; run 6:15/km or slower (fast km count from "
     )
     assert (dims["uphill"]["headroom_run"], dims["uphill"]["headroom_week"]) == (0.0, 0.0)
-    assert (dims["distance"]["headroom_run"], dims["hills"]["headroom_run"]) == (3.2, 32.0)
+    # Trial item 5: she ran today, the last day of plan week 5, so her next run falls in plan
+    # week 6: 6.0 km (the flare's step-back to the last load she tolerated, lower than week 6's
+    # plan caps), flat (10 m per km: 60 m); what is left of week 5 is for a run today.
+    assert (dims["distance"]["headroom_run"], dims["hills"]["headroom_run"]) == (6.0, 60.0)
+    assert dims["distance"]["headroom_note"] == (
+        "Distance: 14.9 km this plan week; 3.2 km left this week; next run up to 3.2 km if "
+        "today, 6.0 km from Monday (the rules' limit is lower)."
+    )
+    # The plan check of that Monday run agrees: a 6.0 km run raises nothing.
+    check = client.post(
+        f"{API}/athletes/{world.rosa}/planned/check",
+        json={"sessions": [{"date": "2026-11-16", "distance_km": 6.0}]},
+    ).json()
+    assert check["sessions"][0]["sentence"] == "Monday 6.0 km run: raises nothing."
     speed = next(r for r in body["rehab"]["rooms"] if r["dimension"] == "speed")
     assert (speed["week_cap"], speed["next_run"], speed["binding"]) == (0.0, 0.0, "plan")
     board = client.get(f"{API}/dashboard").json()["data"]

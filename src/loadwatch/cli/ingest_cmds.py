@@ -17,6 +17,7 @@ from loadwatch.cli.output import (
     JsonOpt,
     batch_failed,
     console,
+    err_console,
     fail,
     fmt_duration,
     fmt_num,
@@ -84,10 +85,26 @@ def inspect_paths(
             for act in decoded.activities:
                 obj: dict[str, Any] = {"file": member.name}
                 obj.update(act.summary.to_json())
-                obj.update(inspect_hr_load(act.summary.hr_time_hist_s, resting_hr, max_hr, sex))
+                obj.update(
+                    inspect_hr_load(
+                        act.summary.hr_time_hist_s,
+                        resting_hr,
+                        max_hr,
+                        sex,
+                        recorded_max=act.summary.max_hr,
+                    )
+                )
                 yield obj
         if not found:
             yield {"file": str(path), "error": f"no {FORMAT_NAMES} files found"}
+
+
+def _skipped_why(skipped: list[tuple[str, str]]) -> str:
+    """``"; skipped 66: a symbolic link to outside..."``: why a folder gave nothing, by reason."""
+    counts: dict[str, int] = {}
+    for _, why in skipped:
+        counts[why] = counts.get(why, 0) + 1
+    return "".join(f"; skipped {n}: {why}" for why, n in counts.items())
 
 
 def _summary_row(file: str, s: dict[str, Any]) -> list[str]:
@@ -156,7 +173,13 @@ def inspect(
         else:
             _print_inspect_table(results)
         if bad:
-            raise typer.Exit(1)
+            # stdout stays the table or the JSON; the exit code's reason goes to stderr.
+            for r in bad:
+                err_console.print(f"{r['file']}: {r['error']}", markup=False)
+            n = len(results)
+            raise fail(
+                f"{len(bad)} of {n} input{'' if n == 1 else 's'} could not be read as an activity"
+            )
 
 
 def _print_inspect_table(results: list[dict[str, Any]]) -> None:
@@ -180,8 +203,6 @@ def _print_inspect_table(results: list[dict[str, Any]]) -> None:
             table.add_row(*_summary_row(r["file"], r))
         console.print(table)
     for r in results:
-        if "error" in r:
-            console.print(f"{r['file']}: [red]{r['error']}[/red]", highlight=False)
         # A lenient read recovered from a defect: the numbers stand, but say what was wrong.
         for w in r.get("warnings") or []:
             console.print(f"{r['file']}: [yellow]warning:[/yellow] {w}", highlight=False)
@@ -356,7 +377,8 @@ def import_(
         if json:
             print_json(import_json(athlete_name, athlete_id, report))
         if not report.outcomes and not report.manual:
-            raise fail(f"no {FORMAT_NAMES} files found in {', '.join(map(str, paths))}")
+            found = f"no {FORMAT_NAMES} files found in {', '.join(map(str, paths))}"
+            raise fail(found + _skipped_why(report.skipped))
         if not json:
             for line in _manual_lines(report):
                 console.print(line)

@@ -71,14 +71,18 @@ def decide(
 
 def too_short_to_run(choice: SportChoice, distance_m: float, elapsed_s: float) -> SportChoice:
     """A running sport on a recording under 200 m or 2 minutes becomes ``other`` (module doc),
-    unless the user relabelled it."""
+    unless the user relabelled it; the returned note then includes ``choice.note``, which
+    replaces it."""
     if choice.sport not in RUNNING_SPORTS or choice.source == "relabel":
         return choice
     if distance_m >= MIN_RUN_DISTANCE_M and elapsed_s >= MIN_RUN_ELAPSED_S:
         return choice
-    return SportChoice(
-        "other",
-        "too_short",
+    short = (
         f"{distance_m:.0f} m in {elapsed_s:.0f} s is too short to count as a run "
-        f"(under {MIN_RUN_DISTANCE_M:.0f} m or {MIN_RUN_ELAPSED_S / 60:.0f} min): kept as other",
+        f"(under {MIN_RUN_DISTANCE_M:.0f} m or {MIN_RUN_ELAPSED_S / 60:.0f} min): kept as other"
+    )
+    # The earlier note (a guess, an export overruling the file) and its overruling are one
+    # warning: two ("assumed running", then "kept as other") read as a contradiction.
+    return SportChoice(
+        "other", "too_short", f"{choice.note}, but {short}" if choice.note else short
     )

@@ -121,6 +121,16 @@ def caps_timeline(plan: PlanSpec, responses: Sequence[Response], until: date) ->
     return out
 
 
+def caps_from_tomorrow(plan: PlanSpec, responses: Sequence[Response], today: date) -> Caps | None:
+    """The caps of the plan week that starts tomorrow, when ``today`` ends one (None on any
+    other day, or when the plan ends today): a run tomorrow falls under them, not under what is
+    left of this week."""
+    tomorrow = today + timedelta(days=1)
+    if not plan.active_on(tomorrow) or (tomorrow - plan.start).days % 7 != 0:
+        return None
+    return caps_timeline(plan, responses, tomorrow)[-1]
+
+
 def _next_week(caps: Caps, plan: PlanSpec, responses: Sequence[Response], d: date, k: int) -> Caps:
     start = d - timedelta(days=7)
     week = [r for r in responses if start <= r.date < d]

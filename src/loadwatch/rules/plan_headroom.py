@@ -17,11 +17,12 @@ next run), so the rules' limit still speaks where the plan leaves more.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 
 from loadwatch.analytics.schema import UNITS
-from loadwatch.rules.messages import amount, pace
+from loadwatch.rules.messages import amount, day_name, pace
 from loadwatch.rules.plan_breach import BREACH_ALERT
 from loadwatch.rules.plan_caps import FAST_ALLOWANCE_KM, FLAT_M_PER_KM, Caps
 
@@ -137,6 +138,52 @@ def plan_headroom(
                     fast_mps,
                     (rules_words or {}).get(dim, "the rules' limit"),
                 ),
+            )
+        )
+    return out
+
+
+def across_week_end(
+    this_week: Sequence[PlanHeadroom],
+    next_week: Sequence[PlanHeadroom],
+    next_start: date,
+    ran_today: bool,
+) -> list[PlanHeadroom]:
+    """On a plan week's last day: the next run falls today, under what is left of this week,
+    or from ``next_start`` under the next week's caps (``next_week``: its rooms with nothing
+    used yet).  The next-run figures are those of the week it most likely falls in: the next
+    one when the athlete already ran today, else this one; the note says both ("up to 3.2 km
+    if today, 6.0 km from Monday"), so that no surface contradicts the plan check of a run
+    planned tomorrow."""
+    later = {r.dimension: r for r in next_week}
+    out = []
+    for t in this_week:
+        n = later.get(t.dimension)
+        if n is None:
+            out.append(t)
+            continue
+        chosen = n if ran_today else t
+        note = t.note
+        if t.next_run != n.next_run and t.note != n.note:
+            day = day_name(next_start)
+            if t.next_run is not None and n.next_run is not None and "next run up to" in t.note:
+                by = ""
+                if n.binding == "rules":
+                    by = (
+                        " (the rules' limit)"
+                        if n.week_cap is None
+                        else " (the rules' limit is lower)"
+                    )
+                note = f"{t.note[:-1]} if today, {amount(n.next_run, t.unit)} from {day}{by}."
+            else:
+                note = f"{t.note} From {day}: {n.note}"
+        out.append(
+            replace(
+                t,
+                next_run=chosen.next_run,
+                binding=chosen.binding,
+                next_run_alert=chosen.next_run_alert,
+                note=note,
             )
         )
     return out

@@ -91,7 +91,15 @@ Unit = Literal["km", "m", "s", "s/km", "m/s", "bpm", "TRIMP"]
 
 
 class NumberOut(BaseModel):
-    field: str = Field(description="the activity's field name")
+    key: str = Field(
+        description="the figure's name, ending in the unit its value is in (distance_km, "
+        "max_hr_bpm)"
+    )
+    field: str = Field(
+        deprecated=True,
+        description="deprecated, use key: the stored activity's field name, whose unit suffix "
+        "can differ from this value's (distance_m holds km here); kept for compatibility",
+    )
     label: str
     value: float
     unit: Unit

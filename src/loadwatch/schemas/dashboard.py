@@ -41,6 +41,11 @@ class EpisodeBrief(_Row):
     headline: str
     dimensions: list[str]
     reasons: int = Field(description="how many flags it holds")
+    acknowledged: int = Field(
+        default=0,
+        description="how many of those flags a coach has acknowledged: they stay reasons "
+        "(the episode is the record of the event), answered",
+    )
 
 
 class DashboardRow(_Row):

@@ -48,26 +48,29 @@ from loadwatch.vocabulary import ALERT, RESOLVED
 log = logging.getLogger(__name__)
 
 
-# (field, label, unit, factor from the stored value): the table's rows, in order.
-NUMBERS: tuple[tuple[str, str, Unit, float], ...] = (
-    ("distance_m", "Distance", "km", 1e-3),
-    ("moving_time_s", "Moving time (timer)", "s", 1.0),
-    ("elapsed_time_s", "Elapsed time", "s", 1.0),
-    ("stopped_time_s", "Standing still while timing", "s", 1.0),
-    ("avg_pace_s_per_km", "Average pace", "s/km", 1.0),
-    ("best_1km_s", "Best kilometre", "s", 1.0),
-    ("max_speed_mps", "Top speed (sustained)", "m/s", 1.0),
-    ("fast_distance_m", "Fast distance", "km", 1e-3),
-    ("elevation_gain_m", "Climb", "m", 1.0),
-    ("elevation_loss_m", "Descent", "m", 1.0),
-    ("uphill_distance_m", "Uphill (grade ≥ +3 %)", "km", 1e-3),
-    ("downhill_distance_m", "Downhill (grade ≤ −3 %)", "km", 1e-3),
-    ("gap_distance_m", "Grade-adjusted distance", "km", 1e-3),
-    ("avg_hr", "Average heart rate", "bpm", 1.0),
-    ("max_hr", "Max heart rate", "bpm", 1.0),
+# (field, key, label, unit, factor from the stored value): the table's rows, in order.  The
+# stored field's name keeps the stored unit (metres); the key names the unit the value is in.
+NUMBERS: tuple[tuple[str, str, str, Unit, float], ...] = (
+    ("distance_m", "distance_km", "Distance", "km", 1e-3),
+    ("moving_time_s", "moving_time_s", "Moving time (timer)", "s", 1.0),
+    ("elapsed_time_s", "elapsed_time_s", "Elapsed time", "s", 1.0),
+    ("stopped_time_s", "stopped_time_s", "Standing still while timing", "s", 1.0),
+    ("avg_pace_s_per_km", "avg_pace_s_per_km", "Average pace", "s/km", 1.0),
+    ("best_1km_s", "best_1km_s", "Best kilometre", "s", 1.0),
+    ("max_speed_mps", "max_speed_mps", "Top speed (sustained)", "m/s", 1.0),
+    ("fast_distance_m", "fast_distance_km", "Fast distance", "km", 1e-3),
+    ("elevation_gain_m", "elevation_gain_m", "Climb", "m", 1.0),
+    ("elevation_loss_m", "elevation_loss_m", "Descent", "m", 1.0),
+    ("uphill_distance_m", "uphill_distance_km", "Uphill (grade ≥ +3 %)", "km", 1e-3),
+    ("downhill_distance_m", "downhill_distance_km", "Downhill (grade ≤ −3 %)", "km", 1e-3),
+    ("gap_distance_m", "gap_distance_km", "Grade-adjusted distance", "km", 1e-3),
+    ("avg_hr", "avg_hr_bpm", "Average heart rate", "bpm", 1.0),
+    ("max_hr", "max_hr_bpm", "Max heart rate", "bpm", 1.0),
     # With the athlete's heart rates as they stand (docs/hr-load.md).
-    ("hr_load", "Heart-rate load (Banister TRIMP)", "TRIMP", 1.0),
+    ("hr_load", "hr_load_trimp", "Heart-rate load (Banister TRIMP)", "TRIMP", 1.0),
 )
+# The device's top speed is its own (often a one-second peak), not our sustained one.
+DEVICE_LABEL = {"max_speed_mps": "Top speed (device)"}
 # A flag's dimension and the activity figure that feeds it: a flag "includes" the run when the
 # run added something to the value the flag judged.  A pain flag has no figure: it includes the
 # runs of the running day its entry answers to (``linked_run_day``).
@@ -88,15 +91,24 @@ def _numbers(activity: Activity, fast_m: float | None) -> list[NumberOut]:
     given = activity.totals_source or {}
     fallback = "computed" if activity.source == "file" else "log"
     out = []
-    for field, label, unit, factor in NUMBERS:
+    for field, key, label, unit, factor in NUMBERS:
         value = fast_m if field == "fast_distance_m" else getattr(activity, field)
         if value is None:
             continue
         source = "computed" if field == "hr_load" else str(given.get(field, fallback))
         if field == "fast_distance_m" and fast_m is not None:
             source = "computed"  # from its speed histogram at the threshold of its day
+        if source == "device":
+            label = DEVICE_LABEL.get(field, label)
         out.append(
-            NumberOut(field=field, label=label, value=_r(value * factor), unit=unit, source=source)
+            NumberOut(
+                key=key,
+                field=field,
+                label=label,
+                value=_r(value * factor),
+                unit=unit,
+                source=source,
+            )
         )
     return out
 

@@ -11,6 +11,7 @@ frames the flags were judged on and stored, so the triage reads rows and rebuild
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from loadwatch import auth
@@ -104,8 +105,13 @@ def athlete_row(
     today: date | None = None,
     config: RuleConfig | None = None,
     busy: bool | None = None,
+    acknowledged: Mapping[int, int] | None = None,
 ) -> DashboardRow:
+    """``acknowledged``: acknowledged flags per episode id, read for ``episodes`` when None."""
     day = today or local_today(athlete.timezone)
+    live = live_now(episodes or [], day)
+    if acknowledged is None:
+        acknowledged = episode_rows.acknowledged_counts(session, [e.id for e in live])
     if config is None:
         config = athlete_config(athlete.thresholds)
     view = summary if summary is not None else summary_of(session, athlete, day)
@@ -168,8 +174,9 @@ def athlete_row(
                 headline=e.headline,
                 dimensions=list(e.dimensions),
                 reasons=len(e.reasons),
+                acknowledged=acknowledged.get(e.id, 0),
             )
-            for e in live_now(episodes or [], day)
+            for e in live
         ],
         rehab=view.rehab_mark,
         evaluating=is_evaluating(session, athlete.id) if busy is None else busy,
@@ -191,6 +198,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
     live: dict[int, list[Episode]] = {}
     for e in episode_rows.of_athletes(session, ids, LIVE_EPISODE):
         live.setdefault(e.athlete_id, []).append(e)
+    acked = episode_rows.acknowledged_counts(session, [e.id for es in live.values() for e in es])
     rows = [
         athlete_row(
             session,
@@ -202,6 +210,7 @@ def dashboard(session: Session, user: User, *, today: date | None = None) -> Das
             summary=summaries.get(a.id),
             today=today,
             busy=a.id in busy,
+            acknowledged=acked,
         )
         for a in athletes
     ]

@@ -17,8 +17,14 @@ from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.clock import local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.rules.plan import Caps, PlanVerdict, judge
-from loadwatch.rules.plan_caps import run_words
-from loadwatch.rules.plan_headroom import RulesRoom, fast_cap, pace_text, plan_headroom
+from loadwatch.rules.plan_caps import caps_from_tomorrow, run_words
+from loadwatch.rules.plan_headroom import (
+    RulesRoom,
+    across_week_end,
+    fast_cap,
+    pace_text,
+    plan_headroom,
+)
 from loadwatch.rules.response import IRRITATED_MIN, TREND_DAYS, Response, pain_trend, tolerance
 from loadwatch.schemas.rehab import (
     UNSPECIFIED,
@@ -264,7 +270,12 @@ def rehab_status(
         if not timeline or timeline[-1].since != c.changed_on:
             timeline.append(_caps_out(c, inp.fast.speed_mps))
     rules = {d.dimension: (d.headroom_week, d.headroom_run) for d in dims}
-    rooms = _rooms(inp, caps, rules, rules_words) if caps is not None else []
+    later = (
+        caps_from_tomorrow(to_spec(current), rin.responses, inp.today)
+        if current is not None
+        else None
+    )
+    rooms = _rooms(inp, caps, rules, later, rules_words) if caps is not None else []
     latest = rin.responses[-1] if rin.responses else None
     trend, word = pain_trend(rin.responses, inp.today)
     parts = []
@@ -305,10 +316,27 @@ def _rooms(
     inp: EvaluationInputs,
     caps: Caps,
     rules_room: RulesRoom,
+    later: Caps | None,
     rules_words: Mapping[str, str] | None = None,
 ) -> list[PlanRoom]:
+    """The plan's rooms as of today; ``later``: the caps of the plan week starting tomorrow,
+    when today ends one (the next run may fall under either: ``across_week_end``);
+    ``rules_words``: what bounds the rules' limits where their own does not (a flare's step
+    back)."""
     week = inp.daily.filter((pl.col("date") >= caps.week_start) & (pl.col("date") <= inp.today))
     used = {dim: float(week[col].sum()) for dim, (col, _) in DIMENSIONS.items()}
+    fast = inp.fast.speed_mps
+    rooms = plan_headroom(caps, used, rules_room, fast, rules_words)
+    if later is not None:
+        today = week.filter(pl.col("date") == inp.today)
+        ran_today = float(today[DIMENSIONS["distance"][0]].sum()) > 0
+        fresh = dict.fromkeys(used, 0.0)
+        rooms = across_week_end(
+            rooms,
+            plan_headroom(later, fresh, rules_room, fast, rules_words),
+            later.week_start,
+            ran_today,
+        )
     return [
         PlanRoom(
             dimension=r.dimension,
@@ -321,7 +349,7 @@ def _rooms(
             next_run_alert=out_number(r.next_run_alert),
             note=r.note,
         )
-        for r in plan_headroom(caps, used, rules_room, inp.fast.speed_mps, rules_words)
+        for r in rooms
     ]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from loadwatch.store.models import Delivery, Episode, EpisodeEvent, Flag
-from loadwatch.vocabulary import WITHDRAWN, EpisodeStatus
+from loadwatch.vocabulary import ACKNOWLEDGED, WITHDRAWN, EpisodeStatus
 
 
 def of_athlete(
@@ -70,6 +70,18 @@ def flags_of(session: Session, episode_ids: Sequence[int]) -> list[Flag]:
         return []
     q = select(Flag).where(Flag.episode_id.in_(episode_ids))
     return list(session.scalars(q.order_by(Flag.date, Flag.rule, Flag.dimension)))
+
+
+def acknowledged_counts(session: Session, episode_ids: Sequence[int]) -> dict[int, int]:
+    """Per episode, how many of its flags a coach has acknowledged (absent: none)."""
+    if not episode_ids:
+        return {}
+    q = (
+        select(Flag.episode_id, func.count())
+        .where(Flag.episode_id.in_(episode_ids), Flag.status == ACKNOWLEDGED)
+        .group_by(Flag.episode_id)
+    )
+    return {int(e): int(n) for e, n in session.execute(q) if e is not None}
 
 
 def add(session: Session, episode: Episode) -> Episode:

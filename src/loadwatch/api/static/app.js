@@ -198,7 +198,9 @@ function episodeText(eps) {
   const e = eps[0];
   const span = e.first === e.last ? fmtDate(e.first) : `${fmtDate(e.first)} – ${fmtDate(e.last)}`;
   const more = eps.length > 1 ? ` (+${eps.length - 1} more episode${eps.length > 2 ? "s" : ""})` : "";
-  return `One episode, ${span}: ${e.reasons} reason${e.reasons === 1 ? "" : "s"}${e.status === "acknowledged" ? ", acknowledged" : ""}${more}`;
+  // An acknowledged flag stays a reason (the episode records the event); say it was answered.
+  const acked = e.status !== "acknowledged" && e.acknowledged ? ` (${e.acknowledged} acknowledged)` : "";
+  return `One episode, ${span}: ${e.reasons} reason${e.reasons === 1 ? "" : "s"}${acked}${e.status === "acknowledged" ? ", acknowledged" : ""}${more}`;
 }
 
 function card(row) {

@@ -3,24 +3,36 @@ budget), Strava titles read from an ``activities.csv`` at the root."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from loadwatch.config import Settings
 from loadwatch.errors import CorruptFile
 from loadwatch.ingest.containers.archives import expand, guarded
 from loadwatch.ingest.containers.budget import Budget
-from loadwatch.ingest.containers.members import IRRELEVANT, STRAVA_TABLE, Member, SourceNotes
+from loadwatch.ingest.containers.members import (
+    IRRELEVANT,
+    OUTSIDE_LINK,
+    STRAVA_TABLE,
+    Member,
+    SourceNotes,
+)
 from loadwatch.ingest.containers.recognise import file_looks_relevant, is_hidden
 from loadwatch.ingest.containers.strava_export import strava_meta_from_folder
 
 
-def visible_files(folder: Path, *, follow_inner_links: bool = False) -> list[Path]:
+def visible_files(
+    folder: Path,
+    *,
+    follow_inner_links: bool = False,
+    on_outside_link: Callable[[Path], None] | None = None,
+) -> list[Path]:
     """The files under ``folder`` a user means to share (recursive, sorted by path).
 
     Hidden files and folders (a leading dot, macOS's ``__MACOSX``) are skipped, and so are
     symbolic links unless ``follow_inner_links``: then a link that stays inside ``folder`` is
-    followed (a loop is walked once) and one that escapes it is still skipped.
+    followed (a loop is walked once) and one that escapes it is still skipped, and handed to
+    ``on_outside_link`` so that the skip can be said.
     """
     real_root = folder.resolve()
     seen: set[Path] = set()
@@ -40,6 +52,8 @@ def visible_files(folder: Path, *, follow_inner_links: bool = False) -> list[Pat
             if entry.is_symlink() and not (
                 follow_inner_links and _inside(entry.resolve(), real_root)
             ):
+                if follow_inner_links and on_outside_link is not None:
+                    on_outside_link(entry)
                 continue
             if entry.is_dir():
                 yield from walk(entry)
@@ -57,9 +71,18 @@ def iter_folder(
     if strava_error is not None:
         # The files still import; only their Strava titles are lost, and the user is told.
         yield Member(f"{root.name}/activities.csv", None, strava_error)
-    for file in visible_files(root, follow_inner_links=True):
+
+    def display_of(file: Path) -> str:
         rel = file.relative_to(root).as_posix()
-        display = f"{root.name}/{rel}" if root.name else rel
+        return f"{root.name}/{rel}" if root.name else rel
+
+    def outside(link: Path) -> None:
+        if notes is not None:
+            notes.skip(display_of(link), OUTSIDE_LINK)
+
+    for file in visible_files(root, follow_inner_links=True, on_outside_link=outside):
+        rel = file.relative_to(root).as_posix()
+        display = display_of(file)
         meta = strava.get(rel, {})
         try:
             size = file.stat().st_size

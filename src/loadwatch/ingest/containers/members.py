@@ -49,6 +49,11 @@ class SourceNotes:
 
 HIDDEN = "hidden or system file (dot file, __MACOSX)"
 IRRELEVANT = f"not an activity file (neither its name nor its first bytes say {FORMAT_NAMES})"
+# A folder's links are followed only where they stay inside it (see folders.visible_files).
+OUTSIDE_LINK = (
+    "a symbolic link to outside the folder, not followed: import the file it points to, "
+    "or the folder that holds it"
+)
 STRAVA_TABLE = "Strava's activity table: read for titles, types and manual entries"
 
 

@@ -19,7 +19,16 @@ import numpy as np
 from loadwatch.errors import NotAnActivity
 from loadwatch.ingest import sports_choice, tz
 from loadwatch.ingest.sports_guess import Guess
-from loadwatch.ingest.summary import elevation, geo, grade, hrload, motion, speed, validate
+from loadwatch.ingest.summary import (
+    device_distance,
+    elevation,
+    geo,
+    grade,
+    hrload,
+    motion,
+    speed,
+    validate,
+)
 from loadwatch.ingest.summary import streams as st
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.ingest.summary.columns import FloatArray, SampleArrays
@@ -110,26 +119,6 @@ def summarize(
 
     elapsed = float(s.t[-1]) if n >= 2 else float(dev.elapsed_time_s or dev.timer_time_s or 0.0)
 
-    computed_distance = float(s.step_m.sum())
-    step_m = s.step_m
-    covered = True  # the samples describe the whole activity
-    if dev.distance_m is not None:
-        distance = float(dev.distance_m)
-        src["distance_m"] = "device"
-        if (
-            computed_distance > 0
-            and SCALE_RANGE[0] <= distance / computed_distance <= SCALE_RANGE[1]
-        ):
-            step_m = step_m * (distance / computed_distance)
-        elif computed_distance > 0:
-            covered = False
-            warnings.append(
-                f"the samples cover {computed_distance:.0f} m of the device's {distance:.0f} m: "
-                "no per-sample figures (speed histogram, hills, climbing, best km)"
-            )
-    else:
-        distance = computed_distance
-
     if dev.timer_time_s is not None:
         moving_time = float(dev.timer_time_s)
         src["moving_time_s"] = "device"
@@ -137,6 +126,32 @@ def summarize(
         moving_time = motion.timer_time(s.t, s.paused)
     else:
         moving_time = float(dev.elapsed_time_s or 0.0)
+    computed_distance = float(s.step_m.sum())
+    step_m = s.step_m
+    covered = True  # the samples describe the whole activity
+    distance = computed_distance
+    if dev.distance_m is not None:
+        distrust = device_distance.implausible(
+            float(dev.distance_m), computed_distance, moving_time, limits.stop_speed_mps
+        )
+        if distrust is not None:
+            warnings.append(distrust)
+        else:
+            distance = float(dev.distance_m)
+            src["distance_m"] = "device"
+            if (
+                computed_distance > 0
+                and SCALE_RANGE[0] <= distance / computed_distance <= SCALE_RANGE[1]
+            ):
+                step_m = step_m * (distance / computed_distance)
+            elif computed_distance > 0:
+                covered = False
+                warnings.append(
+                    f"the samples cover {computed_distance:.0f} m of the device's "
+                    f"{distance:.0f} m: "
+                    "no per-sample figures (speed histogram, hills, climbing, best km)"
+                )
+
     stopped = min(motion.stopped_time(s.t, s.paused, s.moving), moving_time)
 
     cum = np.cumsum(step_m)
@@ -175,7 +190,10 @@ def summarize(
             fast = speed.fast_distance(step_m, sustained, fast_speed_mps)
     best_1km = speed.best_split_s(s.t, cum) if has_steps else None
 
-    choice = sports_choice.too_short_to_run(choice, distance, max(elapsed, moving_time))
+    short = sports_choice.too_short_to_run(choice, distance, max(elapsed, moving_time))
+    if short is not choice and choice.note is not None and choice.note in warnings:
+        warnings.remove(choice.note)  # the short note repeats it with why it was overruled
+    choice = short
     if choice.note is not None and choice.note not in warnings:
         warnings.append(choice.note)
     src["sport"] = choice.source
