@@ -33,10 +33,15 @@ def _run(*args: str) -> str:
 def test_status_and_report_offer_only_the_step_back_after_a_flare(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    # Five weeks of 10 km every other day, then 20 km yesterday (40 m of climbing each).
+    # Five weeks of 10 km every other day (one pair as 19 km and 1 km), then 20 km yesterday
+    # (40 m of climbing each): the flaring run is no spike, which would cap the next run at
+    # 10 km (rules/spike_limit.py), and the usual week stays 35.0 km.
     day = local_today("UTC") - timedelta(days=1)
     rows = ["date,sport,distance_km,duration,elevation_gain_m"]
-    rows += [f"{day - timedelta(days=b)},Run,10.0,0:55:00,40" for b in range(2, 36, 2)]
+    rows += [
+        f"{day - timedelta(days=b)},Run,{ {12: 19.0, 14: 1.0}.get(b, 10.0) },0:55:00,40"
+        for b in range(2, 36, 2)
+    ]
     rows.append(f"{day},Run,20.0,1:50:00,40")
     log = tmp_path / "log.csv"
     log.write_text("\n".join(rows) + "\n")
@@ -65,7 +70,10 @@ def test_under_a_plan_the_step_back_is_named_and_still_alone(
 ) -> None:
     day = local_today("UTC") - timedelta(days=1)
     rows = ["date,sport,distance_km,duration,elevation_gain_m"]
-    rows += [f"{day - timedelta(days=b)},Run,10.0,0:55:00,40" for b in range(2, 36, 2)]
+    rows += [
+        f"{day - timedelta(days=b)},Run,{ {12: 19.0, 14: 1.0}.get(b, 10.0) },0:55:00,40"
+        for b in range(2, 36, 2)
+    ]
     rows.append(f"{day},Run,20.0,1:50:00,40")
     log = tmp_path / "log.csv"
     log.write_text("\n".join(rows) + "\n")
