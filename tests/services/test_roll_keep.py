@@ -28,6 +28,7 @@ from loadwatch.services.evaluation import (
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.services.planned import add_sessions
 from loadwatch.services.rehab import add_symptom
+from loadwatch.services.stored_summary import stored_summaries
 from loadwatch.services.stored_view import TAIL_DAYS, decode
 from loadwatch.services.views import compute, rows_of
 from loadwatch.store import activities as activity_store
@@ -290,3 +291,32 @@ def test_nights_carry_the_fast_thresholds_window(
     assert whole == 1  # the whole window, the first night a run left it
     assert sources == {"derived", "default"}
     assert kept_due == []
+
+
+def test_nights_after_a_spike_cap_the_next_run_as_the_rules_judge_it(store: Store) -> None:
+    """A roll changes no flag, so it reads the stored spike flags for the spike cap
+    (``rules.spike_limit``) instead of judging the rules again: every night the spike is
+    current, and the night after, the rolled summary's limits equal those of the full
+    computation, which judges them."""
+    with store.transaction() as s:
+        aid = athlete_store.get_or_create_athlete(s, "Ana", "Europe/Paris").id
+    import_log(store, aid, _log(), "log.csv")
+    assert drain_pending(store, athlete_id=aid, today=SPIKE) == [aid]
+    capped = []
+    for night in range(1, CURRENT_DAYS + 1):
+        day = SPIKE + timedelta(days=night)
+        result = evaluate_athlete(store, aid, today=day, unchanged_since=day - timedelta(days=1))
+        assert result.rolled and not result.engine_judged
+        with store.sessions() as s:
+            athlete = athlete_store.get_athlete(s, aid)
+            rolled = stored_summaries(s, [athlete], day)[aid]
+            full = compute(evaluation_inputs(s, aid, day)).summary
+        assert rolled.as_of == full.as_of == day
+        assert [d.model_dump() for d in rolled.dimensions] == [
+            d.model_dump() for d in full.dimensions
+        ]
+        capped += [d.headroom_run for d in rolled.dimensions if d.dimension == "distance"]
+    # Sunday's 33 km was judged against the 16 km Sundays: the next run is held at 16.0 km
+    # while the spike is current (the rules alone would offer more than 33), then it is not.
+    assert capped[: CURRENT_DAYS - 1] == [16.0] * (CURRENT_DAYS - 1)
+    assert capped[-1] != 16.0

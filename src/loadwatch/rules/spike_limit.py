@@ -22,6 +22,8 @@ from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.episodes import CURRENT_DAYS, is_current
 from loadwatch.rules.messages import amount, day_name
 
+SPIKE_RULE = "session_spike"
+
 # What the next run is limited in, and a run of that size, per dimension.
 _SINGLE = {
     "distance": "run",
@@ -72,7 +74,7 @@ def spike_caps(flags: Sequence[SpikeFlag], today: date) -> dict[str, SpikeCap]:
     baseline, which the later ones' include)."""
     out: dict[str, SpikeCap] = {}
     for f in flags:
-        if f.rule != "session_spike" or not is_current(f.date, today):
+        if f.rule != SPIKE_RULE or not is_current(f.date, today):
             continue
         unit = UNITS[f.dimension]
         cap = SpikeCap(

@@ -60,8 +60,10 @@ from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, DAILY_SCHEMA, DIME
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import athlete_config
+from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.headroom import headroom
 from loadwatch.rules.plan import PLAN_RULES
+from loadwatch.rules.spike_limit import SPIKE_RULE
 from loadwatch.schemas.status import REPORT_WEEKS, WeekRow
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
@@ -70,6 +72,7 @@ from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, day_rows, decode
 from loadwatch.services.view_summary import fitness_on, report_weeks, summary_from
 from loadwatch.store import activities as activity_store
+from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
 from loadwatch.store.roll_state import RollState, roll_state
@@ -214,6 +217,8 @@ def quick_roll(
     all_weeks = _rest_weeks(weeks, added)
     rooms = {h.dimension: h for h in headroom(daily, config, today=day)}
     fitness = fitness_on(fit, day, row)
+    # Nothing changed since the stored view, so the stored spike flags are the ones the rules
+    # would raise: the spike cap reads them instead of judging the rules again.
     out = summary_from(
         inp,
         row,
@@ -223,6 +228,9 @@ def quick_roll(
         summary.last_activity_date,
         summary.last_run_date,
         _report(summary.report_weeks, all_weeks, weeks.height),
+        spikes=flag_rows.raised_in(
+            session, athlete_id, day - timedelta(days=CURRENT_DAYS - 1), day, SPIKE_RULE
+        ),
     )
     plan_flags = symptoms or state.plan_flags
     view = View(out, all_days, all_weeks, tail_rows, window.to_bytes() if window else None)

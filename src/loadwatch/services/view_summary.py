@@ -4,7 +4,7 @@ in one place from today's load row, today's headroom and the week rows."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import polars as pl
@@ -12,6 +12,7 @@ import polars as pl
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.rules.flare_limit import flare_limit
 from loadwatch.rules.headroom import Headroom
+from loadwatch.rules.spike_limit import SpikeFlag, spike_caps
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import (
     REPORT_WEEKS,
@@ -43,10 +44,13 @@ def summary_from(
     last_activity: date | None,
     last_run: date | None,
     report: list[WeekRow] | None = None,
+    spikes: Sequence[SpikeFlag] | None = None,
 ) -> Summary:
     """The summary as of ``inp.today`` from that day's load row (``{dim}_acute_ewma``...),
     headroom per dimension and the week rows (``report``: the report's weeks when the caller
-    has them, ``report_weeks`` of those rows)."""
+    has them, ``report_weeks`` of those rows; ``spikes``: the stored spike flags of the last
+    days when the caller knows they are the rules' (a roll changes no flag), else the rules
+    judge them)."""
     dims: list[DimensionStatus] = []
     for dim in DIMENSIONS:
         h = rooms.get(dim)
@@ -74,7 +78,12 @@ def summary_from(
     # A current spike is not yet a baseline: the next run no more than what it was judged
     # against; after a pain flare the step back bounds them too (a plan's rooms read both).
     plan = verdict(inp) if inp.rehab.plans else None
-    dims = follow_spike(dims, current_spikes(inp, plan.quiet if plan else None), rooms)
+    caps = (
+        spike_caps(spikes, inp.today)
+        if spikes is not None
+        else current_spikes(inp, plan.quiet if plan else None)
+    )
+    dims = follow_spike(dims, caps, rooms)
     flare = flare_limit(inp.rehab.responses, inp.today)
     rules_only, dims = dims, follow_flare(dims, flare)
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.

@@ -34,6 +34,21 @@ def in_range(
     return list(session.scalars(select(Flag).where(*where)))
 
 
+def raised_in(
+    session: Session, athlete_id: int, from_date: date, to_date: date, rule: str
+) -> list[Flag]:
+    """The athlete's flags of ``rule`` dated ``[from_date, to_date]`` that the rules still
+    raise (every status but resolved)."""
+    q = select(Flag).where(
+        Flag.athlete_id == athlete_id,
+        Flag.rule == rule,
+        Flag.date >= from_date,
+        Flag.date <= to_date,
+        Flag.status != RESOLVED,
+    )
+    return list(session.scalars(q))
+
+
 def of_athlete(
     session: Session, athlete_id: int, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
 ) -> list[Flag]:
