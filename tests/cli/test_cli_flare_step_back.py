@@ -6,7 +6,7 @@ The API's status, the triage card and the check-in page: tests/api/test_flare_li
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -30,12 +30,10 @@ def _run(*args: str) -> str:
     return _prose(r.stdout)
 
 
-def test_status_and_report_offer_only_the_step_back_after_a_flare(
-    data_dir: Path, tmp_path: Path
-) -> None:
-    # Five weeks of 10 km every other day (one pair as 19 km and 1 km), then 20 km yesterday
-    # (40 m of climbing each): the flaring run is no spike, which would cap the next run at
-    # 10 km (rules/spike_limit.py), and the usual week stays 35.0 km.
+def _import_log(tmp_path: Path) -> date:
+    """Ana's log: five weeks of 10 km every other day (one pair as 19 km and 1 km), then 20 km
+    yesterday (40 m of climbing each); returns yesterday.  The flaring run is no spike, which
+    would cap the next run at 10 km (rules/spike_limit.py), and the usual week stays 35.0 km."""
     day = local_today("UTC") - timedelta(days=1)
     rows = ["date,sport,distance_km,duration,elevation_gain_m"]
     rows += [
@@ -46,6 +44,13 @@ def test_status_and_report_offer_only_the_step_back_after_a_flare(
     log = tmp_path / "log.csv"
     log.write_text("\n".join(rows) + "\n")
     _run("import-log", str(log), "--athlete", "Ana", "--timezone", "UTC")
+    return day
+
+
+def test_status_and_report_offer_only_the_step_back_after_a_flare(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    day = _import_log(tmp_path)
     _run("evaluate")
 
     # Before the flare the alert line stands: the spike alerts at 2 x the 30-day longest 20 km.
@@ -68,16 +73,7 @@ def test_status_and_report_offer_only_the_step_back_after_a_flare(
 def test_under_a_plan_the_step_back_is_named_and_still_alone(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    day = local_today("UTC") - timedelta(days=1)
-    rows = ["date,sport,distance_km,duration,elevation_gain_m"]
-    rows += [
-        f"{day - timedelta(days=b)},Run,{ {12: 19.0, 14: 1.0}.get(b, 10.0) },0:55:00,40"
-        for b in range(2, 36, 2)
-    ]
-    rows.append(f"{day},Run,20.0,1:50:00,40")
-    log = tmp_path / "log.csv"
-    log.write_text("\n".join(rows) + "\n")
-    _run("import-log", str(log), "--athlete", "Ana", "--timezone", "UTC")
+    day = _import_log(tmp_path)
     _run("symptoms", "add", "--athlete", "Ana", "--date", str(day), "--next-morning", "6")
     # A plan from today that leaves more than the step back: 40 km a week, runs up to 18 km.
     today = str(local_today("UTC"))

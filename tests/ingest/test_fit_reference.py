@@ -38,7 +38,6 @@ pytestmark = pytest.mark.corpus
 
 FIT_FILES = fit_files()
 KEPT = kept()
-_bytes = file_bytes
 
 
 def _live_reference(config: pytest.Config, data: bytes) -> tuple[Columns, str | None]:
@@ -61,7 +60,7 @@ def _check(rel: str, ours: Columns, n: int, stopped: str | None, digests: dict[s
 def test_fast_reader_gives_plain_fitparse_records(
     corpus: Path, rel: str, request: pytest.FixtureRequest
 ) -> None:
-    data = _bytes(corpus, rel)
+    data = file_bytes(corpus, rel)
     ref: dict[str, Any] | None = KEPT.get(rel)
     if ref is None or ref["key"] != key(data):  # not kept, or kept for other bytes or fitparse
         ref = entry(data, *_live_reference(request.config, data))
@@ -79,12 +78,12 @@ def test_fast_reader_gives_plain_fitparse_records(
 # Files under this size take plain fitparse well under a second each: on them the kept table is
 # checked against fitparse itself every run, so it cannot drift from what fitparse says.
 LIVE_BYTES = 60_000
-SMALL_FILES = [rel for rel in FIT_FILES if len(_bytes(CORPUS, rel)) <= LIVE_BYTES]
+SMALL_FILES = [rel for rel in FIT_FILES if len(file_bytes(CORPUS, rel)) <= LIVE_BYTES]
 
 
 @pytest.mark.parametrize("rel", SMALL_FILES or ["(corpus absent)"])
 def test_the_kept_digests_are_plain_fitparses(corpus: Path, rel: str) -> None:
-    data = _bytes(corpus, rel)
+    data = file_bytes(corpus, rel)
     assert rel in KEPT, f"{rel}: not kept; run `python -m support.fit_reference` in tests/"
     assert KEPT[rel] == entry(data, *reference(data))
 
@@ -92,7 +91,7 @@ def test_the_kept_digests_are_plain_fitparses(corpus: Path, rel: str) -> None:
 def test_the_file_that_missed_the_fast_path_takes_it(corpus: Path) -> None:
     """gc_20130717_143733.fit (compressed accumulated power) decoded 6,255 records through
     fitparse's per-field objects: now none, with a power meter's accumulator skipped."""
-    ours, slow = record_columns(_bytes(corpus, "fit/gc_20130717_143733.fit"))
+    ours, slow = record_columns(file_bytes(corpus, "fit/gc_20130717_143733.fit"))
     assert slow == 0
     assert len(ours["ts"]) == 6255
 
@@ -110,14 +109,14 @@ PER_MESSAGE = {
 @pytest.mark.parametrize("rel", FIT_FILES or ["(corpus absent)"])
 def test_every_corpus_file_but_the_known_shapes_is_read_in_bulk(corpus: Path, rel: str) -> None:
     expected = "per-message" if rel in PER_MESSAGE else "bulk"
-    assert read_path(_bytes(corpus, rel)) == expected
+    assert read_path(file_bytes(corpus, rel)) == expected
 
 
 @pytest.mark.parametrize("rel", FIT_FILES or ["(corpus absent)"])
 def test_bulk_reader_builds_the_per_message_readers_tracks(corpus: Path, rel: str) -> None:
     """Beyond the records: metadata, sessions, warnings and the samples frame are the same
     whichever reader decoded the file (or the same error)."""
-    data = _bytes(corpus, rel)
+    data = file_bytes(corpus, rel)
 
     def tracks(bulk: bool) -> list[Track] | str:
         try:
