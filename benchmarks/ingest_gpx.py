@@ -2,7 +2,7 @@
 best any reader built on an lxml tree could do, all measured in this run over every GPX file
 of the corpus.
 
-    .venv/bin/python benchmarks/ingest_gpx.py [PATH] [--repeat 7] [--per-file]
+    .venv/bin/python benchmarks/ingest_gpx.py [PATH] [--repeat 7] [--per-file] [--stages]
     .venv/bin/python benchmarks/ingest.py [PATH] --only gpx      (the same section)
 
 The machine is shared, so the numbers are CPU seconds and the readers take turns file by
@@ -24,6 +24,13 @@ Readers:
 
 Printed: the sum over files of each reader's best time (the headline ratio), and the ratio of
 every round's totals (min / median / max: the spread a single run would show).
+
+``--stages``: where ours spends its time, instead: each stage's CPU ms summed over the files
+(best of ``--repeat`` per file and stage), timed by wrapping the decoder's own steps, each
+charged its own time only (a wrapped step inside another is the inner one's); "the rest" is
+the whole decode less the stages (freeing the tree, the walk over tracks and
+segments, the point counts).  The wrapping adds microseconds a call: a guide to where the
+time goes, not a figure to compare with the ratio.
 """
 
 from __future__ import annotations
@@ -177,16 +184,93 @@ def bench_gpx(root: Path, repeat: int = 7, per_file: bool = False) -> None:
             print(f"  {name:<58} {o * 1e3:8.2f} {b * 1e3:9.2f} {p * 1e3:8.2f} {b / o:6.2f}")
 
 
+# (label, module, function) wrapped by ``--stages``; a label may gather several functions.
+_STAGES = (
+    ("front end (prepare, guard)", "gpx", "_front"),
+    ("lxml parse (hardened)", "gpx_stream", "hardened_tree"),
+    ("gpxpy checks (namespace, typed values)", "gpx_stream", "check_namespace"),
+    ("gpxpy checks (namespace, typed values)", "gpx_stream", "check_typed"),
+    ("point XPaths (lat, lon, ele, time, speed)", "gpx_stream", "strings"),
+    ("placing core texts some points lack", "gpx_stream", "_core_texts"),
+    ("extensions (tag-filtered walk)", "gpx_stream", "extension_texts"),
+    ("typing (numbers, timestamps)", "gpx_stream", "columns"),
+    ("cleaning and outings", "gpx", "gpx_clean.clean"),
+    ("cleaning and outings", "gpx", "gpx_clean.outings"),
+    ("track (samples frame, sport)", "gpx", "build_track"),
+    ("gpxpy fallback", "gpx", "read"),
+)
+
+
+def bench_stages(root: Path, repeat: int) -> None:
+    from loadwatch.ingest.formats import gpx_clean, gpx_stream
+
+    warnings.simplefilter("ignore")
+    modules = {"gpx": gpx, "gpx_stream": gpx_stream, "gpx.gpx_clean": gpx_clean}
+    spent: dict[str, float] = {}
+    nested: list[float] = []  # per open stage, the time of the stages inside it
+
+    def wrap(label: str, owner: object, name: str) -> None:
+        fn = getattr(owner, name)
+
+        def timed(*args: object, **kwargs: object) -> object:
+            start = time.process_time()
+            nested.append(0.0)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = time.process_time() - start
+                spent[label] = spent.get(label, 0.0) + elapsed - nested.pop()
+                if nested:
+                    nested[-1] += elapsed
+
+        setattr(owner, name, timed)
+
+    for label, module, name in _STAGES:
+        owner, _, attr = f"{module}.{name}".rpartition(".")
+        wrap(label, modules[owner], attr)
+    files = gpx_files(root)
+    best: dict[tuple[str, str], float] = {}
+    for name, data in files:
+        for _ in range(repeat + 1):  # the first call warms up (imports, compiled XPaths)
+            spent.clear()
+            nested.clear()
+            gc.collect()
+            start = time.process_time()
+            with contextlib.suppress(Exception):
+                gpx.decode(data, name)
+            spent["whole decode"] = time.process_time() - start
+            for label, seconds in spent.items():
+                key = (name, label)
+                best[key] = min(best.get(key, seconds), seconds)
+    totals: dict[str, float] = {}
+    for (_, label), seconds in best.items():
+        totals[label] = totals.get(label, 0.0) + seconds
+    whole = totals.pop("whole decode")
+    print(f"GPX decode by stage, {len(files)} corpus files, CPU ms summed over files (best of "
+          f"{repeat} per file and stage):")  # fmt: skip
+    for label, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+        print(f"  {label:<42} {seconds * 1e3:7.1f} ms  {seconds / whole:5.1%}")
+    rest = whole - sum(totals.values())
+    print(
+        f"  {'the rest (tree freed, walk, counts)':<40} {rest * 1e3:7.1f} ms  {rest / whole:5.1%}"
+    )
+    print(f"  {'whole decode':<40} {whole * 1e3:7.1f} ms")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--per-file", action="store_true")
+    parser.add_argument("--stages", action="store_true", help="where ours spends its time")
     args = parser.parse_args()
     if not (args.path / "gpx").is_dir():
         print(f"error: no gpx/ folder in {args.path}", file=sys.stderr)
         return 1
-    bench_gpx(args.path, args.repeat, args.per_file)
+    if args.stages:
+        bench_stages(args.path, args.repeat)
+    else:
+        bench_gpx(args.path, args.repeat, args.per_file)
     return 0
 
 

@@ -35,7 +35,7 @@ _EXTENSION_NAME_RE = re.compile(
     re.IGNORECASE,
 )
 _POINT, _EXTENSIONS = 0, 1
-_COLUMN_CODES = {c: i for i, c in enumerate(TEXT_COLUMNS, start=2)}
+_COLUMN_CODES = {c: i for i, c in enumerate(TEXT_COLUMNS, start=2)}  # column i - 2
 
 
 def _extension_names(data: bytes) -> set[str]:
@@ -55,46 +55,39 @@ def extension_texts(
     One ``iter`` per segment with a tag list (filtered in C: the points, ``<extensions>`` and
     the channel spellings the bytes hold) yields the wanted elements in document order; an
     element belongs to the last point before it and counts inside that point's first
-    ``<extensions>``.  numpy picks the first of each (point, channel) and places its text.
+    ``<extensions>``.  Each text is placed at its point as the walk meets it, and only the
+    channel elements' texts are read: gathering every element's code and text for numpy to
+    sort out afterwards cost more than the placing (object arrays compared element by element).
     """
     ext_names = _extension_names(data) if b"extensions" in data else set()
     if not ext_names:
         return {c: np.full(n, np.nan) for c in TEXT_COLUMNS}
     wanted = (tag["trkpt"], tag["extensions"], *(f"{{*}}{x}" for x in sorted(ext_names)))
-    codes_of: dict[str, int] = {}
-    codes: list[int] = []
-    texts: list[str | None] = []
+    columns: list[list[str | None]] = [[None] * n for _ in TEXT_COLUMNS]
+    # Per tag: _POINT, _EXTENSIONS, -1 (no channel), or the channel's column to fill.
+    slots: dict[str, int | list[str | None]] = {}
+    point, markers = -1, 0  # markers: <extensions> met since the point began
     for segment in segments:
-        # One pass, each element dropped as soon as it is read (as in ``ingest.tcx``: lxml
-        # proxies kept alive by the thousand make the garbage collector walk them).
+        # Each element dropped as soon as it is read (as in ``ingest.tcx``: lxml proxies kept
+        # alive by the thousand make the garbage collector walk them).
         for e in segment.iter(*wanted):
             name = e.tag
-            c = codes_of.get(name)
-            if c is None:
-                c = codes_of[name] = _code(name, tag)
-            codes.append(c)
-            texts.append(e.text)
-    code = np.array(codes, dtype=np.int8)
-    is_point = code == _POINT
-    point = np.cumsum(is_point) - 1
-    markers = np.cumsum(code == _EXTENSIONS)
-    # Markers seen since the point began: 0 = its own children, 1 = inside its first
-    # <extensions>, 2+ = a later <extensions> (gpxpy's find reads only the first).
-    in_ext = markers - np.maximum.accumulate(np.where(is_point, markers, 0))
-    node = np.arange(len(texts))
-    text = np.array(texts, dtype=object)
-    has_text = (text != None) & (text != "")  # noqa: E711 - elementwise
-    out: dict[str, np.ndarray] = {}
-    for column, wanted_code in _COLUMN_CODES.items():
-        mine = (code == wanted_code) & (in_ext == 1) & has_text & (point >= 0)
-        at, where = point[mine], node[mine]
-        values = np.full(n, None, dtype=object)  # None: the point has none
-        if at.size:
-            first = np.insert(at[1:] != at[:-1], 0, True)  # the first of each point's run
-            values[at[first]] = text[where[first]]
-        # Typed here, as ``gpx_clean`` types gpxpy's texts: no round trip through a frame.
-        out[column] = loose_floats(values.tolist())
-    return out
+            slot = slots.get(name)
+            if slot is None:
+                code = _code(name, tag)
+                slot = slots[name] = columns[code - 2] if code >= 2 else code
+            if isinstance(slot, int):
+                if slot == _POINT:
+                    point, markers = point + 1, 0
+                elif slot == _EXTENSIONS:
+                    markers += 1
+            # 1: inside the point's first <extensions> (gpxpy's find reads only the first).
+            elif markers == 1 and point >= 0 and slot[point] is None:
+                text = e.text
+                if text:
+                    slot[point] = text
+    # Typed here, as ``gpx_clean`` types gpxpy's texts: no round trip through a frame.
+    return {c: loose_floats(v) for c, v in zip(TEXT_COLUMNS, columns, strict=True)}
 
 
 def _code(full: str, tag: dict[str, str]) -> int:

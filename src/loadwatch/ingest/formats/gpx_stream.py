@@ -135,9 +135,8 @@ def _read(data: bytes) -> StreamedGpx:
         raise _Fallback("a track point without lat/lon")
     check_typed(root, ns, data)
     read_speed = version != "1.1" or b"<speed>" in data
-    core = _core_texts(root, paths, n)
-    if not read_speed:
-        del core["speed"]
+    # gpxpy's reading does not see <speed> otherwise: not even looked for (a walk of the tree).
+    core = _core_texts(root, paths, n, () if read_speed else ("speed",))
     extensions = extension_texts(segments, tag, data, n)
     if version != "1.1" and not (b"extensions>" in data or _track_type_in(data)):
         types = [None] * len(types)  # gpxpy's 1.1 reading, which alone knows <type>, not made
@@ -179,14 +178,19 @@ def _paths(ns: str) -> _Paths:
     )
 
 
-def _core_texts(root: etree._Element, paths: _Paths, n: int) -> dict[str, list[str | None]]:
+def _core_texts(
+    root: etree._Element, paths: _Paths, n: int, skip: tuple[str, ...] = ()
+) -> dict[str, list[str | None]]:
     """Per point, the text of its first ``<ele>``, ``<time>`` and ``<speed>`` child (gpxpy's
     ``find``), by XPath in C.  At most one text per point, so n texts are the column as it
     stands; otherwise (some points lack the child, or it is empty) each child is placed at its
-    parent point, in Python but only for that channel of that file."""
+    parent point, in Python but only for that channel of that file.  The ``skip`` columns
+    are left out."""
     out: dict[str, list[str | None]] = {}
     index: dict[etree._Element, int] | None = None
     for column, texts_path in paths.texts.items():
+        if column in skip:
+            continue
         texts = cast(list[str | None], strings(texts_path, root))
         if len(texts) == n:
             out[column] = texts
