@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from loadwatch.cli.app import app
+from loadwatch.cli.context import no_model_plugins
 from loadwatch.cli.output import (
     NARROW,
     JsonOpt,
@@ -48,11 +49,11 @@ def _athlete_json(a: AthleteRow, stats: ActivityStats | None) -> dict[str, Any]:
 @app.command()
 def athletes(json: JsonOpt = False) -> None:
     """List athletes with their number of activities."""
-    from loadwatch.config import get_settings
-    from loadwatch.services.roster import activity_stats, athlete_listing
-    from loadwatch.store.db import open_store
+    with no_model_plugins(), handle_errors():
+        from loadwatch.config import get_settings
+        from loadwatch.services.roster import activity_stats, athlete_listing
+        from loadwatch.store.db import open_store
 
-    with handle_errors():
         store = open_store(get_settings())
         try:
             with store.sessions() as session:

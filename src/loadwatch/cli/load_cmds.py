@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from loadwatch.cli.app import app
+from loadwatch.cli.context import no_model_plugins
 from loadwatch.cli.output import JsonOpt, console, handle_errors, print_block, print_json
 from loadwatch.cli.reading import AthleteOpt, TodayOpt, parse_day, read_athlete
 from loadwatch.errors import InvalidRequest
@@ -91,9 +92,9 @@ def _print_series(frame: pl.DataFrame, period: str) -> None:
 @app.command()
 def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -> None:
     """Current ratios, headroom, open flags and fast threshold."""
-    from loadwatch.services.status import athlete_status
+    with no_model_plugins(), handle_errors():
+        from loadwatch.services.status import athlete_status
 
-    with handle_errors():
         day = parse_day(today, "--today")
         st = read_athlete(athlete, lambda s, aid: athlete_status(s, aid, today=day))
         if json:
@@ -133,7 +134,7 @@ def report(
     json: JsonOpt = False,
 ) -> None:
     """A report a runner reads at a glance: weekly bars, flags, headroom, fast threshold."""
-    with handle_errors():
+    with no_model_plugins(), handle_errors():
         day = parse_day(today, "--today")
         if json:
             print_json(
