@@ -56,9 +56,9 @@ def athletes(json: JsonOpt = False) -> None:
 
         store = open_store(get_settings())
         try:
-            with store.sessions() as session:
-                stats = activity_stats(session)
-                rows = [_athlete_json(a, stats.get(a.id)) for a in athlete_listing(session)]
+            with store.reading() as conn:  # Core tables only: no ORM (~35 ms, issue #19)
+                stats = activity_stats(conn)
+                rows = [_athlete_json(a, stats.get(a.id)) for a in athlete_listing(conn)]
         finally:
             store.close()
         if json:

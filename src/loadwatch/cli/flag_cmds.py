@@ -17,7 +17,7 @@ from loadwatch.cli.reading import (
     athlete_id_of,
     evaluate_pending,
     parse_day,
-    read_athlete,
+    read_athlete_rows,
 )
 from loadwatch.errors import InvalidRequest
 
@@ -44,7 +44,7 @@ def flags(
         from loadwatch.vocabulary import OPEN
 
         shown = None if all_ else (OPEN,)
-        rows = read_athlete(athlete, lambda s, aid: list_flags(s, aid, statuses=shown))
+        rows = read_athlete_rows(athlete, lambda s, aid: list_flags(s, aid, statuses=shown))
         if json:
             print_json([r.model_dump(mode="json", exclude=_FLAG_JSON_EXCLUDE) for r in rows])
             return
