@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import Connection
 
 from loadwatch.errors import NotFound
 from loadwatch.store import athlete_rows, episode_rows, flag_rows, pending
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import episodes as episode_store
 from loadwatch.store import flags as flag_store
-from loadwatch.store.db import Store
+from loadwatch.store.db import Store, orm_session
 from loadwatch.store.models import Episode, Flag
 from loadwatch.vocabulary import ACKNOWLEDGED, OPEN
 
@@ -116,3 +117,27 @@ def test_the_rows_see_unflushed_changes_as_the_orm_does(store: Store, seeded: in
             sara.name = "Sara L"  # autoflush off: not flushed, as the ORM would not
             with pytest.raises(NotFound):
                 athlete_rows.named(s, "sara l")
+
+
+def test_a_plain_connection_reads_the_same_rows_and_lends_an_orm_session(
+    store: Store, seeded: int
+) -> None:
+    # The data commands read on Store.reading() (no ORM loaded); a read that needs mapped
+    # objects (a summary computed live) gets its session over that same connection.
+    with store.sessions() as s:
+        athlete = athlete_rows.get(s, seeded)
+        flag_ids = [f.id for f in flag_rows.of_athlete(s, seeded, statuses=None)]
+    with store.reading() as conn:
+        assert isinstance(conn, Connection)
+        assert athlete_rows.named(conn, " SARA ") == athlete
+        assert [a.name for a in athlete_rows.every(conn)] == ["Bea", "Sara"]
+        assert [f.id for f in flag_rows.of_athlete(conn, seeded, statuses=None)] == flag_ids
+        assert len(flag_ids) == 4
+        (ep,) = episode_rows.of_athlete(conn, seeded)
+        assert (ep.first, ep.last) == (date(2026, 11, 1), date(2026, 11, 3))
+        assert pending.waiting(conn, [seeded]) == set()
+        orm = orm_session(conn)
+        mapped = athlete_store.get_athlete(orm, seeded)
+        assert (mapped.name, mapped.fast_speed_mps) == ("Sara", 4.2)
+    with store.sessions() as s:
+        assert orm_session(s) is s

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from loadwatch.cli.app import app
+from loadwatch.cli.context import no_model_plugins
 from loadwatch.cli.output import (
     NARROW,
     JsonOpt,
@@ -48,16 +49,16 @@ def _athlete_json(a: AthleteRow, stats: ActivityStats | None) -> dict[str, Any]:
 @app.command()
 def athletes(json: JsonOpt = False) -> None:
     """List athletes with their number of activities."""
-    from loadwatch.config import get_settings
-    from loadwatch.services.roster import activity_stats, athlete_listing
-    from loadwatch.store.db import open_store
+    with no_model_plugins(), handle_errors():
+        from loadwatch.config import get_settings
+        from loadwatch.services.roster import activity_stats, athlete_listing
+        from loadwatch.store.db import open_store
 
-    with handle_errors():
         store = open_store(get_settings())
         try:
-            with store.sessions() as session:
-                stats = activity_stats(session)
-                rows = [_athlete_json(a, stats.get(a.id)) for a in athlete_listing(session)]
+            with store.reading() as conn:  # Core tables only: no ORM (~35 ms, issue #19)
+                stats = activity_stats(conn)
+                rows = [_athlete_json(a, stats.get(a.id)) for a in athlete_listing(conn)]
         finally:
             store.close()
         if json:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from loadwatch.cli.app import app
-from loadwatch.cli.context import get_settings, open_store
+from loadwatch.cli.context import get_settings, no_model_plugins, open_store
 from loadwatch.cli.output import JsonOpt, console, handle_errors, print_json
 from loadwatch.cli.reading import (
     AthleteOpt,
@@ -17,7 +17,7 @@ from loadwatch.cli.reading import (
     athlete_id_of,
     evaluate_pending,
     parse_day,
-    read_athlete,
+    read_athlete_rows,
 )
 from loadwatch.errors import InvalidRequest
 
@@ -39,12 +39,12 @@ def flags(
     json: JsonOpt = False,
 ) -> None:
     """The athlete's flags (open ones unless --all), newest first."""
-    from loadwatch.services.flag_list import list_flags
-    from loadwatch.vocabulary import OPEN
+    with no_model_plugins(), handle_errors():
+        from loadwatch.services.flag_list import list_flags
+        from loadwatch.vocabulary import OPEN
 
-    with handle_errors():
         shown = None if all_ else (OPEN,)
-        rows = read_athlete(athlete, lambda s, aid: list_flags(s, aid, statuses=shown))
+        rows = read_athlete_rows(athlete, lambda s, aid: list_flags(s, aid, statuses=shown))
         if json:
             print_json([r.model_dump(mode="json", exclude=_FLAG_JSON_EXCLUDE) for r in rows])
             return

@@ -15,14 +15,21 @@ from rich.markup import escape
 from rich.table import Table
 
 from loadwatch.cli.app import app
+from loadwatch.cli.context import no_model_plugins
 from loadwatch.cli.output import JsonOpt, console, handle_errors, print_block, print_json
-from loadwatch.cli.reading import AthleteOpt, TodayOpt, parse_day, read_athlete
+from loadwatch.cli.reading import (
+    AthleteOpt,
+    TodayOpt,
+    parse_day,
+    read_athlete,
+    read_athlete_rows,
+)
 from loadwatch.errors import InvalidRequest
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
     import polars as pl
 
-    from loadwatch.store.db import Session
+    from loadwatch.store.db import Reads
 
 # --- series -------------------------------------------------------------------------------
 _SERIES_COLS = {
@@ -91,11 +98,11 @@ def _print_series(frame: pl.DataFrame, period: str) -> None:
 @app.command()
 def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -> None:
     """Current ratios, headroom, open flags and fast threshold."""
-    from loadwatch.services.status import athlete_status
+    with no_model_plugins(), handle_errors():
+        from loadwatch.services.status import athlete_status
 
-    with handle_errors():
         day = parse_day(today, "--today")
-        st = read_athlete(athlete, lambda s, aid: athlete_status(s, aid, today=day))
+        st = read_athlete_rows(athlete, lambda s, aid: athlete_status(s, aid, today=day))
         if json:
             print_json(st.model_dump(mode="json"))
             return
@@ -133,19 +140,23 @@ def report(
     json: JsonOpt = False,
 ) -> None:
     """A report a runner reads at a glance: weekly bars, flags, headroom, fast threshold."""
-    with handle_errors():
+    with no_model_plugins(), handle_errors():
         day = parse_day(today, "--today")
         if json:
             print_json(
-                read_athlete(athlete, lambda s, aid: report_json(s, aid, weeks=weeks, today=day))
+                read_athlete_rows(
+                    athlete, lambda s, aid: report_json(s, aid, weeks=weeks, today=day)
+                )
             )
             return
         print_block(
-            read_athlete(athlete, lambda s, aid: athlete_report(s, aid, weeks=weeks, today=day))
+            read_athlete_rows(
+                athlete, lambda s, aid: athlete_report(s, aid, weeks=weeks, today=day)
+            )
         )
 
 
-def athlete_report(session: Session, athlete_id: int, *, weeks: int, today: date | None) -> Any:
+def athlete_report(session: Reads, athlete_id: int, *, weeks: int, today: date | None) -> Any:
     from loadwatch.report import render_report
     from loadwatch.services.status import status_and_weeks
 
@@ -154,7 +165,7 @@ def athlete_report(session: Session, athlete_id: int, *, weeks: int, today: date
 
 
 def report_json(
-    session: Session, athlete_id: int, *, weeks: int, today: date | None
+    session: Reads, athlete_id: int, *, weeks: int, today: date | None
 ) -> dict[str, Any]:
     """``report --json``: what the report shows, as data: the status and the shown weeks with
     every column of the weekly series (its frame: polars, which the text report does without)."""
@@ -162,9 +173,10 @@ def report_json(
 
     from loadwatch.services.status import athlete_status
     from loadwatch.services.views import series as load_series
+    from loadwatch.store.db import orm_session
 
     st = athlete_status(session, athlete_id, today=today)
-    weekly = load_series(session, athlete_id, "week", None, st.today)
+    weekly = load_series(orm_session(session), athlete_id, "week", None, st.today)
     shown = weekly.sort("week_start").tail(weeks)
     floats = [c for c, t in shown.schema.items() if t.is_float()]
     shown = shown.with_columns(pl.col(floats).fill_nan(None)) if floats else shown

@@ -13,12 +13,12 @@ from loadwatch.schemas.flags import EpisodeOut
 from loadwatch.services.flag_list import flag_out
 from loadwatch.store import episode_rows, flag_rows
 from loadwatch.store.athlete_rows import AthleteLike
-from loadwatch.store.db import Session
 from loadwatch.store.episode_rows import EpisodeRow
 from loadwatch.store.flag_rows import FlagRow
 from loadwatch.vocabulary import LIVE_EPISODE, EpisodeStatus
 
 if TYPE_CHECKING:
+    from loadwatch.store.db import Reads
     from loadwatch.store.models import Episode, Flag
 
 
@@ -60,7 +60,7 @@ def live_now(episodes: Sequence[E], today: date) -> list[E]:
 
 
 def episodes_of(
-    session: Session, athlete: AthleteLike, statuses: Sequence[EpisodeStatus] | None = None
+    session: Reads, athlete: AthleteLike, statuses: Sequence[EpisodeStatus] | None = None
 ) -> list[EpisodeOut]:
     """The athlete's episodes, newest first, with their flags."""
     eps = episode_rows.of_athlete(session, athlete.id, statuses)

@@ -9,11 +9,11 @@ from loadwatch.schemas.flags import FlagOut
 from loadwatch.services.rounding import out_number
 from loadwatch.store import athlete_rows, flag_rows
 from loadwatch.store.athlete_rows import AthleteLike
-from loadwatch.store.db import Session
 from loadwatch.store.flag_rows import FlagRow
 from loadwatch.vocabulary import OPEN, FlagStatus
 
 if TYPE_CHECKING:
+    from loadwatch.store.db import Reads, Session
     from loadwatch.store.models import Flag
 
 
@@ -27,7 +27,7 @@ def flag_out(flag: Flag | FlagRow, athlete_name: str) -> FlagOut:
 
 
 def flags_of(
-    session: Session, athlete: AthleteLike, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
+    session: Reads, athlete: AthleteLike, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
 ) -> list[FlagOut]:
     """The athlete's flags of these statuses (every one when None), newest day first: read as
     plain rows (``store/flag_rows.py``), so listing them loads none of the ORM's models."""
@@ -36,7 +36,7 @@ def flags_of(
 
 
 def list_flags(
-    session: Session, athlete_id: int, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
+    session: Reads, athlete_id: int, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
 ) -> list[FlagOut]:
     return flags_of(session, athlete_rows.get(session, athlete_id), statuses=statuses)
 

@@ -11,16 +11,19 @@ flags as current (docs/scale.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from loadwatch.store import pending
-from loadwatch.store.db import Session
+
+if TYPE_CHECKING:
+    from loadwatch.store.db import Reads
 
 
-def is_evaluating(session: Session, athlete_id: int) -> bool:
+def is_evaluating(session: Reads, athlete_id: int) -> bool:
     """Whether the athlete has work not yet evaluated."""
     return bool(pending.waiting(session, [athlete_id]))
 
 
-def evaluating(session: Session, athlete_ids: Sequence[int]) -> set[int]:
+def evaluating(session: Reads, athlete_ids: Sequence[int]) -> set[int]:
     """Which of these athletes have work not yet evaluated (one query)."""
     return pending.waiting(session, athlete_ids)

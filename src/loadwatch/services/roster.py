@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from loadwatch.store import activity_counts, athlete_rows
 from loadwatch.store.activity_counts import ActivityStats as ActivityStats  # the CLI's listing
 from loadwatch.store.athlete_rows import AthleteRow as AthleteRow  # the CLI's listing
-from loadwatch.store.db import Session
 
 if TYPE_CHECKING:
+    from loadwatch.store.db import Reads, Session
     from loadwatch.store.models import Athlete
 
 
@@ -34,7 +34,7 @@ def athlete_named(session: Session, name: str) -> Athlete:
     return athlete_store.get_athlete_by_name(session, name)
 
 
-def athlete_id_named(session: Session, name: str) -> int:
+def athlete_id_named(session: Reads, name: str) -> int:
     """The id of the athlete called ``name``, as ``athlete_named`` finds them."""
     return athlete_rows.named(session, name).id
 
@@ -52,7 +52,7 @@ def all_athletes(session: Session) -> list[Athlete]:
     return athlete_store.list_athletes(session)
 
 
-def athlete_listing(session: Session) -> list[AthleteRow]:
+def athlete_listing(session: Reads) -> list[AthleteRow]:
     """Every athlete as a plain row (id, name, time zone, fast threshold), by name."""
     return athlete_rows.every(session)
 
@@ -63,6 +63,6 @@ def athlete_ids(session: Session) -> list[int]:
     return athlete_store.athlete_ids(session)
 
 
-def activity_stats(session: Session) -> dict[int, ActivityStats]:
+def activity_stats(session: Reads) -> dict[int, ActivityStats]:
     """Per athlete id: how many activities, the first and the last start."""
     return activity_counts.activity_stats(session)

@@ -12,6 +12,7 @@ either way, only the cost differs.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from loadwatch.schemas.effort import EffortStatus
 from loadwatch.schemas.status import REPORT_WEEKS, AthleteStatus, Summary, WeekRow
@@ -21,14 +22,17 @@ from loadwatch.services.pending import is_evaluating
 from loadwatch.services.stored_summary import stored_summaries
 from loadwatch.store import activity_counts, athlete_rows
 from loadwatch.store.athlete_rows import AthleteLike
-from loadwatch.store.db import Session
+from loadwatch.store.db import orm_session
 from loadwatch.vocabulary import ACKNOWLEDGED, HISTORIC, LIVE_EPISODE, OPEN, FlagStatus
+
+if TYPE_CHECKING:
+    from loadwatch.store.db import Reads
 
 IDLE_DAYS = 14
 STANDING: tuple[FlagStatus, ...] = (OPEN, ACKNOWLEDGED, HISTORIC)
 
 
-def summary_of(session: Session, athlete: AthleteLike, today: date | None = None) -> Summary:
+def summary_of(session: Reads, athlete: AthleteLike, today: date | None = None) -> Summary:
     """The athlete's summary as of ``today``: stored when current, else computed live."""
     found = stored_summaries(session, [athlete], today).get(athlete.id)
     if found is not None:
@@ -38,7 +42,8 @@ def summary_of(session: Session, athlete: AthleteLike, today: date | None = None
     from loadwatch.services.views import live_summary
     from loadwatch.store.athletes import get_athlete
 
-    return live_summary(session, get_athlete(session, athlete.id), today)
+    orm = orm_session(session)
+    return live_summary(orm, get_athlete(orm, athlete.id), today)
 
 
 def idle_note(last_run: date | None, today: date, days: int = IDLE_DAYS) -> str | None:
@@ -51,7 +56,7 @@ def idle_note(last_run: date | None, today: date, days: int = IDLE_DAYS) -> str 
     return f"no runs for {idle} days" if idle >= days else None
 
 
-def effort_of(session: Session, athlete: AthleteLike, today: date) -> EffortStatus | None:
+def effort_of(session: Reads, athlete: AthleteLike, today: date) -> EffortStatus | None:
     """Where the athlete's session RPE load stands today; None when they never gave an RPE,
     known from one query: most athletes never do, and the load is computed from the frame of
     every activity (polars), which only an athlete with an RPE needs."""
@@ -60,18 +65,17 @@ def effort_of(session: Session, athlete: AthleteLike, today: date) -> EffortStat
     from loadwatch.services.effort import effort_status
     from loadwatch.store.athletes import get_athlete
 
-    return effort_status(session, get_athlete(session, athlete.id), today)
+    orm = orm_session(session)
+    return effort_status(orm, get_athlete(orm, athlete.id), today)
 
 
-def athlete_status(
-    session: Session, athlete_id: int, *, today: date | None = None
-) -> AthleteStatus:
+def athlete_status(session: Reads, athlete_id: int, *, today: date | None = None) -> AthleteStatus:
     athlete = athlete_rows.get(session, athlete_id)
     return _status(session, athlete, summary_of(session, athlete, today))
 
 
 def status_and_weeks(
-    session: Session, athlete_id: int, *, weeks: int, today: date | None = None
+    session: Reads, athlete_id: int, *, weeks: int, today: date | None = None
 ) -> tuple[AthleteStatus, list[WeekRow]]:
     """What the report shows: the status and the week rows up to its day (the last ``weeks``
     of them at least).  A current stored summary holds the last REPORT_WEEKS; else they are
@@ -84,11 +88,11 @@ def status_and_weeks(
         return status, stored.report_weeks
     from loadwatch.services.views import series
 
-    frame = series(session, athlete_id, "week", None, status.today)
+    frame = series(orm_session(session), athlete_id, "week", None, status.today)
     return status, [WeekRow.model_validate(r) for r in frame.iter_rows(named=True)]
 
 
-def _status(session: Session, athlete: AthleteLike, summary: Summary) -> AthleteStatus:
+def _status(session: Reads, athlete: AthleteLike, summary: Summary) -> AthleteStatus:
     return AthleteStatus(
         athlete_id=athlete.id,
         athlete=athlete.name,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -15,7 +16,9 @@ from loadwatch.schemas.status import VIEW_VERSION, Summary
 from loadwatch.store import pending
 from loadwatch.store import views as view_rows
 from loadwatch.store.athlete_rows import AthleteLike
-from loadwatch.store.db import Session
+
+if TYPE_CHECKING:
+    from loadwatch.store.db import Reads
 
 
 def parse_summary(data: dict[str, object]) -> Summary | None:
@@ -28,7 +31,7 @@ def parse_summary(data: dict[str, object]) -> Summary | None:
 
 
 def stored_summaries(
-    session: Session, athletes: Sequence[AthleteLike], today: date | None = None
+    session: Reads, athletes: Sequence[AthleteLike], today: date | None = None
 ) -> dict[int, Summary]:
     """The stored summaries that are current for each athlete (for ``today``, or each one's
     local today), in two queries; an athlete missing from the answer needs a live view."""
@@ -46,7 +49,7 @@ def stored_summaries(
     return out
 
 
-def kept_summaries(session: Session, athletes: Sequence[AthleteLike]) -> dict[int, Summary]:
+def kept_summaries(session: Reads, athletes: Sequence[AthleteLike]) -> dict[int, Summary]:
     """The stored summaries of these athletes whatever their day, except where an evaluation
     is pending (their numbers are about to change)."""
     ids = [a.id for a in athletes]

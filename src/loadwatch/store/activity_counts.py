@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
 
 # The Core table (tables.py): the roster and every status read it.
 from loadwatch.store.tables import activities
+
+if TYPE_CHECKING:
+    from loadwatch.store.db import Reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +24,7 @@ class ActivityStats:
     last_start: datetime | None
 
 
-def activity_stats(session: Session) -> dict[int, ActivityStats]:
+def activity_stats(session: Reads) -> dict[int, ActivityStats]:
     """Per athlete id: how many activities and the first/last start (UTC)."""
     rows = session.execute(
         select(
@@ -34,7 +37,7 @@ def activity_stats(session: Session) -> dict[int, ActivityStats]:
     return {aid: ActivityStats(n, first, last) for aid, n, first, last in rows}
 
 
-def any_rated(session: Session, athlete_id: int) -> bool:
+def any_rated(session: Reads, athlete_id: int) -> bool:
     """Whether any of the athlete's activities has an RPE (no session RPE load without one)."""
     rated = exists().where(activities.c.athlete_id == athlete_id, activities.c.rpe.is_not(None))
     return bool(session.scalar(select(rated)))

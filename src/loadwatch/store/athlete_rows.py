@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loadwatch.errors import NotFound
 from loadwatch.store.tables import athletes
+
+if TYPE_CHECKING:
+    from loadwatch.store.db import Reads
 
 
 class AthleteLike(Protocol):
@@ -42,7 +44,7 @@ def name_key(name: str) -> str:
     return name.strip().casefold()
 
 
-def get(session: Session, athlete_id: int) -> AthleteRow:
+def get(session: Reads, athlete_id: int) -> AthleteRow:
     """The athlete with this id, or ``NotFound``."""
     row = session.execute(select(*_COLUMNS).where(athletes.c.id == athlete_id)).first()
     if row is None:
@@ -50,7 +52,7 @@ def get(session: Session, athlete_id: int) -> AthleteRow:
     return AthleteRow(*row)
 
 
-def named(session: Session, name: str) -> AthleteRow:
+def named(session: Reads, name: str) -> AthleteRow:
     """The athlete called ``name`` (trimmed, any case), or ``NotFound`` suggesting a close
     name."""
     q = select(*_COLUMNS).where(athletes.c.name_key == name_key(name))
@@ -60,7 +62,7 @@ def named(session: Session, name: str) -> AthleteRow:
     return AthleteRow(*row)
 
 
-def not_found(session: Session, name: str) -> NotFound:
+def not_found(session: Reads, name: str) -> NotFound:
     """``NotFound`` for the athlete called ``name``, naming the closest athlete's name."""
     clean = name.strip()
     names = list(session.scalars(select(athletes.c.name)))
@@ -70,6 +72,6 @@ def not_found(session: Session, name: str) -> NotFound:
     return NotFound(f"no athlete {clean!r}{hint}")
 
 
-def every(session: Session) -> list[AthleteRow]:
+def every(session: Reads) -> list[AthleteRow]:
     """Every athlete, by name."""
     return [AthleteRow(*r) for r in session.execute(select(*_COLUMNS).order_by(athletes.c.name))]

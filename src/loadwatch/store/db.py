@@ -8,21 +8,47 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session as Session  # re-exported: a unit of work's type
-from sqlalchemy.orm import sessionmaker
 
 from loadwatch.errors import ConfigError, SchemaTooNew
 from loadwatch.store.errors import translated
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.orm import Session as Session  # re-exported: a unit of work's type
+    from sqlalchemy.orm import sessionmaker
 
     from loadwatch.store.streams import StreamStore
+
+    # What a read runs its Core queries on: a unit of work's session, or the plain connection
+    # of ``Store.reading()`` (the data commands: no ORM loaded at all).
+    Reads: TypeAlias = Session | Connection
+
+
+def __getattr__(name: str) -> Any:
+    # ``Session`` is the ORM's, loaded when a module asks for it at run time: the data
+    # commands read on a plain connection and never import the ORM (~35 ms, issue #19).
+    if name == "Session":
+        from sqlalchemy.orm import Session
+
+        return Session
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def orm_session(reads: Reads) -> Session:
+    """A session over what a read holds, for the few reads that need mapped objects (a
+    summary computed live, the effort of an athlete with RPEs): itself when it is one, else
+    one on the plain connection, inside the transaction the connection began."""
+    from sqlalchemy.orm import Session
+
+    if isinstance(reads, Session):
+        return reads
+    return Session(bind=reads, expire_on_commit=False)
+
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +228,8 @@ def migrate(engine: Engine, to: str = "head") -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)
 
 
@@ -246,10 +274,17 @@ class Store:
             with translated():
                 if not at_head(self.engine):
                     migrate(self.engine)
-        self._reads = session_factory(self.engine)
-        self._writes = session_factory(self.engine.execution_options(**{WRITE_OPTION: True}))
         self.blobs = BlobStore(data_dir / "blobs")
         self._streams_root = data_dir / "streams"
+
+    @cached_property
+    def _reads(self) -> sessionmaker[Session]:
+        # Made when first used: the ORM, which the data commands never load (``reading()``).
+        return session_factory(self.engine)
+
+    @cached_property
+    def _writes(self) -> sessionmaker[Session]:
+        return session_factory(self.engine.execution_options(**{WRITE_OPTION: True}))
 
     @cached_property
     def streams(self) -> StreamStore:
@@ -264,6 +299,13 @@ class Store:
         """A session for reading; whatever it began is rolled back at the end."""
         with translated(), self._reads() as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A plain connection for reading Core tables, without the ORM; whatever it began is
+        rolled back at the end.  For reads that may need mapped objects, ``orm_session``."""
+        with translated(), self.engine.connect() as conn:
+            yield conn
 
     def transaction(self) -> AbstractContextManager[Session]:
         """A session whose work commits when the block ends normally, else rolls back."""

@@ -5,20 +5,22 @@ reads and writes the mapped objects evaluation keeps."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Row, select
-from sqlalchemy.orm import Session
 
 from loadwatch.store.tables import episodes
 from loadwatch.vocabulary import EpisodeStatus
+
+if TYPE_CHECKING:
+    from loadwatch.store.db import Reads
 
 # An episode's columns by name (``row.first``, ``row.status``...), as the mapped ``Episode``.
 EpisodeRow: TypeAlias = Row[Any]
 
 
 def of_athlete(
-    session: Session, athlete_id: int, statuses: Sequence[EpisodeStatus] | None = None
+    session: Reads, athlete_id: int, statuses: Sequence[EpisodeStatus] | None = None
 ) -> Sequence[EpisodeRow]:
     """Newest first; every status unless ``statuses``."""
     q = select(episodes).where(episodes.c.athlete_id == athlete_id)

@@ -5,20 +5,22 @@ reads and writes the mapped objects evaluation keeps."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Row, select
-from sqlalchemy.orm import Session
 
 from loadwatch.store.tables import flags
 from loadwatch.vocabulary import OPEN, FlagStatus
+
+if TYPE_CHECKING:
+    from loadwatch.store.db import Reads
 
 # A flag's columns by name (``row.rule``, ``row.date``...), as the mapped ``Flag`` has them.
 FlagRow: TypeAlias = Row[Any]
 
 
 def of_athlete(
-    session: Session, athlete_id: int, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
+    session: Reads, athlete_id: int, *, statuses: Sequence[FlagStatus] | None = (OPEN,)
 ) -> Sequence[FlagRow]:
     """Newest day first; of these statuses (every status when None)."""
     q = select(flags).where(flags.c.athlete_id == athlete_id)
@@ -27,7 +29,7 @@ def of_athlete(
     return session.execute(q.order_by(flags.c.date.desc(), flags.c.dimension, flags.c.rule)).all()
 
 
-def of_episodes(session: Session, episode_ids: Sequence[int]) -> Sequence[FlagRow]:
+def of_episodes(session: Reads, episode_ids: Sequence[int]) -> Sequence[FlagRow]:
     """The flags of these episodes, by date."""
     if not episode_ids:
         return []

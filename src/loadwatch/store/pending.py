@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, delete, insert, select, update
-from sqlalchemy.orm import Session
 
 from loadwatch.clock import utcnow
 
 # The Core table (tables.py): every data command asks whether its athlete is pending.
 from loadwatch.store.tables import pending_evaluations as table
+
+if TYPE_CHECKING:
+    from loadwatch.store.db import Reads, Session
 
 
 def athlete_ids(session: Session, athlete_id: int | None = None) -> list[int]:
@@ -39,7 +41,7 @@ def clear(session: Session) -> None:
     session.execute(delete(table))
 
 
-def waiting(session: Session, athlete_ids: Sequence[int]) -> set[int]:
+def waiting(session: Reads, athlete_ids: Sequence[int]) -> set[int]:
     """Which of these athletes have a request not yet evaluated."""
     if not athlete_ids:
         return set()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Result, Select, insert, select, update
-from sqlalchemy.orm import Session
 
 # Core tables (tables.py): a status read from its stored view reads ``summaries``.
 from loadwatch.store.tables import athlete_view_days, athlete_views, athletes
+
+if TYPE_CHECKING:
+    from loadwatch.store.db import Reads, Session
 
 
 def put(
@@ -76,7 +78,7 @@ def _done(result: Result[Any]) -> bool:
     return count > 0
 
 
-def summaries(session: Session, athlete_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+def summaries(session: Reads, athlete_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The stored summaries of these athletes (not their rows), in one query."""
     if not athlete_ids:
         return {}
