@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Date, Integer, Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from loadwatch.store.models import Delivery, Episode, EpisodeEvent, Flag
@@ -34,10 +35,19 @@ def live_or_after(
 ) -> list[Episode]:
     """The athlete's episodes of ``statuses`` and any of any status whose last flag is dated
     after ``day``, newest first (``of_athletes``' order), in one query."""
+    q = _live_or_after(tuple(statuses))
+    return list(session.scalars(q, {"aid": athlete_id, "day": day}))
+
+
+@cache
+def _live_or_after(statuses: tuple[EpisodeStatus, ...]) -> Select[Episode]:
+    """Built once per set of statuses (the nightly roll runs it for every athlete with an
+    episode: building it per call cost about as much as running it)."""
     q = select(Episode).where(
-        Episode.athlete_id == athlete_id, or_(Episode.status.in_(statuses), Episode.last > day)
+        Episode.athlete_id == bindparam("aid", type_=Integer),
+        or_(Episode.status.in_(statuses), Episode.last > bindparam("day", type_=Date)),
     )
-    return list(session.scalars(q.order_by(Episode.last.desc(), Episode.id.desc())))
+    return q.order_by(Episode.last.desc(), Episode.id.desc())
 
 
 def from_first_near(
@@ -76,12 +86,18 @@ def acknowledged_counts(session: Session, episode_ids: Sequence[int]) -> dict[in
     """Per episode, how many of its flags a coach has acknowledged (absent: none)."""
     if not episode_ids:
         return {}
-    q = (
-        select(Flag.episode_id, func.count())
-        .where(Flag.episode_id.in_(episode_ids), Flag.status == ACKNOWLEDGED)
-        .group_by(Flag.episode_id)
-    )
-    return {int(e): int(n) for e, n in session.execute(q) if e is not None}
+    q = _ACKNOWLEDGED_COUNTS
+    return {
+        int(e): int(n) for e, n in session.execute(q, {"ids": list(episode_ids)}) if e is not None
+    }
+
+
+# Built once (every evaluation's triage row with a live episode runs it).
+_ACKNOWLEDGED_COUNTS = (
+    select(Flag.episode_id, func.count())
+    .where(Flag.episode_id.in_(bindparam("ids", expanding=True)), Flag.status == ACKNOWLEDGED)
+    .group_by(Flag.episode_id)
+)
 
 
 def add(session: Session, episode: Episode) -> Episode:
