@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Text, cast, func, insert, or_, select
+from sqlalchemy import Integer, Select, Text, bindparam, cast, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from loadwatch.analytics.effort import EFFORT_FRAME_SCHEMA
@@ -410,18 +411,26 @@ def speed_traces(
     text, None: none) of the athlete's activities starting in ``[since, until)``: what the
     fast threshold's window reads of the few runs leaving it (``analytics.fast``), without
     building an activity frame."""
-    q = select(
+    params = {"aid": athlete_id, "since": since, "until": until}
+    rows = session.execute(_speed_traces(), params)
+    return [(as_utc(t), off, sport, flat, hist) for t, off, sport, flat, hist in rows]
+
+
+@cache
+def _speed_traces() -> Select[datetime, int | None, str, str, str]:
+    """Built once: the nightly roll runs it on most nights (a run leaves the window), and
+    building it per call cost about as much as running it."""
+    return select(
         Activity.start_time,
         Activity.utc_offset_s,
         Activity.sport,
         cast(Activity.flat_speed_hist_m, Text),
         cast(Activity.speed_hist_m, Text),
     ).where(
-        Activity.athlete_id == athlete_id,
-        Activity.start_time >= since,
-        Activity.start_time < until,
+        Activity.athlete_id == bindparam("aid", type_=Integer),
+        Activity.start_time >= bindparam("since", type_=Activity.start_time.type),
+        Activity.start_time < bindparam("until", type_=Activity.start_time.type),
     )
-    return [(as_utc(t), off, sport, flat, hist) for t, off, sport, flat, hist in session.execute(q)]
 
 
 def activity_frame(
