@@ -3,7 +3,9 @@ word of every flag sentence; help shows metavars and no value for flags; the dat
 defaults to the platform's user data dir.
 
 The report and flags commands run as real processes (stdout a pipe, as in ``| less``) over a
-copy of the demo world, so the width is rich's own decision, not a test harness's."""
+copy of the demo world, so the width is rich's own decision, not a test harness's.  What the
+checks compare them with (the same commands' ``--json``, where width plays no part) is read in
+process, once per module."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import os
 import re
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +54,24 @@ def loadwatch(world: DemoWorld, *args: str, columns: int | None) -> str:
     return r.stdout
 
 
+@cache
+def loadwatch_json(data_dir: Path, *args: str) -> Any:
+    """``loadwatch ARGS --json``, parsed: in process (typer's runner), read once per module
+    (the module's world is only read)."""
+    from typer.testing import CliRunner
+
+    from loadwatch.cli import app
+    from loadwatch.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(app, [*args, "--json"], env={"LOADWATCH_DATA_DIR": str(data_dir)})
+    finally:
+        get_settings.cache_clear()
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
 def words(text: str) -> list[str]:
     return _BOX.sub(" ", text).split()
 
@@ -66,7 +88,7 @@ def assert_fits_and_says(out: str, sentences: list[str], width: int) -> None:
 @pytest.mark.parametrize("columns", [80, None], ids=["COLUMNS=80", "piped"])
 @pytest.mark.parametrize("athlete", FLAGGED)
 def test_flags_table_says_every_word(world: DemoWorld, athlete: str, columns: int | None) -> None:
-    listed = json.loads(loadwatch(world, "flags", "-a", athlete, "--all", "--json", columns=None))
+    listed = loadwatch_json(world.data_dir, "flags", "-a", athlete, "--all")
     sentences = [f["message"] for f in listed]
     assert len(sentences) >= 6 and max(map(len, sentences)) > 100  # long ones, to wrap
     out = loadwatch(world, "flags", "-a", athlete, "--all", columns=columns)
@@ -79,9 +101,7 @@ def test_flags_table_says_every_word(world: DemoWorld, athlete: str, columns: in
 @pytest.mark.parametrize("athlete", FLAGGED)
 def test_report_says_every_word(world: DemoWorld, athlete: str, columns: int | None) -> None:
     today = world.today.isoformat()
-    status = json.loads(
-        loadwatch(world, "status", "-a", athlete, "--today", today, "--json", columns=None)
-    )
+    status = loadwatch_json(world.data_dir, "status", "-a", athlete, "--today", today)
     sentences = [f["message"] for e in status["episodes"] for f in e["flags"]]
     assert sentences
     out = loadwatch(world, "report", "-a", athlete, "--today", today, columns=columns)
@@ -104,20 +124,7 @@ def test_wide_terminal_keeps_the_bars_and_the_wide_flags(world: DemoWorld) -> No
 
 def test_report_json_has_the_weeks_and_the_status(world: DemoWorld) -> None:
     today = world.today.isoformat()
-    doc = json.loads(
-        loadwatch(
-            world,
-            "report",
-            "-a",
-            OLD_NAME,
-            "--weeks",
-            "3",
-            "--today",
-            today,
-            "--json",
-            columns=None,
-        )
-    )
+    doc = loadwatch_json(world.data_dir, "report", "-a", OLD_NAME, "--weeks", "3", "--today", today)
     assert doc["status"]["athlete"] == OLD_NAME
     assert len(doc["weeks"]) == 3
     assert doc["weeks"][-1]["week_start"] <= today

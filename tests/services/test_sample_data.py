@@ -7,43 +7,32 @@ trips session_spike and weekly_ramp in distance, speed and hills.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import importlib.metadata
-import importlib.util
 import json
-import sys
-import zlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import fitparse
 import gpxpy
 import numpy as np
 import pytest
 
-from support.cached import cached, key_of
+from support.cached import cached
 from support.demo_world import DemoWorld
-from support.paths import REPO
-
-SAMPLE = REPO / "sample_data"
-
-
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_sample_data", REPO / "scripts" / "make_sample_data.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-msd = _load_script()
+from support.sample_reference import (
+    RENDER_KEY,
+    SAMPLE,
+    fit_bytes,
+    fit_sessions,
+    fitparse_key,
+    from_json,
+    kept,
+    msd,
+    rendered_digests,
+    to_json,
+    what_fitparse_read,
+)
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -59,20 +48,20 @@ SLICES = 6
 SLICE_CASES = [(a.slug, k) for a in msd.ATHLETES for k in range(SLICES)]
 
 
-# What the script renders depends only on its own source, the encoders' versions and zlib
-# (``fit.gz``): with those as the key, the rendered files' digests are kept between runs in
-# pytest's cache (support/cached.py), and the committed bytes are compared with them.
-RENDER_KEY = key_of(
-    (REPO / "scripts" / "make_sample_data.py").read_bytes(),
-    sys.version,
-    zlib.ZLIB_RUNTIME_VERSION,
-    np.__version__,
-    *(importlib.metadata.version(d) for d in ("fit-tool", "gpxpy")),
-)
+# The rendered digests come from the kept table (support/sample_reference.py) while its key is the
+# script's, encoders' and Python's; otherwise they are computed and kept in pytest's cache
+# (support/cached.py).  Either way the committed bytes are compared with them.
+KEPT = kept()
 
 
-def _rendered_digests(a: Any, sessions: list[Any]) -> dict[str, str]:
-    return {s.filename: hashlib.sha256(msd.render(a, s)).hexdigest() for s in sessions}
+def _rendered(slug: str, k: int, sessions: list[Any], config: pytest.Config) -> dict[str, str]:
+    table = KEPT["rendered"]
+    names = [f"{slug}/{s.filename}" for s in sessions]
+    if KEPT["render_key"] == RENDER_KEY and all(n in table for n in names):
+        return {s.filename: table[n] for s, n in zip(sessions, names, strict=True)}
+    [a] = [a for a in msd.ATHLETES if a.slug == slug]
+    key = f"{RENDER_KEY[:32]}-{slug}-{k}"
+    return cached(config, "sample-data", key, lambda: rendered_digests(a, sessions))
 
 
 @pytest.mark.parametrize(("slug", "k"), SLICE_CASES)
@@ -82,8 +71,7 @@ def test_committed_sample_data_is_the_scripts_output(
     [a] = [a for a in msd.ATHLETES if a.slug == slug]
     sessions = msd.plan(a)[k::SLICES]
     assert sessions
-    key = f"{RENDER_KEY[:32]}-{slug}-{k}"
-    rendered = cached(request.config, "sample-data", key, lambda: _rendered_digests(a, sessions))
+    rendered = _rendered(slug, k, sessions, request.config)
     assert sorted(rendered) == sorted(s.filename for s in sessions)
     differing = [
         s.filename
@@ -137,37 +125,7 @@ def test_generate_writes_what_render_and_readme_give(
     assert fresh == {"README.md": msd.readme(sizes).encode("utf-8")}
 
 
-def _fit_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gzip.decompress(data) if path.name.endswith(".gz") else data
-
-
-def _messages(data: bytes) -> dict[str, list[dict[str, object]]]:
-    out: dict[str, list[dict[str, object]]] = {}
-    for m in fitparse.FitFile(data).get_messages():
-        out.setdefault(m.name, []).append(m.get_values())
-    return out
-
-
-def _what_fitparse_read(data: bytes) -> dict[str, Any]:
-    """The messages the check reads whole, and what it asks of the laps and records."""
-    msgs = _messages(data)
-    records = msgs["record"]
-    return {
-        "file_id": msgs["file_id"],
-        "session": msgs["session"],
-        "activity": msgs["activity"],
-        "laps": len(msgs["lap"]),
-        "record": {
-            "n": len(records),
-            "last_distance": records[-1]["distance"],
-            "every_heart_rate": all(r["heart_rate"] is not None for r in records),
-            "every_position": all(r["position_lat"] is not None for r in records),
-        },
-    }
-
-
-FIT_SESSIONS = [(a, s) for a in msd.ATHLETES for s in msd.plan(a) if s.fmt in ("fit", "fit.gz")]
+FIT_SESSIONS = fit_sessions()
 GPX_SESSIONS = [(a, s) for a in msd.ATHLETES for s in msd.plan(a) if s.fmt == "gpx"]
 
 
@@ -189,12 +147,17 @@ def test_every_fit_decodes_with_fitparse_and_says_what_was_planned(
     a: Any, s: Any, request: pytest.FixtureRequest
 ) -> None:
     sports = {"running": "running", "cycling": "cycling", "walking": "walking"}
-    data = _fit_bytes(SAMPLE / a.slug / s.filename)
-    # fitparse's reading of the file (14 CPU-s over the 210 files) kept between runs, keyed by
-    # the bytes, fitparse's version and the reading code.
-    key = key_of(data, fitparse.__version__, _messages, _what_fitparse_read)
-    msgs = cached(request.config, "sample-fitparse", key, lambda: _what_fitparse_read(data))
+    data = fit_bytes(SAMPLE / a.slug / s.filename)
     where = f"{a.slug}/{s.filename}"
+    # fitparse's reading of the file (14 CPU-s over the 210 files) from the kept table while
+    # its key (the bytes, fitparse's version, the reading code) matches, else computed and kept
+    # in pytest's cache.
+    key = fitparse_key(data)
+    entry = KEPT["fitparse"].get(where)
+    if entry is not None and entry["key"] == key:
+        msgs = from_json(entry["read"])
+    else:
+        msgs = cached(request.config, "sample-fitparse", key, lambda: what_fitparse_read(data))
     [file_id] = msgs["file_id"]
     assert file_id["type"] == "activity", where
     [session] = msgs["session"]
@@ -219,6 +182,35 @@ def test_every_fit_decodes_with_fitparse_and_says_what_was_planned(
     assert isinstance(local, datetime) and isinstance(utc, datetime)
     assert local - utc == offset, where
     assert session["start_time"] == start.replace(tzinfo=None), where
+
+
+# Rendered and read on every run, and checked against the kept table: one file of each
+# athlete in each format, and every twentieth FIT file (a few CPU-s in all).
+LIVE = sorted(
+    {
+        next((a, s) for s in msd.plan(a) if s.fmt == fmt)
+        for a in msd.ATHLETES
+        for fmt in {s.fmt for s in msd.plan(a)}
+    }
+    | set(fit_sessions()[::20]),
+    key=lambda pair: (pair[0].slug, pair[1].filename),
+)
+
+
+@pytest.mark.parametrize(("a", "s"), LIVE, ids=[f"{a.slug}/{s.filename}" for a, s in LIVE])
+def test_the_kept_table_is_what_the_script_and_fitparse_say(a: Any, s: Any) -> None:
+    where = f"{a.slug}/{s.filename}"
+    live = hashlib.sha256(msd.render(a, s)).hexdigest()
+    assert live == hashlib.sha256((SAMPLE / where).read_bytes()).hexdigest(), where
+    if KEPT["render_key"] == RENDER_KEY:  # a stale table is only slower: it is not read
+        assert KEPT["rendered"][where] == live, "run `python -m support.sample_reference` in tests/"
+    if s.fmt == "gpx":
+        return
+    data = fit_bytes(SAMPLE / where)
+    entry = KEPT["fitparse"].get(where)
+    if entry is not None and entry["key"] == fitparse_key(data):
+        read = json.loads(json.dumps(to_json(what_fitparse_read(data))))
+        assert entry["read"] == read, "run `python -m support.sample_reference` in tests/"
 
 
 def test_local_offsets_follow_daylight_saving() -> None:
@@ -267,7 +259,7 @@ def test_loadwatch_decodes_the_planned_distance_sport_and_time_zone() -> None:
     sports = {"running": "running", "cycling": "cycling", "walking": "walking"}
     for a, s in picked:
         path = SAMPLE / a.slug / s.filename
-        [track] = decode(_fit_bytes(path), path.name.removesuffix(".gz"))
+        [track] = decode(fit_bytes(path), path.name.removesuffix(".gz"))
         where = f"{a.slug}/{s.filename}"
         assert track.totals.distance_m == pytest.approx(s.distance_m, rel=0.005), where
         last = track.samples["distance"].drop_nulls()[-1]
