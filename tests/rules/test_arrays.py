@@ -8,6 +8,7 @@ make rules fire often."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from datetime import date, timedelta
 
 import polars as pl
@@ -18,8 +19,9 @@ from polars.testing import assert_frame_equal
 
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.rules import arrays, headroom, headroom_arrays
-from loadwatch.rules.array_frames import flag_frame
+from loadwatch.rules.array_frames import flag_frame, flag_rows
 from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.engine import evaluate, records
 from loadwatch.rules.engine import flag_frame as polars_flag_frame
 from support.activity_builder import activity, frame
 
@@ -170,3 +172,33 @@ def test_a_zero_floor_is_judged_by_polars() -> None:
     zero = RuleConfig.from_overrides({"session_spike": {"floors": {"speed": 0}}})
     assert not arrays.eligible(zero)
     assert arrays.eligible(RuleConfig())
+
+
+def _cell_same(a: object, b: object) -> bool:
+    """The same value of the same type (a sentence prints 7 and 7.0 differently), NaN as NaN."""
+    if type(a) is not type(b):
+        return False
+    return a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b))  # type: ignore[arg-type]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days, st.integers(0, 1), st.floats(0, 1))
+def test_flag_rows_are_the_frames_rows(
+    plan: list[tuple[float, float]], which: int, at: float
+) -> None:
+    """One evaluation's flags straight from the arrays (``flag_rows``, what ``evaluate``
+    returns without a plan's quiet days) are the rows of the frame it used to build, sort and
+    join with the day's fast threshold: every cell, its type too, and every record's sentence."""
+    daily = _daily(plan)
+    config = CONFIGS[which]
+    since = MON + timedelta(days=int(at * daily.height))
+    for s in (None, since):
+        frame_ = flag_frame(daily, config, since=s).join(
+            daily.select("date", "fast_threshold_mps"), on="date", how="left", maintain_order="left"
+        )
+        want = list(frame_.iter_rows(named=True))
+        got = flag_rows(daily, config, since=s)
+        assert [list(r) for r in got] == [list(r) for r in want]
+        for g, w in zip(got, want, strict=True):
+            assert all(_cell_same(g[k], w[k]) for k in w), (g, w)
+        assert evaluate(daily, config, since=s) == records(frame_)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -53,12 +55,14 @@ def _threshold(ch: Check, level: F) -> F:
     return np.where(level == 2, line if line is not None else caution, caution)
 
 
-def flag_frame(daily: pl.DataFrame, config: RuleConfig, *, since: date | None) -> pl.DataFrame:
-    """``engine.flag_frame``: the flags of one athlete on days ``>= since`` (``FLAG_SCHEMA``),
-    reading only the days the rules need for them (``judging.lookback_start``)."""
+def _fired(
+    daily: pl.DataFrame, config: RuleConfig, since: date | None
+) -> tuple[pl.DataFrame, list[tuple[Check, np.ndarray, dict[str, object]]]]:
+    """The days read (from ``judging.lookback_start``), and per check that fires on a day
+    ``>= since``: the rows (into those days) and its ``FLAG_SCHEMA`` columns there."""
     validate_calendar(daily, "daily frame")
     if daily.is_empty():
-        return pl.DataFrame(schema=FLAG_SCHEMA)
+        return daily, []
     first: date = daily["date"][0]
     start = 0 if since is None else max(0, (lookback_start(daily, config, since) - first).days)
     cut = daily.slice(start)
@@ -67,8 +71,12 @@ def flag_frame(daily: pl.DataFrame, config: RuleConfig, *, since: date | None) -
     checks = arrays.wide(day, runs[None, :], {c: v[None, :] for c, v in loads.items()}, config)
     lo = 0 if since is None else max(0, (since - cut["date"][0]).days)
     dates = cut["date"]
-    parts: dict[str, list[object]] = {c: [] for c in FLAG_SCHEMA}
+    out = []
     for ch in checks:
+        # Emitted days have a level: most checks of a short span have none, and need no
+        # look at the quiet days before them.
+        if not (ch.final[0, lo:] > 0).any():
+            continue
         hit = np.flatnonzero(arrays.emitted(ch)[0, lo:]) + lo
         if not hit.size:
             continue
@@ -81,9 +89,52 @@ def flag_frame(daily: pl.DataFrame, config: RuleConfig, *, since: date | None) -
             "threshold": _threshold(ch, level),
             **{k: _cells(ch, k, 0, hit) for k in ch.fields},
         }
+        out.append((ch, hit, cols))
+    return cut, out
+
+
+def flag_frame(daily: pl.DataFrame, config: RuleConfig, *, since: date | None) -> pl.DataFrame:
+    """``engine.flag_frame``: the flags of one athlete on days ``>= since`` (``FLAG_SCHEMA``),
+    reading only the days the rules need for them (``judging.lookback_start``)."""
+    _, fired = _fired(daily, config, since)
+    if not fired:
+        return pl.DataFrame(schema=FLAG_SCHEMA)
+    parts: dict[str, list[object]] = {c: [] for c in FLAG_SCHEMA}
+    for _, hit, cols in fired:
         for c in FLAG_SCHEMA:
             v = cols.get(c)
             parts[c].append(v if v is not None else np.full(hit.size, np.nan))
-    if not parts["date"]:
-        return pl.DataFrame(schema=FLAG_SCHEMA)
     return _build(FLAG_SCHEMA, parts).sort("date", "rule", "dimension")
+
+
+_INTS = frozenset(c for c, t in FLAG_SCHEMA.items() if t.is_integer())
+
+
+def _value(name: str, column: object, i: int) -> object:
+    """One cell as ``flag_frame``'s row gives it: a date or text as is, None where the frame
+    holds a null (NaN, or the field's null mask), integer columns as ints."""
+    if isinstance(column, list):
+        return column[i]
+    values, null = column if isinstance(column, tuple) else (column, None)
+    v = float(values[i])
+    if null[i] if null is not None else math.isnan(v):
+        return None
+    return int(v) if name in _INTS else v
+
+
+def flag_rows(
+    daily: pl.DataFrame, config: RuleConfig, *, since: date | None
+) -> list[dict[str, Any]]:
+    """The rows of ``flag_frame`` (ordered by date, rule, dimension) with each day's
+    ``fast_threshold_mps``, as ``iter_rows(named=True)`` gives them after the engine joins the
+    daily frame's: the few flags of one evaluation without building a frame for them."""
+    cut, fired = _fired(daily, config, since)
+    fast = cut["fast_threshold_mps"] if fired else None
+    rows = []
+    for _, hit, cols in fired:
+        for i, at in enumerate(hit.tolist()):
+            row = {c: _value(c, cols[c], i) if c in cols else None for c in FLAG_SCHEMA}
+            row["fast_threshold_mps"] = fast[at] if fast is not None else None
+            rows.append(row)
+    rows.sort(key=lambda r: (r["date"], r["rule"], r["dimension"]))
+    return rows

@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -637,23 +638,24 @@ def flag_panel(
 
 def records(flags: pl.DataFrame) -> list[FlagRecord]:
     """Flag rows → ``FlagRecord``s with their sentence."""
-    return [
-        FlagRecord(
-            date=row["date"],
-            dimension=row["dimension"],
-            rule=row["rule"],
-            severity=severity_of(row["level"]),
-            value=row["value"],
-            baseline=row["baseline"],
-            ratio=row["ratio"],
-            threshold=row["threshold"],
-            message=render(row),
-            own_baseline=row.get("own_baseline"),
-            kept=row.get("kept"),
-            days_off=row.get("days_off"),
-        )
-        for row in flags.iter_rows(named=True)
-    ]
+    return [_record(row) for row in flags.iter_rows(named=True)]
+
+
+def _record(row: dict[str, Any]) -> FlagRecord:
+    return FlagRecord(
+        date=row["date"],
+        dimension=row["dimension"],
+        rule=row["rule"],
+        severity=severity_of(row["level"]),
+        value=row["value"],
+        baseline=row["baseline"],
+        ratio=row["ratio"],
+        threshold=row["threshold"],
+        message=render(row),
+        own_baseline=row.get("own_baseline"),
+        kept=row.get("kept"),
+        days_off=row.get("days_off"),
+    )
 
 
 def evaluate(
@@ -671,6 +673,10 @@ def evaluate(
     nothing there (docs/rehab.md)."""
     # The same frame without planning a polars query (rules.arrays), unless the config is one
     # the arrays do not judge.
+    if arrays.eligible(config) and (quiet is None or quiet.is_empty()):
+        # The rows straight from the arrays: one evaluation's few flags cost more as a frame
+        # (built, sorted, joined, read back) than judging them.
+        return [_record(row) for row in array_frames.flag_rows(daily, config, since=since)]
     if arrays.eligible(config):
         flags = array_frames.flag_frame(daily, config, since=since)
     else:

@@ -26,15 +26,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
 from loadwatch.clock import day_ends_at, local_today
 from loadwatch.errors import Conflict
 from loadwatch.rules.engine import evaluate as run_rules
-from loadwatch.rules.episodes import HISTORIC_DAYS, classify
+from loadwatch.rules.episodes import CURRENT_DAYS, HISTORIC_DAYS, classify
 from loadwatch.rules.plan import PLAN_RULES
+from loadwatch.rules.spike_limit import SPIKE_RULE, SpikeFlag
 from loadwatch.services import (
     episodes,
     hr_load,
@@ -138,16 +139,29 @@ def _evaluate_in(
         ]
         if (from_date is None or f.date >= from_date) and f.date <= inp.today
     ]
-    stored = {
-        (f.rule, f.dimension, f.date): f
-        for f in (
-            flags.in_range(
-                session, athlete_id, from_date, inp.today, None if rules_too else PLAN_RULES
-            )
-            if rolled is None or rolled.plan_flags
-            else []
-        )
-    }
+    # The summary's spike cap reads the spike flags current today (``summary_from(spikes=)``)
+    # from this judgement instead of judging the rules once more: those from ``from_date``
+    # were just fired, those before it stand as stored, read in the same query.
+    hand = rolled is None and rules_too
+    current = inp.today - timedelta(days=CURRENT_DAYS - 1)
+    read_from = min(from_date, current) if hand and from_date is not None else from_date
+    stored: dict[tuple[str, str, date], Flag] = {}
+    standing: list[Flag] = []
+    for f in (
+        flags.in_range(session, athlete_id, read_from, inp.today, None if rules_too else PLAN_RULES)
+        if rolled is None or rolled.plan_flags
+        else []
+    ):
+        if from_date is None or f.date >= from_date:
+            stored[(f.rule, f.dimension, f.date)] = f
+        elif f.rule == SPIKE_RULE and f.status != RESOLVED:
+            standing.append(f)
+    spikes: list[SpikeFlag] | None = (
+        # In date order, as the engine gives them (a tie in the cap keeps the first spike).
+        sorted([*standing, *(f for f in fired if f.rule == SPIKE_RULE)], key=lambda f: f.date)
+        if hand
+        else None
+    )
     new: list[Flag] = []
     for rec in fired:
         key = (rec.rule, rec.dimension, rec.date)
@@ -218,7 +232,13 @@ def _evaluate_in(
         firing = flags.firing(session, athlete_id)
         result.episode_events = episodes.keep(session, inp.athlete, firing, inp.today).events
     result.episodes_from = kept is not None
-    view = ready.view if ready is not None else views.compute(inp)
+    view = (
+        rolled.view
+        if rolled is not None
+        else tailed.view(spikes)
+        if tailed is not None
+        else views.compute(inp, spikes)
+    )
     views.keep(session, athlete_id, view)
     if rolled is not None:
         # The due instant in this transaction (``keep_due`` otherwise has one of its own): a

@@ -35,6 +35,7 @@ read with the state: ``hr_load.moved``; the full path then refreshes every load)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, cast
@@ -54,7 +55,9 @@ from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import as_utc, local_today
 from loadwatch.rules.config import athlete_config
-from loadwatch.rules.headroom import headroom
+from loadwatch.rules.headroom import Headroom, headroom
+from loadwatch.rules.spike_limit import SpikeFlag
+from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import moved, profile_with_peak
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
@@ -73,13 +76,44 @@ _NO_SYMPTOMS = RehabInputs([], [], [])
 
 @dataclass(frozen=True)
 class Tailed:
-    """The view after a change from ``since``, and what the evaluation reads besides."""
+    """What the view after a change from ``since`` is made of, and what the evaluation reads
+    besides.  The summary waits for ``view``: its spike cap reads the flags the evaluation
+    judges from this ``inp``."""
 
     inp: EvaluationInputs  # what the rules, the plan rules, pre-flight and the triage read
-    view: View
     since: date  # the first day changed (every flag before it stands)
     last_activity: tuple[int, datetime]  # the athlete's newest activity: (id, start UTC)
     planned: bool  # sessions planned from today on: pre-flight judges them
+    row: dict[str, object]  # today's load row
+    rooms: dict[str, Headroom]
+    fitness: FitnessOut
+    days: pl.DataFrame
+    weeks: pl.DataFrame
+    stored_days: int  # the rows of the stored ``days`` blob (the tail is after them)
+
+    def view(self, spikes: Sequence[SpikeFlag] | None) -> View:
+        """The view, its summary capped by ``spikes`` (the spike flags current today, as the
+        evaluation judged them; None: judged again, ``summary_from``)."""
+        daily = self.inp.daily
+        runs = daily["runs"].to_numpy() > 0
+        out = summary_from(
+            self.inp,
+            self.row,
+            self.rooms,
+            self.weeks,
+            self.fitness,
+            _last(daily, runs | (daily["other_sessions"].to_numpy() > 0)),
+            _last(daily, runs),
+            spikes=spikes,
+        )
+        # Only the rows from ``since`` changed: when they are all in the stored tail (or
+        # after it) the tail alone is written; else the day rows are cut at ``since``, so
+        # that the next change from the same day (the next upload of the day) writes only
+        # its tail.
+        k = (self.since - self.days["date"][0]).days
+        if k >= self.stored_days:
+            return View(out, self.days, self.weeks, tail=self.days.slice(self.stored_days))
+        return View(out, self.days, self.weeks, split=k)
 
 
 def from_day(session: Session, athlete_id: int, today: date | None, since: date) -> Tailed | None:
@@ -187,27 +221,20 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone], rechunk=True)
     row = load.row(load.height - 1, named=True)
     now = fit_days.row(fit_days.height - 1, named=True)
-    fitness = fitness_on(fit, day, now)
-    runs = daily["runs"].to_numpy() > 0
-    out = summary_from(
-        inp,
-        row,
-        {h.dimension: h for h in headroom(daily, config, today=day)},
-        all_weeks,
-        fitness,
-        _last(daily, runs | (daily["other_sessions"].to_numpy() > 0)),
-        _last(daily, runs),
-    )
-    # Only the rows from ``since`` changed: when they are all in the stored tail (or after
-    # it) the tail alone is written; else the day rows are cut at ``since``, so that the next
-    # change from the same day (the next upload of the day) writes only its tail.
-    if k >= main.height:
-        view = View(out, all_days, all_weeks, tail=all_days.slice(main.height))
-    else:
-        view = View(out, all_days, all_weeks, split=k)
     newest = window.row(window.height - 1, named=True)
     latest = (newest["activity_id"], as_utc(newest["start_time"]))
-    return Tailed(inp, view, since, latest, state.planned)
+    return Tailed(
+        inp,
+        since,
+        latest,
+        state.planned,
+        row,
+        {h.dimension: h for h in headroom(daily, config, today=day)},
+        fitness_on(fit, day, now),
+        all_days,
+        all_weeks,
+        main.height,
+    )
 
 
 def _last(daily: pl.DataFrame, active: np.ndarray) -> date | None:

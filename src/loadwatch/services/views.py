@@ -13,6 +13,7 @@ A view stored by an older loadwatch (``VIEW_VERSION``) is computed live until re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
@@ -26,6 +27,7 @@ from loadwatch.errors import InvalidRequest
 from loadwatch.rules.config import athlete_config
 from loadwatch.rules.headroom import headroom
 from loadwatch.rules.ramp_days import with_ramp_days
+from loadwatch.rules.spike_limit import SpikeFlag
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import (
     Period,
@@ -46,8 +48,9 @@ from loadwatch.store.models import Athlete
 
 
 # --- computing ----------------------------------------------------------------------------
-def compute(inp: EvaluationInputs) -> View:
-    """The athlete's view as of ``inp.today``, from the inputs the rules judge."""
+def compute(inp: EvaluationInputs, spikes: Sequence[SpikeFlag] | None = None) -> View:
+    """The athlete's view as of ``inp.today``, from the inputs the rules judge (``spikes``:
+    the spike flags current today when the caller has just judged them, else judged here)."""
     daily = inp.daily
     load = load_frame(daily) if daily.height else None
     row: dict[str, object] = {}
@@ -69,7 +72,14 @@ def compute(inp: EvaluationInputs) -> View:
     first = inp.first or first_day(inp.activities, inp.athlete.timezone, inp.today)
     day_effort, week_effort = view_effort(inp.srpe, first, inp.today)
     summary = summary_from(
-        inp, row, rooms, weeks, fit, _last_activity(inp), _last_run(daily, inp.today)
+        inp,
+        row,
+        rooms,
+        weeks,
+        fit,
+        _last_activity(inp),
+        _last_run(daily, inp.today),
+        spikes=spikes,
     )
     return View(
         summary, join_effort(days, day_effort, "day"), join_effort(weeks, week_effort, "week")

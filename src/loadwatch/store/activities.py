@@ -3,6 +3,7 @@ are written, listed and read back as frames.  Callers decide the transaction."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
@@ -433,6 +434,22 @@ def _speed_traces() -> Select[datetime, int | None, str, str, str]:
     )
 
 
+@functools.cache
+def _frame_query(cols: tuple[str, ...], since: bool) -> Select[Any]:
+    """``activity_frame``'s statement, built once per shape with bound parameters: building
+    it per call cost more than running it for the few rows of a change."""
+    q = select(
+        Activity.id,
+        *(
+            cast(getattr(Activity, c), Text) if c in _HISTOGRAMS else getattr(Activity, c)
+            for c in cols
+        ),
+    ).where(Activity.athlete_id == bindparam("athlete_id", type_=Integer))
+    if since:
+        q = q.where(Activity.start_time >= bindparam("since", type_=Activity.start_time.type))
+    return q.order_by(Activity.start_time, Activity.id)
+
+
 def activity_frame(
     session: Session,
     athlete_id: int,
@@ -448,16 +465,8 @@ def activity_frame(
     15 % of an evaluation."""
     schema = columns or ACTIVITY_FRAME_SCHEMA
     cols = [c for c in schema if c != "activity_id"]
-    q = select(
-        Activity.id,
-        *(
-            cast(getattr(Activity, c), Text) if c in _HISTOGRAMS else getattr(Activity, c)
-            for c in cols
-        ),
-    ).where(Activity.athlete_id == athlete_id)
-    if since is not None:
-        q = q.where(Activity.start_time >= since)
-    rows = session.execute(q.order_by(Activity.start_time, Activity.id)).all()
+    q = _frame_query(tuple(cols), since is not None)
+    rows = session.execute(q, {"athlete_id": athlete_id, "since": since}).all()
     if not rows:
         return pl.DataFrame(schema=schema)
     values = list(zip(*rows, strict=True))
