@@ -20,18 +20,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
 from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord, evaluate, judgements
+from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.evidence import evidence
 from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
-from loadwatch.rules.planned import PlannedRun, with_runs
+from loadwatch.rules.planned import PlannedRun, uphill_km, uphill_per_metre, with_runs
 from loadwatch.rules.response import Response
+from loadwatch.rules.spike_limit import (
+    SPIKE_RULE,
+    STEP_BACK_RULE,
+    SpikeCap,
+    over_cap_words,
+    spike_caps,
+)
 from loadwatch.vocabulary import ALERT, CAUTION, Severity
 
 # Flags about the day rather than the run: a pain entry, days without running.
@@ -116,21 +124,73 @@ class Preflight:
 
 
 def simulate(h: History, runs: Sequence[PlannedRun]) -> list[FlagRecord]:
-    """Every flag evaluation would raise from the first planned day on, were ``runs`` run."""
+    """Every flag evaluation would raise from the first planned day on, were ``runs`` run,
+    and the spikes of the ``CURRENT_DAYS`` before it (a spike still current caps the planned
+    runs after it, as status says: ``rules.spike_limit``)."""
     if not runs:
         return []
     daily = with_runs(h.daily, runs)
     last: date = daily["date"].max()  # type: ignore[assignment]
     since = min(r.date for r in runs)
+    # The rules look back only, so the days before the first planned one judge as recorded:
+    # one evaluation gives the spikes a planned run follows and the planned runs' own flags.
+    spikes_from = since - timedelta(days=CURRENT_DAYS - 1)
     plan = judge(h.plans, daily, h.responses, max(last, h.today))
     fired = [
-        *evaluate(daily, h.config, since=since, quiet=plan.quiet),
+        *(
+            f
+            for f in evaluate(daily, h.config, since=spikes_from, quiet=plan.quiet)
+            if f.date >= since or f.rule == SPIKE_RULE
+        ),
         *(p for p in plan.records if p.date >= since),
     ]
     return [f for f in fired if f.rule not in NOT_ABOUT_THE_RUN]
 
 
-def _findings(flags: Sequence[FlagRecord], day: date) -> list[Finding]:
+def _amounts(h: History, runs: Sequence[PlannedRun], run: PlannedRun) -> dict[str, float]:
+    """``run``'s amount per dimension, as ``with_runs`` counts it."""
+    rate = uphill_per_metre(h.daily, min(r.date for r in runs))
+    return {
+        "distance": run.distance_km,
+        "speed": run.fast_km,
+        "hills": run.climb_m,
+        "uphill": uphill_km(run.distance_km, run.climb_m, rate),
+    }
+
+
+def _over_caps(
+    h: History, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord], run: PlannedRun
+) -> list[Finding]:
+    """``run`` above the cap of a spike current on its day (recorded or planned before it):
+    the limit status offers while it holds, a caution."""
+    caps: dict[str, SpikeCap] = spike_caps([f for f in flags if f.date < run.date], run.date)
+    if not caps:
+        return []
+    have = _amounts(h, runs, run)
+    out = []
+    for dim, c in caps.items():
+        value = have.get(dim, 0.0)
+        if value <= c.cap or c.cap <= 0:
+            continue
+        out.append(
+            Finding(
+                STEP_BACK_RULE,
+                dim,
+                CAUTION,
+                value,
+                c.cap,
+                value / c.cap,
+                1.0,
+                evidence(SPIKE_RULE, dim, c.value / c.cap).grade,
+                over_cap_words(c),
+            )
+        )
+    return out
+
+
+def _findings(
+    flags: Sequence[FlagRecord], day: date, extra: Sequence[Finding] = ()
+) -> list[Finding]:
     out = [
         Finding(
             f.rule,
@@ -149,13 +209,27 @@ def _findings(flags: Sequence[FlagRecord], day: date) -> list[Finding]:
         for f in flags
         if f.date == day
     ]
+    out.extend(extra)
+    # A rule's flag before the step-back cap of the same severity: the flag is the graded one.
     return sorted(
-        out, key=lambda f: (f.severity != ALERT, -f.ratio if math.isfinite(f.ratio) else 0)
+        out,
+        key=lambda f: (
+            f.severity != ALERT,
+            f.rule == STEP_BACK_RULE,
+            -f.ratio if math.isfinite(f.ratio) else 0,
+        ),
     )
 
 
+def _run_findings(
+    h: History, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord], run: PlannedRun
+) -> list[Finding]:
+    return _findings(flags, run.date, _over_caps(h, runs, flags, run))
+
+
 def _trips(h: History, before: Sequence[PlannedRun], run: PlannedRun) -> bool:
-    return bool(_findings(simulate(h, [*before, run]), run.date))
+    runs = [*before, run]
+    return bool(_run_findings(h, runs, simulate(h, runs), run))
 
 
 def _largest(ok: Callable[[int], bool], top: int, guess: int | None) -> int:
@@ -275,6 +349,8 @@ def _what(f: Finding, config: RuleConfig) -> str:
             f"{amount(f.value, unit)} of {f.dimension} since your return, {share} % of your "
             f"week before the break ({amount(f.baseline, unit)})"
         )
+    if f.rule == STEP_BACK_RULE:
+        return f.message
     if f.rule == "monotony":
         return f"a monotonous week of {f.dimension} (monotony {f.ratio:.1f})"
     # A plan_breach sentence already names the run and the cap ("Sunday's 7.5 km is over...").
@@ -375,7 +451,9 @@ def check(h: History, runs: Sequence[PlannedRun], *, suggestions: bool = True) -
     flags = simulate(h, ordered)
     out = []
     for i, run in enumerate(ordered):
-        found = _findings(flags, run.date)
+        found = _run_findings(h, ordered, flags, run)
         sug = suggest(h, ordered[:i], run, found) if found and suggestions else None
         out.append(SessionCheck(run, found, sug, sentence(run, found, sug, h.config)))
-    return Preflight(out, _windows(h, ordered, flags) if suggestions else [])
+    first = ordered[0].date
+    planned_flags = [f for f in flags if f.date >= first]
+    return Preflight(out, _windows(h, ordered, planned_flags) if suggestions else [])
