@@ -115,6 +115,10 @@ class Window:
     # of the peak's 7 days that says worse (a spike, a return): a window holding an alert is
     # no "ok" window.
     rule: str | None = None
+    # What ``usual_week`` and ``ratio`` are of: the ramp's usual week, or, when the return sets
+    # the verdict, the week before the break the return's sentence names (one baseline per
+    # dimension across the sentence and the table).
+    basis: str = "usual week"
 
 
 @dataclass(frozen=True)
@@ -397,15 +401,18 @@ def sentence(
 
 
 # --- the check -----------------------------------------------------------------------------
-def _worst(flags: Sequence[FlagRecord], dim: str, end: date) -> tuple[int, str | None]:
-    """The worst flag of ``dim`` on the 7 days ending ``end``, and its rule."""
-    worst, rule = 0, None
+def _worst(flags: Sequence[FlagRecord], dim: str, end: date) -> tuple[int, FlagRecord | None]:
+    """The worst flag of ``dim`` on the 7 days ending ``end``, and the flag."""
+    worst, flag = 0, None
     for f in flags:
         if f.dimension == dim and 0 <= (end - f.date).days < 7:
             level = 2 if f.severity == ALERT else 1
             if level > worst:
-                worst, rule = level, f.rule
-    return worst, rule
+                worst, flag = level, f
+    return worst, flag
+
+
+RETURN_BASIS = "week before the break"
 
 
 def _windows(
@@ -416,6 +423,7 @@ def _windows(
     j = judgements(daily, h.config, since=first).filter(
         (pl.col("rule") == "weekly_ramp") & (pl.col("date") <= max(r.date for r in runs))
     )
+    ret = h.config.return_after_break
     out = []
     for dim in h.config.weekly_ramp.dimensions:
         rows = j.filter(pl.col("dimension") == dim).sort("value", descending=True)
@@ -423,7 +431,28 @@ def _windows(
             continue
         top = rows.row(0, named=True)
         level = int(top["level"] or 0)
-        worst, rule = _worst(flags, dim, top["date"])
+        worst, flag = _worst(flags, dim, top["date"])
+        if flag is not None and worst > level and flag.rule == "return_after_break":
+            # The return sets the verdict: its own load, baseline and lines, as its sentence
+            # says them ("63 % of your week before the break (61.8 km)"), not the ramp's usual
+            # week beside them (trial F5: 68.2 km and 0.57 under a sentence of 61.8 and 0.63).
+            out.append(
+                Window(
+                    dim,
+                    UNITS[dim],
+                    flag.value,
+                    flag.date,
+                    flag.baseline,
+                    flag.ratio,
+                    worst,
+                    float(ret.caution_for(dim)),
+                    ret.alert,
+                    flag.own_baseline,
+                    flag.rule,
+                    RETURN_BASIS,
+                )
+            )
+            continue
         out.append(
             Window(
                 dim,
@@ -436,7 +465,11 @@ def _windows(
                 float(top["caution"]),
                 top["alert"],
                 top["own_baseline"],
-                rule if worst > level else "weekly_ramp" if level else None,
+                flag.rule
+                if flag is not None and worst > level
+                else "weekly_ramp"
+                if level
+                else None,
             )
         )
     return out
