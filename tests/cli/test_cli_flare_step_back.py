@@ -82,10 +82,12 @@ def test_under_a_plan_the_step_back_is_named_and_still_alone(
     _run("evaluate")
     out = _run("status", "--athlete", "Ana")
     # The step back (0.75 x 20 km = 15.0 km) binds, and the plan's sentence says it is that,
-    # not "the rules' limit".
+    # not "the rules' limit", with the plan's own figure beside it (trial F6).  The 7 days are
+    # the step back's 37.5 km (0.75 x 50 km), within the plan's 40: the plan is the baseline
+    # of what it caps, so the rules' own 30.0 km (which it quiets) no longer bind (trial F8b).
     step_back = f"the step back after the pain flare on {day_name(day)} {day}"
     assert (
-        f"Distance: 0.0 km this plan week; 30.0 km left this week; next run up to 15.0 km "
-        f"({step_back} is lower)."
+        f"Distance: 0.0 km this plan week; 37.5 km left this week; next run up to 15.0 km "
+        f"({step_back}; the plan allows 18.0 km)."
     ) in out
     assert "Before an alert" not in out

@@ -122,3 +122,21 @@ def test_a_window_holding_an_alert_is_not_ok() -> None:
         "return_after_break",
         "caution",
     )
+
+
+def test_a_window_the_return_judges_shows_the_returns_baseline() -> None:
+    """Trial F5: the table read "68.2 km, 0.57" under a sentence of "61.8 km, 63 %" (the ramp's
+    usual week beside the return's verdict); one baseline per dimension now."""
+    h = _after_a_break()
+    tomorrow = h.today + timedelta(days=1)
+    pf = check(h, [PlannedRun(tomorrow, 9.0), PlannedRun(tomorrow + timedelta(days=2), 9.0)])
+    (dist,) = [w for w in pf.windows if w.dimension == "distance"]
+    # 18 km since the return over the 35.0 km week before the break: 0.514, a caution > 0.5.
+    assert "51 % of your week before the break (35.0 km)" in pf.sessions[1].sentence
+    assert (dist.basis, dist.peak, dist.usual_week, round(dist.ratio or 0, 3)) == (
+        "week before the break",
+        18.0,
+        35.0,
+        0.514,
+    )
+    assert (dist.level, dist.rule, dist.caution, dist.alert) == (1, "return_after_break", 0.5, 0.8)

@@ -128,9 +128,12 @@ def test_rosas_headroom_never_offers_what_her_plan_forbids(
     # week 6: 6.0 km (the flare's step-back to the last load she tolerated, lower than week 6's
     # plan caps), flat (10 m per km: 60 m); what is left of week 5 is for a run today.
     assert (dims["distance"]["headroom_run"], dims["hills"]["headroom_run"]) == (6.0, 60.0)
+    # Trial F6: the limit that binds is named, with the plan's own figure beside it (before:
+    # "(the rules' limit is lower)", read as "the rules allow less than 6.0").
     assert dims["distance"]["headroom_note"] == (
         "Distance: 14.9 km this plan week; 3.2 km left this week; next run up to 3.2 km if "
-        "today, 6.0 km from Monday (the rules' limit is lower)."
+        "today, 6.0 km from Monday (the step back after the pain flare on Saturday "
+        "2026-11-07; the plan allows 6.6 km)."
     )
     # The plan check of that Monday run agrees: a 6.0 km run raises nothing.
     check = client.post(

@@ -186,18 +186,22 @@ def show_check(athlete: str, out: CheckOut) -> None:
         console.print(f"{s.date} {s.sentence}", markup=False)
         for f in s.findings[1:]:
             console.print(f"         also: {f.message} ({f.evidence_grade} evidence)", markup=False)
-    t = output_table("The plan's 7-day windows (peak vs your usual week)")
-    for c in ("dimension", "peak 7 days", "on", "usual week", "ratio", "verdict"):
+    t = output_table("The plan's 7-day windows (peak vs its baseline)")
+    # "caution over": the line the ratio is read against (the ramp's 2.0, the return's 0.5),
+    # so a 1.50 beside "ok" reads as under the line, not as an unexplained number.
+    for c in ("dimension", "peak 7 days", "on", "baseline", "ratio", "caution over", "verdict"):
         t.add_column(c, overflow="fold")
     for w in out.windows:
         unit = w.unit
         fmt = "{:,.0f} m" if unit == "m" else "{:,.1f} km"
+        base = _usual(w.usual_week, w.own_week, fmt)
         t.add_row(
             w.dimension,
             fmt.format(w.peak_7d),
             str(w.peak_date),
-            _usual(w.usual_week, w.own_week, fmt),
+            f"{w.basis}: {base}" if base != "-" else base,
             f"{w.ratio:.2f}" if w.ratio is not None else "-",
+            f"{w.caution:.2f}" if w.caution is not None else "-",
             _verdict(w.severity, w.rule),
         )
     console.print(t)

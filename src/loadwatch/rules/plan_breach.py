@@ -202,13 +202,25 @@ def breach_records(days: Sequence[PlanDay]) -> list[FlagRecord]:
     return out
 
 
+def caps_dimension(c: Caps, dim: str) -> bool:
+    """Whether the plan caps ``dim`` (distance always; fast running by a fast-km cap; climbing
+    by a climbing cap).  Only a capped dimension has a plan to be the baseline: a plan silent
+    on fast km leaves them to the rules (a pace floor judges the run's pace, not its fast km)."""
+    if dim == "speed":
+        return c.weekly_fast_km is not None
+    if dim == "hills":
+        return c.weekly_climb_m is not None
+    return True
+
+
 def quiet_frame(days: Sequence[PlanDay]) -> pl.DataFrame:
-    """(date, dimension) where the amount rules stay quiet: running within the plan's caps."""
+    """(date, dimension) where the amount rules stay quiet: running within the plan's caps, in
+    the dimensions the plan caps."""
     rows = [
         (pd.date, quiet)
         for pd in days
         for dim, overs in pd.over.items()
-        if not overs
+        if not overs and caps_dimension(pd.caps, dim)
         for quiet in QUIETS[dim]
     ]
     return pl.DataFrame(

@@ -11,8 +11,12 @@ Pure.  The plan never offers what it forbids:
 * **climbing**: the climbing cap minus the plan week so far; on a flat plan (cap 0) the flat
   allowance of the kilometres still open (``FLAT_M_PER_KM``), and no uphill running.
 
-Each figure is the smaller of the plan's and the rules' (``binding`` says which one sets the
-next run), so the rules' limit still speaks where the plan leaves more.
+The plan is the baseline (docs/rules.md): in a dimension the plan caps, running within its
+caps quiets ``session_spike``, ``weekly_ramp`` and ``return_after_break``, so their limits do
+not bind there and the plan's caps are the offer; only a step back (a pain flare's, a current
+spike's cap: ``held``) bounds them further.  In a dimension the plan leaves open (no fast-km
+cap nor pace floor) the rules judge as usual and their limit is the offer.  ``binding`` says
+which one sets the next run, and the note names it with the plan's own figure beside it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from datetime import date
 
 from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.messages import amount, day_name, pace
-from loadwatch.rules.plan_breach import BREACH_ALERT
+from loadwatch.rules.plan_breach import BREACH_ALERT, caps_dimension
 from loadwatch.rules.plan_caps import FAST_ALLOWANCE_KM, FLAT_M_PER_KM, Caps
 
 PLAN_DIMENSIONS = ("distance", "speed", "hills")
@@ -42,6 +46,8 @@ class PlanHeadroom:
     binding: str | None  # "plan" or "rules": which one sets next_run
     next_run_alert: float | None  # the largest next run before the plan's own alert line
     note: str
+    # Where not the plan binds: "the rules' limit; the plan allows 6.0 km" (None: the plan).
+    limit_words: str | None = None
 
 
 def pace_text(seconds: float | None) -> str | None:
@@ -81,15 +87,20 @@ def plan_headroom(
     rules: RulesRoom,
     fast_mps: float | None,
     rules_words: Mapping[str, str] | None = None,
+    held: RulesRoom | None = None,
 ) -> list[PlanHeadroom]:
     """Per plan dimension: the plan's room this plan week (``used``: its load so far) bounded
-    by the rules' (``rules``); ``fast_mps``: the fast threshold in force (the pace floor's
-    yardstick); ``rules_words``: per dimension, what the rules' room is when it is not the
-    rules' own ("the step back after the pain flare on Sunday 2026-12-06")."""
+    by the rules' (``rules``) where the plan leaves the dimension to them, else only by a step
+    back (``held``: a flare's or a current spike's limits, per dimension); ``fast_mps``: the
+    fast threshold in force (the pace floor's yardstick); ``rules_words``: per dimension, what
+    that limit is when it is not the rules' own ("the step back after the pain flare on
+    Sunday 2026-12-06")."""
     out = []
     dist_left = max(0.0, caps.weekly_km - used["distance"])
     run_km = min(caps.longest_run_km, dist_left)
     speed_cap = fast_cap(caps, fast_mps)
+    # The distance actually offered: a flat plan's climbing follows it (10 m per km of it).
+    offered: tuple[float | None, float | None] = (dist_left, run_km)
     for dim in PLAN_DIMENSIONS:
         left: float | None
         run: float | None
@@ -106,17 +117,30 @@ def plan_headroom(
             cap = caps.weekly_climb_m
             if cap is None:
                 left = run = None
-            elif cap == 0:  # flat: the allowance for the kilometres still open
-                left, run = FLAT_M_PER_KM * dist_left, FLAT_M_PER_KM * run_km
+            elif cap == 0:  # flat: the allowance for the kilometres offered
+                km_left, km_run = offered
+                left = None if km_left is None else FLAT_M_PER_KM * km_left
+                run = None if km_run is None else FLAT_M_PER_KM * km_run
             else:
                 left = run = max(0.0, cap - used[dim])
-        r_week, r_run = rules.get(dim, (None, None))
+        room = rules if not caps_dimension(caps, dim) else (held or {})
+        r_week, r_run = room.get(dim, (None, None))
         week_left = _smaller(left, r_week)
         plan_run = _smaller(run, left)
         next_run = _smaller(_smaller(plan_run, r_run), week_left)
         binding = None
         if next_run is not None:
             binding = "plan" if plan_run is not None and next_run == plan_run else "rules"
+        if dim == "distance":
+            offered = (week_left, next_run)
+        word = (rules_words or {}).get(dim, "the rules' limit")
+        limit_words = None
+        if binding == "rules":
+            limit_words = (
+                word
+                if plan_run is None
+                else f"{word}; the plan allows {amount(plan_run, UNITS[dim])}"
+            )
         out.append(
             PlanHeadroom(
                 dimension=dim,
@@ -128,16 +152,9 @@ def plan_headroom(
                 binding=binding,
                 next_run_alert=plan_alert_run(dim, caps, used, fast_mps),
                 note=_note(
-                    dim,
-                    caps,
-                    cap,
-                    used[dim],
-                    week_left,
-                    next_run,
-                    binding,
-                    fast_mps,
-                    (rules_words or {}).get(dim, "the rules' limit"),
+                    dim, caps, cap, used[dim], week_left, next_run, limit_words, fast_mps, next_run
                 ),
+                limit_words=limit_words,
             )
         )
     return out
@@ -167,13 +184,7 @@ def across_week_end(
         if t.next_run != n.next_run and t.note != n.note:
             day = day_name(next_start)
             if t.next_run is not None and n.next_run is not None and "next run up to" in t.note:
-                by = ""
-                if n.binding == "rules":
-                    by = (
-                        " (the rules' limit)"
-                        if n.week_cap is None
-                        else " (the rules' limit is lower)"
-                    )
+                by = f" ({n.limit_words})" if n.limit_words else ""
                 note = f"{t.note[:-1]} if today, {amount(n.next_run, t.unit)} from {day}{by}."
             else:
                 note = f"{t.note} From {day}: {n.note}"
@@ -228,16 +239,19 @@ def _note(
     used: float,
     left: float | None,
     run: float | None,
-    binding: str | None,
+    limit_words: str | None,
     fast_mps: float | None,
-    rules_word: str = "the rules' limit",
+    flat_run: float | None = None,
 ) -> str:
     unit = UNITS[dim]
     what = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing"}[dim]
     if dim == "hills" and caps.weekly_climb_m == 0:
-        return (
-            f"{what}: the plan avoids hills: keep runs flat (up to {FLAT_M_PER_KM:.0f} m per km)."
-        )
+        # The allowance of the run offered, not of the plan's longest run (trial F12).
+        head = f"{what}: the plan avoids hills: keep runs flat (up to {FLAT_M_PER_KM:.0f} m per km)"
+        if flat_run is None:
+            return head + "."
+        by = f" ({limit_words})" if limit_words else ""
+        return f"{head}; next run up to {amount(flat_run, 'm')}{by}."
     if dim == "speed" and cap == 0:
         floor = pace_text(caps.pace_floor_s_per_km)
         if floor_rules_out_fast(caps, fast_mps) and fast_mps:
@@ -246,9 +260,8 @@ def _note(
                 f"{pace(fast_mps)})."
             )
         return f"{what}: none on this plan" + (f"; run {floor}/km or slower." if floor else ".")
-    by = ""
-    if binding == "rules":
-        by = f" ({rules_word})" if cap is None else f" ({rules_word} is lower)"
+    # "(the rules' limit; the plan allows 6.0 km)": which limit binds and the plan's beside it.
+    by = f" ({limit_words})" if limit_words else ""
     head = f"{what}: {amount(used, unit)} this plan week"
     if left is None and run is None:
         return head + "; no plan cap."

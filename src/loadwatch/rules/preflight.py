@@ -20,18 +20,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
 from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord, evaluate, judgements
+from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.evidence import evidence
 from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
-from loadwatch.rules.planned import PlannedRun, with_runs
+from loadwatch.rules.planned import PlannedRun, uphill_km, uphill_per_metre, with_runs
 from loadwatch.rules.response import Response
+from loadwatch.rules.spike_limit import (
+    SPIKE_RULE,
+    STEP_BACK_RULE,
+    SpikeCap,
+    over_cap_words,
+    spike_caps,
+)
 from loadwatch.vocabulary import ALERT, CAUTION, Severity
 
 # Flags about the day rather than the run: a pain entry, days without running.
@@ -107,6 +115,10 @@ class Window:
     # of the peak's 7 days that says worse (a spike, a return): a window holding an alert is
     # no "ok" window.
     rule: str | None = None
+    # What ``usual_week`` and ``ratio`` are of: the ramp's usual week, or, when the return sets
+    # the verdict, the week before the break the return's sentence names (one baseline per
+    # dimension across the sentence and the table).
+    basis: str = "usual week"
 
 
 @dataclass(frozen=True)
@@ -116,21 +128,73 @@ class Preflight:
 
 
 def simulate(h: History, runs: Sequence[PlannedRun]) -> list[FlagRecord]:
-    """Every flag evaluation would raise from the first planned day on, were ``runs`` run."""
+    """Every flag evaluation would raise from the first planned day on, were ``runs`` run,
+    and the spikes of the ``CURRENT_DAYS`` before it (a spike still current caps the planned
+    runs after it, as status says: ``rules.spike_limit``)."""
     if not runs:
         return []
     daily = with_runs(h.daily, runs)
     last: date = daily["date"].max()  # type: ignore[assignment]
     since = min(r.date for r in runs)
+    # The rules look back only, so the days before the first planned one judge as recorded:
+    # one evaluation gives the spikes a planned run follows and the planned runs' own flags.
+    spikes_from = since - timedelta(days=CURRENT_DAYS - 1)
     plan = judge(h.plans, daily, h.responses, max(last, h.today))
     fired = [
-        *evaluate(daily, h.config, since=since, quiet=plan.quiet),
+        *(
+            f
+            for f in evaluate(daily, h.config, since=spikes_from, quiet=plan.quiet)
+            if f.date >= since or f.rule == SPIKE_RULE
+        ),
         *(p for p in plan.records if p.date >= since),
     ]
     return [f for f in fired if f.rule not in NOT_ABOUT_THE_RUN]
 
 
-def _findings(flags: Sequence[FlagRecord], day: date) -> list[Finding]:
+def _amounts(h: History, runs: Sequence[PlannedRun], run: PlannedRun) -> dict[str, float]:
+    """``run``'s amount per dimension, as ``with_runs`` counts it."""
+    rate = uphill_per_metre(h.daily, min(r.date for r in runs))
+    return {
+        "distance": run.distance_km,
+        "speed": run.fast_km,
+        "hills": run.climb_m,
+        "uphill": uphill_km(run.distance_km, run.climb_m, rate),
+    }
+
+
+def _over_caps(
+    h: History, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord], run: PlannedRun
+) -> list[Finding]:
+    """``run`` above the cap of a spike current on its day (recorded or planned before it):
+    the limit status offers while it holds, a caution."""
+    caps: dict[str, SpikeCap] = spike_caps([f for f in flags if f.date < run.date], run.date)
+    if not caps:
+        return []
+    have = _amounts(h, runs, run)
+    out = []
+    for dim, c in caps.items():
+        value = have.get(dim, 0.0)
+        if value <= c.cap or c.cap <= 0:
+            continue
+        out.append(
+            Finding(
+                STEP_BACK_RULE,
+                dim,
+                CAUTION,
+                value,
+                c.cap,
+                value / c.cap,
+                1.0,
+                evidence(SPIKE_RULE, dim, c.value / c.cap).grade,
+                over_cap_words(c),
+            )
+        )
+    return out
+
+
+def _findings(
+    flags: Sequence[FlagRecord], day: date, extra: Sequence[Finding] = ()
+) -> list[Finding]:
     out = [
         Finding(
             f.rule,
@@ -149,13 +213,27 @@ def _findings(flags: Sequence[FlagRecord], day: date) -> list[Finding]:
         for f in flags
         if f.date == day
     ]
+    out.extend(extra)
+    # A rule's flag before the step-back cap of the same severity: the flag is the graded one.
     return sorted(
-        out, key=lambda f: (f.severity != ALERT, -f.ratio if math.isfinite(f.ratio) else 0)
+        out,
+        key=lambda f: (
+            f.severity != ALERT,
+            f.rule == STEP_BACK_RULE,
+            -f.ratio if math.isfinite(f.ratio) else 0,
+        ),
     )
 
 
+def _run_findings(
+    h: History, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord], run: PlannedRun
+) -> list[Finding]:
+    return _findings(flags, run.date, _over_caps(h, runs, flags, run))
+
+
 def _trips(h: History, before: Sequence[PlannedRun], run: PlannedRun) -> bool:
-    return bool(_findings(simulate(h, [*before, run]), run.date))
+    runs = [*before, run]
+    return bool(_run_findings(h, runs, simulate(h, runs), run))
 
 
 def _largest(ok: Callable[[int], bool], top: int, guess: int | None) -> int:
@@ -275,6 +353,8 @@ def _what(f: Finding, config: RuleConfig) -> str:
             f"{amount(f.value, unit)} of {f.dimension} since your return, {share} % of your "
             f"week before the break ({amount(f.baseline, unit)})"
         )
+    if f.rule == STEP_BACK_RULE:
+        return f.message
     if f.rule == "monotony":
         return f"a monotonous week of {f.dimension} (monotony {f.ratio:.1f})"
     # A plan_breach sentence already names the run and the cap ("Sunday's 7.5 km is over...").
@@ -321,15 +401,18 @@ def sentence(
 
 
 # --- the check -----------------------------------------------------------------------------
-def _worst(flags: Sequence[FlagRecord], dim: str, end: date) -> tuple[int, str | None]:
-    """The worst flag of ``dim`` on the 7 days ending ``end``, and its rule."""
-    worst, rule = 0, None
+def _worst(flags: Sequence[FlagRecord], dim: str, end: date) -> tuple[int, FlagRecord | None]:
+    """The worst flag of ``dim`` on the 7 days ending ``end``, and the flag."""
+    worst, flag = 0, None
     for f in flags:
         if f.dimension == dim and 0 <= (end - f.date).days < 7:
             level = 2 if f.severity == ALERT else 1
             if level > worst:
-                worst, rule = level, f.rule
-    return worst, rule
+                worst, flag = level, f
+    return worst, flag
+
+
+RETURN_BASIS = "week before the break"
 
 
 def _windows(
@@ -340,6 +423,7 @@ def _windows(
     j = judgements(daily, h.config, since=first).filter(
         (pl.col("rule") == "weekly_ramp") & (pl.col("date") <= max(r.date for r in runs))
     )
+    ret = h.config.return_after_break
     out = []
     for dim in h.config.weekly_ramp.dimensions:
         rows = j.filter(pl.col("dimension") == dim).sort("value", descending=True)
@@ -347,7 +431,28 @@ def _windows(
             continue
         top = rows.row(0, named=True)
         level = int(top["level"] or 0)
-        worst, rule = _worst(flags, dim, top["date"])
+        worst, flag = _worst(flags, dim, top["date"])
+        if flag is not None and worst > level and flag.rule == "return_after_break":
+            # The return sets the verdict: its own load, baseline and lines, as its sentence
+            # says them ("63 % of your week before the break (61.8 km)"), not the ramp's usual
+            # week beside them (trial F5: 68.2 km and 0.57 under a sentence of 61.8 and 0.63).
+            out.append(
+                Window(
+                    dim,
+                    UNITS[dim],
+                    flag.value,
+                    flag.date,
+                    flag.baseline,
+                    flag.ratio,
+                    worst,
+                    float(ret.caution_for(dim)),
+                    ret.alert,
+                    flag.own_baseline,
+                    flag.rule,
+                    RETURN_BASIS,
+                )
+            )
+            continue
         out.append(
             Window(
                 dim,
@@ -360,7 +465,11 @@ def _windows(
                 float(top["caution"]),
                 top["alert"],
                 top["own_baseline"],
-                rule if worst > level else "weekly_ramp" if level else None,
+                flag.rule
+                if flag is not None and worst > level
+                else "weekly_ramp"
+                if level
+                else None,
             )
         )
     return out
@@ -375,7 +484,9 @@ def check(h: History, runs: Sequence[PlannedRun], *, suggestions: bool = True) -
     flags = simulate(h, ordered)
     out = []
     for i, run in enumerate(ordered):
-        found = _findings(flags, run.date)
+        found = _run_findings(h, ordered, flags, run)
         sug = suggest(h, ordered[:i], run, found) if found and suggestions else None
         out.append(SessionCheck(run, found, sug, sentence(run, found, sug, h.config)))
-    return Preflight(out, _windows(h, ordered, flags) if suggestions else [])
+    first = ordered[0].date
+    planned_flags = [f for f in flags if f.date >= first]
+    return Preflight(out, _windows(h, ordered, planned_flags) if suggestions else [])

@@ -23,6 +23,9 @@ from loadwatch.rules.episodes import CURRENT_DAYS, is_current
 from loadwatch.rules.messages import amount, day_name
 
 SPIKE_RULE = "session_spike"
+# The pre-flight check's finding for a planned run above a current spike's cap: the same limit
+# status offers ("next run up to 22.0 km until ..."), so a coach gets one answer.
+STEP_BACK_RULE = "spike_step_back"
 
 # What the next run is limited in, and a run of that size, per dimension.
 _SINGLE = {
@@ -95,6 +98,17 @@ def _why(c: SpikeCap) -> str:
     return (
         f"{day_name(c.day)}'s {amount(c.value, unit)} was a spike over "
         f"{amount(c.cap, unit)}, not yet a baseline"
+    )
+
+
+def over_cap_words(c: SpikeCap) -> str:
+    """What the pre-flight check says of a planned run above ``c``: the status sentence's
+    limit and its reason ("over the step-back cap of 22.0 km until Saturday 2026-11-28:
+    Sunday's 30.8 km was a spike over 22.0 km, not yet a baseline")."""
+    unit = UNITS[c.dimension]
+    return (
+        f"over the step-back cap of {amount(c.cap, unit)} for {_A_RUN[c.dimension]} until "
+        f"{day_name(c.until)} {c.until}: {_why(c)}"
     )
 
 

@@ -76,6 +76,12 @@ class LimitOut(OutModel):
     text: str
     next_run: float | None
     unit: str
+    binding: str | None = Field(
+        None, description="on a plan: what sets next_run, the plan's caps or a limit of the rules"
+    )
+    flat: bool = Field(
+        False, description="climbing on a plan that avoids hills: next_run is its flat allowance"
+    )
 
 
 class CheckinView(OutModel):

@@ -133,6 +133,12 @@ class WindowOut(BaseModel):
     caution: float | None
     alert: float | None
     rule: str | None = Field(None, description="the rule behind severity (null: none)")
+    basis: str = Field(
+        "usual week",
+        description="what usual_week and ratio are of: the weekly ramp's usual week, or the "
+        "week before the break when the return sets severity (the return's own load, baseline "
+        "and lines, as its sentence says them)",
+    )
 
 
 class CheckOut(BaseModel):

@@ -104,7 +104,10 @@ class PlanRoom(BaseModel):
     week_cap: float | None = Field(description="the plan's cap this plan week (null: none)")
     week_used: float = Field(description="this plan week so far")
     week_left: float | None = Field(description="the smaller of the plan's and the rules' room")
-    next_run: float | None = Field(description="the smaller of the plan's and the rules' limit")
+    next_run: float | None = Field(
+        description="the plan's cap, or a step back (or, where the plan leaves the dimension "
+        "open, the rules' limit) where that is lower: binding says which"
+    )
     binding: str | None = Field(description="plan or rules: which one sets next_run")
     next_run_alert: float | None = Field(
         None,

@@ -82,7 +82,14 @@ def _limits(st: AthleteStatus) -> tuple[bool, list[LimitOut], str]:
     rehab = st.rehab
     if rehab is not None and rehab.caps is not None:
         limits = [
-            LimitOut(dimension=r.dimension, text=r.note, next_run=r.next_run, unit=r.unit)
+            LimitOut(
+                dimension=r.dimension,
+                text=r.note,
+                next_run=r.next_run,
+                unit=r.unit,
+                binding=r.binding,
+                flat=r.dimension == "hills" and r.week_cap == 0,
+            )
             for r in rehab.rooms
         ]
         return True, limits, rehab.summary

@@ -106,6 +106,7 @@ def check_out(
             caution=out_number(w.caution),
             alert=out_number(w.alert),
             rule=w.rule,
+            basis=w.basis,
         )
         for w in pf.windows
     ]

@@ -254,10 +254,12 @@ def rehab_status(
     dims: list[DimensionStatus],
     v: PlanVerdict | None = None,
     rules_words: Mapping[str, str] | None = None,
+    held: RulesRoom | None = None,
 ) -> RehabStatus | None:
     """What status, report and dashboard show: None for an athlete with neither plan nor
     symptoms.  ``rules_words``: what bounds ``dims`` where the rules' own limit does not (a
-    flare's step back), for the plan's sentences."""
+    flare's step back), for the plan's sentences; ``held``: the step backs (a flare's, a
+    current spike's cap) that bound even the dimensions the plan is the baseline of."""
     rin = inp.rehab
     if not rin.plans and not rin.entries:
         return None
@@ -275,7 +277,7 @@ def rehab_status(
         if current is not None
         else None
     )
-    rooms = _rooms(inp, caps, rules, later, rules_words) if caps is not None else []
+    rooms = _rooms(inp, caps, rules, later, rules_words, held) if caps is not None else []
     latest = rin.responses[-1] if rin.responses else None
     trend, word = pain_trend(rin.responses, inp.today)
     parts = []
@@ -318,6 +320,7 @@ def _rooms(
     rules_room: RulesRoom,
     later: Caps | None,
     rules_words: Mapping[str, str] | None = None,
+    held: RulesRoom | None = None,
 ) -> list[PlanRoom]:
     """The plan's rooms as of today; ``later``: the caps of the plan week starting tomorrow,
     when today ends one (the next run may fall under either: ``across_week_end``);
@@ -326,14 +329,14 @@ def _rooms(
     week = inp.daily.filter((pl.col("date") >= caps.week_start) & (pl.col("date") <= inp.today))
     used = {dim: float(week[col].sum()) for dim, (col, _) in DIMENSIONS.items()}
     fast = inp.fast.speed_mps
-    rooms = plan_headroom(caps, used, rules_room, fast, rules_words)
+    rooms = plan_headroom(caps, used, rules_room, fast, rules_words, held)
     if later is not None:
         today = week.filter(pl.col("date") == inp.today)
         ran_today = float(today[DIMENSIONS["distance"][0]].sum()) > 0
         fresh = dict.fromkeys(used, 0.0)
         rooms = across_week_end(
             rooms,
-            plan_headroom(later, fresh, rules_room, fast, rules_words),
+            plan_headroom(later, fresh, rules_room, fast, rules_words, held),
             later.week_start,
             ran_today,
         )

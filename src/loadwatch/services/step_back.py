@@ -17,6 +17,7 @@ from loadwatch.rules.engine import evaluate
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.flare_limit import FlareLimit, flare_note
 from loadwatch.rules.headroom import OVER_SHARE
+from loadwatch.rules.messages import day_name
 from loadwatch.rules.plan_caps import describe_day
 from loadwatch.rules.spike_limit import SpikeCap, spike_caps, spike_note
 
@@ -74,6 +75,26 @@ def step_back_words(
         for b, a in zip(before, after, strict=True)
         if a.headroom_run is not None and a.headroom_run != b.headroom_run
     }
+
+
+def held_limits(
+    limit: FlareLimit | None, caps: Mapping[str, SpikeCap]
+) -> tuple[dict[str, tuple[float | None, float | None]], dict[str, str]]:
+    """The step backs that bound the next run even where a return-to-run plan is the baseline
+    (``rules.plan_headroom``'s ``held``): per dimension (the 7 days, the next run) of a
+    flare's step back and a current spike's cap, and what a plan's sentence calls them."""
+    held: dict[str, tuple[float | None, float | None]] = {}
+    words: dict[str, str] = {}
+    for dim, c in caps.items():
+        held[dim] = (None, c.cap)
+        words[dim] = f"the step-back cap after {day_name(c.day)}'s spike"
+    if limit is not None:
+        for dim, run in limit.run.items():
+            week, was = limit.week.get(dim), held.get(dim, (None, None))
+            if was[1] is None or run < was[1]:
+                words[dim] = f"the step back after the pain flare on {describe_day(limit.flare)}"
+            held[dim] = (_smaller(was[0], week), _smaller(was[1], run))
+    return held, words
 
 
 def current_spikes(inp: EvaluationInputs, quiet: pl.DataFrame | None) -> dict[str, SpikeCap]:

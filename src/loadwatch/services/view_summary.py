@@ -30,6 +30,7 @@ from loadwatch.services.step_back import (
     current_spikes,
     follow_flare,
     follow_spike,
+    held_limits,
     only_step_back,
     step_back_words,
 )
@@ -87,7 +88,10 @@ def summary_from(
     flare = flare_limit(inp.rehab.responses, inp.today)
     rules_only, dims = dims, follow_flare(dims, flare)
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
-    rehab_now = rehab_status(inp, dims, plan, rules_words=step_back_words(rules_only, dims, flare))
+    # Where the plan is the baseline only the step backs bound it (rules.plan_headroom).
+    held, held_words = held_limits(flare, caps)
+    words = {**held_words, **step_back_words(rules_only, dims, flare)}
+    rehab_now = rehab_status(inp, dims, plan, rules_words=words, held=held)
     dims = only_step_back(follow_plan(dims, rehab_now), flare)
     fast = inp.fast
     return Summary(

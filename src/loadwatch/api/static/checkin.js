@@ -153,13 +153,15 @@ function dec(v, digits) {
   const r = Math.sign(v) * (Number(kept) + (up ? 10 ** -digits : 0));
   return (Object.is(r, -0) ? 0 : r).toFixed(digits);
 }
-const LIMIT_WORD = { distance: (n) => `${dec(n, 1)} km`, speed: (n) => (n > 0 ? `fast ${dec(n, 1)} km` : "no fast running"), hills: (n) => `climb ${Math.round(n)} m` };
+const LIMIT_WORD = { distance: (n) => `${dec(n, 1)} km`, speed: (n) => (n > 0 ? `fast ${dec(n, 1)} km` : "no fast running"), hills: (n, l) => (l.flat ? `flat (climb up to ${Math.round(n)} m)` : `climb ${Math.round(n)} m`) };
 
 function renderLimits(v) {
   const parts = v.limits
     .filter((l) => l.next_run !== null && LIMIT_WORD[l.dimension])
-    .map((l) => LIMIT_WORD[l.dimension](l.next_run));
-  const head = v.on_plan ? "Plan caps for your next run" : "Next run";
+    .map((l) => LIMIT_WORD[l.dimension](l.next_run, l));
+  // These are the limits in force (the plan's caps, or a lower limit of the rules or a step
+  // back: "Why" names each), not the plan's caps themselves (trial F16).
+  const head = v.on_plan ? "Next run on your plan" : "Next run";
   const line = parts.length ? `${head}: up to ${parts.join(" · ")}` : `${head}: no limit yet`;
   const why = el("details", { class: "why" }, el("summary", {}, "Why"),
     ...(v.limits_note ? [el("p", { class: "plan" }, v.limits_note)] : []),
