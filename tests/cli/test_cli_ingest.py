@@ -202,3 +202,27 @@ def test_subprocess_never_prints_a_traceback(corpus: Path, tmp_path: Path) -> No
     assert "Traceback" not in proc.stdout + proc.stderr
     [obj] = json.loads(proc.stdout)
     assert obj["file"] == "broken.fit" and obj["error"]
+
+
+def test_import_refuses_a_name_close_to_an_athletes_unless_asked_to_create(
+    corpus: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    """Trial F18: ``--athlete Anna`` beside "Ana" created a second athlete and the runs went
+    to her; a name close to no one's (the quickstart's first import) still creates."""
+    assert runner.invoke(app, ["import", str(corpus / RUN), "--athlete", "Ana"]).exit_code == 0
+    log = tmp_path / "log.csv"
+    log.write_text("date,distance_km,duration\n2012-01-02,8,45:00\n")
+    hint = (
+        "error: no athlete 'Anna' — did you mean 'Ana'?"
+        " (to add 'Anna' as a new athlete, pass --create)"
+    )
+    for cmd in (["import", str(corpus / RACE_TCX)], ["import-log", str(log)]):
+        typo = runner.invoke(app, [*cmd, "--athlete", "Anna"])
+        assert (typo.exit_code, typo.stderr.strip()) == (1, hint)
+    listed = runner.invoke(app, ["athletes", "--json"])
+    assert [a["name"] for a in json.loads(listed.stdout)] == ["Ana"]
+    meant = runner.invoke(app, ["import-log", str(log), "--athlete", "Anna", "--create"])
+    assert meant.exit_code == 0, meant.output
+    assert runner.invoke(app, ["import", str(corpus / RACE_TCX), "--athlete", "Bo"]).exit_code == 0
+    listed = runner.invoke(app, ["athletes", "--json"])
+    assert sorted(a["name"] for a in json.loads(listed.stdout)) == ["Ana", "Anna", "Bo"]

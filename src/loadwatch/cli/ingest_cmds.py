@@ -12,8 +12,10 @@ from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.output import (
+    ATHLETE_IMPORT_HELP,
     BATCH_EXIT_HELP,
     STRICT_HELP,
+    CreateOpt,
     JsonOpt,
     batch_failed,
     console,
@@ -321,7 +323,7 @@ IMPORT_HELP = (
 def import_(
     paths: Paths,
     athlete: Annotated[
-        str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name (created if new).")
+        str, typer.Option("--athlete", "-a", metavar="NAME", help=ATHLETE_IMPORT_HELP)
     ],
     timezone: Annotated[
         str | None,
@@ -329,6 +331,7 @@ def import_(
             help="IANA time zone for a new athlete, e.g. Europe/Paris (default: from the files)."
         ),
     ] = None,
+    create: CreateOpt = False,
     json: JsonOpt = False,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
@@ -336,7 +339,7 @@ def import_(
     from loadwatch.cli.progress import import_progress, plan_import
     from loadwatch.config import get_settings
     from loadwatch.services.athletes import (
-        athlete_named_or_new,
+        athlete_to_import_for,
         find_athlete_named,
     )
     from loadwatch.services.import_report import point_log_elsewhere
@@ -353,7 +356,7 @@ def import_(
         try:
             with store.transaction() as session:
                 new = find_athlete_named(session, athlete) is None
-                a = athlete_named_or_new(session, athlete, timezone)
+                a = athlete_to_import_for(session, athlete, timezone, create=create)
                 athlete_id, athlete_name = a.id, a.name
             with import_progress(plan_import(paths, settings)) as show:
 

@@ -33,6 +33,16 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 # Every command that prints a table takes it.
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
 
+# The importing commands create a new athlete, but not out of a misspelt name (docs/athletes).
+ATHLETE_IMPORT_HELP = (
+    "Athlete name; created if new, unless it is close to an existing athlete's name"
+    " (a typo: refused with 'did you mean', add --create to create it anyway)."
+)
+CreateOpt = Annotated[
+    bool,
+    typer.Option("--create", help="Create the athlete even if the name is close to another's."),
+]
+
 
 def follow_terminal() -> None:
     """Lay this command out for the terminal it runs in ($COLUMNS, else the terminal, else 80),
