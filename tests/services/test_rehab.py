@@ -528,10 +528,7 @@ def test_cli_symptoms_and_plan(data_dir: Path, tmp_path: Path) -> None:
     code, _, err = run(
         "symptoms", "add", "--athlete", "Cleo", "--date", "2026-09-10", "--after", "11"
     )
-    assert (code, err.strip()) == (
-        1,
-        "error: --pain-after: Input should be less than or equal to 10",
-    )
+    assert (code, err.strip()) == (1, "error: --after must be 0-10, not 11")
     future = (local_today("UTC") + timedelta(days=1)).isoformat()
     code, _, err = run("symptoms", "add", "--athlete", "Cleo", "--date", future, "--after", "2")
     assert code == 1 and "is in the future" in err

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.output import JsonOpt, console, handle_errors, print_block, print_json
-from loadwatch.cli.reading import AthleteOpt, TodayOpt, parse_day, read_athlete
+from loadwatch.cli.reading import AthleteOpt, TodayOpt, parse_day, parse_day_range, read_athlete
 from loadwatch.errors import InvalidRequest
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
@@ -64,7 +64,7 @@ def series(
             raise InvalidRequest(f"--period must be day or week, not {period!r}")
         if json and csv:
             raise InvalidRequest("choose one of --json and --csv")
-        start, end = parse_day(from_, "--from"), parse_day(to, "--to")
+        start, end = parse_day_range(from_, to)
         frame = read_athlete(
             athlete,
             lambda s, aid: load_series(s, aid, "day" if period == "day" else "week", start, end),
