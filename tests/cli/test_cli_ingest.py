@@ -25,7 +25,7 @@ runner = CliRunner()
 
 def test_inspect_json_good_and_bad_file(corpus: Path, data_dir: Path) -> None:
     result = runner.invoke(app, ["inspect", str(corpus / RUN), str(corpus / BAD_XML), "--json"])
-    assert result.exit_code == 1
+    assert result.exit_code == 0  # import's rule: one bad file does not fail the batch
     assert "Traceback" not in result.output
     objs = json.loads(result.stdout)
     assert len(objs) == 2
@@ -40,26 +40,33 @@ def test_inspect_json_good_and_bad_file(corpus: Path, data_dir: Path) -> None:
     assert set(bad) == {"file", "error"}
     assert bad["file"] == Path(BAD_XML).name
     assert bad["error"] and "\n" not in bad["error"]
-    # Exit 1 is explained on stderr: which input failed and why (stdout stays JSON).
+    # What was not read is said on stderr, counted in files (stdout stays JSON).
     assert result.stderr.splitlines() == [
         f"{Path(BAD_XML).name}: {bad['error']}",
-        "error: 1 of 2 inputs could not be read as an activity",
+        "2 files: 1 read, 0 not an activity, 1 failed",
     ]
+    strict = runner.invoke(
+        app, ["inspect", str(corpus / RUN), str(corpus / BAD_XML), "--json", "--strict"]
+    )
+    assert strict.exit_code == 1
+    assert strict.stderr.splitlines()[-1] == "error: 1 of 2 files failed"
+    alone = runner.invoke(app, ["inspect", str(corpus / BAD_XML)])
+    assert alone.exit_code == 1 and alone.stderr.splitlines()[-1] == "error: 1 of 1 file failed"
     # inspect stores nothing
     assert not (data_dir / "loadwatch.db").exists()
 
 
 def test_inspect_not_an_activity(corpus: Path, data_dir: Path) -> None:
     result = runner.invoke(app, ["inspect", str(corpus / COURSE), "--json"])
-    assert result.exit_code == 1
+    assert result.exit_code == 0  # as import: a course is no failure
     [obj] = json.loads(result.stdout)
     assert obj["error"].startswith("not an activity: ")
     assert result.stderr.splitlines() == [
         f"{Path(COURSE).name}: {obj['error']}",
-        "error: 1 of 1 input could not be read as an activity",
+        "1 file: 0 read, 1 not an activity, 0 failed",
     ]
     table = runner.invoke(app, ["inspect", str(corpus / COURSE)])
-    assert table.exit_code == 1
+    assert table.exit_code == 0
     assert table.stderr == result.stderr
     assert "not an activity" not in table.stdout  # said once, on stderr
 
@@ -226,3 +233,18 @@ def test_import_refuses_a_name_close_to_an_athletes_unless_asked_to_create(
     assert runner.invoke(app, ["import", str(corpus / RACE_TCX), "--athlete", "Bo"]).exit_code == 0
     listed = runner.invoke(app, ["athletes", "--json"])
     assert sorted(a["name"] for a in json.loads(listed.stdout)) == ["Ana", "Anna", "Bo"]
+
+
+def test_inspect_a_folder_counts_files_in_imports_words(corpus: Path, data_dir: Path) -> None:
+    """Trial F3: ``inspect corpus/fit`` said "17 of 123 inputs could not be read" (activities
+    and files mixed) and exited 1 where ``import`` says "17 not an activity" and exits 0."""
+    result = runner.invoke(app, ["inspect", str(corpus / "fit"), "--json"])
+    assert result.exit_code == 0
+    files = len([p for p in (corpus / "fit").iterdir() if p.is_file()])
+    not_activity = [o for o in json.loads(result.stdout) if "error" in o]
+    assert all(o["error"].startswith("not an activity: ") for o in not_activity)
+    n = len(not_activity)
+    assert (
+        result.stderr.splitlines()[-1]
+        == f"{files} files: {files - n} read, {n} not an activity, 0 failed"
+    )
