@@ -248,3 +248,17 @@ def test_inspect_a_folder_counts_files_in_imports_words(corpus: Path, data_dir: 
         result.stderr.splitlines()[-1]
         == f"{files} files: {files - n} read, {n} not an activity, 0 failed"
     )
+
+
+def test_grade_adjusted_distance_is_a_runs_only(corpus: Path, data_dir: Path) -> None:
+    """Trial F17: ``inspect`` showed a GAP of 57.30 km for a 56.82 km bike ride; Minetti's cost
+    is running's, so every face shows none for another sport (``ingest.sports.grade_adjusted``)."""
+    ride = "tcx/gpsbabel_history.tcx"
+    result = runner.invoke(app, ["inspect", str(corpus / ride), str(corpus / RUN), "--json"])
+    bike, run = json.loads(result.stdout)[0], json.loads(result.stdout)[-1]
+    assert (bike["sport"], bike["gap_distance_m"]) == ("cycling", None)
+    assert run["sport"] == "running" and run["gap_distance_m"] == pytest.approx(5290, abs=5)
+    assert runner.invoke(app, ["import", str(corpus / ride), "--athlete", "Rider"]).exit_code == 0
+    listed = runner.invoke(app, ["activities", "--athlete", "Rider", "--json"])
+    [stored] = json.loads(listed.stdout)["activities"]
+    assert (stored["sport"], stored["gap_distance_m"]) == ("cycling", None)

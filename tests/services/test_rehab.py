@@ -396,8 +396,13 @@ def test_csv_pain_in_the_future_is_a_row_error(store: Store) -> None:
     rep = import_log(
         store, aid, f"date,distance_km,pain_after\n{future},5,3\n".encode(), "future.csv"
     )
-    assert [e.message for e in rep.errors] == [f"pain on {future}, a day in the future"]
-    assert rep.symptom_days == []
+    # One error for the row: the run is refused (trial F15), and its pain with it.
+    today = local_today("UTC")
+    assert [e.message for e in rep.errors] == [
+        f"{future} is in the future (today is {today} for the athlete);"
+        " planned runs go to plan add or plan import"
+    ]
+    assert rep.symptom_days == [] and rep.imported == 0
 
 
 # --- API ----------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ __all__ = [
     "from_log",
     "from_tcx",
     "from_words",
+    "grade_adjusted",
 ]
 
 SPORTS = (
@@ -45,6 +46,14 @@ SPORTS = (
     "other",
 )
 RUNNING_SPORTS = frozenset({"running", "trail_running", "treadmill_running"})
+
+
+def grade_adjusted(sport: str, gap_distance_m: float | None) -> float | None:
+    """The grade-adjusted distance as every face shows it: Minetti's cost is running's, so a
+    ride, a walk or a swim has none (None), whatever the track's hills; the stored figure
+    stays, so a run relabelled from "other" shows it again."""
+    return gap_distance_m if sport in RUNNING_SPORTS else None
+
 
 # --- FIT -------------------------------------------------------------------------------------
 # FIT sport names (as fitparse 1.2.0 renders them) that map to one loadwatch sport whatever the
