@@ -242,7 +242,7 @@ def activity_set(
         typer.Option(
             "--sport",
             help="The sport it is: running, trail_running, treadmill_running, "
-            "walking, hiking, cycling, swimming or other.",
+            "walking, hiking, cycling, swimming, transition or other.",
         ),
     ],
     json: JsonOpt = False,

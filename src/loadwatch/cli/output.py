@@ -180,8 +180,12 @@ PACE_STYLE: dict[str, Callable[[float], str]] = {
 }
 
 
+# Changing between legs of a multisport event covers ground at no pace anyone trains by.
+NO_PACE = frozenset({"transition"})
+
+
 def fmt_pace(s_per_km: float | None, sport: str | None = None) -> str:
     """The average pace (seconds per km, from moving time) as the sport's athletes say it."""
-    if s_per_km is None or not math.isfinite(s_per_km) or s_per_km <= 0:
+    if s_per_km is None or not math.isfinite(s_per_km) or s_per_km <= 0 or sport in NO_PACE:
         return "-"
     return PACE_STYLE.get(sport or "", _per_km)(s_per_km)

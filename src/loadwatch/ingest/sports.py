@@ -1,7 +1,9 @@
 """One sport vocabulary: the sports loadwatch knows and what each source's words mean.
 
 The sports (DESIGN): running, trail_running, treadmill_running, walking, hiking, cycling,
-swimming, other.  Only the three running sports count in running load.
+swimming, transition, other.  Only the three running sports count in running load.  A
+multisport FIT file's transitions (T1, T2: changing between legs) are ``transition``, not
+``other``: no pace, and a triathlon reads swim, T1, ride, T2, run.
 
 Every source has its own table, matched on whole tokens, never substrings ("Strides" is not a
 ride, "Pride 5k" is not a ride, "brunch" is not a run):
@@ -43,6 +45,7 @@ SPORTS = (
     "hiking",
     "cycling",
     "swimming",
+    "transition",
     "other",
 )
 RUNNING_SPORTS = frozenset({"running", "trail_running", "treadmill_running"})
@@ -66,6 +69,7 @@ _FIT_SPORT: Mapping[str, str] = {
     "cycling": "cycling",
     "e_biking": "cycling",
     "swimming": "swimming",
+    "transition": "transition",
 }
 _FIT_UNDECLARED = frozenset({"generic", "all"})
 # (sport, sub_sport) pairs that refine the sport: trail and treadmill running count differently
