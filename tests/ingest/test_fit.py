@@ -397,7 +397,7 @@ def test_every_failure_is_an_ingest_error() -> None:
         ("cycling", "indoor_cycling", "cycling"),
         ("e_biking", None, "cycling"),
         ("swimming", "lap_swimming", "swimming"),
-        ("transition", None, "other"),
+        ("transition", None, "transition"),  # trial F13: named, not "other"
         ("generic", "generic", "other"),
         (53, 0, "other"),
         (None, None, "other"),
