@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from loadwatch.config import Settings
 from loadwatch.services.inbox import scan_inbox
+from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
-from loadwatch.store.models import Activity, InboxEntry
+from loadwatch.store.models import Activity, Athlete, InboxEntry
 from support.api_env import Env, upload
 from support.archives import strava_archive
 
@@ -87,6 +88,8 @@ def test_upload_reports_manual_entries_skipped_members_and_recovered_files(env: 
 def inbox_env(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
     settings = Settings(data_dir=tmp_path / "data", inbox=tmp_path / "inbox", inbox_min_age_s=0)
     store = Store(settings.db_url, settings.data_dir)
+    with store.transaction() as s:
+        get_or_create_athlete(s, "Ana")
     yield store, settings
     store.close()
 
@@ -128,3 +131,29 @@ def test_inbox_records_manual_entries_skipped_members_and_recovered_files(
     assert scan_inbox(store, settings).outcomes == []
     with store.sessions() as s:
         assert s.scalars(select(InboxEntry)).one().outcome["manual"]["imported"] == 1  # type: ignore[index]
+
+
+def test_an_inbox_folder_naming_no_athlete_is_left_alone_and_logged(
+    inbox_env: tuple[Store, Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Trial F18: a misspelt folder ("Anna" beside "Ana") or a runner not yet added created an
+    athlete no coach is linked to, so the runs went where no dashboard shows them."""
+    store, settings = inbox_env
+    assert settings.inbox is not None
+    for name in ("Anna", "Nobody"):
+        (settings.inbox / name).mkdir(parents=True)
+        (settings.inbox / name / "export_12345.zip").write_bytes(strava_archive())
+    with caplog.at_level(logging.INFO, logger="loadwatch.services.inbox"):
+        scan = scan_inbox(store, settings)
+        again = scan_inbox(store, settings)
+    assert scan.outcomes == [] and scan.unknown_folders == [
+        ("Anna", "no athlete 'Anna' — did you mean 'Ana'?"),
+        ("Nobody", "no athlete 'Nobody'"),
+    ]
+    assert again.unknown_folders == scan.unknown_folders
+    with store.sessions() as s:
+        assert s.scalars(select(Athlete.name)).all() == ["Ana"]
+        assert s.scalars(select(Activity)).all() == [] and s.scalars(select(InboxEntry)).all() == []
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2  # once per folder, not once per scan
+    assert warnings[0].startswith("inbox Anna/: left alone, no athlete 'Anna' — did you mean")

@@ -111,7 +111,7 @@ def test_cli_relabel_refuses_an_unknown_sport_or_activity(gpx_file: Path) -> Non
     assert out.exit_code == 1
     assert " ".join(out.stderr.split()) == (
         "error: unknown sport 'rowing'; one of: running, trail_running, treadmill_running, "
-        "walking, hiking, cycling, swimming, other"
+        "walking, hiking, cycling, swimming, transition, other"
     )
     out = runner.invoke(app, ["activity", "set", "999", "--sport", "running"])
     assert out.exit_code == 1 and "no activity with id 999" in out.stderr

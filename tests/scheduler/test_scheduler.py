@@ -22,6 +22,7 @@ from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
 from loadwatch.store.models import (
     Activity,
+    Athlete,
     Delivery,
     Episode,
     Flag,
@@ -122,6 +123,12 @@ def test_inbox_never_imports_a_file_twice(env: tuple[Store, Settings]) -> None:
         shutil.copy(f, folder / f.name)
     (folder / ".partial.fit").write_bytes(b"hidden files are ignored")
 
+    # A folder names an athlete who exists: an unknown one is left alone, not made into an
+    # athlete no coach is linked to; its files come in once the athlete is added.
+    assert jobs.scan_inbox() == 0
+    assert _count(store, Athlete) == 0 and _count(store, InboxEntry) == 0
+    with store.transaction() as s:
+        get_or_create_athlete(s, "spiky sara")
     assert jobs.scan_inbox() == 3
     assert _count(store, Activity) == 3 and _count(store, InboxEntry) == 3
     assert jobs.scan_inbox() == 0  # nothing new

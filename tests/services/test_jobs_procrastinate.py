@@ -67,6 +67,8 @@ def test_an_inbox_scan_imports_then_evaluates_on_the_queue(tmp_path: Path) -> No
             job_settle_s=0,
         )
         store = Store(url, settings.data_dir)
+        with store.transaction() as s:
+            athlete_store.get_or_create_athlete(s, "Ann")  # an inbox folder names an athlete
         queue = ProcrastinateJobs(store, settings)
         try:
             queue.scan_inbox()

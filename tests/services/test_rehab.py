@@ -393,8 +393,13 @@ def test_csv_pain_in_the_future_is_a_row_error(store: Store) -> None:
     rep = import_log(
         store, aid, f"date,distance_km,pain_after\n{future},5,3\n".encode(), "future.csv"
     )
-    assert [e.message for e in rep.errors] == [f"pain on {future}, a day in the future"]
-    assert rep.symptom_days == []
+    # One error for the row: the run is refused (trial F15), and its pain with it.
+    today = local_today("UTC")
+    assert [e.message for e in rep.errors] == [
+        f"{future} is in the future (today is {today} for the athlete);"
+        " planned runs go to plan add or plan import"
+    ]
+    assert rep.symptom_days == [] and rep.imported == 0
 
 
 # --- API ----------------------------------------------------------------------------------------
@@ -525,10 +530,7 @@ def test_cli_symptoms_and_plan(data_dir: Path, tmp_path: Path) -> None:
     code, _, err = run(
         "symptoms", "add", "--athlete", "Cleo", "--date", "2026-09-10", "--after", "11"
     )
-    assert (code, err.strip()) == (
-        1,
-        "error: --pain-after: Input should be less than or equal to 10",
-    )
+    assert (code, err.strip()) == (1, "error: --after must be 0-10, not 11")
     future = (local_today("UTC") + timedelta(days=1)).isoformat()
     code, _, err = run("symptoms", "add", "--athlete", "Cleo", "--date", future, "--after", "2")
     assert code == 1 and "is in the future" in err

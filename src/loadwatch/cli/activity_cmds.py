@@ -22,6 +22,7 @@ from loadwatch.cli.output import (
 )
 from loadwatch.cli.output import table as output_table
 from loadwatch.errors import InvalidRequest, NotFound
+from loadwatch.ingest.sports import grade_adjusted
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
@@ -90,6 +91,7 @@ ACTIVITY_FIELDS = (
 
 def activity_json(a: Activity) -> dict[str, Any]:
     d = {f: getattr(a, f) for f in ACTIVITY_FIELDS}
+    d["gap_distance_m"] = grade_adjusted(a.sport, a.gap_distance_m)
     start = a.start_time
     d["start_time"] = start.replace(tzinfo=UTC) if start.tzinfo is None else start
     return d
@@ -241,7 +243,7 @@ def activity_set(
         typer.Option(
             "--sport",
             help="The sport it is: running, trail_running, treadmill_running, "
-            "walking, hiking, cycling, swimming or other.",
+            "walking, hiking, cycling, swimming, transition or other.",
         ),
     ],
     json: JsonOpt = False,

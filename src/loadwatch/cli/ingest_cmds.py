@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,8 +13,10 @@ from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.output import (
+    ATHLETE_IMPORT_HELP,
     BATCH_EXIT_HELP,
     STRICT_HELP,
+    CreateOpt,
     JsonOpt,
     batch_failed,
     console,
@@ -43,6 +46,8 @@ STATUS_WORDS = {
     "not_activity": "not an activity",
     "failed": "failed",
 }
+# inspect stores nothing, so a file is read (imported or not) rather than imported.
+INSPECT_WORDS = {"read": "read", "not_activity": "not an activity", "failed": "failed"}
 STATUS_STYLE = {"imported": "green", "duplicate": "cyan", "not_activity": "yellow", "failed": "red"}
 
 
@@ -54,19 +59,24 @@ def inspect_paths(
     resting_hr: float | None = None,
     max_hr: float | None = None,
     sex: str | None = None,
+    files: Counter[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """One JSON-able object per activity (or per file that gave none), storing nothing."""
+    """One JSON-able object per activity (or per file that gave none), storing nothing;
+    ``files`` counts the files by what they were, in ``import``'s words: ``read`` (one or more
+    activities), ``not_activity`` or ``failed``."""
     import hashlib
 
     # The pure part only: inspecting opens no database and so imports none.
     from loadwatch.cli.inspect_hr import inspect_hr_load
     from loadwatch.ingest.analysis import analyse, iter_paths
 
+    tally: Counter[str] = Counter() if files is None else files
     for path in paths:
         found = False
         for member in iter_paths([path], settings):
             found = True
             if member.error is not None or member.data is None:
+                tally["failed"] += 1
                 yield {"file": member.name, "error": one_line(member.error or "no data")}
                 continue
             try:
@@ -77,11 +87,14 @@ def inspect_paths(
                     default_tz=settings.default_timezone,
                 )
             except NotAnActivity as e:
+                tally["not_activity"] += 1
                 yield {"file": member.name, "error": f"not an activity: {one_line(e)}"}
                 continue
             except IngestError as e:
+                tally["failed"] += 1
                 yield {"file": member.name, "error": one_line(e)}
                 continue
+            tally["read"] += 1
             for act in decoded.activities:
                 obj: dict[str, Any] = {"file": member.name}
                 obj.update(act.summary.to_json())
@@ -146,11 +159,14 @@ def inspect(
         str | None,
         typer.Option("--sex", metavar="male|female", help="TRIMP's curve (unspecified: female)."),
     ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
     """Decode activity files and print their numbers, storing nothing.
 
     ``hr_load`` is Banister's TRIMP with the heart rates given, else estimated from the file
-    (docs/hr-load.md).  Exit code 1 when any file could not be read as an activity.
+    (docs/hr-load.md).  Files are counted in ``import``'s words (read, not an activity,
+    failed) and the exit code follows its rule: 1 when no file was found, every file failed,
+    or (with --strict) any file failed; a course or a settings file is no failure.
     """
     from loadwatch.cli.progress import progress_bar
     from loadwatch.config import get_settings
@@ -162,8 +178,9 @@ def inspect(
         with progress_bar() as bar:
             task = bar.add_task("reading", total=None)
             results = []
+            files: Counter[str] = Counter()
             for obj in inspect_paths(
-                paths, settings, resting_hr=resting_hr, max_hr=max_hr, sex=sex
+                paths, settings, resting_hr=resting_hr, max_hr=max_hr, sex=sex, files=files
             ):
                 results.append(obj)
                 bar.advance(task)
@@ -173,13 +190,17 @@ def inspect(
         else:
             _print_inspect_table(results)
         if bad:
-            # stdout stays the table or the JSON; the exit code's reason goes to stderr.
+            # stdout stays the table or the JSON; what was not read, and the count of files,
+            # go to stderr.
             for r in bad:
                 err_console.print(f"{r['file']}: {r['error']}", markup=False)
-            n = len(results)
-            raise fail(
-                f"{len(bad)} of {n} input{'' if n == 1 else 's'} could not be read as an activity"
-            )
+            n = sum(files.values())
+            words = ", ".join(f"{files[k]} {w}" for k, w in INSPECT_WORDS.items())
+            err_console.print(f"{n} file{'' if n == 1 else 's'}: {words}", markup=False)
+            if not files:
+                raise fail(f"no {FORMAT_NAMES} files found in {', '.join(map(str, paths))}")
+            if batch_failed(n, files["failed"], strict=strict):
+                raise fail(f"{files['failed']} of {n} file{'' if n == 1 else 's'} failed")
 
 
 def _print_inspect_table(results: list[dict[str, Any]]) -> None:
@@ -321,7 +342,7 @@ IMPORT_HELP = (
 def import_(
     paths: Paths,
     athlete: Annotated[
-        str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name (created if new).")
+        str, typer.Option("--athlete", "-a", metavar="NAME", help=ATHLETE_IMPORT_HELP)
     ],
     timezone: Annotated[
         str | None,
@@ -329,6 +350,7 @@ def import_(
             help="IANA time zone for a new athlete, e.g. Europe/Paris (default: from the files)."
         ),
     ] = None,
+    create: CreateOpt = False,
     json: JsonOpt = False,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
@@ -336,7 +358,7 @@ def import_(
     from loadwatch.cli.progress import import_progress, plan_import
     from loadwatch.config import get_settings
     from loadwatch.services.athletes import (
-        athlete_named_or_new,
+        athlete_to_import_for,
         find_athlete_named,
     )
     from loadwatch.services.import_report import point_log_elsewhere
@@ -353,7 +375,7 @@ def import_(
         try:
             with store.transaction() as session:
                 new = find_athlete_named(session, athlete) is None
-                a = athlete_named_or_new(session, athlete, timezone)
+                a = athlete_to_import_for(session, athlete, timezone, create=create)
                 athlete_id, athlete_name = a.id, a.name
             with import_progress(plan_import(paths, settings)) as show:
 

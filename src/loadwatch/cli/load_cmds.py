@@ -21,6 +21,7 @@ from loadwatch.cli.reading import (
     AthleteOpt,
     TodayOpt,
     parse_day,
+    parse_day_range,
     read_athlete,
     read_athlete_rows,
 )
@@ -71,7 +72,7 @@ def series(
             raise InvalidRequest(f"--period must be day or week, not {period!r}")
         if json and csv:
             raise InvalidRequest("choose one of --json and --csv")
-        start, end = parse_day(from_, "--from"), parse_day(to, "--to")
+        start, end = parse_day_range(from_, to)
         frame = read_athlete(
             athlete,
             lambda s, aid: load_series(s, aid, "day" if period == "day" else "week", start, end),

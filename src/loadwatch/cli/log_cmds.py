@@ -9,7 +9,15 @@ import typer
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
-from loadwatch.cli.output import JsonOpt, console, err_console, handle_errors, print_json
+from loadwatch.cli.output import (
+    ATHLETE_IMPORT_HELP,
+    CreateOpt,
+    JsonOpt,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+)
 from loadwatch.errors import InputTooLarge
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
@@ -23,17 +31,18 @@ def import_log(
         Path, typer.Argument(help="CSV training log (your spreadsheet or Strava's activities.csv).")
     ],
     athlete: Annotated[
-        str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name (created if new).")
+        str, typer.Option("--athlete", "-a", metavar="NAME", help=ATHLETE_IMPORT_HELP)
     ],
     timezone: Annotated[
         str | None,
         typer.Option(metavar="ZONE", help="IANA time zone for a new athlete (default UTC)."),
     ] = None,
+    create: CreateOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Import a CSV training log: one activity per row; bad rows are listed with line numbers."""
     from loadwatch.ingest.sports import RUNNING_SPORTS
-    from loadwatch.services.athletes import athlete_named_or_new
+    from loadwatch.services.athletes import athlete_to_import_for
     from loadwatch.services.csv_import import import_log as run_import
     from loadwatch.services.evaluation import drain_pending
 
@@ -48,7 +57,7 @@ def import_log(
         store = open_store(settings)
         try:
             with store.transaction() as s:
-                aid = athlete_named_or_new(s, athlete, timezone).id
+                aid = athlete_to_import_for(s, athlete, timezone, create=create).id
             rep = run_import(store, aid, data, file.name)
             drain_pending(store, athlete_id=aid, historic_days=get_settings().historic_days)
         finally:

@@ -33,6 +33,16 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 # Every command that prints a table takes it.
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
 
+# The importing commands create a new athlete, but not out of a misspelt name (docs/athletes).
+ATHLETE_IMPORT_HELP = (
+    "Athlete name; created if new, unless it is close to an existing athlete's name"
+    " (a typo: refused with 'did you mean', add --create to create it anyway)."
+)
+CreateOpt = Annotated[
+    bool,
+    typer.Option("--create", help="Create the athlete even if the name is close to another's."),
+]
+
 
 def follow_terminal() -> None:
     """Lay this command out for the terminal it runs in ($COLUMNS, else the terminal, else 80),
@@ -170,8 +180,12 @@ PACE_STYLE: dict[str, Callable[[float], str]] = {
 }
 
 
+# Changing between legs of a multisport event covers ground at no pace anyone trains by.
+NO_PACE = frozenset({"transition"})
+
+
 def fmt_pace(s_per_km: float | None, sport: str | None = None) -> str:
     """The average pace (seconds per km, from moving time) as the sport's athletes say it."""
-    if s_per_km is None or not math.isfinite(s_per_km) or s_per_km <= 0:
+    if s_per_km is None or not math.isfinite(s_per_km) or s_per_km <= 0 or sport in NO_PACE:
         return "-"
     return PACE_STYLE.get(sport or "", _per_km)(s_per_km)

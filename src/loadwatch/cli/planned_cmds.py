@@ -10,14 +10,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from loadwatch.cli.output import JsonOpt, console, handle_errors, print_json
+from loadwatch.cli.output import JsonOpt, console, err_console, handle_errors, print_json
 from loadwatch.cli.output import table as output_table
-from loadwatch.cli.reading import AthleteOpt, TodayOpt, parse_day
+from loadwatch.cli.reading import AthleteOpt, TodayOpt, parse_day, parse_day_range
 from loadwatch.cli.rehab_cmds import _read, _write, plan_app, validated
 from loadwatch.errors import InvalidRequest
 
 if TYPE_CHECKING:
-    from loadwatch.schemas.planned import CheckOut, PlannedOut
+    from collections.abc import Sequence
+
+    from loadwatch.schemas.planned import CheckOut, PlannedIn, PlannedOut
+    from loadwatch.store.db import Session
+    from loadwatch.store.models import Athlete
 
 DayOpt = Annotated[str, typer.Option("--date", metavar="YYYY-MM-DD", help="The planned day.")]
 TypeOpt = Annotated[
@@ -48,6 +52,22 @@ def _rows_table(title: str, rows: list[PlannedOut]) -> None:
     console.print(t)
 
 
+def _added(
+    session: Session, athlete: Athlete, entries: Sequence[PlannedIn]
+) -> tuple[list[PlannedOut], str | None]:
+    """The sessions stored, and the note for any on a day already past."""
+    from loadwatch.services.planned import add_sessions, past_note, planned_out
+
+    rows = add_sessions(session, athlete, entries)
+    return [planned_out(r) for r in rows], past_note(athlete, [r.date for r in rows])
+
+
+def _say(note: str | None) -> None:
+    # On stderr, so that --json's stdout stays JSON.
+    if note is not None:
+        err_console.print(f"note: {note}", markup=False)
+
+
 @plan_app.command("add")
 def plan_add(
     athlete: AthleteOpt,
@@ -65,7 +85,6 @@ def plan_add(
 ) -> None:
     """Plan one run."""
     from loadwatch.schemas.planned import PlannedIn
-    from loadwatch.services.planned import add_sessions, planned_out
 
     with handle_errors():
         body = validated(
@@ -78,8 +97,10 @@ def plan_add(
                 "type": kind.lower() if kind else None,
                 "note": note,
             },
+            {"distance_km": "--km"},
         )
-        rows = _write(athlete, lambda s, a: [planned_out(r) for r in add_sessions(s, a, [body])])
+        rows, note = _write(athlete, lambda s, a: _added(s, a, [body]))
+    _say(note)
     if json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -93,11 +114,12 @@ def plan_import(
     json: JsonOpt = False,
 ) -> None:
     """Plan a week (or more) from a CSV: ``date,distance_km,fast_km,climb_m[,type][,note]``."""
-    from loadwatch.services.planned import add_sessions, parse_csv, planned_out
+    from loadwatch.services.planned import parse_csv
 
     with handle_errors():
         entries = parse_csv(_read_file(file))
-        rows = _write(athlete, lambda s, a: [planned_out(r) for r in add_sessions(s, a, entries)])
+        rows, note = _write(athlete, lambda s, a: _added(s, a, entries))
+    _say(note)
     if json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -117,7 +139,7 @@ def plan_list(
     from loadwatch.services.planned import list_sessions, planned_out
 
     with handle_errors():
-        start, end = parse_day(from_, "--from"), parse_day(to, "--to")
+        start, end = parse_day_range(from_, to)
         rows = _read(
             athlete,
             None,

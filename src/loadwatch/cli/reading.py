@@ -38,6 +38,15 @@ def parse_day(text: str | None, what: str) -> date | None:
         raise InvalidRequest(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from e
 
 
+def parse_day_range(first: str | None, last: str | None) -> tuple[date | None, date | None]:
+    """``--from`` and ``--to`` as days; a range that ends before it starts is refused naming
+    the options (the API's door names its query fields the same way, ``api/query.py``)."""
+    start, end = parse_day(first, "--from"), parse_day(last, "--to")
+    if start is not None and end is not None and start > end:
+        raise InvalidRequest(f"--from {start} is after --to {end}")
+    return start, end
+
+
 def athlete_id_of(store: Store, name: str) -> int:
     from loadwatch.services.roster import athlete_id_named
 

@@ -44,16 +44,55 @@ OptAthlete = Annotated[
 ]
 
 
-def validated(model: type[_M], data: dict[str, Any]) -> _M:
-    """The model, or one ``InvalidRequest`` line naming the bad option."""
+def validated(model: type[_M], data: dict[str, Any], options: dict[str, str] | None = None) -> _M:
+    """The model, or one ``InvalidRequest`` line naming the bad option as the user typed it:
+    ``options`` maps a model field to its option where the names differ (``pain_next_morning``
+    is ``--next-morning``); the API names its body fields, the CLI its options."""
     from pydantic import ValidationError
+
+    names = options or {}
+
+    def option(field: str) -> str:
+        return names.get(field, "--" + field.replace("_", "-"))
 
     try:
         return model.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as e:
         err = e.errors()[0]
-        where = "--" + "-".join(str(p) for p in err["loc"][:1]).replace("_", "-")
-        raise InvalidRequest(f"{where}: {err['msg']}") from e
+        if not err["loc"]:  # a rule across fields: its message names them
+            text = err["msg"].removeprefix("Value error, ")
+            for field in sorted(model.model_fields, key=len, reverse=True):
+                text = text.replace(field, option(field))
+            raise InvalidRequest(text) from e
+        field = str(err["loc"][0])
+        raise InvalidRequest(f"{option(field)} {_problem(model, field, err)}") from e
+
+
+def _limits(schema: dict[str, Any], field: str) -> dict[str, Any]:
+    """The field's bounds as pydantic names them (``ge``, ``le``...), from its JSON schema
+    (an optional field's are inside its ``anyOf``): both ends of a range, where the error
+    carries only the one crossed."""
+    keys = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt"}
+    prop = schema.get("properties", {}).get(field, {})
+    found: dict[str, Any] = {}
+    for part in [prop, *prop.get("anyOf", [])]:
+        found |= {keys[k]: v for k, v in part.items() if k in keys}
+    return found
+
+
+def _problem(model: type[BaseModel], field: str, err: Any) -> str:
+    """What is wrong with one value, in the help's terms: "must be 0-10, not 11"."""
+    if err["type"] not in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        return f"{err['msg'][:1].lower()}{err['msg'][1:]}"
+    limits = {**_limits(model.model_json_schema(), field), **err.get("ctx", {})}
+    value = f"{err['input']:g}" if isinstance(err["input"], int | float) else err["input"]
+    if "ge" in limits and "le" in limits:
+        return f"must be {limits['ge']:g}-{limits['le']:g}, not {value}"
+    words = {"gt": "more than", "ge": "at least", "lt": "less than", "le": "at most"}
+    said = " and ".join(
+        f"{words[k]} {limits[k]:g}" for k in ("gt", "ge", "lt", "le") if k in limits
+    )
+    return f"must be {said}, not {value}"
 
 
 def _write(athlete: str, work: Callable[[Session, Athlete], _T]) -> _T:
@@ -206,6 +245,12 @@ def symptoms_add(
                 "sitting_hours": sitting,
                 "note": note,
             },
+            {
+                "pain_during": "--during",
+                "pain_after": "--after",
+                "pain_next_morning": "--next-morning",
+                "aggravators": "--aggravator",
+            },
         )
         row = _write(athlete, lambda s, a: symptom_out(add_symptom(s, a, body), None))
         listed = _read(athlete, None, lambda s, inp: symptom_list_for(inp, row.date))
@@ -321,6 +366,12 @@ def plan_start(
                 "phase": phase,
                 "condition": condition,
                 "progression_pct": progression,
+            },
+            {
+                "start_date": "--from",
+                "weekly_climb_m": "--climb-m",
+                "weekly_fast_km": "--fast-km",
+                "longest_run_km": "--longest-run-km",
             },
         )
         out = _write(athlete, lambda s, a: plan_out(start_plan(s, a, body), body.start_date))

@@ -1,7 +1,9 @@
 """One sport vocabulary: the sports loadwatch knows and what each source's words mean.
 
 The sports (DESIGN): running, trail_running, treadmill_running, walking, hiking, cycling,
-swimming, other.  Only the three running sports count in running load.
+swimming, transition, other.  Only the three running sports count in running load.  A
+multisport FIT file's transitions (T1, T2: changing between legs) are ``transition``, not
+``other``: no pace, and a triathlon reads swim, T1, ride, T2, run.
 
 Every source has its own table, matched on whole tokens, never substrings ("Strides" is not a
 ride, "Pride 5k" is not a ride, "brunch" is not a run):
@@ -32,6 +34,7 @@ __all__ = [
     "from_log",
     "from_tcx",
     "from_words",
+    "grade_adjusted",
 ]
 
 SPORTS = (
@@ -42,9 +45,18 @@ SPORTS = (
     "hiking",
     "cycling",
     "swimming",
+    "transition",
     "other",
 )
 RUNNING_SPORTS = frozenset({"running", "trail_running", "treadmill_running"})
+
+
+def grade_adjusted(sport: str, gap_distance_m: float | None) -> float | None:
+    """The grade-adjusted distance as every face shows it: Minetti's cost is running's, so a
+    ride, a walk or a swim has none (None), whatever the track's hills; the stored figure
+    stays, so a run relabelled from "other" shows it again."""
+    return gap_distance_m if sport in RUNNING_SPORTS else None
+
 
 # --- FIT -------------------------------------------------------------------------------------
 # FIT sport names (as fitparse 1.2.0 renders them) that map to one loadwatch sport whatever the
@@ -57,6 +69,7 @@ _FIT_SPORT: Mapping[str, str] = {
     "cycling": "cycling",
     "e_biking": "cycling",
     "swimming": "swimming",
+    "transition": "transition",
 }
 _FIT_UNDECLARED = frozenset({"generic", "all"})
 # (sport, sub_sport) pairs that refine the sport: trail and treadmill running count differently

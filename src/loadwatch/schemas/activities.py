@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from loadwatch.clock import UtcDatetime
-from loadwatch.ingest.sports import SPORTS
+from loadwatch.ingest.sports import SPORTS, grade_adjusted
 from loadwatch.schemas.base import InModel, OutModel, Page
 from loadwatch.schemas.fitness import HrChangeOut, HrProfileOut
 from loadwatch.schemas.flags import FlagOut
@@ -29,7 +29,9 @@ class ActivityOut(OutModel):
     elevation_gain_m: float | None
     elevation_loss_m: float | None
     avg_pace_s_per_km: float | None
-    gap_distance_m: float | None
+    gap_distance_m: float | None = Field(
+        description="grade-adjusted (Minetti's running cost); null for other sports"
+    )
     uphill_distance_m: float | None
     downhill_distance_m: float | None
     fast_distance_m: float | None = Field(
@@ -53,6 +55,11 @@ class ActivityOut(OutModel):
         description="Banister TRIMP from the heart-rate stream with the athlete's resting and "
         "maximum heart rate (docs/hr-load.md); null without heart rate",
     )
+
+    @field_validator("gap_distance_m")
+    @classmethod
+    def _gap_of_runs(cls, value: float | None, info: ValidationInfo) -> float | None:
+        return grade_adjusted(str(info.data.get("sport", "")), value)
 
 
 class ActivityPatch(InModel):

@@ -23,7 +23,7 @@ from loadwatch.analytics.days import local_day
 from loadwatch.analytics.fast import FastThreshold, fast_threshold
 from loadwatch.clock import as_utc
 from loadwatch.errors import LoadwatchError
-from loadwatch.ingest.sports import RUNNING_SPORTS
+from loadwatch.ingest.sports import RUNNING_SPORTS, grade_adjusted
 from loadwatch.ingest.summary.summarise import SERIES_SCHEMA, sample_series
 from loadwatch.ingest.track import Format, Track
 from loadwatch.rules.response import linked_run_day
@@ -93,6 +93,8 @@ def _numbers(activity: Activity, fast_m: float | None) -> list[NumberOut]:
     out = []
     for field, key, label, unit, factor in NUMBERS:
         value = fast_m if field == "fast_distance_m" else getattr(activity, field)
+        if field == "gap_distance_m":
+            value = grade_adjusted(activity.sport, value)
         if value is None:
             continue
         source = "computed" if field == "hr_load" else str(given.get(field, fallback))

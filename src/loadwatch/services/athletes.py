@@ -29,8 +29,8 @@ from loadwatch.services.roster import athlete_named as athlete_named
 from loadwatch.services.roster import find_athlete_named as find_athlete_named
 from loadwatch.services.roster import get_athlete as get_athlete
 from loadwatch.store import activities as activity_store
+from loadwatch.store import athlete_rows, pending
 from loadwatch.store import athletes as athlete_store
-from loadwatch.store import pending
 from loadwatch.store.db import Session
 from loadwatch.store.models import Activity, Athlete
 
@@ -196,4 +196,18 @@ def athlete_out(session: Session, athlete: Athlete) -> AthleteOut:
 def athlete_named_or_new(session: Session, name: str, timezone: str | None = None) -> Athlete:
     """The athlete called ``name``, created (in ``timezone``, default UTC) when new; a zone
     that contradicts an existing athlete's is a ``Conflict``."""
+    return athlete_store.get_or_create_athlete(session, name, timezone)
+
+
+def athlete_to_import_for(
+    session: Session, name: str, timezone: str | None = None, *, create: bool = False
+) -> Athlete:
+    """The athlete an import names: the one called ``name``; created when new and no stored
+    athlete's name is close to it (a first import on a new store is one command); refused,
+    naming the close one, when there is (a coach's typo must not send a runner's week to a
+    second athlete no one watches) unless ``create`` says the new one is meant."""
+    new = find_athlete_named(session, name) is None
+    if new and not create and athlete_rows.close_name(session, name) is not None:
+        hint = f" (to add {name.strip()!r} as a new athlete, pass --create)"
+        raise athlete_rows.not_found(session, name, create_hint=hint)
     return athlete_store.get_or_create_athlete(session, name, timezone)

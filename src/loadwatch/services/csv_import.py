@@ -155,9 +155,16 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
         fates: list[tuple[LogRow, Activity | None]] = []
         rpe_of_seen: dict[tuple[str, int], float] = {}
         rpe_days: list[date] = []
+        today = local_today(athlete.timezone)
         for row, key in zip(log.rows, keys, strict=True):
             index = occurrence[key]
             occurrence[key] += 1
+            if (day := _row_day(row, tz)) > today:
+                # A typo'd year would count as a real run on a day not yet lived, and raise
+                # flags then; a run still to come is a plan, not a log.
+                report.errors.append(RowError(row.line, future_row(day, today)))
+                fates.append((row, None))
+                continue
             if (key, index) in seen:
                 report.duplicates += 1
                 fates.append((row, None))
@@ -176,6 +183,7 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
             new.append(act)
             fates.append((row, act))
         activity_store.add_activities(s, new)
+        refused = {e.line for e in report.errors}
         report.rows = [
             RowOutcome(
                 line=row.line,
@@ -188,7 +196,9 @@ def import_log(store: Store, athlete_id: int, data: bytes, name: str) -> CsvImpo
                 activity_id=None if act is None else act.id,
             )
             for row, act in fates
+            if row.line not in refused
         ]
+        report.errors.sort(key=lambda e: e.line)
         report.imported = len(new)
         report.activity_ids = [a.id for a in new]
         days = [local_day(a.start_time, a.utc_offset_s, tz) for a in new]
@@ -214,7 +224,8 @@ def _symptoms(
             continue
         day = _row_day(row, tz)
         if day > today:
-            report.errors.append(RowError(row.line, f"pain on {day}, a day in the future"))
+            if all(e.line != row.line for e in report.errors):  # not twice for a future run
+                report.errors.append(RowError(row.line, f"pain on {day}, a day in the future"))
             continue
         if day < EARLIEST:
             report.errors.append(RowError(row.line, f"pain on {day}, before {EARLIEST}"))
@@ -224,6 +235,14 @@ def _symptoms(
         symptom_store.upsert(session, athlete.id, day, {**values, "source": "csv"})
     report.symptom_days = sorted(by_day)
     return report.symptom_days
+
+
+def future_row(day: date, today: date) -> str:
+    """Why a logged activity dated after the athlete's today is refused."""
+    return (
+        f"{day} is in the future (today is {today} for the athlete);"
+        " planned runs go to plan add or plan import"
+    )
 
 
 def _row_day(row: LogRow, tz: ZoneInfo) -> date:

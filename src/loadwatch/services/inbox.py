@@ -5,6 +5,10 @@ A file is remembered by (athlete, path) with its size, mtime and sha256: unchang
 not even read again; a file whose bytes changed is imported again (the importer still refuses
 bytes it already has, so a copy under a new name is never imported twice).  Files younger than
 ``inbox_min_age_s`` are left for the next scan because they may still be being copied.
+
+A folder must be named after an existing athlete: an unknown one (a typo, or a runner not yet
+added) is left alone and logged, not turned into a new athlete that no coach is linked to and
+so no dashboard shows.  Its files are imported on the first scan after the athlete exists.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from loadwatch.ingest.containers.folders import visible_files
 from loadwatch.ingest.containers.sources import SourceNotes, iter_path
 from loadwatch.services.import_report import FileOutcome, ImportReport, ManualOutcome
 from loadwatch.services.importing import import_members
+from loadwatch.store import athlete_rows
 from loadwatch.store import inbox as entries
-from loadwatch.store.athletes import get_or_create_athlete
+from loadwatch.store.athletes import find_athlete_by_name
 from loadwatch.store.blobs import sha256_of
 from loadwatch.store.db import Store
 
@@ -38,6 +43,12 @@ class InboxScan:
     # What an archive held besides activity files, as the CLI and the API report it.
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (member, why)
     manual: list[ManualOutcome] = field(default_factory=list)
+    # Folders naming no athlete, left alone: (folder, why).
+    unknown_folders: list[tuple[str, str]] = field(default_factory=list)
+
+
+# Unknown folders already logged by this process: a scan runs every minute, the warning once.
+_warned: set[str] = set()
 
 
 def _log_report(athlete: str, report: ImportReport) -> None:
@@ -77,7 +88,19 @@ def scan_inbox(store: Store, settings: Settings) -> InboxScan:
         p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
     ):
         with store.transaction() as s:
-            athlete_id = get_or_create_athlete(s, athlete_dir.name).id
+            athlete = find_athlete_by_name(s, athlete_dir.name)
+            if athlete is None:
+                why = str(athlete_rows.not_found(s, athlete_dir.name))
+                scan.unknown_folders.append((athlete_dir.name, why))
+                if athlete_dir.name not in _warned:
+                    _warned.add(athlete_dir.name)
+                    log.warning(
+                        "inbox %s/: left alone, %s; add the athlete (loadwatch import"
+                        " --athlete, POST /api/v1/athletes) and link their coach",
+                        athlete_dir.name, why,
+                    )  # fmt: skip
+                continue
+            athlete_id = athlete.id
             seen = entries.entries(s, athlete_id)
         for path in visible_files(athlete_dir):
             rel = path.relative_to(athlete_dir).as_posix()

@@ -53,6 +53,20 @@ def to_run(row: PlannedSession | PlannedIn) -> PlannedRun:
     )
 
 
+def past_note(athlete: Athlete, days: Sequence[date]) -> str | None:
+    """What to tell whoever plans a day already lived (a typo, or a session entered late to
+    compare with what was run): kept, shown on the calendar, but the pre-flight check only
+    judges days to come.  Worded like the symptom log's refusal of a day to come."""
+    today = local_today(athlete.timezone)
+    past = sorted(d for d in days if d < today)
+    if not past:
+        return None
+    what = f"{past[0]} is" if len(past) == 1 else f"{len(past)} sessions (from {past[0]}) are"
+    return (
+        f"{what} in the past (today is {today} for the athlete): kept for the calendar, not checked"
+    )
+
+
 def _request(session: Session, athlete: Athlete, days: Sequence[date]) -> None:
     """Re-judge from the earliest day touched (not before today: the past is not planned)."""
     today = local_today(athlete.timezone)

@@ -184,7 +184,8 @@ def series_view(
     if period not in ("day", "week"):
         raise InvalidRequest(f"period must be 'day' or 'week', not {period!r}")
     if start is not None and end is not None and start > end:
-        raise InvalidRequest(f"--from {start} is after --to {end}")
+        # Each door checks the range naming its own inputs first; this is the last guard.
+        raise InvalidRequest(f"the first day {start} is after the last day {end}")
     now = today or local_today(athlete.timezone)
     # Nothing has happened after today: a later end asks for the rows up to today.
     day = min(end, now) if end is not None else now

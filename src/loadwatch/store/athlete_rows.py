@@ -62,14 +62,23 @@ def named(session: Reads, name: str) -> AthleteRow:
     return AthleteRow(*row)
 
 
-def not_found(session: Reads, name: str) -> NotFound:
-    """``NotFound`` for the athlete called ``name``, naming the closest athlete's name."""
-    clean = name.strip()
+def close_name(session: Reads, name: str) -> str | None:
+    """The stored athlete name closest to ``name`` when one is close enough to be a typo of
+    it ("Anna" for "Ana"), else None: what "did you mean" suggests, and what keeps ``import``
+    from creating a second athlete out of a misspelling."""
     names = list(session.scalars(select(athletes.c.name)))
     by_lower = {n.lower(): n for n in names}
-    close = difflib.get_close_matches(clean.lower(), list(by_lower), n=1, cutoff=0.6)
-    hint = f" — did you mean {by_lower[close[0]]!r}?" if close else ""
-    return NotFound(f"no athlete {clean!r}{hint}")
+    close = difflib.get_close_matches(name.strip().lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None
+
+
+def not_found(session: Reads, name: str, *, create_hint: str = "") -> NotFound:
+    """``NotFound`` for the athlete called ``name``, naming the closest athlete's name (and
+    ``create_hint``, how to create it after all, when given)."""
+    clean = name.strip()
+    close = close_name(session, clean)
+    hint = f" — did you mean {close!r}?" if close else ""
+    return NotFound(f"no athlete {clean!r}{hint}{create_hint}")
 
 
 def every(session: Reads) -> list[AthleteRow]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
 import polars as pl
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from loadwatch.api.deps import AthleteDep, SessionDep
+from loadwatch.api.query import DayRangeDep
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import AthleteStatus, SeriesOut
 from loadwatch.services.series_out import named_for_output
@@ -69,9 +69,8 @@ def get_series(
     request: Request,
     athlete: AthleteDep,
     session: SessionDep,
+    days: DayRangeDep,
     period: Literal["day", "week"] = "week",
-    start: Annotated[date | None, Query(alias="from", description="first local day")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last local day")] = None,
 ) -> Response:
     """The athlete's load per local day or week over ``from``..``to`` (``to`` defaults to the
     athlete's today), one row per period with the columns named in ``columns``; as JSON or,
@@ -79,7 +78,7 @@ def get_series(
     ``fitness``, ``fatigue`` and ``form`` (Banister, 42 and 7 days): performance context, not
     injury risk; ``fitness`` says what they are made of (TRIMP, sRPE or km)."""
     # One pending check answers both "is the stored view current" and "evaluating".
-    frame, fitness, busy = series_view(session, athlete, period, start, end)
+    frame, fitness, busy = series_view(session, athlete, period, days.start, days.end)
     frame = named_for_output(frame)
     if wants_csv(request):
         return PlainTextResponse(

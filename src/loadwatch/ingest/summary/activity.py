@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from loadwatch.ingest.sports import grade_adjusted
+
 # Distance is also kept as a histogram over speed so that "fast distance" can be recomputed for
 # any threshold (coach-set or derived later) without re-reading streams.  Bin i covers
 # [i*SPEED_BIN_MPS, (i+1)*SPEED_BIN_MPS); the last bin is open-ended.
@@ -61,6 +63,7 @@ class ActivitySummary:
         """The DESIGN contract object: ISO 8601 UTC times, plain numbers."""
         d = asdict(self)
         d["start_time"] = self.start_time.isoformat().replace("+00:00", "Z")
+        d["gap_distance_m"] = grade_adjusted(self.sport, self.gap_distance_m)
         d.pop("speed_hist_m")
         d.pop("gap_speed_hist_m")
         d.pop("sustained_speed_hist_m")
