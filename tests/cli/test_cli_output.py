@@ -102,6 +102,46 @@ def test_wide_terminal_keeps_the_bars_and_the_wide_flags(world: DemoWorld) -> No
     assert "dimension" in flags.splitlines()[2]
 
 
+# Sara's spike week as the report marks it (read off the widest layout, 160 columns).
+SARA_SPIKE_WEEK_MARKS = [
+    "△ Tue fast km spike",
+    "▲ Thu climbing spike",
+    "△ Thu climbing ramp",
+    "△ Thu uphill spike",
+    "△ Sat fast km ramp",
+    "△ Sun distance spike",
+    "△ Sun uphill ramp",
+]
+
+
+@pytest.mark.parametrize("columns", [30, 40, 50, 60, 64, 72, 80])
+def test_narrow_report_cuts_no_number_and_hides_no_flag(world: DemoWorld, columns: int) -> None:
+    """Narrower terminals give up the bars, the rules, the year, then columns, then the table
+    itself, but every week keeps its distance, fast km and climbing, and the flags' words."""
+    today = world.today.isoformat()
+    doc = json.loads(
+        loadwatch(world, "report", "-a", "Spiky Sara", "--today", today, "--json", columns=None)
+    )
+    out = loadwatch(world, "report", "-a", "Spiky Sara", "--today", today, columns=columns)
+    assert "…" not in out
+    assert not [line for line in out.splitlines() if len(line) > columns]
+    said = words(out)
+    weeks = doc["weeks"][-12:]
+    labels = [w["week_start"][5:] if columns < 80 else w["week_start"] for w in weeks]
+    starts = [said.index(label) for label in labels]
+    for w, start, end in zip(weeks, starts, [*starts[1:], len(said)], strict=True):
+        row = said[start:end]
+        for number in (
+            f"{w['distance_km']:.1f}",
+            f"{w['fast_km']:.1f}",
+            f"{w['elevation_gain_m']:,.0f}",
+        ):
+            assert number in row, (w["week_start"], number, row)
+    assert weeks[-1]["week_start"] == "2026-11-09" and round(weeks[-1]["distance_km"], 1) == 90.5
+    joined = " ".join(said)
+    assert " ".join(SARA_SPIKE_WEEK_MARKS) in joined
+
+
 def test_report_json_has_the_weeks_and_the_status(world: DemoWorld) -> None:
     today = world.today.isoformat()
     doc = json.loads(
