@@ -31,9 +31,12 @@ def world(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld) ->
     return copy_of(demo_template, tmp_path_factory.mktemp("cli-output") / "demo")
 
 
-def loadwatch(world: DemoWorld, *args: str, columns: int | None) -> str:
+def loadwatch(
+    world: DemoWorld, *args: str, columns: int | None, extra: dict[str, str] | None = None
+) -> str:
     """``loadwatch ARGS`` with stdout and stderr pipes and no terminal at all."""
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env |= extra or {}
     env["LOADWATCH_DATA_DIR"] = str(world.data_dir)
     if columns is not None:
         env["COLUMNS"] = str(columns)
@@ -140,6 +143,28 @@ def test_narrow_report_cuts_no_number_and_hides_no_flag(world: DemoWorld, column
     assert weeks[-1]["week_start"] == "2026-11-09" and round(weeks[-1]["distance_km"], 1) == 90.5
     joined = " ".join(said)
     assert " ".join(SARA_SPIKE_WEEK_MARKS) in joined
+
+
+def test_loadwatch_as_of_pins_every_command_like_the_demo_server(world: DemoWorld) -> None:
+    """The demo's hint sets LOADWATCH_AS_OF (as the demo server reads it): a command then reads
+    the demo's day, where Sam ran 68.2 km in his last 7 days, not the real date's empty week."""
+    day = world.today.isoformat()
+    pinned = json.loads(
+        loadwatch(
+            world,
+            "status",
+            "-a",
+            "Steady Sam",
+            "--json",
+            columns=None,
+            extra={"LOADWATCH_AS_OF": day},
+        )
+    )
+    assert pinned["today"] == day == "2026-11-15"
+    out = loadwatch(
+        world, "report", "-a", "Steady Sam", columns=100, extra={"LOADWATCH_AS_OF": day}
+    )
+    assert "as of Sun 2026-11-15" in out and "68.2 km" in out
 
 
 def test_report_json_has_the_weeks_and_the_status(world: DemoWorld) -> None:
