@@ -214,6 +214,47 @@ def test_the_complete_file_replaces_the_truncated_one(store: Store) -> None:
     assert again.reason is not None and "superseded by a better copy" in again.reason
 
 
+CLEAN = "fit/pyfitparse_activity-settings.fit"  # 5.73 m of "other", 2012-04-09 21:22 UTC
+CRC_BAD = "invalid/pyfitparse_activity-activity-filecrc.fit"  # it twice, chained; bad file CRC
+
+
+def test_a_damaged_copy_never_replaces_a_clean_one() -> None:
+    assert better(_copy(), _copy(intact=False, moving_time_s=3100.0, n_samples=3100))
+    assert not better(_copy(intact=False), _copy(complete=True))
+
+
+@pytest.mark.parametrize("clean_first", [True, False], ids=["clean-first", "damaged-first"])
+def test_a_crc_mismatch_copy_loses_to_the_clean_one_in_either_order(
+    store: Store, clean_first: bool
+) -> None:
+    """The trial's F2: the CRC-damaged chained copy replaced the clean one (#87) by one session
+    and was a duplicate of it by the other, in one file's entry."""
+    if not HAVE_CORPUS:
+        pytest.skip(CORPUS_SKIP)
+    clean = ("clean.fit", (CORPUS / CLEAN).read_bytes())
+    bad = ("crc-bad.fit", (CORPUS / CRC_BAD).read_bytes())
+    aid = _athlete(store, f"crc-{clean_first}")
+    first, second = _import(store, aid, [clean, bad] if clean_first else [bad, clean])
+    by_name = {first.file: first, second.file: second}
+    kept_clean, damaged = by_name["clean.fit"], by_name["crc-bad.fit"]
+    assert "file CRC mismatch" in damaged.warnings
+    assert "session 1 repeats session 0; skipped" in damaged.warnings
+    assert _kept(store, aid)[0][0] == sha256_of(clean[1])  # whichever arrived first
+    if clean_first:
+        assert damaged.status == "duplicate"
+        assert damaged.reason == (
+            f"duplicate of a better copy: same activity as #{kept_clean.activity_ids[0]} "
+            "(fit, other, started 2012-04-09 21:22 UTC)"
+        )
+        assert not any("better copy" in w for w in damaged.warnings)
+    else:
+        assert kept_clean.reason == (
+            f"replaced a worse copy: same activity as #{damaged.activity_ids[0]} "
+            "(fit, other, started 2012-04-09 21:22 UTC)"
+        )
+    assert len(_kept(store, aid)) == 1
+
+
 def test_delete_then_reimport_brings_it_back(store: Store) -> None:
     aid = _athlete(store, "undo")
     [run] = _import(store, aid, [("run.fit", SHAPES["run.fit"])])

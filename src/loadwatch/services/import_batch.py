@@ -164,8 +164,17 @@ class Batch:
         streams: list[bytes] = []
         better_twins: list[Activity] = []  # stored copies that beat this file's: kept
         worse_twins: dict[int, Activity] = {}  # stored copies this file replaces
+        seen: list[ActivitySummary] = []  # this file's sessions so far, kept or not
         for act in f.packed.activities:
             s = act.summary
+            # A chained FIT holding one activity twice: the repeat is skipped before any
+            # comparison with stored twins, or one file could both lose to a stored copy (its
+            # first session) and replace that copy (its repeat).
+            again = repeated_session(seen, s)
+            seen.append(s)
+            if again is not None:
+                warnings.append(f"session {s.session_index} repeats session {again}; skipped")
+                continue
             twins = [
                 t
                 for t in same_activities(self._near(s.start_time), s)
@@ -176,10 +185,6 @@ class Batch:
             beaten_by = self._better_twins(twins, s, warnings)
             if beaten_by:
                 better_twins.extend(beaten_by)
-                continue
-            again = repeated_session(keep, s)
-            if again is not None:
-                warnings.append(f"session {s.session_index} repeats session {again}; skipped")
                 continue
             worse_twins.update((t.id, t) for t in twins)
             keep.append(s)

@@ -72,6 +72,16 @@ def stopped_early(warnings: Iterable[str]) -> bool:
     return any(_STOPPED_EARLY.search(w) for w in warnings)
 
 
+# A CRC that does not match its bytes (ingest/formats/fitparse_fork.py: "file CRC mismatch",
+# "header CRC mismatch"): the file was read whole, but some byte of it changed on the way.
+_DAMAGED = re.compile(r"\b(?:file|header) CRC mismatch\b")
+
+
+def damaged(warnings: Iterable[str]) -> bool:
+    """True when the file's own checksum says its bytes are not the ones the device wrote."""
+    return any(_DAMAGED.search(w) for w in warnings)
+
+
 @dataclass(frozen=True, slots=True)
 class Copy:
     """What decides which of two recordings of one activity is kept: the facts an import
@@ -86,6 +96,7 @@ class Copy:
     complete: bool  # the whole file was read (no truncation or garbled tail)
     sha256: str
     session_index: int = 0
+    intact: bool = True  # the file's CRC matches its bytes
 
 
 def copy_of_summary(summary: ActivitySummary, file_warnings: Iterable[str]) -> Copy:
@@ -99,6 +110,7 @@ def copy_of_summary(summary: ActivitySummary, file_warnings: Iterable[str]) -> C
         complete=not stopped_early([*file_warnings, *summary.warnings]),
         sha256=summary.source_sha256,
         session_index=summary.session_index,
+        intact=not damaged([*file_warnings, *summary.warnings]),
     )
 
 
@@ -113,6 +125,7 @@ def copy_of_activity(activity: Activity, file_warnings: Iterable[str]) -> Copy:
         complete=not stopped_early(file_warnings),
         sha256=activity.source_sha256,
         session_index=activity.session_index,
+        intact=not damaged(file_warnings),
     )
 
 
@@ -132,14 +145,15 @@ def log_row_hides(row_sport: str, row_m: float, other_sport: str, other_m: float
     return carries_a_run(row_sport, row_m) or not carries_a_run(other_sport, other_m)
 
 
-def copy_rank(c: Copy) -> tuple[bool, bool, bool, int, int, int, int, str, int]:
+def copy_rank(c: Copy) -> tuple[bool, bool, bool, bool, int, int, int, int, str, int]:
     """The order of copies, best last (``max`` picks the one to keep).  A total order: every
     field is compared in turn and two different files always differ by their sha256, so the
     kept copy is the same whichever arrived first.
 
     1. a run with distance: a 0 km or non-running twin (an "other" recording of the same
        minutes) never hides a run;
-    2. complete: a truncated or garbled copy loses to a whole one, whatever its format;
+    2. complete: a truncated or garbled copy loses to a whole one, whatever its format; then
+       intact: a copy whose CRC does not match its bytes loses to one whose CRC does;
     3. device totals: a FIT with the device's session totals beats a GPX of the same run,
        whose distance we compute from the track; then the format: the device's FIT beats a
        TCX or GPX export of it even when they carry the same totals;
@@ -150,6 +164,7 @@ def copy_rank(c: Copy) -> tuple[bool, bool, bool, int, int, int, int, str, int]:
     return (
         carries_a_run(c.sport, c.distance_m),
         c.complete,
+        c.intact,
         c.device_totals,
         _FORMAT_RANK.get(c.format, -1),
         round(c.moving_time_s),
