@@ -9,11 +9,16 @@ never cut; the bars shrink, then go, in narrow terminals.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
-from rich.console import Group, JustifyMethod, RenderableType
+from rich import box
+from rich.console import Console, Group, JustifyMethod, RenderableType
+from rich.measure import Measurement
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -32,7 +37,7 @@ from loadwatch.status_lines import (
     ratio_lines,
     rehab_lines,
 )
-from loadwatch.vocabulary import ALERT, HISTORIC, OPEN
+from loadwatch.vocabulary import ALERT, CAUTION, HISTORIC, OPEN
 
 BAR_WIDTH = 12
 MIN_BAR_WIDTH = 4  # narrower bars say nothing: the numbers alone are shown
@@ -87,49 +92,193 @@ def _recent(weekly: Sequence[WeekRow], weeks: int) -> list[WeekRow]:
     return sorted(weekly, key=lambda w: w.week_start)[-weeks:]
 
 
-def weekly_table(
-    weekly: Sequence[WeekRow], flags: Sequence[FlagOut], *, weeks: int, bar_width: int = BAR_WIDTH
-) -> Table:
-    recent = _recent(weekly, weeks)
+def _flag_marks(flags: Sequence[FlagOut]) -> Text:
+    marks = Text()
+    for f in sorted(flags, key=lambda f: (f.date, f.dimension)):
+        if marks:
+            marks.append(" ")
+        sign = "▲" if f.severity == ALERT else "△"
+        words = [DIM_LABEL.get(f.dimension, f.dimension), _RULE_LABEL.get(f.rule, f.rule)]
+        historic = f.status == HISTORIC
+        marks.append(
+            f"{sign} {f.date:%a} {' '.join(dict.fromkeys(words))}"
+            + (" (historic)" if historic else ""),
+            style=_HISTORIC_STYLE if historic else SEVERITY_STYLE.get(f.severity, ""),
+        )
+    return marks
+
+
+def _by_week(flags: Sequence[FlagOut]) -> dict[date, list[FlagOut]]:
     by_week: dict[date, list[FlagOut]] = {}
     for f in flags:
         by_week.setdefault(week_start(f.date), []).append(f)
+    return by_week
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the weekly table fits a width: each step gives up something less useful than what
+    the next one gives up, and no step ever cuts a number or hides a flag."""
+
+    bar_width: int = BAR_WIDTH
+    compact: bool = False  # no vertical rules, one space between columns
+    short_week: bool = False  # "11-09" for the week of 2026-11-09
+    longest: bool = True
+    runs: bool = True
+    flags_below: bool = False  # a sign in the table, the flags' words in lines under it
+    stacked: bool = False  # no table: one wrapped line per week
+
+
+# The order in which a narrowing terminal takes things away, once the bars are gone.
+_NARROWING = (
+    Layout(bar_width=0),
+    Layout(bar_width=0, compact=True),
+    Layout(bar_width=0, compact=True, short_week=True),
+    Layout(bar_width=0, compact=True, short_week=True, flags_below=True),
+    Layout(bar_width=0, compact=True, short_week=True, longest=False, flags_below=True),
+    Layout(bar_width=0, compact=True, short_week=True, longest=False, runs=False, flags_below=True),
+)
+_STACKED = Layout(bar_width=0, short_week=True, longest=False, flags_below=True, stacked=True)
+_PANEL = 4  # the report's panel: a border and a space on each side
+# Narrower than this, the flags' words wrap one or two to a line: they go under the table.
+FLAGS_MIN_WIDTH = 24
+
+
+def _natural_width(renderable: RenderableType) -> int:
+    measuring = Console(width=10_000, color_system=None, file=io.StringIO())
+    return Measurement.get(measuring, measuring.options, renderable).maximum
+
+
+def layout_for(
+    weekly: Sequence[WeekRow], flags: Sequence[FlagOut], *, weeks: int, width: int | None
+) -> Layout:
+    """The widest layout whose numbers all fit ``width`` columns (``None``: the widest)."""
+    bars = bar_width_for(width)
+    if width is None or bars:
+        return Layout(bar_width=bars)
+    inner = width - _PANEL
+    for layout in _NARROWING:
+        table = weekly_table(weekly, flags, weeks=weeks, layout=replace(layout, flags_below=True))
+        needed = _natural_width(table) + (0 if layout.flags_below else FLAGS_MIN_WIDTH + 1)
+        if needed <= inner:
+            return layout
+    return _STACKED
+
+
+def _week_label(w: WeekRow, layout: Layout) -> str:
+    return f"{w.week_start:%m-%d}" if layout.short_week else f"{w.week_start:%Y-%m-%d}"
+
+
+def weekly_table(
+    weekly: Sequence[WeekRow],
+    flags: Sequence[FlagOut],
+    *,
+    weeks: int,
+    bar_width: int = BAR_WIDTH,
+    layout: Layout | None = None,
+) -> Table:
+    layout = layout or Layout(bar_width=bar_width)
+    bar_width = layout.bar_width
+    recent = _recent(weekly, weeks)
+    by_week = _by_week(flags)
     top_d, top_f, top_c = (_top(recent, c) for c in ("distance_km", "fast_km", "elevation_gain_m"))
-    table = Table(
-        title="Weekly load (Monday start, local days)", title_justify="left", expand=False
-    )
+    title = "Weekly load (Monday start, local days)"
+    if layout.compact:
+        table = Table(
+            title=title,
+            title_justify="left",
+            expand=False,
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+    else:
+        table = Table(title=title, title_justify="left", expand=False)
     # Numbers never wrap; the flags column takes what is left and wraps between words.
     justify: JustifyMethod = "left" if bar_width else "right"
     table.add_column("week of", no_wrap=True)
-    table.add_column("runs", justify="right", no_wrap=True)
+    if layout.runs:
+        table.add_column("runs", justify="right", no_wrap=True)
     table.add_column("distance km" if bar_width else "km", justify=justify, no_wrap=True)
     table.add_column("fast km" if bar_width else "fast", justify=justify, no_wrap=True)
     table.add_column("climbing m" if bar_width else "climb m", justify=justify, no_wrap=True)
-    table.add_column("longest", justify="right", no_wrap=True)
-    table.add_column("flags", overflow="fold", min_width=12)
+    if layout.longest:
+        table.add_column("longest", justify="right", no_wrap=True)
+    if layout.flags_below:
+        table.add_column("", no_wrap=True)  # ▲ or △: the words are under the table
+    else:
+        table.add_column("flags", overflow="fold", min_width=12)
     for w in recent:
-        marks = Text()
-        for f in sorted(by_week.get(w.week_start, []), key=lambda f: (f.date, f.dimension)):
-            if marks:
-                marks.append(" ")
-            sign = "▲" if f.severity == ALERT else "△"
-            words = [DIM_LABEL.get(f.dimension, f.dimension), _RULE_LABEL.get(f.rule, f.rule)]
-            historic = f.status == HISTORIC
-            marks.append(
-                f"{sign} {f.date:%a} {' '.join(dict.fromkeys(words))}"
-                + (" (historic)" if historic else ""),
-                style=_HISTORIC_STYLE if historic else SEVERITY_STYLE.get(f.severity, ""),
-            )
-        table.add_row(
-            f"{w.week_start:%Y-%m-%d}",
-            str(w.runs),
+        week_flags = by_week.get(w.week_start, [])
+        cells: list[RenderableType] = [_week_label(w, layout)]
+        if layout.runs:
+            cells.append(str(w.runs))
+        cells += [
             _amount(f"{w.distance_km:6.1f}", w.distance_km, top_d, "cyan", bar_width),
             _amount(f"{w.fast_km:5.1f}", w.fast_km, top_f, "magenta", bar_width),
             _amount(f"{w.elevation_gain_m:6,.0f}", w.elevation_gain_m, top_c, "green", bar_width),
-            fmt(w.longest_run_km),
-            marks,
-        )
+        ]
+        if layout.longest:
+            cells.append(fmt(w.longest_run_km))
+        cells.append(_week_sign(week_flags) if layout.flags_below else _flag_marks(week_flags))
+        table.add_row(*cells)
     return table
+
+
+def _week_sign(flags: Sequence[FlagOut]) -> Text:
+    if not flags:
+        return Text("")
+    alert = any(f.severity == ALERT for f in flags)
+    return Text("▲" if alert else "△", style=SEVERITY_STYLE[ALERT if alert else CAUTION])
+
+
+def _flags_under(
+    weekly: Sequence[WeekRow], flags: Sequence[FlagOut], *, weeks: int, layout: Layout
+) -> RenderableType | None:
+    """The flags' words week by week, for a table too narrow to hold them: each week's
+    flags wrap under its label, between words."""
+    by_week = _by_week(flags)
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for w in _recent(weekly, weeks):
+        if by_week.get(w.week_start):
+            grid.add_row(_week_label(w, layout), _flag_marks(by_week[w.week_start]))
+    return grid if grid.row_count else None
+
+
+def _stacked_weeks(
+    weekly: Sequence[WeekRow], flags: Sequence[FlagOut], *, weeks: int
+) -> RenderableType:
+    """Too narrow for any table: a line per week, its numbers with their units, wrapping
+    between numbers; the week's flags on the lines under it."""
+    by_week = _by_week(flags)
+    lines: list[RenderableType] = [Text("Weekly load (Monday start, local days)")]
+    for w in _recent(weekly, weeks):
+        lines.append(
+            Text(
+                f"{w.week_start:%m-%d} {w.runs} runs · {w.distance_km:.1f} km · "
+                f"{w.fast_km:.1f} fast km · {w.elevation_gain_m:,.0f} m up · "
+                f"longest {fmt(w.longest_run_km)}"
+            )
+        )
+        if by_week.get(w.week_start):
+            lines.append(Padding(_flag_marks(by_week[w.week_start]), (0, 0, 0, 2)))
+    return Group(*lines)
+
+
+def weekly_block(
+    weekly: Sequence[WeekRow], flags: Sequence[FlagOut], *, weeks: int, width: int | None
+) -> RenderableType:
+    """The weeks at a glance, laid out for a terminal ``width`` columns wide."""
+    layout = layout_for(weekly, flags, weeks=weeks, width=width)
+    if layout.stacked:
+        return _stacked_weeks(weekly, flags, weeks=weeks)
+    table = weekly_table(weekly, flags, weeks=weeks, layout=layout)
+    if not layout.flags_below:
+        return table
+    under = _flags_under(weekly, flags, weeks=weeks, layout=layout)
+    return table if under is None else Group(table, under)
 
 
 def render_report(
@@ -153,7 +302,7 @@ def render_report(
         first = shown[0].week_start
         older = [f for f in flags if f.date < first and f.status == OPEN]
         flags = [f for f in flags if f.date >= first]
-        body.append(weekly_table(shown, flags, weeks=weeks, bar_width=bar_width_for(width)))
+        body.append(weekly_block(shown, flags, weeks=weeks, width=width))
         if status.rehab is not None:  # the pain line under the weekly bars (docs/rehab.md)
             body.append(pain_line(status.rehab))
     else:

@@ -281,6 +281,27 @@ def test_demo_prints_both_reports(demo: tuple[Path, str]) -> None:
     )
 
 
+def test_demo_hint_gives_the_demo_day_to_explore_it_with(demo: tuple[Path, str]) -> None:
+    store_dir, out = demo
+    assert f"LOADWATCH_DATA_DIR={store_dir} LOADWATCH_AS_OF=2026-11-15 loadwatch report" in out
+    assert "--today 2026-11-15 pins one command" in out
+
+
+def test_demo_upload_hint_says_its_file_is_a_duplicate(tmp_path: Path) -> None:
+    from loadwatch.cli import demo_cmds
+    from loadwatch.cli.output import console
+    from loadwatch.services.demo import DemoAthlete, DemoResult
+
+    (tmp_path / "2026-11-15-long.fit").write_bytes(b"")
+    sara = DemoAthlete("Spiky Sara", 2, tmp_path, imported=1, failed=0, flags=[object()])
+    result = DemoResult(Settings(data_dir=tmp_path), date(2026, 11, 15), [sara])
+    with console.capture() as captured:
+        demo_cmds._print_demo_urls(result, "tok", "127.0.0.1", 8000)
+    out = captured.get()
+    assert f"-F files=@{tmp_path / '2026-11-15-long.fit'}" in out
+    assert 'that file is stored already, so it answers "duplicate"' in out
+
+
 def test_demo_spiky_sara_trips_every_dimension_in_her_final_week(demo: tuple[Path, str]) -> None:
     # Severity follows the evidence: her hill session climbs more than twice her biggest climb
     # of 30 days (the one alert); the other spikes sit in Frandsen's 10–100 % bands and the

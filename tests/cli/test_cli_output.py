@@ -35,9 +35,12 @@ def world(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoWorld) ->
     return copy_of(demo_template, tmp_path_factory.mktemp("cli-output") / "demo")
 
 
-def loadwatch(world: DemoWorld, *args: str, columns: int | None) -> str:
+def loadwatch(
+    world: DemoWorld, *args: str, columns: int | None, extra: dict[str, str] | None = None
+) -> str:
     """``loadwatch ARGS`` with stdout and stderr pipes and no terminal at all."""
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env |= extra or {}
     env["LOADWATCH_DATA_DIR"] = str(world.data_dir)
     if columns is not None:
         env["COLUMNS"] = str(columns)
@@ -120,6 +123,68 @@ def test_wide_terminal_keeps_the_bars_and_the_wide_flags(world: DemoWorld) -> No
     assert "█" not in narrow
     flags = loadwatch(world, "flags", "-a", "Spiky Sara", columns=160)
     assert "dimension" in flags.splitlines()[2]
+
+
+# Sara's spike week as the report marks it (read off the widest layout, 160 columns).
+SARA_SPIKE_WEEK_MARKS = [
+    "△ Tue fast km spike",
+    "▲ Thu climbing spike",
+    "△ Thu climbing ramp",
+    "△ Thu uphill spike",
+    "△ Sat fast km ramp",
+    "△ Sun distance spike",
+    "△ Sun uphill ramp",
+]
+
+
+@pytest.mark.parametrize("columns", [30, 40, 50, 60, 64, 72, 80])
+def test_narrow_report_cuts_no_number_and_hides_no_flag(world: DemoWorld, columns: int) -> None:
+    """Narrower terminals give up the bars, the rules, the year, then columns, then the table
+    itself, but every week keeps its distance, fast km and climbing, and the flags' words."""
+    today = world.today.isoformat()
+    doc = json.loads(
+        loadwatch(world, "report", "-a", "Spiky Sara", "--today", today, "--json", columns=None)
+    )
+    out = loadwatch(world, "report", "-a", "Spiky Sara", "--today", today, columns=columns)
+    assert "…" not in out
+    assert not [line for line in out.splitlines() if len(line) > columns]
+    said = words(out)
+    weeks = doc["weeks"][-12:]
+    labels = [w["week_start"][5:] if columns < 80 else w["week_start"] for w in weeks]
+    starts = [said.index(label) for label in labels]
+    for w, start, end in zip(weeks, starts, [*starts[1:], len(said)], strict=True):
+        row = said[start:end]
+        for number in (
+            f"{w['distance_km']:.1f}",
+            f"{w['fast_km']:.1f}",
+            f"{w['elevation_gain_m']:,.0f}",
+        ):
+            assert number in row, (w["week_start"], number, row)
+    assert weeks[-1]["week_start"] == "2026-11-09" and round(weeks[-1]["distance_km"], 1) == 90.5
+    joined = " ".join(said)
+    assert " ".join(SARA_SPIKE_WEEK_MARKS) in joined
+
+
+def test_loadwatch_as_of_pins_every_command_like_the_demo_server(world: DemoWorld) -> None:
+    """The demo's hint sets LOADWATCH_AS_OF (as the demo server reads it): a command then reads
+    the demo's day, where Sam ran 68.2 km in his last 7 days, not the real date's empty week."""
+    day = world.today.isoformat()
+    pinned = json.loads(
+        loadwatch(
+            world,
+            "status",
+            "-a",
+            "Steady Sam",
+            "--json",
+            columns=None,
+            extra={"LOADWATCH_AS_OF": day},
+        )
+    )
+    assert pinned["today"] == day == "2026-11-15"
+    out = loadwatch(
+        world, "report", "-a", "Steady Sam", columns=100, extra={"LOADWATCH_AS_OF": day}
+    )
+    assert "as of Sun 2026-11-15" in out and "68.2 km" in out
 
 
 def test_report_json_has_the_weeks_and_the_status(world: DemoWorld) -> None:

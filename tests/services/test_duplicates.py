@@ -13,6 +13,8 @@ import itertools
 import json
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +214,98 @@ def test_the_complete_file_replaces_the_truncated_one(store: Store) -> None:
     [again] = _import(store, aid, [("cut-again.fit", files["cut.fit"])])
     assert again.status == "duplicate"
     assert again.reason is not None and "superseded by a better copy" in again.reason
+
+
+CLEAN = "fit/pyfitparse_activity-settings.fit"  # 5.73 m of "other", 2012-04-09 21:22 UTC
+CRC_BAD = "invalid/pyfitparse_activity-activity-filecrc.fit"  # it twice, chained; bad file CRC
+
+
+def test_a_damaged_copy_never_replaces_a_clean_one() -> None:
+    assert better(_copy(), _copy(intact=False, moving_time_s=3100.0, n_samples=3100))
+    assert not better(_copy(intact=False), _copy(complete=True))
+
+
+@pytest.mark.parametrize("clean_first", [True, False], ids=["clean-first", "damaged-first"])
+def test_a_crc_mismatch_copy_loses_to_the_clean_one_in_either_order(
+    store: Store, clean_first: bool
+) -> None:
+    """The trial's F2: the CRC-damaged chained copy replaced the clean one (#87) by one session
+    and was a duplicate of it by the other, in one file's entry."""
+    if not HAVE_CORPUS:
+        pytest.skip(CORPUS_SKIP)
+    clean = ("clean.fit", (CORPUS / CLEAN).read_bytes())
+    bad = ("crc-bad.fit", (CORPUS / CRC_BAD).read_bytes())
+    aid = _athlete(store, f"crc-{clean_first}")
+    first, second = _import(store, aid, [clean, bad] if clean_first else [bad, clean])
+    by_name = {first.file: first, second.file: second}
+    kept_clean, damaged = by_name["clean.fit"], by_name["crc-bad.fit"]
+    assert "file CRC mismatch" in damaged.warnings
+    assert "session 1 repeats session 0; skipped" in damaged.warnings
+    assert _kept(store, aid)[0][0] == sha256_of(clean[1])  # whichever arrived first
+    if clean_first:
+        assert damaged.status == "duplicate"
+        assert damaged.reason == (
+            f"duplicate of a better copy: same activity as #{kept_clean.activity_ids[0]} "
+            "(fit, other, started 2012-04-09 21:22 UTC)"
+        )
+        assert not any("better copy" in w for w in damaged.warnings)
+    else:
+        assert kept_clean.reason == (
+            f"replaced a worse copy: same activity as #{damaged.activity_ids[0]} "
+            "(fit, other, started 2012-04-09 21:22 UTC)"
+        )
+    assert len(_kept(store, aid)) == 1
+
+
+SAVED = "fit/gc_3386684871-saved.fit"  # FIT_TOTALS: 4921.06 m, 1441 s, 2019-02-16 07:05:51
+ORIGINAL = "fit/gc_3386684871.fit"  # FIT_TOTALS: 4922.73 m, 1440.668 s, 2019-02-16 05:05:52
+
+
+@pytest.mark.parametrize("saved_first", [True, False], ids=["saved-first", "original-first"])
+def test_a_copy_re_saved_with_a_whole_hour_shift_is_counted_once(
+    store: Store, saved_first: bool
+) -> None:
+    """The trial's F1: the same run re-saved with its start 2 h off (same samples second for
+    second) was imported twice, the day's load doubled.  Now one is kept by the ranking (the
+    original: its timer rounds to 1441 s against the re-save's 1440 s), whatever the order."""
+    if not HAVE_CORPUS:
+        pytest.skip(CORPUS_SKIP)
+    saved = ("saved.fit", (CORPUS / SAVED).read_bytes())
+    original = ("original.fit", (CORPUS / ORIGINAL).read_bytes())
+    aid = _athlete(store, f"shifted-{saved_first}")
+    first, second = _import(store, aid, [saved, original] if saved_first else [original, saved])
+    [kept] = _kept(store, aid)
+    assert kept[0] == sha256_of(original[1]) and round(kept[4]) == 4923
+    later_or_earlier = "earlier" if saved_first else "later"
+    assert (
+        f"same samples as #{first.activity_ids[0]} but started 2 h {later_or_earlier}: a copy "
+        "re-saved with a time-zone shift, counted once"
+    ) in second.warnings
+    assert second.status == ("imported" if saved_first else "duplicate")
+
+
+def test_runs_whole_hours_apart_with_the_same_totals_are_not_one(store: Store) -> None:
+    """Two real runs of one day can share distance and duration: their samples differ (another
+    route, another heart rate), so both count.  The very same samples 2 h later are one."""
+    later = replace(RUN, start=RUN.start + timedelta(hours=2))
+    aid = _athlete(store, "twice-a-day")
+    outcomes = _import(
+        store,
+        aid,
+        [
+            ("morning.fit", fit(RUN)),
+            ("other-route.fit", fit(replace(later, lat0=RUN.lat0 + 0.01))),
+            ("other-hr.fit", fit(replace(later, start=later.start + timedelta(hours=2), hr=140))),
+            ("shifted.fit", fit(replace(RUN, start=RUN.start + timedelta(hours=6)))),
+        ],
+    )
+    assert [o.status for o in outcomes] == ["imported", "imported", "imported", "duplicate"]
+    assert len(_kept(store, aid)) == 3
+    assert (
+        outcomes[3]
+        .warnings[-1]
+        .startswith(f"same samples as #{outcomes[0].activity_ids[0]} but started 6 h later")
+    )
 
 
 def test_delete_then_reimport_brings_it_back(store: Store) -> None:

@@ -207,3 +207,68 @@ def test_dns_that_changes_after_registration_is_refused_at_delivery(tmp_path: Pa
             allowed = Settings(**{**config.model_dump(), "webhook_allow_hosts": ("127.0.0.1",)})
             assert webhooks.deliver_due(api.store, allowed, client, resolve=api.dns).delivered == 1
             assert [r["headers"]["Host"] for r in rx.accepted] == [f"hooks.example:{rx.port}"]
+
+
+def test_a_hook_whose_messages_are_refused_says_so_to_its_owner(tmp_path: Path) -> None:
+    """The trial's F19: a hook whose delivery was given up on still listed as a healthy
+    ``active: true``.  Its listing now carries what its outbox says: failing, one dead message
+    and why; once a message arrives again, healthy with when it arrived."""
+    for api in _api(tmp_path, webhook_allow_http=True, webhook_base_delay_s=0.0):
+        with webhook_receiver() as rx, httpx.Client() as client:
+            url = f"http://hooks.example:{rx.port}/hook"
+            assert api.register(url, api.admin) == (201, "")
+            listed = api.client.get(f"{API}/webhooks", headers=api.admin).json()["data"]
+            assert listed[0]["delivery"] == {
+                "failing": False,
+                "delivered": 0,
+                "dead": 0,
+                "retrying": 0,
+                "last_delivered_at": None,
+                "last_error": None,
+            }
+            with api.store.transaction() as s:
+                athlete = s.execute(select(Athlete)).scalar_one()
+                s.add(
+                    Flag(
+                        athlete_id=athlete.id,
+                        date=date(2026, 11, 15),
+                        rule="session_spike",
+                        dimension="distance",
+                        severity="alert",
+                        value=22.0,
+                        baseline=16.0,
+                        ratio=1.375,
+                        threshold=1.3,
+                        message="test flag",
+                    )
+                )
+                s.flush()
+                episodes.keep(s, athlete, flag_rows.firing(s, athlete.id), date(2026, 11, 15))
+            # The receiver's name now answers loopback, which the server refuses to call.
+            api.dns.answer("hooks.example", ["127.0.0.1"])
+            config = Settings(
+                data_dir=tmp_path / "data", webhook_allow_http=True, webhook_base_delay_s=0.0
+            )
+            assert webhooks.deliver_due(api.store, config, client, resolve=api.dns).dead == 1
+            [hook] = api.client.get(f"{API}/webhooks", headers=api.admin).json()["data"]
+            assert hook["active"] is True
+            assert hook["delivery"] == {
+                "failing": True,
+                "delivered": 0,
+                "dead": 1,
+                "retrying": 0,
+                "last_delivered_at": None,
+                "last_error": "refused: webhook host hooks.example resolves to 127.0.0.1, a "
+                "loopback address (an in-house receiver needs LOADWATCH_WEBHOOK_ALLOW_HOSTS)",
+            }
+            # The admin allows the receiver and the message is sent again: it arrives.
+            with api.store.transaction() as s:
+                d = s.execute(select(Delivery)).scalar_one()
+                d.status, d.attempts = "pending", 0
+            allowed = Settings(**{**config.model_dump(), "webhook_allow_hosts": ("127.0.0.1",)})
+            assert webhooks.deliver_due(api.store, allowed, client, resolve=api.dns).delivered == 1
+            [hook] = api.client.get(f"{API}/webhooks", headers=api.admin).json()["data"]
+            health = hook["delivery"]
+            assert (health["failing"], health["delivered"], health["dead"]) == (False, 1, 0)
+            assert health["last_error"] is None and health["last_delivered_at"] is not None
+            assert len(rx.accepted) == 1

@@ -53,10 +53,7 @@ def demo(
             data_dir = settings.data_dir if settings.data_dir_chosen else default_demo_base()
         base = data_dir.expanduser().resolve()
         result = run_demo(base / "demo")
-        console.print(
-            f"Demo store: {result.settings.data_dir} (evaluated as of {result.today}); "
-            f"use LOADWATCH_DATA_DIR={result.settings.data_dir} to explore it."
-        )
+        console.print(explore_hint(result))
         store = open_store(result.settings)
         try:
             with store.sessions() as s:
@@ -73,6 +70,19 @@ def demo(
 
         serving = result.settings.model_copy(update={"scheduler": True, "as_of": result.today})
         run_server(serving, host, port, scheduler=True)
+
+
+def explore_hint(result: DemoResult) -> str:
+    """How to look at the demo store from a shell on the demo's day, as the demo server does:
+    without the pin, commands read the real date and the sample runners look idle."""
+    d, day = result.settings.data_dir, result.today.isoformat()
+    first = max(result.athletes, key=lambda a: len(a.flags), default=None)
+    example = f' loadwatch report --athlete "{first.name}"' if first is not None else ""
+    return (
+        f"Demo store: {d} (evaluated as of {day}). Explore it as of that day, as the demo "
+        f"server does:\n  LOADWATCH_DATA_DIR={d} LOADWATCH_AS_OF={day}{example}\n"
+        f"(without LOADWATCH_AS_OF commands read today's date; --today {day} pins one command)."
+    )
 
 
 def _print_demo_urls(result: DemoResult, token: str, host: str, port: int) -> None:
@@ -97,7 +107,10 @@ def _print_demo_urls(result: DemoResult, token: str, host: str, port: int) -> No
             f"  curl {auth_h} {base}/api/v1/athletes/{aid}/status",
         ]
         if sample is not None:
+            # Every sample file is in the store already: say so, or a first try looks broken.
             lines.append(
                 f"  curl {auth_h} -F files=@{sample} {base}/api/v1/athletes/{aid}/activities"
+                '\n    (that file is stored already, so it answers "duplicate"; upload a FIT,'
+                " GPX or TCX file of your own to see one imported and evaluated)"
             )
     console.print("\n".join(lines), highlight=False, soft_wrap=True)

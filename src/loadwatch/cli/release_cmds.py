@@ -37,6 +37,21 @@ def _root(
     from loadwatch.cli.output import follow_terminal
 
     follow_terminal()
+    _pin_as_of()
+
+
+def _pin_as_of() -> None:
+    """Every command reads as ``LOADWATCH_AS_OF`` when it is set, as ``serve`` does: the demo's
+    server and a command pointed at its store then agree about today.  The settings (pydantic)
+    are read only then, so start-up without it stays cheap."""
+    import os
+
+    if not any(k.upper() == "LOADWATCH_AS_OF" for k in os.environ):
+        return
+    with handle_errors():
+        from loadwatch.clock import pin_today
+
+        pin_today(get_settings().as_of)
 
 
 def _mb(n: int) -> str:

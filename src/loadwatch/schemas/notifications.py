@@ -6,6 +6,7 @@ from pydantic import Field
 
 from loadwatch.clock import UtcDatetime
 from loadwatch.schemas.base import InModel, OutModel, Page
+from loadwatch.schemas.webhooks import DeliveryHealth
 
 
 class ChannelCreate(InModel):
@@ -24,6 +25,7 @@ class ChannelOut(OutModel):
     url: str = Field(description="the URL with its secrets masked")
     active: bool
     created_at: UtcDatetime
+    delivery: DeliveryHealth = Field(default_factory=DeliveryHealth)
 
 
 class ChannelList(Page):

@@ -22,11 +22,29 @@ class WebhookCreate(InModel):
         return url
 
 
+class DeliveryHealth(OutModel):
+    """Whether the hook's messages arrive, from its outbox rows: a receiver that refuses them,
+    or one the server refuses to send to, shows here (docs/webhooks.md)."""
+
+    failing: bool = Field(
+        default=False,
+        description="the newest message tried has not arrived (given up on, or retrying)",
+    )
+    delivered: int = Field(default=0, description="messages that arrived")
+    dead: int = Field(default=0, description="messages given up on: they will not arrive")
+    retrying: int = Field(default=0, description="messages failed so far, to be tried again")
+    last_delivered_at: UtcDatetime | None = Field(
+        default=None, description="when a message last arrived"
+    )
+    last_error: str | None = Field(default=None, description="why the newest failed message failed")
+
+
 class WebhookOut(OutModel):
     id: int
     url: str
-    active: bool
+    active: bool = Field(description="registered and sent to; see delivery for whether it works")
     created_at: UtcDatetime
+    delivery: DeliveryHealth = Field(default_factory=DeliveryHealth)
 
 
 class WebhookCreated(WebhookOut):

@@ -12,26 +12,33 @@ whole batch back: no file of it is half-written.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import polars as pl
+
 from loadwatch.analytics.days import local_day
 from loadwatch.analytics.trimp import trimp
 from loadwatch.clock import as_utc
+from loadwatch.errors import StoreError
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.services.decode_worker import PackedFile
 from loadwatch.services.hr_load import profile_with_peak
 from loadwatch.services.sameness import (
     SAME_ACTIVITY_WINDOW,
+    SHIFT_SEARCH,
     better,
     copy_of_activity,
     copy_of_summary,
     log_row_hides,
     repeated_session,
     same_activities,
+    same_samples,
+    whole_hours_apart,
 )
 from loadwatch.store import activities as activity_store
 from loadwatch.store import activity_hr, pending
@@ -127,9 +134,8 @@ class Batch:
         activity_store.lock_athlete_activities(session, athlete_id)
         self.files = file_store.files_by_sha(session, athlete_id, keys)
         # Every stored activity any of the batch's may repeat, then the batch's own as added.
-        self.near = activity_store.activities_near_any(
-            session, athlete_id, starts, SAME_ACTIVITY_WINDOW
-        )
+        # Hours around each start: a copy re-saved with its clock shifted is the same activity.
+        self.near = activity_store.activities_near_any(session, athlete_id, starts, SHIFT_SEARCH)
         self.athlete: Athlete = athlete_store.get_athlete(session, athlete_id)
         self.peak = activity_hr.hr_peak(session, athlete_id)
         self.unlinked: list[tuple[SourceFile, Activity]] = []  # not yet in the session
@@ -164,22 +170,29 @@ class Batch:
         streams: list[bytes] = []
         better_twins: list[Activity] = []  # stored copies that beat this file's: kept
         worse_twins: dict[int, Activity] = {}  # stored copies this file replaces
+        seen: list[ActivitySummary] = []  # this file's sessions so far, kept or not
         for act in f.packed.activities:
             s = act.summary
+            # A chained FIT holding one activity twice: the repeat is skipped before any
+            # comparison with stored twins, or one file could both lose to a stored copy (its
+            # first session) and replace that copy (its repeat).
+            again = repeated_session(seen, s)
+            seen.append(s)
+            if again is not None:
+                warnings.append(f"session {s.session_index} repeats session {again}; skipped")
+                continue
             twins = [
                 t
                 for t in same_activities(self._near(s.start_time), s)
                 if t.source == "file" or log_row_hides(t.sport, t.distance_m, s.sport, s.distance_m)
             ]
+            if not twins:
+                twins = self._shifted_twins(s, act.stream, warnings)
             if twins:
                 self._materialise()  # the comparison reads the twins' ids and files
             beaten_by = self._better_twins(twins, s, warnings)
             if beaten_by:
                 better_twins.extend(beaten_by)
-                continue
-            again = repeated_session(keep, s)
-            if again is not None:
-                warnings.append(f"session {s.session_index} repeats session {again}; skipped")
                 continue
             worse_twins.update((t.id, t) for t in twins)
             keep.append(s)
@@ -258,6 +271,51 @@ class Batch:
         self.session.add_all([act for _, act in self.unlinked])
         self.unlinked.clear()
         self.session.flush()
+
+    def _shifted_twins(
+        self, summary: ActivitySummary, stream: bytes, warnings: list[str]
+    ) -> list[Activity]:
+        """Stored recordings this one repeats with the clock shifted by whole hours (a copy
+        re-saved in the wrong time zone): same duration and distance, whole hours apart, and
+        the same samples second for second.  Said in a warning: the start is what differs."""
+        start = as_utc(summary.start_time)
+        candidates: list[tuple[Activity, int]] = []
+        for a in self.near:
+            if a.source != "file" or not a.stream_path:
+                continue
+            if abs(as_utc(a.start_time) - start) > SHIFT_SEARCH:
+                continue
+            hours = whole_hours_apart(
+                summary.start_time,
+                summary.elapsed_time_s,
+                summary.distance_m,
+                a.start_time,
+                a.elapsed_time_s,
+                a.distance_m,
+            )
+            if hours is not None:
+                candidates.append((a, hours))
+        if not candidates:
+            return []
+        mine = pl.read_parquet(io.BytesIO(stream))
+        found: list[Activity] = []
+        for a, _ in candidates:
+            try:
+                theirs = self.store.streams.get(a.stream_path or "")
+            except StoreError:
+                continue  # no samples to compare: kept apart, as before
+            if same_samples(theirs, mine):
+                found.append(a)
+        if found:
+            self._materialise()  # the warning names the twins' ids
+            for a, hours in candidates:
+                if a in found:
+                    warnings.append(
+                        f"same samples as #{a.id} but started {abs(hours)} h "
+                        f"{'later' if hours > 0 else 'earlier'}: a copy re-saved with a "
+                        "time-zone shift, counted once"
+                    )
+        return found
 
     def _better_twins(
         self, twins: Sequence[Activity], summary: ActivitySummary, warnings: list[str]

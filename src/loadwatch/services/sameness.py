@@ -8,6 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
+import polars as pl
+
 from loadwatch.clock import as_utc
 from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.summary.activity import ActivitySummary
@@ -31,6 +34,73 @@ def same_time(start_a: datetime, elapsed_a: float, start_b: datetime, elapsed_b:
     if start_a == start_b:
         return True
     return start_a < _end(start_b, elapsed_b) and start_b < _end(start_a, elapsed_a)
+
+
+# A copy re-saved by software that got the time zone wrong starts whole hours away (up to the
+# widest UTC offsets apart), with the same totals and the very same samples.
+MAX_SHIFT_HOURS = 14
+_SHIFT_SLACK_S = 10.0  # a re-save may round the start to the second, or drop a first sample
+_SHIFT_ELAPSED_S = 5.0
+# The samples are the evidence, not the totals: two real 5 km runs of one day can share those.
+_SAME_TRACK_M = 10.0  # median gap between positions at the same elapsed second
+_SAME_HR_BPM = 2.0  # median heart-rate difference at the same elapsed second
+SHIFT_SEARCH = timedelta(hours=MAX_SHIFT_HOURS) + SAME_ACTIVITY_WINDOW
+
+
+def whole_hours_apart(
+    start_a: datetime,
+    elapsed_a: float,
+    distance_a: float,
+    start_b: datetime,
+    elapsed_b: float,
+    distance_b: float,
+) -> int | None:
+    """The whole hours between two recordings' starts when their totals say they may be one
+    recording re-saved with a shifted clock (same duration, same distance); None otherwise."""
+    gap = (as_utc(start_a) - as_utc(start_b)).total_seconds()
+    hours = round(gap / 3600)
+    if not 1 <= abs(hours) <= MAX_SHIFT_HOURS or abs(gap - hours * 3600) > _SHIFT_SLACK_S:
+        return None
+    if abs(elapsed_a - elapsed_b) > _SHIFT_ELAPSED_S:
+        return None
+    if abs(distance_a - distance_b) > max(10.0, 0.005 * max(distance_a, distance_b)):
+        return None
+    return hours
+
+
+def _by_elapsed(samples: pl.DataFrame) -> pl.DataFrame:
+    t = samples.get_column("time")
+    return samples.with_columns(
+        ((pl.col("time") - t.min()).dt.total_milliseconds() / 1000.0).alias("_s")
+    ).sort("_s")
+
+
+def same_samples(a: pl.DataFrame, b: pl.DataFrame) -> bool:
+    """Whether two recordings hold the same samples second for second (positions, heart
+    rate), whatever their clocks say: what tells a time-shifted copy from another run."""
+    if a.is_empty() or b.is_empty():
+        return False
+    left, right = _by_elapsed(a), _by_elapsed(b)
+    joined = left.join_asof(right, on="_s", tolerance=2.0, suffix="_b").drop_nulls("time_b")
+    if joined.height < 0.9 * min(left.height, right.height):
+        return False
+    checked = False
+    pos = joined.drop_nulls(["lat", "lon", "lat_b", "lon_b"])
+    if pos.height >= 0.5 * joined.height and pos.height > 0:
+        lat = np.radians(pos.get_column("lat").to_numpy())
+        dy = np.radians(pos.get_column("lat_b").to_numpy()) - lat
+        dx = np.radians(pos.get_column("lon_b").to_numpy() - pos.get_column("lon").to_numpy())
+        gap_m = 6_371_000.0 * np.hypot(dy, dx * np.cos(lat))
+        if float(np.median(gap_m)) > _SAME_TRACK_M:
+            return False
+        checked = True
+    hr = joined.drop_nulls(["heart_rate", "heart_rate_b"])
+    if hr.height >= 0.5 * joined.height and hr.height > 0:
+        diff = (hr.get_column("heart_rate") - hr.get_column("heart_rate_b")).abs()
+        if float(diff.median() or 0.0) > _SAME_HR_BPM:  # type: ignore[arg-type]
+            return False
+        checked = True
+    return checked
 
 
 def same_activity(candidates: Sequence[Activity], summary: ActivitySummary) -> Activity | None:
@@ -72,6 +142,16 @@ def stopped_early(warnings: Iterable[str]) -> bool:
     return any(_STOPPED_EARLY.search(w) for w in warnings)
 
 
+# A CRC that does not match its bytes (ingest/formats/fitparse_fork.py: "file CRC mismatch",
+# "header CRC mismatch"): the file was read whole, but some byte of it changed on the way.
+_DAMAGED = re.compile(r"\b(?:file|header) CRC mismatch\b")
+
+
+def damaged(warnings: Iterable[str]) -> bool:
+    """True when the file's own checksum says its bytes are not the ones the device wrote."""
+    return any(_DAMAGED.search(w) for w in warnings)
+
+
 @dataclass(frozen=True, slots=True)
 class Copy:
     """What decides which of two recordings of one activity is kept: the facts an import
@@ -86,6 +166,7 @@ class Copy:
     complete: bool  # the whole file was read (no truncation or garbled tail)
     sha256: str
     session_index: int = 0
+    intact: bool = True  # the file's CRC matches its bytes
 
 
 def copy_of_summary(summary: ActivitySummary, file_warnings: Iterable[str]) -> Copy:
@@ -99,6 +180,7 @@ def copy_of_summary(summary: ActivitySummary, file_warnings: Iterable[str]) -> C
         complete=not stopped_early([*file_warnings, *summary.warnings]),
         sha256=summary.source_sha256,
         session_index=summary.session_index,
+        intact=not damaged([*file_warnings, *summary.warnings]),
     )
 
 
@@ -113,6 +195,7 @@ def copy_of_activity(activity: Activity, file_warnings: Iterable[str]) -> Copy:
         complete=not stopped_early(file_warnings),
         sha256=activity.source_sha256,
         session_index=activity.session_index,
+        intact=not damaged(file_warnings),
     )
 
 
@@ -132,14 +215,15 @@ def log_row_hides(row_sport: str, row_m: float, other_sport: str, other_m: float
     return carries_a_run(row_sport, row_m) or not carries_a_run(other_sport, other_m)
 
 
-def copy_rank(c: Copy) -> tuple[bool, bool, bool, int, int, int, int, str, int]:
+def copy_rank(c: Copy) -> tuple[bool, bool, bool, bool, int, int, int, int, str, int]:
     """The order of copies, best last (``max`` picks the one to keep).  A total order: every
     field is compared in turn and two different files always differ by their sha256, so the
     kept copy is the same whichever arrived first.
 
     1. a run with distance: a 0 km or non-running twin (an "other" recording of the same
        minutes) never hides a run;
-    2. complete: a truncated or garbled copy loses to a whole one, whatever its format;
+    2. complete: a truncated or garbled copy loses to a whole one, whatever its format; then
+       intact: a copy whose CRC does not match its bytes loses to one whose CRC does;
     3. device totals: a FIT with the device's session totals beats a GPX of the same run,
        whose distance we compute from the track; then the format: the device's FIT beats a
        TCX or GPX export of it even when they carry the same totals;
@@ -150,6 +234,7 @@ def copy_rank(c: Copy) -> tuple[bool, bool, bool, int, int, int, int, str, int]:
     return (
         carries_a_run(c.sport, c.distance_m),
         c.complete,
+        c.intact,
         c.device_totals,
         _FORMAT_RANK.get(c.format, -1),
         round(c.moving_time_s),

@@ -24,7 +24,7 @@ import hmac
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -36,6 +36,7 @@ from loadwatch.clock import as_utc, utcnow
 from loadwatch.config import Settings
 from loadwatch.errors import NotFound
 from loadwatch.netguard import Resolver, TargetPolicy, check_url, system_resolver
+from loadwatch.schemas.webhooks import DeliveryHealth
 from loadwatch.services import apprise_channel, notify_text, webhook_http, weekly_summary
 from loadwatch.services.apprise_channel import Channel
 from loadwatch.store import webhooks as outbox
@@ -266,6 +267,24 @@ def register_channel(
 
 def webhooks_of(session: Session, owner_id: int, kind: str = "webhook") -> list[Webhook]:
     return outbox.of_owner(session, owner_id, kind)
+
+
+def delivery_health(session: Session, hooks: Sequence[Webhook]) -> dict[int, DeliveryHealth]:
+    """Per hook, whether its messages arrive: what every listing of hooks and channels shows,
+    so an owner sees that alerts are not reaching them (trial F19)."""
+    found = outbox.deliveries_of(session, [h.id for h in hooks])
+    out: dict[int, DeliveryHealth] = {}
+    for h in hooks:
+        d = found.get(h.id, outbox.HookDeliveries())
+        out[h.id] = DeliveryHealth(
+            failing=d.newest_failed,
+            delivered=d.delivered,
+            dead=d.dead,
+            retrying=d.retrying,
+            last_delivered_at=d.last_delivered_at,
+            last_error=d.last_error,
+        )
+    return out
 
 
 def webhook_of(session: Session, owner_id: int, webhook_id: int, kind: str = "webhook") -> Webhook:

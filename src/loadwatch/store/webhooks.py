@@ -3,10 +3,12 @@ plan alert)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from loadwatch.store.models import (
@@ -50,6 +52,54 @@ def of_owner(session: Session, owner_id: int, kind: str = "webhook") -> list[Web
 
 def remove(session: Session, hook: Webhook) -> None:
     session.delete(hook)
+
+
+@dataclass(frozen=True)
+class HookDeliveries:
+    """What a hook's outbox rows say about whether its messages arrive."""
+
+    delivered: int = 0
+    dead: int = 0
+    retrying: int = 0  # pending, tried at least once
+    last_delivered_at: datetime | None = None
+    last_error: str | None = None  # of the newest delivery that carries one
+    newest_failed: bool = False  # the newest delivery tried has not arrived
+
+
+def deliveries_of(session: Session, hook_ids: Sequence[int]) -> dict[int, HookDeliveries]:
+    """Per hook, counted from its delivery rows (two queries, whatever the outbox's size)."""
+    if not hook_ids:
+        return {}
+    tried = Delivery.attempts > 0
+    rows = session.execute(
+        select(
+            Delivery.webhook_id,
+            func.count().filter(Delivery.status == "delivered"),
+            func.count().filter(Delivery.status == "dead"),
+            func.count().filter(and_(Delivery.status == "pending", tried)),
+            func.max(Delivery.delivered_at),
+            func.max(case((Delivery.last_error.is_not(None), Delivery.id))),
+            func.max(case((tried, Delivery.id))),
+        )
+        .where(Delivery.webhook_id.in_(hook_ids))
+        .group_by(Delivery.webhook_id)
+    ).all()
+    error_ids = [r[5] for r in rows if r[5] is not None]
+    found = session.execute(
+        select(Delivery.id, Delivery.last_error).where(Delivery.id.in_(error_ids))
+    ).tuples()
+    errors = {delivery_id: error for delivery_id, error in found}
+    return {
+        hook: HookDeliveries(
+            delivered=delivered,
+            dead=dead,
+            retrying=retrying,
+            last_delivered_at=last_at,
+            last_error=errors.get(error_id) if error_id is not None else None,
+            newest_failed=newest is not None and newest == error_id,
+        )
+        for hook, delivered, dead, retrying, last_at, error_id, newest in rows
+    }
 
 
 # --- the outbox ---------------------------------------------------------------------------

@@ -13,15 +13,21 @@ from fastapi import APIRouter, status
 from loadwatch.api.deps import ChannelDep, CurrentUser, ResolverDep, SessionDep, StateDep
 from loadwatch.api.query import PagingDep, page_of
 from loadwatch.schemas.notifications import ChannelCreate, ChannelList, ChannelOut
+from loadwatch.schemas.webhooks import DeliveryHealth
 from loadwatch.services.apprise_channel import describe
-from loadwatch.services.webhooks import register_channel, remove_webhook, webhooks_of
+from loadwatch.services.webhooks import (
+    delivery_health,
+    register_channel,
+    remove_webhook,
+    webhooks_of,
+)
 from loadwatch.store.models import Webhook
 
 router = APIRouter(tags=["notifications"])
 APPRISE = "apprise"
 
 
-def _out(hook: Webhook) -> ChannelOut:
+def _out(hook: Webhook, health: DeliveryHealth | None = None) -> ChannelOut:
     service, shown = describe(hook.url)
     return ChannelOut(
         id=hook.id,
@@ -29,6 +35,7 @@ def _out(hook: Webhook) -> ChannelOut:
         url=shown,
         active=hook.active,
         created_at=hook.created_at,
+        delivery=health or DeliveryHealth(),
     )
 
 
@@ -54,8 +61,10 @@ def create_channel(
 def list_channels(user: CurrentUser, session: SessionDep, paging: PagingDep) -> ChannelList:
     """The caller's own channels, secrets masked, one page at a time."""
     rows = webhooks_of(session, user.id, APPRISE)
+    shown = page_of(rows, paging)
+    health = delivery_health(session, shown)
     return ChannelList(
-        data=[_out(h) for h in page_of(rows, paging)],
+        data=[_out(h, health[h.id]) for h in shown],
         count=len(rows),
         limit=paging.limit,
         offset=paging.offset,

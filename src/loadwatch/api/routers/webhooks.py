@@ -21,7 +21,7 @@ from loadwatch.api.deps import (
 )
 from loadwatch.api.query import PagingDep, page_of
 from loadwatch.schemas.webhooks import WebhookCreate, WebhookCreated, WebhookList, WebhookOut
-from loadwatch.services.webhooks import register, remove_webhook, webhooks_of
+from loadwatch.services.webhooks import delivery_health, register, remove_webhook, webhooks_of
 
 router = APIRouter(tags=["webhooks"])
 __all__ = ["get_resolver", "router"]  # tests override the resolver through this module
@@ -53,8 +53,13 @@ def create_webhook(
 def list_webhooks(user: CurrentUser, session: SessionDep, paging: PagingDep) -> WebhookList:
     """The caller's own webhooks (never their secrets), one page at a time."""
     rows = webhooks_of(session, user.id)
+    shown = page_of(rows, paging)
+    health = delivery_health(session, shown)
     return WebhookList(
-        data=[WebhookOut.model_validate(h) for h in page_of(rows, paging)],
+        data=[
+            WebhookOut.model_validate(h).model_copy(update={"delivery": health[h.id]})
+            for h in shown
+        ],
         count=len(rows),
         limit=paging.limit,
         offset=paging.offset,
