@@ -142,9 +142,7 @@ def test_narrow_report_cuts_no_number_and_hides_no_flag(world: DemoWorld, column
     """Narrower terminals give up the bars, the rules, the year, then columns, then the table
     itself, but every week keeps its distance, fast km and climbing, and the flags' words."""
     today = world.today.isoformat()
-    doc = json.loads(
-        loadwatch(world, "report", "-a", "Spiky Sara", "--today", today, "--json", columns=None)
-    )
+    doc = loadwatch_json(world.data_dir, "report", "-a", "Spiky Sara", "--today", today)
     out = loadwatch(world, "report", "-a", "Spiky Sara", "--today", today, columns=columns)
     assert "…" not in out
     assert not [line for line in out.splitlines() if len(line) > columns]
