@@ -87,7 +87,7 @@ def deliveries_of(session: Session, hook_ids: Sequence[int]) -> dict[int, HookDe
     error_ids = [r[5] for r in rows if r[5] is not None]
     found = session.execute(
         select(Delivery.id, Delivery.last_error).where(Delivery.id.in_(error_ids))
-    ).tuples()
+    )
     errors = {delivery_id: error for delivery_id, error in found}
     return {
         hook: HookDeliveries(
