@@ -169,20 +169,7 @@ def test_dns_that_changes_after_registration_is_refused_at_delivery(tmp_path: Pa
             assert api.register(url, api.admin) == (201, "")
             with api.store.transaction() as s:
                 athlete_id = s.execute(select(Athlete.id)).scalar_one()
-                s.add(
-                    Flag(
-                        athlete_id=athlete_id,
-                        date=date(2026, 11, 15),
-                        rule="session_spike",
-                        dimension="distance",
-                        severity="alert",
-                        value=22.0,
-                        baseline=16.0,
-                        ratio=1.375,
-                        threshold=1.3,
-                        message="test flag",
-                    )
-                )
+                s.add(_alert_flag(athlete_id))
                 s.flush()  # kept as evaluation keeps it: with its episode, announced
                 athlete = s.get(Athlete, athlete_id)
                 assert athlete is not None
@@ -228,20 +215,7 @@ def test_a_hook_whose_messages_are_refused_says_so_to_its_owner(tmp_path: Path) 
             }
             with api.store.transaction() as s:
                 athlete = s.execute(select(Athlete)).scalar_one()
-                s.add(
-                    Flag(
-                        athlete_id=athlete.id,
-                        date=date(2026, 11, 15),
-                        rule="session_spike",
-                        dimension="distance",
-                        severity="alert",
-                        value=22.0,
-                        baseline=16.0,
-                        ratio=1.375,
-                        threshold=1.3,
-                        message="test flag",
-                    )
-                )
+                s.add(_alert_flag(athlete.id))
                 s.flush()
                 episodes.keep(s, athlete, flag_rows.firing(s, athlete.id), date(2026, 11, 15))
             # The receiver's name now answers loopback, which the server refuses to call.
@@ -272,3 +246,19 @@ def test_a_hook_whose_messages_are_refused_says_so_to_its_owner(tmp_path: Path) 
             assert (health["failing"], health["delivered"], health["dead"]) == (False, 1, 0)
             assert health["last_error"] is None and health["last_delivered_at"] is not None
             assert len(rx.accepted) == 1
+
+
+def _alert_flag(athlete_id: int) -> Flag:
+    """A distance spike alert of 2026-11-15, as evaluation stores one."""
+    return Flag(
+        athlete_id=athlete_id,
+        date=date(2026, 11, 15),
+        rule="session_spike",
+        dimension="distance",
+        severity="alert",
+        value=22.0,
+        baseline=16.0,
+        ratio=1.375,
+        threshold=1.3,
+        message="test flag",
+    )

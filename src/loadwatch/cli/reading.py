@@ -5,6 +5,7 @@ scheduler running) what a command shows always includes the last import."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says
     from loadwatch.store.db import Reads, Session, Store
 
 _T = TypeVar("_T")
+_S = TypeVar("_S")
 
 AthleteOpt = Annotated[str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name.")]
 TodayOpt = Annotated[
@@ -73,25 +75,26 @@ def evaluate_pending(store: Store, athlete_id: int) -> None:
 def read_athlete(name: str, read: Callable[[Session, int], _T]) -> _T:
     """Open the store, find the athlete, evaluate what is pending for them, then ``read`` in
     one session."""
-    store = open_store(get_settings())
-    try:
-        athlete_id = athlete_id_of(store, name)
-        evaluate_pending(store, athlete_id)
-        with store.sessions() as s:
-            return read(s, athlete_id)
-    finally:
-        store.close()
+    return _read(name, lambda store: store.sessions(), read)
 
 
 def read_athlete_rows(name: str, read: Callable[[Reads, int], _T]) -> _T:
     """``read_athlete`` for a read of Core tables (``status``, ``flags``, ``report``): on a
     plain connection, so the command never loads the ORM (~35 ms, issue #19); a read that
     turns out to need mapped objects makes its session with ``store.db.orm_session``."""
+    return _read(name, lambda store: store.reading(), read)
+
+
+def _read(
+    name: str,
+    opening: Callable[[Store], AbstractContextManager[_S]],
+    read: Callable[[_S, int], _T],
+) -> _T:
     store = open_store(get_settings())
     try:
         athlete_id = athlete_id_of(store, name)
         evaluate_pending(store, athlete_id)
-        with store.reading() as conn:
+        with opening(store) as conn:
             return read(conn, athlete_id)
     finally:
         store.close()
