@@ -204,6 +204,20 @@ def test_a_declared_sport_that_is_not_a_run_is_kept() -> None:
     assert (act.summary.sport, act.summary.totals_source["sport"]) == ("walking", "file")
 
 
+@pytest.mark.parametrize(
+    ("distance_m", "elapsed_s", "said"),
+    [
+        (0.0, 699_999.0, "0 m is too short to count as a run (under 200 m)"),
+        (1_500.0, 90.0, "90 s is too short to count as a run (under 2 min)"),
+        (150.0, 90.0, "150 m in 90 s is too short to count as a run (under 200 m and 2 min)"),
+    ],
+)
+def test_too_short_names_what_falls_short(distance_m: float, elapsed_s: float, said: str) -> None:
+    """Trial 9 F6: eight days of recording were called too short; only the 0 m was."""
+    choice = too_short_to_run(SportChoice("running", "file"), distance_m, elapsed_s)
+    assert (choice.sport, choice.note) == ("other", f"{said}: kept as other")
+
+
 def test_track_vocabulary_is_the_sports_one() -> None:
     from loadwatch.ingest import track
 
@@ -220,8 +234,8 @@ def test_a_guessed_run_too_short_to_count_gets_one_warning_not_two() -> None:
         "running", "guess", "sport unknown and no speed to judge by: assumed running"
     )
     assert too_short_to_run(guessed, 0.0, 3821.0).note == (
-        "sport unknown and no speed to judge by: assumed running, but 0 m in 3821 s is too "
-        "short to count as a run (under 200 m or 2 min): kept as other"
+        "sport unknown and no speed to judge by: assumed running, but 0 m is too "
+        "short to count as a run (under 200 m): kept as other"
     )
     line = tf.Line(speed_mps=0.0, n=42, dt_s=1)
     (act,) = _analyse(tf.fit(line, sport=0), "generic.fit").activities
@@ -229,5 +243,5 @@ def test_a_guessed_run_too_short_to_count_gets_one_warning_not_two() -> None:
     assert (s.sport, s.totals_source["sport"]) == ("other", "too_short")
     assert s.warnings == [
         "FIT sport 'generic'; sport unknown and no speed to judge by: assumed running, but 0 m "
-        "in 41 s is too short to count as a run (under 200 m or 2 min): kept as other"
+        "in 41 s is too short to count as a run (under 200 m and 2 min): kept as other"
     ]

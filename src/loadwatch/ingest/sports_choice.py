@@ -77,10 +77,23 @@ def too_short_to_run(choice: SportChoice, distance_m: float, elapsed_s: float) -
         return choice
     if distance_m >= MIN_RUN_DISTANCE_M and elapsed_s >= MIN_RUN_ELAPSED_S:
         return choice
-    short = (
-        f"{distance_m:.0f} m in {elapsed_s:.0f} s is too short to count as a run "
-        f"(under {MIN_RUN_DISTANCE_M:.0f} m or {MIN_RUN_ELAPSED_S / 60:.0f} min): kept as other"
+    # Name what falls short: "0 m in 699999 s is too short" blamed eight days of recording.
+    too_near = distance_m < MIN_RUN_DISTANCE_M
+    too_brief = elapsed_s < MIN_RUN_ELAPSED_S
+    what = " in ".join(
+        part
+        for part, short_of in ((f"{distance_m:.0f} m", too_near), (f"{elapsed_s:.0f} s", too_brief))
+        if short_of
     )
+    limits = " and ".join(
+        limit
+        for limit, short_of in (
+            (f"{MIN_RUN_DISTANCE_M:.0f} m", too_near),
+            (f"{MIN_RUN_ELAPSED_S / 60:.0f} min", too_brief),
+        )
+        if short_of
+    )
+    short = f"{what} is too short to count as a run (under {limits}): kept as other"
     # The earlier note (a guess, an export overruling the file) and its overruling are one
     # warning: two ("assumed running", then "kept as other") read as a contradiction.
     return SportChoice(
