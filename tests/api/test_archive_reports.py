@@ -133,6 +133,22 @@ def test_inbox_records_manual_entries_skipped_members_and_recovered_files(
         assert s.scalars(select(InboxEntry)).one().outcome["manual"]["imported"] == 1  # type: ignore[index]
 
 
+def test_inbox_log_names_the_path_a_file_lies_at(
+    inbox_env: tuple[Store, Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Trial 9 F17: a file in a watch's subfolder was logged as Ana/run.fit, a path that is
+    not there."""
+    store, settings = inbox_env
+    assert settings.inbox is not None
+    (settings.inbox / "Ana" / "watch").mkdir(parents=True)
+    (settings.inbox / "Ana" / "watch" / "export_12345.zip").write_bytes(strava_archive())
+    with caplog.at_level(logging.INFO, logger="loadwatch.services.inbox"):
+        scan_inbox(store, settings)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"inbox Ana/watch/export_12345.zip/profile.csv: skipped: {IRRELEVANT}" in logged
+    assert "inbox Ana/export_12345.zip" not in logged
+
+
 def test_an_inbox_folder_naming_no_athlete_is_left_alone_and_logged(
     inbox_env: tuple[Store, Settings], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -162,6 +162,14 @@ def test_security_headers_on_the_page_the_api_and_the_docs(client: TestClient) -
         assert r.headers["referrer-policy"] == "no-referrer"
 
 
+def test_pages_answer_head_as_uptime_checkers_ask(client: TestClient) -> None:
+    for page in ("/", "/checkin", "/docs", "/redoc"):
+        got, head = client.get(page), client.head(page)
+        assert (head.status_code, head.content) == (200, b""), page
+        assert head.headers["content-length"] == str(len(got.content)), page
+        assert head.headers["content-type"] == got.headers["content-type"], page
+
+
 def test_page_and_docs_load_only_their_own_files(client: TestClient) -> None:
     for page in ("/", "/docs"):
         html = client.get(page).text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from loadwatch.cli import app
+from loadwatch.cli import app, demo_cmds
 from loadwatch.clock import utcnow
 from loadwatch.config import Settings
 from loadwatch.errors import NotFound
@@ -283,8 +285,23 @@ def test_demo_prints_both_reports(demo: tuple[Path, str]) -> None:
 
 def test_demo_hint_gives_the_demo_day_to_explore_it_with(demo: tuple[Path, str]) -> None:
     store_dir, out = demo
-    assert f"LOADWATCH_DATA_DIR={store_dir} LOADWATCH_AS_OF=2026-11-15 loadwatch report" in out
+    pin = f"LOADWATCH_DATA_DIR={store_dir} LOADWATCH_AS_OF=2026-11-15 "
+    line = next(ln.strip() for ln in out.splitlines() if ln.strip().startswith(pin))
+    program, _, rest = line.removeprefix(pin).partition(" ")
+    assert rest == 'report --athlete "Spiky Sara"'
+    # What the hint names runs as pasted: `make demo` installs into .venv without activating it.
+    assert program == demo_cmds.runnable()
     assert "--today 2026-11-15 pins one command" in out
+
+
+def test_demo_hint_names_a_program_the_shell_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    venv_bin = Path(sys.executable).parent
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # the venv not activated, as after `make demo`
+    named = demo_cmds.runnable()
+    assert named != "loadwatch" and Path(named).resolve() == (venv_bin / "loadwatch").resolve()
+    assert os.access(named, os.X_OK)
+    monkeypatch.setenv("PATH", f"{venv_bin}:/usr/bin:/bin")  # `. .venv/bin/activate`
+    assert demo_cmds.runnable() == "loadwatch"
 
 
 def test_demo_upload_hint_says_its_file_is_a_duplicate(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ a labelled guess; short recordings are not runs.  Files are generated (``track_f
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -16,6 +17,7 @@ from loadwatch.ingest.formats.gpx import decode as gpx_decode
 from loadwatch.ingest.sports_choice import SportChoice, decide, too_short_to_run
 from loadwatch.ingest.sports_guess import RUN_P95_MAX_MPS, Guess
 from loadwatch.services.importing import DecodedFile, analyse
+from support.paths import CORPUS_SKIP, HAVE_CORPUS
 
 
 def _analyse(data: bytes, name: str, **kw: str | None) -> DecodedFile:
@@ -204,6 +206,20 @@ def test_a_declared_sport_that_is_not_a_run_is_kept() -> None:
     assert (act.summary.sport, act.summary.totals_source["sport"]) == ("walking", "file")
 
 
+@pytest.mark.parametrize(
+    ("distance_m", "elapsed_s", "said"),
+    [
+        (0.0, 699_999.0, "0 m is too short to count as a run (under 200 m)"),
+        (1_500.0, 90.0, "90 s is too short to count as a run (under 2 min)"),
+        (150.0, 90.0, "150 m in 90 s is too short to count as a run (under 200 m and 2 min)"),
+    ],
+)
+def test_too_short_names_what_falls_short(distance_m: float, elapsed_s: float, said: str) -> None:
+    """Trial 9 F6: eight days of recording were called too short; only the 0 m was."""
+    choice = too_short_to_run(SportChoice("running", "file"), distance_m, elapsed_s)
+    assert (choice.sport, choice.note) == ("other", f"{said}: kept as other")
+
+
 def test_track_vocabulary_is_the_sports_one() -> None:
     from loadwatch.ingest import track
 
@@ -220,8 +236,8 @@ def test_a_guessed_run_too_short_to_count_gets_one_warning_not_two() -> None:
         "running", "guess", "sport unknown and no speed to judge by: assumed running"
     )
     assert too_short_to_run(guessed, 0.0, 3821.0).note == (
-        "sport unknown and no speed to judge by: assumed running, but 0 m in 3821 s is too "
-        "short to count as a run (under 200 m or 2 min): kept as other"
+        "sport unknown and no speed to judge by: assumed running, but 0 m is too "
+        "short to count as a run (under 200 m): kept as other"
     )
     line = tf.Line(speed_mps=0.0, n=42, dt_s=1)
     (act,) = _analyse(tf.fit(line, sport=0), "generic.fit").activities
@@ -229,5 +245,38 @@ def test_a_guessed_run_too_short_to_count_gets_one_warning_not_two() -> None:
     assert (s.sport, s.totals_source["sport"]) == ("other", "too_short")
     assert s.warnings == [
         "FIT sport 'generic'; sport unknown and no speed to judge by: assumed running, but 0 m "
-        "in 41 s is too short to count as a run (under 200 m or 2 min): kept as other"
+        "in 41 s is too short to count as a run (under 200 m and 2 min): kept as other"
     ]
+
+
+# --- a declared run faster than any runner ---------------------------------------------------
+def test_a_declared_run_faster_than_any_runner_is_counted_as_cycling() -> None:
+    """Trial 9 F13: a ride recorded in run mode became 10.1 fast km and alerts."""
+    (ride,) = _analyse(tf.fit(tf.Line(speed_mps=7.5, n=600), sport=1), "ride.fit").activities
+    assert (ride.summary.sport, ride.summary.totals_source["sport"]) == ("cycling", "guess")
+    assert ride.summary.warnings == [
+        "declared running, but its median moving speed of 7.50 m/s (2:13/km) is faster than "
+        "any runner holds over a recording (the 5,000 m world record averages 6.62 m/s): "
+        "counted as cycling; relabel it if it was a run"
+    ]
+    # A fast runner's 6.5 m/s (2:34/km) stays a run; the user's relabel always wins.
+    (fast,) = _analyse(tf.fit(tf.Line(speed_mps=6.5, n=600), sport=1), "fast.fit").activities
+    assert (fast.summary.sport, fast.summary.warnings) == ("running", [])
+    (kept,) = _analyse(
+        tf.fit(tf.Line(speed_mps=7.5, n=600), sport=1), "ride.fit", relabel="running"
+    ).activities
+    assert kept.summary.sport == "running"
+
+
+@pytest.mark.skipif(not HAVE_CORPUS, reason=CORPUS_SKIP)
+def test_the_forerunner_10_ride_is_cycling_in_both_its_formats(corpus: Path) -> None:
+    """The FIT declares running at 10,207.73 m in 1,499.4 s of timer (FIT_TOTALS.csv: 6.81 m/s,
+    2:27/km); its GPSBabel GPX, with no sport, was already guessed cycling."""
+    sports_of = {
+        rel: {a.summary.sport for a in _analyse((corpus / rel).read_bytes(), rel).activities}
+        for rel in (
+            "fit/gpsbabel_garmin-forerunner-10.fit",
+            "gpx/gpsbabel_garmin-forerunner-10-output.gpx",
+        )
+    }
+    assert all(s == {"cycling"} for s in sports_of.values()), sports_of

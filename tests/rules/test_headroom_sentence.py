@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.rules.config import RuleConfig
-from loadwatch.rules.headroom import headroom
+from loadwatch.rules.headroom import _message, headroom
 from support.activity_builder import activity, days, frame
 
 MON = date(2026, 1, 5)
@@ -38,3 +40,26 @@ def test_over_the_week_says_the_limit_of_the_7_days_and_never_0_more() -> None:
         "Distance: 86.0 km in the last 7 days (usual week 40.0 km), over the 7-day limit of "
         "52.0 km; rest tomorrow; a usual 9.8 km run fits again on Monday."
     )
+
+
+@pytest.mark.parametrize(
+    ("dim", "run_limit", "said"),
+    [
+        ("distance", 0.0, "rest tomorrow"),
+        ("distance", 4.0, "rest or up to 4.0 km easy tomorrow"),
+        ("speed", 0.0, "no fast running tomorrow"),
+        ("speed", 0.5, "up to 0.5 km of fast running tomorrow"),
+        ("hills", 0.0, "no climbing tomorrow"),
+        ("hills", 40.0, "up to 40 m of climbing tomorrow"),
+        ("uphill", 0.0, "no uphill running tomorrow"),
+    ],
+)
+def test_over_the_limit_says_what_tomorrow_allows_in_its_own_dimension(
+    dim: str, run_limit: float, said: str
+) -> None:
+    """Trial 9 F22: "Fast running: …; rest tomorrow" beside "next run up to 22.0 km" read as a
+    rest day.  Rest is said for distance only."""
+    # Over: the 7 days at 180 against a limit of 113, a usual day of 100 (not even half of it
+    # fits tomorrow), which fits again on a Tuesday.
+    message = _message(dim, 180.0, 113.0, 0.0, run_limit, 100.0, date(2026, 11, 17))
+    assert f"; {said}; a usual " in message

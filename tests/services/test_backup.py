@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from loadwatch import __version__
 from loadwatch.cli import app
 from loadwatch.config import Settings
 from loadwatch.errors import Conflict, InvalidRequest, SchemaTooNew
@@ -117,7 +118,7 @@ def test_sqlite_backup_restores_identical(
     assert rep.revision == head_revision() and sum(rep.rows.values()) > 400
     assert_same(picture(target, world), before)
     manifest = read_manifest(archive)
-    assert manifest["loadwatch_version"] == "0.1.0"
+    assert manifest["loadwatch_version"] == __version__ == "0.2.0.dev0"
     assert "database_url" not in manifest["settings"]
 
 
@@ -254,7 +255,7 @@ def test_cli_backup_and_restore(
     monkeypatch.setenv("LOADWATCH_DATA_DIR", str(tmp_path / "restored"))
     done = runner.invoke(app, ["restore", str(out)])
     assert done.exit_code == 0, done.output
-    assert "restored" in done.stdout and "from loadwatch 0.1.0" in done.stdout
+    assert "restored" in done.stdout and f"from loadwatch {__version__} (" in done.stdout
     assert_same(picture(settings_at(tmp_path / "restored"), world), before)
     get_settings.cache_clear()
     monkeypatch.setenv("LOADWATCH_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")

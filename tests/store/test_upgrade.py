@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -145,16 +146,20 @@ def test_version_everywhere(data_dir: Path) -> None:
     from loadwatch.api.app import create_app
     from loadwatch.store.db import open_store
 
-    assert __version__ == version("loadwatch") == "0.1.0"
+    # Between releases the version is the next one's development build (0.1.0 is released,
+    # schema 0001): a build with newer schema revisions never calls itself 0.1.0.
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert __version__ == version("loadwatch") == declared == "0.2.0.dev0"
     done = subprocess.run(
         [sys.executable, "-m", "loadwatch", "--version"], capture_output=True, text=True
     )
-    assert (done.returncode, done.stdout) == (0, "loadwatch 0.1.0\n")
+    said = f"loadwatch 0.2.0.dev0 (schema {head_revision()})\n"
+    assert (done.returncode, done.stdout) == (0, said)
     store = open_store()
     try:
         client = TestClient(create_app(store))
-        assert client.get("/api/v1/health").json()["version"] == "0.1.0"
-        assert client.get("/api/v1/openapi.json").json()["info"]["version"] == "0.1.0"
+        assert client.get("/api/v1/health").json()["version"] == "0.2.0.dev0"
+        assert client.get("/api/v1/openapi.json").json()["info"]["version"] == "0.2.0.dev0"
     finally:
         store.close()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -72,12 +74,26 @@ def demo(
         run_server(serving, host, port, scheduler=True)
 
 
+def runnable() -> str:
+    """What to type to run this loadwatch: ``loadwatch`` when the shell finds this very
+    program, else its path (``.venv/bin/loadwatch`` after ``make demo``, which installs into a
+    venv the shell has not activated): a hint the user pastes must run."""
+    here = Path(sys.executable).parent / "loadwatch"
+    found = shutil.which("loadwatch")
+    if found is not None and Path(found).resolve() == here.resolve():
+        return "loadwatch"
+    try:
+        return str(here.relative_to(Path.cwd()))
+    except ValueError:
+        return str(here)
+
+
 def explore_hint(result: DemoResult) -> str:
     """How to look at the demo store from a shell on the demo's day, as the demo server does:
     without the pin, commands read the real date and the sample runners look idle."""
     d, day = result.settings.data_dir, result.today.isoformat()
     first = max(result.athletes, key=lambda a: len(a.flags), default=None)
-    example = f' loadwatch report --athlete "{first.name}"' if first is not None else ""
+    example = f' {runnable()} report --athlete "{first.name}"' if first is not None else ""
     return (
         f"Demo store: {d} (evaluated as of {day}). Explore it as of that day, as the demo "
         f"server does:\n  LOADWATCH_DATA_DIR={d} LOADWATCH_AS_OF={day}{example}\n"

@@ -138,6 +138,10 @@ def handle_errors() -> Iterator[None]:
         yield
     except LoadwatchError as e:
         raise fail(one_line(e)) from None
+    except BrokenPipeError:
+        # The reader went away (`loadwatch flags --json | head`): not an error to report.
+        # Click's own handler silences the streams and exits, as other Unix tools do.
+        raise
     except OSError as e:
         raise fail(one_line(e)) from None
 

@@ -16,8 +16,11 @@ from loadwatch.cli.output import console, err_console, handle_errors
 def _print_version(value: bool) -> None:
     if value:
         from loadwatch import __version__  # read from the package metadata: only here
+        from loadwatch.store.db import newest_on_disk
 
-        typer.echo(f"loadwatch {__version__}")
+        # The schema too: it tells which stores this build reads and writes, which the
+        # version alone does not between releases.
+        typer.echo(f"loadwatch {__version__} (schema {newest_on_disk()})")
         raise typer.Exit()
 
 

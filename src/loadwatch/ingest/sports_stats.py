@@ -66,6 +66,17 @@ def _nearest_quantile(sorted_values: np.ndarray, q: float) -> float:
     return float(sorted_values[index])
 
 
+def moving_median(samples: pl.DataFrame) -> float | None:
+    """The median moving speed alone (``moving_statistics``' first value), or None without a
+    moving sample: what a declared run is checked with (``sports_choice.implausible_run``)."""
+    if samples.height < 2:
+        return None
+    v = point_speeds(samples)
+    with np.errstate(invalid="ignore"):
+        moving = v[(v >= MOVING_MPS[0]) & (v <= MOVING_MPS[1]) & np.isfinite(v)]
+    return float(np.median(moving)) if moving.size else None
+
+
 def moving_statistics(samples: pl.DataFrame) -> tuple[float, float, float | None] | None:
     """(median, smoothed 95th percentile of moving speed, median moving cadence or None).
 

@@ -45,7 +45,7 @@ from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import _DAY, _judgement_frames
 from loadwatch.rules.headroom_arrays import Verdicts, floor_unit
 from loadwatch.rules.judging import AMOUNT_RULES, SCALE, lookback_start
-from loadwatch.rules.messages import amount, baseline_phrase, day_name, pace
+from loadwatch.rules.messages import amount, baseline_phrase, day_name, pace, tomorrow
 
 CLEAR_HORIZON_DAYS = 14
 # "Over": not even half a usual run fits tomorrow.
@@ -422,8 +422,7 @@ def _message(
         # read as that day's allowance.
         parts[0] += f", over the 7-day limit of {amount(limit, unit)}"
     if over and run_limit is not None and usual is not None:
-        safe = "rest" if run_limit <= 0 else f"rest or up to {amount(run_limit, unit)} easy"
-        tail = f"{safe} tomorrow"
+        tail = tomorrow(dim, run_limit, unit)
         if clears is not None:
             tail += f"; a usual {amount(usual, unit)}{_USUAL[dim]} fits again on {day_name(clears)}"
         parts.append(tail)

@@ -32,6 +32,30 @@ def amount(value: float, unit: str) -> str:
     return f"{value:,.0f} m" if unit == "m" else f"{value:,.1f} km"
 
 
+# What a dimension over its limit allows tomorrow.  Rest is the distance's word only: the
+# others limit one kind of running, and "Fast running: …; rest tomorrow" beside "next run up
+# to 22.0 km" read as a rest day (trial 9 F22).
+_NOTHING_TOMORROW = {
+    "distance": "rest tomorrow",
+    "speed": "no fast running tomorrow",
+    "hills": "no climbing tomorrow",
+    "uphill": "no uphill running tomorrow",
+}
+_SOME_TOMORROW = {
+    "distance": "rest or up to {} easy tomorrow",
+    "speed": "up to {} of fast running tomorrow",
+    "hills": "up to {} of climbing tomorrow",
+    "uphill": "up to {} of uphill running tomorrow",
+}
+
+
+def tomorrow(dimension: str, run_limit: float, unit: str) -> str:
+    """What is safe tomorrow in ``dimension`` when not even half a usual run fits."""
+    if run_limit <= 0:
+        return _NOTHING_TOMORROW[dimension]
+    return _SOME_TOMORROW[dimension].format(amount(run_limit, unit))
+
+
 def pace(speed_mps: float) -> str:
     """m/s → 'm:ss/km'."""
     s = round(1000.0 / speed_mps)

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.episodes import CURRENT_DAYS, is_current
-from loadwatch.rules.messages import amount, day_name
+from loadwatch.rules.messages import amount, day_name, tomorrow
 
 SPIKE_RULE = "session_spike"
 # The pre-flight check's finding for a planned run above a current spike's cap: the same limit
@@ -130,9 +130,7 @@ def spike_note(
     until = f"until {day_name(c.until)} {c.until}"
     parts = [head]
     if rest:
-        parts.append(
-            ("rest" if run <= 0 else f"rest or up to {amount(run, unit)} easy") + " tomorrow"
-        )
+        parts.append(tomorrow(c.dimension, run, unit))
         then = f"{_A_RUN[c.dimension]} up to {amount(c.cap, unit)}"
         if fits_on is not None:
             parts.append(f"{then} fits again by {day_name(fits_on)}, no more {until}: {_why(c)}")

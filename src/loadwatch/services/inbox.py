@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from loadwatch.clock import utcnow
@@ -131,7 +132,8 @@ def scan_inbox(store: Store, settings: Settings) -> InboxScan:
                 scan.touched_athletes.update(report.touched)
                 status = _status(report)
                 outcome = report.summary()
-                _log_report(athlete_dir.name, report)
+                # Named by the folder it lies in (Ana/watch/run.fit): a path that exists.
+                _log_report(PurePosixPath(athlete_dir.name, rel).parent.as_posix(), report)
             with store.transaction() as s:
                 row = entries.entry(s, athlete_id, rel)
                 row.size, row.mtime_ns, row.sha256, row.status, row.outcome = (

@@ -21,14 +21,17 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 DOCS_ASSETS = Path(str(files("fastapi_offline") / "static"))
 
 router = APIRouter(include_in_schema=False)
+# HEAD as well as GET: uptime checkers and proxies' health checks ask the page with HEAD
+# (FileResponse then sends the headers alone).
+PAGE = ["GET", "HEAD"]
 
 
-@router.get("/")
+@router.api_route("/", methods=PAGE)
 def dashboard_page() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type="text/html")
 
 
-@router.get("/checkin")
+@router.api_route("/checkin", methods=PAGE)
 def checkin_page() -> FileResponse:
     """The athlete's phone check-in (docs/checkin.md); its personal link carries the token in
     the fragment, which the browser never sends here."""
@@ -40,12 +43,12 @@ REDOC_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") 
 )
 
 
-@router.get("/docs")
+@router.api_route("/docs", methods=PAGE)
 def docs_page() -> FileResponse:
     return FileResponse(STATIC / "docs.html", media_type="text/html")
 
 
-@router.get("/redoc")
+@router.api_route("/redoc", methods=PAGE)
 def redoc_page() -> FileResponse:
     return FileResponse(
         STATIC / "redoc.html",

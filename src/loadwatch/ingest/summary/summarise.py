@@ -18,7 +18,9 @@ import numpy as np
 
 from loadwatch.errors import NotAnActivity
 from loadwatch.ingest import sports_choice, tz
+from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.sports_guess import Guess
+from loadwatch.ingest.sports_stats import moving_median
 from loadwatch.ingest.summary import (
     device_distance,
     elevation,
@@ -103,6 +105,8 @@ def summarize(
         file=track.sport if track.sport_guess is None else None,
         guessed=Guess(track.sport, track.sport_guess) if track.sport_guess else None,
     )
+    if choice.sport in RUNNING_SPORTS and choice.source in ("file", "export"):
+        choice = sports_choice.implausible_run(choice, moving_median(track.samples))
     limits = SPORT_LIMITS.get(choice.sport, SPORT_LIMITS["other"])
 
     if track.start_time is not None:
