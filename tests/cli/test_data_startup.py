@@ -215,7 +215,7 @@ def test_a_data_command_never_looks_for_pydantic_plugins(store: Path, args: list
     ],
 )
 def test_a_data_command_runs_without_the_cycle_collector(store: Path, args: list[str]) -> None:
-    # Its ~150 passes over what typer, rich, SQLAlchemy and pydantic allocate cost 30-50 ms and
+    # Its ~115 passes over what typer, rich, SQLAlchemy and pydantic allocate cost 20-50 ms and
     # find nothing to free (cli/context.no_cycle_collector); it is switched back on after.
     doc = _probe(store, *args)
     assert doc["code"] == 0

@@ -49,7 +49,7 @@ HELP_ORDER = (
 
 # The data commands: they read an athlete's stored rows, print them and exit, and must start in
 # under half a CPU-second (issue #19 item 5).  They run without the cycle collector, whose passes
-# over what the libraries they import allocate cost ~30-50 ms and find nothing (context.py).
+# over what the libraries they import allocate cost 20-50 ms and find nothing (context.py).
 DATA_COMMANDS = frozenset({"athletes", "status", "flags", "report"})
 
 
