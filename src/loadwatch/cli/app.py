@@ -12,6 +12,8 @@ import typer
 from typer.core import TyperGroup
 from typer.main import get_command_name
 
+from loadwatch.cli.context import no_cycle_collector
+
 # The order ``loadwatch --help`` lists commands in: what a new runner does first (try the demo,
 # look at a file, import), then what they read, then their athletes' data, then running a
 # server and keeping the data.  Modules register in import order (alphabetical), which put
@@ -44,6 +46,11 @@ HELP_ORDER = (
     "restore",
     "migrate",
 )
+
+# The data commands: they read an athlete's stored rows, print them and exit, and must start in
+# under half a CPU-second (issue #19 item 5).  They run without the cycle collector, whose passes
+# over what the libraries they import allocate cost 20-50 ms and find nothing (context.py).
+DATA_COMMANDS = frozenset({"athletes", "status", "flags", "report"})
 
 
 class _Ordered(TyperGroup):
@@ -85,9 +92,12 @@ class _OneCommand(typer.Typer):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         argv = kwargs["args"] if "args" in kwargs else args[0] if args else None
-        return typer.Typer.__call__(
-            self.narrowed(sys.argv[1:] if argv is None else argv), *args, **kwargs
-        )
+        argv = sys.argv[1:] if argv is None else argv
+        one = self.narrowed(argv)
+        if one is not self and argv[0] in DATA_COMMANDS:
+            with no_cycle_collector():
+                return typer.Typer.__call__(one, *args, **kwargs)
+        return typer.Typer.__call__(one, *args, **kwargs)
 
     def narrowed(self, argv: Sequence[str]) -> typer.Typer:
         """This app with only the command (or command group) ``argv`` names first; itself when
