@@ -101,3 +101,21 @@ def test_a_flares_step_back_holds_its_climb_and_lifts_after_14_days() -> None:
     # Saturday 2026-12-19 is the 15th day: the flare is no longer current, nor its step back.
     (free,) = check(h, [PlannedRun(SAT + timedelta(days=14), 8.0)]).sessions
     assert free.findings == [] and free.sentence == "Saturday 8.0 km run: raises nothing."
+
+
+def test_pain_with_nothing_to_step_back_from_asks_rest_of_any_planned_run() -> None:
+    # 8.0 km every other day up to Tuesday 2026-12-01, then 6/10 on Sunday 2026-12-06 with no
+    # run that day or the day before and nothing tolerated on record: status says rest.
+    sunday = date(2026, 12, 6)
+    runs = [activity(sunday - timedelta(days=5 + k), 8.0) for k in range(0, 40, 2)]
+    today = sunday + timedelta(days=1)
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=today)
+    h = History(daily, RuleConfig(), [], classify([Symptom(sunday, pain_after=6)], daily), today)
+    (c,) = check(h, [PlannedRun(today + timedelta(days=1), 5.0)]).sessions
+    assert c.sentence == (
+        "Tuesday 5.0 km run: caution, rest after the pain flare on Sunday 2026-12-06: no "
+        "running until the pain is back to 3/10 or less (no run before it to step back from, "
+        "none tolerated on record); no version of it raises nothing: rest or cross-train that "
+        "day."
+    )
+    assert [(f.rule, f.dimension) for f in c.findings] == [("flare_step_back", "distance")]
