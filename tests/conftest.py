@@ -17,6 +17,7 @@ from support.browser import browser as browser  # one Chromium per test process
 from support.browser import served_demo as served_demo
 from support.browser import visit as visit
 from support.databases import from_template, pg_database, pg_schema, pg_template, sqlite_template
+from support.hypothesis_pool import fixed_constant_pool
 from support.paths import (
     AWKWARD_DAYS,
     CORPUS,
@@ -44,6 +45,8 @@ os.environ.setdefault("LOADWATCH_JOBS", "inline")
 # coin toss; speed is the benchmarks' business), each test's own max_examples.
 settings.register_profile("loadwatch", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "loadwatch"))
+# And the same examples whatever the worker ran before (support/hypothesis_pool.py).
+fixed_constant_pool()
 
 
 def _starts_first(item: pytest.Item) -> int:
@@ -72,6 +75,20 @@ def _pinned_clock() -> Iterator[None]:
 
     with time_machine.travel(datetime.fromisoformat(AWKWARD_DAYS.get(when, when)), tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_afresh() -> Iterator[None]:
+    """The settings are read once per process (``config.get_settings``, an ``lru_cache``): a
+    test that read them under its own environment must not hand them to the next test the
+    worker runs (under ``--dist worksteal`` which test that is varies from run to run).
+    Not imported here when no test imported it: some tests look at what a command imports."""
+    yield
+    import sys
+
+    config = sys.modules.get("loadwatch.config")
+    if config is not None:
+        config.get_settings.cache_clear()
 
 
 @pytest.fixture(params=sorted(AWKWARD_DAYS))

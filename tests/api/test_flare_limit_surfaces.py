@@ -80,3 +80,50 @@ def test_after_a_flare_status_triage_and_checkin_offer_the_step_back(env: Env) -
     ).json()
     limits = {x["dimension"]: x["next_run"] for x in view["limits"]}
     assert limits == {"distance": 15.0, "speed": 0.0, "hills": 30.0}
+
+
+def test_after_a_flare_the_plan_check_holds_the_step_back_status_offers(env: Env) -> None:
+    day = _log(env)
+    r = env.client.post(
+        f"{API}/athletes/{env.athlete_id}/symptoms",
+        json={"date": day.isoformat(), "pain_next_morning": 6},
+        headers=env.athlete_user,
+    )
+    assert r.status_code == 201 and r.json()["response"]["state"] == "flare"
+    tomorrow = day + timedelta(days=2)  # the day after today: ahead whatever was run today
+
+    def check(km: float) -> dict[str, object]:
+        r = env.client.post(
+            f"{API}/athletes/{env.athlete_id}/planned/check",
+            json={"sessions": [{"date": str(tomorrow), "distance_km": km}]},
+            headers=env.coach,
+        )
+        assert r.status_code == 200, r.text
+        (s,) = r.json()["sessions"]
+        return dict(s)
+
+    # 18 km is under the rules' 22.0 km (0.9 x the 20 km longest: no spike), over the 15.0 km
+    # step back status offers: a caution in status's words, its suggestion the step back.
+    s = check(18.0)
+    assert s["verdict"] == "caution"
+    (f,) = s["findings"]  # type: ignore[misc]
+    assert (f["rule"], f["dimension"], f["severity"], f["value"], f["baseline"]) == (
+        "flare_step_back",
+        "distance",
+        "caution",
+        18.0,
+        15.0,
+    )
+    name, until = day_name(day), day + timedelta(days=13)
+    assert f["message"] == (
+        f"over the step back after the pain flare on {name} {day}: a run up to 15.0 km until "
+        f"{day_name(until)} {until} (a quarter below {name}'s 20.0 km)"
+    )
+    assert s["suggestion"] == {
+        "how": "distance",
+        "distance_km": 15.0,
+        "fast_km": 0.0,
+        "climb_m": 0.0,
+    }
+    # The step back itself raises nothing.
+    assert check(15.0)["verdict"] == "ok"

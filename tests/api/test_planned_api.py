@@ -244,3 +244,33 @@ def test_the_calendar_shows_compliance_flags_and_sessions_at_risk(env: Env) -> N
         headers=env.coach,
     )
     assert bad.status_code == 422
+
+
+def test_a_day_already_past_is_kept_and_the_answer_says_it_is_not_checked(env: Env) -> None:
+    """As ``plan add`` notes on stderr: the pre-flight check judges days to come only."""
+    a, today = env.athlete_id, _today()
+    url = f"{API}/athletes/{a}/planned"
+    ahead = env.client.post(
+        url, json={"date": str(today + timedelta(days=1)), "distance_km": 6}, headers=env.coach
+    )
+    assert ahead.status_code == 201, ahead.text
+    assert ahead.json()["note"] is None
+    past = today - timedelta(days=3)
+    one = env.client.post(url, json={"date": str(past), "distance_km": 6}, headers=env.coach)
+    assert one.status_code == 201, one.text
+    assert one.json()["count"] == 1  # kept, for the calendar
+    assert one.json()["note"] == (
+        f"{past} is in the past (today is {today} for the athlete): kept for the calendar, "
+        "not checked"
+    )
+    week = [
+        {"date": str(today - timedelta(days=2)), "distance_km": 5},
+        {"date": str(today - timedelta(days=1)), "distance_km": 5},
+        {"date": str(today + timedelta(days=2)), "distance_km": 5},
+    ]
+    r = env.client.post(url, json={"sessions": week}, headers=env.coach)
+    assert r.status_code == 201, r.text
+    assert r.json()["note"] == (
+        f"2 sessions (from {today - timedelta(days=2)}) are in the past (today is {today} for "
+        "the athlete): kept for the calendar, not checked"
+    )

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from loadwatch.cli import app, demo_cmds
 from loadwatch.clock import utcnow
-from loadwatch.config import Settings
+from loadwatch.config import Settings, get_settings
 from loadwatch.errors import NotFound
 from loadwatch.services.demo import sample_data_dir
 from loadwatch.store.db import Store
@@ -401,10 +401,17 @@ def test_demo_returning_rosa_keeps_to_her_plan_but_once(demo: tuple[Path, str]) 
 
 
 def run_in(store_dir: Path, *args: str) -> tuple[int, str, str]:
-    """A command against the demo store, as of the demo's day."""
-    r = runner.invoke(
-        app, [*args, "--today", "2026-11-15"], env={"LOADWATCH_DATA_DIR": str(store_dir)}
-    )
+    """A command against the demo store, as of the demo's day.  The settings are read once
+    per process (``config.get_settings``): read before in this process (another test, under
+    another LOADWATCH_DATA_DIR), they would name another store, and the command would not
+    find the demo's runners; so they are read afresh for this environment, and let go."""
+    get_settings.cache_clear()
+    try:
+        r = runner.invoke(
+            app, [*args, "--today", "2026-11-15"], env={"LOADWATCH_DATA_DIR": str(store_dir)}
+        )
+    finally:
+        get_settings.cache_clear()
     assert "Traceback" not in r.stdout + r.stderr
     return r.exit_code, r.stdout, r.stderr
 

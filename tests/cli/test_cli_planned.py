@@ -134,7 +134,12 @@ def test_the_demo_returning_runner_and_her_planned_week(
         ("2026-11-22", "caution"),
     ]
     hills, long_run = sessions[1], sessions[3]
-    assert [(f["rule"], f["dimension"]) for f in hills["findings"]] == [("plan_breach", "hills")]
+    # Thursday is within the 14 days of her flare on Saturday 2026-11-07: 125 m is over the
+    # plan's flat 50 m (an alert) and over the step back status offers, "6.0 km flat" (60 m).
+    assert [(f["rule"], f["dimension"]) for f in hills["findings"]] == [
+        ("plan_breach", "hills"),
+        ("flare_step_back", "hills"),
+    ]
     assert hills["suggestion"] == {
         "how": "climb",
         "distance_km": 5.0,

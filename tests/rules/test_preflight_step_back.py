@@ -7,8 +7,10 @@ from datetime import date, timedelta
 
 from loadwatch.analytics.daily import daily_frame
 from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.flare_limit import flare_limit
 from loadwatch.rules.planned import PlannedRun
 from loadwatch.rules.preflight import History, check
+from loadwatch.rules.response import Symptom, classify
 from support.activity_builder import activity, frame
 
 D0 = date(2026, 10, 20)  # a Tuesday
@@ -44,3 +46,76 @@ def test_the_cap_lifts_with_the_spike() -> None:
     # Current for 14 days (the spike's day and 13 after it): Monday 2026-12-21 is free again.
     pf = check(_cara(), [PlannedRun(TODAY + timedelta(days=14), 12.0)])
     assert not [f for f in pf.sessions[0].findings if f.rule == "spike_step_back"]
+
+
+# --- a pain flare's step back (rules.flare_limit) -------------------------------------------
+SAT = date(2026, 12, 5)  # the flare: 6/10 after a 9.0 km run
+WED = SAT - timedelta(days=3)  # settled: 2/10 after a 6.0 km run, the last load tolerated
+
+
+def _flared() -> History:
+    """8.0 km every other day for six weeks, 6.0 km on Wednesday (2/10 after), 9.0 km on
+    Saturday (6/10 after): no spike (9.0 / 8.0 = 1.13), a flare stepping back to 6.0 km."""
+    first = SAT - timedelta(days=44)
+    runs = [activity(first + timedelta(days=k), 8.0) for k in range(0, 40, 2)]
+    runs += [activity(WED, 6.0), activity(SAT, 9.0)]
+    today = SAT + timedelta(days=1)
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=today)
+    symptoms = [Symptom(WED, pain_after=2), Symptom(SAT, pain_after=6)]
+    return History(daily, RuleConfig(), [], classify(symptoms, daily), today)
+
+
+def test_a_run_above_a_current_flares_step_back_is_a_caution_in_status_words() -> None:
+    h = _flared()
+    limit = flare_limit(h.responses, h.today)
+    assert limit is not None and limit.run["distance"] == 6.0  # what status offers
+    tue, thu = SAT + timedelta(days=3), SAT + timedelta(days=5)
+    pf = check(h, [PlannedRun(tue, 8.0), PlannedRun(thu, 5.0)])
+    assert [s.sentence for s in pf.sessions] == [
+        # 8.0 km is no more than the runs of six weeks (no rule of the engine), but status
+        # says "next run up to 6.0 km (the last load you tolerated ...)" until the flare's
+        # 14 days are over (Friday 2026-12-18): the check says the same.
+        "Tuesday 8.0 km run: caution, over the step back after the pain flare on Saturday "
+        "2026-12-05: a run up to 6.0 km until Friday 2026-12-18 (the last load you tolerated "
+        "(Wednesday 2026-12-02: 6.0 km flat)); up to 6.0 km raises nothing.",
+        "Thursday 5.0 km run: raises nothing.",
+    ]
+    (finding,) = pf.sessions[0].findings
+    assert (finding.rule, finding.dimension, finding.severity) == (
+        "flare_step_back",
+        "distance",
+        "caution",
+    )
+    assert (finding.value, finding.baseline) == (8.0, 6.0)
+    assert round(finding.ratio, 4) == round(8.0 / 6.0, 4)
+
+
+def test_a_flares_step_back_holds_its_climb_and_lifts_after_14_days() -> None:
+    h = _flared()
+    thu = SAT + timedelta(days=5)
+    # "6.0 km flat": up to 10 m per km of it, 60 m; 5.0 km with 80 m climbs more.
+    (c,) = check(h, [PlannedRun(thu, 5.0, climb_m=80.0)]).sessions
+    mine = [f for f in c.findings if f.rule == "flare_step_back"]
+    assert [(f.dimension, f.value, f.baseline) for f in mine] == [("hills", 80.0, 60.0)]
+    assert "a climb up to 60 m until Friday 2026-12-18" in mine[0].message
+    # Saturday 2026-12-19 is the 15th day: the flare is no longer current, nor its step back.
+    (free,) = check(h, [PlannedRun(SAT + timedelta(days=14), 8.0)]).sessions
+    assert free.findings == [] and free.sentence == "Saturday 8.0 km run: raises nothing."
+
+
+def test_pain_with_nothing_to_step_back_from_asks_rest_of_any_planned_run() -> None:
+    # 8.0 km every other day up to Tuesday 2026-12-01, then 6/10 on Sunday 2026-12-06 with no
+    # run that day or the day before and nothing tolerated on record: status says rest.
+    sunday = date(2026, 12, 6)
+    runs = [activity(sunday - timedelta(days=5 + k), 8.0) for k in range(0, 40, 2)]
+    today = sunday + timedelta(days=1)
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=today)
+    h = History(daily, RuleConfig(), [], classify([Symptom(sunday, pain_after=6)], daily), today)
+    (c,) = check(h, [PlannedRun(today + timedelta(days=1), 5.0)]).sessions
+    assert c.sentence == (
+        "Tuesday 5.0 km run: caution, rest after the pain flare on Sunday 2026-12-06: no "
+        "running until the pain is back to 3/10 or less (no run before it to step back from, "
+        "none tolerated on record); no version of it raises nothing: rest or cross-train that "
+        "day."
+    )
+    assert [(f.rule, f.dimension) for f in c.findings] == [("flare_step_back", "distance")]

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loadwatch.rules.spike_limit import STEP_BACK_RULE
+from loadwatch.rules.preflight import STEP_BACKS
 from loadwatch.schemas.planned import PlannedIn
 from loadwatch.schemas.rehab import PlanIn
 from loadwatch.services.csv_import import import_log
@@ -88,12 +88,13 @@ def _both(
                 athlete = athlete_store.get_athlete(s, aid)
                 entry = PlannedIn(date=DAY, distance_km=distance, fast_km=fast, climb_m=0)
                 (checked,) = check_proposal(s, athlete, [entry], today=DAY).sessions
-            # A current spike's step-back cap is the check's advice, as status gives it, and no
-            # flag of the engine (docs/planning.md): the flags are what must agree.
+            # A current spike's step-back cap (and a flare's step back) is the check's advice,
+            # as status gives it, and no flag of the engine (docs/planning.md): the flags are
+            # what must agree.
             before = {
                 (f.rule, f.dimension, f.severity, round(f.value, 6))
                 for f in checked.findings
-                if f.rule != STEP_BACK_RULE
+                if f.rule not in STEP_BACKS
             }
 
             import_log(store, aid, _log([(str(DAY), distance, fast, 0.0)]), "run.csv")

@@ -15,15 +15,26 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
-from loadwatch.rules.episodes import is_current
+from loadwatch.rules.episodes import CURRENT_DAYS, is_current
 from loadwatch.rules.messages import amount, day_name
 from loadwatch.rules.plan_caps import FLAT_M_PER_KM, STEP_BACK_SHARE, describe_day, run_words
 from loadwatch.rules.response import SETTLED_MAX, Response, last_tolerated
 
 _WHAT = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing", "uphill": "Uphill"}
+# The pre-flight check's finding for a planned run above the step back in force on its day
+# (``rules.preflight``): the limit status offers, in its words, so a coach gets one answer.
+FLARE_STEP_BACK_RULE = "flare_step_back"
+# A run of that size, and none of it, per dimension (``over_step_back_words``).
+_A_RUN = {"distance": "a run", "speed": "fast running", "hills": "a climb", "uphill": "uphill"}
+_NONE = {
+    "distance": "no running",
+    "speed": "no fast running",
+    "hills": "no climbing",
+    "uphill": "no uphill running",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +99,52 @@ def flare_note(limit: FlareLimit, dim: str, run: float, week: float | None) -> s
     """The headroom sentence of ``dim`` while the step back binds: ``run`` the next run's
     limit, ``week`` the 7 days' (each the smaller of the step back's and the rules')."""
     unit = UNITS[dim]
-    own = limit.source_run[dim]
     if limit.rest:
-        return (
-            f"{_WHAT[dim]}: rest after the pain flare on {describe_day(limit.flare)}: no "
-            f"running until the pain is back to {SETTLED_MAX}/10 or less (no run before it to "
-            "step back from, none tolerated on record)."
-        )
+        return f"{_WHAT[dim]}: {_rest_words(limit)}."
+    basis = _basis(limit, dim)
+    head = f"{_WHAT[dim]}: step back after the pain flare on {describe_day(limit.flare)}"
+    if run <= 0:
+        return f"{head}: none in the next run ({basis})."
+    text = f"{head}: next run up to {amount(run, unit)} ({basis})"
+    if week is not None:
+        text += f"; up to {amount(week, unit)} more over the next 7 days"
+    return text + "."
+
+
+def step_back_until(limit: FlareLimit) -> date:
+    """The last day the step back stands: the flare's day and the ``CURRENT_DAYS`` - 1 after
+    it (a rest ends sooner, on a settled entry)."""
+    return limit.flare + timedelta(days=CURRENT_DAYS - 1)
+
+
+def over_step_back_words(limit: FlareLimit, dim: str) -> str:
+    """What the pre-flight check says of a planned run above ``limit`` in ``dim``: the status
+    sentence's limit and its reason ("over the step back after the pain flare on Saturday
+    2026-11-07: a run up to 6.0 km until Friday 2026-11-20 (the last load you tolerated
+    (Saturday 2026-10-31: 6.0 km flat))")."""
+    if limit.rest:
+        return _rest_words(limit)
+    cap = limit.run[dim]
+    end = step_back_until(limit)
+    what = f"{_A_RUN[dim]} up to {amount(cap, UNITS[dim])}" if cap > 0 else _NONE[dim]
+    return (
+        f"over the step back after the pain flare on {describe_day(limit.flare)}: {what} "
+        f"until {describe_day(end)} ({_basis(limit, dim)})"
+    )
+
+
+def _rest_words(limit: FlareLimit) -> str:
+    return (
+        f"rest after the pain flare on {describe_day(limit.flare)}: no running until the "
+        f"pain is back to {SETTLED_MAX}/10 or less (no run before it to step back from, none "
+        "tolerated on record)"
+    )
+
+
+def _basis(limit: FlareLimit, dim: str) -> str:
+    """Where the step back's number comes from, as the flag's sentence says it."""
+    unit = UNITS[dim]
+    own = limit.source_run[dim]
     if limit.tolerated:
         basis = (
             f"the last load you tolerated ({day_name(limit.source_day)} "
@@ -104,10 +154,4 @@ def flare_note(limit: FlareLimit, dim: str, run: float, week: float | None) -> s
         basis = f"a quarter below {day_name(limit.source_day)}'s {amount(own, unit)}"
         if own <= 0:
             basis = f"{day_name(limit.source_day)}'s run had none"
-    head = f"{_WHAT[dim]}: step back after the pain flare on {describe_day(limit.flare)}"
-    if run <= 0:
-        return f"{head}: none in the next run ({basis})."
-    text = f"{head}: next run up to {amount(run, unit)} ({basis})"
-    if week is not None:
-        text += f"; up to {amount(week, unit)} more over the next 7 days"
-    return text + "."
+    return basis

@@ -29,6 +29,7 @@ from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord, evaluate, judgements
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.evidence import evidence
+from loadwatch.rules.flare_limit import FLARE_STEP_BACK_RULE, flare_limit, over_step_back_words
 from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
 from loadwatch.rules.planned import PlannedRun, uphill_km, uphill_per_metre, with_runs
@@ -44,6 +45,11 @@ from loadwatch.vocabulary import ALERT, CAUTION, Severity
 
 # Flags about the day rather than the run: a pain entry, days without running.
 NOT_ABOUT_THE_RUN = ("pain_response", "rest_too_long")
+# The check's own findings: the step backs status offers, advice and no flag of the engine.
+STEP_BACKS = (STEP_BACK_RULE, FLARE_STEP_BACK_RULE)
+# What a pain flare's step back holds a planned run to: its own figures.  Its uphill km is
+# only an estimate from its climb (``rules.planned.uphill_km``), held through the climb.
+_FLARE_DIMENSIONS = ("distance", "speed", "hills")
 KM_STEP = 0.1
 CLIMB_STEP = 10.0
 _SPEED = {"speed"}
@@ -192,6 +198,37 @@ def _over_caps(
     return out
 
 
+def _over_flare(h: History, runs: Sequence[PlannedRun], run: PlannedRun) -> list[Finding]:
+    """``run`` above the step back of a pain flare current on its day (``rules.flare_limit``:
+    the limit status offers, in its words), a caution."""
+    limit = flare_limit(h.responses, run.date)
+    if limit is None:
+        return []
+    have = _amounts(h, runs, run)
+    out = []
+    for dim in _FLARE_DIMENSIONS:
+        value, cap = have[dim], limit.run[dim]
+        if limit.rest and dim != "distance":
+            continue  # rest: the run itself is the finding, once
+        if value <= cap:
+            continue
+        ratio = value / cap if cap > 0 else math.inf
+        out.append(
+            Finding(
+                FLARE_STEP_BACK_RULE,
+                dim,
+                CAUTION,
+                value,
+                cap,
+                ratio,
+                1.0,
+                evidence("pain_response", dim, ratio).grade,
+                over_step_back_words(limit, dim),
+            )
+        )
+    return out
+
+
 def _findings(
     flags: Sequence[FlagRecord], day: date, extra: Sequence[Finding] = ()
 ) -> list[Finding]:
@@ -219,7 +256,7 @@ def _findings(
         out,
         key=lambda f: (
             f.severity != ALERT,
-            f.rule == STEP_BACK_RULE,
+            f.rule in STEP_BACKS,
             -f.ratio if math.isfinite(f.ratio) else 0,
         ),
     )
@@ -228,7 +265,9 @@ def _findings(
 def _run_findings(
     h: History, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord], run: PlannedRun
 ) -> list[Finding]:
-    return _findings(flags, run.date, _over_caps(h, runs, flags, run))
+    return _findings(
+        flags, run.date, [*_over_caps(h, runs, flags, run), *_over_flare(h, runs, run)]
+    )
 
 
 def _trips(h: History, before: Sequence[PlannedRun], run: PlannedRun) -> bool:
@@ -353,7 +392,7 @@ def _what(f: Finding, config: RuleConfig) -> str:
             f"{amount(f.value, unit)} of {f.dimension} since your return, {share} % of your "
             f"week before the break ({amount(f.baseline, unit)})"
         )
-    if f.rule == STEP_BACK_RULE:
+    if f.rule in STEP_BACKS:
         return f.message
     if f.rule == "monotony":
         return f"a monotonous week of {f.dimension} (monotony {f.ratio:.1f})"

@@ -67,6 +67,19 @@ class PlannedList(Page):
     data: list[PlannedOut]
 
 
+class PlannedAdded(PlannedList):
+    """The sessions just stored, and what ``plan add`` says of them on stderr."""
+
+    note: str | None = Field(
+        None,
+        description="a day already past: kept for the calendar, not checked (null: none)",
+        examples=[
+            "2026-12-01 is in the past (today is 2026-12-07 for the athlete): kept for the "
+            "calendar, not checked"
+        ],
+    )
+
+
 class CheckIn(InModel):
     """A proposal: planned runs checked against the history, nothing stored."""
 

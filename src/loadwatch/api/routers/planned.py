@@ -16,6 +16,7 @@ from loadwatch.schemas.planned import (
     CalendarOut,
     CheckIn,
     CheckOut,
+    PlannedAdded,
     PlannedBatch,
     PlannedIn,
     PlannedList,
@@ -29,6 +30,7 @@ from loadwatch.services.planned import (
     delete_session,
     edit_session,
     list_sessions,
+    past_note,
     planned_of,
     planned_out,
 )
@@ -59,7 +61,7 @@ def _evaluate(state: StateDep, session: Session, athlete: Athlete) -> None:
 
 @router.post(
     "/athletes/{athlete_id}/planned",
-    response_model=PlannedList,
+    response_model=PlannedAdded,
     status_code=status.HTTP_201_CREATED,
 )
 def post_planned(
@@ -68,14 +70,16 @@ def post_planned(
     user: CurrentUser,
     session: SessionDep,
     state: StateDep,
-) -> PlannedList:
+) -> PlannedAdded:
     """Plan one run, or several at once (``{"sessions": [...]}``: a week).  A named ``type``
-    fills the fast km and climbing not given."""
+    fills the fast km and climbing not given.  A day already past is kept, for the calendar,
+    and ``note`` says so (as ``plan add`` does): the pre-flight check judges days to come."""
     entries = body.sessions if isinstance(body, PlannedBatch) else [body]
     rows = add_sessions(session, athlete, entries, by=user.id)
     out = [planned_out(r) for r in rows]
+    note = past_note(athlete, [r.date for r in rows])
     _evaluate(state, session, athlete)
-    return PlannedList(data=out, count=len(out), limit=len(out), offset=0)
+    return PlannedAdded(data=out, count=len(out), limit=len(out), offset=0, note=note)
 
 
 @router.get("/athletes/{athlete_id}/planned", response_model=PlannedList)
