@@ -293,20 +293,33 @@ def test_nights_carry_the_fast_thresholds_window(
     assert kept_due == []
 
 
-def test_nights_after_a_spike_cap_the_next_run_as_the_rules_judge_it(store: Store) -> None:
+def test_nights_after_a_spike_cap_the_next_run_as_the_rules_judge_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A roll changes no flag, so it reads the stored spike flags for the spike cap
     (``rules.spike_limit``) instead of judging the rules again: every night the spike is
     current, and the night after, the rolled summary's limits equal those of the full
-    computation, which judges them."""
+    computation, which judges them.  The flags are read only on the nights the roll's one
+    read says a spike flag may be current (none once the spike is 14 days old)."""
     with store.transaction() as s:
         aid = athlete_store.get_or_create_athlete(s, "Ana", "Europe/Paris").id
     import_log(store, aid, _log(), "log.csv")
     assert drain_pending(store, athlete_id=aid, today=SPIKE) == [aid]
+    read: list[date] = []
+    raised_in = flag_rows.raised_in
+    monkeypatch.setattr(
+        flag_rows,
+        "raised_in",
+        lambda s, a, lo, hi, r: read.append(hi) or raised_in(s, a, lo, hi, r),
+    )
     capped = []
-    for night in range(1, CURRENT_DAYS + 1):
+    for night in range(1, CURRENT_DAYS + 2):
         day = SPIKE + timedelta(days=night)
+        read.clear()
         result = evaluate_athlete(store, aid, today=day, unchanged_since=day - timedelta(days=1))
         assert result.rolled and not result.engine_judged
+        # SPIKE is current through SPIKE + CURRENT_DAYS - 1.
+        assert read == ([day] if night < CURRENT_DAYS else []), (night, read)
         with store.sessions() as s:
             athlete = athlete_store.get_athlete(s, aid)
             rolled = stored_summaries(s, [athlete], day)[aid]
@@ -319,4 +332,4 @@ def test_nights_after_a_spike_cap_the_next_run_as_the_rules_judge_it(store: Stor
     # Sunday's 33 km was judged against the 16 km Sundays: the next run is held at 16.0 km
     # while the spike is current (the rules alone would offer more than 33), then it is not.
     assert capped[: CURRENT_DAYS - 1] == [16.0] * (CURRENT_DAYS - 1)
-    assert capped[-1] != 16.0
+    assert capped[-2] != 16.0 and capped[-1] != 16.0

@@ -55,6 +55,9 @@ class RollState:
     last_upload: datetime | None  # when a file was last received (``files.last_uploads``)
     open_flags: bool  # any open flag
     live_episodes: bool  # any live episode, or one whose last flag is after the view's day
+    # Any flag of the spike rule, not resolved, dated from the given day: the roll reads the
+    # stored spike flags for the summary's spike cap only when there are some.
+    recent_spikes: bool
 
     def symptoms(self, day: date) -> bool:
         """Any symptom entry up to ``day``."""
@@ -66,7 +69,7 @@ class RollState:
 
 
 @cache
-def _query(plan_rules: tuple[str, ...]) -> Select[Any]:
+def _query(plan_rules: tuple[str, ...], spike_rule: str) -> Select[Any]:
     """Built once: constructing a statement this size costs more than running it."""
     aid = bindparam("aid", type_=Integer)
     return (
@@ -102,6 +105,12 @@ def _query(plan_rules: tuple[str, ...]) -> Select[Any]:
                 Episode.athlete_id == aid,
                 Episode.status.in_(LIVE_EPISODE) | (Episode.last > bindparam("since")),
             ),
+            exists().where(
+                Flag.athlete_id == aid,
+                Flag.rule == spike_rule,
+                Flag.date >= bindparam("spikes_from"),
+                Flag.status != RESOLVED,
+            ),
         )
         .select_from(Athlete)
         .join(AthleteView, AthleteView.athlete_id == Athlete.id)
@@ -112,17 +121,24 @@ def _query(plan_rules: tuple[str, ...]) -> Select[Any]:
 
 
 def roll_state(
-    session: Session, athlete_id: int, since: date, end: datetime, plan_rules: tuple[str, ...]
+    session: Session,
+    athlete_id: int,
+    since: date,
+    end: datetime,
+    plan_rules: tuple[str, ...],
+    spike_rule: str,
+    spikes_from: date,
 ) -> RollState | None:
     """The athlete and their stored view, and what else they have, for a roll from the view
-    for ``since``; ``end``: the instant from which an activity may be dated after it (None:
+    for ``since``; ``end``: the instant from which an activity may be dated after it;
+    ``spikes_from``: the first day a flag of ``spike_rule`` counts in ``recent_spikes`` (None:
     no such athlete, or no view)."""
-    params = {"aid": athlete_id, "end": end, "since": since}
-    row = session.execute(_query(plan_rules), params).first()
+    params = {"aid": athlete_id, "end": end, "since": since, "spikes_from": spikes_from}
+    row = session.execute(_query(plan_rules, spike_rule), params).first()
     if row is None:
         return None
     (athlete, triage, as_of, summary, days, tail, weeks, fast_window, pending, plans, first_symptom,
-     last_planned, plan_flags, late, created, updated, open_flags, live) = row  # fmt: skip
+     last_planned, plan_flags, late, created, updated, open_flags, live, spikes) = row  # fmt: skip
     uploads = [as_utc(t) for t in (created, updated) if t is not None]
     return RollState(
         athlete=athlete,
@@ -140,4 +156,5 @@ def roll_state(
         last_upload=max(uploads) if uploads else None,
         open_flags=bool(open_flags),
         live_episodes=bool(live),
+        recent_spikes=bool(spikes),
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Result, Select, insert, select, update
+from sqlalchemy import Column, Integer, Result, Select, Update, bindparam, insert, select, update
 
 # Core tables (tables.py): a status read from its stored view reads ``summaries``.
 from loadwatch.store.tables import athlete_view_days, athlete_views, athletes
@@ -67,9 +68,22 @@ def put_tail(
     return _update(session, athlete_id, values)
 
 
+@cache
+def _update_of(names: tuple[str, ...]) -> Update:
+    """The UPDATE of these columns of a view, built once per set of columns with bound
+    parameters (``v_`` + the column): building it per call, and SQLAlchemy's cache key of a
+    statement carrying the values, cost ~0.17 ms of every evaluation's write."""
+    return (
+        update(athlete_views)
+        .where(athlete_views.c.athlete_id == bindparam("aid", type_=Integer))
+        .values({n: bindparam(f"v_{n}", type_=athlete_views.c[n].type) for n in names})
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _update(session: Session, athlete_id: int, values: dict[str, Any]) -> bool:
-    q = update(athlete_views).where(athlete_views.c.athlete_id == athlete_id).values(**values)
-    return _done(session.execute(q.execution_options(synchronize_session=False)))
+    params = {"aid": athlete_id, **{f"v_{k}": v for k, v in values.items()}}
+    return _done(session.execute(_update_of(tuple(values)), params))
 
 
 def _done(result: Result[Any]) -> bool:
