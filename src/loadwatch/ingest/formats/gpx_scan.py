@@ -80,13 +80,26 @@ def _core(data: bytes, n: int, read_speed: bool) -> Core:
     a = np.frombuffer(data, dtype=np.uint8)
     pad = np.concatenate((a, np.zeros(_HEAD + _NUM + 1, dtype=np.uint8)))
     lt = np.flatnonzero(a == _LT)
-    heads = pad[lt[:, None] + np.arange(1, _HEAD + 1)]
+    # The 16 bytes after each "<" as two little-endian words (unaligned reads, no 2-D gather).
+    words = np.ndarray((len(pad) - 8,), dtype="<u8", buffer=pad, strides=(1,))
+    w1, w2 = words[lt + 1], words[lt + 9]
+
+    def byte(rows: np.ndarray | slice, k: int) -> np.ndarray:
+        """Byte ``k`` (0-15) after the "<" of the tags ``rows``."""
+        w = w1[rows] if k < 8 else w2[rows]
+        return ((w >> np.uint64(8 * (k % 8))) & np.uint64(0xFF)).astype(np.uint8)
+
+    def starts(rows: np.ndarray | slice, text: bytes) -> np.ndarray:
+        """Whether the tags ``rows`` start with ``text`` (at most 16 bytes) after the "<"."""
+        out = np.ones(len(w1[rows]), dtype=bool)
+        for w, part in ((w1, text[:8]), (w2, text[8:16])):
+            if part:
+                mask = np.uint64((1 << (8 * len(part))) - 1)
+                out &= (w[rows] & mask) == np.uint64(int.from_bytes(part, "little"))
+        return out
 
     def named(name: bytes) -> np.ndarray:
-        k = len(name)
-        return (heads[:, :k] == np.frombuffer(name, dtype=np.uint8)).all(axis=1) & _DELIM[
-            heads[:, k]
-        ]
+        return starts(slice(None), name) & _DELIM[byte(slice(None), len(name))]
 
     opens_pt = named(b"trkpt")
     po = lt[opens_pt]
@@ -94,14 +107,15 @@ def _core(data: bytes, n: int, read_speed: bool) -> Core:
 
     # <trkpt lat="…" lon="…"> or <trkpt lat="…" lon="…"/>
     start = b'trkpt lat="'
-    _require(bool((heads[opens_pt, : len(start)] == np.frombuffer(start, np.uint8)).all()))
-    quotes = np.flatnonzero(a == _QUOTE)
+    _require(bool(starts(np.flatnonzero(opens_pt), start).all()))
     lat_s = po + 1 + len(start)
-    lat_e = _next(quotes, lat_s)
+    lat_e = _first_at(pad, lat_s, _QUOTE)
     sep = b'" lon="'
-    _require(bool((pad[lat_e[:, None] + np.arange(len(sep))] == np.frombuffer(sep, np.uint8)).all()))
+    _require(
+        bool((pad[lat_e[:, None] + np.arange(len(sep))] == np.frombuffer(sep, np.uint8)).all())
+    )
     lon_s = lat_e + len(sep)
-    lon_e = _next(quotes, lon_s)
+    lon_e = _first_at(pad, lon_s, _QUOTE)
     self_closed_pt = (pad[lon_e + 1] == _SLASH) & (pad[lon_e + 2] == _GT)
     _require(bool(((pad[lon_e + 1] == _GT) | self_closed_pt).all()))
     closes = lt[named(b"/trkpt")]
@@ -113,30 +127,35 @@ def _core(data: bytes, n: int, read_speed: bool) -> Core:
     # Children of a point, outside its <extensions>: leaves without attributes.
     eo, ec = lt[named(b"extensions")], lt[named(b"/extensions")]
     _require(len(eo) == len(ec) and bool((eo < ec).all()) and bool((ec[:-1] < eo[1:]).all()))
-    pt = np.searchsorted(po, lt, side="right") - 1
-    inside = (pt >= 0) & (lt > po[np.maximum(pt, 0)]) & (lt < pc[np.maximum(pt, 0)])
-    if len(eo):
-        ex = np.searchsorted(eo, lt, side="right") - 1
-        inside &= ~((ex >= 0) & (lt <= ec[np.maximum(ex, 0)]))
-    rows = np.flatnonzero(inside)
-    opening = heads[rows, 0] != _SLASH
-    gts = np.flatnonzero(a == _GT)
-    tag_end = _next(gts, lt[rows])
-    self_closed = pad[tag_end - 1] == _SLASH
-    # No attributes: the name runs to the tag's end (so no ">" or "/" inside a value misleads).
-    name_end = _name_end(pad, lt[rows], tag_end)
-    _require(bool((name_end[opening] == tag_end[opening] - self_closed[opening]).all()))
-    leaf = rows[opening & ~self_closed]
-    _require(bool((heads[np.minimum(leaf + 1, len(lt) - 1), 0] == _SLASH).all()))
+    # The tags strictly inside a point and outside its <extensions>: counted by spans over
+    # the tags' indices (a running sum), not a search per tag.
+    span = np.zeros(len(lt) + 1, dtype=np.int32)
+    np.add.at(span, np.searchsorted(lt, po) + 1, 1)
+    np.add.at(span, np.searchsorted(lt, pc), -1)  # a self-closed point's "/>" is no tag
+    np.add.at(span, np.searchsorted(lt, eo), -1)
+    np.add.at(span, np.searchsorted(lt, ec) + 1, 1)
+    rows = np.flatnonzero(np.cumsum(span[:-1]) > 0)
+    opening = rows[byte(rows, 0) != _SLASH]
+    # No attributes: the name runs to ">" or "/>" (so no ">" or "/" in a value misleads).
+    name_end = np.full(len(opening), -1)
+    for k in range(_HEAD - 1, 0, -1):
+        name_end = np.where(_DELIM[byte(opening, k)], k, name_end)
+    _require(bool((name_end > 0).all()))
+    tag_end = lt[opening] + 1 + name_end  # the byte that ends the name
+    closed = pad[tag_end] == _SLASH
+    _require(bool(((pad[tag_end] == _GT) | (closed & (pad[tag_end + 1] == _GT))).all()))
+    leaf = opening[~closed]
     _require(bool((leaf + 1 < len(lt)).all()))
+    _require(bool((byte(leaf + 1, 0) == _SLASH).all()))
 
     def child(name: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per point having one: the point, and its first such child's text span."""
-        mine = rows[named(name)[rows]]
-        _require(bool((heads[mine, len(name)] == _GT).all()))  # exactly <name>
-        first = np.unique(pt[mine], return_index=True)[1]
+        mine = rows[starts(rows, name) & _DELIM[byte(rows, len(name))]]
+        _require(bool((byte(mine, len(name)) == _GT).all()))  # exactly <name>
+        pt = np.searchsorted(po, lt[mine], side="right") - 1
+        first = np.unique(pt, return_index=True)[1]
         mine = mine[first]
-        return pt[mine], lt[mine] + len(name) + 2, lt[mine + 1]
+        return pt[first], lt[mine] + len(name) + 2, lt[mine + 1]
 
     altitude = np.full(n, np.nan)
     at, s, e = child(b"ele")
@@ -174,22 +193,12 @@ def _require(ok: bool) -> None:
         raise _Odd
 
 
-def _next(positions: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """Per ``after``, the first of the sorted ``positions`` at or after it."""
-    i = np.searchsorted(positions, after)
-    _require(bool((i < len(positions)).all()))
-    return positions[i]
-
-
-def _name_end(pad: np.ndarray, lt: np.ndarray, tag_end: np.ndarray) -> np.ndarray:
-    """Per tag, where its name ends (the first byte that may end a name, within the tag)."""
-    if not len(lt):
-        return lt
-    width = int((tag_end - lt).max())
-    if width > 64:  # a long tag: attributes, surely
-        raise _Odd
-    window = pad[lt[:, None] + 1 + np.arange(width)]
-    return lt + 1 + np.argmax(_DELIM[window], axis=1)
+def _first_at(pad: np.ndarray, after: np.ndarray, value: int) -> np.ndarray:
+    """Per ``after``, where ``value`` is first met at or after it, within ``_NUM`` bytes."""
+    window = pad[after[:, None] + np.arange(_NUM + 1)] == value
+    found = np.argmax(window, axis=1)
+    _require(bool(window[np.arange(len(after)), found].all()))
+    return after + found
 
 
 def _numbers(data: bytes, pad: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -201,28 +210,28 @@ def _numbers(data: bytes, pad: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.n
     if not some.any():
         return out
     s, length = s[some], length[some]
-    _require(bool((length <= _NUM).all()))
-    cols = np.arange(_NUM)
-    m = pad[s[:, None] + cols]
-    within = cols < length[:, None]
-    digit = (m >= 48) & (m <= 57) & within
+    width = int(length.max())
+    _require(width <= _NUM)
+    # One row per character position, one column per number: each row is contiguous.
+    m = pad[s[None, :] + np.arange(width)[:, None]]
+    within = np.arange(width)[:, None] < length[None, :]
+    d = m - np.uint8(48)  # digits 0-9; anything else wraps above 9
+    digit = (d <= 9) & within
     dot = (m == 46) & within
-    signed = (m[:, 0] == 45) | (m[:, 0] == 43)
+    signed = (m[0] == 45) | (m[0] == 43)
     other = within & ~digit & ~dot
-    other[:, 0] &= ~signed
-    digits = digit.sum(axis=1)
-    _require(not other.any() and bool((dot.sum(axis=1) <= 1).all()) and bool((digits > 0).all()))
+    other[0] &= ~signed
+    has_dot = dot.any(axis=0)
+    _require(not other.any() and int(dot.sum()) == int(has_dot.sum()))
+    digits = length - has_dot - signed
+    _require(bool((digits > 0).all()))
     mantissa = np.zeros(len(s), dtype=np.int64)
-    for j in range(int(length.max())):
-        d = digit[:, j]
-        if d.any():
-            mantissa = np.where(d, mantissa * 10 + (m[:, j].astype(np.int64) - 48), mantissa)
-    after_dot = np.cumsum(dot, axis=1) > 0
-    fraction = (digit & after_dot).sum(axis=1)
-    value = mantissa / _POW10[fraction]
-    value = np.where(m[:, 0] == 45, -value, value)
-    slow = np.flatnonzero(digits > _FAST_DIGITS)
-    for i in slow:  # beyond 2**53: Python's float, the reference
+    for j in range(width):
+        mantissa = np.where(digit[j], mantissa * 10 + d[j], mantissa)
+    fraction = np.where(has_dot, length - 1 - np.argmax(dot, axis=0), 0)
+    value = mantissa / _POW10[np.minimum(fraction, _NUM)]
+    value = np.where(m[0] == 45, -value, value)
+    for i in np.flatnonzero(digits > _FAST_DIGITS):  # beyond 2**53: Python's float
         value[i] = float(data[s[i] : s[i] + length[i]])
     out[some] = value
     return out
