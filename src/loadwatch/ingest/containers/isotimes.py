@@ -64,24 +64,6 @@ def uniform(
     u8 = _matrix(texts, len(first), one_length)
     if u8 is None:
         return None
-    return _parse(m, u8, canonical)
-
-
-def uniform_rows(u8: np.ndarray) -> Stamps | None:
-    """``uniform`` of stamps already laid out as the rows of a ``uint8`` matrix (one stamp a
-    row, all as wide: the GPX byte scanner's, cut from the document without a string each)."""
-    if not len(u8):
-        return None
-    try:
-        first = u8[0].tobytes().decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    m = _LAYOUT.fullmatch(first)
-    return _parse(m, u8, False) if m is not None else None
-
-
-def _parse(m: re.Match[str], u8: np.ndarray, canonical: bool) -> Stamps | None:
-    """The stamps of ``u8``'s rows when each has the layout ``m`` matched in the first."""
     digit0 = (u8[0] >= 48) & (u8[0] <= 57)
     digits = u8[:, digit0]
     others = u8[:, ~digit0]
@@ -98,7 +80,7 @@ def _parse(m: re.Match[str], u8: np.ndarray, canonical: bool) -> Stamps | None:
 
     y, mo, d = field("y"), field("mo"), field("d")
     h, mi, s = field("h"), field("mi"), field("s")
-    us = np.zeros(len(u8), dtype=np.int64)
+    us = np.zeros(len(texts), dtype=np.int64)
     if m.group("frac") is not None:
         kept = min(6, len(m.group("frac")))
         us = field("frac", 6) * 10 ** (6 - kept)  # gpxpy: the first six digits, padded right
@@ -121,7 +103,7 @@ def _parse(m: re.Match[str], u8: np.ndarray, canonical: bool) -> Stamps | None:
     seconds = (day0 + d - 1) * 86_400 + h * 3600 + mi * 60 + s
     offset: np.ndarray | None = None
     if m.group("tz") == "Z":
-        offset = np.zeros(len(u8), dtype=np.int64)
+        offset = np.zeros(len(texts), dtype=np.int64)
     elif m.group("tz") is not None:  # SimpleTZ: ±hh[:][mm], the sign shared by the layout
         hours, minutes = field("oh"), field("om") if m.group("om") is not None else 0
         if canonical and ((hours > 14).any() or (np.asarray(minutes) > 59).any()):

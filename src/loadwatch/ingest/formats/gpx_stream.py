@@ -49,7 +49,6 @@ import numpy as np
 from lxml import etree
 
 from loadwatch.ingest.containers.xmlsafe import hardened_tree, strings
-from loadwatch.ingest.formats import gpx_scan
 from loadwatch.ingest.formats.gpx_checks import Fallback as _Fallback
 from loadwatch.ingest.formats.gpx_checks import check_namespace, check_typed
 from loadwatch.ingest.formats.gpx_clean import Raw
@@ -131,38 +130,19 @@ def _read(data: bytes) -> StreamedGpx:
     n = sum(per_segment)
     if not n:
         raise _Fallback("no track points")
+    lat, lon = strings(paths.lat, root), strings(paths.lon, root)
+    if len(lat) != n or len(lon) != n:
+        raise _Fallback("a track point without lat/lon")
+    check_typed(root, ns, data)
     read_speed = version != "1.1" or b"<speed>" in data
     # gpxpy's reading does not see <speed> otherwise: not even looked for (a walk of the tree).
-    scanned = gpx_scan.core(data, n, read_speed)
-    if scanned is None:
-        lat, lon = strings(paths.lat, root), strings(paths.lon, root)
-        if len(lat) != n or len(lon) != n:
-            raise _Fallback("a track point without lat/lon")
-    check_typed(root, ns, data)
-    if scanned is None:
-        core = _core_texts(root, paths, n, () if read_speed else ("speed",))
+    core = _core_texts(root, paths, n, () if read_speed else ("speed",))
     extensions = extension_texts(segments, tag, data, n)
     if version != "1.1" and not (b"extensions>" in data or _track_type_in(data)):
         types = [None] * len(types)  # gpxpy's 1.1 reading, which alone knows <type>, not made
     seg = np.repeat(np.arange(len(per_segment), dtype=np.int64), per_segment)
     trk = np.repeat(np.asarray(seg_trk, dtype=np.int32), per_segment)
-    if scanned is None:
-        points = columns(lat, lon, core, extensions, seg, trk)
-    else:
-        points = Raw(
-            wall=scanned.wall,
-            offset_min=scanned.offset_min,
-            lat=scanned.lat,
-            lon=scanned.lon,
-            altitude=scanned.altitude,
-            speed=scanned.speed,
-            ext_speed=extensions["ext_speed"],
-            heart_rate=extensions["heart_rate"],
-            cadence=extensions["cadence"],
-            distance=extensions["distance"],
-            seg=seg,
-            trk=trk.astype(np.int64),
-        )
+    points = columns(lat, lon, core, extensions, seg, trk)
     return StreamedGpx(points, names, types, creator, title, version)
 
 
