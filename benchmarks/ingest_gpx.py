@@ -20,7 +20,11 @@ Readers:
 * ``gpxpy``: ``gpxpy.parse`` alone;
 * ``lxml parse``: ``etree.fromstring`` with the decoder's hardened parser and nothing else
   (the tree built and freed): the floor of any reader that builds an lxml tree, so
-  ``gpxpy + totals / lxml parse`` is the ratio such a reader could at best reach.
+  ``gpxpy + totals / lxml parse`` is the ratio such a reader could at best reach;
+* ``lxml check``: the same options with a parser target that has no callbacks (libxml2 checks
+  well-formedness, depth and entities, and builds nothing): the floor of a reader that
+  validates with libxml2 and takes its columns from the bytes.  It does not refuse an
+  undeclared prefix, as the tree's parse does.
 
 Printed: the sum over files of each reader's best time (the headline ratio), and the ratio of
 every round's totals (min / median / max: the spread a single run would show).
@@ -110,11 +114,35 @@ def _lxml_parse(data: bytes, _name: str) -> None:
     etree.fromstring(data, hardened_parser())
 
 
+class _NoTree:
+    """A parser target without callbacks: libxml2 parses and calls nothing per node."""
+
+    def close(self) -> None:
+        return None
+
+
+def _lxml_check(data: bytes, _name: str) -> None:
+    parser = etree.XMLParser(
+        target=_NoTree(),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+        remove_blank_text=True,
+    )
+    etree.fromstring(data, parser)
+
+
 READERS: dict[str, Reader] = {
     "ours": gpx.decode,
     "gpxpy + totals": lambda d, _n: plain_gpx_totals(d),
     "gpxpy": lambda d, _n: plain_gpx(d),
     "lxml parse": _lxml_parse,
+    "lxml check": _lxml_check,
 }
 
 
@@ -176,6 +204,9 @@ def bench_gpx(root: Path, repeat: int = 7, per_file: bool = False) -> None:
     print(f"  ceiling of an lxml-tree reader (gpxpy + totals / bare hardened fromstring): "
           f"{total[base] / parse:.2f}x (per round {min(floor):.2f}-{max(floor):.2f}x); "
           f"ours is {total[ours] / parse:.2f}x the bare parse")  # fmt: skip
+    print(f"  a tree-less reader's validation (hardened parse, no tree built): "
+          f"{total['lxml check'] * 1e3:.1f} ms, {total['lxml check'] / parse:.2f}x the tree's "
+          f"parse")  # fmt: skip
     if per_file:
         print(f"  {'file':<58} {'ours ms':>8} {'gpxpy+tot':>9} {'parse ms':>8} {'ratio':>6}")
         for (name, _), o, b, p in zip(
