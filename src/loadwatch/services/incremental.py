@@ -54,8 +54,9 @@ from loadwatch.analytics.load import CHRONIC_DAYS, Carried, load_rows
 from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import as_utc, local_today
+from loadwatch.rules.arrays import Judged
 from loadwatch.rules.config import athlete_config
-from loadwatch.rules.headroom import Headroom, headroom
+from loadwatch.rules.headroom import Headroom, headroom_judged
 from loadwatch.rules.spike_limit import SpikeFlag
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.services.fitness import hr_out
@@ -90,6 +91,9 @@ class Tailed:
     days: pl.DataFrame
     weeks: pl.DataFrame
     stored_days: int  # the rows of the stored ``days`` blob (the tail is after them)
+    # The daily frame's judgements by headroom's panel (``rules.arrays.Judged``): the rules
+    # from ``since`` read them when their look back starts there (a change on today).
+    judged: Judged | None
 
     def view(self, spikes: Sequence[SpikeFlag] | None) -> View:
         """The view, its summary capped by ``spikes`` (the spike flags current today, as the
@@ -220,6 +224,7 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     )
     all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone], rechunk=True)
     row = load.row(load.height - 1, named=True)
+    rooms, judged = headroom_judged(daily, config, today=day)
     now = fit_days.row(fit_days.height - 1, named=True)
     newest = window.row(window.height - 1, named=True)
     latest = (newest["activity_id"], as_utc(newest["start_time"]))
@@ -229,11 +234,12 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
         latest,
         state.planned,
         row,
-        {h.dimension: h for h in headroom(daily, config, today=day)},
+        {h.dimension: h for h in rooms},
         fitness_on(fit, day, now),
         all_days,
         all_weeks,
         main.height,
+        judged,
     )
 
 
