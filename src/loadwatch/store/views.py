@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Result, Select, insert, select, update
+from sqlalchemy import Column, Integer, Result, Select, Update, bindparam, insert, select, update
 
 # Core tables (tables.py): a status read from its stored view reads ``summaries``.
 from loadwatch.store.tables import athlete_view_days, athlete_views, athletes
@@ -68,8 +69,21 @@ def put_tail(
 
 
 def _update(session: Session, athlete_id: int, values: dict[str, Any]) -> bool:
-    q = update(athlete_views).where(athlete_views.c.athlete_id == athlete_id).values(**values)
-    return _done(session.execute(q.execution_options(synchronize_session=False)))
+    params = {f"v_{k}": v for k, v in values.items()}
+    params["aid"] = athlete_id
+    return _done(session.execute(_update_of(tuple(values)), params))
+
+
+@cache
+def _update_of(columns: tuple[str, ...]) -> Update:
+    """The view's UPDATE of ``columns``, built once per set (every evaluation runs one)."""
+    c = athlete_views.c
+    q = (
+        update(athlete_views)
+        .where(c.athlete_id == bindparam("aid", type_=Integer))
+        .values({k: bindparam(f"v_{k}", type_=c[k].type) for k in columns})
+    )
+    return q.execution_options(synchronize_session=False)
 
 
 def _done(result: Result[Any]) -> bool:
