@@ -8,8 +8,17 @@ from datetime import date, timedelta
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from loadwatch.analytics.fitness import daily_impulses, fitness_frame, rate
+from loadwatch.analytics.day_exprs import local_day_expr
+from loadwatch.analytics.fitness import (
+    daily_impulses,
+    few_day_impulses,
+    fitness_columns,
+    fitness_frame,
+    rate,
+)
 from support.activity_builder import activity, frame
 
 DAY0 = date(2026, 3, 2)
@@ -116,3 +125,53 @@ def test_without_heart_rate_but_with_rpe_the_impulse_is_srpe() -> None:
     one = pl.DataFrame({"activity_id": with_hr["activity_id"], "srpe": [330.0]})
     _, hr_basis = daily_impulses(with_hr, tz="UTC", first=DAY0, last=DAY0, srpe=one)
     assert hr_basis.source == "trimp"
+
+
+# A few activities of a change (services/incremental.py): sports, fractional metres, offsets
+# that move the local day, heart rate on all or none of them.
+_few = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # local day
+        st.floats(0.3, 42.0),  # km
+        st.sampled_from(["running", "trail_running", "cycling", "walking"]),
+        st.sampled_from([0, 3600, -18000, 46800]),
+        st.floats(5.0, 400.0),  # TRIMP
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_few, st.booleans(), st.booleans())
+def test_few_day_impulses_are_daily_impulses(
+    acts: list[tuple[int, float, str, int, float]], hr: bool, one_without: bool
+) -> None:
+    """The tail's impulses without a polars query are ``daily_impulses``' to the bit, the
+    source too; an activity without heart rate among some with it is left to
+    ``daily_impulses`` (it imputes it)."""
+    rows = [
+        activity(DAY0 + timedelta(days=d), km + 0.0137, sport=sp, offset_s=off,
+                 hr_load=t if hr else None)
+        for d, km, sp, off, t in acts
+    ]  # fmt: skip
+    if hr and one_without:
+        rows[0]["hr_load"] = None
+    acts_ = frame(rows)
+    first, last = DAY0, DAY0 + timedelta(days=3)
+    days = acts_.select(local_day_expr("UTC").alias("d"))["d"].to_list()
+    got = few_day_impulses(acts_, days, first=first, last=last)
+    want, basis = daily_impulses(acts_, tz="UTC", first=first, last=last)
+    if hr and one_without and len(rows) > 1:
+        assert got is None
+        return
+    assert got is not None
+    load, source = got
+    with_hr = any(r["hr_load"] is not None for r in rows)
+    assert source == basis.source == ("trimp" if with_hr else "distance")
+    assert pl.Series(load, nan_to_null=True).to_list() == want["fitness_load"].to_list()
+    before = (31.5, 40.25)
+    cols = fitness_columns(load, before)
+    frame_ = fitness_frame(want, before)
+    for c, v in cols.items():
+        assert v.tolist() == frame_[c].to_list(), c

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from loadwatch.analytics.daily import daily_frame
-from loadwatch.rules import arrays, headroom, headroom_arrays
+from loadwatch.rules import array_frames, arrays, headroom, headroom_arrays
 from loadwatch.rules.array_frames import flag_frame, flag_rows
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import evaluate, records
@@ -202,3 +202,34 @@ def test_flag_rows_are_the_frames_rows(
         for g, w in zip(got, want, strict=True):
             assert all(_cell_same(g[k], w[k]) for k in w), (g, w)
         assert evaluate(daily, config, since=s) == records(frame_)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days, st.integers(0, 1), st.floats(0, 1))
+def test_flags_from_headrooms_panel_equal_their_own_judgement(
+    plan: list[tuple[float, float]], which: int, at: float
+) -> None:
+    """Headroom's panel judged with monotony hands its history's row to the rules
+    (``headroom_judged``, ``flag_rows(judged=)``): the same rows, to the bit, as judging
+    them, from any day; headroom itself is unchanged.  From the last day (a new run today)
+    the rules judge nothing of their own."""
+    daily = _daily(plan)
+    config = CONFIGS[which]
+    last: date = daily["date"][-1]
+    rooms, judged = headroom.headroom_judged(daily, config, today=last)
+    assert rooms == headroom.headroom(daily, config, today=last)
+    assert judged is not None
+    since = MON + timedelta(days=int(at * daily.height))
+    for s in (None, since, last):
+        want = flag_rows(daily, config, since=s)
+        got = flag_rows(daily, config, since=s, judged=judged)
+        assert [list(r) for r in got] == [list(r) for r in want]
+        for g, w in zip(got, want, strict=True):
+            assert all(_cell_same(g[k], w[k]) for k in w), (g, w)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(array_frames.arrays, "wide", _no_judging)
+        flag_rows(daily, config, since=last, judged=judged)
+
+
+def _no_judging(*args: object, **kwargs: object) -> list[arrays.Check]:
+    raise AssertionError("judged again")

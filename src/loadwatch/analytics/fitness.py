@@ -129,11 +129,23 @@ def _per_day(acts: pl.DataFrame, first: date, last: date, unit: float | None) ->
     added first to last in start order (numpy's ``reduceat`` over each day's activities), null
     on a day without any, so that a day's impulse is the same bits whichever activities the
     frame holds besides (``services/incremental.py``); a polars group sum's order is not."""
-    n = (last - first).days + 1
-    at = np.array([(d - first).days for d in acts["date"].to_list()], dtype=np.int64)
     w = acts["_w"].fill_null(0.0).to_numpy().astype(np.float64)
     if unit is not None:
         w = w / unit
+    out = _day_sums(acts["date"].to_list(), w, first, last)
+    return pl.DataFrame(
+        {
+            "date": pl.date_range(first, last, "1d", eager=True),
+            "fitness_load": pl.Series(out, nan_to_null=True),
+        }
+    )
+
+
+def _day_sums(days: list[date], w: np.ndarray, first: date, last: date) -> np.ndarray:
+    """Each day's ``w`` over ``[first, last]`` added first to last in the activities' order
+    (``np.add.reduceat``), NaN on a day without any."""
+    n = (last - first).days + 1
+    at = np.array([(d - first).days for d in days], dtype=np.int64)
     keep = (at >= 0) & (at < n)
     at, w = at[keep], w[keep]
     order = np.argsort(at, kind="stable")
@@ -142,9 +154,34 @@ def _per_day(acts: pl.DataFrame, first: date, last: date, unit: float | None) ->
     if at.size:
         starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
         out[at[starts]] = np.add.reduceat(w, starts)
-    return pl.DataFrame(
-        {
-            "date": pl.date_range(first, last, "1d", eager=True),
-            "fitness_load": pl.Series(out, nan_to_null=True),
-        }
-    )
+    return out
+
+
+def few_day_impulses(
+    activities: pl.DataFrame, days: list[date], *, first: date, last: date
+) -> tuple[np.ndarray, FitnessSource] | None:
+    """``daily_impulses``' ``fitness_load`` over ``[first, last]`` (NaN: no activity that day)
+    and its source, from ``activities`` (``ACTIVITY_FRAME_SCHEMA``, no session RPE) and their
+    local ``days``, without a polars query: a change's few activities
+    (``services/incremental.py``).  The same values in the same order, so the same bits.
+    None when an activity without heart rate sits among some with it (``daily_impulses``
+    imputes or counts it)."""
+    hr = activities["hr_load"].to_list()
+    if any(v is not None for v in hr):
+        if any(v is None for v in hr):
+            return None
+        return _day_sums(days, np.array(hr, dtype=np.float64), first, last), "trimp"
+    # ``_basis``' running metres (null: 0), then ``_per_day``'s division in numpy.
+    sports, metres = activities["sport"].to_list(), activities["distance_m"].to_list()
+    running = [s in RUNNING_SPORTS and m is not None for s, m in zip(sports, metres, strict=True)]
+    w = np.array([m if r else 0.0 for r, m in zip(running, metres, strict=True)], np.float64)
+    return _day_sums(days, w / 1000.0, first, last), "distance"
+
+
+def fitness_columns(load: np.ndarray, before: tuple[float, float]) -> dict[str, np.ndarray]:
+    """``fitness_frame``'s columns but the date from the days' impulses (``fitness_load``,
+    NaN: none, counted 0), in numpy."""
+    w = np.where(np.isnan(load), 0.0, load)
+    fitness = ewma(w, rate(FITNESS_DAYS), before[0])
+    fatigue = ewma(w, rate(FATIGUE_DAYS), before[1])
+    return {"fitness_load": w, "fitness": fitness, "fatigue": fatigue, "form": fitness - fatigue}

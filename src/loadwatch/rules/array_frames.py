@@ -13,7 +13,7 @@ import polars as pl
 from loadwatch.analytics.schema import DIMENSIONS, validate_calendar
 from loadwatch.rules import arrays
 from loadwatch.rules.array_ops import F
-from loadwatch.rules.arrays import Check
+from loadwatch.rules.arrays import Check, Judged
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.judging import FLAG_SCHEMA, lookback_start
 
@@ -56,19 +56,28 @@ def _threshold(ch: Check, level: F) -> F:
 
 
 def _fired(
-    daily: pl.DataFrame, config: RuleConfig, since: date | None
+    daily: pl.DataFrame, config: RuleConfig, since: date | None, judged: Judged | None = None
 ) -> tuple[pl.DataFrame, list[tuple[Check, np.ndarray, dict[str, object]]]]:
     """The days read (from ``judging.lookback_start``), and per check that fires on a day
-    ``>= since``: the rows (into those days) and its ``FLAG_SCHEMA`` columns there."""
+    ``>= since``: the rows (into those days) and its ``FLAG_SCHEMA`` columns there.
+    ``judged``: this frame's own judgements from an earlier day on (headroom's panel), read
+    instead of judging when they start no later than the look back and end on its last day."""
     validate_calendar(daily, "daily frame")
     if daily.is_empty():
         return daily, []
     first: date = daily["date"][0]
     start = 0 if since is None else max(0, (lookback_start(daily, config, since) - first).days)
-    cut = daily.slice(start)
-    day = np.arange(start, daily.height, dtype=np.float64)[None, :]
-    runs, loads = _inputs(cut)
-    checks = arrays.wide(day, runs[None, :], {c: v[None, :] for c, v in loads.items()}, config)
+    if judged is not None and judged.lo <= start and judged.end == daily.height:
+        # Judged from an earlier day: the days from ``since`` and the quiet days before them
+        # are exact from any day the look back reaches (``judging.lookback_start``).
+        start = judged.lo
+        cut = daily.slice(start)
+        checks = judged.row()
+    else:
+        cut = daily.slice(start)
+        day = np.arange(start, daily.height, dtype=np.float64)[None, :]
+        runs, loads = _inputs(cut)
+        checks = arrays.wide(day, runs[None, :], {c: v[None, :] for c, v in loads.items()}, config)
     lo = 0 if since is None else max(0, (since - cut["date"][0]).days)
     dates = cut["date"]
     out = []
@@ -123,12 +132,13 @@ def _value(name: str, column: object, i: int) -> object:
 
 
 def flag_rows(
-    daily: pl.DataFrame, config: RuleConfig, *, since: date | None
+    daily: pl.DataFrame, config: RuleConfig, *, since: date | None, judged: Judged | None = None
 ) -> list[dict[str, Any]]:
     """The rows of ``flag_frame`` (ordered by date, rule, dimension) with each day's
     ``fast_threshold_mps``, as ``iter_rows(named=True)`` gives them after the engine joins the
-    daily frame's: the few flags of one evaluation without building a frame for them."""
-    cut, fired = _fired(daily, config, since)
+    daily frame's: the few flags of one evaluation without building a frame for them.
+    ``judged``: ``daily``'s own judgements already made (``_fired``)."""
+    cut, fired = _fired(daily, config, since, judged)
     fast = cut["fast_threshold_mps"] if fired else None
     rows = []
     for _, hit, cols in fired:

@@ -75,6 +75,43 @@ class Check:
         return alert_line(self.rule, self.config)
 
 
+@dataclass(frozen=True)
+class Judged:
+    """A history's own judgements, every rule's (monotony too): row 0 of headroom's panel
+    (``headroom_arrays.verdicts(judge=True)``), its columns the days numbered ``lo`` to
+    ``end - 1`` (counted from the history's first day), then rest days.  Each row judges
+    only its own days, so these are the checks ``wide`` gives over those days alone: the
+    rules from a change on a day whose look back starts at ``lo`` or later read them instead
+    of judging the days again (``array_frames.flag_rows(judged=)``; one new run today,
+    ``services/incremental.py``)."""
+
+    lo: int
+    end: int
+    checks: list[Check]
+
+    def row(self) -> list[Check]:
+        """The checks of the history alone: row 0, its own days."""
+        m = self.end - self.lo
+
+        def cut(x: F) -> F:
+            return x[:1, :m]
+
+        return [
+            Check(
+                ch.rule,
+                ch.dim,
+                ch.config,
+                ch.quiet_days,
+                cut(ch.ok),
+                cut(ch.level),
+                cut(ch.final),
+                {k: cut(v) for k, v in ch.fields.items()},
+                {k: v[:1, :m] for k, v in ch.nulls.items()},
+            )
+            for ch in self.checks
+        ]
+
+
 def _level(ratio: F, ok: B, r: _Rule, name: str, dim: str) -> F:
     lvl = np.where(ratio > r.caution_for(dim), LEVEL[CAUTION], 0)
     a = alert_line(name, r)

@@ -664,9 +664,12 @@ def evaluate(
     *,
     since: date | None = None,
     quiet: pl.DataFrame | None = None,
+    judged: arrays.Judged | None = None,
 ) -> list[FlagRecord]:
     """All flags of one athlete (``DAILY_SCHEMA``) on days ``>= since`` (all days when None),
     ordered by date, rule, dimension.  At most one flag per rule, dimension and day.
+    ``judged``: ``daily``'s judgements by the arrays already made (headroom's panel:
+    ``rules.arrays.Judged``), read instead of judging again where they reach.
 
     ``quiet`` (``date``, ``dimension``): days on which a return-to-run plan is the baseline and
     the running stayed within its caps (``rules.plan_breach.quiet_frame``): the amount rules say
@@ -676,7 +679,8 @@ def evaluate(
     if arrays.eligible(config) and (quiet is None or quiet.is_empty()):
         # The rows straight from the arrays: one evaluation's few flags cost more as a frame
         # (built, sorted, joined, read back) than judging them.
-        return [_record(row) for row in array_frames.flag_rows(daily, config, since=since)]
+        rows = array_frames.flag_rows(daily, config, since=since, judged=judged)
+        return [_record(row) for row in rows]
     if arrays.eligible(config):
         flags = array_frames.flag_frame(daily, config, since=since)
     else:

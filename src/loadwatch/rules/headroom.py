@@ -41,6 +41,7 @@ import polars as pl
 from loadwatch.analytics.days import week_start
 from loadwatch.analytics.schema import DAILY_SCHEMA, DIMENSIONS, UNITS, validate_calendar
 from loadwatch.rules import arrays, headroom_arrays
+from loadwatch.rules.arrays import Judged
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import _DAY, _judgement_frames
 from loadwatch.rules.headroom_arrays import Verdicts, floor_unit
@@ -257,9 +258,24 @@ def _verdicts(history: pl.DataFrame, config: RuleConfig, today: date) -> Verdict
 
 def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[Headroom]:
     """One ``Headroom`` per dimension for ``today``."""
+    return _headroom(daily, config, today, judge=False)[0]
+
+
+def headroom_judged(
+    daily: pl.DataFrame, config: RuleConfig, *, today: date
+) -> tuple[list[Headroom], Judged | None]:
+    """``headroom``, and the history's own judgements from its panel (monotony too; None when
+    the arrays do not judge this config): the rules' flags from a day whose look back starts
+    there need no judgement of their own (``array_frames.flag_rows(judged=)``)."""
+    return _headroom(daily, config, today, judge=True)
+
+
+def _headroom(
+    daily: pl.DataFrame, config: RuleConfig, today: date, *, judge: bool
+) -> tuple[list[Headroom], Judged | None]:
     validate_calendar(daily, "daily frame")
     if daily.is_empty() or daily["date"].min() > today:  # type: ignore[operator]
-        return [_empty(dim) for dim in DIMENSIONS]
+        return [_empty(dim) for dim in DIMENSIONS], None
     history = _history(daily, today)
     # The history is one row per day ending today: its last rows are the last days (sliced,
     # not filtered: a filter copies every row of years of history, per dimension).
@@ -273,7 +289,7 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
 
     if arrays.eligible(config):
         # The later candidates only say when a usual run fits again: judged when over.
-        v = headroom_arrays.verdicts(history, config, today, CLEAR_HORIZON_DAYS, over)
+        v = headroom_arrays.verdicts(history, config, today, CLEAR_HORIZON_DAYS, over, judge=judge)
     else:
         v = _verdicts(history, config, today)
     run_rooms = v.run_rooms
@@ -338,7 +354,7 @@ def headroom(daily: pl.DataFrame, config: RuleConfig, *, today: date) -> list[He
                 next_run_alert=v.alert_run.get(dim),
             )
         )
-    return out
+    return out, v.judged
 
 
 def _usual(ran: np.ndarray) -> float | None:

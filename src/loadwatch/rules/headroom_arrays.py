@@ -19,7 +19,7 @@ import polars as pl
 from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.rules import arrays
 from loadwatch.rules.array_ops import F
-from loadwatch.rules.arrays import Check
+from loadwatch.rules.arrays import Check, Judged
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.judging import AMOUNT_RULES, SCALE, lookback_start
 
@@ -41,6 +41,7 @@ class Verdicts:
     longest: dict[str, float] = field(default_factory=dict)  # spike's own baseline tomorrow
     # weekly_ramp today: own baseline, baseline, ratio, caution line
     ramp_now: dict[str, _Ramp] = field(default_factory=dict)
+    judged: Judged | None = None  # the history's own judgements (``verdicts(judge=True)``)
 
 
 def floor_unit(x: float, dim: str) -> float:
@@ -102,21 +103,24 @@ def verdicts(
     today: date,
     horizon: int,
     over: Callable[[str, float], bool] | None = None,
+    *,
+    judge: bool = False,
 ) -> Verdicts:
     """``history`` ends on ``today``.  Rows: today's own judgements; a run of nothing
     tomorrow; the next 7 days all running; then, only when ``over`` says tomorrow's checked
     limit leaves a dimension over (None: always), a run of nothing after k rest days for
     1 <= k < ``horizon`` (``rules.headroom``: when a usual run fits again).  Each row judges
     only its own days, so judging the later candidates in a panel of their own, or not at
-    all, changes none of the others'."""
+    all, changes none of the others'.  ``judge``: the panel judges monotony too, and row 0
+    is handed back (``Verdicts.judged``) for the rules' flags; headroom reads none of it."""
     lo, base = _base(history, config, today)
     n = base.height
     day, runs, loads = _panel(base, 3, 7)
     day = np.broadcast_to(np.arange(lo, lo + n + 7, dtype=np.float64), runs.shape)
     runs[1, n] = 1
     runs[2, n : n + 7] = 1
-    checks = arrays.wide(day, runs, loads, config, amounts_only=True)
-    v = Verdicts()
+    checks = arrays.wide(day, runs, loads, config, amounts_only=not judge)
+    v = Verdicts(judged=Judged(lo, lo + n, checks) if judge else None)
     for dim in DIMENSIONS:
         amount = _amount(checks, dim)
         best = _min_room(amount, [(1, n)])

@@ -131,7 +131,15 @@ def _evaluate_in(
         f
         for f in [
             *(
-                run_rules(inp.daily, inp.config, since=from_date, quiet=plan.quiet)
+                run_rules(
+                    inp.daily,
+                    inp.config,
+                    since=from_date,
+                    quiet=plan.quiet,
+                    # Headroom's panel judged the same days (a change on today): read, not
+                    # judged again.
+                    judged=tailed.judged if tailed is not None else None,
+                )
                 if rules_too
                 else []
             ),

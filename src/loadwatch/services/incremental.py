@@ -39,31 +39,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, cast
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 
 from loadwatch.analytics.daily import daily_frame
-from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.analytics.day_rows import few_day_rows
-from loadwatch.analytics.days import week_start
+from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, effort_windows
 from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
-from loadwatch.analytics.fitness import daily_impulses, fitness_frame
+from loadwatch.analytics.fitness import daily_impulses, few_day_impulses, fitness_columns
 from loadwatch.analytics.load import CHRONIC_DAYS, Carried, load_rows
 from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import as_utc, local_today
+from loadwatch.rules.arrays import Judged
 from loadwatch.rules.config import athlete_config
-from loadwatch.rules.headroom import Headroom, headroom
+from loadwatch.rules.headroom import Headroom, headroom_judged
 from loadwatch.rules.spike_limit import SpikeFlag
 from loadwatch.schemas.fitness import FitnessOut
+from loadwatch.schemas.status import REPORT_WEEKS, WeekRow
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import moved, profile_with_peak
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, decode
-from loadwatch.services.view_summary import fitness_on, summary_from
+from loadwatch.services.view_summary import fitness_on, report_weeks, summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Session
@@ -90,6 +92,10 @@ class Tailed:
     days: pl.DataFrame
     weeks: pl.DataFrame
     stored_days: int  # the rows of the stored ``days`` blob (the tail is after them)
+    report: list[WeekRow] | None  # the report's weeks (None: rounded from ``weeks``)
+    # The daily frame's judgements by headroom's panel (``rules.arrays.Judged``): the rules
+    # from ``since`` read them when their look back starts there (a change on today).
+    judged: Judged | None
 
     def view(self, spikes: Sequence[SpikeFlag] | None) -> View:
         """The view, its summary capped by ``spikes`` (the spike flags current today, as the
@@ -104,6 +110,7 @@ class Tailed:
             self.fitness,
             _last(daily, runs | (daily["other_sessions"].to_numpy() > 0)),
             _last(daily, runs),
+            report=self.report,
             spikes=spikes,
         )
         # Only the rows from ``since`` changed: when they are all in the stored tail (or
@@ -154,12 +161,26 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     back = 0 if same else WINDOW_DAYS
     begin = datetime.combine(since - timedelta(days=back), time(), UTC) - _WIDEST_OFFSET
     window = activity_store.activity_frame(session, athlete_id, begin)
-    local = window.select(local_day_expr(tz).alias("d"))["d"]
-    acts = window.filter((local >= since) & (local <= day))
+    # The local days in Python (``local_day_expr``'s: ``analytics.days.local_day``): a polars
+    # query costs more than the window's few rows.
+    zone = ZoneInfo(tz)
+    starts, offsets = window["start_time"].to_list(), window["utc_offset_s"].to_list()
+    local = [local_day(t, off, zone) for t, off in zip(starts, offsets, strict=True)]
+    mine = [since <= d <= day for d in local]
+    acts = window.filter(pl.Series(mine, dtype=pl.Boolean()))
     if acts.is_empty():
         return None
-    impulses, basis = daily_impulses(acts, tz=tz, first=since, last=day)
-    if basis.source != fit.source or basis.imputed:
+    # The days' impulses in numpy (``few_day_impulses``), else as the full path's query.
+    acts_days = [d for d, m in zip(local, mine, strict=True) if m]
+    few = few_day_impulses(acts, acts_days, first=since, last=day)
+    if few is not None:
+        impulses, basis_source = few
+    else:
+        frame, basis = daily_impulses(acts, tz=tz, first=since, last=day)
+        if basis.imputed:
+            return None
+        impulses, basis_source = frame["fitness_load"].to_numpy().astype(np.float64), basis.source
+    if basis_source != fit.source:
         return None
     if same:
         per_day = pl.DataFrame(
@@ -186,7 +207,7 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     inp = EvaluationInputs(athlete, acts, day, config, threshold, daily, rin, hr, None, first)
     last = before.row(k - 1, named=True)
     load = load_rows(daily, k, Carried.stored(last))
-    fit_days = fitness_frame(impulses, (last["fitness"], last["fatigue"]))
+    fit_days = fitness_columns(impulses, (last["fitness"], last["fatigue"]))
     # No RPE before nor now: the days from ``since`` rate nothing.
     rated = pl.concat(
         [
@@ -200,7 +221,7 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     )
     effort = effort_windows(rated, k)
     # The same days in the same order: side by side, as the full path's joins give them.
-    parts = [new, *(f.drop("date") for f in (load, fit_days, effort))]
+    parts = [new, load.drop("date"), pl.DataFrame(fit_days), effort.drop("date")]
     # Two chunks: the stored rows are not copied (only the few new ones are written, or the
     # rows are written whole, chunks and all, and read back as the same values).
     all_days = pl.concat([before, pl.concat(parts, how="horizontal").select(days.columns)])
@@ -220,7 +241,8 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     )
     all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone], rechunk=True)
     row = load.row(load.height - 1, named=True)
-    now = fit_days.row(fit_days.height - 1, named=True)
+    rooms, judged = headroom_judged(daily, config, today=day)
+    now = {c: float(v[-1]) for c, v in fit_days.items()}
     newest = window.row(window.height - 1, named=True)
     latest = (newest["activity_id"], as_utc(newest["start_time"]))
     return Tailed(
@@ -229,12 +251,26 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
         latest,
         state.planned,
         row,
-        {h.dimension: h for h in headroom(daily, config, today=day)},
+        {h.dimension: h for h in rooms},
         fitness_on(fit, day, now),
         all_days,
         all_weeks,
         main.height,
+        _report(summary.report_weeks, monday, redone),
+        judged,
     )
+
+
+def _report(
+    stored: list[WeekRow] | None, monday: date, redone: pl.DataFrame
+) -> list[WeekRow] | None:
+    """The report's weeks (``view_summary.report_weeks``) from the stored ones: the weeks
+    before ``monday`` are the stored rows, rounded from the same numbers; only the weeks
+    summed again are rounded (None: none stored, all rounded)."""
+    if stored is None:
+        return None
+    kept = [w for w in stored if w.week_start < monday]
+    return [*kept, *report_weeks(redone)][-REPORT_WEEKS:]
 
 
 def _last(daily: pl.DataFrame, active: np.ndarray) -> date | None:

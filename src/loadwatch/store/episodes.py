@@ -50,6 +50,22 @@ def _live_or_after(statuses: tuple[EpisodeStatus, ...]) -> Select[Episode]:
     return q.order_by(Episode.last.desc(), Episode.id.desc())
 
 
+@cache
+def _from_first_near(statuses: tuple[EpisodeStatus, ...]) -> Select[Episode]:
+    """Built once per set of statuses (every change from a day runs it: building it per call
+    cost more than running it)."""
+    mine = (Episode.athlete_id == bindparam("aid", type_=Integer), Episode.status != WITHDRAWN)
+    near = bindparam("near", type_=Date)
+    start = (
+        select(func.min(Episode.first))
+        .where(*mine, or_(Episode.status.in_(statuses), Episode.last >= near))
+        .scalar_subquery()
+    )
+    since = bindparam("since", type_=Date)
+    q = select(Episode).where(*mine, Episode.last >= func.coalesce(start, since))
+    return q.order_by(Episode.last.desc(), Episode.id.desc())
+
+
 def from_first_near(
     session: Session,
     athlete_id: int,
@@ -60,14 +76,8 @@ def from_first_near(
     """The athlete's episodes but the withdrawn whose last flag is on or after the first day of
     the earliest episode of ``statuses`` or whose last flag is on or after ``near`` (``since``
     when there is none), in ``of_athlete``'s order, in one query."""
-    mine = (Episode.athlete_id == athlete_id, Episode.status != WITHDRAWN)
-    start = (
-        select(func.min(Episode.first))
-        .where(*mine, or_(Episode.status.in_(statuses), Episode.last >= near))
-        .scalar_subquery()
-    )
-    q = select(Episode).where(*mine, Episode.last >= func.coalesce(start, since))
-    return list(session.scalars(q.order_by(Episode.last.desc(), Episode.id.desc())))
+    q = _from_first_near(tuple(statuses))
+    return list(session.scalars(q, {"aid": athlete_id, "near": near, "since": since}))
 
 
 def get(session: Session, episode_id: int) -> Episode | None:
@@ -124,14 +134,20 @@ def announced(session: Session, episode_id: int) -> bool:
 
 def unannounced_event(session: Session, episode_id: int) -> EpisodeEvent | None:
     """The episode's newest event no hook has been handed yet, if any."""
-    handed = exists().where(Delivery.event_id == EpisodeEvent.id)
-    q = (
-        select(EpisodeEvent)
-        .where(EpisodeEvent.episode_id == episode_id, ~handed)
-        .order_by(EpisodeEvent.id.desc())
-        .limit(1)
+    return session.scalars(_UNANNOUNCED, {"eid": episode_id}).first()
+
+
+# Built once (a change that moves a live episode rewrites its unsent event): built per call,
+# its correlated EXISTS cost more to compile than the query to run.
+_UNANNOUNCED = (
+    select(EpisodeEvent)
+    .where(
+        EpisodeEvent.episode_id == bindparam("eid", type_=Integer),
+        ~exists().where(Delivery.event_id == EpisodeEvent.id),
     )
-    return session.scalars(q).first()
+    .order_by(EpisodeEvent.id.desc())
+    .limit(1)
+)
 
 
 def events_of(session: Session, athlete_id: int) -> list[EpisodeEvent]:

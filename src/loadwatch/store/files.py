@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from loadwatch.clock import as_utc
@@ -86,20 +86,24 @@ def list_files(
 
 def last_uploads(session: Session, athlete_ids: Sequence[int]) -> dict[int, datetime]:
     """Per athlete, when a file was last received (a repeat upload touches ``updated_at``)."""
-    rows = session.execute(
-        select(
-            SourceFile.athlete_id,
-            func.max(SourceFile.created_at),
-            func.max(SourceFile.updated_at),
-        )
-        .where(SourceFile.athlete_id.in_(athlete_ids))
-        .group_by(SourceFile.athlete_id)
-    ).all()
+    rows = session.execute(_LAST_UPLOADS, {"ids": list(athlete_ids)}).all()
     return {
         aid: max(as_utc(t) for t in (created, updated) if t is not None)
         for aid, created, updated in rows
         if created is not None or updated is not None
     }
+
+
+# Built once (every evaluation's triage row reads one athlete's).
+_LAST_UPLOADS = (
+    select(
+        SourceFile.athlete_id,
+        func.max(SourceFile.created_at),
+        func.max(SourceFile.updated_at),
+    )
+    .where(SourceFile.athlete_id.in_(bindparam("ids", expanding=True)))
+    .group_by(SourceFile.athlete_id)
+)
 
 
 def file_by_id(session: Session, file_id: int) -> SourceFile | None:

@@ -29,12 +29,25 @@ def in_range(
 ) -> list[Flag]:
     """The athlete's stored flags dated ``[from_date, to_date]`` (all before when None), of
     ``rules`` only when given."""
-    where = [Flag.athlete_id == athlete_id, Flag.date <= to_date]
+    q = _in_range(from_date is not None, tuple(rules) if rules is not None else None)
+    params: dict[str, object] = {"aid": athlete_id, "to": to_date}
     if from_date is not None:
-        where.append(Flag.date >= from_date)
+        params["from"] = from_date
+    return list(session.scalars(q, params))
+
+
+@cache
+def _in_range(bounded: bool, rules: tuple[str, ...] | None) -> Select[Flag]:
+    """Built once per shape (every evaluation runs one)."""
+    where = [
+        Flag.athlete_id == bindparam("aid", type_=Integer),
+        Flag.date <= bindparam("to", type_=Date),
+    ]
+    if bounded:
+        where.append(Flag.date >= bindparam("from", type_=Date))
     if rules is not None:
         where.append(Flag.rule.in_(rules))
-    return list(session.scalars(select(Flag).where(*where)))
+    return select(Flag).where(*where)
 
 
 # Built once: building these per call cost about as much as running them, and the nightly
@@ -83,12 +96,19 @@ def firing(session: Session, athlete_id: int) -> list[Flag]:
 def firing_or_open(session: Session, athlete_id: int, since: date) -> list[Flag]:
     """The athlete's flags not ``resolved`` dated ``since`` or later, and their open flags of
     any date, by date (one query: what regrouping from ``since`` and the triage row read)."""
-    q = select(Flag).where(
-        Flag.athlete_id == athlete_id,
+    return list(session.scalars(_FIRING_OR_OPEN, {"aid": athlete_id, "since": since}))
+
+
+# Built once (every change from a day runs it).
+_FIRING_OR_OPEN = (
+    select(Flag)
+    .where(
+        Flag.athlete_id == bindparam("aid", type_=Integer),
         Flag.status != RESOLVED,
-        or_(Flag.date >= since, Flag.status == OPEN),
+        or_(Flag.date >= bindparam("since", type_=Date), Flag.status == OPEN),
     )
-    return list(session.scalars(q.order_by(Flag.date, Flag.id)))
+    .order_by(Flag.date, Flag.id)
+)
 
 
 def open_counts(session: Session, user: User) -> list[tuple[int, str, str, int]]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy import Integer, bindparam, case, delete, insert, select, update
 
 from loadwatch.clock import utcnow
 
@@ -21,19 +21,25 @@ if TYPE_CHECKING:
 
 
 def athlete_ids(session: Session, athlete_id: int | None = None) -> list[int]:
-    q = select(table.c.athlete_id).order_by(table.c.athlete_id)
     if athlete_id is not None:
-        q = q.where(table.c.athlete_id == athlete_id)
-    return list(session.scalars(q))
+        return list(session.scalars(_ONE, {"aid": athlete_id}))
+    return list(session.scalars(select(table.c.athlete_id).order_by(table.c.athlete_id)))
 
 
 def claim(session: Session, athlete_id: int) -> date | None:
     """Delete the athlete's request and return its date; None if another worker took it.  The
     caller's transaction owns the claim: rolled back, the request is back."""
-    row = session.execute(
-        delete(table).where(table.c.athlete_id == athlete_id).returning(table.c.from_date)
-    ).first()
+    row = session.execute(_CLAIM, {"aid": athlete_id}).first()
     return row[0] if row is not None else None
+
+
+# Built once: every evaluation of a change runs both (building them cost about as much).
+_ONE = select(table.c.athlete_id).where(table.c.athlete_id == bindparam("aid", type_=Integer))
+_CLAIM = (
+    delete(table)
+    .where(table.c.athlete_id == bindparam("aid", type_=Integer))
+    .returning(table.c.from_date)
+)
 
 
 def clear(session: Session) -> None:
