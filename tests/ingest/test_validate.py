@@ -151,6 +151,20 @@ def test_check_summary_refuses_a_non_finite_core_number() -> None:
     assert validate.check_summary(act.summary) is act.summary
 
 
+def test_check_summary_drops_a_histogram_with_a_bad_bin() -> None:
+    (act,) = _analyse(tf.fit(), "x.fit").activities
+    from dataclasses import replace
+
+    hist = act.summary.speed_hist_m
+    assert hist is not None and sum(hist) > 0
+    for bad in (math.nan, math.inf, -1.0):
+        s = validate.check_summary(replace(act.summary, speed_hist_m=[*hist[:-1], bad]))
+        assert s.speed_hist_m is None
+        assert "speed hist not finite: left out" in s.warnings
+    ok = validate.check_summary(replace(act.summary, speed_hist_m=[0.0, *hist[1:]]))
+    assert ok.speed_hist_m == [0.0, *hist[1:]]
+
+
 def test_inspect_json_is_always_valid_json(tmp_path: Path) -> None:
     files = {
         "inf.tcx": tf.tcx().replace(b"<DistanceMeters>3600.0", b"<DistanceMeters>inf"),

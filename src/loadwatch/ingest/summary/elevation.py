@@ -113,7 +113,14 @@ def gain_loss(
     """(gain, loss) in metres; the altitude change between two segments is not climbing."""
     if alt.size < 2:
         return 0.0, 0.0
-    smoothed, band = profile(t, alt)
+    return climb(*profile(t, alt), segment)
+
+
+def climb(smoothed: FloatArray, band: float, segment: npt.NDArray[np.int64]) -> tuple[float, float]:
+    """``gain_loss`` from the altitude ``profile`` already computed (the summary's grades read
+    the same profile)."""
+    if smoothed.size < 2:
+        return 0.0, 0.0
     y = play_operator(smoothed, band)
     dy = np.diff(y)
     dy = np.where(segment[1:] == segment[:-1], dy, 0.0)

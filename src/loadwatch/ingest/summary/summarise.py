@@ -167,9 +167,10 @@ def summarize(
     gap_hist: list[float] | None = None
     g = np.zeros(n, dtype=np.float64)  # without altitude a run is taken as flat
     if alt is not None:
-        gain, loss = elevation.gain_loss(s.t, alt, s.seg)
+        smoothed, band = elevation.profile(s.t, alt)  # computed once: the climb and the grades
+        gain, loss = elevation.climb(smoothed, band, s.seg)
         if has_steps:
-            g = grade.step_grade(cum, elevation.profile(s.t, alt)[0])
+            g = grade.step_grade(cum, smoothed)
             gap = grade.gap_distance(step_m, g)
             uphill, downhill = grade.hill_distances(step_m, g)
             gap_hist = speed.speed_histogram(step_m, grade.gap_speed(s.step_speed, g))

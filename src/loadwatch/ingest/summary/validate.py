@@ -175,6 +175,12 @@ def _clean_totals(totals: DeviceTotals) -> tuple[DeviceTotals, list[str]]:
 _REQUIRED = ("elapsed_time_s", "moving_time_s", "distance_m")
 
 
+def _finite_non_negative(values: list[float]) -> bool:
+    """Every value finite and >= 0 (a histogram's bins: one array test, not one per bin)."""
+    a = np.asarray(values, dtype=np.float64)
+    return bool(np.isfinite(a).all() and (a >= 0).all())
+
+
 def check_summary(s: ActivitySummary) -> ActivitySummary:
     """The summary with every number finite and possible, or ``CorruptFile``."""
     for name in _REQUIRED:
@@ -226,7 +232,7 @@ def check_summary(s: ActivitySummary) -> ActivitySummary:
         notes.append(f"an average of {avg:.1f} m/s is faster than any runner: kept as other")
     for name in ("speed_hist_m", "sustained_speed_hist_m", "flat_speed_hist_m"):
         h = getattr(s, name)
-        if h is not None and not all(math.isfinite(x) and x >= 0 for x in h):
+        if h is not None and not _finite_non_negative(h):
             changes[name] = None
             notes.append(f"{name.removesuffix('_m').replace('_', ' ')} not finite: left out")
     if not changes:
