@@ -7,10 +7,9 @@ hand in the test, and the load series are also checked against the ``acwr`` pack
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-import acwr
 import numpy as np
-import pandas as pd
 import polars as pl
 import pytest
 
@@ -21,6 +20,9 @@ from loadwatch.analytics.schema import DAILY_SCHEMA, LOAD_SCHEMA, WEEKLY_SCHEMA
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.errors import InvalidRequest
 from support.activity_builder import activity, days, frame, speed_hist, weeks
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MON = date(2026, 1, 5)  # a Monday
 PLUS10 = 10 * 3600
@@ -202,10 +204,17 @@ def test_seeded_ewma_by_hand() -> None:
 
 
 def _series(values: np.ndarray) -> pd.Series:
+    import pandas as pd
+
     return pd.Series(values, index=pd.date_range("2026-01-05", periods=len(values), freq="D"))
 
 
 def test_loads_match_the_acwr_package() -> None:
+    # Imported here: acwr brings pandas and scipy (2 CPU-s), paid only by the worker that runs
+    # this test, not by every worker collecting the module.
+    import acwr
+    import pandas as pd
+
     rng = np.random.default_rng(7)
     kms = rng.choice([0.0, 0.0, 5.0, 8.0, 12.0, 20.0], size=120) * rng.uniform(0.8, 1.2, 120)
     kms[0] = 0.0  # starts on a rest day

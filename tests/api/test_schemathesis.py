@@ -13,11 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from loadwatch import auth
 from loadwatch.api.app import create_app
@@ -40,6 +36,10 @@ FAILURE_CHARS = int(os.environ.get("LOADWATCH_SCHEMATHESIS_DETAIL", "2000"))
 
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    # Imported here, as in the test: only the worker that runs this module pays for schemathesis
+    # (its pytest plugin is not loaded either: pyproject's addopts).
+    import schemathesis
+
     data = Path(tmp_path_factory.mktemp("schemathesis")) / "data"
     config = Settings(data_dir=data, max_upload_bytes=1 << 20, max_file_bytes=1 << 20)
     store = Store(config.db_url, config.data_dir)
@@ -63,6 +63,10 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def test_no_server_errors_and_documented_bodies(api_schema: Any) -> None:
     """Every operation, a few generated requests each; failures are collected so one run
     reports every operation that fails, not only the first."""
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.core.failures import FailureGroup
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
     failures: list[str] = []
     calls = operations = 0
     statuses: Counter[int] = Counter()

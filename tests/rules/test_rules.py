@@ -5,9 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, time, timedelta
 
-import acwr
 import numpy as np
-import pandas as pd
 import polars as pl
 import pytest
 
@@ -246,6 +244,11 @@ def test_monotony_flags_identical_days_once() -> None:
     flags = evaluate(d, MECHANICS)
     assert {(f.rule, f.dimension) for f in flags} == {("monotony", "distance")}
     assert len(flags) == 1  # one per episode, not one per day
+    # Imported here: acwr brings pandas and scipy (2 CPU-s), paid only by the worker that runs
+    # this test, not by every worker collecting the module.
+    import acwr
+    import pandas as pd
+
     x = pd.Series(
         d["distance_km"].to_numpy(), index=pd.date_range(str(d["date"][0]), periods=d.height)
     )
