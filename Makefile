@@ -14,8 +14,11 @@ $(INSTALLED): requirements.lock pyproject.toml
 demo: $(INSTALLED)  ## import sample_data/ into a fresh embedded store, report, serve on :8000
 	$(VENV)/bin/loadwatch demo $(ARGS)
 
+# Bytecode on for the suite even where the shell turns it off (PYTHONDONTWRITEBYTECODE=1): else
+# every xdist worker and every CLI subprocess a test starts compiles and assert-rewrites the
+# same modules again on every run (~5 CPU-s per worker; docs/scale.md, the suite's collection).
 test: $(INSTALLED)  ## the test suite (parallel; corpus/PostgreSQL/browser tests skip without them)
-	$(VENV)/bin/pytest $(ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest $(ARGS)
 
 check: $(INSTALLED)  ## what reviewers check: lint, format, types
 	$(VENV)/bin/ruff check .
