@@ -41,10 +41,13 @@ The gpxpy reader is ``gpx_reference``; one outing becomes a ``Track`` in ``gpx_t
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from loadwatch.errors import CorruptFile, NotAnActivity
+from loadwatch.errors import CorruptFile, InputTooLarge, NotAnActivity
 from loadwatch.ingest.containers.xmlprepare import Prepared, prepare
 from loadwatch.ingest.containers.xmlsafe import guard_xml
 from loadwatch.ingest.formats import gpx_clean, gpx_stream
@@ -55,14 +58,61 @@ from loadwatch.ingest.track import Track
 
 SPLIT_GAP = gpx_clean.SPLIT_GAP
 
+# Memory per upload (docs/limits.md): reading a GPX holds libxml2's tree and the point texts
+# at once, measured at ~1.8 kB a point (lat, lon, ele, time) to ~3.1 kB (with Garmin's
+# hr/cad/atemp extensions) besides the process's own ~0.1 GB.  200 000 points (55 h at one a
+# second) bound one decode to ~0.7 GB; a longer track is refused before it is parsed.
+MAX_POINTS = 200_000
+# After a file this large the freed tree is handed back to the system (glibc keeps it).
+_TRIM_BYTES = 4 * 1024 * 1024
+
 
 def decode(data: bytes, name: str) -> list[Track]:
-    return decode_with(data, name, streaming=True)
+    try:
+        return decode_with(data, name, streaming=True)
+    finally:
+        if len(data) >= _TRIM_BYTES:
+            return_memory()
+
+
+def point_count(data: bytes) -> int:
+    """An upper bound of the document's track points, from the bytes (no parse): its
+    ``<trkpt`` start tags, and prefixed ones (``<g:trkpt ...>...</g:trkpt>``: two a point)."""
+    return data.count(b"<trkpt") + data.count(b":trkpt") // 2
+
+
+def check_points(data: bytes) -> None:
+    n = point_count(data)
+    if n > MAX_POINTS:
+        raise InputTooLarge(
+            f"GPX with {n:,} track points: more than the {MAX_POINTS:,} one file may hold "
+            "(55 h at one point a second; the memory one upload may take, docs/limits.md)"
+        )
+
+
+def return_memory() -> None:
+    """Give the heap's free pages back to the system (glibc's ``malloc_trim``): libxml2's
+    freed tree otherwise stays in the process's RSS (1.1 GB after a 64 MB GPX)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+@cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        libc.malloc_trim  # noqa: B018 - glibc only
+    except (OSError, AttributeError, TypeError):
+        return None
+    return libc
 
 
 def decode_with(data: bytes, name: str, *, streaming: bool) -> list[Track]:
     """``decode`` with the streaming reader switchable (``streaming=False``: gpxpy only, the
     reference the differential test compares with)."""
+    check_points(data)
     prepared = _front(data)
     streamed = gpx_stream.read(prepared.data) if streaming else None
     if streamed is not None:
