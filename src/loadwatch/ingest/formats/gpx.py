@@ -33,6 +33,12 @@ Decisions (each tested in ``tests/ingest/test_gpx.py``):
   else in the file name, else ``ingest.sports_guess.guess`` from the moving speed and cadence.  With
   no speed at all: running (this is a running product: an unknown GPX is most likely a run).
   A type declared by the export (Strava's activities.csv) replaces any guess in ``summarize``.
+* A truncated document (every byte well-formed, the end missing: a phone app that died
+  mid-write) keeps its complete ``<trkpt>``s, with a warning that says where the file ends and
+  what was kept ("truncated: the file ends inside a track point in line 1,225; kept 173
+  points up to ... UTC (malformed XML ...)"), as FIT keeps the records read (``gpx_salvage``).
+  A file with nothing to keep (no complete point, or no time span) fails with its own reason.
+* At most ``MAX_POINTS`` track points (memory per upload, docs/limits.md).
 * Altitude that is exactly 0 at every point is "not recorded", and isolated exact zeros in
   a track that is otherwise well above sea level are dropouts; both become null.
 
@@ -50,7 +56,7 @@ from functools import cache
 from loadwatch.errors import CorruptFile, InputTooLarge, NotAnActivity
 from loadwatch.ingest.containers.xmlprepare import Prepared, prepare
 from loadwatch.ingest.containers.xmlsafe import guard_xml
-from loadwatch.ingest.formats import gpx_clean, gpx_stream
+from loadwatch.ingest.formats import gpx_clean, gpx_salvage, gpx_stream
 from loadwatch.ingest.formats.gpx_reference import read, text_of
 from loadwatch.ingest.formats.gpx_track import TrackMeta, build_track
 from loadwatch.ingest.sports import from_words
@@ -111,9 +117,41 @@ def _libc() -> ctypes.CDLL | None:
 
 def decode_with(data: bytes, name: str, *, streaming: bool) -> list[Track]:
     """``decode`` with the streaming reader switchable (``streaming=False``: gpxpy only, the
-    reference the differential test compares with)."""
+    reference the differential test compares with).  A truncated document keeps its complete
+    track points (``gpx_salvage``), with a warning; otherwise a malformed one fails."""
     check_points(data)
     prepared = _front(data)
+    try:
+        return _decode(prepared, name, streaming=streaming)
+    except CorruptFile as e:
+        if not str(e).startswith("malformed XML"):
+            raise
+        kept = gpx_salvage.salvage(prepared.data)
+        if kept is None:
+            raise
+        try:
+            tracks = _decode(_front(kept.data), name, streaming=streaming)
+        except (CorruptFile, NotAnActivity):
+            raise e from None  # nothing usable before the cut: the file's own reason
+        return _truncated(tracks, kept, prepared, str(e))
+
+
+def _truncated(
+    tracks: list[Track], kept: gpx_salvage.Salvaged, prepared: Prepared, reason: str
+) -> list[Track]:
+    """The salvaged tracks, each with the warning that says what was kept."""
+    points = sum(t.samples.height for t in tracks)
+    last = tracks[-1].samples["time"].drop_nulls()
+    until = f" up to {last[-1]:%Y-%m-%d %H:%M:%S} UTC" if len(last) else ""
+    lines = kept.lines + prepared.lines_removed
+    note = (
+        f"truncated: the file ends inside {kept.inside} in line {lines:,}; kept {points:,} "
+        f"points{until} ({reason})"
+    )
+    return [replace(t, warnings=(*t.warnings, note)) for t in tracks]
+
+
+def _decode(prepared: Prepared, name: str, *, streaming: bool) -> list[Track]:
     streamed = gpx_stream.read(prepared.data) if streaming else None
     if streamed is not None:
         raw = streamed.points
