@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from gpxpy.gpx import GPXException, GPXXMLSyntaxException
 
-from loadwatch.errors import CorruptFile, NotAnActivity, UnsafeInput
+from loadwatch.errors import CorruptFile, InputTooLarge, NotAnActivity, UnsafeInput
 from loadwatch.ingest.formats import gpx
 from loadwatch.ingest.track import SAMPLE_SCHEMA, Track
 from support.paths import CORPUS, CORPUS_SKIP, HAVE_CORPUS, corpus_manifest, fit_totals
@@ -598,3 +598,22 @@ def test_a_truncated_file_with_an_entity_declaration_is_still_refused() -> None:
     doc = _doc(_trk(_line(3.0, n=3))).replace(b"<gpx ", b'<!DOCTYPE gpx [<!ENTITY x "y">]><gpx ', 1)
     with pytest.raises(UnsafeInput, match="XML entity declaration"):
         gpx.decode(doc[:-20], "evil.gpx")
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "UTF-16"])
+@pytest.mark.parametrize("prefix", ["", "g:"])
+def test_more_track_points_than_the_cap_are_refused_before_parsing(
+    monkeypatch: pytest.MonkeyPatch, encoding: str, prefix: str
+) -> None:
+    monkeypatch.setattr(gpx, "MAX_POINTS", 4)
+    text = _doc(_trk(_line(3.0, n=5))).decode()
+    if prefix:  # the same document with its GPX namespace bound to a prefix
+        text = re.sub(r"<(/?)(?=[a-z])", rf"<\1{prefix}", text).replace("xmlns=", "xmlns:g=")
+    data = text.replace('encoding="UTF-8"', f'encoding="{encoding}"').encode(encoding)
+    with pytest.raises(InputTooLarge) as e:
+        gpx.decode(data, "long.gpx")
+    assert str(e.value).startswith("GPX with 5 track points: more than the 4 one file may hold")
+    if not prefix:  # (gpxpy does not read a prefixed GPX as tracks: refused otherwise)
+        monkeypatch.setattr(gpx, "MAX_POINTS", 5)
+        (track,) = gpx.decode(data, "long.gpx")
+        assert track.samples.height == 5

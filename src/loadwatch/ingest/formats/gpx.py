@@ -119,8 +119,8 @@ def decode_with(data: bytes, name: str, *, streaming: bool) -> list[Track]:
     """``decode`` with the streaming reader switchable (``streaming=False``: gpxpy only, the
     reference the differential test compares with).  A truncated document keeps its complete
     track points (``gpx_salvage``), with a warning; otherwise a malformed one fails."""
-    check_points(data)
     prepared = _front(data)
+    check_points(prepared.data)  # UTF-8 by now: a UTF-16 file's tags are counted too
     try:
         return _decode(prepared, name, streaming=streaming)
     except CorruptFile as e:
