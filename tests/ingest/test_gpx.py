@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from gpxpy.gpx import GPXException, GPXXMLSyntaxException
 
-from loadwatch.errors import CorruptFile, NotAnActivity, UnsafeInput
+from loadwatch.errors import CorruptFile, InputTooLarge, NotAnActivity, UnsafeInput
 from loadwatch.ingest.formats import gpx
 from loadwatch.ingest.track import SAMPLE_SCHEMA, Track
 from support.paths import CORPUS, CORPUS_SKIP, HAVE_CORPUS, corpus_manifest, fit_totals
@@ -541,3 +541,79 @@ def test_stamps_with_and_without_offsets_in_one_track() -> None:
         t0 + timedelta(seconds=20, milliseconds=500),
     ]
     assert track.utc_offset_s is None  # the earliest stamp says nothing about the zone
+
+
+# --- a truncated GPX keeps its complete track points (trial 9 F7) -------------------------
+@pytest.mark.skipif(not HAVE_CORPUS, reason=CORPUS_SKIP)
+@pytest.mark.parametrize("streaming", [True, False])
+def test_a_truncated_file_keeps_the_points_written_before_the_cut(
+    corpus: Path, streaming: bool
+) -> None:
+    # Trial 9's repro: `head -c 30000` of a 666-point file; the cut falls inside the 174th
+    # <trkpt>'s <extensions> on line 1225 (the whole file failed before).
+    whole = (corpus / "gpx/pytrainer_gpxplus_sample.gpx").read_bytes()
+    cut = whole[:30000]
+    assert cut.count(b"</trkpt>") == 173
+    (track,) = gpx.decode_with(cut, "truncated.gpx", streaming=streaming)
+    (full,) = gpx.decode(whole, "whole.gpx")
+    assert track.samples.height == 173
+    assert track.samples.equals(full.samples.head(173))
+    assert track.warnings[-1] == (
+        "truncated: the file ends inside a track point in line 1,225; kept 173 points up to "
+        "2012-01-26 17:24:31 UTC (malformed XML at line 1225, column 0: unclosed token)"
+    )
+
+
+def test_every_cut_keeps_exactly_the_complete_points_before_it() -> None:
+    doc = _doc(_trk(_line(3.0, n=6)))
+    ends = [m.end() for m in re.finditer(rb"</trkpt>", doc)]
+    for size in range(ends[1], len(doc) - len(b"</gpx>")):  # from the 2nd point's end on
+        (track,) = gpx.decode(doc[:size], "cut.gpx")
+        assert track.samples.height == sum(e <= size for e in ends), size
+        assert track.warnings[-1].startswith("truncated: the file ends inside "), size
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        # Nothing complete before the cut (inside the first point, which ends at byte 217):
+        # the file's own reason, as before.
+        (_doc(_trk(_line(3.0, n=3)))[:212], "malformed XML at line 1, column 209: unclosed token"),
+        # One complete point: no time span, so nothing to keep, and the reason is the cut.
+        (_doc(_trk(_line(3.0, n=3)))[:227], "malformed XML at line 1, column 217: unclosed token"),
+        # Not a truncation (a byte is wrong, not missing): no salvage even with points before.
+        (
+            _doc(_trk(_line(3.0, n=3))).replace(b"</trkseg>", b"</trk>")[:-6],
+            "malformed XML at line 1, column",
+        ),
+    ],
+)
+def test_what_cannot_be_salvaged_fails_with_its_reason(doc: bytes, message: str) -> None:
+    with pytest.raises(CorruptFile) as e:
+        gpx.decode(doc, "bad.gpx")
+    assert str(e.value).startswith(message)
+
+
+def test_a_truncated_file_with_an_entity_declaration_is_still_refused() -> None:
+    doc = _doc(_trk(_line(3.0, n=3))).replace(b"<gpx ", b'<!DOCTYPE gpx [<!ENTITY x "y">]><gpx ', 1)
+    with pytest.raises(UnsafeInput, match="XML entity declaration"):
+        gpx.decode(doc[:-20], "evil.gpx")
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "UTF-16"])
+@pytest.mark.parametrize("prefix", ["", "g:"])
+def test_more_track_points_than_the_cap_are_refused_before_parsing(
+    monkeypatch: pytest.MonkeyPatch, encoding: str, prefix: str
+) -> None:
+    monkeypatch.setattr(gpx, "MAX_POINTS", 4)
+    text = _doc(_trk(_line(3.0, n=5))).decode()
+    if prefix:  # the same document with its GPX namespace bound to a prefix
+        text = re.sub(r"<(/?)(?=[a-z])", rf"<\1{prefix}", text).replace("xmlns=", "xmlns:g=")
+    data = text.replace('encoding="UTF-8"', f'encoding="{encoding}"').encode(encoding)
+    with pytest.raises(InputTooLarge) as e:
+        gpx.decode(data, "long.gpx")
+    assert str(e.value).startswith("GPX with 5 track points: more than the 4 one file may hold")
+    if not prefix:  # (gpxpy does not read a prefixed GPX as tracks: refused otherwise)
+        monkeypatch.setattr(gpx, "MAX_POINTS", 5)
+        (track,) = gpx.decode(data, "long.gpx")
+        assert track.samples.height == 5

@@ -140,6 +140,12 @@ def test_float_noise_between_exports_does_not_decide() -> None:
 def test_stopped_early_reads_the_lenient_readers_words() -> None:
     assert stopped_early(["truncated: file ends before its declared size; kept 258 records"])
     assert stopped_early(["chained FIT part 2 has an invalid header; ignored from byte 4096"])
+    assert stopped_early(
+        [
+            "truncated: the file ends inside a track point in line 1,225; kept 1,173 points up to "
+            "2012-01-26 17:24:31 UTC (malformed XML at line 1225, column 0: unclosed token)"
+        ]
+    )
     assert not stopped_early(["sport running guessed from the file name"])
     assert not stopped_early([])
 

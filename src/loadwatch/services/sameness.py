@@ -133,8 +133,9 @@ def repeated_session(kept: Sequence[ActivitySummary], summary: ActivitySummary) 
 # --- which copy to keep ----------------------------------------------------------------------
 # A lenient read that stopped early says so in the file's warnings (ingest/formats/fit.py:
 # "truncated…; kept N records", "unreadable from byte…; kept N records", "…stopped reading
-# there; kept N records", "chained FIT part N has an invalid header; ignored from byte…").
-_STOPPED_EARLY = re.compile(r"\bkept \d+ records\b|\bignored from byte \d+")
+# there; kept N records", "chained FIT part N has an invalid header; ignored from byte…"), and
+# ingest/formats/gpx.py's truncated GPX ("truncated: the file ends inside…; kept 1,224 points").
+_STOPPED_EARLY = re.compile(r"\bkept [\d,]+ (?:records|points)\b|\bignored from byte \d+")
 
 
 def stopped_early(warnings: Iterable[str]) -> bool:
