@@ -295,3 +295,22 @@ def test_start_up_logs_no_alembic_chatter(tmp_path: Path) -> None:
     assert alembic, r.stdout  # the new store's upgrade is said...
     upgrade = "alembic.runtime.migration: Running upgrade "
     assert all(line.startswith(upgrade) for line in alembic), alembic  # ...and nothing else
+
+
+def _lines(out: str) -> list[str]:
+    return [" ".join(words(line)) for line in out.splitlines()]
+
+
+@pytest.mark.parametrize("columns", [30, 50, 64, 80, 100, 120, 160])
+def test_a_flag_marker_stays_on_the_line_of_its_label(world: DemoWorld, columns: int) -> None:
+    """F10: "▲ Thu climbing spike" is never split: no line ends with a marker whose day and
+    label are on the next line, at any width."""
+    today = world.today.isoformat()
+    out = loadwatch(world, "report", "-a", "Spiky Sara", "--today", today, columns=columns)
+    lines = _lines(out)
+    for mark in SARA_SPIKE_WEEK_MARKS:
+        assert any(mark in line for line in lines), (mark, out)
+    # A marker alone at a line's end is only the narrow table's sign column, never a flag's.
+    for line in lines:
+        if line.endswith(("▲", "△")):
+            assert re.search(r"\d [▲△]$", line), (line, out)
