@@ -130,10 +130,10 @@ SARA_SPIKE_WEEK_MARKS = [
     "△ Tue fast km spike",
     "▲ Thu climbing spike",
     "△ Thu climbing ramp",
-    "△ Thu uphill spike",
+    "△ Thu uphill km spike",
     "△ Sat fast km ramp",
     "△ Sun distance spike",
-    "△ Sun uphill ramp",
+    "△ Sun uphill km ramp",
 ]
 
 

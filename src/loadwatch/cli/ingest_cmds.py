@@ -296,7 +296,8 @@ def import_json(athlete: str, athlete_id: int, report: ImportReport) -> dict[str
             for e in m.report.errors
         ],
         "skipped": [{"file": f, "reason": why} for f, why in report.skipped],
-        "recovered": [{"file": o.file, "warnings": o.warnings} for o in report.recovered()],
+        # Names only: each is an entry of "files", whose warnings say what was recovered.
+        "recovered": [o.file for o in report.recovered()],
         "timezone": None
         if zone is None
         else {"zone": zone.zone, "why": zone.why, "file": zone.file},
