@@ -4,7 +4,7 @@ data commands read are Core tables (``tables.py``) that these classes are mapped
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -494,7 +494,7 @@ class PlannedSession(Base):
     once per version of a session."""
 
     __tablename__ = "planned_sessions"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # revision 0014
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012  # revision 0014
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     athlete_id: Mapped[int] = mapped_column(
