@@ -7,7 +7,9 @@ never go back) the same holds without a rebuild."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from loadwatch.store.db import make_engine, migrate
@@ -113,5 +115,23 @@ def test_0014_keeps_rows_and_ids_and_never_reuses_one(db_url: str) -> None:
             plans = conn.execute(sa.text("SELECT id FROM planned_sessions ORDER BY id"))
             assert ids[:2] == [1, 2] and ids[2] > 3
             assert plans.scalars().all()[-1] > 2
+    finally:
+        engine.dispose()
+
+
+def test_0014_refuses_to_run_with_foreign_keys_on(tmp_path: Path) -> None:
+    """Alembic called directly on SQLite (foreign keys on, and no way to turn them off inside
+    its transaction) would cascade-delete as it rebuilds: 0014 refuses, nothing changed."""
+    from alembic import command
+
+    from loadwatch.store.db import _alembic_config, current_revision
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fk.db'}")
+    try:
+        migrate(engine, "0013")
+        with pytest.raises(RuntimeError, match="foreign keys off"), engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "0014")
+        with engine.connect() as conn:
+            assert current_revision(conn) == "0013"
     finally:
         engine.dispose()

@@ -30,8 +30,17 @@ TABLES = ("activities", "flags", "episodes", "planned_sessions")
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
         return
+    # Inside the migration's transaction the pragma can no longer be switched off: a run with
+    # foreign keys on (Alembic called directly, not ``db.migrate``) would cascade-delete the
+    # flags', episodes' and plan alerts' rows as each old table is dropped.  Refused instead.
+    if bind.exec_driver_sql("PRAGMA foreign_keys").scalar():
+        raise RuntimeError(
+            "revision 0014 rebuilds tables and must run with SQLite foreign keys off: "
+            "upgrade with loadwatch (store.db.migrate), not with alembic directly"
+        )
     for name in TABLES:
         with op.batch_alter_table(
             name, recreate="always", table_kwargs={"sqlite_autoincrement": True}
