@@ -4,6 +4,8 @@ store's columns are typed with them, and no module compares against a bare statu
 from __future__ import annotations
 
 import ast
+import io
+from types import SimpleNamespace
 from typing import get_args, get_type_hints
 
 from sqlalchemy.orm import Mapped
@@ -67,3 +69,54 @@ def test_the_words() -> None:
     assert set(v.LIVE_EPISODE) == {"open", "acknowledged"}
     # Every episode status but withdrawn is a flag status: an episode's follows its flags'.
     assert set(get_args(v.EpisodeStatus)) - set(get_args(v.FlagStatus)) == {"withdrawn"}
+
+
+def _js_words(path: str, name: str) -> dict[str, str]:
+    import re
+
+    source = (SRC / "api" / "static" / path).read_text()
+    body = re.search(rf"const {name} = \{{(.*?)\}};", source, re.S)
+    assert body, (path, name)
+    return dict(re.findall(r'(\w+): "([^"]*)"', body.group(1)))
+
+
+def test_every_surface_names_the_dimensions_from_one_vocabulary() -> None:
+    """F11: the dashboard, the rehab page and the CLI call "speed" fast km, "hills" climbing
+    and "uphill" uphill km, never the API's keys."""
+    from loadwatch.status_lines import DIM_LABEL
+
+    assert v.DIMENSION_LABEL == {
+        "distance": "distance",
+        "speed": "fast km",
+        "hills": "climbing",
+        "uphill": "uphill km",
+        "pain": "pain",
+        "rest": "rest",
+    }
+    assert _js_words("app.js", "DIM_WORD") == v.DIMENSION_LABEL
+    tolerance = _js_words("rehab.js", "TOLERANCE_WORD")
+    assert tolerance == {k: v.DIMENSION_LABEL[k] for k in tolerance}
+    assert DIM_LABEL is v.DIMENSION_LABEL
+
+
+def test_the_episode_line_names_its_dimensions_as_people_read_them() -> None:
+    from datetime import date
+
+    from rich.console import Console
+
+    from loadwatch.status_lines import episode_lines
+
+    episode = SimpleNamespace(
+        severity=v.CAUTION,
+        first=date(2026, 11, 10),
+        last=date(2026, 11, 12),
+        status=v.OPEN,
+        flags=[],
+        acknowledged_count=0,
+        dimensions=["speed", "hills", "uphill", "distance"],
+    )
+    console = Console(width=120, file=io.StringIO(), color_system=None)
+    status = SimpleNamespace(episodes=[episode])
+    console.print(episode_lines(status))  # type: ignore[arg-type]
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "0 flag(s), fast km, climbing, uphill km, distance" in out

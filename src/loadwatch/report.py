@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from loadwatch.analytics.days import week_start
+from loadwatch.cli_text import Pieces
 from loadwatch.schemas.flags import FlagOut
 from loadwatch.schemas.status import AthleteStatus, WeekRow
 from loadwatch.status_lines import (
@@ -92,20 +93,22 @@ def _recent(weekly: Sequence[WeekRow], weeks: int) -> list[WeekRow]:
     return sorted(weekly, key=lambda w: w.week_start)[-weeks:]
 
 
-def _flag_marks(flags: Sequence[FlagOut]) -> Text:
-    marks = Text()
+def _flag_marks(flags: Sequence[FlagOut]) -> Pieces:
+    """Each flag as one piece, "▲ Thu climbing spike": lines wrap between flags, so a marker
+    never ends a line whose next line holds its label."""
+    marks: list[Text] = []
     for f in sorted(flags, key=lambda f: (f.date, f.dimension)):
-        if marks:
-            marks.append(" ")
         sign = "▲" if f.severity == ALERT else "△"
         words = [DIM_LABEL.get(f.dimension, f.dimension), _RULE_LABEL.get(f.rule, f.rule)]
         historic = f.status == HISTORIC
         marks.append(
-            f"{sign} {f.date:%a} {' '.join(dict.fromkeys(words))}"
-            + (" (historic)" if historic else ""),
-            style=_HISTORIC_STYLE if historic else SEVERITY_STYLE.get(f.severity, ""),
+            Text(
+                f"{sign} {f.date:%a} {' '.join(dict.fromkeys(words))}"
+                + (" (historic)" if historic else ""),
+                style=_HISTORIC_STYLE if historic else SEVERITY_STYLE.get(f.severity, ""),
+            )
         )
-    return marks
+    return Pieces(marks)
 
 
 def _by_week(flags: Sequence[FlagOut]) -> dict[date, list[FlagOut]]:

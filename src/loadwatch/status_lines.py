@@ -15,9 +15,18 @@ from rich.text import Text
 from loadwatch.schemas.flags import EpisodeOut, FlagOut
 from loadwatch.schemas.rehab_status import RehabStatus
 from loadwatch.schemas.status import AthleteStatus
-from loadwatch.vocabulary import ACKNOWLEDGED, ALERT, CAUTION, HISTORIC, OPEN
+from loadwatch.vocabulary import (
+    ACKNOWLEDGED,
+    ALERT,
+    CAUTION,
+    DIMENSION_LABEL,
+    HISTORIC,
+    OPEN,
+    dimension_label,
+)
 
-DIM_LABEL = {"distance": "distance", "speed": "fast km", "hills": "climbing", "pain": "pain"}
+# The one vocabulary (vocabulary.py): "fast km", "climbing", "uphill km" on every surface.
+DIM_LABEL = DIMENSION_LABEL
 SEVERITY_STYLE = {ALERT: "bold red", CAUTION: "yellow"}
 
 
@@ -105,7 +114,10 @@ def episode_lines(status: AthleteStatus, shown: Sequence[FlagOut] = ()) -> Rende
         state = "" if e.status == OPEN else f" ({e.status})"
         lines.append(
             Text(f" {sign} {span}{state} ", style=SEVERITY_STYLE.get(e.severity, ""))
-            + Text(f"{len(e.flags)} flag(s){_acked(e)}, {', '.join(e.dimensions)}")
+            + Text(
+                f"{len(e.flags)} flag(s){_acked(e)}, "
+                + ", ".join(dimension_label(d) for d in e.dimensions)
+            )
         )
         # A grid, so that a long sentence wraps under itself, not under the date.
         grid = Table.grid(padding=(0, 1))

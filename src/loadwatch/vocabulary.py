@@ -36,3 +36,21 @@ LIVE_EPISODE: Final[tuple[EpisodeStatus, ...]] = (OPEN, ACKNOWLEDGED)
 Concern = Literal["alert", "caution", "quiet"]
 QUIET: Final[Literal["quiet"]] = "quiet"
 CONCERNS: Final[tuple[Concern, ...]] = (ALERT, CAUTION, QUIET)
+
+# What each dimension is called wherever a person reads it (CLI, dashboard, check-in, report).
+# The API keeps its machine keys (``"dimension": "speed"``, ``open_flags.hills``) for the
+# programs that read them; every label a person reads comes from here.  "climbing" is metres
+# climbed; "uphill km" is the distance run uphill.
+DIMENSION_LABEL: Final[dict[str, str]] = {
+    "distance": "distance",
+    "speed": "fast km",
+    "hills": "climbing",
+    "uphill": "uphill km",
+    "pain": "pain",
+    "rest": "rest",
+}
+
+
+def dimension_label(dimension: str) -> str:
+    """The word a person reads for a dimension's machine key (the key itself if unknown)."""
+    return DIMENSION_LABEL.get(dimension, dimension)

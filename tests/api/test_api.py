@@ -379,6 +379,25 @@ def test_patch_athlete_validates(env: Env) -> None:
     assert cleared.json()["fast_speed_mps"] is None
 
 
+def test_patch_accepts_the_threshold_as_get_names_it(env: Env) -> None:
+    """F11: GET answers fast_pace and fast_speed_mps; PATCH takes either back (or both, when
+    they are the same pace to the second) and refuses two that disagree."""
+    url = f"{API}/athletes/{env.athlete_id}"
+    r = env.client.patch(url, json={"fast_pace": "4:30"}, headers=env.coach)
+    assert r.status_code == 200, r.text
+    assert r.json()["fast_speed_mps"] == pytest.approx(1000 / 270)
+    r = env.client.patch(url, json={"fast_speed_mps": 4.0}, headers=env.coach)
+    assert r.status_code == 200, r.text
+    got = env.client.get(url, headers=env.coach).json()
+    assert (got["fast_pace"], got["fast_speed_mps"]) == ("4:10", 4.0)
+    both = {"fast_pace": got["fast_pace"], "fast_speed_mps": got["fast_speed_mps"]}
+    assert env.client.patch(url, json=both, headers=env.coach).status_code == 200
+    r = env.client.patch(url, json={"fast_pace": "5:00", "fast_threshold": 4.0}, headers=env.coach)
+    assert r.status_code == 422, r.text
+    cleared = env.client.patch(url, json={"fast_pace": None}, headers=env.coach)
+    assert cleared.json()["fast_speed_mps"] is None
+
+
 def test_athlete_names_are_unique(env: Env) -> None:
     r = env.client.post(f"{API}/athletes", json={"name": "Ann"}, headers=env.admin)
     assert r.status_code == 409

@@ -89,9 +89,9 @@ def test_triage_shows_sara_first_with_her_reason_without_scrolling(
     assert page.locator(f"{first} .sev").inner_text() == "▲ Alert"
     assert page.locator(f"{first} .c-dims").inner_text().split("\n") == [
         "distance",
-        "speed (fast km)",
-        "hills (climbing)",
-        "hills (uphill km)",
+        "fast km",
+        "climbing",
+        "uphill km",
     ]
     # Her fast running and climbing are over their (contested) ramps' caution for any run
     # tomorrow; distance is bounded by Sunday's spike: no more than the 22.0 km it was judged

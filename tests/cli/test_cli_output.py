@@ -130,10 +130,10 @@ SARA_SPIKE_WEEK_MARKS = [
     "△ Tue fast km spike",
     "▲ Thu climbing spike",
     "△ Thu climbing ramp",
-    "△ Thu uphill spike",
+    "△ Thu uphill km spike",
     "△ Sat fast km ramp",
     "△ Sun distance spike",
-    "△ Sun uphill ramp",
+    "△ Sun uphill km ramp",
 ]
 
 
@@ -295,3 +295,65 @@ def test_start_up_logs_no_alembic_chatter(tmp_path: Path) -> None:
     assert alembic, r.stdout  # the new store's upgrade is said...
     upgrade = "alembic.runtime.migration: Running upgrade "
     assert all(line.startswith(upgrade) for line in alembic), alembic  # ...and nothing else
+
+
+def _lines(out: str) -> list[str]:
+    return [" ".join(words(line)) for line in out.splitlines()]
+
+
+@pytest.mark.parametrize("columns", [30, 50, 64, 80, 100, 120, 160])
+def test_a_flag_marker_stays_on_the_line_of_its_label(world: DemoWorld, columns: int) -> None:
+    """F10: "▲ Thu climbing spike" is never split: no line ends with a marker whose day and
+    label are on the next line, at any width."""
+    today = world.today.isoformat()
+    out = loadwatch(world, "report", "-a", "Spiky Sara", "--today", today, columns=columns)
+    lines = _lines(out)
+    for mark in SARA_SPIKE_WEEK_MARKS:
+        assert any(mark in line for line in lines), (mark, out)
+    # A marker alone at a line's end is only the narrow table's sign column, never a flag's.
+    for line in lines:
+        if line.endswith(("▲", "△")):
+            assert re.search(r"\d [▲△]$", line), (line, out)
+
+
+# Each activities column that holds one token a cell, with its value as --json gives it.
+_ACTIVITY_TOKENS = {
+    "km": lambda a: f"{a['distance_m'] / 1000:.2f}",
+    "moving": lambda a: _clock(a["moving_time_s"]),
+    "pace": lambda a: _clock(a["avg_pace_s_per_km"]) + "/km",
+    "climb": lambda a: f"{a['elevation_gain_m']:.0f}",
+    "TRIMP": lambda a: f"{a['hr_load']:.0f}",
+}
+
+
+def _clock(seconds: float) -> str:
+    h, rem = divmod(round(seconds), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+@pytest.mark.parametrize("columns", [40, 50, 60, 72, 80, 100, 120])
+def test_activities_table_never_splits_a_number(world: DemoWorld, columns: int) -> None:
+    """F9: at any width every number, duration and pace shown is whole (compared with
+    --json); the table fits; columns that do not fit are named in a caption instead."""
+    doc = loadwatch_json(world.data_dir, "activities", "-a", "Spiky Sara", "--limit", "20")
+    out = loadwatch(world, "activities", "-a", "Spiky Sara", "--limit", "20", columns=columns)
+    assert not [line for line in out.splitlines() if len(line) > columns], out
+    header = next(line for line in _lines(out) if line.startswith("id start"))
+    rows: dict[int, list[str]] = {}
+    current: list[str] = []
+    for line in _lines(out):
+        first = line.split(" ", 1)[0]
+        if re.fullmatch(r"\d{2,}", first) and re.search(r"\d{4}-\d\d-\d\d", line):
+            current = rows.setdefault(int(first), [])
+        current.extend(line.split())
+    acts = doc["activities"]
+    assert list(rows) == [a["id"] for a in acts]
+    for a in acts:
+        said = rows[a["id"]]
+        assert (a["start_local"][:10] in said and a["sport"] in said) or "sport" not in header
+        for column, token in _ACTIVITY_TOKENS.items():
+            if column in header.split() or columns >= 120:
+                assert token(a) in said, (column, token(a), said, out)
+    if columns < 100:
+        assert "not shown at this width" in out

@@ -12,7 +12,13 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from loadwatch.store.db import MIGRATIONS, current_revision, head_revision, make_engine
+from loadwatch.store.db import (
+    MIGRATIONS,
+    current_revision,
+    head_revision,
+    make_engine,
+    migrate,
+)
 from support.store_0_1_0 import baseline_store
 
 NOW = datetime(2026, 11, 15, 8, tzinfo=UTC)
@@ -23,6 +29,9 @@ def _to(url: str, revision: str, down: bool = False) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     try:
+        if not down:  # as loadwatch upgrades: foreign keys off for table rebuilds (0014)
+            migrate(engine, revision)
+            return
         with engine.begin() as c:
             cfg.attributes["connection"] = c
             (command.downgrade if down else command.upgrade)(cfg, revision)

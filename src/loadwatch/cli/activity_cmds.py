@@ -6,21 +6,23 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import no_model_plugins
 from loadwatch.cli.output import (
     NARROW,
+    Col,
     JsonOpt,
     console,
+    fitted_table,
     fmt_duration,
     fmt_num,
     fmt_pace,
     handle_errors,
+    print_block,
     print_json,
 )
-from loadwatch.cli.output import table as output_table
 from loadwatch.errors import InvalidRequest, NotFound
 from loadwatch.ingest.sports import grade_adjusted
 
@@ -65,18 +67,22 @@ def athletes(json: JsonOpt = False) -> None:
         if json:
             print_json(rows)
             return
-        table = Table(title="Athletes")
-        for col in ("name", "time zone", "activities", "last activity (UTC)"):
-            table.add_column(col)
-        for r in rows:
-            last = r["last_activity"]
-            table.add_row(
-                r["name"],
+        cols = [
+            Col("name", text=True),
+            Col("time zone"),
+            Col("activities", "right"),
+            Col("last activity\n(UTC)", drop=1),
+        ]
+        rows_shown = [
+            [
+                Text(r["name"]),
                 r["timezone"],
                 str(r["activities"]),
-                last.strftime("%Y-%m-%d %H:%M") if last else "-",
-            )
-        console.print(table)
+                r["last_activity"].strftime("%Y-%m-%d %H:%M") if r["last_activity"] else "-",
+            ]
+            for r in rows
+        ]
+        print_block(fitted_table("Athletes", cols, rows_shown))
 
 
 ACTIVITY_FIELDS = (
@@ -145,37 +151,41 @@ def activities(
         if json:
             print_json({"athlete": a.name, "total": total, "offset": offset, "activities": items})
             return
-        table = output_table(f"{a.name}: {len(items)} of {total} activities ({a.timezone})")
-        # Every column may wrap between words, none inside one: in a narrow terminal the
-        # date and its time stack, and the format (in --json) makes room for the name.
+        # Numbers, durations and paces never wrap (F9): the name gives way first, then the
+        # columns a coach reads least go (the format is in --json); a narrow terminal stacks
+        # each start's date over its time.
         narrow = console.width < NARROW
-        cols = ("id", "start", "sport", *(() if narrow else ("fmt",)), "km", "moving", "pace")
-        for col in (*cols, "climb m", "fast km", "TRIMP", "name"):
-            table.add_column(
-                col,
-                justify="right" if col in {"id", "km", "climb m", "fast km", "TRIMP"} else "left",
-                overflow="fold",
-                min_width=_MIN_WIDTH.get(col),
-            )
-        for r in items:
-            table.add_row(
+        cols = [
+            Col("id", "right"),
+            Col("start"),
+            Col("sport", drop=3),
+            Col("fmt", drop=9),
+            Col("km", "right"),
+            Col("moving", "right"),
+            Col("pace", "right", drop=4),
+            Col("climb m", "right", drop=7),
+            Col("fast km", "right", drop=6),
+            Col("TRIMP", "right", drop=8),  # heart-rate load; "-" without heart rate
+            Col("name", text=True, drop=5),
+        ]
+        cells = [
+            [
                 str(r["id"]),
-                _local_start(r, zone),
+                _local_start(r, zone).replace(" ", "\n" if narrow else " "),
                 r["sport"],
-                *(() if narrow else (r["format"],)),
+                r["format"],
                 fmt_num(r["distance_m"], 2, 1000.0),
                 fmt_duration(r["moving_time_s"]),
                 fmt_pace(r["avg_pace_s_per_km"], r["sport"]),
                 fmt_num(r["elevation_gain_m"], 0),
                 fmt_num(r["fast_distance_m"], 2, 1000.0),
-                fmt_num(r["hr_load"], 0),  # heart-rate load; "-" without heart rate
-                r["name"] or "",
-            )
-        console.print(table)
-
-
-# The widest word of each column's values: below it a column would cut its words.
-_MIN_WIDTH = {"start": 10, "sport": 7, "km": 5, "moving": 7, "pace": 7}
+                fmt_num(r["hr_load"], 0),
+                Text(r["name"] or ""),
+            ]
+            for r in items
+        ]
+        title = f"{a.name}: {len(items)} of {total} activities ({a.timezone})"
+        print_block(fitted_table(title, cols, cells))
 
 
 FILE_STATUSES = ("imported", "duplicate", "superseded", "not_activity", "failed")

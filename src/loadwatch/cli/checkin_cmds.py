@@ -6,12 +6,20 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from loadwatch.cli.activity_cmds import activity_app
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
-from loadwatch.cli.output import JsonOpt, console, handle_errors, print_json
-from loadwatch.cli.output import table as output_table
+from loadwatch.cli.output import (
+    Col,
+    JsonOpt,
+    console,
+    fitted_table,
+    handle_errors,
+    print_block,
+    print_json,
+)
 from loadwatch.cli.reading import AthleteOpt
 from loadwatch.errors import InvalidRequest, NotFound
 
@@ -77,18 +85,25 @@ def link_list(athlete: AthleteOpt, json: JsonOpt = False) -> None:
     if not links:
         console.print(f"No check-in links for {athlete}.", markup=False)
         return
-    table = output_table(f"Check-in links: {athlete}")
-    for c in ("id", "label", "created", "last used", "state"):
-        table.add_column(c, overflow="fold")
-    for x in links:
-        table.add_row(
+    # Times never wrap (F9): the label narrows first.
+    cols = [
+        Col("id", "right"),
+        Col("label", text=True),
+        Col("created", drop=2),
+        Col("last used", drop=1),
+        Col("state", text=True),
+    ]
+    cells = [
+        [
             str(x.id),
-            x.label or "",
+            Text(x.label or ""),
             x.created_at.strftime("%Y-%m-%d %H:%M"),
             x.last_used_at.strftime("%Y-%m-%d %H:%M") if x.last_used_at else "-",
-            "active" if x.active else f"revoked {x.revoked_at:%Y-%m-%d}",
-        )
-    console.print(table)
+            Text("active" if x.active else f"revoked {x.revoked_at:%Y-%m-%d}"),
+        ]
+        for x in links
+    ]
+    print_block(fitted_table(f"Check-in links: {athlete}", cols, cells))
 
 
 @link_app.command("revoke")

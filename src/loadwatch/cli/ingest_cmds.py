@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from loadwatch.cli.app import app
 from loadwatch.cli.output import (
@@ -206,23 +207,23 @@ def inspect(
 def _print_inspect_table(results: list[dict[str, Any]]) -> None:
     good = [r for r in results if "error" not in r]
     if good:
-        table = Table(title="Activities")
-        for col in (
-            "file",
-            "fmt",
-            "sport",
-            "start (UTC)",
-            "km",
-            "moving",
-            "pace",
-            "climb m",
-            "GAP km",
-            "HR",
-        ):
-            table.add_column(col, justify="left" if col in {"file", "fmt", "sport"} else "right")
-        for r in good:
-            table.add_row(*_summary_row(r["file"], r))
-        console.print(table)
+        from loadwatch.cli.output import Col, fitted_table, print_block
+
+        # Numbers never wrap (F9): the file name gives way, then the least-read columns go.
+        cols = [
+            Col("file", text=True),
+            Col("fmt", drop=9),
+            Col("sport", drop=3),
+            Col("start (UTC)"),
+            Col("km", "right"),
+            Col("moving", "right"),
+            Col("pace", "right", drop=5),
+            Col("climb m", "right", drop=6),
+            Col("GAP km", "right", drop=8),
+            Col("HR", "right", drop=7),
+        ]
+        cells = [[Text(r["file"]), *_summary_row(r["file"], r)[1:]] for r in good]
+        print_block(fitted_table("Activities", cols, cells))
     for r in results:
         # A lenient read recovered from a defect: the numbers stand, but say what was wrong.
         for w in r.get("warnings") or []:
@@ -295,7 +296,8 @@ def import_json(athlete: str, athlete_id: int, report: ImportReport) -> dict[str
             for e in m.report.errors
         ],
         "skipped": [{"file": f, "reason": why} for f, why in report.skipped],
-        "recovered": [{"file": o.file, "warnings": o.warnings} for o in report.recovered()],
+        # Names only: each is an entry of "files", whose warnings say what was recovered.
+        "recovered": [o.file for o in report.recovered()],
         "timezone": None
         if zone is None
         else {"zone": zone.zone, "why": zone.why, "file": zone.file},

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import no_model_plugins
@@ -87,13 +86,21 @@ def series(
 
 
 def _print_series(frame: pl.DataFrame, period: str) -> None:
+    from loadwatch.cli.output import Col, fitted_table, print_block
+
     cols = [c for c in _SERIES_COLS[period] if c in frame.columns]
-    table = Table(title=f"{'Daily' if period == 'day' else 'Weekly'} load")
-    for c in cols:
-        table.add_column(c, justify="left" if c in ("date", "week_start") else "right")
-    for row in frame.select(cols).iter_rows():
-        table.add_row(*[f"{v:.1f}" if isinstance(v, float) else str(v) for v in row])
-    console.print(table)
+    first = ("date", "week_start")
+    # Every cell is one number: none wraps (F9); the least-read columns go when narrow.
+    late = {"srpe": 3, "longest_run_km": 2, "runs": 1}
+    table = fitted_table(
+        f"{'Daily' if period == 'day' else 'Weekly'} load",
+        [Col(c, "left" if c in first else "right", drop=late.get(c, 0)) for c in cols],
+        [
+            [f"{v:.1f}" if isinstance(v, float) else str(v) for v in row]
+            for row in frame.select(cols).iter_rows()
+        ],
+    )
+    print_block(table)
 
 
 @app.command()

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from loadwatch.errors import LoadwatchError, one_line
@@ -68,6 +69,73 @@ def table(title: str) -> Table:
     if console.width >= NARROW:
         return Table(title=title)
     return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of a table that fits its terminal (``fitted_table``).
+
+    A column that is not ``text`` holds one token a cell (a number, a duration, a pace, a
+    date, a sport): it never wraps and is as wide as its widest value, so a number is never
+    shortened.  A ``text`` column (a name, a note) gives way first: it wraps between words,
+    and a word longer than the column ends in "…".  When even that does not fit, columns go,
+    the highest ``drop`` first (0: never dropped).
+    """
+
+    header: str
+    justify: JustifyMethod = "left"
+    text: bool = False
+    drop: int = 0
+
+
+# A text column is not squeezed below this many cells before a column is dropped.
+TEXT_FLOOR = 8
+
+
+def _build(title: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]], floor: bool) -> Table:
+    t = table(title)
+    for c in cols:
+        t.add_column(
+            c.header,
+            justify=c.justify,
+            no_wrap=not c.text,
+            overflow="ellipsis" if c.text else "fold",
+            max_width=TEXT_FLOOR if floor and c.text else None,
+        )
+    for row in rows:
+        t.add_row(*row)
+    return t
+
+
+def fitted_table(
+    title: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]], *, width: int | None = None
+) -> Table:
+    """A table for ``width`` columns (the console's): the text columns narrow first (to
+    ``TEXT_FLOOR``), then the droppable columns that do not fit go, lowest priority (highest
+    ``drop``) first; a caption names what went (``--json`` has every field)."""
+    from rich.measure import Measurement
+
+    width = console.width if width is None else width
+    measuring = console.options.update_width(10_000)
+
+    def fits(shown: list[int]) -> bool:
+        at_floor = _build(
+            title, [cols[i] for i in shown], [[r[i] for i in shown] for r in rows], floor=True
+        )
+        return Measurement.get(console, measuring, at_floor).maximum <= width
+
+    # The columns never dropped, then the droppable ones, most wanted first, up to the first
+    # that does not fit (a less wanted column never shows where a more wanted one went).
+    shown = [i for i, c in enumerate(cols) if not c.drop]
+    for i in sorted((i for i, c in enumerate(cols) if c.drop), key=lambda i: (cols[i].drop, i)):
+        if not fits(sorted([*shown, i])):
+            break
+        shown = sorted([*shown, i])
+    t = _build(title, [cols[i] for i in shown], [[r[i] for i in shown] for r in rows], floor=False)
+    gone = [" ".join(c.header.split()) for i, c in enumerate(cols) if i not in shown]
+    if gone:
+        t.caption = f"not shown at this width: {', '.join(gone)} (--json has every field)"
+    return t
 
 
 def _default(o: Any) -> Any:

@@ -9,12 +9,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
-from loadwatch.cli.output import JsonOpt, console, err_console, handle_errors, print_json
-from loadwatch.cli.output import table as output_table
+from loadwatch.cli.output import (
+    Col,
+    JsonOpt,
+    console,
+    err_console,
+    fitted_table,
+    handle_errors,
+    print_block,
+    print_json,
+)
 from loadwatch.cli.reading import AthleteOpt, TodayOpt, parse_day, parse_day_range
 from loadwatch.cli.rehab_cmds import _read, _write, plan_app, validated
 from loadwatch.errors import InvalidRequest
+from loadwatch.vocabulary import dimension_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,20 +46,29 @@ _STYLE = {"ok": "green", "caution": "yellow", "alert": "bold red"}
 
 
 def _rows_table(title: str, rows: list[PlannedOut]) -> None:
-    t = output_table(title)
-    for c in ("id", "date", "type", "km", "fast km", "climb m", "note"):
-        t.add_column(c, overflow="fold", no_wrap=c in ("id", "date"))
-    for p in rows:
-        t.add_row(
+    # Numbers never wrap (F9): the note narrows first, then the type and the note go.
+    cols = [
+        Col("id", "right"),
+        Col("date"),
+        Col("type", drop=2),
+        Col("km", "right"),
+        Col("fast km", "right"),
+        Col("climb m", "right"),
+        Col("note", text=True, drop=1),
+    ]
+    cells = [
+        [
             str(p.id),
             f"{p.date} {p.date.strftime('%a')}",
             p.type or "-",
             f"{p.distance_km:.1f}",
             f"{p.fast_km:.1f}",
             f"{p.climb_m:.0f}",
-            p.note or "",
-        )
-    console.print(t)
+            Text(p.note or ""),
+        ]
+        for p in rows
+    ]
+    print_block(fitted_table(title, cols, cells))
 
 
 def _added(
@@ -208,25 +227,34 @@ def show_check(athlete: str, out: CheckOut) -> None:
         console.print(f"{s.date} {s.sentence}", markup=False)
         for f in s.findings[1:]:
             console.print(f"         also: {f.message} ({f.evidence_grade} evidence)", markup=False)
-    t = output_table("The plan's 7-day windows (peak vs its baseline)")
     # "caution over": the line the ratio is read against (the ramp's 2.0, the return's 0.5),
-    # so a 1.50 beside "ok" reads as under the line, not as an unexplained number.
-    for c in ("dimension", "peak 7 days", "on", "baseline", "ratio", "caution over", "verdict"):
-        t.add_column(c, overflow="fold")
+    # so a 1.50 beside "ok" reads as under the line, not as an unexplained number.  Each
+    # amount is whole at any width (F9); the baseline's words narrow first.
+    cols = [
+        Col("dimension"),
+        Col("peak 7 days", "right"),
+        Col("on", drop=2),
+        Col("baseline", text=True, drop=3),
+        Col("ratio", "right"),
+        Col("caution over", "right", drop=1),
+        Col("verdict", text=True),
+    ]
+    cells = []
     for w in out.windows:
-        unit = w.unit
-        fmt = "{:,.0f} m" if unit == "m" else "{:,.1f} km"
+        fmt = "{:,.0f} m" if w.unit == "m" else "{:,.1f} km"
         base = _usual(w.usual_week, w.own_week, fmt)
-        t.add_row(
-            w.dimension,
-            fmt.format(w.peak_7d),
-            str(w.peak_date),
-            f"{w.basis}: {base}" if base != "-" else base,
-            f"{w.ratio:.2f}" if w.ratio is not None else "-",
-            f"{w.caution:.2f}" if w.caution is not None else "-",
-            _verdict(w.severity, w.rule),
+        cells.append(
+            [
+                dimension_label(w.dimension),
+                fmt.format(w.peak_7d),
+                str(w.peak_date),
+                Text(f"{w.basis}: {base}" if base != "-" else base),
+                f"{w.ratio:.2f}" if w.ratio is not None else "-",
+                f"{w.caution:.2f}" if w.caution is not None else "-",
+                Text(_verdict(w.severity, w.rule)),
+            ]
         )
-    console.print(t)
+    print_block(fitted_table("The plan's 7-day windows (peak vs its baseline)", cols, cells))
 
 
 _RULE = {"session_spike": "a run's spike", "return_after_break": "the return"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, model_validator
 
 from loadwatch.analytics.fast import parse_fast_threshold
 from loadwatch.clock import UtcDatetime
@@ -76,6 +76,25 @@ class AthletePatch(InModel):
     resting_hr: RestingHr = None
     max_hr: MaxHr = None
     sex: SexIn = None
+    # What GET returns for the threshold is accepted back (F11): the same threshold as
+    # ``fast_threshold``, under the names an athlete's answer gives it.
+    fast_pace: FastThreshold = Field(None, description="the same as fast_threshold (GET's name)")
+    fast_speed_mps: FastThreshold = Field(
+        None, description="the same as fast_threshold, in m/s (GET's name)"
+    )
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> AthletePatch:
+        # Sent together (an answer sent back whole) they must be the same pace to the second,
+        # as GET rounds fast_pace; the most exact one is kept.
+        names = ("fast_threshold", "fast_speed_mps", "fast_pace")
+        sent = {n: getattr(self, n) for n in names if n in self.model_fields_set}
+        if len({format_pace(v) for v in sent.values()}) > 1:
+            raise ValueError(f"{', '.join(sent)} name one threshold and disagree")
+        if sent:
+            self.fast_threshold = next(iter(sent.values()))
+            self.model_fields_set.add("fast_threshold")
+        return self
 
 
 class AthleteOut(OutModel):

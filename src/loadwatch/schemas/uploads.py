@@ -58,19 +58,16 @@ class SkippedMember(OutModel):
     reason: str
 
 
-class RecoveredFile(OutModel):
-    """A file imported after a lenient read recovered from a defect, with what was wrong."""
-
-    file: str
-    warnings: list[str]
-
-
 class UploadResult(OutModel):
     files: list[UploadedFile]
     manual: list[ManualEntry]
     manual_errors: list[ManualError]
     skipped: list[SkippedMember]
-    recovered: list[RecoveredFile]
+    recovered: list[str] = Field(
+        description="the files imported after a lenient read recovered from a defect: each is "
+        "an entry of `files` (the same `file`), whose `warnings` say what was wrong; listed "
+        "here by name only, so a warning is told once"
+    )
     totals: UploadTotals
     evaluation_pending: bool = Field(
         default=False,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from loadwatch.schemas.uploads import (
     ManualEntry,
     ManualError,
-    RecoveredFile,
     SkippedMember,
     UploadedFile,
     UploadResult,
@@ -50,7 +49,7 @@ def upload_result(report: ImportReport) -> UploadResult:
             for e in m.report.errors
         ],
         skipped=[SkippedMember(file=f, reason=why) for f, why in report.skipped],
-        recovered=[RecoveredFile(file=o.file, warnings=o.warnings) for o in report.recovered()],
+        recovered=[o.file for o in report.recovered()],
         totals=UploadTotals(
             files=len(report.outcomes),
             imported=counts["imported"],

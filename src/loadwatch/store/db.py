@@ -214,7 +214,30 @@ def migrate(engine: Engine, to: str = "head") -> None:
     # database and both create it: one migrates under a lock, the rest wait, then find the
     # schema at head and do nothing.  PostgreSQL: a transaction-scoped advisory lock.
     # SQLite: BEGIN IMMEDIATE, the database's write lock, held until the migration commits.
-    with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+    with engine.connect() as outer:
+        sqlite = outer.dialect.name == "sqlite"
+        if sqlite:
+            # A revision that rebuilds a table (SQLite's only way to change most of one)
+            # drops the old one: with foreign keys on, that is a DELETE that cascades to every
+            # row pointing at it.  SQLite's procedure: foreign keys off, outside the
+            # transaction (the pragma is a no-op inside one), checked before the commit.
+            _pragma(outer, "foreign_keys=OFF")
+        try:
+            _migrate_on(outer.execution_options(**{WRITE_OPTION: True}), to, sqlite=sqlite)
+        finally:
+            if sqlite:
+                _pragma(outer, "foreign_keys=ON")
+
+
+def _pragma(conn: Connection, pragma: str) -> None:
+    # On the driver's connection, in autocommit: through SQLAlchemy it would begin a
+    # transaction first (the "begin" hook), where this pragma does nothing.
+    conn.connection.driver_connection.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]
+
+
+def _migrate_on(connection: Any, to: str, *, sqlite: bool) -> None:
+    with connection.begin():
+        conn = connection
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         # Checked here, not left to Alembic: it would fail on the unknown revision with a
@@ -225,6 +248,10 @@ def migrate(engine: Engine, to: str = "head") -> None:
         from alembic import command
 
         command.upgrade(cfg, to)
+        if sqlite:
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"migration left rows pointing at nothing: {broken[:5]}")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -494,6 +494,7 @@ class PlannedSession(Base):
     once per version of a session."""
 
     __tablename__ = "planned_sessions"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012  # revision 0014
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     athlete_id: Mapped[int] = mapped_column(

@@ -147,6 +147,7 @@ activities = Table(
     # Revision 0010: an athlete's activities in id order ("the first with a heart-rate
     # histogram") without walking every athlete's rows along the primary key.
     Index("ix_activities_athlete_id_id", "athlete_id", "id"),
+    sqlite_autoincrement=True,  # ids never reused (revision 0014)
 )
 
 flags = Table(
@@ -171,6 +172,7 @@ flags = Table(
     _created(),
     _stamped("updated_at"),
     UniqueConstraint("athlete_id", "rule", "dimension", "date"),
+    sqlite_autoincrement=True,  # ids never reused (revision 0014)
 )
 
 pending_evaluations = Table(
@@ -196,6 +198,7 @@ episodes = Table(
     Column("reasons", JSON, nullable=False),
     _created(),
     _stamped("updated_at"),
+    sqlite_autoincrement=True,  # ids never reused (revision 0014)
 )
 
 athlete_views = Table(

@@ -10,13 +10,15 @@ const CHARTS = [
   { dim: "hills", column: "elevation_gain_m", title: "Weekly climbing", unit: "m", axis: "metres climbed per week" },
   { dim: "uphill", column: "uphill_km", title: "Weekly uphill running", unit: "km", axis: "uphill km per week", optional: true },
 ];
+// The words a person reads for the API's dimension keys: loadwatch/vocabulary.py's
+// DIMENSION_LABEL, the same on every surface (tests/test_vocabulary.py holds them equal).
 const DIM_WORD = {
+  distance: "distance",
+  speed: "fast km",
+  hills: "climbing",
+  uphill: "uphill km",
   pain: "pain",
   rest: "rest",
-  distance: "distance",
-  speed: "speed (fast km)",
-  hills: "hills (climbing)",
-  uphill: "hills (uphill km)",
 };
 const SEV = { alert: { rank: 2, label: "▲ Alert" }, caution: { rank: 1, label: "◆ Caution" } };
 const $ = (id) => document.getElementById(id);
