@@ -36,7 +36,7 @@ ROWS = [
 def _render(width: int) -> str:
     console = Console(width=width, file=io.StringIO(), color_system=None)
     rows = [[*r[:-1], Text(r[-1])] for r in ROWS]
-    table = fitted_table("Activities", COLS, rows, width=width)
+    table = fitted_table("Activities", COLS, rows, width=width, on=console)
     console.print(table, soft_wrap=False)
     return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
 
@@ -63,3 +63,16 @@ def test_the_name_gives_way_before_any_number_column_goes() -> None:
     header = next(line for line in out.splitlines() if " id " in f" {line} ").split()
     assert header[:8] == ["id", "start", "sport", "km", "moving", "pace", "climb", "m"]
     assert "Untitled" in out.split() or "Untitl…" in out.split()
+
+
+def test_the_layout_follows_the_width_it_fits_not_the_last_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CLI's console keeps the width of the last command a process ran (a test run, a
+    shell session): a table fitted to 36 columns chose its rules by that width, and at 120
+    its full box cut the dates it had measured room for."""
+    from loadwatch.cli import output
+
+    monkeypatch.setattr(output.console, "width", 120)
+    out = _render(36)
+    assert "2023-09-04" in out and not [ln for ln in out.splitlines() if len(ln) > 36], out

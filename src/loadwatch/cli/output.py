@@ -60,13 +60,13 @@ def print_block(renderable: Any) -> None:
 NARROW = 100  # columns: below it, tables drop their vertical rules to leave room for words
 
 
-def table(title: str) -> Table:
-    """A table for this terminal: cells that hold words wrap (``overflow="fold"`` only breaks
-    a word longer than its column), and narrow terminals get no vertical rules and one space
-    between columns."""
+def table(title: str, width: int | None = None) -> Table:
+    """A table for this terminal (or ``width`` columns): cells that hold words wrap
+    (``overflow="fold"`` only breaks a word longer than its column), and narrow terminals get
+    no vertical rules and one space between columns."""
     from rich import box
 
-    if console.width >= NARROW:
+    if (console.width if width is None else width) >= NARROW:
         return Table(title=title)
     return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
 
@@ -92,8 +92,10 @@ class Col:
 TEXT_FLOOR = 8
 
 
-def _build(title: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]], floor: bool) -> Table:
-    t = table(title)
+def _build(
+    title: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]], floor: bool, width: int
+) -> Table:
+    t = table(title, width)
     for c in cols:
         t.add_column(
             c.header,
@@ -108,21 +110,32 @@ def _build(title: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]], floor
 
 
 def fitted_table(
-    title: str, cols: Sequence[Col], rows: Sequence[Sequence[Any]], *, width: int | None = None
+    title: str,
+    cols: Sequence[Col],
+    rows: Sequence[Sequence[Any]],
+    *,
+    width: int | None = None,
+    on: Console | None = None,
 ) -> Table:
     """A table for ``width`` columns (the console's): the text columns narrow first (to
     ``TEXT_FLOOR``), then the droppable columns that do not fit go, lowest priority (highest
-    ``drop``) first; a caption names what went (``--json`` has every field)."""
+    ``drop``) first; a caption names what went (``--json`` has every field).  ``on``: the
+    console it will be printed on (the CLI's by default), whose options it is measured with."""
     from rich.measure import Measurement
 
-    width = console.width if width is None else width
-    measuring = console.options.update_width(10_000)
+    target = console if on is None else on
+    width = target.width if width is None else width
+    measuring = target.options.update_width(10_000)
 
     def fits(shown: list[int]) -> bool:
         at_floor = _build(
-            title, [cols[i] for i in shown], [[r[i] for i in shown] for r in rows], floor=True
+            title,
+            [cols[i] for i in shown],
+            [[r[i] for i in shown] for r in rows],
+            floor=True,
+            width=width,
         )
-        return Measurement.get(console, measuring, at_floor).maximum <= width
+        return Measurement.get(target, measuring, at_floor).maximum <= width
 
     # The columns never dropped, then the droppable ones, most wanted first, up to the first
     # that does not fit (a less wanted column never shows where a more wanted one went).
@@ -131,7 +144,13 @@ def fitted_table(
         if not fits(sorted([*shown, i])):
             break
         shown = sorted([*shown, i])
-    t = _build(title, [cols[i] for i in shown], [[r[i] for i in shown] for r in rows], floor=False)
+    t = _build(
+        title,
+        [cols[i] for i in shown],
+        [[r[i] for i in shown] for r in rows],
+        floor=False,
+        width=width,
+    )
     gone = [" ".join(c.header.split()) for i, c in enumerate(cols) if i not in shown]
     if gone:
         t.caption = f"not shown at this width: {', '.join(gone)} (--json has every field)"
