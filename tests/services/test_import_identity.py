@@ -31,6 +31,7 @@ from support.archives import (
     SAMPLE_FIT,
     gpx_run,
     strava_archive,
+    strava_archive_missing_file,
 )
 
 runner = CliRunner()
@@ -287,6 +288,35 @@ def test_strava_archive_text_output_lists_everything(tmp_path: Path) -> None:
     assert "skipped export_12345.zip/profile.csv: not an activity file" in text
     assert "Import summary" in text and "manual entries imported │ 1" in text
     assert "members skipped │ 3" in text
+
+
+MISSING = "names activities/999.fit.gz, which is not in the archive: not imported"
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_strava_row_whose_file_is_missing_is_reported_and_counted(tmp_path: Path) -> None:
+    """trial9 F24: a row naming a file the archive lacks is a failed outcome with its line, in
+    --json and in the text; a decimal comma ("12,50") is 12.5 km, not 1250 km refused."""
+    archive = tmp_path / "export_9.zip"
+    archive.write_bytes(strava_archive_missing_file())
+    out = runner.invoke(
+        app, ["import", str(archive), "--athlete", "M", "--timezone", "Europe/Madrid", "--json"]
+    )
+    doc = json.loads(out.stdout)
+    files = {f["file"]: (f["status"], f["reason"]) for f in doc["files"]}
+    assert files == {
+        "export_9.zip/activities.csv line 4": ("failed", MISSING),
+        "export_9.zip/activities/111.gpx": ("imported", None),
+    }
+    assert out.exit_code == 0, out.output  # one of two failed: the exit rule of any import
+    [manual] = doc["manual"]
+    assert (manual["line"], manual["status"], manual["distance_m"]) == (3, "imported", 12500.0)
+    assert doc["manual_totals"] == {"imported": 1, "duplicate": 0, "failed": 0}
+    text = runner.invoke(
+        app, ["import", str(archive), "--athlete", "M", "--timezone", "Europe/Madrid"]
+    )
+    flat = " ".join(text.stdout.split())
+    assert f"failed export_9.zip/activities.csv line 4: {MISSING}" in flat, flat
 
 
 # These need the `ingest` branch (issue #12 items 1-2: the lenient XML front end and the
