@@ -22,7 +22,7 @@ from loadwatch.config import get_settings
 from loadwatch.errors import Conflict, NotFound
 from loadwatch.ingest.containers.sources import SourceNotes, iter_upload
 from loadwatch.ingest.containers.strava_export import manual_entries_csv
-from loadwatch.ingest.zones import guess_zone, offset_zone
+from loadwatch.ingest.zones import FIXED_OFFSET, guess_zone, offset_zone
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
 from loadwatch.store.db import Store, open_store
@@ -172,7 +172,7 @@ def test_zone_guess_from_gps_then_device_offset() -> None:
     no_gps = track.samples.with_columns(nothing.alias("lat"), nothing.alias("lon"))
     offset = guess_zone(no_gps, 7200)
     assert offset is not None and offset.zone == "Etc/GMT-2"
-    assert offset.why == "the device's UTC offset (+2 h)"
+    assert offset.why == "the device's UTC offset (+2 h)" + FIXED_OFFSET
     assert guess_zone(no_gps, None) is None
     assert offset_zone(-5 * 3600) == "Etc/GMT+5" and offset_zone(0) == "UTC"
     assert offset_zone(19800) is None  # +5:30 has no fixed-offset IANA zone
@@ -372,3 +372,20 @@ def test_pace_speaks_each_sport() -> None:
     assert fmt_pace(1200.0, "swimming") == "2:00/100m"
     assert fmt_pace(300.0, None) == "5:00/km"
     assert fmt_pace(None, "cycling") == "-"
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_a_fixed_offset_zone_guess_says_it_has_no_daylight_saving(corpus: Path) -> None:
+    """trial9 F25: a swim without GPS, its device 4 h behind UTC: Etc/GMT+4, and the line says
+    it keeps no daylight saving and how to set a real zone."""
+    out = runner.invoke(
+        app, ["import", str(corpus / "fit" / "pyfitparse_event_timestamp.fit"), "--athlete", "S"]
+    )
+    assert out.exit_code == 0, out.output
+    flat = " ".join(out.stdout.split())
+    assert (
+        "time zone of S: Etc/GMT+4 (the device's UTC offset (-4 h), a fixed offset without "
+        "daylight saving: half the year's runs would be placed an hour off, so set the "
+        "athlete's own zone (Area/City, e.g. America/New_York) from "
+    ) in flat, flat
+    assert "loadwatch athlete set 'S' --timezone ZONE" in flat
