@@ -25,6 +25,7 @@ from loadwatch.analytics.days import local_day
 from loadwatch.analytics.trimp import trimp
 from loadwatch.clock import as_utc
 from loadwatch.errors import StoreError
+from loadwatch.ingest.same_session import repeat_note
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.services.decode_worker import PackedFile
 from loadwatch.services.hr_load import profile_with_peak
@@ -179,7 +180,7 @@ class Batch:
             again = repeated_session(seen, s)
             seen.append(s)
             if again is not None:
-                warnings.append(f"session {s.session_index} repeats session {again}; skipped")
+                warnings.append(repeat_note(s, again))
                 continue
             twins = [
                 t

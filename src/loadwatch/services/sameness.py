@@ -12,29 +12,12 @@ import numpy as np
 import polars as pl
 
 from loadwatch.clock import as_utc
+from loadwatch.ingest.same_session import SAME_ACTIVITY_WINDOW as SAME_ACTIVITY_WINDOW
+from loadwatch.ingest.same_session import repeated_session as repeated_session
+from loadwatch.ingest.same_session import same_time as same_time
 from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.store.models import Activity
-
-# The same run recorded by two devices or exported in two formats starts within seconds; two
-# genuinely different runs never start within two minutes of each other and overlap.
-SAME_ACTIVITY_WINDOW = timedelta(minutes=2)
-
-
-def _end(start: datetime, elapsed_s: float) -> datetime:
-    return start + timedelta(seconds=max(elapsed_s, 0.0))
-
-
-def same_time(start_a: datetime, elapsed_a: float, start_b: datetime, elapsed_b: float) -> bool:
-    """Starts within the window AND time ranges overlapping.  Ranges that merely touch (a
-    triathlon's transition ending as the ride begins) do not overlap."""
-    start_a, start_b = as_utc(start_a), as_utc(start_b)
-    if abs(start_a - start_b) > SAME_ACTIVITY_WINDOW:
-        return False
-    if start_a == start_b:
-        return True
-    return start_a < _end(start_b, elapsed_b) and start_b < _end(start_a, elapsed_a)
-
 
 # A copy re-saved by software that got the time zone wrong starts whole hours away (up to the
 # widest UTC offsets apart), with the same totals and the very same samples.
@@ -117,17 +100,6 @@ def same_activities(candidates: Sequence[Activity], summary: ActivitySummary) ->
         for a in candidates
         if same_time(a.start_time, a.elapsed_time_s, summary.start_time, summary.elapsed_time_s)
     ]
-
-
-def repeated_session(kept: Sequence[ActivitySummary], summary: ActivitySummary) -> int | None:
-    """The session index of an earlier session of the same file that this one repeats (a
-    chained FIT holding the same activity twice), None when it is a session of its own."""
-    for k in kept:
-        if k.sport == summary.sport and same_time(
-            k.start_time, k.elapsed_time_s, summary.start_time, summary.elapsed_time_s
-        ):
-            return k.session_index
-    return None
 
 
 # --- which copy to keep ----------------------------------------------------------------------
