@@ -24,7 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from loadwatch.config import Settings
-from loadwatch.errors import LoadwatchError, StoreError, one_line
+from loadwatch.errors import Conflict, LoadwatchError, StoreError, one_line
 from loadwatch.ingest.analysis import (
     DecodedActivity,
     DecodedFile,
@@ -166,8 +166,13 @@ def _finish(
         # was stored; a harder run later in the same import can raise an estimated maximum.
         # The evaluation's basis, settled here, so the loads an import leaves are the ones the
         # next `report` shows, and a move of the basis is recorded to be said (trial9 F8).
-        with store.transaction() as session:
-            hr_load.refresh_athlete(session, athlete_id)
+        try:
+            with store.transaction() as session:
+                hr_load.refresh_athlete(session, athlete_id)
+        except Conflict:
+            # A concurrent import replaced the run the basis names: the files are stored, and
+            # the evaluation this import requested settles the basis (it retries a clash).
+            pass
     return report
 
 
