@@ -31,6 +31,11 @@ class CorruptFile(IngestError):
     """The file claims a format but breaks it (bad CRC, truncated, malformed XML...)."""
 
 
+class MissingFile(IngestError):
+    """An index names a file the source does not hold (a Strava ``activities.csv`` row whose
+    ``activities/...`` file is not in the archive or folder): that activity is not imported."""
+
+
 class NotAnActivity(IngestError):
     """A well-formed file that holds no recorded activity: a course, route, workout, settings,
     monitoring data, or an activity without timestamps."""

@@ -19,7 +19,7 @@ from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, Athlete, InboxEntry
 from support.api_env import Env, upload
-from support.archives import strava_archive
+from support.archives import strava_archive, strava_archive_missing_file
 
 IRRELEVANT = "not an activity file (neither its name nor its first bytes say FIT, GPX or TCX)"
 TABLE = "Strava's activity table: read for titles, types and manual entries"
@@ -84,6 +84,23 @@ def test_upload_reports_manual_entries_skipped_members_and_recovered_files(env: 
     assert again["totals"]["manual_duplicate"] == 1 and again["totals"]["skipped"] == 3
     with env.store.sessions() as s:
         assert len(s.scalars(select(Activity)).all()) == 4
+
+
+def test_upload_reports_a_strava_row_whose_file_is_missing(env: Env) -> None:
+    """trial9 F24: the row naming a file the zip lacks is in the answer's files, failed, and
+    counted; the decimal-comma manual entry is 12.5 km."""
+    r = upload(env, [("export_9.zip", strava_archive_missing_file())])
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    assert {f["file"]: (f["status"], f["reason"]) for f in body["files"]} == {
+        "export_9.zip/activities.csv line 4": (
+            "failed",
+            "names activities/999.fit.gz, which is not in the archive: not imported",
+        ),
+        "export_9.zip/activities/111.gpx": ("imported", None),
+    }
+    assert (body["totals"]["files"], body["totals"]["failed"]) == (2, 1)
+    assert [(m["line"], m["distance_m"]) for m in body["manual"]] == [(3, 12500.0)]
 
 
 @pytest.fixture

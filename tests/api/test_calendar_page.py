@@ -115,4 +115,7 @@ def test_page_numbers_round_as_the_cli_does_and_never_read_minus_zero(
     values = [30.25, 30.15, 30.35, 2.675, 1234.5, -30.25, 0.125, 7.0]
     js = page.evaluate("(vs) => vs.map((v) => fmt(v, 1) + ' ' + fmt(v, 2))", values)
     assert js == [f"{v:,.1f} {v:,.2f}".replace("-0.0 ", "0.0 ") for v in values]
+    # trial9 F21: a zero speed has no pace ("Infinity:NaN:NaN /km" before, activity.js).
+    zero = "[numberText({unit: 'm/s', value: 0}), paceText(0), paceText(NaN), paceText(312)]"
+    assert page.evaluate(zero) == ["0.00 m/s (–)", "–", "–", "5:12 /km"]
     page.context.close()

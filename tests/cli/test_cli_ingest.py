@@ -262,3 +262,18 @@ def test_grade_adjusted_distance_is_a_runs_only(corpus: Path, data_dir: Path) ->
     listed = runner.invoke(app, ["activities", "--athlete", "Rider", "--json"])
     [stored] = json.loads(listed.stdout)["activities"]
     assert (stored["sport"], stored["gap_distance_m"]) == ("cycling", None)
+
+
+def test_inspect_counts_a_chained_fits_repeated_session_once_as_import_does(
+    corpus: Path, data_dir: Path
+) -> None:
+    """trial9 F3: the chained FIT holding its one session twice was two objects in `inspect`
+    and one activity in `import`; one rule (ingest.same_session) now gives both one."""
+    path = corpus / "invalid" / "pyfitparse_activity-activity-filecrc.fit"
+    seen = json.loads(runner.invoke(app, ["inspect", str(path), "--json"]).stdout)
+    assert [a["session_index"] for a in seen] == [0]
+    assert "session 1 repeats session 0; skipped" in seen[0]["warnings"]
+    done = runner.invoke(app, ["import", str(path), "--athlete", "C", "--json"])
+    [outcome] = json.loads(done.stdout)["files"]
+    assert len(outcome["activity_ids"]) == 1
+    assert "session 1 repeats session 0; skipped" in outcome["warnings"]

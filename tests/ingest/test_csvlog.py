@@ -189,3 +189,24 @@ def test_import_log_is_idempotent_and_lands_on_local_days(store: Store) -> None:
     assert daily.filter(daily["date"] == date(2026, 7, 3))["distance_km"].item() == pytest.approx(
         24.0
     )
+
+
+def test_a_decimal_comma_in_a_comma_separated_log_is_read_or_refused_with_a_hint() -> None:
+    """trial9 F24: "12,50" (quoted, in a comma-separated file) was read as 1250; a comma that
+    groups thousands still does, one with one or two digits after it is a decimal comma, and
+    any other comma is refused with the hint."""
+    from loadwatch.ingest.formats.csvlog_values import RowProblem, number
+
+    assert number("12,50", False) == 12.5
+    assert number("5,0", False) == 5.0
+    assert number("1,234.5", False) == 1234.5
+    assert number("1,234", False) == 1234.0
+    with pytest.raises(RowProblem, match=r"'12,5000' is not a number \(a decimal comma\? use"):
+        number("12,5000", False)
+    assert number("12,50", True) == 12.5  # a ';' file: the comma is the decimal mark anyway
+    data = b'Date,Distance (km)\n2026-11-10,"12,50"\n2026-11-11,"1,2,3"\n'
+    log = parse_log(data)
+    assert [(r.line, r.distance_m) for r in log.rows] == [(2, 12500.0)]
+    assert [(e.line, e.message) for e in log.errors] == [
+        (3, "'1,2,3' is not a number (a decimal comma? use a decimal point)")
+    ]

@@ -420,3 +420,21 @@ def test_the_whole_corpus_folder_yields_exactly_its_manifest(tmp_path: Path, cor
     assert len(members) == len(manifest) == 198
     gz = next(m for m in members if m.name.endswith("gc_14582164182.fit.gz"))
     assert gz.data == gzip.decompress((corpus / "fit" / "gc_14582164182.fit.gz").read_bytes())
+
+
+def test_strava_folder_row_naming_a_file_not_there_is_a_failed_member(tmp_path: Path) -> None:
+    """trial9 F24 for an extracted export: the row is a member failed with its line."""
+    root = tmp_path / "export_9"
+    (root / "activities").mkdir(parents=True)
+    (root / "activities.csv").write_text(
+        "Activity ID,Filename\n5,activities/5.gpx\n6,activities/6.fit.gz\n"
+    )
+    (root / "activities" / "5.gpx").write_bytes(GPX)
+    members = list(iter_path(root, settings(tmp_path)))
+    assert summary(members) == [
+        ("export_9/activities.csv line 3", "MissingFile"),
+        ("export_9/activities/5.gpx", None),
+    ]
+    assert str(members[0].error) == (
+        "names activities/6.fit.gz, which is not in the folder: not imported"
+    )

@@ -4,6 +4,7 @@ always valid JSON.  Files are generated (``track_fixtures``: 3,600 m in 1,200 s 
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 from pathlib import Path
@@ -80,7 +81,40 @@ def test_timer_longer_than_elapsed_is_ignored() -> None:
         )
     )
     assert bad.totals.timer_time_s is None and bad.totals.distance_m == 900.0
-    assert "device timer 900 s exceeds its elapsed time 600 s: timer ignored" in bad.warnings
+    assert (
+        "device timer 900 s exceeds its elapsed time 600 s: timer ignored, moving time computed "
+        "from the records"
+    ) in bad.warnings
+
+
+# trial9 F1, F2: the corpus files whose device elapsed time contradicts the records, with their
+# device totals (FIT_TOTALS.csv).  The warning names the number kept, the stored numbers are
+# those, and stopped <= moving <= elapsed.
+@pytest.mark.parametrize(
+    ("rel", "elapsed", "moving", "warning"),
+    [
+        # timer 2760 s, elapsed 1632 s, 2760 records at 1 s: the device's elapsed is wrong
+        ("fit/gc_14582164182.fit.gz", 2760.0, 2760.0,
+         "device elapsed time 1632 s is shorter than its timer 2760 s, which the records' span "
+         "2759 s bears out: the timer kept, elapsed time taken from the records"),
+        # no timer, elapsed 30877 s, 99998 records at 1 s
+        ("fit/mkfit_big_activity.fit", 99997.0, 99997.0,
+         "the records span 99997 s, longer than the device's elapsed time 30877 s: elapsed and "
+         "moving time taken from the records"),
+    ],
+)  # fmt: skip
+def test_device_elapsed_against_its_records_is_said_and_stored_alike(
+    corpus: Path, rel: str, elapsed: float, moving: float, warning: str
+) -> None:
+    data = (corpus / rel).read_bytes()
+    if rel.endswith(".gz"):
+        data = gzip.decompress(data)
+    (act,) = _analyse(data, rel.removesuffix(".gz")).activities
+    s = act.summary
+    assert (s.elapsed_time_s, s.moving_time_s) == (elapsed, moving)
+    assert s.stopped_time_s <= s.moving_time_s <= s.elapsed_time_s
+    assert warning in s.warnings, s.warnings
+    assert not any("timer ignored" in w for w in s.warnings)
 
 
 @pytest.mark.parametrize("fmt", ["gpx", "tcx"])
@@ -163,6 +197,23 @@ def test_check_summary_drops_a_histogram_with_a_bad_bin() -> None:
         assert "speed hist not finite: left out" in s.warnings
     ok = validate.check_summary(replace(act.summary, speed_hist_m=[0.0, *hist[1:]]))
     assert ok.speed_hist_m == [0.0, *hist[1:]]
+
+
+@pytest.mark.parametrize("fmt", ["fit", "gpx", "tcx"])
+def test_check_summary_holds_stopped_within_moving_within_elapsed(fmt: str) -> None:
+    """Every format: a summary whose stopped or moving time runs past its elapsed time is
+    brought back to stopped <= moving <= elapsed (1,200 s of samples here)."""
+    from dataclasses import replace
+
+    make = {"fit": tf.fit, "gpx": tf.gpx, "tcx": tf.tcx}[fmt]
+    (act,) = _analyse(make(), f"x.{fmt}").activities
+    odd = replace(act.summary, moving_time_s=1300.0, elapsed_time_s=1200.0, stopped_time_s=1400.0)
+    fixed = validate.check_summary(odd)
+    assert (fixed.stopped_time_s, fixed.moving_time_s, fixed.elapsed_time_s) == (
+        1300.0,
+        1300.0,
+        1300.0,
+    )
 
 
 def test_inspect_json_is_always_valid_json(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from loadwatch.ingest.track import SAMPLE_SCHEMA, empty_samples
-from loadwatch.ingest.zones import guess_zone, offset_zone
+from loadwatch.ingest.zones import FIXED_OFFSET, guess_zone, offset_zone
 
 
 def _samples(lat: list[float | None], lon: list[float | None]) -> pl.DataFrame:
@@ -37,7 +37,7 @@ def test_the_first_valid_fix_decides_past_nulls_and_impossible_positions() -> No
 def test_without_positions_the_device_offset_gives_a_fixed_zone() -> None:
     guess = guess_zone(_samples([None, None], [None, None]), device_offset_s=2 * 3600)
     assert guess is not None
-    assert (guess.zone, guess.why) == ("Etc/GMT-2", "the device's UTC offset (+2 h)")
+    assert (guess.zone, guess.why) == ("Etc/GMT-2", "the device's UTC offset (+2 h)" + FIXED_OFFSET)
     assert guess_zone(empty_samples(), None) is None
     assert offset_zone(5400) is None  # not a whole hour
     assert offset_zone(0) == "UTC"

@@ -363,3 +363,18 @@ def test_the_device_top_speed_is_not_called_sustained() -> None:
     got = {n.key: (n.label, n.value, n.unit, n.source) for n in _numbers(run, None)}
     assert got["max_speed_mps"] == ("Top speed (device)", 5.2, "m/s", "device")
     assert got["distance_km"] == ("Distance", 5.0, "km", "device")
+
+
+def test_moving_time_says_timer_only_when_a_device_timer_gave_it() -> None:
+    """trial9 F21: a GPX (no timer) showed "Moving time (timer)"."""
+    from loadwatch.services.activity_detail import _numbers
+    from loadwatch.store.models import Activity
+
+    gpx = Activity(source="file", distance_m=0.0, moving_time_s=700_000.0)
+    gpx.totals_source = {"moving_time_s": "computed"}
+    fit = Activity(source="file", distance_m=5000.0, moving_time_s=1500.0)
+    fit.totals_source = {"moving_time_s": "device"}
+    got_gpx = {n.key: (n.label, n.source) for n in _numbers(gpx, None)}
+    got_fit = {n.key: (n.label, n.source) for n in _numbers(fit, None)}
+    assert got_gpx["moving_time_s"] == ("Moving time", "computed")
+    assert got_fit["moving_time_s"] == ("Moving time (timer)", "device")

@@ -483,3 +483,26 @@ def test_a_file_that_is_not_a_run_never_hides_a_run_in_the_log(store: Store) -> 
     _import(store, aid, [("run.fit", SHAPES["run.fit"])])
     rep = import_log(store, aid, _log("running", 4.28), "log.csv")
     assert (rep.imported, rep.duplicates) == (0, 1)
+
+
+@pytest.mark.parametrize("walk_first", [True, False])
+def test_a_resave_that_moved_the_start_by_minutes_is_counted_once_as_the_walk(
+    store: Store, walk_first: bool
+) -> None:
+    """trial9 F4: the FR55 walk (walking, 732.8 m) and its GoldenCheetah re-save ("generic",
+    assumed running) start 3 min 44 s apart, beyond the two-minute window, with the same
+    samples: one activity, the walk, whichever came first (docs/duplicates.md)."""
+    if not HAVE_CORPUS:
+        pytest.skip(CORPUS_SKIP)
+    walk = (CORPUS / "fit/gc_FR55-CoreTemp-Walk.fit").read_bytes()
+    resave = (CORPUS / "fit/gc_FR55-loaded-and-saved-via-GC.fit").read_bytes()
+    files = [("walk.fit", walk), ("resave.fit", resave)]
+    aid = _athlete(store, "W")
+    outcomes = _import(store, aid, files if walk_first else files[::-1])
+    [kept] = _kept(store, aid)
+    assert kept == (sha256_of(walk), 0, "walking", "fit", 732.76, 588.23, 582)
+    resave_out = next(o for o in outcomes if o.file == "resave.fit")
+    walk_out = next(o for o in outcomes if o.file == "walk.fit")
+    said = [*resave_out.warnings, *walk_out.warnings]
+    how = "later" if walk_first else "earlier"
+    assert any(f"but started 3 min 44 s {how}: a re-saved copy, counted once" in w for w in said)

@@ -22,7 +22,7 @@ from loadwatch.config import get_settings
 from loadwatch.errors import Conflict, NotFound
 from loadwatch.ingest.containers.sources import SourceNotes, iter_upload
 from loadwatch.ingest.containers.strava_export import manual_entries_csv
-from loadwatch.ingest.zones import guess_zone, offset_zone
+from loadwatch.ingest.zones import FIXED_OFFSET, guess_zone, offset_zone
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
 from loadwatch.store.db import Store, open_store
@@ -31,6 +31,7 @@ from support.archives import (
     SAMPLE_FIT,
     gpx_run,
     strava_archive,
+    strava_archive_missing_file,
 )
 
 runner = CliRunner()
@@ -171,7 +172,7 @@ def test_zone_guess_from_gps_then_device_offset() -> None:
     no_gps = track.samples.with_columns(nothing.alias("lat"), nothing.alias("lon"))
     offset = guess_zone(no_gps, 7200)
     assert offset is not None and offset.zone == "Etc/GMT-2"
-    assert offset.why == "the device's UTC offset (+2 h)"
+    assert offset.why == "the device's UTC offset (+2 h)" + FIXED_OFFSET
     assert guess_zone(no_gps, None) is None
     assert offset_zone(-5 * 3600) == "Etc/GMT+5" and offset_zone(0) == "UTC"
     assert offset_zone(19800) is None  # +5:30 has no fixed-offset IANA zone
@@ -289,6 +290,35 @@ def test_strava_archive_text_output_lists_everything(tmp_path: Path) -> None:
     assert "members skipped │ 3" in text
 
 
+MISSING = "names activities/999.fit.gz, which is not in the archive: not imported"
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_strava_row_whose_file_is_missing_is_reported_and_counted(tmp_path: Path) -> None:
+    """trial9 F24: a row naming a file the archive lacks is a failed outcome with its line, in
+    --json and in the text; a decimal comma ("12,50") is 12.5 km, not 1250 km refused."""
+    archive = tmp_path / "export_9.zip"
+    archive.write_bytes(strava_archive_missing_file())
+    out = runner.invoke(
+        app, ["import", str(archive), "--athlete", "M", "--timezone", "Europe/Madrid", "--json"]
+    )
+    doc = json.loads(out.stdout)
+    files = {f["file"]: (f["status"], f["reason"]) for f in doc["files"]}
+    assert files == {
+        "export_9.zip/activities.csv line 4": ("failed", MISSING),
+        "export_9.zip/activities/111.gpx": ("imported", None),
+    }
+    assert out.exit_code == 0, out.output  # one of two failed: the exit rule of any import
+    [manual] = doc["manual"]
+    assert (manual["line"], manual["status"], manual["distance_m"]) == (3, "imported", 12500.0)
+    assert doc["manual_totals"] == {"imported": 1, "duplicate": 0, "failed": 0}
+    text = runner.invoke(
+        app, ["import", str(archive), "--athlete", "M", "--timezone", "Europe/Madrid"]
+    )
+    flat = " ".join(text.stdout.split())
+    assert f"failed export_9.zip/activities.csv line 4: {MISSING}" in flat, flat
+
+
 # These need the `ingest` branch (issue #12 items 1-2: the lenient XML front end and the
 # declared sport); they fail on this branch alone.  Remove the mark when both are merged.
 @pytest.mark.usefixtures("data_dir")
@@ -342,3 +372,20 @@ def test_pace_speaks_each_sport() -> None:
     assert fmt_pace(1200.0, "swimming") == "2:00/100m"
     assert fmt_pace(300.0, None) == "5:00/km"
     assert fmt_pace(None, "cycling") == "-"
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_a_fixed_offset_zone_guess_says_it_has_no_daylight_saving(corpus: Path) -> None:
+    """trial9 F25: a swim without GPS, its device 4 h behind UTC: Etc/GMT+4, and the line says
+    it keeps no daylight saving and how to set a real zone."""
+    out = runner.invoke(
+        app, ["import", str(corpus / "fit" / "pyfitparse_event_timestamp.fit"), "--athlete", "S"]
+    )
+    assert out.exit_code == 0, out.output
+    flat = " ".join(out.stdout.split())
+    assert (
+        "time zone of S: Etc/GMT+4 (the device's UTC offset (-4 h), a fixed offset without "
+        "daylight saving: half the year's runs would be placed an hour off, so set the "
+        "athlete's own zone (Area/City, e.g. America/New_York) from "
+    ) in flat, flat
+    assert "loadwatch athlete set 'S' --timezone ZONE" in flat

@@ -372,3 +372,34 @@ def test_reasons_and_stored_reasons_are_one_line(store: Store) -> None:
     assert (outcome.status, outcome.reason) == ("failed", "not a FIT file (bad header at byte 12)")
     with store.sessions() as s:
         assert s.scalars(select(SourceFile.reason)).one() == outcome.reason
+
+
+def test_an_import_leaves_the_heart_rate_load_the_evaluation_keeps(
+    store: Store, settings: Settings, corpus: Path
+) -> None:
+    """trial9 F8: each file's TRIMP was computed with the estimated maximum as it stood when
+    the file was stored, then moved at the next evaluation (the maximum re-estimated from all
+    three: 164.1 -> 125.4 for the first).  The import settles the evaluation's basis itself."""
+    from loadwatch.services.evaluation import evaluate_athlete
+
+    aid = _athlete(store, "T", "Europe/Madrid")
+    files = [
+        "fit/gc_Fr955v19.28andStryd-saved.fit",
+        "fit/gc_Karoo-Botley_BW_Swanmore_Wickham-2025-05-09-1238.fit",
+        "fit/gc_14582164182.fit.gz",
+    ]
+    report = import_paths(store, settings, aid, [corpus / f for f in files])
+    ids = [o.activity_ids[0] for o in report.outcomes]
+
+    def loads() -> list[float | None]:
+        with store.sessions() as s:
+            return [s.get(Activity, i).hr_load for i in ids]  # type: ignore[union-attr]
+
+    after_import = loads()
+    assert after_import == [
+        pytest.approx(125.374, abs=1e-3),  # was 164.1 until the evaluation
+        pytest.approx(126.548, abs=1e-3),
+        pytest.approx(98.456, abs=1e-3),
+    ]
+    evaluate_athlete(store, aid)
+    assert loads() == after_import

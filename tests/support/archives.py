@@ -108,3 +108,19 @@ def strava_archive() -> bytes:
         zf.writestr("profile.csv", "Athlete ID,Email\n1,a@example.org\n")
         zf.writestr("media/1.jpg", b"\xff\xd8\xff\xe0" + bytes(64))
     return buf.getvalue()
+
+
+def strava_archive_missing_file() -> bytes:
+    """trial9 F24's archive: a row whose file is there, a manual entry written with a decimal
+    comma ("12,50" km), and a row naming ``activities/999.fit.gz``, which the zip lacks."""
+    table = (
+        "Activity ID,Activity Date,Activity Name,Activity Type,Elapsed Time,Distance,Filename\n"
+        '111,"Nov 10, 2026, 7:00:00 AM",Tempo,Run,1200,2.93,activities/111.gpx\n'
+        '555,"Nov 11, 2026, 10:00:00 AM",Treadmill,Run,3600,"12,50",\n'
+        '556,"Nov 12, 2026, 10:00:00 AM",Missing file,Run,1800,5.0,activities/999.fit.gz\n'
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("activities.csv", table)
+        zf.writestr("activities/111.gpx", gpx_run(datetime(2026, 11, 10, 7, 0, tzinfo=UTC)))
+    return buf.getvalue()

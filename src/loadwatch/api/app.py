@@ -46,6 +46,7 @@ from loadwatch.api.state import AppState
 from loadwatch.config import Settings, get_settings
 from loadwatch.scheduler.liveness import Liveness
 from loadwatch.services.changes import ChangeHook
+from loadwatch.services.decode_ahead import drop_pool
 from loadwatch.services.jobs import JobQueue, change_hook, make_queue
 from loadwatch.store.db import Store, open_store
 
@@ -114,6 +115,10 @@ def create_app(
         try:
             yield
         finally:
+            # uvicorn ends a SIGTERM by raising the signal again once this has run, which
+            # kills the process without its exit handlers: the import pool's workers are
+            # stopped here, or they outlive the server (trial9 F29).
+            drop_pool(wait=True)
             if owns_queue:
                 queue.close()
             if owned:

@@ -70,6 +70,8 @@ def inspect_paths(
     # The pure part only: inspecting opens no database and so imports none.
     from loadwatch.cli.inspect_hr import inspect_hr_load
     from loadwatch.ingest.analysis import analyse, iter_paths
+    from loadwatch.ingest.same_session import repeat_note, repeated_session
+    from loadwatch.ingest.summary.activity import ActivitySummary
 
     tally: Counter[str] = Counter() if files is None else files
     for path in paths:
@@ -96,9 +98,23 @@ def inspect_paths(
                 yield {"file": member.name, "error": one_line(e)}
                 continue
             tally["read"] += 1
+            # A chained FIT's repeated session is one activity, as `import` stores it: said
+            # on the first activity's warnings, in import's words.
+            seen: list[ActivitySummary] = []
+            repeats: list[str] = []
+            kept = []
             for act in decoded.activities:
+                again = repeated_session(seen, act.summary)
+                seen.append(act.summary)
+                if again is None:
+                    kept.append(act)
+                else:
+                    repeats.append(repeat_note(act.summary, again))
+            for i, act in enumerate(kept):
                 obj: dict[str, Any] = {"file": member.name}
                 obj.update(act.summary.to_json())
+                if i == 0 and repeats:
+                    obj["warnings"] = [*obj.get("warnings", []), *repeats]
                 obj.update(
                     inspect_hr_load(
                         act.summary.hr_time_hist_s,

@@ -79,6 +79,7 @@ def run_server(settings: Settings, host: str, port: int, *, scheduler: bool) -> 
     from loadwatch.api.app import create_app
     from loadwatch.clock import pin_today
     from loadwatch.scheduler.runner import LoadScheduler
+    from loadwatch.services.decode_ahead import drop_pool
     from loadwatch.services.jobs import make_queue
     from loadwatch.services.jobs_procrastinate import ProcrastinateJobs, run_worker
 
@@ -116,6 +117,7 @@ def run_server(settings: Settings, host: str, port: int, *, scheduler: bool) -> 
     finally:
         if runner:
             runner.shutdown()
+        drop_pool(wait=True)  # also done by the app's lifespan; this covers a failed start
         queue.close()
         store.close()
 

@@ -31,6 +31,12 @@ def _first_fix(samples: pl.DataFrame) -> tuple[float, float] | None:
     return (float(lat[ok[0]]), float(lon[ok[0]])) if ok.size else None
 
 
+FIXED_OFFSET = (
+    ", a fixed offset without daylight saving: half the year's runs would be placed an hour "
+    "off, so set the athlete's own zone (Area/City, e.g. America/New_York)"
+)
+
+
 def offset_zone(utc_offset_s: int) -> str | None:
     """The fixed-offset IANA zone for a whole-hour offset (POSIX sign: Etc/GMT-2 is UTC+2)."""
     hours, rest = divmod(utc_offset_s, 3600)
@@ -49,5 +55,7 @@ def guess_zone(samples: pl.DataFrame, device_offset_s: int | None) -> ZoneGuess 
         zone = offset_zone(device_offset_s)
         if zone is not None:
             hours = device_offset_s / 3600
-            return ZoneGuess(zone, f"the device's UTC offset ({hours:+g} h)")
+            # A fixed offset keeps no daylight saving: half the year's local hours (and a
+            # late run's day) would be an hour off.  Said with the guess (trial9 F25).
+            return ZoneGuess(zone, f"the device's UTC offset ({hours:+g} h){FIXED_OFFSET}")
     return None

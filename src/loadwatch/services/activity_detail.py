@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 # stored field's name keeps the stored unit (metres); the key names the unit the value is in.
 NUMBERS: tuple[tuple[str, str, str, Unit, float], ...] = (
     ("distance_m", "distance_km", "Distance", "km", 1e-3),
-    ("moving_time_s", "moving_time_s", "Moving time (timer)", "s", 1.0),
+    # "(timer)" only where the device's timer gave it (DEVICE_LABEL); a GPX has no timer.
+    ("moving_time_s", "moving_time_s", "Moving time", "s", 1.0),
     ("elapsed_time_s", "elapsed_time_s", "Elapsed time", "s", 1.0),
     ("stopped_time_s", "stopped_time_s", "Standing still while timing", "s", 1.0),
     ("avg_pace_s_per_km", "avg_pace_s_per_km", "Average pace", "s/km", 1.0),
@@ -70,7 +71,7 @@ NUMBERS: tuple[tuple[str, str, str, Unit, float], ...] = (
     ("hr_load", "hr_load_trimp", "Heart-rate load (Banister TRIMP)", "TRIMP", 1.0),
 )
 # The device's top speed is its own (often a one-second peak), not our sustained one.
-DEVICE_LABEL = {"max_speed_mps": "Top speed (device)"}
+DEVICE_LABEL = {"max_speed_mps": "Top speed (device)", "moving_time_s": "Moving time (timer)"}
 # A flag's dimension and the activity figure that feeds it: a flag "includes" the run when the
 # run added something to the value the flag judged.  A pain flag has no figure: it includes the
 # runs of the running day its entry answers to (``linked_run_day``).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import deque
@@ -24,7 +25,7 @@ from typing import Generic, Protocol, TypeVar
 from loadwatch.errors import LoadwatchError
 from loadwatch.ingest.analysis import AnalysisJob, DecoderCrash, ready
 from loadwatch.ingest.containers.sources import Member
-from loadwatch.services.decode_worker import PackedFile, pack, run_packed
+from loadwatch.services.decode_worker import PackedFile, pack, run_packed, watch_parent
 from loadwatch.services.upload_budget import UploadBudget
 from loadwatch.store import files as file_store
 from loadwatch.store.blobs import sha256_of
@@ -99,7 +100,12 @@ def get_pool(workers: int) -> tuple[ProcessPoolExecutor, list[Future[bool]]]:
             return _pool[1], _pool[2]
         if _pool is not None:
             _pool[1].shutdown(wait=False, cancel_futures=True)
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        executor = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
+        )
         started = [executor.submit(ready) for _ in range(workers)]
         _pool = (workers, executor, started)
         return executor, started

@@ -9,6 +9,8 @@ stays the decoders' own imports.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -74,3 +76,19 @@ def run_packed(job: AnalysisJob, want_zone: bool) -> tuple[PackedFile | Loadwatc
         e.__traceback__ = None  # the message is what the writer records
         result = e
     return result, time.thread_time() - start
+
+
+PARENT_CHECK_S = 1.0  # how often a worker looks for its parent
+
+
+def watch_parent(parent: int) -> None:
+    """A worker's initializer: exit as soon as the process that started it is gone.  A server
+    killed by a signal (SIGTERM from ``kill``, a supervisor, ``docker stop``) runs no exit
+    handler, and its workers, re-parented, would otherwise live on (trial9 F29)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="loadwatch-parent-watch", daemon=True).start()

@@ -25,6 +25,7 @@ from loadwatch.analytics.days import local_day
 from loadwatch.analytics.trimp import trimp
 from loadwatch.clock import as_utc
 from loadwatch.errors import StoreError
+from loadwatch.ingest.same_session import repeat_note
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.services.decode_worker import PackedFile
 from loadwatch.services.hr_load import profile_with_peak
@@ -35,6 +36,7 @@ from loadwatch.services.sameness import (
     copy_of_activity,
     copy_of_summary,
     log_row_hides,
+    overlap_shift_s,
     repeated_session,
     same_activities,
     same_samples,
@@ -179,7 +181,7 @@ class Batch:
             again = repeated_session(seen, s)
             seen.append(s)
             if again is not None:
-                warnings.append(f"session {s.session_index} repeats session {again}; skipped")
+                warnings.append(repeat_note(s, again))
                 continue
             twins = [
                 t
@@ -275,17 +277,18 @@ class Batch:
     def _shifted_twins(
         self, summary: ActivitySummary, stream: bytes, warnings: list[str]
     ) -> list[Activity]:
-        """Stored recordings this one repeats with the clock shifted by whole hours (a copy
-        re-saved in the wrong time zone): same duration and distance, whole hours apart, and
-        the same samples second for second.  Said in a warning: the start is what differs."""
+        """Stored recordings this one repeats with its clock shifted: by whole hours (a copy
+        re-saved in the wrong time zone) or by minutes within its own span (a re-save that
+        moved the start), with the same duration and distance and the same samples second
+        for second.  Said in a warning: the start is what differs."""
         start = as_utc(summary.start_time)
-        candidates: list[tuple[Activity, int]] = []
+        candidates: list[tuple[Activity, str]] = []
         for a in self.near:
             if a.source != "file" or not a.stream_path:
                 continue
             if abs(as_utc(a.start_time) - start) > SHIFT_SEARCH:
                 continue
-            hours = whole_hours_apart(
+            totals = (
                 summary.start_time,
                 summary.elapsed_time_s,
                 summary.distance_m,
@@ -293,8 +296,18 @@ class Batch:
                 a.elapsed_time_s,
                 a.distance_m,
             )
+            hours = whole_hours_apart(*totals)
             if hours is not None:
-                candidates.append((a, hours))
+                later = "later" if hours > 0 else "earlier"
+                candidates.append(
+                    (a, f"started {abs(hours)} h {later}: a copy re-saved with a time-zone shift")
+                )
+                continue
+            gap = overlap_shift_s(*totals)
+            if gap is not None:
+                m, sec = divmod(round(abs(gap)), 60)
+                later = "later" if gap > 0 else "earlier"
+                candidates.append((a, f"started {m} min {sec} s {later}: a re-saved copy"))
         if not candidates:
             return []
         mine = pl.read_parquet(io.BytesIO(stream))
@@ -308,13 +321,9 @@ class Batch:
                 found.append(a)
         if found:
             self._materialise()  # the warning names the twins' ids
-            for a, hours in candidates:
+            for a, how in candidates:
                 if a in found:
-                    warnings.append(
-                        f"same samples as #{a.id} but started {abs(hours)} h "
-                        f"{'later' if hours > 0 else 'earlier'}: a copy re-saved with a "
-                        "time-zone shift, counted once"
-                    )
+                    warnings.append(f"same samples as #{a.id} but {how}, counted once")
         return found
 
     def _better_twins(

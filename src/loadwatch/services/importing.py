@@ -24,7 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from loadwatch.config import Settings
-from loadwatch.errors import LoadwatchError, StoreError, one_line
+from loadwatch.errors import Conflict, LoadwatchError, StoreError, one_line
 from loadwatch.ingest.analysis import (
     DecodedActivity,
     DecodedFile,
@@ -34,6 +34,7 @@ from loadwatch.ingest.analysis import (
     iter_paths,
 )
 from loadwatch.ingest.containers.sources import ManualLog, Member, SourceNotes
+from loadwatch.services import hr_load
 from loadwatch.services.athletes import change_athlete
 from loadwatch.services.decode_ahead import Lookahead, import_workers
 from loadwatch.services.decode_worker import PackedFile
@@ -160,6 +161,18 @@ def _finish(
                 report.touched[athlete_id] = day if prev is None else min(prev, day)
     if choose_timezone and report.timezone is None:
         report.timezone = ZoneChoice(tz_name, "no file told its time zone", None)
+    if report.touched:
+        # Each file's load was computed with the maximum heart rate as it stood when the file
+        # was stored; a harder run later in the same import can raise an estimated maximum.
+        # The evaluation's basis, settled here, so the loads an import leaves are the ones the
+        # next `report` shows, and a move of the basis is recorded to be said (trial9 F8).
+        try:
+            with store.transaction() as session:
+                hr_load.refresh_athlete(session, athlete_id)
+        except Conflict:
+            # A concurrent import replaced the run the basis names: the files are stored, and
+            # the evaluation this import requested settles the basis (it retries a clash).
+            pass
     return report
 
 

@@ -12,29 +12,12 @@ import numpy as np
 import polars as pl
 
 from loadwatch.clock import as_utc
+from loadwatch.ingest.same_session import SAME_ACTIVITY_WINDOW as SAME_ACTIVITY_WINDOW
+from loadwatch.ingest.same_session import repeated_session as repeated_session
+from loadwatch.ingest.same_session import same_time as same_time
 from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.store.models import Activity
-
-# The same run recorded by two devices or exported in two formats starts within seconds; two
-# genuinely different runs never start within two minutes of each other and overlap.
-SAME_ACTIVITY_WINDOW = timedelta(minutes=2)
-
-
-def _end(start: datetime, elapsed_s: float) -> datetime:
-    return start + timedelta(seconds=max(elapsed_s, 0.0))
-
-
-def same_time(start_a: datetime, elapsed_a: float, start_b: datetime, elapsed_b: float) -> bool:
-    """Starts within the window AND time ranges overlapping.  Ranges that merely touch (a
-    triathlon's transition ending as the ride begins) do not overlap."""
-    start_a, start_b = as_utc(start_a), as_utc(start_b)
-    if abs(start_a - start_b) > SAME_ACTIVITY_WINDOW:
-        return False
-    if start_a == start_b:
-        return True
-    return start_a < _end(start_b, elapsed_b) and start_b < _end(start_a, elapsed_a)
-
 
 # A copy re-saved by software that got the time zone wrong starts whole hours away (up to the
 # widest UTC offsets apart), with the same totals and the very same samples.
@@ -66,6 +49,29 @@ def whole_hours_apart(
     if abs(distance_a - distance_b) > max(10.0, 0.005 * max(distance_a, distance_b)):
         return None
     return hours
+
+
+def overlap_shift_s(
+    start_a: datetime,
+    elapsed_a: float,
+    distance_a: float,
+    start_b: datetime,
+    elapsed_b: float,
+    distance_b: float,
+) -> float | None:
+    """The seconds between two recordings' starts when their totals say they may be one
+    recording re-saved with its start moved by minutes (the FR55 walk and its GoldenCheetah
+    re-save start 3 min 44 s apart): starts beyond the same-activity window but ranges still
+    overlapping, same duration, same distance; None otherwise (trial9 F4)."""
+    gap = (as_utc(start_a) - as_utc(start_b)).total_seconds()
+    window = SAME_ACTIVITY_WINDOW.total_seconds()
+    if not window < abs(gap) < min(elapsed_a, elapsed_b):
+        return None
+    if abs(elapsed_a - elapsed_b) > _SHIFT_ELAPSED_S:
+        return None
+    if abs(distance_a - distance_b) > max(10.0, 0.005 * max(distance_a, distance_b)):
+        return None
+    return gap
 
 
 def _by_elapsed(samples: pl.DataFrame) -> pl.DataFrame:
@@ -119,17 +125,6 @@ def same_activities(candidates: Sequence[Activity], summary: ActivitySummary) ->
     ]
 
 
-def repeated_session(kept: Sequence[ActivitySummary], summary: ActivitySummary) -> int | None:
-    """The session index of an earlier session of the same file that this one repeats (a
-    chained FIT holding the same activity twice), None when it is a session of its own."""
-    for k in kept:
-        if k.sport == summary.sport and same_time(
-            k.start_time, k.elapsed_time_s, summary.start_time, summary.elapsed_time_s
-        ):
-            return k.session_index
-    return None
-
-
 # --- which copy to keep ----------------------------------------------------------------------
 # A lenient read that stopped early says so in the file's warnings (ingest/formats/fit.py:
 # "truncated…; kept N records", "unreadable from byte…; kept N records", "…stopped reading
@@ -168,6 +163,7 @@ class Copy:
     sha256: str
     session_index: int = 0
     intact: bool = True  # the file's CRC matches its bytes
+    sport_guessed: bool = False  # the sport is our guess, not the file's or the export's
 
 
 def copy_of_summary(summary: ActivitySummary, file_warnings: Iterable[str]) -> Copy:
@@ -182,6 +178,7 @@ def copy_of_summary(summary: ActivitySummary, file_warnings: Iterable[str]) -> C
         sha256=summary.source_sha256,
         session_index=summary.session_index,
         intact=not damaged([*file_warnings, *summary.warnings]),
+        sport_guessed=summary.totals_source.get("sport") == "guess",
     )
 
 
@@ -197,6 +194,7 @@ def copy_of_activity(activity: Activity, file_warnings: Iterable[str]) -> Copy:
         sha256=activity.source_sha256,
         session_index=activity.session_index,
         intact=not damaged(file_warnings),
+        sport_guessed=(activity.totals_source or {}).get("sport") == "guess",
     )
 
 
@@ -216,13 +214,24 @@ def log_row_hides(row_sport: str, row_m: float, other_sport: str, other_m: float
     return carries_a_run(row_sport, row_m) or not carries_a_run(other_sport, other_m)
 
 
-def copy_rank(c: Copy) -> tuple[bool, bool, bool, bool, int, int, int, int, str, int]:
+def sport_tier(c: Copy) -> int:
+    """Rule 1 of ``copy_rank``: a run with distance (3), a sport the file or export declares,
+    with distance (2), a run with distance whose sport is our guess (1), anything else (0).
+    A guessed run still beats a 0 km or "other" twin, but not the same recording's declared
+    walk (the FR55 walk and its re-save as "generic", assumed running: trial9 F4)."""
+    if carries_a_run(c.sport, c.distance_m):
+        return 1 if c.sport_guessed else 3
+    return 2 if c.distance_m > 0 and c.sport != "other" and not c.sport_guessed else 0
+
+
+def copy_rank(c: Copy) -> tuple[int, bool, bool, bool, int, int, int, int, str, int]:
     """The order of copies, best last (``max`` picks the one to keep).  A total order: every
     field is compared in turn and two different files always differ by their sha256, so the
     kept copy is the same whichever arrived first.
 
     1. a run with distance: a 0 km or non-running twin (an "other" recording of the same
-       minutes) never hides a run;
+       minutes) never hides a run; but a run that is only our guess loses to the sport the
+       other copy's file declares (``sport_tier``);
     2. complete: a truncated or garbled copy loses to a whole one, whatever its format; then
        intact: a copy whose CRC does not match its bytes loses to one whose CRC does;
     3. device totals: a FIT with the device's session totals beats a GPX of the same run,
@@ -233,7 +242,7 @@ def copy_rank(c: Copy) -> tuple[bool, bool, bool, bool, int, int, int, int, str,
     5. the sha256, then the session index: arbitrary, but fixed.
     """
     return (
-        carries_a_run(c.sport, c.distance_m),
+        sport_tier(c),
         c.complete,
         c.intact,
         c.device_totals,

@@ -8,7 +8,8 @@ function clock(s) {
   const t = Math.round(s), h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
   return h ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}` : `${m}:${String(sec).padStart(2, "0")}`;
 }
-function paceText(s) { return s === null || s === undefined ? "–" : `${clock(s)} /km`; }
+// No pace for no speed: a zero speed's 1000 / 0 once read "Infinity:NaN:NaN /km".
+function paceText(s) { return typeof s === "number" && Number.isFinite(s) && s > 0 ? `${clock(s)} /km` : "–"; }
 const SOURCE_WORD = { device: "device", computed: "computed from the samples", log: "training log", relabel: "your label" };
 
 function numberText(n) {

@@ -67,14 +67,16 @@ def visible_files(
 def iter_folder(
     root: Path, settings: Settings, notes: SourceNotes | None = None
 ) -> Iterator[Member]:
-    strava, strava_error = strava_meta_from_folder(root, settings, notes)
-    if strava_error is not None:
-        # The files still import; only their Strava titles are lost, and the user is told.
-        yield Member(f"{root.name}/activities.csv", None, strava_error)
+    strava, strava_errors = strava_meta_from_folder(root, settings, notes)
 
     def display_of(file: Path) -> str:
         rel = file.relative_to(root).as_posix()
         return f"{root.name}/{rel}" if root.name else rel
+
+    # An unreadable table: the files still import, only their Strava titles are lost.  A row
+    # naming a file that is not there: that activity is not imported.  The user is told both.
+    for name, error in strava_errors:
+        yield Member(display_of(root / name), None, error)
 
     def outside(link: Path) -> None:
         if notes is not None:

@@ -9,11 +9,11 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from loadwatch.config import Settings
-from loadwatch.errors import CorruptFile, IngestError, InputTooLarge
+from loadwatch.errors import CorruptFile, IngestError, InputTooLarge, MissingFile
 from loadwatch.ingest.containers.budget import Budget, ratio_refusal, read_capped
 from loadwatch.ingest.containers.members import ManualLog, SourceNotes, mib, why
 from loadwatch.ingest.containers.recognise import is_hidden, is_unsafe
@@ -100,6 +100,48 @@ def parse_strava_csv(text: str) -> dict[str, dict[str, str]]:
     return out
 
 
+def files_named(text: str) -> list[tuple[int, str]]:
+    """Each ``(line, file)`` an ``activities.csv`` names, ``line`` the physical line its row
+    starts on (the header is line 1), ``file`` as ``parse_strava_csv`` keys it.  Empty when no
+    column names files."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
+    for cells in reader:
+        rows.append((start, cells))
+        start = reader.line_num + 1
+    if len(rows) < 2:
+        return []
+    header = [h.strip().lower() for h in rows[0][1]]
+    body = [cells for _, cells in rows[1:]]
+    file_col = next((header.index(a) for a in _STRAVA_COLUMNS["filename"] if a in header), None)
+    if file_col is None:
+        file_col = _guess_file_column(body)
+    if file_col is None:
+        return []
+    return [
+        (line, cells[file_col].strip().replace("\\", "/").lstrip("/"))
+        for line, cells in rows[1:]
+        if file_col < len(cells) and cells[file_col].strip()
+    ]
+
+
+def missing_files(
+    table: str, text: str, present: Callable[[str], bool], where: str = "archive"
+) -> list[tuple[str, IngestError]]:
+    """The rows of ``activities.csv`` (display name ``table``) whose file ``present`` says the
+    source does not hold, each as ``(table line N, MissingFile)``: that run is not imported,
+    and the import says so rather than letting it vanish (trial9 F24)."""
+    return [
+        (
+            f"{table} line {line}",
+            MissingFile(f"names {file}, which is not in the {where}: not imported"),
+        )
+        for line, file in files_named(text)
+        if not present(file)
+    ]
+
+
 def manual_entries_csv(text: str) -> tuple[bytes, int] | None:
     """The header and the rows without a file (Strava's manual entries) of an
     ``activities.csv``, as CSV bytes for the log importer, with their count; None when every
@@ -168,6 +210,7 @@ def strava_meta_from_zip(
 ) -> tuple[dict[str, Mapping[str, str]], list[tuple[str, IngestError]]]:
     meta: dict[str, Mapping[str, str]] = {}
     errors: list[tuple[str, IngestError]] = []
+    names = {i.filename.replace("\\", "/") for i in infos}
     for info in infos:
         parts = re.split(r"[\\/]", info.filename)
         if parts[-1].lower() != "activities.csv" or is_unsafe(info.filename, parts):
@@ -190,6 +233,13 @@ def strava_meta_from_zip(
             text = raw.decode("utf-8-sig", errors="replace")
             table = parse_strava_csv(text)
             _note_manual(notes, f"{archive}/{info.filename}", text)
+            errors.extend(
+                missing_files(
+                    info.filename,
+                    text,
+                    _in_zip(names, prefix),
+                )
+            )
         except IngestError as e:
             errors.append((info.filename, e))
             continue
@@ -210,18 +260,37 @@ def strava_meta_from_zip(
 
 def strava_meta_from_folder(
     root: Path, settings: Settings, notes: SourceNotes | None = None
-) -> tuple[dict[str, Mapping[str, str]], IngestError | None]:
+) -> tuple[dict[str, Mapping[str, str]], list[tuple[str, IngestError]]]:
+    """The folder's ``activities.csv`` meta per file, and its errors as ``(name, error)`` with
+    ``name`` relative to ``root``: the table unreadable, or a row naming a file not there."""
     table = root / "activities.csv"
     try:
         if not table.is_file():
-            return {}, None
+            return {}, []
         if table.stat().st_size > settings.max_file_bytes:
             raise InputTooLarge(f"activities.csv is over {mib(settings.max_file_bytes)}")
         text = table.read_bytes().decode("utf-8-sig", errors="replace")
         meta: dict[str, Mapping[str, str]] = dict(parse_strava_csv(text))
         _note_manual(notes, f"{root.name}/activities.csv", text)
-        return meta, None
+        missing = missing_files(
+            "activities.csv", text, lambda f: _is_file(root / f), where="folder"
+        )
+        return meta, missing
     except IngestError as e:
-        return {}, e
+        return {}, [("activities.csv", e)]
     except (OSError, csv.Error) as e:
-        return {}, CorruptFile(f"unreadable activities.csv: {why(e)}")
+        return {}, [("activities.csv", CorruptFile(f"unreadable activities.csv: {why(e)}"))]
+
+
+def _in_zip(names: set[str], prefix: str) -> Callable[[str], bool]:
+    """Whether a file named by the ``activities.csv`` in folder ``prefix`` is among ``names``."""
+    return lambda f: (f"{prefix}/{f}" if prefix else f) in names
+
+
+def _is_file(path: Path) -> bool:
+    if ".." in path.parts:  # a row never makes the import look outside the folder
+        return False
+    try:
+        return path.is_file()
+    except OSError:
+        return False

@@ -13,14 +13,32 @@ class RowProblem(ValueError):
     pass
 
 
+# "1,234" / "12,345.6": commas grouping thousands.  "12,50": one comma, one or two digits after
+# it, no point: a decimal comma.  Any other comma is refused, never guessed.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d{1,2}$")
+
+
 def number(text: str, decimal_comma: bool) -> float | None:
+    """A cell's number.  ``decimal_comma``: the file is ``;``/tab separated, so a comma is
+    the decimal mark.  Otherwise a comma groups thousands ("1,234.5") or, with one or two
+    digits after it ("12,50"), is a decimal comma; any other comma is refused."""
     t = text.strip().replace("\u00a0", "").replace(" ", "")
     if not t:
         return None
     if decimal_comma:
         t = t.replace(".", "").replace(",", ".") if t.count(",") == 1 else t
-    else:
-        t = t.replace(",", "")  # thousands separators: "1,234.5"
+    elif "," in t:
+        if _GROUPED.match(t):
+            t = t.replace(",", "")  # thousands separators: "1,234.5"
+        elif _DECIMAL_COMMA.match(t):
+            # "12,50" or "5,0": a spreadsheet's decimal comma, quoted in a comma-separated
+            # file; no thousands grouping reads so (a group has three digits).
+            t = t.replace(",", ".")
+        else:
+            raise RowProblem(
+                f"{text.strip()!r} is not a number (a decimal comma? use a decimal point)"
+            )
     try:
         v = float(t)
     except ValueError as e:

@@ -140,14 +140,21 @@ def clean(track: Track) -> tuple[Track, SampleArrays]:
         warnings.append(f"non-finite or impossible sample values dropped ({counts})")
     if any(floats[c] is not cols.floats[c] for c in floats):
         cols = replace(cols, floats=floats)
-    totals, dropped = _clean_totals(recovered_totals)
+    span = float(cols.t_us[-1] - cols.t_us[0]) / 1e6 if cols.n >= 2 else None
+    totals, dropped = _clean_totals(recovered_totals, span)
     warnings += dropped
     if samples is track.samples and not dropped and not recovered and totals is track.totals:
         return track, cols
     return replace(track, samples=samples, totals=totals, warnings=tuple(warnings)), cols
 
 
-def _clean_totals(totals: DeviceTotals) -> tuple[DeviceTotals, list[str]]:
+def _clean_totals(
+    totals: DeviceTotals, span: float | None = None
+) -> tuple[DeviceTotals, list[str]]:
+    """Impossible device totals dropped, and a device elapsed time that contradicts its own
+    timer or its records (``span``: seconds from the first record to the last) set aside,
+    each with a note that says which number is kept, so the note and the stored numbers agree
+    (trial9 F1, F2): with records, the summary's elapsed time is always their span."""
     changes: dict[str, float | None] = {}
     notes: list[str] = []
     for name, (low, high) in _TOTAL_RANGES.items():
@@ -158,16 +165,28 @@ def _clean_totals(totals: DeviceTotals) -> tuple[DeviceTotals, list[str]]:
             changes[name] = None
             notes.append(f"device {_TOTAL_NAMES[name]} {v!r} is impossible: ignored")
     timer, elapsed = totals.timer_time_s, totals.elapsed_time_s
-    if (
-        "timer_time_s" not in changes
-        and "elapsed_time_s" not in changes
-        and timer is not None
-        and elapsed is not None
-        and timer > elapsed + MOVING_SLACK_S
-    ):
-        changes["timer_time_s"] = None
+    if "timer_time_s" in changes or "elapsed_time_s" in changes or elapsed is None:
+        pass
+    elif timer is not None and timer > elapsed + MOVING_SLACK_S:
+        if span is not None and span + MOVING_SLACK_S >= timer:
+            # The records run as long as the timer: the device's elapsed time is the wrong one.
+            changes["elapsed_time_s"] = None
+            notes.append(
+                f"device elapsed time {elapsed:.0f} s is shorter than its timer {timer:.0f} s, "
+                f"which the records' span {span:.0f} s bears out: the timer kept, elapsed time "
+                "taken from the records"
+            )
+        else:
+            changes["timer_time_s"] = None
+            notes.append(
+                f"device timer {timer:.0f} s exceeds its elapsed time {elapsed:.0f} s: timer "
+                "ignored" + ("" if span is None else ", moving time computed from the records")
+            )
+    elif span is not None and span > elapsed * (1 + SPAN_GAP_SHARE) + MOVING_SLACK_S:
+        changes["elapsed_time_s"] = None
         notes.append(
-            f"device timer {timer:.0f} s exceeds its elapsed time {elapsed:.0f} s: timer ignored"
+            f"the records span {span:.0f} s, longer than the device's elapsed time "
+            f"{elapsed:.0f} s: elapsed and moving time taken from the records"
         )
     return (replace(totals, **changes) if changes else totals), notes
 
@@ -218,6 +237,10 @@ def check_summary(s: ActivitySummary) -> ActivitySummary:
             f"moving time {s.moving_time_s:.0f} s exceeds the recorded span "
             f"{s.elapsed_time_s:.0f} s: elapsed time taken as the moving time"
         )
+    if s.stopped_time_s > s.moving_time_s:
+        # Standing still while timing is part of the timer time (docs/moving-time.md): every
+        # format's summary holds stopped <= moving <= elapsed.
+        changes["stopped_time_s"] = s.moving_time_s
     if abs(s.utc_offset_s) > MAX_OFFSET_S:
         raise CorruptFile(f"local time offset {s.utc_offset_s} s is outside UTC-12..UTC+14")
     if (
