@@ -114,6 +114,15 @@ def activity_fast_metres(activities: pl.DataFrame, *, tz: str, fast: FastSpeed) 
     ).with_columns(_fast_m(activities, thr))
 
 
+# Running recordings of one local day whose gap (the next one's start minus the previous one's
+# start plus moving time) is at most this long, and not negative (overlapping recordings are
+# two devices on one run, or two runs, never one run in two halves), are one session for the
+# single-run columns (``longest_run_km``, ``max_climb_m``, ``max_fast_km``, ``max_uphill_km``):
+# a watch stopped and restarted, a battery swap, a file split by auto-pause (docs/rules.md,
+# "One run in several recordings").  The activities themselves stay separate.
+SESSION_GAP_S = 30 * 60
+
+
 def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFrame:
     dist = pl.col("distance_m").fill_null(0.0)
     thr = _thresholds(activities, tz, fast)
@@ -133,7 +142,48 @@ def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFram
         pl.lit(_fast_m(activities, thr)).fill_null(0.0).alias("fast_m"),
         # A run without grade-adjusted distance (treadmill, CSV) is taken as flat.
         pl.col("gap_distance_m").fill_null(dist).alias("gap_m"),
+        pl.col("start_time").alias("_start"),
     )
+
+
+# The single-run columns: (the activity column, the daily column).
+_SINGLE = (
+    ("distance_m", "longest_run_km"),
+    ("elevation_gain_m", "max_climb_m"),
+    ("fast_m", "max_fast_km"),
+    ("uphill_distance_m", "max_uphill_km"),
+)
+
+
+def _single_runs(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """Per day: the largest session of the day in each single-run column (``SESSION_GAP_S``).
+    A session of one recording keeps that recording's figure, bit for bit; a session of
+    several is their ``exact_sum``."""
+    start_s = pl.col("_start").dt.epoch("us").cast(pl.Float64) / 1e6
+    end_s = start_s + pl.col("moving_time_s").fill_null(0.0)
+    gap = start_s - end_s.shift(1).over(keys)
+    sessions = (
+        runs.sort([*keys, "_start"])
+        .with_columns(
+            ((gap < 0) | (gap > SESSION_GAP_S))
+            .fill_null(True)
+            .cum_sum()
+            .over(keys)
+            .alias("_session")
+        )
+        .group_by([*keys, "_session"])
+        .agg(
+            pl.len().alias("_n"),
+            *[
+                pl.when(pl.len() == 1)
+                .then(pl.col(c).fill_null(0.0).first())
+                .otherwise(exact_sum(c))
+                .alias(out)
+                for c, out in _SINGLE
+            ],
+        )
+    )
+    return sessions.group_by(keys).agg(*[pl.col(out).max() for _, out in _SINGLE])
 
 
 # Per-day sums in whole units of this many per metre (second): 2**-32 m, far below any
@@ -176,11 +226,8 @@ def _aggregate(
             exact_sum("uphill_distance_m").alias("uphill_km"),
             exact_sum("downhill_distance_m").alias("downhill_km"),
             exact_sum("fast_m").alias("fast_km"),
-            pl.col("distance_m").fill_null(0.0).max().alias("longest_run_km"),
-            pl.col("elevation_gain_m").fill_null(0.0).max().alias("max_climb_m"),
-            pl.col("fast_m").max().alias("max_fast_km"),
-            pl.col("uphill_distance_m").fill_null(0.0).max().alias("max_uphill_km"),
         )
+        .join(_single_runs(sessions.filter(pl.col("is_run")), keys), on=keys, how="left")
     )
     others = (
         sessions.filter(~pl.col("is_run"))
