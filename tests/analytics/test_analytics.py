@@ -14,7 +14,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from loadwatch.analytics.daily import daily_frame, daily_panel
+from loadwatch.analytics.daily import daily_frame, daily_panel, split_runs
 from loadwatch.analytics.fast import DEFAULT_SPEED_MPS, fast_threshold, median_speed, pace
 from loadwatch.analytics.load import load_frame, load_panel
 from loadwatch.analytics.schema import DAILY_SCHEMA, LOAD_SCHEMA, WEEKLY_SCHEMA
@@ -484,3 +484,22 @@ def test_today_explained_from_the_per_day_frame() -> None:
     assert explain(coach.row(14, named=True)).explanation == (
         "fast = quicker than 4:44/km: set by your coach"
     )
+
+
+def test_split_runs_name_the_longest_session_of_several_recordings() -> None:
+    # MON: the halves 60 s apart and a 5 km in the evening; MON+1: one run; MON+2: a 10 km
+    # in three recordings 2 and 4 min apart, and a longer 12 km alone later (the longest).
+    rows = [
+        *_halves(60.0),
+        activity(MON, 5.0, local_time=time(18, 0)),
+        activity(MON + timedelta(days=1), 8.0),
+        activity(MON + timedelta(days=2), 4.0, local_time=time(7, 0)),  # to 07:22
+        activity(MON + timedelta(days=2), 3.0, local_time=time(7, 24)),  # to 07:40:30
+        activity(MON + timedelta(days=2), 3.0, local_time=time(7, 44, 30)),
+        activity(MON + timedelta(days=2), 12.0, local_time=time(17, 0)),
+        activity(MON + timedelta(days=3), 4.0, local_time=time(7, 0)),
+        activity(MON + timedelta(days=3), 3.0, local_time=time(7, 24)),
+        activity(MON + timedelta(days=3), 3.0, local_time=time(7, 44, 30)),
+    ]
+    got = split_runs(frame(rows), tz="UTC")
+    assert got.rows() == [(MON, 2, 60.0), (MON + timedelta(days=3), 3, 240.0)]

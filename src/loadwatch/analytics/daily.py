@@ -155,15 +155,20 @@ _SINGLE = (
 )
 
 
-def _single_runs(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-    """Per day: the largest session of the day in each single-run column (``SESSION_GAP_S``).
-    A session of one recording keeps that recording's figure, bit for bit; a session of
-    several is their ``exact_sum``."""
+def _gap_s(keys: list[str]) -> pl.Expr:
+    """Seconds from the end (start plus moving time) of the day's run before to this one's
+    start (null: the day's first), over runs sorted by ``keys`` and start."""
     start_s = pl.col("_start").dt.epoch("us").cast(pl.Float64) / 1e6
     end_s = start_s + pl.col("moving_time_s").fill_null(0.0)
-    gap = start_s - end_s.shift(1).over(keys)
-    sessions = (
+    return start_s - end_s.shift(1).over(keys)
+
+
+def _in_sessions(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """The runs sorted by day and start, with ``_gap`` and ``_session`` (numbered per day)."""
+    gap = pl.col("_gap")
+    return (
         runs.sort([*keys, "_start"])
+        .with_columns(_gap_s(keys).alias("_gap"))
         .with_columns(
             ((gap < 0) | (gap > SESSION_GAP_S))
             .fill_null(True)
@@ -171,9 +176,17 @@ def _single_runs(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
             .over(keys)
             .alias("_session")
         )
+    )
+
+
+def _single_runs(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """Per day: the largest session of the day in each single-run column (``SESSION_GAP_S``).
+    A session of one recording keeps that recording's figure, bit for bit; a session of
+    several is their ``exact_sum``."""
+    sessions = (
+        _in_sessions(runs, keys)
         .group_by([*keys, "_session"])
         .agg(
-            pl.len().alias("_n"),
             *[
                 pl.when(pl.len() == 1)
                 .then(pl.col(c).fill_null(0.0).first())
@@ -184,6 +197,45 @@ def _single_runs(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
         )
     )
     return sessions.group_by(keys).agg(*[pl.col(out).max() for _, out in _SINGLE])
+
+
+SPLIT_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "recordings": pl.Int32(),  # in the day's longest session, 2 or more
+    "gap_s": pl.Float64(),  # the longest gap between them
+}
+
+
+def split_runs(activities: pl.DataFrame, *, tz: str) -> pl.DataFrame:
+    """``SPLIT_SCHEMA``: the days whose longest run (``longest_run_km``) is a session of two
+    or more recordings, with how many and their longest gap, so that a sentence about that run
+    can say so."""
+    validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
+    check_timezone(tz)
+    if activities.is_empty():
+        return pl.DataFrame(schema=SPLIT_SCHEMA)
+    runs = _sessions(activities, tz, None).filter(pl.col("is_run"))
+    out = (
+        _in_sessions(runs, ["date"])
+        .with_columns(
+            pl.when(pl.col("_session").cum_count().over("date", "_session") > 1)
+            .then(pl.col("_gap"))
+            .alias("_gap")
+        )
+        .group_by("date", "_session")
+        .agg(
+            pl.len().cast(pl.Int32).alias("recordings"),
+            exact_sum("distance_m").alias("_m"),
+            pl.col("_gap").max().alias("gap_s"),
+        )
+        .sort("date", "_m", "_session", descending=[False, True, False])
+        .group_by("date", maintain_order=True)
+        .first()
+        .filter(pl.col("recordings") > 1)
+        .select(*[pl.col(c).cast(t) for c, t in SPLIT_SCHEMA.items()])
+        .collect()
+    )
+    return out
 
 
 # Per-day sums in whole units of this many per metre (second): 2**-32 m, far below any

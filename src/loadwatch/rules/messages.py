@@ -218,3 +218,21 @@ _RENDER: dict[str, Callable[[Row], str]] = {
 
 def render(row: Row) -> str:
     return _RENDER[row["rule"]](row)
+
+
+_COUNT = {2: "two", 3: "three", 4: "four"}
+
+
+def recordings(count: int, gap_s: float) -> str:
+    """'two recordings, 1 min apart': a run judged as one session of several files
+    (``analytics.daily.SESSION_GAP_S``)."""
+    minutes = max(1, round(gap_s / 60.0))
+    apart = f"{minutes} min apart" if count == 2 else f"at most {minutes} min apart"
+    return f"{_COUNT.get(count, str(count))} recordings, {apart}"
+
+
+def with_recordings(message: str, day: date, km: float, count: int, gap_s: float) -> str:
+    """A distance spike's sentence about ``day``'s ``km`` run, saying that run was several
+    recordings: "Saturday's 30.0 km run (two recordings, 1 min apart) is ..."."""
+    run = f"{day_name(day)}'s {amount(km, 'km')} run"
+    return message.replace(run, f"{run} ({recordings(count, gap_s)})", 1)
