@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from loadwatch.rules.messages import recordings, render, with_recordings
+from loadwatch.rules.messages import recordings, render, shown_ratio, with_recordings
 
 TUESDAY = date(2024, 7, 9)
 
@@ -80,3 +80,9 @@ def test_a_run_in_several_recordings_says_so() -> None:
         "Saturday's 30.0 km run (two recordings, 1 min apart) is 48 % longer than your "
         "longest run of the last 30 days"
     )
+
+
+def test_a_pain_flag_shows_no_ratio() -> None:
+    # F23: 7/10 over the flare's 6 is "1.17", which means nothing to a coach.
+    assert shown_ratio("pain_response", 7 / 6) is None
+    assert shown_ratio("session_spike", 1.4833) == "1.48"
