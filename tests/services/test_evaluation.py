@@ -288,3 +288,28 @@ def test_a_long_run_in_two_recordings_a_minute_apart_is_one_spike(store: Store) 
             "(16.0 km).",
         )
     ]
+
+
+def test_a_first_run_back_with_nothing_before_it_is_no_strong_spike(store: Store) -> None:
+    # F14: ten weekly 2.5 km runs from 2018-08-01, then 7.3 km on Tuesday 2019-01-01 after 89
+    # days off.  The return rule: 7.3 / 10 km floor = 0.73, a caution; the spike: no run in
+    # its 30 days, 7.3 / 3 km floor = 2.43, an alert, whose evidence is the floor alone, not
+    # Frandsen's "more than twice the longest" band (there was no longest).
+    aid = athlete(store, "Carl", "UTC")
+    lines = ["date,distance_km,duration_min,climbing_m"]
+    lines += [f"{date(2018, 8, 1) + timedelta(weeks=w)},2.5,15,0" for w in range(10)]
+    lines.append("2019-01-01,7.3,40,0")
+    import_log(store, aid, ("\n".join(lines) + "\n").encode(), "log.csv")
+    drain_pending(store, athlete_id=aid, today=date(2019, 1, 2))
+    got = {f.rule: f for f in read(store, list_flags, aid, statuses=None)}
+    assert got.keys() == {"return_after_break", "session_spike"}
+    back, spike = got["return_after_break"], got["session_spike"]
+    assert (back.severity, round(back.ratio, 2)) == ("caution", 0.73)
+    assert (spike.severity, round(spike.ratio, 2), spike.own_baseline) == ("alert", 2.43, 0.0)
+    assert spike.evidence.grade == "moderate"
+    assert "injury rate" not in spike.evidence.risk
+    assert spike.message == (
+        "Tuesday's 7.3 km run, your first after 89 days without running, with no run in the "
+        "last 30 days to compare it with: judged against at least 3.0 km, it is 2.4× that."
+    )
+    assert "own_baseline" not in spike.model_dump()  # read by the evidence, not shown

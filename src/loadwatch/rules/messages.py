@@ -105,9 +105,10 @@ def _session_spike(row: Row) -> str:
     dim, day, r, t = row["dimension"], day_name(row["date"]), row["ratio"], row["threshold"]
     unit = UNITS[dim]
     value, n = amount(row["value"], unit), row["window_days"]
-    window = f"the last {n} days{_after_break(row)}"
     if _nothing_before(row):
-        return _first_of_its_kind(row, value, window)
+        # Nothing to count at a share either: the break's share is no part of this sentence.
+        return _first_of_its_kind(row, value, f"the last {n} days")
+    window = f"the last {n} days{_after_break(row)}"
     if dim == "distance":
         longest = _against(row, unit, f"your longest run of {window}")
         return f"{day}'s {value} run is {more(r, 'longer than', t)} {longest}."
@@ -139,8 +140,10 @@ def _first_of_its_kind(row: Row, value: str, window: str) -> str:
         "hills": (f"{day}'s run climbed {value}", "no climbing"),
         "uphill": (f"{day}'s run had {value} of uphill running", "no uphill running"),
     }[dim]
+    days_off = row.get("days_off")
+    back = f", your first after {days_off} days without running," if days_off is not None else ","
     return (
-        f"{did}, with {none} in {window} to compare it with: judged against at least "
+        f"{did}{back} with {none} in {window} to compare it with: judged against at least "
         f"{floor}, it is {times}."
     )
 

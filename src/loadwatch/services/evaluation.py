@@ -215,6 +215,11 @@ def _evaluate_in(
                 for k, v in numbers.items():
                     setattr(row, k, v)
                 result.updated_flag_ids.append(row.id)
+        # What the evidence reads (a spike with nothing before it cites no band), no number a
+        # coach sees: kept without counting as an update (rows from before revision 0014).
+        own = None if rec.own_baseline is None else float(rec.own_baseline)
+        if row.own_baseline != own:
+            row.own_baseline = own
     told: dict[int, bool] = {}
     for row in stored.values():
         if row.status == RESOLVED:
