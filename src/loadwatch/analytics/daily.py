@@ -182,21 +182,44 @@ def _in_sessions(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
 def _single_runs(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     """Per day: the largest session of the day in each single-run column (``SESSION_GAP_S``).
     A session of one recording keeps that recording's figure, bit for bit; a session of
-    several is their ``exact_sum``."""
-    sessions = (
-        _in_sessions(runs, keys)
-        .group_by([*keys, "_session"])
-        .agg(
-            *[
-                pl.when(pl.len() == 1)
-                .then(pl.col(c).fill_null(0.0).first())
-                .otherwise(exact_sum(c))
-                .alias(out)
-                for c, out in _SINGLE
-            ],
-        )
-    )
-    return sessions.group_by(keys).agg(*[pl.col(out).max() for _, out in _SINGLE])
+    several is their sum in whole units (``exact_sum``, as ``day_rows``).  In numpy: a polars
+    sort, window and two group-bys made the daily frame 1.75x dearer (7.8 -> 13.9 ms CPU for
+    three years of runs), this 1.3x (8.0 -> 10.6 ms)."""
+    cols = [c for c, _ in _SINGLE]
+    got = runs.select(
+        *keys,
+        (pl.col("_start").dt.epoch("us").cast(pl.Float64) / 1e6).alias("_start"),
+        pl.col("moving_time_s").fill_null(0.0),
+        *[pl.col(c).fill_null(0.0) for c in cols],
+    ).collect()
+    schema = {**{k: got.schema[k] for k in keys}, **{o: pl.Float64() for _, o in _SINGLE}}
+    if got.height == 0:
+        return pl.LazyFrame(schema=schema)
+    gid = np.zeros(got.height, dtype=np.int64)
+    for k in keys:
+        g = got[k].rank("dense").cast(pl.Int64).to_numpy()
+        gid = gid * (int(g.max()) + 1) + g
+    start = got["_start"].to_numpy()
+    order = np.lexsort((start, gid))
+    gid, start = gid[order], start[order]
+    end = start + got["moving_time_s"].to_numpy()[order]
+    gap = start[1:] - end[:-1]
+    day_start = np.r_[True, gid[1:] != gid[:-1]]
+    new = day_start.copy()
+    new[1:] |= (gap < 0) | (gap > SESSION_GAP_S)
+    first = np.flatnonzero(new)
+    size = np.diff(np.append(first, got.height))
+    day_first = np.flatnonzero(day_start)
+    sess_day_first = np.flatnonzero(day_start[first])  # first session of each day
+    out = {}
+    for c, name in _SINGLE:
+        v = got[c].to_numpy()[order]
+        units = np.round(v * EXACT_UNITS).astype(np.int64)
+        summed = np.add.reduceat(units, first).astype(np.float64) * (1.0 / EXACT_UNITS)
+        per_session = np.where(size == 1, v[first], summed)
+        out[name] = np.maximum.reduceat(per_session, sess_day_first)
+    days = got.select(*keys)[order[day_first]]
+    return days.with_columns(*[pl.Series(n, v) for n, v in out.items()]).lazy()
 
 
 SPLIT_SCHEMA: dict[str, pl.DataType] = {
