@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from loadwatch.analytics.daily import daily_frame, daily_panel
+from loadwatch.analytics.daily import daily_frame, daily_panel, split_runs
 from loadwatch.analytics.fast import DEFAULT_SPEED_MPS, fast_threshold, median_speed, pace
 from loadwatch.analytics.load import load_frame, load_panel
 from loadwatch.analytics.schema import DAILY_SCHEMA, LOAD_SCHEMA, WEEKLY_SCHEMA
@@ -112,6 +112,66 @@ def test_running_sums_maxima_and_weighted_pace_other_sports_apart() -> None:
     assert r["other_sessions"] == 2
     assert r["other_distance_km"] == 34.0
     assert r["other_time_s"] == 34 * 330
+
+
+def _halves(gap_s: float, second: time | None = None) -> list[dict[str, object]]:
+    """A 30 km run in two recordings of 15 km at 5:30/km (82.5 min each) on MON from 07:00,
+    the second starting ``gap_s`` after the first's end (or at ``second``)."""
+    first_end = datetime.combine(MON, time(7, 0)) + timedelta(seconds=15 * 330 + gap_s)
+    return [
+        activity(MON, 15.0, climb_m=100.0, fast_km=1.0, uphill_km=1.5, local_time=time(7, 0)),
+        activity(
+            MON,
+            15.0,
+            climb_m=150.0,
+            fast_km=2.0,
+            uphill_km=2.0,
+            local_time=second or first_end.time(),
+        ),
+    ]
+
+
+def test_one_run_in_two_recordings_minutes_apart_is_one_session() -> None:
+    # 08:22:30 end, 08:23:30 restart: one minute apart, one 30 km session for the single-run
+    # columns; the day's sums and run count are as before (the activities stay two).
+    r = _row(daily_frame(frame(_halves(60.0)), tz="UTC", fast_speed_mps=None), MON)
+    assert r["runs"] == 2 and r["distance_km"] == 30.0
+    assert r["longest_run_km"] == 30.0
+    assert r["max_climb_m"] == 250.0
+    assert r["max_fast_km"] == 3.0
+    assert r["max_uphill_km"] == 3.5
+    # 30 min apart is still one session; 31 min is two runs (the longer half, as before).
+    assert (
+        _row(daily_frame(frame(_halves(1800.0)), tz="UTC", fast_speed_mps=None), MON)[
+            "longest_run_km"
+        ]
+        == 30.0
+    )
+    apart = _row(daily_frame(frame(_halves(1860.0)), tz="UTC", fast_speed_mps=None), MON)
+    assert (apart["longest_run_km"], apart["max_climb_m"], apart["max_fast_km"]) == (
+        15.0,
+        150.0,
+        2.0,
+    )
+    # Overlapping recordings (two devices on one run, or a start before the other ended) are
+    # never summed: the larger, as before.
+    both = _row(
+        daily_frame(frame(_halves(0.0, second=time(7, 30))), tz="UTC", fast_speed_mps=None), MON
+    )
+    assert both["longest_run_km"] == 15.0 and both["max_climb_m"] == 150.0
+
+
+def test_sessions_are_per_athlete_in_a_panel() -> None:
+    # The same two halves, one for each of two athletes: never joined across athletes.
+    a, b = _halves(60.0)
+    acts = pl.concat(
+        [
+            frame([a]).with_columns(pl.lit(1).alias("k")),
+            frame([b]).with_columns(pl.lit(2).alias("k")),
+        ]
+    ).select("k", pl.exclude("k"))
+    d = daily_panel(acts, key="k", tz="UTC", fast_speed_mps=None)
+    assert d["longest_run_km"].to_list() == [15.0, 15.0]
 
 
 def test_fast_distance_from_speed_histogram_at_the_threshold() -> None:
@@ -433,3 +493,22 @@ def test_today_explained_from_the_per_day_frame() -> None:
     assert explain(coach.row(14, named=True)).explanation == (
         "fast = quicker than 4:44/km: set by your coach"
     )
+
+
+def test_split_runs_name_the_longest_session_of_several_recordings() -> None:
+    # MON: the halves 60 s apart and a 5 km in the evening; MON+1: one run; MON+2: a 10 km
+    # in three recordings 2 and 4 min apart, and a longer 12 km alone later (the longest).
+    rows = [
+        *_halves(60.0),
+        activity(MON, 5.0, local_time=time(18, 0)),
+        activity(MON + timedelta(days=1), 8.0),
+        activity(MON + timedelta(days=2), 4.0, local_time=time(7, 0)),  # to 07:22
+        activity(MON + timedelta(days=2), 3.0, local_time=time(7, 24)),  # to 07:40:30
+        activity(MON + timedelta(days=2), 3.0, local_time=time(7, 44, 30)),
+        activity(MON + timedelta(days=2), 12.0, local_time=time(17, 0)),
+        activity(MON + timedelta(days=3), 4.0, local_time=time(7, 0)),
+        activity(MON + timedelta(days=3), 3.0, local_time=time(7, 24)),
+        activity(MON + timedelta(days=3), 3.0, local_time=time(7, 44, 30)),
+    ]
+    got = split_runs(frame(rows), tz="UTC")
+    assert got.rows() == [(MON, 2, 60.0), (MON + timedelta(days=3), 3, 240.0)]

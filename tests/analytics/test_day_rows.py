@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,5 +55,27 @@ def test_few_day_rows_equal_daily_frame_rows(
     later = whole.filter(pl.col("start_time").dt.date() >= start)
     got = few_day_rows(later, tz="UTC", fast_speed_mps=per_day, start=start, end=end)
     assert got is not None  # days of three runs too: sums in whole units, any order
+    for c in want.columns:
+        assert got[c].to_list() == want[c].to_list(), c
+
+
+def test_a_run_in_two_recordings_is_one_session_in_both() -> None:
+    # 12.3456 km from 07:00 at 5:30/km (67.9 min), the second part 60 s after its end, a third
+    # run 31 min after that one's end: the first two are one session, as in daily_frame.
+    first = activity(MON, 12.3456, climb_m=101.5, local_time=time(7, 0))
+    end = 7 * 3600 + 12.3456 * 330 + 60
+    second = activity(
+        MON, 7.891, climb_m=55.25, local_time=time(int(end // 3600), int(end % 3600 // 60))
+    )
+    later = end + 7.891 * 330 + 31 * 60 + 60
+    third = activity(
+        MON, 19.5, climb_m=20.0, local_time=time(int(later // 3600), int(later % 3600 // 60))
+    )
+    whole = frame([third, first, second])
+    want = daily_frame(whole, tz="UTC", fast_speed_mps=None, end=MON)
+    got = few_day_rows(whole, tz="UTC", fast_speed_mps=None, start=MON, end=MON)
+    assert got is not None
+    assert want["longest_run_km"].to_list() == [pytest.approx(20.2366)]  # 12.3456 + 7.891
+    assert want["max_climb_m"].to_list() == [156.75]  # not 19.5 km's 20 m, nor 101.5 m
     for c in want.columns:
         assert got[c].to_list() == want[c].to_list(), c

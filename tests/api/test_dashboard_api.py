@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from fastapi.testclient import TestClient
 
 from loadwatch.api.app import create_app
 from loadwatch.clock import pin_today
+from loadwatch.rules.episodes import headline_flag
+from loadwatch.services.dashboard import flag_importance
 from support.demo_world import OLD_LAST_DAY, SARA_REASON, DemoWorld, copy_of, have_sample_data
 
 pytestmark = [
@@ -227,3 +230,23 @@ def test_the_triage_pages_by_cursor_and_filters_by_concern(
         r = client.get(f"{API}/dashboard", params=bad)
         assert r.status_code == 422, (bad, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_triage_reason_and_the_episode_headline_lead_with_the_same_flag() -> None:
+    # F12: one order (rules.episodes.importance) for both; the dashboard adds only the id.
+    day = date(2026, 11, 14)
+    rows = [
+        ("plan_breach", "hills", "alert", 3.0, 1.3, day),
+        ("plan_breach", "distance", "alert", 1.4, 1.3, day),
+        ("pain_response", "distance", "alert", 1.17, 1.0, day + timedelta(days=1)),
+        ("session_spike", "distance", "caution", 1.48, 1.1, day + timedelta(days=1)),
+    ]
+    flags = [
+        SimpleNamespace(
+            id=i, rule=r, dimension=d, severity=s, ratio=x, threshold=t, date=when, message=r
+        )
+        for i, (r, d, s, x, t, when) in enumerate(rows, 1)
+    ]
+    reason = max(flags, key=flag_importance)  # type: ignore[arg-type]
+    assert reason.rule == "pain_response"
+    assert headline_flag(flags) is reason  # type: ignore[type-var]

@@ -91,3 +91,14 @@ def test_under_a_plan_the_step_back_is_named_and_still_alone(
         f"({step_back}; the plan allows 18.0 km)."
     ) in out
     assert "Before an alert" not in out
+
+
+def test_a_pain_flag_shows_no_ratio_in_the_flags_table(data_dir: Path, tmp_path: Path) -> None:
+    # F23: "alert ×1.17 pain" (7/10 over the flare's 6) meant nothing to a coach.  The spike
+    # beside it keeps its ratio.
+    day = _import_log(tmp_path)
+    _run("symptoms", "add", "--athlete", "Ana", "--date", str(day), "--after", "7")
+    _run("evaluate")
+    out = _run("flags", "--athlete", "Ana")
+    assert "Pain 7/10" in out
+    assert "×1.17" not in out and "1.17" not in out

@@ -93,3 +93,33 @@ def test_classify_historic_after_the_grace_days() -> None:
     assert classify(day, day - timedelta(days=1)) == "open"  # evaluated "today" before it
     with pytest.raises(ValueError):
         classify(day, day, historic_days=-1)
+
+
+def _rosa() -> list[FlagRecord]:
+    """Returning Rosa's week under a plan (trial 9, F12): Saturday's hilly run breached the
+    plan's climbing 3.0× (far past its 1.3 line) and its distance, and pain 7/10 followed on
+    Sunday (1.17: the pain rule's own number)."""
+    return [
+        flag(5, "plan_breach", "hills", "alert", 3.0),
+        flag(5, "plan_breach", "distance", "alert", 1.4),
+        flag(6, "pain_response", "distance", "alert", 1.17),
+    ]
+
+
+def test_a_pain_flare_leads_a_plan_breach_whatever_their_ratios() -> None:
+    # The one order (``importance``): severity, then the rule - pain first, then the plan -
+    # so the breach's 3.0× does not outrank the flare.  Before, neither rule was ranked and
+    # the larger excess (the breach) headed the episode while the triage led with the pain.
+    (ep,) = episodes(_rosa())
+    assert headline_flag(_rosa()).rule == "pain_response"
+    assert ep.headline == (
+        "pain_response distance 6 (+2 more: plan breach distance, plan breach hills)"
+    )
+    # Same severity and rule: the newest day leads (what just happened), then the excess.
+    newer = [flag(1, ratio=1.9), flag(3, ratio=1.2)]
+    assert headline_flag(newer) is newer[1]
+    same_day = [flag(3, ratio=1.2), flag(3, dim="hills", ratio=1.5)]
+    assert headline_flag(same_day) is same_day[1]
+    # Severity before everything.
+    worst = [flag(3, "pain_response"), flag(1, "weekly_ramp", sev="alert", ratio=1.31)]
+    assert headline_flag(worst) is worst[1]

@@ -52,3 +52,19 @@ def test_grades_and_the_alert_cap() -> None:
         assert may_alert(name) == (rule.grade in ("strong", "moderate") and name != "rest_too_long")
     assert (max_level("weekly_ramp"), max_level("session_spike"), max_level("unknown")) == (1, 2, 1)
     assert evidence("unknown_rule", "distance", 3.0).grade == "weak"
+
+
+def test_a_spike_with_nothing_before_it_cites_no_band() -> None:
+    # F14: 7.3 km after 89 days off, no run in the 30 days: 2.43x the 3 km floor, an alert,
+    # but no cohort band describes "twice the longest" of no run at all.
+    ev = evidence("session_spike", "distance", 2.43, "alert", own_baseline=0.0)
+    assert ev.grade == "moderate"
+    assert ev.risk.startswith("no run in the last 30 days to compare it with")
+    assert "injury rate" not in ev.risk
+    hills = evidence("session_spike", "hills", 3.0, "alert", own_baseline=0.0)
+    assert hills.risk.startswith("no climbing in the last 30 days")
+    # A real (if floored) longest run: the band holds (7.3 > 2 x 3.0 > 2 x 2.28).
+    assert evidence("session_spike", "distance", 2.43, "alert", own_baseline=2.28).grade == (
+        "strong"
+    )
+    assert evidence("session_spike", "distance", 2.43, "alert").grade == "strong"  # unknown

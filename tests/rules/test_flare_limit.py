@@ -102,6 +102,28 @@ def test_pain_with_no_run_before_it_and_nothing_tolerated_means_rest_until_it_se
     assert flare_limit(calm, sunday + timedelta(days=2)) is not None
 
 
+def test_a_flare_settled_by_its_own_next_morning_asks_no_rest() -> None:
+    # Trial 9, F23: 7/10 after on Sunday, no run that day or the day before, and the same
+    # entry's next morning 3/10 (settled: 3 <= 3).  Still a flare (7/10 after), but the entry
+    # already says what "rest until it is back to 3/10" waits for.
+    kms = [10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    sunday = D0 + timedelta(days=6)
+    rs = _responses(kms, [Symptom(sunday, pain_after=7, pain_next_morning=3)])
+    assert rs[-1].state == "flare" and rs[-1].load is None
+    assert flare_limit(rs, sunday + timedelta(days=1)) is None  # no "rest" line in status
+    [flag] = pain_records(rs)
+    assert flag.severity == "alert"
+    assert flag.message == (
+        "Pain 7/10 on Sunday, with no run that day or the day before: it had settled to 3/10 "
+        "by the next morning, so start again easy and short, and see a clinician if it flares "
+        "again."
+    )
+    # 4/10 the next morning is not settled: the rest stands, as before.
+    sore = _responses(kms, [Symptom(sunday, pain_after=7, pain_next_morning=4)])
+    assert flare_limit(sore, sunday + timedelta(days=1)) is not None
+    assert "rest from running until it is back to 3/10" in pain_records(sore)[0].message
+
+
 def test_the_pain_trend_reads_the_last_four_weeks() -> None:
     # 7/10 then 6/10 two years apart was "7 → 6/10 (falling)".
     kms = [10.0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from loadwatch.rules.messages import render
+from loadwatch.rules.messages import recordings, render, shown_ratio, with_recordings
 
 TUESDAY = date(2024, 7, 9)
 
@@ -68,3 +68,21 @@ def test_a_ramp_over_the_floor_names_the_floor() -> None:
         "Climbing in the 7 days to Tuesday: 700 m vs 300 m, the least your usual climbing per "
         "week counts as (it was 120 m) (2.3×)."
     )
+
+
+def test_a_run_in_several_recordings_says_so() -> None:
+    assert recordings(2, 60.0) == "two recordings, 1 min apart"
+    assert recordings(2, 20.0) == "two recordings, 1 min apart"  # never "0 min"
+    assert recordings(3, 240.0) == "three recordings, at most 4 min apart"
+    assert recordings(5, 1500.0) == "5 recordings, at most 25 min apart"
+    said = "Saturday's 30.0 km run is 48 % longer than your longest run of the last 30 days"
+    assert with_recordings(said, date(2026, 11, 14), 30.0, 2, 60.0) == (
+        "Saturday's 30.0 km run (two recordings, 1 min apart) is 48 % longer than your "
+        "longest run of the last 30 days"
+    )
+
+
+def test_a_pain_flag_shows_no_ratio() -> None:
+    # F23: 7/10 over the flare's 6 is "1.17", which means nothing to a coach.
+    assert shown_ratio("pain_response", 7 / 6) is None
+    assert shown_ratio("session_spike", 1.4833) == "1.48"

@@ -216,11 +216,13 @@ def test_a_run_after_a_long_break_is_not_a_first_on_record() -> None:
         _daily([activity(MON, 5.0), activity(MON + timedelta(days=101), 10.2)]), DEFAULT
     )
     (spike,) = [f for f in flags if f.rule == "session_spike" and f.dimension == "distance"]
+    # It says the break, as return_after_break's sentence about the same run does (F14).
     assert spike.message == (
-        "Thursday's 10.2 km run, with no run in the last 30 days to compare it with: judged "
-        "against at least 3.0 km, it is 3.4× that."
+        "Thursday's 10.2 km run, your first after 100 days without running, with no run in "
+        "the last 30 days to compare it with: judged against at least 3.0 km, it is 3.4× that."
     )
     assert spike.days_off == 100 and spike.kept is None
+    assert spike.own_baseline == 0.0
 
 
 def test_rules_need_their_history() -> None:

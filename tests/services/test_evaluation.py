@@ -241,3 +241,75 @@ def test_drain_and_upsert_on_postgres(pg_url: str, tmp_path: Path) -> None:
             assert s.get(PendingEvaluation, aid) is None
     finally:
         store.close()
+
+
+def test_a_long_run_in_two_recordings_a_minute_apart_is_one_spike(store: Store) -> None:
+    # F28: the sixth Sunday's 22 km long run saved as two 11 km files (06:00-07:00:30 at
+    # 5:30/km, the second from 07:01:30), beside an easy 10 km at noon.  Each file alone is
+    # under the 16 km longest run of the 30 days; the session is 22 km, 22 / 16 = 1.375: a
+    # caution, as the same run in one file (``log(22.0)``) is.
+    aid = athlete(store)
+    import_log(store, aid, log(10.0), "log.csv")
+    halves = (
+        "date,distance_km,duration_min,climbing_m\n"
+        f"{SPIKE}T06:00:00,11.0,60.5,20\n"
+        f"{SPIKE}T07:01:30,11.0,60.5,20\n"
+    )
+    import_log(store, aid, halves.encode(), "halves.csv")
+    drain_pending(store, athlete_id=aid, today=SPIKE)
+    spikes = [
+        f
+        for f in read(store, list_flags, aid, statuses=None)
+        if f.rule == "session_spike" and f.dimension == "distance"
+    ]
+    assert [(f.date, f.severity, f.value, f.ratio) for f in spikes] == [
+        (SPIKE, "caution", 22.0, 1.375)
+    ]
+    assert spikes[0].message == (
+        "Sunday's 22.0 km run (two recordings, 1 min apart) is 38 % longer than your longest "
+        "run of the last 30 days (16.0 km)."
+    )
+
+    whole = athlete(store, "Bea")
+    import_log(store, whole, log(22.0), "log.csv")
+    drain_pending(store, athlete_id=whole, today=SPIKE)
+    one = [
+        (f.date, f.severity, f.value, f.ratio, f.message)
+        for f in read(store, list_flags, whole, statuses=None)
+        if f.rule == "session_spike" and f.dimension == "distance"
+    ]
+    assert one == [
+        (
+            SPIKE,
+            "caution",
+            22.0,
+            1.375,
+            "Sunday's 22.0 km run is 38 % longer than your longest run of the last 30 days "
+            "(16.0 km).",
+        )
+    ]
+
+
+def test_a_first_run_back_with_nothing_before_it_is_no_strong_spike(store: Store) -> None:
+    # F14: ten weekly 2.5 km runs from 2018-08-01, then 7.3 km on Tuesday 2019-01-01 after 89
+    # days off.  The return rule: 7.3 / 10 km floor = 0.73, a caution; the spike: no run in
+    # its 30 days, 7.3 / 3 km floor = 2.43, an alert, whose evidence is the floor alone, not
+    # Frandsen's "more than twice the longest" band (there was no longest).
+    aid = athlete(store, "Carl", "UTC")
+    lines = ["date,distance_km,duration_min,climbing_m"]
+    lines += [f"{date(2018, 8, 1) + timedelta(weeks=w)},2.5,15,0" for w in range(10)]
+    lines.append("2019-01-01,7.3,40,0")
+    import_log(store, aid, ("\n".join(lines) + "\n").encode(), "log.csv")
+    drain_pending(store, athlete_id=aid, today=date(2019, 1, 2))
+    got = {f.rule: f for f in read(store, list_flags, aid, statuses=None)}
+    assert got.keys() == {"return_after_break", "session_spike"}
+    back, spike = got["return_after_break"], got["session_spike"]
+    assert (back.severity, round(back.ratio, 2)) == ("caution", 0.73)
+    assert (spike.severity, round(spike.ratio, 2), spike.own_baseline) == ("alert", 2.43, 0.0)
+    assert spike.evidence.grade == "moderate"
+    assert "injury rate" not in spike.evidence.risk
+    assert spike.message == (
+        "Tuesday's 7.3 km run, your first after 89 days without running, with no run in the "
+        "last 30 days to compare it with: judged against at least 3.0 km, it is 2.4× that."
+    )
+    assert "own_baseline" not in spike.model_dump()  # read by the evidence, not shown

@@ -8,11 +8,12 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -75,6 +76,20 @@ def _csv(history: list[tuple[int, int, int]], rated: bool = False) -> bytes:
     for off, km, climb in sorted(history):
         rpe = f",{3 + km % 7}" if rated else ""
         lines.append(f"{FIRST + timedelta(days=off)},{_km(km)},{km * 5.5},{climb}{rpe}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _split(off: int, km: int) -> bytes:
+    """One run of about ``km`` in two recordings on day ``off`` from 06:00 at 5:30/km, the
+    second starting 60 s after the first's end (before the log's noon runs, 30+ min apart)."""
+    # Half a km more than a log's distance, and two halves apart: never a duplicate.
+    a, b = _km(km // 2) + 0.5, _km(km - km // 2) + 1.5
+    start = datetime.combine(FIRST + timedelta(days=off), time(6, 0))
+    again = start + timedelta(minutes=a * 5.5 + 1)
+    lines = ["date,distance_km,duration_min,climbing_m"]
+    lines += [
+        f"{t:%Y-%m-%dT%H:%M:%S},{k},{k * 5.5},{round(k) * 10}" for t, k in ((start, a), (again, b))
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -191,6 +206,10 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Store:
             st.integers(0, 600),
         ),
         st.tuples(st.just("delete"), st.integers(0, 10_000), st.just(0), st.just(0)),
+        # One run in two recordings a minute apart (one session for the single-run rules).
+        st.tuples(
+            st.just("split"), st.just(SPAN) | st.integers(0, SPAN), st.integers(6, 45), st.just(0)
+        ),
     ),
     rules=st.sampled_from(THRESHOLDS),
 )
@@ -228,7 +247,7 @@ def test_incremental_evaluation_equals_full_evaluation(
             assert not own.called
         elif not added[0].tail:
             assert own.called
-    else:
+    elif kind == "delete":
         with store.sessions() as s:
             acts = activity_store.list_activities(s, inc, limit=1000)[0]
         victim = acts[at % len(acts)]
@@ -246,8 +265,21 @@ def test_incremental_evaluation_equals_full_evaluation(
         assert seen[0].tail == ((day - FIRST).days - min(history) >= CHRONIC_DAYS and left)
         assert seen[0].episodes_from == seen[0].tail
 
+    if kind == "split":
+        import_log(store, inc, _split(at, km), "split.csv")
+        split: list[EvaluationResult] = []
+        drain_pending(store, athlete_id=inc, today=TODAY, on_result=split.append)
+        assert [r.evaluated_from for r in split] == [FIRST + timedelta(days=at)]
+        with store.sessions() as s:
+            days, _ = rows_of(s, athlete_store.get_athlete(s, inc), TODAY, TODAY)
+        row = days.filter(pl.col("date") == FIRST + timedelta(days=at)).row(0, named=True)
+        a, b = _km(km // 2) + 0.5, _km(km - km // 2) + 1.5  # the halves (_split)
+        assert row["longest_run_km"] == pytest.approx(max(a + b, _km(history.get(at, (0, 0))[0])))
+
     full = _athlete(store, rules)
     import_log(store, full, _csv(final), "log.csv")
+    if kind == "split":
+        import_log(store, full, _split(at, km), "split.csv")
     assert drain_pending(store, athlete_id=full, today=TODAY) == [full]  # from its first day
 
     got, want = _state(store, inc), _state(store, full)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
-from loadwatch.analytics.daily import EXACT_UNITS, FastSpeed, fast_metres
+from loadwatch.analytics.daily import EXACT_UNITS, SESSION_GAP_S, FastSpeed, fast_metres
 from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.ingest.track import RUNNING_SPORTS
@@ -61,6 +61,7 @@ def few_day_rows(
             "uphill_m": act["uphill_distance_m"] or 0.0,
             "downhill_m": act["downhill_distance_m"] or 0.0,
             "fast_m": fast_m,
+            "_start": act["start_time"].timestamp(),
         }
         runs, others = by_day.setdefault(day, ([], []))
         (runs if act["sport"] in RUNNING_SPORTS else others).append(row)
@@ -111,14 +112,34 @@ def _sum(rows: list[_Session], key: str) -> float:
     return float(sum(round(r[key] * EXACT_UNITS) for r in rows)) * (1.0 / EXACT_UNITS)
 
 
-def _most(rows: list[_Session], key: str) -> float:
-    return max((r[key] for r in rows), default=0.0)
+def _most(sessions: list[list[_Session]], key: str) -> float:
+    """The largest session's ``key``: a session of one recording its figure, of several their
+    ``_sum`` (as ``daily._single_runs``)."""
+    return max(
+        (s[0][key] if len(s) == 1 else _sum(s, key) for s in sessions),
+        default=0.0,
+    )
+
+
+def _joined(runs: list[_Session]) -> list[list[_Session]]:
+    """The day's runs in sessions: a run starting at most ``SESSION_GAP_S`` after the end
+    (start plus moving time) of the one before, and not before it, joins its session."""
+    out: list[list[_Session]] = []
+    end = -math.inf
+    for r in sorted(runs, key=lambda r: r["_start"]):
+        if out and 0 <= r["_start"] - end <= SESSION_GAP_S:
+            out[-1].append(r)
+        else:
+            out.append([r])
+        end = r["_start"] + r["moving_time_s"]
+    return out
 
 
 def _row(
     day: date, runs: list[_Session], others: list[_Session], thr: float | None
 ) -> tuple[object, ...]:
     s = {k: _sum(runs, k) for k in _RUN_SUMS}
+    joined = _joined(runs)
     dist_km, gap_km = s["distance_m"] / _KM, s["gap_m"] / _KM
     return (
         day,
@@ -133,10 +154,10 @@ def _row(
         s["uphill_m"] / _KM,
         s["downhill_m"] / _KM,
         s["fast_m"] / _KM,
-        _most(runs, "distance_m") / _KM,
-        _most(runs, "elevation_gain_m"),
-        _most(runs, "fast_m") / _KM,
-        _most(runs, "uphill_m") / _KM,
+        _most(joined, "distance_m") / _KM,
+        _most(joined, "elevation_gain_m"),
+        _most(joined, "fast_m") / _KM,
+        _most(joined, "uphill_m") / _KM,
         thr,
         len(others),
         _sum(others, "distance_m") / _KM,

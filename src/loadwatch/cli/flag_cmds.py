@@ -20,6 +20,7 @@ from loadwatch.cli.reading import (
     read_athlete_rows,
 )
 from loadwatch.errors import InvalidRequest
+from loadwatch.rules.messages import shown_ratio
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
     pass
@@ -75,13 +76,18 @@ def flags_table(athlete: str, rows: list[Any], width: int) -> Table:
         table.add_column("evidence", overflow="fold", min_width=16)
     for r in rows:
         severity = Text(r.severity, style="bold red" if r.severity == ALERT else "yellow")
-        ratio = f"{r.ratio:.2f}"
+        ratio = shown_ratio(r.rule, r.ratio)
         evidence = f"{r.evidence.grade}: {r.evidence.risk}"
         if wide:
-            cells = [r.dimension, r.rule, severity, ratio, r.status, r.message, evidence]
+            cells = [r.dimension, r.rule, severity, ratio or "-", r.status, r.message, evidence]
         else:
             facts_cell = Text("\n").join(
-                [severity + f" ×{ratio}", Text(r.dimension), Text(r.rule), Text(r.status)]
+                [
+                    severity + (f" ×{ratio}" if ratio else ""),
+                    Text(r.dimension),
+                    Text(r.rule),
+                    Text(r.status),
+                ]
             )
             cells = [facts_cell, f"{r.message}\nevidence {evidence}"]
         table.add_row(str(r.id), r.date.isoformat(), *cells)

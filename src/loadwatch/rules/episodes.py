@@ -9,9 +9,10 @@ spike the Wednesday after, are one episode.
 
 An episode has its first and last flag dates, its worst severity, every rule, dimension and
 reason (each flag's sentence, in date order), and keeps its flags underneath.  Its headline
-is the sentence of its most telling flag: the worst severity first, then the rule that owns
-the verdict (return_after_break, then session_spike, weekly_ramp, monotony), then how far over
-its threshold the flag is, then the earliest.
+is the sentence of its most telling flag (``importance``, which the dashboard's triage reason
+uses too): the worst severity first, then the rule (pain_response, plan_breach,
+return_after_break, session_spike, weekly_ramp, monotony, rest_too_long), then the newest day,
+then how far over its threshold the flag is.
 
 Historic classification (``classify``): a flag first raised more than ``HISTORIC_DAYS`` (14)
 days after its date is history (a backfill of an old archive), not news.
@@ -51,8 +52,20 @@ HISTORIC_DAYS = 14
 # The present, for every view: a flag is current when dated within the last CURRENT_DAYS
 # local days of the athlete's today (the same two weeks that make a new flag news).
 CURRENT_DAYS = HISTORIC_DAYS
-# Which rule speaks first when several say the same thing about one event.
-RULE_PRIORITY = ("return_after_break", "session_spike", "weekly_ramp", "monotony")
+# Which rule speaks first when several say the same thing about one event, for the episode's
+# headline and the dashboard's triage reason alike (``importance``): under a plan
+# (docs/rehab.md) a pain flare and a breach of the plan are what the coach acts on first; after
+# a break the return owns the verdict; then the single run, the week, the evenness, and a rest
+# that went on too long.
+RULE_PRIORITY = (
+    "pain_response",
+    "plan_breach",
+    "return_after_break",
+    "session_spike",
+    "weekly_ramp",
+    "monotony",
+    "rest_too_long",
+)
 _SEVERITY: dict[str, int] = {str(k): v for k, v in LEVEL.items()}
 
 Status = Literal["historic", "open"]
@@ -103,16 +116,21 @@ def _rank(rule: str) -> int:
     return RULE_PRIORITY.index(rule) if rule in RULE_PRIORITY else len(RULE_PRIORITY)
 
 
+def importance(f: FlagLike) -> tuple[int, int, date, float]:
+    """Larger = more important, the one order of flags for every surface that leads with one
+    (an episode's headline, the dashboard's triage reason): the worst severity, then the rule
+    (``RULE_PRIORITY``), then the newest day (what just happened is what a coach acts on),
+    then how far over its threshold."""
+    excess = f.ratio / f.threshold if f.threshold else 0.0
+    return (_SEVERITY.get(f.severity, 0), -_rank(f.rule), f.date, excess)
+
+
 def headline_flag(flags: Sequence[F]) -> F:
-    """The flag whose sentence heads the episode (see the module docstring)."""
+    """The flag whose sentence heads the episode: the most important (``importance``; the
+    first of equals)."""
     if not flags:
         raise ValueError("an episode has at least one flag")
-
-    def key(f: F) -> tuple[int, int, float, date]:
-        excess = f.ratio / f.threshold if f.threshold else 0.0
-        return (-_SEVERITY.get(f.severity, 0), _rank(f.rule), -excess, f.date)
-
-    return min(flags, key=key)
+    return max(flags, key=importance)
 
 
 def headline(flags: Sequence[FlagLike]) -> str:

@@ -138,7 +138,9 @@ RULES: Final[dict[str, _RuleEvidence]] = {
 }
 
 
-def _spike(dimension: str, ratio: float, severity: Severity | None) -> Evidence:
+def _spike(
+    dimension: str, ratio: float, severity: Severity | None, own: float | None = None
+) -> Evidence:
     # The band the ratio falls in; the severity settles a ratio rounded onto a band's edge.
     i = sum(ratio > b[0] for b in SPIKE_BANDS) - 1
     if severity == ALERT:
@@ -147,6 +149,20 @@ def _spike(dimension: str, ratio: float, severity: Severity | None) -> Evidence:
         i = min(max(i, 0), len(SPIKE_BANDS) - 2)
     band = SPIKE_BANDS[i] if i >= 0 else None
     src = RULES["session_spike"].source
+    if own is not None and own <= 0.0:
+        # Nothing of the dimension in the window: the floor alone judged.  Frandsen's rates are
+        # of a run against the longest run of the 30 days before it; with none, no band applies
+        # (trial 9, F14: "strong: runs more than twice the longest" for a first run back).
+        noun = "run" if dimension == "distance" else _WHAT.get(dimension, dimension)
+        return Evidence(
+            grade="moderate",
+            risk=(
+                f"no {noun} in the last 30 days to compare it with: judged against the floor "
+                "alone; the rates Frandsen 2025 measured compare a run with the longest of the "
+                "30 days before it and do not cover a run with none before it"
+            ),
+            source=src,
+        )
     if dimension != "distance":
         # Frandsen measured run distance; the same spike in fast running or climbing is the
         # same mechanism (one session far beyond what the tissue met in 30 days), not measured.
@@ -183,12 +199,19 @@ def _spike(dimension: str, ratio: float, severity: Severity | None) -> Evidence:
     )
 
 
-def evidence(rule: str, dimension: str, ratio: float, severity: Severity | None = None) -> Evidence:
+def evidence(
+    rule: str,
+    dimension: str,
+    ratio: float,
+    severity: Severity | None = None,
+    own_baseline: float | None = None,
+) -> Evidence:
     """The evidence behind a flag of ``rule`` on ``dimension`` at ``ratio`` (of ``severity``):
     derived from the rule and its band here only, so the API, the CLI, webhooks and the page
-    say the same."""
+    say the same.  ``own_baseline``: the rule's own baseline before a floor raised it (0: a
+    spike with nothing before it in its window, which no band describes; None: not known)."""
     if rule == "session_spike":
-        return _spike(dimension, ratio, severity)
+        return _spike(dimension, ratio, severity, own_baseline)
     known = RULES.get(rule)
     if known is None:
         return Evidence(grade="weak", risk="no graded evidence", source="")

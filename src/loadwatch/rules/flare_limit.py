@@ -74,6 +74,8 @@ def flare_limit(responses: Sequence[Response], today: date) -> FlareLimit | None
         load, share, tolerated = flare.load, STEP_BACK_SHARE, False
     elif any(r.state == "settled" and flare.date < r.date <= today for r in responses):
         return None  # the rest it asked for is over: the pain settled
+    elif (m := flare.symptom.pain_next_morning) is not None and m <= SETTLED_MAX:
+        return None  # settled by the flare's own next morning (rules.pain_response)
     else:
         none = dict.fromkeys(DIMENSIONS, 0.0)
         return FlareLimit(flare.date, none, dict(none), False, flare.date, "", dict(none), True)

@@ -129,9 +129,10 @@ def _session_spike(row: Row) -> str:
     dim, day, r, t = row["dimension"], day_name(row["date"]), row["ratio"], row["threshold"]
     unit = UNITS[dim]
     value, n = amount(row["value"], unit), row["window_days"]
-    window = f"the last {n} days{_after_break(row)}"
     if _nothing_before(row):
-        return _first_of_its_kind(row, value, window)
+        # Nothing to count at a share either: the break's share is no part of this sentence.
+        return _first_of_its_kind(row, value, f"the last {n} days")
+    window = f"the last {n} days{_after_break(row)}"
     if dim == "distance":
         longest = _against(row, unit, f"your longest run of {window}")
         return f"{day}'s {value} run is {more(r, 'longer than', t)} {longest}."
@@ -163,8 +164,10 @@ def _first_of_its_kind(row: Row, value: str, window: str) -> str:
         "hills": (f"{day}'s run climbed {value}", "no climbing"),
         "uphill": (f"{day}'s run had {value} of uphill running", "no uphill running"),
     }[dim]
+    days_off = row.get("days_off")
+    back = f", your first after {days_off} days without running," if days_off is not None else ","
     return (
-        f"{did}, with {none} in {window} to compare it with: judged against at least "
+        f"{did}{back} with {none} in {window} to compare it with: judged against at least "
         f"{floor}, it is {times}."
     )
 
@@ -242,3 +245,32 @@ _RENDER: dict[str, Callable[[Row], str]] = {
 
 def render(row: Row) -> str:
     return _RENDER[row["rule"]](row)
+
+
+# Rules whose ratio is a rule's own arithmetic, not a reading for a coach: a pain flag's
+# "ratio" is the worst pain over the level that made it a flare (7 / 6 = 1.17), which says
+# nothing the "7/10" in its sentence does not.  No surface shows it (the API keeps the field).
+_NO_RATIO = frozenset({"pain_response"})
+
+
+def shown_ratio(rule: str, ratio: float) -> str | None:
+    """'1.48' for a flag's table or marker, None where the rule's ratio means nothing."""
+    return None if rule in _NO_RATIO else f"{ratio:.2f}"
+
+
+_COUNT = {2: "two", 3: "three", 4: "four"}
+
+
+def recordings(count: int, gap_s: float) -> str:
+    """'two recordings, 1 min apart': a run judged as one session of several files
+    (``analytics.daily.SESSION_GAP_S``)."""
+    minutes = max(1, round(gap_s / 60.0))
+    apart = f"{minutes} min apart" if count == 2 else f"at most {minutes} min apart"
+    return f"{_COUNT.get(count, str(count))} recordings, {apart}"
+
+
+def with_recordings(message: str, day: date, km: float, count: int, gap_s: float) -> str:
+    """A distance spike's sentence about ``day``'s ``km`` run, saying that run was several
+    recordings: "Saturday's 30.0 km run (two recordings, 1 min apart) is ..."."""
+    run = f"{day_name(day)}'s {amount(km, 'km')} run"
+    return message.replace(run, f"{run} ({recordings(count, gap_s)})", 1)

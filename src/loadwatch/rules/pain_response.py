@@ -22,6 +22,13 @@ def _kind(run: dict[str, float]) -> str:
     return f"{amount(run['distance'], 'km')} {' '.join(words) + ' ' if words else ''}run"
 
 
+def settled_by_morning(r: Response) -> bool:
+    """The entry's own next morning is back to ``SETTLED_MAX`` or less (a flare that settled
+    overnight)."""
+    nm = r.symptom.pain_next_morning
+    return nm is not None and nm <= SETTLED_MAX
+
+
 def pain_records(responses: Sequence[Response]) -> list[FlagRecord]:
     """Irritated → caution, flare → alert, each naming the run before it and what to do."""
     out = []
@@ -58,6 +65,12 @@ def pain_records(responses: Sequence[Response]) -> list[FlagRecord]:
                 tail = (
                     f"step back by a quarter, to runs of up to {amount(km, 'km')} (no tolerated "
                     "load on record yet)"
+                )
+            elif settled_by_morning(r):
+                # The entry itself says the rest is over (trial 9, F23): no "until 3/10".
+                tail = (
+                    f"it had settled to {r.symptom.pain_next_morning}/10 by the next morning, "
+                    "so start again easy and short, and see a clinician if it flares again"
                 )
             else:
                 tail = (

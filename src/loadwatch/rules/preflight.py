@@ -241,7 +241,7 @@ def _findings(
             f.baseline,
             f.ratio,
             f.threshold,
-            evidence(f.rule, f.dimension, f.ratio, f.severity).grade,
+            evidence(f.rule, f.dimension, f.ratio, f.severity, f.own_baseline).grade,
             f.message,
             f.own_baseline,
             f.kept,

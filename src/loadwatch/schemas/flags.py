@@ -33,12 +33,15 @@ class FlagOut(BaseModel):
     acked_by: int | None
     acked_at: UtcDatetime | None
     created_at: UtcDatetime
+    # The rule's own baseline before a floor raised it: what the evidence reads (a spike with
+    # nothing before it cites no band), not shown (the message says it in words).
+    own_baseline: float | None = Field(default=None, exclude=True)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def evidence(self) -> Evidence:
         """Its grade and the risk of its band (derived from rule and band in one place)."""
-        return evidence(self.rule, self.dimension, self.ratio, self.severity)
+        return evidence(self.rule, self.dimension, self.ratio, self.severity, self.own_baseline)
 
 
 class EpisodeOut(BaseModel):

@@ -19,7 +19,7 @@ from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig, athlete_config
-from loadwatch.rules.episodes import CURRENT_DAYS, severity_rank
+from loadwatch.rules.episodes import CURRENT_DAYS, importance, severity_rank
 from loadwatch.rules.episodes import is_current as _is_current_day
 from loadwatch.schemas.dashboard import (
     Dashboard,
@@ -49,26 +49,15 @@ from loadwatch.vocabulary import ALERT, LIVE_EPISODE
 STALE_DAYS = 7  # a week without any upload: the watch has probably stopped syncing
 WEEKS = 8
 
-# The single-run spike is the primary, evidence-backed rule (DESIGN.md: Frandsen 2025); a
-# return after a break owns the verdict after one; the week-based rules follow.
-RULE_RANK = {"session_spike": 4, "return_after_break": 3, "weekly_ramp": 2, "monotony": 1}
-# Under a plan (docs/rehab.md) a flare and a breach are what the coach acts on first.
-RULE_RANK |= {"pain_response": 6, "plan_breach": 5, "rest_too_long": 1}
 DIMENSION_ORDER = {d: i for i, d in enumerate(DIMENSIONS)}
 
 
 # --- pure pieces --------------------------------------------------------------------------
 def flag_importance(flag: Flag) -> tuple[int, int, date, float, int]:
-    """Sort key, larger = more important: severity, the rule's weight, the newest day (what
-    just happened is what a coach acts on), then how far past its threshold."""
-    excess = flag.ratio / flag.threshold if flag.threshold else 0.0
-    return (
-        severity_rank(flag.severity),
-        RULE_RANK.get(flag.rule, 0),
-        flag.date,
-        excess,
-        flag.id,
-    )
+    """Sort key, larger = more important: ``rules.episodes.importance`` (the order that picks
+    an episode's headline too, so the triage reason and the headline lead with the same flag),
+    then the newest stored."""
+    return (*importance(flag), flag.id)
 
 
 def is_current(flag: Flag, today: date, days: int = CURRENT_DAYS) -> bool:

@@ -25,15 +25,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from loadwatch.analytics.daily import split_runs
 from loadwatch.clock import day_ends_at, local_today
 from loadwatch.errors import Conflict
+from loadwatch.rules.engine import FlagRecord
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import CURRENT_DAYS, HISTORIC_DAYS, classify
+from loadwatch.rules.messages import with_recordings
 from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.rules.spike_limit import SPIKE_RULE, SpikeFlag
 from loadwatch.services import (
@@ -82,6 +85,24 @@ def _differs(stored: object, fired: object) -> bool:
     if isinstance(stored, float) and isinstance(fired, float):
         return not math.isclose(stored, fired, rel_tol=1e-9, abs_tol=1e-12)
     return stored != fired
+
+
+def _say_split_runs(inp: EvaluationInputs, fired: list[FlagRecord]) -> list[FlagRecord]:
+    """A distance spike of a run in several recordings says so (docs/rules.md, "One run in
+    several recordings"): the day rows judged them as one run; the activities stay apart."""
+    if not any(f.rule == SPIKE_RULE and f.dimension == "distance" for f in fired):
+        return fired
+    split = split_runs(inp.activities, tz=inp.athlete.timezone)
+    if split.is_empty():
+        return fired
+    by_day = {d: (n, g) for d, n, g in split.iter_rows()}
+    out = []
+    for f in fired:
+        seen = by_day.get(f.date) if f.rule == SPIKE_RULE and f.dimension == "distance" else None
+        if seen is not None:
+            f = replace(f, message=with_recordings(f.message, f.date, f.value, *seen))
+        out.append(f)
+    return out
 
 
 def _evaluate_in(
@@ -147,6 +168,7 @@ def _evaluate_in(
         ]
         if (from_date is None or f.date >= from_date) and f.date <= inp.today
     ]
+    fired = _say_split_runs(inp, fired)
     # The summary's spike cap reads the spike flags current today (``summary_from(spikes=)``)
     # from this judgement instead of judging the rules once more: those from ``from_date``
     # were just fired, those before it stand as stored, read in the same query.
@@ -201,6 +223,11 @@ def _evaluate_in(
                 for k, v in numbers.items():
                     setattr(row, k, v)
                 result.updated_flag_ids.append(row.id)
+        # What the evidence reads (a spike with nothing before it cites no band), no number a
+        # coach sees: kept without counting as an update (rows from before revision 0014).
+        own = None if rec.own_baseline is None else float(rec.own_baseline)
+        if row.own_baseline != own:
+            row.own_baseline = own
     told: dict[int, bool] = {}
     for row in stored.values():
         if row.status == RESOLVED:

@@ -230,6 +230,7 @@ class Flag(Base):
     acked_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    own_baseline: Mapped[float | None]
 
 
 class PendingEvaluation(Base):

@@ -167,6 +167,9 @@ flags = Table(
     # The column is plain text (no CHECK, no enum type): the vocabulary is the type.
     Column("status", String(16), nullable=False, default=OPEN),
     Column("episode_id", Integer, ForeignKey("episodes.id", ondelete="SET NULL"), index=True),
+    # The rule's own baseline before a floor raised it (null: none kept, or stored before
+    # revision 0015): 0 for a spike with nothing in its window, whose evidence cites no band.
+    Column("own_baseline", Float),
     Column("acked_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("acked_at", STAMP),
     _created(),
