@@ -54,3 +54,15 @@ DIMENSION_LABEL: Final[dict[str, str]] = {
 def dimension_label(dimension: str) -> str:
     """The word a person reads for a dimension's machine key (the key itself if unknown)."""
     return DIMENSION_LABEL.get(dimension, dimension)
+
+
+# Rules whose ratio is a rule's own arithmetic, not a reading for a coach: a pain flag's
+# "ratio" is the worst pain over the level that made it a flare (7 / 6 = 1.17), which says
+# nothing the "7/10" in its sentence does not.  No surface shows it (the API keeps the field).
+# Here, not in rules.messages: the flags command reads it, and must not load polars.
+_NO_RATIO: Final[frozenset[str]] = frozenset({"pain_response"})
+
+
+def shown_ratio(rule: str, ratio: float) -> str | None:
+    """'1.48' for a flag's table or marker, None where the rule's ratio means nothing."""
+    return None if rule in _NO_RATIO else f"{ratio:.2f}"

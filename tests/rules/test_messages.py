@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from loadwatch.rules.messages import recordings, render, shown_ratio, with_recordings
+from loadwatch.rules.messages import recordings, render, with_recordings
+from loadwatch.vocabulary import shown_ratio
 
 TUESDAY = date(2024, 7, 9)
 

@@ -20,7 +20,7 @@ from loadwatch.cli.reading import (
     read_athlete_rows,
 )
 from loadwatch.errors import InvalidRequest
-from loadwatch.rules.messages import shown_ratio
+from loadwatch.vocabulary import shown_ratio
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
     pass

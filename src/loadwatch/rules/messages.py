@@ -247,17 +247,6 @@ def render(row: Row) -> str:
     return _RENDER[row["rule"]](row)
 
 
-# Rules whose ratio is a rule's own arithmetic, not a reading for a coach: a pain flag's
-# "ratio" is the worst pain over the level that made it a flare (7 / 6 = 1.17), which says
-# nothing the "7/10" in its sentence does not.  No surface shows it (the API keeps the field).
-_NO_RATIO = frozenset({"pain_response"})
-
-
-def shown_ratio(rule: str, ratio: float) -> str | None:
-    """'1.48' for a flag's table or marker, None where the rule's ratio means nothing."""
-    return None if rule in _NO_RATIO else f"{ratio:.2f}"
-
-
 _COUNT = {2: "two", 3: "three", 4: "four"}
 
 
