@@ -296,7 +296,8 @@ def build_archive(path: Path, n: int) -> None:
             name = f"activities/{1000 + i}.gpx.gz"
             data = _run_gpx(when, 30 + (i * 7) % 46, i)
             zf.writestr(name, gzip.compress(data, compresslevel=6, mtime=0))
-            rows.append(f"{1000 + i},{when:%b %d, %Y, %I:%M:%S %p},Run {i},Run,{name}")
+            # Quoted, as Strava writes it: the date holds commas.
+            rows.append(f'{1000 + i},"{when:%b %d, %Y, %I:%M:%S %p}",Run {i},Run,{name}')
         zf.writestr("activities.csv", "\n".join(rows) + "\n")
 
 

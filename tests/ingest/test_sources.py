@@ -438,3 +438,19 @@ def test_strava_folder_row_naming_a_file_not_there_is_a_failed_member(tmp_path: 
     assert str(members[0].error) == (
         "names activities/6.fit.gz, which is not in the folder: not imported"
     )
+
+
+def test_a_shifted_row_names_no_missing_file(tmp_path: Path) -> None:
+    """An unquoted date ("Jan 01, 2019, 06:00:00 AM") shifts a row's cells, so its Filename
+    cell holds the title ("Run 0"): that is no file the export lacks.  Every file of the
+    2,000-activity benchmark archive was reported missing so."""
+    root = tmp_path / "export_9"
+    (root / "activities").mkdir(parents=True)
+    (root / "activities.csv").write_text(
+        "Activity ID,Activity Date,Activity Name,Activity Type,Filename\n"
+        "5,Jan 01, 2019, 06:00:00 AM,Run 0,Run,activities/5.gpx\n"
+    )
+    (root / "activities" / "5.gpx").write_bytes(GPX)
+    assert summary(list(iter_path(root, settings(tmp_path)))) == [
+        ("export_9/activities/5.gpx", None)
+    ]

@@ -122,8 +122,18 @@ def files_named(text: str) -> list[tuple[int, str]]:
     return [
         (line, cells[file_col].strip().replace("\\", "/").lstrip("/"))
         for line, cells in rows[1:]
-        if file_col < len(cells) and cells[file_col].strip()
+        if file_col < len(cells) and _names_a_file(cells[file_col].strip())
     ]
+
+
+# What a Filename cell holds when it names a file: a path (``activities/123.fit.gz``) or an
+# activity file's name.  A row whose unquoted date ("Jan 01, 2019, 06:00:00 AM") shifted its
+# cells puts a title there ("Run 0"): that names nothing missing.
+_FILE_NAME = re.compile(r"(/|\.(fit|gpx|tcx)(\.gz)?$)", re.IGNORECASE)
+
+
+def _names_a_file(value: str) -> bool:
+    return bool(value) and _FILE_NAME.search(value) is not None
 
 
 def missing_files(
