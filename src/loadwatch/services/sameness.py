@@ -30,6 +30,13 @@ _SAME_HR_BPM = 2.0  # median heart-rate difference at the same elapsed second
 SHIFT_SEARCH = timedelta(hours=MAX_SHIFT_HOURS) + SAME_ACTIVITY_WINDOW
 
 
+def _same_totals(elapsed_a: float, distance_a: float, elapsed_b: float, distance_b: float) -> bool:
+    """Same duration and distance, as a re-save of one recording keeps them."""
+    return abs(elapsed_a - elapsed_b) <= _SHIFT_ELAPSED_S and abs(distance_a - distance_b) <= max(
+        10.0, 0.005 * max(distance_a, distance_b)
+    )
+
+
 def whole_hours_apart(
     start_a: datetime,
     elapsed_a: float,
@@ -44,9 +51,7 @@ def whole_hours_apart(
     hours = round(gap / 3600)
     if not 1 <= abs(hours) <= MAX_SHIFT_HOURS or abs(gap - hours * 3600) > _SHIFT_SLACK_S:
         return None
-    if abs(elapsed_a - elapsed_b) > _SHIFT_ELAPSED_S:
-        return None
-    if abs(distance_a - distance_b) > max(10.0, 0.005 * max(distance_a, distance_b)):
+    if not _same_totals(elapsed_a, distance_a, elapsed_b, distance_b):
         return None
     return hours
 
@@ -67,9 +72,7 @@ def overlap_shift_s(
     window = SAME_ACTIVITY_WINDOW.total_seconds()
     if not window < abs(gap) < min(elapsed_a, elapsed_b):
         return None
-    if abs(elapsed_a - elapsed_b) > _SHIFT_ELAPSED_S:
-        return None
-    if abs(distance_a - distance_b) > max(10.0, 0.005 * max(distance_a, distance_b)):
+    if not _same_totals(elapsed_a, distance_a, elapsed_b, distance_b):
         return None
     return gap
 
