@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import signal
-import subprocess
 import time
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,7 @@ from loadwatch import auth
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
 from support.archives import gpx_run
-from support.live import cli_env, command, free_port
+from support.live import cli_env, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -79,27 +78,7 @@ def test_sigterm_leaves_no_worker_behind(tmp_path: Path) -> None:
             start = datetime(2026, 10, 1, 7, 0, tzinfo=UTC) + timedelta(days=i)
             zf.writestr(f"runs/{i}.gpx", gpx_run(start, seconds=300))
     env = cli_env(data, LOADWATCH_IMPORT_WORKERS="2", XDG_STATE_HOME=str(tmp_path / "state"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with (tmp_path / "serve.log").open("w") as log:
-        proc = subprocess.Popen(
-            [*command(env), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, (
-                tmp_path / "serve.log"
-            ).read_text()
-            time.sleep(0.2)
+    with serving(env) as (url, proc):
         r = httpx.post(
             f"{url}/api/v1/athletes/{ana.id}/activities",
             files=[("files", ("runs.zip", buf.getvalue(), "application/zip"))],
@@ -114,10 +93,6 @@ def test_sigterm_leaves_no_worker_behind(tmp_path: Path) -> None:
         assert len(workers) >= 3, [_cmdline(p) for p in kids]
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     # The server has exited; its processes follow within a few seconds (a worker left alone
     # sees its parent gone within PARENT_CHECK_S).
     deadline = time.monotonic() + 30

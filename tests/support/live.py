@@ -62,6 +62,13 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
 @contextmanager
 def serve(env: dict[str, str], *args: str) -> Iterator[str]:
     """Start ``loadwatch serve`` and yield its base URL once /health answers."""
+    with serving(env, *args) as (url, _):
+        yield url
+
+
+@contextmanager
+def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``serve``, yielding the server's process too (to signal it, to read its children)."""
     port = free_port()
     log = Path(env["LOADWATCH_DATA_DIR"]) / f"serve-{port}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +91,7 @@ def serve(env: dict[str, str], *args: str) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"loadwatch serve did not start:\n{log.read_text()}")
             time.sleep(0.2)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
