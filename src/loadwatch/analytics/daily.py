@@ -22,6 +22,7 @@ day, and the day's threshold is a column of the daily frame.
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -123,6 +124,15 @@ def activity_fast_metres(activities: pl.DataFrame, *, tz: str, fast: FastSpeed) 
 SESSION_GAP_S = 30 * 60
 
 
+_Gap = TypeVar("_Gap", float, np.ndarray, pl.Expr)
+
+
+def starts_a_session(gap_s: _Gap) -> _Gap:
+    """Whether a run this many seconds after the end of the day's run before begins a new
+    session: the one rule, for a polars column, a numpy array or one gap (``day_rows``)."""
+    return (gap_s < 0) | (gap_s > SESSION_GAP_S)
+
+
 def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFrame:
     dist = pl.col("distance_m").fill_null(0.0)
     thr = _thresholds(activities, tz, fast)
@@ -169,13 +179,7 @@ def _in_sessions(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     return (
         runs.sort([*keys, "_start"])
         .with_columns(_gap_s(keys).alias("_gap"))
-        .with_columns(
-            ((gap < 0) | (gap > SESSION_GAP_S))
-            .fill_null(True)
-            .cum_sum()
-            .over(keys)
-            .alias("_session")
-        )
+        .with_columns(starts_a_session(gap).fill_null(True).cum_sum().over(keys).alias("_session"))
     )
 
 
@@ -206,7 +210,7 @@ def _single_runs(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     gap = start[1:] - end[:-1]
     day_start = np.r_[True, gid[1:] != gid[:-1]]
     new = day_start.copy()
-    new[1:] |= (gap < 0) | (gap > SESSION_GAP_S)
+    new[1:] |= starts_a_session(gap)
     first = np.flatnonzero(new)
     size = np.diff(np.append(first, got.height))
     day_first = np.flatnonzero(day_start)

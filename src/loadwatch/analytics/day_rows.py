@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
-from loadwatch.analytics.daily import EXACT_UNITS, SESSION_GAP_S, FastSpeed, fast_metres
+from loadwatch.analytics.daily import EXACT_UNITS, FastSpeed, fast_metres, starts_a_session
 from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.ingest.track import RUNNING_SPORTS
@@ -127,7 +127,7 @@ def _joined(runs: list[_Session]) -> list[list[_Session]]:
     out: list[list[_Session]] = []
     end = -math.inf
     for r in sorted(runs, key=lambda r: r["_start"]):
-        if out and 0 <= r["_start"] - end <= SESSION_GAP_S:
+        if out and not starts_a_session(r["_start"] - end):
             out[-1].append(r)
         else:
             out.append([r])
