@@ -17,10 +17,11 @@ import numpy as np
 import polars as pl
 
 from loadwatch.analytics.schema import DIMENSIONS
-from loadwatch.rules import arrays
+from loadwatch.rules import arrays, futures
 from loadwatch.rules.array_ops import F
-from loadwatch.rules.arrays import Check, Judged
+from loadwatch.rules.arrays import Judged
 from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.futures import DIMS
 from loadwatch.rules.judging import AMOUNT_RULES, SCALE, lookback_start
 
 _LOAD_COLS = [c for pair in DIMENSIONS.values() for c in pair]
@@ -72,28 +73,28 @@ def _panel(base: pl.DataFrame, k: int, width: int) -> tuple[F, F, dict[str, F]]:
     return np.zeros(n + width), runs, loads
 
 
-def _judged(ch: Check, r: int, c: int) -> bool:
-    ok = ch.ok[r, c] > 0
-    return bool(ok and not (ch.final[r, c] == 0 and ch.level[r, c] > 0))
+def _judged(ce: futures.Cells, i: int, r: int, c: int) -> bool:
+    ok = bool(ce.ok[i, r, c])
+    return ok and not (ce.final[i, r, c] == 0 and ce.level[i, r, c] > 0)
 
 
-def _room(ch: Check, r: int, c: int, line: float) -> float:
-    return float(line * ch.fields["baseline"][r, c] - ch.fields["value"][r, c])
+def _room(ce: futures.Cells, i: int, r: int, c: int, line: float) -> float:
+    return float(line * ce.baseline[i, r, c] - ce.value[i, r, c])
 
 
-def _amount(checks: list[Check], dim: str, rules: tuple[str, ...] = AMOUNT_RULES) -> list[Check]:
-    # In rule order: the first of equal rooms binds, as in the sorted judgement frame.
-    return sorted((ch for ch in checks if ch.dim == dim and ch.rule in rules), key=lambda c: c.rule)
-
-
-def _min_room(checks: list[Check], cells: list[tuple[int, int]]) -> tuple[float, str] | None:
+def _min_room(
+    cells: list[futures.Cells], i: int, at: list[tuple[int, int]]
+) -> tuple[float, str] | None:
+    """The smallest caution room of the rules judging dimension ``i`` at the (candidate, day)
+    cells ``at``; the first of equal rooms binds (``cells`` are in rule order)."""
     best: tuple[float, str] | None = None
-    for r, c in cells:
-        for ch in checks:
-            if _judged(ch, r, c):
-                room = _room(ch, r, c, ch.caution())
+    dim = DIMS[i]
+    for r, c in at:
+        for ce in cells:
+            if _judged(ce, i, r, c):
+                room = _room(ce, i, r, c, ce.config.caution_for(dim))
                 if best is None or room < best[0]:
-                    best = (room, ch.rule)
+                    best = (room, ce.rule)
     return best
 
 
@@ -106,64 +107,81 @@ def verdicts(
     *,
     judge: bool = False,
 ) -> Verdicts:
-    """``history`` ends on ``today``.  Rows: today's own judgements; a run of nothing
-    tomorrow; the next 7 days all running; then, only when ``over`` says tomorrow's checked
-    limit leaves a dimension over (None: always), a run of nothing after k rest days for
-    1 <= k < ``horizon`` (``rules.headroom``: when a usual run fits again).  Each row judges
-    only its own days, so judging the later candidates in a panel of their own, or not at
-    all, changes none of the others'.  ``judge``: the panel judges monotony too, and row 0
-    is handed back (``Verdicts.judged``) for the rules' flags; headroom reads none of it."""
+    """``history`` ends on ``today``.  The candidates: no future (today's ramp); a run of
+    nothing after k rest days for 0 <= k < ``horizon`` (k 0: tomorrow; the later ones only
+    say when a usual run fits again, read only when ``over`` says tomorrow's checked limit
+    leaves a dimension over (None: always; ``rules.headroom``)); the next 7 days all running.
+    Judged together by ``rules.futures`` (each row judges only its own days).  ``judge``: the
+    history's own judgements, monotony too, handed back (``Verdicts.judged``) for the rules'
+    flags; headroom reads none of it."""
     lo, base = _base(history, config, today)
     n = base.height
-    day, runs, loads = _panel(base, 3, 7)
-    day = np.broadcast_to(np.arange(lo, lo + n + 7, dtype=np.float64), runs.shape)
-    runs[1, n] = 1
-    runs[2, n : n + 7] = 1
-    checks = arrays.wide(day, runs, loads, config, amounts_only=not judge)
-    v = Verdicts(judged=Judged(lo, lo + n, checks) if judge else None)
-    for dim in DIMENSIONS:
-        amount = _amount(checks, dim)
-        best = _min_room(amount, [(1, n)])
+    runs_h = base["runs"].to_numpy().astype(np.float64)
+    loads_h = {c: base[c].to_numpy().astype(np.float64) for c in _LOAD_COLS}
+    h = max(horizon, 7)
+    future = np.zeros((horizon + 2, h))
+    for k in range(horizon):
+        future[1 + k, k] = 1
+    future[-1, :7] = 1
+    # Columns from today (n - 1): candidate k's run is column k + 1.
+    cells = futures.judge(lo, runs_h, loads_h, future, config, n - 1)
+    judged = None
+    if judge:
+        day = np.arange(lo, lo + n, dtype=np.float64)[None, :]
+        whole = arrays.wide(
+            day, runs_h[None, :], {c: v[None, :] for c, v in loads_h.items()}, config
+        )
+        judged = Judged(lo, lo + n, whole)
+    v = Verdicts(judged=judged)
+    week_rules = [c for c in cells if c.rule != "session_spike"]
+    tomorrow = [(1, 1)]
+    for i, dim in enumerate(DIMENSIONS):
+        best = _min_room(cells, i, tomorrow)
         if best is not None:
             v.run_rooms[(0, dim)] = best
-        week = _amount(checks, dim, ("weekly_ramp", "return_after_break"))
-        wk = _min_room(week, [(2, n + i) for i in range(7)])
+        wk = _min_room(week_rules, i, [(horizon + 1, c) for c in range(1, 8)])
         if wk is not None:
             v.week_rooms[dim] = wk[0]
         alerts = [
-            _room(ch, 1, n, line)
-            for ch in amount
-            if (line := ch.alert()) is not None and _judged(ch, 1, n)
+            _room(ce, i, 1, 1, line)
+            for ce in cells
+            if (line := ce.alert()) is not None and _judged(ce, i, 1, 1)
         ]
         if alerts:
             v.alert_run[dim] = floor_unit(min(alerts), dim)
-        for ch in amount:
-            own = ch.fields["own_baseline"][1, n]
-            if ch.rule == "session_spike" and _judged(ch, 1, n) and not math.isnan(own):
+        for ce in cells:
+            own = ce.own[i, 1, 1]
+            if ce.rule == "session_spike" and _judged(ce, i, 1, 1) and not math.isnan(own):
                 v.longest[dim] = float(own)
-        for ch in checks:
-            if ch.rule == "weekly_ramp" and ch.dim == dim:
-                f = ch.fields
+            if ce.rule == "weekly_ramp" and dim in ce.config.dimensions:
+                # Today's ramp: the candidate with no future, column 0.
+                b = ce.baseline[i, 0, 0]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ratio = ce.value[i, 0, 0] / b
                 v.ramp_now[dim] = (
-                    _none(f["own_baseline"][0, n - 1]),
-                    float(f["baseline"][0, n - 1]),
-                    _none(f["ratio"][0, n - 1]),
-                    ch.caution(),
+                    _none(ce.own[i, 0, 0]),
+                    float(b),
+                    _none(ratio),
+                    ce.config.caution_for(dim),
                 )
     sizes = {d: floor_unit(room, d) for (k, d), (room, _) in v.run_rooms.items() if k == 0}
     # Tomorrow's checked limit: judged again only when a size is too close to a room to be
     # sure without (``_clear``).
-    clear = all(_clear(checks, d, n, x) for d, x in sizes.items())
+    clear = all(_clear(cells, d, x) for d, x in sizes.items())
     v.next_run = dict(sizes) if clear else _verify(base, lo, config, sizes)
     if over is None or any(over(d, x) for d, x in v.next_run.items()):
-        _later(v, base, lo, config, horizon)
+        for i, dim in enumerate(DIMENSIONS):
+            for k in range(1, horizon):
+                best = _min_room(cells, i, [(1 + k, 1 + k)])
+                if best is not None:
+                    v.run_rooms[(k, dim)] = best
     return v
 
 
-def _clear(checks: list[Check], dim: str, n: int, size: float) -> bool:
+def _clear(cells: list[futures.Cells], dim: str, size: float) -> bool:
     """Whether ``_verify`` finds no amount rule raising a caution on tomorrow's run of
-    ``size`` in ``dim``, worked out from the judgements of tomorrow's run of nothing (row 1,
-    column ``n``) instead of judging the history again.
+    ``size`` in ``dim``, worked out from the judgements of tomorrow's run of nothing
+    (candidate k 0) instead of judging the history again.
 
     Tomorrow's run moves neither an amount rule's baseline nor whether it judges (both read
     the days before; tomorrow runs in both rows), no rule of one dimension reads another's
@@ -178,37 +196,20 @@ def _clear(checks: list[Check], dim: str, n: int, size: float) -> bool:
     checked, as there."""
     if size <= 0:
         return True
+    i = list(DIMENSIONS).index(dim)
     scale = float(SCALE[dim])
-    for ch in checks:
-        if ch.dim != dim or ch.rule not in AMOUNT_RULES or not ch.ok[1, n] > 0:
+    for ce in cells:
+        if not ce.ok[i, 1, 1]:
             continue
-        base, before = ch.fields["baseline"][1, n], ch.fields["value"][1, n]
-        if ch.rule == "session_spike":
+        base, before = ce.baseline[i, 1, 1], ce.value[i, 1, 1]
+        if ce.rule == "session_spike":
             value = np.float64(size)
         else:
             units = np.round(before * scale) + np.round(np.float64(size) * scale)
             value = units * (1.0 / scale)
-        if not value / base <= ch.caution():
+        if not value / base <= ce.config.caution_for(dim):
             return False
     return True
-
-
-def _later(v: Verdicts, base: pl.DataFrame, lo: int, config: RuleConfig, horizon: int) -> None:
-    """The rooms of a run after k rest days, 1 <= k < ``horizon``: row k - 1."""
-    n, k_rows = base.height, horizon - 1
-    if k_rows <= 0:
-        return
-    day, runs, loads = _panel(base, k_rows, horizon)
-    day = np.broadcast_to(np.arange(lo, lo + n + horizon, dtype=np.float64), runs.shape)
-    for k in range(1, horizon):
-        runs[k - 1, n + k] = 1
-    checks = arrays.wide(day, runs, loads, config, amounts_only=True)
-    for dim in DIMENSIONS:
-        amount = _amount(checks, dim)
-        for k in range(1, horizon):
-            best = _min_room(amount, [(k - 1, n + k)])
-            if best is not None:
-                v.run_rooms[(k, dim)] = best
 
 
 def _verify(

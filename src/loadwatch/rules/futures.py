@@ -1,0 +1,236 @@
+"""The amount rules' judgements of headroom's candidate futures, every dimension at once.
+
+A candidate future is the history followed by a few days with runs of nothing (``runs`` > 0,
+every load 0): ``rules.headroom_arrays`` asks what each amount rule says on those days.
+``arrays.wide`` answers by judging each candidate's whole panel, dimension by dimension: a
+few hundred numpy calls, twice per headroom, whatever the number of rows.  Here the same
+expressions are computed once for all dimensions (axis 0), all candidates (axis 1) and the
+days (axis 2), and what does not depend on the candidate (the loads: every candidate shares
+the history's and adds none) once per dimension:
+
+* the loads' windows (the ramp's sums, the spike's window maxima, the running sums the
+  pre-break week reads) are the history's, extended by zeros: shape (dims, 1, days);
+* the runs' state (breaks, returns, segments, the detraining share) is the candidate's:
+  shape (1, candidates, days);
+* the rest combines the two by broadcasting, and is kept only on the days asked for.
+
+Every value is the one ``arrays.wide`` computes, the same operations in the same order on the
+same numbers (elementwise, so broadcasting changes no bit; sums over whole units are exact);
+``tests/rules/test_futures.py`` holds the two equal cell by cell on generated histories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from loadwatch.analytics.schema import DIMENSIONS
+from loadwatch.rules.array_ops import (
+    B,
+    F,
+    bfill,
+    ffill,
+    kept,
+    rolling_max,
+    rolling_sum,
+    seg_cummax,
+    shift,
+    when,
+)
+from loadwatch.rules.config import RuleConfig, _Rule
+from loadwatch.rules.evidence import LEVEL
+from loadwatch.rules.judging import SCALE, alert_line
+from loadwatch.vocabulary import ALERT, CAUTION
+
+DIMS = tuple(DIMENSIONS)
+_S = np.array([float(SCALE[d]) for d in DIMS])[:, None, None]
+
+
+@dataclass(frozen=True)
+class Cells:
+    """One amount rule's numbers on the days asked for, shape (dims, candidates, days):
+    ``arrays.Check``'s ``ok``, ``level``, ``final`` and the fields headroom reads."""
+
+    rule: str
+    config: _Rule
+    ok: B
+    level: F
+    final: F
+    own: F  # own_baseline
+    baseline: F
+    value: F
+
+    def caution(self) -> F:
+        """Each dimension's caution line, shape (dims, 1, 1)."""
+        return np.array([self.config.caution_for(d) for d in DIMS])[:, None, None]
+
+    def alert(self) -> float | None:
+        return alert_line(self.rule, self.config)
+
+    def ratio(self) -> F:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out: F = self.value / self.baseline
+        return out
+
+
+def _last(x: F, f: Callable[[F], F]) -> F:
+    """``f`` (an ``array_ops`` function along axis 1) along the last axis of ``x``."""
+    return f(x.reshape(-1, x.shape[-1])).reshape(x.shape)
+
+
+def _shift(x: F, n: int) -> F:
+    return _last(x, lambda a: shift(a, n))
+
+
+def _ffill(x: F) -> F:
+    return _last(x, ffill)
+
+
+def _seg_cummax(x: F, seg: F) -> F:
+    t = x.shape[-1]
+    seg = np.broadcast_to(seg, x.shape)
+    return seg_cummax(x.reshape(-1, t), np.ascontiguousarray(seg).reshape(-1, t)).reshape(x.shape)
+
+
+def _seg_shift1(x: F, seg: F) -> F:
+    """``array_ops.seg_shift1`` of a per-dimension ``x`` (dims, 1, days) within each
+    candidate's segments (1, candidates, days)."""
+    out = np.broadcast_to(_shift(x, 1), np.broadcast_shapes(x.shape, seg.shape)).copy()
+    out[..., 1:][np.broadcast_to(seg[..., 1:] != seg[..., :-1], out[..., 1:].shape)] = np.nan
+    return out
+
+
+def _per_dim(r: _Rule, value: Callable[[str], float]) -> F:
+    """A (dims, 1, 1) column of ``value(dim)`` for the rule's dimensions, 1.0 elsewhere (the
+    other dimensions are masked out of ``ok``)."""
+    return np.array([value(d) if d in r.dimensions else 1.0 for d in DIMS])[:, None, None]
+
+
+def _mask(r: _Rule) -> B:
+    return np.array([r.enabled and d in r.dimensions for d in DIMS])[:, None, None]
+
+
+def _level(ratio: F, ok: B, r: _Rule, name: str, caution: F) -> F:
+    """``arrays._level`` with each dimension's caution line."""
+    lvl = np.where(ratio > caution, LEVEL[CAUTION], 0)
+    a = alert_line(name, r)
+    if a is not None:
+        lvl = np.where(ratio > a, LEVEL[ALERT], lvl)
+    return np.where(ok, lvl, 0).astype(np.float64)
+
+
+def judge(
+    lo: int,
+    runs_h: F,
+    loads_h: dict[str, F],
+    future: F,
+    config: RuleConfig,
+    first: int,
+) -> list[Cells]:
+    """The amount rules' cells on the days ``first`` on (counted from the history's start)
+    of each candidate: the history (``runs_h``, ``loads_h``: one value per day, its first day
+    numbered ``lo`` from the athlete's first day) followed by ``future`` (candidates x days:
+    the runs, of nothing).  In rule order (the sorted judgement frame's: the first of equal
+    rooms binds)."""
+    n, h = runs_h.size, future.shape[1]
+    t = n + h
+    k = future.shape[0]
+    day = np.arange(lo, lo + t, dtype=np.float64)
+    rb, ss, wr = config.return_after_break, config.session_spike, config.weekly_ramp
+    runs = np.empty((k, t))
+    runs[:, :n] = runs_h
+    runs[:, n:] = future
+    out: list[Cells] = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # breaks: the candidate's (arrays.wide, the same lines)
+        running = runs > 0
+        run_day = when(running, day)
+        prev_run = ffill(shift(run_day, 1))
+        last_run, next_run = ffill(run_day), bfill(run_day)
+        is_return = running & ~np.isnan(prev_run) & (day - prev_run - 1 >= rb.break_days)
+        in_break = ~running & (next_run - last_run - 1 >= rb.break_days)
+        ret_day = ffill(when(is_return, day))
+        days_off = ffill(when(is_return, day - prev_run - 1))
+        seg = np.cumsum(is_return, axis=1).astype(np.float64)[None]
+        since_ret = (day - ret_day)[None]
+        kept_ = kept(days_off)[None]
+        run3, ret3 = running[None], is_return[None]
+        # loads: the history's, then nothing
+        q = np.zeros((len(DIMS), 1, t))
+        single = np.zeros((len(DIMS), 1, t))
+        for i, (col, one) in enumerate(DIMENSIONS.values()):
+            q[i, 0, :n] = np.round(loads_h[col] * SCALE[DIMS[i]])
+            single[i, 0, :n] = loads_h[one]
+        single[:, 0, n:] = 0.0
+        cum = np.cumsum(q, axis=2)
+        back = _shift(cum, rb.pre_break_days)
+        val = np.where(np.isnan(back), -_S, cum - back)
+        p = _ffill(_shift(when(run3, val), 1))
+        at = _ffill(when(ret3, p))
+        before = _ffill(when(ret3, cum - q))
+        c = slice(first, None)
+        in_return = (since_ret < rb.return_days) & (at >= 0) & _mask(rb)
+        cap_const = 7.0 / rb.pre_break_days / _S
+        said: F | None = None
+        if rb.enabled:
+            ok = run3 & in_return
+            own = at * cap_const
+            value = (cum - before) * (1.0 / _S)
+            baseline = np.fmax(own, _per_dim(rb, rb.floor))
+            caution = _per_dim(rb, rb.caution_for)
+            level = _level(value / baseline, ok, rb, "return_after_break", caution)
+            said = _seg_cummax(level, seg)
+            out.append(
+                Cells("return_after_break", rb, ok[..., c], level[..., c], level[..., c],
+                      own[..., c], baseline[..., c], value[..., c])
+            )  # fmt: skip
+        if ss.enabled:
+            w = ss.window_days
+            rmax = _last(single, lambda a: rolling_max(a, w))
+            window = _shift(rmax, 1)
+            since_max = _seg_cummax(np.nan_to_num(_seg_shift1(single, seg), nan=0.0), seg)
+            pre_long = _ffill(_shift(when(run3, rmax), 1))
+            at_long = _ffill(when(ret3, pre_long))
+            post = (since_ret < w) & ~np.isnan(kept_)
+            capacity = np.nan_to_num(at_long, nan=0.0) * kept_
+            own = np.where(post, np.fmax(since_max, capacity), window)
+            ok = run3 & (day >= w) & ~np.isnan(own) & _mask(ss)
+            baseline = np.fmax(own, _per_dim(ss, ss.floor))
+            caution = _per_dim(ss, ss.caution_for)
+            level = _level(single / baseline, ok, ss, "session_spike", caution)
+            final = level
+            if said is not None:
+                # During a return, a spike no more severe than what return_after_break has
+                # said since the return is the same event (arrays.wide).
+                final = np.where(
+                    in_return & (level <= np.nan_to_num(said, nan=0.0)), 0, level
+                ).astype(np.float64)
+            own_c, base_c = own[..., c], baseline[..., c]
+            value_c = np.broadcast_to(single, own.shape)[..., c]
+            out.append(
+                Cells("session_spike", ss, ok[..., c], level[..., c], final[..., c], own_c,
+                      base_c, value_c)
+            )  # fmt: skip
+        if wr.enabled:
+            a, ch = wr.acute_days, wr.chronic_days
+            acute = _last(q, lambda x: rolling_sum(x, a)) * (1.0 / _S)
+            chronic = _shift(_last(q, lambda x: rolling_sum(x, ch)), a)
+            bdays = shift(rolling_sum(in_break.astype(np.float64), ch), a)[None]
+            days = np.fmax(ch - bdays, a)
+            usual = chronic * ((float(a) / days) * (1.0 / _S))
+            capacity = at * cap_const
+            post = (since_ret < a + 2 * ch - 1) & ~np.isnan(kept_) & (at >= 0)
+            own_usual = np.where(bdays == 0, chronic * (a / ch / _S), usual)
+            own = np.where(post, np.fmax(own_usual, capacity * kept_), own_usual)
+            ok = run3 & (day >= a + ch - 1) & ~np.isnan(own) & ~in_return & _mask(wr)
+            baseline = np.fmax(own, _per_dim(wr, wr.floor))
+            caution = _per_dim(wr, wr.caution_for)
+            level = _level(acute / baseline, ok, wr, "weekly_ramp", caution)
+            value_c = np.broadcast_to(acute, own.shape)[..., c]
+            out.append(
+                Cells("weekly_ramp", wr, ok[..., c], level[..., c], level[..., c], own[..., c],
+                      baseline[..., c], value_c)
+            )  # fmt: skip
+    return out
