@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.rules import arrays, futures
-from loadwatch.rules.array_ops import F
+from loadwatch.rules.array_ops import B, F
 from loadwatch.rules.arrays import Judged
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.futures import DIMS
@@ -82,20 +83,34 @@ def _room(ce: futures.Cells, i: int, r: int, c: int, line: float) -> float:
     return float(line * ce.baseline[i, r, c] - ce.value[i, r, c])
 
 
-def _min_room(
-    cells: list[futures.Cells], i: int, at: list[tuple[int, int]]
-) -> tuple[float, str] | None:
-    """The smallest caution room of the rules judging dimension ``i`` at the (candidate, day)
-    cells ``at``; the first of equal rooms binds (``cells`` are in rule order)."""
-    best: tuple[float, str] | None = None
-    dim = DIMS[i]
-    for r, c in at:
-        for ce in cells:
-            if _judged(ce, i, r, c):
-                room = _room(ce, i, r, c, ce.config.caution_for(dim))
-                if best is None or room < best[0]:
-                    best = (room, ce.rule)
-    return best
+def _rooms(cells: list[futures.Cells]) -> tuple[F, B]:
+    """Each rule's caution room at every cell (rules, dims, candidates, days), and where it
+    judges (a spike handed over to the return does not)."""
+    with np.errstate(invalid="ignore"):
+        room = np.stack([ce.caution() * ce.baseline - ce.value for ce in cells])
+    judged = np.stack([ce.ok & ~((ce.final == 0) & (ce.level > 0)) for ce in cells])
+    return room, judged
+
+
+def _min_rooms(
+    cells: list[futures.Cells],
+    room: F,
+    judged: B,
+    rows: npt.NDArray[np.intp],
+    cols: npt.NDArray[np.intp],
+) -> list[dict[int, tuple[float, str]]]:
+    """Per dimension, per cell (``rows[i]``, ``cols[i]``): the smallest room of the rules
+    judging there, and its rule; the first of equal rooms binds (``cells`` are in rule order,
+    as in the sorted judgement frame)."""
+    r, j = room[:, :, rows, cols], judged[:, :, rows, cols]  # rules, dims, cells
+    masked = np.where(j, r, np.inf)
+    which = masked.argmin(axis=0)
+    best = np.take_along_axis(masked, which[None], axis=0)[0]
+    any_: B = np.asarray(j.any(axis=0))
+    return [
+        {i: (float(best[d, i]), cells[which[d, i]].rule) for i in np.flatnonzero(any_[d]).tolist()}
+        for d in range(len(DIMS))
+    ]
 
 
 def verdicts(
@@ -133,15 +148,17 @@ def verdicts(
         )
         judged = Judged(lo, lo + n, whole)
     v = Verdicts(judged=judged)
-    week_rules = [c for c in cells if c.rule != "session_spike"]
-    tomorrow = [(1, 1)]
+    room, judged_at = _rooms(cells)
+    ks = np.arange(horizon)
+    runs_at = _min_rooms(cells, room, judged_at, 1 + ks, 1 + ks)  # candidate k: row and day k + 1
+    week = [i for i, ce in enumerate(cells) if ce.rule != "session_spike"]
+    wk_j = judged_at[week][:, :, horizon + 1, 1:8]
+    wk_min = np.where(wk_j, room[week][:, :, horizon + 1, 1:8], np.inf).min(axis=(0, 2))
     for i, dim in enumerate(DIMENSIONS):
-        best = _min_room(cells, i, tomorrow)
-        if best is not None:
-            v.run_rooms[(0, dim)] = best
-        wk = _min_room(week_rules, i, [(horizon + 1, c) for c in range(1, 8)])
-        if wk is not None:
-            v.week_rooms[dim] = wk[0]
+        if 0 in runs_at[i]:
+            v.run_rooms[(0, dim)] = runs_at[i][0]
+        if wk_j[:, i].any():
+            v.week_rooms[dim] = float(wk_min[i])
         alerts = [
             _room(ce, i, 1, 1, line)
             for ce in cells
@@ -164,16 +181,15 @@ def verdicts(
                     _none(ratio),
                     ce.config.caution_for(dim),
                 )
-    sizes = {d: floor_unit(room, d) for (k, d), (room, _) in v.run_rooms.items() if k == 0}
+    sizes = {d: floor_unit(r, d) for (k, d), (r, _) in v.run_rooms.items() if k == 0}
     # Tomorrow's checked limit: judged again only when a size is too close to a room to be
     # sure without (``_clear``).
     clear = all(_clear(cells, d, x) for d, x in sizes.items())
     v.next_run = dict(sizes) if clear else _verify(base, lo, config, sizes)
     if over is None or any(over(d, x) for d, x in v.next_run.items()):
         for i, dim in enumerate(DIMENSIONS):
-            for k in range(1, horizon):
-                best = _min_room(cells, i, [(1 + k, 1 + k)])
-                if best is not None:
+            for k, best in runs_at[i].items():
+                if k:
                     v.run_rooms[(k, dim)] = best
     return v
 
