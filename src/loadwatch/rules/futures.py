@@ -121,6 +121,21 @@ def _level(ratio: F, ok: B, r: _Rule, name: str, caution: F) -> F:
     return np.where(ok, lvl, 0).astype(np.float64)
 
 
+def _gather(x: F, idx: F) -> F:
+    """``x`` (dims, 1, days) at the day indices ``idx`` (candidates, days; NaN: none)."""
+    ok = ~np.isnan(idx)
+    out: F = x[:, 0, np.where(ok, idx, 0).astype(np.intp)]
+    out[:, ~ok] = np.nan
+    return out
+
+
+def _seeded(x: F, seed: F) -> F:
+    """``x`` with its first day replaced by ``seed`` (the running maximum carried to it)."""
+    out = x.copy()
+    out[..., 0] = seed
+    return out
+
+
 def judge(
     lo: int,
     runs_h: F,
@@ -129,11 +144,19 @@ def judge(
     config: RuleConfig,
     first: int,
 ) -> list[Cells]:
-    """The amount rules' cells on the days ``first`` on (counted from the history's start)
-    of each candidate: the history (``runs_h``, ``loads_h``: one value per day, its first day
-    numbered ``lo`` from the athlete's first day) followed by ``future`` (candidates x days:
-    the runs, of nothing).  In rule order (the sorted judgement frame's: the first of equal
-    rooms binds)."""
+    """The amount rules' cells on the days ``first`` on (counted from the history's start;
+    ``first`` < the history's length) of each candidate: the history (``runs_h``,
+    ``loads_h``: one value per day, none null (the daily frame's), its first day numbered
+    ``lo`` from the athlete's first day) followed by ``future`` (candidates x days: the runs,
+    of nothing).  In rule order (the sorted judgement frame's: the first of equal rooms
+    binds).
+
+    The runs' state is computed over every day (it is small: candidates x days); the rules'
+    numbers only on the days asked for, from a state carried to ``first``: what
+    ``arrays.wide`` forward-fills is read at the day it fills from (the last run before a
+    day, its return: with no null load, the value there is the one the fill carries), and
+    its running maxima since a return start from their value on ``first`` (past days only:
+    the same for every candidate, computed once on the history)."""
     n, h = runs_h.size, future.shape[1]
     t = n + h
     k = future.shape[0]
@@ -143,6 +166,7 @@ def judge(
     runs[:, :n] = runs_h
     runs[:, n:] = future
     out: list[Cells] = []
+    c = slice(first, None)
     with np.errstate(invalid="ignore", divide="ignore"):
         # breaks: the candidate's (arrays.wide, the same lines)
         running = runs > 0
@@ -153,53 +177,79 @@ def judge(
         in_break = ~running & (next_run - last_run - 1 >= rb.break_days)
         ret_day = ffill(when(is_return, day))
         days_off = ffill(when(is_return, day - prev_run - 1))
-        seg = np.cumsum(is_return, axis=1).astype(np.float64)[None]
-        since_ret = (day - ret_day)[None]
-        kept_ = kept(days_off)[None]
-        run3, ret3 = running[None], is_return[None]
+        seg_all = np.cumsum(is_return, axis=1).astype(np.float64)
+        seg = seg_all[None, :, c]
+        since_ret = (day - ret_day)[None, :, c]
+        kept_ = kept(days_off[:, c])[None]
+        run3 = running[None, :, c]
+        # Indices of the last run before each day, of the day's return, and of the last run
+        # before that return.
+        prev_i, ret_i = prev_run - lo, ret_day - lo
+        has_ret = ~np.isnan(ret_i)
+        ret_prev_i = np.take_along_axis(prev_i, np.where(has_ret, ret_i, 0).astype(np.intp), 1)
+        ret_prev_i[~has_ret] = np.nan
+        ret_c, ret_prev_c = ret_i[:, c], ret_prev_i[:, c]
         # loads: the history's, then nothing
         q = np.zeros((len(DIMS), 1, t))
         single = np.zeros((len(DIMS), 1, t))
         for i, (col, one) in enumerate(DIMENSIONS.values()):
             q[i, 0, :n] = np.round(loads_h[col] * SCALE[DIMS[i]])
             single[i, 0, :n] = loads_h[one]
-        single[:, 0, n:] = 0.0
+        if np.isnan(q[:, :, :n]).any() or np.isnan(single[:, :, :n]).any():
+            raise ValueError("a null load: judge with arrays.wide")
         cum = np.cumsum(q, axis=2)
         back = _shift(cum, rb.pre_break_days)
         val = np.where(np.isnan(back), -_S, cum - back)
-        p = _ffill(_shift(when(run3, val), 1))
-        at = _ffill(when(ret3, p))
-        before = _ffill(when(ret3, cum - q))
-        c = slice(first, None)
+        # p: the pre-break sum at the last run before the day; at: p on the day's return
+        at = _gather(val, ret_prev_c)
+        before = _gather(cum - q, ret_c)
+        cum_c = cum[..., c]
         in_return = (since_ret < rb.return_days) & (at >= 0) & _mask(rb)
         cap_const = 7.0 / rb.pre_break_days / _S
         said: F | None = None
         if rb.enabled:
+            floor, caution = _per_dim(rb, rb.floor), _per_dim(rb, rb.caution_for)
+
+            def level_at(at_: F, before_: F, cum_: F, ok_: B) -> tuple[F, F, F, F]:
+                own_ = at_ * cap_const
+                value_ = (cum_ - before_) * (1.0 / _S)
+                baseline_ = np.fmax(own_, floor)
+                lvl = _level(value_ / baseline_, ok_, rb, "return_after_break", caution)
+                return own_, value_, baseline_, lvl
+
             ok = run3 & in_return
-            own = at * cap_const
-            value = (cum - before) * (1.0 / _S)
-            baseline = np.fmax(own, _per_dim(rb, rb.floor))
-            caution = _per_dim(rb, rb.caution_for)
-            level = _level(value / baseline, ok, rb, "return_after_break", caution)
-            said = _seg_cummax(level, seg)
-            out.append(
-                Cells("return_after_break", rb, ok[..., c], level[..., c], level[..., c],
-                      own[..., c], baseline[..., c], value[..., c])
-            )  # fmt: skip
+            own, value, baseline, level = level_at(at, before, cum_c, ok)
+            # What return_after_break has said since the return, carried to ``first`` on the
+            # history (the first candidate's days up to it, the same in every candidate).
+            hc = slice(0, first + 1)
+            at_h = _gather(val, ret_prev_i[:1, hc])
+            ok_h = (running[:1, hc] & ((day - ret_day)[:1, hc] < rb.return_days))[None]
+            ok_h = ok_h & (at_h >= 0) & _mask(rb)
+            before_h = _gather(cum - q, ret_i[:1, hc])
+            level_h = level_at(at_h, before_h, cum[..., hc], ok_h)[3]
+            said_h = _seg_cummax(level_h, seg_all[None, :1, hc])[..., -1]
+            said = _seg_cummax(_seeded(level, said_h), seg)
+            out.append(Cells("return_after_break", rb, ok, level, level, own, baseline, value))
         if ss.enabled:
             w = ss.window_days
             rmax = _last(single, lambda a: rolling_max(a, w))
-            window = _shift(rmax, 1)
-            since_max = _seg_cummax(np.nan_to_num(_seg_shift1(single, seg), nan=0.0), seg)
-            pre_long = _ffill(_shift(when(run3, rmax), 1))
-            at_long = _ffill(when(ret3, pre_long))
+            window = _shift(rmax, 1)[..., c]
+            hc = slice(0, first + 1)
+            seg_h = seg_all[None, :1, hc]
+            since_max_h = _seg_cummax(
+                np.nan_to_num(_seg_shift1(single[..., hc], seg_h), nan=0.0), seg_h
+            )[..., -1]
+            shifted = np.nan_to_num(_seg_shift1(single[..., c], seg), nan=0.0)
+            since_max = _seg_cummax(_seeded(shifted, since_max_h), seg)
+            at_long = _gather(rmax, ret_prev_c)
             post = (since_ret < w) & ~np.isnan(kept_)
             capacity = np.nan_to_num(at_long, nan=0.0) * kept_
             own = np.where(post, np.fmax(since_max, capacity), window)
-            ok = run3 & (day >= w) & ~np.isnan(own) & _mask(ss)
+            ok = run3 & (day[c] >= w) & ~np.isnan(own) & _mask(ss)
             baseline = np.fmax(own, _per_dim(ss, ss.floor))
             caution = _per_dim(ss, ss.caution_for)
-            level = _level(single / baseline, ok, ss, "session_spike", caution)
+            value = np.broadcast_to(single[..., c], own.shape)
+            level = _level(value / baseline, ok, ss, "session_spike", caution)
             final = level
             if said is not None:
                 # During a return, a spike no more severe than what return_after_break has
@@ -207,30 +257,22 @@ def judge(
                 final = np.where(
                     in_return & (level <= np.nan_to_num(said, nan=0.0)), 0, level
                 ).astype(np.float64)
-            own_c, base_c = own[..., c], baseline[..., c]
-            value_c = np.broadcast_to(single, own.shape)[..., c]
-            out.append(
-                Cells("session_spike", ss, ok[..., c], level[..., c], final[..., c], own_c,
-                      base_c, value_c)
-            )  # fmt: skip
+            out.append(Cells("session_spike", ss, ok, level, final, own, baseline, value))
         if wr.enabled:
             a, ch = wr.acute_days, wr.chronic_days
-            acute = _last(q, lambda x: rolling_sum(x, a)) * (1.0 / _S)
-            chronic = _shift(_last(q, lambda x: rolling_sum(x, ch)), a)
-            bdays = shift(rolling_sum(in_break.astype(np.float64), ch), a)[None]
+            acute = (_last(q, lambda x: rolling_sum(x, a)) * (1.0 / _S))[..., c]
+            chronic = _shift(_last(q, lambda x: rolling_sum(x, ch)), a)[..., c]
+            bdays = shift(rolling_sum(in_break.astype(np.float64), ch), a)[None, :, c]
             days = np.fmax(ch - bdays, a)
             usual = chronic * ((float(a) / days) * (1.0 / _S))
             capacity = at * cap_const
             post = (since_ret < a + 2 * ch - 1) & ~np.isnan(kept_) & (at >= 0)
             own_usual = np.where(bdays == 0, chronic * (a / ch / _S), usual)
             own = np.where(post, np.fmax(own_usual, capacity * kept_), own_usual)
-            ok = run3 & (day >= a + ch - 1) & ~np.isnan(own) & ~in_return & _mask(wr)
+            ok = run3 & (day[c] >= a + ch - 1) & ~np.isnan(own) & ~in_return & _mask(wr)
             baseline = np.fmax(own, _per_dim(wr, wr.floor))
             caution = _per_dim(wr, wr.caution_for)
             level = _level(acute / baseline, ok, wr, "weekly_ramp", caution)
-            value_c = np.broadcast_to(acute, own.shape)[..., c]
-            out.append(
-                Cells("weekly_ramp", wr, ok[..., c], level[..., c], level[..., c], own[..., c],
-                      baseline[..., c], value_c)
-            )  # fmt: skip
+            value = np.broadcast_to(acute, own.shape)
+            out.append(Cells("weekly_ramp", wr, ok, level, level, own, baseline, value))
     return out
