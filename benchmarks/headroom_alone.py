@@ -1,7 +1,7 @@
 """CPU time of headroom alone (``rules.headroom.headroom_judged``, what one new run asks of
-it), on synthetic athletes' daily frames, as of their last day and a few days before.
+it), on synthetic athletes' daily frames (``benchmarks/synthetic.py``), as of their last day.
 
-    .venv/bin/python benchmarks/headroom_alone.py [--athletes 12] [--years 3] [--repeat 7]
+    .venv/bin/python benchmarks/headroom_alone.py [--athletes 30] [--years 3] [--repeat 7]
 
 Prints the median per call (``process_time``) over ``--repeat`` passes of every athlete and
 day, and how often the later candidates (``over``) were judged.  Run old and new trees
@@ -14,7 +14,6 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -30,7 +29,7 @@ from loadwatch.rules.headroom import headroom_judged
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--athletes", type=int, default=12)
+    p.add_argument("--athletes", type=int, default=30)
     p.add_argument("--years", type=int, default=3)
     p.add_argument("--repeat", type=int, default=7)
     args = p.parse_args()
@@ -40,8 +39,7 @@ def main() -> None:
         a = a.drop("athlete").with_columns(pl.lit(None, pl.Float64).alias("hr_load"))
         daily = daily_frame(a, tz="UTC", fast_speed_mps=None)
         last = daily["date"][-1]
-        for back in (0, 1, 3):
-            cases.append((daily, last - timedelta(days=back)))
+        cases.append((daily, last))
     config = RuleConfig()
     for daily, day in cases:  # warm up
         headroom_judged(daily, config, today=day)
