@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -63,8 +64,9 @@ class Cells:
     value: F
 
     def caution(self) -> F:
-        """Each dimension's caution line, shape (dims, 1, 1)."""
-        return np.array([self.config.caution_for(d) for d in DIMS])[:, None, None]
+        """Each dimension's caution line, shape (dims, 1, 1) (1.0 where the rule does not
+        judge)."""
+        return _consts(self.config).caution
 
     def alert(self) -> float | None:
         return alert_line(self.rule, self.config)
@@ -102,14 +104,41 @@ def _seg_shift1(x: F, seg: F) -> F:
     return out
 
 
-def _per_dim(r: _Rule, value: Callable[[str], float]) -> F:
-    """A (dims, 1, 1) column of ``value(dim)`` for the rule's dimensions, 1.0 elsewhere (the
-    other dimensions are masked out of ``ok``)."""
-    return np.array([value(d) if d in r.dimensions else 1.0 for d in DIMS])[:, None, None]
+# A rule's per-dimension numbers as (dims, 1, 1) columns, by the rule object (held, so its id
+# is not reused while cached): building them costs more than judging a few days.
+class _Consts(NamedTuple):
+    floor: F
+    caution: F
+    mask: B
 
 
-def _mask(r: _Rule) -> B:
-    return np.array([r.enabled and d in r.dimensions for d in DIMS])[:, None, None]
+_CONSTS: dict[int, tuple[_Rule, _Consts]] = {}
+
+
+def _consts(r: _Rule) -> _Consts:
+    """``floor`` and ``caution`` per dimension (1.0 where the rule does not judge: those
+    dimensions are masked out of ``ok``), and ``mask``: whether the rule judges it."""
+    hit = _CONSTS.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    on = [r.enabled and d in r.dimensions for d in DIMS]
+    out = _Consts(
+        np.array([r.floor(d) if o else 1.0 for d, o in zip(DIMS, on, strict=True)])[:, None, None],
+        np.array([r.caution_for(d) if o else 1.0 for d, o in zip(DIMS, on, strict=True)])[
+            :, None, None
+        ],
+        np.array(on)[:, None, None],
+    )
+    if len(_CONSTS) > 64:
+        _CONSTS.clear()
+    _CONSTS[id(r)] = (r, out)
+    return out
+
+
+def _nan0(x: F) -> F:
+    """``np.nan_to_num(x, nan=0.0)`` for ``x`` without infinities (finite loads), at a
+    fraction of its cost."""
+    return np.where(np.isnan(x), 0.0, x)
 
 
 def _level(ratio: F, ok: B, r: _Rule, name: str, caution: F) -> F:
@@ -195,8 +224,8 @@ def judge(
         for i, (col, one) in enumerate(DIMENSIONS.values()):
             q[i, 0, :n] = np.round(loads_h[col] * SCALE[DIMS[i]])
             single[i, 0, :n] = loads_h[one]
-        if np.isnan(q[:, :, :n]).any() or np.isnan(single[:, :, :n]).any():
-            raise ValueError("a null load: judge with arrays.wide")
+        if not (np.isfinite(q).all() and np.isfinite(single).all()):
+            raise ValueError("a null or infinite load: judge with arrays.wide")
         cum = np.cumsum(q, axis=2)
         back = _shift(cum, rb.pre_break_days)
         val = np.where(np.isnan(back), -_S, cum - back)
@@ -204,11 +233,12 @@ def judge(
         at = _gather(val, ret_prev_c)
         before = _gather(cum - q, ret_c)
         cum_c = cum[..., c]
-        in_return = (since_ret < rb.return_days) & (at >= 0) & _mask(rb)
+        rbc, ssc, wrc = _consts(rb), _consts(ss), _consts(wr)
+        in_return = (since_ret < rb.return_days) & (at >= 0) & rbc.mask
         cap_const = 7.0 / rb.pre_break_days / _S
         said: F | None = None
         if rb.enabled:
-            floor, caution = _per_dim(rb, rb.floor), _per_dim(rb, rb.caution_for)
+            floor, caution = rbc.floor, rbc.caution
 
             def level_at(at_: F, before_: F, cum_: F, ok_: B) -> tuple[F, F, F, F]:
                 own_ = at_ * cap_const
@@ -224,7 +254,7 @@ def judge(
             hc = slice(0, first + 1)
             at_h = _gather(val, ret_prev_i[:1, hc])
             ok_h = (running[:1, hc] & ((day - ret_day)[:1, hc] < rb.return_days))[None]
-            ok_h = ok_h & (at_h >= 0) & _mask(rb)
+            ok_h = ok_h & (at_h >= 0) & rbc.mask
             before_h = _gather(cum - q, ret_i[:1, hc])
             level_h = level_at(at_h, before_h, cum[..., hc], ok_h)[3]
             said_h = _seg_cummax(level_h, seg_all[None, :1, hc])[..., -1]
@@ -236,27 +266,23 @@ def judge(
             window = _shift(rmax, 1)[..., c]
             hc = slice(0, first + 1)
             seg_h = seg_all[None, :1, hc]
-            since_max_h = _seg_cummax(
-                np.nan_to_num(_seg_shift1(single[..., hc], seg_h), nan=0.0), seg_h
-            )[..., -1]
-            shifted = np.nan_to_num(_seg_shift1(single[..., c], seg), nan=0.0)
+            since_max_h = _seg_cummax(_nan0(_seg_shift1(single[..., hc], seg_h)), seg_h)[..., -1]
+            shifted = _nan0(_seg_shift1(single[..., c], seg))
             since_max = _seg_cummax(_seeded(shifted, since_max_h), seg)
             at_long = _gather(rmax, ret_prev_c)
             post = (since_ret < w) & ~np.isnan(kept_)
-            capacity = np.nan_to_num(at_long, nan=0.0) * kept_
+            capacity = _nan0(at_long) * kept_
             own = np.where(post, np.fmax(since_max, capacity), window)
-            ok = run3 & (day[c] >= w) & ~np.isnan(own) & _mask(ss)
-            baseline = np.fmax(own, _per_dim(ss, ss.floor))
-            caution = _per_dim(ss, ss.caution_for)
+            ok = run3 & (day[c] >= w) & ~np.isnan(own) & ssc.mask
+            baseline = np.fmax(own, ssc.floor)
+            caution = ssc.caution
             value = np.broadcast_to(single[..., c], own.shape)
             level = _level(value / baseline, ok, ss, "session_spike", caution)
             final = level
             if said is not None:
                 # During a return, a spike no more severe than what return_after_break has
                 # said since the return is the same event (arrays.wide).
-                final = np.where(
-                    in_return & (level <= np.nan_to_num(said, nan=0.0)), 0, level
-                ).astype(np.float64)
+                final = np.where(in_return & (level <= _nan0(said)), 0, level).astype(np.float64)
             out.append(Cells("session_spike", ss, ok, level, final, own, baseline, value))
         if wr.enabled:
             a, ch = wr.acute_days, wr.chronic_days
@@ -269,9 +295,9 @@ def judge(
             post = (since_ret < a + 2 * ch - 1) & ~np.isnan(kept_) & (at >= 0)
             own_usual = np.where(bdays == 0, chronic * (a / ch / _S), usual)
             own = np.where(post, np.fmax(own_usual, capacity * kept_), own_usual)
-            ok = run3 & (day[c] >= a + ch - 1) & ~np.isnan(own) & ~in_return & _mask(wr)
-            baseline = np.fmax(own, _per_dim(wr, wr.floor))
-            caution = _per_dim(wr, wr.caution_for)
+            ok = run3 & (day[c] >= a + ch - 1) & ~np.isnan(own) & ~in_return & wrc.mask
+            baseline = np.fmax(own, wrc.floor)
+            caution = wrc.caution
             level = _level(acute / baseline, ok, wr, "weekly_ramp", caution)
             value = np.broadcast_to(acute, own.shape)
             out.append(Cells("weekly_ramp", wr, ok, level, level, own, baseline, value))
