@@ -7,14 +7,20 @@ off, dimensions left out, no alert line and other windows."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import numpy as np
+import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
 from loadwatch.analytics.schema import DIMENSIONS
-from loadwatch.rules import arrays, futures
+from loadwatch.rules import arrays, futures, headroom_arrays
 from loadwatch.rules.config import RuleConfig
+from loadwatch.rules.judging import AMOUNT_RULES
+
+_COLS = [c for pair in DIMENSIONS.values() for c in pair]
 
 CONFIGS = [
     RuleConfig(),
@@ -131,3 +137,130 @@ def test_every_cell_is_wides(
         for i in range(len(futures.DIMS)):
             if (rule, i) not in seen:
                 assert not c.ok[i].any()
+
+
+# --- verdicts: the candidates judged at once == each judged by ``arrays.wide`` ---------------
+def _wide_verdicts(
+    history: pl.DataFrame, config: RuleConfig, today: date, horizon: int
+) -> headroom_arrays.Verdicts:
+    """Headroom's verdicts as they were computed before ``rules.futures``: a panel of the
+    history, tomorrow's run of nothing and the next 7 days running, and a panel of a run after
+    k rest days, each judged by ``arrays.wide`` (every later room: ``over`` None)."""
+    lo, base = headroom_arrays._base(history, config, today)
+    n = base.height
+
+    def panel(k: int, width: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        runs = np.zeros((k, n + width))
+        runs[:, :n] = base["runs"].to_numpy()
+        loads = {}
+        for c in _COLS:
+            a = np.zeros((k, n + width))
+            a[:, :n] = base[c].to_numpy()
+            loads[c] = a
+        day = np.broadcast_to(np.arange(lo, lo + n + width, dtype=np.float64), runs.shape)
+        return day, runs, loads
+
+    def min_room(checks: list[arrays.Check], cells: list[tuple[int, int]]) -> object:
+        best: tuple[float, str] | None = None
+        for r, c in cells:
+            for ch in checks:
+                if ch.ok[r, c] > 0 and not (ch.final[r, c] == 0 and ch.level[r, c] > 0):
+                    room = float(
+                        ch.caution() * ch.fields["baseline"][r, c] - ch.fields["value"][r, c]
+                    )
+                    if best is None or room < best[0]:
+                        best = (room, ch.rule)
+        return best
+
+    def amount(
+        checks: list[arrays.Check], dim: str, rules: tuple[str, ...] = AMOUNT_RULES
+    ) -> list[arrays.Check]:
+        return sorted(
+            (ch for ch in checks if ch.dim == dim and ch.rule in rules), key=lambda c: c.rule
+        )
+
+    day, runs, loads = panel(3, 7)
+    runs[1, n] = 1
+    runs[2, n : n + 7] = 1
+    checks = arrays.wide(day, runs, loads, config, amounts_only=True)
+    v = headroom_arrays.Verdicts()
+    for dim in DIMENSIONS:
+        best = min_room(amount(checks, dim), [(1, n)])
+        if best is not None:
+            v.run_rooms[(0, dim)] = best  # type: ignore[assignment]
+        wk = min_room(
+            amount(checks, dim, ("weekly_ramp", "return_after_break")),
+            [(2, n + i) for i in range(7)],
+        )
+        if wk is not None:
+            v.week_rooms[dim] = wk[0]  # type: ignore[index]
+        alerts = [
+            float(line * ch.fields["baseline"][1, n] - ch.fields["value"][1, n])
+            for ch in amount(checks, dim)
+            if (line := ch.alert()) is not None
+            and ch.ok[1, n] > 0
+            and not (ch.final[1, n] == 0 and ch.level[1, n] > 0)
+        ]
+        if alerts:
+            v.alert_run[dim] = headroom_arrays.floor_unit(min(alerts), dim)
+        for ch in amount(checks, dim):
+            own = ch.fields["own_baseline"][1, n]
+            judged = ch.ok[1, n] > 0 and not (ch.final[1, n] == 0 and ch.level[1, n] > 0)
+            if ch.rule == "session_spike" and judged and not np.isnan(own):
+                v.longest[dim] = float(own)
+            if ch.rule == "weekly_ramp":
+                f = ch.fields
+                v.ramp_now[dim] = (
+                    headroom_arrays._none(f["own_baseline"][0, n - 1]),
+                    float(f["baseline"][0, n - 1]),
+                    headroom_arrays._none(f["ratio"][0, n - 1]),
+                    ch.caution(),
+                )
+    sizes = {
+        d: headroom_arrays.floor_unit(r, d) for (k, d), (r, _) in v.run_rooms.items() if k == 0
+    }
+    v.next_run = headroom_arrays._verify(base, lo, config, sizes)
+    if horizon > 1:
+        day, runs, loads = panel(horizon - 1, horizon)
+        for k in range(1, horizon):
+            runs[k - 1, n + k] = 1
+        later = arrays.wide(day, runs, loads, config, amounts_only=True)
+        for dim in DIMENSIONS:
+            for k in range(1, horizon):
+                best = min_room(amount(later, dim), [(k - 1, n + k)])
+                if best is not None:
+                    v.run_rooms[(k, dim)] = best  # type: ignore[assignment]
+    return v
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_day, min_size=1, max_size=120) | st.lists(_day, min_size=30, max_size=90),
+    st.integers(0, len(CONFIGS) - 1),
+    st.integers(1, 16),
+)
+def test_verdicts_are_wides(
+    plan: list[tuple[float, float, float]], which: int, horizon: int
+) -> None:
+    """Every room of every candidate (its rule too), the week's room, tomorrow's checked
+    limit (worked out or judged again), the alert line, the spike's baseline and today's
+    ramp: exactly what judging each candidate by ``arrays.wide`` gives."""
+    runs_h, loads_h = _history(plan)
+    start = date(2025, 1, 6)
+    history = pl.DataFrame(
+        {"date": [start + timedelta(days=i) for i in range(runs_h.size)], "runs": runs_h, **loads_h}
+    )
+    config = CONFIGS[which]
+    today: date = history["date"][-1]
+    got = headroom_arrays.verdicts(history, config, today, horizon)
+    want = _wide_verdicts(history, config, today, horizon)
+    assert got.run_rooms == want.run_rooms
+    assert got.week_rooms == want.week_rooms
+    assert got.next_run == want.next_run
+    assert got.alert_run == want.alert_run
+    assert got.longest == want.longest
+    assert got.ramp_now.keys() == want.ramp_now.keys()
+    for d, r in want.ramp_now.items():
+        assert [x if x is None or not np.isnan(x) else "nan" for x in got.ramp_now[d]] == [
+            x if x is None or not np.isnan(x) else "nan" for x in r
+        ]
