@@ -3,8 +3,8 @@
 Judging one athlete's new days reads a few hundred days and computes a few hundred columns;
 planning that polars query (``engine._wide``) costs 10-25 ms whatever the number of rows,
 while the same columns in numpy cost about a millisecond.  Evaluation (a new run, the nightly
-roll-forward: ``rules.array_frames``) and headroom (15 candidate futures:
-``rules.headroom_arrays``) therefore judge here; ``rules.engine`` stays the reference (the
+roll-forward: ``rules.array_frames``) therefore judges here, and headroom's candidate futures
+(``rules.futures``) are held to this module cell by cell; ``rules.engine`` stays the reference (the
 panel over many athletes, and the tests that hold this module to it,
 ``tests/rules/test_arrays.py``).
 
@@ -77,10 +77,11 @@ class Check:
 
 @dataclass(frozen=True)
 class Judged:
-    """A history's own judgements, every rule's (monotony too): row 0 of headroom's panel
-    (``headroom_arrays.verdicts(judge=True)``), its columns the days numbered ``lo`` to
-    ``end - 1`` (counted from the history's first day), then rest days.  Each row judges
-    only its own days, so these are the checks ``wide`` gives over those days alone: the
+    """A history's own judgements, every rule's (monotony too): ``wide`` over the days
+    headroom reads (``headroom_arrays.verdicts(judge=True)``), its columns the days numbered
+    ``lo`` to ``end - 1`` (counted from the history's first day; rows built elsewhere may
+    add rest days after them).  Each row judges only its own days, so these are the checks
+    ``wide`` gives over those days alone: the
     rules from a change on a day whose look back starts at ``lo`` or later read them instead
     of judging the days again (``array_frames.flag_rows(judged=)``; one new run today,
     ``services/incremental.py``)."""

@@ -1,5 +1,8 @@
-"""Headroom's verdicts from the rules on numpy arrays (``rules.arrays``): the rooms the rules
-leave in each candidate future, without a polars frame.
+"""Headroom's verdicts from the rules on numpy arrays: the rooms the rules leave in each
+candidate future, without a polars frame.  The candidates are judged together by
+``rules.futures`` (what ``rules.arrays.wide`` gives judging each, ``tests/rules/test_futures.py``);
+``wide`` itself judges the history's own days when the rules' flags want them (``judge``) and
+tomorrow's run again when a size is too close to a room (``_verify``).
 
 ``rules.headroom`` explains the candidates and what each room means; it computes the same
 ``Verdicts`` from the polars engine's judgements for a config the arrays do not judge, and
