@@ -25,6 +25,7 @@ from loadwatch.cli.output import (
 )
 from loadwatch.errors import InvalidRequest, NotFound
 from loadwatch.ingest.sports import grade_adjusted
+from loadwatch.rounding import out_number
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
@@ -96,8 +97,9 @@ ACTIVITY_FIELDS = (
 
 
 def activity_json(a: Activity) -> dict[str, Any]:
-    d = {f: getattr(a, f) for f in ACTIVITY_FIELDS}
-    d["gap_distance_m"] = grade_adjusted(a.sport, a.gap_distance_m)
+    # Rounded as the API's ActivityOut rounds its figures (``loadwatch.rounding``).
+    d = {f: out_number(v) if isinstance(v := getattr(a, f), float) else v for f in ACTIVITY_FIELDS}
+    d["gap_distance_m"] = out_number(grade_adjusted(a.sport, a.gap_distance_m))
     start = a.start_time
     d["start_time"] = start.replace(tzinfo=UTC) if start.tzinfo is None else start
     return d

@@ -16,6 +16,7 @@ import polars as pl
 from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.clock import local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
+from loadwatch.rounding import out_number
 from loadwatch.rules.plan import Caps, PlanVerdict, judge
 from loadwatch.rules.plan_caps import caps_from_tomorrow, run_words
 from loadwatch.rules.plan_headroom import (
@@ -45,7 +46,6 @@ from loadwatch.schemas.rehab_status import (
 )
 from loadwatch.services.inputs import EvaluationInputs, to_spec
 from loadwatch.services.rehab_view import pain_log, week_caps
-from loadwatch.services.rounding import out_number
 from loadwatch.store import pending
 from loadwatch.store import plans as plan_store
 from loadwatch.store import symptoms as symptom_store
