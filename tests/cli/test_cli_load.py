@@ -425,3 +425,12 @@ def test_demo_is_repeatable_and_refuses_foreign_dirs(
     code, _, err = run("demo", "--data-dir", str(tmp_path / "mine"), "--no-serve")
     assert code == 1 and "is not a loadwatch demo store" in err
     assert (foreign / "precious.txt").read_text() == "keep me"
+
+
+def test_athletes_on_an_empty_store_says_what_to_do_first(data_dir: Path) -> None:
+    # As `user list` does (trial 10 F18): not an empty table.
+    code, out, _ = run("athletes")
+    assert code == 0
+    assert out.strip() == "no athletes yet: loadwatch import FILE --athlete NAME"
+    code, out, _ = run("athletes", "--json")
+    assert (code, json.loads(out)) == (0, [])

@@ -68,6 +68,10 @@ def athletes(json: JsonOpt = False) -> None:
         if json:
             print_json(rows)
             return
+        if not rows:
+            # As `user list` says what to do first (trial 10 F18).
+            console.print("no athletes yet: loadwatch import FILE --athlete NAME", markup=False)
+            return
         cols = [
             Col("name", text=True),
             Col("time zone"),
