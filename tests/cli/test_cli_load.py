@@ -434,3 +434,16 @@ def test_athletes_on_an_empty_store_says_what_to_do_first(data_dir: Path) -> Non
     assert out.strip() == "no athletes yet: loadwatch import FILE --athlete NAME"
     code, out, _ = run("athletes", "--json")
     assert (code, json.loads(out)) == (0, [])
+
+
+def test_a_log_row_without_a_duration_lists_no_moving_time(data_dir: Path, tmp_path: Path) -> None:
+    # Unknown, not "0:00" (trial 10 F14).
+    log = tmp_path / "log.csv"
+    log.write_text("date,distance_km,duration,climb_m,sport\n2026-11-25,8,,,\n")
+    assert run("import-log", str(log), "--athlete", "Logan")[0] == 0
+    code, out, _ = run("activities", "--athlete", "Logan")
+    assert code == 0
+    (row,) = [line for line in out.splitlines() if "2026-11-25" in line]
+    cells = row.replace("│", " ").split()
+    km = cells.index("8.00")
+    assert cells[km + 1] == "-", cells  # the moving column, after the distance

@@ -181,7 +181,11 @@ def activities(
                 r["sport"],
                 r["format"],
                 fmt_num(r["distance_m"], 2, 1000.0),
-                fmt_duration(r["moving_time_s"]),
+                # No moving time over a distance: a log row without a duration (unknown,
+                # not zero: trial 10 F14).
+                "-"
+                if not r["moving_time_s"] and r["distance_m"]
+                else fmt_duration(r["moving_time_s"]),
                 fmt_pace(r["avg_pace_s_per_km"], r["sport"]),
                 fmt_num(r["elevation_gain_m"], 0),
                 fmt_num(r["fast_distance_m"], 2, 1000.0),
