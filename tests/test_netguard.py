@@ -137,6 +137,16 @@ def test_allow_list_admits_in_house_receivers_but_never_metadata() -> None:
         check_url("https://meta.corp/", policy, dns)
 
 
+def test_a_loopback_name_says_how_to_allow_it_and_can_be_allowed() -> None:
+    # The same hint as a loopback address's (trial 10 F11), and an admin who names it is heard.
+    dns = resolver({"localhost": ["127.0.0.1"]})
+    for url in ("https://localhost/hook", "https://127.0.0.1/hook"):
+        with pytest.raises(UnsafeTarget, match="needs LOADWATCH_WEBHOOK_ALLOW_HOSTS"):
+            check_url(url, STRICT, dns)
+    policy = TargetPolicy.build(allow_http=False, allow=["localhost"])
+    assert check_url("https://localhost:9911/", policy, dns).addresses == (ip_address("127.0.0.1"),)
+
+
 def test_allow_list_setting_is_parsed_and_validated() -> None:
     s = Settings(webhook_allow_hosts="hooks.corp, 10.0.0.0/8 ::1")  # type: ignore[arg-type]
     policy = target_policy(s)

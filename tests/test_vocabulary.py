@@ -120,3 +120,11 @@ def test_the_episode_line_names_its_dimensions_as_people_read_them() -> None:
     console.print(episode_lines(status))  # type: ignore[arg-type]
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "0 flag(s), fast km, climbing, uphill km, distance" in out
+
+
+def test_a_pain_trend_says_what_it_covers() -> None:
+    from loadwatch.vocabulary import trend_span
+
+    assert trend_span(3, 3, 28) == "in the last 28 days"
+    assert trend_span(3, None, 28) == "in the last 28 days"  # a view stored before the count
+    assert trend_span(5, 12, 28) == "the last 5 of 12 entries in 28 days"

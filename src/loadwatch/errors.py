@@ -41,6 +41,13 @@ class NotAnActivity(IngestError):
     monitoring data, or an activity without timestamps."""
 
 
+class UndatedActivity(IngestError):
+    """A recorded activity whose device clock was never set: its samples are real, but it
+    cannot be placed in time.  A failed file, not "not an activity": a run is lost unless the
+    user logs it (counted, retried, refused by ``--strict``), where a course or a settings
+    file loses nothing."""
+
+
 class UnsafeInput(IngestError):
     """Input refused for safety: zip bomb, path traversal, XML entity expansion."""
 

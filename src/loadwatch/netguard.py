@@ -246,9 +246,10 @@ def check_host(
         shown = host if str(literal) == host else f"{host} ({literal})"
         _check_address(literal, f"{what} host {shown} is", policy)
         return (literal,)
-    if host == "localhost" or host.endswith(".localhost"):
-        raise UnsafeTarget(f"{what} host {host} is a loopback name")
     by_name = host in policy.allow_hosts
+    if (host == "localhost" or host.endswith(".localhost")) and not by_name:
+        # The same hint as a loopback address's (trial 10 F11): an admin may name it.
+        raise UnsafeTarget(f"{what} host {host} is a loopback name{_ALLOW_HINT}")
     addresses: list[IPAddress] = []
     for text in resolve(host, port):
         try:
@@ -284,6 +285,9 @@ def pinned(target: Target, address: IPAddress) -> tuple[httpx.URL, dict[str, str
     return url.copy_with(host=str(address)), {"Host": host_header}, extensions
 
 
+_ALLOW_HINT = " (an in-house receiver needs LOADWATCH_WEBHOOK_ALLOW_HOSTS)"
+
+
 def _check_address(ip: IPAddress, lead: str, policy: TargetPolicy) -> None:
     """Refuse ``ip`` unless it is public or allow-listed; ``lead`` starts the message."""
     if ip in METADATA_ADDRESSES:
@@ -292,9 +296,7 @@ def _check_address(ip: IPAddress, lead: str, policy: TargetPolicy) -> None:
         return
     problem = address_problem(ip)
     if problem is not None:
-        raise UnsafeTarget(
-            f"{lead} {problem} (an in-house receiver needs LOADWATCH_WEBHOOK_ALLOW_HOSTS)"
-        )
+        raise UnsafeTarget(f"{lead} {problem}{_ALLOW_HINT}")
 
 
 def _literal(host: str) -> IPAddress | None:

@@ -23,6 +23,7 @@ from loadwatch.vocabulary import (
     HISTORIC,
     OPEN,
     dimension_label,
+    trend_span,
 )
 
 # The one vocabulary (vocabulary.py): "fast km", "climbing", "uphill km" on every surface.
@@ -143,9 +144,8 @@ def pain_line(rehab: RehabStatus) -> RenderableType:
     line = Text("Pain  ", style="bold")
     if not rehab.pain_trend:
         return line + Text(f"no entries in the last {rehab.pain_trend_days} days", style="dim")
-    line.append(
-        " → ".join(map(str, rehab.pain_trend)) + f"/10 in the last {rehab.pain_trend_days} days"
-    )
+    span = trend_span(len(rehab.pain_trend), rehab.pain_trend_entries, rehab.pain_trend_days)
+    line.append(" → ".join(map(str, rehab.pain_trend)) + f"/10 {span}")
     if rehab.pain_trend_word:
         line.append(f" ({rehab.pain_trend_word})")
     r = rehab.latest_response

@@ -115,6 +115,10 @@ class SyncClient:
         attempts: int = 5,
         max_wait_s: float = 20.0,
     ) -> None:
+        token = token.strip()
+        if not token or not token.isprintable():
+            # Said before any request: an empty header is no outage (trial 10 F15).
+            raise InvalidRequest("no usable token: pass --token or set LOADWATCH_TOKEN")
         self.server = server.rstrip("/")
         self.http = client or httpx.Client(timeout=httpx.Timeout(120.0, connect=10.0))
         self.http.headers["Authorization"] = f"Bearer {token}"

@@ -66,3 +66,12 @@ _NO_RATIO: Final[frozenset[str]] = frozenset({"pain_response"})
 def shown_ratio(rule: str, ratio: float) -> str | None:
     """'1.48' for a flag's table or marker, None where the rule's ratio means nothing."""
     return None if rule in _NO_RATIO else f"{ratio:.2f}"
+
+
+def trend_span(shown: int, entries: int | None, days: int) -> str:
+    """What a trend of ``shown`` values covers: "in the last 28 days", or, when the 28 days
+    hold more entries than it shows, "the last 5 of 12 entries in 28 days" (trial 10 F6: a
+    4/10 irritation that held a plan week was left out of "the last 28 days")."""
+    if entries is None or entries <= shown:
+        return f"in the last {days} days"
+    return f"the last {shown} of {entries} entries in {days} days"

@@ -274,3 +274,31 @@ def test_a_day_already_past_is_kept_and_the_answer_says_it_is_not_checked(env: E
         f"2 sessions (from {today - timedelta(days=2)}) are in the past (today is {today} for "
         "the athlete): kept for the calendar, not checked"
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (
+            {"date": "2026-02-30", "distance_km": 5},
+            "body.session.date: Input should be a valid date or datetime, day value is outside "
+            "expected range",
+        ),
+        (
+            {"date": "2026-12-01", "distance_km": 5, "fast_km": 6},
+            "body.session: Value error, fast_km cannot be more than distance_km",
+        ),
+        (
+            {"sessions": [{"date": "2026-12-01", "distance_km": -5}]},
+            "body.batch.sessions.0.distance_km: Input should be greater than 0",
+        ),
+    ],
+)
+def test_a_bad_session_is_told_in_its_own_form_only(
+    env: Env, body: dict[str, object], detail: str
+) -> None:
+    # Trial 10 F17: a bad single session was told as both forms, with the validators' names
+    # ("function-after[_fast_within(), PlannedIn]", "PlannedBatch.sessions: Field required").
+    r = env.client.post(f"{API}/athletes/{env.athlete_id}/planned", json=body, headers=env.coach)
+    assert r.status_code == 422
+    assert r.json()["detail"] == detail

@@ -86,3 +86,14 @@ def test_the_rule_import_and_sync_share() -> None:
     assert [batch_failed(4, f, strict=False) for f in (0, 1, 3, 4)] == [False] * 3 + [True]
     assert [batch_failed(4, f, strict=True) for f in (0, 1, 4)] == [False, True, True]
     assert batch_failed(0, 0, strict=True) is False
+
+
+@pytest.mark.parametrize("token", ["", "  ", "ab\tc"])
+def test_an_unusable_token_is_said_before_any_request(tmp_path: Path, token: str) -> None:
+    # Trial 10 F15: an empty token read as "http://… is unavailable: LocalProtocolError".
+    folder = _watch(tmp_path, ["a.fit"])
+    args = ["sync", str(folder), "--server", "http://127.0.0.1:9", "--token", token]
+    r = runner.invoke(app, [*args, "--state", str(tmp_path / "s.json")])
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert "error: no usable token: pass --token or set LOADWATCH_TOKEN" in r.stderr

@@ -32,11 +32,11 @@ def test_a_return_judged_against_the_floor_says_the_share_is_of_the_floor() -> N
     row = _return(value=10.0, own_baseline=0.8, baseline=10.0, ratio=1.0)
     assert render(row) == (
         "Back after 1969 days without running: 10.0 km of running in your first day back, "
-        "100 % of 10.0 km, the least your usual week before the break counts as (it was "
-        "0.8 km). Build back up over a few weeks."
+        "100 % of 10.0 km, the least it is judged against (your usual week before the break "
+        "was 0.8 km). Build back up over a few weeks."
     )
     fast = _return(dimension="speed", value=3.45, own_baseline=0.4, baseline=3.0, ratio=1.15)
-    assert "115 % of 3.0 km, the least your usual week before the break counts as" in render(fast)
+    assert "115 % of 3.0 km, the least it is judged against (your usual week before" in render(fast)
 
 
 def test_a_return_over_its_own_usual_week_reads_as_before() -> None:
@@ -60,14 +60,14 @@ def test_a_ramp_over_the_floor_names_the_floor() -> None:
         "window_days": 7,
     }
     assert render(row) == (
-        "Distance in the 7 days to Tuesday: 32.5 km, 3.2× 10.0 km, the least your usual week "
-        "counts as (it was 8.0 km)."
+        "Distance in the 7 days to Tuesday: 32.5 km, 3.2× 10.0 km, the least it is judged "
+        "against (your usual week was 8.0 km)."
     )
     climb = row | {"dimension": "hills", "value": 700.0, "own_baseline": 120.0}
     climb |= {"baseline": 300.0, "ratio": 2.33}
     assert render(climb) == (
-        "Climbing in the 7 days to Tuesday: 700 m vs 300 m, the least your usual climbing per "
-        "week counts as (it was 120 m) (2.3×)."
+        "Climbing in the 7 days to Tuesday: 700 m vs 300 m, the least it is judged against "
+        "(your usual climbing per week was 120 m) (2.3×)."
     )
 
 

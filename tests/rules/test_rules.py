@@ -184,8 +184,8 @@ def test_tiny_baselines_do_not_alarm_but_real_jumps_from_them_do() -> None:
     assert (spike[0].baseline, spike[0].ratio) == (3.0, 2.0)  # floored from 1.5 km
     # The 2.0× is of the floor, and the sentence says so (not "2.0× … (1.5 km, …)").
     assert spike[0].message == (
-        "Monday's 6.0 km run is 2.0× 3.0 km, the least your longest run of the last 30 days "
-        "counts as (it was 1.5 km)."
+        "Monday's 6.0 km run is 2.0× 3.0 km, the least it is judged against (your longest run "
+        "of the last 30 days was 1.5 km)."
     )
 
 

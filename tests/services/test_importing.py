@@ -403,3 +403,21 @@ def test_an_import_leaves_the_heart_rate_load_the_evaluation_keeps(
     ]
     evaluate_athlete(store, aid)
     assert loads() == after_import
+
+
+@pytest.mark.corpus
+def test_a_run_whose_clock_was_never_set_is_a_failed_file(
+    store: Store, settings: Settings, corpus: Path
+) -> None:
+    # FIT_TOTALS.csv: a 10,248.67 m run whose start is system time (clock never set).  Not
+    # "not an activity" with the courses (trial 10 F7): a failed file, counted, its bytes kept.
+    rel = "fit/pyfitparse_compressed-speed-distance.fit"
+    assert fit_totals()[rel]["start_time"].isdigit()
+    aid = _athlete(store)
+    report = import_paths(store, settings, aid, [corpus / rel])
+    [outcome] = report.outcomes
+    assert outcome.status == "failed"
+    assert "device clock was never set" in (outcome.reason or "")
+    assert "loadwatch import-log" in (outcome.reason or "")
+    assert store.blobs.get(hashlib.sha256((corpus / rel).read_bytes()).hexdigest()) is not None
+    assert _count(store, Activity) == 0

@@ -25,6 +25,7 @@ from loadwatch.cli.output import (
 )
 from loadwatch.errors import InvalidRequest, NotFound
 from loadwatch.ingest.sports import grade_adjusted
+from loadwatch.rounding import out_number
 
 # Only names here: the store (SQLAlchemy), the settings (pydantic) and the decoders
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
@@ -67,6 +68,10 @@ def athletes(json: JsonOpt = False) -> None:
         if json:
             print_json(rows)
             return
+        if not rows:
+            # As `user list` says what to do first (trial 10 F18).
+            console.print("no athletes yet: loadwatch import FILE --athlete NAME", markup=False)
+            return
         cols = [
             Col("name", text=True),
             Col("time zone"),
@@ -96,8 +101,9 @@ ACTIVITY_FIELDS = (
 
 
 def activity_json(a: Activity) -> dict[str, Any]:
-    d = {f: getattr(a, f) for f in ACTIVITY_FIELDS}
-    d["gap_distance_m"] = grade_adjusted(a.sport, a.gap_distance_m)
+    # Rounded as the API's ActivityOut rounds its figures (``loadwatch.rounding``).
+    d = {f: out_number(v) if isinstance(v := getattr(a, f), float) else v for f in ACTIVITY_FIELDS}
+    d["gap_distance_m"] = out_number(grade_adjusted(a.sport, a.gap_distance_m))
     start = a.start_time
     d["start_time"] = start.replace(tzinfo=UTC) if start.tzinfo is None else start
     return d
@@ -175,7 +181,11 @@ def activities(
                 r["sport"],
                 r["format"],
                 fmt_num(r["distance_m"], 2, 1000.0),
-                fmt_duration(r["moving_time_s"]),
+                # No moving time over a distance: a log row without a duration (unknown,
+                # not zero: trial 10 F14).
+                "-"
+                if not r["moving_time_s"] and r["distance_m"]
+                else fmt_duration(r["moving_time_s"]),
                 fmt_pace(r["avg_pace_s_per_km"], r["sport"]),
                 fmt_num(r["elevation_gain_m"], 0),
                 fmt_num(r["fast_distance_m"], 2, 1000.0),

@@ -12,7 +12,8 @@ SOURCE_WORDS = {"trimp": "heart-rate TRIMP", "srpe": "session RPE", "distance": 
 
 
 def _n(v: float | None) -> str:
-    return "-" if v is None else f"{v:.0f}"
+    # round(), not "{:.0f}": -0.4 is "0", never "-0" (trial 10 F14).
+    return "-" if v is None else str(round(v))
 
 
 def fitness_line(f: FitnessOut) -> Text:

@@ -208,7 +208,10 @@ def sync(
 
     from loadwatch.sync import SyncClient, candidate_files, sync_folder
 
-    client = SyncClient(server, token)
+    try:
+        client = SyncClient(server, token)
+    except LoadwatchError as e:
+        _fail(e)
     try:
         total = len(candidate_files(folder))
         with Progress(
@@ -241,7 +244,9 @@ def sync(
     n = result.counts()
     order = ("imported", "duplicate", "not_activity", "failed")
     counts = ", ".join(f"{n[k]} {k.replace('_', ' ')}" for k in order if n.get(k))
-    typer.echo(f"{counts or 'nothing new'}; {result.already_sent} already sent")
+    if counts or result.already_sent or not result.stopped:
+        # "nothing new" is said only when the server was asked (trial 10 F15).
+        typer.echo(f"{counts or 'nothing new'}; {result.already_sent} already sent")
     if result.stopped:
         err.print(
             f"[red]stopped:[/red] {result.stopped} — run sync again to resume", highlight=False

@@ -296,6 +296,7 @@ def _headroom(
     # The fast threshold in force today: the speed sentence names the pace it counts.
     thr = history["fast_threshold_mps"][-1]
     fast_mps = float(thr) if thr is not None else None
+    counted = _counted_paces(history.tail(7), DIMENSIONS["speed"][0])
     first: date = history["date"][0]
     ramp_ready = (
         today - first
@@ -347,6 +348,7 @@ def _headroom(
                     r_own,
                     r_base,
                     fast_mps=fast_mps,
+                    counted=counted,
                 ),
                 ramp_own=r_own,
                 ramp_baseline=r_base,
@@ -355,6 +357,13 @@ def _headroom(
             )
         )
     return out, v.judged
+
+
+def _counted_paces(week: pl.DataFrame, col: str) -> list[str]:
+    """The paces (as shown) the fast km of ``week``'s days were counted at: each day's own
+    threshold, which a coach's new pace does not rewrite."""
+    thr = week.filter(pl.col(col) > 0)["fast_threshold_mps"].drop_nulls().to_list()
+    return [pace(t) for t in sorted(set(thr), reverse=True)]
 
 
 def _usual(ran: np.ndarray) -> float | None:
@@ -420,17 +429,30 @@ def _message(
     ramp_base: float | None = None,
     *,
     fast_mps: float | None = None,
+    counted: list[str] | None = None,
 ) -> str:
     unit = UNITS[dim]
     what = _WHAT[dim]
-    if dim == "speed" and fast_mps:
-        what += f" (quicker than {pace(fast_mps)})"
-    head = f"{what}: {amount(value, unit)} in the last 7 days"
+    now = pace(fast_mps) if dim == "speed" and fast_mps else None
+    # ``counted``: the paces the 7 days' fast km were counted at.  Where a new threshold
+    # (a coach's pace) differs, the km keep their days' pace and today's is said apart:
+    # never a number under another number's label (trial 10 F4).
+    then = sorted(set(counted or []))
+    since = now is not None and bool(then) and then != [now]
+    if now is not None and not since:
+        what += f" (quicker than {now})"
+    done = amount(value, unit)
+    if since:
+        span = then[0] if len(then) == 1 else f"{then[0].removesuffix('/km')}–{then[-1]}"
+        done += f" quicker than {span}"
+    head = f"{what}: {done} in the last 7 days"
     if ramp_base is not None:
         head += f" (usual week {baseline_phrase(ramp_own, ramp_base, unit)})"
     parts = [head]
     if run_limit is None and week_room is None:
         parts.append("not enough history yet for a limit")
+        if since:
+            parts.append(f"from today fast is quicker than {now}")
         return "; ".join(parts) + "."
     over = run_limit is not None and usual is not None and run_limit < OVER_SHARE * usual
     if over and limit is not None and value > limit:
@@ -452,4 +474,6 @@ def _message(
             if week_room > 0
             else "nothing more over the next 7 days"
         )
+    if since:
+        parts.append(f"from today fast is quicker than {now}")
     return "; ".join(parts) + "."

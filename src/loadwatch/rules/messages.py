@@ -5,7 +5,8 @@ Ratios under 2 read as a percentage ("38 % longer"), from 2 on as a multiple ("3
 number never reads as if it sat at the threshold when it is above it: where rounding would
 show the threshold itself ("10 %" for 1.103 against 1.10), more decimals are shown ("10.3 %").
 Where a floor stood in for a small baseline the ratio is of the floor, and the sentence says so
-("2.0× 3.0 km, the least your longest run of the last 30 days counts as (it was 1.5 km)"); with
+("2.0× 3.0 km, the least it is judged against (your longest run of the last 30 days was
+1.5 km)"); with
 nothing at all to compare with (a first run, or the first climbing in 30 days) it says that
 instead of comparing with "0.0 km"; after a break it says how the pre-break capacity was
 counted.
@@ -101,13 +102,13 @@ def _floored(row: Row) -> bool:
 
 def _against(row: Row, unit: str, what: str, note: str = "") -> str:
     """What the ratio was taken of: 'your usual week (16.0 km)', or, where the floor stood in,
-    '10.0 km, the least your usual week counts as (it was 0.8 km)': the ratio is of the floor,
-    never of the smaller own figure printed beside it."""
+    '10.0 km, the least it is judged against (your usual week was 0.8 km)': the ratio is of
+    the floor, never of the smaller own figure printed beside it.  ``what`` is the subject of
+    its own clause: "the least your most in one run … counts as" read badly (trial 10 F12)."""
     base = amount(row["baseline"], unit)
     if _floored(row):
-        return (
-            f"{base}, the least {what} counts as (it was {amount(row['own_baseline'], unit)}{note})"
-        )
+        own = amount(row["own_baseline"], unit)
+        return f"{base}, the least it is judged against ({what} was {own}{note})"
     return f"{what} ({base}{note})"
 
 

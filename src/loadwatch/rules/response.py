@@ -284,13 +284,17 @@ def last_tolerated(responses: Sequence[Response], before: date) -> Response | No
     return ok[-1] if ok else None
 
 
+def _recent(responses: Sequence[Response], today: date | None, days: int) -> list[Response]:
+    return [r for r in responses if today is None or 0 <= (today - r.date).days < days]
+
+
 def pain_trend(
     responses: Sequence[Response], today: date | None = None, n: int = 5, days: int = TREND_DAYS
 ) -> tuple[list[int], str]:
     """The last ``n`` worst pains of the ``days`` days ending ``today`` (all, without a day)
     and a word: rising, falling, steady (or "" with < 2).  An entry of two years ago is not
     part of how the pain goes now."""
-    recent = [r for r in responses if today is None or 0 <= (today - r.date).days < days]
+    recent = _recent(responses, today, days)
     values = [r.worst for r in recent[-n:]]
     if len(values) < 2:
         return values, ""
@@ -298,3 +302,9 @@ def pain_trend(
     first, last = sum(values[:half]) / half, sum(values[-half:]) / half
     word = "rising" if last > first + 0.5 else "falling" if last < first - 0.5 else "steady"
     return values, word
+
+
+def trend_entries(responses: Sequence[Response], today: date, days: int = TREND_DAYS) -> int:
+    """How many entries the ``days`` days ending ``today`` hold (``pain_trend`` shows the last
+    five of them)."""
+    return len(_recent(responses, today, days))

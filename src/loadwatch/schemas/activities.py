@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_serializer, field_validator
 
 from loadwatch.clock import UtcDatetime
 from loadwatch.ingest.sports import SPORTS, grade_adjusted
+from loadwatch.rounding import out_number
 from loadwatch.schemas.base import InModel, OutModel, Page
 from loadwatch.schemas.fitness import HrChangeOut, HrProfileOut
 from loadwatch.schemas.flags import FlagOut
@@ -60,6 +61,17 @@ class ActivityOut(OutModel):
     @classmethod
     def _gap_of_runs(cls, value: float | None, info: ValidationInfo) -> float | None:
         return grade_adjusted(str(info.data.get("sport", "")), value)
+
+    # Figures derived at import (a pace, a sum of histogram bins) carry float noise
+    # ("303.66336633663366"): they leave rounded as every output number does.
+    @field_serializer(
+        "elapsed_time_s", "moving_time_s", "distance_m", "elevation_gain_m",
+        "elevation_loss_m", "avg_pace_s_per_km", "gap_distance_m", "uphill_distance_m",
+        "downhill_distance_m", "fast_distance_m", "max_speed_mps", "best_1km_s", "avg_hr",
+        "max_hr", "hr_load",
+    )  # fmt: skip
+    def _rounded(self, value: float | None) -> float | None:
+        return out_number(value)
 
 
 class ActivityPatch(InModel):

@@ -130,6 +130,9 @@ class RehabStatus(BaseModel):
     )
     pain_trend_word: str = Field(description="rising, falling, steady or empty")
     pain_trend_days: int = Field(28, description="the days the trend reads, ending today")
+    pain_trend_entries: int | None = Field(
+        None, description="the entries those days hold (pain_trend shows the last five)"
+    )
     tolerance: list[ToleranceOut]
     summary: str
     chart_caps: list[WeekCapsOut] = Field(

@@ -26,6 +26,7 @@ from loadwatch.errors import LoadwatchError
 from loadwatch.ingest.sports import RUNNING_SPORTS, grade_adjusted
 from loadwatch.ingest.summary.summarise import SERIES_SCHEMA, sample_series
 from loadwatch.ingest.track import Format, Track
+from loadwatch.rounding import DECIMALS
 from loadwatch.rules.response import linked_run_day
 from loadwatch.schemas.activities import (
     ActivityDetail,
@@ -38,7 +39,6 @@ from loadwatch.schemas.activities import (
 from loadwatch.schemas.flags import FlagOut
 from loadwatch.services import hr_basis, hr_load
 from loadwatch.services.flag_list import flag_out
-from loadwatch.services.rounding import DECIMALS
 from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_store
 from loadwatch.store.db import Session, Store

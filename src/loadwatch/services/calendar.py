@@ -16,6 +16,7 @@ import polars as pl
 
 from loadwatch.analytics.days import week_start
 from loadwatch.errors import InvalidRequest
+from loadwatch.rounding import out_number
 from loadwatch.schemas.planned import (
     ActualOut,
     CalendarDayOut,
@@ -26,7 +27,6 @@ from loadwatch.schemas.planned import (
 from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.services.planned import planned_out
 from loadwatch.services.preflight import ahead, at_risk
-from loadwatch.services.rounding import out_number
 from loadwatch.store import flags as flag_store
 from loadwatch.store import planned as planned_store
 from loadwatch.store.db import Session

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from loadwatch.analytics.days import local_day
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
+from loadwatch.rounding import out_number
 from loadwatch.rules.plan_headroom import pace_text
 from loadwatch.schemas.checkin import (
     CheckinIn,
@@ -26,7 +27,6 @@ from loadwatch.schemas.rehab import SymptomIn
 from loadwatch.schemas.status import AthleteStatus
 from loadwatch.services.effort import activity_minutes, set_activity_rpe
 from loadwatch.services.rehab import add_symptom, check_day
-from loadwatch.services.rounding import out_number
 from loadwatch.services.status import athlete_status
 from loadwatch.store import activities as activity_store
 from loadwatch.store import symptoms as symptom_store

@@ -18,6 +18,7 @@ from loadwatch import auth
 from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
 from loadwatch.clock import local_today
+from loadwatch.rounding import out_number
 from loadwatch.rules.config import RuleConfig, athlete_config
 from loadwatch.rules.episodes import CURRENT_DAYS, importance, severity_rank
 from loadwatch.rules.episodes import is_current as _is_current_day
@@ -32,7 +33,6 @@ from loadwatch.schemas.dashboard import (
 from loadwatch.schemas.status import Summary
 from loadwatch.services.episode_list import live_now
 from loadwatch.services.pending import evaluating, is_evaluating
-from loadwatch.services.rounding import out_number
 from loadwatch.services.status import summary_of
 from loadwatch.services.stored_summary import stored_summaries
 from loadwatch.store import activities as activity_store

@@ -20,10 +20,10 @@ from loadwatch.analytics.effort import (
     weekly_effort,
 )
 from loadwatch.ingest.sports import RUNNING_SPORTS
+from loadwatch.rounding import out_number
 from loadwatch.rules.evidence import RULES
 from loadwatch.schemas.checkin import ActivityEffortOut
 from loadwatch.schemas.effort import EffortStatus
-from loadwatch.services.rounding import out_number
 from loadwatch.store import activities as activity_store
 from loadwatch.store import pending
 from loadwatch.store.db import Session

@@ -11,6 +11,7 @@ from loadwatch.analytics.daily import activity_fast_metres
 from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.analytics.fast import threshold_frame
 from loadwatch.ingest.track import RUNNING_SPORTS
+from loadwatch.rounding import out_number
 from loadwatch.store import activities as activity_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
@@ -43,5 +44,13 @@ def fast_metres_of(
     )
     got = activity_fast_metres(wanted, tz=tz, fast=per_day)
     out: dict[int, float | None] = dict.fromkeys(activity_ids)
-    out.update(zip(got["activity_id"].to_list(), got["fast_m"].to_list(), strict=True))
+    # Rounded as every output number is: a sum of histogram bins carries float noise
+    # ("5727.540000000001").
+    out.update(
+        zip(
+            got["activity_id"].to_list(),
+            [out_number(m) for m in got["fast_m"].to_list()],
+            strict=True,
+        )
+    )
     return out

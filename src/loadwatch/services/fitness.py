@@ -12,9 +12,9 @@ from loadwatch.analytics.fitness import (
     fitness_frame,
 )
 from loadwatch.analytics.trimp import HrProfile
+from loadwatch.rounding import out_number
 from loadwatch.schemas.fitness import FitnessOut, HrProfileOut
 from loadwatch.services.inputs import EvaluationInputs
-from loadwatch.services.rounding import out_number
 
 
 def hr_out(profile: HrProfile | None) -> HrProfileOut | None:

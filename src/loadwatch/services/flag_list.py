@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from loadwatch.rounding import out_number
 from loadwatch.schemas.flags import FlagOut
-from loadwatch.services.rounding import out_number
 from loadwatch.store import athlete_rows, flag_rows
 from loadwatch.store.athlete_rows import AthleteLike
 from loadwatch.store.flag_rows import FlagRow

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import polars.selectors as cs
 
-from loadwatch.services.rounding import DECIMALS
+from loadwatch.rounding import DECIMALS
 
 
 def out_frame(frame: pl.DataFrame) -> pl.DataFrame:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from loadwatch.rounding import out_number
 from loadwatch.rules.messages import day_name
 from loadwatch.rules.preflight import Finding, History, Preflight, SessionCheck, check
 from loadwatch.schemas.planned import (
@@ -25,7 +26,6 @@ from loadwatch.schemas.planned import (
 )
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
 from loadwatch.services.planned import planned_out, to_run
-from loadwatch.services.rounding import out_number
 from loadwatch.store import planned as planned_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, PlanAlert, PlannedSession

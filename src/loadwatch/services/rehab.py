@@ -16,6 +16,7 @@ import polars as pl
 from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.clock import local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
+from loadwatch.rounding import out_number
 from loadwatch.rules.plan import Caps, PlanVerdict, judge
 from loadwatch.rules.plan_caps import caps_from_tomorrow, run_words
 from loadwatch.rules.plan_headroom import (
@@ -25,7 +26,14 @@ from loadwatch.rules.plan_headroom import (
     pace_text,
     plan_headroom,
 )
-from loadwatch.rules.response import IRRITATED_MIN, TREND_DAYS, Response, pain_trend, tolerance
+from loadwatch.rules.response import (
+    IRRITATED_MIN,
+    TREND_DAYS,
+    Response,
+    pain_trend,
+    tolerance,
+    trend_entries,
+)
 from loadwatch.schemas.rehab import (
     UNSPECIFIED,
     PlanIn,
@@ -45,12 +53,12 @@ from loadwatch.schemas.rehab_status import (
 )
 from loadwatch.services.inputs import EvaluationInputs, to_spec
 from loadwatch.services.rehab_view import pain_log, week_caps
-from loadwatch.services.rounding import out_number
 from loadwatch.store import pending
 from loadwatch.store import plans as plan_store
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
+from loadwatch.vocabulary import trend_span
 
 if TYPE_CHECKING:
     from loadwatch.schemas.status import DimensionStatus
@@ -280,6 +288,7 @@ def rehab_status(
     rooms = _rooms(inp, caps, rules, later, rules_words, held) if caps is not None else []
     latest = rin.responses[-1] if rin.responses else None
     trend, word = pain_trend(rin.responses, inp.today)
+    entries = trend_entries(rin.responses, inp.today)
     parts = []
     if caps is not None and current is not None:
         parts.append(
@@ -293,7 +302,7 @@ def rehab_status(
         parts.append(
             "pain "
             + " → ".join(map(str, trend))
-            + f" in the last {TREND_DAYS} days"
+            + f" {trend_span(len(trend), entries, TREND_DAYS)}"
             + (f" ({word})" if word else "")
         )
     return RehabStatus(
@@ -306,6 +315,7 @@ def rehab_status(
         pain_trend=trend,
         pain_trend_word=word,
         pain_trend_days=TREND_DAYS,
+        pain_trend_entries=entries,
         tolerance=tolerance_out(rin.responses),
         summary="; ".join(parts) + "." if parts else "",
         chart_caps=week_caps(v.timelines, inp.daily, inp.fast.speed_mps),

@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
+from loadwatch.rounding import out_number
 from loadwatch.rules.flare_limit import flare_limit
 from loadwatch.rules.headroom import Headroom
 from loadwatch.rules.spike_limit import SpikeFlag, spike_caps
@@ -25,7 +26,6 @@ from loadwatch.schemas.status import (
 from loadwatch.services.inputs import EvaluationInputs
 from loadwatch.services.out_frames import out_frame
 from loadwatch.services.rehab import dashboard_mark, follow_plan, rehab_status, verdict
-from loadwatch.services.rounding import out_number
 from loadwatch.services.step_back import (
     current_spikes,
     follow_flare,
@@ -59,7 +59,7 @@ def summary_from(
             DimensionStatus(
                 dimension=dim,
                 unit=UNITS[dim],
-                last_7d=h.week_value if h else 0.0,
+                last_7d=(out_number(h.week_value) or 0.0) if h else 0.0,
                 # The weekly ramp's own numbers: the same as a flag on this window would carry.
                 chronic_week=out_number(h.ramp_own if h else None),
                 ratio_7_28=out_number(h.ramp_ratio if h else None),

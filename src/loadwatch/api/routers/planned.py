@@ -18,7 +18,7 @@ from loadwatch.schemas.planned import (
     CheckOut,
     PlannedAdded,
     PlannedBatch,
-    PlannedIn,
+    PlannedBody,
     PlannedList,
     PlannedOut,
     PlannedPatch,
@@ -66,7 +66,7 @@ def _evaluate(state: StateDep, session: Session, athlete: Athlete) -> None:
 )
 def post_planned(
     athlete: AthleteDep,
-    body: PlannedIn | PlannedBatch,
+    body: PlannedBody,
     user: CurrentUser,
     session: SessionDep,
     state: StateDep,

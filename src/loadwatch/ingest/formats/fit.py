@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from loadwatch.errors import CorruptFile, NotAnActivity
+from loadwatch.errors import CorruptFile, NotAnActivity, UndatedActivity
 from loadwatch.ingest.formats.fit_meta import (
     FIT_EPOCH_UNIX_S,
     MIN_ABSOLUTE_TS,
@@ -184,9 +184,10 @@ def decode_records(
     if any(t < MIN_ABSOLUTE_TS for t in all_ts):
         unplaced = "timestamps are relative to device power-on (clock not set): the date is unknown"
         if not allow_unplaced:
-            raise NotAnActivity(
+            raise UndatedActivity(
                 f"the device clock was never set ({unplaced.split(' (')[0]}), so the recording "
-                "cannot be placed in time"
+                "cannot be placed in time: log its distance and time with "
+                "`loadwatch import-log` to count it"
             )
         warnings.append(unplaced)
     common: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""Output numbers are rounded one way (``services/rounding.py``): 4 places, NaN and infinities
+"""Output numbers are rounded one way (``rounding.py``): 4 places, NaN and infinities
 as null, in single values and whole frames alike."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import math
 
 import polars as pl
 
+from loadwatch.rounding import DECIMALS, out_number
 from loadwatch.services.out_frames import out_frame
-from loadwatch.services.rounding import DECIMALS, out_number
 
 
 def test_out_number() -> None:
