@@ -70,15 +70,16 @@ def columns(
 # Layouts (stamp lengths) a file may mix before its stamps are left to the pattern: a fraction
 # written without its trailing zeros gives a handful.
 _MAX_LAYOUTS = 8
-# Up to this many stamps, a file whose points all have one in one layout is parsed from the
-# list (numpy encodes ~100 ns a stamp), without the polars column and its per-length
-# queries, a fixed ~0.15 ms that outweighed the parse of most files.
-_LIST_STAMPS = 4000
+# A file whose points all have a stamp in one layout is parsed from the list (one join, ~15 ns
+# a stamp), without the polars column and its per-length queries: a fixed ~0.15 ms that
+# outweighed the parse of most files, and ~0.1 µs a stamp more on the largest.  So every file
+# (tests lower this to reach the column's path).
+_LIST_STAMPS = 1 << 62
 
 
 def _clock(texts: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """``wall`` (µs, ``NAT``: none) and ``offset_min`` (NaN: none): in bulk by ``isotimes``,
-    from the list when every point has a stamp of one layout and there are few, else one call
+    from the list when every point has a stamp of one layout, else one call
     per stamp length of the polars column (a file whose fractions drop their trailing zeros
     writes a few layouts, each of one length), points without a stamp staying none; else by
     gpxpy's pattern."""
