@@ -166,6 +166,8 @@ def clean(raw: Raw) -> tuple[Points, list[str]]:
         trk=raw.trk,
         offset_min=offset,
     )
+    if not (n_untimed or n_placeholder):  # every point kept: no copy of every column
+        return points, warnings
     return points.take(np.flatnonzero(timed & ~placeholder)), warnings
 
 
