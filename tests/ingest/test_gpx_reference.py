@@ -110,6 +110,10 @@ STREAMED = {
         _points(*OK[:2], inner="<ele/>") + _pt(OK[2], "<ele>12.5</ele><ele>99</ele>")
     ),
     "point speed in a 1.1 file": _doc(_points(*OK, inner="<speed>3.5</speed>")),
+    # The points are counted as a segment's elements only when every one has a lat.
+    "a segment holding an element besides its points": _doc(
+        "<extensions><x>1</x></extensions>" + _points(*OK)
+    ),
     "extensions in a 1.0 file": _doc(
         _points(*OK, inner="<extensions><hr>150</hr><cad>88</cad></extensions>"),
         version="1.0",

@@ -60,6 +60,9 @@ def test_dates_and_times_datetime_refuses_are_not_valid() -> None:
         ["2024-05-01T06:00:00Z", "2024-05-01T06:00:00z"],  # another letter
         [" 2024-05-01T06:00:00Z"],  # gpxpy's pattern refuses the first
         ["2024-05-01T06:00:00Z\n"],  # Python's "$" would take it: left to the general path
+        # lengths that add up to three stamps' (a list is joined, then cut into rows)
+        ["2024-05-01T06:00:00Z", "2024-05-01T06:00:0Z", "2024-05-01T06:00:00ZZ"],
+        ["2024-05-01T06:00:00Z", "2024-05-01T06:00:00\x00"],  # a NUL where "Z" was
         [],
     ],
 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from loadwatch.ingest.sports_stats import moving_statistics
+from loadwatch.ingest.sports_stats import Columns, moving_statistics
 
 WALK_MAX_MPS = 1.9  # median moving speed below this: walking (≈ 8:46 /km)
 RUN_P95_MAX_MPS = 5.8  # 95th percentile (smoothed) above this: ridden (≈ 2:52 /km)
@@ -36,9 +36,9 @@ def _running_cadence(cadence: float | None) -> bool:
     return cadence is not None and any(lo <= cadence <= hi for lo, hi in RUN_CADENCE_SPM)
 
 
-def guess(samples: pl.DataFrame, prefix: str = "") -> Guess:
+def guess(samples: pl.DataFrame | Columns, prefix: str = "") -> Guess:
     """The sport the samples look like, labelled as a guess (``prefix`` says why one was
-    needed, e.g. a type not understood)."""
+    needed, e.g. a type not understood); the samples as a frame or as their columns."""
     stats = moving_statistics(samples)
     if stats is None:
         return Guess("running", f"{prefix}sport unknown and no speed to judge by: assumed running")

@@ -70,15 +70,16 @@ def columns(
 # Layouts (stamp lengths) a file may mix before its stamps are left to the pattern: a fraction
 # written without its trailing zeros gives a handful.
 _MAX_LAYOUTS = 8
-# Up to this many stamps, a file whose points all have one in one layout is parsed from the
-# list (numpy encodes ~100 ns a stamp), without the polars column and its per-length
-# queries, a fixed ~0.15 ms that outweighed the parse of most files.
-_LIST_STAMPS = 4000
+# A file whose points all have a stamp in one layout is parsed from the list (one join, ~15 ns
+# a stamp), without the polars column and its per-length queries: a fixed ~0.15 ms that
+# outweighed the parse of most files, and ~0.1 µs a stamp more on the largest.  So every file
+# (tests lower this to reach the column's path).
+_LIST_STAMPS = 1 << 62
 
 
 def _clock(texts: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """``wall`` (µs, ``NAT``: none) and ``offset_min`` (NaN: none): in bulk by ``isotimes``,
-    from the list when every point has a stamp of one layout and there are few, else one call
+    from the list when every point has a stamp of one layout, else one call
     per stamp length of the polars column (a file whose fractions drop their trailing zeros
     writes a few layouts, each of one length), points without a stamp staying none; else by
     gpxpy's pattern."""
@@ -124,6 +125,11 @@ def _pattern_arrays(stamps: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return wall, frame["offset_min"].cast(pl.Float64).to_numpy()
 
 
+# Up to this many texts numpy's per-text parse (~0.1 µs each) costs less than polars' fixed
+# cost for a column (Series, cast, counts, to_numpy).
+_LIST_NUMBERS = 512
+
+
 def _floats(texts: Sequence[str | None]) -> np.ndarray:
     """Python's float of each text (gpxpy's converter), NaN where the point has no text; a
     text float() refuses sends the file to gpxpy.
@@ -131,7 +137,14 @@ def _floats(texts: Sequence[str | None]) -> np.ndarray:
     polars casts the texts in bulk: what its cast reads, Python's float reads alike, to the
     same double (``tests/ingest/test_gpx_columns.py`` compares the two on every shape of
     number); what it refuses (surrounding whitespace, underscores, other scripts' digits)
-    leaves the column to Python's float, as before."""
+    leaves the column to Python's float, as before.  A short column every point has is
+    read by numpy straight from the list (numpy's str-to-double is Python's float): the polars
+    column's fixed cost was most of a small file's typing."""
+    if len(texts) <= _LIST_NUMBERS and None not in texts:
+        try:
+            return np.array(texts, dtype=np.float64)
+        except (ValueError, TypeError) as e:
+            raise Fallback(f"a point value gpxpy might not convert ({e})") from e
     column = pl.Series(texts, dtype=pl.String)
     typed = column.cast(pl.Float64, strict=False)
     if typed.null_count() == column.null_count():

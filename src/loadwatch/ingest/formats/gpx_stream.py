@@ -125,14 +125,19 @@ def _read(data: bytes) -> StreamedGpx:
         types.append(_text(_first(top, tag["type"])))
         for segment in top.iterchildren(tag["trkseg"]):
             segments.append(segment)
-            per_segment.append(int(cast(float, paths.count_points(segment))))
+            per_segment.append(len(segment))  # its elements: the points, unless checked below
             seg_trk.append(trk_no)
+    lat, lon = strings(paths.lat, root), strings(paths.lon, root)
+    # A lat for every element of every segment: each element is a point (lat <= points <=
+    # elements), so the points are counted; otherwise a count per segment (a walk each).
+    if not sum(per_segment) == len(lat) == len(lon):
+        per_segment = [int(cast(float, paths.count_points(s))) for s in segments]
+        n = sum(per_segment)
+        if n and (len(lat) != n or len(lon) != n):
+            raise _Fallback("a track point without lat/lon")
     n = sum(per_segment)
     if not n:
         raise _Fallback("no track points")
-    lat, lon = strings(paths.lat, root), strings(paths.lon, root)
-    if len(lat) != n or len(lon) != n:
-        raise _Fallback("a track point without lat/lon")
     check_typed(root, ns, data)
     read_speed = version != "1.1" or b"<speed>" in data
     # gpxpy's reading does not see <speed> otherwise: not even looked for (a walk of the tree).

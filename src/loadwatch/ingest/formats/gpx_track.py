@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 import numpy as np
-import polars as pl
 
 from loadwatch.ingest.formats import gpx_clean
 from loadwatch.ingest.sports import from_words
 from loadwatch.ingest.sports_guess import guess
+from loadwatch.ingest.sports_stats import Columns
 from loadwatch.ingest.track import Track
 
 ZERO_ALTITUDE_GLITCH_M = 20.0
@@ -56,7 +56,7 @@ def build_track(
     samples = gpx_clean.samples(replace(outing, altitude=altitude))
 
     trk_ids = np.unique(outing.trk).tolist()
-    sport, how = _sport(meta, trk_ids, name, samples)
+    sport, how = _sport(meta, trk_ids, name, outing)
     if how:
         warnings.append(how)
     title = next((t for i in trk_ids if (t := meta.names[i])), None) or file_title
@@ -95,7 +95,7 @@ def _altitude_zeros(alt: np.ndarray) -> tuple[np.ndarray, str | None]:
 
 # --- sport -------------------------------------------------------------------------------
 def _sport(
-    meta: TrackMeta, trk_ids: list[int], name: str, samples: pl.DataFrame
+    meta: TrackMeta, trk_ids: list[int], name: str, outing: gpx_clean.Points
 ) -> tuple[str, str | None]:
     """The sport and, when it was guessed, a note saying how (None: ``<type>`` declared it)."""
     unknown: list[str] = []
@@ -116,5 +116,14 @@ def _sport(
     by_name = from_words(stem)
     if by_name is not None:
         return by_name, f"{prefix}sport {by_name} guessed from the file name"
-    g = guess(samples, prefix)
+    # The outing's own arrays (time-ordered, NaN for none): what its frame holds, unconverted.
+    columns = Columns(
+        time_us=outing.time,
+        lat=outing.lat,
+        lon=outing.lon,
+        speed=outing.speed,
+        cadence=outing.cadence,
+        segment=outing.segment,
+    )
+    g = guess(columns, prefix)
     return g.sport, g.note
