@@ -114,7 +114,7 @@ def _sum(rows: list[_Session], key: str) -> float:
 
 def _most(sessions: list[list[_Session]], key: str) -> float:
     """The largest session's ``key``: a session of one recording its figure, of several their
-    ``_sum`` (as ``daily._single_runs``)."""
+    ``_sum`` (as ``daily._session_figures``)."""
     return max(
         (s[0][key] if len(s) == 1 else _sum(s, key) for s in sessions),
         default=0.0,
