@@ -51,30 +51,36 @@ FastSpeed = float | pl.DataFrame | None
 
 
 def _hist_matrix(activities: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(metres per speed bin, one row per activity; whether the activity has a histogram).
-    Sustained actual speed, else (analysed before it was kept) actual speed."""
-    h = pl.coalesce("sustained_speed_hist_m", "speed_hist_m")
-    got = activities.select(h.is_not_null().alias("ok"), h.alias("h"))
-    ok = got["ok"].to_numpy()
-    filled = got.select(
-        pl.when(pl.col("ok")).then(pl.col("h")).otherwise(pl.lit([0.0] * SPEED_BINS))
-    ).to_series()
-    mat = filled.list.to_array(SPEED_BINS).to_numpy().astype(np.float64)
-    return mat.reshape(activities.height, SPEED_BINS), ok
+    """(metres per speed bin, one row per activity that has a histogram; which activities
+    have one).  Sustained actual speed, else (analysed before it was kept) actual speed.
+    Only those rows: a training log or a manual entry has none, and building 200 zero bins
+    for each of them cost more than the fast metres of the others."""
+    h = activities.select(pl.coalesce("sustained_speed_hist_m", "speed_hist_m")).to_series()
+    ok = h.is_not_null().to_numpy()
+    got = h.drop_nulls()
+    mat = got.list.to_array(SPEED_BINS).to_numpy().astype(np.float64)
+    return mat.reshape(got.len(), SPEED_BINS), ok
 
 
 def fast_metres(activities: pl.DataFrame, thresholds: np.ndarray) -> np.ndarray:
     """Metres faster than each activity's threshold (see the module docstring); NaN where
     there is no histogram or no threshold (the stored figure is used)."""
+    out = np.full(activities.height, np.nan)
+    if not np.isfinite(thresholds).any():
+        return out
     hist, ok = _hist_matrix(activities)
+    use = ok & np.isfinite(thresholds)
+    if not use.any():
+        return out
     low = np.arange(SPEED_BINS) * SPEED_BIN_MPS
     # Bin i = [i*w, (i+1)*w) counts when all of it is at or above the threshold.  The bin
     # holding the threshold does not: where easy running's noise reaches near the threshold
     # its metres sit at the bottom of that bin, and a linear share counted them as fast (a
     # 5:30/km run with GPS wander: 35 m against 5:00/km).  Real fast running lies bins above.
-    share = low[None, :] >= thresholds[:, None] - 1e-9
-    out = (hist * share).sum(axis=1)
-    return np.where(ok & np.isfinite(thresholds), out, np.nan)
+    # Row by row: each activity's sum is the same bits whichever rows are beside it.
+    share = low[None, :] >= thresholds[use][:, None] - 1e-9
+    out[use] = (hist[use[ok]] * share).sum(axis=1)
+    return out
 
 
 def _thresholds(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.DataFrame:
@@ -133,9 +139,18 @@ def starts_a_session(gap_s: _Gap) -> _Gap:
     return (gap_s < 0) | (gap_s > SESSION_GAP_S)
 
 
-def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFrame:
+def _sessions(
+    activities: pl.DataFrame, tz: str, fast: FastSpeed, by: list[str] | None = None
+) -> pl.LazyFrame:
+    """The activities with their local ``date``, ``is_run``, ``fast_m`` and ``gap_m``; with
+    ``by`` (the day's keys before ``date``) the runs' session figures too (``_session_figures``)."""
     dist = pl.col("distance_m").fill_null(0.0)
     thr = _thresholds(activities, tz, fast)
+    fast_m = _fast_m(activities, thr).fill_null(0.0)
+    is_run = activities["sport"].is_in(list(RUNNING_SPORTS))
+    figures = (
+        _session_figures(activities, by, thr["date"], is_run, fast_m) if by is not None else []
+    )
     return activities.lazy().select(
         pl.exclude(
             "speed_hist_m",
@@ -148,11 +163,12 @@ def _sessions(activities: pl.DataFrame, tz: str, fast: FastSpeed) -> pl.LazyFram
             "sport",
         ),
         pl.lit(thr["date"]).alias("date"),
-        pl.col("sport").is_in(list(RUNNING_SPORTS)).alias("is_run"),
-        pl.lit(_fast_m(activities, thr)).fill_null(0.0).alias("fast_m"),
+        pl.lit(is_run).alias("is_run"),
+        pl.lit(fast_m).alias("fast_m"),
         # A run without grade-adjusted distance (treadmill, CSV) is taken as flat.
         pl.col("gap_distance_m").fill_null(dist).alias("gap_m"),
         pl.col("start_time").alias("_start"),
+        *[pl.lit(f) for f in figures],
     )
 
 
@@ -183,47 +199,51 @@ def _in_sessions(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     )
 
 
-def _single_runs(runs: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-    """Per day: the largest session of the day in each single-run column (``SESSION_GAP_S``).
-    A session of one recording keeps that recording's figure, bit for bit; a session of
-    several is their sum in whole units (``exact_sum``, as ``day_rows``).  In numpy: a polars
-    sort, window and two group-bys made the daily frame 1.75x dearer (7.8 -> 13.9 ms CPU for
-    three years of runs), this 1.3x (8.0 -> 10.6 ms)."""
-    cols = [c for c, _ in _SINGLE]
-    got = runs.select(
-        *keys,
-        (pl.col("_start").dt.epoch("us").cast(pl.Float64) / 1e6).alias("_start"),
-        pl.col("moving_time_s").fill_null(0.0),
-        *[pl.col(c).fill_null(0.0) for c in cols],
-    ).collect()
-    schema = {**{k: got.schema[k] for k in keys}, **{o: pl.Float64() for _, o in _SINGLE}}
-    if got.height == 0:
-        return pl.LazyFrame(schema=schema)
-    gid = np.zeros(got.height, dtype=np.int64)
-    for k in keys:
-        g = got[k].rank("dense").cast(pl.Int64).to_numpy()
-        gid = gid * (int(g.max()) + 1) + g
-    start = got["_start"].to_numpy()
-    order = np.lexsort((start, gid))
-    gid, start = gid[order], start[order]
-    end = start + got["moving_time_s"].to_numpy()[order]
-    gap = start[1:] - end[:-1]
-    day_start = np.r_[True, gid[1:] != gid[:-1]]
-    new = day_start.copy()
-    new[1:] |= starts_a_session(gap)
-    first = np.flatnonzero(new)
-    size = np.diff(np.append(first, got.height))
-    day_first = np.flatnonzero(day_start)
-    sess_day_first = np.flatnonzero(day_start[first])  # first session of each day
-    out = {}
-    for c, name in _SINGLE:
-        v = got[c].to_numpy()[order]
-        units = np.round(v * EXACT_UNITS).astype(np.int64)
-        summed = np.add.reduceat(units, first).astype(np.float64) * (1.0 / EXACT_UNITS)
-        per_session = np.where(size == 1, v[first], summed)
-        out[name] = np.maximum.reduceat(per_session, sess_day_first)
-    days = got.select(*keys)[order[day_first]]
-    return days.with_columns(*[pl.Series(n, v) for n, v in out.items()]).lazy()
+def _session_figures(
+    activities: pl.DataFrame,
+    by: list[str],
+    day: pl.Series,
+    is_run: pl.Series,
+    fast_m: pl.Series,
+) -> list[pl.Series]:
+    """Per single-run column (``_SINGLE``), ``_session_<column>``: on the first recording of
+    each session of the day's runs (``SESSION_GAP_S``) the session's figure, null on the
+    others and on every non-run, so that the day's ``max`` is its largest session.  A session
+    of one recording keeps that recording's figure, bit for bit; a session of several is their
+    sum in whole units (``exact_sum``, as ``day_rows``).
+
+    In numpy on the activities before the query: a second collect of the sessions and a join
+    of their maxima (``0f8b110``) made the daily frame ~1.36x dearer, a polars sort, window and
+    group-bys 1.75x; these are a few array operations and one ``max`` more per column."""
+    n = activities.height
+    runs = np.flatnonzero(is_run.to_numpy())
+    figures = {c: np.full(n, np.nan) for c, _ in _SINGLE}
+    if runs.size:
+        # Starts in seconds as ``datetime.timestamp`` gives them (``day_rows``): whole
+        # microseconds over 1e6, correctly rounded either way.
+        start = activities["start_time"].dt.epoch("us").to_numpy()[runs].astype(np.float64) / 1e6
+        keys = [activities[k].to_numpy()[runs] for k in by]
+        keys.append(day.to_numpy()[runs].view(np.int64))
+        order = np.lexsort((start, *reversed(keys)))
+        start = start[order]
+        moving = activities["moving_time_s"].fill_null(0.0).to_numpy()[runs][order]
+        day_start = np.zeros(runs.size, dtype=bool)
+        day_start[0] = True
+        for k in keys:
+            kk = k[order]
+            day_start[1:] |= kk[1:] != kk[:-1]
+        new = day_start.copy()
+        new[1:] |= starts_a_session(start[1:] - (start + moving)[:-1])
+        first = np.flatnonzero(new)
+        single = np.diff(np.append(first, runs.size)) == 1
+        at = runs[order[first]]
+        for c, _ in _SINGLE:
+            col = fast_m if c == "fast_m" else activities[c].fill_null(0.0)
+            v = col.to_numpy().astype(np.float64)[runs][order]
+            units = np.round(v * EXACT_UNITS).astype(np.int64)
+            summed = np.add.reduceat(units, first).astype(np.float64) * (1.0 / EXACT_UNITS)
+            figures[c][at] = np.where(single, v[first], summed)
+    return [pl.Series(f"_session_{c}", v, nan_to_null=True) for c, v in figures.items()]
 
 
 SPLIT_SCHEMA: dict[str, pl.DataType] = {
@@ -305,8 +325,8 @@ def _aggregate(
             exact_sum("uphill_distance_m").alias("uphill_km"),
             exact_sum("downhill_distance_m").alias("downhill_km"),
             exact_sum("fast_m").alias("fast_km"),
+            *[pl.col(f"_session_{c}").max().alias(name) for c, name in _SINGLE],
         )
-        .join(_single_runs(sessions.filter(pl.col("is_run")), keys), on=keys, how="left")
     )
     others = (
         sessions.filter(~pl.col("is_run"))
@@ -401,7 +421,7 @@ def daily_frame(
     check_timezone(tz)
     if activities.is_empty():
         return pl.DataFrame(schema=DAILY_SCHEMA)
-    out = _aggregate(_sessions(activities, tz, fast_speed_mps), [], end, fast_speed_mps, start)
+    out = _aggregate(_sessions(activities, tz, fast_speed_mps, []), [], end, fast_speed_mps, start)
     validate(out, DAILY_SCHEMA, "daily frame")
     return out
 
@@ -420,4 +440,4 @@ def daily_panel(
     check_timezone(tz)
     if activities.is_empty():
         return pl.DataFrame(schema={key: activities.schema[key], **DAILY_SCHEMA})
-    return _aggregate(_sessions(activities, tz, fast_speed_mps), [key], end, fast_speed_mps)
+    return _aggregate(_sessions(activities, tz, fast_speed_mps, [key]), [key], end, fast_speed_mps)

@@ -50,7 +50,7 @@ from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, effort_windows
 from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
 from loadwatch.analytics.fitness import daily_impulses, few_day_impulses, fitness_columns
-from loadwatch.analytics.load import CHRONIC_DAYS, Carried, load_rows
+from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, Carried, load_rows
 from loadwatch.analytics.schema import DAILY_SCHEMA
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import as_utc, local_today
@@ -74,6 +74,8 @@ from loadwatch.store.tail_state import tail_state
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
 _NO_SYMPTOMS = RehabInputs([], [], [])
+# The farthest back an effort window reads: the chronic window, lagged by the acute one.
+_EFFORT_BACK = CHRONIC_DAYS + ACUTE_DAYS
 
 
 @dataclass(frozen=True)
@@ -201,17 +203,22 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     before = days.slice(0, k)
     # One chunk, as the full path's frame: polars sums a series chunk by chunk (headroom's
     # week sums), so two chunks would add the same days in another order.
-    daily = pl.concat([before.select(list(DAILY_SCHEMA)), new], rechunk=True)
+    # Columns by name (``df[names]``: the same columns, chunks and all, without planning a
+    # query: ``select`` costs ~5x as much for a frame this wide).
+    daily = pl.concat([before[list(DAILY_SCHEMA)], new], rechunk=True)
     rin = rehab_inputs(session, athlete_id, daily, day) if state.symptoms else _NO_SYMPTOMS
     config = athlete_config(athlete.thresholds)
     inp = EvaluationInputs(athlete, acts, day, config, threshold, daily, rin, hr, None, first)
     last = before.row(k - 1, named=True)
     load = load_rows(daily, k, Carried.stored(last))
     fit_days = fitness_columns(impulses, (last["fitness"], last["fatigue"]))
-    # No RPE before nor now: the days from ``since`` rate nothing.
+    # No RPE before nor now: the days from ``since`` rate nothing.  The effort windows read
+    # ``_EFFORT_BACK`` days at most before a day (each from its own days:
+    # ``analytics.windows``), so only those stored rows are read.
+    back = min(k, _EFFORT_BACK)
     rated = pl.concat(
         [
-            before.select("date", "srpe", "srpe_sessions"),
+            before[["date", "srpe", "srpe_sessions"]].slice(k - back),
             new.select(
                 "date",
                 pl.lit(0.0).alias("srpe"),
@@ -219,19 +226,19 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
             ),
         ]
     )
-    effort = effort_windows(rated, k)
+    effort = effort_windows(rated, back)
     # The same days in the same order: side by side, as the full path's joins give them.
     parts = [new, load.drop("date"), pl.DataFrame(fit_days), effort.drop("date")]
     # Two chunks: the stored rows are not copied (only the few new ones are written, or the
     # rows are written whole, chunks and all, and read back as the same values).
-    all_days = pl.concat([before, pl.concat(parts, how="horizontal").select(days.columns)])
+    all_days = pl.concat([before, pl.concat(parts, how="horizontal")[days.columns]])
     monday = week_start(since)
     weeks = decode(blobs["weeks"])
     # Without any RPE a week's sRPE columns are what ``weekly_effort`` gives zeros: 0, 0 and
     # no ratio (its baseline is 0).
     redone = (
         # The rows are consecutive days: Monday's is ``k`` less the days since it.
-        weekly_frame(all_days.slice(k - (since - monday).days).select(list(DAILY_SCHEMA)))
+        weekly_frame(all_days.slice(k - (since - monday).days)[list(DAILY_SCHEMA)])
         .with_columns(
             pl.lit(0.0).alias("srpe"),
             pl.lit(0, pl.Int32).alias("srpe_sessions"),
@@ -239,7 +246,9 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
         )
         .select(weeks.columns)
     )
-    all_weeks = pl.concat([weeks.filter(pl.col("week_start") < monday), redone], rechunk=True)
+    # The stored weeks before Monday's (in order: a search, not a filter's query).
+    earlier = int(np.searchsorted(weeks["week_start"].to_numpy(), np.datetime64(monday)))
+    all_weeks = pl.concat([weeks.head(earlier), redone], rechunk=True)
     row = load.row(load.height - 1, named=True)
     rooms, judged = headroom_judged(daily, config, today=day)
     now = {c: float(v[-1]) for c, v in fit_days.items()}
