@@ -38,7 +38,7 @@ from loadwatch.status_lines import (
     ratio_lines,
     rehab_lines,
 )
-from loadwatch.vocabulary import ALERT, CAUTION, HISTORIC, OPEN
+from loadwatch.vocabulary import ALERT, CAUTION, HISTORIC, OPEN, rule_label
 
 BAR_WIDTH = 12
 MIN_BAR_WIDTH = 4  # narrower bars say nothing: the numbers alone are shown
@@ -46,15 +46,6 @@ MIN_BAR_WIDTH = 4  # narrower bars say nothing: the numbers alone are shown
 # three numbers, longest), cell padding, borders, the panel, and room for a few words of flags.
 _TABLE_WITHOUT_BARS = 100
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-_RULE_LABEL = {
-    "session_spike": "spike",
-    "weekly_ramp": "ramp",
-    "return_after_break": "return",
-    "monotony": "monotony",
-    "plan_breach": "over plan",
-    "pain_response": "pain",
-    "rest_too_long": "rest",
-}
 # Flags now history (first raised long after their day) keep their place in the weeks, muted.
 _HISTORIC_STYLE = "dim"
 
@@ -99,7 +90,7 @@ def _flag_marks(flags: Sequence[FlagOut]) -> Pieces:
     marks: list[Text] = []
     for f in sorted(flags, key=lambda f: (f.date, f.dimension)):
         sign = "▲" if f.severity == ALERT else "△"
-        words = [DIM_LABEL.get(f.dimension, f.dimension), _RULE_LABEL.get(f.rule, f.rule)]
+        words = [DIM_LABEL.get(f.dimension, f.dimension), rule_label(f.rule)]
         historic = f.status == HISTORIC
         marks.append(
             Text(

@@ -56,6 +56,30 @@ def dimension_label(dimension: str) -> str:
     return DIMENSION_LABEL.get(dimension, dimension)
 
 
+# What each rule is called where a person reads it (the report's weeks, the flags table, an
+# episode's "+2 more"); the API keeps ``rule``'s machine keys.
+RULE_LABEL: Final[dict[str, str]] = {
+    "session_spike": "spike",
+    "weekly_ramp": "ramp",
+    "return_after_break": "return",
+    "monotony": "monotony",
+    "plan_breach": "over plan",
+    "pain_response": "pain",
+    "rest_too_long": "rest",
+}
+
+
+def rule_label(rule: str) -> str:
+    """The word a person reads for a rule's machine key (the key, spaced, if unknown)."""
+    return RULE_LABEL.get(rule, rule.replace("_", " "))
+
+
+def flag_label(rule: str, dimension: str) -> str:
+    """'fast km spike', 'climbing over plan', 'pain': one flag named for a person."""
+    what, kind = dimension_label(dimension), rule_label(rule)
+    return kind if what == kind else f"{what} {kind}"
+
+
 # Rules whose ratio is a rule's own arithmetic, not a reading for a coach: a pain flag's
 # "ratio" is the worst pain over the level that made it a flare (7 / 6 = 1.17), which says
 # nothing the "7/10" in its sentence does not.  No surface shows it (the API keeps the field).

@@ -50,7 +50,7 @@ def test_flags_whose_reaches_touch_are_one_episode() -> None:
     assert first.dimensions == ("distance", "hills")
     assert first.reasons == ("session_spike distance 0", "weekly_ramp hills 7")
     assert first.until == D + timedelta(days=13)
-    assert first.headline == "weekly_ramp hills 7 (+1 more: session spike distance)"
+    assert first.headline == "weekly_ramp hills 7 (+1 more: distance spike)"
     assert eps[1].headline == "session_spike distance 15" and eps[1].severity == "caution"
     assert episodes([]) == []
     assert len(episodes([flag(0), flag(8)])) == 2  # day 8 starts two days after day 6
@@ -113,7 +113,7 @@ def test_a_pain_flare_leads_a_plan_breach_whatever_their_ratios() -> None:
     (ep,) = episodes(_rosa())
     assert headline_flag(_rosa()).rule == "pain_response"
     assert ep.headline == (
-        "pain_response distance 6 (+2 more: plan breach distance, plan breach hills)"
+        "pain_response distance 6 (+2 more: distance over plan, climbing over plan)"
     )
     # Same severity and rule: the newest day leads (what just happened), then the excess.
     newer = [flag(1, ratio=1.9), flag(3, ratio=1.2)]

@@ -20,7 +20,7 @@ from loadwatch.cli.reading import (
     read_athlete_rows,
 )
 from loadwatch.errors import InvalidRequest
-from loadwatch.vocabulary import shown_ratio
+from loadwatch.vocabulary import dimension_label, rule_label, shown_ratio
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
     pass
@@ -79,13 +79,17 @@ def flags_table(athlete: str, rows: list[Any], width: int) -> Table:
         ratio = shown_ratio(r.rule, r.ratio)
         evidence = f"{r.evidence.grade}: {r.evidence.risk}"
         if wide:
-            cells = [r.dimension, r.rule, severity, ratio or "-", r.status, r.message, evidence]
+            # A person's words (trial 10 F5); --json keeps the machine keys.
+            cells = [
+                dimension_label(r.dimension), rule_label(r.rule), severity, ratio or "-",
+                r.status, r.message, evidence,
+            ]  # fmt: skip
         else:
             facts_cell = Text("\n").join(
                 [
                     severity + (f" ×{ratio}" if ratio else ""),
-                    Text(r.dimension),
-                    Text(r.rule),
+                    Text(dimension_label(r.dimension)),
+                    Text(rule_label(r.rule)),
                     Text(r.status),
                 ]
             )

@@ -45,6 +45,7 @@ from loadwatch.vocabulary import (
     EpisodeStatus,
     FlagStatus,
     Severity,
+    flag_label,
 )
 
 EPISODE_REACH_DAYS = 7
@@ -147,7 +148,8 @@ def _others(flags: Sequence[FlagLike], top: FlagLike) -> list[str]:
     for f in flags:
         if f is top:
             continue
-        label = f"{f.rule.replace('_', ' ')} {f.dimension}"
+        # Named as a person reads it (trial 10 F5), not "session spike speed".
+        label = flag_label(f.rule, f.dimension)
         if label not in seen:
             seen.append(label)
     return seen
