@@ -78,6 +78,19 @@ def put_tail(
     return _update(session, athlete_id, values)
 
 
+def drop_forecasts(session: Session, athlete_ids: Sequence[int]) -> None:
+    """These athletes' views are the chain of no forecast from now on (something the
+    forecasts read changed without an evaluation: services/forecast.py)."""
+    if athlete_ids:
+        q = (
+            update(athlete_views)
+            .where(athlete_views.c.athlete_id.in_(athlete_ids))
+            .values(forecast=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(q)
+
+
 @cache
 def _update_of(names: tuple[str, ...]) -> Update:
     """The UPDATE of these columns of a view, built once per set of columns with bound
