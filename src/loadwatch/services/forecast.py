@@ -142,8 +142,16 @@ def _forecasts(session: Session, ahead: Ahead, rolled: Rolled) -> list[Forecast]
     vouch for (module docstring)."""
     state, since = ahead.state, ahead.since
     athlete = state.athlete
+    if len(ahead.new_dates) <= ahead.days:
+        return []
+    # Time moves an episode only out of the current window, later days first: when none
+    # leaves it by the horizon's last day, none does before (one read for every night).
+    live_then = episodes.aging(session, athlete, since, ahead.last, state.live_episodes)
     # The roll's own night must keep the episodes as they are (else ``keep`` regroups them).
-    if episodes.aging(session, athlete, since, rolled.inp.today, state.live_episodes) is None:
+    if (
+        live_then is None
+        and episodes.aging(session, athlete, since, rolled.inp.today, state.live_episodes) is None
+    ):
         return []
     basis = secrets.randbelow(2**31)
     fingerprint = key(athlete, state.last_upload)
@@ -154,7 +162,9 @@ def _forecasts(session: Session, ahead: Ahead, rolled: Rolled) -> list[Forecast]
         if r is None or r.planned or r.plan_flags:
             break
         blobs = tail_blobs(r.view)
-        live = episodes.aging(session, athlete, since, r.inp.today, state.live_episodes)
+        live = live_then
+        if live is None:
+            live = episodes.aging(session, athlete, since, r.inp.today, state.live_episodes)
         if blobs is None or live is None:
             break
         unchanged = triage.Unchanged(since, live, state.last_upload, open_flags)

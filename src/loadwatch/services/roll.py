@@ -294,17 +294,19 @@ def rolled_ahead(
             coach_speed_mps=athlete.fast_speed_mps,
             coach_since=coach_since,
         )
-        per_day = frame["fast_speed_mps"].to_list()
-        thresholds = [explain(r) for r in frame.iter_rows(named=True)]
-        # The window of the day after each new day ``d``: the runs of its 90 days, the last
-        # of which are the new rest days (integers: the same sums in any order).
+        speeds = frame["fast_speed_mps"].to_list()
         by_day = day_windows(acts, athlete.timezone, first - timedelta(days=WINDOW_DAYS), since)
-        windows = []
-        for d in new_dates:
-            lo = d - timedelta(days=WINDOW_DAYS - 1)
-            ws = [w for k, w in by_day.items() if k >= lo]
-            windows.append(
-                Window(sum((w.units for w in ws), EMPTY_WINDOW.units), sum(w.runs for w in ws))
+        for i, (d, r) in enumerate(zip(new_dates, frame.iter_rows(named=True), strict=True)):
+            # The nights before a run leaves are rolled as the window standing (the stored
+            # threshold, no window carried), as the roll to that night alone rolls them.
+            if _window_stands(old, since, d):
+                continue
+            per_day[i], thresholds[i] = speeds[i], explain(r)
+            # The window of the day after ``d``: the runs of its 90 days, the last of which
+            # are the new rest days (integers: the same sums in any order).
+            ws = [w for k, w in by_day.items() if k >= d - timedelta(days=WINDOW_DAYS - 1)]
+            windows[i] = Window(
+                sum((w.units for w in ws), EMPTY_WINDOW.units), sum(w.runs for w in ws)
             )
     added = pl.DataFrame(
         [
