@@ -35,6 +35,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -159,6 +160,24 @@ class Ahead:
     fit: FitnessOut
     summary: Summary
 
+    @cached_property
+    def _all_weeks(self) -> pl.DataFrame:
+        return _rest_weeks(self.weeks, self.added)
+
+    def _weeks(self, j: int) -> pl.DataFrame:
+        """``_rest_weeks`` of the first ``j`` rest days, cut from those of them all: a rest
+        week's row sums zeros whatever its days, so only the last week's count of days
+        differs (one ``weekly_frame`` per batch instead of one per night)."""
+        if j == self.added.height:
+            return self._all_weeks
+        starts = self.added["week_start"].to_list()
+        last = starts[j - 1]
+        rows = self.weeks.height + len(set(starts[:j]) - set(self.weeks["week_start"].tail(1)))
+        out = self._all_weeks.head(rows)
+        counts = out["days"].to_numpy().copy()
+        counts[-1] -= sum(1 for s in starts[j:] if s == last)
+        return out.with_columns(pl.Series("days", counts, dtype=out.schema["days"]))
+
     def on(self, session: Session, j: int) -> Rolled | None:
         """The roll of the ``j``-th day after ``since`` (1: the day after)."""
         state = self.state
@@ -166,7 +185,6 @@ class Ahead:
         day = self.new_dates[j - 1]
         n_old, n_days = self.old.height, self.stored_days.height
         daily = self.daily.head(n_old + j)
-        added = self.added.head(j)
         no_symptoms = RehabInputs([], [], [])
         symptoms = state.symptoms(day)
         rin = rehab_inputs(session, athlete.id, daily, day) if symptoms else no_symptoms
@@ -186,7 +204,7 @@ class Ahead:
         )
         tail_rows = self.tail_rows.head(self.tail_rows.height - self.added.height + j)
         row = self.all_days.row(n_days + j - 1, named=True)
-        all_weeks = _rest_weeks(self.weeks, added)
+        all_weeks = self._weeks(j)
         rooms = {h.dimension: h for h in headroom(daily, self.config, today=day)}
         fitness = fitness_on(self.fit, day, row)
         summary = self.summary
