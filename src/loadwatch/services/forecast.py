@@ -34,7 +34,7 @@ from loadwatch.clock import day_ends_at, local_today
 from loadwatch.schemas.status import VIEW_VERSION
 from loadwatch.services import episodes, triage
 from loadwatch.services.roll import Ahead, Rolled, rolled_ahead
-from loadwatch.services.stored_view import tail_blobs
+from loadwatch.services.stored_view import TAIL_DAYS, tail_blobs
 from loadwatch.store import athletes as athlete_rows
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import forecasts as forecast_rows
@@ -157,15 +157,17 @@ def _forecasts(session: Session, ahead: Ahead, rolled: Rolled) -> list[Forecast]
     fingerprint = key(athlete, state.last_upload)
     open_flags = flag_rows.open_of(session, [athlete.id]) if state.open_flags else []
     out = []
+    stored_tail = ahead.tail_rows.height - ahead.added.height
     for j in range(ahead.days + 1, len(ahead.new_dates) + 1):
-        r = ahead.on(session, j)
-        if r is None or r.planned or r.plan_flags:
-            break
-        blobs = tail_blobs(r.view)
+        day = ahead.new_dates[j - 1]
         live = live_then
         if live is None:
-            live = episodes.aging(session, athlete, since, r.inp.today, state.live_episodes)
-        if blobs is None or live is None:
+            live = episodes.aging(session, athlete, since, day, state.live_episodes)
+        if live is None or stored_tail + j > TAIL_DAYS:
+            break  # (checked first: a night's roll costs more than these)
+        r = ahead.on(session, j)
+        blobs = tail_blobs(r.view) if r is not None else None
+        if r is None or blobs is None or r.planned or r.plan_flags:
             break
         unchanged = triage.Unchanged(since, live, state.last_upload, open_flags)
         summary = r.view.summary
