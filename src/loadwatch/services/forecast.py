@@ -107,9 +107,10 @@ def serve(session: Session, state: RollState, today: date | None, since: date) -
     )
     due = day_ends_at(tz, day) if day >= local_today(tz) else None
     kept = athlete_rows.set_due_if(session, athlete.id, due, tz, day)
-    triage_rows.put(
-        session, athlete.id, as_of=day, concern=fc.concern, sort_key=fc.sort_key, body=fc.body
-    )
+    if not forecast_rows.put_triage(session, athlete.id, fc):  # (a roll always left one)
+        triage_rows.put(
+            session, athlete.id, as_of=day, concern=fc.concern, sort_key=fc.sort_key, body=fc.body
+        )
     return Served(day, tz, kept)
 
 

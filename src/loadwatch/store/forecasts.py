@@ -9,11 +9,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Column, Delete, Insert, Integer, bindparam, delete, insert
+from sqlalchemy import (
+    Column,
+    Delete,
+    Insert,
+    Integer,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    insert,
+    update,
+)
 from sqlalchemy.orm import Session
 
+from loadwatch.clock import utcnow
+from loadwatch.store.models import AthleteTriage
 from loadwatch.store.tables import athlete_forecasts
 
 
@@ -63,3 +76,37 @@ def replace(session: Session, athlete_id: int, forecasts: Sequence[Forecast]) ->
             {"athlete_id": athlete_id, **{f: getattr(fc, f) for f in _FIELDS}} for fc in forecasts
         ]
         session.execute(_insert(), rows)
+
+
+@cache
+def _put_triage() -> Update:
+    """Built once (a statement built per call costs more than it runs)."""
+    # The Core table: an ORM-enabled UPDATE goes through the ORM's bulk path.
+    t = cast(Table, AthleteTriage.__table__)
+    return (
+        update(t)
+        .where(t.c.athlete_id == bindparam("aid", type_=Integer))
+        .values(
+            as_of=bindparam("as_of"),
+            concern=bindparam("concern"),
+            sort_key=bindparam("sort_key"),
+            body=bindparam("body"),
+            computed_at=bindparam("at"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def put_triage(session: Session, athlete_id: int, fc: Forecast) -> bool:
+    """The athlete's triage row is the forecast's (one UPDATE, not the session's unit of work:
+    a served night writes nothing else through it); False: no row to update."""
+    params = {
+        "aid": athlete_id,
+        "as_of": fc.day,
+        "concern": fc.concern,
+        "sort_key": fc.sort_key,
+        "body": fc.body,
+        "at": utcnow(),
+    }
+    count: int = session.execute(_put_triage(), params).rowcount  # type: ignore[attr-defined]
+    return count > 0
