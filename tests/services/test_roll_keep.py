@@ -17,7 +17,7 @@ from loadwatch.clock import as_utc
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.schemas.planned import PlannedIn
 from loadwatch.schemas.rehab import SymptomIn
-from loadwatch.services import episodes, evaluation, triage
+from loadwatch.services import episodes, evaluation, forecast, triage
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import (
     EvaluationResult,
@@ -258,6 +258,8 @@ def test_nights_carry_the_fast_thresholds_window(
     )
     kept_due: list[int] = []
     monkeypatch.setattr(evaluation, "keep_due", lambda *a, **k: kept_due.append(1))
+    # What the roll itself reads: no night served from a forecast (tests/services/test_forecast.py).
+    monkeypatch.setattr(forecast, "HORIZON_DAYS", 0)
     sources, day, whole = set(), last, 0
     while day < last + timedelta(days=100):
         since, day = day, day + timedelta(days=3 if day == last + timedelta(days=40) else 1)
@@ -312,6 +314,8 @@ def test_nights_after_a_spike_cap_the_next_run_as_the_rules_judge_it(
         "raised_in",
         lambda s, a, lo, hi, r: read.append(hi) or raised_in(s, a, lo, hi, r),
     )
+    # What the roll itself reads: no night served from a forecast (tests/services/test_forecast.py).
+    monkeypatch.setattr(forecast, "HORIZON_DAYS", 0)
     capped = []
     for night in range(1, CURRENT_DAYS + 2):
         day = SPIKE + timedelta(days=night)

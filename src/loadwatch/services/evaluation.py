@@ -42,6 +42,7 @@ from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.rules.spike_limit import SPIKE_RULE, SpikeFlag
 from loadwatch.services import (
     episodes,
+    forecast,
     hr_load,
     incremental,
     preflight,
@@ -126,18 +127,31 @@ def _evaluate_in(
     unchanged_since: date | None = None,
 ) -> EvaluationResult:
     # What a roll reads, with whether a change is pending, in one query (none: no view).
-    state = roll.read_state(session, athlete_id, unchanged_since) if unchanged_since else None
+    state = (
+        roll.read_state(session, athlete_id, unchanged_since, today) if unchanged_since else None
+    )
     if unchanged_since is not None and (
         state.pending if state is not None else pending.waiting(session, [athlete_id])
     ):
         # A change was stored after the caller found none (an upload between its look and
         # this transaction): its word no longer holds, judge in full.
         unchanged_since = state = None
+    # A night inside the horizon a roll forecast: its view and triage row as computed then.
+    served = (
+        forecast.serve(session, state, today, unchanged_since)
+        if state is not None and unchanged_since is not None
+        else None
+    )
+    if served is not None:
+        result = EvaluationResult(athlete_id, evaluated_from=from_date, today=served.day)
+        result.zone, result.due_kept = served.zone, served.due_kept
+        result.rolled, result.engine_judged = True, False
+        return result
     # The roll of an unchanged athlete: its view from the stored one (services/roll.py).  It
     # needs no heart-rate refresh: they move with a change (an import, a setting: each writes
     # a pending row) and the roll finds its fitness computed with the current ones.
     rolled = (
-        roll.quick_roll(session, state, today, unchanged_since)
+        forecast.roll(session, state, today, unchanged_since)
         if state is not None and unchanged_since is not None
         else None
     )

@@ -35,6 +35,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -59,12 +60,13 @@ from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, MONOTONY_DAYS
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, DAILY_SCHEMA, DIMENSIONS
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
-from loadwatch.rules.config import athlete_config
+from loadwatch.rules.config import RuleConfig, athlete_config
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.headroom import headroom
 from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.rules.spike_limit import SPIKE_RULE
-from loadwatch.schemas.status import REPORT_WEEKS, WeekRow
+from loadwatch.schemas.fitness import FitnessOut
+from loadwatch.schemas.status import REPORT_WEEKS, Summary, WeekRow
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
@@ -100,8 +102,12 @@ class Rolled:
     state: RollState | None = None
 
 
-def read_state(session: Session, athlete_id: int, since: date) -> RollState | None:
-    """What a roll from the view for ``since`` reads, in one query (``store/roll_state.py``);
+def read_state(
+    session: Session, athlete_id: int, since: date, today: date | None = None
+) -> RollState | None:
+    """What a roll from the view for ``since`` to ``today`` reads, in one query
+    (``store/roll_state.py``), with the forecast stored for ``today`` (None: the athlete's
+    local today, not known before the query: the day after ``since``, the nightly roll's);
     None: no such athlete or no view."""
     # Activities that may be dated after ``since``: starting less than the widest offset
     # before its end.
@@ -109,7 +115,9 @@ def read_state(session: Session, athlete_id: int, since: date) -> RollState | No
     # The spike cap reads the spike flags current on the new day (``quick_roll``), from
     # ``day - (CURRENT_DAYS - 1)``; the new day is at least ``since + 1``, so none dated from
     # ``_spikes_from(since)``, none to read.
-    return roll_state(session, athlete_id, since, end, PLAN_RULES, SPIKE_RULE, _spikes_from(since))
+    day = today or since + timedelta(days=1)
+    spikes = _spikes_from(since)
+    return roll_state(session, athlete_id, since, end, PLAN_RULES, SPIKE_RULE, spikes, day)
 
 
 def _spikes_from(since: date) -> date:
@@ -122,9 +130,127 @@ def quick_roll(
 ) -> Rolled | None:
     """The view for ``today`` rolled from the stored view for ``since`` (``state``, from
     ``read_state``); None when the full evaluation must compute it (module docstring)."""
+    ahead = rolled_ahead(session, state, today, since)
+    return None if ahead is None else ahead.on(session, ahead.days)
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """The rest days after the stored view's day ``since`` rolled in one go, up to ``last``:
+    what the roll of each of them stores is ``on`` of its number (``services/forecast.py``
+    asks for the days after the roll's own).  Each day's rows read only the days before it,
+    so the roll to a day is the same whichever day the batch runs to."""
+
+    state: RollState
+    since: date
+    days: int  # the roll's own day is ``since + days``
+    last: date
+    new_dates: list[date]
+    old: pl.DataFrame  # the stored daily columns
+    stored_days: pl.DataFrame  # the stored day rows
+    weeks: pl.DataFrame  # the stored week rows
+    added: pl.DataFrame  # the daily columns of the rest days
+    daily: pl.DataFrame  # ``old`` then ``added``
+    all_days: pl.DataFrame  # the stored day rows then the rest days'
+    tail_rows: pl.DataFrame  # the stored tail then the rest days'
+    thresholds: list[FastThreshold]  # of each new day
+    windows: list[Window | None]  # of the day after each new day (None: none carried)
+    config: RuleConfig
+    hr: Any
+    fit: FitnessOut
+    summary: Summary
+
+    @cached_property
+    def _all_weeks(self) -> pl.DataFrame:
+        return _rest_weeks(self.weeks, self.added)
+
+    def _weeks(self, j: int) -> pl.DataFrame:
+        """``_rest_weeks`` of the first ``j`` rest days, cut from those of them all: a rest
+        week's row sums zeros whatever its days, so only the last week's count of days
+        differs (one ``weekly_frame`` per batch instead of one per night)."""
+        if j == self.added.height:
+            return self._all_weeks
+        starts = self.added["week_start"].to_list()
+        last = starts[j - 1]
+        rows = self.weeks.height + len(set(starts[:j]) - set(self.weeks["week_start"].tail(1)))
+        out = self._all_weeks.head(rows)
+        counts = out["days"].to_numpy().copy()
+        counts[-1] -= sum(1 for s in starts[j:] if s == last)
+        return out.with_columns(pl.Series("days", counts, dtype=out.schema["days"]))
+
+    def on(self, session: Session, j: int) -> Rolled | None:
+        """The roll of the ``j``-th day after ``since`` (1: the day after)."""
+        state = self.state
+        athlete = state.athlete
+        day = self.new_dates[j - 1]
+        n_old, n_days = self.old.height, self.stored_days.height
+        daily = self.daily.head(n_old + j)
+        no_symptoms = RehabInputs([], [], [])
+        symptoms = state.symptoms(day)
+        rin = rehab_inputs(session, athlete.id, daily, day) if symptoms else no_symptoms
+        if rin.plans:
+            return None  # a plan's caps and quiet days run to today: judged in full
+        inp = EvaluationInputs(
+            athlete,
+            _NO_ACTIVITIES,
+            day,
+            self.config,
+            self.thresholds[j - 1],
+            daily,
+            rin,
+            self.hr,
+            None,
+            self.stored_days["date"][0],
+        )
+        tail_rows = self.tail_rows.head(self.tail_rows.height - self.added.height + j)
+        row = self.all_days.row(n_days + j - 1, named=True)
+        all_weeks = self._weeks(j)
+        rooms = {h.dimension: h for h in headroom(daily, self.config, today=day)}
+        fitness = fitness_on(self.fit, day, row)
+        summary = self.summary
+        # Nothing changed since the stored view, so the stored spike flags are the ones the
+        # rules would raise: the spike cap reads them instead of judging the rules again.
+        out = summary_from(
+            inp,
+            row,
+            rooms,
+            all_weeks,
+            fitness,
+            summary.last_activity_date,
+            summary.last_run_date,
+            _report(summary.report_weeks, all_weeks, self.weeks.height),
+            spikes=flag_rows.raised_in(
+                session, athlete.id, day - timedelta(days=CURRENT_DAYS - 1), day, SPIKE_RULE
+            )
+            if state.recent_spikes
+            else [],
+        )
+        plan_flags = symptoms or state.plan_flags
+        window = self.windows[j - 1]
+        view = View(
+            out,
+            self.all_days.head(n_days + j),
+            all_weeks,
+            tail_rows,
+            window.to_bytes() if window else None,
+        )
+        return Rolled(inp, view, self.since, plan_flags, state.planned(day), state)
+
+
+def rolled_ahead(
+    session: Session,
+    state: RollState,
+    today: date | None,
+    since: date,
+    last: date | None = None,
+) -> Ahead | None:
+    """The rest days from the stored view for ``since`` to ``last`` (None: ``today``, the
+    roll's own day, or the athlete's local today) rolled in one go; None when the full
+    evaluation must compute the roll's own day (module docstring)."""
     athlete = state.athlete
     athlete_id = athlete.id
     day = today or local_today(athlete.timezone)
+    last = max(last or day, day)
     if since >= day or state.as_of != since or state.plans:
         return None  # (a plan's caps and quiet days run to today: judged in full)
     summary = parse_summary(state.summary)
@@ -158,17 +284,18 @@ def quick_roll(
     if not idle.any():
         return None  # no rest day to copy the zeros of
     rest = old.row(int(np.flatnonzero(idle)[-1]), named=True)
-    new_dates = [since + timedelta(days=i) for i in range(1, (day - since).days + 1)]
+    new_dates = [since + timedelta(days=i) for i in range(1, (last - since).days + 1)]
     source = cast(Literal["coach", "derived", "default"], fast.source)  # stored by explain()
-    threshold = FastThreshold(fast.speed_mps, source, fast.explanation)
+    stored = FastThreshold(fast.speed_mps, source, fast.explanation)
+    thresholds = [stored] * len(new_dates)
+    windows: list[Window | None] = [None] * len(new_dates)
     per_day = [old["fast_threshold_mps"][-1]] * len(new_dates)
     carried = Window.from_bytes(state.fast_window) if fast.source != "coach" else None
-    window: Window | None = None  # the window of the day after ``day``, carried on
     if carried is not None:
-        rows, window = _carry(session, athlete, old, since, new_dates, carried)
+        rows, windows = _carry(session, athlete, old, since, new_dates, carried)
         per_day = [r["fast_speed_mps"] for r in rows]
-        threshold = explain(rows[-1])
-    elif fast.source != "coach" and not _window_stands(old, since, day):
+        thresholds = [explain(r) for r in rows]
+    elif fast.source != "coach" and not _window_stands(old, since, last):
         # A run enters or leaves the 90-day window: the new days' thresholds from the runs
         # of their windows only (the history before is not read), and the window carried
         # from now on.
@@ -181,19 +308,24 @@ def quick_roll(
             acts,
             tz=athlete.timezone,
             first=first,
-            last=day,
+            last=last,
             coach_speed_mps=athlete.fast_speed_mps,
             coach_since=coach_since,
         )
-        per_day = frame["fast_speed_mps"].to_list()
-        threshold = explain(frame.row(frame.height - 1, named=True))
-        # The window of the day after ``day``: the runs of its 90 days, the last of which
-        # are the new rest days.
-        by_day = day_windows(acts, athlete.timezone, day - timedelta(days=WINDOW_DAYS - 1), since)
-        window = Window(
-            sum((w.units for w in by_day.values()), EMPTY_WINDOW.units),
-            sum(w.runs for w in by_day.values()),
-        )
+        speeds = frame["fast_speed_mps"].to_list()
+        by_day = day_windows(acts, athlete.timezone, first - timedelta(days=WINDOW_DAYS), since)
+        for i, (d, r) in enumerate(zip(new_dates, frame.iter_rows(named=True), strict=True)):
+            # The nights before a run leaves are rolled as the window standing (the stored
+            # threshold, no window carried), as the roll to that night alone rolls them.
+            if _window_stands(old, since, d):
+                continue
+            per_day[i], thresholds[i] = speeds[i], explain(r)
+            # The window of the day after ``d``: the runs of its 90 days, the last of which
+            # are the new rest days (integers: the same sums in any order).
+            ws = [w for k, w in by_day.items() if k >= d - timedelta(days=WINDOW_DAYS - 1)]
+            windows[i] = Window(
+                sum((w.units for w in ws), EMPTY_WINDOW.units), sum(w.runs for w in ws)
+            )
     added = pl.DataFrame(
         [
             {**rest, "date": d, "week_start": week_start(d), "fast_threshold_mps": f}
@@ -201,53 +333,28 @@ def quick_roll(
         ],
         schema=old.schema,
     )
-    daily = pl.concat([old, added])
-    no_symptoms = RehabInputs([], [], [])
-    symptoms = state.symptoms(day)
-    rin = rehab_inputs(session, athlete_id, daily, day) if symptoms else no_symptoms
-    if rin.plans:
-        return None  # a plan's caps and quiet days run to today: judged in full
-    config = athlete_config(athlete.thresholds)
-    inp = EvaluationInputs(
-        athlete,
-        _NO_ACTIVITIES,
-        day,
-        config,
-        threshold,
-        daily,
-        rin,
-        hr,
-        None,
-        days["date"][0],
-    )
     appended = _rest_rows(days, added)
-    all_days = pl.concat([days, appended])
     tail = state.blobs["days_tail"]
-    tail_rows = pl.concat([decode(tail), appended]) if tail else appended
-    row = all_days.row(all_days.height - 1, named=True)
-    all_weeks = _rest_weeks(weeks, added)
-    rooms = {h.dimension: h for h in headroom(daily, config, today=day)}
-    fitness = fitness_on(fit, day, row)
-    # Nothing changed since the stored view, so the stored spike flags are the ones the rules
-    # would raise: the spike cap reads them instead of judging the rules again.
-    out = summary_from(
-        inp,
-        row,
-        rooms,
-        all_weeks,
-        fitness,
-        summary.last_activity_date,
-        summary.last_run_date,
-        _report(summary.report_weeks, all_weeks, weeks.height),
-        spikes=flag_rows.raised_in(
-            session, athlete_id, day - timedelta(days=CURRENT_DAYS - 1), day, SPIKE_RULE
-        )
-        if state.recent_spikes
-        else [],
+    return Ahead(
+        state=state,
+        since=since,
+        days=(day - since).days,
+        last=last,
+        new_dates=new_dates,
+        old=old,
+        stored_days=days,
+        weeks=weeks,
+        added=added,
+        daily=pl.concat([old, added]),
+        all_days=pl.concat([days, appended]),
+        tail_rows=pl.concat([decode(tail), appended]) if tail else appended,
+        thresholds=thresholds,
+        windows=windows,
+        config=athlete_config(athlete.thresholds),
+        hr=hr,
+        fit=fit,
+        summary=summary,
     )
-    plan_flags = symptoms or state.plan_flags
-    view = View(out, all_days, all_weeks, tail_rows, window.to_bytes() if window else None)
-    return Rolled(inp, view, since, plan_flags, state.planned(day), state)
 
 
 def _report(stored: list[WeekRow] | None, weeks: pl.DataFrame, had: int) -> list[WeekRow] | None:
@@ -296,9 +403,9 @@ def _carry(
     since: date,
     new_dates: list[date],
     carried: Window,
-) -> tuple[list[dict[str, Any]], Window]:
+) -> tuple[list[dict[str, Any]], list[Window | None]]:
     """The threshold rows of the new days from the window carried for the day after
-    ``since`` (``old``'s last day), and the window of the day after the last of them.  The
+    ``since`` (``old``'s last day), and the window of the day after each of them.  The
     window of day ``d + 1`` is that of ``d`` without the runs of ``d - 90`` (``d`` is a rest
     day): only those runs are read, and only when the stored day rows say there are some.
     The integers ``threshold_frame`` sums, so the same thresholds, bit for bit."""
@@ -315,10 +422,12 @@ def _carry(
         traces = activity_store.speed_traces(session, athlete.id, begin, until)
         leaving = trace_windows(traces, athlete.timezone, lo, hi)
     windows, window = [], carried
+    after: list[Window | None] = []
     for d in new_dates:
         windows.append(window)
         window = window.minus(leaving.get(d - timedelta(days=WINDOW_DAYS), EMPTY_WINDOW))
-    return windows_thresholds(windows), window
+        after.append(window)
+    return windows_thresholds(windows), after
 
 
 def _window_stands(old: pl.DataFrame, since: date, day: date) -> bool:

@@ -42,6 +42,9 @@ class View:
     # The rows before this one did not change (a change from a day, ``services/incremental.py``)
     # and the rows from it are few: written as the tail, the rows before as the day rows.
     split: int | None = None
+    # The batch of forecasts this view is the chain of (the roll that computed them:
+    # ``services/forecast.py``); None: none (every other path).
+    forecast: int | None = None
 
 
 TAIL_DAYS = 32  # a month of nightly rolls, then the tail is folded in
@@ -90,6 +93,7 @@ def keep(session: Session, athlete_id: int, view: View) -> None:
             days_tail=_ipc(tail),
             weeks=_ipc(view.weeks),
             fast_window=view.fast_window,
+            forecast=view.forecast,
         )
         if written:
             return
@@ -113,6 +117,15 @@ def keep(session: Session, athlete_id: int, view: View) -> None:
         weeks=_ipc(view.weeks),
         fast_window=view.fast_window,
     )
+
+
+def tail_blobs(view: View) -> tuple[bytes, bytes] | None:
+    """The day-row tail and week rows ``keep`` writes of a roll's view, as it writes them;
+    None: ``keep`` would write the day rows whole (the tail is full: folded in)."""
+    tail = view.tail
+    if tail is None or tail.height > TAIL_DAYS:
+        return None
+    return _ipc(tail), _ipc(view.weeks)
 
 
 def stored_rows(

@@ -35,6 +35,7 @@ from loadwatch.store import episodes as episode_rows
 from loadwatch.store import files as file_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import triage as triage_rows
+from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, Episode, Flag, User
 from loadwatch.vocabulary import LIVE_EPISODE, QUIET, Concern
@@ -167,16 +168,24 @@ def keep(
     (evaluation calls this in the flags' transaction, after writing the flags and episodes;
     ``unchanged``: the roll of an unchanged athlete, ``known``: what an evaluation from a day
     read, see ``_row``)."""
-    row = _row(session, athlete, summary.as_of, summary, config, unchanged, known)
-    concern: Concern = row.severity or QUIET
+    concern, key, body = stored_row(session, athlete, summary, config, unchanged, known)
     triage_rows.put(
-        session,
-        athlete.id,
-        as_of=summary.as_of,
-        concern=concern,
-        sort_key=sort_key(row),
-        body=_body(row),
+        session, athlete.id, as_of=summary.as_of, concern=concern, sort_key=key, body=body
     )
+
+
+def stored_row(
+    session: Session,
+    athlete: Athlete,
+    summary: Summary,
+    config: RuleConfig | None = None,
+    unchanged: Unchanged | None = None,
+    known: Known | None = None,
+) -> tuple[Concern, bytes, bytes]:
+    """What ``keep`` stores: the row's concern, sort key and body (the nightly roll's
+    forecasts store them for the days ahead, ``services/forecast.py``)."""
+    row = _row(session, athlete, summary.as_of, summary, config, unchanged, known)
+    return row.severity or QUIET, sort_key(row), _body(row)
 
 
 def refresh(session: Session, athlete_ids: list[int]) -> None:
@@ -184,6 +193,8 @@ def refresh(session: Session, athlete_ids: list[int]) -> None:
     change that needs no evaluation (an acknowledgement, a rename).  An athlete with an
     evaluation pending is left as is: shown evaluating, and rewritten by that evaluation."""
     athletes = [athlete_store.get_athlete(session, aid) for aid in dict.fromkeys(athlete_ids)]
+    # The rows the nightly roll forecast for the days ahead read what changed: none stands.
+    view_rows.drop_forecasts(session, [a.id for a in athletes])
     summaries = kept_summaries(session, athletes)
     for a in athletes:
         summary = summaries.get(a.id)

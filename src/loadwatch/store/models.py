@@ -380,6 +380,7 @@ class AthleteView(Base):
     weeks: Mapped[bytes]
     fast_window: Mapped[bytes | None]
     computed_at: Mapped[datetime]
+    forecast: Mapped[int | None]  # the batch of forecasts this view is the chain of (0016)
 
 
 class HrBasisChange(Base):

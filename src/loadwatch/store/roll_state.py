@@ -21,6 +21,7 @@ from sqlalchemy import Integer, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from loadwatch.clock import as_utc
+from loadwatch.store.forecasts import FORECAST_COLUMNS, Forecast, forecast_of
 from loadwatch.store.models import (
     Activity,
     Athlete,
@@ -35,6 +36,7 @@ from loadwatch.store.models import (
     SourceFile,
     SymptomEntry,
 )
+from loadwatch.store.tables import athlete_forecasts
 from loadwatch.vocabulary import LIVE_EPISODE, OPEN, RESOLVED
 
 
@@ -52,6 +54,9 @@ class RollState:
     plan_flags: bool  # any flag of these rules not resolved
     late_starts: bool  # an activity starting at or after the given instant
     triage: AthleteTriage | None  # the stored triage row
+    # The forecast stored for the day asked for, when the view is still the chain of its
+    # batch (``store/forecasts.py``); None: none.
+    forecast: Forecast | None
     last_upload: datetime | None  # when a file was last received (``files.last_uploads``)
     open_flags: bool  # any open flag
     live_episodes: bool  # any live episode, or one whose last flag is after the view's day
@@ -82,6 +87,7 @@ def _query(plan_rules: tuple[str, ...], spike_rule: str) -> Select[Any]:
             AthleteView.days_tail,
             AthleteView.weeks,
             AthleteView.fast_window,
+            *FORECAST_COLUMNS,
             exists().where(PendingEvaluation.athlete_id == aid),
             exists().where(RehabPlan.athlete_id == aid),
             select(func.min(SymptomEntry.date))
@@ -116,6 +122,12 @@ def _query(plan_rules: tuple[str, ...], spike_rule: str) -> Select[Any]:
         .join(AthleteView, AthleteView.athlete_id == Athlete.id)
         .outerjoin(AthleteViewDays, AthleteViewDays.athlete_id == Athlete.id)
         .outerjoin(AthleteTriage, AthleteTriage.athlete_id == Athlete.id)
+        .outerjoin(
+            athlete_forecasts,
+            (athlete_forecasts.c.athlete_id == aid)
+            & (athlete_forecasts.c.day == bindparam("day"))
+            & (athlete_forecasts.c.basis == AthleteView.forecast),
+        )
         .where(Athlete.id == aid)
     )
 
@@ -128,17 +140,26 @@ def roll_state(
     plan_rules: tuple[str, ...],
     spike_rule: str,
     spikes_from: date,
+    day: date,
 ) -> RollState | None:
     """The athlete and their stored view, and what else they have, for a roll from the view
     for ``since``; ``end``: the instant from which an activity may be dated after it;
     ``spikes_from``: the first day a flag of ``spike_rule`` counts in ``recent_spikes`` (None:
-    no such athlete, or no view)."""
-    params = {"aid": athlete_id, "end": end, "since": since, "spikes_from": spikes_from}
+    no such athlete, or no view); ``day``: the day whose forecast to read, if any."""
+    params = {
+        "aid": athlete_id,
+        "end": end,
+        "since": since,
+        "spikes_from": spikes_from,
+        "day": day,
+    }
     row = session.execute(_query(plan_rules, spike_rule), params).first()
     if row is None:
         return None
-    (athlete, triage, as_of, summary, days, tail, weeks, fast_window, pending, plans, first_symptom,
-     last_planned, plan_flags, late, created, updated, open_flags, live, spikes) = row  # fmt: skip
+    (athlete, triage, as_of, summary, days, tail, weeks, fast_window) = row[:8]
+    forecast = forecast_of(row[8 : 8 + len(FORECAST_COLUMNS)])
+    (pending, plans, first_symptom, last_planned, plan_flags, late, created, updated, open_flags,
+     live, spikes) = row[8 + len(FORECAST_COLUMNS) :]  # fmt: skip
     uploads = [as_utc(t) for t in (created, updated) if t is not None]
     return RollState(
         athlete=athlete,
@@ -153,6 +174,7 @@ def roll_state(
         plan_flags=bool(plan_flags),
         late_starts=bool(late),
         triage=triage,
+        forecast=forecast,
         last_upload=max(uploads) if uploads else None,
         open_flags=bool(open_flags),
         live_episodes=bool(live),

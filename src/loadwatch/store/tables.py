@@ -218,6 +218,30 @@ athlete_views = Table(
     # roll carries (``analytics.fast.Window``; null: none), services/roll.py.
     Column("fast_window", LargeBinary),
     _stamped("computed_at"),
+    # Revision 0016: the batch of ``athlete_forecasts`` this view is the chain of (the view a
+    # roll computed them from, or one a roll served from them); null: none.  Every other write
+    # of the view nulls it, which is what invalidates a forecast (services/forecast.py).
+    Column("forecast", Integer),
+)
+
+# Revision 0016: what the nightly roll of an unchanged athlete will store on each of the next
+# days, computed in one batch (services/forecast.py): the view's summary, day-row tail, week
+# rows and fast window, and the triage row, ready-serialised.  Current only while the view's
+# ``forecast`` names the same ``basis``.
+athlete_forecasts = Table(
+    "athlete_forecasts",
+    metadata,
+    _athlete_fk(primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("basis", Integer, nullable=False),
+    Column("key", Text, nullable=False),  # what the batch read of the athlete (forecast.key)
+    Column("summary", JSON, nullable=False),
+    Column("days_tail", LargeBinary, nullable=False),
+    Column("weeks", LargeBinary, nullable=False),
+    Column("fast_window", LargeBinary),
+    Column("concern", String(16), nullable=False),
+    Column("sort_key", LargeBinary, nullable=False),
+    Column("body", LargeBinary, nullable=False),
 )
 
 athlete_view_days = Table(

@@ -37,6 +37,8 @@ def put(
         "days_tail": days_tail,
         "weeks": weeks,
         "fast_window": fast_window,
+        # A view computed anew is the chain of no forecast (services/forecast.py).
+        "forecast": None,
     }
     if not _update(session, athlete_id, values):
         session.execute(insert(athlete_views).values(athlete_id=athlete_id, **values))
@@ -58,14 +60,35 @@ def put_tail(
     days_tail: bytes,
     weeks: bytes,
     fast_window: bytes | None = None,
+    forecast: int | None = None,
 ) -> bool:
     """Replace the view's summary, week rows and day-row tail, leaving the day rows before
     the tail as stored, and the fast threshold's window the roll carries when given (a roll
-    that carries none found none stored); False: no view to update."""
-    values = {"as_of": as_of, "summary": summary, "days_tail": days_tail, "weeks": weeks}
+    that carries none found none stored); ``forecast``: the batch of forecasts the view is the
+    chain of (None: none, the stored one is invalid from now on); False: no view to update."""
+    values = {
+        "as_of": as_of,
+        "summary": summary,
+        "days_tail": days_tail,
+        "weeks": weeks,
+        "forecast": forecast,
+    }
     if fast_window is not None:
         values["fast_window"] = fast_window
     return _update(session, athlete_id, values)
+
+
+def drop_forecasts(session: Session, athlete_ids: Sequence[int]) -> None:
+    """These athletes' views are the chain of no forecast from now on (something the
+    forecasts read changed without an evaluation: services/forecast.py)."""
+    if athlete_ids:
+        q = (
+            update(athlete_views)
+            .where(athlete_views.c.athlete_id.in_(athlete_ids))
+            .values(forecast=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(q)
 
 
 @cache
