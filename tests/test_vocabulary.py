@@ -120,3 +120,31 @@ def test_the_episode_line_names_its_dimensions_as_people_read_them() -> None:
     console.print(episode_lines(status))  # type: ignore[arg-type]
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "0 flag(s), fast km, climbing, uphill km, distance" in out
+
+
+def test_every_surface_says_none_of_a_dimension_in_one_phrase() -> None:
+    """Zero climbing is "no climbing" on the dashboard, the check-in page and in every
+    sentence (the dashboard said "flat", the check-in page "climb 0 m"); "flat" is the plan's
+    word for up to 10 m per km."""
+    from datetime import date
+
+    from loadwatch.rules.messages import tomorrow
+    from loadwatch.rules.planned import PlannedRun
+    from loadwatch.rules.preflight import Suggestion, _suggestion_words
+
+    assert v.NO_LOAD == {
+        "distance": "rest",
+        "speed": "no fast running",
+        "hills": "no climbing",
+        "uphill": "no uphill running",
+    }
+    assert _js_words("app.js", "NO_LOAD") == v.NO_LOAD
+    assert _js_words("checkin.js", "NO_LOAD") == v.NO_LOAD
+    for js in ("app.js", "checkin.js"):
+        source = (SRC / "api" / "static" / js).read_text()
+        assert "NO_LOAD.hills" in source and '"flat"' not in source, js
+    assert tomorrow("hills", 0.0, "m") == "no climbing tomorrow"
+    assert tomorrow("speed", 0.0, "km") == "no fast running tomorrow"
+    run = PlannedRun(date(2026, 12, 8), 8.0, fast_km=0.0, climb_m=0.0)
+    assert _suggestion_words(Suggestion(run, "climb")) == "no climbing in it raises nothing"
+    assert _suggestion_words(Suggestion(run, "fast")) == "no fast running in it raises nothing"

@@ -22,6 +22,7 @@ from loadwatch.rules.episodes import CURRENT_DAYS, is_current
 from loadwatch.rules.messages import amount, day_name
 from loadwatch.rules.plan_caps import FLAT_M_PER_KM, STEP_BACK_SHARE, describe_day, run_words
 from loadwatch.rules.response import SETTLED_MAX, Response, last_tolerated
+from loadwatch.vocabulary import NO_LOAD
 
 _WHAT = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing", "uphill": "Uphill"}
 # The pre-flight check's finding for a planned run above the step back in force on its day
@@ -29,12 +30,7 @@ _WHAT = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing", "
 FLARE_STEP_BACK_RULE = "flare_step_back"
 # A run of that size, and none of it, per dimension (``over_step_back_words``).
 _A_RUN = {"distance": "a run", "speed": "fast running", "hills": "a climb", "uphill": "uphill"}
-_NONE = {
-    "distance": "no running",
-    "speed": "no fast running",
-    "hills": "no climbing",
-    "uphill": "no uphill running",
-}
+_NONE = {**NO_LOAD, "distance": "no running"}  # a step back to none of it ("rest": the rest case)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from loadwatch.analytics.schema import UNITS
+from loadwatch.vocabulary import NO_LOAD
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -35,12 +36,7 @@ def amount(value: float, unit: str) -> str:
 # What a dimension over its limit allows tomorrow.  Rest is the distance's word only: the
 # others limit one kind of running, and "Fast running: …; rest tomorrow" beside "next run up
 # to 22.0 km" read as a rest day (trial 9 F22).
-_NOTHING_TOMORROW = {
-    "distance": "rest tomorrow",
-    "speed": "no fast running tomorrow",
-    "hills": "no climbing tomorrow",
-    "uphill": "no uphill running tomorrow",
-}
+_NOTHING_TOMORROW = {dim: f"{words} tomorrow" for dim, words in NO_LOAD.items()}
 _SOME_TOMORROW = {
     "distance": "rest or up to {} easy tomorrow",
     "speed": "up to {} of fast running tomorrow",

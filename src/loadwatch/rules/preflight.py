@@ -47,7 +47,7 @@ from loadwatch.rules.spike_limit import (
     over_cap_words,
     spike_caps,
 )
-from loadwatch.vocabulary import ALERT, CAUTION, Severity
+from loadwatch.vocabulary import ALERT, CAUTION, NO_LOAD, Severity
 
 # Flags about the day rather than the run: a pain entry, days without running.
 NOT_ABOUT_THE_RUN = ("pain_response", "rest_too_long")
@@ -444,9 +444,14 @@ def run_words(run: PlannedRun) -> str:
 
 def _suggestion_words(s: Suggestion) -> str:
     r = s.run
+    # None of it in one phrase (vocabulary.NO_LOAD): "no climbing", never "up to 0 m".
     if s.how == "fast":
+        if round(r.fast_km, 1) <= 0:
+            return f"{NO_LOAD['speed']} in it raises nothing"
         return f"up to {amount(r.fast_km, 'km')} fast in it raises nothing"
     if s.how == "climb":
+        if round(r.climb_m) <= 0:
+            return f"{NO_LOAD['hills']} in it raises nothing"
         return f"up to {amount(r.climb_m, 'm')} of climbing raises nothing"
     if s.how == "none":
         return "no version of it raises nothing: rest or cross-train that day"
