@@ -229,7 +229,7 @@ def test_inspect_json_is_always_valid_json(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(data)
     result = CliRunner().invoke(app, ["inspect", *(str(tmp_path / n) for n in files), "--json"])
     assert "Traceback" not in result.output
-    rows = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"bare {c}"))
+    rows = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"bare {c}"))["data"]
     assert len(rows) == 4
     by_file = {Path(r["file"]).name: r for r in rows}
     assert by_file["empty.fit"]["error"] == "not a FIT file: empty file"
