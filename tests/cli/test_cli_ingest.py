@@ -160,7 +160,7 @@ def test_import_of_a_training_log_fails_it_naming_import_log(
     )
     as_json = runner.invoke(app, ["import", str(log), "--athlete", "Ana", "--json"])
     assert as_json.exit_code == 1
-    (f,) = json.loads(as_json.stdout)["data"]
+    (f,) = json.loads(as_json.stdout)["files"]
     assert (f["file"], f["status"], f["reason"]) == ("week.csv", "failed", reason)
 
     text = runner.invoke(app, ["import", str(log), "--athlete", "Ana"], terminal_width=300)
