@@ -128,3 +128,31 @@ def test_a_pain_trend_says_what_it_covers() -> None:
     assert trend_span(3, 3, 28) == "in the last 28 days"
     assert trend_span(3, None, 28) == "in the last 28 days"  # a view stored before the count
     assert trend_span(5, 12, 28) == "the last 5 of 12 entries in 28 days"
+
+
+def test_every_surface_says_none_of_a_dimension_in_one_phrase() -> None:
+    """Zero climbing is "no climbing" on the dashboard, the check-in page and in every
+    sentence (the dashboard said "flat", the check-in page "climb 0 m"); "flat" is the plan's
+    word for up to 10 m per km."""
+    from datetime import date
+
+    from loadwatch.rules.messages import tomorrow
+    from loadwatch.rules.planned import PlannedRun
+    from loadwatch.rules.preflight import Suggestion, _suggestion_words
+
+    assert v.NO_LOAD == {
+        "distance": "rest",
+        "speed": "no fast running",
+        "hills": "no climbing",
+        "uphill": "no uphill running",
+    }
+    assert _js_words("app.js", "NO_LOAD") == v.NO_LOAD
+    assert _js_words("checkin.js", "NO_LOAD") == v.NO_LOAD
+    for js in ("app.js", "checkin.js"):
+        source = (SRC / "api" / "static" / js).read_text()
+        assert "NO_LOAD.hills" in source and '"flat"' not in source, js
+    assert tomorrow("hills", 0.0, "m") == "no climbing tomorrow"
+    assert tomorrow("speed", 0.0, "km") == "no fast running tomorrow"
+    run = PlannedRun(date(2026, 12, 8), 8.0, fast_km=0.0, climb_m=0.0)
+    assert _suggestion_words(Suggestion(run, "climb")) == "no climbing in it raises nothing"
+    assert _suggestion_words(Suggestion(run, "fast")) == "no fast running in it raises nothing"

@@ -51,6 +51,18 @@ DIMENSION_LABEL: Final[dict[str, str]] = {
 }
 
 
+# What a person reads for none of a dimension in a run: a limit of zero, a run without it.
+# One phrase each on every surface (CLI, report, API sentences, dashboard, check-in page, plan
+# check): zero climbing is "no climbing", never "climb 0 m" nor "flat" ("flat" is a plan that
+# avoids hills, which allows up to 10 m per km: docs/rehab.md).  A distance of none is rest.
+NO_LOAD: Final[dict[str, str]] = {
+    "distance": "rest",
+    "speed": "no fast running",
+    "hills": "no climbing",
+    "uphill": "no uphill running",
+}
+
+
 def dimension_label(dimension: str) -> str:
     """The word a person reads for a dimension's machine key (the key itself if unknown)."""
     return DIMENSION_LABEL.get(dimension, dimension)

@@ -495,7 +495,7 @@ def test_today_explained_from_the_per_day_frame() -> None:
     )
 
 
-def test_split_runs_name_the_longest_session_of_several_recordings() -> None:
+def test_split_runs_name_each_dimensions_largest_session_of_several_recordings() -> None:
     # MON: the halves 60 s apart and a 5 km in the evening; MON+1: one run; MON+2: a 10 km
     # in three recordings 2 and 4 min apart, and a longer 12 km alone later (the longest).
     rows = [
@@ -511,4 +511,13 @@ def test_split_runs_name_the_longest_session_of_several_recordings() -> None:
         activity(MON + timedelta(days=3), 3.0, local_time=time(7, 44, 30)),
     ]
     got = split_runs(frame(rows), tz="UTC")
-    assert got.rows() == [(MON, 2, 60.0), (MON + timedelta(days=3), 3, 240.0)]
+    # Per dimension, the day's largest session in it: MON's halves in each (30 km, 1 + 2 fast
+    # km, 100 + 150 m, 1.5 + 2.0 uphill km against the evening's 5 km of none); MON+2's
+    # longest run is the 12 km alone; MON+3's 10 km in three recordings climbs nothing.
+    assert got.rows() == [
+        (MON, "distance", 2, 60.0, 30.0),
+        (MON, "speed", 2, 60.0, 3.0),
+        (MON, "hills", 2, 60.0, 250.0),
+        (MON, "uphill", 2, 60.0, 3.5),
+        (MON + timedelta(days=3), "distance", 3, 240.0, 10.0),
+    ]

@@ -196,9 +196,7 @@ def test_six_by_800_at_ten_percent_over_the_threshold_is_4_8_fast_km(
     assert set(api.values()) == {0.0} and len(api) == 9
     out = CliRunner().invoke(cli_app, ["activities", "--athlete", "Track Tuesday", "--json"])
     assert out.exit_code == 0, out.output
-    cli = {
-        a["start_local"][:10]: a["fast_distance_m"] for a in json.loads(out.output)["activities"]
-    }
+    cli = {a["start_local"][:10]: a["fast_distance_m"] for a in json.loads(out.output)["data"]}
     assert cli[session_day.isoformat()] / 1000.0 == pytest.approx(got)
 
 

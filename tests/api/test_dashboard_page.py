@@ -98,7 +98,7 @@ def test_triage_shows_sara_first_with_her_reason_without_scrolling(
     # against (rules.spike_limit; the rules alone said 1.1 x the 30.8 km spike, 33.9 km).
     sara_next = page.locator(f"{first} .headroom-run").inner_text()
     # (The label shows on the phone's cards; on the desktop the column header says it.)
-    words = ["up", "to", "22.0", "km", "·", "no", "fast", "km", "·", "flat"]
+    words = ["up", "to", "22.0", "km", "·", "no", "fast", "running", "·", "no", "climbing"]
     assert sara_next.split() in (words, ["Next", "run", *words]), sara_next
     sam_next = page.locator("#athletes .card:nth-child(4) .headroom-run").inner_text()
     assert re.fullmatch(r"(Next run\s+)?up to \d+\.\d km( · .+)?", sam_next), sam_next

@@ -302,3 +302,29 @@ def test_a_bad_session_is_told_in_its_own_form_only(
     r = env.client.post(f"{API}/athletes/{env.athlete_id}/planned", json=body, headers=env.coach)
     assert r.status_code == 422
     assert r.json()["detail"] == detail
+
+
+def test_a_session_moved_into_the_past_is_kept_and_the_answer_says_it_is_not_checked(
+    env: Env,
+) -> None:
+    """PATCH says what POST says of a day already past (``past_note`` beside the session:
+    the session's own ``note`` is the coach's text)."""
+    a, today = env.athlete_id, _today()
+    url = f"{API}/athletes/{a}/planned"
+    made = env.client.post(
+        url,
+        json={"date": str(today + timedelta(days=1)), "distance_km": 6, "note": "easy"},
+        headers=env.coach,
+    )
+    pid = made.json()["data"][0]["id"]
+    ahead = env.client.patch(f"{url}/{pid}", json={"distance_km": 7}, headers=env.coach)
+    assert ahead.status_code == 200, ahead.text
+    assert (ahead.json()["past_note"], ahead.json()["note"]) == (None, "easy")
+    past = today - timedelta(days=2)
+    moved = env.client.patch(f"{url}/{pid}", json={"date": str(past)}, headers=env.coach)
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["date"], moved.json()["note"]) == (str(past), "easy")
+    assert moved.json()["past_note"] == (
+        f"{past} is in the past (today is {today} for the athlete): kept for the calendar, "
+        "not checked"
+    )

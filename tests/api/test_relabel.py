@@ -45,7 +45,7 @@ def _week(cli_args: list[str]) -> dict[str, object]:
               "--json"],
     )  # fmt: skip
     assert out.exit_code == 0, out.output
-    [row] = json.loads(out.stdout)
+    [row] = json.loads(out.stdout)["data"]
     assert row["week_start"] == MONDAY.isoformat()
     return dict(row)
 
@@ -62,7 +62,7 @@ def test_cli_relabel_moves_the_activity_into_and_out_of_the_running_load(gpx_fil
     out = runner.invoke(app, ["import", str(gpx_file), "-a", "Ana", "--timezone", "UTC"])
     assert out.exit_code == 0, out.output
     listed = json.loads(runner.invoke(app, ["activities", "-a", "Ana", "--json"]).stdout)
-    [act] = listed["activities"]
+    [act] = listed["data"]
     assert act["sport"] == "cycling" and act["totals_source"]["sport"] == "guess"
     assert act["distance_m"] == pytest.approx(4650, rel=0.005)
     assert _week(["-a", "Ana"])["runs"] == 0  # a guessed ride is not running load

@@ -107,9 +107,9 @@ def test_activity_rpe_and_checkin_links(data_dir: Path, tmp_path: Path) -> None:
     link = out.split()[-1]
     assert link.startswith("/checkin#athlete=") and "&token=lwc_" in link
     code, out, err = run("checkin-link", "list", "--athlete", "Ana", "--json")
-    (listed,) = json.loads(out)
+    (listed,) = json.loads(out)["data"]
     assert listed["active"] and listed["label"] == "phone" and "token" not in listed
     code, out, err = run("checkin-link", "revoke", "--athlete", "Ana", str(listed["id"]))
     assert code == 0, err
     code, out, err = run("checkin-link", "list", "--athlete", "Ana", "--json")
-    assert json.loads(out)[0]["active"] is False
+    assert json.loads(out)["data"][0]["active"] is False

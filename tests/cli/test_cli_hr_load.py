@@ -21,7 +21,7 @@ LINE = Line(n=601, dt_s=2, hr=150)  # 20 min at 150 bpm
 def _inspect(path: Path, *args: str) -> dict[str, Any]:
     done = runner.invoke(app, ["inspect", "--json", str(path), *args])
     assert done.exit_code == 0, done.output
-    (obj,) = json.loads(done.stdout)
+    (obj,) = json.loads(done.stdout)["data"]
     out: dict[str, Any] = obj
     return out
 

@@ -27,7 +27,7 @@ def test_inspect_json_good_and_bad_file(corpus: Path, data_dir: Path) -> None:
     result = runner.invoke(app, ["inspect", str(corpus / RUN), str(corpus / BAD_XML), "--json"])
     assert result.exit_code == 0  # import's rule: one bad file does not fail the batch
     assert "Traceback" not in result.output
-    objs = json.loads(result.stdout)
+    objs = json.loads(result.stdout)["data"]
     assert len(objs) == 2
     good, bad = objs
     expected = fit_totals()[RUN]
@@ -59,7 +59,7 @@ def test_inspect_json_good_and_bad_file(corpus: Path, data_dir: Path) -> None:
 def test_inspect_not_an_activity(corpus: Path, data_dir: Path) -> None:
     result = runner.invoke(app, ["inspect", str(corpus / COURSE), "--json"])
     assert result.exit_code == 0  # as import: a course is no failure
-    [obj] = json.loads(result.stdout)
+    [obj] = json.loads(result.stdout)["data"]
     assert obj["error"].startswith("not an activity: ")
     assert result.stderr.splitlines() == [
         f"{Path(COURSE).name}: {obj['error']}",
@@ -112,14 +112,18 @@ def test_import_twice_then_list(corpus: Path, data_dir: Path, tmp_path: Path) ->
 
     athletes = runner.invoke(app, ["athletes", "--json"])
     assert athletes.exit_code == 0
-    [ana] = json.loads(athletes.stdout)
+    [ana] = json.loads(athletes.stdout)["data"]
     assert (ana["name"], ana["timezone"], ana["activities"]) == ("Ana", "Europe/Paris", 2)
+    # Timestamps as the API's (and activities'): UTC, to the second, with its Z.
+    assert ana["last_activity"].startswith("2014-10-11T18:08") and ana["last_activity"][-1] == "Z"
+    assert ana["first_activity"][-1] == "Z"
 
     acts = runner.invoke(app, ["activities", "--athlete", "Ana", "--json", "--limit", "1"])
     assert acts.exit_code == 0
     doc = json.loads(acts.stdout)
-    assert doc["total"] == 2 and len(doc["activities"]) == 1
-    newest = doc["activities"][0]
+    assert doc["count"] == 2 and len(doc["data"]) == 1
+    assert (doc["athlete"], doc["limit"], doc["offset"]) == ("Ana", 1, 0)
+    newest = doc["data"][0]
     assert newest["start_time"].startswith("2014-10-11T18:08")  # the 10 km race, 2014
     assert newest["distance_m"] > 9900
 
@@ -189,7 +193,7 @@ def test_import_empty_folder_or_missing_path_is_an_error(data_dir: Path, tmp_pat
     assert typo.exit_code == 1
     assert typo.stderr.strip() == f"error: no such file or folder: {tmp_path / 'nope.fit'}"
     listed = runner.invoke(app, ["athletes", "--json"])
-    assert [a["name"] for a in json.loads(listed.stdout)] == ["Ana"]  # from the first call
+    assert [a["name"] for a in json.loads(listed.stdout)["data"]] == ["Ana"]  # from the first call
 
 
 def test_subprocess_never_prints_a_traceback(corpus: Path, tmp_path: Path) -> None:
@@ -207,7 +211,7 @@ def test_subprocess_never_prints_a_traceback(corpus: Path, tmp_path: Path) -> No
     )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
-    [obj] = json.loads(proc.stdout)
+    [obj] = json.loads(proc.stdout)["data"]
     assert obj["file"] == "broken.fit" and obj["error"]
 
 
@@ -227,12 +231,12 @@ def test_import_refuses_a_name_close_to_an_athletes_unless_asked_to_create(
         typo = runner.invoke(app, [*cmd, "--athlete", "Anna"])
         assert (typo.exit_code, typo.stderr.strip()) == (1, hint)
     listed = runner.invoke(app, ["athletes", "--json"])
-    assert [a["name"] for a in json.loads(listed.stdout)] == ["Ana"]
+    assert [a["name"] for a in json.loads(listed.stdout)["data"]] == ["Ana"]
     meant = runner.invoke(app, ["import-log", str(log), "--athlete", "Anna", "--create"])
     assert meant.exit_code == 0, meant.output
     assert runner.invoke(app, ["import", str(corpus / RACE_TCX), "--athlete", "Bo"]).exit_code == 0
     listed = runner.invoke(app, ["athletes", "--json"])
-    assert sorted(a["name"] for a in json.loads(listed.stdout)) == ["Ana", "Anna", "Bo"]
+    assert sorted(a["name"] for a in json.loads(listed.stdout)["data"]) == ["Ana", "Anna", "Bo"]
 
 
 def test_inspect_a_folder_counts_files_in_imports_words(corpus: Path, data_dir: Path) -> None:
@@ -241,7 +245,7 @@ def test_inspect_a_folder_counts_files_in_imports_words(corpus: Path, data_dir: 
     result = runner.invoke(app, ["inspect", str(corpus / "fit"), "--json"])
     assert result.exit_code == 0
     files = len([p for p in (corpus / "fit").iterdir() if p.is_file()])
-    errors = [o for o in json.loads(result.stdout) if "error" in o]
+    errors = [o for o in json.loads(result.stdout)["data"] if "error" in o]
     not_activity = [o for o in errors if o["error"].startswith("not an activity: ")]
     # Runs recorded before the watch's clock was set are failed files, not "not an activity"
     # (trial 10 F7); nothing else fails.
@@ -259,12 +263,12 @@ def test_grade_adjusted_distance_is_a_runs_only(corpus: Path, data_dir: Path) ->
     is running's, so every face shows none for another sport (``ingest.sports.grade_adjusted``)."""
     ride = "tcx/gpsbabel_history.tcx"
     result = runner.invoke(app, ["inspect", str(corpus / ride), str(corpus / RUN), "--json"])
-    bike, run = json.loads(result.stdout)[0], json.loads(result.stdout)[-1]
+    bike, run = json.loads(result.stdout)["data"][0], json.loads(result.stdout)["data"][-1]
     assert (bike["sport"], bike["gap_distance_m"]) == ("cycling", None)
     assert run["sport"] == "running" and run["gap_distance_m"] == pytest.approx(5290, abs=5)
     assert runner.invoke(app, ["import", str(corpus / ride), "--athlete", "Rider"]).exit_code == 0
     listed = runner.invoke(app, ["activities", "--athlete", "Rider", "--json"])
-    [stored] = json.loads(listed.stdout)["activities"]
+    [stored] = json.loads(listed.stdout)["data"]
     assert (stored["sport"], stored["gap_distance_m"]) == ("cycling", None)
 
 
@@ -274,7 +278,7 @@ def test_inspect_counts_a_chained_fits_repeated_session_once_as_import_does(
     """trial9 F3: the chained FIT holding its one session twice was two objects in `inspect`
     and one activity in `import`; one rule (ingest.same_session) now gives both one."""
     path = corpus / "invalid" / "pyfitparse_activity-activity-filecrc.fit"
-    seen = json.loads(runner.invoke(app, ["inspect", str(path), "--json"]).stdout)
+    seen = json.loads(runner.invoke(app, ["inspect", str(path), "--json"]).stdout)["data"]
     assert [a["session_index"] for a in seen] == [0]
     assert "session 1 repeats session 0; skipped" in seen[0]["warnings"]
     done = runner.invoke(app, ["import", str(path), "--athlete", "C", "--json"])

@@ -90,7 +90,7 @@ def sara_log(data_dir: Path, tmp_path: Path) -> date:
 def test_flags_json_shape_and_values(sara_log: date) -> None:
     code, out, _ = run("flags", "--athlete", "Ana", "--json")
     assert code == 0
-    (flag,) = json.loads(out)
+    (flag,) = json.loads(out)["data"]
     assert set(flag) == FLAG_KEYS
     assert isinstance(flag["id"], int)
     assert (flag["athlete"], flag["date"], flag["dimension"], flag["rule"]) == (
@@ -119,28 +119,28 @@ def test_re_import_is_idempotent_and_acked_flags_leave_the_open_list(
         flag = s.scalars(select(Flag)).one()
         flag.status = "acknowledged"
     store.close()
-    assert json.loads(run("flags", "--athlete", "Ana", "--json")[1]) == []
-    (acked,) = json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])
+    assert json.loads(run("flags", "--athlete", "Ana", "--json")[1])["data"] == []
+    (acked,) = json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])["data"]
     assert acked["status"] == "acknowledged" and acked["date"] == sara_log.isoformat()
     code, out, _ = run("evaluate", "--athlete", "Ana", "--json")
     assert code == 0
     assert json.loads(out)["new_flag_ids"] == [] and json.loads(out)["removed"] == 0
     assert (
-        json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])[0]["status"]
+        json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])["data"][0]["status"]
         == "acknowledged"
     )
 
 
 def test_ack_one_older_or_all(sara_log: date) -> None:
-    (flag,) = json.loads(run("flags", "--athlete", "Ana", "--json")[1])
+    (flag,) = json.loads(run("flags", "--athlete", "Ana", "--json")[1])["data"]
     # --before is strict: the spike's own day is not before it.
     code, out, _ = run("ack", "--athlete", "Ana", "--before", sara_log.isoformat(), "--json")
     assert code == 0 and json.loads(out) == {"athlete": "Ana", "acknowledged": 0, "flag_ids": []}
     later = (sara_log + timedelta(days=1)).isoformat()
     code, out, _ = run("ack", "--athlete", "Ana", "--before", later, "--json")
     assert json.loads(out) == {"athlete": "Ana", "acknowledged": 1, "flag_ids": [flag["id"]]}
-    assert json.loads(run("flags", "--athlete", "Ana", "--json")[1]) == []
-    (acked,) = json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])
+    assert json.loads(run("flags", "--athlete", "Ana", "--json")[1])["data"] == []
+    (acked,) = json.loads(run("flags", "--athlete", "Ana", "--all", "--json")[1])["data"]
     assert acked["status"] == "acknowledged"
     # Idempotent: nothing open is left to acknowledge.
     code, out, _ = run("ack", "--athlete", "Ana", "--all")
@@ -164,7 +164,7 @@ def test_ack_refuses_unclear_or_foreign_requests(sara_log: date) -> None:
     assert code == 1 and "is not a date" in err
     code, _, err = run("ack", "--athlete", "Ana", "--all", "--by", "nobody")
     assert code == 1 and "no user named 'nobody'" in err
-    assert len(json.loads(run("flags", "--athlete", "Ana", "--json")[1])) == 1
+    assert len(json.loads(run("flags", "--athlete", "Ana", "--json")[1])["data"]) == 1
 
 
 def test_status_json(sara_log: date) -> None:
@@ -200,7 +200,10 @@ def test_status_json(sara_log: date) -> None:
 def test_series_json_csv_and_table(sara_log: date) -> None:
     code, out, _ = run("series", "--athlete", "Ana", "--period", "week", "--json")
     assert code == 0
-    weeks = json.loads(out)
+    doc = json.loads(out)
+    assert (doc["athlete"], doc["period"]) == ("Ana", "week")
+    weeks = doc["data"]
+    assert doc["columns"] == list(weeks[0])
     assert sum(w["distance_km"] for w in weeks) == pytest.approx(5 * 40 + 52)
     assert sum(w["runs"] for w in weeks) == 24
     frm = (sara_log - timedelta(days=6)).isoformat()
@@ -434,7 +437,7 @@ def test_athletes_on_an_empty_store_says_what_to_do_first(data_dir: Path) -> Non
     assert code == 0
     assert out.strip() == "no athletes yet: loadwatch import FILE --athlete NAME"
     code, out, _ = run("athletes", "--json")
-    assert (code, json.loads(out)) == (0, [])
+    assert (code, json.loads(out)["data"]) == (0, [])
 
 
 def test_a_log_row_without_a_duration_lists_no_moving_time(data_dir: Path, tmp_path: Path) -> None:

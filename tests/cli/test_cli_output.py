@@ -91,7 +91,7 @@ def assert_fits_and_says(out: str, sentences: list[str], width: int) -> None:
 @pytest.mark.parametrize("columns", [80, None], ids=["COLUMNS=80", "piped"])
 @pytest.mark.parametrize("athlete", FLAGGED)
 def test_flags_table_says_every_word(world: DemoWorld, athlete: str, columns: int | None) -> None:
-    listed = loadwatch_json(world.data_dir, "flags", "-a", athlete, "--all")
+    listed = loadwatch_json(world.data_dir, "flags", "-a", athlete, "--all")["data"]
     sentences = [f["message"] for f in listed]
     assert len(sentences) >= 6 and max(map(len, sentences)) > 100  # long ones, to wrap
     out = loadwatch(world, "flags", "-a", athlete, "--all", columns=columns)
@@ -272,7 +272,7 @@ def test_a_new_store_in_the_default_place_says_where(tmp_path: Path) -> None:
         )
 
     first = athletes()
-    assert json.loads(first.stdout) == []
+    assert json.loads(first.stdout) == {"data": [], "count": 0, "limit": 0, "offset": 0}
     assert f"created a new loadwatch store in {where}" in first.stderr
     assert (where / "loadwatch.db").is_file()
     assert athletes().stderr == ""  # said once, when created
@@ -347,7 +347,7 @@ def test_activities_table_never_splits_a_number(world: DemoWorld, columns: int) 
         if re.fullmatch(r"\d{2,}", first) and re.search(r"\d{4}-\d\d-\d\d", line):
             current = rows.setdefault(int(first), [])
         current.extend(line.split())
-    acts = doc["activities"]
+    acts = doc["data"]
     assert list(rows) == [a["id"] for a in acts]
     for a in acts:
         said = rows[a["id"]]

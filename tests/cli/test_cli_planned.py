@@ -62,14 +62,19 @@ def test_add_import_list_delete_and_check(ann: Path, tmp_path: Path) -> None:
     )
     code, out, err = run(ann, "plan", "import", "--athlete", "Ann", str(week), "--json")
     assert code == 0, err
-    rows = json.loads(out)
+    rows = json.loads(out)["data"]
     assert [(r["distance_km"], r["fast_km"], r["climb_m"], r["type"]) for r in rows] == [
         (10.0, 4.0, 0.0, "intervals"),
         (12.0, 0.0, 300.0, None),
         (21.4, 0.0, 0.0, "long"),
     ]
     code, out, _ = run(ann, "plan", "list", "--athlete", "Ann", "--json")
-    assert [r["date"] for r in json.loads(out)] == [str(d[0]), str(d[1]), str(d[3]), str(d[5])]
+    assert [r["date"] for r in json.loads(out)["data"]] == [
+        str(d[0]),
+        str(d[1]),
+        str(d[3]),
+        str(d[5]),
+    ]
 
     code, out, err = run(ann, "plan", "check", "--athlete", "Ann", "--json")
     assert code == 0, err
@@ -88,7 +93,7 @@ def test_add_import_list_delete_and_check(ann: Path, tmp_path: Path) -> None:
     code, _, err = run(ann, "plan", "delete", "--athlete", "Ann", str(long_run["id"]))
     assert code == 0, err
     code, out, _ = run(ann, "plan", "list", "--athlete", "Ann", "--json")
-    assert len(json.loads(out)) == 3
+    assert len(json.loads(out)["data"]) == 3
 
 
 def test_a_proposal_from_a_file_is_checked_and_not_stored(ann: Path, tmp_path: Path) -> None:
@@ -100,7 +105,7 @@ def test_a_proposal_from_a_file_is_checked_and_not_stored(ann: Path, tmp_path: P
     (s,) = json.loads(out)["sessions"]
     assert (s["id"], s["verdict"], s["suggestion"]["distance_km"]) == (None, "caution", 16.8)
     code, out, _ = run(ann, "plan", "list", "--athlete", "Ann", "--json")
-    assert json.loads(out) == []
+    assert json.loads(out)["data"] == []
 
 
 def test_a_bad_plan_file_is_one_line_naming_the_row(ann: Path, tmp_path: Path) -> None:

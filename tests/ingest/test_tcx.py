@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from loadwatch.errors import CorruptFile, NotAnActivity, UnsafeInput
+from loadwatch.errors import CorruptFile, InputTooLarge, NotAnActivity, UnsafeInput
 from loadwatch.ingest.formats import tcx
 from loadwatch.ingest.track import SAMPLE_SCHEMA, Track
 from support.paths import CORPUS, CORPUS_SKIP, HAVE_CORPUS, corpus_manifest, fit_totals
@@ -299,3 +299,28 @@ def test_offset_times_become_utc() -> None:
     ]
     assert track.utc_offset_s == 7200
     assert re.fullmatch(r"Watch X", track.device or "")
+
+
+def _plain(data: bytes) -> bytes:
+    """The same document with its namespace as the default one (no prefix)."""
+    return data.replace(b"<t:", b"<").replace(b"</t:", b"</").replace(b"xmlns:t=", b"xmlns=")
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "UTF-16"])
+@pytest.mark.parametrize("prefixed", [False, True])
+def test_more_trackpoints_than_the_cap_are_refused_before_parsing(
+    monkeypatch: pytest.MonkeyPatch, encoding: str, prefixed: bool
+) -> None:
+    # The GPX bound (docs/limits.md), counted from the bytes: five points against a cap of 4.
+    assert tcx.MAX_POINTS == 200_000
+    monkeypatch.setattr(tcx, "MAX_POINTS", 4)
+    points = "".join(_point(f"2024-05-01T06:00:0{i}Z", 45.0 + i / 1000) for i in range(5))
+    data = _tcx(_activity("Running", _lap("2024-05-01T06:00:00Z", 5, 20, 140, points)))
+    text = (data if prefixed else _plain(data)).decode()
+    data = text.replace('version="1.0"', f'version="1.0" encoding="{encoding}"').encode(encoding)
+    with pytest.raises(InputTooLarge) as e:
+        tcx.decode(data, "long.tcx")
+    assert str(e.value).startswith("TCX with 5 trackpoints: more than the 4 one file may hold")
+    monkeypatch.setattr(tcx, "MAX_POINTS", 5)
+    (track,) = tcx.decode(data, "long.tcx")
+    assert track.samples.height == 5

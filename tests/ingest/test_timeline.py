@@ -145,3 +145,41 @@ def test_the_corpus_file_with_a_clock_jump_imports(corpus: Path) -> None:
         "the records' clock jumps 791 days ahead after 1 h 57 min of recording: 14 record(s) "
         "past the jump left out (the device says the activity lasted 1 h 57 min)"
     ]
+
+
+def _still_tail(track: Track, seconds: int, *, moving: bool = False) -> Track:
+    """The track with the last record repeated every 2 s for ``seconds`` more (the watch left
+    recording where it stood: the same position, distance and sensors), or, ``moving``, going
+    on at the run's 3 m/s; the device's elapsed time the run's 20 min and no timer."""
+    last = track.samples.tail(1)
+    n = seconds // 2
+    steps = pl.int_range(1, n + 1, eager=True)
+    tail = pl.concat([last] * n).with_columns(
+        (pl.col("time") + pl.duration(seconds=steps * 2)).alias("time"),
+        *([(pl.col("distance") + steps * 6.0).alias("distance")] if moving else []),
+    )
+    totals = replace(track.totals, elapsed_time_s=1200.0, timer_time_s=None)
+    return replace(track, samples=pl.concat([track.samples, tail]), totals=totals)
+
+
+def test_records_standing_still_past_the_devices_elapsed_time_are_left_out() -> None:
+    """mkfit_big_activity's shape: the records run on 2 h past the device's 20 min without
+    moving a metre; they are not the activity, the device's elapsed time is."""
+    s = _summary(_still_tail(_track(), 7200))
+    assert s.n_samples == 601  # type: ignore[attr-defined]
+    assert s.elapsed_time_s == 1200.0  # type: ignore[attr-defined]
+    assert s.moving_time_s == 1200.0  # type: ignore[attr-defined]
+    assert s.distance_m == pytest.approx(3600.0)  # type: ignore[attr-defined]
+    assert (
+        "the records run 2 h past the device's elapsed time of 20 min without moving: 3600 "
+        "record(s) past it left out" in s.warnings  # type: ignore[attr-defined]
+    )
+    assert not any("longer than the device's elapsed time" in w for w in s.warnings)  # type: ignore[attr-defined]
+
+
+def test_records_moving_past_the_devices_elapsed_time_are_the_activity() -> None:
+    """The same tail covering ground: the records are right and the device is not (as before)."""
+    s = _summary(_still_tail(_track(), 7200, moving=True))
+    assert s.n_samples == 601 + 3600  # type: ignore[attr-defined]
+    assert s.elapsed_time_s == 8400.0  # type: ignore[attr-defined]
+    assert any("longer than the device's elapsed time 1200 s" in w for w in s.warnings)  # type: ignore[attr-defined]

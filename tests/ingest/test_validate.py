@@ -97,10 +97,12 @@ def test_timer_longer_than_elapsed_is_ignored() -> None:
         ("fit/gc_14582164182.fit.gz", 2760.0, 2760.0,
          "device elapsed time 1632 s is shorter than its timer 2760 s, which the records' span "
          "2759 s bears out: the timer kept, elapsed time taken from the records"),
-        # no timer, elapsed 30877 s, 99998 records at 1 s
-        ("fit/mkfit_big_activity.fit", 99997.0, 99997.0,
-         "the records span 99997 s, longer than the device's elapsed time 30877 s: elapsed and "
-         "moving time taken from the records"),
+        # no timer, elapsed 30877 s, 99998 records at 1 s of one frozen sample (the same
+        # position and distance): the 69120 records past the device's elapsed time never
+        # move, and are left out; the device's 30877 s stands (FIT_TOTALS.csv)
+        ("fit/mkfit_big_activity.fit", 30877.0, 30877.0,
+         "the records run 19 h 12 min past the device's elapsed time of 8 h 34 min without "
+         "moving: 69120 record(s) past it left out"),
     ],
 )  # fmt: skip
 def test_device_elapsed_against_its_records_is_said_and_stored_alike(
@@ -227,7 +229,7 @@ def test_inspect_json_is_always_valid_json(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(data)
     result = CliRunner().invoke(app, ["inspect", *(str(tmp_path / n) for n in files), "--json"])
     assert "Traceback" not in result.output
-    rows = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"bare {c}"))
+    rows = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"bare {c}"))["data"]
     assert len(rows) == 4
     by_file = {Path(r["file"]).name: r for r in rows}
     assert by_file["empty.fit"]["error"] == "not a FIT file: empty file"

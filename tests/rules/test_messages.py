@@ -77,10 +77,37 @@ def test_a_run_in_several_recordings_says_so() -> None:
     assert recordings(3, 240.0) == "three recordings, at most 4 min apart"
     assert recordings(5, 1500.0) == "5 recordings, at most 25 min apart"
     said = "Saturday's 30.0 km run is 48 % longer than your longest run of the last 30 days"
-    assert with_recordings(said, date(2026, 11, 14), 30.0, 2, 60.0) == (
+    sat = date(2026, 11, 14)
+    assert with_recordings(said, sat, "distance", 30.0, 2, 60.0) == (
         "Saturday's 30.0 km run (two recordings, 1 min apart) is 48 % longer than your "
         "longest run of the last 30 days"
     )
+    # Fast km, climbing and uphill km cite "Saturday's run"; a plan breach cites the run by
+    # its distance alone, a pain entry as "Saturday's 30.0 km hilly run"; once, never twice.
+    fast = "Saturday's run had 7.1 km quicker than 4:56/km, 3.0× your most in one run"
+    assert with_recordings(fast, sat, "speed", 7.1, 3, 240.0) == (
+        "Saturday's run (three recordings, at most 4 min apart) had 7.1 km quicker than "
+        "4:56/km, 3.0× your most in one run"
+    )
+    climbed = "Saturday's run climbed 180 m, 80 % more than 100 m"
+    assert with_recordings(climbed, sat, "hills", 180.0, 2, 60.0) == (
+        "Saturday's run (two recordings, 1 min apart) climbed 180 m, 80 % more than 100 m"
+    )
+    plan = "Saturday's 7.5 km is over the plan's 6.6 km longest run (plan week 2: ...)."
+    assert with_recordings(plan, sat, "distance", 7.5, 2, 60.0) == (
+        "Saturday's 7.5 km (two recordings, 1 min apart) is over the plan's 6.6 km longest "
+        "run (plan week 2: ...)."
+    )
+    pain = "Pain 6/10 the day after Saturday's 30.0 km hilly run: step back"
+    said_once = with_recordings(pain, sat, "distance", 30.0, 2, 60.0)
+    assert said_once == (
+        "Pain 6/10 the day after Saturday's 30.0 km hilly run (two recordings, 1 min apart): "
+        "step back"
+    )
+    assert with_recordings(said_once, sat, "distance", 30.0, 2, 60.0) == said_once
+    # Another run of the day (20.0 km), or another day, is not that run.
+    assert with_recordings(pain, sat, "distance", 20.0, 2, 60.0) == pain
+    assert with_recordings(climbed, date(2026, 11, 15), "hills", 180.0, 2, 60.0) == climbed
 
 
 def test_a_pain_flag_shows_no_ratio() -> None:

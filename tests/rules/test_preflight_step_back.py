@@ -119,3 +119,34 @@ def test_pain_with_nothing_to_step_back_from_asks_rest_of_any_planned_run() -> N
         "day."
     )
     assert [(f.rule, f.dimension) for f in c.findings] == [("flare_step_back", "distance")]
+
+
+def test_a_flares_step_back_holds_its_7_days_over_the_planned_runs() -> None:
+    """Status says "next run up to 6.0 km ...; up to 22.0 km more over the next 7 days" (the 7
+    days to Wednesday's tolerated run: 8.0 + 8.0 + 6.0 km); four planned runs of 6.0 km each
+    keep under the run's limit, and the fourth takes the 7 days to 24.0 km."""
+    h = _flared()
+    limit = flare_limit(h.responses, h.today)
+    assert limit is not None and limit.week["distance"] == 22.0
+    mon, wed, fri, sat = (SAT + timedelta(days=k) for k in (2, 4, 6, 7))
+    pf = check(h, [PlannedRun(d, 6.0) for d in (mon, wed, fri, sat)])
+    assert [s.sentence for s in pf.sessions] == [
+        "Monday 6.0 km run: raises nothing.",
+        "Wednesday 6.0 km run: raises nothing.",
+        "Friday 6.0 km run: raises nothing.",
+        "Saturday 6.0 km run: caution, over the step back after the pain flare on Saturday "
+        "2026-12-05: up to 22.0 km over 7 days until Friday 2026-12-18 (the 7 days to the last "
+        "load you tolerated (Wednesday 2026-12-02): 22.0 km); the runs planned Monday "
+        "2026-12-07 to Saturday 2026-12-12 come to 24.0 km; up to 4.0 km raises nothing.",
+    ]
+    (finding,) = pf.sessions[3].findings
+    assert (finding.rule, finding.dimension, finding.value, finding.baseline) == (
+        "flare_step_back",
+        "distance",
+        24.0,
+        22.0,
+    )
+    # The 7 days roll: without Monday's run, Wednesday to Saturday hold 18.0 km.
+    assert all(
+        not s.findings for s in check(h, [PlannedRun(d, 6.0) for d in (wed, fri, sat)]).sessions
+    )

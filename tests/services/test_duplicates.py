@@ -400,7 +400,7 @@ def test_cli_reports_the_replacement_and_deletes_with_undo(tmp_path: Path) -> No
     assert "superseded by a better copy" in out.stdout
     out = runner.invoke(app, ["files", "-a", "Ana", "--status", "superseded", "--json"])
     assert out.exit_code == 0, out.output
-    [listed] = json.loads(out.stdout)["files"]
+    [listed] = json.loads(out.stdout)["data"]
     assert (listed["name"], listed["status"], listed["reason"]) == (
         "zero.fit",
         "superseded",

@@ -290,6 +290,30 @@ def test_a_long_run_in_two_recordings_a_minute_apart_is_one_spike(store: Store) 
     ]
 
 
+def test_a_climbing_spike_in_two_recordings_says_so_too(store: Store) -> None:
+    # The same halves climbing 90 m each: the session's 180 m against every run's 40 m (the
+    # 100 m floor stands in): 1.8, a climbing caution about the same run in two files.
+    aid = athlete(store)
+    import_log(store, aid, log(10.0), "log.csv")
+    halves = (
+        "date,distance_km,duration_min,climbing_m\n"
+        f"{SPIKE}T06:00:00,11.0,60.5,90\n"
+        f"{SPIKE}T07:01:30,11.0,60.5,90\n"
+    )
+    import_log(store, aid, halves.encode(), "halves.csv")
+    drain_pending(store, athlete_id=aid, today=SPIKE)
+    spikes = {
+        f.dimension: f.message
+        for f in read(store, list_flags, aid, statuses=None)
+        if f.rule == "session_spike" and f.date == SPIKE
+    }
+    assert spikes["hills"] == (
+        "Sunday's run (two recordings, 1 min apart) climbed 180 m, 80 % more than 100 m, the "
+        "least your biggest climb of the last 30 days counts as (it was 40 m)."
+    )
+    assert spikes["distance"].startswith("Sunday's 22.0 km run (two recordings, 1 min apart) is")
+
+
 def test_a_first_run_back_with_nothing_before_it_is_no_strong_spike(store: Store) -> None:
     # F14: ten weekly 2.5 km runs from 2018-08-01, then 7.3 km on Tuesday 2019-01-01 after 89
     # days off.  The return rule: 7.3 / 10 km floor = 0.73, a caution; the spike: no run in

@@ -125,7 +125,7 @@ def test_estimated_then_set_then_estimated_again(world: World) -> None:
     # The CLI shows the same and goes back to the estimate.
     done = runner.invoke(app, ["activities", "--athlete", "Sam", "--json"])
     assert done.exit_code == 0, done.output
-    cli = {a["id"]: a["hr_load"] for a in json.loads(done.stdout)["activities"]}
+    cli = {a["id"]: a["hr_load"] for a in json.loads(done.stdout)["data"]}
     assert cli == pytest.approx(listed)
     done = runner.invoke(app, ["athlete", "set", "Sam", "--estimated-hr"])
     assert done.exit_code == 0, done.output

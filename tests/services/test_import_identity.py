@@ -85,7 +85,7 @@ def test_user_add_refuses_an_unknown_athlete_unless_create() -> None:
         app, ["user", "add", "bob", "--role", "athlete", "--athlete", "Bobby", "--create"]
     )
     assert made.exit_code == 0, made.output
-    listed = json.loads(runner.invoke(app, ["athletes", "--json"]).stdout)
+    listed = json.loads(runner.invoke(app, ["athletes", "--json"]).stdout)["data"]
     assert [a["name"] for a in listed] == ["Bea", "Bobby"]
 
 
@@ -117,7 +117,7 @@ def test_athlete_set_changes_zone_name_and_fast_pace_and_reevaluates() -> None:
     fast = runner.invoke(app, ["athlete", "set", "spiky sara", "--fast-pace", "4:00"])
     assert fast.exit_code == 0, fast.output
     assert "fast means faster than 4:00 per km (4.17 m/s)" in fast.stdout
-    shown = json.loads(runner.invoke(app, ["athletes", "--json"]).stdout)
+    shown = json.loads(runner.invoke(app, ["athletes", "--json"]).stdout)["data"]
     assert [(a["name"], a["timezone"], a["fast_speed_mps"]) for a in shown] == [
         ("Spiky Sara", "America/Los_Angeles", pytest.approx(1000 / 240))
     ]
@@ -142,7 +142,7 @@ def test_new_athlete_zone_comes_from_the_files_and_activities_show_in_it(tmp_pat
     assert "time zone of Ana: Europe/Madrid (the zone at the first GPS point (40.417, -3.704)" in (
         out.stdout
     )
-    [ana] = json.loads(runner.invoke(app, ["athletes", "--json"]).stdout)
+    [ana] = json.loads(runner.invoke(app, ["athletes", "--json"]).stdout)["data"]
     assert ana["timezone"] == "Europe/Madrid"
     # Wide enough that a start's date and time share a line (at 80 columns the time wraps).
     listed = runner.invoke(app, ["activities", "--athlete", "ana"], env={"COLUMNS": "160"})
@@ -151,7 +151,7 @@ def test_new_athlete_zone_comes_from_the_files_and_activities_show_in_it(tmp_pat
     lines = [ln for ln in listed.stdout.splitlines() if "2026-11-1" in ln]
     assert "2026-11-14 00:30" in lines[0] and "2026-11-12 08:00" in lines[1]
     doc = json.loads(runner.invoke(app, ["activities", "--athlete", "Ana", "--json"]).stdout)
-    assert [a["start_local"] for a in doc["activities"]] == [
+    assert [a["start_local"] for a in doc["data"]] == [
         "2026-11-14T00:30:00+01:00",
         "2026-11-12T08:00:00+01:00",
     ]

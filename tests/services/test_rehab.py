@@ -546,6 +546,7 @@ def test_cli_symptoms_and_plan(data_dir: Path, tmp_path: Path) -> None:
     code, out, _ = run("symptoms", "--athlete", "Cleo", "--json")
     data = json.loads(out)
     assert data["data"][0]["aggravators"] == ["sitting"]
+    assert (data["athlete"], data["count"], data["limit"], data["offset"]) == ("Cleo", 2, 2, 0)
     # The table says where it hurt.
     code, out, _ = run("symptoms", "--athlete", "Cleo")
     assert code == 0 and "where" in out and "knee" in out

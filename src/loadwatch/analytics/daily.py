@@ -248,21 +248,31 @@ def _session_figures(
 
 SPLIT_SCHEMA: dict[str, pl.DataType] = {
     "date": pl.Date(),
-    "recordings": pl.Int32(),  # in the day's longest session, 2 or more
+    "dimension": pl.String(),  # the single-run figure whose day's largest session this is
+    "recordings": pl.Int32(),  # in that session, 2 or more
     "gap_s": pl.Float64(),  # the longest gap between them
+    "value": pl.Float64(),  # the session's figure, in the dimension's unit (km or m)
 }
+# Per dimension: the activity column its single run sums, and the scale to its unit.
+_SPLIT_DIMENSIONS = (
+    ("distance", "distance_m", 1e-3),
+    ("speed", "fast_m", 1e-3),
+    ("hills", "elevation_gain_m", 1.0),
+    ("uphill", "uphill_distance_m", 1e-3),
+)
 
 
-def split_runs(activities: pl.DataFrame, *, tz: str) -> pl.DataFrame:
-    """``SPLIT_SCHEMA``: the days whose longest run (``longest_run_km``) is a session of two
-    or more recordings, with how many and their longest gap, so that a sentence about that run
-    can say so."""
+def split_runs(activities: pl.DataFrame, *, tz: str, fast: FastSpeed = None) -> pl.DataFrame:
+    """``SPLIT_SCHEMA``: per day and dimension, the day's largest session in that single-run
+    figure (``longest_run_km``, ``max_fast_km`` with the ``fast`` thresholds of the daily
+    frame, ``max_climb_m``, ``max_uphill_km``) when it is two or more recordings, with how
+    many, their longest gap and its figure, so that a sentence about that run can say so."""
     validate(activities, ACTIVITY_FRAME_SCHEMA, "activities")
     check_timezone(tz)
     if activities.is_empty():
         return pl.DataFrame(schema=SPLIT_SCHEMA)
-    runs = _sessions(activities, tz, None).filter(pl.col("is_run"))
-    out = (
+    runs = _sessions(activities, tz, fast).filter(pl.col("is_run"))
+    sessions = (
         _in_sessions(runs, ["date"])
         .with_columns(
             pl.when(pl.col("_session").cum_count().over("date", "_session") > 1)
@@ -272,17 +282,28 @@ def split_runs(activities: pl.DataFrame, *, tz: str) -> pl.DataFrame:
         .group_by("date", "_session")
         .agg(
             pl.len().cast(pl.Int32).alias("recordings"),
-            exact_sum("distance_m").alias("_m"),
             pl.col("_gap").max().alias("gap_s"),
+            *[exact_sum(col).alias(f"_{dim}") for dim, col, _ in _SPLIT_DIMENSIONS],
         )
-        .sort("date", "_m", "_session", descending=[False, True, False])
+        .collect()
+        .lazy()
+    )
+    per_dimension = [
+        sessions.sort("date", f"_{dim}", "_session", descending=[False, True, False])
         .group_by("date", maintain_order=True)
         .first()
-        .filter(pl.col("recordings") > 1)
-        .select(*[pl.col(c).cast(t) for c, t in SPLIT_SCHEMA.items()])
-        .collect()
-    )
-    return out
+        .filter((pl.col("recordings") > 1) & (pl.col(f"_{dim}") > 0))
+        .select(
+            "date",
+            pl.lit(dim).alias("dimension"),
+            "recordings",
+            "gap_s",
+            (pl.col(f"_{dim}") * scale).alias("value"),
+        )
+        for dim, _, scale in _SPLIT_DIMENSIONS
+    ]
+    out = pl.concat(per_dimension).select(*[pl.col(c).cast(t) for c, t in SPLIT_SCHEMA.items()])
+    return out.sort("date", maintain_order=True).collect()
 
 
 # Per-day sums in whole units of this many per metre (second): 2**-32 m, far below any

@@ -20,6 +20,7 @@ from loadwatch.cli.output import (
     fmt_num,
     fmt_pace,
     handle_errors,
+    page_json,
     print_block,
     print_json,
 )
@@ -38,6 +39,11 @@ if TYPE_CHECKING:
 
 
 # --- athletes / activities ----------------------------------------------------------------
+def _utc(t: datetime | None) -> datetime | None:
+    # The store's bare UTC (SQLite): marked, so --json says "...Z" as the API and activities do.
+    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
+
+
 def _athlete_json(a: AthleteRow, stats: ActivityStats | None) -> dict[str, Any]:
     return {
         "id": a.id,
@@ -45,8 +51,8 @@ def _athlete_json(a: AthleteRow, stats: ActivityStats | None) -> dict[str, Any]:
         "timezone": a.timezone,
         "fast_speed_mps": a.fast_speed_mps,
         "activities": stats.count if stats else 0,
-        "first_activity": stats.first_start if stats else None,
-        "last_activity": stats.last_start if stats else None,
+        "first_activity": _utc(stats.first_start) if stats else None,
+        "last_activity": _utc(stats.last_start) if stats else None,
     }
 
 
@@ -66,7 +72,7 @@ def athletes(json: JsonOpt = False) -> None:
         finally:
             store.close()
         if json:
-            print_json(rows)
+            print_json(page_json(rows))
             return
         if not rows:
             # As `user list` says what to do first (trial 10 F18).
@@ -155,7 +161,7 @@ def activities(
         finally:
             store.close()
         if json:
-            print_json({"athlete": a.name, "total": total, "offset": offset, "activities": items})
+            print_json(page_json(items, count=total, limit=limit, offset=offset, athlete=a.name))
             return
         # Numbers, durations and paces never wrap (F9): the name gives way first, then the
         # columns a coach reads least go (the format is in --json); a narrow terminal stacks
@@ -241,7 +247,7 @@ def files(
         finally:
             store.close()
         if json:
-            print_json({"athlete": a.name, "total": total, "files": items})
+            print_json(page_json(items, count=total, limit=limit, athlete=a.name))
             return
         for f in items:
             why = f": {f['reason']}" if f["reason"] else ""

@@ -17,6 +17,7 @@ from loadwatch.cli.output import (
     console,
     fitted_table,
     handle_errors,
+    page_json,
     print_block,
     print_json,
 )
@@ -80,7 +81,7 @@ def link_list(athlete: AthleteOpt, json: JsonOpt = False) -> None:
         finally:
             store.close()
     if json:
-        print_json([x.model_dump(mode="json") for x in links])
+        print_json(page_json([x.model_dump(mode="json") for x in links], athlete=athlete))
         return
     if not links:
         console.print(f"No check-in links for {athlete}.", markup=False)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, no_model_plugins, open_store
-from loadwatch.cli.output import JsonOpt, console, handle_errors, print_json
+from loadwatch.cli.output import JsonOpt, console, handle_errors, page_json, print_json
 from loadwatch.cli.reading import (
     AthleteOpt,
     TodayOpt,
@@ -47,7 +47,8 @@ def flags(
         shown = None if all_ else (OPEN,)
         rows = read_athlete_rows(athlete, lambda s, aid: list_flags(s, aid, statuses=shown))
         if json:
-            print_json([r.model_dump(mode="json", exclude=_FLAG_JSON_EXCLUDE) for r in rows])
+            flags_out = [r.model_dump(mode="json", exclude=_FLAG_JSON_EXCLUDE) for r in rows]
+            print_json(page_json(flags_out, athlete=athlete))
             return
         if not rows:
             console.print(f"No {'' if all_ else 'open '}flags for {athlete}.")

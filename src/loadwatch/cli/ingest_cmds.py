@@ -27,6 +27,7 @@ from loadwatch.cli.output import (
     fmt_num,
     fmt_pace,
     handle_errors,
+    page_json,
     print_json,
 )
 from loadwatch.errors import IngestError, InvalidRequest, NotAnActivity, one_line
@@ -203,7 +204,7 @@ def inspect(
                 bar.advance(task)
         bad = [r for r in results if "error" in r]
         if json:
-            print_json(results)
+            print_json(page_json(results))
         else:
             _print_inspect_table(results)
         if bad:

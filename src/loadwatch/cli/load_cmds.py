@@ -80,7 +80,15 @@ def series(
         if csv:
             sys.stdout.write(frame.write_csv())
         elif json:
-            print_json(frame.to_dicts())
+            # The API's series keys: what it is of, its columns, its rows in ``data``.
+            print_json(
+                {
+                    "athlete": athlete,
+                    "period": period,
+                    "columns": frame.columns,
+                    "data": frame.to_dicts(),
+                }
+            )
         else:
             _print_series(frame, period)
 

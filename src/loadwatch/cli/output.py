@@ -187,6 +187,28 @@ def to_json(obj: Any) -> str:
     return json.dumps(_finite(obj), default=_default, indent=2, ensure_ascii=False, allow_nan=False)
 
 
+def page_json(
+    data: Sequence[Any],
+    *,
+    count: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    **context: Any,
+) -> dict[str, Any]:
+    """The one list envelope of every ``--json`` that lists (docs/cli.md, "JSON output"): the
+    API's page, ``data`` with ``count`` (every item, over all pages), ``limit`` and
+    ``offset``, after what the list is of (``athlete``: the name), so a script reads a list
+    the same way from the CLI and the API.  ``count``/``limit`` default to ``len(data)``."""
+    n = len(data)
+    return {
+        **context,
+        "data": list(data),
+        "count": n if count is None else count,
+        "limit": n if limit is None else limit,
+        "offset": offset,
+    }
+
+
 def print_json(obj: Any) -> None:
     """Plain ``print`` (not rich): the bytes on stdout must be exactly the JSON document."""
     print(to_json(obj))

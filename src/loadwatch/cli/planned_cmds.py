@@ -18,6 +18,7 @@ from loadwatch.cli.output import (
     err_console,
     fitted_table,
     handle_errors,
+    page_json,
     print_block,
     print_json,
 )
@@ -121,7 +122,9 @@ def plan_add(
         rows, note = _write(athlete, lambda s, a: _added(s, a, [body]))
     _say(note)
     if json:
-        print_json([r.model_dump(mode="json") for r in rows])
+        # As POST .../planned answers: the page and its past-day note.
+        added = [r.model_dump(mode="json") for r in rows]
+        print_json({**page_json(added, athlete=athlete), "note": note})
         return
     _rows_table(f"Planned: {athlete}", rows)
 
@@ -140,7 +143,8 @@ def plan_import(
         rows, note = _write(athlete, lambda s, a: _added(s, a, entries))
     _say(note)
     if json:
-        print_json([r.model_dump(mode="json") for r in rows])
+        added = [r.model_dump(mode="json") for r in rows]
+        print_json({**page_json(added, athlete=athlete), "note": note})
         return
     _rows_table(f"Planned: {athlete} ({len(rows)} sessions added)", rows)
 
@@ -165,7 +169,7 @@ def plan_list(
             lambda s, inp: [planned_out(r) for r in list_sessions(s, inp.athlete, start, end)],
         )
     if json:
-        print_json([r.model_dump(mode="json") for r in rows])
+        print_json(page_json([r.model_dump(mode="json") for r in rows], athlete=athlete))
         return
     if not rows:
         console.print(f"Nothing planned for {athlete}.", markup=False)

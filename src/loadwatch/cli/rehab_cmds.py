@@ -11,7 +11,14 @@ import typer
 
 from loadwatch.cli.app import app
 from loadwatch.cli.context import get_settings, open_store
-from loadwatch.cli.output import JsonOpt, console, handle_errors, print_block, print_json
+from loadwatch.cli.output import (
+    JsonOpt,
+    console,
+    handle_errors,
+    page_json,
+    print_block,
+    print_json,
+)
 from loadwatch.cli.output import table as output_table
 from loadwatch.cli.reading import AthleteOpt, TodayOpt, evaluate_pending, parse_day
 from loadwatch.errors import InvalidRequest
@@ -152,7 +159,9 @@ def symptoms(
         name = _need(athlete)
         out = _read(name, today, lambda s, inp: symptom_list(inp))
     if json:
-        print_json(out.model_dump(mode="json"))
+        # The API's SymptomPage: the page envelope, then the tolerance it reads.
+        doc = out.model_dump(mode="json")
+        print_json({**page_json(doc["data"], athlete=name), "tolerance": doc["tolerance"]})
         return
     if not out.data:
         console.print(f"No symptom entries for {name}.")

@@ -130,9 +130,7 @@ def moving_statistics(
     median = float(np.median(v[moving]))
     smooth = _rolling_median(v)[moving]
     p95 = _nearest_quantile(np.sort(smooth), 0.95)
-    cadences = (
-        _floats(samples, "cadence") if isinstance(samples, pl.DataFrame) else samples.cadence
-    )
+    cadences = _floats(samples, "cadence") if isinstance(samples, pl.DataFrame) else samples.cadence
     cadence = cadences[moving]
     with np.errstate(invalid="ignore"):
         cad = cadence[cadence > 0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from loadwatch.analytics.schema import DIMENSIONS, UNITS
@@ -22,6 +22,7 @@ from loadwatch.rules.episodes import CURRENT_DAYS, is_current
 from loadwatch.rules.messages import amount, day_name
 from loadwatch.rules.plan_caps import FLAT_M_PER_KM, STEP_BACK_SHARE, describe_day, run_words
 from loadwatch.rules.response import SETTLED_MAX, Response, last_tolerated
+from loadwatch.vocabulary import NO_LOAD
 
 _WHAT = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing", "uphill": "Uphill"}
 # The pre-flight check's finding for a planned run above the step back in force on its day
@@ -29,12 +30,7 @@ _WHAT = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing", "
 FLARE_STEP_BACK_RULE = "flare_step_back"
 # A run of that size, and none of it, per dimension (``over_step_back_words``).
 _A_RUN = {"distance": "a run", "speed": "fast running", "hills": "a climb", "uphill": "uphill"}
-_NONE = {
-    "distance": "no running",
-    "speed": "no fast running",
-    "hills": "no climbing",
-    "uphill": "no uphill running",
-}
+_NONE = {**NO_LOAD, "distance": "no running"}  # a step back to none of it ("rest": the rest case)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +45,8 @@ class FlareLimit:
     # Pain with no run that day or the day before and nothing tolerated on record: nothing
     # to step back from, so rest until an entry says it settled (docs/rehab.md).
     rest: bool = False
+    # The 7 days to that run, per dimension (what ``week`` is stepped back from).
+    source_week: dict[str, float] = field(default_factory=dict)
 
 
 def _down(value: float, unit: str) -> float:
@@ -94,6 +92,7 @@ def flare_limit(responses: Sequence[Response], today: date) -> FlareLimit | None
         source_day=load.day,
         source_words=run_words(load.run),
         source_run=dict(load.run),
+        source_week=dict(load.week),
     )
 
 
@@ -133,6 +132,31 @@ def over_step_back_words(limit: FlareLimit, dim: str) -> str:
         f"over the step back after the pain flare on {describe_day(limit.flare)}: {what} "
         f"until {describe_day(end)} ({_basis(limit, dim)})"
     )
+
+
+def over_step_back_week_words(
+    limit: FlareLimit, dim: str, total: float, first: date, last: date
+) -> str:
+    """What the pre-flight check says of planned runs whose 7 days (``first`` to ``last``,
+    the run judged) come to ``total``, over the 7 days the step back allows: status's "up to
+    22.0 km more over the next 7 days", summed over the planned days."""
+    unit = UNITS[dim]
+    return (
+        f"over the step back after the pain flare on {describe_day(limit.flare)}: up to "
+        f"{amount(limit.week[dim], unit)} over 7 days until {describe_day(step_back_until(limit))}"
+        f" ({_week_basis(limit, dim)}); the runs planned {describe_day(first)} to "
+        f"{describe_day(last)} come to {amount(total, unit)}"
+    )
+
+
+def _week_basis(limit: FlareLimit, dim: str) -> str:
+    """Where the step back's 7 days come from: the 7 days to the run its numbers come from."""
+    unit = UNITS[dim]
+    own = limit.source_week.get(dim, 0.0)
+    when = f"{day_name(limit.source_day)} {limit.source_day}"
+    if limit.tolerated:
+        return f"the 7 days to the last load you tolerated ({when}): {amount(own, unit)}"
+    return f"a quarter below the 7 days to {when}: {amount(own, unit)}"
 
 
 def _rest_words(limit: FlareLimit) -> str:

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from loadwatch.analytics.schema import UNITS
+from loadwatch.vocabulary import NO_LOAD
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -36,12 +37,7 @@ def amount(value: float, unit: str) -> str:
 # What a dimension over its limit allows tomorrow.  Rest is the distance's word only: the
 # others limit one kind of running, and "Fast running: …; rest tomorrow" beside "next run up
 # to 22.0 km" read as a rest day (trial 9 F22).
-_NOTHING_TOMORROW = {
-    "distance": "rest tomorrow",
-    "speed": "no fast running tomorrow",
-    "hills": "no climbing tomorrow",
-    "uphill": "no uphill running tomorrow",
-}
+_NOTHING_TOMORROW = {dim: f"{words} tomorrow" for dim, words in NO_LOAD.items()}
 _SOME_TOMORROW = {
     "distance": "rest or up to {} easy tomorrow",
     "speed": "up to {} of fast running tomorrow",
@@ -259,8 +255,23 @@ def recordings(count: int, gap_s: float) -> str:
     return f"{_COUNT.get(count, str(count))} recordings, {apart}"
 
 
-def with_recordings(message: str, day: date, km: float, count: int, gap_s: float) -> str:
-    """A distance spike's sentence about ``day``'s ``km`` run, saying that run was several
-    recordings: "Saturday's 30.0 km run (two recordings, 1 min apart) is ..."."""
-    run = f"{day_name(day)}'s {amount(km, 'km')} run"
-    return message.replace(run, f"{run} ({recordings(count, gap_s)})", 1)
+def with_recordings(
+    message: str, day: date, dimension: str, value: float, count: int, gap_s: float
+) -> str:
+    """A sentence about ``day``'s run that was several recordings (its ``value`` in
+    ``dimension``, the session's figure) saying so after the first citation of that run:
+    "Saturday's 30.0 km run (two recordings, 1 min apart) is ...", "Saturday's run (two
+    recordings, 1 min apart) climbed 180 m", "the day after Saturday's 30.0 km hilly run (two
+    recordings, 1 min apart)", "Saturday's 7.5 km (two recordings, 1 min apart) is over the
+    plan's ...".  A run a sentence cites by its distance is found by it; one cited for its
+    fast km, climb or uphill km is "``day``'s run".  A sentence citing neither is unchanged."""
+    import re  # here: only a run in several recordings pays for it
+
+    name = day_name(day)
+    if dimension == "distance":
+        # Possessive: "30.0 km hilly run" is cited whole, never "30.0 km" short of it.
+        cite = rf"{name}'s {re.escape(amount(value, 'km'))}(?: (?:hilly |fast )*run)?+"
+    else:
+        cite = rf"{name}'s run"
+    note = f" ({recordings(count, gap_s)})"
+    return re.sub(rf"\b{cite}\b(?! \()", lambda m: m.group(0) + note, message, count=1)

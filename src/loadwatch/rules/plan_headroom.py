@@ -29,6 +29,7 @@ from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.messages import amount, day_name, pace
 from loadwatch.rules.plan_breach import BREACH_ALERT, caps_dimension
 from loadwatch.rules.plan_caps import FAST_ALLOWANCE_KM, FLAT_M_PER_KM, Caps
+from loadwatch.vocabulary import NO_LOAD
 
 PLAN_DIMENSIONS = ("distance", "speed", "hills")
 # dimension -> (the rules' room over the next 7 days, the rules' next-run limit)
@@ -268,6 +269,8 @@ def _note(
     parts = [head]
     if left is not None:
         parts.append(f"{amount(left, unit)} left this week")
-    if run is not None:
+    if run is not None and dim != "distance" and amount(run, unit) in ("0 m", "0.0 km"):
+        parts.append(f"next run: {NO_LOAD[dim]}{by}")  # one phrase for none (vocabulary)
+    elif run is not None:
         parts.append(f"next run up to {amount(run, unit)}{by}")
     return "; ".join(parts) + "."

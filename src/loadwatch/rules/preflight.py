@@ -29,7 +29,13 @@ from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord, evaluate, judgements
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.evidence import evidence
-from loadwatch.rules.flare_limit import FLARE_STEP_BACK_RULE, flare_limit, over_step_back_words
+from loadwatch.rules.flare_limit import (
+    FLARE_STEP_BACK_RULE,
+    FlareLimit,
+    flare_limit,
+    over_step_back_week_words,
+    over_step_back_words,
+)
 from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
 from loadwatch.rules.planned import PlannedRun, uphill_km, uphill_per_metre, with_runs
@@ -41,7 +47,7 @@ from loadwatch.rules.spike_limit import (
     over_cap_words,
     spike_caps,
 )
-from loadwatch.vocabulary import ALERT, CAUTION, Severity
+from loadwatch.vocabulary import ALERT, CAUTION, NO_LOAD, Severity
 
 # Flags about the day rather than the run: a pain entry, days without running.
 NOT_ABOUT_THE_RUN = ("pain_response", "rest_too_long")
@@ -200,17 +206,25 @@ def _over_caps(
 
 def _over_flare(h: History, runs: Sequence[PlannedRun], run: PlannedRun) -> list[Finding]:
     """``run`` above the step back of a pain flare current on its day (``rules.flare_limit``:
-    the limit status offers, in its words), a caution."""
+    the limit status offers, in its words), a caution; or, within the run's limit, the
+    planned runs of its 7 days (up to it, as planned) above the step back's 7 days."""
     limit = flare_limit(h.responses, run.date)
     if limit is None:
         return []
     have = _amounts(h, runs, run)
+    week = None if limit.rest else _flare_week(h, runs, run, limit)
     out = []
     for dim in _FLARE_DIMENSIONS:
         value, cap = have[dim], limit.run[dim]
         if limit.rest and dim != "distance":
             continue  # rest: the run itself is the finding, once
-        if value <= cap:
+        words = over_step_back_words(limit, dim)
+        if value <= cap and week is not None:
+            # The run fits; its 7 days may not ("up to 22.0 km more over the next 7 days").
+            total, first = week[0][dim], week[1]
+            value, cap = total, limit.week[dim]
+            words = over_step_back_week_words(limit, dim, total, first, run.date)
+        if value <= cap + 1e-9:
             continue
         ratio = value / cap if cap > 0 else math.inf
         out.append(
@@ -223,10 +237,28 @@ def _over_flare(h: History, runs: Sequence[PlannedRun], run: PlannedRun) -> list
                 ratio,
                 1.0,
                 evidence("pain_response", dim, ratio).grade,
-                over_step_back_words(limit, dim),
+                words,
             )
         )
     return out
+
+
+def _flare_week(
+    h: History, runs: Sequence[PlannedRun], run: PlannedRun, limit: FlareLimit
+) -> tuple[dict[str, float], date]:
+    """The planned runs of the 7 days ending on ``run``'s day, up to ``run`` as planned (not
+    a run planned after it on its day), from the flare's day on: their amounts per dimension
+    and the first day among them.  Only planned runs count: status's 7 days are the next 7,
+    "more" than what was already run."""
+    upto = next(i for i, r in enumerate(runs) if r is run)
+    start = max(run.date - timedelta(days=6), limit.flare)
+    mine = [r for r in runs[: upto + 1] if start <= r.date <= run.date]
+    total = dict.fromkeys(_FLARE_DIMENSIONS, 0.0)
+    for r in mine:
+        for dim, v in _amounts(h, runs, r).items():
+            if dim in total:
+                total[dim] += v
+    return total, min(r.date for r in mine)
 
 
 def _findings(
@@ -412,9 +444,14 @@ def run_words(run: PlannedRun) -> str:
 
 def _suggestion_words(s: Suggestion) -> str:
     r = s.run
+    # None of it in one phrase (vocabulary.NO_LOAD): "no climbing", never "up to 0 m".
     if s.how == "fast":
+        if round(r.fast_km, 1) <= 0:
+            return f"{NO_LOAD['speed']} in it raises nothing"
         return f"up to {amount(r.fast_km, 'km')} fast in it raises nothing"
     if s.how == "climb":
+        if round(r.climb_m) <= 0:
+            return f"{NO_LOAD['hills']} in it raises nothing"
         return f"up to {amount(r.climb_m, 'm')} of climbing raises nothing"
     if s.how == "none":
         return "no version of it raises nothing: rest or cross-train that day"

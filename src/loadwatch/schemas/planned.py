@@ -94,6 +94,22 @@ class PlannedAdded(PlannedList):
     )
 
 
+class PlannedEdited(PlannedOut):
+    """The session as changed, and the note a day already past gets (as ``PlannedAdded``'s)."""
+
+    past_note: str | None = Field(
+        None,
+        description=(
+            "the session's day is already past: kept for the calendar, not checked (null: "
+            "none); ``note`` is the session's own"
+        ),
+        examples=[
+            "2026-12-01 is in the past (today is 2026-12-07 for the athlete): kept for the "
+            "calendar, not checked"
+        ],
+    )
+
+
 class CheckIn(InModel):
     """A proposal: planned runs checked against the history, nothing stored."""
 

@@ -89,31 +89,48 @@ def _differs(stored: object, fired: object) -> bool:
     return stored != fired
 
 
+# The flags whose sentence may cite a run of several recordings (docs/rules.md, "One run in
+# several recordings"): a spike's run, a plan breach's run, the run a pain entry follows.
+_CITING_RULES = frozenset({SPIKE_RULE, "plan_breach", "pain_response"})
+
+
 def _say_split_runs(inp: EvaluationInputs, fired: list[FlagRecord]) -> list[FlagRecord]:
-    """A distance spike of a run in several recordings says so (docs/rules.md, "One run in
-    several recordings"): the day rows judged them as one run; the activities stay apart."""
-    spiked = {f.date for f in fired if f.rule == SPIKE_RULE and f.dimension == "distance"}
-    if not spiked:
+    """A flag's sentence citing a run in several recordings says so: the day rows judged
+    them as one run; the activities stay apart.  The run is the day's largest session in the
+    flag's dimension (its distance for the others: a pain entry cites the run by it), on the
+    flag's day or, cited by its distance, one of the 6 days before (a pain entry's run)."""
+    citing = {f.date for f in fired if f.rule in _CITING_RULES}
+    if not citing:
         return fired
-    # Only a day of two runs or more can hold a run in several recordings, and a day's
-    # sessions read that day's runs alone: the sessions of those days only.  Over the whole
-    # history (a full evaluation fires every spike) they cost ~10 % of the evaluation.
+    # Only a local day of two runs or more can hold a run in several recordings, and a day's
+    # sessions read that day's runs alone: the sessions of the cited days of several runs
+    # only.  Over the whole history (a full evaluation fires every spike) they cost ~10 % of
+    # the evaluation; an incremental evaluation's flag or two reads a few runs.
     tz = inp.athlete.timezone
     daily = inp.daily
-    several = daily["date"].filter(daily["runs"] > 1).to_list()
-    days = sorted(spiked.intersection(several))
+    several = set(daily["date"].filter(daily["runs"] > 1).to_list())
+    days = sorted({d - timedelta(days=k) for d in citing for k in range(7)} & several)
     if not days:
         return fired
     acts = inp.activities.filter(local_day_expr(tz).is_in(days))
-    split = split_runs(acts, tz=tz)
+    fast = daily.select("date", pl.col("fast_threshold_mps").alias("fast_speed_mps")).filter(
+        pl.col("fast_speed_mps") > 0
+    )
+    split = split_runs(acts, tz=tz, fast=fast)
     if split.is_empty():
         return fired
-    by_day = {d: (n, g) for d, n, g in split.iter_rows()}
+    by_key = {(d, dim): (v, n, g) for d, dim, n, g, v in split.iter_rows()}
     out = []
     for f in fired:
-        seen = by_day.get(f.date) if f.rule == SPIKE_RULE and f.dimension == "distance" else None
-        if seen is not None:
-            f = replace(f, message=with_recordings(f.message, f.date, f.value, *seen))
+        if f.rule in _CITING_RULES:
+            message = f.message
+            for back in range(7):
+                day = f.date - timedelta(days=back)
+                for dim in (f.dimension, "distance") if back == 0 else ("distance",):
+                    seen = by_key.get((day, dim))
+                    if seen is not None:
+                        message = with_recordings(message, day, dim, *seen)
+            f = replace(f, message=message)
         out.append(f)
     return out
 

@@ -19,8 +19,8 @@ from loadwatch.schemas.planned import (
     PlannedAdded,
     PlannedBatch,
     PlannedBody,
+    PlannedEdited,
     PlannedList,
-    PlannedOut,
     PlannedPatch,
 )
 from loadwatch.services.calendar import calendar
@@ -93,16 +93,20 @@ def get_planned_list(
     )
 
 
-@router.patch("/athletes/{athlete_id}/planned/{planned_id}", response_model=PlannedOut)
+@router.patch("/athletes/{athlete_id}/planned/{planned_id}", response_model=PlannedEdited)
 def patch_planned(
     athlete: AthleteDep,
     row: PlannedDep,
     body: PlannedPatch,
     session: SessionDep,
     state: StateDep,
-) -> PlannedOut:
-    """Change a planned session; the fields not given keep their values."""
-    out = planned_out(edit_session(session, athlete, row, body))
+) -> PlannedEdited:
+    """Change a planned session; the fields not given keep their values.  A session moved to
+    (or left on) a day already past is kept, and ``past_note`` says so, as POST's ``note``."""
+    edited = edit_session(session, athlete, row, body)
+    out = PlannedEdited(
+        **planned_out(edited).model_dump(), past_note=past_note(athlete, [edited.date])
+    )
     _evaluate(state, session, athlete)
     return out
 

@@ -12,6 +12,14 @@ const CHARTS = [
 ];
 // The words a person reads for the API's dimension keys: loadwatch/vocabulary.py's
 // DIMENSION_LABEL, the same on every surface (tests/test_vocabulary.py holds them equal).
+// None of a dimension in a run, in one phrase on every surface (loadwatch.vocabulary.NO_LOAD):
+// zero climbing is "no climbing" (flat is a plan's word for up to 10 m per km).
+const NO_LOAD = {
+  distance: "rest",
+  speed: "no fast running",
+  hills: "no climbing",
+  uphill: "no uphill running",
+};
 const DIM_WORD = {
   distance: "distance",
   speed: "fast km",
@@ -186,7 +194,7 @@ function headroomText(row) {
       // Any run adds distance: no room there is a rest day; no room for fast km or climbing
       // still leaves an easy, flat run.
       if (d === "distance") rest = true;
-      parts.push(d === "speed" ? "no fast km" : d === "hills" ? "flat" : "rest");
+      parts.push(d === "speed" ? NO_LOAD.speed : d === "hills" ? NO_LOAD.hills : NO_LOAD.distance);
       continue;
     }
     parts.push(d === "speed" ? `${fmt(v, 1)} fast km` : amount(v, row.units[d]));

@@ -153,7 +153,19 @@ function dec(v, digits) {
   const r = Math.sign(v) * (Number(kept) + (up ? 10 ** -digits : 0));
   return (Object.is(r, -0) ? 0 : r).toFixed(digits);
 }
-const LIMIT_WORD = { distance: (n) => `${dec(n, 1)} km`, speed: (n) => (n > 0 ? `fast ${dec(n, 1)} km` : "no fast running"), hills: (n, l) => (l.flat ? `flat (climb up to ${Math.round(n)} m)` : `climb ${Math.round(n)} m`) };
+// None of a dimension in a run, in one phrase on every surface (loadwatch.vocabulary.NO_LOAD):
+// zero climbing is "no climbing", never "climb 0 m" (flat is a plan's up to 10 m per km).
+const NO_LOAD = {
+  distance: "rest",
+  speed: "no fast running",
+  hills: "no climbing",
+  uphill: "no uphill running",
+};
+const LIMIT_WORD = {
+  distance: (n) => `${dec(n, 1)} km`,
+  speed: (n) => (dec(n, 1) !== "0.0" ? `fast ${dec(n, 1)} km` : NO_LOAD.speed),
+  hills: (n, l) => (Math.round(n) === 0 ? NO_LOAD.hills : l.flat ? `flat (climb up to ${Math.round(n)} m)` : `climb ${Math.round(n)} m`),
+};
 
 function renderLimits(v) {
   const parts = v.limits

@@ -27,6 +27,7 @@ from __future__ import annotations
 import xml.parsers.expat
 import xml.sax
 import xml.sax.handler
+from collections.abc import Callable
 from typing import cast
 
 import defusedxml
@@ -38,9 +39,12 @@ from loadwatch.ingest.containers.xmlprepare import malformed, prepare
 from loadwatch.ingest.containers.xmlrepair import MAX_REPAIRS, repair
 
 
-def parse_xml(data: bytes, what: str) -> tuple[etree._Element, tuple[str, ...]]:
+def parse_xml(
+    data: bytes, what: str, check: Callable[[bytes], None] | None = None
+) -> tuple[etree._Element, tuple[str, ...]]:
     """The document's root element and the warnings of what was recovered; ``what`` names
-    the format in error messages.
+    the format in error messages.  ``check`` sees the document's UTF-8 bytes before anything
+    is parsed (a bound counted from the bytes: a UTF-16 file's tags are counted too).
 
     defusedxml's guarded expat parser reads only the prolog (entity and DTD declarations can
     appear nowhere else) and stops at the root element; the tree is then built by libxml2
@@ -48,6 +52,8 @@ def parse_xml(data: bytes, what: str) -> tuple[etree._Element, tuple[str, ...]]:
     that stays malformed is re-read by expat, whose line, column and words the error gives.
     """
     doc = prepare(data, what)
+    if check is not None:
+        check(doc.data)
     guard_xml(doc.data, what)
     current, warnings = doc.data, list(doc.warnings)
     for _ in range(MAX_REPAIRS + 1):

@@ -18,6 +18,7 @@ so Python never visits a trackpoint; then polars does the rest.
   lap's ``StartTime``, else the first sample.
 * An activity whose trackpoints carry no time but whose laps carry totals (a manual or
   pool-rest entry) is kept with empty samples and its totals; one with neither is skipped.
+* At most ``MAX_POINTS`` trackpoints, GPX's bound (memory per upload, docs/limits.md).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 import polars as pl
 from lxml import etree
 
-from loadwatch.errors import CorruptFile, NotAnActivity
+from loadwatch.errors import CorruptFile, InputTooLarge, NotAnActivity
 from loadwatch.ingest.containers.xmlcolumns import NAT, UTC_TIME, loose_floats, utc_times
 from loadwatch.ingest.containers.xmlsafe import local, parse_xml
 from loadwatch.ingest.containers.xmlvalues import HR_SENTINEL, utc_offset_s
@@ -40,6 +41,13 @@ from loadwatch.ingest.track import DeviceTotals, Track
 
 Element = etree._Element
 _EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))  # polars' UTC, as the samples'
+
+# Memory per upload (docs/limits.md): the same libxml2 tree as a GPX, with more elements a
+# point (Position, DistanceMeters, HeartRateBpm/Value, the TPX extension), so GPX's bound in
+# points (gpx.MAX_POINTS, 55 h at one a second) bounds one decode too; a longer file is
+# refused before it is parsed.  Its own constant: importing the GPX decoder here would load it
+# for every TCX.
+MAX_POINTS = 200_000
 
 
 # Local name of an element inside a <Trackpoint> → the column its text goes to.  <Value> is
@@ -121,8 +129,24 @@ def _points(activity: Element) -> tuple[dict[str, np.ndarray], np.ndarray]:
     return cols, segment
 
 
+def point_count(data: bytes) -> int:
+    """An upper bound of the document's trackpoints, from the bytes (no parse): its
+    ``<Trackpoint`` start tags, and prefixed ones (``<t:Trackpoint>...</t:Trackpoint>``: two a
+    point)."""
+    return data.count(b"<Trackpoint") + data.count(b":Trackpoint") // 2
+
+
+def check_points(data: bytes) -> None:
+    n = point_count(data)
+    if n > MAX_POINTS:
+        raise InputTooLarge(
+            f"TCX with {n:,} trackpoints: more than the {MAX_POINTS:,} one file may hold "
+            "(55 h at one point a second; the memory one upload may take, docs/limits.md)"
+        )
+
+
 def decode(data: bytes, name: str) -> list[Track]:
-    root, recovered = parse_xml(data, "TCX")
+    root, recovered = parse_xml(data, "TCX", check_points)
     if local(root.tag) != "TrainingCenterDatabase":
         raise CorruptFile(
             f"not a TCX document: the root element is <{local(root.tag)}>, "

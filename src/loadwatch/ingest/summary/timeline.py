@@ -1,5 +1,7 @@
-"""When a recording's clock lies: records whose time jumps by days mid-activity, and a device
-elapsed time corrupted to weeks while the timer and the records are sane.
+"""When a recording's clock lies: records whose time jumps by days mid-activity, a device
+elapsed time corrupted to weeks while the timer and the records are sane, and records that go
+on past the device's elapsed time without moving (a watch left recording where it stood, or a
+generator repeating one record: the corpus's ``mkfit_big_activity.fit``).
 
 FitTrackee imports such files; refusing them would lose a real run.  What can be recovered is
 recovered from the evidence that is still sane (the records' own span, the device's timer), and
@@ -28,6 +30,15 @@ MIN_JUMP_S = 12 * 3600.0
 # this and ten times everything else the file says about the duration (timer, records).
 MIN_CORRUPT_ELAPSED_S = 2 * 86_400.0
 CORRUPT_ELAPSED_FACTOR = 10.0
+# Records spanning more than the device's elapsed time by this share plus this slack
+# contradict it (``validate._clean_totals`` takes the records' span then, unless they stand
+# still past it: ``_drop_still_tail``).
+SPAN_GAP_SHARE = 0.05
+MOVING_SLACK_S = 2.0
+# Records past the device's elapsed time whose distance and position move less than this
+# stood still: GPS drift of a watch on a table, not an activity going on.
+STILL_M = 10.0
+_M_PER_DEGREE = 111_320.0
 
 
 def human_duration(seconds: float) -> str:
@@ -115,11 +126,57 @@ def _corrupt_elapsed(
     ]
 
 
+def _spread_m(values: np.ndarray, scale: float = 1.0) -> float | None:
+    """The range of the finite values times ``scale`` (None: none finite)."""
+    ok = values[np.isfinite(values)]
+    return float(ok.max() - ok.min()) * scale if ok.size else None
+
+
+def _drop_still_tail(
+    df: pl.DataFrame, cols: SampleArrays, totals: DeviceTotals, max_duration_s: float
+) -> tuple[pl.DataFrame, SampleArrays, list[str]]:
+    """Leave out the records past the device's elapsed time (no timer to say otherwise) when
+    they never move: their distance and position stay within ``STILL_M`` from the last record
+    within it.  Moving records there are the activity going on, and their span is kept
+    (``validate``); records without distance or position cannot tell, and are kept too."""
+    elapsed = _sane(totals.elapsed_time_s, max_duration_s)
+    if elapsed is None or totals.timer_time_s is not None or cols.n < 2:
+        return df, cols, []
+    t = cols.epoch_s().astype(np.float64) - float(cols.epoch_s()[0])
+    span = float(t[-1])
+    if span <= elapsed * (1 + SPAN_GAP_SHARE) + MOVING_SLACK_S:
+        return df, cols, []
+    keep = int(np.searchsorted(t, elapsed + 1e-6, side="right"))
+    tail = slice(max(keep - 1, 0), cols.n)  # from the last record within the elapsed time
+    lat = cols.col("lat")[tail]
+    spreads = [
+        _spread_m(cols.col("distance")[tail]),
+        _spread_m(lat, _M_PER_DEGREE),
+        _spread_m(
+            cols.col("lon")[tail],
+            _M_PER_DEGREE * math.cos(math.radians(float(np.nanmean(lat))))
+            if np.isfinite(lat).any()
+            else _M_PER_DEGREE,
+        ),
+    ]
+    known = [x for x in spreads if x is not None]
+    if not known or max(known) > STILL_M:
+        return df, cols, []
+    kept = df.slice(0, keep)
+    note = (
+        f"the records run {human_duration(span - elapsed)} past the device's elapsed time of "
+        f"{human_duration(elapsed)} without moving: {df.height - keep} record(s) past it left out"
+    )
+    return kept, SampleArrays.of(kept), [note]
+
+
 def recover(
     df: pl.DataFrame, cols: SampleArrays, totals: DeviceTotals, max_duration_s: float
 ) -> tuple[pl.DataFrame, SampleArrays, DeviceTotals, list[str]]:
     """Samples (frame and arrays) without the records past a clock jump, totals without a
-    corrupt elapsed time, and one warning per recovery."""
+    corrupt elapsed time, the samples without records standing still past the device's elapsed
+    time, and one warning per recovery."""
     df, cols, notes = _drop_clock_jumps(df, cols, totals, max_duration_s)
     totals, more = _corrupt_elapsed(cols, totals, max_duration_s)
-    return df, cols, totals, notes + more
+    df, cols, still = _drop_still_tail(df, cols, totals, max_duration_s)
+    return df, cols, totals, notes + more + still

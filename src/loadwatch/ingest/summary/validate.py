@@ -32,9 +32,11 @@ MAX_DURATION_S = 14 * 86_400.0  # two weeks in one activity
 ALTITUDE_M = (-500.0, 9_000.0)  # Dead Sea shore to above Everest
 MAX_CADENCE = 300.0
 MAX_OFFSET_S = 14 * 3600  # UTC-12 .. UTC+14
-# A device timer may exceed the samples' span by this without comment (late first record).
-MOVING_SLACK_S = 2.0
-SPAN_GAP_SHARE = 0.05
+# A device timer may exceed the samples' span by MOVING_SLACK_S without comment (late first
+# record); a span beyond an elapsed time by SPAN_GAP_SHARE too (``timeline``, which reads them
+# first).
+MOVING_SLACK_S = timeline.MOVING_SLACK_S
+SPAN_GAP_SHARE = timeline.SPAN_GAP_SHARE
 
 # Sample column -> (low, high) of a possible value; None = no bound that side.
 _SAMPLE_RANGES: dict[str, tuple[float | None, float | None]] = {
