@@ -159,3 +159,13 @@ def test_the_demo_returning_runner_and_her_planned_week(
     code, out, err = run(world.data_dir, *args)
     assert code == 0, err
     assert "Sunday's 7.5 km is over the plan's 6.6 km longest run" in prose(out)
+
+
+def test_the_plan_checks_table_names_a_rule_in_words() -> None:
+    # Trial 10 F13: "caution (plan_breach)" in a table a coach reads.
+    from loadwatch.cli.planned_cmds import _verdict
+
+    assert _verdict("alert", "plan_breach") == "alert (over plan)"
+    assert _verdict("caution", "session_spike") == "caution (a run's spike)"
+    assert _verdict("caution", "weekly_ramp") == "caution"
+    assert _verdict(None, None) == "ok"

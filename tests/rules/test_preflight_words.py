@@ -140,3 +140,20 @@ def test_a_window_the_return_judges_shows_the_returns_baseline() -> None:
         0.514,
     )
     assert (dist.level, dist.rule, dist.caution, dist.alert) == (1, "return_after_break", 0.5, 0.8)
+
+
+def test_a_plan_weeks_breach_reads_on_after_its_severity() -> None:
+    # Trial 10 F13: "caution, This plan week reaches 23.5 km by Sunday, ...".
+    from loadwatch.rules.preflight import Finding, sentence
+
+    run = PlannedRun(date(2026, 11, 22), 6.0)
+    breach = Finding(
+        rule="plan_breach", dimension="distance", severity="caution", value=23.5,
+        baseline=19.9, ratio=1.18, threshold=1.0, grade="moderate",
+        message="This plan week reaches 23.5 km by Sunday, over the plan's 19.9 km a week "
+        "(plan week 5).",
+    )  # fmt: skip
+    said = sentence(run, [breach], None, RuleConfig())
+    assert said.endswith(
+        ": caution, this plan week reaches 23.5 km by Sunday, over the plan's 19.9 km a week."
+    )

@@ -25,7 +25,7 @@ from loadwatch.cli.output import (
 from loadwatch.cli.reading import AthleteOpt, TodayOpt, parse_day, parse_day_range
 from loadwatch.cli.rehab_cmds import _read, _write, plan_app, validated
 from loadwatch.errors import InvalidRequest
-from loadwatch.vocabulary import dimension_label
+from loadwatch.vocabulary import dimension_label, rule_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -268,7 +268,8 @@ def _verdict(severity: str | None, rule: str | None) -> str:
     """'ok', 'caution', or 'alert (a run's spike)' when another rule than the ramp says it."""
     if severity is None:
         return "ok"
-    said = _RULE.get(rule or "", rule)
+    # A person's words for the rule (trial 10 F13: "caution (plan_breach)").
+    said = _RULE.get(rule or "") or rule_label(rule or "")
     return f"{severity} ({said})" if rule and rule != "weekly_ramp" else severity
 
 

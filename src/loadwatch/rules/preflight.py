@@ -428,8 +428,10 @@ def _what(f: Finding, config: RuleConfig) -> str:
         return f.message
     if f.rule == "monotony":
         return f"a monotonous week of {f.dimension} (monotony {f.ratio:.1f})"
-    # A plan_breach sentence already names the run and the cap ("Sunday's 7.5 km is over...").
-    return f.message.split(" (plan week")[0].rstrip(".") or f.rule
+    # A plan_breach sentence already names the run and the cap ("Sunday's 7.5 km is over...");
+    # after "caution, " its "This plan week ..." reads on in lower case (trial 10 F13).
+    said = f.message.split(" (plan week")[0].rstrip(".") or f.rule
+    return "t" + said[1:] if said.startswith("This ") else said
 
 
 def run_words(run: PlannedRun) -> str:
