@@ -16,7 +16,7 @@ from support.api_env import env as env  # the API world, a fixture for every tes
 from support.browser import browser as browser  # one Chromium per test process
 from support.browser import served_demo as served_demo
 from support.browser import visit as visit
-from support.databases import from_template, pg_database, pg_schema, pg_template, sqlite_template
+from support.databases import from_template, head_template, pg_database, pg_schema, pg_template
 from support.hypothesis_pool import fixed_constant_pool
 from support.paths import (
     AWKWARD_DAYS,
@@ -166,10 +166,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def migrated_sqlite() -> Path:
     """An SQLite store at the newest schema revision, built once per test process: the
-    ``store`` and ``env`` fixtures start from a copy of it (``from_template``)."""
-    return sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+    ``store`` and ``env`` fixtures start from a copy of it (``from_template``), as do the
+    stores of ``support.databases.at_head`` (the same file)."""
+    return head_template()
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ from loadwatch.services.rehab import start_plan
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from support.activity_builder import days, frame
+from support.databases import at_head
 from support.reading import read
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -54,7 +55,7 @@ RUN_DAYS = (1, 3, 5)  # Tuesday, Thursday, Saturday
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
     settings = Settings(data_dir=tmp_path / "data")
-    store = Store(settings.db_url, settings.data_dir)
+    store = Store(at_head(settings.db_url), settings.data_dir)
     yield store, settings
     store.close()
 

@@ -16,6 +16,7 @@ from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, PendingEvaluation, SourceFile
+from support.databases import at_head
 
 
 def test_daily_log_with_units_in_headers() -> None:
@@ -130,7 +131,7 @@ def test_resolve_start_uses_the_athlete_zone_for_naive_times() -> None:
 # --- through the store ---------------------------------------------------------------------
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    s = Store(at_head(f"sqlite:///{tmp_path / 'db.sqlite'}"), tmp_path)
     yield s
     s.close()
 

@@ -41,6 +41,7 @@ from loadwatch.services.views import series
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, Flag
+from support.databases import at_head
 from support.reading import read
 
 TZ = "Australia/Brisbane"
@@ -235,7 +236,7 @@ def write_files(runs: Sequence[Run], fmt: str, folder: Path) -> list[Path]:
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
     settings = Settings(data_dir=tmp_path / "data")
-    store = Store(settings.db_url, settings.data_dir)
+    store = Store(at_head(settings.db_url), settings.data_dir)
     yield store, settings
     store.close()
 

@@ -27,6 +27,7 @@ from loadwatch.services.importing import import_paths
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
 from loadwatch.store.models import PendingEvaluation
+from support.databases import at_head
 from support.paths import REPO
 
 SAMPLE = REPO / "sample_data"
@@ -42,7 +43,7 @@ def env(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
         deliver_interval_s=3600.0,
         inbox_interval_s=3600.0,
     )
-    store = Store(settings.db_url, settings.data_dir)
+    store = Store(at_head(settings.db_url), settings.data_dir)
     pin_today(date(2026, 11, 16))  # the day after the sample history ends
     try:
         yield store, settings

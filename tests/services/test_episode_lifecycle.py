@@ -22,6 +22,7 @@ from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Activity, Episode, EpisodeEvent, Flag, Webhook
 from support.activity_builder import WEEK_SHARES
+from support.databases import at_head
 from support.receiver import webhook_receiver
 
 MON = date(2026, 1, 5)  # a Monday
@@ -56,7 +57,7 @@ def csv(rows: Sequence[str]) -> bytes:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    s = Store(at_head(f"sqlite:///{tmp_path / 'db.sqlite'}"), tmp_path)
     yield s
     s.close()
 

@@ -22,6 +22,7 @@ from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending as pending_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete, Flag, PendingEvaluation
+from support.databases import at_head
 from support.reading import read
 
 MONDAY = date(2026, 9, 7)
@@ -44,7 +45,7 @@ def log(spike_km: float = 22.0) -> bytes:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    s = Store(at_head(f"sqlite:///{tmp_path / 'db.sqlite'}"), tmp_path)
     yield s
     s.close()
 

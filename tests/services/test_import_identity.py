@@ -33,6 +33,7 @@ from support.archives import (
     strava_archive,
     strava_archive_missing_file,
 )
+from support.databases import at_head
 
 runner = CliRunner()
 
@@ -41,7 +42,9 @@ runner = CliRunner()
 
 
 def _store() -> Store:
-    return open_store(get_settings())
+    settings = get_settings()
+    at_head(settings.db_url)
+    return open_store(settings)
 
 
 # --- one athlete per person ---------------------------------------------------------------

@@ -36,6 +36,7 @@ from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import Delivery, Flag, User, Webhook
 from support.activity_builder import days, frame
+from support.databases import at_head
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -418,7 +419,7 @@ class Env:
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
-    url = f"sqlite:///{tmp_path / 'lw.db'}"
+    url = at_head(f"sqlite:///{tmp_path / 'lw.db'}")
     settings = Settings(data_dir=tmp_path / "data", database_url=url)
     store = Store(url, settings.data_dir)
     with store.transaction() as s:

@@ -21,6 +21,7 @@ from loadwatch.services.inputs import evaluation_inputs
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import AthleteView, CoachAthlete
+from support.databases import at_head
 
 MONDAY = date(2026, 9, 7)
 SPIKE = MONDAY + timedelta(weeks=5, days=6)  # the sixth Sunday
@@ -38,7 +39,7 @@ def log(extra: str = "") -> bytes:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    s = Store(at_head(f"sqlite:///{tmp_path / 'db.sqlite'}"), tmp_path)
     yield s
     s.close()
 

@@ -22,6 +22,7 @@ from loadwatch.store import flags as flag_rows
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
 from loadwatch.store.models import Athlete, Delivery, Flag, Webhook
+from support.databases import at_head
 from support.fake_dns import PUBLIC_V4, FakeResolver, resolver
 from support.receiver import webhook_receiver
 
@@ -50,7 +51,7 @@ class Api:
 
 def _api(tmp_path: Path, **settings: object) -> Iterator[Api]:
     config = Settings(data_dir=tmp_path / "data", **settings)  # type: ignore[arg-type]
-    store = Store(config.db_url, config.data_dir)
+    store = Store(at_head(config.db_url), config.data_dir)
     with store.transaction() as s:
         ann = get_or_create_athlete(s, "Ann", "UTC")
         _, admin = auth.create_user(s, "root", "admin")

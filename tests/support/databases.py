@@ -4,8 +4,11 @@ migrated store; SQLite stores copied from one migrated file per test process."""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,3 +112,22 @@ def from_template(url: str, template: Path | None) -> None:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template, target)
+
+
+@functools.cache
+def head_template() -> Path:
+    """This process's SQLite store at head (``sqlite_template``), built on first use and
+    removed at exit: one migration per test process, whoever asks first."""
+    directory = Path(tempfile.mkdtemp(prefix="loadwatch-head-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return sqlite_template(directory)
+
+
+def at_head(url: str) -> str:
+    """``url``, its SQLite file (if not there yet) a copy of ``head_template``: for a test
+    whose subject is not the migration, a store opened on it starts at head for a file copy
+    (a few ms) instead of a migration through Alembic (about 0.2 CPU-s at 16 revisions).
+    PostgreSQL URLs are returned as they are (they migrate)."""
+    if url.startswith("sqlite:///"):
+        from_template(url, head_template())
+    return url
