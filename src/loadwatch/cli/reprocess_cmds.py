@@ -128,7 +128,7 @@ def reprocess(
             total = stale_count(store, ids[0] if ids else None)
             with progress_bar(total=total) as bar:
                 task = bar.add_task("re-deriving", total=total)
-                report = run(store, ids, dry_run=dry_run, progress=lambda _: bar.advance(task))
+                report = run(store, ids, dry_run=dry_run, progress=lambda n: bar.advance(task, n))
         finally:
             store.close()
     if json:

@@ -27,7 +27,6 @@ when, after a ``--dry-run`` if they wish.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,19 +36,18 @@ from zoneinfo import ZoneInfo
 
 from loadwatch.analytics.days import local_day
 from loadwatch.clock import as_utc
-from loadwatch.errors import IngestError, LoadwatchError, StoreError, one_line
+from loadwatch.errors import IngestError, StoreError, one_line
 from loadwatch.ingest.analysis import analyse
 from loadwatch.ingest.derivation import DERIVATION
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.services import hr_load
 from loadwatch.services.decode_worker import PackedActivity, pack
+from loadwatch.services.fast_km import fast_metres_of
 from loadwatch.store import activities as activity_store
 from loadwatch.store import activity_hr, pending
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity
-
-log = logging.getLogger(__name__)
 
 Status = Literal["updated", "unchanged", "not_kept", "failed"]
 
@@ -121,6 +119,25 @@ class _Stale:
     day: date
 
 
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    """A kept file decoded again for its stale activities: by session index, or why not."""
+
+    members: list[_Stale]
+    by_session: dict[int, PackedActivity] | None
+    status: Status = "failed"
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class _Before:
+    """What a person read of the stale activities before: their fast km (judged by their
+    day's threshold, ``services/fast_km.py``) and TRIMP.  Compared with the same after."""
+
+    fast: dict[int, float | None]
+    hr: dict[int, float | None]
+
+
 class _Undo(Exception):
     """Rolls back a dry run's transaction."""
 
@@ -139,10 +156,11 @@ def reprocess(
     athlete_ids: Sequence[int] | None = None,
     *,
     dry_run: bool = False,
-    progress: Callable[[ActivityOutcome], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ReprocessReport:
     """Re-derive every stale activity of the athletes (all when None) from its kept file.
-    ``dry_run``: decode and compare, write nothing."""
+    ``dry_run``: decode and compare, write nothing.  ``progress`` is told how many
+    activities each file settled."""
     report = ReprocessReport(dry_run, DERIVATION)
     with store.sessions() as session:
         ids = (
@@ -151,54 +169,193 @@ def reprocess(
             else [a.id for a in athlete_store.list_athletes(session)]
         )
     for aid in ids:
-        _athlete(store, aid, report, dry_run, progress)
+        _Athlete(store, aid, report, dry_run, progress).run()
     return report
 
 
-def _athlete(
-    store: Store,
-    athlete_id: int,
-    report: ReprocessReport,
-    dry_run: bool,
-    progress: Callable[[ActivityOutcome], None] | None,
-) -> None:
-    with store.sessions() as session:
-        a = athlete_store.get_athlete(session, athlete_id)
-        tz = ZoneInfo(a.timezone)
-        settings = (a.name, a.timezone, a.fast_speed_mps)
-        rows = activity_store.stale_activities(session, athlete_id)
-        stale = [_stale_of(r, tz) for r in rows]
-        logs = activity_store.log_row_count(session, athlete_id)
-    name = settings[0]
-    outcome = AthleteOutcome(athlete_id, name, len(stale), logs)
-    report.athletes.append(outcome)
-    # One decode per file (and relabel: analyse takes one for all the file's sessions).
-    groups: dict[tuple[str, str, str | None, str | None], list[_Stale]] = {}
-    for s in stale:
-        groups.setdefault((s.sha, s.format, s.relabel, s.declared), []).append(s)
-    changed_any = False
-    for (sha, fmt, relabel, declared), members in groups.items():
-        done = _file(store, athlete_id, name, tz, settings, sha, fmt, relabel, declared, members,
-                     dry_run)  # fmt: skip
-        for o in done:
-            report.activities.append(o)
-            changed_any = changed_any or o.status == "updated"
-            if progress is not None:
-                progress(o)
-        earliest = min(
-            (
-                d
-                for o, s in zip(done, members, strict=True)
-                if o.status == "updated"
-                for d in (o.day, s.day)
-            ),
-            default=None,
+class _Athlete:
+    """One athlete's stale activities: read, decoded a file at a time, written, settled."""
+
+    def __init__(
+        self,
+        store: Store,
+        athlete_id: int,
+        report: ReprocessReport,
+        dry_run: bool,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.store, self.report, self.dry_run = store, report, dry_run
+        self.progress = progress or (lambda _: None)
+        with store.sessions() as session:
+            a = athlete_store.get_athlete(session, athlete_id)
+            self.tz = ZoneInfo(a.timezone)
+            self.tz_name, self.fast_mps = a.timezone, a.fast_speed_mps
+            rows = activity_store.stale_activities(session, athlete_id)
+            self.stale = [_stale_of(r, self.tz) for r in rows]
+            ids = [r.id for r in rows]
+            self.before = _Before(
+                fast_metres_of(session, a, ids) if ids else {}, {r.id: r.hr_load for r in rows}
+            )
+            logs = activity_store.log_row_count(session, athlete_id)
+        self.outcome = AthleteOutcome(athlete_id, a.name, len(rows), logs)
+        report.athletes.append(self.outcome)
+        self.done: list[ActivityOutcome] = []
+
+    def run(self) -> None:
+        if not self.stale:
+            return
+        # One decode per file (and relabel: ``analyse`` takes one for all the file's sessions).
+        groups: dict[tuple[str, str, str | None, str | None], list[_Stale]] = {}
+        for s in self.stale:
+            groups.setdefault((s.sha, s.format, s.relabel, s.declared), []).append(s)
+        if self.dry_run:
+            # Decoded first (the streams dropped: only the figures are compared), then applied
+            # in one transaction that is rolled back: the write lock is held only to compare.
+            decoded = [self._decode(*key, members, keep_streams=False)
+                       for key, members in groups.items()]  # fmt: skip
+            try:
+                with self.store.transaction() as session:
+                    for d in decoded:
+                        self._apply(session, d)
+                    self._settle(session)
+                    raise _Undo
+            except _Undo:
+                pass
+        else:
+            for key, members in groups.items():
+                d = self._decode(*key, members, keep_streams=True)
+                # A transaction per file: one that fails costs itself, the others are kept.
+                with self.store.transaction() as session:
+                    self._apply(session, d)
+            with self.store.transaction() as session:
+                self._settle(session)
+        self.report.activities.extend(self.done)
+
+    def _decode(
+        self,
+        sha: str,
+        fmt: str,
+        relabel: str | None,
+        declared: str | None,
+        members: list[_Stale],
+        *,
+        keep_streams: bool,
+    ) -> _Decoded:
+        try:
+            data = self.store.blobs.get(sha)
+        except StoreError:
+            why = "its original bytes were not kept (no file in the blob store); figures kept"
+            return _Decoded(members, None, "not_kept", why)
+        try:
+            decoded = analyse(
+                data,
+                # The stored bytes are the leaf file (a .gz was unpacked): its format names it.
+                f"activity.{fmt}",
+                sha256=sha,
+                fast_speed_mps=self.fast_mps,
+                default_tz=self.tz_name,
+                declared_sport=declared,
+                relabel=relabel,
+            )
+            packed = pack(decoded, want_zone=False) if keep_streams else None
+        except IngestError as e:
+            # The figures stay the older ones: said, and tried again by the next run.
+            return _Decoded(members, None, "failed", f"not re-derived, figures kept: {one_line(e)}")
+        if packed is not None:
+            return _Decoded(members, {a.summary.session_index: a for a in packed.activities})
+        return _Decoded(
+            members,
+            {a.summary.session_index: PackedActivity(a.summary, b"") for a in decoded.activities},
         )
-        if earliest is not None:
-            prev = outcome.reevaluate_from
-            outcome.reevaluate_from = earliest if prev is None else min(prev, earliest)
-    if changed_any and not dry_run:
-        _settle_loads(store, athlete_id, tz, outcome, {o.activity_id for o in report.activities})
+
+    def _apply(self, session: Session, d: _Decoded) -> None:
+        aid, name = self.outcome.athlete_id, self.outcome.athlete
+        out: list[ActivityOutcome] = []
+        if d.by_session is None:
+            out = [ActivityOutcome(aid, name, m.id, m.day, "", d.status, d.reason)
+                   for m in d.members]  # fmt: skip
+        else:
+            # Imports of this athlete queue meanwhile: they compare their files with these rows.
+            activity_store.lock_athlete_activities(session, aid)
+            for m in d.members:
+                row = session.get(Activity, m.id)
+                found = d.by_session.get(m.session_index)
+                if row is None:  # deleted since it was read: stays deleted
+                    out.append(ActivityOutcome(aid, name, m.id, m.day, "", "failed",
+                                               "deleted meanwhile"))  # fmt: skip
+                elif found is None:
+                    why = f"session {m.session_index} is no longer read from its file; figures kept"
+                    out.append(ActivityOutcome(aid, name, m.id, m.day, row.sport, "failed", why))
+                else:
+                    out.append(self._update(session, row, found, m.day))
+            earliest = min((o.day for o in out if o.status == "updated"), default=None)
+            if earliest is not None:
+                pending.request_evaluation(session, aid, earliest)
+                self._pending_from(earliest)
+        self.done.extend(out)
+        self.progress(len(out))
+
+    def _update(
+        self, session: Session, row: Activity, found: PackedActivity, old_day: date
+    ) -> ActivityOutcome:
+        summary: ActivitySummary = found.summary
+        before = _figures(row)
+        activity_store.reanalysed(session, row, summary)
+        if not self.dry_run:
+            row.stream_path = self.store.streams.put_encoded(
+                row.source_sha256, row.session_index, found.stream
+            )
+        # Its TRIMP with the heart rates as they stand; every activity follows in _settle.
+        hr_load.after_import(session, row.athlete_id, [row.id])
+        moved = [k for k, v in _figures(row).items() if not _same(before[k], v)]
+        day = local_day(as_utc(row.start_time), row.utc_offset_s, self.tz)
+        return ActivityOutcome(
+            row.athlete_id,
+            self.outcome.athlete,
+            row.id,
+            # The earlier of its old and new day: what is re-evaluated from.
+            min(day, old_day),
+            row.sport,
+            "updated" if moved else "unchanged",
+            changes=[Change(k, before[k], getattr(row, k)) for k in SHOWN if k in moved],
+            also_changed=[k for k in moved if k not in SHOWN],
+        )
+
+    def _settle(self, session: Session) -> None:
+        """Every activity's TRIMP once all are re-derived (a new peak can move an estimated
+        maximum, as after an import), and what a person reads of each re-derived activity
+        (fast km, TRIMP) compared with before; pending from the earliest day that moved."""
+        aid = self.outcome.athlete_id
+        athlete = athlete_store.get_athlete(session, aid)
+        loads_before = activity_hr.hr_loads(session, aid)
+        hr_load.refresh(session, athlete)
+        loads = activity_hr.hr_loads(session, aid)
+        mine = {o.activity_id: o for o in self.done if o.status in ("updated", "unchanged")}
+        others = [
+            i for i, v in loads.items() if i not in mine and not _same(loads_before.get(i), v)
+        ]
+        self.outcome.loads_moved = len(others)
+        fast = fast_metres_of(session, athlete, list(mine)) if mine else {}
+        for i, o in mine.items():
+            shown = {"fast_distance_m": (self.before.fast.get(i), fast.get(i)),
+                     "hr_load": (self.before.hr.get(i), loads.get(i))}  # fmt: skip
+            o.changes = [c for c in o.changes if c.figure not in shown]
+            for figure, (was, now) in shown.items():
+                if not _same(was, now):
+                    o.changes.append(Change(figure, was, now))
+            o.changes.sort(key=lambda c: SHOWN.index(c.figure))
+            if o.status == "unchanged" and o.changes:
+                o.status = "updated"
+                pending.request_evaluation(session, aid, o.day)
+                self._pending_from(o.day)
+        days = [local_day(t, off, self.tz) for t, off in activity_store.starts_of(session, others)]
+        if days:
+            pending.request_evaluation(session, aid, min(days))
+            self._pending_from(min(days))
+
+    def _pending_from(self, day: date) -> None:
+        prev = self.outcome.reevaluate_from
+        self.outcome.reevaluate_from = day if prev is None else min(prev, day)
 
 
 def _stale_of(row: Activity, tz: ZoneInfo) -> _Stale:
@@ -217,128 +374,8 @@ def _stale_of(row: Activity, tz: ZoneInfo) -> _Stale:
     )
 
 
-def _file(
-    store: Store,
-    athlete_id: int,
-    name: str,
-    tz: ZoneInfo,
-    settings: tuple[str, str, float | None],
-    sha: str,
-    fmt: str,
-    relabel: str | None,
-    declared: str | None,
-    members: list[_Stale],
-    dry_run: bool,
-) -> list[ActivityOutcome]:
-    """One kept file decoded again and its stale activities updated (one transaction)."""
-
-    def each(status: Status, reason: str) -> list[ActivityOutcome]:
-        return [ActivityOutcome(athlete_id, name, m.id, m.day, "", status, reason) for m in members]
-
-    try:
-        data = store.blobs.get(sha)
-    except StoreError:
-        return each("not_kept", "its original bytes were not kept (no file in the blob store)")
-    try:
-        decoded = analyse(
-            data,
-            # The stored bytes are the leaf file (a .gz was unpacked): its format names it.
-            f"activity.{fmt}",
-            sha256=sha,
-            fast_speed_mps=settings[2],
-            default_tz=settings[1],
-            declared_sport=declared,
-            relabel=relabel,
-        )
-        packed = pack(decoded, want_zone=False)
-    except IngestError as e:
-        # The figures stay the older ones: said, and tried again by the next run.
-        return each("failed", f"not re-derived, figures kept: {one_line(e)}")
-    by_session = {a.summary.session_index: a for a in packed.activities}
-    try:
-        return _write(store, athlete_id, name, tz, members, by_session, dry_run)
-    except _Undo as undone:
-        return undone.args[0]  # type: ignore[no-any-return]
-    except LoadwatchError as e:
-        if isinstance(e, StoreError):
-            raise  # the store failing stops the run: no later file could be written either
-        return each("failed", f"not re-derived: {one_line(e)}")
-
-
-def _write(
-    store: Store,
-    athlete_id: int,
-    name: str,
-    tz: ZoneInfo,
-    members: list[_Stale],
-    by_session: dict[int, PackedActivity],
-    dry_run: bool,
-) -> list[ActivityOutcome]:
-    out: list[ActivityOutcome] = []
-    with store.transaction() as session:
-        # Imports of this athlete queue meanwhile: they compare their files with these rows.
-        activity_store.lock_athlete_activities(session, athlete_id)
-        for m in members:
-            row = session.get(Activity, m.id)
-            if row is None:  # deleted since it was read: stays deleted
-                why = "deleted meanwhile"
-                out.append(ActivityOutcome(athlete_id, name, m.id, m.day, "", "failed", why))
-                continue
-            found = by_session.get(m.session_index)
-            if found is None:
-                why = f"session {m.session_index} is no longer read from its file; figures kept"
-                out.append(ActivityOutcome(athlete_id, name, m.id, m.day, row.sport, "failed", why))
-                continue
-            out.append(_update(store, session, row, found, tz, name, dry_run))
-        earliest = min(
-            (d for o, m in zip(out, members, strict=True) if o.status == "updated"
-             for d in (o.day, m.day)),
-            default=None,
-        )  # fmt: skip
-        if earliest is not None:
-            pending.request_evaluation(session, athlete_id, earliest)
-        if dry_run:
-            raise _Undo(out)
-    return out
-
-
-def _update(
-    store: Store,
-    session: Session,
-    row: Activity,
-    found: PackedActivity,
-    tz: ZoneInfo,
-    name: str,
-    dry_run: bool,
-) -> ActivityOutcome:
-    summary: ActivitySummary = found.summary
-    before = {**_figures(row), "hr_load": row.hr_load}
-    activity_store.reanalysed(session, row, summary)
-    if not dry_run:
-        row.stream_path = store.streams.put_encoded(
-            row.source_sha256, row.session_index, found.stream
-        )
-    # Its TRIMP with the heart rates as they stand (every activity follows in _settle_loads).
-    hr_load.after_import(session, row.athlete_id, [row.id])
-    session.refresh(row, ["hr_load"])
-    after = {**_figures(row), "hr_load": row.hr_load}
-    moved = [k for k in before if not _same(before[k], after[k])]
-    day = local_day(as_utc(row.start_time), row.utc_offset_s, tz)
-    return ActivityOutcome(
-        row.athlete_id,
-        name,
-        row.id,
-        day,
-        row.sport,
-        "updated" if moved else "unchanged",
-        changes=[Change(k, before[k], after[k]) for k in SHOWN if k in moved],
-        also_changed=[k for k in moved if k not in SHOWN],
-    )
-
-
 def _figures(row: Activity) -> dict[str, Any]:
-    keys = activity_store.DERIVED_COLUMNS
-    values = {k: getattr(row, k) for k in keys}
+    values = {k: getattr(row, k) for k in activity_store.DERIVED_COLUMNS}
     values["start_time"] = as_utc(values["start_time"])
     return values
 
@@ -356,24 +393,3 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, datetime) and isinstance(b, datetime):
         return as_utc(a) == as_utc(b)
     return bool(a == b)
-
-
-def _settle_loads(
-    store: Store, athlete_id: int, tz: ZoneInfo, outcome: AthleteOutcome, done: set[int]
-) -> None:
-    """Every activity's TRIMP with the heart rates once all are re-derived (a new peak can move
-    an estimated maximum, as after an import); the athlete pending from the earliest day whose
-    load moved."""
-    with store.transaction() as session:
-        athlete = athlete_store.get_athlete(session, athlete_id)
-        before = activity_hr.hr_loads(session, athlete_id)
-        hr_load.refresh(session, athlete)
-        after = activity_hr.hr_loads(session, athlete_id)
-        moved = [i for i, v in after.items() if not _same(before.get(i), v) and i not in done]
-        outcome.loads_moved = len(moved)
-        days = [local_day(t, off, tz) for t, off in activity_store.starts_of(session, moved)]
-        if days:
-            day = min(days)
-            pending.request_evaluation(session, athlete_id, day)
-            prev = outcome.reevaluate_from
-            outcome.reevaluate_from = day if prev is None else min(prev, day)
