@@ -151,6 +151,9 @@ activities = Table(
     # Revision 0010: an athlete's activities in id order ("the first with a heart-rate
     # histogram") without walking every athlete's rows along the primary key.
     Index("ix_activities_athlete_id_id", "athlete_id", "id"),
+    # Revision 0017: how many of an athlete's activities from files an older derivation made
+    # (status, the dashboard) from the index alone, without reading the rows.
+    Index("ix_activities_athlete_id_source_derivation", "athlete_id", "source", "derivation"),
     sqlite_autoincrement=True,  # ids never reused (revision 0014)
 )
 

@@ -26,8 +26,15 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("activities", sa.Column("derivation", sa.Integer(), nullable=True))
+    # Status and the dashboard count an athlete's older activities from the index alone.
+    op.create_index(
+        "ix_activities_athlete_id_source_derivation",
+        "activities",
+        ["athlete_id", "source", "derivation"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_activities_athlete_id_source_derivation", table_name="activities")
     with op.batch_alter_table("activities") as batch:
         batch.drop_column("derivation")
