@@ -223,3 +223,23 @@ def test_importing_the_file_again_brings_back_its_bytes_for_reprocess(
     report = reprocess(store, [aid])
     assert [(o.activity_id, o.status) for o in report.activities] == [(ids[HRV], "updated")]
     _assert_same(_rows(store, aid), fresh)
+
+
+def test_a_file_this_version_cannot_read_fails_alone_and_keeps_its_figures(
+    store: Store, olde: tuple[int, dict[str, int]]
+) -> None:
+    aid, ids = olde
+    with store.sessions() as s:
+        row = s.get(Activity, ids[TEN_K])
+        assert row is not None
+        store.blobs.path(row.source_sha256).write_bytes(b".FIT but not a FIT file at all")
+    _as_older(store, aid)
+    older = _rows(store, aid)[ids[TEN_K]]
+    report = reprocess(store, [aid])
+    by_id = {o.activity_id: o for o in report.activities}
+    assert by_id[ids[TEN_K]].status == "failed"
+    assert (by_id[ids[TEN_K]].reason or "").startswith("not re-derived, figures kept: ")
+    assert by_id[ids[HRV]].status == by_id[ids[FIRSTBEAT]].status == "updated"
+    kept = _rows(store, aid)[ids[TEN_K]]
+    assert {**kept, "hr_load": None} == {**older, "hr_load": None}  # still the older figures
+    assert kept["derivation"] is None  # and still said to be older

@@ -117,6 +117,7 @@ class _Stale:
     relabel: str | None
     declared: str | None
     day: date
+    sport: str  # as stored: what an activity not re-derived is reported as
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,9 @@ class _Athlete:
         else:
             for key, members in groups.items():
                 d = self._decode(*key, members, keep_streams=True)
+                if d.by_session is None:  # not read: nothing to write
+                    self._apply(None, d)
+                    continue
                 # A transaction per file: one that fails costs itself, the others are kept.
                 with self.store.transaction() as session:
                     self._apply(session, d)
@@ -268,11 +272,11 @@ class _Athlete:
             {a.summary.session_index: PackedActivity(a.summary, b"") for a in decoded.activities},
         )
 
-    def _apply(self, session: Session, d: _Decoded) -> None:
+    def _apply(self, session: Session | None, d: _Decoded) -> None:
         aid, name = self.outcome.athlete_id, self.outcome.athlete
         out: list[ActivityOutcome] = []
-        if d.by_session is None:
-            out = [ActivityOutcome(aid, name, m.id, m.day, "", d.status, d.reason)
+        if d.by_session is None or session is None:
+            out = [ActivityOutcome(aid, name, m.id, m.day, m.sport, d.status, d.reason)
                    for m in d.members]  # fmt: skip
         else:
             # Imports of this athlete queue meanwhile: they compare their files with these rows.
@@ -281,7 +285,7 @@ class _Athlete:
                 row = session.get(Activity, m.id)
                 found = d.by_session.get(m.session_index)
                 if row is None:  # deleted since it was read: stays deleted
-                    out.append(ActivityOutcome(aid, name, m.id, m.day, "", "failed",
+                    out.append(ActivityOutcome(aid, name, m.id, m.day, m.sport, "failed",
                                                "deleted meanwhile"))  # fmt: skip
                 elif found is None:
                     why = f"session {m.session_index} is no longer read from its file; figures kept"
@@ -371,6 +375,7 @@ def _stale_of(row: Activity, tz: ZoneInfo) -> _Stale:
         row.sport_relabel,
         declared,
         local_day(as_utc(row.start_time), row.utc_offset_s, tz),
+        row.sport,
     )
 
 
