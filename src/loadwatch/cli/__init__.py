@@ -1,5 +1,5 @@
 """Command line: ``loadwatch inspect | import | athletes | activities | series | flags | status |
-report | demo | serve | scheduler | user | checkin-link | sync | backup | restore``, one
+report | demo | serve | scheduler | user | checkin-link | sync | backup | restore | reprocess``, one
 module per theme."""
 
 from loadwatch.cli.context import no_cycle_collector
@@ -19,6 +19,7 @@ with no_cycle_collector():
         planned_cmds,
         rehab_cmds,
         release_cmds,
+        reprocess_cmds,
         service_cmds,
         user_cmds,
     )

@@ -45,6 +45,7 @@ HELP_ORDER = (
     "backup",
     "restore",
     "migrate",
+    "reprocess",
 )
 
 # The data commands: they read an athlete's stored rows, print them and exit, and must start in

@@ -125,6 +125,9 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         from loadwatch.status_lines import episode_lines, headroom_lines, ratio_lines
 
         console.print(f"[bold]{st.athlete}[/] as of {st.today} ({st.timezone})")
+        if st.reprocess_note is not None:
+            # First: every number below is read from those activities' older figures.
+            print_block(f"[bold]Upgrade[/]  {escape(st.reprocess_note)}")
         print_block(ratio_lines(st))
         print_block(headroom_lines(st))
         print_block(episode_lines(st))

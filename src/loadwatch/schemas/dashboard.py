@@ -107,3 +107,9 @@ class Dashboard(_Row):
         default=None,
         description="pass as `cursor` for the next page; null on the last page",
     )
+    older_activities: int = Field(
+        default=0,
+        description="activities of this page's athletes whose figures an older version of "
+        "loadwatch derived (a store upgraded from it): `loadwatch reprocess` re-derives them "
+        "from their kept files; status says so per athlete (`reprocess_note`)",
+    )

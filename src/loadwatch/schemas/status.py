@@ -122,6 +122,9 @@ class AthleteStatus(BaseModel):
     # A change is not evaluated yet (services/pending.py): the flags and episodes are the last
     # evaluation's and may change when it is done; the load numbers are computed now.
     evaluating: bool = False
+    # "N activities were derived by an older version of loadwatch; run `loadwatch reprocess`"
+    # (ingest/derivation.py): their figures are an older version's until re-derived; None: none.
+    reprocess_note: str | None = None
 
 
 SeriesValue = float | int | str | date | datetime | bool | None

@@ -56,6 +56,20 @@ def idle_note(last_run: date | None, today: date, days: int = IDLE_DAYS) -> str 
     return f"no runs for {idle} days" if idle >= days else None
 
 
+def reprocess_note(count: int) -> str | None:
+    """What status, the API and the dashboard say of ``count`` activities derived by an older
+    loadwatch (``store.activity_counts.stale_counts``); None: none.  Said rather than done in
+    the background: re-deriving rewrites history (flags may move, episodes reopen, webhooks
+    fire), so the operator chooses when, and can look first (``reprocess --dry-run``)."""
+    if count <= 0:
+        return None
+    what = "activity was" if count == 1 else "activities were"
+    return (
+        f"{count} {what} derived by an older version of loadwatch; run `loadwatch reprocess` "
+        "to re-derive them from their kept files"
+    )
+
+
 def effort_of(session: Reads, athlete: AthleteLike, today: date) -> EffortStatus | None:
     """Where the athlete's session RPE load stands today; None when they never gave an RPE,
     known from one query: most athletes never do, and the load is computed from the frame of
@@ -112,4 +126,7 @@ def _status(session: Reads, athlete: AthleteLike, summary: Summary) -> AthleteSt
         effort=effort_of(session, athlete, summary.as_of),
         fitness=summary.fitness,
         evaluating=is_evaluating(session, athlete.id),
+        reprocess_note=reprocess_note(
+            activity_counts.stale_counts(session, [athlete.id]).get(athlete.id, 0)
+        ),
     )

@@ -30,6 +30,7 @@ from loadwatch.schemas.status import Summary
 from loadwatch.services.dashboard import STALE_DAYS, athlete_row
 from loadwatch.services.stored_summary import kept_summaries
 from loadwatch.store import activities as activity_store
+from loadwatch.store import activity_counts
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import files as file_store
@@ -293,6 +294,11 @@ def page(
         "stale_days": STALE_DAYS,
         "limit": limit,
         "next_cursor": nxt,
+        # Counted at read (an index range per athlete), not stored with the rows: `reprocess`
+        # changes it without evaluating anyone.
+        "older_activities": sum(
+            activity_counts.stale_counts(session, [line.athlete_id for line in lines]).values()
+        ),
     }
     data = b",".join(p[2] for p in parts)
     return b'{"data":[' + data + b"]," + json.dumps(tail).encode()[1:]

@@ -18,6 +18,7 @@ from loadwatch.analytics.effort import EFFORT_FRAME_SCHEMA
 from loadwatch.analytics.schema import ACTIVITY_FRAME_SCHEMA, validate
 from loadwatch.clock import as_utc
 from loadwatch.errors import NotFound
+from loadwatch.ingest.derivation import DERIVATION
 from loadwatch.ingest.sports import RUNNING_SPORTS
 from loadwatch.ingest.summary import hrload
 from loadwatch.ingest.summary.activity import ActivitySummary
@@ -63,6 +64,7 @@ def new_activity(
         session_index=summary.session_index,
         stream_path=stream_path,
         hr_load=None,  # set by the import (services/hr_load.py); every row of a batch alike
+        derivation=DERIVATION,
         **_summary_numbers(summary),
     )
 
@@ -114,11 +116,54 @@ def _summary_numbers(summary: ActivitySummary) -> dict[str, Any]:
 
 
 def reanalysed(session: Session, activity: Activity, summary: ActivitySummary) -> Activity:
-    """Overwrite the activity's sport and numbers with a new analysis of its file (flushed)."""
-    for key, value in _summary_numbers(summary).items():
+    """Overwrite the activity's sport, start and numbers with a new analysis of its file
+    (flushed), recording the derivation that made them.  The row keeps its id, name, RPE,
+    relabel and file: what points at it or what the user set."""
+    for key, value in derived_figures(summary).items():
         setattr(activity, key, value)
+    activity.derivation = DERIVATION
     session.flush()
     return activity
+
+
+# The columns an analysis of the file sets (``derived_figures``): what re-deriving compares.
+DERIVED_COLUMNS = (
+    "start_time", "sport", "utc_offset_s", "elapsed_time_s", "moving_time_s", "stopped_time_s",
+    "distance_m", "elevation_gain_m", "elevation_loss_m", "avg_pace_s_per_km", "gap_distance_m",
+    "uphill_distance_m", "downhill_distance_m", "fast_distance_m", "max_speed_mps",
+    "best_1km_s", "avg_hr", "max_hr", "n_samples", "device", "totals_source", "speed_hist_m",
+    "gap_speed_hist_m", "sustained_speed_hist_m", "flat_speed_hist_m", "hr_time_hist_s",
+    "hr_peak_bpm",
+)  # fmt: skip
+
+
+def derived_figures(summary: ActivitySummary) -> dict[str, Any]:
+    """Every column a new analysis of the file sets, as stored: what re-deriving compares."""
+    return {"start_time": as_utc(summary.start_time), **_summary_numbers(summary)}
+
+
+def stale_activities(session: Session, athlete_id: int) -> list[Activity]:
+    """The athlete's activities from files whose figures an older derivation produced (or one
+    from before revision 0017: null), by start."""
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(
+                Activity.athlete_id == athlete_id,
+                Activity.source == "file",
+                or_(Activity.derivation.is_(None), Activity.derivation < DERIVATION),
+            )
+            .order_by(Activity.start_time, Activity.id)
+        )
+    )
+
+
+def log_row_count(session: Session, athlete_id: int) -> int:
+    """How many of the athlete's activities are training-log rows (nothing to re-derive)."""
+    q = select(func.count(Activity.id)).where(
+        Activity.athlete_id == athlete_id, Activity.source == "csv"
+    )
+    return session.scalar(q) or 0
 
 
 def activities_starting_near(
@@ -510,3 +555,17 @@ def lock_athlete_activities(session: Session, athlete_id: int) -> None:
         session.execute(
             select(Athlete.id).where(Athlete.id == athlete_id).with_for_update(key_share=True)
         )
+
+
+def starts_of(session: Session, ids: Sequence[int]) -> list[tuple[datetime, int | None]]:
+    """The UTC start and UTC offset of the activities of ``ids`` (their local days)."""
+    out: list[tuple[datetime, int | None]] = []
+    id_list = list(ids)
+    for i in range(0, len(id_list), 500):  # bounded IN lists
+        rows = session.execute(
+            select(Activity.start_time, Activity.utc_offset_s).where(
+                Activity.id.in_(id_list[i : i + 500])
+            )
+        )
+        out.extend((as_utc(t), off) for t, off in rows)
+    return out

@@ -4,11 +4,14 @@ read from its stored view, loads no polars or numpy (``store/activities.py`` rea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
+
+from loadwatch.ingest.derivation import DERIVATION
 
 # The Core table (tables.py): the roster and every status read it.
 from loadwatch.store.tables import activities
@@ -41,3 +44,18 @@ def any_rated(session: Reads, athlete_id: int) -> bool:
     """Whether any of the athlete's activities has an RPE (no session RPE load without one)."""
     rated = exists().where(activities.c.athlete_id == athlete_id, activities.c.rpe.is_not(None))
     return bool(session.scalar(select(rated)))
+
+
+def stale_counts(session: Reads, athlete_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """Per athlete id (of ``athlete_ids``, else all), how many activities from files an older
+    derivation produced (``ingest/derivation.py``): what ``loadwatch reprocess`` would
+    re-derive.  Athletes with none are left out."""
+    a = activities.c
+    q = (
+        select(a.athlete_id, func.count(a.id))
+        .where(a.source == "file", or_(a.derivation.is_(None), a.derivation < DERIVATION))
+        .group_by(a.athlete_id)
+    )
+    if athlete_ids is not None:
+        q = q.where(a.athlete_id.in_(list(athlete_ids)))
+    return {aid: n for aid, n in session.execute(q)}

@@ -164,6 +164,9 @@ class Activity(Base):
     hr_peak_bpm: Mapped[float | None]
     stream_path: Mapped[str | None]
     created_at: Mapped[datetime]
+    # Revision 0017: ``ingest.derivation.DERIVATION`` as it stood when the figures were
+    # derived; null: older (``loadwatch reprocess`` brings them up to date), or a log row.
+    derivation: Mapped[int | None]
 
     athlete: Mapped[Athlete] = relationship(back_populates="activities")
 

@@ -143,10 +143,17 @@ activities = Table(
     Column("hr_peak_bpm", Float),  # held a minute: the max estimate
     Column("stream_path", Text),  # relative to the stream dir
     _created(),
+    # Revision 0017 (ingest/derivation.py): the derivation version that produced the sport and
+    # the numbers; null: stored before the revision (older, unknown), or a training-log row's
+    # (what the athlete wrote: nothing derived from a file).
+    Column("derivation", Integer),
     UniqueConstraint("athlete_id", "source_sha256", "session_index"),
     # Revision 0010: an athlete's activities in id order ("the first with a heart-rate
     # histogram") without walking every athlete's rows along the primary key.
     Index("ix_activities_athlete_id_id", "athlete_id", "id"),
+    # Revision 0017: how many of an athlete's activities from files an older derivation made
+    # (status, the dashboard) from the index alone, without reading the rows.
+    Index("ix_activities_athlete_id_source_derivation", "athlete_id", "source", "derivation"),
     sqlite_autoincrement=True,  # ids never reused (revision 0014)
 )
 

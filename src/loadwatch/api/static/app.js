@@ -72,14 +72,15 @@ async function apiAll(path) {
 
 // The triage pages with a cursor (its rows are stored in concern order): every page, one board.
 async function triageAll() {
-  let board = null, cursor = null;
+  let board = null, cursor = null, older = 0;
   const data = [];
   do {
     board = await api(`/dashboard?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     data.push(...board.data);
+    older += board.older_activities || 0;  // counted per page: summed over the board
     cursor = board.next_cursor;
   } while (cursor);
-  return { ...board, data };
+  return { ...board, data, older_activities: older };
 }
 
 // --- DOM helpers ---------------------------------------------------------------------------
@@ -260,6 +261,14 @@ async function showTriage() {
   const needs = board.data.filter((r) => r.severity).length;
   $("triage-sub").textContent = `${needs} of ${board.data.length} athletes with something current · most concerning first · `
     + `flags of the last ${board.current_days} days${today ? ` · as of ${fmtDate(today)}` : ""}`;
+  // A store upgraded from an older loadwatch: its figures are the older version's until
+  // the operator re-derives them (docs/operations.md "Upgrades").
+  const older = board.older_activities;
+  $("triage-upgrade").hidden = !older;
+  $("triage-upgrade").textContent = older
+    ? `${older} ${older === 1 ? "activity was" : "activities were"} derived by an older version of loadwatch; `
+      + "run `loadwatch reprocess` to re-derive them from their kept files."
+    : "";
   $("athletes").replaceChildren(...board.data.map(card));
   if (!board.data.length) $("athletes").append(el("li", { class: "muted" }, "No athletes yet."));
 }
@@ -285,7 +294,8 @@ async function showAthlete(id) {
   $("a-name").replaceChildren(row.name, sevBadge(row.severity));
   $("a-reason").textContent = row.reason || `Quiet: nothing in the last ${board.current_days} days.`;
   const facts = [...(row.episodes.length ? [episodeText(row.episodes)] : []), `Last run ${daysAgo(row.days_since_last_run)}`, `last upload ${daysAgo(row.days_since_last_upload)}${row.stale ? " (stale)" : ""}`,
-    `as of ${fmtDate(row.today)}`, status.fast_threshold.explanation];
+    `as of ${fmtDate(row.today)}`, status.fast_threshold.explanation,
+    ...(status.reprocess_note ? [status.reprocess_note] : [])];
   $("a-facts").textContent = facts.join(" · ");
   $("headroom").replaceChildren(...status.dimensions.map((d) =>
     el("div", {}, el("strong", {}, DIM_WORD[d.dimension] || d.dimension), el("br"), d.headroom_note || "not enough history yet")));

@@ -1,0 +1,86 @@
+"""The upgrade path as a user meets it (trial 10, F1): after runs stored by an older loadwatch,
+``status`` (CLI and API) and the dashboard say how many and name ``loadwatch reprocess``; the
+command re-derives them (``--dry-run`` first if wished, ``--json`` for scripts) and says so,
+and a second run has nothing to do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from loadwatch.cli import app
+from loadwatch.config import get_settings
+from loadwatch.store import pending
+from loadwatch.store.db import Store, open_store
+from loadwatch.store.models import Activity
+from support.api_env import API, Env, upload
+from support.paths import CORPUS
+
+runner = CliRunner()
+RUN = "fit/gc_Garmin920_withFirstbeat.fit"  # 2019-01-01, 7278.71 m (FIT_TOTALS), heart rate
+NOTE = (
+    "1 activity was derived by an older version of loadwatch; run `loadwatch reprocess` to "
+    "re-derive them from their kept files"
+)
+
+
+def _as_older(store: Store) -> None:
+    with store.transaction() as s:
+        s.execute(update(Activity).values(derivation=None, hr_time_hist_s=None, hr_load=None))
+        pending.clear(s)
+
+
+def test_status_names_the_command_and_reprocess_re_derives(data_dir: Path, corpus: Path) -> None:
+    done = runner.invoke(app, ["import", str(corpus / RUN), "--athlete", "Olde"])
+    assert done.exit_code == 0, done.output
+    store = open_store(get_settings())
+    try:
+        _as_older(store)
+    finally:
+        store.close()
+    st = runner.invoke(app, ["status", "--athlete", "Olde", "--json"])
+    assert json.loads(st.stdout)["reprocess_note"] == NOTE
+    shown = runner.invoke(app, ["status", "--athlete", "Olde"], env={"COLUMNS": "300"})
+    assert f"Upgrade  {NOTE}" in shown.stdout
+
+    bad = runner.invoke(app, ["reprocess"])
+    assert bad.exit_code != 0 and "give --athlete NAME or --all" in bad.output
+    dry = runner.invoke(app, ["reprocess", "--athlete", "Olde", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would re-derive 1 activity (derivation 1): 1 changed" in dry.stdout
+    assert "TRIMP none → " in dry.stdout
+    st = runner.invoke(app, ["status", "--athlete", "Olde", "--json"])
+    assert json.loads(st.stdout)["reprocess_note"] == NOTE  # the dry run changed nothing
+
+    real = runner.invoke(app, ["reprocess", "--all", "--json"])
+    assert real.exit_code == 0, real.output
+    got = json.loads(real.stdout)
+    (one,) = got["activities"]
+    assert (one["status"], one["day"]) == ("updated", "2019-01-01")
+    assert [c["figure"] for c in one["changes"]] == ["hr_load"]
+    assert got["athletes"][0]["reevaluate_from"] == "2019-01-01"
+    st = runner.invoke(app, ["status", "--athlete", "Olde", "--json"])
+    assert json.loads(st.stdout)["reprocess_note"] is None
+    again = runner.invoke(app, ["reprocess", "--all"])
+    assert again.exit_code == 0
+    assert "nothing to re-derive: every activity is of derivation 1" in again.stdout
+
+
+def test_the_api_status_and_the_dashboard_say_it(env: Env, corpus: Path) -> None:
+    r = upload(env, [("run.fit", (CORPUS / RUN).read_bytes())])
+    assert r.status_code in (200, 201, 202), r.text
+    status = f"{API}/athletes/{env.athlete_id}/status"
+    assert env.client.get(status, headers=env.coach).json()["reprocess_note"] is None
+    assert env.client.get(f"{API}/dashboard", headers=env.coach).json()["older_activities"] == 0
+    _as_older(env.store)
+    assert env.client.get(status, headers=env.coach).json()["reprocess_note"] == NOTE
+    assert env.client.get(f"{API}/dashboard", headers=env.coach).json()["older_activities"] == 1
+
+
+@pytest.fixture(autouse=True)
+def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "300")
