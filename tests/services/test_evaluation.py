@@ -310,7 +310,7 @@ def test_a_climbing_spike_in_two_recordings_says_so_too(store: Store) -> None:
     }
     assert spikes["hills"] == (
         "Sunday's run (two recordings, 1 min apart) climbed 180 m, 80 % more than 100 m, the "
-        "least your biggest climb of the last 30 days counts as (it was 40 m)."
+        "least it is judged against (your biggest climb of the last 30 days was 40 m)."
     )
     assert spikes["distance"].startswith("Sunday's 22.0 km run (two recordings, 1 min apart) is")
 
