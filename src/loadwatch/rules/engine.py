@@ -34,11 +34,12 @@ history before it, so ``evaluate(d, c, since=x)`` returns exactly the flags of
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from loadwatch.analytics.load import over
@@ -109,6 +110,28 @@ class FlagRecord:
     days_off: int | None = None
 
 
+def _divide(s: Sequence[pl.Series]) -> pl.Series:
+    a, b = s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = a.to_numpy() / b.to_numpy()  # nulls arrive as NaN; put back below
+    out = pl.Series(a.name, q, dtype=pl.Float64)
+    nulls = a.is_null() | b.is_null()
+    return out.zip_with(~nulls, pl.Series([None] * len(out), dtype=pl.Float64))
+
+
+def _quotient(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """``a / b`` correctly rounded on every row, a null where either is null.
+
+    Polars divides a chunk it holds as one value repeated (a forward-filled run, a floor
+    that ``max_horizontal`` raised every row of a chunk to) as ``a × (1 / b)``, a bit off the
+    quotient, and the other chunks truly: the same 3 km / 10 km was 0.3 on one day and
+    0.30000000000000004 on another, and a return at exactly its caution line (0.3) flagged
+    or not by the frame's chunks (``tests/rules/test_arrays.py``).  A ratio is compared with
+    a line, so it must be a function of its two numbers: numpy divides every row truly, as
+    ``rules.arrays`` does."""
+    return pl.map_batches([a, b], _divide, return_dtype=pl.Float64, is_elementwise=True)
+
+
 def _level(ratio: pl.Expr, rule: _Rule, name: str, dim: str) -> pl.Expr:
     lvl = pl.when(ratio > rule.caution_for(dim)).then(LEVEL[CAUTION]).otherwise(0)
     alert = alert_line(name, rule)
@@ -147,7 +170,7 @@ def _ratio_steps(
         [own.alias(f"{n}|own"), value.alias(f"{n}|value")],
         [pl.max_horizontal(pl.col(f"{n}|own"), pl.lit(floor)).alias(f"{n}|baseline")],
         [
-            (pl.col(f"{n}|value") / pl.col(f"{n}|baseline")).alias(f"{n}|ratio"),
+            _quotient(pl.col(f"{n}|value"), pl.col(f"{n}|baseline")).alias(f"{n}|ratio"),
             ok.fill_null(False).alias(f"{n}|ok"),
         ],
         [
@@ -392,7 +415,7 @@ def _monotony(r: Monotony, key: str | None) -> list[_Check]:
                 ((spread.cast(pl.Float64) / (w * (w - 1))).sqrt() / s).alias(f"{n}|own"),
             ],
             [
-                (pl.col(f"{n}|value") / pl.col(f"{n}|own")).alias(f"{n}|ratio"),
+                _quotient(pl.col(f"{n}|value"), pl.col(f"{n}|own")).alias(f"{n}|ratio"),
                 ok.fill_null(False).alias(f"{n}|ok"),
             ],
             [
