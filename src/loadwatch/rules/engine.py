@@ -34,12 +34,11 @@ history before it, so ``evaluate(d, c, since=x)`` returns exactly the flags of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from loadwatch.analytics.load import over
@@ -110,26 +109,18 @@ class FlagRecord:
     days_off: int | None = None
 
 
-def _divide(s: Sequence[pl.Series]) -> pl.Series:
-    a, b = s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = a.to_numpy() / b.to_numpy()  # nulls arrive as NaN; put back below
-    out = pl.Series(a.name, q, dtype=pl.Float64)
-    nulls = a.is_null() | b.is_null()
-    return out.zip_with(~nulls, pl.Series([None] * len(out), dtype=pl.Float64))
-
-
 def _quotient(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """``a / b`` correctly rounded on every row, a null where either is null.
+    """``a / b`` correctly rounded on every row, as ``rules.arrays`` (numpy) divides.
 
-    Polars divides a chunk it holds as one value repeated (a forward-filled run, a floor
-    that ``max_horizontal`` raised every row of a chunk to) as ``a × (1 / b)``, a bit off the
-    quotient, and the other chunks truly: the same 3 km / 10 km was 0.3 on one day and
-    0.30000000000000004 on another, and a return at exactly its caution line (0.3) flagged
-    or not by the frame's chunks (``tests/rules/test_arrays.py``).  A ratio is compared with
-    a line, so it must be a function of its two numbers: numpy divides every row truly, as
-    ``rules.arrays`` does."""
-    return pl.map_batches([a, b], _divide, return_dtype=pl.Float64, is_elementwise=True)
+    Polars divides by a chunk it holds as one value repeated (a forward-filled run, a floor
+    that ``max_horizontal`` raised a chunk to) as ``a × (1 / b)``, a bit off the quotient,
+    and by the other chunks truly: the same 3 km / 10 km was 0.3 on one day and
+    0.30000000000000004 on another, so a return at exactly its caution line (0.3) flagged or
+    not by the frame's chunks (``tests/rules/test_arrays.py``, the pinned example).  Adding
+    the day number times 0 (exactly 0, every row its own slot) writes the divisor out one
+    slot per row, which polars divides truly; numpy's division (``map_batches``) made the
+    engine 1.3× (panel) to 2.4× (one athlete) slower."""
+    return a / (b + pl.col(_DAY) * 0.0)
 
 
 def _level(ratio: pl.Expr, rule: _Rule, name: str, dim: str) -> pl.Expr:
