@@ -225,6 +225,8 @@ def _frame(
             "gap_speed_hist_m": pl.Series([None] * k, dtype=pl.List(pl.Float64)),
             "sustained_speed_hist_m": pl.Series([None] * k, dtype=pl.List(pl.Float64)),
             "flat_speed_hist_m": pl.Series([None] * k, dtype=pl.List(pl.Float64)),
+            # No heart rate: the impulse falls back to session RPE or km, as for a log.
+            "hr_load": pl.Series([None] * k, dtype=pl.Float64),
         }
     ).with_columns(pl.col("start_time").dt.replace_time_zone("UTC").cast(pl.Datetime("us", "UTC")))
 
