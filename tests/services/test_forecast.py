@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from loadwatch.services.views import rows_of
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import AthleteTriage, AthleteView
+from support.close import assert_close
 
 MONDAY = date(2026, 9, 7)
 SPIKE = MONDAY + timedelta(weeks=5, days=6)  # the sixth Sunday
@@ -90,22 +90,6 @@ def _state(store: Store, aid: int, today: date) -> dict[str, Any]:
     }
 
 
-def _close(got: object, want: object, where: str) -> None:
-    """Equal, floats to 1e-9 relative (the roll steps what the full path sums)."""
-    if isinstance(want, float) and isinstance(got, float):
-        assert math.isclose(got, want, rel_tol=1e-9), (where, got, want)
-    elif isinstance(want, dict) and isinstance(got, dict):
-        assert got.keys() == want.keys(), where
-        for k in want:
-            _close(got[k], want[k], f"{where}.{k}")
-    elif isinstance(want, list) and isinstance(got, list):
-        assert len(got) == len(want), where
-        for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            _close(g, w, f"{where}[{i}]")
-    else:
-        assert got == want, (where, got, want)
-
-
 class _Served:
     """Which nights were served from a forecast (``forecast.serve`` wrapped)."""
 
@@ -152,7 +136,7 @@ def _nights(
         assert a == b, day
         for part in c if full else ():
             if part != "fast_window":  # the full path carries no window
-                _close(a[part], c[part], f"{day}:{part}")
+                assert_close(a[part], c[part], f"{day}:{part}")
         yield day, got
         since = day
 

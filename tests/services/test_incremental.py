@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ from loadwatch.store.models import (
     EpisodeEvent,
     Flag,
 )
+from support.close import assert_close
 from support.paths import REPO
 
 TODAY = date(2026, 6, 30)
@@ -154,26 +154,10 @@ def _state(store: Store, aid: int, today: date = TODAY) -> dict[str, Any]:
 _NUMBERS = ("summary", "days", "weeks", "triage")
 
 
-def _same(got: object, want: object, where: str) -> None:
-    """Equal, floats to 1e-9 relative: the two paths sum in a different order (above)."""
-    if isinstance(want, float) and isinstance(got, float):
-        assert math.isclose(got, want, rel_tol=1e-9), (where, got, want)
-    elif isinstance(want, dict) and isinstance(got, dict):
-        assert got.keys() == want.keys(), where
-        for k in want:
-            _same(got[k], want[k], f"{where}.{k}")
-    elif isinstance(want, list) and isinstance(got, list):
-        assert len(got) == len(want), where
-        for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            _same(g, w, f"{where}[{i}]")
-    else:
-        assert got == want, (where, got, want)
-
-
 def _same_state(got: dict[str, Any], want: dict[str, Any]) -> None:
     for part in want:
         if part in _NUMBERS:
-            _same(got[part], want[part], part)
+            assert_close(got[part], want[part], part)
         else:
             assert got[part] == want[part], part
 

@@ -113,6 +113,37 @@ class Judged:
         ]
 
 
+@dataclass(frozen=True)
+class Breaks:
+    """Each day's break and return state: the last run day before it, whether it is a
+    return (a run after ``break_days`` or more without one), whether it lies inside a break,
+    its return's day, the days off that return ended, and the return segment it belongs to
+    (``wide``; ``rules.futures`` computes the same per candidate)."""
+
+    prev_run: F
+    is_return: B
+    in_break: B
+    ret_day: F
+    days_off: F
+    seg: F
+
+
+def breaks(day: F, running: B, break_days: int) -> Breaks:
+    run_day = when(running, day)
+    prev_run = ffill(shift(run_day, 1))
+    last_run, next_run = ffill(run_day), bfill(run_day)
+    is_return = running & ~np.isnan(prev_run) & (day - prev_run - 1 >= break_days)
+    in_break = ~running & (next_run - last_run - 1 >= break_days)
+    return Breaks(
+        prev_run,
+        is_return,
+        in_break,
+        ffill(when(is_return, day)),
+        ffill(when(is_return, day - prev_run - 1)),
+        np.cumsum(is_return, axis=1).astype(np.float64),
+    )
+
+
 def _level(ratio: F, ok: B, r: _Rule, name: str, dim: str) -> F:
     lvl = np.where(ratio > r.caution_for(dim), LEVEL[CAUTION], 0)
     a = alert_line(name, r)
@@ -147,15 +178,10 @@ def wide(
     running = runs > 0
     with np.errstate(invalid="ignore"):
         q = {d: np.round(loads[col] * SCALE[d]) for d, (col, _) in DIMENSIONS.items()}
-        # breaks
-        run_day = when(running, day)
-        prev_run = ffill(shift(run_day, 1))
-        last_run, next_run = ffill(run_day), bfill(run_day)
-        is_return = running & ~np.isnan(prev_run) & (day - prev_run - 1 >= rb.break_days)
-        in_break = ~running & (next_run - last_run - 1 >= rb.break_days)
-        ret_day = ffill(when(is_return, day))
-        days_off = ffill(when(is_return, day - prev_run - 1))
-        seg = np.cumsum(is_return, axis=1).astype(np.float64)
+        br = breaks(day, running, rb.break_days)
+        is_return, in_break, ret_day, days_off, seg = (
+            br.is_return, br.in_break, br.ret_day, br.days_off, br.seg
+        )  # fmt: skip
         since_ret = day - ret_day
         kept_ = kept(days_off)
         pre: dict[str, dict[str, F]] = {}

@@ -31,15 +31,14 @@ from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.rules.array_ops import (
     B,
     F,
-    bfill,
     ffill,
     kept,
     rolling_max,
     rolling_sum,
     seg_cummax,
     shift,
-    when,
 )
+from loadwatch.rules.arrays import breaks
 from loadwatch.rules.config import RuleConfig, _Rule
 from loadwatch.rules.evidence import LEVEL
 from loadwatch.rules.judging import SCALE, alert_line
@@ -197,16 +196,12 @@ def judge(
     out: list[Cells] = []
     c = slice(first, None)
     with np.errstate(invalid="ignore", divide="ignore"):
-        # breaks: the candidate's (arrays.wide, the same lines)
+        # breaks: the candidate's (arrays.breaks, as wide computes them)
         running = runs > 0
-        run_day = when(running, day)
-        prev_run = ffill(shift(run_day, 1))
-        last_run, next_run = ffill(run_day), bfill(run_day)
-        is_return = running & ~np.isnan(prev_run) & (day - prev_run - 1 >= rb.break_days)
-        in_break = ~running & (next_run - last_run - 1 >= rb.break_days)
-        ret_day = ffill(when(is_return, day))
-        days_off = ffill(when(is_return, day - prev_run - 1))
-        seg_all = np.cumsum(is_return, axis=1).astype(np.float64)
+        br = breaks(day, running, rb.break_days)
+        prev_run, in_break, ret_day, days_off, seg_all = (
+            br.prev_run, br.in_break, br.ret_day, br.days_off, br.seg
+        )  # fmt: skip
         seg = seg_all[None, :, c]
         since_ret = (day - ret_day)[None, :, c]
         kept_ = kept(days_off[:, c])[None]
