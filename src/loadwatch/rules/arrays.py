@@ -249,6 +249,13 @@ def wide(
                     final = np.where(
                         in_return(dim) & (final <= np.nan_to_num(said[dim], nan=0.0)), 0, final
                     ).astype(np.float64)
+                    # The spike the return carried: its baseline rides on the return's flag
+                    # of the day (engine._spike_carried).
+                    carried = (c["level"] > 0) & (final == 0)
+                    for ret in rets:
+                        if ret.dim == dim:
+                            ret.fields["spike_value"] = when(carried, c["value"])
+                            ret.fields["spike_baseline"] = when(carried, c["baseline"])
                 f = _fields(c, w)
                 f["kept"] = kept_col
                 f["days_off"] = when(~np.isnan(kept_col) | (since_ret < w), days_off)

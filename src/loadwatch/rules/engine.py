@@ -35,7 +35,7 @@ history before it, so ``evaluate(d, c, since=x)`` returns exactly the flags of
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -107,6 +107,10 @@ class FlagRecord:
     # (None: not one), so a sentence built from the record says how it was made.
     kept: float | None = None
     days_off: int | None = None
+    # return_after_break: the run and baseline of the same day's spike it carried (None:
+    # none), for the spike's step-back cap (``rules.spike_limit``).
+    spike_value: float | None = None
+    spike_baseline: float | None = None
 
 
 def _quotient(a: pl.Expr, b: pl.Expr) -> pl.Expr:
@@ -475,8 +479,30 @@ def _checks(config: RuleConfig, key: str | None) -> list[_Check]:
     if config.monotony.enabled:
         checks += _monotony(config.monotony, key)
     if rb.enabled:
-        checks += _return_after_break(rb, key)
+        checks += _spike_carried(_return_after_break(rb, key), config.session_spike)
     return checks
+
+
+def _spike_carried(returns: list[_Check], ss: SessionSpike) -> list[_Check]:
+    """The return's flags with the run and baseline of the spike each carried (its day's spike, gated
+    off by the hand-over): the spike's step-back cap holds after the return's flag too
+    (``rules.spike_limit``)."""
+    if not ss.enabled:
+        return returns
+    out = []
+    for ch in returns:
+        if ch.dim not in ss.dimensions:
+            out.append(ch)
+            continue
+        n = f"session_spike|{ch.dim}"
+        carried = (pl.col(f"{n}|level") > 0) & (pl.col(f"{n}|final") == 0)
+        fields = {
+            **ch.fields,
+            "spike_value": pl.when(carried).then(pl.col(f"{n}|value")),
+            "spike_baseline": pl.when(carried).then(pl.col(f"{n}|baseline")),
+        }
+        out.append(replace(ch, fields=fields))
+    return out
 
 
 def _wide_steps(checks: list[_Check], config: RuleConfig, key: str | None) -> list[list[pl.Expr]]:
@@ -669,6 +695,8 @@ def _record(row: dict[str, Any]) -> FlagRecord:
         own_baseline=row.get("own_baseline"),
         kept=row.get("kept"),
         days_off=row.get("days_off"),
+        spike_value=row.get("spike_value"),
+        spike_baseline=row.get("spike_baseline"),
     )
 
 

@@ -37,6 +37,11 @@ FLAG_SCHEMA: dict[str, pl.DataType] = {
     "week_load": pl.Float64(),  # monotony
     "strain": pl.Float64(),  # monotony
     "kept": pl.Float64(),  # share of pre-break capacity in the baseline (post-break), else null
+    # return_after_break: the run and baseline of the same day's session_spike it carried (a
+    # spike no more severe than the return is not flagged on its own), else null: the spike's
+    # step-back cap holds after the return's flag too (``rules.spike_limit``).
+    "spike_value": pl.Float64(),
+    "spike_baseline": pl.Float64(),
 }
 
 

@@ -9,6 +9,13 @@ runner had absorbed before it.  So while a spike flag is current (``CURRENT_DAYS
 days a flare's step back stands, ``rules.flare_limit``) the next run of its dimension is at most
 the baseline that flag was judged against (the pre-spike longest run, its floor or its
 pre-break capacity, as the flag's sentence says), shown as the flag shows it (0.1 km, 1 m).
+
+A comeback run that is also a spike is one event: while ``return_after_break`` judges the
+days after a break, a spike no more severe than the return is not flagged on its own
+(``rules.engine``).  The return's flag of that day carries the spike's run and baseline
+(``spike_value``, ``spike_baseline``), and caps the next run the same way (trial 10 F3: a return *alert* had
+swallowed the cap a return *caution* left standing, so the more worrying comeback got the
+looser advice).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ SPIKE_RULE = "session_spike"
 # The pre-flight check's finding for a planned run above a current spike's cap: the same limit
 # status offers ("next run up to 22.0 km until ..."), so a coach gets one answer.
 STEP_BACK_RULE = "spike_step_back"
+RETURN_RULE = "return_after_break"
 
 # What the next run is limited in, and a run of that size, per dimension.
 _SINGLE = {
@@ -55,6 +63,10 @@ class SpikeFlag(Protocol):
     def value(self) -> float: ...
     @property
     def baseline(self) -> float: ...
+    @property
+    def spike_value(self) -> float | None: ...
+    @property
+    def spike_baseline(self) -> float | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,20 +83,33 @@ def _shown(value: float, unit: str) -> float:
     return float(round(value)) if unit == "m" else round(value, 1)
 
 
+def carries_spike(f: SpikeFlag) -> bool:
+    """A flag that caps the next run: a spike's, or a return's that carried one."""
+    return f.rule == SPIKE_RULE or (
+        f.rule == RETURN_RULE and f.spike_value is not None and f.spike_baseline is not None
+    )
+
+
 def spike_caps(flags: Sequence[SpikeFlag], today: date) -> dict[str, SpikeCap]:
-    """Per dimension with a current ``session_spike`` flag on or before ``today``: the cap
-    of the one judged against the least (several spikes in a fortnight: the first one's
-    baseline, which the later ones' include)."""
+    """Per dimension with a current ``session_spike`` flag (or a return's flag that carried
+    a spike) on or before ``today``: the cap of the one judged against the least (several
+    spikes in a fortnight: the first one's baseline, which the later ones' include)."""
     out: dict[str, SpikeCap] = {}
     for f in flags:
-        if f.rule != SPIKE_RULE or not is_current(f.date, today):
+        if not carries_spike(f) or not is_current(f.date, today):
             continue
         unit = UNITS[f.dimension]
+        # A return's own numbers are the load since the return and the pre-break week: the
+        # spike it carried is the run and what it was judged against.
+        spike = f.rule == SPIKE_RULE
+        value = f.value if spike else f.spike_value
+        judged = f.baseline if spike else f.spike_baseline
+        assert value is not None and judged is not None  # carries_spike
         cap = SpikeCap(
             dimension=f.dimension,
             day=f.date,
-            value=f.value,
-            cap=_shown(f.baseline, unit),
+            value=value,
+            cap=_shown(judged, unit),
             until=f.date + timedelta(days=CURRENT_DAYS - 1),
         )
         held = out.get(f.dimension)

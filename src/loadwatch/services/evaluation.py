@@ -39,7 +39,7 @@ from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import CURRENT_DAYS, HISTORIC_DAYS, classify
 from loadwatch.rules.messages import with_recordings
 from loadwatch.rules.plan import PLAN_RULES
-from loadwatch.rules.spike_limit import SPIKE_RULE, SpikeFlag
+from loadwatch.rules.spike_limit import SPIKE_RULE, SpikeFlag, carries_spike
 from loadwatch.services import (
     episodes,
     forecast,
@@ -227,11 +227,11 @@ def _evaluate_in(
     ):
         if from_date is None or f.date >= from_date:
             stored[(f.rule, f.dimension, f.date)] = f
-        elif f.rule == SPIKE_RULE and f.status != RESOLVED:
+        elif carries_spike(f) and f.status != RESOLVED:
             standing.append(f)
     spikes: list[SpikeFlag] | None = (
         # In date order, as the engine gives them (a tie in the cap keeps the first spike).
-        sorted([*standing, *(f for f in fired if f.rule == SPIKE_RULE)], key=lambda f: f.date)
+        sorted([*standing, *(f for f in fired if carries_spike(f))], key=lambda f: f.date)
         if hand
         else None
     )
@@ -271,6 +271,11 @@ def _evaluate_in(
         own = None if rec.own_baseline is None else float(rec.own_baseline)
         if row.own_baseline != own:
             row.own_baseline = own
+        # The spike a return's flag carried (revision 0018): read by the step-back cap, set
+        # like the own baseline.
+        carried = tuple(None if v is None else float(v) for v in (rec.spike_value, rec.spike_baseline))
+        if (row.spike_value, row.spike_baseline) != carried:
+            row.spike_value, row.spike_baseline = carried
     told: dict[int, bool] = {}
     for row in stored.values():
         if row.status == RESOLVED:

@@ -58,9 +58,13 @@ _RAISED_IN = select(
     flag_table.c.dimension,
     flag_table.c.value,
     flag_table.c.baseline,
+    flag_table.c.spike_value,
+    flag_table.c.spike_baseline,
 ).where(
     flag_table.c.athlete_id == bindparam("aid", type_=Integer),
-    flag_table.c.rule == bindparam("rule", type_=String),
+    # A return's flag that carried the day's spike stands for it (revision 0018).
+    (flag_table.c.rule == bindparam("rule", type_=String))
+    | flag_table.c.spike_baseline.is_not(None),
     flag_table.c.date >= bindparam("lo", type_=Date),
     flag_table.c.date <= bindparam("hi", type_=Date),
     flag_table.c.status != RESOLVED,
@@ -71,7 +75,8 @@ def raised_in(
     session: Session, athlete_id: int, from_date: date, to_date: date, rule: str
 ) -> list[Row[Any]]:
     """The athlete's flags of ``rule`` dated ``[from_date, to_date]`` that the rules still
-    raise (every status but resolved): their date, rule, dimension, value and baseline (what
+    raise (every status but resolved), and those that carried a spike (``spike_baseline``):
+    their date, rule, dimension, value, baseline and carried spike (what
     ``rules.spike_limit.SpikeFlag`` reads), not the session's objects."""
     params = {"aid": athlete_id, "rule": rule, "lo": from_date, "hi": to_date}
     return list(session.execute(_RAISED_IN, params))

@@ -234,6 +234,8 @@ class Flag(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     own_baseline: Mapped[float | None]
+    spike_value: Mapped[float | None]
+    spike_baseline: Mapped[float | None]
 
 
 class PendingEvaluation(Base):

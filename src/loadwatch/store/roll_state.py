@@ -60,8 +60,9 @@ class RollState:
     last_upload: datetime | None  # when a file was last received (``files.last_uploads``)
     open_flags: bool  # any open flag
     live_episodes: bool  # any live episode, or one whose last flag is after the view's day
-    # Any flag of the spike rule, not resolved, dated from the given day: the roll reads the
-    # stored spike flags for the summary's spike cap only when there are some.
+    # Any flag of the spike rule (or one that carried a spike), not resolved, dated from the
+    # given day: the roll reads the stored spike flags for the summary's spike cap only when
+    # there are some.
     recent_spikes: bool
 
     def symptoms(self, day: date) -> bool:
@@ -113,7 +114,8 @@ def _query(plan_rules: tuple[str, ...], spike_rule: str) -> Select[Any]:
             ),
             exists().where(
                 Flag.athlete_id == aid,
-                Flag.rule == spike_rule,
+                # A return's flag that carried the day's spike stands for it (revision 0018).
+                (Flag.rule == spike_rule) | Flag.spike_baseline.is_not(None),
                 Flag.date >= bindparam("spikes_from"),
                 Flag.status != RESOLVED,
             ),

@@ -177,6 +177,10 @@ flags = Table(
     # The rule's own baseline before a floor raised it (null: none kept, or stored before
     # revision 0015): 0 for a spike with nothing in its window, whose evidence cites no band.
     Column("own_baseline", Float),
+    # A return's flag: the run and baseline of the same day's spike it carried (null: none, or
+    # stored before revision 0018), the spike's step-back cap (rules.spike_limit).
+    Column("spike_value", Float),
+    Column("spike_baseline", Float),
     Column("acked_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("acked_at", STAMP),
     _created(),
