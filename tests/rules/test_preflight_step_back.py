@@ -48,6 +48,27 @@ def test_the_cap_lifts_with_the_spike() -> None:
     assert not [f for f in pf.sessions[0].findings if f.rule == "spike_step_back"]
 
 
+def _comeback() -> History:
+    """3.0 km three times a week for six weeks, 20 days off, then 12.0 km on Monday TODAY:
+    a return alert (1.2x the 10 km floor week) and a spike alert (4x the 3.0 km floor run),
+    which the return's flag carries (trial 10 F3)."""
+    first = TODAY - timedelta(weeks=6, days=20)
+    runs = [activity(first + timedelta(weeks=w, days=d), 3.0) for w in range(6) for d in (0, 2, 4)]
+    runs.append(activity(TODAY, 12.0))
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=TODAY)
+    return History(daily, RuleConfig(), plans=[], responses=[], today=TODAY)
+
+
+def test_a_return_alert_that_carried_a_spike_caps_the_planned_run_as_the_spike_would() -> None:
+    week = TODAY + timedelta(days=7)
+    pf = check(_comeback(), [PlannedRun(week, 8.0)])
+    (finding,) = [f for f in pf.sessions[0].findings if f.rule == "spike_step_back"]
+    assert (finding.severity, finding.baseline) == ("caution", 3.0)
+    assert "Monday's 12.0 km was a spike over 3.0 km, not yet a baseline" in finding.message
+    assert pf.sessions[0].suggestion is not None
+    assert pf.sessions[0].suggestion.run.distance_km == 3.0
+
+
 # --- a pain flare's step back (rules.flare_limit) -------------------------------------------
 SAT = date(2026, 12, 5)  # the flare: 6/10 after a 9.0 km run
 WED = SAT - timedelta(days=3)  # settled: 2/10 after a 6.0 km run, the last load tolerated

@@ -44,6 +44,7 @@ from loadwatch.rules.spike_limit import (
     SPIKE_RULE,
     STEP_BACK_RULE,
     SpikeCap,
+    carries_spike,
     over_cap_words,
     spike_caps,
 )
@@ -156,7 +157,7 @@ def simulate(h: History, runs: Sequence[PlannedRun]) -> list[FlagRecord]:
         *(
             f
             for f in evaluate(daily, h.config, since=spikes_from, quiet=plan.quiet)
-            if f.date >= since or f.rule == SPIKE_RULE
+            if f.date >= since or carries_spike(f)
         ),
         *(p for p in plan.records if p.date >= since),
     ]
