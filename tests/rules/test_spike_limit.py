@@ -3,10 +3,17 @@ promise"): no more than what the spike was judged against while the flag is curr
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
+import pytest
+
+from loadwatch.analytics.daily import daily_frame
+from loadwatch.rules import array_frames, engine
+from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord
 from loadwatch.rules.spike_limit import spike_caps, spike_note
+from support.activity_builder import activity, frame
 
 SUN = date(2026, 11, 15)
 
@@ -37,6 +44,35 @@ def test_two_spikes_in_a_fortnight_cap_at_the_first_ones_baseline() -> None:
     # 30.8 km over 22.0, then 36 km over the 30.8 that became the longest: back to 22.0.
     flags = [_flag(SUN, "distance", 30.8, 22.0), _flag(date(2026, 11, 20), "distance", 36.0, 30.8)]
     assert spike_caps(flags, date(2026, 11, 21))["distance"].cap == 22.0
+
+
+def test_a_returns_flag_that_carried_a_spike_caps_as_the_spike_would() -> None:
+    # Trial 10 F3: the return's alert owns the comeback (12 km over a 10 km week), no spike
+    # flag; the spike it carried (12 km over the 3 km floor run) caps the next run all the same.
+    ret = _flag(SUN, "distance", 12.0, 10.0, rule="return_after_break")
+    carried = replace(ret, spike_value=12.0, spike_baseline=3.0)
+    assert spike_caps([ret], SUN) == {}  # a return's flag alone: no spike, no cap
+    c = spike_caps([carried], date(2026, 11, 22))["distance"]
+    assert (c.day, c.value, c.cap, c.until) == (SUN, 12.0, 3.0, date(2026, 11, 28))
+    assert spike_caps([carried, _flag(SUN, "distance", 12.0, 5.0)], SUN)["distance"].cap == 3.0
+
+
+@pytest.mark.parametrize("judge", [engine.flag_frame, array_frames.flag_frame])
+def test_both_engines_carry_the_swallowed_spike_on_the_returns_flag(judge: object) -> None:
+    # 3.0 km three times a week for six weeks, 20 days off, then 12.0 km: a return alert
+    # (12 / 10 km floor week = 1.2 > 0.8) and a spike alert (12 / 3 km floor run = 4 > 2) that
+    # the return carries.  A second comeback run two days on (8.0 km) is no spike over 12.0.
+    first = SUN - timedelta(weeks=6, days=20)
+    runs = [activity(first + timedelta(weeks=w, days=d), 3.0) for w in range(6) for d in (0, 2, 4)]
+    runs += [activity(SUN, 12.0), activity(SUN + timedelta(days=2), 8.0)]
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=SUN + timedelta(days=2))
+    flags = judge(daily, RuleConfig(), since=SUN)  # type: ignore[operator]
+    rows = [
+        (r["date"], r["rule"], r["dimension"], r["level"], r["spike_value"], r["spike_baseline"])
+        for r in flags.iter_rows(named=True)
+        if r["dimension"] == "distance"
+    ]
+    assert rows == [(SUN, "return_after_break", "distance", 2, 12.0, 3.0)]
 
 
 def test_the_sentence_names_the_cap_and_when_it_lifts() -> None:

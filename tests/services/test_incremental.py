@@ -14,7 +14,7 @@ from unittest.mock import patch
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -36,7 +36,7 @@ from loadwatch.services.stored_view import TAIL_DAYS
 from loadwatch.services.views import compute, rows_of
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
-from loadwatch.store import pending
+from loadwatch.store import flag_rows, pending
 from loadwatch.store.db import Store
 from loadwatch.store.models import (
     Activity,
@@ -61,6 +61,10 @@ runs = st.dictionaries(
     min_size=8,
     max_size=60,
 )
+
+
+# Weeks of 5 km every other day up to day 110, then nothing: a break before a comeback.
+EVERY_OTHER_DAY = {off: (5, 0) for off in range(0, 111, 2)}
 
 
 def _km(km: int) -> float:
@@ -121,6 +125,12 @@ def _state(store: Store, aid: int, today: date = TODAY) -> dict[str, Any]:
             (f.date, f.rule, f.dimension, f.severity, f.status, f.value, f.baseline, f.message)
             for f in list_flags(s, aid, statuses=None)
         )
+        # The spike a return's flag carried (revision 0018): the step-back cap it keeps.
+        carried = sorted(
+            (f.date, f.rule, f.dimension, f.spike_value, f.spike_baseline)
+            for f in flag_rows.of_athlete(s, aid, statuses=None)
+            if f.spike_baseline is not None
+        )
         episodes = sorted(
             (e.first, e.last, e.severity, e.status, e.headline, tuple(e.dimensions))
             for e in episodes_of(s, athlete)
@@ -138,6 +148,7 @@ def _state(store: Store, aid: int, today: date = TODAY) -> dict[str, Any]:
         e.pop("id")
     return {
         "flags": flags,
+        "carried": carried,
         "episodes": episodes,
         "summary": summary,
         "days": days.to_dicts(),
@@ -197,6 +208,9 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Store:
     ),
     rules=st.sampled_from(THRESHOLDS),
 )
+# 5 km every other day, 40 days off, then 30 km today: a return alert that carries the day's
+# spike alert (trial 10 F3), judged from the change only.
+@example(history=EVERY_OTHER_DAY, change=("add", SPAN, 30, 0), rules={})
 def test_incremental_evaluation_equals_full_evaluation(
     stores: Store,
     history: dict[int, tuple[int, int]],
@@ -283,6 +297,8 @@ def test_incremental_evaluation_equals_full_evaluation(
     later_runs=st.booleans(),
     rules=st.sampled_from(THRESHOLDS),
 )
+# The carried spike's cap read from the stored return flag by the quick roll (trial 10 F3).
+@example(history={**EVERY_OTHER_DAY, SPAN - 8: (30, 0)}, back=5, later_runs=False, rules={})
 def test_roll_forward_of_an_unchanged_athlete_equals_the_full_roll(
     stores: Store,
     history: dict[int, tuple[int, int]],

@@ -484,9 +484,9 @@ def _checks(config: RuleConfig, key: str | None) -> list[_Check]:
 
 
 def _spike_carried(returns: list[_Check], ss: SessionSpike) -> list[_Check]:
-    """The return's flags with the run and baseline of the spike each carried (its day's spike, gated
-    off by the hand-over): the spike's step-back cap holds after the return's flag too
-    (``rules.spike_limit``)."""
+    """The return's flags with the run and baseline of the spike each carried (its day's
+    spike, gated off by the hand-over): the spike's step-back cap holds after the return's
+    flag too (``rules.spike_limit``)."""
     if not ss.enabled:
         return returns
     out = []

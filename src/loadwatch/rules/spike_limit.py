@@ -13,9 +13,9 @@ pre-break capacity, as the flag's sentence says), shown as the flag shows it (0.
 A comeback run that is also a spike is one event: while ``return_after_break`` judges the
 days after a break, a spike no more severe than the return is not flagged on its own
 (``rules.engine``).  The return's flag of that day carries the spike's run and baseline
-(``spike_value``, ``spike_baseline``), and caps the next run the same way (trial 10 F3: a return *alert* had
-swallowed the cap a return *caution* left standing, so the more worrying comeback got the
-looser advice).
+(``spike_value``, ``spike_baseline``) and caps the next run the same way (trial 10 F3: a
+return *alert* had swallowed the cap a return *caution* left standing, so the more worrying
+comeback got the looser advice).
 """
 
 from __future__ import annotations

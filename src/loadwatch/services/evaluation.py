@@ -273,9 +273,10 @@ def _evaluate_in(
             row.own_baseline = own
         # The spike a return's flag carried (revision 0018): read by the step-back cap, set
         # like the own baseline.
-        carried = tuple(None if v is None else float(v) for v in (rec.spike_value, rec.spike_baseline))
-        if (row.spike_value, row.spike_baseline) != carried:
-            row.spike_value, row.spike_baseline = carried
+        run = None if rec.spike_value is None else float(rec.spike_value)
+        judged = None if rec.spike_baseline is None else float(rec.spike_baseline)
+        if (row.spike_value, row.spike_baseline) != (run, judged):
+            row.spike_value, row.spike_baseline = run, judged
     told: dict[int, bool] = {}
     for row in stored.values():
         if row.status == RESOLVED:
