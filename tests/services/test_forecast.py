@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from loadwatch.services import forecast
@@ -265,6 +265,16 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Store:
     rules=st.sampled_from(THRESHOLDS),
     rated=st.booleans(),
     coach=st.sampled_from([None, 4.2]),
+)
+# 5 km every other day to day 110, 37 days off, 30 km back three days before the start: a
+# return alert carrying the day's spike, whose cap the served nights keep (trial 10 F3).
+@example(
+    history={**{off: (5, 0) for off in range(0, 111, 2)}, SPAN - 3 - 3: (30, 0)},
+    start=TODAY - timedelta(days=3),
+    nights=5,
+    rules={},
+    rated=False,
+    coach=None,
 )
 def test_served_nights_equal_rolled_and_full_nights(
     stores: Store,

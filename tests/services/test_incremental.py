@@ -348,6 +348,15 @@ ROLL_FROM = [date(2026, 6, 27), date(2026, 10, 22)]
     rated=st.booleans(),
     coach=st.sampled_from([None, 4.2]),
 )
+# A comeback two days before the first night: the return's flag carries the spike's cap.
+@example(
+    history={**EVERY_OTHER_DAY, SPAN - 5: (30, 0)},
+    start=ROLL_FROM[0],
+    nights=3,
+    rules={},
+    rated=False,
+    coach=None,
+)
 def test_nights_rolled_from_the_stored_view_equal_full_rolls(
     stores: Store,
     history: dict[int, tuple[int, int]],
