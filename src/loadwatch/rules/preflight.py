@@ -29,6 +29,7 @@ from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord, evaluate, judgements
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.evidence import evidence
+from loadwatch.rules.judging import AMOUNT_RULES
 from loadwatch.rules.flare_limit import (
     FLARE_STEP_BACK_RULE,
     FlareLimit,
@@ -87,6 +88,10 @@ class Finding:
     own_baseline: float | None = None  # before a floor raised it
     kept: float | None = None  # a post-break baseline: the share of capacity counted
     days_off: int | None = None  # and the break's days
+    # A ramp over its line with no flag of its own (``Standing``): the day of the episode's
+    # flag, and what the run adds to the 7 days.
+    flagged: date | None = None
+    added: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,28 +144,93 @@ class Preflight:
     windows: list[Window] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A weekly ramp a planned day is over without a flag of its own: the episode's flag
+    (``flagged``, within the ramp's quiet days before it) still stands, so the engine raises
+    nothing new (one flag per episode), but the 7 days are over the line all the same (trial
+    10 F2: "raises nothing" beside a table that says caution)."""
+
+    flag: FlagRecord  # the ramp's judgement of the planned day, as a flag would say it
+    flagged: date  # the day of the flag that opened (or last escalated) the episode
+
+
+def _loud(config: RuleConfig) -> RuleConfig:
+    """``config`` with the ramp's quiet days off: every day over its line is a flag."""
+    ramp = config.weekly_ramp
+    if not ramp.enabled or not ramp.quiet_days:
+        return config
+    return config.model_copy(update={"weekly_ramp": ramp.model_copy(update={"quiet_days": 0})})
+
+
+def _split_ramp(
+    flags: Sequence[FlagRecord], quiet_days: int
+) -> tuple[list[FlagRecord], list[Standing]]:
+    """Loud flags -> the flags evaluation raises (a ramp only above every level of its
+    previous ``quiet_days`` days, as ``rules.engine`` emits it) and the ramp days it keeps
+    quiet, each with the flag of its episode."""
+    level = {ALERT: 2, CAUTION: 1}
+    ramp: dict[str, list[FlagRecord]] = {}
+    out: list[FlagRecord] = []
+    standing: list[Standing] = []
+    for f in flags:
+        if f.rule != "weekly_ramp" or not quiet_days:
+            out.append(f)
+            continue
+        before = [
+            g for g in ramp.get(f.dimension, []) if 0 < (f.date - g.date).days <= quiet_days
+        ]
+        ramp.setdefault(f.dimension, []).append(f)
+        if all(level[f.severity] > level[g.severity] for g in before):
+            out.append(f)
+            continue
+        raised = [g for g in out if g.rule == "weekly_ramp" and g.dimension == f.dimension]
+        standing.append(Standing(f, raised[-1].date if raised else before[0].date))
+    return out, standing
+
+
+def _simulate(h: History, runs: Sequence[PlannedRun]) -> tuple[list[FlagRecord], list[Standing]]:
+    """``simulate``'s flags, and the planned days a standing ramp keeps quiet."""
+    if not runs:
+        return [], []
+    daily = with_runs(h.daily, runs)
+    last: date = daily["date"].max()  # type: ignore[assignment]
+    since = min(r.date for r in runs)
+    quiet_days = h.config.weekly_ramp.quiet_days if h.config.weekly_ramp.enabled else 0
+    # The rules look back only, so the days before the first planned one judge as recorded:
+    # one evaluation gives the spikes a planned run follows, the ramp flags whose quiet days
+    # reach the planned days, and the planned runs' own flags.
+    spikes_from = since - timedelta(days=CURRENT_DAYS - 1)
+    ramp_from = since - timedelta(days=quiet_days)
+    plan = judge(h.plans, daily, h.responses, max(last, h.today))
+    # The ramp judged loud (no quiet days) and its emission redone here: one evaluation tells
+    # both what evaluation would raise and where the ramp is over its line unsaid.
+    # The plan's quiet days drop flags once emitted (``rules.engine.evaluate``): dropped here
+    # after the emission is redone, as there.
+    loud = evaluate(daily, _loud(h.config), since=min(spikes_from, ramp_from))
+    raised, standing = _split_ramp(loud, quiet_days)
+    hushed = set(plan.quiet.select("date", "dimension").iter_rows())
+
+    def heard(f: FlagRecord) -> bool:
+        return f.rule not in AMOUNT_RULES or (f.date, f.dimension) not in hushed
+
+    raised = [f for f in raised if heard(f)]
+    standing = [s for s in standing if heard(s.flag)]
+    fired = [
+        *(f for f in raised if f.date >= since or f.rule == SPIKE_RULE and f.date >= spikes_from),
+        *(p for p in plan.records if p.date >= since),
+    ]
+    return (
+        [f for f in fired if f.rule not in NOT_ABOUT_THE_RUN],
+        [s for s in standing if s.flag.date >= since],
+    )
+
+
 def simulate(h: History, runs: Sequence[PlannedRun]) -> list[FlagRecord]:
     """Every flag evaluation would raise from the first planned day on, were ``runs`` run,
     and the spikes of the ``CURRENT_DAYS`` before it (a spike still current caps the planned
     runs after it, as status says: ``rules.spike_limit``)."""
-    if not runs:
-        return []
-    daily = with_runs(h.daily, runs)
-    last: date = daily["date"].max()  # type: ignore[assignment]
-    since = min(r.date for r in runs)
-    # The rules look back only, so the days before the first planned one judge as recorded:
-    # one evaluation gives the spikes a planned run follows and the planned runs' own flags.
-    spikes_from = since - timedelta(days=CURRENT_DAYS - 1)
-    plan = judge(h.plans, daily, h.responses, max(last, h.today))
-    fired = [
-        *(
-            f
-            for f in evaluate(daily, h.config, since=spikes_from, quiet=plan.quiet)
-            if f.date >= since or f.rule == SPIKE_RULE
-        ),
-        *(p for p in plan.records if p.date >= since),
-    ]
-    return [f for f in fired if f.rule not in NOT_ABOUT_THE_RUN]
+    return _simulate(h, runs)[0]
 
 
 def _amounts(h: History, runs: Sequence[PlannedRun], run: PlannedRun) -> dict[str, float]:
@@ -294,17 +364,66 @@ def _findings(
     )
 
 
+def _standing(
+    h: History, runs: Sequence[PlannedRun], standing: Sequence[Standing], run: PlannedRun
+) -> list[Finding]:
+    """``run`` adding to a 7-day load already over the ramp's line with its flag standing:
+    said, though no new flag is raised.  Only in what the run adds (an easy run under a
+    standing fast-running ramp adds none of it)."""
+    have = _amounts(h, runs, run)
+    out = []
+    for s in standing:
+        f = s.flag
+        if f.date != run.date or have.get(f.dimension, 0.0) <= 0:
+            continue
+        out.append(
+            Finding(
+                f.rule,
+                f.dimension,
+                f.severity,
+                f.value,
+                f.baseline,
+                f.ratio,
+                f.threshold,
+                evidence(f.rule, f.dimension, f.ratio, f.severity, f.own_baseline).grade,
+                "",
+                f.own_baseline,
+                f.kept,
+                f.days_off,
+                flagged=s.flagged,
+                added=have[f.dimension],
+            )
+        )
+    out = [replace(x, message=_upper(_what(x, h.config))) for x in out]
+    return out
+
+
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
 def _run_findings(
-    h: History, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord], run: PlannedRun
+    h: History,
+    runs: Sequence[PlannedRun],
+    flags: Sequence[FlagRecord],
+    run: PlannedRun,
+    standing: Sequence[Standing] = (),
 ) -> list[Finding]:
     return _findings(
-        flags, run.date, [*_over_caps(h, runs, flags, run), *_over_flare(h, runs, run)]
+        flags,
+        run.date,
+        [
+            *_standing(h, runs, standing, run),
+            *_over_caps(h, runs, flags, run),
+            *_over_flare(h, runs, run),
+        ],
     )
 
 
 def _trips(h: History, before: Sequence[PlannedRun], run: PlannedRun) -> bool:
     runs = [*before, run]
-    return bool(_run_findings(h, runs, simulate(h, runs), run))
+    flags, standing = _simulate(h, runs)
+    return bool(_run_findings(h, runs, flags, run, standing))
 
 
 def _largest(ok: Callable[[int], bool], top: int, guess: int | None) -> int:
@@ -413,10 +532,11 @@ def _what(f: Finding, config: RuleConfig) -> str:
             base = f"{amount(f.baseline / f.kept, unit)} before the break, {base} now"
         return f"{over} {_LONGEST[f.dimension]} in {days} days{_break(f)} ({base})"
     if f.rule == "weekly_ramp":
-        return (
-            f"its 7 days reach {amount(f.value, unit)} of {f.dimension}, {over} your usual "
+        said = (
+            f"its 7 days reach {amount(f.value, unit)} {of(f.dimension)}, {over} your usual "
             f"week{_break(f)} ({base})"
         )
+        return said + _still(f, unit)
     if f.rule == "return_after_break":
         # A share of the week before the break, as the flag says it: "77 %", never "-23 % over".
         share = above(f.ratio, f.threshold, 0, 100.0)
@@ -432,6 +552,34 @@ def _what(f: Finding, config: RuleConfig) -> str:
     # after "caution, " its "This plan week ..." reads on in lower case (trial 10 F13).
     said = f.message.split(" (plan week")[0].rstrip(".") or f.rule
     return "t" + said[1:] if said.startswith("This ") else said
+
+
+def of(dimension: str) -> str:
+    """'of fast running': a dimension's load in the words status and the flags use
+    (``vocabulary.NO_LOAD`` without its "no"), never the machine key ("of speed")."""
+    if dimension == "distance":
+        return "of running"
+    return "of " + NO_LOAD.get(dimension, dimension).removeprefix("no ")
+
+
+def _still(f: Finding, unit: str) -> str:
+    """What a standing ramp adds to its sentence: over the line all the same, since when,
+    and how much of it is this run (trial 10 F2: quiet days suppress a new flag, not the
+    finding)."""
+    if f.flagged is None or f.added is None:
+        return ""
+    before = f.value - f.added
+    added = f"{amount(f.added, unit)} {of(f.dimension)}"
+    flagged = f"{day_name(f.flagged)} {f.flagged:%Y-%m-%d}"
+    if before > f.baseline * f.threshold + 1e-9:
+        return (
+            f": already over the 7-day limit since {flagged}'s flag, and this run adds {added} "
+            "to it"
+        )
+    return (
+        f": this run's {added} take it back over the 7-day limit, flagged on {flagged} "
+        "(no new flag while that one stands)"
+    )
 
 
 def run_words(run: PlannedRun) -> str:
@@ -559,10 +707,10 @@ def check(h: History, runs: Sequence[PlannedRun], *, suggestions: bool = True) -
     ordered = sorted(runs, key=lambda r: r.date)
     if not ordered:
         return Preflight([], [])
-    flags = simulate(h, ordered)
+    flags, standing = _simulate(h, ordered)
     out = []
     for i, run in enumerate(ordered):
-        found = _run_findings(h, ordered, flags, run)
+        found = _run_findings(h, ordered, flags, run, standing)
         sug = suggest(h, ordered[:i], run, found) if found and suggestions else None
         out.append(SessionCheck(run, found, sug, sentence(run, found, sug, h.config)))
     first = ordered[0].date
