@@ -29,7 +29,6 @@ from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord, evaluate, judgements
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.evidence import evidence
-from loadwatch.rules.judging import AMOUNT_RULES
 from loadwatch.rules.flare_limit import (
     FLARE_STEP_BACK_RULE,
     FlareLimit,
@@ -37,6 +36,7 @@ from loadwatch.rules.flare_limit import (
     over_step_back_week_words,
     over_step_back_words,
 )
+from loadwatch.rules.judging import AMOUNT_RULES
 from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
 from loadwatch.rules.planned import PlannedRun, uphill_km, uphill_per_metre, with_runs
@@ -177,9 +177,7 @@ def _split_ramp(
         if f.rule != "weekly_ramp" or not quiet_days:
             out.append(f)
             continue
-        before = [
-            g for g in ramp.get(f.dimension, []) if 0 < (f.date - g.date).days <= quiet_days
-        ]
+        before = [g for g in ramp.get(f.dimension, []) if 0 < (f.date - g.date).days <= quiet_days]
         ramp.setdefault(f.dimension, []).append(f)
         if all(level[f.severity] > level[g.severity] for g in before):
             out.append(f)
@@ -217,7 +215,7 @@ def _simulate(h: History, runs: Sequence[PlannedRun]) -> tuple[list[FlagRecord],
     raised = [f for f in raised if heard(f)]
     standing = [s for s in standing if heard(s.flag)]
     fired = [
-        *(f for f in raised if f.date >= since or f.rule == SPIKE_RULE and f.date >= spikes_from),
+        *(f for f in raised if f.date >= since or (f.rule == SPIKE_RULE and f.date >= spikes_from)),
         *(p for p in plan.records if p.date >= since),
     ]
     return (
