@@ -39,6 +39,8 @@ from loadwatch.rules.flare_limit import (
 from loadwatch.rules.judging import AMOUNT_RULES
 from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
+from loadwatch.rules.plan_breach import BREACH_ALERT, WeekLoad, week_loads
+from loadwatch.rules.plan_caps import caps_timeline
 from loadwatch.rules.planned import PlannedRun, uphill_km, uphill_per_metre, with_runs
 from loadwatch.rules.response import Response
 from loadwatch.rules.spike_limit import (
@@ -136,6 +138,11 @@ class Window:
     # the verdict, the week before the break the return's sentence names (one baseline per
     # dimension across the sentence and the table).
     basis: str = "usual week"
+    # What the peak's days are and how much of the peak is planned (trial 10 F2b: a row whose
+    # 7 days are last week's, run, read as a verdict on the plan): "Wed 11 Nov–Tue 17 Nov:
+    # 1,745 m run, none of it planned".
+    planned: float = 0.0
+    span: str = ""
 
 
 @dataclass(frozen=True)
@@ -639,6 +646,82 @@ def _worst(flags: Sequence[FlagRecord], dim: str, end: date) -> tuple[int, FlagR
 RETURN_BASIS = "week before the break"
 
 
+PLAN_BASIS = "plan week"
+
+
+def _days(start: date, end: date) -> str:
+    """'11–17 Nov', '28 Oct–3 Nov'."""
+    if start.month == end.month:
+        return f"{start.day}–{end.day} {end:%b}"
+    return f"{start.day} {start:%b}–{end.day} {end:%b}"
+
+
+def _span(start: date, end: date, value: float, planned: float, unit: str, what: str) -> str:
+    """'11–17 Nov: 1,745 m run, none planned': the days a row judges and what of them is the
+    plan."""
+    days = f"{what}{_days(start, end)}"
+    ran = max(value - planned, 0.0)
+    if planned <= 0:
+        return f"{days}: {amount(value, unit)} run, none planned"
+    if ran <= 1e-9:
+        return f"{days}: all planned"
+    return f"{days}: {amount(ran, unit)} run + {amount(planned, unit)} planned"
+
+
+def _planned(h: History, runs: Sequence[PlannedRun], dim: str, start: date, end: date) -> float:
+    return sum(_amounts(h, runs, r)[dim] for r in runs if start <= r.date <= end)
+
+
+def _plan_weeks(
+    h: History, daily: pl.DataFrame, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord]
+) -> dict[str, Window]:
+    """While a return-to-run plan covers the planned days, its week caps are the baseline of
+    the dimensions it caps (trial 10 F13: not the usual week from before the injury): per
+    dimension, the planned day whose plan week so far is furthest over (or nearest) its cap."""
+    first, last = runs[0].date, runs[-1].date
+    best: dict[str, tuple[float, WeekLoad]] = {}
+    for plan in h.plans:
+        caps = caps_timeline(plan, h.responses, max(last, h.today))
+        for w in week_loads(plan, daily, caps):
+            if not first <= w.date <= last or not any(r.date == w.date for r in runs):
+                continue
+            ratio = w.total / w.cap if w.cap > 0 else (math.inf if w.total > 0 else 0.0)
+            if w.dimension not in best or ratio > best[w.dimension][0]:
+                best[w.dimension] = (ratio, w)
+    out = {}
+    for dim, (ratio, w) in best.items():
+        start = w.caps.week_start
+        level = 2 if ratio > BREACH_ALERT else 1 if ratio > 1.0 + 1e-9 else 0
+        # The worst the plan said of that plan week (a run over its longest-run cap too).
+        said = [
+            f
+            for f in flags
+            if f.rule == "plan_breach"
+            and f.dimension == dim
+            and start <= f.date <= start + timedelta(days=6)
+        ]
+        for f in said:
+            level = max(level, 2 if f.severity == ALERT else 1)
+        planned = _planned(h, runs, dim, start, w.date)
+        out[dim] = Window(
+            dim,
+            UNITS[dim],
+            w.total,
+            w.date,
+            w.cap,
+            ratio if math.isfinite(ratio) else None,
+            level,
+            1.0,
+            BREACH_ALERT,
+            None,
+            "plan_breach" if level else None,
+            PLAN_BASIS,
+            planned,
+            _span(start, w.date, w.total, planned, UNITS[dim], f"plan week {w.caps.week + 1}, "),
+        )
+    return out
+
+
 def _windows(
     h: History, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord] = ()
 ) -> list[Window]:
@@ -648,8 +731,12 @@ def _windows(
         (pl.col("rule") == "weekly_ramp") & (pl.col("date") <= max(r.date for r in runs))
     )
     ret = h.config.return_after_break
+    plan_weeks = _plan_weeks(h, daily, runs, flags)
     out = []
     for dim in h.config.weekly_ramp.dimensions:
+        if dim in plan_weeks:
+            out.append(plan_weeks[dim])
+            continue
         rows = j.filter(pl.col("dimension") == dim).sort("value", descending=True)
         if rows.is_empty():
             continue
@@ -660,6 +747,8 @@ def _windows(
             # The return sets the verdict: its own load, baseline and lines, as its sentence
             # says them ("63 % of your week before the break (61.8 km)"), not the ramp's usual
             # week beside them (trial F5: 68.2 km and 0.57 under a sentence of 61.8 and 0.63).
+            start = flag.date - timedelta(days=ret.return_days - 1)
+            planned = _planned(h, runs, dim, start, flag.date)
             out.append(
                 Window(
                     dim,
@@ -674,15 +763,20 @@ def _windows(
                     flag.own_baseline,
                     flag.rule,
                     RETURN_BASIS,
+                    planned,
+                    _span(start, flag.date, flag.value, planned, UNITS[dim], "since the return, "),
                 )
             )
             continue
+        peak, end = float(top["value"] or 0.0), top["date"]
+        start = end - timedelta(days=h.config.weekly_ramp.acute_days - 1)
+        planned = _planned(h, runs, dim, start, end)
         out.append(
             Window(
                 dim,
                 UNITS[dim],
-                float(top["value"] or 0.0),
-                top["date"],
+                peak,
+                end,
                 top["baseline"],
                 top["ratio"],
                 max(level, worst),
@@ -694,6 +788,8 @@ def _windows(
                 else "weekly_ramp"
                 if level
                 else None,
+                planned=planned,
+                span=_span(start, end, peak, planned, UNITS[dim], ""),
             )
         )
     return out

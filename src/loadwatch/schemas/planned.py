@@ -180,7 +180,16 @@ class WindowOut(BaseModel):
         "usual week",
         description="what usual_week and ratio are of: the weekly ramp's usual week, or the "
         "week before the break when the return sets severity (the return's own load, baseline "
-        "and lines, as its sentence says them)",
+        "and lines, as its sentence says them), or the plan week while a return-to-run plan "
+        "caps the dimension (its week cap; peak_7d is then the plan week's running so far)",
+    )
+    planned: float = Field(
+        0.0, description="how much of peak_7d is planned; the rest was already run"
+    )
+    span: str = Field(
+        "",
+        description="the days judged and what of them is planned, in words: 'Wed 11 Nov–Tue 17 "
+        "Nov: 1,745 m run, none of it planned'",
     )
 
 

@@ -107,6 +107,8 @@ def check_out(
             alert=out_number(w.alert),
             rule=w.rule,
             basis=w.basis,
+            planned=out_number(w.planned) or 0.0,
+            span=w.span,
         )
         for w in pf.windows
     ]
