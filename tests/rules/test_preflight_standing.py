@@ -81,3 +81,17 @@ def test_an_easy_run_under_a_standing_fast_ramp_adds_none_of_it() -> None:
     # usual 56.0 (1.14x).
     sentence, _ = _check(friday, PlannedRun(friday + timedelta(days=1), 8.0, 0.0, 0.0, "easy"))
     assert sentence == "Saturday 8.0 km easy run: raises nothing."
+
+
+def test_each_window_says_its_days_and_how_much_of_them_is_planned() -> None:
+    # Trial 10 F2b: a row of last week's running read as a verdict on the plan.  Friday's
+    # check of Saturday's 2.0 km fast: the 7 days to Saturday are Sunday 11-08 to Saturday
+    # 11-14, 6 x 8.0 = 48.0 km run and 8.0 planned; 20.0 km fast run (Monday to Friday) and
+    # 2.0 planned; no climbing at all.
+    friday = WEEK5 + timedelta(days=4)
+    h = History(_daily(friday), RuleConfig(), plans=[], responses=[], today=friday)
+    pf = check(h, [PlannedRun(friday + timedelta(days=1), 8.0, 2.0, 0.0, "intervals")])
+    spans = {w.dimension: (w.span, w.planned) for w in pf.windows}
+    assert spans["distance"] == ("8–14 Nov: 48.0 km run + 8.0 km planned", 8.0)
+    assert spans["speed"] == ("8–14 Nov: 20.0 km run + 2.0 km planned", 2.0)
+    assert spans["hills"] == ("8–14 Nov: 0 m run, none planned", 0.0)

@@ -546,13 +546,13 @@ def _what(f: Finding, config: RuleConfig) -> str:
         # A share of the week before the break, as the flag says it: "77 %", never "-23 % over".
         share = above(f.ratio, f.threshold, 0, 100.0)
         return (
-            f"{amount(f.value, unit)} of {f.dimension} since your return, {share} % of your "
+            f"{amount(f.value, unit)} {of(f.dimension)} since your return, {share} % of your "
             f"week before the break ({amount(f.baseline, unit)})"
         )
     if f.rule in STEP_BACKS:
         return f.message
     if f.rule == "monotony":
-        return f"a monotonous week of {f.dimension} (monotony {f.ratio:.1f})"
+        return f"a monotonous week {of(f.dimension)} (monotony {f.ratio:.1f})"
     # A plan_breach sentence already names the run and the cap ("Sunday's 7.5 km is over...");
     # after "caution, " its "This plan week ..." reads on in lower case (trial 10 F13).
     said = f.message.split(" (plan week")[0].rstrip(".") or f.rule
