@@ -18,15 +18,17 @@ D0 = date(2026, 10, 5)  # a Monday
 WEEK5 = D0 + timedelta(days=35)  # Monday 2026-11-09
 
 
-def _daily(today: date) -> pl.DataFrame:
-    """8 km every day from D0; 4.0 km of it fast on Tuesdays and Thursdays (a usual 8.0 km
-    of fast running a week: any 28 days hold each weekday four times), then on Monday to
-    Friday of the sixth week (20.0 km in its 7 days to Friday)."""
+def _daily(today: date, climb_m: float = 0.0) -> pl.DataFrame:
+    """8 km every day from D0; 4.0 km of it fast (and ``climb_m`` climbed) on Tuesdays and
+    Thursdays (a usual 8.0 km of fast running a week: any 28 days hold each weekday four
+    times), then on Monday to Friday of the sixth week (20.0 km in its 7 days to Friday)."""
     runs = []
     day = D0
     while day <= today:
-        fast = 4.0 if day.weekday() in (1, 3) or (day >= WEEK5 and day.weekday() < 5) else 0.0
-        runs.append(activity(day, 8.0, fast_km=fast))
+        hard = day.weekday() in (1, 3) or (day >= WEEK5 and day.weekday() < 5)
+        runs.append(
+            activity(day, 8.0, fast_km=4.0 if hard else 0.0, climb_m=climb_m if hard else 0.0)
+        )
         day += timedelta(days=1)
     return daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=today)
 
@@ -95,3 +97,21 @@ def test_each_window_says_its_days_and_how_much_of_them_is_planned() -> None:
     assert spans["distance"] == ("8–14 Nov: 48.0 km run + 8.0 km planned", 8.0)
     assert spans["speed"] == ("8–14 Nov: 20.0 km run + 2.0 km planned", 2.0)
     assert spans["hills"] == ("8–14 Nov: 0 m run, none planned", 0.0)
+
+
+def test_fast_running_and_climbing_both_standing_lower_both_not_the_run() -> None:
+    # 150 m climbed on each hard day: a usual 300 m a week (the ramp's floor, 300 m), 750 m
+    # in the 7 days to Friday (2.5x): climbing's ramp flag is Friday's too.  Saturday's 2.0 km
+    # fast and 100 m: 22.0 km fast (2.75x) and 850 m (2.8x), both over without it.  The run
+    # itself is 8.0 km as every day: kept, without its fast km and its climb, as status's
+    # "no fast running tomorrow; no climbing tomorrow" keeps it (before: "no version of it
+    # raises nothing: rest or cross-train that day").
+    friday = WEEK5 + timedelta(days=4)
+    h = History(_daily(friday, 150.0), RuleConfig(), plans=[], responses=[], today=friday)
+    c = check(h, [PlannedRun(friday + timedelta(days=1), 8.0, 2.0, 100.0, "hills")]).sessions[0]
+    ramp = {f.dimension: f"{f.ratio:.2f}" for f in c.findings if f.rule == "weekly_ramp"}
+    # (and its uphill km, estimated from the climb: over as well)
+    assert (ramp["hills"], ramp["speed"], "distance" in ramp) == ("2.83", "2.75", False)
+    assert c.sentence.endswith("; no fast running and no climbing in it raises nothing.")
+    assert c.suggestion is not None
+    assert (c.suggestion.how, c.suggestion.run.distance_km) == ("fast_climb", 8.0)

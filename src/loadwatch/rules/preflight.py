@@ -99,7 +99,7 @@ class Finding:
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     run: PlannedRun
-    how: str  # distance | fast | climb | none
+    how: str  # distance | fast | climb | fast_climb | none
 
 
 @dataclass(frozen=True)
@@ -495,6 +495,22 @@ def suggest(
         if k > 0 or not _trips(h, before, climb(0)):
             return Suggestion(climb(k), "climb")
 
+    if dims <= _SPEED | _CLIMB and run.fast_km > 0 and run.climb_m > 0:
+        # Both over their lines, the distance not (a standing fast-running ramp and a standing
+        # climbing one): the fast km and the climb lowered together, the distance kept, as
+        # status's "no fast running tomorrow; no climbing tomorrow" keeps an easy run.
+        def both(k: int) -> PlannedRun:
+            return replace(
+                run,
+                fast_km=round(run.fast_km * k / 100, 1),
+                climb_m=round(run.climb_m * k / 100 / CLIMB_STEP) * CLIMB_STEP,
+            )
+
+        pct = None if share is None else math.floor(share * 100 + 1e-9)
+        k = _largest(lambda k: not _trips(h, before, both(k)), 99, pct)
+        if k > 0 or not _trips(h, before, both(0)):
+            return Suggestion(both(k), "fast_climb")
+
     def scaled(k: int) -> PlannedRun:
         d = round(k * KM_STEP, 1)
         s = run.scaled(d / run.distance_km if run.distance_km > 0 else 0.0)
@@ -608,6 +624,16 @@ def _suggestion_words(s: Suggestion) -> str:
         if round(r.climb_m) <= 0:
             return f"{NO_LOAD['hills']} in it raises nothing"
         return f"up to {amount(r.climb_m, 'm')} of climbing raises nothing"
+    if s.how == "fast_climb":
+        fast = (
+            f"up to {amount(r.fast_km, 'km')} fast" if round(r.fast_km, 1) > 0 else NO_LOAD["speed"]
+        )
+        climb = (
+            f"up to {amount(r.climb_m, 'm')} of climbing"
+            if round(r.climb_m) > 0
+            else NO_LOAD["hills"]
+        )
+        return f"{fast} and {climb} in it raises nothing"
     if s.how == "none":
         return "no version of it raises nothing: rest or cross-train that day"
     extra = []

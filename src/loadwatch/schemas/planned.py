@@ -132,9 +132,10 @@ class FindingOut(BaseModel):
 class SuggestionOut(BaseModel):
     """The largest version of the session that raises nothing."""
 
-    how: Literal["distance", "fast", "climb", "none"] = Field(
+    how: Literal["distance", "fast", "climb", "fast_climb", "none"] = Field(
         description="what was lowered: the whole run (distance, fast km and climb in "
-        "proportion), only its fast km, only its climb; none: no run that day raises nothing"
+        "proportion), only its fast km, only its climb, its fast km and climb together (its "
+        "distance kept); none: no run that day raises nothing"
     )
     distance_km: float
     fast_km: float
