@@ -127,6 +127,11 @@ class FindingOut(BaseModel):
     threshold: float | None
     evidence_grade: str
     message: str
+    flagged_on: Day | None = Field(
+        None,
+        description="a weekly ramp over its line whose flag, raised on this day, still stands: "
+        "evaluation raises no new flag for it (one per episode), the check says it all the same",
+    )
 
 
 class SuggestionOut(BaseModel):

@@ -63,6 +63,7 @@ def _finding_out(f: Finding) -> FindingOut:
         threshold=out_number(f.threshold),
         evidence_grade=f.grade,
         message=f.message,
+        flagged_on=f.flagged,
     )
 
 
