@@ -52,7 +52,7 @@ def _log(rows: list[tuple[str, float, float, float]]) -> bytes:
 Verdict = set[tuple[str, str, str, float]]
 # What the check said of the last run checked: its standing ramps (``flagged_on``), which no
 # flag of evaluation matches by design.
-_STANDING: list[tuple[str, date]] = []
+standing_said: list[tuple[str, date]] = []
 
 
 def _both(
@@ -107,7 +107,9 @@ def _both(
                 for f in checked.findings
                 if f.rule not in STEP_BACKS and f.flagged_on is None
             }
-            _STANDING[:] = [(f.dimension, f.flagged_on) for f in checked.findings if f.flagged_on]
+            standing_said[:] = [
+                (f.dimension, f.flagged_on) for f in checked.findings if f.flagged_on
+            ]
 
             import_log(store, aid, _log([(str(DAY), distance, fast, 0.0)]), "run.csv")
             evaluate_athlete(store, aid, today=DAY)
@@ -163,5 +165,5 @@ def test_a_ramp_whose_flag_stands_is_said_and_evaluation_raises_no_second_flag(
         (8.0, 0.5 if i % 7 in (1, 3) or (i >= 42 and i % 7 < 5) else 0.0, 0.0) for i in range(DAYS)
     ]
     before, after = _both(runs, (8.0, 0.5), None, migrated_sqlite)
-    assert _STANDING == [("speed", FIRST + timedelta(days=46))]
+    assert standing_said == [("speed", FIRST + timedelta(days=46))]
     assert before == after == set()
