@@ -72,6 +72,17 @@ def test_the_plan_week_is_the_baseline_while_a_plan_caps_it(
         0.3,
     )
 
+    # Uphill km, which the climbing cap holds (the ramp is quiet in them within it): no usual
+    # week from before the injury, the climbing row's day and verdict.
+    u = w["uphill"]
+    assert (u["basis"], u["usual_week"], u["ratio"], u["peak_date"], u["severity"]) == (
+        "plan week",
+        None,
+        None,
+        "2026-12-10",
+        None,
+    )
+
     # 3 km more on Sunday: 18.0 km, 1.20 of the cap: a caution, the plan's (plan_breach);
     # the pre-injury 35 km week would have read 0.51 and "ok".
     w = _windows(

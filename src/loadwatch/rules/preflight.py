@@ -40,7 +40,7 @@ from loadwatch.rules.judging import AMOUNT_RULES
 from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
 from loadwatch.rules.plan_breach import BREACH_ALERT, WeekLoad, week_loads
-from loadwatch.rules.plan_caps import caps_timeline
+from loadwatch.rules.plan_caps import Caps, caps_timeline
 from loadwatch.rules.planned import PlannedRun, uphill_km, uphill_per_metre, with_runs
 from loadwatch.rules.response import Response
 from loadwatch.rules.spike_limit import (
@@ -698,6 +698,10 @@ def _planned(h: History, runs: Sequence[PlannedRun], dim: str, start: date, end:
     return sum(_amounts(h, runs, r)[dim] for r in runs if start <= r.date <= end)
 
 
+def _week(c: Caps) -> str:
+    return f"plan week {c.week + 1}, "
+
+
 def _plan_weeks(
     h: History, daily: pl.DataFrame, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord]
 ) -> dict[str, Window]:
@@ -743,7 +747,27 @@ def _plan_weeks(
             "plan_breach" if level else None,
             PLAN_BASIS,
             planned,
-            _span(start, w.date, w.total, planned, UNITS[dim], f"plan week {w.caps.week + 1}, "),
+            _span(start, w.date, w.total, planned, UNITS[dim], _week(w.caps)),
+        )
+    hills = out.get("hills")
+    if hills is not None:
+        # The climbing cap holds uphill running too (``rules.plan_breach.QUIETS``: the ramp is
+        # quiet in uphill km on days within it): no usual week from before the injury beside
+        # it, the plan week's uphill km and the climbing row's verdict.
+        held = best["hills"][1].caps
+        start = held.week_start
+        up = daily.filter(pl.col("date").is_between(start, hills.peak_date))["uphill_km"].sum()
+        planned = _planned(h, runs, "uphill", start, hills.peak_date)
+        out["uphill"] = replace(
+            hills,
+            dimension="uphill",
+            unit=UNITS["uphill"],
+            peak=float(up),
+            usual_week=None,
+            ratio=None,
+            planned=planned,
+            span=_span(start, hills.peak_date, float(up), planned, UNITS["uphill"], _week(held))
+            + ", under the plan's climbing cap",
         )
     return out
 
