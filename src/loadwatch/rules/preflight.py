@@ -206,7 +206,9 @@ def _simulate(h: History, runs: Sequence[PlannedRun]) -> tuple[list[FlagRecord],
     # one evaluation gives the spikes a planned run follows, the ramp flags whose quiet days
     # reach the planned days, and the planned runs' own flags.
     spikes_from = since - timedelta(days=CURRENT_DAYS - 1)
-    ramp_from = since - timedelta(days=quiet_days)
+    # A planned day's emission reads the ramp's levels of the quiet days before it; those
+    # days' own (the episode's flag named in the words) the quiet days before them.
+    ramp_from = since - timedelta(days=2 * quiet_days)
     plan = judge(h.plans, daily, h.responses, max(last, h.today))
     # The ramp judged loud (no quiet days) and its emission redone here: one evaluation tells
     # both what evaluation would raise and where the ramp is over its line unsaid.
