@@ -93,7 +93,7 @@ def test_a_return_is_a_share_of_the_week_before_the_break_never_a_negative_over(
     # over 0.93 x 10 km = 9.3 km, 1.94x) is a caution too, so the return says it (the hand-over).
     # Was "-49 % over your week before the break".  1.1 x 9.3 = 10.23: 10.2 km raise nothing.
     assert only.sentence == (
-        "Sunday 18.0 km easy run: caution, 18.0 km of distance since your return, 51 % of your "
+        "Sunday 18.0 km easy run: caution, 18.0 km of running since your return, 51 % of your "
         "week before the break (35.0 km); up to 10.2 km raises nothing."
     )
 

@@ -50,6 +50,9 @@ def _log(rows: list[tuple[str, float, float, float]]) -> bytes:
 
 
 Verdict = set[tuple[str, str, str, float]]
+# What the check said of the last run checked: its standing ramps (``flagged_on``), which no
+# flag of evaluation matches by design.
+standing_said: list[tuple[str, date]] = []
 
 
 def _both(
@@ -97,12 +100,16 @@ def _both(
                 (checked,) = check_proposal(s, athlete, [entry], today=DAY).sessions
             # A current spike's step-back cap (and a flare's step back) is the check's advice,
             # as status gives it, and no flag of the engine (docs/planning.md): the flags are
-            # what must agree.
+            # what must agree.  So is a ramp over its line under a flag that still stands
+            # (``flagged_on``): said, though evaluation raises no second flag.
             before = {
                 (f.rule, f.dimension, f.severity, round(f.value, 6))
                 for f in checked.findings
-                if f.rule not in STEP_BACKS
+                if f.rule not in STEP_BACKS and f.flagged_on is None
             }
+            standing_said[:] = [
+                (f.dimension, f.flagged_on) for f in checked.findings if f.flagged_on
+            ]
 
             import_log(store, aid, _log([(str(DAY), distance, fast, 0.0)]), "run.csv")
             evaluate_athlete(store, aid, today=DAY)
@@ -143,3 +150,20 @@ def test_a_spike_and_a_plan_breach_agree_too(migrated_sqlite: Path) -> None:
     before, after = _both(runs, (9.0, 0.0), (10, 20.0, 6.0), migrated_sqlite)
     assert ("plan_breach", "distance", "alert", 9.0) in before
     assert before == after
+
+
+def test_a_ramp_whose_flag_stands_is_said_and_evaluation_raises_no_second_flag(
+    migrated_sqlite: Path,
+) -> None:
+    """Trial 10 F2: 8 km a day, 4.0 km of it fast on two days a week, then on five days in a
+    row (days 42-46): the 7 days to day 46 hold 20.0 km fast against a usual 8.0 (2.5x), the
+    ramp's flag.  Day 49's 4.0 km fast: 16.0 + 4.0 = 20.0 km against 9.0 (the 28 days before
+    hold a ninth 4.0 km, day 42): 2.22x, over the line; no new flag within 14 days of day 46's.
+    The check says it (flagged on day 46), and evaluation, once the run is imported, raises
+    no flag for it: the two still agree on the flags."""
+    runs = [
+        (8.0, 0.5 if i % 7 in (1, 3) or (i >= 42 and i % 7 < 5) else 0.0, 0.0) for i in range(DAYS)
+    ]
+    before, after = _both(runs, (8.0, 0.5), None, migrated_sqlite)
+    assert standing_said == [("speed", FIRST + timedelta(days=46))]
+    assert before == after == set()

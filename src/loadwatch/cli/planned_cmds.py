@@ -236,8 +236,8 @@ def show_check(athlete: str, out: CheckOut) -> None:
     # amount is whole at any width (F9); the baseline's words narrow first.
     cols = [
         Col("dimension"),
-        Col("peak 7 days", "right"),
-        Col("on", drop=2),
+        Col("peak", "right"),
+        Col("days judged", text=True),
         Col("baseline", text=True, drop=3),
         Col("ratio", "right"),
         Col("caution over", "right", drop=1),
@@ -251,7 +251,9 @@ def show_check(athlete: str, out: CheckOut) -> None:
             [
                 dimension_label(w.dimension),
                 fmt.format(w.peak_7d),
-                str(w.peak_date),
+                # Which days, and how much of them is the plan (F2b): a peak of last week's
+                # running reads as last week's, not as the plan's.
+                Text(w.span or str(w.peak_date)),
                 Text(f"{w.basis}: {base}" if base != "-" else base),
                 f"{w.ratio:.2f}" if w.ratio is not None else "-",
                 f"{w.caution:.2f}" if w.caution is not None else "-",

@@ -60,6 +60,49 @@ def _plan_days(plan: PlanSpec, daily: pl.DataFrame, caps: Sequence[Caps]) -> pl.
     )
 
 
+def week_cap(c: Caps, dim: str, week_km: float) -> float | None:
+    """The plan week's cap in ``dim`` with ``week_km`` run in it so far (None: not capped):
+    the fast-km allowance and the flat allowance per km count as the plan_breach rule counts
+    them."""
+    if dim == "distance":
+        return c.weekly_km
+    if dim == "speed":
+        return None if c.weekly_fast_km is None else max(c.weekly_fast_km, FAST_ALLOWANCE_KM)
+    if dim == "hills":
+        return None if c.weekly_climb_m is None else max(c.weekly_climb_m, FLAT_M_PER_KM * week_km)
+    return None
+
+
+WEEK_COLUMNS = {"distance": "distance_km", "speed": "fast_km", "hills": "elevation_gain_m"}
+
+
+@dataclass(frozen=True, slots=True)
+class WeekLoad:
+    """A plan day's running so far in its plan week, in one capped dimension, and the cap."""
+
+    date: date
+    dimension: str
+    total: float
+    cap: float
+    caps: Caps
+
+
+def week_loads(plan: PlanSpec, daily: pl.DataFrame, caps: Sequence[Caps]) -> list[WeekLoad]:
+    """Each day of the plan (``caps``: its caps per day from its start) with its plan week's
+    running so far per capped dimension: what the plan week caps are read against."""
+    by_day = {plan.start + timedelta(days=i): c for i, c in enumerate(caps)}
+    out = []
+    for row in _plan_days(plan, daily, caps).iter_rows(named=True):
+        c = by_day.get(row["date"])
+        if c is None:
+            continue
+        for dim, col in WEEK_COLUMNS.items():
+            cap = week_cap(c, dim, float(row["_wk_distance_km"]))
+            if cap is not None:
+                out.append(WeekLoad(row["date"], dim, float(row[f"_wk_{col}"]), cap, c))
+    return out
+
+
 def _breaches(row: dict[str, object], c: Caps) -> dict[str, list[_Over]]:
     day = row["date"]
     assert isinstance(day, date)
@@ -89,8 +132,8 @@ def _breaches(row: dict[str, object], c: Caps) -> dict[str, list[_Over]]:
         f"this plan week reaches {amount(wk_km, 'km')} by {dn}, over the plan's "
         f"{amount(c.weekly_km, 'km')} a week",
     )
-    if c.weekly_fast_km is not None:
-        cap = max(c.weekly_fast_km, FAST_ALLOWANCE_KM)
+    cap = week_cap(c, "speed", wk_km)
+    if c.weekly_fast_km is not None and cap is not None:
         fast = float(row["max_fast_km"])  # type: ignore[arg-type]
         plan_words = (
             "a plan without fast running"
@@ -129,7 +172,7 @@ def _breaches(row: dict[str, object], c: Caps) -> dict[str, list[_Over]]:
         )
         over("hills", "run", climb, cap_run, f"{dn}'s run climbed {amount(climb, 'm')} {words}")
         wk = float(row["_wk_elevation_gain_m"])  # type: ignore[arg-type]
-        cap_wk = max(c.weekly_climb_m, FLAT_M_PER_KM * wk_km)
+        cap_wk = week_cap(c, "hills", wk_km) or 0.0
         over(
             "hills",
             "week",

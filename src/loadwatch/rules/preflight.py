@@ -36,8 +36,11 @@ from loadwatch.rules.flare_limit import (
     over_step_back_week_words,
     over_step_back_words,
 )
+from loadwatch.rules.judging import AMOUNT_RULES
 from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
+from loadwatch.rules.plan_breach import BREACH_ALERT, WeekLoad, week_loads
+from loadwatch.rules.plan_caps import Caps, caps_timeline
 from loadwatch.rules.planned import PlannedRun, uphill_km, uphill_per_metre, with_runs
 from loadwatch.rules.response import Response
 from loadwatch.rules.spike_limit import (
@@ -88,12 +91,16 @@ class Finding:
     own_baseline: float | None = None  # before a floor raised it
     kept: float | None = None  # a post-break baseline: the share of capacity counted
     days_off: int | None = None  # and the break's days
+    # A ramp over its line with no flag of its own (``Standing``): the day of the episode's
+    # flag, and what the run adds to the 7 days.
+    flagged: date | None = None
+    added: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     run: PlannedRun
-    how: str  # distance | fast | climb | none
+    how: str  # distance | fast | climb | fast_climb | none
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,11 @@ class Window:
     # the verdict, the week before the break the return's sentence names (one baseline per
     # dimension across the sentence and the table).
     basis: str = "usual week"
+    # What the peak's days are and how much of the peak is planned (trial 10 F2b: a row whose
+    # 7 days are last week's, run, read as a verdict on the plan): "Wed 11 Nov–Tue 17 Nov:
+    # 1,745 m run, none of it planned".
+    planned: float = 0.0
+    span: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,28 +152,93 @@ class Preflight:
     windows: list[Window] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A weekly ramp a planned day is over without a flag of its own: the episode's flag
+    (``flagged``, within the ramp's quiet days before it) still stands, so the engine raises
+    nothing new (one flag per episode), but the 7 days are over the line all the same (trial
+    10 F2: "raises nothing" beside a table that says caution)."""
+
+    flag: FlagRecord  # the ramp's judgement of the planned day, as a flag would say it
+    flagged: date  # the day of the flag that opened (or last escalated) the episode
+
+
+def _loud(config: RuleConfig) -> RuleConfig:
+    """``config`` with the ramp's quiet days off: every day over its line is a flag."""
+    ramp = config.weekly_ramp
+    if not ramp.enabled or not ramp.quiet_days:
+        return config
+    return config.model_copy(update={"weekly_ramp": ramp.model_copy(update={"quiet_days": 0})})
+
+
+def _split_ramp(
+    flags: Sequence[FlagRecord], quiet_days: int
+) -> tuple[list[FlagRecord], list[Standing]]:
+    """Loud flags -> the flags evaluation raises (a ramp only above every level of its
+    previous ``quiet_days`` days, as ``rules.engine`` emits it) and the ramp days it keeps
+    quiet, each with the flag of its episode."""
+    level = {ALERT: 2, CAUTION: 1}
+    ramp: dict[str, list[FlagRecord]] = {}
+    out: list[FlagRecord] = []
+    standing: list[Standing] = []
+    for f in flags:
+        if f.rule != "weekly_ramp" or not quiet_days:
+            out.append(f)
+            continue
+        before = [g for g in ramp.get(f.dimension, []) if 0 < (f.date - g.date).days <= quiet_days]
+        ramp.setdefault(f.dimension, []).append(f)
+        if all(level[f.severity] > level[g.severity] for g in before):
+            out.append(f)
+            continue
+        raised = [g for g in out if g.rule == "weekly_ramp" and g.dimension == f.dimension]
+        standing.append(Standing(f, raised[-1].date if raised else before[0].date))
+    return out, standing
+
+
+def _simulate(h: History, runs: Sequence[PlannedRun]) -> tuple[list[FlagRecord], list[Standing]]:
+    """``simulate``'s flags, and the planned days a standing ramp keeps quiet."""
+    if not runs:
+        return [], []
+    daily = with_runs(h.daily, runs)
+    last: date = daily["date"].max()  # type: ignore[assignment]
+    since = min(r.date for r in runs)
+    quiet_days = h.config.weekly_ramp.quiet_days if h.config.weekly_ramp.enabled else 0
+    # The rules look back only, so the days before the first planned one judge as recorded:
+    # one evaluation gives the spikes a planned run follows, the ramp flags whose quiet days
+    # reach the planned days, and the planned runs' own flags.
+    spikes_from = since - timedelta(days=CURRENT_DAYS - 1)
+    # A planned day's emission reads the ramp's levels of the quiet days before it; those
+    # days' own (the episode's flag named in the words) the quiet days before them.
+    ramp_from = since - timedelta(days=2 * quiet_days)
+    plan = judge(h.plans, daily, h.responses, max(last, h.today))
+    # The ramp judged loud (no quiet days) and its emission redone here: one evaluation tells
+    # both what evaluation would raise and where the ramp is over its line unsaid.
+    # The plan's quiet days drop flags once emitted (``rules.engine.evaluate``): dropped here
+    # after the emission is redone, as there.
+    loud = evaluate(daily, _loud(h.config), since=min(spikes_from, ramp_from))
+    raised, standing = _split_ramp(loud, quiet_days)
+    hushed = set(plan.quiet.select("date", "dimension").iter_rows())
+
+    def heard(f: FlagRecord) -> bool:
+        return f.rule not in AMOUNT_RULES or (f.date, f.dimension) not in hushed
+
+    raised = [f for f in raised if heard(f)]
+    standing = [s for s in standing if heard(s.flag)]
+    fired = [
+        *(f for f in raised if f.date >= since or (carries_spike(f) and f.date >= spikes_from)),
+        *(p for p in plan.records if p.date >= since),
+    ]
+    return (
+        [f for f in fired if f.rule not in NOT_ABOUT_THE_RUN],
+        [s for s in standing if s.flag.date >= since],
+    )
+
+
 def simulate(h: History, runs: Sequence[PlannedRun]) -> list[FlagRecord]:
     """Every flag evaluation would raise from the first planned day on, were ``runs`` run,
     and the spikes of the ``CURRENT_DAYS`` before it (a spike still current caps the planned
     runs after it, as status says: ``rules.spike_limit``)."""
-    if not runs:
-        return []
-    daily = with_runs(h.daily, runs)
-    last: date = daily["date"].max()  # type: ignore[assignment]
-    since = min(r.date for r in runs)
-    # The rules look back only, so the days before the first planned one judge as recorded:
-    # one evaluation gives the spikes a planned run follows and the planned runs' own flags.
-    spikes_from = since - timedelta(days=CURRENT_DAYS - 1)
-    plan = judge(h.plans, daily, h.responses, max(last, h.today))
-    fired = [
-        *(
-            f
-            for f in evaluate(daily, h.config, since=spikes_from, quiet=plan.quiet)
-            if f.date >= since or carries_spike(f)
-        ),
-        *(p for p in plan.records if p.date >= since),
-    ]
-    return [f for f in fired if f.rule not in NOT_ABOUT_THE_RUN]
+    return _simulate(h, runs)[0]
 
 
 def _amounts(h: History, runs: Sequence[PlannedRun], run: PlannedRun) -> dict[str, float]:
@@ -295,17 +372,66 @@ def _findings(
     )
 
 
+def _standing(
+    h: History, runs: Sequence[PlannedRun], standing: Sequence[Standing], run: PlannedRun
+) -> list[Finding]:
+    """``run`` adding to a 7-day load already over the ramp's line with its flag standing:
+    said, though no new flag is raised.  Only in what the run adds (an easy run under a
+    standing fast-running ramp adds none of it)."""
+    have = _amounts(h, runs, run)
+    out = []
+    for s in standing:
+        f = s.flag
+        if f.date != run.date or have.get(f.dimension, 0.0) <= 0:
+            continue
+        out.append(
+            Finding(
+                f.rule,
+                f.dimension,
+                f.severity,
+                f.value,
+                f.baseline,
+                f.ratio,
+                f.threshold,
+                evidence(f.rule, f.dimension, f.ratio, f.severity, f.own_baseline).grade,
+                "",
+                f.own_baseline,
+                f.kept,
+                f.days_off,
+                flagged=s.flagged,
+                added=have[f.dimension],
+            )
+        )
+    out = [replace(x, message=_upper(_what(x, h.config))) for x in out]
+    return out
+
+
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
 def _run_findings(
-    h: History, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord], run: PlannedRun
+    h: History,
+    runs: Sequence[PlannedRun],
+    flags: Sequence[FlagRecord],
+    run: PlannedRun,
+    standing: Sequence[Standing] = (),
 ) -> list[Finding]:
     return _findings(
-        flags, run.date, [*_over_caps(h, runs, flags, run), *_over_flare(h, runs, run)]
+        flags,
+        run.date,
+        [
+            *_standing(h, runs, standing, run),
+            *_over_caps(h, runs, flags, run),
+            *_over_flare(h, runs, run),
+        ],
     )
 
 
 def _trips(h: History, before: Sequence[PlannedRun], run: PlannedRun) -> bool:
     runs = [*before, run]
-    return bool(_run_findings(h, runs, simulate(h, runs), run))
+    flags, standing = _simulate(h, runs)
+    return bool(_run_findings(h, runs, flags, run, standing))
 
 
 def _largest(ok: Callable[[int], bool], top: int, guess: int | None) -> int:
@@ -372,6 +498,22 @@ def suggest(
         if k > 0 or not _trips(h, before, climb(0)):
             return Suggestion(climb(k), "climb")
 
+    if dims <= _SPEED | _CLIMB and run.fast_km > 0 and run.climb_m > 0:
+        # Both over their lines, the distance not (a standing fast-running ramp and a standing
+        # climbing one): the fast km and the climb lowered together, the distance kept, as
+        # status's "no fast running tomorrow; no climbing tomorrow" keeps an easy run.
+        def both(k: int) -> PlannedRun:
+            return replace(
+                run,
+                fast_km=round(run.fast_km * k / 100, 1),
+                climb_m=round(run.climb_m * k / 100 / CLIMB_STEP) * CLIMB_STEP,
+            )
+
+        pct = None if share is None else math.floor(share * 100 + 1e-9)
+        k = _largest(lambda k: not _trips(h, before, both(k)), 99, pct)
+        if k > 0 or not _trips(h, before, both(0)):
+            return Suggestion(both(k), "fast_climb")
+
     def scaled(k: int) -> PlannedRun:
         d = round(k * KM_STEP, 1)
         s = run.scaled(d / run.distance_km if run.distance_km > 0 else 0.0)
@@ -414,25 +556,54 @@ def _what(f: Finding, config: RuleConfig) -> str:
             base = f"{amount(f.baseline / f.kept, unit)} before the break, {base} now"
         return f"{over} {_LONGEST[f.dimension]} in {days} days{_break(f)} ({base})"
     if f.rule == "weekly_ramp":
-        return (
-            f"its 7 days reach {amount(f.value, unit)} of {f.dimension}, {over} your usual "
+        said = (
+            f"its 7 days reach {amount(f.value, unit)} {of(f.dimension)}, {over} your usual "
             f"week{_break(f)} ({base})"
         )
+        return said + _still(f, unit)
     if f.rule == "return_after_break":
         # A share of the week before the break, as the flag says it: "77 %", never "-23 % over".
         share = above(f.ratio, f.threshold, 0, 100.0)
         return (
-            f"{amount(f.value, unit)} of {f.dimension} since your return, {share} % of your "
+            f"{amount(f.value, unit)} {of(f.dimension)} since your return, {share} % of your "
             f"week before the break ({amount(f.baseline, unit)})"
         )
     if f.rule in STEP_BACKS:
         return f.message
     if f.rule == "monotony":
-        return f"a monotonous week of {f.dimension} (monotony {f.ratio:.1f})"
+        return f"a monotonous week {of(f.dimension)} (monotony {f.ratio:.1f})"
     # A plan_breach sentence already names the run and the cap ("Sunday's 7.5 km is over...");
     # after "caution, " its "This plan week ..." reads on in lower case (trial 10 F13).
     said = f.message.split(" (plan week")[0].rstrip(".") or f.rule
     return "t" + said[1:] if said.startswith("This ") else said
+
+
+def of(dimension: str) -> str:
+    """'of fast running': a dimension's load in the words status and the flags use
+    (``vocabulary.NO_LOAD`` without its "no"), never the machine key ("of speed")."""
+    if dimension == "distance":
+        return "of running"
+    return "of " + NO_LOAD.get(dimension, dimension).removeprefix("no ")
+
+
+def _still(f: Finding, unit: str) -> str:
+    """What a standing ramp adds to its sentence: over the line all the same, since when,
+    and how much of it is this run (trial 10 F2: quiet days suppress a new flag, not the
+    finding)."""
+    if f.flagged is None or f.added is None:
+        return ""
+    before = f.value - f.added
+    added = f"{amount(f.added, unit)} {of(f.dimension)}"
+    flagged = f"{day_name(f.flagged)} {f.flagged:%Y-%m-%d}"
+    if before > f.baseline * f.threshold + 1e-9:
+        return (
+            f": already over the 7-day limit since {flagged}'s flag, and this run adds {added} "
+            "to it"
+        )
+    return (
+        f": this run's {added} take it back over the 7-day limit, flagged on {flagged} "
+        "(no new flag while that one stands)"
+    )
 
 
 def run_words(run: PlannedRun) -> str:
@@ -456,6 +627,16 @@ def _suggestion_words(s: Suggestion) -> str:
         if round(r.climb_m) <= 0:
             return f"{NO_LOAD['hills']} in it raises nothing"
         return f"up to {amount(r.climb_m, 'm')} of climbing raises nothing"
+    if s.how == "fast_climb":
+        fast = (
+            f"up to {amount(r.fast_km, 'km')} fast" if round(r.fast_km, 1) > 0 else NO_LOAD["speed"]
+        )
+        climb = (
+            f"up to {amount(r.climb_m, 'm')} of climbing"
+            if round(r.climb_m) > 0
+            else NO_LOAD["hills"]
+        )
+        return f"{fast} and {climb} in it raises nothing"
     if s.how == "none":
         return "no version of it raises nothing: rest or cross-train that day"
     extra = []
@@ -494,6 +675,106 @@ def _worst(flags: Sequence[FlagRecord], dim: str, end: date) -> tuple[int, FlagR
 RETURN_BASIS = "week before the break"
 
 
+PLAN_BASIS = "plan week"
+
+
+def _days(start: date, end: date) -> str:
+    """'11–17 Nov', '28 Oct–3 Nov'."""
+    if start.month == end.month:
+        return f"{start.day}–{end.day} {end:%b}"
+    return f"{start.day} {start:%b}–{end.day} {end:%b}"
+
+
+def _span(start: date, end: date, value: float, planned: float, unit: str, what: str) -> str:
+    """'11–17 Nov: 1,745 m run, none planned': the days a row judges and what of them is the
+    plan."""
+    days = f"{what}{_days(start, end)}"
+    ran = max(value - planned, 0.0)
+    if planned <= 0:
+        return f"{days}: {amount(value, unit)} run, none planned"
+    if ran <= 1e-9:
+        return f"{days}: all planned"
+    return f"{days}: {amount(ran, unit)} run + {amount(planned, unit)} planned"
+
+
+def _planned(h: History, runs: Sequence[PlannedRun], dim: str, start: date, end: date) -> float:
+    return sum(_amounts(h, runs, r)[dim] for r in runs if start <= r.date <= end)
+
+
+def _week(c: Caps) -> str:
+    return f"plan week {c.week + 1}, "
+
+
+def _plan_weeks(
+    h: History, daily: pl.DataFrame, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord]
+) -> dict[str, Window]:
+    """While a return-to-run plan covers the planned days, its week caps are the baseline of
+    the dimensions it caps (trial 10 F13: not the usual week from before the injury): per
+    dimension, the planned day whose plan week so far is furthest over (or nearest) its cap."""
+    first, last = runs[0].date, runs[-1].date
+    best: dict[str, tuple[float, WeekLoad]] = {}
+    for plan in h.plans:
+        caps = caps_timeline(plan, h.responses, max(last, h.today))
+        for w in week_loads(plan, daily, caps):
+            if not first <= w.date <= last or not any(r.date == w.date for r in runs):
+                continue
+            ratio = w.total / w.cap if w.cap > 0 else (math.inf if w.total > 0 else 0.0)
+            if w.dimension not in best or ratio > best[w.dimension][0]:
+                best[w.dimension] = (ratio, w)
+    out = {}
+    for dim, (ratio, w) in best.items():
+        start = w.caps.week_start
+        level = 2 if ratio > BREACH_ALERT else 1 if ratio > 1.0 + 1e-9 else 0
+        # The worst the plan said of that plan week (a run over its longest-run cap too).
+        said = [
+            f
+            for f in flags
+            if f.rule == "plan_breach"
+            and f.dimension == dim
+            and start <= f.date <= start + timedelta(days=6)
+        ]
+        for f in said:
+            level = max(level, 2 if f.severity == ALERT else 1)
+        planned = _planned(h, runs, dim, start, w.date)
+        out[dim] = Window(
+            dim,
+            UNITS[dim],
+            w.total,
+            w.date,
+            w.cap,
+            ratio if math.isfinite(ratio) else None,
+            level,
+            1.0,
+            BREACH_ALERT,
+            None,
+            "plan_breach" if level else None,
+            PLAN_BASIS,
+            planned,
+            _span(start, w.date, w.total, planned, UNITS[dim], _week(w.caps)),
+        )
+    hills = out.get("hills")
+    if hills is not None:
+        # The climbing cap holds uphill running too (``rules.plan_breach.QUIETS``: the ramp is
+        # quiet in uphill km on days within it): no usual week from before the injury beside
+        # it, the plan week's uphill km and the climbing row's verdict.
+        held = best["hills"][1].caps
+        start = held.week_start
+        up = daily.filter(pl.col("date").is_between(start, hills.peak_date))["uphill_km"].sum()
+        planned = _planned(h, runs, "uphill", start, hills.peak_date)
+        out["uphill"] = replace(
+            hills,
+            dimension="uphill",
+            unit=UNITS["uphill"],
+            peak=float(up),
+            usual_week=None,
+            ratio=None,
+            planned=planned,
+            span=_span(start, hills.peak_date, float(up), planned, UNITS["uphill"], _week(held))
+            + ", under the plan's climbing cap",
+        )
+    return out
+
+
 def _windows(
     h: History, runs: Sequence[PlannedRun], flags: Sequence[FlagRecord] = ()
 ) -> list[Window]:
@@ -503,8 +784,12 @@ def _windows(
         (pl.col("rule") == "weekly_ramp") & (pl.col("date") <= max(r.date for r in runs))
     )
     ret = h.config.return_after_break
+    plan_weeks = _plan_weeks(h, daily, runs, flags)
     out = []
     for dim in h.config.weekly_ramp.dimensions:
+        if dim in plan_weeks:
+            out.append(plan_weeks[dim])
+            continue
         rows = j.filter(pl.col("dimension") == dim).sort("value", descending=True)
         if rows.is_empty():
             continue
@@ -515,6 +800,8 @@ def _windows(
             # The return sets the verdict: its own load, baseline and lines, as its sentence
             # says them ("63 % of your week before the break (61.8 km)"), not the ramp's usual
             # week beside them (trial F5: 68.2 km and 0.57 under a sentence of 61.8 and 0.63).
+            start = flag.date - timedelta(days=ret.return_days - 1)
+            planned = _planned(h, runs, dim, start, flag.date)
             out.append(
                 Window(
                     dim,
@@ -529,15 +816,20 @@ def _windows(
                     flag.own_baseline,
                     flag.rule,
                     RETURN_BASIS,
+                    planned,
+                    _span(start, flag.date, flag.value, planned, UNITS[dim], "since the return, "),
                 )
             )
             continue
+        peak, end = float(top["value"] or 0.0), top["date"]
+        start = end - timedelta(days=h.config.weekly_ramp.acute_days - 1)
+        planned = _planned(h, runs, dim, start, end)
         out.append(
             Window(
                 dim,
                 UNITS[dim],
-                float(top["value"] or 0.0),
-                top["date"],
+                peak,
+                end,
                 top["baseline"],
                 top["ratio"],
                 max(level, worst),
@@ -549,6 +841,8 @@ def _windows(
                 else "weekly_ramp"
                 if level
                 else None,
+                planned=planned,
+                span=_span(start, end, peak, planned, UNITS[dim], ""),
             )
         )
     return out
@@ -560,10 +854,10 @@ def check(h: History, runs: Sequence[PlannedRun], *, suggestions: bool = True) -
     ordered = sorted(runs, key=lambda r: r.date)
     if not ordered:
         return Preflight([], [])
-    flags = simulate(h, ordered)
+    flags, standing = _simulate(h, ordered)
     out = []
     for i, run in enumerate(ordered):
-        found = _run_findings(h, ordered, flags, run)
+        found = _run_findings(h, ordered, flags, run, standing)
         sug = suggest(h, ordered[:i], run, found) if found and suggestions else None
         out.append(SessionCheck(run, found, sug, sentence(run, found, sug, h.config)))
     first = ordered[0].date

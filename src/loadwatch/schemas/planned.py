@@ -127,14 +127,20 @@ class FindingOut(BaseModel):
     threshold: float | None
     evidence_grade: str
     message: str
+    flagged_on: Day | None = Field(
+        None,
+        description="a weekly ramp over its line whose flag, raised on this day, still stands: "
+        "evaluation raises no new flag for it (one per episode), the check says it all the same",
+    )
 
 
 class SuggestionOut(BaseModel):
     """The largest version of the session that raises nothing."""
 
-    how: Literal["distance", "fast", "climb", "none"] = Field(
+    how: Literal["distance", "fast", "climb", "fast_climb", "none"] = Field(
         description="what was lowered: the whole run (distance, fast km and climb in "
-        "proportion), only its fast km, only its climb; none: no run that day raises nothing"
+        "proportion), only its fast km, only its climb, its fast km and climb together (its "
+        "distance kept); none: no run that day raises nothing"
     )
     distance_km: float
     fast_km: float
@@ -180,7 +186,16 @@ class WindowOut(BaseModel):
         "usual week",
         description="what usual_week and ratio are of: the weekly ramp's usual week, or the "
         "week before the break when the return sets severity (the return's own load, baseline "
-        "and lines, as its sentence says them)",
+        "and lines, as its sentence says them), or the plan week while a return-to-run plan "
+        "caps the dimension (its week cap; peak_7d is then the plan week's running so far)",
+    )
+    planned: float = Field(
+        0.0, description="how much of peak_7d is planned; the rest was already run"
+    )
+    span: str = Field(
+        "",
+        description="the days judged and what of them is planned, in words: 'Wed 11 Nov–Tue 17 "
+        "Nov: 1,745 m run, none of it planned'",
     )
 
 

@@ -63,6 +63,7 @@ def _finding_out(f: Finding) -> FindingOut:
         threshold=out_number(f.threshold),
         evidence_grade=f.grade,
         message=f.message,
+        flagged_on=f.flagged,
     )
 
 
@@ -107,6 +108,8 @@ def check_out(
             alert=out_number(w.alert),
             rule=w.rule,
             basis=w.basis,
+            planned=out_number(w.planned) or 0.0,
+            span=w.span,
         )
         for w in pf.windows
     ]
