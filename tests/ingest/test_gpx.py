@@ -367,7 +367,9 @@ UNDATED = (
 
 
 def test_corpus_gpx_with_only_placeholder_times_is_undated(corpus: Path) -> None:
-    with pytest.raises(UndatedActivity, match=UNDATED.format(stamp=r"1901-12-13T20:45:52\.207343Z")):
+    with pytest.raises(
+        UndatedActivity, match=UNDATED.format(stamp=r"1901-12-13T20:45:52\.207343Z")
+    ):
         _decode("gpx/gpxpy_Mojstrovka.gpx")
 
 
