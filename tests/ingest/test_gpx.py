@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 from gpxpy.gpx import GPXException, GPXXMLSyntaxException
 
-from loadwatch.errors import CorruptFile, InputTooLarge, NotAnActivity, UnsafeInput
+from loadwatch.errors import (
+    CorruptFile,
+    InputTooLarge,
+    NotAnActivity,
+    UndatedActivity,
+    UnsafeInput,
+)
 from loadwatch.ingest.formats import gpx
 from loadwatch.ingest.track import SAMPLE_SCHEMA, Track
 from support.paths import CORPUS, CORPUS_SKIP, HAVE_CORPUS, corpus_manifest, fit_totals
@@ -61,12 +67,14 @@ def test_corpus_gpx_gives_tracks_or_one_clear_line(corpus: Path, rel: str) -> No
     note = MANIFEST[rel]["note"]
     try:
         tracks = _decode(rel)
-    except (NotAnActivity, CorruptFile) as e:
+    except (NotAnActivity, CorruptFile, UndatedActivity) as e:
         message = str(e)
         assert message and "\n" not in message
         if rel.startswith("invalid/"):
             assert isinstance(e, CorruptFile)
             assert message.startswith("malformed XML at line 1, column 0")
+        elif rel == "gpx/gpxpy_Mojstrovka.gpx":  # every stamp the 1901 placeholder
+            assert isinstance(e, UndatedActivity)
         else:
             assert isinstance(e, NotAnActivity)
         return
@@ -101,7 +109,6 @@ def test_corpus_gpx_gives_tracks_or_one_clear_line(corpus: Path, rel: str) -> No
         ("gpx/gc_A_ride_mapped_on_11_22_2011.gpx", "track has no timestamps (9722 points)"),
         ("gpx/togeojson_style.gpx", "track has no timestamps"),
         ("gpx/togeojson_unique_trkpt.gpx", "at one instant"),
-        ("gpx/gpxpy_Mojstrovka.gpx", "placeholder before 1980 (e.g. 1901-12-13T20:45:52"),
     ],
 )
 def test_not_an_activity_reasons(corpus: Path, rel: str, fragment: str) -> None:
@@ -348,6 +355,36 @@ def test_isolated_instants_hours_apart_are_not_an_activity() -> None:
     later = _line(3.0, n=1, start=datetime(2024, 5, 1, 11, 0, tzinfo=UTC))
     with pytest.raises(NotAnActivity, match="2 timestamped points in 2 outings"):
         gpx.decode(_doc(_trk(first), _trk(later)), "x.gpx")
+
+
+# A recording whose clock was never set is a failed file, in FIT's words (trial F7): its run
+# is lost unless the user logs it, where a route (no times) loses nothing.
+UNDATED = (
+    r"^the device clock was never set \(every timestamp is a placeholder before 1980, e\.g\. "
+    r"{stamp}\), so the recording cannot be placed in time: log its distance and time with "
+    r"`loadwatch import-log` to count it$"
+)
+
+
+def test_corpus_gpx_with_only_placeholder_times_is_undated(corpus: Path) -> None:
+    with pytest.raises(
+        UndatedActivity, match=UNDATED.format(stamp=r"1901-12-13T20:45:52\.207343Z")
+    ):
+        _decode("gpx/gpxpy_Mojstrovka.gpx")
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+@pytest.mark.parametrize("spread_s", [0, 5])
+def test_every_time_1970_is_undated_not_a_route(streaming: bool, spread_s: int) -> None:
+    # A watch with an unset clock writes 1970-01-01 (all one instant, or counting up).
+    points = "".join(
+        f'<trkpt lat="{45 + i * 1e-4}" lon="7"><time>'
+        f"{(datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=i * spread_s)):%Y-%m-%dT%H:%M:%SZ}"
+        "</time></trkpt>"
+        for i in range(30)
+    )
+    with pytest.raises(UndatedActivity, match=UNDATED.format(stamp=r"1970-01-01T00:00:00Z?")):
+        gpx.decode_with(_doc(_trk(points)), "x.gpx", streaming=streaming)
 
 
 def test_placeholder_times_among_real_ones_are_dropped() -> None:

@@ -8,6 +8,7 @@ the real one is the corpus's ``gc_2013-04-11-17-32-50.fit`` (checked against FIT
 from __future__ import annotations
 
 import csv
+import gzip
 import struct
 from dataclasses import replace
 from datetime import timedelta
@@ -17,12 +18,14 @@ import polars as pl
 import pytest
 
 import support.track_fixtures as tf
+from loadwatch.errors import NotAnActivity
 from loadwatch.ingest.formats.fit import decode as fit_decode
 from loadwatch.ingest.formats.fit_crc import crc16
 from loadwatch.ingest.summary import timeline, validate
 from loadwatch.ingest.summary.summarise import summarize
 from loadwatch.ingest.track import Track
 from loadwatch.services.importing import analyse
+from support.paths import fit_totals
 
 LINE = tf.Line()  # 1,200 s, 3,600 m
 WEEKS_791_DAYS_S = 68_342_641.0  # the corrupt value of the corpus file, as a device elapsed
@@ -56,9 +59,10 @@ def test_elapsed_corrupted_to_weeks_imports_on_the_records(elapsed_s: float) -> 
     assert s.elapsed_time_s == 1200.0  # type: ignore[attr-defined]
     assert s.moving_time_s == 1200.0  # type: ignore[attr-defined]
     assert s.distance_m == pytest.approx(3600.0)  # type: ignore[attr-defined]
-    days = timeline.human_duration(elapsed_s)
+    figure = timeline.seconds_in_words(elapsed_s)
     assert (
-        f"the device's elapsed time ({days}) is impossible; used the records' 20 min" in s.warnings  # type: ignore[attr-defined]
+        f"the device's elapsed time {figure} is impossible; used the records' span 1,200 s "
+        "(20 min)" in s.warnings  # type: ignore[attr-defined]
     )
 
 
@@ -183,3 +187,69 @@ def test_records_moving_past_the_devices_elapsed_time_are_the_activity() -> None
     assert s.n_samples == 601 + 3600  # type: ignore[attr-defined]
     assert s.elapsed_time_s == 8400.0  # type: ignore[attr-defined]
     assert any("longer than the device's elapsed time 1200 s" in w for w in s.warnings)  # type: ignore[attr-defined]
+
+
+# --- the device's elapsed time is kept, or set aside with a warning (trial F16) -----------
+def test_a_devices_elapsed_time_longer_than_the_records_is_kept() -> None:
+    """The watch counted a minute the records do not cover (started before the first fix,
+    stopped after the last): its 21 min is the activity's elapsed time, not the records' 20."""
+    track = _track()
+    longer = replace(track, totals=replace(track.totals, elapsed_time_s=1260.0))
+    s = _summary(longer)
+    assert s.elapsed_time_s == 1260.0  # type: ignore[attr-defined]
+    assert s.moving_time_s == 1200.0  # type: ignore[attr-defined]
+    assert not any("elapsed" in w for w in s.warnings)  # type: ignore[attr-defined]
+
+
+def test_a_devices_elapsed_time_shorter_than_the_records_moving_says_so() -> None:
+    """No timer, and the records (20 min, never paused) run 30 s past the device's 19 min 30 s,
+    within the 5 % the cleaning lets pass: the moving time is the records', so elapsed time
+    cannot be the device's; the records' span is used, and the warning says so."""
+    track = _track()
+    shorter = replace(track, totals=replace(track.totals, elapsed_time_s=1170.0, timer_time_s=None))
+    s = _summary(shorter)
+    assert s.elapsed_time_s == 1200.0  # type: ignore[attr-defined]
+    assert s.moving_time_s == 1200.0  # type: ignore[attr-defined]
+    assert (
+        "the device's elapsed time 1,170 s (19 min 30 s) is shorter than the records' moving "
+        "time 1,200 s (20 min); used the records' span 1,200 s (20 min)" in s.warnings  # type: ignore[attr-defined]
+    )
+
+
+def test_the_impossible_elapsed_time_warning_gives_seconds_and_words() -> None:
+    track = _track()
+    bad = replace(track, totals=replace(track.totals, elapsed_time_s=WEEKS_791_DAYS_S))
+    assert (
+        "the device's elapsed time 68,342,641 s (791 days) is impossible; used the records' "
+        "span 1,200 s (20 min)" in _summary(bad).warnings  # type: ignore[attr-defined]
+    )
+
+
+_DEVICE_ELAPSED = [
+    rel
+    for rel, row in fit_totals().items()
+    if row["total_elapsed_time_s"]
+    and row["n_sessions"] not in ("", "0")
+    and not row["start_time"].isdigit()  # undated: a failed file
+]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("rel", _DEVICE_ELAPSED)
+def test_corpus_elapsed_is_the_devices_unless_a_warning_says_why(corpus: Path, rel: str) -> None:
+    """FIT_TOTALS.csv's total_elapsed_time is what is stored, or a warning names the number used
+    instead (before, five files got the records' span silently: pyfitparse_event_timestamp
+    4,567.5 s stored as 4,443, gofit_0134902991 720.3 as 739, gc_20130717_143733 6,710 as
+    6,633, the two BingiWatch pool swims 5,101.2 as 5,003 and 3,257 as 3,140.8)."""
+    data = (corpus / rel).read_bytes()
+    if rel.endswith(".gz"):
+        data = gzip.decompress(data)
+    try:
+        decoded = analyse(data, Path(rel).name.removesuffix(".gz"), sha256="0" * 64)
+    except NotAnActivity:
+        return
+    device = float(fit_totals()[rel]["total_elapsed_time_s"])
+    stored = sum(a.summary.elapsed_time_s for a in decoded.activities)
+    if any("elapsed time" in w for w in decoded.warnings):
+        return
+    assert stored == pytest.approx(device, abs=0.01)

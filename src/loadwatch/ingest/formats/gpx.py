@@ -26,7 +26,8 @@ Decisions (each tested in ``tests/ingest/test_gpx.py``):
   timestamps that are all one instant.  Timestamps before 1980-01-06 (GPS time zero; the
   1901-12-13 int32 minimum that converters write for "unset") are a clock that was never set:
   such points are dropped with a warning, and a file with nothing else is a recording that
-  cannot be placed in time, hence ``NotAnActivity`` with that reason.
+  cannot be placed in time: ``UndatedActivity``, a failed file in FIT's words (log it with
+  ``loadwatch import-log``), not "not an activity" (a route loses nothing, a run would).
 * Sport: ``<trk><type>`` (words such as "running", "trail_running", "mountain biking", or
   Strava's numeric codes 9 = run, 1 = ride) is the file's declaration; else a guess, labelled
   in ``Track.sport_guess`` and ``Track.warnings``: words in the track name ("Morning Run"),

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import polars as pl
 
-from loadwatch.errors import NotAnActivity
+from loadwatch.errors import NotAnActivity, UndatedActivity
 from loadwatch.ingest.containers.xmlcolumns import NAT, UTC_TIME, loose_floats
 from loadwatch.ingest.containers.xmlvalues import (
     EARLIEST_PLAUSIBLE,
@@ -101,7 +101,8 @@ def raw_of(frame: pl.DataFrame) -> Raw:
 
 def clean(raw: Raw) -> tuple[Points, list[str]]:
     """The raw points of either reader as cleaned points, and the warnings of what was
-    dropped; ``NotAnActivity`` when no point has a usable time."""
+    dropped; ``NotAnActivity`` when no point has a time, ``UndatedActivity`` when every
+    time is a placeholder (the clock never set)."""
     wall, offset, lat, lon = raw.wall, raw.offset_min, raw.lat, raw.lon
     number = {c: getattr(raw, c) for c in _TEXT_COLUMNS}
     warnings: list[str] = []
@@ -138,10 +139,13 @@ def clean(raw: Raw) -> tuple[Points, list[str]]:
     if n_placeholder == n - n_untimed:
         if n_placeholder:
             first = int(np.argmax(placeholder))
-            raise NotAnActivity(
-                f"every timestamp is a placeholder before 1980 (e.g. "
-                f"{_stamp(int(wall[first]), offset[first])}): the device clock was never set, "
-                "so the recording cannot be placed in time"
+            # A run whose clock was never set is lost unless the user logs it: a failed
+            # file in FIT's words, not "not an activity" with the routes (trial F7).
+            raise UndatedActivity(
+                "the device clock was never set (every timestamp is a placeholder before "
+                f"1980, e.g. {_stamp(int(wall[first]), offset[first])}), so the recording "
+                "cannot be placed in time: log its distance and time with "
+                "`loadwatch import-log` to count it"
             )
         raise NotAnActivity(
             f"track has no timestamps ({n} points): a route or a course, not a recorded activity"

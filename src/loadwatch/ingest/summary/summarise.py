@@ -29,6 +29,7 @@ from loadwatch.ingest.summary import (
     hrload,
     motion,
     speed,
+    timeline,
     validate,
 )
 from loadwatch.ingest.summary import streams as st
@@ -121,8 +122,6 @@ def summarize(
     warnings = [w for w in track.warnings if choice.source == "guess" or w != track.sport_guess]
     warnings += s.warnings
 
-    elapsed = float(s.t[-1]) if n >= 2 else float(dev.elapsed_time_s or dev.timer_time_s or 0.0)
-
     if dev.timer_time_s is not None:
         moving_time = float(dev.timer_time_s)
         src["moving_time_s"] = "device"
@@ -130,6 +129,11 @@ def summarize(
         moving_time = motion.timer_time(s.t, s.paused)
     else:
         moving_time = float(dev.elapsed_time_s or 0.0)
+    if n >= 2:
+        elapsed, note = timeline.elapsed_time(dev.elapsed_time_s, float(s.t[-1]), moving_time)
+        warnings += note
+    else:
+        elapsed = float(dev.elapsed_time_s or dev.timer_time_s or 0.0)
     computed_distance = float(s.step_m.sum())
     step_m = s.step_m
     covered = True  # the samples describe the whole activity

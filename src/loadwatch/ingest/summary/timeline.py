@@ -55,6 +55,33 @@ def human_duration(seconds: float) -> str:
     return f"{sec} s"
 
 
+def seconds_in_words(seconds: float) -> str:
+    """``68,342,641 s (791 days)``, ``4,567.5 s (1 h 16 min)``, ``45 s``: the figure as the
+    file wrote it, then what it means."""
+    figure = f"{seconds:,.1f}".removesuffix(".0")
+    words = human_duration(seconds)
+    return f"{figure} s" if words == f"{figure} s" else f"{figure} s ({words})"
+
+
+def elapsed_time(device_s: float | None, span_s: float, moving_s: float) -> tuple[float, list[str]]:
+    """The activity's elapsed time, for a track with records spanning ``span_s``: the device's
+    own figure (``device_s``, after the cleaning set aside an impossible or contradicted one),
+    which may count time the records do not cover (the timer started before the first fix);
+    else the records' span.  A device figure below the moving time cannot hold (stopped <=
+    moving <= elapsed): the records' span (or the moving time, if longer) is used, and said."""
+    if device_s is None:
+        return span_s, []
+    if device_s >= moving_s:
+        return float(device_s), []
+    used = max(span_s, moving_s)
+    whose = "the records' span" if span_s >= moving_s else "the moving time"
+    return used, [
+        f"the device's elapsed time {seconds_in_words(device_s)} is shorter than the "
+        f"records' moving time {seconds_in_words(moving_s)}; used {whose} "
+        f"{seconds_in_words(used)}"
+    ]
+
+
 def _sane(v: float | None, max_duration_s: float) -> float | None:
     return v if v is not None and math.isfinite(v) and 0 < v <= max_duration_s else None
 
@@ -116,13 +143,13 @@ def _corrupt_elapsed(
     ):
         return totals, []
     if span:
-        used = f"used the records' {human_duration(span)}"
+        used = f"used the records' span {seconds_in_words(span)}"
     elif timer:
-        used = f"used the timer's {human_duration(timer)}"
+        used = f"used the timer's {seconds_in_words(timer)}"
     else:
         used = "ignored"
     return replace(totals, elapsed_time_s=None), [
-        f"the device's elapsed time ({human_duration(elapsed)}) is impossible; {used}"
+        f"the device's elapsed time {seconds_in_words(elapsed)} is impossible; {used}"
     ]
 
 
