@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from loadwatch.analytics.daily import daily_frame
+from loadwatch.rules.engine import FlagRecord
 from loadwatch.rules.flare_limit import flare_limit, flare_note
 from loadwatch.rules.pain_response import pain_records
 from loadwatch.rules.response import Response, Symptom, classify, pain_trend
@@ -133,3 +134,37 @@ def test_the_pain_trend_reads_the_last_four_weeks() -> None:
     assert pain_trend(rs) == ([7, 6], "falling")  # without a day: every entry, as before
     near = _responses(kms, [Symptom(new - timedelta(27), pain_after=7), Symptom(new, pain_after=6)])
     assert pain_trend(near, new) == ([7, 6], "falling")
+
+
+def _spike(day: date, value: float, baseline: float) -> FlagRecord:
+    return FlagRecord(
+        date=day,
+        dimension="distance",
+        rule="session_spike",
+        severity="caution",
+        value=value,
+        baseline=baseline,
+        ratio=value / baseline,
+        threshold=1.3,
+        message="",
+    )
+
+
+def test_a_flare_names_a_current_spike_cap_where_it_is_lower() -> None:
+    # Trial 11 F5: a tolerated 12 km (settled), then 27.5 km flagged as a spike over 9.0 km
+    # (a made-up baseline, lower than both) and a flare: the alert names the lower limit.
+    kms = [12.0, 0.0, 0.0, 0.0, 0.0, 0.0, 27.5]
+    sunday = D0 + timedelta(days=6)
+    rs = _responses(kms, [Symptom(D0, pain_after=1), Symptom(sunday, pain_after=6)])
+    (flare,) = [r for r in pain_records(rs, [_spike(sunday, 27.5, 9.0)]) if r.severity == "alert"]
+    assert flare.message == (
+        "Pain 6/10 after Sunday's 27.5 km run: step back to 12.0 km flat, the last load you "
+        "tolerated, and no run over 9.0 km, the step-back cap after Sunday's spike."
+    )
+    # A spike cap above the step back (13.0 km) or no longer current changes nothing.
+    for spikes in ([_spike(sunday, 27.5, 13.0)], [_spike(D0 - timedelta(days=20), 20.0, 9.0)]):
+        (same,) = [r for r in pain_records(rs, spikes) if r.severity == "alert"]
+        assert same.message == (
+            "Pain 6/10 after Sunday's 27.5 km run: step back to 12.0 km flat, the last load "
+            "you tolerated."
+        )

@@ -346,7 +346,7 @@ def test_step_back_without_a_tolerated_load_drops_the_caps_by_a_quarter() -> Non
     assert pain.message == (
         # A quarter of what, in km: 0.75 x 5.0 = 3.75 -> 3.7 km (rounded down, as the limits).
         "Pain 7/10 after Monday's 5.0 km run: step back by a quarter, to runs of up to 3.7 km "
-        "(no tolerated load on record yet)."
+        "(no check-in has recorded a run you tolerated yet)."
     )
 
 

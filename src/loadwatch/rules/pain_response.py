@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date
 
 from loadwatch.rules.engine import FlagRecord
 from loadwatch.rules.messages import amount, day_name
 from loadwatch.rules.plan_caps import FAST_ALLOWANCE_KM, FLAT_M_PER_KM, STEP_BACK_SHARE, run_words
 from loadwatch.rules.response import SETTLED_MAX, Response, last_tolerated
+from loadwatch.rules.spike_limit import SpikeCap, SpikeFlag, spike_caps
 from loadwatch.vocabulary import ALERT, CAUTION
 
 
@@ -29,8 +31,29 @@ def settled_by_morning(r: Response) -> bool:
     return nm is not None and nm <= SETTLED_MAX
 
 
-def pain_records(responses: Sequence[Response]) -> list[FlagRecord]:
-    """Irritated → caution, flare → alert, each naming the run before it and what to do."""
+# Only check-ins record tolerated load (a run followed by a settled entry): twelve painless
+# weeks without check-ins are none of it, so the sentence says what is missing (trial 11 F5).
+NOTHING_TOLERATED = "no check-in has recorded a run you tolerated yet"
+
+
+def _spike_cap(spikes: Sequence[SpikeFlag], day: date) -> SpikeCap | None:
+    """The distance cap of a spike current on ``day`` (``rules.spike_limit``), if any."""
+    return spike_caps([f for f in spikes if f.date <= day], day).get("distance")
+
+
+def _capped(c: SpikeCap) -> str:
+    return f"{amount(c.cap, 'km')}, the step-back cap after {day_name(c.day)}'s spike"
+
+
+def pain_records(
+    responses: Sequence[Response], spikes: Sequence[SpikeFlag] = ()
+) -> list[FlagRecord]:
+    """Irritated → caution, flare → alert, each naming the run before it and what to do.
+
+    ``spikes``: the spike flags (and returns that carried one) judged so far.  A flare's step
+    back names the limit the runner may actually run: where a spike current on the flare's
+    day caps the next run lower than the step back, that cap (status, the dashboard and the
+    check-in page apply the smaller of the two; trial 11 F5)."""
     out = []
     for r in responses:
         if r.state == "settled":
@@ -57,15 +80,21 @@ def pain_records(responses: Sequence[Response]) -> list[FlagRecord]:
             head = f"Pain {r.worst}/10 {after}"
         if r.state == "flare":
             ok = last_tolerated([x for x in responses if x.date < r.date], r.date)
+            cap = _spike_cap(spikes, r.date)
             if ok is not None and ok.load is not None:
                 tail = f"step back to {run_words(ok.load.run)}, the last load you tolerated"
+                if cap is not None and cap.cap < ok.load.run["distance"]:
+                    tail += f", and no run over {_capped(cap)}"
             elif load is not None:
                 # A quarter of what, in km: the figure the limits offer (rules.flare_limit).
                 km = math.floor(STEP_BACK_SHARE * load.run["distance"] * 10 + 1e-9) / 10
-                tail = (
-                    f"step back by a quarter, to runs of up to {amount(km, 'km')} (no tolerated "
-                    "load on record yet)"
-                )
+                if cap is not None and cap.cap < km:
+                    tail = f"step back to runs of up to {_capped(cap)} ({NOTHING_TOLERATED})"
+                else:
+                    tail = (
+                        f"step back by a quarter, to runs of up to {amount(km, 'km')} "
+                        f"({NOTHING_TOLERATED})"
+                    )
             elif settled_by_morning(r):
                 # The entry itself says the rest is over (trial 9, F23): no "until 3/10".
                 tail = (

@@ -13,7 +13,7 @@ judge.  ``PlanSpec`` and ``Caps`` are handed on from here: most callers take the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import polars as pl
@@ -24,6 +24,7 @@ from loadwatch.rules.plan_breach import PlanDay, breach_records, plan_days, quie
 from loadwatch.rules.plan_caps import Caps, PlanSpec, caps_timeline
 from loadwatch.rules.response import Response
 from loadwatch.rules.rest_too_long import rest_records
+from loadwatch.rules.spike_limit import SpikeFlag
 
 PLAN_RULES = ("plan_breach", "pain_response", "rest_too_long")
 
@@ -41,10 +42,15 @@ class PlanVerdict:
 
 
 def judge(
-    plans: Sequence[PlanSpec], daily: pl.DataFrame, responses: Sequence[Response], today: date
+    plans: Sequence[PlanSpec],
+    daily: pl.DataFrame,
+    responses: Sequence[Response],
+    today: date,
+    spikes: Sequence[SpikeFlag] = (),
 ) -> PlanVerdict:
-    """The plan rules over every plan (and pain_response over every response up to today)."""
-    records = pain_records([r for r in responses if r.date <= today])
+    """The plan rules over every plan (and pain_response over every response up to today).
+    ``spikes``: the spike flags judged so far, when known (``with_spikes``)."""
+    records = pain_records([r for r in responses if r.date <= today], spikes)
     quiet = []
     caps: list[Caps] = []
     days: list[PlanDay] = []
@@ -62,4 +68,17 @@ def judge(
     return PlanVerdict(records, q, caps, days, timelines)
 
 
-__all__ = ["PLAN_RULES", "Caps", "PlanSpec", "PlanVerdict", "judge"]
+def with_spikes(
+    v: PlanVerdict, responses: Sequence[Response], today: date, spikes: Sequence[SpikeFlag]
+) -> PlanVerdict:
+    """``v`` with pain_response judged again knowing ``spikes``.  The plan is judged before
+    the rules (its quiet days gate them), the spike flags come from the rules: so a flare's
+    step back learns of a spike cap afterwards, from the same flags on every path (full,
+    incremental, roll), and its sentence is the same on each."""
+    pain = pain_records([r for r in responses if r.date <= today], spikes)
+    records = [f for f in v.records if f.rule != "pain_response"] + pain
+    records.sort(key=lambda f: (f.date, f.rule, f.dimension))
+    return replace(v, records=records)
+
+
+__all__ = ["PLAN_RULES", "Caps", "PlanSpec", "PlanVerdict", "judge", "with_spikes"]

@@ -39,7 +39,7 @@ from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import CURRENT_DAYS, HISTORIC_DAYS, classify
 from loadwatch.rules.messages import with_recordings
 from loadwatch.rules.plan import PLAN_RULES
-from loadwatch.rules.spike_limit import SPIKE_RULE, SpikeFlag, carries_spike
+from loadwatch.rules.spike_limit import RETURN_RULE, SPIKE_RULE, SpikeFlag, carries_spike
 from loadwatch.services import (
     episodes,
     forecast,
@@ -191,33 +191,39 @@ def _evaluate_in(
     plan = rehab.verdict(inp)
     rules_too = rolled is None and not _only_rest_since(inp, unchanged_since)
     result.engine_judged = rules_too
-    fired = [
+
+    def window_ok(f: FlagRecord) -> bool:
+        return (from_date is None or f.date >= from_date) and f.date <= inp.today
+
+    engine_fired = [
         f
-        for f in [
-            *(
-                run_rules(
-                    inp.daily,
-                    inp.config,
-                    since=from_date,
-                    quiet=plan.quiet,
-                    # Headroom's panel judged the same days (a change on today): read, not
-                    # judged again.
-                    judged=tailed.judged if tailed is not None else None,
-                )
-                if rules_too
-                else []
-            ),
-            *plan.records,
-        ]
-        if (from_date is None or f.date >= from_date) and f.date <= inp.today
+        for f in (
+            run_rules(
+                inp.daily,
+                inp.config,
+                since=from_date,
+                quiet=plan.quiet,
+                # Headroom's panel judged the same days (a change on today): read, not
+                # judged again.
+                judged=tailed.judged if tailed is not None else None,
+            )
+            if rules_too
+            else []
+        )
+        if window_ok(f)
     ]
-    fired = _say_split_runs(inp, fired)
     # The summary's spike cap reads the spike flags current today (``summary_from(spikes=)``)
     # from this judgement instead of judging the rules once more: those from ``from_date``
-    # were just fired, those before it stand as stored, read in the same query.
+    # were just fired, those before it stand as stored, read in the same query.  A flare's
+    # step back on a day from ``from_date`` reads those current on its day: the
+    # ``CURRENT_DAYS`` - 1 before ``from_date`` too.
     hand = rolled is None and rules_too
     current = inp.today - timedelta(days=CURRENT_DAYS - 1)
-    read_from = min(from_date, current) if hand and from_date is not None else from_date
+    read_from = (
+        min(from_date - timedelta(days=CURRENT_DAYS - 1), current)
+        if hand and from_date is not None
+        else from_date
+    )
     stored: dict[tuple[str, str, date], Flag] = {}
     standing: list[Flag] = []
     for f in (
@@ -231,10 +237,16 @@ def _evaluate_in(
             standing.append(f)
     spikes: list[SpikeFlag] | None = (
         # In date order, as the engine gives them (a tie in the cap keeps the first spike).
-        sorted([*standing, *(f for f in fired if carries_spike(f))], key=lambda f: f.date)
+        sorted([*standing, *(f for f in engine_fired if carries_spike(f))], key=lambda f: f.date)
         if hand
         else None
     )
+    # Pain after a spike: the step back names the spike's cap where it is lower (trial 11
+    # F5).  Without the engine (a roll, rest days only) the spike flags are the stored ones.
+    plan = rehab.after_spikes(
+        plan, inp, spikes if spikes is not None else _stored_spikes(session, inp, from_date)
+    )
+    fired = _say_split_runs(inp, [*engine_fired, *(f for f in plan.records if window_ok(f))])
     new: list[Flag] = []
     for rec in fired:
         key = (rec.rule, rec.dimension, rec.date)
@@ -341,6 +353,25 @@ def _evaluate_in(
     if ready is None or ready.planned:
         result.plan_alerts = preflight.keep_at_risk(session, inp)
     return result
+
+
+def _stored_spikes(
+    session: Session, inp: EvaluationInputs, from_date: date | None
+) -> list[SpikeFlag]:
+    """The stored flags that cap a run (``carries_spike``) a flare judged from ``from_date``
+    can read: none without such a flare (no read)."""
+    flares = [
+        r.date
+        for r in inp.rehab.responses
+        if r.state == "flare" and (from_date is None or r.date >= from_date)
+    ]
+    if not flares:
+        return []
+    lo = min(flares) - timedelta(days=CURRENT_DAYS - 1)
+    rows = flags.in_range(session, inp.athlete.id, lo, inp.today, (SPIKE_RULE, RETURN_RULE))
+    return sorted(
+        (f for f in rows if carries_spike(f) and f.status != RESOLVED), key=lambda f: f.date
+    )
 
 
 def _only_rest_since(inp: EvaluationInputs, day: date | None) -> bool:

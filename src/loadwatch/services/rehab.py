@@ -7,7 +7,7 @@ evaluation service in the flags table beside the others, so episodes and webhook
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.clock import local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
 from loadwatch.rounding import out_number
-from loadwatch.rules.plan import Caps, PlanVerdict, judge
+from loadwatch.rules.plan import Caps, PlanVerdict, judge, with_spikes
 from loadwatch.rules.plan_caps import caps_from_tomorrow, run_words
 from loadwatch.rules.plan_headroom import (
     RulesRoom,
@@ -34,6 +34,7 @@ from loadwatch.rules.response import (
     tolerance,
     trend_entries,
 )
+from loadwatch.rules.spike_limit import SpikeFlag
 from loadwatch.schemas.rehab import (
     UNSPECIFIED,
     PlanIn,
@@ -239,6 +240,13 @@ def end_plan(session: Session, athlete: Athlete, *, on: date | None = None) -> R
 def verdict(inp: EvaluationInputs) -> PlanVerdict:
     """The plan rules' flags and quiet days for ``inp`` (none without plans or symptoms)."""
     return judge(inp.rehab.specs(), inp.daily, inp.rehab.responses, inp.today)
+
+
+def after_spikes(v: PlanVerdict, inp: EvaluationInputs, spikes: Sequence[SpikeFlag]) -> PlanVerdict:
+    """``v`` once the rules' spike flags are known: a flare's step back names a lower spike
+    cap current on its day (``rules.plan.with_spikes``).  The evaluation judges the plan
+    first (its quiet days gate the rules), then this."""
+    return with_spikes(v, inp.rehab.responses, inp.today, spikes)
 
 
 def _caps_out(c: Caps, fast_mps: float | None) -> CapsOut:
