@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from loadwatch.analytics.schema import DAILY_SCHEMA, WEEKLY_SCHEMA, validate
+from loadwatch.analytics.schema import DAILY_SCHEMA, FEW_ROWS, WEEKLY_SCHEMA, few_rows, validate
 
 _SUMS = (
     "runs",
@@ -50,8 +50,12 @@ def weekly_frame(daily: pl.DataFrame) -> pl.DataFrame:
         ):
             d = np.asarray(cols[km], dtype=np.float64)
             cols[pace] = np.where(d > 0, t / np.where(d > 0, d, 1.0), np.nan)
-    out = pl.DataFrame({c: cols[c] for c in WEEKLY_SCHEMA}, nan_to_null=True).select(
-        [pl.col(c).cast(t) for c, t in WEEKLY_SCHEMA.items()]
-    )
+    if idx.size <= FEW_ROWS:
+        # The weeks from a change (``services/incremental.py``): one or two.
+        out = few_rows(cols, WEEKLY_SCHEMA)
+    else:
+        out = pl.DataFrame({c: cols[c] for c in WEEKLY_SCHEMA}, nan_to_null=True).select(
+            [pl.col(c).cast(t) for c, t in WEEKLY_SCHEMA.items()]
+        )
     validate(out, WEEKLY_SCHEMA, "weekly frame")
     return out

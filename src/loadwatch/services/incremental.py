@@ -35,6 +35,7 @@ read with the state: ``hr_load.moved``; the full path then refreshes every load)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -50,8 +51,8 @@ from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, effort_windows
 from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
 from loadwatch.analytics.fitness import daily_impulses, few_day_impulses, fitness_columns
-from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, Carried, load_rows
-from loadwatch.analytics.schema import DAILY_SCHEMA
+from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, Carried, load_columns
+from loadwatch.analytics.schema import DAILY_SCHEMA, FEW_ROWS, few_rows
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import as_utc, local_today
 from loadwatch.rules.arrays import Judged
@@ -76,6 +77,7 @@ _WIDEST_OFFSET = timedelta(hours=14)
 _NO_SYMPTOMS = RehabInputs([], [], [])
 # The farthest back an effort window reads: the chronic window, lagged by the acute one.
 _EFFORT_BACK = CHRONIC_DAYS + ACUTE_DAYS
+_EFFORT_COLS = [c for c in EFFORT_DAY_SCHEMA if c not in ("date", "srpe", "srpe_sessions")]
 
 
 @dataclass(frozen=True)
@@ -210,28 +212,45 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     config = athlete_config(athlete.thresholds)
     inp = EvaluationInputs(athlete, acts, day, config, threshold, daily, rin, hr, None, first)
     last = before.row(k - 1, named=True)
-    load = load_rows(daily, k, Carried.stored(last))
+    load = load_columns(daily, k, Carried.stored(last))
     fit_days = fitness_columns(impulses, (last["fitness"], last["fatigue"]))
     # No RPE before nor now: the days from ``since`` rate nothing.  The effort windows read
     # ``_EFFORT_BACK`` days at most before a day (each from its own days:
-    # ``analytics.windows``), so only those stored rows are read.
-    back = min(k, _EFFORT_BACK)
-    rated = pl.concat(
-        [
-            before[["date", "srpe", "srpe_sessions"]].slice(k - back),
-            new.select(
-                "date",
-                pl.lit(0.0).alias("srpe"),
-                pl.lit(0, EFFORT_DAY_SCHEMA["srpe_sessions"]).alias("srpe_sessions"),
-            ),
-        ]
+    # ``analytics.windows``): past that many stored days every window of a new day reads
+    # zeros only, as the last stored day's did, so its row is the new days' (the bits
+    # ``effort_windows`` gives, without building its frames); else only those stored rows are
+    # read.
+    n_new = new.height
+    effort: dict[str, object]
+    if k - 1 >= _EFFORT_BACK:
+        effort = {c: [last[c]] * n_new for c in _EFFORT_COLS}
+    else:
+        back = min(k, _EFFORT_BACK)
+        rated = pl.concat(
+            [
+                before[["date", "srpe", "srpe_sessions"]].slice(k - back),
+                new.select(
+                    "date",
+                    pl.lit(0.0).alias("srpe"),
+                    pl.lit(0, EFFORT_DAY_SCHEMA["srpe_sessions"]).alias("srpe_sessions"),
+                ),
+            ]
+        )
+        effort = dict(effort_windows(rated, back).drop("date").to_dict())
+    effort["srpe"], effort["srpe_sessions"] = [0.0] * n_new, [0] * n_new
+    # The columns the day rows add to the daily ones, in one frame: row by row for a few
+    # days (``few_rows``: one constructor for ~40 columns).
+    added = {**load, **fit_days, **effort}
+    schema = {c: days.schema[c] for c in days.columns if c in added}
+    extra = (
+        few_rows(added, schema)
+        if n_new <= FEW_ROWS
+        else pl.DataFrame(added, schema=schema, nan_to_null=True)
     )
-    effort = effort_windows(rated, back)
     # The same days in the same order: side by side, as the full path's joins give them.
-    parts = [new, load.drop("date"), pl.DataFrame(fit_days), effort.drop("date")]
     # Two chunks: the stored rows are not copied (only the few new ones are written, or the
     # rows are written whole, chunks and all, and read back as the same values).
-    all_days = pl.concat([before, pl.concat(parts, how="horizontal")[days.columns]])
+    all_days = pl.concat([before, pl.concat([new, extra], how="horizontal")[days.columns]])
     monday = week_start(since)
     weeks = decode(blobs["weeks"])
     # Without any RPE a week's sRPE columns are what ``weekly_effort`` gives zeros: 0, 0 and
@@ -249,7 +268,9 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     # The stored weeks before Monday's (in order: a search, not a filter's query).
     earlier = int(np.searchsorted(weeks["week_start"].to_numpy(), np.datetime64(monday)))
     all_weeks = pl.concat([weeks.head(earlier), redone], rechunk=True)
-    row = load.row(load.height - 1, named=True)
+    # Today's load row (``load_rows``' last, NaN null).
+    row: dict[str, object] = {"date": day}
+    row.update({c: None if math.isnan(v[-1]) else float(v[-1]) for c, v in load.items()})
     rooms, judged = headroom_judged(daily, config, today=day)
     now = {c: float(v[-1]) for c, v in fit_days.items()}
     newest = window.row(window.height - 1, named=True)
