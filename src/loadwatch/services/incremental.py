@@ -64,9 +64,10 @@ from loadwatch.schemas.status import REPORT_WEEKS, WeekRow
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import moved, profile_with_peak
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
+from loadwatch.services.out_frames import out_frame
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, decode
-from loadwatch.services.view_summary import fitness_on, report_weeks, summary_from
+from loadwatch.services.view_summary import fitness_on, summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Session
@@ -75,6 +76,7 @@ from loadwatch.store.tail_state import tail_state
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
 _NO_SYMPTOMS = RehabInputs([], [], [])
+_WEEK_ROW = list(WeekRow.model_fields)
 # The farthest back an effort window reads: the chronic window, lagged by the acute one.
 _EFFORT_BACK = CHRONIC_DAYS + ACUTE_DAYS
 _EFFORT_COLS = [c for c in EFFORT_DAY_SCHEMA if c not in ("date", "srpe", "srpe_sessions")]
@@ -300,7 +302,10 @@ def _report(
     if stored is None:
         return None
     kept = [w for w in stored if w.week_start < monday]
-    return [*kept, *report_weeks(redone)][-REPORT_WEEKS:]
+    # ``report_weeks``' rounding of the weeks summed again (in order already, and the last
+    # ``REPORT_WEEKS`` taken below): their columns by name, no sort nor select to plan.
+    fresh = out_frame(redone[_WEEK_ROW]).iter_rows(named=True)
+    return [*kept, *(WeekRow.model_validate(r) for r in fresh)][-REPORT_WEEKS:]
 
 
 def _last(daily: pl.DataFrame, active: np.ndarray) -> date | None:
