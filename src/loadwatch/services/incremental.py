@@ -243,7 +243,8 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     # The columns the day rows add to the daily ones, in one frame: row by row for a few
     # days (``few_rows``: one constructor for ~40 columns).
     added = {**load, **fit_days, **effort}
-    schema = {c: days.schema[c] for c in days.columns if c in added}
+    # ``days.schema`` once: the property builds the whole schema at every call.
+    schema = {c: t for c, t in days.schema.items() if c in added}
     extra = (
         few_rows(added, schema)
         if n_new <= FEW_ROWS
