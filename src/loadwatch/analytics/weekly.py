@@ -34,8 +34,13 @@ def weekly_frame(daily: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=WEEKLY_SCHEMA)
     ws = daily["week_start"].to_numpy()
     idx = np.flatnonzero(np.r_[True, ws[1:] != ws[:-1]])
+    few = idx.size <= FEW_ROWS
+    # A few weeks' Mondays picked in Python: ``gather`` plans a polars query.
+    starts = daily["week_start"].to_list() if few else None
     cols: dict[str, object] = {
-        "week_start": daily["week_start"].gather(idx),
+        "week_start": [starts[i] for i in idx.tolist()]
+        if starts is not None
+        else daily["week_start"].gather(idx),
         "days": np.diff(np.r_[idx, daily.height]),
     }
     for c in _SUMS:
@@ -50,7 +55,7 @@ def weekly_frame(daily: pl.DataFrame) -> pl.DataFrame:
         ):
             d = np.asarray(cols[km], dtype=np.float64)
             cols[pace] = np.where(d > 0, t / np.where(d > 0, d, 1.0), np.nan)
-    if idx.size <= FEW_ROWS:
+    if few:
         # The weeks from a change (``services/incremental.py``): one or two.
         out = few_rows(cols, WEEKLY_SCHEMA)
     else:
