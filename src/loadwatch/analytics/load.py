@@ -27,8 +27,10 @@ import polars as pl
 from loadwatch.analytics.schema import (
     DAILY_SCHEMA,
     DIMENSIONS,
+    FEW_ROWS,
     LOAD_METRICS,
     LOAD_SCHEMA,
+    few_rows,
     validate,
     validate_calendar,
     validate_panel,
@@ -108,14 +110,23 @@ def _dimension(x: np.ndarray, start: int, before: tuple[float, float]) -> list[n
     return [x[start:], acute, chronic, ewma_ratio, s7, chronic_week, ratio, monotony, s7 * monotony]
 
 
-def load_rows(daily: pl.DataFrame, start: int, carried: Carried) -> pl.DataFrame:
-    """``LOAD_SCHEMA`` of rows ``start ..`` of one athlete's daily frame, the EWMAs continuing
-    from ``carried`` (the day before ``start``'s): the rows ``load_frame`` gives there."""
-    cols: dict[str, object] = {"date": daily["date"].slice(start)}
+def load_columns(daily: pl.DataFrame, start: int, carried: Carried) -> dict[str, np.ndarray]:
+    """``load_rows``' columns but the date, in numpy (NaN: null)."""
+    cols: dict[str, np.ndarray] = {}
     for dim, (col, _) in DIMENSIONS.items():
         x = daily[col].to_numpy().astype(np.float64)
         for name, v in zip(LOAD_METRICS, _dimension(x, start, carried.ewmas[dim]), strict=True):
             cols[f"{dim}_{name}"] = v
+    return cols
+
+
+def load_rows(daily: pl.DataFrame, start: int, carried: Carried) -> pl.DataFrame:
+    """``LOAD_SCHEMA`` of rows ``start ..`` of one athlete's daily frame, the EWMAs continuing
+    from ``carried`` (the day before ``start``'s): the rows ``load_frame`` gives there."""
+    cols: dict[str, object] = {"date": daily["date"].slice(start)}
+    cols.update(load_columns(daily, start, carried))
+    if daily.height - start <= FEW_ROWS:
+        return few_rows(cols, LOAD_SCHEMA)
     return pl.DataFrame(cols, schema=LOAD_SCHEMA, nan_to_null=True)
 
 

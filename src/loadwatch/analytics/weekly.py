@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from loadwatch.analytics.schema import DAILY_SCHEMA, WEEKLY_SCHEMA, validate
+from loadwatch.analytics.schema import DAILY_SCHEMA, FEW_ROWS, WEEKLY_SCHEMA, few_rows, validate
 
 _SUMS = (
     "runs",
@@ -34,8 +34,13 @@ def weekly_frame(daily: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=WEEKLY_SCHEMA)
     ws = daily["week_start"].to_numpy()
     idx = np.flatnonzero(np.r_[True, ws[1:] != ws[:-1]])
+    few = idx.size <= FEW_ROWS
+    # A few weeks' Mondays picked in Python: ``gather`` plans a polars query.
+    starts = daily["week_start"].to_list() if few else None
     cols: dict[str, object] = {
-        "week_start": daily["week_start"].gather(idx),
+        "week_start": [starts[i] for i in idx.tolist()]
+        if starts is not None
+        else daily["week_start"].gather(idx),
         "days": np.diff(np.r_[idx, daily.height]),
     }
     for c in _SUMS:
@@ -50,8 +55,12 @@ def weekly_frame(daily: pl.DataFrame) -> pl.DataFrame:
         ):
             d = np.asarray(cols[km], dtype=np.float64)
             cols[pace] = np.where(d > 0, t / np.where(d > 0, d, 1.0), np.nan)
-    out = pl.DataFrame({c: cols[c] for c in WEEKLY_SCHEMA}, nan_to_null=True).select(
-        [pl.col(c).cast(t) for c, t in WEEKLY_SCHEMA.items()]
-    )
+    if few:
+        # The weeks from a change (``services/incremental.py``): one or two.
+        out = few_rows(cols, WEEKLY_SCHEMA)
+    else:
+        out = pl.DataFrame({c: cols[c] for c in WEEKLY_SCHEMA}, nan_to_null=True).select(
+            [pl.col(c).cast(t) for c, t in WEEKLY_SCHEMA.items()]
+        )
     validate(out, WEEKLY_SCHEMA, "weekly frame")
     return out

@@ -18,6 +18,22 @@ from __future__ import annotations
 import numpy as np
 
 F = np.ndarray
+# Up to this many rows of full windows are added in Python floats: a vector addition per
+# position of the window costs ~1 us whatever its length, so a day or two of a 28-day window
+# cost more in numpy than in scalars.  The same additions in the same order, so the same bits.
+_FEW = 8
+
+
+def _few_sums(x: F, w: int, start: int) -> F:
+    """Rows ``start ..`` of full windows' sums (``start >= w - 1``), added oldest first."""
+    v = x[start - w + 1 :].tolist()
+    out = []
+    for i in range(len(v) - w + 1):
+        acc = v[i]
+        for j in range(1, w):
+            acc += v[i + j]
+        out.append(acc)
+    return np.array(out, dtype=np.float64)
 
 
 def window_sum(x: F, w: int, start: int = 0, min_rows: int | None = None) -> F:
@@ -25,6 +41,8 @@ def window_sum(x: F, w: int, start: int = 0, min_rows: int | None = None) -> F:
     Rows with fewer than ``w`` values before them are ``nan``, or, with ``min_rows``, the sum of
     the values there are from ``min_rows`` of them (polars' ``rolling_sum(min_samples=)``)."""
     n = x.shape[0]
+    if start >= w - 1 and 0 < n - start <= _FEW:
+        return _few_sums(x, w, start)
     out = np.full(max(n - start, 0), np.nan)
     full = max(start, w - 1)
     if full < n:
@@ -61,6 +79,18 @@ def window_mean_sd(x: F, w: int, start: int = 0) -> tuple[F, F]:
     ending at each row (``nan`` before ``w`` values), each from its own window's values."""
     n = x.shape[0]
     mean = window_sum(x, w, start) / w
+    if start >= w - 1 and 0 < n - start <= _FEW:
+        # ``(a - m) ** 2`` is numpy's square, ``d * d``: the same bits, oldest first.
+        v, ms = x[start - w + 1 :].tolist(), mean.tolist()
+        sqs = []
+        for i, m in enumerate(ms):
+            d = v[i] - m
+            acc = d * d
+            for j in range(1, w):
+                d = v[i + j] - m
+                acc += d * d
+            sqs.append(acc)
+        return mean, np.sqrt(np.array(sqs, dtype=np.float64) / (w - 1))
     sq = np.full(max(n - start, 0), np.nan)
     full = max(start, w - 1)
     if full < n:

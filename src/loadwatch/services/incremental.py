@@ -35,6 +35,7 @@ read with the state: ``hr_load.moved``; the full path then refreshes every load)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -50,8 +51,8 @@ from loadwatch.analytics.days import local_day, week_start
 from loadwatch.analytics.effort import EFFORT_DAY_SCHEMA, effort_windows
 from loadwatch.analytics.fast import WINDOW_DAYS, FastThreshold, explain, threshold_frame
 from loadwatch.analytics.fitness import daily_impulses, few_day_impulses, fitness_columns
-from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, Carried, load_rows
-from loadwatch.analytics.schema import DAILY_SCHEMA
+from loadwatch.analytics.load import ACUTE_DAYS, CHRONIC_DAYS, Carried, load_columns
+from loadwatch.analytics.schema import DAILY_SCHEMA, FEW_ROWS, few_rows
 from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import as_utc, local_today
 from loadwatch.rules.arrays import Judged
@@ -63,9 +64,10 @@ from loadwatch.schemas.status import REPORT_WEEKS, WeekRow
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import moved, profile_with_peak
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
+from loadwatch.services.out_frames import out_frame
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, decode
-from loadwatch.services.view_summary import fitness_on, report_weeks, summary_from
+from loadwatch.services.view_summary import fitness_on, summary_from
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Session
@@ -74,8 +76,10 @@ from loadwatch.store.tail_state import tail_state
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
 _NO_SYMPTOMS = RehabInputs([], [], [])
+_WEEK_ROW = list(WeekRow.model_fields)
 # The farthest back an effort window reads: the chronic window, lagged by the acute one.
 _EFFORT_BACK = CHRONIC_DAYS + ACUTE_DAYS
+_EFFORT_COLS = [c for c in EFFORT_DAY_SCHEMA if c not in ("date", "srpe", "srpe_sessions")]
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,14 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     starts, offsets = window["start_time"].to_list(), window["utc_offset_s"].to_list()
     local = [local_day(t, off, zone) for t, off in zip(starts, offsets, strict=True)]
     mine = [since <= d <= day for d in local]
-    acts = window.filter(pl.Series(mine, dtype=pl.Boolean()))
+    hit = [i for i, m in enumerate(mine) if m]
+    # Usually one run of rows (the window is in start order): a slice, where a filter plans a
+    # query.
+    acts = (
+        window.slice(hit[0], len(hit))
+        if hit and hit[-1] - hit[0] + 1 == len(hit)
+        else window.filter(pl.Series(mine, dtype=pl.Boolean()))
+    )
     if acts.is_empty():
         return None
     # The days' impulses in numpy (``few_day_impulses``), else as the full path's query.
@@ -210,46 +221,67 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
     config = athlete_config(athlete.thresholds)
     inp = EvaluationInputs(athlete, acts, day, config, threshold, daily, rin, hr, None, first)
     last = before.row(k - 1, named=True)
-    load = load_rows(daily, k, Carried.stored(last))
+    load = load_columns(daily, k, Carried.stored(last))
     fit_days = fitness_columns(impulses, (last["fitness"], last["fatigue"]))
     # No RPE before nor now: the days from ``since`` rate nothing.  The effort windows read
     # ``_EFFORT_BACK`` days at most before a day (each from its own days:
-    # ``analytics.windows``), so only those stored rows are read.
-    back = min(k, _EFFORT_BACK)
-    rated = pl.concat(
-        [
-            before[["date", "srpe", "srpe_sessions"]].slice(k - back),
-            new.select(
-                "date",
-                pl.lit(0.0).alias("srpe"),
-                pl.lit(0, EFFORT_DAY_SCHEMA["srpe_sessions"]).alias("srpe_sessions"),
-            ),
-        ]
+    # ``analytics.windows``): past that many stored days every window of a new day reads
+    # zeros only, as the last stored day's did, so its row is the new days' (the bits
+    # ``effort_windows`` gives, without building its frames); else only those stored rows are
+    # read.
+    n_new = new.height
+    effort: dict[str, object]
+    if k - 1 >= _EFFORT_BACK:
+        effort = {c: [last[c]] * n_new for c in _EFFORT_COLS}
+    else:
+        back = min(k, _EFFORT_BACK)
+        rated = pl.concat(
+            [
+                before[["date", "srpe", "srpe_sessions"]].slice(k - back),
+                new.select(
+                    "date",
+                    pl.lit(0.0).alias("srpe"),
+                    pl.lit(0, EFFORT_DAY_SCHEMA["srpe_sessions"]).alias("srpe_sessions"),
+                ),
+            ]
+        )
+        effort = dict(effort_windows(rated, back).drop("date").to_dict())
+    effort["srpe"], effort["srpe_sessions"] = [0.0] * n_new, [0] * n_new
+    # The columns the day rows add to the daily ones, in one frame: row by row for a few
+    # days (``few_rows``: one constructor for ~40 columns).
+    added = {**load, **fit_days, **effort}
+    # ``days.schema`` once: the property builds the whole schema at every call.
+    schema = {c: t for c, t in days.schema.items() if c in added}
+    extra = (
+        few_rows(added, schema)
+        if n_new <= FEW_ROWS
+        else pl.DataFrame(added, schema=schema, nan_to_null=True)
     )
-    effort = effort_windows(rated, back)
     # The same days in the same order: side by side, as the full path's joins give them.
-    parts = [new, load.drop("date"), pl.DataFrame(fit_days), effort.drop("date")]
     # Two chunks: the stored rows are not copied (only the few new ones are written, or the
     # rows are written whole, chunks and all, and read back as the same values).
-    all_days = pl.concat([before, pl.concat(parts, how="horizontal")[days.columns]])
+    all_days = pl.concat([before, pl.concat([new, extra], how="horizontal")[days.columns]])
     monday = week_start(since)
     weeks = decode(blobs["weeks"])
     # Without any RPE a week's sRPE columns are what ``weekly_effort`` gives zeros: 0, 0 and
     # no ratio (its baseline is 0).
-    redone = (
-        # The rows are consecutive days: Monday's is ``k`` less the days since it.
-        weekly_frame(all_days.slice(k - (since - monday).days)[list(DAILY_SCHEMA)])
-        .with_columns(
-            pl.lit(0.0).alias("srpe"),
-            pl.lit(0, pl.Int32).alias("srpe_sessions"),
-            pl.lit(None, pl.Float64).alias("srpe_ratio"),
-        )
-        .select(weeks.columns)
-    )
+    # The rows are consecutive days: Monday's is ``k`` less the days since it.
+    summed = weekly_frame(all_days.slice(k - (since - monday).days)[list(DAILY_SCHEMA)])
+    w = summed.height
+    # Added side by side and put in order by name: ``with_columns`` and ``select`` plan queries.
+    redone = summed.hstack(
+        [
+            pl.Series("srpe", [0.0] * w, pl.Float64),
+            pl.Series("srpe_sessions", [0] * w, pl.Int32),
+            pl.Series("srpe_ratio", [None] * w, pl.Float64),
+        ]
+    )[weeks.columns]
     # The stored weeks before Monday's (in order: a search, not a filter's query).
     earlier = int(np.searchsorted(weeks["week_start"].to_numpy(), np.datetime64(monday)))
     all_weeks = pl.concat([weeks.head(earlier), redone], rechunk=True)
-    row = load.row(load.height - 1, named=True)
+    # Today's load row (``load_rows``' last, NaN null).
+    row: dict[str, object] = {"date": day}
+    row.update({c: None if math.isnan(v[-1]) else float(v[-1]) for c, v in load.items()})
     rooms, judged = headroom_judged(daily, config, today=day)
     now = {c: float(v[-1]) for c, v in fit_days.items()}
     newest = window.row(window.height - 1, named=True)
@@ -279,7 +311,10 @@ def _report(
     if stored is None:
         return None
     kept = [w for w in stored if w.week_start < monday]
-    return [*kept, *report_weeks(redone)][-REPORT_WEEKS:]
+    # ``report_weeks``' rounding of the weeks summed again (in order already, and the last
+    # ``REPORT_WEEKS`` taken below): their columns by name, no sort nor select to plan.
+    fresh = out_frame(redone[_WEEK_ROW]).iter_rows(named=True)
+    return [*kept, *(WeekRow.model_validate(r) for r in fresh)][-REPORT_WEEKS:]
 
 
 def _last(daily: pl.DataFrame, active: np.ndarray) -> date | None:
