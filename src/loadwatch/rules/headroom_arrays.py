@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -136,13 +136,8 @@ def verdicts(
     n = base.height
     runs_h = base["runs"].to_numpy().astype(np.float64)
     loads_h = {c: base[c].to_numpy().astype(np.float64) for c in _LOAD_COLS}
-    h = max(horizon, 7)
-    future = np.zeros((horizon + 2, h))
-    for k in range(horizon):
-        future[1 + k, k] = 1
-    future[-1, :7] = 1
     # Columns from today (n - 1): candidate k's run is column k + 1.
-    cells = futures.judge(lo, runs_h, loads_h, future, config, n - 1)
+    cells = futures.judge(lo, runs_h, loads_h, _future(horizon), config, n - 1)
     judged = None
     if judge:
         day = np.arange(lo, lo + n, dtype=np.float64)[None, :]
@@ -150,8 +145,84 @@ def verdicts(
             day, runs_h[None, :], {c: v[None, :] for c, v in loads_h.items()}, config
         )
         judged = Judged(lo, lo + n, whole)
-    v = Verdicts(judged=judged)
+    return _verdicts(cells, *_rooms(cells), base, lo, config, horizon, over, judged)
+
+
+def _future(horizon: int) -> F:
+    """The candidates' days after today (``verdicts``): no future, a run after k rest days,
+    the next 7 days all running."""
+    future = np.zeros((horizon + 2, max(horizon, 7)))
+    for k in range(horizon):
+        future[1 + k, k] = 1
+    future[-1, :7] = 1
+    return future
+
+
+def verdicts_days(
+    history: pl.DataFrame,
+    config: RuleConfig,
+    today: date,
+    count: int,
+    horizon: int,
+    overs: list[Callable[[str, float], bool] | None],
+) -> list[Verdicts]:
+    """``verdicts`` (``judge`` False) of ``count`` days from ``today``: the ``i``-th is
+    ``verdicts(history.head(rows to today + i), config, today + i, horizon, overs[i])``.
+    ``history`` is one row per day ending on ``today + count - 1``, the days after ``today``
+    rest days (no run, no load: the nightly roll's, ``services/roll.py``).
+
+    Judged in one panel: day ``i``'s history is today's followed by ``i`` days of nothing,
+    so its candidates are today's history followed by ``i`` days without a run and then the
+    candidate's own days (``rules.futures`` judges whatever futures it is given); the rules'
+    look back from today covers every later day (``judging.lookback_start``).  Day ``i``'s
+    cells are its rows from column ``i`` on, the numbers ``verdicts`` computes for it
+    (``tests/rules/test_headroom_days.py``)."""
+    m = history.height - count + 1  # the rows up to today
+    lo, base = _base(history.head(m), config, today)
+    n = base.height
+    full = history.slice(lo)
+    runs_h = base["runs"].to_numpy().astype(np.float64)
+    loads_h = {c: base[c].to_numpy().astype(np.float64) for c in _LOAD_COLS}
+    one = _future(horizon)
+    k, h = one.shape
+    future = np.zeros((count * k, h + count - 1))
+    for i in range(count):
+        future[i * k : (i + 1) * k, i : i + h] = one
+    cells = futures.judge(lo, runs_h, loads_h, future, config, n - 1)
     room, judged_at = _rooms(cells)
+    out = []
+    for i in range(count):
+        rows, cols = slice(i * k, (i + 1) * k), slice(i, i + h + 1)
+        day_cells = [
+            replace(
+                ce,
+                ok=ce.ok[:, rows, cols],
+                level=ce.level[:, rows, cols],
+                final=ce.final[:, rows, cols],
+                own=ce.own[:, rows, cols],
+                baseline=ce.baseline[:, rows, cols],
+                value=ce.value[:, rows, cols],
+            )
+            for ce in cells
+        ]
+        r, j = room[:, :, rows, cols], judged_at[:, :, rows, cols]
+        out.append(_verdicts(day_cells, r, j, full.head(n + i), lo, config, horizon, overs[i]))
+    return out
+
+
+def _verdicts(
+    cells: list[futures.Cells],
+    room: F,
+    judged_at: B,
+    base: pl.DataFrame,
+    lo: int,
+    config: RuleConfig,
+    horizon: int,
+    over: Callable[[str, float], bool] | None,
+    judged: Judged | None = None,
+) -> Verdicts:
+    """``verdicts`` from the cells of one day's candidates and their rooms (``_rooms``)."""
+    v = Verdicts(judged=judged)
     ks = np.arange(horizon)
     runs_at = _min_rooms(cells, room, judged_at, 1 + ks, 1 + ks)  # candidate k: row and day k + 1
     week = [i for i, ce in enumerate(cells) if ce.rule != "session_spike"]
