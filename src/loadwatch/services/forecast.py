@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from loadwatch.clock import day_ends_at, local_today
+from loadwatch.rules.headroom import Headroom
 from loadwatch.schemas.status import VIEW_VERSION
 from loadwatch.services import episodes, triage
 from loadwatch.services.roll import Ahead, Rolled, rolled_ahead
@@ -42,7 +43,7 @@ from loadwatch.store import triage as triage_rows
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.forecasts import Forecast
-from loadwatch.store.models import Athlete
+from loadwatch.store.models import Athlete, Episode
 from loadwatch.store.roll_state import RollState
 
 # A week of nights per batch: a forecast day costs about half a roll (its headroom, summary
@@ -128,19 +129,23 @@ def roll(session: Session, state: RollState, today: date | None, since: date) ->
     ahead = rolled_ahead(session, state, today, since, last)
     if ahead is None:
         return None
-    rolled = ahead.on(session, ahead.days)
-    if rolled is None or not batch:
+    nights = _vouched(session, ahead) if batch else []
+    # The roll's own night and the forecast ones judged in one panel.
+    rooms = ahead.rooms(ahead.days, nights[-1][0]) if nights else {}
+    rolled = ahead.on(session, ahead.days, rooms.get(ahead.days))
+    if rolled is None or not nights:
         return rolled
-    ahead_rows = _forecasts(session, ahead, rolled)
+    ahead_rows = _forecasts(session, ahead, nights, rooms)
     if not ahead_rows:
         return rolled
     forecast_rows.replace(session, athlete.id, ahead_rows)
     return replace(rolled, view=replace(rolled.view, forecast=ahead_rows[0].basis))
 
 
-def _forecasts(session: Session, ahead: Ahead, rolled: Rolled) -> list[Forecast]:
-    """What the rolls of the days after ``rolled``'s store, up to the first the batch cannot
-    vouch for (module docstring)."""
+def _vouched(session: Session, ahead: Ahead) -> list[tuple[int, list[Episode]]]:
+    """The nights after the roll's own (by their number after ``since``) the batch can
+    vouch for as far as the episodes and the day rows' tail go, each with its live
+    episodes (module docstring)."""
     state, since = ahead.state, ahead.since
     athlete = state.athlete
     if len(ahead.new_dates) <= ahead.days:
@@ -149,24 +154,42 @@ def _forecasts(session: Session, ahead: Ahead, rolled: Rolled) -> list[Forecast]
     # leaves it by the horizon's last day, none does before (one read for every night).
     live_then = episodes.aging(session, athlete, since, ahead.last, state.live_episodes)
     # The roll's own night must keep the episodes as they are (else ``keep`` regroups them).
+    own = ahead.new_dates[ahead.days - 1]
     if (
         live_then is None
-        and episodes.aging(session, athlete, since, rolled.inp.today, state.live_episodes) is None
+        and episodes.aging(session, athlete, since, own, state.live_episodes) is None
     ):
         return []
+    stored_tail = ahead.tail_rows.height - ahead.added.height
+    out = []
+    for j in range(ahead.days + 1, len(ahead.new_dates) + 1):
+        live = live_then
+        if live is None:
+            live = episodes.aging(
+                session, athlete, since, ahead.new_dates[j - 1], state.live_episodes
+            )
+        if live is None or stored_tail + j > TAIL_DAYS:
+            break
+        out.append((j, live))
+    return out
+
+
+def _forecasts(
+    session: Session,
+    ahead: Ahead,
+    nights: list[tuple[int, list[Episode]]],
+    rooms: dict[int, list[Headroom]],
+) -> list[Forecast]:
+    """What the rolls of the ``nights`` (``_vouched``) store, up to the first the batch
+    cannot vouch for (module docstring)."""
+    state, since = ahead.state, ahead.since
+    athlete = state.athlete
     basis = secrets.randbelow(2**31)
     fingerprint = key(athlete, state.last_upload)
     open_flags = flag_rows.open_of(session, [athlete.id]) if state.open_flags else []
     out = []
-    stored_tail = ahead.tail_rows.height - ahead.added.height
-    for j in range(ahead.days + 1, len(ahead.new_dates) + 1):
-        day = ahead.new_dates[j - 1]
-        live = live_then
-        if live is None:
-            live = episodes.aging(session, athlete, since, day, state.live_episodes)
-        if live is None or stored_tail + j > TAIL_DAYS:
-            break  # (checked first: a night's roll costs more than these)
-        r = ahead.on(session, j)
+    for j, live in nights:
+        r = ahead.on(session, j, rooms.get(j))
         blobs = tail_blobs(r.view) if r is not None else None
         if r is None or blobs is None or r.planned or r.plan_flags:
             break

@@ -62,7 +62,7 @@ from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig, athlete_config
 from loadwatch.rules.episodes import CURRENT_DAYS
-from loadwatch.rules.headroom import headroom
+from loadwatch.rules.headroom import Headroom, headroom, headroom_days
 from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.rules.spike_limit import SPIKE_RULE
 from loadwatch.schemas.fitness import FitnessOut
@@ -178,8 +178,31 @@ class Ahead:
         counts[-1] -= sum(1 for s in starts[j:] if s == last)
         return out.with_columns(pl.Series("days", counts, dtype=out.schema["days"]))
 
-    def on(self, session: Session, j: int) -> Rolled | None:
-        """The roll of the ``j``-th day after ``since`` (1: the day after)."""
+    @cached_property
+    def _reports(self) -> dict[int, list[WeekRow] | None]:
+        return {}
+
+    def _report(self, weeks: pl.DataFrame) -> list[WeekRow] | None:
+        """``_report`` of the stored weeks and ``weeks``: by its number of weeks, which are
+        the same in every night's (only the last one's count of days, not reported, moves)."""
+        if weeks.height not in self._reports:
+            self._reports[weeks.height] = _report(
+                self.summary.report_weeks, weeks, self.weeks.height
+            )
+        return self._reports[weeks.height]
+
+    def rooms(self, first: int, last: int) -> dict[int, list[Headroom]]:
+        """The headroom of the ``first``-th to ``last``-th days after ``since`` (for ``on``),
+        judged together (``headroom.headroom_days``: one panel, not one per day)."""
+        n_old = self.old.height
+        count = last - first + 1
+        daily = self.daily.head(n_old + last)
+        days = headroom_days(daily, self.config, today=self.new_dates[first - 1], count=count)
+        return {first + i: day for i, day in enumerate(days)}
+
+    def on(self, session: Session, j: int, rooms: list[Headroom] | None = None) -> Rolled | None:
+        """The roll of the ``j``-th day after ``since`` (1: the day after); ``rooms``: its
+        headroom when already judged (``rooms``)."""
         state = self.state
         athlete = state.athlete
         day = self.new_dates[j - 1]
@@ -205,7 +228,9 @@ class Ahead:
         tail_rows = self.tail_rows.head(self.tail_rows.height - self.added.height + j)
         row = self.all_days.row(n_days + j - 1, named=True)
         all_weeks = self._weeks(j)
-        rooms = {h.dimension: h for h in headroom(daily, self.config, today=day)}
+        if rooms is None:
+            rooms = headroom(daily, self.config, today=day)
+        by_dim = {h.dimension: h for h in rooms}
         fitness = fitness_on(self.fit, day, row)
         summary = self.summary
         # Nothing changed since the stored view, so the stored spike flags are the ones the
@@ -213,12 +238,12 @@ class Ahead:
         out = summary_from(
             inp,
             row,
-            rooms,
+            by_dim,
             all_weeks,
             fitness,
             summary.last_activity_date,
             summary.last_run_date,
-            _report(summary.report_weeks, all_weeks, self.weeks.height),
+            self._report(all_weeks),
             spikes=flag_rows.raised_in(
                 session, athlete.id, day - timedelta(days=CURRENT_DAYS - 1), day, SPIKE_RULE
             )
