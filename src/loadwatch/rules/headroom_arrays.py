@@ -32,6 +32,7 @@ _LOAD_COLS = [c for pair in DIMENSIONS.values() for c in pair]
 
 
 _Ramp = tuple[float | None, float, float | None, float]
+Over = Callable[[str, float], bool]
 
 
 @dataclass
@@ -164,7 +165,7 @@ def verdicts_days(
     today: date,
     count: int,
     horizon: int,
-    overs: list[Callable[[str, float], bool] | None],
+    overs: list[Over | None],
 ) -> list[Verdicts]:
     """``verdicts`` (``judge`` False) of ``count`` days from ``today``: the ``i``-th is
     ``verdicts(history.head(rows to today + i), config, today + i, horizon, overs[i])``.
@@ -183,30 +184,50 @@ def verdicts_days(
     full = history.slice(lo)
     runs_h = base["runs"].to_numpy().astype(np.float64)
     loads_h = {c: base[c].to_numpy().astype(np.float64) for c in _LOAD_COLS}
-    one = _future(horizon)
-    k, h = one.shape
-    future = np.zeros((count * k, h + count - 1))
-    for i in range(count):
-        future[i * k : (i + 1) * k, i : i + h] = one
-    cells = futures.judge(lo, runs_h, loads_h, future, config, n - 1)
-    room, judged_at = _rooms(cells)
-    out = []
-    for i in range(count):
-        rows, cols = slice(i * k, (i + 1) * k), slice(i, i + h + 1)
-        day_cells = [
-            replace(
-                ce,
-                ok=ce.ok[:, rows, cols],
-                level=ce.level[:, rows, cols],
-                final=ce.final[:, rows, cols],
-                own=ce.own[:, rows, cols],
-                baseline=ce.baseline[:, rows, cols],
-                value=ce.value[:, rows, cols],
+
+    def panel(days: list[int], horizon: int, overs: list[Over | None]) -> list[Verdicts]:
+        one = _future(horizon)
+        k, h = one.shape
+        future = np.zeros((len(days) * k, h + days[-1]))
+        for r, i in enumerate(days):
+            future[r * k : (r + 1) * k, i : i + h] = one
+        cells = futures.judge(lo, runs_h, loads_h, future, config, n - 1)
+        room, judged_at = _rooms(cells)
+        out = []
+        for r, i in enumerate(days):
+            rows, cols = slice(r * k, (r + 1) * k), slice(i, i + h + 1)
+            day_cells = [
+                replace(
+                    ce,
+                    ok=ce.ok[:, rows, cols],
+                    level=ce.level[:, rows, cols],
+                    final=ce.final[:, rows, cols],
+                    own=ce.own[:, rows, cols],
+                    baseline=ce.baseline[:, rows, cols],
+                    value=ce.value[:, rows, cols],
+                )
+                for ce in cells
+            ]
+            room_i, judged_i = room[:, :, rows, cols], judged_at[:, :, rows, cols]
+            base_i = full.head(n + i)
+            out.append(
+                _verdicts(day_cells, room_i, judged_i, base_i, lo, config, horizon, overs[r])
             )
-            for ce in cells
-        ]
-        r, j = room[:, :, rows, cols], judged_at[:, :, rows, cols]
-        out.append(_verdicts(day_cells, r, j, full.head(n + i), lo, config, horizon, overs[i]))
+        return out
+
+    # The later candidates are read only on a day ``over`` says so: first every day's
+    # candidates without them (3 rows a day instead of ``horizon + 2``: rows are independent,
+    # so these are the same cells), then the days over with them all.
+    never: list[Over | None] = [lambda d, x: False] * count
+    out = panel(list(range(count)), 1, never)
+    again = [
+        i
+        for i, v in enumerate(out)
+        if (over := overs[i]) is None or any(over(d, x) for d, x in v.next_run.items())
+    ]
+    if again:
+        for i, v in zip(again, panel(again, horizon, [overs[i] for i in again]), strict=True):
+            out[i] = v
     return out
 
 

@@ -46,9 +46,13 @@ from loadwatch.store.forecasts import Forecast
 from loadwatch.store.models import Athlete, Episode
 from loadwatch.store.roll_state import RollState
 
-# A week of nights per batch: a forecast day costs about half a roll (its headroom, summary
-# and triage row; the rest days' rows are shared), a served night a fifth of one.
-HORIZON_DAYS = 7
+# The nights a batch forecasts: as many as the athlete has gone without an activity (one
+# unchanged that long is likely to stay so as long; a forecast no night serves is work
+# lost), at least a week, at most four (the day-row tail folds by then anyway).  A forecast
+# night costs about a tenth of a roll (the rest days' rows and their headroom are computed
+# for the batch at once), a served night a fifth of one.
+HORIZON_DAYS = 28
+MIN_HORIZON_DAYS = 7
 
 
 def key(athlete: Athlete, last_upload: datetime | None) -> str:
@@ -161,8 +165,11 @@ def _vouched(session: Session, ahead: Ahead) -> list[tuple[int, list[Episode]]]:
     ):
         return []
     stored_tail = ahead.tail_rows.height - ahead.added.height
+    rested = ahead.summary.last_activity_date
+    idle = (own - rested).days if rested is not None else HORIZON_DAYS
+    horizon = min(len(ahead.new_dates), ahead.days + max(MIN_HORIZON_DAYS, idle))
     out = []
-    for j in range(ahead.days + 1, len(ahead.new_dates) + 1):
+    for j in range(ahead.days + 1, horizon + 1):
         live = live_then
         if live is None:
             live = episodes.aging(

@@ -170,13 +170,23 @@ class Ahead:
         differs (one ``weekly_frame`` per batch instead of one per night)."""
         if j == self.added.height:
             return self._all_weeks
-        starts = self.added["week_start"].to_list()
+        starts = self._starts
         last = starts[j - 1]
-        rows = self.weeks.height + len(set(starts[:j]) - set(self.weeks["week_start"].tail(1)))
+        rows = self.weeks.height + len(set(starts[:j]) - {self.weeks["week_start"][-1]})
         out = self._all_weeks.head(rows)
         counts = out["days"].to_numpy().copy()
         counts[-1] -= sum(1 for s in starts[j:] if s == last)
-        return out.with_columns(pl.Series("days", counts, dtype=out.schema["days"]))
+        # In place on a copy (the columns shared), not ``with_columns``: an expression is
+        # planned and collected, a tenth of a forecast night.
+        out = out.clone()
+        out.replace_column(
+            out.get_column_index("days"), pl.Series("days", counts, dtype=out.schema["days"])
+        )
+        return out
+
+    @cached_property
+    def _starts(self) -> list[date]:
+        return cast(list[date], self.added["week_start"].to_list())
 
     @cached_property
     def _reports(self) -> dict[int, list[WeekRow] | None]:
