@@ -2,9 +2,11 @@
 
 An unchanged athlete's next days are rest days, fully determined by the stored view: the roll
 of each of them (``services/roll.py``) stores a view and a triage row that nothing but the day
-moves.  So the roll that computes one computes those of the next ``HORIZON_DAYS`` with it
-(``roll.Ahead``: the rest days' rows once, then each day's headroom, summary and triage row),
-and stores what each would write, ready-serialised (``store/forecasts.py``).  A roll inside
+moves.  So the roll that computes one computes those of the next nights with it, as many as
+the athlete has gone without an activity (``MIN_HORIZON_DAYS`` to ``HORIZON_DAYS``):
+``roll.Ahead`` computes the rest days' rows once, the headroom of every night in one panel
+(``headroom.headroom_days``), then each night's summary and triage row; and stores what each
+would write, ready-serialised (``store/forecasts.py``).  A roll inside
 that horizon writes its day's (``serve``): one read, shared with the roll's state, and three
 writes, instead of the roll's computation.
 
