@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from loadwatch.analytics.daily import daily_frame
@@ -96,6 +96,15 @@ def _same(got: headroom_arrays.Verdicts, want: headroom_arrays.Verdicts) -> None
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(  # the first run read by the last day cuts its pre-break window (judged alone)
+    [(0.0, 0.0, 0.0)] * 4
+    + [(5.0, -1.0, 0.0), (19.0, -1.0, 0.0), (3.0, 0.0, 0.0)]
+    + [(0.0, 0.0, 0.0)] * 3
+    + [(5.0, -1.0, 0.0), (5.0, -1.0, 0.0), (7.0, -1.0, 0.0), (0.0, 0.0, 1.0), (8.0, -1.0, 0.0)],
+    1,
+    12,
+    False,
+)
 @given(
     st.lists(_day, min_size=1, max_size=120) | st.lists(_day, min_size=30, max_size=90),
     st.integers(0, len(CONFIGS) - 1),

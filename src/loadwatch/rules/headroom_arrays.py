@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -175,13 +175,32 @@ def verdicts_days(
     Judged in one panel: day ``i``'s history is today's followed by ``i`` days of nothing,
     so its candidates are today's history followed by ``i`` days without a run and then the
     candidate's own days (``rules.futures`` judges whatever futures it is given); the rules'
-    look back from today covers every later day (``judging.lookback_start``).  Day ``i``'s
+    look back from today covers every later day (``judging.lookback_start``), but for the
+    days whose own look back cuts a window today's does not: those are judged alone.  Day ``i``'s
     cells are its rows from column ``i`` on, the numbers ``verdicts`` computes for it
     (``tests/rules/test_headroom_days.py``)."""
     m = history.height - count + 1  # the rows up to today
-    lo, base = _base(history.head(m), config, today)
+    first: date = history["date"][0]
+    los = [
+        max(0, (lookback_start(history.head(m + i), config, today + timedelta(i)) - first).days)
+        for i in range(count)
+    ]
+    lo = los[0]
+    base = history.slice(lo, m - lo)
     n = base.height
     full = history.slice(lo)
+    # Each day's own look back is what its headroom reads: read from today's instead, a day
+    # is the same only where both read every window they judge whole.  A run within a
+    # pre-break or spike window of the first day read has its window cut there (the look
+    # back reaches before a run only when that run is before its start), so such a day is
+    # judged alone, from its own (the reference: ``headroom`` of that day).
+    runs_all = history["runs"].to_numpy()
+    reach = max(config.return_after_break.pre_break_days, config.session_spike.window_days) + 1
+
+    def whole(at: int) -> bool:
+        return at == 0 or not runs_all[at : at + reach].any()
+
+    alone = [i for i in range(count) if los[i] != lo and not (whole(lo) and whole(los[i]))]
     runs_h = base["runs"].to_numpy().astype(np.float64)
     loads_h = {c: base[c].to_numpy().astype(np.float64) for c in _LOAD_COLS}
 
@@ -218,17 +237,21 @@ def verdicts_days(
     # The later candidates are read only on a day ``over`` says so: first every day's
     # candidates without them (3 rows a day instead of ``horizon + 2``: rows are independent,
     # so these are the same cells), then the days over with them all.
-    never: list[Over | None] = [lambda d, x: False] * count
-    out = panel(list(range(count)), 1, never)
+    days = [i for i in range(count) if i not in alone]
+    never: list[Over | None] = [lambda d, x: False] * len(days)
+    out = dict(zip(days, panel(days, 1, never), strict=True)) if days else {}
     again = [
         i
-        for i, v in enumerate(out)
+        for i, v in out.items()
         if (over := overs[i]) is None or any(over(d, x) for d, x in v.next_run.items())
     ]
     if again:
         for i, v in zip(again, panel(again, horizon, [overs[i] for i in again]), strict=True):
             out[i] = v
-    return out
+    for i in alone:
+        day = history.head(m + i)
+        out[i] = verdicts(day, config, today + timedelta(i), horizon, overs[i])
+    return [out[i] for i in range(count)]
 
 
 def _verdicts(

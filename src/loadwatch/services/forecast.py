@@ -50,11 +50,12 @@ from loadwatch.store.roll_state import RollState
 
 # The nights a batch forecasts: as many as the athlete has gone without an activity (one
 # unchanged that long is likely to stay so as long; a forecast no night serves is work
-# lost), at least a week, at most four (the day-row tail folds by then anyway).  A forecast
-# night costs about a tenth of a roll (the rest days' rows and their headroom are computed
-# for the batch at once), a served night a fifth of one.
+# lost), at least two weeks, at most four (the day-row tail folds by then anyway).  A
+# forecast night costs about a tenth of a roll (the rest days' rows and their headroom are
+# computed for the batch at once), a served night a fifth of one: a batch of two weeks costs
+# what one of a week did when each night's headroom was judged alone.
 HORIZON_DAYS = 28
-MIN_HORIZON_DAYS = 7
+MIN_HORIZON_DAYS = 14
 
 
 def key(athlete: Athlete, last_upload: datetime | None) -> str:

@@ -66,13 +66,18 @@ from loadwatch.rules.headroom import Headroom, headroom, headroom_days
 from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.rules.spike_limit import SPIKE_RULE
 from loadwatch.schemas.fitness import FitnessOut
-from loadwatch.schemas.status import REPORT_WEEKS, Summary, WeekRow
+from loadwatch.schemas.status import REPORT_WEEKS, Summary, WeekKm, WeekRow
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, day_rows, decode
-from loadwatch.services.view_summary import fitness_on, report_weeks, summary_from
+from loadwatch.services.view_summary import (
+    fitness_on,
+    report_weeks,
+    summary_from,
+    weekly_distance,
+)
 from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
@@ -192,6 +197,17 @@ class Ahead:
     def _reports(self) -> dict[int, list[WeekRow] | None]:
         return {}
 
+    @cached_property
+    def _weekly(self) -> dict[int, list[WeekKm]]:
+        return {}
+
+    def _weekly_distance(self, weeks: pl.DataFrame) -> list[WeekKm]:
+        """``weekly_distance`` of ``weeks``, by its number of weeks (as ``_report``): the
+        summary's ~150 weeks built once per batch, not once per night."""
+        if weeks.height not in self._weekly:
+            self._weekly[weeks.height] = weekly_distance(weeks)
+        return self._weekly[weeks.height]
+
     def _report(self, weeks: pl.DataFrame) -> list[WeekRow] | None:
         """``_report`` of the stored weeks and ``weeks``: by its number of weeks, which are
         the same in every night's (only the last one's count of days, not reported, moves)."""
@@ -259,6 +275,7 @@ class Ahead:
             )
             if state.recent_spikes
             else [],
+            weekly=self._weekly_distance(all_weeks),
         )
         plan_flags = symptoms or state.plan_flags
         window = self.windows[j - 1]
