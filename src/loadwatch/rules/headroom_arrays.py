@@ -190,15 +190,19 @@ def verdicts_days(
     n = base.height
     full = history.slice(lo)
     # Each day's own look back is what its headroom reads: read from today's instead, a day
-    # is the same only where both read every window they judge whole.  A run within a
-    # pre-break or spike window of the first day read has its window cut there (the look
-    # back reaches before a run only when that run is before its start), so such a day is
-    # judged alone, from its own (the reference: ``headroom`` of that day).
-    runs_all = history["runs"].to_numpy()
+    # is the same where both read whole every window they judge.  The look back reaches
+    # before a run that a break follows only when that run is before its start: one after it
+    # (the last before a return, which the return reads the pre-break and spike windows of)
+    # may have those windows cut at the start.  A day where that can differ is judged alone
+    # from its own look back (the reference: ``headroom`` of that day); the last run before
+    # the rest days counts (a candidate's run may return after it).
+    runs_all = np.flatnonzero(history["runs"].to_numpy() > 0)
+    gaps = np.diff(np.append(runs_all, np.iinfo(np.int64).max))
+    before_break = runs_all[gaps > config.return_after_break.break_days]
     reach = max(config.return_after_break.pre_break_days, config.session_spike.window_days) + 1
 
     def whole(at: int) -> bool:
-        return at == 0 or not runs_all[at : at + reach].any()
+        return at == 0 or not ((before_break >= at) & (before_break < at + reach)).any()
 
     alone = [i for i in range(count) if los[i] != lo and not (whole(lo) and whole(los[i]))]
     runs_h = base["runs"].to_numpy().astype(np.float64)
