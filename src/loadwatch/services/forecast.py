@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from loadwatch.clock import day_ends_at, local_today
+from loadwatch.rules import episodes as lifecycle
 from loadwatch.rules.headroom import Headroom
 from loadwatch.schemas.status import VIEW_VERSION
 from loadwatch.services import episodes, triage
@@ -162,22 +163,23 @@ def _vouched(session: Session, ahead: Ahead) -> list[tuple[int, list[Episode]]]:
     live_then = episodes.aging(session, athlete, since, ahead.last, state.live_episodes)
     # The roll's own night must keep the episodes as they are (else ``keep`` regroups them).
     own = ahead.new_dates[ahead.days - 1]
-    if (
-        live_then is None
-        and episodes.aging(session, athlete, since, own, state.live_episodes) is None
-    ):
-        return []
+    live_own = live_then
+    if live_own is None:
+        live_own = episodes.aging(session, athlete, since, own, state.live_episodes)
+        if live_own is None:
+            return []
     stored_tail = ahead.tail_rows.height - ahead.added.height
     rested = ahead.summary.last_activity_date
     idle = (own - rested).days if rested is not None else HORIZON_DAYS
     horizon = min(len(ahead.new_dates), ahead.days + max(MIN_HORIZON_DAYS, idle))
     out = []
     for j in range(ahead.days + 1, horizon + 1):
-        live = live_then
+        live: list[Episode] | None = live_then
         if live is None:
-            live = episodes.aging(
-                session, athlete, since, ahead.new_dates[j - 1], state.live_episodes
-            )
+            # The episodes ``aging`` read for the roll's own night, the same rows whatever the
+            # day (one read, not one a night): the night is ``aging``'s while each is current.
+            day = ahead.new_dates[j - 1]
+            live = live_own if all(lifecycle.is_current(e.last, day) for e in live_own) else None
         if live is None or stored_tail + j > TAIL_DAYS:
             break
         out.append((j, live))
