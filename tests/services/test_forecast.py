@@ -170,6 +170,37 @@ def test_a_spike_expiring_and_weeks_turning_inside_the_horizon(
     assert any(d.weekday() == 0 for d in served.days)  # a week began on a served night
 
 
+def test_a_horizon_crossing_an_episode_ageing_and_a_month_of_rest(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live spike episode whose flag leaves the current window inside the horizon: the
+    batch stops before that night, which is rolled (``keep`` resolves the episode) and
+    stores what the roll without forecasts and the full evaluation store; from then on the
+    athlete has rested two weeks, so a batch covers more than a week of nights (the tail
+    fold ends it), every one served as rolled."""
+    served = _Served(monkeypatch)
+    twins = [_athlete(store) for _ in range(3)]
+    start = SPIKE + timedelta(days=1)
+    for aid in twins:
+        import_log(store, aid, _log(), "log.csv")
+        drain_pending(store, athlete_id=aid, today=start)
+    live: dict[date, bool] = {}
+    nights = [start + timedelta(days=i) for i in range(1, 31)]
+    for day, _ in _nights(store, twins, start, nights):
+        episodes = _state(store, twins[0], day)["episodes"]
+        live[day] = any(e[3] in ("open", "acknowledged") for e in episodes)
+    aged = min(d for d in nights if not live[d])
+    assert live[nights[0]] and aged < nights[-1]
+    assert aged not in served.days  # the night the episode resolves is rolled
+    rolled = [d for d in nights if d not in served.days]
+    # Served runs: after the ageing night, more than a week of nights from one batch.
+    after = [d for d in nights if d > aged]
+    longest = max(
+        len(list(g)) for k, g in itertools.groupby(after, key=lambda d: d in served.days) if k
+    )
+    assert longest > forecast.MIN_HORIZON_DAYS, rolled
+
+
 def test_an_acknowledgement_an_upload_or_a_setting_ends_the_forecast(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

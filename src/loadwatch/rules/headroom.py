@@ -32,6 +32,7 @@ flat allowance), and status shows the smaller of the two.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -277,21 +278,76 @@ def _headroom(
     if daily.is_empty() or daily["date"].min() > today:  # type: ignore[operator]
         return [_empty(dim) for dim in DIMENSIONS], None
     history = _history(daily, today)
+    usuals = _usuals(history)
+    if arrays.eligible(config):
+        # The later candidates only say when a usual run fits again: judged when over.
+        v = headroom_arrays.verdicts(
+            history, config, today, CLEAR_HORIZON_DAYS, _over(usuals), judge=judge
+        )
+    else:
+        v = _verdicts(history, config, today)
+    return _rooms_of(history, config, today, usuals, v), v.judged
+
+
+def headroom_days(
+    daily: pl.DataFrame, config: RuleConfig, *, today: date, count: int
+) -> list[list[Headroom]]:
+    """``headroom`` of each of ``count`` days from ``today`` (the ``i``-th: of ``daily``'s
+    rows up to ``today + i``, for that day), where ``daily`` ends on the last of them and
+    the days after ``today`` are rest days (the nightly roll's batch,
+    ``services/forecast.py``): their candidates judged in one panel
+    (``headroom_arrays.verdicts_days``) instead of one per day."""
+    validate_calendar(daily, "daily frame")
+    m = daily.height - count + 1
+    last = today + timedelta(days=count - 1)
+    if (
+        count < 2
+        or not arrays.eligible(config)
+        or m < 1
+        or daily["date"][m - 1] != today
+        or daily["date"][-1] != last
+        or any(daily[c].to_numpy()[m:].any() for c in ("runs", *_LOAD_COLS))
+    ):
+        return [
+            headroom(daily.head(m + i), config, today=today + timedelta(days=i))
+            for i in range(count)
+        ]
+    histories = [daily.head(m + i) for i in range(count)]
+    usuals = [_usuals(h) for h in histories]
+    vs = headroom_arrays.verdicts_days(
+        daily, config, today, count, CLEAR_HORIZON_DAYS, [_over(u) for u in usuals]
+    )
+    return [
+        _rooms_of(h, config, today + timedelta(days=i), u, v)
+        for i, (h, u, v) in enumerate(zip(histories, usuals, vs, strict=True))
+    ]
+
+
+def _usuals(history: pl.DataFrame) -> dict[str, float | None]:
+    """Each dimension's usual run: the mean running day of the last 28 days."""
     # The history is one row per day ending today: its last rows are the last days (sliced,
     # not filtered: a filter copies every row of years of history, per dimension).
     recent = history.tail(28)
     ran_recent = recent["runs"].to_numpy() > 0
-    usuals = {d: _usual(recent[col].to_numpy()[ran_recent]) for d, (col, _) in DIMENSIONS.items()}
+    return {d: _usual(recent[col].to_numpy()[ran_recent]) for d, (col, _) in DIMENSIONS.items()}
 
+
+def _over(usuals: dict[str, float | None]) -> Callable[[str, float], bool]:
     def over(dim: str, run_limit: float) -> bool:
         usual = usuals[dim]
         return usual is not None and run_limit < OVER_SHARE * usual
 
-    if arrays.eligible(config):
-        # The later candidates only say when a usual run fits again: judged when over.
-        v = headroom_arrays.verdicts(history, config, today, CLEAR_HORIZON_DAYS, over, judge=judge)
-    else:
-        v = _verdicts(history, config, today)
+    return over
+
+
+def _rooms_of(
+    history: pl.DataFrame,
+    config: RuleConfig,
+    today: date,
+    usuals: dict[str, float | None],
+    v: Verdicts,
+) -> list[Headroom]:
+    """Each dimension's ``Headroom`` of the verdicts on ``history`` (ending ``today``)."""
     run_rooms = v.run_rooms
     # The fast threshold in force today: the speed sentence names the pace it counts.
     thr = history["fast_threshold_mps"][-1]
@@ -356,13 +412,18 @@ def _headroom(
                 next_run_alert=v.alert_run.get(dim),
             )
         )
-    return out, v.judged
+    return out
 
 
 def _counted_paces(week: pl.DataFrame, col: str) -> list[str]:
     """The paces (as shown) the fast km of ``week``'s days were counted at: each day's own
     threshold, which a coach's new pace does not rewrite."""
-    thr = week.filter(pl.col(col) > 0)["fast_threshold_mps"].drop_nulls().to_list()
+    # Lists, not a polars filter: planning one costs a millisecond, a tenth of a roll.
+    thr = [
+        t
+        for t, x in zip(week["fast_threshold_mps"].to_list(), week[col].to_list(), strict=True)
+        if t is not None and x is not None and x > 0
+    ]
     return [pace(t) for t in sorted(set(thr), reverse=True)]
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,7 @@ _LOAD_COLS = [c for pair in DIMENSIONS.values() for c in pair]
 
 
 _Ramp = tuple[float | None, float, float | None, float]
+Over = Callable[[str, float], bool]
 
 
 @dataclass
@@ -136,13 +137,8 @@ def verdicts(
     n = base.height
     runs_h = base["runs"].to_numpy().astype(np.float64)
     loads_h = {c: base[c].to_numpy().astype(np.float64) for c in _LOAD_COLS}
-    h = max(horizon, 7)
-    future = np.zeros((horizon + 2, h))
-    for k in range(horizon):
-        future[1 + k, k] = 1
-    future[-1, :7] = 1
     # Columns from today (n - 1): candidate k's run is column k + 1.
-    cells = futures.judge(lo, runs_h, loads_h, future, config, n - 1)
+    cells = futures.judge(lo, runs_h, loads_h, _future(horizon), config, n - 1)
     judged = None
     if judge:
         day = np.arange(lo, lo + n, dtype=np.float64)[None, :]
@@ -150,8 +146,131 @@ def verdicts(
             day, runs_h[None, :], {c: v[None, :] for c, v in loads_h.items()}, config
         )
         judged = Judged(lo, lo + n, whole)
+    return _verdicts(cells, *_rooms(cells), base, lo, config, horizon, over, judged)
+
+
+def _future(horizon: int) -> F:
+    """The candidates' days after today (``verdicts``): no future, a run after k rest days,
+    the next 7 days all running."""
+    future = np.zeros((horizon + 2, max(horizon, 7)))
+    for k in range(horizon):
+        future[1 + k, k] = 1
+    future[-1, :7] = 1
+    return future
+
+
+def verdicts_days(
+    history: pl.DataFrame,
+    config: RuleConfig,
+    today: date,
+    count: int,
+    horizon: int,
+    overs: list[Over | None],
+) -> list[Verdicts]:
+    """``verdicts`` (``judge`` False) of ``count`` days from ``today``: the ``i``-th is
+    ``verdicts(history.head(rows to today + i), config, today + i, horizon, overs[i])``.
+    ``history`` is one row per day ending on ``today + count - 1``, the days after ``today``
+    rest days (no run, no load: the nightly roll's, ``services/roll.py``).
+
+    Judged in one panel: day ``i``'s history is today's followed by ``i`` days of nothing,
+    so its candidates are today's history followed by ``i`` days without a run and then the
+    candidate's own days (``rules.futures`` judges whatever futures it is given); the rules'
+    look back from today covers every later day (``judging.lookback_start``), but for the
+    days whose own look back cuts a window today's does not: those are judged alone.  Day ``i``'s
+    cells are its rows from column ``i`` on, the numbers ``verdicts`` computes for it
+    (``tests/rules/test_headroom_days.py``)."""
+    m = history.height - count + 1  # the rows up to today
+    first: date = history["date"][0]
+    los = [
+        max(0, (lookback_start(history.head(m + i), config, today + timedelta(i)) - first).days)
+        for i in range(count)
+    ]
+    lo = los[0]
+    base = history.slice(lo, m - lo)
+    n = base.height
+    full = history.slice(lo)
+    # Each day's own look back is what its headroom reads: read from today's instead, a day
+    # is the same where both read whole every window they judge.  The look back reaches
+    # before a run that a break follows only when that run is before its start: one after it
+    # (the last before a return, which the return reads the pre-break and spike windows of)
+    # may have those windows cut at the start.  A day where that can differ is judged alone
+    # from its own look back (the reference: ``headroom`` of that day); the last run before
+    # the rest days counts (a candidate's run may return after it).
+    runs_all = np.flatnonzero(history["runs"].to_numpy() > 0)
+    gaps = np.diff(np.append(runs_all, np.iinfo(np.int64).max))
+    before_break = runs_all[gaps > config.return_after_break.break_days]
+    reach = max(config.return_after_break.pre_break_days, config.session_spike.window_days) + 1
+
+    def whole(at: int) -> bool:
+        return at == 0 or not ((before_break >= at) & (before_break < at + reach)).any()
+
+    alone = [i for i in range(count) if los[i] != lo and not (whole(lo) and whole(los[i]))]
+    runs_h = base["runs"].to_numpy().astype(np.float64)
+    loads_h = {c: base[c].to_numpy().astype(np.float64) for c in _LOAD_COLS}
+
+    def panel(days: list[int], horizon: int, overs: list[Over | None]) -> list[Verdicts]:
+        one = _future(horizon)
+        k, h = one.shape
+        future = np.zeros((len(days) * k, h + days[-1]))
+        for r, i in enumerate(days):
+            future[r * k : (r + 1) * k, i : i + h] = one
+        cells = futures.judge(lo, runs_h, loads_h, future, config, n - 1)
+        room, judged_at = _rooms(cells)
+        out = []
+        for r, i in enumerate(days):
+            rows, cols = slice(r * k, (r + 1) * k), slice(i, i + h + 1)
+            day_cells = [
+                replace(
+                    ce,
+                    ok=ce.ok[:, rows, cols],
+                    level=ce.level[:, rows, cols],
+                    final=ce.final[:, rows, cols],
+                    own=ce.own[:, rows, cols],
+                    baseline=ce.baseline[:, rows, cols],
+                    value=ce.value[:, rows, cols],
+                )
+                for ce in cells
+            ]
+            room_i, judged_i = room[:, :, rows, cols], judged_at[:, :, rows, cols]
+            base_i = full.head(n + i)
+            out.append(
+                _verdicts(day_cells, room_i, judged_i, base_i, lo, config, horizon, overs[r])
+            )
+        return out
+
+    # The later candidates are read only on a day ``over`` says so: first every day's
+    # candidates without them (3 rows a day instead of ``horizon + 2``: rows are independent,
+    # so these are the same cells), then the days over with them all.
+    days = [i for i in range(count) if i not in alone]
+    never: list[Over | None] = [lambda d, x: False] * len(days)
+    out = dict(zip(days, panel(days, 1, never), strict=True)) if days else {}
+    again = [
+        i
+        for i, v in out.items()
+        if (over := overs[i]) is None or any(over(d, x) for d, x in v.next_run.items())
+    ]
+    if again:
+        for i, v in zip(again, panel(again, horizon, [overs[i] for i in again]), strict=True):
+            out[i] = v
+    for i in alone:
+        day = history.head(m + i)
+        out[i] = verdicts(day, config, today + timedelta(i), horizon, overs[i])
+    return [out[i] for i in range(count)]
+
+
+def _verdicts(
+    cells: list[futures.Cells],
+    room: F,
+    judged_at: B,
+    base: pl.DataFrame,
+    lo: int,
+    config: RuleConfig,
+    horizon: int,
+    over: Callable[[str, float], bool] | None,
+    judged: Judged | None = None,
+) -> Verdicts:
+    """``verdicts`` from the cells of one day's candidates and their rooms (``_rooms``)."""
     v = Verdicts(judged=judged)
-    room, judged_at = _rooms(cells)
     ks = np.arange(horizon)
     runs_at = _min_rooms(cells, room, judged_at, 1 + ks, 1 + ks)  # candidate k: row and day k + 1
     week = [i for i, ce in enumerate(cells) if ce.rule != "session_spike"]

@@ -2,9 +2,11 @@
 
 An unchanged athlete's next days are rest days, fully determined by the stored view: the roll
 of each of them (``services/roll.py``) stores a view and a triage row that nothing but the day
-moves.  So the roll that computes one computes those of the next ``HORIZON_DAYS`` with it
-(``roll.Ahead``: the rest days' rows once, then each day's headroom, summary and triage row),
-and stores what each would write, ready-serialised (``store/forecasts.py``).  A roll inside
+moves.  So the roll that computes one computes those of the next nights with it, as many as
+the athlete has gone without an activity (``MIN_HORIZON_DAYS`` to ``HORIZON_DAYS``):
+``roll.Ahead`` computes the rest days' rows once, the headroom of every night in one panel
+(``headroom.headroom_days``), then each night's summary and triage row; and stores what each
+would write, ready-serialised (``store/forecasts.py``).  A roll inside
 that horizon writes its day's (``serve``): one read, shared with the roll's state, and three
 writes, instead of the roll's computation.
 
@@ -31,6 +33,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from loadwatch.clock import day_ends_at, local_today
+from loadwatch.rules import episodes as lifecycle
+from loadwatch.rules.headroom import Headroom
 from loadwatch.schemas.status import VIEW_VERSION
 from loadwatch.services import episodes, triage
 from loadwatch.services.roll import Ahead, Rolled, rolled_ahead
@@ -42,12 +46,17 @@ from loadwatch.store import triage as triage_rows
 from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.forecasts import Forecast
-from loadwatch.store.models import Athlete
+from loadwatch.store.models import Athlete, Episode
 from loadwatch.store.roll_state import RollState
 
-# A week of nights per batch: a forecast day costs about half a roll (its headroom, summary
-# and triage row; the rest days' rows are shared), a served night a fifth of one.
-HORIZON_DAYS = 7
+# The nights a batch forecasts: as many as the athlete has gone without an activity (one
+# unchanged that long is likely to stay so as long; a forecast no night serves is work
+# lost), at least two weeks, at most four (the day-row tail folds by then anyway).  A
+# forecast night costs about a tenth of a roll (the rest days' rows and their headroom are
+# computed for the batch at once), a served night a fifth of one: a batch of two weeks costs
+# what one of a week did when each night's headroom was judged alone.
+HORIZON_DAYS = 28
+MIN_HORIZON_DAYS = 14
 
 
 def key(athlete: Athlete, last_upload: datetime | None) -> str:
@@ -128,19 +137,23 @@ def roll(session: Session, state: RollState, today: date | None, since: date) ->
     ahead = rolled_ahead(session, state, today, since, last)
     if ahead is None:
         return None
-    rolled = ahead.on(session, ahead.days)
-    if rolled is None or not batch:
+    nights = _vouched(session, ahead) if batch else []
+    # The roll's own night and the forecast ones judged in one panel.
+    rooms = ahead.rooms(ahead.days, nights[-1][0]) if nights else {}
+    rolled = ahead.on(session, ahead.days, rooms.get(ahead.days))
+    if rolled is None or not nights:
         return rolled
-    ahead_rows = _forecasts(session, ahead, rolled)
+    ahead_rows = _forecasts(session, ahead, nights, rooms)
     if not ahead_rows:
         return rolled
     forecast_rows.replace(session, athlete.id, ahead_rows)
     return replace(rolled, view=replace(rolled.view, forecast=ahead_rows[0].basis))
 
 
-def _forecasts(session: Session, ahead: Ahead, rolled: Rolled) -> list[Forecast]:
-    """What the rolls of the days after ``rolled``'s store, up to the first the batch cannot
-    vouch for (module docstring)."""
+def _vouched(session: Session, ahead: Ahead) -> list[tuple[int, list[Episode]]]:
+    """The nights after the roll's own (by their number after ``since``) the batch can
+    vouch for as far as the episodes and the day rows' tail go, each with its live
+    episodes (module docstring)."""
     state, since = ahead.state, ahead.since
     athlete = state.athlete
     if len(ahead.new_dates) <= ahead.days:
@@ -149,24 +162,46 @@ def _forecasts(session: Session, ahead: Ahead, rolled: Rolled) -> list[Forecast]
     # leaves it by the horizon's last day, none does before (one read for every night).
     live_then = episodes.aging(session, athlete, since, ahead.last, state.live_episodes)
     # The roll's own night must keep the episodes as they are (else ``keep`` regroups them).
-    if (
-        live_then is None
-        and episodes.aging(session, athlete, since, rolled.inp.today, state.live_episodes) is None
-    ):
-        return []
+    own = ahead.new_dates[ahead.days - 1]
+    live_own = live_then
+    if live_own is None:
+        live_own = episodes.aging(session, athlete, since, own, state.live_episodes)
+        if live_own is None:
+            return []
+    stored_tail = ahead.tail_rows.height - ahead.added.height
+    rested = ahead.summary.last_activity_date
+    idle = (own - rested).days if rested is not None else HORIZON_DAYS
+    horizon = min(len(ahead.new_dates), ahead.days + max(MIN_HORIZON_DAYS, idle))
+    out = []
+    for j in range(ahead.days + 1, horizon + 1):
+        live: list[Episode] | None = live_then
+        if live is None:
+            # The episodes ``aging`` read for the roll's own night, the same rows whatever the
+            # day (one read, not one a night): the night is ``aging``'s while each is current.
+            day = ahead.new_dates[j - 1]
+            live = live_own if all(lifecycle.is_current(e.last, day) for e in live_own) else None
+        if live is None or stored_tail + j > TAIL_DAYS:
+            break
+        out.append((j, live))
+    return out
+
+
+def _forecasts(
+    session: Session,
+    ahead: Ahead,
+    nights: list[tuple[int, list[Episode]]],
+    rooms: dict[int, list[Headroom]],
+) -> list[Forecast]:
+    """What the rolls of the ``nights`` (``_vouched``) store, up to the first the batch
+    cannot vouch for (module docstring)."""
+    state, since = ahead.state, ahead.since
+    athlete = state.athlete
     basis = secrets.randbelow(2**31)
     fingerprint = key(athlete, state.last_upload)
     open_flags = flag_rows.open_of(session, [athlete.id]) if state.open_flags else []
     out = []
-    stored_tail = ahead.tail_rows.height - ahead.added.height
-    for j in range(ahead.days + 1, len(ahead.new_dates) + 1):
-        day = ahead.new_dates[j - 1]
-        live = live_then
-        if live is None:
-            live = episodes.aging(session, athlete, since, day, state.live_episodes)
-        if live is None or stored_tail + j > TAIL_DAYS:
-            break  # (checked first: a night's roll costs more than these)
-        r = ahead.on(session, j)
+    for j, live in nights:
+        r = ahead.on(session, j, rooms.get(j))
         blobs = tail_blobs(r.view) if r is not None else None
         if r is None or blobs is None or r.planned or r.plan_flags:
             break

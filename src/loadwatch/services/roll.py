@@ -62,17 +62,22 @@ from loadwatch.analytics.weekly import weekly_frame
 from loadwatch.clock import local_today
 from loadwatch.rules.config import RuleConfig, athlete_config
 from loadwatch.rules.episodes import CURRENT_DAYS
-from loadwatch.rules.headroom import headroom
+from loadwatch.rules.headroom import Headroom, headroom, headroom_days
 from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.rules.spike_limit import SPIKE_RULE
 from loadwatch.schemas.fitness import FitnessOut
-from loadwatch.schemas.status import REPORT_WEEKS, Summary, WeekRow
+from loadwatch.schemas.status import REPORT_WEEKS, Summary, WeekKm, WeekRow
 from loadwatch.services.fitness import hr_out
 from loadwatch.services.hr_load import hr_profile
 from loadwatch.services.inputs import EvaluationInputs, RehabInputs, rehab_inputs
 from loadwatch.services.stored_summary import parse_summary
 from loadwatch.services.stored_view import View, day_rows, decode
-from loadwatch.services.view_summary import fitness_on, report_weeks, summary_from
+from loadwatch.services.view_summary import (
+    fitness_on,
+    report_weeks,
+    summary_from,
+    weekly_distance,
+)
 from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
@@ -170,16 +175,60 @@ class Ahead:
         differs (one ``weekly_frame`` per batch instead of one per night)."""
         if j == self.added.height:
             return self._all_weeks
-        starts = self.added["week_start"].to_list()
+        starts = self._starts
         last = starts[j - 1]
-        rows = self.weeks.height + len(set(starts[:j]) - set(self.weeks["week_start"].tail(1)))
+        rows = self.weeks.height + len(set(starts[:j]) - {self.weeks["week_start"][-1]})
         out = self._all_weeks.head(rows)
         counts = out["days"].to_numpy().copy()
         counts[-1] -= sum(1 for s in starts[j:] if s == last)
-        return out.with_columns(pl.Series("days", counts, dtype=out.schema["days"]))
+        # In place on a copy (the columns shared), not ``with_columns``: an expression is
+        # planned and collected, a tenth of a forecast night.
+        out = out.clone()
+        out.replace_column(
+            out.get_column_index("days"), pl.Series("days", counts, dtype=out.schema["days"])
+        )
+        return out
 
-    def on(self, session: Session, j: int) -> Rolled | None:
-        """The roll of the ``j``-th day after ``since`` (1: the day after)."""
+    @cached_property
+    def _starts(self) -> list[date]:
+        return cast(list[date], self.added["week_start"].to_list())
+
+    @cached_property
+    def _reports(self) -> dict[int, list[WeekRow] | None]:
+        return {}
+
+    @cached_property
+    def _weekly(self) -> dict[int, list[WeekKm]]:
+        return {}
+
+    def _weekly_distance(self, weeks: pl.DataFrame) -> list[WeekKm]:
+        """``weekly_distance`` of ``weeks``, by its number of weeks (as ``_report``): the
+        summary's ~150 weeks built once per batch, not once per night."""
+        if weeks.height not in self._weekly:
+            self._weekly[weeks.height] = weekly_distance(weeks)
+        return self._weekly[weeks.height]
+
+    def _report(self, weeks: pl.DataFrame) -> list[WeekRow] | None:
+        """``_report`` of the stored weeks and ``weeks``: by its number of weeks, which are
+        the same in every night's (only the last one's count of days, not reported, moves)."""
+        if weeks.height not in self._reports:
+            self._reports[weeks.height] = _report(
+                self.summary.report_weeks, weeks, self.weeks.height
+            )
+        return self._reports[weeks.height]
+
+    def rooms(self, first: int, last: int) -> dict[int, list[Headroom]]:
+        """The headroom of the ``first``-th to ``last``-th days after ``since`` (for ``on``),
+        judged together (``headroom.headroom_days``: one panel, not one per day)."""
+        n_old = self.old.height
+        count = last - first + 1
+        daily = self.daily.head(n_old + last)
+        days = headroom_days(daily, self.config, today=self.new_dates[first - 1], count=count)
+        return {first + i: day for i, day in enumerate(days)}
+
+    def on(self, session: Session, j: int, rooms: list[Headroom] | None = None) -> Rolled | None:
+        """The roll of the ``j``-th day after ``since`` (1: the day after); ``rooms``: its
+        headroom when already judged (``rooms``)."""
         state = self.state
         athlete = state.athlete
         day = self.new_dates[j - 1]
@@ -205,7 +254,9 @@ class Ahead:
         tail_rows = self.tail_rows.head(self.tail_rows.height - self.added.height + j)
         row = self.all_days.row(n_days + j - 1, named=True)
         all_weeks = self._weeks(j)
-        rooms = {h.dimension: h for h in headroom(daily, self.config, today=day)}
+        if rooms is None:
+            rooms = headroom(daily, self.config, today=day)
+        by_dim = {h.dimension: h for h in rooms}
         fitness = fitness_on(self.fit, day, row)
         summary = self.summary
         # Nothing changed since the stored view, so the stored spike flags are the ones the
@@ -213,17 +264,18 @@ class Ahead:
         out = summary_from(
             inp,
             row,
-            rooms,
+            by_dim,
             all_weeks,
             fitness,
             summary.last_activity_date,
             summary.last_run_date,
-            _report(summary.report_weeks, all_weeks, self.weeks.height),
+            self._report(all_weeks),
             spikes=flag_rows.raised_in(
                 session, athlete.id, day - timedelta(days=CURRENT_DAYS - 1), day, SPIKE_RULE
             )
             if state.recent_spikes
             else [],
+            weekly=self._weekly_distance(all_weeks),
         )
         plan_flags = symptoms or state.plan_flags
         window = self.windows[j - 1]

@@ -46,12 +46,13 @@ def summary_from(
     last_run: date | None,
     report: list[WeekRow] | None = None,
     spikes: Sequence[SpikeFlag] | None = None,
+    weekly: list[WeekKm] | None = None,
 ) -> Summary:
     """The summary as of ``inp.today`` from that day's load row (``{dim}_acute_ewma``...),
     headroom per dimension and the week rows (``report``: the report's weeks when the caller
     has them, ``report_weeks`` of those rows; ``spikes``: the stored spike flags of the last
     days when the caller knows they are the rules' (a roll changes no flag), else the rules
-    judge them)."""
+    judge them; ``weekly``: ``weekly_distance(weeks)`` when the caller has it)."""
     dims: list[DimensionStatus] = []
     for dim in DIMENSIONS:
         h = rooms.get(dim)
@@ -106,19 +107,22 @@ def summary_from(
             explanation=fast.explanation,
         ),
         ratios={d: out_number(row.get(f"{d}_ratio")) for d in DIMENSIONS},
-        weekly_distance=[
-            WeekKm(week=w, distance_km=out_number(km or 0.0) or 0.0)
-            for w, km in zip(
-                weeks["week_start"].to_list(), weeks["distance_km"].to_list(), strict=True
-            )
-        ]
-        if weeks.height
-        else [],
+        weekly_distance=weekly if weekly is not None else weekly_distance(weeks),
         rehab=rehab_now,
         rehab_mark=dashboard_mark(inp),
         fitness=fit,
         report_weeks=report if report is not None else report_weeks(weeks),
     )
+
+
+def weekly_distance(weeks: pl.DataFrame) -> list[WeekKm]:
+    """The summary's distance of every week of ``weeks``."""
+    if not weeks.height:
+        return []
+    return [
+        WeekKm(week=w, distance_km=out_number(km or 0.0) or 0.0)
+        for w, km in zip(weeks["week_start"].to_list(), weeks["distance_km"].to_list(), strict=True)
+    ]
 
 
 def report_weeks(weeks: pl.DataFrame) -> list[WeekRow]:
