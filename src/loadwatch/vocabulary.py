@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from loadwatch.rounding import fixed
+
 # How loud a flag is: an alert only where the evidence says the risk is highest
 # (docs/rules.md, "Severity follows the evidence"); everything else is a caution.
 Severity = Literal["caution", "alert"]
@@ -101,7 +103,7 @@ _NO_RATIO: Final[frozenset[str]] = frozenset({"pain_response"})
 
 def shown_ratio(rule: str, ratio: float) -> str | None:
     """'1.48' for a flag's table or marker, None where the rule's ratio means nothing."""
-    return None if rule in _NO_RATIO else f"{ratio:.2f}"
+    return None if rule in _NO_RATIO else fixed(ratio, 2)
 
 
 def trend_span(shown: int, entries: int | None, days: int) -> str:

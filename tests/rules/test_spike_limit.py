@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from loadwatch.rules.engine import FlagRecord
-from loadwatch.rules.spike_limit import spike_caps, spike_note
+from loadwatch.rules.spike_limit import over_cap_words, spike_caps, spike_note
 
 SUN = date(2026, 11, 15)
 
@@ -68,3 +68,10 @@ def test_rest_tomorrow_names_the_cap_not_a_usual_run_the_spike_made_up() -> None
         f"{head}; rest or up to 2.0 km easy tomorrow; then no run over 9.0 km until Friday "
         "2015-09-11: Saturday's 25.1 km was a spike over 9.0 km, not yet a baseline."
     )
+
+
+def test_a_cap_on_a_half_is_the_number_its_sentence_prints() -> None:
+    # 20.25 km reads "20.3 km" (halves up, trial 10 F9): the cap compared is 20.3, not 20.2.
+    caps = spike_caps([_flag(SUN, "distance", 30.8, 20.25)], SUN)
+    assert caps["distance"].cap == 20.3
+    assert "was a spike over 20.3 km" in over_cap_words(caps["distance"])

@@ -24,6 +24,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from loadwatch.rounding import fixed
 from loadwatch.vocabulary import ALERT, CAUTION, Severity
 
 # The engine's integer level of each severity (0: nothing).
@@ -170,9 +171,8 @@ def _spike(
         if band is not None and band[0] >= SPIKE_ALERT:
             lead = f"a run with more than twice the {noun} of any run of the last 30 days"
         else:
-            lead = (
-                f"a run with {(ratio - 1) * 100:.0f} % more {noun} than any run of the last 30 days"
-            )
+            more = fixed((ratio - 1) * 100, 0)
+            lead = f"a run with {more} % more {noun} than any run of the last 30 days"
         return Evidence(
             grade="moderate",
             risk=(
@@ -192,8 +192,8 @@ def _spike(
     return Evidence(
         grade="strong",
         risk=(
-            f"{lead} of the last 30 days: about {hrr:.1f}× the injury rate "
-            f"(hazard rate ratio {hrr:.2f}) in 5,205 runners (Frandsen 2025)"
+            f"{lead} of the last 30 days: about {fixed(hrr)}× the injury rate "
+            f"(hazard rate ratio {fixed(hrr, 2)}) in 5,205 runners (Frandsen 2025)"
         ),
         source=src,
     )

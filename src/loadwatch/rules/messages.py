@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from loadwatch.analytics.schema import UNITS
+from loadwatch.rounding import fixed, half_up
 from loadwatch.vocabulary import NO_LOAD
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -31,7 +32,10 @@ def day_name(d: date) -> str:
 
 
 def amount(value: float, unit: str) -> str:
-    return f"{value:,.0f} m" if unit == "m" else f"{value:,.1f} km"
+    """'1,234 m', '20.3 km': halves up, as a coach rounds (``rounding.fixed``)."""
+    if unit == "m":
+        return f"{fixed(value, 0, grouped=True)} m"
+    return f"{fixed(value, 1, grouped=True)} km"
 
 
 # What a dimension over its limit allows tomorrow.  Rest is the distance's word only: the
@@ -55,7 +59,7 @@ def tomorrow(dimension: str, run_limit: float, unit: str) -> str:
 
 def pace(speed_mps: float) -> str:
     """m/s → 'm:ss/km'."""
-    s = round(1000.0 / speed_mps)
+    s = int(half_up(1000.0 / speed_mps))
     return f"{s // 60}:{s % 60:02d}/km"
 
 
@@ -70,10 +74,10 @@ def above(value: float, threshold: float | None, decimals: int = 0, scale: float
     """``value × scale`` with ``decimals``, or as many more (up to 3) as it takes not to read
     as the threshold (or below it) when the value is above it."""
     for d in range(decimals, decimals + 4):
-        text = f"{value * scale:.{d}f}"
+        text = fixed(value * scale, d)
         if threshold is None or value <= threshold or float(text) > threshold * scale + 1e-12:
             return text
-    return f"{value * scale:.{decimals + 3}f}"
+    return fixed(value * scale, decimals + 3)
 
 
 def more(ratio: float, word: str = "more than", threshold: float | None = None) -> str:
@@ -119,7 +123,8 @@ def _after_break(row: Row) -> str:
     kept = row.get("kept")
     if kept is None:
         return ""
-    return f", counting your running before your {row['days_off']}-day break at {kept * 100:.0f} %"
+    share = fixed(kept * 100, 0)
+    return f", counting your running before your {row['days_off']}-day break at {share} %"
 
 
 def _session_spike(row: Row) -> str:
@@ -226,8 +231,8 @@ def _monotony(row: Row) -> str:
     mono = above(row["ratio"], row["threshold"], 1)
     return (
         f"Your {what} in the {row['window_days']} days to {day_name(row['date'])} was very "
-        f"even from day to day (monotony {mono}, above {row['threshold']:.1f}; "
-        f"{amount(row['week_load'], unit)}, strain {row['strain']:,.0f}): "
+        f"even from day to day (monotony {mono}, above {fixed(row['threshold'])}; "
+        f"{amount(row['week_load'], unit)}, strain {fixed(row['strain'], 0, grouped=True)}): "
         "mix easy and hard days and keep a rest day."
     )
 
@@ -250,7 +255,7 @@ _COUNT = {2: "two", 3: "three", 4: "four"}
 def recordings(count: int, gap_s: float) -> str:
     """'two recordings, 1 min apart': a run judged as one session of several files
     (``analytics.daily.SESSION_GAP_S``)."""
-    minutes = max(1, round(gap_s / 60.0))
+    minutes = max(1, int(half_up(gap_s / 60.0)))
     apart = f"{minutes} min apart" if count == 2 else f"at most {minutes} min apart"
     return f"{_COUNT.get(count, str(count))} recordings, {apart}"
 

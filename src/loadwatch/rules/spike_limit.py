@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from loadwatch.analytics.schema import UNITS
+from loadwatch.rounding import half_up
 from loadwatch.rules.episodes import CURRENT_DAYS, is_current
 from loadwatch.rules.messages import amount, day_name, tomorrow
 
@@ -68,7 +69,7 @@ class SpikeCap:
 
 def _shown(value: float, unit: str) -> float:
     # The number the flag's sentence prints ("6.0 km" for 5.999): the limit names the same one.
-    return float(round(value)) if unit == "m" else round(value, 1)
+    return half_up(value, 0 if unit == "m" else 1)
 
 
 def spike_caps(flags: Sequence[SpikeFlag], today: date) -> dict[str, SpikeCap]:
