@@ -20,7 +20,7 @@ from typing import Any
 
 from loadwatch.analytics.schema import UNITS
 from loadwatch.rounding import fixed, half_up
-from loadwatch.vocabulary import NO_LOAD
+from loadwatch.vocabulary import DIMENSION_HEADING, DIMENSION_NOUN, NO_LOAD
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -43,10 +43,8 @@ def amount(value: float, unit: str) -> str:
 # to 22.0 km" read as a rest day (trial 9 F22).
 _NOTHING_TOMORROW = {dim: f"{words} tomorrow" for dim, words in NO_LOAD.items()}
 _SOME_TOMORROW = {
-    "distance": "rest or up to {} easy tomorrow",
-    "speed": "up to {} of fast running tomorrow",
-    "hills": "up to {} of climbing tomorrow",
-    "uphill": "up to {} of uphill running tomorrow",
+    dim: "rest or up to {} easy tomorrow" if dim == "distance" else f"up to {{}} of {noun} tomorrow"
+    for dim, noun in DIMENSION_NOUN.items()
 }
 
 
@@ -63,11 +61,14 @@ def pace(speed_mps: float) -> str:
     return f"{s // 60}:{s % 60:02d}/km"
 
 
+_FAST = DIMENSION_NOUN["speed"]
+
+
 def fast_running(value: str, row: Row) -> str:
     """'7.1 km quicker than 4:56/km' (the day's fast threshold), else '7.1 km of fast
     running': fast km always says what fast meant that day."""
     thr = row.get("fast_threshold_mps")
-    return f"{value} quicker than {pace(thr)}" if thr else f"{value} of fast running"
+    return f"{value} quicker than {pace(thr)}" if thr else f"{value} of {_FAST}"
 
 
 def above(value: float, threshold: float | None, decimals: int = 0, scale: float = 1.0) -> str:
@@ -143,7 +144,8 @@ def _session_spike(row: Row) -> str:
         return f"{day}'s run had {fast_running(value, row)}, {more(r, threshold=t)} {most}."
     if dim == "uphill":
         most = _against(row, unit, f"your most in one run over {window}")
-        return f"{day}'s run had {value} of uphill running, {more(r, threshold=t)} {most}."
+        uphill = DIMENSION_NOUN[dim]
+        return f"{day}'s run had {value} of {uphill}, {more(r, threshold=t)} {most}."
     biggest = _against(row, unit, f"your biggest climb of {window}")
     return f"{day}'s run climbed {value}, {more(r, threshold=t)} {biggest}."
 
@@ -162,9 +164,9 @@ def _first_of_its_kind(row: Row, value: str, window: str) -> str:
         )
     did, none = {
         "distance": (f"{day}'s {value} run", "no run"),
-        "speed": (f"{day}'s run had {fast_running(value, row)}", "no fast running"),
-        "hills": (f"{day}'s run climbed {value}", "no climbing"),
-        "uphill": (f"{day}'s run had {value} of uphill running", "no uphill running"),
+        "speed": (f"{day}'s run had {fast_running(value, row)}", NO_LOAD["speed"]),
+        "hills": (f"{day}'s run climbed {value}", NO_LOAD["hills"]),
+        "uphill": (f"{day}'s run had {value} of {DIMENSION_NOUN['uphill']}", NO_LOAD["uphill"]),
     }[dim]
     days_off = row.get("days_off")
     back = f", your first after {days_off} days without running," if days_off is not None else ","
@@ -183,16 +185,15 @@ def _weekly_ramp(row: Row) -> str:
     note = ""
     if row.get("kept") is not None:
         note = f"; the break left out{_after_break(row)}"
+    what = DIMENSION_HEADING[dim]
     if dim == "hills":
         if _floored(row):
             usual = _against(row, unit, f"your usual climbing per {period}", note)
-            return f"Climbing {span}: {value} vs {usual} ({above(r, t, 1)}×)."
-        return (
-            f"Climbing {span}: {value} vs your usual {base} per {period}{note} ({above(r, t, 1)}×)."
-        )
-    what = {"distance": "Distance", "speed": "Fast running", "uphill": "Uphill running"}[dim]
+            return f"{what} {span}: {value} vs {usual} ({above(r, t, 1)}×)."
+        times = above(r, t, 1)
+        return f"{what} {span}: {value} vs your usual {base} per {period}{note} ({times}×)."
     if dim == "speed":
-        value = fast_running(value, row).removesuffix(" of fast running")
+        value = fast_running(value, row).removesuffix(f" of {_FAST}")
     usual = _against(row, unit, f"your usual {period}", note)
     return f"{what} {span}: {value}, {more(r, threshold=t)} {usual}."
 
@@ -200,12 +201,7 @@ def _weekly_ramp(row: Row) -> str:
 def _return_after_break(row: Row) -> str:
     dim = row["dimension"]
     unit = UNITS[dim]
-    what = {
-        "distance": "of running",
-        "speed": "of fast running",
-        "hills": "of climbing",
-        "uphill": "of uphill running",
-    }[dim]
+    what = f"of {DIMENSION_NOUN[dim]}"
     back = row["days_back"]
     days = "day" if back == 1 else f"{back} days"
     done = f"{amount(row['value'], unit)} {what}"
@@ -222,12 +218,7 @@ def _return_after_break(row: Row) -> str:
 def _monotony(row: Row) -> str:
     dim = row["dimension"]
     unit = UNITS[dim]
-    what = {
-        "distance": "running",
-        "speed": "fast running",
-        "hills": "climbing",
-        "uphill": "uphill running",
-    }[dim]
+    what = DIMENSION_NOUN[dim]
     mono = above(row["ratio"], row["threshold"], 1)
     return (
         f"Your {what} in the {row['window_days']} days to {day_name(row['date'])} was very "

@@ -58,7 +58,7 @@ from loadwatch.store import plans as plan_store
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
-from loadwatch.vocabulary import trend_span
+from loadwatch.vocabulary import DIMENSION_HEADING, trend_span
 
 if TYPE_CHECKING:
     from loadwatch.schemas.status import DimensionStatus
@@ -382,7 +382,9 @@ def follow_plan(dims: list[DimensionStatus], status: RehabStatus | None) -> list
                     update={
                         "headroom_week": 0.0,
                         "headroom_run": 0.0,
-                        "headroom_note": "Uphill: the plan avoids hills: keep runs flat.",
+                        "headroom_note": (
+                            f"{DIMENSION_HEADING['uphill']}: the plan avoids hills: keep runs flat."
+                        ),
                     }
                 )
             out.append(d)

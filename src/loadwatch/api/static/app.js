@@ -4,12 +4,6 @@
 
 const API = "/api/v1";
 const TOKEN_KEY = "loadwatch.token";
-const CHARTS = [
-  { dim: "distance", column: "distance_km", title: "Weekly distance", unit: "km", axis: "km per week" },
-  { dim: "speed", column: "fast_km", title: "Weekly fast running", unit: "km", axis: "fast km per week" },
-  { dim: "hills", column: "elevation_gain_m", title: "Weekly climbing", unit: "m", axis: "metres climbed per week" },
-  { dim: "uphill", column: "uphill_km", title: "Weekly uphill running", unit: "km", axis: "uphill km per week", optional: true },
-];
 // The words a person reads for the API's dimension keys: loadwatch/vocabulary.py's
 // DIMENSION_LABEL, the same on every surface (tests/test_vocabulary.py holds them equal).
 // None of a dimension in a run, in one phrase on every surface (loadwatch.vocabulary.NO_LOAD):
@@ -28,6 +22,22 @@ const DIM_WORD = {
   pain: "pain",
   rest: "rest",
 };
+// The same words as headings (a chart's title, a tile): vocabulary.DIMENSION_HEADING.
+const DIM_HEADING = {
+  distance: "Distance",
+  speed: "Fast km",
+  hills: "Climbing",
+  uphill: "Uphill km",
+  pain: "Pain",
+  rest: "Rest",
+};
+// A chart is titled with its dimension's word (never "fast running" beside "fast km").
+const CHARTS = [
+  { dim: "distance", column: "distance_km", title: `Weekly ${DIM_WORD.distance}`, unit: "km", axis: "km per week" },
+  { dim: "speed", column: "fast_km", title: `Weekly ${DIM_WORD.speed}`, unit: "km", axis: "fast km per week" },
+  { dim: "hills", column: "elevation_gain_m", title: `Weekly ${DIM_WORD.hills}`, unit: "m", axis: "metres climbed per week" },
+  { dim: "uphill", column: "uphill_km", title: `Weekly ${DIM_WORD.uphill}`, unit: "km", axis: "uphill km per week", optional: true },
+];
 const SEV = { alert: { rank: 2, label: "▲ Alert" }, caution: { rank: 1, label: "◆ Caution" } };
 const $ = (id) => document.getElementById(id);
 
