@@ -75,3 +75,18 @@ def test_a_cap_on_a_half_is_the_number_its_sentence_prints() -> None:
     caps = spike_caps([_flag(SUN, "distance", 30.8, 20.25)], SUN)
     assert caps["distance"].cap == 20.3
     assert "was a spike over 20.3 km" in over_cap_words(caps["distance"])
+
+
+def test_the_step_back_cites_a_run_of_two_recordings_as_its_flag_does() -> None:
+    # The spike's flag says its run was two recordings; the step back names the same run.
+    said = "Sunday's 30.8 km run (two recordings, 1 min apart) is 40 % longer than ..."
+    flag = FlagRecord(SUN, "distance", "session_spike", "caution", 30.8, 22.0, 1.4, 1.1, said)
+    cap = spike_caps([flag], SUN)["distance"]
+    assert over_cap_words(cap).endswith(
+        ": Sunday's 30.8 km (two recordings, 1 min apart) was a spike over 22.0 km, "
+        "not yet a baseline"
+    )
+    # One recording: as before.
+    assert "recordings" not in over_cap_words(
+        spike_caps([_flag(SUN, "distance", 30.8, 22.0)], SUN)["distance"]
+    )

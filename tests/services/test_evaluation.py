@@ -270,6 +270,14 @@ def test_a_long_run_in_two_recordings_a_minute_apart_is_one_spike(store: Store) 
         "Sunday's 22.0 km run (two recordings, 1 min apart) is 38 % longer than your longest "
         "run of the last 30 days (16.0 km)."
     )
+    # The step back cites the same run as the flag does, recordings and all.
+    note = next(
+        d.headroom_note
+        for d in read(store, athlete_status, aid, today=SPIKE).dimensions
+        if d.dimension == "distance"
+    )
+    assert note is not None
+    assert "Sunday's 22.0 km (two recordings, 1 min apart) was a spike over 16.0 km" in note
 
     whole = athlete(store, "Bea")
     import_log(store, whole, log(22.0), "log.csv")

@@ -251,6 +251,17 @@ def recordings(count: int, gap_s: float) -> str:
     return f"{_COUNT.get(count, str(count))} recordings, {apart}"
 
 
+def recordings_in(message: str) -> str | None:
+    """The "two recordings, 1 min apart" a flag's sentence says of its run, if it does: for
+    a sentence that cites the same run again (a spike's step back, ``rules.spike_limit``)."""
+    import re  # here: only a sentence that may hold the note pays for it
+
+    if "recordings, " not in message:
+        return None
+    found = re.search(r" \(((?:\w+) recordings, (?:at most )?\d+ min apart)\)", message)
+    return found.group(1) if found else None
+
+
 def with_recordings(
     message: str, day: date, dimension: str, value: float, count: int, gap_s: float
 ) -> str:

@@ -21,7 +21,7 @@ from typing import Protocol
 from loadwatch.analytics.schema import UNITS
 from loadwatch.rounding import half_up
 from loadwatch.rules.episodes import CURRENT_DAYS, is_current
-from loadwatch.rules.messages import amount, day_name, tomorrow
+from loadwatch.rules.messages import amount, day_name, recordings_in, tomorrow
 
 SPIKE_RULE = "session_spike"
 # The pre-flight check's finding for a planned run above a current spike's cap: the same limit
@@ -56,6 +56,8 @@ class SpikeFlag(Protocol):
     def value(self) -> float: ...
     @property
     def baseline(self) -> float: ...
+    @property
+    def message(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class SpikeCap:
     value: float  # the flagged run's amount
     cap: float  # what it was judged against, as shown: the next run's limit
     until: date  # the last day the spike is current
+    # "two recordings, 1 min apart" when the spiked run was several (its flag says so).
+    recordings: str | None = None
 
 
 def _shown(value: float, unit: str) -> float:
@@ -87,6 +91,7 @@ def spike_caps(flags: Sequence[SpikeFlag], today: date) -> dict[str, SpikeCap]:
             value=f.value,
             cap=_shown(f.baseline, unit),
             until=f.date + timedelta(days=CURRENT_DAYS - 1),
+            recordings=recordings_in(f.message),
         )
         held = out.get(f.dimension)
         if held is None or cap.cap < held.cap:
@@ -96,8 +101,9 @@ def spike_caps(flags: Sequence[SpikeFlag], today: date) -> dict[str, SpikeCap]:
 
 def _why(c: SpikeCap) -> str:
     unit = UNITS[c.dimension]
+    several = f" ({c.recordings})" if c.recordings else ""
     return (
-        f"{day_name(c.day)}'s {amount(c.value, unit)} was a spike over "
+        f"{day_name(c.day)}'s {amount(c.value, unit)}{several} was a spike over "
         f"{amount(c.cap, unit)}, not yet a baseline"
     )
 

@@ -58,6 +58,8 @@ _RAISED_IN = select(
     flag_table.c.dimension,
     flag_table.c.value,
     flag_table.c.baseline,
+    # A step back cites the spiked run as its flag does ("(two recordings, 1 min apart)").
+    flag_table.c.message,
 ).where(
     flag_table.c.athlete_id == bindparam("aid", type_=Integer),
     flag_table.c.rule == bindparam("rule", type_=String),
@@ -71,8 +73,8 @@ def raised_in(
     session: Session, athlete_id: int, from_date: date, to_date: date, rule: str
 ) -> list[Row[Any]]:
     """The athlete's flags of ``rule`` dated ``[from_date, to_date]`` that the rules still
-    raise (every status but resolved): their date, rule, dimension, value and baseline (what
-    ``rules.spike_limit.SpikeFlag`` reads), not the session's objects."""
+    raise (every status but resolved): their date, rule, dimension, value, baseline and message
+    (what ``rules.spike_limit.SpikeFlag`` reads), not the session's objects."""
     params = {"aid": athlete_id, "rule": rule, "lo": from_date, "hi": to_date}
     return list(session.execute(_RAISED_IN, params))
 
