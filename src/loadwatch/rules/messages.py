@@ -262,6 +262,16 @@ def recordings_in(message: str) -> str | None:
     return found.group(1) if found else None
 
 
+def with_guessed_sport(message: str, day: date) -> str:
+    """A flag's sentence about ``day``'s run whose sport loadwatch guessed (the recording
+    declared none): says so, so a coach can relabel a ride the guess took for a run and
+    dismiss the flag (trial 10 F19)."""
+    return (
+        f"{message} The sport of {day_name(day)}'s run was guessed from the recording: "
+        "relabel it if it was not a run."
+    )
+
+
 def with_recordings(
     message: str, day: date, dimension: str, value: float, count: int, gap_s: float
 ) -> str:

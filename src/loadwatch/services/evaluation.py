@@ -26,18 +26,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
 from loadwatch.analytics.daily import split_runs
 from loadwatch.analytics.day_exprs import local_day_expr
+from loadwatch.analytics.days import local_day
 from loadwatch.clock import day_ends_at, local_today
 from loadwatch.errors import Conflict
 from loadwatch.rules.engine import FlagRecord
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import CURRENT_DAYS, HISTORIC_DAYS, classify
-from loadwatch.rules.messages import with_recordings
+from loadwatch.rules.messages import with_guessed_sport, with_recordings
 from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.rules.spike_limit import SPIKE_RULE, SpikeFlag
 from loadwatch.services import (
@@ -52,6 +53,7 @@ from loadwatch.services import (
     views,
 )
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
+from loadwatch.store import activities as activity_rows
 from loadwatch.store import athletes as athlete_rows
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
@@ -135,6 +137,36 @@ def _say_split_runs(inp: EvaluationInputs, fired: list[FlagRecord]) -> list[Flag
     return out
 
 
+# The flags about the run of their own day: a spike, a breach of the plan, a return's first run.
+_RUN_OF_THE_DAY = frozenset({SPIKE_RULE, "plan_breach", "return_after_break"})
+
+
+def _say_guessed_sports(
+    session: Session, inp: EvaluationInputs, fired: list[FlagRecord]
+) -> list[FlagRecord]:
+    """A flag about a day with a run whose sport was guessed (the recording declared none:
+    ``ingest.sports_choice``) says so: a ride at a runner's speed can pass for a run, and the
+    coach who sees the alert is the one who can relabel it (trial 10 F19)."""
+    days = {f.date for f in fired if f.rule in _RUN_OF_THE_DAY}
+    if not days:
+        return fired
+    # A day earlier: a run's local day may be the UTC day after its start.
+    since = datetime.combine(min(days) - timedelta(days=1), time(), tzinfo=UTC)
+    tz = inp.athlete.timezone
+    guessed = {
+        local_day(start, offset, tz)
+        for start, offset in activity_rows.guessed_run_starts(session, inp.athlete.id, since)
+    }
+    if not guessed & days:
+        return fired
+    return [
+        replace(f, message=with_guessed_sport(f.message, f.date))
+        if f.rule in _RUN_OF_THE_DAY and f.date in guessed
+        else f
+        for f in fired
+    ]
+
+
 def _evaluate_in(
     session: Session,
     athlete_id: int,
@@ -211,7 +243,7 @@ def _evaluate_in(
         ]
         if (from_date is None or f.date >= from_date) and f.date <= inp.today
     ]
-    fired = _say_split_runs(inp, fired)
+    fired = _say_guessed_sports(session, inp, _say_split_runs(inp, fired))
     # The summary's spike cap reads the spike flags current today (``summary_from(spikes=)``)
     # from this judgement instead of judging the rules once more: those from ``from_date``
     # were just fired, those before it stand as stored, read in the same query.
