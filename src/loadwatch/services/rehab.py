@@ -16,7 +16,7 @@ import polars as pl
 from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.clock import local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
-from loadwatch.rounding import out_number
+from loadwatch.rounding import fixed, out_number
 from loadwatch.rules.plan import Caps, PlanVerdict, judge
 from loadwatch.rules.plan_caps import caps_from_tomorrow, run_words
 from loadwatch.rules.plan_headroom import (
@@ -293,7 +293,7 @@ def rehab_status(
     if caps is not None and current is not None:
         parts.append(
             f"Plan week {caps.week + 1} ({current.condition}): up to "
-            f"{caps.longest_run_km:.1f} km a run, {caps.weekly_km:.1f} km a week"
+            f"{fixed(caps.longest_run_km)} km a run, {fixed(caps.weekly_km)} km a week"
             + (", flat" if caps.weekly_climb_m == 0 else "")
         )
     if latest is not None:
