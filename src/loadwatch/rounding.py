@@ -26,6 +26,7 @@ _QUANTUM = tuple(Decimal(1).scaleb(-places) for places in range(10))
 # From here on a float is a whole number (2**53).
 _WHOLE = 2.0**53
 _SCALE = tuple(10.0**places for places in range(10))
+_OUT_SCALE = _SCALE[DECIMALS]
 
 
 def _half_up(value: float, places: int) -> Decimal:
@@ -79,4 +80,8 @@ def out_number(value: object) -> float | None:
     f = float(value)  # type: ignore[arg-type]
     if not math.isfinite(f):
         return None
-    return half_up(f, DECIMALS)
+    # half_up(f, DECIMALS), inline: this runs per number of every output.
+    scaled = abs(f) * _OUT_SCALE
+    if abs(scaled - math.floor(scaled) - 0.5) < 1e-6:
+        return float(_half_up(f, DECIMALS))
+    return round(f, DECIMALS) or 0.0
