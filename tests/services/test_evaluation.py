@@ -351,6 +351,19 @@ def test_a_first_run_back_with_nothing_before_it_is_no_strong_spike(store: Store
 def test_a_flag_on_a_run_whose_sport_was_guessed_says_so(store: Store, tmp_path: Path) -> None:
     """Trial 10 F19: a GPX with no sport is a run by a guess from its speed; its alert says
     the sport was guessed, so a coach can relabel a ride taken for a run."""
+    _guessed_sport_said(store, tmp_path)
+
+
+@pytest.mark.postgres
+def test_a_guessed_sport_is_found_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    store = Store(pg_url, tmp_path)
+    try:
+        _guessed_sport_said(store, tmp_path)
+    finally:
+        store.close()
+
+
+def _guessed_sport_said(store: Store, tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     from loadwatch.config import Settings
@@ -365,8 +378,10 @@ def test_a_flag_on_a_run_whose_sport_was_guessed_says_so(store: Store, tmp_path:
     declared = gpx_run(start, 33.0, step_s=10)
     # No <type> and no name: nothing declares the sport.
     bare = declared.replace(b"<type>running</type>", b"").replace(b"<name>morning run</name>", b"")
+    aids = []
     for name, body in (("Ana", bare), ("Bea", declared)):
         aid = athlete(store, name, tz="UTC")
+        aids.append(aid)
         import_log(store, aid, ("\n".join(history) + "\n").encode(), "log.csv")
         path = tmp_path / f"{name}.gpx"
         path.write_bytes(body)
@@ -378,7 +393,7 @@ def test_a_flag_on_a_run_whose_sport_was_guessed_says_so(store: Store, tmp_path:
             for f in read(store, list_flags, aid, statuses=None)
             if (f.rule, f.dimension, f.date) == ("session_spike", "distance", SPIKE)
         ]
-        for aid in (1, 2)
+        for aid in aids
     )
     assert ana == [
         "Sunday's 33.0 km run is 2.1× your longest run of the last 30 days (16.0 km). The sport "
