@@ -21,7 +21,7 @@ from loadwatch.services.views import series
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending as pending_store
 from loadwatch.store.db import Store
-from loadwatch.store.models import Athlete, Flag, PendingEvaluation
+from loadwatch.store.models import Activity, Athlete, Flag, PendingEvaluation
 from support.databases import at_head
 from support.reading import read
 
@@ -400,3 +400,17 @@ def _guessed_sport_said(store: Store, tmp_path: Path) -> None:
         "of Sunday's run was guessed from the recording: relabel it if it was not a run."
     ]
     assert bea == ["Sunday's 33.0 km run is 2.1× your longest run of the last 30 days (16.0 km)."]
+    # The coach confirms it was a run: the relabel is the user's word, the note goes.
+    from loadwatch.services.activities import relabel_activity
+
+    with store.transaction() as s:
+        gpx = s.scalars(
+            select(Activity).where(Activity.athlete_id == aids[0], Activity.distance_m > 30_000)
+        ).one()
+        relabel_activity(store, s, gpx, "running")
+    drain_pending(store, athlete_id=aids[0], today=SPIKE)
+    assert [
+        f.message
+        for f in read(store, list_flags, aids[0], statuses=None)
+        if (f.rule, f.dimension, f.date) == ("session_spike", "distance", SPIKE)
+    ] == bea

@@ -581,6 +581,7 @@ def guessed_run_starts(
         Activity.athlete_id == athlete_id,
         Activity.sport.in_(sorted(RUNNING_SPORTS)),
         Activity.totals_source["sport"].as_string() == "guess",
+        Activity.sport_relabel.is_(None),  # a relabel is the user's word, never a guess
     )
     if since is not None:
         q = q.where(Activity.start_time >= since)
