@@ -30,8 +30,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
-from loadwatch.analytics.daily import split_runs
-from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.analytics.days import local_day
 from loadwatch.clock import day_ends_at, local_today
 from loadwatch.errors import Conflict
@@ -53,6 +51,7 @@ from loadwatch.services import (
     views,
 )
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
+from loadwatch.services.step_back import split_sessions
 from loadwatch.store import activities as activity_rows
 from loadwatch.store import athletes as athlete_rows
 from loadwatch.store import episodes as episode_rows
@@ -104,24 +103,12 @@ def _say_split_runs(inp: EvaluationInputs, fired: list[FlagRecord]) -> list[Flag
     citing = {f.date for f in fired if f.rule in _CITING_RULES}
     if not citing:
         return fired
-    # Only a local day of two runs or more can hold a run in several recordings, and a day's
-    # sessions read that day's runs alone: the sessions of the cited days of several runs
-    # only.  Over the whole history (a full evaluation fires every spike) they cost ~10 % of
-    # the evaluation; an incremental evaluation's flag or two reads a few runs.
-    tz = inp.athlete.timezone
-    daily = inp.daily
-    several = set(daily["date"].filter(daily["runs"] > 1).to_list())
-    days = sorted({d - timedelta(days=k) for d in citing for k in range(7)} & several)
-    if not days:
+    # The sessions of the cited days of several runs only.  Over the whole history (a full
+    # evaluation fires every spike) they cost ~10 % of the evaluation; an incremental
+    # evaluation's flag or two reads a few runs.
+    by_key = split_sessions(inp, {d - timedelta(days=k) for d in citing for k in range(7)})
+    if not by_key:
         return fired
-    acts = inp.activities.filter(local_day_expr(tz).is_in(days))
-    fast = daily.select("date", pl.col("fast_threshold_mps").alias("fast_speed_mps")).filter(
-        pl.col("fast_speed_mps") > 0
-    )
-    split = split_runs(acts, tz=tz, fast=fast)
-    if split.is_empty():
-        return fired
-    by_key = {(d, dim): (v, n, g) for d, dim, n, g, v in split.iter_rows()}
     out = []
     for f in fired:
         if f.rule in _CITING_RULES:
