@@ -156,3 +156,46 @@ def test_every_surface_says_none_of_a_dimension_in_one_phrase() -> None:
     run = PlannedRun(date(2026, 12, 8), 8.0, fast_km=0.0, climb_m=0.0)
     assert _suggestion_words(Suggestion(run, "climb")) == "no climbing in it raises nothing"
     assert _suggestion_words(Suggestion(run, "fast")) == "no fast running in it raises nothing"
+
+
+def test_a_dimension_has_one_name_as_a_heading_and_in_a_sentence() -> None:
+    """Trial 10 F5: "Fast running", "Fast distance", "Uphill" and "Climb" headed what the
+    rest of loadwatch calls fast km, uphill km and climbing: one word per dimension,
+    capitalised as a heading; the running it measures ("7.1 km of fast running") only inside
+    a sentence."""
+    from datetime import date
+
+    from loadwatch.rules.messages import render
+    from loadwatch.services.activity_detail import NUMBERS
+
+    assert v.DIMENSION_HEADING == {
+        "distance": "Distance",
+        "speed": "Fast km",
+        "hills": "Climbing",
+        "uphill": "Uphill km",
+        "pain": "Pain",
+        "rest": "Rest",
+    }
+    assert v.DIMENSION_NOUN["speed"] == "fast running"
+    assert _js_words("app.js", "DIM_HEADING") == v.DIMENSION_HEADING
+    ramp = {
+        "date": date(2026, 10, 20),
+        "rule": "weekly_ramp",
+        "dimension": "uphill",
+        "value": 3.0,
+        "own_baseline": 1.5,
+        "baseline": 1.5,
+        "ratio": 2.0,
+        "threshold": 1.5,
+        "window_days": 7,
+    }
+    assert render(ramp).startswith("Uphill km in the 7 days to Tuesday: 3.0 km, 2.0×")
+    labels = {f[0]: f[2] for f in NUMBERS}
+    assert labels["fast_distance_m"] == "Fast km"
+    assert labels["elevation_gain_m"] == "Climbing"
+    assert labels["uphill_distance_m"] == "Uphill km (grade ≥ +3 %)"
+    # No page names a dimension in its own words.
+    for js in ("app.js", "rehab.js", "activity.js"):
+        source = (SRC / "api" / "static" / js).read_text()
+        for other in ('"Fast running"', "Weekly fast running", '"Fast"', '"Uphill (', '"Climb"'):
+            assert other not in source, (js, other)

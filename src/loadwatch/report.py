@@ -25,6 +25,7 @@ from rich.text import Text
 
 from loadwatch.analytics.days import week_start
 from loadwatch.cli_text import Pieces
+from loadwatch.rounding import half_up
 from loadwatch.schemas.flags import FlagOut
 from loadwatch.schemas.status import AthleteStatus, WeekRow
 from loadwatch.status_lines import (
@@ -54,7 +55,7 @@ def bar(value: float | None, top: float, width: int = BAR_WIDTH) -> str:
     """A horizontal bar of ``value`` out of ``top``, in eighths of a character."""
     if top <= 0 or value is None or not math.isfinite(value) or value <= 0:
         return " " * width
-    eighths = round(min(value / top, 1.0) * width * 8)
+    eighths = int(half_up(min(value / top, 1.0) * width * 8))
     full, part = divmod(eighths, 8)
     text = "█" * full + (_EIGHTHS[part] if part else "")
     return text.ljust(width)
@@ -208,9 +209,11 @@ def weekly_table(
         if layout.runs:
             cells.append(str(w.runs))
         cells += [
-            _amount(f"{w.distance_km:6.1f}", w.distance_km, top_d, "cyan", bar_width),
-            _amount(f"{w.fast_km:5.1f}", w.fast_km, top_f, "magenta", bar_width),
-            _amount(f"{w.elevation_gain_m:6,.0f}", w.elevation_gain_m, top_c, "green", bar_width),
+            _amount(fmt(w.distance_km).rjust(6), w.distance_km, top_d, "cyan", bar_width),
+            _amount(fmt(w.fast_km).rjust(5), w.fast_km, top_f, "magenta", bar_width),
+            _amount(
+                fmt(w.elevation_gain_m, 0).rjust(6), w.elevation_gain_m, top_c, "green", bar_width
+            ),
         ]
         if layout.longest:
             cells.append(fmt(w.longest_run_km))
@@ -251,8 +254,8 @@ def _stacked_weeks(
     for w in _recent(weekly, weeks):
         lines.append(
             Text(
-                f"{w.week_start:%m-%d} {w.runs} runs · {w.distance_km:.1f} km · "
-                f"{w.fast_km:.1f} fast km · {w.elevation_gain_m:,.0f} m up · "
+                f"{w.week_start:%m-%d} {w.runs} runs · {fmt(w.distance_km)} km · "
+                f"{fmt(w.fast_km)} fast km · {fmt(w.elevation_gain_m, 0)} m up · "
                 f"longest {fmt(w.longest_run_km)}"
             )
         )

@@ -12,6 +12,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from loadwatch.rounding import fixed
 from loadwatch.schemas.flags import EpisodeOut, FlagOut
 from loadwatch.schemas.rehab_status import RehabStatus
 from loadwatch.schemas.status import AthleteStatus
@@ -32,7 +33,7 @@ SEVERITY_STYLE = {ALERT: "bold red", CAUTION: "yellow"}
 
 
 def fmt(v: float | None, digits: int = 1) -> str:
-    return "-" if v is None or not math.isfinite(v) else f"{v:,.{digits}f}"
+    return "-" if v is None or not math.isfinite(v) else fixed(v, digits, grouped=True)
 
 
 def headroom_lines(status: AthleteStatus) -> RenderableType:
@@ -176,14 +177,16 @@ def rehab_lines(rehab: RehabStatus, *, full: bool = False) -> RenderableType:
             )
         if c.weekly_climb_m is not None:
             extras.append(
-                "no hills" if c.weekly_climb_m == 0 else f"{c.weekly_climb_m:,.0f} m climbing"
+                "no hills"
+                if c.weekly_climb_m == 0
+                else f"{fixed(c.weekly_climb_m, 0, grouped=True)} m climbing"
             )
         if c.pace_floor:
             extras.append(f"{c.pace_floor}/km or slower")
         lines.append(
             Text(
-                f" Week {c.plan_week} (from {c.week_start}): {c.weekly_km:.1f} km a week, "
-                f"longest run {c.longest_run_km:.1f} km"
+                f" Week {c.plan_week} (from {c.week_start}): {fixed(c.weekly_km)} km a week, "
+                f"longest run {fixed(c.longest_run_km)} km"
                 + (", " + ", ".join(extras) if extras else "")
                 + f" — {c.reason}"
             )
@@ -206,8 +209,8 @@ def rehab_lines(rehab: RehabStatus, *, full: bool = False) -> RenderableType:
             for t in rehab.timeline:
                 lines.append(
                     Text(
-                        f" {t.since} (week {t.plan_week}): {t.weekly_km:.1f} km / week, "
-                        f"longest {t.longest_run_km:.1f} km — {t.reason}"
+                        f" {t.since} (week {t.plan_week}): {fixed(t.weekly_km)} km / week, "
+                        f"longest {fixed(t.longest_run_km)} km — {t.reason}"
                     )
                 )
         lines.append(pain_line(rehab))

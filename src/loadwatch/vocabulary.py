@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from loadwatch.rounding import fixed
+
 # How loud a flag is: an alert only where the evidence says the risk is highest
 # (docs/rules.md, "Severity follows the evidence"); everything else is a caution.
 Severity = Literal["caution", "alert"]
@@ -50,22 +52,39 @@ DIMENSION_LABEL: Final[dict[str, str]] = {
     "rest": "rest",
 }
 
+# The same word as a heading (a chart's title, a tile, the head of a headroom line: "Fast km:
+# 7.1 km in the last 7 days"), capitalised, never another name for it ("Fast running", "Fast
+# distance", "Uphill" were the same fast km and uphill km, trial 10 F5).
+DIMENSION_HEADING: Final[dict[str, str]] = {
+    dim: label[:1].upper() + label[1:] for dim, label in DIMENSION_LABEL.items()
+}
+# What a sentence calls the running a dimension measures ("7.1 km of fast running", "your
+# uphill running in the 7 days"): the activity, where the label is its measure.
+DIMENSION_NOUN: Final[dict[str, str]] = {
+    "distance": "running",
+    "speed": "fast running",
+    "hills": "climbing",
+    "uphill": "uphill running",
+}
+
 
 # What a person reads for none of a dimension in a run: a limit of zero, a run without it.
 # One phrase each on every surface (CLI, report, API sentences, dashboard, check-in page, plan
 # check): zero climbing is "no climbing", never "climb 0 m" nor "flat" ("flat" is a plan that
 # avoids hills, which allows up to 10 m per km: docs/rehab.md).  A distance of none is rest.
 NO_LOAD: Final[dict[str, str]] = {
-    "distance": "rest",
-    "speed": "no fast running",
-    "hills": "no climbing",
-    "uphill": "no uphill running",
+    dim: "rest" if dim == "distance" else f"no {noun}" for dim, noun in DIMENSION_NOUN.items()
 }
 
 
 def dimension_label(dimension: str) -> str:
     """The word a person reads for a dimension's machine key (the key itself if unknown)."""
     return DIMENSION_LABEL.get(dimension, dimension)
+
+
+def dimension_heading(dimension: str) -> str:
+    """'Fast km': the dimension's word as a heading (the key, capitalised, if unknown)."""
+    return DIMENSION_HEADING.get(dimension, dimension.capitalize())
 
 
 # What each rule is called where a person reads it (the report's weeks, the flags table, an
@@ -101,7 +120,7 @@ _NO_RATIO: Final[frozenset[str]] = frozenset({"pain_response"})
 
 def shown_ratio(rule: str, ratio: float) -> str | None:
     """'1.48' for a flag's table or marker, None where the rule's ratio means nothing."""
-    return None if rule in _NO_RATIO else f"{ratio:.2f}"
+    return None if rule in _NO_RATIO else fixed(ratio, 2)
 
 
 def trend_span(shown: int, entries: int | None, days: int) -> str:

@@ -216,14 +216,14 @@ def test_speed_sentences_name_the_pace_of_the_day() -> None:
         "over the last 30 days (2.0 km)."
     )
     assert ramp.message == (
-        "Fast running in the 7 days to Tuesday: 7.0 km quicker than 4:10/km, 2.3× your usual "
+        "Fast km in the 7 days to Tuesday: 7.0 km quicker than 4:10/km, 2.3× your usual "
         "week (3.0 km)."
     )
     room = {
         h.dimension: h for h in headroom(d, RuleConfig(), today=mon + timedelta(weeks=6, days=1))
     }
     assert room["speed"].message.startswith(
-        "Fast running (quicker than 4:10/km): 7.0 km in the last 7 days"
+        "Fast km (quicker than 4:10/km): 7.0 km in the last 7 days"
     ), room["speed"].message
 
 

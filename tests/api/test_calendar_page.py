@@ -10,6 +10,7 @@ import contextlib
 
 import pytest
 
+from loadwatch.rounding import fixed
 from support.browser import ARTIFACTS, DESKTOP, PHONE, SKIPS
 from support.demo_world import DemoWorld
 
@@ -110,11 +111,12 @@ def test_page_numbers_round_as_the_cli_does_and_never_read_minus_zero(
     world, url = demo
     page = _open(browser, url, world, DESKTOP)
     assert page.evaluate("[fmt(-0.04, 1), fmt(-0.5, 1), fmt(0, 2)]") == ["0.0", "-0.5", "0.00"]
-    # One rounding rule with the CLI and the server's sentences (Python's format): 30.25 km
-    # read "30.2" there and "30.3" on the triage and check-in pages.
-    values = [30.25, 30.15, 30.35, 2.675, 1234.5, -30.25, 0.125, 7.0]
+    # One rounding rule with the CLI and the server's sentences (``rounding.fixed``, halves
+    # up: trial 10 F9): 30.25 km once read "30.2" there and "30.3" on the triage page.
+    values = [30.25, 30.15, 30.35, 2.675, 1234.5, -30.25, 0.125, 7.0, 1.005]
     js = page.evaluate("(vs) => vs.map((v) => fmt(v, 1) + ' ' + fmt(v, 2))", values)
-    assert js == [f"{v:,.1f} {v:,.2f}".replace("-0.0 ", "0.0 ") for v in values]
+    assert js == [f"{fixed(v, 1, grouped=True)} {fixed(v, 2, grouped=True)}" for v in values]
+    assert js[0] == "30.3 30.25" and js[3] == "2.7 2.68"
     # trial9 F21: a zero speed has no pace ("Infinity:NaN:NaN /km" before, activity.js).
     zero = "[numberText({unit: 'm/s', value: 0}), paceText(0), paceText(NaN), paceText(312)]"
     assert page.evaluate(zero) == ["0.00 m/s (–)", "–", "–", "5:12 /km"]

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from loadwatch import auth
 from loadwatch.clock import local_today
+from loadwatch.rounding import fixed
 from loadwatch.services.checkin_links import create_link
 from loadwatch.services.csv_import import import_log
 from loadwatch.services.evaluation import drain_pending
@@ -112,9 +113,18 @@ def test_the_morning_after_asks_four_questions_and_save_needs_no_scrolling(
     assert [t for t in taps if not _on_first_screen(page, t)] == []
     save = page.locator("#save").bounding_box()
     assert save is not None and save["y"] + save["height"] <= PHONE["height"] - 24
-    # Its numbers round as every other face does (30.25 km: "30.2", as the CLI prints it).
+    # Its numbers round as every other face does (``rounding.fixed``: halves up, trial 10 F9).
     got = page.evaluate("[dec(30.25, 1), dec(30.35, 1), dec(2.675, 2), dec(-0.04, 1)]")
-    assert got == [f"{30.25:.1f}", f"{30.35:.1f}", f"{2.675:.2f}", "0.0"]
+    assert (
+        got
+        == ["30.3", "30.4", "2.68", "0.0"]
+        == [
+            fixed(30.25),
+            fixed(30.35),
+            fixed(2.675, 2),
+            fixed(-0.04),
+        ]
+    )
     page.context.close()
 
 

@@ -94,7 +94,7 @@ def test_rosas_page_draws_her_plans_caps_and_her_pain(
     assert "18.1 km a week · longest 6.0 km · fast none · climbing flat" in back
 
     # The headroom never offers fast km on a 6:15/km plan.
-    speed_room = page.locator("#headroom div", has_text="Fast running").inner_text()
+    speed_room = page.locator("#headroom div", has_text="Fast km").inner_text()
     assert "none on this plan" in speed_room and "left" not in speed_room
 
     # The distance chart: the plan's caps in its weeks, no usual-week bands there.

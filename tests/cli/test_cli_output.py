@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from loadwatch.config import LEGACY_DATA_DIR, Settings
+from loadwatch.rounding import fixed
 from support.demo_world import OLD_NAME, DemoWorld, copy_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -152,10 +153,11 @@ def test_narrow_report_cuts_no_number_and_hides_no_flag(world: DemoWorld, column
     starts = [said.index(label) for label in labels]
     for w, start, end in zip(weeks, starts, [*starts[1:], len(said)], strict=True):
         row = said[start:end]
+        # Halves up, as a coach rounds: 444.5 m is "445" (trial 10 F9).
         for number in (
-            f"{w['distance_km']:.1f}",
-            f"{w['fast_km']:.1f}",
-            f"{w['elevation_gain_m']:,.0f}",
+            fixed(w["distance_km"]),
+            fixed(w["fast_km"]),
+            fixed(w["elevation_gain_m"], 0, grouped=True),
         ):
             assert number in row, (w["week_start"], number, row)
     assert weeks[-1]["week_start"] == "2026-11-09" and round(weeks[-1]["distance_km"], 1) == 90.5
@@ -357,3 +359,16 @@ def test_activities_table_never_splits_a_number(world: DemoWorld, columns: int) 
                 assert token(a) in said, (column, token(a), said, out)
     if columns < 100:
         assert "not shown at this width" in out
+
+
+def test_table_numbers_and_durations_round_halves_up() -> None:
+    from loadwatch.cli.output import fmt_duration, fmt_num
+    from loadwatch.status_lines import fmt
+
+    # Trial 10 F9: "20.2" for 20.25 km; a 2.5 s remainder is 3 s, not the even 2.
+    assert [fmt_num(20.25), fmt_num(2675.0, 2, 1000.0), fmt(1234.5, 0)] == [
+        "20.3",
+        "2.68",
+        "1,235",
+    ]
+    assert fmt_duration(62.5) == "1:03"

@@ -38,7 +38,7 @@ def test_no_tolerated_load_steps_back_a_quarter_below_the_flaring_run() -> None:
         "20.6 km (a quarter below Sunday's 27.5 km); up to 30.0 km more over the next 7 days."
     )
     assert flare_note(limit, "speed", 0.0, 0.0) == (
-        "Fast running: step back after the pain flare on Sunday 2026-12-06: none in the next "
+        "Fast km: step back after the pain flare on Sunday 2026-12-06: none in the next "
         "run (Sunday's run had none)."
     )
 

@@ -33,7 +33,7 @@ def test_a_new_threshold_today_does_not_relabel_the_week() -> None:
     ).filter(pl.col("date") <= today)
     assert pace(3.6) == "4:38/km"
     same = _speed_note(daily, today)
-    assert same.startswith("Fast running (quicker than 4:38/km): 3.0 km in the last 7 days")
+    assert same.startswith("Fast km (quicker than 4:38/km): 3.0 km in the last 7 days")
     assert "from today" not in same
 
     # A coach's 4:10/km from today: the week's 3.0 km were counted quicker than 4:38/km.
@@ -44,6 +44,6 @@ def test_a_new_threshold_today_does_not_relabel_the_week() -> None:
         .alias("fast_threshold_mps")
     )
     note = _speed_note(coach, today)
-    assert note.startswith("Fast running: 3.0 km quicker than 4:38/km in the last 7 days")
+    assert note.startswith("Fast km: 3.0 km quicker than 4:38/km in the last 7 days")
     assert note.endswith("; from today fast is quicker than 4:10/km.")
     assert "(quicker than 4:10/km)" not in note

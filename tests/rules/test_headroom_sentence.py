@@ -57,7 +57,7 @@ def test_over_the_week_says_the_limit_of_the_7_days_and_never_0_more() -> None:
 def test_over_the_limit_says_what_tomorrow_allows_in_its_own_dimension(
     dim: str, run_limit: float, said: str
 ) -> None:
-    """Trial 9 F22: "Fast running: …; rest tomorrow" beside "next run up to 22.0 km" read as a
+    """Trial 9 F22: "Fast km: …; rest tomorrow" beside "next run up to 22.0 km" read as a
     rest day.  Rest is said for distance only."""
     # Over: the 7 days at 180 against a limit of 113, a usual day of 100 (not even half of it
     # fits tomorrow), which fits again on a Tuesday.

@@ -59,8 +59,9 @@ def test_a_ramp_over_the_floor_names_the_floor() -> None:
         "threshold": 1.5,
         "window_days": 7,
     }
+    # 32.5 / 10.0 = 3.25: a half, read up (trial 10 F9).
     assert render(row) == (
-        "Distance in the 7 days to Tuesday: 32.5 km, 3.2× 10.0 km, the least it is judged "
+        "Distance in the 7 days to Tuesday: 32.5 km, 3.3× 10.0 km, the least it is judged "
         "against (your usual week was 8.0 km)."
     )
     climb = row | {"dimension": "hills", "value": 700.0, "own_baseline": 120.0}
@@ -114,3 +115,22 @@ def test_a_pain_flag_shows_no_ratio() -> None:
     # F23: 7/10 over the flare's 6 is "1.17", which means nothing to a coach.
     assert shown_ratio("pain_response", 7 / 6) is None
     assert shown_ratio("session_spike", 1.4833) == "1.48"
+
+
+def test_a_flag_sentence_rounds_halves_up() -> None:
+    # Trial 10 F9: 20.25 km read "20.2 km" (round half to even); a coach expects 20.3.
+    row = {
+        "date": TUESDAY,
+        "rule": "session_spike",
+        "dimension": "distance",
+        "value": 20.25,
+        "baseline": 12.25,
+        "own_baseline": 12.25,
+        "ratio": 20.25 / 12.25,
+        "threshold": 1.1,
+        "window_days": 30,
+    }
+    assert render(row) == (
+        "Tuesday's 20.3 km run is 65 % longer than your longest run of the last 30 days (12.3 km)."
+    )
+    assert shown_ratio("session_spike", 1.125) == "1.13"

@@ -54,7 +54,7 @@ def test_a_pace_floor_slower_than_the_fast_threshold_offers_no_fast_km() -> None
     r = rooms(caps(), USED, RULES)["speed"]
     assert (r.week_cap, r.week_left, r.next_run, r.binding) == (0.0, 0.0, 0.0, "plan")
     assert r.note == (
-        "Fast running: none on this plan; run 6:15/km or slower (fast km count from 4:47/km)."
+        "Fast km: none on this plan; run 6:15/km or slower (fast km count from 4:47/km)."
     )
     # Its alert line is the no-fast plan's: 1.3 x the 0.2 km allowance.
     assert r.next_run_alert == pytest.approx(0.26)

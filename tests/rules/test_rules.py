@@ -128,8 +128,7 @@ def test_tripled_fast_running_flags_speed_only() -> None:
     ramp = flags[1]
     assert ramp.value == pytest.approx(7.0) and ramp.baseline == pytest.approx(3.0)
     assert (
-        ramp.message
-        == "Fast running in the 7 days to Tuesday: 7.0 km, 2.3× your usual week (3.0 km)."
+        ramp.message == "Fast km in the 7 days to Tuesday: 7.0 km, 2.3× your usual week (3.0 km)."
     )
     _assert_since_consistent(d, flags)
 

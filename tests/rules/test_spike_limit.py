@@ -12,7 +12,7 @@ from loadwatch.analytics.daily import daily_frame
 from loadwatch.rules import array_frames, engine
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord
-from loadwatch.rules.spike_limit import spike_caps, spike_note
+from loadwatch.rules.spike_limit import over_cap_words, spike_caps, spike_note
 from support.activity_builder import activity, frame
 
 SUN = date(2026, 11, 15)
@@ -103,4 +103,26 @@ def test_rest_tomorrow_names_the_cap_not_a_usual_run_the_spike_made_up() -> None
     assert spike_note(cap, head, 2.0, 0.0, rest=True) == (
         f"{head}; rest or up to 2.0 km easy tomorrow; then no run over 9.0 km until Friday "
         "2015-09-11: Saturday's 25.1 km was a spike over 9.0 km, not yet a baseline."
+    )
+
+
+def test_a_cap_on_a_half_is_the_number_its_sentence_prints() -> None:
+    # 20.25 km reads "20.3 km" (halves up, trial 10 F9): the cap compared is 20.3, not 20.2.
+    caps = spike_caps([_flag(SUN, "distance", 30.8, 20.25)], SUN)
+    assert caps["distance"].cap == 20.3
+    assert "was a spike over 20.3 km" in over_cap_words(caps["distance"])
+
+
+def test_the_step_back_cites_a_run_of_two_recordings_as_its_flag_does() -> None:
+    # The spike's flag says its run was two recordings; the step back names the same run.
+    said = "Sunday's 30.8 km run (two recordings, 1 min apart) is 40 % longer than ..."
+    flag = FlagRecord(SUN, "distance", "session_spike", "caution", 30.8, 22.0, 1.4, 1.1, said)
+    cap = spike_caps([flag], SUN)["distance"]
+    assert over_cap_words(cap).endswith(
+        ": Sunday's 30.8 km (two recordings, 1 min apart) was a spike over 22.0 km, "
+        "not yet a baseline"
+    )
+    # One recording: as before.
+    assert "recordings" not in over_cap_words(
+        spike_caps([_flag(SUN, "distance", 30.8, 22.0)], SUN)["distance"]
     )

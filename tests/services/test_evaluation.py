@@ -21,7 +21,7 @@ from loadwatch.services.views import series
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending as pending_store
 from loadwatch.store.db import Store
-from loadwatch.store.models import Athlete, Flag, PendingEvaluation
+from loadwatch.store.models import Activity, Athlete, Flag, PendingEvaluation
 from support.databases import at_head
 from support.reading import read
 
@@ -270,6 +270,14 @@ def test_a_long_run_in_two_recordings_a_minute_apart_is_one_spike(store: Store) 
         "Sunday's 22.0 km run (two recordings, 1 min apart) is 38 % longer than your longest "
         "run of the last 30 days (16.0 km)."
     )
+    # The step back cites the same run as the flag does, recordings and all.
+    note = next(
+        d.headroom_note
+        for d in read(store, athlete_status, aid, today=SPIKE).dimensions
+        if d.dimension == "distance"
+    )
+    assert note is not None
+    assert "Sunday's 22.0 km (two recordings, 1 min apart) was a spike over 16.0 km" in note
 
     whole = athlete(store, "Bea")
     import_log(store, whole, log(22.0), "log.csv")
@@ -338,3 +346,71 @@ def test_a_first_run_back_with_nothing_before_it_is_no_strong_spike(store: Store
         "last 30 days to compare it with: judged against at least 3.0 km, it is 2.4× that."
     )
     assert "own_baseline" not in spike.model_dump()  # read by the evidence, not shown
+
+
+def test_a_flag_on_a_run_whose_sport_was_guessed_says_so(store: Store, tmp_path: Path) -> None:
+    """Trial 10 F19: a GPX with no sport is a run by a guess from its speed; its alert says
+    the sport was guessed, so a coach can relabel a ride taken for a run."""
+    _guessed_sport_said(store, tmp_path)
+
+
+@pytest.mark.postgres
+def test_a_guessed_sport_is_found_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    store = Store(pg_url, tmp_path)
+    try:
+        _guessed_sport_said(store, tmp_path)
+    finally:
+        store.close()
+
+
+def _guessed_sport_said(store: Store, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from loadwatch.config import Settings
+    from loadwatch.services.importing import import_paths
+    from support.api_env import gpx_run
+
+    history = ["date,distance_km,duration_min,climbing_m"]
+    for w in range(5):
+        for d, km in zip((1, 3, 5, 6), (8.0, 8.0, 8.0, 16.0), strict=True):
+            history.append(f"{MONDAY + timedelta(weeks=w, days=d)},{km},{km * 5.5},40")
+    start = datetime.combine(SPIKE, datetime.min.time(), tzinfo=UTC).replace(hour=7)
+    declared = gpx_run(start, 33.0, step_s=10)
+    # No <type> and no name: nothing declares the sport.
+    bare = declared.replace(b"<type>running</type>", b"").replace(b"<name>morning run</name>", b"")
+    aids = []
+    for name, body in (("Ana", bare), ("Bea", declared)):
+        aid = athlete(store, name, tz="UTC")
+        aids.append(aid)
+        import_log(store, aid, ("\n".join(history) + "\n").encode(), "log.csv")
+        path = tmp_path / f"{name}.gpx"
+        path.write_bytes(body)
+        import_paths(store, Settings(data_dir=tmp_path / "data"), aid, [path])
+        drain_pending(store, athlete_id=aid, today=SPIKE)
+    ana, bea = (
+        [
+            f.message
+            for f in read(store, list_flags, aid, statuses=None)
+            if (f.rule, f.dimension, f.date) == ("session_spike", "distance", SPIKE)
+        ]
+        for aid in aids
+    )
+    assert ana == [
+        "Sunday's 33.0 km run is 2.1× your longest run of the last 30 days (16.0 km). The sport "
+        "of Sunday's run was guessed from the recording: relabel it if it was not a run."
+    ]
+    assert bea == ["Sunday's 33.0 km run is 2.1× your longest run of the last 30 days (16.0 km)."]
+    # The coach confirms it was a run: the relabel is the user's word, the note goes.
+    from loadwatch.services.activities import relabel_activity
+
+    with store.transaction() as s:
+        gpx = s.scalars(
+            select(Activity).where(Activity.athlete_id == aids[0], Activity.distance_m > 30_000)
+        ).one()
+        relabel_activity(store, s, gpx, "running")
+    drain_pending(store, athlete_id=aids[0], today=SPIKE)
+    assert [
+        f.message
+        for f in read(store, list_flags, aids[0], statuses=None)
+        if (f.rule, f.dimension, f.date) == ("session_spike", "distance", SPIKE)
+    ] == bea

@@ -121,7 +121,7 @@ def test_rosas_headroom_never_offers_what_her_plan_forbids(
     dims = {d["dimension"]: d for d in body["dimensions"]}
     assert (dims["speed"]["headroom_run"], dims["speed"]["headroom_week"]) == (0.0, 0.0)
     assert dims["speed"]["headroom_note"].startswith(
-        "Fast running: none on this plan; run 6:15/km or slower (fast km count from "
+        "Fast km: none on this plan; run 6:15/km or slower (fast km count from "
     )
     assert (dims["uphill"]["headroom_run"], dims["uphill"]["headroom_week"]) == (0.0, 0.0)
     # Trial item 5: she ran today, the last day of plan week 5, so her next run falls in plan

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from loadwatch.rounding import fixed
 from loadwatch.schemas.fitness import FitnessOut
 
 SOURCE_WORDS = {"trimp": "heart-rate TRIMP", "srpe": "session RPE", "distance": "running km"}
 
 
 def _n(v: float | None) -> str:
-    # round(), not "{:.0f}": -0.4 is "0", never "-0" (trial 10 F14).
-    return "-" if v is None else str(round(v))
+    # Never "-0" for -0.4 (trial 10 F14), and a half up (F9).
+    return "-" if v is None else fixed(v, 0)
 
 
 def fitness_line(f: FitnessOut) -> Text:

@@ -25,6 +25,7 @@ from loadwatch.cli.reading import (
     read_athlete_rows,
 )
 from loadwatch.errors import InvalidRequest
+from loadwatch.rounding import fixed
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
     import polars as pl
@@ -104,7 +105,7 @@ def _print_series(frame: pl.DataFrame, period: str) -> None:
         f"{'Daily' if period == 'day' else 'Weekly'} load",
         [Col(c, "left" if c in first else "right", drop=late.get(c, 0)) for c in cols],
         [
-            [f"{v:.1f}" if isinstance(v, float) else str(v) for v in row]
+            [fixed(v) if isinstance(v, float) else str(v) for v in row]
             for row in frame.select(cols).iter_rows()
         ],
     )

@@ -21,6 +21,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from loadwatch.errors import LoadwatchError, one_line
+from loadwatch.rounding import fixed, half_up
 
 # The width is rich's: $COLUMNS, else the terminal's, else 80 (piped with no terminal).  Tables
 # and reports are laid out for it and wrap their sentences at word boundaries.  Plain lines
@@ -256,20 +257,20 @@ def handle_errors() -> Iterator[None]:
 
 
 def fmt_num(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{value / scale:.{digits}f}"
+    return "-" if value is None or not math.isfinite(value) else fixed(value / scale, digits)
 
 
 def fmt_duration(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "-"
-    s = round(seconds)
+    s = int(half_up(seconds))
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 def _clock_per(seconds: float, unit: str) -> str:
-    m, sec = divmod(round(seconds), 60)
+    m, sec = divmod(int(half_up(seconds)), 60)
     return f"{m}:{sec:02d}{unit}"
 
 
@@ -278,7 +279,7 @@ def _per_km(s_per_km: float) -> str:
 
 
 def _kmh(s_per_km: float) -> str:
-    return f"{3600.0 / s_per_km:.1f} km/h"
+    return f"{fixed(3600.0 / s_per_km)} km/h"
 
 
 def _per_100m(s_per_km: float) -> str:

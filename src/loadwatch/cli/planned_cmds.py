@@ -25,6 +25,7 @@ from loadwatch.cli.output import (
 from loadwatch.cli.reading import AthleteOpt, TodayOpt, parse_day, parse_day_range
 from loadwatch.cli.rehab_cmds import _read, _write, plan_app, validated
 from loadwatch.errors import InvalidRequest
+from loadwatch.rounding import fixed
 from loadwatch.vocabulary import dimension_label, rule_label
 
 if TYPE_CHECKING:
@@ -62,9 +63,9 @@ def _rows_table(title: str, rows: list[PlannedOut]) -> None:
             str(p.id),
             f"{p.date} {p.date.strftime('%a')}",
             p.type or "-",
-            f"{p.distance_km:.1f}",
-            f"{p.fast_km:.1f}",
-            f"{p.climb_m:.0f}",
+            fixed(p.distance_km),
+            fixed(p.fast_km),
+            fixed(p.climb_m, 0),
             Text(p.note or ""),
         ]
         for p in rows
@@ -245,18 +246,17 @@ def show_check(athlete: str, out: CheckOut) -> None:
     ]
     cells = []
     for w in out.windows:
-        fmt = "{:,.0f} m" if w.unit == "m" else "{:,.1f} km"
-        base = _usual(w.usual_week, w.own_week, fmt)
+        base = _usual(w.usual_week, w.own_week, w.unit)
         cells.append(
             [
                 dimension_label(w.dimension),
-                fmt.format(w.peak_7d),
+                _amount(w.peak_7d, w.unit),
                 # Which days, and how much of them is the plan (F2b): a peak of last week's
                 # running reads as last week's, not as the plan's.
                 Text(w.span or str(w.peak_date)),
                 Text(f"{w.basis}: {base}" if base != "-" else base),
-                f"{w.ratio:.2f}" if w.ratio is not None else "-",
-                f"{w.caution:.2f}" if w.caution is not None else "-",
+                fixed(w.ratio, 2) if w.ratio is not None else "-",
+                fixed(w.caution, 2) if w.caution is not None else "-",
                 Text(_verdict(w.severity, w.rule)),
             ]
         )
@@ -275,13 +275,18 @@ def _verdict(severity: str | None, rule: str | None) -> str:
     return f"{severity} ({said})" if rule and rule != "weekly_ramp" else severity
 
 
-def _usual(base: float | None, own: float | None, fmt: str) -> str:
+def _amount(v: float, unit: str) -> str:
+    # Halves up, as every face rounds (rounding.fixed).
+    return f"{fixed(v, 0, grouped=True)} m" if unit == "m" else f"{fixed(v, 1, grouped=True)} km"
+
+
+def _usual(base: float | None, own: float | None, unit: str) -> str:
     """'258 m (at least 300 m)' where a floor stood in: a floor is not the athlete's week."""
     if base is None:
         return "-"
     if own is not None and own < base:
-        return f"{fmt.format(own)} (at least {fmt.format(base)})"
-    return fmt.format(base)
+        return f"{_amount(own, unit)} (at least {_amount(base, unit)})"
+    return _amount(base, unit)
 
 
 def _read_file(path: Path) -> bytes:

@@ -22,6 +22,7 @@ from loadwatch.cli.output import (
 from loadwatch.cli.output import table as output_table
 from loadwatch.cli.reading import AthleteOpt, TodayOpt, evaluate_pending, parse_day
 from loadwatch.errors import InvalidRequest
+from loadwatch.rounding import fixed
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -197,7 +198,7 @@ def symptoms(
 def _amt(v: float | None, unit: str) -> str:
     if v is None:
         return "-"
-    return f"{v:,.0f} m" if unit == "m" else f"{v:,.1f} km"
+    return f"{fixed(v, 0, grouped=True)} m" if unit == "m" else f"{fixed(v, 1, grouped=True)} km"
 
 
 @symptoms_app.command("add")
@@ -392,7 +393,7 @@ def plan_start(
         if out.weekly_climb_m is None
         else "no hills"
         if out.weekly_climb_m == 0
-        else f"{out.weekly_climb_m:,.0f} m climbing a week"
+        else f"{fixed(out.weekly_climb_m, 0, grouped=True)} m climbing a week"
     )
     console.print(
         f"{athlete}: plan {out.id} from {out.start_date} ({out.condition}, phase {out.phase}): "

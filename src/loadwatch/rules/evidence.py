@@ -24,7 +24,8 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from loadwatch.vocabulary import ALERT, CAUTION, Severity
+from loadwatch.rounding import fixed
+from loadwatch.vocabulary import ALERT, CAUTION, DIMENSION_NOUN, Severity
 
 # The engine's integer level of each severity (0: nothing).
 LEVEL: Final[dict[Severity, int]] = {CAUTION: 1, ALERT: 2}
@@ -71,7 +72,6 @@ class _RuleEvidence:
     risk: str
 
 
-_WHAT = {"speed": "fast running", "hills": "climbing", "uphill": "uphill running"}
 # What loadwatch measured itself (issue 16, an injury-labelled dataset of competitive runners
 # kept outside the repository): fast-running spikes carried the most signal there.
 _OWN = {
@@ -153,7 +153,7 @@ def _spike(
         # Nothing of the dimension in the window: the floor alone judged.  Frandsen's rates are
         # of a run against the longest run of the 30 days before it; with none, no band applies
         # (trial 9, F14: "strong: runs more than twice the longest" for a first run back).
-        noun = "run" if dimension == "distance" else _WHAT.get(dimension, dimension)
+        noun = "run" if dimension == "distance" else DIMENSION_NOUN.get(dimension, dimension)
         return Evidence(
             grade="moderate",
             risk=(
@@ -166,13 +166,12 @@ def _spike(
     if dimension != "distance":
         # Frandsen measured run distance; the same spike in fast running or climbing is the
         # same mechanism (one session far beyond what the tissue met in 30 days), not measured.
-        noun = _WHAT.get(dimension, dimension)
+        noun = DIMENSION_NOUN.get(dimension, dimension)
         if band is not None and band[0] >= SPIKE_ALERT:
             lead = f"a run with more than twice the {noun} of any run of the last 30 days"
         else:
-            lead = (
-                f"a run with {(ratio - 1) * 100:.0f} % more {noun} than any run of the last 30 days"
-            )
+            more = fixed((ratio - 1) * 100, 0)
+            lead = f"a run with {more} % more {noun} than any run of the last 30 days"
         return Evidence(
             grade="moderate",
             risk=(
@@ -192,8 +191,8 @@ def _spike(
     return Evidence(
         grade="strong",
         risk=(
-            f"{lead} of the last 30 days: about {hrr:.1f}× the injury rate "
-            f"(hazard rate ratio {hrr:.2f}) in 5,205 runners (Frandsen 2025)"
+            f"{lead} of the last 30 days: about {fixed(hrr)}× the injury rate "
+            f"(hazard rate ratio {fixed(hrr, 2)}) in 5,205 runners (Frandsen 2025)"
         ),
         source=src,
     )

@@ -22,9 +22,8 @@ from loadwatch.rules.episodes import CURRENT_DAYS, is_current
 from loadwatch.rules.messages import amount, day_name
 from loadwatch.rules.plan_caps import FLAT_M_PER_KM, STEP_BACK_SHARE, describe_day, run_words
 from loadwatch.rules.response import SETTLED_MAX, Response, last_tolerated
-from loadwatch.vocabulary import NO_LOAD
+from loadwatch.vocabulary import DIMENSION_HEADING, NO_LOAD
 
-_WHAT = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing", "uphill": "Uphill"}
 # The pre-flight check's finding for a planned run above the step back in force on its day
 # (``rules.preflight``): the limit status offers, in its words, so a coach gets one answer.
 FLARE_STEP_BACK_RULE = "flare_step_back"
@@ -101,9 +100,10 @@ def flare_note(limit: FlareLimit, dim: str, run: float, week: float | None) -> s
     limit, ``week`` the 7 days' (each the smaller of the step back's and the rules')."""
     unit = UNITS[dim]
     if limit.rest:
-        return f"{_WHAT[dim]}: {_rest_words(limit)}."
+        return f"{DIMENSION_HEADING[dim]}: {_rest_words(limit)}."
     basis = _basis(limit, dim)
-    head = f"{_WHAT[dim]}: step back after the pain flare on {describe_day(limit.flare)}"
+    what = DIMENSION_HEADING[dim]
+    head = f"{what}: step back after the pain flare on {describe_day(limit.flare)}"
     if run <= 0:
         return f"{head}: none in the next run ({basis})."
     text = f"{head}: next run up to {amount(run, unit)} ({basis})"

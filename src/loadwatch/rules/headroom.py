@@ -48,6 +48,7 @@ from loadwatch.rules.engine import _DAY, _judgement_frames
 from loadwatch.rules.headroom_arrays import Verdicts, floor_unit
 from loadwatch.rules.judging import AMOUNT_RULES, SCALE, lookback_start
 from loadwatch.rules.messages import amount, baseline_phrase, day_name, pace, tomorrow
+from loadwatch.vocabulary import DIMENSION_HEADING
 
 CLEAR_HORIZON_DAYS = 14
 # "Over": not even half a usual run fits tomorrow.
@@ -462,7 +463,6 @@ def _empty(dim: str) -> Headroom:
     )  # fmt: skip
 
 
-_WHAT = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing", "uphill": "Uphill"}
 _SINGLE = {
     "distance": "run",
     "speed": "fast running in one run",
@@ -493,7 +493,7 @@ def _message(
     counted: list[str] | None = None,
 ) -> str:
     unit = UNITS[dim]
-    what = _WHAT[dim]
+    what = DIMENSION_HEADING[dim]
     now = pace(fast_mps) if dim == "speed" and fast_mps else None
     # ``counted``: the paces the 7 days' fast km were counted at.  Where a new threshold
     # (a coach's pace) differs, the km keep their days' pace and today's is said apart:

@@ -19,7 +19,8 @@ from datetime import date
 from typing import Any
 
 from loadwatch.analytics.schema import UNITS
-from loadwatch.vocabulary import NO_LOAD
+from loadwatch.rounding import fixed, half_up
+from loadwatch.vocabulary import DIMENSION_HEADING, DIMENSION_NOUN, NO_LOAD
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -31,7 +32,10 @@ def day_name(d: date) -> str:
 
 
 def amount(value: float, unit: str) -> str:
-    return f"{value:,.0f} m" if unit == "m" else f"{value:,.1f} km"
+    """'1,234 m', '20.3 km': halves up, as a coach rounds (``rounding.fixed``)."""
+    if unit == "m":
+        return f"{fixed(value, 0, grouped=True)} m"
+    return f"{fixed(value, 1, grouped=True)} km"
 
 
 # What a dimension over its limit allows tomorrow.  Rest is the distance's word only: the
@@ -39,10 +43,8 @@ def amount(value: float, unit: str) -> str:
 # to 22.0 km" read as a rest day (trial 9 F22).
 _NOTHING_TOMORROW = {dim: f"{words} tomorrow" for dim, words in NO_LOAD.items()}
 _SOME_TOMORROW = {
-    "distance": "rest or up to {} easy tomorrow",
-    "speed": "up to {} of fast running tomorrow",
-    "hills": "up to {} of climbing tomorrow",
-    "uphill": "up to {} of uphill running tomorrow",
+    dim: "rest or up to {} easy tomorrow" if dim == "distance" else f"up to {{}} of {noun} tomorrow"
+    for dim, noun in DIMENSION_NOUN.items()
 }
 
 
@@ -55,25 +57,28 @@ def tomorrow(dimension: str, run_limit: float, unit: str) -> str:
 
 def pace(speed_mps: float) -> str:
     """m/s → 'm:ss/km'."""
-    s = round(1000.0 / speed_mps)
+    s = int(half_up(1000.0 / speed_mps))
     return f"{s // 60}:{s % 60:02d}/km"
+
+
+_FAST = DIMENSION_NOUN["speed"]
 
 
 def fast_running(value: str, row: Row) -> str:
     """'7.1 km quicker than 4:56/km' (the day's fast threshold), else '7.1 km of fast
     running': fast km always says what fast meant that day."""
     thr = row.get("fast_threshold_mps")
-    return f"{value} quicker than {pace(thr)}" if thr else f"{value} of fast running"
+    return f"{value} quicker than {pace(thr)}" if thr else f"{value} of {_FAST}"
 
 
 def above(value: float, threshold: float | None, decimals: int = 0, scale: float = 1.0) -> str:
     """``value × scale`` with ``decimals``, or as many more (up to 3) as it takes not to read
     as the threshold (or below it) when the value is above it."""
     for d in range(decimals, decimals + 4):
-        text = f"{value * scale:.{d}f}"
+        text = fixed(value * scale, d)
         if threshold is None or value <= threshold or float(text) > threshold * scale + 1e-12:
             return text
-    return f"{value * scale:.{decimals + 3}f}"
+    return fixed(value * scale, decimals + 3)
 
 
 def more(ratio: float, word: str = "more than", threshold: float | None = None) -> str:
@@ -119,7 +124,8 @@ def _after_break(row: Row) -> str:
     kept = row.get("kept")
     if kept is None:
         return ""
-    return f", counting your running before your {row['days_off']}-day break at {kept * 100:.0f} %"
+    share = fixed(kept * 100, 0)
+    return f", counting your running before your {row['days_off']}-day break at {share} %"
 
 
 def _session_spike(row: Row) -> str:
@@ -138,7 +144,8 @@ def _session_spike(row: Row) -> str:
         return f"{day}'s run had {fast_running(value, row)}, {more(r, threshold=t)} {most}."
     if dim == "uphill":
         most = _against(row, unit, f"your most in one run over {window}")
-        return f"{day}'s run had {value} of uphill running, {more(r, threshold=t)} {most}."
+        uphill = DIMENSION_NOUN[dim]
+        return f"{day}'s run had {value} of {uphill}, {more(r, threshold=t)} {most}."
     biggest = _against(row, unit, f"your biggest climb of {window}")
     return f"{day}'s run climbed {value}, {more(r, threshold=t)} {biggest}."
 
@@ -157,9 +164,9 @@ def _first_of_its_kind(row: Row, value: str, window: str) -> str:
         )
     did, none = {
         "distance": (f"{day}'s {value} run", "no run"),
-        "speed": (f"{day}'s run had {fast_running(value, row)}", "no fast running"),
-        "hills": (f"{day}'s run climbed {value}", "no climbing"),
-        "uphill": (f"{day}'s run had {value} of uphill running", "no uphill running"),
+        "speed": (f"{day}'s run had {fast_running(value, row)}", NO_LOAD["speed"]),
+        "hills": (f"{day}'s run climbed {value}", NO_LOAD["hills"]),
+        "uphill": (f"{day}'s run had {value} of {DIMENSION_NOUN['uphill']}", NO_LOAD["uphill"]),
     }[dim]
     days_off = row.get("days_off")
     back = f", your first after {days_off} days without running," if days_off is not None else ","
@@ -178,16 +185,15 @@ def _weekly_ramp(row: Row) -> str:
     note = ""
     if row.get("kept") is not None:
         note = f"; the break left out{_after_break(row)}"
+    what = DIMENSION_HEADING[dim]
     if dim == "hills":
         if _floored(row):
             usual = _against(row, unit, f"your usual climbing per {period}", note)
-            return f"Climbing {span}: {value} vs {usual} ({above(r, t, 1)}×)."
-        return (
-            f"Climbing {span}: {value} vs your usual {base} per {period}{note} ({above(r, t, 1)}×)."
-        )
-    what = {"distance": "Distance", "speed": "Fast running", "uphill": "Uphill running"}[dim]
+            return f"{what} {span}: {value} vs {usual} ({above(r, t, 1)}×)."
+        times = above(r, t, 1)
+        return f"{what} {span}: {value} vs your usual {base} per {period}{note} ({times}×)."
     if dim == "speed":
-        value = fast_running(value, row).removesuffix(" of fast running")
+        value = fast_running(value, row).removesuffix(f" of {_FAST}")
     usual = _against(row, unit, f"your usual {period}", note)
     return f"{what} {span}: {value}, {more(r, threshold=t)} {usual}."
 
@@ -195,12 +201,7 @@ def _weekly_ramp(row: Row) -> str:
 def _return_after_break(row: Row) -> str:
     dim = row["dimension"]
     unit = UNITS[dim]
-    what = {
-        "distance": "of running",
-        "speed": "of fast running",
-        "hills": "of climbing",
-        "uphill": "of uphill running",
-    }[dim]
+    what = f"of {DIMENSION_NOUN[dim]}"
     back = row["days_back"]
     days = "day" if back == 1 else f"{back} days"
     done = f"{amount(row['value'], unit)} {what}"
@@ -223,17 +224,12 @@ def _return_after_break(row: Row) -> str:
 def _monotony(row: Row) -> str:
     dim = row["dimension"]
     unit = UNITS[dim]
-    what = {
-        "distance": "running",
-        "speed": "fast running",
-        "hills": "climbing",
-        "uphill": "uphill running",
-    }[dim]
+    what = DIMENSION_NOUN[dim]
     mono = above(row["ratio"], row["threshold"], 1)
     return (
         f"Your {what} in the {row['window_days']} days to {day_name(row['date'])} was very "
-        f"even from day to day (monotony {mono}, above {row['threshold']:.1f}; "
-        f"{amount(row['week_load'], unit)}, strain {row['strain']:,.0f}): "
+        f"even from day to day (monotony {mono}, above {fixed(row['threshold'])}; "
+        f"{amount(row['week_load'], unit)}, strain {fixed(row['strain'], 0, grouped=True)}): "
         "mix easy and hard days and keep a rest day."
     )
 
@@ -256,9 +252,30 @@ _COUNT = {2: "two", 3: "three", 4: "four"}
 def recordings(count: int, gap_s: float) -> str:
     """'two recordings, 1 min apart': a run judged as one session of several files
     (``analytics.daily.SESSION_GAP_S``)."""
-    minutes = max(1, round(gap_s / 60.0))
+    minutes = max(1, int(half_up(gap_s / 60.0)))
     apart = f"{minutes} min apart" if count == 2 else f"at most {minutes} min apart"
     return f"{_COUNT.get(count, str(count))} recordings, {apart}"
+
+
+def recordings_in(message: str) -> str | None:
+    """The "two recordings, 1 min apart" a flag's sentence says of its run, if it does: for
+    a sentence that cites the same run again (a spike's step back, ``rules.spike_limit``)."""
+    import re  # here: only a sentence that may hold the note pays for it
+
+    if "recordings, " not in message:
+        return None
+    found = re.search(r" \(((?:\w+) recordings, (?:at most )?\d+ min apart)\)", message)
+    return found.group(1) if found else None
+
+
+def with_guessed_sport(message: str, day: date) -> str:
+    """A flag's sentence about ``day``'s run whose sport loadwatch guessed (the recording
+    declared none): says so, so a coach can relabel a ride the guess took for a run and
+    dismiss the flag (trial 10 F19)."""
+    return (
+        f"{message} The sport of {day_name(day)}'s run was guessed from the recording: "
+        "relabel it if it was not a run."
+    )
 
 
 def with_recordings(

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from loadwatch.rounding import half_up
 from loadwatch.rules.engine import FlagRecord
 from loadwatch.rules.messages import amount, day_name, fast_running
 from loadwatch.rules.plan_caps import (
@@ -185,7 +186,7 @@ def _breaches(row: dict[str, object], c: Caps) -> dict[str, list[_Over]]:
 
 
 def _pace(s: float) -> str:
-    r = round(s)
+    r = int(half_up(s))
     return f"{r // 60}:{r % 60:02d}"
 
 

@@ -29,7 +29,7 @@ from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.messages import amount, day_name, pace
 from loadwatch.rules.plan_breach import BREACH_ALERT, caps_dimension
 from loadwatch.rules.plan_caps import FAST_ALLOWANCE_KM, FLAT_M_PER_KM, Caps
-from loadwatch.vocabulary import NO_LOAD
+from loadwatch.vocabulary import DIMENSION_HEADING, NO_LOAD
 
 PLAN_DIMENSIONS = ("distance", "speed", "hills")
 # dimension -> (the rules' room over the next 7 days, the rules' next-run limit)
@@ -245,7 +245,7 @@ def _note(
     flat_run: float | None = None,
 ) -> str:
     unit = UNITS[dim]
-    what = {"distance": "Distance", "speed": "Fast running", "hills": "Climbing"}[dim]
+    what = DIMENSION_HEADING[dim]
     if dim == "hills" and caps.weekly_climb_m == 0:
         # The allowance of the run offered, not of the plan's longest run (trial F12).
         head = f"{what}: the plan avoids hills: keep runs flat (up to {FLAT_M_PER_KM:.0f} m per km)"

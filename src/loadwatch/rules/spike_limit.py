@@ -26,8 +26,9 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from loadwatch.analytics.schema import UNITS
+from loadwatch.rounding import half_up
 from loadwatch.rules.episodes import CURRENT_DAYS, is_current
-from loadwatch.rules.messages import amount, day_name, tomorrow
+from loadwatch.rules.messages import amount, day_name, recordings_in, tomorrow
 
 SPIKE_RULE = "session_spike"
 # The pre-flight check's finding for a planned run above a current spike's cap: the same limit
@@ -67,6 +68,8 @@ class SpikeFlag(Protocol):
     def spike_value(self) -> float | None: ...
     @property
     def spike_baseline(self) -> float | None: ...
+    @property
+    def message(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +79,13 @@ class SpikeCap:
     value: float  # the flagged run's amount
     cap: float  # what it was judged against, as shown: the next run's limit
     until: date  # the last day the spike is current
+    # "two recordings, 1 min apart" when the spiked run was several (its flag says so).
+    recordings: str | None = None
 
 
 def _shown(value: float, unit: str) -> float:
     # The number the flag's sentence prints ("6.0 km" for 5.999): the limit names the same one.
-    return float(round(value)) if unit == "m" else round(value, 1)
+    return half_up(value, 0 if unit == "m" else 1)
 
 
 def carries_spike(f: SpikeFlag) -> bool:
@@ -111,6 +116,7 @@ def spike_caps(flags: Sequence[SpikeFlag], today: date) -> dict[str, SpikeCap]:
             value=value,
             cap=_shown(judged, unit),
             until=f.date + timedelta(days=CURRENT_DAYS - 1),
+            recordings=recordings_in(f.message),
         )
         held = out.get(f.dimension)
         if held is None or cap.cap < held.cap:
@@ -120,8 +126,9 @@ def spike_caps(flags: Sequence[SpikeFlag], today: date) -> dict[str, SpikeCap]:
 
 def _why(c: SpikeCap) -> str:
     unit = UNITS[c.dimension]
+    several = f" ({c.recordings})" if c.recordings else ""
     return (
-        f"{day_name(c.day)}'s {amount(c.value, unit)} was a spike over "
+        f"{day_name(c.day)}'s {amount(c.value, unit)}{several} was a spike over "
         f"{amount(c.cap, unit)}, not yet a baseline"
     )
 

@@ -43,7 +43,7 @@ from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_store
 from loadwatch.store.db import Session, Store
 from loadwatch.store.models import Activity, Flag
-from loadwatch.vocabulary import ALERT, RESOLVED
+from loadwatch.vocabulary import ALERT, DIMENSION_HEADING, RESOLVED
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,16 @@ NUMBERS: tuple[tuple[str, str, str, Unit, float], ...] = (
     ("avg_pace_s_per_km", "avg_pace_s_per_km", "Average pace", "s/km", 1.0),
     ("best_1km_s", "best_1km_s", "Best kilometre", "s", 1.0),
     ("max_speed_mps", "max_speed_mps", "Top speed (sustained)", "m/s", 1.0),
-    ("fast_distance_m", "fast_distance_km", "Fast distance", "km", 1e-3),
-    ("elevation_gain_m", "elevation_gain_m", "Climb", "m", 1.0),
+    ("fast_distance_m", "fast_distance_km", DIMENSION_HEADING["speed"], "km", 1e-3),
+    ("elevation_gain_m", "elevation_gain_m", DIMENSION_HEADING["hills"], "m", 1.0),
     ("elevation_loss_m", "elevation_loss_m", "Descent", "m", 1.0),
-    ("uphill_distance_m", "uphill_distance_km", "Uphill (grade ≥ +3 %)", "km", 1e-3),
+    (
+        "uphill_distance_m",
+        "uphill_distance_km",
+        f"{DIMENSION_HEADING['uphill']} (grade ≥ +3 %)",
+        "km",
+        1e-3,
+    ),
     ("downhill_distance_m", "downhill_distance_km", "Downhill (grade ≤ −3 %)", "km", 1e-3),
     ("gap_distance_m", "gap_distance_km", "Grade-adjusted distance", "km", 1e-3),
     ("avg_hr", "avg_hr_bpm", "Average heart rate", "bpm", 1.0),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from loadwatch.analytics.days import local_day
 from loadwatch.clock import local_today
 from loadwatch.errors import InvalidRequest
-from loadwatch.rounding import out_number
+from loadwatch.rounding import fixed, out_number
 from loadwatch.rules.plan_headroom import pace_text
 from loadwatch.schemas.checkin import (
     CheckinIn,
@@ -98,7 +98,7 @@ def _limits(st: AthleteStatus) -> tuple[bool, list[LimitOut], str]:
         if d.dimension not in ("distance", "speed", "hills"):
             continue
         text = d.headroom_note or (
-            f"next run up to {d.headroom_run:.1f} {d.unit}"
+            f"next run up to {fixed(d.headroom_run)} {d.unit}"
             if d.headroom_run is not None
             else "no limit from the rules yet"
         )

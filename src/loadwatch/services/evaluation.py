@@ -26,18 +26,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
-from loadwatch.analytics.daily import split_runs
-from loadwatch.analytics.day_exprs import local_day_expr
+from loadwatch.analytics.days import local_day
 from loadwatch.clock import day_ends_at, local_today
 from loadwatch.errors import Conflict
 from loadwatch.rules.engine import FlagRecord
 from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import CURRENT_DAYS, HISTORIC_DAYS, classify
-from loadwatch.rules.messages import with_recordings
+from loadwatch.rules.messages import with_guessed_sport, with_recordings
 from loadwatch.rules.plan import PLAN_RULES
 from loadwatch.rules.spike_limit import RETURN_RULE, SPIKE_RULE, SpikeFlag, carries_spike
 from loadwatch.services import (
@@ -52,6 +51,8 @@ from loadwatch.services import (
     views,
 )
 from loadwatch.services.inputs import EvaluationInputs, evaluation_inputs
+from loadwatch.services.step_back import split_sessions
+from loadwatch.store import activities as activity_rows
 from loadwatch.store import athletes as athlete_rows
 from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags, pending
@@ -102,24 +103,12 @@ def _say_split_runs(inp: EvaluationInputs, fired: list[FlagRecord]) -> list[Flag
     citing = {f.date for f in fired if f.rule in _CITING_RULES}
     if not citing:
         return fired
-    # Only a local day of two runs or more can hold a run in several recordings, and a day's
-    # sessions read that day's runs alone: the sessions of the cited days of several runs
-    # only.  Over the whole history (a full evaluation fires every spike) they cost ~10 % of
-    # the evaluation; an incremental evaluation's flag or two reads a few runs.
-    tz = inp.athlete.timezone
-    daily = inp.daily
-    several = set(daily["date"].filter(daily["runs"] > 1).to_list())
-    days = sorted({d - timedelta(days=k) for d in citing for k in range(7)} & several)
-    if not days:
+    # The sessions of the cited days of several runs only.  Over the whole history (a full
+    # evaluation fires every spike) they cost ~10 % of the evaluation; an incremental
+    # evaluation's flag or two reads a few runs.
+    by_key = split_sessions(inp, {d - timedelta(days=k) for d in citing for k in range(7)})
+    if not by_key:
         return fired
-    acts = inp.activities.filter(local_day_expr(tz).is_in(days))
-    fast = daily.select("date", pl.col("fast_threshold_mps").alias("fast_speed_mps")).filter(
-        pl.col("fast_speed_mps") > 0
-    )
-    split = split_runs(acts, tz=tz, fast=fast)
-    if split.is_empty():
-        return fired
-    by_key = {(d, dim): (v, n, g) for d, dim, n, g, v in split.iter_rows()}
     out = []
     for f in fired:
         if f.rule in _CITING_RULES:
@@ -133,6 +122,36 @@ def _say_split_runs(inp: EvaluationInputs, fired: list[FlagRecord]) -> list[Flag
             f = replace(f, message=message)
         out.append(f)
     return out
+
+
+# The flags about the run of their own day: a spike, a breach of the plan, a return's first run.
+_RUN_OF_THE_DAY = frozenset({SPIKE_RULE, "plan_breach", "return_after_break"})
+
+
+def _say_guessed_sports(
+    session: Session, inp: EvaluationInputs, fired: list[FlagRecord]
+) -> list[FlagRecord]:
+    """A flag about a day with a run whose sport was guessed (the recording declared none:
+    ``ingest.sports_choice``) says so: a ride at a runner's speed can pass for a run, and the
+    coach who sees the alert is the one who can relabel it (trial 10 F19)."""
+    days = {f.date for f in fired if f.rule in _RUN_OF_THE_DAY}
+    if not days:
+        return fired
+    # A day earlier: a run's local day may be the UTC day after its start.
+    since = datetime.combine(min(days) - timedelta(days=1), time(), tzinfo=UTC)
+    tz = inp.athlete.timezone
+    guessed = {
+        local_day(start, offset, tz)
+        for start, offset in activity_rows.guessed_run_starts(session, inp.athlete.id, since)
+    }
+    if not guessed & days:
+        return fired
+    return [
+        replace(f, message=with_guessed_sport(f.message, f.date))
+        if f.rule in _RUN_OF_THE_DAY and f.date in guessed
+        else f
+        for f in fired
+    ]
 
 
 def _evaluate_in(
@@ -246,7 +265,11 @@ def _evaluate_in(
     plan = rehab.after_spikes(
         plan, inp, spikes if spikes is not None else _stored_spikes(session, inp, from_date)
     )
-    fired = _say_split_runs(inp, [*engine_fired, *(f for f in plan.records if window_ok(f))])
+    fired = _say_guessed_sports(
+        session,
+        inp,
+        _say_split_runs(inp, [*engine_fired, *(f for f in plan.records if window_ok(f))]),
+    )
     new: list[Flag] = []
     for rec in fired:
         key = (rec.rule, rec.dimension, rec.date)

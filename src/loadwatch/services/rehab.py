@@ -16,7 +16,7 @@ import polars as pl
 from loadwatch.analytics.schema import DIMENSIONS
 from loadwatch.clock import local_today
 from loadwatch.errors import Conflict, InvalidRequest, NotFound
-from loadwatch.rounding import out_number
+from loadwatch.rounding import fixed, out_number
 from loadwatch.rules.plan import Caps, PlanVerdict, judge, with_spikes
 from loadwatch.rules.plan_caps import caps_from_tomorrow, run_words
 from loadwatch.rules.plan_headroom import (
@@ -59,7 +59,7 @@ from loadwatch.store import plans as plan_store
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, RehabPlan, SymptomEntry
-from loadwatch.vocabulary import trend_span
+from loadwatch.vocabulary import DIMENSION_HEADING, trend_span
 
 if TYPE_CHECKING:
     from loadwatch.schemas.status import DimensionStatus
@@ -301,7 +301,7 @@ def rehab_status(
     if caps is not None and current is not None:
         parts.append(
             f"Plan week {caps.week + 1} ({current.condition}): up to "
-            f"{caps.longest_run_km:.1f} km a run, {caps.weekly_km:.1f} km a week"
+            f"{fixed(caps.longest_run_km)} km a run, {fixed(caps.weekly_km)} km a week"
             + (", flat" if caps.weekly_climb_m == 0 else "")
         )
     if latest is not None:
@@ -390,7 +390,9 @@ def follow_plan(dims: list[DimensionStatus], status: RehabStatus | None) -> list
                     update={
                         "headroom_week": 0.0,
                         "headroom_run": 0.0,
-                        "headroom_note": "Uphill: the plan avoids hills: keep runs flat.",
+                        "headroom_note": (
+                            f"{DIMENSION_HEADING['uphill']}: the plan avoids hills: keep runs flat."
+                        ),
                     }
                 )
             out.append(d)

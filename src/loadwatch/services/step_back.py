@@ -7,17 +7,20 @@ reads as leave to run 40), so the step back is the only limit any of them offers
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from loadwatch.analytics.daily import split_runs
+from loadwatch.analytics.day_exprs import local_day_expr
 from loadwatch.rules.engine import evaluate
 from loadwatch.rules.episodes import CURRENT_DAYS
 from loadwatch.rules.flare_limit import FlareLimit, flare_note
 from loadwatch.rules.headroom import OVER_SHARE
-from loadwatch.rules.messages import day_name
+from loadwatch.rules.messages import day_name, recordings
 from loadwatch.rules.plan_caps import describe_day
 from loadwatch.rules.spike_limit import SpikeCap, spike_caps, spike_note
 
@@ -114,7 +117,40 @@ def current_spikes(inp: EvaluationInputs, quiet: pl.DataFrame | None) -> dict[st
             "monotony": c.monotony.model_copy(update={"enabled": False}),
         }
     )
-    return spike_caps(evaluate(daily, only, since=since, quiet=quiet), inp.today)
+    caps = spike_caps(evaluate(daily, only, since=since, quiet=quiet), inp.today)
+    if not caps:
+        return caps
+    # The engine's sentences do not say a run was several recordings (the evaluation adds
+    # that): the cap's step back cites the run as the stored flag does.
+    split = split_sessions(inp, {c.day for c in caps.values()})
+    return {
+        dim: replace(c, recordings=recordings(*split[(c.day, dim)][1:]))
+        if (c.day, dim) in split
+        else c
+        for dim, c in caps.items()
+    }
+
+
+def split_sessions(
+    inp: EvaluationInputs, days: Iterable[date]
+) -> dict[tuple[date, str], tuple[float, int, float]]:
+    """Per (local day, dimension) among ``days``: the day's largest session in the dimension
+    when it was several recordings, as (its amount, how many recordings, the longest gap in
+    seconds) (``analytics.daily.split_runs``; docs/rules.md, "One run in several
+    recordings").  Only a local day of two runs or more can hold one, and a day's sessions
+    read that day's runs alone: the others are not read."""
+    daily = inp.daily
+    several = set(daily["date"].filter(daily["runs"] > 1).to_list())
+    wanted = sorted(set(days) & several)
+    if not wanted:
+        return {}
+    tz = inp.athlete.timezone
+    acts = inp.activities.filter(local_day_expr(tz).is_in(wanted))
+    fast = daily.select("date", pl.col("fast_threshold_mps").alias("fast_speed_mps")).filter(
+        pl.col("fast_speed_mps") > 0
+    )
+    split = split_runs(acts, tz=tz, fast=fast)
+    return {(d, dim): (v, n, g) for d, dim, n, g, v in split.iter_rows()}
 
 
 def _head(note: str | None) -> str | None:

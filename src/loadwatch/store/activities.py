@@ -569,3 +569,20 @@ def starts_of(session: Session, ids: Sequence[int]) -> list[tuple[datetime, int 
         )
         out.extend((as_utc(t), off) for t, off in rows)
     return out
+
+
+def guessed_run_starts(
+    session: Session, athlete_id: int, since: datetime | None
+) -> list[tuple[datetime, int | None]]:
+    """The UTC start and UTC offset of the athlete's runs whose sport loadwatch guessed (no
+    sport in the file or the export, and no relabel: ``ingest.sports_choice``), started at or
+    after ``since`` (all when None): a flag on such a run says so (trial 10 F19)."""
+    q = select(Activity.start_time, Activity.utc_offset_s).where(
+        Activity.athlete_id == athlete_id,
+        Activity.sport.in_(sorted(RUNNING_SPORTS)),
+        Activity.totals_source["sport"].as_string() == "guess",
+        Activity.sport_relabel.is_(None),  # a relabel is the user's word, never a guess
+    )
+    if since is not None:
+        q = q.where(Activity.start_time >= since)
+    return [(as_utc(t), off) for t, off in session.execute(q)]

@@ -60,6 +60,8 @@ _RAISED_IN = select(
     flag_table.c.baseline,
     flag_table.c.spike_value,
     flag_table.c.spike_baseline,
+    # A step back cites the spiked run as its flag does ("(two recordings, 1 min apart)").
+    flag_table.c.message,
 ).where(
     flag_table.c.athlete_id == bindparam("aid", type_=Integer),
     # A return's flag that carried the day's spike stands for it (revision 0018).
@@ -76,7 +78,7 @@ def raised_in(
 ) -> list[Row[Any]]:
     """The athlete's flags of ``rule`` dated ``[from_date, to_date]`` that the rules still
     raise (every status but resolved), and those that carried a spike (``spike_baseline``):
-    their date, rule, dimension, value, baseline and carried spike (what
+    their date, rule, dimension, value, baseline, carried spike and message (what
     ``rules.spike_limit.SpikeFlag`` reads), not the session's objects."""
     params = {"aid": athlete_id, "rule": rule, "lo": from_date, "hi": to_date}
     return list(session.execute(_RAISED_IN, params))

@@ -39,7 +39,7 @@ function spread(values) {
 }
 
 function stretchTitle(st) {
-  const what = st.kind === "fast" ? "Fast" : "Uphill (≥ +3 %)";
+  const what = st.kind === "fast" ? DIM_HEADING.speed : `${DIM_HEADING.uphill} (≥ +3 %)`;
   const dips = fmt(st.counted_m / 1000, 2) !== fmt(st.distance_m / 1000, 2)
     ? ` (${fmt(st.counted_m / 1000, 2)} km of it ${st.kind}, with the dips it spans)` : "";
   return `${what}: ${fmt(st.distance_m / 1000, 2)} km from km ${fmt(st.start_m / 1000, 2)}, ${clock(st.duration_s)}`

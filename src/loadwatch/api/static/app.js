@@ -4,12 +4,6 @@
 
 const API = "/api/v1";
 const TOKEN_KEY = "loadwatch.token";
-const CHARTS = [
-  { dim: "distance", column: "distance_km", title: "Weekly distance", unit: "km", axis: "km per week" },
-  { dim: "speed", column: "fast_km", title: "Weekly fast running", unit: "km", axis: "fast km per week" },
-  { dim: "hills", column: "elevation_gain_m", title: "Weekly climbing", unit: "m", axis: "metres climbed per week" },
-  { dim: "uphill", column: "uphill_km", title: "Weekly uphill running", unit: "km", axis: "uphill km per week", optional: true },
-];
 // The words a person reads for the API's dimension keys: loadwatch/vocabulary.py's
 // DIMENSION_LABEL, the same on every surface (tests/test_vocabulary.py holds them equal).
 // None of a dimension in a run, in one phrase on every surface (loadwatch.vocabulary.NO_LOAD):
@@ -28,6 +22,22 @@ const DIM_WORD = {
   pain: "pain",
   rest: "rest",
 };
+// The same words as headings (a chart's title, a tile): vocabulary.DIMENSION_HEADING.
+const DIM_HEADING = {
+  distance: "Distance",
+  speed: "Fast km",
+  hills: "Climbing",
+  uphill: "Uphill km",
+  pain: "Pain",
+  rest: "Rest",
+};
+// A chart is titled with its dimension's word (never "fast running" beside "fast km").
+const CHARTS = [
+  { dim: "distance", column: "distance_km", title: `Weekly ${DIM_WORD.distance}`, unit: "km", axis: "km per week" },
+  { dim: "speed", column: "fast_km", title: `Weekly ${DIM_WORD.speed}`, unit: "km", axis: "fast km per week" },
+  { dim: "hills", column: "elevation_gain_m", title: `Weekly ${DIM_WORD.hills}`, unit: "m", axis: "metres climbed per week" },
+  { dim: "uphill", column: "uphill_km", title: `Weekly ${DIM_WORD.uphill}`, unit: "km", axis: "uphill km per week", optional: true },
+];
 const SEV = { alert: { rank: 2, label: "▲ Alert" }, caution: { rank: 1, label: "◆ Caution" } };
 const $ = (id) => document.getElementById(id);
 
@@ -140,21 +150,19 @@ function readDate(text) {
   const iso = `${m[3]}-${String(month + 1).padStart(2, "0")}-${m[1].padStart(2, "0")}`;
   return isoDay(parseDay(iso)) === iso ? iso : null;
 }
-// One rounding rule on every face: Python's (the CLI and the server's sentences), the exact
-// value rounded, a tie to the even digit: 30.25 km is "30.2" here as there (toLocaleString
-// alone rounds the shortest decimal half up: "30.3" beside the CLI's "30.2").
-function roundAsPython(v, digits) {
-  const exact = Math.abs(v).toFixed(Math.min(100, digits + 25));  // the double's own digits
-  const dot = exact.indexOf(".");
-  const kept = exact.slice(0, dot + 1 + digits), tail = exact.slice(dot + 1 + digits);
-  const unit = 10 ** -digits, down = Number(kept);
-  const last = Number(kept.replace(".", "").slice(-1));
-  const up = tail[0] > "5" || (tail[0] === "5" && (/[1-9]/.test(tail.slice(1)) || last % 2 === 1));
-  return Math.sign(v) * (up ? down + unit : down);
+// One rounding rule on every face (loadwatch.rounding.fixed: the CLI, the server's
+// sentences): the decimal the number prints as, a half rounded up, away from zero: 20.25 km
+// is "20.3" and 2.675 at 2 places "2.68" (toFixed rounds the double, just under 2.675: "2.67").
+function roundHalfUp(v, digits) {
+  const shortest = String(Math.abs(v));  // the shortest decimal that reads back as v, as repr
+  const dot = shortest.indexOf(".");
+  if (shortest.includes("e") || dot < 0 || shortest.length - dot - 1 <= digits) return v;
+  const kept = shortest.slice(0, dot + 1 + digits), up = shortest[dot + 1 + digits] >= "5";
+  return Math.sign(v) * (Number(kept) + (up ? 10 ** -digits : 0));
 }
 function fmt(n, digits = 1) {
   // signDisplay "negative": a small negative that rounds to zero reads "0.0", not "-0.0".
-  return n === null || n === undefined || Number.isNaN(n) ? "–" : roundAsPython(Number(n), digits).toLocaleString("en-GB", {
+  return n === null || n === undefined || Number.isNaN(n) ? "–" : roundHalfUp(Number(n), digits).toLocaleString("en-GB", {
     minimumFractionDigits: digits, maximumFractionDigits: digits, signDisplay: "negative",
   });
 }

@@ -142,16 +142,18 @@ function render(v) {
 }
 
 // One line for the next run (what a runner glances at), the reasons folded away beneath.
-// The rounding of every other face (app.js roundAsPython, the CLI): the exact value, a tie
-// to the even digit, so 30.25 km is "30.2" here too (toFixed rounds that tie up: "30.3").
+// The rounding of every other face (app.js roundHalfUp, loadwatch.rounding.fixed): the
+// decimal the number prints as, a half up: 30.25 km is "30.3", 2.675 at 2 places "2.68".
 function dec(v, digits) {
-  const exact = Math.abs(v).toFixed(Math.min(100, digits + 25));
-  const dot = exact.indexOf(".");
-  const kept = exact.slice(0, dot + 1 + digits), tail = exact.slice(dot + 1 + digits);
-  const last = Number(kept.replace(".", "").slice(-1));
-  const up = tail[0] > "5" || (tail[0] === "5" && (/[1-9]/.test(tail.slice(1)) || last % 2 === 1));
-  const r = Math.sign(v) * (Number(kept) + (up ? 10 ** -digits : 0));
-  return (Object.is(r, -0) ? 0 : r).toFixed(digits);
+  const shortest = String(Math.abs(v));
+  const dot = shortest.indexOf(".");
+  let r = v;
+  if (!shortest.includes("e") && dot >= 0 && shortest.length - dot - 1 > digits) {
+    const kept = shortest.slice(0, dot + 1 + digits), up = shortest[dot + 1 + digits] >= "5";
+    r = Math.sign(v) * (Number(kept) + (up ? 10 ** -digits : 0));
+  }
+  const text = r.toFixed(digits);
+  return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
 }
 // None of a dimension in a run, in one phrase on every surface (loadwatch.vocabulary.NO_LOAD):
 // zero climbing is "no climbing", never "climb 0 m" (flat is a plan's up to 10 m per km).

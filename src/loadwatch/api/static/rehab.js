@@ -149,9 +149,9 @@ function renderRehab() {
     tiles.push(
       tile("distance", "Weekly distance", w.week),
       tile("longest", "Longest run", w.longest),
-      tile("speed", "Fast running", w.fast),
+      tile("speed", DIM_HEADING.speed, w.fast),
       tile("pace", "Pace", w.pace),
-      tile("hills", "Climbing", w.climb === "flat" ? "flat (up to 10 m per km)" : w.climb),
+      tile("hills", DIM_HEADING.hills, w.climb === "flat" ? "flat (up to 10 m per km)" : w.climb),
     );
   }
   $("rehab-caps").replaceChildren(...tiles);
