@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -82,7 +83,7 @@ def test_sync_watch_folder_evaluates_and_notifies(tmp_path: Path) -> None:
         # The receiver is read every half tick (in this process, free); the server only once
         # something has arrived, so the wait costs the server no requests.
         deadline = time.monotonic() + 180
-        live: list[dict[str, object]] = []
+        live: list[dict[str, Any]] = []
         while True:
             got = [r["body"]["episode"]["id"] for r in rx.accepted]
             if got:
