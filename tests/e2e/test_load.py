@@ -16,7 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.live import cli_env, command, run_cli, serve
+from loadwatch import auth
+from loadwatch.store.db import Store
+from support.databases import at_head
+from support.live import cli_env, command, serve, serve_many
 from support.loadgen import API, concurrent_gets, distinct_runs, storm
 
 pytestmark = pytest.mark.e2e
@@ -29,6 +32,7 @@ SERIES_AT_ONCE = 64
 @contextmanager
 def _jobs_process(env: dict[str, str], name: str) -> Iterator[None]:
     log = Path(env["LOADWATCH_DATA_DIR"]) / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
             [*command(env), name], env=env, stdout=out, stderr=subprocess.STDOUT
@@ -48,16 +52,22 @@ def _deployment(
     data = tmp_path / "data"
     extra = {"LOADWATCH_EVALUATE_INTERVAL_S": "1"}
     if backend == "postgres":
-        extra["LOADWATCH_DATABASE_URL"] = request.getfixturevalue("pg_url")
+        # A copy of the migrated template: the subject is load, not a first start's migration.
+        extra["LOADWATCH_DATABASE_URL"] = request.getfixturevalue("pg_migrated_url")
     env = cli_env(data, **extra)
-    added = run_cli("user", "add", "carla", "--role", "admin", env=env)
-    assert added.returncode == 0, added.stderr
-    token = added.stdout.split()[-1]
+    url = at_head(env.get("LOADWATCH_DATABASE_URL", f"sqlite:///{data / 'loadwatch.db'}"))
+    store = Store(url, data)
+    try:
+        with store.transaction() as s:
+            _, token = auth.create_user(s, "carla", "admin")
+    finally:
+        store.close()
     with ExitStack() as stack:
         if backend == "postgres":
-            bases = [stack.enter_context(serve(env, "--no-scheduler")) for _ in range(2)]
-            # On PostgreSQL the work runs on the job queue: a worker, not the scheduler.
+            # On PostgreSQL the work runs on the job queue: a worker, not the scheduler.  It
+            # and the two API processes start at once.
             stack.enter_context(_jobs_process(env, "worker"))
+            bases = stack.enter_context(serve_many(env, 2, "--no-scheduler"))
         else:
             bases = [stack.enter_context(serve(env))]
         yield bases, {"Authorization": f"Bearer {token}"}

@@ -19,6 +19,7 @@ from loadwatch import auth
 from loadwatch.store.athletes import get_or_create_athlete
 from loadwatch.store.db import Store
 from support.archives import gpx_run
+from support.databases import at_head
 from support.live import cli_env, serving
 
 pytestmark = pytest.mark.e2e
@@ -66,7 +67,7 @@ def _cmdline(pid: int) -> str:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_sigterm_leaves_no_worker_behind(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    store = Store(f"sqlite:///{data / 'loadwatch.db'}", data)
+    store = Store(at_head(f"sqlite:///{data / 'loadwatch.db'}"), data)
     with store.transaction() as s:
         ana = get_or_create_athlete(s, "Ana", "Europe/Madrid")
         _, token = auth.create_user(s, "ana", "athlete", athlete_id=ana.id)
@@ -97,7 +98,7 @@ def test_sigterm_leaves_no_worker_behind(tmp_path: Path) -> None:
     # sees its parent gone within PARENT_CHECK_S).
     deadline = time.monotonic() + 30
     while any(_alive(p) for p in kids) and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
     left = [(p, _cmdline(p)) for p in kids if _alive(p)]
     for p, _ in left:  # not to leave them running on the machine if the test fails
         os.kill(p, signal.SIGKILL)

@@ -18,6 +18,7 @@ from loadwatch.services.csv_import import import_log
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store import pending
 from loadwatch.store.db import Store
+from support.databases import at_head
 from support.live import cli_env, serve
 
 
@@ -36,7 +37,7 @@ def _spike_log() -> bytes:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     settings = Settings(data_dir=tmp_path / "data")
-    s = Store(settings.db_url, settings.data_dir)
+    s = Store(at_head(settings.db_url), settings.data_dir)
     jobs.bind(s, settings)
     yield s
     jobs.unbind()
@@ -84,6 +85,7 @@ def test_one_info_line_per_evaluation_that_changed_something(
 @pytest.mark.e2e
 def test_serve_prints_the_dashboard_and_docs_urls(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    at_head(f"sqlite:///{data / 'loadwatch.db'}")  # what is printed, not a first migration
     with serve(cli_env(data), "--no-scheduler") as url:
         port = url.rsplit(":", 1)[1]
         text = (data / f"serve-{port}.log").read_text()

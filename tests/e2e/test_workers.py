@@ -16,7 +16,7 @@ from loadwatch.config import Settings
 from loadwatch.services.jobs import InlineJobs
 from loadwatch.services.jobs_procrastinate import ProcrastinateJobs
 from loadwatch.store.db import Store
-from support.databases import pg_schema
+from support.databases import pg_database
 from support.live import cli_env, command
 from support.many_athletes import change, picture, seed
 
@@ -49,9 +49,11 @@ def _burst(store: Store, ids: list[int], queue: InlineJobs | ProcrastinateJobs) 
 
 
 def test_two_workers_evaluate_each_athlete_once_and_agree_with_one_process(
-    tmp_path: Path,
+    tmp_path: Path, migrated_pg: str
 ) -> None:
-    with pg_schema() as reference_url:
+    # Both databases are copies of the migrated template: the subject is the queue, not two
+    # migrations through Alembic on the server.
+    with pg_database(template=migrated_pg) as reference_url:
         ref_store, ref_settings, ref_ids = _world(reference_url, tmp_path / "ref")
         try:
             _burst(ref_store, ref_ids, InlineJobs(ref_store, ref_settings))
@@ -59,7 +61,7 @@ def test_two_workers_evaluate_each_athlete_once_and_agree_with_one_process(
         finally:
             ref_store.close()
 
-    with pg_schema() as url:
+    with pg_database(template=migrated_pg) as url:
         store, _settings, ids = _world(url, tmp_path / "data")
         queue = ProcrastinateJobs(store, Settings(database_url=url, job_settle_s=0))
         try:
