@@ -231,6 +231,9 @@ def _evaluate_in(
         )
         if window_ok(f)
     ]
+    # Before the spike caps are read from them: a step back cites the spiked run as its flag
+    # does ("(two recordings, 1 min apart)").
+    engine_fired = _say_split_runs(inp, engine_fired)
     # The summary's spike cap reads the spike flags current today (``summary_from(spikes=)``)
     # from this judgement instead of judging the rules once more: those from ``from_date``
     # were just fired, those before it stand as stored, read in the same query.  A flare's
@@ -268,7 +271,7 @@ def _evaluate_in(
     fired = _say_guessed_sports(
         session,
         inp,
-        _say_split_runs(inp, [*engine_fired, *(f for f in plan.records if window_ok(f))]),
+        [*engine_fired, *_say_split_runs(inp, [f for f in plan.records if window_ok(f)])],
     )
     new: list[Flag] = []
     for rec in fired:
