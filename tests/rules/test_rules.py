@@ -207,36 +207,21 @@ def test_a_first_run_is_not_a_multiple_of_nothing() -> None:
     )
 
 
-def test_a_run_after_a_long_break_is_a_return_whatever_precedes_it() -> None:
-    # A 5 km run, then 100 days without running, then 10.2 km.  Less than the 28 days a usual
-    # week needs before the break: it was a session_spike alert against the 3 km floor,
-    # where 28 days or more before it give a return flag (trial 11 F7: two verdicts for "back
-    # after a break").  The return owns it, judged against the 10 km floor week, and says so;
-    # the spike it swallowed rides on its flag and caps the next run at 3.0 km.
+def test_a_run_after_a_long_break_is_not_a_first_on_record() -> None:
+    # A 5 km run, then 100 days without running (beyond the 84 days capacity is counted for),
+    # then 10.2 km: nothing in its 30 days to compare it with, but not the first on record
+    # (was "your first on record: with no earlier run to compare it with", Rui's flag 22).
     flags = evaluate(
         _daily([activity(MON, 5.0), activity(MON + timedelta(days=101), 10.2)]), DEFAULT
     )
-    assert _keys(flags) == [(MON + timedelta(days=101), "return_after_break", "distance", "alert")]
-    (back,) = flags
-    assert back.message == (
-        "Back after 100 days without running: 10.2 km of running in your first day back, "
-        "102 % of 10.0 km, the least it is judged against (no usual week on record before the "
-        "break). Build back up over a few weeks."
+    (spike,) = [f for f in flags if f.rule == "session_spike" and f.dimension == "distance"]
+    # It says the break, as return_after_break's sentence about the same run does (F14).
+    assert spike.message == (
+        "Thursday's 10.2 km run, your first after 100 days without running, with no run in "
+        "the last 30 days to compare it with: judged against at least 3.0 km, it is 3.4× that."
     )
-    assert back.own_baseline is None and back.baseline == 10.0
-    assert (back.spike_value, back.spike_baseline) == (pytest.approx(10.2), 3.0)
-    # The polars engine judges it the same (tests/rules/test_arrays.py compares them at
-    # large): the same flag and numbers.
-    d = _daily([activity(MON, 5.0), activity(MON + timedelta(days=101), 10.2)])
-    cols = ["rule", "own_baseline", "baseline", "spike_baseline"]
-    assert flag_frame(d, DEFAULT).select(cols).rows() == [("return_after_break", None, 10.0, 3.0)]
-    # Five weeks before the break (a usual week on record, 17.5 km): a return flag, as
-    # before; here a caution, and the spike more severe than it keeps its own alert.
-    rows = [*days(MON, [5.0, 0.0], repeat=18), activity(MON + timedelta(days=136), 10.2)]
-    assert [(f.rule, f.severity) for f in evaluate(_daily(rows), DEFAULT)] == [
-        ("return_after_break", "caution"),
-        ("session_spike", "alert"),
-    ]
+    assert spike.days_off == 100 and spike.kept is None
+    assert spike.own_baseline == 0.0
 
 
 def test_rules_need_their_history() -> None:

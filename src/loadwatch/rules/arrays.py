@@ -200,10 +200,7 @@ def wide(
         def in_return(dim: str) -> B:
             if not (rb.enabled and dim in rb.dimensions):
                 return np.zeros_like(running)
-            # Whatever precedes the break: with less than ``pre_break_days`` of history before
-            # it (``at`` < 0) no usual week is known and the return is judged against the
-            # floor, not left to session_spike (trial 11 F7: one rule owns the comeback).
-            return since_ret < rb.return_days
+            return (since_ret < rb.return_days) & (pre[dim]["at"] >= 0)
 
         checks: list[Check] = []
         said: dict[str, F] = {}
@@ -214,7 +211,7 @@ def wide(
                 pd = pre[dim]
                 ok = running & in_return(dim)
                 c = _ratio(
-                    when(pd["at"] >= 0, pd["at"] * (7.0 / rb.pre_break_days / s)),
+                    pd["at"] * (7.0 / rb.pre_break_days / s),
                     div(pd["cum"] - pd["before"], s),
                     rb.floor(dim),
                     ok,

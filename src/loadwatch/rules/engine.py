@@ -255,10 +255,9 @@ def _in_return(r: ReturnAfterBreak, dim: str) -> pl.Expr:
     """The first ``return_days`` after a break, when return_after_break judges ``dim``."""
     if not (r.enabled and dim in r.dimensions):
         return pl.lit(False)
-    # Whatever precedes the break: with less than ``pre_break_days`` of history before it
-    # (``at`` < 0) no usual week is known and the return is judged against the floor, not left
-    # to session_spike (trial 11 F7: one rule owns the comeback).
-    return (pl.col("_since_ret") < r.return_days).fill_null(False)
+    return ((pl.col("_since_ret") < r.return_days) & (pl.col(f"_pre|{dim}|at") >= 0)).fill_null(
+        False
+    )
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -443,9 +442,9 @@ def _return_after_break(r: ReturnAfterBreak, key: str | None) -> list[_Check]:
         s = SCALE[dim]
         cum, at_return, before = (pl.col(f"_pre|{dim}|{c}") for c in ("cum", "at", "before"))
         ok = _RUNNING & _in_return(r, dim)
-        # No usual week known (``at`` < 0): null, so the floor alone judges.
-        usual = pl.when(at_return >= 0).then(at_return * (7.0 / r.pre_break_days / s))
-        steps = _ratio_steps(n, usual, (cum - before) / s, r.floor(dim), ok, r)
+        steps = _ratio_steps(
+            n, at_return * (7.0 / r.pre_break_days / s), (cum - before) / s, r.floor(dim), ok, r
+        )
         # What this rule has said about the dimension since the return (its highest level).
         steps.append(
             [pl.col(f"{n}|level").cum_max().over(part).alias(f"{n}|said")],

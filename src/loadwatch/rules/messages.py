@@ -208,13 +208,7 @@ def _return_after_break(row: Row) -> str:
     if dim == "speed":
         done = fast_running(amount(row["value"], unit), row)
     share = above(row["ratio"], row["threshold"], 0, 100.0)
-    usual = (
-        # Less history before the break than a usual week needs (trial 11 F7).
-        f"{amount(row['baseline'], unit)}, the least it is judged against (no usual week on "
-        "record before the break)"
-        if row["own_baseline"] is None
-        else _against(row, unit, "your usual week before the break")
-    )
+    usual = _against(row, unit, "your usual week before the break")
     return (
         f"Back after {row['days_off']} days without running: {done} "
         f"in your first {days} back, {share} % of {usual}. Build back up over a few weeks."
