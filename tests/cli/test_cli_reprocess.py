@@ -23,8 +23,8 @@ from support.paths import CORPUS
 runner = CliRunner()
 RUN = "fit/gc_Garmin920_withFirstbeat.fit"  # 2019-01-01, 7278.71 m (FIT_TOTALS), heart rate
 NOTE = (
-    "1 activity was derived by an older version of loadwatch; run `loadwatch reprocess` to "
-    "re-derive them from their kept files"
+    "1 activity was derived by an older version of loadwatch; run "
+    '"loadwatch reprocess --all" to re-derive them from their kept files'
 )
 
 
@@ -51,8 +51,8 @@ def test_status_names_the_command_and_reprocess_re_derives(data_dir: Path, corpu
     assert bad.exit_code != 0 and "give --athlete NAME or --all" in bad.output
     dry = runner.invoke(app, ["reprocess", "--athlete", "Olde", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "would re-derive 1 activity (derivation 1): 1 changed" in dry.stdout
-    assert "TRIMP none → " in dry.stdout
+    assert "would re-derive 1 activity: 1 changed, 0 the same\n" in dry.stdout
+    assert "TRIMP — → " in dry.stdout
     st = runner.invoke(app, ["status", "--athlete", "Olde", "--json"])
     assert json.loads(st.stdout)["reprocess_note"] == NOTE  # the dry run changed nothing
 
@@ -63,11 +63,14 @@ def test_status_names_the_command_and_reprocess_re_derives(data_dir: Path, corpu
     assert (one["status"], one["day"]) == ("updated", "2019-01-01")
     assert [c["figure"] for c in one["changes"]] == ["hr_load"]
     assert got["athletes"][0]["reevaluate_from"] == "2019-01-01"
+    assert got["totals"] == {
+        "re_derived": 1, "changed": 1, "same": 0, "merged": 0, "not_kept": 0, "failed": 0
+    }  # fmt: skip
     st = runner.invoke(app, ["status", "--athlete", "Olde", "--json"])
     assert json.loads(st.stdout)["reprocess_note"] is None
     again = runner.invoke(app, ["reprocess", "--all"])
     assert again.exit_code == 0
-    assert "nothing to re-derive: every activity is of derivation 1" in again.stdout
+    assert "nothing to re-derive: every activity is derived by this version" in again.stdout
 
 
 def test_the_api_status_and_the_dashboard_say_it(env: Env, corpus: Path) -> None:
@@ -84,3 +87,26 @@ def test_the_api_status_and_the_dashboard_say_it(env: Env, corpus: Path) -> None
 @pytest.fixture(autouse=True)
 def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "300")
+
+
+def test_a_line_lists_what_a_reader_sees_move_in_words() -> None:
+    """trial11 F4: a change that prints the same is not listed, durations read h:mm:ss, the
+    other columns are named in words, a missing figure is "—"."""
+    from datetime import date
+
+    from loadwatch.cli.reprocess_cmds import _line
+    from loadwatch.services.reprocess import ActivityOutcome, Change
+
+    o = ActivityOutcome(
+        1, "Ana", 7, date(2022, 10, 14), "cycling", "updated",
+        changes=[Change("elevation_gain_m", 25.2, 24.9),
+                 Change("moving_time_s", 100_000.0, 30_877.0), Change("hr_load", None, 0.0)],
+        also_changed=["sustained_speed_hist_m", "flat_speed_hist_m", "hr_time_hist_s"],
+    )  # fmt: skip
+    assert _line(o) == (
+        "  updated #7 2022-10-14 cycling: moving time 27:46:40 → 8:34:37; TRIMP — → 0.0; "
+        "also speed histograms, heart-rate histogram"
+    )
+    same = ActivityOutcome(1, "Ana", 9, date(2025, 2, 19), "cycling", "updated",
+                           changes=[Change("moving_time_s", 2760.2, 2759.9)])  # fmt: skip
+    assert _line(same) == "  same    #9 2025-02-19 cycling"

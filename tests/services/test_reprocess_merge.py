@@ -65,9 +65,9 @@ def _older_store(store: Store) -> tuple[int, dict[str, int]]:
         s.execute(update(Activity).where(Activity.athlete_id == aid).values(derivation=None))
         pending.clear(s)
         rows = s.execute(
-            select(SourceFile.name, Activity.id).join(
-                SourceFile, SourceFile.id == Activity.file_id
-            ).where(Activity.athlete_id == aid)
+            select(SourceFile.name, Activity.id)
+            .join(SourceFile, SourceFile.id == Activity.file_id)
+            .where(Activity.athlete_id == aid)
         ).all()
     ids = {n: i for n, i in rows}
     assert len(ids) == 4
