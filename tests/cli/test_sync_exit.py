@@ -30,8 +30,10 @@ class _Uploads(BaseHTTPRequestHandler):
         status = "failed" if name.startswith("broken") else "imported"
         if name.startswith("settings"):
             status = "not_activity"
-        reason = {"failed": "corrupt FIT file: file CRC mismatch",
-                  "not_activity": "a FIT settings file, not a recorded activity"}.get(status)  # fmt: skip
+        reason = {
+            "failed": "corrupt FIT file: file CRC mismatch",
+            "not_activity": "a FIT settings file, not a recorded activity",
+        }.get(status)
         body = json.dumps({"files": [{"file": name, "status": status, "reason": reason}]})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

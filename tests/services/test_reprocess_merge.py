@@ -3,8 +3,8 @@ copies that today's import counts once (docs/duplicates.md: the time-zone re-sav
 ``gc_3386684871-saved.fit``, 2 h off; the FR55 walk's GoldenCheetah re-save, 3 min 44 s off).
 After reprocess the store counts what a fresh import of the same files counts: the copy
 import's ranking keeps stays, the other is removed, its file recorded as superseded, the
-user's RPE (and name, where the kept one has none) carried over, the athlete pending from the earliest day; a dry run lists
-it and changes nothing; a second run does nothing."""
+user's RPE (and name, where the kept one has none) carried over, the athlete pending from
+the earliest day; a dry run lists it and changes nothing; a second run does nothing."""
 
 from __future__ import annotations
 

@@ -69,7 +69,6 @@ def reprocess_note(count: int) -> str | None:
         # quotes rather than backticks: the dashboard prints the note as plain text.
         f"{count} {what} derived by an older version of loadwatch; run "
         '"loadwatch reprocess --all" to re-derive them from their kept files'
-
     )
 
 
