@@ -64,7 +64,8 @@ def test_status_names_the_command_and_reprocess_re_derives(data_dir: Path, corpu
     assert [c["figure"] for c in one["changes"]] == ["hr_load"]
     assert got["athletes"][0]["reevaluate_from"] == "2019-01-01"
     assert got["totals"] == {
-        "re_derived": 1, "changed": 1, "same": 0, "merged": 0, "not_kept": 0, "failed": 0
+        "re_derived": 1, "changed": 1, "same": 0, "merged": 0, "not_kept": 0, "failed": 0,
+        "files_retried": 0, "files_still_failing": 0,
     }  # fmt: skip
     st = runner.invoke(app, ["status", "--athlete", "Olde", "--json"])
     assert json.loads(st.stdout)["reprocess_note"] is None

@@ -130,3 +130,29 @@ def test_a_dry_run_lists_the_merges_and_changes_nothing(
     assert _kept(store, aid) == before
     with store.sessions() as s:
         assert pending.pending_from(s, aid) is None
+
+
+def test_a_file_that_failed_before_and_reads_now_is_imported_again(store: Store) -> None:
+    """trial11 F3: a file an older version failed (0.1.0 refused ``gc_2013-04-11-17-32-50.fit``
+    for an impossible elapsed time) and whose bytes are kept is imported again by reprocess,
+    as a fresh import would; a dry run only says so; a second run has nothing to retry."""
+    from loadwatch.store import files as file_store
+
+    aid = _athlete(store, "Olde")
+    name = TZ_SHIFT[0]
+    data = (CORPUS / name).read_bytes()
+    sha = store.blobs.put(data)
+    with store.transaction() as s:
+        file_store.record_file(
+            s, athlete_id=aid, sha256=sha, name=name, size=len(data), format="fit",
+            status="failed", reason="an older decoder refused it",
+        )  # fmt: skip
+    dry = reprocess(store, [aid], dry_run=True)
+    assert [(r.file, r.status) for r in dry.retried] == [(name, "imported")]
+    assert _kept(store, aid) == []
+    report = reprocess(store, [aid])
+    assert [(r.file, r.status) for r in report.retried] == [(name, "imported")]
+    assert _kept(store, aid) == [(name, 4922.7)]  # FIT_TOTALS: 4922.73 m
+    with store.sessions() as s:
+        assert file_store.find_file(s, aid, sha).status == "imported"  # type: ignore[union-attr]
+    assert reprocess(store, [aid]).retried == []

@@ -102,6 +102,8 @@ def totals(report: ReprocessReport) -> dict[str, int]:
         "merged": len(report.merges),
         "not_kept": report.count("not_kept"),
         "failed": report.count("failed"),
+        "files_retried": len(report.retried),
+        "files_still_failing": report.still_failing,
     }
 
 
@@ -136,6 +138,18 @@ def _print(report: ReprocessReport) -> None:
                 f"  flags and series re-evaluated from {a.reevaluate_from} at the next evaluation",
                 markup=False,
             )
+    for r in report.retried:
+        ids = ", ".join(f"#{i}" for i in r.activity_ids)
+        what = "would import" if report.dry_run else r.status
+        console.print(f"  {what} {r.file}: failed before, this version reads it"
+                      + (f" ({ids})" if ids else ""), markup=False, highlight=False)  # fmt: skip
+    if report.retried or report.still_failing:
+        console.print(
+            f"{len(report.retried)} file(s) that failed before "
+            f"{'would be' if report.dry_run else 'were'} imported again from their kept bytes; "
+            f"{report.still_failing} still fail",
+            markup=False,
+        )
     if not report.activities:
         console.print("nothing to re-derive: every activity is derived by this version")
         return
@@ -147,7 +161,8 @@ def _print(report: ReprocessReport) -> None:
         f"{t['same']} the same"
     )
     if t["merged"]:
-        line += f", {t['merged']} {merged} into a better copy of the same activity"
+        into = "to merge" if report.dry_run else "merged"
+        line += f", {t['merged']} {into} into a better copy of the same activity"
     if t["not_kept"]:
         line += f"; {t['not_kept']} not re-derived: original file not kept (import it again)"
     if t["failed"]:
