@@ -3,8 +3,9 @@ copies that today's import counts once (docs/duplicates.md: the time-zone re-sav
 ``gc_3386684871-saved.fit``, 2 h off; the FR55 walk's GoldenCheetah re-save, 3 min 44 s off).
 After reprocess the store counts what a fresh import of the same files counts: the copy
 import's ranking keeps stays, the other is removed, its file recorded as superseded, the
-user's RPE (and name, where the kept one has none) carried over, the athlete pending from
-the earliest day; a dry run lists it and changes nothing; a second run does nothing."""
+user's RPE and relabel (and name, where the kept one has none) carried over, the athlete
+pending from the earliest day; a dry run lists it and changes nothing; a second run does
+nothing; a file that failed before and reads now is imported again."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def test_reprocess_counts_what_a_fresh_import_counts(
     with store.transaction() as s:
         row = s.get(Activity, loser)
         assert row is not None
-        row.rpe = 6.0
+        row.rpe, row.sport_relabel = 6.0, "trail_running"
     assert len(_kept(store, aid)) == 4
 
     report = reprocess(store, [aid])
@@ -108,6 +109,7 @@ def test_reprocess_counts_what_a_fresh_import_counts(
         kept = s.get(Activity, by_drop[loser].kept)
         # The RPE the user gave the dropped copy; the kept copy's own name (the watch's).
         assert kept is not None and (kept.rpe, kept.name) == (6.0, "Run")
+        assert (kept.sport_relabel, kept.sport) == ("trail_running", "trail_running")
         files = {f.name: (f.status, f.reason) for f in s.scalars(
             select(SourceFile).where(SourceFile.athlete_id == aid))}  # fmt: skip
         assert sorted(st for st, _ in files.values()) == [
