@@ -158,3 +158,38 @@ def test_a_file_that_failed_before_and_reads_now_is_imported_again(store: Store)
     with store.sessions() as s:
         assert file_store.find_file(s, aid, sha).status == "imported"  # type: ignore[union-attr]
     assert reprocess(store, [aid]).retried == []
+
+
+def test_the_copy_an_older_version_called_the_duplicate_is_kept_when_it_ranks_first(
+    store: Store,
+) -> None:
+    """0.1.0 kept the FR955 GoldenCheetah re-save and recorded the watch's own FIT as the
+    duplicate (trial11 F1 on an old store).  Reprocess imports the duplicate again from its
+    kept bytes: the watch's copy (device climb 93 m) replaces the re-save, as a fresh import
+    keeps it; the re-save's file is superseded.  A dry run says so and changes nothing."""
+    from loadwatch.store import files as file_store
+
+    watch, resave = "fit/gc_Fr955v19.28andStryd.fit", "fit/gc_Fr955v19.28andStryd-saved.fit"
+    aid = _athlete(store, "Olde")
+    _import(store, aid, (resave,))
+    data = (CORPUS / watch).read_bytes()
+    sha = store.blobs.put(data)
+    with store.transaction() as s:
+        file_store.record_file(
+            s, athlete_id=aid, sha256=sha, name=watch, size=len(data), format="fit",
+            status="duplicate", reason="same activity as #1 (fit, running, started …)",
+        )  # fmt: skip
+        s.execute(update(Activity).where(Activity.athlete_id == aid).values(derivation=None))
+    dry = reprocess(store, [aid], dry_run=True)
+    assert [(r.file, r.was) for r in dry.retried] == [(watch, "duplicate")]
+    assert _kept(store, aid) == [(resave, 10021.5)]  # FIT_TOTALS: 10021.51 m
+    report = reprocess(store, [aid])
+    assert [(r.file, r.was, r.status) for r in report.retried] == [(watch, "duplicate", "imported")]
+    assert _kept(store, aid) == [(watch, 10021.5)]  # FIT_TOTALS: 10021.48 m
+    with store.sessions() as s:
+        row = s.scalars(select(Activity).where(Activity.athlete_id == aid)).one()
+        assert row.elevation_gain_m == 93.0
+        statuses = {f.name: f.status for f in s.scalars(
+            select(SourceFile).where(SourceFile.athlete_id == aid))}  # fmt: skip
+    assert statuses == {watch: "imported", resave: "superseded"}
+    assert reprocess(store, [aid]).retried == []

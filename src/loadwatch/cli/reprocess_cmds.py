@@ -141,13 +141,20 @@ def _print(report: ReprocessReport) -> None:
     for r in report.retried:
         ids = ", ".join(f"#{i}" for i in r.activity_ids)
         what = "would import" if report.dry_run else r.status
-        console.print(f"  {what} {r.file}: failed before, this version reads it"
-                      + (f" ({ids})" if ids else ""), markup=False, highlight=False)  # fmt: skip
+        why = (
+            "failed before, this version reads it"
+            if r.was == "failed"
+            else "kept as a duplicate before, now the better copy"
+        )
+        if r.reason and r.was != "failed":
+            why += f" ({r.reason})"
+        console.print(f"  {what} {r.file}: {why}" + (f" ({ids})" if ids else ""),
+                      markup=False, highlight=False)  # fmt: skip
     if report.retried or report.still_failing:
         console.print(
-            f"{len(report.retried)} file(s) that failed before "
-            f"{'would be' if report.dry_run else 'were'} imported again from their kept bytes; "
-            f"{report.still_failing} still fail",
+            f"{len(report.retried)} file(s) that failed or lost to another copy before "
+            f"{'would be' if report.dry_run else 'were'} imported from their kept bytes; "
+            f"{report.still_failing} failed file(s) still fail",
             markup=False,
         )
     if not report.activities:

@@ -45,10 +45,13 @@ from loadwatch.services.activities import reanalyse
 from loadwatch.services.decode_worker import PackedActivity, pack
 from loadwatch.services.fast_km import fast_metres_of
 from loadwatch.services.sameness import (
+    SAME_ACTIVITY_WINDOW,
     SHIFT_SEARCH,
     better,
     copy_of_activity,
+    copy_of_summary,
     overlap_shift_s,
+    same_activities,
     same_samples,
     same_time,
     whole_hours_apart,
@@ -127,6 +130,7 @@ class Retry:
     status: str  # imported | duplicate: what importing it now answered (dry run: imported)
     reason: str | None
     activity_ids: list[int]
+    was: str = "failed"  # failed | duplicate: its status before
 
 
 @dataclass(slots=True)
@@ -213,19 +217,27 @@ def reprocess(
 
 
 def _retry_failed(store: Store, athlete_id: int, report: ReprocessReport, dry_run: bool) -> None:
-    """Files an earlier import (often an older version's) failed, whose bytes are kept:
-    imported again through the import itself, so the ones this version reads are counted as a
-    fresh import counts them (trial11 F3: a FIT 0.1.0 refused for an impossible elapsed time).
-    A dry run only decodes them.  Those that still fail stay failed, only counted."""
+    """Files an earlier import (often an older version's) failed, or kept as a duplicate of
+    another copy, whose bytes are kept: imported again through the import itself, so the store
+    counts them as a fresh import would (trial11 F3: a FIT 0.1.0 refused for an impossible
+    elapsed time; F1/F2: 0.1.0 kept the FR955 re-save and called the watch's FIT the
+    duplicate).  Duplicates are checked again only in the run that re-derives the athlete's
+    older activities (their ranking is an older version's), failed files every run.  A dry run
+    only decodes (and ranks) them.  Those that still fail stay failed, only counted."""
     from loadwatch.ingest.containers.sources import Member
     from loadwatch.services.importing import import_members
 
+    recheck = report.athletes[-1].stale > 0 if report.athletes else False
     with store.sessions() as session:
         a = athlete_store.get_athlete(session, athlete_id)
         rows, _ = file_store.list_files(session, athlete_id, status="failed", limit=10_000)
-        failed = [(r.sha256, r.name, r.format) for r in rows]
+        if recheck:
+            dups, _ = file_store.list_files(session, athlete_id, status="duplicate", limit=10_000)
+            # "same file as …": these very bytes are stored; nothing to compare.
+            rows += [d for d in dups if not (d.reason or "").startswith("same file")]
+        todo = [(r.id, r.sha256, r.name, r.format, r.status, r.reason) for r in rows]
         tz, fast = a.timezone, a.fast_speed_mps
-    for sha, name, fmt in failed:
+    for file_id, sha, name, fmt, status, reason in todo:
         try:
             data = store.blobs.get(sha)
         except StoreError:
@@ -233,24 +245,65 @@ def _retry_failed(store: Store, athlete_id: int, report: ReprocessReport, dry_ru
         # The kept bytes are the leaf file: a ".gz" in its display name was unpacked.
         leaf = name[:-3] if name.lower().endswith(".gz") else name
         if dry_run:
-            try:
-                decoded = analyse(data, leaf if fmt is None else f"activity.{fmt}", sha256=sha,
-                                  fast_speed_mps=fast, default_tz=tz)  # fmt: skip
-            except IngestError:
-                report.still_failing += 1
-                continue
-            if decoded.activities:
-                report.retried.append(Retry(athlete_id, name, "imported", None, []))
-            else:
+            if _would_import(store, athlete_id, data, leaf, fmt, sha, tz, fast, status):
+                report.retried.append(Retry(athlete_id, name, "imported", None, [], status))
+            elif status == "failed":
                 report.still_failing += 1
             continue
+        if status == "duplicate":
+            with store.transaction() as session:  # import retries a failed file's row
+                row = file_store.file_by_id(session, file_id)
+                if row is not None:
+                    row.status = "failed"
         out = import_members(store, athlete_id, [Member(leaf, data)], workers=1).outcomes
+        new = [i for o in out for i in o.activity_ids]
+        if status == "duplicate" and not new:
+            with store.transaction() as session:  # still the worse copy: as it was
+                row = file_store.file_by_id(session, file_id)
+                if row is not None:
+                    row.status, row.reason = "duplicate", reason
+            continue
         done = [o for o in out if o.status in ("imported", "duplicate")]
         if not done:
             report.still_failing += 1
             continue
-        ids = [i for o in done for i in o.activity_ids]
-        report.retried.append(Retry(athlete_id, name, done[0].status, done[0].reason, ids))
+        report.retried.append(Retry(athlete_id, name, done[0].status, done[0].reason, new, status))
+
+
+def _would_import(
+    store: Store,
+    athlete_id: int,
+    data: bytes,
+    leaf: str,
+    fmt: str | None,
+    sha: str,
+    tz: str,
+    fast: float | None,
+    status: str,
+) -> bool:
+    """Dry run: whether importing the file now would store an activity (a failed file that
+    reads; a duplicate that ranks above every stored twin)."""
+    try:
+        decoded = analyse(data, leaf if fmt is None else f"activity.{fmt}", sha256=sha,
+                          fast_speed_mps=fast, default_tz=tz)  # fmt: skip
+    except IngestError:
+        return False
+    if status == "failed":
+        return bool(decoded.activities)
+    with store.sessions() as session:
+        for act in decoded.activities:
+            s = act.summary
+            near = activity_store.activities_near_any(
+                session, athlete_id, [s.start_time], SAME_ACTIVITY_WINDOW
+            )
+            twins = [t for t in same_activities(near, s) if t.source == "file"]
+            mine = copy_of_summary(s, decoded.warnings)
+            if twins and all(
+                better(mine, copy_of_activity(t, file_store.file_warnings(session, t.file_id)))
+                for t in twins
+            ):
+                return True
+    return False
 
 
 class _Athlete:
