@@ -111,3 +111,37 @@ def test_a_line_lists_what_a_reader_sees_move_in_words() -> None:
     same = ActivityOutcome(1, "Ana", 9, date(2025, 2, 19), "cycling", "updated",
                            changes=[Change("moving_time_s", 2760.2, 2759.9)])  # fmt: skip
     assert _line(same) == "  same    #9 2025-02-19 cycling"
+
+
+def test_the_report_says_merges_and_files_imported_again() -> None:
+    """trial11 F2/F3: "merged #23 into #22: same activity (…)", a file imported again from its
+    kept bytes, and the summary counts in words (no derivation number)."""
+    from datetime import date
+
+    from loadwatch.cli.output import console
+    from loadwatch.cli.reprocess_cmds import _print
+    from loadwatch.services.reprocess import (
+        ActivityOutcome,
+        AthleteOutcome,
+        Merge,
+        ReprocessReport,
+        Retry,
+    )
+
+    how = "same activity (fit, walking, started 2025-01-28 13:33 UTC): same samples, started 3 min 44 s later, a re-saved copy"  # noqa: E501
+    report = ReprocessReport(
+        False, 1, [AthleteOutcome(1, "Ana", 2, 0)],
+        [ActivityOutcome(1, "Ana", 22, date(2025, 1, 28), "walking", "unchanged"),
+         ActivityOutcome(1, "Ana", 23, date(2025, 1, 28), "walking", "merged", "merged into #22")],
+        [Merge(1, 22, 23, date(2025, 1, 28), how)],
+        [Retry(1, "fit/x.fit", "imported", None, [24])],
+    )  # fmt: skip
+    with console.capture() as cap:
+        _print(report)
+    lines = [line.strip() for line in cap.get().splitlines()]
+    assert f"merged #23 into #22: {how}" in lines
+    assert "imported fit/x.fit (#24): failed before, this version reads it" in lines
+    assert lines[-1] == (
+        "re-derived 2 activities: 0 changed, 1 the same, 1 merged into a better copy of the "
+        "same activity"
+    )

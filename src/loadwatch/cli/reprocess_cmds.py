@@ -141,15 +141,12 @@ def _print(report: ReprocessReport) -> None:
     for r in report.retried:
         ids = ", ".join(f"#{i}" for i in r.activity_ids)
         what = "would import" if report.dry_run else r.status
-        why = (
-            "failed before, this version reads it"
-            if r.was == "failed"
-            else "kept as a duplicate before, now the better copy"
-        )
-        if r.reason and r.was != "failed":
-            why += f" ({r.reason})"
-        console.print(f"  {what} {r.file}: {why}" + (f" ({ids})" if ids else ""),
-                      markup=False, highlight=False)  # fmt: skip
+        if r.was == "failed":
+            why = "failed before, this version reads it"
+        else:  # import's own words: "replaced a worse copy: same activity as #N (…)"
+            why = f"kept as a duplicate before; {r.reason or 'now the better copy'}"
+        label = f"{r.file} ({ids})" if ids else r.file
+        console.print(f"  {what} {label}: {why}", markup=False, highlight=False)
     if report.retried or report.still_failing:
         console.print(
             f"{len(report.retried)} file(s) that failed or lost to another copy before "
