@@ -471,6 +471,8 @@ class _Athlete:
         if not mine:
             return
         aid = self.outcome.athlete_id
+        # As an import decides which copy is kept: one writer per athlete meanwhile.
+        activity_store.lock_athlete_activities(session, aid)
         rows = [r for r in (session.get(Activity, i) for i in sorted(mine)) if r is not None]
         near = [
             a
