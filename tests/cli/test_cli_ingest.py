@@ -97,6 +97,7 @@ def test_import_twice_then_list(corpus: Path, data_dir: Path, tmp_path: Path) ->
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "2 imported, 0 duplicate, 0 not an activity, 1 failed" in first.stdout
+    assert "files imported" not in first.stdout  # the counts once (trial11 F12), no table
     assert "failed" in first.stdout and "gpsbabel_trackfilter_discard_err.gpx" in first.stdout
 
     second = runner.invoke(app, [*args, "--json"])

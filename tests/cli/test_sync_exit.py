@@ -21,13 +21,19 @@ runner = CliRunner()
 
 
 class _Uploads(BaseHTTPRequestHandler):
-    """A file named broken* fails (as a corrupt FIT does), any other is imported."""
+    """A file named broken* fails (as a corrupt FIT does), settings* is not an activity, any
+    other is imported."""
 
     def do_POST(self) -> None:
         data = self.rfile.read(int(self.headers["Content-Length"]))
         name = data.split(b'filename="')[1].split(b'"')[0].decode()
         status = "failed" if name.startswith("broken") else "imported"
-        reason = "corrupt FIT file: file CRC mismatch" if status == "failed" else None
+        if name.startswith("settings"):
+            status = "not_activity"
+        reason = {
+            "failed": "corrupt FIT file: file CRC mismatch",
+            "not_activity": "a FIT settings file, not a recorded activity",
+        }.get(status)
         body = json.dumps({"files": [{"file": name, "status": status, "reason": reason}]})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -80,6 +86,13 @@ def test_every_file_failing_exits_1_and_nothing_new_exits_0(tmp_path: Path, serv
     empty = tmp_path / "empty"
     empty.mkdir()
     assert _sync(empty, server, tmp_path / "empty.json") == (0, "nothing new; 0 already sent\n")
+
+
+def test_sync_counts_in_imports_words(tmp_path: Path, server: str) -> None:
+    """trial11 F11: "1 not an activity" as ``import`` says it, never the key "not activity"."""
+    folder = _watch(tmp_path, ["a.fit", "settings.fit"])
+    code, out = _sync(folder, server, tmp_path / "state.json")
+    assert (code, out.strip()) == (0, "1 imported, 1 not an activity; 0 already sent")
 
 
 def test_the_rule_import_and_sync_share() -> None:

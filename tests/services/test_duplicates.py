@@ -506,3 +506,23 @@ def test_a_resave_that_moved_the_start_by_minutes_is_counted_once_as_the_walk(
     said = [*resave_out.warnings, *walk_out.warnings]
     how = "later" if walk_first else "earlier"
     assert any(f"but started 3 min 44 s {how}: a re-saved copy, counted once" in w for w in said)
+
+
+@pytest.mark.parametrize("saved_first", [True, False], ids=["saved-first", "original-first"])
+def test_the_watchs_own_fit_beats_a_resave_that_computed_its_totals(
+    store: Store, saved_first: bool
+) -> None:
+    """trial11 F1: the FR955 FIT and its GoldenCheetah re-save tie on device distance, timer,
+    samples and metres; the watch's copy (device climb 93 m, device named) is kept, not the
+    re-save whose climb (96.79 m) is computed, whichever arrives first."""
+    if not HAVE_CORPUS:
+        pytest.skip(CORPUS_SKIP)
+    watch = ("watch.fit", (CORPUS / "fit/gc_Fr955v19.28andStryd.fit").read_bytes())
+    saved = ("saved.fit", (CORPUS / "fit/gc_Fr955v19.28andStryd-saved.fit").read_bytes())
+    aid = _athlete(store, f"fr955-{saved_first}")
+    _import(store, aid, [saved, watch] if saved_first else [watch, saved])
+    [kept] = _kept(store, aid)
+    assert kept[0] == sha256_of(watch[1])
+    with store.sessions() as s:
+        row = s.scalars(select(Activity).where(Activity.athlete_id == aid)).one()
+        assert (row.elevation_gain_m, row.device) == (93.0, "garmin/fr955 (4024)")

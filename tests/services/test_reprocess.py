@@ -114,8 +114,8 @@ def test_reprocess_restores_a_fresh_imports_figures_and_keeps_what_the_user_set(
         assert activity_counts.stale_counts(s, [aid]) == {aid: 3}
         note = athlete_status(s, aid).reprocess_note
     assert note == (
-        "3 activities were derived by an older version of loadwatch; run `loadwatch reprocess` "
-        "to re-derive them from their kept files"
+        "3 activities were derived by an older version of loadwatch; run "
+        '"loadwatch reprocess --all" to re-derive them from their kept files'
     )
 
     report = reprocess(store, [aid])

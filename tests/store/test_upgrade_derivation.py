@@ -72,8 +72,8 @@ def test_0017_reads_every_stored_row_as_older_and_status_says_so(
         with store.sessions() as s:
             note = athlete_status(s, 1).reprocess_note
         assert note == (
-            "2 activities were derived by an older version of loadwatch; run `loadwatch "
-            "reprocess` to re-derive them from their kept files"
+            "2 activities were derived by an older version of loadwatch; run "
+            '"loadwatch reprocess --all" to re-derive them from their kept files'
         )
     finally:
         store.close()

@@ -324,22 +324,27 @@ def import_json(athlete: str, athlete_id: int, report: ImportReport) -> dict[str
     }
 
 
-def summary_table(report: ImportReport) -> Table:
-    """The closing table of an import: files per outcome, manual entries, skipped members."""
+def summary_table(report: ImportReport) -> Table | None:
+    """What the closing line (``totals_line``: files per outcome) leaves out: files read with a
+    warning, manual entries, skipped members; None when there is none of those (the file counts
+    were printed twice: trial11 F12)."""
+    rows: list[tuple[str, int]] = []
+    if report.recovered():
+        rows.append(("files imported with a warning", len(report.recovered())))
+    manual = report.manual_counts()
+    if any(manual.values()):
+        rows += [("manual entries imported", manual["imported"]),
+                 ("manual entries already known", manual["duplicate"]),
+                 ("manual entries failed", manual["failed"])]  # fmt: skip
+    if report.skipped:
+        rows.append(("members skipped", len(report.skipped)))
+    if not rows:
+        return None
     table = Table(title="Import summary", title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
-    counts = report.counts()
-    for key, word in STATUS_WORDS.items():
-        table.add_row(f"files {word}", f"{counts[key]:,}")
-        if key == "imported" and report.recovered():
-            table.add_row("  with a warning", f"{len(report.recovered()):,}")
-    manual = report.manual_counts()
-    if any(manual.values()):
-        table.add_row("manual entries imported", f"{manual['imported']:,}")
-        table.add_row("manual entries already known", f"{manual['duplicate']:,}")
-        table.add_row("manual entries failed", f"{manual['failed']:,}")
-    table.add_row("members skipped", f"{len(report.skipped):,}")
+    for what, n in rows:
+        table.add_row(what, f"{n:,}")
     return table
 
 
@@ -434,7 +439,9 @@ def import_(
                     markup=False,
                 )
             console.print(totals_line(counts), markup=False)
-            console.print(summary_table(report))
+            table = summary_table(report)
+            if table is not None:
+                console.print(table)
         if batch_failed(len(report.outcomes), counts["failed"], strict=strict):
             raise typer.Exit(1)
 

@@ -206,6 +206,7 @@ def sync(
     sent failed, or (with --strict) any file failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from loadwatch.cli.ingest_cmds import STATUS_WORDS
     from loadwatch.sync import SyncClient, candidate_files, sync_folder
 
     try:
@@ -227,7 +228,8 @@ def sync(
                 progress.advance(task)
                 for a in answers or []:
                     reason = f" — {a.reason}" if a.reason else ""
-                    progress.console.print(f"{a.status:>12}  {a.file}{reason}", highlight=False)
+                    word = STATUS_WORDS.get(a.status, a.status)
+                    progress.console.print(f"{word:>15}  {a.file}{reason}", highlight=False)
 
             result = sync_folder(
                 folder,
@@ -243,7 +245,8 @@ def sync(
         client.close()
     n = result.counts()
     order = ("imported", "duplicate", "not_activity", "failed")
-    counts = ", ".join(f"{n[k]} {k.replace('_', ' ')}" for k in order if n.get(k))
+    # In import's words (trial11 F11: "1 not activity").
+    counts = ", ".join(f"{n[k]} {STATUS_WORDS[k]}" for k in order if n.get(k))
     if counts or result.already_sent or not result.stopped:
         # "nothing new" is said only when the server was asked (trial 10 F15).
         typer.echo(f"{counts or 'nothing new'}; {result.already_sent} already sent")

@@ -331,12 +331,10 @@ def _database_copy(archive: Path, manifest: dict[str, Any], staging: Path) -> du
 
 
 def _settings_changed(then: dict[str, Any], settings: Settings) -> dict[str, tuple[Any, Any]]:
+    """The settings the archive's manifest names with another value here.  One it does not
+    name did not exist in that version: not a change (trial11 F10: "was None")."""
     now = _shared_settings(settings)
-    return {
-        k: (then.get(k), now.get(k))
-        for k in sorted(set(then) | set(now))
-        if then.get(k) != now.get(k)
-    }
+    return {k: (then[k], now.get(k)) for k in sorted(then) if then[k] != now.get(k)}
 
 
 # --- move to another database --------------------------------------------------------------

@@ -41,15 +41,29 @@ from loadwatch.ingest.analysis import analyse
 from loadwatch.ingest.derivation import DERIVATION
 from loadwatch.ingest.summary.activity import ActivitySummary
 from loadwatch.services import hr_load
+from loadwatch.services.activities import reanalyse
 from loadwatch.services.decode_worker import PackedActivity, pack
 from loadwatch.services.fast_km import fast_metres_of
+from loadwatch.services.sameness import (
+    SAME_ACTIVITY_WINDOW,
+    SHIFT_SEARCH,
+    better,
+    copy_of_activity,
+    copy_of_summary,
+    overlap_shift_s,
+    same_activities,
+    same_samples,
+    same_time,
+    whole_hours_apart,
+)
 from loadwatch.store import activities as activity_store
 from loadwatch.store import activity_hr, pending
 from loadwatch.store import athletes as athlete_store
+from loadwatch.store import files as file_store
 from loadwatch.store.db import Session, Store
-from loadwatch.store.models import Activity
+from loadwatch.store.models import Activity, SourceFile
 
-Status = Literal["updated", "unchanged", "not_kept", "failed"]
+Status = Literal["updated", "unchanged", "merged", "not_kept", "failed"]
 
 # The figures a person reads, shown before → after when they change; the other columns that
 # changed (histograms, durations...) are named only.
@@ -95,12 +109,39 @@ class AthleteOutcome:
     loads_moved: int = 0  # other activities whose TRIMP moved (a new maximum-HR estimate)
 
 
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """Two re-derived recordings today's import counts as one activity (``services/sameness``):
+    ``dropped`` is removed, its file recorded as superseded, ``kept`` stays."""
+
+    athlete_id: int
+    kept: int
+    dropped: int
+    day: date
+    how: str  # why they are one activity, in the import's words
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """A file an earlier import failed whose kept bytes this version reads (trial11 F3)."""
+
+    athlete_id: int
+    file: str
+    status: str  # imported | duplicate: what importing it now answered (dry run: imported)
+    reason: str | None
+    activity_ids: list[int]
+    was: str = "failed"  # failed | duplicate: its status before
+
+
 @dataclass(slots=True)
 class ReprocessReport:
     dry_run: bool
     derivation: int
     athletes: list[AthleteOutcome] = field(default_factory=list)
     activities: list[ActivityOutcome] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)
+    retried: list[Retry] = field(default_factory=list)
+    still_failing: int = 0  # failed files with kept bytes this version still cannot read
 
     def count(self, status: Status) -> int:
         return sum(1 for a in self.activities if a.status == status)
@@ -171,7 +212,98 @@ def reprocess(
         )
     for aid in ids:
         _Athlete(store, aid, report, dry_run, progress).run()
+        _retry_failed(store, aid, report, dry_run)
     return report
+
+
+def _retry_failed(store: Store, athlete_id: int, report: ReprocessReport, dry_run: bool) -> None:
+    """Files an earlier import (often an older version's) failed, or kept as a duplicate of
+    another copy, whose bytes are kept: imported again through the import itself, so the store
+    counts them as a fresh import would (trial11 F3: a FIT 0.1.0 refused for an impossible
+    elapsed time; F1/F2: 0.1.0 kept the FR955 re-save and called the watch's FIT the
+    duplicate).  Duplicates are checked again only in the run that re-derives the athlete's
+    older activities (their ranking is an older version's), failed files every run.  A dry run
+    only decodes (and ranks) them.  Those that still fail stay failed, only counted."""
+    from loadwatch.ingest.containers.sources import Member
+    from loadwatch.services.importing import import_members
+
+    recheck = report.athletes[-1].stale > 0 if report.athletes else False
+    with store.sessions() as session:
+        a = athlete_store.get_athlete(session, athlete_id)
+        rows, _ = file_store.list_files(session, athlete_id, status="failed", limit=10_000)
+        if recheck:
+            dups, _ = file_store.list_files(session, athlete_id, status="duplicate", limit=10_000)
+            # "same file as …": these very bytes are stored; nothing to compare.
+            rows += [d for d in dups if not (d.reason or "").startswith("same file")]
+        todo = [(r.id, r.sha256, r.name, r.format, r.status, r.reason) for r in rows]
+        tz, fast = a.timezone, a.fast_speed_mps
+    for file_id, sha, name, fmt, status, reason in todo:
+        try:
+            data = store.blobs.get(sha)
+        except StoreError:
+            continue  # bytes not kept (or a name's digest): nothing to retry from
+        # The kept bytes are the leaf file: a ".gz" in its display name was unpacked.
+        leaf = name[:-3] if name.lower().endswith(".gz") else name
+        if dry_run:
+            if _would_import(store, athlete_id, data, leaf, fmt, sha, tz, fast, status):
+                report.retried.append(Retry(athlete_id, name, "imported", None, [], status))
+            elif status == "failed":
+                report.still_failing += 1
+            continue
+        if status == "duplicate":
+            with store.transaction() as session:  # import retries a failed file's row
+                row = file_store.file_by_id(session, file_id)
+                if row is not None:
+                    row.status = "failed"
+        out = import_members(store, athlete_id, [Member(leaf, data)], workers=1).outcomes
+        new = [i for o in out for i in o.activity_ids]
+        if status == "duplicate" and not new:
+            with store.transaction() as session:  # still the worse copy: as it was
+                row = file_store.file_by_id(session, file_id)
+                if row is not None:
+                    row.status, row.reason = "duplicate", reason
+            continue
+        done = [o for o in out if o.status in ("imported", "duplicate")]
+        if not done:
+            report.still_failing += 1
+            continue
+        report.retried.append(Retry(athlete_id, name, done[0].status, done[0].reason, new, status))
+
+
+def _would_import(
+    store: Store,
+    athlete_id: int,
+    data: bytes,
+    leaf: str,
+    fmt: str | None,
+    sha: str,
+    tz: str,
+    fast: float | None,
+    status: str,
+) -> bool:
+    """Dry run: whether importing the file now would store an activity (a failed file that
+    reads; a duplicate that ranks above every stored twin)."""
+    try:
+        decoded = analyse(data, leaf if fmt is None else f"activity.{fmt}", sha256=sha,
+                          fast_speed_mps=fast, default_tz=tz)  # fmt: skip
+    except IngestError:
+        return False
+    if status == "failed":
+        return bool(decoded.activities)
+    with store.sessions() as session:
+        for act in decoded.activities:
+            s = act.summary
+            near = activity_store.activities_near_any(
+                session, athlete_id, [s.start_time], SAME_ACTIVITY_WINDOW
+            )
+            twins = [t for t in same_activities(near, s) if t.source == "file"]
+            mine = copy_of_summary(s, decoded.warnings)
+            if twins and all(
+                better(mine, copy_of_activity(t, file_store.file_warnings(session, t.file_id)))
+                for t in twins
+            ):
+                return True
+    return False
 
 
 class _Athlete:
@@ -218,6 +350,7 @@ class _Athlete:
                 with self.store.transaction() as session:
                     for d in decoded:
                         self._apply(session, d)
+                    self._merge(session)
                     self._settle(session)
                     raise _Undo
             except _Undo:
@@ -232,6 +365,7 @@ class _Athlete:
                 with self.store.transaction() as session:
                     self._apply(session, d)
             with self.store.transaction() as session:
+                self._merge(session)
                 self._settle(session)
         self.report.activities.extend(self.done)
 
@@ -325,6 +459,99 @@ class _Athlete:
             also_changed=[k for k in moved if k not in SHOWN],
         )
 
+    def _merge(self, session: Session) -> None:
+        """Today's sameness rules among the re-derived activities and the athlete's other
+        recordings: what an import of these files now counts as one activity (a copy re-saved
+        with its clock shifted, two exports of one run that an older version kept apart) is
+        counted once.  The copy import's ranking keeps (``sameness.copy_rank``) stays; the other
+        is removed and its file recorded as superseded, as an import that replaces a worse copy
+        records it; what the user set on the removed one (relabel, name, RPE) goes to the kept
+        one where it has none; pending from the earlier of their days (trial11 F2)."""
+        mine = {o.activity_id: o for o in self.done if o.status in ("updated", "unchanged")}
+        if not mine:
+            return
+        aid = self.outcome.athlete_id
+        # As an import decides which copy is kept: one writer per athlete meanwhile.
+        activity_store.lock_athlete_activities(session, aid)
+        rows = [r for r in (session.get(Activity, i) for i in sorted(mine)) if r is not None]
+        near = [
+            a
+            for a in activity_store.activities_near_any(
+                session, aid, [r.start_time for r in rows], SHIFT_SEARCH
+            )
+            if a.source == "file"
+        ]
+        gone: set[int] = set()
+        for row in sorted(rows, key=lambda r: (as_utc(r.start_time), r.id)):
+            if row.id in gone:
+                continue
+            for other in near:
+                if other.id == row.id or other.id in gone or row.id in gone:
+                    continue
+                if other.source_sha256 == row.source_sha256:
+                    continue  # one file's sessions: import compares them as repeats, not twins
+                kind = self._same(row, other)
+                if kind is None:
+                    continue
+                above = self._ranks_above(session, row, other)
+                keep, drop = (row, other) if above else (other, row)
+                self._drop(session, keep, drop, _how(kind, keep, drop))
+                gone.add(drop.id)
+                if drop.id in mine:
+                    mine[drop.id].status = "merged"
+                    mine[drop.id].reason = f"merged into #{keep.id}"
+                    mine[drop.id].changes, mine[drop.id].also_changed = [], []
+
+    def _same(self, a: Activity, b: Activity) -> str | None:
+        """Whether ``a`` and ``b`` are one activity by import's rules
+        (``services.import_batch``): "time" (starts within the window, ranges overlapping),
+        "shift" (the same samples, the clock moved); None when they are two."""
+        if same_time(a.start_time, a.elapsed_time_s, b.start_time, b.elapsed_time_s):
+            return "time"
+        totals = (
+            b.start_time, b.elapsed_time_s, b.distance_m,
+            a.start_time, a.elapsed_time_s, a.distance_m,
+        )  # fmt: skip
+        if whole_hours_apart(*totals) is None and overlap_shift_s(*totals) is None:
+            return None
+        try:
+            same = same_samples(
+                self.store.streams.get(a.stream_path or ""),
+                self.store.streams.get(b.stream_path or ""),
+            )
+        except StoreError:
+            return None  # no samples to compare: kept apart, as import does
+        return "shift" if same else None
+
+    @staticmethod
+    def _ranks_above(session: Session, a: Activity, b: Activity) -> bool:
+        return better(
+            copy_of_activity(a, file_store.file_warnings(session, a.file_id)),
+            copy_of_activity(b, file_store.file_warnings(session, b.file_id)),
+        )
+
+    def _drop(self, session: Session, keep: Activity, drop: Activity, how: str) -> None:
+        aid = self.outcome.athlete_id
+        days = [local_day(as_utc(r.start_time), r.utc_offset_s, self.tz) for r in (keep, drop)]
+        if keep.name is None and drop.name is not None:
+            keep.name = drop.name
+        if keep.rpe is None and drop.rpe is not None:
+            keep.rpe = drop.rpe
+        relabel = drop.sport_relabel if keep.sport_relabel is None else None
+        self.report.merges.append(Merge(aid, keep.id, drop.id, min(days), how))
+        activity_store.delete_activity(session, drop)
+        if relabel is not None:
+            keep.sport_relabel = relabel
+            reanalyse(self.store, session, keep)
+        if drop.file_id is not None:
+            kept_file = session.get(SourceFile, keep.file_id) if keep.file_id else None
+            name = kept_file.name if kept_file is not None else "another file"
+            file_store.supersede_file(
+                session, drop.file_id, f"superseded by a better copy: {name} (#{keep.id})"
+            )
+        pending.request_evaluation(session, aid, min(days))
+        self._pending_from(min(days))
+
     def _settle(self, session: Session) -> None:
         """Every activity's TRIMP once all are re-derived (a new peak can move an estimated
         maximum, as after an import), and what a person reads of each re-derived activity
@@ -360,6 +587,21 @@ class _Athlete:
     def _pending_from(self, day: date) -> None:
         prev = self.outcome.reevaluate_from
         self.outcome.reevaluate_from = day if prev is None else min(prev, day)
+
+
+def _how(kind: str, keep: Activity, drop: Activity) -> str:
+    """Why the dropped copy is the kept one, in the import's words (``import_batch``)."""
+    start = as_utc(keep.start_time).strftime("%Y-%m-%d %H:%M UTC")
+    same = f"same activity ({keep.format}, {keep.sport}, started {start})"
+    if kind == "time":
+        return same
+    gap = (as_utc(drop.start_time) - as_utc(keep.start_time)).total_seconds()
+    later = "later" if gap > 0 else "earlier"
+    hours = round(gap / 3600)
+    if hours and abs(gap - hours * 3600) <= 10.0:
+        return f"{same}: same samples, started {abs(hours)} h {later}, a time-zone re-save"
+    m, sec = divmod(round(abs(gap)), 60)
+    return f"{same}: same samples, started {m} min {sec} s {later}, a re-saved copy"
 
 
 def _stale_of(row: Activity, tz: ZoneInfo) -> _Stale:

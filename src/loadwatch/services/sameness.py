@@ -167,6 +167,17 @@ class Copy:
     session_index: int = 0
     intact: bool = True  # the file's CRC matches its bytes
     sport_guessed: bool = False  # the sport is our guess, not the file's or the export's
+    # How many of its totals are the device's own, plus one when it names the device: a
+    # re-save by other software computes them and drops the device (trial11 F1).
+    device_facts: int = 0
+
+
+def device_facts(totals_source: dict[str, str] | None, device: str | None) -> int:
+    """How many totals the device wrote (timer, climb, heart rate...) and whether the file
+    names its device: what tells the watch's own FIT from a re-save of it."""
+    src = totals_source or {}
+    named = device is not None and not device.lower().startswith("invalid")
+    return sum(1 for k, v in src.items() if k != "sport" and v == "device") + int(named)
 
 
 def copy_of_summary(summary: ActivitySummary, file_warnings: Iterable[str]) -> Copy:
@@ -182,6 +193,7 @@ def copy_of_summary(summary: ActivitySummary, file_warnings: Iterable[str]) -> C
         session_index=summary.session_index,
         intact=not damaged([*file_warnings, *summary.warnings]),
         sport_guessed=summary.totals_source.get("sport") == "guess",
+        device_facts=device_facts(summary.totals_source, summary.device),
     )
 
 
@@ -198,6 +210,7 @@ def copy_of_activity(activity: Activity, file_warnings: Iterable[str]) -> Copy:
         session_index=activity.session_index,
         intact=not damaged(file_warnings),
         sport_guessed=(activity.totals_source or {}).get("sport") == "guess",
+        device_facts=device_facts(activity.totals_source, activity.device),
     )
 
 
@@ -227,7 +240,7 @@ def sport_tier(c: Copy) -> int:
     return 2 if c.distance_m > 0 and c.sport != "other" and not c.sport_guessed else 0
 
 
-def copy_rank(c: Copy) -> tuple[int, bool, bool, bool, int, int, int, int, str, int]:
+def copy_rank(c: Copy) -> tuple[int, bool, bool, bool, int, int, int, int, int, str, int]:
     """The order of copies, best last (``max`` picks the one to keep).  A total order: every
     field is compared in turn and two different files always differ by their sha256, so the
     kept copy is the same whichever arrived first.
@@ -240,9 +253,11 @@ def copy_rank(c: Copy) -> tuple[int, bool, bool, bool, int, int, int, int, str, 
     3. device totals: a FIT with the device's session totals beats a GPX of the same run,
        whose distance we compute from the track; then the format: the device's FIT beats a
        TCX or GPX export of it even when they carry the same totals;
-    4. longer timer time, then more samples, then more distance (whole seconds, samples and
+    4. more of the totals the device's own (timer, climb, heart rate...) and the device named:
+       the watch's FIT beats a re-save that computed them, even a second longer (trial11 F1);
+    5. longer timer time, then more samples, then more distance (whole seconds, samples and
        metres: float noise between exports of one recording must not decide);
-    5. the sha256, then the session index: arbitrary, but fixed.
+    6. the sha256, then the session index: arbitrary, but fixed.
     """
     return (
         sport_tier(c),
@@ -250,6 +265,7 @@ def copy_rank(c: Copy) -> tuple[int, bool, bool, bool, int, int, int, int, str, 
         c.intact,
         c.device_totals,
         _FORMAT_RANK.get(c.format, -1),
+        c.device_facts,
         round(c.moving_time_s),
         c.n_samples,
         round(c.distance_m),

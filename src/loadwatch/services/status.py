@@ -65,8 +65,10 @@ def reprocess_note(count: int) -> str | None:
         return None
     what = "activity was" if count == 1 else "activities were"
     return (
-        f"{count} {what} derived by an older version of loadwatch; run `loadwatch reprocess` "
-        "to re-derive them from their kept files"
+        # The command as it runs (trial11 F9: without --all it asks for an athlete), in
+        # quotes rather than backticks: the dashboard prints the note as plain text.
+        f"{count} {what} derived by an older version of loadwatch; run "
+        '"loadwatch reprocess --all" to re-derive them from their kept files'
     )
 
 

@@ -275,7 +275,7 @@ async function showTriage() {
   $("triage-upgrade").hidden = !older;
   $("triage-upgrade").textContent = older
     ? `${older} ${older === 1 ? "activity was" : "activities were"} derived by an older version of loadwatch; `
-      + "run `loadwatch reprocess` to re-derive them from their kept files."
+      + 'run "loadwatch reprocess --all" to re-derive them from their kept files.'
     : "";
   $("athletes").replaceChildren(...board.data.map(card));
   if (!board.data.length) $("athletes").append(el("li", { class: "muted" }, "No athletes yet."));
