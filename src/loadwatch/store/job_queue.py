@@ -83,9 +83,27 @@ def drop(conn: Connection) -> None:
 
 def conninfo(url: str) -> str:
     """A libpq connection string for procrastinate's own pool, from the store's URL (the
-    SQLAlchemy driver suffix dropped; the options, such as a search path, kept)."""
+    SQLAlchemy driver suffix dropped; the options, such as a search path, kept).
+
+    Built as key=value pairs, not rendered back as a URL: SQLAlchemy renders a space in a
+    query value as ``+``, which libpq does not read as a space, so ``options=-csearch_path=x
+    -cstatement_timeout=5000`` reached the server as one broken search path."""
+    # Here, not at the top: only a PostgreSQL store's queue needs psycopg (the CLI's data
+    # commands on SQLite must not load it).
+    from psycopg.conninfo import make_conninfo
+
     u = make_url(url)
-    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+    parts: dict[str, Any] = {
+        "host": u.host,
+        "port": u.port,
+        "dbname": u.database,
+        "user": u.username,
+        "password": u.password,
+    }
+    for key, value in u.query.items():
+        # A key given twice: libpq takes one value, the last (as a libpq URI would).
+        parts[key] = value[-1] if isinstance(value, tuple) else value
+    return make_conninfo(**{k: v for k, v in parts.items() if v is not None})
 
 
 def waiting_jobs(session: Session) -> int:
