@@ -32,7 +32,6 @@ from loadwatch.rounding import out_number
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
 # commands that need none of them start in a fraction of a second (issue #9).
 if TYPE_CHECKING:
-
     from loadwatch.services.roster import ActivityStats, AthleteRow
     from loadwatch.store.models import Activity
 
