@@ -104,3 +104,23 @@ def test_new_athletes_zone_is_the_newest_runs_and_dates_as_if_given(tmp_path: Pa
     )  # fmt: skip
     runs = {row["date"]: row["runs"] for row in json.loads(series.stdout)["data"]}
     assert runs == {"2026-11-10": 0, "2026-11-11": 1}
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_corpus_tcx_folder_auto_zone_equals_the_zone_given(corpus: Path) -> None:
+    """The corpus's TCX folder: its newest activity is gc_OWswim.tcx (2022, Croatia), its first
+    file by name a 2014 race in Buenos Aires, and gpsbabel_history.tcx holds activities with
+    and without positions (those without are dated by the zone)."""
+    auto = runner.invoke(app, ["import", str(corpus / "tcx"), "--athlete", "Ana"])
+    assert auto.exit_code == 0, auto.output
+    assert "time zone of Ana: Europe/Zagreb" in auto.stdout
+    assert "from tcx/gc_OWswim.tcx" in auto.stdout
+    given = runner.invoke(
+        app, ["import", str(corpus / "tcx"), "--athlete", "Bea", "--timezone", "Europe/Zagreb"]
+    )
+    assert given.exit_code == 0, given.output
+    ana = _listed("Ana")
+    assert len(ana) == 18 and ana == _listed("Bea")
+    # The history file's runs without positions: 12:14 UTC on 7 December 2011 is 13:14 in
+    # Zagreb (UTC+1 in winter).
+    assert ("2011-12-07T12:14:19Z", 3600, "2011-12-07", "13:14") in [a[:4] for a in ana]

@@ -88,12 +88,12 @@ class _ZonePick:
     zoneless: set[str] = field(default_factory=set)
 
     def see(self, name: str, decoded: PackedFile) -> None:
-        if decoded.zone is None:
+        if decoded.zoneless:
             self.zoneless.add(name)
-            return
-        newest = max(as_utc(a.summary.start_time) for a in decoded.activities)
-        if self.start is None or newest > self.start:
-            self.guess, self.file, self.start = decoded.zone, name, newest
+        start = decoded.zone_start
+        newer = start is not None and (self.start is None or start > self.start)
+        if decoded.zone is not None and newer:
+            self.guess, self.file, self.start = decoded.zone, name, start
 
 
 def _settle_zone(
