@@ -124,3 +124,24 @@ def test_corpus_tcx_folder_auto_zone_equals_the_zone_given(corpus: Path) -> None
     # The history file's runs without positions: 12:14 UTC on 7 December 2011 is 13:14 in
     # Zagreb (UTC+1 in winter).
     assert ("2011-12-07T12:14:19Z", 3600, "2011-12-07", "13:14") in [a[:4] for a in ana]
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_corpus_fit_folder_a_place_beats_a_newer_fixed_offset(corpus: Path) -> None:
+    """The corpus's FIT folder: its newest activity (2025-05-22) has no positions, only the
+    device's +2 h, which would be Etc/GMT-2 (no daylight saving); the newest with a GPS fix is
+    the 9 May 2025 ride near Southampton, so the zone is Europe/London, and the store is the
+    one an import with ``--timezone Europe/London`` leaves."""
+    auto = runner.invoke(app, ["import", str(corpus / "fit"), "--athlete", "Ana"])
+    assert auto.exit_code == 0, auto.output
+    assert (
+        "time zone of Ana: Europe/London (the zone at the first GPS point (50.868, -1.264) from "
+        "fit/gc_Karoo-Botley_BW_Swanmore_Wickham-2025-05-09-1238.fit)"
+    ) in auto.stdout
+    given = runner.invoke(
+        app, ["import", str(corpus / "fit"), "--athlete", "Bea", "--timezone", "Europe/London"]
+    )
+    assert given.exit_code == 0, given.output
+    ana = _listed("Ana")
+    assert ana[0][:2] == ("2025-05-22T13:51:27Z", 7200)  # the newest: the device's offset
+    assert len(ana) == 50 and ana == _listed("Bea")  # a page of 50 (of 95)

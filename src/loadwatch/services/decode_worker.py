@@ -19,7 +19,7 @@ from loadwatch.clock import as_utc
 from loadwatch.errors import LoadwatchError, one_line
 from loadwatch.ingest.analysis import AnalysisJob, DecodedFile, DecoderCrash
 from loadwatch.ingest.summary.activity import ActivitySummary
-from loadwatch.ingest.zones import ZoneGuess, guess_zone
+from loadwatch.ingest.zones import ZoneGuess, guess_zone, rank
 from loadwatch.store.streams import encode_stream
 
 
@@ -31,8 +31,8 @@ class PackedActivity:
 
 @dataclass(frozen=True, slots=True)
 class PackedFile:
-    """A ``DecodedFile`` ready for the writer.  ``zone``: the zone guess (``ingest.zones``) of
-    its newest activity that tells one, started at ``zone_start``; ``zoneless``: some activity
+    """A ``DecodedFile`` ready for the writer.  ``zone``: the best zone guess of its activities
+    (``ingest.zones.rank``), of the one started at ``zone_start``; ``zoneless``: some activity
     tells none (its local time is the athlete's zone's).  Computed only when ``zone_asked`` (a
     new athlete's zone is chosen from the files)."""
 
@@ -59,7 +59,11 @@ def pack(decoded: DecodedFile, *, want_zone: bool) -> PackedFile:
                 start = as_utc(act.summary.start_time)
                 if guess is None:
                     zoneless = True
-                elif zone_start is None or start > zone_start:
+                elif (
+                    zone is None
+                    or zone_start is None
+                    or rank(guess, start) > rank(zone, zone_start)
+                ):
                     zone, zone_start = guess, start
         return PackedFile(
             [PackedActivity(a.summary, encode_stream(a.samples)) for a in decoded.activities],

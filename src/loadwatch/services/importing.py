@@ -39,7 +39,7 @@ from loadwatch.ingest.analysis import (
     iter_paths,
 )
 from loadwatch.ingest.containers.sources import ManualLog, Member, SourceNotes
-from loadwatch.ingest.zones import ZoneGuess
+from loadwatch.ingest.zones import ZoneGuess, rank
 from loadwatch.services import hr_load
 from loadwatch.services.athletes import change_athlete
 from loadwatch.services.decode_ahead import Lookahead, import_workers
@@ -79,8 +79,9 @@ BATCH_FILES = 32
 class _ZonePick:
     """A new athlete's zone, chosen while the import runs: the guess of the file whose newest
     activity started last (where the runner lives now, not whichever file sorts first: trial
-    11 F8), and the files whose local times came from the athlete's zone (no device offset,
-    no GPS), to date again once the zone is chosen."""
+    11 F8), a place's zone before a device's fixed offset (``ingest.zones.rank``); and the
+    files whose local times came from the athlete's zone (no device offset, no GPS), to date
+    again once the zone is chosen."""
 
     guess: ZoneGuess | None = None
     file: str | None = None
@@ -90,10 +91,15 @@ class _ZonePick:
     def see(self, name: str, decoded: PackedFile) -> None:
         if decoded.zoneless:
             self.zoneless.add(name)
-        start = decoded.zone_start
-        newer = start is not None and (self.start is None or start > self.start)
-        if decoded.zone is not None and newer:
-            self.guess, self.file, self.start = decoded.zone, name, start
+        guess, start = decoded.zone, decoded.zone_start
+        if guess is None or start is None:
+            return
+        if (
+            self.guess is None
+            or self.start is None
+            or rank(guess, start) > rank(self.guess, self.start)
+        ):
+            self.guess, self.file, self.start = guess, name, start
 
 
 def _settle_zone(
