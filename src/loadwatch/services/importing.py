@@ -30,6 +30,7 @@ from loadwatch.analytics.days import local_day
 from loadwatch.clock import as_utc
 from loadwatch.config import Settings
 from loadwatch.errors import Conflict, IngestError, LoadwatchError, StoreError, one_line
+from loadwatch.ingest import tz
 from loadwatch.ingest.analysis import (
     DecodedActivity,
     DecodedFile,
@@ -120,7 +121,11 @@ def _settle_zone(
             activity = activity_store.activity_by_id(session, activity_id)
             if activity is None:  # replaced later in the same import
                 continue
-            _redate(store, session, activity, zone)
+            # The zone reaches an analysis only as the start's offset (``_start_offset`` in
+            # ingest.summary.summarise): where both zones give the same, nothing would change.
+            start = as_utc(activity.start_time)
+            if tz.offset_in_zone(used, start) != tz.offset_in_zone(zone, start):
+                _redate(store, session, activity, zone)
             day = local_day(as_utc(activity.start_time), activity.utc_offset_s, zone)
             prev = report.touched.get(athlete_id)
             report.touched[athlete_id] = day if prev is None else min(prev, day)
