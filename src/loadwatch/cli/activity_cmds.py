@@ -32,8 +32,6 @@ from loadwatch.rounding import out_number
 # (polars, fitparse) are imported by the command that uses them, so ``--help`` and the
 # commands that need none of them start in a fraction of a second (issue #9).
 if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
-
     from loadwatch.services.roster import ActivityStats, AthleteRow
     from loadwatch.store.models import Activity
 
@@ -115,13 +113,6 @@ def activity_json(a: Activity) -> dict[str, Any]:
     return d
 
 
-def _local_start(a: dict[str, Any], zone: ZoneInfo) -> str:
-    # The athlete's zone, not each device's offset: listed newest first by UTC, the local
-    # times then read in order too (a watch still on home time abroad no longer jumps).
-    start: datetime = a["start_time"]
-    return start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
 @app.command()
 def activities(
     athlete: Annotated[str, typer.Option("--athlete", "-a", metavar="NAME", help="Athlete name.")],
@@ -129,10 +120,12 @@ def activities(
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Skip the newest N.")] = 0,
 ) -> None:
-    """List an athlete's activities, newest first (start in the athlete's time zone)."""
+    """List an athlete's activities, newest first; each start is local time where it was
+    recorded (the device's offset, else the athlete's zone): the day its flags count it on."""
     from loadwatch.config import get_settings
     from loadwatch.services.activities import (
         activity_page,
+        local_start_of,
     )
     from loadwatch.services.athletes import (
         athlete_named,
@@ -153,11 +146,14 @@ def activities(
                 fast = fast_metres_of(session, a, [r.id for r in rows])
                 for item in items:
                     item["fast_distance_m"] = fast[item["id"]]
-                from zoneinfo import ZoneInfo
-
-                zone = ZoneInfo(a.timezone)
-                for item in items:
-                    item["start_local"] = item["start_time"].astimezone(zone).isoformat()
+                # The day and time the flags, series and report count the run on, not
+                # the athlete's zone: a run abroad (or a watch's own offset) reads on
+                # the same day in every table (trial 11 F13).
+                for r, item in zip(rows, items, strict=True):
+                    local = local_start_of(r, a.timezone)
+                    item["local_date"] = local.local_date
+                    item["local_start"] = local.local_start
+                    item["start_local"] = local.start_local.isoformat()
         finally:
             store.close()
         if json:
@@ -183,7 +179,7 @@ def activities(
         cells = [
             [
                 str(r["id"]),
-                _local_start(r, zone).replace(" ", "\n" if narrow else " "),
+                f"{r['local_date']}{chr(10) if narrow else ' '}{r['local_start']}",
                 r["sport"],
                 r["format"],
                 fmt_num(r["distance_m"], 2, 1000.0),

@@ -9,6 +9,7 @@ name and the reason out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import polars as pl
@@ -21,6 +22,7 @@ from loadwatch.ingest.summary import geo
 class ZoneGuess:
     zone: str  # an IANA name
     why: str  # one line for the import output
+    fixed: bool = False  # a fixed offset (Etc/GMT±h) from the device: no place, no DST
 
 
 def _first_fix(samples: pl.DataFrame) -> tuple[float, float] | None:
@@ -45,6 +47,13 @@ def offset_zone(utc_offset_s: int) -> str | None:
     return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
 
 
+def rank(guess: ZoneGuess, start: datetime) -> tuple[bool, datetime]:
+    """How well a guess tells where the athlete lives now (higher is better): a place's zone
+    (a GPS fix) before a device's fixed offset, which keeps no daylight saving, then the
+    newer activity's (trial 11 F8: not whichever file sorts first)."""
+    return (not guess.fixed, start)
+
+
 def guess_zone(samples: pl.DataFrame, device_offset_s: int | None) -> ZoneGuess | None:
     fix = _first_fix(samples)
     if fix is not None:
@@ -57,5 +66,7 @@ def guess_zone(samples: pl.DataFrame, device_offset_s: int | None) -> ZoneGuess 
             hours = device_offset_s / 3600
             # A fixed offset keeps no daylight saving: half the year's local hours (and a
             # late run's day) would be an hour off.  Said with the guess (trial9 F25).
-            return ZoneGuess(zone, f"the device's UTC offset ({hours:+g} h){FIXED_OFFSET}")
+            return ZoneGuess(
+                zone, f"the device's UTC offset ({hours:+g} h){FIXED_OFFSET}", fixed=True
+            )
     return None

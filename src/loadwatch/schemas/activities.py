@@ -24,6 +24,14 @@ class ActivityOut(OutModel):
     sport: str
     start_time: UtcDatetime
     utc_offset_s: int | None
+    local_date: date | None = Field(
+        None,
+        description="the athlete's calendar day of the activity: the day its flags, series "
+        "and reports count it on (its own UTC offset, else the athlete's zone)",
+    )
+    local_start: str | None = Field(
+        None, description="local clock time of the start on local_date, HH:MM"
+    )
     elapsed_time_s: float
     moving_time_s: float
     distance_m: float

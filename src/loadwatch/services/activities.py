@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from loadwatch.analytics.days import local_day
+from loadwatch.analytics.days import local_day, local_start
 from loadwatch.clock import as_utc
 from loadwatch.errors import IngestError, InvalidRequest, NotFound, StoreError
 from loadwatch.ingest.sports import SPORTS
@@ -128,6 +128,22 @@ def relabel_activity(store: Store, session: Session, activity: Activity, sport: 
     day = local_day(as_utc(activity.start_time), activity.utc_offset_s, tz)
     pending.request_evaluation(session, activity.athlete_id, day)
     return Relabelled(activity, previous, day)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalStart:
+    """Where an activity sits on the athlete's calendar: the day the rules count it on and its
+    local clock time (``analytics.days.local_start``)."""
+
+    local_date: date
+    local_start: str  # HH:MM
+    start_local: datetime  # aware, in the offset the day is counted with
+
+
+def local_start_of(activity: Activity, tz: ZoneInfo | str) -> LocalStart:
+    """The local start every list shows: the one its flags, series and report count it on."""
+    local = local_start(as_utc(activity.start_time), activity.utc_offset_s, tz)
+    return LocalStart(local.date(), local.strftime("%H:%M"), local)
 
 
 def find_activity(session: Session, activity_id: int) -> Activity | None:

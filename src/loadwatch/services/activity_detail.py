@@ -19,7 +19,7 @@ import polars as pl
 from loadwatch.analytics import stretches as st
 from loadwatch.analytics.daily import fast_metres
 from loadwatch.analytics.day_exprs import local_day_expr
-from loadwatch.analytics.days import local_day
+from loadwatch.analytics.days import local_day, local_start
 from loadwatch.analytics.fast import FastThreshold, fast_threshold
 from loadwatch.clock import as_utc
 from loadwatch.errors import LoadwatchError
@@ -258,12 +258,7 @@ def activity_detail(
     fast_m = fast if np.isfinite(fast) else activity.fast_distance_m
     series, reason = _series(store, activity)
     found, note = _stretches(activity, series, thr.speed_mps)
-    offset = activity.utc_offset_s
-    local = (
-        start.astimezone(ZoneInfo(athlete.timezone))
-        if offset is None
-        else start + timedelta(seconds=offset)
-    )
+    local = local_start(start, activity.utc_offset_s, athlete.timezone)
     return ActivityDetail(
         id=activity.id,
         athlete_id=activity.athlete_id,

@@ -13,11 +13,13 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
+from loadwatch.clock import as_utc
 from loadwatch.errors import LoadwatchError, one_line
 from loadwatch.ingest.analysis import AnalysisJob, DecodedFile, DecoderCrash
 from loadwatch.ingest.summary.activity import ActivitySummary
-from loadwatch.ingest.zones import ZoneGuess, guess_zone
+from loadwatch.ingest.zones import ZoneGuess, guess_zone, rank
 from loadwatch.store.streams import encode_stream
 
 
@@ -29,14 +31,17 @@ class PackedActivity:
 
 @dataclass(frozen=True, slots=True)
 class PackedFile:
-    """A ``DecodedFile`` ready for the writer.  ``zone``: the first activity's zone guess
-    (``ingest.zones``), computed only when ``zone_asked`` (a new athlete's zone is chosen
-    from the files)."""
+    """A ``DecodedFile`` ready for the writer.  ``zone``: the best zone guess of its activities
+    (``ingest.zones.rank``), of the one started at ``zone_start``; ``zoneless``: some activity
+    tells none (its local time is the athlete's zone's).  Computed only when ``zone_asked`` (a
+    new athlete's zone is chosen from the files)."""
 
     activities: list[PackedActivity]
     warnings: list[str]
     zone_asked: bool
     zone: ZoneGuess | None
+    zone_start: datetime | None = None
+    zoneless: bool = False
 
 
 def pack(decoded: DecodedFile, *, want_zone: bool) -> PackedFile:
@@ -46,16 +51,27 @@ def pack(decoded: DecodedFile, *, want_zone: bool) -> PackedFile:
     one bad file costs only itself."""
     try:
         zone: ZoneGuess | None = None
+        zone_start: datetime | None = None
+        zoneless = False
         if want_zone:
             for act in decoded.activities:
-                zone = guess_zone(act.samples, act.device_offset_s)
-                if zone is not None:
-                    break
+                guess = guess_zone(act.samples, act.device_offset_s)
+                start = as_utc(act.summary.start_time)
+                if guess is None:
+                    zoneless = True
+                elif (
+                    zone is None
+                    or zone_start is None
+                    or rank(guess, start) > rank(zone, zone_start)
+                ):
+                    zone, zone_start = guess, start
         return PackedFile(
             [PackedActivity(a.summary, encode_stream(a.samples)) for a in decoded.activities],
             list(decoded.warnings),
             want_zone,
             zone,
+            zone_start,
+            zoneless,
         )
     except LoadwatchError:
         raise

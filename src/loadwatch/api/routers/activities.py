@@ -26,7 +26,12 @@ from loadwatch.schemas.activities import (
     ActivityRelabelled,
 )
 from loadwatch.schemas.uploads import UploadResult
-from loadwatch.services.activities import activity_page, relabel_activity, source_file
+from loadwatch.services.activities import (
+    activity_page,
+    local_start_of,
+    relabel_activity,
+    source_file,
+)
 from loadwatch.services.activities import delete_activity as delete_activity_and_file
 from loadwatch.services.changes import notify, reevaluate
 from loadwatch.services.fast_km import fast_metres_of
@@ -117,6 +122,19 @@ def _utc_bounds(days: DayRange, tz: str) -> tuple[datetime | None, datetime | No
     return since, before
 
 
+def _activity_out(activity: Activity, fast_m: float | None, tz: str) -> ActivityOut:
+    """The activity with its fast metres at its day's threshold and its local start: the day
+    its flags and series count it on (trial 11 F13)."""
+    local = local_start_of(activity, tz)
+    return ActivityOut.model_validate(activity).model_copy(
+        update={
+            "fast_distance_m": fast_m,
+            "local_date": local.local_date,
+            "local_start": local.local_start,
+        }
+    )
+
+
 @router.get("/athletes/{athlete_id}/activities", response_model=ActivityPage)
 def list_activities(
     athlete: AthleteDep,
@@ -140,10 +158,7 @@ def list_activities(
         sport=sport,
     )
     fast = fast_metres_of(session, athlete, [r.id for r in rows])
-    data = [
-        ActivityOut.model_validate(r).model_copy(update={"fast_distance_m": fast[r.id]})
-        for r in rows
-    ]
+    data = [_activity_out(r, fast[r.id], athlete.timezone) for r in rows]
     return ActivityPage(data=data, count=total, limit=paging.limit, offset=paging.offset)
 
 
@@ -152,9 +167,7 @@ def get_activity(activity: ActivityDep, session: SessionDep) -> ActivityOut:
     """One activity's numbers; ``totals_source`` says which came from the device and which
     were computed from the track; ``fast_distance_m`` is judged at its day's threshold."""
     fast = fast_metres_of(session, activity.athlete, [activity.id])
-    return ActivityOut.model_validate(activity).model_copy(
-        update={"fast_distance_m": fast[activity.id]}
-    )
+    return _activity_out(activity, fast[activity.id], activity.athlete.timezone)
 
 
 @router.patch("/activities/{activity_id}", response_model=ActivityRelabelled)
@@ -165,9 +178,8 @@ def patch_activity(
     it is analysed again with it and the athlete's flags re-evaluated from its day on."""
     done = relabel_activity(state.store, session, activity, body.sport)
     fast = fast_metres_of(session, done.activity.athlete, [done.activity.id])
-    out = ActivityOut.model_validate(done.activity).model_copy(  # before the commit expires it
-        update={"fast_distance_m": fast[done.activity.id]}
-    )
+    # Before the commit expires it.
+    out = _activity_out(done.activity, fast[done.activity.id], done.activity.athlete.timezone)
     reevaluate(state.on_import, session, out.athlete_id, done.reevaluate_from)
     return ActivityRelabelled(
         activity=out, previous_sport=done.previous_sport, reevaluate_from=done.reevaluate_from
