@@ -101,7 +101,11 @@ def test_triage_shows_sara_first_with_her_reason_without_scrolling(
     words = ["up", "to", "22.0", "km", "·", "no", "fast", "running", "·", "no", "climbing"]
     assert sara_next.split() in (words, ["Next", "run", *words]), sara_next
     sam_next = page.locator("#athletes .card:nth-child(4) .headroom-run").inner_text()
-    assert re.fullmatch(r"(Next run\s+)?up to \d+\.\d km( · .+)?", sam_next), sam_next
+    # Each amount says its dimension: a bare "351 m" beside "4.9 fast km" reads as a distance
+    # (trial 11 F6).
+    assert re.fullmatch(
+        r"(Next run\s+)?up to \d+\.\d km · \d+\.\d fast km · [\d,]+ m climbing", sam_next
+    ), sam_next
     olga = page.locator("#athletes .card:nth-child(3)")
     assert "Quiet" in olga.locator(".sev").inner_text()
     assert "Stale" in olga.locator(".last-upload").inner_text()

@@ -206,7 +206,13 @@ function headroomText(row) {
       parts.push(d === "speed" ? NO_LOAD.speed : d === "hills" ? NO_LOAD.hills : NO_LOAD.distance);
       continue;
     }
-    parts.push(d === "speed" ? `${fmt(v, 1)} fast km` : amount(v, row.units[d]));
+    // Each amount names its dimension (trial 11 F6): a bare "351 m" beside "4.9 fast km" reads
+    // as a distance.  Distance's km need no word: it leads, after "up to".
+    parts.push(
+      d === "speed" ? `${fmt(v, 1)} ${DIM_WORD.speed}`
+        : d === "hills" ? `${amount(v, row.units[d])} ${DIM_WORD.hills}`
+        : amount(v, row.units[d]),
+    );
   }
   if (rest) return "rest";
   return parts.length ? `up to ${parts.join(" · ")}` : "not enough history yet";
