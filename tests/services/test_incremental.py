@@ -211,6 +211,19 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Store:
 # 5 km every other day, 40 days off, then 30 km today: a return alert that carries the day's
 # spike alert (trial 10 F3), judged from the change only.
 @example(history=EVERY_OTHER_DAY, change=("add", SPAN, 30, 0), rules={})
+# A return whose flag carried a split run's spike (the run cited by no flag as two
+# recordings): the stored and the fresh step back must word it alike.
+@example(
+    history={133: (5, 7), 111: (19, 347), 39: (8, 340), 92: (18, 180), 77: (32, 235)}
+    | {24: (30, 299), 38: (6, 70), 36: (10, 319)},
+    change=("split", 150, 30, 0),
+    rules={
+        "monotony": {"enabled": True},
+        "return_after_break": {"break_days": 7, "caution": 0.3},
+        "weekly_ramp": {"caution": 1.3, "quiet_days": 3},
+        "session_spike": {"window_days": 10},
+    },
+)
 def test_incremental_evaluation_equals_full_evaluation(
     stores: Store,
     history: dict[int, tuple[int, int]],

@@ -22,7 +22,7 @@ from loadwatch.rules.flare_limit import FlareLimit, flare_note
 from loadwatch.rules.headroom import OVER_SHARE
 from loadwatch.rules.messages import day_name, recordings
 from loadwatch.rules.plan_caps import describe_day
-from loadwatch.rules.spike_limit import SpikeCap, spike_caps, spike_note
+from loadwatch.rules.spike_limit import SPIKE_RULE, SpikeCap, spike_caps, spike_note
 
 if TYPE_CHECKING:
     from loadwatch.rules.headroom import Headroom
@@ -117,15 +117,18 @@ def current_spikes(inp: EvaluationInputs, quiet: pl.DataFrame | None) -> dict[st
             "monotony": c.monotony.model_copy(update={"enabled": False}),
         }
     )
-    caps = spike_caps(evaluate(daily, only, since=since, quiet=quiet), inp.today)
+    fired = evaluate(daily, only, since=since, quiet=quiet)
+    caps = spike_caps(fired, inp.today)
     if not caps:
         return caps
     # The engine's sentences do not say a run was several recordings (the evaluation adds
-    # that): the cap's step back cites the run as the stored flag does.
-    split = split_sessions(inp, {c.day for c in caps.values()})
+    # that): the cap's step back cites the run as the stored flag does.  Only a spike's own
+    # flag says it; a return's flag that carried the spike does not cite the run.
+    spiked = {(f.date, f.dimension) for f in fired if f.rule == SPIKE_RULE}
+    split = split_sessions(inp, {c.day for c in caps.values() if (c.day, c.dimension) in spiked})
     return {
         dim: replace(c, recordings=recordings(*split[(c.day, dim)][1:]))
-        if (c.day, dim) in split
+        if (c.day, dim) in split and (c.day, dim) in spiked
         else c
         for dim, c in caps.items()
     }
