@@ -157,3 +157,16 @@ def test_a_plan_weeks_breach_reads_on_after_its_severity() -> None:
     assert said.endswith(
         ": caution, this plan week reaches 23.5 km by Sunday, over the plan's 19.9 km a week."
     )
+
+
+def test_a_suggestions_numbers_round_halves_up_as_they_are_said() -> None:
+    from loadwatch.rules.preflight import distance_at, fast_climb_at
+
+    run = PlannedRun(TODAY + timedelta(days=1), 10.0, 2.5, 50.0, "hills")
+    # Half of 2.5 km fast is 1.25 km: said "1.3 km" (rounding.fixed), so judged at 1.3, not
+    # round()'s 1.2; half of 50 m is 2.5 steps of 10 m: 30 m, not 20.
+    half = fast_climb_at(run, 50)
+    assert (half.fast_km, half.climb_m) == (1.3, 30.0)
+    # 5.0 km of 10.0: 1.25 km fast and 25 m climbing at that share.
+    short = distance_at(run, 50)
+    assert (short.distance_km, short.fast_km, short.climb_m) == (5.0, 1.3, 25.0)

@@ -51,6 +51,7 @@ from loadwatch.rules.spike_limit import (
     over_cap_words,
     spike_caps,
 )
+from loadwatch.rounding import half_up
 from loadwatch.vocabulary import ALERT, CAUTION, NO_LOAD, Severity
 
 # Flags about the day rather than the run: a pain entry, days without running.
@@ -466,6 +467,25 @@ def _top(value: float, step: float) -> int:
     return max(math.ceil(value / step - 1e-9) - 1, 0)
 
 
+# A suggestion is judged as it is said: its numbers rounded as ``amount`` prints them (halves
+# up, ``rounding.half_up``), so "up to 1.3 km fast" is the run that was found to raise nothing
+# (``round`` made 1.25 km of fast running "1.2" here and 0.05 km "0.1" elsewhere).
+def fast_climb_at(run: PlannedRun, pct: int) -> PlannedRun:
+    """``run`` with its fast km and climb at ``pct`` %, the distance kept."""
+    return replace(
+        run,
+        fast_km=half_up(run.fast_km * pct / 100, 1),
+        climb_m=half_up(run.climb_m * pct / 100 / CLIMB_STEP) * CLIMB_STEP,
+    )
+
+
+def distance_at(run: PlannedRun, k: int) -> PlannedRun:
+    """``run`` shortened to ``k`` tenths of a km, its fast km and climb in proportion."""
+    d = half_up(k * KM_STEP, 1)
+    s = run.scaled(d / run.distance_km if run.distance_km > 0 else 0.0)
+    return replace(s, distance_km=d, fast_km=half_up(s.fast_km, 1), climb_m=half_up(s.climb_m))
+
+
 def suggest(
     h: History, before: Sequence[PlannedRun], run: PlannedRun, found: Sequence[Finding]
 ) -> Suggestion:
@@ -482,7 +502,7 @@ def suggest(
     if dims <= _SPEED and run.fast_km > 0:
 
         def fast(k: int) -> PlannedRun:
-            return replace(run, fast_km=round(k * KM_STEP, 1))
+            return replace(run, fast_km=half_up(k * KM_STEP, 1))
 
         top = _top(run.fast_km, KM_STEP)
         k = _largest(lambda k: not _trips(h, before, fast(k)), top, guess(run.fast_km, KM_STEP))
@@ -503,11 +523,7 @@ def suggest(
         # climbing one): the fast km and the climb lowered together, the distance kept, as
         # status's "no fast running tomorrow; no climbing tomorrow" keeps an easy run.
         def both(k: int) -> PlannedRun:
-            return replace(
-                run,
-                fast_km=round(run.fast_km * k / 100, 1),
-                climb_m=round(run.climb_m * k / 100 / CLIMB_STEP) * CLIMB_STEP,
-            )
+            return fast_climb_at(run, k)
 
         pct = None if share is None else math.floor(share * 100 + 1e-9)
         k = _largest(lambda k: not _trips(h, before, both(k)), 99, pct)
@@ -515,9 +531,7 @@ def suggest(
             return Suggestion(both(k), "fast_climb")
 
     def scaled(k: int) -> PlannedRun:
-        d = round(k * KM_STEP, 1)
-        s = run.scaled(d / run.distance_km if run.distance_km > 0 else 0.0)
-        return replace(s, distance_km=d, fast_km=round(s.fast_km, 1), climb_m=round(s.climb_m))
+        return distance_at(run, k)
 
     top = _top(run.distance_km, KM_STEP)
     k = _largest(lambda k: not _trips(h, before, scaled(k)), top, guess(run.distance_km, KM_STEP))
@@ -620,20 +634,20 @@ def _suggestion_words(s: Suggestion) -> str:
     r = s.run
     # None of it in one phrase (vocabulary.NO_LOAD): "no climbing", never "up to 0 m".
     if s.how == "fast":
-        if round(r.fast_km, 1) <= 0:
+        if half_up(r.fast_km, 1) <= 0:
             return f"{NO_LOAD['speed']} in it raises nothing"
         return f"up to {amount(r.fast_km, 'km')} fast in it raises nothing"
     if s.how == "climb":
-        if round(r.climb_m) <= 0:
+        if half_up(r.climb_m) <= 0:
             return f"{NO_LOAD['hills']} in it raises nothing"
         return f"up to {amount(r.climb_m, 'm')} of climbing raises nothing"
     if s.how == "fast_climb":
         fast = (
-            f"up to {amount(r.fast_km, 'km')} fast" if round(r.fast_km, 1) > 0 else NO_LOAD["speed"]
+            f"up to {amount(r.fast_km, 'km')} fast" if half_up(r.fast_km, 1) > 0 else NO_LOAD["speed"]
         )
         climb = (
             f"up to {amount(r.climb_m, 'm')} of climbing"
-            if round(r.climb_m) > 0
+            if half_up(r.climb_m) > 0
             else NO_LOAD["hills"]
         )
         return f"{fast} and {climb} in it raises nothing"
