@@ -211,7 +211,7 @@ def test_the_weekly_summary_is_composed_once_on_sunday_evening_and_sent(
     assert payload["next_week"]["source"] == "headroom"
     message = rx.accepted[0]["body"]["message"].splitlines()
     assert rx.accepted[0]["body"]["title"] == "loadwatch: Ana, week in review from 2026-11-23"
-    assert "Distance: 32 km this week (usual 30 km)." in message
+    assert "Distance: 32.0 km this week (usual 30.0 km)." in message
     assert "Pain: worst 3/10 this week (5/10 the week before): falling." in message
     assert message[-1] == f"{PUBLIC}/#athlete={ids['athlete']}"
 

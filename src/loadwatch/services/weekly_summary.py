@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 from loadwatch.analytics.days import week_start
 from loadwatch.clock import utcnow
+from loadwatch.rounding import half_up
+from loadwatch.rules.messages import amount
 from loadwatch.schemas.rehab_status import CapsOut
 from loadwatch.schemas.status import DimensionStatus, Summary
 from loadwatch.services.status import summary_of
@@ -27,6 +29,12 @@ from loadwatch.store import summaries as summary_store
 from loadwatch.store import symptoms as symptom_store
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete, SymptomEntry, WeeklySummary
+from loadwatch.vocabulary import (
+    DIMENSION_LABEL,
+    NO_LOAD,
+    dimension_heading,
+    dimension_label,
+)
 
 EVENT = "summary.weekly"
 SEND_WEEKDAY = 6  # Sunday
@@ -105,12 +113,20 @@ def pain_trend(this_week: int | None, last_week: int | None) -> str:
     return "rising" if this_week > last_week else "falling"
 
 
+# The payload keeps the dimension's machine key for programs; every word a person reads (each
+# limit's "what", the lines) is the vocabulary's (``vocabulary.py``), and every number is
+# rounded halves up (``rounding``) as the other surfaces print it.
+def _number(value: float, unit: str) -> float:
+    return half_up(value, 0 if unit == "m" else 1)
+
+
 def _dimension(d: DimensionStatus) -> dict[str, Any]:
     return {
         "dimension": d.dimension,
+        "label": dimension_label(d.dimension),
         "unit": d.unit,
-        "week": round(d.last_7d, 1),
-        "usual": None if d.chronic_week is None else round(d.chronic_week, 1),
+        "week": _number(d.last_7d, d.unit),
+        "usual": None if d.chronic_week is None else _number(d.chronic_week, d.unit),
     }
 
 
@@ -118,8 +134,18 @@ def _plan_limits(caps: CapsOut) -> list[dict[str, Any]]:
     limits: list[dict[str, Any]] = [
         {"what": "weekly distance", "limit": caps.weekly_km, "unit": "km"},
         {"what": "longest run", "limit": caps.longest_run_km, "unit": "km"},
-        {"what": "fast running", "limit": caps.weekly_fast_km or 0.0, "unit": "km"},
-        {"what": "climbing", "limit": caps.weekly_climb_m or 0.0, "unit": "m"},
+        {
+            "dimension": "speed",
+            "what": f"weekly {DIMENSION_LABEL['speed']}",
+            "limit": caps.weekly_fast_km or 0.0,
+            "unit": "km",
+        },
+        {
+            "dimension": "hills",
+            "what": f"weekly {DIMENSION_LABEL['hills']}",
+            "limit": caps.weekly_climb_m or 0.0,
+            "unit": "m",
+        },
     ]
     if caps.pace_floor:
         limits.append({"what": "pace", "limit": caps.pace_floor, "unit": "or slower"})
@@ -129,15 +155,22 @@ def _plan_limits(caps: CapsOut) -> list[dict[str, Any]]:
 def _headroom_limits(status: Summary) -> list[dict[str, Any]]:
     limits: list[dict[str, Any]] = []
     for d in status.dimensions:
+        label = dimension_label(d.dimension)
         if d.week_limit is not None:
             limits.append(
-                {"what": f"weekly {d.dimension}", "limit": round(d.week_limit, 1), "unit": d.unit}
+                {
+                    "dimension": d.dimension,
+                    "what": f"weekly {label}",
+                    "limit": _number(d.week_limit, d.unit),
+                    "unit": d.unit,
+                }
             )
         if d.headroom_run is not None:
             limits.append(
                 {
-                    "what": f"one run's {d.dimension}",
-                    "limit": round(d.headroom_run, 1),
+                    "dimension": d.dimension,
+                    "what": f"one run's {label}",
+                    "limit": _number(d.headroom_run, d.unit),
                     "unit": d.unit,
                 }
             )
@@ -145,21 +178,25 @@ def _headroom_limits(status: Summary) -> list[dict[str, Any]]:
 
 
 def _load_line(d: dict[str, Any]) -> str:
-    usual = "no usual week yet" if d["usual"] is None else f"usual {d['usual']:g} {d['unit']}"
-    return f"{d['dimension'].capitalize()}: {d['week']:g} {d['unit']} this week ({usual})."
+    usual = "no usual week yet" if d["usual"] is None else f"usual {amount(d['usual'], d['unit'])}"
+    week = amount(d["week"], d["unit"])
+    return f"{dimension_heading(d['dimension'])}: {week} this week ({usual})."
+
+
+def _limit_words(x: dict[str, Any]) -> str:
+    if isinstance(x["limit"], str):
+        return f"{x['what']} {x['limit']} {x['unit']}"
+    # None of a dimension in one phrase (vocabulary.NO_LOAD): "no climbing", never "up to 0 m".
+    if x["limit"] <= 0 and x.get("dimension") in NO_LOAD:
+        return NO_LOAD[x["dimension"]]
+    return f"{x['what']} up to {amount(x['limit'], x['unit'])}"
 
 
 def _next_line(limits: list[dict[str, Any]], source: str) -> str:
     if not limits:
         return "Next week: not enough history yet to say how much is safe."
-    parts = [
-        f"{x['what']} {x['limit']} {x['unit']}"
-        if isinstance(x["limit"], str)
-        else f"{x['what']} up to {x['limit']:g} {x['unit']}"
-        for x in limits
-    ]
     lead = "the plan allows" if source == "plan" else "before a caution"
-    return f"Next week, {lead}: " + "; ".join(parts) + "."
+    return f"Next week, {lead}: " + "; ".join(_limit_words(x) for x in limits) + "."
 
 
 def _pain_line(this_week: int | None, last_week: int | None, trend: str) -> str:
