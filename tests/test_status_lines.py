@@ -36,3 +36,32 @@ def test_an_open_episode_counts_its_answered_flags() -> None:
     assert _acked(_episode("open", ["open", "open"])) == ""
     # All answered: the episode's own status says it ("(acknowledged)"), once.
     assert _acked(_episode("acknowledged", ["acknowledged", "acknowledged"])) == ""
+
+
+def test_a_plans_caps_read_in_the_vocabularys_words() -> None:
+    from rich.console import Console
+
+    from loadwatch.schemas.rehab_status import CapsOut, RehabStatus
+    from loadwatch.status_lines import rehab_lines
+
+    def said(fast: float, climb: float) -> str:
+        caps = CapsOut(
+            plan_week=2, week_start=date(2026, 9, 14), since=date(2026, 9, 14), weekly_km=20.0,
+            longest_run_km=8.0, weekly_fast_km=fast, weekly_climb_m=climb, pace_floor=None,
+            reason="raised 10 % after a settled week",
+        )  # fmt: skip
+        rehab = RehabStatus.model_construct(
+            plan=None, caps=caps, timeline=[], rooms=[], latest_response=None,
+            recent_responses=[], pain_trend=[], pain_trend_word="",
+        )  # fmt: skip
+        console = Console(width=200, record=True)
+        console.print(rehab_lines(rehab))
+        return console.export_text()
+
+    # "fast km" and "no climbing" (vocabulary.DIMENSION_LABEL, NO_LOAD), as the dashboard and
+    # the plan check say them; not "5 km fast" and "no hills".
+    assert (
+        " Week 2 (from 2026-09-14): 20.0 km a week, longest run 8.0 km, 5.0 fast km, "
+        "no climbing — raised 10 % after a settled week"
+    ) in said(5.0, 0.0)
+    assert "no fast running, 120 m climbing" in said(0.0, 120.0)

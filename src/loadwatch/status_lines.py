@@ -22,6 +22,7 @@ from loadwatch.vocabulary import (
     CAUTION,
     DIMENSION_LABEL,
     HISTORIC,
+    NO_LOAD,
     OPEN,
     dimension_label,
     trend_span,
@@ -173,11 +174,13 @@ def rehab_lines(rehab: RehabStatus, *, full: bool = False) -> RenderableType:
         extras = []
         if c.weekly_fast_km is not None:
             extras.append(
-                "no fast running" if c.weekly_fast_km == 0 else f"{c.weekly_fast_km:g} km fast"
+                NO_LOAD["speed"]
+                if c.weekly_fast_km == 0
+                else f"{fixed(c.weekly_fast_km)} {DIMENSION_LABEL['speed']}"
             )
         if c.weekly_climb_m is not None:
             extras.append(
-                "no hills"
+                NO_LOAD["hills"]
                 if c.weekly_climb_m == 0
                 else f"{fixed(c.weekly_climb_m, 0, grouped=True)} m climbing"
             )

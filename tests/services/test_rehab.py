@@ -556,13 +556,13 @@ def test_cli_symptoms_and_plan(data_dir: Path, tmp_path: Path) -> None:
         "plan", "start", "--athlete", "Cleo", "--from", "2026-09-07", "--weekly-km", "15",
         "--longest-run-km", "6", "--climb-m", "0",
     )  # fmt: skip
-    assert code == 0 and "15 km a week, longest run 6 km, no hills" in out
+    assert code == 0 and "15.0 km a week, longest run 6.0 km, no climbing" in out
     # Without --condition the plan follows the logged location, not a hamstring default.
     assert "(knee pain, phase 1)" in out and "hamstring" not in out
     code, out, _ = run("plan", "--athlete", "Cleo", "--today", "2026-09-11")
     assert code == 0
     said = " ".join(out.split())  # the plan's lines wrap at the terminal's width
-    assert "Week 1 (from 2026-09-07): 15.0 km a week, longest run 6.0 km, no hills" in said
+    assert "Week 1 (from 2026-09-07): 15.0 km a week, longest run 6.0 km, no climbing" in said
     # The plan leaves 4.5 km of 15 this week; the rules (back from a 23-day break, the
     # contested ramp's line at twice the usual week) leave more: the plan binds.
     assert "Distance: 10.5 km this plan week; 4.5 km left this week; next run up to 4.5 km." in said

@@ -23,6 +23,7 @@ from loadwatch.cli.output import table as output_table
 from loadwatch.cli.reading import AthleteOpt, TodayOpt, evaluate_pending, parse_day
 from loadwatch.errors import InvalidRequest
 from loadwatch.rounding import fixed
+from loadwatch.vocabulary import NO_LOAD
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -391,13 +392,13 @@ def plan_start(
     hills = (
         "no cap on climbing"
         if out.weekly_climb_m is None
-        else "no hills"
+        else NO_LOAD["hills"]
         if out.weekly_climb_m == 0
         else f"{fixed(out.weekly_climb_m, 0, grouped=True)} m climbing a week"
     )
     console.print(
         f"{athlete}: plan {out.id} from {out.start_date} ({out.condition}, phase {out.phase}): "
-        f"{out.weekly_km:g} km a week, longest run {out.longest_run_km:g} km, {hills}",
+        f"{fixed(out.weekly_km)} km a week, longest run {fixed(out.longest_run_km)} km, {hills}",
         markup=False,
     )
 
