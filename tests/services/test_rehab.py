@@ -341,6 +341,11 @@ def test_step_back_without_a_tolerated_load_drops_the_caps_by_a_quarter() -> Non
         (11.2, 4.5, 75.0),
         (11.2, 4.5, 75.0),
     ]
+    # Only a check-in records a tolerated run: the reason says which is missing.
+    assert caps[1].reason == (
+        "stepped back by a quarter after the flare on Monday 2026-10-05 "
+        "(no check-in has recorded a run you tolerated yet)"
+    )
     v = judge([plan], daily, responses, d0 + timedelta(2))
     [pain] = [r for r in v.records if r.rule == "pain_response"]
     assert pain.message == (

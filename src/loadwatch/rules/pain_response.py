@@ -9,7 +9,13 @@ from datetime import date
 
 from loadwatch.rules.engine import FlagRecord
 from loadwatch.rules.messages import amount, day_name
-from loadwatch.rules.plan_caps import FAST_ALLOWANCE_KM, FLAT_M_PER_KM, STEP_BACK_SHARE, run_words
+from loadwatch.rules.plan_caps import (
+    FAST_ALLOWANCE_KM,
+    FLAT_M_PER_KM,
+    NOTHING_TOLERATED,
+    STEP_BACK_SHARE,
+    run_words,
+)
 from loadwatch.rules.response import SETTLED_MAX, Response, last_tolerated
 from loadwatch.rules.spike_limit import SpikeCap, SpikeFlag, spike_caps
 from loadwatch.vocabulary import ALERT, CAUTION
@@ -29,11 +35,6 @@ def settled_by_morning(r: Response) -> bool:
     overnight)."""
     nm = r.symptom.pain_next_morning
     return nm is not None and nm <= SETTLED_MAX
-
-
-# Only check-ins record tolerated load (a run followed by a settled entry): twelve painless
-# weeks without check-ins are none of it, so the sentence says what is missing (trial 11 F5).
-NOTHING_TOLERATED = "no check-in has recorded a run you tolerated yet"
 
 
 def _spike_cap(spikes: Sequence[SpikeFlag], day: date) -> SpikeCap | None:

@@ -11,7 +11,8 @@ Progression (docs/rehab.md): at the start of each plan week the caps
 * are held otherwise: an irritated response, or a week without any response (no evidence);
 * and a flare steps them back at once, from the day after it, to the last load tolerated (the
   latest settled response's run: its distance as the longest run, its 7 days as the weeks;
-  never above the caps in force).  With no tolerated load on record the caps drop by a quarter.
+  never above the caps in force).  With no tolerated load on record (only check-ins record
+  it) the caps drop by a quarter.
 
 "Flat" is not "0 m": a run on a no-hills plan may climb ``FLAT_M_PER_KM`` metres per km (GPS
 and barometer noise, a bridge); a "no fast running" plan allows ``FAST_ALLOWANCE_KM``.
@@ -154,6 +155,12 @@ def _next_week(caps: Caps, plan: PlanSpec, responses: Sequence[Response], d: dat
     )
 
 
+# Only check-ins record tolerated load (a run followed by a settled entry): twelve painless
+# weeks without check-ins are none of it, so the sentence says what is missing (trial 11 F5),
+# in the plan's reason as in the pain flag's (``rules.pain_response``).
+NOTHING_TOLERATED = "no check-in has recorded a run you tolerated yet"
+
+
 def _step_back(caps: Caps, responses: Sequence[Response], flare: Response, d: date) -> Caps:
     ok = last_tolerated(responses, flare.date)
     if ok is None or ok.load is None:
@@ -163,7 +170,7 @@ def _step_back(caps: Caps, responses: Sequence[Response], flare: Response, d: da
             changed_on=d,
             step="stepped_back",
             reason=f"stepped back by a quarter after the flare on {describe_day(flare.date)} "
-            "(no tolerated load on record)",
+            f"({NOTHING_TOLERATED})",
         )
     load = ok.load
     provoking = flare.load.run if flare.load is not None else {}

@@ -25,6 +25,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from loadwatch.analytics.schema import UNITS
+from loadwatch.rounding import half_up
 from loadwatch.rules.config import RuleConfig
 from loadwatch.rules.engine import FlagRecord, evaluate, judgements
 from loadwatch.rules.episodes import CURRENT_DAYS
@@ -51,7 +52,6 @@ from loadwatch.rules.spike_limit import (
     over_cap_words,
     spike_caps,
 )
-from loadwatch.rounding import half_up
 from loadwatch.vocabulary import ALERT, CAUTION, NO_LOAD, Severity
 
 # Flags about the day rather than the run: a pain entry, days without running.
@@ -643,7 +643,9 @@ def _suggestion_words(s: Suggestion) -> str:
         return f"up to {amount(r.climb_m, 'm')} of climbing raises nothing"
     if s.how == "fast_climb":
         fast = (
-            f"up to {amount(r.fast_km, 'km')} fast" if half_up(r.fast_km, 1) > 0 else NO_LOAD["speed"]
+            f"up to {amount(r.fast_km, 'km')} fast"
+            if half_up(r.fast_km, 1) > 0
+            else NO_LOAD["speed"]
         )
         climb = (
             f"up to {amount(r.climb_m, 'm')} of climbing"
