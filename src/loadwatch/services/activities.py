@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from loadwatch.analytics.days import local_day, local_start
@@ -150,21 +150,46 @@ def find_activity(session: Session, activity_id: int) -> Activity | None:
     return activity_store.activity_by_id(session, activity_id)
 
 
+# The most a run's local day and the UTC day of its start differ by: UTC offsets run from
+# -12 h to +14 h, a run's own and a zone's alike.
+_EAST = timedelta(hours=14)
+_WEST = timedelta(hours=12)
+
+
 def activity_page(
     session: Session,
     athlete_id: int,
     *,
     limit: int = 50,
     offset: int = 0,
-    since: datetime | None = None,
-    before: datetime | None = None,
+    first: date | None = None,
+    last: date | None = None,
+    tz: ZoneInfo | str = "UTC",
     sport: str | None = None,
 ) -> tuple[list[Activity], int]:
-    """The athlete's activities newest first, started in ``[since, before)`` (UTC) and of
+    """The athlete's activities newest first, on local days ``first``..``last`` (inclusive;
+    the day each shows under, ``local_start_of``: its own offset, else ``tz``) and of
     ``sport`` when given, and how many match in all."""
-    return activity_store.list_activities(
-        session, athlete_id, limit=limit, offset=offset, since=since, before=before, sport=sport
+    if first is None and last is None:
+        return activity_store.list_activities(
+            session, athlete_id, limit=limit, offset=offset, sport=sport
+        )
+    # The UTC window that holds every start of those local days, wider than them by the
+    # largest offsets; each start in it is then judged by its own local day.
+    since = None if first is None else datetime.combine(first, time(), UTC) - _EAST
+    before = (
+        None if last is None else datetime.combine(last + timedelta(days=1), time(), UTC) + _WEST
     )
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    ids = [
+        i
+        for i, start, off in activity_store.starts_between(
+            session, athlete_id, since=since, before=before, sport=sport
+        )
+        if (first is None or local_day(start, off, zone) >= first)
+        and (last is None or local_day(start, off, zone) <= last)
+    ]
+    return activity_store.activities_by_ids(session, ids[offset : offset + limit]), len(ids)
 
 
 def source_file(session: Session, activity: Activity) -> SourceFile | None:

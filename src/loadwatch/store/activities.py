@@ -236,6 +236,38 @@ def list_activities(
     return list(rows), total or 0
 
 
+def starts_between(
+    session: Session,
+    athlete_id: int,
+    *,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    sport: str | None = None,
+) -> list[tuple[int, datetime, int | None]]:
+    """The id, UTC start and UTC offset of the athlete's activities with ``since <= start_time
+    < before`` (UTC) and of ``sport`` when given, newest first (their local days, read
+    without their rows)."""
+    where = [Activity.athlete_id == athlete_id]
+    if since is not None:
+        where.append(Activity.start_time >= since)
+    if before is not None:
+        where.append(Activity.start_time < before)
+    if sport is not None:
+        where.append(Activity.sport == sport)
+    rows = session.execute(
+        select(Activity.id, Activity.start_time, Activity.utc_offset_s)
+        .where(*where)
+        .order_by(Activity.start_time.desc(), Activity.id.desc())
+    )
+    return [(i, as_utc(t), off) for i, t, off in rows]
+
+
+def activities_by_ids(session: Session, ids: Sequence[int]) -> list[Activity]:
+    """The activities of ``ids``, in that order (an id with no row left out)."""
+    by_id = {a.id: a for a in session.scalars(select(Activity).where(Activity.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def activity_by_id(session: Session, activity_id: int) -> Activity | None:
     return session.get(Activity, activity_id)
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from loadwatch.api.deps import ActivityDep, AthleteDep, SessionDep, StateDep
-from loadwatch.api.query import DayRange, DayRangeDep, PagingDep
+from loadwatch.api.query import DayRangeDep, PagingDep
 from loadwatch.api.state import AppState
 from loadwatch.api.uploads import in_import_slot, multipart_files_body, read_files
 from loadwatch.ingest.containers.sources import SourceNotes, iter_upload
@@ -110,18 +108,6 @@ async def upload(
     return result
 
 
-def _utc_bounds(days: DayRange, tz: str) -> tuple[datetime | None, datetime | None]:
-    """The range's local days in the athlete's zone as ``[since, before)`` in UTC."""
-    zone = ZoneInfo(tz or "UTC")
-
-    def midnight(day: date) -> datetime:
-        return datetime.combine(day, time(), zone).astimezone(UTC)
-
-    since = midnight(days.start) if days.start is not None else None
-    before = midnight(days.end + timedelta(days=1)) if days.end is not None else None
-    return since, before
-
-
 def _activity_out(activity: Activity, fast_m: float | None, tz: str) -> ActivityOut:
     """The activity with its fast metres at its day's threshold and its local start: the day
     its flags and series count it on (trial 11 F13)."""
@@ -145,16 +131,17 @@ def list_activities(
         Sport | None, Query(description="only activities of this sport", examples=["running"])
     ] = None,
 ) -> ActivityPage:
-    """The athlete's activities, newest first: those started within ``from``..``to`` (days
-    in the athlete's time zone) and of ``sport`` when given, one page at a time."""
-    since, before = _utc_bounds(days, athlete.timezone)
+    """The athlete's activities, newest first: those whose ``local_date`` is within
+    ``from``..``to`` (the day each shows under: its own UTC offset where it was recorded, else
+    the athlete's time zone) and of ``sport`` when given, one page at a time."""
     rows, total = activity_page(
         session,
         athlete.id,
         limit=paging.limit,
         offset=paging.offset,
-        since=since,
-        before=before,
+        first=days.start,
+        last=days.end,
+        tz=athlete.timezone,
         sport=sport,
     )
     fast = fast_metres_of(session, athlete, [r.id for r in rows])
