@@ -531,3 +531,28 @@ def test_one_date_style_and_sane_axes_on_an_empty_range(
     expect(page.locator("#error")).to_have_text(
         '"06/02/2021" is not a date: write it like 15 Nov 2026'
     )
+
+
+def test_the_week_list_dates_a_run_as_the_api_does(
+    own_demo: tuple[DemoWorld, str], visit: Any
+) -> None:
+    """The week's activities are the API's, on their ``local_date`` at their ``local_start``:
+    a log row stamped in UTC has no offset of its own, so it counts in Sara's zone (Vienna,
+    UTC+1), where Sunday 23:30 UTC is Monday 00:30; the page read it as UTC, a week early."""
+    world, url = own_demo
+    log = b"date,sport,distance_km,duration\n2026-11-08T23:30:00Z,walking,1.0,15:00\n"
+    r = httpx.post(
+        f"{url}/api/v1/athletes/{world.sara}/logs",
+        files=[("files", ("late.csv", log, "text/csv"))],
+        headers={"Authorization": f"Bearer {world.coach_token}"},
+    )
+    assert r.status_code == 200, r.text
+    v = visit(url)
+    page = v.page
+    page.goto(f"{url}/#token={world.coach_token}&athlete={world.sara}")
+    page.wait_for_selector("svg[data-dimension='distance'] .bar", state="attached")
+    page.locator("svg[data-dimension='distance'] .bar[data-week='2026-11-09']").click()
+    page.wait_for_selector("#week:not([hidden]) #week-table tbody tr")
+    rows = page.locator("#week-table tbody tr").all_inner_texts()
+    assert rows[0].startswith("Mon, 9 Nov 2026 00:30"), rows
+    assert any("Sun, 15 Nov 2026" in r and "30.8" in r for r in rows), rows

@@ -553,26 +553,25 @@ function fillWeeksTable(weeks) {
   }));
 }
 
-// The activities of a week: newest-first pages until the page reaches before the week.
+// The activities of a week: the API filters and dates them on the day each counts on
+// (``local_date``, ``local_start``: its own UTC offset, else the athlete's zone); the page
+// computes no local time of its own (a run without an offset read as UTC here).
 async function showWeek(weekStart) {
   const { id } = state.athlete;
-  const end = addDays(weekStart, 7);
+  const range = `from=${weekStart}&to=${addDays(weekStart, 6)}`;
   const found = [];
   for (let offset = 0; ; offset += 200) {
-    const page = await api(`/athletes/${id}/activities?limit=200&offset=${offset}`);
-    for (const a of page.data) {
-      const local = new Date(Date.parse(a.start_time) + (a.utc_offset_s || 0) * 1000).toISOString();
-      if (local.slice(0, 10) >= weekStart && local.slice(0, 10) < end) found.push({ ...a, local });
-    }
-    const last = page.data[page.data.length - 1];
-    if (!last || page.data.length < 200 || last.start_time.slice(0, 10) < addDays(weekStart, -1)) break;
+    const page = await api(`/athletes/${id}/activities?${range}&limit=200&offset=${offset}`);
+    found.push(...page.data);
+    if (!page.data.length || found.length >= page.count) break;
   }
-  found.sort((a, b) => (a.local < b.local ? -1 : 1));
+  const at = (a) => `${a.local_date} ${a.local_start}`;
+  found.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : a.id - b.id));
   for (const b of document.querySelectorAll(".bar.selected")) b.classList.remove("selected");
   for (const b of document.querySelectorAll(`.bar[data-week="${weekStart}"]`)) b.classList.add("selected");
   $("week-title").textContent = `Activities in the week of ${fmtDate(weekStart)} (${found.length})`;
   $("week-table").tBodies[0].replaceChildren(...(found.length ? found.map((a) => el("tr", {},
-    el("td", {}, `${fmtDate(a.local.slice(0, 10), true)} ${a.local.slice(11, 16)}`),
+    el("td", {}, `${fmtDate(a.local_date, true)} ${a.local_start}`),
     el("td", {}, el("a", { href: `#activity=${a.id}` }, a.name || `${a.sport.replace(/_/g, " ")} (${a.format.toUpperCase()})`)),
     el("td", {}, a.sport.replace(/_/g, " ")),
     el("td", { class: "num" }, fmt(a.distance_m / 1000)), el("td", { class: "num" }, duration(a.moving_time_s)),
