@@ -181,6 +181,15 @@ def test_a_file_whose_bytes_were_not_kept_is_reported_and_the_others_are_done(
         assert row is not None
         sha = row.source_sha256
     store.blobs.path(sha).unlink()
+    _as_older(store, aid)
+    with store.sessions() as s:
+        # Two of three can be re-derived; the third's file must come back first.
+        assert athlete_status(s, aid, blobs=store.blobs).reprocess_note == (
+            "2 activities were derived by an older version of loadwatch; run "
+            '"loadwatch reprocess --all" to re-derive them from their kept files; 1 more whose '
+            'original file is not kept: import the file again, then run "loadwatch reprocess '
+            '--all"'
+        )
     log = b"date,distance_km\n2019-01-03,5\n"
     assert import_log(store, aid, log, "log.csv").imported == 1
     _as_older(store, aid)
@@ -191,8 +200,13 @@ def test_a_file_whose_bytes_were_not_kept_is_reported_and_the_others_are_done(
     assert by_id[ids[FIRSTBEAT]].status == by_id[ids[TEN_K]].status == "updated"
     assert report.athletes[0].log_rows == 1  # counted, not re-derived
     with store.sessions() as s:
-        # Still older: said by status until its bytes come back (import the file again).
+        # Still older: said by status until its bytes come back, and said so: reprocess
+        # cannot re-derive it, importing the file again can.
         assert activity_counts.stale_counts(s, [aid]) == {aid: 1}
+        assert athlete_status(s, aid, blobs=store.blobs).reprocess_note == (
+            "1 activity was derived by an older version of loadwatch and its original file is "
+            'not kept: import the file again, then run "loadwatch reprocess --all"'
+        )
         log_row = s.scalars(
             select(Activity).where(Activity.athlete_id == aid, Activity.source == "csv")
         ).one()

@@ -23,6 +23,7 @@ from loadwatch.cli.reading import (
     parse_day_range,
     read_athlete,
     read_athlete_rows,
+    read_athlete_rows_kept,
 )
 from loadwatch.errors import InvalidRequest
 from loadwatch.rounding import fixed
@@ -119,7 +120,9 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
         from loadwatch.services.status import athlete_status
 
         day = parse_day(today, "--today")
-        st = read_athlete_rows(athlete, lambda s, aid: athlete_status(s, aid, today=day))
+        st = read_athlete_rows_kept(
+            athlete, lambda s, aid, blobs: athlete_status(s, aid, today=day, blobs=blobs)
+        )
         if json:
             print_json(st.model_dump(mode="json"))
             return

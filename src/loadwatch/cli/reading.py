@@ -15,6 +15,7 @@ from loadwatch.cli.context import get_settings, open_store
 from loadwatch.errors import InvalidRequest
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
+    from loadwatch.store.blobs import BlobStore
     from loadwatch.store.db import Reads, Session, Store
 
 _T = TypeVar("_T")
@@ -83,6 +84,18 @@ def read_athlete_rows(name: str, read: Callable[[Reads, int], _T]) -> _T:
     plain connection, so the command never loads the ORM (~35 ms, issue #19); a read that
     turns out to need mapped objects makes its session with ``store.db.orm_session``."""
     return _read(name, lambda store: store.reading(), read)
+
+
+def read_athlete_rows_kept(name: str, read: Callable[[Reads, int, BlobStore], _T]) -> _T:
+    """``read_athlete_rows`` with the store's kept files: ``status`` tells the older
+    activities ``reprocess`` can re-derive from those whose file must be imported again."""
+    kept: list[BlobStore] = []
+
+    def opening(store: Store) -> AbstractContextManager[Reads]:
+        kept.append(store.blobs)
+        return store.reading()
+
+    return _read(name, opening, lambda conn, aid: read(conn, aid, kept[0]))
 
 
 def _read(

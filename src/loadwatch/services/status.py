@@ -26,6 +26,7 @@ from loadwatch.store.db import orm_session
 from loadwatch.vocabulary import ACKNOWLEDGED, HISTORIC, LIVE_EPISODE, OPEN, FlagStatus
 
 if TYPE_CHECKING:
+    from loadwatch.store.blobs import BlobStore
     from loadwatch.store.db import Reads
 
 IDLE_DAYS = 14
@@ -56,19 +57,51 @@ def idle_note(last_run: date | None, today: date, days: int = IDLE_DAYS) -> str 
     return f"no runs for {idle} days" if idle >= days else None
 
 
-def reprocess_note(count: int) -> str | None:
+def reprocess_note(count: int, missing: int = 0) -> str | None:
     """What status, the API and the dashboard say of ``count`` activities derived by an older
-    loadwatch (``store.activity_counts.stale_counts``); None: none.  Said rather than done in
-    the background: re-deriving rewrites history (flags may move, episodes reopen, webhooks
-    fire), so the operator chooses when, and can look first (``reprocess --dry-run``)."""
+    loadwatch (``store.activity_counts.stale_counts``), ``missing`` of them with their original
+    file not kept; None: none.  Said rather than done in the background: re-deriving rewrites
+    history (flags may move, episodes reopen, webhooks fire), so the operator chooses when,
+    and can look first (``reprocess --dry-run``).  ``reprocess`` cannot re-derive one whose
+    file is missing (it reports it "not kept"): for those the note asks for the file again,
+    which keeps its bytes even though the import answers "duplicate"."""
     if count <= 0:
         return None
-    what = "activity was" if count == 1 else "activities were"
+    kept = count - missing
+    # The command as it runs (trial11 F9: without --all it asks for an athlete), in quotes
+    # rather than backticks: the dashboard prints the note as plain text.
+    run = '"loadwatch reprocess --all"'
+    if missing <= 0:
+        what = "activity was" if count == 1 else "activities were"
+        return (
+            f"{count} {what} derived by an older version of loadwatch; run {run} to re-derive "
+            "them from their kept files"
+        )
+    files = "its original file is" if missing == 1 else "their original files are"
+    again = "the file" if missing == 1 else "those files"
+    lost = f"import {again} again, then run {run}"
+    if kept <= 0:
+        what = "activity was" if count == 1 else "activities were"
+        return (
+            f"{count} {what} derived by an older version of loadwatch and {files} not kept: {lost}"
+        )
+    what = "activity was" if kept == 1 else "activities were"
     return (
-        # The command as it runs (trial11 F9: without --all it asks for an athlete), in
-        # quotes rather than backticks: the dashboard prints the note as plain text.
-        f"{count} {what} derived by an older version of loadwatch; run "
-        '"loadwatch reprocess --all" to re-derive them from their kept files'
+        f"{kept} {what} derived by an older version of loadwatch; run {run} to re-derive them "
+        f"from their kept files; {missing} more whose original "
+        f"{'file is' if missing == 1 else 'files are'} not kept: {lost}"
+    )
+
+
+def missing_files(session: Reads, athlete_id: int, blobs: BlobStore | None) -> int:
+    """How many of the athlete's older activities have no original bytes in ``blobs`` (what
+    ``reprocess`` reports "not kept"); 0 when no blob store is given."""
+    if blobs is None:
+        return 0
+    return sum(
+        n
+        for sha, n in activity_counts.stale_files(session, athlete_id).items()
+        if not blobs.path(sha).is_file()
     )
 
 
@@ -85,9 +118,13 @@ def effort_of(session: Reads, athlete: AthleteLike, today: date) -> EffortStatus
     return effort_status(orm, get_athlete(orm, athlete.id), today)
 
 
-def athlete_status(session: Reads, athlete_id: int, *, today: date | None = None) -> AthleteStatus:
+def athlete_status(
+    session: Reads, athlete_id: int, *, today: date | None = None, blobs: BlobStore | None = None
+) -> AthleteStatus:
+    """``blobs``: the store's kept files, for the reprocess note to tell the older activities
+    ``reprocess`` can re-derive from those it cannot (``reprocess_note``)."""
     athlete = athlete_rows.get(session, athlete_id)
-    return _status(session, athlete, summary_of(session, athlete, today))
+    return _status(session, athlete, summary_of(session, athlete, today), blobs)
 
 
 def status_and_weeks(
@@ -108,7 +145,10 @@ def status_and_weeks(
     return status, [WeekRow.model_validate(r) for r in frame.iter_rows(named=True)]
 
 
-def _status(session: Reads, athlete: AthleteLike, summary: Summary) -> AthleteStatus:
+def _status(
+    session: Reads, athlete: AthleteLike, summary: Summary, blobs: BlobStore | None = None
+) -> AthleteStatus:
+    stale = activity_counts.stale_counts(session, [athlete.id]).get(athlete.id, 0)
     return AthleteStatus(
         athlete_id=athlete.id,
         athlete=athlete.name,
@@ -129,6 +169,6 @@ def _status(session: Reads, athlete: AthleteLike, summary: Summary) -> AthleteSt
         fitness=summary.fitness,
         evaluating=is_evaluating(session, athlete.id),
         reprocess_note=reprocess_note(
-            activity_counts.stale_counts(session, [athlete.id]).get(athlete.id, 0)
+            stale, missing_files(session, athlete.id, blobs) if stale else 0
         ),
     )

@@ -59,3 +59,19 @@ def stale_counts(session: Reads, athlete_ids: Sequence[int] | None = None) -> di
     if athlete_ids is not None:
         q = q.where(a.athlete_id.in_(list(athlete_ids)))
     return {aid: n for aid, n in session.execute(q)}
+
+
+def stale_files(session: Reads, athlete_id: int) -> dict[str, int]:
+    """The athlete's activities ``stale_counts`` counts, per original file (its digest): how
+    many come from each, so a caller can tell those whose bytes are kept from the others."""
+    a = activities.c
+    q = (
+        select(a.source_sha256, func.count(a.id))
+        .where(
+            a.athlete_id == athlete_id,
+            a.source == "file",
+            or_(a.derivation.is_(None), a.derivation < DERIVATION),
+        )
+        .group_by(a.source_sha256)
+    )
+    return {sha: n for sha, n in session.execute(q)}

@@ -9,7 +9,7 @@ import polars as pl
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from loadwatch.api.deps import AthleteDep, SessionDep
+from loadwatch.api.deps import AthleteDep, SessionDep, StateDep
 from loadwatch.api.query import DayRangeDep
 from loadwatch.schemas.fitness import FitnessOut
 from loadwatch.schemas.status import AthleteStatus, SeriesOut
@@ -95,7 +95,7 @@ def get_series(
 
 
 @router.get("/athletes/{athlete_id}/status", response_model=AthleteStatus)
-def get_status(athlete: AthleteDep, session: SessionDep) -> AthleteStatus:
+def get_status(athlete: AthleteDep, session: SessionDep, state: StateDep) -> AthleteStatus:
     """Where the athlete stands today: the window ratios, the headroom for the next run per
     dimension, live episodes, the plan in force and the fast threshold with its source."""
-    return athlete_status(session, athlete.id)
+    return athlete_status(session, athlete.id, blobs=state.store.blobs)
