@@ -145,3 +145,27 @@ def test_the_report_says_merges_and_files_imported_again() -> None:
         "re-derived 2 activities: 0 changed, 1 the same, 1 merged into a better copy of the "
         "same activity"
     )
+
+
+def test_duplicates_on_a_store_with_nothing_older_says_its_merges() -> None:
+    """``reprocess --duplicates`` on a store already re-derived: nothing to re-derive, and the
+    merges it made are listed under the athlete and counted."""
+    from datetime import date
+
+    from loadwatch.cli.output import console
+    from loadwatch.cli.reprocess_cmds import _print
+    from loadwatch.services.reprocess import AthleteOutcome, Merge, ReprocessReport
+
+    how = "same activity (fit, running, started 2019-02-16 09:12 UTC): same samples, started 2 h later, a time-zone re-save"  # noqa: E501
+    report = ReprocessReport(
+        False, 1, [AthleteOutcome(1, "Ana", 0, 0)], [], [Merge(1, 22, 23, date(2019, 2, 16), how)]
+    )
+    with console.capture() as cap:
+        _print(report)
+    lines = [line.strip() for line in cap.get().splitlines()]
+    assert lines[0] == "Ana"
+    assert f"merged #23 into #22: {how}" in lines
+    assert lines[-2:] == [
+        "nothing to re-derive: every activity is derived by this version",
+        "1 merged into a better copy of the same activity",
+    ]

@@ -193,3 +193,32 @@ def test_the_copy_an_older_version_called_the_duplicate_is_kept_when_it_ranks_fi
             select(SourceFile).where(SourceFile.athlete_id == aid))}  # fmt: skip
     assert statuses == {watch: "imported", resave: "superseded"}
     assert reprocess(store, [aid]).retried == []
+
+
+def test_a_store_reprocessed_before_the_merge_rules_is_mended_with_duplicates(
+    store: Store, fresh: list[tuple[str, float]]
+) -> None:
+    """A store re-derived by a reprocess that did not merge (nothing older left) holds the
+    four copies; a plain run finds nothing to do, ``duplicates`` merges them as a fresh import
+    counts them, and a second such run finds nothing."""
+    from loadwatch.ingest.derivation import DERIVATION
+
+    aid, ids = _older_store(store)
+    with store.transaction() as s:
+        s.execute(update(Activity).where(Activity.athlete_id == aid).values(derivation=DERIVATION))
+    assert reprocess(store, [aid]).merges == []
+    assert len(_kept(store, aid)) == 4
+
+    dry = reprocess(store, [aid], dry_run=True, duplicates=True)
+    assert len(dry.merges) == 2 and len(_kept(store, aid)) == 4
+
+    report = reprocess(store, [aid], duplicates=True)
+    assert report.activities == []  # nothing re-derived: only merged
+    assert {m.dropped for m in report.merges} == {
+        i for n, i in ids.items() if n not in {k for k, _ in fresh}
+    }
+    assert _kept(store, aid) == fresh
+    with store.sessions() as s:
+        assert pending.pending_from(s, aid) == date(2019, 2, 16)
+    assert reprocess(store, [aid], duplicates=True).merges == []
+    assert _kept(store, aid) == fresh

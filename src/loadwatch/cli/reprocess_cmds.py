@@ -112,7 +112,11 @@ def _print(report: ReprocessReport) -> None:
     merged = "would merge" if report.dry_run else "merged"
     for a in report.athletes:
         mine = [o for o in report.activities if o.athlete_id == a.athlete_id]
-        if not mine and not a.log_rows:
+        if (
+            not mine
+            and not a.log_rows
+            and not any(m.athlete_id == a.athlete_id for m in report.merges)
+        ):
             continue
         console.print(f"[bold]{a.athlete}[/]", highlight=False)
         for o in mine:
@@ -156,6 +160,12 @@ def _print(report: ReprocessReport) -> None:
         )
     if not report.activities:
         console.print("nothing to re-derive: every activity is derived by this version")
+        if report.merges:  # --duplicates
+            into = "to merge" if report.dry_run else "merged"
+            console.print(
+                f"{len(report.merges)} {into} into a better copy of the same activity",
+                markup=False,
+            )
         return
     t = totals(report)
     n = t["re_derived"]
@@ -184,6 +194,15 @@ def reprocess(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Decode and compare; change nothing.")
     ] = False,
+    duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--duplicates",
+            help="Also check every activity and every file kept as a duplicate against "
+            "today's duplicate rules, not only the re-derived ones (a store reprocessed "
+            "before those rules).",
+        ),
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """Re-derive the activities an older loadwatch stored from their kept original files, in
@@ -203,7 +222,13 @@ def reprocess(
             total = stale_count(store, ids[0] if ids else None)
             with progress_bar(total=total) as bar:
                 task = bar.add_task("re-deriving", total=total)
-                report = run(store, ids, dry_run=dry_run, progress=lambda n: bar.advance(task, n))
+                report = run(
+                    store,
+                    ids,
+                    dry_run=dry_run,
+                    progress=lambda n: bar.advance(task, n),
+                    duplicates=duplicates,
+                )
         finally:
             store.close()
     if json:

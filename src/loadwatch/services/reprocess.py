@@ -28,6 +28,7 @@ when, after a ``--dry-run`` if they wish.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -199,10 +200,13 @@ def reprocess(
     *,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    duplicates: bool = False,
 ) -> ReprocessReport:
     """Re-derive every stale activity of the athletes (all when None) from its kept file.
     ``dry_run``: decode and compare, write nothing.  ``progress`` is told how many
-    activities each file settled."""
+    activities each file settled.  ``duplicates``: today's sameness rules over every activity
+    from a file and every file kept as a duplicate, not only those of this run's re-derived
+    activities: a store re-derived before those rules (nothing older left) is mended too."""
     report = ReprocessReport(dry_run, DERIVATION)
     with store.sessions() as session:
         ids = (
@@ -211,23 +215,26 @@ def reprocess(
             else [a.id for a in athlete_store.list_athletes(session)]
         )
     for aid in ids:
-        _Athlete(store, aid, report, dry_run, progress).run()
-        _retry_failed(store, aid, report, dry_run)
+        _Athlete(store, aid, report, dry_run, progress, duplicates).run()
+        _retry_failed(store, aid, report, dry_run, duplicates)
     return report
 
 
-def _retry_failed(store: Store, athlete_id: int, report: ReprocessReport, dry_run: bool) -> None:
+def _retry_failed(
+    store: Store, athlete_id: int, report: ReprocessReport, dry_run: bool, duplicates: bool = False
+) -> None:
     """Files an earlier import (often an older version's) failed, or kept as a duplicate of
     another copy, whose bytes are kept: imported again through the import itself, so the store
     counts them as a fresh import would (trial11 F3: a FIT 0.1.0 refused for an impossible
     elapsed time; F1/F2: 0.1.0 kept the FR955 re-save and called the watch's FIT the
-    duplicate).  Duplicates are checked again only in the run that re-derives the athlete's
-    older activities (their ranking is an older version's), failed files every run.  A dry run
-    only decodes (and ranks) them.  Those that still fail stay failed, only counted."""
+    duplicate).  Duplicates are checked again in the run that re-derives the athlete's older
+    activities (their ranking is an older version's) and with ``duplicates``, failed files
+    every run.  A dry run only decodes (and ranks) them.  Those that still fail stay failed,
+    only counted."""
     from loadwatch.ingest.containers.sources import Member
     from loadwatch.services.importing import import_members
 
-    recheck = report.athletes[-1].stale > 0 if report.athletes else False
+    recheck = duplicates or (report.athletes[-1].stale > 0 if report.athletes else False)
     with store.sessions() as session:
         a = athlete_store.get_athlete(session, athlete_id)
         rows, _ = file_store.list_files(session, athlete_id, status="failed", limit=10_000)
@@ -316,8 +323,10 @@ class _Athlete:
         report: ReprocessReport,
         dry_run: bool,
         progress: Callable[[int], None] | None,
+        duplicates: bool = False,
     ) -> None:
         self.store, self.report, self.dry_run = store, report, dry_run
+        self.duplicates = duplicates
         self.progress = progress or (lambda _: None)
         with store.sessions() as session:
             a = athlete_store.get_athlete(session, athlete_id)
@@ -335,7 +344,7 @@ class _Athlete:
         self.done: list[ActivityOutcome] = []
 
     def run(self) -> None:
-        if not self.stale:
+        if not self.stale and not self.duplicates:
             return
         # One decode per file (and relabel: ``analyse`` takes one for all the file's sessions).
         groups: dict[tuple[str, str, str | None, str | None], list[_Stale]] = {}
@@ -350,8 +359,7 @@ class _Athlete:
                 with self.store.transaction() as session:
                     for d in decoded:
                         self._apply(session, d)
-                    self._merge(session)
-                    self._settle(session)
+                    self._merge_and_settle(session)
                     raise _Undo
             except _Undo:
                 pass
@@ -365,9 +373,15 @@ class _Athlete:
                 with self.store.transaction() as session:
                     self._apply(session, d)
             with self.store.transaction() as session:
-                self._merge(session)
-                self._settle(session)
+                self._merge_and_settle(session)
         self.report.activities.extend(self.done)
+
+    def _merge_and_settle(self, session: Session) -> None:
+        merges = len(self.report.merges)
+        self._merge(session)
+        # With nothing re-derived, only a merge moves what _settle looks at.
+        if self.done or len(self.report.merges) > merges:
+            self._settle(session)
 
     def _decode(
         self,
@@ -468,24 +482,35 @@ class _Athlete:
         records it; what the user set on the removed one (relabel, name, RPE) goes to the kept
         one where it has none; pending from the earlier of their days (trial11 F2)."""
         mine = {o.activity_id: o for o in self.done if o.status in ("updated", "unchanged")}
-        if not mine:
+        if not mine and not self.duplicates:
             return
         aid = self.outcome.athlete_id
         # As an import decides which copy is kept: one writer per athlete meanwhile.
         activity_store.lock_athlete_activities(session, aid)
-        rows = [r for r in (session.get(Activity, i) for i in sorted(mine)) if r is not None]
-        near = [
-            a
-            for a in activity_store.activities_near_any(
-                session, aid, [r.start_time for r in rows], SHIFT_SEARCH
-            )
-            if a.source == "file"
-        ]
+        if self.duplicates:
+            # Every recording against every other (``reprocess --duplicates``).
+            near = activity_store.file_activities(session, aid)
+            rows = list(near)
+        else:
+            rows = [r for r in (session.get(Activity, i) for i in sorted(mine)) if r is not None]
+            near = [
+                a
+                for a in activity_store.activities_near_any(
+                    session, aid, [r.start_time for r in rows], SHIFT_SEARCH
+                )
+                if a.source == "file"
+            ]
+        # By start: each row is compared with those starting within SHIFT_SEARCH of it only
+        # (no farther pair is one activity), not with all of them.
+        starts = [as_utc(a.start_time) for a in near]
         gone: set[int] = set()
         for row in sorted(rows, key=lambda r: (as_utc(r.start_time), r.id)):
             if row.id in gone:
                 continue
-            for other in near:
+            t = as_utc(row.start_time)
+            lo = bisect_left(starts, t - SHIFT_SEARCH)
+            hi = bisect_right(starts, t + SHIFT_SEARCH)
+            for other in near[lo:hi]:
                 if other.id == row.id or other.id in gone or row.id in gone:
                     continue
                 if other.source_sha256 == row.source_sha256:

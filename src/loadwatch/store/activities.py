@@ -158,6 +158,18 @@ def stale_activities(session: Session, athlete_id: int) -> list[Activity]:
     )
 
 
+def file_activities(session: Session, athlete_id: int) -> list[Activity]:
+    """The athlete's activities from files, by start (``reprocess --duplicates`` compares
+    them all)."""
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.athlete_id == athlete_id, Activity.source == "file")
+            .order_by(Activity.start_time, Activity.id)
+        )
+    )
+
+
 def log_row_count(session: Session, athlete_id: int) -> int:
     """How many of the athlete's activities are training-log rows (nothing to re-derive)."""
     q = select(func.count(Activity.id)).where(
