@@ -376,7 +376,7 @@ def test_demo_returning_rosa_keeps_to_her_plan_but_once(demo: tuple[Path, str]) 
     assert "Returning Rosa" in out
     assert says(
         out,
-        "Week 5 (from 2026-11-09): 18.1 km a week, longest run 6.0 km, no hills, 6:15/km or "
+        "Week 5 (from 2026-11-09): 18.1 km a week, longest run 6.0 km, no climbing, 6:15/km or "
         "slower — held: a flare on Saturday 2026-11-07 (6/10 the morning after)",
     )
     # The 28 days hold 12 entries, the 4/10 irritation of 10-29 among them (trial 10 F6).
