@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from loadwatch.rules.config import RuleConfig, _Rule
+from loadwatch.rules.config import ReturnAfterBreak, RuleConfig, _Rule
 from loadwatch.rules.evidence import may_alert
 
 # Each dimension's daily amount is judged as a whole number of these units (km -> m, m of
@@ -42,7 +42,31 @@ FLAG_SCHEMA: dict[str, pl.DataType] = {
     # step-back cap holds after the return's flag too (``rules.spike_limit``).
     "spike_value": pl.Float64(),
     "spike_baseline": pl.Float64(),
+    # return_after_break: the days on record before the break its usual week was estimated
+    # from, when fewer than ``pre_break_days`` (``pre_break_load``), else null.
+    "pre_days": pl.Int32(),
 }
+
+
+def least_pre_break_days(rb: ReturnAfterBreak) -> int:
+    """Fewer days on record before a break than this: no usual week is estimated from them,
+    the return is judged against its floors (docs/rules.md, "A short history before a
+    break")."""
+    return rb.pre_break_days // 2
+
+
+def pre_break_load(cum: np.ndarray, back: np.ndarray, day: np.ndarray, rb: ReturnAfterBreak,
+                   none: np.ndarray | float) -> np.ndarray:  # fmt: skip
+    """The load of the ``pre_break_days`` ending on each day (integer units): ``cum`` less
+    ``back`` (``cum`` that many days before, NaN when the frame does not reach it).  When the
+    athlete's history (``day`` counts from its first day) is shorter than the window, the load
+    of the ``day + 1`` days on record scaled to the window, from ``least_pre_break_days`` on;
+    else ``none``.  ``engine._pre_break_helpers`` computes the same in the same float steps."""
+    p = rb.pre_break_days
+    short = np.isnan(back) & (day < p) & (day + 1 >= least_pre_break_days(rb))
+    with np.errstate(invalid="ignore"):
+        est = cum * (float(p) / (day + 1.0))
+    return np.where(~np.isnan(back), cum - back, np.where(short, est, none))
 
 
 def alert_line(name: str, rule: _Rule) -> float | None:
@@ -76,4 +100,10 @@ def lookback_start(daily: pl.DataFrame, config: RuleConfig, since: date) -> date
         last_run: date = earlier.max().item()
         back = max(rb.pre_break_days, ss.window_days) + 1
         start = min(start, last_run - timedelta(days=back))
+    # A pre-break week within the history's first pre_break_days is estimated from every day on
+    # record (``pre_break_load``): a look back starting there reads from the first day.
+    if not daily.is_empty():
+        first: date = daily["date"][0]
+        if start < first + timedelta(days=rb.pre_break_days):
+            start = min(start, first)
     return start
