@@ -234,11 +234,11 @@ def test_a_run_after_a_long_break_is_a_return_whatever_precedes_it() -> None:
 def test_a_short_history_before_a_break_gives_a_usual_week_from_its_days() -> None:
     # Four weeks of 3 x 5 km on Mon/Wed/Sat: the last run before the break is day 26, so 27
     # days on record (one short of the 28-day window), 60 km.  Then 23 days off, back with
-    # 4.5 km and 6.0 km two days later.  The usual week is the 27 days' load scaled to a week:
-    # 60 x 7 / 27 = 15.56 km, and 10.5 km is 67.5 % of it: a caution (50 %), the same
-    # verdict as the runner whose record starts two days earlier (the full window: 15.0 km,
-    # 70 %).  Judged against the 10 km floor alone it was 105 %: an alert (the reverted
-    # 17b9359).  Before: no return flag at all, the comeback left to session_spike.
+    # 4.5 km and 6.0 km two days later.  The usual week is the load of the whole weeks on
+    # record: 27 days round up to 4 weeks, 60 / 4 = 15.0 km, and 10.5 km is 70 % of it: a
+    # caution (50 %), the verdict and numbers of the runner whose record starts two days
+    # earlier (the full 28-day window).  Judged against the 10 km floor alone it was 105 %:
+    # an alert (the reverted 17b9359).  Before: no return flag, the comeback left to the spike.
     def comeback(earlier: bool) -> pl.DataFrame:
         rows = [activity(MON + timedelta(days=7 * w + k), 5.0) for w in range(4) for k in (0, 2, 5)]
         rows += [activity(MON + timedelta(days=50), 4.5), activity(MON + timedelta(days=52), 6.0)]
@@ -247,31 +247,40 @@ def test_a_short_history_before_a_break_gives_a_usual_week_from_its_days() -> No
         return _daily(rows)
 
     short, full = (evaluate(comeback(e), DEFAULT) for e in (False, True))
-    assert _keys(short) == _keys(full) == [
-        (MON + timedelta(days=50), "session_spike", "distance", "caution"),
-        (MON + timedelta(days=52), "return_after_break", "distance", "caution"),
-    ]
-    back = short[1]
-    assert back.own_baseline == pytest.approx(60.0 * 7 / 27)
-    assert back.ratio == pytest.approx(10.5 / (60.0 * 7 / 27))
-    assert back.message == (
+    assert (
+        _keys(short)
+        == _keys(full)
+        == [
+            (MON + timedelta(days=50), "session_spike", "distance", "caution"),
+            (MON + timedelta(days=52), "return_after_break", "distance", "caution"),
+        ]
+    )
+    for back in (short[1], full[1]):
+        assert (back.own_baseline, back.ratio) == (pytest.approx(15.0), pytest.approx(0.7))
+    assert short[1].message == (
         "Back after 23 days without running: 10.5 km of running in your first 3 days back, "
-        "68 % of your usual week from the 27 days on record before the break (15.6 km). "
+        "70 % of your usual week from the 27 days on record before the break (15.0 km). "
         "Build back up over a few weeks."
     )
-    assert (full[1].own_baseline, full[1].ratio) == (pytest.approx(15.0), pytest.approx(0.7))
+    assert "your usual week before the break (15.0 km)" in full[1].message
     cols = ["rule", "own_baseline", "pre_days"]
     assert flag_frame(comeback(False), DEFAULT).select(cols).rows()[1] == (
         "return_after_break",
-        pytest.approx(60.0 * 7 / 27),
+        pytest.approx(15.0),
         27,
     )
-    # Ten days on record (5 runs; less than the 14 a usual week is estimated from): the
-    # floor alone judges (10.5 km of 10.0 km: an alert), and says so.
-    few = [activity(MON + timedelta(days=k), 5.0) for k in (0, 2, 5, 7, 9)]
-    few += [activity(MON + timedelta(days=33), 4.5), activity(MON + timedelta(days=35), 6.0)]
+    # Ten days on record (5 runs, 25 km): two whole weeks, 12.5 km; 10.5 km back is 84 %.
+    ten = [activity(MON + timedelta(days=k), 5.0) for k in (0, 2, 5, 7, 9)]
+    ten += [activity(MON + timedelta(days=33), 4.5), activity(MON + timedelta(days=35), 6.0)]
+    ret = [f for f in evaluate(_daily(ten), DEFAULT) if f.rule == "return_after_break"]
+    assert [(f.severity, f.own_baseline, f.baseline) for f in ret] == [("alert", 12.5, 12.5)]
+    # Five days on record (3 runs): less than a week, no usual week; the floor alone judges
+    # (10.5 km of 10.0 km: an alert), and says so.
+    few = [activity(MON + timedelta(days=k), 5.0) for k in (0, 2, 4)]
+    few += [activity(MON + timedelta(days=20), 4.5), activity(MON + timedelta(days=22), 6.0)]
     ret = [f for f in evaluate(_daily(few), DEFAULT) if f.rule == "return_after_break"]
     assert [(f.severity, f.own_baseline, f.baseline) for f in ret] == [("alert", None, 10.0)]
+    assert "too few days on record before the break for a usual week" in ret[0].message
 
 
 def test_rules_need_their_history() -> None:

@@ -57,9 +57,9 @@ from loadwatch.rules.evidence import LEVEL, severity_of
 from loadwatch.rules.judging import (
     AMOUNT_RULES,
     FLAG_SCHEMA,
+    LEAST_PRE_BREAK_DAYS,
     SCALE,
     alert_line,
-    least_pre_break_days,
     lookback_start,
 )
 from loadwatch.rules.messages import render
@@ -242,24 +242,22 @@ def _pre_break_helpers(r: ReturnAfterBreak, key: str | None) -> list[list[pl.Exp
         steps[0].append(over(x.cum_sum(), key).alias(f"{n}|cum"))
         # Load of the pre_break_days ending on each running day, carried to the next running
         # day: on a return day, the pre_break_days ending on the last run before the break.
-        # judging.pre_break_load: fewer days on record than the window, from the least on,
-        # their load scaled to it (the same float steps as numpy's); else -s.
+        # judging.pre_break_load: fewer days on record than the window, from a week on, the
+        # load of their whole weeks scaled to it (the same float steps as numpy's); else -s.
         day = pl.col(_DAY)
         back = cum.shift(r.pre_break_days)
-        short = (day < r.pre_break_days) & (day + 1 >= least_pre_break_days(r))
+        short = (day < r.pre_break_days) & (day + 1 >= LEAST_PRE_BREAK_DAYS)
+        weeks = ((day + 7) // 7 * 7).clip(upper_bound=r.pre_break_days).cast(pl.Float64)
         load = (
             pl.when(back.is_not_null())
             .then((cum - back).cast(pl.Float64))
             .when(short)
-            .then(cum * (pl.lit(float(r.pre_break_days)) / (day + 1).cast(pl.Float64)))
+            .then(cum * (pl.lit(float(r.pre_break_days)) / weeks))
             .otherwise(pl.lit(-float(s)))
         )
         steps[1].append(
             over(
-                pl.when(_RUNNING)
-                .then(load)
-                .shift(1)
-                .forward_fill(),
+                pl.when(_RUNNING).then(load).shift(1).forward_fill(),
                 key,
             ).alias(f"{n}|pre")
         )

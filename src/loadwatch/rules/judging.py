@@ -48,24 +48,26 @@ FLAG_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def least_pre_break_days(rb: ReturnAfterBreak) -> int:
-    """Fewer days on record before a break than this: no usual week is estimated from them,
-    the return is judged against its floors (docs/rules.md, "A short history before a
-    break")."""
-    return rb.pre_break_days // 2
+# Fewer days on record before a break than this (a week): no usual week is estimated from
+# them, the return is judged against its floors (docs/rules.md, "A short history before a
+# break").
+LEAST_PRE_BREAK_DAYS = 7
 
 
 def pre_break_load(cum: np.ndarray, back: np.ndarray, day: np.ndarray, rb: ReturnAfterBreak,
                    none: np.ndarray | float) -> np.ndarray:  # fmt: skip
     """The load of the ``pre_break_days`` ending on each day (integer units): ``cum`` less
     ``back`` (``cum`` that many days before, NaN when the frame does not reach it).  When the
-    athlete's history (``day`` counts from its first day) is shorter than the window, the load
-    of the ``day + 1`` days on record scaled to the window, from ``least_pre_break_days`` on;
-    else ``none``.  ``engine._pre_break_helpers`` computes the same in the same float steps."""
+    athlete's history (``day`` counts from its first day) is shorter than the window, from
+    ``LEAST_PRE_BREAK_DAYS`` on: the load of its whole weeks ending on the day (the ``day + 1``
+    days on record rounded up to weeks, at most the window; days before the first on record
+    count as rest), scaled to the window; else ``none``.  ``engine._pre_break_helpers``
+    computes the same in the same float steps."""
     p = rb.pre_break_days
-    short = np.isnan(back) & (day < p) & (day + 1 >= least_pre_break_days(rb))
+    short = np.isnan(back) & (day < p) & (day + 1 >= LEAST_PRE_BREAK_DAYS)
     with np.errstate(invalid="ignore"):
-        est = cum * (float(p) / (day + 1.0))
+        weeks = np.minimum(np.floor((day + 7.0) / 7.0) * 7.0, float(p))
+        est = cum * (float(p) / weeks)
     return np.where(~np.isnan(back), cum - back, np.where(short, est, none))
 
 
@@ -100,10 +102,4 @@ def lookback_start(daily: pl.DataFrame, config: RuleConfig, since: date) -> date
         last_run: date = earlier.max().item()
         back = max(rb.pre_break_days, ss.window_days) + 1
         start = min(start, last_run - timedelta(days=back))
-    # A pre-break week within the history's first pre_break_days is estimated from every day on
-    # record (``pre_break_load``): a look back starting there reads from the first day.
-    if not daily.is_empty():
-        first: date = daily["date"][0]
-        if start < first + timedelta(days=rb.pre_break_days):
-            start = min(start, first)
     return start
