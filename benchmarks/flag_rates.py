@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/flag_rates.py                     # 60 athletes x 3 years each
     PYTHONPATH=/path/to/other/src .venv/bin/python benchmarks/flag_rates.py   # another version
+    .venv/bin/python benchmarks/flag_rates.py --short-history     # histories cut before a break
 
 Two populations (``benchmarks/synthetic.py``: competitive runners 5–7 days a week with quality
 sessions, races, tapers, illness gaps and missing uploads; recreational runners 2–4 runs a
@@ -44,12 +45,44 @@ def clusters(flags: pl.DataFrame) -> int:
     return int(starts["new"].sum())
 
 
-def measure(kind: Kind, athletes: int, years: int, seed: int) -> dict[str, float]:
+def short_histories(acts: pl.DataFrame) -> pl.DataFrame:
+    """Each athlete's activities from 7 to 27 days (by athlete) before the last run ahead of
+    its first break (14 days or more without running) that comes 28 days or more into its
+    record: a history shorter than the return's 28-day pre-break window (docs/rules.md, "A
+    short history before a break").  Athletes without such a break are left out."""
+    day = pl.col("start_time").dt.date()
+    runs = (
+        acts.filter(pl.col("sport") == "running")
+        .select("athlete", day.alias("d"))
+        .unique()
+        .sort("athlete", "d")
+    )
+    off = (pl.col("d").shift(-1).over("athlete") - pl.col("d")).dt.total_days() - 1
+    into = (pl.col("d") - pl.col("d").min().over("athlete")).dt.total_days()
+    cuts = (
+        runs.filter((off >= 14) & (into >= 28))
+        .group_by("athlete")
+        .agg(pl.col("d").min().alias("last"))
+        .select(
+            "athlete",
+            (pl.col("last") - pl.duration(days=6 + pl.col("athlete") % 21)).alias("cut"),
+        )
+    )
+    return acts.join(cuts, on="athlete").filter(day >= pl.col("cut")).drop("cut")
+
+
+def measure(
+    kind: Kind, athletes: int, years: int, seed: int, *, short: bool = False
+) -> dict[str, float]:
     acts = population(0, athletes, years, seed, kind=kind)
+    if short:
+        acts = short_histories(acts)
     daily = daily_panel(acts, key="athlete", tz="UTC", fast_speed_mps=None)
     flags = flag_panel(daily, RuleConfig(), key="athlete")
     ay = athletes * years
     print(f"\n{kind}: {athletes} athletes x {years} years = {ay} athlete-years")
+    if short:
+        print(f"  (short histories: {acts['athlete'].n_unique()} athletes, cut before a break)")
     counts = Counter(
         (r["rule"], "alert" if r["level"] == 2 else "caution", r["dimension"])
         for r in flags.iter_rows(named=True)
@@ -81,9 +114,14 @@ def main() -> None:
     ap.add_argument("--athletes", type=int, default=60)
     ap.add_argument("--years", type=int, default=3)
     ap.add_argument("--seed", type=int, default=16)
+    ap.add_argument(
+        "--short-history",
+        action="store_true",
+        help="cut each history to start 7-27 days before a break (short_histories)",
+    )
     args = ap.parse_args()
     for kind in ("competitive", "recreational"):
-        measure(kind, args.athletes, args.years, args.seed)
+        measure(kind, args.athletes, args.years, args.seed, short=args.short_history)
 
 
 if __name__ == "__main__":

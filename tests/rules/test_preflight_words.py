@@ -98,6 +98,21 @@ def test_a_return_is_a_share_of_the_week_before_the_break_never_a_negative_over(
     )
 
 
+def test_a_return_with_too_short_a_record_before_the_break_says_the_floor() -> None:
+    # Three 5 km runs in five days, then 20 days off: less than a week on record, no usual week
+    # before the break; 11 km tomorrow is judged against the 10 km floor (1.1: an alert over
+    # 0.8), not "your week before the break (10.0 km)" (trial 11 F7).
+    runs = [activity(D0 + timedelta(days=k), 5.0) for k in (0, 2, 4)]
+    today = D0 + timedelta(days=25)
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=today)
+    h = History(daily, RuleConfig(), plans=[], responses=[], today=today)
+    (only,) = check(h, [PlannedRun(today + timedelta(days=1), 11.0, 0.0, 0.0, "easy")]).sessions
+    assert (
+        "11.0 km of running since your return, 110 % of 10.0 km, the least it is judged "
+        "against (too few days on record before the break for a usual week)" in only.sentence
+    )
+
+
 def test_a_post_break_longest_run_says_how_it_was_counted() -> None:
     h = _after_a_break()
     tomorrow = h.today + timedelta(days=1)

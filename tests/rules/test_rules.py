@@ -207,21 +207,80 @@ def test_a_first_run_is_not_a_multiple_of_nothing() -> None:
     )
 
 
-def test_a_run_after_a_long_break_is_not_a_first_on_record() -> None:
-    # A 5 km run, then 100 days without running (beyond the 84 days capacity is counted for),
-    # then 10.2 km: nothing in its 30 days to compare it with, but not the first on record
-    # (was "your first on record: with no earlier run to compare it with", Rui's flag 22).
-    flags = evaluate(
-        _daily([activity(MON, 5.0), activity(MON + timedelta(days=101), 10.2)]), DEFAULT
+def test_a_run_after_a_long_break_is_a_return_whatever_precedes_it() -> None:
+    # A 5 km run, then 100 days without running, then 10.2 km.  One day on record before the
+    # break, less than a usual week needs: it was a session_spike alert against the 3 km
+    # floor, where 28 days or more before it give a return flag (trial 11 F7: two verdicts
+    # for "back after a break").  The return owns it, judged against its 10 km floor week,
+    # and says why; the spike it swallowed rides on its flag and caps the next run at 3.0 km.
+    d = _daily([activity(MON, 5.0), activity(MON + timedelta(days=101), 10.2)])
+    flags = evaluate(d, DEFAULT)
+    assert _keys(flags) == [(MON + timedelta(days=101), "return_after_break", "distance", "alert")]
+    (back,) = flags
+    assert back.message == (
+        "Back after 100 days without running: 10.2 km of running in your first day back, "
+        "102 % of 10.0 km, the least it is judged against (too few days on record before the "
+        "break for a usual week). Build back up over a few weeks."
     )
-    (spike,) = [f for f in flags if f.rule == "session_spike" and f.dimension == "distance"]
-    # It says the break, as return_after_break's sentence about the same run does (F14).
-    assert spike.message == (
-        "Thursday's 10.2 km run, your first after 100 days without running, with no run in "
-        "the last 30 days to compare it with: judged against at least 3.0 km, it is 3.4× that."
+    assert back.own_baseline is None and back.baseline == 10.0
+    assert (back.spike_value, back.spike_baseline) == (pytest.approx(10.2), 3.0)
+    # The polars engine judges it the same (tests/rules/test_arrays.py compares them at large).
+    cols = ["rule", "own_baseline", "baseline", "spike_baseline", "pre_days"]
+    assert flag_frame(d, DEFAULT).select(cols).rows() == [
+        ("return_after_break", None, 10.0, 3.0, None)
+    ]
+
+
+def test_a_short_history_before_a_break_gives_a_usual_week_from_its_days() -> None:
+    # Four weeks of 3 x 5 km on Mon/Wed/Sat: the last run before the break is day 26, so 27
+    # days on record (one short of the 28-day window), 60 km.  Then 23 days off, back with
+    # 4.5 km and 6.0 km two days later.  The usual week is the load of the whole weeks on
+    # record: 27 days round up to 4 weeks, 60 / 4 = 15.0 km, and 10.5 km is 70 % of it: a
+    # caution (50 %), the verdict and numbers of the runner whose record starts two days
+    # earlier (the full 28-day window).  Judged against the 10 km floor alone it was 105 %:
+    # an alert (the reverted 17b9359).  Before: no return flag, the comeback left to the spike.
+    def comeback(earlier: bool) -> pl.DataFrame:
+        rows = [activity(MON + timedelta(days=7 * w + k), 5.0) for w in range(4) for k in (0, 2, 5)]
+        rows += [activity(MON + timedelta(days=50), 4.5), activity(MON + timedelta(days=52), 6.0)]
+        if earlier:  # a 10 m jog two days before: the window holds 28 days on record
+            rows.insert(0, activity(MON - timedelta(days=2), 0.01))
+        return _daily(rows)
+
+    short, full = (evaluate(comeback(e), DEFAULT) for e in (False, True))
+    assert (
+        _keys(short)
+        == _keys(full)
+        == [
+            (MON + timedelta(days=50), "session_spike", "distance", "caution"),
+            (MON + timedelta(days=52), "return_after_break", "distance", "caution"),
+        ]
     )
-    assert spike.days_off == 100 and spike.kept is None
-    assert spike.own_baseline == 0.0
+    for back in (short[1], full[1]):
+        assert (back.own_baseline, back.ratio) == (pytest.approx(15.0), pytest.approx(0.7))
+    assert short[1].message == (
+        "Back after 23 days without running: 10.5 km of running in your first 3 days back, "
+        "70 % of your usual week from the 27 days on record before the break (15.0 km). "
+        "Build back up over a few weeks."
+    )
+    assert "your usual week before the break (15.0 km)" in full[1].message
+    cols = ["rule", "own_baseline", "pre_days"]
+    assert flag_frame(comeback(False), DEFAULT).select(cols).rows()[1] == (
+        "return_after_break",
+        pytest.approx(15.0),
+        27,
+    )
+    # Ten days on record (5 runs, 25 km): two whole weeks, 12.5 km; 10.5 km back is 84 %.
+    ten = [activity(MON + timedelta(days=k), 5.0) for k in (0, 2, 5, 7, 9)]
+    ten += [activity(MON + timedelta(days=33), 4.5), activity(MON + timedelta(days=35), 6.0)]
+    ret = [f for f in evaluate(_daily(ten), DEFAULT) if f.rule == "return_after_break"]
+    assert [(f.severity, f.own_baseline, f.baseline) for f in ret] == [("alert", 12.5, 12.5)]
+    # Five days on record (3 runs): less than a week, no usual week; the floor alone judges
+    # (10.5 km of 10.0 km: an alert), and says so.
+    few = [activity(MON + timedelta(days=k), 5.0) for k in (0, 2, 4)]
+    few += [activity(MON + timedelta(days=20), 4.5), activity(MON + timedelta(days=22), 6.0)]
+    ret = [f for f in evaluate(_daily(few), DEFAULT) if f.rule == "return_after_break"]
+    assert [(f.severity, f.own_baseline, f.baseline) for f in ret] == [("alert", None, 10.0)]
+    assert "too few days on record before the break for a usual week" in ret[0].message
 
 
 def test_rules_need_their_history() -> None:

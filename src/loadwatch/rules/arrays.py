@@ -41,7 +41,7 @@ from loadwatch.rules.array_ops import (
 )
 from loadwatch.rules.config import RuleConfig, _Rule
 from loadwatch.rules.evidence import LEVEL
-from loadwatch.rules.judging import SCALE, alert_line
+from loadwatch.rules.judging import SCALE, alert_line, pre_break_load
 from loadwatch.vocabulary import ALERT, CAUTION
 
 
@@ -188,8 +188,8 @@ def wide(
         for d in DIMENSIONS:
             x, s = q[d], SCALE[d]
             cum = np.cumsum(x, axis=1)
-            back = shift(cum, rb.pre_break_days)
-            val = np.where(np.isnan(back), -s, cum - back)
+            # -s: no usual week before a break ending here (too few days on record).
+            val = pre_break_load(cum, shift(cum, rb.pre_break_days), day, rb, -s)
             p = ffill(shift(when(running, val), 1))
             pre[d] = {
                 "cum": cum,
@@ -200,7 +200,9 @@ def wide(
         def in_return(dim: str) -> B:
             if not (rb.enabled and dim in rb.dimensions):
                 return np.zeros_like(running)
-            return (since_ret < rb.return_days) & (pre[dim]["at"] >= 0)
+            # Whatever precedes the break (trial 11 F7: one rule owns the comeback); with
+            # too few days on record for a usual week (``at`` < 0) the floor alone judges.
+            return since_ret < rb.return_days
 
         checks: list[Check] = []
         said: dict[str, F] = {}
@@ -211,7 +213,7 @@ def wide(
                 pd = pre[dim]
                 ok = running & in_return(dim)
                 c = _ratio(
-                    pd["at"] * (7.0 / rb.pre_break_days / s),
+                    when(pd["at"] >= 0, pd["at"] * (7.0 / rb.pre_break_days / s)),
                     div(pd["cum"] - pd["before"], s),
                     rb.floor(dim),
                     ok,
@@ -223,6 +225,10 @@ def wide(
                 f = _fields(c, rb.return_days)
                 f["days_off"] = days_off
                 f["days_back"] = day - ret_day + 1
+                # The days on record before the break when fewer than the window (the last
+                # run before it is day ret_day - days_off - 1).
+                n_pre = ret_day - days_off
+                f["pre_days"] = when((n_pre < rb.pre_break_days) & (pd["at"] >= 0), n_pre)
                 rets.append(
                     Check("return_after_break", dim, rb, rb.return_days, c["ok"], c["level"],
                           c["level"], f)

@@ -54,7 +54,14 @@ from loadwatch.rules.config import (
 )
 from loadwatch.rules.detraining import kept_expr
 from loadwatch.rules.evidence import LEVEL, severity_of
-from loadwatch.rules.judging import AMOUNT_RULES, FLAG_SCHEMA, SCALE, alert_line, lookback_start
+from loadwatch.rules.judging import (
+    AMOUNT_RULES,
+    FLAG_SCHEMA,
+    LEAST_PRE_BREAK_DAYS,
+    SCALE,
+    alert_line,
+    lookback_start,
+)
 from loadwatch.rules.messages import render
 from loadwatch.vocabulary import ALERT, CAUTION, Severity
 
@@ -235,12 +242,22 @@ def _pre_break_helpers(r: ReturnAfterBreak, key: str | None) -> list[list[pl.Exp
         steps[0].append(over(x.cum_sum(), key).alias(f"{n}|cum"))
         # Load of the pre_break_days ending on each running day, carried to the next running
         # day: on a return day, the pre_break_days ending on the last run before the break.
+        # judging.pre_break_load: fewer days on record than the window, from a week on, the
+        # load of their whole weeks scaled to it (the same float steps as numpy's); else -s.
+        day = pl.col(_DAY)
+        back = cum.shift(r.pre_break_days)
+        short = (day < r.pre_break_days) & (day + 1 >= LEAST_PRE_BREAK_DAYS)
+        weeks = ((day + 7) // 7 * 7).clip(upper_bound=r.pre_break_days).cast(pl.Float64)
+        load = (
+            pl.when(back.is_not_null())
+            .then((cum - back).cast(pl.Float64))
+            .when(short)
+            .then(cum * (pl.lit(float(r.pre_break_days)) / weeks))
+            .otherwise(pl.lit(-float(s)))
+        )
         steps[1].append(
             over(
-                pl.when(_RUNNING)
-                .then((cum - cum.shift(r.pre_break_days)).fill_null(-s))
-                .shift(1)
-                .forward_fill(),
+                pl.when(_RUNNING).then(load).shift(1).forward_fill(),
                 key,
             ).alias(f"{n}|pre")
         )
@@ -255,9 +272,9 @@ def _in_return(r: ReturnAfterBreak, dim: str) -> pl.Expr:
     """The first ``return_days`` after a break, when return_after_break judges ``dim``."""
     if not (r.enabled and dim in r.dimensions):
         return pl.lit(False)
-    return ((pl.col("_since_ret") < r.return_days) & (pl.col(f"_pre|{dim}|at") >= 0)).fill_null(
-        False
-    )
+    # Whatever precedes the break (trial 11 F7: one rule owns the comeback); with too few days
+    # on record for a usual week (``at`` < 0) the floor alone judges.
+    return (pl.col("_since_ret") < r.return_days).fill_null(False)
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -442,9 +459,12 @@ def _return_after_break(r: ReturnAfterBreak, key: str | None) -> list[_Check]:
         s = SCALE[dim]
         cum, at_return, before = (pl.col(f"_pre|{dim}|{c}") for c in ("cum", "at", "before"))
         ok = _RUNNING & _in_return(r, dim)
-        steps = _ratio_steps(
-            n, at_return * (7.0 / r.pre_break_days / s), (cum - before) / s, r.floor(dim), ok, r
-        )
+        # No usual week before the break (``at`` < 0): null, the floor alone judges.
+        usual = pl.when(at_return >= 0).then(at_return * (7.0 / r.pre_break_days / s))
+        steps = _ratio_steps(n, usual, (cum - before) / s, r.floor(dim), ok, r)
+        # The days on record before the break when fewer than the window.
+        n_pre = pl.col("_ret_day") - pl.col("_days_off")
+        pre_days = pl.when((n_pre < r.pre_break_days) & (at_return >= 0)).then(n_pre)
         # What this rule has said about the dimension since the return (its highest level).
         steps.append(
             [pl.col(f"{n}|level").cum_max().over(part).alias(f"{n}|said")],
@@ -454,6 +474,7 @@ def _return_after_break(r: ReturnAfterBreak, key: str | None) -> list[_Check]:
             r.return_days,
             days_off=pl.col("_days_off"),
             days_back=day - pl.col("_ret_day") + 1,
+            pre_days=pre_days,
         )
         out.append(_Check("return_after_break", dim, r, steps, fields, r.return_days))
     return out

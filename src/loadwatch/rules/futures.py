@@ -41,7 +41,7 @@ from loadwatch.rules.array_ops import (
 from loadwatch.rules.arrays import breaks
 from loadwatch.rules.config import RuleConfig, _Rule
 from loadwatch.rules.evidence import LEVEL
-from loadwatch.rules.judging import SCALE, alert_line
+from loadwatch.rules.judging import SCALE, alert_line, pre_break_load
 from loadwatch.vocabulary import ALERT, CAUTION
 
 DIMS = tuple(DIMENSIONS)
@@ -222,21 +222,21 @@ def judge(
         if not (np.isfinite(q).all() and np.isfinite(single).all()):
             raise ValueError("a null or infinite load: judge with arrays.wide")
         cum = np.cumsum(q, axis=2)
-        back = _shift(cum, rb.pre_break_days)
-        val = np.where(np.isnan(back), -_S, cum - back)
+        val = pre_break_load(cum, _shift(cum, rb.pre_break_days), day, rb, -_S)
         # p: the pre-break sum at the last run before the day; at: p on the day's return
         at = _gather(val, ret_prev_c)
         before = _gather(cum - q, ret_c)
         cum_c = cum[..., c]
         rbc, ssc, wrc = _consts(rb), _consts(ss), _consts(wr)
-        in_return = (since_ret < rb.return_days) & (at >= 0) & rbc.mask
+        # Whatever precedes the break; the floor alone judges when ``at`` < 0 (arrays.wide).
+        in_return = (since_ret < rb.return_days) & rbc.mask
         cap_const = 7.0 / rb.pre_break_days / _S
         said: F | None = None
         if rb.enabled:
             floor, caution = rbc.floor, rbc.caution
 
             def level_at(at_: F, before_: F, cum_: F, ok_: B) -> tuple[F, F, F, F]:
-                own_ = at_ * cap_const
+                own_ = np.where(at_ >= 0, at_ * cap_const, np.nan)
                 value_ = (cum_ - before_) * (1.0 / _S)
                 baseline_ = np.fmax(own_, floor)
                 lvl = _level(value_ / baseline_, ok_, rb, "return_after_break", caution)
@@ -249,7 +249,7 @@ def judge(
             hc = slice(0, first + 1)
             at_h = _gather(val, ret_prev_i[:1, hc])
             ok_h = (running[:1, hc] & ((day - ret_day)[:1, hc] < rb.return_days))[None]
-            ok_h = ok_h & (at_h >= 0) & rbc.mask
+            ok_h = ok_h & rbc.mask
             before_h = _gather(cum - q, ret_i[:1, hc])
             level_h = level_at(at_h, before_h, cum[..., hc], ok_h)[3]
             said_h = _seg_cummax(level_h, seg_all[None, :1, hc])[..., -1]

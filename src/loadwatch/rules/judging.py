@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from loadwatch.rules.config import RuleConfig, _Rule
+from loadwatch.rules.config import ReturnAfterBreak, RuleConfig, _Rule
 from loadwatch.rules.evidence import may_alert
 
 # Each dimension's daily amount is judged as a whole number of these units (km -> m, m of
@@ -42,7 +42,33 @@ FLAG_SCHEMA: dict[str, pl.DataType] = {
     # step-back cap holds after the return's flag too (``rules.spike_limit``).
     "spike_value": pl.Float64(),
     "spike_baseline": pl.Float64(),
+    # return_after_break: the days on record before the break its usual week was estimated
+    # from, when fewer than ``pre_break_days`` (``pre_break_load``), else null.
+    "pre_days": pl.Int32(),
 }
+
+
+# Fewer days on record before a break than this (a week): no usual week is estimated from
+# them, the return is judged against its floors (docs/rules.md, "A short history before a
+# break").
+LEAST_PRE_BREAK_DAYS = 7
+
+
+def pre_break_load(cum: np.ndarray, back: np.ndarray, day: np.ndarray, rb: ReturnAfterBreak,
+                   none: np.ndarray | float) -> np.ndarray:  # fmt: skip
+    """The load of the ``pre_break_days`` ending on each day (integer units): ``cum`` less
+    ``back`` (``cum`` that many days before, NaN when the frame does not reach it).  When the
+    athlete's history (``day`` counts from its first day) is shorter than the window, from
+    ``LEAST_PRE_BREAK_DAYS`` on: the load of its whole weeks ending on the day (the ``day + 1``
+    days on record rounded up to weeks, at most the window; days before the first on record
+    count as rest), scaled to the window; else ``none``.  ``engine._pre_break_helpers``
+    computes the same in the same float steps."""
+    p = rb.pre_break_days
+    short = np.isnan(back) & (day < p) & (day + 1 >= LEAST_PRE_BREAK_DAYS)
+    with np.errstate(invalid="ignore"):
+        weeks = np.minimum(np.floor((day + 7.0) / 7.0) * 7.0, float(p))
+        est = cum * (float(p) / weeks)
+    return np.where(~np.isnan(back), cum - back, np.where(short, est, none))
 
 
 def alert_line(name: str, rule: _Rule) -> float | None:

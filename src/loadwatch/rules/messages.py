@@ -208,7 +208,20 @@ def _return_after_break(row: Row) -> str:
     if dim == "speed":
         done = fast_running(amount(row["value"], unit), row)
     share = above(row["ratio"], row["threshold"], 0, 100.0)
-    usual = _against(row, unit, "your usual week before the break")
+    # A short history before the break (trial 11 F7): the usual week is estimated from the
+    # days on record, or with too few of them the floor alone judges.
+    pre_days = row.get("pre_days")
+    if row["own_baseline"] is None:
+        usual = (
+            f"{amount(row['baseline'], unit)}, the least it is judged against (too few days "
+            "on record before the break for a usual week)"
+        )
+    elif pre_days is not None:
+        usual = _against(
+            row, unit, f"your usual week from the {pre_days} days on record before the break"
+        )
+    else:
+        usual = _against(row, unit, "your usual week before the break")
     return (
         f"Back after {row['days_off']} days without running: {done} "
         f"in your first {days} back, {share} % of {usual}. Build back up over a few weeks."

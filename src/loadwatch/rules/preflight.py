@@ -578,10 +578,14 @@ def _what(f: Finding, config: RuleConfig) -> str:
     if f.rule == "return_after_break":
         # A share of the week before the break, as the flag says it: "77 %", never "-23 % over".
         share = above(f.ratio, f.threshold, 0, 100.0)
-        return (
-            f"{amount(f.value, unit)} {of(f.dimension)} since your return, {share} % of your "
-            f"week before the break ({amount(f.baseline, unit)})"
-        )
+        week = f"your week before the break ({amount(f.baseline, unit)})"
+        if f.own_baseline is None:
+            # Less than a week on record before the break: the floor judged (trial 11 F7).
+            week = (
+                f"{amount(f.baseline, unit)}, the least it is judged against (too few days on "
+                "record before the break for a usual week)"
+            )
+        return f"{amount(f.value, unit)} {of(f.dimension)} since your return, {share} % of {week}"
     if f.rule in STEP_BACKS:
         return f.message
     if f.rule == "monotony":
