@@ -46,7 +46,7 @@ def test_the_month_shows_plan_against_actual_and_the_days_at_risk(
     assert page.locator("#cal-title").inner_text() == "Nov 2026"
     thursday = page.locator('#cal-grid .cal-day[data-date="2026-11-19"]')
     assert "at-risk" in (thursday.get_attribute("class") or "")
-    assert "Plan: 5.0 km hills (125 m up)" in thursday.inner_text()
+    assert "Plan: 5.0 km hills (125 m climbing)" in thursday.inner_text()
     assert "⚠ at risk" in thursday.inner_text()
     assert "climbed 125 m on a plan that avoids hills" in (thursday.get_attribute("title") or "")
     sunday = page.locator('#cal-grid .cal-day[data-date="2026-11-22"]')
@@ -120,4 +120,19 @@ def test_page_numbers_round_as_the_cli_does_and_never_read_minus_zero(
     # trial9 F21: a zero speed has no pace ("Infinity:NaN:NaN /km" before, activity.js).
     zero = "[numberText({unit: 'm/s', value: 0}), paceText(0), paceText(NaN), paceText(312)]"
     assert page.evaluate(zero) == ["0.00 m/s (–)", "–", "–", "5:12 /km"]
+    # Minutes rounded once (trial 12 F6): a 1:59:30 run read "1 h 60".
+    assert page.evaluate("[7170, 3590, 3600, 5400, 89].map(duration)") == [
+        "2 h 00",
+        "1 h 00",
+        "1 h 00",
+        "1 h 30",
+        "1 min",
+    ]
+    # A chart's unit once: "Weekly fast km (km)" said it twice.
+    assert page.evaluate("CHARTS.map(chartHeading)") == [
+        "Weekly distance (km)",
+        "Weekly fast km",
+        "Weekly climbing (m)",
+        "Weekly uphill km",
+    ]
     page.context.close()

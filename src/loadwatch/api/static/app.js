@@ -169,9 +169,12 @@ function fmt(n, digits = 1) {
 function amount(v, unit) { return unit === "m" ? `${fmt(v, 0)} m` : `${fmt(v, 1)} km`; }
 function daysAgo(n) { return n === null || n === undefined ? "never" : n === 0 ? "today" : n === 1 ? "yesterday" : `${n} days ago`; }
 function duration(s) {
-  const h = Math.floor(s / 3600), m = Math.round((s % 3600) / 60);
+  // Whole minutes first, then hours: 1:59:30 is "2 h 00", never "1 h 60" (trial 12 F6).
+  const total = Math.round(s / 60), h = Math.floor(total / 60), m = total % 60;
   return h ? `${h} h ${String(m).padStart(2, "0")}` : `${m} min`;
 }
+// A chart's heading: its unit once ("Weekly climbing (m)", "Weekly fast km", not "fast km (km)").
+function chartHeading(c) { return c.title.endsWith(` ${c.unit}`) ? c.title : `${c.title} (${c.unit})`; }
 
 // --- sign in / out -------------------------------------------------------------------------
 function signOut(message) {
@@ -438,7 +441,7 @@ function chart(c, weeks, byDate, row) {
   const bw = iw / Math.max(1, weeks.length);
   const x = (i) => pad.l + i * bw;
   const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "group",
-    "aria-label": `${c.title} (${c.unit}), ${weeks.length} weeks`, "data-dimension": c.dim || c.column });
+    "aria-label": `${chartHeading(c)}, ${weeks.length} weeks`, "data-dimension": c.dim || c.column });
 
   // Limits first, under everything: caution and alert bands above the usual week.
   if (c.dim) {
@@ -521,7 +524,7 @@ function chart(c, weeks, byDate, row) {
     c.dim ? legendItem(svg("path", { d: "M11,0L17,6L11,12L5,6Z", class: "mark-caution" }), "caution flag") : null,
     c.dim && [...flagged.values()].flat().some((f) => f.status === "historic")
       ? legendItem(svg("path", { d: "M11,0L17,6L11,12L5,6Z", class: "mark-historic" }), "historic flag (history, never announced)") : null);
-  return el("figure", { class: "chart" }, el("h3", {}, `${c.title} (${c.unit})`), s, legend);
+  return el("figure", { class: "chart" }, el("h3", {}, chartHeading(c)), s, legend);
 }
 
 function legendItem(shape, text) {

@@ -34,8 +34,9 @@ function calRange() {
 
 function plannedText(p) {
   const extra = [];
-  if (p.fast_km > 0) extra.push(`${fmt(p.fast_km, 1)} fast`);
-  if (p.climb_m > 0) extra.push(`${fmt(p.climb_m, 0)} m up`);
+  // The check's words for the same session ("2.3 km fast, 13 m climbing": trial 12 F6).
+  if (p.fast_km > 0) extra.push(`${fmt(p.fast_km, 1)} km fast`);
+  if (p.climb_m > 0) extra.push(`${fmt(p.climb_m, 0)} m climbing`);
   return `${fmt(p.distance_km, 1)} km ${p.type || "run"}${extra.length ? ` (${extra.join(", ")})` : ""}`;
 }
 
