@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, Literal, cast
@@ -164,6 +164,21 @@ class Ahead:
     hr: Any
     fit: FitnessOut
     summary: Summary
+    # The spike flags of every night's current window, read once for the batch (``_spikes``).
+    _spike_rows: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    def _spikes(self, session: Session, day: date) -> list[Any]:
+        """``flags.raised_in`` of ``day``'s current window: the rows of the windows of every
+        new day, read on the first call (one statement a batch, not one a night: nothing
+        writes a flag while the batch rolls), those dated inside ``day``'s window kept."""
+        if not self._spike_rows:
+            lo = self.new_dates[0] - timedelta(days=CURRENT_DAYS - 1)
+            rows = flag_rows.raised_in(
+                session, self.state.athlete.id, lo, self.new_dates[-1], SPIKE_RULE
+            )
+            self._spike_rows.append(rows)
+        first = day - timedelta(days=CURRENT_DAYS - 1)
+        return [r for r in self._spike_rows[0] if first <= r.date <= day]
 
     @cached_property
     def _all_weeks(self) -> pl.DataFrame:
@@ -270,11 +285,7 @@ class Ahead:
             summary.last_activity_date,
             summary.last_run_date,
             self._report(all_weeks),
-            spikes=flag_rows.raised_in(
-                session, athlete.id, day - timedelta(days=CURRENT_DAYS - 1), day, SPIKE_RULE
-            )
-            if state.recent_spikes
-            else [],
+            spikes=self._spikes(session, day) if state.recent_spikes else [],
             weekly=self._weekly_distance(all_weeks),
         )
         plan_flags = symptoms or state.plan_flags
