@@ -82,7 +82,7 @@ from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
-from loadwatch.store.roll_state import RollState, roll_state
+from loadwatch.store.roll_state import RollState, days_of, roll_state
 
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
@@ -336,7 +336,10 @@ def rolled_ahead(
     hr = hr_profile(session, athlete) if fit.source == "trimp" else None
     if fit.source == "trimp" and fit.hr != hr_out(hr):
         return None
-    days, weeks = day_rows(state.blobs), decode(state.blobs["weeks"])
+    blobs = state.blobs
+    if "days" not in blobs:  # a forecast was read, and not served (``store.roll_state``)
+        blobs = {**blobs, "days": days_of(session, athlete_id)}
+    days, weeks = day_rows(blobs), decode(blobs["weeks"])
     if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != since:
         return None
     old = days[list(DAILY_SCHEMA)]  # (columns picked eagerly: a select plans a query)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, exists, func, select
+from sqlalchemy import Integer, Select, bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from loadwatch.clock import as_utc
@@ -45,7 +45,8 @@ class RollState:
     athlete: Athlete
     as_of: date  # the stored view's day
     summary: dict[str, Any]
-    blobs: dict[str, bytes]  # days, days_tail (b"": none), weeks
+    # days, days_tail (b"": none), weeks; no "days" when a forecast was read (``days_of``).
+    blobs: dict[str, bytes]
     fast_window: bytes | None  # the fast threshold's window the roll carries (None: none)
     pending: bool  # a change not yet evaluated: the caller's "unchanged" no longer holds
     plans: bool  # any return-to-run plan
@@ -84,7 +85,10 @@ def _query(plan_rules: tuple[str, ...], spike_rule: str) -> Select[Any]:
             AthleteTriage,
             AthleteView.as_of,
             AthleteView.summary,
-            AthleteViewDays.days,
+            # The day rows (three years: about 400 kB, hex-decoded by psycopg) only when no
+            # forecast stands for the day: a served night never reads them, and a roll that
+            # cannot serve the forecast reads them apart (``days_of``).
+            case((athlete_forecasts.c.day.is_(None), AthleteViewDays.days)),
             AthleteView.days_tail,
             AthleteView.weeks,
             AthleteView.fast_window,
@@ -167,7 +171,11 @@ def roll_state(
         athlete=athlete,
         as_of=as_of,
         summary=summary,
-        blobs={"days": days or b"", "days_tail": tail or b"", "weeks": weeks},
+        blobs=(
+            {"days_tail": tail or b"", "weeks": weeks}
+            if forecast is not None
+            else {"days": days or b"", "days_tail": tail or b"", "weeks": weeks}
+        ),
         fast_window=fast_window,
         pending=bool(pending),
         plans=bool(plans),
@@ -182,3 +190,14 @@ def roll_state(
         live_episodes=bool(live),
         recent_spikes=bool(spikes),
     )
+
+
+def days_of(session: Session, athlete_id: int) -> bytes:
+    """The view's day rows a ``roll_state`` with a forecast left out (b"": none)."""
+    row = session.execute(_DAYS, {"aid": athlete_id}).first()
+    return row[0] if row is not None and row[0] is not None else b""
+
+
+_DAYS = select(AthleteViewDays.days).where(
+    AthleteViewDays.athlete_id == bindparam("aid", type_=Integer)
+)
