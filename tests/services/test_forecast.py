@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event, func, select
 
 from loadwatch.services import forecast
 from loadwatch.services.acknowledge import acknowledge, flags_to_ack
@@ -27,6 +28,7 @@ from loadwatch.services.views import rows_of
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import AthleteTriage, AthleteView
+from loadwatch.store.tables import athlete_forecasts
 from support.close import assert_close
 
 MONDAY = date(2026, 9, 7)
@@ -327,3 +329,29 @@ def test_served_nights_equal_rolled_and_full_nights(
     days = [start + timedelta(days=i) for i in range(1, nights + 1)]
     for _ in _nights(store, twins, start, days):
         pass
+
+
+def test_a_batch_reads_the_spike_flags_and_acknowledged_counts_once(store: Store) -> None:
+    """A batch night with a live spike episode and a current spike: the nights it forecasts
+    share one read of the spike flags and one of the episodes' acknowledged counts (the roll's
+    own triage row reads its own), not one of each a night."""
+    aid = _athlete(store)
+    start = SPIKE + timedelta(days=1)
+    import_log(store, aid, _log(), "log.csv")
+    drain_pending(store, athlete_id=aid, today=start)
+    seen: list[str] = []
+
+    def note(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        got = _roll(store, aid, start + timedelta(days=1), start)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+    with store.sessions() as s:
+        nights = s.scalar(select(func.count()).select_from(athlete_forecasts))
+    assert got.rolled and nights == 11  # the spike's episode leaves the window on the 13th night
+    # ``flags.raised_in``'s columns.
+    assert sum(q.startswith("SELECT flags.date, flags.rule, flags.dimension") for q in seen) == 1
+    assert sum("flags.episode_id, count(*)" in q for q in seen) == 2
