@@ -44,7 +44,6 @@ from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import forecasts as forecast_rows
 from loadwatch.store import triage as triage_rows
-from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.forecasts import Forecast
 from loadwatch.store.models import Athlete, Episode
@@ -105,21 +104,19 @@ def serve(session: Session, state: RollState, today: date | None, since: date) -
         return None
     if state.symptoms(day) or state.planned(day) or fc.key != key(athlete, state.last_upload):
         return None
-    view_rows.put_tail(
-        session,
-        athlete.id,
-        as_of=day,
-        summary=fc.summary,
-        days_tail=fc.days_tail,
-        weeks=fc.weeks,
-        fast_window=fc.fast_window,
-        forecast=fc.basis,
-    )
+    forecast_rows.put_view(session, athlete.id, fc)
     due = day_ends_at(tz, day) if day >= local_today(tz) else None
     kept = athlete_rows.set_due_if(session, athlete.id, due, tz, day)
     if not forecast_rows.put_triage(session, athlete.id, fc):  # (a roll always left one)
+        whole = forecast_rows.get(session, athlete.id, fc)
+        assert whole is not None  # (the view's update found it)
         triage_rows.put(
-            session, athlete.id, as_of=day, concern=fc.concern, sort_key=fc.sort_key, body=fc.body
+            session,
+            athlete.id,
+            as_of=day,
+            concern=whole.concern,
+            sort_key=whole.sort_key,
+            body=whole.body,
         )
     return Served(day, tz, kept)
 

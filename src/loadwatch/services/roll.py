@@ -82,7 +82,7 @@ from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
-from loadwatch.store.roll_state import RollState, days_of, roll_state
+from loadwatch.store.roll_state import RollState, roll_state, view_of
 
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
@@ -316,7 +316,10 @@ def rolled_ahead(
     last = max(last or day, day)
     if since >= day or state.as_of != since or state.plans:
         return None  # (a plan's caps and quiet days run to today: judged in full)
-    summary = parse_summary(state.summary)
+    blobs, as_stored = state.blobs, state.summary
+    if as_stored is None:  # a forecast was read, and not served (``store.roll_state``)
+        as_stored, blobs = view_of(session, athlete_id)
+    summary = parse_summary(as_stored)
     if summary is None or summary.last_activity_date is None:
         return None
     # Nothing dated after the view's day: of the activities that may be (starting less than
@@ -336,9 +339,6 @@ def rolled_ahead(
     hr = hr_profile(session, athlete) if fit.source == "trimp" else None
     if fit.source == "trimp" and fit.hr != hr_out(hr):
         return None
-    blobs = state.blobs
-    if "days" not in blobs:  # a forecast was read, and not served (``store.roll_state``)
-        blobs = {**blobs, "days": days_of(session, athlete_id)}
     days, weeks = day_rows(blobs), decode(blobs["weeks"])
     if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != since:
         return None
@@ -400,7 +400,7 @@ def rolled_ahead(
         schema=old.schema,
     )
     appended = _rest_rows(days, added)
-    tail = state.blobs["days_tail"]
+    tail = blobs["days_tail"]
     return Ahead(
         state=state,
         since=since,
