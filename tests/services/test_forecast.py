@@ -333,13 +333,16 @@ def test_served_nights_equal_rolled_and_full_nights(
 
 
 def test_a_batch_reads_the_spike_flags_and_acknowledged_counts_once(store: Store) -> None:
-    """A batch night with a live spike episode and a current spike: the nights it forecasts
-    share one read of the spike flags and one of the episodes' acknowledged counts (the roll's
-    own triage row reads its own), not one of each a night."""
+    """A batch night with a live spike episode whose flag a coach acknowledged, and a current
+    spike: the nights it forecasts share one read of the spike flags and one of the episodes'
+    acknowledged counts (the roll's own triage row reads its own), not one of each a night;
+    each night's row counts the acknowledged flag."""
     aid = _athlete(store)
     start = SPIKE + timedelta(days=1)
     import_log(store, aid, _log(), "log.csv")
     drain_pending(store, athlete_id=aid, today=start)
+    with store.transaction() as s:
+        assert acknowledge(s, flags_to_ack(s, aid, all_open=True), by=None, at=ACKED) == 1
     seen: list[str] = []
 
     def note(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
@@ -356,6 +359,9 @@ def test_a_batch_reads_the_spike_flags_and_acknowledged_counts_once(store: Store
     # ``flags.raised_in``'s columns.
     assert sum(q.startswith("SELECT flags.date, flags.rule, flags.dimension") for q in seen) == 1
     assert sum("flags.episode_id, count(*)" in q for q in seen) == 2
+    with store.sessions() as s:
+        bodies = s.scalars(select(athlete_forecasts.c.body)).all()
+    assert [[e["acknowledged"] for e in json.loads(b)["episodes"]] for b in bodies] == [[1]] * 11
 
 
 def test_a_served_night_reads_no_view_rows_and_copies_the_forecast(store: Store) -> None:

@@ -201,7 +201,7 @@ def _forecasts(
     # Every night's live episodes are rows ``aging`` read (``_vouched``): their acknowledged
     # flags counted once for the batch, as each night's triage row would count them.
     ids = list(dict.fromkeys(e.id for _, live in nights for e in live))
-    acknowledged = episode_rows.acknowledged_counts(session, ids)
+    acknowledged = episode_rows.acknowledged_counts(session, ids) if state.acknowledged else {}
     out = []
     for j, live in nights:
         r = ahead.on(session, j, rooms.get(j))

@@ -92,6 +92,10 @@ class Known:
     last_activity: tuple[int, datetime] | None
     open_flags: list[Flag]
     live: list[Episode]
+    # Read with the change's state (``store.tail_state``): when a file was last received, and
+    # the acknowledged flags per live episode ({} when no flag is acknowledged; None: read).
+    last_upload: datetime | None
+    acknowledged: Mapping[int, int] | None
 
 
 def _row(
@@ -116,8 +120,9 @@ def _row(
             athlete,
             known.open_flags,
             known.last_activity,
-            file_store.last_uploads(session, ids).get(athlete.id),
+            known.last_upload,
             episodes=known.live,
+            acknowledged=known.acknowledged,
             summary=summary,
             today=today,
             config=config,

@@ -37,7 +37,7 @@ from loadwatch.store.models import (
     SymptomEntry,
 )
 from loadwatch.store.tables import athlete_forecasts
-from loadwatch.vocabulary import LIVE_EPISODE, OPEN, RESOLVED
+from loadwatch.vocabulary import ACKNOWLEDGED, LIVE_EPISODE, OPEN, RESOLVED
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,9 @@ class RollState:
     # given day: the roll reads the stored spike flags for the summary's spike cap only when
     # there are some.
     recent_spikes: bool
+    # Any acknowledged flag (none: no episode has one to count, and only a coach
+    # acknowledges a flag, never an evaluation).
+    acknowledged: bool
 
     def symptoms(self, day: date) -> bool:
         """Any symptom entry up to ``day``."""
@@ -130,6 +133,7 @@ def _query(plan_rules: tuple[str, ...], spike_rule: str) -> Select[Any]:
                 Flag.date >= bindparam("spikes_from"),
                 Flag.status != RESOLVED,
             ),
+            exists().where(Flag.athlete_id == aid, Flag.status == ACKNOWLEDGED),
         )
         .select_from(Athlete)
         .join(AthleteView, AthleteView.athlete_id == Athlete.id)
@@ -172,7 +176,7 @@ def roll_state(
     (athlete, triage, as_of, summary, days, tail, weeks, fast_window) = row[:8]
     forecast = stands_of(row[8 : 8 + len(STANDS_COLUMNS)])
     (pending, plans, first_symptom, last_planned, plan_flags, late, created, updated, open_flags,
-     live, spikes) = row[8 + len(STANDS_COLUMNS) :]  # fmt: skip
+     live, spikes, acked) = row[8 + len(STANDS_COLUMNS) :]  # fmt: skip
     uploads = [as_utc(t) for t in (created, updated) if t is not None]
     return RollState(
         athlete=athlete,
@@ -192,6 +196,7 @@ def roll_state(
         open_flags=bool(open_flags),
         live_episodes=bool(live),
         recent_spikes=bool(spikes),
+        acknowledged=bool(acked),
     )
 
 
