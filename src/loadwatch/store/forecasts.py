@@ -1,7 +1,8 @@
 """The nightly roll's forecasts (revision 0016, ``services/forecast.py``): per athlete and
-day, what the roll of an unchanged athlete stores that day, ready-serialised.  Read with the
-roll's state (``store/roll_state.py``: one row, joined on the view's ``forecast``), written in
-one batch."""
+day, what the roll of an unchanged athlete stores that day, ready-serialised.  Its day, batch
+and key are read with the roll's state (``store/roll_state.py``: one row, joined on the view's
+``forecast``); serving it copies the rest into the view and the triage row in the database
+(``put_view``, ``put_triage``).  Written in one batch."""
 
 from __future__ import annotations
 
