@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete, event, func, select
 
 from loadwatch.services import forecast
 from loadwatch.services.acknowledge import acknowledge, flags_to_ack
@@ -22,11 +23,13 @@ from loadwatch.services.csv_import import import_log
 from loadwatch.services.episode_list import episodes_of
 from loadwatch.services.evaluation import EvaluationResult, drain_pending, evaluate_athlete
 from loadwatch.services.flag_list import list_flags
+from loadwatch.services.roll import read_state
 from loadwatch.services.stored_summary import stored_summaries
 from loadwatch.services.views import rows_of
 from loadwatch.store import athletes as athlete_store
 from loadwatch.store.db import Store
 from loadwatch.store.models import AthleteTriage, AthleteView
+from loadwatch.store.tables import athlete_forecasts
 from support.close import assert_close
 
 MONDAY = date(2026, 9, 7)
@@ -327,3 +330,67 @@ def test_served_nights_equal_rolled_and_full_nights(
     days = [start + timedelta(days=i) for i in range(1, nights + 1)]
     for _ in _nights(store, twins, start, days):
         pass
+
+
+def test_a_batch_reads_the_spike_flags_and_acknowledged_counts_once(store: Store) -> None:
+    """A batch night with a live spike episode whose flag a coach acknowledged, and a current
+    spike: the nights it forecasts share one read of the spike flags and one of the episodes'
+    acknowledged counts (the roll's own triage row reads its own), not one of each a night;
+    each night's row counts the acknowledged flag."""
+    aid = _athlete(store)
+    start = SPIKE + timedelta(days=1)
+    import_log(store, aid, _log(), "log.csv")
+    drain_pending(store, athlete_id=aid, today=start)
+    with store.transaction() as s:
+        assert acknowledge(s, flags_to_ack(s, aid, all_open=True), by=None, at=ACKED) == 1
+    seen: list[str] = []
+
+    def note(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        got = _roll(store, aid, start + timedelta(days=1), start)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+    with store.sessions() as s:
+        nights = s.scalar(select(func.count()).select_from(athlete_forecasts))
+    assert got.rolled and nights == 11  # the spike's episode leaves the window on the 13th night
+    # ``flags.raised_in``'s columns.
+    assert sum(q.startswith("SELECT flags.date, flags.rule, flags.dimension") for q in seen) == 1
+    assert sum("flags.episode_id, count(*)" in q for q in seen) == 2
+    with store.sessions() as s:
+        bodies = s.scalars(select(athlete_forecasts.c.body)).all()
+    assert [[e["acknowledged"] for e in json.loads(b)["episodes"]] for b in bodies] == [[1]] * 11
+
+
+def test_a_served_night_reads_no_view_rows_and_copies_the_forecast(store: Store) -> None:
+    """With a forecast for the day, the roll's state leaves the view's summary and row blobs
+    in the database (the forecast holds what the night writes); a night whose triage row is
+    gone still serves the forecast's row; a forecast not served (a setting changed) reads
+    them apart and rolls as the twin that had no forecast."""
+    twins = [_athlete(store) for _ in range(2)]
+    start = SPIKE + timedelta(days=3)
+    for aid in twins:
+        import_log(store, aid, _log(), "log.csv")
+        drain_pending(store, athlete_id=aid, today=start, historic_days=1)
+    day = start + timedelta(days=1)
+    _roll(store, twins[0], day, start)
+    _without_forecast(store, twins[1], day, start)
+    with store.sessions() as s:
+        state = read_state(s, twins[0], day, day + timedelta(days=1))
+        assert state is not None and state.forecast is not None
+        assert state.summary is None and state.blobs == {}
+    with store.transaction() as s:
+        s.execute(delete(AthleteTriage).where(AthleteTriage.athlete_id == twins[0]))
+    night = day + timedelta(days=1)
+    assert not _roll(store, twins[0], night, day).engine_judged
+    _without_forecast(store, twins[1], night, day)
+    assert _state(store, twins[0], night) == _state(store, twins[1], night)
+    with store.transaction() as s:  # a setting the forecast's key reads
+        for aid in twins:
+            athlete_store.get_athlete(s, aid).sex = "female"
+    later = night + timedelta(days=1)
+    _roll(store, twins[0], later, night)
+    _without_forecast(store, twins[1], later, night)
+    assert _state(store, twins[0], later) == _state(store, twins[1], later)

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from loadwatch.analytics.load import CHRONIC_DAYS
 from loadwatch.config import Settings
@@ -36,6 +36,8 @@ from loadwatch.services.stored_view import TAIL_DAYS
 from loadwatch.services.views import compute, rows_of
 from loadwatch.store import activities as activity_store
 from loadwatch.store import athletes as athlete_store
+from loadwatch.store import episodes as episode_store
+from loadwatch.store import files as file_store
 from loadwatch.store import flag_rows, pending
 from loadwatch.store.db import Store
 from loadwatch.store.models import (
@@ -572,3 +574,45 @@ def test_heart_rates_that_moved_take_the_full_path(tmp_path: Path) -> None:
     got, want = _state(store, twins[0], today), _state(store, twins[1], today)
     for part in want:
         assert got[part] == want[part], part
+
+
+@pytest.mark.parametrize("ack", [False, True])
+def test_a_new_run_reads_the_last_upload_and_acknowledgements_with_its_state(
+    store: Store, ack: bool
+) -> None:
+    """The triage row of a change from a day takes the last upload and whether any flag is
+    acknowledged from the change's first query (``store.tail_state``): no statement of its
+    own for the upload, and the episodes' acknowledged flags counted only when a coach
+    acknowledged one; the row holds the same values those statements read."""
+    aid = _athlete(store)
+    runs = [(off, 8, 40) for off in range(0, SPAN - 2, 2)] + [(SPAN - 2, 30, 40)]
+    import_log(store, aid, _csv(runs), "log.csv")
+    drain_pending(store, athlete_id=aid, today=TODAY)
+    if ack:
+        with store.transaction() as s:
+            assert acknowledge(s, flags_to_ack(s, aid, all_open=True), by=None) > 0
+    import_log(store, aid, _csv([(SPAN, 6, 10)]), "today.csv")
+    seen: list[str] = []
+
+    def note(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        seen.append(statement)
+
+    results: list[EvaluationResult] = []
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        drain_pending(store, athlete_id=aid, today=TODAY, on_result=results.append)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+    assert results[0].tail and results[0].episodes_from
+    assert not any(q.startswith("SELECT files.athlete_id") for q in seen)  # last_uploads
+    assert sum("flags.episode_id, count(*)" in q for q in seen) == int(ack)
+    with store.sessions() as s:
+        triage = s.get(AthleteTriage, aid)
+        assert triage is not None
+        body = json.loads(triage.body)
+        upload = file_store.last_uploads(s, [aid])[aid]
+        ids = [e["id"] for e in body["episodes"]]
+        counts = episode_store.acknowledged_counts(s, ids)
+    assert datetime.fromisoformat(body["last_upload_at"]) == upload.replace(microsecond=0)
+    assert ids and [e["acknowledged"] for e in body["episodes"]] == [counts.get(i, 0) for i in ids]
+    assert (sum(counts.values()) > 0) == ack

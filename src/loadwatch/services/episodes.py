@@ -184,7 +184,18 @@ def aging(
     the caller knows there are none of either (``store.roll_state``), and none is read."""
     if not any_live:
         return []
-    found = rows.live_or_after(session, athlete.id, LIVE_EPISODE, since)
+    return aged(rows.live_or_after(session, athlete.id, LIVE_EPISODE, since), since, today)
+
+
+def live_after(
+    session: Session, athlete: Athlete, since: date, any_live: bool = True
+) -> list[Episode]:
+    """What ``aging`` reads, for callers that judge several days (``aged``): one read."""
+    return rows.live_or_after(session, athlete.id, LIVE_EPISODE, since) if any_live else []
+
+
+def aged(found: list[Episode], since: date, today: date) -> list[Episode] | None:
+    """``aging`` of the rows it read (``live_after``) on ``today``."""
     for e in found:
         if e.last > since or not lifecycle.is_current(e.last, today):
             return None

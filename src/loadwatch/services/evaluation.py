@@ -349,7 +349,10 @@ def _evaluate_in(
     known = None
     if kept is not None and tailed is not None:
         result.episode_events = kept.changes.events
-        known = triage.Known(tailed.last_activity, kept.open_flags, kept.live)
+        acked: dict[int, int] | None = None if tailed.acknowledged else {}
+        known = triage.Known(
+            tailed.last_activity, kept.open_flags, kept.live, tailed.last_upload, acked
+        )
     elif live is None:
         firing = flags.firing(session, athlete_id)
         result.episode_events = episodes.keep(session, inp.athlete, firing, inp.today).events
@@ -371,7 +374,13 @@ def _evaluate_in(
             session, athlete_id, _due_at(tz, inp.today), tz, inp.today
         )
     unchanged = (
-        triage.Unchanged(rolled.since, live, state.last_upload, None if state.open_flags else [])
+        triage.Unchanged(
+            rolled.since,
+            live,
+            state.last_upload,
+            None if state.open_flags else [],
+            None if state.acknowledged else {},
+        )
         if rolled is not None and state is not None and live is not None
         else None
     )

@@ -40,10 +40,10 @@ from loadwatch.services import episodes, triage
 from loadwatch.services.roll import Ahead, Rolled, rolled_ahead
 from loadwatch.services.stored_view import TAIL_DAYS, tail_blobs
 from loadwatch.store import athletes as athlete_rows
+from loadwatch.store import episodes as episode_rows
 from loadwatch.store import flags as flag_rows
 from loadwatch.store import forecasts as forecast_rows
 from loadwatch.store import triage as triage_rows
-from loadwatch.store import views as view_rows
 from loadwatch.store.db import Session
 from loadwatch.store.forecasts import Forecast
 from loadwatch.store.models import Athlete, Episode
@@ -104,21 +104,19 @@ def serve(session: Session, state: RollState, today: date | None, since: date) -
         return None
     if state.symptoms(day) or state.planned(day) or fc.key != key(athlete, state.last_upload):
         return None
-    view_rows.put_tail(
-        session,
-        athlete.id,
-        as_of=day,
-        summary=fc.summary,
-        days_tail=fc.days_tail,
-        weeks=fc.weeks,
-        fast_window=fc.fast_window,
-        forecast=fc.basis,
-    )
+    forecast_rows.put_view(session, athlete.id, fc)
     due = day_ends_at(tz, day) if day >= local_today(tz) else None
     kept = athlete_rows.set_due_if(session, athlete.id, due, tz, day)
     if not forecast_rows.put_triage(session, athlete.id, fc):  # (a roll always left one)
+        whole = forecast_rows.get(session, athlete.id, fc)
+        assert whole is not None  # (the view's update found it)
         triage_rows.put(
-            session, athlete.id, as_of=day, concern=fc.concern, sort_key=fc.sort_key, body=fc.body
+            session,
+            athlete.id,
+            as_of=day,
+            concern=whole.concern,
+            sort_key=whole.sort_key,
+            body=whole.body,
         )
     return Served(day, tz, kept)
 
@@ -160,12 +158,13 @@ def _vouched(session: Session, ahead: Ahead) -> list[tuple[int, list[Episode]]]:
         return []
     # Time moves an episode only out of the current window, later days first: when none
     # leaves it by the horizon's last day, none does before (one read for every night).
-    live_then = episodes.aging(session, athlete, since, ahead.last, state.live_episodes)
+    found = episodes.live_after(session, athlete, since, state.live_episodes)
+    live_then = episodes.aged(found, since, ahead.last)
     # The roll's own night must keep the episodes as they are (else ``keep`` regroups them).
     own = ahead.new_dates[ahead.days - 1]
     live_own = live_then
     if live_own is None:
-        live_own = episodes.aging(session, athlete, since, own, state.live_episodes)
+        live_own = episodes.aged(found, since, own)
         if live_own is None:
             return []
     stored_tail = ahead.tail_rows.height - ahead.added.height
@@ -199,13 +198,17 @@ def _forecasts(
     basis = secrets.randbelow(2**31)
     fingerprint = key(athlete, state.last_upload)
     open_flags = flag_rows.open_of(session, [athlete.id]) if state.open_flags else []
+    # Every night's live episodes are rows ``aging`` read (``_vouched``): their acknowledged
+    # flags counted once for the batch, as each night's triage row would count them.
+    ids = list(dict.fromkeys(e.id for _, live in nights for e in live))
+    acknowledged = episode_rows.acknowledged_counts(session, ids) if state.acknowledged else {}
     out = []
     for j, live in nights:
         r = ahead.on(session, j, rooms.get(j))
         blobs = tail_blobs(r.view) if r is not None else None
         if r is None or blobs is None or r.planned or r.plan_flags:
             break
-        unchanged = triage.Unchanged(since, live, state.last_upload, open_flags)
+        unchanged = triage.Unchanged(since, live, state.last_upload, open_flags, acknowledged)
         summary = r.view.summary
         concern, sort_key, body = triage.stored_row(
             session, athlete, summary, r.inp.config, unchanged

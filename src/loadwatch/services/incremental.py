@@ -102,6 +102,8 @@ class Tailed:
     # The daily frame's judgements by headroom's panel (``rules.arrays.Judged``): the rules
     # from ``since`` read them when their look back starts there (a change on today).
     judged: Judged | None
+    last_upload: datetime | None  # read with the change's state (``store.tail_state``)
+    acknowledged: bool  # any acknowledged flag (``store.tail_state``)
 
     def view(self, spikes: Sequence[SpikeFlag] | None) -> View:
         """The view, its summary capped by ``spikes`` (the spike flags current today, as the
@@ -299,6 +301,8 @@ def from_day(session: Session, athlete_id: int, today: date | None, since: date)
         main.height,
         _report(summary.report_weeks, monday, redone),
         judged,
+        state.last_upload,
+        state.acknowledged,
     )
 
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, Literal, cast
@@ -82,7 +82,7 @@ from loadwatch.store import activities as activity_store
 from loadwatch.store import flags as flag_rows
 from loadwatch.store.db import Session
 from loadwatch.store.models import Athlete
-from loadwatch.store.roll_state import RollState, roll_state
+from loadwatch.store.roll_state import RollState, roll_state, view_of
 
 # An activity's local day is its UTC start moved by at most 14 hours (the widest offsets).
 _WIDEST_OFFSET = timedelta(hours=14)
@@ -164,6 +164,21 @@ class Ahead:
     hr: Any
     fit: FitnessOut
     summary: Summary
+    # The spike flags of every night's current window, read once for the batch (``_spikes``).
+    _spike_rows: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    def _spikes(self, session: Session, day: date) -> list[Any]:
+        """``flags.raised_in`` of ``day``'s current window: the rows of the windows of every
+        new day, read on the first call (one statement a batch, not one a night: nothing
+        writes a flag while the batch rolls), those dated inside ``day``'s window kept."""
+        if not self._spike_rows:
+            lo = self.new_dates[0] - timedelta(days=CURRENT_DAYS - 1)
+            rows = flag_rows.raised_in(
+                session, self.state.athlete.id, lo, self.new_dates[-1], SPIKE_RULE
+            )
+            self._spike_rows.append(rows)
+        first = day - timedelta(days=CURRENT_DAYS - 1)
+        return [r for r in self._spike_rows[0] if first <= r.date <= day]
 
     @cached_property
     def _all_weeks(self) -> pl.DataFrame:
@@ -270,11 +285,7 @@ class Ahead:
             summary.last_activity_date,
             summary.last_run_date,
             self._report(all_weeks),
-            spikes=flag_rows.raised_in(
-                session, athlete.id, day - timedelta(days=CURRENT_DAYS - 1), day, SPIKE_RULE
-            )
-            if state.recent_spikes
-            else [],
+            spikes=self._spikes(session, day) if state.recent_spikes else [],
             weekly=self._weekly_distance(all_weeks),
         )
         plan_flags = symptoms or state.plan_flags
@@ -305,7 +316,10 @@ def rolled_ahead(
     last = max(last or day, day)
     if since >= day or state.as_of != since or state.plans:
         return None  # (a plan's caps and quiet days run to today: judged in full)
-    summary = parse_summary(state.summary)
+    blobs, as_stored = state.blobs, state.summary
+    if as_stored is None:  # a forecast was read, and not served (``store.roll_state``)
+        as_stored, blobs = view_of(session, athlete_id)
+    summary = parse_summary(as_stored)
     if summary is None or summary.last_activity_date is None:
         return None
     # Nothing dated after the view's day: of the activities that may be (starting less than
@@ -325,7 +339,7 @@ def rolled_ahead(
     hr = hr_profile(session, athlete) if fit.source == "trimp" else None
     if fit.source == "trimp" and fit.hr != hr_out(hr):
         return None
-    days, weeks = day_rows(state.blobs), decode(state.blobs["weeks"])
+    days, weeks = day_rows(blobs), decode(blobs["weeks"])
     if "srpe" not in days.columns or days.is_empty() or days["date"][-1] != since:
         return None
     old = days[list(DAILY_SCHEMA)]  # (columns picked eagerly: a select plans a query)
@@ -386,7 +400,7 @@ def rolled_ahead(
         schema=old.schema,
     )
     appended = _rest_rows(days, added)
-    tail = state.blobs["days_tail"]
+    tail = blobs["days_tail"]
     return Ahead(
         state=state,
         since=since,

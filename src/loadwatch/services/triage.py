@@ -17,6 +17,7 @@ is the page it returns, whatever the number of athletes.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -77,6 +78,9 @@ class Unchanged:
     live: list[Episode]
     last_upload: datetime | None  # read with the roll's state (``store.roll_state``)
     open_flags: list[Flag] | None  # [] when the roll's state found none; None: read them
+    # Acknowledged flags per episode of ``live``, read once for a batch's nights
+    # (``services.forecast``); None: read them.
+    acknowledged: Mapping[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,10 @@ class Known:
     last_activity: tuple[int, datetime] | None
     open_flags: list[Flag]
     live: list[Episode]
+    # Read with the change's state (``store.tail_state``): when a file was last received, and
+    # the acknowledged flags per live episode ({} when no flag is acknowledged; None: read).
+    last_upload: datetime | None
+    acknowledged: Mapping[int, int] | None
 
 
 def _row(
@@ -112,8 +120,9 @@ def _row(
             athlete,
             known.open_flags,
             known.last_activity,
-            file_store.last_uploads(session, ids).get(athlete.id),
+            known.last_upload,
             episodes=known.live,
+            acknowledged=known.acknowledged,
             summary=summary,
             today=today,
             config=config,
@@ -138,6 +147,8 @@ def _row(
         today=today,
         config=config,
         busy=False,  # not stored (``_body``): decided at read
+        # Only with the episodes they were read for.
+        acknowledged=unchanged.acknowledged if last is not None and unchanged is not None else None,
     )
 
 

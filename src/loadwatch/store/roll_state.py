@@ -17,11 +17,11 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, exists, func, select
+from sqlalchemy import Integer, Select, bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from loadwatch.clock import as_utc
-from loadwatch.store.forecasts import FORECAST_COLUMNS, Forecast, forecast_of
+from loadwatch.store.forecasts import STANDS_COLUMNS, Stands, stands_of
 from loadwatch.store.models import (
     Activity,
     Athlete,
@@ -37,15 +37,16 @@ from loadwatch.store.models import (
     SymptomEntry,
 )
 from loadwatch.store.tables import athlete_forecasts
-from loadwatch.vocabulary import LIVE_EPISODE, OPEN, RESOLVED
+from loadwatch.vocabulary import ACKNOWLEDGED, LIVE_EPISODE, OPEN, RESOLVED
 
 
 @dataclass(frozen=True, slots=True)
 class RollState:
     athlete: Athlete
     as_of: date  # the stored view's day
-    summary: dict[str, Any]
-    blobs: dict[str, bytes]  # days, days_tail (b"": none), weeks
+    summary: dict[str, Any] | None  # None when a forecast was read (``view_of``)
+    # days, days_tail (b"": none), weeks; none when a forecast was read (``view_of``).
+    blobs: dict[str, bytes]
     fast_window: bytes | None  # the fast threshold's window the roll carries (None: none)
     pending: bool  # a change not yet evaluated: the caller's "unchanged" no longer holds
     plans: bool  # any return-to-run plan
@@ -56,7 +57,7 @@ class RollState:
     triage: AthleteTriage | None  # the stored triage row
     # The forecast stored for the day asked for, when the view is still the chain of its
     # batch (``store/forecasts.py``); None: none.
-    forecast: Forecast | None
+    forecast: Stands | None
     last_upload: datetime | None  # when a file was last received (``files.last_uploads``)
     open_flags: bool  # any open flag
     live_episodes: bool  # any live episode, or one whose last flag is after the view's day
@@ -64,6 +65,9 @@ class RollState:
     # given day: the roll reads the stored spike flags for the summary's spike cap only when
     # there are some.
     recent_spikes: bool
+    # Any acknowledged flag (none: no episode has one to count, and only a coach
+    # acknowledges a flag, never an evaluation).
+    acknowledged: bool
 
     def symptoms(self, day: date) -> bool:
         """Any symptom entry up to ``day``."""
@@ -72,6 +76,15 @@ class RollState:
     def planned(self, day: date) -> bool:
         """Any planned session from ``day`` on."""
         return self.last_planned is not None and self.last_planned >= day
+
+
+# What a roll reads of the view besides its day (``_query``, ``view_of``).
+_VIEW_COLUMNS = (
+    AthleteView.summary,
+    AthleteViewDays.days,
+    AthleteView.days_tail,
+    AthleteView.weeks,
+)
 
 
 @cache
@@ -83,12 +96,13 @@ def _query(plan_rules: tuple[str, ...], spike_rule: str) -> Select[Any]:
             Athlete,
             AthleteTriage,
             AthleteView.as_of,
-            AthleteView.summary,
-            AthleteViewDays.days,
-            AthleteView.days_tail,
-            AthleteView.weeks,
+            # The summary and the row blobs (three years of day rows: about 400 kB, sent as
+            # hex and decoded by psycopg) only when no forecast stands for the day: a served
+            # night never reads them, a roll that cannot serve it reads them apart
+            # (``view_of``).
+            *(case((athlete_forecasts.c.day.is_(None), c)) for c in _VIEW_COLUMNS),
             AthleteView.fast_window,
-            *FORECAST_COLUMNS,
+            *STANDS_COLUMNS,
             exists().where(PendingEvaluation.athlete_id == aid),
             exists().where(RehabPlan.athlete_id == aid),
             select(func.min(SymptomEntry.date))
@@ -119,6 +133,7 @@ def _query(plan_rules: tuple[str, ...], spike_rule: str) -> Select[Any]:
                 Flag.date >= bindparam("spikes_from"),
                 Flag.status != RESOLVED,
             ),
+            exists().where(Flag.athlete_id == aid, Flag.status == ACKNOWLEDGED),
         )
         .select_from(Athlete)
         .join(AthleteView, AthleteView.athlete_id == Athlete.id)
@@ -159,15 +174,15 @@ def roll_state(
     if row is None:
         return None
     (athlete, triage, as_of, summary, days, tail, weeks, fast_window) = row[:8]
-    forecast = forecast_of(row[8 : 8 + len(FORECAST_COLUMNS)])
+    forecast = stands_of(row[8 : 8 + len(STANDS_COLUMNS)])
     (pending, plans, first_symptom, last_planned, plan_flags, late, created, updated, open_flags,
-     live, spikes) = row[8 + len(FORECAST_COLUMNS) :]  # fmt: skip
+     live, spikes, acked) = row[8 + len(STANDS_COLUMNS) :]  # fmt: skip
     uploads = [as_utc(t) for t in (created, updated) if t is not None]
     return RollState(
         athlete=athlete,
         as_of=as_of,
         summary=summary,
-        blobs={"days": days or b"", "days_tail": tail or b"", "weeks": weeks},
+        blobs={} if forecast is not None else _blobs(days, tail, weeks),
         fast_window=fast_window,
         pending=bool(pending),
         plans=bool(plans),
@@ -181,4 +196,24 @@ def roll_state(
         open_flags=bool(open_flags),
         live_episodes=bool(live),
         recent_spikes=bool(spikes),
+        acknowledged=bool(acked),
     )
+
+
+def view_of(session: Session, athlete_id: int) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The view's summary and blobs (``RollState.blobs``) a ``roll_state`` that read a
+    forecast left out."""
+    summary, days, tail, weeks = session.execute(_VIEW, {"aid": athlete_id}).one()
+    return summary, _blobs(days, tail, weeks)
+
+
+def _blobs(days: bytes | None, tail: bytes | None, weeks: bytes) -> dict[str, bytes]:
+    return {"days": days or b"", "days_tail": tail or b"", "weeks": weeks}
+
+
+_VIEW = (
+    select(*_VIEW_COLUMNS)
+    .select_from(AthleteView)
+    .outerjoin(AthleteViewDays, AthleteViewDays.athlete_id == AthleteView.athlete_id)
+    .where(AthleteView.athlete_id == bindparam("aid", type_=Integer))
+)

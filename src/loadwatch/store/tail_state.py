@@ -5,14 +5,24 @@ takes the change off its short path or that it must read besides."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, Integer, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from loadwatch.store.models import Activity, AthleteView, PlannedSession, RehabPlan, SymptomEntry
+from loadwatch.clock import as_utc
+from loadwatch.store.models import (
+    Activity,
+    AthleteView,
+    Flag,
+    PlannedSession,
+    RehabPlan,
+    SourceFile,
+    SymptomEntry,
+)
 from loadwatch.store.views import blob_column, with_days
+from loadwatch.vocabulary import ACKNOWLEDGED
 
 _BLOBS = ("days", "days_tail", "weeks")
 
@@ -29,6 +39,12 @@ class TailState:
     hr_peak: float | None  # the highest heart rate held a minute (``activity_hr.hr_peak``)
     # The heart-rate witness (``activity_hr.first_hr_activity``): id, histogram, stored load.
     witness: tuple[int, list[float], float | None] | None
+    # What the triage row reads besides (``services.triage.Known``), here rather than in two
+    # statements of their own: when a file was last received (``files.last_uploads``), and
+    # whether any flag is acknowledged (none: no episode has an acknowledged flag to count;
+    # only a coach acknowledges one, never an evaluation).
+    last_upload: datetime | None
+    acknowledged: bool
 
 
 def _query() -> Select[Any]:
@@ -55,6 +71,13 @@ def _query() -> Select[Any]:
         witness.id,
         witness.hr_time_hist_s,
         witness.hr_load,
+        select(func.max(SourceFile.created_at))
+        .where(SourceFile.athlete_id == aid)
+        .scalar_subquery(),
+        select(func.max(SourceFile.updated_at))
+        .where(SourceFile.athlete_id == aid)
+        .scalar_subquery(),
+        exists().where(Flag.athlete_id == aid, Flag.status == ACKNOWLEDGED),
     ).where(AthleteView.athlete_id == aid)
     return with_days(q, _BLOBS).outerjoin(witness, witness.id == first_hr)
 
@@ -70,7 +93,9 @@ def tail_state(session: Session, athlete_id: int, day: date) -> TailState | None
     row = session.execute(_QUERY, {"athlete_id": athlete_id, "day": day}).first()
     if row is None:
         return None
-    as_of, summary, days, tail, weeks, rpe, plans, symptoms, planned, peak, wid, hist, load = row
+    (as_of, summary, days, tail, weeks, rpe, plans, symptoms, planned, peak, wid, hist, load,
+     created, updated, acked) = row  # fmt: skip
+    uploads = [as_utc(t) for t in (created, updated) if t is not None]
     blobs = {"days": days or b"", "days_tail": tail or b"", "weeks": weeks}
     return TailState(
         as_of,
@@ -82,4 +107,6 @@ def tail_state(session: Session, athlete_id: int, day: date) -> TailState | None
         bool(planned),
         float(peak) if peak is not None else None,
         (wid, list(hist or []), load) if wid is not None else None,
+        max(uploads) if uploads else None,
+        bool(acked),
     )
