@@ -116,7 +116,8 @@ def test_within_the_plan_no_rule_speaks_and_a_hilly_9_km_breaches_and_flares(
     assert _messages(store, control, "return_after_break") == {
         ("2026-09-10", "distance"): "Back after 23 days without running: 10.5 km of running in "
         "your first 3 days back, 70 % of your usual week from the 27 days on record before the "
-        "break (15.0 km). Build back up over a few weeks."
+        "break (15.0 km). Build back up over a few weeks. Thursday's 6.0 km was also a spike "
+        "over 4.5 km: no run over 4.5 km until Wednesday 2026-09-23."
     }
 
     hana = _athlete(store, "Hana")

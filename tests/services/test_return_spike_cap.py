@@ -74,6 +74,17 @@ def test_a_return_alert_keeps_the_spikes_step_back_cap(store: Store) -> None:
     assert [(r.tail, r.evaluated_from) for r in done] == [(True, BACK)]
     assert ("return_after_break", "distance", "alert") in _rules(store, aid)
     assert ("session_spike", "distance", "alert") not in _rules(store, aid)
+    # The spike the limit will cite is in a flag a coach can find: the return's (trial 12 F8).
+    with store.sessions() as s:
+        (ret,) = [
+            r.message
+            for r in flag_rows.of_athlete(s, aid, statuses=None)
+            if r.date == BACK and r.rule == "return_after_break"
+        ]
+    assert ret.endswith(
+        " Sunday's 12.0 km was also a spike over 3.0 km: no run over 3.0 km until Saturday "
+        "2026-10-17."
+    ), ret
     # The change's own day (the incremental evaluation, from the tail): rest, then a run up
     # to 3.0 km, in the spike's words; not "a usual run" the comeback made up.
     run, note = _distance(store, aid, BACK)

@@ -124,6 +124,22 @@ def spike_caps(flags: Sequence[SpikeFlag], today: date) -> dict[str, SpikeCap]:
     return out
 
 
+def say_carried_spike(message: str, f: SpikeFlag) -> str:
+    """A return's flag that carried a spike says so, with the cap it sets: no spike flag is
+    stored for that run, and a coach who reads "Sunday's 12.3 km was a spike" in the next
+    run's limit must find that spike in a flag (trial 12 F8)."""
+    if f.rule != RETURN_RULE or f.spike_value is None or f.spike_baseline is None:
+        return message
+    unit = UNITS[f.dimension]
+    cap = _shown(f.spike_baseline, unit)
+    until = f.date + timedelta(days=CURRENT_DAYS - 1)
+    return (
+        f"{message} {day_name(f.date)}'s {amount(f.spike_value, unit)} was also a spike over "
+        f"{amount(cap, unit)}: no {_SINGLE[f.dimension]} over {amount(cap, unit)} until "
+        f"{day_name(until)} {until}."
+    )
+
+
 def _why(c: SpikeCap) -> str:
     unit = UNITS[c.dimension]
     several = f" ({c.recordings})" if c.recordings else ""

@@ -38,7 +38,13 @@ from loadwatch.rules.engine import evaluate as run_rules
 from loadwatch.rules.episodes import CURRENT_DAYS, HISTORIC_DAYS, classify
 from loadwatch.rules.messages import with_guessed_sport, with_recordings
 from loadwatch.rules.plan import PLAN_RULES
-from loadwatch.rules.spike_limit import RETURN_RULE, SPIKE_RULE, SpikeFlag, carries_spike
+from loadwatch.rules.spike_limit import (
+    RETURN_RULE,
+    SPIKE_RULE,
+    SpikeFlag,
+    carries_spike,
+    say_carried_spike,
+)
 from loadwatch.services import (
     episodes,
     forecast,
@@ -233,7 +239,10 @@ def _evaluate_in(
     ]
     # Before the spike caps are read from them: a step back cites the spiked run as its flag
     # does ("(two recordings, 1 min apart)").
-    engine_fired = _say_split_runs(inp, engine_fired)
+    engine_fired = [
+        replace(f, message=say_carried_spike(f.message, f)) if f.spike_value is not None else f
+        for f in _say_split_runs(inp, engine_fired)
+    ]
     # The summary's spike cap reads the spike flags current today (``summary_from(spikes=)``)
     # from this judgement instead of judging the rules once more: those from ``from_date``
     # were just fired, those before it stand as stored, read in the same query.  A flare's
