@@ -121,7 +121,7 @@ def status(athlete: AthleteOpt, json: JsonOpt = False, today: TodayOpt = None) -
 
         day = parse_day(today, "--today")
         st = read_athlete_rows_kept(
-            athlete, lambda s, aid, blobs: athlete_status(s, aid, today=day, blobs=blobs)
+            athlete, lambda s, aid, store: athlete_status(s, aid, today=day, blobs=store.blobs)
         )
         if json:
             print_json(st.model_dump(mode="json"))

@@ -15,7 +15,6 @@ from loadwatch.cli.context import get_settings, open_store
 from loadwatch.errors import InvalidRequest
 
 if TYPE_CHECKING:  # imported by the commands that use them (cli/context.py says why)
-    from loadwatch.store.blobs import BlobStore
     from loadwatch.store.db import Reads, Session, Store
 
 _T = TypeVar("_T")
@@ -86,13 +85,14 @@ def read_athlete_rows(name: str, read: Callable[[Reads, int], _T]) -> _T:
     return _read(name, lambda store: store.reading(), read)
 
 
-def read_athlete_rows_kept(name: str, read: Callable[[Reads, int, BlobStore], _T]) -> _T:
-    """``read_athlete_rows`` with the store's kept files: ``status`` tells the older
-    activities ``reprocess`` can re-derive from those whose file must be imported again."""
-    kept: list[BlobStore] = []
+def read_athlete_rows_kept(name: str, read: Callable[[Reads, int, Store], _T]) -> _T:
+    """``read_athlete_rows`` with the store itself for its kept files: ``status`` tells the
+    older activities ``reprocess`` can re-derive from those whose file must be imported
+    again."""
+    kept: list[Store] = []
 
     def opening(store: Store) -> AbstractContextManager[Reads]:
-        kept.append(store.blobs)
+        kept.append(store)
         return store.reading()
 
     return _read(name, opening, lambda conn, aid: read(conn, aid, kept[0]))
