@@ -59,7 +59,9 @@ def test_no_fast_running_until_the_step_back_ends_not_a_usual_run_on_tuesday() -
 
 
 def test_a_usual_climb_within_the_step_back_keeps_its_day_and_gains_the_ceiling() -> None:
-    head = "Climbing: 1,815 m in the last 7 days (usual week 537 m), over the 7-day limit of 1,074 m"
+    head = (
+        "Climbing: 1,815 m in the last 7 days (usual week 537 m), over the 7-day limit of 1,074 m"
+    )
     note = f"{head}; no climbing tomorrow; a usual 164 m climb fits again on Thursday."
     d, room = _rules("hills", note, 164.0, date(2026, 11, 19))
     # 0.75 x 455 = 341.25 -> 341 m: Thursday's usual 164 m fits under it.
