@@ -171,3 +171,22 @@ def test_a_flares_step_back_holds_its_7_days_over_the_planned_runs() -> None:
     assert all(
         not s.findings for s in check(h, [PlannedRun(d, 6.0) for d in (wed, fri, sat)]).sessions
     )
+
+
+def test_a_flares_step_back_names_a_lower_spike_cap_as_the_limit_in_force() -> None:
+    """Trial 12 F3: the check's "also:" named the flare's own figure (a quarter below the run)
+    beside a spike's lower cap, while the flare's alert names the cap (rules.pain_response)."""
+    h = _cara()  # Monday's 16 km: a spike over 6.0 km (6 km every other day before it)
+    flared = History(
+        h.daily, h.config, [], classify([Symptom(TODAY, pain_after=6)], h.daily), TODAY
+    )
+    limit = flare_limit(flared.responses, TODAY)
+    # Nothing tolerated on record: 0.75 x 16.0 = 12.0 km; the spike's cap is 6.0 km, lower.
+    assert limit is not None and limit.run["distance"] == 12.0
+    (s,) = check(flared, [PlannedRun(TODAY + timedelta(days=3), 14.0)]).sessions
+    (flare,) = [f for f in s.findings if f.rule == "flare_step_back"]
+    assert flare.message == (
+        "over the step back after the pain flare on Monday 2026-12-07: a run up to 6.0 km, "
+        "the step-back cap after Monday's spike, until Sunday 2026-12-20 (a quarter below "
+        "Monday's 16.0 km: 12.0 km)"
+    )

@@ -22,6 +22,7 @@ from loadwatch.rules.episodes import CURRENT_DAYS, is_current
 from loadwatch.rules.messages import amount, day_name
 from loadwatch.rules.plan_caps import FLAT_M_PER_KM, STEP_BACK_SHARE, describe_day, run_words
 from loadwatch.rules.response import SETTLED_MAX, Response, last_tolerated
+from loadwatch.rules.spike_limit import SpikeCap
 from loadwatch.vocabulary import DIMENSION_HEADING, NO_LOAD
 
 # The pre-flight check's finding for a planned run above the step back in force on its day
@@ -118,19 +119,44 @@ def step_back_until(limit: FlareLimit) -> date:
     return limit.flare + timedelta(days=CURRENT_DAYS - 1)
 
 
-def over_step_back_words(limit: FlareLimit, dim: str) -> str:
+def over_step_back_words(limit: FlareLimit, dim: str, spike: SpikeCap | None = None) -> str:
     """What the pre-flight check says of a planned run above ``limit`` in ``dim``: the status
     sentence's limit and its reason ("over the step back after the pain flare on Saturday
     2026-11-07: a run up to 6.0 km until Friday 2026-11-20 (the last load you tolerated
-    (Saturday 2026-10-31: 6.0 km flat))")."""
+    (Saturday 2026-10-31: 6.0 km flat))").  ``spike``: a spike's cap current on the run's day;
+    where it is lower the limit in force is that cap, named as the flare's alert names it
+    (``rules.pain_response``), never the flare's own larger figure beside it."""
     if limit.rest:
         return _rest_words(limit)
     cap = limit.run[dim]
     end = step_back_until(limit)
-    what = f"{_A_RUN[dim]} up to {amount(cap, UNITS[dim])}" if cap > 0 else _NONE[dim]
+    unit = UNITS[dim]
+    what = f"{_A_RUN[dim]} up to {amount(cap, unit)}" if cap > 0 else _NONE[dim]
+    basis = _basis(limit, dim)
+    if spike is not None and spike.cap < cap:
+        what = (
+            f"{_A_RUN[dim]} up to {amount(spike.cap, unit)}, the step-back cap after "
+            f"{day_name(spike.day)}'s spike,"
+        )
+        basis += f": {amount(cap, unit)}"
     return (
         f"over the step back after the pain flare on {describe_day(limit.flare)}: {what} "
-        f"until {describe_day(end)} ({_basis(limit, dim)})"
+        f"until {describe_day(end)} ({basis})"
+    )
+
+
+def until_words(limit: FlareLimit, dim: str) -> str:
+    """The flare's limit of ``dim`` to its last day, in the words status says it ("no fast
+    running until Saturday 2026-11-28 (step back after the pain flare on Sunday 2026-11-15:
+    Sunday's run had none)"): what replaces the rules' "a usual ... fits again on <day>"
+    where the step back forbids that usual run."""
+    if limit.rest:
+        return _rest_words(limit)
+    cap = limit.run[dim]
+    what = f"{_A_RUN[dim]} up to {amount(cap, UNITS[dim])}" if cap > 0 else _NONE[dim]
+    return (
+        f"{what} until {describe_day(step_back_until(limit))} (step back after the pain flare "
+        f"on {describe_day(limit.flare)}: {_basis(limit, dim)})"
     )
 
 

@@ -478,6 +478,12 @@ _USUAL = {
 }
 
 
+def fits_again(dim: str, usual: float, clears: date) -> str:
+    """The rules' projection of an over dimension: "a usual 1.7 km of fast running fits again
+    on Tuesday" (a flare's step back replaces it where it forbids that run: services.step_back)."""
+    return f"a usual {amount(usual, UNITS[dim])}{_USUAL[dim]} fits again on {day_name(clears)}"
+
+
 def _message(
     dim: str,
     value: float,
@@ -523,7 +529,7 @@ def _message(
     if over and run_limit is not None and usual is not None:
         tail = tomorrow(dim, run_limit, unit)
         if clears is not None:
-            tail += f"; a usual {amount(usual, unit)}{_USUAL[dim]} fits again on {day_name(clears)}"
+            tail += f"; {fits_again(dim, usual, clears)}"
         parts.append(tail)
     elif run_limit is not None:
         parts.append(f"next {_SINGLE[dim]} up to {amount(run_limit, unit)}")

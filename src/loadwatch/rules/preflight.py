@@ -283,21 +283,29 @@ def _over_caps(
     return out
 
 
-def _over_flare(h: History, runs: Sequence[PlannedRun], run: PlannedRun) -> list[Finding]:
+def _over_flare(
+    h: History,
+    runs: Sequence[PlannedRun],
+    run: PlannedRun,
+    flags: Sequence[FlagRecord] = (),
+) -> list[Finding]:
     """``run`` above the step back of a pain flare current on its day (``rules.flare_limit``:
     the limit status offers, in its words), a caution; or, within the run's limit, the
-    planned runs of its 7 days (up to it, as planned) above the step back's 7 days."""
+    planned runs of its 7 days (up to it, as planned) above the step back's 7 days.  Its
+    words name the limit in force: a lower spike cap current on the day (``flags``, as
+    ``_over_caps`` reads them) rather than the flare's own figure (trial 12 F3)."""
     limit = flare_limit(h.responses, run.date)
     if limit is None:
         return []
     have = _amounts(h, runs, run)
     week = None if limit.rest else _flare_week(h, runs, run, limit)
+    spikes = spike_caps([f for f in flags if f.date < run.date], run.date)
     out = []
     for dim in _FLARE_DIMENSIONS:
         value, cap = have[dim], limit.run[dim]
         if limit.rest and dim != "distance":
             continue  # rest: the run itself is the finding, once
-        words = over_step_back_words(limit, dim)
+        words = over_step_back_words(limit, dim, spikes.get(dim))
         if value <= cap and week is not None:
             # The run fits; its 7 days may not ("up to 22.0 km more over the next 7 days").
             total, first = week[0][dim], week[1]
@@ -424,7 +432,7 @@ def _run_findings(
         [
             *_standing(h, runs, standing, run),
             *_over_caps(h, runs, flags, run),
-            *_over_flare(h, runs, run),
+            *_over_flare(h, runs, run, flags),
         ],
     )
 

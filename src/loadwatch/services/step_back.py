@@ -16,11 +16,12 @@ import polars as pl
 
 from loadwatch.analytics.daily import split_runs
 from loadwatch.analytics.day_exprs import local_day_expr
+from loadwatch.analytics.schema import UNITS
 from loadwatch.rules.engine import evaluate
 from loadwatch.rules.episodes import CURRENT_DAYS
-from loadwatch.rules.flare_limit import FlareLimit, flare_note
-from loadwatch.rules.headroom import OVER_SHARE
-from loadwatch.rules.messages import day_name, recordings
+from loadwatch.rules.flare_limit import FlareLimit, flare_note, step_back_until, until_words
+from loadwatch.rules.headroom import OVER_SHARE, fits_again
+from loadwatch.rules.messages import day_name, recordings, tomorrow
 from loadwatch.rules.plan_caps import describe_day
 from loadwatch.rules.spike_limit import SPIKE_RULE, SpikeCap, spike_caps, spike_note
 
@@ -34,11 +35,19 @@ def _smaller(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else min(a, b)
 
 
-def follow_flare(dims: list[DimensionStatus], limit: FlareLimit | None) -> list[DimensionStatus]:
+def follow_flare(
+    dims: list[DimensionStatus],
+    limit: FlareLimit | None,
+    rooms: Mapping[str, Headroom] | None = None,
+) -> list[DimensionStatus]:
     """Each dimension's next run and 7 days, no more than the step back; the sentence names
-    the flare where the step back is what binds."""
+    the flare where the step back is what binds.  Where the rules already say rest (their
+    limit is the smaller) their "a usual ... fits again on <day>" is a promise the step back
+    may break: ``rooms`` (the rules' headroom) tell the usual run and its day, and the
+    flare's line replaces it when the step back forbids that run on that day (trial 12 F3)."""
     if limit is None:
         return dims
+    dims = [_no_usual_promise(d, limit, (rooms or {}).get(d.dimension)) for d in dims]
     out = []
     for d in dims:
         run_cap = limit.run.get(d.dimension)
@@ -53,6 +62,34 @@ def follow_flare(dims: list[DimensionStatus], limit: FlareLimit | None) -> list[
             update["headroom_note"] = flare_note(limit, d.dimension, run, week)
         out.append(d.model_copy(update=update))
     return out
+
+
+def _no_usual_promise(d: DimensionStatus, limit: FlareLimit, h: Headroom | None) -> DimensionStatus:
+    """``d`` with the rules' "a usual ... fits again on <day>" replaced by the flare's line
+    ("no fast running until Saturday 2026-11-28 (step back ...)") when the step back still
+    stands that day and holds the run below the usual one; "no fast running tomorrow" before
+    it goes too where the step back allows none either (one line, not two).  Where the usual
+    run fits the step back the promise holds, and the step back's ceiling is said after it."""
+    dim = d.dimension
+    cap = limit.run.get(dim)
+    if cap is None or h is None or h.usual_run is None or h.clears_on is None:
+        return d
+    promise = fits_again(dim, h.usual_run, h.clears_on)
+    note = d.headroom_note
+    if note is None or promise not in note or step_back_until(limit) < h.clears_on:
+        return d
+    words = until_words(limit, dim)
+    if not limit.rest and cap >= h.usual_run:
+        note = note.replace(promise, f"{promise}; {words}")
+    else:
+        rest = h.next_run_limit
+        today = tomorrow(dim, rest, UNITS[dim]) if rest is not None else None
+        both = f"{today}; {promise}"
+        if rest is not None and (limit.rest or cap <= rest) and both in note:
+            note = note.replace(both, words)
+        else:
+            note = note.replace(promise, words)
+    return d.model_copy(update={"headroom_note": note})
 
 
 def only_step_back(dims: list[DimensionStatus], limit: FlareLimit | None) -> list[DimensionStatus]:

@@ -87,7 +87,7 @@ def summary_from(
     )
     dims = follow_spike(dims, caps, rooms)
     flare = flare_limit(inp.rehab.responses, inp.today)
-    rules_only, dims = dims, follow_flare(dims, flare)
+    rules_only, dims = dims, follow_flare(dims, flare, rooms)
     # A plan in force bounds the headroom too: the smaller of the plan's and the rules'.
     # Where the plan is the baseline only the step backs bound it (rules.plan_headroom).
     held, held_words = held_limits(flare, caps)
