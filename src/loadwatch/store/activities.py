@@ -11,7 +11,18 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Integer, Select, Text, bindparam, cast, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from loadwatch.analytics.effort import EFFORT_FRAME_SCHEMA
@@ -218,6 +229,20 @@ def activities_near_any(
     return sorted(found.values(), key=lambda a: (as_utc(a.start_time), a.id))
 
 
+def _window(
+    athlete_id: int, since: datetime | None, before: datetime | None, sport: str | None
+) -> list[ColumnElement[bool]]:
+    """The athlete's activities with ``since <= start_time < before`` (UTC), of ``sport``."""
+    where = [Activity.athlete_id == athlete_id]
+    if since is not None:
+        where.append(Activity.start_time >= since)
+    if before is not None:
+        where.append(Activity.start_time < before)
+    if sport is not None:
+        where.append(Activity.sport == sport)
+    return where
+
+
 def list_activities(
     session: Session,
     athlete_id: int,
@@ -230,13 +255,7 @@ def list_activities(
 ) -> tuple[list[Activity], int]:
     """Newest first, with the count of all that match for paging; ``since <= start_time <
     before`` (UTC) and ``sport`` filter when given."""
-    where = [Activity.athlete_id == athlete_id]
-    if since is not None:
-        where.append(Activity.start_time >= since)
-    if before is not None:
-        where.append(Activity.start_time < before)
-    if sport is not None:
-        where.append(Activity.sport == sport)
+    where = _window(athlete_id, since, before, sport)
     total = session.scalar(select(func.count(Activity.id)).where(*where))
     rows = session.scalars(
         select(Activity)
@@ -259,13 +278,7 @@ def starts_between(
     """The id, UTC start and UTC offset of the athlete's activities with ``since <= start_time
     < before`` (UTC) and of ``sport`` when given, newest first (their local days, read
     without their rows)."""
-    where = [Activity.athlete_id == athlete_id]
-    if since is not None:
-        where.append(Activity.start_time >= since)
-    if before is not None:
-        where.append(Activity.start_time < before)
-    if sport is not None:
-        where.append(Activity.sport == sport)
+    where = _window(athlete_id, since, before, sport)
     rows = session.execute(
         select(Activity.id, Activity.start_time, Activity.utc_offset_s)
         .where(*where)

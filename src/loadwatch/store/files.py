@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from loadwatch.clock import as_utc
@@ -92,6 +92,20 @@ def last_uploads(session: Session, athlete_ids: Sequence[int]) -> dict[int, date
         for aid, created, updated in rows
         if created is not None or updated is not None
     }
+
+
+def last_upload_columns(athlete_id: ColumnElement[int]) -> tuple[ScalarSelect[datetime], ...]:
+    """The athlete's latest file stored and latest file touched (a repeat upload), as scalar
+    subqueries for a state query that reads them with its other columns (``last_uploads``
+    takes the later of the two)."""
+    return (
+        select(func.max(SourceFile.created_at))
+        .where(SourceFile.athlete_id == athlete_id)
+        .scalar_subquery(),
+        select(func.max(SourceFile.updated_at))
+        .where(SourceFile.athlete_id == athlete_id)
+        .scalar_subquery(),
+    )
 
 
 # Built once (every evaluation's triage row reads one athlete's).

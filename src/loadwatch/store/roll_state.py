@@ -21,6 +21,7 @@ from sqlalchemy import Integer, Select, bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from loadwatch.clock import as_utc
+from loadwatch.store.files import last_upload_columns
 from loadwatch.store.forecasts import STANDS_COLUMNS, Stands, stands_of
 from loadwatch.store.models import (
     Activity,
@@ -33,7 +34,6 @@ from loadwatch.store.models import (
     PendingEvaluation,
     PlannedSession,
     RehabPlan,
-    SourceFile,
     SymptomEntry,
 )
 from loadwatch.store.tables import athlete_forecasts
@@ -115,12 +115,7 @@ def _query(plan_rules: tuple[str, ...], spike_rule: str) -> Select[Any]:
                 Flag.athlete_id == aid, Flag.rule.in_(plan_rules), Flag.status != RESOLVED
             ),
             exists().where(Activity.athlete_id == aid, Activity.start_time >= bindparam("end")),
-            select(func.max(SourceFile.created_at))
-            .where(SourceFile.athlete_id == aid)
-            .scalar_subquery(),
-            select(func.max(SourceFile.updated_at))
-            .where(SourceFile.athlete_id == aid)
-            .scalar_subquery(),
+            *last_upload_columns(aid),
             exists().where(Flag.athlete_id == aid, Flag.status == OPEN),
             exists().where(
                 Episode.athlete_id == aid,

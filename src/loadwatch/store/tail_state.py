@@ -12,13 +12,13 @@ from sqlalchemy import Date, Integer, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from loadwatch.clock import as_utc
+from loadwatch.store.files import last_upload_columns
 from loadwatch.store.models import (
     Activity,
     AthleteView,
     Flag,
     PlannedSession,
     RehabPlan,
-    SourceFile,
     SymptomEntry,
 )
 from loadwatch.store.views import blob_column, with_days
@@ -71,12 +71,7 @@ def _query() -> Select[Any]:
         witness.id,
         witness.hr_time_hist_s,
         witness.hr_load,
-        select(func.max(SourceFile.created_at))
-        .where(SourceFile.athlete_id == aid)
-        .scalar_subquery(),
-        select(func.max(SourceFile.updated_at))
-        .where(SourceFile.athlete_id == aid)
-        .scalar_subquery(),
+        *last_upload_columns(aid),
         exists().where(Flag.athlete_id == aid, Flag.status == ACKNOWLEDGED),
     ).where(AthleteView.athlete_id == aid)
     return with_days(q, _BLOBS).outerjoin(witness, witness.id == first_hr)
