@@ -39,7 +39,13 @@ from loadwatch.rules.flare_limit import (
 from loadwatch.rules.judging import AMOUNT_RULES
 from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
-from loadwatch.rules.plan_breach import BREACH_ALERT, WeekLoad, week_loads
+from loadwatch.rules.plan_breach import (
+    BREACH_ALERT,
+    WeekLoad,
+    plan_days,
+    standing_weeks,
+    week_loads,
+)
 from loadwatch.rules.plan_caps import Caps, caps_timeline
 from loadwatch.rules.planned import PlannedRun, uphill_km, uphill_per_metre, with_runs
 from loadwatch.rules.response import Response
@@ -154,7 +160,7 @@ class Preflight:
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """A weekly ramp a planned day is over without a flag of its own: the episode's flag
+    """A weekly ramp (or a plan week's cap) a planned day is over without a flag of its own: the episode's flag
     (``flagged``, within the ramp's quiet days before it) still stands, so the engine raises
     nothing new (one flag per episode), but the 7 days are over the line all the same (trial
     10 F2: "raises nothing" beside a table that says caution)."""
@@ -224,6 +230,14 @@ def _simulate(h: History, runs: Sequence[PlannedRun]) -> tuple[list[FlagRecord],
 
     raised = [f for f in raised if heard(f)]
     standing = [s for s in standing if heard(s.flag)]
+    # A plan week's total is told once per plan week (``rules.plan_breach``): the planned
+    # days after it that keep the week over its cap stand the same way (trial 12 F2).
+    until = max(last, h.today)
+    standing += [
+        Standing(f, told)
+        for p in h.plans
+        for f, told in standing_weeks(plan_days(p, daily, h.responses, until))
+    ]
     fired = [
         *(f for f in raised if f.date >= since or (carries_spike(f) and f.date >= spikes_from)),
         *(p for p in plan.records if p.date >= since),
@@ -572,6 +586,15 @@ def _what(f: Finding, config: RuleConfig) -> str:
         return f.message
     if f.rule == "monotony":
         return f"a monotonous week {of(f.dimension)} (monotony {f.ratio:.1f})"
+    if f.flagged is not None and f.added is not None:
+        # A plan week over its cap, told once per plan week (trial 12 F2).
+        return (
+            f"the plan week is already over its {amount(f.baseline, unit)} cap since "
+            f"{day_name(f.flagged)} {f.flagged:%Y-%m-%d}; this run adds "
+            f"{amount(f.added, unit)}"
+            + ("" if f.dimension == "distance" else f" {of(f.dimension)}")
+            + f" ({amount(f.value, unit)} in the plan week)"
+        )
     # A plan_breach sentence already names the run and the cap ("Sunday's 7.5 km is over...");
     # after "caution, " its "This plan week ..." reads on in lower case (trial 10 F13).
     said = f.message.split(" (plan week")[0].rstrip(".") or f.rule
