@@ -201,6 +201,48 @@ def _split_ramp(
     return out, standing
 
 
+def _standing_returns(
+    daily: pl.DataFrame, config: RuleConfig, raised: Sequence[FlagRecord], since: date
+) -> list[Standing]:
+    """The days from ``since`` a return is over a line it has already flagged: the engine
+    flags the first day each severity is crossed, and stays quiet on the days after while
+    the return is over that line all the same (trial 12 F1: "raises nothing" beside status's
+    "rest tomorrow").  Each with the return's flag that stands."""
+    said = [f for f in raised if f.rule == "return_after_break"]
+    if not said or max(f.date for f in said) < since - timedelta(
+        days=config.return_after_break.return_days
+    ):
+        return []  # no return flag that could stand on a planned day: nothing to judge
+    told = {(f.date, f.dimension) for f in said}
+    j = judgements(daily, config, since=since).filter(
+        (pl.col("rule") == "return_after_break") & pl.col("judged") & (pl.col("level") > 0)
+    )
+    out = []
+    for row in j.iter_rows(named=True):
+        day, dim = row["date"], row["dimension"]
+        if (day, dim) in told:
+            continue
+        back = day - timedelta(days=config.return_after_break.return_days)
+        before = [f for f in said if f.dimension == dim and back <= f.date < day]
+        if not before:
+            continue
+        sev = ALERT if row["level"] >= 2 else CAUTION
+        flag = FlagRecord(
+            date=day,
+            dimension=dim,
+            rule="return_after_break",
+            severity=sev,
+            value=float(row["value"]),
+            baseline=float(row["baseline"]),
+            ratio=float(row["ratio"]),
+            threshold=float(row["alert"] if sev == ALERT else row["caution"]),
+            message="",
+            own_baseline=row["own_baseline"],
+        )
+        out.append(Standing(flag, before[-1].date))
+    return out
+
+
 def _simulate(h: History, runs: Sequence[PlannedRun]) -> tuple[list[FlagRecord], list[Standing]]:
     """``simulate``'s flags, and the planned days a standing ramp keeps quiet."""
     if not runs:
@@ -221,8 +263,12 @@ def _simulate(h: History, runs: Sequence[PlannedRun]) -> tuple[list[FlagRecord],
     # both what evaluation would raise and where the ramp is over its line unsaid.
     # The plan's quiet days drop flags once emitted (``rules.engine.evaluate``): dropped here
     # after the emission is redone, as there.
-    loud = evaluate(daily, _loud(h.config), since=min(spikes_from, ramp_from))
+    ret = h.config.return_after_break
+    # A return's flag stands for its ``return_days``: read back that far for it.
+    ret_from = since - timedelta(days=ret.return_days if ret.enabled else 0)
+    loud = evaluate(daily, _loud(h.config), since=min(spikes_from, ramp_from, ret_from))
     raised, standing = _split_ramp(loud, quiet_days)
+    standing += _standing_returns(daily, h.config, raised, since)
     hushed = set(plan.quiet.select("date", "dimension").iter_rows())
 
     def heard(f: FlagRecord) -> bool:
@@ -578,10 +624,19 @@ def _what(f: Finding, config: RuleConfig) -> str:
     if f.rule == "return_after_break":
         # A share of the week before the break, as the flag says it: "77 %", never "-23 % over".
         share = above(f.ratio, f.threshold, 0, 100.0)
-        return (
+        said = (
             f"{amount(f.value, unit)} {of(f.dimension)} since your return, {share} % of your "
             f"week before the break ({amount(f.baseline, unit)})"
         )
+        if f.flagged is not None and f.added is not None:
+            # A return flags each line once (trial 12 F1): over it all the same.
+            line = "alert" if f.severity == ALERT else "caution"
+            said += (
+                f": still over the return's {line} line since {day_name(f.flagged)} "
+                f"{f.flagged:%Y-%m-%d}'s flag; this run adds {amount(f.added, unit)} "
+                f"{of(f.dimension)}"
+            )
+        return said
     if f.rule in STEP_BACKS:
         return f.message
     if f.rule == "monotony":
