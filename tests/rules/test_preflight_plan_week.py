@@ -53,3 +53,18 @@ def test_a_run_adding_to_a_plan_week_over_its_cap_says_so() -> None:
     # The suggestion is never larger than with the lighter Wednesday: here rest.
     assert friday.suggestion is not None
     assert friday.suggestion.run.distance_km == 0.0
+
+
+def test_a_plan_week_row_says_a_runs_breach_sets_its_alert() -> None:
+    # Trial 12 F2: "hills 125 m, plan week 250 m, ratio 0.50, alert" — the alert a run's.
+    flat = PlanSpec(start=MON, weekly_km=15.0, longest_run_km=6.0, weekly_climb_m=0.0)
+    h = History(_daily(), RuleConfig(), plans=[flat], responses=[], today=TODAY)
+    pf = check(h, [PlannedRun(MON, 5.0), PlannedRun(WED, 5.0, 0.0, 100.0)])
+    (hills,) = [w for w in pf.windows if w.dimension == "hills"]
+    # 10.0 km flat allow 100 m in the week (ratio 1.00, within it); Wednesday's 100 m on
+    # 5.0 km are 2.0x the 50 m flat allowance for one run: the alert is the run's.
+    assert (hills.peak, hills.usual_week, hills.ratio, hills.level) == (100.0, 100.0, 1.0, 2)
+    assert hills.span == (
+        "plan week 1, 7–9 Dec: all planned; alert from Wednesday's run, over the plan's cap "
+        "for one run (the week is within its cap)"
+    )

@@ -160,10 +160,11 @@ class Preflight:
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """A weekly ramp (or a plan week's cap) a planned day is over without a flag of its own: the episode's flag
-    (``flagged``, within the ramp's quiet days before it) still stands, so the engine raises
-    nothing new (one flag per episode), but the 7 days are over the line all the same (trial
-    10 F2: "raises nothing" beside a table that says caution)."""
+    """A line a planned day is over without a flag of its own: a weekly ramp within its quiet
+    days, a return over a line it has flagged, a plan week over a cap already told.  The flag
+    that said it (``flagged``) still stands, so the engine raises nothing new (one flag per
+    episode, per line, per plan week), but the day is over the line all the same (trial 10
+    F2, trial 12 F1/F2: "raises nothing" beside a table or status that says otherwise)."""
 
     flag: FlagRecord  # the ramp's judgement of the planned day, as a flag would say it
     flagged: date  # the day of the flag that opened (or last escalated) the episode
@@ -800,6 +801,7 @@ def _plan_weeks(
             if w.dimension not in best or ratio > best[w.dimension][0]:
                 best[w.dimension] = (ratio, w)
     out = {}
+    reasons: dict[str, str] = {}
     for dim, (ratio, w) in best.items():
         start = w.caps.week_start
         level = 2 if ratio > BREACH_ALERT else 1 if ratio > 1.0 + 1e-9 else 0
@@ -811,8 +813,18 @@ def _plan_weeks(
             and f.dimension == dim
             and start <= f.date <= start + timedelta(days=6)
         ]
+        week_level, why = level, ""
         for f in said:
             level = max(level, 2 if f.severity == ALERT else 1)
+        if level > week_level:
+            # Trial 12 F2: "ratio 0.50, alert" — the row's verdict is a run's, not the week's.
+            f = next(f for f in said if (2 if f.severity == ALERT else 1) == level)
+            within = "over" if week_level else "within"
+            why = (
+                f"; {f.severity} from {day_name(f.date)}'s run, over the plan's cap for one "
+                f"run (the week is {within} its cap)"
+            )
+        reasons[dim] = why
         planned = _planned(h, runs, dim, start, w.date)
         out[dim] = Window(
             dim,
@@ -828,7 +840,7 @@ def _plan_weeks(
             "plan_breach" if level else None,
             PLAN_BASIS,
             planned,
-            _span(start, w.date, w.total, planned, UNITS[dim], _week(w.caps)),
+            _span(start, w.date, w.total, planned, UNITS[dim], _week(w.caps)) + why,
         )
     hills = out.get("hills")
     if hills is not None:
@@ -848,7 +860,8 @@ def _plan_weeks(
             ratio=None,
             planned=planned,
             span=_span(start, hills.peak_date, float(up), planned, UNITS["uphill"], _week(held))
-            + ", under the plan's climbing cap",
+            + ", under the plan's climbing cap"
+            + reasons["hills"],
         )
     return out
 
