@@ -43,3 +43,27 @@ def test_a_run_within_a_standing_return_caution_says_so() -> None:
     # 18.0 km are already over 17.5 km: any running that day keeps it over (status: rest).
     assert thursday.suggestion is not None
     assert thursday.suggestion.run.distance_km == 0.0
+
+
+def test_a_recorded_return_caution_stands_in_the_check_and_its_table() -> None:
+    # The same return, run: 9.0 km on Sunday and Tuesday (flagged on Tuesday, 51 %), today
+    # Tuesday; Thursday's 5.0 km are planned alone.
+    start = date(2026, 9, 7)
+    runs = [activity(start + timedelta(days=k), 10.0) for k in range(0, 41, 2)]
+    runs += [activity(date(2026, 11, 8), 9.0), activity(date(2026, 11, 10), 9.0)]
+    today = date(2026, 11, 10)
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=today)
+    h = History(daily, RuleConfig(), plans=[], responses=[], today=today)
+    pf = check(h, [PlannedRun(date(2026, 11, 12), 5.0)])
+    (only,) = pf.sessions
+    assert [(f.rule, f.flagged) for f in only.findings] == [
+        ("return_after_break", date(2026, 11, 10))
+    ]
+    (dist,) = [w for w in pf.windows if w.dimension == "distance"]
+    # 23.0 / 35.0 = 0.657: the row says caution (the return), as the session; was "ok".
+    assert (dist.level, dist.rule, dist.peak, dist.usual_week) == (
+        1,
+        "return_after_break",
+        23.0,
+        35.0,
+    )

@@ -953,4 +953,7 @@ def check(h: History, runs: Sequence[PlannedRun], *, suggestions: bool = True) -
         out.append(SessionCheck(run, found, sug, sentence(run, found, sug, h.config)))
     first = ordered[0].date
     planned_flags = [f for f in flags if f.date >= first]
+    # A return standing over its line is the row's verdict as its flag would be (trial 12
+    # F1: "ok" beside a session that says caution).
+    planned_flags += [s.flag for s in standing if s.flag.rule == "return_after_break"]
     return Preflight(out, _windows(h, ordered, planned_flags) if suggestions else [])
