@@ -215,7 +215,15 @@ def _standing_returns(
     ):
         return []  # no return flag that could stand on a planned day: nothing to judge
     told = {(f.date, f.dimension) for f in said}
-    j = judgements(daily, config, since=since).filter(
+    # The return's level reads no other rule (the hand-over gates the spike, not the return):
+    # judged alone, a fraction of the cost inside the suggestions' search.
+    alone = config.model_copy(
+        update={
+            name: getattr(config, name).model_copy(update={"enabled": False})
+            for name in ("session_spike", "weekly_ramp", "monotony")
+        }
+    )
+    j = judgements(daily, alone, since=since).filter(
         (pl.col("rule") == "return_after_break") & pl.col("judged") & (pl.col("level") > 0)
     )
     out = []
@@ -517,6 +525,13 @@ def _largest(ok: Callable[[int], bool], top: int, guess: int | None) -> int:
     return lo
 
 
+def _over_before(f: Finding) -> bool:
+    """A standing finding whose line the load was over before the run added to it."""
+    if f.flagged is None or f.added is None:
+        return False
+    return f.value - f.added > f.baseline * f.threshold + 1e-9
+
+
 def _caution(config: RuleConfig, f: Finding) -> float:
     rule = getattr(config, f.rule, None)
     return float(rule.caution_for(f.dimension)) if rule is not None else 1.0
@@ -580,6 +595,10 @@ def suggest(
         s = run.scaled(d / run.distance_km if run.distance_km > 0 else 0.0)
         return replace(s, distance_km=d, fast_km=round(s.fast_km, 1), climb_m=round(s.climb_m))
 
+    if any(_over_before(f) for f in found if f.dimension == "distance"):
+        # Already over a standing line without the run: any running that day keeps it over,
+        # so the search would end at rest (trial 12: the return's "rest tomorrow").
+        return Suggestion(replace(run, distance_km=0.0, fast_km=0.0, climb_m=0.0), "none")
     top = _top(run.distance_km, KM_STEP)
     k = _largest(lambda k: not _trips(h, before, scaled(k)), top, guess(run.distance_km, KM_STEP))
     if k == 0:
