@@ -246,6 +246,42 @@ def breach_records(days: Sequence[PlanDay]) -> list[FlagRecord]:
     return out
 
 
+def standing_weeks(days: Sequence[PlanDay]) -> list[tuple[FlagRecord, date]]:
+    """The plan days ``breach_records`` keeps quiet about their week: a week's total already
+    told that day's plan week (once per plan week) and still over its cap.  Each as the flag
+    the week's total would be, with the day it was told (trial 12 F2: the check read that
+    silence as "raises nothing")."""
+    told: dict[tuple[int, str], date] = {}
+    out = []
+    for pd in days:
+        for dim, overs in pd.over.items():
+            for o in overs:
+                if o.what != "week":
+                    continue
+                first = told.setdefault((pd.caps.week, dim), pd.date)
+                if first == pd.date:
+                    continue
+                ratio = o.ratio if math.isfinite(o.ratio) else o.value
+                sev = _severity(ratio)
+                out.append(
+                    (
+                        FlagRecord(
+                            date=pd.date,
+                            dimension=dim,
+                            rule="plan_breach",
+                            severity=sev,
+                            value=o.value,
+                            baseline=o.cap,
+                            ratio=ratio,
+                            threshold=BREACH_ALERT if sev == ALERT else 1.0,
+                            message=o.text[0].upper() + o.text[1:] + ".",
+                        ),
+                        first,
+                    )
+                )
+    return out
+
+
 def caps_dimension(c: Caps, dim: str) -> bool:
     """Whether the plan caps ``dim`` (distance always; fast running by a fast-km cap; climbing
     by a climbing cap).  Only a capped dimension has a plan to be the baseline: a plan silent

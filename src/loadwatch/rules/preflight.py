@@ -40,7 +40,13 @@ from loadwatch.rules.flare_limit import (
 from loadwatch.rules.judging import AMOUNT_RULES
 from loadwatch.rules.messages import above, amount, baseline_phrase, day_name, more
 from loadwatch.rules.plan import PlanSpec, judge
-from loadwatch.rules.plan_breach import BREACH_ALERT, WeekLoad, week_loads
+from loadwatch.rules.plan_breach import (
+    BREACH_ALERT,
+    WeekLoad,
+    plan_days,
+    standing_weeks,
+    week_loads,
+)
 from loadwatch.rules.plan_caps import Caps, caps_timeline
 from loadwatch.rules.planned import PlannedRun, uphill_km, uphill_per_metre, with_runs
 from loadwatch.rules.response import Response
@@ -155,10 +161,11 @@ class Preflight:
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """A weekly ramp a planned day is over without a flag of its own: the episode's flag
-    (``flagged``, within the ramp's quiet days before it) still stands, so the engine raises
-    nothing new (one flag per episode), but the 7 days are over the line all the same (trial
-    10 F2: "raises nothing" beside a table that says caution)."""
+    """A line a planned day is over without a flag of its own: a weekly ramp within its quiet
+    days, a return over a line it has flagged, a plan week over a cap already told.  The flag
+    that said it (``flagged``) still stands, so the engine raises nothing new (one flag per
+    episode, per line, per plan week), but the day is over the line all the same (trial 10
+    F2, trial 12 F1/F2: "raises nothing" beside a table or status that says otherwise)."""
 
     flag: FlagRecord  # the ramp's judgement of the planned day, as a flag would say it
     flagged: date  # the day of the flag that opened (or last escalated) the episode
@@ -196,6 +203,56 @@ def _split_ramp(
     return out, standing
 
 
+def _standing_returns(
+    daily: pl.DataFrame, config: RuleConfig, raised: Sequence[FlagRecord], since: date
+) -> list[Standing]:
+    """The days from ``since`` a return is over a line it has already flagged: the engine
+    flags the first day each severity is crossed, and stays quiet on the days after while
+    the return is over that line all the same (trial 12 F1: "raises nothing" beside status's
+    "rest tomorrow").  Each with the return's flag that stands."""
+    said = [f for f in raised if f.rule == "return_after_break"]
+    if not said or max(f.date for f in said) < since - timedelta(
+        days=config.return_after_break.return_days
+    ):
+        return []  # no return flag that could stand on a planned day: nothing to judge
+    told = {(f.date, f.dimension) for f in said}
+    # The return's level reads no other rule (the hand-over gates the spike, not the return):
+    # judged alone, a fraction of the cost inside the suggestions' search.
+    alone = config.model_copy(
+        update={
+            name: getattr(config, name).model_copy(update={"enabled": False})
+            for name in ("session_spike", "weekly_ramp", "monotony")
+        }
+    )
+    j = judgements(daily, alone, since=since).filter(
+        (pl.col("rule") == "return_after_break") & pl.col("judged") & (pl.col("level") > 0)
+    )
+    out = []
+    for row in j.iter_rows(named=True):
+        day, dim = row["date"], row["dimension"]
+        if (day, dim) in told:
+            continue
+        back = day - timedelta(days=config.return_after_break.return_days)
+        before = [f for f in said if f.dimension == dim and back <= f.date < day]
+        if not before:
+            continue
+        sev = ALERT if row["level"] >= 2 else CAUTION
+        flag = FlagRecord(
+            date=day,
+            dimension=dim,
+            rule="return_after_break",
+            severity=sev,
+            value=float(row["value"]),
+            baseline=float(row["baseline"]),
+            ratio=float(row["ratio"]),
+            threshold=float(row["alert"] if sev == ALERT else row["caution"]),
+            message="",
+            own_baseline=row["own_baseline"],
+        )
+        out.append(Standing(flag, before[-1].date))
+    return out
+
+
 def _simulate(h: History, runs: Sequence[PlannedRun]) -> tuple[list[FlagRecord], list[Standing]]:
     """``simulate``'s flags, and the planned days a standing ramp keeps quiet."""
     if not runs:
@@ -216,8 +273,12 @@ def _simulate(h: History, runs: Sequence[PlannedRun]) -> tuple[list[FlagRecord],
     # both what evaluation would raise and where the ramp is over its line unsaid.
     # The plan's quiet days drop flags once emitted (``rules.engine.evaluate``): dropped here
     # after the emission is redone, as there.
-    loud = evaluate(daily, _loud(h.config), since=min(spikes_from, ramp_from))
+    ret = h.config.return_after_break
+    # A return's flag stands for its ``return_days``: read back that far for it.
+    ret_from = since - timedelta(days=ret.return_days if ret.enabled else 0)
+    loud = evaluate(daily, _loud(h.config), since=min(spikes_from, ramp_from, ret_from))
     raised, standing = _split_ramp(loud, quiet_days)
+    standing += _standing_returns(daily, h.config, raised, since)
     hushed = set(plan.quiet.select("date", "dimension").iter_rows())
 
     def heard(f: FlagRecord) -> bool:
@@ -225,6 +286,14 @@ def _simulate(h: History, runs: Sequence[PlannedRun]) -> tuple[list[FlagRecord],
 
     raised = [f for f in raised if heard(f)]
     standing = [s for s in standing if heard(s.flag)]
+    # A plan week's total is told once per plan week (``rules.plan_breach``): the planned
+    # days after it that keep the week over its cap stand the same way (trial 12 F2).
+    until = max(last, h.today)
+    standing += [
+        Standing(f, told)
+        for p in h.plans
+        for f, told in standing_weeks(plan_days(p, daily, h.responses, until))
+    ]
     fired = [
         *(f for f in raised if f.date >= since or (carries_spike(f) and f.date >= spikes_from)),
         *(p for p in plan.records if p.date >= since),
@@ -465,6 +534,13 @@ def _largest(ok: Callable[[int], bool], top: int, guess: int | None) -> int:
     return lo
 
 
+def _over_before(f: Finding) -> bool:
+    """A standing finding whose line the load was over before the run added to it."""
+    if f.flagged is None or f.added is None:
+        return False
+    return f.value - f.added > f.baseline * f.threshold + 1e-9
+
+
 def _caution(config: RuleConfig, f: Finding) -> float:
     rule = getattr(config, f.rule, None)
     return float(rule.caution_for(f.dimension)) if rule is not None else 1.0
@@ -541,6 +617,10 @@ def suggest(
     def scaled(k: int) -> PlannedRun:
         return distance_at(run, k)
 
+    if any(_over_before(f) for f in found if f.dimension == "distance"):
+        # Already over a standing line without the run: any running that day keeps it over,
+        # so the search would end at rest (trial 12: the return's "rest tomorrow").
+        return Suggestion(replace(run, distance_km=0.0, fast_km=0.0, climb_m=0.0), "none")
     top = _top(run.distance_km, KM_STEP)
     k = _largest(lambda k: not _trips(h, before, scaled(k)), top, guess(run.distance_km, KM_STEP))
     if k == 0:
@@ -593,11 +673,29 @@ def _what(f: Finding, config: RuleConfig) -> str:
                 f"{amount(f.baseline, unit)}, the least it is judged against (too few days on "
                 "record before the break for a usual week)"
             )
-        return f"{amount(f.value, unit)} {of(f.dimension)} since your return, {share} % of {week}"
+        said = f"{amount(f.value, unit)} {of(f.dimension)} since your return, {share} % of {week}"
+        if f.flagged is not None and f.added is not None:
+            # A return flags each line once (trial 12 F1): over it all the same.
+            line = "alert" if f.severity == ALERT else "caution"
+            said += (
+                f": still over the return's {line} line since {day_name(f.flagged)} "
+                f"{f.flagged:%Y-%m-%d}'s flag; this run adds {amount(f.added, unit)} "
+                f"{of(f.dimension)}"
+            )
+        return said
     if f.rule in STEP_BACKS:
         return f.message
     if f.rule == "monotony":
         return f"a monotonous week {of(f.dimension)} (monotony {f.ratio:.1f})"
+    if f.flagged is not None and f.added is not None:
+        # A plan week over its cap, told once per plan week (trial 12 F2).
+        return (
+            f"the plan week is already over its {amount(f.baseline, unit)} cap since "
+            f"{day_name(f.flagged)} {f.flagged:%Y-%m-%d}; this run adds "
+            f"{amount(f.added, unit)}"
+            + ("" if f.dimension == "distance" else f" {of(f.dimension)}")
+            + f" ({amount(f.value, unit)} in the plan week)"
+        )
     # A plan_breach sentence already names the run and the cap ("Sunday's 7.5 km is over...");
     # after "caution, " its "This plan week ..." reads on in lower case (trial 10 F13).
     said = f.message.split(" (plan week")[0].rstrip(".") or f.rule
@@ -750,6 +848,7 @@ def _plan_weeks(
             if w.dimension not in best or ratio > best[w.dimension][0]:
                 best[w.dimension] = (ratio, w)
     out = {}
+    reasons: dict[str, str] = {}
     for dim, (ratio, w) in best.items():
         start = w.caps.week_start
         level = 2 if ratio > BREACH_ALERT else 1 if ratio > 1.0 + 1e-9 else 0
@@ -761,8 +860,18 @@ def _plan_weeks(
             and f.dimension == dim
             and start <= f.date <= start + timedelta(days=6)
         ]
+        week_level, why = level, ""
         for f in said:
             level = max(level, 2 if f.severity == ALERT else 1)
+        if level > week_level:
+            # Trial 12 F2: "ratio 0.50, alert" — the row's verdict is a run's, not the week's.
+            f = next(f for f in said if (2 if f.severity == ALERT else 1) == level)
+            within = "over" if week_level else "within"
+            why = (
+                f"; {f.severity} from {day_name(f.date)}'s run, over the plan's cap for one "
+                f"run (the week is {within} its cap)"
+            )
+        reasons[dim] = why
         planned = _planned(h, runs, dim, start, w.date)
         out[dim] = Window(
             dim,
@@ -778,7 +887,7 @@ def _plan_weeks(
             "plan_breach" if level else None,
             PLAN_BASIS,
             planned,
-            _span(start, w.date, w.total, planned, UNITS[dim], _week(w.caps)),
+            _span(start, w.date, w.total, planned, UNITS[dim], _week(w.caps)) + why,
         )
     hills = out.get("hills")
     if hills is not None:
@@ -798,7 +907,8 @@ def _plan_weeks(
             ratio=None,
             planned=planned,
             span=_span(start, hills.peak_date, float(up), planned, UNITS["uphill"], _week(held))
-            + ", under the plan's climbing cap",
+            + ", under the plan's climbing cap"
+            + reasons["hills"],
         )
     return out
 
@@ -890,4 +1000,7 @@ def check(h: History, runs: Sequence[PlannedRun], *, suggestions: bool = True) -
         out.append(SessionCheck(run, found, sug, sentence(run, found, sug, h.config)))
     first = ordered[0].date
     planned_flags = [f for f in flags if f.date >= first]
+    # A return standing over its line is the row's verdict as its flag would be (trial 12
+    # F1: "ok" beside a session that says caution).
+    planned_flags += [s.flag for s in standing if s.flag.rule == "return_after_break"]
     return Preflight(out, _windows(h, ordered, planned_flags) if suggestions else [])

@@ -129,8 +129,10 @@ class FindingOut(BaseModel):
     message: str
     flagged_on: Day | None = Field(
         None,
-        description="a weekly ramp over its line whose flag, raised on this day, still stands: "
-        "evaluation raises no new flag for it (one per episode), the check says it all the same",
+        description="a line the run keeps the load over whose flag, raised on this day, still "
+        "stands (a weekly ramp within its quiet days, a return over a line it has flagged, a "
+        "plan week over a cap already told): evaluation raises no new flag for it, the check "
+        "says it all the same",
     )
 
 

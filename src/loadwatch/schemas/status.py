@@ -42,12 +42,13 @@ class DimensionStatus(BaseModel):
 Period = Literal["day", "week"]
 
 
-VIEW_VERSION = 9  # 3: the rehab block's chart caps and pain log; 4: fitness / fatigue / form;
+VIEW_VERSION = 10  # 3: the rehab block's chart caps and pain log; 4: fitness / fatigue / form;
 # 5: no alert line beside a current flare's step back; 6: a current spike caps the next run
 # (rules.spike_limit); 7: under a plan the plan is the baseline of the dimensions it caps,
 # only step backs bound it, and a flat plan's climb follows the distance offered; 8: a run in
 # recordings minutes apart is one session in the day rows' single-run columns (analytics.daily);
-# 9: a return's flag that carried a spike caps the next run as the spike would (revision 0018)
+# 9: a return's flag that carried a spike caps the next run as the spike would (revision 0018);
+# 10: an alert line below a spike's step back (a return's) is kept (services.step_back)
 
 
 class FastThresholdOut(BaseModel):

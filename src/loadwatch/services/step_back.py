@@ -215,7 +215,11 @@ def follow_spike(
             continue
         rules_run = d.headroom_run
         run = _smaller(rules_run, c.cap)
-        update: dict[str, object] = {"headroom_run": run, "headroom_run_alert": None}
+        # The alert line is left out where it would offer more than the step back; below it
+        # (a return's alert line, trial 12 F1) it is the binding figure and stays.
+        alert = d.headroom_run_alert
+        kept = alert if alert is not None and alert < c.cap else None
+        update: dict[str, object] = {"headroom_run": run, "headroom_run_alert": kept}
         usual = h.usual_run
         rest = rules_run is not None and usual is not None and rules_run < OVER_SHARE * usual
         if run is not None and rest and usual is not None and usual > c.cap:
