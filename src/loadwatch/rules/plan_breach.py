@@ -211,6 +211,23 @@ def plan_days(
     return out
 
 
+def _breach(day: date, dim: str, over: _Over, text: str) -> FlagRecord:
+    """A ``plan_breach`` flag of ``over`` (the worst of the day's overs), saying ``text``."""
+    ratio = over.ratio if math.isfinite(over.ratio) else over.value
+    sev = _severity(ratio)
+    return FlagRecord(
+        date=day,
+        dimension=dim,
+        rule="plan_breach",
+        severity=sev,
+        value=over.value,
+        baseline=over.cap,
+        ratio=ratio,
+        threshold=BREACH_ALERT if sev == ALERT else 1.0,
+        message=text[0].upper() + text[1:] + ".",
+    )
+
+
 def breach_records(days: Sequence[PlanDay]) -> list[FlagRecord]:
     """One ``plan_breach`` per day and dimension over a cap; a plan week's total is told on
     the first day it is over (once per plan week), a run on every day it is over."""
@@ -225,22 +242,10 @@ def breach_records(days: Sequence[PlanDay]) -> list[FlagRecord]:
             if not shown:
                 continue
             worst = max(shown, key=lambda o: o.ratio)
-            ratio = worst.ratio if math.isfinite(worst.ratio) else worst.value
-            sev = _severity(ratio)
             text = "; ".join(o.text for o in shown)
             out.append(
-                FlagRecord(
-                    date=pd.date,
-                    dimension=dim,
-                    rule="plan_breach",
-                    severity=sev,
-                    value=worst.value,
-                    baseline=worst.cap,
-                    ratio=ratio,
-                    threshold=BREACH_ALERT if sev == ALERT else 1.0,
-                    message=text[0].upper()
-                    + text[1:]
-                    + f" (plan week {pd.caps.week + 1}: {pd.caps.reason}).",
+                _breach(
+                    pd.date, dim, worst, f"{text} (plan week {pd.caps.week + 1}: {pd.caps.reason})"
                 )
             )
     return out
@@ -261,21 +266,9 @@ def standing_weeks(days: Sequence[PlanDay]) -> list[tuple[FlagRecord, date]]:
                 first = told.setdefault((pd.caps.week, dim), pd.date)
                 if first == pd.date:
                     continue
-                ratio = o.ratio if math.isfinite(o.ratio) else o.value
-                sev = _severity(ratio)
                 out.append(
                     (
-                        FlagRecord(
-                            date=pd.date,
-                            dimension=dim,
-                            rule="plan_breach",
-                            severity=sev,
-                            value=o.value,
-                            baseline=o.cap,
-                            ratio=ratio,
-                            threshold=BREACH_ALERT if sev == ALERT else 1.0,
-                            message=o.text[0].upper() + o.text[1:] + ".",
-                        ),
+                        _breach(pd.date, dim, o, o.text),
                         first,
                     )
                 )

@@ -417,27 +417,32 @@ def _flare_week(
     return total, min(r.date for r in mine)
 
 
+def _finding(
+    f: FlagRecord, message: str, flagged: date | None = None, added: float | None = None
+) -> Finding:
+    """A flag as the check reports it, graded by its evidence."""
+    return Finding(
+        f.rule,
+        f.dimension,
+        f.severity,
+        f.value,
+        f.baseline,
+        f.ratio,
+        f.threshold,
+        evidence(f.rule, f.dimension, f.ratio, f.severity, f.own_baseline).grade,
+        message,
+        f.own_baseline,
+        f.kept,
+        f.days_off,
+        flagged=flagged,
+        added=added,
+    )
+
+
 def _findings(
     flags: Sequence[FlagRecord], day: date, extra: Sequence[Finding] = ()
 ) -> list[Finding]:
-    out = [
-        Finding(
-            f.rule,
-            f.dimension,
-            f.severity,
-            f.value,
-            f.baseline,
-            f.ratio,
-            f.threshold,
-            evidence(f.rule, f.dimension, f.ratio, f.severity, f.own_baseline).grade,
-            f.message,
-            f.own_baseline,
-            f.kept,
-            f.days_off,
-        )
-        for f in flags
-        if f.date == day
-    ]
+    out = [_finding(f, f.message) for f in flags if f.date == day]
     out.extend(extra)
     # A rule's flag before the step-back cap of the same severity: the flag is the graded one.
     return sorted(
@@ -462,24 +467,7 @@ def _standing(
         f = s.flag
         if f.date != run.date or have.get(f.dimension, 0.0) <= 0:
             continue
-        out.append(
-            Finding(
-                f.rule,
-                f.dimension,
-                f.severity,
-                f.value,
-                f.baseline,
-                f.ratio,
-                f.threshold,
-                evidence(f.rule, f.dimension, f.ratio, f.severity, f.own_baseline).grade,
-                "",
-                f.own_baseline,
-                f.kept,
-                f.days_off,
-                flagged=s.flagged,
-                added=have[f.dimension],
-            )
-        )
+        out.append(_finding(f, "", flagged=s.flagged, added=have[f.dimension]))
     out = [replace(x, message=_upper(_what(x, h.config))) for x in out]
     return out
 
