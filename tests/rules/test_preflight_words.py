@@ -113,6 +113,21 @@ def test_a_return_with_too_short_a_record_before_the_break_says_the_floor() -> N
     )
 
 
+def test_a_return_judged_against_the_floor_names_the_week_beside_it() -> None:
+    # A 2.0 km run a week for four weeks (a usual week of 2.0 km), then 20 days off: 6 km
+    # tomorrow is 60 % of the 10 km floor (a caution from 50 %), not "60 % of your week before
+    # the break (10.0 km)", a week never run (trial 12 F7).
+    runs = [activity(D0 + timedelta(days=7 * k), 2.0) for k in range(5)]
+    today = D0 + timedelta(days=7 * 4 + 21)
+    daily = daily_frame(frame(runs), tz="UTC", fast_speed_mps=None, end=today)
+    h = History(daily, RuleConfig(), plans=[], responses=[], today=today)
+    (only,) = check(h, [PlannedRun(today + timedelta(days=1), 6.0, 0.0, 0.0, "easy")]).sessions
+    assert (
+        "6.0 km of running since your return, 60 % of 10.0 km, the least it is judged against "
+        "(your week before the break was 2.0 km)" in only.sentence
+    ), only.sentence
+
+
 def test_a_post_break_longest_run_says_how_it_was_counted() -> None:
     h = _after_a_break()
     tomorrow = h.today + timedelta(days=1)

@@ -655,7 +655,14 @@ def _what(f: Finding, config: RuleConfig) -> str:
         # A share of the week before the break, as the flag says it: "77 %", never "-23 % over".
         share = above(f.ratio, f.threshold, 0, 100.0)
         week = f"your week before the break ({amount(f.baseline, unit)})"
-        if f.own_baseline is None:
+        if f.own_baseline is not None and f.own_baseline < f.baseline:
+            # The floor stood in: the share is of the floor, never of the smaller week beside
+            # it (trial 12 F7), as the flag says it (``messages._against``).
+            week = (
+                f"{amount(f.baseline, unit)}, the least it is judged against (your week before "
+                f"the break was {amount(f.own_baseline, unit)})"
+            )
+        elif f.own_baseline is None:
             # Less than a week on record before the break: the floor judged (trial 11 F7).
             week = (
                 f"{amount(f.baseline, unit)}, the least it is judged against (too few days on "
