@@ -12,6 +12,11 @@ services/forecast.py).  ``athlete_views.forecast`` names the batch the view is t
 every other write of the view nulls it, so a change (an evaluation) invalidates the batch.
 
 Derived: existing views get none (null), and a downgrade drops both.
+
+Two histories reach here (see 0018): stores made while 0017 followed this revision are
+stamped 0017 with this revision's column and table already in place; 0018 merges the two
+branches, so such a store reaches this revision again on its way to 0018.  It then finds both
+made and leaves them as they are (with their rows).
 """
 
 from __future__ import annotations
@@ -26,7 +31,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("athlete_views", sa.Column("forecast", sa.Integer(), nullable=True))
+    have = sa.inspect(op.get_bind())
+    if "forecast" not in {c["name"] for c in have.get_columns("athlete_views")}:
+        op.add_column("athlete_views", sa.Column("forecast", sa.Integer(), nullable=True))
+    if have.has_table("athlete_forecasts"):
+        return
     op.create_table(
         "athlete_forecasts",
         sa.Column("athlete_id", sa.Integer(), nullable=False),
