@@ -62,14 +62,9 @@ def fixed(value: float, places: int = 1, *, grouped: bool = False) -> str:
     """``value`` as a person reads it: ``places`` decimals, halves up ("20.3" for 20.25,
     "0.1" for 0.05, "2.68" for 2.675 at 2), never "-0.0"; ``grouped``: thousands separated
     by commas ("1,234")."""
-    f = float(value)
-    if not math.isfinite(f):
-        return f"{f:.{places}f}"
-    if _near_half(f, places):
-        d = _half_up(f, places)
-        return f"{d:,.{places}f}" if grouped else f"{d:.{places}f}"
-    # A tiny negative rounds to -0.0, which would print as "-0.0".
-    f = round(f, places) or 0.0
+    # The float ``half_up`` gives prints as its decimal at ``places`` (at most 9: far fewer
+    # digits than a float holds), and is never -0.0.
+    f = half_up(value, places)
     return f"{f:,.{places}f}" if grouped else f"{f:.{places}f}"
 
 
